@@ -1,0 +1,72 @@
+"""Payer columns: who pays for an event, and the cession sources a contract can name.
+
+In: nothing. Out: the fixed payer column names (MODEL.md section 8), the patterns of the per-scheme and
+per-peril columns, and `is_valid_source`, the one check of a contract's source.
+Every amount of an event lands in exactly one of these columns; the columns of an event sum to its damage.
+"""
+
+from __future__ import annotations
+
+import re
+
+FIXED_PAYERS: tuple[str, ...] = (
+    "owner",
+    "ig_club_retention",
+    "ig_pool",
+    "ig_hydra",
+    "ig_gxl_layer1",
+    "ig_gxl_layer2",
+    "ig_gxl_layer3",
+    "ig_overspill",
+    "western_fixed_pi",
+    "hm_tanker_western",
+    "hm_domestic",
+    "counterparty_hm",
+    "energy_property",
+    "war_hull",
+    "war_pi",
+    "domestic",
+    "fund_1992",
+    "fund_supplementary",
+    "osltf",
+    "uncompensated",
+)
+
+#: Per-scheme and per-peril column patterns; `{id}` is the scheme's or peril's id in the scenario.
+SCHEME_PAYER_PATTERNS: tuple[str, ...] = ("scheme:{id}", "scheme_reinsurance:{id}", "hm_scheme:{id}")
+PERIL_PAYER_PATTERN = "peril:{id}"
+
+_ID = r"[A-Za-z0-9_][A-Za-z0-9_\-]*"
+_PATTERN = re.compile(rf"^(scheme|scheme_reinsurance|hm_scheme|peril):({_ID})$")
+
+
+def scheme_payers(scheme_id: str) -> tuple[str, ...]:
+    """The payer columns a scheme adds: its retained share, its reinsurer's share, its hull cover."""
+    return tuple(p.format(id=scheme_id) for p in SCHEME_PAYER_PATTERNS)
+
+
+def peril_payer(peril_id: str) -> str:
+    """The payer column of a user-defined peril."""
+    return PERIL_PAYER_PATTERN.format(id=peril_id)
+
+
+def split_source(name: str) -> tuple[str, str | None]:
+    """`"scheme:rv_pool"` -> `("scheme", "rv_pool")`; `"ig_pool"` -> `("ig_pool", None)`."""
+    m = _PATTERN.match(name)
+    if m:
+        return m.group(1), m.group(2)
+    return name, None
+
+
+def is_valid_source(name: str) -> bool:
+    """True for a fixed payer column or a well-formed per-scheme / per-peril column.
+
+    >>> is_valid_source("ig_gxl_layer1"), is_valid_source("scheme:rv_pool"), is_valid_source("ig_gxl4")
+    (True, True, False)
+    """
+    return name in FIXED_PAYERS or bool(_PATTERN.match(name))
+
+
+def all_source_names_hint() -> str:
+    """Human-readable list of allowed sources, for error messages."""
+    return ", ".join(FIXED_PAYERS) + ", scheme:<id>, scheme_reinsurance:<id>, hm_scheme:<id>, peril:<id>"
