@@ -1,0 +1,610 @@
+"""Compile a scenario and the world data once into plain numpy arrays.
+
+In: a validated `Scenario` and the `World` reference data. Out: a `CompiledModel`, a picklable bundle of
+numpy arrays and small dataclasses that every chunk of trials reads and none modifies; no pydantic or
+pandas object crosses into the per-chunk loop (MODEL.md section 1).
+
+The candidate event set (`CandidatePlan`) depends on the world data only, never on schemes or the
+portfolio, so two scenarios on the same world share it and keep common random numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.adoption import AdoptionPlan, cumulative_join_probability
+from riskmodel.incidents import CandidatePlan
+from riskmodel.market import BASE_CLASSES, MarketPlan, SchemeUptake
+from riskmodel.reinsurance.ig_tower import IGStructure, structure_for_policy_year
+from riskmodel.reinsurance.terms import ContractTerms, terms_from_contract
+from riskmodel.scenario.schema import CLASS_FACTOR_MAX, Scenario
+from riskmodel.severity import SeverityParams
+from riskmodel.waterfall import SchemeFinance, WaterfallParams
+from riskmodel.world import World
+
+__all__ = ["CompiledModel", "PerilPlan", "compile_model"]
+
+WEST = ("EU", "UK", "US")
+AGE_BETA = 0.05  # age factor exp(β (age − 15)); MODEL.md 6, docs/model.md for the calibration
+OIL_TYPES = ("crude", "fuel_oil", "products")
+
+
+@dataclass(frozen=True)
+class PerilPlan:
+    """A user-defined peril, compiled."""
+
+    peril_id: str
+    source: str
+    key: int
+    frequency: str  # "poisson" | "negative_binomial"
+    mean: float
+    nb_r: float  # negative binomial shape (inf for Poisson)
+    severity: str  # "lognormal" | "pareto" | "fixed"
+    sev_a: float  # lognormal: mu; pareto: threshold; fixed: value
+    sev_b: float  # lognormal: sigma; pareto: alpha
+    sev_cap: float
+    years: np.ndarray  # bool (n_years,)
+
+
+@dataclass(frozen=True)
+class BackgroundPlan:
+    """The non-tanker IG background: pool claims above the club retention."""
+
+    rate: float  # claims a year
+    threshold: float  # USD m
+    alpha: float  # Pareto tail index
+    cap: float
+    pollution_share: float
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    scenario_name: str
+    seed: int
+    n_trials: int
+    chunk_trials: int
+    n_years: int
+    start_year: int
+    materiality: float
+    world_model: bool
+    keep_events: bool
+    # world
+    state_codes: tuple[str, ...]
+    zone_codes: tuple[str, ...]
+    segment_codes: tuple[str, ...]
+    trade_codes: tuple[str, ...]
+    type_codes: tuple[str, ...]
+    class_names: tuple[str, ...]
+    scheme_ids: tuple[str, ...]
+    adoption: AdoptionPlan
+    slot_scheme_founder: np.ndarray  # bool (n_slots,)
+    market: MarketPlan
+    candidates: CandidatePlan
+    class_factor: np.ndarray  # (n_classes,)
+    age_factor: np.ndarray  # (n_trades, n_classes)
+    trade_gt: np.ndarray
+    trade_hull: np.ndarray
+    trade_vessel_years: np.ndarray  # (n_trades,)
+    trade_zone_share: np.ndarray  # (n_trades, n_zones)
+    trade_laden: np.ndarray
+    trade_oil: np.ndarray
+    trade_flag_cum: np.ndarray  # (n_trades, n_flags) cumulative flag mix
+    flag_states: np.ndarray  # (n_flags,) world state index of each flag
+    segment_gt: np.ndarray
+    segment_cargo: np.ndarray
+    segment_hull: np.ndarray
+    zone_coastal_cum: np.ndarray  # (n_zones, k)
+    zone_coastal_state: np.ndarray  # (n_zones, k) world state index
+    zone_war_excluded: np.ndarray
+    zone_infrastructure: np.ndarray
+    zone_intensity: np.ndarray
+    state_clc: np.ndarray
+    state_fund: np.ndarray
+    state_supp: np.ndarray
+    state_opa: np.ndarray
+    state_sanctioned_west: np.ndarray
+    state_bloc: np.ndarray  # (n_states, 3) bool membership of EU, UK, US
+    state_statutory: np.ndarray
+    severity: SeverityParams
+    waterfall: WaterfallParams
+    designation_hazards: np.ndarray  # (n_schemes, 3)
+    designation_z: float
+    designation_size: float
+    scheme_start: np.ndarray  # (n_schemes,) horizon-year index the scheme starts
+    vessel_initial: float
+    vessel_hazard: float
+    vessel_z: float
+    detention_probability: float
+    premium: dict[str, float]
+    scheme_rates: tuple[float, ...]
+    background: BackgroundPlan
+    perils: tuple[PerilPlan, ...]
+    contracts: dict[str, ContractTerms]
+    portfolio_bloc: str
+    notes: tuple[str, ...] = field(default=())
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """`"A:0.5;B:0.5"` → {"A": 0.5, "B": 0.5}."""
+    out: dict[str, float] = {}
+    for part in str(text).split(";"):
+        part = part.strip()
+        if part:
+            key, _, value = part.partition(":")
+            out[key.strip()] = float(value)
+    return out
+
+
+def _bool(df: pd.DataFrame, col: str) -> np.ndarray:
+    return df[col].astype(int).to_numpy().astype(bool)
+
+
+def _blocs(text: object) -> set[str]:
+    if not isinstance(text, str):
+        return set()
+    return {b.strip() for b in text.split(";") if b.strip()}
+
+
+def compile_model(
+    scenario: Scenario, world: World, trials: int | None = None, seed: int | None = None
+) -> CompiledModel:
+    """Compile the scenario against the world data into a `CompiledModel`."""
+    sim = scenario.simulation
+    n_years = scenario.horizon.years
+    start = scenario.horizon.start_year
+    notes: list[str] = []
+
+    states = world.states
+    state_codes = tuple(states.index)
+    state_idx = {c: i for i, c in enumerate(state_codes)}
+    zones = world.zones
+    zone_codes = tuple(zones.index)
+    segs = world.segments.set_index("segment") if "segment" in world.segments.columns else world.segments
+    segment_codes = tuple(segs.index)
+    trades = world.trades.set_index("trade") if "trade" in world.trades.columns else world.trades
+    trade_codes = tuple(trades.index)
+    types = (
+        world.incident_types.set_index("type")
+        if "type" in world.incident_types.columns
+        else world.incident_types
+    )
+    type_codes = tuple(types.index)
+    scheme_ids = tuple(scenario.schemes)
+    n_schemes = len(scheme_ids)
+    class_names = (*BASE_CLASSES, *(f"scheme:{s}" for s in scheme_ids))
+
+    # ----- states, with the scenario's convention overrides
+    def conv(col: str, key: str) -> np.ndarray:
+        arr = _bool(states, col).copy()
+        for code, ov in scenario.world.conventions.items():
+            value = getattr(ov, key)
+            if value is not None:
+                arr[state_idx[code]] = value
+        return arr
+
+    state_clc = conv("clc92", "clc92")
+    state_fund = conv("fund92", "fund92") & state_clc
+    state_supp = conv("supp", "supp") & state_fund
+    state_opa = conv("opa", "opa") & ~state_clc
+    sanctioned_by = [_blocs(x) for x in states["sanctioned_by"]]
+    state_sanctioned_west = np.array([bool(b & set(WEST)) for b in sanctioned_by])
+    bloc_sets = [_blocs(x) for x in states["blocs"]]
+    state_bloc = np.array([[b in s for b in WEST] for s in bloc_sets], dtype=bool)
+    state_statutory = _bool(states, "statutory_env_damage")
+
+    # ----- segments and trades
+    segment_gt = segs["mean_gt"].to_numpy(float)
+    segment_cargo = segs["cargo_t"].to_numpy(float)
+    segment_hull = segs["hull_value_usd_m"].to_numpy(float)
+    seg_idx = {c: i for i, c in enumerate(segment_codes)}
+    zone_idx = {c: i for i, c in enumerate(zone_codes)}
+    n_trades, n_segs, n_zones = len(trade_codes), len(segment_codes), len(zone_codes)
+
+    vy = np.zeros((n_trades, n_segs))
+    zone_share = np.zeros((n_trades, n_zones))
+    flag_codes: list[str] = []
+    flag_rows: list[dict[str, float]] = []
+    for t, (_, row) in enumerate(trades.iterrows()):
+        # vessel-years by segment: each segment carries its share of the volume at its own cargo size
+        voyages = float(row["voyages_per_year"]) * float(row["productivity"])
+        volume_t = float(row["volume_mt_per_year"]) * 1e6
+        for s, w in parse_mix(row["segment_mix"]).items():
+            vy[t, seg_idx[s]] = volume_t * w / (segment_cargo[seg_idx[s]] * voyages)
+        for z, w in parse_mix(row["zone_mix"]).items():
+            zone_share[t, zone_idx[z]] = w
+        flags = parse_mix(row["flag_mix"])
+        flag_rows.append(flags)
+        for f in flags:
+            if f not in flag_codes:
+                flag_codes.append(f)
+    trade_flags = np.zeros((n_trades, len(flag_codes)))
+    for t, flags in enumerate(flag_rows):
+        for f, w in flags.items():
+            trade_flags[t, flag_codes.index(f)] = w
+    flag_states = np.array([state_idx[f] for f in flag_codes], dtype=np.int64)
+    trade_gt = vy @ segment_gt
+    trade_hull = vy @ segment_hull
+    trade_vy = vy.sum(axis=1)
+    origin = [str(o) for o in trades["origin"]]
+    destination = [str(d) for d in trades["destination"]]
+    destinations = sorted(set(destination))
+    trade_dest = np.array([destinations.index(d) for d in destination], dtype=np.int64)
+    laden = trades["laden_share"].to_numpy(float)
+    oil = np.array([OIL_TYPES.index(str(o)) for o in trades["oil_type"]], dtype=np.int64)
+
+    # ----- adoption slots
+    slot_scheme: list[int] = []
+    slot_state: list[int] = []
+    slot_founder: list[bool] = []
+    cum_rows: list[np.ndarray] = []
+    cond_rows: list[list[str]] = []
+    slot_key: dict[tuple[int, str], int] = {}
+    rho = np.zeros(n_schemes)
+    scheme_start = np.zeros(n_schemes, dtype=np.int64)
+    for s, (sid, sch) in enumerate(scenario.schemes.items()):
+        rho[s] = sch.correlation
+        scheme_start[s] = max(0, sch.start_year - start)
+        for code in sch.founders:
+            slot_key[(s, code)] = len(slot_scheme)
+            slot_scheme.append(s)
+            slot_state.append(state_idx[code])
+            slot_founder.append(True)
+            cum_rows.append(
+                cumulative_join_probability(
+                    horizon_start=start, n_years=n_years, scheme_start=sch.start_year, founder=True
+                )
+            )
+            cond_rows.append([])
+        for code, cand in sch.candidates.items():
+            slot_key[(s, code)] = len(slot_scheme)
+            slot_scheme.append(s)
+            slot_state.append(state_idx[code])
+            slot_founder.append(False)
+            cum_rows.append(
+                cumulative_join_probability(
+                    horizon_start=start,
+                    n_years=n_years,
+                    scheme_start=sch.start_year,
+                    p_join=cand.p_join,
+                    by_year=cand.by_year,
+                    earliest_year=cand.earliest_year,
+                    schedule=cand.schedule,
+                )
+            )
+            cond_rows.append(list(cand.conditions))
+        del sid
+    max_c = max((len(c) for c in cond_rows), default=0)
+    conditions = np.full((len(slot_scheme), max_c), -1, dtype=np.int64)
+    for i, conds in enumerate(cond_rows):
+        for j, code in enumerate(conds):
+            conditions[i, j] = slot_key.get((slot_scheme[i], code), -1)
+    adoption = AdoptionPlan(
+        n_years=n_years,
+        scheme_of_slot=np.array(slot_scheme, dtype=np.int64),
+        state_of_slot=np.array(slot_state, dtype=np.int64),
+        cum_prob=np.array(cum_rows).reshape(len(slot_scheme), n_years),
+        conditions=conditions,
+        rho=rho,
+    )
+
+    # ----- market
+    ref = trades[["cover_ig", "cover_western_fixed", "cover_domestic", "cover_none"]].to_numpy(float)
+    ref = ref / ref.sum(axis=1, keepdims=True)
+    shadow = ref[:, 2] + ref[:, 3]
+    to_dom = np.where(shadow > 0, ref[:, 2] / np.where(shadow > 0, shadow, 1.0), 0.3)
+    pc = scenario.price_cap
+    caps = {"EU": pc.eu_uk_cap_usd, "UK": pc.eu_uk_cap_usd, "US": pc.us_cap_usd}
+    cap_ig = min(caps.values())
+    cap_wf = min(caps[b] for b in pc.western_fixed_blocs) if pc.western_fixed_blocs else math.inf
+    product_ratio = pc.product_cap_usd / pc.eu_uk_cap_usd
+    cap_kind = np.array(
+        [{"none": 0, "crude": 1, "products": 2}[str(k)] for k in trades["price_cap"]], dtype=np.int64
+    )
+    uptakes = []
+    for s, (_sid, sch) in enumerate(scenario.schemes.items()):
+        w = np.array([sch.uptake.from_classes.get(c, 0.0) for c in BASE_CLASSES])
+        uptakes.append(
+            SchemeUptake(
+                share=sch.uptake.share,
+                ramp_years=sch.uptake.ramp_years,
+                from_weights=w / w.sum(),
+                origin_slot=np.array([slot_key.get((s, o), -1) for o in origin], dtype=np.int64),
+                destination_slot=np.array([slot_key.get((s, d), -1) for d in destination], dtype=np.int64),
+                flag_slots=np.array([slot_key.get((s, f), -1) for f in flag_codes], dtype=np.int64),
+                certify_prob=np.array([sch.certifying_flags.get(f, 0.0) for f in flag_codes]),
+                accept_prob=np.array([sch.port_acceptance.get(d, 0.0) for d in destinations]),
+            )
+        )
+    market = MarketPlan(
+        ref_shares=ref,
+        shadow_to_domestic=to_dom,
+        barred=np.array([o in ("IRN", "VEN") for o in origin]),
+        licensed_share=pc.licensed_share_iran_venezuela,
+        cap_kind=cap_kind,
+        sanctioned=_bool(trades, "sanctioned"),
+        log_price_crude=math.log(pc.urals_mean_usd),
+        log_price_products=math.log(pc.product_mean_usd),
+        log_cap_ig=(math.log(cap_ig), math.log(cap_ig * product_ratio)),
+        log_cap_wf=(math.log(cap_wf), math.log(cap_wf * product_ratio))
+        if math.isfinite(cap_wf)
+        else (50.0, 50.0),
+        dispersion=pc.dispersion,
+        price_z_loading=pc.z_loading,
+        trade_flags=trade_flags,
+        trade_destination=trade_dest,
+        schemes=tuple(uptakes),
+    )
+    del product_ratio
+
+    # ----- incident rates: envelope strata from the world data only
+    cf = scenario.world.class_factors
+    class_factor = np.array([cf.ig, cf.western_fixed, cf.domestic, cf.none] + [cf.scheme] * n_schemes)
+    age_main = trades["mean_age_mainstream"].to_numpy(float)
+    age_shadow = trades["mean_age_shadow"].to_numpy(float)
+    ages = np.column_stack([age_main, age_main, age_shadow, age_shadow] + [age_shadow] * n_schemes)
+    age_factor = np.exp(AGE_BETA * (ages - 15.0))
+    max_age = np.exp(AGE_BETA * (np.maximum(age_main, age_shadow) - 15.0))
+
+    base_rate = types["base_rate_per_vessel_year"].to_numpy(float)
+    zf = np.ones((n_zones, len(type_codes)))
+    for k, col in enumerate(types["zone_factor_column"]):
+        if isinstance(col, str) and col and col != "none":
+            zf[:, k] = zones[col].to_numpy(float)
+    t_i, g_i, z_i, k_i = np.meshgrid(
+        np.arange(n_trades), np.arange(n_segs), np.arange(n_zones), np.arange(len(type_codes)), indexing="ij"
+    )
+    max_factor = CLASS_FACTOR_MAX * max_age
+    rate = (
+        vy[:, :, None, None]
+        * zone_share[:, None, :, None]
+        * base_rate[None, None, None, :]
+        * zf[None, None, :, :]
+    )
+    rate = rate * max_factor[:, None, None, None]
+    keep = rate > 0
+    env = rate[keep]
+    candidates = CandidatePlan(
+        trade=t_i[keep].astype(np.int64),
+        segment=g_i[keep].astype(np.int64),
+        zone=z_i[keep].astype(np.int64),
+        itype=k_i[keep].astype(np.int64),
+        envelope_rate=env,
+        cumulative=np.cumsum(env) / env.sum(),
+        max_factor=max_factor[t_i[keep]],
+    )
+
+    # ----- zones
+    k_max = max(len(parse_mix(m)) for m in zones["coastal_mix"])
+    zc_state = np.zeros((n_zones, k_max), dtype=np.int64)
+    zc_cum = np.ones((n_zones, k_max))
+    for z, m in enumerate(zones["coastal_mix"]):
+        mix = parse_mix(m)
+        codes = list(mix)
+        w = np.cumsum([mix[c] for c in codes])
+        zc_state[z, : len(codes)] = [state_idx[c] for c in codes]
+        zc_state[z, len(codes) :] = state_idx[codes[-1]]
+        zc_cum[z, : len(codes)] = w / w[-1]
+    intensity = zones["enforcement"].to_numpy(float).copy()
+    for code, value in scenario.sanctions.enforcement.zones.items():
+        intensity[zone_idx[code]] = value
+
+    severity = _severity_params(world, types, zones, zone_codes)
+    ig = world.ig
+    waterfall = WaterfallParams(
+        sdr_usd=scenario.world.sdr_usd,
+        none_owner_pays_share=scenario.world.none_owner_pays_share,
+        domestic_reliability=scenario.world.domestic_payment_reliability,
+        domestic_capacity=scenario.world.domestic_capacity_usd_m,
+        domestic_min_limit=float(world.severity.get("domestic_min_limit_usd_m", 30.0)),
+        western_fixed_limit=float(world.severity.get("western_fixed_limit_usd_m", 1000.0)),
+        war_pi_limit=float(ig.get("excess_war_pi_usd_m", 500.0)),
+        war_buyback_limit=float(ig.get("war_buyback_usd_m", 125.0)),
+        licence_probability=scenario.sanctions.licence_probability,
+        ig_structures=tuple(_ig_structure(ig, start + y) for y in range(n_years)),
+        schemes=tuple(
+            SchemeFinance(
+                scheme_id=sid,
+                per_event_limit=sch.per_event_limit_usd_m,
+                quota_share=sch.reinsurance.quota_share if sch.reinsurance else 0.0,
+                reinsurer_capacity=sch.reinsurance.capacity_usd_m if sch.reinsurance else 0.0,
+                payment_reliability=sch.payment_reliability,
+                capital=sch.capital_usd_m,
+                expense_ratio=sch.expense_ratio,
+                recap_threshold=sch.recapitalisation.threshold_usd_m if sch.recapitalisation else 0.0,
+                recap_probability=sch.recapitalisation.probability if sch.recapitalisation else 0.0,
+                recap_amount=sch.recapitalisation.amount_usd_m if sch.recapitalisation else 0.0,
+                hull_cover=sch.hull_cover,
+            )
+            for sid, sch in scenario.schemes.items()
+        ),
+    )
+    des = scenario.sanctions.scheme_designation
+    hazards = np.array(
+        [[des.blocs[b].hazard if b in des.blocs else 0.0 for b in WEST] for _ in scheme_ids]
+    ).reshape(n_schemes, 3)
+
+    # ----- premium bases
+    ref_ig_gt = float((ref[:, 0] * trade_gt).sum())
+    rates = ig.get("gxl_rates_per_gt_usd", {})
+    dirty = float(rates.get("dirty_tanker", 0.64))
+    non_tanker_gt = float(ig.get("non_tanker_entered_gt", 1.2e9))
+    non_tanker_rate = float(rates.get("dry_cargo", 0.5863))
+    premium = {
+        "gxl_programme_usd_m": (dirty * ref_ig_gt + non_tanker_rate * non_tanker_gt) / 1e6,
+        "ig_reference_gt": ref_ig_gt,
+        "non_tanker_gt": non_tanker_gt,
+        "gxl_elasticity": scenario.world.gxl_elasticity,
+        "hm_rate_pct": scenario.world.hm_rate_pct,
+    }
+
+    bg = ig.get("background", {})
+    background = BackgroundPlan(
+        rate=float(bg.get("pool_claims_per_year", 20.0)) if sim.world_model else 0.0,
+        threshold=float(bg.get("threshold_usd_m", 10.0)),
+        alpha=float(bg.get("pareto_alpha", 1.2)),
+        cap=float(bg.get("cap_usd_m", 5000.0)),
+        pollution_share=float(bg.get("pollution_share", 0.1)),
+    )
+
+    perils = tuple(_peril_plan(pid, p, scenario, n_years) for pid, p in scenario.perils.items())
+    portfolio = scenario.portfolio
+    contracts: dict[str, ContractTerms] = {}
+    bloc = "none"
+    if portfolio is not None:
+        bloc = portfolio.bloc
+        for cid, contract in portfolio.contracts.items():
+            contracts[cid] = terms_from_contract(cid, contract, bloc)
+
+    return CompiledModel(
+        scenario_name=scenario.name,
+        seed=sim.seed if seed is None else seed,
+        n_trials=sim.trials if trials is None else trials,
+        chunk_trials=sim.chunk_trials,
+        n_years=n_years,
+        start_year=start,
+        materiality=sim.materiality_usd_m,
+        world_model=sim.world_model,
+        keep_events=sim.keep_events,
+        state_codes=state_codes,
+        zone_codes=zone_codes,
+        segment_codes=segment_codes,
+        trade_codes=trade_codes,
+        type_codes=type_codes,
+        class_names=class_names,
+        scheme_ids=scheme_ids,
+        adoption=adoption,
+        slot_scheme_founder=np.array(slot_founder, dtype=bool),
+        market=market,
+        candidates=candidates,
+        class_factor=class_factor,
+        age_factor=age_factor,
+        trade_gt=trade_gt,
+        trade_hull=trade_hull,
+        trade_vessel_years=trade_vy,
+        trade_zone_share=zone_share,
+        trade_laden=laden,
+        trade_oil=oil,
+        trade_flag_cum=np.cumsum(trade_flags, axis=1),
+        flag_states=flag_states,
+        segment_gt=segment_gt,
+        segment_cargo=segment_cargo,
+        segment_hull=segment_hull,
+        zone_coastal_cum=zc_cum,
+        zone_coastal_state=zc_state,
+        zone_war_excluded=np.array([z in ("BLACK_SEA",) for z in zone_codes]),
+        zone_infrastructure=_bool(zones, "infrastructure_at_risk"),
+        zone_intensity=intensity,
+        state_clc=state_clc,
+        state_fund=state_fund,
+        state_supp=state_supp,
+        state_opa=state_opa,
+        state_sanctioned_west=state_sanctioned_west,
+        state_bloc=state_bloc,
+        state_statutory=state_statutory,
+        severity=severity,
+        waterfall=waterfall,
+        designation_hazards=hazards,
+        designation_z=des.z_loading,
+        designation_size=des.size_loading,
+        scheme_start=scheme_start,
+        vessel_initial=scenario.sanctions.vessel_designation.initial_share,
+        vessel_hazard=scenario.sanctions.vessel_designation.hazard,
+        vessel_z=scenario.sanctions.vessel_designation.z_loading,
+        detention_probability=scenario.sanctions.enforcement.detention_probability,
+        premium=premium,
+        scheme_rates=tuple(sch.rate_per_gt_usd for sch in scenario.schemes.values()),
+        background=background,
+        perils=perils,
+        contracts=contracts,
+        portfolio_bloc=bloc,
+        notes=tuple(notes),
+    )
+
+
+def _ig_structure(ig: dict, policy_year: int) -> IGStructure:
+    return structure_for_policy_year(policy_year)
+
+
+def _severity_params(
+    world: World, types: pd.DataFrame, zones: pd.DataFrame, zone_codes: tuple[str, ...]
+) -> SeverityParams:
+    sev = world.severity
+    type_codes = list(types.index)
+
+    def is_type(name: str) -> np.ndarray:
+        return np.array([t == name for t in type_codes])
+
+    oil = sev.get("oil_factor", {})
+    return SeverityParams(
+        p_spill_laden=types["p_spill_laden"].to_numpy(float),
+        p_spill_ballast=types["p_spill_ballast"].to_numpy(float),
+        cause_war=types["cause_war"].to_numpy(float),
+        cause_sabotage=types["cause_sabotage"].to_numpy(float),
+        p_total_loss=types["p_total_loss"].to_numpy(float),
+        spill_median_t=float(sev["spill_median_t"]),
+        spill_sigma=float(sev["spill_sigma"]),
+        bunker_share=float(sev["bunker_share"]),
+        damage_exponent=float(sev["damage_exponent"]),
+        damage_sigma=float(sev["damage_sigma"]),
+        cost_per_t_usd=zones["pollution_cost_usd_per_t"].to_numpy(float),
+        oil_factor=np.array([float(oil.get(o, 1.0)) for o in OIL_TYPES]),
+        statutory_multiple=float(sev["statutory_multiple"]),
+        partial_min=float(sev["partial_min"]),
+        partial_max=float(sev["partial_max"]),
+        wreck_usd_per_gt=float(sev["wreck_usd_per_gt"]),
+        wreck_sigma=float(sev["wreck_sigma"]),
+        coastal_zone=np.array([z != "OPEN_OCEAN" for z in zone_codes]),
+        counterparty_hull_median_usd_m=float(sev["counterparty_hull_median_usd_m"]),
+        counterparty_hull_sigma=float(sev["counterparty_hull_sigma"]),
+        blame_min=float(sev["blame_min"]),
+        blame_max=float(sev["blame_max"]),
+        p_counterparty_ig=float(sev["p_counterparty_ig"]),
+        infrastructure_median_usd_m=float(sev["infrastructure_median_usd_m"]),
+        infrastructure_sigma=float(sev["infrastructure_sigma"]),
+        crew_median_usd_m=float(sev["crew_median_usd_m"]),
+        crew_sigma=float(sev["crew_sigma"]),
+        is_collision=is_type("collision"),
+        is_infrastructure=is_type("infrastructure"),
+        is_seizure=is_type("seizure"),
+        seizure_hull_fraction=float(sev["seizure_hull_fraction"]),
+    )
+
+
+def _peril_plan(pid: str, peril, scenario: Scenario, n_years: int) -> PerilPlan:
+    from riskmodel.engine.random import key_of
+
+    f = peril.frequency
+    if f.distribution == "poisson":
+        nb_r = math.inf
+    else:
+        var = (f.cv * f.mean) ** 2
+        nb_r = f.mean**2 / (var - f.mean) if var > f.mean else math.inf
+    s = peril.severity
+    if s.distribution == "lognormal":
+        sigma = math.sqrt(math.log1p(s.cv**2))
+        a, b, cap = math.log(s.mean_usd_m) - sigma**2 / 2, sigma, math.inf
+    elif s.distribution == "pareto":
+        a, b, cap = s.threshold_usd_m, s.alpha, s.cap_usd_m or math.inf
+    else:
+        a, b, cap = s.value_usd_m, 0.0, math.inf
+    start = scenario.horizon.start_year
+    years = np.ones(n_years, dtype=bool)
+    if peril.years is not None:
+        years = np.isin(start + np.arange(n_years), peril.years)
+    return PerilPlan(
+        peril_id=pid,
+        source=scenario.peril_source(pid),
+        key=key_of(pid),
+        frequency=f.distribution,
+        mean=f.mean,
+        nb_r=nb_r,
+        severity=s.distribution,
+        sev_a=a,
+        sev_b=b,
+        sev_cap=cap,
+        years=years,
+    )

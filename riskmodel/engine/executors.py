@@ -1,0 +1,155 @@
+"""Executors: where chunks of trials (and whole scenarios) run.
+
+In: a function of one task and the ordered list of tasks; the compiled model is passed once per worker,
+not once per task. Out: the task results *in task order*, whatever ran them, so a reduction in that
+order is bit-identical on every executor.
+
+- `InProcess`: the calling process, one task after another.
+- `ProcessPool(workers)`: a local pool of processes (the default); numeric libraries single-threaded.
+- `DaskExecutor(address=..., local_workers=...)`: a `dask.distributed` cluster at a scheduler address,
+  or a `LocalCluster` it starts itself. Workers need the package installed (docs/batch.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Protocol
+
+__all__ = ["DaskExecutor", "Executor", "InProcess", "ProcessPool", "make_executor"]
+
+_SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+_shared: dict[str, Any] = {}
+
+
+class Executor(Protocol):
+    name: str
+
+    def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]) -> Iterator[Any]:
+        """Yield fn(shared, task) for each task, in task order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """Run every task in the calling process."""
+
+    name = "in-process"
+    workers = 1
+
+    def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]) -> Iterator[Any]:
+        for task in tasks:
+            yield fn(shared, task)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _init_worker(shared: Any) -> None:
+    os.environ.update(_SINGLE_THREAD)
+    _shared["value"] = shared
+
+
+def _call_with_shared(fn: Callable[[Any, Any], Any], task: Any) -> Any:
+    return fn(_shared["value"], task)
+
+
+class ProcessPool:
+    """A local pool of worker processes; the shared object is sent once to each worker."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.name = f"process-pool({self.workers})"
+        self._pool_of: tuple[Any, ProcessPoolExecutor] | None = None
+
+    def _pool(self, shared: Any) -> ProcessPoolExecutor:
+        """The pool whose workers hold `shared`; a new shared object gets a fresh pool."""
+        if self._pool_of is None or self._pool_of[0] is not shared:
+            self.close()
+            pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(shared,))
+            self._pool_of = (shared, pool)
+        return self._pool_of[1]
+
+    def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]) -> Iterator[Any]:
+        pool = self._pool(shared)
+        # keep a bounded window of tasks in flight so memory stays flat in the number of tasks
+        window = 2 * self.workers
+        futures = [pool.submit(_call_with_shared, fn, t) for t in tasks[:window]]
+        nxt = len(futures)
+        for i in range(len(tasks)):
+            result = futures[i].result()
+            futures[i] = None  # type: ignore[call-overload]
+            if nxt < len(tasks):
+                futures.append(pool.submit(_call_with_shared, fn, tasks[nxt]))
+                nxt += 1
+            yield result
+
+    def close(self) -> None:
+        if self._pool_of is not None:
+            self._pool_of[1].shutdown(cancel_futures=True)
+            self._pool_of = None
+
+    def __enter__(self) -> ProcessPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DaskExecutor:
+    """Tasks on a `dask.distributed` cluster: at `address`, or a `LocalCluster` of `local_workers`."""
+
+    def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
+        from dask.distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address is None:
+            self._cluster = LocalCluster(
+                n_workers=local_workers or 2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                env=_SINGLE_THREAD,
+            )
+            self.client = Client(self._cluster)
+        else:
+            self.client = Client(address)
+        self.workers = len(self.client.scheduler_info().get("workers", {})) or (local_workers or 1)
+        self.name = f"dask({address or 'local'}, {self.workers} workers)"
+
+    def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]) -> Iterator[Any]:
+        shared_future = self.client.scatter(shared, broadcast=True)
+        futures = [self.client.submit(fn, shared_future, t, pure=False) for t in tasks]
+        for future in futures:
+            yield future.result()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_executor(
+    workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None
+) -> Executor:
+    """The executor the CLI options ask for: Dask when a scheduler or a local cluster is named, else a
+    process pool (one worker runs in-process, which avoids the cost of starting a process)."""
+    if scheduler or dask_local:
+        return DaskExecutor(address=scheduler, local_workers=dask_local)
+    if workers == 1:
+        return InProcess()
+    return ProcessPool(workers)

@@ -1,0 +1,317 @@
+"""Results of a simulation: what `simulate` returns, with pandas views of every table.
+
+In: the reduced arrays of every chunk (in trial order) and the compiled model's labels.
+Out: a `Results` object: year loss tables per contract and for the portfolio, the payer ledger, market
+tonnage and premium bases, adoption, sanctions and incident counts per (trial, year), the event loss
+table when kept; metrics (ALT, EPT, VaR/TVaR with errors) through `riskmodel.metrics`; plotting methods
+in `riskmodel.plots`.
+
+Computing and holding results are separate jobs: this module only holds, reshapes and summarises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskmodel import metrics
+
+__all__ = ["Comparison", "Results", "compare"]
+
+CONTRACT_FIELDS = (
+    "loss",
+    "premium",
+    "reinstatement_premium",
+    "max_event_loss",
+    "blocked_delayed",
+    "blocked_permanent",
+)
+
+
+@dataclass
+class Results:
+    """A simulated scenario: per (trial, year) arrays and the labels to read them.
+
+    Attributes
+    ----------
+    scenario_name, start_year, n_years, n_trials, seed : the run's identity.
+    contracts : contract id (and ``"portfolio"``) → field → (n_trials, n_years) array, fields
+        `CONTRACT_FIELDS` (USD m at the reinsurer's participation).
+    year_arrays : name → (n_trials, n_years[, k]) array: ``payer:<column>``, ``base:<name>``,
+        ``tonnage_gt`` (by class), ``spills_7t``, ``detentions``, ...
+    trial_arrays : ``z`` (climate factor) and ``join_year`` (trial, slot) — a slot is one
+        (scheme, state) of the adoption plan, labelled by `slots`.
+    """
+
+    scenario_name: str
+    start_year: int
+    n_years: int
+    n_trials: int
+    seed: int
+    contracts: dict[str, dict[str, np.ndarray]]
+    year_arrays: dict[str, np.ndarray]
+    trial_arrays: dict[str, np.ndarray]
+    class_names: tuple[str, ...]
+    scheme_ids: tuple[str, ...]
+    slots: pd.DataFrame  # columns scheme, state, founder
+    events: dict[str, np.ndarray] | None = None
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    provenance: dict[str, Any] = field(default_factory=dict)
+    baseline: Results | None = None
+
+    # ------------------------------------------------------------------------------------ table views
+    @property
+    def years(self) -> np.ndarray:
+        return self.start_year + np.arange(self.n_years)
+
+    @property
+    def contract_ids(self) -> tuple[str, ...]:
+        return tuple(c for c in self.contracts if c != "portfolio")
+
+    def payers(self) -> tuple[str, ...]:
+        return tuple(sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:")))
+
+    def ylt(self, contract: str | None = None) -> pd.DataFrame:
+        """Year loss table (ORD YLT): one row per (trial, year, contract)."""
+        ids = [contract] if contract else list(self.contracts)
+        frames = []
+        trial = np.repeat(np.arange(self.n_trials), self.n_years)
+        year = np.tile(self.years, self.n_trials)
+        for cid in ids:
+            c = self.contracts[cid]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "trial": trial,
+                        "year": year,
+                        "contract": cid,
+                        **{f: c[f].ravel() for f in CONTRACT_FIELDS},
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def ledger(self) -> pd.DataFrame:
+        """Payer ledger: mean amount paid by each payer column per policy year and on average (USD m)."""
+        rows = {p: self.year_arrays[f"payer:{p}"].mean(axis=0) for p in self.payers()}
+        df = pd.DataFrame(rows, index=pd.Index(self.years, name="year")).T
+        df.index.name = "payer"
+        df["mean"] = df.mean(axis=1)
+        return df.sort_values("mean", ascending=False)
+
+    def payer_ylt(self) -> pd.DataFrame:
+        """Payer totals per (trial, year), wide: one column per payer."""
+        data = {p: self.year_arrays[f"payer:{p}"].ravel() for p in self.payers()}
+        idx = pd.MultiIndex.from_product([np.arange(self.n_trials), self.years], names=["trial", "year"])
+        return pd.DataFrame(data, index=idx)
+
+    def market(self) -> pd.DataFrame:
+        """Mean tanker tonnage (million GT) by P&I provider class and policy year."""
+        if "tonnage_gt" not in self.year_arrays:
+            return pd.DataFrame()
+        t = self.year_arrays["tonnage_gt"].mean(axis=0) / 1e6
+        return pd.DataFrame(t, index=pd.Index(self.years, name="year"), columns=list(self.class_names))
+
+    def adoption(self) -> pd.DataFrame:
+        """Probability that each (scheme, state) slot is a member by each policy year."""
+        if "join_year" not in self.trial_arrays or self.slots.empty:
+            return pd.DataFrame()
+        jy = self.trial_arrays["join_year"]
+        probs = (jy[:, :, None] <= np.arange(self.n_years)[None, None, :]).mean(axis=0)
+        idx = pd.MultiIndex.from_frame(self.slots[["scheme", "state"]])
+        return pd.DataFrame(probs, index=idx, columns=pd.Index(self.years, name="year"))
+
+    def premium_bases(self) -> pd.DataFrame:
+        """Mean premium bases (USD m) and IG-entered GT by policy year."""
+        rows = {
+            k.split(":", 1)[1]: v.mean(axis=0) for k, v in self.year_arrays.items() if k.startswith("base:")
+        }
+        return pd.DataFrame(rows, index=pd.Index(self.years, name="year"))
+
+    def statistic(self, name: str) -> pd.DataFrame:
+        """Mean and standard error of a per-(trial, year) statistic (e.g. ``spills_7t``) by year."""
+        x = self.year_arrays[name]
+        return pd.DataFrame(
+            {"mean": x.mean(axis=0), "standard_error": x.std(axis=0, ddof=1) / np.sqrt(self.n_trials)},
+            index=pd.Index(self.years, name="year"),
+        )
+
+    def elt(self) -> pd.DataFrame:
+        """The event loss table, when the run kept it (`simulation.keep_events`)."""
+        if self.events is None:
+            raise ValueError(
+                "this run did not keep events: set simulation.keep_events: true or keep_events=True"
+            )
+        df = pd.DataFrame(self.events)
+        df["year"] = self.start_year + df["year"]
+        return df
+
+    def sanctions_exposure(self) -> pd.DataFrame:
+        """Sanctions exposure by policy year (means, USD m unless stated).
+
+        Claims blocked at the direct links (delayed: licensed later; permanent), the portfolio's ceded
+        losses blocked by its sanctions clauses, the shadow share of tanker tonnage, the designated share
+        of shadow tonnage, and detentions a year.
+        """
+        out: dict[str, np.ndarray] = {}
+        for k in ("blocked_delayed", "blocked_permanent"):
+            if k in self.year_arrays:
+                out[f"claims_{k}"] = self.year_arrays[k].mean(axis=0)
+        if "portfolio" in self.contracts:
+            for k in ("blocked_delayed", "blocked_permanent"):
+                out[f"ceded_{k}"] = self.contracts["portfolio"][k].mean(axis=0)
+        if "tonnage_gt" in self.year_arrays:
+            t = self.year_arrays["tonnage_gt"]
+            western = t[..., 0] + t[..., 1]
+            out["shadow_share_of_tonnage"] = (1.0 - western / t.sum(axis=-1)).mean(axis=0)
+        for k in ("designated_share", "detentions"):
+            if k in self.year_arrays:
+                out[k] = self.year_arrays[k].mean(axis=0)
+        return pd.DataFrame(out, index=pd.Index(self.years, name="year"))
+
+    # ----------------------------------------------------------------------------------------- metrics
+    def losses(self, contract: str = "portfolio") -> np.ndarray:
+        """(n_trials, n_years) ceded loss of a contract or the portfolio."""
+        return self.contracts[contract]["loss"]
+
+    def alt(self, contract: str = "portfolio", rel_error: float = 0.05) -> pd.DataFrame:
+        return metrics.alt_table(self.losses(contract), rel_error=rel_error)
+
+    def ep_table(
+        self, contract: str = "portfolio", return_periods: Sequence[float] = metrics.DEFAULT_RETURN_PERIODS
+    ) -> pd.DataFrame:
+        """EPT: OEP, OEP-TVaR, AEP, AEP-TVaR per policy year and for the horizon (year −1)."""
+        c = self.contracts[contract]
+        t = metrics.ept_table(c["loss"], c["max_event_loss"], return_periods=return_periods)
+        t["ep_type_name"] = t["ep_type"].map(metrics.EP_TYPE_NAMES)
+        return t
+
+    def metrics(
+        self, contract: str = "portfolio", levels: Sequence[float] = (0.99, 0.995), rel_error: float = 0.05
+    ) -> pd.DataFrame:
+        return metrics.metrics_table(self.losses(contract), levels=levels, rel_error=rel_error)
+
+    def summary(self, rel_error: float = 0.05) -> pd.DataFrame:
+        """Headline figures, annual averages over the horizon (USD m unless stated), with standard errors.
+
+        Rows: each contract's and the portfolio's expected annual ceded loss, premium, reinstatement premium
+        and 1-in-200 annual loss (the horizon's mean policy year: VaR of the average annual loss per
+        trial), the uncompensated damage and the payer figures that matter most, spills a year.
+        """
+        rows = []
+        n = self.n_trials
+
+        def add(name: str, x: np.ndarray, unit: str = "USD m") -> None:
+            annual = x.mean(axis=1) if x.ndim == 2 else x
+            mean = float(annual.mean())
+            se = float(annual.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+            rows.append(
+                {
+                    "figure": name,
+                    "unit": unit,
+                    "mean": mean,
+                    "standard_error": se,
+                    "converged": bool(metrics.converged(mean, se, rel_error)) if n > 1 else False,
+                }
+            )
+
+        for cid, c in self.contracts.items():
+            add(f"{cid}: ceded loss", c["loss"])
+            add(f"{cid}: premium", c["premium"] + c["reinstatement_premium"])
+            annual = c["loss"].mean(axis=1)
+            lo, hi = metrics.quantile_ci(annual, 0.995)
+            rows.append(
+                {
+                    "figure": f"{cid}: 1-in-200 mean annual loss",
+                    "unit": "USD m",
+                    "mean": float(metrics.var(annual, 0.995)),
+                    "standard_error": (hi - lo) / (2 * 1.96),
+                    "converged": bool(
+                        metrics.converged(float(metrics.var(annual, 0.995)), (hi - lo) / 3.92, rel_error)
+                    ),
+                }
+            )
+        for payer in ("uncompensated", "fund_1992", "ig_gxl_layer1", "ig_pool"):
+            key = f"payer:{payer}"
+            if key in self.year_arrays:
+                add(f"payer {payer}", self.year_arrays[key])
+        for stat, unit in (
+            ("spills_7t", "spills a year"),
+            ("spills_700t", "spills a year"),
+            ("detentions", "a year"),
+        ):
+            if stat in self.year_arrays:
+                add(stat, self.year_arrays[stat], unit)
+        return pd.DataFrame(rows).set_index("figure")
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        verdict = (
+            "converged" if bool(s["converged"].all()) else "not all figures converged (5% relative error)"
+        )
+        head = (
+            f"<h4>{self.scenario_name}: {self.n_trials:,} trials × {self.n_years} years "
+            f"({self.start_year}–{self.start_year + self.n_years - 1}), seed {self.seed}</h4>"
+            f"<p>Monte Carlo verdict: {verdict}</p>"
+        )
+        return head + s.to_html(float_format=lambda v: f"{v:,.3f}")
+
+    def __repr__(self) -> str:
+        return (
+            f"Results({self.scenario_name!r}, trials={self.n_trials}, years={self.n_years}, seed={self.seed})"
+        )
+
+
+@dataclass
+class Comparison:
+    """A scenario against its baseline: paired differences with common random numbers."""
+
+    scenario: Results
+    baseline: Results
+
+    def table(self) -> pd.DataFrame:
+        """Mean annual difference (scenario − baseline) of each figure, its CRN standard error, and the
+        standard error the same difference would have with independent seeds."""
+        if self.scenario.n_trials != self.baseline.n_trials:
+            raise ValueError("a paired comparison needs the same trial count in both runs")
+        rows = []
+        pairs: list[tuple[str, np.ndarray, np.ndarray]] = []
+        for cid in self.scenario.contracts:
+            if cid in self.baseline.contracts:
+                a, b = self.scenario.contracts[cid], self.baseline.contracts[cid]
+                pairs.append((f"{cid}: ceded loss", a["loss"], b["loss"]))
+                pairs.append(
+                    (
+                        f"{cid}: premium",
+                        a["premium"] + a["reinstatement_premium"],
+                        b["premium"] + b["reinstatement_premium"],
+                    )
+                )
+        for k in sorted(set(self.scenario.year_arrays) & set(self.baseline.year_arrays)):
+            if k.startswith(("payer:", "base:")) or k in ("spills_7t", "detentions"):
+                a, b = self.scenario.year_arrays[k], self.baseline.year_arrays[k]
+                if a.ndim == 2:
+                    pairs.append((k, a, b))
+        for name, a, b in pairs:
+            d = metrics.paired_difference(a.mean(axis=1), b.mean(axis=1))
+            rows.append(
+                {
+                    "figure": name,
+                    "scenario": float(a.mean()),
+                    "baseline": float(b.mean()),
+                    "difference": d.mean,
+                    "standard_error": d.se,
+                    "independent_standard_error": d.se_independent,
+                }
+            )
+        return pd.DataFrame(rows).set_index("figure")
+
+
+def compare(scenario: Results, baseline: Results) -> Comparison:
+    """Compare two runs trial by trial (they share common random numbers when run with the same seed)."""
+    return Comparison(scenario, baseline)

@@ -1,0 +1,85 @@
+"""Stage C: sanctions and enforcement.
+
+In: per trial the climate factor Z, each scheme's member count by year (from adoption), the compiled
+designation parameters, and the cover shares (from the market stage) for detentions.
+Out: per (trial, year) whether each Western bloc has designated each scheme, the designated share of
+shadow tonnage, and the count of detentions at enforcing zones.
+
+Mechanisms (MODEL.md section 5), kept lean (12b): a bloc designates a scheme with a yearly hazard that
+rises with Z and with the scheme's size, and a designation stays; the designated share of shadow tonnage
+grows by a yearly hazard that rises with Z (designated tonnage cannot hold Western cover, and its
+payments are exposed to every Western bloc's sanctions); vessels without cover the zone accepts, or
+designated, are detained with a probability per vessel-year scaled by the zone's inspection intensity.
+Blocked payments themselves are applied where payments are made (the waterfall and the contracts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskmodel.engine.random import Stream, generator, key_of
+
+__all__ = ["BLOCS", "designated_share", "detentions", "scheme_designations"]
+
+BLOCS = ("EU", "UK", "US")
+
+
+def scheme_designations(
+    seed: int,
+    block: int,
+    block_trials: int,
+    scheme_id: str,
+    z: np.ndarray,
+    extra_members: np.ndarray,
+    active: np.ndarray,
+    hazards: np.ndarray,
+    z_loading: float,
+    size_loading: float,
+) -> np.ndarray:
+    """Whether each bloc has designated the scheme by each year: bool (n_trials, n_years, n_blocs).
+
+    `extra_members` (n_trials, n_years): members beyond the founders; `active` (n_years,) bool: the
+    scheme exists that year; `hazards` (n_blocs,) the base yearly hazards.
+    """
+    n_trials, n_years = extra_members.shape
+    u = generator(seed, Stream.DESIGNATION, block, key_of(scheme_id)).random(
+        (block_trials, n_years, len(BLOCS))
+    )[:n_trials]
+    scale = np.exp(z_loading * z)[:, None, None] * (1.0 + size_loading * extra_members)[:, :, None]
+    hazard = np.clip(hazards[None, None, :] * scale, 0.0, 1.0)
+    event = (u < hazard) & active[None, :, None]
+    return np.logical_or.accumulate(event, axis=1)
+
+
+def designated_share(
+    z: np.ndarray, n_years: int, initial_share: float, hazard: float, z_loading: float
+) -> np.ndarray:
+    """Cumulative designated share of shadow tonnage by year: 1 − (1 − D0)(1 − h e^{kZ})^(y+1).
+
+    >>> designated_share(np.zeros(1), 2, 0.5, 0.5, 0.0).round(3).tolist()
+    [[0.75, 0.875]]
+    """
+    h = np.clip(hazard * np.exp(z_loading * z), 0.0, 1.0)
+    years = np.arange(1, n_years + 1)
+    return 1.0 - (1.0 - initial_share) * (1.0 - h[:, None]) ** years[None, :]
+
+
+def detentions(
+    seed: int,
+    block: int,
+    block_trials: int,
+    exposed_vessel_years: np.ndarray,
+    intensity: np.ndarray,
+    detention_probability: float,
+) -> np.ndarray:
+    """Detentions per (trial, year): Poisson with mean Σ_zone exposed vessel-years × intensity × p.
+
+    `exposed_vessel_years` (n_trials, n_years, n_zones): vessel-years without cover the zone accepts,
+    or designated; `intensity` (n_zones,) the inspection intensity.
+    """
+    n_trials, n_years, _ = exposed_vessel_years.shape
+    mean = detention_probability * np.einsum("nyz,z->ny", exposed_vessel_years, intensity)
+    rng = generator(seed, Stream.DETENTION, block)
+    u_mean = np.zeros((block_trials, n_years))
+    u_mean[:n_trials] = mean
+    return rng.poisson(u_mean)[:n_trials]

@@ -1,0 +1,180 @@
+"""Stage E: what an incident costs, by damage component (USD m, 2025 money).
+
+In: the real events' attributes (type, segment, zone, coastal state, trade's oil type and laden share)
+and their fixed rows of keyed uniforms (`incidents.U`), and `SeverityParams` compiled from the world
+data. Out: `Damage`, one array per component: pollution (admissible under IOPC criteria), statutory
+environmental damage, wreck removal, own hull, collision counterparty's hull and blame, infrastructure,
+crew and other P&I heads, plus whether the event spilled, its size in tonnes and its cause.
+
+Forms (MODEL.md section 7): a spill ≥ 7 t happens with a probability by type and laden state; its size
+is lognormal truncated below at 7 t and capped by the oil on board (cargo when laden, bunkers when not);
+pollution damage D = c_zone × 1000 × (V/1000)^b × oil factor × ε with ε lognormal of median 1. Every
+lognormal here is parameterised by its median and σ, drawn by inversion of the candidate's uniform so
+that scenarios share draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from riskmodel.incidents import U
+from riskmodel.liability import CAUSE_MARINE, CAUSE_SABOTAGE, CAUSE_WAR
+
+__all__ = ["MIN_SPILL_T", "Damage", "SeverityParams", "event_damage", "pollution_damage_usd_m"]
+
+MIN_SPILL_T = 7.0  # ITOPF's lower bound of a counted spill
+
+
+@dataclass(frozen=True)
+class SeverityParams:
+    """Severity parameters, compiled from `world/data/severity.yaml` and the type and zone tables."""
+
+    p_spill_laden: np.ndarray  # (n_types,)
+    p_spill_ballast: np.ndarray  # (n_types,)
+    cause_war: np.ndarray  # (n_types,) share of events with a war cause
+    cause_sabotage: np.ndarray  # (n_types,)
+    p_total_loss: np.ndarray  # (n_types,)
+    spill_median_t: float
+    spill_sigma: float
+    bunker_share: float  # bunkers on board as a share of cargo capacity
+    damage_exponent: float
+    damage_sigma: float
+    cost_per_t_usd: np.ndarray  # (n_zones,) c_zone: USD per tonne at a 1,000 t spill
+    oil_factor: np.ndarray  # (n_oil_types,)
+    statutory_multiple: float
+    partial_min: float
+    partial_max: float
+    wreck_usd_per_gt: float  # median wreck removal cost per GT
+    wreck_sigma: float
+    coastal_zone: np.ndarray  # (n_zones,) bool: wreck removal can be ordered
+    counterparty_hull_median_usd_m: float
+    counterparty_hull_sigma: float
+    blame_min: float
+    blame_max: float
+    p_counterparty_ig: float
+    infrastructure_median_usd_m: float
+    infrastructure_sigma: float
+    crew_median_usd_m: float
+    crew_sigma: float
+    is_collision: np.ndarray  # (n_types,) bool
+    is_infrastructure: np.ndarray  # (n_types,) bool
+    is_seizure: np.ndarray  # (n_types,) bool
+    seizure_hull_fraction: float  # detention costs and loss of use, share of hull value
+
+
+@dataclass
+class Damage:
+    cause: np.ndarray
+    spilled: np.ndarray
+    spill_t: np.ndarray
+    pollution: np.ndarray
+    statutory: np.ndarray
+    wreck: np.ndarray
+    hull: np.ndarray
+    total_loss: np.ndarray
+    counterparty_hull: np.ndarray
+    blame: np.ndarray
+    counterparty_ig: np.ndarray
+    infrastructure: np.ndarray
+    crew: np.ndarray
+
+
+def _lognormal(u: np.ndarray, median: float | np.ndarray, sigma: float) -> np.ndarray:
+    """Lognormal with the given median by inversion of a uniform."""
+    return median * np.exp(sigma * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+
+
+def pollution_damage_usd_m(
+    spill_t: np.ndarray, cost_per_t_usd: np.ndarray, exponent: float, oil_factor: np.ndarray, eps: np.ndarray
+) -> np.ndarray:
+    """D = c × 1000 × (V/1000)^b × oil factor × ε, in USD m.
+
+    >>> float(pollution_damage_usd_m(np.array([1000.0]), np.array([1e5]), 0.73, np.array([1.0]),
+    ...                              np.array([1.0]))[0])
+    100.0
+    """
+    return cost_per_t_usd * 1000.0 * (spill_t / 1000.0) ** exponent * oil_factor * eps / 1e6
+
+
+def spill_size_t(u: np.ndarray, median_t: float, sigma: float, cap_t: np.ndarray) -> np.ndarray:
+    """Spill size: lognormal truncated below at 7 t (by inversion on the truncated range), capped."""
+    f7 = ndtr((np.log(MIN_SPILL_T) - np.log(median_t)) / sigma)
+    v = median_t * np.exp(sigma * ndtri(np.clip(f7 + u * (1.0 - f7), 1e-12, 1 - 1e-12)))
+    return np.minimum(v, np.maximum(cap_t, MIN_SPILL_T))
+
+
+def event_damage(
+    p: SeverityParams,
+    u: np.ndarray,
+    itype: np.ndarray,
+    zone: np.ndarray,
+    laden_share: np.ndarray,
+    oil_type: np.ndarray,
+    gt: np.ndarray,
+    cargo_t: np.ndarray,
+    hull_value_usd_m: np.ndarray,
+    statutory_state: np.ndarray,
+    infrastructure_zone: np.ndarray,
+) -> Damage:
+    """Damage components of each event from its uniforms (`u`, shape (n, N_UNIFORMS))."""
+    cause = np.full(itype.size, CAUSE_MARINE, dtype=np.int64)
+    cu = u[:, U.CAUSE]
+    cause[cu < p.cause_war[itype]] = CAUSE_WAR
+    sab = (cu >= p.cause_war[itype]) & (cu < p.cause_war[itype] + p.cause_sabotage[itype])
+    cause[sab] = CAUSE_SABOTAGE
+
+    laden = u[:, U.LADEN] < laden_share
+    p_spill = np.where(laden, p.p_spill_laden[itype], p.p_spill_ballast[itype])
+    spilled = u[:, U.SPILL] < p_spill
+    cap = np.where(laden, cargo_t, p.bunker_share * cargo_t)
+    spill_t = np.where(spilled, spill_size_t(u[:, U.SPILL_SIZE], p.spill_median_t, p.spill_sigma, cap), 0.0)
+    eps = _lognormal(u[:, U.DAMAGE], 1.0, p.damage_sigma)
+    damage = pollution_damage_usd_m(
+        spill_t, p.cost_per_t_usd[zone], p.damage_exponent, p.oil_factor[oil_type], eps
+    )
+    pollution = np.where(spilled, damage, 0.0)
+    statutory = np.where(statutory_state, p.statutory_multiple * pollution, 0.0)
+
+    total_loss = u[:, U.TOTAL_LOSS] < p.p_total_loss[itype]
+    fraction = p.partial_min + (p.partial_max - p.partial_min) * u[:, U.HULL_FRACTION]
+    hull = hull_value_usd_m * np.where(total_loss, 1.0, fraction)
+    hull = np.where(p.is_seizure[itype], p.seizure_hull_fraction * hull_value_usd_m, hull)
+    wreck = np.where(
+        total_loss & p.coastal_zone[zone] & ~p.is_seizure[itype],
+        _lognormal(u[:, U.WRECK], p.wreck_usd_per_gt * gt / 1e6, p.wreck_sigma),
+        0.0,
+    )
+
+    collision = p.is_collision[itype]
+    counterparty_hull = np.where(
+        collision,
+        _lognormal(u[:, U.COUNTERPARTY], p.counterparty_hull_median_usd_m, p.counterparty_hull_sigma),
+        0.0,
+    )
+    blame = np.where(collision, p.blame_min + (p.blame_max - p.blame_min) * u[:, U.BLAME], 0.0)
+    counterparty_ig = collision & (u[:, U.COUNTERPARTY_IG] < p.p_counterparty_ig)
+
+    infrastructure = np.where(
+        p.is_infrastructure[itype] & infrastructure_zone,
+        _lognormal(u[:, U.INFRASTRUCTURE], p.infrastructure_median_usd_m, p.infrastructure_sigma),
+        0.0,
+    )
+    crew = _lognormal(u[:, U.CREW], p.crew_median_usd_m, p.crew_sigma)
+    return Damage(
+        cause=cause,
+        spilled=spilled,
+        spill_t=spill_t,
+        pollution=pollution,
+        statutory=statutory,
+        wreck=wreck,
+        hull=hull,
+        total_loss=total_loss,
+        counterparty_hull=counterparty_hull,
+        blame=blame,
+        counterparty_ig=counterparty_ig,
+        infrastructure=infrastructure,
+        crew=crew,
+    )
