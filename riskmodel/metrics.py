@@ -1,0 +1,476 @@
+"""Risk metrics on year loss tables, each with its Monte Carlo error.
+
+In: arrays of simulated losses, trials along axis 0: annual losses (n_trials,) or (n_trials, n_years),
+or per-year largest event losses for the OEP. Out: numbers, arrays (one value per column) and small
+pandas frames (`metrics_table`, `alt_table`, `ept_table`).
+
+Conventions:
+
+- **Quantile (VaR)**: the lower quantile of the empirical distribution, the smallest x with F(x) ≥ p,
+  i.e. the ⌈n p⌉-th smallest of n trials. No interpolation.
+- **TVaR** = VaR + E[(X − VaR)+] / (1 − p): the mean of the worst (1 − p) of the distribution, counting the
+  atom at VaR fractionally (equal to the mean of the losses above VaR when there is no atom there).
+- **Return period** T: probability of exceedance 1/T, loss = VaR at p = 1 − 1/T. The OEP uses the largest
+  event loss of each year, the AEP the annual total.
+- **Errors**: mean ± SD/√n; quantiles get an order-statistic interval from the binomial distribution;
+  TVaR an asymptotic SE, SD((X − VaR)+) / ((1 − p) √n). A metric has *converged* when its SE is at most
+  the relative error asked for times its value (for a quantile, the SE implied by its interval).
+- **Horizon**: `HORIZON_TOTAL` (−1) in the ``year`` column denotes the horizon: the sum over the policy
+  years of each trial (AEP, VaR, TVaR), or the largest event of the horizon (OEP).
+- **Portfolios** are summed per trial-year before any metric is taken; quantiles are never summed.
+- **Comparisons** (`paired_difference`) use common random numbers: the same trial of two scenarios.
+
+See also: `riskmodel.tables` for the output tables these fill.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "AEP",
+    "AEP_TVAR",
+    "DEFAULT_RETURN_PERIODS",
+    "EP_TYPE_NAMES",
+    "HORIZON_TOTAL",
+    "OEP",
+    "OEP_TVAR",
+    "PairedDifference",
+    "aal",
+    "alt_table",
+    "converged",
+    "ep_curve",
+    "ept_table",
+    "horizon_total",
+    "metrics_table",
+    "paired_difference",
+    "prob_any_loss",
+    "quantile_ci",
+    "sd",
+    "standard_error",
+    "tvar",
+    "tvar_standard_error",
+    "var",
+]
+
+#: Return periods (years) of the EP tables.
+DEFAULT_RETURN_PERIODS: tuple[int, ...] = (2, 5, 10, 25, 50, 100, 200, 250, 500, 1000)
+
+#: EP types, coded as in the Oasis ORD exceedance probability table (EPType).
+OEP = 1
+OEP_TVAR = 2
+AEP = 3
+AEP_TVAR = 4
+EP_TYPE_NAMES: dict[int, str] = {OEP: "OEP", OEP_TVAR: "OEP TVaR", AEP: "AEP", AEP_TVAR: "AEP TVaR"}
+
+#: The ``year`` of rows that describe the whole horizon (the sum over years of each trial).
+HORIZON_TOTAL = -1
+
+
+def _as_float(x: np.ndarray | Sequence[float]) -> np.ndarray:
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 0 or a.shape[0] == 0:
+        raise ValueError("need at least one trial (losses along axis 0)")
+    return a
+
+
+def _level(p: float) -> None:
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"level p must lie in (0, 1), got {p}")
+
+
+def aal(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
+    """Average annual loss: the mean over trials (axis 0).
+
+    See also: `sd`, `standard_error`.
+
+    >>> aal([0.0, 2.0, 4.0])
+    2.0
+    """
+    m = _as_float(x).mean(axis=0)
+    return float(m) if np.ndim(m) == 0 else m
+
+
+def sd(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
+    """Standard deviation over trials (axis 0), with the n − 1 divisor (0 for a single trial).
+
+    >>> sd([0.0, 2.0, 4.0])
+    2.0
+    """
+    a = _as_float(x)
+    s = a.std(axis=0, ddof=1) if a.shape[0] > 1 else np.zeros(a.shape[1:])
+    return float(s) if np.ndim(s) == 0 else s
+
+
+def standard_error(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
+    """Monte Carlo standard error of the mean: SD / √n.
+
+    >>> standard_error([0.0, 2.0, 4.0, 6.0])  # SD = 2.582, n = 4
+    1.2909944487358056
+    """
+    a = _as_float(x)
+    return sd(a) / math.sqrt(a.shape[0])
+
+
+def _order_statistic(a: np.ndarray, k: int | Sequence[int]) -> np.ndarray:
+    """The k-th smallest (1-based) along axis 0; k may be a sequence of ranks."""
+    ks = np.atleast_1d(np.asarray(k, dtype=np.int64)) - 1
+    part = np.partition(a, np.unique(ks), axis=0)
+    return part[ks] if np.ndim(k) else part[ks[0]]
+
+
+def _rank(n: int, p: float) -> int:
+    """⌈n p⌉ guarded against the float error of n × p, within [1, n]."""
+    return min(max(math.ceil(n * p * (1 - 1e-12)), 1), n)
+
+
+def var(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
+    """Value at risk: the lower p-quantile, the smallest x with F(x) ≥ p on the empirical distribution.
+
+    That is the ⌈n p⌉-th smallest of n trials, without interpolation.
+
+    See also: `tvar`, `quantile_ci`.
+
+    >>> var([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9)  # F(9) = 0.9
+    9.0
+    >>> var([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.91)
+    10.0
+    """
+    _level(p)
+    a = _as_float(x)
+    v = _order_statistic(a, _rank(a.shape[0], p))
+    return float(v) if np.ndim(v) == 0 else v
+
+
+def tvar(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
+    """Tail value at risk: VaR + E[(X − VaR)+] / (1 − p).
+
+    The mean of the worst (1 − p) share of outcomes; at least `var`.
+
+    >>> tvar([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.8)  # mean of 9 and 10
+    9.5
+    """
+    _level(p)
+    a = _as_float(x)
+    v = np.asarray(var(a, p))
+    t = v + np.maximum(a - v, 0.0).mean(axis=0) / (1.0 - p)
+    return float(t) if np.ndim(t) == 0 else t
+
+
+def tvar_standard_error(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
+    """Asymptotic standard error of `tvar`: SD((X − VaR)+) / ((1 − p) √n).
+
+    Equivalent to √([Var(X | X > VaR) + p (TVaR − VaR)²] / (n (1 − p))) (Manistre and Hancock, 2005).
+
+    >>> round(tvar_standard_error([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.8), 4)
+    1.0672
+    """
+    _level(p)
+    a = _as_float(x)
+    excess = np.maximum(a - np.asarray(var(a, p)), 0.0)
+    se = np.asarray(sd(excess)) / ((1.0 - p) * math.sqrt(a.shape[0]))
+    return float(se) if np.ndim(se) == 0 else se
+
+
+def quantile_ci(
+    x: np.ndarray | Sequence[float], p: float, conf: float = 0.95
+) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Distribution-free confidence interval of the p-quantile from order statistics.
+
+    The number N of trials at or below the true quantile is Binomial(n, p); with l the α/2 quantile of N
+    and u − 1 its 1 − α/2 quantile, P(X₍ₗ₎ ≤ ξ_p < X₍ᵤ₎) ≥ conf. An end beyond the sample is returned as
+    −inf or +inf: too few trials to bound the quantile on that side.
+
+    >>> quantile_ci(np.arange(1.0, 1001.0), 0.5)  # the median of 1..1000 with 95% confidence
+    (469.0, 532.0)
+    """
+    _level(p)
+    if not 0.0 < conf < 1.0:
+        raise ValueError(f"conf must lie in (0, 1), got {conf}")
+    a = _as_float(x)
+    n = a.shape[0]
+    alpha = 1.0 - conf
+    lo_rank = int(stats.binom.ppf(alpha / 2, n, p))
+    hi_rank = int(stats.binom.ppf(1 - alpha / 2, n, p)) + 1
+    ranks = [r for r in (lo_rank, hi_rank) if 1 <= r <= n]
+    values = _order_statistic(a, ranks) if ranks else None
+    shape = a.shape[1:]
+
+    def pick(rank: int, beyond: float) -> np.ndarray | float:
+        v = np.full(shape, beyond) if not 1 <= rank <= n else values[ranks.index(rank)]
+        return float(v) if np.ndim(v) == 0 else v
+
+    return pick(lo_rank, -math.inf), pick(hi_rank, math.inf)
+
+
+def prob_any_loss(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
+    """Share of trials with a loss above zero.
+
+    >>> prob_any_loss([0.0, 0.0, 3.0, 1.0])
+    0.5
+    """
+    m = (_as_float(x) > 0).mean(axis=0)
+    return float(m) if np.ndim(m) == 0 else m
+
+
+def converged(estimate: np.ndarray | float, se: np.ndarray | float, rel_error: float) -> np.ndarray | bool:
+    """True where the standard error is at most ``rel_error`` × |estimate| (a zero estimate needs se = 0).
+
+    >>> converged(100.0, 1.5, 0.02), converged(100.0, 2.5, 0.02), converged(0.0, 0.0, 0.02)
+    (True, False, True)
+    """
+    ok = np.asarray(se) <= rel_error * np.abs(np.asarray(estimate))
+    return bool(ok) if np.ndim(ok) == 0 else ok
+
+
+def horizon_total(losses: np.ndarray) -> np.ndarray:
+    """Per trial, the sum over policy years of an (n_trials, n_years) table.
+
+    >>> horizon_total(np.array([[1.0, 2.0], [0.0, 5.0]]))
+    array([3., 5.])
+    """
+    return np.asarray(losses, dtype=np.float64).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Mean of a − b over common trials, its paired SE and, for contrast, the independent-sample SE."""
+
+    mean: float
+    se: float
+    se_independent: float
+    n: int
+
+    @property
+    def variance_reduction(self) -> float:
+        """(SE independent / SE paired)²: how many times fewer trials common random numbers need."""
+        return (self.se_independent / self.se) ** 2 if self.se > 0 else math.inf
+
+
+def paired_difference(a: np.ndarray | Sequence[float], b: np.ndarray | Sequence[float]) -> PairedDifference:
+    """Scenario comparison with common random numbers: trial i of ``a`` and of ``b`` share their draws.
+
+    The SE of the mean difference is SD(a − b)/√n; the independent-sample SE √(Var a/n + Var b/n) is
+    given for contrast (it ignores the positive correlation that common random numbers create).
+
+    >>> d = paired_difference([10.0, 20.0, 30.0, 40.0], [9.0, 18.0, 29.0, 38.0])
+    >>> d.mean, round(d.se, 4), round(d.se_independent, 2)
+    (1.5, 0.2887, 9.04)
+    """
+    x, y = _as_float(a), _as_float(b)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"need two 1-d arrays of the same trials, got shapes {x.shape} and {y.shape}")
+    n = x.shape[0]
+    return PairedDifference(
+        mean=float((x - y).mean()),
+        se=float(standard_error(x - y)),
+        se_independent=math.sqrt((float(sd(x)) ** 2 + float(sd(y)) ** 2) / n),
+        n=n,
+    )
+
+
+def ep_curve(
+    annual_or_max: np.ndarray | Sequence[float],
+    return_periods: Sequence[float] = DEFAULT_RETURN_PERIODS,
+    conf: float = 0.95,
+) -> pd.DataFrame:
+    """Exceedance probability curve: loss and TVaR at each return period, with the loss's interval.
+
+    Pass annual totals for the AEP, each year's largest event loss for the OEP. Columns:
+    ``return_period``, ``probability`` (1/T), ``loss`` (VaR at 1 − 1/T), ``ci_lower``, ``ci_upper``,
+    ``tvar`` and ``tvar_se``.
+
+    >>> ep_curve([0.0] * 6 + [1.0, 2.0, 3.0, 4.0], [2, 5, 10])[["return_period", "loss", "tvar"]]
+       return_period  loss  tvar
+    0            2.0   0.0   2.0
+    1            5.0   2.0   3.5
+    2           10.0   3.0   4.0
+    """
+    a = _as_float(annual_or_max)
+    if a.ndim != 1:
+        raise ValueError("ep_curve takes one column of losses")
+    t = np.asarray(return_periods, dtype=np.float64)
+    if not (t > 1).all():
+        raise ValueError(f"return periods must exceed 1 year, got {list(return_periods)}")
+    # One sort serves every return period; the tail beyond each VaR is a slice of the sorted losses.
+    s = np.sort(a)
+    n = s.size
+    p = 1.0 - 1.0 / t
+    loss = s[[_rank(n, q) - 1 for q in p]]
+    alpha = 1.0 - conf
+    lo_rank = stats.binom.ppf(alpha / 2, n, p).astype(np.int64)
+    hi_rank = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.int64) + 1
+    ci_lower = np.where(lo_rank >= 1, s[np.clip(lo_rank, 1, n) - 1], -math.inf)
+    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], math.inf)
+    tv, tv_se = np.empty(t.size), np.empty(t.size)
+    for i, (q, v) in enumerate(zip(p, loss, strict=True)):
+        excess = s[np.searchsorted(s, v, side="right") :] - v
+        mean_excess = excess.sum() / n
+        tv[i] = v + mean_excess / (1.0 - q)
+        var_excess = ((excess**2).sum() - n * mean_excess**2) / (n - 1) if n > 1 else 0.0
+        tv_se[i] = math.sqrt(max(var_excess, 0.0)) / ((1.0 - q) * math.sqrt(n))
+    return pd.DataFrame(
+        {
+            "return_period": t,
+            "probability": 1.0 / t,
+            "loss": loss,
+            "ci_lower": ci_lower,
+            "ci_upper": ci_upper,
+            "tvar": tv,
+            "tvar_se": tv_se,
+        }
+    )
+
+
+def _periods(losses: np.ndarray, max_event_loss: np.ndarray | None):
+    """(year label, annual column, largest-event column or None) per policy year, then the horizon."""
+    a = np.asarray(losses, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"need an (n_trials, n_years) table, got shape {a.shape}")
+    m = None if max_event_loss is None else np.asarray(max_event_loss, dtype=np.float64)
+    if m is not None and m.shape != a.shape:
+        raise ValueError(f"max_event_loss has shape {m.shape}, losses {a.shape}")
+    for y in range(a.shape[1]):
+        yield y, a[:, y], None if m is None else m[:, y]
+    yield HORIZON_TOTAL, a.sum(axis=1), None if m is None else m.max(axis=1)
+
+
+def _z(conf: float) -> float:
+    return float(stats.norm.ppf(0.5 + conf / 2))
+
+
+def metrics_table(
+    losses: np.ndarray,
+    *,
+    levels: Sequence[float] = (0.99, 0.995),
+    conf: float = 0.95,
+    rel_error: float = 0.05,
+) -> pd.DataFrame:
+    """Summary metrics per policy year and for the horizon total, each with its error and a verdict.
+
+    ``losses`` is an (n_trials, n_years) year loss table (one contract, or a portfolio summed per
+    trial-year). Long format, columns ``year`` (`HORIZON_TOTAL` for the horizon), ``metric`` (aal, sd,
+    prob_any_loss, var, tvar), ``level`` (p for var and tvar, else NaN), ``estimate``, ``standard_error``,
+    ``ci_lower``, ``ci_upper`` and ``converged`` (SE ≤ rel_error × |estimate|). For quantiles the SE is the
+    half-width of the order-statistic interval over the normal z of ``conf``; SD's SE is the asymptotic
+    √((m₄ − s⁴)/n)/(2s).
+
+    >>> t = metrics_table(np.array([[0.0], [1.0], [2.0], [3.0]]), levels=(0.5,))
+    >>> t[t.year == 0].set_index("metric")["estimate"].to_dict()
+    {'aal': 1.5, 'sd': 1.2909944487358056, 'prob_any_loss': 0.75, 'var': 1.0, 'tvar': 2.5}
+    """
+    z = _z(conf)
+    rows = []
+    for year, x, _ in _periods(losses, None):
+        n = x.shape[0]
+        mean, s = aal(x), sd(x)
+        se_mean = s / math.sqrt(n)
+        m4 = float(((x - mean) ** 4).mean())
+        se_sd = math.sqrt(max(m4 - s**4, 0.0) / n) / (2 * s) if s > 0 else 0.0
+        p_any = prob_any_loss(x)
+        se_p = math.sqrt(p_any * (1 - p_any) / n)
+        rows.append((year, "aal", math.nan, mean, se_mean, mean - z * se_mean, mean + z * se_mean))
+        rows.append((year, "sd", math.nan, s, se_sd, s - z * se_sd, s + z * se_sd))
+        rows.append((year, "prob_any_loss", math.nan, p_any, se_p, p_any - z * se_p, p_any + z * se_p))
+        for p in levels:
+            v = var(x, p)
+            lo, hi = quantile_ci(x, p, conf)
+            rows.append((year, "var", p, v, (hi - lo) / (2 * z), lo, hi))
+            t, se_t = tvar(x, p), tvar_standard_error(x, p)
+            rows.append((year, "tvar", p, t, se_t, t - z * se_t, t + z * se_t))
+    out = pd.DataFrame(
+        rows, columns=["year", "metric", "level", "estimate", "standard_error", "ci_lower", "ci_upper"]
+    )
+    out["year"] = out["year"].astype(np.int64)
+    out["converged"] = converged(out["estimate"].to_numpy(), out["standard_error"].to_numpy(), rel_error)
+    return out
+
+
+def alt_table(losses: np.ndarray, *, conf: float = 0.95, rel_error: float = 0.05) -> pd.DataFrame:
+    """Average loss table (ORD ALT) per policy year and for the horizon total.
+
+    Columns ``year``, ``n_trials``, ``mean_loss``, ``sd_loss``, ``standard_error``, ``relative_error``
+    (SE / mean), ``ci_lower``, ``ci_upper`` (normal, at ``conf``) and ``converged``.
+
+    >>> alt_table(np.array([[1.0, 0.0], [3.0, 2.0]]))[["year", "mean_loss", "standard_error"]]
+       year  mean_loss  standard_error
+    0     0        2.0             1.0
+    1     1        1.0             1.0
+    2    -1        3.0             2.0
+    """
+    z = _z(conf)
+    rows = []
+    for year, x, _ in _periods(losses, None):
+        n = x.shape[0]
+        mean, s = aal(x), sd(x)
+        se = s / math.sqrt(n)
+        rel = se / abs(mean) if mean else (0.0 if se == 0 else math.inf)
+        rows.append(
+            (year, n, mean, s, se, rel, mean - z * se, mean + z * se, bool(converged(mean, se, rel_error)))
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "year",
+            "n_trials",
+            "mean_loss",
+            "sd_loss",
+            "standard_error",
+            "relative_error",
+            "ci_lower",
+            "ci_upper",
+            "converged",
+        ],
+    )
+    return out.astype({"year": np.int64, "n_trials": np.int64})
+
+
+def ept_table(
+    losses: np.ndarray,
+    max_event_loss: np.ndarray | None = None,
+    *,
+    return_periods: Sequence[float] = DEFAULT_RETURN_PERIODS,
+    conf: float = 0.95,
+) -> pd.DataFrame:
+    """Exceedance probability table (ORD EPT) per policy year and for the horizon total.
+
+    Rows for each year and return period with ``ep_type`` `OEP`, `OEP_TVAR` (from ``max_event_loss``,
+    when given), `AEP`, `AEP_TVAR` (from ``losses``). Columns ``year``, ``ep_type``, ``return_period``,
+    ``loss``, ``ci_lower``, ``ci_upper`` (order-statistic interval for OEP/AEP, ± z × SE for the TVaRs).
+    The horizon OEP is the largest event of the horizon; the horizon AEP the sum over years.
+
+    >>> e = ept_table(np.array([[0.0], [0.0], [5.0], [9.0]]), np.array([[0.0], [0.0], [5.0], [6.0]]),
+    ...               return_periods=[2])
+    >>> e[e.year == 0][["ep_type", "loss"]].to_numpy().tolist()
+    [[1.0, 0.0], [2.0, 5.5], [3.0, 0.0], [4.0, 7.0]]
+    """
+    z = _z(conf)
+    rows = []
+    for year, annual, largest in _periods(losses, max_event_loss):
+        pairs = [] if largest is None else [(OEP, OEP_TVAR, largest)]
+        pairs.append((AEP, AEP_TVAR, annual))
+        for ep, ep_tvar, x in pairs:
+            curve = ep_curve(x, return_periods, conf)
+            for r in curve.itertuples(index=False):
+                rows.append((year, ep, r.return_period, r.loss, r.ci_lower, r.ci_upper))
+                rows.append(
+                    (year, ep_tvar, r.return_period, r.tvar, r.tvar - z * r.tvar_se, r.tvar + z * r.tvar_se)
+                )
+    out = pd.DataFrame(rows, columns=["year", "ep_type", "return_period", "loss", "ci_lower", "ci_upper"])
+    out = out.astype({"year": np.int64, "ep_type": np.int64})
+    return out.sort_values(
+        ["year", "ep_type", "return_period"], kind="stable", key=_horizon_last
+    ).reset_index(drop=True)
+
+
+def _horizon_last(col: pd.Series) -> pd.Series:
+    """Sort key that puts the horizon rows (year −1) after the policy years."""
+    if col.name == "year":
+        return col.where(col != HORIZON_TOTAL, np.iinfo(np.int64).max)
+    return col

@@ -1,0 +1,1396 @@
+"""Reinsurance contract terms applied to an event loss table, in event time order within each year.
+
+In: an `EventLossTable` (one chunk of trials: events with the loss of every payer column, sanctions flags,
+attritional annual losses and premium bases) and `ContractTerms` (plain numbers, compiled once from the
+portfolio file by `terms_from_contract`). Out: per contract a `ContractYearLosses` of (n_trials, n_years)
+float64 arrays (ceded loss, premium, reinstatement premium, largest ceded event, blocked amounts), and for
+a portfolio the same summed per trial-year (`apply_portfolio`).
+
+Order of the financial terms (each step is tested by itself in tests/test_terms.py):
+
+1. **Cedant's share** of the source(s): x = share × Σ_sources loss, per event. The share is a scalar or
+   looked up by the event's segment, zone or flag code (`share_by`); attritional losses, which have no
+   codes, take the scalar `cedant_share` (the default share).
+2. **Inuring quota shares**: x ← max(x − Σ cessions of the quota shares listed in `inures`, 0). The
+   cessions are the portfolio's quota-share recoveries (after their participation), taken *whether
+   recoverable or not* (a sanctions block on the quota share does not restore the excess's subject loss).
+3. **Occurrence terms**: `xol` y = min(max(x − attachment, 0), limit); `quota_share` y = min(x, limit)
+   (an optional per-event limit); `stop_loss` y = x.
+4. **Annual aggregate terms**, on cumulative sums per trial-year in event time order:
+   G(c) = clip(c − D, 0, AAL) and the ceded amount of event k is G(C_k) − G(C_k − y_k), which is
+   diff(G(C)) when there are no attritional losses. D is the AAD (for a stop loss: the attachment) and
+   AAL the aggregate limit (for a stop loss: the limit; for an XoL with n reinstatements and no stated
+   aggregate limit (n + 1) × limit; otherwise unlimited). Quota shares and stop losses also take the
+   attritional annual loss A of their sources, accruing evenly over the year: C_k = A × t_k + Σ_{j≤k} y_j,
+   and the annual total is G(A + Σ y). Per-occurrence XoL sees only the material events (attritional
+   losses are below the materiality threshold, far below any XoL attachment).
+5. **Participation**: every amount above is at 100% of the contract; loss, premium, reinstatement
+   premium and blocked amounts are multiplied by `participation`.
+6. **Reinstatement premium** (XoL only), pro rata as to amount, not as to time: with cumulative paid
+   limit Q, the premium earned by an event that takes Q from Q⁻ to Q⁺ is
+   P / limit × Σ_k r_k × (|[Q⁻, Q⁺] ∩ [k × limit, (k + 1) × limit]|) for the k-th reinstatement at rate r_k
+   (k from 0), with Q capped at AAL − limit: a reinstatement cannot restore cover the aggregate limit
+   does not leave (this matters only when the aggregate limit is stated below (n + 1) × limit).
+   Limit 10 xs 5, two reinstatements at 100% and 50%, events 8, 20, 12: recoveries 3, 10, 7 and
+   reinstatement premiums 0.30P, 0.85P, 0.35P (1.5P in all).
+7. **Sanctions clause** at the reinsurance link (MODEL.md section 5): where the reinsurer's bloc sanctions
+   an event (`elt.sanctioned[bloc]`), the payment is blocked. A *delayed* block (`elt.licensed`) is paid
+   later under licence: it stays in `loss` (and in its reinstatement premium) and is also reported in
+   `blocked_delayed`. A *permanent* block leaves `loss` (the cedant keeps it) and earns no reinstatement
+   premium (no limit was paid out to reinstate); it is reported in `blocked_permanent`. Blocks act on the
+   payment, not the cover: a blocked claim still erodes the aggregate deductible and limit. Attritional
+   losses are never blocked (they carry no event flags).
+
+Premium P (100%) is fixed, or a rate times the trial-year's premium base `elt.premium_base[name]`; a
+missing base is an error (`validate_portfolio`), never a silent zero. A source absent from the event loss
+table cedes nothing (`absent_sources` lists them for the caller's note).
+
+Everything is vectorised: the events are sorted by (trial, year, time) once per table (`np.lexsort`),
+trial-years are runs of the sorted order, and per-run cumulative sums are a global cumulative sum minus the
+run's starting offset. No Python loop runs over trials, years or events (only over contracts, sources and
+reinstatements).
+
+The deterministic terms mode (`apply_terms_to_file`, the `riskmodel apply-terms` command) reads an event
+file in long format, `trial, year, time, source, loss` (+ optional `event`, `segment`, `zone`, `flag`,
+`licensed`, `sanctioned_EU`, `sanctioned_UK`, `sanctioned_US`), applies a portfolio and writes the year
+loss table (and the per-event period loss table) declared in `riskmodel.tables`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.payers import all_source_names_hint, is_valid_source
+
+if TYPE_CHECKING:
+    from riskmodel.scenario.schema import Contract, Portfolio
+
+__all__ = [
+    "BLOCS",
+    "KINDS",
+    "REQUIRED_EVENT_COLUMNS",
+    "SHARE_BY",
+    "ApplyTermsResult",
+    "ContractTerms",
+    "ContractYearLosses",
+    "EventFileError",
+    "EventLossTable",
+    "InuringCessions",
+    "PortfolioYearLosses",
+    "absent_sources",
+    "apply_contract",
+    "apply_portfolio",
+    "apply_terms_to_file",
+    "plt_frame",
+    "portfolio_terms",
+    "read_annual_file",
+    "read_event_file",
+    "terms_from_contract",
+    "validate_portfolio",
+    "ylt_frame",
+]
+
+Kind = Literal["xol", "stop_loss", "quota_share"]
+KINDS: tuple[str, ...] = ("xol", "stop_loss", "quota_share")
+SHARE_BY: tuple[str, ...] = ("segment", "zone", "flag")
+BLOCS: tuple[str, ...] = ("EU", "UK", "US")
+
+
+# ------------------------------------------------------------------------------------- event loss table
+@dataclass(eq=False)
+class EventLossTable:
+    """One chunk of events, the meeting point of the engine and the contracts (docs/architecture.md).
+
+    One row per event; the arrays are treated as immutable once built. Events need not be sorted: the
+    contracts sort them by (trial, year, time) once per table and cache the order.
+
+    Attributes
+    ----------
+    trial, year : int64 arrays
+        Global trial index, in ``[trial_offset, trial_offset + n_trials)``, and policy-year index, in
+        ``[0, n_years)``.
+    time : float64 array
+        Time of the event within its policy year, in ``[0, 1)``.
+    losses : dict of str to float64 array
+        Payer column -> loss per event (USD m). Columns absent from the dict are zero.
+    segment, zone, flag : int64 arrays
+        Codes into the World tables (-1 when the event has none), for cedant shares by segment/zone/flag.
+    sanctioned : dict of str to bool array
+        Bloc (``EU``, ``UK``, ``US``) -> a payment on this event by a payer of that bloc is exposed to
+        sanctions.
+    licensed : bool array
+        A block on this event is licensed later (a delayed block) rather than permanent.
+    attritional : dict of str to (n_trials, n_years) float64 array
+        Source -> annual aggregate of the losses below the materiality threshold.
+    premium_base : dict of str to (n_trials, n_years) float64 array
+        Premium base name (``ig_gxl_premium``, ``hm_western_premium``, ``scheme_premium:<id>``) -> amount.
+    trial_offset, n_trials, n_years : int
+        The chunk's first global trial, its number of trials and of policy years.
+    """
+
+    trial: np.ndarray
+    year: np.ndarray
+    time: np.ndarray
+    losses: dict[str, np.ndarray]
+    segment: np.ndarray
+    zone: np.ndarray
+    flag: np.ndarray
+    sanctioned: dict[str, np.ndarray]
+    licensed: np.ndarray
+    attritional: dict[str, np.ndarray]
+    premium_base: dict[str, np.ndarray]
+    trial_offset: int
+    n_trials: int
+    n_years: int
+
+    @classmethod
+    def from_arrays(
+        cls,
+        trial: Sequence[int] | np.ndarray,
+        year: Sequence[int] | np.ndarray,
+        time: Sequence[float] | np.ndarray,
+        losses: Mapping[str, Sequence[float] | np.ndarray],
+        *,
+        n_trials: int | None = None,
+        n_years: int | None = None,
+        trial_offset: int = 0,
+        segment: Sequence[int] | np.ndarray | None = None,
+        zone: Sequence[int] | np.ndarray | None = None,
+        flag: Sequence[int] | np.ndarray | None = None,
+        sanctioned: Mapping[str, Sequence[bool] | np.ndarray] | None = None,
+        licensed: Sequence[bool] | np.ndarray | None = None,
+        attritional: Mapping[str, np.ndarray] | None = None,
+        premium_base: Mapping[str, np.ndarray] | None = None,
+    ) -> EventLossTable:
+        """Build a validated table from array-likes, with neutral defaults for what is not given.
+
+        Codes default to -1, flags to False; ``n_trials`` and ``n_years`` default to the smallest that
+        hold every event.
+
+        >>> elt = EventLossTable.from_arrays([0, 0, 1], [0, 0, 0], [0.2, 0.7, 0.5], {"ig_pool": [8, 20, 12]})
+        >>> elt.n_events, elt.n_trials, elt.n_years
+        (3, 2, 1)
+        """
+        trial_a = np.asarray(trial, dtype=np.int64)
+        year_a = np.asarray(year, dtype=np.int64)
+        n = trial_a.size
+        if n_trials is None:
+            n_trials = int(trial_a.max()) - trial_offset + 1 if n else 0
+        if n_years is None:
+            n_years = int(year_a.max()) + 1 if n else 1
+
+        def codes(a: Sequence[int] | np.ndarray | None) -> np.ndarray:
+            return np.full(n, -1, np.int64) if a is None else np.asarray(a, dtype=np.int64)
+
+        elt = cls(
+            trial=trial_a,
+            year=year_a,
+            time=np.asarray(time, dtype=np.float64),
+            losses={k: np.asarray(v, dtype=np.float64) for k, v in losses.items()},
+            segment=codes(segment),
+            zone=codes(zone),
+            flag=codes(flag),
+            sanctioned={k: np.asarray(v, dtype=bool) for k, v in (sanctioned or {}).items()},
+            licensed=np.zeros(n, bool) if licensed is None else np.asarray(licensed, dtype=bool),
+            attritional={k: np.asarray(v, dtype=np.float64) for k, v in (attritional or {}).items()},
+            premium_base={k: np.asarray(v, dtype=np.float64) for k, v in (premium_base or {}).items()},
+            trial_offset=int(trial_offset),
+            n_trials=int(n_trials),
+            n_years=int(n_years),
+        )
+        elt.validate()
+        return elt
+
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        *,
+        label: str = "events",
+        n_trials: int | None = None,
+        n_years: int | None = None,
+        codes: Mapping[str, Mapping[str, int]] | None = None,
+        attritional: Mapping[str, np.ndarray] | None = None,
+        premium_base: Mapping[str, np.ndarray] | None = None,
+    ) -> EventLossTable:
+        """Build a table from a long-format frame (one row per event and source), checking every value.
+
+        Columns: ``trial``, ``year``, ``time``, ``source``, ``loss`` and optionally ``event`` (rows with the
+        same trial, year and event are one event; without it, the same trial, year and time), ``segment``,
+        ``zone``, ``flag`` (names, coded by ``codes[column]`` or else in sorted order), ``licensed`` and
+        ``sanctioned_<bloc>``. Without ``n_trials`` the trials run from the smallest to the largest in the
+        frame; with it, from 0 to ``n_trials - 1``. Raises `EventFileError` naming ``label``, the row
+        (1 = first data row) and the column.
+
+        >>> df = pd.DataFrame({"trial": [0, 0], "year": [0, 0], "time": [0.1, 0.4],
+        ...                    "source": ["ig_pool", "ig_pool"], "loss": [8.0, 20.0]})
+        >>> EventLossTable.from_frame(df).losses["ig_pool"]
+        array([ 8., 20.])
+        """
+        return _events_from_frame(
+            df,
+            label=label,
+            n_trials=n_trials,
+            n_years=n_years,
+            codes=codes,
+            attritional=attritional,
+            premium_base=premium_base,
+        ).elt
+
+    @property
+    def n_events(self) -> int:
+        """Number of events (rows)."""
+        return int(self.trial.size)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape of the year-level arrays: (n_trials, n_years)."""
+        return (self.n_trials, self.n_years)
+
+    def validate(self) -> None:
+        """Check lengths, dtypes and ranges; raise ValueError saying what is wrong. O(events)."""
+        n = self.n_events
+        if self.n_trials < 0 or self.n_years < 1:
+            raise ValueError(f"n_trials must be >= 0 and n_years >= 1, got {self.n_trials}, {self.n_years}")
+        per_event: dict[str, np.ndarray] = {
+            "year": self.year,
+            "time": self.time,
+            "segment": self.segment,
+            "zone": self.zone,
+            "flag": self.flag,
+            "licensed": self.licensed,
+        }
+        per_event |= {f"losses[{k!r}]": v for k, v in self.losses.items()}
+        per_event |= {f"sanctioned[{k!r}]": v for k, v in self.sanctioned.items()}
+        for name, a in per_event.items():
+            if a.shape != (n,):
+                raise ValueError(f"{name} has shape {a.shape}, expected ({n},) like `trial`")
+        for name, a in {**self.attritional, **self.premium_base}.items():
+            if a.shape != self.shape:
+                raise ValueError(f"year-level array {name!r} has shape {a.shape}, expected {self.shape}")
+        if n == 0:
+            return
+        rel = self.trial - self.trial_offset
+        if rel.min() < 0 or rel.max() >= self.n_trials:
+            raise ValueError(
+                f"trial outside [{self.trial_offset}, {self.trial_offset + self.n_trials}): "
+                f"found {self.trial.min()}..{self.trial.max()}"
+            )
+        if self.year.min() < 0 or self.year.max() >= self.n_years:
+            raise ValueError(f"year outside [0, {self.n_years}): found {self.year.min()}..{self.year.max()}")
+        if not (np.all(self.time >= 0.0) and np.all(self.time < 1.0)):
+            raise ValueError("time must lie in [0, 1)")
+        for k, v in self.losses.items():
+            if not np.all(np.isfinite(v)) or v.min() < 0:
+                raise ValueError(f"losses[{k!r}] must be finite and non-negative")
+
+    @cached_property
+    def _order(self) -> _EventOrder:
+        return _EventOrder.of(self)
+
+
+@dataclass(frozen=True, eq=False)
+class _EventOrder:
+    """Events sorted by (trial, year, time) and grouped into trial-year runs."""
+
+    order: np.ndarray | None  # permutation into sorted order; None when already sorted
+    cell: np.ndarray  # flat trial-year index (trial - offset) * n_years + year of each sorted event
+    starts: np.ndarray  # first sorted event of each run
+    run: np.ndarray  # run number of each sorted event
+    n_cells: int
+
+    @staticmethod
+    def of(elt: EventLossTable) -> _EventOrder:
+        cell = (elt.trial - elt.trial_offset) * elt.n_years + elt.year
+        n = cell.size
+        already = n < 2 or bool(
+            np.all((cell[1:] > cell[:-1]) | ((cell[1:] == cell[:-1]) & (elt.time[1:] >= elt.time[:-1])))
+        )
+        order = None if already else np.lexsort((elt.time, elt.year, elt.trial))
+        if order is not None:
+            cell = cell[order]
+        new_run = np.empty(n, bool)
+        if n:
+            new_run[0] = True
+            np.not_equal(cell[1:], cell[:-1], out=new_run[1:])
+        starts = np.flatnonzero(new_run)
+        return _EventOrder(order, cell, starts, np.cumsum(new_run) - 1, elt.n_trials * elt.n_years)
+
+    def sort(self, a: np.ndarray) -> np.ndarray:
+        return a if self.order is None else a[self.order]
+
+    def unsort(self, a: np.ndarray) -> np.ndarray:
+        if self.order is None:
+            return a
+        out = np.empty_like(a)
+        out[self.order] = a
+        return out
+
+    def run_cumsum(self, x: np.ndarray) -> np.ndarray:
+        """Cumulative sum within each trial-year run (global cumsum minus the run's starting offset)."""
+        cs = np.cumsum(x)
+        if x.size == 0:
+            return cs
+        return cs - (cs[self.starts] - x[self.starts])[self.run]
+
+    def cell_sum(self, x: np.ndarray) -> np.ndarray:
+        return np.bincount(self.cell, weights=x, minlength=self.n_cells)
+
+    def cell_max(self, x: np.ndarray) -> np.ndarray:
+        """Largest value per trial-year (0 where there is no event; x is non-negative)."""
+        out = np.zeros(self.n_cells)
+        if x.size:
+            out[self.cell[self.starts]] = np.maximum.reduceat(x, self.starts)
+        return out
+
+
+# ------------------------------------------------------------------------------------------ the terms
+@dataclass(frozen=True)
+class ContractTerms:
+    """The terms of one contract, as plain numbers (USD m, at 100% of the contract).
+
+    Build it from the portfolio file with `terms_from_contract`; the module docstring states the order in
+    which the terms apply.
+
+    Attributes
+    ----------
+    id : str
+        Contract id.
+    sources : tuple of str
+        Payer columns ceded (summed per event).
+    kind : {"xol", "stop_loss", "quota_share"}
+        Per-occurrence excess of loss, aggregate excess of loss on the annual total, or quota share.
+    cedant_share : float
+        The cedant's share of the sources; with ``share_by``, the share of codes not in ``shares`` and of
+        attritional losses.
+    share_by : {"segment", "zone", "flag"} or None
+        Event code that selects the cedant's share from ``shares`` (code -> share).
+    participation : float
+        This reinsurer's share of the contract.
+    attachment, limit : float
+        Per occurrence (xol), on the annual aggregate (stop_loss), or limit per event (quota_share).
+        ``limit`` may be ``inf``.
+    aad, aggregate_limit : float
+        Annual aggregate deductible and limit (xol, quota_share). ``aggregate_limit=None`` means
+        (n + 1) × limit with n reinstatements and a finite limit, else unlimited.
+    reinstatement_rates : tuple of float
+        Premium rate of each reinstatement (1.0 = 100%), pro rata as to amount.
+    premium_fixed, premium_rate, premium_base : float, float, str
+        Annual premium: fixed, or ``premium_rate`` × the trial-year's ``elt.premium_base[premium_base]``.
+    inures : tuple of str
+        Ids of quota shares of the portfolio whose cessions apply before this contract.
+    sanctions_clause : bool, reinsurer_bloc : str or None
+        Whether an LMA 3100-type clause blocks payments on events sanctioned by the reinsurer's bloc.
+    """
+
+    id: str
+    sources: tuple[str, ...]
+    kind: Kind = "xol"
+    cedant_share: float = 1.0
+    share_by: str | None = None
+    shares: Mapping[int, float] = field(default_factory=dict)
+    participation: float = 1.0
+    attachment: float = 0.0
+    limit: float = math.inf
+    aad: float = 0.0
+    aggregate_limit: float | None = None
+    reinstatement_rates: tuple[float, ...] = ()
+    premium_fixed: float | None = None
+    premium_rate: float | None = None
+    premium_base: str | None = None
+    inures: tuple[str, ...] = ()
+    sanctions_clause: bool = False
+    reinsurer_bloc: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("sources", "reinstatement_rates", "inures"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        problems = list(self._problems())
+        if problems:
+            raise ValueError(f"contract {self.id!r}: " + "; ".join(problems))
+
+    def _problems(self) -> Iterable[str]:
+        if self.kind not in KINDS:
+            yield f"kind must be one of {KINDS}, got {self.kind!r}"
+        if not self.sources:
+            yield "needs at least one source"
+        for name in ("cedant_share", "participation"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                yield f"{name} must lie in [0, 1], got {v}"
+        if self.share_by is not None and self.share_by not in SHARE_BY:
+            yield f"share_by must be one of {SHARE_BY}, got {self.share_by!r}"
+        if self.shares and self.share_by is None:
+            yield "shares given without share_by"
+        if any(k < 0 or not 0.0 <= v <= 1.0 for k, v in self.shares.items()):
+            yield "shares must map codes >= 0 to shares in [0, 1]"
+        if not (self.attachment >= 0 and math.isfinite(self.attachment)):
+            yield f"attachment must be finite and >= 0, got {self.attachment}"
+        if not self.limit > 0:
+            yield f"limit must be > 0, got {self.limit}"
+        if not (self.aad >= 0 and math.isfinite(self.aad)):
+            yield f"aad must be finite and >= 0, got {self.aad}"
+        if self.aggregate_limit is not None and not self.aggregate_limit > 0:
+            yield f"aggregate_limit must be > 0, got {self.aggregate_limit}"
+        if any(not (r >= 0 and math.isfinite(r)) for r in self.reinstatement_rates):
+            yield "reinstatement rates must be finite and >= 0"
+        if self.reinstatement_rates:
+            if self.kind != "xol":
+                yield "reinstatements apply to an xol only"
+            if not math.isfinite(self.limit):
+                yield "reinstatements need a finite limit"
+            elif self.aggregate_limit is not None and self.aggregate_limit > (
+                len(self.reinstatement_rates) + 1
+            ) * self.limit * (1 + 1e-12):
+                yield "aggregate_limit exceeds (reinstatements + 1) × limit"
+        if self.kind == "stop_loss" and (self.aad or self.aggregate_limit is not None):
+            yield "a stop_loss takes its annual retention and limit as attachment and limit, no aad"
+        if self.kind == "quota_share" and self.attachment:
+            yield "a quota_share has no attachment"
+        if self.premium_fixed is not None and self.premium_rate is not None:
+            yield "premium is fixed or a rate on a base, not both"
+        if self.premium_rate is not None and not self.premium_base:
+            yield "premium_rate needs a premium_base"
+        if self.id in self.inures:
+            yield "a contract cannot inure to itself"
+
+    @property
+    def aggregate_deductible(self) -> float:
+        """D in G(c) = clip(c − D, 0, AAL): the AAD, or a stop loss's attachment."""
+        return self.attachment if self.kind == "stop_loss" else self.aad
+
+    @property
+    def effective_aggregate_limit(self) -> float:
+        """AAL in G(c): stated, else (n + 1) × limit with n reinstatements, a stop loss's limit, else inf.
+
+        >>> xl = ContractTerms("x", ("ig_pool",), attachment=5, limit=10, reinstatement_rates=(1, 0.5))
+        >>> xl.effective_aggregate_limit
+        30.0
+        """
+        if self.kind == "stop_loss":
+            return float(self.limit)
+        if self.aggregate_limit is not None:
+            return float(self.aggregate_limit)
+        if self.reinstatement_rates and math.isfinite(self.limit):
+            return (len(self.reinstatement_rates) + 1) * float(self.limit)
+        return math.inf
+
+    @property
+    def uses_attritional(self) -> bool:
+        """Quota shares and stop losses take attritional losses; a per-occurrence XoL does not."""
+        return self.kind != "xol"
+
+
+# ----------------------------------------------------------------------------------------- the results
+@dataclass(eq=False)
+class ContractYearLosses:
+    """One contract's (or the portfolio's) results per trial-year: (n_trials, n_years) float64 arrays.
+
+    ``loss`` is what the reinsurer pays (including delayed blocks, excluding permanent ones); ``premium``
+    the annual premium and ``reinstatement_premium`` the premiums for reinstated limit, all at the
+    reinsurer's participation. ``max_event_loss`` is the largest paid event of the year (for the OEP).
+    ``event_ceded`` and ``event_reinstatement_premium`` (per event, in the table's row order) are kept
+    only when asked for.
+    """
+
+    loss: np.ndarray
+    reinstatement_premium: np.ndarray
+    premium: np.ndarray
+    max_event_loss: np.ndarray
+    blocked_delayed: np.ndarray
+    blocked_permanent: np.ndarray
+    event_ceded: np.ndarray | None = None
+    event_reinstatement_premium: np.ndarray | None = None
+
+    @property
+    def result(self) -> np.ndarray:
+        """Underwriting result: premium + reinstatement premium − loss."""
+        return self.premium + self.reinstatement_premium - self.loss
+
+
+class PortfolioYearLosses(dict[str, ContractYearLosses]):
+    """Contract id -> `ContractYearLosses`, plus ``total``: the portfolio summed per trial-year.
+
+    ``total.max_event_loss`` is the largest per-event sum over contracts (after each contract's terms in
+    time order), the basis of the portfolio OEP; it is not the sum of the contracts' maxima.
+    """
+
+    total: ContractYearLosses
+
+
+@dataclass(frozen=True, eq=False)
+class InuringCessions:
+    """Cessions of inuring quota shares, subtracted from a contract's subject loss before its terms.
+
+    ``event`` per event in the table's row order; ``attritional`` (n_trials, n_years).
+    """
+
+    event: np.ndarray
+    attritional: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Ceded:
+    """A contract's cessions at 100% and after participation, in sorted event order (internal)."""
+
+    event_100: np.ndarray  # per event after aggregate terms, 100% of the contract
+    attritional_100: np.ndarray  # per cell, the attritional part of the annual cession, 100%
+    rp_event_100: np.ndarray | None  # per event reinstatement premium, 100%
+    premium_100: np.ndarray  # per cell
+
+
+# --------------------------------------------------------------------------------------------- kernels
+def _clip_aggregate(c: np.ndarray, deductible: float, agg_limit: float) -> np.ndarray:
+    """G(c) = clip(c − D, 0, AAL)."""
+    return np.clip(c - deductible, 0.0, agg_limit)
+
+
+def _reinstated(q: np.ndarray, limit: float, rates: tuple[float, ...]) -> np.ndarray:
+    """Σ_k r_k × (paid limit in the k-th reinstated tranche [k L, (k+1) L]) / L, for cumulative paid q."""
+    total = np.zeros_like(q)
+    for k, rate in enumerate(rates):
+        total += rate * np.clip(q - k * limit, 0.0, limit)
+    return total / limit
+
+
+def _event_share(elt: EventLossTable, terms: ContractTerms, order: _EventOrder) -> np.ndarray | float:
+    if terms.share_by is None:
+        return terms.cedant_share
+    codes = order.sort(getattr(elt, terms.share_by))
+    if not terms.shares:
+        return terms.cedant_share
+    keys = np.fromiter(terms.shares.keys(), np.int64, len(terms.shares))
+    size = max(int(keys.max()), int(codes.max()) if codes.size else 0) + 1
+    table = np.full(size, terms.cedant_share)
+    table[keys] = np.fromiter(terms.shares.values(), np.float64, len(terms.shares))
+    return np.where(codes >= 0, table[np.maximum(codes, 0)], terms.cedant_share)
+
+
+def _premium_100(elt: EventLossTable, terms: ContractTerms) -> np.ndarray:
+    n_cells = elt.n_trials * elt.n_years
+    if terms.premium_rate is not None:
+        base = elt.premium_base.get(terms.premium_base or "")
+        if base is None:
+            raise ValueError(
+                f"contract {terms.id!r}: premium base {terms.premium_base!r} is not available "
+                f"(available: {sorted(elt.premium_base) or 'none'})"
+            )
+        return terms.premium_rate * base.reshape(n_cells)
+    return np.full(n_cells, terms.premium_fixed or 0.0)
+
+
+def _cede(
+    elt: EventLossTable, terms: ContractTerms, order: _EventOrder, inuring: InuringCessions | None
+) -> _Ceded:
+    """Steps 1-4 and the reinstatement premium at 100% (module docstring), in sorted event order."""
+    n_cells = order.n_cells
+    gross = np.zeros(elt.n_events)
+    attritional = np.zeros(n_cells)
+    for source in terms.sources:
+        if source in elt.losses:
+            gross += order.sort(elt.losses[source])
+        if terms.uses_attritional and source in elt.attritional:
+            attritional += elt.attritional[source].reshape(n_cells)
+    x = _event_share(elt, terms, order) * gross
+    attritional *= terms.cedant_share
+    if inuring is not None:
+        x = np.maximum(x - order.sort(inuring.event), 0.0)
+        attritional = np.maximum(attritional - inuring.attritional.reshape(n_cells), 0.0)
+
+    if terms.kind == "xol":
+        y = np.minimum(np.maximum(x - terms.attachment, 0.0), terms.limit)
+    elif terms.kind == "quota_share":
+        y = np.minimum(x, terms.limit)
+    else:
+        y = x
+
+    d, agg = terms.aggregate_deductible, terms.effective_aggregate_limit
+    cum = order.run_cumsum(y)
+    if terms.uses_attritional:
+        cum = cum + attritional[order.cell] * order.sort(elt.time)
+    paid_after = _clip_aggregate(cum, d, agg)
+    paid_before = _clip_aggregate(cum - y, d, agg)
+    event_100 = paid_after - paid_before
+    if terms.uses_attritional:
+        annual = _clip_aggregate(attritional + order.cell_sum(y), d, agg)
+        attritional_100 = np.where(attritional > 0, np.maximum(annual - order.cell_sum(event_100), 0.0), 0.0)
+    else:
+        attritional_100 = np.zeros(n_cells)
+
+    premium = _premium_100(elt, terms)
+    rp = None
+    if terms.reinstatement_rates:
+        rates, limit = terms.reinstatement_rates, terms.limit
+        reinstatable = max(agg - limit, 0.0)  # a reinstatement cannot restore cover beyond the AAL
+        rp = premium[order.cell] * (
+            _reinstated(np.minimum(paid_after, reinstatable), limit, rates)
+            - _reinstated(np.minimum(paid_before, reinstatable), limit, rates)
+        )
+    return _Ceded(event_100, attritional_100, rp, premium)
+
+
+def _finish(
+    elt: EventLossTable, terms: ContractTerms, order: _EventOrder, ceded: _Ceded
+) -> tuple[ContractYearLosses, np.ndarray, np.ndarray | None]:
+    """Steps 5 and 7: participation and the sanctions clause; per-trial-year sums."""
+    part = terms.participation
+    event = part * ceded.event_100
+    rp = None if ceded.rp_event_100 is None else part * ceded.rp_event_100
+    blocked_delayed = np.zeros(order.n_cells)
+    blocked_permanent = np.zeros(order.n_cells)
+    bloc = terms.reinsurer_bloc
+    if terms.sanctions_clause and bloc is not None and bloc in elt.sanctioned:
+        blocked = order.sort(elt.sanctioned[bloc])
+        licensed = order.sort(elt.licensed)
+        delayed = blocked & licensed
+        permanent = blocked & ~licensed
+        blocked_delayed = order.cell_sum(np.where(delayed, event, 0.0))
+        blocked_permanent = order.cell_sum(np.where(permanent, event, 0.0))
+        event = np.where(permanent, 0.0, event)
+        if rp is not None:
+            rp = np.where(permanent, 0.0, rp)
+    shape = elt.shape
+    result = ContractYearLosses(
+        loss=(order.cell_sum(event) + part * ceded.attritional_100).reshape(shape),
+        reinstatement_premium=(np.zeros(order.n_cells) if rp is None else order.cell_sum(rp)).reshape(shape),
+        premium=(part * ceded.premium_100).reshape(shape),
+        max_event_loss=order.cell_max(event).reshape(shape),
+        blocked_delayed=blocked_delayed.reshape(shape),
+        blocked_permanent=blocked_permanent.reshape(shape),
+    )
+    return result, event, rp
+
+
+def _check_shapes(elt: EventLossTable) -> None:
+    n = elt.n_events
+    for name in ("year", "time", "segment", "zone", "flag", "licensed"):
+        if getattr(elt, name).shape != (n,):
+            raise ValueError(f"event loss table: {name} does not have one value per event")
+
+
+# ------------------------------------------------------------------------------------------ public API
+def apply_contract(
+    elt: EventLossTable,
+    terms: ContractTerms,
+    inuring_ceded: InuringCessions | None = None,
+    *,
+    keep_event_ceded: bool = False,
+) -> ContractYearLosses:
+    """Apply one contract's terms to an event loss table, in event time order within each trial-year.
+
+    The order of the terms is in the module docstring: cedant share → inuring quota shares → occurrence
+    terms → annual aggregate deductible and limit → participation → reinstatement premium → sanctions.
+
+    Parameters
+    ----------
+    elt : EventLossTable
+    terms : ContractTerms
+    inuring_ceded : InuringCessions, optional
+        Cessions of the quota shares in ``terms.inures`` (`apply_portfolio` computes them).
+    keep_event_ceded : bool
+        Also return the paid amount and reinstatement premium of every event (``event_ceded``).
+
+    Returns
+    -------
+    ContractYearLosses
+
+    Examples
+    --------
+    Limit 10 xs 5, premium 1, reinstatements at 100% and 50%; events of 8, 20 and 12 in one year:
+
+    >>> elt = EventLossTable.from_arrays([0, 0, 0], [0, 0, 0], [0.1, 0.5, 0.9], {"ig_pool": [8, 20, 12]})
+    >>> xl = ContractTerms("xl", ("ig_pool",), attachment=5, limit=10, reinstatement_rates=(1.0, 0.5),
+    ...                    premium_fixed=1.0)
+    >>> r = apply_contract(elt, xl, keep_event_ceded=True)
+    >>> r.event_ceded.tolist(), r.event_reinstatement_premium.round(2).tolist()
+    ([3.0, 10.0, 7.0], [0.3, 0.85, 0.35])
+    >>> float(r.loss[0, 0]), float(r.reinstatement_premium[0, 0])
+    (20.0, 1.5)
+    """
+    if terms.inures and inuring_ceded is None:
+        raise ValueError(
+            f"contract {terms.id!r} has inuring quota shares {list(terms.inures)}: "
+            "use apply_portfolio, or pass inuring_ceded"
+        )
+    _check_shapes(elt)
+    order = elt._order
+    result, event, rp = _finish(elt, terms, order, _cede(elt, terms, order, inuring_ceded))
+    if keep_event_ceded:
+        result.event_ceded = order.unsort(event)
+        result.event_reinstatement_premium = order.unsort(np.zeros_like(event) if rp is None else rp)
+    return result
+
+
+def validate_portfolio(
+    contracts: Iterable[ContractTerms], *, premium_bases: Iterable[str] | None = None
+) -> list[ContractTerms]:
+    """Check a portfolio as a whole and return its contracts with inuring quota shares first.
+
+    Errors: duplicate ids; an ``inures`` entry that is unknown, not a quota share, on other sources, or
+    part of a cycle; with ``premium_bases`` given, a rated premium on a base not in it. This is the
+    compile-time check: a missing premium base must never become a silent zero.
+
+    >>> qs = ContractTerms("qs", ("ig_pool",), kind="quota_share", participation=0.3)
+    >>> xl = ContractTerms("xl", ("ig_pool",), attachment=5, limit=10, inures=("qs",))
+    >>> [c.id for c in validate_portfolio([xl, qs])]
+    ['qs', 'xl']
+    """
+    contracts = list(contracts)
+    by_id: dict[str, ContractTerms] = {}
+    for c in contracts:
+        if c.id in by_id:
+            raise ValueError(f"duplicate contract id {c.id!r}")
+        by_id[c.id] = c
+    for c in contracts:
+        for q in c.inures:
+            if q not in by_id:
+                raise ValueError(f"contract {c.id!r} inures to unknown contract {q!r}")
+            if by_id[q].kind != "quota_share":
+                raise ValueError(
+                    f"contract {c.id!r} inures to {q!r}, which is a {by_id[q].kind}, not a quota_share"
+                )
+            if not set(by_id[q].sources) <= set(c.sources):
+                raise ValueError(
+                    f"contract {c.id!r} inures to {q!r}, whose sources {list(by_id[q].sources)} are not "
+                    f"among its own {list(c.sources)}"
+                )
+    if premium_bases is not None:
+        available = set(premium_bases)
+        for c in contracts:
+            if c.premium_rate is not None and c.premium_base not in available:
+                raise ValueError(
+                    f"contract {c.id!r}: premium base {c.premium_base!r} is not available "
+                    f"(available: {sorted(available) or 'none'})"
+                )
+    ordered: list[ContractTerms] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(cid: str, path: tuple[str, ...]) -> None:
+        if state.get(cid) == 2:
+            return
+        if state.get(cid) == 1:
+            raise ValueError("inuring cycle: " + " -> ".join((*path, cid)))
+        state[cid] = 1
+        for q in by_id[cid].inures:
+            visit(q, (*path, cid))
+        state[cid] = 2
+        ordered.append(by_id[cid])
+
+    for c in contracts:
+        visit(c.id, ())
+    return ordered
+
+
+def absent_sources(elt: EventLossTable, contracts: Iterable[ContractTerms]) -> dict[str, tuple[str, ...]]:
+    """Contract id -> its sources with neither event nor attritional losses in the table (they cede zero)."""
+    present = set(elt.losses) | set(elt.attritional)
+    out = {c.id: tuple(s for s in c.sources if s not in present) for c in contracts}
+    return {k: v for k, v in out.items() if v}
+
+
+def apply_portfolio(
+    elt: EventLossTable, contracts: Iterable[ContractTerms], *, keep_event_ceded: bool = False
+) -> PortfolioYearLosses:
+    """Apply every contract of a portfolio; inuring quota shares go first.
+
+    Returns a dict of contract id -> `ContractYearLosses` (in the order given) whose ``total`` attribute
+    holds the portfolio summed per trial-year, with the OEP basis ``total.max_event_loss`` taken from the
+    per-event sum over contracts. The table is sorted once for all contracts.
+
+    >>> elt = EventLossTable.from_arrays([0, 0], [0, 0], [0.1, 0.5], {"ig_pool": [10, 30]})
+    >>> qs = ContractTerms("qs", ("ig_pool",), kind="quota_share", participation=0.5)
+    >>> xl = ContractTerms("xl", ("ig_pool",), attachment=5, limit=10, inures=("qs",))
+    >>> res = apply_portfolio(elt, [qs, xl])
+    >>> float(res["qs"].loss[0, 0]), float(res["xl"].loss[0, 0]), float(res.total.max_event_loss[0, 0])
+    (20.0, 10.0, 25.0)
+    """
+    given = list(contracts)
+    ordered = validate_portfolio(given, premium_bases=elt.premium_base)
+    _check_shapes(elt)
+    order = elt._order
+    n_cells = order.n_cells
+    qs_cessions: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # sorted event, cell attritional (after part)
+    results: dict[str, ContractYearLosses] = {}
+    event_total = np.zeros(elt.n_events)
+    for terms in ordered:
+        inuring = None
+        if terms.inures:
+            ev = sum((qs_cessions[q][0] for q in terms.inures), np.zeros(elt.n_events))
+            att = sum((qs_cessions[q][1] for q in terms.inures), np.zeros(n_cells))
+            inuring = InuringCessions(order.unsort(ev), att.reshape(elt.shape))
+        ceded = _cede(elt, terms, order, inuring)
+        if terms.kind == "quota_share":
+            part = terms.participation
+            qs_cessions[terms.id] = (part * ceded.event_100, part * ceded.attritional_100)
+        result, event, rp = _finish(elt, terms, order, ceded)
+        event_total += event
+        if keep_event_ceded:
+            result.event_ceded = order.unsort(event)
+            result.event_reinstatement_premium = order.unsort(np.zeros_like(event) if rp is None else rp)
+        results[terms.id] = result
+    out = PortfolioYearLosses((t.id, results[t.id]) for t in given)
+    zeros = np.zeros(elt.shape)
+
+    def total(name: str) -> np.ndarray:
+        return sum((getattr(r, name) for r in results.values()), zeros.copy())
+
+    out.total = ContractYearLosses(
+        loss=total("loss"),
+        reinstatement_premium=total("reinstatement_premium"),
+        premium=total("premium"),
+        max_event_loss=order.cell_max(event_total).reshape(elt.shape),
+        blocked_delayed=total("blocked_delayed"),
+        blocked_permanent=total("blocked_permanent"),
+        event_ceded=order.unsort(event_total) if keep_event_ceded else None,
+    )
+    return out
+
+
+# ------------------------------------------------------------------------------ adapter from the schema
+def terms_from_contract(
+    contract_id: str,
+    contract: Contract,
+    bloc: str | None,
+    codes: Mapping[str, Mapping[str, int]] | None = None,
+) -> ContractTerms:
+    """Compile a portfolio file's `Contract` into `ContractTerms`.
+
+    ``bloc`` is the portfolio's sanctions bloc (``"none"`` or None: no bloc, nothing blocked). ``codes``
+    maps ``segment``/``zone``/``flag`` -> name -> code (the World tables); it is needed only for a
+    cedant share by segment, zone or flag, and a name it lacks is an error.
+    """
+    share = contract.cedant_share
+    share_by: str | None = None
+    shares: dict[int, float] = {}
+    if isinstance(share, int | float):
+        cedant_share = float(share)
+    else:
+        share_by, cedant_share = share.by, float(share.default)
+        table = (codes or {}).get(share.by)
+        if table is None:
+            raise ValueError(
+                f"contract {contract_id!r}: a cedant share by {share.by} needs the {share.by} codes"
+            )
+        unknown = sorted(set(share.shares) - set(table))
+        if unknown:
+            raise ValueError(
+                f"contract {contract_id!r}: cedant_share.shares names unknown {share.by} {unknown} "
+                f"(known: {sorted(table)})"
+            )
+        shares = {int(table[k]): float(v) for k, v in share.shares.items()}
+    premium = contract.premium
+    rate = getattr(premium, "rate_on_base", None)
+    return ContractTerms(
+        id=contract_id,
+        sources=tuple(contract.sources),
+        kind=contract.type,
+        cedant_share=cedant_share,
+        share_by=share_by,
+        shares=shares,
+        participation=float(contract.participation),
+        attachment=float(contract.attachment_usd_m),
+        limit=math.inf if contract.limit_usd_m is None else float(contract.limit_usd_m),
+        aad=float(contract.aad_usd_m),
+        aggregate_limit=None
+        if contract.aggregate_limit_usd_m is None
+        else float(contract.aggregate_limit_usd_m),
+        reinstatement_rates=tuple(float(r.rate) for r in contract.reinstatements),
+        premium_fixed=None if rate is not None else float(premium.fixed_usd_m),
+        premium_rate=None if rate is None else float(rate),
+        premium_base=None if rate is None else premium.base,
+        inures=tuple(contract.inures),
+        sanctions_clause=bool(contract.sanctions_clause),
+        reinsurer_bloc=None if bloc in (None, "none") else bloc,
+    )
+
+
+def portfolio_terms(
+    portfolio: Portfolio, codes: Mapping[str, Mapping[str, int]] | None = None
+) -> list[ContractTerms]:
+    """Every contract of a loaded `Portfolio` as `ContractTerms`, in file order."""
+    return [terms_from_contract(cid, c, portfolio.bloc, codes) for cid, c in portfolio.contracts.items()]
+
+
+# --------------------------------------------------------------------------- deterministic terms mode
+class EventFileError(ValueError):
+    """A malformed input file; the message names the file, the row (1 = first data row) and the column."""
+
+    def __init__(self, label: str, problem: str, *, row: int | None = None, column: str | None = None):
+        where = [label]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(", ".join(where) + ": " + problem)
+        self.label, self.problem, self.row, self.column = label, problem, row, column
+
+
+REQUIRED_EVENT_COLUMNS: tuple[str, ...] = ("trial", "year", "time", "source", "loss")
+_CODE_COLUMNS = SHARE_BY
+_BOOL_COLUMNS = ("licensed", *(f"sanctioned_{b}" for b in BLOCS))
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+def read_event_file(path: str | Path) -> pd.DataFrame:
+    """Read an event file (``.csv`` or ``.parquet``) as is; `EventLossTable.from_frame` checks the values."""
+    return _read_frame(Path(path))
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True)
+        elif suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(path)
+        else:
+            raise EventFileError(str(path), f"unsupported file type {suffix!r}: use .csv or .parquet")
+    except EventFileError:
+        raise
+    except FileNotFoundError:
+        raise EventFileError(str(path), "file not found") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise EventFileError(str(path), f"cannot be read: {exc}") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _show(value: Any) -> str:
+    """A file value for a message: strings quoted, numbers plain (never a numpy repr)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    """The column as float64; missing, NaN, non-numeric and infinite values are errors."""
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i = _first_bad(bad)
+        v = raw.iloc[i]
+        text = "" if v is None or v is pd.NA else str(v).strip()
+        if text == "":
+            problem = "missing value"
+        elif text.lower() == "nan":
+            problem = "NaN is not allowed (missing value?)"
+        elif np.isinf(values[i]):
+            problem = f"infinite value {text!r}"
+        else:
+            problem = f"{text!r} is not a number"
+        raise EventFileError(label, problem, row=i + 1, column=column)
+    return values
+
+
+def _whole(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    values = _numeric(df, column, label)
+    bad = (values != np.floor(values)) | (values < 0)
+    if bad.any():
+        i = _first_bad(bad)
+        raise EventFileError(
+            label, f"{_show(df[column].iloc[i])} is not a whole number >= 0", row=i + 1, column=column
+        )
+    return values.astype(np.int64)
+
+
+def _text(df: pd.DataFrame, column: str) -> np.ndarray:
+    """The column as stripped strings, "" where missing."""
+    raw = df[column].astype(object)
+    return raw.where(raw.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
+
+
+def _boolean(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    raw = df[column]
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.to_numpy(dtype=bool)
+    text = np.char.lower(_text(df, column).astype(str))
+    is_true, is_false = np.isin(text, list(_TRUE)), np.isin(text, list(_FALSE))
+    bad = ~(is_true | is_false)
+    if bad.any():
+        i = _first_bad(bad)
+        raise EventFileError(label, f"{_show(raw.iloc[i])} is not true/false", row=i + 1, column=column)
+    return is_true
+
+
+@dataclass(frozen=True, eq=False)
+class _ParsedEvents:
+    elt: EventLossTable
+    event_id: np.ndarray  # per event: the file's event id, or the event's order of first appearance
+    codes: dict[str, dict[str, int]]
+
+
+def _events_from_frame(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    n_trials: int | None,
+    n_years: int | None,
+    codes: Mapping[str, Mapping[str, int]] | None = None,
+    attritional: Mapping[str, np.ndarray] | None = None,
+    premium_base: Mapping[str, np.ndarray] | None = None,
+) -> _ParsedEvents:
+    missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in df.columns]
+    if missing:
+        raise EventFileError(
+            label,
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+            f"(required: {', '.join(REQUIRED_EVENT_COLUMNS)})",
+        )
+    df = df.reset_index(drop=True)
+    trial = _whole(df, "trial", label)
+    year = _whole(df, "year", label)
+    time = _numeric(df, "time", label)
+    bad = (time < 0) | (time >= 1)
+    if bad.any():
+        i = _first_bad(bad)
+        raise EventFileError(label, f"time {time[i]:g} is outside [0, 1)", row=i + 1, column="time")
+    source = _text(df, "source")
+    loss = _numeric(df, "loss", label)
+    if (loss < 0).any():
+        i = _first_bad(loss < 0)
+        raise EventFileError(label, f"negative loss {loss[i]:g}", row=i + 1, column="loss")
+    names, source_idx = np.unique(source.astype(str), return_inverse=True)
+    for name in map(str, names):
+        if not is_valid_source(name):
+            i = _first_bad(source == name)
+            raise EventFileError(
+                label,
+                f"unknown source {name!r} (allowed: {all_source_names_hint()})",
+                row=i + 1,
+                column="source",
+            )
+
+    if n_trials is None:
+        offset = int(trial.min()) if trial.size else 0
+        n_trials = int(trial.max()) - offset + 1 if trial.size else 0
+    else:
+        offset = 0
+        if trial.size and (trial >= n_trials).any():
+            i = _first_bad(trial >= n_trials)
+            raise EventFileError(
+                label, f"trial {trial[i]} >= the {n_trials} trials asked for", row=i + 1, column="trial"
+            )
+    if n_years is None:
+        n_years = int(year.max()) + 1 if year.size else 1
+    elif year.size and (year >= n_years).any():
+        i = _first_bad(year >= n_years)
+        raise EventFileError(
+            label, f"year {year[i]} >= the {n_years} years asked for", row=i + 1, column="year"
+        )
+
+    has_event = "event" in df.columns
+    key_last = _whole(df, "event", label) if has_event else time
+    keys = pd.DataFrame({"trial": trial, "year": year, "k": key_last})
+    event_of_row = keys.groupby(["trial", "year", "k"], sort=False).ngroup().to_numpy()
+    n_events = int(event_of_row.max()) + 1 if event_of_row.size else 0
+    first_row = np.zeros(n_events, np.int64)
+    first_row[event_of_row[::-1]] = np.arange(event_of_row.size)[::-1]
+
+    def per_event(values: np.ndarray, column: str) -> np.ndarray:
+        """The value of each event, which every row of the event must repeat."""
+        first = values[first_row]
+        differs = values != first[event_of_row]
+        if differs.any():
+            i = _first_bad(differs)
+            raise EventFileError(
+                label,
+                f"{_show(values[i])} differs from {_show(first[event_of_row[i]])} on row "
+                f"{first_row[event_of_row[i]] + 1} of the same event",
+                row=i + 1,
+                column=column,
+            )
+        return first
+
+    ev_time = per_event(time, "time")
+    code_tables: dict[str, dict[str, int]] = {}
+    event_codes: dict[str, np.ndarray] = {}
+    for column in _CODE_COLUMNS:
+        given = dict((codes or {}).get(column, {}))
+        values = _text(df, column) if column in df.columns else None
+        if not given:
+            seen = set() if values is None else {v for v in values if v}
+            given = {name: i for i, name in enumerate(sorted(seen))}
+        code_tables[column] = given
+        if values is None:
+            event_codes[column] = np.full(n_events, -1, np.int64)
+            continue
+        unknown = ~np.isin(values, [*given, ""])
+        if unknown.any():
+            i = _first_bad(unknown)
+            raise EventFileError(label, f"unknown {column} {_show(values[i])}", row=i + 1, column=column)
+        position = pd.Index(list(given)).get_indexer(values)
+        code_of = np.fromiter(given.values(), np.int64, len(given))
+        mapped = np.where(position >= 0, code_of[np.maximum(position, 0)] if len(given) else -1, -1)
+        event_codes[column] = per_event(mapped, column)
+    flags = {c: per_event(_boolean(df, c, label), c) for c in _BOOL_COLUMNS if c in df.columns}
+
+    losses = {
+        str(name): np.bincount(
+            event_of_row[source_idx == k], weights=loss[source_idx == k], minlength=n_events
+        )
+        for k, name in enumerate(names)
+    }
+    elt = EventLossTable(
+        trial=trial[first_row],
+        year=year[first_row],
+        time=ev_time,
+        losses=losses,
+        segment=event_codes["segment"],
+        zone=event_codes["zone"],
+        flag=event_codes["flag"],
+        sanctioned={b: flags[f"sanctioned_{b}"] for b in BLOCS if f"sanctioned_{b}" in flags},
+        licensed=flags.get("licensed", np.zeros(n_events, bool)),
+        attritional=dict(attritional or {}),
+        premium_base=dict(premium_base or {}),
+        trial_offset=offset,
+        n_trials=n_trials,
+        n_years=n_years,
+    )
+    elt.validate()
+    event_id = _whole(df, "event", label)[first_row] if has_event else np.arange(n_events, dtype=np.int64)
+    return _ParsedEvents(elt, event_id, code_tables)
+
+
+def read_annual_file(
+    path: str | Path, key: str, *, trial_offset: int, n_trials: int, n_years: int, fill: float
+) -> dict[str, np.ndarray]:
+    """Read a year-level input (premium bases with ``key="base"``, attritional losses with ``key="source"``).
+
+    Columns: ``key``, ``amount`` and optionally ``year`` and ``trial``; a row without them applies to every
+    year or trial. Cells no row names take ``fill`` (NaN for premium bases, so a gap is an error when a
+    contract uses the base). Returns key -> (n_trials, n_years) float64.
+    """
+    path = Path(path)
+    label = str(path)
+    df = _read_frame(path).reset_index(drop=True)
+    missing = [c for c in (key, "amount") if c not in df.columns]
+    if missing:
+        raise EventFileError(
+            label, f"missing column {', '.join(map(repr, missing))} (required: {key}, amount)"
+        )
+    names = _text(df, key)
+    amount = _numeric(df, "amount", label)
+    if (amount < 0).any():
+        i = _first_bad(amount < 0)
+        raise EventFileError(label, f"negative amount {amount[i]:g}", row=i + 1, column="amount")
+    if key == "source":
+        for name in map(str, np.unique(names.astype(str))):
+            if not is_valid_source(name):
+                i = _first_bad(names == name)
+                raise EventFileError(label, f"unknown source {name!r}", row=i + 1, column="source")
+    has_trial, has_year = "trial" in df.columns, "year" in df.columns
+    rows_t = _whole(df, "trial", label) - trial_offset if has_trial else None
+    rows_y = _whole(df, "year", label) if has_year else None
+    if rows_t is not None and ((rows_t < 0) | (rows_t >= n_trials)).any():
+        i = _first_bad((rows_t < 0) | (rows_t >= n_trials))
+        raise EventFileError(label, "trial outside the trials of the event file", row=i + 1, column="trial")
+    if rows_y is not None and (rows_y >= n_years).any():
+        i = _first_bad(rows_y >= n_years)
+        raise EventFileError(
+            label, f"year {rows_y[i]} >= the {n_years} years of the event file", row=i + 1, column="year"
+        )
+    cell_key = pd.DataFrame(
+        {"k": names, "t": -1 if rows_t is None else rows_t, "y": -1 if rows_y is None else rows_y}
+    )
+    dup = cell_key.duplicated().to_numpy()
+    if dup.any():
+        i = _first_bad(dup)
+        raise EventFileError(
+            label, f"{key} {names[i]!r} is given twice for the same trial and year", row=i + 1
+        )
+    out: dict[str, np.ndarray] = {}
+    for name in np.unique(names.astype(str)):
+        sel = names == name
+        arr = np.full((n_trials, n_years), fill)
+        t_idx = slice(None) if rows_t is None else rows_t[sel]
+        y_idx = slice(None) if rows_y is None else rows_y[sel]
+        if rows_t is None and rows_y is None:
+            if sel.sum() > 1:
+                raise EventFileError(label, f"{key} {name!r} is given twice", row=_first_bad(sel) + 1)
+            arr[:, :] = amount[sel][0]
+        elif rows_t is None:
+            arr[:, y_idx] = amount[sel][None, :]
+        elif rows_y is None:
+            arr[t_idx, :] = amount[sel][:, None]
+        else:
+            arr[t_idx, y_idx] = amount[sel]
+        out[str(name)] = arr
+    return out
+
+
+def _with_names(codes: Mapping[str, Mapping[str, int]], portfolio: Portfolio) -> dict[str, dict[str, int]]:
+    """The event file's codes plus new codes for the names the portfolio's shares use but the file lacks."""
+    out = {by: dict(table) for by, table in codes.items()}
+    for contract in portfolio.contracts.values():
+        by = getattr(contract.cedant_share, "by", None)
+        if by is not None:
+            table = out.setdefault(by, {})
+            for name in contract.cedant_share.shares:
+                table.setdefault(name, len(table))
+    return out
+
+
+@dataclass(eq=False)
+class ApplyTermsResult:
+    """What `apply_terms_to_file` wrote and computed."""
+
+    paths: dict[str, Path]
+    notes: list[str]
+    results: PortfolioYearLosses
+    contracts: list[ContractTerms]
+
+
+def apply_terms_to_file(
+    events_path: str | Path,
+    portfolio: str | Path | Portfolio | Sequence[ContractTerms],
+    out_dir: str | Path,
+    *,
+    fmt: Literal["csv", "parquet"] = "csv",
+    premium_base_path: str | Path | None = None,
+    attritional_path: str | Path | None = None,
+    n_trials: int | None = None,
+    n_years: int | None = None,
+) -> ApplyTermsResult:
+    """Deterministic terms mode: apply a portfolio to an event file and write the YLT and PLT.
+
+    ``portfolio`` is a portfolio YAML path (read with `riskmodel.scenario.load_portfolio`), a loaded
+    `Portfolio`, or `ContractTerms`. Writes ``ylt.<fmt>`` (per trial, year and contract: ceded loss,
+    premium, reinstatement premium, …) and ``plt.<fmt>`` (per event and contract with a recovery), both
+    declared in `riskmodel.tables`. The event file is checked before the portfolio is read; malformed
+    input raises `EventFileError`. A contract source absent from the file cedes nothing and yields a note.
+    """
+    from riskmodel import tables
+
+    events_path = Path(events_path)
+    parsed = _events_from_frame(
+        _read_frame(events_path), label=str(events_path), n_trials=n_trials, n_years=n_years
+    )
+    contracts: list[ContractTerms]
+    if isinstance(portfolio, Sequence) and not isinstance(portfolio, str):
+        contracts = list(portfolio)
+    else:
+        if isinstance(portfolio, str | Path):
+            from riskmodel.scenario import load_portfolio
+
+            portfolio = load_portfolio(Path(portfolio))
+        contracts = portfolio_terms(portfolio, _with_names(parsed.codes, portfolio))
+    elt = parsed.elt
+    dims = {"trial_offset": elt.trial_offset, "n_trials": elt.n_trials, "n_years": elt.n_years}
+    if premium_base_path is not None:
+        elt.premium_base = read_annual_file(premium_base_path, "base", fill=np.nan, **dims)
+    if attritional_path is not None:
+        elt.attritional = read_annual_file(attritional_path, "source", fill=0.0, **dims)
+    for c in validate_portfolio(contracts):
+        if c.premium_rate is not None:
+            base = elt.premium_base.get(c.premium_base or "")
+            if base is None:
+                raise EventFileError(
+                    str(premium_base_path or events_path),
+                    f"contract {c.id!r} has a premium rate on base {c.premium_base!r}, which is not given "
+                    "(pass a premium base file with columns base, amount[, year][, trial])",
+                )
+            if np.isnan(base).any():
+                t, y = np.argwhere(np.isnan(base))[0]
+                raise EventFileError(
+                    str(premium_base_path),
+                    f"premium base {c.premium_base!r} has no amount for trial {t + elt.trial_offset}, "
+                    f"year {y}",
+                )
+
+    notes = [
+        f"contract {cid!r}: source {s!r} has no losses in {events_path}; it cedes nothing from it"
+        for cid, missing in absent_sources(elt, contracts).items()
+        for s in missing
+    ]
+    results = apply_portfolio(elt, contracts, keep_event_ceded=True)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "ylt": out_dir / f"ylt.{fmt}",
+        "plt": out_dir / f"plt.{fmt}",
+    }
+    tables.write_table("ylt", ylt_frame(results, trial_offset=elt.trial_offset), paths["ylt"])
+    tables.write_table("plt", plt_frame(results, elt, event_id=parsed.event_id), paths["plt"])
+    return ApplyTermsResult(paths, notes, results, contracts)
+
+
+def ylt_frame(results: Mapping[str, ContractYearLosses], *, trial_offset: int = 0) -> pd.DataFrame:
+    """Year loss table (`riskmodel.tables` "ylt"): a row per trial, year and contract, contracts in order."""
+    frames = []
+    for cid, r in results.items():
+        n_trials, n_years = r.loss.shape
+        frames.append(
+            pd.DataFrame(
+                {
+                    "trial": np.repeat(np.arange(n_trials, dtype=np.int64) + trial_offset, n_years),
+                    "year": np.tile(np.arange(n_years, dtype=np.int64), n_trials),
+                    "contract": cid,
+                    "loss": r.loss.ravel(),
+                    "premium": r.premium.ravel(),
+                    "reinstatement_premium": r.reinstatement_premium.ravel(),
+                    "result": r.result.ravel(),
+                    "max_event_loss": r.max_event_loss.ravel(),
+                    "blocked_delayed": r.blocked_delayed.ravel(),
+                    "blocked_permanent": r.blocked_permanent.ravel(),
+                }
+            )
+        )
+    if not frames:
+        from riskmodel import tables
+
+        return tables.empty_frame("ylt")
+    return pd.concat(frames, ignore_index=True)
+
+
+def plt_frame(
+    results: Mapping[str, ContractYearLosses], elt: EventLossTable, *, event_id: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Period loss table (`riskmodel.tables` "plt"): events with a recovery or a reinstatement premium.
+
+    Needs results computed with ``keep_event_ceded=True``. Rows in (contract, trial, year, time) order.
+    """
+    from riskmodel import tables
+
+    order = elt._order
+    ids = np.arange(elt.n_events, dtype=np.int64) if event_id is None else np.asarray(event_id, np.int64)
+    frames = []
+    for cid, r in results.items():
+        if r.event_ceded is None or r.event_reinstatement_premium is None:
+            raise ValueError(f"contract {cid!r}: computed without keep_event_ceded=True")
+        loss = order.sort(r.event_ceded)
+        rp = order.sort(r.event_reinstatement_premium)
+        keep = (loss > 0) | (rp > 0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "trial": order.sort(elt.trial)[keep],
+                    "year": order.sort(elt.year)[keep],
+                    "event": order.sort(ids)[keep],
+                    "time": order.sort(elt.time)[keep],
+                    "contract": cid,
+                    "loss": loss[keep],
+                    "reinstatement_premium": rp[keep],
+                }
+            )
+        )
+    if not frames:
+        return tables.empty_frame("plt")
+    return pd.concat(frames, ignore_index=True)

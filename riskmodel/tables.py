@@ -1,0 +1,480 @@
+"""Output tables, each declared once as data; writers, readers and docs/outputs.md derive from it.
+
+In: pandas frames built by the engine, `riskmodel.metrics` and the deterministic terms mode. Out: CSV or
+parquet files whose columns, dtypes and number formats are those declared here, and the Markdown of
+docs/outputs.md (`render_docs`; regenerate with ``python -m riskmodel.tables > docs/outputs.md``).
+
+Names follow the Oasis Open Results Data (ORD) standard where it has one: PLT (period loss table), ALT
+(average loss table), EPT (exceedance probability table, with the ORD EPType codes 1 OEP, 2 OEP TVaR,
+3 AEP, 4 AEP TVaR); the YLT (year loss table), the payer ledger and the sanctions exposure table are our
+own. Column names are snake_case rather than ORD's CamelCase.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.metrics import EP_TYPE_NAMES, HORIZON_TOTAL
+
+__all__ = [
+    "TABLES",
+    "Column",
+    "TableSpec",
+    "conform",
+    "empty_frame",
+    "read_table",
+    "render_docs",
+    "spec",
+    "write_table",
+]
+
+MONEY = "%.6f"  # USD m to the dollar
+RATIO = "%.8g"
+INT = "%d"
+TEXT = "%s"
+FLAG = "%s"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: name, numpy dtype (``object`` for text), description and CSV format."""
+
+    name: str
+    dtype: str
+    description: str
+    fmt: str
+
+    @property
+    def is_text(self) -> bool:
+        return self.dtype == "object"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One output table: file stem, title, what a row is, its key and its columns."""
+
+    name: str
+    title: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _cols(*rows: tuple[str, str, str, str]) -> tuple[Column, ...]:
+    return tuple(Column(*r) for r in rows)
+
+
+_TRIAL = ("trial", "int64", "Global trial index (0-based).", INT)
+_YEAR = ("year", "int64", "Policy-year index, 0 = the horizon's start year.", INT)
+_YEAR_OR_HORIZON = (
+    "year",
+    "int64",
+    f"Policy-year index, 0 = the horizon's start year; {HORIZON_TOTAL} = the horizon total (sum over years).",
+    INT,
+)
+_CONTRACT = ("contract", "object", "Contract id from the portfolio file.", TEXT)
+
+_EP_CODES = ", ".join(f"{k} {v}" for k, v in EP_TYPE_NAMES.items())
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec(
+            "ylt",
+            "YLT: year loss table",
+            "One row per trial, policy year and contract: what the contract cedes and earns. Portfolio "
+            "figures are sums of these rows per trial and year, never sums of quantiles.",
+            ("trial", "year", "contract"),
+            _cols(
+                _TRIAL,
+                _YEAR,
+                _CONTRACT,
+                (
+                    "loss",
+                    "float64",
+                    "Ceded loss paid by the reinsurer (its participation), USD m; includes "
+                    "delayed sanctions blocks, excludes permanent ones.",
+                    MONEY,
+                ),
+                ("premium", "float64", "Annual premium (fixed or rate × premium base), USD m.", MONEY),
+                (
+                    "reinstatement_premium",
+                    "float64",
+                    "Reinstatement premiums earned in the year, USD m.",
+                    MONEY,
+                ),
+                ("result", "float64", "premium + reinstatement_premium − loss, USD m.", MONEY),
+                (
+                    "max_event_loss",
+                    "float64",
+                    "Largest ceded event of the year (basis of the OEP), USD m.",
+                    MONEY,
+                ),
+                (
+                    "blocked_delayed",
+                    "float64",
+                    "Ceded loss blocked by sanctions and licensed later (still in `loss`), USD m.",
+                    MONEY,
+                ),
+                (
+                    "blocked_permanent",
+                    "float64",
+                    "Ceded loss blocked by sanctions for good (kept by the cedant, not in `loss`), USD m.",
+                    MONEY,
+                ),
+            ),
+        ),
+        TableSpec(
+            "plt",
+            "PLT: period loss table",
+            "One row per event and contract with a recovery or a reinstatement premium, in time order "
+            "within each trial-year (ORD PLT; a period is one policy year of one trial). Events with nothing "
+            "ceded are omitted.",
+            ("contract", "trial", "year", "event"),
+            _cols(
+                _TRIAL,
+                _YEAR,
+                (
+                    "event",
+                    "int64",
+                    "Event id (the event file's `event`, or the event's order of appearance).",
+                    INT,
+                ),
+                ("time", "float64", "Time of the event within the policy year, in [0, 1).", "%.8f"),
+                _CONTRACT,
+                (
+                    "loss",
+                    "float64",
+                    "Ceded loss paid on this event, after the aggregate terms, participation "
+                    "and permanent sanctions blocks, USD m.",
+                    MONEY,
+                ),
+                (
+                    "reinstatement_premium",
+                    "float64",
+                    "Reinstatement premium due on this event's recovery, USD m.",
+                    MONEY,
+                ),
+            ),
+        ),
+        TableSpec(
+            "elt",
+            "ELT: event loss table with the payer split",
+            "One row per event and payer column with a loss (long format): who pays how much of each event. "
+            "The same layout is the input of `riskmodel apply-terms`.",
+            ("trial", "year", "event", "source"),
+            _cols(
+                _TRIAL,
+                _YEAR,
+                ("event", "int64", "Event number within the chunk of trials.", INT),
+                ("time", "float64", "Time of the event within the policy year, in [0, 1).", "%.8f"),
+                ("source", "object", "Payer column (cession source), see riskmodel/payers.py.", TEXT),
+                ("loss", "float64", "Amount this payer bears for the event, USD m.", MONEY),
+                ("segment", "object", "Fleet segment of the vessel (empty for perils without one).", TEXT),
+                ("zone", "object", "Sea zone of the event (empty for perils without one).", TEXT),
+                ("flag", "object", "Flag state, ISO3 (empty for perils without one).", TEXT),
+            ),
+        ),
+        TableSpec(
+            "alt",
+            "ALT: average loss table",
+            "Average annual ceded loss with its Monte Carlo error, per contract, per policy year and for the "
+            "horizon total (ORD ALT/ALCT).",
+            ("contract", "year"),
+            _cols(
+                _CONTRACT,
+                _YEAR_OR_HORIZON,
+                ("n_trials", "int64", "Number of trials.", INT),
+                ("mean_loss", "float64", "Average annual loss (AAL), USD m.", MONEY),
+                ("sd_loss", "float64", "Standard deviation of the annual loss over trials, USD m.", MONEY),
+                (
+                    "standard_error",
+                    "float64",
+                    "Monte Carlo standard error of the mean: sd_loss / √n_trials.",
+                    MONEY,
+                ),
+                ("relative_error", "float64", "standard_error / mean_loss.", RATIO),
+                (
+                    "ci_lower",
+                    "float64",
+                    "Lower end of the normal confidence interval of the mean, USD m.",
+                    MONEY,
+                ),
+                (
+                    "ci_upper",
+                    "float64",
+                    "Upper end of the normal confidence interval of the mean, USD m.",
+                    MONEY,
+                ),
+                ("converged", "bool", "standard_error ≤ the relative error asked for × mean_loss.", FLAG),
+            ),
+        ),
+        TableSpec(
+            "ept",
+            "EPT: exceedance probability table",
+            "Loss at each return period, per contract, per policy year and for the horizon total, with EP "
+            f"type codes as in ORD ({_EP_CODES}). OEP from each year's largest ceded event, AEP from annual "
+            "totals; the loss is the lower quantile at 1 − 1/return_period and TVaR the mean beyond it.",
+            ("contract", "year", "ep_type", "return_period"),
+            _cols(
+                _CONTRACT,
+                _YEAR_OR_HORIZON,
+                ("ep_type", "int64", f"EP type (ORD EPType): {_EP_CODES}.", INT),
+                (
+                    "return_period",
+                    "float64",
+                    "Return period in years (exceedance probability 1/return_period).",
+                    "%g",
+                ),
+                ("loss", "float64", "Loss (or TVaR) at the return period, USD m.", MONEY),
+                (
+                    "ci_lower",
+                    "float64",
+                    "Lower end of the confidence interval (order statistics for OEP/AEP, "
+                    "normal with the TVaR standard error for the TVaRs), USD m; -inf if unbounded.",
+                    MONEY,
+                ),
+                (
+                    "ci_upper",
+                    "float64",
+                    "Upper end of the confidence interval, USD m; inf if too few trials.",
+                    MONEY,
+                ),
+            ),
+        ),
+        TableSpec(
+            "metrics",
+            "Summary metrics with errors and convergence",
+            "AAL, SD, probability of any loss, VaR and TVaR at chosen levels, per contract (and portfolio), "
+            "per policy year and for the horizon total, each with a standard error, an interval and a "
+            "convergence verdict.",
+            ("contract", "year", "metric", "level"),
+            _cols(
+                _CONTRACT,
+                _YEAR_OR_HORIZON,
+                ("metric", "object", "aal, sd, prob_any_loss, var or tvar.", TEXT),
+                ("level", "float64", "Level p of var and tvar (empty otherwise).", RATIO),
+                ("estimate", "float64", "The metric, USD m (a probability for prob_any_loss).", MONEY),
+                (
+                    "standard_error",
+                    "float64",
+                    "Monte Carlo standard error (for var: interval half-width / z).",
+                    MONEY,
+                ),
+                ("ci_lower", "float64", "Lower end of the confidence interval.", MONEY),
+                ("ci_upper", "float64", "Upper end of the confidence interval.", MONEY),
+                ("converged", "bool", "standard_error ≤ the relative error asked for × |estimate|.", FLAG),
+            ),
+        ),
+        TableSpec(
+            "payer_ledger",
+            "Payer ledger: who pays for incidents",
+            "Mean annual amount each payer column bears, per policy year and for the horizon total, over "
+            "all events (material and attritional).",
+            ("year", "payer"),
+            _cols(
+                _YEAR_OR_HORIZON,
+                ("payer", "object", "Payer column, see riskmodel/payers.py.", TEXT),
+                ("mean_paid", "float64", "Mean annual amount borne, USD m.", MONEY),
+                ("sd_paid", "float64", "Standard deviation over trials, USD m.", MONEY),
+                ("standard_error", "float64", "Monte Carlo standard error of mean_paid, USD m.", MONEY),
+                ("share_of_damage", "float64", "mean_paid / mean total damage of all payers.", RATIO),
+            ),
+        ),
+        TableSpec(
+            "sanctions_exposure",
+            "Sanctions exposure",
+            "Per contract and policy year: premium and limit linked to sanctioned or at-risk tonnage, and "
+            "ceded claims blocked by sanctions clauses (delayed and permanent apart).",
+            ("contract", "year"),
+            _cols(
+                _CONTRACT,
+                _YEAR_OR_HORIZON,
+                (
+                    "exposed_premium",
+                    "float64",
+                    "Mean premium from sanctioned or at-risk tonnage, USD m.",
+                    MONEY,
+                ),
+                ("exposed_limit", "float64", "Limit exposed to sanctioned or at-risk tonnage, USD m.", MONEY),
+                (
+                    "mean_blocked_delayed",
+                    "float64",
+                    "Mean ceded loss blocked and licensed later, USD m.",
+                    MONEY,
+                ),
+                ("mean_blocked_permanent", "float64", "Mean ceded loss blocked for good, USD m.", MONEY),
+                ("prob_any_block", "float64", "Share of trials with any blocked ceded loss.", RATIO),
+            ),
+        ),
+    )
+}
+
+
+def spec(name: str) -> TableSpec:
+    """The declaration of table ``name``; a KeyError lists the known tables."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r} (known: {', '.join(TABLES)})") from None
+
+
+def empty_frame(name: str) -> pd.DataFrame:
+    """A frame with no rows and the declared columns and dtypes."""
+    return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in spec(name).columns})
+
+
+def _dtype_ok(column: Column, series: pd.Series) -> bool:
+    kind = np.dtype(column.dtype).kind
+    if column.is_text:
+        return pd.api.types.is_string_dtype(series.dtype) or series.dtype == object
+    if kind == "f":
+        return pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype)
+    if kind == "i":
+        return pd.api.types.is_integer_dtype(series.dtype)
+    if kind == "b":
+        return pd.api.types.is_bool_dtype(series.dtype)
+    return False
+
+
+def conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The frame in the declared column order and dtypes; a ValueError if columns or dtypes disagree."""
+    table = spec(name)
+    missing = [c for c in table.names if c not in df.columns]
+    extra = [c for c in df.columns if c not in table.names]
+    if missing or extra:
+        raise ValueError(f"table {name!r}: missing columns {missing}, unexpected columns {extra}")
+    wrong = [
+        f"{c.name} ({df[c.name].dtype}, declared {c.dtype})"
+        for c in table.columns
+        if not _dtype_ok(c, df[c.name])
+    ]
+    if wrong:
+        raise ValueError(f"table {name!r}: columns of the wrong dtype: {', '.join(wrong)}")
+    out = df[table.names].copy()
+    for c in table.columns:
+        if not c.is_text:
+            out[c.name] = out[c.name].astype(c.dtype)
+    return out
+
+
+def _csv_text(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
+    """Floats and booleans formatted as declared (vectorised per column), text as is."""
+    out = {}
+    for c in table.columns:
+        values = frame[c.name].to_numpy()
+        if c.is_text:
+            out[c.name] = frame[c.name]
+        elif np.dtype(c.dtype).kind == "b":
+            out[c.name] = np.where(values, "true", "false")
+        elif np.dtype(c.dtype).kind == "i":
+            out[c.name] = values
+        else:
+            out[c.name] = np.char.mod(c.fmt, values) if values.size else values.astype(str)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def write_table(name: str, df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as table ``name`` to ``path`` (``.csv`` or ``.parquet`` by suffix), atomically.
+
+    Columns and dtypes are checked against the declaration and put in its order; CSV numbers use the
+    declared formats. The file is written under a temporary name in the same directory, then renamed,
+    so an interrupted run never leaves a partial file.
+    """
+    table = spec(name)
+    path = Path(path)
+    frame = conform(name, df)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ValueError(f"{path}: unsupported table format {suffix!r} (use .csv or .parquet)")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if suffix == ".csv":
+            _csv_text(frame, table).to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_table(name: str, path: str | Path) -> pd.DataFrame:
+    """Read table ``name`` from a ``.csv`` or ``.parquet`` file written by `write_table`, as declared."""
+    table = spec(name)
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        dtypes = {
+            c.name: str if c.is_text or np.dtype(c.dtype).kind == "b" else c.dtype for c in table.columns
+        }
+        df = pd.read_csv(
+            path,
+            dtype=dtypes,
+            keep_default_na=False,
+            na_values={c.name: ["", "nan", "NaN"] for c in table.columns if np.dtype(c.dtype).kind == "f"},
+        )
+        for c in table.columns:
+            if np.dtype(c.dtype).kind == "b" and c.name in df.columns:
+                df[c.name] = df[c.name].str.lower().eq("true")
+    else:
+        df = pd.read_parquet(path)
+    return conform(name, df)
+
+
+def render_docs() -> str:
+    """The Markdown of docs/outputs.md, generated from `TABLES`."""
+    lines = [
+        "# Output tables",
+        "",
+        "<!-- Generated by `python -m riskmodel.tables > docs/outputs.md` from riskmodel/tables.py; "
+        "do not edit by hand (tests/test_tables.py checks it is in sync). -->",
+        "",
+        "Every table is declared once in `riskmodel/tables.py`: its columns, numpy dtypes, CSV number "
+        "formats and descriptions. Writers check frames against the declaration and write CSV or parquet "
+        "(by file suffix) under a temporary name, then rename. Money is in USD millions. Names follow the "
+        "Oasis ORD standard where it has one (PLT, ALT, EPT and its EP type codes).",
+        "",
+        "## EP type codes (ORD EPType)",
+        "",
+        "| code | EP type |",
+        "|---:|---|",
+        *(f"| {k} | {v} |" for k, v in EP_TYPE_NAMES.items()),
+        "",
+        "Quantiles are lower quantiles (the smallest loss x with F(x) ≥ p, no interpolation); "
+        "TVaR = VaR + E[(X − VaR)+]/(1 − p). See `riskmodel/metrics.py`.",
+        "",
+    ]
+    for t in TABLES.values():
+        lines += [
+            f"## `{t.name}` — {t.title}",
+            "",
+            t.description,
+            "",
+            f"File: `{t.name}.csv` or `{t.name}.parquet`. Key: {', '.join(f'`{k}`' for k in t.key)}.",
+            "",
+            "| column | dtype | CSV format | description |",
+            "|---|---|---|---|",
+            *(
+                f"| `{c.name}` | {'str' if c.is_text else c.dtype} | `{c.fmt}` | {c.description} |"
+                for c in t.columns
+            ),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_docs())

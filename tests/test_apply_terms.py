@@ -1,0 +1,297 @@
+"""Deterministic terms mode: `apply_terms_to_file` and `riskmodel apply-terms`, good files and bad ones."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskmodel import tables
+from riskmodel.cli import apply_terms as cli
+from riskmodel.reinsurance.terms import ContractTerms, EventFileError, apply_terms_to_file
+
+EVENTS = """\
+trial,year,time,source,loss,segment
+0,0,0.1,ig_gxl_layer1,8,VLCC
+0,0,0.5,ig_gxl_layer1,20,Aframax
+0,0,0.9,ig_gxl_layer1,12,VLCC
+1,0,0.3,ig_pool,40,VLCC
+"""
+
+PORTFOLIO = """\
+name: test
+bloc: EU
+contracts:
+  gxl:
+    source: ig_gxl_layer1
+    type: xol
+    attachment_usd_m: 5
+    limit_usd_m: 10
+    reinstatements: [{rate: 1.0}, {rate: 0.5}]
+    premium: {fixed_usd_m: 2.0}
+  qs:
+    source: [ig_pool, "scheme:rv_pool"]
+    type: quota_share
+    participation: 0.25
+    cedant_share: {by: segment, shares: {VLCC: 0.5}, default: 0.1}
+"""
+
+GXL = ContractTerms(
+    "gxl", ("ig_gxl_layer1",), attachment=5, limit=10, reinstatement_rates=(1.0, 0.5), premium_fixed=2.0
+)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def portfolio_model():
+    yaml = pytest.importorskip("yaml")
+    schema = pytest.importorskip("riskmodel.scenario.schema")
+    return schema.Portfolio.model_validate(yaml.safe_load(PORTFOLIO))
+
+
+def args_for(events: Path, portfolio: Path, out: Path, **kw) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    extra = [x for k, v in kw.items() for x in (f"--{k.replace('_', '-')}", str(v))]
+    return parser.parse_args(
+        ["apply-terms", "--events", str(events), "--portfolio", str(portfolio), "--out", str(out), *extra]
+    )
+
+
+# ---------------------------------------------------------------------------------------- good files
+def test_worked_example_through_a_loaded_portfolio(tmp_path):
+    """gxl: 10 xs 5 on events 8, 20, 12 → 3, 10, 7 = 20, RP 1.5 × 2 = 3 (trial 0); trial 1 has no layer loss.
+    qs: 25% of the cedant's share (VLCC 0.5) of 40 = 5 in trial 1; its scheme source is absent → a note."""
+    events = write(tmp_path, "events.csv", EVENTS)
+    result = apply_terms_to_file(events, portfolio_model(), tmp_path / "out")
+    ylt = tables.read_table("ylt", result.paths["ylt"]).set_index(["trial", "contract"])
+    assert ylt.loc[(0, "gxl"), ["loss", "reinstatement_premium", "premium"]].tolist() == [20.0, 3.0, 2.0]
+    assert ylt.loc[(1, "gxl"), "loss"] == 0.0
+    assert ylt.loc[(1, "qs"), "loss"] == 5.0
+    assert result.notes == [
+        f"contract 'qs': source 'scheme:rv_pool' has no losses in {events}; it cedes nothing from it"
+    ]
+    plt = tables.read_table("plt", result.paths["plt"])
+    gxl = plt[plt.contract == "gxl"]
+    assert gxl["loss"].tolist() == [3.0, 10.0, 7.0]
+    assert gxl["reinstatement_premium"].tolist() == pytest.approx([0.6, 1.7, 0.7])
+
+
+def test_parquet_events_event_ids_and_all_trials(tmp_path):
+    """Two sources of one event (event id 7) are summed; --trials 3 writes the empty trial 2 too."""
+    df = pd.DataFrame(
+        {
+            "trial": [0, 0, 1],
+            "year": [1, 1, 0],
+            "event": [7, 7, 8],
+            "time": [0.5, 0.5, 0.2],
+            "source": ["ig_gxl_layer1", "ig_pool", "ig_gxl_layer1"],
+            "loss": [9.0, 6.0, 30.0],
+        }
+    )
+    df.to_parquet(tmp_path / "events.parquet")
+    both = ContractTerms("both", ("ig_gxl_layer1", "ig_pool"), attachment=5, limit=10)
+    result = apply_terms_to_file(
+        tmp_path / "events.parquet", [both], tmp_path / "out", fmt="parquet", n_trials=3
+    )
+    ylt = tables.read_table("ylt", result.paths["ylt"])
+    assert len(ylt) == 3 * 2
+    np.testing.assert_allclose(result.results["both"].loss, [[0, 10], [10, 0], [0, 0]])
+    plt = tables.read_table("plt", result.paths["plt"])
+    assert plt["event"].tolist() == [7, 8]
+
+
+def test_rated_premium_and_attritional_files(tmp_path):
+    """Premium 10% of a base of 20 (year 0) and 30 (year 1); a QS of 50% takes attritional 4 in year 1."""
+    events = write(
+        tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.5,ig_pool,10\n0,1,0.5,ig_pool,0\n"
+    )
+    base = write(tmp_path, "base.csv", "base,year,amount\nig_gxl_premium,0,20\nig_gxl_premium,1,30\n")
+    attr = write(tmp_path, "attr.csv", "source,year,amount\nig_pool,1,4\n")
+    qs = ContractTerms(
+        "qs",
+        ("ig_pool",),
+        kind="quota_share",
+        participation=0.5,
+        premium_rate=0.1,
+        premium_base="ig_gxl_premium",
+    )
+    result = apply_terms_to_file(
+        events, [qs], tmp_path / "out", premium_base_path=base, attritional_path=attr
+    )
+    np.testing.assert_allclose(result.results["qs"].premium, [[1.0, 1.5]])
+    np.testing.assert_allclose(result.results["qs"].loss, [[5.0, 2.0]])
+
+
+def test_missing_premium_base_is_reported(tmp_path):
+    events = write(
+        tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.5,ig_pool,10\n0,1,0.5,ig_pool,1\n"
+    )
+    qs = ContractTerms(
+        "qs", ("ig_pool",), kind="quota_share", premium_rate=0.1, premium_base="ig_gxl_premium"
+    )
+    with pytest.raises(EventFileError, match="base 'ig_gxl_premium', which is not given"):
+        apply_terms_to_file(events, [qs], tmp_path / "out")
+    base = write(tmp_path, "base.csv", "base,year,amount\nig_gxl_premium,0,20\n")
+    with pytest.raises(EventFileError, match="no amount for trial 0, year 1"):
+        apply_terms_to_file(events, [qs], tmp_path / "out", premium_base_path=base)
+
+
+def test_cli_success_with_a_portfolio_file(tmp_path, capsys):
+    events = write(tmp_path, "events.csv", EVENTS)
+    portfolio = write(tmp_path, "portfolio.yaml", PORTFOLIO)
+    try:
+        from riskmodel.scenario import load_portfolio
+
+        load_portfolio(portfolio)
+    except ImportError as exc:  # the portfolio loader's own dependencies are still being written
+        pytest.skip(f"load_portfolio unavailable: {exc}")
+    assert cli.run(args_for(events, portfolio, tmp_path / "out")) == 0
+    captured = capsys.readouterr()
+    assert "wrote ylt" in captured.out and "note: contract 'qs'" in captured.err
+    assert (tmp_path / "out" / "ylt.csv").exists()
+
+
+# ----------------------------------------------------------------------------------------- bad files
+BAD_FILES = [
+    (
+        "trial,year,time,source\n0,0,0.1,ig_pool\n",
+        ": missing column 'loss' (required: trial, year, time, source, loss)",
+    ),
+    (
+        "trial,year,time,source,loss\n0,0,0.1,ig_pool,5\n0,0,0.2,ig_pool,-3\n",
+        ", row 2, column 'loss': negative loss -3",
+    ),
+    (
+        "trial,year,time,source,loss\n0,0,0.1,ig_pool,5\n0,0,0.2,ig_pool,abc\n",
+        ", row 2, column 'loss': 'abc' is not a number",
+    ),
+    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,NaN\n", ", row 1, column 'loss': NaN is not allowed"),
+    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,\n", ", row 1, column 'loss': missing value"),
+    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,inf\n", ", row 1, column 'loss': infinite value 'inf'"),
+    (
+        "trial,year,time,source,loss\n0,0,0.1,ig_pool,1\n0,0,0.3,ig_gxl4,2\n",
+        ", row 2, column 'source': unknown source 'ig_gxl4'",
+    ),
+    (
+        "trial,year,time,source,loss\n0,0,1.5,ig_pool,1\n",
+        ", row 1, column 'time': time 1.5 is outside [0, 1)",
+    ),
+    (
+        "trial,year,time,source,loss\n0.5,0,0.1,ig_pool,1\n",
+        ", row 1, column 'trial': '0.5' is not a whole number >= 0",
+    ),
+    ("trial,year,time,source,loss\n0,x,0.1,ig_pool,1\n", ", row 1, column 'year': 'x' is not a number"),
+    (
+        "trial,year,event,time,source,loss\n0,0,1,0.1,ig_pool,1\n0,0,1,0.2,ig_hydra,1\n",
+        ", row 2, column 'time': 0.2 differs from 0.1 on row 1 of the same event",
+    ),
+    (
+        "trial,year,time,source,loss,licensed\n0,0,0.1,ig_pool,1,maybe\n",
+        ", row 1, column 'licensed': 'maybe' is not true/false",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), BAD_FILES, ids=[m.split(":")[0].strip(", ") for _, m in BAD_FILES]
+)
+def test_malformed_event_files_are_rejected_with_file_row_and_column(tmp_path, text, message):
+    events = write(tmp_path, "events.csv", text)
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    assert str(info.value).startswith(f"{events}{message}")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), BAD_FILES[:7], ids=[m.split(":")[0].strip(", ") for _, m in BAD_FILES[:7]]
+)
+def test_cli_exits_2_with_the_message(tmp_path, capsys, text, message):
+    """Through `run`, the function the CLI calls; the portfolio need not exist: events are read first."""
+    events = write(tmp_path, "events.csv", text)
+    code = cli.run(args_for(events, tmp_path / "no_portfolio.yaml", tmp_path / "out"))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"riskmodel apply-terms: error: {events}{message}" in err
+    assert "Traceback" not in err
+
+
+def test_nan_in_a_parquet_file(tmp_path):
+    path = tmp_path / "events.parquet"
+    pd.DataFrame(
+        {
+            "trial": [0, 0],
+            "year": [0, 0],
+            "time": [0.1, 0.2],
+            "source": ["ig_pool"] * 2,
+            "loss": [1.0, np.nan],
+        }
+    ).to_parquet(path)
+    with pytest.raises(EventFileError, match=r"row 2, column 'loss': (missing value|NaN is not allowed)"):
+        apply_terms_to_file(path, [GXL], tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("events.txt", "x", "unsupported file type '.txt': use .csv or .parquet"),
+        ("missing.csv", None, "file not found"),
+        ("events.parquet", "not parquet", "cannot be read"),
+    ],
+)
+def test_unreadable_event_files(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(EventFileError, match=message):
+        apply_terms_to_file(path, [GXL], tmp_path / "out")
+
+
+def test_trials_option_bounds_the_trial_ids(tmp_path):
+    events = write(
+        tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,1\n5,0,0.1,ig_pool,1\n"
+    )
+    with pytest.raises(EventFileError, match=r"row 2, column 'trial': trial 5 >= the 3 trials asked for"):
+        apply_terms_to_file(events, [GXL], tmp_path / "out", n_trials=3)
+
+
+def test_cli_subprocess_malformed_file_exit_code_and_no_traceback(tmp_path):
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,-1\n")
+    argv = ["--events", str(events), "--portfolio", "p.yaml", "--out", str(tmp_path / "o")]
+    code = f"import sys; from riskmodel.cli.apply_terms import main; sys.exit(main({argv!r}))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"{events}, row 1, column 'loss': negative loss -1" in proc.stderr
+
+
+def test_sanctions_columns_in_the_event_file(tmp_path):
+    """The worked example with event 2 EU-sanctioned and licensed (delayed) and event 3 EU-sanctioned
+    without licence (permanent): loss 3 + 10 = 13, blocked 10 delayed and 7 permanent."""
+    events = write(
+        tmp_path,
+        "events.csv",
+        """\
+        trial,year,time,source,loss,sanctioned_EU,licensed
+        0,0,0.1,ig_gxl_layer1,8,false,false
+        0,0,0.5,ig_gxl_layer1,20,true,yes
+        0,0,0.9,ig_gxl_layer1,12,TRUE,0
+        """,
+    )
+    gxl = ContractTerms(
+        "gxl", ("ig_gxl_layer1",), attachment=5, limit=10, sanctions_clause=True, reinsurer_bloc="EU"
+    )
+    ylt = tables.read_table("ylt", apply_terms_to_file(events, [gxl], tmp_path / "out").paths["ylt"])
+    row = ylt.iloc[0]
+    assert (row.loss, row.blocked_delayed, row.blocked_permanent) == (13.0, 10.0, 7.0)

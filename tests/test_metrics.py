@@ -1,0 +1,203 @@
+"""Risk metrics: conventions on hand-made tables, EP curve invariants, interval coverage, CRN comparisons."""
+
+from __future__ import annotations
+
+import doctest
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from riskmodel import metrics
+from riskmodel.metrics import AEP, AEP_TVAR, HORIZON_TOTAL, OEP, OEP_TVAR
+
+
+def test_docstring_examples():
+    assert doctest.testmod(metrics).failed == 0
+
+
+def test_ord_ep_type_codes():
+    assert (OEP, OEP_TVAR, AEP, AEP_TVAR) == (1, 2, 3, 4)
+    assert metrics.DEFAULT_RETURN_PERIODS == (2, 5, 10, 25, 50, 100, 200, 250, 500, 1000)
+
+
+def test_var_is_the_lower_quantile():
+    """Ten trials 1..10: F(k) = k/10. VaR at p is the smallest k with k/10 ≥ p: p = 0.9 → 9 (F(9) = 0.9
+    exactly, which the floating-point product 10 × 0.9 must not push to 10); p = 0.95 → 10; p = 0.05 → 1."""
+    x = np.arange(1.0, 11.0)
+    assert metrics.var(x, 0.9) == 9.0
+    assert metrics.var(x, 0.95) == 10.0
+    assert metrics.var(x, 0.05) == 1.0
+    assert metrics.var(np.arange(1.0, 1001.0), 0.995) == 995.0  # 1000 × 0.995 = 994.99999… in floats
+
+
+def test_tvar_formula_with_an_atom_at_var():
+    """Trials 0 ×7, 10, 10, 20; p = 0.8: VaR = 10 (F(10) = 0.9 ≥ 0.8; F(0) = 0.7 < 0.8).
+    TVaR = 10 + E[(X − 10)+]/0.2 = 10 + (10/10)/0.2 = 15: the mean of the worst 20% (10 and 20)."""
+    x = [0.0] * 7 + [10.0, 10.0, 20.0]
+    assert metrics.var(x, 0.8) == 10.0
+    assert metrics.tvar(x, 0.8) == pytest.approx(15.0)
+
+
+def test_columns_are_independent_metrics():
+    """A 2-d table gives one value per column (policy year)."""
+    x = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0]])
+    np.testing.assert_allclose(metrics.aal(x), [2.5, 25.0])
+    np.testing.assert_allclose(metrics.var(x, 0.5), [2.0, 20.0])
+    np.testing.assert_allclose(metrics.tvar(x, 0.5), [3.5, 35.0])
+    lo, hi = metrics.quantile_ci(x, 0.5, 0.5)
+    assert lo.shape == hi.shape == (2,)
+
+
+def test_standard_errors():
+    x = np.array([0.0, 2.0, 4.0, 6.0])
+    assert metrics.sd(x) == pytest.approx(math.sqrt(20 / 3))
+    assert metrics.standard_error(x) == pytest.approx(math.sqrt(20 / 3) / 2)
+    assert metrics.prob_any_loss(x) == 0.75
+    assert metrics.sd([5.0]) == 0.0
+
+
+def test_invalid_levels_are_errors():
+    with pytest.raises(ValueError, match="level p must lie in"):
+        metrics.var([1.0], 1.0)
+    with pytest.raises(ValueError, match="at least one trial"):
+        metrics.aal([])
+    with pytest.raises(ValueError, match="exceed 1 year"):
+        metrics.ep_curve([1.0, 2.0], [1])
+
+
+def test_quantile_interval_unbounded_with_too_few_trials():
+    """With 50 trials the 99.5% quantile cannot be bounded above: P(all 50 below it) = 0.995⁵⁰ ≈ 0.78."""
+    lo, hi = metrics.quantile_ci(np.arange(50.0), 0.995)
+    assert hi == math.inf and lo <= 49
+
+
+def test_quantile_interval_covers_the_true_quantile():
+    """2,000 samples of 400 exponentials: the 95% interval of the 90% quantile (ln 10) covers it in at
+    least 95% of samples up to 3 binomial standard errors (the order-statistic interval is conservative)."""
+    rng = np.random.default_rng(7)
+    x = rng.exponential(size=(400, 2000))
+    lo, hi = metrics.quantile_ci(x, 0.9, 0.95)
+    coverage = ((lo <= math.log(10)) & (math.log(10) <= hi)).mean()
+    assert coverage >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / 2000)
+
+
+def test_tvar_standard_error_is_calibrated():
+    """Across 400 samples of 2,000 lognormals, the SD of TVaR99 estimates matches the mean estimated SE
+    within 15% (the SD of an SD estimate from 400 samples is about 3.5%; the asymptotic SE is biased low
+    for small tails)."""
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(0.0, 0.5, size=(2000, 400))
+    t = metrics.tvar(x, 0.99)
+    se = metrics.tvar_standard_error(x, 0.99)
+    assert t.std(ddof=1) == pytest.approx(se.mean(), rel=0.15)
+
+
+def test_ep_curve_exact_on_a_hand_made_table():
+    """Annual losses of 10 trials: 0 ×5, 1, 2, 3, 4, 50. RP 2 (p 0.5): 5th smallest = 0, TVaR =
+    0 + mean/0.5 = 6/0.5 = 12. RP 5 (p 0.8): 8th = 3, TVaR = 3 + (1 + 47)/10/0.2 = 27. RP 10: 9th = 4,
+    TVaR = 4 + 4.6/0.1 = 50."""
+    x = [0.0] * 5 + [1.0, 2.0, 3.0, 4.0, 50.0]
+    curve = metrics.ep_curve(x, [2, 5, 10])
+    np.testing.assert_allclose(curve["loss"], [0, 3, 4])
+    np.testing.assert_allclose(curve["tvar"], [12, 27, 50])
+    np.testing.assert_allclose(curve["probability"], [0.5, 0.2, 0.1])
+
+
+def test_ept_table_rows_per_year_and_horizon():
+    """Two trials, two years; annual [[0, 5], [9, 1]], largest events [[0, 5], [6, 1]].
+    Horizon: AEP from the sums 5 and 10, OEP from the maxima 5 and 6. RP 2 (p 0.5) → 1st of 2 trials."""
+    annual = np.array([[0.0, 5.0], [9.0, 1.0]])
+    largest = np.array([[0.0, 5.0], [6.0, 1.0]])
+    e = metrics.ept_table(annual, largest, return_periods=[2])
+    assert list(e["year"].unique()) == [0, 1, HORIZON_TOTAL]
+    got = {(r.year, r.ep_type): r.loss for r in e.itertuples()}
+    assert got[(0, OEP)] == 0 and got[(0, AEP)] == 0
+    assert got[(0, OEP_TVAR)] == pytest.approx(6.0) and got[(0, AEP_TVAR)] == pytest.approx(9.0)
+    assert got[(HORIZON_TOTAL, AEP)] == 5 and got[(HORIZON_TOTAL, AEP_TVAR)] == pytest.approx(10.0)
+    assert got[(HORIZON_TOTAL, OEP)] == 5 and got[(HORIZON_TOTAL, OEP_TVAR)] == pytest.approx(6.0)
+    no_oep = metrics.ept_table(annual, return_periods=[2])
+    assert set(no_oep["ep_type"]) == {AEP, AEP_TVAR}
+
+
+year_tables = hnp.arrays(
+    np.float64,
+    st.tuples(st.integers(1, 40), st.integers(1, 3), st.integers(1, 4)),
+    elements=st.floats(0, 100, allow_nan=False),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(year_tables)
+def test_oep_below_aep_and_tvar_above_var(events):
+    """From per-event losses (trials, years, events per year): annual totals and largest events. At every
+    return period OEP ≤ AEP, OEP-TVaR ≤ AEP-TVaR, TVaR ≥ VaR, and losses rise with the return period."""
+    annual, largest = events.sum(axis=2), events.max(axis=2)
+    e = metrics.ept_table(annual, largest)
+    for _, g in e.groupby("year"):
+        by = {t: g[g.ep_type == t].set_index("return_period")["loss"] for t in (OEP, OEP_TVAR, AEP, AEP_TVAR)}
+        assert (by[OEP] <= by[AEP] + 1e-9).all()
+        assert (by[OEP_TVAR] <= by[AEP_TVAR] + 1e-9).all()
+        assert (by[AEP_TVAR] >= by[AEP] - 1e-9).all() and (by[OEP_TVAR] >= by[OEP] - 1e-9).all()
+        assert (np.diff(by[AEP]) >= 0).all() and (np.diff(by[AEP_TVAR]) >= -1e-9).all()
+
+
+def test_converged_verdicts():
+    np.testing.assert_array_equal(
+        metrics.converged(np.array([100.0, 100.0, -50.0]), [1.0, 6.0, 2.0], 0.05), [True, False, True]
+    )
+
+
+def test_paired_difference_uses_common_random_numbers():
+    """b = a + 1 + small noise: the paired SE is the noise's SE, far below the independent-sample SE."""
+    rng = np.random.default_rng(3)
+    a = rng.lognormal(2, 1, 10_000)
+    b = a + 1 + rng.normal(0, 0.1, a.size)
+    d = metrics.paired_difference(b, a)
+    assert d.mean == pytest.approx(1.0, abs=4 * d.se)
+    assert d.se == pytest.approx(0.1 / math.sqrt(a.size), rel=0.05)
+    assert d.se_independent > 50 * d.se
+    assert d.variance_reduction > 2500
+    with pytest.raises(ValueError, match="same trials"):
+        metrics.paired_difference([1.0, 2.0], [1.0])
+
+
+def test_metrics_table_layout_and_horizon_total():
+    """Two years and the horizon; per period aal, sd, prob_any_loss and var/tvar at two levels."""
+    rng = np.random.default_rng(5)
+    losses = rng.exponential(size=(5000, 2))
+    t = metrics.metrics_table(losses, levels=(0.99, 0.995), rel_error=0.05)
+    assert len(t) == 3 * (3 + 2 * 2)
+    aal_h = t[(t.year == HORIZON_TOTAL) & (t.metric == "aal")].iloc[0]
+    assert aal_h.estimate == pytest.approx(losses.sum(axis=1).mean())
+    assert aal_h.standard_error == pytest.approx(losses.sum(axis=1).std(ddof=1) / math.sqrt(5000))
+    assert aal_h.converged  # SE ≈ 1.4/70 = 0.02 < 5% of 2
+    var_row = t[(t.year == 0) & (t.metric == "var") & (t.level == 0.99)].iloc[0]
+    assert var_row.ci_lower <= var_row.estimate <= var_row.ci_upper
+    assert var_row.estimate == pytest.approx(math.log(100), rel=0.1)
+    sd_row = t[(t.year == 0) & (t.metric == "sd")].iloc[0]
+    assert sd_row.estimate == pytest.approx(1.0, abs=4 * sd_row.standard_error)
+
+
+def test_alt_table_matches_the_primitives():
+    losses = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 0.0]])
+    a = metrics.alt_table(losses, rel_error=0.5)
+    np.testing.assert_allclose(a["mean_loss"], [3.0, 2 / 3, 11 / 3])
+    np.testing.assert_allclose(a["standard_error"], metrics.standard_error(np.c_[losses, losses.sum(axis=1)]))
+    assert list(a["year"]) == [0, 1, HORIZON_TOTAL]
+    assert list(a["converged"]) == [True, False, True]
+
+
+def test_ep_curve_agrees_with_var_tvar_and_quantile_ci():
+    """The sorted-once EP curve gives the same numbers as the one-level functions."""
+    x = np.random.default_rng(2).lognormal(1, 1.2, 20_001)
+    curve = metrics.ep_curve(x)
+    for r in curve.itertuples():
+        p = 1 - 1 / r.return_period
+        assert r.loss == metrics.var(x, p)
+        assert (r.ci_lower, r.ci_upper) == metrics.quantile_ci(x, p)
+        assert r.tvar == pytest.approx(metrics.tvar(x, p), rel=1e-12)
+        assert r.tvar_se == pytest.approx(metrics.tvar_standard_error(x, p), rel=1e-9)
