@@ -1,0 +1,117 @@
+"""`riskmodel screen`: screen a fleet list against sanctions lists and write the exposure report.
+
+A thin layer over `riskmodel.screening`: reads the files, calls `screen`, writes the tables to `--out`
+and prints the headline exposure. Exit 0 on success; 2 on invalid input, with every problem listed
+(file, row, column, value, what is allowed) and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from riskmodel.screening import ScreeningResult, read_fleet, read_lists, screen
+from riskmodel.screening.fleet import InputRowsError, default_world
+from riskmodel.screening.screen import FLAG_CHANGE_WINDOW_DAYS
+
+EXIT_OK = 0
+EXIT_INVALID_INPUT = 2
+_HEADLINE = ("designated_vessel", "designated_vessel_name_only", "designated_insurer", "at_risk_profile")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r}; allowed: YYYY-MM-DD") from None
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the `screen` command to an argparse sub-parser set; returns its parser."""
+    parser = subparsers.add_parser(
+        "screen",
+        help="screen a fleet list against sanctions lists and report the exposure",
+        description="Screen a fleet list (CSV or Excel) against sanctions lists read from local files and "
+        "write vessels.csv, matches.csv, exposure.csv and list_problems.csv. See docs/screening.md.",
+    )
+    parser.add_argument("--fleet", required=True, type=Path, help="fleet list (.csv or .xlsx)")
+    parser.add_argument(
+        "--lists",
+        required=True,
+        nargs="+",
+        type=Path,
+        help="vessel lists: simple CSV or OpenSanctions JSON lines",
+    )
+    parser.add_argument(
+        "--insurers",
+        nargs="+",
+        type=Path,
+        default=[],
+        help="designated insurers (.csv with a name column, or .txt)",
+    )
+    parser.add_argument("--out", required=True, type=Path, help="directory for the output tables")
+    parser.add_argument(
+        "--as-of", type=_date, default=None, help="screening date, YYYY-MM-DD (default today)"
+    )
+    parser.add_argument(
+        "--flag-change-days",
+        type=int,
+        default=FLAG_CHANGE_WINDOW_DAYS,
+        help=f"a flag change this recent is an at-risk profile (default {FLAG_CHANGE_WINDOW_DAYS})",
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `riskmodel screen`; returns the exit code."""
+    as_of = args.as_of or dt.date.today()
+    try:
+        world = default_world()
+        fleet = read_fleet(args.fleet, world=world, current_year=as_of.year)
+        lists = read_lists(args.lists, args.insurers)
+        result = screen(fleet, lists, world=world, as_of=as_of, flag_change_window_days=args.flag_change_days)
+    except InputRowsError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    paths = result.write(args.out)
+    n_entries = len(lists.vessels.drop_duplicates(["source", "line", "list"]))
+    n_organisations = lists.organisations["name_norm"].nunique()
+    print(headline(result, n_entries=n_entries, n_organisations=n_organisations))
+    print("Wrote " + ", ".join(str(p) for p in paths))
+    return EXIT_OK
+
+
+def headline(result: ScreeningResult, *, n_entries: int, n_organisations: int) -> str:
+    """The few lines an underwriter reads first: the book and the headline categories."""
+    total = result.exposure[result.exposure["by"] == "total"].set_index("category")
+    vessels = result.vessels
+    lines = [
+        f"Screened {len(vessels)} vessels of {vessels['cedant'].nunique()} cedant(s) against "
+        f"{n_entries} list entries and {n_organisations} designated organisation names, "
+        f"as of {result.as_of.isoformat()}.",
+        f"  {'category':<30} {'vessels':>7}  {'sum insured':>12}  {'premium':>9}  (USD m)",
+    ]
+    for category in ("book", *_HEADLINE):
+        row = total.loc[category]
+        lines.append(
+            f"  {category:<30} {int(row['vessels']):>7}  {row['sum_insured_usd_m']:>12.1f}  "
+            f"{row['premium_usd_m']:>9.2f}"
+        )
+    if not result.list_problems.empty:
+        lines.append(
+            f"{len(result.list_problems)} list entries reported, not matched by IMO: see list_problems.csv"
+        )
+    unknown = sorted(set(vessels.loc[~vessels["pi_provider_recognised"], "pi_provider"].dropna()))
+    if unknown:
+        lines.append(
+            f"{len(unknown)} P&I provider name(s) not recognised, counted as class 'none' (give a pi_class "
+            f"column to set them): {', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,856 @@
+"""Fleet lists: a cedant's book of vessels, read from CSV or Excel and validated row by row.
+
+In: a CSV or Excel file (first sheet), header in row 1, one vessel per row, with the columns of
+`FLEET_COLUMNS` (headers are matched case-insensitively, `P&I provider` reads as `pi_provider`).
+Out: a DataFrame with one row per vessel in the canonical columns, plus the derived columns `row` (the
+row number the user sees in the file), `segment` (filled from DWT or GT when not given), `gt`
+(segment mean when not given, `gt_estimated` says so), `pi_class` and `pi_provider_recognised`;
+or a `FleetValidationError` listing every problem, each with its row, column, value and what is allowed.
+
+Also here: the IMO check digit, the mapping of P&I provider names to provider classes, and
+`fleet_profile`, the counts and tonnage by segment, age band, provider class and flag that the engine's
+fleet override consumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+import zipfile
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+# ------------------------------------------------------------------------------------------- world data
+
+
+class StateRegistry(Protocol):
+    """What screening needs from `riskmodel.world.World`: state codes, a suggestion for a misspelt one, the
+    states table (flag-of-convenience and shadow-flag columns) and the trade codes."""
+
+    @property
+    def state_codes(self) -> Collection[str]: ...
+
+    @property
+    def trade_codes(self) -> Collection[str]: ...
+
+    @property
+    def states(self) -> pd.DataFrame: ...
+
+    def suggest_state(self, code: str) -> Any: ...
+
+
+def default_world() -> StateRegistry:
+    """The shipped world reference data (`riskmodel.world.load_world()`)."""
+    # Imported here so that importing the screening package does not load the world data.
+    from riskmodel.world import load_world
+
+    return load_world()
+
+
+# ------------------------------------------------------------------------------------------- IMO number
+IMO_WEIGHTS = (7, 6, 5, 4, 3, 2)
+
+
+def imo_check_digits(first_six: np.ndarray | int) -> np.ndarray:
+    """Check digits of IMO ship numbers from their first six digits (vectorised).
+
+    Each of the six digits is multiplied by its weight, 7 down to 2; the check digit is the last digit of
+    the sum. IMO 9074729: 9×7 + 0×6 + 7×5 + 4×4 + 7×3 + 2×2 = 139, check digit 9.
+
+    >>> imo_check_digits(np.array([907472, 310001]))
+    array([9, 9])
+    """
+    return np.asarray(_weighted_digit_sum(np.asarray(first_six, dtype=np.int64)))
+
+
+def imo_check_digit(first_six: int) -> int:
+    """Check digit of one IMO number from its first six digits (the formula of `imo_check_digits`).
+
+    >>> imo_check_digit(907472)
+    9
+    """
+    return int(_weighted_digit_sum(first_six))
+
+
+def _weighted_digit_sum(n: Any) -> Any:
+    """The IMO check digit of `n` (six digits): an int for an int, an array for an array."""
+    return sum(((n // 10 ** (5 - i)) % 10) * w for i, w in enumerate(IMO_WEIGHTS)) % 10
+
+
+def imo_valid(numbers: np.ndarray | pd.Series) -> np.ndarray:
+    """Vectorised check of 7-digit IMO numbers (int array; NA or out-of-range numbers are invalid).
+
+    >>> imo_valid(np.array([9074729, 9074728, 123]))
+    array([ True, False, False])
+    """
+    values = pd.to_numeric(pd.Series(numbers), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    in_range = np.isfinite(values) & (values >= 1_000_000) & (values <= 9_999_999)
+    n = np.where(in_range, values, 0).astype(np.int64)
+    return in_range & (imo_check_digits(n // 10) == n % 10)
+
+
+_IMO_TEXT = re.compile(r"^\s*(?:IMO)?[\s:.-]*(\d+)(?:\.0+)?\s*$", re.IGNORECASE)
+
+
+def parse_imo(value: object) -> int:
+    """`"IMO 9074729"`, `"9074729"`, `9074729.0` -> 9074729; ValueError saying what is wrong otherwise."""
+    m = _IMO_TEXT.match(str(value))
+    if not m:
+        raise ValueError("not an IMO number")
+    digits = m.group(1)
+    if len(digits) != 7:
+        raise ValueError(f"an IMO number has 7 digits, this one has {len(digits)}")
+    number = int(digits)
+    expected = imo_check_digit(number // 10)
+    if number % 10 != expected:
+        raise ValueError(f"invalid IMO check digit: the last digit should be {expected} for {digits[:6]}_")
+    return number
+
+
+# ----------------------------------------------------------------------------------- provider classes
+#: The twelve International Group clubs and the names they are written under in fleet lists, including
+#: the names of clubs since merged (North of England and Standard: NorthStandard, 2023).
+IG_CLUBS: dict[str, tuple[str, ...]] = {
+    "American Club": (
+        "American Club",
+        "American P&I Club",
+        "American Steamship Owners Mutual Protection and Indemnity Association",
+    ),
+    "Britannia": (
+        "Britannia",
+        "Britannia P&I",
+        "Britannia P&I Club",
+        "Britannia Steam Ship Insurance Association",
+    ),
+    "Gard": ("Gard", "Gard P&I", "Gard P&I Bermuda", "Gard Marine & Energy"),
+    "Japan P&I Club": (
+        "Japan P&I Club",
+        "JPI",
+        "Japan Ship Owners' Mutual Protection & Indemnity Association",
+    ),
+    "London P&I Club": (
+        "London P&I Club",
+        "London Club",
+        "London Steam-Ship Owners' Mutual Insurance Association",
+    ),
+    "NorthStandard": (
+        "NorthStandard",
+        "North Standard",
+        "North of England P&I",
+        "North of England P&I Association",
+        "North P&I",
+        "Standard Club",
+        "Standard P&I Club",
+    ),
+    "Shipowners' Club": (
+        "Shipowners' Club",
+        "Shipowners Club",
+        "Shipowners' Mutual Protection and Indemnity Association",
+    ),
+    "Skuld": ("Skuld", "Skuld P&I", "Assuranceforeningen Skuld"),
+    "Steamship Mutual": ("Steamship Mutual", "Steamship Mutual Underwriting Association", "Steamship P&I"),
+    "The Swedish Club": ("Swedish Club", "The Swedish Club", "Sveriges Angfartygs Assurans Forening"),
+    "UK P&I Club": (
+        "UK P&I Club",
+        "UK Club",
+        "UK P&I",
+        "United Kingdom Mutual Steam Ship Assurance Association",
+    ),
+    "West of England": (
+        "West of England",
+        "West P&I",
+        "West of England P&I Club",
+        "West of England Ship Owners",
+    ),
+}
+
+#: Non-IG Western fixed-premium P&I providers (a starting list (?); set `pi_class` in the file to override).
+WESTERN_FIXED_PI: tuple[str, ...] = (
+    "British Marine",
+    "QBE Marine",
+    "Thomas Miller Specialty",
+    "Carina P&I",
+    "Lodestar Marine",
+    "Hanseatic Underwriters",
+    "Raets Marine",
+    "Eagle Ocean Marine",
+    "Ascot Marine",
+    "Navigators P&I",
+    "Sunderland Marine",
+)
+
+#: Insurers of sanctioned states outside any scheme (FACTS.md, shadow fleet and alternative insurers).
+DOMESTIC_PI: tuple[str, ...] = (
+    "Ingosstrakh",
+    "Ingosstrakh Insurance Company",
+    "AlfaStrakhovanie",
+    "Alfa Insurance",
+    "Sogaz",
+    "VSK",
+    "VSK Insurance",
+    "Rosgosstrakh",
+    "Soglasie",
+    "RESO-Garantia",
+    "Russian National Reinsurance Company",
+    "RNRC",
+    "Kish P&I",
+    "Kish Protection and Indemnity",
+    "Central Insurance of Iran",
+    "Iran Insurance Company",
+)
+
+#: Values meaning "no P&I cover" or "cover unknown".
+NO_PI: tuple[str, ...] = ("none", "uninsured", "unknown", "n/a", "na", "-", "nil")
+
+PI_CLASSES: tuple[str, ...] = ("ig", "western_fixed", "domestic", "none")
+_SCHEME_CLASS = re.compile(r"^scheme:[A-Za-z0-9_][A-Za-z0-9_\-]*$")
+
+_LEGAL_FORMS = frozenset(
+    {
+        *("THE", "LTD", "LIMITED", "LLC", "INC", "PLC", "CO", "CORP", "CORPORATION", "COMPANY"),
+        *("SA", "AG", "AS", "ASA", "AB", "NV", "BV", "GMBH"),
+        *("JSC", "PJSC", "OJSC", "CJSC", "AO", "OAO", "PAO", "ZAO", "SAO", "OOO"),
+    }
+)
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def _ascii_upper(values: pd.Series) -> pd.Series:
+    text = values.astype("string").fillna("")
+    return text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.upper()
+
+
+def on_distinct(normalise: Any, values: pd.Series) -> pd.Series:
+    """Apply a Series-to-Series function to the distinct values only (insurer names repeat a lot)."""
+    codes, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    done = normalise(pd.Series(distinct, dtype="string")).astype("string").to_numpy()
+    out = pd.Series(pd.array(np.empty(len(values), dtype=object), dtype="string"), index=values.index)
+    known = codes >= 0
+    out[known] = done[codes[known]]
+    return out
+
+
+def normalise_org_names(names: pd.Series) -> pd.Series:
+    """Insurer and company names reduced for exact comparison.
+
+    Upper-case ASCII, parenthesised parts dropped (`(Bermuda)`), `&` read as `AND`, punctuation removed,
+    spaces collapsed, legal forms (`LTD`, `JSC`, `COMPANY`, ...) and `THE` dropped.
+
+    >>> normalise_org_names(pd.Series(['JSC "Sogaz"', "Gard P&I (Bermuda) Ltd."])).tolist()
+    ['SOGAZ', 'GARD P AND I']
+    """
+    return on_distinct(_normalise_org_names, names)
+
+
+def _normalise_org_names(names: pd.Series) -> pd.Series:
+    text = (
+        _ascii_upper(names).str.replace(_PARENTHESES, " ", regex=True).str.replace("&", " AND ", regex=False)
+    )
+    tokens = text.str.replace(_NON_ALNUM, " ", regex=True).str.split()
+    return tokens.map(lambda ts: " ".join(t for t in ts if t not in _LEGAL_FORMS), na_action="ignore").astype(
+        "string"
+    )
+
+
+def _alias_table(names_by_class: Mapping[str, Iterable[str]]) -> pd.Series:
+    rows = [(alias, cls) for cls, aliases in names_by_class.items() for alias in aliases]
+    keys = normalise_org_names(pd.Series([alias for alias, _ in rows]))
+    table = pd.Series([cls for _, cls in rows], index=pd.Index(keys, dtype="string"))
+    return table[~table.index.duplicated()]
+
+
+_PROVIDER_CLASS_BY_NAME = _alias_table(
+    {
+        "ig": [alias for aliases in IG_CLUBS.values() for alias in aliases],
+        "western_fixed": WESTERN_FIXED_PI,
+        "domestic": DOMESTIC_PI,
+        "none": NO_PI,
+    }
+)
+
+
+def provider_class(pi_provider: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Provider class of each P&I provider name, and whether the name was recognised.
+
+    Names are compared after `normalise_org_names` with the IG club names (`IG_CLUBS`), the Western
+    fixed-premium providers, the domestic insurers of sanctioned states and the "none" words. A blank or
+    unrecognised name is class `none` (MODEL.md 2.4: uninsured, fraudulent or unknown cover); blanks
+    count as recognised, unrecognised names do not, so a report can list them.
+
+    >>> cls, known = provider_class(pd.Series(["Gard P&I (Bermuda) Ltd", "Ingosstrakh", "", "Acme Mutual"]))
+    >>> cls.tolist(), known.tolist()
+    (['ig', 'domestic', 'none', 'none'], [True, True, True, False])
+    """
+    keys = normalise_org_names(pi_provider).fillna("")
+    mapped = keys.map(_PROVIDER_CLASS_BY_NAME)
+    blank = keys == ""
+    recognised = mapped.notna() | blank
+    return mapped.fillna("none").astype("string"), recognised.astype(bool)
+
+
+# ------------------------------------------------------------------------------------- segments, ages
+@dataclass(frozen=True)
+class Segment:
+    """A tanker fleet segment: its size band and the default mean GT of the world fleet (MODEL.md 2.1)."""
+
+    id: str
+    label: str
+    dwt_min: float
+    gt_min: float
+    mean_gt: float
+
+
+#: Tanker segments, largest first, with the ids of the world data (riskmodel/world/data/segments.csv).
+#: DWT bands are the trade's usual cuts; GT bands (used only when DWT is missing) are set between the
+#: segments' mean GT (?). Mean GT: MODEL.md 2.1 default world fleet, as in segments.csv.
+SEGMENTS: tuple[Segment, ...] = (
+    Segment("VLCC", "VLCC", 200_000, 120_000, 160_000),
+    Segment("SUEZMAX", "Suezmax", 120_000, 70_000, 81_000),
+    Segment("AFRAMAX", "Aframax/LR2", 80_000, 50_000, 58_000),
+    Segment("PANAMAX", "Panamax/LR1", 55_000, 35_000, 42_000),
+    Segment("MR", "MR", 25_000, 20_000, 29_000),
+    Segment("HANDY", "Handysize/small", 0, 0, 15_000),
+)
+#: Vessels other than tankers (screened, but not part of the engine's tanker fleet).
+OTHER_SEGMENT = "OTHER"
+SEGMENT_IDS: tuple[str, ...] = (*(s.id for s in SEGMENTS), OTHER_SEGMENT)
+_SEGMENT_ALIASES: dict[str, str] = {
+    **{s.id: s.id for s in SEGMENTS},
+    **{s.label.upper().replace(" ", ""): s.id for s in SEGMENTS},
+    "ULCC": "VLCC",
+    "LR2": "AFRAMAX",
+    "LR1": "PANAMAX",
+    "MR1": "MR",
+    "MR2": "MR",
+    "HANDYMAX": "MR",
+    "HANDYSIZE": "HANDY",
+    "SMALL": "HANDY",
+    OTHER_SEGMENT: OTHER_SEGMENT,
+}
+
+
+def segment_from_size(dwt: pd.Series, gt: pd.Series) -> pd.Series:
+    """Tanker segment from DWT, or from GT where DWT is missing; NA where both are missing."""
+    out = pd.Series(pd.NA, index=dwt.index, dtype="string")
+    for size, cut in ((gt, "gt_min"), (dwt, "dwt_min")):
+        values = pd.to_numeric(size, errors="coerce")
+        choice = pd.Series(pd.NA, index=dwt.index, dtype="string")
+        for segment in reversed(SEGMENTS):
+            choice = choice.mask(values >= getattr(segment, cut), segment.id)
+        out = choice.where(values.notna(), out)
+    return out
+
+
+AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 4, "0-4"),
+    (5, 9, "5-9"),
+    (10, 14, "10-14"),
+    (15, 19, "15-19"),
+    (20, 24, "20-24"),
+    (25, None, "25+"),
+)
+
+
+def age_band(age: pd.Series) -> pd.Series:
+    """Five-year age bands, the last open: `0-4`, ..., `20-24`, `25+`."""
+    edges = [lo for lo, _, _ in AGE_BANDS] + [np.inf]
+    labels = [label for _, _, label in AGE_BANDS]
+    return pd.cut(age, bins=edges, labels=labels, right=False).astype("string")
+
+
+# ----------------------------------------------------------------------------------------- the format
+@dataclass(frozen=True)
+class FleetColumn:
+    """One column of the fleet-list format: canonical name, whether required, aliases, what is allowed."""
+
+    name: str
+    required: bool
+    allowed: str
+    aliases: tuple[str, ...] = ()
+
+
+FIRST_YEAR_BUILT = 1950
+
+FLEET_COLUMNS: tuple[FleetColumn, ...] = (
+    FleetColumn(
+        "imo", True, "a 7-digit IMO number whose last digit is its check digit", ("imo_number", "imo_no")
+    ),
+    FleetColumn("name", True, "the vessel's name", ("vessel_name", "vessel", "ship_name")),
+    FleetColumn(
+        "segment", False, f"one of {', '.join(SEGMENT_IDS)} (or give dwt or gt)", ("vessel_segment",)
+    ),
+    FleetColumn("dwt", False, "deadweight in tonnes, a positive number", ("deadweight", "dwt_t")),
+    FleetColumn("gt", False, "gross tonnage, a positive number", ("gross_tonnage", "grt")),
+    FleetColumn("year_built", True, f"a year from {FIRST_YEAR_BUILT} to the current year", ("built", "year")),
+    FleetColumn("flag", True, "an ISO3 state code of the world data", ("flag_state", "flag_iso3")),
+    FleetColumn(
+        "pi_provider",
+        True,
+        "the P&I insurer's name (blank: none or unknown)",
+        ("p_and_i_provider", "p_and_i", "p_and_i_club", "pi_club", "p_i_provider"),
+    ),
+    FleetColumn(
+        "pi_class",
+        False,
+        f"one of {', '.join(PI_CLASSES)} or scheme:<id> (blank: from the P&I provider's name)",
+        ("p_and_i_class", "provider_class"),
+    ),
+    FleetColumn(
+        "hm_insurer",
+        True,
+        "the hull and machinery insurer's name (blank: none or unknown)",
+        ("h_and_m_insurer", "h_and_m", "hull_insurer", "h_m_insurer"),
+    ),
+    FleetColumn("sum_insured_usd_m", True, "the sum insured in USD millions, a number ≥ 0"),
+    FleetColumn("premium_usd_m", True, "the premium in USD millions, a number ≥ 0"),
+    FleetColumn("cedant", True, "the cedant's name"),
+    FleetColumn("contract", False, "the reinsurance contract's id (blank: none)", ("contract_id", "treaty")),
+    FleetColumn("trade", False, "a trade id of the world data (blank: unknown)", ("trade_id",)),
+)
+_COLUMN_BY_NAME = {c.name: c for c in FLEET_COLUMNS}
+_HEADER_ALIASES = {alias: c.name for c in FLEET_COLUMNS for alias in (c.name, *c.aliases)}
+SIZE_COLUMNS = ("segment", "dwt", "gt")
+
+
+def normalise_header(header: object) -> str:
+    """`"P&I provider"` -> `"p_and_i_provider"`, `"Sum insured (USD m)"` -> `"sum_insured_usd_m"`."""
+    text = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", text.lower().replace("&", "_and_")).strip("_")
+
+
+class FleetRow(BaseModel):
+    """One vessel of a fleet list, as validated. The validation context carries `state_codes`,
+    `suggest_state`, `trade_codes` and `current_year`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    imo: int
+    name: str = Field(min_length=1)
+    segment: str | None = None
+    dwt: float | None = Field(None, gt=0, allow_inf_nan=False)
+    gt: float | None = Field(None, gt=0, allow_inf_nan=False)
+    year_built: int
+    flag: str
+    pi_provider: str = ""
+    pi_class: str | None = None
+    hm_insurer: str = ""
+    sum_insured_usd_m: float = Field(ge=0, allow_inf_nan=False)
+    premium_usd_m: float = Field(ge=0, allow_inf_nan=False)
+    cedant: str = Field(min_length=1)
+    contract: str | None = None
+    trade: str | None = None
+
+    @field_validator("imo", mode="before")
+    @classmethod
+    def _imo(cls, v: object) -> int:
+        return parse_imo(v)
+
+    @field_validator("year_built", mode="before")
+    @classmethod
+    def _year_number(cls, v: object) -> object:
+        if isinstance(v, str) and re.fullmatch(r"\s*\d{4}\.0*\s*", v):
+            return v.split(".")[0]
+        return v
+
+    @field_validator("year_built")
+    @classmethod
+    def _year_possible(cls, v: int, info: ValidationInfo) -> int:
+        current = (info.context or {}).get("current_year") or dt.date.today().year
+        if not FIRST_YEAR_BUILT <= v <= current:
+            raise ValueError(f"impossible year built {v}; allowed: {FIRST_YEAR_BUILT} to {current}")
+        return v
+
+    @field_validator("flag")
+    @classmethod
+    def _known_flag(cls, v: str, info: ValidationInfo) -> str:
+        code = v.upper()
+        context = info.context or {}
+        if code not in context["state_codes"]:
+            hint = _suggestion(context["suggest_state"], code)
+            raise ValueError(f"unknown flag state {v!r}" + (f" (did you mean {hint}?)" if hint else ""))
+        return code
+
+    @field_validator("segment")
+    @classmethod
+    def _known_segment(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        key = v.upper().replace(" ", "")
+        if key not in _SEGMENT_ALIASES:
+            raise ValueError(f"unknown segment {v!r}")
+        return _SEGMENT_ALIASES[key]
+
+    @field_validator("trade")
+    @classmethod
+    def _known_trade(cls, v: str | None, info: ValidationInfo) -> str | None:
+        codes = (info.context or {})["trade_codes"]
+        if v is not None and v not in codes:
+            close = difflib.get_close_matches(v.upper(), codes, n=1)
+            raise ValueError(f"unknown trade {v!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        return v
+
+    @field_validator("pi_class")
+    @classmethod
+    def _known_class(cls, v: str | None) -> str | None:
+        if v is not None and v not in PI_CLASSES and not _SCHEME_CLASS.match(v):
+            raise ValueError(f"unknown provider class {v!r}")
+        return v
+
+
+def _suggestion(suggest: Any, code: str) -> str:
+    hint = suggest(code)
+    if not hint:
+        return ""
+    if isinstance(hint, str):
+        return repr(hint)
+    hints = [repr(h) for h in list(hint)[:3]]
+    return hints[0] if len(hints) == 1 else f"{', '.join(hints[:-1])} or {hints[-1]}"
+
+
+# --------------------------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class RowError:
+    """One problem in an input file: the row as the user sees it (header = row 1; `unit` is `line` for
+    JSON lines), column (`-` for a whole row), value; `row` None for a problem of the whole file."""
+
+    source: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+    unit: str = "row"
+
+    def __str__(self) -> str:
+        if self.row is None:
+            return f"{self.source}: {self.message}"
+        where = f"{self.unit} {self.row}" + (f", column {self.column}" if self.column != "-" else "")
+        value = f", value {self.value!r}" if self.value != "" else ", empty"
+        return f"{self.source}: {where}{value}: {self.message}"
+
+
+class InputRowsError(ValueError):
+    """An input file with problems; `problems` lists every one of them, not only the first."""
+
+    kind = "input file"
+
+    def __init__(self, source: str, problems: Sequence[RowError]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        head = f"{self.source}: {n} problem{'s' if n != 1 else ''} in the {self.kind}"
+        return "\n".join([head, *(str(p) for p in self.problems)])
+
+
+class FleetValidationError(InputRowsError):
+    """A fleet list with invalid rows or columns."""
+
+    kind = "fleet list"
+
+
+# ----------------------------------------------------------------------------------------- reading
+def read_fleet(
+    path: str | Path,
+    *,
+    world: StateRegistry | None = None,
+    current_year: int | None = None,
+) -> pd.DataFrame:
+    """Read and validate a fleet list (`.csv`, or `.xlsx`/`.xlsm` whose first sheet is read).
+
+    Returns the validated fleet (see the module docstring); raises `FleetValidationError` listing every
+    problem; `FileNotFoundError` when the file does not exist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: fleet list not found")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise FleetValidationError(
+            path.name,
+            [RowError(path.name, None, "-", suffix, "unknown file type; allowed: .csv, .xlsx, .xlsm")],
+        )
+    try:
+        if suffix == ".csv":
+            raw = read_text_table(path)
+        else:
+            cells = pd.read_excel(
+                path, sheet_name=0, header=None, dtype=str, keep_default_na=False, engine="openpyxl"
+            )
+            raw = _with_header(cells)
+    except UNREADABLE as exc:
+        raise FleetValidationError(path.name, [unreadable(path, exc)]) from None
+    return validate_fleet(raw, source=path.name, world=world, current_year=current_year, first_row=2)
+
+
+#: What pandas and openpyxl raise on a file that is not the table it claims to be.
+UNREADABLE: tuple[type[Exception], ...] = (
+    pd.errors.ParserError,
+    pd.errors.EmptyDataError,
+    UnicodeDecodeError,
+    ValueError,
+    zipfile.BadZipFile,
+)
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    """A CSV as text: headers exactly as written (a repeated header stays repeated), blank lines kept so
+    that the index is the row number the user sees (header = row 1)."""
+    cells = pd.read_csv(
+        path, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
+    )
+    return _with_header(cells)
+
+
+def _with_header(cells: pd.DataFrame) -> pd.DataFrame:
+    if cells.empty:
+        raise pd.errors.EmptyDataError("the file is empty")
+    cells = cells.fillna("").astype(str)
+    header = [h.strip() or f"unnamed_{i + 1}" for i, h in enumerate(cells.iloc[0])]
+    table = pd.DataFrame(cells.iloc[1:].to_numpy(), columns=header, index=pd.RangeIndex(2, len(cells) + 1))
+    unnamed_blank = [
+        i for i, h in enumerate(cells.iloc[0]) if not h.strip() and (table.iloc[:, i].str.strip() == "").all()
+    ]
+    return table.iloc[:, [i for i in range(len(header)) if i not in unnamed_blank]]
+
+
+def unreadable(path: Path, exc: Exception) -> RowError:
+    """The problem of a file that cannot be read as a table at all."""
+    return RowError(path.name, None, "-", "", f"cannot be read as a table ({type(exc).__name__}: {exc})")
+
+
+def validate_fleet(
+    raw: pd.DataFrame,
+    source: str = "<fleet>",
+    *,
+    world: StateRegistry | None = None,
+    current_year: int | None = None,
+    first_row: int = 2,
+) -> pd.DataFrame:
+    """Validate a fleet list (columns = the headers as given, one row per vessel; the first vessel is in
+    row `first_row` of the file, so that messages cite the rows the user sees).
+
+    Checks, each with its own function: the header (unknown columns are kept as they are, required
+    ones must be there, each once), every row against `FleetRow` (IMO check digit, known flag, possible
+    year, numbers, at least one of segment/DWT/GT), and duplicate IMO numbers across rows.
+    """
+    world = world if world is not None else default_world()
+    columns, header_problems = _check_header(raw.columns, source)
+    if header_problems:
+        raise FleetValidationError(source, header_problems)
+    table = raw.set_axis(columns, axis=1).astype(object)
+    table = table.where(table.notna(), "").astype(str)
+    table.index = pd.RangeIndex(first_row, first_row + len(table), name="row")
+    table = table[(table.apply(lambda col: col.str.strip()) != "").any(axis=1)]
+    if table.empty:
+        raise FleetValidationError(
+            source, [RowError(source, None, "-", "", "no vessels: the list has no rows")]
+        )
+
+    context = {
+        "state_codes": frozenset(world.state_codes),
+        "suggest_state": world.suggest_state,
+        "trade_codes": frozenset(world.trade_codes),
+        "current_year": current_year if current_year is not None else dt.date.today().year,
+    }
+    rows, problems = _validate_rows(table, source, context)
+    problems += _check_duplicate_imos(table, source)
+    if problems:
+        problems.sort(
+            key=lambda p: (
+                p.row,
+                list(_COLUMN_BY_NAME).index(p.column) if p.column in _COLUMN_BY_NAME else 99,
+            )
+        )
+        raise FleetValidationError(source, problems)
+    return _fleet_frame(table, rows)
+
+
+def _check_header(headers: Iterable[object], source: str) -> tuple[list[str], list[RowError]]:
+    problems: list[RowError] = []
+    columns: list[str] = []
+    seen: dict[str, str] = {}
+    for header in headers:
+        key = normalise_header(header)
+        name = _HEADER_ALIASES.get(key, str(header))
+        if name in seen:
+            problems.append(
+                RowError(source, 1, str(header), str(header), f"column given twice (also as {seen[name]!r})")
+            )
+        seen[name] = str(header)
+        columns.append(name)
+    unknown = {normalise_header(h): h for h in seen.values() if normalise_header(h) not in _HEADER_ALIASES}
+    for column in FLEET_COLUMNS:
+        if column.required and column.name not in seen:
+            close = difflib.get_close_matches(column.name, list(unknown), n=1, cutoff=0.6)
+            hint = f" (is it {unknown[close[0]]!r}?)" if close else ""
+            problems.append(
+                RowError(
+                    source, 1, column.name, "", f"required column missing{hint}; allowed: {column.allowed}"
+                )
+            )
+    if not any(c in seen for c in SIZE_COLUMNS):
+        problems.append(RowError(source, 1, "segment", "", "give a segment, dwt or gt column"))
+    return columns, problems
+
+
+def _validate_rows(
+    table: pd.DataFrame, source: str, context: dict[str, Any]
+) -> tuple[dict[int, FleetRow], list[RowError]]:
+    rows: dict[int, FleetRow] = {}
+    problems: list[RowError] = []
+    known = [c for c in table.columns if c in _COLUMN_BY_NAME]
+    cells = table[known].to_numpy(dtype=object)
+    for row_number, values in zip(table.index, cells, strict=True):
+        record = dict(zip(known, values, strict=True))
+        given = {k: v for k, v in record.items() if v.strip() != ""}
+        row_problems = []
+        if not any(c in given for c in SIZE_COLUMNS):
+            row_problems.append(
+                RowError(
+                    source, int(row_number), "segment", "", "no segment, dwt or gt; give at least one of them"
+                )
+            )
+        try:
+            row = FleetRow.model_validate(given, context=context)
+        except ValidationError as exc:
+            row_problems += [_row_error(source, int(row_number), error, record) for error in exc.errors()]
+        if row_problems:
+            problems += row_problems
+        else:
+            rows[int(row_number)] = row
+    return rows, problems
+
+
+def _row_error(source: str, row_number: int, error: Mapping[str, Any], record: Mapping[str, str]) -> RowError:
+    column = str(error["loc"][0]) if error["loc"] else "-"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "missing":
+        message = "a value is required"
+    if "allowed:" not in message and column in _COLUMN_BY_NAME:
+        message += f"; allowed: {_COLUMN_BY_NAME[column].allowed}"
+    return RowError(source, row_number, column, record.get(column, ""), message)
+
+
+def _check_duplicate_imos(table: pd.DataFrame, source: str) -> list[RowError]:
+    """Every row whose IMO (valid or not) repeats an earlier row's, with the row it repeats."""
+    digits = table["imo"].str.upper().str.extract(_IMO_TEXT.pattern, expand=False)
+    imos = pd.to_numeric(digits, errors="coerce").dropna()
+    first_row = pd.Series(imos.index, index=imos.index).groupby(imos.to_numpy()).transform("min")
+    duplicated = imos[imos.index != first_row]
+    return [
+        RowError(
+            source,
+            int(row_number),
+            "imo",
+            table.at[row_number, "imo"],
+            f"duplicate IMO {int(imo)}, first in row {int(first_row[row_number])}; "
+            "allowed: each IMO once per fleet list",
+        )
+        for row_number, imo in duplicated.items()
+    ]
+
+
+def _fleet_frame(table: pd.DataFrame, rows: Mapping[int, FleetRow]) -> pd.DataFrame:
+    fleet = pd.DataFrame([r.model_dump() for r in rows.values()], index=pd.Index(list(rows), name="row"))
+    numbers = {"imo": "int64", "year_built": "int64", "dwt": "float64", "gt": "float64"}
+    numbers |= {"sum_insured_usd_m": "float64", "premium_usd_m": "float64"}
+    texts = [name for name in FleetRow.model_fields if name not in numbers]
+    fleet = fleet.astype(numbers | dict.fromkeys(texts, "string"))
+    extra = table.loc[fleet.index, [c for c in table.columns if c not in _COLUMN_BY_NAME]]
+    return complete_fleet(fleet, extra=extra)
+
+
+#: The columns `complete_fleet` adds: a DataFrame that has them has been validated.
+VALIDATED_FLEET_COLUMNS: tuple[str, ...] = ("row", "gt_estimated", "pi_provider_recognised")
+
+
+def complete_fleet(fleet: pd.DataFrame, extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add the derived columns to fleet rows in canonical columns (index = file row number).
+
+    `segment` from DWT or GT where not given, `gt` as the segment's mean GT where not given (with
+    `gt_estimated`), `pi_class` from the P&I provider's name where not given (with
+    `pi_provider_recognised`), and the user's own extra columns at the end.
+    """
+    out = fleet.copy()
+    given_segment = out["segment"].astype("string")
+    out["segment"] = given_segment.fillna(segment_from_size(out["dwt"], out["gt"]))
+    mean_gt = pd.Series({s.id: float(s.mean_gt) for s in SEGMENTS})
+    out["gt_estimated"] = out["gt"].isna() & out["segment"].isin(list(mean_gt.index))
+    out["gt"] = out["gt"].fillna(out["segment"].map(mean_gt).astype("float64"))
+    mapped, recognised = provider_class(out["pi_provider"])
+    given_class = out["pi_class"].astype("string")
+    out["pi_class"] = given_class.fillna(mapped)
+    out["pi_provider_recognised"] = recognised | given_class.notna()
+    out["contract"] = out["contract"].astype("string")
+    out = out.reset_index()
+    if extra is not None and not extra.empty:
+        out = pd.concat([out, extra.reset_index(drop=True)], axis=1)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- profile
+PROFILE_KEYS: tuple[str, ...] = ("segment", "age_band", "pi_class", "flag")
+
+
+def vessel_age(year_built: pd.Series, as_of: dt.date) -> pd.Series:
+    """Age in whole years at `as_of` (the year difference; a vessel built this year is 0)."""
+    return (as_of.year - year_built).astype("int64")
+
+
+def fleet_profile(
+    fleet: pd.DataFrame,
+    *,
+    as_of: dt.date | None = None,
+    by: Sequence[str] = PROFILE_KEYS,
+) -> pd.DataFrame:
+    """Vessel counts and tonnage of a validated fleet by segment, age band, P&I provider class and flag.
+
+    This is what the engine's fleet override needs in place of the world-average fleet. Add `"cedant"`,
+    `"contract"` or `"trade"` to `by` for a finer split (a blank trade is `""`).
+
+    Returns one row per group with `vessels`, `gt` (sum; segment means where the list had no GT),
+    `mean_age`, `sum_insured_usd_m` and `premium_usd_m`, sorted by `by`.
+
+    >>> fleet = complete_fleet(pd.DataFrame({
+    ...     "row": [2, 3, 4], "imo": [9074729, 9176187, 9321483], "name": ["A", "B", "C"],
+    ...     "segment": ["VLCC", None, "MR"], "dwt": [None, 105_000.0, None], "gt": [None, 60_000.0, 30_000.0],
+    ...     "year_built": [2001, 2003, 2020], "flag": ["PAN", "PAN", "LBR"],
+    ...     "pi_provider": ["Gard", "Gard", "Ingosstrakh"], "pi_class": [None, None, None],
+    ...     "hm_insurer": ["", "", ""], "sum_insured_usd_m": [30.0, 20.0, 25.0],
+    ...     "premium_usd_m": [0.3, 0.2, 0.25], "cedant": ["C1"] * 3, "contract": [None] * 3,
+    ...     "trade": [None] * 3}).set_index("row"))
+    >>> fleet_profile(fleet, as_of=dt.date(2026, 1, 1))[["segment", "age_band", "pi_class", "vessels", "gt"]]
+       segment age_band  pi_class  vessels        gt
+    0  AFRAMAX    20-24        ig        1   60000.0
+    1       MR      5-9  domestic        1   30000.0
+    2     VLCC      25+        ig        1  160000.0
+    """
+    as_of = as_of or dt.date.today()
+    data = fleet.copy()
+    data["age"] = vessel_age(data["year_built"], as_of)
+    data["age_band"] = age_band(data["age"])
+    for key in by:
+        data[key] = data[key].astype("string").fillna("")
+    profile = data.groupby(list(by), sort=False).agg(
+        vessels=("imo", "size"),
+        gt=("gt", "sum"),
+        mean_age=("age", "mean"),
+        sum_insured_usd_m=("sum_insured_usd_m", "sum"),
+        premium_usd_m=("premium_usd_m", "sum"),
+    )
+    band_order = {label: i for i, (_, _, label) in enumerate(AGE_BANDS)}
+    profile = profile.reset_index().sort_values(
+        list(by), key=lambda s: s.map(band_order) if s.name == "age_band" else s, ignore_index=True
+    )
+    return profile

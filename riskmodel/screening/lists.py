@@ -1,0 +1,509 @@
+"""Sanctions lists read from local files: designated vessels and designated organisations (insurers).
+
+In: files the user downloaded (no network at run time; docs/screening.md says where to get them):
+- a simple CSV with the columns `imo, name, list, date` and optionally `flag`, `flag_changed` (date of the
+  vessel's last flag change), `past_flags` (ISO codes separated by `;`); several rows for one IMO with
+  different flags and dates are read as the vessel's flag history;
+- an OpenSanctions / FollowTheMoney entity export (JSON lines, `.json`, `.jsonl`, `.ndjson`, optionally
+  `.gz`): `Vessel` entities give vessels (`imoNumber`, `name`, `alias`, `flag`, `pastFlags`), one entry per
+  dataset in `datasets`; `Organization` and `Company` entities give designated organisations; `Sanction`
+  entities, when present, give the designation date (`listingDate` or `startDate`), otherwise the
+  entity's `first_seen` is used;
+- a designated-insurers list: a CSV with a `name` column (optionally `list`, `date`) or a text file with
+  one name per line.
+Out: a `SanctionsLists` holding three DataFrames: `vessels` (one row per entry and name variant),
+`organisations` and `problems` (entries reported but not matched by IMO: invalid IMO, unknown flag code).
+A file that cannot be read raises `ListFormatError` listing every bad row.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.screening.fleet import (
+    UNREADABLE,
+    InputRowsError,
+    RowError,
+    _ascii_upper,
+    imo_check_digits,
+    imo_valid,
+    normalise_header,
+    normalise_org_names,
+    read_text_table,
+    unreadable,
+)
+
+# ------------------------------------------------------------------------------------------ country codes
+#: ISO 3166-1 alpha-2 -> alpha-3, as pairs (source: ISO 3166-1 via the Debian iso-codes package), plus
+#: Kosovo (XK -> XKX), which OpenSanctions and several registries use.
+_ISO2_ISO3 = """
+ADAND AEARE AFAFG AGATG AIAIA ALALB AMARM AOAGO AQATA ARARG ASASM ATAUT AUAUS AWABW AXALA AZAZE
+BABIH BBBRB BDBGD BEBEL BFBFA BGBGR BHBHR BIBDI BJBEN BLBLM BMBMU BNBRN BOBOL BQBES BRBRA BSBHS
+BTBTN BVBVT BWBWA BYBLR BZBLZ CACAN CCCCK CDCOD CFCAF CGCOG CHCHE CICIV CKCOK CLCHL CMCMR CNCHN
+COCOL CRCRI CUCUB CVCPV CWCUW CXCXR CYCYP CZCZE DEDEU DJDJI DKDNK DMDMA DODOM DZDZA ECECU EEEST
+EGEGY EHESH ERERI ESESP ETETH FIFIN FJFJI FKFLK FMFSM FOFRO FRFRA GAGAB GBGBR GDGRD GEGEO GFGUF
+GGGGY GHGHA GIGIB GLGRL GMGMB GNGIN GPGLP GQGNQ GRGRC GSSGS GTGTM GUGUM GWGNB GYGUY HKHKG HMHMD
+HNHND HRHRV HTHTI HUHUN IDIDN IEIRL ILISR IMIMN ININD IOIOT IQIRQ IRIRN ISISL ITITA JEJEY JMJAM
+JOJOR JPJPN KEKEN KGKGZ KHKHM KIKIR KMCOM KNKNA KPPRK KRKOR KWKWT KYCYM KZKAZ LALAO LBLBN LCLCA
+LILIE LKLKA LRLBR LSLSO LTLTU LULUX LVLVA LYLBY MAMAR MCMCO MDMDA MEMNE MFMAF MGMDG MHMHL MKMKD
+MLMLI MMMMR MNMNG MOMAC MPMNP MQMTQ MRMRT MSMSR MTMLT MUMUS MVMDV MWMWI MXMEX MYMYS MZMOZ NANAM
+NCNCL NENER NFNFK NGNGA NINIC NLNLD NONOR NPNPL NRNRU NUNIU NZNZL OMOMN PAPAN PEPER PFPYF PGPNG
+PHPHL PKPAK PLPOL PMSPM PNPCN PRPRI PSPSE PTPRT PWPLW PYPRY QAQAT REREU ROROU RSSRB RURUS RWRWA
+SASAU SBSLB SCSYC SDSDN SESWE SGSGP SHSHN SISVN SJSJM SKSVK SLSLE SMSMR SNSEN SOSOM SRSUR SSSSD
+STSTP SVSLV SXSXM SYSYR SZSWZ TCTCA TDTCD TFATF TGTGO THTHA TJTJK TKTKL TLTLS TMTKM TNTUN TOTON
+TRTUR TTTTO TVTUV TWTWN TZTZA UAUKR UGUGA UMUMI USUSA UYURY UZUZB VAVAT VCVCT VEVEN VGVGB VIVIR
+VNVNM VUVUT WFWLF WSWSM YEYEM YTMYT ZAZAF ZMZMB ZWZWE XKXKX
+"""
+ISO2_TO_ISO3: dict[str, str] = {pair[:2]: pair[2:] for pair in _ISO2_ISO3.split()}
+ISO3_CODES: frozenset[str] = frozenset(ISO2_TO_ISO3.values())
+
+
+def flags_to_iso3(codes: pd.Series) -> pd.Series:
+    """ISO alpha-2 (any case, as OpenSanctions writes them) or alpha-3 flag codes to ISO3; NA if unknown.
+
+    >>> flags_to_iso3(pd.Series(["pa", "LBR", "", "zz"])).tolist()
+    ['PAN', 'LBR', <NA>, <NA>]
+    """
+    text = codes.astype("string").str.strip().str.upper()
+    iso3 = text.map(ISO2_TO_ISO3).astype("string")
+    return iso3.fillna(text.where(text.isin(list(ISO3_CODES)))).astype("string")
+
+
+# ------------------------------------------------------------------------------------------- vessel names
+_VESSEL_PREFIX = re.compile(r"^\s*(?:M\s*[/.]?\s*[TVS]|S\s*[/.]?\s*S)\.?(?=[\s.]|$)[\s.]*")
+
+
+def normalise_vessel_names(names: pd.Series) -> pd.Series:
+    """Vessel names reduced for the lower-confidence name match.
+
+    Upper-case ASCII, a leading type prefix dropped (`M/T`, `MT`, `M.T.`, `MV`, `M/S`, `SS`),
+    apostrophes removed, other punctuation read as a space, spaces collapsed.
+
+    >>> normalise_vessel_names(pd.Series(["M/T Sea-Jewel", "mt  ocean's  pride.", "MTK Star"])).tolist()
+    ['SEA JEWEL', 'OCEANS PRIDE', 'MTK STAR']
+    """
+    text = _ascii_upper(names).str.replace(_VESSEL_PREFIX, "", regex=True)
+    text = text.str.replace(r"['`’]", "", regex=True).str.replace(r"[^A-Z0-9]+", " ", regex=True)
+    return text.str.strip().astype("string")
+
+
+# ------------------------------------------------------------------------------------------ IMO numbers
+_IMO_DIGITS = r"^\s*(?:IMO)?[\s:.-]*(\d+)(?:\.0+)?\s*$"
+
+
+def parse_list_imos(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """IMO numbers of list entries, vectorised: (Int64 IMO, NA unless valid; problem text, NA if none).
+
+    A blank IMO is no problem (the entry can still match by name and flag).
+    """
+    text = values.astype("string").fillna("").str.strip()
+    digits = text.str.upper().str.extract(_IMO_DIGITS, expand=False).astype("string")
+    number = pd.to_numeric(digits, errors="coerce")
+    valid = imo_valid(number) & (digits.str.len() == 7).fillna(False).to_numpy(dtype=bool)
+    n = number.fillna(0).astype("int64").to_numpy()
+    expected = imo_check_digits(n // 10)
+    problem = pd.Series(pd.NA, index=values.index, dtype="string")
+    blank = (text == "").to_numpy(dtype=bool)
+    not_number = digits.isna().to_numpy(dtype=bool) & ~blank
+    wrong_length = ~blank & ~not_number & (digits.str.len() != 7).fillna(False).to_numpy(dtype=bool)
+    bad_digit = ~blank & ~not_number & ~wrong_length & ~valid
+    problem[not_number] = "not an IMO number"
+    problem[wrong_length] = "an IMO number has 7 digits"
+    problem[bad_digit] = [
+        f"invalid IMO check digit: the last digit should be {e}" for e in expected[bad_digit]
+    ]
+    imo = pd.Series(np.where(valid, n, 0), index=values.index).astype("Int64").where(valid)
+    return imo, problem
+
+
+# ---------------------------------------------------------------------------------------- the tables
+VESSEL_ENTRY_COLUMNS: tuple[str, ...] = (
+    "source",
+    "line",
+    "entity_id",
+    "list",
+    "date",
+    "imo_given",
+    "imo",
+    "name",
+    "name_kind",
+    "name_norm",
+    "flag",
+    "flag_changed",
+    "past_flags",
+)
+ORGANISATION_COLUMNS: tuple[str, ...] = ("source", "line", "entity_id", "list", "date", "name", "name_norm")
+PROBLEM_COLUMNS: tuple[str, ...] = ("source", "line", "entity_id", "column", "value", "problem")
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+@dataclass(frozen=True)
+class SanctionsLists:
+    """Designated vessels and organisations from one or more local files.
+
+    `vessels`: one row per list entry and name variant (`name_kind` `primary` for the entry's main name,
+    `name`/`alias` for the others; IMO matching uses the primary rows). `imo` is NA when the entry has no
+    IMO or an invalid one (`imo_given` keeps the text). `organisations`: designated organisations, one row
+    per name variant. `problems`: entries reported and not matched by IMO, and flag codes not understood.
+    """
+
+    vessels: pd.DataFrame = field(default_factory=lambda: _empty(VESSEL_ENTRY_COLUMNS))
+    organisations: pd.DataFrame = field(default_factory=lambda: _empty(ORGANISATION_COLUMNS))
+    problems: pd.DataFrame = field(default_factory=lambda: _empty(PROBLEM_COLUMNS))
+
+    @classmethod
+    def concat(cls, parts: Iterable[SanctionsLists]) -> SanctionsLists:
+        """All the entries of several lists in one."""
+        parts = list(parts)
+
+        def stack(name: str, columns: Sequence[str]) -> pd.DataFrame:
+            frames = [getattr(p, name) for p in parts if not getattr(p, name).empty]
+            return pd.concat(frames, ignore_index=True) if frames else _empty(columns)
+
+        return cls(
+            vessels=stack("vessels", VESSEL_ENTRY_COLUMNS),
+            organisations=stack("organisations", ORGANISATION_COLUMNS),
+            problems=stack("problems", PROBLEM_COLUMNS),
+        )
+
+
+class ListFormatError(InputRowsError):
+    """A sanctions or insurers list that cannot be read; every bad row is listed."""
+
+    kind = "sanctions list"
+
+
+# ------------------------------------------------------------------------------------------ simple CSV
+LIST_CSV_REQUIRED = ("imo", "name", "list", "date")
+LIST_CSV_OPTIONAL = ("flag", "flag_changed", "past_flags")
+_LIST_CSV_ALIASES = {"previous_flags": "past_flags", "flag_change_date": "flag_changed", "imo_number": "imo"}
+
+
+def read_sanctions_csv(path: str | Path) -> SanctionsLists:
+    """Read a simple sanctions CSV: `imo, name, list, date`, optional `flag`, `flag_changed`, `past_flags`."""
+    path = Path(path)
+    raw = _read_text_csv(path)
+    raw.columns = [_LIST_CSV_ALIASES.get(c, c) for c in (normalise_header(h) for h in raw.columns)]
+    problems = [
+        RowError(path.name, 1, column, "", "required column missing; allowed: imo, name, list, date")
+        for column in LIST_CSV_REQUIRED
+        if column not in raw.columns
+    ] + [
+        RowError(path.name, 1, column, column, "column given twice")
+        for column in sorted(set(raw.columns[raw.columns.duplicated()]))
+    ]
+    if problems:
+        raise ListFormatError(path.name, problems)
+    for column in LIST_CSV_OPTIONAL:
+        if column not in raw.columns:
+            raw[column] = ""
+    raw = raw.fillna("").astype(str).apply(lambda col: col.str.strip())
+    raw = raw[(raw != "").any(axis=1)]
+
+    date = _parse_dates(raw["date"], path.name, "date", problems)
+    flag_changed = _parse_dates(raw["flag_changed"], path.name, "flag_changed", problems)
+    for row in raw.index[(raw["imo"] == "") & (raw["name"] == "")]:
+        problems.append(RowError(path.name, int(row), "name", "", "an entry needs an IMO number or a name"))
+    for row in raw.index[raw["list"] == ""]:
+        problems.append(
+            RowError(path.name, int(row), "list", "", "a value is required; allowed: the list's name")
+        )
+    if problems:
+        raise ListFormatError(path.name, sorted(problems, key=lambda p: p.row))
+
+    entries = pd.DataFrame(
+        {
+            "source": path.name,
+            "line": raw.index.to_numpy(),
+            "entity_id": pd.array([pd.NA] * len(raw), dtype="string"),
+            "list": raw["list"].astype("string").to_numpy(),
+            "date": date.to_numpy(),
+            "imo_given": raw["imo"].astype("string").to_numpy(),
+            "name": raw["name"].astype("string").to_numpy(),
+            "name_kind": "primary",
+            "flag_given": raw["flag"].astype("string").to_numpy(),
+            "flag_changed": flag_changed.to_numpy(),
+            "past_flags_given": raw["past_flags"].astype("string").to_numpy(),
+        }
+    )
+    return _vessel_lists(entries)
+
+
+def _read_text_csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: list not found")
+    try:
+        return read_text_table(path)
+    except UNREADABLE as exc:
+        raise ListFormatError(path.name, [unreadable(path, exc)]) from None
+
+
+def _parse_dates(text: pd.Series, source: str, column: str, problems: list[RowError]) -> pd.Series:
+    dates = pd.to_datetime(text.where(text != ""), errors="coerce", format="ISO8601")
+    for row in text.index[(text != "") & dates.isna()]:
+        problems.append(RowError(source, int(row), column, text[row], "not a date; allowed: YYYY-MM-DD"))
+    return dates.astype("datetime64[ns]")
+
+
+def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
+    """Finish raw vessel entries: parse IMOs and flags, normalise names, collect the problems."""
+    imo, imo_problem = parse_list_imos(entries["imo_given"])
+    flag = flags_to_iso3(entries["flag_given"])
+    past = entries["past_flags_given"].fillna("").str.split(r"[;,\s]+", regex=True)
+    past_iso3 = past.map(lambda codes: ";".join(ISO2_TO_ISO3.get(c.upper(), c.upper()) for c in codes if c))
+    vessels = entries.assign(
+        imo=imo,
+        name_norm=normalise_vessel_names(entries["name"]),
+        flag=flag,
+        past_flags=past_iso3.astype("string"),
+    )[list(VESSEL_ENTRY_COLUMNS)]
+
+    primary = (entries["name_kind"] == "primary").to_numpy()
+    bad_imo = primary & imo_problem.notna().to_numpy()
+    given_flag = entries["flag_given"].fillna("").str.strip() != ""
+    bad_flag = primary & (given_flag & flag.isna()).to_numpy()
+    problems = pd.concat(
+        [
+            _problems(
+                entries[bad_imo],
+                "imo",
+                entries.loc[bad_imo, "imo_given"],
+                imo_problem[bad_imo] + "; not matched by IMO",
+            ),
+            _problems(
+                entries[bad_flag],
+                "flag",
+                entries.loc[bad_flag, "flag_given"],
+                "unknown flag code; not used for name matching",
+            ),
+        ],
+        ignore_index=True,
+    )
+    return SanctionsLists(vessels=vessels.reset_index(drop=True), problems=problems)
+
+
+def _problems(entries: pd.DataFrame, column: str, value: pd.Series, problem: pd.Series | str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": entries["source"].to_numpy(),
+            "line": entries["line"].to_numpy(),
+            "entity_id": entries["entity_id"].to_numpy(),
+            "column": column,
+            "value": value.to_numpy(),
+            "problem": problem.to_numpy() if isinstance(problem, pd.Series) else problem,
+        },
+        columns=list(PROBLEM_COLUMNS),
+    )
+
+
+# --------------------------------------------------------------------------------- OpenSanctions / FtM
+FTM_VESSEL = "Vessel"
+FTM_ORGANISATIONS = frozenset({"Organization", "Company"})
+FTM_SANCTION = "Sanction"
+_FTM_SCHEMAS = (FTM_VESSEL, FTM_SANCTION, *FTM_ORGANISATIONS)
+
+
+def _open_lines(path: Path) -> Iterator[str]:
+    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        yield from handle
+
+
+def read_opensanctions(path: str | Path) -> SanctionsLists:
+    """Read an OpenSanctions / FollowTheMoney entity export (JSON lines).
+
+    Vessels: one entry per (dataset, IMO number) with the first `name` as primary name and the other
+    names and `alias` values as name variants. Organisations: every `name` and `alias`. The date is the
+    earliest `listingDate`/`startDate` of the entity's `Sanction` entities when the file has them, else
+    the entity's `first_seen` (the date OpenSanctions first saw it). Other schemas are skipped.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: list not found")
+    vessels: list[dict[str, Any]] = []
+    organisations: list[dict[str, Any]] = []
+    sanction_dates: dict[str, str] = {}
+    problems: list[RowError] = []
+    for line_number, line in enumerate(_open_lines(path), start=1):
+        text = line.strip()
+        # Only lines naming a schema we read are parsed: the full export is mostly people and addresses.
+        if text.startswith("{") and not any(f'"{s}"' in text for s in _FTM_SCHEMAS):
+            continue
+        if not text:
+            continue
+        try:
+            entity = json.loads(line)
+            schema = entity["schema"]
+            properties = entity.get("properties") or {}
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            problems.append(
+                RowError(
+                    path.name, line_number, "-", line.strip()[:60], "not a FollowTheMoney entity", "line"
+                )
+            )
+            continue
+        if schema == FTM_SANCTION:
+            for entity_id in properties.get("entity", []):
+                for date in (*properties.get("listingDate", []), *properties.get("startDate", [])):
+                    if entity_id not in sanction_dates or date < sanction_dates[entity_id]:
+                        sanction_dates[entity_id] = date
+        elif schema == FTM_VESSEL:
+            vessels += _ftm_vessel_entries(entity, properties, path, line_number)
+        elif schema in FTM_ORGANISATIONS:
+            organisations += _ftm_names(entity, properties, path, line_number)
+    if not (vessels or organisations or sanction_dates or problems):
+        problems.append(
+            RowError(
+                path.name, None, "-", "", "no Vessel, Organization, Company or Sanction entity in the file"
+            )
+        )
+    if problems:
+        raise ListFormatError(path.name, problems)
+
+    lists = _vessel_lists(_ftm_frame(vessels, sanction_dates, VESSEL_ENTRY_COLUMNS))
+    orgs = _ftm_frame(organisations, sanction_dates, ORGANISATION_COLUMNS)
+    orgs = orgs.assign(name_norm=normalise_org_names(orgs["name"]))[list(ORGANISATION_COLUMNS)]
+    return SanctionsLists(vessels=lists.vessels, organisations=orgs, problems=lists.problems)
+
+
+def _ftm_base(entity: dict[str, Any], path: Path, line_number: int) -> list[dict[str, Any]]:
+    datasets = entity.get("datasets") or [path.stem]
+    first_seen = str(entity.get("first_seen") or "")[:10]
+    return [
+        {
+            "source": path.name,
+            "line": line_number,
+            "entity_id": entity.get("id"),
+            "list": ds,
+            "first_seen": first_seen,
+        }
+        for ds in datasets
+    ]
+
+
+def _ftm_vessel_entries(
+    entity: dict[str, Any], properties: dict[str, Any], path: Path, line_number: int
+) -> list[dict[str, Any]]:
+    names = list(dict.fromkeys(properties.get("name", [])))
+    variants = [(n, "primary" if i == 0 else "name") for i, n in enumerate(names)]
+    variants += [(a, "alias") for a in dict.fromkeys(properties.get("alias", [])) if a not in names]
+    flags = properties.get("flag", [])
+    past_flags = ";".join(properties.get("pastFlags", []))
+    return [
+        {
+            **base,
+            "imo_given": imo,
+            "name": name,
+            "name_kind": kind,
+            "flag_given": flags[0] if flags else "",
+            "flag_changed": pd.NaT,
+            "past_flags_given": past_flags,
+        }
+        for base in _ftm_base(entity, path, line_number)
+        for imo in (properties.get("imoNumber") or [""])
+        for name, kind in variants or [("", "primary")]
+    ]
+
+
+def _ftm_names(
+    entity: dict[str, Any], properties: dict[str, Any], path: Path, line_number: int
+) -> list[dict[str, Any]]:
+    names = dict.fromkeys([*properties.get("name", []), *properties.get("alias", [])])
+    return [{**base, "name": name} for base in _ftm_base(entity, path, line_number) for name in names]
+
+
+def _ftm_frame(
+    records: list[dict[str, Any]], sanction_dates: dict[str, str], columns: Sequence[str]
+) -> pd.DataFrame:
+    if not records:
+        frame = _empty([*columns, "first_seen", "flag_given", "past_flags_given"])
+        frame["date"] = pd.Series(dtype="datetime64[ns]")
+        return frame
+    frame = pd.DataFrame.from_records(records)
+    listed = frame["entity_id"].map(sanction_dates).fillna(frame["first_seen"])
+    frame["date"] = pd.to_datetime(listed.where(listed != ""), errors="coerce", format="ISO8601").astype(
+        "datetime64[ns]"
+    )
+    for column in ("entity_id", "list", "name"):
+        frame[column] = frame[column].astype("string")
+    return frame
+
+
+# ---------------------------------------------------------------------------------- designated insurers
+def read_designated_insurers(path: str | Path) -> SanctionsLists:
+    """Read designated insurers: a CSV with a `name` column (optional `list`, `date`) or one name a line."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        raw = _read_text_csv(path)
+        raw.columns = [normalise_header(h) for h in raw.columns]
+        if "name" not in raw.columns:
+            raise ListFormatError(path.name, [RowError(path.name, 1, "name", "", "required column missing")])
+        names = raw["name"].fillna("").astype(str).str.strip()
+        lists = raw["list"] if "list" in raw.columns else pd.Series(path.stem, index=raw.index)
+        problems: list[RowError] = []
+        dates = _parse_dates(
+            raw.get("date", pd.Series("", index=raw.index)).fillna(""), path.name, "date", problems
+        )
+        if problems:
+            raise ListFormatError(path.name, problems)
+    else:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: list not found")
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        names = pd.Series([n.strip() for n in lines], index=pd.RangeIndex(1, len(lines) + 1))
+        lists = pd.Series(path.stem, index=names.index)
+        dates = pd.Series(pd.NaT, index=names.index, dtype="datetime64[ns]")
+    keep = (names != "") & ~names.str.startswith("#")
+    organisations = pd.DataFrame(
+        {
+            "source": path.name,
+            "line": names.index[keep].to_numpy(),
+            "entity_id": pd.array([pd.NA] * int(keep.sum()), dtype="string"),
+            "list": lists[keep].fillna(path.stem).replace("", path.stem).astype("string").to_numpy(),
+            "date": dates[keep].to_numpy(),
+            "name": names[keep].astype("string").to_numpy(),
+        }
+    )
+    organisations["name_norm"] = normalise_org_names(organisations["name"])
+    return SanctionsLists(organisations=organisations[list(ORGANISATION_COLUMNS)])
+
+
+# ------------------------------------------------------------------------------------------- dispatch
+FTM_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
+
+
+def read_list(path: str | Path) -> SanctionsLists:
+    """Read one vessel list, choosing the format by the file's suffix (`.csv` or JSON lines)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_sanctions_csv(path)
+    if suffix in FTM_SUFFIXES and [s.lower() for s in path.suffixes[-2:]] != [".csv", ".gz"]:
+        return read_opensanctions(path)
+    raise ListFormatError(
+        path.name,
+        [
+            RowError(
+                path.name, 1, "-", suffix, "unknown list format; allowed: .csv, .json, .jsonl, .ndjson, .gz"
+            )
+        ],
+    )
+
+
+def read_lists(paths: Iterable[str | Path], insurers: Iterable[str | Path] = ()) -> SanctionsLists:
+    """Read every vessel list and every designated-insurers list into one `SanctionsLists`."""
+    return SanctionsLists.concat(
+        [*(read_list(p) for p in paths), *(read_designated_insurers(p) for p in insurers)]
+    )

@@ -1,0 +1,639 @@
+"""Sanctions screening of a fleet list: the IMO check digit, fleet validation with row-level errors, the
+list readers, matching, at-risk profiles, the exposure report by hand, the fleet profile and the CLI.
+
+Most tests use `StubWorld`, whose flag classification is written below, so the hand sums do not move when
+the shipped world data is revised; `test_sample_with_shipped_world` runs the same sample against
+`riskmodel.world.load_world()`.
+
+The sample book (riskmodel/screening/samples/sample_fleet.csv, screened as of 2026-06-30; cedants NW =
+Northwind Marine, HM = Harbour Mutual; contracts HULL = HULL-XL-26, PI = PI-XL-26):
+
+    row vessel            SI  premium cedant contract age flag P&I class finding
+    2   Aurora Spirit     95  0.80    NW     HULL       7 LBR  ig        -
+    3   Baltic Meridian   18  0.42    NW     HULL      22 GAB  none      IMO (EU, UK, OFAC); P&I designated
+    4   Coral Venture     40  0.50    NW     PI        18 PAN  ig        IMO (OFAC, EU via OpenSanctions)
+    5   M/T Delta Horizon 12  0.30    NW     PI        23 CMR  none      name+flag only (no IMO on the list)
+    6   Eastern Pearl     30  0.36    HM     HULL      15 PAN  ig        name+flag only (list IMO invalid)
+    7   Fjord Runner      25  0.20    HM     HULL      11 MHL  ig        - (list has another valid IMO)
+    8   Golden Tern       60  0.70    HM     PI        27 GRC  ig        -
+    9   Harbour Light     22  0.25    HM     (none)    10 MLT  western   -
+    10  Iris Tide         15  0.40    HM     HULL      17 CMR  none      IMO (UK); flag changed 2026-03-01
+    11  Juniper Sound     35  0.45    NW     (none)    16 PAN  none      P&I designated (insurers list)
+    12  Kestrel Point     28  0.22    HM     PI         5 NOR  ig        -
+    13  Lantern Bay       10  0.12    NW     HULL      13 SGP  ig        H&M designated
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import doctest
+import importlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from riskmodel.cli import main
+from riskmodel.cli import screen as screen_cli
+from riskmodel.screening import (
+    EXPOSURE_CATEGORIES,
+    SEGMENTS,
+    TABLES,
+    FleetValidationError,
+    ListFormatError,
+    fleet_profile,
+    imo_check_digit,
+    provider_class,
+    read_designated_insurers,
+    read_fleet,
+    read_lists,
+    read_opensanctions,
+    read_sanctions_csv,
+    screen,
+    validate_fleet,
+)
+from riskmodel.screening.fleet import imo_check_digits, imo_valid, parse_imo
+from riskmodel.screening.lists import flags_to_iso3, normalise_vessel_names
+from riskmodel.world import load_world
+
+SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "screening.md"
+FLEET = SAMPLES / "sample_fleet.csv"
+INVALID_FLEET = SAMPLES / "sample_fleet_invalid.csv"
+LIST_CSV = SAMPLES / "sample_sanctions.csv"
+LIST_FTM = SAMPLES / "sample_opensanctions.jsonl"
+INSURERS = SAMPLES / "sample_insurers.txt"
+AS_OF = dt.date(2026, 6, 30)
+
+HEADER = (
+    "imo,name,segment,dwt,gt,year_built,flag,pi_provider,hm_insurer,"
+    "sum_insured_usd_m,premium_usd_m,cedant,contract"
+)
+
+
+class StubWorld:
+    """The world interface screening uses, with a fixed flag classification (the shipped data's, 2025):
+    flags of convenience PAN, LBR, MHL, MLT, GAB, COM; shadow flags GAB, CMR, COM."""
+
+    CODES = ("LBR", "GAB", "PAN", "CMR", "MHL", "GRC", "MLT", "NOR", "SGP", "COM", "RUS")
+    FOC = frozenset({"PAN", "LBR", "MHL", "MLT", "GAB", "COM"})
+    SHADOW = frozenset({"GAB", "CMR", "COM"})
+
+    def __init__(self) -> None:
+        self.state_codes = frozenset(self.CODES)
+        self.trade_codes = frozenset({"RUS_BALTIC_CRUDE", "IRN_CHN_CRUDE"})
+        self.states = pd.DataFrame(
+            {
+                "iso3": self.CODES,
+                "flag_of_convenience": [c in self.FOC for c in self.CODES],
+                "shadow_flag": [c in self.SHADOW for c in self.CODES],
+            }
+        )
+
+    def suggest_state(self, code: str) -> list[str]:
+        return difflib.get_close_matches(code.upper(), self.state_codes, n=1)
+
+
+@pytest.fixture(scope="module")
+def world() -> StubWorld:
+    return StubWorld()
+
+
+@pytest.fixture(scope="module")
+def result(world: StubWorld):
+    return screen(FLEET, [LIST_CSV, LIST_FTM], INSURERS, world=world, as_of=AS_OF)
+
+
+def rows_of(vessels: pd.DataFrame, column: str) -> set[int]:
+    return set(vessels.loc[vessels[column], "row"])
+
+
+def write_fleet(tmp_path: Path, *lines: str, header: str = HEADER) -> Path:
+    path = tmp_path / "fleet.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+GOOD_ROW = "3100019,Aurora Spirit,vlcc,,,2019,LBR,Gard,,95,0.80,Northwind Marine,HULL-XL-26"
+
+
+# ---------------------------------------------------------------------------------------------- IMO
+def test_imo_check_digit_worked_example():
+    """IMO 9074729: 9×7 + 0×6 + 7×5 + 4×4 + 7×3 + 2×2 = 63 + 0 + 35 + 16 + 21 + 4 = 139 → 9."""
+    assert imo_check_digit(907472) == 9
+    assert parse_imo("IMO 9074729") == 9074729
+    with pytest.raises(ValueError, match="the last digit should be 9"):
+        parse_imo("9074728")
+    with pytest.raises(ValueError, match="7 digits"):
+        parse_imo("907472")
+
+
+@given(st.integers(min_value=1_000_000, max_value=9_999_999))
+def test_vectorised_imo_check_agrees_with_the_scalar_one(number: int):
+    scalar = number % 10 == imo_check_digit(number // 10)
+    assert bool(imo_valid(np.array([number]))[0]) == scalar
+    assert int(imo_check_digits(np.array([number // 10]))[0]) == imo_check_digit(number // 10)
+
+
+# ---------------------------------------------------------------------------------------- fleet list
+def test_sample_fleet_reads_and_derives_columns(world):
+    fleet = read_fleet(FLEET, world=world, current_year=2026).set_index("row")
+    assert len(fleet) == 12
+    # 105,000 DWT is an Aframax (80-120k); 49,000 DWT an MR (25-55k).
+    assert fleet.at[3, "segment"] == "AFRAMAX" and fleet.at[9, "segment"] == "MR"
+    # GT given for Aurora Spirit only; the others get their segment's mean GT.
+    assert fleet.at[2, "gt"] == 160_000 and not fleet.at[2, "gt_estimated"]
+    assert fleet.at[3, "gt"] == 58_000 and fleet.at[3, "gt_estimated"]
+    assert fleet["pi_class"].to_dict() == {
+        2: "ig", 3: "none", 4: "ig", 5: "none", 6: "ig", 7: "ig",
+        8: "ig", 9: "western_fixed", 10: "none", 11: "none", 12: "ig", 13: "ig",
+    }  # fmt: skip
+    assert set(fleet.index[~fleet["pi_provider_recognised"]]) == {3, 11}  # two unknown insurer names
+
+
+def test_invalid_fleet_lists_every_problem_with_row_column_value(world):
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(INVALID_FLEET, world=world, current_year=2026)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "sample_fleet_invalid.csv: 7 problems in the fleet list"
+    assert all(line.startswith("sample_fleet_invalid.csv: row ") for line in lines[1:])
+    assert [line.removeprefix("sample_fleet_invalid.csv: ") for line in lines[1:]] == [
+        "row 3, column imo, value '3100022': invalid IMO check digit: the last digit should be 1 for "
+        "310002_; allowed: a 7-digit IMO number whose last digit is its check digit",
+        "row 4, column year_built, value '1890': impossible year built 1890; allowed: 1950 to 2026",
+        "row 4, column flag, value 'PNM': unknown flag state 'PNM' (did you mean 'PAN'?); "
+        "allowed: an ISO3 state code of the world data",
+        "row 5, column imo, value '3100019': duplicate IMO 3100019, first in row 2; "
+        "allowed: each IMO once per fleet list",
+        "row 5, column premium_usd_m, value '-0.3': Input should be greater than or equal to 0; "
+        "allowed: the premium in USD millions, a number ≥ 0",
+        "row 6, column segment, empty: no segment, dwt or gt; give at least one of them",
+        "row 6, column cedant, empty: a value is required; allowed: the cedant's name",
+    ]
+    assert [(p.row, p.column) for p in caught.value.problems][:2] == [(3, "imo"), (4, "year_built")]
+
+
+def test_row_numbers_count_blank_lines_and_the_header(world, tmp_path):
+    path = write_fleet(tmp_path, GOOD_ROW, "", GOOD_ROW.replace("3100019", "3100021").replace("2019", "2031"))
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(path, world=world, current_year=2026)
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(4, "year_built", "2031")]
+
+
+def test_duplicates_are_reported_against_the_first_row(world, tmp_path):
+    path = write_fleet(tmp_path, GOOD_ROW, GOOD_ROW, GOOD_ROW.replace("3100019", "IMO 3100019"))
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(path, world=world, current_year=2026)
+    assert [str(p).split(": ", 1)[1] for p in caught.value.problems] == [
+        "row 3, column imo, value '3100019': duplicate IMO 3100019, first in row 2; "
+        "allowed: each IMO once per fleet list",
+        "row 4, column imo, value 'IMO 3100019': duplicate IMO 3100019, first in row 2; "
+        "allowed: each IMO once per fleet list",
+    ]
+
+
+def test_header_problems_name_the_column(world, tmp_path):
+    header = HEADER.replace("sum_insured_usd_m", "sum_insured").replace("cedant", "name")
+    path = write_fleet(tmp_path, GOOD_ROW, header=header)
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(path, world=world, current_year=2026)
+    assert [str(p) for p in caught.value.problems] == [
+        "fleet.csv: row 1, column name, value 'name': column given twice (also as 'name')",
+        "fleet.csv: row 1, column sum_insured_usd_m, empty: required column missing (is it 'sum_insured'?); "
+        "allowed: the sum insured in USD millions, a number ≥ 0",
+        "fleet.csv: row 1, column cedant, empty: required column missing; allowed: the cedant's name",
+    ]
+
+
+def test_trade_must_be_a_world_trade(world, tmp_path):
+    second = GOOD_ROW.replace("3100019", "3100021") + ",RUS_BALTIC"
+    path = write_fleet(tmp_path, GOOD_ROW + ",RUS_BALTIC_CRUDE", second, header=HEADER + ",trade")
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(path.rename(tmp_path / "f.csv"), world=world, current_year=2026)
+    assert [str(p) for p in caught.value.problems] == [
+        "f.csv: row 3, column trade, value 'RUS_BALTIC': unknown trade 'RUS_BALTIC' (did you mean "
+        "'RUS_BALTIC_CRUDE'?); allowed: a trade id of the world data (blank: unknown)"
+    ]
+
+
+def test_headers_as_people_write_them(world, tmp_path):
+    header = "IMO,Vessel name,DWT,Year built,Flag,P&I provider,H&M insurer,Sum insured (USD m),Premium,Cedant"
+    header = header.replace("Premium", "Premium (USD m)")
+    path = write_fleet(
+        tmp_path, "3100019,Aurora Spirit,300000,2019,lbr,Gard,,95,0.8,Northwind", header=header
+    )
+    fleet = read_fleet(path, world=world, current_year=2026)
+    assert fleet.loc[0, ["imo", "segment", "flag", "pi_class"]].tolist() == [3100019, "VLCC", "LBR", "ig"]
+
+
+def test_own_columns_travel_with_the_vessels_and_an_empty_list_is_an_error(world, tmp_path):
+    path = write_fleet(tmp_path, GOOD_ROW + ",POL-001", header=HEADER + ",Policy ref")
+    result = screen(path, LIST_CSV, world=world, as_of=AS_OF)
+    assert result.vessels.loc[0, "Policy ref"] == "POL-001"
+    with pytest.raises(FleetValidationError, match=r"fleet\.csv: no vessels: the list has no rows"):
+        read_fleet(write_fleet(tmp_path), world=world)
+
+
+def test_excel_reads_like_csv_and_cites_spreadsheet_rows(world, tmp_path):
+    table = pd.read_csv(FLEET)
+    table.to_excel(tmp_path / "fleet.xlsx", index=False)
+    from_csv = read_fleet(FLEET, world=world, current_year=2026)
+    from_excel = read_fleet(tmp_path / "fleet.xlsx", world=world, current_year=2026)
+    pd.testing.assert_frame_equal(from_excel, from_csv)
+
+    table.loc[2, "flag"] = "XXX"  # third vessel: spreadsheet row 4
+    table.to_excel(tmp_path / "bad.xlsx", index=False)
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(tmp_path / "bad.xlsx", world=world, current_year=2026)
+    assert [(p.source, p.row, p.column, p.value) for p in caught.value.problems] == [
+        ("bad.xlsx", 4, "flag", "XXX")
+    ]
+
+
+def test_unreadable_fleet_files_are_input_errors(world, tmp_path):
+    (tmp_path / "fleet.xlsx").write_text("not a workbook", encoding="utf-8")
+    with pytest.raises(FleetValidationError, match=r"fleet.xlsx: cannot be read as a table \(BadZipFile"):
+        read_fleet(tmp_path / "fleet.xlsx", world=world)
+    (tmp_path / "fleet.txt").write_text(HEADER, encoding="utf-8")
+    with pytest.raises(FleetValidationError, match=r"unknown file type; allowed: \.csv, \.xlsx, \.xlsm"):
+        read_fleet(tmp_path / "fleet.txt", world=world)
+
+
+def test_a_dataframe_validates_like_a_file(world):
+    raw = pd.read_csv(FLEET)  # numbers as numbers, blanks as NaN
+    fleet = validate_fleet(raw, source="book", world=world, current_year=2026)
+    pd.testing.assert_frame_equal(fleet, read_fleet(FLEET, world=world, current_year=2026))
+
+
+def test_segments_agree_with_the_world_data():
+    """The segment ids and mean GT used for fleet lists are those of riskmodel/world/data/segments.csv."""
+    world_segments = pd.read_csv(SAMPLES.parents[1] / "world" / "data" / "segments.csv", index_col="segment")
+    assert {s.id: s.mean_gt for s in SEGMENTS} == world_segments["mean_gt"].to_dict()
+
+
+def test_provider_classes_from_names():
+    names = pd.Series(
+        ["Gard P&I (Bermuda) Ltd", "The Standard Club", "British Marine", "SOGAZ", "n/a", "Acme"]
+    )
+    classes, recognised = provider_class(names)
+    assert classes.tolist() == ["ig", "ig", "western_fixed", "domestic", "none", "none"]
+    assert recognised.tolist() == [True, True, True, True, True, False]
+
+
+# ------------------------------------------------------------------------------------------- lists
+def test_sanctions_csv_entries_and_problems():
+    lists = read_sanctions_csv(LIST_CSV)
+    assert len(lists.vessels) == 7
+    assert lists.vessels["imo"].notna().sum() == 5  # 3100058 (check digit) and 12345 (length) not usable
+    assert lists.problems[["line", "column", "value", "problem"]].values.tolist() == [
+        [4, "imo", "3100058", "invalid IMO check digit: the last digit should be 7; not matched by IMO"],
+        [8, "imo", "12345", "an IMO number has 7 digits; not matched by IMO"],
+    ]
+
+
+def test_opensanctions_export():
+    lists = read_opensanctions(LIST_FTM)
+    vessels = lists.vessels
+    # Baltic Meridian (1 dataset) + Coral Venture (2 datasets) + Delta Horizon (name and alias); no Person.
+    assert len(vessels) == 5
+    coral = vessels[vessels["entity_id"] == "sample-v-002"]
+    assert sorted(coral["list"]) == ["eu_fsf", "us_ofac_sdn"]
+    assert set(coral["date"]) == {pd.Timestamp("2024-02-23")}  # the Sanction entity's listingDate
+    baltic = vessels[vessels["entity_id"] == "sample-v-001"].iloc[0]
+    assert baltic["date"] == pd.Timestamp("2025-06-05")  # no Sanction entity: first_seen
+    assert (baltic["imo"], baltic["flag"], baltic["past_flags"]) == (3100021, "GAB", "CMR")
+    delta = vessels[vessels["entity_id"] == "sample-v-003"]
+    assert delta["imo"].isna().all() and set(delta["name_norm"]) == {"DELTA HORIZON"}
+    orgs = lists.organisations
+    assert sorted(set(orgs["name_norm"])) == [
+        "POLAR SHIELD",
+        "POLAR SHIELD INSURANCE",
+        "TUNDRA SHIPMANAGEMENT",
+    ]
+
+
+def test_designated_insurers_from_text_and_csv(tmp_path):
+    assert read_designated_insurers(INSURERS).organisations["name_norm"].tolist() == [
+        "STEPPE MARINE INSURANCE"
+    ]
+    (tmp_path / "ins.csv").write_text("name,list,date\nPolar Shield,UK,2024-05-02\n", encoding="utf-8")
+    orgs = read_designated_insurers(tmp_path / "ins.csv").organisations
+    assert orgs[["line", "list", "name_norm"]].values.tolist() == [[2, "UK", "POLAR SHIELD"]]
+
+
+def test_list_format_errors_name_the_row(tmp_path):
+    (tmp_path / "l.csv").write_text("imo,name,list,date\n3100019,A,EU,2025-13-01\n,,EU,\n", encoding="utf-8")
+    with pytest.raises(ListFormatError) as caught:
+        read_sanctions_csv(tmp_path / "l.csv")
+    assert [str(p) for p in caught.value.problems] == [
+        "l.csv: row 2, column date, value '2025-13-01': not a date; allowed: YYYY-MM-DD",
+        "l.csv: row 3, column name, empty: an entry needs an IMO number or a name",
+    ]
+    (tmp_path / "l.jsonl").write_text(LIST_FTM.read_text().splitlines()[0] + '\n{"schema": "Vessel", \n')
+    with pytest.raises(ListFormatError, match=r"l.jsonl: line 2, value .*: not a FollowTheMoney entity"):
+        read_opensanctions(tmp_path / "l.jsonl")
+    (tmp_path / "people.json").write_text(LIST_FTM.read_text().splitlines()[-1] + "\n")
+    with pytest.raises(
+        ListFormatError, match=r"people\.json: no Vessel, Organization, Company or Sanction entity"
+    ):
+        read_opensanctions(tmp_path / "people.json")
+    (tmp_path / "l.xml").write_text("<sdn/>")
+    with pytest.raises(ListFormatError, match="unknown list format"):
+        read_lists([tmp_path / "l.xml"])
+
+
+def test_names_and_flags_are_normalised():
+    names = pd.Series(["M/T Delta Horizon", "MT. DELTA-HORIZON", "m.v. Ocean's Pride", "Mtk Star", "SS"])
+    assert normalise_vessel_names(names).tolist() == [
+        "DELTA HORIZON", "DELTA HORIZON", "OCEANS PRIDE", "MTK STAR", "",
+    ]  # fmt: skip
+    assert flags_to_iso3(pd.Series(["ga", "CM", "PAN", "xx", None])).tolist() == [
+        "GAB",
+        "CMR",
+        "PAN",
+        pd.NA,
+        pd.NA,
+    ]
+
+
+# ---------------------------------------------------------------------------------------- screening
+def test_exact_imo_matches(result):
+    imo = result.matches[result.matches["match_type"] == "imo"]
+    assert set(imo["row"]) == {3, 4, 10}
+    assert (imo["confidence"] == "high").all()
+    assert sorted(imo.loc[imo["row"] == 3, "list"]) == ["EU", "UK", "us_ofac_sdn"]
+    assert rows_of(result.vessels, "designated_vessel") == {3, 4, 10}
+
+
+def test_name_only_matches_are_marked_lower_confidence(result):
+    """Delta Horizon: the OpenSanctions entry has no IMO (its name and alias match once). Eastern Pearl: the
+    list's IMO 3100058 fails the check digit, so it is reported and matched by name and flag only. Fjord
+    Runner: the list's entry has another *valid* IMO, so it is a different ship and does not match."""
+    by_name = result.matches[result.matches["match_type"] == "name_flag"]
+    assert by_name[["row", "confidence", "entry_imo"]].values.tolist() == [
+        [5, "low", ""],
+        [6, "low", "3100058"],
+    ]
+    assert rows_of(result.vessels, "designated_vessel_name_only") == {5, 6}
+    assert 7 not in set(result.matches["row"])
+
+
+def test_check_digit_failures_are_reported_not_matched_by_imo(result):
+    assert result.list_problems["value"].tolist() == ["3100058", "12345"]
+    assert "3100058" not in set(result.matches.loc[result.matches["match_type"] == "imo", "entry_imo"])
+
+
+def test_designated_insurers(result):
+    """Baltic Meridian's P&I 'Polar Shield Insurance' = 'Polar Shield Insurance JSC' (OpenSanctions, two
+    datasets); Lantern Bay's H&M insurer the same; Juniper Sound's P&I 'Steppe Marine Insurance Co.' =
+    'Steppe Marine Insurance' (insurers list)."""
+    v = result.vessels
+    assert rows_of(v, "designated_pi_insurer") == {3, 11}
+    assert rows_of(v, "designated_hm_insurer") == {13}
+    insurer = result.matches[result.matches["match_type"].isin(["pi_insurer", "hm_insurer"])]
+    assert insurer.groupby("row")["list"].apply(sorted).to_dict() == {
+        3: ["gb_fcdo_sanctions", "us_ofac_sdn"],
+        11: ["sample_insurers"],
+        13: ["gb_fcdo_sanctions", "us_ofac_sdn"],
+    }
+
+
+def test_at_risk_profiles(result):
+    v = result.vessels.set_index("row")
+    assert set(v.index[v["age_20_plus"]]) == {3, 5, 8}  # built 2004, 2003, 1999
+    assert set(v.index[v["shadow_or_convenience_flag"]]) == {2, 3, 4, 5, 6, 7, 9, 10, 11}
+    assert set(v.index[v["non_ig_pi"]]) == {3, 5, 9, 10, 11}
+    assert set(v.index[v["recent_flag_change"]]) == {10}
+    assert v.at[3, "risk_reasons"] == "age_20_plus;shadow_or_convenience_flag;non_ig_pi"
+    assert set(v.index[~v["at_risk_profile"]]) == {12, 13}
+
+
+def test_flag_change_dates_from_the_list_history(world):
+    """Baltic Meridian: UK lists it under CMR (2025-02-24), EU under GAB (2025-05-20): changed 2025-05-20,
+    outside 365 days of 2026-06-30, inside 365 days of 2026-01-01. Iris Tide: `flag_changed` 2026-03-01."""
+    early = screen(FLEET, [LIST_CSV, LIST_FTM], world=world, as_of=dt.date(2026, 1, 1)).vessels
+    early = early.set_index("row")[["flag_change_date", "recent_flag_change"]]
+    assert early.loc[3].tolist() == [pd.Timestamp("2025-05-20"), True]
+    # A flag change dated after the screening date does not count.
+    assert early.loc[10].tolist() == [pd.Timestamp("2026-03-01"), False]
+
+
+def test_fleet_flag_differing_from_the_latest_list_record(world, tmp_path):
+    """The list last saw the ship under CMR on 2026-02-01; the fleet says PAN: it changed flag since then,
+    so within 365 days of 2026-06-30."""
+    (tmp_path / "l.csv").write_text("imo,name,list,date,flag\n3100019,AURORA SPIRIT,EU,2026-02-01,CMR\n")
+    vessels = screen(
+        write_fleet(tmp_path, GOOD_ROW.replace("LBR", "PAN")), tmp_path / "l.csv", world=world, as_of=AS_OF
+    ).vessels
+    assert vessels.loc[0, ["flag_change_date", "recent_flag_change"]].tolist() == [
+        pd.Timestamp("2026-02-01"),
+        True,
+    ]
+
+
+def exposure(result, by: str, group: str, category: str) -> tuple[int, float, float]:
+    e = result.exposure
+    row = e[(e["by"] == by) & (e["group"] == group) & (e["category"] == category)].iloc[0]
+    return (
+        int(row["vessels"]),
+        round(float(row["sum_insured_usd_m"]), 6),
+        round(float(row["premium_usd_m"]), 6),
+    )
+
+
+def test_exposure_of_the_whole_book_equals_hand_sums(result):
+    """Sum insured / premium (USD m), rows as in the module docstring:
+    book: 95+18+40+12+30+25+60+22+15+35+28+10 = 390; 0.80+0.42+0.50+0.30+0.36+0.20+0.70+0.25+0.40+0.45
+          +0.22+0.12 = 4.72
+    designated by IMO, rows 3, 4, 10: 18+40+15 = 73; 0.42+0.50+0.40 = 1.32
+    name and flag only, rows 5, 6: 12+30 = 42; 0.30+0.36 = 0.66
+    designated insurer, rows 3, 11, 13: 18+35+10 = 63; 0.42+0.45+0.12 = 0.99
+    at risk, all but rows 12 and 13: 390-28-10 = 352; 4.72-0.22-0.12 = 4.38
+    age ≥ 20, rows 3, 5, 8: 18+12+60 = 90; 0.42+0.30+0.70 = 1.42
+    flag of convenience or shadow, rows 2-7, 9-11: 95+18+40+12+30+25+22+15+35 = 292;
+          0.80+0.42+0.50+0.30+0.36+0.20+0.25+0.40+0.45 = 3.68
+    non-IG P&I, rows 3, 5, 9, 10, 11: 18+12+22+15+35 = 102; 0.42+0.30+0.25+0.40+0.45 = 1.82
+    recent flag change, row 10: 15; 0.40
+    any concern, all but row 12: 390-28 = 362; 4.72-0.22 = 4.50
+    """
+    expected = {
+        "book": (12, 390, 4.72),
+        "designated_vessel": (3, 73, 1.32),
+        "designated_vessel_name_only": (2, 42, 0.66),
+        "designated_insurer": (3, 63, 0.99),
+        "at_risk_profile": (10, 352, 4.38),
+        "age_20_plus": (3, 90, 1.42),
+        "shadow_or_convenience_flag": (9, 292, 3.68),
+        "non_ig_pi": (5, 102, 1.82),
+        "recent_flag_change": (1, 15, 0.40),
+        "any_concern": (11, 362, 4.50),
+    }
+    assert set(expected) == set(EXPOSURE_CATEGORIES)
+    for category, (n, limit, premium) in expected.items():
+        assert exposure(result, "total", "all", category) == (n, pytest.approx(limit), pytest.approx(premium))
+    share = result.exposure_table("total", "share_of_sum_insured").at["all", "designated_vessel"]
+    assert share == pytest.approx(73 / 390)
+
+
+def test_exposure_by_cedant_and_contract_equals_hand_sums(result):
+    """Northwind Marine (rows 2, 3, 4, 5, 11, 13): book 95+18+40+12+35+10 = 210, 0.80+0.42+0.50+0.30+0.45+0.12
+    = 2.59; designated by IMO rows 3, 4: 58, 0.92; insurer rows 3, 11, 13: 63, 0.99.
+    Harbour Mutual: book 390-210 = 180, 4.72-2.59 = 2.13; designated by IMO row 10: 15, 0.40; name only row 6:
+    30, 0.36; insurer: none.
+    HULL-XL-26 (rows 2, 3, 6, 7, 10, 13): book 95+18+30+25+15+10 = 193; designated by IMO rows 3, 10: 33,
+    0.82; insurer rows 3, 13: 28, 0.54. PI-XL-26 (rows 4, 5, 8, 12): book 40+12+60+28 = 140; by IMO row 4:
+    40, 0.50.
+    No contract (rows 9, 11): book 22+35 = 57, 0.25+0.45 = 0.70; insurer row 11: 35, 0.45."""
+    assert exposure(result, "cedant", "Northwind Marine", "book") == (6, 210, pytest.approx(2.59))
+    assert exposure(result, "cedant", "Northwind Marine", "designated_vessel") == (2, 58, pytest.approx(0.92))
+    assert exposure(result, "cedant", "Northwind Marine", "designated_insurer") == (
+        3,
+        63,
+        pytest.approx(0.99),
+    )
+    assert exposure(result, "cedant", "Harbour Mutual", "book") == (6, 180, pytest.approx(2.13))
+    assert exposure(result, "cedant", "Harbour Mutual", "designated_vessel") == (1, 15, pytest.approx(0.40))
+    assert exposure(result, "cedant", "Harbour Mutual", "designated_vessel_name_only") == (1, 30, 0.36)
+    assert exposure(result, "cedant", "Harbour Mutual", "designated_insurer") == (0, 0, 0)
+    assert exposure(result, "contract", "HULL-XL-26", "book")[:2] == (6, 193)
+    assert exposure(result, "contract", "HULL-XL-26", "designated_vessel") == (2, 33, pytest.approx(0.82))
+    assert exposure(result, "contract", "HULL-XL-26", "designated_insurer") == (2, 28, pytest.approx(0.54))
+    assert exposure(result, "contract", "PI-XL-26", "book")[:2] == (4, 140)
+    assert exposure(result, "contract", "PI-XL-26", "designated_vessel") == (1, 40, pytest.approx(0.50))
+    assert exposure(result, "contract", "(none)", "book") == (2, 57, pytest.approx(0.70))
+    assert exposure(result, "contract", "(none)", "designated_insurer") == (1, 35, pytest.approx(0.45))
+    by_cedant = result.exposure_table("cedant")
+    assert by_cedant["book"].sum() == pytest.approx(390)
+
+
+def test_fleet_profile_counts_and_tonnage(world):
+    """GT: 160,000 given for Aurora Spirit; segment means for the rest: Aframax 3 × 58,000, Suezmax
+    2 × 81,000, MR 3 × 29,000, Panamax 42,000, VLCC 160,000, Handy 15,000: 160,000 + 174,000 + 162,000
+    + 87,000 + 42,000 + 160,000 + 15,000 = 800,000."""
+    fleet = read_fleet(FLEET, world=world, current_year=2026)
+    profile = fleet_profile(fleet, as_of=AS_OF)
+    assert profile["vessels"].sum() == 12 and profile["gt"].sum() == 800_000
+    aframax = profile[profile["segment"] == "AFRAMAX"]
+    assert aframax[["age_band", "pi_class", "flag", "vessels"]].values.tolist() == [
+        ["15-19", "ig", "PAN", 1],
+        ["15-19", "none", "CMR", 1],
+        ["20-24", "none", "GAB", 1],
+    ]
+    by_cedant = fleet_profile(fleet, as_of=AS_OF, by=("cedant", "pi_class"))
+    assert by_cedant.set_index(["cedant", "pi_class"])["vessels"].to_dict() == {
+        ("Harbour Mutual", "ig"): 4,
+        ("Harbour Mutual", "none"): 1,
+        ("Harbour Mutual", "western_fixed"): 1,
+        ("Northwind Marine", "ig"): 3,
+        ("Northwind Marine", "none"): 3,
+    }
+
+
+# ------------------------------------------------------------------------------- tables, docs, files
+def test_tables_have_their_declared_columns(result, tmp_path):
+    for name, columns in TABLES.items():
+        declared = [c.name for c in columns]
+        table = getattr(result, name)
+        assert [c for c in table.columns if c in declared] == declared, name
+    assert list(result.vessels.columns[:3]) == ["row", "imo", "name"]
+    written = result.write(tmp_path / "out")
+    assert [p.name for p in written] == ["matches.csv", "vessels.csv", "exposure.csv", "list_problems.csv"]
+    again = pd.read_csv(tmp_path / "out" / "exposure.csv")
+    assert len(again) == len(result.exposure)
+
+
+def test_docs_describe_every_column_and_category():
+    text = DOCS.read_text(encoding="utf-8")
+    names = {c.name for columns in TABLES.values() for c in columns} | set(EXPOSURE_CATEGORIES)
+    missing = sorted(n for n in names if f"`{n}`" not in text)
+    assert not missing, f"docs/screening.md does not describe {missing}"
+
+
+@pytest.mark.parametrize("module", ["riskmodel.screening.fleet", "riskmodel.screening.lists"])
+def test_docstring_examples(module):
+    assert doctest.testmod(importlib.import_module(module)).failed == 0
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="riskmodel")
+    screen_cli.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture
+def stub_cli_world(monkeypatch, world):
+    monkeypatch.setattr(screen_cli, "default_world", lambda: world)
+
+
+@pytest.mark.usefixtures("stub_cli_world")
+def test_cli_writes_the_report(tmp_path, capsys):
+    argv = [
+        "screen",
+        "--fleet",
+        str(FLEET),
+        "--lists",
+        str(LIST_CSV),
+        str(LIST_FTM),
+        "--insurers",
+        str(INSURERS),
+    ]
+    assert cli([*argv, "--out", str(tmp_path), "--as-of", "2026-06-30"]) == 0
+    out = capsys.readouterr().out
+    assert "Screened 12 vessels of 2 cedant(s)" in out
+    assert "designated_vessel                    3          73.0       1.32" in out
+    assert "2 list entries reported" in out
+    exposure_csv = pd.read_csv(tmp_path / "exposure.csv")
+    book = exposure_csv[(exposure_csv["by"] == "total") & (exposure_csv["category"] == "book")]
+    assert book["sum_insured_usd_m"].item() == 390
+
+
+@pytest.mark.usefixtures("stub_cli_world")
+def test_cli_invalid_fleet_exits_2_listing_every_problem(tmp_path, capsys):
+    code = cli(["screen", "--fleet", str(INVALID_FLEET), "--lists", str(LIST_CSV), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 8 and all(line.startswith("sample_fleet_invalid.csv: ") for line in lines)
+    assert "row 4, column flag, value 'PNM'" in err
+
+
+@pytest.mark.usefixtures("stub_cli_world")
+def test_cli_missing_and_bad_list_files_exit_2(tmp_path, capsys):
+    fleet = ["screen", "--fleet", str(FLEET), "--out", str(tmp_path)]
+    assert cli([*fleet, "--lists", str(tmp_path / "none.csv")]) == 2
+    assert "none.csv: list not found" in capsys.readouterr().err
+    (tmp_path / "bad.jsonl").write_text("imo,name\n" + json.dumps({"schema": "Vessel"})[:-1] + "\n")
+    assert cli([*fleet, "--lists", str(tmp_path / "bad.jsonl")]) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == [
+        "bad.jsonl: line 1, value 'imo,name': not a FollowTheMoney entity",
+        'bad.jsonl: line 2, value \'{"schema": "Vessel"\': not a FollowTheMoney entity',
+    ]
+
+
+# ----------------------------------------------------------------------------------- shipped world
+def test_sample_with_shipped_world():
+    """The sample's flags are all known to the shipped world, and the findings that do not depend on the
+    flag classification are those of the stub world."""
+    shipped = screen(FLEET, [LIST_CSV, LIST_FTM], INSURERS, world=load_world(), as_of=AS_OF)
+    assert rows_of(shipped.vessels, "designated_vessel") == {3, 4, 10}
+    assert rows_of(shipped.vessels, "designated_vessel_name_only") == {5, 6}
+    assert rows_of(shipped.vessels, "designated_insurer") == {3, 11, 13}
+    assert rows_of(shipped.vessels, "shadow_flag") >= {5, 10}  # Cameroon
+
+
+def test_cli_through_the_main_entry_point(tmp_path, capsys):
+    argv = ["screen", "--fleet", str(FLEET), "--lists", str(LIST_CSV), "--out", str(tmp_path)]
+    assert main([*argv, "--as-of", "2026-06-30"]) == 0
+    assert (tmp_path / "vessels.csv").is_file()
+    invalid = ["screen", "--fleet", str(INVALID_FLEET), "--lists", str(LIST_CSV), "--out", str(tmp_path)]
+    assert main(invalid) == 2
+    assert "Traceback" not in capsys.readouterr().err
