@@ -1,0 +1,35 @@
+"""World reference data: states, zones, fleet segments, trades, incident types, IG and severity.
+
+`load_world()` returns the validated, cached `World` built from the CSV and YAML files shipped in
+`riskmodel/world/data` (see `docs/world-data.md` for every column and its source).
+"""
+
+from riskmodel.world.loader import (
+    DATA_DIR,
+    OIL_TYPES,
+    PRICE_CAPS,
+    World,
+    WorldDataError,
+    build_world,
+    fit_productivity,
+    load_world,
+    parse_mix,
+    reference_incident_counts,
+    sanctioned_gt_share,
+    sanctioned_volume_share,
+)
+
+__all__ = [
+    "DATA_DIR",
+    "OIL_TYPES",
+    "PRICE_CAPS",
+    "World",
+    "WorldDataError",
+    "build_world",
+    "fit_productivity",
+    "load_world",
+    "parse_mix",
+    "reference_incident_counts",
+    "sanctioned_gt_share",
+    "sanctioned_volume_share",
+]

@@ -1,0 +1,1024 @@
+"""World reference data: load, validate and derive the tables shipped in `riskmodel/world/data`.
+
+In: the package's CSV and YAML files (or another directory with the same files, or tables a scenario
+has overridden). Out: a frozen `World` holding one pandas DataFrame per table (indexed by its code),
+the IG and severity dicts, the parsed mix columns as tidy DataFrames, and the vessel-years of every
+(trade, segment). Nothing here touches the network; the package files are read once and cached.
+
+Validation happens at load and names the file, the line (CSV: header = line 1) or key path, and the
+column of every problem: mixes sum to 1 (±1e-9), referenced codes exist (states, zones, segments),
+probabilities lie in [0, 1], counts are positive. All problems are reported together.
+
+Column semantics are documented in `docs/world-data.md`; the derived quantities here:
+- vessel-years of (trade t, segment s) = volume_t × 10⁶ × segment_share(t, s)
+  / (cargo_t(s) × voyages_per_year_t × productivity_t), and GT-years = vessel-years × mean_gt(s);
+- the sanctioned trades' share of GT-years and of oil volume, and `fit_productivity`, the one common
+  factor that sets the sanctioned trades' productivity (MODEL.md 2.1).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.special import ndtr
+
+__all__ = [
+    "DATA_DIR",
+    "MIX_TOLERANCE",
+    "OIL_TYPES",
+    "PRICE_CAPS",
+    "World",
+    "WorldDataError",
+    "build_world",
+    "fit_productivity",
+    "load_world",
+    "parse_mix",
+    "reference_incident_counts",
+    "sanctioned_gt_share",
+    "sanctioned_volume_share",
+]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MIX_TOLERANCE = 1e-9
+
+#: Oil types of trades; `non_oil` (chemicals, vegetable oils) is not persistent oil: no CLC pollution
+#: from its cargo, and it is left out of the oil volumes.
+OIL_TYPES = ("crude", "fuel_oil", "products", "non_oil")
+PRICE_CAPS = ("crude", "products", "none")
+COVER_COLUMNS = ("cover_ig", "cover_western_fixed", "cover_domestic", "cover_none")
+ZONE_FACTOR_COLUMNS = ("collision_factor", "grounding_factor", "war_risk", "infrastructure_at_risk")
+
+# Common state aliases that difflib cannot guess from the codes or names.
+_STATE_ALIASES = {
+    "UK": "GBR",
+    "ENG": "GBR",
+    "GER": "DEU",
+    "UAE": "ARE",
+    "KSA": "SAU",
+    "ROK": "KOR",
+    "DPRK": "PRK",
+    "RSA": "ZAF",
+    "HOL": "NLD",
+    "SPA": "ESP",
+    "POR": "PRT",
+    "SUI": "CHE",
+    "CRO": "HRV",
+    "DEN": "DNK",
+}
+
+
+class WorldDataError(ValueError):
+    """The world data failed validation; `errors` lists every problem (file, line or key, column)."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = list(errors)
+        shown = "\n".join(f"  - {e}" for e in self.errors[:50])
+        more = f"\n  ... and {len(self.errors) - 50} more" if len(self.errors) > 50 else ""
+        super().__init__(f"world data invalid ({len(self.errors)} problem(s)):\n{shown}{more}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Table specifications: column -> kind. Kinds: key (the index code, upper case), id (an index id of
+# letters, digits, underscores), code (an upper-case code), str,
+# list (';'-separated codes, may be empty), bool (0/1), float, pos (> 0), nonneg (>= 0), prob ([0, 1]),
+# mix ('KEY:weight;...' summing to 1), source (non-empty text).
+# --------------------------------------------------------------------------------------------------
+_SPECS: dict[str, dict[str, str]] = {
+    "states": {
+        "iso3": "key",
+        "name": "str",
+        "blocs": "list",
+        "clc92": "bool",
+        "fund92": "bool",
+        "supp": "bool",
+        "llmc96": "bool",
+        "opa": "bool",
+        "shadow_flag": "bool",
+        "flag_of_convenience": "bool",
+        "sanctioned_by": "list",
+        "statutory_env_damage": "bool",
+        "sovereign": "code",
+        "source": "source",
+    },
+    "zones": {
+        "zone": "key",
+        "name": "str",
+        "coastal_mix": "mix",
+        "pollution_cost_usd_per_t": "pos",
+        "collision_factor": "nonneg",
+        "grounding_factor": "nonneg",
+        "infrastructure_at_risk": "bool",
+        "war_risk": "nonneg",
+        "enforcement": "prob",
+        "source": "source",
+    },
+    "segments": {
+        "segment": "key",
+        "count": "pos",
+        "mean_gt": "pos",
+        "mean_dwt": "pos",
+        "cargo_t": "pos",
+        "hull_value_usd_m": "pos",
+        "hull_value_new_usd_m": "pos",
+        "depreciation_per_year": "nonneg",
+        "scrap_value_usd_m": "nonneg",
+        "bunker_t": "pos",
+        "source": "source",
+    },
+    "trades": {
+        "trade": "key",
+        "origin": "code",
+        "destination": "code",
+        "oil_type": "str",
+        "volume_mt_per_year": "nonneg",
+        "segment_mix": "mix",
+        "zone_mix": "mix",
+        "flag_mix": "mix",
+        "cover_ig": "prob",
+        "cover_western_fixed": "prob",
+        "cover_domestic": "prob",
+        "cover_none": "prob",
+        "price_cap": "str",
+        "sanctioned": "bool",
+        "mean_age_mainstream": "pos",
+        "mean_age_shadow": "pos",
+        "voyages_per_year": "pos",
+        "productivity": "prob",
+        "laden_share": "prob",
+        "laden_distance_nm": "pos",
+        "ballast_ratio": "nonneg",
+        "port_days": "nonneg",
+        "productivity_relative": "pos",
+        "source": "source",
+    },
+    "incident_types": {
+        "type": "id",
+        "base_rate_per_vessel_year": "nonneg",
+        "cause_marine": "prob",
+        "cause_war": "prob",
+        "cause_sabotage": "prob",
+        "p_spill_laden": "prob",
+        "p_spill_ballast": "prob",
+        "p_total_loss": "prob",
+        "zone_factor_column": "str",
+        "source": "source",
+    },
+}
+_FILES = {name: f"{name}.csv" for name in _SPECS}
+_KEYS = {name: next(c for c, k in spec.items() if k in ("key", "id")) for name, spec in _SPECS.items()}
+_INT_COLUMNS = {"segments": ("count",)}
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """Parse 'KEY:weight;KEY:weight' into a dict (keys stripped, weights floats). Raises ValueError.
+
+    >>> parse_mix("VLCC:0.75; SUEZMAX:0.25")
+    {'VLCC': 0.75, 'SUEZMAX': 0.25}
+    """
+    out: dict[str, float] = {}
+    for part in str(text).split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, value = part.partition(":")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"item {part!r} is not KEY:weight")
+        if key in out:
+            raise ValueError(f"key {key} appears twice")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise ValueError(f"weight {value.strip()!r} of {key} is not a number") from None
+    if not out:
+        raise ValueError("empty mix")
+    return out
+
+
+def _split_list(text: Any) -> tuple[str, ...]:
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ()
+    return tuple(p.strip() for p in str(text).split(";") if p.strip())
+
+
+# --------------------------------------------------------------------------------------------------
+# The World
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class World:
+    """The world reference data, validated, with its derived tables. Treat every table as read-only
+    (the package's `World` is cached and shared): copy before changing, or use `World.replace`.
+
+    Tables (index = code, in file order): `states` (iso3), `zones` (zone), `segments` (segment),
+    `trades` (trade), `incident_types` (type). Dicts: `ig` (ig.yaml), `severity` (severity.yaml).
+    Tidy mixes (one row per pair with a positive weight, in table order): `trade_segments` (trade,
+    segment, share), `trade_zones` (trade, zone, share), `trade_flags` (trade, flag, share),
+    `zone_coastal` (zone, iso3, weight). `vessel_years`: (trade, segment, vessel_years, gt_years).
+    """
+
+    states: pd.DataFrame
+    zones: pd.DataFrame
+    segments: pd.DataFrame
+    trades: pd.DataFrame
+    incident_types: pd.DataFrame
+    ig: dict[str, Any]
+    severity: dict[str, Any]
+    trade_segments: pd.DataFrame
+    trade_zones: pd.DataFrame
+    trade_flags: pd.DataFrame
+    zone_coastal: pd.DataFrame
+    vessel_years: pd.DataFrame
+    source: str = "<memory>"
+
+    # ---- codes ----
+    @property
+    def state_codes(self) -> tuple[str, ...]:
+        """ISO 3166-1 alpha-3 codes of all states and territories, in file (alphabetical) order."""
+        return tuple(self.states.index)
+
+    @property
+    def zone_codes(self) -> tuple[str, ...]:
+        return tuple(self.zones.index)
+
+    @property
+    def segment_codes(self) -> tuple[str, ...]:
+        return tuple(self.segments.index)
+
+    @property
+    def trade_codes(self) -> tuple[str, ...]:
+        return tuple(self.trades.index)
+
+    @property
+    def incident_type_codes(self) -> tuple[str, ...]:
+        return tuple(self.incident_types.index)
+
+    @property
+    def bloc_codes(self) -> tuple[str, ...]:
+        """Every bloc code used in `states.blocs` or `states.sanctioned_by`, sorted."""
+        codes: set[str] = set()
+        for col in ("blocs", "sanctioned_by"):
+            for v in self.states[col]:
+                codes.update(_split_list(v))
+        return tuple(sorted(codes))
+
+    def suggest_state(self, code: str, n: int = 3) -> list[str]:
+        """Did-you-mean: up to `n` state codes close to `code` (a mistyped code, an alias such as
+        'UK', or a country name). Returns [code] itself if it is valid.
+
+        >>> load_world().suggest_state("RUSS")[0]
+        'RUS'
+        >>> load_world().suggest_state("Germany")
+        ['DEU']
+        """
+        raw = str(code).strip()
+        up = raw.upper()
+        codes = self.state_codes
+        if up in self.states.index:
+            return [up]
+        out: list[str] = []
+        if up in _STATE_ALIASES:
+            out.append(_STATE_ALIASES[up])
+        names = {str(nm).lower(): iso for iso, nm in self.states["name"].items()}
+        low = raw.lower()
+        for nm, iso in names.items():  # exact name, then names starting with the text
+            if nm == low and iso not in out:
+                out.insert(0, iso)
+        if len(low) >= 3:
+            out += [iso for nm, iso in names.items() if nm.startswith(low) and iso not in out]
+        out += [c for c in difflib.get_close_matches(up, codes, n=n, cutoff=0.6) if c not in out]
+        out += [
+            names[m]
+            for m in difflib.get_close_matches(low, list(names), n=n, cutoff=0.75)
+            if names[m] not in out
+        ]
+        return out[:n]
+
+    def check_state(self, code: str, where: str = "") -> str:
+        """Return the upper-case code if it is a state, else raise ValueError with suggestions."""
+        up = str(code).strip().upper()
+        if up in self.states.index:
+            return up
+        hint = self.suggest_state(code)
+        did = f"; did you mean {', '.join(hint)}?" if hint else ""
+        loc = f"{where}: " if where else ""
+        raise ValueError(f"{loc}unknown state code {code!r} (ISO 3166-1 alpha-3 expected){did}")
+
+    # ---- states ----
+    def state_blocs(self, iso3: str) -> tuple[str, ...]:
+        return _split_list(self.states.at[iso3, "blocs"])
+
+    def sanctioned_by(self, iso3: str) -> tuple[str, ...]:
+        return _split_list(self.states.at[iso3, "sanctioned_by"])
+
+    def states_in_bloc(self, bloc: str) -> tuple[str, ...]:
+        return tuple(iso for iso, b in self.states["blocs"].items() if bloc in _split_list(b))
+
+    def sovereign_states(self) -> pd.DataFrame:
+        """States that are their own sovereign (territories excluded), e.g. to count convention parties."""
+        return self.states[self.states["sovereign"] == self.states.index]
+
+    # ---- mixes ----
+    def mix_matrix(self, name: str) -> pd.DataFrame:
+        """A mix as a dense matrix (rows in table order, zeros where absent).
+
+        `name` is one of 'trade_segments' (trades × all segments), 'trade_zones' (trades × all zones),
+        'trade_flags' (trades × flag states used, in state order) or 'zone_coastal' (zones × coastal
+        states used, in state order). Rows sum to 1.
+        """
+        spec = {
+            "trade_segments": ("trade", "segment", "share", self.trade_codes, self.segment_codes),
+            "trade_zones": ("trade", "zone", "share", self.trade_codes, self.zone_codes),
+            "trade_flags": ("trade", "flag", "share", self.trade_codes, None),
+            "zone_coastal": ("zone", "iso3", "weight", self.zone_codes, None),
+        }
+        if name not in spec:
+            raise KeyError(f"unknown mix {name!r}; one of {', '.join(spec)}")
+        row, col, val, rows, cols = spec[name]
+        tidy: pd.DataFrame = getattr(self, name)
+        if cols is None:
+            used = set(tidy[col])
+            cols = tuple(c for c in self.state_codes if c in used)
+        m = tidy.pivot_table(index=row, columns=col, values=val, aggfunc="sum", fill_value=0.0)
+        return m.reindex(index=list(rows), columns=list(cols), fill_value=0.0).astype(np.float64)
+
+    def zone_vessel_time(self) -> pd.Series:
+        """Share of the fleet's vessel-time spent in each zone (vessel-years × zone mix), sums to 1."""
+        vy = self.vessel_years.groupby("trade", sort=False)["vessel_years"].sum()
+        m = self.mix_matrix("trade_zones")
+        t = m.mul(vy.reindex(m.index).fillna(0.0), axis=0).sum(axis=0)
+        return t / t.sum()
+
+    def vessel_years_by_segment(self) -> pd.Series:
+        """Vessel-years of all trades by segment (segment order), to reconcile with `segments.count`."""
+        s = self.vessel_years.groupby("segment", sort=False)["vessel_years"].sum()
+        return s.reindex(self.segment_codes, fill_value=0.0)
+
+    def hull_value_usd_m(self, segment: str, age: float | np.ndarray) -> float | np.ndarray:
+        """Hull value at an age: max(new × exp(−depreciation × age), scrap) (segments.csv, USD m)."""
+        r = self.segments.loc[segment]
+        v = np.maximum(
+            r["hull_value_new_usd_m"] * np.exp(-r["depreciation_per_year"] * np.asarray(age, float)),
+            r["scrap_value_usd_m"],
+        )
+        return float(v) if np.ndim(v) == 0 else v
+
+    def ig_structure(self, policy_year: str | int) -> dict[str, Any]:
+        """The IG structure dict of a policy year ('2025/26' or the start year 2025); later years reuse
+        the last listed structure (`structure_for_later_years`)."""
+        structures: dict[str, Any] = self.ig["structures"]
+        label = (
+            policy_year if isinstance(policy_year, str) else f"{policy_year}/{(policy_year + 1) % 100:02d}"
+        )
+        if label in structures:
+            return structures[label]
+        first = min(structures, key=lambda k: int(k[:4]))
+        if int(label[:4]) < int(first[:4]):
+            return structures[first]
+        return structures[self.ig.get("structure_for_later_years", max(structures, key=lambda k: int(k[:4])))]
+
+    # ---- overrides ----
+    def replace(self, **changes: Any) -> World:
+        """A new World with some raw tables or dicts replaced (states, zones, segments, trades,
+        incident_types, ig, severity), re-validated and re-derived."""
+        allowed = {"states", "zones", "segments", "trades", "incident_types", "ig", "severity"}
+        bad = set(changes) - allowed
+        if bad:
+            raise TypeError(f"World.replace: unknown table(s) {sorted(bad)}; allowed {sorted(allowed)}")
+        kw: dict[str, Any] = {k: getattr(self, k) for k in allowed}
+        kw.update(changes)
+        return build_world(**kw, source=f"{self.source} (overridden: {', '.join(sorted(changes))})")
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------------
+def load_world(data_dir: str | Path | None = None) -> World:
+    """Load and validate the world data (the package's by default). Cached per directory.
+
+    >>> w = load_world()
+    >>> w.states.loc["USA", ["clc92", "opa"]].tolist()
+    [0, 1]
+    """
+    path = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
+    return _load_cached(str(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str) -> World:
+    base = Path(path)
+    errors: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for name, fname in _FILES.items():
+        f = base / fname
+        if not f.is_file():
+            errors.append(f"{fname}: file not found in {base}")
+            continue
+        try:
+            tables[name] = pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""])
+        except (pd.errors.ParserError, UnicodeDecodeError) as e:
+            errors.append(f"{fname}: cannot be read as CSV: {e}")
+    dicts: dict[str, Any] = {}
+    for name in ("ig", "severity"):
+        f = base / f"{name}.yaml"
+        if not f.is_file():
+            errors.append(f"{name}.yaml: file not found in {base}")
+            continue
+        try:
+            dicts[name] = yaml.safe_load(f.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            errors.append(f"{name}.yaml: invalid YAML: {e}")
+    if errors:
+        raise WorldDataError(errors)
+    return build_world(**tables, **dicts, source=str(base))
+
+
+def build_world(
+    states: pd.DataFrame,
+    zones: pd.DataFrame,
+    segments: pd.DataFrame,
+    trades: pd.DataFrame,
+    incident_types: pd.DataFrame,
+    ig: Mapping[str, Any],
+    severity: Mapping[str, Any],
+    source: str = "<memory>",
+) -> World:
+    """Validate raw tables (as read from CSV, strings or typed; indexed by their code or not) and build
+    the `World`. Raises `WorldDataError` listing every problem."""
+    errors: list[str] = []
+    raw = {
+        "states": states,
+        "zones": zones,
+        "segments": segments,
+        "trades": trades,
+        "incident_types": incident_types,
+    }
+    t = {name: _typed_table(name, df, errors) for name, df in raw.items()}
+    if any(v is None for v in t.values()):
+        raise WorldDataError(errors)
+    st, zo, se, tr, it = (t[k] for k in ("states", "zones", "segments", "trades", "incident_types"))
+    assert st is not None and zo is not None and se is not None and tr is not None and it is not None
+
+    state_set, zone_set, seg_set = set(st.index), set(zo.index), set(se.index)
+
+    # -- states: codes, sovereigns, bloc codes
+    for i, (iso, row) in enumerate(st.iterrows()):
+        where = f"states.csv line {i + 2} ({iso})"
+        if not (len(iso) == 3 and iso.isalpha() and iso.isupper()):
+            errors.append(f"{where}, column iso3: {iso!r} is not an upper-case ISO 3166-1 alpha-3 code")
+        if row["sovereign"] not in state_set:
+            errors.append(f"{where}, column sovereign: unknown state {row['sovereign']!r}")
+    blocs = {b for v in st["blocs"] for b in _split_list(v)}
+    for i, (iso, v) in enumerate(st["sanctioned_by"].items()):
+        for b in _split_list(v):
+            if b not in blocs:
+                errors.append(
+                    f"states.csv line {i + 2} ({iso}), column sanctioned_by: bloc {b!r} is no state's bloc"
+                )
+
+    # -- zones: coastal mix
+    zone_coastal = _tidy_mix(
+        "zones.csv", zo, "coastal_mix", "zone", "iso3", "weight", state_set, "state", errors, st
+    )
+
+    # -- trades
+    for i, (tid, row) in enumerate(tr.iterrows()):
+        where = f"trades.csv line {i + 2} ({tid})"
+        for col in ("origin", "destination"):
+            if row[col] not in state_set:
+                errors.append(f"{where}, column {col}: {_unknown_state(row[col], st)}")
+        if row["oil_type"] not in OIL_TYPES:
+            errors.append(f"{where}, column oil_type: {row['oil_type']!r} not one of {', '.join(OIL_TYPES)}")
+        if row["price_cap"] not in PRICE_CAPS:
+            errors.append(
+                f"{where}, column price_cap: {row['price_cap']!r} not one of {', '.join(PRICE_CAPS)}"
+            )
+        total = sum(float(row[c]) for c in COVER_COLUMNS)
+        if abs(total - 1.0) > MIX_TOLERANCE:
+            errors.append(
+                f"{where}, columns {'+'.join(COVER_COLUMNS)}: cover shares sum to {total:.12g}, not 1"
+            )
+        if row["productivity"] <= 0:
+            errors.append(f"{where}, column productivity: must be in (0, 1], got {row['productivity']}")
+    trade_segments = _tidy_mix(
+        "trades.csv", tr, "segment_mix", "trade", "segment", "share", seg_set, "segment", errors
+    )
+    trade_zones = _tidy_mix("trades.csv", tr, "zone_mix", "trade", "zone", "share", zone_set, "zone", errors)
+    trade_flags = _tidy_mix(
+        "trades.csv", tr, "flag_mix", "trade", "flag", "share", state_set, "state", errors, st
+    )
+
+    # -- incident types
+    for i, (typ, row) in enumerate(it.iterrows()):
+        where = f"incident_types.csv line {i + 2} ({typ})"
+        total = row["cause_marine"] + row["cause_war"] + row["cause_sabotage"]
+        if abs(total - 1.0) > MIX_TOLERANCE:
+            errors.append(f"{where}, columns cause_*: causes sum to {total:.12g}, not 1")
+        zf = row["zone_factor_column"]
+        if zf != "none" and (zf not in ZONE_FACTOR_COLUMNS or zf not in zo.columns):
+            errors.append(
+                f"{where}, column zone_factor_column: {zf!r} not 'none' or one of "
+                f"{', '.join(ZONE_FACTOR_COLUMNS)}"
+            )
+
+    # -- YAML
+    ig_d = _check_ig(ig, zone_set, state_set, errors)
+    sev_d = _check_severity(severity, zone_set, set(tr["oil_type"]), set(it.index), errors)
+
+    if errors:
+        raise WorldDataError(errors)
+
+    vy = _vessel_years(tr, se, trade_segments)
+    return World(
+        states=st,
+        zones=zo,
+        segments=se,
+        trades=tr,
+        incident_types=it,
+        ig=ig_d,
+        severity=sev_d,
+        trade_segments=trade_segments,
+        trade_zones=trade_zones,
+        trade_flags=trade_flags,
+        zone_coastal=zone_coastal,
+        vessel_years=vy,
+        source=source,
+    )
+
+
+def _unknown_state(code: Any, states: pd.DataFrame) -> str:
+    close = difflib.get_close_matches(str(code).upper(), list(states.index), n=3, cutoff=0.6)
+    did = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown state {code!r}{did}"
+
+
+def _typed_table(name: str, df: pd.DataFrame, errors: list[str]) -> pd.DataFrame | None:
+    """Check columns and convert each by its kind; returns the table indexed by its key, or None."""
+    fname = _FILES[name]
+    spec = _SPECS[name]
+    key = _KEYS[name]
+    df = df.copy()
+    if df.index.name == key:
+        df = df.reset_index()
+    missing = [c for c in spec if c not in df.columns]
+    if missing:
+        errors.append(f"{fname}: missing column(s) {', '.join(missing)}")
+        return None
+    if len(df) == 0:
+        errors.append(f"{fname}: no rows")
+        return None
+    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    keys = [str(k).strip() if _present(k) else "" for k in df[key]]
+    for col in df.columns:  # extra columns are kept as they are
+        if col not in spec:
+            out[col] = df[col].to_numpy()
+    for col, kind in spec.items():
+        values = df[col].tolist()
+        conv: list[Any] = []
+        for i, v in enumerate(values):
+            where = f"{fname} line {i + 2} ({keys[i] or '?'}), column {col}"
+            conv.append(_convert(v, kind, where, errors))
+        if kind == "bool" or col in _INT_COLUMNS.get(name, ()):
+            ok = all(c is not None for c in conv)
+            out[col] = np.array([int(c) for c in conv], dtype=np.int64) if ok else conv
+        elif kind in ("float", "pos", "nonneg", "prob"):
+            out[col] = np.array([np.nan if c is None else c for c in conv], dtype=np.float64)
+        else:
+            out[col] = conv
+    # keys: non-empty, unique
+    seen: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if not k:
+            errors.append(f"{fname} line {i + 2}, column {key}: empty code")
+        elif k in seen:
+            errors.append(
+                f"{fname} line {i + 2}, column {key}: duplicate code {k!r} (first at line {seen[k] + 2})"
+            )
+        else:
+            seen[k] = i
+    if name == "segments":
+        for i, v in enumerate(out["count"]):
+            if v is not None and float(v) != int(float(v)):
+                errors.append(
+                    f"{fname} line {i + 2} ({keys[i]}), column count: must be a whole number, got {v}"
+                )
+    cols = [c for c in spec if c != key] + [c for c in df.columns if c not in spec]
+    out.index = pd.Index(keys, name=key)
+    return out[cols]
+
+
+def _present(v: Any) -> bool:
+    return not (
+        v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+    )
+
+
+def _convert(v: Any, kind: str, where: str, errors: list[str]) -> Any:
+    if kind == "list":
+        return ";".join(_split_list(v)) if _present(v) else ""
+    if not _present(v):
+        if kind == "source":
+            errors.append(f"{where}: every value needs its source")
+        else:
+            errors.append(f"{where}: empty")
+        return None
+    if kind == "id":
+        s = str(v).strip()
+        if not s.replace("_", "").isalnum():
+            errors.append(f"{where}: id {s!r} must be letters, digits and underscores")
+        return s
+    if kind in ("key", "code"):
+        s = str(v).strip()
+        if s != s.upper() or " " in s:
+            errors.append(f"{where}: code {s!r} must be upper case without spaces")
+        return s
+    if kind in ("str", "source"):
+        return str(v).strip()
+    if kind == "mix":
+        return str(v).strip()
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        errors.append(f"{where}: {v!r} is not a number")
+        return None
+    if math.isnan(x) or math.isinf(x):
+        errors.append(f"{where}: {v!r} is not a finite number")
+        return None
+    if kind == "bool" and x not in (0.0, 1.0):
+        errors.append(f"{where}: must be 0 or 1, got {v!r}")
+    elif kind == "pos" and x <= 0:
+        errors.append(f"{where}: must be positive, got {v!r}")
+    elif kind == "nonneg" and x < 0:
+        errors.append(f"{where}: must be >= 0, got {v!r}")
+    elif kind == "prob" and not 0.0 <= x <= 1.0:
+        errors.append(f"{where}: must be a probability in [0, 1], got {v!r}")
+    return x
+
+
+def _tidy_mix(
+    fname: str,
+    table: pd.DataFrame,
+    column: str,
+    row_name: str,
+    key_name: str,
+    value_name: str,
+    valid: set[str],
+    what: str,
+    errors: list[str],
+    states: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    rows: list[tuple[str, str, float]] = []
+    for i, (code, text) in enumerate(table[column].items()):
+        where = f"{fname} line {i + 2} ({code}), column {column}"
+        if text is None:
+            continue
+        try:
+            mix = parse_mix(text)
+        except ValueError as e:
+            errors.append(f"{where}: {e}")
+            continue
+        total = 0.0
+        for k, w in mix.items():
+            if k not in valid:
+                msg = _unknown_state(k, states) if states is not None else f"unknown {what} {k!r}"
+                errors.append(f"{where}: {msg}")
+            if not 0.0 <= w <= 1.0 or math.isnan(w):
+                errors.append(f"{where}: weight of {k} must be in [0, 1], got {w}")
+            total += w
+            if w > 0:
+                rows.append((str(code), k, w))
+        if abs(total - 1.0) > MIX_TOLERANCE:
+            errors.append(f"{where}: weights sum to {total:.12g}, not 1")
+    return pd.DataFrame(rows, columns=[row_name, key_name, value_name])
+
+
+def _vessel_years(trades: pd.DataFrame, segments: pd.DataFrame, trade_segments: pd.DataFrame) -> pd.DataFrame:
+    ts = trade_segments
+    tr = trades.loc[ts["trade"]]
+    sg = segments.loc[ts["segment"]]
+    vy = (
+        tr["volume_mt_per_year"].to_numpy()
+        * 1e6
+        * ts["share"].to_numpy()
+        / (sg["cargo_t"].to_numpy() * tr["voyages_per_year"].to_numpy() * tr["productivity"].to_numpy())
+    )
+    return pd.DataFrame(
+        {
+            "trade": ts["trade"].to_numpy(),
+            "segment": ts["segment"].to_numpy(),
+            "vessel_years": vy,
+            "gt_years": vy * sg["mean_gt"].to_numpy(),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# YAML checks
+# --------------------------------------------------------------------------------------------------
+def _get(
+    d: Any,
+    path: str,
+    errors: list[str],
+    fname: str,
+    check: Callable[[Any], bool] | None = None,
+    what: str = "",
+) -> Any:
+    cur = d
+    for part in path.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            errors.append(f"{fname} key {path}: missing")
+            return None
+        cur = cur[part]
+    if check is not None and not _safe(check, cur):
+        errors.append(f"{fname} key {path}: {what}, got {cur!r}")
+    return cur
+
+
+def _safe(check: Callable[[Any], bool], v: Any) -> bool:
+    try:
+        return bool(check(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_pos(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+
+
+def _is_nonneg(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+
+
+def _is_prob(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
+
+
+def _check_ig(ig: Any, zones: set[str], states: set[str], errors: list[str]) -> dict[str, Any]:
+    f = "ig.yaml"
+    if not isinstance(ig, Mapping):
+        errors.append(f"{f}: top level must be a mapping")
+        return {}
+    structures = _get(
+        ig,
+        "structures",
+        errors,
+        f,
+        lambda v: isinstance(v, Mapping) and len(v) > 0,
+        "a non-empty mapping of policy years",
+    )
+    if isinstance(structures, Mapping):
+        for label, s in structures.items():
+            p = f"structures.{label}"
+            if not (isinstance(label, str) and len(label) == 7 and label[4] == "/" and label[:4].isdigit()):
+                errors.append(f"{f} key {p}: policy year label must look like '2025/26'")
+            for k in (
+                "club_retention",
+                "pool_top",
+                "overspill_attachment",
+                "overspill_limit",
+                "hydra_aad",
+                "pollution_cap",
+            ):
+                _get(ig, f"{p}.{k}", errors, f, _is_nonneg, "must be a number >= 0")
+            layers = _get(
+                ig, f"{p}.layers", errors, f, lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list"
+            )
+            if isinstance(layers, list) and isinstance(s, Mapping):
+                top = s.get("pool_top")
+                for j, layer in enumerate(layers):
+                    q = f"{p}.layers[{j}]"
+                    if not isinstance(layer, Mapping):
+                        errors.append(f"{f} key {q}: must be a mapping")
+                        continue
+                    for k, chk, what in (
+                        ("attachment", _is_nonneg, "a number >= 0"),
+                        ("limit", _is_pos, "a positive number"),
+                        ("open_market_share", _is_prob, "a share in [0, 1]"),
+                    ):
+                        if not _safe(chk, layer.get(k)):
+                            errors.append(f"{f} key {q}.{k}: must be {what}, got {layer.get(k)!r}")
+                    if (
+                        _is_nonneg(top)
+                        and _is_nonneg(layer.get("attachment"))
+                        and abs(layer["attachment"] - top) > 1e-9
+                    ):
+                        errors.append(
+                            f"{f} key {q}.attachment: {layer['attachment']} does not continue from {top}"
+                        )
+                    if _is_nonneg(layer.get("attachment")) and _is_pos(layer.get("limit")):
+                        top = layer["attachment"] + layer["limit"]
+                osa = s.get("overspill_attachment")
+                if _is_nonneg(top) and _is_nonneg(osa) and abs(osa - top) > 1e-9:
+                    errors.append(
+                        f"{f} key {p}.overspill_attachment: {osa} is not the top of the last layer {top}"
+                    )
+                if (
+                    _is_nonneg(s.get("club_retention"))
+                    and _is_nonneg(s.get("pool_top"))
+                    and s["club_retention"] > s["pool_top"]
+                ):
+                    errors.append(f"{f} key {p}.club_retention: above pool_top")
+    rates = _get(ig, "gxl_rates_usd_per_gt", errors, f, lambda v: isinstance(v, Mapping), "a mapping")
+    if isinstance(rates, Mapping):
+        for label, r in rates.items():
+            for k in ("dirty_tanker", "clean_tanker", "dry", "container"):
+                _get(ig, f"gxl_rates_usd_per_gt.{label}.{k}", errors, f, _is_pos, "a positive USD per GT")
+            if isinstance(r, Mapping) and "source" not in r:
+                errors.append(f"{f} key gxl_rates_usd_per_gt.{label}.source: missing")
+    cls = _get(ig, "gxl_rate_class_by_oil_type", errors, f, lambda v: isinstance(v, Mapping), "a mapping")
+    if isinstance(cls, Mapping):
+        for ot in OIL_TYPES:
+            _get(
+                ig,
+                f"gxl_rate_class_by_oil_type.{ot}",
+                errors,
+                f,
+                lambda v: v in ("dirty_tanker", "clean_tanker", "dry", "container"),
+                "a rate class",
+            )
+    _get(ig, "non_tanker_entered_gt.dry", errors, f, _is_nonneg, "GT >= 0")
+    _get(ig, "non_tanker_entered_gt.container", errors, f, _is_nonneg, "GT >= 0")
+    _get(ig, "excess_war_pi.limit", errors, f, _is_pos, "a positive limit")
+    ex = _get(ig, "excess_war_pi.excluded_coastal_states", errors, f, lambda v: isinstance(v, list), "a list")
+    if isinstance(ex, list):
+        for c in ex:
+            if c not in states:
+                errors.append(f"{f} key excess_war_pi.excluded_coastal_states: unknown state {c!r}")
+    bb = _get(ig, "excess_war_pi.buyback_limit", errors, f, lambda v: isinstance(v, Mapping), "a mapping")
+    if isinstance(bb, Mapping):
+        for label, v in bb.items():
+            if not _is_pos(v):
+                errors.append(f"{f} key excess_war_pi.buyback_limit.{label}: must be positive, got {v!r}")
+    _get(ig, "background.frequency_per_year", errors, f, _is_nonneg, "a rate >= 0")
+    _get(ig, "background.severity.threshold", errors, f, _is_pos, "a positive threshold")
+    _get(ig, "background.severity.alpha", errors, f, _is_pos, "a positive Pareto alpha")
+    _get(ig, "background.severity.cap", errors, f, _is_pos, "a positive cap")
+    _get(ig, "background.pollution_share", errors, f, _is_prob, "a share in [0, 1]")
+    _get(ig, "premium_elasticity", errors, f, _is_nonneg, "an elasticity >= 0")
+    return dict(ig)
+
+
+def _check_severity(
+    sev: Any, zones: set[str], oil_types: set[str], types: set[str], errors: list[str]
+) -> dict[str, Any]:
+    f = "severity.yaml"
+    if not isinstance(sev, Mapping):
+        errors.append(f"{f}: top level must be a mapping")
+        return {}
+    g = functools.partial(_get, sev, errors=errors, fname=f)
+    g("spill.min_t", check=_is_pos, what="positive tonnes")
+    g("spill.size_given_spill.median_t", check=_is_pos, what="positive tonnes")
+    g("spill.size_given_spill.sigma", check=_is_pos, what="a positive sigma")
+    g("spill.bunker_share", check=_is_prob, what="a share in [0, 1]")
+    factors = g("spill.oil_type_factor", check=lambda v: isinstance(v, Mapping), what="a mapping")
+    if isinstance(factors, Mapping):
+        for ot in sorted(oil_types | set(OIL_TYPES)):
+            g(f"spill.oil_type_factor.{ot}", check=_is_nonneg, what="a factor >= 0")
+    g("pollution.damage_exponent", check=_is_pos, what="a positive exponent")
+    g("pollution.sigma", check=_is_pos, what="a positive sigma")
+    g("pollution.eps_median", check=lambda v: v == 1, what="the median of eps must be 1")
+    g("statutory.multiple_median", check=_is_nonneg, what="a multiple >= 0")
+    g("statutory.sigma", check=_is_nonneg, what="a sigma >= 0")
+    lo = g("hull.partial_fraction.min", check=_is_prob, what="a fraction in [0, 1]")
+    hi = g("hull.partial_fraction.max", check=_is_prob, what="a fraction in [0, 1]")
+    if _is_prob(lo) and _is_prob(hi) and lo > hi:
+        errors.append(f"{f} key hull.partial_fraction: min {lo} above max {hi}")
+    bt = g("hull.partial_fraction.by_type_beta", check=lambda v: isinstance(v, Mapping), what="a mapping")
+    if isinstance(bt, Mapping):
+        for k, ab in bt.items():
+            if k not in types:
+                errors.append(f"{f} key hull.partial_fraction.by_type_beta.{k}: unknown incident type")
+            if not (isinstance(ab, list) and len(ab) == 2 and all(_is_pos(x) for x in ab)):
+                errors.append(f"{f} key hull.partial_fraction.by_type_beta.{k}: must be [a, b] > 0")
+    g("wreck_removal.median_usd_per_gt", check=_is_pos, what="positive USD per GT")
+    g("wreck_removal.sigma", check=_is_nonneg, what="a sigma >= 0")
+    wz = g("wreck_removal.zone_factor", check=lambda v: isinstance(v, Mapping), what="a mapping")
+    if isinstance(wz, Mapping):
+        for z in zones - set(wz):
+            errors.append(f"{f} key wreck_removal.zone_factor.{z}: missing for zone {z}")
+        for z, v in wz.items():
+            if z not in zones:
+                errors.append(f"{f} key wreck_removal.zone_factor.{z}: unknown zone")
+            elif not _is_nonneg(v):
+                errors.append(f"{f} key wreck_removal.zone_factor.{z}: must be >= 0, got {v!r}")
+    g("collision.counterparty_hull.median_usd_m", check=_is_pos, what="positive USD m")
+    g("collision.counterparty_hull.sigma", check=_is_nonneg, what="a sigma >= 0")
+    blo = g("collision.blame.min", check=_is_prob, what="a share in [0, 1]")
+    bhi = g("collision.blame.max", check=_is_prob, what="a share in [0, 1]")
+    if _is_prob(blo) and _is_prob(bhi) and blo > bhi:
+        errors.append(f"{f} key collision.blame: min {blo} above max {bhi}")
+    g("collision.p_counterparty_ig", check=_is_prob, what="a probability")
+    g("collision.running_down_clause_hm_share", check=_is_prob, what="a share in [0, 1]")
+    g("infrastructure.median_usd_m", check=_is_pos, what="positive USD m")
+    g("infrastructure.sigma", check=_is_nonneg, what="a sigma >= 0")
+    g("crew_other_pi.median_usd_m", check=_is_nonneg, what="USD m >= 0")
+    g("crew_other_pi.sigma", check=_is_nonneg, what="a sigma >= 0")
+    g("war_seizure.crew_pi_war.median_usd_m", check=_is_nonneg, what="USD m >= 0")
+    g("war_seizure.crew_pi_war.sigma", check=_is_nonneg, what="a sigma >= 0")
+    g("war_seizure.p_confiscation", check=_is_prob, what="a probability")
+    g("war_seizure.seizure_hull_fraction", check=_is_prob, what="a fraction in [0, 1]")
+    return dict(sev)
+
+
+# --------------------------------------------------------------------------------------------------
+# Productivity fit (MODEL.md 2.1)
+# --------------------------------------------------------------------------------------------------
+def _oil(trades: pd.DataFrame) -> pd.Series:
+    return trades["oil_type"] != "non_oil"
+
+
+def sanctioned_volume_share(world: World) -> float:
+    """Sanctioned-origin trades' share of seaborne *oil* volume (non_oil trades excluded)."""
+    tr = world.trades[_oil(world.trades)]
+    return float(tr.loc[tr["sanctioned"] == 1, "volume_mt_per_year"].sum() / tr["volume_mt_per_year"].sum())
+
+
+def sanctioned_gt_share(world: World) -> float:
+    """Sanctioned-origin trades' share of all trades' GT-years (the tanker tonnage they need)."""
+    vy = world.vessel_years
+    sanctioned = world.trades["sanctioned"].reindex(vy["trade"]).to_numpy() == 1
+    return float(vy["gt_years"].to_numpy()[sanctioned].sum() / vy["gt_years"].sum())
+
+
+def fit_productivity(world: World, target_gt_share: float = 0.18) -> float:
+    """The common factor p* such that productivity = p* × productivity_relative for every sanctioned
+    trade gives the sanctioned trades `target_gt_share` of GT-years (closed form; mainstream trades keep
+    productivity 1). With G_s the sanctioned GT-years at productivity = productivity_relative and G_m
+    the others': share = (G_s/p*) / (G_s/p* + G_m), so p* = G_s (1 − share) / (share × G_m).
+    """
+    if not 0.0 < target_gt_share < 1.0:
+        raise ValueError(f"target_gt_share must be in (0, 1), got {target_gt_share}")
+    tr = world.trades
+    vy = world.vessel_years
+    trade = vy["trade"].to_numpy()
+    sanctioned = tr["sanctioned"].reindex(trade).to_numpy() == 1
+    # GT-years at productivity = productivity_relative (undo the current productivity)
+    scale = (tr["productivity"] / tr["productivity_relative"]).reindex(trade).to_numpy()
+    g = vy["gt_years"].to_numpy()
+    g_s = float((g * scale)[sanctioned].sum())
+    g_m = float(g[~sanctioned].sum())
+    if g_s <= 0 or g_m <= 0:
+        raise ValueError("need both sanctioned and mainstream tonnage to fit productivity")
+    return g_s * (1.0 - target_gt_share) / (target_gt_share * g_m)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reference incident arithmetic (for calibration, MODEL.md 12)
+# --------------------------------------------------------------------------------------------------
+LARGE_SPILL_T = 700.0
+
+
+def reference_incident_counts(world: World) -> pd.DataFrame:
+    """Expected incidents a year by type at the reference factors: every vessel-year at age 15 with
+    operating (class) factor 1, zone factors from zones.csv, laden time from trades.laden_share.
+
+    Columns: `events`, `marine_spills` (spills >= min_t from events of marine cause; ITOPF excludes
+    war), `large_spills` (> 700 t), `total_losses`. Spill sizes follow severity.yaml (lognormal
+    truncated below at min_t, capped by cargo_t when laden or bunker_t in ballast); a `non_oil` trade's
+    laden time counts as ballast (its cargo is not oil). The engine multiplies the rates by the age and
+    class factors, so the simulated counts exceed these by the fleet's mean factor.
+    """
+    it = world.incident_types
+    vy = world.vessel_years
+    tz = world.trade_zones
+    sp = world.severity["spill"]
+    med = float(sp["size_given_spill"]["median_t"])
+    sig = float(sp["size_given_spill"]["sigma"])
+    min_t = float(sp["min_t"])
+    p_min = ndtr((np.log(med) - np.log(min_t)) / sig)
+    p_large = ndtr((np.log(med) - np.log(LARGE_SPILL_T)) / sig) / p_min  # P(> 700 | >= min_t), uncapped
+
+    # strata (trade, segment, zone) with their vessel-years
+    st = vy.merge(tz, on="trade")
+    v = (st["vessel_years"] * st["share"]).to_numpy()
+    tr = world.trades.loc[st["trade"]]
+    sg = world.segments.loc[st["segment"]]
+    zo = world.zones.loc[st["zone"]]
+    laden = tr["laden_share"].to_numpy()
+    oil = (tr["oil_type"] != "non_oil").to_numpy()
+    cap_laden = np.where(oil, sg["cargo_t"].to_numpy(), sg["bunker_t"].to_numpy())
+    large_laden = np.where(cap_laden > LARGE_SPILL_T, p_large, 0.0)
+    large_ballast = np.where(sg["bunker_t"].to_numpy() > LARGE_SPILL_T, p_large, 0.0)
+    out = {}
+    for typ, k in it.iterrows():
+        zf = 1.0 if k["zone_factor_column"] == "none" else zo[k["zone_factor_column"]].to_numpy()
+        n = v * k["base_rate_per_vessel_year"] * zf
+        pl = np.where(oil, k["p_spill_laden"], k["p_spill_ballast"])
+        pb = k["p_spill_ballast"]
+        spills = n * (laden * pl + (1 - laden) * pb) * k["cause_marine"]
+        large = n * (laden * pl * large_laden + (1 - laden) * pb * large_ballast) * k["cause_marine"]
+        out[typ] = {
+            "events": float(n.sum()),
+            "marine_spills": float(spills.sum()),
+            "large_spills": float(large.sum()),
+            "total_losses": float((n * k["p_total_loss"]).sum()),
+        }
+    return pd.DataFrame.from_dict(out, orient="index").rename_axis("type")
