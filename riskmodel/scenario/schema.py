@@ -40,6 +40,8 @@ class Strict(BaseModel):
 
 # --------------------------------------------------------------------------------------------- horizon
 class Horizon(Strict):
+    """The policy years simulated in every trial."""
+
     start_year: Year = Field(2026, description="First policy year (P&I years start 20 February).")
     years: int = Field(5, ge=1, le=30, description="Number of policy years simulated per trial.")
 
@@ -49,6 +51,8 @@ class Horizon(Strict):
 
 
 class Simulation(Strict):
+    """How many trials, from which seed, in work units of how many trials."""
+
     trials: int = Field(10_000, ge=1, le=100_000_000, description="Simulated paths of the horizon.")
     seed: int = Field(20250507, ge=0, le=2**63 - 1, description="Seed of every random stream.")
     chunk_trials: int = Field(
@@ -75,25 +79,55 @@ class Simulation(Strict):
 class ClassFactors(Strict):
     """Operating-standard factors on incident rates by P&I class (1 = IG standard)."""
 
-    ig: float = Field(1.0, ge=0.5, le=CLASS_FACTOR_MAX, allow_inf_nan=False)
-    western_fixed: float = Field(1.2, ge=0.5, le=CLASS_FACTOR_MAX, allow_inf_nan=False)
-    domestic: float = Field(1.8, ge=0.5, le=CLASS_FACTOR_MAX, allow_inf_nan=False)
-    none: float = Field(2.2, ge=0.5, le=CLASS_FACTOR_MAX, allow_inf_nan=False)
-    scheme: float = Field(1.8, ge=0.5, le=CLASS_FACTOR_MAX, allow_inf_nan=False)
+    ig: float = Field(
+        1.0,
+        ge=0.5,
+        le=CLASS_FACTOR_MAX,
+        allow_inf_nan=False,
+        description="IG-entered tankers (the reference).",
+    )
+    western_fixed: float = Field(
+        1.2, ge=0.5, le=CLASS_FACTOR_MAX, allow_inf_nan=False, description="Western fixed-premium P&I."
+    )
+    domestic: float = Field(
+        1.8,
+        ge=0.5,
+        le=CLASS_FACTOR_MAX,
+        allow_inf_nan=False,
+        description="Domestic insurers of sanctioned states.",
+    )
+    none: float = Field(
+        2.2,
+        ge=0.5,
+        le=CLASS_FACTOR_MAX,
+        allow_inf_nan=False,
+        description="Uninsured, fraudulent or unknown cover.",
+    )
+    scheme: float = Field(
+        1.8,
+        ge=0.5,
+        le=CLASS_FACTOR_MAX,
+        allow_inf_nan=False,
+        description="Tankers insured by an alternative scheme.",
+    )
 
 
 class ConventionOverride(Strict):
     """Convention memberships of one state, overriding the world data (None keeps the world value)."""
 
-    clc92: bool | None = None
-    fund92: bool | None = None
-    supp: bool | None = None
-    opa: bool | None = None
+    clc92: bool | None = Field(None, description="Party to the 1992 Civil Liability Convention.")
+    fund92: bool | None = Field(None, description="Party to the 1992 Fund Convention.")
+    supp: bool | None = Field(None, description="Party to the 2003 Supplementary Fund Protocol.")
+    opa: bool | None = Field(None, description="The US Oil Pollution Act 1990 applies in its waters.")
 
 
 class WorldOverrides(Strict):
+    """Overrides of the world reference data and of market assumptions."""
+
     sdr_usd: float = Field(1.366, gt=0.5, lt=3.0, description="USD per SDR (IMF, Oct 2025: 1.3657).")
-    class_factors: ClassFactors = Field(default_factory=ClassFactors)
+    class_factors: ClassFactors = Field(
+        default_factory=ClassFactors, description="Incident-rate factors by P&I class (1 = IG standard)."
+    )
     gxl_elasticity: float = Field(
         0.3, ge=0.0, le=2.0, description="Elasticity of the IG GXL programme cost to entered tonnage."
     )
@@ -106,6 +140,9 @@ class WorldOverrides(Strict):
     domestic_payment_reliability: Probability = Field(
         0.8, description="Probability that domestic insurers of sanctioned states pay a foreign claim."
     )
+    western_fixed_limit_usd_m: PositiveMoney = Field(
+        1000.0, description="Per-event limit of non-IG Western fixed-premium P&I (USD 500m-1bn)."
+    )
     domestic_capacity_usd_m: PositiveMoney = Field(
         400.0, description="Annual capacity of domestic insurers of sanctioned states (all claims)."
     )
@@ -116,6 +153,8 @@ class WorldOverrides(Strict):
 
 # --------------------------------------------------------------------------------------------- schemes
 class Candidate(Strict):
+    """A state that may join a scheme: `p_join` by `by_year` (a constant yearly hazard), or a `schedule`."""
+
     p_join: Probability | None = Field(None, description="Probability of having joined by `by_year`.")
     by_year: Year | None = Field(None, description="Year by which `p_join` applies.")
     earliest_year: Year | None = Field(None, description="First year the state can join (default: start).")
@@ -145,12 +184,16 @@ class Candidate(Strict):
 
 
 class SchemeReinsurance(Strict):
+    """The scheme's reinsurer (e.g. a state reinsurer) and the quota share of each claim it takes."""
+
     reinsurer: str = Field(..., min_length=1, description="Name of the scheme's reinsurer (e.g. RNRC).")
     quota_share: Probability = Field(..., description="Share of each retained claim ceded to the reinsurer.")
     capacity_usd_m: PositiveMoney = Field(..., description="Reinsurer's annual aggregate capacity.")
 
 
 class Uptake(Strict):
+    """How much of its members' export carriage the scheme insures, and where that tonnage comes from."""
+
     share: Probability = Field(..., description="Share of a member's export carriage moving to the scheme.")
     ramp_years: int = Field(2, ge=1, le=20, description="Years to reach the full share (linear).")
     from_classes: dict[PIClass, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]] = Field(
@@ -167,28 +210,40 @@ class Uptake(Strict):
 
 
 class Recapitalisation(Strict):
+    """A sovereign backstop: when capital falls below a threshold, it may be topped up."""
+
     threshold_usd_m: NonNegativeMoney = Field(..., description="Capital below which a backstop is sought.")
     probability: Probability = Field(..., description="Probability the sovereign recapitalises that year.")
     amount_usd_m: PositiveMoney = Field(..., description="Capital injected when it does.")
 
 
 class Scheme(Strict):
-    name: str = Field(..., min_length=1)
-    founders: list[StateCode] = Field(..., min_length=1)
-    start_year: Year
+    """An alternative (re)insurance scheme: who founds it, who may join, its capital, limits and reach."""
+
+    name: str = Field(..., min_length=1, description="Display name of the scheme.")
+    founders: list[StateCode] = Field(
+        ..., min_length=1, description="States founding the scheme: members from `start_year`."
+    )
+    start_year: Year = Field(..., description="First policy year the scheme writes cover.")
     correlation: float = Field(0.4, ge=0.0, lt=1.0, description="ρ of the one-factor Gaussian copula.")
-    candidates: dict[StateCode, Candidate] = Field(default_factory=dict)
-    capital_usd_m: PositiveMoney
-    per_event_limit_usd_m: PositiveMoney
+    candidates: dict[StateCode, Candidate] = Field(
+        default_factory=dict, description="States that may join, keyed by state code."
+    )
+    capital_usd_m: PositiveMoney = Field(..., description="Initial capital.")
+    per_event_limit_usd_m: PositiveMoney = Field(
+        ..., description="Limit per event, on the sum of all P&I heads of the claim."
+    )
     rate_per_gt_usd: NonNegativeMoney = Field(2.0, description="Annual P&I premium per GT covered.")
     expense_ratio: Probability = Field(0.3, description="Share of premium spent on expenses.")
-    reinsurance: SchemeReinsurance | None = None
+    reinsurance: SchemeReinsurance | None = Field(None, description="The scheme's reinsurer; none if absent.")
     payment_reliability: Probability = Field(
         0.7, description="Probability the scheme pays a claim from a non-member state."
     )
-    uptake: Uptake
+    uptake: Uptake = Field(..., description="The share of members' carriage the scheme insures.")
     hull_cover: bool = Field(True, description="The scheme also writes hull cover for its members' tonnage.")
-    recapitalisation: Recapitalisation | None = None
+    recapitalisation: Recapitalisation | None = Field(
+        None, description="A sovereign backstop; none if absent (a scheme out of capital stops paying)."
+    )
     certifying_flags: dict[StateCode, Probability] = Field(
         default_factory=dict, description="Flag states that may issue CLC certificates on the scheme's cover."
     )
@@ -199,30 +254,39 @@ class Scheme(Strict):
 
 # ------------------------------------------------------------------------------------------- sanctions
 class BlocDesignation(Strict):
+    """One bloc's designation of a scheme."""
+
     hazard: Probability = Field(..., description="Yearly probability the bloc designates the scheme.")
 
 
 class SchemeDesignation(Strict):
+    """Designation of a scheme (and its reinsurer) by Western blocs: a yearly hazard per bloc."""
+
     blocs: dict[Bloc, BlocDesignation] = Field(
         default_factory=lambda: {
             "EU": BlocDesignation(hazard=0.10),
             "UK": BlocDesignation(hazard=0.12),
             "US": BlocDesignation(hazard=0.10),
-        }
+        },
+        description="Designation hazard by bloc.",
     )
     z_loading: float = Field(0.5, ge=0.0, le=3.0, description="Escalation factor Z raises the hazard.")
     size_loading: float = Field(0.1, ge=0.0, le=2.0, description="Hazard grows per member beyond founders.")
 
 
 class VesselDesignation(Strict):
+    """Designation of shadow-fleet vessels: a share designated at the start, then a yearly hazard."""
+
     initial_share: Probability = Field(
         0.6, description="Share of shadow vessel-years already designated at the start (BRS: ~78%)."
     )
     hazard: Probability = Field(0.1, description="Yearly share of undesignated shadow tonnage designated.")
-    z_loading: float = Field(0.3, ge=0.0, le=3.0)
+    z_loading: float = Field(0.3, ge=0.0, le=3.0, description="Escalation factor Z raises the hazard.")
 
 
 class Enforcement(Strict):
+    """Insurance checks at sea: where, and how likely a detention is."""
+
     zones: dict[str, Probability] = Field(
         default_factory=dict, description="Inspection intensity by zone (overrides the world default)."
     )
@@ -233,15 +297,23 @@ class Enforcement(Strict):
 
 
 class Sanctions(Strict):
-    scheme_designation: SchemeDesignation = Field(default_factory=SchemeDesignation)
-    vessel_designation: VesselDesignation = Field(default_factory=VesselDesignation)
+    """Designations, licences and enforcement."""
+
+    scheme_designation: SchemeDesignation = Field(
+        default_factory=SchemeDesignation, description="Designation of schemes by Western blocs."
+    )
+    vessel_designation: VesselDesignation = Field(
+        default_factory=VesselDesignation, description="Designation of shadow-fleet vessels."
+    )
     licence_probability: Probability = Field(
         0.3, description="Probability a blocked payment is licensed and paid later (a delayed block)."
     )
-    enforcement: Enforcement = Field(default_factory=Enforcement)
+    enforcement: Enforcement = Field(default_factory=Enforcement, description="Insurance checks at sea.")
 
 
 class PriceCap(Strict):
+    """The oil price cap: which Russian cargoes Western providers may carry."""
+
     eu_uk_cap_usd: PositiveMoney = Field(44.10, description="EU/UK crude cap, USD/bbl (from Feb 2026).")
     us_cap_usd: PositiveMoney = Field(60.0, description="US crude cap, USD/bbl.")
     urals_mean_usd: PositiveMoney = Field(58.0, description="Year's average Urals price, USD/bbl.")
@@ -259,39 +331,57 @@ class PriceCap(Strict):
 
 # ----------------------------------------------------------------------------------------------- perils
 class PoissonFrequency(Strict):
-    distribution: Literal["poisson"]
+    """Poisson number of events a year."""
+
+    distribution: Literal["poisson"] = Field(..., description="`poisson`.")
     mean: NonNegativeMoney = Field(..., description="Expected events per year.")
 
 
 class NegBinFrequency(Strict):
-    distribution: Literal["negative_binomial"]
-    mean: NonNegativeMoney
+    """Negative binomial number of events a year (over-dispersed: clustered years)."""
+
+    distribution: Literal["negative_binomial"] = Field(..., description="`negative_binomial`.")
+    mean: NonNegativeMoney = Field(..., description="Expected events per year.")
     cv: PositiveMoney = Field(..., description="Coefficient of variation of the yearly count (> 1/√mean).")
 
 
 class LognormalSeverity(Strict):
-    distribution: Literal["lognormal"]
-    mean_usd_m: PositiveMoney
-    cv: PositiveMoney
+    """Lognormal loss per event."""
+
+    distribution: Literal["lognormal"] = Field(..., description="`lognormal`.")
+    mean_usd_m: PositiveMoney = Field(..., description="Mean loss per event.")
+    cv: PositiveMoney = Field(..., description="Coefficient of variation of the loss.")
 
 
 class ParetoSeverity(Strict):
-    distribution: Literal["pareto"]
-    threshold_usd_m: PositiveMoney
-    alpha: PositiveMoney
-    cap_usd_m: PositiveMoney | None = None
+    """Pareto loss per event above a threshold, optionally capped."""
+
+    distribution: Literal["pareto"] = Field(..., description="`pareto`.")
+    threshold_usd_m: PositiveMoney = Field(..., description="Smallest loss (the Pareto scale).")
+    alpha: PositiveMoney = Field(
+        ..., description="Tail index; at or below 1 the mean is infinite unless capped."
+    )
+    cap_usd_m: PositiveMoney | None = Field(None, description="Largest loss; none for no cap.")
 
 
 class FixedSeverity(Strict):
-    distribution: Literal["fixed"]
-    value_usd_m: PositiveMoney
+    """The same loss for every event."""
+
+    distribution: Literal["fixed"] = Field(..., description="`fixed`.")
+    value_usd_m: PositiveMoney = Field(..., description="Loss of every event.")
 
 
 class Peril(Strict):
-    description: str = ""
-    frequency: Annotated[PoissonFrequency | NegBinFrequency, Field(discriminator="distribution")]
+    """A user-defined stress: a frequency and a severity, its losses routed to one cession source."""
+
+    description: str = Field("", description="What the stress is, for the reader.")
+    frequency: Annotated[
+        PoissonFrequency | NegBinFrequency,
+        Field(discriminator="distribution", description="Number of events a year."),
+    ]
     severity: Annotated[
-        LognormalSeverity | ParetoSeverity | FixedSeverity, Field(discriminator="distribution")
+        LognormalSeverity | ParetoSeverity | FixedSeverity,
+        Field(discriminator="distribution", description="Loss per event (USD m)."),
     ]
     source: str | None = Field(
         None, description="Payer column the losses land in (default: its own source `peril:<id>`)."
@@ -301,16 +391,26 @@ class Peril(Strict):
 
 # -------------------------------------------------------------------------------------------- portfolio
 class ShareBy(Strict):
-    by: Literal["segment", "zone", "flag"]
-    shares: dict[str, Probability] = Field(..., min_length=1)
+    """The cedant's share of a source by fleet segment, zone or flag state of the event."""
+
+    by: Literal["segment", "zone", "flag"] = Field(
+        ..., description="The event attribute the shares are keyed by."
+    )
+    shares: dict[str, Probability] = Field(
+        ..., min_length=1, description="Share per fleet segment, zone code or flag state code."
+    )
     default: Probability = Field(0.0, description="Share for keys not listed.")
 
 
 class FixedPremium(Strict):
-    fixed_usd_m: NonNegativeMoney
+    """A fixed annual premium."""
+
+    fixed_usd_m: NonNegativeMoney = Field(..., description="Annual premium.")
 
 
 class RatedPremium(Strict):
+    """A premium that moves with a premium base the model computes per trial and year."""
+
     rate_on_base: NonNegativeMoney = Field(..., description="Premium as a share of the premium base.")
     base: str = Field(
         ..., description="Premium base: ig_gxl_premium, hm_western_premium or scheme_premium:<id>."
@@ -318,23 +418,35 @@ class RatedPremium(Strict):
 
 
 class Reinstatement(Strict):
+    """One reinstatement of the limit."""
+
     rate: NonNegativeMoney = Field(..., description="Premium rate for this reinstatement (1.0 = 100%).")
 
 
 class Contract(Strict):
-    description: str = ""
+    """A reinsurance contract: the source(s) it protects, the cedant's share, and its terms."""
+
+    description: str = Field("", description="What the contract protects, for the reader.")
     source: str | list[str] = Field(..., description="Cession source(s): payer columns (MODEL.md 8).")
     cedant_share: Probability | ShareBy = Field(1.0, description="The cedant's share of the source.")
-    type: Literal["xol", "stop_loss", "quota_share"]
+    type: Literal["xol", "stop_loss", "quota_share"] = Field(
+        ...,
+        description="xol: per-occurrence excess of loss; stop_loss: annual aggregate; quota_share: a share.",
+    )
     participation: Probability = Field(1.0, description="The reinsurer's share of the contract.")
-    attachment_usd_m: NonNegativeMoney = 0.0
+    attachment_usd_m: NonNegativeMoney = Field(0.0, description="Per-occurrence (or aggregate) attachment.")
     limit_usd_m: PositiveMoney | None = Field(None, description="Per-occurrence (or aggregate) limit.")
     aad_usd_m: NonNegativeMoney = Field(0.0, description="Annual aggregate deductible.")
     aggregate_limit_usd_m: PositiveMoney | None = Field(
         None, description="Annual aggregate limit; default (reinstatements + 1) × limit."
     )
-    reinstatements: list[Reinstatement] = Field(default_factory=list)
-    premium: FixedPremium | RatedPremium = Field(default_factory=lambda: FixedPremium(fixed_usd_m=0.0))
+    reinstatements: list[Reinstatement] = Field(
+        default_factory=list, description="Reinstatements of the limit, in order, each with its premium rate."
+    )
+    premium: FixedPremium | RatedPremium = Field(
+        default_factory=lambda: FixedPremium(fixed_usd_m=0.0),
+        description="A fixed premium, or a rate on a premium base.",
+    )
     inures: list[Identifier] = Field(
         default_factory=list, description="Quota shares of this portfolio whose cessions apply first."
     )
@@ -366,27 +478,35 @@ class Contract(Strict):
 
 
 class Portfolio(Strict):
-    name: str = Field(..., min_length=1)
-    description: str = ""
+    """A reinsurer's contracts, keyed by id."""
+
+    name: str = Field(..., min_length=1, description="Name of the portfolio (the reinsurer's book).")
+    description: str = Field("", description="What the book is, for the reader.")
     bloc: Bloc | Literal["none"] = Field("EU", description="Sanctions bloc the reinsurer answers to.")
-    contracts: dict[Identifier, Contract] = Field(default_factory=dict)
+    contracts: dict[Identifier, Contract] = Field(default_factory=dict, description="Contracts keyed by id.")
 
 
 # --------------------------------------------------------------------------------------------- scenario
 class Scenario(Strict):
-    name: str = Field(..., min_length=1)
-    description: str = ""
+    """A scenario: the world's schemes, sanctions and enforcement, the perils, and the portfolio to run."""
+
+    name: str = Field(..., min_length=1, description="Name of the scenario, shown in reports.")
+    description: str = Field("", description="The story of the scenario, for the reader.")
     extends: str | None = Field(None, description="Parent scenario file, relative to this file.")
     baseline: str | None = Field(
         None, description="Scenario to compare against (a file relative to this one); default: `extends`."
     )
-    horizon: Horizon = Field(default_factory=Horizon)
-    simulation: Simulation = Field(default_factory=Simulation)
-    world: WorldOverrides = Field(default_factory=WorldOverrides)
-    schemes: dict[Identifier, Scheme] = Field(default_factory=dict)
-    sanctions: Sanctions = Field(default_factory=Sanctions)
-    price_cap: PriceCap = Field(default_factory=PriceCap)
-    perils: dict[Identifier, Peril] = Field(default_factory=dict)
+    horizon: Horizon = Field(default_factory=Horizon, description="The policy years simulated.")
+    simulation: Simulation = Field(default_factory=Simulation, description="Trials, seed and chunking.")
+    world: WorldOverrides = Field(default_factory=WorldOverrides, description="Overrides of the world data.")
+    schemes: dict[Identifier, Scheme] = Field(
+        default_factory=dict, description="Alternative insurance schemes keyed by id (none: status quo)."
+    )
+    sanctions: Sanctions = Field(default_factory=Sanctions, description="Designations and enforcement.")
+    price_cap: PriceCap = Field(default_factory=PriceCap, description="The oil price cap.")
+    perils: dict[Identifier, Peril] = Field(
+        default_factory=dict, description="User-defined stress perils keyed by id."
+    )
     portfolio: Portfolio | None = Field(
         None, description="Inline portfolio, or a path resolved by the loader."
     )

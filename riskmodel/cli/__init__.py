@@ -1,0 +1,131 @@
+"""The `riskmodel` command line: a thin dispatcher over the public API.
+
+In: command-line arguments. Out: an exit code: 0 success; 2 invalid input (every problem listed on
+stderr, no traceback); 1 any other failure (`error: <cause>` on stderr; `--debug` shows the traceback);
+130 when interrupted.
+
+Each sub-command lives in `riskmodel/cli/<name>.py` with `add_parser(subparsers)` and `run(args) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from riskmodel import __version__
+from riskmodel.scenario.errors import ScenarioError
+
+#: Sub-command modules, in the order `riskmodel --help` lists them; modules not (yet) present are skipped.
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "validate",
+    "schema",
+    "run",
+    "compare",
+    "sweep",
+    "report",
+    "apply_terms",
+    "screen",
+)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
+
+
+def _available_modules() -> list[tuple[str, ModuleType | Exception]]:
+    """Each present sub-command module, or the exception that stopped it from importing."""
+    found: list[tuple[str, ModuleType | Exception]] = []
+    for name in SUBCOMMAND_MODULES:
+        qualified = f"{__name__}.{name}"
+        if importlib.util.find_spec(qualified) is None:
+            continue
+        try:
+            found.append((name, importlib.import_module(qualified)))
+        except Exception as exc:  # a broken command must not take the others down
+            found.append((name, exc))
+    return found
+
+
+def _broken_command(name: str, exc: Exception) -> Callable[[argparse.Namespace], int]:
+    """A stand-in `run` for a sub-command whose module failed to import: it reports the cause."""
+
+    def run(args: argparse.Namespace) -> int:
+        raise RuntimeError(f"the {name!r} command could not be loaded: {type(exc).__name__}: {exc}") from exc
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `riskmodel` parser with every available sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="riskmodel",
+        description="Monte Carlo model of sanctions exposure and maritime insurance risk for reinsurers.",
+        epilog="Scenario files are described in docs/scenarios.md; `riskmodel COMMAND --help` for details.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    parser.add_argument("--version", action="version", version=f"riskmodel {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in _available_modules():
+        before = set(subparsers.choices)
+        if isinstance(module, Exception):
+            broken = subparsers.add_parser(name.replace("_", "-"), help=f"(unavailable: {module})")
+            broken.set_defaults(func=_broken_command(name, module))
+        else:
+            module.add_parser(subparsers)
+        for added in set(subparsers.choices) - before:
+            sub = subparsers.choices[added]
+            if sub.get_default("func") is None and not isinstance(module, Exception):
+                sub.set_defaults(func=module.run)
+            sub.add_argument(
+                "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+            )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `riskmodel` with `argv` (default: `sys.argv[1:]`) and return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(None if argv is None else list(argv))
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_INVALID
+    debug = bool(getattr(args, "debug", False))
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except SystemExit as exc:  # a command that calls sys.exit: keep its code (and its message)
+        if isinstance(exc.code, int):
+            return exc.code
+        if exc.code:
+            print(exc.code, file=sys.stderr)
+        return EXIT_FAILURE if exc.code else EXIT_OK
+    except ScenarioError as exc:
+        if debug:
+            raise
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `riskmodel schema | head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"error: {one_line_cause(exc)} (rerun with --debug for the traceback)", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def one_line_cause(exc: BaseException) -> str:
+    """`KeyError: 'x'`, `OSError: [Errno 2] No such file...`: the first line of an exception."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__

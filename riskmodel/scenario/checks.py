@@ -1,0 +1,598 @@
+"""Checks of a scenario that need the whole file or the world data, one small validator per concern.
+
+In: the resolved scenario document (a plain mapping, after `extends` and the portfolio path are resolved;
+a `Scenario.model_dump()` works too) and the codes of the world reference data. Out: `Problem`s, without
+file and line (the loader adds them from the key path).
+
+The validators read the raw document defensively and skip values of the wrong type: pydantic reports
+those, and these checks still run, so a file with a type error *and* an unknown state code shows both.
+Notes (`note_problems`, `scenario_notes`) are not errors: a contract on a scheme or peril the scenario
+lacks is valid and cedes nothing, so one portfolio serves every scenario of a comparison.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from riskmodel import payers
+from riskmodel.scenario.errors import KeyPath, Problem, did_you_mean, invalid, suggestion
+from riskmodel.scenario.schema import Horizon, Scenario
+
+_STATE = re.compile(r"^[A-Z]{3}$")
+#: Premium bases a rated premium can name (MODEL.md section 4); `scheme_premium:<id>` per scheme.
+PREMIUM_BASES: tuple[str, ...] = ("ig_gxl_premium", "hm_western_premium")
+_SCHEME_PREMIUM = re.compile(r"^scheme_premium:([A-Za-z0-9_][A-Za-z0-9_\-]*)$")
+
+
+# ------------------------------------------------------------------------------------------ world codes
+@dataclass(frozen=True)
+class WorldCodes:
+    """The codes of the world reference data a scenario may name."""
+
+    states: frozenset[str]
+    zones: frozenset[str]
+    segments: frozenset[str] = frozenset()
+    suggester: Callable[[str], Any] | None = None
+
+    def suggest_state(self, code: str) -> str | None:
+        """The state code closest to a misspelt one, or None.
+
+        A typo of a code (`IRM`) is matched against the codes; anything else (`irn`, `UK`, `Germany`) goes
+        to the world's own suggester first, which knows aliases and state names.
+        """
+        if _STATE.match(code):
+            best = did_you_mean(code, sorted(self.states))
+            if best:
+                return best
+        if self.suggester is not None:
+            try:
+                found = self.suggester(code)
+            except (KeyError, ValueError, LookupError):
+                found = None
+            if isinstance(found, list | tuple):
+                found = found[0] if found else None
+            if isinstance(found, str) and found in self.states and found != code:
+                return found
+        return did_you_mean(code, sorted(self.states))
+
+    @classmethod
+    def from_world(cls, world: Any) -> WorldCodes:
+        segments: Any = getattr(world, "segment_codes", None)
+        if segments is None and getattr(world, "segments", None) is not None:
+            segments = world.segments.index
+        return cls(
+            states=frozenset(str(c) for c in world.state_codes),
+            zones=frozenset(str(c) for c in world.zone_codes),
+            segments=frozenset(str(c) for c in segments) if segments is not None else frozenset(),
+            suggester=getattr(world, "suggest_state", None),
+        )
+
+
+@functools.cache
+def default_world_codes() -> WorldCodes:
+    """The codes of the shipped world reference data (loaded once per process)."""
+    from riskmodel.world import load_world
+
+    return WorldCodes.from_world(load_world())
+
+
+# -------------------------------------------------------------------------------------------- helpers
+def _map(node: Any) -> Mapping[Any, Any]:
+    return node if isinstance(node, Mapping) else {}
+
+
+def _seq(node: Any) -> list[Any]:
+    return node if isinstance(node, list) else []
+
+
+def _int(node: Any) -> int | None:
+    return node if isinstance(node, int) and not isinstance(node, bool) else None
+
+
+def _code(node: Any) -> str | None:
+    return node if isinstance(node, str) and _STATE.match(node) else None
+
+
+def _schemes(doc: Mapping[Any, Any]) -> Iterator[tuple[Any, Mapping[Any, Any]]]:
+    for sid, scheme in _map(doc.get("schemes")).items():
+        if isinstance(scheme, Mapping):
+            yield sid, scheme
+
+
+def _candidates(scheme: Mapping[Any, Any]) -> Iterator[tuple[Any, Mapping[Any, Any]]]:
+    for code, cand in _map(scheme.get("candidates")).items():
+        if isinstance(cand, Mapping):
+            yield code, cand
+
+
+def _contracts(portfolio: Mapping[Any, Any]) -> Iterator[tuple[Any, Mapping[Any, Any]]]:
+    for cid, contract in _map(portfolio.get("contracts")).items():
+        if isinstance(contract, Mapping):
+            yield cid, contract
+
+
+def _sources(contract: Mapping[Any, Any]) -> list[tuple[KeyPath, str]]:
+    """(relative path, name) of each source a contract names."""
+    source = contract.get("source")
+    if isinstance(source, str):
+        return [(("source",), source)]
+    return [(("source", i), s) for i, s in enumerate(_seq(source)) if isinstance(s, str)]
+
+
+def horizon_years(doc: Mapping[Any, Any]) -> tuple[int, int] | None:
+    """(first, last) policy year of the document's horizon; None when the horizon itself is invalid."""
+    h = doc.get("horizon", {})
+    if not isinstance(h, Mapping):
+        return None
+    start = _int(h.get("start_year", Horizon.model_fields["start_year"].default))
+    years = _int(h.get("years", Horizon.model_fields["years"].default))
+    if start is None or years is None or years < 1:
+        return None
+    return start, start + years - 1
+
+
+# ----------------------------------------------------------------------------------------- validators
+def check_finite_numbers(doc: Any, prefix: KeyPath = ()) -> list[Problem]:
+    """NaN and infinity are never allowed (YAML's `.nan` and `.inf` parse as floats)."""
+    out: list[Problem] = []
+    if isinstance(doc, float) and not math.isfinite(doc):
+        hint = (
+            " (leave the key out for no limit)" if prefix and str(prefix[-1]).endswith("limit_usd_m") else ""
+        )
+        out.append(invalid(prefix, doc, "must be a finite number: NaN and infinity are not allowed", hint))
+    elif isinstance(doc, Mapping):
+        for key, value in doc.items():
+            out.extend(check_finite_numbers(value, (*prefix, key)))
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            out.extend(check_finite_numbers(value, (*prefix, i)))
+    return out
+
+
+def _state_code_paths(doc: Mapping[Any, Any]) -> Iterator[tuple[KeyPath, str]]:
+    for sid, scheme in _schemes(doc):
+        base = ("schemes", sid)
+        for i, code in enumerate(_seq(scheme.get("founders"))):
+            yield (*base, "founders", i), code
+        for code, cand in _candidates(scheme):
+            yield (*base, "candidates", code), code
+            for i, cond in enumerate(_seq(cand.get("conditions"))):
+                yield (*base, "candidates", code, "conditions", i), cond
+        for block in ("certifying_flags", "port_acceptance"):
+            for code in _map(scheme.get(block)):
+                yield (*base, block, code), code
+    for code in _map(_map(doc.get("world")).get("conventions")):
+        yield ("world", "conventions", code), code
+
+
+def check_state_codes(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """Every state code a scenario names exists in the world data."""
+    out = []
+    for path, code in _state_code_paths(doc):
+        if _code(code) and code not in world.states:
+            best = world.suggest_state(code)
+            hint = f" (did you mean {best!r}?)" if best else ""
+            out.append(invalid(path, code, "must be a state of the world reference data", hint))
+    return out
+
+
+def check_zone_codes(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """Enforcement zones exist in the world data."""
+    out = []
+    zones = _map(_map(_map(doc.get("sanctions")).get("enforcement")).get("zones"))
+    for zone in zones:
+        if isinstance(zone, str) and zone not in world.zones:
+            allowed = "must be a zone of the world reference data: " + ", ".join(sorted(world.zones))
+            out.append(
+                invalid(
+                    ("sanctions", "enforcement", "zones", zone), zone, allowed, suggestion(zone, world.zones)
+                )
+            )
+    return out
+
+
+def check_scheme_years(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A scheme starts inside the horizon."""
+    horizon = horizon_years(doc)
+    if horizon is None:
+        return []
+    first, last = horizon
+    out = []
+    for sid, scheme in _schemes(doc):
+        year = _int(scheme.get("start_year"))
+        if year is not None and not first <= year <= last:
+            out.append(
+                invalid(("schemes", sid, "start_year"), year, f"must lie inside the horizon {first}–{last}")
+            )
+    return out
+
+
+def check_candidate_years(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A candidate's years lie between its scheme's start and the horizon's end.
+
+    `by_year` may lie past the horizon (it only sets the yearly hazard, which continues), but not before
+    the scheme starts; `earliest_year` and the years of a `schedule` must lie inside
+    [scheme start_year, last year of the horizon].
+    """
+    horizon = horizon_years(doc)
+    if horizon is None:
+        return []
+    out = []
+    for sid, scheme in _schemes(doc):
+        start = _int(scheme.get("start_year"))
+        if start is None or not horizon[0] <= start <= horizon[1]:
+            continue  # an invalid start is reported once, by check_scheme_years
+        last = horizon[1]
+        window = f"must lie between the scheme's start_year {start} and the horizon's last year {last}"
+        for code, cand in _candidates(scheme):
+            base = ("schemes", sid, "candidates", code)
+            earliest = _int(cand.get("earliest_year"))
+            if earliest is not None and not start <= earliest <= last:
+                out.append(invalid((*base, "earliest_year"), earliest, window))
+            by_year = _int(cand.get("by_year"))
+            if by_year is not None and by_year < start:
+                out.append(
+                    invalid(
+                        (*base, "by_year"),
+                        by_year,
+                        f"must not be before the scheme's start_year {start} "
+                        "(a by_year past the horizon is allowed)",
+                    )
+                )
+            schedule = cand.get("schedule")
+            if isinstance(schedule, Mapping):
+                if not schedule:
+                    out.append(
+                        invalid((*base, "schedule"), {}, "must give a probability for at least one year")
+                    )
+                for year in schedule:
+                    y = _int(year)
+                    if y is not None and not start <= y <= last:
+                        out.append(invalid((*base, "schedule", year), y, window))
+    return out
+
+
+def check_peril_years(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A peril's years lie inside the horizon."""
+    horizon = horizon_years(doc)
+    if horizon is None:
+        return []
+    first, last = horizon
+    out = []
+    for pid, peril in _map(doc.get("perils")).items():
+        for i, year in enumerate(_seq(_map(peril).get("years"))):
+            y = _int(year)
+            if y is not None and not first <= y <= last:
+                out.append(
+                    invalid(("perils", pid, "years", i), y, f"must lie inside the horizon {first}–{last}")
+                )
+    return out
+
+
+def check_founders_in_one_scheme(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A state founds at most one scheme, and is listed once."""
+    founded: dict[str, Any] = {}
+    out = []
+    for sid, scheme in _schemes(doc):
+        for i, code in enumerate(_seq(scheme.get("founders"))):
+            if not isinstance(code, str):
+                continue
+            path = ("schemes", sid, "founders", i)
+            if code in founded and founded[code] == sid:
+                out.append(invalid(path, code, "already listed among the founders"))
+            elif code in founded:
+                out.append(
+                    invalid(
+                        path,
+                        code,
+                        f"already a founder of scheme {founded[code]!r} (a state founds at most one scheme)",
+                    )
+                )
+            else:
+                founded[code] = sid
+    return out
+
+
+def check_founders_not_candidates(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A founder is a member from the start, so it cannot also be a candidate of the same scheme."""
+    out = []
+    for sid, scheme in _schemes(doc):
+        founders = {c for c in _seq(scheme.get("founders")) if isinstance(c, str)}
+        for code, _ in _candidates(scheme):
+            if code in founders:
+                out.append(
+                    invalid(
+                        ("schemes", sid, "candidates", code),
+                        code,
+                        "already a founder of this scheme, so it cannot also be a candidate",
+                    )
+                )
+    return out
+
+
+def check_conditions(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """Conditions name founders or other candidates of the same scheme, and form no cycle."""
+    out = []
+    for sid, scheme in _schemes(doc):
+        founders = {c for c in _seq(scheme.get("founders")) if isinstance(c, str)}
+        candidates = dict(_candidates(scheme))
+        needs: dict[Any, list[Any]] = {}
+        for code, cand in candidates.items():
+            needs[code] = []
+            for i, cond in enumerate(_seq(cand.get("conditions"))):
+                path = ("schemes", sid, "candidates", code, "conditions", i)
+                if not isinstance(cond, str):
+                    continue
+                if cond == code:
+                    out.append(invalid(path, cond, "a state cannot be its own condition"))
+                elif cond not in founders and cond not in candidates:
+                    allowed = "must be a founder or a candidate of this scheme"
+                    out.append(invalid(path, cond, allowed, suggestion(cond, [*founders, *candidates])))
+                elif cond in candidates:
+                    needs[code].append(cond)
+        reported: set[Any] = set()
+        for code in needs:
+            cycle = _cycle_from(code, needs)
+            if cycle and not reported.intersection(cycle):
+                reported.update(cycle)
+                chain = " → ".join(str(c) for c in [*cycle, cycle[0]])
+                out.append(
+                    invalid(
+                        ("schemes", sid, "candidates", code, "conditions"),
+                        needs[code],
+                        f"conditions form a cycle {chain}: none of these states could ever join",
+                    )
+                )
+    return out
+
+
+def _cycle_from(start: Any, graph: Mapping[Any, list[Any]]) -> list[Any] | None:
+    """The cycle through `start` in a dependency graph, if any."""
+    stack: list[tuple[Any, list[Any]]] = [(start, [start])]
+    seen: set[Any] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in graph.get(node, []):
+            if nxt == start:
+                return path
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def check_perils_only_run(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A run without the world model simulates only user-defined perils, so it needs one."""
+    if _map(doc.get("simulation")).get("world_model") is False and not _map(doc.get("perils")):
+        return [
+            invalid(
+                ("simulation", "world_model"),
+                False,
+                "a perils-only run needs at least one entry under perils",
+            )
+        ]
+    return []
+
+
+def _known_sources(doc: Mapping[Any, Any]) -> list[str]:
+    names = list(payers.FIXED_PAYERS)
+    for sid, _ in _schemes(doc):
+        names.extend(payers.scheme_payers(str(sid)))
+    names.extend(payers.peril_payer(str(pid)) for pid in _map(doc.get("perils")))
+    return names
+
+
+def check_peril_sources(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A peril's losses land in a payer column that exists in this scenario."""
+    out = []
+    schemes = {sid for sid, _ in _schemes(doc)}
+    perils = set(_map(doc.get("perils")))
+    for pid, peril in _map(doc.get("perils")).items():
+        source = _map(peril).get("source")
+        if not isinstance(source, str):
+            continue
+        path = ("perils", pid, "source")
+        kind, ident = payers.split_source(source)
+        if not payers.is_valid_source(source):
+            allowed = "must be a payer column: " + payers.all_source_names_hint()
+            out.append(invalid(path, source, allowed, suggestion(source, _known_sources(doc))))
+        elif ident is not None and kind == "peril" and ident not in perils:
+            out.append(invalid(path, source, f"names peril {ident!r}, which this scenario does not define"))
+        elif ident is not None and kind != "peril" and ident not in schemes:
+            known = ", ".join(map(str, schemes)) or "none"
+            out.append(
+                invalid(
+                    path,
+                    source,
+                    f"names scheme {ident!r}, which this scenario does not define (schemes: {known})",
+                )
+            )
+    return out
+
+
+# ------------------------------------------------------------------------------------ portfolio checks
+def check_contract_sources(
+    portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()
+) -> list[Problem]:
+    """Every contract names at least one valid cession source (a payer column of MODEL.md section 8)."""
+    out = []
+    allowed = "must be a payer column: " + payers.all_source_names_hint()
+    for cid, contract in _contracts(portfolio):
+        if contract.get("source") == []:
+            out.append(invalid((*prefix, "contracts", cid, "source"), [], "must name at least one source"))
+        for rel, source in _sources(contract):
+            if not payers.is_valid_source(source):
+                hint = suggestion(source, payers.FIXED_PAYERS) or _pattern_hint(source)
+                out.append(invalid((*prefix, "contracts", cid, *rel), source, allowed, hint))
+    return out
+
+
+def _pattern_hint(source: str) -> str:
+    """A did-you-mean for a misspelt prefix: `schem:rv_pool` -> `scheme:rv_pool`."""
+    head, sep, tail = source.partition(":")
+    if not sep:
+        return ""
+    best = did_you_mean(head, ["scheme", "scheme_reinsurance", "hm_scheme", "peril"])
+    return f" (did you mean {best + ':' + tail!r}?)" if best else ""
+
+
+def check_inures(portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()) -> list[Problem]:
+    """`inures` names other quota-share contracts of this portfolio that share a source with the contract."""
+    out = []
+    contracts = dict(_contracts(portfolio))
+    for cid, contract in contracts.items():
+        own = {s for _, s in _sources(contract)}
+        for i, name in enumerate(_seq(contract.get("inures"))):
+            if not isinstance(name, str):
+                continue
+            path = (*prefix, "contracts", cid, "inures", i)
+            other = contracts.get(name)
+            if name == cid:
+                out.append(invalid(path, name, "a contract cannot inure to itself"))
+            elif other is None:
+                allowed = "must name a quota_share contract of this portfolio"
+                out.append(invalid(path, name, allowed, suggestion(name, contracts)))
+            elif other.get("type") != "quota_share":
+                out.append(
+                    invalid(
+                        path, name, f"names a {other.get('type')} contract: only quota_share contracts inure"
+                    )
+                )
+            elif not own & {s for _, s in _sources(other)}:
+                out.append(
+                    invalid(path, name, "names a quota share on other sources: it must share a source")
+                )
+    return out
+
+
+def check_premium_bases(
+    portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()
+) -> list[Problem]:
+    """A rated premium names a premium base the model produces."""
+    out = []
+    for cid, contract in _contracts(portfolio):
+        base = _map(contract.get("premium")).get("base")
+        if isinstance(base, str) and base not in PREMIUM_BASES and not _SCHEME_PREMIUM.match(base):
+            allowed = (
+                "must be one of " + ", ".join(repr(b) for b in PREMIUM_BASES) + " or 'scheme_premium:<id>'"
+            )
+            hint = suggestion(base, PREMIUM_BASES)
+            out.append(invalid((*prefix, "contracts", cid, "premium", "base"), base, allowed, hint))
+    return out
+
+
+def check_cedant_share_keys(
+    portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()
+) -> list[Problem]:
+    """A cedant share by zone, segment or flag names zones, segments or states of the world data."""
+    out = []
+    for cid, contract in _contracts(portfolio):
+        share = contract.get("cedant_share")
+        by = share.get("by") if isinstance(share, Mapping) else None
+        if not isinstance(share, Mapping) or by not in ("zone", "segment", "flag"):
+            continue
+        known = {"zone": world.zones, "segment": world.segments, "flag": world.states}[by]
+        if not known:
+            continue
+        what = {"zone": "zone", "segment": "fleet segment", "flag": "state"}[by]
+        for key in _map(share.get("shares")):
+            if key not in known:
+                path = (*prefix, "contracts", cid, "cedant_share", "shares", key)
+                hint = suggestion(key, known)
+                if by == "flag" and isinstance(key, str):
+                    best = world.suggest_state(key)
+                    hint = f" (did you mean {best!r}?)" if best else ""
+                allowed = f"must be a {what} of the world reference data"
+                if by != "flag":
+                    allowed += ": " + ", ".join(sorted(known))
+                out.append(invalid(path, key, allowed, hint))
+    return out
+
+
+PortfolioCheck = Callable[[Mapping[Any, Any], WorldCodes, KeyPath], list[Problem]]
+ScenarioCheck = Callable[[Mapping[Any, Any], WorldCodes], list[Problem]]
+
+SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
+    check_state_codes,
+    check_zone_codes,
+    check_scheme_years,
+    check_candidate_years,
+    check_peril_years,
+    check_founders_in_one_scheme,
+    check_founders_not_candidates,
+    check_conditions,
+    check_perils_only_run,
+    check_peril_sources,
+)
+PORTFOLIO_CHECKS: tuple[PortfolioCheck, ...] = (
+    check_contract_sources,
+    check_inures,
+    check_premium_bases,
+    check_cedant_share_keys,
+)
+
+
+def check_portfolio(portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()) -> list[Problem]:
+    """Every portfolio check; `prefix` is the portfolio's key path (`("portfolio",)` inside a scenario)."""
+    return [p for check in PORTFOLIO_CHECKS for p in check(portfolio, world, prefix)]
+
+
+def check_scenario(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """Every scenario check, including those of an inline (or resolved) portfolio."""
+    out = [p for check in SCENARIO_CHECKS for p in check(doc, world)]
+    portfolio = doc.get("portfolio")
+    if isinstance(portfolio, Mapping):
+        out.extend(check_portfolio(portfolio, world, ("portfolio",)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- notes
+def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
+    """Contracts on schemes or perils the scenario lacks: valid, and they cede nothing here."""
+    out = []
+    schemes = {str(sid) for sid, _ in _schemes(doc)}
+    perils = {str(pid) for pid in _map(doc.get("perils"))}
+    for cid, contract in _contracts(_map(doc.get("portfolio"))):
+        base = ("portfolio", "contracts", cid)
+        for rel, source in _sources(contract):
+            kind, ident = payers.split_source(source)
+            if ident is None:
+                continue
+            if kind == "peril" and ident not in perils:
+                out.append(
+                    _note(
+                        (*base, *rel), source, f"names peril {ident!r}, which this scenario does not define"
+                    )
+                )
+            elif kind != "peril" and ident not in schemes:
+                text = f"names scheme {ident!r}, which this scenario does not define" + suggestion(
+                    ident, schemes
+                )
+                out.append(_note((*base, *rel), source, text))
+        premium_base = _map(contract.get("premium")).get("base")
+        m = _SCHEME_PREMIUM.match(premium_base) if isinstance(premium_base, str) else None
+        if m and m.group(1) not in schemes:
+            out.append(
+                Problem(
+                    None,
+                    (*base, "premium", "base"),
+                    f"{premium_base!r} names scheme {m.group(1)!r}, which this scenario does not define: "
+                    "the premium is zero here",
+                    value=premium_base,
+                )
+            )
+    return out
+
+
+def _note(path: KeyPath, source: str, text: str) -> Problem:
+    return Problem(None, path, f"{source!r} {text}: the contract cedes nothing here", value=source)
+
+
+def scenario_notes(scenario: Scenario) -> list[str]:
+    """The notes of a valid scenario, one sentence each (e.g. a contract on a scheme it lacks)."""
+    return [str(p) for p in note_problems(scenario.model_dump())]

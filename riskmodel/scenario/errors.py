@@ -1,0 +1,570 @@
+"""Problems in scenario and portfolio files, in words an underwriter can act on.
+
+In: pydantic `ValidationError`s (and the problems the loader and `checks.py` find themselves). Out:
+`Problem`s, one per mistake, each naming the file, the line where the YAML parser knows it, the key path,
+the offending value and what is allowed, e.g.
+
+    scenarios/x.yaml:14: schemes.rv_pool.candidates.IRN.p_join: 1.5 is not allowed: must be between 0 and 1
+
+and `ScenarioError`, which carries every problem of a file (not only the first).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import types
+import typing
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+KeyPath = tuple[str | int, ...]
+
+STATE_CODE_PATTERN = "^[A-Z]{3}$"
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$"
+
+
+class _NoValue:
+    """Marks a problem that has no offending value (a missing key, a cycle of files)."""
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Any = _NoValue()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a file.
+
+    `path` is the key path in the resolved document (`("schemes", "rv_pool", "capital_usd_m")`), `message`
+    the sentence printed after it, `value` the offending value (or `NO_VALUE`), `allowed` what is allowed
+    in plain words, `line` the 1-based line of the key in `file` when known.
+
+    >>> str(Problem("x.yaml", ("schemes", "rv_pool", "capital_usd_m"), "-5 is not allowed: must be "
+    ...     "greater than 0", value=-5, allowed="must be greater than 0", line=14))
+    'x.yaml:14: schemes.rv_pool.capital_usd_m: -5 is not allowed: must be greater than 0'
+    """
+
+    file: str | None
+    path: KeyPath
+    message: str
+    value: Any = NO_VALUE
+    allowed: str | None = None
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        """`file:line`, `file`, or empty when neither is known."""
+        if self.file and self.line:
+            return f"{self.file}:{self.line}"
+        return self.file or ""
+
+    @property
+    def dotted_path(self) -> str:
+        return format_path(self.path)
+
+    def located(self, file: str | None, line: int | None) -> Problem:
+        return dataclasses.replace(self, file=file, line=line)
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.where, self.dotted_path) if p]
+        return ": ".join([*parts, self.message])
+
+
+class ScenarioError(ValueError):
+    """A scenario or portfolio is invalid; `problems` lists every problem found, one per line in `str()`."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+# --------------------------------------------------------------------------------------------- wording
+def format_path(path: Iterable[str | int]) -> str:
+    """`("schemes", "rv_pool", "founders", 1)` -> `"schemes.rv_pool.founders[1]"`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def show_value(value: Any, limit: int = 80) -> str:
+    """A value as the user would write it in YAML, shortened to `limit` characters."""
+    text = _yamlish(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _yamlish(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return format_number(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_key(k)}: {_yamlish(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_yamlish(v) for v in value) + "]"
+    return repr(value)
+
+
+def _key(key: Any) -> str:
+    return key if isinstance(key, str) else _yamlish(key)
+
+
+def format_number(x: float | int) -> str:
+    """`1.0` -> `"1"`, `0.25` -> `"0.25"`, `1e12` -> `"1e+12"`."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def did_you_mean(word: Any, candidates: Iterable[Any]) -> str | None:
+    """The closest candidate to a misspelt `word` (case differences first), or None.
+
+    >>> did_you_mean("p_jion", ["p_join", "by_year"]), did_you_mean("irn", ["IRN", "IRQ"])
+    ('p_join', 'IRN')
+    """
+    if not isinstance(word, str) or not word:
+        return None
+    names = [str(c) for c in candidates]
+    for name in names:
+        if name.lower() == word.lower() and name != word:
+            return name
+    close = difflib.get_close_matches(word, names, n=5, cutoff=0.6)
+    if not close:
+        return None
+
+    def score(name: str) -> tuple[float, int]:
+        return (difflib.SequenceMatcher(None, word, name).ratio(), _common_prefix(word, name))
+
+    return max(sorted(close), key=score)  # ties: the first in alphabetical order
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a.lower(), b.lower(), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def suggestion(word: Any, candidates: Iterable[Any]) -> str:
+    """`" (did you mean 'p_join'?)"` or `""`."""
+    best = did_you_mean(word, candidates)
+    return f" (did you mean {best!r}?)" if best else ""
+
+
+def not_allowed(value: Any, allowed: str) -> str:
+    return f"{show_value(value)} is not allowed: {allowed}"
+
+
+def invalid(path: KeyPath, value: Any, allowed: str, hint: str = "") -> Problem:
+    """The common problem: `value` at `path` is not allowed; `allowed` says what is."""
+    return Problem(None, tuple(path), not_allowed(value, allowed) + hint, value=value, allowed=allowed)
+
+
+def range_text(bounds: Mapping[str, float], *, kind: str = "") -> str:
+    """Plain words for numeric bounds; `kind` ("a number", "a whole number") is named when given.
+
+    >>> range_text({"ge": 0, "le": 1}), range_text({"gt": 0}, kind="a number"), range_text({"ge": 0, "lt": 1})
+    ('must be between 0 and 1', 'must be a number greater than 0', 'must be at least 0 and less than 1')
+    """
+    n = {k: format_number(v) for k, v in bounds.items()}
+    lead = f"must be {kind}" if kind else "must be"
+    if "ge" in n and "le" in n:
+        return f"{lead} between {n['ge']} and {n['le']}"
+    low = f"at least {n['ge']}" if "ge" in n else f"greater than {n['gt']}" if "gt" in n else ""
+    high = f"at most {n['le']}" if "le" in n else f"less than {n['lt']}" if "lt" in n else ""
+    if low and high:
+        return f"{lead}{',' if kind else ''} {low} and {high}"
+    if low or high:
+        word = low or high
+        return f"{lead}{',' if kind and word.startswith('at ') else ''} {word}"
+    return lead if kind else "must be a number"
+
+
+# ------------------------------------------------------------------------------- the schema at a path
+@dataclass
+class _Target:
+    """What the schema expects at the end of a pydantic error location."""
+
+    doc_path: list[str | int] = field(default_factory=list)
+    node: Any = None
+    bounds: dict[str, float] = field(default_factory=dict)
+    pattern: str | None = None
+    parent_model: type[BaseModel] | None = None
+    field_info: FieldInfo | None = None
+    is_key: bool = False
+    tags: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _is_union(node: Any) -> bool:
+    return get_origin(node) in (Union, types.UnionType)
+
+
+def _strip(node: Any, metadata: list[Any]) -> Any:
+    """Unwrap `Annotated` (collecting its metadata) and `Optional`."""
+    while True:
+        if get_origin(node) is typing.Annotated:
+            args = get_args(node)
+            node = args[0]
+            metadata.extend(args[1:])
+        elif _is_union(node) and type(None) in get_args(node):
+            rest = [a for a in get_args(node) if a is not type(None)]
+            if len(rest) != 1:
+                return Union[tuple(rest)]  # noqa: UP007 - built from a runtime tuple
+            node = rest[0]
+        else:
+            return node
+
+
+def _constraints(metadata: Iterable[Any]) -> tuple[dict[str, float], str | None]:
+    bounds: dict[str, float] = {}
+    pattern = None
+    for item in metadata:
+        if isinstance(item, FieldInfo):
+            sub_bounds, sub_pattern = _constraints(item.metadata)
+            bounds.update(sub_bounds)
+            pattern = sub_pattern or pattern
+            continue
+        for name in ("ge", "gt", "le", "lt"):
+            value = getattr(item, name, None)
+            if isinstance(item, annotated_types.BaseMetadata) and isinstance(value, int | float):
+                bounds[name] = value
+        pattern = getattr(item, "pattern", None) or pattern
+    return bounds, pattern
+
+
+def _is_model(node: Any) -> bool:
+    return isinstance(node, type) and issubclass(node, BaseModel)
+
+
+def _literal_values(node: Any) -> tuple[Any, ...]:
+    return get_args(node) if get_origin(node) is Literal else ()
+
+
+def _union_member(node: Any, tag: str) -> Any:
+    members = get_args(node)
+    for m in members:
+        if _is_model(m) and m.__name__ == tag:
+            return m
+    for m in members:
+        if _is_model(m) and any(tag in _literal_values(f.annotation) for f in m.model_fields.values()):
+            return m
+    for m in members:
+        bare = _strip(m, [])
+        if tag in ("float", "constrained-float") and bare is float:
+            return m
+        if tag in ("int", "constrained-int") and bare is int:
+            return m
+        if tag in ("str", "constrained-str") and bare is str:
+            return m
+        if tag.startswith("list[") and get_origin(bare) is list:
+            return m
+        if tag.startswith("dict[") and get_origin(bare) is dict:
+            return m
+        if tag.startswith("literal[") and get_origin(bare) is Literal:
+            values = "[" + ",".join(repr(v) for v in get_args(bare)) + "]"
+            if tag == f"literal{values}":
+                return m
+    return members[0]
+
+
+def resolve(root: type[BaseModel], loc: Sequence[str | int]) -> _Target:
+    """Walk the schema along a pydantic error location: the document path and what is expected there.
+
+    Union branch tags in `loc` (`'ShareBy'`, `'constrained-float'`, `'poisson'`) are not keys of the
+    document: they are recorded in `tags` and left out of `doc_path`.
+    """
+    t = _Target()
+    node: Any = root
+    pending: list[Any] = []
+    key_type: Any = None
+    for i, item in enumerate(loc):
+        node = _strip(node, pending)
+        if item == "[key]":
+            t.is_key = True
+            node, pending = key_type, []
+            continue
+        if _is_union(node):
+            t.tags.append((i, str(item)))
+            node = _union_member(node, str(item))
+            pending = []
+            continue
+        pending = []
+        if _is_model(node):
+            t.parent_model = node
+            t.doc_path.append(item)
+            if item in node.model_fields:
+                t.field_info = node.model_fields[str(item)]
+                node = t.field_info.annotation
+                pending = list(t.field_info.metadata)
+            else:
+                t.field_info, node = None, None
+        elif get_origin(node) is dict:
+            key_type, node = get_args(node)
+            t.doc_path.append(item)
+        elif get_origin(node) in (list, tuple):
+            node = get_args(node)[0]
+            t.doc_path.append(item)
+        else:
+            t.doc_path.append(item)
+            node = None
+    metadata = list(pending)
+    t.node = _strip(node, metadata)
+    t.bounds, t.pattern = _constraints(metadata)
+    return t
+
+
+def describe(node: Any, bounds: Mapping[str, float] | None = None) -> str:
+    """What a schema node accepts, in plain words (without "must be")."""
+    node = _strip(node, [])
+    if node is bool:
+        return "true or false"
+    if node in (int, float):
+        kind = "a whole number" if node is int else "a number"
+        return range_text(bounds or {}, kind=kind).removeprefix("must be ")
+    if node is str:
+        return "text"
+    if get_origin(node) is Literal:
+        return "one of " + ", ".join(repr(v) for v in get_args(node))
+    if get_origin(node) in (list, tuple):
+        item = _strip(get_args(node)[0], [])
+        return "a list" + (f" of {describe(item)}" if item in (str, int, float, bool) else "")
+    if get_origin(node) is dict:
+        return "a mapping (key: value lines)"
+    if _is_model(node):
+        return "a mapping with keys " + ", ".join(node.model_fields)
+    if _is_union(node):
+        return " or ".join(describe(m) for m in get_args(node))
+    return "a valid value"
+
+
+# ------------------------------------------------------------------------------------ pydantic errors
+_TYPE_ERRORS = {
+    "model_type",
+    "model_attributes_type",
+    "dict_type",
+    "list_type",
+    "tuple_type",
+    "int_type",
+    "int_parsing",
+    "int_from_float",
+    "float_type",
+    "float_parsing",
+    "string_type",
+    "bool_type",
+    "bool_parsing",
+    "literal_error",
+    "none_required",
+}
+
+StateSuggester = Callable[[str], str | None]
+
+
+@dataclass
+class _Entry:
+    err: dict[str, Any]
+    target: _Target
+
+    @property
+    def loc(self) -> tuple[Any, ...]:
+        return tuple(self.err["loc"])
+
+
+def problems_from_validation_error(
+    exc: ValidationError,
+    root: type[BaseModel],
+    *,
+    prefix: KeyPath = (),
+    suggest_state: StateSuggester | None = None,
+) -> list[Problem]:
+    """Translate every error of `exc` (raised validating `root`) into a `Problem` at `prefix + path`.
+
+    Of the branches of a union that all failed, only the most helpful is reported: the branch the input
+    got furthest into (a mapping given for `cedant_share` is judged as a `ShareBy`, a number as a share);
+    when the input matches no branch's type at all, one problem lists every accepted form.
+    """
+    entries = [_Entry(err, resolve(root, err["loc"])) for err in exc.errors(include_url=False)]
+    entries = _prune_unions(root, entries)
+    out: list[Problem] = []
+    for e in entries:
+        problem = _translate(e, suggest_state)
+        out.append(dataclasses.replace(problem, path=tuple(prefix) + problem.path))
+    return out
+
+
+def _branch_score(entries: list[_Entry], site: int) -> tuple[int, int, int]:
+    at_node_type = all(len(e.loc) == site + 1 and e.err["type"] in _TYPE_ERRORS for e in entries)
+    shape = sum(e.err["type"] in ("missing", "extra_forbidden") for e in entries)
+    return (int(at_node_type), shape, len(entries))
+
+
+def _prune_unions(root: type[BaseModel], entries: list[_Entry]) -> list[_Entry]:
+    while True:
+        sites: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+        for e in entries:
+            for i, tag in e.target.tags:
+                sites[e.loc[:i]].add(tag)
+        contested = sorted((s for s, tags in sites.items() if len(tags) > 1), key=len)
+        if not contested:
+            return entries
+        site = contested[0]
+        i = len(site)
+        group = [
+            e for e in entries if e.loc[:i] == site and len(e.loc) > i and (i, str(e.loc[i])) in e.target.tags
+        ]
+        rest = [e for e in entries if e not in group]
+        branches: dict[str, list[_Entry]] = defaultdict(list)
+        for e in group:
+            branches[str(e.loc[i])].append(e)
+        scores = {tag: _branch_score(es, i) for tag, es in branches.items()}
+        if all(score[0] for score in scores.values()):
+            rest.append(_combined(root, site, branches))
+        else:
+            best = min(branches, key=lambda tag: scores[tag])
+            rest.extend(branches[best])
+        entries = rest
+
+
+def _combined(root: type[BaseModel], site: tuple[Any, ...], branches: dict[str, list[_Entry]]) -> _Entry:
+    """One error for an input that matches the type of no branch of a union."""
+    first = next(iter(branches.values()))[0]
+    target = resolve(root, site)
+    forms = []
+    literals: list[Any] = []
+    for tag in branches:
+        member = resolve(root, (*site, tag))
+        if get_origin(member.node) is Literal:
+            literals.extend(get_args(member.node))
+        else:
+            forms.append(describe(member.node, member.bounds))
+    if literals:
+        forms.insert(0, "one of " + ", ".join(repr(v) for v in literals))
+    err = {
+        "type": "union_mismatch",
+        "loc": site,
+        "input": first.err["input"],
+        "msg": "",
+        "ctx": {"forms": forms, "literals": literals},
+    }
+    return _Entry(err, target)
+
+
+def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
+    err, t = e.err, e.target
+    kind: str = err["type"]
+    value = err.get("input", NO_VALUE)
+    ctx: dict[str, Any] = err.get("ctx") or {}
+    path = tuple(t.doc_path)
+    key_word = "key " if t.is_key else ""
+
+    def bad(allowed: str, hint: str = "") -> Problem:
+        message = f"{key_word}{show_value(value)} is not allowed: {allowed}{hint}"
+        return Problem(None, path, message, value=value, allowed=allowed)
+
+    if kind == "missing":
+        desc = t.field_info.description if t.field_info is not None else None
+        expected = describe(t.node, t.bounds)
+        message = f"is required but missing: give {expected}" + (f" ({desc.rstrip('.')})" if desc else "")
+        return Problem(None, path, message, allowed=expected)
+    if kind == "extra_forbidden":
+        key = path[-1] if path else value
+        allowed_keys = list(t.parent_model.model_fields) if t.parent_model else []
+        allowed = "allowed keys: " + ", ".join(allowed_keys)
+        message = f"unknown key {show_value(key)}{suggestion(key, allowed_keys)}; {allowed}"
+        return Problem(None, path, message, value=key, allowed=allowed)
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bounds = dict(t.bounds) or {k: v for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")}
+        return bad(range_text(bounds))
+    if kind == "finite_number":
+        return bad("must be a finite number (not NaN or infinity)")
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", t.pattern or ""))
+        if pattern == STATE_CODE_PATTERN:
+            hint = ""
+            if isinstance(value, str) and suggest_state is not None:
+                best = suggest_state(value)
+                hint = f" (did you mean {best!r}?)" if best else ""
+            return bad("must be an ISO 3166-1 alpha-3 state code: three upper-case letters, e.g. 'RUS'", hint)
+        if pattern == IDENTIFIER_PATTERN:
+            return bad("must be an id of letters, digits, '_' and '-' (no spaces or dots)")
+        return bad(f"must match the pattern {pattern}")
+    if kind == "string_too_short":
+        return bad("must not be empty")
+    if kind in ("string_too_long", "too_long"):
+        unit = "characters" if kind == "string_too_long" else "items"
+        return bad(f"must be at most {ctx.get('max_length')} {unit}")
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return bad(f"must have at least {n} item{'s' if n != 1 else ''}")
+    if kind == "literal_error":
+        options = _literal_values(t.node) or ()
+        allowed = "must be one of " + (", ".join(repr(v) for v in options) or str(ctx.get("expected")))
+        return bad(allowed, suggestion(value, options))
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        disc = str(ctx.get("discriminator", "'distribution'")).strip("'")
+        tags = [
+            v
+            for m in get_args(t.node)
+            if _is_model(m)
+            for v in _literal_values(m.model_fields[disc].annotation)
+        ]
+        allowed = "must be one of " + ", ".join(repr(v) for v in tags)
+        if kind == "union_tag_not_found":
+            return Problem(
+                None, (*path, disc), f"is required but missing: give {allowed[8:]}", allowed=allowed
+            )
+        tag = ctx.get("tag")
+        return Problem(
+            None, (*path, disc), not_allowed(tag, allowed) + suggestion(tag, tags), value=tag, allowed=allowed
+        )
+    if kind == "union_mismatch":
+        forms: list[str] = ctx["forms"]
+        allowed = "must be " + ", or ".join(forms)
+        return bad(allowed, suggestion(value, ctx["literals"]))
+    if kind in ("list_type", "tuple_type") and isinstance(value, str | int | float):
+        return bad(f"must be a list (for one item write [{show_value(value).strip(chr(39))}])")
+    if kind in _TYPE_ERRORS or kind.endswith(("_type", "_parsing")):
+        what = describe(t.node, t.bounds) if t.node is not None else "of another type"
+        if kind == "int_from_float" or (kind in ("int_type", "int_parsing")):
+            what = describe(int, t.bounds)
+        if kind in ("float_type", "float_parsing"):
+            what = describe(float, t.bounds)
+        return bad(f"must be {what}")
+    if kind in ("value_error", "assertion_error"):
+        cause = ctx.get("error")
+        text = str(cause) if cause is not None else str(err.get("msg", ""))
+        text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if isinstance(value, Mapping | list):
+            got = "" if "got " in text else f" (got {show_value(value)})"
+            return Problem(None, path, text + got, value=value, allowed=text)
+        if show_value(value) in text or str(value) in text:
+            return Problem(None, path, text, value=value, allowed=text)
+        return bad(text)
+    return bad(str(err.get("msg", "is not valid")).lower())

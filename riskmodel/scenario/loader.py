@@ -1,0 +1,649 @@
+"""Read scenario and portfolio files: YAML in, validated `Scenario` / `Portfolio` out, or every problem.
+
+In: a YAML file path (or a mapping, for notebooks and sweeps). Out: a frozen `Scenario` (or `Portfolio`),
+or a `ScenarioError` listing every problem with its file, line, key path, value and what is allowed.
+
+Resolution rules (documented for users in docs/scenarios.md):
+- YAML is read with a safe loader; a key given twice in one mapping is an error, not a silent overwrite.
+- `extends: parent.yaml` (relative to the file that says it) merges this file over its parent: mappings
+  merge key by key, recursively (schemes, candidates, contracts and perils are mappings keyed by id, so a
+  child changes one field of one scheme); every other value, lists included, replaces the parent's.
+- A key set to `null` counts as absent: the schema's default applies, and in a child it removes what the
+  parent set (`schemes: {rv_pool: null}` removes a scheme, `reinsurance: null` the scheme's reinsurance).
+- `extends` and `baseline` belong to the file that says them and are not inherited.
+- `portfolio: path.yaml` (relative to the file that says it) reads a portfolio file and replaces the
+  parent's portfolio; an inline `portfolio:` mapping merges over the parent's like any mapping.
+- Cycles of `extends` and missing parents are errors naming the chain of files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from riskmodel.scenario import checks
+from riskmodel.scenario.checks import WorldCodes
+from riskmodel.scenario.errors import (
+    KeyPath,
+    Problem,
+    ScenarioError,
+    invalid,
+    problems_from_validation_error,
+    show_value,
+    suggestion,
+)
+from riskmodel.scenario.schema import Portfolio, Scenario
+
+#: Keys that belong to the file that says them; a child does not inherit its parent's.
+NOT_INHERITED = ("extends", "baseline")
+#: A document whose aliases expand beyond this many nodes is refused (YAML "billion laughs").
+MAX_NODES = 200_000
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int | None
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping that remembers the file and line of each of its keys (`locs`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locs: dict[Any, Location] = {}
+
+
+class LineList(list[Any]):
+    """A list that remembers the file and line of each item (`locs`)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.locs: list[Location] = []
+
+
+# -------------------------------------------------------------------------------------- YAML reading
+#: libyaml's parser when PyYAML was built with it (ten times faster), the pure-Python one otherwise.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """Safe loading, plus duplicate-key detection and the line of every key and list item."""
+
+    def __init__(self, stream: str, label: str) -> None:
+        super().__init__(stream)
+        self.label = label
+        self.problems: list[Problem] = []
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterable[LineDict]:
+    data = LineDict()
+    yield data
+    n_explicit = sum(k.tag != "tag:yaml.org,2002:merge" for k, _ in node.value)
+    loader.flatten_mapping(node)
+    first_merged = len(node.value) - n_explicit
+    explicit_lines: dict[Any, int] = {}
+    for index, (key_node, value_node) in enumerate(node.value):
+        line = key_node.start_mark.line + 1
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            loader.problems.append(
+                Problem(
+                    loader.label,
+                    (),
+                    f"a mapping key must be a single value, got {show_value(key)}",
+                    line=line,
+                )
+            )
+            continue
+        if index >= first_merged:
+            if key in explicit_lines:
+                loader.problems.append(
+                    Problem(
+                        loader.label,
+                        (),
+                        f"duplicate key {show_value(key)} (first given on line {explicit_lines[key]}): "
+                        "a key may appear once in a mapping",
+                        value=key,
+                        line=line,
+                    )
+                )
+            explicit_lines.setdefault(key, line)
+        data[key] = loader.construct_object(value_node, deep=False)
+        data.locs[key] = Location(loader.label, line)
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterable[LineList]:
+    data = LineList()
+    yield data
+    for item in node.value:
+        data.append(loader.construct_object(item, deep=False))
+        data.locs.append(Location(loader.label, item.start_mark.line + 1))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)  # type: ignore[arg-type]
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)  # type: ignore[arg-type]
+
+
+def _label(path: Path) -> str:
+    """A path as printed in messages: relative to the working directory, unless far outside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path.resolve())
+    return str(path.resolve()) if rel.startswith(os.pardir + os.sep + os.pardir) else rel
+
+
+def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document safely; problems carry the parser's line (and column)."""
+    loader = _Loader(text, label)
+    try:
+        doc = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        where = f" (column {mark.column + 1}"
+        start = exc.context_mark
+        if mark and start and start.line != mark.line and str(exc.context).startswith("while"):
+            where += f"; it started on line {start.line + 1}"
+        where = where + ")" if mark else ""
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        lines = text.splitlines()
+        if mark and mark.line < len(lines) and "\t" in lines[mark.line]:
+            where += ": a tab? indent with spaces, not tabs"
+        return None, [Problem(label, (), f"invalid YAML: {what}{where}", line=line)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(label, (), f"invalid YAML: {exc}")]
+    finally:
+        loader.dispose()
+    shape = _shape_problem(doc, label)
+    if shape:
+        return None, [shape]
+    return doc, loader.problems
+
+
+def _shape_problem(doc: Any, label: str) -> Problem | None:
+    """Refuse documents that contain themselves (recursive anchors) or expand beyond `MAX_NODES`."""
+    count = 0
+    stack: list[tuple[Any, frozenset[int]]] = [(doc, frozenset())]
+    while stack:
+        node, ancestors = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            return Problem(label, (), f"the document expands to more than {MAX_NODES} values (aliases?)")
+        if isinstance(node, dict | list):
+            if id(node) in ancestors:
+                return Problem(label, (), "invalid YAML: an alias refers to a node that contains it")
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, ancestors | {id(node)}) for child in children)
+    return None
+
+
+def _read_mapping(path: Path, label: str, what: str) -> tuple[LineDict | None, list[Problem]]:
+    """Read a file that must hold one YAML mapping."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(label, (), f"is not UTF-8 text (byte {exc.start})")]
+    except OSError as exc:
+        return None, [Problem(label, (), f"cannot be read: {exc.strerror or exc}")]
+    doc, problems = parse_yaml(text, label)
+    if problems and doc is None:
+        return None, problems
+    if doc is None:
+        return None, [
+            Problem(label, (), f"the file is empty: a {what} file is a mapping of keys, starting with name:")
+        ]
+    if not isinstance(doc, LineDict):
+        return None, [
+            Problem(
+                label,
+                (),
+                f"the top level must be a mapping of keys (name: ..., ...), got {show_value(doc, 40)}",
+                value=doc,
+                line=1,
+            )
+        ]
+    return doc, problems
+
+
+# ------------------------------------------------------------------------------------------- merging
+def _loc(mapping: Mapping[Any, Any], key: Any, default: Location) -> Location:
+    locs = getattr(mapping, "locs", None)
+    return locs.get(key, default) if isinstance(locs, dict) else default
+
+
+def _drop_nulls(node: Any) -> Any:
+    """A copy of `node` without keys set to null (a null key counts as absent); lines are kept."""
+    if isinstance(node, dict):
+        out = LineDict()
+        out.locs = dict(getattr(node, "locs", {}))
+        for key, value in node.items():
+            if value is not None:
+                out[key] = _drop_nulls(value)
+        return out
+    if isinstance(node, list):
+        items = LineList(_drop_nulls(v) for v in node)
+        items.locs = list(getattr(node, "locs", []))
+        return items
+    return node
+
+
+def merge(parent: Mapping[Any, Any], child: Mapping[Any, Any]) -> LineDict:
+    """`child` over `parent`: mappings merge recursively, other values replace, null deletes.
+
+    >>> merge({"a": {"x": 1, "y": 2}, "l": [1, 2]}, {"a": {"y": 3}, "l": [9]})
+    {'a': {'x': 1, 'y': 3}, 'l': [9]}
+    >>> merge({"schemes": {"rv": {"x": 1}, "b": {"x": 2}}}, {"schemes": {"b": None}})
+    {'schemes': {'rv': {'x': 1}}}
+    """
+    out = _drop_nulls(parent)
+    for key, value in child.items():
+        out.locs[key] = _loc(child, key, out.locs.get(key, Location("", None)))
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = _drop_nulls(value)
+    return out
+
+
+def plain(node: Any) -> Any:
+    """A deep copy made of plain dicts and lists (what pydantic, hashing and JSON see)."""
+    if isinstance(node, dict):
+        return {k: plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node
+
+
+def locations(doc: Any, prefix: KeyPath = ()) -> dict[KeyPath, Location]:
+    """The file and line of every key path of a resolved document (also keys a child set to null)."""
+    out: dict[KeyPath, Location] = {}
+    if isinstance(doc, dict):
+        for key, loc in getattr(doc, "locs", {}).items():
+            out[(*prefix, key)] = loc
+        for key, value in doc.items():
+            out.update(locations(value, (*prefix, key)))
+    elif isinstance(doc, list):
+        for i, loc in enumerate(getattr(doc, "locs", [])):
+            out[(*prefix, i)] = loc
+        for i, value in enumerate(doc):
+            out.update(locations(value, (*prefix, i)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------- resolution
+@dataclass
+class _Resolver:
+    """Resolves `extends` and `portfolio:` paths, collecting every problem on the way."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def file(self, path: Path, chain: tuple[Path, ...] = ()) -> LineDict | None:
+        label = _label(path)
+        doc, problems = _read_mapping(path, label, "scenario")
+        self.problems.extend(problems)
+        if doc is None:
+            return None
+        return self.layer(doc, path.parent, label, (*chain, path.resolve()))
+
+    def layer(self, doc: LineDict, base_dir: Path, label: str, chain: tuple[Path, ...]) -> LineDict:
+        """One file's document with its parent merged in and its portfolio path read."""
+        own, doc = doc, LineDict(doc)
+        doc.locs = dict(own.locs)
+        here = Location(label, None)
+        parent = self._parent(doc, base_dir, label, chain)
+        if isinstance(doc.get("portfolio"), str):
+            portfolio = self._portfolio(doc["portfolio"], base_dir, _loc(doc, "portfolio", here))
+            if portfolio is None:
+                del doc["portfolio"]
+            else:
+                doc["portfolio"] = portfolio
+                if parent is not None:
+                    parent.pop("portfolio", None)
+        if parent is None:
+            return _drop_nulls(doc)
+        for key in NOT_INHERITED:
+            parent.pop(key, None)
+            parent.locs.pop(key, None)
+        return merge(parent, doc)
+
+    def _parent(self, doc: LineDict, base_dir: Path, label: str, chain: tuple[Path, ...]) -> LineDict | None:
+        ext = doc.get("extends")
+        if ext is None:
+            return None
+        loc = _loc(doc, "extends", Location(label, None))
+        if not isinstance(ext, str) or not ext.strip():
+            self._add(
+                invalid(
+                    ("extends",), ext, "must be the path of a parent scenario file, relative to this file"
+                ),
+                loc,
+            )
+            return None
+        path = base_dir / ext
+        if path.resolve() in chain:
+            names = " → ".join(_label(p) for p in (*chain, path.resolve()))
+            self._add(invalid(("extends",), ext, f"makes a cycle of extends: {names}"), loc)
+            return None
+        if not path.is_file():
+            hint = suggestion(ext, _yaml_files(path.parent, base_dir))
+            chain_text = " → ".join(_label(p) for p in chain)
+            self._add(
+                invalid(("extends",), ext, f"no such file {_label(path)} (extended by {chain_text})", hint),
+                loc,
+            )
+            return None
+        return self.file(path, chain)
+
+    def _portfolio(self, ref: str, base_dir: Path, loc: Location) -> LineDict | None:
+        path = base_dir / ref
+        if not path.is_file():
+            hint = suggestion(ref, _yaml_files(path.parent, base_dir))
+            allowed = (
+                f"no such portfolio file {_label(path)} (the path is relative to {loc.file or 'this file'})"
+            )
+            self._add(invalid(("portfolio",), ref, allowed, hint), loc)
+            return None
+        doc, problems = _read_mapping(path, _label(path), "portfolio")
+        self.problems.extend(problems)
+        return _drop_nulls(doc) if doc is not None else None
+
+    def _add(self, problem: Problem, loc: Location) -> None:
+        self.problems.append(problem.located(loc.file, loc.line))
+
+
+def _yaml_files(directory: Path, base_dir: Path) -> list[str]:
+    """YAML files near a missing path, spelt relative to `base_dir` (for a did-you-mean)."""
+    if not directory.is_dir():
+        return []
+    names = []
+    for p in sorted(directory.glob("*.y*ml")):
+        names.append(os.path.relpath(p, base_dir))
+    return names
+
+
+def _as_linedict(doc: Any, label: str) -> Any:
+    """A plain mapping as a `LineDict` tree whose locations name `label` without lines."""
+    if isinstance(doc, Mapping):
+        out = LineDict()
+        for key, value in doc.items():
+            out[key] = _as_linedict(value, label)
+            out.locs[key] = Location(label, None)
+        return out
+    if isinstance(doc, list | tuple):
+        items = LineList(_as_linedict(v, label) for v in doc)
+        items.locs = [Location(label, None)] * len(items)
+        return items
+    return doc
+
+
+# ---------------------------------------------------------------------------------------- validation
+Kind = Literal["scenario", "portfolio"]
+
+
+@dataclass
+class Validation:
+    """The outcome of reading one file: the validated object, or every problem; notes either way."""
+
+    file: str
+    kind: Kind
+    scenario: Scenario | None = None
+    portfolio: Portfolio | None = None
+    document: dict[str, Any] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def raise_for_problems(self) -> None:
+        if self.problems:
+            raise ScenarioError(self.problems)
+
+
+def _world_codes(world: Any) -> WorldCodes:
+    if world is None:
+        return checks.default_world_codes()
+    return world if isinstance(world, WorldCodes) else WorldCodes.from_world(world)
+
+
+def _validate_document(
+    doc: Any, kind: Kind, label: str, world: WorldCodes, problems: list[Problem] | None = None
+) -> Validation:
+    """Schema validation and the semantic checks of a resolved document, every problem located."""
+    where = locations(doc)
+    data = plain(doc)
+    result = Validation(file=label, kind=kind, document=data)
+    found: list[Problem] = list(problems or [])
+    nonfinite = checks.check_finite_numbers(data)
+    found_paths = {p.path for p in [*found, *nonfinite] if p.path}
+    found.extend(nonfinite)
+    model: type[BaseModel] = Scenario if kind == "scenario" else Portfolio
+    try:
+        obj = model.model_validate(data, strict=True)
+    except ValidationError as exc:
+        obj = None
+        for p in problems_from_validation_error(exc, model, suggest_state=world.suggest_state):
+            if p.path == ("portfolio",) and kind == "scenario":
+                p = _portfolio_may_be_a_path(p)
+            if p.path not in found_paths:
+                found.append(p)
+                found_paths.add(p.path)
+    semantic = (
+        checks.check_scenario(data, world) if kind == "scenario" else checks.check_portfolio(data, world)
+    )
+    found.extend(p for p in semantic if p.path not in found_paths)
+    located = _dedupe([_locate(p, where, label) for p in found])
+    files = list(dict.fromkeys(p.file for p in located))
+    result.problems = sorted(located, key=lambda p: (files.index(p.file), p.line or 0))
+    if kind == "scenario":
+        result.notes = [_locate(p, where, label) for p in checks.note_problems(data)]
+    if not result.problems:
+        if isinstance(obj, Scenario):
+            result.scenario = obj
+        elif isinstance(obj, Portfolio):
+            result.portfolio = obj
+    return result
+
+
+def _portfolio_may_be_a_path(problem: Problem) -> Problem:
+    """A scenario's `portfolio` may also be a file path: say so where pydantic only knows the mapping."""
+    allowed = f"{problem.allowed}, or the path of a portfolio file (relative to this file)"
+    return dataclasses.replace(
+        problem, message=f"{problem.message}, or the path of a portfolio file", allowed=allowed
+    )
+
+
+def _locate(problem: Problem, where: Mapping[KeyPath, Location], label: str) -> Problem:
+    if problem.file is not None:
+        return problem
+    for n in range(len(problem.path), 0, -1):
+        loc = where.get(problem.path[:n])
+        if loc is not None:
+            return problem.located(loc.file or label, loc.line)
+    return problem.located(label, None)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out
+
+
+def detect_kind(doc: Mapping[Any, Any]) -> Kind:
+    """A portfolio file has `contracts:` at the top level and no key that only scenarios have."""
+    only_scenario = set(Scenario.model_fields) - set(Portfolio.model_fields)
+    if "contracts" in doc and not only_scenario & set(doc):
+        return "portfolio"
+    return "scenario"
+
+
+def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, world: Any = None) -> Validation:
+    """Read and check one scenario or portfolio file (kind detected from its keys unless given).
+
+    Never raises for a mistake in the file: problems and notes are in the returned `Validation`.
+    """
+    p = Path(path)
+    label = _label(p)
+    codes = _world_codes(world)
+    doc, problems = _read_mapping(p, label, kind or "scenario")
+    if doc is None:
+        return Validation(file=label, kind=kind or "scenario", problems=problems)
+    kind = kind or detect_kind(doc)
+    if kind == "portfolio":
+        return _validate_document(_drop_nulls(doc), "portfolio", label, codes, problems)
+    resolver = _Resolver(problems=list(problems))
+    resolved = resolver.layer(doc, p.parent, label, (p.resolve(),))
+    return _validate_document(resolved, "scenario", label, codes, resolver.problems)
+
+
+# ---------------------------------------------------------------------------------------- public API
+def load_scenario(path: str | os.PathLike[str], *, world: Any = None) -> Scenario:
+    """Read, resolve and validate a scenario file.
+
+    Raises `ScenarioError` listing every problem. Notes (e.g. a contract on a scheme this scenario lacks)
+    are available from `scenario_notes(scenario)`.
+    """
+    result = validate_file(path, kind="scenario", world=world)
+    result.raise_for_problems()
+    assert result.scenario is not None
+    return result.scenario
+
+
+def load_portfolio(path: str | os.PathLike[str], *, world: Any = None) -> Portfolio:
+    """Read and validate a portfolio file; raises `ScenarioError` listing every problem."""
+    result = validate_file(path, kind="portfolio", world=world)
+    result.raise_for_problems()
+    assert result.portfolio is not None
+    return result.portfolio
+
+
+def load_scenario_from_dict(
+    doc: Mapping[str, Any],
+    origin: str = "<inline>",
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    world: Any = None,
+) -> Scenario:
+    """Validate a scenario given as a mapping (notebooks, sweeps); `extends` and a portfolio path are
+    resolved relative to `base_dir` (default: the working directory). Raises `ScenarioError`.
+    """
+    if not isinstance(doc, Mapping):
+        raise ScenarioError([Problem(origin, (), f"a scenario must be a mapping, got {show_value(doc, 40)}")])
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    resolver = _Resolver()
+    resolved = resolver.layer(_as_linedict(doc, origin), base, origin, ())
+    result = _validate_document(resolved, "scenario", origin, _world_codes(world), resolver.problems)
+    result.raise_for_problems()
+    assert result.scenario is not None
+    return result.scenario
+
+
+def resolved_document(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The merged document of a scenario file (parents merged, portfolio read), before validation.
+
+    Raises `ScenarioError` when the files cannot be read or resolved (YAML errors, cycles, missing files).
+    """
+    p = Path(path)
+    resolver = _Resolver()
+    resolved = resolver.file(p)
+    if resolver.problems or resolved is None:
+        raise ScenarioError(resolver.problems)
+    return plain(resolved)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """sha256 of the canonical JSON of the validated scenario (defaults included): its provenance id."""
+    canonical = json.dumps(
+        scenario.model_dump(mode="json"),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value as YAML would read it: `2000` -> 2000, `0.5` -> 0.5, `[RUS]` -> ['RUS']."""
+    doc, problems = parse_yaml(text, "<value>")
+    if problems:
+        raise ScenarioError(problems)
+    return plain(doc)
+
+
+def with_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any], *, origin: str = "<overrides>", world: Any = None
+) -> Scenario:
+    """A re-validated copy of `scenario` with values set at dotted key paths.
+
+    `None` removes a key (its default applies). Raises `ScenarioError` when a result is invalid.
+
+    >>> s = load_scenario_from_dict({"name": "x"}, world=WorldCodes(frozenset(), frozenset()))
+    >>> with_overrides(s, {"horizon.years": 3}, world=WorldCodes(frozenset(), frozenset())).horizon.years
+    3
+    """
+    doc = scenario.model_dump(mode="python")
+    problems = []
+    for dotted, value in overrides.items():
+        problem = _set_path(doc, str(dotted), value)
+        if problem:
+            problems.append(problem.located(origin, None))
+    if problems:
+        raise ScenarioError(problems)
+    result = _validate_document(_as_linedict(doc, origin), "scenario", origin, _world_codes(world))
+    result.raise_for_problems()
+    assert result.scenario is not None
+    return result.scenario
+
+
+def _set_path(doc: dict[str, Any], dotted: str, value: Any) -> Problem | None:
+    parts = dotted.split(".")
+    if not dotted or any(not part for part in parts):
+        return Problem(None, (), f"{dotted!r} is not a dotted key path such as schemes.rv_pool.capital_usd_m")
+    node: Any = doc
+    done: list[str | int] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                return invalid(tuple(done), part, f"must be a list index below {len(node)}")
+            key: Any = int(part)
+        elif isinstance(node, dict):
+            key = next((k for k in node if str(k) == part), None)
+            if key is None:
+                key = int(part) if part.isdigit() and node and all(isinstance(k, int) for k in node) else part
+        else:
+            return Problem(None, tuple(done), f"is {show_value(node)}, not a mapping: cannot set {dotted}")
+        if last:
+            if isinstance(node, dict) and value is None:
+                node.pop(key, None)
+            else:
+                node[key] = value
+            return None
+        nxt = node[key] if isinstance(node, list) or key in node else None
+        if nxt is None:
+            nxt = {}
+            node[key] = nxt
+        node = nxt
+        done.append(key)
+    return None

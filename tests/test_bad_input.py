@@ -1,0 +1,765 @@
+"""Bad scenario and portfolio files: every mistake is reported by `riskmodel validate` with the file, the
+line where known, the key path, the offending value and what is allowed, without a traceback, exit 2.
+
+Most cases start from `BASE`, a small valid scenario, change one thing and assert the exact words of the
+message; a property-based test mutates the shipped scenario files at random and asserts that validation
+only ever answers "valid" (0) or "invalid" (2).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+BASE_TEXT = """\
+name: test scenario
+horizon:
+  start_year: 2026
+  years: 5
+schemes:
+  rv_pool:
+    name: RV pool
+    founders: [RUS, VEN]
+    start_year: 2026
+    capital_usd_m: 1000
+    per_event_limit_usd_m: 300
+    uptake: {share: 0.6}
+    candidates:
+      IRN: {p_join: 0.6, by_year: 2030}
+      BLR: {p_join: 0.5, by_year: 2030, conditions: [IRN]}
+portfolio:
+  name: test book
+  contracts:
+    gxl1: {source: ig_gxl_layer1, type: quota_share, participation: 0.05}
+    hull_qs: {source: hm_tanker_western, type: quota_share, participation: 0.5}
+    hull_xol:
+      source: hm_tanker_western
+      type: xol
+      attachment_usd_m: 5
+      limit_usd_m: 20
+      inures: [hull_qs]
+"""
+BASE: dict[str, Any] = yaml.safe_load(BASE_TEXT)
+
+
+def write(path: Path, content: str | dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False))
+    return path
+
+
+def validate_bad(run_cli: Callable[..., tuple[int, str, str]], *paths: Path) -> str:
+    """Run `riskmodel validate`, assert exit 2 and no traceback; return stderr."""
+    code, out, err = run_cli("validate", *paths)
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+    return err
+
+
+def mutated(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    doc = copy.deepcopy(BASE)
+    change(doc)
+    return doc
+
+
+def scheme(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["schemes"]["rv_pool"]
+
+
+def contracts(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["portfolio"]["contracts"]
+
+
+def test_base_is_valid(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, err = run_cli("validate", write(tmp_path / "base.yaml", BASE_TEXT))
+    assert code == 0, err
+    assert "ok: " in out
+
+
+# ------------------------------------------------------------------------------- one change of BASE
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = doc
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = value
+
+    return change
+
+
+def _delete(path: str) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = doc
+        for p in parents:
+            node = node[p]
+        del node[last]
+
+    return change
+
+
+CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
+    (
+        "probability_above_one",
+        _set("schemes.rv_pool.candidates.IRN.p_join", 1.5),
+        ["schemes.rv_pool.candidates.IRN.p_join: 1.5 is not allowed: must be between 0 and 1"],
+    ),
+    (
+        "negative_probability",
+        _set("schemes.rv_pool.payment_reliability", -0.1),
+        ["schemes.rv_pool.payment_reliability: -0.1 is not allowed: must be between 0 and 1"],
+    ),
+    (
+        "negative_limit",
+        _set("portfolio.contracts.hull_xol.limit_usd_m", -20),
+        ["portfolio.contracts.hull_xol.limit_usd_m: -20 is not allowed: must be greater than 0"],
+    ),
+    (
+        "negative_capital",
+        _set("schemes.rv_pool.capital_usd_m", -1000),
+        ["schemes.rv_pool.capital_usd_m: -1000 is not allowed: must be greater than 0"],
+    ),
+    (
+        "nan_correlation",
+        _set("schemes.rv_pool.correlation", math.nan),
+        ["schemes.rv_pool.correlation: .nan is not allowed: must be a finite number"],
+    ),
+    (
+        "infinite_limit",
+        _set("portfolio.contracts.hull_xol.limit_usd_m", math.inf),
+        ["portfolio.contracts.hull_xol.limit_usd_m: .inf is not allowed", "leave the key out for no limit"],
+    ),
+    (
+        "minus_infinity",
+        _set("schemes.rv_pool.per_event_limit_usd_m", -math.inf),
+        ["schemes.rv_pool.per_event_limit_usd_m: -.inf is not allowed: must be a finite number"],
+    ),
+    (
+        "text_for_a_whole_number",
+        _set("horizon.years", "five"),
+        ["horizon.years: 'five' is not allowed: must be a whole number between 1 and 30"],
+    ),
+    (
+        "quoted_number",
+        _set("schemes.rv_pool.capital_usd_m", "1000"),
+        ["schemes.rv_pool.capital_usd_m: '1000' is not allowed: must be a number greater than 0"],
+    ),
+    (
+        "boolean_for_a_number",
+        _set("schemes.rv_pool.candidates.IRN.p_join", True),
+        ["schemes.rv_pool.candidates.IRN.p_join: true is not allowed: must be a number between 0 and 1"],
+    ),
+    (
+        "fraction_for_a_year",
+        _set("schemes.rv_pool.start_year", 2026.5),
+        ["schemes.rv_pool.start_year: 2026.5 is not allowed: must be a whole number between 1990 and 2100"],
+    ),
+    (
+        "string_for_a_list",
+        _set("schemes.rv_pool.founders", "RUS"),
+        ["schemes.rv_pool.founders: 'RUS' is not allowed: must be a list (for one item write [RUS])"],
+    ),
+    (
+        "number_for_a_block",
+        _set("horizon", 5),
+        ["horizon: 5 is not allowed: must be a mapping with keys start_year, years"],
+    ),
+    (
+        "unknown_top_level_key",
+        lambda d: d.update(horizn={"years": 3}),
+        ["horizn: unknown key 'horizn' (did you mean 'horizon'?)"],
+    ),
+    (
+        "misspelt_candidate_key",
+        lambda d: scheme(d)["candidates"]["IRN"].update(p_jion=scheme(d)["candidates"]["IRN"].pop("p_join")),
+        ["schemes.rv_pool.candidates.IRN.p_jion: unknown key 'p_jion' (did you mean 'p_join'?)"],
+    ),
+    (
+        "misspelt_contract_key",
+        lambda d: contracts(d)["hull_xol"].update(limit_usd=contracts(d)["hull_xol"].pop("limit_usd_m")),
+        ["portfolio.contracts.hull_xol.limit_usd: unknown key 'limit_usd' (did you mean 'limit_usd_m'?)"],
+    ),
+    (
+        "lower_case_state",
+        _set("schemes.rv_pool.founders", ["RUS", "ven"]),
+        [
+            "schemes.rv_pool.founders[1]: 'ven' is not allowed: must be an ISO 3166-1 alpha-3",
+            "did you mean 'VEN'?",
+        ],
+    ),
+    (
+        "unknown_state_founder",
+        _set("schemes.rv_pool.founders", ["RUS", "VNZ"]),
+        ["schemes.rv_pool.founders[1]: 'VNZ' is not allowed: must be a state of the world reference data"],
+    ),
+    (
+        "unknown_state_candidate",
+        lambda d: scheme(d)["candidates"].update(IRM={"p_join": 0.1, "by_year": 2030}),
+        ["schemes.rv_pool.candidates.IRM: 'IRM' is not allowed: must be a state of the world reference data"],
+    ),
+    (
+        "unknown_state_port",
+        _set("schemes.rv_pool.port_acceptance", {"TUR": 0.9, "CHA": 0.7}),
+        ["schemes.rv_pool.port_acceptance.CHA: 'CHA' is not allowed: must be a state", "did you mean"],
+    ),
+    (
+        "founder_in_two_schemes",
+        lambda d: d["schemes"].update(
+            second={
+                "name": "second",
+                "founders": ["IRN", "RUS"],
+                "start_year": 2027,
+                "capital_usd_m": 500,
+                "per_event_limit_usd_m": 300,
+                "uptake": {"share": 0.5},
+            }
+        ),
+        ["schemes.second.founders[1]: 'RUS' is not allowed: already a founder of scheme 'rv_pool'"],
+    ),
+    (
+        "founder_also_candidate",
+        lambda d: scheme(d)["candidates"].update(VEN={"p_join": 0.5, "by_year": 2030}),
+        ["schemes.rv_pool.candidates.VEN: 'VEN' is not allowed: already a founder of this scheme"],
+    ),
+    (
+        "scheme_starts_after_the_horizon",
+        _set("schemes.rv_pool.start_year", 2032),
+        ["schemes.rv_pool.start_year: 2032 is not allowed: must lie inside the horizon 2026–2030"],
+    ),
+    (
+        "earliest_year_after_the_horizon",
+        lambda d: scheme(d)["candidates"]["IRN"].update(earliest_year=2031, by_year=2032),
+        ["schemes.rv_pool.candidates.IRN.earliest_year: 2031 is not allowed: must lie between"],
+    ),
+    (
+        "by_year_before_the_scheme",
+        lambda d: scheme(d)["candidates"]["IRN"].update(by_year=2025),
+        [
+            "schemes.rv_pool.candidates.IRN.by_year: 2025 is not allowed: "
+            "must not be before the scheme's start"
+        ],
+    ),
+    (
+        "schedule_year_outside_the_horizon",
+        lambda d: scheme(d)["candidates"].update(CUB={"schedule": {2027: 0.1, 2035: 0.4}}),
+        ["schemes.rv_pool.candidates.CUB.schedule[2035]: 2035 is not allowed: must lie between"],
+    ),
+    (
+        "peril_year_outside_the_horizon",
+        lambda d: d.update(
+            perils={
+                "spill": {
+                    "frequency": {"distribution": "poisson", "mean": 0.1},
+                    "severity": {"distribution": "fixed", "value_usd_m": 100},
+                    "years": [2026, 2040],
+                }
+            }
+        ),
+        ["perils.spill.years[1]: 2040 is not allowed: must lie inside the horizon 2026–2030"],
+    ),
+    (
+        "both_p_join_and_schedule",
+        lambda d: scheme(d)["candidates"]["IRN"].update(schedule={2028: 0.3}),
+        [
+            "schemes.rv_pool.candidates.IRN: give either p_join and by_year, or a schedule, not both",
+            "p_join: 0.6",
+        ],
+    ),
+    (
+        "decreasing_schedule",
+        lambda d: scheme(d)["candidates"].update(CUB={"schedule": {2027: 0.4, 2029: 0.2}}),
+        ["schemes.rv_pool.candidates.CUB: schedule must be non-decreasing", "2029: 0.2"],
+    ),
+    (
+        "chunk_not_whole_blocks",
+        _set("simulation.chunk_trials", 5000),
+        ["simulation.chunk_trials: must be a multiple of 4096", "5000"],
+    ),
+    (
+        "unknown_contract_source",
+        _set("portfolio.contracts.gxl1.source", "ig_gxl_layer4"),
+        [
+            "portfolio.contracts.gxl1.source: 'ig_gxl_layer4' is not allowed: must be a payer column",
+            "did you mean",
+        ],
+    ),
+    (
+        "misspelt_scheme_source_prefix",
+        _set("portfolio.contracts.gxl1.source", "schem:rv_pool"),
+        ["portfolio.contracts.gxl1.source: 'schem:rv_pool' is not allowed", "did you mean 'scheme:rv_pool'?"],
+    ),
+    (
+        "source_list_with_a_number",
+        _set("portfolio.contracts.gxl1.source", ["ig_gxl_layer1", 3]),
+        ["portfolio.contracts.gxl1.source[1]: 3 is not allowed: must be text"],
+    ),
+    (
+        "inures_names_a_non_quota_share",
+        _set("portfolio.contracts.hull_qs.inures", ["hull_xol"]),
+        ["portfolio.contracts.hull_qs.inures[0]: 'hull_xol' is not allowed: names a xol contract"],
+    ),
+    (
+        "inures_names_an_unknown_contract",
+        _set("portfolio.contracts.hull_xol.inures", ["hull_q"]),
+        ["portfolio.contracts.hull_xol.inures[0]: 'hull_q' is not allowed", "did you mean 'hull_qs'?"],
+    ),
+    (
+        "misspelt_contract_type",
+        _set("portfolio.contracts.hull_xol.type", "xoll"),
+        [
+            "portfolio.contracts.hull_xol.type: 'xoll' is not allowed: "
+            "must be one of 'xol', 'stop_loss', 'quota_share'"
+        ],
+    ),
+    (
+        "misspelt_premium_base",
+        _set("portfolio.contracts.gxl1.premium", {"rate_on_base": 0.01, "base": "ig_gxl_premum"}),
+        [
+            "portfolio.contracts.gxl1.premium.base: 'ig_gxl_premum' is not allowed",
+            "did you mean 'ig_gxl_premium'?",
+        ],
+    ),
+    (
+        "premium_with_keys_of_both_forms",
+        _set("portfolio.contracts.gxl1.premium", {"rate_on_base": -0.01, "base": "ig_gxl_premium"}),
+        ["portfolio.contracts.gxl1.premium.rate_on_base: -0.01 is not allowed: must be at least 0"],
+    ),
+    (
+        "cedant_share_as_text",
+        _set("portfolio.contracts.gxl1.cedant_share", "half"),
+        [
+            "portfolio.contracts.gxl1.cedant_share: 'half' is not allowed: "
+            "must be a number between 0 and 1, or a"
+        ],
+    ),
+    (
+        "cedant_share_by_unknown_zone",
+        _set("portfolio.contracts.gxl1.cedant_share", {"by": "zone", "shares": {"BALTC": 0.2}}),
+        [
+            "portfolio.contracts.gxl1.cedant_share.shares.BALTC: 'BALTC' is not allowed",
+            "did you mean 'BALTIC'?",
+        ],
+    ),
+    (
+        "cedant_share_mapping_misspelt_key",
+        _set(
+            "portfolio.contracts.gxl1.cedant_share", {"by": "zone", "shares": {"BALTIC": 0.2}, "defualt": 0.1}
+        ),
+        ["portfolio.contracts.gxl1.cedant_share.defualt: unknown key 'defualt' (did you mean 'default'?)"],
+    ),
+    (
+        "unknown_enforcement_zone",
+        _set("sanctions.enforcement.zones", {"BALTIK": 1.0}),
+        [
+            "sanctions.enforcement.zones.BALTIK: 'BALTIK' is not allowed: must be a zone",
+            "did you mean 'BALTIC'?",
+        ],
+    ),
+    (
+        "condition_not_in_the_scheme",
+        lambda d: scheme(d)["candidates"]["BLR"].update(conditions=["CUB"]),
+        [
+            "schemes.rv_pool.candidates.BLR.conditions[0]: 'CUB' is not allowed: "
+            "must be a founder or a candidate"
+        ],
+    ),
+    (
+        "conditions_in_a_cycle",
+        lambda d: scheme(d)["candidates"]["IRN"].update(conditions=["BLR"]),
+        ["conditions form a cycle", "IRN → BLR → IRN"],
+    ),
+    (
+        "peril_routed_to_a_missing_scheme",
+        lambda d: d.update(
+            perils={
+                "spill": {
+                    "frequency": {"distribution": "poisson", "mean": 0.1},
+                    "severity": {"distribution": "fixed", "value_usd_m": 100},
+                    "source": "scheme:brics_re",
+                }
+            }
+        ),
+        ["perils.spill.source: 'scheme:brics_re' is not allowed: names scheme 'brics_re'"],
+    ),
+    (
+        "misspelt_distribution",
+        lambda d: d.update(
+            perils={
+                "spill": {
+                    "frequency": {"distribution": "poison", "mean": 0.1},
+                    "severity": {"distribution": "fixed", "value_usd_m": 100},
+                }
+            }
+        ),
+        ["perils.spill.frequency.distribution: 'poison' is not allowed", "did you mean 'poisson'?"],
+    ),
+    (
+        "perils_only_run_without_perils",
+        _set("simulation.world_model", False),
+        [
+            "simulation.world_model: false is not allowed: "
+            "a perils-only run needs at least one entry under perils"
+        ],
+    ),
+    (
+        "missing_required_key",
+        _delete("schemes.rv_pool.capital_usd_m"),
+        ["schemes.rv_pool.capital_usd_m: is required but missing: give a number greater than 0"],
+    ),
+    (
+        "scheme_id_with_a_space",
+        lambda d: d["schemes"].update({"rv pool": d["schemes"].pop("rv_pool")}),
+        ["schemes.rv pool: key 'rv pool' is not allowed: must be an id of letters, digits"],
+    ),
+    (
+        "unknown_bloc",
+        _set("portfolio.bloc", "EUU"),
+        [
+            "portfolio.bloc: 'EUU' is not allowed: "
+            "must be one of 'EU', 'UK', 'US', 'none' (did you mean 'EU'?)"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_one_mistake(
+    tmp_path: Path,
+    run_cli: Callable[..., tuple[int, str, str]],
+    change: Callable[[dict[str, Any]], None],
+    expected: list[str],
+) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "bad.yaml", mutated(change)))
+    for text in expected:
+        assert text in err, err
+    assert "bad.yaml:" in err
+
+
+# ---------------------------------------------------------------------------- raw text and files
+def test_invalid_yaml_cites_the_parser_line(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    err = validate_bad(
+        run_cli, write(tmp_path / "bad.yaml", "name: x\nhorizon:\n  years: [5\n  start_year: 2026\n")
+    )
+    assert "bad.yaml:4: invalid YAML:" in err
+    assert "column" in err
+
+
+def test_tab_indentation(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "bad.yaml", "name: x\nhorizon:\n\tyears: 5\n"))
+    assert "bad.yaml:3: invalid YAML:" in err
+    assert "tab" in err
+
+
+def test_empty_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "empty.yaml", ""))
+    assert "empty.yaml: the file is empty" in err
+
+
+def test_comments_only_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "c.yaml", "# just a comment\n\n"))
+    assert "c.yaml: the file is empty" in err
+
+
+def test_top_level_list(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "l.yaml", "- name: x\n- name: y\n"))
+    assert "l.yaml:1: the top level must be a mapping of keys" in err
+    assert "[{name: 'x'}, {name: 'y'}]" in err
+
+
+def test_two_documents(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "two.yaml", "name: x\n---\nname: y\n"))
+    assert "two.yaml:2: invalid YAML: expected a single document" in err
+
+
+def test_duplicate_key_gives_both_lines(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    text = BASE_TEXT.replace(
+        "    capital_usd_m: 1000\n", "    capital_usd_m: 1000\n    capital_usd_m: 2000\n"
+    )
+    err = validate_bad(run_cli, write(tmp_path / "dup.yaml", text))
+    assert "dup.yaml:11: duplicate key 'capital_usd_m' (first given on line 10)" in err
+
+
+def test_duplicate_state_in_a_flow_mapping(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    text = BASE_TEXT.replace(
+        "    uptake: {share: 0.6}\n", "    uptake: {share: 0.6}\n    port_acceptance: {TUR: 0.9, TUR: 0.5}\n"
+    )
+    err = validate_bad(run_cli, write(tmp_path / "dup.yaml", text))
+    assert "dup.yaml:13: duplicate key 'TUR'" in err
+
+
+def test_line_number_of_a_bad_value(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    text = BASE_TEXT.replace("IRN: {p_join: 0.6", "IRN: {p_join: 1.5")
+    err = validate_bad(run_cli, write(tmp_path / "x.yaml", text))
+    assert (
+        "x.yaml:14: schemes.rv_pool.candidates.IRN.p_join: 1.5 is not allowed: must be between 0 and 1" in err
+    )
+
+
+def test_unhashable_key(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "k.yaml", "name: x\n? [a, b]\n: 1\n"))
+    assert "k.yaml:2: a mapping key must be a single value, got ['a', 'b']" in err
+
+
+def test_recursive_alias(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "r.yaml", "name: x\nworld: &w\n  conventions: *w\n"))
+    assert "r.yaml: invalid YAML: an alias refers to a node that contains it" in err
+
+
+def test_python_tag_is_refused(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(
+        run_cli, write(tmp_path / "t.yaml", "name: !!python/object/apply:os.system ['true']\n")
+    )
+    assert "t.yaml:1: invalid YAML:" in err
+    assert "python/object/apply:os.system" in err
+
+
+def test_not_utf8(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    path = tmp_path / "latin.yaml"
+    path.write_bytes("name: Société\n".encode("latin-1"))
+    err = validate_bad(run_cli, path)
+    assert "latin.yaml: is not UTF-8 text" in err
+
+
+def test_missing_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, tmp_path / "nope.yaml")
+    assert "nope.yaml: cannot be read: No such file or directory" in err
+
+
+def test_extends_cycle_names_the_chain(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    write(tmp_path / "a.yaml", "name: a\nextends: b.yaml\n")
+    write(tmp_path / "b.yaml", "name: b\nextends: a.yaml\n")
+    err = validate_bad(run_cli, tmp_path / "a.yaml")
+    assert "b.yaml:2: extends: 'a.yaml' is not allowed: makes a cycle of extends:" in err
+    assert "a.yaml → " in err
+    assert "b.yaml → " in err
+
+
+def test_extends_itself(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "self.yaml", "name: a\nextends: self.yaml\n"))
+    assert "self.yaml:2: extends: 'self.yaml' is not allowed: makes a cycle of extends" in err
+
+
+def test_missing_parent(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    write(tmp_path / "baseline.yaml", BASE_TEXT)
+    err = validate_bad(run_cli, write(tmp_path / "child.yaml", "name: c\nextends: basline.yaml\n"))
+    assert "child.yaml:2: extends: 'basline.yaml' is not allowed: no such file" in err
+    assert "did you mean 'baseline.yaml'?" in err
+
+
+def test_error_in_parent_cites_the_parent(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    write(tmp_path / "base.yaml", BASE_TEXT.replace("capital_usd_m: 1000", "capital_usd_m: -1"))
+    err = validate_bad(run_cli, write(tmp_path / "child.yaml", "name: c\nextends: base.yaml\n"))
+    assert "base.yaml:10: schemes.rv_pool.capital_usd_m: -1 is not allowed" in err
+
+
+def test_bad_portfolio_path(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    write(tmp_path / "portfolios" / "book.yaml", "name: book\ncontracts: {}\n")
+    doc = mutated(lambda d: d.update(portfolio="portfolios/bok.yaml"))
+    err = validate_bad(run_cli, write(tmp_path / "s.yaml", doc))
+    assert "portfolio: 'portfolios/bok.yaml' is not allowed: no such portfolio file" in err
+    assert "did you mean 'portfolios/book.yaml'?" in err
+
+
+def test_portfolio_neither_mapping_nor_path(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    err = validate_bad(run_cli, write(tmp_path / "s.yaml", "name: s\nportfolio: 5\nextends: 7\n"))
+    assert "s.yaml:2: portfolio: 5 is not allowed: must be a mapping with keys name, description, bloc" in err
+    assert "or the path of a portfolio file" in err
+    assert "s.yaml:3: extends: 7 is not allowed: must be the path of a parent scenario file" in err
+    assert "2 problems" in err
+
+
+def test_portfolio_problem_cites_the_portfolio_file(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    write(
+        tmp_path / "book.yaml", "name: book\ncontracts:\n  a: {source: ig_pool, type: xol, limit_usd_m: 0}\n"
+    )
+    err = validate_bad(run_cli, write(tmp_path / "s.yaml", "name: s\nportfolio: book.yaml\n"))
+    assert "book.yaml:3: portfolio.contracts.a.limit_usd_m: 0 is not allowed: must be greater than 0" in err
+
+
+def test_invalid_portfolio_file_alone(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    path = write(
+        tmp_path / "book.yaml", "name: book\ncontracts:\n  a: {source: ig_gxl_layr1, type: quota_share}\n"
+    )
+    err = validate_bad(run_cli, path)
+    assert "book.yaml:3: contracts.a.source: 'ig_gxl_layr1' is not allowed" in err
+    assert "did you mean 'ig_gxl_layer1'?" in err
+
+
+def test_every_problem_is_listed(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    def three(d: dict[str, Any]) -> None:
+        scheme(d)["candidates"]["IRN"]["p_join"] = 1.5
+        scheme(d)["founders"] = ["RUS", "VNZ"]
+        contracts(d)["gxl1"]["source"] = "ig_gxl_layer9"
+
+    err = validate_bad(run_cli, write(tmp_path / "many.yaml", mutated(three)))
+    assert "candidates.IRN.p_join: 1.5" in err
+    assert "founders[1]: 'VNZ'" in err
+    assert "gxl1.source: 'ig_gxl_layer9'" in err
+    assert "1 of 1 file invalid, 3 problems" in err
+
+
+def test_every_file_is_listed(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    good = write(tmp_path / "good.yaml", BASE_TEXT)
+    bad1 = write(tmp_path / "bad1.yaml", mutated(_set("horizon.years", 0)))
+    bad2 = write(tmp_path / "bad2.yaml", mutated(_set("simulation.trials", -5)))
+    code, out, err = run_cli("validate", good, bad1, bad2)
+    assert code == 2
+    assert "ok: " in out
+    assert "horizon.years: 0 is not allowed" in err
+    assert "simulation.trials: -5 is not allowed" in err
+    assert "2 of 3 files invalid" in err
+
+
+def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.yaml", mutated(_set("schemes.rv_pool.candidates.IRN.p_join", 1.5)))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from riskmodel.cli import main; sys.exit(main())",
+            "validate",
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "schemes.rv_pool.candidates.IRN.p_join: 1.5 is not allowed: must be between 0 and 1" in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_subprocess_invalid_yaml(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.yaml", "name: [unclosed\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from riskmodel.cli import main; sys.exit(main())",
+            "validate",
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "bad.yaml:2: invalid YAML" in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+# -------------------------------------------------------------------------------- property-based test
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"
+SHIPPED_FILES = sorted(p.relative_to(SHIPPED) for p in SHIPPED.rglob("*.yaml"))
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "IRN", "irn", "scheme:rv_pool", "ig_pool", "xol", "2030", "baseline.yaml", "∞"]),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out.extend(_paths(v, (*prefix, k)))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out.extend(_paths(v, (*prefix, i)))
+    return out
+
+
+def _mutate(doc: dict[str, Any], path: tuple[Any, ...], op: str, value: Any, other: Any) -> None:
+    parent: Any = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    if op == "delete":
+        del parent[key]
+    elif op == "replace":
+        parent[key] = value
+    elif op == "unknown_key":
+        target = parent[key]
+        if isinstance(target, dict):
+            target[f"x_{other}"] = value
+        else:
+            parent[key] = {"unexpected": value}
+    elif op == "negative":
+        current = parent[key]
+        if isinstance(current, int | float) and not isinstance(current, bool):
+            parent[key] = -abs(current) - 1
+    elif op == "huge":
+        parent[key] = 1e308
+    elif op == "swap":
+        parent[key] = str(other)
+
+
+@pytest.fixture(scope="module")
+def mutant_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped scenarios; each example mutates one file and restores it afterwards."""
+    work = tmp_path_factory.mktemp("mutants")
+    shutil.copytree(SHIPPED, work, dirs_exist_ok=True)
+    return work
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    file_index=st.integers(min_value=0, max_value=len(SHIPPED_FILES) - 1),
+    path_index=st.integers(min_value=0),
+    op=st.sampled_from(["delete", "replace", "unknown_key", "negative", "huge", "swap"]),
+    value=ODD_VALUES,
+    other=st.sampled_from(["RUS", "xol", "scheme:none", "peril:x", "quota_share", "BALTIC", "nan"]),
+)
+def test_random_mutations_never_crash(
+    mutant_dir: Path,
+    run_cli: Callable[..., tuple[int, str, str]],
+    file_index: int,
+    path_index: int,
+    op: str,
+    value: Any,
+    other: Any,
+) -> None:
+    """Any single mutation of a shipped file is judged valid (0) or invalid (2), never a crash.
+
+    The mutated file is validated, and so is spill_stress.yaml, which reads rv_pool.yaml, baseline.yaml and
+    the portfolio: a mutation of a parent or of the portfolio is seen through a child too.
+    """
+    rel = SHIPPED_FILES[file_index]
+    doc = yaml.safe_load((SHIPPED / rel).read_text())
+    paths = _paths(doc)
+    _mutate(doc, paths[path_index % len(paths)], op, value, other)
+    (mutant_dir / rel).write_text(yaml.safe_dump(doc, allow_unicode=True))
+    try:
+        code, out, err = run_cli("validate", mutant_dir / rel, mutant_dir / "spill_stress.yaml")
+    finally:
+        shutil.copyfile(SHIPPED / rel, mutant_dir / rel)
+    assert code in (0, 2), err
+    assert "Traceback" not in out + err
+    assert "error:" not in err

@@ -1,0 +1,150 @@
+"""The `riskmodel` command line: the dispatcher's exit codes and error handling, `validate` and `schema`.
+
+Exit codes: 0 success, 2 invalid input (messages, no traceback), 1 any other failure (`error: ...`,
+traceback only with --debug), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import riskmodel.cli as cli
+from riskmodel.scenario import Problem, ScenarioError
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def test_validate_every_shipped_file(run_cli: Run, scenarios_dir: Path) -> None:
+    code, out, err = run_cli("validate", scenarios_dir)
+    assert code == 0, err
+    assert out.count("ok: ") == len(list(scenarios_dir.rglob("*.yaml")))
+    assert "ok: " in out and "portfolio 'Example EU marine reinsurer'" in out
+    assert "note: portfolio.contracts.rv_pool_retro.source:" in out
+    assert err == ""
+
+
+def test_validate_quiet_prints_nothing_when_valid(run_cli: Run, scenarios_dir: Path) -> None:
+    assert run_cli("validate", "--quiet", scenarios_dir / "rv_pool.yaml") == (0, "", "")
+
+
+def test_validate_a_directory_without_yaml(run_cli: Run, tmp_path: Path) -> None:
+    code, _, err = run_cli("validate", tmp_path)
+    assert code == 2
+    assert "no YAML files found" in err
+
+
+def test_validate_as_a_given_kind(run_cli: Run, scenarios_dir: Path) -> None:
+    """A portfolio file checked as a scenario: its keys are unknown to a scenario."""
+    code, _, err = run_cli(
+        "validate", "--kind", "scenario", scenarios_dir / "portfolios" / "example_reinsurer.yaml"
+    )
+    assert code == 2
+    assert "contracts: unknown key 'contracts'" in err
+
+
+def test_schema_prints_json(run_cli: Run) -> None:
+    code, out, _ = run_cli("schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["title"] == "Scenario"
+    assert "schemes" in schema["properties"]
+    code, out, _ = run_cli("schema", "--portfolio")
+    assert json.loads(out)["title"] == "Portfolio"
+
+
+def test_help_and_usage_errors(run_cli: Run) -> None:
+    assert run_cli("--help")[0] == 0
+    code, _, err = run_cli("no-such-command")
+    assert code == 2
+    assert "invalid choice" in err
+    assert run_cli("validate")[0] == 2  # FILE is required
+
+
+def _fake_command(monkeypatch: pytest.MonkeyPatch, action: Callable[[], int]) -> None:
+    """Replace `validate`'s run with `action` (the dispatcher's error handling is what is tested)."""
+    from riskmodel.cli import validate
+
+    monkeypatch.setattr(validate, "run", lambda args: action())
+
+
+def test_unexpected_error_is_one_line_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    def boom() -> int:
+        raise KeyError("rv_pool")
+
+    _fake_command(monkeypatch, boom)
+    code, _, err = run_cli("validate", "x.yaml")
+    assert code == 1
+    assert err.startswith("error: KeyError: 'rv_pool'")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch, run_cli: Run) -> None:
+    def boom() -> int:
+        raise KeyError("rv_pool")
+
+    _fake_command(monkeypatch, boom)
+    with pytest.raises(KeyError):
+        run_cli("--debug", "validate", "x.yaml")
+    with pytest.raises(KeyError):
+        run_cli("validate", "x.yaml", "--debug")
+
+
+def test_scenario_error_exits_2_with_every_problem(monkeypatch: pytest.MonkeyPatch, run_cli: Run) -> None:
+    def invalid() -> int:
+        raise ScenarioError([Problem("a.yaml", ("x",), "one", line=1), Problem("a.yaml", ("y",), "two")])
+
+    _fake_command(monkeypatch, invalid)
+    code, _, err = run_cli("validate", "x.yaml")
+    assert code == 2
+    assert err.splitlines() == ["a.yaml:1: x: one", "a.yaml: y: two"]
+
+
+def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, run_cli: Run) -> None:
+    def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    _fake_command(monkeypatch, interrupted)
+    code, _, err = run_cli("validate", "x.yaml")
+    assert code == 130
+    assert "interrupted" in err
+
+
+def test_missing_subcommand_modules_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ("validate", "not_written_yet"))
+    parser = cli.build_parser()
+    choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert set(choices) == {"validate"}
+
+
+def test_a_broken_subcommand_does_not_break_the_others(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run, scenarios_dir: Path
+) -> None:
+    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ("validate", "broken"))
+    real_import, real_find_spec = importlib.import_module, importlib.util.find_spec
+
+    def fake_find_spec(name: str) -> object:
+        return object() if name.endswith(".broken") else real_find_spec(name)
+
+    def fake_import(name: str) -> types.ModuleType:
+        if name.endswith(".broken"):
+            raise ImportError("no module named riskmodel.engine.missing")
+        return real_import(name)
+
+    fake = types.SimpleNamespace(
+        import_module=fake_import, util=types.SimpleNamespace(find_spec=fake_find_spec)
+    )
+    monkeypatch.setattr(cli, "importlib", fake)
+    assert run_cli("validate", scenarios_dir / "baseline.yaml")[0] == 0
+    code, _, err = run_cli("broken")
+    assert code == 1
+    assert "the 'broken' command could not be loaded: ImportError" in err

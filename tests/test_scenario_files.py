@@ -1,0 +1,166 @@
+"""The shipped scenario and portfolio files, and the generated reference in docs/scenarios.md.
+
+Every shipped file validates; the scenarios say what SCENARIOS.md asks of them (founders, candidates and
+their probabilities, a rationale for each, the inheritance between files); and the field reference in
+docs/scenarios.md is exactly what the schema generates, naming every key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from riskmodel import payers
+from riskmodel.scenario import load_portfolio, load_scenario, scenario_notes
+from riskmodel.scenario.docs import (
+    DOCS_PATH,
+    _sections,
+    generated_part,
+    json_schema,
+    render_reference,
+)
+from riskmodel.scenario.loader import validate_file
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+PORTFOLIO = Path(__file__).resolve().parents[1] / "scenarios" / "portfolios" / "example_reinsurer.yaml"
+
+
+def test_the_expected_files_ship(scenarios_dir: Path) -> None:
+    names = {p.name for p in SCENARIOS}
+    assert {
+        "baseline.yaml",
+        "rv_pool.yaml",
+        "brics_scheme.yaml",
+        "crackdown.yaml",
+        "spill_stress.yaml",
+    } <= names
+    assert PORTFOLIO.is_file()
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_shipped_scenario_is_valid(path: Path) -> None:
+    result = validate_file(path)
+    assert result.problems == []
+    assert result.scenario is not None
+    assert result.scenario.simulation.chunk_trials % 4096 == 0
+    assert result.scenario.portfolio is not None
+
+
+def test_shipped_portfolio_is_valid() -> None:
+    book = load_portfolio(PORTFOLIO)
+    sources = {s for c in book.contracts.values() for s in c.sources}
+    assert {
+        "ig_gxl_layer1",
+        "ig_gxl_layer2",
+        "ig_gxl_layer3",
+        "hm_tanker_western",
+        "counterparty_hm",
+        "energy_property",
+        "war_hull",
+        "war_pi",
+        "scheme_reinsurance:rv_pool",
+    } <= sources
+    assert {c.type for c in book.contracts.values()} == {"quota_share", "xol", "stop_loss"}
+    assert all(c.description for c in book.contracts.values())
+
+
+def test_baseline_is_the_status_quo() -> None:
+    s = load_scenario(SCENARIOS[0].parent / "baseline.yaml")
+    assert s.schemes == {}
+    assert (s.horizon.start_year, s.horizon.years) == (2026, 5)
+    assert (s.simulation.trials, s.simulation.chunk_trials) == (10_000, 8192)
+    assert (s.price_cap.eu_uk_cap_usd, s.price_cap.us_cap_usd) == (44.10, 60.0)
+    # The retro line on the RV pool's reinsurer cedes nothing here, and the user is told so.
+    assert any("rv_pool_retro" in n and "cedes nothing" in n for n in scenario_notes(s))
+
+
+def test_rv_pool_follows_the_scenario_guidance(scenarios_dir: Path) -> None:
+    s = load_scenario(scenarios_dir / "rv_pool.yaml")
+    pool = s.schemes["rv_pool"]
+    assert pool.founders == ["RUS", "VEN"]
+    assert pool.start_year == 2026
+    assert pool.correlation == 0.4
+    p = {code: c.p_join for code, c in pool.candidates.items()}
+    assert {k: p[k] for k in ("IRN", "BLR", "CUB", "NIC", "PRK", "SYR")} == {
+        "IRN": 0.6,
+        "BLR": 0.5,
+        "CUB": 0.4,
+        "NIC": 0.3,
+        "PRK": 0.2,
+        "SYR": 0.05,
+    }
+    assert all(0.1 <= p[k] <= 0.3 for k in ("GAB", "CMR", "COM", "SLE"))
+    assert all(0.02 <= p[k] <= 0.05 for k in ("CHN", "IND", "TUR", "ARE"))
+    assert {c.by_year for c in pool.candidates.values()} == {2030}
+    assert pool.reinsurance is not None and pool.reinsurance.quota_share == 0.5
+    assert 0.5 <= pool.payment_reliability <= 0.8
+    assert 0.5 <= pool.uptake.share <= 0.7
+    assert pool.port_acceptance["TUR"] == 0.9
+    assert s.portfolio is not None and s.horizon.start_year == 2026  # inherited from baseline.yaml
+    assert scenario_notes(s) == []
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_candidate_has_a_rationale(path: Path) -> None:
+    s = load_scenario(path)
+    for scheme in s.schemes.values():
+        for code, candidate in scheme.candidates.items():
+            assert len(candidate.rationale) > 20, code
+
+
+def test_crackdown_changes_only_what_it_says(scenarios_dir: Path) -> None:
+    base = load_scenario(scenarios_dir / "rv_pool.yaml").schemes["rv_pool"]
+    hard = load_scenario(scenarios_dir / "crackdown.yaml")
+    pool = hard.schemes["rv_pool"]
+    assert pool.port_acceptance == {**base.port_acceptance, "ARE": 0.3}
+    assert pool.model_dump(exclude={"port_acceptance"}) == base.model_dump(exclude={"port_acceptance"})
+    assert min(b.hazard for b in hard.sanctions.scheme_designation.blocs.values()) >= 0.4
+    assert hard.price_cap.eu_uk_cap_usd < 44.10
+    assert len(hard.sanctions.enforcement.zones) >= 4
+
+
+def test_spill_stress_exposes_the_portfolio(scenarios_dir: Path) -> None:
+    s = load_scenario(scenarios_dir / "spill_stress.yaml")
+    assert s.portfolio is not None
+    peril_sources = {s.peril_source(pid) for pid in s.perils}
+    contract_sources = {src for c in s.portfolio.contracts.values() for src in c.sources}
+    assert peril_sources & contract_sources
+    assert all(payers.is_valid_source(src) for src in peril_sources)
+
+
+def test_brics_scheme_is_larger_than_the_rv_pool(scenarios_dir: Path) -> None:
+    brics = load_scenario(scenarios_dir / "brics_scheme.yaml").schemes["brics_re"]
+    rv = load_scenario(scenarios_dir / "rv_pool.yaml").schemes["rv_pool"]
+    assert brics.capital_usd_m > rv.capital_usd_m
+    assert brics.per_event_limit_usd_m > rv.per_event_limit_usd_m
+    assert brics.port_acceptance["CHN"] > rv.port_acceptance["CHN"]
+
+
+# ------------------------------------------------------------------------------------------- docs
+def test_docs_reference_is_generated_from_the_schema() -> None:
+    """docs/scenarios.md cannot drift: fix a failure with `python -m riskmodel.scenario.docs --write`."""
+    assert generated_part(DOCS_PATH.read_text(encoding="utf-8")) == render_reference()
+
+
+def test_docs_name_every_key_of_every_block() -> None:
+    reference = render_reference()
+    schema = json_schema("scenario")
+    sections = _sections(schema)
+    assert {name for name, _, _ in sections} == {"Scenario", *schema["$defs"]}
+    for name, node, _ in sections:
+        block = reference.split(f"### {name}\n", 1)[1].split("\n### ", 1)[0]
+        for key in node.get("properties", {}):
+            assert f"| `{key}` |" in block, (name, key)
+    for source in payers.FIXED_PAYERS:
+        assert f"`{source}`" in reference
+
+
+def test_json_schema_allows_a_portfolio_path() -> None:
+    schema = json_schema("scenario")
+    kinds = [
+        option.get("type") or option.get("$ref") for option in schema["properties"]["portfolio"]["anyOf"]
+    ]
+    assert "string" in kinds
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert "contracts" in json_schema("portfolio")["properties"]

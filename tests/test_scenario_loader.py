@@ -1,0 +1,358 @@
+"""The scenario loader: `extends` merging, null removal, portfolio paths, provenance, overrides and the
+wording of problems. Each test states the rule it checks; the files are written inline so the expected
+merge can be read beside them.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+from pathlib import Path
+
+import pytest
+
+import riskmodel.scenario.docs
+import riskmodel.scenario.errors
+import riskmodel.scenario.loader
+from riskmodel.scenario import (
+    Problem,
+    Scenario,
+    ScenarioError,
+    load_portfolio,
+    load_scenario,
+    load_scenario_from_dict,
+    resolved_document,
+    scenario_hash,
+    scenario_notes,
+    with_overrides,
+)
+from riskmodel.scenario.errors import format_path, range_text, show_value
+from riskmodel.scenario.loader import merge, validate_file
+
+PARENT = """\
+name: parent
+horizon: {start_year: 2026, years: 5}
+schemes:
+  rv_pool:
+    name: RV pool
+    founders: [RUS, VEN]
+    start_year: 2026
+    capital_usd_m: 1000
+    per_event_limit_usd_m: 300
+    uptake: {share: 0.6}
+    reinsurance: {reinsurer: RNRC, quota_share: 0.5, capacity_usd_m: 1000}
+    candidates:
+      IRN: {p_join: 0.6, by_year: 2030}
+      SYR: {p_join: 0.05, by_year: 2030}
+    port_acceptance: {TUR: 0.9, ARE: 0.5}
+  other:
+    name: Other
+    founders: [PRK]
+    start_year: 2027
+    capital_usd_m: 100
+    per_event_limit_usd_m: 100
+    uptake: {share: 0.5}
+portfolio: book/book.yaml
+"""
+BOOK = """\
+name: book
+contracts:
+  gxl1: {source: ig_gxl_layer1, type: quota_share, participation: 0.05}
+  retro: {source: "scheme_reinsurance:rv_pool", type: xol, limit_usd_m: 100}
+"""
+
+
+@pytest.fixture
+def family(tmp_path: Path) -> Path:
+    """A parent scenario with a portfolio file in a sub-directory; children are written by each test."""
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "book.yaml").write_text(BOOK)
+    (tmp_path / "parent.yaml").write_text(PARENT)
+    return tmp_path
+
+
+def child(family: Path, text: str, name: str = "child.yaml") -> Scenario:
+    path = family / name
+    path.write_text(text)
+    return load_scenario(path)
+
+
+# ------------------------------------------------------------------------------------------- extends
+def test_child_changes_one_field_of_one_scheme(family: Path) -> None:
+    """Mappings merge recursively: capital changes, founders, candidates and the other scheme stay."""
+    s = child(family, "name: child\nextends: parent.yaml\nschemes:\n  rv_pool:\n    capital_usd_m: 2000\n")
+    assert s.schemes["rv_pool"].capital_usd_m == 2000
+    assert s.schemes["rv_pool"].founders == ["RUS", "VEN"]
+    assert set(s.schemes["rv_pool"].candidates) == {"IRN", "SYR"}
+    assert s.schemes["rv_pool"].per_event_limit_usd_m == 300
+    assert s.schemes["other"].capital_usd_m == 100
+    assert s.name == "child"
+
+
+def test_child_changes_one_port_and_keeps_the_others(family: Path) -> None:
+    s = child(family, "name: c\nextends: parent.yaml\nschemes: {rv_pool: {port_acceptance: {ARE: 0.3}}}\n")
+    assert s.schemes["rv_pool"].port_acceptance == {"TUR": 0.9, "ARE": 0.3}
+
+
+def test_lists_replace(family: Path) -> None:
+    s = child(family, "name: c\nextends: parent.yaml\nschemes: {rv_pool: {founders: [RUS]}}\n")
+    assert s.schemes["rv_pool"].founders == ["RUS"]
+
+
+def test_null_removes_a_candidate_a_block_and_a_scheme(family: Path) -> None:
+    text = """\
+name: c
+extends: parent.yaml
+schemes:
+  rv_pool:
+    candidates: {SYR: null}
+    reinsurance: null
+  other: null
+"""
+    s = child(family, text)
+    assert set(s.schemes) == {"rv_pool"}
+    assert set(s.schemes["rv_pool"].candidates) == {"IRN"}
+    assert s.schemes["rv_pool"].reinsurance is None
+
+
+def test_null_of_a_required_key_is_reported_at_the_null(family: Path) -> None:
+    path = family / "c.yaml"
+    path.write_text("name: c\nextends: parent.yaml\nschemes:\n  rv_pool:\n    capital_usd_m: null\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "c.yaml:5: schemes.rv_pool.capital_usd_m: is required but missing" in str(err.value)
+
+
+def test_grandchild_merges_through_two_levels(family: Path) -> None:
+    (family / "child.yaml").write_text(
+        "name: c\nextends: parent.yaml\nschemes: {rv_pool: {capital_usd_m: 2000}}\n"
+    )
+    s = child(
+        family, "name: g\nextends: child.yaml\nschemes: {rv_pool: {per_event_limit_usd_m: 500}}\n", "g.yaml"
+    )
+    assert (s.schemes["rv_pool"].capital_usd_m, s.schemes["rv_pool"].per_event_limit_usd_m) == (2000, 500)
+    assert s.extends == "child.yaml"
+
+
+def test_extends_and_baseline_are_not_inherited(family: Path) -> None:
+    (family / "child.yaml").write_text("name: c\nextends: parent.yaml\nbaseline: parent.yaml\n")
+    s = child(family, "name: g\nextends: child.yaml\n", "g.yaml")
+    assert s.extends == "child.yaml"
+    assert s.baseline is None
+
+
+def test_parent_in_another_directory(family: Path) -> None:
+    """`extends` and `portfolio` paths are relative to the file that says them."""
+    sub = family / "variants"
+    sub.mkdir()
+    s = child(sub, "name: v\nextends: ../parent.yaml\n", "v.yaml")
+    assert set(s.portfolio.contracts) == {"gxl1", "retro"}  # type: ignore[union-attr]
+
+
+def test_inline_portfolio_merges_over_the_parents(family: Path) -> None:
+    text = """\
+name: c
+extends: parent.yaml
+portfolio:
+  contracts:
+    gxl1: {participation: 0.1}
+    war: {source: [war_hull, war_pi], type: xol, limit_usd_m: 50}
+"""
+    s = child(family, text)
+    assert s.portfolio is not None
+    assert set(s.portfolio.contracts) == {"gxl1", "retro", "war"}
+    assert s.portfolio.contracts["gxl1"].participation == 0.1
+    assert s.portfolio.contracts["gxl1"].source == "ig_gxl_layer1"
+
+
+def test_portfolio_path_in_a_child_replaces_the_parents(family: Path) -> None:
+    (family / "other.yaml").write_text(
+        "name: other\ncontracts:\n  sl: {source: owner, type: stop_loss, limit_usd_m: 5}\n"
+    )
+    s = child(family, "name: c\nextends: parent.yaml\nportfolio: other.yaml\n")
+    assert s.portfolio is not None
+    assert set(s.portfolio.contracts) == {"sl"}
+
+
+def test_merge_does_not_change_its_inputs() -> None:
+    parent = {"a": {"x": 1, "y": [1, 2]}, "b": 1}
+    child_doc = {"a": {"x": None}, "b": 2}
+    merged = merge(parent, child_doc)
+    assert merged == {"a": {"y": [1, 2]}, "b": 2}
+    assert parent == {"a": {"x": 1, "y": [1, 2]}, "b": 1}
+    assert child_doc == {"a": {"x": None}, "b": 2}
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path: Path) -> None:
+    """YAML anchors and `<<` merge keys work; an explicit key overrides a merged one without error."""
+    path = tmp_path / "anchors.yaml"
+    path.write_text(
+        "name: a\nschemes:\n  s:\n    name: S\n    founders: [RUS]\n    start_year: 2026\n"
+        "    capital_usd_m: 1\n    per_event_limit_usd_m: 1\n    uptake: {share: 0.5}\n    candidates:\n"
+        "      IRN: &c {p_join: 0.3, by_year: 2030}\n      BLR: {<<: *c, p_join: 0.2}\n"
+    )
+    s = load_scenario(path)
+    assert s.schemes["s"].candidates["BLR"].p_join == 0.2
+    assert s.schemes["s"].candidates["BLR"].by_year == 2030
+
+
+# ------------------------------------------------------------------------------ provenance and APIs
+def test_resolved_document_is_the_merged_mapping(family: Path) -> None:
+    (family / "c.yaml").write_text("name: c\nextends: parent.yaml\nschemes: {rv_pool: {capital_usd_m: 5}}\n")
+    doc = resolved_document(family / "c.yaml")
+    assert type(doc) is dict
+    assert doc["schemes"]["rv_pool"]["capital_usd_m"] == 5
+    assert doc["schemes"]["rv_pool"]["founders"] == ["RUS", "VEN"]
+    assert doc["portfolio"]["name"] == "book"
+    json.dumps(doc)
+
+
+def test_scenario_hash_ignores_layout_and_sees_values(family: Path) -> None:
+    a = child(family, "name: c\nextends: parent.yaml\n", "a.yaml")
+    b = child(family, "# a comment\nextends: parent.yaml\nname: c   # same, other order\n", "b.yaml")
+    c = child(family, "name: c\nextends: parent.yaml\nschemes: {rv_pool: {capital_usd_m: 1001}}\n", "c.yaml")
+    assert scenario_hash(a) == scenario_hash(b)
+    assert scenario_hash(a) != scenario_hash(c)
+    assert len(scenario_hash(a)) == 64
+
+
+def test_load_scenario_from_dict_resolves_relative_to_base_dir(family: Path) -> None:
+    s = load_scenario_from_dict({"name": "nb", "extends": "parent.yaml"}, base_dir=family)
+    assert s.schemes["rv_pool"].capital_usd_m == 1000
+
+
+def test_load_scenario_from_dict_reports_problems_with_the_origin() -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_scenario_from_dict({"name": "nb", "horizon": {"years": 0}}, origin="<notebook>")
+    assert str(err.value) == "<notebook>: horizon.years: 0 is not allowed: must be between 1 and 30"
+
+
+def test_with_overrides_sets_dotted_paths(family: Path) -> None:
+    s = child(family, "name: c\nextends: parent.yaml\n")
+    t = with_overrides(
+        s,
+        {
+            "schemes.rv_pool.capital_usd_m": 2000,
+            "schemes.rv_pool.candidates.CUB": {"schedule": {2027: 0.1, 2029: 0.3}},
+            "schemes.rv_pool.candidates.SYR": None,
+            "simulation.trials": 500,
+        },
+    )
+    assert t.schemes["rv_pool"].capital_usd_m == 2000
+    assert t.schemes["rv_pool"].candidates["CUB"].schedule == {2027: 0.1, 2029: 0.3}
+    assert "SYR" not in t.schemes["rv_pool"].candidates
+    assert t.simulation.trials == 500
+    assert s.schemes["rv_pool"].capital_usd_m == 1000  # the original is untouched
+
+
+def test_with_overrides_schedule_year_key(family: Path) -> None:
+    s = with_overrides(
+        child(family, "name: c\nextends: parent.yaml\n"),
+        {"schemes.rv_pool.candidates.CUB": {"schedule": {2027: 0.1}}},
+    )
+    t = with_overrides(s, {"schemes.rv_pool.candidates.CUB.schedule.2027": 0.2})
+    assert t.schemes["rv_pool"].candidates["CUB"].schedule == {2027: 0.2}
+
+
+def test_with_overrides_invalid_value_names_the_path(family: Path) -> None:
+    s = child(family, "name: c\nextends: parent.yaml\n")
+    with pytest.raises(ScenarioError) as err:
+        with_overrides(s, {"schemes.rv_pool.capital_usd_m": -5, "horizon.yeras": 3})
+    text = str(err.value)
+    assert "<overrides>: schemes.rv_pool.capital_usd_m: -5 is not allowed: must be greater than 0" in text
+    assert "horizon.yeras: unknown key 'yeras' (did you mean 'years'?)" in text
+
+
+def test_with_overrides_through_a_number_is_a_problem(family: Path) -> None:
+    s = child(family, "name: c\nextends: parent.yaml\n")
+    with pytest.raises(ScenarioError) as err:
+        with_overrides(s, {"horizon.years.x": 3})
+    assert "horizon.years: is 5, not a mapping: cannot set horizon.years.x" in str(err.value)
+
+
+def test_load_portfolio(family: Path) -> None:
+    p = load_portfolio(family / "book" / "book.yaml")
+    assert set(p.contracts) == {"gxl1", "retro"}
+
+
+def test_notes_for_a_scheme_the_scenario_lacks(family: Path) -> None:
+    s = child(family, "name: c\nextends: parent.yaml\nschemes: {rv_pool: null}\n")
+    notes = scenario_notes(s)
+    assert notes == [
+        "portfolio.contracts.retro.source: 'scheme_reinsurance:rv_pool' names scheme 'rv_pool', which this "
+        "scenario does not define: the contract cedes nothing here"
+    ]
+    result = validate_file(family / "child.yaml")
+    assert result.ok
+    assert [n.where for n in result.notes] == [f"{result.notes[0].file}:4"]
+    assert result.notes[0].file.endswith("book.yaml")
+
+
+def test_by_year_past_the_horizon_is_allowed(family: Path) -> None:
+    """by_year sets the yearly hazard; the hazard continues past it and before it, so 2035 is fine."""
+    s = child(
+        family, "name: c\nextends: parent.yaml\nschemes: {rv_pool: {candidates: {IRN: {by_year: 2035}}}}\n"
+    )
+    assert s.schemes["rv_pool"].candidates["IRN"].by_year == 2035
+
+
+# ---------------------------------------------------------------------------------------- wording
+def test_problem_format() -> None:
+    p = Problem(
+        "x.yaml", ("schemes", "rv_pool", "founders", 1), "'VNZ' is not allowed: ...", value="VNZ", line=9
+    )
+    assert str(p) == "x.yaml:9: schemes.rv_pool.founders[1]: 'VNZ' is not allowed: ..."
+    assert str(Problem("x.yaml", (), "the file is empty")) == "x.yaml: the file is empty"
+
+
+def test_scenario_error_lists_one_problem_per_line() -> None:
+    err = ScenarioError([Problem("a.yaml", ("x",), "one", line=1), Problem("a.yaml", ("y",), "two", line=2)])
+    assert str(err).splitlines() == ["a.yaml:1: x: one", "a.yaml:2: y: two"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1.5, "1.5"),
+        (1.0, "1"),
+        (float("nan"), ".nan"),
+        (float("-inf"), "-.inf"),
+        (True, "true"),
+        (None, "null"),
+        ("RUS", "'RUS'"),
+        ({"a": [1, "b"]}, "{a: [1, 'b']}"),
+    ],
+)
+def test_values_are_shown_as_written_in_yaml(value: object, shown: str) -> None:
+    assert show_value(value) == shown
+
+
+def test_range_wording() -> None:
+    assert range_text({"ge": 0, "le": 1}) == "must be between 0 and 1"
+    assert range_text({"gt": 0.5, "lt": 3}) == "must be greater than 0.5 and less than 3"
+    assert range_text({"ge": 4096}, kind="a whole number") == "must be a whole number, at least 4096"
+    assert format_path(("a", 0, "b")) == "a[0].b"
+
+
+def test_union_errors_report_the_branch_the_input_meant(tmp_path: Path) -> None:
+    """A mapping given for `cedant_share` is judged as a share-by mapping, not as a number."""
+    path = tmp_path / "book.yaml"
+    path.write_text(
+        "name: b\ncontracts:\n  a:\n    source: ig_pool\n    type: quota_share\n"
+        "    cedant_share: {by: zone, shares: {BALTIC: 1.2}}\n"
+    )
+    result = validate_file(path)
+    assert [str(p) for p in result.problems] == [
+        f"{result.file}:6: contracts.a.cedant_share.shares.BALTIC: 1.2 is not allowed: "
+        "must be between 0 and 1"
+    ]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [riskmodel.scenario.errors, riskmodel.scenario.loader, riskmodel.scenario.docs],
+    ids=lambda m: m.__name__,
+)
+def test_docstring_examples(module: object) -> None:
+    failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
+    assert failures == 0
