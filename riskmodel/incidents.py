@@ -21,11 +21,20 @@ import numpy as np
 
 from riskmodel.engine.random import Stream, generator
 
-__all__ = ["U", "N_UNIFORMS", "CandidatePlan", "Candidates", "draw_candidates", "thin_candidates"]
+__all__ = [
+    "N_UNIFORMS",
+    "U",
+    "CandidatePlan",
+    "Candidates",
+    "EventUniforms",
+    "draw_candidates",
+    "keyed_uniforms",
+    "thin_candidates",
+]
 
 
 class U:
-    """Columns of each candidate's fixed row of uniforms. Append only: never renumber."""
+    """Columns of each real event's fixed row of uniforms (`event_uniforms`). Append only: never renumber."""
 
     TIME = 0
     CLASS = 1
@@ -48,10 +57,30 @@ class U:
     LICENCE = 18
     FLAG = 19
     CREW = 20
-    STRATUM = 21
 
 
-N_UNIFORMS = 22
+N_UNIFORMS = 21
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_COLUMN = np.uint64(0xD1B54A32D192ED03)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: a bijective mix of 64-bit integers (wrapping arithmetic)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def keyed_uniforms(key: np.ndarray, columns: range | list[int]) -> np.ndarray:
+    """Uniforms in [0, 1) of 53 bits, a pure function of (candidate key, column): shape (n, len(columns)).
+
+    Counter-based, so a candidate's uniforms exist without being stored and are the same in every
+    scenario; only the candidates that become real events ever compute them.
+    """
+    cols = np.asarray(list(columns), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = _splitmix64(key[:, None] + (cols[None, :] + np.uint64(1)) * _COLUMN)
+    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
 @dataclass(frozen=True)
@@ -77,11 +106,54 @@ class Candidates:
 
     trial: np.ndarray  # int64: trial index within the block
     stratum: np.ndarray  # int64
-    u: np.ndarray  # float64 (n, N_UNIFORMS)
+    u_time: np.ndarray
+    u_class: np.ndarray
+    u_thin: np.ndarray
+    key: np.ndarray  # uint64: the candidate's identity, for its other uniforms (`event_uniforms`)
 
     @property
     def size(self) -> int:
         return int(self.trial.size)
+
+    def event_uniforms(self, idx: np.ndarray) -> EventUniforms:
+        """The uniforms (columns `U`) of the candidates `idx`, computed column by column on first use."""
+        return EventUniforms(self.key[idx], self.u_time[idx], self.u_class[idx], self.u_thin[idx])
+
+
+class EventUniforms:
+    """The fixed row of uniforms of each real event, one column (`U`) at a time: `u[U.SPILL]`.
+
+    Columns other than time, class and thinning are a pure function of the candidate's key, computed
+    when first asked for, so memory holds only the columns a stage uses.
+    """
+
+    def __init__(self, key: np.ndarray, time: np.ndarray, u_class: np.ndarray, u_thin: np.ndarray) -> None:
+        self.key = key
+        self._cols: dict[int, np.ndarray] = {U.TIME: time, U.CLASS: u_class, U.THIN: u_thin}
+
+    def __len__(self) -> int:
+        return int(self.key.size)
+
+    def __getitem__(self, col: int) -> np.ndarray:
+        if col not in self._cols:
+            self._cols[col] = keyed_uniforms(self.key, [col])[:, 0]
+        return self._cols[col]
+
+    def take(self, idx: np.ndarray) -> EventUniforms:
+        """The rows `idx` (computed columns are carried over)."""
+        out = EventUniforms(self.key[idx], self[U.TIME][idx], self[U.CLASS][idx], self[U.THIN][idx])
+        for c, v in self._cols.items():
+            out._cols[c] = v[idx]
+        return out
+
+    @staticmethod
+    def concatenate(parts: list[EventUniforms]) -> EventUniforms:
+        return EventUniforms(
+            np.concatenate([p.key for p in parts]),
+            np.concatenate([p[U.TIME] for p in parts]),
+            np.concatenate([p[U.CLASS] for p in parts]),
+            np.concatenate([p[U.THIN] for p in parts]),
+        )
 
 
 def draw_candidates(plan: CandidatePlan, seed: int, block: int, year: int, block_trials: int) -> Candidates:
@@ -93,11 +165,14 @@ def draw_candidates(plan: CandidatePlan, seed: int, block: int, year: int, block
     rng = generator(seed, Stream.CANDIDATES, block, year)
     counts = rng.poisson(plan.total_rate, block_trials)
     n = int(counts.sum())
-    u = rng.random((n, N_UNIFORMS))
+    u = rng.random((4, n))
+    base = rng.integers(0, 2**63, dtype=np.uint64)
     trial = np.repeat(np.arange(block_trials, dtype=np.int64), counts)
-    stratum = np.searchsorted(plan.cumulative, u[:, U.STRATUM], side="right")
+    stratum = np.searchsorted(plan.cumulative, u[0], side="right")
     np.minimum(stratum, plan.cumulative.size - 1, out=stratum)
-    return Candidates(trial=trial, stratum=stratum, u=u)
+    with np.errstate(over="ignore"):
+        key = base + np.arange(n, dtype=np.uint64) * _GOLDEN
+    return Candidates(trial=trial, stratum=stratum, u_time=u[1], u_class=u[2], u_thin=u[3], key=key)
 
 
 def thin_candidates(
@@ -115,8 +190,8 @@ def thin_candidates(
     """
     trade = plan.trade[cand.stratum]
     cum = cum_shares[cand.trial, trade]  # (n, n_classes)
-    cls = (cand.u[:, U.CLASS, None] >= cum[:, :-1]).sum(axis=1)
+    cls = (cand.u_class[:, None] >= cum[:, :-1]).sum(axis=1)
     factor = class_factor[cls] * age_factor[trade, cls]
-    keep = cand.u[:, U.THIN] * plan.max_factor[cand.stratum] < factor
+    keep = cand.u_thin * plan.max_factor[cand.stratum] < factor
     idx = np.flatnonzero(keep)
     return idx, cls[idx]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from riskmodel.incidents import U
+from riskmodel.incidents import EventUniforms, U
 from riskmodel.liability import CAUSE_MARINE, CAUSE_SABOTAGE, CAUSE_WAR
 
 __all__ = ["MIN_SPILL_T", "Damage", "SeverityParams", "event_damage", "pollution_damage_usd_m"]
@@ -39,7 +39,6 @@ class SeverityParams:
     p_total_loss: np.ndarray  # (n_types,)
     spill_median_t: float
     spill_sigma: float
-    bunker_share: float  # bunkers on board as a share of cargo capacity
     damage_exponent: float
     damage_sigma: float
     cost_per_t_usd: np.ndarray  # (n_zones,) c_zone: USD per tonne at a 1,000 t spill
@@ -49,7 +48,7 @@ class SeverityParams:
     partial_max: float
     wreck_usd_per_gt: float  # median wreck removal cost per GT
     wreck_sigma: float
-    coastal_zone: np.ndarray  # (n_zones,) bool: wreck removal can be ordered
+    wreck_zone_factor: np.ndarray  # (n_zones,) multiplies the median; 0 where no removal is ordered
     counterparty_hull_median_usd_m: float
     counterparty_hull_sigma: float
     blame_min: float
@@ -57,8 +56,11 @@ class SeverityParams:
     p_counterparty_ig: float
     infrastructure_median_usd_m: float
     infrastructure_sigma: float
+    infrastructure_cap_usd_m: float
     crew_median_usd_m: float
     crew_sigma: float
+    war_crew_median_usd_m: float
+    war_crew_sigma: float
     is_collision: np.ndarray  # (n_types,) bool
     is_infrastructure: np.ndarray  # (n_types,) bool
     is_seizure: np.ndarray  # (n_types,) bool
@@ -108,61 +110,70 @@ def spill_size_t(u: np.ndarray, median_t: float, sigma: float, cap_t: np.ndarray
 
 def event_damage(
     p: SeverityParams,
-    u: np.ndarray,
+    u: EventUniforms,
     itype: np.ndarray,
     zone: np.ndarray,
     laden_share: np.ndarray,
     oil_type: np.ndarray,
     gt: np.ndarray,
     cargo_t: np.ndarray,
+    bunker_t: np.ndarray,
     hull_value_usd_m: np.ndarray,
     statutory_state: np.ndarray,
     infrastructure_zone: np.ndarray,
 ) -> Damage:
-    """Damage components of each event from its uniforms (`u`, shape (n, N_UNIFORMS))."""
+    """Damage components of each event from its uniforms (`u[U.X]` gives column X, see `incidents.U`)."""
     cause = np.full(itype.size, CAUSE_MARINE, dtype=np.int64)
-    cu = u[:, U.CAUSE]
+    cu = u[U.CAUSE]
     cause[cu < p.cause_war[itype]] = CAUSE_WAR
     sab = (cu >= p.cause_war[itype]) & (cu < p.cause_war[itype] + p.cause_sabotage[itype])
     cause[sab] = CAUSE_SABOTAGE
 
-    laden = u[:, U.LADEN] < laden_share
+    laden = u[U.LADEN] < laden_share
     p_spill = np.where(laden, p.p_spill_laden[itype], p.p_spill_ballast[itype])
-    spilled = u[:, U.SPILL] < p_spill
-    cap = np.where(laden, cargo_t, p.bunker_share * cargo_t)
-    spill_t = np.where(spilled, spill_size_t(u[:, U.SPILL_SIZE], p.spill_median_t, p.spill_sigma, cap), 0.0)
-    eps = _lognormal(u[:, U.DAMAGE], 1.0, p.damage_sigma)
+    spilled = u[U.SPILL] < p_spill
+    cap = np.where(laden, cargo_t, bunker_t)
+    spill_t = np.where(spilled, spill_size_t(u[U.SPILL_SIZE], p.spill_median_t, p.spill_sigma, cap), 0.0)
+    eps = _lognormal(u[U.DAMAGE], 1.0, p.damage_sigma)
     damage = pollution_damage_usd_m(
         spill_t, p.cost_per_t_usd[zone], p.damage_exponent, p.oil_factor[oil_type], eps
     )
     pollution = np.where(spilled, damage, 0.0)
     statutory = np.where(statutory_state, p.statutory_multiple * pollution, 0.0)
 
-    total_loss = u[:, U.TOTAL_LOSS] < p.p_total_loss[itype]
-    fraction = p.partial_min + (p.partial_max - p.partial_min) * u[:, U.HULL_FRACTION]
+    total_loss = u[U.TOTAL_LOSS] < p.p_total_loss[itype]
+    fraction = p.partial_min + (p.partial_max - p.partial_min) * u[U.HULL_FRACTION]
     hull = hull_value_usd_m * np.where(total_loss, 1.0, fraction)
     hull = np.where(p.is_seizure[itype], p.seizure_hull_fraction * hull_value_usd_m, hull)
     wreck = np.where(
-        total_loss & p.coastal_zone[zone] & ~p.is_seizure[itype],
-        _lognormal(u[:, U.WRECK], p.wreck_usd_per_gt * gt / 1e6, p.wreck_sigma),
+        total_loss & ~p.is_seizure[itype],
+        _lognormal(u[U.WRECK], p.wreck_zone_factor[zone] * p.wreck_usd_per_gt * gt / 1e6, p.wreck_sigma),
         0.0,
     )
 
     collision = p.is_collision[itype]
     counterparty_hull = np.where(
         collision,
-        _lognormal(u[:, U.COUNTERPARTY], p.counterparty_hull_median_usd_m, p.counterparty_hull_sigma),
+        _lognormal(u[U.COUNTERPARTY], p.counterparty_hull_median_usd_m, p.counterparty_hull_sigma),
         0.0,
     )
-    blame = np.where(collision, p.blame_min + (p.blame_max - p.blame_min) * u[:, U.BLAME], 0.0)
-    counterparty_ig = collision & (u[:, U.COUNTERPARTY_IG] < p.p_counterparty_ig)
+    blame = np.where(collision, p.blame_min + (p.blame_max - p.blame_min) * u[U.BLAME], 0.0)
+    counterparty_ig = collision & (u[U.COUNTERPARTY_IG] < p.p_counterparty_ig)
 
     infrastructure = np.where(
         p.is_infrastructure[itype] & infrastructure_zone,
-        _lognormal(u[:, U.INFRASTRUCTURE], p.infrastructure_median_usd_m, p.infrastructure_sigma),
+        np.minimum(
+            _lognormal(u[U.INFRASTRUCTURE], p.infrastructure_median_usd_m, p.infrastructure_sigma),
+            p.infrastructure_cap_usd_m,
+        ),
         0.0,
     )
-    crew = _lognormal(u[:, U.CREW], p.crew_median_usd_m, p.crew_sigma)
+    war = cause == CAUSE_WAR
+    crew = np.where(
+        war,
+        _lognormal(u[U.CREW], p.war_crew_median_usd_m, p.war_crew_sigma),
+        _lognormal(u[U.CREW], p.crew_median_usd_m, p.crew_sigma),
+    )
     return Damage(
         cause=cause,
         spilled=spilled,

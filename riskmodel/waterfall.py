@@ -29,12 +29,13 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from riskmodel.liability import (
     CAUSE_WAR,
+    PollutionShares,
     allocate_pollution,
     collision_liability_split,
     consume_capacity,
@@ -154,6 +155,16 @@ class WaterfallResult:
     scheme_capital_end: np.ndarray  # (n_trials, n_years, n_schemes) capital after each year
 
 
+def _expand(shares: PollutionShares, idx: np.ndarray, n: int) -> PollutionShares:
+    """Pollution shares computed on the events `idx`, spread back to all n events (zero elsewhere)."""
+    out = {}
+    for f in fields(shares):
+        full = np.zeros(n)
+        full[idx] = getattr(shares, f.name)
+        out[f.name] = full
+    return PollutionShares(**out)
+
+
 def _add(columns: dict[str, np.ndarray], name: str, amount: np.ndarray, n: int) -> None:
     if name not in columns:
         columns[name] = np.zeros(n)
@@ -213,8 +224,13 @@ def route_events(
         "insurer_limit_usd_m": limit,
         "war_cover_usd_m": 0.0,
     }
-    pays = allocate_pollution(pollution, ev.gt, insurer_pays=True, **conv)
-    fails = allocate_pollution(pollution, ev.gt, insurer_pays=False, **conv)
+    # the conventions only matter where there is pollution damage: compute them on those events
+    spill = np.flatnonzero(pollution > 0)
+    conv_s = {k: (v[spill] if isinstance(v, np.ndarray) else v) for k, v in conv.items()}
+    pays = _expand(allocate_pollution(pollution[spill], ev.gt[spill], insurer_pays=True, **conv_s), spill, n)
+    fails = _expand(
+        allocate_pollution(pollution[spill], ev.gt[spill], insurer_pays=False, **conv_s), spill, n
+    )
     pollution_obligation = pays.insurer + pays.stopia + pays.topia
 
     cp_liability = np.where(marine_like, ev.blame * ev.counterparty_hull, 0.0)
@@ -326,10 +342,14 @@ def route_events(
     tower_trial = np.concatenate([ev.trial, ev.trial, other.trial])
     tower_year = np.concatenate([ev.year, ev.year, other.year])
     tower_time = np.concatenate([ev.time, ev.time, other.time])
-    order = np.lexsort((tower_time, tower_year, tower_trial))
-    out_cols = {c: np.zeros(order.size) for c in (*TOWER_COLUMNS, "uncovered")}
+    out_cols = {c: np.zeros(tower_in_claim.size) for c in (*TOWER_COLUMNS, "uncovered")}
+    claims = np.flatnonzero(tower_in_claim > 0)
+    # event order within each trial-year: one float key, cell + time (time in [0, 1))
+    claims = claims[
+        np.argsort((tower_trial * n_years + tower_year)[claims] + tower_time[claims], kind="stable")
+    ]
     for y in range(n_years):
-        sel = order[tower_year[order] == y]
+        sel = claims[tower_year[claims] == y]
         if not sel.size:
             continue
         split = apply_ig_tower(

@@ -16,7 +16,7 @@ import numpy as np
 from riskmodel.adoption import draw_latents, join_years
 from riskmodel.engine.compile import CompiledModel, PerilPlan
 from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
-from riskmodel.incidents import U, draw_candidates, thin_candidates
+from riskmodel.incidents import EventUniforms, U, draw_candidates, thin_candidates
 from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
 from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
 from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_designations
@@ -178,24 +178,26 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
         parts = []
         for y in range(H):
             cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS)
-            inside = cand.trial < n
-            cum = np.cumsum(shares[:, y], axis=-1)
+            inside = cand.trial < n  # a short last block: rows of cum beyond n are padding
+            cum = np.cumsum(shares[np.minimum(np.arange(BLOCK_TRIALS), n - 1), y], axis=-1)
             idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor)
             idx_in = inside[idx]
             idx, cls = idx[idx_in], cls[idx_in]
-            parts.append((np.full(idx.size, y), cand.trial[idx], cand.stratum[idx], cand.u[idx], cls))
+            parts.append(
+                (np.full(idx.size, y), cand.trial[idx], cand.stratum[idx], cand.event_uniforms(idx), cls)
+            )
         year = np.concatenate([p[0] for p in parts]).astype(np.int64)
         trial = np.concatenate([p[1] for p in parts])
         stratum = np.concatenate([p[2] for p in parts])
-        u = np.concatenate([p[3] for p in parts]) if parts else np.zeros((0, 22))
+        u = EventUniforms.concatenate([p[3] for p in parts])
         cls = np.concatenate([p[4] for p in parts])
-        order = np.lexsort((u[:, U.TIME], year, trial))
-        year, trial, stratum, u, cls = year[order], trial[order], stratum[order], u[order], cls[order]
+        order = np.argsort((trial * H + year) + u[U.TIME], kind="stable")
+        year, trial, stratum, u, cls = year[order], trial[order], stratum[order], u.take(order), cls[order]
 
         cp = m.candidates
         trade, seg, zone, itype = cp.trade[stratum], cp.segment[stratum], cp.zone[stratum], cp.itype[stratum]
-        coast = m.zone_coastal_state[zone, _cum_pick(m.zone_coastal_cum[zone], u[:, U.COAST])]
-        flag = m.flag_states[_cum_pick(m.trade_flag_cum[trade], u[:, U.FLAG])]
+        coast = m.zone_coastal_state[zone, _cum_pick(m.zone_coastal_cum[zone], u[U.COAST])]
+        flag = m.flag_states[_cum_pick(m.trade_flag_cum[trade], u[U.FLAG])]
         gt = m.segment_gt[seg]
 
         # ---- E: severity
@@ -208,6 +210,7 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
             m.trade_oil[trade],
             gt,
             m.segment_cargo[seg],
+            m.segment_bunker[seg],
             m.segment_hull[seg],
             m.state_statutory[coast],
             m.zone_infrastructure[zone],
@@ -215,7 +218,7 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
 
         # sanctions status of each event
         shadow_cls = (cls == DOMESTIC) | (cls == NONE) | (cls >= 4)
-        designated = shadow_cls & (u[:, U.DESIGNATED] < desig[trial, year])
+        designated = shadow_cls & (u[U.DESIGNATED] < desig[trial, year])
         s_idx = np.where(cls >= 4, cls - 4, 0)
         ev_scheme_des = np.where((cls >= 4)[:, None], scheme_des[trial, year, s_idx, :], False)
         claimant_bloc = m.state_bloc[coast]
@@ -254,7 +257,7 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
         rec = EventRecord(
             trial=trial,
             year=year,
-            time=u[:, U.TIME],
+            time=u[U.TIME],
             pi_class=cls,
             cause=dmg.cause,
             gt=gt,
@@ -267,8 +270,8 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
             claimant_in_west=claimant_bloc.any(axis=1),
             claimant_member=claimant_member,
             scheme_blocked=(ev_scheme_des & claimant_bloc).any(axis=1),
-            u_pays=u[:, U.PAYS],
-            u_licence=u[:, U.LICENCE],
+            u_pays=u[U.PAYS],
+            u_licence=u[U.LICENCE],
             pollution=dmg.pollution,
             statutory=dmg.statutory,
             wreck=dmg.wreck,
@@ -299,12 +302,12 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
         sel = np.flatnonzero(material)
         ev_trial.append(trial[sel])
         ev_year.append(year[sel])
-        ev_time.append(u[sel, U.TIME])
+        ev_time.append(u[U.TIME][sel])
         ev_losses.append({k: v[sel] for k, v in wf.columns.items()})
         ev_codes.append((seg[sel], zone[sel], flag[sel]))
         sanctioned = designated[:, None] | ev_scheme_des
         ev_sanctioned.append({b: sanctioned[sel, i] for i, b in enumerate(BLOCS)})
-        ev_licensed.append(u[sel, U.LICENCE] < m.waterfall.licence_probability)
+        ev_licensed.append(u[U.LICENCE][sel] < m.waterfall.licence_probability)
         # background events: in the table with their tower columns
         ev_trial.append(other.trial)
         ev_year.append(other.year)
@@ -380,16 +383,20 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
     def cat(parts: list[np.ndarray], dtype: type = np.float64) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
+    # one table in (trial, year, time) order, so the contracts need not sort it again
+    e_trial, e_year, e_time = cat(ev_trial, np.int64), cat(ev_year, np.int64), cat(ev_time)
+    order = np.argsort((e_trial * H + e_year) + e_time, kind="stable")
+    losses = {k: v[order] for k, v in losses.items()}
     elt = EventLossTable(
-        trial=cat(ev_trial, np.int64) + t0,
-        year=cat(ev_year, np.int64),
-        time=cat(ev_time),
+        trial=e_trial[order] + t0,
+        year=e_year[order],
+        time=e_time[order],
         losses=losses,
-        segment=cat([c[0] for c in ev_codes], np.int64),
-        zone=cat([c[1] for c in ev_codes], np.int64),
-        flag=cat([c[2] for c in ev_codes], np.int64),
-        sanctioned={b: cat([s[b] for s in ev_sanctioned], bool) for b in BLOCS},
-        licensed=cat(ev_licensed, bool),
+        segment=cat([c[0] for c in ev_codes], np.int64)[order],
+        zone=cat([c[1] for c in ev_codes], np.int64)[order],
+        flag=cat([c[2] for c in ev_codes], np.int64)[order],
+        sanctioned={b: cat([s[b] for s in ev_sanctioned], bool)[order] for b in BLOCS},
+        licensed=cat(ev_licensed, bool)[order],
         attritional=attritional,
         premium_base={k: v for k, v in bases.items()},
         trial_offset=t0,
@@ -431,7 +438,7 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
             "flag": elt.flag,
         }
         for k, parts in extra_events.items():
-            events[k] = cat(parts)
+            events[k] = cat(parts)[order]
         for k, v in losses.items():
             events[f"payer:{k}"] = v
     return ChunkResult(t0, t0 + n, contracts, year_arrays, trial_arrays, events)

@@ -11,7 +11,7 @@ portfolio, so two scenarios on the same world share it and keep common random nu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ import pandas as pd
 from riskmodel.adoption import AdoptionPlan, cumulative_join_probability
 from riskmodel.incidents import CandidatePlan
 from riskmodel.market import BASE_CLASSES, MarketPlan, SchemeUptake
-from riskmodel.reinsurance.ig_tower import IGStructure, structure_for_policy_year
+from riskmodel.reinsurance.ig_tower import GXLLayer, IGStructure
 from riskmodel.reinsurance.terms import ContractTerms, terms_from_contract
 from riskmodel.scenario.schema import CLASS_FACTOR_MAX, Scenario
 from riskmodel.severity import SeverityParams
@@ -29,8 +29,11 @@ from riskmodel.world import World
 __all__ = ["CompiledModel", "PerilPlan", "compile_model"]
 
 WEST = ("EU", "UK", "US")
+#: Domestic insurers of sanctioned states cover at least the CLC limit (a CLC certificate requires it) and
+#: at least this per event: Kerch 2024's Russian cover was USD 29.85m pollution + 6.7m wreck (FACTS).
+DOMESTIC_MIN_LIMIT_USD_M = 36.55
 AGE_BETA = 0.05  # age factor exp(β (age − 15)); MODEL.md 6, docs/model.md for the calibration
-OIL_TYPES = ("crude", "fuel_oil", "products")
+OIL_TYPES = ("crude", "fuel_oil", "products", "non_oil")
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class CompiledModel:
     flag_states: np.ndarray  # (n_flags,) world state index of each flag
     segment_gt: np.ndarray
     segment_cargo: np.ndarray
+    segment_bunker: np.ndarray
     segment_hull: np.ndarray
     zone_coastal_cum: np.ndarray  # (n_zones, k)
     zone_coastal_state: np.ndarray  # (n_zones, k) world state index
@@ -126,6 +130,16 @@ class CompiledModel:
     contracts: dict[str, ContractTerms]
     portfolio_bloc: str
     notes: tuple[str, ...] = field(default=())
+
+
+def _latest(by_year: dict, start_year: int) -> object:
+    """The entry of a `{"2025/26": ..., ...}` mapping in force in a policy year (the latest not after it)."""
+    labels = sorted((k for k in by_year if str(k)[:4].isdigit()), key=lambda k: int(str(k)[:4]))
+    chosen = labels[0]
+    for k in labels:
+        if int(str(k)[:4]) <= start_year:
+            chosen = k
+    return by_year[chosen]
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -163,9 +177,9 @@ def compile_model(
     state_idx = {c: i for i, c in enumerate(state_codes)}
     zones = world.zones
     zone_codes = tuple(zones.index)
-    segs = world.segments.set_index("segment") if "segment" in world.segments.columns else world.segments
+    segs = world.segments
     segment_codes = tuple(segs.index)
-    trades = world.trades.set_index("trade") if "trade" in world.trades.columns else world.trades
+    trades = world.trades
     trade_codes = tuple(trades.index)
     types = (
         world.incident_types.set_index("type")
@@ -199,6 +213,7 @@ def compile_model(
     # ----- segments and trades
     segment_gt = segs["mean_gt"].to_numpy(float)
     segment_cargo = segs["cargo_t"].to_numpy(float)
+    segment_bunker = segs["bunker_t"].to_numpy(float)
     segment_hull = segs["hull_value_usd_m"].to_numpy(float)
     seg_idx = {c: i for i, c in enumerate(segment_codes)}
     zone_idx = {c: i for i, c in enumerate(zone_codes)}
@@ -399,12 +414,12 @@ def compile_model(
         none_owner_pays_share=scenario.world.none_owner_pays_share,
         domestic_reliability=scenario.world.domestic_payment_reliability,
         domestic_capacity=scenario.world.domestic_capacity_usd_m,
-        domestic_min_limit=float(world.severity.get("domestic_min_limit_usd_m", 30.0)),
-        western_fixed_limit=float(world.severity.get("western_fixed_limit_usd_m", 1000.0)),
-        war_pi_limit=float(ig.get("excess_war_pi_usd_m", 500.0)),
-        war_buyback_limit=float(ig.get("war_buyback_usd_m", 125.0)),
+        domestic_min_limit=DOMESTIC_MIN_LIMIT_USD_M,
+        western_fixed_limit=scenario.world.western_fixed_limit_usd_m,
+        war_pi_limit=float(ig["excess_war_pi"]["limit"]),
+        war_buyback_limit=float(_latest(ig["excess_war_pi"]["buyback_limit"], start)),
         licence_probability=scenario.sanctions.licence_probability,
-        ig_structures=tuple(_ig_structure(ig, start + y) for y in range(n_years)),
+        ig_structures=tuple(_ig_structure(world, start + y) for y in range(n_years)),
         schemes=tuple(
             SchemeFinance(
                 scheme_id=sid,
@@ -429,25 +444,29 @@ def compile_model(
 
     # ----- premium bases
     ref_ig_gt = float((ref[:, 0] * trade_gt).sum())
-    rates = ig.get("gxl_rates_per_gt_usd", {})
-    dirty = float(rates.get("dirty_tanker", 0.64))
-    non_tanker_gt = float(ig.get("non_tanker_entered_gt", 1.2e9))
-    non_tanker_rate = float(rates.get("dry_cargo", 0.5863))
+    rates = _latest(ig["gxl_rates_usd_per_gt"], start)
+    rate_class = ig["gxl_rate_class_by_oil_type"]
+    tanker_rate = np.array([float(rates[rate_class[o]]) for o in trades["oil_type"]])
+    entered = ig["non_tanker_entered_gt"]
+    non_tanker_gt = float(entered["dry"]) + float(entered["container"])
+    non_tanker_cost = float(rates["dry"]) * float(entered["dry"]) + float(rates["container"]) * float(
+        entered["container"]
+    )
     premium = {
-        "gxl_programme_usd_m": (dirty * ref_ig_gt + non_tanker_rate * non_tanker_gt) / 1e6,
+        "gxl_programme_usd_m": (float((ref[:, 0] * trade_gt * tanker_rate).sum()) + non_tanker_cost) / 1e6,
         "ig_reference_gt": ref_ig_gt,
         "non_tanker_gt": non_tanker_gt,
         "gxl_elasticity": scenario.world.gxl_elasticity,
         "hm_rate_pct": scenario.world.hm_rate_pct,
     }
 
-    bg = ig.get("background", {})
+    bg = ig["background"]
     background = BackgroundPlan(
-        rate=float(bg.get("pool_claims_per_year", 20.0)) if sim.world_model else 0.0,
-        threshold=float(bg.get("threshold_usd_m", 10.0)),
-        alpha=float(bg.get("pareto_alpha", 1.2)),
-        cap=float(bg.get("cap_usd_m", 5000.0)),
-        pollution_share=float(bg.get("pollution_share", 0.1)),
+        rate=float(bg["frequency_per_year"]) if sim.world_model else 0.0,
+        threshold=float(bg["severity"]["threshold"]),
+        alpha=float(bg["severity"]["alpha"]),
+        cap=float(bg["severity"]["cap"]),
+        pollution_share=float(bg["pollution_share"]),
     )
 
     perils = tuple(_peril_plan(pid, p, scenario, n_years) for pid, p in scenario.perils.items())
@@ -456,8 +475,28 @@ def compile_model(
     bloc = "none"
     if portfolio is not None:
         bloc = portfolio.bloc
+        codes = {
+            "segment": seg_idx,
+            "zone": zone_idx,
+            "flag": state_idx,
+        }
+        bases = {"ig_gxl_premium", "hm_western_premium", "ig_entered_gt"}
+        bases |= {f"scheme_premium:{sid}" for sid in scheme_ids} | {f"scheme_gt:{sid}" for sid in scheme_ids}
+        sources = _present_sources(scenario)
         for cid, contract in portfolio.contracts.items():
-            contracts[cid] = terms_from_contract(cid, contract, bloc)
+            terms = terms_from_contract(cid, contract, bloc, codes)
+            if terms.premium_base is not None and terms.premium_base not in bases:
+                notes.append(
+                    f"contract {cid}: premium base {terms.premium_base} does not exist in this scenario; "
+                    "its premium is 0"
+                )
+                terms = replace(terms, premium_rate=None, premium_base=None, premium_fixed=0.0)
+            missing = [src for src in terms.sources if src not in sources]
+            if missing:
+                notes.append(
+                    f"contract {cid}: no losses from {', '.join(missing)} in this scenario (cedes nothing)"
+                )
+            contracts[cid] = terms
 
     return CompiledModel(
         scenario_name=scenario.name,
@@ -492,6 +531,7 @@ def compile_model(
         flag_states=flag_states,
         segment_gt=segment_gt,
         segment_cargo=segment_cargo,
+        segment_bunker=segment_bunker,
         segment_hull=segment_hull,
         zone_coastal_cum=zc_cum,
         zone_coastal_state=zc_state,
@@ -525,8 +565,34 @@ def compile_model(
     )
 
 
-def _ig_structure(ig: dict, policy_year: int) -> IGStructure:
-    return structure_for_policy_year(policy_year)
+def _present_sources(scenario: Scenario) -> set[str]:
+    """Payer columns this scenario can produce: the fixed ones (with the world model), its schemes' and
+    its perils'."""
+    from riskmodel.payers import FIXED_PAYERS, peril_payer, scheme_payers
+
+    out: set[str] = set(FIXED_PAYERS) if scenario.simulation.world_model else set()
+    for sid in scenario.schemes:
+        out |= set(scheme_payers(sid))
+    for pid, peril in scenario.perils.items():
+        out.add(peril.source or peril_payer(pid))
+    return out
+
+
+def _ig_structure(world: World, policy_year: int) -> IGStructure:
+    """The IG programme of a policy year from the world data (`ig.yaml`)."""
+    d = world.ig_structure(policy_year)
+    return IGStructure(
+        club_retention=float(d["club_retention"]),
+        pool_top=float(d["pool_top"]),
+        layers=tuple(
+            GXLLayer(float(x["attachment"]), float(x["limit"]), float(x["open_market_share"]))
+            for x in d["layers"]
+        ),
+        overspill_attachment=float(d["overspill_attachment"]),
+        overspill_limit=float(d["overspill_limit"]),
+        hydra_aad=float(d["hydra_aad"]),
+        pollution_cap=float(d["pollution_cap"]),
+    )
 
 
 def _severity_params(
@@ -538,39 +604,45 @@ def _severity_params(
     def is_type(name: str) -> np.ndarray:
         return np.array([t == name for t in type_codes])
 
-    oil = sev.get("oil_factor", {})
+    oil = sev["spill"]["oil_type_factor"]
+    size = sev["spill"]["size_given_spill"]
+    wreck = sev["wreck_removal"]
+    coll = sev["collision"]
+    infra = sev["infrastructure"]
     return SeverityParams(
         p_spill_laden=types["p_spill_laden"].to_numpy(float),
         p_spill_ballast=types["p_spill_ballast"].to_numpy(float),
         cause_war=types["cause_war"].to_numpy(float),
         cause_sabotage=types["cause_sabotage"].to_numpy(float),
         p_total_loss=types["p_total_loss"].to_numpy(float),
-        spill_median_t=float(sev["spill_median_t"]),
-        spill_sigma=float(sev["spill_sigma"]),
-        bunker_share=float(sev["bunker_share"]),
-        damage_exponent=float(sev["damage_exponent"]),
-        damage_sigma=float(sev["damage_sigma"]),
+        spill_median_t=float(size["median_t"]),
+        spill_sigma=float(size["sigma"]),
+        damage_exponent=float(sev["pollution"]["damage_exponent"]),
+        damage_sigma=float(sev["pollution"]["sigma"]),
         cost_per_t_usd=zones["pollution_cost_usd_per_t"].to_numpy(float),
-        oil_factor=np.array([float(oil.get(o, 1.0)) for o in OIL_TYPES]),
-        statutory_multiple=float(sev["statutory_multiple"]),
-        partial_min=float(sev["partial_min"]),
-        partial_max=float(sev["partial_max"]),
-        wreck_usd_per_gt=float(sev["wreck_usd_per_gt"]),
-        wreck_sigma=float(sev["wreck_sigma"]),
-        coastal_zone=np.array([z != "OPEN_OCEAN" for z in zone_codes]),
-        counterparty_hull_median_usd_m=float(sev["counterparty_hull_median_usd_m"]),
-        counterparty_hull_sigma=float(sev["counterparty_hull_sigma"]),
-        blame_min=float(sev["blame_min"]),
-        blame_max=float(sev["blame_max"]),
-        p_counterparty_ig=float(sev["p_counterparty_ig"]),
-        infrastructure_median_usd_m=float(sev["infrastructure_median_usd_m"]),
-        infrastructure_sigma=float(sev["infrastructure_sigma"]),
-        crew_median_usd_m=float(sev["crew_median_usd_m"]),
-        crew_sigma=float(sev["crew_sigma"]),
+        oil_factor=np.array([float(oil[o]) for o in OIL_TYPES]),
+        statutory_multiple=float(sev["statutory"]["multiple_median"]),
+        partial_min=float(sev["hull"]["partial_fraction"]["min"]),
+        partial_max=float(sev["hull"]["partial_fraction"]["max"]),
+        wreck_usd_per_gt=float(wreck["median_usd_per_gt"]),
+        wreck_sigma=float(wreck["sigma"]),
+        wreck_zone_factor=np.array([float(wreck["zone_factor"].get(z, 1.0)) for z in zone_codes]),
+        counterparty_hull_median_usd_m=float(coll["counterparty_hull"]["median_usd_m"]),
+        counterparty_hull_sigma=float(coll["counterparty_hull"]["sigma"]),
+        blame_min=float(coll["blame"]["min"]),
+        blame_max=float(coll["blame"]["max"]),
+        p_counterparty_ig=float(coll["p_counterparty_ig"]),
+        infrastructure_median_usd_m=float(infra["median_usd_m"]),
+        infrastructure_sigma=float(infra["sigma"]),
+        infrastructure_cap_usd_m=float(infra["cap_usd_m"]),
+        crew_median_usd_m=float(sev["crew_other_pi"]["median_usd_m"]),
+        crew_sigma=float(sev["crew_other_pi"]["sigma"]),
+        war_crew_median_usd_m=float(sev["war_seizure"]["crew_pi_war"]["median_usd_m"]),
+        war_crew_sigma=float(sev["war_seizure"]["crew_pi_war"]["sigma"]),
         is_collision=is_type("collision"),
         is_infrastructure=is_type("infrastructure"),
         is_seizure=is_type("seizure"),
-        seizure_hull_fraction=float(sev["seizure_hull_fraction"]),
+        seizure_hull_fraction=float(sev["war_seizure"]["seizure_hull_fraction"]),
     )
 
 
