@@ -60,6 +60,7 @@ class U:
 
 
 N_UNIFORMS = 21
+GUIDE_SIZE = 1 << 16
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _COLUMN = np.uint64(0xD1B54A32D192ED03)
 
@@ -95,9 +96,33 @@ class CandidatePlan:
     cumulative: np.ndarray  # float64 (n_strata,): cumulative share of the envelope rate, last = 1
     max_factor: np.ndarray  # float64 (n_strata,): class × age factor of the envelope
 
+    guide: np.ndarray  # int64 (GUIDE_SIZE,): first stratum whose cumulative share reaches k / GUIDE_SIZE
+
     @property
     def total_rate(self) -> float:
         return float(self.envelope_rate.sum())
+
+    def stratum_of(self, u: np.ndarray) -> np.ndarray:
+        """The stratum of each uniform: the first with cumulative share > u (a guide-table lookup).
+
+        Start at the guide entry of u's cell and step right while the cumulative share is ≤ u; with
+        a guide of more cells than strata, few steps are needed. Equal to
+        `searchsorted(cumulative, u, side="right")`.
+        """
+        last = self.cumulative.size - 1
+        idx = self.guide[(u * GUIDE_SIZE).astype(np.int64)]
+        todo = np.flatnonzero(self.cumulative[idx] <= u)
+        while todo.size:
+            idx[todo] += 1
+            np.minimum(idx, last, out=idx)
+            todo = todo[(self.cumulative[idx[todo]] <= u[todo]) & (idx[todo] < last)]
+        return idx
+
+    @staticmethod
+    def guide_table(cumulative: np.ndarray) -> np.ndarray:
+        """Guide table for `stratum_of`: for cell k, the first stratum with cumulative > k / GUIDE_SIZE."""
+        edges = np.arange(GUIDE_SIZE) / GUIDE_SIZE
+        return np.minimum(np.searchsorted(cumulative, edges, side="right"), cumulative.size - 1)
 
 
 @dataclass(frozen=True)
@@ -168,8 +193,7 @@ def draw_candidates(plan: CandidatePlan, seed: int, block: int, year: int, block
     u = rng.random((4, n))
     base = rng.integers(0, 2**63, dtype=np.uint64)
     trial = np.repeat(np.arange(block_trials, dtype=np.int64), counts)
-    stratum = np.searchsorted(plan.cumulative, u[0], side="right")
-    np.minimum(stratum, plan.cumulative.size - 1, out=stratum)
+    stratum = plan.stratum_of(u[0])
     with np.errstate(over="ignore"):
         key = base + np.arange(n, dtype=np.uint64) * _GOLDEN
     return Candidates(trial=trial, stratum=stratum, u_time=u[1], u_class=u[2], u_thin=u[3], key=key)

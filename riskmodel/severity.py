@@ -23,7 +23,15 @@ from scipy.special import ndtr, ndtri
 from riskmodel.incidents import EventUniforms, U
 from riskmodel.liability import CAUSE_MARINE, CAUSE_SABOTAGE, CAUSE_WAR
 
-__all__ = ["MIN_SPILL_T", "Damage", "SeverityParams", "event_damage", "pollution_damage_usd_m"]
+__all__ = [
+    "MIN_SPILL_T",
+    "Damage",
+    "SeverityParams",
+    "event_damage",
+    "p_spill_above",
+    "pollution_damage_usd_m",
+    "spill_size_t",
+]
 
 MIN_SPILL_T = 7.0  # ITOPF's lower bound of a counted spill
 
@@ -101,6 +109,18 @@ def pollution_damage_usd_m(
     return cost_per_t_usd * 1000.0 * (spill_t / 1000.0) ** exponent * oil_factor * eps / 1e6
 
 
+def p_spill_above(threshold_t: float, median_t: float, sigma: float, cap_t: np.ndarray) -> np.ndarray:
+    """P(spill size > threshold | a spill ≥ 7 t) for the truncated lognormal capped at `cap_t`.
+
+    >>> float(p_spill_above(7.0, 100.0, 1.0, np.array([1e6]))[0])
+    1.0
+    """
+    f7 = ndtr((np.log(MIN_SPILL_T) - np.log(median_t)) / sigma)
+    ft = ndtr((np.log(max(threshold_t, MIN_SPILL_T)) - np.log(median_t)) / sigma)
+    p = (1.0 - ft) / (1.0 - f7)
+    return np.where(np.asarray(cap_t) > threshold_t, p, 0.0)
+
+
 def spill_size_t(u: np.ndarray, median_t: float, sigma: float, cap_t: np.ndarray) -> np.ndarray:
     """Spill size: lognormal truncated below at 7 t (by inversion on the truncated range), capped."""
     f7 = ndtr((np.log(MIN_SPILL_T) - np.log(median_t)) / sigma)
@@ -115,6 +135,7 @@ def event_damage(
     zone: np.ndarray,
     laden_share: np.ndarray,
     oil_type: np.ndarray,
+    oil_cargo: np.ndarray,
     gt: np.ndarray,
     cargo_t: np.ndarray,
     bunker_t: np.ndarray,
@@ -129,7 +150,7 @@ def event_damage(
     sab = (cu >= p.cause_war[itype]) & (cu < p.cause_war[itype] + p.cause_sabotage[itype])
     cause[sab] = CAUSE_SABOTAGE
 
-    laden = u[U.LADEN] < laden_share
+    laden = (u[U.LADEN] < laden_share) & oil_cargo  # a chemical or vegoil cargo is not persistent oil
     p_spill = np.where(laden, p.p_spill_laden[itype], p.p_spill_ballast[itype])
     spilled = u[U.SPILL] < p_spill
     cap = np.where(laden, cargo_t, bunker_t)

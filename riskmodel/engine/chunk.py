@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from riskmodel.adoption import draw_latents, join_years
-from riskmodel.engine.compile import CompiledModel, PerilPlan
+from riskmodel.engine.compile import LARGE_SPILL_T, CompiledModel, PerilPlan
 from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
 from riskmodel.incidents import EventUniforms, U, draw_candidates, thin_candidates
+from riskmodel.liability import CAUSE_MARINE
 from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
 from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
 from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_designations
@@ -24,8 +25,6 @@ from riskmodel.severity import event_damage
 from riskmodel.waterfall import EventRecord, IGClaims, route_events
 
 __all__ = ["Chunk", "ChunkResult", "make_chunks", "run_chunk"]
-
-LARGE_SPILL_T = 700.0
 
 
 @dataclass(frozen=True)
@@ -57,9 +56,14 @@ class ChunkResult:
     events: dict[str, np.ndarray] | None = None
 
 
-def _cum_pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Index of the category a uniform falls in, given each row's cumulative weights (last = 1)."""
-    return np.minimum((u[:, None] >= cum[:, :-1]).sum(axis=1), cum.shape[1] - 1)
+def _cum_pick(stacked: np.ndarray, row: np.ndarray, u: np.ndarray, width: int) -> np.ndarray:
+    """Column of the category a uniform falls in, given its row's cumulative weights (last = 1).
+
+    `stacked` is `row_index + cumulative weights`, flattened (`stack_cumulative`), so one
+    `searchsorted` serves every row.
+    """
+    pos = np.searchsorted(stacked, row + u, side="right")
+    return np.minimum(pos - row * width, width - 1)
 
 
 def _peril_events(m: CompiledModel, p: PerilPlan, block: int, n: int) -> tuple[np.ndarray, ...]:
@@ -138,6 +142,14 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
             scheme_ids=m.scheme_ids,
         )
         year_arrays["tonnage_gt"] = np.einsum("nytc,t->nyc", shares, m.trade_gt)
+        # analytic expectations given this trial-year's market (calibration checks, docs/model.md)
+        rate = shares * (m.class_factor[None, None, None, :] * m.age_factor[None, None, :, :])
+        for name, weight in m.trade_weights.items():
+            year_arrays[f"expected:{name}"] = np.einsum("nytc,t->ny", rate, weight)
+        shadow_gt = np.einsum("nytc,t->nyt", shares[..., 2:], m.trade_gt)
+        year_arrays["shadow_mean_age"] = np.einsum(
+            "nyt,t->ny", shadow_gt, m.trade_age_shadow
+        ) / shadow_gt.sum(-1)
 
         # ---- C: scheme designations and detentions
         n_s = len(m.scheme_ids)
@@ -196,8 +208,9 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
 
         cp = m.candidates
         trade, seg, zone, itype = cp.trade[stratum], cp.segment[stratum], cp.zone[stratum], cp.itype[stratum]
-        coast = m.zone_coastal_state[zone, _cum_pick(m.zone_coastal_cum[zone], u[U.COAST])]
-        flag = m.flag_states[_cum_pick(m.trade_flag_cum[trade], u[U.FLAG])]
+        k_coast = m.zone_coastal_cum.shape[1]
+        coast = m.zone_coastal_state[zone, _cum_pick(m.zone_coastal_stacked, zone, u[U.COAST], k_coast)]
+        flag = m.flag_states[_cum_pick(m.trade_flag_stacked, trade, u[U.FLAG], m.trade_flag_cum.shape[1])]
         gt = m.segment_gt[seg]
 
         # ---- E: severity
@@ -208,6 +221,7 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
             zone,
             m.trade_laden[trade],
             m.trade_oil[trade],
+            m.trade_oil_cargo[trade],
             gt,
             m.segment_cargo[seg],
             m.segment_bunker[seg],
@@ -319,7 +333,7 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
         ev_licensed.append(np.zeros(other.trial.size, dtype=bool))
 
         # year-level statistics
-        spilled = dmg.spilled & (dmg.cause != 1)
+        spilled = dmg.spilled & (dmg.cause == CAUSE_MARINE)  # ITOPF counts exclude war
         year_arrays["spills_7t"] = _group_sum(spilled.astype(float), group, cells).reshape(n, H)
         year_arrays["spills_700t"] = _group_sum(
             (spilled & (dmg.spill_t > LARGE_SPILL_T)).astype(float), group, cells

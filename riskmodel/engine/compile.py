@@ -22,7 +22,7 @@ from riskmodel.market import BASE_CLASSES, MarketPlan, SchemeUptake
 from riskmodel.reinsurance.ig_tower import GXLLayer, IGStructure
 from riskmodel.reinsurance.terms import ContractTerms, terms_from_contract
 from riskmodel.scenario.schema import CLASS_FACTOR_MAX, Scenario
-from riskmodel.severity import SeverityParams
+from riskmodel.severity import SeverityParams, p_spill_above
 from riskmodel.waterfall import SchemeFinance, WaterfallParams
 from riskmodel.world import World
 
@@ -32,6 +32,7 @@ WEST = ("EU", "UK", "US")
 #: Domestic insurers of sanctioned states cover at least the CLC limit (a CLC certificate requires it) and
 #: at least this per event: Kerch 2024's Russian cover was USD 29.85m pollution + 6.7m wreck (FACTS).
 DOMESTIC_MIN_LIMIT_USD_M = 36.55
+LARGE_SPILL_T = 700.0  # ITOPF's large spill
 AGE_BETA = 0.05  # age factor exp(β (age − 15)); MODEL.md 6, docs/model.md for the calibration
 OIL_TYPES = ("crude", "fuel_oil", "products", "non_oil")
 
@@ -95,13 +96,18 @@ class CompiledModel:
     trade_zone_share: np.ndarray  # (n_trades, n_zones)
     trade_laden: np.ndarray
     trade_oil: np.ndarray
+    trade_oil_cargo: np.ndarray  # bool: the trade's cargo is persistent oil
+    trade_age_shadow: np.ndarray
+    trade_weights: dict[str, np.ndarray]  # outcome → (n_trades,) expected count per unit class factor
     trade_flag_cum: np.ndarray  # (n_trades, n_flags) cumulative flag mix
+    trade_flag_stacked: np.ndarray  # flattened row + cumulative, for one searchsorted
     flag_states: np.ndarray  # (n_flags,) world state index of each flag
     segment_gt: np.ndarray
     segment_cargo: np.ndarray
     segment_bunker: np.ndarray
     segment_hull: np.ndarray
     zone_coastal_cum: np.ndarray  # (n_zones, k)
+    zone_coastal_stacked: np.ndarray
     zone_coastal_state: np.ndarray  # (n_zones, k) world state index
     zone_war_excluded: np.ndarray
     zone_infrastructure: np.ndarray
@@ -140,6 +146,21 @@ def _latest(by_year: dict, start_year: int) -> object:
         if int(str(k)[:4]) <= start_year:
             chosen = k
     return by_year[chosen]
+
+
+def stack_cumulative(cum: np.ndarray) -> np.ndarray:
+    """Rows of cumulative weights (each ending at 1) as one increasing array: row index + weight.
+
+    The last entry of each row is pushed just past the row's end so a uniform in [0, 1) of row r,
+    searched as r + u, always lands inside row r.
+
+    >>> stack_cumulative(np.array([[0.5, 1.0], [0.2, 1.0]])).tolist()
+    [0.5, 2.0, 1.2, 3.0]
+    """
+    rows = np.arange(cum.shape[0])[:, None]
+    out = rows + cum.astype(np.float64)
+    out[:, -1] = rows[:, 0] + 2.0
+    return out.ravel()
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -382,13 +403,37 @@ def compile_model(
     rate = rate * max_factor[:, None, None, None]
     keep = rate > 0
     env = rate[keep]
+    # per trade, Σ over its strata of envelope rate / envelope factor × P(outcome): multiplied by the
+    # trial-year's class-weighted factor, the expected count of each outcome (calibration checks)
+    sev_size = world.severity["spill"]["size_given_spill"]
+    med_t, sig_t = float(sev_size["median_t"]), float(sev_size["sigma"])
+    oil_cargo = np.array([str(o) != "non_oil" for o in trades["oil_type"]])
+    laden_oil = np.where(oil_cargo, laden, 0.0)
+    unit = rate / max_factor[:, None, None, None]  # (t, g, z, k) events a year at factor 1
+    p_l = types["p_spill_laden"].to_numpy(float)
+    p_b = types["p_spill_ballast"].to_numpy(float)
+    marine = types["cause_marine"].to_numpy(float)
+    big_laden = p_spill_above(LARGE_SPILL_T, med_t, sig_t, segment_cargo)  # (g,)
+    big_ballast = p_spill_above(LARGE_SPILL_T, med_t, sig_t, segment_bunker)
+    spill_p = laden_oil[:, None] * p_l[None, :] + (1 - laden_oil[:, None]) * p_b[None, :]  # (t, k)
+    large_p = (
+        laden_oil[:, None, None] * p_l[None, None, :] * big_laden[None, :, None]
+        + (1 - laden_oil[:, None, None]) * p_b[None, None, :] * big_ballast[None, :, None]
+    )  # (t, g, k)
+    trade_weights = {
+        "events": unit.sum(axis=(1, 2, 3)),
+        "spills_7t": np.einsum("tgzk,tk,k->t", unit, spill_p, marine),
+        "spills_700t": np.einsum("tgzk,tgk,k->t", unit, large_p, marine),
+    }
+    cumulative = np.cumsum(env) / env.sum()
     candidates = CandidatePlan(
         trade=t_i[keep].astype(np.int64),
         segment=g_i[keep].astype(np.int64),
         zone=z_i[keep].astype(np.int64),
         itype=k_i[keep].astype(np.int64),
         envelope_rate=env,
-        cumulative=np.cumsum(env) / env.sum(),
+        cumulative=cumulative,
+        guide=CandidatePlan.guide_table(cumulative),
         max_factor=max_factor[t_i[keep]],
     )
 
@@ -527,13 +572,18 @@ def compile_model(
         trade_zone_share=zone_share,
         trade_laden=laden,
         trade_oil=oil,
+        trade_oil_cargo=oil_cargo,
+        trade_age_shadow=age_shadow,
+        trade_weights=trade_weights,
         trade_flag_cum=np.cumsum(trade_flags, axis=1),
+        trade_flag_stacked=stack_cumulative(np.cumsum(trade_flags, axis=1)),
         flag_states=flag_states,
         segment_gt=segment_gt,
         segment_cargo=segment_cargo,
         segment_bunker=segment_bunker,
         segment_hull=segment_hull,
         zone_coastal_cum=zc_cum,
+        zone_coastal_stacked=stack_cumulative(zc_cum),
         zone_coastal_state=zc_state,
         zone_war_excluded=np.array([z in ("BLACK_SEA",) for z in zone_codes]),
         zone_infrastructure=_bool(zones, "infrastructure_at_risk"),

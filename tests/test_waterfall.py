@@ -1,0 +1,260 @@
+"""Stage F assembled: routing of each event's damage to payer columns, on hand-built events.
+
+Amounts in USD m; sdr_usd = 1 so that SDR limits read directly (CLC 4.51m SDR up to 5,000 GT, 1992 Fund
+203m SDR in total, Supplementary Fund 750m SDR in total).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from riskmodel.liability import CAUSE_MARINE, CAUSE_SABOTAGE, CAUSE_WAR, clc_limit_sdr
+from riskmodel.reinsurance.ig_tower import IG_2026_27
+from riskmodel.waterfall import EventRecord, IGClaims, SchemeFinance, WaterfallParams, route_events
+
+IG, WF, DOM, NONE, SCHEME = 0, 1, 2, 3, 4
+
+
+def params(**kw) -> WaterfallParams:
+    base = dict(
+        sdr_usd=1.0,
+        none_owner_pays_share=0.0,
+        domestic_reliability=1.0,
+        domestic_capacity=1e9,
+        domestic_min_limit=30.0,
+        western_fixed_limit=1000.0,
+        war_pi_limit=500.0,
+        war_buyback_limit=125.0,
+        licence_probability=0.3,
+        ig_structures=(IG_2026_27,),
+        schemes=(SchemeFinance("s", 300.0, 0.0, 0.0, 1.0, 1e6, 0.3, 0.0, 0.0, 0.0, True),),
+    )
+    base.update(kw)
+    return WaterfallParams(**base)
+
+
+def events(n: int = 1, **kw) -> EventRecord:
+    zeros, false = np.zeros(n), np.zeros(n, dtype=bool)
+    fields = dict(
+        trial=np.zeros(n, dtype=np.int64),
+        year=np.zeros(n, dtype=np.int64),
+        time=np.linspace(0.1, 0.9, n),
+        pi_class=np.zeros(n, dtype=np.int64),
+        cause=np.zeros(n, dtype=np.int64),
+        gt=np.full(n, 60_000.0),
+        zone_war_excluded=false,
+        clc=np.ones(n, dtype=bool),
+        fund=np.ones(n, dtype=bool),
+        supp=false,
+        opa=false,
+        claimant_sanctioned=false,
+        claimant_in_west=false,
+        claimant_member=false,
+        scheme_blocked=false,
+        u_pays=np.full(n, 0.5),
+        u_licence=np.full(n, 0.9),
+        pollution=zeros,
+        statutory=zeros,
+        wreck=zeros,
+        hull=zeros,
+        counterparty_hull=zeros,
+        blame=zeros,
+        counterparty_ig=false,
+        infrastructure=zeros,
+        crew=zeros,
+    )
+    for k, v in kw.items():
+        fields[k] = np.broadcast_to(np.asarray(v), (n,)).copy()
+    return EventRecord(**fields)
+
+
+NO_OTHER = IGClaims(*(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0), np.zeros(0), np.zeros(0))
+
+
+def route(ev: EventRecord, p: WaterfallParams | None = None, premium: float = 0.0):
+    p = p or params()
+    s = len(p.schemes)
+    return route_events(ev, p, NO_OTHER, np.full((1, 1, s), premium), np.ones((1, 1, s)), 1, 1)
+
+
+def col(res, name: str) -> float:
+    return float(res.columns.get(name, np.zeros(1)).sum())
+
+
+def test_every_event_sums_to_its_damage_example():
+    ev = events(
+        3, pollution=[500.0, 0.0, 50.0], wreck=[20.0, 0, 0], hull=[30.0, 10, 5], pi_class=[IG, NONE, SCHEME]
+    )
+    res = route(ev)
+    total = sum(res.columns.values())
+    np.testing.assert_allclose(total, ev.damage(), rtol=1e-12)
+
+
+def test_war_spill_gets_nothing_from_clc_or_the_fund():
+    """War (CLC Art III(2)(a), Fund Art 4(2)(a)): damage 100 → war P&I 100 (limit 500), no Fund."""
+    res = route(events(pollution=100.0, cause=CAUSE_WAR, pi_class=IG))
+    assert col(res, "fund_1992") == 0.0
+    assert col(res, "war_pi") == pytest.approx(100.0)
+    assert col(res, "ig_club_retention") == 0.0
+
+
+def test_war_spill_uninsured_is_uncompensated():
+    res = route(events(pollution=100.0, cause=CAUSE_WAR, pi_class=NONE))
+    assert col(res, "uncompensated") == pytest.approx(100.0)
+    assert col(res, "fund_1992") == 0.0
+
+
+def test_sabotage_spill_gets_the_fund_not_the_owner():
+    """Sabotage (Art III(2)(b)): owner exempt, the 1992 Fund pays min(D, 203) = 150 in a Fund state."""
+    res = route(events(pollution=150.0, cause=CAUSE_SABOTAGE, pi_class=IG))
+    assert col(res, "fund_1992") == pytest.approx(150.0)
+    assert col(res, "ig_club_retention") + col(res, "ig_pool") == 0.0
+
+
+def test_blocked_claim_falls_back_on_the_1992_fund():
+    """A scheme-insured 60,000 GT tanker spills 150 in a Fund state whose bloc designated the scheme and
+    no licence comes (u_licence 0.9 > 0.3): the scheme pays nothing; the Fund pays min(150, 203) = 150
+    including the CLC part (Fund Art 4(1)(b)). The block is permanent and reported."""
+    clc = float(clc_limit_sdr(60_000))
+    res = route(events(pollution=150.0, pi_class=SCHEME, scheme_blocked=True))
+    assert col(res, "scheme:s") == 0.0
+    assert col(res, "fund_1992") == pytest.approx(150.0)
+    assert float(res.blocked_permanent.sum()) == pytest.approx(clc)
+
+
+def test_licensed_block_is_delayed_and_paid():
+    """With a licence (u_licence 0.1 < 0.3): the scheme pays the CLC amount late, the Fund the rest."""
+    clc = float(clc_limit_sdr(60_000))
+    res = route(events(pollution=150.0, pi_class=SCHEME, scheme_blocked=True, u_licence=0.1))
+    assert col(res, "scheme:s") == pytest.approx(clc)
+    assert col(res, "fund_1992") == pytest.approx(150.0 - clc)
+    assert float(res.blocked_delayed.sum()) == pytest.approx(clc)
+
+
+def test_uninsured_tanker_in_fund_state_and_outside():
+    """Uninsured 1,597 GT tanker, damage 300: in a Fund state the Fund pays 203, 97 uncompensated; in a
+    CLC non-Fund state all 300 is uncompensated (owner pays nothing here: none_owner_pays_share = 0)."""
+    res = route(events(pollution=300.0, pi_class=NONE, gt=1_597.0))
+    assert col(res, "fund_1992") == pytest.approx(203.0)
+    assert col(res, "uncompensated") == pytest.approx(97.0)
+    res = route(events(pollution=300.0, pi_class=NONE, gt=1_597.0, fund=False))
+    assert col(res, "uncompensated") == pytest.approx(300.0)
+
+
+def test_scheme_capital_is_consumed_in_event_order():
+    """Capital 100, no reinsurance, per-event limit 300: claims of 80 then 80 in one year on a 1,597 GT
+    tanker in a non-party state (national law: full liability) → the first paid 80, the second 20, the
+    rest (60) uncompensated; capital at the year end 0 (no premium)."""
+    p = params(schemes=(SchemeFinance("s", 300.0, 0.0, 0.0, 1.0, 100.0, 0.3, 0.0, 0.0, 0.0, True),))
+    ev = events(2, pollution=80.0, pi_class=SCHEME, gt=1_597.0, clc=False, fund=False, claimant_member=True)
+    res = route(ev, p)
+    np.testing.assert_allclose(res.columns["scheme:s"], [80.0, 20.0])
+    assert col(res, "uncompensated") == pytest.approx(60.0)
+    assert res.scheme_capital_end[0, 0, 0] == pytest.approx(0.0)
+
+
+def test_scheme_quota_share_reinsurer_and_reliability():
+    """Quota share 50% to a reinsurer with capacity 30: a claim of 80 from a member state → scheme 40,
+    reinsurer 30 (capacity), 10 unpaid. From a non-member state with u_pays 0.9 ≥ reliability 0.7:
+    nothing paid."""
+    p = params(schemes=(SchemeFinance("s", 300.0, 0.5, 30.0, 0.7, 1e6, 0.3, 0.0, 0.0, 0.0, True),))
+    res = route(
+        events(pollution=80.0, pi_class=SCHEME, gt=1_597.0, clc=False, fund=False, claimant_member=True), p
+    )
+    assert col(res, "scheme:s") == pytest.approx(40.0)
+    assert col(res, "scheme_reinsurance:s") == pytest.approx(30.0)
+    assert col(res, "uncompensated") == pytest.approx(10.0)
+    res = route(events(pollution=80.0, pi_class=SCHEME, gt=1_597.0, clc=False, fund=False, u_pays=0.9), p)
+    assert col(res, "scheme:s") + col(res, "scheme_reinsurance:s") == 0.0
+
+
+def test_collision_split_and_counterparty_recovery():
+    """IG tanker, blame 0.5, counterparty hull damage 40: liability 20 → 3/4 (15) to the tanker's Western
+    H&M, 1/4 (5) to P&I (the club's retention); the counterparty's H&M keeps its own 20 share."""
+    res = route(events(counterparty_hull=40.0, blame=0.5, pi_class=IG))
+    assert col(res, "hm_tanker_western") == pytest.approx(15.0)
+    assert col(res, "ig_club_retention") == pytest.approx(5.0)
+    assert col(res, "counterparty_hm") == pytest.approx(20.0)
+
+
+def test_shadow_collision_leaves_the_loss_with_the_counterparty():
+    """Uninsured tanker at fault (blame 0.8) damages a ship by 40: no recovery, counterparty H&M pays 40."""
+    res = route(events(counterparty_hull=40.0, blame=0.8, pi_class=NONE))
+    assert col(res, "counterparty_hm") == pytest.approx(40.0)
+
+
+def test_ig_counterparty_pays_its_blame_share_of_uncompensated_pollution():
+    """An uninsured tanker (1,597 GT) collides with an IG-entered ship (tanker blame 0.6) and spills 300 in
+    a CLC non-Fund state: 300 would be uncompensated; the IG counterparty answers for 40% of it (120),
+    which goes through the IG tower (10 retention, 90 pool, 20 Hydra's layer-1 deductible)."""
+    res = route(
+        events(
+            pollution=300.0,
+            counterparty_hull=1.0,
+            blame=0.6,
+            counterparty_ig=True,
+            pi_class=NONE,
+            gt=1_597.0,
+            fund=False,
+        )
+    )
+    ig = sum(col(res, c) for c in ("ig_club_retention", "ig_pool", "ig_hydra", "ig_gxl_layer1"))
+    assert ig == pytest.approx(120.0)
+    assert col(res, "uncompensated") == pytest.approx(180.0)
+
+
+def test_infrastructure_unpaid_falls_to_energy_property():
+    """Uninsured tanker drags its anchor over a cable (damage 60): the cable owner's property insurers pay."""
+    res = route(events(infrastructure=60.0, pi_class=NONE))
+    assert col(res, "energy_property") == pytest.approx(60.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 2000),
+            st.floats(0, 100),
+            st.floats(0, 80),
+            st.floats(0, 60),
+            st.floats(0, 1),
+            st.integers(0, 4),
+            st.integers(0, 2),
+            st.booleans(),
+            st.booleans(),
+            st.booleans(),
+            st.floats(1_000, 300_000),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_columns_sum_to_damage_and_are_non_negative(rows):
+    cols = list(zip(*rows, strict=True))
+    n = len(rows)
+    fund = np.array(cols[8]) & np.array(cols[7])
+    ev = events(
+        n,
+        pollution=cols[0],
+        wreck=cols[1],
+        hull=cols[2],
+        counterparty_hull=cols[3],
+        blame=cols[4],
+        pi_class=cols[5],
+        cause=[CAUSE_MARINE, CAUSE_WAR, CAUSE_SABOTAGE][0] if False else cols[6],
+        clc=cols[7],
+        fund=fund,
+        supp=fund & np.array(cols[9]),
+        counterparty_ig=cols[9],
+        gt=cols[10],
+        scheme_blocked=cols[8],
+    )
+    p = params(schemes=(SchemeFinance("s", 300.0, 0.5, 100.0, 0.7, 150.0, 0.3, 0.0, 0.0, 0.0, True),))
+    res = route(ev, p)
+    total = sum(res.columns.values())
+    np.testing.assert_allclose(total, ev.damage(), rtol=1e-9, atol=1e-9)
+    for name, v in res.columns.items():
+        assert (v >= -1e-9).all(), name
