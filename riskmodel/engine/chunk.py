@@ -147,9 +147,11 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
         for name, weight in m.trade_weights.items():
             year_arrays[f"expected:{name}"] = np.einsum("nytc,t->ny", rate, weight)
         shadow_gt = np.einsum("nytc,t->nyt", shares[..., 2:], m.trade_gt)
-        year_arrays["shadow_mean_age"] = np.einsum(
-            "nyt,t->ny", shadow_gt, m.trade_age_shadow
-        ) / shadow_gt.sum(-1)
+        shadow_total = shadow_gt.sum(-1)
+        aged = np.einsum("nyt,t->ny", shadow_gt, m.trade_age_shadow)
+        year_arrays["shadow_mean_age"] = np.divide(
+            aged, shadow_total, out=np.full_like(aged, np.nan), where=shadow_total > 0
+        )
 
         # ---- C: scheme designations and detentions
         n_s = len(m.scheme_ids)

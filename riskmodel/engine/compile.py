@@ -262,6 +262,16 @@ def compile_model(
         for f, w in flags.items():
             trade_flags[t, flag_codes.index(f)] = w
     flag_states = np.array([state_idx[f] for f in flag_codes], dtype=np.int64)
+    ref = trades[["cover_ig", "cover_western_fixed", "cover_domestic", "cover_none"]].to_numpy(float)
+    ref = ref / ref.sum(axis=1, keepdims=True)
+    age_main = trades["mean_age_mainstream"].to_numpy(float)
+    age_shadow = trades["mean_age_shadow"].to_numpy(float)
+    observed = np.zeros(n_trades, dtype=bool)  # cover taken from a fleet list: no sanctions moves
+    if scenario.fleet is not None:
+        vy, ref, age_main, age_shadow, observed = _fleet_override(
+            scenario, world, vy, ref, age_main, age_shadow, seg_idx
+        )
+        notes.append(f"fleet list {scenario.fleet.path}: {vy.sum():,.0f} vessels replace the world fleet")
     trade_gt = vy @ segment_gt
     trade_hull = vy @ segment_hull
     trade_vy = vy.sum(axis=1)
@@ -328,8 +338,6 @@ def compile_model(
     )
 
     # ----- market
-    ref = trades[["cover_ig", "cover_western_fixed", "cover_domestic", "cover_none"]].to_numpy(float)
-    ref = ref / ref.sum(axis=1, keepdims=True)
     shadow = ref[:, 2] + ref[:, 3]
     to_dom = np.where(shadow > 0, ref[:, 2] / np.where(shadow > 0, shadow, 1.0), 0.3)
     pc = scenario.price_cap
@@ -358,10 +366,10 @@ def compile_model(
     market = MarketPlan(
         ref_shares=ref,
         shadow_to_domestic=to_dom,
-        barred=np.array([o in ("IRN", "VEN") for o in origin]),
+        barred=np.array([o in ("IRN", "VEN") for o in origin]) & ~observed,
         licensed_share=pc.licensed_share_iran_venezuela,
-        cap_kind=cap_kind,
-        sanctioned=_bool(trades, "sanctioned"),
+        cap_kind=np.where(observed, 0, cap_kind),
+        sanctioned=_bool(trades, "sanctioned") & ~observed,
         log_price_crude=math.log(pc.urals_mean_usd),
         log_price_products=math.log(pc.product_mean_usd),
         log_cap_ig=(math.log(cap_ig), math.log(cap_ig * product_ratio)),
@@ -379,8 +387,6 @@ def compile_model(
     # ----- incident rates: envelope strata from the world data only
     cf = scenario.world.class_factors
     class_factor = np.array([cf.ig, cf.western_fixed, cf.domestic, cf.none] + [cf.scheme] * n_schemes)
-    age_main = trades["mean_age_mainstream"].to_numpy(float)
-    age_shadow = trades["mean_age_shadow"].to_numpy(float)
     ages = np.column_stack([age_main, age_main, age_shadow, age_shadow] + [age_shadow] * n_schemes)
     age_factor = np.exp(AGE_BETA * (ages - 15.0))
     max_age = np.exp(AGE_BETA * (np.maximum(age_main, age_shadow) - 15.0))
@@ -612,6 +618,76 @@ def compile_model(
         contracts=contracts,
         portfolio_bloc=bloc,
         notes=tuple(notes),
+    )
+
+
+def _fleet_override(
+    scenario: Scenario,
+    world: World,
+    vy: np.ndarray,
+    ref: np.ndarray,
+    age_main: np.ndarray,
+    age_shadow: np.ndarray,
+    seg_idx: dict[str, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Vessel-years, cover shares and ages by trade from a fleet list (issue 8).
+
+    Each vessel is one vessel-year a year. A vessel with a `trade` goes to that trade; one without is
+    spread over the trades its segment serves, in proportion to the world's vessel-years. A trade's cover
+    shares are its vessels' P&I classes weighted by GT, and its mainstream (IG, Western fixed) and
+    shadow (domestic, none) ages their mean ages; trades without vessels keep the world values (they have
+    no vessel-years). The list's cover is observed, so the bar, the price cap and designations do not
+    move it again; scheme uptake still does.
+    """
+    from riskmodel.screening import read_fleet
+
+    spec = scenario.fleet
+    assert spec is not None
+    fleet = read_fleet(spec.path, world=world)
+    if spec.cedant is not None:
+        fleet = fleet[fleet["cedant"] == spec.cedant]
+        if fleet.empty:
+            raise ValueError(f"fleet list {spec.path} has no vessel of cedant {spec.cedant!r}")
+    trade_idx = {c: i for i, c in enumerate(world.trades.index)}
+    n_trades, n_segs = vy.shape
+    seg_share = vy / np.where(vy.sum(axis=0) > 0, vy.sum(axis=0), 1.0)  # trade weights per segment
+    weight = np.zeros((len(fleet), n_trades))
+    segs = np.array([seg_idx.get(str(s), -1) for s in fleet["segment"]])
+    if (segs < 0).any():
+        bad = sorted({str(s) for s, g in zip(fleet["segment"], segs, strict=True) if g < 0})
+        raise ValueError(f"fleet list {spec.path}: segments {bad} are not tanker segments of the model")
+    trade_col = fleet["trade"] if "trade" in fleet.columns else pd.Series([None] * len(fleet))
+    for i, (g, trade) in enumerate(zip(segs, trade_col, strict=True)):
+        if isinstance(trade, str) and trade:
+            weight[i, trade_idx[trade]] = 1.0
+        else:
+            weight[i] = seg_share[:, g]
+    new_vy = np.zeros_like(vy)
+    for g in range(n_segs):
+        new_vy[:, g] = weight[segs == g].sum(axis=0)
+    cls = np.array(
+        [{"ig": 0, "western_fixed": 1, "domestic": 2, "none": 3}.get(str(c), 3) for c in fleet["pi_class"]]
+    )
+    gt = fleet["gt"].to_numpy(float)
+    age = scenario.horizon.start_year - fleet["year_built"].to_numpy(float)
+    cover = np.zeros((n_trades, 4))
+    for c in range(4):
+        cover[:, c] = (weight * (gt * (cls == c))[:, None]).sum(axis=0)
+    has = cover.sum(axis=1) > 0
+    new_ref = ref.copy()
+    new_ref[has] = cover[has] / cover[has].sum(axis=1, keepdims=True)
+
+    def mean_age(mask: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        w = weight * mask[:, None]
+        total = w.sum(axis=0)
+        return np.where(total > 0, (w * age[:, None]).sum(axis=0) / np.where(total > 0, total, 1.0), fallback)
+
+    return (
+        new_vy,
+        new_ref,
+        mean_age(cls <= 1, age_main),
+        mean_age(cls >= 2, age_shadow),
+        new_vy.sum(axis=1) > 0,
     )
 
 

@@ -314,6 +314,9 @@ class _Resolver:
                 doc["portfolio"] = portfolio
                 if parent is not None:
                     parent.pop("portfolio", None)
+        fleet = doc.get("fleet")
+        if isinstance(fleet, dict) and isinstance(fleet.get("path"), str):
+            self._fleet_path(fleet, base_dir, _loc(doc, "fleet", here))
         if parent is None:
             return _drop_nulls(doc)
         for key in NOT_INHERITED:
@@ -348,6 +351,15 @@ class _Resolver:
             )
             return None
         return self.file(path, chain)
+
+    def _fleet_path(self, fleet: dict, base_dir: Path, loc: Location) -> None:
+        """Resolve `fleet.path` against the file that states it (in place), or report a missing file."""
+        path = (base_dir / fleet["path"]).resolve()
+        if not path.is_file():
+            allowed = "the path of a fleet list (.csv or .xlsx), relative to this file"
+            self._add(invalid(("fleet", "path"), fleet["path"], allowed, f"no such file {_label(path)}"), loc)
+            return
+        fleet["path"] = str(path)
 
     def _portfolio(self, ref: str, base_dir: Path, loc: Location) -> LineDict | None:
         path = base_dir / ref

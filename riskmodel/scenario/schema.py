@@ -486,6 +486,15 @@ class Portfolio(Strict):
     contracts: dict[Identifier, Contract] = Field(default_factory=dict, description="Contracts keyed by id.")
 
 
+# ------------------------------------------------------------------------------------------------ fleet
+class FleetOverride(Strict):
+    """A fleet list that replaces the world-average fleet (issue 8): the engine uses its vessels by trade,
+    segment, age and P&I class."""
+
+    path: str = Field(..., min_length=1, description="Fleet list (.csv or .xlsx), relative to this file.")
+    cedant: str | None = Field(None, description="Use only this cedant's vessels (default: all).")
+
+
 # --------------------------------------------------------------------------------------------- scenario
 class Scenario(Strict):
     """A scenario: the world's schemes, sanctions and enforcement, the perils, and the portfolio to run."""
@@ -506,6 +515,9 @@ class Scenario(Strict):
     price_cap: PriceCap = Field(default_factory=PriceCap, description="The oil price cap.")
     perils: dict[Identifier, Peril] = Field(
         default_factory=dict, description="User-defined stress perils keyed by id."
+    )
+    fleet: FleetOverride | None = Field(
+        None, description="A fleet list to simulate instead of the world-average fleet."
     )
     portfolio: Portfolio | None = Field(
         None, description="Inline portfolio, or a path resolved by the loader."
