@@ -149,6 +149,20 @@ class Results:
             )
         df = pd.DataFrame(self.events)
         df["year"] = self.start_year + df["year"]
+        # codes → names (−1: not a tanker event, e.g. the non-tanker IG background or a user peril)
+        for column, label in (
+            ("segment", "segment"),
+            ("zone", "zone"),
+            ("flag", "state"),
+            ("coastal_state", "state"),
+            ("type", "type"),
+            ("pi_class", "class"),
+        ):
+            if column in df and label in self.labels:
+                names = np.array([*self.labels[label], ""], dtype=object)
+                df[column] = names[df[column].to_numpy()]
+        if "cause" in df:
+            df["cause"] = np.array(["marine", "war", "sabotage", ""], dtype=object)[df["cause"].to_numpy()]
         return df
 
     def sanctions_exposure(self) -> pd.DataFrame:
@@ -265,6 +279,39 @@ class Results:
         return (
             f"Results({self.scenario_name!r}, trials={self.n_trials}, years={self.n_years}, seed={self.seed})"
         )
+
+    # ------------------------------------------------------------- plots (riskmodel.plots, matplotlib)
+    def plot_ep(
+        self, contract: str = "portfolio", baseline: Results | None = None, year: int | None = None, **kw
+    ):
+        """OEP and AEP with confidence bands against return period; see `riskmodel.plots.plot_ep`."""
+        from riskmodel import plots
+
+        return plots.plot_ep(self, contract, baseline, year, **kw)
+
+    def plot_ledger(self, **kw):
+        """Who pays, stacked by payer per policy year; see `riskmodel.plots.plot_ledger`."""
+        from riskmodel import plots
+
+        return plots.plot_ledger(self, **kw)
+
+    def plot_adoption(self, **kw):
+        """Probability that each candidate has joined by year; see `riskmodel.plots.plot_adoption`."""
+        from riskmodel import plots
+
+        return plots.plot_adoption(self, **kw)
+
+    def plot_market(self, **kw):
+        """Tonnage by P&I provider class per year, stacked; see `riskmodel.plots.plot_market`."""
+        from riskmodel import plots
+
+        return plots.plot_market(self, **kw)
+
+    def plot_contracts(self, **kw):
+        """Expected loss against premium, and 1-in-200, per contract; see `riskmodel.plots.plot_contracts`."""
+        from riskmodel import plots
+
+        return plots.plot_contracts(self, **kw)
 
 
 @dataclass

@@ -89,6 +89,30 @@ def _peril_events(m: CompiledModel, p: PerilPlan, block: int, n: int) -> tuple[n
     return flat // m.n_years, flat % m.n_years, time, loss
 
 
+#: Incident record kept per event (`keep_events`): codes (−1 where not a tanker event) and amounts.
+EVENT_CODES = ("type", "cause", "pi_class", "coastal_state")
+DAMAGE_COMPONENTS = (
+    "spill_t",
+    "pollution",
+    "statutory",
+    "wreck",
+    "hull",
+    "counterparty_hull",
+    "infrastructure",
+    "crew",
+)
+EVENT_AMOUNTS = ("gt", *DAMAGE_COMPONENTS, "damage")
+
+
+def _keep(store: dict[str, list[np.ndarray]], values: dict[str, np.ndarray], n: int | None = None) -> None:
+    """Append one group of events to the kept incident records; fields not given are −1 (codes) or 0."""
+    size = n if n is not None else len(next(iter(values.values())))
+    for k in EVENT_CODES:
+        store.setdefault(k, []).append(values.get(k, np.full(size, -1, dtype=np.int64)))
+    for k in EVENT_AMOUNTS:
+        store.setdefault(k, []).append(values.get(k, np.zeros(size)))
+
+
 def _group_sum(values: np.ndarray, group: np.ndarray, n_cells: int) -> np.ndarray:
     return np.bincount(group, weights=values, minlength=n_cells)
 
@@ -356,18 +380,10 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
         ).reshape(n, H)
         year_arrays["pool_claims"] = _group_sum(np.ones(other.trial.size), bg_group, cells).reshape(n, H)
         if m.keep_events:
-            extra_events.setdefault("type", []).append(itype[sel])
-            extra_events.setdefault("cause", []).append(dmg.cause[sel])
-            extra_events.setdefault("pi_class", []).append(cls[sel])
-            extra_events.setdefault("coastal_state", []).append(coast[sel])
-            extra_events.setdefault("gt", []).append(gt[sel])
-            extra_events.setdefault("spill_t", []).append(dmg.spill_t[sel])
-            extra_events.setdefault("damage", []).append(damage[sel])
-            for k in ("type", "cause", "pi_class", "coastal_state"):
-                extra_events[k].append(np.full(other.trial.size, -1))
-            extra_events["gt"].append(np.zeros(other.trial.size))
-            extra_events["spill_t"].append(np.zeros(other.trial.size))
-            extra_events["damage"].append(other.claim)
+            record = {"type": itype, "cause": dmg.cause, "pi_class": cls, "coastal_state": coast, "gt": gt}
+            record |= {k: getattr(dmg, k) for k in DAMAGE_COMPONENTS} | {"damage": damage}
+            _keep(extra_events, {k: v[sel] for k, v in record.items()})
+            _keep(extra_events, {"damage": other.claim}, other.trial.size)
 
     for p in m.perils:
         pt, py, ptime, ploss = _peril_events(m, p, block, n)
@@ -380,11 +396,7 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
         ev_sanctioned.append({b: np.zeros(pt.size, dtype=bool) for b in BLOCS})
         ev_licensed.append(np.zeros(pt.size, dtype=bool))
         if m.keep_events:
-            for k in ("type", "cause", "pi_class", "coastal_state"):
-                extra_events.setdefault(k, []).append(neg)
-            for k in ("gt", "spill_t"):
-                extra_events.setdefault(k, []).append(np.zeros(pt.size))
-            extra_events.setdefault("damage", []).append(ploss)
+            _keep(extra_events, {"damage": ploss}, pt.size)
 
     sizes = [a.size for a in ev_trial]
     total = int(sum(sizes))
@@ -454,7 +466,7 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
             "flag": elt.flag,
         }
         for k, parts in extra_events.items():
-            events[k] = cat(parts)[order]
+            events[k] = cat(parts, np.int64 if k in EVENT_CODES else np.float64)[order]
         for k, v in losses.items():
             events[f"payer:{k}"] = v
     return ChunkResult(t0, t0 + n, contracts, year_arrays, trial_arrays, events)
