@@ -193,8 +193,15 @@ class Results:
         """(n_trials, n_years) ceded loss of a contract or the portfolio."""
         return self.contracts[contract]["loss"]
 
+    def _calendar(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Policy-year indices → calendar years; the horizon rows keep `metrics.HORIZON_TOTAL` (−1)."""
+        year = table["year"].to_numpy()
+        table["year"] = np.where(year == metrics.HORIZON_TOTAL, year, year + self.start_year)
+        return table
+
     def alt(self, contract: str = "portfolio", rel_error: float = 0.05) -> pd.DataFrame:
-        return metrics.alt_table(self.losses(contract), rel_error=rel_error)
+        """ALT: mean, SD and standard error of the ceded loss per policy year and for the horizon (−1)."""
+        return self._calendar(metrics.alt_table(self.losses(contract), rel_error=rel_error))
 
     def ep_table(
         self, contract: str = "portfolio", return_periods: Sequence[float] = metrics.DEFAULT_RETURN_PERIODS
@@ -203,12 +210,13 @@ class Results:
         c = self.contracts[contract]
         t = metrics.ept_table(c["loss"], c["max_event_loss"], return_periods=return_periods)
         t["ep_type_name"] = t["ep_type"].map(metrics.EP_TYPE_NAMES)
-        return t
+        return self._calendar(t)
 
     def metrics(
         self, contract: str = "portfolio", levels: Sequence[float] = (0.99, 0.995), rel_error: float = 0.05
     ) -> pd.DataFrame:
-        return metrics.metrics_table(self.losses(contract), levels=levels, rel_error=rel_error)
+        table = metrics.metrics_table(self.losses(contract), levels=levels, rel_error=rel_error)
+        return self._calendar(table)
 
     def summary(self, rel_error: float = 0.05) -> pd.DataFrame:
         """Headline figures, annual averages over the horizon (USD m unless stated), with standard errors.

@@ -1,0 +1,45 @@
+"""`riskmodel report RUN_DIR`: write the self-contained HTML report of a batch or of one run.
+
+A thin layer over `riskmodel.report.write_report`: prints the path of the page written. Exit 0 on
+success; 2 when the folder holds no finished run (the message says what to run first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_NO_RUNS = 2
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the `report` command to an argparse sub-parser set; returns its parser."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write one self-contained HTML page of tables and figures for a batch or a run",
+        description="Write report.html for RUN_DIR: a batch output folder of `riskmodel run` (every "
+        "scenario in it, each compared with its baseline) or one scenario's run folder. The page embeds "
+        "its figures and styles: it opens offline and can be mailed as one file.",
+    )
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="batch output folder or run folder")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="the HTML file to write (default RUN_DIR/report.html)"
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `riskmodel report`; returns the exit code."""
+    from riskmodel.report import NoRunsError, write_report
+
+    try:
+        path = write_report(args.run_dir, args.out)
+    except NoRunsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NO_RUNS
+    print(path)
+    return EXIT_OK

@@ -1,0 +1,561 @@
+"""Plots of simulation results for notebooks and the HTML report (matplotlib).
+
+In: a `Results` (and, where a chart compares, a baseline `Results` or a `Comparison`). Out: the matplotlib
+`Axes` drawn on (or the `Figure`, for the two-panel `plot_contracts`). Each function draws on the ``ax``
+(or ``fig``) it is given, else on a new pyplot figure; none calls ``show``, so all run under the Agg
+backend. Money is in USD millions, tonnage in million GT, years are policy-year labels (2026, ...).
+
+- `plot_ep`: OEP and AEP against return period (log axis) with confidence bands, against a baseline.
+- `plot_scenarios_ep`: one EP type of several scenarios on one chart.
+- `plot_ledger`: who pays, stacked by payer per policy year.
+- `plot_adoption`: probability that each candidate state is a member of its scheme, by year.
+- `plot_market`: tanker tonnage by P&I provider class, stacked per policy year.
+- `plot_contracts`: per contract, expected loss against premium, and the 1-in-200 loss.
+- `plot_deltas`: scenario − baseline differences with their common-random-number error bars.
+
+The numbers drawn are the ones the `Results` tables report (`ep_curve`, `ledger`, `adoption`, `market`,
+`summary`), so a chart and its table never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+
+from riskmodel import metrics
+
+if TYPE_CHECKING:
+    from riskmodel.results import Comparison, Results
+
+__all__ = [
+    "CLASS_LABELS",
+    "close",
+    "contract_figures",
+    "ep_curves",
+    "plot_adoption",
+    "plot_contracts",
+    "plot_deltas",
+    "plot_ep",
+    "plot_ledger",
+    "plot_market",
+    "plot_scenarios_ep",
+]
+
+#: Readable names of the P&I provider classes (docs/architecture.md); schemes are labelled by id.
+CLASS_LABELS: dict[str, str] = {
+    "ig": "IG clubs",
+    "western_fixed": "Western fixed-premium P&I",
+    "domestic": "domestic insurers",
+    "none": "uninsured / opaque",
+}
+_CLASS_COLOURS: dict[str, str] = {
+    "ig": "#1f77b4",
+    "western_fixed": "#9ecae1",
+    "domestic": "#ff7f0e",
+    "none": "#7f7f7f",
+}
+_SCHEME_COLOURS = ("#d62728", "#9467bd", "#8c564b", "#e377c2")
+_EP_COLOURS = {"OEP": "#1f77b4", "AEP": "#d62728"}
+_EP_TICKS = (2, 5, 10, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
+#: The return period marked on EP charts (Solvency II's one-year 99.5%).
+MARKED_RETURN_PERIOD = 200.0
+#: EP curves stop where fewer than this many trials lie beyond the quantile: further out, the loss is
+#: one of the few largest trials and its upper confidence bound does not exist.
+MIN_TRIALS_BEYOND = 5
+_MAX_RETURN_PERIOD = 10_000.0
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (8.0, 4.5)) -> Axes:
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=figsize, layout="constrained")
+    return new
+
+
+def _tidy(ax: Axes) -> None:
+    """Light grid behind the data, no top and right frame."""
+    ax.grid(True, alpha=0.3, linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _year_ticks(ax: Axes, years: np.ndarray) -> None:
+    ax.xaxis.set_major_locator(FixedLocator(list(years)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v)}"))
+
+
+def _legend_outside(ax: Axes, reverse: bool = False) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if reverse:
+        handles, labels = handles[::-1], labels[::-1]
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+
+
+def _period(results: Results, year: int | None) -> tuple[str, int | None]:
+    """(readable period, policy-year index or None for the horizon); checks ``year``."""
+    last = results.start_year + results.n_years - 1
+    if year is None:
+        return f"horizon {results.start_year}–{last}", None
+    if not results.start_year <= int(year) <= last:
+        raise ValueError(
+            f"year {year} is outside the run's policy years {results.start_year}–{last}: "
+            "give a policy-year label such as "
+            f"{results.start_year}, or None for the whole horizon"
+        )
+    return f"policy year {int(year)}", int(year) - results.start_year
+
+
+def _contract(results: Results, contract: str) -> dict[str, np.ndarray]:
+    if contract not in results.contracts:
+        known = ", ".join(results.contracts) or "none (the run has no portfolio)"
+        raise KeyError(f"unknown contract {contract!r}; the run has: {known}")
+    return results.contracts[contract]
+
+
+def _return_periods(n_trials: int) -> np.ndarray:
+    top = min(max(n_trials / MIN_TRIALS_BEYOND, 2.0), _MAX_RETURN_PERIOD)
+    grid = np.geomspace(1.5, top, 60)
+    marks = [t for t in metrics.DEFAULT_RETURN_PERIODS if t <= top]
+    return np.unique(np.concatenate([grid, marks]))
+
+
+def ep_curves(
+    results: Results,
+    contract: str = "portfolio",
+    year: int | None = None,
+    return_periods: Sequence[float] | None = None,
+    conf: float = 0.95,
+) -> pd.DataFrame:
+    """The OEP and AEP curves `plot_ep` draws, as a long frame.
+
+    Parameters
+    ----------
+    results : the run.
+    contract : a contract id or ``"portfolio"``.
+    year : a policy-year label (e.g. 2027) for that year's curves; None for the horizon, where the AEP is
+        the sum of the policy years of each trial and the OEP its largest event (as the EPT's year −1).
+    return_periods : years; default a log-spaced grid from 1.5 to n_trials / 5 (at most 10,000), with the
+        EPT's standard return periods.
+    conf : confidence level of the order-statistic interval of each loss.
+
+    Returns
+    -------
+    Columns ``ep_type`` ("OEP" or "AEP"), ``return_period``, ``loss``, ``ci_lower``, ``ci_upper`` (USD m),
+    from `riskmodel.metrics.ep_curve`; an infinite interval end (too few trials) is NaN.
+    """
+    c = _contract(results, contract)
+    _, index = _period(results, year)
+    if index is None:
+        aep, oep = c["loss"].sum(axis=1), c["max_event_loss"].max(axis=1)
+    else:
+        aep, oep = c["loss"][:, index], c["max_event_loss"][:, index]
+    rp = _return_periods(results.n_trials) if return_periods is None else np.asarray(return_periods, float)
+    frames = []
+    for name, x in (("OEP", oep), ("AEP", aep)):
+        curve = metrics.ep_curve(x, rp, conf)[["return_period", "loss", "ci_lower", "ci_upper"]]
+        curve.insert(0, "ep_type", name)
+        frames.append(curve)
+    out = pd.concat(frames, ignore_index=True)
+    for col in ("ci_lower", "ci_upper"):
+        out[col] = out[col].where(np.isfinite(out[col]))
+    return out
+
+
+def _log_return_period_axis(ax: Axes, top: float) -> None:
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator([t for t in _EP_TICKS if t <= top * 1.01]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("return period (years, log scale)")
+
+
+def _loss_limits(ax: Axes) -> None:
+    """From 0 to a little above the highest curve: the far ends of the bands (the few largest trials)
+    would otherwise flatten every curve."""
+    curves = [ln.get_ydata() for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    highest = max((float(np.nanmax(y)) for y in curves if len(y)), default=0.0)
+    ax.set_ylim(0.0, 1.3 * highest if highest > 0 else 1.0)
+
+
+def _mark_return_period(ax: Axes) -> None:
+    ax.axvline(MARKED_RETURN_PERIOD, color="0.4", linestyle=":", linewidth=1, label="_1 in 200")
+    ax.text(
+        MARKED_RETURN_PERIOD,
+        0.98,
+        " 1 in 200",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        fontsize=8,
+        color="0.35",
+    )
+
+
+# -------------------------------------------------------------------------------------------- EP
+def plot_ep(
+    results: Results,
+    contract: str = "portfolio",
+    baseline: Results | None = None,
+    year: int | None = None,
+    *,
+    ax: Axes | None = None,
+    conf: float = 0.95,
+    return_periods: Sequence[float] | None = None,
+) -> Axes:
+    """OEP and AEP of a contract against return period (log axis), with confidence bands.
+
+    Parameters
+    ----------
+    results : the run; its ``baseline`` attribute is used when ``baseline`` is not given.
+    contract : a contract id or ``"portfolio"``.
+    baseline : a baseline run of the same contract, drawn dashed without bands (its uncertainty about
+        the *difference* is the paired standard error of `riskmodel.compare`, not the overlap of bands).
+    year : a policy-year label, or None for the horizon (see `ep_curves`).
+    ax : the axes to draw on (default: a new figure).
+    conf : confidence level of the bands (order-statistic intervals of each quantile).
+    return_periods : the return periods to evaluate (default: see `ep_curves`).
+
+    Returns
+    -------
+    The Axes: one solid line per EP type (labels ``OEP``/``AEP``, prefixed by the scenario name when a
+    baseline is drawn), a band per line, dashed baseline lines, a dotted mark at 1 in 200. The y axis is
+    the loss in USD m, the x axis the return period in years (log).
+    """
+    ax = _axes(ax)
+    baseline = baseline if baseline is not None else results.baseline
+    label, _ = _period(results, year)
+    curves = ep_curves(results, contract, year, return_periods, conf)
+    prefix = f"{results.scenario_name}: " if baseline is not None else ""
+    for name, g in curves.groupby("ep_type", sort=False):
+        colour = _EP_COLOURS[str(name)]
+        ax.plot(g["return_period"], g["loss"], color=colour, linewidth=2, label=f"{prefix}{name}")
+        ax.fill_between(
+            g["return_period"],
+            g["ci_lower"],
+            g["ci_upper"],
+            color=colour,
+            alpha=0.18,
+            linewidth=0,
+            label=f"_{name} {conf:.0%} interval",
+        )
+    if baseline is not None:
+        base = ep_curves(baseline, contract, year, curves["return_period"].unique(), conf)
+        for name, g in base.groupby("ep_type", sort=False):
+            ax.plot(
+                g["return_period"],
+                g["loss"],
+                color=_EP_COLOURS[str(name)],
+                linewidth=1.5,
+                linestyle="--",
+                label=f"{baseline.scenario_name}: {name}",
+            )
+    top = float(curves["return_period"].max())
+    if top >= MARKED_RETURN_PERIOD:
+        _mark_return_period(ax)
+    _log_return_period_axis(ax, top)
+    ax.set_ylabel("loss (USD m)")
+    _loss_limits(ax)
+    ax.set_title(f"{results.scenario_name}: {contract}, {label}\nbands: {conf:.0%} confidence interval")
+    _tidy(ax)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    return ax
+
+
+def plot_scenarios_ep(
+    runs: Mapping[str, Results],
+    contract: str = "portfolio",
+    ep_type: str = "AEP",
+    year: int | None = None,
+    *,
+    ax: Axes | None = None,
+    conf: float = 0.95,
+) -> Axes:
+    """One EP type (``"AEP"`` or ``"OEP"``) of several runs on one chart, one line and band per run.
+
+    ``runs`` maps a label (e.g. the scenario's folder name) to its `Results`; runs lacking ``contract``
+    are skipped. Returns the Axes (loss in USD m against return period, log axis).
+    """
+    if ep_type not in _EP_COLOURS:
+        raise ValueError(f"ep_type must be 'AEP' or 'OEP', got {ep_type!r}")
+    ax = _axes(ax)
+    colours = plt.get_cmap("tab10")
+    top = 2.0
+    period = ""
+    for i, (name, res) in enumerate(runs.items()):
+        if contract not in res.contracts:
+            continue
+        period, _ = _period(res, year)
+        c = ep_curves(res, contract, year, conf=conf)
+        g = c[c["ep_type"] == ep_type]
+        colour = colours(i % 10)
+        ax.plot(g["return_period"], g["loss"], color=colour, linewidth=2, label=name)
+        ax.fill_between(
+            g["return_period"], g["ci_lower"], g["ci_upper"], color=colour, alpha=0.12, linewidth=0
+        )
+        top = max(top, float(g["return_period"].max()))
+    if top >= MARKED_RETURN_PERIOD:
+        _mark_return_period(ax)
+    _log_return_period_axis(ax, top)
+    ax.set_ylabel("loss (USD m)")
+    _loss_limits(ax)
+    ax.set_title(f"{ep_type} of {contract} by scenario, {period}\nbands: {conf:.0%} confidence interval")
+    _tidy(ax)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------- ledger
+def plot_ledger(results: Results, *, ax: Axes | None = None, top: int = 8) -> Axes:
+    """Who pays: mean amount borne by each payer per policy year, stacked bars (USD m a year).
+
+    The ``top`` payers by mean over the horizon get their own colour, largest at the bottom; the rest are
+    summed as "other payers". Payers that never pay are left out. The bars' heights are
+    `Results.ledger()`; their totals are the mean damage of a year.
+
+    Returns the Axes: one bar per (payer shown, year), in ``ax.containers`` one container per payer.
+    """
+    ax = _axes(ax, (9.0, 4.8))
+    ledger = results.ledger()
+    years = results.years
+    ledger = ledger[ledger["mean"] > 0]
+    shown = ledger.iloc[:top]
+    rest = ledger.iloc[top:]
+    rows = {str(p): shown.loc[p, list(years)].to_numpy(float) for p in shown.index}
+    if len(rest):
+        rows[f"other payers ({len(rest)})"] = rest[list(years)].to_numpy(float).sum(axis=0)
+    colours = plt.get_cmap("tab20")
+    bottom = np.zeros(len(years))
+    for i, (payer, heights) in enumerate(rows.items()):
+        colour = "0.75" if payer.startswith("other payers") else colours(i % 20)
+        ax.bar(years, heights, bottom=bottom, width=0.7, color=colour, label=payer)
+        bottom = bottom + heights
+    if not rows:
+        ax.text(0.5, 0.5, "no payments in this run", ha="center", va="center", transform=ax.transAxes)
+    _year_ticks(ax, years)
+    if bottom.max(initial=0.0) > 0:
+        ax.set_ylim(0.0, 1.08 * bottom.max())
+    ax.set_xlabel("policy year")
+    ax.set_ylabel("mean amount paid (USD m a year)")
+    ax.set_title(f"{results.scenario_name}: who pays for incidents")
+    _tidy(ax)
+    if rows:
+        _legend_outside(ax, reverse=True)
+    return ax
+
+
+# -------------------------------------------------------------------------------------- adoption
+def plot_adoption(results: Results, *, ax: Axes | None = None, scheme: str | None = None) -> Axes:
+    """Probability that each candidate state is a member of its scheme, by policy year.
+
+    One line per candidate (founders, members from the start, are left out), from `Results.adoption()`;
+    the legend gives each state's probability in the last year, highest first. ``scheme`` keeps one
+    scheme's candidates. Returns the Axes (probability 0–1 against policy year); a run without an
+    alternative scheme gets an empty chart saying so.
+    """
+    ax = _axes(ax)
+    table = results.adoption()
+    years = results.years
+    if not table.empty:
+        candidates = ~results.slots["founder"].to_numpy(bool)
+        table = table[candidates]
+        if scheme is not None:
+            if scheme not in results.scheme_ids:
+                raise KeyError(f"unknown scheme {scheme!r}; the run has: {', '.join(results.scheme_ids)}")
+            table = table[table.index.get_level_values("scheme") == scheme]
+    if table.empty:
+        ax.text(
+            0.5, 0.5, "no candidate states in this scenario", ha="center", va="center", transform=ax.transAxes
+        )
+    else:
+        table = table.sort_values(table.columns[-1], ascending=False, kind="stable")
+        several = table.index.get_level_values("scheme").nunique() > 1
+        colours = plt.get_cmap("tab20")
+        for i, ((sid, state), row) in enumerate(table.iterrows()):
+            name = f"{sid}: {state}" if several else str(state)
+            ax.plot(
+                years,
+                row.to_numpy(float),
+                marker="o",
+                markersize=3,
+                color=colours(i % 20),
+                label=f"{name} ({row.iloc[-1]:.0%})",
+            )
+        _legend_outside(ax)
+    _year_ticks(ax, years)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel("policy year")
+    ax.set_ylabel("probability of membership (share of trials)")
+    which = f" {scheme}" if scheme else ""
+    ax.set_title(f"{results.scenario_name}: who joins the scheme{which}, and when")
+    _tidy(ax)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------- market
+def plot_market(results: Results, *, ax: Axes | None = None) -> Axes:
+    """Mean tanker tonnage by P&I provider class per policy year, stacked bars (million GT).
+
+    Bars from `Results.market()`, one container per class in the run's class order (IG at the bottom).
+    Returns the Axes.
+    """
+    ax = _axes(ax)
+    market = results.market()
+    years = results.years
+    if market.empty:
+        ax.text(0.5, 0.5, "the run holds no market tonnage", ha="center", va="center", transform=ax.transAxes)
+    bottom = np.zeros(len(years))
+    schemes = iter(_SCHEME_COLOURS * 4)
+    for cls in market.columns:
+        heights = market[cls].to_numpy(float)
+        colour = _CLASS_COLOURS.get(cls) or next(schemes)
+        label = CLASS_LABELS.get(cls) or cls.replace("scheme:", "scheme ")
+        ax.bar(years, heights, bottom=bottom, width=0.7, color=colour, label=label)
+        bottom = bottom + heights
+    _year_ticks(ax, years)
+    if bottom.max(initial=0.0) > 0:
+        ax.set_ylim(0.0, 1.08 * bottom.max())
+    ax.set_xlabel("policy year")
+    ax.set_ylabel("tanker tonnage (million GT)")
+    ax.set_title(f"{results.scenario_name}: tonnage by P&I provider")
+    _tidy(ax)
+    if not market.empty:
+        _legend_outside(ax, reverse=True)
+    return ax
+
+
+# ------------------------------------------------------------------------------------- contracts
+def contract_figures(
+    results: Results, year: int | None = None, include_portfolio: bool = False
+) -> pd.DataFrame:
+    """Per contract: expected annual loss, premium (with reinstatements), loss ratio and 1-in-200 loss.
+
+    With ``year`` None the figures are means over the horizon's policy years and the 1-in-200 is that of
+    each trial's mean annual loss (as in `Results.summary`); with a policy-year label, that year's.
+    USD m; index ``contract``.
+    """
+    _, index = _period(results, year)
+    ids = list(results.contract_ids) + (["portfolio"] if include_portfolio else [])
+    rows = []
+    for cid in ids:
+        c = results.contracts[cid]
+        pick = (lambda a: a.mean(axis=1)) if index is None else (lambda a, i=index: a[:, i])
+        loss = pick(c["loss"])
+        premium = pick(c["premium"] + c["reinstatement_premium"])
+        el, prem = float(loss.mean()), float(premium.mean())
+        rows.append(
+            {
+                "contract": cid,
+                "expected_loss": el,
+                "premium": prem,
+                "loss_ratio": el / prem if prem > 0 else np.nan,
+                "loss_1_in_200": float(metrics.var(loss, 0.995)),
+            }
+        )
+    cols = ["contract", "expected_loss", "premium", "loss_ratio", "loss_1_in_200"]
+    return pd.DataFrame(rows, columns=cols).set_index("contract")
+
+
+def plot_contracts(
+    results: Results, *, fig: Figure | None = None, year: int | None = None, include_portfolio: bool = False
+) -> Figure:
+    """Per contract: expected loss against premium (left), and the 1-in-200 loss (right).
+
+    Horizontal bars from `contract_figures` (USD m a year), contracts top to bottom in portfolio order;
+    the loss ratio is written beside each premium bar. Returns the Figure with two Axes (left: two bar
+    containers, expected loss and premium; right: one, the 1-in-200 loss).
+    """
+    table = contract_figures(results, year, include_portfolio)
+    if fig is None:
+        fig = plt.figure(figsize=(10.0, 1.2 + 0.45 * max(len(table), 1)), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True, width_ratios=(1.4, 1.0))
+    period, _ = _period(results, year)
+    y = np.arange(len(table))[::-1]
+    h = 0.38
+    left.barh(y + h / 2, table["expected_loss"], height=h, color="#d62728", label="expected loss")
+    left.barh(y - h / 2, table["premium"], height=h, color="#2ca02c", label="premium (incl. reinstatements)")
+    for yi, prem, lr in zip(y, table["premium"], table["loss_ratio"], strict=True):
+        if np.isfinite(lr):
+            left.text(prem, yi - h / 2, f"  LR {lr:.0%}", va="center", fontsize=7, color="0.3")
+    right.barh(y, table["loss_1_in_200"], height=0.6, color="#9467bd", label="1-in-200 loss")
+    left.set_yticks(y, list(table.index))
+    left.set_xlabel("USD m a year")
+    right.set_xlabel("USD m")
+    annual = "mean annual" if year is None else "annual"
+    left.set_title(f"expected loss and premium ({period})")
+    right.set_title(f"1-in-200 {annual} loss")
+    for a in (left, right):
+        a.set_xlim(left=0)
+        a.xaxis.set_major_locator(MaxNLocator(5))
+        _tidy(a)
+    left.legend(loc="lower right", frameon=False, fontsize=8)
+    if table.empty:
+        left.text(0.5, 0.5, "no contracts in this run", ha="center", va="center", transform=left.transAxes)
+    fig.suptitle(f"{results.scenario_name}: contracts")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------- deltas
+def plot_deltas(
+    comparison: Comparison,
+    figures: Sequence[str] | None = None,
+    *,
+    ax: Axes | None = None,
+    z: float = 1.96,
+) -> Axes:
+    """Scenario − baseline difference of each figure with its common-random-number error bar (± z SE).
+
+    ``figures`` are row names of `Comparison.table()` (default: every contract's ceded loss and premium).
+    The thin grey error bar beside it is what the same difference would carry with independent seeds.
+    Returns the Axes (difference in USD m a year).
+    """
+    table = comparison.table()
+    if figures is None:
+        figures = [f for f in table.index if f.endswith((": ceded loss", ": premium"))]
+    missing = [f for f in figures if f not in table.index]
+    if missing:
+        raise KeyError(f"not in the comparison: {', '.join(missing)}; it has: {', '.join(table.index)}")
+    t = table.loc[list(figures)]
+    ax = _axes(ax, (8.0, 1.2 + 0.35 * max(len(t), 1)))
+    y = np.arange(len(t))[::-1]
+    ax.barh(y, t["difference"], height=0.6, color="#6baed6", label="difference")
+    ax.errorbar(
+        t["difference"],
+        y,
+        xerr=z * t["standard_error"],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        label=f"± {z:g} SE, common random numbers",
+    )
+    ax.errorbar(
+        t["difference"],
+        y - 0.2,
+        xerr=z * t["independent_standard_error"],
+        fmt="none",
+        ecolor="0.6",
+        capsize=2,
+        linewidth=0.8,
+        label=f"± {z:g} SE, had the seeds been independent",
+    )
+    ax.axvline(0.0, color="0.2", linewidth=0.8)
+    ax.set_yticks(y, list(t.index))
+    ax.set_xlabel("scenario − baseline (USD m a year)")
+    ax.set_title(f"{comparison.scenario.scenario_name} against {comparison.baseline.scenario_name}")
+    _tidy(ax)
+    _legend_outside(ax)
+    return ax
+
+
+def close(fig_or_ax: Figure | Axes) -> None:
+    """Close the pyplot figure of a chart (the report renders many and keeps none)."""
+    fig = fig_or_ax if isinstance(fig_or_ax, Figure) else fig_or_ax.figure
+    plt.close(fig)

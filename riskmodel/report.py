@@ -1,0 +1,507 @@
+"""The HTML report of a run: one self-contained page of tables and figures.
+
+In: a batch folder (one run folder per scenario, `riskmodel.store` layout) or a single run folder. Out:
+``report.html`` in that folder (or where asked): the headline table of every scenario with its difference
+from the baseline, the scenarios' EP curves on one chart, and per scenario its run identity, headline
+figures, comparison with the baseline (common-random-number standard errors), EP curves, contracts, who
+pays, who joins, the market and sanctions exposure.
+
+The page needs nothing else: figures are PNG images embedded as base64 ``data:`` URIs, styles are inline,
+there are no scripts and no links out of the page, so it can be mailed or archived as one file. Every
+number comes from the `Results` that `riskmodel.store.load_results` reads back and from the run's tables
+(`sanctions.csv`), through the same functions as the notebooks (`Results.summary`, `riskmodel.compare`,
+`riskmodel.plots`).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+import riskmodel
+from riskmodel import metrics, plots
+from riskmodel.results import Results, compare
+
+__all__ = [
+    "REPORT_FILE",
+    "NoRunsError",
+    "Run",
+    "contracts_table",
+    "ep_extract",
+    "find_runs",
+    "headline_table",
+    "render_report",
+    "write_report",
+]
+
+REPORT_FILE = "report.html"
+#: Return periods of the EP table shown per scenario (years).
+REPORT_RETURN_PERIODS = (10, 50, 100, 200, 250, 500)
+_DPI = 100
+
+
+class NoRunsError(FileNotFoundError):
+    """The folder given to the report holds no finished run (or does not exist)."""
+
+
+@dataclass
+class Run:
+    """One scenario run of the report: its folder name, results and manifest."""
+
+    name: str
+    results: Results
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+    sanctions: pd.DataFrame | None = None
+
+    @property
+    def baseline_run(self) -> str | None:
+        """The folder name of the run this one is compared with (the manifest's ``baseline.run``)."""
+        return (self.manifest.get("baseline") or {}).get("run")
+
+
+# ------------------------------------------------------------------------------------------ loading
+def find_runs(path: str | Path) -> tuple[list[Path], list[Path]]:
+    """(finished run folders, unfinished ones) of a batch folder, or of a single run folder.
+
+    A run folder holds ``manifest.json`` once it is finished (`riskmodel.store`); a folder with results
+    but no manifest was interrupted. Raises `NoRunsError` when ``path`` holds no finished run.
+    """
+    from riskmodel.store import MANIFEST, is_complete
+
+    root = Path(path)
+    if not root.is_dir():
+        raise NoRunsError(f"{root}: no such folder (give a batch output folder or one run folder)")
+    if (root / MANIFEST).is_file():
+        return [root], []
+    finished, unfinished = [], []
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if is_complete(sub):
+            finished.append(sub)
+        elif (sub / MANIFEST).is_file() or (sub / "results.json").is_file() or (sub / "arrays.npz").is_file():
+            unfinished.append(sub)
+    if not finished:
+        raise NoRunsError(
+            f"{root}: no finished run folder here (a run folder holds {MANIFEST}); "
+            "run `riskmodel run SCENARIOS --out FOLDER` first"
+            + (f"; unfinished: {', '.join(p.name for p in unfinished)}" if unfinished else "")
+        )
+    return finished, unfinished
+
+
+def _load_run(folder: Path) -> Run:
+    from riskmodel.store import load_results, read_manifest
+    from riskmodel.tables import read_table
+
+    sanctions_csv = folder / "sanctions.csv"
+    return Run(
+        name=folder.name,
+        results=load_results(folder),
+        manifest=read_manifest(folder) or {},
+        sanctions=read_table("sanctions_exposure", sanctions_csv) if sanctions_csv.is_file() else None,
+    )
+
+
+def write_report(run_dir_or_batch_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write the HTML report of a batch folder (every scenario in it) or of one run folder.
+
+    Parameters
+    ----------
+    run_dir_or_batch_dir : the ``--out`` folder of `riskmodel run` (one sub-folder per scenario), or one
+        scenario's run folder.
+    out : the HTML file to write; default ``report.html`` in ``run_dir_or_batch_dir``.
+
+    Returns
+    -------
+    The path of the page written. Each run is compared with the run its manifest names as baseline
+    when that run is in the same batch folder.
+    """
+    root = Path(run_dir_or_batch_dir)
+    finished, unfinished = find_runs(root)
+    runs = [_load_run(p) for p in finished]
+    if len(finished) == 1 and finished[0] == root:
+        sibling = runs[0].baseline_run
+        if sibling and sibling != root.name and (root.parent / sibling / "manifest.json").is_file():
+            runs.append(_load_run(root.parent / sibling))
+    title = f"riskmodel report: {root.resolve().name}"
+    page = render_report(runs, title=title, unfinished=[p.name for p in unfinished])
+    target = Path(out) if out is not None else root / REPORT_FILE
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+# ------------------------------------------------------------------------------------------ figures
+def _figure(draw: Callable[[Figure], object], alt: str, figsize: tuple[float, float] = (8.0, 4.5)) -> str:
+    """Draw on a new (pyplot-free) figure; return it as an <img> with a base64 PNG data URI."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    draw(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img class="figure" alt="{html.escape(alt, quote=True)}" src="data:image/png;base64,{data}">'
+
+
+def _on_axes(plot: Callable[..., Axes], *args: Any, **kw: Any) -> Callable[[Figure], object]:
+    return lambda fig: plot(*args, ax=fig.subplots(), **kw)
+
+
+# ------------------------------------------------------------------------------------------- tables
+def _fmt(v: Any, digits: int = 3) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    if isinstance(v, float | np.floating):
+        if math.isnan(v):
+            return "–"
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        return f"{float(v):,.{digits}f}"
+    return str(v)
+
+
+def _table(
+    df: pd.DataFrame, *, table_id: str | None = None, caption: str | None = None, digits: int = 3
+) -> str:
+    """An HTML table of a frame (index as the first column), every cell escaped."""
+    frame = df.reset_index() if (df.index.name or any(df.index.names)) else df
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    labels = [str(c) for c in frame.columns]
+    rows = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for label, v in zip(labels, row, strict=True):
+            numeric = isinstance(v, int | float | np.integer | np.floating) and not isinstance(
+                v, bool | np.bool_
+            )
+            text = str(v) if label == "year" else _fmt(v, digits)  # a year label is not a quantity
+            cls = ' class="num"' if numeric else ""
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    ident = f' id="{table_id}"' if table_id else ""
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table{ident}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _with_se(mean: float, se: float) -> str:
+    return f"{mean:,.3f} ± {se:,.3f}" if np.isfinite(se) else f"{mean:,.3f}"
+
+
+def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | None:
+    if figure not in summary.index:
+        return None
+    row = summary.loc[figure]
+    return float(row["mean"]), float(row["standard_error"])
+
+
+def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFrame:
+    """One row per scenario: the portfolio's headline figures (± standard error) and its difference from
+    the baseline with the common-random-number standard error."""
+    rows = []
+    for run in runs:
+        r = run.results
+        s = r.summary()
+        row: dict[str, Any] = {"scenario": run.name, "trials": r.n_trials}
+        for label, figure in (
+            ("expected ceded loss (USD m a year)", "portfolio: ceded loss"),
+            ("premium (USD m a year)", "portfolio: premium"),
+            ("1-in-200 mean annual loss (USD m)", "portfolio: 1-in-200 mean annual loss"),
+            ("uncompensated damage (USD m a year)", "payer uncompensated"),
+            ("spills ≥ 7 t a year", "spills_7t"),
+        ):
+            v = _summary_value(s, figure)
+            row[label] = "–" if v is None else _with_se(*v)
+        base = _baseline_of(run, by_name)
+        row["compared with"] = base.name if base is not None else "–"
+        row["difference in ceded loss (USD m a year)"] = _difference(run, by_name)
+        portfolio_rows = s[s.index.str.startswith("portfolio: ")]
+        converged = bool(portfolio_rows["converged"].all()) if len(portfolio_rows) else False
+        row["portfolio figures converged (5%)"] = "yes" if converged else "no"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+_CONTRACT_ROWS = ("ceded loss", "premium", "1-in-200 mean annual loss")
+
+
+def _contract_figures(results: Results) -> list[str]:
+    return [f"{cid}: {what}" for cid in results.contracts for what in _CONTRACT_ROWS]
+
+
+def contracts_table(results: Results, summary: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per contract (and the portfolio), from `Results.summary`: expected loss, premium and 1-in-200
+    mean annual loss with their standard errors, the loss ratio, and whether all three converged."""
+    s = results.summary() if summary is None else summary
+    rows = []
+    for cid in results.contracts:
+        loss, prem, tail = (s.loc[f"{cid}: {what}"] for what in _CONTRACT_ROWS)
+        rows.append(
+            {
+                "contract": cid,
+                "expected loss": _with_se(loss["mean"], loss["standard_error"]),
+                "premium": _with_se(prem["mean"], prem["standard_error"]),
+                "loss ratio": f"{loss['mean'] / prem['mean']:.0%}" if prem["mean"] > 0 else "–",
+                "1-in-200 mean annual loss": _with_se(tail["mean"], tail["standard_error"]),
+                "converged (5%)": bool(loss["converged"] and prem["converged"] and tail["converged"]),
+            }
+        )
+    return pd.DataFrame(rows).set_index("contract") if rows else pd.DataFrame()
+
+
+def _baseline_of(run: Run, by_name: Mapping[str, Run]) -> Run | None:
+    base = run.baseline_run
+    if base is None or base == run.name or base not in by_name:
+        return None
+    return by_name[base]
+
+
+def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
+    base = _baseline_of(run, by_name)
+    if base is None:
+        return "–"
+    if base.results.n_trials != run.results.n_trials or "portfolio" not in base.results.contracts:
+        return "not comparable"
+    a = run.results.contracts.get("portfolio")
+    if a is None:
+        return "–"
+    d = metrics.paired_difference(
+        a["loss"].mean(axis=1), base.results.contracts["portfolio"]["loss"].mean(axis=1)
+    )
+    return f"{d.mean:+,.3f} ± {d.se:,.3f}"
+
+
+def ep_extract(results: Results, contract: str = "portfolio") -> pd.DataFrame:
+    """OEP and AEP of the horizon at `REPORT_RETURN_PERIODS`, with their 95% intervals (USD m)."""
+    curves = plots.ep_curves(results, contract, None, REPORT_RETURN_PERIODS)
+    curves = curves[curves["return_period"] <= results.n_trials]
+    out = curves.rename(columns={"ep_type": "EP", "return_period": "return period (years)"})
+    out = out.rename(columns={"loss": "loss (USD m)", "ci_lower": "95% lower", "ci_upper": "95% upper"})
+    out["return period (years)"] = out["return period (years)"].astype(int)
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------- sections
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0 auto;
+       max-width: 1180px; padding: 0 24px 48px; color: #1d1d1f; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.3em; border-bottom: 2px solid #1f77b4; padding-bottom: 4px; margin-top: 2em; }
+h3 { font-size: 1.05em; margin-top: 1.6em; }
+p.meta, p.note { color: #555; font-size: 0.9em; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.85em; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; }
+th, td { padding: 3px 9px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+th { background: #f0f4f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tbody tr:nth-child(even) { background: #fafafa; }
+img.figure { max-width: 100%; height: auto; display: block; margin: 0.5em 0 1em; }
+.grid { display: flex; flex-wrap: wrap; gap: 8px 24px; }
+.grid > div { flex: 1 1 520px; min-width: 0; }
+nav ul { columns: 2; font-size: 0.9em; }
+ul.notes { font-size: 0.9em; color: #444; }
+"""
+
+
+def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
+    r = run.results
+    m = run.manifest
+    base = _baseline_of(run, by_name)
+    last = r.start_year + r.n_years - 1
+    scenario_doc = m.get("scenario") or {}
+    parts = [f'<section id="scenario-{html.escape(run.name, quote=True)}">']
+    parts.append(f"<h2>{html.escape(run.name)}: {html.escape(r.scenario_name)}</h2>")
+    description = scenario_doc.get("description")
+    if description:
+        parts.append(f"<p>{html.escape(str(description))}</p>")
+    parts.append(
+        '<p class="meta">'
+        + html.escape(
+            f"{r.n_trials:,} trials × {r.n_years} policy years ({r.start_year}–{last}), seed {r.seed}; "
+            f"scenario file {m.get('scenario_file') or '–'}; run hash {str(m.get('run_hash') or '–')[:16]}; "
+            f"riskmodel {m.get('package_version', '–')}, numpy {m.get('numpy_version', '–')}; "
+            f"finished {m.get('finished') or '–'}."
+        )
+        + (f" Compared with <b>{html.escape(base.name)}</b> (same seed and trials)." if base else "")
+        + "</p>"
+    )
+    summary = r.summary()
+    verdict = (
+        "every figure converged"
+        if bool(summary["converged"].all())
+        else "a figure marked “no” has a standard error above 5% of its value: it needs more trials"
+    )
+    contracts = contracts_table(r, summary)
+    if not contracts.empty:
+        parts.append(
+            _table(
+                contracts,
+                caption=f"Contracts: annual averages over {r.start_year}–{last} (USD m) with Monte Carlo "
+                f"standard errors; the 1-in-200 is that of each trial's mean annual loss ({verdict})",
+            )
+        )
+    others = summary[~summary.index.isin(_contract_figures(r))]
+    parts.append(_table(others, caption="Who pays and how often: annual averages with standard errors"))
+
+    if base is not None and base.results.n_trials == r.n_trials:
+        cmp = compare(r, base.results)
+        table = cmp.table()
+        keep = [f for f in table.index if not f.startswith("base:")]
+        parts.append(
+            _table(
+                table.loc[keep],
+                caption=f"Against {base.name}: mean annual difference (scenario − baseline) with its "
+                "common-random-number standard error, and the standard error it would have with "
+                "independent seeds",
+            )
+        )
+
+    figures: list[str] = []
+    if "portfolio" in r.contracts:
+        figures.append(
+            _figure(
+                _on_axes(plots.plot_ep, r, "portfolio", base.results if base else None),
+                f"{run.name}: EP curves of the portfolio",
+            )
+        )
+        if base is not None and base.results.n_trials == r.n_trials:
+            n_rows = 2 * len(r.contracts)
+            figures.append(
+                _figure(
+                    _on_axes(plots.plot_deltas, compare(r, base.results)),
+                    f"{run.name}: differences from {base.name}",
+                    (9.0, 1.4 + 0.3 * n_rows),
+                )
+            )
+    if r.contract_ids:
+        figures.append(
+            _figure(
+                lambda fig: plots.plot_contracts(r, fig=fig),
+                f"{run.name}: contracts",
+                (10.0, 1.6 + 0.45 * len(r.contract_ids)),
+            )
+        )
+    figures.append(_figure(_on_axes(plots.plot_ledger, r), f"{run.name}: who pays", (9.0, 4.8)))
+    if not r.adoption().empty:
+        figures.append(_figure(_on_axes(plots.plot_adoption, r), f"{run.name}: who joins, and when"))
+    if not r.market().empty:
+        figures.append(_figure(_on_axes(plots.plot_market, r), f"{run.name}: tonnage by P&I provider"))
+    parts.append('<div class="grid">' + "".join(f"<div>{f}</div>" for f in figures) + "</div>")
+
+    if "portfolio" in r.contracts:
+        parts.append(
+            _table(
+                ep_extract(r),
+                caption=f"Portfolio EP over the horizon {r.start_year}–{last} (AEP: sum of the policy "
+                "years; OEP: largest event), with 95% order-statistic intervals",
+            )
+        )
+    ledger = r.ledger()
+    ledger = ledger[ledger["mean"] != 0].head(15)
+    ledger.columns = [str(c) for c in ledger.columns]
+    parts.append(_table(ledger, caption="Who pays: mean amount borne per policy year (USD m)"))
+    if run.sanctions is not None and not run.sanctions.empty:
+        horizon = run.sanctions[run.sanctions["year"] == metrics.HORIZON_TOTAL].drop(columns="year")
+        parts.append(
+            _table(
+                horizon.set_index("contract"),
+                caption="Sanctions exposure over the horizon: premium and limit on sanctioned or at-risk "
+                "tonnage, and ceded losses blocked by sanctions clauses (USD m)",
+            )
+        )
+    exposure = r.sanctions_exposure()
+    if not exposure.empty:
+        parts.append(
+            _table(
+                exposure,
+                caption="Sanctions in the market by policy year: claims blocked at the direct links and "
+                "in the portfolio (USD m), shadow share of tanker tonnage, designated share of the shadow "
+                "fleet, detentions a year",
+            )
+        )
+    if r.notes:
+        parts.append(
+            '<h3>Notes</h3><ul class="notes">'
+            + "".join(f"<li>{html.escape(n)}</li>" for n in r.notes)
+            + "</ul>"
+        )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _order(runs: list[Run]) -> list[Run]:
+    """Baselines first (runs that others are compared with), then the rest by name."""
+    bases = {run.baseline_run for run in runs}
+    return sorted(runs, key=lambda run: (run.name not in bases, run.name))
+
+
+def render_report(
+    runs: Iterable[Run], title: str = "riskmodel report", unfinished: Iterable[str] = ()
+) -> str:
+    """The report page (HTML text) for the given runs; see the module docstring for its content."""
+    ordered = _order(list(runs))
+    if not ordered:
+        raise ValueError("a report needs at least one run")
+    by_name = {run.name: run for run in ordered}
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="meta">Generated {generated} by riskmodel {html.escape(riskmodel.__version__)}. '
+        "Money in USD millions at the reinsurer's participation; ± is one Monte Carlo standard error; "
+        "differences from the baseline use common random numbers (the same trials).</p>",
+    ]
+    missing = list(unfinished)
+    if missing:
+        head.append(
+            '<p class="note">Unfinished runs left out (no manifest; rerun the batch to complete them): '
+            + html.escape(", ".join(missing))
+            + "</p>"
+        )
+    nav = "".join(
+        f'<li><a href="#scenario-{html.escape(run.name, quote=True)}">{html.escape(run.name)}</a>: '
+        f"{html.escape(run.results.scenario_name)}</li>"
+        for run in ordered
+    )
+    body = [
+        f"<nav><ul>{nav}</ul></nav>",
+        "<h2>Headline figures by scenario</h2>",
+        _table(
+            headline_table(ordered, by_name),
+            table_id="headline",
+            caption="Portfolio figures, annual averages over the horizon (± standard error); the difference "
+            "from the baseline carries its common-random-number standard error",
+        ),
+    ]
+    with_portfolio = {run.name: run.results for run in ordered if "portfolio" in run.results.contracts}
+    if with_portfolio:
+        body.append(
+            '<div class="grid">'
+            + "".join(
+                "<div>"
+                + _figure(
+                    _on_axes(plots.plot_scenarios_ep, with_portfolio, "portfolio", ep),
+                    f"portfolio {ep} by scenario",
+                )
+                + "</div>"
+                for ep in ("AEP", "OEP")
+            )
+            + "</div>"
+        )
+    body += [_scenario_section(run, by_name) for run in ordered]
+    return "\n".join([*head, *body, "</body></html>"]) + "\n"

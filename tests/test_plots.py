@@ -1,0 +1,355 @@
+"""The plots draw what the results say: axis labels, one artist per series, heights equal to the tables.
+
+Every test runs on a small synthetic `Results` whose numbers are known (`synthetic_results`), under the
+Agg backend.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+
+from riskmodel import metrics, plots
+from riskmodel.results import CONTRACT_FIELDS, Results, compare
+
+CLASSES = ("ig", "western_fixed", "domestic", "none", "scheme:rv_pool")
+NEVER = 99
+
+
+def synthetic_results(
+    name: str = "synthetic",
+    *,
+    n_trials: int = 2_000,
+    n_years: int = 4,
+    start_year: int = 2026,
+    seed: int = 1,
+    scale: float = 1.0,
+    scheme: bool = True,
+) -> Results:
+    """A small `Results` with two contracts, five payers, a market, and (if ``scheme``) two candidates.
+
+    Draws depend only on ``seed`` (so two calls with one seed share "common random numbers"); ``scale``
+    multiplies every loss, as a scenario that makes the tail heavier would.
+    """
+    rng = np.random.default_rng(seed)
+    shape = (n_trials, n_years)
+    hit = rng.random(shape) < 0.3
+    severity = rng.pareto(1.5, shape) * 10.0
+    events = hit * severity * scale
+    contracts: dict[str, dict[str, np.ndarray]] = {}
+    for cid, share, prem in (("gxl_layer1", 0.05, 1.2), ("hull_xol", 0.02, 0.4)):
+        loss = share * events
+        contracts[cid] = {
+            "loss": loss,
+            "premium": np.full(shape, prem),
+            "reinstatement_premium": 0.1 * loss,
+            "max_event_loss": 0.8 * loss,
+            "blocked_delayed": 0.01 * loss,
+            "blocked_permanent": np.zeros(shape),
+        }
+    contracts["portfolio"] = {f: sum(c[f] for c in contracts.values()) for f in CONTRACT_FIELDS}
+    payers = {
+        "owner": 0.2 * events + 1.0,
+        "ig_pool": 0.3 * events,
+        "fund_1992": 0.1 * events,
+        "uncompensated": 0.3 * events,
+        "scheme:rv_pool": 0.1 * events if scheme else np.zeros(shape),
+    }
+    years = np.arange(n_years)
+    tonnage = np.zeros((n_trials, n_years, len(CLASSES)))
+    tonnage[..., 0] = 300e6 - 5e6 * years
+    tonnage[..., 1] = 40e6
+    tonnage[..., 2] = 60e6 - (5e6 * years if scheme else 0.0)
+    tonnage[..., 3] = 50e6
+    tonnage[..., 4] = 10e6 * years if scheme else 0.0
+    year_arrays = {f"payer:{p}": v for p, v in payers.items()}
+    year_arrays |= {
+        "tonnage_gt": tonnage if scheme else tonnage[..., :4],
+        "base:ig_gxl_premium": np.full(shape, 400.0),
+        "spills_7t": hit.astype(float),
+        "detentions": rng.poisson(2.0, shape).astype(float),
+        "designated_share": np.full(shape, 0.4),
+        "blocked_delayed": 0.01 * events,
+        "blocked_permanent": 0.002 * events,
+    }
+    slots = pd.DataFrame(
+        {
+            "scheme": ["rv_pool"] * 4,
+            "state": ["RUS", "VEN", "IRN", "BLR"],
+            "founder": [True, True, False, False],
+        }
+    )
+    if scheme:
+        join = np.column_stack(
+            [
+                np.zeros(n_trials, int),
+                np.zeros(n_trials, int),
+                np.where(rng.random(n_trials) < 0.6, rng.integers(0, n_years, n_trials), NEVER),
+                np.where(rng.random(n_trials) < 0.3, n_years - 1, NEVER),
+            ]
+        )
+    else:
+        slots = slots.iloc[:0]
+        join = np.zeros((n_trials, 0), int)
+    return Results(
+        scenario_name=name,
+        start_year=start_year,
+        n_years=n_years,
+        n_trials=n_trials,
+        seed=seed,
+        contracts=contracts,
+        year_arrays=year_arrays,
+        trial_arrays={"z": rng.standard_normal(n_trials), "join_year": join},
+        class_names=CLASSES if scheme else CLASSES[:4],
+        scheme_ids=("rv_pool",) if scheme else (),
+        slots=slots,
+        notes=("synthetic results for tests",),
+        provenance={
+            "scenario": name,
+            "seed": seed,
+            "trials": n_trials,
+            "chunk_trials": 4096,
+            "executor": "test",
+        },
+    )
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def labelled_lines(ax):
+    return [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+
+
+def bar_heights(container) -> np.ndarray:
+    return np.array([p.get_height() for p in container.patches])
+
+
+# ------------------------------------------------------------------------------------------------ EP
+def test_plot_ep_draws_oep_and_aep_with_bands_on_a_log_return_period_axis():
+    """Two labelled lines (OEP, AEP), two bands, the 1-in-200 mark; the AEP at 200 years equals the
+    horizon AEP of `metrics.ep_curve` (sum of the policy years of each trial)."""
+    r = synthetic_results()
+    ax = plots.plot_ep(r)
+    lines = labelled_lines(ax)
+    assert [ln.get_label() for ln in lines] == ["OEP", "AEP"]
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel() == "return period (years, log scale)"
+    assert ax.get_ylabel() == "loss (USD m)"
+    assert "horizon 2026–2029" in ax.get_title()
+    aep = lines[1]
+    x, y = aep.get_xdata(), aep.get_ydata()
+    horizon = r.contracts["portfolio"]["loss"].sum(axis=1)
+    expected = metrics.ep_curve(horizon, [200.0])["loss"].iloc[0]
+    assert y[np.flatnonzero(x == 200.0)[0]] == pytest.approx(expected)
+    # the curve stops where fewer than 5 trials lie beyond: 2,000 trials -> 400 years
+    assert x.max() == pytest.approx(400.0)
+    assert ax.get_ylim()[0] == 0.0
+    # every plotted loss is an order statistic: between the smallest and largest horizon loss
+    assert y.min() >= horizon.min() and y.max() <= horizon.max()
+    # the 1-in-200 mark
+    assert any(ln.get_label() == "_1 in 200" and ln.get_xdata()[0] == 200.0 for ln in ax.get_lines())
+
+
+def test_plot_ep_oep_is_at_most_aep_and_bands_contain_the_curve():
+    r = synthetic_results()
+    curves = plots.ep_curves(r, "gxl_layer1", year=2027)
+    oep = curves[curves.ep_type == "OEP"].set_index("return_period")
+    aep = curves[curves.ep_type == "AEP"].set_index("return_period")
+    assert (oep["loss"] <= aep["loss"] + 1e-12).all()
+    bounded = aep.dropna()
+    assert ((bounded["ci_lower"] <= bounded["loss"]) & (bounded["loss"] <= bounded["ci_upper"])).all()
+    assert np.allclose(
+        aep.loc[[10.0, 100.0], "loss"],
+        metrics.ep_curve(r.contracts["gxl_layer1"]["loss"][:, 1], [10, 100])["loss"],
+    )
+
+
+def test_plot_ep_with_a_baseline_adds_dashed_lines_named_by_scenario():
+    r = synthetic_results("rv_pool", scale=2.0)
+    base = synthetic_results("baseline")
+    ax = plots.plot_ep(r, baseline=base, year=2026)
+    lines = labelled_lines(ax)
+    assert [ln.get_label() for ln in lines] == [
+        "rv_pool: OEP",
+        "rv_pool: AEP",
+        "baseline: OEP",
+        "baseline: AEP",
+    ]
+    assert [ln.get_linestyle() for ln in lines] == ["-", "-", "--", "--"]
+    # same seed, losses doubled: the scenario's curve is twice the baseline's at every return period
+    assert np.allclose(lines[1].get_ydata(), 2.0 * lines[3].get_ydata())
+    assert "policy year 2026" in ax.get_title()
+
+
+def test_plot_ep_uses_the_results_baseline_attribute():
+    r = synthetic_results("rv_pool")
+    r.baseline = synthetic_results("baseline")
+    assert len(labelled_lines(plots.plot_ep(r))) == 4
+
+
+def test_plot_ep_errors_name_what_is_allowed():
+    r = synthetic_results()
+    with pytest.raises(ValueError, match=r"year 2040 is outside the run's policy years 2026–2029"):
+        plots.plot_ep(r, year=2040)
+    with pytest.raises(
+        KeyError, match=r"unknown contract 'nope'; the run has: gxl_layer1, hull_xol, portfolio"
+    ):
+        plots.plot_ep(r, "nope")
+
+
+def test_plot_ep_draws_on_a_given_axes_and_results_delegates():
+    r = synthetic_results()
+    _, ax = plt.subplots()
+    assert r.plot_ep(ax=ax) is ax
+    assert len(labelled_lines(ax)) == 2
+
+
+def test_plot_scenarios_ep_draws_one_line_per_run():
+    runs = {"baseline": synthetic_results("baseline"), "rv_pool": synthetic_results("rv_pool", scale=1.5)}
+    ax = plots.plot_scenarios_ep(runs, ep_type="OEP")
+    lines = labelled_lines(ax)
+    assert [ln.get_label() for ln in lines] == ["baseline", "rv_pool"]
+    assert np.allclose(lines[1].get_ydata(), 1.5 * lines[0].get_ydata())
+    assert ax.get_title().startswith("OEP of portfolio by scenario")
+    with pytest.raises(ValueError, match="ep_type must be 'AEP' or 'OEP'"):
+        plots.plot_scenarios_ep(runs, ep_type="TVaR")
+
+
+# -------------------------------------------------------------------------------------------- ledger
+def test_plot_ledger_stacks_each_payer_per_year_to_the_ledger_totals():
+    """Five paying payers, four years: five containers of four bars; the stack's top is the sum of the
+    ledger, and the largest payer (owner: 0.2 × events + 1) is at the bottom."""
+    r = synthetic_results()
+    ax = r.plot_ledger()
+    ledger = r.ledger()
+    assert len(ax.containers) == 5
+    assert all(len(c.patches) == r.n_years for c in ax.containers)
+    labels = [c.get_label() for c in ax.containers]
+    assert labels == list(ledger.index)
+    assert np.allclose(bar_heights(ax.containers[0]), ledger.loc[labels[0], list(r.years)])
+    tops = np.array([p.get_y() + p.get_height() for p in ax.containers[-1].patches])
+    assert np.allclose(tops, ledger[list(r.years)].sum(axis=0))
+    assert ax.get_ylabel() == "mean amount paid (USD m a year)"
+    assert ax.get_xlabel() == "policy year"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026", "2027", "2028", "2029"]
+
+
+def test_plot_ledger_groups_small_payers_as_other():
+    r = synthetic_results()
+    ax = plots.plot_ledger(r, top=2)
+    labels = [c.get_label() for c in ax.containers]
+    assert labels[-1] == "other payers (3)"
+    assert len(labels) == 3
+    tops = np.array([p.get_y() + p.get_height() for p in ax.containers[-1].patches])
+    assert np.allclose(tops, r.ledger()[list(r.years)].sum(axis=0))
+
+
+def test_plot_ledger_leaves_out_payers_that_never_pay():
+    r = synthetic_results(scheme=False)
+    ax = plots.plot_ledger(r)
+    assert "scheme:rv_pool" not in [c.get_label() for c in ax.containers]
+    assert len(ax.containers) == 4
+
+
+# ------------------------------------------------------------------------------------------ adoption
+def test_plot_adoption_draws_one_line_per_candidate_not_founders():
+    """IRN joins in a uniform year of 0..3 with probability 0.6, BLR in year 3 with probability 0.3."""
+    r = synthetic_results()
+    ax = r.plot_adoption()
+    lines = labelled_lines(ax)
+    assert len(lines) == 2
+    irn, blr = lines  # sorted by the last year's probability, highest first
+    assert irn.get_label().startswith("IRN (") and blr.get_label().startswith("BLR (")
+    table = r.adoption()
+    assert np.allclose(irn.get_ydata(), table.loc[("rv_pool", "IRN")])
+    assert np.allclose(blr.get_ydata(), table.loc[("rv_pool", "BLR")])
+    assert list(irn.get_xdata()) == [2026, 2027, 2028, 2029]
+    assert np.all(np.diff(irn.get_ydata()) >= 0)
+    assert irn.get_ydata()[-1] == pytest.approx(0.6, abs=0.05)
+    assert blr.get_ydata()[:3].tolist() == [0.0, 0.0, 0.0]
+    assert ax.get_ylim() == (0.0, 1.02)
+    assert ax.get_ylabel() == "probability of membership (share of trials)"
+
+
+def test_plot_adoption_without_a_scheme_says_so():
+    ax = plots.plot_adoption(synthetic_results(scheme=False))
+    assert labelled_lines(ax) == []
+    assert [t.get_text() for t in ax.texts] == ["no candidate states in this scenario"]
+    with pytest.raises(KeyError, match="unknown scheme 'x'"):
+        plots.plot_adoption(synthetic_results(), scheme="x")
+
+
+# -------------------------------------------------------------------------------------------- market
+def test_plot_market_stacks_tonnage_by_class_in_million_gt():
+    """IG 300 − 5y, Western fixed 40, domestic 60 − 5y, none 50, scheme 10y million GT: total 450."""
+    r = synthetic_results()
+    ax = r.plot_market()
+    assert [c.get_label() for c in ax.containers] == [
+        "IG clubs",
+        "Western fixed-premium P&I",
+        "domestic insurers",
+        "uninsured / opaque",
+        "scheme rv_pool",
+    ]
+    assert np.allclose(bar_heights(ax.containers[0]), [300, 295, 290, 285])
+    assert np.allclose(bar_heights(ax.containers[4]), [0, 10, 20, 30])
+    tops = np.array([p.get_y() + p.get_height() for p in ax.containers[-1].patches])
+    assert np.allclose(tops, 450.0)
+    assert ax.get_ylabel() == "tanker tonnage (million GT)"
+
+
+# ----------------------------------------------------------------------------------------- contracts
+def test_plot_contracts_compares_expected_loss_premium_and_1_in_200():
+    """Premium of gxl_layer1 is 1.2 a year plus 10% of its loss in reinstatements."""
+    r = synthetic_results()
+    fig = r.plot_contracts()
+    left, right = fig.axes
+    el, prem = left.containers
+    (tail,) = right.containers
+    widths = lambda c: np.array([p.get_width() for p in c.patches])  # noqa: E731
+    loss = r.contracts["gxl_layer1"]["loss"]
+    assert widths(el)[0] == pytest.approx(loss.mean())
+    assert widths(prem)[0] == pytest.approx(1.2 + 0.1 * loss.mean())
+    assert widths(tail)[0] == pytest.approx(metrics.var(loss.mean(axis=1), 0.995))
+    assert [t.get_text() for t in left.get_yticklabels()] == ["gxl_layer1", "hull_xol"]
+    assert left.get_xlabel() == "USD m a year" and right.get_xlabel() == "USD m"
+    assert any(t.get_text().strip().startswith("LR ") for t in left.texts)
+    # the 1-in-200 shown is the summary's
+    s = r.summary()
+    assert widths(tail)[0] == pytest.approx(s.loc["gxl_layer1: 1-in-200 mean annual loss", "mean"])
+
+
+def test_contract_figures_of_one_year():
+    r = synthetic_results()
+    t = plots.contract_figures(r, year=2028, include_portfolio=True)
+    assert list(t.index) == ["gxl_layer1", "hull_xol", "portfolio"]
+    loss = r.contracts["hull_xol"]["loss"][:, 2]
+    assert t.loc["hull_xol", "expected_loss"] == pytest.approx(loss.mean())
+    assert t.loc["hull_xol", "loss_1_in_200"] == pytest.approx(metrics.var(loss, 0.995))
+
+
+# -------------------------------------------------------------------------------------------- deltas
+def test_plot_deltas_shows_differences_with_crn_error_bars():
+    r, base = synthetic_results("rv_pool", scale=1.5), synthetic_results("baseline")
+    cmp = compare(r, base)
+    ax = plots.plot_deltas(cmp)
+    table = cmp.table()
+    rows = [f for f in table.index if f.endswith((": ceded loss", ": premium"))]
+    widths = np.array([p.get_width() for p in ax.containers[0].patches])
+    assert np.allclose(widths, table.loc[rows, "difference"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == rows
+    assert ax.get_xlabel() == "scenario − baseline (USD m a year)"
+    with pytest.raises(KeyError, match="not in the comparison: nope"):
+        plots.plot_deltas(cmp, ["nope"])

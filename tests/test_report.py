@@ -1,0 +1,238 @@
+"""The HTML report: one self-contained page per batch, checked as HTML and rendered in headless Chromium.
+
+The runs are synthetic `Results` (`test_plots.synthetic_results`) saved with `riskmodel.store.save_run`,
+so these tests do not depend on the engine: `baseline`, `rv_pool` (losses × 1.5) and `crackdown`
+(losses × 1.2) share their seed, as runs of one batch share common random numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+from test_plots import synthetic_results
+
+from riskmodel import metrics
+from riskmodel.report import REPORT_FILE, NoRunsError, contracts_table, write_report
+from riskmodel.scenario import load_scenario_from_dict
+from riskmodel.store import run_hash, save_run
+
+TRIALS = 2_000
+CHROMIUM = "/usr/bin/chromium"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _save(folder: Path, name: str, scale: float, scheme: bool, baseline: str | None) -> None:
+    scenario = load_scenario_from_dict({"name": name, "description": f"The {name} story, in one line."})
+    results = synthetic_results(name, n_trials=TRIALS, scale=scale, scheme=scheme)
+    save_run(
+        folder / name,
+        results,
+        scenario,
+        identity=run_hash(scenario, TRIALS, results.seed, False),
+        baseline={"file": "baseline.yaml", "run": baseline} if baseline else None,
+    )
+
+
+@pytest.fixture(scope="module")
+def batch_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A batch folder: three finished runs and one interrupted (no manifest)."""
+    folder = tmp_path_factory.mktemp("batch")
+    _save(folder, "baseline", 1.0, False, None)
+    _save(folder, "rv_pool", 1.5, True, "baseline")
+    _save(folder, "crackdown", 1.2, True, "baseline")
+    (folder / "interrupted").mkdir()
+    (folder / "interrupted" / "arrays.npz").write_bytes(b"")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def report(batch_dir: Path) -> Path:
+    return write_report(batch_dir)
+
+
+class Page(HTMLParser):
+    """What the checks need from a page: tags with their attributes, tables by id and their cells."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "table" and a.get("id"):
+            self._table = a["id"]
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._table and self._cell is not None:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [a for t, a in self.tags if t == tag]
+
+
+def test_report_is_one_self_contained_page(report: Path, batch_dir: Path):
+    """No scripts, no style sheets or images from elsewhere: every image is an embedded PNG."""
+    assert report == batch_dir / REPORT_FILE
+    text = report.read_text(encoding="utf-8")
+    page = Page(text)
+    assert page.all("script") == [] and page.all("link") == [] and page.all("iframe") == []
+    images = page.all("img")
+    # overview AEP and OEP; per scenario EP, contracts, ledger, market (+ deltas vs baseline, + adoption)
+    assert len(images) == 2 + 3 * 4 + 2 * 2
+    for img in images:
+        src = img["src"] or ""
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == PNG_MAGIC
+        assert img["alt"]
+    for tag, attrs in page.tags:
+        for key in ("src", "href"):
+            value = attrs.get(key) or ""
+            assert value.startswith(("data:", "#")) or not value, (tag, key, value[:60])
+    assert "url(" not in text
+
+
+def test_headline_table_lists_each_scenario_with_its_difference_from_the_baseline(report: Path, batch_dir):
+    """Baseline first; rv_pool's losses are 1.5 × the baseline's trial by trial, so its difference in the
+    portfolio's mean annual ceded loss is 0.5 × the baseline's, with the paired standard error."""
+    rows = Page(report.read_text(encoding="utf-8")).tables["headline"]
+    header, body = rows[0], rows[1:]
+    assert header[0] == "scenario"
+    assert [r[0] for r in body] == ["baseline", "crackdown", "rv_pool"]
+    diff_col = header.index("difference in ceded loss (USD m a year)")
+    assert [r[header.index("compared with")] for r in body] == ["–", "baseline", "baseline"]
+    base = synthetic_results("baseline", n_trials=TRIALS, scheme=False).contracts["portfolio"]["loss"]
+    rv = synthetic_results("rv_pool", n_trials=TRIALS, scale=1.5).contracts["portfolio"]["loss"]
+    d = metrics.paired_difference(rv.mean(axis=1), base.mean(axis=1))
+    assert d.mean == pytest.approx(0.5 * base.mean())
+    assert body[2][diff_col] == f"{d.mean:+,.3f} ± {d.se:,.3f}"
+    assert body[0][diff_col] == "–"
+    assert body[0][header.index("trials")] == "2,000"
+    loss_col = header.index("expected ceded loss (USD m a year)")
+    assert body[0][loss_col].startswith(f"{base.mean():,.3f} ± ")
+
+
+def test_contracts_table_puts_each_contract_on_one_row():
+    """gxl_layer1's premium is 1.2 + 10% of its loss, so its loss ratio is EL / (1.2 + 0.1 EL)."""
+    r = synthetic_results(n_trials=TRIALS)
+    s = r.summary()
+    t = contracts_table(r, s)
+    assert list(t.index) == ["gxl_layer1", "hull_xol", "portfolio"]
+    loss = s.loc["gxl_layer1: ceded loss"]
+    assert t.loc["gxl_layer1", "expected loss"] == f"{loss['mean']:,.3f} ± {loss['standard_error']:,.3f}"
+    assert t.loc["gxl_layer1", "loss ratio"] == f"{loss['mean'] / (1.2 + 0.1 * loss['mean']):.0%}"
+    tail = s.loc["portfolio: 1-in-200 mean annual loss"]
+    assert t.loc["portfolio", "1-in-200 mean annual loss"].startswith(f"{tail['mean']:,.3f} ± ")
+
+
+def test_report_has_a_section_per_scenario_and_names_unfinished_runs(report: Path):
+    text = report.read_text(encoding="utf-8")
+    page = Page(text)
+    sections = [a.get("id") for a in page.all("section")]
+    assert sections == ["scenario-baseline", "scenario-crackdown", "scenario-rv_pool"]
+    assert "The rv_pool story, in one line." in text
+    assert "Unfinished runs left out" in text and "interrupted" in text
+    assert "Against baseline: mean annual difference" in text
+    assert "Portfolio EP over the horizon 2026–2029" in text
+    assert "Sanctions exposure over the horizon" in text
+
+
+def test_report_of_one_run_folder_brings_in_its_baseline(batch_dir: Path, tmp_path: Path):
+    out = write_report(batch_dir / "rv_pool", tmp_path / "one.html")
+    page = Page(out.read_text(encoding="utf-8"))
+    assert [r[0] for r in page.tables["headline"][1:]] == ["baseline", "rv_pool"]
+    assert len(page.all("img")) == 2 + 4 + 6
+
+
+def test_report_of_a_folder_without_runs_says_what_to_do(tmp_path: Path, run_cli):
+    with pytest.raises(NoRunsError, match=r"no finished run folder here .*run `riskmodel run SCENARIOS"):
+        write_report(tmp_path)
+    code, out, err = run_cli("report", tmp_path / "missing")
+    assert code == 2 and out == ""
+    assert "missing: no such folder (give a batch output folder or one run folder)" in err
+
+
+def test_report_command_prints_the_page_it_wrote(tmp_path: Path, run_cli):
+    _save(tmp_path / "batch", "baseline", 1.0, False, None)
+    code, out, err = run_cli("report", tmp_path / "batch", "--out", tmp_path / "r.html")
+    assert (code, err) == (0, "")
+    assert out.strip() == str(tmp_path / "r.html")
+    assert len(Page((tmp_path / "r.html").read_text(encoding="utf-8")).all("img")) == 2 + 4
+
+
+# --------------------------------------------------------------------------------------- in a browser
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *args,
+    ]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, check=False)
+
+
+def _console_messages(log: str) -> list[str]:
+    """Lines of Chromium's log that come from the page: console output, uncaught errors, failed loads.
+
+    The page runs no script, so any console line is a problem (a failed load or a browser complaint)."""
+    return [ln for ln in log.splitlines() if ":CONSOLE" in ln or "net::ERR_" in ln]
+
+
+@pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and shutil.which(CHROMIUM)),
+    reason=f"headless Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
+    "(Debian; .ci/run does this before `make test`)",
+)
+def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path):
+    url = report.resolve().as_uri()
+    dom = _chromium(tmp_path, "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert _console_messages(dom.stderr) == []
+    page = Page(dom.stdout)
+    headline = page.tables["headline"]
+    assert [r[0] for r in headline[1:]] == ["baseline", "crackdown", "rv_pool"]
+    images = [a["src"] or "" for a in page.all("img")]
+    assert len(images) == 18 and all(src.startswith("data:image/png;base64,") for src in images)
+
+    shot = tmp_path / "report.png"
+    run = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", url)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert _console_messages(run.stderr) == []
+    assert shot.is_file() and shot.read_bytes()[:8] == PNG_MAGIC
+    assert shot.stat().st_size > 50_000  # a blank page of this size compresses to a few kB
