@@ -13,6 +13,7 @@ order is bit-identical on every executor.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
@@ -55,6 +56,9 @@ class InProcess:
 
 def _init_worker(shared: Any) -> None:
     os.environ.update(_SINGLE_THREAD)
+    # Ctrl-C reaches the whole process group: the parent handles it (and shuts the pool down), so the
+    # workers ignore it instead of each printing a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _shared["value"] = shared
 
 

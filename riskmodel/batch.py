@@ -1,0 +1,692 @@
+"""Batch runs: find scenarios, add their baselines, run them resumably into the results store, compare
+each with its baseline, and sweep a grid of parameter values.
+
+In: scenario files and folders (or one scenario and a grid of `--set` values), a trial count and a seed,
+an executor (`riskmodel.engine.executors`). Out: run folders in the store (`riskmodel.store`), comparison
+tables (scenario − baseline, with common-random-number standard errors) and sweep tables. The commands
+`riskmodel run`, `compare` and `sweep` are thin layers over these functions; notebooks call them alike.
+
+How the work is spread: the chunks of trials of every scenario still to run form one ordered stream of
+tasks on the executor (the compiled scenarios are shipped to the workers once), so workers stay busy
+across scenario boundaries; each scenario's chunks are reduced in chunk order by `simulate`, which gives
+bit-identical results on every executor. A scenario's folder is written as soon as its last chunk is in,
+so an interrupted batch loses at most the scenarios in progress.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskmodel import metrics, store
+from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk
+from riskmodel.engine.compile import CompiledModel
+from riskmodel.engine.executors import Executor, InProcess
+from riskmodel.engine.progress import Progress
+from riskmodel.engine.simulate import compile_scenario, simulate
+from riskmodel.payers import is_valid_source
+from riskmodel.results import Results, compare
+from riskmodel.scenario import Problem, Scenario, ScenarioError, load_scenario, with_overrides
+from riskmodel.scenario.loader import parse_value
+
+__all__ = [
+    "DEFAULT_SWEEP_METRICS",
+    "KEY_FIGURES",
+    "BaselineComparisons",
+    "RunOutcome",
+    "RunSpec",
+    "SweepTable",
+    "baseline_file",
+    "discover",
+    "key_deltas",
+    "load_or_run",
+    "parse_metric",
+    "parse_set",
+    "plan_runs",
+    "run_batch",
+    "simulate_many",
+    "sweep_specs",
+]
+
+#: Rows of a comparison shown in the terminal after a batch (when present).
+KEY_FIGURES = (
+    "portfolio: ceded loss",
+    "portfolio: premium",
+    "payer:uncompensated",
+    "payer:fund_1992",
+    "payer:ig_pool",
+    "payer:ig_gxl_layer1",
+    "payer:domestic",
+    "spills_7t",
+    "detentions",
+)
+#: Metrics of a sweep table unless `--metrics` names others.
+DEFAULT_SWEEP_METRICS = ("aal", "premium", "var99.5", "payer:uncompensated")
+
+
+# ------------------------------------------------------------------------------------------ planning
+@dataclass(frozen=True)
+class RunSpec:
+    """One scenario run of a batch.
+
+    `name` is its folder in the store, `scenario` the effective scenario (its trials, seed and event
+    setting are those of the run), `identity` its `store.run_hash`, `baseline` the name of the run it is
+    compared with, `overrides` the values a sweep set (dotted path → value).
+    """
+
+    name: str
+    scenario: Scenario
+    file: Path | None
+    trials: int
+    seed: int
+    keep_events: bool
+    identity: str
+    baseline: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+def make_spec(
+    name: str,
+    scenario: Scenario,
+    file: Path | None,
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    keep_events: bool = False,
+    baseline: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> RunSpec:
+    """A `RunSpec` with the scenario's own trials and seed unless given."""
+    n = trials or scenario.simulation.trials
+    s = scenario.simulation.seed if seed is None else seed
+    keep = keep_events or scenario.simulation.keep_events
+    return RunSpec(
+        name=name,
+        scenario=store.effective_scenario(scenario, n, s, keep),
+        file=file,
+        trials=n,
+        seed=s,
+        keep_events=keep,
+        identity=store.run_hash(scenario, n, s, keep),
+        baseline=baseline,
+        overrides=dict(overrides or {}),
+    )
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """The scenario files named: a file as given, a folder as every ``*.yaml`` directly in it (sorted;
+    sub-folders such as ``portfolios/`` are not searched). Raises `ScenarioError` for missing paths."""
+    found: list[Path] = []
+    problems = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files = sorted(f for f in p.glob("*.yaml") if f.is_file())
+            if not files:
+                problems.append(Problem(str(p), (), "is a folder without *.yaml scenario files"))
+            found.extend(files)
+        elif p.is_file():
+            found.append(p)
+        else:
+            problems.append(Problem(str(p), (), "no such scenario file or folder"))
+    if problems:
+        raise ScenarioError(problems)
+    return list(dict.fromkeys(found))
+
+
+def baseline_file(scenario: Scenario, file: Path) -> Path | None:
+    """The file a scenario is compared with: its `baseline`, else its `extends` parent (relative to it)."""
+    ref = scenario.baseline or scenario.extends
+    return None if ref is None else (file.parent / ref)
+
+
+def _load_all(files: Sequence[Path]) -> dict[Path, Scenario]:
+    """Every file loaded, or one `ScenarioError` with the problems of all of them."""
+    loaded: dict[Path, Scenario] = {}
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            loaded[f] = load_scenario(f)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
+def plan_runs(
+    paths: Iterable[str | Path],
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    keep_events: bool = False,
+    baselines: bool = True,
+) -> list[RunSpec]:
+    """The runs of a batch, each baseline before the scenarios compared with it.
+
+    Each scenario runs with `trials` and `seed` (default: its own); its baseline (`baseline_file`) runs
+    once per batch with the same trials and seed, so the pair shares common random numbers. A run is
+    named after its file; a second run of the same name gets a ``-2`` suffix. Raises `ScenarioError`
+    listing every invalid file.
+    """
+    files = discover(paths)
+    scenarios = _load_all(files)
+    wanted: dict[Path, Path] = {}
+    if baselines:
+        for f, sc in scenarios.items():
+            b = baseline_file(sc, f)
+            if b is not None:
+                if not b.is_file():
+                    raise ScenarioError([Problem(str(f), ("baseline",), f"names {b}, which is not a file")])
+                wanted[f] = b
+        scenarios.update(_load_all([b for b in dict.fromkeys(wanted.values()) if b not in scenarios]))
+
+    specs: list[RunSpec] = []
+    index: dict[tuple[Path, int, int], int] = {}
+    names: set[str] = set()
+
+    def add(f: Path, n: int, s: int) -> str:
+        key = (f.resolve(), n, s)
+        if key not in index:
+            name, k = f.stem, 2
+            while name in names:
+                name, k = f"{f.stem}-{k}", k + 1
+            names.add(name)
+            index[key] = len(specs)
+            specs.append(make_spec(name, scenarios[f], f, trials=n, seed=s, keep_events=keep_events))
+        return specs[index[key]].name
+
+    for f in files:
+        sc = scenarios[f]
+        n = trials or sc.simulation.trials
+        s = sc.simulation.seed if seed is None else seed
+        base = add(wanted[f], n, s) if f in wanted else None
+        add(f, n, s)
+        i = index[(f.resolve(), n, s)]
+        # compared with its baseline only when that runs first (not so in a cycle of baselines)
+        if base is not None and index[(wanted[f].resolve(), n, s)] < i and specs[i].baseline is None:
+            specs[i] = replace(specs[i], baseline=base)
+    return specs
+
+
+# ----------------------------------------------------------------------------------------- executing
+@dataclass(frozen=True)
+class _Models:
+    """The compiled scenarios of a batch: the object shipped once to every worker."""
+
+    models: tuple[CompiledModel, ...]
+
+
+def _run_batch_chunk(shared: _Models, task: tuple[int, Chunk]) -> ChunkResult:
+    """One chunk of trials of scenario `task[0]` (a module-level function, so workers can import it)."""
+    k, chunk = task
+    return run_chunk(shared.models[k], chunk)
+
+
+class _ChunkFeed:
+    """The executor `simulate` sees inside a batch: it hands over this scenario's chunk results, in chunk
+    order, from the batch's single stream of tasks (computed on the real executor), so `simulate`
+    assembles the `Results` exactly as it does on its own."""
+
+    def __init__(self, stream: Iterator[ChunkResult], name: str, bar: Progress) -> None:
+        self._stream = stream
+        self.name = name
+        self._bar = bar
+
+    def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Chunk]) -> Iterator[Any]:
+        for chunk in tasks:
+            part = next(self._stream)
+            if (part.start, part.stop) != (chunk.start, chunk.stop):
+                raise RuntimeError(
+                    f"batch stream out of step: got trials {part.start}-{part.stop}, "
+                    f"expected {chunk.start}-{chunk.stop}"
+                )
+            self._bar.update(part.stop - part.start)
+            yield part
+
+    def close(self) -> None:
+        pass
+
+
+def simulate_many(
+    specs: Sequence[RunSpec],
+    executor: Executor | None = None,
+    *,
+    chunk_trials: int | None = None,
+    progress: bool = True,
+) -> Iterator[tuple[RunSpec, Results]]:
+    """Simulate runs in order on one executor; yield each `(spec, Results)` as soon as it is complete.
+
+    The results are those of `simulate(spec.scenario, ...)` alone, bit for bit, whatever the executor or
+    `chunk_trials` (a multiple of 4,096; default each scenario's `simulation.chunk_trials`).
+    """
+    if not specs:
+        return
+    ex = executor or InProcess()
+    models = []
+    for spec in specs:
+        m = compile_scenario(spec.scenario, spec.trials, spec.seed, spec.keep_events)
+        models.append(m if chunk_trials is None else replace(m, chunk_trials=chunk_trials))
+    tasks = [(k, c) for k, m in enumerate(models) for c in make_chunks(m.n_trials, m.chunk_trials)]
+    bar = Progress(sum(m.n_trials for m in models), label="batch", enabled=progress)
+    stream = iter(ex.map(_run_batch_chunk, _Models(tuple(models)), tasks))
+    feed = _ChunkFeed(stream, getattr(ex, "name", type(ex).__name__), bar)
+    try:
+        for spec, m in zip(specs, models, strict=True):
+            results = simulate(
+                spec.scenario,
+                spec.trials,
+                spec.seed,
+                feed,
+                keep_events=spec.keep_events,
+                chunk_trials=m.chunk_trials,
+                progress=False,
+            )
+            yield spec, results
+    finally:
+        bar.close()
+
+
+@contextlib.contextmanager
+def _started(executor: Executor | Callable[[], Executor] | None) -> Iterator[Executor | None]:
+    """The executor to use: a factory is called here and closed on the way out; an executor (or None) is
+    the caller's to close."""
+    if callable(executor) and not hasattr(executor, "map"):
+        ex = executor()
+        try:
+            yield ex
+        finally:
+            ex.close()
+    else:
+        yield executor  # type: ignore[misc]
+
+
+@dataclass
+class RunOutcome:
+    """What a batch did with one run: ``computed`` or ``up to date`` (skipped), where, how long."""
+
+    spec: RunSpec
+    run_dir: Path
+    status: str
+    seconds: float = 0.0
+
+
+def _echo(message: str) -> None:
+    """A line on stderr; in a terminal it first clears the progress line."""
+    clear = "\r\033[K" if sys.stderr.isatty() else ""
+    sys.stderr.write(f"{clear}{message}\n")
+    sys.stderr.flush()
+
+
+def run_batch(
+    specs: Sequence[RunSpec],
+    out: str | Path,
+    executor: Executor | Callable[[], Executor] | None = None,
+    *,
+    force: bool = False,
+    chunk_trials: int | None = None,
+    progress: bool = True,
+    on_results: Callable[[RunSpec, Results], None] | None = None,
+    echo: Callable[[str], None] | None = _echo,
+) -> list[RunOutcome]:
+    """Run the batch into the store at `out`, skipping runs already there; returns one outcome per run.
+
+    A run is skipped when its folder holds a manifest with the same identity (unless `force`). Temporary
+    files left by a killed process are removed first. `executor` may be a factory, called (and closed
+    afterwards) only when something needs computing. `on_results(spec, results)` is called for every run
+    in plan order, with the results computed now or, for skipped runs, loaded from the store.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    store.clean_temporaries(out)
+    say = echo or (lambda message: None)
+    done = {s.name for s in specs if not force and store.is_complete(out / s.name, s.identity)}
+    todo = [s for s in specs if s.name not in done]
+    outcomes = []
+    total = len(specs)
+    with _started(executor if todo else None) as ex:
+        stream = simulate_many(todo, ex, chunk_trials=chunk_trials, progress=progress)
+        try:
+            clock = time.perf_counter()
+            for i, spec in enumerate(specs, 1):
+                run_dir = out / spec.name
+                if spec.name in done:
+                    say(f"[{i}/{total}] {spec.name}: up to date in {run_dir}")
+                    outcomes.append(RunOutcome(spec, run_dir, "up to date"))
+                    if on_results is not None:
+                        on_results(spec, store.load_results(run_dir))
+                    clock = time.perf_counter()
+                    continue
+                try:
+                    got, results = next(stream)
+                except BrokenProcessPool as exc:
+                    raise RuntimeError(
+                        "a worker process died (out of memory?); finished runs are kept: rerun with fewer "
+                        "--workers or a smaller --chunk-trials to resume"
+                    ) from exc
+                assert got is spec
+                store.save_run(
+                    run_dir,
+                    results,
+                    spec.scenario,
+                    identity=spec.identity,
+                    scenario_file=spec.file,
+                    baseline=None if spec.baseline is None else _baseline_entry(specs, spec.baseline),
+                    extra={"overrides": dict(spec.overrides)} if spec.overrides else None,
+                )
+                now = time.perf_counter()
+                say(f"[{i}/{total}] {spec.name}: {spec.trials:,} trials in {now - clock:,.1f} s → {run_dir}")
+                outcomes.append(RunOutcome(spec, run_dir, "computed", now - clock))
+                clock = now
+                if on_results is not None:
+                    on_results(spec, results)
+        finally:
+            stream.close()
+    if todo:
+        trials = sum(o.spec.trials for o in outcomes if o.status == "computed")
+        seconds = sum(o.seconds for o in outcomes)
+        say(f"computed {trials:,} trials in {seconds:,.1f} s ({trials / max(seconds, 1e-9):,.0f} trials/s)")
+    return outcomes
+
+
+def _baseline_entry(specs: Sequence[RunSpec], name: str) -> dict[str, Any]:
+    spec = next(s for s in specs if s.name == name)
+    return {"run": name, "file": None if spec.file is None else str(spec.file), "identity": spec.identity}
+
+
+# --------------------------------------------------------------------------------------- comparisons
+def key_deltas(table: pd.DataFrame, figures: Sequence[str] = KEY_FIGURES) -> pd.DataFrame:
+    """The rows of a `Comparison.table()` worth a first look: `KEY_FIGURES` and every scheme payer."""
+    keep = [f for f in table.index if f in figures or f.startswith("payer:scheme:")]
+    order = {f: i for i, f in enumerate(figures)}
+    return table.loc[sorted(keep, key=lambda f: order.get(f, len(order)))]
+
+
+class BaselineComparisons:
+    """Collects scenario − baseline comparisons as runs arrive in plan order (baselines first).
+
+    Use as the `on_results` of `run_batch`; only the baselines are kept in memory.
+    """
+
+    def __init__(self, specs: Sequence[RunSpec]) -> None:
+        self._needed = {s.baseline for s in specs if s.baseline}
+        self._baselines: dict[str, Results] = {}
+        self.tables: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def __call__(self, spec: RunSpec, results: Results) -> None:
+        if spec.name in self._needed:
+            self._baselines[spec.name] = results
+        if spec.baseline is not None:
+            self.tables[(spec.name, spec.baseline)] = compare(results, self._baselines[spec.baseline]).table()
+
+    def frame(self) -> pd.DataFrame:
+        """Every comparison in long form: scenario, baseline, figure, means, difference and its errors."""
+        frames = [
+            pd.concat({(s, b): t}, names=["scenario_run", "baseline_run"]).reset_index()
+            for (s, b), t in self.tables.items()
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def load_or_run(
+    items: Sequence[str | Path],
+    executor: Executor | Callable[[], Executor] | None = None,
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    chunk_trials: int | None = None,
+    progress: bool = True,
+) -> list[Results]:
+    """Results of each item: a run folder of the store (loaded), or a scenario file (run now).
+
+    Files run with `trials` and `seed`, by default those of the first run folder among the items, else
+    the first file's own, so that all the results share common random numbers. Raises `ScenarioError`
+    for an item that is neither, an unfinished run folder, or an invalid scenario.
+    """
+    problems: list[Problem] = []
+    loaded: dict[int, Results] = {}
+    files: dict[int, Path] = {}
+    for i, raw in enumerate(items):
+        p = Path(raw)
+        if p.is_dir():
+            if store.read_manifest(p) is None:
+                problems.append(Problem(str(p), (), f"is not a finished run folder (no {store.MANIFEST})"))
+            else:
+                loaded[i] = store.load_results(p)
+        elif p.is_file():
+            files[i] = p
+        else:
+            problems.append(Problem(str(p), (), "no such run folder or scenario file"))
+    if problems:
+        raise ScenarioError(problems)
+    scenarios = _load_all(list(files.values()))
+    first = next(iter(loaded.values()), None)
+    if first is not None:
+        trials = trials or first.n_trials
+        seed = first.seed if seed is None else seed
+    if files:
+        # every file runs with the same trials and seed (the first file's by default): common random numbers
+        own = scenarios[next(iter(files.values()))].simulation
+        trials = trials or own.trials
+        seed = own.seed if seed is None else seed
+    specs = [make_spec(f"{i}_{f.stem}", scenarios[f], f, trials=trials, seed=seed) for i, f in files.items()]
+    if specs:
+        with _started(executor) as ex:
+            runs = simulate_many(specs, ex, chunk_trials=chunk_trials, progress=progress)
+            for k, (_, results) in zip(files, runs, strict=True):
+                loaded[k] = results
+    return [loaded[i] for i in range(len(items))]
+
+
+# ---------------------------------------------------------------------------------------------- sweeps
+def _split_values(text: str) -> list[str]:
+    """Split on commas outside brackets and quotes: ``1,[RUS,VEN],'a,b'`` → three values."""
+    parts, depth, quote, cur = [], 0, "", ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+            continue
+        cur += ch
+    parts.append(cur.strip())
+    return parts
+
+
+def parse_set(text: str) -> tuple[str, list[Any]]:
+    """``PATH=V1,V2,...`` → (path, values); values read as YAML scalars (``500`` → 500, ``[RUS]``).
+
+    >>> parse_set("schemes.rv_pool.capital_usd_m=500,1000")
+    ('schemes.rv_pool.capital_usd_m', [500, 1000])
+    """
+    where = f"--set {text}"
+    path, sep, values = text.partition("=")
+    if not sep or not path.strip() or not values.strip():
+        raise ScenarioError(
+            [Problem(where, (), "must be PATH=V1,V2,... e.g. schemes.rv_pool.capital_usd_m=500,1000")]
+        )
+    raw = _split_values(values)
+    if any(not v for v in raw):
+        raise ScenarioError([Problem(where, (), "has an empty value between commas")])
+    parsed = []
+    for v in raw:
+        try:
+            parsed.append(parse_value(v))
+        except ScenarioError as exc:
+            raise ScenarioError([p.located(where, None) for p in exc.problems]) from None
+    return path.strip(), parsed
+
+
+def _slug(overrides: Mapping[str, Any], short: bool) -> str:
+    parts = []
+    for path, value in overrides.items():
+        key = path.rsplit(".", 1)[-1] if short else path
+        parts.append(f"{key}={value}")
+    text = re.sub(r"[^A-Za-z0-9._=+-]+", "_", "_".join(parts))
+    return text[:80]
+
+
+def sweep_specs(
+    scenario: Scenario,
+    file: Path | None,
+    sets: Sequence[tuple[str, Sequence[Any]]],
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    keep_events: bool = False,
+) -> list[RunSpec]:
+    """One run per point of the grid (the product of the `sets`), all with the same seed and trials, so
+    the points share common random numbers. Every point is validated before anything runs: a
+    `ScenarioError` lists the problems of all of them."""
+    paths = [p for p, _ in sets]
+    if len(set(paths)) != len(paths):
+        raise ScenarioError([Problem("--set", (), "each PATH may be swept once")])
+    leaves = [p.rsplit(".", 1)[-1] for p in paths]
+    short = len(set(leaves)) == len(leaves)
+    specs: list[RunSpec] = []
+    problems: list[Problem] = []
+    for i, values in enumerate(itertools.product(*(v for _, v in sets))):
+        overrides = dict(zip(paths, values, strict=True))
+        origin = "--set " + ", ".join(f"{p}={v}" for p, v in overrides.items())
+        try:
+            variant = with_overrides(scenario, overrides, origin=origin)
+        except ScenarioError as exc:
+            problems.extend(p for p in exc.problems if str(p) not in {str(q) for q in problems})
+            continue
+        name = f"{i:03d}_{_slug(overrides, short)}"
+        specs.append(
+            make_spec(
+                name, variant, file, trials=trials, seed=seed, keep_events=keep_events, overrides=overrides
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+    return specs
+
+
+_QUANTILE = re.compile(r"^(t?var)(\d+(?:\.\d+)?)$")
+_CONTRACT_METRICS = ("aal", "premium", "result")
+
+
+@dataclass(frozen=True)
+class _Metric:
+    """A sweep metric: a mean of per-trial annual figures (with a paired difference), or a quantile."""
+
+    name: str
+    kind: str  # "mean", "var" or "tvar"
+    level: float = math.nan
+
+
+def parse_metric(name: str, contracts: Sequence[str]) -> _Metric:
+    """Check a sweep metric name; raises `ScenarioError` saying what is allowed.
+
+    Allowed: ``aal``, ``premium``, ``result`` (premium − loss), ``varP`` and ``tvarP`` (P in percent,
+    of the mean annual loss per trial) — each optionally ``:CONTRACT`` (default the portfolio) —,
+    ``payer:COLUMN`` (mean annual amount paid), or any per-year statistic of the results (``spills_7t``,
+    ``detentions``, ``base:ig_gxl_premium``, ...).
+    """
+    head, _, contract = name.partition(":")
+    if head == "payer":
+        if not is_valid_source(contract):
+            raise ScenarioError([Problem("--metrics", (), f"{name!r}: {contract!r} is not a payer column")])
+        return _Metric(name, "mean")
+    m = _QUANTILE.match(head)
+    if head in _CONTRACT_METRICS or m:
+        if contract and contract != "portfolio" and contract not in contracts:
+            allowed = ", ".join(["portfolio", *contracts])
+            raise ScenarioError(
+                [Problem("--metrics", (), f"{name!r}: no contract {contract!r} (allowed: {allowed})")]
+            )
+        if m:
+            level = float(m.group(2)) / 100
+            if not 0 < level < 1:
+                raise ScenarioError([Problem("--metrics", (), f"{name!r}: the level must be below 100")])
+            return _Metric(name, m.group(1), level)
+        return _Metric(name, "mean")
+    if not re.fullmatch(r"[A-Za-z0-9_:.-]+", name):
+        raise ScenarioError([Problem("--metrics", (), f"{name!r} is not a metric name")])
+    return _Metric(name, "mean")
+
+
+def _annual(results: Results, metric: _Metric) -> np.ndarray | None:
+    """Per-trial mean annual figure of a metric (None when the results do not have it)."""
+    head, _, contract = metric.name.partition(":")
+    if head in _CONTRACT_METRICS or metric.kind in ("var", "tvar"):
+        c = results.contracts.get(contract or "portfolio")
+        if c is None:
+            return None
+        x = {
+            "premium": c["premium"] + c["reinstatement_premium"],
+            "result": c["premium"] + c["reinstatement_premium"] - c["loss"],
+        }.get(head, c["loss"])
+        return x.mean(axis=1)
+    x = results.year_arrays.get(metric.name)
+    if x is None:
+        return None
+    return x.reshape(x.shape[0], x.shape[1], -1).sum(axis=2).mean(axis=1)
+
+
+class SweepTable:
+    """Rows of a sweep table as runs arrive: the swept values, each metric with its standard error, and
+    its difference from the first grid point with the paired (CRN) standard error."""
+
+    def __init__(self, specs: Sequence[RunSpec], metric_names: Sequence[str]) -> None:
+        contracts = list(specs[0].scenario.portfolio.contracts) if specs[0].scenario.portfolio else []
+        self.metrics = [parse_metric(n, contracts) for n in metric_names]
+        self.paths = list(specs[0].overrides)
+        self._reference: dict[str, np.ndarray] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.missing: set[str] = set()
+
+    def __call__(self, spec: RunSpec, results: Results) -> None:
+        row: dict[str, Any] = {"run": spec.name}
+        for p in self.paths:
+            v = spec.overrides[p]
+            row[p] = v if isinstance(v, int | float | str | bool) else str(v)
+        first = not self.rows
+        for m in self.metrics:
+            x = _annual(results, m)
+            if x is None:
+                self.missing.add(m.name)
+                row.update({m.name: math.nan, f"{m.name}_se": math.nan})
+                continue
+            if m.kind == "mean":
+                row[m.name] = float(x.mean())
+                row[f"{m.name}_se"] = float(metrics.standard_error(x))
+                if first:
+                    self._reference[m.name] = x
+                ref = self._reference.get(m.name)
+                if ref is not None and ref.shape == x.shape:
+                    d = metrics.paired_difference(x, ref)
+                    row[f"{m.name}_delta"], row[f"{m.name}_delta_se"] = d.mean, d.se
+            elif m.kind == "var":
+                lo, hi = metrics.quantile_ci(x, m.level)
+                row[m.name] = float(metrics.var(x, m.level))
+                row[f"{m.name}_se"] = float((hi - lo) / (2 * 1.959964))
+            else:
+                row[m.name] = float(metrics.tvar(x, m.level))
+                row[f"{m.name}_se"] = float(metrics.tvar_standard_error(x, m.level))
+        self.rows.append(row)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per grid point, in grid order."""
+        return pd.DataFrame(self.rows)

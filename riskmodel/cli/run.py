@@ -1,0 +1,242 @@
+"""`riskmodel run`: run scenarios (files or folders of them) and their baselines into the results store.
+
+In: scenario files and folders, trial count and seed overrides, where to run (in-process, a local process
+pool, a Dask cluster), the store folder. Out: one folder per run under `--out` (docs/batch.md), a progress
+line on stderr, and a summary on stdout: each scenario against its baseline (key differences with their
+common-random-number standard errors). Rerunning skips runs already in the store. The work is
+`riskmodel.batch`; this module only reads options and prints.
+
+Also home of the options and printing shared by `compare` and `sweep`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "add_executor_options",
+    "add_parser",
+    "executor_factory",
+    "positive_int",
+    "print_frame",
+    "run",
+    "seed_value",
+    "write_csv",
+]
+
+_EPILOG = """\
+examples:
+  riskmodel run scenarios/ --trials 20000 --out results/main
+  riskmodel run scenarios/rv_pool.yaml --workers 8 --keep-events
+  riskmodel run scenarios/ --scheduler tcp://10.0.0.5:8786 --trials 1000000
+
+A folder means every *.yaml directly in it. Each scenario's baseline (its `baseline:`, else its `extends:`
+parent) runs once per batch with the same trials and seed. Runs whose folder already holds a manifest of
+the same scenario, seed and trials are skipped (--force recomputes them). See docs/batch.md.
+"""
+
+
+# ------------------------------------------------------------------------------------ shared helpers
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1 (``1_000_000`` and ``1e6`` accepted)."""
+    try:
+        value = float(text.replace("_", "")) if "e" in text.lower() else int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value != int(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(value)
+
+
+def seed_value(text: str) -> int:
+    """An argparse type: a seed, a whole number from 0 to 2**63 − 1."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63 - 1, got {text!r}")
+    return value
+
+
+def _chunk_trials(text: str) -> int:
+    value = positive_int(text)
+    if value % 4096:
+        raise argparse.ArgumentTypeError(f"must be a multiple of 4096 (the random-number block), got {value}")
+    return value
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """`--workers`, `--scheduler`, `--dask-local` and `--chunk-trials`."""
+    g = parser.add_argument_group("where to run (results are identical on every executor)")
+    g.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="K",
+        help="local worker processes (default: one per CPU; 1 runs in this process)",
+    )
+    dask = g.add_mutually_exclusive_group()
+    dask.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786"
+    )
+    dask.add_argument(
+        "--dask-local", type=positive_int, default=None, metavar="N", help="start a local Dask cluster of N"
+    )
+    g.add_argument(
+        "--chunk-trials",
+        type=_chunk_trials,
+        default=None,
+        metavar="T",
+        help="trials per work unit, a multiple of 4096 (default: the scenario's simulation.chunk_trials)",
+    )
+
+
+def executor_factory(args: argparse.Namespace) -> Callable[[], Any]:
+    """A function that starts the executor the options ask for (called only when there is work)."""
+
+    def start() -> Any:
+        from riskmodel.engine.executors import make_executor
+
+        if args.scheduler or args.dask_local:
+            try:
+                import dask.distributed  # noqa: F401
+            except ImportError:
+                raise RuntimeError(
+                    "Dask is not installed: pip install 'riskmodel[dask]' (here and on every worker)"
+                ) from None
+        return make_executor(args.workers, args.scheduler, args.dask_local)
+
+    return start
+
+
+def _number(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:,.3f}" if math.isfinite(v) else str(v)
+    return str(v)
+
+
+def print_frame(df: Any, title: str = "", file: Any = None) -> None:
+    """Print a frame as an aligned plain-text table (numbers to 3 decimals, thousands separated)."""
+    out = file or sys.stdout
+    if title:
+        print(title, file=out)
+    text = df.to_string(formatters={c: _number for c in df.columns}) if len(df) else "(no rows)"
+    print(text, file=out)
+    print(file=out)
+
+
+def write_csv(df: Any, path: str | Path, index: bool = True) -> Path:
+    """Write a frame as CSV atomically (temporary name, then rename)."""
+    from riskmodel.store import atomic_write
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda f: f.write(df.to_csv(index=index).encode()))
+
+
+def comparison_view(table: Any) -> Any:
+    """A comparison table with short column names for the terminal."""
+    return table.rename(
+        columns={
+            "difference": "difference",
+            "standard_error": "CRN s.e.",
+            "independent_standard_error": "indep. s.e.",
+        }
+    )
+
+
+# ------------------------------------------------------------------------------------------- command
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the `run` command to the `riskmodel` sub-parsers; returns its parser."""
+    p = subparsers.add_parser(
+        "run",
+        help="run scenarios and their baselines into the results store",
+        description="Run each scenario (a file, or every *.yaml in a folder) and its baseline, write one "
+        "folder per run under --out, and print each scenario against its baseline.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO_OR_DIR")
+    p.add_argument(
+        "--trials", type=positive_int, default=None, help="trials per run (default: the scenario's)"
+    )
+    p.add_argument(
+        "--seed", type=seed_value, default=None, help="seed of every run (default: the scenario's)"
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("results"), help="results store folder (default results/)"
+    )
+    p.add_argument("--keep-events", action="store_true", help="also keep the event loss table (elt.parquet)")
+    p.add_argument("--report", action="store_true", help="write the batch's HTML report (report.html)")
+    p.add_argument("--force", action="store_true", help="recompute runs already in the store")
+    add_executor_options(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def _headline(results: Any) -> Any:
+    s = results.summary()
+    keep = [f for f in s.index if f.startswith("portfolio:") or f.startswith("payer uncompensated")]
+    return s.loc[keep, ["mean", "standard_error"]].rename(columns={"standard_error": "s.e."})
+
+
+def _write_report(out: Path) -> None:
+    """The batch's HTML page (every run in `out`, each against its baseline), when the module exists."""
+    try:
+        from riskmodel.report import write_report
+    except ModuleNotFoundError as exc:
+        if exc.name != "riskmodel.report":
+            raise
+        print("--report: riskmodel.report is not available; no report written", file=sys.stderr)
+        return
+    print(f"report: {write_report(out)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `riskmodel run`; returns the exit code."""
+    from riskmodel import batch
+
+    specs = batch.plan_runs(args.scenarios, trials=args.trials, seed=args.seed, keep_events=args.keep_events)
+    comparisons = batch.BaselineComparisons(specs)
+    headlines: dict[str, Any] = {}
+
+    def collect(spec: batch.RunSpec, results: Any) -> None:
+        comparisons(spec, results)
+        if spec.baseline is None:
+            headlines[spec.name] = (spec, _headline(results))
+
+    outcomes = batch.run_batch(
+        specs,
+        args.out,
+        executor_factory(args),
+        force=args.force,
+        chunk_trials=args.chunk_trials,
+        progress=sys.stderr.isatty(),
+        on_results=collect,
+    )
+    computed = sum(o.status == "computed" for o in outcomes)
+    runs = f"{len(outcomes)} run{'s' if len(outcomes) != 1 else ''}"
+    print(f"{runs} in {args.out}: {computed} computed, {len(outcomes) - computed} up to date.\n")
+    for name, (spec, table) in headlines.items():
+        print_frame(table, f"{name}: {spec.trials:,} trials, seed {spec.seed} (USD m a year, s.e.)")
+    for (name, base), table in comparisons.tables.items():
+        spec = next(s for s in specs if s.name == name)
+        title = (
+            f"{name} − {base}: {spec.trials:,} trials, seed {spec.seed} (a year; USD m unless a count; "
+            "s.e. with common random numbers and, for contrast, independent)"
+        )
+        print_frame(comparison_view(batch.key_deltas(table)), title)
+    if comparisons.tables:
+        path = write_csv(comparisons.frame(), Path(args.out) / "comparison.csv", index=False)
+        print(f"every comparison figure: {path}")
+    if args.report:
+        _write_report(Path(args.out))
+    return 0

@@ -1,0 +1,584 @@
+"""Results store: one folder per scenario run, written so that an interrupted run leaves nothing half-done.
+
+In: a `Results` (from `simulate`), the scenario that produced it and the run's identity (`run_hash`).
+Out: a run folder, and `load_results(run_dir) -> Results` that reads it back exactly.
+
+Layout of a run folder (docs/batch.md)::
+
+    manifest.json   provenance (package and numpy versions, resolved scenario and its hash, seed, trials,
+                    chunk size, executor, start and end time, notes); written LAST: a folder without it
+                    is incomplete and the next batch redoes it
+    results.json    metadata of `arrays.npz`: scalar fields, labels, notes and the array index
+    arrays.npz      every array of the `Results` (uncompressed), so `load_results` round-trips it exactly
+    ylt.parquet     year loss table per contract                      (tables.TABLES["ylt"])
+    elt.parquet     event loss table with the payer split, long form  (only when events were kept)
+    alt.csv         average loss table per contract and portfolio     (ORD ALT)
+    ept.csv         exceedance probability table                      (ORD EPT, EP type codes 1-4)
+    ledger.csv      payer ledger: who pays for incidents              (tables.TABLES["payer_ledger"])
+    sanctions.csv   sanctions exposure per contract                   (tables.TABLES["sanctions_exposure"])
+    summary.md      headline figures with their standard errors
+
+Every file is written under a temporary name (``.<name>.<pid>.tmp``) in the same folder and renamed when
+complete, so no partial file ever carries a final name; temporary files of a killed process are removed
+by `clean_temporaries` on the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import platform
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+import riskmodel
+from riskmodel import metrics
+from riskmodel.results import CONTRACT_FIELDS, Results
+from riskmodel.scenario.schema import Portfolio, Scenario
+from riskmodel.tables import empty_frame, write_table
+
+__all__ = [
+    "MANIFEST",
+    "STORE_FORMAT",
+    "IncompleteRunError",
+    "alt_frame",
+    "atomic_write",
+    "clean_temporaries",
+    "effective_scenario",
+    "elt_frame",
+    "ept_frame",
+    "is_complete",
+    "ledger_frame",
+    "load_results",
+    "read_manifest",
+    "run_hash",
+    "sanctions_frame",
+    "save_run",
+    "summary_markdown",
+    "ylt_frame",
+]
+
+#: Version of the folder layout; part of every run's identity, so a new layout recomputes old runs.
+STORE_FORMAT = 1
+MANIFEST = "manifest.json"
+METADATA = "results.json"
+ARRAYS = "arrays.npz"
+#: Every file a run may leave in its folder (removed before a folder is redone).
+RESULT_FILES = (
+    METADATA,
+    ARRAYS,
+    "ylt.parquet",
+    "elt.parquet",
+    "alt.csv",
+    "ept.csv",
+    "ledger.csv",
+    "sanctions.csv",
+    "summary.md",
+)
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
+
+#: Payer sources whose cover is sanctioned or at risk by construction (MODEL.md section 5): an alternative
+#: scheme, its reinsurer and its hull cover, and the domestic insurers of sanctioned states.
+_AT_RISK_SOURCE = re.compile(r"^(scheme|scheme_reinsurance|hm_scheme):|^domestic$")
+
+
+class IncompleteRunError(FileNotFoundError):
+    """A run folder without a manifest: the run did not finish (rerun the batch to complete it)."""
+
+
+# --------------------------------------------------------------------------------------- identity
+def effective_scenario(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> Scenario:
+    """The scenario with the trial count, seed and event setting the run actually uses."""
+    sim = scenario.simulation.model_copy(update={"trials": trials, "seed": seed, "keep_events": keep_events})
+    return scenario.model_copy(update={"simulation": sim})
+
+
+def run_hash(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> str:
+    """The identity of a run: SHA-256 of the resolved scenario with its seed, trials and event setting.
+
+    The chunk size is left out (it does not change any number), and so are the executor and the package
+    version (results do not depend on the first; after changing the model's code, rerun with ``--force``).
+    """
+    doc = effective_scenario(scenario, trials, seed, keep_events).model_dump(mode="json")
+    doc["simulation"].pop("chunk_trials", None)
+    text = json.dumps({"store_format": STORE_FORMAT, "scenario": doc}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_manifest(run_dir: str | Path) -> dict[str, Any] | None:
+    """The manifest of a run folder, or None when it is missing or unreadable (an incomplete run)."""
+    try:
+        return json.loads((Path(run_dir) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:
+    """Whether the folder holds a finished run (with identity `expected_hash`, when given)."""
+    manifest = read_manifest(run_dir)
+    if manifest is None or manifest.get("store_format") != STORE_FORMAT:
+        return False
+    if expected_hash is not None and manifest.get("run_hash") != expected_hash:
+        return False
+    return all((Path(run_dir) / name).is_file() for name in manifest.get("files", {}))
+
+
+# ------------------------------------------------------------------------------------ atomic files
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
+    """Call ``write(file)`` on a temporary file beside `path`, then rename it to `path`.
+
+    An exception (or Ctrl-C) on the way removes the temporary file; a killed process leaves it for
+    `clean_temporaries`. Nothing ever appears under `path` half-written.
+    """
+    path = Path(path)
+    tmp = _temporary(path)
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _write_text(path: Path, text: str) -> Path:
+    return atomic_write(path, lambda f: f.write(text.encode()))
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours, but not open: left by an earlier failure in this process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_temporaries(directory: str | Path) -> list[Path]:
+    """Remove the temporary files (``.<name>.<pid>.tmp``) of dead processes in `directory` and in its
+    immediate sub-folders (the run folders); returns what was removed."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    removed = []
+    folders = [directory, *(p for p in directory.iterdir() if p.is_dir())]
+    for folder in folders:
+        for p in folder.iterdir():
+            m = _TEMPORARY.match(p.name)
+            if m and p.is_file() and not _pid_alive(int(m.group(1))):
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
+
+
+# ---------------------------------------------------------------------------------------- tables
+def _year_or_horizon(x: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """Each policy year's column, then the horizon total (`metrics.HORIZON_TOTAL`)."""
+    for y in range(x.shape[1]):
+        yield y, x[:, y]
+    yield metrics.HORIZON_TOTAL, metrics.horizon_total(x)
+
+
+def ylt_frame(results: Results) -> pd.DataFrame:
+    """The YLT: one row per (trial, policy-year index, contract); the portfolio is the sum of the rows."""
+    frames = []
+    n, h = results.n_trials, results.n_years
+    trial = np.repeat(np.arange(n, dtype=np.int64), h)
+    year = np.tile(np.arange(h, dtype=np.int64), n)
+    for cid in results.contract_ids:
+        c = results.contracts[cid]
+        cols = {f: c[f].ravel() for f in CONTRACT_FIELDS}
+        cols["result"] = cols["premium"] + cols["reinstatement_premium"] - cols["loss"]
+        frames.append(pd.DataFrame({"trial": trial, "year": year, "contract": cid, **cols}))
+    if not frames:
+        return empty_frame("ylt")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _per_contract(results: Results, table: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    frames = [table(cid).assign(contract=cid) for cid in results.contracts]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def alt_frame(results: Results, rel_error: float = 0.05) -> pd.DataFrame:
+    """ALT rows of every contract and of the portfolio, per policy year and for the horizon."""
+    return _per_contract(results, lambda cid: metrics.alt_table(results.losses(cid), rel_error=rel_error))
+
+
+def ept_frame(results: Results) -> pd.DataFrame:
+    """EPT rows (OEP, OEP TVaR, AEP, AEP TVaR) of every contract and of the portfolio."""
+
+    def one(cid: str) -> pd.DataFrame:
+        c = results.contracts[cid]
+        return metrics.ept_table(c["loss"], c["max_event_loss"])
+
+    return _per_contract(results, one)
+
+
+def ledger_frame(results: Results) -> pd.DataFrame:
+    """The payer ledger: mean annual amount each payer bears, per policy year and for the horizon total,
+    with its standard error and its share of the damage borne by all payers that year."""
+    payers = results.payers()
+    rows = []
+    n = results.n_trials
+    for name in payers:
+        for year, x in _year_or_horizon(results.year_arrays[f"payer:{name}"]):
+            s = float(x.std(ddof=1)) if n > 1 else 0.0
+            rows.append((year, name, float(x.mean()), s, s / math.sqrt(n)))
+    df = pd.DataFrame(rows, columns=["year", "payer", "mean_paid", "sd_paid", "standard_error"])
+    total = df.groupby("year")["mean_paid"].transform("sum")
+    df["share_of_damage"] = np.where(total > 0, df["mean_paid"] / total.where(total > 0, 1.0), 0.0)
+    return df
+
+
+def _exposed_share(sources: tuple[str, ...]) -> float:
+    """Share of a contract's sources that cover sanctioned or at-risk tonnage."""
+    return sum(bool(_AT_RISK_SOURCE.match(s)) for s in sources) / len(sources) if sources else 0.0
+
+
+def _limit(contract: Any) -> float:
+    """The most the reinsurer's line can pay in a year (inf when the terms set no limit)."""
+    limit = contract.aggregate_limit_usd_m
+    if limit is None and contract.limit_usd_m is not None:
+        limit = contract.limit_usd_m * (1 + len(contract.reinstatements))
+    return math.inf if limit is None else limit * contract.participation
+
+
+def sanctions_frame(results: Results, portfolio: Portfolio | None) -> pd.DataFrame:
+    """Sanctions exposure per contract (and the portfolio), per policy year and for the horizon.
+
+    Exposed premium and limit are those of contracts whose source covers sanctioned or at-risk tonnage by
+    construction (a scheme, its reinsurer or hull cover, domestic insurers; a contract on several sources
+    counts the share of them that do); the limit is the most the line pays in a year. Contracts on Western
+    sources meet sanctions on the claims side: their ceded losses blocked by the sanctions clause (delayed
+    and permanent) and the share of trials with any block. Horizon rows sum the years' premiums and
+    blocks; their limit is the annual one.
+    """
+    terms = dict(portfolio.contracts) if portfolio is not None else {}
+    share, limit, premium = {}, {}, {}
+    for cid in results.contract_ids:
+        share[cid] = _exposed_share(terms[cid].sources) if cid in terms else 0.0
+        limit[cid] = _limit(terms[cid]) * share[cid] if share[cid] > 0 else 0.0
+        c = results.contracts[cid]
+        premium[cid] = (c["premium"] + c["reinstatement_premium"]) * share[cid]
+    if "portfolio" in results.contracts and premium:
+        limit["portfolio"] = sum(limit.values())
+        premium["portfolio"] = sum(premium.values())
+    rows = []
+    for cid in premium:
+        c = results.contracts[cid]
+        permanent = dict(_year_or_horizon(c["blocked_permanent"]))
+        exposed = dict(_year_or_horizon(premium[cid]))
+        for year, delayed in _year_or_horizon(c["blocked_delayed"]):
+            rows.append(
+                {
+                    "contract": cid,
+                    "year": year,
+                    "exposed_premium": float(exposed[year].mean()),
+                    "exposed_limit": limit[cid],
+                    "mean_blocked_delayed": float(delayed.mean()),
+                    "mean_blocked_permanent": float(permanent[year].mean()),
+                    "prob_any_block": float(((delayed + permanent[year]) > 0).mean()),
+                }
+            )
+    return pd.DataFrame(rows) if rows else empty_frame("sanctions_exposure")
+
+
+def elt_frame(results: Results) -> pd.DataFrame:
+    """The event loss table in long form: one row per event and payer column with a loss.
+
+    ``event`` is the event's row in `Results.events` (the same whatever the chunk size), codes are
+    turned into the world's labels (empty for events without a segment, zone or flag).
+    """
+    ev = results.events
+    if ev is None:
+        raise ValueError("this run did not keep events: run with --keep-events for elt.parquet")
+    sources = sorted(k.split(":", 1)[1] for k in ev if k.startswith("payer:"))
+    n_events = int(ev["trial"].size)
+    if sources:
+        matrix = np.column_stack([ev[f"payer:{s}"] for s in sources])
+        event, col = np.nonzero(matrix)
+        loss = matrix[event, col]
+    else:
+        event = col = np.zeros(0, dtype=np.int64)
+        loss = np.zeros(0)
+
+    def text(codes: np.ndarray, label: str) -> np.ndarray:
+        names = np.array([*results.labels.get(label, ()), ""], dtype=object)
+        c = np.asarray(codes, dtype=np.int64)
+        return names[np.where(c >= 0, c, len(names) - 1)]
+
+    assert event.size == 0 or int(event.max()) < n_events
+    return pd.DataFrame(
+        {
+            "trial": ev["trial"][event].astype(np.int64),
+            "year": ev["year"][event].astype(np.int64),
+            "event": event.astype(np.int64),
+            "time": ev["time"][event].astype(np.float64),
+            "source": np.array(sources, dtype=object)[col] if sources else np.zeros(0, dtype=object),
+            "loss": loss.astype(np.float64),
+            "segment": text(ev["segment"][event], "segment"),
+            "zone": text(ev["zone"][event], "zone"),
+            "flag": text(ev["flag"][event], "state"),
+        }
+    )
+
+
+def _markdown_table(df: pd.DataFrame, floatfmt: str = ",.3f") -> str:
+    """A GitHub Markdown table of a frame (index included when it is named)."""
+    frame = df.reset_index() if df.index.name else df
+    head = [str(c) for c in frame.columns]
+
+    def cell(v: Any) -> str:
+        if isinstance(v, bool | np.bool_):
+            return "yes" if v else "no"
+        if isinstance(v, float | np.floating):
+            return format(float(v), floatfmt) if math.isfinite(v) else str(v)
+        return str(v)
+
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
+    """The run's `summary.md`: what was run, the headline figures with their errors, the main payers."""
+    last = results.start_year + results.n_years - 1
+    summary = results.summary()
+    verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
+    ledger = results.ledger()
+    lines = [
+        f"# {results.scenario_name}",
+        "",
+        f"{results.n_trials:,} trials × {results.n_years} policy years ({results.start_year}–{last}), "
+        f"seed {results.seed}, chunks of {manifest.get('chunk_trials', '?'):,} trials on "
+        f"{manifest.get('executor', '?')}; riskmodel {manifest.get('package_version')}, "
+        f"numpy {manifest.get('numpy_version')}.",
+        "",
+        f"Scenario file: `{manifest.get('scenario_file')}`; run hash `{str(manifest.get('run_hash'))[:16]}`.",
+        "",
+        "## Headline figures",
+        "",
+        "Annual averages over the horizon (USD m unless stated), with Monte Carlo standard errors; "
+        f"converged = standard error ≤ 5% of the figure ({verdict}).",
+        "",
+        _markdown_table(summary),
+        "",
+        "## Who pays (mean annual amount, USD m)",
+        "",
+        _markdown_table(ledger.loc[ledger["mean"] != 0].head(12)),
+        "",
+    ]
+    if results.notes:
+        lines += ["## Notes", "", *(f"- {note}" for note in results.notes), ""]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------- save and load
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path | dt.datetime | dt.date):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, indent=2, default=_json_default, allow_nan=True) + "\n"
+
+
+def _plain_array(column: pd.Series) -> np.ndarray:
+    """A column as a numpy array that loads without pickle (text as fixed-width unicode)."""
+    if column.dtype.kind in "biuf":
+        return column.to_numpy()
+    return np.array([str(v) for v in column], dtype=str)
+
+
+def _array_index(results: Results) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The nested index of every array of `results` (names → npz keys) and the arrays by key."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def put(value: np.ndarray) -> str:
+        key = f"a{len(arrays)}"
+        arrays[key] = np.asarray(value)
+        return key
+
+    index = {
+        "contracts": {cid: {f: put(v) for f, v in c.items()} for cid, c in results.contracts.items()},
+        "year_arrays": {k: put(v) for k, v in results.year_arrays.items()},
+        "trial_arrays": {k: put(v) for k, v in results.trial_arrays.items()},
+        "events": None if results.events is None else {k: put(v) for k, v in results.events.items()},
+        "slots": {col: put(_plain_array(results.slots[col])) for col in results.slots.columns},
+    }
+    return index, arrays
+
+
+def _save_arrays(results: Results, run_dir: Path) -> None:
+    index, arrays = _array_index(results)
+    meta = {
+        "store_format": STORE_FORMAT,
+        "scenario_name": results.scenario_name,
+        "start_year": results.start_year,
+        "n_years": results.n_years,
+        "n_trials": results.n_trials,
+        "seed": results.seed,
+        "class_names": list(results.class_names),
+        "scheme_ids": list(results.scheme_ids),
+        "labels": {k: list(v) for k, v in results.labels.items()},
+        "notes": list(results.notes),
+        "provenance": results.provenance,
+        "slot_columns": list(results.slots.columns),
+        "arrays": index,
+    }
+    atomic_write(run_dir / ARRAYS, lambda f: np.savez(f, **arrays))
+    _write_text(run_dir / METADATA, _dumps(meta))
+
+
+def _begin(run_dir: Path) -> None:
+    """Make the folder a fresh, visibly incomplete run: the manifest goes first, then old results."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / MANIFEST).unlink(missing_ok=True)
+    for name in RESULT_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+    clean_temporaries(run_dir)
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save_run(
+    run_dir: str | Path,
+    results: Results,
+    scenario: Scenario,
+    *,
+    identity: str,
+    scenario_file: str | Path | None = None,
+    baseline: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write a run folder for `results` and return its manifest.
+
+    `scenario` is the effective scenario (`effective_scenario`), `identity` its `run_hash`, `baseline`
+    what the run is compared with (``{"file": ..., "run": <folder name>}``), `extra` more manifest keys
+    (e.g. a sweep's overrides). Any earlier run in the folder is removed first, its manifest before
+    anything else; the new manifest is written last, so the folder only counts as complete at the end.
+    """
+    run_dir = Path(run_dir)
+    _begin(run_dir)
+    _save_arrays(results, run_dir)
+    write_table("ylt", ylt_frame(results), run_dir / "ylt.parquet")
+    if results.events is not None:
+        write_table("elt", elt_frame(results), run_dir / "elt.parquet")
+    if results.contracts:
+        write_table("alt", alt_frame(results), run_dir / "alt.csv")
+        write_table("ept", ept_frame(results), run_dir / "ept.csv")
+    write_table("payer_ledger", ledger_frame(results), run_dir / "ledger.csv")
+    write_table("sanctions_exposure", sanctions_frame(results, scenario.portfolio), run_dir / "sanctions.csv")
+
+    prov = results.provenance
+    manifest: dict[str, Any] = {
+        "store_format": STORE_FORMAT,
+        "run_hash": identity,
+        "package_version": riskmodel.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "host": platform.node(),
+        "scenario_name": results.scenario_name,
+        "scenario_file": None if scenario_file is None else str(scenario_file),
+        "scenario_file_sha256": None if scenario_file is None else _file_sha256(Path(scenario_file)),
+        "scenario_hash": prov.get("scenario_hash"),
+        "seed": results.seed,
+        "trials": results.n_trials,
+        "years": results.n_years,
+        "start_year": results.start_year,
+        "chunk_trials": prov.get("chunk_trials"),
+        "keep_events": results.events is not None,
+        "executor": prov.get("executor"),
+        "started": prov.get("started"),
+        "finished": prov.get("finished"),
+        "saved": dt.datetime.now(dt.UTC).isoformat(),
+        "notes": list(results.notes),
+        "baseline": dict(baseline) if baseline else None,
+        **dict(extra or {}),
+        "scenario": scenario.model_dump(mode="json"),
+    }
+    _write_text(run_dir / "summary.md", summary_markdown(results, manifest))
+    manifest["files"] = {
+        p.name: p.stat().st_size for p in sorted(run_dir.iterdir()) if p.name in RESULT_FILES
+    }
+    _write_text(run_dir / MANIFEST, _dumps(manifest))
+    return manifest
+
+
+def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results:
+    """Read a run folder back into the `Results` that was saved, array for array.
+
+    With `with_baseline`, the run named as its baseline in the manifest (a sibling folder) is loaded into
+    `Results.baseline` too. Raises `IncompleteRunError` for a folder without a manifest.
+    """
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    if manifest is None:
+        raise IncompleteRunError(
+            f"{run_dir}: not a finished run (no {MANIFEST}); rerun the batch to finish it"
+        )
+    meta = json.loads((run_dir / METADATA).read_text())
+    with np.load(run_dir / ARRAYS, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    index = meta["arrays"]
+    results = Results(
+        scenario_name=meta["scenario_name"],
+        start_year=meta["start_year"],
+        n_years=meta["n_years"],
+        n_trials=meta["n_trials"],
+        seed=meta["seed"],
+        contracts={cid: {f: arrays[k] for f, k in c.items()} for cid, c in index["contracts"].items()},
+        year_arrays={k: arrays[v] for k, v in index["year_arrays"].items()},
+        trial_arrays={k: arrays[v] for k, v in index["trial_arrays"].items()},
+        class_names=tuple(meta["class_names"]),
+        scheme_ids=tuple(meta["scheme_ids"]),
+        slots=pd.DataFrame(
+            {
+                col: arrays[index["slots"][col]]
+                if arrays[index["slots"][col]].dtype.kind != "U"
+                else arrays[index["slots"][col]].astype(object).tolist()
+                for col in meta["slot_columns"]
+            }
+        ),
+        events=None if index["events"] is None else {k: arrays[v] for k, v in index["events"].items()},
+        labels={k: tuple(v) for k, v in meta["labels"].items()},
+        notes=tuple(meta["notes"]),
+        provenance=meta["provenance"],
+    )
+    baseline = (manifest.get("baseline") or {}).get("run")
+    if with_baseline and baseline:
+        with contextlib.suppress(IncompleteRunError):
+            results.baseline = load_results(run_dir.parent / baseline)
+    return results

@@ -1,0 +1,217 @@
+"""Batch orchestration: which scenarios a batch runs, baselines once per batch, resume, sweeps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from riskmodel import batch, store
+from riskmodel.engine.simulate import simulate
+from riskmodel.scenario import ScenarioError, load_scenario
+
+BASE = {
+    "name": "Perils base",
+    "horizon": {"start_year": 2026, "years": 2},
+    "simulation": {"trials": 8192, "seed": 7, "chunk_trials": 4096, "world_model": False},
+    "perils": {
+        "storm": {
+            "frequency": {"distribution": "poisson", "mean": 2.0},
+            "severity": {"distribution": "lognormal", "mean_usd_m": 20, "cv": 1.5},
+        }
+    },
+    "portfolio": {
+        "name": "Test book",
+        "contracts": {
+            "storm_xol": {
+                "source": "peril:storm",
+                "type": "xol",
+                "attachment_usd_m": 10,
+                "limit_usd_m": 40,
+                "participation": 0.5,
+                "premium": {"fixed_usd_m": 5},
+            }
+        },
+    },
+}
+STRESSED = {
+    "name": "Perils stressed",
+    "extends": "base.yaml",
+    "perils": {"storm": {"severity": {"distribution": "lognormal", "mean_usd_m": 30, "cv": 1.5}}},
+}
+
+
+def write(folder: Path, name: str, doc: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def scenarios(tmp_path) -> Path:
+    folder = tmp_path / "scenarios"
+    write(folder, "base.yaml", BASE)
+    write(folder, "stressed.yaml", STRESSED)
+    write(folder / "portfolios", "book.yaml", BASE["portfolio"])  # not a scenario: never discovered
+    return folder
+
+
+# ------------------------------------------------------------------------------------------- planning
+def test_a_folder_means_its_yaml_files_not_its_subfolders(scenarios):
+    assert [p.name for p in batch.discover([scenarios])] == ["base.yaml", "stressed.yaml"]
+
+
+def test_missing_paths_are_invalid_input(tmp_path):
+    with pytest.raises(ScenarioError, match="no such scenario file or folder"):
+        batch.discover([tmp_path / "nope.yaml"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ScenarioError, match="folder without"):
+        batch.discover([tmp_path / "empty"])
+
+
+def test_the_baseline_runs_first_and_once_with_the_same_trials_and_seed(scenarios):
+    specs = batch.plan_runs([scenarios / "stressed.yaml", scenarios], trials=4096, seed=3)
+    assert [(s.name, s.baseline) for s in specs] == [("base", None), ("stressed", "base")]
+    assert {(s.trials, s.seed) for s in specs} == {(4096, 3)}
+
+
+def test_a_named_baseline_overrides_extends(scenarios):
+    write(scenarios, "other.yaml", {**BASE, "name": "Other"})
+    write(scenarios, "stressed.yaml", {**STRESSED, "baseline": "other.yaml"})
+    specs = batch.plan_runs([scenarios / "stressed.yaml"])
+    assert [(s.name, s.baseline) for s in specs] == [("other", None), ("stressed", "other")]
+
+
+def test_every_invalid_file_is_reported_at_once(scenarios):
+    write(scenarios, "bad1.yaml", {**BASE, "horizon": {"years": 0}})
+    write(scenarios, "bad2.yaml", {**BASE, "simulation": {"trials": -1}})
+    with pytest.raises(ScenarioError) as err:
+        batch.plan_runs([scenarios])
+    text = str(err.value)
+    assert "bad1.yaml" in text and "horizon.years" in text
+    assert "bad2.yaml" in text and "simulation.trials" in text
+
+
+# --------------------------------------------------------------------------------------------- resume
+def manifest_of(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+def test_a_rerun_skips_finished_runs_and_redoes_incomplete_ones(scenarios, tmp_path):
+    out = tmp_path / "out"
+    specs = batch.plan_runs([scenarios])
+    first = batch.run_batch(specs, out, echo=None, progress=False)
+    assert [o.status for o in first] == ["computed", "computed"]
+    saved = {s.name: manifest_of(out / s.name)["saved"] for s in specs}
+    mtime = (out / "base" / "arrays.npz").stat().st_mtime_ns
+
+    (out / "stressed" / "manifest.json").unlink()  # as if killed before the manifest was written
+    again = batch.run_batch(specs, out, echo=None, progress=False)
+    assert [o.status for o in again] == ["up to date", "computed"]
+    assert manifest_of(out / "base")["saved"] == saved["base"]
+    assert (out / "base" / "arrays.npz").stat().st_mtime_ns == mtime
+    assert manifest_of(out / "stressed")["saved"] != saved["stressed"]
+
+
+def test_changing_the_trials_or_forcing_recomputes(scenarios, tmp_path):
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_runs([scenarios / "base.yaml"]), out, echo=None, progress=False)
+    more = batch.plan_runs([scenarios / "base.yaml"], trials=12288)
+    assert [o.status for o in batch.run_batch(more, out, echo=None, progress=False)] == ["computed"]
+    assert manifest_of(out / "base")["trials"] == 12288
+    forced = batch.run_batch(more, out, echo=None, progress=False, force=True)
+    assert [o.status for o in forced] == ["computed"]
+
+
+def test_comparisons_with_baselines_come_from_the_store_when_runs_are_skipped(scenarios, tmp_path):
+    out = tmp_path / "out"
+    specs = batch.plan_runs([scenarios])
+    fresh = batch.BaselineComparisons(specs)
+    batch.run_batch(specs, out, echo=None, progress=False, on_results=fresh)
+    resumed = batch.BaselineComparisons(specs)
+    batch.run_batch(specs, out, echo=None, progress=False, on_results=resumed)
+    table = resumed.tables[("stressed", "base")]
+    assert table.equals(fresh.tables[("stressed", "base")])
+    assert table.loc["storm_xol: ceded loss", "difference"] > 0  # a heavier severity cedes more
+
+
+def test_the_batch_results_are_those_of_simulate_alone(scenarios):
+    """Chunks of several scenarios share one stream of tasks; each scenario's results are unchanged."""
+    specs = batch.plan_runs([scenarios])
+    for spec, results in batch.simulate_many(specs, progress=False):
+        alone = simulate(spec.scenario, spec.trials, spec.seed, progress=False)
+        for k, v in alone.contracts["portfolio"].items():
+            assert np.array_equal(v, results.contracts["portfolio"][k])
+
+
+# --------------------------------------------------------------------------------------------- sweeps
+def test_set_values_are_read_as_yaml_and_split_outside_brackets():
+    assert batch.parse_set("a.b=1,2.5,x") == ("a.b", [1, 2.5, "x"])
+    assert batch.parse_set("s.founders=[RUS,VEN],[RUS]") == ("s.founders", [["RUS", "VEN"], ["RUS"]])
+    for bad in ("no_equals", "=1,2", "a.b=", "a.b=1,,2"):
+        with pytest.raises(ScenarioError):
+            batch.parse_set(bad)
+
+
+def test_a_sweep_is_one_run_per_grid_point_with_the_same_seed(scenarios):
+    base = load_scenario(scenarios / "base.yaml")
+    sets = [
+        ("perils.storm.frequency.mean", [1.0, 2.0, 3.0]),
+        ("portfolio.contracts.storm_xol.limit_usd_m", [20, 40]),
+    ]
+    specs = batch.sweep_specs(base, scenarios / "base.yaml", sets, trials=4096)
+    assert len(specs) == 6
+    assert len({s.name for s in specs}) == 6 and len({s.identity for s in specs}) == 6
+    assert {(s.trials, s.seed) for s in specs} == {(4096, 7)}
+    assert specs[5].overrides == {
+        "perils.storm.frequency.mean": 3.0,
+        "portfolio.contracts.storm_xol.limit_usd_m": 40,
+    }
+    assert specs[5].scenario.perils["storm"].frequency.mean == 3.0
+
+
+def test_invalid_sweep_paths_and_values_say_what_is_wrong(scenarios):
+    base = load_scenario(scenarios / "base.yaml")
+    with pytest.raises(ScenarioError, match="unknown key 'capital'"):
+        batch.sweep_specs(base, None, [("perils.storm.capital", [1])])
+    with pytest.raises(ScenarioError, match=r"perils\.storm\.frequency\.mean") as err:
+        batch.sweep_specs(base, None, [("perils.storm.frequency.mean", [1.0, -2.0, "x"])])
+    assert len(err.value.problems) == 2  # both bad values, none of the good one
+
+
+def test_the_sweep_table_has_one_row_per_point_and_crn_differences(scenarios, tmp_path):
+    base = load_scenario(scenarios / "base.yaml")
+    """The same events with severities 1.5 times larger: the storm losses grow by half, and the paired
+    standard error of that growth is well below the standard error of either level."""
+    specs = batch.sweep_specs(base, None, [("perils.storm.severity.mean_usd_m", [20, 30])], trials=4096)
+    table = batch.SweepTable(specs, ["aal", "premium", "var99", "payer:peril:storm"])
+    batch.run_batch(specs, tmp_path / "sweep", echo=None, progress=False, on_results=table)
+    frame = table.frame()
+    assert len(frame) == 2
+    assert frame["perils.storm.severity.mean_usd_m"].tolist() == [20, 30]
+    assert frame.loc[0, "aal_delta"] == 0.0
+    storm = frame["payer:peril:storm"]
+    assert storm[1] == pytest.approx(1.5 * storm[0], rel=1e-9)
+    assert frame.loc[1, "payer:peril:storm_delta_se"] < frame.loc[1, "payer:peril:storm_se"] / 2
+
+
+def test_unknown_metrics_are_invalid_input():
+    with pytest.raises(ScenarioError, match="no contract 'nope'"):
+        batch.parse_metric("aal:nope", ["storm_xol"])
+    with pytest.raises(ScenarioError, match="not a payer column"):
+        batch.parse_metric("payer:nobody", [])
+    assert batch.parse_metric("tvar99.5:storm_xol", ["storm_xol"]).level == pytest.approx(0.995)
+
+
+def test_load_or_run_mixes_run_folders_and_scenario_files(scenarios, tmp_path):
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_runs([scenarios / "base.yaml"], trials=4096), out, echo=None, progress=False)
+    stored, fresh = batch.load_or_run([out / "base", scenarios / "stressed.yaml"], progress=False)
+    assert fresh.n_trials == stored.n_trials == 4096 and fresh.seed == stored.seed
+    with pytest.raises(ScenarioError, match="not a finished run folder"):
+        (out / "base" / store.MANIFEST).unlink()
+        batch.load_or_run([out / "base", scenarios / "stressed.yaml"], progress=False)

@@ -1,0 +1,300 @@
+"""`riskmodel run`, `compare` and `sweep` from the command line: outputs, exit codes, and runs killed
+mid-batch (SIGINT, SIGKILL) that leave no partial file and resume without recomputing finished runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from riskmodel import store
+from riskmodel.cli import main
+from riskmodel.engine.simulate import simulate
+from riskmodel.scenario import load_scenario
+from riskmodel.tables import read_table
+
+BASE = {
+    "name": "Perils base",
+    "horizon": {"start_year": 2026, "years": 2},
+    "simulation": {"trials": 8192, "seed": 7, "chunk_trials": 4096, "world_model": False},
+    "perils": {
+        "storm": {
+            "frequency": {"distribution": "poisson", "mean": 2.0},
+            "severity": {"distribution": "lognormal", "mean_usd_m": 20, "cv": 1.5},
+        }
+    },
+    "portfolio": {
+        "name": "Test book",
+        "contracts": {
+            "storm_xol": {
+                "source": "peril:storm",
+                "type": "xol",
+                "attachment_usd_m": 10,
+                "limit_usd_m": 40,
+                "participation": 0.5,
+                "premium": {"fixed_usd_m": 5},
+            }
+        },
+    },
+}
+STRESSED = {
+    "name": "Perils stressed",
+    "extends": "base.yaml",
+    "perils": {"storm": {"severity": {"distribution": "lognormal", "mean_usd_m": 30, "cv": 1.5}}},
+}
+
+
+def write(folder: Path, name: str, doc: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(yaml.safe_dump(doc, sort_keys=False))
+    return folder / name
+
+
+@pytest.fixture
+def scenarios(tmp_path) -> Path:
+    write(tmp_path / "scenarios", "base.yaml", BASE)
+    return write(tmp_path / "scenarios", "stressed.yaml", STRESSED).parent
+
+
+def riskmodel(*args: object) -> int:
+    return main([str(a) for a in args])
+
+
+# ---------------------------------------------------------------------------------------------- run
+def test_run_stores_each_scenario_and_prints_the_comparison_with_its_baseline(scenarios, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert riskmodel("run", scenarios, "--out", out, "--workers", 1) == 0
+    stdout, stderr = capsys.readouterr()
+    assert "2 runs" in stdout and "2 computed" in stdout
+    assert "stressed − base" in stdout and "CRN s.e." in stdout and "storm_xol: ceded loss" not in stdout
+    assert "portfolio: ceded loss" in stdout
+    assert store.is_complete(out / "base") and store.is_complete(out / "stressed")
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert set(comparison["scenario_run"]) == {"stressed"} and set(comparison["baseline_run"]) == {"base"}
+
+    assert riskmodel("run", scenarios, "--out", out, "--workers", 1) == 0
+    stdout, stderr = capsys.readouterr()
+    assert "0 computed, 2 up to date" in stdout and "up to date" in stderr
+    assert "stressed − base" in stdout  # the comparison is shown again, from the store
+
+
+def test_run_keeps_events_when_asked(scenarios, tmp_path):
+    out = tmp_path / "out"
+    assert riskmodel("run", scenarios / "base.yaml", "--out", out, "--workers", 1, "--keep-events") == 0
+    assert len(read_table("elt", out / "base" / "elt.parquet")) > 0
+
+
+def test_invalid_scenarios_exit_2_with_every_message(scenarios, tmp_path, capsys):
+    write(scenarios, "bad.yaml", {**BASE, "horizon": {"years": 0}})
+    assert riskmodel("run", scenarios, "--out", tmp_path / "out") == 2
+    stderr = capsys.readouterr().err
+    assert "bad.yaml" in stderr and "horizon.years" in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "out").exists()  # nothing ran
+    assert riskmodel("run", tmp_path / "missing.yaml") == 2
+    assert "no such scenario file or folder" in capsys.readouterr().err
+
+
+def test_a_runtime_failure_exits_1_with_a_one_line_cause(scenarios, tmp_path, capsys):
+    blocked = tmp_path / "a_file"
+    blocked.write_text("")
+    assert riskmodel("run", scenarios / "base.yaml", "--out", blocked, "--workers", 1) == 1
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("error: ") and len(stderr.strip().splitlines()) == 1
+
+
+def test_report_writes_the_batch_page(scenarios, tmp_path, monkeypatch):
+    written = []
+
+    def write_report(folder):
+        written.append(folder)
+        return folder / "report.html"
+
+    fake = types.ModuleType("riskmodel.report")
+    fake.write_report = write_report
+    monkeypatch.setitem(sys.modules, "riskmodel.report", fake)
+    out = tmp_path / "out"
+    assert riskmodel("run", scenarios, "--out", out, "--workers", 1, "--report") == 0
+    assert written == [out]
+
+
+# ------------------------------------------------------------------------------------------ compare
+def test_compare_two_run_folders_writes_the_table(scenarios, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert riskmodel("run", scenarios, "--out", out, "--workers", 1) == 0
+    capsys.readouterr()
+    csv = tmp_path / "cmp.csv"
+    assert riskmodel("compare", out / "stressed", out / "base", "--out", csv) == 0
+    assert "Perils stressed − Perils base" in capsys.readouterr().out
+    table = pd.read_csv(csv, index_col="figure")
+    row = table.loc["storm_xol: ceded loss"]
+    assert row["difference"] == pytest.approx(row["scenario"] - row["baseline"])
+    assert row["standard_error"] < row["independent_standard_error"]
+
+
+def test_compare_runs_scenario_files_with_the_same_seed(scenarios, tmp_path, capsys):
+    csv = tmp_path / "cmp.csv"
+    code = riskmodel(
+        "compare", scenarios / "stressed.yaml", scenarios / "base.yaml", "--trials", 4096, "--out", csv
+    )
+    assert code == 0
+    assert "4,096 trials, seed 7" in capsys.readouterr().out
+    assert "portfolio: ceded loss" in pd.read_csv(csv)["figure"].tolist()
+
+
+def test_compare_refuses_runs_of_different_trial_counts(scenarios, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert riskmodel("run", scenarios / "base.yaml", "--out", out / "a", "--workers", 1) == 0
+    assert riskmodel("run", scenarios / "base.yaml", "--out", out / "b", "--trials", 4096) == 0
+    capsys.readouterr()
+    assert riskmodel("compare", out / "a" / "base", out / "b" / "base") == 2
+    assert "the same trials" in capsys.readouterr().err
+
+
+# -------------------------------------------------------------------------------------------- sweep
+def test_sweep_gives_one_row_per_grid_point(scenarios, tmp_path, capsys):
+    out = tmp_path / "sweep"
+    code = riskmodel(
+        "sweep",
+        scenarios / "base.yaml",
+        "--set",
+        "perils.storm.severity.mean_usd_m=20,30",
+        "--set",
+        "portfolio.contracts.storm_xol.limit_usd_m=20,40",
+        "--metrics",
+        "aal,var99.5",
+        "payer:peril:storm",
+        "--trials",
+        4096,
+        "--workers",
+        1,
+        "--out",
+        out,
+    )
+    assert code == 0
+    table = pd.read_csv(out / "sweep.csv")
+    assert len(table) == 4
+    swept = ["perils.storm.severity.mean_usd_m", "portfolio.contracts.storm_xol.limit_usd_m"]
+    assert table[swept].to_numpy().tolist() == [[20, 20], [20, 40], [30, 20], [30, 40]]
+    columns = {"aal", "aal_se", "aal_delta", "aal_delta_se", "var99.5", "payer:peril:storm"}
+    assert columns <= set(table.columns)
+    assert len([p for p in out.iterdir() if p.is_dir()]) == 4
+    assert "4 points" in capsys.readouterr().out
+
+
+def test_sweep_of_an_invalid_path_or_value_exits_2_before_running(scenarios, tmp_path, capsys):
+    out = tmp_path / "sweep"
+    base = scenarios / "base.yaml"
+    assert riskmodel("sweep", base, "--set", "perils.storm.severity.mean_usd=20,30", "--out", out) == 2
+    assert "unknown key 'mean_usd'" in capsys.readouterr().err
+    assert riskmodel("sweep", base, "--set", "perils.storm.severity.mean_usd_m=20,-5", "--out", out) == 2
+    assert "perils.storm.severity.mean_usd_m" in capsys.readouterr().err
+    assert riskmodel("sweep", base, "--set", "oops", "--out", out) == 2
+    assert riskmodel("sweep", base, "--set", "horizon.years=1", "--metrics", "aal:nope", "--out", out) == 2
+    assert not out.exists()
+
+
+# -------------------------------------------------------------------------------- interrupted batches
+TRIALS = 49152
+
+
+@pytest.fixture(scope="module")
+def big_batch(tmp_path_factory):
+    """Three copies of one scenario, each long enough (about a second) for a kill to land mid-batch, and
+    the uninterrupted results they must all end up with."""
+    folder = tmp_path_factory.mktemp("big")
+    doc = {**BASE, "simulation": {**BASE["simulation"], "trials": TRIALS, "chunk_trials": 16384}}
+    for name in ("a", "b", "c"):
+        write(folder, f"{name}.yaml", doc)
+    return folder, simulate(load_scenario(folder / "a.yaml"), progress=False)
+
+
+def start_batch(folder: Path, out: Path) -> subprocess.Popen:
+    code = "import sys; from riskmodel.cli import main; sys.exit(main())"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "run", str(folder), "--out", str(out), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def wait_for_first_manifest(proc: subprocess.Popen, out: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not list(out.glob("*/manifest.json")):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no run finished in time"
+        time.sleep(0.02)
+
+
+def assert_no_partial_file(out: Path) -> None:
+    """Every file under a final name is whole: it reads back."""
+    for run_dir in (p for p in out.iterdir() if p.is_dir()):
+        for p in run_dir.iterdir():
+            if p.name.endswith(".tmp"):
+                continue
+            if p.suffix == ".json":
+                json.loads(p.read_text())
+            elif p.suffix == ".npz":
+                with np.load(p) as npz:
+                    [npz[k] for k in npz.files]
+            elif p.suffix in (".csv", ".parquet"):
+                table = {"ylt": "ylt", "alt": "alt", "ept": "ept", "ledger": "payer_ledger"}
+                read_table(table.get(p.stem, "sanctions_exposure"), p)
+
+
+def assert_resumed(out: Path, reference, finished_before: dict[str, tuple[str, int]]) -> None:
+    for name in ("a", "b", "c"):
+        results = store.load_results(out / name)
+        for cid, fields in reference.contracts.items():
+            for f, v in fields.items():
+                assert np.array_equal(v, results.contracts[cid][f]), (name, cid, f)
+        for k, v in reference.year_arrays.items():
+            assert np.array_equal(v, results.year_arrays[k]), (name, k)
+    for name, (saved, mtime) in finished_before.items():  # finished runs were not recomputed
+        assert json.loads((out / name / "manifest.json").read_text())["saved"] == saved
+        assert (out / name / "arrays.npz").stat().st_mtime_ns == mtime
+    assert not list(out.rglob("*.tmp"))
+
+
+def finished(out: Path) -> dict[str, tuple[str, int]]:
+    return {
+        p.parent.name: (json.loads(p.read_text())["saved"], (p.parent / "arrays.npz").stat().st_mtime_ns)
+        for p in out.glob("*/manifest.json")
+    }
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_a_batch_killed_mid_way_resumes_to_the_uninterrupted_results(big_batch, tmp_path, how, capsys):
+    folder, reference = big_batch
+    out = tmp_path / "out"
+    proc = start_batch(folder, out)
+    try:
+        wait_for_first_manifest(proc, out)
+        os.killpg(proc.pid, how)  # Ctrl-C reaches the batch and its workers; SIGKILL kills them all
+        _, stderr = proc.communicate(timeout=60)
+        if how == signal.SIGINT:
+            assert proc.returncode == 130
+            assert "Traceback" not in stderr.decode()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    done = finished(out)
+    assert 1 <= len(done) < 3, "the kill did not land mid-batch"
+    assert_no_partial_file(out)
+    if how == signal.SIGINT:
+        assert not list(out.rglob("*.tmp"))  # Ctrl-C cleans up after itself
+
+    assert riskmodel("run", folder, "--out", out, "--workers", 1) == 0
+    assert f"{3 - len(done)} computed, {len(done)} up to date" in capsys.readouterr().out
+    assert_resumed(out, reference, done)

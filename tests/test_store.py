@@ -1,0 +1,198 @@
+"""The results store: a run folder round-trips a `Results` exactly, its tables follow their declarations,
+and no failure leaves a partial file under a final name or a folder that looks complete."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskmodel import store
+from riskmodel.engine.simulate import simulate
+from riskmodel.results import Results
+from riskmodel.scenario import load_scenario_from_dict
+from riskmodel.tables import read_table
+
+PERILS = {
+    "name": "Perils only",
+    "horizon": {"start_year": 2026, "years": 2},
+    "simulation": {"trials": 8192, "seed": 11, "chunk_trials": 4096, "world_model": False},
+    "perils": {
+        "storm": {
+            "frequency": {"distribution": "poisson", "mean": 2.0},
+            "severity": {"distribution": "lognormal", "mean_usd_m": 20, "cv": 1.5},
+        }
+    },
+    "portfolio": {
+        "name": "Test book",
+        "contracts": {
+            "storm_xol": {
+                "source": "peril:storm",
+                "type": "xol",
+                "attachment_usd_m": 10,
+                "limit_usd_m": 40,
+                "participation": 0.5,
+                "reinstatements": [{"rate": 1.0}],
+                "premium": {"fixed_usd_m": 5},
+            },
+            "retro": {
+                "source": "scheme_reinsurance:pool",
+                "type": "quota_share",
+                "participation": 0.1,
+                "premium": {"fixed_usd_m": 1},
+            },
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario_from_dict(PERILS)
+
+
+@pytest.fixture(scope="module")
+def results(scenario):
+    return simulate(scenario, keep_events=True, progress=False)
+
+
+def save(tmp_path, results, scenario, name="run"):
+    identity = store.run_hash(scenario, results.n_trials, results.seed, results.events is not None)
+    return tmp_path / name, store.save_run(tmp_path / name, results, scenario, identity=identity)
+
+
+def assert_same_results(a: Results, b: Results) -> None:
+    """Every array bit for bit (values and dtypes), and every label."""
+    for name in ("scenario_name", "start_year", "n_years", "n_trials", "seed", "class_names", "scheme_ids"):
+        assert getattr(a, name) == getattr(b, name), name
+    assert a.labels == b.labels and a.notes == b.notes
+    pd.testing.assert_frame_equal(a.slots, b.slots)
+    assert (a.events is None) == (b.events is None)
+    assert a.contracts.keys() == b.contracts.keys()
+    pairs = [
+        ("year_arrays", a.year_arrays, b.year_arrays),
+        ("trial_arrays", a.trial_arrays, b.trial_arrays),
+        ("events", a.events or {}, b.events or {}),
+        *((f"contract {cid}", a.contracts[cid], b.contracts[cid]) for cid in a.contracts),
+    ]
+    for where, x, y in pairs:
+        assert x.keys() == y.keys(), where
+        for k in x:
+            assert x[k].dtype == y[k].dtype, (where, k)
+            assert np.array_equal(x[k], y[k], equal_nan=True), (where, k)
+
+
+def test_a_run_folder_round_trips_the_results_exactly(tmp_path, results, scenario):
+    run_dir, manifest = save(tmp_path, results, scenario)
+    loaded = store.load_results(run_dir)
+    assert_same_results(results, loaded)
+    assert loaded.provenance == json.loads(json.dumps(results.provenance))
+    assert manifest["trials"] == 8192 and manifest["seed"] == 11 and manifest["keep_events"]
+    assert manifest["numpy_version"] == np.__version__ and manifest["chunk_trials"] == 4096
+
+
+def test_the_folder_holds_every_declared_table(tmp_path, results, scenario):
+    run_dir, manifest = save(tmp_path, results, scenario)
+    expected = {"manifest.json", "results.json", "arrays.npz", "ylt.parquet", "elt.parquet", "alt.csv"}
+    expected |= {"ept.csv", "ledger.csv", "sanctions.csv", "summary.md"}
+    assert {p.name for p in run_dir.iterdir()} == expected
+    assert set(manifest["files"]) == expected - {"manifest.json"}
+    ylt = read_table("ylt", run_dir / "ylt.parquet")
+    assert len(ylt) == 8192 * 2 * 2  # trials × years × contracts (the portfolio is their sum)
+    xol = ylt[ylt.contract == "storm_xol"]
+    assert np.array_equal(xol["loss"].to_numpy(), results.contracts["storm_xol"]["loss"].ravel())
+    assert set(read_table("alt", run_dir / "alt.csv")["contract"]) == {"storm_xol", "retro", "portfolio"}
+    ept = read_table("ept", run_dir / "ept.csv")
+    assert set(ept["ep_type"]) == {1, 2, 3, 4}
+    assert read_table("payer_ledger", run_dir / "ledger.csv")["payer"].tolist() == ["peril:storm"] * 3
+    assert "Perils only" in (run_dir / "summary.md").read_text()
+
+
+def test_the_elt_lists_every_payer_loss_of_every_event(tmp_path, results, scenario):
+    """Long form: the losses of a source summed over the ELT equal that source's event column."""
+    run_dir, _ = save(tmp_path, results, scenario)
+    elt = read_table("elt", run_dir / "elt.parquet")
+    assert len(elt) == int((results.events["payer:peril:storm"] != 0).sum())
+    assert elt["loss"].sum() == pytest.approx(results.events["payer:peril:storm"].sum(), rel=1e-12)
+    assert set(elt["segment"]) == {""}  # perils have no fleet segment
+
+
+def test_sanctions_exposure_counts_contracts_on_at_risk_sources(results, scenario):
+    """retro cedes from a scheme's reinsurer: its whole premium (1 a year × our 10% line = 0.1) and its
+    limit are exposed; the quota share has no limit, so the exposed limit is unbounded. storm_xol's source
+    is not at risk."""
+    t = store.sanctions_frame(results, scenario.portfolio).set_index(["contract", "year"])
+    assert t.loc[("retro", 0), "exposed_premium"] == pytest.approx(0.1)
+    assert t.loc[("retro", -1), "exposed_premium"] == pytest.approx(0.2)  # horizon: the sum of 2 years
+    assert math.isinf(t.loc[("retro", 0), "exposed_limit"])
+    assert t.loc[("storm_xol", 0), "exposed_premium"] == 0.0
+    assert t.loc[("portfolio", 0), "exposed_premium"] == pytest.approx(0.1)
+
+
+def test_exposed_limit_of_an_xol_is_limit_times_reinstatements_times_line(results, scenario):
+    """40 xs 10 with one reinstatement, 50% line on an at-risk source: 40 × 2 × 0.5 = 40 a year."""
+    contracts = dict(scenario.portfolio.contracts)
+    contracts["storm_xol"] = contracts["storm_xol"].model_copy(update={"source": "scheme:pool"})
+    portfolio = scenario.portfolio.model_copy(update={"contracts": contracts})
+    t = store.sanctions_frame(results, portfolio).set_index(["contract", "year"])
+    assert t.loc[("storm_xol", 0), "exposed_limit"] == pytest.approx(40.0)
+
+
+def test_a_failed_save_leaves_no_manifest_and_no_temporary_file(tmp_path, results, scenario, monkeypatch):
+    """A second save into a finished folder fails half-way: the old manifest went first, so the folder
+    is incomplete (redone by the next batch), and no temporary file is left behind."""
+    run_dir, manifest = save(tmp_path, results, scenario)
+    assert store.is_complete(run_dir, manifest["run_hash"])
+
+    def broken(name, df, path):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "write_table", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save(tmp_path, results, scenario)
+    assert not (run_dir / "manifest.json").exists()
+    assert not store.is_complete(run_dir, manifest["run_hash"])
+    assert not [p for p in run_dir.iterdir() if p.name.endswith(".tmp")]
+    with pytest.raises(store.IncompleteRunError, match="rerun the batch"):
+        store.load_results(run_dir)
+
+
+def test_temporary_files_of_dead_processes_are_cleaned(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    dead = run_dir / ".ylt.parquet.999999999.tmp"  # no process has this id
+    alive = run_dir / f".alt.csv.{os.getppid()}.tmp"  # our parent is alive: maybe still writing
+    kept = run_dir / "alt.csv"
+    for p in (dead, alive, kept):
+        p.write_text("x")
+    assert store.clean_temporaries(tmp_path) == [dead]
+    assert alive.exists() and kept.exists()
+
+
+def test_the_run_identity_ignores_the_chunk_size_only(scenario):
+    h = store.run_hash(scenario, 8192, 11, False)
+    bigger_chunks = scenario.model_copy(
+        update={"simulation": scenario.simulation.model_copy(update={"chunk_trials": 8192})}
+    )
+    assert store.run_hash(bigger_chunks, 8192, 11, False) == h
+    assert store.run_hash(scenario, 8192, 12, False) != h
+    assert store.run_hash(scenario, 4096, 11, False) != h
+    assert store.run_hash(scenario, 8192, 11, True) != h
+
+
+def test_the_manifest_is_the_last_file_written(tmp_path, results, scenario, monkeypatch):
+    order = []
+    real = store.atomic_write
+
+    def spy(path, write):
+        order.append(os.path.basename(path))
+        return real(path, write)
+
+    monkeypatch.setattr(store, "atomic_write", spy)
+    save(tmp_path, results, scenario)
+    assert order[-1] == "manifest.json"
+    assert order.count("manifest.json") == 1
