@@ -134,58 +134,94 @@ class Candidates:
     u_time: np.ndarray
     u_class: np.ndarray
     u_thin: np.ndarray
-    key: np.ndarray  # uint64: the candidate's identity, for its other uniforms (`event_uniforms`)
+    base: np.uint64  # candidate i's identity is base + i × golden (mod 2^64), for its other uniforms
 
     @property
     def size(self) -> int:
         return int(self.trial.size)
 
+    @property
+    def key(self) -> np.ndarray:
+        """uint64 identity of every candidate (`keys` computes only the ones asked for)."""
+        return self.keys(np.arange(self.size))
+
+    def keys(self, idx: np.ndarray) -> np.ndarray:
+        """uint64 identities of the candidates `idx`: only real events ever need theirs."""
+        with np.errstate(over="ignore"):
+            return self.base + np.asarray(idx).astype(np.uint64) * _GOLDEN
+
     def event_uniforms(self, idx: np.ndarray) -> EventUniforms:
         """The uniforms (columns `U`) of the candidates `idx`, computed column by column on first use."""
-        return EventUniforms(self.key[idx], self.u_time[idx], self.u_class[idx], self.u_thin[idx])
+        return EventUniforms(self.keys(idx), self.u_time[idx], self.u_class[idx], self.u_thin[idx])
 
 
 class EventUniforms:
     """The fixed row of uniforms of each real event, one column (`U`) at a time: `u[U.SPILL]`.
 
     Columns other than time, class and thinning are a pure function of the candidate's key, computed
-    when first asked for, so memory holds only the columns a stage uses.
+    when first asked for, so memory holds only the columns a stage uses. The class and thinning
+    uniforms are drawn with the candidates; once the events are known they may be left out (None).
     """
 
-    def __init__(self, key: np.ndarray, time: np.ndarray, u_class: np.ndarray, u_thin: np.ndarray) -> None:
+    def __init__(
+        self, key: np.ndarray, time: np.ndarray, u_class: np.ndarray | None, u_thin: np.ndarray | None
+    ) -> None:
         self.key = key
-        self._cols: dict[int, np.ndarray] = {U.TIME: time, U.CLASS: u_class, U.THIN: u_thin}
+        self._cols: dict[int, np.ndarray] = {U.TIME: time}
+        for col, values in ((U.CLASS, u_class), (U.THIN, u_thin)):
+            if values is not None:
+                self._cols[col] = values
 
     def __len__(self) -> int:
         return int(self.key.size)
 
     def __getitem__(self, col: int) -> np.ndarray:
         if col not in self._cols:
+            if col in (U.CLASS, U.THIN):
+                raise KeyError(f"column {col} (a candidate draw) was not kept with these events")
             self._cols[col] = keyed_uniforms(self.key, [col])[:, 0]
         return self._cols[col]
 
+    def column(self, col: int, idx: np.ndarray) -> np.ndarray:
+        """Column `col` of the rows `idx` only: the same values as `self[col][idx]`, without computing (or
+        keeping) the column for every row. For draws that only some events need (a spill's size, a
+        collision's counterparty)."""
+        if col in self._cols:
+            return self._cols[col][idx]
+        return keyed_uniforms(self.key[idx], [col])[:, 0]
+
+    def _rows(self, rows: np.ndarray | slice) -> EventUniforms:
+        out = EventUniforms(self.key[rows], self._cols[U.TIME][rows], None, None)
+        for c, v in self._cols.items():
+            out._cols[c] = v[rows]
+        return out
+
     def take(self, idx: np.ndarray) -> EventUniforms:
         """The rows `idx` (computed columns are carried over)."""
-        out = EventUniforms(self.key[idx], self[U.TIME][idx], self[U.CLASS][idx], self[U.THIN][idx])
-        for c, v in self._cols.items():
-            out._cols[c] = v[idx]
-        return out
+        return self._rows(idx)
+
+    def slice(self, start: int, stop: int) -> EventUniforms:
+        """The rows start..stop-1 as views (computed columns are carried over)."""
+        return self._rows(slice(start, stop))
 
     @staticmethod
     def concatenate(parts: list[EventUniforms]) -> EventUniforms:
-        return EventUniforms(
-            np.concatenate([p.key for p in parts]),
-            np.concatenate([p[U.TIME] for p in parts]),
-            np.concatenate([p[U.CLASS] for p in parts]),
-            np.concatenate([p[U.THIN] for p in parts]),
+        """The rows of several parts, one after another (the columns every part has are carried over)."""
+        common = set.intersection(*(set(p._cols) for p in parts))
+        out = EventUniforms(
+            np.concatenate([p.key for p in parts]), np.concatenate([p[U.TIME] for p in parts]), None, None
         )
+        for c in sorted(common):
+            out._cols[c] = np.concatenate([p._cols[c] for p in parts])
+        return out
 
 
 def draw_candidates(plan: CandidatePlan, seed: int, block: int, year: int, block_trials: int) -> Candidates:
     """One Poisson count per trial at the envelope rate, then each candidate's stratum and uniforms.
 
-    The stratum is found from a uniform by `searchsorted` on the cumulative envelope weights, which
-    depend only on the world data, so every scenario sees the same candidates.
+    The stratum is found from a uniform with the guide table of the cumulative envelope weights
+    (`CandidatePlan.stratum_of`), which depend only on the world data, so every scenario sees the same
+    candidates. A candidate's identity (for its other uniforms) is computed only if it becomes an event.
     """
     rng = generator(seed, Stream.CANDIDATES, block, year)
     counts = rng.poisson(plan.total_rate, block_trials)
@@ -194,9 +230,7 @@ def draw_candidates(plan: CandidatePlan, seed: int, block: int, year: int, block
     base = rng.integers(0, 2**63, dtype=np.uint64)
     trial = np.repeat(np.arange(block_trials, dtype=np.int64), counts)
     stratum = plan.stratum_of(u[0])
-    with np.errstate(over="ignore"):
-        key = base + np.arange(n, dtype=np.uint64) * _GOLDEN
-    return Candidates(trial=trial, stratum=stratum, u_time=u[1], u_class=u[2], u_thin=u[3], key=key)
+    return Candidates(trial=trial, stratum=stratum, u_time=u[1], u_class=u[2], u_thin=u[3], base=base)
 
 
 def thin_candidates(
@@ -208,14 +242,34 @@ def thin_candidates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which candidates are real events in this scenario, and their P&I class.
 
-    `cum_shares` (n_trials_in_block, n_trades, n_classes) are the cumulative cover shares of the
-    candidate's year; `class_factor` (n_classes,) and `age_factor` (n_trades, n_classes) the rate
-    factors. Returns (indices of real events, their class).
+    `cum_shares` (n_trials, n_trades, n_classes) are the cumulative cover shares of the candidate's
+    year; candidates of trials beyond its first axis (the padding of a short last block) are dropped.
+    `class_factor` (n_classes,) and `age_factor` (n_trades, n_classes) are the rate factors. A candidate's
+    class is the number of cumulative shares (all but the last) at or below its class uniform; it is
+    real when its thinning uniform × the envelope factor is below its class's factor. Returns (indices of
+    real events, in draw order; their class).
+
+    Candidates that no class of their trade could keep are dropped before their class is looked up (a
+    bound on the thinning uniform per stratum), and the class is found one cumulative share at a time on
+    the (trial, trade) rows: the same events as comparing every candidate with its whole row, at a
+    fraction of the memory traffic.
     """
-    trade = plan.trade[cand.stratum]
-    cum = cum_shares[cand.trial, trade]  # (n, n_classes)
-    cls = (cand.u_class[:, None] >= cum[:, :-1]).sum(axis=1)
-    factor = class_factor[cls] * age_factor[trade, cls]
-    keep = cand.u_thin * plan.max_factor[cand.stratum] < factor
-    idx = np.flatnonzero(keep)
-    return idx, cls[idx]
+    n_rows, n_trades, k = cum_shares.shape
+    factor = class_factor[None, :] * age_factor  # (n_trades, k): the same products as per candidate
+    # A candidate can only be real if u_thin × envelope factor < the largest factor of its trade: a
+    # per-stratum bound on u_thin, loosened by a relative 1e-9 so that the exact test below decides.
+    bound = factor.max(axis=1)[plan.trade] / plan.max_factor * (1.0 + 1e-9)
+    maybe = cand.u_thin < bound.take(cand.stratum)
+    if cand.size and int(cand.trial[-1]) >= n_rows:  # trials are in draw order, so the last is the largest
+        maybe &= cand.trial < n_rows
+    idx = np.flatnonzero(maybe)
+    stratum = cand.stratum.take(idx)
+    t = plan.trade.take(stratum)
+    row = cand.trial.take(idx) * n_trades + t
+    u_class = cand.u_class.take(idx)
+    cuts = np.ascontiguousarray(cum_shares.reshape(-1, k)[:, :-1].T)  # (k - 1, n_rows × n_trades)
+    cls = np.zeros(idx.size, dtype=np.int64)
+    for c in range(k - 1):
+        cls += u_class >= cuts[c].take(row)
+    keep = cand.u_thin.take(idx) * plan.max_factor.take(stratum) < factor.ravel().take(t * k + cls)
+    return idx[keep], cls[keep]

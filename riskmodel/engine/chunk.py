@@ -5,10 +5,23 @@ In: the `CompiledModel` and a `Chunk` (a range of trials made of whole random-nu
 Out: a `ChunkResult` of per-(trial, year) arrays (year loss tables per contract, payer ledger, market,
 sanctions, counts) and, when asked, the event loss table. Each block of trials draws from its own keyed
 streams, so the result of a trial does not depend on the chunk it ran in.
+
+How a block runs (`run_block`): the year-level stages (adoption, market, sanctions) and the candidates of
+each year are drawn for the whole block; the candidates are thinned and the real events put in (trial,
+year, time) order. Severity, the waterfall, the event loss table and the contracts then run on slices of
+the block's trials of about `SLICE_EVENTS` events, so that their many passes over per-event arrays stay
+in cache. Every running total within a trial-year is summed on its own (`liability.cumsum_runs`) and
+every per-trial-year sum adds its own events in time order, so the results do not depend on the slices
+(nor on the chunk). A scenario without the world model draws each block's peril events from the block's
+streams and runs the chunk's events through one event table (`_perils_chunk`). `stage_clock` times the
+stages for benchmarks.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +37,7 @@ from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_desi
 from riskmodel.severity import event_damage
 from riskmodel.waterfall import EventRecord, IGClaims, route_events
 
-__all__ = ["Chunk", "ChunkResult", "make_chunks", "run_chunk"]
+__all__ = ["Chunk", "ChunkResult", "StageClock", "make_chunks", "run_block", "run_chunk", "stage_clock"]
 
 
 @dataclass(frozen=True)
@@ -56,26 +69,122 @@ class ChunkResult:
     events: dict[str, np.ndarray] | None = None
 
 
-def _cum_pick(stacked: np.ndarray, row: np.ndarray, u: np.ndarray, width: int) -> np.ndarray:
-    """Column of the category a uniform falls in, given its row's cumulative weights (last = 1).
+class StageClock:
+    """Seconds spent in each stage of `run_block`, summed over the blocks it timed (for benchmarks):
+    wall-clock `seconds` and this process's `cpu_seconds` (steadier on a shared machine).
 
-    `stacked` is `row_index + cumulative weights`, flattened (`stack_cumulative`), so one
-    `searchsorted` serves every row.
+    >>> with stage_clock() as clock:
+    ...     pass  # run blocks here
+    >>> dict(clock.seconds)
+    {}
     """
-    pos = np.searchsorted(stacked, row + u, side="right")
-    return np.minimum(pos - row * width, width - 1)
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
+        self.start()
+
+    def start(self) -> None:
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+
+    def lap(self, stage: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + wall - self._wall
+        self.cpu_seconds[stage] = self.cpu_seconds.get(stage, 0.0) + cpu - self._cpu
+        self._wall, self._cpu = wall, cpu
 
 
-def _peril_events(m: CompiledModel, p: PerilPlan, block: int, n: int) -> tuple[np.ndarray, ...]:
-    """User-defined peril events of one block: trial, year, time, loss."""
+class _NoClock:
+    def start(self) -> None:
+        pass
+
+    def lap(self, stage: str) -> None:
+        pass
+
+
+_clock: StageClock | _NoClock = _NoClock()
+
+
+@contextmanager
+def stage_clock() -> Iterator[StageClock]:
+    """Time the stages of every `run_block` in this process while the context is open."""
+    global _clock
+    clock, previous = StageClock(), _clock
+    _clock = clock
+    try:
+        yield clock
+    finally:
+        _clock = previous
+
+
+#: Events handled together after the candidates are drawn: a block's trials are processed in slices of
+#: about this many events, so the many passes of severity, waterfall and contracts stay in cache.
+SLICE_EVENTS = 1 << 18
+
+
+def _pick(cum: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Column of the category a uniform falls in, given its row's cumulative weights: the first column
+    whose cumulative weight exceeds u (the last column if none does), as
+    `searchsorted(cum[row], u, side="right")` clipped to the row, for every uniform at once.
+
+    A guide table of 256 cells per row gives a column at or before the answer; a few vectorised steps
+    to the right reach it.
+
+    >>> cum = np.array([[0.5, 1.0, 1.0], [0.2, 0.6, 1.0]])
+    >>> _pick(cum, np.array([0, 0, 1, 1]), np.array([0.1, 0.7, 0.1, 0.7]))
+    array([0, 1, 0, 2])
+    """
+    width = cum.shape[1]
+    cells = 256
+    edges = np.arange(cells) / cells
+    guide = np.stack([np.searchsorted(c, edges, side="right") for c in cum])
+    np.minimum(guide, width - 1, out=guide)
+    flat = cum.ravel()
+    base = row * width
+    col = guide.ravel()[row * cells + np.minimum((u * cells).astype(np.int64), cells - 1)]
+    todo = np.flatnonzero((col < width - 1) & (flat[base + col] <= u))
+    while todo.size:
+        col[todo] += 1
+        step = todo
+        todo = step[(col[step] < width - 1) & (flat[base[step] + col[step]] <= u[step])]
+    return col
+
+
+@dataclass
+class _Events:
+    """Events of one block sorted by (trial, year, time), with `first[t]` the first event of trial t."""
+
+    trial: np.ndarray  # within the block
+    year: np.ndarray
+    time: np.ndarray
+    first: np.ndarray  # (n + 1,)
+
+    def rows(self, a: int, b: int) -> slice:
+        return slice(int(self.first[a]), int(self.first[b]))
+
+
+def _first_of_trial(trial: np.ndarray, n: int) -> np.ndarray:
+    first = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(trial, minlength=n), out=first[1:])
+    return first
+
+
+def _peril_events(
+    m: CompiledModel, p: PerilPlan, block: int, n: int, first: bool = True
+) -> tuple[_Events, np.ndarray]:
+    """User-defined peril events of one block, sorted by (trial, year, time), and their losses
+    (`first`: index the events by trial)."""
     rng = generator(m.seed, Stream.PERIL, block, p.key)
-    shape = (BLOCK_TRIALS, m.n_years)
+    H = m.n_years
+    shape = (BLOCK_TRIALS, H)
     if p.frequency == "poisson":
         counts = rng.poisson(p.mean, shape)
     else:
         lam = rng.gamma(p.nb_r, p.mean / p.nb_r, shape)
         counts = rng.poisson(lam)
-    counts[:, ~p.years] = 0
+    if not p.years.all():
+        counts[:, ~p.years] = 0
     counts = counts[:n]
     total = int(counts.sum())
     if p.severity == "lognormal":
@@ -84,9 +193,200 @@ def _peril_events(m: CompiledModel, p: PerilPlan, block: int, n: int) -> tuple[n
         loss = np.minimum(p.sev_a * (1.0 - rng.random(total)) ** (-1.0 / p.sev_b), p.sev_cap)
     else:
         loss = np.full(total, p.sev_a)
-    time = rng.random(total)
-    flat = np.repeat(np.arange(n * m.n_years), counts.ravel())
-    return flat // m.n_years, flat % m.n_years, time, loss
+    time_ = rng.random(total)
+    cell = np.repeat(np.arange(n * H), counts.ravel())
+    trial, year = (cell, np.zeros_like(cell)) if H == 1 else np.divmod(cell, H)
+    order = np.argsort(cell + time_, kind="stable")  # grouped by cell already: a cheap sort
+    trial, year, time_, loss = trial[order], year[order], time_[order], loss[order]
+    return _Events(trial, year, time_, _first_of_trial(trial, n) if first else trial[:0]), loss
+
+
+def _group_sum(values: np.ndarray, group: np.ndarray, n_cells: int) -> np.ndarray:
+    # (float64 even without events: bincount of nothing is an integer array)
+    return np.bincount(group, weights=values, minlength=n_cells).astype(np.float64, copy=False)
+
+
+@dataclass
+class _World:
+    """What the world model draws for a whole block, before the slices: year-level state, the real
+    tanker events in (trial, year, time) order and the background IG claims."""
+
+    join: np.ndarray
+    desig: np.ndarray
+    scheme_des: np.ndarray  # (n, H, max(S, 1), 3)
+    bases: dict[str, np.ndarray]
+    scheme_premium: np.ndarray  # (n, H, S)
+    recap_u: np.ndarray  # (n, H, max(S, 1))
+    ev: _Events
+    stratum: np.ndarray
+    cls: np.ndarray
+    u: EventUniforms
+    bg: _Events
+    bg_claim: np.ndarray
+
+
+def _world_block(
+    m: CompiledModel,
+    block: int,
+    n: int,
+    year_arrays: dict[str, np.ndarray],
+    trial_arrays: dict[str, np.ndarray],
+) -> _World:
+    """Stages A-C for a block and the candidates of stage D, thinned and put in time order."""
+    H = m.n_years
+    clock = _clock
+    # ---- A: adoption
+    z, eps = draw_latents(m.seed, block, BLOCK_TRIALS, m.adoption.state_of_slot)
+    z, eps = z[:n], eps[:n]
+    join = join_years(m.adoption, z, eps)
+    trial_arrays["z"] = z
+    trial_arrays["join_year"] = join
+    clock.lap("adoption")
+
+    # ---- C (first part): vessel designations, needed by the market
+    desig = designated_share(z, H, m.vessel_initial, m.vessel_hazard, m.vessel_z)
+
+    # ---- B: market
+    certifies, accepts = [], []
+    for s, sid in enumerate(m.scheme_ids):
+        scheme = m.market.schemes[s]
+        rng = generator(m.seed, Stream.RECOGNITION, block, key_of(sid))
+        certifies.append(rng.random((BLOCK_TRIALS, scheme.certify_prob.size))[:n] < scheme.certify_prob)
+        accepts.append(rng.random((BLOCK_TRIALS, scheme.accept_prob.size))[:n] < scheme.accept_prob)
+    shares = cover_shares(m.market, z, join, certifies, accepts, desig, H)
+    bases = premium_bases(
+        shares,
+        m.trade_gt,
+        m.trade_hull,
+        gxl_programme_usd_m=m.premium["gxl_programme_usd_m"],
+        ig_reference_gt=m.premium["ig_reference_gt"],
+        non_tanker_gt=m.premium["non_tanker_gt"],
+        gxl_elasticity=m.premium["gxl_elasticity"],
+        hm_rate_pct=m.premium["hm_rate_pct"],
+        scheme_rates_per_gt_usd=m.scheme_rates,
+        scheme_ids=m.scheme_ids,
+    )
+    year_arrays["tonnage_gt"] = np.einsum("nytc,t->nyc", shares, m.trade_gt)
+    # analytic expectations given this trial-year's market (calibration checks, docs/model.md)
+    rate = shares * (m.class_factor[None, None, None, :] * m.age_factor[None, None, :, :])
+    for name, weight in m.trade_weights.items():
+        year_arrays[f"expected:{name}"] = np.einsum("nytc,t->ny", rate, weight)
+    shadow_gt = np.einsum("nytc,t->nyt", shares[..., 2:], m.trade_gt)
+    shadow_total = shadow_gt.sum(-1)
+    aged = np.einsum("nyt,t->ny", shadow_gt, m.trade_age_shadow)
+    year_arrays["shadow_mean_age"] = np.divide(
+        aged, shadow_total, out=np.full_like(aged, np.nan), where=shadow_total > 0
+    )
+
+    # ---- C: scheme designations and detentions
+    n_s = len(m.scheme_ids)
+    scheme_des = np.zeros((n, H, max(n_s, 1), len(BLOCS)), dtype=bool)
+    for s, sid in enumerate(m.scheme_ids):
+        slots = np.flatnonzero((m.adoption.scheme_of_slot == s) & ~m.slot_scheme_founder)
+        extra = (join[:, slots, None] <= np.arange(H)[None, None, :]).sum(axis=1)
+        active = np.arange(H) >= m.scheme_start[s]
+        scheme_des[:, :, s, :] = scheme_designations(
+            m.seed,
+            block,
+            BLOCK_TRIALS,
+            sid,
+            z,
+            extra,
+            active,
+            m.designation_hazards[s],
+            m.designation_z,
+            m.designation_size,
+        )
+    for b, bloc in enumerate(BLOCS):
+        for s, sid in enumerate(m.scheme_ids):
+            year_arrays[f"scheme_designated:{sid}:{bloc}"] = scheme_des[:, :, s, b].astype(np.float64)
+    shadow = shares[..., DOMESTIC] + shares[..., 4:].sum(axis=-1)
+    exposed_share = shares[..., NONE] + desig[:, :, None] * shadow
+    if n_s:
+        any_des = scheme_des[:, :, :n_s, :].any(axis=-1)  # (n, H, S)
+        exposed_share = exposed_share + np.einsum("nyts,nys->nyt", shares[..., 4:], any_des) * (
+            1 - desig[:, :, None]
+        )
+    exposed = np.einsum("nyt,t,tz->nyz", exposed_share, m.trade_vessel_years, m.trade_zone_share)
+    year_arrays["detentions"] = detentions(
+        m.seed, block, BLOCK_TRIALS, exposed, m.zone_intensity, m.detention_probability
+    ).astype(np.float64)
+    year_arrays["designated_share"] = desig
+    recap_u = generator(m.seed, Stream.CAPITAL, block).random((BLOCK_TRIALS, H, max(n_s, 1)))[:n]
+    scheme_premium = (
+        np.stack([bases[f"scheme_premium:{sid}"] for sid in m.scheme_ids], axis=-1)
+        if n_s
+        else np.zeros((n, H, 0))
+    )
+    clock.lap("market")
+
+    # ---- D: candidates, thinned; each year's events sorted by (trial, time), then the years merged
+    parts = []
+    for y in range(H):
+        cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS)
+        cum = np.cumsum(shares[:, y], axis=-1)
+        idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor)
+        trial = cand.trial.take(idx)
+        time_ = cand.u_time.take(idx)
+        order = np.argsort((trial * H + y) + time_, kind="stable")
+        idx = idx.take(order)
+        parts.append(
+            (trial.take(order), cand.stratum.take(idx), cls.take(order), cand.keys(idx), time_[order])
+        )
+        del cand, cum, idx, cls, trial, time_, order  # before the next year's candidates are drawn
+    # year y's events of trial t go after trial t's events of earlier years: a merge by counting
+    counts = np.stack([np.bincount(p[0], minlength=n) for p in parts], axis=1)  # (n, H)
+    cell_start = np.concatenate(([0], np.cumsum(counts.ravel())[:-1])).reshape(n, H)
+    total = int(counts.sum())
+    # compact integer types for the block's events (the slices widen them): a block holds millions
+    trial = np.repeat(np.arange(n, dtype=np.int32), counts.sum(axis=1))
+    year = np.repeat(np.tile(np.arange(H, dtype=np.int16), n), counts.ravel())
+    stratum = np.empty(total, dtype=np.int32)
+    cls = np.empty(total, dtype=np.int16)
+    key = np.empty(total, dtype=np.uint64)
+    time_ = np.empty(total)
+    for y in range(H):
+        t, st, c, k, tm = parts[y]
+        parts[y] = ()  # each year's part is freed once merged
+        year_first = np.concatenate(([0], np.cumsum(counts[:, y])[:-1]))
+        pos = cell_start[t, y] + (np.arange(t.size) - year_first[t])
+        stratum[pos], cls[pos], key[pos], time_[pos] = st, c, k, tm
+        del t, st, c, k, tm, pos
+    u = EventUniforms(key, time_, None, None)  # the class and thinning draws are spent
+    ev = _Events(trial, year, time_, _first_of_trial(trial, n))
+
+    # ---- background IG claims of non-tanker ships, in (trial, year, time) order
+    bg = m.background
+    rng = generator(m.seed, Stream.BACKGROUND, block)
+    bg_counts = rng.poisson(bg.rate, (BLOCK_TRIALS, H))
+    n_bg_all = int(bg_counts.sum())
+    bg_u = rng.random((n_bg_all, 2))
+    bg_cell = np.repeat(np.arange(BLOCK_TRIALS * H), bg_counts.ravel())
+    keep_bg = bg_cell < n * H
+    bg_cell, bg_u = bg_cell[keep_bg], bg_u[keep_bg]
+    order = np.argsort(bg_cell + bg_u[:, 1], kind="stable")
+    bg_cell, bg_u = bg_cell[order], bg_u[order]
+    bg_claim = np.minimum(bg.threshold * (1.0 - bg_u[:, 0]) ** (-1.0 / bg.alpha), bg.cap)
+    bg_trial = bg_cell // H
+    bg_ev = _Events(bg_trial, bg_cell % H, bg_u[:, 1], _first_of_trial(bg_trial, n))
+    clock.lap("incidents")
+    return _World(
+        join, desig, scheme_des, bases, scheme_premium, recap_u, ev, stratum, cls, u, bg_ev, bg_claim
+    )
+
+
+@dataclass
+class _Stream:
+    """One sorted stream of events of a slice, for the event loss table."""
+
+    trial: np.ndarray
+    year: np.ndarray
+    time: np.ndarray
+    losses: dict[str, np.ndarray]
+    codes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # segment, zone, flag
+    sanctioned: np.ndarray | None = None  # (n, 3) bool
+    licensed: np.ndarray | None = None
+    extra: dict[str, np.ndarray] | None = None  # keep_events: type, cause, pi_class, ...
 
 
 #: Incident record kept per event (`keep_events`): codes (−1 where not a tanker event) and amounts.
@@ -104,356 +404,275 @@ DAMAGE_COMPONENTS = (
 EVENT_AMOUNTS = ("gt", *DAMAGE_COMPONENTS, "damage")
 
 
-def _keep(store: dict[str, list[np.ndarray]], values: dict[str, np.ndarray], n: int | None = None) -> None:
-    """Append one group of events to the kept incident records; fields not given are −1 (codes) or 0."""
-    size = n if n is not None else len(next(iter(values.values())))
-    for k in EVENT_CODES:
-        store.setdefault(k, []).append(values.get(k, np.full(size, -1, dtype=np.int64)))
-    for k in EVENT_AMOUNTS:
-        store.setdefault(k, []).append(values.get(k, np.zeros(size)))
+def _world_slice(
+    m: CompiledModel, w: _World, a: int, b: int, year_arrays: dict[str, np.ndarray]
+) -> tuple[list[_Stream], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Trials a..b-1 of a block through severity and the waterfall.
 
-
-def _group_sum(values: np.ndarray, group: np.ndarray, n_cells: int) -> np.ndarray:
-    return np.bincount(group, weights=values, minlength=n_cells)
-
-
-def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
-    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS)."""
+    Returns the event streams of the slice (tanker events above the materiality threshold, background
+    claims), and per payer and trial-year the attritional losses (events below the threshold) and the
+    sum over the material tanker events. Per trial-year statistics go into `year_arrays`.
+    """
+    clock = _clock
     H = m.n_years
-    cells = n * H
-    year_arrays: dict[str, np.ndarray] = {}
-    trial_arrays: dict[str, np.ndarray] = {}
-    ev_trial: list[np.ndarray] = []
-    ev_year: list[np.ndarray] = []
-    ev_time: list[np.ndarray] = []
-    ev_losses: list[dict[str, np.ndarray]] = []
-    ev_codes: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    ev_sanctioned: list[dict[str, np.ndarray]] = []
-    ev_licensed: list[np.ndarray] = []
+    ns = b - a
+    cells = ns * H
+    r = w.ev.rows(a, b)
+    trial = w.ev.trial[r].astype(np.int64) - a
+    year = w.ev.year[r].astype(np.int64)
+    stratum = w.stratum[r]
+    cls = w.cls[r].astype(np.int64)
+    u = w.u.slice(r.start, r.stop)
+    cp = m.candidates
+    trade, seg, zone, itype = cp.trade[stratum], cp.segment[stratum], cp.zone[stratum], cp.itype[stratum]
+    coast = m.zone_coastal_state[zone, _pick(m.zone_coastal_cum, zone, u[U.COAST])]
+    flag = m.flag_states[_pick(m.trade_flag_cum, trade, u[U.FLAG])]
+    gt = m.segment_gt[seg]
+    clock.lap("incidents")
+
+    # ---- E: severity
+    dmg = event_damage(
+        m.severity,
+        u,
+        itype,
+        zone,
+        m.trade_laden[trade],
+        m.trade_oil[trade],
+        m.trade_oil_cargo[trade],
+        gt,
+        m.segment_cargo[seg],
+        m.segment_bunker[seg],
+        m.segment_hull[seg],
+        m.state_statutory[coast],
+        m.zone_infrastructure[zone],
+    )
+    clock.lap("severity")
+
+    # sanctions status of each event
+    n_ev = trial.size
+    n_s = len(m.scheme_ids)
+    shadow_cls = np.flatnonzero((cls == DOMESTIC) | (cls == NONE) | (cls >= 4))
+    designated = np.zeros(n_ev, dtype=bool)
+    designated[shadow_cls] = (
+        u.column(U.DESIGNATED, shadow_cls) < w.desig[trial[shadow_cls] + a, year[shadow_cls]]
+    )
+    in_scheme = np.flatnonzero(cls >= 4)
+    ev_scheme_des = np.zeros((n_ev, len(BLOCS)), dtype=bool)
+    ev_scheme_des[in_scheme] = w.scheme_des[trial[in_scheme] + a, year[in_scheme], cls[in_scheme] - 4, :]
+    scheme_blocked = np.zeros(n_ev, dtype=bool)
+    scheme_blocked[in_scheme] = (ev_scheme_des[in_scheme] & m.state_bloc[coast[in_scheme]]).any(axis=1)
+    claimant_member = np.zeros(n_ev, dtype=bool)
+    for s in range(n_s):
+        mine = np.flatnonzero(cls == 4 + s)
+        if not mine.size:
+            continue
+        slot_of_state = np.full(len(m.state_codes), -1)
+        slots = np.flatnonzero(m.adoption.scheme_of_slot == s)
+        slot_of_state[m.adoption.state_of_slot[slots]] = slots
+        sl = slot_of_state[coast[mine]]
+        claimant_member[mine] = (sl >= 0) & (w.join[trial[mine] + a, np.clip(sl, 0, None)] <= year[mine])
+    dom = cls == DOMESTIC
+    claimant_member[dom] = m.state_sanctioned_west[coast[dom]]
+
+    # ---- F: the waterfall, with the background claims of these trials
+    rb = w.bg.rows(a, b)
+    other = IGClaims(
+        trial=w.bg.trial[rb] - a,
+        year=w.bg.year[rb],
+        time=w.bg.time[rb],
+        claim=w.bg_claim[rb],
+        pollution=m.background.pollution_share * w.bg_claim[rb],
+    )
+    u_licence = u[U.LICENCE]
+    rec = EventRecord(
+        trial=trial,
+        year=year,
+        time=u[U.TIME],
+        pi_class=cls,
+        cause=dmg.cause,
+        gt=gt,
+        zone_war_excluded=m.zone_war_excluded[zone],
+        clc=m.state_clc[coast],
+        fund=m.state_fund[coast],
+        supp=m.state_supp[coast],
+        opa=m.state_opa[coast],
+        claimant_sanctioned=m.state_sanctioned_west[coast],
+        claimant_in_west=m.state_bloc[coast].any(axis=1),
+        claimant_member=claimant_member,
+        scheme_blocked=scheme_blocked,
+        u_pays=u[U.PAYS],
+        u_licence=u_licence,
+        pollution=dmg.pollution,
+        statutory=dmg.statutory,
+        wreck=dmg.wreck,
+        hull=dmg.hull,
+        counterparty_hull=dmg.counterparty_hull,
+        blame=dmg.blame,
+        counterparty_ig=dmg.counterparty_ig,
+        infrastructure=dmg.infrastructure,
+        crew=dmg.crew,
+    )
+    wf = route_events(rec, m.waterfall, other, w.scheme_premium[a:b], w.recap_u[a:b], ns, H)
+    clock.lap("liability")
+
+    for s, sid in enumerate(m.scheme_ids):
+        year_arrays[f"scheme_capital:{sid}"] = wf.scheme_capital_end[:, :, s]
+    damage = rec.damage()
+    group = trial * H + year
+    material = damage >= m.materiality
+    sel = np.flatnonzero(material)
+    # material events enter the event table; the others each source's attritional aggregate
+    group2 = np.where(material, group, group + cells)
     attritional: dict[str, np.ndarray] = {}
-    bases: dict[str, np.ndarray] = {}
-    extra_events: dict[str, list[np.ndarray]] = {}
+    material_sums: dict[str, np.ndarray] = {}
+    for name, col in wf.columns.items():
+        both = _group_sum(col, group2, 2 * cells)
+        material_sums[name] = both[:cells]
+        if both[cells:].any():  # (an all-zero aggregate would change nothing: it is left out)
+            attritional[name] = both[cells:]
 
-    if m.world_model:
-        # ---- A: adoption
-        z, eps = draw_latents(m.seed, block, BLOCK_TRIALS, m.adoption.state_of_slot)
-        z, eps = z[:n], eps[:n]
-        join = join_years(m.adoption, z, eps)
-        trial_arrays["z"] = z
-        trial_arrays["join_year"] = join
+    # year-level statistics
+    spilled = dmg.spilled & (dmg.cause == CAUSE_MARINE)  # ITOPF counts exclude war
+    year_arrays["spills_7t"] = _count(group[spilled], cells)
+    year_arrays["spills_700t"] = _count(group[spilled & (dmg.spill_t > LARGE_SPILL_T)], cells)
+    year_arrays["events"] = _count(group, cells)
+    year_arrays["total_losses"] = _count(group[dmg.total_loss], cells)
+    year_arrays["pollution_damage"] = _group_sum(dmg.pollution, group, cells)
+    year_arrays["blocked_delayed"] = _group_sum(wf.blocked_delayed, group, cells)
+    year_arrays["blocked_permanent"] = _group_sum(wf.blocked_permanent, group, cells)
+    by_class = _group_sum(damage, cls * cells + group, len(m.class_names) * cells)
+    for c, name in enumerate(m.class_names):
+        year_arrays[f"damage:{name}"] = by_class[c * cells : (c + 1) * cells]
+    bg_group = other.trial * H + other.year
+    year_arrays["gxl_claims"] = _count(
+        bg_group[wf.other_ig["ig_gxl_layer1"] + wf.other_ig["ig_hydra"] > 0], cells
+    )
+    year_arrays["pool_claims"] = _count(bg_group, cells)
 
-        # ---- C (first part): vessel designations, needed by the market
-        desig = designated_share(z, H, m.vessel_initial, m.vessel_hazard, m.vessel_z)
+    sanctioned = designated[:, None] | ev_scheme_des
+    extra = None
+    if m.keep_events:
+        record = {"type": itype, "cause": dmg.cause, "pi_class": cls, "coastal_state": coast, "gt": gt}
+        record |= {k: getattr(dmg, k) for k in DAMAGE_COMPONENTS} | {"damage": damage}
+        extra = {k: v[sel] for k, v in record.items()}
+    # the event table needs the columns the contracts cede and those other streams also reach (for the
+    # ledger); every other payer's ledger is its material sum
+    shared = {*(src for c in m.contracts.values() for src in c.sources), *wf.other_ig}
+    shared |= {p.source for p in m.perils}
+    tanker = _Stream(
+        trial=trial[sel],
+        year=year[sel],
+        time=u[U.TIME][sel],
+        losses={k: v[sel] for k, v in wf.columns.items() if m.keep_events or k in shared},
+        codes=(seg[sel], zone[sel], flag[sel]),
+        sanctioned=sanctioned[sel],
+        licensed=u_licence[sel] < m.waterfall.licence_probability,
+        extra=extra,
+    )
+    background = _Stream(
+        trial=other.trial,
+        year=other.year,
+        time=other.time,
+        losses=wf.other_ig,
+        extra={"damage": other.claim} if m.keep_events else None,
+    )
+    clock.lap("events")
+    return [tanker, background], attritional, material_sums
 
-        # ---- B: market
-        certifies, accepts = [], []
-        for s, sid in enumerate(m.scheme_ids):
-            scheme = m.market.schemes[s]
-            rng = generator(m.seed, Stream.RECOGNITION, block, key_of(sid))
-            certifies.append(rng.random((BLOCK_TRIALS, scheme.certify_prob.size))[:n] < scheme.certify_prob)
-            accepts.append(rng.random((BLOCK_TRIALS, scheme.accept_prob.size))[:n] < scheme.accept_prob)
-        shares = cover_shares(m.market, z, join, certifies, accepts, desig, H)
-        bases = premium_bases(
-            shares,
-            m.trade_gt,
-            m.trade_hull,
-            gxl_programme_usd_m=m.premium["gxl_programme_usd_m"],
-            ig_reference_gt=m.premium["ig_reference_gt"],
-            non_tanker_gt=m.premium["non_tanker_gt"],
-            gxl_elasticity=m.premium["gxl_elasticity"],
-            hm_rate_pct=m.premium["hm_rate_pct"],
-            scheme_rates_per_gt_usd=m.scheme_rates,
-            scheme_ids=m.scheme_ids,
-        )
-        year_arrays["tonnage_gt"] = np.einsum("nytc,t->nyc", shares, m.trade_gt)
-        # analytic expectations given this trial-year's market (calibration checks, docs/model.md)
-        rate = shares * (m.class_factor[None, None, None, :] * m.age_factor[None, None, :, :])
-        for name, weight in m.trade_weights.items():
-            year_arrays[f"expected:{name}"] = np.einsum("nytc,t->ny", rate, weight)
-        shadow_gt = np.einsum("nytc,t->nyt", shares[..., 2:], m.trade_gt)
-        shadow_total = shadow_gt.sum(-1)
-        aged = np.einsum("nyt,t->ny", shadow_gt, m.trade_age_shadow)
-        year_arrays["shadow_mean_age"] = np.divide(
-            aged, shadow_total, out=np.full_like(aged, np.nan), where=shadow_total > 0
-        )
 
-        # ---- C: scheme designations and detentions
-        n_s = len(m.scheme_ids)
-        scheme_des = np.zeros((n, H, max(n_s, 1), len(BLOCS)), dtype=bool)
-        for s, sid in enumerate(m.scheme_ids):
-            slots = np.flatnonzero((m.adoption.scheme_of_slot == s) & ~m.slot_scheme_founder)
-            extra = (join[:, slots, None] <= np.arange(H)[None, None, :]).sum(axis=1)
-            active = np.arange(H) >= m.scheme_start[s]
-            scheme_des[:, :, s, :] = scheme_designations(
-                m.seed,
-                block,
-                BLOCK_TRIALS,
-                sid,
-                z,
-                extra,
-                active,
-                m.designation_hazards[s],
-                m.designation_z,
-                m.designation_size,
-            )
-        for b, bloc in enumerate(BLOCS):
-            for s, sid in enumerate(m.scheme_ids):
-                year_arrays[f"scheme_designated:{sid}:{bloc}"] = scheme_des[:, :, s, b].astype(np.float64)
-        shadow = shares[..., DOMESTIC] + shares[..., 4:].sum(axis=-1)
-        exposed_share = shares[..., NONE] + desig[:, :, None] * shadow
-        if n_s:
-            any_des = scheme_des[:, :, :n_s, :].any(axis=-1)  # (n, H, S)
-            exposed_share = exposed_share + np.einsum("nyts,nys->nyt", shares[..., 4:], any_des) * (
-                1 - desig[:, :, None]
-            )
-        exposed = np.einsum("nyt,t,tz->nyz", exposed_share, m.trade_vessel_years, m.trade_zone_share)
-        year_arrays["detentions"] = detentions(
-            m.seed, block, BLOCK_TRIALS, exposed, m.zone_intensity, m.detention_probability
-        ).astype(np.float64)
-        year_arrays["designated_share"] = desig
+def _count(group: np.ndarray, cells: int) -> np.ndarray:
+    return np.bincount(group, minlength=cells).astype(np.float64)
 
-        # ---- D: candidates, thinned
-        parts = []
-        for y in range(H):
-            cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS)
-            inside = cand.trial < n  # a short last block: rows of cum beyond n are padding
-            cum = np.cumsum(shares[np.minimum(np.arange(BLOCK_TRIALS), n - 1), y], axis=-1)
-            idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor)
-            idx_in = inside[idx]
-            idx, cls = idx[idx_in], cls[idx_in]
-            parts.append(
-                (np.full(idx.size, y), cand.trial[idx], cand.stratum[idx], cand.event_uniforms(idx), cls)
-            )
-        year = np.concatenate([p[0] for p in parts]).astype(np.int64)
-        trial = np.concatenate([p[1] for p in parts])
-        stratum = np.concatenate([p[2] for p in parts])
-        u = EventUniforms.concatenate([p[3] for p in parts])
-        cls = np.concatenate([p[4] for p in parts])
-        order = np.argsort((trial * H + year) + u[U.TIME], kind="stable")
-        year, trial, stratum, u, cls = year[order], trial[order], stratum[order], u.take(order), cls[order]
 
-        cp = m.candidates
-        trade, seg, zone, itype = cp.trade[stratum], cp.segment[stratum], cp.zone[stratum], cp.itype[stratum]
-        k_coast = m.zone_coastal_cum.shape[1]
-        coast = m.zone_coastal_state[zone, _cum_pick(m.zone_coastal_stacked, zone, u[U.COAST], k_coast)]
-        flag = m.flag_states[_cum_pick(m.trade_flag_stacked, trade, u[U.FLAG], m.trade_flag_cum.shape[1])]
-        gt = m.segment_gt[seg]
+def _assemble(
+    m: CompiledModel,
+    streams: list[_Stream],
+    a: int,
+    ns: int,
+    t0: int,
+    attritional: dict[str, np.ndarray],
+    material: dict[str, np.ndarray],
+    bases: dict[str, np.ndarray],
+    year_arrays: dict[str, np.ndarray],
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray] | None]:
+    """The event loss table of a slice (its streams merged in (trial, year, time) order), the payer
+    ledger and the contracts applied to the table.
 
-        # ---- E: severity
-        dmg = event_damage(
-            m.severity,
-            u,
-            itype,
-            zone,
-            m.trade_laden[trade],
-            m.trade_oil[trade],
-            m.trade_oil_cargo[trade],
-            gt,
-            m.segment_cargo[seg],
-            m.segment_bunker[seg],
-            m.segment_hull[seg],
-            m.state_statutory[coast],
-            m.zone_infrastructure[zone],
-        )
+    `material` holds, for payers only the first stream reaches, their sums over its events per
+    trial-year: such a payer's ledger needs no column in the merged table (unless a contract cedes it or
+    the event table is kept), and its sum is the same, term by term.
+    """
+    H = m.n_years
+    cells = ns * H
+    sizes = [s.trial.size for s in streams]
+    total = sum(sizes)
+    order = None
+    if len(streams) > 1:
+        # every stream is sorted: a stable sort of their concatenation merges them (ties: stream order)
+        key = np.concatenate([(s.trial * H + s.year) + s.time for s in streams])
+        order = np.argsort(key, kind="stable")
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
 
-        # sanctions status of each event
-        shadow_cls = (cls == DOMESTIC) | (cls == NONE) | (cls >= 4)
-        designated = shadow_cls & (u[U.DESIGNATED] < desig[trial, year])
-        s_idx = np.where(cls >= 4, cls - 4, 0)
-        ev_scheme_des = np.where((cls >= 4)[:, None], scheme_des[trial, year, s_idx, :], False)
-        claimant_bloc = m.state_bloc[coast]
-        claimant_member = np.zeros(trial.size, dtype=bool)
-        for s in range(n_s):
-            mine = cls == 4 + s
-            if not mine.any():
-                continue
-            slot_of_state = np.full(len(m.state_codes), -1)
-            slots = np.flatnonzero(m.adoption.scheme_of_slot == s)
-            slot_of_state[m.adoption.state_of_slot[slots]] = slots
-            sl = slot_of_state[coast[mine]]
-            claimant_member[mine] = (sl >= 0) & (join[trial[mine], np.clip(sl, 0, None)] <= year[mine])
-        dom = cls == DOMESTIC
-        claimant_member[dom] = m.state_sanctioned_west[coast[dom]]
+    def merged(parts: list[np.ndarray | None], fill: float | int | bool, dtype: type) -> np.ndarray:
+        if all(p is None for p in parts) and not m.keep_events:
+            return np.broadcast_to(np.array(fill, dtype=dtype), (total,))  # read-only, no memory
+        if order is None:
+            p = parts[0]
+            return p.astype(dtype, copy=False) if p is not None else np.full(total, fill, dtype=dtype)
+        out = np.empty(total, dtype=dtype)
+        for p, lo, hi in zip(parts, offsets[:-1], offsets[1:], strict=True):
+            out[lo:hi] = fill if p is None else p
+        return out[order]
 
-        # ---- background IG claims of non-tanker ships
-        bg = m.background
-        rng = generator(m.seed, Stream.BACKGROUND, block)
-        bg_counts = rng.poisson(bg.rate, (BLOCK_TRIALS, H))
-        n_bg_all = int(bg_counts.sum())
-        bg_u = rng.random((n_bg_all, 2))
-        bg_cell = np.repeat(np.arange(BLOCK_TRIALS * H), bg_counts.ravel())
-        keep_bg = bg_cell < cells
-        bg_cell, bg_u = bg_cell[keep_bg], bg_u[keep_bg]
-        bg_claim = np.minimum(bg.threshold * (1.0 - bg_u[:, 0]) ** (-1.0 / bg.alpha), bg.cap)
-        other = IGClaims(
-            trial=bg_cell // H,
-            year=bg_cell % H,
-            time=bg_u[:, 1],
-            claim=bg_claim,
-            pollution=bg.pollution_share * bg_claim,
-        )
+    e_trial = merged([s.trial for s in streams], 0, np.int64)
+    e_year = merged([s.year for s in streams], 0, np.int64)
+    e_time = merged([s.time for s in streams], 0.0, np.float64)
+    names = sorted({k for s in streams for k in s.losses} | set(material))
+    needed = {src for c in m.contracts.values() for src in c.sources}
+    losses: dict[str, np.ndarray] = {}
+    group = e_trial * H + e_year
+    for name in names:
+        parts = [s.losses.get(name) for s in streams]
+        only_first = all(p is None for p in parts[1:])
+        if name in needed or m.keep_events or not only_first or name not in material:
+            col = merged(parts, 0.0, np.float64)
+            losses[name] = col
+            ledger = _group_sum(col, group, cells)
+        else:  # a tanker-only payer: the sum over its material events, in the same order
+            ledger = material[name]
+        year_arrays[f"payer:{name}"] = ledger + attritional.get(name, 0.0)
 
-        # ---- F: the waterfall
-        rec = EventRecord(
-            trial=trial,
-            year=year,
-            time=u[U.TIME],
-            pi_class=cls,
-            cause=dmg.cause,
-            gt=gt,
-            zone_war_excluded=m.zone_war_excluded[zone],
-            clc=m.state_clc[coast],
-            fund=m.state_fund[coast],
-            supp=m.state_supp[coast],
-            opa=m.state_opa[coast],
-            claimant_sanctioned=m.state_sanctioned_west[coast],
-            claimant_in_west=claimant_bloc.any(axis=1),
-            claimant_member=claimant_member,
-            scheme_blocked=(ev_scheme_des & claimant_bloc).any(axis=1),
-            u_pays=u[U.PAYS],
-            u_licence=u[U.LICENCE],
-            pollution=dmg.pollution,
-            statutory=dmg.statutory,
-            wreck=dmg.wreck,
-            hull=dmg.hull,
-            counterparty_hull=dmg.counterparty_hull,
-            blame=dmg.blame,
-            counterparty_ig=dmg.counterparty_ig,
-            infrastructure=dmg.infrastructure,
-            crew=dmg.crew,
-        )
-        recap_u = generator(m.seed, Stream.CAPITAL, block).random((BLOCK_TRIALS, H, max(n_s, 1)))[:n]
-        scheme_premium = (
-            np.stack([bases[f"scheme_premium:{sid}"] for sid in m.scheme_ids], axis=-1)
-            if n_s
-            else np.zeros((n, H, 0))
-        )
-        wf = route_events(rec, m.waterfall, other, scheme_premium, recap_u, n, H)
-        for s, sid in enumerate(m.scheme_ids):
-            year_arrays[f"scheme_capital:{sid}"] = wf.scheme_capital_end[:, :, s]
-
-        damage = rec.damage()
-        group = trial * H + year
-        material = damage >= m.materiality
-        for name, col in wf.columns.items():
-            small = np.where(material, 0.0, col)
-            if small.any():
-                attritional[name] = _group_sum(small, group, cells).reshape(n, H)
-        sel = np.flatnonzero(material)
-        ev_trial.append(trial[sel])
-        ev_year.append(year[sel])
-        ev_time.append(u[U.TIME][sel])
-        ev_losses.append({k: v[sel] for k, v in wf.columns.items()})
-        ev_codes.append((seg[sel], zone[sel], flag[sel]))
-        sanctioned = designated[:, None] | ev_scheme_des
-        ev_sanctioned.append({b: sanctioned[sel, i] for i, b in enumerate(BLOCS)})
-        ev_licensed.append(u[U.LICENCE][sel] < m.waterfall.licence_probability)
-        # background events: in the table with their tower columns
-        ev_trial.append(other.trial)
-        ev_year.append(other.year)
-        ev_time.append(other.time)
-        ev_losses.append(wf.other_ig)
-        neg = np.full(other.trial.size, -1)
-        ev_codes.append((neg, neg, neg))
-        ev_sanctioned.append({b: np.zeros(other.trial.size, dtype=bool) for b in BLOCS})
-        ev_licensed.append(np.zeros(other.trial.size, dtype=bool))
-
-        # year-level statistics
-        spilled = dmg.spilled & (dmg.cause == CAUSE_MARINE)  # ITOPF counts exclude war
-        year_arrays["spills_7t"] = _group_sum(spilled.astype(float), group, cells).reshape(n, H)
-        year_arrays["spills_700t"] = _group_sum(
-            (spilled & (dmg.spill_t > LARGE_SPILL_T)).astype(float), group, cells
-        ).reshape(n, H)
-        year_arrays["events"] = _group_sum(np.ones(trial.size), group, cells).reshape(n, H)
-        year_arrays["total_losses"] = _group_sum(dmg.total_loss.astype(float), group, cells).reshape(n, H)
-        year_arrays["pollution_damage"] = _group_sum(dmg.pollution, group, cells).reshape(n, H)
-        year_arrays["blocked_delayed"] = _group_sum(wf.blocked_delayed, group, cells).reshape(n, H)
-        year_arrays["blocked_permanent"] = _group_sum(wf.blocked_permanent, group, cells).reshape(n, H)
-        for c, name in enumerate(m.class_names):
-            mine = cls == c
-            year_arrays[f"damage:{name}"] = _group_sum(np.where(mine, damage, 0.0), group, cells).reshape(
-                n, H
-            )
-        bg_group = other.trial * H + other.year
-        year_arrays["gxl_claims"] = _group_sum(
-            (wf.other_ig["ig_gxl_layer1"] + wf.other_ig["ig_hydra"] > 0).astype(float), bg_group, cells
-        ).reshape(n, H)
-        year_arrays["pool_claims"] = _group_sum(np.ones(other.trial.size), bg_group, cells).reshape(n, H)
-        if m.keep_events:
-            record = {"type": itype, "cause": dmg.cause, "pi_class": cls, "coastal_state": coast, "gt": gt}
-            record |= {k: getattr(dmg, k) for k in DAMAGE_COMPONENTS} | {"damage": damage}
-            _keep(extra_events, {k: v[sel] for k, v in record.items()})
-            _keep(extra_events, {"damage": other.claim}, other.trial.size)
-
-    for p in m.perils:
-        pt, py, ptime, ploss = _peril_events(m, p, block, n)
-        ev_trial.append(pt)
-        ev_year.append(py)
-        ev_time.append(ptime)
-        ev_losses.append({p.source: ploss})
-        neg = np.full(pt.size, -1)
-        ev_codes.append((neg, neg, neg))
-        ev_sanctioned.append({b: np.zeros(pt.size, dtype=bool) for b in BLOCS})
-        ev_licensed.append(np.zeros(pt.size, dtype=bool))
-        if m.keep_events:
-            _keep(extra_events, {"damage": ploss}, pt.size)
-
-    sizes = [a.size for a in ev_trial]
-    total = int(sum(sizes))
-    names = sorted({k for d in ev_losses for k in d})
-    losses = {k: np.zeros(total) for k in names}
-    pos = 0
-    for d, size in zip(ev_losses, sizes, strict=True):
-        for k, v in d.items():
-            losses[k][pos : pos + size] += v
-        pos += size
-
-    def cat(parts: list[np.ndarray], dtype: type = np.float64) -> np.ndarray:
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
-
-    # one table in (trial, year, time) order, so the contracts need not sort it again
-    e_trial, e_year, e_time = cat(ev_trial, np.int64), cat(ev_year, np.int64), cat(ev_time)
-    order = np.argsort((e_trial * H + e_year) + e_time, kind="stable")
-    losses = {k: v[order] for k, v in losses.items()}
+    codes = [
+        merged([None if s.codes is None else s.codes[i] for s in streams], -1, np.int64) for i in range(3)
+    ]
+    sanctioned = {
+        bloc: merged([None if s.sanctioned is None else s.sanctioned[:, i] for s in streams], False, bool)
+        for i, bloc in enumerate(BLOCS)
+    }
     elt = EventLossTable(
-        trial=e_trial[order] + t0,
-        year=e_year[order],
-        time=e_time[order],
-        losses=losses,
-        segment=cat([c[0] for c in ev_codes], np.int64)[order],
-        zone=cat([c[1] for c in ev_codes], np.int64)[order],
-        flag=cat([c[2] for c in ev_codes], np.int64)[order],
-        sanctioned={b: cat([s[b] for s in ev_sanctioned], bool)[order] for b in BLOCS},
-        licensed=cat(ev_licensed, bool)[order],
+        trial=e_trial + (t0 + a),
+        year=e_year,
+        time=e_time,
+        losses={k: v for k, v in losses.items() if k in needed},
+        segment=codes[0],
+        zone=codes[1],
+        flag=codes[2],
+        sanctioned=sanctioned,
+        licensed=merged([s.licensed for s in streams], False, bool),
         attritional=attritional,
-        premium_base={k: v for k, v in bases.items()},
-        trial_offset=t0,
-        n_trials=n,
+        premium_base={k: v[a : a + ns] for k, v in bases.items()},
+        trial_offset=t0 + a,
+        n_trials=ns,
         n_years=H,
     )
-    # ledger: every payer's total per trial-year, attritional included
-    ledger_group = (elt.trial - t0) * H + elt.year
-    for name, col in losses.items():
-        year_arrays[f"payer:{name}"] = _group_sum(col, ledger_group, cells).reshape(n, H) + attritional.get(
-            name, 0.0
-        )
-    for name, v in bases.items():
-        year_arrays[f"base:{name}"] = v
-
+    _clock.lap("events")
     contracts: dict[str, dict[str, np.ndarray]] = {}
     if m.contracts:
         res = apply_portfolio(elt, list(m.contracts.values()))
-        fields = (
-            "loss",
-            "premium",
-            "reinstatement_premium",
-            "max_event_loss",
-            "blocked_delayed",
-            "blocked_permanent",
-        )
         for cid, r in res.items():
-            contracts[cid] = {f: getattr(r, f) for f in fields}
-        contracts["portfolio"] = {f: getattr(res.total, f) for f in fields}
+            contracts[cid] = {f: getattr(r, f) for f in _FIELDS}
+        contracts["portfolio"] = {f: getattr(res.total, f) for f in _FIELDS}
+    _clock.lap("terms")
 
     events = None
     if m.keep_events:
@@ -465,15 +684,124 @@ def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
             "zone": elt.zone,
             "flag": elt.flag,
         }
-        for k, parts in extra_events.items():
-            events[k] = cat(parts, np.int64 if k in EVENT_CODES else np.float64)[order]
+        for k in (*EVENT_CODES, *EVENT_AMOUNTS):
+            fill, dtype = (-1, np.int64) if k in EVENT_CODES else (0.0, np.float64)
+            events[k] = merged([None if s.extra is None else s.extra.get(k) for s in streams], fill, dtype)
         for k, v in losses.items():
             events[f"payer:{k}"] = v
+    return contracts, events
+
+
+_FIELDS = (
+    "loss",
+    "premium",
+    "reinstatement_premium",
+    "max_event_loss",
+    "blocked_delayed",
+    "blocked_permanent",
+)
+
+
+def _slices(n: int, n_events: int) -> list[tuple[int, int]]:
+    """Trial ranges of a block, each holding about `SLICE_EVENTS` events (a power of two of trials)."""
+    per_trial = max(n_events / max(n, 1), 1.0)
+    size = 1 << max(0, int(np.floor(np.log2(max(SLICE_EVENTS / per_trial, 1.0)))))
+    size = min(max(size, 64), BLOCK_TRIALS)
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
+    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS)."""
+    _clock.start()
+    year_arrays: dict[str, np.ndarray] = {}
+    trial_arrays: dict[str, np.ndarray] = {}
+    world = _world_block(m, block, n, year_arrays, trial_arrays) if m.world_model else None
+    perils = [(p, *_peril_events(m, p, block, n)) for p in m.perils]
+    _clock.lap("incidents")
+    return _run_events(m, world, perils, n, t0, year_arrays, trial_arrays)
+
+
+def _perils_chunk(m: CompiledModel, chunk: Chunk) -> ChunkResult:
+    """A chunk of a scenario without the world model: each block draws its peril events from its own
+    streams, and the chunk's events go through one event table (a trial-year's results depend only on its
+    own events, so they are the same as block by block)."""
+    _clock.start()
+    n = chunk.stop - chunk.start
+    perils = []
+    for p in m.perils:
+        trial, year, time_, loss = [], [], [], []
+        for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
+            e, x = _peril_events(m, p, t0 // BLOCK_TRIALS, min(BLOCK_TRIALS, chunk.stop - t0), first=False)
+            trial.append(e.trial + (t0 - chunk.start))
+            year.append(e.year)
+            time_.append(e.time)
+            loss.append(x)
+        t = np.concatenate(trial)
+        e = _Events(t, np.concatenate(year), np.concatenate(time_), _first_of_trial(t, n))
+        perils.append((p, e, np.concatenate(loss)))
+    _clock.lap("incidents")
+    return _run_events(m, None, perils, n, chunk.start, {}, {})
+
+
+def _run_events(
+    m: CompiledModel,
+    world: _World | None,
+    perils: list[tuple[PerilPlan, _Events, np.ndarray]],
+    n: int,
+    t0: int,
+    year_arrays: dict[str, np.ndarray],
+    trial_arrays: dict[str, np.ndarray],
+) -> ChunkResult:
+    """The events of trials [t0, t0 + n) through severity, the waterfall (world model) and the contracts,
+    in slices of trials, joined along the trials."""
+    H = m.n_years
+    bases = world.bases if world is not None else {}
+    n_events = (world.ev.trial.size if world is not None else 0) + sum(e.trial.size for _, e, _ in perils)
+    slice_parts: list[tuple[dict, dict, dict | None]] = []
+    for a, b in _slices(n, n_events) if world is not None else [(0, n)]:
+        ya: dict[str, np.ndarray] = {}
+        streams: list[_Stream] = []
+        attritional: dict[str, np.ndarray] = {}
+        material: dict[str, np.ndarray] = {}
+        if world is not None:
+            streams, attritional, material = _world_slice(m, world, a, b, ya)
+        for p, e, loss in perils:
+            r = e.rows(a, b)
+            streams.append(
+                _Stream(
+                    trial=e.trial[r] - a,
+                    year=e.year[r],
+                    time=e.time[r],
+                    losses={p.source: loss[r]},
+                    extra={"damage": loss[r]} if m.keep_events else None,
+                )
+            )
+        contracts, events = _assemble(m, streams, a, b - a, t0, attritional, material, bases, ya)
+        slice_parts.append((ya, contracts, events))
+
+    # join the slices along the trials
+    def rows(arrays: list[np.ndarray]) -> np.ndarray:
+        if len(arrays) == 1:
+            return arrays[0].reshape(-1, H)
+        return np.concatenate([x.reshape(-1, H) for x in arrays])
+
+    for k in slice_parts[0][0]:
+        year_arrays[k] = rows([p[0][k] for p in slice_parts])
+    for name, v in bases.items():
+        year_arrays[f"base:{name}"] = v
+    contracts = {
+        cid: {f: rows([p[1][cid][f] for p in slice_parts]) for f in _FIELDS} for cid in slice_parts[0][1]
+    }
+    events = None
+    if m.keep_events:
+        events = {k: np.concatenate([p[2][k] for p in slice_parts]) for k in slice_parts[0][2]}  # type: ignore[index]
     return ChunkResult(t0, t0 + n, contracts, year_arrays, trial_arrays, events)
 
 
 def run_chunk(m: CompiledModel, chunk: Chunk) -> ChunkResult:
     """Run the blocks of one chunk and join them in trial order."""
+    if not m.world_model:
+        return _perils_chunk(m, chunk)
     parts = []
     for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
         block = t0 // BLOCK_TRIALS

@@ -46,9 +46,11 @@ missing base is an error (`validate_portfolio`), never a silent zero. A source a
 table cedes nothing (`absent_sources` lists them for the caller's note).
 
 Everything is vectorised: the events are sorted by (trial, year, time) once per table (`np.lexsort`),
-trial-years are runs of the sorted order, and per-run cumulative sums are a global cumulative sum minus the
-run's starting offset. No Python loop runs over trials, years or events (only over contracts, sources and
-reinstatements).
+trial-years are runs of the sorted order, and each run's cumulative sums are summed on their own
+(`riskmodel.liability.cumsum_runs`), so a trial-year's results do not depend on the other events of the
+table. Each contract works only on the events where its occurrence cession is not zero. No Python loop
+runs over trials, years or events (only over contracts, sources and reinstatements, and over the
+positions within a trial-year of the longest run).
 
 The deterministic terms mode (`apply_terms_to_file`, the `riskmodel apply-terms` command) reads an event
 file in long format, `trial, year, time, source, loss` (+ optional `event`, `segment`, `zone`, `flag`,
@@ -68,6 +70,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from riskmodel.liability import cumsum_runs
 from riskmodel.payers import all_source_names_hint, is_valid_source
 
 if TYPE_CHECKING:
@@ -298,31 +301,62 @@ class EventLossTable:
 
 
 @dataclass(frozen=True, eq=False)
-class _EventOrder:
-    """Events sorted by (trial, year, time) and grouped into trial-year runs."""
+class _Runs:
+    """Events grouped into trial-year runs: `cell` of each event (in sorted order) and the first event
+    of each run (`starts`)."""
 
-    order: np.ndarray | None  # permutation into sorted order; None when already sorted
-    cell: np.ndarray  # flat trial-year index (trial - offset) * n_years + year of each sorted event
-    starts: np.ndarray  # first sorted event of each run
-    run: np.ndarray  # run number of each sorted event
+    cell: np.ndarray
+    starts: np.ndarray
     n_cells: int
 
     @staticmethod
-    def of(elt: EventLossTable) -> _EventOrder:
-        cell = (elt.trial - elt.trial_offset) * elt.n_years + elt.year
+    def of_cells(cell: np.ndarray, n_cells: int) -> _Runs:
         n = cell.size
-        already = n < 2 or bool(
-            np.all((cell[1:] > cell[:-1]) | ((cell[1:] == cell[:-1]) & (elt.time[1:] >= elt.time[:-1])))
-        )
-        order = None if already else np.lexsort((elt.time, elt.year, elt.trial))
-        if order is not None:
-            cell = cell[order]
         new_run = np.empty(n, bool)
         if n:
             new_run[0] = True
             np.not_equal(cell[1:], cell[:-1], out=new_run[1:])
-        starts = np.flatnonzero(new_run)
-        return _EventOrder(order, cell, starts, np.cumsum(new_run) - 1, elt.n_trials * elt.n_years)
+        return _Runs(cell, np.flatnonzero(new_run), n_cells)
+
+    def run_cumsum(self, x: np.ndarray) -> np.ndarray:
+        """Cumulative sum within each trial-year run, each run summed on its own in event order."""
+        return cumsum_runs(x, self.starts)
+
+    def cell_sum(self, x: np.ndarray) -> np.ndarray:
+        if not x.size:  # (bincount of nothing is an integer array)
+            return np.zeros(self.n_cells)
+        return np.bincount(self.cell, weights=x, minlength=self.n_cells)
+
+    def cell_max(self, x: np.ndarray) -> np.ndarray:
+        """Largest value per trial-year (0 where there is no event; x is non-negative)."""
+        out = np.zeros(self.n_cells)
+        if x.size:
+            out[self.cell[self.starts]] = np.maximum.reduceat(x, self.starts)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class _EventOrder(_Runs):
+    """Events sorted by (trial, year, time) and grouped into trial-year runs."""
+
+    order: np.ndarray | None = None  # permutation into sorted order; None when already sorted
+
+    @staticmethod
+    def of(elt: EventLossTable) -> _EventOrder:
+        cell = (elt.trial - elt.trial_offset) * elt.n_years + elt.year
+        n_cells = elt.n_trials * elt.n_years
+        runs = _Runs.of_cells(cell, n_cells)
+        # sorted: the cells never decrease, and times never decrease within a run of one cell
+        first = np.zeros(cell.size, bool)
+        first[runs.starts] = True
+        already = cell.size < 2 or bool(
+            np.all(cell[1:] >= cell[:-1]) and np.all(first[1:] | (elt.time[1:] >= elt.time[:-1]))
+        )
+        if already:
+            return _EventOrder(runs.cell, runs.starts, n_cells, None)
+        order = np.lexsort((elt.time, elt.year, elt.trial))
+        runs = _Runs.of_cells(cell[order], n_cells)
+        return _EventOrder(runs.cell, runs.starts, n_cells, order)
 
     def sort(self, a: np.ndarray) -> np.ndarray:
         return a if self.order is None else a[self.order]
@@ -334,21 +368,26 @@ class _EventOrder:
         out[self.order] = a
         return out
 
-    def run_cumsum(self, x: np.ndarray) -> np.ndarray:
-        """Cumulative sum within each trial-year run (global cumsum minus the run's starting offset)."""
-        cs = np.cumsum(x)
-        if x.size == 0:
-            return cs
-        return cs - (cs[self.starts] - x[self.starts])[self.run]
+    def subset(self, idx: np.ndarray) -> _Subset:
+        """The events at sorted positions `idx` (increasing), grouped into their own runs."""
+        runs = _Runs.of_cells(self.cell[idx], self.n_cells)
+        return _Subset(runs.cell, runs.starts, runs.n_cells, idx)
 
-    def cell_sum(self, x: np.ndarray) -> np.ndarray:
-        return np.bincount(self.cell, weights=x, minlength=self.n_cells)
+    def all(self) -> _Subset:
+        """Every event, as a subset."""
+        return _Subset(self.cell, self.starts, self.n_cells, np.arange(self.cell.size))
 
-    def cell_max(self, x: np.ndarray) -> np.ndarray:
-        """Largest value per trial-year (0 where there is no event; x is non-negative)."""
-        out = np.zeros(self.n_cells)
-        if x.size:
-            out[self.cell[self.starts]] = np.maximum.reduceat(x, self.starts)
+
+@dataclass(frozen=True, eq=False)
+class _Subset(_Runs):
+    """Some of a table's events (sorted positions `idx`): the ones a contract's terms can act on."""
+
+    idx: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def full(self, x: np.ndarray, n: int) -> np.ndarray:
+        """A per-event array over all n sorted events: x on the subset, 0 elsewhere."""
+        out = np.zeros(n)
+        out[self.idx] = x
         return out
 
 
@@ -539,11 +578,16 @@ class InuringCessions:
 
 @dataclass(frozen=True, eq=False)
 class _Ceded:
-    """A contract's cessions at 100% and after participation, in sorted event order (internal)."""
+    """A contract's cessions at 100%, on the events with a non-zero occurrence cession (internal).
 
-    event_100: np.ndarray  # per event after aggregate terms, 100% of the contract
-    attritional_100: np.ndarray  # per cell, the attritional part of the annual cession, 100%
-    rp_event_100: np.ndarray | None  # per event reinstatement premium, 100%
+    Events whose occurrence cession y is zero neither take nor erode anything (their aggregate cession
+    G(C) − G(C − 0) and reinstatement premium are zero), so the terms are computed on the others only.
+    """
+
+    events: _Subset  # the events with y != 0, in sorted order
+    event_100: np.ndarray  # per event of `events` after aggregate terms, 100% of the contract
+    attritional_100: np.ndarray  # per cell, the attritional part of the annual cession, 100% (0 for xol)
+    rp_event_100: np.ndarray | None  # per event of `events` reinstatement premium, 100%
     premium_100: np.ndarray  # per cell
 
 
@@ -561,10 +605,15 @@ def _reinstated(q: np.ndarray, limit: float, rates: tuple[float, ...]) -> np.nda
     return total / limit
 
 
-def _event_share(elt: EventLossTable, terms: ContractTerms, order: _EventOrder) -> np.ndarray | float:
+def _event_share(
+    elt: EventLossTable, terms: ContractTerms, order: _EventOrder, idx: np.ndarray | None
+) -> np.ndarray | float:
+    """The cedant's share of the events at sorted positions `idx` (None: every event)."""
     if terms.share_by is None:
         return terms.cedant_share
     codes = order.sort(getattr(elt, terms.share_by))
+    if idx is not None:
+        codes = codes[idx]
     if not terms.shares:
         return terms.cedant_share
     keys = np.fromiter(terms.shares.keys(), np.int64, len(terms.shares))
@@ -590,38 +639,58 @@ def _premium_100(elt: EventLossTable, terms: ContractTerms) -> np.ndarray:
 def _cede(
     elt: EventLossTable, terms: ContractTerms, order: _EventOrder, inuring: InuringCessions | None
 ) -> _Ceded:
-    """Steps 1-4 and the reinstatement premium at 100% (module docstring), in sorted event order."""
+    """Steps 1-4 and the reinstatement premium at 100% (module docstring), in sorted event order, on the
+    events where some source has a loss."""
     n_cells = order.n_cells
-    gross = np.zeros(elt.n_events)
-    attritional = np.zeros(n_cells)
-    for source in terms.sources:
-        if source in elt.losses:
+    uses_attritional = terms.uses_attritional
+    attritional = np.zeros(n_cells if uses_attritional else 0)  # an xol sees only the events
+    if uses_attritional:
+        for source in terms.sources:
+            if source in elt.attritional:
+                attritional += elt.attritional[source].reshape(n_cells)
+    present = [source for source in terms.sources if source in elt.losses]
+    if len(present) == 1:
+        gross = order.sort(elt.losses[present[0]])
+    else:
+        gross = np.zeros(elt.n_events)
+        for source in present:
             gross += order.sort(elt.losses[source])
-        if terms.uses_attritional and source in elt.attritional:
-            attritional += elt.attritional[source].reshape(n_cells)
-    x = _event_share(elt, terms, order) * gross
+    # a sparse source (most payer columns of the world model): work on its non-zero events only
+    nz = None
+    if gross.size and np.count_nonzero(gross) < gross.size // 2:
+        nz = np.flatnonzero(gross)
+        gross = gross[nz]
+    share = _event_share(elt, terms, order, nz)
+    x = gross if isinstance(share, float) and share == 1.0 else share * gross
     attritional *= terms.cedant_share
     if inuring is not None:
-        x = np.maximum(x - order.sort(inuring.event), 0.0)
-        attritional = np.maximum(attritional - inuring.attritional.reshape(n_cells), 0.0)
+        cession = order.sort(inuring.event)
+        x = np.maximum(x - (cession if nz is None else cession[nz]), 0.0)
+        if uses_attritional:
+            attritional = np.maximum(attritional - inuring.attritional.reshape(n_cells), 0.0)
 
-    if terms.kind == "xol":
-        y = np.minimum(np.maximum(x - terms.attachment, 0.0), terms.limit)
-    elif terms.kind == "quota_share":
-        y = np.minimum(x, terms.limit)
+    if terms.kind == "xol":  # only the events above the attachment cede (x − a > 0 exactly when x > a)
+        acting = np.flatnonzero(x > terms.attachment)
+        y = np.minimum(x[acting] - terms.attachment, terms.limit)
     else:
-        y = x
+        y = np.minimum(x, terms.limit) if terms.kind == "quota_share" else x
+        acting = np.flatnonzero(y)
+        y = y if acting.size == y.size else y[acting]
+    if acting.size == gross.size and nz is None:
+        events = order.all()
+    else:
+        events = order.subset(acting if nz is None else nz[acting])
 
     d, agg = terms.aggregate_deductible, terms.effective_aggregate_limit
-    cum = order.run_cumsum(y)
-    if terms.uses_attritional:
-        cum = cum + attritional[order.cell] * order.sort(elt.time)
+    cum = events.run_cumsum(y)
+    if uses_attritional:
+        cum = cum + attritional[events.cell] * order.sort(elt.time)[events.idx]
     paid_after = _clip_aggregate(cum, d, agg)
     paid_before = _clip_aggregate(cum - y, d, agg)
     event_100 = paid_after - paid_before
-    if terms.uses_attritional:
-        annual = _clip_aggregate(attritional + order.cell_sum(y), d, agg)
-        attritional_100 = np.where(attritional > 0, np.maximum(annual - order.cell_sum(event_100), 0.0), 0.0)
+    if uses_attritional:
+        annual = _clip_aggregate(attritional + events.cell_sum(y), d, agg)
+        attritional_100 = np.where(attritional > 0, np.maximum(annual - events.cell_sum(event_100), 0.0), 0.0)
     else:
         attritional_100 = np.zeros(n_cells)
 
@@ -630,39 +699,45 @@ def _cede(
     if terms.reinstatement_rates:
         rates, limit = terms.reinstatement_rates, terms.limit
         reinstatable = max(agg - limit, 0.0)  # a reinstatement cannot restore cover beyond the AAL
-        rp = premium[order.cell] * (
+        rp = premium[events.cell] * (
             _reinstated(np.minimum(paid_after, reinstatable), limit, rates)
             - _reinstated(np.minimum(paid_before, reinstatable), limit, rates)
         )
-    return _Ceded(event_100, attritional_100, rp, premium)
+    return _Ceded(events, event_100, attritional_100, rp, premium)
 
 
 def _finish(
     elt: EventLossTable, terms: ContractTerms, order: _EventOrder, ceded: _Ceded
 ) -> tuple[ContractYearLosses, np.ndarray, np.ndarray | None]:
-    """Steps 5 and 7: participation and the sanctions clause; per-trial-year sums."""
+    """Steps 5 and 7: participation and the sanctions clause; per-trial-year sums. Returns the results
+    and the paid amount and reinstatement premium of each event of `ceded.events`."""
     part = terms.participation
+    events = ceded.events
     event = part * ceded.event_100
     rp = None if ceded.rp_event_100 is None else part * ceded.rp_event_100
     blocked_delayed = np.zeros(order.n_cells)
     blocked_permanent = np.zeros(order.n_cells)
     bloc = terms.reinsurer_bloc
     if terms.sanctions_clause and bloc is not None and bloc in elt.sanctioned:
-        blocked = order.sort(elt.sanctioned[bloc])
-        licensed = order.sort(elt.licensed)
+        blocked = order.sort(elt.sanctioned[bloc])[events.idx]
+        licensed = order.sort(elt.licensed)[events.idx]
         delayed = blocked & licensed
         permanent = blocked & ~licensed
-        blocked_delayed = order.cell_sum(np.where(delayed, event, 0.0))
-        blocked_permanent = order.cell_sum(np.where(permanent, event, 0.0))
+        blocked_delayed = events.cell_sum(np.where(delayed, event, 0.0))
+        blocked_permanent = events.cell_sum(np.where(permanent, event, 0.0))
         event = np.where(permanent, 0.0, event)
         if rp is not None:
             rp = np.where(permanent, 0.0, rp)
     shape = elt.shape
     result = ContractYearLosses(
-        loss=(order.cell_sum(event) + part * ceded.attritional_100).reshape(shape),
-        reinstatement_premium=(np.zeros(order.n_cells) if rp is None else order.cell_sum(rp)).reshape(shape),
+        loss=(
+            events.cell_sum(event)
+            if not terms.uses_attritional
+            else events.cell_sum(event) + part * ceded.attritional_100
+        ).reshape(shape),
+        reinstatement_premium=(np.zeros(order.n_cells) if rp is None else events.cell_sum(rp)).reshape(shape),
         premium=(part * ceded.premium_100).reshape(shape),
-        max_event_loss=order.cell_max(event).reshape(shape),
+        max_event_loss=events.cell_max(event).reshape(shape),
         blocked_delayed=blocked_delayed.reshape(shape),
         blocked_permanent=blocked_permanent.reshape(shape),
     )
@@ -722,10 +797,12 @@ def apply_contract(
         )
     _check_shapes(elt)
     order = elt._order
-    result, event, rp = _finish(elt, terms, order, _cede(elt, terms, order, inuring_ceded))
+    ceded = _cede(elt, terms, order, inuring_ceded)
+    result, event, rp = _finish(elt, terms, order, ceded)
     if keep_event_ceded:
-        result.event_ceded = order.unsort(event)
-        result.event_reinstatement_premium = order.unsort(np.zeros_like(event) if rp is None else rp)
+        n = elt.n_events
+        result.event_ceded = order.unsort(ceded.events.full(event, n))
+        result.event_reinstatement_premium = order.unsort(ceded.events.full(0.0 if rp is None else rp, n))
     return result
 
 
@@ -816,37 +893,52 @@ def apply_portfolio(
     ordered = validate_portfolio(given, premium_bases=elt.premium_base)
     _check_shapes(elt)
     order = elt._order
-    n_cells = order.n_cells
-    qs_cessions: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # sorted event, cell attritional (after part)
+    n, n_cells = elt.n_events, order.n_cells
+    # cessions of quota shares (after participation): sorted events and values, cell attritional
+    qs_cessions: dict[str, tuple[_Subset, np.ndarray, np.ndarray]] = {}
     results: dict[str, ContractYearLosses] = {}
-    event_total = np.zeros(elt.n_events)
+    event_total = np.zeros(n)
     for terms in ordered:
         inuring = None
         if terms.inures:
-            ev = sum((qs_cessions[q][0] for q in terms.inures), np.zeros(elt.n_events))
-            att = sum((qs_cessions[q][1] for q in terms.inures), np.zeros(n_cells))
+            ev = np.zeros(n)
+            att = np.zeros(n_cells)
+            for q in terms.inures:
+                events, values, attritional = qs_cessions[q]
+                ev[events.idx] += values
+                att = att + attritional
             inuring = InuringCessions(order.unsort(ev), att.reshape(elt.shape))
         ceded = _cede(elt, terms, order, inuring)
         if terms.kind == "quota_share":
             part = terms.participation
-            qs_cessions[terms.id] = (part * ceded.event_100, part * ceded.attritional_100)
+            qs_cessions[terms.id] = (ceded.events, part * ceded.event_100, part * ceded.attritional_100)
         result, event, rp = _finish(elt, terms, order, ceded)
-        event_total += event
+        event_total[ceded.events.idx] += event
         if keep_event_ceded:
-            result.event_ceded = order.unsort(event)
-            result.event_reinstatement_premium = order.unsort(np.zeros_like(event) if rp is None else rp)
+            result.event_ceded = order.unsort(ceded.events.full(event, n))
+            result.event_reinstatement_premium = order.unsort(ceded.events.full(0.0 if rp is None else rp, n))
         results[terms.id] = result
     out = PortfolioYearLosses((t.id, results[t.id]) for t in given)
-    zeros = np.zeros(elt.shape)
 
     def total(name: str) -> np.ndarray:
-        return sum((getattr(r, name) for r in results.values()), zeros.copy())
+        parts = [getattr(r, name) for r in results.values()]
+        if not parts:
+            return np.zeros(elt.shape)
+        out = parts[0].copy()
+        for p in parts[1:]:
+            out += p
+        return out
 
+    if len(results) == 1:  # the portfolio's largest event is its one contract's
+        max_event = next(iter(results.values())).max_event_loss.copy()
+    else:
+        paying = order.subset(np.flatnonzero(event_total))
+        max_event = paying.cell_max(event_total[paying.idx]).reshape(elt.shape)
     out.total = ContractYearLosses(
         loss=total("loss"),
         reinstatement_premium=total("reinstatement_premium"),
         premium=total("premium"),
-        max_event_loss=order.cell_max(event_total).reshape(elt.shape),
+        max_event_loss=max_event,
         blocked_delayed=total("blocked_delayed"),
         blocked_permanent=total("blocked_permanent"),
         event_ceded=order.unsort(event_total) if keep_event_ceded else None,
