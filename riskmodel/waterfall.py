@@ -36,6 +36,7 @@ import numpy as np
 from riskmodel.liability import (
     CAUSE_WAR,
     allocate_pollution,
+    clc_limit_sdr,
     collision_liability_split,
     consume_capacity,
 )
@@ -97,7 +98,7 @@ class EventRecord:
     pi_class: np.ndarray  # int64: 0 ig, 1 western_fixed, 2 domestic, 3 none, 4 + s scheme s
     cause: np.ndarray  # int64 liability cause codes
     gt: np.ndarray
-    zone_war_excluded: np.ndarray  # bool: the zone is under the IG war exclusion (buy-back only)
+    war_excluded: np.ndarray  # bool: the coastal state is under the IG war exclusion (buy-back only)
     clc: np.ndarray
     fund: np.ndarray
     supp: np.ndarray
@@ -195,7 +196,7 @@ def route_events(
     # --- 1. war: hull war and war P&I cover for Western classes (on the war events) --------------------
     w = np.flatnonzero(war)
     w_west = western[w]
-    war_limit = np.where(ev.zone_war_excluded[w], params.war_buyback_limit, params.war_pi_limit)
+    war_limit = np.where(ev.war_excluded[w], params.war_buyback_limit, params.war_pi_limit)
     war_liab = ev.pollution[w] + ev.statutory[w] + ev.wreck[w] + ev.crew[w] + ev.infrastructure[w]
     war_pi = np.where(w_west, np.minimum(war_liab, war_limit), 0.0)
     war_unpaid = war_liab - war_pi
@@ -207,6 +208,8 @@ def route_events(
     limit[is_wf] = params.western_fixed_limit
     for s, sch in enumerate(params.schemes):
         limit[in_scheme[s]] = sch.per_event_limit
+    # domestic insurers of sanctioned states cover at least the CLC limit (a CLC certificate requires it)
+    limit[is_dom] = np.maximum(clc_limit_sdr(ev.gt[is_dom]) * params.sdr_usd, params.domestic_min_limit)
     pollution = np.where(marine_like, ev.pollution, 0.0)
     # the conventions only matter where there is pollution damage: compute them on those events
     spill = np.flatnonzero(pollution > 0)
@@ -240,9 +243,6 @@ def route_events(
             total = total + head
         obligation[spill] = total
     dom = np.flatnonzero(is_dom)
-    dom_spill = is_dom[spill]
-    limit[dom] = params.domestic_min_limit
-    limit[spill[dom_spill]] = np.maximum(pays.insurer[dom_spill], params.domestic_min_limit)
     gross = np.minimum(obligation, limit)
 
     # --- 3. sanctions block at the claimant link, then reliability ------------------------------------
@@ -329,7 +329,8 @@ def route_events(
     cp = spill[cp_all > 0]
     cp_claim = cp_all[cp_all > 0]
     ig_pollution = np.zeros(n)
-    ig_pollution[spill] = frac_s * pollution_obligation
+    # the USD 1bn cap covers oil pollution: the conventions' amounts and statutory environmental damage
+    ig_pollution[spill] = frac_s * (pollution_obligation + statutory[spill])
     bg = np.flatnonzero(other.claim > 0)
     tower = _ig_tower(
         params.ig_structures,

@@ -45,7 +45,7 @@ def events(n: int = 1, **kw) -> EventRecord:
         pi_class=np.zeros(n, dtype=np.int64),
         cause=np.zeros(n, dtype=np.int64),
         gt=np.full(n, 60_000.0),
-        zone_war_excluded=false,
+        war_excluded=false,
         clc=np.ones(n, dtype=bool),
         fund=np.ones(n, dtype=bool),
         supp=false,
@@ -258,3 +258,30 @@ def test_columns_sum_to_damage_and_are_non_negative(rows):
     np.testing.assert_allclose(total, ev.damage(), rtol=1e-9, atol=1e-9)
     for name, v in res.columns.items():
         assert (v >= -1e-9).all(), name
+
+
+def test_domestic_cover_is_limited_to_the_clc_amount_in_a_non_party_state():
+    """A domestic insurer's cover per event is the CLC limit of the ship (at least 30 here):
+    a 60,000 GT tanker spilling 2,000 in a non-party state gets 4.51 + 631e-6 × 55,000 = 39.215 paid."""
+    res = route(events(pollution=2000.0, pi_class=DOM, clc=False, fund=False, claimant_member=True))
+    assert col(res, "domestic") == pytest.approx(float(clc_limit_sdr(60_000)))
+    assert col(res, "uncompensated") == pytest.approx(2000.0 - float(clc_limit_sdr(60_000)))
+
+
+def test_war_buy_back_in_excluded_waters():
+    """IG excess war P&I excludes Russian, Ukrainian and Belarusian waters except a USD 125m buy-back:
+    war damage of 300 there → war P&I 125, uncompensated 175; elsewhere war P&I pays all 300."""
+    res = route(events(pollution=300.0, cause=CAUSE_WAR, pi_class=IG, war_excluded=True))
+    assert col(res, "war_pi") == pytest.approx(125.0)
+    assert col(res, "uncompensated") == pytest.approx(175.0)
+    res = route(events(pollution=300.0, cause=CAUSE_WAR, pi_class=IG))
+    assert col(res, "war_pi") == pytest.approx(300.0)
+
+
+def test_statutory_damage_falls_under_the_ig_pollution_cap():
+    """IG tanker in a non-party state (full liability): pollution 800 and statutory environmental damage
+    800 are both oil pollution for the club's USD 1bn cap → the tower pays 1,000, 600 is uncompensated."""
+    res = route(events(pollution=800.0, statutory=800.0, pi_class=IG, clc=False, fund=False))
+    tower = ("ig_club_retention", "ig_pool", "ig_hydra", "ig_gxl_layer1", "ig_gxl_layer2", "ig_gxl_layer3")
+    assert sum(col(res, c) for c in (*tower, "ig_overspill")) == pytest.approx(1000.0)
+    assert col(res, "uncompensated") == pytest.approx(600.0)

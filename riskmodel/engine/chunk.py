@@ -491,7 +491,7 @@ def _world_slice(
         pi_class=cls,
         cause=dmg.cause,
         gt=gt,
-        zone_war_excluded=m.zone_war_excluded[zone],
+        war_excluded=m.state_war_excluded[coast],
         clc=m.state_clc[coast],
         fund=m.state_fund[coast],
         supp=m.state_supp[coast],

@@ -100,16 +100,14 @@ class CompiledModel:
     trade_age_shadow: np.ndarray
     trade_weights: dict[str, np.ndarray]  # outcome → (n_trades,) expected count per unit class factor
     trade_flag_cum: np.ndarray  # (n_trades, n_flags) cumulative flag mix
-    trade_flag_stacked: np.ndarray  # flattened row + cumulative, for one searchsorted
     flag_states: np.ndarray  # (n_flags,) world state index of each flag
     segment_gt: np.ndarray
     segment_cargo: np.ndarray
     segment_bunker: np.ndarray
     segment_hull: np.ndarray
     zone_coastal_cum: np.ndarray  # (n_zones, k)
-    zone_coastal_stacked: np.ndarray
     zone_coastal_state: np.ndarray  # (n_zones, k) world state index
-    zone_war_excluded: np.ndarray
+    state_war_excluded: np.ndarray  # bool (n_states,): waters under the IG war exclusion (buy-back only)
     zone_infrastructure: np.ndarray
     zone_intensity: np.ndarray
     state_clc: np.ndarray
@@ -146,21 +144,6 @@ def _latest(by_year: dict, start_year: int) -> object:
         if int(str(k)[:4]) <= start_year:
             chosen = k
     return by_year[chosen]
-
-
-def stack_cumulative(cum: np.ndarray) -> np.ndarray:
-    """Rows of cumulative weights (each ending at 1) as one increasing array: row index + weight.
-
-    The last entry of each row is pushed just past the row's end so a uniform in [0, 1) of row r,
-    searched as r + u, always lands inside row r.
-
-    >>> stack_cumulative(np.array([[0.5, 1.0], [0.2, 1.0]])).tolist()
-    [0.5, 2.0, 1.2, 3.0]
-    """
-    rows = np.arange(cum.shape[0])[:, None]
-    out = rows + cum.astype(np.float64)
-    out[:, -1] = rows[:, 0] + 2.0
-    return out.ravel()
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -344,7 +327,6 @@ def compile_model(
     caps = {"EU": pc.eu_uk_cap_usd, "UK": pc.eu_uk_cap_usd, "US": pc.us_cap_usd}
     cap_ig = min(caps.values())
     cap_wf = min(caps[b] for b in pc.western_fixed_blocs) if pc.western_fixed_blocs else math.inf
-    product_ratio = pc.product_cap_usd / pc.eu_uk_cap_usd
     cap_kind = np.array(
         [{"none": 0, "crude": 1, "products": 2}[str(k)] for k in trades["price_cap"]], dtype=np.int64
     )
@@ -372,8 +354,10 @@ def compile_model(
         sanctioned=_bool(trades, "sanctioned") & ~observed,
         log_price_crude=math.log(pc.urals_mean_usd),
         log_price_products=math.log(pc.product_mean_usd),
-        log_cap_ig=(math.log(cap_ig), math.log(cap_ig * product_ratio)),
-        log_cap_wf=(math.log(cap_wf), math.log(cap_wf * product_ratio))
+        # the products cap (USD 100 premium-to-crude) is common to the coalition; a provider that answers
+        # to no bloc (western_fixed_blocs: []) is bound by no cap
+        log_cap_ig=(math.log(cap_ig), math.log(pc.product_cap_usd)),
+        log_cap_wf=(math.log(cap_wf), math.log(pc.product_cap_usd))
         if math.isfinite(cap_wf)
         else (50.0, 50.0),
         dispersion=pc.dispersion,
@@ -382,7 +366,6 @@ def compile_model(
         trade_destination=trade_dest,
         schemes=tuple(uptakes),
     )
-    del product_ratio
 
     # ----- incident rates: envelope strata from the world data only
     cf = scenario.world.class_factors
@@ -582,16 +565,14 @@ def compile_model(
         trade_age_shadow=age_shadow,
         trade_weights=trade_weights,
         trade_flag_cum=np.cumsum(trade_flags, axis=1),
-        trade_flag_stacked=stack_cumulative(np.cumsum(trade_flags, axis=1)),
         flag_states=flag_states,
         segment_gt=segment_gt,
         segment_cargo=segment_cargo,
         segment_bunker=segment_bunker,
         segment_hull=segment_hull,
         zone_coastal_cum=zc_cum,
-        zone_coastal_stacked=stack_cumulative(zc_cum),
         zone_coastal_state=zc_state,
-        zone_war_excluded=np.array([z in ("BLACK_SEA",) for z in zone_codes]),
+        state_war_excluded=np.isin(state_codes, ig["excess_war_pi"]["excluded_coastal_states"]),
         zone_infrastructure=_bool(zones, "infrastructure_at_risk"),
         zone_intensity=intensity,
         state_clc=state_clc,
