@@ -29,7 +29,7 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -40,20 +40,13 @@ from riskmodel.liability import (
     collision_liability_split,
     consume_capacity,
 )
-from riskmodel.reinsurance.ig_tower import IGStructure, apply_ig_tower
+from riskmodel.reinsurance.ig_tower import IGStructure, IGTowerShares, apply_ig_tower
 
 __all__ = ["EventRecord", "IGClaims", "SchemeFinance", "WaterfallParams", "WaterfallResult", "route_events"]
 
 IG, WESTERN_FIXED, DOMESTIC, NONE = range(4)
-TOWER_COLUMNS = (
-    "ig_club_retention",
-    "ig_pool",
-    "ig_hydra",
-    "ig_gxl_layer1",
-    "ig_gxl_layer2",
-    "ig_gxl_layer3",
-    "ig_overspill",
-)
+#: The IG tower's payer columns, in tower order (its `uncovered` amount is not a payer).
+TOWER_COLUMNS = tuple(f.name for f in fields(IGTowerShares) if f.name != "uncovered")
 
 
 @dataclass(frozen=True)
