@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-TRIALS ?= 20000
+TRIALS ?= 8192
 
 .PHONY: run test lint bench clean install
 
