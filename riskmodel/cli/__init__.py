@@ -39,14 +39,11 @@ EXIT_INTERRUPTED = 130
 
 
 def _available_modules() -> list[tuple[str, ModuleType | Exception]]:
-    """Each present sub-command module, or the exception that stopped it from importing."""
+    """Each sub-command module, or the exception that stopped it from importing."""
     found: list[tuple[str, ModuleType | Exception]] = []
     for name in SUBCOMMAND_MODULES:
-        qualified = f"{__name__}.{name}"
-        if importlib.util.find_spec(qualified) is None:
-            continue
         try:
-            found.append((name, importlib.import_module(qualified)))
+            found.append((name, importlib.import_module(f"{__name__}.{name}")))
         except Exception as exc:  # a broken command must not take the others down
             found.append((name, exc))
     return found
