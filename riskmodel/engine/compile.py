@@ -24,7 +24,7 @@ from riskmodel.reinsurance.terms import ContractTerms, terms_from_contract
 from riskmodel.scenario.schema import CLASS_FACTOR_MAX, Scenario
 from riskmodel.severity import SeverityParams, p_spill_above
 from riskmodel.waterfall import SchemeFinance, WaterfallParams
-from riskmodel.world import World
+from riskmodel.world import OIL_TYPES, World, parse_mix
 
 __all__ = ["CompiledModel", "PerilPlan", "compile_model"]
 
@@ -34,7 +34,6 @@ WEST = ("EU", "UK", "US")
 DOMESTIC_MIN_LIMIT_USD_M = 36.55
 LARGE_SPILL_T = 700.0  # ITOPF's large spill
 AGE_BETA = 0.05  # age factor exp(β (age − 15)); MODEL.md 6, docs/model.md for the calibration
-OIL_TYPES = ("crude", "fuel_oil", "products", "non_oil")
 
 
 @dataclass(frozen=True)
@@ -144,17 +143,6 @@ def _latest(by_year: dict, start_year: int) -> object:
         if int(str(k)[:4]) <= start_year:
             chosen = k
     return by_year[chosen]
-
-
-def parse_mix(text: str) -> dict[str, float]:
-    """`"A:0.5;B:0.5"` → {"A": 0.5, "B": 0.5}."""
-    out: dict[str, float] = {}
-    for part in str(text).split(";"):
-        part = part.strip()
-        if part:
-            key, _, value = part.partition(":")
-            out[key.strip()] = float(value)
-    return out
 
 
 def _bool(df: pd.DataFrame, col: str) -> np.ndarray:
