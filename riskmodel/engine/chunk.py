@@ -33,6 +33,7 @@ from riskmodel.incidents import EventUniforms, U, draw_candidates, thin_candidat
 from riskmodel.liability import CAUSE_MARINE
 from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
 from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
+from riskmodel.results import CONTRACT_FIELDS
 from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_designations
 from riskmodel.severity import event_damage
 from riskmodel.waterfall import EventRecord, IGClaims, route_events
@@ -670,8 +671,8 @@ def _assemble(
     if m.contracts:
         res = apply_portfolio(elt, list(m.contracts.values()))
         for cid, r in res.items():
-            contracts[cid] = {f: getattr(r, f) for f in _FIELDS}
-        contracts["portfolio"] = {f: getattr(res.total, f) for f in _FIELDS}
+            contracts[cid] = {f: getattr(r, f) for f in CONTRACT_FIELDS}
+        contracts["portfolio"] = {f: getattr(res.total, f) for f in CONTRACT_FIELDS}
     _clock.lap("terms")
 
     events = None
@@ -690,16 +691,6 @@ def _assemble(
         for k, v in losses.items():
             events[f"payer:{k}"] = v
     return contracts, events
-
-
-_FIELDS = (
-    "loss",
-    "premium",
-    "reinstatement_premium",
-    "max_event_loss",
-    "blocked_delayed",
-    "blocked_permanent",
-)
 
 
 def _slices(n: int, n_events: int) -> list[tuple[int, int]]:
@@ -790,7 +781,8 @@ def _run_events(
     for name, v in bases.items():
         year_arrays[f"base:{name}"] = v
     contracts = {
-        cid: {f: rows([p[1][cid][f] for p in slice_parts]) for f in _FIELDS} for cid in slice_parts[0][1]
+        cid: {f: rows([p[1][cid][f] for p in slice_parts]) for f in CONTRACT_FIELDS}
+        for cid in slice_parts[0][1]
     }
     events = None
     if m.keep_events:

@@ -10,8 +10,6 @@ give bit-identical results whatever the executor, the number of workers or the c
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import platform
 from dataclasses import replace
 from pathlib import Path
@@ -25,16 +23,11 @@ from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
 from riskmodel.results import Results
+from riskmodel.scenario.loader import scenario_hash
 from riskmodel.scenario.schema import Scenario
 from riskmodel.world import load_world
 
-__all__ = ["compile_scenario", "scenario_digest", "simulate"]
-
-
-def scenario_digest(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario's canonical JSON: the identity of its content."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+__all__ = ["compile_scenario", "simulate"]
 
 
 def compile_scenario(
@@ -92,7 +85,7 @@ def simulate(
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "scenario": scenario.name,
-        "scenario_hash": scenario_digest(scenario),
+        "scenario_hash": scenario_hash(scenario),
         "seed": model.seed,
         "trials": model.n_trials,
         "chunk_trials": model.chunk_trials,
