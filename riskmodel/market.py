@@ -82,13 +82,15 @@ def eligible_share_under_cap(log_avg: np.ndarray, log_cap: float, dispersion: fl
 
 
 def _move(shares: np.ndarray, src: tuple[int, ...], amount: np.ndarray, to_domestic: np.ndarray) -> None:
-    """Move `amount` (already capped) out of the classes `src` proportionally, into the shadow classes."""
-    held = shares[..., list(src)].sum(axis=-1)
+    """Move `amount` (already capped) out of the classes `src` proportionally, into the shadow classes.
+
+    `shares` is class-first here, (n_classes, trials, years, trades): each class a contiguous array."""
+    held = shares[src[0]] if len(src) == 1 else shares[list(src)].sum(axis=0)
     frac = np.divide(amount, held, out=np.zeros_like(amount), where=held > 0)
     for c in src:
-        shares[..., c] -= shares[..., c] * frac
-    shares[..., DOMESTIC] += amount * to_domestic
-    shares[..., NONE] += amount * (1.0 - to_domestic)
+        shares[c] -= shares[c] * frac
+    shares[DOMESTIC] += amount * to_domestic
+    shares[NONE] += amount * (1.0 - to_domestic)
 
 
 def cover_shares(
@@ -109,13 +111,14 @@ def cover_shares(
     n_trials = z.size
     n_trades = plan.ref_shares.shape[0]
     n_classes = 4 + len(plan.schemes)
-    shares = np.zeros((n_trials, n_years, n_trades, n_classes))
-    shares[..., :4] = plan.ref_shares[None, None, :, :]
+    # class-first while the classes are moved about (each class one contiguous array), class-last on return
+    shares = np.zeros((n_classes, n_trials, n_years, n_trades))
+    shares[:4] = plan.ref_shares.T[:, None, None, :]
     to_dom = np.broadcast_to(plan.shadow_to_domestic, (n_trials, n_years, n_trades))
 
     # the bar on Iranian and Venezuelan cargo: Western cover keeps only the licensed share
     barred = plan.barred[None, None, :]
-    western = shares[..., IG] + shares[..., WESTERN_FIXED]
+    western = shares[IG] + shares[WESTERN_FIXED]
     _move(shares, WESTERN, np.where(barred, western * (1.0 - plan.licensed_share), 0.0), to_dom)
 
     # the price cap: Western providers carry only cargoes sold below the cap of the blocs they answer to
@@ -126,12 +129,12 @@ def cover_shares(
             continue
         for cls, log_caps in ((IG, plan.log_cap_ig), (WESTERN_FIXED, plan.log_cap_wf)):
             eligible = eligible_share_under_cap(log_avg + log_shift, log_caps[kind - 1], plan.dispersion)
-            out = np.where(capped, shares[..., cls] * (1.0 - eligible), 0.0)
+            out = np.where(capped, shares[cls] * (1.0 - eligible), 0.0)
             _move(shares, (cls,), out, to_dom)
 
     # vessel designations: designated tonnage cannot hold Western cover
     sanctioned = plan.sanctioned[None, None, :]
-    western = shares[..., IG] + shares[..., WESTERN_FIXED]
+    western = shares[IG] + shares[WESTERN_FIXED]
     _move(shares, WESTERN, np.where(sanctioned, western * designated_west[:, :, None], 0.0), to_dom)
 
     # scheme uptake, scheme by scheme
@@ -167,11 +170,11 @@ def cover_shares(
             w = scheme.from_weights[c]
             if w <= 0:
                 continue
-            take = np.minimum(w * target, shares[..., c])
-            shares[..., c] -= take
+            take = np.minimum(w * target, shares[c])
+            shares[c] -= take
             taken += take
-        shares[..., col] += taken
-    return shares
+        shares[col] += taken
+    return np.ascontiguousarray(np.moveaxis(shares, 0, -1))
 
 
 def premium_bases(

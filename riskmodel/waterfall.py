@@ -391,8 +391,9 @@ def _ig_tower(
 
     Only Hydra's aggregate deductible in GXL layer 1 depends on the order of claims within a trial-year;
     it is consumed by the claims that reach layer 1, so only those are put in time order (ties in the
-    order given: a tanker's own claim before its counterparty's, both before the background). The other
-    claims take no part in it and go through the tower each in a group of its own.
+    order given: a tanker's own claim before its counterparty's, both before the background) and go
+    through `apply_ig_tower`. The other claims (most of them) stop in the pool: their retention and pool
+    shares are computed here, by the tower's own formulas, and every other column is zero for them.
     """
     c, p, t, y, tm = (np.concatenate(a) for a in (claim, pollution, trial, year, time))
     out = {k: np.zeros(c.size) for k in (*TOWER_COLUMNS, "uncovered")}
@@ -406,10 +407,12 @@ def _ig_tower(
         big = covered > attach
         high, low = sel[big], sel[~big]
         high = high[np.argsort((t[high] * n_years + y[high]) + tm[high], kind="stable")]
-        order = np.concatenate([high, low])
-        # the others take no part in Hydra's deductible: each is a group of its own
-        grp = np.concatenate([t[high], n_trials + np.arange(low.size)])
-        split = apply_ig_tower(c[order], p[order], grp, structure).as_dict()
-        for k, v in split.items():
-            out[k][order] = v
+        for k, v in apply_ig_tower(c[high], p[high], t[high], structure).as_dict().items():
+            out[k][high] = v
+        # the others stop below layer 1 (most claims): only the retention and the pool, computed as the
+        # tower computes them; every other column is zero
+        low_covered = covered[~big]
+        retention = structure.club_retention
+        out["ig_club_retention"][low] = np.minimum(low_covered, retention)
+        out["ig_pool"][low] = np.clip(low_covered - retention, 0.0, structure.pool_top - retention)
     return out
