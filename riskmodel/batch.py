@@ -15,6 +15,7 @@ so an interrupted batch loses at most the scenarios in progress.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import math
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import metrics, store
-from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk
+from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_group, world_key
 from riskmodel.engine.compile import CompiledModel
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
@@ -229,25 +230,70 @@ class _Models:
     models: tuple[CompiledModel, ...]
 
 
-def _run_batch_chunk(shared: _Models, task: tuple[int, Chunk]) -> ChunkResult:
-    """One chunk of trials of scenario `task[0]` (a module-level function, so workers can import it)."""
-    k, chunk = task
-    return run_chunk(shared.models[k], chunk)
+#: At most this many runs of a batch share their worlds (see `simulate_many`).
+GROUP_RUNS = 8
+
+
+def _run_batch_chunk(shared: _Models, task: tuple[tuple[int, ...], Chunk]) -> list[ChunkResult]:
+    """One chunk of trials of the scenarios `task[0]`, which share their world when there are several (a
+    module-level function, so workers can import it)."""
+    ks, chunk = task
+    if len(ks) == 1:
+        return [run_chunk(shared.models[ks[0]], chunk)]
+    return run_chunk_group([shared.models[k] for k in ks], chunk)
+
+
+def _groups(models: Sequence[CompiledModel], size: int = GROUP_RUNS) -> list[tuple[int, ...]]:
+    """Runs that draw the same world (`world_key`) with the same trials and chunks, in groups of at most
+    `size`, in the order of their first run; every other run is a group of its own. Runs that keep their
+    event table run alone (a group holds the later runs' results until their turn)."""
+    groups: list[list[int]] = []
+    open_group: dict[tuple[str, int, int], list[int]] = {}
+    for k, m in enumerate(models):
+        wk = None if m.keep_events else world_key(m)
+        if wk is None:
+            groups.append([k])
+            continue
+        ident = (wk, m.n_trials, m.chunk_trials)
+        g = open_group.get(ident)
+        if g is None or len(g) >= size:
+            g = open_group[ident] = []
+            groups.append(g)
+        g.append(k)
+    return [tuple(g) for g in groups]
+
+
+class _Demux:
+    """Chunk results of a stream of group tasks, handed out scenario by scenario: a group's results for
+    the runs after the one being assembled wait here until their turn."""
+
+    def __init__(self, stream: Iterator[list[ChunkResult]], tasks: Sequence[tuple[tuple[int, ...], Chunk]]):
+        self._stream = stream
+        self._tasks = iter(tasks)
+        self._waiting: dict[int, collections.deque[ChunkResult]] = collections.defaultdict(collections.deque)
+
+    def next_for(self, k: int) -> ChunkResult:
+        while not self._waiting[k]:
+            ks, _ = next(self._tasks)
+            for kk, part in zip(ks, next(self._stream), strict=True):
+                self._waiting[kk].append(part)
+        return self._waiting[k].popleft()
 
 
 class _ChunkFeed:
-    """The executor `simulate` sees inside a batch: it hands over this scenario's chunk results, in chunk
+    """The executor `simulate` sees inside a batch: it hands over scenario `k`'s chunk results, in chunk
     order, from the batch's single stream of tasks (computed on the real executor), so `simulate`
     assembles the `Results` exactly as it does on its own."""
 
-    def __init__(self, stream: Iterator[ChunkResult], name: str, bar: Progress) -> None:
-        self._stream = stream
+    def __init__(self, demux: _Demux, k: int, name: str, bar: Progress) -> None:
+        self._demux = demux
+        self._k = k
         self.name = name
         self._bar = bar
 
     def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Chunk]) -> Iterator[Any]:
         for chunk in tasks:
-            part = next(self._stream)
+            part = self._demux.next_for(self._k)
             if (part.start, part.stop) != (chunk.start, chunk.stop):
                 raise RuntimeError(
                     f"batch stream out of step: got trials {part.start}-{part.stop}, "
@@ -266,11 +312,16 @@ def simulate_many(
     *,
     chunk_trials: int | None = None,
     progress: bool = True,
+    share_world: int = GROUP_RUNS,
 ) -> Iterator[tuple[RunSpec, Results]]:
     """Simulate runs in order on one executor; yield each `(spec, Results)` as soon as it is complete.
 
     The results are those of `simulate(spec.scenario, ...)` alone, bit for bit, whatever the executor or
-    `chunk_trials` (a multiple of 4,096; default each scenario's `simulation.chunk_trials`).
+    `chunk_trials` (a multiple of 4,096; default each scenario's `simulation.chunk_trials`). Runs that
+    draw the same world (equal `world_key`, trials and chunks; up to `share_world` of them, 1 for none)
+    are computed together chunk by chunk and draw each block's world once: a sweep point that changes
+    only what comes after the world (scheme capital, quota share, contract terms) costs less than the
+    first run. Such runs finish close together, the first when the group's last chunk is done.
     """
     if not specs:
         return
@@ -279,17 +330,23 @@ def simulate_many(
     for spec in specs:
         m = compile_scenario(spec.scenario, spec.trials, spec.seed, spec.keep_events)
         models.append(m if chunk_trials is None else replace(m, chunk_trials=chunk_trials))
-    tasks = [(k, c) for k, m in enumerate(models) for c in make_chunks(m.n_trials, m.chunk_trials)]
+    # runs that draw the same world (a sweep of capital, quota share or contract terms) go chunk by chunk
+    # together, so that each block's world is drawn once for all of them
+    tasks = [
+        (g, c)
+        for g in _groups(models, share_world)
+        for c in make_chunks(models[g[0]].n_trials, models[g[0]].chunk_trials)
+    ]
     bar = Progress(sum(m.n_trials for m in models), label="batch", enabled=progress)
-    stream = iter(ex.map(_run_batch_chunk, _Models(tuple(models)), tasks))
-    feed = _ChunkFeed(stream, getattr(ex, "name", type(ex).__name__), bar)
+    demux = _Demux(iter(ex.map(_run_batch_chunk, _Models(tuple(models)), tasks)), tasks)
+    name = getattr(ex, "name", type(ex).__name__)
     try:
-        for spec, m in zip(specs, models, strict=True):
+        for k, (spec, m) in enumerate(zip(specs, models, strict=True)):
             results = simulate(
                 spec.scenario,
                 spec.trials,
                 spec.seed,
-                feed,
+                _ChunkFeed(demux, k, name, bar),
                 keep_events=spec.keep_events,
                 chunk_trials=m.chunk_trials,
                 progress=False,

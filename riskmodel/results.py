@@ -40,7 +40,8 @@ class Results:
     ----------
     scenario_name, start_year, n_years, n_trials, seed : the run's identity.
     contracts : contract id (and ``"portfolio"``) → field → (n_trials, n_years) array, fields
-        `CONTRACT_FIELDS` (USD m at the reinsurer's participation).
+        `CONTRACT_FIELDS` (USD m at the reinsurer's participation). The portfolio of one contract is that
+        contract: `simulate` gives it read-only views of the contract's arrays.
     year_arrays : name → (n_trials, n_years[, k]) array: ``payer:<column>``, ``base:<name>``,
         ``tonnage_gt`` (by class), ``spills_7t``, ``detentions``, ...
     trial_arrays : ``z`` (climate factor) and ``join_year`` (trial, slot) — a slot is one

@@ -13,14 +13,22 @@ the block's trials of about `SLICE_EVENTS` events, so that their many passes ove
 in cache. Every running total within a trial-year is summed on its own (`liability.cumsum_runs`) and
 every per-trial-year sum adds its own events in time order, so the results do not depend on the slices
 (nor on the chunk). A scenario without the world model draws each block's peril events from the block's
-streams and runs the chunk's events through one event table (`_perils_chunk`). `stage_clock` times the
-stages for benchmarks.
+streams and runs the events of groups of blocks (about `PERIL_EVENTS` events) through one event table
+each (`_perils_chunk`). `run_chunk` joins a chunk's results; `run_chunk_parts` hands them over part by
+part (blocks, or groups of blocks) for a caller that joins them itself (`simulate`). `stage_clock` times
+the stages for benchmarks.
+
+Several models with the same `world_key` (a sweep of what comes after the world: capital, reinsurance,
+contract terms) can run a chunk together (`run_chunk_group`): each block's world is drawn once and shared,
+read-only, by all of them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -35,10 +43,21 @@ from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
 from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
 from riskmodel.results import CONTRACT_FIELDS
 from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_designations
-from riskmodel.severity import event_damage
+from riskmodel.severity import Damage, event_damage
 from riskmodel.waterfall import EventRecord, IGClaims, route_events
 
-__all__ = ["Chunk", "ChunkResult", "StageClock", "make_chunks", "run_block", "run_chunk", "stage_clock"]
+__all__ = [
+    "WORLD_FIELDS",
+    "Chunk",
+    "ChunkResult",
+    "StageClock",
+    "make_chunks",
+    "run_block",
+    "run_chunk",
+    "run_chunk_group",
+    "stage_clock",
+    "world_key",
+]
 
 
 @dataclass(frozen=True)
@@ -171,40 +190,97 @@ def _first_of_trial(trial: np.ndarray, n: int) -> np.ndarray:
     return first
 
 
+def _peril_draws(
+    m: CompiledModel, p: PerilPlan, blocks: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The events of a user-defined peril in consecutive blocks of trials, each block drawn from its own
+    stream: counts, then losses, then times.
+
+    In: the (block, number of trials used) of each block, in trial order. Out: the (n, H) counts of all
+    their trials, and per event its cell (trial × H + year, counting from the first block's first trial),
+    its time and its loss, in (cell, time) order. A block's events are drawn cell by cell, so sorting
+    them by cell + time (in the block's own numbers) only reorders each cell's events.
+    """
+    H = m.n_years
+    rngs, counts = [], []
+    for block, n in blocks:
+        rng = generator(m.seed, Stream.PERIL, block, p.key)
+        if p.frequency == "poisson":
+            c = rng.poisson(p.mean, (BLOCK_TRIALS, H))
+        else:
+            lam = rng.gamma(p.nb_r, p.mean / p.nb_r, (BLOCK_TRIALS, H))
+            c = rng.poisson(lam)
+        if not p.years.all():
+            c[:, ~p.years] = 0
+        rngs.append(rng)
+        counts.append(c[:n])
+    all_counts = np.concatenate(counts) if len(counts) > 1 else counts[0]
+    cell = np.repeat(np.arange(all_counts.size), all_counts.ravel())
+    time_ = np.empty(cell.size)
+    loss = np.empty(cell.size)
+    at = row = 0
+    for rng, c in zip(rngs, counts, strict=True):
+        size = int(c.sum())
+        if p.severity == "lognormal":
+            x = rng.lognormal(p.sev_a, p.sev_b, size)
+        elif p.severity == "pareto":
+            x = np.minimum(p.sev_a * (1.0 - rng.random(size)) ** (-1.0 / p.sev_b), p.sev_cap)
+        else:
+            x = np.full(size, p.sev_a)
+        u = rng.random(size)
+        rows = slice(at, at + size)
+        key = cell[rows] - row * H + u  # the block's cell (an exact integer) + time
+        order = np.argsort(key, kind="stable")  # grouped by cell already: a cheap sort
+        np.take(x, order, out=loss[rows], mode="clip")  # (clip: the indices are valid; no buffer)
+        np.take(u, order, out=time_[rows], mode="clip")
+        at += size
+        row += c.shape[0]
+    return all_counts, cell, time_, loss
+
+
 def _peril_events(
     m: CompiledModel, p: PerilPlan, block: int, n: int, first: bool = True
 ) -> tuple[_Events, np.ndarray]:
-    """User-defined peril events of one block, sorted by (trial, year, time), and their losses
-    (`first`: index the events by trial)."""
-    rng = generator(m.seed, Stream.PERIL, block, p.key)
+    """User-defined peril events of trials [0, n) of one block, sorted by (trial, year, time), and their
+    losses (`first`: index the events by trial)."""
+    counts, cell, time_, loss = _peril_draws(m, p, [(block, n)])
     H = m.n_years
-    shape = (BLOCK_TRIALS, H)
-    if p.frequency == "poisson":
-        counts = rng.poisson(p.mean, shape)
-    else:
-        lam = rng.gamma(p.nb_r, p.mean / p.nb_r, shape)
-        counts = rng.poisson(lam)
-    if not p.years.all():
-        counts[:, ~p.years] = 0
-    counts = counts[:n]
-    total = int(counts.sum())
-    if p.severity == "lognormal":
-        loss = rng.lognormal(p.sev_a, p.sev_b, total)
-    elif p.severity == "pareto":
-        loss = np.minimum(p.sev_a * (1.0 - rng.random(total)) ** (-1.0 / p.sev_b), p.sev_cap)
-    else:
-        loss = np.full(total, p.sev_a)
-    time_ = rng.random(total)
-    cell = np.repeat(np.arange(n * H), counts.ravel())
     trial, year = (cell, np.zeros_like(cell)) if H == 1 else np.divmod(cell, H)
-    order = np.argsort(cell + time_, kind="stable")  # grouped by cell already: a cheap sort
-    trial, year, time_, loss = trial[order], year[order], time_[order], loss[order]
-    return _Events(trial, year, time_, _first_of_trial(trial, n) if first else trial[:0]), loss
+    if first:
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts.sum(axis=1), out=starts[1:])
+    return _Events(trial, year, time_, starts if first else trial[:0]), loss
 
 
 def _group_sum(values: np.ndarray, group: np.ndarray, n_cells: int) -> np.ndarray:
     # (float64 even without events: bincount of nothing is an integer array)
     return np.bincount(group, weights=values, minlength=n_cells).astype(np.float64, copy=False)
+
+
+class _Cells:
+    """Sums per cell of per-event values, for events whose cell ids are sorted (non-decreasing).
+
+    Each non-empty cell's run of events is added up by `np.add.reduceat`: a cell's sum depends only on
+    its own values in their order, not on the other cells, and it reads the values once, in order (several
+    times faster than `np.bincount`, which scatters). `take` (optional) reorders each value array before
+    summing, so that events of one array can be grouped differently (e.g. material events first).
+
+    >>> _Cells(np.array([0, 0, 2]), 4).sum(np.array([1.0, 2.0, 5.0])).tolist()
+    [3.0, 0.0, 5.0, 0.0]
+    """
+
+    def __init__(self, cell: np.ndarray, n_cells: int, take: np.ndarray | None = None) -> None:
+        self.n_cells = n_cells
+        self.take = take
+        self.first = np.flatnonzero(np.diff(cell, prepend=-1)) if cell.size else cell[:0]
+        self.cell = cell.take(self.first)
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.n_cells)
+        if self.first.size:
+            v = values if self.take is None else values.take(self.take)
+            out[self.cell] = np.add.reduceat(v, self.first)
+        return out
 
 
 @dataclass
@@ -405,19 +481,50 @@ DAMAGE_COMPONENTS = (
 EVENT_AMOUNTS = ("gt", *DAMAGE_COMPONENTS, "damage")
 
 
-def _world_slice(
-    m: CompiledModel, w: _World, a: int, b: int, year_arrays: dict[str, np.ndarray]
-) -> tuple[list[_Stream], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Trials a..b-1 of a block through severity and the waterfall.
+#: The fields of a `CompiledModel` that `_slice_events` reads (besides the world's): two models with the same
+#: world and equal fields here give a slice the same events and damage (tests/test_world_reuse.py).
+DAMAGE_FIELDS = (
+    "n_years",
+    "candidates",
+    "zone_coastal_state",
+    "zone_coastal_cum",
+    "trade_flag_cum",
+    "flag_states",
+    "segment_gt",
+    "severity",
+    "trade_laden",
+    "trade_oil",
+    "trade_oil_cargo",
+    "segment_cargo",
+    "segment_bunker",
+    "segment_hull",
+    "state_statutory",
+    "zone_infrastructure",
+)
 
-    Returns the event streams of the slice (tanker events above the materiality threshold, background
-    claims), and per payer and trial-year the attritional losses (events below the threshold) and the
-    sum over the material tanker events. Per trial-year statistics go into `year_arrays`.
-    """
+
+@dataclass
+class _SliceEvents:
+    """The tanker events of trials a..b-1 of a block with their attributes and damage (stages D-E): what
+    the waterfall starts from. Trials are counted from the slice's first trial."""
+
+    trial: np.ndarray
+    year: np.ndarray
+    cls: np.ndarray
+    u: EventUniforms
+    trade: np.ndarray
+    seg: np.ndarray
+    zone: np.ndarray
+    itype: np.ndarray
+    coast: np.ndarray
+    flag: np.ndarray
+    gt: np.ndarray
+    dmg: Damage
+
+
+def _slice_events(m: CompiledModel, w: _World, a: int, b: int) -> _SliceEvents:
+    """Trials a..b-1 of a block: each event's coastal state, flag and damage components."""
     clock = _clock
-    H = m.n_years
-    ns = b - a
-    cells = ns * H
     r = w.ev.rows(a, b)
     trial = w.ev.trial[r].astype(np.int64) - a
     year = w.ev.year[r].astype(np.int64)
@@ -448,6 +555,31 @@ def _world_slice(
         m.zone_infrastructure[zone],
     )
     clock.lap("severity")
+    return _SliceEvents(trial, year, cls, u, trade, seg, zone, itype, coast, flag, gt, dmg)
+
+
+def _world_slice(
+    m: CompiledModel,
+    w: _World,
+    a: int,
+    b: int,
+    year_arrays: dict[str, np.ndarray],
+    events: _SliceEvents | None = None,
+) -> tuple[list[_Stream], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Trials a..b-1 of a block through severity and the waterfall (`events`: the slice's events and
+    damage when already computed, by a model with the same world and `DAMAGE_FIELDS`).
+
+    Returns the event streams of the slice (tanker events above the materiality threshold, background
+    claims), and per payer and trial-year the attritional losses (events below the threshold) and the
+    sum over the material tanker events. Per trial-year statistics go into `year_arrays`.
+    """
+    clock = _clock
+    H = m.n_years
+    ns = b - a
+    cells = ns * H
+    se = events if events is not None else _slice_events(m, w, a, b)
+    trial, year, cls, u = se.trial, se.year, se.cls, se.u
+    seg, zone, itype, coast, flag, gt, dmg = se.seg, se.zone, se.itype, se.coast, se.flag, se.gt, se.dmg
 
     # sanctions status of each event
     n_ev = trial.size
@@ -498,7 +630,7 @@ def _world_slice(
         supp=m.state_supp[coast],
         opa=m.state_opa[coast],
         claimant_sanctioned=m.state_sanctioned_west[coast],
-        claimant_in_west=m.state_bloc[coast].any(axis=1),
+        claimant_in_west=m.state_bloc.any(axis=1)[coast],
         claimant_member=claimant_member,
         scheme_blocked=scheme_blocked,
         u_pays=u[U.PAYS],
@@ -522,12 +654,16 @@ def _world_slice(
     group = trial * H + year
     material = damage >= m.materiality
     sel = np.flatnonzero(material)
-    # material events enter the event table; the others each source's attritional aggregate
-    group2 = np.where(material, group, group + cells)
+    # material events enter the event table; the others each source's attritional aggregate: the material
+    # events' sums go in cells 0..cells-1, the others' in cells..2 cells-1 (both runs stay sorted)
+    rest = np.flatnonzero(~material)
+    split = _Cells(
+        np.concatenate([group.take(sel), group.take(rest) + cells]), 2 * cells, np.concatenate([sel, rest])
+    )
     attritional: dict[str, np.ndarray] = {}
     material_sums: dict[str, np.ndarray] = {}
     for name, col in wf.columns.items():
-        both = _group_sum(col, group2, 2 * cells)
+        both = split.sum(col)
         material_sums[name] = both[:cells]
         if both[cells:].any():  # (an all-zero aggregate would change nothing: it is left out)
             attritional[name] = both[cells:]
@@ -538,9 +674,10 @@ def _world_slice(
     year_arrays["spills_700t"] = _count(group[spilled & (dmg.spill_t > LARGE_SPILL_T)], cells)
     year_arrays["events"] = _count(group, cells)
     year_arrays["total_losses"] = _count(group[dmg.total_loss], cells)
-    year_arrays["pollution_damage"] = _group_sum(dmg.pollution, group, cells)
-    year_arrays["blocked_delayed"] = _group_sum(wf.blocked_delayed, group, cells)
-    year_arrays["blocked_permanent"] = _group_sum(wf.blocked_permanent, group, cells)
+    by_cell = _Cells(group, cells)
+    year_arrays["pollution_damage"] = by_cell.sum(dmg.pollution)
+    year_arrays["blocked_delayed"] = by_cell.sum(wf.blocked_delayed)
+    year_arrays["blocked_permanent"] = by_cell.sum(wf.blocked_permanent)
     by_class = _group_sum(damage, cls * cells + group, len(m.class_names) * cells)
     for c, name in enumerate(m.class_names):
         year_arrays[f"damage:{name}"] = by_class[c * cells : (c + 1) * cells]
@@ -701,37 +838,136 @@ def _slices(n: int, n_events: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
-    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS)."""
+#: The fields of a `CompiledModel` that `_world_block` reads (tests/test_world_reuse.py checks the list):
+#: two models equal in these draw the same world for a block, which a group of runs computes once.
+WORLD_FIELDS = (
+    "seed",
+    "n_years",
+    "adoption",
+    "slot_scheme_founder",
+    "scheme_ids",
+    "market",
+    "vessel_initial",
+    "vessel_hazard",
+    "vessel_z",
+    "trade_gt",
+    "trade_hull",
+    "premium",
+    "scheme_rates",
+    "class_factor",
+    "age_factor",
+    "trade_weights",
+    "trade_age_shadow",
+    "scheme_start",
+    "designation_hazards",
+    "designation_z",
+    "designation_size",
+    "trade_vessel_years",
+    "trade_zone_share",
+    "zone_intensity",
+    "detention_probability",
+    "candidates",
+    "background",
+)
+
+
+def world_key(m: CompiledModel) -> str | None:
+    """A digest of the model's `WORLD_FIELDS` (None without the world model): equal keys, equal worlds."""
+    if not m.world_model:
+        return None
+    return hashlib.sha256(pickle.dumps(tuple(getattr(m, f) for f in WORLD_FIELDS), protocol=5)).hexdigest()
+
+
+def run_block(
+    m: CompiledModel,
+    block: int,
+    n: int,
+    t0: int,
+    worlds: dict[str | None, tuple[_World, dict, dict]] | None = None,
+    key: str | None = None,
+) -> ChunkResult:
+    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS).
+
+    `worlds` (optional) holds the worlds of this block already drawn by other models, by `world_key`
+    `key`: a model finds its world there instead of drawing it again, or leaves it there for the next.
+    """
     _clock.start()
     year_arrays: dict[str, np.ndarray] = {}
     trial_arrays: dict[str, np.ndarray] = {}
-    world = _world_block(m, block, n, year_arrays, trial_arrays) if m.world_model else None
+    world = None
+    if m.world_model:
+        if worlds is not None and key in worlds:
+            world, ya, ta = worlds[key]
+            # the world's arrays are shared, read-only; each result gets its own copies of the year arrays
+            year_arrays = {k: v.copy() for k, v in ya.items()}
+            trial_arrays = {k: v.copy() for k, v in ta.items()}
+        else:
+            world = _world_block(m, block, n, year_arrays, trial_arrays)
+            if worlds is not None:
+                worlds[key] = (world, dict(year_arrays), dict(trial_arrays))
     perils = [(p, *_peril_events(m, p, block, n)) for p in m.perils]
     _clock.lap("incidents")
     return _run_events(m, world, perils, n, t0, year_arrays, trial_arrays)
 
 
-def _perils_chunk(m: CompiledModel, chunk: Chunk) -> ChunkResult:
-    """A chunk of a scenario without the world model: each block draws its peril events from its own
-    streams, and the chunk's events go through one event table (a trial-year's results depend only on its
-    own events, so they are the same as block by block)."""
+def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[ChunkResult]:
+    """One chunk of trials of several models (the same seed and trials), block by block: models whose
+    `world_key` is equal share each block's world (adoption, market, sanctions, candidates and their
+    thinning, background claims), drawn once. Each result is `run_chunk(model, chunk)`, bit for bit."""
+    if not any(m.world_model for m in models):
+        return [run_chunk(m, chunk) for m in models]
+    keys = [world_key(m) for m in models]
+    parts: list[list[ChunkResult]] = [[] for _ in models]
+    for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
+        block = t0 // BLOCK_TRIALS
+        n = min(BLOCK_TRIALS, chunk.stop - t0)
+        worlds: dict[str | None, tuple[_World, dict, dict]] = {}
+        for i, m in enumerate(models):
+            if m.world_model:
+                parts[i].append(run_block(m, block, n, t0, worlds, keys[i]))
+            elif t0 == chunk.start:
+                parts[i].append(run_chunk(m, chunk))
+        del worlds
+    return [join_results(p) for p in parts]
+
+
+#: Expected events a chunk without the world model handles at a time: its blocks go through in groups
+#: of about this many events, so that the per-event arrays stay small (in cache, and memory the allocator
+#: reuses rather than fresh pages from the system).
+PERIL_EVENTS = 1 << 17
+
+
+def _perils_chunk(m: CompiledModel, chunk: Chunk) -> Iterator[ChunkResult]:
+    """A chunk of a scenario without the world model, in consecutive groups of whole blocks of about
+    `PERIL_EVENTS` expected events (each result is computed when the previous one has been taken). Each
+    block draws its peril events from its own streams, and a group's events go through one event table (a
+    trial-year's results depend only on its own events, so they are the same as block by block)."""
+    per_block = BLOCK_TRIALS * sum(p.mean * int(p.years.sum()) for p in m.perils)
+    step = BLOCK_TRIALS * max(1, int(PERIL_EVENTS // max(per_block, 1.0)))
+    for t0 in range(chunk.start, chunk.stop, step):
+        yield _perils_trials(m, t0, min(t0 + step, chunk.stop))
+
+
+def _perils_trials(m: CompiledModel, start: int, stop: int) -> ChunkResult:
+    """Trials [start, stop) (whole blocks, but for the last) of a scenario without the world model."""
     _clock.start()
-    n = chunk.stop - chunk.start
+    n = stop - start
+    H = m.n_years
+    blocks = [(t0 // BLOCK_TRIALS, min(BLOCK_TRIALS, stop - t0)) for t0 in range(start, stop, BLOCK_TRIALS)]
     perils = []
     for p in m.perils:
-        trial, year, time_, loss = [], [], [], []
-        for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
-            e, x = _peril_events(m, p, t0 // BLOCK_TRIALS, min(BLOCK_TRIALS, chunk.stop - t0), first=False)
-            trial.append(e.trial + (t0 - chunk.start))
-            year.append(e.year)
-            time_.append(e.time)
-            loss.append(x)
-        t = np.concatenate(trial)
-        e = _Events(t, np.concatenate(year), np.concatenate(time_), _first_of_trial(t, n))
-        perils.append((p, e, np.concatenate(loss)))
+        counts, cell, time_, loss = _peril_draws(m, p, blocks)
+        if H > 1:
+            trial, year = np.divmod(cell, H)
+        elif m.keep_events:  # (the event table keeps the year: an array of its own)
+            trial, year = cell, np.zeros_like(cell)
+        else:  # one policy year: every event's is 0 (a read-only view of one zero, no memory)
+            trial, year = cell, np.broadcast_to(np.zeros(1, dtype=np.int64), cell.shape)
+        first = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts.sum(axis=1) if H > 1 else counts.ravel(), out=first[1:])
+        perils.append((p, _Events(trial, year, time_, first), loss))
     _clock.lap("incidents")
-    return _run_events(m, None, perils, n, chunk.start, {}, {})
+    return _run_events(m, None, perils, n, start, {}, {})
 
 
 def _run_events(
@@ -760,7 +996,7 @@ def _run_events(
             r = e.rows(a, b)
             streams.append(
                 _Stream(
-                    trial=e.trial[r] - a,
+                    trial=e.trial[r] - a if a else e.trial[r],
                     year=e.year[r],
                     time=e.time[r],
                     losses={p.source: loss[r]},
@@ -792,14 +1028,18 @@ def _run_events(
 
 def run_chunk(m: CompiledModel, chunk: Chunk) -> ChunkResult:
     """Run the blocks of one chunk and join them in trial order."""
+    return join_results(list(run_chunk_parts(m, chunk)))
+
+
+def run_chunk_parts(m: CompiledModel, chunk: Chunk) -> Iterator[ChunkResult]:
+    """The results of one chunk in consecutive parts of its trials (its blocks, or groups of blocks
+    without the world model), each computed when the previous one has been taken: for a caller that joins
+    them itself as they come (`simulate`), so that no part waits for the others. `run_chunk` joins them."""
     if not m.world_model:
-        return _perils_chunk(m, chunk)
-    parts = []
+        yield from _perils_chunk(m, chunk)
+        return
     for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
-        block = t0 // BLOCK_TRIALS
-        n = min(BLOCK_TRIALS, chunk.stop - t0)
-        parts.append(run_block(m, block, n, t0))
-    return join_results(parts)
+        yield run_block(m, t0 // BLOCK_TRIALS, min(BLOCK_TRIALS, chunk.stop - t0), t0)
 
 
 def join_results(parts: list[ChunkResult]) -> ChunkResult:

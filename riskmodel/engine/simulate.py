@@ -3,14 +3,16 @@
 In: a `Scenario` (or a path to one), the trial count and seed (default: the scenario's), an executor
 (default: in-process), whether to keep the event loss table. Out: a `Results`.
 
-The reduction concatenates chunk results in chunk order, so the same scenario, seed and trial count
-give bit-identical results whatever the executor, the number of workers or the chunk size.
+The reduction copies each chunk's result into arrays over all the trials, at the chunk's rows, as it
+arrives (`_Reduction`), so the same scenario, seed and trial count give bit-identical results whatever
+the executor, the number of workers or the chunk size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import platform
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 import riskmodel
-from riskmodel.engine.chunk import join_results, make_chunks, run_chunk
+from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_parts
 from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
@@ -72,14 +74,17 @@ def simulate(
     chunks = make_chunks(model.n_trials, model.chunk_trials)
     ex = executor or InProcess()
     bar = Progress(model.n_trials, label=scenario.name, enabled=progress)
-    parts = []
+    # (the names of the joined year arrays and event columns are sorted, as they were when the chunks,
+    # or a chunk's blocks, were concatenated; the parts of one perils-only chunk keep their order)
+    joined = _Reduction(model.n_trials, sort_names=len(chunks) > 1 or model.world_model)
     try:
-        for part in ex.map(run_chunk, model, chunks):
-            parts.append(part)
+        for part in _results(ex, model, chunks):
+            joined.add(part)
             bar.update(part.stop - part.start)
+            del part  # (its arrays are copied: free them before the next chunk runs)
     finally:
         bar.close()
-    joined = join_results(parts)
+    joined.finish()
     provenance = {
         "package_version": riskmodel.__version__,
         "numpy_version": np.__version__,
@@ -123,3 +128,131 @@ def simulate(
         notes=model.notes,
         provenance=provenance,
     )
+
+
+def _results(ex: Executor, model: CompiledModel, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
+    """The chunks' results as they come: in this process, each part of a chunk as soon as it is computed
+    (`run_chunk_parts`); on another executor, a chunk at a time."""
+    if type(ex) is InProcess:
+        for chunk in chunks:
+            yield from run_chunk_parts(model, chunk)
+    else:
+        yield from ex.map(run_chunk, model, chunks)
+
+
+class _Reduction:
+    """The chunk results of one run, joined along the trials as they arrive.
+
+    In: `add` each `ChunkResult`, covering trials [0, n_trials) once in all, in any order; then `finish`.
+    Out: `contracts`, `year_arrays`, `trial_arrays` over all the trials and `events` (the chunks' event
+    tables in trial order), as concatenating the chunks in trial order would give them:
+
+    - each array is allocated once (zeros) and each chunk's array copied to the chunk's rows, so the chunk
+      can be freed at once; a chunk's array whose bits are all zero is not copied (its rows hold zeros
+      already), which leaves the memory of an all-zero result untouched. A run of one chunk keeps the
+      chunk's arrays as they are.
+    - an array that is, in every chunk, a view of the same memory as another array of the chunk (the
+      portfolio of a one-contract portfolio is its contract: `apply_portfolio`) is not copied: it becomes
+      a read-only view of the other's joined array.
+    - an array missing from some chunk is zero at its rows (year and contract arrays as float64 or wider,
+      as the concatenation with float64 zeros made them).
+    - the year arrays and the event columns of several chunks are in order of name (`sort_names`), or
+      else in the order the chunks give them.
+    """
+
+    def __init__(self, n_trials: int, sort_names: bool = True) -> None:
+        self.n_trials = n_trials
+        self.sort_names = sort_names
+        self.contracts: dict[str, dict[str, np.ndarray]] = {}
+        self.year_arrays: dict[str, np.ndarray] = {}
+        self.trial_arrays: dict[str, np.ndarray] = {}
+        self.events: dict[str, np.ndarray] | None = None
+        # ("contract", id, field), ("year", name) or ("trial", name) → the joined array
+        self._arrays: dict[tuple[str, ...], np.ndarray] = {}
+        self._alias: dict[tuple[str, ...], tuple[str, ...]] = {}  # array → the array whose memory it views
+        self._seen: dict[tuple[str, ...], int] = {}  # array → chunks holding it
+        self._events: dict[int, dict[str, np.ndarray]] = {}  # chunk start → its event table
+        self._parts = 0
+        self._rows = 0
+
+    def add(self, part: ChunkResult) -> None:
+        """Copy one chunk's arrays to its rows (its event table is kept as it is)."""
+        items = [
+            (("contract", cid, f), v) for cid, fields in part.contracts.items() for f, v in fields.items()
+        ]
+        items += [(("year", k), v) for k, v in part.year_arrays.items()]
+        items += [(("trial", k), v) for k, v in part.trial_arrays.items()]
+        first_with: dict[tuple, tuple[str, ...]] = {}
+        same = {w: first_with.setdefault(_layout(v), w) for w, v in items if v.size}
+        for where, target in list(self._alias.items()):
+            if same.get(where) != target:  # this chunk does not share it: it needs its own array
+                del self._alias[where]
+                self._arrays[where] = self._arrays[target].copy()
+        if not self._parts:
+            self._alias = {w: t for w, t in same.items() if t != w}
+        rows = slice(part.start, part.stop)
+        whole = part.start == 0 and part.stop == self.n_trials
+        for where, value in items:
+            self._seen[where] = self._seen.get(where, 0) + 1
+            if where in self._alias:
+                continue
+            out = self._arrays.get(where)
+            if out is None and whole and len(value) == self.n_trials:
+                self._arrays[where] = value  # one chunk holds every trial: its array is the result
+                continue
+            if out is None:
+                out = self._arrays[where] = np.zeros((self.n_trials, *value.shape[1:]), dtype=value.dtype)
+            elif np.result_type(out.dtype, value.dtype) != out.dtype:
+                out = self._arrays[where] = out.astype(np.result_type(out.dtype, value.dtype))
+            if _any_bit(value):
+                out[rows] = value
+        if part.events is not None:
+            self._events[part.start] = part.events
+        self._parts += 1
+        self._rows += part.stop - part.start
+
+    def finish(self) -> None:
+        """Check that every trial came once and lay the arrays out by kind."""
+        if self._rows != self.n_trials:
+            raise RuntimeError(f"the chunk results cover {self._rows} trials, expected {self.n_trials}")
+        for where, count in self._seen.items():
+            if count < self._parts and where[0] != "trial":  # (zeros for the chunks without it)
+                a = self._arrays[where]
+                self._arrays[where] = a.astype(np.result_type(a.dtype, np.float64), copy=False)
+        for where, target in self._alias.items():
+            view = self._arrays[target].view()
+            view.flags.writeable = False
+            self._arrays[where] = view
+        year = {}
+        for where in self._seen:  # (in order of first appearance)
+            a = self._arrays[where]
+            if where[0] == "contract":
+                self.contracts.setdefault(where[1], {})[where[2]] = a
+            elif where[0] == "year":
+                year[where[1]] = a
+            else:
+                self.trial_arrays[where[1]] = a
+        by_name = self.sort_names and self._parts > 1
+        self.year_arrays = {k: year[k] for k in sorted(year)} if by_name else year
+        parts = [self._events[start] for start in sorted(self._events)]
+        if len(parts) == 1 and self._parts == 1:
+            self.events = parts[0]
+        elif parts:
+            parts = [p for p in parts if p]
+            keys = list(dict.fromkeys(k for p in parts for k in p))
+            self.events = {
+                k: np.concatenate([p.get(k, np.zeros(p["trial"].size)) for p in parts])
+                for k in (sorted(keys) if by_name else keys)
+            }
+
+
+def _layout(a: np.ndarray) -> tuple:
+    """Where an array's elements are: two arrays with the same layout hold the same values."""
+    return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
+
+
+def _any_bit(a: np.ndarray) -> bool:
+    """Whether any element of `a` has a bit set (so that −0.0 counts, unlike `a.any()`)."""
+    if a.dtype.kind == "f" and a.flags.c_contiguous:
+        return bool(a.view(f"u{a.dtype.itemsize}").any())
+    return bool(a.any()) if a.dtype.kind in "biu" else True

@@ -300,6 +300,11 @@ class EventLossTable:
         return _EventOrder.of(self)
 
 
+#: Runs of events up to this long are summed by `_Runs` a rank at a time (the usual case: a few events a
+#: trial-year); a table with a longer run uses `cumsum_runs`, which sums long runs with `np.cumsum`.
+_SHORT_RUN = 64
+
+
 @dataclass(frozen=True, eq=False)
 class _Runs:
     """Events grouped into trial-year runs: `cell` of each event (in sorted order) and the first event
@@ -318,9 +323,38 @@ class _Runs:
             np.not_equal(cell[1:], cell[:-1], out=new_run[1:])
         return _Runs(cell, np.flatnonzero(new_run), n_cells)
 
+    @cached_property
+    def _ranks(self) -> list[np.ndarray] | None:
+        """The positions of the k-th event after the first of its run, for k = 1, 2, ... (each event
+        once); None when a run is longer than `_SHORT_RUN` (a Python step per position would be slow)."""
+        n, starts = self.cell.size, self.starts
+        if n == 0 or starts.size == n:
+            return []
+        later = np.ones(n + 1, bool)  # (position n, past the end, is no event of a run)
+        later[starts] = False
+        later[n] = False
+        ranks = []
+        pos = starts + 1
+        pos = pos[later[pos]]
+        while pos.size:
+            if len(ranks) == _SHORT_RUN:
+                return None
+            ranks.append(pos)
+            pos = pos + 1
+            pos = pos[later[pos]]
+        return ranks
+
     def run_cumsum(self, x: np.ndarray) -> np.ndarray:
-        """Cumulative sum within each trial-year run, each run summed on its own in event order."""
-        return cumsum_runs(x, self.starts)
+        """Cumulative sum within each trial-year run, each run summed on its own in event order: exactly
+        `np.cumsum` of each run (one addition per event, in order, rank by rank; long runs:
+        `cumsum_runs`)."""
+        ranks = self._ranks
+        if ranks is None:
+            return cumsum_runs(x, self.starts)
+        out = np.array(x, dtype=np.float64)  # a copy: the first event of each run is its own total
+        for pos in ranks:
+            out[pos] += out[pos - 1]
+        return out
 
     def cell_sum(self, x: np.ndarray) -> np.ndarray:
         if not x.size:  # (bincount of nothing is an integer array)
@@ -330,8 +364,17 @@ class _Runs:
     def cell_max(self, x: np.ndarray) -> np.ndarray:
         """Largest value per trial-year (0 where there is no event; x is non-negative)."""
         out = np.zeros(self.n_cells)
-        if x.size:
+        if not x.size:
+            return out
+        ranks = self._ranks
+        if ranks is None:
             out[self.cell[self.starts]] = np.maximum.reduceat(x, self.starts)
+            return out
+        top = np.array(x, dtype=np.float64)  # the largest so far in its run, rank by rank
+        for pos in ranks:
+            top[pos] = np.maximum(top[pos], top[pos - 1])
+        last = np.append(self.starts[1:], x.size) - 1
+        out[self.cell[last]] = top[last]
         return out
 
 
@@ -343,17 +386,22 @@ class _EventOrder(_Runs):
 
     @staticmethod
     def of(elt: EventLossTable) -> _EventOrder:
-        cell = (elt.trial - elt.trial_offset) * elt.n_years + elt.year
+        cell = elt.trial - elt.trial_offset
+        if elt.n_years != 1:
+            cell *= elt.n_years
+        cell += elt.year
         n_cells = elt.n_trials * elt.n_years
-        runs = _Runs.of_cells(cell, n_cells)
+        n = cell.size
+        new_run = np.empty(n, bool)
+        if n:
+            new_run[0] = True
+            np.not_equal(cell[1:], cell[:-1], out=new_run[1:])
         # sorted: the cells never decrease, and times never decrease within a run of one cell
-        first = np.zeros(cell.size, bool)
-        first[runs.starts] = True
-        already = cell.size < 2 or bool(
-            np.all(cell[1:] >= cell[:-1]) and np.all(first[1:] | (elt.time[1:] >= elt.time[:-1]))
+        already = n < 2 or bool(
+            not (cell[1:] < cell[:-1]).any() and (new_run[1:] | (elt.time[1:] >= elt.time[:-1])).all()
         )
         if already:
-            return _EventOrder(runs.cell, runs.starts, n_cells, None)
+            return _EventOrder(cell, np.flatnonzero(new_run), n_cells, None)
         order = np.lexsort((elt.time, elt.year, elt.trial))
         runs = _Runs.of_cells(cell[order], n_cells)
         return _EventOrder(runs.cell, runs.starts, n_cells, order)
@@ -555,11 +603,24 @@ class ContractYearLosses:
         return self.premium + self.reinstatement_premium - self.loss
 
 
+#: The per trial-year arrays of a `ContractYearLosses` (its other fields are per event).
+_YEAR_FIELDS = (
+    "loss",
+    "reinstatement_premium",
+    "premium",
+    "max_event_loss",
+    "blocked_delayed",
+    "blocked_permanent",
+)
+
+
 class PortfolioYearLosses(dict[str, ContractYearLosses]):
     """Contract id -> `ContractYearLosses`, plus ``total``: the portfolio summed per trial-year.
 
     ``total.max_event_loss`` is the largest per-event sum over contracts (after each contract's terms in
-    time order), the basis of the portfolio OEP; it is not the sum of the contracts' maxima.
+    time order), the basis of the portfolio OEP; it is not the sum of the contracts' maxima. The total of
+    a one-contract portfolio is that contract: its arrays are read-only views of the contract's (unless
+    the per-event cessions are kept).
     """
 
     total: ContractYearLosses
@@ -713,13 +774,19 @@ def _finish(
     and the paid amount and reinstatement premium of each event of `ceded.events`."""
     part = terms.participation
     events = ceded.events
-    event = part * ceded.event_100
-    rp = None if ceded.rp_event_100 is None else part * ceded.rp_event_100
+
+    def at_part(x: np.ndarray) -> np.ndarray:
+        return x if part == 1.0 else part * x  # (x × 1.0 is x, bit for bit)
+
+    event = at_part(ceded.event_100)
+    rp = None if ceded.rp_event_100 is None else at_part(ceded.rp_event_100)
     blocked_delayed = np.zeros(order.n_cells)
     blocked_permanent = np.zeros(order.n_cells)
     bloc = terms.reinsurer_bloc
+    blocked = None
     if terms.sanctions_clause and bloc is not None and bloc in elt.sanctioned:
         blocked = order.sort(elt.sanctioned[bloc])[events.idx]
+    if blocked is not None and blocked.any():  # (no blocked event: nothing to take out, zeros blocked)
         licensed = order.sort(elt.licensed)[events.idx]
         delayed = blocked & licensed
         permanent = blocked & ~licensed
@@ -736,7 +803,7 @@ def _finish(
             else events.cell_sum(event) + part * ceded.attritional_100
         ).reshape(shape),
         reinstatement_premium=(np.zeros(order.n_cells) if rp is None else events.cell_sum(rp)).reshape(shape),
-        premium=(part * ceded.premium_100).reshape(shape),
+        premium=at_part(ceded.premium_100).reshape(shape),
         max_event_loss=events.cell_max(event).reshape(shape),
         blocked_delayed=blocked_delayed.reshape(shape),
         blocked_permanent=blocked_permanent.reshape(shape),
@@ -880,7 +947,8 @@ def apply_portfolio(
 
     Returns a dict of contract id -> `ContractYearLosses` (in the order given) whose ``total`` attribute
     holds the portfolio summed per trial-year, with the OEP basis ``total.max_event_loss`` taken from the
-    per-event sum over contracts. The table is sorted once for all contracts.
+    per-event sum over contracts (for one contract, read-only views of its arrays). The table is sorted
+    once for all contracts.
 
     >>> elt = EventLossTable.from_arrays([0, 0], [0, 0], [0.1, 0.5], {"ig_pool": [10, 30]})
     >>> qs = ContractTerms("qs", ("ig_pool",), kind="quota_share", participation=0.5)
@@ -897,7 +965,8 @@ def apply_portfolio(
     # cessions of quota shares (after participation): sorted events and values, cell attritional
     qs_cessions: dict[str, tuple[_Subset, np.ndarray, np.ndarray]] = {}
     results: dict[str, ContractYearLosses] = {}
-    event_total = np.zeros(n)
+    # the per-event sum over contracts: the OEP basis of several contracts, or kept
+    event_total = np.zeros(n) if len(ordered) > 1 or keep_event_ceded else None
     for terms in ordered:
         inuring = None
         if terms.inures:
@@ -913,12 +982,17 @@ def apply_portfolio(
             part = terms.participation
             qs_cessions[terms.id] = (ceded.events, part * ceded.event_100, part * ceded.attritional_100)
         result, event, rp = _finish(elt, terms, order, ceded)
-        event_total[ceded.events.idx] += event
+        if event_total is not None:
+            event_total[ceded.events.idx] += event
         if keep_event_ceded:
             result.event_ceded = order.unsort(ceded.events.full(event, n))
             result.event_reinstatement_premium = order.unsort(ceded.events.full(0.0 if rp is None else rp, n))
         results[terms.id] = result
     out = PortfolioYearLosses((t.id, results[t.id]) for t in given)
+    if len(results) == 1 and not keep_event_ceded:  # the portfolio is its one contract
+        only = next(iter(results.values()))
+        out.total = ContractYearLosses(**{f: _read_only(getattr(only, f)) for f in _YEAR_FIELDS})
+        return out
 
     def total(name: str) -> np.ndarray:
         parts = [getattr(r, name) for r in results.values()]
@@ -932,6 +1006,7 @@ def apply_portfolio(
     if len(results) == 1:  # the portfolio's largest event is its one contract's
         max_event = next(iter(results.values())).max_event_loss.copy()
     else:
+        assert event_total is not None
         paying = order.subset(np.flatnonzero(event_total))
         max_event = paying.cell_max(event_total[paying.idx]).reshape(elt.shape)
     out.total = ContractYearLosses(
@@ -941,9 +1016,16 @@ def apply_portfolio(
         max_event_loss=max_event,
         blocked_delayed=total("blocked_delayed"),
         blocked_permanent=total("blocked_permanent"),
-        event_ceded=order.unsort(event_total) if keep_event_ceded else None,
+        event_ceded=order.unsort(event_total) if event_total is not None and keep_event_ceded else None,
     )
     return out
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A view of `a` that cannot be written to."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
 
 
 # ------------------------------------------------------------------------------ adapter from the schema

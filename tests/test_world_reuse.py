@@ -1,0 +1,120 @@
+"""Runs of a batch that draw the same world share it: each block's world is drawn once for the group, and
+every run's results are those it gets alone, bit for bit (issue 7: a sweep point costs less than the
+first run)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from riskmodel import batch
+from riskmodel.engine import chunk as chunk_mod
+from riskmodel.engine.chunk import WORLD_FIELDS, make_chunks, run_chunk, run_chunk_group, world_key
+from riskmodel.engine.executors import InProcess, ProcessPool
+from riskmodel.engine.simulate import compile_scenario
+from riskmodel.scenario import load_scenario, with_overrides
+from tests.test_reproducibility import assert_identical
+
+SHORT = {"horizon.years": 1}
+TRIALS = 4096
+
+
+@pytest.fixture(scope="module")
+def rv_pool():
+    return with_overrides(load_scenario("scenarios/rv_pool.yaml"), SHORT)
+
+
+class _Spy:
+    """A compiled model that records which of its fields are read."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str):
+        self.read.add(name)
+        return getattr(self._model, name)
+
+
+def test_the_world_reads_only_the_fields_of_its_key(rv_pool):
+    """`_world_block` must not read a field left out of `WORLD_FIELDS`: two models equal in those fields
+    but not in that one would share a world they should not."""
+    spy = _Spy(compile_scenario(rv_pool, TRIALS, 3))
+    chunk_mod._world_block(spy, 0, 1024, {}, {})
+    assert spy.read, "the spy saw nothing: the check would pass vacuously"
+    assert spy.read - {"world_model"} <= set(WORLD_FIELDS), spy.read - set(WORLD_FIELDS)
+
+
+def test_the_world_key_tells_apart_what_changes_the_world(rv_pool):
+    base = world_key(compile_scenario(rv_pool, TRIALS, 3))
+    after_world = with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000})
+    assert world_key(compile_scenario(after_world, TRIALS, 3)) == base
+    assert world_key(compile_scenario(rv_pool, TRIALS, 4)) != base  # another seed
+    uptake = with_overrides(rv_pool, {"schemes.rv_pool.uptake.share": 0.3})
+    assert world_key(compile_scenario(uptake, TRIALS, 3)) != base
+
+
+def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_pool, monkeypatch):
+    variants = [
+        rv_pool,
+        with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}),
+        with_overrides(rv_pool, {"schemes.rv_pool.uptake.share": 0.3}),  # another world
+        with_overrides(rv_pool, {"schemes.rv_pool.reinsurance.quota_share": 0.8}),
+    ]
+    models = [compile_scenario(s, 2 * TRIALS, 3) for s in variants]
+    assert batch._groups(models) == [(0, 1, 3), (2,)]
+    [c] = make_chunks(2 * TRIALS, 2 * TRIALS)
+    alone = [run_chunk(m, c) for m in models]
+
+    drawn = []
+    world_block = chunk_mod._world_block
+
+    def counting(m, block, *args):
+        drawn.append((world_key(m), block))
+        return world_block(m, block, *args)
+
+    monkeypatch.setattr(chunk_mod, "_world_block", counting)
+    together = run_chunk_group(models, c)
+    # two blocks, two distinct worlds: four draws for four runs of two blocks (eight alone)
+    assert sorted(drawn) == sorted({(world_key(m), b) for m in models for b in (0, 1)})
+    assert len(drawn) == 4
+    for a, b in zip(alone, together, strict=True):
+        for k in a.year_arrays:
+            assert np.array_equal(a.year_arrays[k], b.year_arrays[k], equal_nan=True), k
+        for cid in a.contracts:
+            for f in a.contracts[cid]:
+                assert np.array_equal(a.contracts[cid][f], b.contracts[cid][f]), (cid, f)
+        assert a.year_arrays.keys() == b.year_arrays.keys()
+    # the shared world's arrays are copied: changing one run's result leaves the other's alone
+    together[0].year_arrays["designated_share"][:] = -1.0
+    assert (together[1].year_arrays["designated_share"] >= 0).all()
+
+
+@pytest.fixture(scope="module")
+def sweep(rv_pool):
+    """A capital sweep with a run of another world between its points, and each run's results alone."""
+    variants = {
+        "a": rv_pool,
+        "other": with_overrides(rv_pool, {"schemes.rv_pool.uptake.share": 0.3}),
+        "b": with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}),
+    }
+    specs = [batch.make_spec(k, s, None, trials=2 * TRIALS, seed=3) for k, s in variants.items()]
+    alone = {}
+    for spec in specs:
+        [(_, alone[spec.name])] = batch.simulate_many(
+            [spec], InProcess(), chunk_trials=TRIALS, progress=False, share_world=1
+        )
+    return specs, alone
+
+
+@pytest.mark.parametrize("executor", ["in-process", "pool"])
+def test_a_sweep_in_a_batch_gives_the_results_of_each_run_alone(sweep, executor):
+    """The sweep goes through `simulate_many` as one group of two runs (in two chunks); each run equals its
+    run alone, and the run of another world between them keeps its place in the batch."""
+    specs, alone = sweep
+    ex = InProcess() if executor == "in-process" else ProcessPool(2)
+    with ex:
+        got = list(batch.simulate_many(specs, ex, chunk_trials=TRIALS, progress=False))
+    assert [s.name for s, _ in got] == ["a", "other", "b"]
+    for spec, results in got:
+        assert_identical(alone[spec.name], results)
