@@ -9,7 +9,15 @@ import pytest
 
 from riskmodel import batch
 from riskmodel.engine import chunk as chunk_mod
-from riskmodel.engine.chunk import WORLD_FIELDS, make_chunks, run_chunk, run_chunk_group, world_key
+from riskmodel.engine.chunk import (
+    DAMAGE_FIELDS,
+    WORLD_FIELDS,
+    damage_key,
+    make_chunks,
+    run_chunk,
+    run_chunk_group,
+    world_key,
+)
 from riskmodel.engine.executors import InProcess, ProcessPool
 from riskmodel.engine.simulate import compile_scenario
 from riskmodel.scenario import load_scenario, with_overrides
@@ -45,6 +53,17 @@ def test_the_world_reads_only_the_fields_of_its_key(rv_pool):
     assert spy.read - {"world_model"} <= set(WORLD_FIELDS), spy.read - set(WORLD_FIELDS)
 
 
+def test_the_damage_reads_only_the_fields_of_its_key(rv_pool):
+    """Likewise `_slice_events` (a slice's events, damage and sanctions status) and `DAMAGE_FIELDS`."""
+    model = compile_scenario(rv_pool, TRIALS, 3)
+    world = chunk_mod._world_block(model, 0, 1024, {}, {})
+    spy = _Spy(model)
+    events = chunk_mod._slice_events(spy, world, 0, 256)
+    assert events.trial.size > 0 and spy.read
+    assert spy.read <= {*WORLD_FIELDS, *DAMAGE_FIELDS}, spy.read - {*WORLD_FIELDS, *DAMAGE_FIELDS}
+    assert spy.read & set(DAMAGE_FIELDS)
+
+
 def test_the_world_key_tells_apart_what_changes_the_world(rv_pool):
     base = world_key(compile_scenario(rv_pool, TRIALS, 3))
     after_world = with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000})
@@ -73,11 +92,23 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
         drawn.append((world_key(m), block))
         return world_block(m, block, *args)
 
+    damaged = []
+    slice_events = chunk_mod._slice_events
+
+    def counting_damage(m, world, a, b):
+        damaged.append((damage_key(m), a, b))
+        return slice_events(m, world, a, b)
+
     monkeypatch.setattr(chunk_mod, "_world_block", counting)
+    monkeypatch.setattr(chunk_mod, "_slice_events", counting_damage)
     together = run_chunk_group(models, c)
     # two blocks, two distinct worlds: four draws for four runs of two blocks (eight alone)
     assert sorted(drawn) == sorted({(world_key(m), b) for m in models for b in (0, 1)})
     assert len(drawn) == 4
+    # the damage of each slice of each block once per distinct world: runs 0, 1 and 3 share theirs
+    assert damage_key(models[0]) == damage_key(models[1]) == damage_key(models[3]) != damage_key(models[2])
+    assert len({k for k, _, _ in damaged}) == 2
+    assert len(damaged) == 2 * len(set(damaged))  # two blocks with the same slices
     for a, b in zip(alone, together, strict=True):
         for k in a.year_arrays:
             assert np.array_equal(a.year_arrays[k], b.year_arrays[k], equal_nan=True), k

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -47,6 +47,7 @@ from riskmodel.severity import Damage, event_damage
 from riskmodel.waterfall import EventRecord, IGClaims, route_events
 
 __all__ = [
+    "DAMAGE_FIELDS",
     "WORLD_FIELDS",
     "Chunk",
     "ChunkResult",
@@ -55,6 +56,8 @@ __all__ = [
     "run_block",
     "run_chunk",
     "run_chunk_group",
+    "damage_key",
+    "run_chunk_parts",
     "stage_clock",
     "world_key",
 ]
@@ -481,8 +484,9 @@ DAMAGE_COMPONENTS = (
 EVENT_AMOUNTS = ("gt", *DAMAGE_COMPONENTS, "damage")
 
 
-#: The fields of a `CompiledModel` that `_slice_events` reads (besides the world's): two models with the same
-#: world and equal fields here give a slice the same events and damage (tests/test_world_reuse.py).
+#: The fields of a `CompiledModel` that `_slice_events` reads besides `WORLD_FIELDS`: two models with the
+#: same world and equal fields here give a slice the same events, damage and sanctions status
+#: (tests/test_world_reuse.py).
 DAMAGE_FIELDS = (
     "n_years",
     "candidates",
@@ -500,13 +504,22 @@ DAMAGE_FIELDS = (
     "segment_hull",
     "state_statutory",
     "zone_infrastructure",
+    "state_codes",
+    "state_bloc",
+    "state_sanctioned_west",
+    "state_war_excluded",
+    "state_clc",
+    "state_fund",
+    "state_supp",
+    "state_opa",
 )
 
 
 @dataclass
 class _SliceEvents:
-    """The tanker events of trials a..b-1 of a block with their attributes and damage (stages D-E): what
-    the waterfall starts from. Trials are counted from the slice's first trial."""
+    """The tanker events of trials a..b-1 of a block with their attributes, damage (stages D-E) and
+    sanctions status, and the slice's background claims: what the waterfall starts from. Trials are
+    counted from the slice's first trial."""
 
     trial: np.ndarray
     year: np.ndarray
@@ -520,10 +533,15 @@ class _SliceEvents:
     flag: np.ndarray
     gt: np.ndarray
     dmg: Damage
+    record: EventRecord  # what the waterfall takes
+    other: IGClaims  # the slice's background IG claims
+    designated: np.ndarray  # bool: the vessel is designated
+    scheme_designated: np.ndarray  # (n, 3) bool: the event's scheme is designated by EU, UK, US
 
 
 def _slice_events(m: CompiledModel, w: _World, a: int, b: int) -> _SliceEvents:
-    """Trials a..b-1 of a block: each event's coastal state, flag and damage components."""
+    """Trials a..b-1 of a block: each event's coastal state, flag, damage components and sanctions status,
+    and the record the waterfall takes."""
     clock = _clock
     r = w.ev.rows(a, b)
     trial = w.ev.trial[r].astype(np.int64) - a
@@ -555,31 +573,6 @@ def _slice_events(m: CompiledModel, w: _World, a: int, b: int) -> _SliceEvents:
         m.zone_infrastructure[zone],
     )
     clock.lap("severity")
-    return _SliceEvents(trial, year, cls, u, trade, seg, zone, itype, coast, flag, gt, dmg)
-
-
-def _world_slice(
-    m: CompiledModel,
-    w: _World,
-    a: int,
-    b: int,
-    year_arrays: dict[str, np.ndarray],
-    events: _SliceEvents | None = None,
-) -> tuple[list[_Stream], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Trials a..b-1 of a block through severity and the waterfall (`events`: the slice's events and
-    damage when already computed, by a model with the same world and `DAMAGE_FIELDS`).
-
-    Returns the event streams of the slice (tanker events above the materiality threshold, background
-    claims), and per payer and trial-year the attritional losses (events below the threshold) and the
-    sum over the material tanker events. Per trial-year statistics go into `year_arrays`.
-    """
-    clock = _clock
-    H = m.n_years
-    ns = b - a
-    cells = ns * H
-    se = events if events is not None else _slice_events(m, w, a, b)
-    trial, year, cls, u = se.trial, se.year, se.cls, se.u
-    seg, zone, itype, coast, flag, gt, dmg = se.seg, se.zone, se.itype, se.coast, se.flag, se.gt, se.dmg
 
     # sanctions status of each event
     n_ev = trial.size
@@ -616,7 +609,6 @@ def _world_slice(
         claim=w.bg_claim[rb],
         pollution=m.background.pollution_share * w.bg_claim[rb],
     )
-    u_licence = u[U.LICENCE]
     rec = EventRecord(
         trial=trial,
         year=year,
@@ -634,7 +626,7 @@ def _world_slice(
         claimant_member=claimant_member,
         scheme_blocked=scheme_blocked,
         u_pays=u[U.PAYS],
-        u_licence=u_licence,
+        u_licence=u[U.LICENCE],
         pollution=dmg.pollution,
         statutory=dmg.statutory,
         wreck=dmg.wreck,
@@ -645,6 +637,52 @@ def _world_slice(
         infrastructure=dmg.infrastructure,
         crew=dmg.crew,
     )
+    clock.lap("liability")
+    return _SliceEvents(
+        trial,
+        year,
+        cls,
+        u,
+        trade,
+        seg,
+        zone,
+        itype,
+        coast,
+        flag,
+        gt,
+        dmg,
+        rec,
+        other,
+        designated,
+        ev_scheme_des,
+    )
+
+
+def _world_slice(
+    m: CompiledModel,
+    w: _World,
+    a: int,
+    b: int,
+    year_arrays: dict[str, np.ndarray],
+    events: _SliceEvents | None = None,
+) -> tuple[list[_Stream], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Trials a..b-1 of a block through severity and the waterfall (`events`: the slice's events and
+    damage when already computed, by a model with the same world and `DAMAGE_FIELDS`).
+
+    Returns the event streams of the slice (tanker events above the materiality threshold, background
+    claims), and per payer and trial-year the attritional losses (events below the threshold) and the
+    sum over the material tanker events. Per trial-year statistics go into `year_arrays`.
+    """
+    clock = _clock
+    H = m.n_years
+    ns = b - a
+    cells = ns * H
+    se = events if events is not None else _slice_events(m, w, a, b)
+    trial, year, cls, u = se.trial, se.year, se.cls, se.u
+    seg, zone, itype, coast, flag, gt, dmg = se.seg, se.zone, se.itype, se.coast, se.flag, se.gt, se.dmg
+
+    rec, other, designated, ev_scheme_des = se.record, se.other, se.designated, se.scheme_designated
+    u_licence = rec.u_licence
     wf = route_events(rec, m.waterfall, other, w.scheme_premium[a:b], w.recap_u[a:b], ns, H)
     clock.lap("liability")
 
@@ -693,15 +731,13 @@ def _world_slice(
         record = {"type": itype, "cause": dmg.cause, "pi_class": cls, "coastal_state": coast, "gt": gt}
         record |= {k: getattr(dmg, k) for k in DAMAGE_COMPONENTS} | {"damage": damage}
         extra = {k: v[sel] for k, v in record.items()}
-    # the event table needs the columns the contracts cede and those other streams also reach (for the
-    # ledger); every other payer's ledger is its material sum
-    shared = {*(src for c in m.contracts.values() for src in c.sources), *wf.other_ig}
-    shared |= {p.source for p in m.perils}
+    # the event table needs only the columns the contracts cede: every payer's ledger is summed per stream
+    ceded = {src for c in m.contracts.values() for src in c.sources}
     tanker = _Stream(
         trial=trial[sel],
         year=year[sel],
         time=u[U.TIME][sel],
-        losses={k: v[sel] for k, v in wf.columns.items() if m.keep_events or k in shared},
+        losses={k: v[sel] for k, v in wf.columns.items() if m.keep_events or k in ceded},
         codes=(seg[sel], zone[sel], flag[sel]),
         sanctioned=sanctioned[sel],
         licensed=u_licence[sel] < m.waterfall.licence_probability,
@@ -736,9 +772,9 @@ def _assemble(
     """The event loss table of a slice (its streams merged in (trial, year, time) order), the payer
     ledger and the contracts applied to the table.
 
-    `material` holds, for payers only the first stream reaches, their sums over its events per
-    trial-year: such a payer's ledger needs no column in the merged table (unless a contract cedes it or
-    the event table is kept), and its sum is the same, term by term.
+    `material` holds the payers' sums over the first stream's events per trial-year. A payer's ledger is
+    the sum of its streams' sums (`_Cells`), so it needs no column in the merged table unless a contract
+    cedes it or the event table is kept, and it is the same either way.
     """
     H = m.n_years
     cells = ns * H
@@ -768,16 +804,22 @@ def _assemble(
     names = sorted({k for s in streams for k in s.losses} | set(material))
     needed = {src for c in m.contracts.values() for src in c.sources}
     losses: dict[str, np.ndarray] = {}
-    group = e_trial * H + e_year
+    by_cell: list[_Cells | None] = [None] * len(streams)
     for name in names:
         parts = [s.losses.get(name) for s in streams]
-        only_first = all(p is None for p in parts[1:])
-        if name in needed or m.keep_events or not only_first or name not in material:
-            col = merged(parts, 0.0, np.float64)
-            losses[name] = col
-            ledger = _group_sum(col, group, cells)
-        else:  # a tanker-only payer: the sum over its material events, in the same order
-            ledger = material[name]
+        if name in needed or m.keep_events:
+            losses[name] = merged(parts, 0.0, np.float64)
+        # the ledger: each stream's sums per trial-year, stream after stream (the first stream's are the
+        # material sums when given), then the attritional losses: the same whether the table is kept
+        ledger = np.zeros(cells)
+        for i, p in enumerate(parts):
+            if i == 0 and name in material:
+                ledger = ledger + material[name]
+            elif p is not None:
+                cells_i = by_cell[i]
+                if cells_i is None:
+                    cells_i = by_cell[i] = _Cells(streams[i].trial * H + streams[i].year, cells)
+                ledger = ledger + cells_i.sum(p)
         year_arrays[f"payer:{name}"] = ledger + attritional.get(name, 0.0)
 
     codes = [
@@ -871,40 +913,47 @@ WORLD_FIELDS = (
 )
 
 
+def _digest(m: CompiledModel, names: tuple[str, ...]) -> str:
+    return hashlib.sha256(pickle.dumps(tuple(getattr(m, f) for f in names), protocol=5)).hexdigest()
+
+
 def world_key(m: CompiledModel) -> str | None:
     """A digest of the model's `WORLD_FIELDS` (None without the world model): equal keys, equal worlds."""
-    if not m.world_model:
-        return None
-    return hashlib.sha256(pickle.dumps(tuple(getattr(m, f) for f in WORLD_FIELDS), protocol=5)).hexdigest()
+    return _digest(m, WORLD_FIELDS) if m.world_model else None
 
 
-def run_block(
+def damage_key(m: CompiledModel) -> str | None:
+    """A digest of the model's `WORLD_FIELDS` and `DAMAGE_FIELDS`: equal keys, equal events and damage."""
+    return _digest(m, WORLD_FIELDS + DAMAGE_FIELDS) if m.world_model else None
+
+
+def _block_world(
     m: CompiledModel,
     block: int,
     n: int,
-    t0: int,
-    worlds: dict[str | None, tuple[_World, dict, dict]] | None = None,
-    key: str | None = None,
-) -> ChunkResult:
-    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS).
-
-    `worlds` (optional) holds the worlds of this block already drawn by other models, by `world_key`
-    `key`: a model finds its world there instead of drawing it again, or leaves it there for the next.
-    """
-    _clock.start()
+    worlds: dict[str | None, tuple[_World, dict, dict]] | None,
+    key: str | None,
+) -> tuple[_World | None, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The world of a block with the year and trial arrays it fills: from `worlds` (drawn by another model
+    with the same `world_key` `key`) or drawn now, and then left there for the next."""
     year_arrays: dict[str, np.ndarray] = {}
     trial_arrays: dict[str, np.ndarray] = {}
-    world = None
-    if m.world_model:
-        if worlds is not None and key in worlds:
-            world, ya, ta = worlds[key]
-            # the world's arrays are shared, read-only; each result gets its own copies of the year arrays
-            year_arrays = {k: v.copy() for k, v in ya.items()}
-            trial_arrays = {k: v.copy() for k, v in ta.items()}
-        else:
-            world = _world_block(m, block, n, year_arrays, trial_arrays)
-            if worlds is not None:
-                worlds[key] = (world, dict(year_arrays), dict(trial_arrays))
+    if not m.world_model:
+        return None, year_arrays, trial_arrays
+    if worlds is not None and key in worlds:
+        world, ya, ta = worlds[key]
+        # the world's arrays are shared, read-only; each result gets its own copies of the year arrays
+        return world, {k: v.copy() for k, v in ya.items()}, {k: v.copy() for k, v in ta.items()}
+    world = _world_block(m, block, n, year_arrays, trial_arrays)
+    if worlds is not None:
+        worlds[key] = (world, dict(year_arrays), dict(trial_arrays))
+    return world, year_arrays, trial_arrays
+
+
+def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
+    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS)."""
+    _clock.start()
+    world, year_arrays, trial_arrays = _block_world(m, block, n, None, None)
     perils = [(p, *_peril_events(m, p, block, n)) for p in m.perils]
     _clock.lap("incidents")
     return _run_events(m, world, perils, n, t0, year_arrays, trial_arrays)
@@ -913,20 +962,39 @@ def run_block(
 def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[ChunkResult]:
     """One chunk of trials of several models (the same seed and trials), block by block: models whose
     `world_key` is equal share each block's world (adoption, market, sanctions, candidates and their
-    thinning, background claims), drawn once. Each result is `run_chunk(model, chunk)`, bit for bit."""
+    thinning, background claims), drawn once; those whose `damage_key` is equal also share each slice's
+    events and damage (severity). The models go through a block's slices in step, so that only the slice
+    at hand is kept for the others. Each result is `run_chunk(model, chunk)`, bit for bit."""
     if not any(m.world_model for m in models):
         return [run_chunk(m, chunk) for m in models]
     keys = [world_key(m) for m in models]
+    dkeys = [damage_key(m) for m in models]
     parts: list[list[ChunkResult]] = [[] for _ in models]
+    for i, m in enumerate(models):
+        if not m.world_model:
+            parts[i].append(run_chunk(m, chunk))
+    group = [i for i, m in enumerate(models) if m.world_model]
     for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
         block = t0 // BLOCK_TRIALS
         n = min(BLOCK_TRIALS, chunk.stop - t0)
         worlds: dict[str | None, tuple[_World, dict, dict]] = {}
-        for i, m in enumerate(models):
-            if m.world_model:
-                parts[i].append(run_block(m, block, n, t0, worlds, keys[i]))
-            elif t0 == chunk.start:
-                parts[i].append(run_chunk(m, chunk))
+        damage: dict[tuple[str | None, int, int], _SliceEvents] = {}
+        steps = {}
+        for i in group:
+            m = models[i]
+            _clock.start()
+            world, year_arrays, trial_arrays = _block_world(m, block, n, worlds, keys[i])
+            perils = [(p, *_peril_events(m, p, block, n)) for p in m.perils]
+            _clock.lap("incidents")
+            steps[i] = _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, damage, dkeys[i])
+        while steps:  # one slice of every model, then the next
+            for i in list(steps):
+                try:
+                    next(steps[i])
+                except StopIteration as done:
+                    parts[i].append(done.value)
+                    del steps[i]
+            damage.clear()
         del worlds
     return [join_results(p) for p in parts]
 
@@ -981,6 +1049,29 @@ def _run_events(
 ) -> ChunkResult:
     """The events of trials [t0, t0 + n) through severity, the waterfall (world model) and the contracts,
     in slices of trials, joined along the trials."""
+    steps = _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def _event_steps(
+    m: CompiledModel,
+    world: _World | None,
+    perils: list[tuple[PerilPlan, _Events, np.ndarray]],
+    n: int,
+    t0: int,
+    year_arrays: dict[str, np.ndarray],
+    trial_arrays: dict[str, np.ndarray],
+    damage: dict[tuple[str | None, int, int], _SliceEvents] | None = None,
+    key: str | None = None,
+) -> Generator[None, None, ChunkResult]:
+    """`_run_events` one slice at a time: it pauses after each slice and returns the `ChunkResult`.
+
+    `damage` (optional) holds slices' events and damage by (`damage_key`, first trial, end): a slice
+    found there is not computed again, and one computed here is left there for another model."""
     H = m.n_years
     bases = world.bases if world is not None else {}
     n_events = (world.ev.trial.size if world is not None else 0) + sum(e.trial.size for _, e, _ in perils)
@@ -991,7 +1082,12 @@ def _run_events(
         attritional: dict[str, np.ndarray] = {}
         material: dict[str, np.ndarray] = {}
         if world is not None:
-            streams, attritional, material = _world_slice(m, world, a, b, ya)
+            se = None
+            if damage is not None:
+                se = damage.get((key, a, b))
+                if se is None:
+                    se = damage[(key, a, b)] = _slice_events(m, world, a, b)
+            streams, attritional, material = _world_slice(m, world, a, b, ya, se)
         for p, e, loss in perils:
             r = e.rows(a, b)
             streams.append(
@@ -1005,6 +1101,7 @@ def _run_events(
             )
         contracts, events = _assemble(m, streams, a, b - a, t0, attritional, material, bases, ya)
         slice_parts.append((ya, contracts, events))
+        yield
 
     # join the slices along the trials
     def rows(arrays: list[np.ndarray]) -> np.ndarray:
