@@ -275,8 +275,14 @@ class _Cells:
     def __init__(self, cell: np.ndarray, n_cells: int, take: np.ndarray | None = None) -> None:
         self.n_cells = n_cells
         self.take = take
-        self.first = np.flatnonzero(np.diff(cell, prepend=-1)) if cell.size else cell[:0]
-        self.cell = cell.take(self.first)
+        if 16 * n_cells < cell.size:  # many events a cell: a search per cell, not a pass over the events
+            bounds = np.searchsorted(cell, np.arange(n_cells + 1))
+            nonempty = bounds[:-1] < bounds[1:]
+            self.cell = np.flatnonzero(nonempty)
+            self.first = bounds[:-1][nonempty]
+        else:
+            self.first = np.flatnonzero(np.diff(cell, prepend=-1)) if cell.size else np.zeros(0, np.int64)
+            self.cell = cell.take(self.first)
 
     def sum(self, values: np.ndarray) -> np.ndarray:
         out = np.zeros(self.n_cells)
@@ -804,23 +810,27 @@ def _assemble(
     names = sorted({k for s in streams for k in s.losses} | set(material))
     needed = {src for c in m.contracts.values() for src in c.sources}
     losses: dict[str, np.ndarray] = {}
-    by_cell: list[_Cells | None] = [None] * len(streams)
+    cell_of: list[np.ndarray | None] = [None] * len(streams)
     for name in names:
         parts = [s.losses.get(name) for s in streams]
         if name in needed or m.keep_events:
             losses[name] = merged(parts, 0.0, np.float64)
         # the ledger: each stream's sums per trial-year, stream after stream (the first stream's are the
         # material sums when given), then the attritional losses: the same whether the table is kept
-        ledger = np.zeros(cells)
+        sums = []
         for i, p in enumerate(parts):
             if i == 0 and name in material:
-                ledger = ledger + material[name]
-            elif p is not None:
-                cells_i = by_cell[i]
-                if cells_i is None:
-                    cells_i = by_cell[i] = _Cells(streams[i].trial * H + streams[i].year, cells)
-                ledger = ledger + cells_i.sum(p)
-        year_arrays[f"payer:{name}"] = ledger + attritional.get(name, 0.0)
+                sums.append(material[name])
+            elif p is not None:  # a few events a trial-year (background claims, perils): bincount
+                cell = cell_of[i]
+                if cell is None:
+                    s_i = streams[i]
+                    cell = cell_of[i] = s_i.trial if H == 1 else s_i.trial * H + s_i.year
+                sums.append(_group_sum(p, cell, cells))
+        ledger = sums[0] if sums else np.zeros(cells)
+        for x in sums[1:]:
+            ledger = ledger + x
+        year_arrays[f"payer:{name}"] = ledger + attritional[name] if name in attritional else ledger
 
     codes = [
         merged([None if s.codes is None else s.codes[i] for s in streams], -1, np.int64) for i in range(3)
