@@ -3,6 +3,8 @@ two scenarios run with the same seed share common random numbers (MODEL.md secti
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,3 +170,12 @@ def test_keeping_the_event_table_changes_no_number(rv_pool):
     for cid in lean.contracts:
         for f in lean.contracts[cid]:
             assert np.array_equal(kept.contracts[cid][f], lean.contracts[cid][f]), (cid, f)
+
+
+def test_executors_yield_many_tasks_in_order_through_their_window(dask_cluster):
+    """More tasks than the window of tasks in flight (twice the workers): every result comes, in order."""
+    tasks = list(range(23))
+    expected = [10 + t for t in tasks]
+    assert list(dask_cluster.map(operator.add, 10, tasks)) == expected
+    with ProcessPool(2) as pool:
+        assert list(pool.map(operator.add, 10, tasks)) == expected

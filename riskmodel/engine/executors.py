@@ -12,6 +12,7 @@ order is bit-identical on every executor.
 
 from __future__ import annotations
 
+import collections
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -131,9 +132,21 @@ class DaskExecutor:
 
     def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]) -> Iterator[Any]:
         shared_future = self.client.scatter(shared, broadcast=True)
-        futures = [self.client.submit(fn, shared_future, t, pure=False) for t in tasks]
-        for future in futures:
-            yield future.result()
+        # a bounded window of tasks in flight, as for the process pool: results wait on the cluster only
+        # until they are taken, so memory stays flat in the number of tasks
+        window = 2 * max(self.workers, 1)
+        pending = collections.deque(
+            self.client.submit(fn, shared_future, t, pure=False) for t in tasks[:window]
+        )
+        nxt = len(pending)
+        while pending:
+            future = pending.popleft()
+            result = future.result()
+            future.release()
+            if nxt < len(tasks):
+                pending.append(self.client.submit(fn, shared_future, tasks[nxt], pure=False))
+                nxt += 1
+            yield result
 
     def close(self) -> None:
         self.client.close()
