@@ -232,6 +232,11 @@ class _Models:
 
 #: At most this many runs of a batch share their worlds (see `simulate_many`).
 GROUP_RUNS = 8
+#: A group's runs finish together, so their results are in memory at once: a group holds at most this
+#: many bytes of results, reckoned at `RESULT_BYTES` per trial-year (rv_pool with the example portfolio
+#: keeps about 850 bytes a trial-year, measured in benchmarks/bench_scaling.py).
+GROUP_RESULTS_BYTES = 2 * 2**30
+RESULT_BYTES = 1024
 
 
 def _run_batch_chunk(shared: _Models, task: tuple[tuple[int, ...], Chunk]) -> list[ChunkResult]:
@@ -245,18 +250,20 @@ def _run_batch_chunk(shared: _Models, task: tuple[tuple[int, ...], Chunk]) -> li
 
 def _groups(models: Sequence[CompiledModel], size: int = GROUP_RUNS) -> list[tuple[int, ...]]:
     """Runs that draw the same world (`world_key`) with the same trials and chunks, in groups of at most
-    `size`, in the order of their first run; every other run is a group of its own. Runs that keep their
-    event table run alone (a group holds the later runs' results until their turn)."""
+    `size` (and of at most `GROUP_RESULTS_BYTES` of results), in the order of their first run; every
+    other run is a group of its own. Runs that keep their event table run alone (a group holds the later
+    runs' results until their turn)."""
     groups: list[list[int]] = []
     open_group: dict[tuple[str, int, int], list[int]] = {}
     for k, m in enumerate(models):
         wk = None if m.keep_events else world_key(m)
-        if wk is None:
+        fits = GROUP_RESULTS_BYTES // max(m.n_trials * m.n_years * RESULT_BYTES, 1)
+        if wk is None or min(size, fits) < 2:
             groups.append([k])
             continue
         ident = (wk, m.n_trials, m.chunk_trials)
         g = open_group.get(ident)
-        if g is None or len(g) >= size:
+        if g is None or len(g) >= min(size, fits):
             g = open_group[ident] = []
             groups.append(g)
         g.append(k)

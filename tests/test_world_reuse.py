@@ -4,6 +4,8 @@ first run)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -82,6 +84,12 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
     ]
     models = [compile_scenario(s, 2 * TRIALS, 3) for s in variants]
     assert batch._groups(models) == [(0, 1, 3), (2,)]
+    assert batch._groups(models, size=2) == [(0, 1), (2,), (3,)]
+    # a group's results are in memory at once: runs too large to hold together are not grouped
+    big = [replace(m, n_trials=2**20) for m in models]  # 1M trials x 1 year: 1 GiB of results a run
+    assert batch._groups(big) == [(0, 1), (2,), (3,)]
+    huge = [replace(m, n_trials=2**21) for m in models]
+    assert batch._groups(huge) == [(0,), (1,), (2,), (3,)]
     [c] = make_chunks(2 * TRIALS, 2 * TRIALS)
     alone = [run_chunk(m, c) for m in models]
 
