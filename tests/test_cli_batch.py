@@ -169,15 +169,16 @@ def test_sweep_of_an_invalid_path_or_value_exits_2_before_running(scenarios, tmp
 
 # -------------------------------------------------------------------------------- interrupted batches
 TRIALS = 49152
+COPIES = ("a", "b", "c", "d", "e", "f")
 
 
 @pytest.fixture(scope="module")
 def big_batch(tmp_path_factory):
-    """Three copies of one scenario, each long enough (about a second) for a kill to land mid-batch, and
-    the uninterrupted results they must all end up with."""
+    """Copies of one scenario, each long enough (about half a second) and enough of them for a kill to
+    land mid-batch, after the first is saved, and the uninterrupted results they must all end up with."""
     folder = tmp_path_factory.mktemp("big")
     doc = {**BASE, "simulation": {**BASE["simulation"], "trials": TRIALS, "chunk_trials": 16384}}
-    for name in ("a", "b", "c"):
+    for name in COPIES:
         write(folder, f"{name}.yaml", doc)
     return folder, simulate(load_scenario(folder / "a.yaml"), progress=False)
 
@@ -217,7 +218,7 @@ def assert_no_partial_file(out: Path) -> None:
 
 
 def assert_resumed(out: Path, reference, finished_before: dict[str, tuple[str, int]]) -> None:
-    for name in ("a", "b", "c"):
+    for name in COPIES:
         results = store.load_results(out / name)
         for cid, fields in reference.contracts.items():
             for f, v in fields.items():
@@ -254,11 +255,11 @@ def test_a_batch_killed_mid_way_resumes_to_the_uninterrupted_results(big_batch, 
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
     done = finished(out)
-    assert 1 <= len(done) < 3, "the kill did not land mid-batch"
+    assert 1 <= len(done) < len(COPIES), "the kill did not land mid-batch"
     assert_no_partial_file(out)
     if how == signal.SIGINT:
         assert not list(out.rglob("*.tmp"))  # Ctrl-C cleans up after itself
 
     assert riskmodel("run", folder, "--out", out, "--workers", 1) == 0
-    assert f"{3 - len(done)} computed, {len(done)} up to date" in capsys.readouterr().out
+    assert f"{len(COPIES) - len(done)} computed, {len(done)} up to date" in capsys.readouterr().out
     assert_resumed(out, reference, done)
