@@ -184,7 +184,12 @@ def big_batch(tmp_path_factory):
 
 
 def start_batch(folder: Path, out: Path) -> subprocess.Popen:
-    code = "import sys; from riskmodel.cli import main; sys.exit(main())"
+    # Ctrl-C as from a terminal: a shell that started these tests in the background leaves SIGINT ignored
+    # in its children, which Python would keep
+    code = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from riskmodel.cli import main; sys.exit(main())"
+    )
     return subprocess.Popen(
         [sys.executable, "-c", code, "run", str(folder), "--out", str(out), "--workers", "2"],
         stdout=subprocess.DEVNULL,
