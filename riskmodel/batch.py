@@ -38,7 +38,7 @@ from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
 from riskmodel.engine.simulate import compile_scenario, simulate
 from riskmodel.payers import is_valid_source
-from riskmodel.results import Results, compare
+from riskmodel.results import CONTRACT_FIELDS, Results, compare
 from riskmodel.scenario import Problem, Scenario, ScenarioError, load_scenario, with_overrides
 from riskmodel.scenario.loader import parse_value
 
@@ -233,10 +233,18 @@ class _Models:
 #: At most this many runs of a batch share their worlds (see `simulate_many`).
 GROUP_RUNS = 8
 #: A group's runs finish together, so their results are in memory at once: a group holds at most this
-#: many bytes of results, reckoned at `RESULT_BYTES` per trial-year (rv_pool with the example portfolio
-#: keeps about 850 bytes a trial-year, measured in benchmarks/bench_scaling.py).
+#: many bytes of results (reckoned by `_result_bytes`).
 GROUP_RESULTS_BYTES = 2 * 2**30
-RESULT_BYTES = 1024
+
+
+def _result_bytes(m: CompiledModel) -> int:
+    """About how many bytes a run's results hold: per trial-year, 8 bytes for each contract figure (the
+    contracts and the portfolio), about 64 year arrays of the world model (ledger, statistics, bases),
+    8 more per scheme and one per P&I class (rv_pool with the example portfolio: 1,096 bytes a
+    trial-year, against 1,072 measured)."""
+    per_trial_year = len(CONTRACT_FIELDS) * (len(m.contracts) + 1) + 64 + 8 * len(m.scheme_ids)
+    per_trial_year += len(m.class_names)
+    return 8 * per_trial_year * m.n_trials * m.n_years
 
 
 def _run_batch_chunk(shared: _Models, task: tuple[tuple[int, ...], Chunk]) -> list[ChunkResult]:
@@ -257,7 +265,7 @@ def _groups(models: Sequence[CompiledModel], size: int = GROUP_RUNS) -> list[tup
     open_group: dict[tuple[str, int, int], list[int]] = {}
     for k, m in enumerate(models):
         wk = None if m.keep_events else world_key(m)
-        fits = GROUP_RESULTS_BYTES // max(m.n_trials * m.n_years * RESULT_BYTES, 1)
+        fits = GROUP_RESULTS_BYTES // max(_result_bytes(m), 1)
         if wk is None or min(size, fits) < 2:
             groups.append([k])
             continue

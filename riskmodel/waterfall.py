@@ -40,7 +40,7 @@ from riskmodel.liability import (
     collision_liability_split,
     consume_capacity,
 )
-from riskmodel.reinsurance.ig_tower import IGStructure, IGTowerShares, apply_ig_tower
+from riskmodel.reinsurance.ig_tower import IGStructure, IGTowerShares, apply_ig_tower, check_ig_structure
 
 __all__ = ["EventRecord", "IGClaims", "SchemeFinance", "WaterfallParams", "WaterfallResult", "route_events"]
 
@@ -401,10 +401,12 @@ def _ig_tower(
         sel = np.flatnonzero(y == yr) if n_years > 1 else np.arange(c.size)
         if not sel.size:
             continue
+        check_ig_structure(structure)  # (also when no claim reaches `apply_ig_tower`)
         attach = structure.layers[0].attachment
-        # whether a claim reaches layer 1 is decided on the covered claim, as the tower computes it
+        # whether a claim reaches layer 1 is decided on the covered claim, as the tower computes it; a
+        # claim with pollution above the cap (a cap below layer 1 in a custom world) goes through the tower
         covered = np.minimum(p[sel], structure.pollution_cap) + (c[sel] - p[sel])
-        big = covered > attach
+        big = (covered > attach) | (p[sel] > structure.pollution_cap)
         high, low = sel[big], sel[~big]
         high = high[np.argsort((t[high] * n_years + y[high]) + tm[high], kind="stable")]
         for k, v in apply_ig_tower(c[high], p[high], t[high], structure).as_dict().items():

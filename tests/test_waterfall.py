@@ -285,3 +285,39 @@ def test_statutory_damage_falls_under_the_ig_pollution_cap():
     tower = ("ig_club_retention", "ig_pool", "ig_hydra", "ig_gxl_layer1", "ig_gxl_layer2", "ig_gxl_layer3")
     assert sum(col(res, c) for c in (*tower, "ig_overspill")) == pytest.approx(1000.0)
     assert col(res, "uncompensated") == pytest.approx(600.0)
+
+
+@pytest.mark.parametrize("pollution_cap", [1000.0, 50.0])
+def test_claims_below_layer_1_split_as_the_tower_splits_them(pollution_cap):
+    """`_ig_tower` sends only the claims that reach layer 1 (or whose pollution exceeds the cap) through
+    `apply_ig_tower` and splits the others itself: every column equal, bit for bit, to the tower's own
+    split of each claim alone; the columns of each claim sum to it. A cap of 50, below layer 1, is a
+    custom world's (the shipped cap is 1,000)."""
+    from dataclasses import replace
+
+    from riskmodel.reinsurance.ig_tower import apply_ig_tower
+    from riskmodel.waterfall import _ig_tower
+
+    structure = replace(IG_2026_27, pollution_cap=pollution_cap)
+    rng = np.random.default_rng(3)
+    n = 400
+    claim = np.concatenate([rng.uniform(0, 140, n - 3), [80.0, 30.0, 900.0]])
+    pollution = np.concatenate([claim[:-3] * rng.uniform(0, 1, n - 3), [80.0, 0.0, 600.0]])
+    trial = np.arange(n)  # one claim a trial: no claim shares Hydra's deductible with another
+    zero = np.zeros(n, dtype=np.int64)
+    got = _ig_tower(
+        (structure,),
+        n,
+        1,
+        claim=(claim,),
+        pollution=(pollution,),
+        trial=(trial,),
+        year=(zero,),
+        time=(np.full(n, 0.5),),
+    )
+    alone = apply_ig_tower(claim, pollution, trial, structure).as_dict()
+    for name, column in alone.items():
+        assert np.array_equal(got[name], column), name
+    assert np.allclose(sum(got.values()), claim, rtol=1e-12, atol=1e-9)
+    if pollution_cap < 80.0:
+        assert got["uncovered"][n - 3] == 80.0 - pollution_cap  # the all-pollution claim of 80

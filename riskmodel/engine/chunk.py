@@ -999,6 +999,7 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
             steps[i] = _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, damage, dkeys[i])
         while steps:  # one slice of every model, then the next
             for i in list(steps):
+                _clock.start()  # (each run's stages timed on their own, as `run_block` times them)
                 try:
                     next(steps[i])
                 except StopIteration as done:
@@ -1122,7 +1123,7 @@ def _event_steps(
     for k in slice_parts[0][0]:
         year_arrays[k] = rows([p[0][k] for p in slice_parts])
     for name, v in bases.items():
-        year_arrays[f"base:{name}"] = v
+        year_arrays[f"base:{name}"] = v.copy()  # (the world may be shared by a group of runs)
     contracts = {
         cid: {f: rows([p[1][cid][f] for p in slice_parts]) for f in CONTRACT_FIELDS}
         for cid in slice_parts[0][1]

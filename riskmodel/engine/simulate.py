@@ -74,9 +74,8 @@ def simulate(
     chunks = make_chunks(model.n_trials, model.chunk_trials)
     ex = executor or InProcess()
     bar = Progress(model.n_trials, label=scenario.name, enabled=progress)
-    # (the names of the joined year arrays and event columns are sorted, as they were when the chunks,
-    # or a chunk's blocks, were concatenated; the parts of one perils-only chunk keep their order)
-    joined = _Reduction(model.n_trials, sort_names=len(chunks) > 1 or model.world_model)
+    # (the joined year arrays and event columns are in order of name, whatever the chunks gave)
+    joined = _Reduction(model.n_trials)
     try:
         for part in _results(ex, model, chunks):
             joined.add(part)
@@ -156,13 +155,11 @@ class _Reduction:
       a read-only view of the other's joined array.
     - an array missing from some chunk is zero at its rows (year and contract arrays as float64 or wider,
       as the concatenation with float64 zeros made them).
-    - the year arrays and the event columns of several chunks are in order of name (`sort_names`), or
-      else in the order the chunks give them.
+    - the year arrays and the event columns are in order of name, whatever the executor or the chunks.
     """
 
-    def __init__(self, n_trials: int, sort_names: bool = True) -> None:
+    def __init__(self, n_trials: int) -> None:
         self.n_trials = n_trials
-        self.sort_names = sort_names
         self.contracts: dict[str, dict[str, np.ndarray]] = {}
         self.year_arrays: dict[str, np.ndarray] = {}
         self.trial_arrays: dict[str, np.ndarray] = {}
@@ -232,17 +229,15 @@ class _Reduction:
                 year[where[1]] = a
             else:
                 self.trial_arrays[where[1]] = a
-        by_name = self.sort_names and self._parts > 1
-        self.year_arrays = {k: year[k] for k in sorted(year)} if by_name else year
+        self.year_arrays = {k: year[k] for k in sorted(year)}
         parts = [self._events[start] for start in sorted(self._events)]
         if len(parts) == 1 and self._parts == 1:
-            self.events = parts[0]
+            self.events = {k: parts[0][k] for k in sorted(parts[0])}
         elif parts:
             parts = [p for p in parts if p]
             keys = list(dict.fromkeys(k for p in parts for k in p))
             self.events = {
-                k: np.concatenate([p.get(k, np.zeros(p["trial"].size)) for p in parts])
-                for k in (sorted(keys) if by_name else keys)
+                k: np.concatenate([p.get(k, np.zeros(p["trial"].size)) for p in parts]) for k in sorted(keys)
             }
 
 
