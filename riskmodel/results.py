@@ -41,8 +41,8 @@ class Results:
     scenario_name, start_year, n_years, n_trials, seed : the run's identity.
     contracts : contract id (and ``"portfolio"``) → field → (n_trials, n_years) array, fields
         `CONTRACT_FIELDS` (USD m at the reinsurer's participation). The portfolio of one contract is that
-        contract: computed in this process, its arrays may be read-only views of the contract's (from a
-        process pool, Dask or the store they are copies). Treat the arrays of a `Results` as read-only.
+        contract: `simulate` gives it read-only views of the contract's arrays, whatever the executor
+        (loaded from the store, they are copies). Treat the arrays of a `Results` as read-only.
     year_arrays : name → (n_trials, n_years[, k]) array: ``payer:<column>``, ``base:<name>``,
         ``tonnage_gt`` (by class), ``spills_7t``, ``detentions``, ...
     trial_arrays : ``z`` (climate factor) and ``join_year`` (trial, slot) — a slot is one

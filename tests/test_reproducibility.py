@@ -179,3 +179,17 @@ def test_executors_yield_many_tasks_in_order_through_their_window(dask_cluster):
     assert list(dask_cluster.map(operator.add, 10, tasks)) == expected
     with ProcessPool(2) as pool:
         assert list(pool.map(operator.add, 10, tasks)) == expected
+
+
+def test_a_one_contract_portfolio_is_its_contract_on_every_executor(perils):
+    """The portfolio of one contract is a read-only view of the contract's figures, in this process and
+    from a process pool alike."""
+    one = with_overrides(perils, {"portfolio.contracts.stop_loss": None, "simulation.trials": 8192})
+    here = run(one, InProcess(), 4096)
+    with ProcessPool(2) as ex:
+        there = run(one, ex, 4096)
+    assert_identical(here, there)
+    for res in (here, there):
+        for f, v in res.contracts["portfolio"].items():
+            assert not v.flags.writeable, f
+            assert np.shares_memory(v, res.contracts["cat_xol"][f]), f

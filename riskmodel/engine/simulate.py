@@ -24,7 +24,7 @@ from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, r
 from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
-from riskmodel.results import Results
+from riskmodel.results import CONTRACT_FIELDS, Results
 from riskmodel.scenario.loader import scenario_hash
 from riskmodel.scenario.schema import Scenario
 from riskmodel.world import load_world
@@ -75,7 +75,7 @@ def simulate(
     ex = executor or InProcess()
     bar = Progress(model.n_trials, label=scenario.name, enabled=progress)
     # (the joined year arrays and event columns are in order of name, whatever the chunks gave)
-    joined = _Reduction(model.n_trials)
+    joined = _Reduction(model.n_trials, _portfolio_alias(model))
     try:
         for part in _results(ex, model, chunks):
             joined.add(part)
@@ -129,6 +129,14 @@ def simulate(
     )
 
 
+def _portfolio_alias(model: CompiledModel) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """The portfolio's figures of a one-contract portfolio: the contract's (`_Reduction` makes them views)."""
+    if len(model.contracts) != 1:
+        return {}
+    [cid] = model.contracts
+    return {("contract", "portfolio", f): ("contract", cid, f) for f in CONTRACT_FIELDS}
+
+
 def _results(ex: Executor, model: CompiledModel, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
     """The chunks' results as they come: in this process, each part of a chunk as soon as it is computed
     (`run_chunk_parts`); on another executor, a chunk at a time."""
@@ -150,15 +158,15 @@ class _Reduction:
       can be freed at once; a chunk's array whose bits are all zero is not copied (its rows hold zeros
       already), which leaves the memory of an all-zero result untouched. A run of one chunk keeps the
       chunk's arrays as they are.
-    - an array that is, in every chunk, a view of the same memory as another array of the chunk (the
-      portfolio of a one-contract portfolio is its contract: `apply_portfolio`) is not copied: it becomes
-      a read-only view of the other's joined array.
+    - an array named in `alias` repeats another's values (the portfolio of a one-contract portfolio is
+      its contract: `apply_portfolio`): it is not copied, and becomes a read-only view of the other's
+      joined array, whatever the executor.
     - an array missing from some chunk is zero at its rows (year and contract arrays as float64 or wider,
       as the concatenation with float64 zeros made them).
     - the year arrays and the event columns are in order of name, whatever the executor or the chunks.
     """
 
-    def __init__(self, n_trials: int) -> None:
+    def __init__(self, n_trials: int, alias: dict[tuple[str, ...], tuple[str, ...]] | None = None) -> None:
         self.n_trials = n_trials
         self.contracts: dict[str, dict[str, np.ndarray]] = {}
         self.year_arrays: dict[str, np.ndarray] = {}
@@ -166,7 +174,7 @@ class _Reduction:
         self.events: dict[str, np.ndarray] | None = None
         # ("contract", id, field), ("year", name) or ("trial", name) → the joined array
         self._arrays: dict[tuple[str, ...], np.ndarray] = {}
-        self._alias: dict[tuple[str, ...], tuple[str, ...]] = {}  # array → the array whose memory it views
+        self._alias = dict(alias or {})  # array → the array whose values it repeats (a read-only view of it)
         self._seen: dict[tuple[str, ...], int] = {}  # array → chunks holding it
         self._events: dict[int, dict[str, np.ndarray]] = {}  # chunk start → its event table
         self._parts = 0
@@ -179,14 +187,6 @@ class _Reduction:
         ]
         items += [(("year", k), v) for k, v in part.year_arrays.items()]
         items += [(("trial", k), v) for k, v in part.trial_arrays.items()]
-        first_with: dict[tuple, tuple[str, ...]] = {}
-        same = {w: first_with.setdefault(_layout(v), w) for w, v in items if v.size}
-        for where, target in list(self._alias.items()):
-            if same.get(where) != target:  # this chunk does not share it: it needs its own array
-                del self._alias[where]
-                self._arrays[where] = self._arrays[target].copy()
-        if not self._parts:
-            self._alias = {w: t for w, t in same.items() if t != w}
         rows = slice(part.start, part.stop)
         whole = part.start == 0 and part.stop == self.n_trials
         for where, value in items:
@@ -213,7 +213,7 @@ class _Reduction:
         if self._rows != self.n_trials:
             raise RuntimeError(f"the chunk results cover {self._rows} trials, expected {self.n_trials}")
         for where, count in self._seen.items():
-            if count < self._parts and where[0] != "trial":  # (zeros for the chunks without it)
+            if count < self._parts and where[0] != "trial" and where not in self._alias:  # (zeros elsewhere)
                 a = self._arrays[where]
                 self._arrays[where] = a.astype(np.result_type(a.dtype, np.float64), copy=False)
         for where, target in self._alias.items():
@@ -239,11 +239,6 @@ class _Reduction:
             self.events = {
                 k: np.concatenate([p.get(k, np.zeros(p["trial"].size)) for p in parts]) for k in sorted(keys)
             }
-
-
-def _layout(a: np.ndarray) -> tuple:
-    """Where an array's elements are: two arrays with the same layout hold the same values."""
-    return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
 
 
 def _any_bit(a: np.ndarray) -> bool:
