@@ -960,13 +960,29 @@ def _block_world(
     return world, year_arrays, trial_arrays
 
 
-def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
-    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS)."""
+def _block_steps(
+    m: CompiledModel,
+    block: int,
+    n: int,
+    t0: int,
+    worlds: dict[str | None, tuple[_World, dict, dict]] | None = None,
+    damage: dict[tuple[str | None, int, int], _SliceEvents] | None = None,
+) -> Generator[None, None, ChunkResult]:
+    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS): the world and the perils'
+    events drawn now, then `_event_steps` over them. `worlds` and `damage` (a group of runs) hold what
+    other models with the same keys have drawn or computed, and take what this one does."""
     _clock.start()
-    world, year_arrays, trial_arrays = _block_world(m, block, n, None, None)
+    shared = worlds is not None
+    world, year_arrays, trial_arrays = _block_world(m, block, n, worlds, world_key(m) if shared else None)
     perils = [(p, *_peril_events(m, p, block, n)) for p in m.perils]
     _clock.lap("incidents")
-    return _run_events(m, world, perils, n, t0, year_arrays, trial_arrays)
+    key = damage_key(m) if damage is not None else None
+    return _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, damage, key)
+
+
+def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
+    """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS)."""
+    return _drain(_block_steps(m, block, n, t0))
 
 
 def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[ChunkResult]:
@@ -977,8 +993,6 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
     at hand is kept for the others. Each result is `run_chunk(model, chunk)`, bit for bit."""
     if not any(m.world_model for m in models):
         return [run_chunk(m, chunk) for m in models]
-    keys = [world_key(m) for m in models]
-    dkeys = [damage_key(m) for m in models]
     parts: list[list[ChunkResult]] = [[] for _ in models]
     for i, m in enumerate(models):
         if not m.world_model:
@@ -989,14 +1003,7 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
         n = min(BLOCK_TRIALS, chunk.stop - t0)
         worlds: dict[str | None, tuple[_World, dict, dict]] = {}
         damage: dict[tuple[str | None, int, int], _SliceEvents] = {}
-        steps = {}
-        for i in group:
-            m = models[i]
-            _clock.start()
-            world, year_arrays, trial_arrays = _block_world(m, block, n, worlds, keys[i])
-            perils = [(p, *_peril_events(m, p, block, n)) for p in m.perils]
-            _clock.lap("incidents")
-            steps[i] = _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, damage, dkeys[i])
+        steps = {i: _block_steps(models[i], block, n, t0, worlds, damage) for i in group}
         while steps:  # one slice of every model, then the next
             for i in list(steps):
                 _clock.start()  # (each run's stages timed on their own, as `run_block` times them)
@@ -1046,21 +1053,11 @@ def _perils_trials(m: CompiledModel, start: int, stop: int) -> ChunkResult:
         np.cumsum(counts.sum(axis=1) if H > 1 else counts.ravel(), out=first[1:])
         perils.append((p, _Events(trial, year, time_, first), loss))
     _clock.lap("incidents")
-    return _run_events(m, None, perils, n, start, {}, {})
+    return _drain(_event_steps(m, None, perils, n, start, {}, {}))
 
 
-def _run_events(
-    m: CompiledModel,
-    world: _World | None,
-    perils: list[tuple[PerilPlan, _Events, np.ndarray]],
-    n: int,
-    t0: int,
-    year_arrays: dict[str, np.ndarray],
-    trial_arrays: dict[str, np.ndarray],
-) -> ChunkResult:
-    """The events of trials [t0, t0 + n) through severity, the waterfall (world model) and the contracts,
-    in slices of trials, joined along the trials."""
-    steps = _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays)
+def _drain(steps: Generator[None, None, ChunkResult]) -> ChunkResult:
+    """Run `_event_steps` to the end and return its `ChunkResult`."""
     while True:
         try:
             next(steps)
@@ -1079,7 +1076,9 @@ def _event_steps(
     damage: dict[tuple[str | None, int, int], _SliceEvents] | None = None,
     key: str | None = None,
 ) -> Generator[None, None, ChunkResult]:
-    """`_run_events` one slice at a time: it pauses after each slice and returns the `ChunkResult`.
+    """The events of trials [t0, t0 + n) through severity, the waterfall (world model) and the contracts,
+    in slices of trials, joined along the trials: a generator that pauses after each slice and returns the
+    `ChunkResult` (`_drain` runs it through).
 
     `damage` (optional) holds slices' events and damage by (`damage_key`, first trial, end): a slice
     found there is not computed again, and one computed here is left there for another model."""
