@@ -35,6 +35,25 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+def _windowed(submit: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:
+    """The results of `submit(task)` futures in task order, with at most twice `workers` tasks in flight:
+    a result waits on the workers only until it is taken, so memory stays flat in the number of tasks.
+    A future is let go once its result is taken (`release`, where the future has it: Dask)."""
+    window = 2 * max(workers, 1)
+    pending = collections.deque(submit(t) for t in tasks[:window])
+    nxt = len(pending)
+    while pending:
+        future = pending.popleft()
+        result = future.result()
+        if hasattr(future, "release"):
+            future.release()
+        del future
+        if nxt < len(tasks):
+            pending.append(submit(tasks[nxt]))
+            nxt += 1
+        yield result
+
+
 class InProcess:
     """Run every task in the calling process."""
 
@@ -85,17 +104,7 @@ class ProcessPool:
 
     def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]) -> Iterator[Any]:
         pool = self._pool(shared)
-        # keep a bounded window of tasks in flight so memory stays flat in the number of tasks
-        window = 2 * self.workers
-        futures = [pool.submit(_call_with_shared, fn, t) for t in tasks[:window]]
-        nxt = len(futures)
-        for i in range(len(tasks)):
-            result = futures[i].result()
-            futures[i] = None  # type: ignore[call-overload]
-            if nxt < len(tasks):
-                futures.append(pool.submit(_call_with_shared, fn, tasks[nxt]))
-                nxt += 1
-            yield result
+        yield from _windowed(lambda t: pool.submit(_call_with_shared, fn, t), tasks, self.workers)
 
     def close(self) -> None:
         if self._pool_of is not None:
@@ -132,21 +141,8 @@ class DaskExecutor:
 
     def map(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]) -> Iterator[Any]:
         shared_future = self.client.scatter(shared, broadcast=True)
-        # a bounded window of tasks in flight, as for the process pool: results wait on the cluster only
-        # until they are taken, so memory stays flat in the number of tasks
-        window = 2 * max(self.workers, 1)
-        pending = collections.deque(
-            self.client.submit(fn, shared_future, t, pure=False) for t in tasks[:window]
-        )
-        nxt = len(pending)
-        while pending:
-            future = pending.popleft()
-            result = future.result()
-            future.release()
-            if nxt < len(tasks):
-                pending.append(self.client.submit(fn, shared_future, tasks[nxt], pure=False))
-                nxt += 1
-            yield result
+        submit = self.client.submit
+        yield from _windowed(lambda t: submit(fn, shared_future, t, pure=False), tasks, self.workers)
 
     def close(self) -> None:
         self.client.close()
