@@ -40,7 +40,13 @@ from riskmodel.liability import (
     collision_liability_split,
     consume_capacity,
 )
-from riskmodel.reinsurance.ig_tower import IGStructure, IGTowerShares, apply_ig_tower, check_ig_structure
+from riskmodel.reinsurance.ig_tower import (
+    IGStructure,
+    IGTowerShares,
+    apply_ig_tower,
+    check_ig_structure,
+    retention_and_pool,
+)
 
 __all__ = ["EventRecord", "IGClaims", "SchemeFinance", "WaterfallParams", "WaterfallResult", "route_events"]
 
@@ -411,10 +417,7 @@ def _ig_tower(
         high = high[np.argsort((t[high] * n_years + y[high]) + tm[high], kind="stable")]
         for k, v in apply_ig_tower(c[high], p[high], t[high], structure).as_dict().items():
             out[k][high] = v
-        # the others stop below layer 1 (most claims): only the retention and the pool, computed as the
-        # tower computes them; every other column is zero
-        low_covered = covered[~big]
-        retention = structure.club_retention
-        out["ig_club_retention"][low] = np.minimum(low_covered, retention)
-        out["ig_pool"][low] = np.clip(low_covered - retention, 0.0, structure.pool_top - retention)
+        # the others stop below layer 1 (most claims): only the retention and the pool (the tower's own
+        # steps); every other column is zero
+        out["ig_club_retention"][low], out["ig_pool"][low] = retention_and_pool(covered[~big], structure)
     return out

@@ -180,8 +180,7 @@ def apply_ig_tower(
     capped_pollution = np.minimum(p, structure.pollution_cap)
     covered = capped_pollution + (c - p)
 
-    retention = np.minimum(covered, structure.club_retention)
-    pool = _layer(covered, structure.club_retention, structure.pool_top - structure.club_retention)
+    retention, pool = retention_and_pool(covered, structure)
 
     gxl: list[FloatArray] = []
     hydra = np.zeros_like(covered)
@@ -208,6 +207,18 @@ def apply_ig_tower(
         ig_overspill=overspill,
         uncovered=uncovered,
     )
+
+
+def retention_and_pool(covered: FloatArray, structure: IGStructure) -> tuple[FloatArray, FloatArray]:
+    """The club retention and the pool's share of covered claims (steps 2 and 3 of `apply_ig_tower`): all
+    there is to the split of a claim that stops below GXL layer 1.
+
+    >>> r, p = retention_and_pool(np.array([5.0, 50.0]), IG_2025_26)
+    >>> r.tolist(), p.tolist()
+    ([5.0, 10.0], [0.0, 40.0])
+    """
+    retention = np.minimum(covered, structure.club_retention)
+    return retention, _layer(covered, structure.club_retention, structure.pool_top - structure.club_retention)
 
 
 def check_ig_structure(structure: IGStructure) -> None:
