@@ -189,8 +189,9 @@ def run(trials: int = 16384, repeat: int = 1, workers: int = 2) -> Section:
     sec.notes.append(
         "A sweep point that changes what comes after the world (the scheme's capital or reinsurance, "
         "contract terms) is computed in one group with the first run and shares each block's world "
-        "(adoption, market, sanctions, the candidates and their thinning, background claims); it costs "
-        "the severity, waterfall, event table and contracts again. A point that changes the world itself "
+        "(adoption, market, sanctions, the candidates and their thinning, background claims) and each "
+        "slice's events and damage; it costs the waterfall, event table and contracts again. A point that "
+        "changes the world itself "
         "shares only the candidate set, which is a small part of a run, and costs about as much as the "
         "first. CPU seconds, best of the rounds."
     )
