@@ -26,7 +26,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from riskmodel.engine.simulate import simulate
-    from riskmodel.reinsurance.terms import apply_terms_to_file
+    from riskmodel.reinsurance.event_files import apply_terms_to_file
     from riskmodel.results import Results, compare
     from riskmodel.scenario import ScenarioError, load_portfolio, load_scenario
 
@@ -34,7 +34,7 @@ _LAZY = {
     "simulate": "riskmodel.engine.simulate",
     "Results": "riskmodel.results",
     "compare": "riskmodel.results",
-    "apply_terms_to_file": "riskmodel.reinsurance.terms",
+    "apply_terms_to_file": "riskmodel.reinsurance.event_files",
     "load_scenario": "riskmodel.scenario",
     "load_portfolio": "riskmodel.scenario",
     "ScenarioError": "riskmodel.scenario",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import doctest
 import subprocess
 import sys
 import textwrap
@@ -14,7 +15,9 @@ import pytest
 
 from riskmodel import tables
 from riskmodel.cli import apply_terms as cli
-from riskmodel.reinsurance.terms import ContractTerms, EventFileError, apply_terms_to_file
+from riskmodel.reinsurance import event_files
+from riskmodel.reinsurance.event_files import EventFileError, apply_terms_to_file
+from riskmodel.reinsurance.terms import ContractTerms
 
 EVENTS = """\
 trial,year,time,source,loss,segment
@@ -66,6 +69,10 @@ def args_for(events: Path, portfolio: Path, out: Path, **kw) -> argparse.Namespa
     return parser.parse_args(
         ["apply-terms", "--events", str(events), "--portfolio", str(portfolio), "--out", str(out), *extra]
     )
+
+
+def test_docstring_examples():
+    assert doctest.testmod(event_files).failed == 0
 
 
 # ---------------------------------------------------------------------------------------- good files
@@ -290,7 +297,13 @@ def test_sanctions_columns_in_the_event_file(tmp_path):
         """,
     )
     gxl = ContractTerms(
-        "gxl", ("ig_gxl_layer1",), attachment=5, limit=10, sanctions_clause=True, reinsurer_bloc="EU"
+        "gxl",
+        ("ig_gxl_layer1",),
+        attachment=5,
+        limit=10,
+        reinstatement_rates=(1.0, 0.5),
+        sanctions_clause=True,
+        reinsurer_bloc="EU",
     )
     ylt = tables.read_table("ylt", apply_terms_to_file(events, [gxl], tmp_path / "out").paths["ylt"])
     row = ylt.iloc[0]

@@ -4,7 +4,7 @@ In: an event file (CSV or parquet, long format: ``trial, year, time, source, los
 ``event, segment, zone, flag, licensed, sanctioned_EU, sanctioned_UK, sanctioned_US``), a portfolio YAML
 and optionally premium bases and attritional losses. Out: ``ylt`` and ``plt`` tables in the output
 directory (riskmodel/tables.py), notes on stderr. Malformed input: one message naming the file, the row
-and the column, and exit code 2. The work is `riskmodel.reinsurance.terms.apply_terms_to_file`.
+and the column, and exit code 2. The work is `riskmodel.reinsurance.event_files.apply_terms_to_file`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run ``apply-terms``; 0 on success, 2 on malformed input (message on stderr, no traceback)."""
-    from riskmodel.reinsurance.terms import apply_terms_to_file
+    from riskmodel.reinsurance.event_files import apply_terms_to_file
 
     try:
         result = apply_terms_to_file(

@@ -1,0 +1,569 @@
+"""Deterministic terms mode: a portfolio's contract terms on an event loss file from another model.
+
+In: an event file (``.csv`` or ``.parquet``) in long format, one row per event and source,
+``trial, year, time, source, loss`` (+ optional ``event``, ``segment``, ``zone``, ``flag``, ``licensed``,
+``sanctioned_EU``, ``sanctioned_UK``, ``sanctioned_US``); optionally annual files of premium bases
+(``base, amount[, year][, trial]``) and attritional losses (``source, amount[, year][, trial]``); and a
+portfolio (YAML path, loaded `Portfolio` or `ContractTerms`). Every value is checked; a malformed file
+raises `EventFileError` naming the file, the row (1 = first data row) and the column.
+
+The file becomes an `EventLossTable`, the portfolio's terms are applied in event time order by
+`riskmodel.reinsurance.terms` (`apply_portfolio`), and `apply_terms_to_file` writes the year loss table
+(``ylt``: per trial, year and contract) and the period loss table (``plt``: per event and contract with a
+recovery), both declared in `riskmodel.tables`; `ylt_frame` and `plt_frame` build them from
+`ContractYearLosses`. This is the `riskmodel apply-terms` command (`riskmodel.cli.apply_terms`).
+
+This module imports `riskmodel.reinsurance.terms`, never the reverse: the contract maths knows no files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.payers import all_source_names_hint, is_valid_source
+from riskmodel.reinsurance.terms import (
+    BLOCS,
+    SHARE_BY,
+    ContractTerms,
+    ContractYearLosses,
+    EventLossTable,
+    PortfolioYearLosses,
+    absent_sources,
+    apply_portfolio,
+    portfolio_terms,
+    validate_portfolio,
+)
+
+if TYPE_CHECKING:
+    from riskmodel.scenario.schema import Portfolio
+
+__all__ = [
+    "REQUIRED_EVENT_COLUMNS",
+    "ApplyTermsResult",
+    "EventFileError",
+    "apply_terms_to_file",
+    "event_loss_table_from_frame",
+    "plt_frame",
+    "read_annual_file",
+    "read_event_file",
+    "ylt_frame",
+]
+
+
+# -------------------------------------------------------------------------------------- input files
+class EventFileError(ValueError):
+    """A malformed input file; the message names the file, the row (1 = first data row) and the column."""
+
+    def __init__(self, label: str, problem: str, *, row: int | None = None, column: str | None = None):
+        where = [label]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(", ".join(where) + ": " + problem)
+        self.label, self.problem, self.row, self.column = label, problem, row, column
+
+
+REQUIRED_EVENT_COLUMNS: tuple[str, ...] = ("trial", "year", "time", "source", "loss")
+_CODE_COLUMNS = SHARE_BY
+_BOOL_COLUMNS = ("licensed", *(f"sanctioned_{b}" for b in BLOCS))
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+def read_event_file(path: str | Path) -> pd.DataFrame:
+    """Read an event file (``.csv`` or ``.parquet``) as is; `event_loss_table_from_frame` checks it."""
+    return _read_frame(Path(path))
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True)
+        elif suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(path)
+        else:
+            raise EventFileError(str(path), f"unsupported file type {suffix!r}: use .csv or .parquet")
+    except EventFileError:
+        raise
+    except FileNotFoundError:
+        raise EventFileError(str(path), "file not found") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise EventFileError(str(path), f"cannot be read: {exc}") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _show(value: Any) -> str:
+    """A file value for a message: strings quoted, numbers plain (never a numpy repr)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    """The column as float64; missing, NaN, non-numeric and infinite values are errors."""
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i = _first_bad(bad)
+        v = raw.iloc[i]
+        text = "" if v is None or v is pd.NA else str(v).strip()
+        if text == "":
+            problem = "missing value"
+        elif text.lower() == "nan":
+            problem = "NaN is not allowed (missing value?)"
+        elif np.isinf(values[i]):
+            problem = f"infinite value {text!r}"
+        else:
+            problem = f"{text!r} is not a number"
+        raise EventFileError(label, problem, row=i + 1, column=column)
+    return values
+
+
+def _whole(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    values = _numeric(df, column, label)
+    bad = (values != np.floor(values)) | (values < 0)
+    if bad.any():
+        i = _first_bad(bad)
+        raise EventFileError(
+            label, f"{_show(df[column].iloc[i])} is not a whole number >= 0", row=i + 1, column=column
+        )
+    return values.astype(np.int64)
+
+
+def _text(df: pd.DataFrame, column: str) -> np.ndarray:
+    """The column as stripped strings, "" where missing."""
+    raw = df[column].astype(object)
+    return raw.where(raw.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
+
+
+def _boolean(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    raw = df[column]
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.to_numpy(dtype=bool)
+    text = np.char.lower(_text(df, column).astype(str))
+    is_true, is_false = np.isin(text, list(_TRUE)), np.isin(text, list(_FALSE))
+    bad = ~(is_true | is_false)
+    if bad.any():
+        i = _first_bad(bad)
+        raise EventFileError(label, f"{_show(raw.iloc[i])} is not true/false", row=i + 1, column=column)
+    return is_true
+
+
+@dataclass(frozen=True, eq=False)
+class _ParsedEvents:
+    elt: EventLossTable
+    event_id: np.ndarray  # per event: the file's event id, or the event's order of first appearance
+    codes: dict[str, dict[str, int]]
+
+
+def _events_from_frame(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    n_trials: int | None,
+    n_years: int | None,
+    codes: Mapping[str, Mapping[str, int]] | None = None,
+    attritional: Mapping[str, np.ndarray] | None = None,
+    premium_base: Mapping[str, np.ndarray] | None = None,
+) -> _ParsedEvents:
+    missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in df.columns]
+    if missing:
+        raise EventFileError(
+            label,
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+            f"(required: {', '.join(REQUIRED_EVENT_COLUMNS)})",
+        )
+    df = df.reset_index(drop=True)
+    trial = _whole(df, "trial", label)
+    year = _whole(df, "year", label)
+    time = _numeric(df, "time", label)
+    bad = (time < 0) | (time >= 1)
+    if bad.any():
+        i = _first_bad(bad)
+        raise EventFileError(label, f"time {time[i]:g} is outside [0, 1)", row=i + 1, column="time")
+    source = _text(df, "source")
+    loss = _numeric(df, "loss", label)
+    if (loss < 0).any():
+        i = _first_bad(loss < 0)
+        raise EventFileError(label, f"negative loss {loss[i]:g}", row=i + 1, column="loss")
+    names, source_idx = np.unique(source.astype(str), return_inverse=True)
+    for name in map(str, names):
+        if not is_valid_source(name):
+            i = _first_bad(source == name)
+            raise EventFileError(
+                label,
+                f"unknown source {name!r} (allowed: {all_source_names_hint()})",
+                row=i + 1,
+                column="source",
+            )
+
+    if n_trials is None:
+        offset = int(trial.min()) if trial.size else 0
+        n_trials = int(trial.max()) - offset + 1 if trial.size else 0
+    else:
+        offset = 0
+        if trial.size and (trial >= n_trials).any():
+            i = _first_bad(trial >= n_trials)
+            raise EventFileError(
+                label, f"trial {trial[i]} >= the {n_trials} trials asked for", row=i + 1, column="trial"
+            )
+    if n_years is None:
+        n_years = int(year.max()) + 1 if year.size else 1
+    elif year.size and (year >= n_years).any():
+        i = _first_bad(year >= n_years)
+        raise EventFileError(
+            label, f"year {year[i]} >= the {n_years} years asked for", row=i + 1, column="year"
+        )
+
+    has_event = "event" in df.columns
+    key_last = _whole(df, "event", label) if has_event else time
+    keys = pd.DataFrame({"trial": trial, "year": year, "k": key_last})
+    event_of_row = keys.groupby(["trial", "year", "k"], sort=False).ngroup().to_numpy()
+    n_events = int(event_of_row.max()) + 1 if event_of_row.size else 0
+    first_row = np.zeros(n_events, np.int64)
+    first_row[event_of_row[::-1]] = np.arange(event_of_row.size)[::-1]
+
+    def per_event(values: np.ndarray, column: str) -> np.ndarray:
+        """The value of each event, which every row of the event must repeat."""
+        first = values[first_row]
+        differs = values != first[event_of_row]
+        if differs.any():
+            i = _first_bad(differs)
+            raise EventFileError(
+                label,
+                f"{_show(values[i])} differs from {_show(first[event_of_row[i]])} on row "
+                f"{first_row[event_of_row[i]] + 1} of the same event",
+                row=i + 1,
+                column=column,
+            )
+        return first
+
+    ev_time = per_event(time, "time")
+    code_tables: dict[str, dict[str, int]] = {}
+    event_codes: dict[str, np.ndarray] = {}
+    for column in _CODE_COLUMNS:
+        given = dict((codes or {}).get(column, {}))
+        values = _text(df, column) if column in df.columns else None
+        if not given:
+            seen = set() if values is None else {v for v in values if v}
+            given = {name: i for i, name in enumerate(sorted(seen))}
+        code_tables[column] = given
+        if values is None:
+            event_codes[column] = np.full(n_events, -1, np.int64)
+            continue
+        unknown = ~np.isin(values, [*given, ""])
+        if unknown.any():
+            i = _first_bad(unknown)
+            raise EventFileError(label, f"unknown {column} {_show(values[i])}", row=i + 1, column=column)
+        position = pd.Index(list(given)).get_indexer(values)
+        code_of = np.fromiter(given.values(), np.int64, len(given))
+        mapped = np.where(position >= 0, code_of[np.maximum(position, 0)] if len(given) else -1, -1)
+        event_codes[column] = per_event(mapped, column)
+    flags = {c: per_event(_boolean(df, c, label), c) for c in _BOOL_COLUMNS if c in df.columns}
+
+    losses = {
+        str(name): np.bincount(
+            event_of_row[source_idx == k], weights=loss[source_idx == k], minlength=n_events
+        )
+        for k, name in enumerate(names)
+    }
+    elt = EventLossTable(
+        trial=trial[first_row],
+        year=year[first_row],
+        time=ev_time,
+        losses=losses,
+        segment=event_codes["segment"],
+        zone=event_codes["zone"],
+        flag=event_codes["flag"],
+        sanctioned={b: flags[f"sanctioned_{b}"] for b in BLOCS if f"sanctioned_{b}" in flags},
+        licensed=flags.get("licensed", np.zeros(n_events, bool)),
+        attritional=dict(attritional or {}),
+        premium_base=dict(premium_base or {}),
+        trial_offset=offset,
+        n_trials=n_trials,
+        n_years=n_years,
+    )
+    elt.validate()
+    event_id = _whole(df, "event", label)[first_row] if has_event else np.arange(n_events, dtype=np.int64)
+    return _ParsedEvents(elt, event_id, code_tables)
+
+
+def event_loss_table_from_frame(
+    df: pd.DataFrame,
+    *,
+    label: str = "events",
+    n_trials: int | None = None,
+    n_years: int | None = None,
+    codes: Mapping[str, Mapping[str, int]] | None = None,
+    attritional: Mapping[str, np.ndarray] | None = None,
+    premium_base: Mapping[str, np.ndarray] | None = None,
+) -> EventLossTable:
+    """Build a table from a long-format frame (one row per event and source), checking every value.
+
+    Columns: ``trial``, ``year``, ``time``, ``source``, ``loss`` and optionally ``event`` (rows with the
+    same trial, year and event are one event; without it, the same trial, year and time), ``segment``,
+    ``zone``, ``flag`` (names, coded by ``codes[column]`` or else in sorted order), ``licensed`` and
+    ``sanctioned_<bloc>``. Without ``n_trials`` the trials run from the smallest to the largest in the
+    frame; with it, from 0 to ``n_trials - 1``. Raises `EventFileError` naming ``label``, the row
+    (1 = first data row) and the column.
+
+    >>> df = pd.DataFrame({"trial": [0, 0], "year": [0, 0], "time": [0.1, 0.4],
+    ...                    "source": ["ig_pool", "ig_pool"], "loss": [8.0, 20.0]})
+    >>> event_loss_table_from_frame(df).losses["ig_pool"]
+    array([ 8., 20.])
+    """
+    return _events_from_frame(
+        df,
+        label=label,
+        n_trials=n_trials,
+        n_years=n_years,
+        codes=codes,
+        attritional=attritional,
+        premium_base=premium_base,
+    ).elt
+
+
+def read_annual_file(
+    path: str | Path, key: str, *, trial_offset: int, n_trials: int, n_years: int, fill: float
+) -> dict[str, np.ndarray]:
+    """Read a year-level input (premium bases with ``key="base"``, attritional losses with ``key="source"``).
+
+    Columns: ``key``, ``amount`` and optionally ``year`` and ``trial``; a row without them applies to every
+    year or trial. Cells no row names take ``fill`` (NaN for premium bases, so a gap is an error when a
+    contract uses the base). Returns key -> (n_trials, n_years) float64.
+    """
+    path = Path(path)
+    label = str(path)
+    df = _read_frame(path).reset_index(drop=True)
+    missing = [c for c in (key, "amount") if c not in df.columns]
+    if missing:
+        raise EventFileError(
+            label, f"missing column {', '.join(map(repr, missing))} (required: {key}, amount)"
+        )
+    names = _text(df, key)
+    amount = _numeric(df, "amount", label)
+    if (amount < 0).any():
+        i = _first_bad(amount < 0)
+        raise EventFileError(label, f"negative amount {amount[i]:g}", row=i + 1, column="amount")
+    if key == "source":
+        for name in map(str, np.unique(names.astype(str))):
+            if not is_valid_source(name):
+                i = _first_bad(names == name)
+                raise EventFileError(label, f"unknown source {name!r}", row=i + 1, column="source")
+    has_trial, has_year = "trial" in df.columns, "year" in df.columns
+    rows_t = _whole(df, "trial", label) - trial_offset if has_trial else None
+    rows_y = _whole(df, "year", label) if has_year else None
+    if rows_t is not None and ((rows_t < 0) | (rows_t >= n_trials)).any():
+        i = _first_bad((rows_t < 0) | (rows_t >= n_trials))
+        raise EventFileError(label, "trial outside the trials of the event file", row=i + 1, column="trial")
+    if rows_y is not None and (rows_y >= n_years).any():
+        i = _first_bad(rows_y >= n_years)
+        raise EventFileError(
+            label, f"year {rows_y[i]} >= the {n_years} years of the event file", row=i + 1, column="year"
+        )
+    cell_key = pd.DataFrame(
+        {"k": names, "t": -1 if rows_t is None else rows_t, "y": -1 if rows_y is None else rows_y}
+    )
+    dup = cell_key.duplicated().to_numpy()
+    if dup.any():
+        i = _first_bad(dup)
+        raise EventFileError(
+            label, f"{key} {names[i]!r} is given twice for the same trial and year", row=i + 1
+        )
+    out: dict[str, np.ndarray] = {}
+    for name in np.unique(names.astype(str)):
+        sel = names == name
+        arr = np.full((n_trials, n_years), fill)
+        t_idx = slice(None) if rows_t is None else rows_t[sel]
+        y_idx = slice(None) if rows_y is None else rows_y[sel]
+        if rows_t is None and rows_y is None:
+            if sel.sum() > 1:
+                raise EventFileError(label, f"{key} {name!r} is given twice", row=_first_bad(sel) + 1)
+            arr[:, :] = amount[sel][0]
+        elif rows_t is None:
+            arr[:, y_idx] = amount[sel][None, :]
+        elif rows_y is None:
+            arr[t_idx, :] = amount[sel][:, None]
+        else:
+            arr[t_idx, y_idx] = amount[sel]
+        out[str(name)] = arr
+    return out
+
+
+def _with_names(codes: Mapping[str, Mapping[str, int]], portfolio: Portfolio) -> dict[str, dict[str, int]]:
+    """The event file's codes plus new codes for the names the portfolio's shares use but the file lacks."""
+    out = {by: dict(table) for by, table in codes.items()}
+    for contract in portfolio.contracts.values():
+        by = getattr(contract.cedant_share, "by", None)
+        if by is not None:
+            table = out.setdefault(by, {})
+            for name in contract.cedant_share.shares:
+                table.setdefault(name, len(table))
+    return out
+
+
+@dataclass(eq=False)
+class ApplyTermsResult:
+    """What `apply_terms_to_file` wrote and computed."""
+
+    paths: dict[str, Path]
+    notes: list[str]
+    results: PortfolioYearLosses
+    contracts: list[ContractTerms]
+
+
+def apply_terms_to_file(
+    events_path: str | Path,
+    portfolio: str | Path | Portfolio | Sequence[ContractTerms],
+    out_dir: str | Path,
+    *,
+    fmt: Literal["csv", "parquet"] = "csv",
+    premium_base_path: str | Path | None = None,
+    attritional_path: str | Path | None = None,
+    n_trials: int | None = None,
+    n_years: int | None = None,
+) -> ApplyTermsResult:
+    """Deterministic terms mode: apply a portfolio to an event file and write the YLT and PLT.
+
+    ``portfolio`` is a portfolio YAML path (read with `riskmodel.scenario.load_portfolio`), a loaded
+    `Portfolio`, or `ContractTerms`. Writes ``ylt.<fmt>`` (per trial, year and contract: ceded loss,
+    premium, reinstatement premium, …) and ``plt.<fmt>`` (per event and contract with a recovery), both
+    declared in `riskmodel.tables`. The event file is checked before the portfolio is read; malformed
+    input raises `EventFileError`. A contract source absent from the file cedes nothing and yields a note.
+    """
+    from riskmodel import tables
+
+    events_path = Path(events_path)
+    parsed = _events_from_frame(
+        _read_frame(events_path), label=str(events_path), n_trials=n_trials, n_years=n_years
+    )
+    contracts: list[ContractTerms]
+    if isinstance(portfolio, Sequence) and not isinstance(portfolio, str):
+        contracts = list(portfolio)
+    else:
+        if isinstance(portfolio, str | Path):
+            from riskmodel.scenario import load_portfolio
+
+            portfolio = load_portfolio(Path(portfolio))
+        contracts = portfolio_terms(portfolio, _with_names(parsed.codes, portfolio))
+    elt = parsed.elt
+    dims = {"trial_offset": elt.trial_offset, "n_trials": elt.n_trials, "n_years": elt.n_years}
+    if premium_base_path is not None:
+        elt.premium_base = read_annual_file(premium_base_path, "base", fill=np.nan, **dims)
+    if attritional_path is not None:
+        elt.attritional = read_annual_file(attritional_path, "source", fill=0.0, **dims)
+    for c in validate_portfolio(contracts):
+        if c.premium_rate is not None:
+            base = elt.premium_base.get(c.premium_base or "")
+            if base is None:
+                raise EventFileError(
+                    str(premium_base_path or events_path),
+                    f"contract {c.id!r} has a premium rate on base {c.premium_base!r}, which is not given "
+                    "(pass a premium base file with columns base, amount[, year][, trial])",
+                )
+            if np.isnan(base).any():
+                t, y = np.argwhere(np.isnan(base))[0]
+                raise EventFileError(
+                    str(premium_base_path),
+                    f"premium base {c.premium_base!r} has no amount for trial {t + elt.trial_offset}, "
+                    f"year {y}",
+                )
+
+    notes = [
+        f"contract {cid!r}: source {s!r} has no losses in {events_path}; it cedes nothing from it"
+        for cid, missing in absent_sources(elt, contracts).items()
+        for s in missing
+    ]
+    results = apply_portfolio(elt, contracts, keep_event_ceded=True)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "ylt": out_dir / f"ylt.{fmt}",
+        "plt": out_dir / f"plt.{fmt}",
+    }
+    tables.write_table("ylt", ylt_frame(results, trial_offset=elt.trial_offset), paths["ylt"])
+    tables.write_table("plt", plt_frame(results, elt, event_id=parsed.event_id), paths["plt"])
+    return ApplyTermsResult(paths, notes, results, contracts)
+
+
+# ------------------------------------------------------------------------------------- output tables
+def ylt_frame(results: Mapping[str, ContractYearLosses], *, trial_offset: int = 0) -> pd.DataFrame:
+    """Year loss table (`riskmodel.tables` "ylt"): a row per trial, year and contract, contracts in order."""
+    frames = []
+    for cid, r in results.items():
+        n_trials, n_years = r.loss.shape
+        frames.append(
+            pd.DataFrame(
+                {
+                    "trial": np.repeat(np.arange(n_trials, dtype=np.int64) + trial_offset, n_years),
+                    "year": np.tile(np.arange(n_years, dtype=np.int64), n_trials),
+                    "contract": cid,
+                    "loss": r.loss.ravel(),
+                    "premium": r.premium.ravel(),
+                    "reinstatement_premium": r.reinstatement_premium.ravel(),
+                    "result": r.result.ravel(),
+                    "max_event_loss": r.max_event_loss.ravel(),
+                    "blocked_delayed": r.blocked_delayed.ravel(),
+                    "blocked_permanent": r.blocked_permanent.ravel(),
+                }
+            )
+        )
+    if not frames:
+        from riskmodel import tables
+
+        return tables.empty_frame("ylt")
+    return pd.concat(frames, ignore_index=True)
+
+
+def plt_frame(
+    results: Mapping[str, ContractYearLosses], elt: EventLossTable, *, event_id: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Period loss table (`riskmodel.tables` "plt"): events with a recovery or a reinstatement premium.
+
+    Needs results computed with ``keep_event_ceded=True``. Rows in (contract, trial, year, time) order.
+    """
+    from riskmodel import tables
+
+    order = elt._order
+    ids = np.arange(elt.n_events, dtype=np.int64) if event_id is None else np.asarray(event_id, np.int64)
+    frames = []
+    for cid, r in results.items():
+        if r.event_ceded is None or r.event_reinstatement_premium is None:
+            raise ValueError(f"contract {cid!r}: computed without keep_event_ceded=True")
+        loss = order.sort(r.event_ceded)
+        rp = order.sort(r.event_reinstatement_premium)
+        keep = (loss > 0) | (rp > 0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "trial": order.sort(elt.trial)[keep],
+                    "year": order.sort(elt.year)[keep],
+                    "event": order.sort(ids)[keep],
+                    "time": order.sort(elt.time)[keep],
+                    "contract": cid,
+                    "loss": loss[keep],
+                    "reinstatement_premium": rp[keep],
+                }
+            )
+        )
+    if not frames:
+        return tables.empty_frame("plt")
+    return pd.concat(frames, ignore_index=True)
