@@ -215,6 +215,32 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         ["schemes.rv_pool.port_acceptance.CHA: 'CHA' is not allowed: must be a state", "did you mean"],
     ),
     (
+        "port_that_no_trade_reaches",
+        _set("schemes.rv_pool.port_acceptance", {"TUR": 0.9, "MYS": 0.3}),
+        [
+            "schemes.rv_pool.port_acceptance.MYS: 'MYS' is not allowed: must be the destination of a "
+            "trade in the world data (else it changes nothing): BRA, CHN, GBR, IND, ITA, JPN, KOR, MEX, "
+            "NLD, SGP, TUR, USA"
+        ],
+    ),
+    (
+        "certifying_flag_no_tanker_flies",
+        _set("schemes.rv_pool.certifying_flags", {"GAB": 0.6, "ARE": 0.5}),
+        [
+            "schemes.rv_pool.certifying_flags.ARE: 'ARE' is not allowed: must be a flag that tankers of a "
+            "trade in the world data fly (else it changes nothing): BHS, BRB, CHN"
+        ],
+    ),
+    (
+        "xol_attaching_below_materiality",
+        _set("portfolio.contracts.hull_xol.attachment_usd_m", 2),
+        [
+            "portfolio.contracts.hull_xol.attachment_usd_m: 2 is not allowed: must be at least 5 for a "
+            "per-occurrence xol on hm_tanker_western: simulation.materiality_usd_m (5) × the largest cedant "
+            "share (1); losses of smaller events are attritional"
+        ],
+    ),
+    (
         "founder_in_two_schemes",
         lambda d: d["schemes"].update(
             second={

@@ -113,7 +113,7 @@ def test_crackdown_changes_only_what_it_says(scenarios_dir: Path) -> None:
     base = load_scenario(scenarios_dir / "rv_pool.yaml").schemes["rv_pool"]
     hard = load_scenario(scenarios_dir / "crackdown.yaml")
     pool = hard.schemes["rv_pool"]
-    assert pool.port_acceptance == {**base.port_acceptance, "ARE": 0.3}
+    assert pool.port_acceptance == {**base.port_acceptance, "IND": 0.3}
     assert pool.model_dump(exclude={"port_acceptance"}) == base.model_dump(exclude={"port_acceptance"})
     assert min(b.hazard for b in hard.sanctions.scheme_designation.blocs.values()) >= 0.4
     assert hard.price_cap.eu_uk_cap_usd < 44.10

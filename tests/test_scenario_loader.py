@@ -44,7 +44,7 @@ schemes:
     candidates:
       IRN: {p_join: 0.6, by_year: 2030}
       SYR: {p_join: 0.05, by_year: 2030}
-    port_acceptance: {TUR: 0.9, ARE: 0.5}
+    port_acceptance: {TUR: 0.9, IND: 0.5}
   other:
     name: Other
     founders: [PRK]
@@ -58,7 +58,7 @@ BOOK = """\
 name: book
 contracts:
   gxl1: {source: ig_gxl_layer1, type: quota_share, participation: 0.05}
-  retro: {source: "scheme_reinsurance:rv_pool", type: xol, limit_usd_m: 100}
+  retro: {source: "scheme_reinsurance:rv_pool", type: xol, attachment_usd_m: 10, limit_usd_m: 100}
 """
 
 
@@ -90,8 +90,8 @@ def test_child_changes_one_field_of_one_scheme(family: Path) -> None:
 
 
 def test_child_changes_one_port_and_keeps_the_others(family: Path) -> None:
-    s = child(family, "name: c\nextends: parent.yaml\nschemes: {rv_pool: {port_acceptance: {ARE: 0.3}}}\n")
-    assert s.schemes["rv_pool"].port_acceptance == {"TUR": 0.9, "ARE": 0.3}
+    s = child(family, "name: c\nextends: parent.yaml\nschemes: {rv_pool: {port_acceptance: {IND: 0.3}}}\n")
+    assert s.schemes["rv_pool"].port_acceptance == {"TUR": 0.9, "IND": 0.3}
 
 
 def test_lists_replace(family: Path) -> None:
@@ -156,7 +156,7 @@ extends: parent.yaml
 portfolio:
   contracts:
     gxl1: {participation: 0.1}
-    war: {source: [war_hull, war_pi], type: xol, limit_usd_m: 50}
+    war: {source: [war_hull, war_pi], type: xol, attachment_usd_m: 10, limit_usd_m: 50}
 """
     s = child(family, text)
     assert s.portfolio is not None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from riskmodel import payers
-from riskmodel.scenario.errors import KeyPath, Problem, did_you_mean, invalid, suggestion
+from riskmodel.scenario.errors import KeyPath, Problem, did_you_mean, format_number, invalid, suggestion
 from riskmodel.scenario.schema import Horizon, Scenario
 
 _STATE = re.compile(r"^[A-Z]{3}$")
@@ -38,6 +38,9 @@ class WorldCodes:
     zones: frozenset[str]
     segments: frozenset[str] = frozenset()
     suggester: Callable[[str], Any] | None = None
+    #: States some trade carries cargo to, and flags some trade's tankers fly (empty: not checked).
+    destinations: frozenset[str] = frozenset()
+    flags: frozenset[str] = frozenset()
 
     def suggest_state(self, code: str) -> str | None:
         """The state code closest to a misspelt one, or None.
@@ -70,7 +73,16 @@ class WorldCodes:
             zones=frozenset(str(c) for c in world.zone_codes),
             segments=frozenset(str(c) for c in segments) if segments is not None else frozenset(),
             suggester=getattr(world, "suggest_state", None),
+            destinations=_column_codes(getattr(world, "trades", None), "destination"),
+            flags=_column_codes(getattr(world, "trade_flags", None), "flag"),
         )
+
+
+def _column_codes(table: Any, column: str) -> frozenset[str]:
+    """The distinct codes of a world table's column (empty when the table or column is missing)."""
+    if table is None or column not in getattr(table, "columns", ()):
+        return frozenset()
+    return frozenset(str(c) for c in table[column].unique())
 
 
 @functools.cache
@@ -178,6 +190,26 @@ def check_state_codes(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem
             best = world.suggest_state(code)
             hint = f" (did you mean {best!r}?)" if best else ""
             out.append(invalid(path, code, "must be a state of the world reference data", hint))
+    return out
+
+
+def check_recognition_reaches_trades(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """Recognition levers name states the market stage can use (MODEL.md section 4): port acceptance a
+    trade's destination, a certifying flag one that some trade's tankers fly. Anything else would be
+    accepted and change nothing."""
+    levers = (
+        ("port_acceptance", world.destinations, "the destination of a trade in the world data"),
+        ("certifying_flags", world.flags, "a flag that tankers of a trade in the world data fly"),
+    )
+    out = []
+    for sid, scheme in _schemes(doc):
+        for block, known, what in levers:
+            if not known:
+                continue
+            for code in _map(scheme.get(block)):
+                if _code(code) and code in world.states and code not in known:
+                    allowed = f"must be {what} (else it changes nothing): " + ", ".join(sorted(known))
+                    out.append(invalid(("schemes", sid, block, code), code, allowed))
     return out
 
 
@@ -514,11 +546,57 @@ def check_cedant_share_keys(
     return out
 
 
+def _number(node: Any) -> float | None:
+    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
+
+
+def _largest_cedant_share(share: Any) -> float | None:
+    """The largest share a contract's `cedant_share` gives any event (scalar, or by code with a default)."""
+    if not isinstance(share, Mapping):
+        return _number(share)
+    values = [_number(share.get("default", 1.0)), *(_number(v) for v in _map(share.get("shares")).values())]
+    return None if None in values else max(values)  # type: ignore[type-var]
+
+
+def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A per-occurrence XoL on a source of the world model attaches at or above what a non-material event
+    can cede: events below `simulation.materiality_usd_m` (on their whole damage) leave the event table
+    for the attritional aggregates, which an XoL does not see, so a lower attachment would silently miss
+    their layer losses (docs/model.md, materiality). Peril sources keep every event."""
+    simulation = _map(doc.get("simulation"))
+    if simulation.get("world_model", True) is False:
+        return []
+    threshold = _number(simulation.get("materiality_usd_m", 5.0))
+    if threshold is None:
+        return []
+    out = []
+    for cid, contract in _contracts(_map(doc.get("portfolio"))):
+        if contract.get("type", "xol") != "xol":
+            continue
+        world_sources = [s for _, s in _sources(contract) if payers.split_source(s)[0] != "peril"]
+        attachment = _number(contract.get("attachment_usd_m", 0.0))
+        share = _largest_cedant_share(contract.get("cedant_share", 1.0))
+        if not world_sources or attachment is None or share is None:
+            continue
+        least = threshold * share
+        if attachment < least:
+            allowed = (
+                f"must be at least {format_number(least)} for a per-occurrence xol on "
+                f"{', '.join(world_sources)}: "
+                f"simulation.materiality_usd_m ({format_number(threshold)}) × the largest cedant share "
+                f"({format_number(share)}); losses of smaller events are attritional and an xol does not "
+                "see them (lower materiality_usd_m, or use a quota_share or stop_loss)"
+            )
+            out.append(invalid(("portfolio", "contracts", cid, "attachment_usd_m"), attachment, allowed))
+    return out
+
+
 PortfolioCheck = Callable[[Mapping[Any, Any], WorldCodes, KeyPath], list[Problem]]
 ScenarioCheck = Callable[[Mapping[Any, Any], WorldCodes], list[Problem]]
 
 SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
     check_state_codes,
+    check_recognition_reaches_trades,
     check_zone_codes,
     check_scheme_years,
     check_candidate_years,
@@ -528,6 +606,7 @@ SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
     check_conditions,
     check_perils_only_run,
     check_peril_sources,
+    check_xol_above_materiality,
 )
 PORTFOLIO_CHECKS: tuple[PortfolioCheck, ...] = (
     check_contract_sources,
