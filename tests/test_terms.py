@@ -95,8 +95,10 @@ def test_stated_aggregate_limit_below_n_plus_one_limits_caps_the_reinstatement()
 
 
 def test_annual_aggregate_deductible_eroded_across_events():
-    """10 xs 5 with AAD 6; events 8, 9, 20 → layer 3, 4, 10, cumulative 3, 7, 17 → paid 0, 1, 10."""
-    r = apply_contract(one_year([8.0, 9.0, 20.0]), xol(attachment=5, limit=10, aad=6), keep_event_ceded=True)
+    """10 xs 5 with AAD 6 and no aggregate limit; events 8, 9, 20 → layer 3, 4, 10, cumulative 3, 7, 17
+    → paid 0, 1, 10."""
+    terms = xol(attachment=5, limit=10, aad=6, aggregate_limit=math.inf)
+    r = apply_contract(one_year([8.0, 9.0, 20.0]), terms, keep_event_ceded=True)
     np.testing.assert_allclose(r.event_ceded, [0, 1, 10])
     assert r.loss[0, 0] == pytest.approx(11.0)
 
@@ -184,10 +186,31 @@ def test_step2_inuring_quota_share_applies_first():
         apply_contract(elt, xl)
 
 
+def test_an_xol_without_reinstatements_pays_its_limit_once_a_year():
+    """10 xs 5, no reinstatements, no stated aggregate limit: AAL = (0 + 1) × 10 (MODEL.md section 9).
+    Events 8, 20, 12 → layer 3, 10, 7 → paid 3, 7, 0; each trial-year has its own limit."""
+    elt = EventLossTable.from_arrays(
+        [0, 0, 0, 1],
+        [0, 0, 0, 0],
+        [0.1, 0.5, 0.9, 0.5],
+        {SRC: [8.0, 20.0, 12.0, 40.0]},
+        n_trials=2,
+        n_years=1,
+    )
+    terms = xol(attachment=5, limit=10)
+    assert terms.effective_aggregate_limit == 10.0
+    r = apply_contract(elt, terms, keep_event_ceded=True)
+    np.testing.assert_allclose(r.event_ceded, [3, 7, 0, 10])
+    np.testing.assert_allclose(r.loss[:, 0], [10, 10])
+    assert xol(kind="quota_share", limit=10).effective_aggregate_limit == math.inf  # a per-event limit
+
+
 def test_step3_occurrence_terms():
-    """10 xs 5: losses 3, 5, 9, 15, 40 → 0, 0, 4, 10, 10."""
+    """10 xs 5 (no aggregate limit): losses 3, 5, 9, 15, 40 → 0, 0, 4, 10, 10."""
     r = apply_contract(
-        one_year([3.0, 5.0, 9.0, 15.0, 40.0]), xol(attachment=5, limit=10), keep_event_ceded=True
+        one_year([3.0, 5.0, 9.0, 15.0, 40.0]),
+        xol(attachment=5, limit=10, aggregate_limit=math.inf),
+        keep_event_ceded=True,
     )
     np.testing.assert_allclose(r.event_ceded, [0, 0, 4, 10, 10])
 
@@ -262,7 +285,7 @@ def test_step7_sanctions_delayed_and_permanent_blocks():
     assert r.blocked_permanent[0, 0] == pytest.approx(7.0)
     assert r.reinstatement_premium[0, 0] == pytest.approx(1.15)
     assert r.max_event_loss[0, 0] == 10.0
-    no_clause = apply_contract(elt, xol(attachment=5, limit=10, sanctions_clause=False, reinsurer_bloc="EU"))
+    no_clause = apply_contract(elt, dataclasses.replace(terms, sanctions_clause=False))
     assert no_clause.loss[0, 0] == pytest.approx(20.0) and no_clause.blocked_permanent[0, 0] == 0
 
 
@@ -289,7 +312,7 @@ def test_quota_share_takes_attritional_and_event_limit_but_xol_ignores_attrition
     elt = one_year([10.0, 20.0], attritional={SRC: np.array([[5.0]])})
     qs = ContractTerms("qs", (SRC,), kind="quota_share", limit=4.0, participation=0.3)
     assert apply_contract(elt, qs).loss[0, 0] == pytest.approx(3.9)
-    assert apply_contract(elt, xol(limit=10)).loss[0, 0] == pytest.approx(20.0)
+    assert apply_contract(elt, xol(limit=10, aggregate_limit=math.inf)).loss[0, 0] == pytest.approx(20.0)
 
 
 def test_absent_source_cedes_zero_and_is_listed():
@@ -452,9 +475,10 @@ def test_shuffling_event_times_within_a_year_leaves_annual_loss_and_rp_unchanged
 @PROPS
 @given(tables(), st.floats(0, 50), st.floats(0.5, 50), st.floats(0.5, 50))
 def test_adjacent_layers_cede_what_the_spanning_layer_cedes(elt, attachment, l1, l2):
-    low = ContractTerms("low", (SRC,), attachment=attachment, limit=l1)
-    high = ContractTerms("high", (SRC,), attachment=attachment + l1, limit=l2)
-    span = ContractTerms("span", (SRC,), attachment=attachment, limit=l1 + l2)
+    unlimited = {"aggregate_limit": math.inf}  # occurrence terms alone
+    low = ContractTerms("low", (SRC,), attachment=attachment, limit=l1, **unlimited)
+    high = ContractTerms("high", (SRC,), attachment=attachment + l1, limit=l2, **unlimited)
+    span = ContractTerms("span", (SRC,), attachment=attachment, limit=l1 + l2, **unlimited)
     res = apply_portfolio(elt, [low, high, span], keep_event_ceded=True)
     np.testing.assert_allclose(
         res["low"].event_ceded + res["high"].event_ceded, res["span"].event_ceded, rtol=1e-12, atol=1e-9
@@ -542,7 +566,8 @@ def test_layer_mean_and_sd_match_numerical_integration(compound_poisson):
     SE of the mean: SD/√n. SE of the sample variance: √((m₄ − s⁴)/n), m₄ the sample fourth central moment.
     """
     m1, m2 = layer_moments()
-    x = apply_contract(compound_poisson, xol(attachment=ATTACHMENT, limit=LIMIT)).loss[:, 0]
+    terms = xol(attachment=ATTACHMENT, limit=LIMIT, aggregate_limit=math.inf)
+    x = apply_contract(compound_poisson, terms).loss[:, 0]
     mean_exact, var_exact = LAMBDA * m1, LAMBDA * m2
     assert abs(x.mean() - mean_exact) < 3 * metrics.standard_error(x)
     s2 = x.var(ddof=1)

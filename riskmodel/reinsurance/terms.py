@@ -19,8 +19,9 @@ Order of the financial terms (each step is tested by itself in tests/test_terms.
 4. **Annual aggregate terms**, on cumulative sums per trial-year in event time order:
    G(c) = clip(c − D, 0, AAL) and the ceded amount of event k is G(C_k) − G(C_k − y_k), which is
    diff(G(C)) when there are no attritional losses. D is the AAD (for a stop loss: the attachment) and
-   AAL the aggregate limit (for a stop loss: the limit; for an XoL with n reinstatements and no stated
-   aggregate limit (n + 1) × limit; otherwise unlimited). Quota shares and stop losses also take the
+   AAL the aggregate limit (for a stop loss: the limit; for an XoL with n ≥ 0 reinstatements and no
+   stated aggregate limit (n + 1) × limit, so an XoL without reinstatements pays its limit once a year;
+   for a quota share unlimited unless stated). Quota shares and stop losses also take the
    attritional annual loss A of their sources, accruing evenly over the year: C_k = A × t_k + Σ_{j≤k} y_j,
    and the annual total is G(A + Σ y). Per-occurrence XoL sees only the material events (attritional
    losses are below the materiality threshold, far below any XoL attachment).
@@ -417,8 +418,8 @@ class ContractTerms:
         Per occurrence (xol), on the annual aggregate (stop_loss), or limit per event (quota_share).
         ``limit`` may be ``inf``.
     aad, aggregate_limit : float
-        Annual aggregate deductible and limit (xol, quota_share). ``aggregate_limit=None`` means
-        (n + 1) × limit with n reinstatements and a finite limit, else unlimited.
+        Annual aggregate deductible and limit (xol, quota_share). ``aggregate_limit=None`` means, for an
+        XoL with a finite limit, (n + 1) × limit with n ≥ 0 reinstatements; else unlimited.
     reinstatement_rates : tuple of float
         Premium rate of each reinstatement (1.0 = 100%), pro rata as to amount.
     premium_fixed, premium_rate, premium_base : float, float, str
@@ -507,17 +508,18 @@ class ContractTerms:
 
     @property
     def effective_aggregate_limit(self) -> float:
-        """AAL in G(c): stated, else (n + 1) × limit with n reinstatements, a stop loss's limit, else inf.
+        """AAL in G(c): stated; else for an XoL (n + 1) × limit with n ≥ 0 reinstatements (MODEL.md
+        section 9: without reinstatements the limit is paid once a year); a stop loss's limit; else inf.
 
         >>> xl = ContractTerms("x", ("ig_pool",), attachment=5, limit=10, reinstatement_rates=(1, 0.5))
-        >>> xl.effective_aggregate_limit
-        30.0
+        >>> xl.effective_aggregate_limit, ContractTerms("y", ("ig_pool",), limit=10).effective_aggregate_limit
+        (30.0, 10.0)
         """
         if self.kind == "stop_loss":
             return float(self.limit)
         if self.aggregate_limit is not None:
             return float(self.aggregate_limit)
-        if self.reinstatement_rates and math.isfinite(self.limit):
+        if self.kind == "xol" and math.isfinite(self.limit):
             return (len(self.reinstatement_rates) + 1) * float(self.limit)
         return math.inf
 

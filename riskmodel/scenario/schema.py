@@ -438,7 +438,9 @@ class Contract(Strict):
     limit_usd_m: PositiveMoney | None = Field(None, description="Per-occurrence (or aggregate) limit.")
     aad_usd_m: NonNegativeMoney = Field(0.0, description="Annual aggregate deductible.")
     aggregate_limit_usd_m: PositiveMoney | None = Field(
-        None, description="Annual aggregate limit; default (reinstatements + 1) × limit."
+        None,
+        description="Annual aggregate limit; default for an xol (reinstatements + 1) × limit (the limit once "
+        "a year without reinstatements), for a quota_share unlimited.",
     )
     reinstatements: list[Reinstatement] = Field(
         default_factory=list, description="Reinstatements of the limit, in order, each with its premium rate."
