@@ -1,7 +1,8 @@
 """Payer columns: who pays for an event, and the cession sources a contract can name.
 
 In: nothing. Out: the fixed payer column names (MODEL.md section 8), the patterns of the per-scheme and
-per-peril columns, and `is_valid_source`, the one check of a contract's source.
+per-peril columns, `is_valid_source`, the one check of a contract's source, and `is_at_risk_source`, the
+one place that says which sources cover sanctioned or at-risk tonnage.
 Every amount of an event lands in exactly one of these columns; the columns of an event sum to its damage.
 """
 
@@ -36,6 +37,33 @@ FIXED_PAYERS: tuple[str, ...] = (
 SCHEME_PAYER_PATTERNS: tuple[str, ...] = ("scheme:{id}", "scheme_reinsurance:{id}", "hm_scheme:{id}")
 PERIL_PAYER_PATTERN = "peril:{id}"
 
+#: Payer columns that, on a tanker's event, pay parties other than the tanker's owner and its insurers: the
+#: IG tower (a designated or scheme-covered tanker is never IG-entered, so on a flagged event these answer
+#: for an IG-entered counterparty), the other ship's hull insurer, the infrastructure owner's property
+#: insurer, and the compensation funds and the uncompensated. A sanctions flag on the tanker does not reach
+#: them (`EventLossTable.unflagged_sources`): a clause blocks payments to or for a sanctioned party only.
+THIRD_PARTY_SOURCES: frozenset[str] = frozenset(
+    {
+        "ig_club_retention",
+        "ig_pool",
+        "ig_hydra",
+        "ig_gxl_layer1",
+        "ig_gxl_layer2",
+        "ig_gxl_layer3",
+        "ig_overspill",
+        "counterparty_hm",
+        "energy_property",
+        "fund_1992",
+        "fund_supplementary",
+        "osltf",
+        "uncompensated",
+    }
+)
+
+#: Kinds of source whose cover is sanctioned or at risk by construction (MODEL.md section 5): an alternative
+#: scheme, its reinsurer and its hull cover, and the domestic insurers of sanctioned states.
+AT_RISK_KINDS: frozenset[str] = frozenset({"scheme", "scheme_reinsurance", "hm_scheme", "domestic"})
+
 _ID = r"[A-Za-z0-9_][A-Za-z0-9_\-]*"
 _PATTERN = re.compile(rf"^(scheme|scheme_reinsurance|hm_scheme|peril):({_ID})$")
 
@@ -65,6 +93,15 @@ def is_valid_source(name: str) -> bool:
     (True, True, False)
     """
     return name in FIXED_PAYERS or bool(_PATTERN.match(name))
+
+
+def is_at_risk_source(name: str) -> bool:
+    """True for a source whose cover is sanctioned or at risk by construction (`AT_RISK_KINDS`).
+
+    >>> [is_at_risk_source(s) for s in ("scheme_reinsurance:rv_pool", "domestic", "ig_pool")]
+    [True, True, False]
+    """
+    return split_source(name)[0] in AT_RISK_KINDS
 
 
 def all_source_names_hint() -> str:

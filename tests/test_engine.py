@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import riskmodel as rm
+from riskmodel.engine import chunk
 from riskmodel.scenario import load_scenario_from_dict
 
 TRIALS = 4096
@@ -78,3 +79,29 @@ def test_perils_only_run_matches_its_distributions():
     annual = res.contracts["qs"]["loss"][:, 0]
     assert abs(annual.mean() - 40.0) <= 3 * np.sqrt(8000.0 / annual.size)
     assert set(res.payers()) == {"peril:line"}
+
+
+def test_sanctions_flags_do_not_reach_third_parties_sources(monkeypatch):
+    """A flagged event (designated tanker or scheme) blocks payments for the tanker's side only: contracts
+    on the IG tower, the other ship's hull or the infrastructure insurer never see a block, while
+    scheme reinsurance does. With the flags reaching every source, the same events block the GXL (the IG
+    counterparty's claims), so the test can fail; the scheme contract's blocks are the same either way."""
+
+    def run() -> rm.Results:
+        return rm.simulate("scenarios/rv_pool.yaml", trials=4096, seed=2, progress=False)
+
+    exempt = ("gxl_layer1", "gxl_layer2", "gxl_layer3", "counterparty_hull_xol", "energy_property_xol")
+    res = run()
+    monkeypatch.setattr(chunk, "THIRD_PARTY_SOURCES", frozenset())
+    everywhere = run()
+    for cid in exempt:
+        assert (
+            not res.contracts[cid]["blocked_permanent"].any()
+            and not res.contracts[cid]["blocked_delayed"].any()
+        )
+    assert everywhere.contracts["gxl_layer1"]["blocked_permanent"].sum() > 0
+    assert res.contracts["rv_pool_retro"]["blocked_permanent"].sum() > 0
+    for field in ("blocked_permanent", "blocked_delayed", "loss"):
+        np.testing.assert_array_equal(
+            res.contracts["rv_pool_retro"][field], everywhere.contracts["rv_pool_retro"][field]
+        )

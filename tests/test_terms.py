@@ -289,6 +289,36 @@ def test_step7_sanctions_delayed_and_permanent_blocks():
     assert no_clause.loss[0, 0] == pytest.approx(20.0) and no_clause.blocked_permanent[0, 0] == 0
 
 
+def test_sanctions_flags_reach_only_the_sources_that_pay_the_sanctioned_party():
+    """Two EU-flagged events (the second licensed) on sources a (the sanctioned tanker's insurer) and b (a
+    third party's, in `unflagged_sources`): losses a 6, 3 and b 4, 1. A quota share (100%, 50% line) on a
+    loses a's payments to blocks, one on b none; one on both has a's share of each payment blocked:
+    event 1 pays 5 of which 60% (3) is blocked for good, event 2 pays 2 of which 75% (1.5) is delayed."""
+    elt = EventLossTable.from_arrays(
+        [0, 0],
+        [0, 0],
+        [0.2, 0.6],
+        {"a": [6.0, 3.0], "b": [4.0, 1.0]},
+        sanctioned={"EU": [True, True]},
+        licensed=[False, True],
+        unflagged_sources={"b"},
+    )
+    qs = {"kind": "quota_share", "participation": 0.5, "sanctions_clause": True, "reinsurer_bloc": "EU"}
+    on_a, on_b, on_both = (
+        ContractTerms(cid, sources, **qs)
+        for cid, sources in (("a", ("a",)), ("b", ("b",)), ("ab", ("a", "b")))
+    )
+    res = apply_portfolio(elt, [on_a, on_b, on_both])
+    blocks = {
+        cid: (r.loss[0, 0], r.blocked_permanent[0, 0], r.blocked_delayed[0, 0]) for cid, r in res.items()
+    }
+    assert blocks["a"] == pytest.approx((1.5, 3.0, 1.5))  # event 1 kept by the cedant, event 2 delayed
+    assert blocks["b"] == pytest.approx((2.5, 0.0, 0.0))
+    assert blocks["ab"] == pytest.approx((7.0 - 3.0, 3.0, 1.5))
+    no_reach = dataclasses.replace(elt, unflagged_sources=frozenset())
+    assert apply_contract(no_reach, on_b).blocked_permanent[0, 0] == pytest.approx(2.0)  # event files
+
+
 def test_stop_loss_on_annual_aggregate_with_attritional():
     """Attritional 6 (accruing evenly), events 10 at t=0.25 and 8 at t=0.75; stop loss 15 xs 12.
 

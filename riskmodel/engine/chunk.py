@@ -40,6 +40,7 @@ from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
 from riskmodel.incidents import EventUniforms, U, draw_candidates, thin_candidates
 from riskmodel.liability import CAUSE_MARINE
 from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
+from riskmodel.payers import THIRD_PARTY_SOURCES
 from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
 from riskmodel.results import CONTRACT_FIELDS
 from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_designations
@@ -854,6 +855,7 @@ def _assemble(
         trial_offset=t0 + a,
         n_trials=ns,
         n_years=H,
+        unflagged_sources=THIRD_PARTY_SOURCES,
     )
     _clock.lap("events")
     contracts: dict[str, dict[str, np.ndarray]] = {}

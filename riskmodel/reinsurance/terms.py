@@ -40,7 +40,10 @@ Order of the financial terms (each step is tested by itself in tests/test_terms.
    `blocked_delayed`. A *permanent* block leaves `loss` (the cedant keeps it) and earns no reinstatement
    premium (no limit was paid out to reinstate); it is reported in `blocked_permanent`. Blocks act on the
    payment, not the cover: a blocked claim still erodes the aggregate deductible and limit. Attritional
-   losses are never blocked (they carry no event flags).
+   losses are never blocked (they carry no event flags). Flags do not reach the sources in
+   `elt.unflagged_sources` (in the world model those that pay parties other than the sanctioned tanker,
+   `payers.THIRD_PARTY_SOURCES`): a contract on such sources only is never blocked, and one on sources
+   of both kinds has the share of each payment that comes from the reached sources blocked.
 
 Premium P (100%) is fixed, or a rate times the trial-year's premium base `elt.premium_base[name]`; a
 missing base is an error (`validate_portfolio`), never a silent zero. A source absent from the event loss
@@ -117,6 +120,10 @@ class EventLossTable:
     sanctioned : dict of str to bool array
         Bloc (``EU``, ``UK``, ``US``) -> a payment on this event by a payer of that bloc is exposed to
         sanctions.
+    unflagged_sources : frozenset of str
+        Payer columns the ``sanctioned`` flags do not reach: they pay parties other than the sanctioned
+        one (the world model: `payers.THIRD_PARTY_SOURCES`). Empty for an event file: its flags reach every
+        source.
     licensed : bool array
         A block on this event is licensed later (a delayed block) rather than permanent.
     attritional : dict of str to (n_trials, n_years) float64 array
@@ -141,6 +148,7 @@ class EventLossTable:
     trial_offset: int
     n_trials: int
     n_years: int
+    unflagged_sources: frozenset[str] = frozenset()
 
     @classmethod
     def from_arrays(
@@ -160,6 +168,7 @@ class EventLossTable:
         licensed: Sequence[bool] | np.ndarray | None = None,
         attritional: Mapping[str, np.ndarray] | None = None,
         premium_base: Mapping[str, np.ndarray] | None = None,
+        unflagged_sources: Iterable[str] = (),
     ) -> EventLossTable:
         """Build a validated table from array-likes, with neutral defaults for what is not given.
 
@@ -196,6 +205,7 @@ class EventLossTable:
             trial_offset=int(trial_offset),
             n_trials=int(n_trials),
             n_years=int(n_years),
+            unflagged_sources=frozenset(unflagged_sources),
         )
         elt.validate()
         return elt
@@ -603,6 +613,7 @@ class _Ceded:
     attritional_100: np.ndarray  # per cell, the attritional part of the annual cession, 100% (0 for xol)
     rp_event_100: np.ndarray | None  # per event of `events` reinstatement premium, 100%
     premium_100: np.ndarray  # per cell
+    flagged_share: np.ndarray | float  # per event of `events`: share of its gross the flags reach
 
 
 # --------------------------------------------------------------------------------------------- kernels
@@ -708,6 +719,7 @@ def _cede(
     else:
         attritional_100 = np.zeros(n_cells)
 
+    flagged_share = _flagged_share(elt, terms, order, present, events)
     premium = _premium_100(elt, terms)
     rp = None
     if terms.reinstatement_rates:
@@ -717,7 +729,22 @@ def _cede(
             _reinstated(np.minimum(paid_after, reinstatable), limit, rates)
             - _reinstated(np.minimum(paid_before, reinstatable), limit, rates)
         )
-    return _Ceded(events, event_100, attritional_100, rp, premium)
+    return _Ceded(events, event_100, attritional_100, rp, premium, flagged_share)
+
+
+def _flagged_share(
+    elt: EventLossTable, terms: ContractTerms, order: _EventOrder, present: list[str], events: _Subset
+) -> np.ndarray | float:
+    """The share of each ceding event's gross that comes from sources the sanctions flags reach: 1.0 when
+    every source is reached (or the contract has no clause), 0.0 when none is, else per event."""
+    reached = [s for s in present if s not in elt.unflagged_sources]
+    if not terms.sanctions_clause or len(reached) == len(present):
+        return 1.0
+    if not reached:
+        return 0.0
+    part = sum(order.sort(elt.losses[s])[events.idx] for s in reached)
+    whole = sum(order.sort(elt.losses[s])[events.idx] for s in present)
+    return np.divide(part, whole, out=np.zeros_like(whole), where=whole > 0)
 
 
 def _finish(
@@ -737,17 +764,26 @@ def _finish(
     blocked_permanent = np.zeros(order.n_cells)
     bloc = terms.reinsurer_bloc
     blocked = None
-    if terms.sanctions_clause and bloc is not None and bloc in elt.sanctioned:
+    share = ceded.flagged_share
+    if terms.sanctions_clause and bloc is not None and bloc in elt.sanctioned and not _is_zero(share):
         blocked = order.sort(elt.sanctioned[bloc])[events.idx]
     if blocked is not None and blocked.any():  # (no blocked event: nothing to take out, zeros blocked)
         licensed = order.sort(elt.licensed)[events.idx]
         delayed = blocked & licensed
         permanent = blocked & ~licensed
-        blocked_delayed = events.cell_sum(np.where(delayed, event, 0.0))
-        blocked_permanent = events.cell_sum(np.where(permanent, event, 0.0))
-        event = np.where(permanent, 0.0, event)
-        if rp is not None:
-            rp = np.where(permanent, 0.0, rp)
+        if isinstance(share, float):  # every source reached: whole payments are blocked
+            blocked_delayed = events.cell_sum(np.where(delayed, event, 0.0))
+            blocked_permanent = events.cell_sum(np.where(permanent, event, 0.0))
+            event = np.where(permanent, 0.0, event)
+            if rp is not None:
+                rp = np.where(permanent, 0.0, rp)
+        else:  # the part of each payment that answers for the reached sources
+            blocked_delayed = events.cell_sum(np.where(delayed, share * event, 0.0))
+            kept = np.where(permanent, 1.0 - share, 1.0)
+            blocked_permanent = events.cell_sum(event - kept * event)
+            event = kept * event
+            if rp is not None:
+                rp = kept * rp
     shape = elt.shape
     result = ContractYearLosses(
         loss=(
@@ -762,6 +798,10 @@ def _finish(
         blocked_permanent=blocked_permanent.reshape(shape),
     )
     return result, event, rp
+
+
+def _is_zero(share: np.ndarray | float) -> bool:
+    return isinstance(share, float) and share == 0.0
 
 
 def _check_shapes(elt: EventLossTable) -> None:
