@@ -26,12 +26,14 @@ See also: `riskmodel.tables` for the output tables these fill.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from riskmodel import payers
 
 __all__ = [
     "AEP",
@@ -44,6 +46,7 @@ __all__ = [
     "PairedDifference",
     "aal",
     "alt_table",
+    "contract_exposure",
     "converged",
     "ep_curve",
     "ept_table",
@@ -52,11 +55,13 @@ __all__ = [
     "paired_difference",
     "prob_any_loss",
     "quantile_ci",
+    "sanctions_table",
     "sd",
     "standard_error",
     "tvar",
     "tvar_standard_error",
     "var",
+    "year_columns",
 ]
 
 #: Return periods (years) of the EP tables.
@@ -368,6 +373,81 @@ def _periods(losses: np.ndarray, max_event_loss: np.ndarray | None):
     for y in range(a.shape[1]):
         yield y, a[:, y], None if m is None else m[:, y]
     yield HORIZON_TOTAL, a.sum(axis=1), None if m is None else m.max(axis=1)
+
+
+def year_columns(x: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(year label, column) of an (n_trials, n_years) table: each policy year, then the horizon sum."""
+    for year, column, _ in _periods(x, None):
+        yield year, column
+
+
+def contract_exposure(sources: Sequence[str], annual_limit: float) -> dict[str, float]:
+    """How much of a contract covers sanctioned or at-risk tonnage (`payers.is_at_risk_source`).
+
+    ``share``: the share of its sources that do (a contract on several sources counts each once);
+    ``limit``: that share of ``annual_limit``, the most the reinsurer's line pays in a year (USD m at its
+    participation; ``inf`` when unlimited), or 0 when no source is at risk.
+
+    >>> contract_exposure(["scheme:rv_pool", "ig_pool"], 40.0)
+    {'share': 0.5, 'limit': 20.0}
+    """
+    share = sum(payers.is_at_risk_source(s) for s in sources) / len(sources) if sources else 0.0
+    return {"share": share, "limit": annual_limit * share if share > 0 else 0.0}
+
+
+def sanctions_table(
+    contracts: Mapping[str, Mapping[str, np.ndarray]], exposure: Mapping[str, Mapping[str, float]]
+) -> pd.DataFrame:
+    """Sanctions exposure per contract (and the portfolio), per policy year and for the horizon.
+
+    ``contracts`` maps contract id (and ``"portfolio"``) to its (n_trials, n_years) arrays ``premium``,
+    ``reinstatement_premium``, ``blocked_delayed`` and ``blocked_permanent``; ``exposure`` maps each
+    contract id to its `contract_exposure`. Exposed premium is the contract's premium (with reinstatement
+    premiums) times its exposed share; the exposed limit is annual (also on horizon rows). Contracts on
+    Western sources meet sanctions on the claims side: ceded losses blocked by their sanctions clause
+    (delayed and permanent apart) and the share of trials with any block. The portfolio's exposed premium
+    and limit are the sums over its contracts; its blocks are those of its own arrays. Columns and order
+    as `riskmodel.tables` "sanctions_exposure".
+    """
+    ids = [cid for cid in contracts if cid != "portfolio"]
+    missing = [cid for cid in ids if cid not in exposure]
+    if missing:
+        raise ValueError(f"no sanctions exposure for contracts {missing} (known: {sorted(exposure)})")
+    premium, limit = {}, {}
+    for cid in ids:
+        c, share = contracts[cid], exposure[cid]["share"]
+        premium[cid] = (c["premium"] + c["reinstatement_premium"]) * share
+        limit[cid] = exposure[cid]["limit"]
+    if "portfolio" in contracts and ids:
+        premium["portfolio"] = sum(premium.values())
+        limit["portfolio"] = sum(limit.values())
+    rows = []
+    for cid in premium:
+        c = contracts[cid]
+        exposed = dict(year_columns(premium[cid]))
+        permanent = dict(year_columns(c["blocked_permanent"]))
+        for year, delayed in year_columns(c["blocked_delayed"]):
+            rows.append(
+                (
+                    cid,
+                    year,
+                    float(exposed[year].mean()),
+                    limit[cid],
+                    float(delayed.mean()),
+                    float(permanent[year].mean()),
+                    float(((delayed + permanent[year]) > 0).mean()),
+                )
+            )
+    columns = [
+        "contract",
+        "year",
+        "exposed_premium",
+        "exposed_limit",
+        "mean_blocked_delayed",
+        "mean_blocked_permanent",
+        "prob_any_block",
+    ]
+    return pd.DataFrame(rows, columns=columns).astype({"year": np.int64})
 
 
 def _z(conf: float) -> float:

@@ -47,6 +47,8 @@ class Results:
         ``tonnage_gt`` (by class), ``spills_7t``, ``detentions``, ...
     trial_arrays : ``z`` (climate factor) and ``join_year`` (trial, slot) — a slot is one
         (scheme, state) of the adoption plan, labelled by `slots`.
+    contract_exposure : contract id → `metrics.contract_exposure` of its terms: the share of its sources
+        that cover sanctioned or at-risk tonnage and its exposed annual limit (`sanctions_by_contract`).
     """
 
     scenario_name: str
@@ -65,6 +67,7 @@ class Results:
     notes: tuple[str, ...] = ()
     provenance: dict[str, Any] = field(default_factory=dict)
     baseline: Results | None = None
+    contract_exposure: dict[str, dict[str, float]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------------------------ table views
     @property
@@ -172,7 +175,7 @@ class Results:
 
         Claims blocked at the direct links (delayed: licensed later; permanent), the portfolio's ceded
         losses blocked by its sanctions clauses, the shadow share of tanker tonnage, the designated share
-        of shadow tonnage, and detentions a year.
+        of shadow tonnage, and detentions a year. Per contract: `sanctions_by_contract`.
         """
         out: dict[str, np.ndarray] = {}
         for k in ("blocked_delayed", "blocked_permanent"):
@@ -189,6 +192,15 @@ class Results:
             if k in self.year_arrays:
                 out[k] = self.year_arrays[k].mean(axis=0)
         return pd.DataFrame(out, index=pd.Index(self.years, name="year"))
+
+    def sanctions_by_contract(self) -> pd.DataFrame:
+        """Sanctions exposure per contract and the portfolio, per policy year and for the horizon (−1).
+
+        Premium and limit linked to sanctioned or at-risk tonnage, ceded losses blocked by each contract's
+        sanctions clause (delayed and permanent) and the share of trials with a block
+        (`metrics.sanctions_table`; the run folder's ``sanctions.csv`` with calendar years).
+        """
+        return self._calendar(metrics.sanctions_table(self.contracts, self.contract_exposure))
 
     # ----------------------------------------------------------------------------------------- metrics
     def losses(self, contract: str = "portfolio") -> np.ndarray:

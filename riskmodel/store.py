@@ -33,7 +33,7 @@ import math
 import os
 import platform
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,7 +43,7 @@ import pandas as pd
 import riskmodel
 from riskmodel import metrics
 from riskmodel.results import CONTRACT_FIELDS, Results
-from riskmodel.scenario.schema import Portfolio, Scenario
+from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
 
 __all__ = [
@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 #: Version of the folder layout; part of every run's identity, so a new layout recomputes old runs.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 MANIFEST = "manifest.json"
 METADATA = "results.json"
 ARRAYS = "arrays.npz"
@@ -85,10 +85,6 @@ RESULT_FILES = (
     "summary.md",
 )
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
-
-#: Payer sources whose cover is sanctioned or at risk by construction (MODEL.md section 5): an alternative
-#: scheme, its reinsurer and its hull cover, and the domestic insurers of sanctioned states.
-_AT_RISK_SOURCE = re.compile(r"^(scheme|scheme_reinsurance|hm_scheme):|^domestic$")
 
 
 class IncompleteRunError(FileNotFoundError):
@@ -190,13 +186,6 @@ def clean_temporaries(directory: str | Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------------------------------- tables
-def _year_or_horizon(x: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-    """Each policy year's column, then the horizon total (`metrics.HORIZON_TOTAL`)."""
-    for y in range(x.shape[1]):
-        yield y, x[:, y]
-    yield metrics.HORIZON_TOTAL, metrics.horizon_total(x)
-
-
 def ylt_frame(results: Results) -> pd.DataFrame:
     """The YLT: one row per (trial, policy-year index, contract); the portfolio is the sum of the rows."""
     frames = []
@@ -242,7 +231,7 @@ def ledger_frame(results: Results) -> pd.DataFrame:
     rows = []
     n = results.n_trials
     for name in payers:
-        for year, x in _year_or_horizon(results.year_arrays[f"payer:{name}"]):
+        for year, x in metrics.year_columns(results.year_arrays[f"payer:{name}"]):
             s = float(x.std(ddof=1)) if n > 1 else 0.0
             rows.append((year, name, float(x.mean()), s, s / math.sqrt(n)))
     df = pd.DataFrame(rows, columns=["year", "payer", "mean_paid", "sd_paid", "standard_error"])
@@ -251,57 +240,11 @@ def ledger_frame(results: Results) -> pd.DataFrame:
     return df
 
 
-def _exposed_share(sources: tuple[str, ...]) -> float:
-    """Share of a contract's sources that cover sanctioned or at-risk tonnage."""
-    return sum(bool(_AT_RISK_SOURCE.match(s)) for s in sources) / len(sources) if sources else 0.0
-
-
-def _limit(contract: Any) -> float:
-    """The most the reinsurer's line can pay in a year (inf when the terms set no limit)."""
-    limit = contract.aggregate_limit_usd_m
-    if limit is None and contract.limit_usd_m is not None:
-        limit = contract.limit_usd_m * (1 + len(contract.reinstatements))
-    return math.inf if limit is None else limit * contract.participation
-
-
-def sanctions_frame(results: Results, portfolio: Portfolio | None) -> pd.DataFrame:
-    """Sanctions exposure per contract (and the portfolio), per policy year and for the horizon.
-
-    Exposed premium and limit are those of contracts whose source covers sanctioned or at-risk tonnage by
-    construction (a scheme, its reinsurer or hull cover, domestic insurers; a contract on several sources
-    counts the share of them that do); the limit is the most the line pays in a year. Contracts on Western
-    sources meet sanctions on the claims side: their ceded losses blocked by the sanctions clause (delayed
-    and permanent) and the share of trials with any block. Horizon rows sum the years' premiums and
-    blocks; their limit is the annual one.
-    """
-    terms = dict(portfolio.contracts) if portfolio is not None else {}
-    share, limit, premium = {}, {}, {}
-    for cid in results.contract_ids:
-        share[cid] = _exposed_share(terms[cid].sources) if cid in terms else 0.0
-        limit[cid] = _limit(terms[cid]) * share[cid] if share[cid] > 0 else 0.0
-        c = results.contracts[cid]
-        premium[cid] = (c["premium"] + c["reinstatement_premium"]) * share[cid]
-    if "portfolio" in results.contracts and premium:
-        limit["portfolio"] = sum(limit.values())
-        premium["portfolio"] = sum(premium.values())
-    rows = []
-    for cid in premium:
-        c = results.contracts[cid]
-        permanent = dict(_year_or_horizon(c["blocked_permanent"]))
-        exposed = dict(_year_or_horizon(premium[cid]))
-        for year, delayed in _year_or_horizon(c["blocked_delayed"]):
-            rows.append(
-                {
-                    "contract": cid,
-                    "year": year,
-                    "exposed_premium": float(exposed[year].mean()),
-                    "exposed_limit": limit[cid],
-                    "mean_blocked_delayed": float(delayed.mean()),
-                    "mean_blocked_permanent": float(permanent[year].mean()),
-                    "prob_any_block": float(((delayed + permanent[year]) > 0).mean()),
-                }
-            )
-    return pd.DataFrame(rows) if rows else empty_frame("sanctions_exposure")
+def sanctions_frame(results: Results) -> pd.DataFrame:
+    """Sanctions exposure per contract (and the portfolio), per policy year and for the horizon
+    (`metrics.sanctions_table` with the run's `Results.contract_exposure`)."""
+    table = metrics.sanctions_table(results.contracts, results.contract_exposure)
+    return table if len(table) else empty_frame("sanctions_exposure")
 
 
 def elt_frame(results: Results) -> pd.DataFrame:
@@ -449,6 +392,7 @@ def _save_arrays(results: Results, run_dir: Path) -> None:
         "labels": {k: list(v) for k, v in results.labels.items()},
         "notes": list(results.notes),
         "provenance": results.provenance,
+        "contract_exposure": results.contract_exposure,
         "slot_columns": list(results.slots.columns),
         "arrays": index,
     }
@@ -500,7 +444,7 @@ def save_run(
         write_table("alt", alt_frame(results), run_dir / "alt.csv")
         write_table("ept", ept_frame(results), run_dir / "ept.csv")
     write_table("payer_ledger", ledger_frame(results), run_dir / "ledger.csv")
-    write_table("sanctions_exposure", sanctions_frame(results, scenario.portfolio), run_dir / "sanctions.csv")
+    write_table("sanctions_exposure", sanctions_frame(results), run_dir / "sanctions.csv")
 
     prov = results.provenance
     manifest: dict[str, Any] = {
@@ -549,6 +493,11 @@ def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results
         raise IncompleteRunError(
             f"{run_dir}: not a finished run (no {MANIFEST}); rerun the batch to finish it"
         )
+    if manifest.get("store_format") != STORE_FORMAT:
+        raise IncompleteRunError(
+            f"{run_dir}: saved in store format {manifest.get('store_format')}, this riskmodel reads "
+            f"format {STORE_FORMAT}; rerun the batch (it recomputes runs of other formats)"
+        )
     meta = json.loads((run_dir / METADATA).read_text())
     with np.load(run_dir / ARRAYS, allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
@@ -576,6 +525,7 @@ def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results
         labels={k: tuple(v) for k, v in meta["labels"].items()},
         notes=tuple(meta["notes"]),
         provenance=meta["provenance"],
+        contract_exposure=meta["contract_exposure"],
     )
     baseline = (manifest.get("baseline") or {}).get("run")
     if with_baseline and baseline:

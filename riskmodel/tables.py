@@ -309,7 +309,13 @@ TABLES: dict[str, TableSpec] = {
                     "Mean premium from sanctioned or at-risk tonnage, USD m.",
                     MONEY,
                 ),
-                ("exposed_limit", "float64", "Limit exposed to sanctioned or at-risk tonnage, USD m.", MONEY),
+                (
+                    "exposed_limit",
+                    "float64",
+                    "Most the line pays in a year on sanctioned or at-risk sources (its annual limit × the "
+                    "share of such sources; inf when unlimited), USD m.",
+                    MONEY,
+                ),
                 (
                     "mean_blocked_delayed",
                     "float64",

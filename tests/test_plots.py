@@ -111,6 +111,10 @@ def synthetic_results(
         scheme_ids=("rv_pool",) if scheme else (),
         slots=slots,
         notes=("synthetic results for tests",),
+        contract_exposure={
+            "gxl_layer1": metrics.contract_exposure(["ig_gxl_layer1"], 20.0),
+            "hull_xol": metrics.contract_exposure(["scheme:rv_pool", "hm_tanker_western"], 8.0),
+        },
         provenance={
             "scenario": name,
             "seed": seed,

@@ -70,6 +70,7 @@ def assert_same_results(a: Results, b: Results) -> None:
     for name in ("scenario_name", "start_year", "n_years", "n_trials", "seed", "class_names", "scheme_ids"):
         assert getattr(a, name) == getattr(b, name), name
     assert a.labels == b.labels and a.notes == b.notes
+    assert a.contract_exposure == b.contract_exposure
     pd.testing.assert_frame_equal(a.slots, b.slots)
     assert (a.events is None) == (b.events is None)
     assert a.contracts.keys() == b.contracts.keys()
@@ -121,25 +122,60 @@ def test_the_elt_lists_every_payer_loss_of_every_event(tmp_path, results, scenar
     assert set(elt["segment"]) == {""}  # perils have no fleet segment
 
 
-def test_sanctions_exposure_counts_contracts_on_at_risk_sources(results, scenario):
+def test_sanctions_exposure_counts_contracts_on_at_risk_sources(results):
     """retro cedes from a scheme's reinsurer: its whole premium (1 a year × our 10% line = 0.1) and its
     limit are exposed; the quota share has no limit, so the exposed limit is unbounded. storm_xol's source
     is not at risk."""
-    t = store.sanctions_frame(results, scenario.portfolio).set_index(["contract", "year"])
+    t = store.sanctions_frame(results).set_index(["contract", "year"])
     assert t.loc[("retro", 0), "exposed_premium"] == pytest.approx(0.1)
     assert t.loc[("retro", -1), "exposed_premium"] == pytest.approx(0.2)  # horizon: the sum of 2 years
     assert math.isinf(t.loc[("retro", 0), "exposed_limit"])
     assert t.loc[("storm_xol", 0), "exposed_premium"] == 0.0
+    assert t.loc[("storm_xol", 0), "exposed_limit"] == 0.0
     assert t.loc[("portfolio", 0), "exposed_premium"] == pytest.approx(0.1)
 
 
-def test_exposed_limit_of_an_xol_is_limit_times_reinstatements_times_line(results, scenario):
-    """40 xs 10 with one reinstatement, 50% line on an at-risk source: 40 × 2 × 0.5 = 40 a year."""
-    contracts = dict(scenario.portfolio.contracts)
-    contracts["storm_xol"] = contracts["storm_xol"].model_copy(update={"source": "scheme:pool"})
-    portfolio = scenario.portfolio.model_copy(update={"contracts": contracts})
-    t = store.sanctions_frame(results, portfolio).set_index(["contract", "year"])
-    assert t.loc[("storm_xol", 0), "exposed_limit"] == pytest.approx(40.0)
+@pytest.mark.parametrize(
+    ("reinstatements", "limit"),
+    [([{"rate": 1.0}], 40.0), ([], 20.0), ([{"rate": 1.0}, {"rate": 0.5}], 60.0)],
+)
+def test_exposed_limit_of_an_xol_is_limit_times_reinstatements_plus_one_times_line(reinstatements, limit):
+    """40 xs 10 on an at-risk source, 50% line: (n + 1) × 40 × 0.5 a year with n reinstatements (none:
+    the limit once, MODEL.md section 9)."""
+    doc = {
+        **PERILS,
+        "portfolio": {**PERILS["portfolio"], "contracts": dict(PERILS["portfolio"]["contracts"])},
+    }
+    xol = {
+        **doc["portfolio"]["contracts"]["storm_xol"],
+        "source": "scheme:pool",
+        "reinstatements": reinstatements,
+    }
+    doc["portfolio"]["contracts"]["storm_xol"] = xol
+    doc["simulation"] = {**doc["simulation"], "trials": 16}
+    r = simulate(load_scenario_from_dict(doc), progress=False)
+    assert r.contract_exposure["storm_xol"] == {"share": 1.0, "limit": pytest.approx(limit)}
+    t = store.sanctions_frame(r).set_index(["contract", "year"])
+    assert t.loc[("storm_xol", 0), "exposed_limit"] == pytest.approx(limit)
+
+
+def test_results_give_the_stored_sanctions_table_by_calendar_year(tmp_path, results, scenario):
+    """`Results.sanctions_by_contract` is the run folder's sanctions.csv with calendar years, before and
+    after a round trip through the store (the exposure of each contract is saved with the run)."""
+    run_dir, _ = save(tmp_path, results, scenario)
+    stored = read_table("sanctions_exposure", run_dir / "sanctions.csv")
+    stored["year"] = np.where(stored["year"] == -1, -1, stored["year"] + 2026)
+    for r in (results, store.load_results(run_dir)):
+        pd.testing.assert_frame_equal(r.sanctions_by_contract(), stored, check_exact=False, rtol=1e-12)
+
+
+def test_runs_of_an_older_store_format_are_not_read(tmp_path, results, scenario):
+    run_dir, manifest = save(tmp_path, results, scenario)
+    manifest["store_format"] = store.STORE_FORMAT - 1
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert not store.is_complete(run_dir)
+    with pytest.raises(store.IncompleteRunError, match="store format"):
+        store.load_results(run_dir)
 
 
 def test_a_failed_save_leaves_no_manifest_and_no_temporary_file(tmp_path, results, scenario, monkeypatch):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 import riskmodel
+from riskmodel import metrics
 from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_parts
 from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
@@ -126,6 +127,10 @@ def simulate(
         },
         notes=model.notes,
         provenance=provenance,
+        contract_exposure={
+            cid: metrics.contract_exposure(t.sources, t.effective_aggregate_limit * t.participation)
+            for cid, t in model.contracts.items()
+        },
     )
 
 
