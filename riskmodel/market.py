@@ -164,7 +164,8 @@ def cover_shares(
             False,
         )
         usable = dest_accepts[:, None, :] | dest_member
-        target = scheme.share * ramp * np.minimum(cert_share, 1.0) * usable
+        # MODEL.md section 4: what can move is capped by the tonnage under certifying flags
+        target = np.minimum(scheme.share * ramp, np.minimum(cert_share, 1.0)) * usable
         taken = np.zeros_like(target)
         for c in range(4):
             w = scheme.from_weights[c]

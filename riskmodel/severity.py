@@ -51,6 +51,7 @@ class SeverityParams:
     damage_sigma: float
     cost_per_t_usd: np.ndarray  # (n_zones,) c_zone: USD per tonne at a 1,000 t spill
     oil_factor: np.ndarray  # (n_oil_types,)
+    bunker_oil_type: int  # index into oil_factor of bunker fuel (heavy fuel oil): what a ballast spill is
     statutory_multiple: float
     partial_min: float
     partial_max: float
@@ -170,8 +171,10 @@ def event_damage(
         spill_t[sp] = size
         eps = _lognormal(u.column(U.DAMAGE, sp), 1.0, p.damage_sigma)
         zone_sp = zone[sp]
+        # a laden spill is cargo; any other is bunker fuel, whatever the trade carries
+        spilled_oil = np.where(laden[sp], oil_type[sp], p.bunker_oil_type)
         damage = pollution_damage_usd_m(
-            size, p.cost_per_t_usd[zone_sp], p.damage_exponent, p.oil_factor[oil_type[sp]], eps
+            size, p.cost_per_t_usd[zone_sp], p.damage_exponent, p.oil_factor[spilled_oil], eps
         )
         pollution[sp] = damage
         statutory[sp] = np.where(statutory_state[sp], p.statutory_multiple * damage, 0.0)

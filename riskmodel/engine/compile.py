@@ -716,6 +716,7 @@ def _severity_params(
         damage_sigma=float(sev["pollution"]["sigma"]),
         cost_per_t_usd=zones["pollution_cost_usd_per_t"].to_numpy(float),
         oil_factor=np.array([float(oil[o]) for o in OIL_TYPES]),
+        bunker_oil_type=OIL_TYPES.index("fuel_oil"),
         statutory_multiple=float(sev["statutory"]["multiple_median"]),
         partial_min=float(sev["hull"]["partial_fraction"]["min"]),
         partial_max=float(sev["hull"]["partial_fraction"]["max"]),
