@@ -16,6 +16,7 @@ Blocked payments themselves are applied where payments are made (the waterfall a
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from riskmodel.engine.random import Stream, generator, key_of
 
@@ -75,11 +76,11 @@ def detentions(
     """Detentions per (trial, year): Poisson with mean Σ_zone exposed vessel-years × intensity × p.
 
     `exposed_vessel_years` (n_trials, n_years, n_zones): vessel-years without cover the zone accepts,
-    or designated; `intensity` (n_zones,) the inspection intensity.
+    or designated; `intensity` (n_zones,) the inspection intensity. One uniform per (trial, year) of the
+    block, inverted through the Poisson distribution, so a trial's count depends on its own mean only
+    (common random numbers: scenarios that differ elsewhere keep every other trial's count).
     """
     n_trials, n_years, _ = exposed_vessel_years.shape
     mean = detention_probability * np.einsum("nyz,z->ny", exposed_vessel_years, intensity)
-    rng = generator(seed, Stream.DETENTION, block)
-    u_mean = np.zeros((block_trials, n_years))
-    u_mean[:n_trials] = mean
-    return rng.poisson(u_mean)[:n_trials]
+    u = generator(seed, Stream.DETENTION, block).random((block_trials, n_years))[:n_trials]
+    return np.maximum(stats.poisson.ppf(u, mean), 0.0).astype(np.int64)
