@@ -546,13 +546,16 @@ def ept_table(
     *,
     return_periods: Sequence[float] = DEFAULT_RETURN_PERIODS,
     conf: float = 0.95,
+    rel_error: float = 0.05,
 ) -> pd.DataFrame:
     """Exceedance probability table (ORD EPT) per policy year and for the horizon total.
 
     Rows for each year and return period with ``ep_type`` `OEP`, `OEP_TVAR` (from ``max_event_loss``,
     when given), `AEP`, `AEP_TVAR` (from ``losses``). Columns ``year``, ``ep_type``, ``return_period``,
-    ``loss``, ``ci_lower``, ``ci_upper`` (order-statistic interval for OEP/AEP, ± z × SE for the TVaRs).
-    The horizon OEP is the largest event of the horizon; the horizon AEP the sum over years.
+    ``loss``, ``ci_lower``, ``ci_upper`` (order-statistic interval for OEP/AEP, ± z × SE for the TVaRs)
+    and ``converged`` (SE ≤ rel_error × |loss|, the SE of OEP/AEP being the interval's half-width over z,
+    as in `metrics_table`). The horizon OEP is the largest event of the horizon; the horizon AEP the sum
+    over years.
 
     >>> e = ept_table(np.array([[0.0], [0.0], [5.0], [9.0]]), np.array([[0.0], [0.0], [5.0], [6.0]]),
     ...               return_periods=[2])
@@ -567,12 +570,15 @@ def ept_table(
         for ep, ep_tvar, x in pairs:
             curve = ep_curve(x, return_periods, conf)
             for r in curve.itertuples(index=False):
-                rows.append((year, ep, r.return_period, r.loss, r.ci_lower, r.ci_upper))
-                rows.append(
-                    (year, ep_tvar, r.return_period, r.tvar, r.tvar - z * r.tvar_se, r.tvar + z * r.tvar_se)
-                )
-    out = pd.DataFrame(rows, columns=["year", "ep_type", "return_period", "loss", "ci_lower", "ci_upper"])
-    out = out.astype({"year": np.int64, "ep_type": np.int64})
+                se = (r.ci_upper - r.ci_lower) / (2 * z)  # inf when the interval is unbounded
+                rows.append((year, ep, r.return_period, r.loss, r.ci_lower, r.ci_upper, se))
+                lo, hi = r.tvar - z * r.tvar_se, r.tvar + z * r.tvar_se
+                rows.append((year, ep_tvar, r.return_period, r.tvar, lo, hi, r.tvar_se))
+    columns = ["year", "ep_type", "return_period", "loss", "ci_lower", "ci_upper", "standard_error"]
+    out = pd.DataFrame(rows, columns=columns).astype({"year": np.int64, "ep_type": np.int64})
+    out["converged"] = np.asarray(
+        converged(out["loss"].to_numpy(), out.pop("standard_error").to_numpy(), rel_error), dtype=bool
+    )
     return out.sort_values(
         ["year", "ep_type", "return_period"], kind="stable", key=_horizon_last
     ).reset_index(drop=True)

@@ -253,6 +253,13 @@ TABLES: dict[str, TableSpec] = {
                     "Upper end of the confidence interval, USD m; inf if too few trials.",
                     MONEY,
                 ),
+                (
+                    "converged",
+                    "bool",
+                    "The standard error (for OEP/AEP the interval's half-width over the normal z) ≤ the "
+                    "relative error asked for × loss.",
+                    FLAG,
+                ),
             ),
         ),
         TableSpec(

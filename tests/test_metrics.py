@@ -123,6 +123,23 @@ def test_ept_table_rows_per_year_and_horizon():
     assert set(no_oep["ep_type"]) == {AEP, AEP_TVAR}
 
 
+def test_ept_convergence_verdict_agrees_with_the_metrics_table():
+    """The EPT's verdict on AEP and AEP-TVaR at the 1-in-200 is the metrics table's on VaR and TVaR at
+    0.995 (same standard errors): on 20,000 lognormal years the 1-in-10 has converged to 5%, the 1-in-1000
+    has not, and with two trials the interval is unbounded, so nothing but an exact zero converges."""
+    rng = np.random.default_rng(4)
+    annual = rng.lognormal(0.0, 1.0, (20_000, 1))
+    e = metrics.ept_table(annual, return_periods=[10, 200, 1000]).set_index(
+        ["year", "ep_type", "return_period"]
+    )
+    m = metrics.metrics_table(annual, levels=(0.995,)).set_index(["year", "metric"])
+    assert e.loc[(0, AEP, 200.0), "converged"] == m.loc[(0, "var"), "converged"]
+    assert e.loc[(0, AEP_TVAR, 200.0), "converged"] == m.loc[(0, "tvar"), "converged"]
+    assert e.loc[(0, AEP, 10.0), "converged"] and not e.loc[(0, AEP, 1000.0), "converged"]
+    two = metrics.ept_table(np.array([[3.0], [4.0]]), return_periods=[1000])
+    assert not two[two.ep_type == AEP]["converged"].any()
+
+
 year_tables = hnp.arrays(
     np.float64,
     st.tuples(st.integers(1, 40), st.integers(1, 3), st.integers(1, 4)),
