@@ -24,7 +24,9 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    counterparty's hull insurers; the rest is uncompensated.
 5. Hull and 3/4 of the collision liability go to the tanker's H&M class; an uninsured hull is the owner's.
 6. The counterparty in a collision spill, when IG-entered, answers for its blame share of the pollution
-   left uncompensated (CLC Art III(4) does not protect it): an IG claim of its own.
+   left uncompensated (CLC Art III(4) does not protect it): an IG claim of its own. Its club is Western,
+   so a claimant in a state the Western blocs sanction is blocked as in step 3 (delayed under the event's
+   licence, else the claimant stays uncompensated).
 """
 
 from __future__ import annotations
@@ -325,6 +327,11 @@ def route_events(
     ig = np.flatnonzero((cls == IG) & (paid > 0))
     in_collision = marine_like[spill] & (ev.counterparty_hull[spill] > 0) & ev.counterparty_ig[spill]
     cp_all = np.where(in_collision, (1.0 - ev.blame[spill]) * pollution_uncompensated, 0.0)
+    # the counterparty's club is Western: a claimant in a state its blocs sanction is blocked (step 3)
+    cp_blocked = (cp_all > 0) & ev.claimant_sanctioned[spill]
+    cp_delayed = np.where(cp_blocked & licensed[spill], cp_all, 0.0)
+    cp_permanent = np.where(cp_blocked & ~licensed[spill], cp_all, 0.0)
+    cp_all = cp_all - cp_permanent  # a claim blocked for good stays uncompensated
     cp = spill[cp_all > 0]
     cp_claim = cp_all[cp_all > 0]
     ig_pollution = np.zeros(n)
@@ -379,6 +386,8 @@ def route_events(
 
     delayed = np.where(blocked & licensed, gross, 0.0)
     permanent_amt = np.where(permanent, gross, 0.0)
+    delayed[spill] += cp_delayed
+    permanent_amt[spill] += cp_permanent
     return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end)
 
 

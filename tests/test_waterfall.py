@@ -206,6 +206,34 @@ def test_ig_counterparty_pays_its_blame_share_of_uncompensated_pollution():
     assert col(res, "uncompensated") == pytest.approx(180.0)
 
 
+@pytest.mark.parametrize("u_licence", [0.9, 0.1])
+def test_ig_counterparty_claim_of_a_sanctioned_claimant_is_blocked(u_licence):
+    """The collision spill above in a state the Western blocs sanction: the IG counterparty's 120 is
+    blocked at the claimant link like the tanker's own Western cover would be. Without a licence (0.9 >
+    0.3) the club pays nothing and the 120 stays uncompensated (all 300), reported as a permanent block;
+    with one (0.1) it is paid late, reported as delayed."""
+    res = route(
+        events(
+            pollution=300.0,
+            counterparty_hull=1.0,
+            blame=0.6,
+            counterparty_ig=True,
+            pi_class=NONE,
+            gt=1_597.0,
+            fund=False,
+            claimant_sanctioned=True,
+            u_licence=u_licence,
+        )
+    )
+    ig = sum(col(res, c) for c in ("ig_club_retention", "ig_pool", "ig_hydra", "ig_gxl_layer1"))
+    licensed = u_licence < 0.3
+    assert ig == pytest.approx(120.0 if licensed else 0.0)
+    assert col(res, "uncompensated") == pytest.approx(180.0 if licensed else 300.0)
+    assert float(res.blocked_delayed.sum()) == pytest.approx(120.0 if licensed else 0.0)
+    assert float(res.blocked_permanent.sum()) == pytest.approx(0.0 if licensed else 120.0)
+    assert sum(res.columns.values()).sum() == pytest.approx(300.0 + 1.0)  # damage: pollution + the hull
+
+
 def test_infrastructure_unpaid_falls_to_energy_property():
     """Uninsured tanker drags its anchor over a cable (damage 60): the cable owner's property insurers pay."""
     res = route(events(infrastructure=60.0, pi_class=NONE))
