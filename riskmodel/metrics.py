@@ -447,7 +447,8 @@ def sanctions_table(
         "mean_blocked_permanent",
         "prob_any_block",
     ]
-    return pd.DataFrame(rows, columns=columns).astype({"year": np.int64})
+    dtypes = {"year": np.int64} | {c: np.float64 for c in columns[2:]}
+    return pd.DataFrame(rows, columns=columns).astype(dtypes)
 
 
 def _z(conf: float) -> float:

@@ -60,6 +60,16 @@ THIRD_PARTY_SOURCES: frozenset[str] = frozenset(
     }
 )
 
+#: IG tower columns a claim reaches only beyond the club retention: the pool and the layers above it.
+TOWER_SOURCES_ABOVE_RETENTION: tuple[str, ...] = (
+    "ig_pool",
+    "ig_hydra",
+    "ig_gxl_layer1",
+    "ig_gxl_layer2",
+    "ig_gxl_layer3",
+    "ig_overspill",
+)
+
 #: Kinds of source whose cover is sanctioned or at risk by construction (MODEL.md section 5): an alternative
 #: scheme, its reinsurer and its hull cover, and the domestic insurers of sanctioned states.
 AT_RISK_KINDS: frozenset[str] = frozenset({"scheme", "scheme_reinsurance", "hm_scheme", "domestic"})

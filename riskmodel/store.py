@@ -392,7 +392,11 @@ def _save_arrays(results: Results, run_dir: Path) -> None:
         "labels": {k: list(v) for k, v in results.labels.items()},
         "notes": list(results.notes),
         "provenance": results.provenance,
-        "contract_exposure": results.contract_exposure,
+        # (an unlimited exposed limit is saved as null: JSON has no infinity)
+        "contract_exposure": {
+            cid: {k: None if math.isinf(v) else v for k, v in e.items()}
+            for cid, e in results.contract_exposure.items()
+        },
         "slot_columns": list(results.slots.columns),
         "arrays": index,
     }
@@ -525,7 +529,10 @@ def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results
         labels={k: tuple(v) for k, v in meta["labels"].items()},
         notes=tuple(meta["notes"]),
         provenance=meta["provenance"],
-        contract_exposure=meta["contract_exposure"],
+        contract_exposure={
+            cid: {k: math.inf if v is None else v for k, v in e.items()}
+            for cid, e in meta["contract_exposure"].items()
+        },
     )
     baseline = (manifest.get("baseline") or {}).get("run")
     if with_baseline and baseline:

@@ -237,7 +237,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         [
             "portfolio.contracts.hull_xol.attachment_usd_m: 2 is not allowed: must be at least 5 for a "
             "per-occurrence xol on hm_tanker_western: simulation.materiality_usd_m (5) × the largest cedant "
-            "share (1); losses of smaller events are attritional"
+            "share (1), before any inuring cessions; losses of smaller events are attritional"
         ],
     ),
     (
@@ -789,3 +789,35 @@ def test_random_mutations_never_crash(
     assert code in (0, 2), err
     assert "Traceback" not in out + err
     assert "error:" not in err
+
+
+@pytest.mark.parametrize(
+    ("contract", "materiality", "ok"),
+    [
+        # a cedant share by zone without a default: the largest share any event gets is 0.25 → bound 1.25
+        (
+            {"source": "hm_tanker_western", "cedant_share": {"by": "zone", "shares": {"BALTIC": 0.25}}},
+            5,
+            True,
+        ),
+        (
+            {"source": "hm_tanker_western", "cedant_share": {"by": "zone", "shares": {"BALTIC": 0.5}}},
+            5,
+            False,
+        ),
+        # the GXL sees nothing of an event below the club retention (10), so a layer from 0 is exact...
+        ({"source": "ig_gxl_layer1", "attachment_usd_m": 0}, 5, True),
+        # ... unless the materiality threshold lies above the retention
+        ({"source": "ig_gxl_layer1", "attachment_usd_m": 0}, 20, False),
+        ({"source": "ig_club_retention", "attachment_usd_m": 4}, 5, False),
+        ({"source": "ig_club_retention", "type": "quota_share", "attachment_usd_m": 0}, 5, True),
+    ],
+)
+def test_xol_materiality_check_rejects_only_what_could_miss_losses(contract, materiality, ok):
+    """An XoL must attach at or above what an event under the materiality threshold can cede to it."""
+    from riskmodel.scenario import checks
+
+    terms = {"type": "xol", "attachment_usd_m": 2, "limit_usd_m": 50, **contract}
+    doc = {"simulation": {"materiality_usd_m": materiality}, "portfolio": {"contracts": {"c": terms}}}
+    problems = checks.check_xol_above_materiality(doc, checks.default_world_codes())
+    assert (not problems) == ok, problems

@@ -163,6 +163,8 @@ def test_results_give_the_stored_sanctions_table_by_calendar_year(tmp_path, resu
     """`Results.sanctions_by_contract` is the run folder's sanctions.csv with calendar years, before and
     after a round trip through the store (the exposure of each contract is saved with the run)."""
     run_dir, _ = save(tmp_path, results, scenario)
+    saved = json.loads((run_dir / "results.json").read_text())["contract_exposure"]
+    assert saved["retro"] == {"share": 1.0, "limit": None}  # unlimited: null, JSON has no infinity
     stored = read_table("sanctions_exposure", run_dir / "sanctions.csv")
     stored["year"] = np.where(stored["year"] == -1, -1, stored["year"] + 2026)
     for r in (results, store.load_results(run_dir)):

@@ -128,7 +128,9 @@ def simulate(
         notes=model.notes,
         provenance=provenance,
         contract_exposure={
-            cid: metrics.contract_exposure(t.sources, t.effective_aggregate_limit * t.participation)
+            cid: metrics.contract_exposure(
+                t.sources, t.effective_aggregate_limit * t.participation if t.participation else 0.0
+            )
             for cid, t in model.contracts.items()
         },
     )

@@ -43,7 +43,8 @@ Order of the financial terms (each step is tested by itself in tests/test_terms.
    losses are never blocked (they carry no event flags). Flags do not reach the sources in
    `elt.unflagged_sources` (in the world model those that pay parties other than the sanctioned tanker,
    `payers.THIRD_PARTY_SOURCES`): a contract on such sources only is never blocked, and one on sources
-   of both kinds has the share of each payment that comes from the reached sources blocked.
+   of both kinds has the share of each payment that comes from the reached sources blocked (that share
+   taken on the gross, before inuring cessions).
 
 Premium P (100%) is fixed, or a rate times the trial-year's premium base `elt.premium_base[name]`; a
 missing base is an error (`validate_portfolio`), never a silent zero. A source absent from the event loss
@@ -429,7 +430,9 @@ class ContractTerms:
         ``limit`` may be ``inf``.
     aad, aggregate_limit : float
         Annual aggregate deductible and limit (xol, quota_share). ``aggregate_limit=None`` means, for an
-        XoL with a finite limit, (n + 1) × limit with n ≥ 0 reinstatements; else unlimited.
+        XoL with a finite limit, (n + 1) × limit with n ≥ 0 reinstatements; else unlimited. With
+        reinstatements a stated one may not exceed (n + 1) × limit; without, a larger one reinstates the
+        limit free up to it.
     reinstatement_rates : tuple of float
         Premium rate of each reinstatement (1.0 = 100%), pro rata as to amount.
     premium_fixed, premium_rate, premium_base : float, float, str
@@ -736,7 +739,9 @@ def _flagged_share(
     elt: EventLossTable, terms: ContractTerms, order: _EventOrder, present: list[str], events: _Subset
 ) -> np.ndarray | float:
     """The share of each ceding event's gross that comes from sources the sanctions flags reach: 1.0 when
-    every source is reached (or the contract has no clause), 0.0 when none is, else per event."""
+    every source is reached (or the contract has no clause), 0.0 when none is, else per event. The share
+    is taken on the gross, before inuring cessions: exact unless an inuring quota share cedes the reached
+    and unreached sources in other proportions."""
     reached = [s for s in present if s not in elt.unflagged_sources]
     if not terms.sanctions_clause or len(reached) == len(present):
         return 1.0

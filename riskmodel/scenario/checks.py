@@ -41,6 +41,9 @@ class WorldCodes:
     #: States some trade carries cargo to, and flags some trade's tankers fly (empty: not checked).
     destinations: frozenset[str] = frozenset()
     flags: frozenset[str] = frozenset()
+    #: The smallest IG club retention of the world's IG structures (None: unknown): a claim reaches the
+    #: IG pool and the layers above it only beyond the retention.
+    ig_retention: float | None = None
 
     def suggest_state(self, code: str) -> str | None:
         """The state code closest to a misspelt one, or None.
@@ -75,7 +78,14 @@ class WorldCodes:
             suggester=getattr(world, "suggest_state", None),
             destinations=_column_codes(getattr(world, "trades", None), "destination"),
             flags=_column_codes(getattr(world, "trade_flags", None), "flag"),
+            ig_retention=_ig_retention(getattr(world, "ig", None)),
         )
+
+
+def _ig_retention(ig: Any) -> float | None:
+    structures = _map(_map(ig).get("structures")).values() if isinstance(ig, Mapping) else ()
+    retentions = [r for r in (_number(_map(x).get("club_retention")) for x in structures) if r is not None]
+    return min(retentions) if retentions else None
 
 
 def _column_codes(table: Any, column: str) -> frozenset[str]:
@@ -201,6 +211,8 @@ def check_recognition_reaches_trades(doc: Mapping[Any, Any], world: WorldCodes) 
         ("port_acceptance", world.destinations, "the destination of a trade in the world data"),
         ("certifying_flags", world.flags, "a flag that tankers of a trade in the world data fly"),
     )
+    if _map(doc.get("simulation")).get("world_model", True) is False:
+        return []  # a perils-only run has no market
     out = []
     for sid, scheme in _schemes(doc):
         for block, known, what in levers:
@@ -554,26 +566,35 @@ def _largest_cedant_share(share: Any) -> float | None:
     """The largest share a contract's `cedant_share` gives any event (scalar, or by code with a default)."""
     if not isinstance(share, Mapping):
         return _number(share)
-    values = [_number(share.get("default", 1.0)), *(_number(v) for v in _map(share.get("shares")).values())]
+    values = [_number(share.get("default", 0.0)), *(_number(v) for v in _map(share.get("shares")).values())]
     return None if None in values else max(values)  # type: ignore[type-var]
+
+
+#: IG tower columns a claim reaches only beyond the club retention (the pool and everything above it).
+_ABOVE_RETENTION = frozenset(payers.TOWER_SOURCES_ABOVE_RETENTION)
 
 
 def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
     """A per-occurrence XoL on a source of the world model attaches at or above what a non-material event
     can cede: events below `simulation.materiality_usd_m` (on their whole damage) leave the event table
     for the attritional aggregates, which an XoL does not see, so a lower attachment would silently miss
-    their layer losses (docs/model.md, materiality). Peril sources keep every event."""
+    their layer losses (docs/model.md, materiality). Peril sources keep every event, and the IG pool and
+    the layers above it see nothing of an event below the club retention. The bound is taken before any
+    inuring cessions (which can only lower the real one)."""
     simulation = _map(doc.get("simulation"))
     if simulation.get("world_model", True) is False:
         return []
     threshold = _number(simulation.get("materiality_usd_m", 5.0))
     if threshold is None:
         return []
+    above = _ABOVE_RETENTION if world.ig_retention is not None and threshold <= world.ig_retention else ()
     out = []
     for cid, contract in _contracts(_map(doc.get("portfolio"))):
-        if contract.get("type", "xol") != "xol":
+        if contract.get("type") != "xol":
             continue
-        world_sources = [s for _, s in _sources(contract) if payers.split_source(s)[0] != "peril"]
+        world_sources = [
+            s for _, s in _sources(contract) if payers.split_source(s)[0] != "peril" and s not in above
+        ]
         attachment = _number(contract.get("attachment_usd_m", 0.0))
         share = _largest_cedant_share(contract.get("cedant_share", 1.0))
         if not world_sources or attachment is None or share is None:
@@ -584,8 +605,9 @@ def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> li
                 f"must be at least {format_number(least)} for a per-occurrence xol on "
                 f"{', '.join(world_sources)}: "
                 f"simulation.materiality_usd_m ({format_number(threshold)}) × the largest cedant share "
-                f"({format_number(share)}); losses of smaller events are attritional and an xol does not "
-                "see them (lower materiality_usd_m, or use a quota_share or stop_loss)"
+                f"({format_number(share)}), before any inuring cessions; losses of smaller events are "
+                "attritional and an xol does not see them (lower materiality_usd_m, or use a quota_share "
+                "or stop_loss)"
             )
             out.append(invalid(("portfolio", "contracts", cid, "attachment_usd_m"), attachment, allowed))
     return out

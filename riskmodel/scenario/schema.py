@@ -440,7 +440,8 @@ class Contract(Strict):
     aggregate_limit_usd_m: PositiveMoney | None = Field(
         None,
         description="Annual aggregate limit; default for an xol (reinstatements + 1) × limit (the limit once "
-        "a year without reinstatements), for a quota_share unlimited.",
+        "a year without reinstatements), for a quota_share unlimited. With reinstatements it may not exceed "
+        "(reinstatements + 1) × limit; without, a larger one reinstates the limit free up to it.",
     )
     reinstatements: list[Reinstatement] = Field(
         default_factory=list, description="Reinstatements of the limit, in order, each with its premium rate."

@@ -1,0 +1,55 @@
+"""Stage B on a hand-built market: scheme uptake against recognition (MODEL.md section 4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from riskmodel.market import MarketPlan, SchemeUptake, cover_shares
+
+
+def plan(share: float) -> MarketPlan:
+    """One trade from a scheme member's port, its tonnage with domestic and uninsured cover (half each),
+    30% under the member's own flag and 70% under another; no bar, cap or designations."""
+    scheme = SchemeUptake(
+        share=share,
+        ramp_years=1,
+        from_weights=np.array([0.0, 0.0, 0.5, 0.5]),
+        origin_slot=np.array([0]),
+        destination_slot=np.array([-1]),
+        flag_slots=np.array([0, -1]),
+        certify_prob=np.array([0.0, 0.5]),
+        accept_prob=np.array([0.5]),
+    )
+    return MarketPlan(
+        ref_shares=np.array([[0.0, 0.0, 0.5, 0.5]]),
+        shadow_to_domestic=np.array([0.5]),
+        barred=np.array([False]),
+        licensed_share=0.0,
+        cap_kind=np.array([0]),
+        sanctioned=np.array([False]),
+        log_price_crude=np.log(60.0),
+        log_price_products=np.log(80.0),
+        log_cap_ig=(np.log(60.0), np.log(100.0)),
+        log_cap_wf=(np.log(60.0), np.log(100.0)),
+        dispersion=0.1,
+        price_z_loading=0.0,
+        trade_flags=np.array([[0.3, 0.7]]),
+        trade_destination=np.array([0]),
+        schemes=(scheme,),
+    )
+
+
+@pytest.mark.parametrize("share", [0.6, 0.2])
+def test_certifying_flags_cap_uptake_rather_than_scale_it(share):
+    """Trials: (0) only the member's flag certifies (30% of the tonnage), the port accepts; (1) the other
+    flag certifies too (100%); (2) as (1) but the port refuses. The scheme takes min(share, certifying
+    share) where the port accepts, nothing where it refuses: 0.3 and 0.6 for share 0.6 (a product would
+    give 0.18), 0.2 and 0.2 for share 0.2 (not 0.06)."""
+    certifies = [np.array([[False, False], [False, True], [False, True]])]
+    accepts = [np.array([[True], [True], [False]])]
+    s = cover_shares(
+        plan(share), np.zeros(3), np.zeros((3, 1), np.int64), certifies, accepts, np.zeros((3, 1)), 1
+    )
+    np.testing.assert_allclose(s[:, 0, 0, 4], [min(share, 0.3), share, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-12)  # what the scheme takes, others lose
