@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-FIXED_PAYERS: tuple[str, ...] = (
-    "owner",
+#: The IG tower's columns, bottom up: the entering club's retention, then (beyond it) the pool, Hydra's
+#: share of layer 1 and the open-market GXL layers, and the collective overspill.
+IG_TOWER_PAYERS: tuple[str, ...] = (
     "ig_club_retention",
     "ig_pool",
     "ig_hydra",
@@ -19,6 +20,11 @@ FIXED_PAYERS: tuple[str, ...] = (
     "ig_gxl_layer2",
     "ig_gxl_layer3",
     "ig_overspill",
+)
+
+FIXED_PAYERS: tuple[str, ...] = (
+    "owner",
+    *IG_TOWER_PAYERS,
     "western_fixed_pi",
     "hm_tanker_western",
     "hm_domestic",
@@ -43,32 +49,19 @@ PERIL_PAYER_PATTERN = "peril:{id}"
 #: insurer, and the compensation funds and the uncompensated. A sanctions flag on the tanker does not reach
 #: them (`EventLossTable.unflagged_sources`): a clause blocks payments to or for a sanctioned party only.
 THIRD_PARTY_SOURCES: frozenset[str] = frozenset(
-    {
-        "ig_club_retention",
-        "ig_pool",
-        "ig_hydra",
-        "ig_gxl_layer1",
-        "ig_gxl_layer2",
-        "ig_gxl_layer3",
-        "ig_overspill",
+    (
+        *IG_TOWER_PAYERS,
         "counterparty_hm",
         "energy_property",
         "fund_1992",
         "fund_supplementary",
         "osltf",
         "uncompensated",
-    }
+    )
 )
 
 #: IG tower columns a claim reaches only beyond the club retention: the pool and the layers above it.
-TOWER_SOURCES_ABOVE_RETENTION: tuple[str, ...] = (
-    "ig_pool",
-    "ig_hydra",
-    "ig_gxl_layer1",
-    "ig_gxl_layer2",
-    "ig_gxl_layer3",
-    "ig_overspill",
-)
+TOWER_SOURCES_ABOVE_RETENTION: tuple[str, ...] = IG_TOWER_PAYERS[1:]
 
 #: Kinds of source whose cover is sanctioned or at risk by construction (MODEL.md section 5): an alternative
 #: scheme, its reinsurer and its hull cover, and the domestic insurers of sanctioned states.

@@ -11,9 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskmodel import payers
 from riskmodel.liability import CAUSE_MARINE, CAUSE_SABOTAGE, CAUSE_WAR, clc_limit_sdr
 from riskmodel.reinsurance.ig_tower import IG_2026_27
-from riskmodel.waterfall import EventRecord, IGClaims, SchemeFinance, WaterfallParams, route_events
+from riskmodel.waterfall import (
+    TOWER_COLUMNS,
+    EventRecord,
+    IGClaims,
+    SchemeFinance,
+    WaterfallParams,
+    route_events,
+)
 
 IG, WF, DOM, NONE, SCHEME = 0, 1, 2, 3, 4
 
@@ -186,52 +194,42 @@ def test_shadow_collision_leaves_the_loss_with_the_counterparty():
     assert col(res, "counterparty_hm") == pytest.approx(40.0)
 
 
+def collision_spill(**kw) -> EventRecord:
+    """An uninsured tanker (1,597 GT) collides with an IG-entered ship (tanker blame 0.6) and spills 300
+    in a CLC non-Fund state; the other ship's hull damage is 1."""
+    base = dict(pollution=300.0, counterparty_hull=1.0, blame=0.6, counterparty_ig=True, pi_class=NONE)
+    return events(**base, gt=1_597.0, fund=False, **kw)
+
+
+def ig_paid(res) -> float:
+    return sum(col(res, c) for c in payers.IG_TOWER_PAYERS)
+
+
 def test_ig_counterparty_pays_its_blame_share_of_uncompensated_pollution():
-    """An uninsured tanker (1,597 GT) collides with an IG-entered ship (tanker blame 0.6) and spills 300 in
-    a CLC non-Fund state: 300 would be uncompensated; the IG counterparty answers for 40% of it (120),
+    """The collision spill: 300 would be uncompensated; the IG counterparty answers for 40% of it (120),
     which goes through the IG tower (10 retention, 90 pool, 20 Hydra's layer-1 deductible)."""
-    res = route(
-        events(
-            pollution=300.0,
-            counterparty_hull=1.0,
-            blame=0.6,
-            counterparty_ig=True,
-            pi_class=NONE,
-            gt=1_597.0,
-            fund=False,
-        )
-    )
-    ig = sum(col(res, c) for c in ("ig_club_retention", "ig_pool", "ig_hydra", "ig_gxl_layer1"))
-    assert ig == pytest.approx(120.0)
+    res = route(collision_spill())
+    assert ig_paid(res) == pytest.approx(120.0)
     assert col(res, "uncompensated") == pytest.approx(180.0)
 
 
 @pytest.mark.parametrize("u_licence", [0.9, 0.1])
 def test_ig_counterparty_claim_of_a_sanctioned_claimant_is_blocked(u_licence):
-    """The collision spill above in a state the Western blocs sanction: the IG counterparty's 120 is
-    blocked at the claimant link like the tanker's own Western cover would be. Without a licence (0.9 >
-    0.3) the club pays nothing and the 120 stays uncompensated (all 300), reported as a permanent block;
-    with one (0.1) it is paid late, reported as delayed."""
-    res = route(
-        events(
-            pollution=300.0,
-            counterparty_hull=1.0,
-            blame=0.6,
-            counterparty_ig=True,
-            pi_class=NONE,
-            gt=1_597.0,
-            fund=False,
-            claimant_sanctioned=True,
-            u_licence=u_licence,
-        )
-    )
-    ig = sum(col(res, c) for c in ("ig_club_retention", "ig_pool", "ig_hydra", "ig_gxl_layer1"))
+    """The collision spill in a state the Western blocs sanction: the IG counterparty's 120 is blocked at
+    the claimant link like the tanker's own Western cover would be. Without a licence (0.9 > 0.3) the club
+    pays nothing and the 120 stays uncompensated (all 300), reported as a permanent block; with one (0.1)
+    it is paid late, reported as delayed."""
+    res = route(collision_spill(claimant_sanctioned=True, u_licence=u_licence))
     licensed = u_licence < 0.3
-    assert ig == pytest.approx(120.0 if licensed else 0.0)
+    assert ig_paid(res) == pytest.approx(120.0 if licensed else 0.0)
     assert col(res, "uncompensated") == pytest.approx(180.0 if licensed else 300.0)
     assert float(res.blocked_delayed.sum()) == pytest.approx(120.0 if licensed else 0.0)
     assert float(res.blocked_permanent.sum()) == pytest.approx(0.0 if licensed else 120.0)
     assert sum(res.columns.values()).sum() == pytest.approx(300.0 + 1.0)  # damage: pollution + the hull
+
+
+def test_the_tower_columns_are_the_ig_payers():
+    assert set(TOWER_COLUMNS) == set(payers.IG_TOWER_PAYERS)
 
 
 def test_infrastructure_unpaid_falls_to_energy_property():
