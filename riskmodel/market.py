@@ -70,9 +70,17 @@ class MarketPlan:
     trade_flags: np.ndarray  # float64 (n_trades, n_flags): flag mix of each trade
     trade_destination: np.ndarray  # int64 (n_trades,): index into the destination list
     schemes: tuple[SchemeUptake, ...]
+    # The dynamic EU/UK crude cap: from the second policy year on it is log(1 − discount) below the trial's
+    # log average price (None: the first year's cap holds). `euuk_binds` (IG, western fixed): the class
+    # answers to the EU/UK cap; `log_cap_other`: the lowest crude cap of the other blocs it answers to.
+    log_euuk_discount: float | None
+    euuk_binds: tuple[bool, bool]
+    log_cap_other: tuple[float, float]
 
 
-def eligible_share_under_cap(log_avg: np.ndarray, log_cap: float, dispersion: float) -> np.ndarray:
+def eligible_share_under_cap(
+    log_avg: np.ndarray, log_cap: float | np.ndarray, dispersion: float
+) -> np.ndarray:
     """Share of cargoes sold at or below the cap when cargo prices are lognormal around the average.
 
     >>> round(float(eligible_share_under_cap(np.log(60.0), np.log(60.0), 0.1)), 6)
@@ -127,8 +135,15 @@ def cover_shares(
         capped = (plan.cap_kind == kind)[None, None, :]
         if not capped.any():
             continue
-        for cls, log_caps in ((IG, plan.log_cap_ig), (WESTERN_FIXED, plan.log_cap_wf)):
-            eligible = eligible_share_under_cap(log_avg + log_shift, log_caps[kind - 1], plan.dispersion)
+        for i, (cls, log_caps) in enumerate(((IG, plan.log_cap_ig), (WESTERN_FIXED, plan.log_cap_wf))):
+            log_cap: float | np.ndarray = log_caps[kind - 1]
+            if kind == 1 and plan.log_euuk_discount is not None and plan.euuk_binds[i] and n_years > 1:
+                # the EU/UK cap resets to its discount below the trial's average price after the first year
+                later = np.minimum(plan.log_euuk_discount + log_avg + log_shift, plan.log_cap_other[i])
+                log_cap = np.concatenate(
+                    [np.full((n_trials, 1, 1), log_caps[0]), np.repeat(later, n_years - 1, axis=1)], axis=1
+                )
+            eligible = eligible_share_under_cap(log_avg + log_shift, log_cap, plan.dispersion)
             out = np.where(capped, shares[cls] * (1.0 - eligible), 0.0)
             _move(shares, (cls,), out, to_dom)
 

@@ -37,6 +37,9 @@ def plan(share: float) -> MarketPlan:
         trade_flags=np.array([[0.3, 0.7]]),
         trade_destination=np.array([0]),
         schemes=(scheme,),
+        log_euuk_discount=None,
+        euuk_binds=(True, False),
+        log_cap_other=(np.log(60.0), np.inf),
     )
 
 
@@ -53,3 +56,34 @@ def test_certifying_flags_cap_uptake_rather_than_scale_it(share):
     )
     np.testing.assert_allclose(s[:, 0, 0, 4], [min(share, 0.3), share, 0.0], rtol=1e-12)
     np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-12)  # what the scheme takes, others lose
+
+
+def test_the_eu_uk_cap_resets_below_the_trials_average_price_after_the_first_year():
+    """A Russian crude trade all in IG, average price 58, cap 44.10 in the first year, then 15% below the
+    trial's average (Z loading 0.05): IG keeps Φ((log 44.10 − log 58 − 0.05 Z)/σ) of the tonnage in year 1
+    and Φ(log 0.85 / σ) afterwards, whatever Z; with no reset the first year's cap holds throughout."""
+    from dataclasses import replace
+
+    from scipy.stats import norm
+
+    sigma, z = 0.12, np.array([-1.5, 0.0, 2.0])
+    base = replace(
+        plan(0.0),
+        ref_shares=np.array([[1.0, 0.0, 0.0, 0.0]]),
+        cap_kind=np.array([1]),
+        log_price_crude=np.log(58.0),
+        log_cap_ig=(np.log(44.10), np.log(100.0)),
+        dispersion=sigma,
+        price_z_loading=0.05,
+        log_euuk_discount=np.log(0.85),
+    )
+    none = [np.zeros((3, 2), bool)], [np.zeros((3, 1), bool)]
+    join = np.full((3, 1), 99, np.int64)
+    for p, later in ((base, None), (replace(base, log_euuk_discount=None), np.log(44.10))):
+        ig = cover_shares(p, z, join, *none, np.zeros((3, 3)), 3)[:, :, 0, 0]
+        first = norm.cdf((np.log(44.10) - np.log(58.0) - 0.05 * z) / sigma)
+        np.testing.assert_allclose(ig[:, 0], first, rtol=1e-12)
+        expected = norm.cdf(np.log(0.85) / sigma) if later is None else first
+        np.testing.assert_allclose(
+            ig[:, 1:], np.broadcast_to(np.reshape(expected, (-1, 1)), (3, 2)), rtol=1e-12
+        )

@@ -350,6 +350,12 @@ def compile_model(
         else (50.0, 50.0),
         dispersion=pc.dispersion,
         price_z_loading=pc.z_loading,
+        log_euuk_discount=None if pc.eu_uk_discount is None else math.log(1.0 - pc.eu_uk_discount),
+        euuk_binds=(True, bool({"EU", "UK"} & set(pc.western_fixed_blocs))),
+        log_cap_other=(
+            math.log(pc.us_cap_usd),
+            math.log(pc.us_cap_usd) if "US" in pc.western_fixed_blocs else math.inf,
+        ),
         trade_flags=trade_flags,
         trade_destination=trade_dest,
         schemes=tuple(uptakes),

@@ -314,7 +314,16 @@ class Sanctions(Strict):
 class PriceCap(Strict):
     """The oil price cap: which Russian cargoes Western providers may carry."""
 
-    eu_uk_cap_usd: PositiveMoney = Field(44.10, description="EU/UK crude cap, USD/bbl (from Feb 2026).")
+    eu_uk_cap_usd: PositiveMoney = Field(
+        44.10, description="EU/UK crude cap in the first policy year, USD/bbl (from Feb 2026)."
+    )
+    eu_uk_discount: float | None = Field(
+        0.15,
+        ge=0.0,
+        lt=1.0,
+        description="The dynamic EU/UK cap: from the second policy year on, this discount below the trial's "
+        "average crude price (15% since Sep 2025); null keeps eu_uk_cap_usd every year.",
+    )
     us_cap_usd: PositiveMoney = Field(60.0, description="US crude cap, USD/bbl.")
     urals_mean_usd: PositiveMoney = Field(58.0, description="Year's average Urals price, USD/bbl.")
     dispersion: float = Field(0.12, gt=0.0, le=2.0, description="Lognormal σ of cargo prices around it.")
