@@ -241,6 +241,83 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         ],
     ),
     (
+        "source_named_twice",
+        _set("portfolio.contracts.hull_xol.source", ["hm_tanker_western", "hm_tanker_western"]),
+        [
+            "portfolio.contracts.hull_xol.source[1]: 'hm_tanker_western' is not allowed: must be named once: "
+            "'hm_tanker_western' is given twice in source"
+        ],
+    ),
+    (
+        "inuring_contract_named_twice",
+        _set("portfolio.contracts.hull_xol.inures", ["hull_qs", "hull_qs"]),
+        ["portfolio.contracts.hull_xol.inures[1]: 'hull_qs' is not allowed: must be named once"],
+    ),
+    (
+        "reinstatements_on_a_quota_share",
+        lambda d: contracts(d)["hull_qs"].update(limit_usd_m=10, reinstatements=[{"rate": 1.0}]),
+        ["portfolio.contracts.hull_qs: reinstatements apply to an xol only, not a quota_share"],
+    ),
+    (
+        "negative_binomial_not_overdispersed",
+        lambda d: d.update(
+            perils={
+                "p": {
+                    "frequency": {"distribution": "negative_binomial", "mean": 4, "cv": 0.1},
+                    "severity": {"distribution": "fixed", "value_usd_m": 1},
+                }
+            }
+        ),
+        ["perils.p.frequency", "a negative_binomial needs cv > 1/√mean = 0.5"],
+    ),
+    (
+        "pareto_cap_below_threshold",
+        lambda d: d.update(
+            perils={
+                "p": {
+                    "frequency": {"distribution": "poisson", "mean": 1},
+                    "severity": {
+                        "distribution": "pareto",
+                        "threshold_usd_m": 10,
+                        "alpha": 1.5,
+                        "cap_usd_m": 5,
+                    },
+                }
+            }
+        ),
+        ["perils.p.severity", "cap_usd_m (5) must exceed threshold_usd_m (10)"],
+    ),
+    (
+        "pareto_infinite_mean",
+        lambda d: d.update(
+            perils={
+                "p": {
+                    "frequency": {"distribution": "poisson", "mean": 1},
+                    "severity": {"distribution": "pareto", "threshold_usd_m": 10, "alpha": 0.5},
+                }
+            }
+        ),
+        ["perils.p.severity", "alpha 0.5 ≤ 1 has an infinite mean loss: give cap_usd_m"],
+    ),
+    (
+        "peril_in_no_year",
+        lambda d: d.update(
+            perils={
+                "p": {
+                    "frequency": {"distribution": "poisson", "mean": 1},
+                    "severity": {"distribution": "fixed", "value_usd_m": 1},
+                    "years": [],
+                }
+            }
+        ),
+        ["perils.p.years: [] is not allowed: must have at least 1 item"],
+    ),
+    (
+        "exponent_number_read_as_text",
+        _set("schemes.rv_pool.capital_usd_m", "1e9"),
+        ["schemes.rv_pool.capital_usd_m: '1e9' is not allowed", "write 1.0e+9 or 1000000000"],
+    ),
+    (
         "founder_in_two_schemes",
         lambda d: d["schemes"].update(
             second={
@@ -821,3 +898,38 @@ def test_xol_materiality_check_rejects_only_what_could_miss_losses(contract, mat
     doc = {"simulation": {"materiality_usd_m": materiality}, "portfolio": {"contracts": {"c": terms}}}
     problems = checks.check_xol_above_materiality(doc, checks.default_world_codes())
     assert (not problems) == ok, problems
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_set("baseline", "bad.yaml"), ["baseline: 'bad.yaml' is not allowed", "it names this file itself"]),
+        (_set("baseline", "nothere.yaml"), ["baseline: 'nothere.yaml' is not allowed", "no such file"]),
+        (_set("baseline", "."), ["baseline: '.' is not allowed", "is a folder, not a file"]),
+        (_set("extends", "."), ["extends: '.' is not allowed", "is a folder, not a file"]),
+        (_set("portfolio", "."), ["portfolio: '.' is not allowed", "is a folder, not a portfolio file"]),
+        (
+            _set("fleet", {"path": str(SAMPLES / "sample_fleet_invalid.csv")}),
+            ["fleet.path:", "must be a valid fleet list (sample_fleet_invalid.csv: row 3, column imo"],
+        ),
+        (
+            _set("fleet", {"path": str(SAMPLES / "sample_fleet.csv"), "cedant": "Nobody"}),
+            ["fleet.cedant: 'Nobody' is not allowed: must be a cedant of the fleet list: Harbour Mutual"],
+        ),
+        (_set("fleet", {"path": "."}), ["fleet.path: '.' is not allowed", "is a folder, not a file"]),
+    ],
+)
+def test_paths_and_fleet_lists_are_checked_when_validating(
+    tmp_path: Path,
+    run_cli: Callable[..., tuple[int, str, str]],
+    change: Callable[[dict[str, Any]], None],
+    expected: list[str],
+) -> None:
+    """What `run` would reject later is found by `validate`: the baseline file (missing, a folder, this
+    file itself), folders given for files, and the fleet list's own problems and cedants."""
+    err = validate_bad(run_cli, write(tmp_path / "bad.yaml", mutated(change)))
+    for text in expected:
+        assert text in err, err

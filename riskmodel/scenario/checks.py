@@ -613,6 +613,27 @@ def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> li
     return out
 
 
+def check_nothing_twice(
+    portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()
+) -> list[Problem]:
+    """A contract names each source and each inuring contract once (a repeat would cede a loss twice)."""
+    out = []
+    for cid, contract in _contracts(portfolio):
+        source = contract.get("source")
+        lists = (
+            ("source", _seq(source) if isinstance(source, list) else []),
+            ("inures", _seq(contract.get("inures"))),
+        )
+        for key, items in lists:
+            seen: set[Any] = set()
+            for i, item in enumerate(items):
+                if isinstance(item, str) and item in seen:
+                    path = (*prefix, "contracts", cid, key, i)
+                    out.append(invalid(path, item, f"must be named once: {item!r} is given twice in {key}"))
+                seen.add(item)
+    return out
+
+
 PortfolioCheck = Callable[[Mapping[Any, Any], WorldCodes, KeyPath], list[Problem]]
 ScenarioCheck = Callable[[Mapping[Any, Any], WorldCodes], list[Problem]]
 
@@ -632,6 +653,7 @@ SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
 )
 PORTFOLIO_CHECKS: tuple[PortfolioCheck, ...] = (
     check_contract_sources,
+    check_nothing_twice,
     check_inures,
     check_premium_bases,
     check_cedant_share_keys,

@@ -476,6 +476,24 @@ def _combined(root: type[BaseModel], site: tuple[Any, ...], branches: dict[str, 
     return _Entry(err, target)
 
 
+def _number_as_text_hint(value: Any) -> str:
+    """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text): how to write it.
+
+    >>> _number_as_text_hint("1e9"), _number_as_text_hint("1000")
+    (' (YAML reads 1e9 as text: write 1.0e+9 or 1000000000)', '')
+    """
+    if not isinstance(value, str) or "e" not in value.lower():
+        return ""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    mantissa, exponent = value.lower().split("e", 1)
+    whole = f"{int(number)}" if number.is_integer() and abs(number) < 1e18 else None
+    fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent):+d}"
+    return f" (YAML reads {value} as text: write {fixed}" + (f" or {whole})" if whole else ")")
+
+
 def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
     err, t = e.err, e.target
     kind: str = err["type"]
@@ -556,7 +574,7 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
             what = describe(int, t.bounds)
         if kind in ("float_type", "float_parsing"):
             what = describe(float, t.bounds)
-        return bad(f"must be {what}")
+        return bad(f"must be {what}", _number_as_text_hint(value))
     if kind in ("value_error", "assertion_error"):
         cause = ctx.get("error")
         text = str(cause) if cause is not None else str(err.get("msg", ""))

@@ -317,6 +317,8 @@ class _Resolver:
         fleet = doc.get("fleet")
         if isinstance(fleet, dict) and isinstance(fleet.get("path"), str):
             self._fleet_path(fleet, base_dir, _loc(doc, "fleet", here))
+        if isinstance(own.get("baseline"), str):
+            self._baseline(own["baseline"], base_dir, chain, _loc(own, "baseline", here))
         if parent is None:
             return _drop_nulls(doc)
         for key in NOT_INHERITED:
@@ -346,7 +348,7 @@ class _Resolver:
             hint = suggestion(ext, _yaml_files(path.parent, base_dir))
             chain_text = " → ".join(_label(p) for p in chain)
             self._add(
-                invalid(("extends",), ext, f"no such file {_label(path)} (extended by {chain_text})", hint),
+                invalid(("extends",), ext, f"{_not_a_file(path)} (extended by {chain_text})", hint),
                 loc,
             )
             return None
@@ -356,17 +358,27 @@ class _Resolver:
         """Resolve `fleet.path` against the file that states it (in place), or report a missing file."""
         path = (base_dir / fleet["path"]).resolve()
         if not path.is_file():
-            allowed = "the path of a fleet list (.csv or .xlsx), relative to this file"
-            self._add(invalid(("fleet", "path"), fleet["path"], allowed, f"no such file {_label(path)}"), loc)
+            allowed = "must be the path of a fleet list (.csv or .xlsx), relative to this file"
+            self._add(invalid(("fleet", "path"), fleet["path"], allowed, f": {_not_a_file(path)}"), loc)
             return
         fleet["path"] = str(path)
+
+    def _baseline(self, ref: str, base_dir: Path, chain: tuple[Path, ...], loc: Location) -> None:
+        """`baseline:` names another scenario file: it must exist, be a file and not be this one."""
+        path = base_dir / ref
+        allowed = "must be the path of another scenario file, relative to this file"
+        if not path.is_file():
+            hint = suggestion(ref, _yaml_files(path.parent, base_dir))
+            self._add(invalid(("baseline",), ref, allowed, f": {_not_a_file(path)}{hint}"), loc)
+        elif chain and path.resolve() == chain[-1]:
+            self._add(invalid(("baseline",), ref, allowed, ": it names this file itself"), loc)
 
     def _portfolio(self, ref: str, base_dir: Path, loc: Location) -> LineDict | None:
         path = base_dir / ref
         if not path.is_file():
             hint = suggestion(ref, _yaml_files(path.parent, base_dir))
             allowed = (
-                f"no such portfolio file {_label(path)} (the path is relative to {loc.file or 'this file'})"
+                f"{_not_a_file(path, 'portfolio file')} (the path is relative to {loc.file or 'this file'})"
             )
             self._add(invalid(("portfolio",), ref, allowed, hint), loc)
             return None
@@ -376,6 +388,43 @@ class _Resolver:
 
     def _add(self, problem: Problem, loc: Location) -> None:
         self.problems.append(problem.located(loc.file, loc.line))
+
+
+def _fleet_problems(path: str, cedant: str | None) -> list[Problem]:
+    """The fleet list a scenario names, read as the engine will read it: every problem of the list (as
+    one problem of `fleet.path`), a cedant it does not hold, segments the model does not know."""
+    from riskmodel.screening import read_fleet
+    from riskmodel.screening.fleet import InputRowsError
+    from riskmodel.world import load_world
+
+    world = load_world()
+    try:
+        fleet = read_fleet(path, world=world)
+    except InputRowsError as exc:
+        shown = "; ".join(str(p) for p in exc.problems[:10])
+        more = f"; and {len(exc.problems) - 10} more" if len(exc.problems) > 10 else ""
+        return [invalid(("fleet", "path"), path, f"must be a valid fleet list ({shown}{more})")]
+    except (OSError, ValueError) as exc:
+        return [invalid(("fleet", "path"), path, f"must be a readable fleet list (.csv or .xlsx): {exc}")]
+    out = []
+    if cedant is not None and not (fleet["cedant"].astype(str) == cedant).any():
+        held = sorted({str(c) for c in fleet["cedant"].dropna()})
+        listed = ", ".join(held[:20]) + (" ..." if len(held) > 20 else "")
+        allowed = f"must be a cedant of the fleet list: {listed}"
+        out.append(invalid(("fleet", "cedant"), cedant, allowed, suggestion(cedant, held)))
+    unknown = sorted({str(g) for g in fleet["segment"]} - {str(g) for g in world.segments.index})
+    if unknown:
+        segments = ", ".join(str(g) for g in world.segments.index)
+        allowed = f"must be a list of tanker segments of the model: {segments} (found {unknown})"
+        out.append(invalid(("fleet", "path"), path, allowed))
+    return out
+
+
+def _not_a_file(path: Path, what: str = "file") -> str:
+    """Why `path` cannot be read as a file: it is a folder, or there is no such file."""
+    if path.is_dir():
+        return f"{_label(path)} is a folder, not a {what}"
+    return f"no such {what} {_label(path)}"
 
 
 def _yaml_files(directory: Path, base_dir: Path) -> list[str]:
@@ -459,6 +508,8 @@ def _validate_document(
     semantic = (
         checks.check_scenario(data, world) if kind == "scenario" else checks.check_portfolio(data, world)
     )
+    if isinstance(obj, Scenario) and obj.fleet is not None:
+        semantic = [*semantic, *_fleet_problems(obj.fleet.path, obj.fleet.cedant)]
     found.extend(p for p in semantic if p.path not in found_paths)
     located = _dedupe([_locate(p, where, label) for p in found])
     files = list(dict.fromkeys(p.file for p in located))

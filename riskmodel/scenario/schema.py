@@ -353,6 +353,19 @@ class NegBinFrequency(Strict):
     mean: NonNegativeMoney = Field(..., description="Expected events per year.")
     cv: PositiveMoney = Field(..., description="Coefficient of variation of the yearly count (> 1/√mean).")
 
+    @model_validator(mode="after")
+    def _overdispersed(self) -> NegBinFrequency:
+        if self.mean <= 0:
+            raise ValueError(
+                "a negative_binomial needs mean > 0 (for a peril that never strikes: poisson, mean 0)"
+            )
+        if self.cv * self.cv * self.mean <= 1.0:
+            raise ValueError(
+                f"a negative_binomial needs cv > 1/√mean = {1.0 / self.mean**0.5:.4g} (variance above the "
+                "mean); for less dispersion use poisson"
+            )
+        return self
+
 
 class LognormalSeverity(Strict):
     """Lognormal loss per event."""
@@ -368,9 +381,23 @@ class ParetoSeverity(Strict):
     distribution: Literal["pareto"] = Field(..., description="`pareto`.")
     threshold_usd_m: PositiveMoney = Field(..., description="Smallest loss (the Pareto scale).")
     alpha: PositiveMoney = Field(
-        ..., description="Tail index; at or below 1 the mean is infinite unless capped."
+        ..., description="Tail index; at or below 1 the mean is infinite, so a cap is required."
     )
-    cap_usd_m: PositiveMoney | None = Field(None, description="Largest loss; none for no cap.")
+    cap_usd_m: PositiveMoney | None = Field(
+        None, description="Largest loss, above threshold_usd_m; none for no cap (alpha above 1)."
+    )
+
+    @model_validator(mode="after")
+    def _finite(self) -> ParetoSeverity:
+        if self.cap_usd_m is not None and self.cap_usd_m <= self.threshold_usd_m:
+            raise ValueError(
+                f"cap_usd_m ({self.cap_usd_m:g}) must exceed threshold_usd_m ({self.threshold_usd_m:g})"
+            )
+        if self.cap_usd_m is None and self.alpha <= 1.0:
+            raise ValueError(
+                f"alpha {self.alpha:g} ≤ 1 has an infinite mean loss: give cap_usd_m, or alpha above 1"
+            )
+        return self
 
 
 class FixedSeverity(Strict):
@@ -395,7 +422,9 @@ class Peril(Strict):
     source: str | None = Field(
         None, description="Payer column the losses land in (default: its own source `peril:<id>`)."
     )
-    years: list[Year] | None = Field(None, description="Policy years in which it applies (default: all).")
+    years: list[Year] | None = Field(
+        None, min_length=1, description="Policy years in which it applies (default: all)."
+    )
 
 
 # -------------------------------------------------------------------------------------------- portfolio
@@ -453,7 +482,8 @@ class Contract(Strict):
         "(reinstatements + 1) × limit; without, a larger one reinstates the limit free up to it.",
     )
     reinstatements: list[Reinstatement] = Field(
-        default_factory=list, description="Reinstatements of the limit, in order, each with its premium rate."
+        default_factory=list,
+        description="Reinstatements of the limit (xol only), in order, each with its premium rate.",
     )
     premium: FixedPremium | RatedPremium = Field(
         default_factory=lambda: FixedPremium(fixed_usd_m=0.0),
@@ -468,6 +498,8 @@ class Contract(Strict):
     def _terms(self) -> Contract:
         if self.type in ("xol", "stop_loss") and self.limit_usd_m is None:
             raise ValueError(f"a {self.type} contract needs limit_usd_m")
+        if self.reinstatements and self.type != "xol":
+            raise ValueError(f"reinstatements apply to an xol only, not a {self.type}")
         if self.reinstatements and self.limit_usd_m is None:
             raise ValueError("reinstatements need a finite limit_usd_m")
         if self.type == "quota_share" and self.attachment_usd_m:
