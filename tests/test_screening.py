@@ -29,6 +29,7 @@ import argparse
 import datetime as dt
 import difflib
 import doctest
+import gzip
 import importlib
 import json
 from pathlib import Path
@@ -613,10 +614,171 @@ def test_cli_missing_and_bad_list_files_exit_2(tmp_path, capsys):
     assert "none.csv: list not found" in capsys.readouterr().err
     (tmp_path / "bad.jsonl").write_text("imo,name\n" + json.dumps({"schema": "Vessel"})[:-1] + "\n")
     assert cli([*fleet, "--lists", str(tmp_path / "bad.jsonl")]) == 2
+    allowed = "allowed: one JSON object a line"
     assert capsys.readouterr().err.splitlines()[1:] == [
-        "bad.jsonl: line 1, value 'imo,name': not a FollowTheMoney entity",
-        'bad.jsonl: line 2, value \'{"schema": "Vessel"\': not a FollowTheMoney entity',
+        f"bad.jsonl: line 1, value 'imo,name': not a FollowTheMoney entity: not JSON (Expecting value, "
+        f"column 1); {allowed}",
+        'bad.jsonl: line 2, value \'{"schema": "Vessel"\': not a FollowTheMoney entity: not JSON '
+        f"(Expecting ',' delimiter, column 20); {allowed}",
     ]
+
+
+# ------------------------------------------------------------------------------------ bad input
+def ftm_line(**changes) -> dict:
+    """The sample export's first Vessel entity (Baltic Meridian, IMO 3100021), with `changes`."""
+    entity = json.loads(LIST_FTM.read_text(encoding="utf-8").splitlines()[0])
+    properties = {**entity["properties"], **changes.pop("properties", {})}
+    return {**entity, "properties": properties, **changes}
+
+
+def write_lines(path: Path, *entities: dict | str) -> Path:
+    path.write_text("".join((e if isinstance(e, str) else json.dumps(e)) + "\n" for e in entities))
+    return path
+
+
+def problems_of(call, *args, **kwargs) -> list[str]:
+    with pytest.raises((ListFormatError, FleetValidationError)) as caught:
+        call(*args, **kwargs)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_opensanctions_line_that_is_not_json_is_an_error(tmp_path):
+    path = write_lines(tmp_path / "l.jsonl", ftm_line(), "{not json")
+    assert problems_of(read_opensanctions, path) == [
+        "l.jsonl: line 2, value '{not json': not a FollowTheMoney entity: not JSON (Expecting property "
+        "name enclosed in double quotes, column 2); allowed: one JSON object a line"
+    ]
+
+
+def test_opensanctions_single_strings_read_as_one_element_lists(tmp_path):
+    path = write_lines(
+        tmp_path / "l.jsonl", ftm_line(datasets="eu_fsf", properties={"imoNumber": "IMO3100021"})
+    )
+    lists = read_opensanctions(path)
+    assert lists.vessels[["list", "imo", "name"]].values.tolist() == [["eu_fsf", 3100021, "BALTIC MERIDIAN"]]
+    assert lists.problems.empty
+    path = write_lines(tmp_path / "n.jsonl", ftm_line(datasets=[7], properties={"imoNumber": 3100021}))
+    expected = "expected a list of strings (or one string), got"
+    assert problems_of(read_opensanctions, path) == [
+        f"n.jsonl: line 1, field properties.imoNumber, value '3100021': {expected} a number",
+        f"n.jsonl: line 1, field datasets, value '[7]': {expected} a list holding a number",
+    ]
+
+
+def test_opensanctions_dates_that_are_not_dates_are_errors(tmp_path):
+    sanction = {"id": "s1", "schema": "Sanction", "properties": {"entity": ["sample-v-001"]}}
+    sanction["properties"]["listingDate"] = ["23/02/2024"]
+    path = write_lines(tmp_path / "l.jsonl", ftm_line(first_seen="yesterday"), sanction)
+    allowed = "allowed: YYYY-MM-DD (or YYYY-MM, YYYY; a time may follow, as in 2025-06-05T10:00:00)"
+    assert problems_of(read_opensanctions, path) == [
+        f"l.jsonl: line 1, field first_seen, value 'yesterday': not a date; {allowed}",
+        f"l.jsonl: line 2, field properties.listingDate, value '23/02/2024': not a date; {allowed}",
+    ]
+    sanction["properties"]["listingDate"] = ["2024-02"]  # FtM dates may be partial
+    lists = read_opensanctions(write_lines(tmp_path / "ok.jsonl", ftm_line(), sanction))
+    assert set(lists.vessels["date"]) == {pd.Timestamp("2024-02-01")}
+
+
+@pytest.mark.usefixtures("stub_cli_world")
+def test_binary_and_broken_gzip_lists_are_input_errors(tmp_path, capsys):
+    (tmp_path / "bin.jsonl").write_bytes(b'{"schema": "Vessel"}\n\x89PNG\xff\xfe\x01\n')
+    whole = gzip.compress(LIST_FTM.read_bytes())
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "plain.jsonl.gz").write_bytes(LIST_FTM.read_bytes())
+    expected = {
+        "bin.jsonl": "bin.jsonl: line 2: not UTF-8 text: byte 0x89 cannot be read",
+        "cut.jsonl.gz": "cut.jsonl.gz: the gzip file is truncated",
+        "plain.jsonl.gz": "plain.jsonl.gz: not a gzip file, though its name ends in .gz",
+    }
+    for name, message in expected.items():
+        assert problems_of(read_opensanctions, tmp_path / name)[0].startswith(message)
+        argv = ["screen", "--fleet", str(FLEET), "--lists", str(tmp_path / name), "--out", str(tmp_path)]
+        assert cli(argv) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_csv_that_is_not_utf8_names_the_row(world, tmp_path):
+    latin1 = FLEET.read_text(encoding="utf-8").replace("Coral Venture", "Coral Venturé")
+    (tmp_path / "latin1.csv").write_text(latin1, encoding="latin-1")
+    (tmp_path / "utf16.csv").write_text(latin1, encoding="utf-16")
+    save_as = "save it as CSV UTF-8"
+    assert problems_of(read_fleet, tmp_path / "latin1.csv", world=world) == [
+        "latin1.csv: row 4: not UTF-8 text: byte 0xE9 cannot be read (it looks like Latin-1/Windows-1252); "
+        f"{save_as} (Excel: Save As, file type 'CSV UTF-8 (Comma delimited)')"
+    ]
+    [utf16] = problems_of(read_fleet, tmp_path / "utf16.csv", world=world)
+    assert utf16.startswith(f"utf16.csv: the file is UTF-16 text, not UTF-8; {save_as}")
+    (tmp_path / "l.csv").write_bytes(b"imo,name,list,date\n3100021,BALTIC M\xc9RIDIAN,EU,\n")
+    assert problems_of(read_sanctions_csv, tmp_path / "l.csv")[0].startswith("l.csv: row 2: not UTF-8")
+    (tmp_path / "ins.txt").write_bytes(b"# designated\nSt\xe9ppe Marine\n")
+    assert problems_of(read_designated_insurers, tmp_path / "ins.txt")[0].startswith(
+        "ins.txt: line 2: not UTF-8 text"
+    )
+
+
+def test_flag_change_days_must_be_a_positive_whole_number(world, tmp_path, capsys):
+    argv = ["screen", "--fleet", str(FLEET), "--lists", str(LIST_CSV), "--out", str(tmp_path)]
+    for days in ("-5", "0", "1.5"):
+        assert main([*argv, "--flag-change-days", days]) == 2
+        err = capsys.readouterr().err
+        assert (
+            f"argument --flag-change-days: not a number of days: '{days}'; allowed: a whole number ≥ 1" in err
+        )
+    with pytest.raises(ValueError, match="allowed: a whole number of days ≥ 1"):
+        screen(FLEET, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=-5)
+
+
+@pytest.mark.usefixtures("stub_cli_world")
+def test_as_of_before_the_fleet_years_is_rejected_at_the_option(tmp_path, capsys):
+    argv = ["screen", "--fleet", str(FLEET), "--lists", str(LIST_CSV), "--out", str(tmp_path)]
+    assert main([*argv, "--as-of", "1900-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert "argument --as-of: screening date 1900-01-01 out of range" in err
+    assert "allowed: a date YYYY-MM-DD from 1950-01-01 to 2199-12-31" in err
+    assert "sample_fleet.csv" not in err
+    # A screening date after 1950 but before some vessels were built names the date as the cause.
+    assert cli([*argv, "--as-of", "2015-06-30"]) == 2
+    assert (
+        "sample_fleet.csv: row 12, column year_built, value '2021': impossible year built 2021 (built after "
+        "the screening date's year 2015: is the screening date right?); allowed: 1950 to 2015"
+    ) in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("stub_cli_world")
+def test_a_folder_given_as_a_file_is_named_as_a_folder(world, tmp_path, capsys):
+    assert problems_of(read_fleet, tmp_path, world=world) == [
+        f"{tmp_path}: is a folder, not a file; allowed: a .csv, .xlsx or .xlsm file"
+    ]
+    assert cli(["screen", "--fleet", str(tmp_path), "--lists", str(LIST_CSV), "--out", str(tmp_path)]) == 2
+    assert f"{tmp_path}: is a folder, not a file" in capsys.readouterr().err
+    assert problems_of(read_lists, [tmp_path])[0].startswith(f"{tmp_path}: is a folder, not a file")
+
+
+def test_out_that_is_a_file_is_rejected(result, tmp_path, capsys):
+    taken = tmp_path / "report.csv"
+    taken.write_text("mine\n")
+    argv = ["screen", "--fleet", str(FLEET), "--lists", str(LIST_CSV), "--out", str(taken)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"argument --out: {taken}: the output path is a file, not a folder; allowed: a folder" in err
+    assert "Traceback" not in err and "FileExistsError" not in err
+    with pytest.raises(NotADirectoryError, match=f"its parent {taken} is a file, not a folder"):
+        result.write(taken / "sub")
+    assert taken.read_text() == "mine\n"
+
+
+def test_lists_without_a_valid_imo_screen_by_name(world, tmp_path):
+    (tmp_path / "names.csv").write_text("imo,name,list,date,flag\n,M/T DELTA HORIZON,EU,2025-01-01,CMR\n")
+    screened = screen(FLEET, tmp_path / "names.csv", world=world, as_of=AS_OF)
+    assert rows_of(screened.vessels, "designated_vessel_name_only") == {5}
+    assert screened.vessels["flag_change_date"].isna().all()
+
+
+def test_docs_say_the_header_is_row_1():
+    text = DOCS.read_text(encoding="utf-8")
+    numbering = text[text.index("**Row and line numbers.**") :].split("\n\n")[0]
+    assert "header is row 1" in numbering
+    assert all(f in numbering for f in ("fleet list", "sanctions CSV", "JSON lines"))
 
 
 # ----------------------------------------------------------------------------------- shipped world

@@ -15,7 +15,12 @@ from typing import Any
 
 from riskmodel.screening import ScreeningResult, read_fleet, read_lists, screen
 from riskmodel.screening.fleet import InputRowsError, default_world
-from riskmodel.screening.screen import FLAG_CHANGE_WINDOW_DAYS
+from riskmodel.screening.screen import (
+    FIRST_AS_OF,
+    FLAG_CHANGE_WINDOW_DAYS,
+    LAST_AS_OF,
+    output_dir_problem,
+)
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
@@ -23,10 +28,34 @@ _HEADLINE = ("designated_vessel", "designated_vessel_name_only", "designated_ins
 
 
 def _date(text: str) -> dt.date:
+    allowed = f"allowed: a date YYYY-MM-DD from {FIRST_AS_OF.isoformat()} to {LAST_AS_OF.isoformat()}"
     try:
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r}; allowed: YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"not a date: {text!r}; {allowed}") from None
+    if not FIRST_AS_OF <= date <= LAST_AS_OF:
+        raise argparse.ArgumentTypeError(
+            f"screening date {text} out of range (fleet lists hold vessels built from {FIRST_AS_OF.year}); "
+            f"{allowed}"
+        )
+    return date
+
+
+def _positive_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}; allowed: a whole number ≥ 1")
+    return days
+
+
+def _out_dir(text: str) -> Path:
+    problem = output_dir_problem(Path(text))
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -52,15 +81,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=[],
         help="designated insurers (.csv with a name column, or .txt)",
     )
-    parser.add_argument("--out", required=True, type=Path, help="directory for the output tables")
     parser.add_argument(
-        "--as-of", type=_date, default=None, help="screening date, YYYY-MM-DD (default today)"
+        "--out", required=True, type=_out_dir, help="folder for the output tables (created if missing)"
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help=f"screening date, YYYY-MM-DD from {FIRST_AS_OF.isoformat()} (default today)",
     )
     parser.add_argument(
         "--flag-change-days",
-        type=int,
+        type=_positive_days,
         default=FLAG_CHANGE_WINDOW_DAYS,
-        help=f"a flag change this recent is an at-risk profile (default {FLAG_CHANGE_WINDOW_DAYS})",
+        help="a flag change this many days before the screening date or later is an at-risk profile; "
+        f"a whole number ≥ 1 (default {FLAG_CHANGE_WINDOW_DAYS})",
     )
     parser.set_defaults(func=run)
     return parser

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import io
 import re
 import unicodedata
 import zipfile
@@ -390,7 +391,12 @@ FLEET_COLUMNS: tuple[FleetColumn, ...] = (
     ),
     FleetColumn("dwt", False, "deadweight in tonnes, a positive number", ("deadweight", "dwt_t")),
     FleetColumn("gt", False, "gross tonnage, a positive number", ("gross_tonnage", "grt")),
-    FleetColumn("year_built", True, f"a year from {FIRST_YEAR_BUILT} to the current year", ("built", "year")),
+    FleetColumn(
+        "year_built",
+        True,
+        f"a year from {FIRST_YEAR_BUILT} to the year of the screening date (--as-of, default today)",
+        ("built", "year"),
+    ),
     FleetColumn("flag", True, "an ISO3 state code of the world data", ("flag_state", "flag_iso3")),
     FleetColumn(
         "pi_provider",
@@ -466,7 +472,11 @@ class FleetRow(BaseModel):
     def _year_possible(cls, v: int, info: ValidationInfo) -> int:
         current = (info.context or {}).get("current_year") or dt.date.today().year
         if not FIRST_YEAR_BUILT <= v <= current:
-            raise ValueError(f"impossible year built {v}; allowed: {FIRST_YEAR_BUILT} to {current}")
+            cause = ""
+            if v > current and current < dt.date.today().year:
+                # The bound is the screening date's year: a past --as-of, not the fleet list, may be wrong.
+                cause = f" (built after the screening date's year {current}: is the screening date right?)"
+            raise ValueError(f"impossible year built {v}{cause}; allowed: {FIRST_YEAR_BUILT} to {current}")
         return v
 
     @field_validator("flag")
@@ -532,8 +542,12 @@ class RowError:
     def __str__(self) -> str:
         if self.row is None:
             return f"{self.source}: {self.message}"
-        where = f"{self.unit} {self.row}" + (f", column {self.column}" if self.column != "-" else "")
-        value = f", value {self.value!r}" if self.value != "" else ", empty"
+        # JSON lines have fields where tables have columns.
+        label = "field" if self.unit == "line" else "column"
+        where = f"{self.unit} {self.row}" + (f", {label} {self.column}" if self.column != "-" else "")
+        value = f", value {self.value!r}" if self.value != "" else ""
+        if self.value == "" and self.column != "-":
+            value = ", empty"
         return f"{self.source}: {where}{value}: {self.message}"
 
 
@@ -572,8 +586,7 @@ def read_fleet(
     problem; `FileNotFoundError` when the file does not exist.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: fleet list not found")
+    require_file(path, "fleet list", FleetValidationError, "a .csv, .xlsx or .xlsm file")
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise FleetValidationError(
@@ -593,6 +606,54 @@ def read_fleet(
     return validate_fleet(raw, source=path.name, world=world, current_year=current_year, first_row=2)
 
 
+def require_file(path: Path, what: str, error: type[InputRowsError], allowed: str) -> None:
+    """`FileNotFoundError` when `path` does not exist; `error` (an input error) when it is a folder."""
+    if path.is_dir():
+        problem = RowError(str(path), None, "-", "", f"is a folder, not a file; allowed: {allowed}")
+        raise error(str(path), [problem])
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: {what} not found")
+
+
+class NotUtf8Error(ValueError):
+    """Text that is not UTF-8; `problem` says where (the row or line when known) and what to do."""
+
+    def __init__(self, problem: RowError) -> None:
+        self.problem = problem
+        super().__init__(problem.message)
+
+
+SAVE_AS_UTF8 = "save it as CSV UTF-8 (Excel: Save As, file type 'CSV UTF-8 (Comma delimited)')"
+
+
+def decode_utf8(data: bytes, source: str, *, unit: str = "row", remedy: str = SAVE_AS_UTF8) -> str:
+    """`data` as text (a UTF-8 byte-order mark dropped); `NotUtf8Error` naming the row (line) of the first
+    byte that is not UTF-8, or the file when it is UTF-16 or binary."""
+    whole_file = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        whole_file = "the file is UTF-16 text, not UTF-8"
+    elif b"\x00" in data:
+        whole_file = "the file has NUL bytes: it is UTF-16 or binary, not UTF-8 text"
+    if whole_file:
+        raise NotUtf8Error(RowError(source, None, "-", "", f"{whole_file}; {remedy}"))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        raise NotUtf8Error(RowError(source, row, "-", "", not_utf8(data, exc, remedy), unit)) from None
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError, remedy: str) -> str:
+    """What is wrong with `data`, which `exc` says is not UTF-8, and what to do."""
+    byte = data[exc.start : exc.start + 1].hex().upper()
+    try:
+        data.decode("cp1252")
+        guess = " (it looks like Latin-1/Windows-1252)"
+    except UnicodeDecodeError:
+        guess = ""
+    return f"not UTF-8 text: byte 0x{byte} cannot be read{guess}; {remedy}"
+
+
 #: What pandas and openpyxl raise on a file that is not the table it claims to be.
 UNREADABLE: tuple[type[Exception], ...] = (
     pd.errors.ParserError,
@@ -605,9 +666,10 @@ UNREADABLE: tuple[type[Exception], ...] = (
 
 def read_text_table(path: Path) -> pd.DataFrame:
     """A CSV as text: headers exactly as written (a repeated header stays repeated), blank lines kept so
-    that the index is the row number the user sees (header = row 1)."""
+    that the index is the row number the user sees (header = row 1). `NotUtf8Error` if not UTF-8."""
+    text = decode_utf8(path.read_bytes(), path.name)
     cells = pd.read_csv(
-        path, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
+        io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
     )
     return _with_header(cells)
 
@@ -626,6 +688,8 @@ def _with_header(cells: pd.DataFrame) -> pd.DataFrame:
 
 def unreadable(path: Path, exc: Exception) -> RowError:
     """The problem of a file that cannot be read as a table at all."""
+    if isinstance(exc, NotUtf8Error):
+        return exc.problem
     return RowError(path.name, None, "-", "", f"cannot be read as a table ({type(exc).__name__}: {exc})")
 
 

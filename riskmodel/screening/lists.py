@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,13 +33,17 @@ import pandas as pd
 from riskmodel.screening.fleet import (
     UNREADABLE,
     InputRowsError,
+    NotUtf8Error,
     RowError,
     _ascii_upper,
+    decode_utf8,
     imo_check_digits,
     imo_valid,
     normalise_header,
     normalise_org_names,
+    not_utf8,
     read_text_table,
+    require_file,
     unreadable,
 )
 
@@ -242,8 +247,7 @@ def read_sanctions_csv(path: str | Path) -> SanctionsLists:
 
 
 def _read_text_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: list not found")
+    require_file(path, "list", ListFormatError, "a list file (.csv)")
     try:
         return read_text_table(path)
     except UNREADABLE as exc:
@@ -315,10 +319,123 @@ FTM_SANCTION = "Sanction"
 _FTM_SCHEMAS = (FTM_VESSEL, FTM_SANCTION, *FTM_ORGANISATIONS)
 
 
-def _open_lines(path: Path) -> Iterator[str]:
-    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        yield from handle
+JSON_LINES_REMEDY = "a JSON lines file is UTF-8 text, one JSON object a line (is it a binary file?)"
+FTM_DATE = "YYYY-MM-DD (or YYYY-MM, YYYY; a time may follow, as in 2025-06-05T10:00:00)"
+_FTM_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:[T ]\S*)?$")
+_ENTITY = "not a FollowTheMoney entity"
+
+
+def _open_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a JSON lines file, gzipped when its name ends in `.gz`; `ListFormatError`
+    for a line that is not UTF-8 and for a `.gz` file that is not gzip, truncated or corrupt."""
+    gzipped = path.suffix.lower() == ".gz"
+    opener: Any = gzip.open if gzipped else open
+    line_number = 0
+
+    def fail(message: str, row: int | None = None) -> ListFormatError:
+        return ListFormatError(path.name, [RowError(path.name, row, "-", "", message, "line")])
+
+    try:
+        with opener(path, "rb") as handle:
+            for line_number, raw in enumerate(handle, start=1):
+                try:
+                    text = raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise fail(not_utf8(raw, exc, JSON_LINES_REMEDY), line_number) from None
+                yield line_number, text
+    except gzip.BadGzipFile:
+        raise fail("not a gzip file, though its name ends in .gz; allowed: gzipped JSON lines") from None
+    except EOFError:
+        raise fail(
+            f"the gzip file is truncated: it ends before its compressed data does (after line "
+            f"{line_number}); download it again"
+        ) from None
+    except zlib.error as exc:
+        raise fail(f"the gzip file is corrupt ({exc}); download it again") from None
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return f"a list holding {_json_type(next(v for v in value if not isinstance(v, str)))}"
+    return "null" if value is None else "a string"
+
+
+class _Entity:
+    """One JSON line's entity, read field by field; every field of the wrong type or format is a problem."""
+
+    def __init__(self, entity: dict[str, Any], path: Path, line_number: int, problems: list[RowError]):
+        self.entity = entity
+        self.path = path
+        self.line_number = line_number
+        self.problems = problems
+        properties = entity.get("properties")
+        if properties is not None and not isinstance(properties, dict):
+            self._problem("properties", properties, f"expected an object, got {_json_type(properties)}")
+            properties = None
+        self.properties: dict[str, Any] = properties or {}
+
+    def _problem(self, field: str, value: object, message: str) -> None:
+        shown = value if isinstance(value, str) else json.dumps(value)[:60]
+        self.problems.append(RowError(self.path.name, self.line_number, field, shown, message, "line"))
+
+    def strings(self, name: str, *, top: bool = False) -> list[str]:
+        """A property's values (a top-level field's with `top`): FtM gives lists of strings; a single string
+        is read as a one-element list."""
+        value = (self.entity if top else self.properties).get(name)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        field = name if top else f"properties.{name}"
+        self._problem(field, value, f"expected a list of strings (or one string), got {_json_type(value)}")
+        return []
+
+    def text(self, name: str) -> str:
+        """A top-level text field (`id`, `first_seen`); blank when absent."""
+        value = self.entity.get(name)
+        if value is None or isinstance(value, str):
+            return value or ""
+        self._problem(name, value, f"expected a string, got {_json_type(value)}")
+        return ""
+
+    def dates(self, values: Iterable[str], field: str) -> list[str]:
+        """The date part (`YYYY[-MM[-DD]]`) of each value; a value that is not a date is a problem."""
+        out = []
+        for value in values:
+            m = _FTM_DATE.match(value.strip())
+            try:
+                if not m:
+                    raise ValueError(value)
+                pd.to_datetime(m.group(1), format="ISO8601")
+            except ValueError:
+                self._problem(field, value, f"not a date; allowed: {FTM_DATE}")
+                continue
+            out.append(m.group(1))
+        return out
+
+    def base(self) -> list[dict[str, Any]]:
+        """The fields every entry of the entity shares, one record per dataset."""
+        datasets = self.strings("datasets", top=True) or [self.path.stem]
+        first_seen = self.dates([s] if (s := self.text("first_seen")) else [], "first_seen")
+        entity_id = self.text("id") or None
+        return [
+            {
+                "source": self.path.name,
+                "line": self.line_number,
+                "entity_id": entity_id,
+                "list": ds,
+                "first_seen": first_seen[0] if first_seen else "",
+            }
+            for ds in datasets
+        ]
 
 
 def read_opensanctions(path: str | Path) -> SanctionsLists:
@@ -328,41 +445,58 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
     names and `alias` values as name variants. Organisations: every `name` and `alias`. The date is the
     earliest `listingDate`/`startDate` of the entity's `Sanction` entities when the file has them, else
     the entity's `first_seen` (the date OpenSanctions first saw it). Other schemas are skipped.
+
+    Property values are lists of strings (a single string is read as a one-element list); dates are
+    `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, a time may follow. A line that is not JSON, a value of another type
+    and a date that is not one raise `ListFormatError` naming the line and field.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: list not found")
+    require_file(path, "list", ListFormatError, "a JSON lines file (.json, .jsonl, .ndjson, .gz)")
     vessels: list[dict[str, Any]] = []
     organisations: list[dict[str, Any]] = []
     sanction_dates: dict[str, str] = {}
     problems: list[RowError] = []
-    for line_number, line in enumerate(_open_lines(path), start=1):
+    for line_number, line in _open_lines(path):
         text = line.strip()
-        # Only lines naming a schema we read are parsed: the full export is mostly people and addresses.
-        if text.startswith("{") and not any(f'"{s}"' in text for s in _FTM_SCHEMAS):
-            continue
         if not text:
             continue
-        try:
-            entity = json.loads(line)
-            schema = entity["schema"]
-            properties = entity.get("properties") or {}
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            problems.append(
-                RowError(
-                    path.name, line_number, "-", line.strip()[:60], "not a FollowTheMoney entity", "line"
-                )
-            )
+        # Only lines naming a schema we read are parsed: the full export is mostly people and addresses.
+        # The others are skipped when they look like a JSON object with a schema (a cheap check).
+        if (
+            text.startswith('{"')
+            and text.endswith("}")
+            and '"schema"' in text
+            and not any(f'"{s}"' in text for s in _FTM_SCHEMAS)
+        ):
             continue
+        try:
+            entity = json.loads(text)
+        except json.JSONDecodeError as exc:
+            message = f"{_ENTITY}: not JSON ({exc.msg}, column {exc.colno}); allowed: one JSON object a line"
+            problems.append(RowError(path.name, line_number, "-", text[:60], message, "line"))
+            continue
+        if not isinstance(entity, dict) or not isinstance(entity.get("schema"), str):
+            what = "no schema field" if isinstance(entity, dict) else f"{_json_type(entity)}, not an object"
+            message = f"{_ENTITY} ({what}); allowed: one JSON object with a schema a line"
+            problems.append(RowError(path.name, line_number, "-", text[:60], message, "line"))
+            continue
+        schema = entity["schema"]
+        if schema not in _FTM_SCHEMAS:
+            continue
+        read = _Entity(entity, path, line_number, problems)
         if schema == FTM_SANCTION:
-            for entity_id in properties.get("entity", []):
-                for date in (*properties.get("listingDate", []), *properties.get("startDate", [])):
+            dates = [
+                *read.dates(read.strings("listingDate"), "properties.listingDate"),
+                *read.dates(read.strings("startDate"), "properties.startDate"),
+            ]
+            for entity_id in read.strings("entity"):
+                for date in dates:
                     if entity_id not in sanction_dates or date < sanction_dates[entity_id]:
                         sanction_dates[entity_id] = date
         elif schema == FTM_VESSEL:
-            vessels += _ftm_vessel_entries(entity, properties, path, line_number)
-        elif schema in FTM_ORGANISATIONS:
-            organisations += _ftm_names(entity, properties, path, line_number)
+            vessels += _ftm_vessel_entries(read)
+        else:
+            organisations += _ftm_names(read)
     if not (vessels or organisations or sanction_dates or problems):
         problems.append(
             RowError(
@@ -378,29 +512,13 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
     return SanctionsLists(vessels=lists.vessels, organisations=orgs, problems=lists.problems)
 
 
-def _ftm_base(entity: dict[str, Any], path: Path, line_number: int) -> list[dict[str, Any]]:
-    datasets = entity.get("datasets") or [path.stem]
-    first_seen = str(entity.get("first_seen") or "")[:10]
-    return [
-        {
-            "source": path.name,
-            "line": line_number,
-            "entity_id": entity.get("id"),
-            "list": ds,
-            "first_seen": first_seen,
-        }
-        for ds in datasets
-    ]
-
-
-def _ftm_vessel_entries(
-    entity: dict[str, Any], properties: dict[str, Any], path: Path, line_number: int
-) -> list[dict[str, Any]]:
-    names = list(dict.fromkeys(properties.get("name", [])))
+def _ftm_vessel_entries(read: _Entity) -> list[dict[str, Any]]:
+    names = list(dict.fromkeys(read.strings("name")))
     variants = [(n, "primary" if i == 0 else "name") for i, n in enumerate(names)]
-    variants += [(a, "alias") for a in dict.fromkeys(properties.get("alias", [])) if a not in names]
-    flags = properties.get("flag", [])
-    past_flags = ";".join(properties.get("pastFlags", []))
+    variants += [(a, "alias") for a in dict.fromkeys(read.strings("alias")) if a not in names]
+    flags = read.strings("flag")
+    past_flags = ";".join(read.strings("pastFlags"))
+    imos = read.strings("imoNumber") or [""]
     return [
         {
             **base,
@@ -411,17 +529,15 @@ def _ftm_vessel_entries(
             "flag_changed": pd.NaT,
             "past_flags_given": past_flags,
         }
-        for base in _ftm_base(entity, path, line_number)
-        for imo in (properties.get("imoNumber") or [""])
+        for base in read.base()
+        for imo in imos
         for name, kind in variants or [("", "primary")]
     ]
 
 
-def _ftm_names(
-    entity: dict[str, Any], properties: dict[str, Any], path: Path, line_number: int
-) -> list[dict[str, Any]]:
-    names = dict.fromkeys([*properties.get("name", []), *properties.get("alias", [])])
-    return [{**base, "name": name} for base in _ftm_base(entity, path, line_number) for name in names]
+def _ftm_names(read: _Entity) -> list[dict[str, Any]]:
+    names = dict.fromkeys([*read.strings("name"), *read.strings("alias")])
+    return [{**base, "name": name} for base in read.base() for name in names]
 
 
 def _ftm_frame(
@@ -432,7 +548,7 @@ def _ftm_frame(
         frame["date"] = pd.Series(dtype="datetime64[ns]")
         return frame
     frame = pd.DataFrame.from_records(records)
-    listed = frame["entity_id"].map(sanction_dates).fillna(frame["first_seen"])
+    listed = frame["entity_id"].map(sanction_dates).astype("string").fillna(frame["first_seen"])
     frame["date"] = pd.to_datetime(listed.where(listed != ""), errors="coerce", format="ISO8601").astype(
         "datetime64[ns]"
     )
@@ -459,9 +575,12 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
         if problems:
             raise ListFormatError(path.name, problems)
     else:
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: list not found")
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        require_file(path, "list", ListFormatError, "a designated-insurers file (.csv or .txt)")
+        try:
+            text = decode_utf8(path.read_bytes(), path.name, unit="line", remedy="save it as UTF-8 text")
+        except NotUtf8Error as exc:
+            raise ListFormatError(path.name, [exc.problem]) from None
+        lines = text.splitlines()
         names = pd.Series([n.strip() for n in lines], index=pd.RangeIndex(1, len(lines) + 1))
         lists = pd.Series(path.stem, index=names.index)
         dates = pd.Series(pd.NaT, index=names.index, dtype="datetime64[ns]")
@@ -487,6 +606,7 @@ FTM_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
 def read_list(path: str | Path) -> SanctionsLists:
     """Read one vessel list, choosing the format by the file's suffix (`.csv` or JSON lines)."""
     path = Path(path)
+    require_file(path, "list", ListFormatError, "a list file (.csv, .json, .jsonl, .ndjson, .gz)")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_sanctions_csv(path)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.screening.fleet import (
+    FIRST_YEAR_BUILT,
     VALIDATED_FLEET_COLUMNS,
     StateRegistry,
     default_world,
@@ -136,7 +137,7 @@ LIST_PROBLEM_COLUMNS: tuple[TableColumn, ...] = tuple(
         PROBLEM_COLUMNS,
         (
             "File of the entry.",
-            "Line (JSON) or row (CSV) of the entry.",
+            "Line (JSON) or row (CSV, header = row 1) of the entry.",
             "OpenSanctions entity id (blank for CSV lists).",
             "Column with the problem (`imo` or `flag`).",
             "The value as written.",
@@ -200,8 +201,13 @@ class ScreeningResult:
         return table[[c for c in EXPOSURE_CATEGORIES if c in table.columns]]
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write `vessels.csv`, `matches.csv`, `exposure.csv` and `list_problems.csv`; return the paths."""
+        """Write `vessels.csv`, `matches.csv`, `exposure.csv` and `list_problems.csv`; return the paths.
+
+        The folder is created if missing; `NotADirectoryError` when `out_dir` (or a parent) is a file."""
         out = Path(out_dir)
+        problem = output_dir_problem(out)
+        if problem:
+            raise NotADirectoryError(problem)
         out.mkdir(parents=True, exist_ok=True)
         paths = []
         for name in TABLES:
@@ -209,6 +215,38 @@ class ScreeningResult:
             getattr(self, name).to_csv(path, index=False, date_format="%Y-%m-%d")
             paths.append(path)
         return paths
+
+
+def output_dir_problem(out_dir: Path) -> str | None:
+    """What stops `out_dir` from being the output folder (it, or a parent, is a file); None if nothing."""
+    for path in (out_dir, *out_dir.parents):
+        if path.exists():
+            if path.is_dir():
+                return None
+            where = "the output path" if path == out_dir else f"its parent {path}"
+            return (
+                f"{out_dir}: {where} is a file, not a folder; allowed: a folder for the output tables "
+                "(created if missing)"
+            )
+    return None
+
+
+#: Screening dates allowed: from the first year a fleet's vessels may be built (a date before it makes
+#: every vessel "built after the screening date") to a date pandas can still add the window to.
+FIRST_AS_OF = dt.date(FIRST_YEAR_BUILT, 1, 1)
+LAST_AS_OF = dt.date(2199, 12, 31)
+
+
+def check_screening_options(as_of: dt.date, flag_change_window_days: int) -> None:
+    """`ValueError` saying what is allowed when the screening date or the flag-change window is not."""
+    if not FIRST_AS_OF <= as_of <= LAST_AS_OF:
+        raise ValueError(
+            f"screening date {as_of.isoformat()} out of range; allowed: {FIRST_AS_OF.isoformat()} to "
+            f"{LAST_AS_OF.isoformat()} (fleet lists hold vessels built from {FIRST_YEAR_BUILT})"
+        )
+    days = flag_change_window_days
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
+        raise ValueError(f"flag-change window {days!r} days; allowed: a whole number of days ≥ 1")
 
 
 def screen(
@@ -238,8 +276,9 @@ def screen(
     The order: IMO matches; name-and-flag matches for entries without a valid IMO; insurer matches;
     at-risk profiles; exposure sums by category for the book, each cedant and each contract.
     """
-    world = world if world is not None else default_world()
     as_of = as_of or dt.date.today()
+    check_screening_options(as_of, flag_change_window_days)
+    world = world if world is not None else default_world()
     if not isinstance(fleet, pd.DataFrame):
         fleet = read_fleet(fleet, world=world, current_year=as_of.year)
     elif not set(VALIDATED_FLEET_COLUMNS) <= set(fleet.columns):
@@ -409,7 +448,9 @@ def add_risk_profiles(
     out["shadow_flag"] = flags["shadow_flag"].astype(bool).to_numpy()
     out["shadow_or_convenience_flag"] = out["flag_of_convenience"] | out["shadow_flag"]
     out["non_ig_pi"] = out["pi_class"] != "ig"
-    out["flag_change_date"] = out["imo"].map(last_flag_change(entries, out)).astype("datetime64[ns]")
+    # reindex, not map: Series.map fails on an empty datetime Series (lists without a valid IMO).
+    changes = last_flag_change(entries, out).reindex(out["imo"].to_numpy())
+    out["flag_change_date"] = pd.Series(changes.to_numpy(), index=out.index).astype("datetime64[ns]")
     end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     start = pd.Timestamp(as_of) - pd.Timedelta(days=flag_change_window_days)
     out["recent_flag_change"] = ((out["flag_change_date"] >= start) & (out["flag_change_date"] < end)).fillna(
