@@ -7,6 +7,7 @@ import doctest
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from riskmodel.reinsurance.terms import ContractTerms
 EVENTS = """\
 trial,year,time,source,loss,segment
 0,0,0.1,ig_gxl_layer1,8,VLCC
-0,0,0.5,ig_gxl_layer1,20,Aframax
+0,0,0.5,ig_gxl_layer1,20,AFRAMAX
 0,0,0.9,ig_gxl_layer1,12,VLCC
 1,0,0.3,ig_pool,40,VLCC
 """
@@ -56,10 +57,22 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def portfolio_model():
+def portfolio_model(text: str = PORTFOLIO):
     yaml = pytest.importorskip("yaml")
     schema = pytest.importorskip("riskmodel.scenario.schema")
-    return schema.Portfolio.model_validate(yaml.safe_load(PORTFOLIO))
+    return schema.Portfolio.model_validate(yaml.safe_load(textwrap.dedent(text)))
+
+
+ZONE_QS = """\
+name: by zone
+bloc: EU
+contracts:
+  qs:
+    source: ig_pool
+    type: quota_share
+    participation: 0.5
+    cedant_share: {by: zone, shares: {BALTIC: 0.8}, default: 0.1}
+"""
 
 
 def args_for(events: Path, portfolio: Path, out: Path, **kw) -> argparse.Namespace:
@@ -80,7 +93,7 @@ def test_worked_example_through_a_loaded_portfolio(tmp_path):
     """gxl: 10 xs 5 on events 8, 20, 12 → 3, 10, 7 = 20, RP 1.5 × 2 = 3 (trial 0); trial 1 has no layer loss.
     qs: 25% of the cedant's share (VLCC 0.5) of 40 = 5 in trial 1; its scheme source is absent → a note."""
     events = write(tmp_path, "events.csv", EVENTS)
-    result = apply_terms_to_file(events, portfolio_model(), tmp_path / "out")
+    result = apply_terms_to_file(events, portfolio_model(), tmp_path / "out", n_trials=2, n_years=1)
     ylt = tables.read_table("ylt", result.paths["ylt"]).set_index(["trial", "contract"])
     assert ylt.loc[(0, "gxl"), ["loss", "reinstatement_premium", "premium"]].tolist() == [20.0, 3.0, 2.0]
     assert ylt.loc[(1, "gxl"), "loss"] == 0.0
@@ -177,35 +190,35 @@ BAD_FILES = [
     ),
     (
         "trial,year,time,source,loss\n0,0,0.1,ig_pool,5\n0,0,0.2,ig_pool,-3\n",
-        ", row 2, column 'loss': negative loss -3",
+        ", row 3, column 'loss': negative loss -3",
     ),
     (
         "trial,year,time,source,loss\n0,0,0.1,ig_pool,5\n0,0,0.2,ig_pool,abc\n",
-        ", row 2, column 'loss': 'abc' is not a number",
+        ", row 3, column 'loss': 'abc' is not a number",
     ),
-    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,NaN\n", ", row 1, column 'loss': NaN is not allowed"),
-    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,\n", ", row 1, column 'loss': missing value"),
-    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,inf\n", ", row 1, column 'loss': infinite value 'inf'"),
+    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,NaN\n", ", row 2, column 'loss': NaN is not allowed"),
+    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,\n", ", row 2, column 'loss': missing value"),
+    ("trial,year,time,source,loss\n0,0,0.1,ig_pool,inf\n", ", row 2, column 'loss': infinite value 'inf'"),
     (
         "trial,year,time,source,loss\n0,0,0.1,ig_pool,1\n0,0,0.3,ig_gxl4,2\n",
-        ", row 2, column 'source': unknown source 'ig_gxl4'",
+        ", row 3, column 'source': unknown source 'ig_gxl4'",
     ),
     (
         "trial,year,time,source,loss\n0,0,1.5,ig_pool,1\n",
-        ", row 1, column 'time': time 1.5 is outside [0, 1)",
+        ", row 2, column 'time': time 1.5 is outside [0, 1)",
     ),
     (
         "trial,year,time,source,loss\n0.5,0,0.1,ig_pool,1\n",
-        ", row 1, column 'trial': '0.5' is not a whole number >= 0",
+        ", row 2, column 'trial': '0.5' is not a whole number >= 0",
     ),
-    ("trial,year,time,source,loss\n0,x,0.1,ig_pool,1\n", ", row 1, column 'year': 'x' is not a number"),
+    ("trial,year,time,source,loss\n0,x,0.1,ig_pool,1\n", ", row 2, column 'year': 'x' is not a number"),
     (
         "trial,year,event,time,source,loss\n0,0,1,0.1,ig_pool,1\n0,0,1,0.2,ig_hydra,1\n",
-        ", row 2, column 'time': 0.2 differs from 0.1 on row 1 of the same event",
+        ", row 3, column 'time': 0.2 differs from 0.1 on row 2 of the same event",
     ),
     (
         "trial,year,time,source,loss,licensed\n0,0,0.1,ig_pool,1,maybe\n",
-        ", row 1, column 'licensed': 'maybe' is not true/false",
+        ", row 2, column 'licensed': 'maybe' is not true/false",
     ),
 ]
 
@@ -245,7 +258,7 @@ def test_nan_in_a_parquet_file(tmp_path):
             "loss": [1.0, np.nan],
         }
     ).to_parquet(path)
-    with pytest.raises(EventFileError, match=r"row 2, column 'loss': (missing value|NaN is not allowed)"):
+    with pytest.raises(EventFileError, match=r"row 3, column 'loss': (missing value|NaN is not allowed)"):
         apply_terms_to_file(path, [GXL], tmp_path / "out")
 
 
@@ -269,7 +282,7 @@ def test_trials_option_bounds_the_trial_ids(tmp_path):
     events = write(
         tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,1\n5,0,0.1,ig_pool,1\n"
     )
-    with pytest.raises(EventFileError, match=r"row 2, column 'trial': trial 5 >= the 3 trials asked for"):
+    with pytest.raises(EventFileError, match=r"row 3, column 'trial': trial 5 >= the 3 trials asked for"):
         apply_terms_to_file(events, [GXL], tmp_path / "out", n_trials=3)
 
 
@@ -280,7 +293,7 @@ def test_cli_subprocess_malformed_file_exit_code_and_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert f"{events}, row 1, column 'loss': negative loss -1" in proc.stderr
+    assert f"{events}, row 2, column 'loss': negative loss -1" in proc.stderr
 
 
 def test_sanctions_columns_in_the_event_file(tmp_path):
@@ -308,3 +321,175 @@ def test_sanctions_columns_in_the_event_file(tmp_path):
     ylt = tables.read_table("ylt", apply_terms_to_file(events, [gxl], tmp_path / "out").paths["ylt"])
     row = ylt.iloc[0]
     assert (row.loss, row.blocked_delayed, row.blocked_permanent) == (13.0, 10.0, 7.0)
+
+
+# -------------------------------------------------------------------------------- codes: zone, segment, flag
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("zone", "MARS", "unknown zone 'MARS'; allowed: BALTIC, NORTH_SEA, "),
+        ("zone", "baltic", "unknown zone 'baltic' (did you mean 'BALTIC'?); allowed: BALTIC, "),
+        ("segment", "Aframax", "unknown segment 'Aframax' (did you mean 'AFRAMAX'?); allowed: VLCC, "),
+        ("flag", "rus", "unknown flag 'rus' (did you mean 'RUS'?); allowed: an ISO 3166-1 alpha-3 code"),
+        ("flag", "XXX", "unknown flag 'XXX'; allowed: an ISO 3166-1 alpha-3 code of the "),
+    ],
+)
+def test_unknown_or_wrong_case_codes_are_errors_with_the_allowed_codes(tmp_path, column, value, message):
+    """Before: any name was accepted and took the contract's default share without a word."""
+    events = write(
+        tmp_path,
+        "events.csv",
+        f"trial,year,time,source,loss,{column}\n0,0,0.1,ig_pool,8,\n0,0,0.2,ig_pool,8,{value}\n",
+    )
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, portfolio_model(ZONE_QS), tmp_path / "out", n_trials=1)
+    assert str(info.value).startswith(f"{events}, row 3, column '{column}': {message}")
+    assert "or a blank cell for none" in str(info.value)
+
+
+def test_blank_code_takes_the_default_share_with_a_note(tmp_path):
+    """Documented: a blank zone is "no zone" and takes the default share 0.1; BALTIC takes 0.8.
+    QS 50%: 0.5 x (0.8 x 10 + 0.1 x 20) = 5."""
+    events = write(
+        tmp_path,
+        "events.csv",
+        "trial,year,time,source,loss,zone\n0,0,0.1,ig_pool,10,BALTIC\n0,0,0.2,ig_pool,20,\n",
+    )
+    result = apply_terms_to_file(events, portfolio_model(ZONE_QS), tmp_path / "out", n_trials=1, n_years=1)
+    np.testing.assert_allclose(result.results["qs"].loss, [[5.0]])
+    assert result.notes == [
+        f"contract 'qs': 1 event in {events} has a blank zone; the default cedant share 0.1 applies"
+    ]
+    assert "a blank cell means no code" in cli._EPILOG
+    assert "A blank cell means the event has no code" in event_files.__doc__
+
+
+def test_missing_code_column_a_contract_needs_is_an_error_naming_the_contract(tmp_path, capsys):
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,8\n")
+    message = f"{events}: missing column 'zone', which contract 'qs' needs: its cedant share is by zone"
+    with pytest.raises(EventFileError, match=message):
+        apply_terms_to_file(events, portfolio_model(ZONE_QS), tmp_path / "out", n_trials=1)
+    by_segment = ContractTerms("seg", ("ig_pool",), kind="quota_share", share_by="segment", shares={0: 1.0})
+    with pytest.raises(EventFileError, match="missing column 'segment', which contract 'seg' needs"):
+        apply_terms_to_file(events, [by_segment], tmp_path / "out", n_trials=1)
+    portfolio = write(tmp_path, "portfolio.yaml", ZONE_QS)
+    assert cli.run(args_for(events, portfolio, tmp_path / "out", trials=1)) == 2
+    assert f"riskmodel apply-terms: error: {message}" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------- premium bases
+def test_unknown_premium_base_is_an_error_listing_the_bases_the_contracts_use(tmp_path):
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.5,ig_pool,10\n")
+    qs = ContractTerms(
+        "qs", ("ig_pool",), kind="quota_share", premium_rate=0.1, premium_base="ig_gxl_premium"
+    )
+    base = write(tmp_path, "base.csv", "base,amount\nig_gxl_premium,20\nnosuch,5\n")
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, [qs], tmp_path / "out", premium_base_path=base)
+    assert str(info.value).startswith(
+        f"{base}, row 3, column 'base': unknown premium base 'nosuch': the portfolio's contracts use "
+        "'ig_gxl_premium' (premium bases of the model: "
+    )
+    with pytest.raises(EventFileError, match="no contract of the portfolio has a rated premium"):
+        apply_terms_to_file(events, [GXL], tmp_path / "out", premium_base_path=base)
+    # a premium base of the model that no contract uses is no error, but a note
+    base = write(tmp_path, "base.csv", "base,amount\nig_gxl_premium,20\nhm_western_premium,5\n")
+    result = apply_terms_to_file(events, [qs], tmp_path / "out", premium_base_path=base)
+    assert f"premium base 'hm_western_premium' in {base} is used by no contract" in result.notes
+
+
+# ------------------------------------------------------------------------------------ columns and rows
+def test_a_repeated_column_is_an_error(tmp_path):
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss, loss\n0,0,0.1,ig_pool,8,9\n")
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    assert str(info.value) == (
+        f"{events}, column 'loss': columns 5 and 6 are both named 'loss'; each column may appear once"
+    )
+
+
+def test_rows_longer_than_the_header_are_an_error_not_a_shifted_table(tmp_path):
+    """Every row one field longer than the header: pandas would make the first column the index and shift
+    the values under the wrong names; it is an error instead."""
+    events = write(
+        tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.5,ig_pool,10,99\n1,0,0.5,ig_pool,5,98\n"
+    )
+    with pytest.raises(EventFileError, match="more fields than its header names"):
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+
+
+def test_rows_count_the_header_as_row_1_like_riskmodel_screen(tmp_path):
+    """Spreadsheet convention in every message: the first data row is row 2 (event and annual files)."""
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,-1\n")
+    with pytest.raises(EventFileError, match=r"events.csv, row 2, column 'loss'"):
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,1\n")
+    attr = write(tmp_path, "attr.csv", "source,amount\nig_pool,1\nig_pool,2\n")
+    with pytest.raises(EventFileError, match=r"attr.csv, row 3: source 'ig_pool' is given twice"):
+        apply_terms_to_file(events, [GXL], tmp_path / "out", attritional_path=attr)
+
+
+# ------------------------------------------------------------------------------- trials, years, empty files
+def test_empty_event_file_needs_trials_and_then_means_no_losses(tmp_path, capsys):
+    """Header only: without --trials the number of trials is unknown (error); with it, zero losses and
+    no numpy warnings (before: exit 0, 'Mean of empty slice' and a mean of nan)."""
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n")
+    with pytest.raises(EventFileError, match="no events, so the number of trials is unknown: pass"):
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    portfolio = write(
+        tmp_path, "portfolio.yaml", PORTFOLIO.replace("segment", "zone").replace("VLCC", "GULF")
+    )
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss,zone\n")
+    assert cli.run(args_for(events, portfolio, tmp_path / "out")) == 2
+    assert "no events, so the number of trials is unknown" in capsys.readouterr().err
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cli.run(args_for(events, portfolio, tmp_path / "out", trials=4, years=2)) == 0
+    out = capsys.readouterr().out
+    assert "2 contracts, 4 trials x 2 years: mean annual ceded loss 0, reinstatement premium 0" in out
+    ylt = tables.read_table("ylt", tmp_path / "out" / "ylt.csv")
+    assert len(ylt) == 2 * 4 * 2 and (ylt["loss"] == 0).all()
+
+
+def test_default_trials_run_from_0_to_the_largest_id_with_a_note(tmp_path):
+    """Only trial 5 in the file: 6 trials (0..5), as --help says; before: '1 trials' and a mean 6x too big."""
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n5,0,0.1,ig_gxl_layer1,8\n")
+    result = apply_terms_to_file(events, [GXL], tmp_path / "out")
+    assert result.results["gxl"].loss.shape == (6, 1)
+    np.testing.assert_allclose(result.results["gxl"].loss[:, 0], [0, 0, 0, 0, 0, 3])
+    ylt = tables.read_table("ylt", result.paths["ylt"])
+    assert ylt["trial"].tolist() == [0, 1, 2, 3, 4, 5]
+    assert result.notes[0].startswith(
+        f"--trials not given: 6 trials, 0..5, up to the largest trial id in {events}"
+    )
+    assert result.notes[0].endswith("pass --trials")
+    assert result.notes[1].startswith("--years not given: 1 policy year, 0..0")
+    result = apply_terms_to_file(events, [GXL], tmp_path / "out", n_trials=10, n_years=1)
+    assert result.notes == []
+
+
+@pytest.mark.parametrize(("option", "value"), [("trials", "0"), ("years", "-1"), ("trials", "2.5")])
+def test_trials_and_years_must_be_whole_numbers_above_0(tmp_path, capsys, option, value):
+    with pytest.raises(SystemExit) as info:
+        args_for(tmp_path / "e.csv", tmp_path / "p.yaml", tmp_path / "out", **{option: value})
+    assert info.value.code == 2
+    assert f"argument --{option}: must be a whole number >= 1, got {value!r}" in capsys.readouterr().err
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,1\n")
+    with pytest.raises(ValueError, match=f"n_{option} must be a whole number >= 1"):
+        apply_terms_to_file(events, [GXL], tmp_path / "out", **{f"n_{option}": 0})
+
+
+# ----------------------------------------------------------------------------------- files and folders
+def test_output_path_that_is_a_file_and_an_events_folder(tmp_path, capsys):
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,1\n")
+    a_file = write(tmp_path, "taken.txt", "x")
+    assert cli.run(args_for(events, tmp_path / "p.yaml", a_file)) == 2
+    err = capsys.readouterr().err
+    assert f"riskmodel apply-terms: error: {a_file}: is a file, not a folder" in err
+    assert "FileExistsError" not in err and "Errno" not in err
+    folder = tmp_path / "events_dir"
+    folder.mkdir()
+    assert cli.run(args_for(folder, tmp_path / "p.yaml", tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert f"riskmodel apply-terms: error: {folder}: is a folder, not a file" in err
+    assert not (tmp_path / "out").exists()

@@ -4,7 +4,9 @@ In: an event file (CSV or parquet, long format: ``trial, year, time, source, los
 ``event, segment, zone, flag, licensed, sanctioned_EU, sanctioned_UK, sanctioned_US``), a portfolio YAML
 and optionally premium bases and attritional losses. Out: ``ylt`` and ``plt`` tables in the output
 directory (riskmodel/tables.py), notes on stderr. Malformed input: one message naming the file, the row
-and the column, and exit code 2. The work is `riskmodel.reinsurance.event_files.apply_terms_to_file`.
+(header = row 1) and the column, and exit code 2; ``--trials``/``--years`` must be whole numbers >= 1.
+The work is `riskmodel.reinsurance.event_files.apply_terms_to_file`, whose module docstring states the
+rules (codes, blank cells, default trials and years, empty files, premium bases).
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ __all__ = ["EXIT_BAD_INPUT", "add_parser", "main", "run"]
 
 EXIT_BAD_INPUT = 2
 
+
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1 (argparse turns the error into a usage message, exit 2)."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
 _EPILOG = """\
 event file columns (one row per event and payer column):
   trial, year        whole numbers >= 0 (year: policy-year index from 0)
@@ -25,12 +39,27 @@ event file columns (one row per event and payer column):
   loss               USD m, >= 0
   event              optional: rows with the same trial, year and event are one event
                      (default: the same trial, year and time)
-  segment/zone/flag  optional names, for cedant shares by segment, zone or flag
+  segment/zone/flag  optional codes of the world reference data, for cedant shares by segment,
+                     zone or flag: segments.csv (e.g. VLCC), zones.csv (e.g. BALTIC), flag
+                     states ISO alpha-3 (e.g. LBR), upper case; a blank cell means no code:
+                     the contract's default share applies (a note counts such events).
+                     A contract with a cedant share by a column the file lacks is an error.
   licensed, sanctioned_EU/UK/US   optional true/false, for sanctions clauses
+Each column may appear once. Rows in messages: the header is row 1, the first data row row 2.
 
-premium base file: base, amount[, year][, trial]   (rated premiums)
+trials and years: 0..N-1. Without --trials, N = the largest trial id in the file + 1, so
+trials without events count as zero-loss only up to that id (a note says so): pass --trials
+when the file leaves out zero-loss trials at the end. Likewise --years. A file with no
+events means no losses with --trials, and is an error without it.
+
+premium base file: base, amount[, year][, trial]   (rated premiums; a base must be one a
+                   contract uses or a premium base of the model, else an error)
 attritional file:  source, amount[, year][, trial] (annual losses below materiality)
 """
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -50,9 +79,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--premium-base", type=Path, default=None, help="premium bases for rated premiums")
     p.add_argument("--attritional", type=Path, default=None, help="attritional annual losses by source")
     p.add_argument(
-        "--trials", type=int, default=None, help="number of trials, 0..N-1 (default: from the file)"
+        "--trials",
+        type=_positive_int,
+        default=None,
+        help="number of trials N >= 1: trials 0..N-1 (default: the largest trial id in the file + 1)",
     )
-    p.add_argument("--years", type=int, default=None, help="number of policy years (default: from the file)")
+    p.add_argument(
+        "--years",
+        type=_positive_int,
+        default=None,
+        help="number of policy years N >= 1: years 0..N-1 (default: the largest year in the file + 1)",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -78,8 +115,10 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     total = result.results.total
+    n_trials, n_years = total.loss.shape
     print(
-        f"{len(result.contracts)} contracts, {total.loss.shape[0]} trials x {total.loss.shape[1]} years: "
+        f"{_count(len(result.contracts), 'contract')}, {_count(n_trials, 'trial')} x "
+        f"{_count(n_years, 'year')}: "
         f"mean annual ceded loss {total.loss.mean():.6g}, reinstatement premium "
         f"{total.reinstatement_premium.mean():.6g} (USD m)"
     )

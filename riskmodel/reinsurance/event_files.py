@@ -5,7 +5,25 @@ In: an event file (``.csv`` or ``.parquet``) in long format, one row per event a
 ``sanctioned_EU``, ``sanctioned_UK``, ``sanctioned_US``); optionally annual files of premium bases
 (``base, amount[, year][, trial]``) and attritional losses (``source, amount[, year][, trial]``); and a
 portfolio (YAML path, loaded `Portfolio` or `ContractTerms`). Every value is checked; a malformed file
-raises `EventFileError` naming the file, the row (1 = first data row) and the column.
+raises `EventFileError` naming the file, the row (spreadsheet convention: the header is row 1, the first
+data row is row 2; a parquet file is numbered the same way) and the column. Each column may appear once.
+
+Codes: ``segment``, ``zone`` and ``flag`` hold codes of the world reference data (`riskmodel.world`):
+fleet segments (``segments.csv``, e.g. ``VLCC``), zones (``zones.csv``, e.g. ``BALTIC``) and flag states
+(ISO 3166-1 alpha-3, ``states.csv``), exactly as written there (upper case); anything else is an error
+with a did-you-mean. A blank cell means the event has no code: a cedant share by that column gives it
+the contract's ``default`` share, and a note counts such events. A contract whose cedant share is by a
+column the file lacks is an error.
+
+Trials and years: trials run from 0 to ``n_trials - 1`` and years from 0 to ``n_years - 1``; without
+``n_trials`` (``--trials``) the trials are 0 to the largest trial id in the file, so trials after it
+with no events are not counted (the notes say so: pass ``n_trials`` when the file leaves out trailing
+zero-loss trials); likewise years. An event file with no rows is a valid "no losses" input only with
+``n_trials``; without it the number of trials is unknown, which is an error.
+
+Premium bases: a base the file names must be one a contract uses, or a premium base of the model
+(``ig_gxl_premium``, ``hm_western_premium``, ``scheme_premium:<id>``; then a note says no contract uses
+it); any other base is an error listing the bases the portfolio's contracts use.
 
 The file becomes an `EventLossTable`, the portfolio's terms are applied in event time order by
 `riskmodel.reinsurance.terms` (`apply_portfolio`), and `apply_terms_to_file` writes the year loss table
@@ -18,7 +36,9 @@ This module imports `riskmodel.reinsurance.terms`, never the reverse: the contra
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -58,7 +78,7 @@ __all__ = [
 
 # -------------------------------------------------------------------------------------- input files
 class EventFileError(ValueError):
-    """A malformed input file; the message names the file, the row (1 = first data row) and the column."""
+    """A malformed input file; the message names the file, the row (header = row 1) and the column."""
 
     def __init__(self, label: str, problem: str, *, row: int | None = None, column: str | None = None):
         where = [label]
@@ -82,22 +102,53 @@ def read_event_file(path: str | Path) -> pd.DataFrame:
     return _read_frame(Path(path))
 
 
+def _row(i: int) -> int:
+    """The row number of data row ``i`` (0-based) in messages: the header is row 1."""
+    return int(i) + 2
+
+
 def _read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
+    if path.is_dir() and suffix not in (".parquet", ".pq"):
+        raise EventFileError(str(path), "is a folder, not a file: give a .csv or .parquet file")
     try:
         if suffix == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True)
+            options: dict[str, Any] = {
+                "dtype": str,
+                "keep_default_na": False,
+                "na_values": [],
+                "skipinitialspace": True,
+            }
+            header = pd.read_csv(path, header=None, nrows=1, **options)  # the names as written
+            with warnings.catch_warnings():  # rows longer than the header would be dropped or shifted
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                df = pd.read_csv(path, index_col=False, **options)
+            if len(header):
+                df.columns = [str(c) for c in header.iloc[0].tolist()][: len(df.columns)]
         elif suffix in (".parquet", ".pq"):
             df = pd.read_parquet(path)
         else:
             raise EventFileError(str(path), f"unsupported file type {suffix!r}: use .csv or .parquet")
     except EventFileError:
         raise
+    except pd.errors.ParserWarning:
+        raise EventFileError(
+            str(path), "has rows with more fields than its header names: give one value per column"
+        ) from None
     except FileNotFoundError:
         raise EventFileError(str(path), "file not found") from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise EventFileError(str(path), f"cannot be read: {exc}") from None
     df.columns = [str(c).strip() for c in df.columns]
+    seen: dict[str, int] = {}
+    for k, name in enumerate(df.columns, start=1):
+        if name in seen:
+            raise EventFileError(
+                str(path),
+                f"columns {seen[name]} and {k} are both named {name!r}; each column may appear once",
+                column=name,
+            )
+        seen[name] = k
     return df
 
 
@@ -132,7 +183,7 @@ def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
             problem = f"infinite value {text!r}"
         else:
             problem = f"{text!r} is not a number"
-        raise EventFileError(label, problem, row=i + 1, column=column)
+        raise EventFileError(label, problem, row=_row(i), column=column)
     return values
 
 
@@ -142,7 +193,7 @@ def _whole(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     if bad.any():
         i = _first_bad(bad)
         raise EventFileError(
-            label, f"{_show(df[column].iloc[i])} is not a whole number >= 0", row=i + 1, column=column
+            label, f"{_show(df[column].iloc[i])} is not a whole number >= 0", row=_row(i), column=column
         )
     return values.astype(np.int64)
 
@@ -162,15 +213,53 @@ def _boolean(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     bad = ~(is_true | is_false)
     if bad.any():
         i = _first_bad(bad)
-        raise EventFileError(label, f"{_show(raw.iloc[i])} is not true/false", row=i + 1, column=column)
+        raise EventFileError(label, f"{_show(raw.iloc[i])} is not true/false", row=_row(i), column=column)
     return is_true
+
+
+_CODE_FILES = {"segment": "segments.csv", "zone": "zones.csv", "flag": "states.csv"}
+
+
+def _world_codes(column: str) -> dict[str, int]:
+    """Name -> code (its index in the world reference data, as the simulation codes it) of a code column."""
+    from riskmodel.world.loader import load_world
+
+    world = load_world()
+    names = {"segment": world.segment_codes, "zone": world.zone_codes, "flag": world.state_codes}[column]
+    return {name: i for i, name in enumerate(names)}
+
+
+def _unknown_code(column: str, name: str, table: Mapping[str, int]) -> str:
+    """The problem text for a code the table lacks: the allowed codes and a did-you-mean."""
+    import difflib
+
+    known = list(table)
+    upper = {k.upper(): k for k in known}
+    if name.upper() in upper:
+        close = [upper[name.upper()]]
+    elif column == "flag" and len(known) > 50:
+        from riskmodel.world.loader import load_world
+
+        close = [c for c in load_world().suggest_state(name) if c in table]
+    else:
+        close = difflib.get_close_matches(name.upper(), known, n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    if column == "flag" and len(known) > 50:
+        allowed = (
+            f"an ISO 3166-1 alpha-3 code of the {len(known)} states of the world reference data "
+            f"({_CODE_FILES[column]}), upper case"
+        )
+    else:
+        allowed = ", ".join(known)
+    return f"unknown {column} {name!r}{hint}; allowed: {allowed}, or a blank cell for none"
 
 
 @dataclass(frozen=True, eq=False)
 class _ParsedEvents:
     elt: EventLossTable
     event_id: np.ndarray  # per event: the file's event id, or the event's order of first appearance
-    codes: dict[str, dict[str, int]]
+    codes: dict[str, dict[str, int]]  # per code column in the file: name -> code
+    columns: frozenset[str]
 
 
 def _events_from_frame(
@@ -183,6 +272,9 @@ def _events_from_frame(
     attritional: Mapping[str, np.ndarray] | None = None,
     premium_base: Mapping[str, np.ndarray] | None = None,
 ) -> _ParsedEvents:
+    for name, n in (("n_trials", n_trials), ("n_years", n_years)):
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1):
+            raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
     missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in df.columns]
     if missing:
         raise EventFileError(
@@ -197,12 +289,12 @@ def _events_from_frame(
     bad = (time < 0) | (time >= 1)
     if bad.any():
         i = _first_bad(bad)
-        raise EventFileError(label, f"time {time[i]:g} is outside [0, 1)", row=i + 1, column="time")
+        raise EventFileError(label, f"time {time[i]:g} is outside [0, 1)", row=_row(i), column="time")
     source = _text(df, "source")
     loss = _numeric(df, "loss", label)
     if (loss < 0).any():
         i = _first_bad(loss < 0)
-        raise EventFileError(label, f"negative loss {loss[i]:g}", row=i + 1, column="loss")
+        raise EventFileError(label, f"negative loss {loss[i]:g}", row=_row(i), column="loss")
     names, source_idx = np.unique(source.astype(str), return_inverse=True)
     for name in map(str, names):
         if not is_valid_source(name):
@@ -210,26 +302,29 @@ def _events_from_frame(
             raise EventFileError(
                 label,
                 f"unknown source {name!r} (allowed: {all_source_names_hint()})",
-                row=i + 1,
+                row=_row(i),
                 column="source",
             )
 
     if n_trials is None:
-        offset = int(trial.min()) if trial.size else 0
-        n_trials = int(trial.max()) - offset + 1 if trial.size else 0
-    else:
-        offset = 0
-        if trial.size and (trial >= n_trials).any():
-            i = _first_bad(trial >= n_trials)
+        if not trial.size:
             raise EventFileError(
-                label, f"trial {trial[i]} >= the {n_trials} trials asked for", row=i + 1, column="trial"
+                label,
+                "no events, so the number of trials is unknown: pass the number of trials "
+                "(--trials N) to read it as N trials without losses",
             )
+        n_trials = int(trial.max()) + 1
+    elif (trial >= n_trials).any():
+        i = _first_bad(trial >= n_trials)
+        raise EventFileError(
+            label, f"trial {trial[i]} >= the {n_trials} trials asked for", row=_row(i), column="trial"
+        )
     if n_years is None:
         n_years = int(year.max()) + 1 if year.size else 1
-    elif year.size and (year >= n_years).any():
+    elif (year >= n_years).any():
         i = _first_bad(year >= n_years)
         raise EventFileError(
-            label, f"year {year[i]} >= the {n_years} years asked for", row=i + 1, column="year"
+            label, f"year {year[i]} >= the {n_years} years asked for", row=_row(i), column="year"
         )
 
     has_event = "event" in df.columns
@@ -249,8 +344,8 @@ def _events_from_frame(
             raise EventFileError(
                 label,
                 f"{_show(values[i])} differs from {_show(first[event_of_row[i]])} on row "
-                f"{first_row[event_of_row[i]] + 1} of the same event",
-                row=i + 1,
+                f"{_row(first_row[event_of_row[i]])} of the same event",
+                row=_row(i),
                 column=column,
             )
         return first
@@ -259,23 +354,18 @@ def _events_from_frame(
     code_tables: dict[str, dict[str, int]] = {}
     event_codes: dict[str, np.ndarray] = {}
     for column in _CODE_COLUMNS:
-        given = dict((codes or {}).get(column, {}))
-        values = _text(df, column) if column in df.columns else None
-        if not given:
-            seen = set() if values is None else {v for v in values if v}
-            given = {name: i for i, name in enumerate(sorted(seen))}
-        code_tables[column] = given
-        if values is None:
+        if column not in df.columns:
             event_codes[column] = np.full(n_events, -1, np.int64)
             continue
-        unknown = ~np.isin(values, [*given, ""])
-        if unknown.any():
-            i = _first_bad(unknown)
-            raise EventFileError(label, f"unknown {column} {_show(values[i])}", row=i + 1, column=column)
-        position = pd.Index(list(given)).get_indexer(values)
-        code_of = np.fromiter(given.values(), np.int64, len(given))
-        mapped = np.where(position >= 0, code_of[np.maximum(position, 0)] if len(given) else -1, -1)
-        event_codes[column] = per_event(mapped, column)
+        table = dict(codes[column]) if codes and column in codes else _world_codes(column)
+        code_tables[column] = table
+        values = _text(df, column)
+        for name in pd.unique(values):  # in order of first appearance
+            if name and name not in table:
+                i = _first_bad(values == name)
+                raise EventFileError(label, _unknown_code(column, name, table), row=_row(i), column=column)
+        names_of_event = pd.Series(per_event(values, column), dtype=object)
+        event_codes[column] = names_of_event.map(table).fillna(-1).to_numpy(np.int64)  # blank: -1
     flags = {c: per_event(_boolean(df, c, label), c) for c in _BOOL_COLUMNS if c in df.columns}
 
     losses = {
@@ -296,13 +386,13 @@ def _events_from_frame(
         licensed=flags.get("licensed", np.zeros(n_events, bool)),
         attritional=dict(attritional or {}),
         premium_base=dict(premium_base or {}),
-        trial_offset=offset,
+        trial_offset=0,
         n_trials=n_trials,
         n_years=n_years,
     )
     elt.validate()
     event_id = _whole(df, "event", label)[first_row] if has_event else np.arange(n_events, dtype=np.int64)
-    return _ParsedEvents(elt, event_id, code_tables)
+    return _ParsedEvents(elt, event_id, code_tables, frozenset(df.columns))
 
 
 def event_loss_table_from_frame(
@@ -319,10 +409,10 @@ def event_loss_table_from_frame(
 
     Columns: ``trial``, ``year``, ``time``, ``source``, ``loss`` and optionally ``event`` (rows with the
     same trial, year and event are one event; without it, the same trial, year and time), ``segment``,
-    ``zone``, ``flag`` (names, coded by ``codes[column]`` or else in sorted order), ``licensed`` and
-    ``sanctioned_<bloc>``. Without ``n_trials`` the trials run from the smallest to the largest in the
-    frame; with it, from 0 to ``n_trials - 1``. Raises `EventFileError` naming ``label``, the row
-    (1 = first data row) and the column.
+    ``zone``, ``flag`` (names, coded by ``codes[column]`` or else by the world reference data; blank: no
+    code, -1), ``licensed`` and ``sanctioned_<bloc>``. Trials run from 0 to ``n_trials - 1`` (default: the
+    largest trial id in the frame; an empty frame needs ``n_trials``), years likewise. Raises
+    `EventFileError` naming ``label``, the row (header = row 1, first data row = row 2) and the column.
 
     >>> df = pd.DataFrame({"trial": [0, 0], "year": [0, 0], "time": [0.1, 0.4],
     ...                    "source": ["ig_pool", "ig_pool"], "loss": [8.0, 20.0]})
@@ -341,13 +431,21 @@ def event_loss_table_from_frame(
 
 
 def read_annual_file(
-    path: str | Path, key: str, *, trial_offset: int, n_trials: int, n_years: int, fill: float
+    path: str | Path,
+    key: str,
+    *,
+    trial_offset: int = 0,
+    n_trials: int,
+    n_years: int,
+    fill: float,
+    check_name: Callable[[str], str | None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Read a year-level input (premium bases with ``key="base"``, attritional losses with ``key="source"``).
 
     Columns: ``key``, ``amount`` and optionally ``year`` and ``trial``; a row without them applies to every
     year or trial. Cells no row names take ``fill`` (NaN for premium bases, so a gap is an error when a
-    contract uses the base). Returns key -> (n_trials, n_years) float64.
+    contract uses the base). Sources must be payer columns; ``check_name(name)`` returns what is wrong
+    with a name (an error naming its first row) or None. Returns key -> (n_trials, n_years) float64.
     """
     path = Path(path)
     label = str(path)
@@ -361,22 +459,25 @@ def read_annual_file(
     amount = _numeric(df, "amount", label)
     if (amount < 0).any():
         i = _first_bad(amount < 0)
-        raise EventFileError(label, f"negative amount {amount[i]:g}", row=i + 1, column="amount")
-    if key == "source":
-        for name in map(str, np.unique(names.astype(str))):
-            if not is_valid_source(name):
-                i = _first_bad(names == name)
-                raise EventFileError(label, f"unknown source {name!r}", row=i + 1, column="source")
+        raise EventFileError(label, f"negative amount {amount[i]:g}", row=_row(i), column="amount")
+    for name in dict.fromkeys(map(str, names)):
+        problem = None
+        if key == "source" and not is_valid_source(name):
+            problem = f"unknown source {name!r} (allowed: {all_source_names_hint()})"
+        elif check_name is not None:
+            problem = check_name(name)
+        if problem:
+            raise EventFileError(label, problem, row=_row(_first_bad(names == name)), column=key)
     has_trial, has_year = "trial" in df.columns, "year" in df.columns
     rows_t = _whole(df, "trial", label) - trial_offset if has_trial else None
     rows_y = _whole(df, "year", label) if has_year else None
     if rows_t is not None and ((rows_t < 0) | (rows_t >= n_trials)).any():
         i = _first_bad((rows_t < 0) | (rows_t >= n_trials))
-        raise EventFileError(label, "trial outside the trials of the event file", row=i + 1, column="trial")
+        raise EventFileError(label, "trial outside the trials of the event file", row=_row(i), column="trial")
     if rows_y is not None and (rows_y >= n_years).any():
         i = _first_bad(rows_y >= n_years)
         raise EventFileError(
-            label, f"year {rows_y[i]} >= the {n_years} years of the event file", row=i + 1, column="year"
+            label, f"year {rows_y[i]} >= the {n_years} years of the event file", row=_row(i), column="year"
         )
     cell_key = pd.DataFrame(
         {"k": names, "t": -1 if rows_t is None else rows_t, "y": -1 if rows_y is None else rows_y}
@@ -385,7 +486,7 @@ def read_annual_file(
     if dup.any():
         i = _first_bad(dup)
         raise EventFileError(
-            label, f"{key} {names[i]!r} is given twice for the same trial and year", row=i + 1
+            label, f"{key} {names[i]!r} is given twice for the same trial and year", row=_row(i)
         )
     out: dict[str, np.ndarray] = {}
     for name in np.unique(names.astype(str)):
@@ -395,7 +496,7 @@ def read_annual_file(
         y_idx = slice(None) if rows_y is None else rows_y[sel]
         if rows_t is None and rows_y is None:
             if sel.sum() > 1:
-                raise EventFileError(label, f"{key} {name!r} is given twice", row=_first_bad(sel) + 1)
+                raise EventFileError(label, f"{key} {name!r} is given twice", row=_row(_first_bad(sel)))
             arr[:, :] = amount[sel][0]
         elif rows_t is None:
             arr[:, y_idx] = amount[sel][None, :]
@@ -407,16 +508,40 @@ def read_annual_file(
     return out
 
 
-def _with_names(codes: Mapping[str, Mapping[str, int]], portfolio: Portfolio) -> dict[str, dict[str, int]]:
-    """The event file's codes plus new codes for the names the portfolio's shares use but the file lacks."""
-    out = {by: dict(table) for by, table in codes.items()}
-    for contract in portfolio.contracts.values():
-        by = getattr(contract.cedant_share, "by", None)
-        if by is not None:
-            table = out.setdefault(by, {})
-            for name in contract.cedant_share.shares:
-                table.setdefault(name, len(table))
-    return out
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def _out_dir(out_dir: Path) -> None:
+    """Check that the output folder is a folder, or can be made one (before any work is done)."""
+    for path in (out_dir, *out_dir.parents):
+        if path.exists():
+            if not path.is_dir():
+                where = "" if path == out_dir else f" (in the output folder {str(out_dir)!r})"
+                raise EventFileError(
+                    str(path), f"is a file, not a folder{where}: give a folder for the output tables"
+                )
+            return
+
+
+def _premium_base_check(contracts: Sequence[ContractTerms]) -> Callable[[str], str | None]:
+    """What is wrong with a base in the premium base file: None for a base a contract uses or one the model
+    knows (then a note), else the problem, listing the bases the contracts use."""
+    from riskmodel.scenario.checks import PREMIUM_BASES
+
+    used = sorted({c.premium_base for c in contracts if c.premium_rate is not None and c.premium_base})
+
+    def check(name: str) -> str | None:
+        if name in used or name in PREMIUM_BASES or re.fullmatch(r"scheme_premium:[A-Za-z0-9_][\w\-]*", name):
+            return None
+        if used:
+            uses = "the portfolio's contracts use " + ", ".join(map(repr, used))
+        else:
+            uses = "no contract of the portfolio has a rated premium"
+        known = ", ".join(PREMIUM_BASES) + ", scheme_premium:<id>"
+        return f"unknown premium base {name!r}: {uses} (premium bases of the model: {known})"
+
+    return check
 
 
 @dataclass(eq=False)
@@ -445,28 +570,65 @@ def apply_terms_to_file(
     ``portfolio`` is a portfolio YAML path (read with `riskmodel.scenario.load_portfolio`), a loaded
     `Portfolio`, or `ContractTerms`. Writes ``ylt.<fmt>`` (per trial, year and contract: ceded loss,
     premium, reinstatement premium, …) and ``plt.<fmt>`` (per event and contract with a recovery), both
-    declared in `riskmodel.tables`. The event file is checked before the portfolio is read; malformed
-    input raises `EventFileError`. A contract source absent from the file cedes nothing and yields a note.
+    declared in `riskmodel.tables`. The output folder and the event file are checked before the portfolio
+    is read; malformed input raises `EventFileError` (the module docstring states the rules). Notes say
+    when ``n_trials``/``n_years`` were taken from the file, which events take a default cedant share for
+    a blank code, which premium bases no contract uses, and which contract sources are absent from the
+    file (they cede nothing).
     """
     from riskmodel import tables
 
-    events_path = Path(events_path)
+    events_path, out_dir = Path(events_path), Path(out_dir)
+    _out_dir(out_dir)
     parsed = _events_from_frame(
         _read_frame(events_path), label=str(events_path), n_trials=n_trials, n_years=n_years
     )
-    contracts: list[ContractTerms]
+    share_by: dict[str, str | None]
     if isinstance(portfolio, Sequence) and not isinstance(portfolio, str):
-        contracts = list(portfolio)
+        share_by = {c.id: c.share_by for c in portfolio}
     else:
         if isinstance(portfolio, str | Path):
             from riskmodel.scenario import load_portfolio
 
             portfolio = load_portfolio(Path(portfolio))
-        contracts = portfolio_terms(portfolio, _with_names(parsed.codes, portfolio))
+        share_by = {cid: getattr(c.cedant_share, "by", None) for cid, c in portfolio.contracts.items()}
+    for cid, by in share_by.items():
+        if by is not None and by not in parsed.columns:
+            raise EventFileError(
+                str(events_path),
+                f"missing column {by!r}, which contract {cid!r} needs: its cedant share is by {by} "
+                f"(add a {by} column; a blank cell takes the contract's default share)",
+            )
+    contracts: list[ContractTerms]
+    if isinstance(portfolio, Sequence) and not isinstance(portfolio, str):
+        contracts = list(portfolio)
+    else:
+        contracts = portfolio_terms(portfolio, parsed.codes)
     elt = parsed.elt
-    dims = {"trial_offset": elt.trial_offset, "n_trials": elt.n_trials, "n_years": elt.n_years}
+    dims = {"n_trials": elt.n_trials, "n_years": elt.n_years}
+    notes: list[str] = []
+    if n_trials is None:
+        notes.append(
+            f"--trials not given: {_count(elt.n_trials, 'trial')}, 0..{elt.n_trials - 1}, up to the largest "
+            f"trial id in {events_path}; trials without events count as zero-loss only up to that id, so "
+            "if the file leaves out zero-loss trials at the end the means are overstated: pass --trials"
+        )
+    if n_years is None:
+        notes.append(
+            f"--years not given: {_count(elt.n_years, 'policy year')}, "
+            f"0..{elt.n_years - 1}, up to the largest year in {events_path}; pass --years if later years "
+            "have no events"
+        )
     if premium_base_path is not None:
-        elt.premium_base = read_annual_file(premium_base_path, "base", fill=np.nan, **dims)
+        elt.premium_base = read_annual_file(
+            premium_base_path, "base", fill=np.nan, check_name=_premium_base_check(contracts), **dims
+        )
+        used = {c.premium_base for c in contracts if c.premium_rate is not None}
+        notes += [
+            f"premium base {b!r} in {premium_base_path} is used by no contract"
+            for b in elt.premium_base
+            if b not in used
+        ]
     if attritional_path is not None:
         elt.attritional = read_annual_file(attritional_path, "source", fill=0.0, **dims)
     for c in validate_portfolio(contracts):
@@ -485,16 +647,29 @@ def apply_terms_to_file(
                     f"premium base {c.premium_base!r} has no amount for trial {t + elt.trial_offset}, "
                     f"year {y}",
                 )
+    for c in contracts:
+        if c.share_by is not None:
+            blank = int((getattr(elt, c.share_by) < 0).sum())
+            if blank:
+                notes.append(
+                    f"contract {c.id!r}: {blank} event{'s' if blank > 1 else ''} in {events_path} "
+                    f"{'have' if blank > 1 else 'has'} a blank {c.share_by}; the default cedant share "
+                    f"{c.cedant_share:g} applies"
+                )
 
-    notes = [
+    notes += [
         f"contract {cid!r}: source {s!r} has no losses in {events_path}; it cedes nothing from it"
         for cid, missing in absent_sources(elt, contracts).items()
         for s in missing
     ]
     results = apply_portfolio(elt, contracts, keep_event_ceded=True)
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EventFileError(
+            str(out_dir), f"cannot create the output folder: {exc.strerror or exc}"
+        ) from None
     paths = {
         "ylt": out_dir / f"ylt.{fmt}",
         "plt": out_dir / f"plt.{fmt}",
