@@ -533,10 +533,10 @@ def load_or_run(
     for i, raw in enumerate(items):
         p = Path(raw)
         if p.is_dir():
-            if store.read_manifest(p) is None:
-                problems.append(Problem(str(p), (), f"is not a finished run folder (no {store.MANIFEST})"))
-            else:
+            try:
                 loaded[i] = store.load_results(p)
+            except store.IncompleteRunError as exc:  # unfinished, damaged or of another store format
+                problems.append(Problem(str(p), (), exc.reason))
         elif p.is_file():
             files[i] = p
         else:

@@ -81,6 +81,8 @@ def find_runs(path: str | Path) -> tuple[list[Path], list[Path]]:
     from riskmodel.store import MANIFEST, is_complete
 
     root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise NoRunsError(f"{root}: is a file, not a folder (give a batch output folder or one run folder)")
     if not root.is_dir():
         raise NoRunsError(f"{root}: no such folder (give a batch output folder or one run folder)")
     if (root / MANIFEST).is_file():

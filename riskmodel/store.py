@@ -33,6 +33,7 @@ import math
 import os
 import platform
 import re
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -49,6 +50,7 @@ from riskmodel.tables import empty_frame, write_table
 __all__ = [
     "MANIFEST",
     "STORE_FORMAT",
+    "CorruptRunError",
     "IncompleteRunError",
     "alt_frame",
     "atomic_write",
@@ -58,6 +60,7 @@ __all__ = [
     "ept_frame",
     "is_complete",
     "ledger_frame",
+    "load_manifest",
     "load_results",
     "read_manifest",
     "run_hash",
@@ -88,7 +91,30 @@ _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
 
 class IncompleteRunError(FileNotFoundError):
-    """A run folder without a manifest: the run did not finish (rerun the batch to complete it)."""
+    """A run folder without a manifest: the run did not finish (rerun the batch to complete it).
+
+    `run_dir` is the folder, `reason` what is wrong and what to do (the message is ``<run_dir>: <reason>``).
+    """
+
+    def __init__(self, run_dir: str | Path, reason: str) -> None:
+        self.run_dir = Path(run_dir)
+        self.reason = reason
+        super().__init__(f"{run_dir}: {reason}")
+
+    def __str__(self) -> str:
+        return f"{self.run_dir}: {self.reason}"
+
+
+class CorruptRunError(IncompleteRunError):
+    """A run folder whose manifest or results cannot be read (damaged, truncated or missing files)."""
+
+
+def _rerun_advice(run_dir: Path) -> str:
+    """What to do about a corrupt run folder: rerun its batch, which recomputes it."""
+    return (
+        f"rerun its batch (`riskmodel run SCENARIOS --out {run_dir.parent}`), which recomputes runs with "
+        "missing or damaged files; add --force if it reports this run as up to date"
+    )
 
 
 # --------------------------------------------------------------------------------------- identity
@@ -111,21 +137,61 @@ def run_hash(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> s
 
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any] | None:
-    """The manifest of a run folder, or None when it is missing or unreadable (an incomplete run)."""
+    """The manifest of a run folder, or None when it is missing or unreadable (an incomplete run).
+
+    `load_manifest` says which of the two it is.
+    """
     try:
-        return json.loads((Path(run_dir) / MANIFEST).read_text())
-    except (OSError, ValueError):
+        return load_manifest(run_dir)
+    except IncompleteRunError:
         return None
 
 
+def load_manifest(run_dir: str | Path) -> dict[str, Any]:
+    """The manifest of a run folder; raises `IncompleteRunError` when it is missing (the run did not
+    finish) and `CorruptRunError` when it cannot be read or is not a JSON object."""
+    run_dir = Path(run_dir)
+    path = run_dir / MANIFEST
+    if not path.is_file():
+        raise IncompleteRunError(
+            run_dir,
+            f"not a finished run (no {MANIFEST}); rerun the batch (`riskmodel run SCENARIOS --out "
+            f"{run_dir.parent}`) to finish it",
+        )
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CorruptRunError(
+            run_dir, f"{MANIFEST} is unreadable ({_cause(exc)}); {_rerun_advice(run_dir)}"
+        ) from None
+    if not isinstance(doc, dict):
+        raise CorruptRunError(run_dir, f"{MANIFEST} is corrupt (not a JSON object); {_rerun_advice(run_dir)}")
+    return doc
+
+
+def _cause(exc: BaseException) -> str:
+    """The first line of an exception, with its type: ``JSONDecodeError: Expecting value: line 1...``."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
 def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:
-    """Whether the folder holds a finished run (with identity `expected_hash`, when given)."""
+    """Whether the folder holds a finished run (with identity `expected_hash`, when given): a readable
+    manifest, and every file it lists present with the size it lists (so a missing or truncated file
+    makes the run incomplete, and the next batch redoes it)."""
     manifest = read_manifest(run_dir)
     if manifest is None or manifest.get("store_format") != STORE_FORMAT:
         return False
     if expected_hash is not None and manifest.get("run_hash") != expected_hash:
         return False
-    return all((Path(run_dir) / name).is_file() for name in manifest.get("files", {}))
+    files = manifest.get("files", {})
+    if not isinstance(files, dict):
+        return False
+    for name, size in files.items():
+        path = Path(run_dir) / str(name)
+        if not path.is_file() or (isinstance(size, int) and path.stat().st_size != size):
+            return False
+    return True
 
 
 # ------------------------------------------------------------------------------------ atomic files
@@ -489,24 +555,74 @@ def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results
     """Read a run folder back into the `Results` that was saved, array for array.
 
     With `with_baseline`, the run named as its baseline in the manifest (a sibling folder) is loaded into
-    `Results.baseline` too. Raises `IncompleteRunError` for a folder without a manifest.
+    `Results.baseline` too. Raises `IncompleteRunError` for a folder without a manifest, and
+    `CorruptRunError` (a kind of it) naming the file when a file of the run is missing or damaged.
     """
     run_dir = Path(run_dir)
-    manifest = read_manifest(run_dir)
-    if manifest is None:
-        raise IncompleteRunError(
-            f"{run_dir}: not a finished run (no {MANIFEST}); rerun the batch to finish it"
-        )
+    manifest = load_manifest(run_dir)
     if manifest.get("store_format") != STORE_FORMAT:
         raise IncompleteRunError(
-            f"{run_dir}: saved in store format {manifest.get('store_format')}, this riskmodel reads "
-            f"format {STORE_FORMAT}; rerun the batch (it recomputes runs of other formats)"
+            run_dir,
+            f"saved in store format {manifest.get('store_format')}, this riskmodel reads "
+            f"format {STORE_FORMAT}; rerun the batch (it recomputes runs of other formats)",
         )
-    meta = json.loads((run_dir / METADATA).read_text())
-    with np.load(run_dir / ARRAYS, allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
+    meta = _read_metadata(run_dir)
+    arrays = _read_arrays(run_dir)
+    try:
+        results = _results_from(meta, arrays)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise CorruptRunError(
+            run_dir,
+            f"{METADATA} and {ARRAYS} do not match ({_cause(exc)}); {_rerun_advice(run_dir)}",
+        ) from None
+    baseline = (manifest.get("baseline") or {}).get("run")
+    if with_baseline and baseline:
+        with contextlib.suppress(IncompleteRunError):
+            results.baseline = load_results(run_dir.parent / baseline)
+    return results
+
+
+def _missing(run_dir: Path, name: str) -> CorruptRunError:
+    return CorruptRunError(run_dir, f"{name} is missing (the manifest lists it); {_rerun_advice(run_dir)}")
+
+
+def _read_metadata(run_dir: Path) -> dict[str, Any]:
+    """`results.json` of a run folder as a JSON object; `CorruptRunError` when missing or damaged."""
+    path = run_dir / METADATA
+    if not path.is_file():
+        raise _missing(run_dir, METADATA)
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CorruptRunError(
+            run_dir, f"{METADATA} is unreadable ({_cause(exc)}); {_rerun_advice(run_dir)}"
+        ) from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("arrays"), dict):
+        raise CorruptRunError(
+            run_dir,
+            f"{METADATA} is corrupt (not a JSON object with an array index); {_rerun_advice(run_dir)}",
+        )
+    return meta
+
+
+def _read_arrays(run_dir: Path) -> dict[str, np.ndarray]:
+    """Every array of `arrays.npz`; `CorruptRunError` when it is missing, truncated or damaged."""
+    path = run_dir / ARRAYS
+    if not path.is_file():
+        raise _missing(run_dir, ARRAYS)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, AttributeError) as exc:
+        raise CorruptRunError(
+            run_dir, f"{ARRAYS} is unreadable ({_cause(exc)}); {_rerun_advice(run_dir)}"
+        ) from None
+
+
+def _results_from(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Results:
+    """The `Results` described by `results.json` (`meta`) with the arrays of `arrays.npz`."""
     index = meta["arrays"]
-    results = Results(
+    return Results(
         scenario_name=meta["scenario_name"],
         start_year=meta["start_year"],
         n_years=meta["n_years"],
@@ -534,8 +650,3 @@ def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results
             for cid, e in meta["contract_exposure"].items()
         },
     )
-    baseline = (manifest.get("baseline") or {}).get("run")
-    if with_baseline and baseline:
-        with contextlib.suppress(IncompleteRunError):
-            results.baseline = load_results(run_dir.parent / baseline)
-    return results

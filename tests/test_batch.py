@@ -175,6 +175,6 @@ def test_load_or_run_mixes_run_folders_and_scenario_files(scenarios, tmp_path):
     batch.run_batch(batch.plan_runs([scenarios / "base.yaml"], trials=4096), out, echo=None, progress=False)
     stored, fresh = batch.load_or_run([out / "base", scenarios / "stressed.yaml"], progress=False)
     assert fresh.n_trials == stored.n_trials == 4096 and fresh.seed == stored.seed
-    with pytest.raises(ScenarioError, match="not a finished run folder"):
+    with pytest.raises(ScenarioError, match="not a finished run"):
         (out / "base" / store.MANIFEST).unlink()
         batch.load_or_run([out / "base", scenarios / "stressed.yaml"], progress=False)

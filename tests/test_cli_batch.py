@@ -68,12 +68,18 @@ def test_invalid_scenarios_exit_2_with_every_message(scenarios, tmp_path, capsys
     assert "no such scenario file or folder" in capsys.readouterr().err
 
 
-def test_a_runtime_failure_exits_1_with_a_one_line_cause(scenarios, tmp_path, capsys):
-    blocked = tmp_path / "a_file"
-    blocked.write_text("")
-    assert riskmodel("run", scenarios / "base.yaml", "--out", blocked, "--workers", 1) == 1
+def test_a_runtime_failure_exits_1_with_a_one_line_cause(scenarios, tmp_path, capsys, monkeypatch):
+    """A failure that is not bad input (here the disk filling up while a run is saved) exits 1 with one
+    line naming the cause; bad input (e.g. --out naming a file) exits 2, tests/test_cli_errors.py."""
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "save_run", disk_full)
+    assert riskmodel("run", scenarios / "base.yaml", "--out", tmp_path / "out", "--workers", 1) == 1
     stderr = capsys.readouterr().err
-    assert stderr.startswith("error: ") and len(stderr.strip().splitlines()) == 1
+    assert stderr.startswith("error: ") and "No space left on device" in stderr
+    assert len(stderr.strip().splitlines()) == 1
 
 
 def test_report_writes_the_batch_page(scenarios, tmp_path, monkeypatch):

@@ -16,10 +16,12 @@ from typing import Any
 
 from riskmodel.cli.run import (
     add_executor_options,
+    check_out_file,
     comparison_view,
     executor_factory,
     positive_int,
     print_frame,
+    run_folder_error,
     seed_value,
     write_csv,
 )
@@ -45,20 +47,56 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def _run_folder_problems(paths: list[Path]) -> list[Any]:
+    """Problems of the run folders among `paths` that are not finished runs: no manifest (a batch folder,
+    an interrupted run) or an unreadable one."""
+    from riskmodel import store
+    from riskmodel.scenario import Problem
+
+    problems = []
+    for p in paths:
+        if not p.is_dir():
+            continue
+        try:
+            store.load_manifest(p)
+        except store.CorruptRunError as exc:
+            problems.append(Problem(str(p), (), exc.reason))
+        except store.IncompleteRunError as exc:
+            runs = sorted(q.name for q in p.iterdir() if q.is_dir() and (q / store.MANIFEST).is_file())
+            reason = (
+                f"is a batch folder, not a run folder: give one of its runs ({', '.join(runs)})"
+                if runs
+                else exc.reason
+            )
+            problems.append(Problem(str(p), (), reason))
+    return problems
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel compare`; returns the exit code."""
-    from riskmodel import batch
+    from riskmodel import batch, store
     from riskmodel.results import compare
     from riskmodel.scenario import Problem, ScenarioError
 
-    a, b = batch.load_or_run(
-        [args.run_a, args.run_b],
-        executor_factory(args),
-        trials=args.trials,
-        seed=args.seed,
-        chunk_trials=args.chunk_trials,
-        progress=sys.stderr.isatty(),
-    )
+    problems = _run_folder_problems([args.run_a, args.run_b])
+    try:
+        if args.out is not None:
+            check_out_file(args.out, "comparison.csv")
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    try:
+        a, b = batch.load_or_run(
+            [args.run_a, args.run_b],
+            executor_factory(args),
+            trials=args.trials,
+            seed=args.seed,
+            chunk_trials=args.chunk_trials,
+            progress=sys.stderr.isatty(),
+        )
+    except store.IncompleteRunError as exc:  # a run folder whose results are missing or damaged
+        raise run_folder_error(exc) from None
     if a.n_trials != b.n_trials:
         raise ScenarioError(
             [

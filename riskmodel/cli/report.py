@@ -1,7 +1,8 @@
 """`riskmodel report RUN_DIR`: write the self-contained HTML report of a batch or of one run.
 
 A thin layer over `riskmodel.report.write_report`: prints the path of the page written. Exit 0 on
-success; 2 when the folder holds no finished run (the message says what to run first).
+success; 2 when the folder holds no finished run (the message says what to run first), when a run folder
+cannot be read (the message names the folder and the file), or when `--out` cannot be written.
 """
 
 from __future__ import annotations
@@ -34,11 +35,24 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel report`; returns the exit code."""
-    from riskmodel.report import NoRunsError, write_report
+    from riskmodel.cli.run import check_out_file
+    from riskmodel.report import REPORT_FILE, NoRunsError, write_report
+    from riskmodel.scenario import ScenarioError
+    from riskmodel.store import IncompleteRunError
 
+    target = args.out if args.out is not None else args.run_dir / REPORT_FILE
+    if args.out is not None or args.run_dir.is_dir():
+        try:
+            check_out_file(target, REPORT_FILE)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            return EXIT_NO_RUNS
     try:
+        if args.out is not None and args.run_dir.is_dir():
+            args.out.parent.mkdir(parents=True, exist_ok=True)
         path = write_report(args.run_dir, args.out)
-    except NoRunsError as exc:
+    except (NoRunsError, IncompleteRunError) as exc:  # no finished run; an unreadable or damaged one
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NO_RUNS
     print(path)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,10 +23,14 @@ from typing import Any
 __all__ = [
     "add_executor_options",
     "add_parser",
+    "check_out_file",
+    "check_out_folder",
     "executor_factory",
     "positive_int",
     "print_frame",
     "run",
+    "run_folder_error",
+    "scheduler_address",
     "seed_value",
     "write_csv",
 ]
@@ -71,6 +77,100 @@ def _chunk_trials(text: str) -> int:
     return value
 
 
+#: A Dask scheduler address: ``[tcp|tls|ws|wss|ucx://]HOST:PORT`` (an IPv6 host in brackets).
+_SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$"
+)
+
+
+def scheduler_address(text: str) -> str:
+    """An argparse type: a Dask scheduler address such as ``tcp://10.0.0.5:8786`` or ``host:8786``."""
+    m = _SCHEDULER_ADDRESS.match(text.strip())
+    if not m or not 0 < int(m.group(2)) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"not a scheduler address: {text!r}; give [tcp://]HOST:PORT, e.g. tcp://10.0.0.5:8786 "
+            "(the address `dask scheduler` prints)"
+        )
+    return text.strip()
+
+
+def _first_existing(path: Path) -> Path:
+    """`path` or its nearest ancestor that exists (the current folder for a relative path)."""
+    for p in (path, *path.parents):
+        if p.exists():
+            return p
+    return Path(".")
+
+
+def _writable_problems(path: Path, option: str, what: str) -> list[Any]:
+    """Why the folder `path` (to be created if missing) cannot hold `what`, as `Problem`s (none if it can)."""
+    from riskmodel.scenario import Problem
+
+    anchor = _first_existing(path)
+    if not anchor.is_dir():
+        return [
+            Problem(
+                str(path),
+                (),
+                f"cannot be created: {anchor} is a file, not a folder; give another {option} for {what}",
+            )
+        ]
+    if not os.access(anchor, os.W_OK | os.X_OK):
+        return [
+            Problem(
+                str(path), (), f"cannot be written: no permission to write in {anchor}; give another {option}"
+            )
+        ]
+    return []
+
+
+def check_out_folder(path: Path, option: str = "--out") -> None:
+    """Check, before any work, that the store folder `path` exists or can be created, and can be written;
+    raises `ScenarioError` (exit 2) saying what is wrong."""
+    from riskmodel.scenario import Problem, ScenarioError
+
+    what = "the results store"
+    if path.exists() and not path.is_dir():
+        problems = [
+            Problem(
+                str(path),
+                (),
+                f"is a file, not a folder: {option} names the folder of {what}; give another folder "
+                "or remove the file",
+            )
+        ]
+    else:
+        problems = _writable_problems(path, option, what)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def check_out_file(path: Path, example: str, option: str = "--out") -> None:
+    """Check, before any work, that the output file `path` can be written (its folder exists or can be
+    created, and is writable; `path` is not a folder); raises `ScenarioError` (exit 2) saying what is
+    wrong. `example` is a file name suggested when `path` is a folder."""
+    from riskmodel.scenario import Problem, ScenarioError
+
+    if path.is_dir():
+        problems = [Problem(str(path), (), f"is a folder: {option} takes a file name, e.g. {path / example}")]
+    else:
+        problems = _writable_problems(path.parent, option, str(path.name))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def run_folder_error(exc: Exception) -> Exception:
+    """A `ScenarioError` (exit 2) for an unfinished or corrupt run folder of the store
+    (`riskmodel.store.IncompleteRunError`): the folder, what is wrong with it and what to do."""
+    from riskmodel.scenario import Problem, ScenarioError
+
+    run_dir = getattr(exc, "run_dir", None)
+    reason = getattr(exc, "reason", None)
+    if run_dir is None or reason is None:
+        return ScenarioError([Problem(None, (), str(exc))])
+    return ScenarioError([Problem(str(run_dir), (), str(reason))])
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """`--workers`, `--scheduler`, `--dask-local` and `--chunk-trials`."""
     g = parser.add_argument_group("where to run (results are identical on every executor)")
@@ -83,7 +183,11 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     )
     dask = g.add_mutually_exclusive_group()
     dask.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786"
+        "--scheduler",
+        type=scheduler_address,
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster at [tcp://]HOST:PORT, e.g. tcp://host:8786",
     )
     dask.add_argument(
         "--dask-local", type=positive_int, default=None, metavar="N", help="start a local Dask cluster of N"
@@ -202,8 +306,9 @@ def _write_report(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel run`; returns the exit code."""
-    from riskmodel import batch
+    from riskmodel import batch, store
 
+    check_out_folder(Path(args.out))
     specs = batch.plan_runs(args.scenarios, trials=args.trials, seed=args.seed, keep_events=args.keep_events)
     comparisons = batch.BaselineComparisons(specs)
     headlines: dict[str, Any] = {}
@@ -213,15 +318,18 @@ def run(args: argparse.Namespace) -> int:
         if spec.baseline is None:
             headlines[spec.name] = (spec, _headline(results))
 
-    outcomes = batch.run_batch(
-        specs,
-        args.out,
-        executor_factory(args),
-        force=args.force,
-        chunk_trials=args.chunk_trials,
-        progress=sys.stderr.isatty(),
-        on_results=collect,
-    )
+    try:
+        outcomes = batch.run_batch(
+            specs,
+            args.out,
+            executor_factory(args),
+            force=args.force,
+            chunk_trials=args.chunk_trials,
+            progress=sys.stderr.isatty(),
+            on_results=collect,
+        )
+    except store.IncompleteRunError as exc:  # a run in the store that reads back damaged
+        raise run_folder_error(exc) from None
     computed = sum(o.status == "computed" for o in outcomes)
     runs = f"{len(outcomes)} run{'s' if len(outcomes) != 1 else ''}"
     print(f"{runs} in {args.out}: {computed} computed, {len(outcomes) - computed} up to date.\n")

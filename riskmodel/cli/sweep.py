@@ -4,22 +4,29 @@ In: a scenario file, one `--set` per swept key (a dotted path into the resolved 
 the metrics to tabulate. Out: one run folder per grid point under `--out` (resumable, like `run`), and
 one table, on stdout and in `--out/sweep.csv`: a row per grid point with the swept values, each metric
 and its standard error, and its difference from the first point with the common-random-number standard
-error (every point runs with the same seed). Invalid paths or values: exit 2 with the validation
-messages, before anything runs. The work is `riskmodel.batch.sweep_specs` and `SweepTable`.
+error (every point runs with the same seed). Invalid paths, values, metrics or `--out`: exit 2 with the
+validation messages, before anything runs (metric names are checked on a few trials of the first point).
+The work is `riskmodel.batch.sweep_specs` and `SweepTable`.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from riskmodel.cli.run import (
     add_executor_options,
+    check_out_folder,
     executor_factory,
     positive_int,
     print_frame,
+    run_folder_error,
     seed_value,
     write_csv,
 )
@@ -34,8 +41,17 @@ examples:
 
 metrics: aal, premium, result (premium - loss), varP and tvarP (P in percent, of the mean annual loss),
 each optionally :CONTRACT (default the portfolio); payer:COLUMN (mean annual amount paid); or any
-per-year statistic of the results (spills_7t, detentions, base:ig_gxl_premium, ...).
+per-year statistic of the results (spills_7t, detentions, base:ig_gxl_premium, ...). Metric names are
+checked before the sweep runs (on a few trials of the first point).
+
+The trials, seed and event setting can be swept like any key (--set simulation.trials=4096,8192); --trials,
+--seed and --keep-events set them for every point, so each may not be given with a --set of its key.
 """
+
+#: Options that set a simulation key for every point, and the key: not both.
+_OPTION_KEYS = (("trials", "--trials", "simulation.trials"), ("seed", "--seed", "simulation.seed"))
+#: Trials of the run that checks metric names before a sweep.
+_PROBE_TRIALS = 8
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -65,50 +81,171 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="metrics of the table (default: aal premium var99.5 payer:uncompensated)",
     )
     p.add_argument(
-        "--trials", type=positive_int, default=None, help="trials per point (default: the scenario's)"
+        "--trials",
+        type=positive_int,
+        default=None,
+        help="trials per point (default: the scenario's); not with --set simulation.trials=..., which "
+        "sweeps them",
     )
     p.add_argument(
-        "--seed", type=seed_value, default=None, help="seed of every point (default: the scenario's)"
+        "--seed",
+        type=seed_value,
+        default=None,
+        help="seed of every point (default: the scenario's); not with --set simulation.seed=...",
     )
     p.add_argument("--out", type=Path, default=None, help="store folder (default results/sweep-<scenario>)")
-    p.add_argument("--keep-events", action="store_true", help="also keep each point's event loss table")
+    p.add_argument(
+        "--keep-events",
+        action="store_true",
+        help="also keep each point's event loss table; not with --set simulation.keep_events=...",
+    )
     p.add_argument("--force", action="store_true", help="recompute points already in the store")
     add_executor_options(p)
     p.set_defaults(func=run)
     return p
 
 
+def _option_conflicts(args: argparse.Namespace, paths: Sequence[str]) -> list[Any]:
+    """Options that would override a swept simulation key for every point (`--trials` with
+    ``--set simulation.trials=...``): the table would show values the points did not run with."""
+    from riskmodel.scenario import Problem
+
+    given = [(getattr(args, attr) is not None, option, key) for attr, option, key in _OPTION_KEYS]
+    given.append((bool(args.keep_events), "--keep-events", "simulation.keep_events"))
+    return [
+        Problem(
+            f"--set {key}",
+            (),
+            f"sweeps {key}, which {option} sets for every point: give one of them (drop {option} to "
+            f"sweep the values, or drop the --set to run every point with {option})",
+        )
+        for on, option, key in given
+        if on and key in paths
+    ]
+
+
+def _singular(name: str) -> str:
+    return name[:-1] if name.endswith("s") else name
+
+
+def _missing_entry(scenario: Any, path: str) -> Any:
+    """A `Problem` when `path` sets a key inside a named entry the scenario does not have
+    (``schemes.nopool.x`` when there is no scheme ``nopool``), else None."""
+    from riskmodel.scenario import Problem
+
+    parts = path.split(".")
+    node: Any = scenario
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, BaseModel):
+            if part not in type(node).model_fields:
+                return None
+            node = getattr(node, part)
+        elif isinstance(node, dict):
+            key = next((k for k in node if str(k) == part), None)
+            if key is None:
+                container = parts[i - 1] if i else "entries"
+                names = ", ".join(str(k) for k in node) or "none"
+                return Problem(
+                    f"--set {path}",
+                    (),
+                    f"no {_singular(container)} {part!r} ({'.'.join(parts[:i]) or container}: {names})",
+                )
+            node = node[key]
+        elif isinstance(node, list | tuple):
+            if not part.isdigit() or int(part) >= len(node):
+                return None
+            node = node[int(part)]
+        else:
+            return None
+        if node is None:
+            return None
+    return None
+
+
+def _check_metrics(specs: Sequence[Any], table: Any) -> None:
+    """Check that every metric of `table` is in the results, on `_PROBE_TRIALS` trials of the grid's points
+    (the first, then the others only while a metric is still missing); raises `ScenarioError`."""
+    from riskmodel import batch
+    from riskmodel.engine.simulate import simulate
+    from riskmodel.scenario import Problem, ScenarioError
+
+    todo = list(table.metrics)
+    available: set[str] = set()
+    contracts: set[str] = set()
+    for spec in specs:
+        if not todo:
+            return
+        results = simulate(spec.scenario, _PROBE_TRIALS, spec.seed, keep_events=False, progress=False)
+        todo = [m for m in todo if batch._annual(results, m) is None]
+        available |= set(results.year_arrays)
+        contracts |= set(results.contracts)
+    if not todo:
+        return
+    names = sorted(available)
+    problems = []
+    for m in todo:
+        close = difflib.get_close_matches(m.name, names, n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        problems.append(
+            Problem(
+                "--metrics",
+                (),
+                f"{m.name!r} is not in the results of this scenario; {hint}per-year statistics and payers: "
+                f"{', '.join(names) or 'none'}; contract metrics (aal, premium, result, varP, tvarP) of: "
+                f"{', '.join(sorted(contracts)) or 'none (no portfolio)'}",
+            )
+        )
+    raise ScenarioError(problems)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel sweep`; returns the exit code."""
-    from riskmodel import batch
+    from riskmodel import batch, store
     from riskmodel.scenario import Problem, ScenarioError, load_scenario
 
     if not args.scenario.is_file():
         raise ScenarioError([Problem(str(args.scenario), (), "no such scenario file")])
+    out = args.out or Path("results") / f"sweep-{args.scenario.stem}"
+    check_out_folder(out)
     scenario = load_scenario(args.scenario)
     sets = [batch.parse_set(text) for text in args.sets]
+    conflicts = _option_conflicts(args, [path for path, _ in sets])
+    if conflicts:
+        raise ScenarioError(conflicts)
     names = [m for item in (args.metrics or batch.DEFAULT_SWEEP_METRICS) for m in item.split(",") if m]
-    specs = batch.sweep_specs(
-        scenario, args.scenario, sets, trials=args.trials, seed=args.seed, keep_events=args.keep_events
-    )
+    try:
+        specs = batch.sweep_specs(
+            scenario, args.scenario, sets, trials=args.trials, seed=args.seed, keep_events=args.keep_events
+        )
+    except ScenarioError:
+        missing = [p for path, _ in sets if (p := _missing_entry(scenario, path)) is not None]
+        if missing:
+            raise ScenarioError(missing) from None
+        raise
     table = batch.SweepTable(specs, names)
-    out = args.out or Path("results") / f"sweep-{args.scenario.stem}"
-    batch.run_batch(
-        specs,
-        out,
-        executor_factory(args),
-        force=args.force,
-        chunk_trials=args.chunk_trials,
-        progress=sys.stderr.isatty(),
-        on_results=table,
-    )
+    if args.metrics:  # (the default metrics may be absent, e.g. payers of a perils-only book: a warning)
+        _check_metrics(specs, table)
+    try:
+        batch.run_batch(
+            specs,
+            out,
+            executor_factory(args),
+            force=args.force,
+            chunk_trials=args.chunk_trials,
+            progress=sys.stderr.isatty(),
+            on_results=table,
+        )
+    except store.IncompleteRunError as exc:  # a point in the store that reads back damaged
+        raise run_folder_error(exc) from None
     for name in sorted(table.missing):
         print(f"warning: metric {name!r} is not in the results; its column is empty", file=sys.stderr)
     frame = table.frame()
     first = specs[0]
+    trials = f"{first.trials:,} trials each" if len({s.trials for s in specs}) == 1 else "trials as swept"
+    seed = f"seed {first.seed}" if len({s.seed for s in specs}) == 1 else "seeds as swept"
     print_frame(
         frame.set_index("run"),
-        f"{args.scenario.stem}: {len(specs)} points, {first.trials:,} trials each, seed {first.seed} "
+        f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} "
         "(a year; _delta = difference from the first point, with its CRN s.e.)",
     )
     print(f"written: {write_csv(frame, out / 'sweep.csv', index=False)}")

@@ -1,0 +1,270 @@
+"""Bad input to `riskmodel run`, `compare`, `sweep` and `report`: a clear message naming the file or folder,
+what is wrong and what to do, exit code 2, no traceback, and nothing run or written first.
+
+Run folders are written by `riskmodel.store.save_run` from a tiny perils-only simulation (4,096 trials),
+then damaged; scenarios are the perils-only book of `perils_book`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from perils_book import BASE, write
+
+from riskmodel import store
+from riskmodel.engine.simulate import simulate
+from riskmodel.scenario import load_scenario
+
+TRIALS = 4096
+SMALL = {**BASE, "simulation": {**BASE["simulation"], "trials": TRIALS}}
+
+
+@pytest.fixture
+def scenario_file(tmp_path) -> Path:
+    return write(tmp_path / "scenarios", "base.yaml", SMALL)
+
+
+@pytest.fixture(scope="module")
+def saved_batch(tmp_path_factory) -> Path:
+    """A batch folder with two finished runs, `a` and `b`, of the tiny book (copied by `batch`)."""
+    folder = tmp_path_factory.mktemp("saved")
+    file = write(folder / "scenarios", "base.yaml", SMALL)
+    scenario = load_scenario(file)
+    results = simulate(scenario, TRIALS, progress=False)
+    identity = store.run_hash(scenario, TRIALS, results.seed, False)
+    effective = store.effective_scenario(scenario, TRIALS, results.seed, False)
+    for name in ("a", "b"):
+        store.save_run(folder / "batch" / name, results, effective, identity=identity, scenario_file=file)
+    return folder / "batch"
+
+
+@pytest.fixture
+def batch(saved_batch, tmp_path) -> Path:
+    return Path(shutil.copytree(saved_batch, tmp_path / "batch"))
+
+
+def assert_usage_error(code: int, err: str, *phrases: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err and "Errno" not in err
+    for phrase in phrases:
+        assert phrase in err, err
+
+
+# -------------------------------------------------------------------------------------- --out paths
+def test_run_and_sweep_refuse_an_out_that_is_a_file_before_running(scenario_file, tmp_path, run_cli):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    code, out, err = run_cli("run", scenario_file, "--out", afile, "--workers", 1)
+    assert_usage_error(code, err, f"{afile}: is a file, not a folder", "--out")
+    assert out == ""
+    code, out, err = run_cli(
+        "sweep", scenario_file, "--set", "horizon.years=1,2", "--out", afile, "--workers", 1
+    )
+    assert_usage_error(code, err, f"{afile}: is a file, not a folder")
+    assert out == "" and afile.read_text() == ""
+
+
+def test_run_refuses_an_out_inside_a_file(scenario_file, tmp_path, run_cli):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    code, _, err = run_cli("run", scenario_file, "--out", afile / "store", "--workers", 1)
+    assert_usage_error(code, err, f"{afile / 'store'}: cannot be created: {afile} is a file")
+
+
+def test_run_refuses_an_out_it_cannot_write(scenario_file, tmp_path, run_cli, monkeypatch):
+    import riskmodel.cli.run
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    # (as if `locked` were read-only: a chmod does not stop root, who may run these tests)
+    monkeypatch.setattr(riskmodel.cli.run.os, "access", lambda path, mode: Path(path) != locked)
+    code, _, err = run_cli("run", scenario_file, "--out", locked / "store", "--workers", 1)
+    assert_usage_error(code, err, f"cannot be written: no permission to write in {locked}")
+    assert list(locked.iterdir()) == []
+
+
+def test_compare_refuses_an_out_that_is_a_folder_before_comparing(batch, tmp_path, run_cli):
+    emptydir = tmp_path / "emptydir"
+    emptydir.mkdir()
+    code, out, err = run_cli("compare", batch / "a", batch / "b", "--out", emptydir)
+    assert_usage_error(code, err, f"{emptydir}: is a folder: --out takes a file name")
+    assert out == "" and list(emptydir.iterdir()) == []  # no table printed, no temporary file left
+
+
+def test_report_refuses_an_out_that_is_a_folder(batch, tmp_path, run_cli):
+    emptydir = tmp_path / "emptydir"
+    emptydir.mkdir()
+    code, out, err = run_cli("report", batch, "--out", emptydir)
+    assert_usage_error(code, err, f"{emptydir}: is a folder: --out takes a file name")
+    assert out == "" and list(emptydir.iterdir()) == []
+
+
+def test_report_writes_into_a_new_folder(batch, tmp_path, run_cli):
+    target = tmp_path / "new" / "page.html"
+    code, _, err = run_cli("report", batch, "--out", target)
+    assert (code, err) == (0, "")
+    assert target.is_file()
+
+
+def test_report_of_a_file_says_it_is_a_file(tmp_path, run_cli):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    code, _, err = run_cli("report", afile)
+    assert_usage_error(code, err, f"{afile}: is a file, not a folder")
+    assert "no such folder" not in err
+
+
+# ------------------------------------------------------------------------------ corrupt run folders
+def _damage(run_dir: Path, how: str) -> str:
+    """Damage a run folder; returns the file the message must name."""
+    if how == "no arrays.npz":
+        (run_dir / "arrays.npz").unlink()
+        return "arrays.npz is missing"
+    if how == "truncated arrays.npz":
+        data = (run_dir / "arrays.npz").read_bytes()
+        (run_dir / "arrays.npz").write_bytes(data[:1000])
+        return "arrays.npz is unreadable"
+    if how == "results.json not an object":
+        (run_dir / "results.json").write_text("[1]")
+        return "results.json is corrupt"
+    if how == "manifest.json invalid JSON":
+        (run_dir / "manifest.json").write_text("{oops")
+        return "manifest.json is unreadable"
+    raise AssertionError(how)
+
+
+DAMAGES = [
+    "no arrays.npz",
+    "truncated arrays.npz",
+    "results.json not an object",
+    "manifest.json invalid JSON",
+]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_compare_and_report_of_a_corrupt_run_exit_2_naming_folder_and_file(batch, how, run_cli):
+    said = _damage(batch / "b", how)
+    code, out, err = run_cli("compare", batch / "a", batch / "b")
+    assert_usage_error(code, err, f"{batch / 'b'}: {said}", f"riskmodel run SCENARIOS --out {batch}")
+    assert "no manifest.json" not in err and out == ""
+    code, out, err = run_cli("report", batch / "b", "--out", batch / "b.html")
+    assert_usage_error(code, err, f"{batch / 'b'}: {said}", "riskmodel run")
+    assert not (batch / "b.html").exists()
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_report_of_a_batch_lists_a_corrupt_run_as_unfinished(batch, how, run_cli):
+    _damage(batch / "b", how)
+    code, out, err = run_cli("report", batch)
+    assert (code, err) == (0, "")
+    text = Path(out.strip()).read_text(encoding="utf-8")
+    assert "scenario-a" in text and "scenario-b" not in text and "unfinished" in text.lower()
+
+
+@pytest.mark.parametrize("how", ["no arrays.npz", "truncated arrays.npz", "results.json not an object"])
+def test_a_damaged_run_is_not_complete_so_the_batch_redoes_it(batch, how):
+    assert store.is_complete(batch / "b")
+    _damage(batch / "b", how)
+    assert not store.is_complete(batch / "b")
+
+
+def test_a_run_without_its_manifest_exits_2_in_compare_and_report(batch, run_cli):
+    (batch / "b" / "manifest.json").unlink()
+    code, _, err = run_cli("compare", batch / "a", batch / "b")
+    assert_usage_error(code, err, f"{batch / 'b'}: not a finished run (no manifest.json)")
+    code, _, err = run_cli("report", batch / "b")
+    assert_usage_error(code, err, str(batch / "b"))
+
+
+def test_a_corrupt_run_found_up_to_date_by_the_batch_exits_2(batch, tmp_path, run_cli):
+    """A damaged file of the same size escapes the size check: loading it says what to do."""
+    results_json = batch / "a" / "results.json"
+    size = results_json.stat().st_size
+    results_json.write_text("[" + " " * (size - 2) + "]")
+    scenario_file = write(tmp_path / "scenarios", "a.yaml", SMALL)
+    code, _, err = run_cli("run", scenario_file, "--out", batch, "--workers", 1)
+    assert_usage_error(code, err, f"{batch / 'a'}: results.json is corrupt", "--force")
+
+
+def test_load_results_names_the_damaged_file(batch):
+    _damage(batch / "b", "truncated arrays.npz")
+    with pytest.raises(store.CorruptRunError, match=r"arrays\.npz is unreadable"):
+        store.load_results(batch / "b")
+    assert store.read_manifest(batch / "b") is not None
+
+
+# ---------------------------------------------------------------------------------------- --scheduler
+def test_run_refuses_a_scheduler_that_is_not_an_address(scenario_file, tmp_path, run_cli):
+    code, _, err = run_cli("run", scenario_file, "--scheduler", "notanaddress", "--out", tmp_path / "o")
+    assert_usage_error(code, err, "--scheduler", "not a scheduler address: 'notanaddress'", "HOST:PORT")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "host:8786", "tls://a.b-c:1", "tcp://[::1]:8786"])
+def test_scheduler_addresses_are_accepted(address):
+    from riskmodel.cli.run import scheduler_address
+
+    assert scheduler_address(address) == address
+
+
+@pytest.mark.parametrize("address", ["tcp://host", "host:port", "tcp://:8786", "host:99999", "http//h:1"])
+def test_scheduler_addresses_without_host_and_port_are_refused(address):
+    import argparse
+
+    from riskmodel.cli.run import scheduler_address
+
+    with pytest.raises(argparse.ArgumentTypeError, match="HOST:PORT"):
+        scheduler_address(address)
+
+
+# -------------------------------------------------------------------------------------------- sweep
+def test_sweep_refuses_trials_that_override_a_swept_trial_count(scenario_file, tmp_path, run_cli):
+    out = tmp_path / "sweep"
+    code, _, err = run_cli(
+        "sweep", scenario_file, "--set", "simulation.trials=4096,8192", "--trials", 4096, "--out", out
+    )
+    assert_usage_error(code, err, "--set simulation.trials", "--trials")
+    code, _, err = run_cli("sweep", scenario_file, "--set", "simulation.seed=1,2", "--seed", 3, "--out", out)
+    assert_usage_error(code, err, "--set simulation.seed", "--seed")
+    assert not out.exists()
+
+
+def test_sweep_of_the_trial_count_runs_each_point_with_its_trials(scenario_file, tmp_path, run_cli):
+    import pandas as pd
+
+    out = tmp_path / "sweep"
+    code, stdout, err = run_cli(
+        "sweep", scenario_file, "--set", "simulation.trials=4096,8192", "--metrics", "aal", "--out", out,
+        "--workers", 1,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "trials as swept" in stdout
+    table = pd.read_csv(out / "sweep.csv")
+    assert table["simulation.trials"].tolist() == [4096, 8192]
+    trials = [store.read_manifest(out / run)["trials"] for run in table["run"]]
+    assert trials == [4096, 8192]
+
+
+def test_sweep_refuses_an_unknown_metric_before_running(scenario_file, tmp_path, run_cli):
+    out = tmp_path / "sweep"
+    code, stdout, err = run_cli(
+        "sweep", scenario_file, "--set", "horizon.years=1,2", "--metrics", "aal", "nosuch", "payer:ig_pool",
+        "--out", out, "--workers", 1,
+    )  # fmt: skip
+    assert_usage_error(code, err, "--metrics: 'nosuch' is not in the results", "payer:peril:storm")
+    assert "'payer:ig_pool'" in err and "'aal'" not in err
+    assert stdout == "" and not out.exists()
+
+
+def test_sweep_of_a_missing_scheme_names_the_schemes(scenarios_dir, scenario_file, tmp_path, run_cli):
+    out = tmp_path / "sweep"
+    code, _, err = run_cli("sweep", scenario_file, "--set", "schemes.nopool.capital_usd_m=1,2", "--out", out)
+    assert_usage_error(code, err, "no scheme 'nopool' (schemes: none)")
+    assert "required" not in err
+    code, _, err = run_cli(
+        "sweep", scenarios_dir / "rv_pool.yaml", "--set", "schemes.nopool.x=1,2", "--out", out
+    )
+    assert_usage_error(code, err, "no scheme 'nopool' (schemes: rv_pool)")
+    assert "required" not in err and not out.exists()
