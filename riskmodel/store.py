@@ -158,14 +158,21 @@ def load_manifest(run_dir: str | Path) -> dict[str, Any]:
             f"not a finished run (no {MANIFEST}); rerun the batch (`riskmodel run SCENARIOS --out "
             f"{run_dir.parent}`) to finish it",
         )
+    return _json_object(run_dir, MANIFEST)
+
+
+def _json_object(run_dir: Path, name: str, *, needs: str | None = None) -> dict[str, Any]:
+    """A JSON file of a run folder as an object (with an object under key `needs`, when given);
+    `CorruptRunError` when it cannot be read or has another shape."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads((run_dir / name).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CorruptRunError(
-            run_dir, f"{MANIFEST} is unreadable ({_cause(exc)}); {_rerun_advice(run_dir)}"
+            run_dir, f"{name} is unreadable ({_cause(exc)}); {_rerun_advice(run_dir)}"
         ) from None
-    if not isinstance(doc, dict):
-        raise CorruptRunError(run_dir, f"{MANIFEST} is corrupt (not a JSON object); {_rerun_advice(run_dir)}")
+    if not isinstance(doc, dict) or (needs is not None and not isinstance(doc.get(needs), dict)):
+        shape = "a JSON object" + (f" with {needs!r}" if needs else "")
+        raise CorruptRunError(run_dir, f"{name} is corrupt (not {shape}); {_rerun_advice(run_dir)}")
     return doc
 
 
@@ -588,21 +595,9 @@ def _missing(run_dir: Path, name: str) -> CorruptRunError:
 
 def _read_metadata(run_dir: Path) -> dict[str, Any]:
     """`results.json` of a run folder as a JSON object; `CorruptRunError` when missing or damaged."""
-    path = run_dir / METADATA
-    if not path.is_file():
+    if not (run_dir / METADATA).is_file():
         raise _missing(run_dir, METADATA)
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CorruptRunError(
-            run_dir, f"{METADATA} is unreadable ({_cause(exc)}); {_rerun_advice(run_dir)}"
-        ) from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("arrays"), dict):
-        raise CorruptRunError(
-            run_dir,
-            f"{METADATA} is corrupt (not a JSON object with an array index); {_rerun_advice(run_dir)}",
-        )
-    return meta
+    return _json_object(run_dir, METADATA, needs="arrays")
 
 
 def _read_arrays(run_dir: Path) -> dict[str, np.ndarray]:

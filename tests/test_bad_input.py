@@ -99,6 +99,18 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _peril(
+    frequency: dict[str, Any] | None = None, severity: dict[str, Any] | None = None, **extra: Any
+) -> Callable[[dict[str, Any]], None]:
+    """Add peril `p` (Poisson 1 a year, a fixed loss of 1, unless given) with `extra` keys."""
+    peril = {
+        "frequency": frequency or {"distribution": "poisson", "mean": 1},
+        "severity": severity or {"distribution": "fixed", "value_usd_m": 1},
+        **extra,
+    }
+    return lambda d: d.update(perils={"p": peril})
+
+
 def _delete(path: str) -> Callable[[dict[str, Any]], None]:
     def change(doc: dict[str, Any]) -> None:
         *parents, last = path.split(".")
@@ -260,56 +272,22 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ),
     (
         "negative_binomial_not_overdispersed",
-        lambda d: d.update(
-            perils={
-                "p": {
-                    "frequency": {"distribution": "negative_binomial", "mean": 4, "cv": 0.1},
-                    "severity": {"distribution": "fixed", "value_usd_m": 1},
-                }
-            }
-        ),
+        _peril(frequency={"distribution": "negative_binomial", "mean": 4, "cv": 0.1}),
         ["perils.p.frequency", "a negative_binomial needs cv > 1/√mean = 0.5"],
     ),
     (
         "pareto_cap_below_threshold",
-        lambda d: d.update(
-            perils={
-                "p": {
-                    "frequency": {"distribution": "poisson", "mean": 1},
-                    "severity": {
-                        "distribution": "pareto",
-                        "threshold_usd_m": 10,
-                        "alpha": 1.5,
-                        "cap_usd_m": 5,
-                    },
-                }
-            }
-        ),
+        _peril(severity={"distribution": "pareto", "threshold_usd_m": 10, "alpha": 1.5, "cap_usd_m": 5}),
         ["perils.p.severity", "cap_usd_m (5) must exceed threshold_usd_m (10)"],
     ),
     (
         "pareto_infinite_mean",
-        lambda d: d.update(
-            perils={
-                "p": {
-                    "frequency": {"distribution": "poisson", "mean": 1},
-                    "severity": {"distribution": "pareto", "threshold_usd_m": 10, "alpha": 0.5},
-                }
-            }
-        ),
+        _peril(severity={"distribution": "pareto", "threshold_usd_m": 10, "alpha": 0.5}),
         ["perils.p.severity", "alpha 0.5 ≤ 1 has an infinite mean loss: give cap_usd_m"],
     ),
     (
         "peril_in_no_year",
-        lambda d: d.update(
-            perils={
-                "p": {
-                    "frequency": {"distribution": "poisson", "mean": 1},
-                    "severity": {"distribution": "fixed", "value_usd_m": 1},
-                    "years": [],
-                }
-            }
-        ),
+        _peril(years=[]),
         ["perils.p.years: [] is not allowed: must have at least 1 item"],
     ),
     (

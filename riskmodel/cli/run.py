@@ -171,6 +171,25 @@ def run_folder_error(exc: Exception) -> Exception:
     return ScenarioError([Problem(str(run_dir), (), str(reason))])
 
 
+def run_stored_batch(specs: list[Any], out: Path, args: argparse.Namespace, on_results: Any) -> list[Any]:
+    """`batch.run_batch` with the command's executor, chunking and --force, a progress line on a terminal;
+    a stored run that reads back damaged becomes the command's error."""
+    from riskmodel import batch, store
+
+    try:
+        return batch.run_batch(
+            specs,
+            out,
+            executor_factory(args),
+            force=args.force,
+            chunk_trials=args.chunk_trials,
+            progress=sys.stderr.isatty(),
+            on_results=on_results,
+        )
+    except store.IncompleteRunError as exc:  # a run in the store that reads back damaged
+        raise run_folder_error(exc) from None
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """`--workers`, `--scheduler`, `--dask-local` and `--chunk-trials`."""
     g = parser.add_argument_group("where to run (results are identical on every executor)")
@@ -306,7 +325,7 @@ def _write_report(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel run`; returns the exit code."""
-    from riskmodel import batch, store
+    from riskmodel import batch
 
     check_out_folder(Path(args.out))
     specs = batch.plan_runs(args.scenarios, trials=args.trials, seed=args.seed, keep_events=args.keep_events)
@@ -318,18 +337,7 @@ def run(args: argparse.Namespace) -> int:
         if spec.baseline is None:
             headlines[spec.name] = (spec, _headline(results))
 
-    try:
-        outcomes = batch.run_batch(
-            specs,
-            args.out,
-            executor_factory(args),
-            force=args.force,
-            chunk_trials=args.chunk_trials,
-            progress=sys.stderr.isatty(),
-            on_results=collect,
-        )
-    except store.IncompleteRunError as exc:  # a run in the store that reads back damaged
-        raise run_folder_error(exc) from None
+    outcomes = run_stored_batch(specs, args.out, args, collect)
     computed = sum(o.status == "computed" for o in outcomes)
     runs = f"{len(outcomes)} run{'s' if len(outcomes) != 1 else ''}"
     print(f"{runs} in {args.out}: {computed} computed, {len(outcomes) - computed} up to date.\n")

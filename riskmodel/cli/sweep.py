@@ -23,10 +23,9 @@ from pydantic import BaseModel
 from riskmodel.cli.run import (
     add_executor_options,
     check_out_folder,
-    executor_factory,
     positive_int,
     print_frame,
-    run_folder_error,
+    run_stored_batch,
     seed_value,
     write_csv,
 )
@@ -200,7 +199,7 @@ def _check_metrics(specs: Sequence[Any], table: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel sweep`; returns the exit code."""
-    from riskmodel import batch, store
+    from riskmodel import batch
     from riskmodel.scenario import Problem, ScenarioError, load_scenario
 
     if not args.scenario.is_file():
@@ -225,18 +224,7 @@ def run(args: argparse.Namespace) -> int:
     table = batch.SweepTable(specs, names)
     if args.metrics:  # (the default metrics may be absent, e.g. payers of a perils-only book: a warning)
         _check_metrics(specs, table)
-    try:
-        batch.run_batch(
-            specs,
-            out,
-            executor_factory(args),
-            force=args.force,
-            chunk_trials=args.chunk_trials,
-            progress=sys.stderr.isatty(),
-            on_results=table,
-        )
-    except store.IncompleteRunError as exc:  # a point in the store that reads back damaged
-        raise run_folder_error(exc) from None
+    run_stored_batch(specs, out, args, table)
     for name in sorted(table.missing):
         print(f"warning: metric {name!r} is not in the results; its column is empty", file=sys.stderr)
     frame = table.frame()

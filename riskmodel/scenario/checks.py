@@ -625,9 +625,11 @@ def check_nothing_twice(
             ("inures", _seq(contract.get("inures"))),
         )
         for key, items in lists:
-            seen: set[Any] = set()
+            seen: set[str] = set()
             for i, item in enumerate(items):
-                if isinstance(item, str) and item in seen:
+                if not isinstance(item, str):
+                    continue  # (the schema reports items of the wrong type)
+                if item in seen:
                     path = (*prefix, "contracts", cid, key, i)
                     out.append(invalid(path, item, f"must be named once: {item!r} is given twice in {key}"))
                 seen.add(item)
