@@ -11,7 +11,8 @@ X_i = √ρ Z + √(1−ρ) ε_i, and it passes its own threshold in the first y
 a high X_i (a high Z: escalation) joins early and P(passed by y) = F_i(y) exactly. A condition gates: the
 state joins in the first year in which its own threshold is passed and every state it depends on is a
 member (joining in the same year counts). A state joins at most one scheme: the one it would join first
-(ties go to the scheme listed first).
+(ties go to the scheme listed first). Joins are settled year by year and scheme by scheme, so a state
+waiting for one that joined another scheme instead does not join.
 """
 
 from __future__ import annotations
@@ -116,24 +117,29 @@ def join_years(plan: AdoptionPlan, z: np.ndarray, eps: np.ndarray) -> np.ndarray
     passed = plan.cum_prob[None, :, :] > threshold[:, :, None]
     own = np.where(passed.any(axis=2), passed.argmax(axis=2), never).astype(np.int64)
 
-    year = own.copy()
-    if plan.conditions.size:
-        cond = plan.conditions
-        for _ in range(plan.n_slots):  # a chain of conditions settles in at most n_slots rounds
-            dep = np.where(cond >= 0, year[:, np.clip(cond, 0, None)], -1)
-            new = np.maximum(own, dep.max(axis=2))
-            if np.array_equal(new, year):
-                break
-            year = new
-
-    # one scheme per state: keep the earliest join (ties: the scheme listed first, i.e. the lower slot)
-    for state in np.unique(plan.state_of_slot):
-        slots = np.flatnonzero(plan.state_of_slot == state)
-        if slots.size < 2:
-            continue
-        first = slots[np.argmin(year[:, slots], axis=1)]
-        keep = slots[None, :] == first[:, None]
-        year[:, slots] = np.where(keep, year[:, slots], never)
+    if not plan.conditions.size and np.unique(plan.state_of_slot).size == plan.n_slots:
+        return own  # no conditions and no state in two schemes: each slot joins in its own year
+    # Year by year, scheme by scheme in scenario order: a slot joins in year y when its own threshold is
+    # passed by y, every condition (a slot of the same scheme) is a member by y (joining in the same year
+    # counts: rounds within the year), and its state has not joined another scheme (in one year the scheme
+    # listed first wins). A condition that joins another scheme instead never lets its dependants in.
+    year = np.full((n_trials, plan.n_slots), never, dtype=np.int64)
+    _, state = np.unique(plan.state_of_slot, return_inverse=True)
+    taken = np.zeros((n_trials, int(state.max()) + 1), dtype=bool)
+    cond = plan.conditions
+    schemes = [np.flatnonzero(plan.scheme_of_slot == s) for s in np.unique(plan.scheme_of_slot)]
+    for y in range(never):
+        for slots in schemes:
+            for _ in range(slots.size):  # a chain of conditions settles in at most as many rounds
+                ready = (own[:, slots] <= y) & (year[:, slots] == never) & ~taken[:, state[slots]]
+                if cond.size:
+                    c = cond[slots]
+                    ready &= np.where(c >= 0, year[:, np.clip(c, 0, None)] <= y, True).all(axis=2)
+                if not ready.any():
+                    break
+                rows, k = np.nonzero(ready)
+                year[rows, slots[k]] = y
+                taken[rows, state[slots[k]]] = True
     return year
 
 

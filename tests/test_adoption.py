@@ -131,3 +131,65 @@ def test_a_state_joins_at_most_one_scheme():
     # identical profiles and the same ε: a tie every time, so scheme 0 wins
     assert (jy[:, 1] == plan.never).all()
     assert (jy[:, 0] <= 4).mean() == pytest.approx(f[4], abs=3 * np.sqrt(0.09 / N))
+
+
+def test_a_condition_that_joins_another_scheme_keeps_its_dependants_out():
+    """State X is a candidate of schemes A (own year 2) and B (own year 1); Y, in A, waits for X. X joins
+    B in year 1, so it never joins A, and Y never joins A either (settling the conditions before the
+    one-scheme rule let Y in at year 2). Without B, Y joins with X in year 2."""
+    never = 4
+    cum = [[0, 0, 1, 1], [1, 1, 1, 1], [0, 1, 1, 1]]
+    plan = _plan(
+        [np.array(c, float) for c in cum],
+        rho=0.0,
+        conditions=[[], [0], []],
+        scheme=[0, 0, 1],
+        states=[10, 11, 10],
+    )
+    z, eps = np.zeros(2), np.zeros((2, 3))
+    np.testing.assert_array_equal(join_years(plan, z, eps)[0], [never, never, 1])
+    alone = _plan([np.array(c, float) for c in cum[:2]], rho=0.0, conditions=[[], [0]], states=[10, 11])
+    np.testing.assert_array_equal(join_years(alone, z, eps[:, :2])[0], [2, 2])
+
+
+def test_joins_respect_own_years_conditions_and_one_scheme_per_state():
+    """Random plans (two schemes sharing states, conditions within a scheme): every slot joins no earlier
+    than its own threshold and its conditions, no state joins twice, and a slot that could join (its own
+    year passed, conditions members, its state free) does join in that year."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n_years, n_slots = 5, 6
+        cum = np.sort(rng.uniform(0, 1, (n_slots, n_years)), axis=1)
+        scheme = [0, 0, 0, 1, 1, 1]
+        states = [*rng.permutation([1, 2, 3]).tolist(), *rng.permutation([1, 2, 3]).tolist()]  # once a scheme
+        conditions = [[int(rng.integers(0, 3))] if k in (1, 2) else [] for k in range(3)]
+        conditions += [[3 + int(rng.integers(0, 3))] if k in (4, 5) else [] for k in range(3, 6)]
+        conditions = [[] if c and c[0] == k else c for k, c in enumerate(conditions)]
+        plan = _plan(list(cum), rho=0.3, conditions=conditions, scheme=scheme, states=states)
+        z, eps = draw_latents(7, 0, 4096, plan.state_of_slot)
+        jy = join_years(plan, z, eps)
+        own = np.where(
+            (cum[None] > norm.cdf(-(np.sqrt(0.3) * z[:, None] + np.sqrt(0.7) * eps))[:, :, None]).any(2),
+            (cum[None] > norm.cdf(-(np.sqrt(0.3) * z[:, None] + np.sqrt(0.7) * eps))[:, :, None]).argmax(2),
+            n_years,
+        )
+        joined = jy < n_years
+        assert (jy[joined] >= own[joined]).all()
+        for k, cs in enumerate(conditions):
+            for c in cs:
+                assert (jy[joined[:, k], c] <= jy[joined[:, k], k]).all()
+        for s in set(states):
+            slots = [k for k in range(n_slots) if states[k] == s]
+            assert (joined[:, slots].sum(axis=1) <= 1).all()
+        # and no slot stays out, or joins late, while it could have joined
+        for k in range(n_slots):
+            other = [j for j in range(n_slots) if states[j] == states[k] and j != k]
+            for y in range(n_years):
+                could = own[:, k] <= y
+                for c in conditions[k]:
+                    could &= jy[:, c] <= y
+                for (
+                    j
+                ) in other:  # the state is taken by an earlier join, or the same year in an earlier scheme
+                    could &= ~((jy[:, j] < y) | ((jy[:, j] == y) & (j < k)))
+                assert (jy[could, k] <= y).all()
