@@ -130,16 +130,20 @@ def join_years(plan: AdoptionPlan, z: np.ndarray, eps: np.ndarray) -> np.ndarray
     schemes = [np.flatnonzero(plan.scheme_of_slot == s) for s in np.unique(plan.scheme_of_slot)]
     for y in range(never):
         for slots in schemes:
+            c = np.clip(cond[slots], 0, None) if cond.size else None
+            rows: np.ndarray | None = None  # later rounds look only at the trials where someone just joined
             for _ in range(slots.size):  # a chain of conditions settles in at most as many rounds
-                ready = (own[:, slots] <= y) & (year[:, slots] == never) & ~taken[:, state[slots]]
-                if cond.size:
-                    c = cond[slots]
-                    ready &= np.where(c >= 0, year[:, np.clip(c, 0, None)] <= y, True).all(axis=2)
-                if not ready.any():
+                yr, ow, tk = (year, own, taken) if rows is None else (year[rows], own[rows], taken[rows])
+                ready = (ow[:, slots] <= y) & (yr[:, slots] == never) & ~tk[:, state[slots]]
+                if c is not None:
+                    ready &= ((yr[:, c] <= y) | (cond[slots] < 0)).all(axis=2)
+                r, k = np.nonzero(ready)
+                if not r.size:
                     break
-                rows, k = np.nonzero(ready)
-                year[rows, slots[k]] = y
-                taken[rows, state[slots[k]]] = True
+                r = r if rows is None else rows[r]
+                year[r, slots[k]] = y
+                taken[r, state[slots[k]]] = True
+                rows = np.unique(r)
     return year
 
 

@@ -104,6 +104,9 @@ class IncompleteRunError(FileNotFoundError):
     def __str__(self) -> str:
         return f"{self.run_dir}: {self.reason}"
 
+    def __reduce__(self) -> tuple[Any, ...]:  # (picklable: raised in a worker, it reaches the caller)
+        return (type(self), (self.run_dir, self.reason))
+
 
 class CorruptRunError(IncompleteRunError):
     """A run folder whose manifest or results cannot be read (damaged, truncated or missing files)."""

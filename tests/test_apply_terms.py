@@ -377,6 +377,34 @@ def test_missing_code_column_a_contract_needs_is_an_error_naming_the_contract(tm
     assert f"riskmodel apply-terms: error: {message}" in capsys.readouterr().err
 
 
+def test_a_contract_without_losses_in_the_file_needs_no_code_column(tmp_path):
+    """The zone-share quota share cedes from ig_pool; a file with losses on other sources only needs no
+    zone column (it cedes nothing here, with a note), as before the column check."""
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,war_hull,8\n")
+    result = apply_terms_to_file(events, portfolio_model(ZONE_QS), tmp_path / "out", n_trials=1)
+    assert any("source 'ig_pool' has no losses" in n for n in result.notes)
+    assert result.results["qs"].loss.sum() == 0
+
+
+def test_the_blank_code_note_counts_the_contracts_own_events(tmp_path):
+    """Two events with a blank zone, one on the contract's source: the note says one."""
+    events = write(
+        tmp_path,
+        "events.csv",
+        "trial,year,time,source,loss,zone\n0,0,0.1,ig_pool,8,\n0,0,0.2,war_hull,5,\n0,0,0.3,ig_pool,4,BALTIC\n",
+    )
+    result = apply_terms_to_file(events, portfolio_model(ZONE_QS), tmp_path / "out", n_trials=1)
+    assert any("contract 'qs': 1 event in" in n and "has a blank zone" in n for n in result.notes), (
+        result.notes
+    )
+
+
+def test_trailing_empty_columns_of_a_spreadsheet_export_are_ignored(tmp_path):
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss,,\n0,0,0.5,ig_pool,10,,\n")
+    result = apply_terms_to_file(events, [GXL], tmp_path / "out", n_trials=1)
+    assert result.results["gxl"].loss.shape == (1, 1)
+
+
 # ---------------------------------------------------------------------------------------- premium bases
 def test_unknown_premium_base_is_an_error_listing_the_bases_the_contracts_use(tmp_path):
     events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.5,ig_pool,10\n")

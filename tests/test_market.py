@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -87,3 +89,17 @@ def test_the_eu_uk_cap_resets_below_the_trials_average_price_after_the_first_yea
         np.testing.assert_allclose(
             ig[:, 1:], np.broadcast_to(np.reshape(expected, (-1, 1)), (3, 2)), rtol=1e-12
         )
+
+
+def test_the_dynamic_cap_can_be_switched_off_from_a_scenario_file(tmp_path):
+    """`eu_uk_cap_dynamic: false` in a file keeps the first year's cap (a null would be dropped as absent)."""
+    from riskmodel.engine.simulate import compile_scenario
+    from riskmodel.scenario import load_scenario
+
+    path = tmp_path / "fixed.yaml"
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    path.write_text(f"name: fixed cap\nextends: {base}\nprice_cap: {{eu_uk_cap_dynamic: false}}\n")
+    assert compile_scenario(load_scenario(path), trials=16).market.log_euuk_discount is None
+    assert compile_scenario(load_scenario(base), trials=16).market.log_euuk_discount == pytest.approx(
+        np.log(0.85)
+    )

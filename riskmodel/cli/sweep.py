@@ -161,9 +161,22 @@ def _missing_entry(scenario: Any, path: str) -> Any:
     return None
 
 
+def _result_shape(scenario: Any) -> tuple[Any, ...]:
+    """What decides the names of a run's results: its schemes, perils, contracts and whether it runs the
+    world model (the values swept do not)."""
+    contracts = tuple(sorted(scenario.portfolio.contracts)) if scenario.portfolio is not None else ()
+    return (
+        tuple(sorted(scenario.schemes)),
+        tuple(sorted(scenario.perils)),
+        contracts,
+        scenario.simulation.world_model,
+    )
+
+
 def _check_metrics(specs: Sequence[Any], table: Any) -> None:
     """Check that every metric of `table` is in the results, on `_PROBE_TRIALS` trials of the grid's points
-    (the first, then the others only while a metric is still missing); raises `ScenarioError`."""
+    (the first, then, while a metric is still missing, each point whose results are named differently:
+    `_result_shape`); raises `ScenarioError`."""
     from riskmodel import batch
     from riskmodel.engine.simulate import simulate
     from riskmodel.scenario import Problem, ScenarioError
@@ -171,9 +184,14 @@ def _check_metrics(specs: Sequence[Any], table: Any) -> None:
     todo = list(table.metrics)
     available: set[str] = set()
     contracts: set[str] = set()
+    probed: set[tuple[Any, ...]] = set()
     for spec in specs:
         if not todo:
             return
+        shape = _result_shape(spec.scenario)
+        if shape in probed:  # the same schemes, perils, contracts and world: the same result names
+            continue
+        probed.add(shape)
         results = simulate(spec.scenario, _PROBE_TRIALS, spec.seed, keep_events=False, progress=False)
         todo = [m for m in todo if batch._annual(results, m) is None]
         available |= set(results.year_arrays)

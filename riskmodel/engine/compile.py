@@ -350,7 +350,7 @@ def compile_model(
         else (50.0, 50.0),
         dispersion=pc.dispersion,
         price_z_loading=pc.z_loading,
-        log_euuk_discount=None if pc.eu_uk_discount is None else math.log(1.0 - pc.eu_uk_discount),
+        log_euuk_discount=math.log(1.0 - pc.eu_uk_discount) if pc.eu_uk_cap_dynamic else None,
         euuk_binds=(True, bool({"EU", "UK"} & set(pc.western_fixed_blocs))),
         log_cap_other=(
             math.log(pc.us_cap_usd),

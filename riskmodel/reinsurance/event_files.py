@@ -140,6 +140,14 @@ def _read_frame(path: Path) -> pd.DataFrame:
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise EventFileError(str(path), f"cannot be read: {exc}") from None
     df.columns = [str(c).strip() for c in df.columns]
+    # columns with neither a name nor a value (trailing separators, as spreadsheets export them) are dropped
+    blank = [
+        k
+        for k, name in enumerate(df.columns)
+        if name == "" and df.iloc[:, k].map(lambda v: v is None or str(v).strip() in ("", "nan")).all()
+    ]
+    if blank:
+        df = df.iloc[:, [k for k in range(df.shape[1]) if k not in blank]]
     seen: dict[str, int] = {}
     for k, name in enumerate(df.columns, start=1):
         if name in seen:
@@ -150,6 +158,19 @@ def _read_frame(path: Path) -> pd.DataFrame:
             )
         seen[name] = k
     return df
+
+
+def _event_losses(elt: EventLossTable, sources: Sequence[str]) -> np.ndarray:
+    """Each event's loss summed over `sources` (zeros where the file has none of them)."""
+    total = np.zeros(elt.n_events)
+    for source in sources:
+        if source in elt.losses:
+            total = total + elt.losses[source]
+    return total
+
+
+def _has_losses(elt: EventLossTable, sources: Sequence[str]) -> bool:
+    return bool((_event_losses(elt, sources) != 0).any())
 
 
 def _show(value: Any) -> str:
@@ -354,11 +375,11 @@ def _events_from_frame(
     code_tables: dict[str, dict[str, int]] = {}
     event_codes: dict[str, np.ndarray] = {}
     for column in _CODE_COLUMNS:
+        table = dict(codes[column]) if codes and column in codes else _world_codes(column)
+        code_tables[column] = table  # (also without the column: a contract's shares name its codes)
         if column not in df.columns:
             event_codes[column] = np.full(n_events, -1, np.int64)
             continue
-        table = dict(codes[column]) if codes and column in codes else _world_codes(column)
-        code_tables[column] = table
         values = _text(df, column)
         for name in pd.unique(values):  # in order of first appearance
             if name and name not in table:
@@ -583,17 +604,21 @@ def apply_terms_to_file(
     parsed = _events_from_frame(
         _read_frame(events_path), label=str(events_path), n_trials=n_trials, n_years=n_years
     )
-    share_by: dict[str, str | None]
+    share_by: dict[str, tuple[str | None, tuple[str, ...]]]  # contract → (code column, sources)
     if isinstance(portfolio, Sequence) and not isinstance(portfolio, str):
-        share_by = {c.id: c.share_by for c in portfolio}
+        share_by = {c.id: (c.share_by, tuple(c.sources)) for c in portfolio}
     else:
         if isinstance(portfolio, str | Path):
             from riskmodel.scenario import load_portfolio
 
             portfolio = load_portfolio(Path(portfolio))
-        share_by = {cid: getattr(c.cedant_share, "by", None) for cid, c in portfolio.contracts.items()}
-    for cid, by in share_by.items():
-        if by is not None and by not in parsed.columns:
+        share_by = {
+            cid: (getattr(c.cedant_share, "by", None), tuple(c.sources))
+            for cid, c in portfolio.contracts.items()
+        }
+    for cid, (by, sources) in share_by.items():
+        # (a contract whose sources have no loss in the file needs no codes: it cedes nothing here)
+        if by is not None and by not in parsed.columns and _has_losses(parsed.elt, sources):
             raise EventFileError(
                 str(events_path),
                 f"missing column {by!r}, which contract {cid!r} needs: its cedant share is by {by} "
@@ -648,8 +673,9 @@ def apply_terms_to_file(
                     f"year {y}",
                 )
     for c in contracts:
-        if c.share_by is not None:
-            blank = int((getattr(elt, c.share_by) < 0).sum())
+        if c.share_by is not None and c.share_by in parsed.columns:
+            own = _event_losses(elt, c.sources) > 0  # only the contract's own events take its share
+            blank = int(((getattr(elt, c.share_by) < 0) & own).sum())
             if blank:
                 notes.append(
                     f"contract {c.id!r}: {blank} event{'s' if blank > 1 else ''} in {events_path} "

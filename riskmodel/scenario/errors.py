@@ -476,11 +476,12 @@ def _combined(root: type[BaseModel], site: tuple[Any, ...], branches: dict[str, 
     return _Entry(err, target)
 
 
-def _number_as_text_hint(value: Any) -> str:
-    """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text): how to write it.
+def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
+    """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text): how to write it
+    (for a whole-number field, only as a whole number).
 
-    >>> _number_as_text_hint("1e9"), _number_as_text_hint("1000")
-    (' (YAML reads 1e9 as text: write 1.0e+9 or 1000000000)', '')
+    >>> _number_as_text_hint("1e9"), _number_as_text_hint("1e5", whole=True), _number_as_text_hint("1000")
+    (' (YAML reads 1e9 as text: write 1.0e+9 or 1000000000)', ' (YAML reads 1e5 as text: write 100000)', '')
     """
     if not isinstance(value, str) or "e" not in value.lower():
         return ""
@@ -489,9 +490,11 @@ def _number_as_text_hint(value: Any) -> str:
     except ValueError:
         return ""
     mantissa, exponent = value.lower().split("e", 1)
-    whole = f"{int(number)}" if number.is_integer() and abs(number) < 1e18 else None
     fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent):+d}"
-    return f" (YAML reads {value} as text: write {fixed}" + (f" or {whole})" if whole else ")")
+    as_int = f"{int(number)}" if number.is_integer() and abs(number) < 1e18 else None
+    if whole:
+        return f" (YAML reads {value} as text: write {as_int})" if as_int else ""
+    return f" (YAML reads {value} as text: write {fixed}" + (f" or {as_int})" if as_int else ")")
 
 
 def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
@@ -574,7 +577,8 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
             what = describe(int, t.bounds)
         if kind in ("float_type", "float_parsing"):
             what = describe(float, t.bounds)
-        return bad(f"must be {what}", _number_as_text_hint(value))
+        whole = kind in ("int_type", "int_parsing", "int_from_float") or t.node is int
+        return bad(f"must be {what}", _number_as_text_hint(value, whole=whole))
     if kind in ("value_error", "assertion_error"):
         cause = ctx.get("error")
         text = str(cause) if cause is not None else str(err.get("msg", ""))

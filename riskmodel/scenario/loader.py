@@ -19,6 +19,7 @@ Resolution rules (documented for users in docs/scenarios.md):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -390,6 +391,20 @@ class _Resolver:
         self.problems.append(problem.located(loc.file, loc.line))
 
 
+def _fleet_problems_of_file(path: str, cedant: str | None) -> list[Problem]:
+    """`_fleet_problems`, read once per version of the file (a sweep validates every point)."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return _fleet_problems(path, cedant)
+    return list(_fleet_problems_cached(path, cedant, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _fleet_problems_cached(path: str, cedant: str | None, mtime_ns: int, size: int) -> tuple[Problem, ...]:
+    return tuple(_fleet_problems(path, cedant))
+
+
 def _fleet_problems(path: str, cedant: str | None) -> list[Problem]:
     """The fleet list a scenario names, read as the engine will read it: every problem of the list (as
     one problem of `fleet.path`), a cedant it does not hold, segments the model does not know."""
@@ -509,7 +524,7 @@ def _validate_document(
         checks.check_scenario(data, world) if kind == "scenario" else checks.check_portfolio(data, world)
     )
     if isinstance(obj, Scenario) and obj.fleet is not None:
-        semantic = [*semantic, *_fleet_problems(obj.fleet.path, obj.fleet.cedant)]
+        semantic = [*semantic, *_fleet_problems_of_file(obj.fleet.path, obj.fleet.cedant)]
     found.extend(p for p in semantic if p.path not in found_paths)
     located = _dedupe([_locate(p, where, label) for p in found])
     files = list(dict.fromkeys(p.file for p in located))

@@ -317,12 +317,15 @@ class PriceCap(Strict):
     eu_uk_cap_usd: PositiveMoney = Field(
         44.10, description="EU/UK crude cap in the first policy year, USD/bbl (from Feb 2026)."
     )
-    eu_uk_discount: float | None = Field(
+    eu_uk_discount: float = Field(
         0.15,
         ge=0.0,
         lt=1.0,
         description="The dynamic EU/UK cap: from the second policy year on, this discount below the trial's "
-        "average crude price (15% since Sep 2025); null keeps eu_uk_cap_usd every year.",
+        "average crude price (15% since Sep 2025).",
+    )
+    eu_uk_cap_dynamic: bool = Field(
+        True, description="false keeps eu_uk_cap_usd in every policy year (no reset by eu_uk_discount)."
     )
     us_cap_usd: PositiveMoney = Field(60.0, description="US crude cap, USD/bbl.")
     urals_mean_usd: PositiveMoney = Field(58.0, description="Year's average Urals price, USD/bbl.")
@@ -350,15 +353,11 @@ class NegBinFrequency(Strict):
     """Negative binomial number of events a year (over-dispersed: clustered years)."""
 
     distribution: Literal["negative_binomial"] = Field(..., description="`negative_binomial`.")
-    mean: NonNegativeMoney = Field(..., description="Expected events per year.")
+    mean: PositiveMoney = Field(..., description="Expected events per year.")
     cv: PositiveMoney = Field(..., description="Coefficient of variation of the yearly count (> 1/√mean).")
 
     @model_validator(mode="after")
     def _overdispersed(self) -> NegBinFrequency:
-        if self.mean <= 0:
-            raise ValueError(
-                "a negative_binomial needs mean > 0 (for a peril that never strikes: poisson, mean 0)"
-            )
         if self.cv * self.cv * self.mean <= 1.0:
             raise ValueError(
                 f"a negative_binomial needs cv > 1/√mean = {1.0 / self.mean**0.5:.4g} (variance above the "
