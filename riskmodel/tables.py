@@ -28,6 +28,7 @@ __all__ = [
     "TableSpec",
     "conform",
     "empty_frame",
+    "nearest_existing",
     "read_table",
     "render_docs",
     "spec",
@@ -398,6 +399,16 @@ def _csv_text(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
         else:
             out[c.name] = np.char.mod(c.fmt, values) if values.size else values.astype(str)
     return pd.DataFrame(out, index=frame.index)
+
+
+def nearest_existing(path: str | Path) -> Path:
+    """`path` or its nearest ancestor that exists (the current folder for a relative path): where an output
+    folder would be created, and so what decides whether it can be (a file there cannot hold one)."""
+    path = Path(path)
+    for p in (path, *path.parents):
+        if p.exists():
+            return p
+    return Path(".")
 
 
 def write_table(name: str, df: pd.DataFrame, path: str | Path) -> Path:

@@ -94,19 +94,12 @@ def scheduler_address(text: str) -> str:
     return text.strip()
 
 
-def _first_existing(path: Path) -> Path:
-    """`path` or its nearest ancestor that exists (the current folder for a relative path)."""
-    for p in (path, *path.parents):
-        if p.exists():
-            return p
-    return Path(".")
-
-
 def _writable_problems(path: Path, option: str, what: str) -> list[Any]:
     """Why the folder `path` (to be created if missing) cannot hold `what`, as `Problem`s (none if it can)."""
     from riskmodel.scenario import Problem
+    from riskmodel.tables import nearest_existing
 
-    anchor = _first_existing(path)
+    anchor = nearest_existing(path)
     if not anchor.is_dir():
         return [
             Problem(

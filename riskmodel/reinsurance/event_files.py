@@ -535,14 +535,14 @@ def _count(n: int, what: str) -> str:
 
 def _out_dir(out_dir: Path) -> None:
     """Check that the output folder is a folder, or can be made one (before any work is done)."""
-    for path in (out_dir, *out_dir.parents):
-        if path.exists():
-            if not path.is_dir():
-                where = "" if path == out_dir else f" (in the output folder {str(out_dir)!r})"
-                raise EventFileError(
-                    str(path), f"is a file, not a folder{where}: give a folder for the output tables"
-                )
-            return
+    from riskmodel.tables import nearest_existing
+
+    path = nearest_existing(out_dir)
+    if not path.is_dir():
+        where = "" if path == out_dir else f" (in the output folder {str(out_dir)!r})"
+        raise EventFileError(
+            str(path), f"is a file, not a folder{where}: give a folder for the output tables"
+        )
 
 
 def _premium_base_check(contracts: Sequence[ContractTerms]) -> Callable[[str], str | None]:

@@ -219,16 +219,16 @@ class ScreeningResult:
 
 def output_dir_problem(out_dir: Path) -> str | None:
     """What stops `out_dir` from being the output folder (it, or a parent, is a file); None if nothing."""
-    for path in (out_dir, *out_dir.parents):
-        if path.exists():
-            if path.is_dir():
-                return None
-            where = "the output path" if path == out_dir else f"its parent {path}"
-            return (
-                f"{out_dir}: {where} is a file, not a folder; allowed: a folder for the output tables "
-                "(created if missing)"
-            )
-    return None
+    from riskmodel.tables import nearest_existing
+
+    path = nearest_existing(out_dir)
+    if path.is_dir():
+        return None
+    where = "the output path" if path == out_dir else f"its parent {path}"
+    return (
+        f"{out_dir}: {where} is a file, not a folder; allowed: a folder for the output tables "
+        "(created if missing)"
+    )
 
 
 #: Screening dates allowed: from the first year a fleet's vessels may be built (a date before it makes
