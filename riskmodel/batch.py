@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import difflib
 import itertools
 import math
 import re
@@ -50,6 +51,7 @@ __all__ = [
     "RunSpec",
     "SweepTable",
     "baseline_file",
+    "check_metrics",
     "discover",
     "key_deltas",
     "load_or_run",
@@ -642,7 +644,9 @@ def sweep_specs(
         try:
             variant = with_overrides(scenario, overrides, origin=origin)
         except ScenarioError as exc:
-            problems.extend(p for p in exc.problems if str(p) not in {str(q) for q in problems})
+            # the same mistake at several grid points (a path, not a value, at fault) is said once
+            said = {(q.path, q.message) for q in problems}
+            problems.extend(p for p in exc.problems if (p.path, p.message) not in said)
             continue
         name = f"{i:03d}_{_slug(overrides, short)}"
         specs.append(
@@ -715,6 +719,60 @@ def _annual(results: Results, metric: _Metric) -> np.ndarray | None:
     if x is None:
         return None
     return x.reshape(x.shape[0], x.shape[1], -1).sum(axis=2).mean(axis=1)
+
+
+#: Trials of the run that checks metric names before a sweep.
+_PROBE_TRIALS = 8
+
+
+def _result_shape(scenario: Any) -> tuple[Any, ...]:
+    """What decides the names of a run's results: its schemes, perils, contracts and whether it runs the
+    world model (the values swept do not)."""
+    contracts = tuple(sorted(scenario.portfolio.contracts)) if scenario.portfolio is not None else ()
+    return (
+        tuple(sorted(scenario.schemes)),
+        tuple(sorted(scenario.perils)),
+        contracts,
+        scenario.simulation.world_model,
+    )
+
+
+def check_metrics(specs: Sequence[RunSpec], metrics_: Sequence[_Metric]) -> None:
+    """Check, before a sweep runs, that every metric is in the results: on `_PROBE_TRIALS` trials of the
+    first point, then, while one is still missing, of each point whose results are named differently
+    (`_result_shape`); raises `ScenarioError` naming what is available."""
+    todo = list(metrics_)
+    available: set[str] = set()
+    contracts: set[str] = set()
+    probed: set[tuple[Any, ...]] = set()
+    for spec in specs:
+        if not todo:
+            return
+        shape = _result_shape(spec.scenario)
+        if shape in probed:  # the same schemes, perils, contracts and world: the same result names
+            continue
+        probed.add(shape)
+        results = simulate(spec.scenario, _PROBE_TRIALS, spec.seed, keep_events=False, progress=False)
+        todo = [m for m in todo if _annual(results, m) is None]
+        available |= set(results.year_arrays)
+        contracts |= set(results.contracts)
+    if not todo:
+        return
+    names = sorted(available)
+    problems = []
+    for m in todo:
+        close = difflib.get_close_matches(m.name, names, n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        problems.append(
+            Problem(
+                "--metrics",
+                (),
+                f"{m.name!r} is not in the results of this scenario; {hint}per-year statistics and payers: "
+                f"{', '.join(names) or 'none'}; contract metrics (aal, premium, result, varP, tvarP) of: "
+                f"{', '.join(sorted(contracts)) or 'none (no portfolio)'}",
+            )
+        )
+    raise ScenarioError(problems)
 
 
 class SweepTable:

@@ -254,6 +254,14 @@ def test_with_overrides_schedule_year_key(family: Path) -> None:
     assert t.schemes["rv_pool"].candidates["CUB"].schedule == {2027: 0.2}
 
 
+def test_with_overrides_inside_a_missing_entry_names_the_entries(family: Path) -> None:
+    """A key set inside a scheme the scenario lacks says so (not that the new scheme misses its name)."""
+    s = child(family, "name: c\nextends: parent.yaml\n")
+    with pytest.raises(ScenarioError) as err:
+        with_overrides(s, {"schemes.nopool.capital_usd_m": 5})
+    assert str(err.value) == "<overrides>: no scheme 'nopool' (schemes: rv_pool, other)"
+
+
 def test_with_overrides_invalid_value_names_the_path(family: Path) -> None:
     s = child(family, "name: c\nextends: parent.yaml\n")
     with pytest.raises(ScenarioError) as err:

@@ -12,13 +12,10 @@ The work is `riskmodel.batch.sweep_specs` and `SweepTable`.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 from riskmodel.cli.run import (
     add_executor_options,
@@ -49,8 +46,6 @@ The trials, seed and event setting can be swept like any key (--set simulation.t
 
 #: Options that set a simulation key for every point, and the key: not both.
 _OPTION_KEYS = (("trials", "--trials", "simulation.trials"), ("seed", "--seed", "simulation.seed"))
-#: Trials of the run that checks metric names before a sweep.
-_PROBE_TRIALS = 8
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -123,98 +118,6 @@ def _option_conflicts(args: argparse.Namespace, paths: Sequence[str]) -> list[An
     ]
 
 
-def _singular(name: str) -> str:
-    return name[:-1] if name.endswith("s") else name
-
-
-def _missing_entry(scenario: Any, path: str) -> Any:
-    """A `Problem` when `path` sets a key inside a named entry the scenario does not have
-    (``schemes.nopool.x`` when there is no scheme ``nopool``), else None."""
-    from riskmodel.scenario import Problem
-
-    parts = path.split(".")
-    node: Any = scenario
-    for i, part in enumerate(parts[:-1]):
-        if isinstance(node, BaseModel):
-            if part not in type(node).model_fields:
-                return None
-            node = getattr(node, part)
-        elif isinstance(node, dict):
-            key = next((k for k in node if str(k) == part), None)
-            if key is None:
-                container = parts[i - 1] if i else "entries"
-                names = ", ".join(str(k) for k in node) or "none"
-                return Problem(
-                    f"--set {path}",
-                    (),
-                    f"no {_singular(container)} {part!r} ({'.'.join(parts[:i]) or container}: {names})",
-                )
-            node = node[key]
-        elif isinstance(node, list | tuple):
-            if not part.isdigit() or int(part) >= len(node):
-                return None
-            node = node[int(part)]
-        else:
-            return None
-        if node is None:
-            return None
-    return None
-
-
-def _result_shape(scenario: Any) -> tuple[Any, ...]:
-    """What decides the names of a run's results: its schemes, perils, contracts and whether it runs the
-    world model (the values swept do not)."""
-    contracts = tuple(sorted(scenario.portfolio.contracts)) if scenario.portfolio is not None else ()
-    return (
-        tuple(sorted(scenario.schemes)),
-        tuple(sorted(scenario.perils)),
-        contracts,
-        scenario.simulation.world_model,
-    )
-
-
-def _check_metrics(specs: Sequence[Any], table: Any) -> None:
-    """Check that every metric of `table` is in the results, on `_PROBE_TRIALS` trials of the grid's points
-    (the first, then, while a metric is still missing, each point whose results are named differently:
-    `_result_shape`); raises `ScenarioError`."""
-    from riskmodel import batch
-    from riskmodel.engine.simulate import simulate
-    from riskmodel.scenario import Problem, ScenarioError
-
-    todo = list(table.metrics)
-    available: set[str] = set()
-    contracts: set[str] = set()
-    probed: set[tuple[Any, ...]] = set()
-    for spec in specs:
-        if not todo:
-            return
-        shape = _result_shape(spec.scenario)
-        if shape in probed:  # the same schemes, perils, contracts and world: the same result names
-            continue
-        probed.add(shape)
-        results = simulate(spec.scenario, _PROBE_TRIALS, spec.seed, keep_events=False, progress=False)
-        todo = [m for m in todo if batch._annual(results, m) is None]
-        available |= set(results.year_arrays)
-        contracts |= set(results.contracts)
-    if not todo:
-        return
-    names = sorted(available)
-    problems = []
-    for m in todo:
-        close = difflib.get_close_matches(m.name, names, n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        problems.append(
-            Problem(
-                "--metrics",
-                (),
-                f"{m.name!r} is not in the results of this scenario; {hint}per-year statistics and payers: "
-                f"{', '.join(names) or 'none'}; contract metrics (aal, premium, result, varP, tvarP) of: "
-                f"{', '.join(sorted(contracts)) or 'none (no portfolio)'}",
-            )
-        )
-    raise ScenarioError(problems)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel sweep`; returns the exit code."""
     from riskmodel import batch
@@ -230,18 +133,12 @@ def run(args: argparse.Namespace) -> int:
     if conflicts:
         raise ScenarioError(conflicts)
     names = [m for item in (args.metrics or batch.DEFAULT_SWEEP_METRICS) for m in item.split(",") if m]
-    try:
-        specs = batch.sweep_specs(
-            scenario, args.scenario, sets, trials=args.trials, seed=args.seed, keep_events=args.keep_events
-        )
-    except ScenarioError:
-        missing = [p for path, _ in sets if (p := _missing_entry(scenario, path)) is not None]
-        if missing:
-            raise ScenarioError(missing) from None
-        raise
+    specs = batch.sweep_specs(
+        scenario, args.scenario, sets, trials=args.trials, seed=args.seed, keep_events=args.keep_events
+    )
     table = batch.SweepTable(specs, names)
     if args.metrics:  # (the default metrics may be absent, e.g. payers of a perils-only book: a warning)
-        _check_metrics(specs, table)
+        batch.check_metrics(specs, table.metrics)
     run_stored_batch(specs, out, args, table)
     for name in sorted(table.missing):
         print(f"warning: metric {name!r} is not in the results; its column is empty", file=sys.stderr)

@@ -160,17 +160,8 @@ def _read_frame(path: Path) -> pd.DataFrame:
     return df
 
 
-def _event_losses(elt: EventLossTable, sources: Sequence[str]) -> np.ndarray:
-    """Each event's loss summed over `sources` (zeros where the file has none of them)."""
-    total = np.zeros(elt.n_events)
-    for source in sources:
-        if source in elt.losses:
-            total = total + elt.losses[source]
-    return total
-
-
 def _has_losses(elt: EventLossTable, sources: Sequence[str]) -> bool:
-    return bool((_event_losses(elt, sources) != 0).any())
+    return bool((elt.summed(sources) != 0).any())
 
 
 def _show(value: Any) -> str:
@@ -674,7 +665,7 @@ def apply_terms_to_file(
                 )
     for c in contracts:
         if c.share_by is not None and c.share_by in parsed.columns:
-            own = _event_losses(elt, c.sources) > 0  # only the contract's own events take its share
+            own = elt.summed(c.sources) > 0  # only the contract's own events take its share
             blank = int(((getattr(elt, c.share_by) < 0) & own).sum())
             if blank:
                 notes.append(

@@ -216,6 +216,17 @@ class EventLossTable:
         """Number of events (rows)."""
         return int(self.trial.size)
 
+    def summed(self, sources: Iterable[str]) -> np.ndarray:
+        """Each event's loss summed over `sources` (a source without a column adds nothing); in row order.
+        One source's column is returned as it is (treat it as read-only)."""
+        columns = [self.losses[s] for s in sources if s in self.losses]
+        if len(columns) == 1:
+            return columns[0]
+        total = np.zeros(self.n_events)
+        for column in columns:
+            total += column
+        return total
+
     @property
     def shape(self) -> tuple[int, int]:
         """Shape of the year-level arrays: (n_trials, n_years)."""
@@ -677,12 +688,7 @@ def _cede(
             if source in elt.attritional:
                 attritional += elt.attritional[source].reshape(n_cells)
     present = [source for source in terms.sources if source in elt.losses]
-    if len(present) == 1:
-        gross = order.sort(elt.losses[present[0]])
-    else:
-        gross = np.zeros(elt.n_events)
-        for source in present:
-            gross += order.sort(elt.losses[source])
+    gross = order.sort(elt.summed(present))
     # a sparse source (most payer columns of the world model): work on its non-zero events only
     nz = None
     if gross.size and np.count_nonzero(gross) < gross.size // 2:
@@ -722,7 +728,7 @@ def _cede(
     else:
         attritional_100 = np.zeros(n_cells)
 
-    flagged_share = _flagged_share(elt, terms, order, present, events)
+    flagged_share = _flagged_share(elt, terms, order, present, events, gross, acting)
     premium = _premium_100(elt, terms)
     rp = None
     if terms.reinstatement_rates:
@@ -736,7 +742,13 @@ def _cede(
 
 
 def _flagged_share(
-    elt: EventLossTable, terms: ContractTerms, order: _EventOrder, present: list[str], events: _Subset
+    elt: EventLossTable,
+    terms: ContractTerms,
+    order: _EventOrder,
+    present: list[str],
+    events: _Subset,
+    gross: np.ndarray,
+    acting: np.ndarray,
 ) -> np.ndarray | float:
     """The share of each ceding event's gross that comes from sources the sanctions flags reach: 1.0 when
     every source is reached (or the contract has no clause), 0.0 when none is, else per event. The share
@@ -747,8 +759,8 @@ def _flagged_share(
         return 1.0
     if not reached:
         return 0.0
-    part = sum(order.sort(elt.losses[s])[events.idx] for s in reached)
-    whole = sum(order.sort(elt.losses[s])[events.idx] for s in present)
+    part = order.sort(elt.summed(reached))[events.idx]
+    whole = gross[acting]  # the gross of `events` (`_cede` took them as `acting` of its `gross`)
     return np.divide(part, whole, out=np.zeros_like(whole), where=whole > 0)
 
 

@@ -689,9 +689,50 @@ def with_overrides(
     if problems:
         raise ScenarioError(problems)
     result = _validate_document(_as_linedict(doc, origin), "scenario", origin, _world_codes(world))
-    result.raise_for_problems()
+    if result.problems:
+        # a key set inside an entry that does not exist made a new, incomplete entry: say that instead
+        missing = [
+            m for dotted in overrides if (m := _missing_entry(scenario, str(dotted), origin)) is not None
+        ]
+        raise ScenarioError(missing or result.problems)
     assert result.scenario is not None
     return result.scenario
+
+
+def _singular(name: str) -> str:
+    return name[:-1] if name.endswith("s") else name
+
+
+def _missing_entry(scenario: Scenario, path: str, origin: str) -> Problem | None:
+    """A `Problem` when `path` sets a key inside a named entry the scenario does not have
+    (``schemes.nopool.x`` when there is no scheme ``nopool``), else None."""
+    parts = path.split(".")
+    node: Any = scenario
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, BaseModel):
+            if part not in type(node).model_fields:
+                return None
+            node = getattr(node, part)
+        elif isinstance(node, dict):
+            key = next((k for k in node if str(k) == part), None)
+            if key is None:
+                container = parts[i - 1] if i else "entries"
+                names = ", ".join(str(k) for k in node) or "none"
+                return Problem(
+                    origin,
+                    (),
+                    f"no {_singular(container)} {part!r} ({'.'.join(parts[:i]) or container}: {names})",
+                )
+            node = node[key]
+        elif isinstance(node, list | tuple):
+            if not part.isdigit() or int(part) >= len(node):
+                return None
+            node = node[int(part)]
+        else:
+            return None
+        if node is None:
+            return None
+    return None
 
 
 def _set_path(doc: dict[str, Any], dotted: str, value: Any) -> Problem | None:
