@@ -1,11 +1,22 @@
-"""Shared test fixtures: the repository's paths and the `riskmodel` command line run in-process."""
+"""Shared test fixtures: the repository's paths and the `riskmodel` command line run in-process.
+
+Property-based tests (hypothesis) run derandomized: every run tries the same examples, so a test that
+passes on one machine passes on all, and a failure is reproducible. `HYPOTHESIS_PROFILE=explore` draws new
+examples each run (and keeps failing ones in `.hypothesis/`), for hunting bugs by hand.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("fixed", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 from riskmodel.cli import main
 
