@@ -61,6 +61,9 @@ class U:
 
 N_UNIFORMS = 21
 GUIDE_SIZE = 1 << 16
+#: Candidates are looked up and thinned in pieces of this many, whose arrays stay in the processor's cache
+#: (twice as fast as whole years of a block); results do not depend on it.
+PIECE = 1 << 18
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _COLUMN = np.uint64(0xD1B54A32D192ED03)
 
@@ -109,6 +112,12 @@ class CandidatePlan:
         a guide of more cells than strata, few steps are needed. Equal to
         `searchsorted(cumulative, u, side="right")`.
         """
+        out = np.empty(u.size, dtype=np.int64)
+        for a in range(0, u.size, PIECE):
+            out[a : a + PIECE] = self._stratum_piece(u[a : a + PIECE])
+        return out
+
+    def _stratum_piece(self, u: np.ndarray) -> np.ndarray:
         last = self.cumulative.size - 1
         idx = self.guide[(u * GUIDE_SIZE).astype(np.int64)]
         todo = np.flatnonzero(self.cumulative[idx] <= u)
@@ -252,24 +261,34 @@ def thin_candidates(
     Candidates that no class of their trade could keep are dropped before their class is looked up (a
     bound on the thinning uniform per stratum), and the class is found one cumulative share at a time on
     the (trial, trade) rows: the same events as comparing every candidate with its whole row, at a
-    fraction of the memory traffic.
+    fraction of the memory traffic. The candidates go through in pieces of `PIECE`.
     """
     n_rows, n_trades, k = cum_shares.shape
     factor = class_factor[None, :] * age_factor  # (n_trades, k): the same products as per candidate
     # A candidate can only be real if u_thin × envelope factor < the largest factor of its trade: a
     # per-stratum bound on u_thin, loosened by a relative 1e-9 so that the exact test below decides.
     bound = factor.max(axis=1)[plan.trade] / plan.max_factor * (1.0 + 1e-9)
-    maybe = cand.u_thin < bound.take(cand.stratum)
-    if cand.size and int(cand.trial[-1]) >= n_rows:  # trials are in draw order, so the last is the largest
-        maybe &= cand.trial < n_rows
-    idx = np.flatnonzero(maybe)
-    stratum = cand.stratum.take(idx)
-    t = plan.trade.take(stratum)
-    row = cand.trial.take(idx) * n_trades + t
-    u_class = cand.u_class.take(idx)
     cuts = np.ascontiguousarray(cum_shares.reshape(-1, k)[:, :-1].T)  # (k - 1, n_rows × n_trades)
-    cls = np.zeros(idx.size, dtype=np.int64)
-    for c in range(k - 1):
-        cls += u_class >= cuts[c].take(row)
-    keep = cand.u_thin.take(idx) * plan.max_factor.take(stratum) < factor.ravel().take(t * k + cls)
-    return idx[keep], cls[keep]
+    flat_factor = factor.ravel()
+    last_row = n_rows if cand.size and int(cand.trial[-1]) >= n_rows else None  # trials are in draw order
+    kept, classes = [], []
+    for a in range(0, cand.size, PIECE):
+        b = min(a + PIECE, cand.size)
+        trial, stratum, u_thin = cand.trial[a:b], cand.stratum[a:b], cand.u_thin[a:b]
+        maybe = u_thin < bound.take(stratum)
+        if last_row is not None:
+            maybe &= trial < last_row
+        idx = np.flatnonzero(maybe)
+        st = stratum.take(idx)
+        t = plan.trade.take(st)
+        row = trial.take(idx) * n_trades + t
+        u_class = cand.u_class[a:b].take(idx)
+        cls = np.zeros(idx.size, dtype=np.int64)
+        for c in range(k - 1):
+            cls += u_class >= cuts[c].take(row)
+        keep = np.flatnonzero(u_thin.take(idx) * plan.max_factor.take(st) < flat_factor.take(t * k + cls))
+        kept.append(idx.take(keep) + a)
+        classes.append(cls.take(keep))
+    if not kept:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(kept), np.concatenate(classes)

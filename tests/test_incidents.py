@@ -1,0 +1,111 @@
+"""Stage D against plain references: the stratum lookup and the thinning of candidates.
+
+The engine looks strata up with a guide table and thins candidates in pieces of `incidents.PIECE`; both
+must give exactly what the plain definitions give (a `searchsorted`; every candidate compared with its
+whole row of cumulative shares), whatever the piece size. The thinning's rate is also checked against the
+Poisson law of the kept events.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from riskmodel import incidents
+from riskmodel.incidents import CandidatePlan, draw_candidates, thin_candidates
+
+N_TRADES, N_CLASSES = 3, 5
+
+
+def _plan(rng: np.random.Generator, n_strata: int = 40) -> CandidatePlan:
+    trade = rng.integers(0, N_TRADES, n_strata)
+    env = rng.gamma(0.5, 1.0, n_strata)  # uneven weights: some strata much likelier than others
+    env[rng.integers(0, n_strata, 3)] = 1e-9  # and a few almost empty ones
+    cumulative = np.cumsum(env) / env.sum()
+    cumulative[-1] = 1.0
+    max_age = np.array([1.0, 1.3, 0.8])
+    return CandidatePlan(
+        trade=trade,
+        segment=np.zeros(n_strata, dtype=np.int64),
+        zone=np.zeros(n_strata, dtype=np.int64),
+        itype=np.zeros(n_strata, dtype=np.int64),
+        envelope_rate=env * 30.0 / env.sum(),
+        cumulative=cumulative,
+        max_factor=3.0 * max_age[trade],
+        guide=CandidatePlan.guide_table(cumulative),
+    )
+
+
+def _shares(rng: np.random.Generator, n_rows: int) -> np.ndarray:
+    """Cumulative cover shares (n_rows, trades, classes), with classes absent in some rows."""
+    shares = rng.random((n_rows, N_TRADES, N_CLASSES)) * (rng.random((n_rows, N_TRADES, N_CLASSES)) < 0.7)
+    shares[..., 0] += 1e-3
+    return np.cumsum(shares / shares.sum(axis=-1, keepdims=True), axis=-1)
+
+
+def _thin_reference(plan, cand, cum, class_factor, age_factor):
+    """Every candidate compared with its whole row, one at a time."""
+    n_rows = cum.shape[0]
+    idx, cls = [], []
+    for i in range(cand.size):
+        trial, s = int(cand.trial[i]), int(cand.stratum[i])
+        if trial >= n_rows:
+            continue
+        t = plan.trade[s]
+        c = int(np.sum(cum[trial, t, :-1] <= cand.u_class[i]))
+        if cand.u_thin[i] * plan.max_factor[s] < class_factor[c] * age_factor[t, c]:
+            idx.append(i)
+            cls.append(c)
+    return np.array(idx, dtype=np.int64), np.array(cls, dtype=np.int64)
+
+
+@pytest.mark.parametrize("piece", [7, 1000, 1 << 18])
+def test_stratum_lookup_is_searchsorted(monkeypatch, piece):
+    rng = np.random.default_rng(11)
+    plan = _plan(rng)
+    monkeypatch.setattr(incidents, "PIECE", piece)
+    u = np.concatenate([rng.random(20_000), plan.cumulative[:-1], [0.0, np.nextafter(1.0, 0.0)]])
+    expected = np.searchsorted(plan.cumulative, u, side="right")
+    np.testing.assert_array_equal(plan.stratum_of(u), expected)
+
+
+@pytest.mark.parametrize("piece", [13, 500, 1 << 18])
+def test_thinning_is_the_plain_rule(monkeypatch, piece):
+    rng = np.random.default_rng(12)
+    plan = _plan(rng)
+    monkeypatch.setattr(incidents, "PIECE", piece)
+    block_trials, n_rows = 64, 50  # the last 14 trials are a short block's padding: dropped
+    cand = draw_candidates(plan, seed=5, block=0, year=1, block_trials=block_trials)
+    cum = _shares(rng, n_rows)
+    class_factor = np.array([1.0, 1.2, 1.8, 3.0, 0.5])
+    age_factor = rng.uniform(0.6, 1.0, (N_TRADES, N_CLASSES))
+    idx, cls = thin_candidates(plan, cand, cum, class_factor, age_factor)
+    ref_idx, ref_cls = _thin_reference(plan, cand, cum, class_factor, age_factor)
+    assert ref_idx.size > 100  # (enough events for the comparison to mean something)
+    np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_array_equal(cls, ref_cls)
+
+
+def test_kept_events_follow_their_poisson_rate():
+    """Per trial, the kept events are Poisson with mean Σ_s rate_s × Σ_c share_c × factor_c / envelope_s:
+    their mean over trials within 4 standard errors, for each class."""
+    rng = np.random.default_rng(13)
+    plan = _plan(rng)
+    n = 20_000
+    cum = np.broadcast_to(_shares(rng, 1), (n, N_TRADES, N_CLASSES))
+    class_factor = np.array([1.0, 1.2, 1.8, 2.2, 1.6])
+    age_factor = rng.uniform(0.6, 1.0, (N_TRADES, N_CLASSES))
+    cand = draw_candidates(plan, seed=9, block=0, year=0, block_trials=n)
+    _, cls = thin_candidates(plan, cand, cum, class_factor, age_factor)
+    share = np.diff(cum[0], axis=-1, prepend=0.0)  # (trades, classes)
+    for c in range(N_CLASSES):
+        mean = np.sum(
+            plan.envelope_rate
+            * share[plan.trade, c]
+            * class_factor[c]
+            * age_factor[plan.trade, c]
+            / plan.max_factor
+        )
+        count = np.sum(cls == c)
+        se = np.sqrt(mean * n)  # the total over n trials is Poisson(n × mean)
+        assert abs(count - n * mean) < 4 * se, (c, count, n * mean)
