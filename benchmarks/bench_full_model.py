@@ -139,7 +139,8 @@ def run(trials: int = 16384, repeat: int = 1, workers: int = 2) -> Section:
     # ---- a second scenario on the same candidate set (a sweep point)
     # A batch computes runs that draw the same world together (`batch.simulate_many`): the second run of
     # such a group costs the group's time less the first run's. A sweep of an input of the world itself
-    # (the scheme's uptake) shares only the candidate set, and costs a whole run.
+    # (the scheme's uptake) draws the same candidates again (common random numbers, not shared work) and
+    # costs a whole run.
     sweeps = {
         "scheme capital 2,000 (liability)": {"schemes.rv_pool.capital_usd_m": 2000},
         "scheme quota share 0.8 (liability)": {"schemes.rv_pool.reinsurance.quota_share": 0.8},
@@ -191,9 +192,9 @@ def run(trials: int = 16384, repeat: int = 1, workers: int = 2) -> Section:
         "contract terms) is computed in one group with the first run and shares each block's world "
         "(adoption, market, sanctions, the candidates and their thinning, background claims) and each "
         "slice's events and damage; it costs the waterfall, event table and contracts again. A point that "
-        "changes the world itself "
-        "shares only the candidate set, which is a small part of a run, and costs about as much as the "
-        "first. CPU seconds, best of the rounds."
+        "changes the world itself draws its own world, the same candidates included (common random "
+        "numbers, not shared work: drawing them is about a tenth of a run), and costs about as much as "
+        "the first. CPU seconds, best of the rounds."
     )
     return sec
 

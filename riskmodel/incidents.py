@@ -9,8 +9,9 @@ thinning, the indices of the candidates that are real events together with their
 Why candidates (MODEL.md section 6): every scenario sees the same candidates with the same uniforms. A
 candidate's class is found by comparing its class uniform with that trial-year's cover shares, and it is
 real with probability rate(class) / envelope rate. Events common to two scenarios are identical (common
-random numbers), the cost is proportional to candidates (not vessels × trials), and the candidate set
-can be cached across a sweep. The envelope uses `CLASS_FACTOR_MAX`, the schema's bound on class factors.
+random numbers) and the cost is proportional to candidates (not vessels × trials). (Runs that draw
+different worlds draw the candidates each: holding a block's candidates for another run would cost about
+0.5 GB for a tenth of a run.) The envelope uses `CLASS_FACTOR_MAX`, the schema's bound on class factors.
 """
 
 from __future__ import annotations
