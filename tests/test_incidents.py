@@ -77,6 +77,10 @@ def test_thinning_is_the_plain_rule(monkeypatch, piece):
     block_trials, n_rows = 64, 50  # the last 14 trials are a short block's padding: dropped
     cand = draw_candidates(plan, seed=5, block=0, year=1, block_trials=block_trials)
     cum = _shares(rng, n_rows)
+    # some class uniforms exactly on a cumulative share: a share at or below the uniform counts
+    on_cut = rng.choice(np.flatnonzero(cand.trial < n_rows), 200, replace=False)
+    rows, trades = cand.trial[on_cut], plan.trade[cand.stratum[on_cut]]
+    cand.u_class[on_cut] = cum[rows, trades, rng.integers(0, N_CLASSES - 1, on_cut.size)]
     class_factor = np.array([1.0, 1.2, 1.8, 3.0, 0.5])
     age_factor = rng.uniform(0.6, 1.0, (N_TRADES, N_CLASSES))
     idx, cls = thin_candidates(plan, cand, cum, class_factor, age_factor)
