@@ -345,26 +345,45 @@ class Comparison:
 
     def table(self) -> pd.DataFrame:
         """Mean annual difference (scenario − baseline) of each figure, its CRN standard error, and the
-        standard error the same difference would have with independent seeds."""
+        standard error the same difference would have with independent seeds.
+
+        Figures are the contracts' ceded losses and premiums, the payers' ledgers, the premium bases and the
+        spill and detention counts of either run: a figure that only one run has (a scheme's payers or
+        contract the baseline lacks, a peril of a stress scenario) counts as zero in the other."""
         if self.scenario.n_trials != self.baseline.n_trials:
             raise ValueError("a paired comparison needs the same trial count in both runs")
         rows = []
         pairs: list[tuple[str, np.ndarray, np.ndarray]] = []
-        for cid in self.scenario.contracts:
-            if cid in self.baseline.contracts:
-                a, b = self.scenario.contracts[cid], self.baseline.contracts[cid]
-                pairs.append((f"{cid}: ceded loss", a["loss"], b["loss"]))
-                pairs.append(
-                    (
-                        f"{cid}: premium",
-                        a["premium"] + a["reinstatement_premium"],
-                        b["premium"] + b["reinstatement_premium"],
-                    )
+        absent = np.zeros((self.scenario.n_trials, 1))
+        empty = {"loss": absent, "premium": absent, "reinstatement_premium": absent}
+        sc, bl = self.scenario.contracts, self.baseline.contracts
+        for cid in [*sc, *(c for c in bl if c not in sc)]:
+            if cid == "portfolio":
+                continue  # (last: the portfolio's total)
+            a, b = sc.get(cid, empty), bl.get(cid, empty)
+            pairs.append((f"{cid}: ceded loss", a["loss"], b["loss"]))
+            pairs.append(
+                (
+                    f"{cid}: premium",
+                    a["premium"] + a["reinstatement_premium"],
+                    b["premium"] + b["reinstatement_premium"],
                 )
-        for k in sorted(set(self.scenario.year_arrays) & set(self.baseline.year_arrays)):
+            )
+        if "portfolio" in sc or "portfolio" in bl:
+            a, b = sc.get("portfolio", empty), bl.get("portfolio", empty)
+            pairs.append(("portfolio: ceded loss", a["loss"], b["loss"]))
+            pairs.append(
+                (
+                    "portfolio: premium",
+                    a["premium"] + a["reinstatement_premium"],
+                    b["premium"] + b["reinstatement_premium"],
+                )
+            )
+        ya, yb = self.scenario.year_arrays, self.baseline.year_arrays
+        for k in sorted(set(ya) | set(yb)):
             if k.startswith(("payer:", "base:")) or k in ("spills_7t", "detentions"):
-                a, b = self.scenario.year_arrays[k], self.baseline.year_arrays[k]
-                if a.ndim == 2:
+                a, b = ya.get(k, absent), yb.get(k, absent)
+                if a.ndim == 2 and b.ndim == 2:
                     pairs.append((k, a, b))
         for name, a, b in pairs:
             d = metrics.paired_difference(a.mean(axis=1), b.mean(axis=1))

@@ -178,3 +178,54 @@ def test_load_or_run_mixes_run_folders_and_scenario_files(scenarios, tmp_path):
     with pytest.raises(ScenarioError, match="not a finished run"):
         (out / "base" / store.MANIFEST).unlink()
         batch.load_or_run([out / "base", scenarios / "stressed.yaml"], progress=False)
+
+
+def test_a_comparison_counts_what_one_run_lacks_as_zero(tmp_path):
+    """A figure only one run has (a peril and a contract the baseline lacks, a contract only the baseline
+    writes) is compared with zero: its difference is its own mean, with its own standard error."""
+    extra = {
+        "name": "Perils with quake",
+        "extends": "base.yaml",
+        "simulation": {"trials": 4096},
+        "perils": {
+            "quake": {
+                "frequency": {"distribution": "poisson", "mean": 0.5},
+                "severity": {"distribution": "lognormal", "mean_usd_m": 50, "cv": 2.0},
+            }
+        },
+        "portfolio": {
+            "contracts": {
+                "storm_xol": None,
+                "quake_xol": {
+                    "source": "peril:quake",
+                    "type": "xol",
+                    "attachment_usd_m": 20,
+                    "limit_usd_m": 100,
+                    "premium": {"fixed_usd_m": 3},
+                },
+            }
+        },
+    }
+    write(tmp_path, "base.yaml", BASE | {"simulation": BASE["simulation"] | {"trials": 4096}})
+    scenario = simulate(load_scenario(write(tmp_path, "quake.yaml", extra)), progress=False)
+    baseline = simulate(load_scenario(tmp_path / "base.yaml"), progress=False)
+    from riskmodel import compare
+
+    table = compare(scenario, baseline).table()
+    only_here = {
+        "quake_xol: ceded loss": scenario.contracts["quake_xol"]["loss"],
+        "payer:peril:quake": scenario.year_arrays["payer:peril:quake"],
+    }
+    only_there = {"storm_xol: ceded loss": baseline.contracts["storm_xol"]["loss"]}
+    for figure, values in only_here.items():
+        row = table.loc[figure]
+        assert row["baseline"] == 0.0 and row["difference"] == pytest.approx(values.mean(), rel=1e-12)
+        se = values.mean(axis=1).std(ddof=1) / np.sqrt(values.shape[0])
+        assert row["standard_error"] == pytest.approx(se, rel=1e-9) and se > 0
+    for figure, values in only_there.items():
+        row = table.loc[figure]
+        assert row["scenario"] == 0.0 and row["difference"] == pytest.approx(-values.mean(), rel=1e-12)
+    assert table.loc["quake_xol: premium", "difference"] == pytest.approx(3.0)
+    storm = BASE["portfolio"]["contracts"]["storm_xol"]  # no reinstatements: the fixed premium, our share
+    expected = -storm["premium"]["fixed_usd_m"] * storm["participation"]
+    assert table.loc["storm_xol: premium", "difference"] == pytest.approx(expected)
