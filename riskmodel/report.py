@@ -72,13 +72,19 @@ class Run:
 
 
 # ------------------------------------------------------------------------------------------ loading
-def find_runs(path: str | Path) -> tuple[list[Path], list[Path]]:
-    """(finished run folders, unfinished ones) of a batch folder, or of a single run folder.
+def _left_out(runs: Iterable[tuple[Path | str, str]]) -> str:
+    """``rv_pool (arrays.npz is missing), brics (no manifest.json: ...)``: runs a report leaves out."""
+    return ", ".join(f"{Path(name).name} ({why})" for name, why in runs)
+
+
+def find_runs(path: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(finished run folders, unfinished ones with the reason) of a batch folder, or of a single run folder.
 
     A run folder holds ``manifest.json`` once it is finished (`riskmodel.store`); a folder with results
-    but no manifest was interrupted. Raises `NoRunsError` when ``path`` holds no finished run.
+    but no manifest was interrupted, and one whose files do not match its manifest is damaged
+    (`store.incomplete_reason`). Raises `NoRunsError` when ``path`` holds no finished run.
     """
-    from riskmodel.store import MANIFEST, is_complete
+    from riskmodel.store import MANIFEST, incomplete_reason
 
     root = Path(path)
     if root.exists() and not root.is_dir():
@@ -89,15 +95,16 @@ def find_runs(path: str | Path) -> tuple[list[Path], list[Path]]:
         return [root], []
     finished, unfinished = [], []
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if is_complete(sub):
+        reason = incomplete_reason(sub)
+        if reason is None:
             finished.append(sub)
         elif (sub / MANIFEST).is_file() or (sub / "results.json").is_file() or (sub / "arrays.npz").is_file():
-            unfinished.append(sub)
+            unfinished.append((sub, reason))
     if not finished:
         raise NoRunsError(
             f"{root}: no finished run folder here (a run folder holds {MANIFEST}); "
             "run `riskmodel run SCENARIOS --out FOLDER` first"
-            + (f"; unfinished: {', '.join(p.name for p in unfinished)}" if unfinished else "")
+            + (f"; left out: {_left_out(unfinished)}" if unfinished else "")
         )
     return finished, unfinished
 
@@ -137,7 +144,7 @@ def write_report(run_dir_or_batch_dir: str | Path, out: str | Path | None = None
         if sibling and sibling != root.name and (root.parent / sibling / "manifest.json").is_file():
             runs.append(_load_run(root.parent / sibling))
     title = f"riskmodel report: {root.resolve().name}"
-    page = render_report(runs, title=title, unfinished=[p.name for p in unfinished])
+    page = render_report(runs, title=title, unfinished=[(p.name, why) for p, why in unfinished])
     target = Path(out) if out is not None else root / REPORT_FILE
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -450,7 +457,7 @@ def _order(runs: list[Run]) -> list[Run]:
 
 
 def render_report(
-    runs: Iterable[Run], title: str = "riskmodel report", unfinished: Iterable[str] = ()
+    runs: Iterable[Run], title: str = "riskmodel report", unfinished: Iterable[tuple[str, str]] = ()
 ) -> str:
     """The report page (HTML text) for the given runs; see the module docstring for its content."""
     ordered = _order(list(runs))
@@ -471,8 +478,8 @@ def render_report(
     missing = list(unfinished)
     if missing:
         head.append(
-            '<p class="note">Unfinished runs left out (no manifest; rerun the batch to complete them): '
-            + html.escape(", ".join(missing))
+            '<p class="note">Runs left out (rerun the batch to redo them): '
+            + html.escape(_left_out(missing))
             + "</p>"
         )
     nav = "".join(

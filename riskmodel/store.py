@@ -189,19 +189,33 @@ def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:
     """Whether the folder holds a finished run (with identity `expected_hash`, when given): a readable
     manifest, and every file it lists present with the size it lists (so a missing or truncated file
     makes the run incomplete, and the next batch redoes it)."""
-    manifest = read_manifest(run_dir)
-    if manifest is None or manifest.get("store_format") != STORE_FORMAT:
-        return False
+    return incomplete_reason(run_dir, expected_hash) is None
+
+
+def incomplete_reason(run_dir: str | Path, expected_hash: str | None = None) -> str | None:
+    """Why the folder does not hold a finished run (with identity `expected_hash`, when given), in a
+    few words for a listing; None when it does (`is_complete`)."""
+    run_dir = Path(run_dir)
+    try:
+        manifest = load_manifest(run_dir)
+    except IncompleteRunError:
+        return f"no {MANIFEST}: interrupted before it finished"
+    except CorruptRunError:
+        return f"{MANIFEST} is unreadable"
+    if manifest.get("store_format") != STORE_FORMAT:
+        return f"stored by an older version (format {manifest.get('store_format')}, now {STORE_FORMAT})"
     if expected_hash is not None and manifest.get("run_hash") != expected_hash:
-        return False
+        return "another scenario, seed or trial count"
     files = manifest.get("files", {})
     if not isinstance(files, dict):
-        return False
+        return f"{MANIFEST} is corrupt (no list of files)"
     for name, size in files.items():
-        path = Path(run_dir) / str(name)
-        if not path.is_file() or (isinstance(size, int) and path.stat().st_size != size):
-            return False
-    return True
+        path = run_dir / str(name)
+        if not path.is_file():
+            return f"{name} is missing"
+        if isinstance(size, int) and path.stat().st_size != size:
+            return f"{name} is {path.stat().st_size:,} bytes, the manifest says {size:,}"
+    return None
 
 
 # ------------------------------------------------------------------------------------ atomic files

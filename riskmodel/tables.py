@@ -180,7 +180,12 @@ TABLES: dict[str, TableSpec] = {
             _cols(
                 _TRIAL,
                 _YEAR,
-                ("event", "int64", "Event number within the chunk of trials.", INT),
+                (
+                    "event",
+                    "int64",
+                    "The event's row in the run's event table: unique in the run, whatever the chunks.",
+                    INT,
+                ),
                 ("time", "float64", "Time of the event within the policy year, in [0, 1).", "%.8f"),
                 ("source", "object", "Payer column (cession source), see riskmodel/payers.py.", TEXT),
                 ("loss", "float64", "Amount this payer bears for the event, USD m.", MONEY),
@@ -458,6 +463,20 @@ def read_table(name: str, path: str | Path) -> pd.DataFrame:
     return conform(name, df)
 
 
+#: Where each table is written (docs/outputs.md): a run folder is `riskmodel run`'s or `riskmodel sweep`'s
+#: (`store.save_results`); apply-terms writes CSV or parquet (`--format`).
+WRITTEN: dict[str, str] = {
+    "ylt": "`ylt.parquet` in a run folder; `ylt.csv` or `ylt.parquet` from `riskmodel apply-terms`",
+    "plt": "`plt.csv` or `plt.parquet` from `riskmodel apply-terms`",
+    "elt": "`elt.parquet` in a run folder of a run that kept its events (`--keep-events`); `Results.elt()`",
+    "alt": "`alt.csv` in a run folder, when the scenario has a portfolio; `Results.alt()`",
+    "ept": "`ept.csv` in a run folder, when the scenario has a portfolio; `Results.ep_table()`",
+    "metrics": "no command writes it: `Results.metrics()` (and `write_table` for a file)",
+    "payer_ledger": "`ledger.csv` in a run folder; `Results.ledger()`",
+    "sanctions_exposure": "`sanctions.csv` in a run folder; `Results.sanctions_by_contract()`",
+}
+
+
 def render_docs() -> str:
     """The Markdown of docs/outputs.md, generated from `TABLES`."""
     lines = [
@@ -487,7 +506,7 @@ def render_docs() -> str:
             "",
             t.description,
             "",
-            f"File: `{t.name}.csv` or `{t.name}.parquet`. Key: {', '.join(f'`{k}`' for k in t.key)}.",
+            f"Written as: {WRITTEN[t.name]}. Key: {', '.join(f'`{k}`' for k in t.key)}.",
             "",
             "| column | dtype | CSV format | description |",
             "|---|---|---|---|",

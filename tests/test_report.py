@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -45,13 +46,17 @@ def _save(folder: Path, name: str, scale: float, scheme: bool, baseline: str | N
 
 @pytest.fixture(scope="module")
 def batch_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A batch folder: three finished runs and one interrupted (no manifest)."""
+    """A batch folder: three finished runs, one interrupted (no manifest) and one damaged (a truncated
+    file)."""
     folder = tmp_path_factory.mktemp("batch")
     _save(folder, "baseline", 1.0, False, None)
     _save(folder, "rv_pool", 1.5, True, "baseline")
     _save(folder, "crackdown", 1.2, True, "baseline")
     (folder / "interrupted").mkdir()
     (folder / "interrupted" / "arrays.npz").write_bytes(b"")
+    shutil.copytree(folder / "crackdown", folder / "damaged")
+    arrays = folder / "damaged" / "arrays.npz"
+    arrays.write_bytes(arrays.read_bytes()[:100])
     return folder
 
 
@@ -157,7 +162,9 @@ def test_report_has_a_section_per_scenario_and_names_unfinished_runs(report: Pat
     sections = [a.get("id") for a in page.all("section")]
     assert sections == ["scenario-baseline", "scenario-crackdown", "scenario-rv_pool"]
     assert "The rv_pool story, in one line." in text
-    assert "Unfinished runs left out" in text and "interrupted" in text
+    assert "Runs left out (rerun the batch to redo them)" in text
+    assert "interrupted (no manifest.json: interrupted before it finished)" in text
+    assert re.search(r"damaged \(arrays\.npz is 100 bytes, the manifest says [\d,]+\)", text)
     assert "Against baseline: mean annual difference" in text
     assert "Portfolio EP over the horizon 2026–2029" in text
     assert "Sanctions exposure over the horizon" in text

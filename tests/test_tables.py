@@ -117,3 +117,12 @@ def test_metric_frames_fit_their_tables(tmp_path):
 def test_docs_outputs_md_is_in_sync():
     """docs/outputs.md is generated: `python -m riskmodel.tables > docs/outputs.md`."""
     assert DOCS.read_text() == tables.render_docs()
+
+
+def test_every_table_says_where_it_is_written():
+    """`tables.WRITTEN` names each table's files, and a run folder's files are among the store's."""
+    from riskmodel import store
+
+    assert set(tables.WRITTEN) == set(tables.TABLES)
+    in_run_folder = [where.split("`")[1] for where in tables.WRITTEN.values() if "in a run folder" in where]
+    assert len(in_run_folder) == 6 and set(in_run_folder) <= set(store.RESULT_FILES)
