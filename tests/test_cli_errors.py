@@ -202,6 +202,23 @@ def test_run_refuses_a_scheduler_that_is_not_an_address(scenario_file, tmp_path,
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--workers", 2, "--dask-local", 1),
+        ("--workers", 1, "--scheduler", "tcp://h:8786"),
+        ("--scheduler", "tcp://h:8786", "--dask-local", 2),
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_one_executor_at_a_time(command, options, scenario_file, tmp_path, run_cli):
+    """--workers with a Dask option would be ignored: the combination is refused before anything runs."""
+    sweep = ("--set", "perils.storm.frequency.mean=1,2") if command == "sweep" else ()
+    code, _, err = run_cli(command, scenario_file, *sweep, *options, "--out", tmp_path / "o")
+    assert_usage_error(code, err, "not allowed with argument")
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "host:8786", "tls://a.b-c:1", "tcp://[::1]:8786"])
 def test_scheduler_addresses_are_accepted(address):
     from riskmodel.cli.run import scheduler_address

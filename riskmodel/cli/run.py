@@ -186,22 +186,22 @@ def run_stored_batch(specs: list[Any], out: Path, args: argparse.Namespace, on_r
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """`--workers`, `--scheduler`, `--dask-local` and `--chunk-trials`."""
     g = parser.add_argument_group("where to run (results are identical on every executor)")
-    g.add_argument(
+    where = g.add_mutually_exclusive_group()  # (one executor: --workers would be ignored on Dask)
+    where.add_argument(
         "--workers",
         type=positive_int,
         default=None,
         metavar="K",
         help="local worker processes (default: one per CPU; 1 runs in this process)",
     )
-    dask = g.add_mutually_exclusive_group()
-    dask.add_argument(
+    where.add_argument(
         "--scheduler",
         type=scheduler_address,
         default=None,
         metavar="ADDRESS",
         help="run on a Dask cluster at [tcp://]HOST:PORT, e.g. tcp://host:8786",
     )
-    dask.add_argument(
+    where.add_argument(
         "--dask-local", type=positive_int, default=None, metavar="N", help="start a local Dask cluster of N"
     )
     g.add_argument(
