@@ -357,28 +357,12 @@ class Comparison:
         absent = np.zeros((self.scenario.n_trials, 1))
         empty = {"loss": absent, "premium": absent, "reinstatement_premium": absent}
         sc, bl = self.scenario.contracts, self.baseline.contracts
-        for cid in [*sc, *(c for c in bl if c not in sc)]:
-            if cid == "portfolio":
-                continue  # (last: the portfolio's total)
+        ids = [*sc, *(c for c in bl if c not in sc)]
+        for cid in [c for c in ids if c != "portfolio"] + ["portfolio"] * ("portfolio" in ids):
             a, b = sc.get(cid, empty), bl.get(cid, empty)
             pairs.append((f"{cid}: ceded loss", a["loss"], b["loss"]))
-            pairs.append(
-                (
-                    f"{cid}: premium",
-                    a["premium"] + a["reinstatement_premium"],
-                    b["premium"] + b["reinstatement_premium"],
-                )
-            )
-        if "portfolio" in sc or "portfolio" in bl:
-            a, b = sc.get("portfolio", empty), bl.get("portfolio", empty)
-            pairs.append(("portfolio: ceded loss", a["loss"], b["loss"]))
-            pairs.append(
-                (
-                    "portfolio: premium",
-                    a["premium"] + a["reinstatement_premium"],
-                    b["premium"] + b["reinstatement_premium"],
-                )
-            )
+            premium_a = a["premium"] + a["reinstatement_premium"]
+            pairs.append((f"{cid}: premium", premium_a, b["premium"] + b["reinstatement_premium"]))
         ya, yb = self.scenario.year_arrays, self.baseline.year_arrays
         for k in sorted(set(ya) | set(yb)):
             if k.startswith(("payer:", "base:")) or k in ("spills_7t", "detentions"):
