@@ -23,7 +23,7 @@ def median_damage_usd_m(cost_per_t_usd: float, spill_t: float, exponent: float, 
     """Median admissible pollution damage of a spill: c × 1000 × (V/1000)^b × oil factor (ε has median 1).
 
     >>> round(median_damage_usd_m(100_000, 8_000, 0.73, 1.0), 1)
-    456.9
+    456.3
     """
     return cost_per_t_usd * 1000.0 * (spill_t / 1000.0) ** exponent * oil_factor / 1e6
 

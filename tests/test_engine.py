@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import riskmodel as rm
 from riskmodel.engine import chunk
-from riskmodel.scenario import load_scenario_from_dict
+from riskmodel.scenario import load_scenario, load_scenario_from_dict, with_overrides
 
 TRIALS = 4096
 
@@ -34,17 +35,26 @@ def test_events_are_in_time_order_and_material(rv_pool):
     assert (e.loc[tanker, "damage"] >= 5.0).all()
 
 
-def test_ledger_is_the_event_sum_plus_attritional(rv_pool):
-    """The payer ledger per trial-year is at least the material events' sum (attritional losses add the
-    rest), and equal to it for payers that never see small losses (the GXL layers)."""
-    e = rv_pool.elt()
-    cell = e["trial"].to_numpy() * rv_pool.n_years + (e["year"] - rv_pool.start_year).to_numpy()
-    for payer in ("ig_gxl_layer1", "uncompensated", "fund_1992"):
-        events = np.bincount(cell, weights=e[f"payer:{payer}"], minlength=TRIALS * rv_pool.n_years)
-        ledger = rv_pool.year_arrays[f"payer:{payer}"].ravel()
-        assert (ledger >= events - 1e-9).all()
-        if payer == "ig_gxl_layer1":
-            np.testing.assert_allclose(ledger, events, atol=1e-9)
+def test_ledger_is_every_event_summed_whatever_the_materiality():
+    """Each payer's ledger holds every event: the material ones through the event table, the others as
+    attritional aggregates. With the threshold near zero every event is in the table, and its plain sum
+    per trial-year is the reference; the run at the default threshold (the same events and waterfall, most
+    of them attritional) must give the same ledger."""
+    base = with_overrides(load_scenario("scenarios/rv_pool.yaml"), {"horizon.years": 2})
+    default = rm.simulate(base, trials=1024, seed=4, progress=False)
+    everything = with_overrides(base, {"simulation.materiality_usd_m": 1e-9})
+    ref = rm.simulate(everything, trials=1024, seed=4, keep_events=True, progress=False)
+    e = ref.elt()
+    threshold = base.simulation.materiality_usd_m
+    assert ((e["type"] != "") & (e["damage"] < threshold)).mean() > 0.2  # many events are attritional
+    cell = e["trial"].to_numpy() * 2 + (e["year"] - ref.start_year).to_numpy()
+    payers = [k.removeprefix("payer:") for k in default.year_arrays if k.startswith("payer:")]
+    assert len(payers) > 20 and {f"payer:{p}" for p in payers} <= set(e.columns)
+    for payer in payers:
+        events = np.bincount(cell, weights=e[f"payer:{payer}"].to_numpy(), minlength=1024 * 2)
+        ledger = default.year_arrays[f"payer:{payer}"].ravel()
+        np.testing.assert_allclose(ledger, events, rtol=1e-9, atol=1e-6, err_msg=payer)
+        assert np.array_equal(ref.year_arrays[f"payer:{payer}"].ravel() > 0, events > 0), payer
 
 
 def test_scheme_members_carry_its_tonnage(rv_pool):
@@ -58,17 +68,23 @@ def test_scheme_members_carry_its_tonnage(rv_pool):
 
 
 def test_perils_only_run_matches_its_distributions():
-    """A perils-only scenario (world model off): Poisson 2 a year, lognormal mean 20 CV 3 → annual
-    mean 40, Var = λ E[X²] = 2 × 20² × (1 + 3²) = 8,000; the simulated mean within 3 SE."""
+    """A perils-only scenario (world model off), against the laws the file states, each within 3 standard
+    errors: `line` Poisson 2 a year, lognormal mean 20 CV 3 (log-losses normal with σ² = ln(1 + CV²) = ln 10,
+    mean ln 20 − σ²/2), annual mean 40 with Var = λ E[X²] = 2 × 20² × (1 + 3²) = 8,000; `burst` negative
+    binomial mean 3 CV 0.8 (variance (0.8 × 3)²), its severity fixed at 7."""
     doc = {
         "name": "line",
         "horizon": {"start_year": 2026, "years": 1},
-        "simulation": {"world_model": False, "trials": 40960, "seed": 5},
+        "simulation": {"world_model": False, "trials": 40960, "seed": 5, "keep_events": True},
         "perils": {
             "line": {
                 "frequency": {"distribution": "poisson", "mean": 2.0},
                 "severity": {"distribution": "lognormal", "mean_usd_m": 20.0, "cv": 3.0},
-            }
+            },
+            "burst": {
+                "frequency": {"distribution": "negative_binomial", "mean": 3.0, "cv": 0.8},
+                "severity": {"distribution": "fixed", "value_usd_m": 7.0},
+            },
         },
         "portfolio": {
             "name": "p",
@@ -76,9 +92,34 @@ def test_perils_only_run_matches_its_distributions():
         },
     }
     res = rm.simulate(load_scenario_from_dict(doc), progress=False)
+    n = res.n_trials
     annual = res.contracts["qs"]["loss"][:, 0]
-    assert abs(annual.mean() - 40.0) <= 3 * np.sqrt(8000.0 / annual.size)
-    assert set(res.payers()) == {"peril:line"}
+    assert abs(annual.mean() - 40.0) <= 3 * np.sqrt(8000.0 / n)
+    assert set(res.payers()) == {"peril:line", "peril:burst"}
+
+    e = res.elt()
+    line = e.loc[e["payer:peril:line"] > 0, "payer:peril:line"].to_numpy()
+    logs, s2 = np.log(line), np.log(10.0)
+    assert abs(logs.mean() - (np.log(20.0) - s2 / 2)) <= 3 * np.sqrt(s2 / logs.size)
+    assert abs(logs.var(ddof=1) - s2) <= 3 * s2 * np.sqrt(2.0 / (logs.size - 1))
+
+    burst = e["payer:peril:burst"].to_numpy() > 0
+    assert np.all(e.loc[burst, "payer:peril:burst"] == 7.0)
+    laws = {"line": stats.poisson(2.0), "burst": _negative_binomial(3.0, 0.8)}
+    for name, law in laws.items():
+        counts = np.bincount(e.loc[e[f"payer:peril:{name}"] > 0, "trial"], minlength=n)
+        mean, var, kurt = (float(x) for x in law.stats(moments="mvk"))
+        assert abs(counts.mean() - mean) <= 3 * np.sqrt(var / n), name
+        # the sample variance's standard error from the law's fourth central moment (kurtosis + 3) σ⁴
+        se_var = np.sqrt(((kurt + 3.0) * var**2 - var**2) / n)
+        assert abs(counts.var(ddof=1) - var) <= 3 * se_var, name
+
+
+def _negative_binomial(mean: float, cv: float) -> stats.rv_discrete:
+    """The negative binomial of a given mean and coefficient of variation, in scipy's (r, p) form."""
+    var = (cv * mean) ** 2
+    p = mean / var
+    return stats.nbinom(mean * p / (1.0 - p), p)
 
 
 def test_sanctions_flags_do_not_reach_third_parties_sources(monkeypatch):

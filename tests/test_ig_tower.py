@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskmodel.reinsurance import ig_tower
 from riskmodel.reinsurance.ig_tower import (
     IG_2025_26,
     IG_2026_27,
@@ -241,8 +239,3 @@ def test_pollution_above_claim_rejected() -> None:
 def test_interleaved_years_rejected() -> None:
     with pytest.raises(ValueError, match="the events of each group must be contiguous"):
         tower([1.0, 1.0, 1.0], [0, 1, 0])
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(ig_tower)
-    assert result.attempted > 0 and result.failed == 0

@@ -5,7 +5,6 @@ Amounts in the hand-computed cases are in SDR millions with sdr_usd = 1 unless t
 
 from __future__ import annotations
 
-import doctest
 from dataclasses import fields
 
 import numpy as np
@@ -13,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskmodel import liability
 from riskmodel.liability import (
     CAUSE_MARINE,
     CAUSE_SABOTAGE,
@@ -434,11 +432,3 @@ def test_collision_split_running_down_clause_and_nordic() -> None:
     hm, pi = collision_liability_split(np.array([40.0, 8.0]), nordic=np.array([True, False]))
     np.testing.assert_allclose(hm, [40.0, 6.0])
     np.testing.assert_allclose(pi, [0.0, 2.0])
-
-
-# --- Docstring examples ---------------------------------------------------------------------------------
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(liability)
-    assert result.attempted > 0 and result.failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
@@ -13,10 +12,6 @@ from hypothesis.extra import numpy as hnp
 
 from riskmodel import metrics
 from riskmodel.metrics import AEP, AEP_TVAR, HORIZON_TOTAL, OEP, OEP_TVAR
-
-
-def test_docstring_examples():
-    assert doctest.testmod(metrics).failed == 0
 
 
 def test_ord_ep_type_codes():

@@ -104,7 +104,6 @@ def rv_pool_reference(rv_pool):
 
 @pytest.fixture(scope="module")
 def dask_cluster():
-    pytest.importorskip("dask.distributed")
     with DaskExecutor(local_workers=2) as ex:
         yield ex
 

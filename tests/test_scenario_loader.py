@@ -5,15 +5,11 @@ merge can be read beside them.
 
 from __future__ import annotations
 
-import doctest
 import json
 from pathlib import Path
 
 import pytest
 
-import riskmodel.scenario.docs
-import riskmodel.scenario.errors
-import riskmodel.scenario.loader
 from riskmodel.scenario import (
     Problem,
     Scenario,
@@ -354,13 +350,3 @@ def test_union_errors_report_the_branch_the_input_meant(tmp_path: Path) -> None:
         f"{result.file}:6: contracts.a.cedant_share.shares.BALTIC: 1.2 is not allowed: "
         "must be between 0 and 1"
     ]
-
-
-@pytest.mark.parametrize(
-    "module",
-    [riskmodel.scenario.errors, riskmodel.scenario.loader, riskmodel.scenario.docs],
-    ids=lambda m: m.__name__,
-)
-def test_docstring_examples(module: object) -> None:
-    failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
-    assert failures == 0

@@ -4,7 +4,6 @@ and exact checks against numerical integration and an FFT of the compound Poisso
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import math
 
 import numpy as np
@@ -14,7 +13,6 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from riskmodel import metrics
-from riskmodel.reinsurance import terms as terms_module
 from riskmodel.reinsurance.terms import (
     ContractTerms,
     EventLossTable,
@@ -25,6 +23,7 @@ from riskmodel.reinsurance.terms import (
     terms_from_contract,
     validate_portfolio,
 )
+from riskmodel.scenario import schema
 
 SRC = "ig_gxl_layer1"
 
@@ -39,10 +38,6 @@ def one_year(losses, times=None, **kw) -> EventLossTable:
 def xol(**kw) -> ContractTerms:
     kw.setdefault("sources", (SRC,))
     return ContractTerms(kw.pop("id", "xl"), **kw)
-
-
-def test_docstring_examples():
-    assert doctest.testmod(terms_module).failed == 0
 
 
 # ------------------------------------------------------------------------------- hand-computed cases
@@ -403,7 +398,6 @@ def test_contract_terms_validation(kw, message):
 
 
 def test_terms_from_the_portfolio_schema():
-    schema = pytest.importorskip("riskmodel.scenario.schema")
     contract = schema.Contract(
         source=["ig_gxl_layer1", "ig_gxl_layer2"],
         cedant_share={"by": "segment", "shares": {"VLCC": 0.5}, "default": 0.1},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 import re
 import shutil
@@ -138,11 +137,6 @@ def test_expected_zones_segments_and_types(world: World) -> None:
     }
     assert set(world.trades["oil_type"]) <= set(loader.OIL_TYPES)
     assert set(world.trades["price_cap"]) <= set(loader.PRICE_CAPS)
-
-
-def test_loader_doctests() -> None:
-    result = doctest.testmod(loader)
-    assert result.attempted > 0 and result.failed == 0
 
 
 # ------------------------------------------------------------------------------------------------
