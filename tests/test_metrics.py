@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy import stats
 
 from riskmodel import metrics
 from riskmodel.metrics import AEP, AEP_TVAR, HORIZON_TOTAL, OEP, OEP_TVAR
@@ -70,14 +71,23 @@ def test_quantile_interval_unbounded_with_too_few_trials():
     assert hi == math.inf and lo <= 49
 
 
-def test_quantile_interval_covers_the_true_quantile():
-    """2,000 samples of 400 exponentials: the 95% interval of the 90% quantile (ln 10) covers it in at
-    least 95% of samples up to 3 binomial standard errors (the order-statistic interval is conservative)."""
-    rng = np.random.default_rng(7)
-    x = rng.exponential(size=(400, 2000))
-    lo, hi = metrics.quantile_ci(x, 0.9, 0.95)
-    coverage = ((lo <= math.log(10)) & (math.log(10) <= hi)).mean()
-    assert coverage >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / 2000)
+def test_quantile_interval_is_the_tightest_conservative_one_and_covers_as_it_should():
+    """2,000 samples of 400 exponentials, the 95% interval of the 90% quantile ξ = ln 10. With N ~
+    Binomial(400, 0.9) the number of draws at or below ξ, the ends X₍ₗ₎ and X₍ᵤ₎ cover ξ when l ≤ N < u. The
+    ranks must leave at most 2.5% in each tail and be the tightest that do (one rank inward would leave
+    more), and the samples' coverage must be the exact P(l ≤ N < u) within 3 binomial standard errors."""
+    n, p, conf, samples = 400, 0.9, 0.95, 2000
+    x = np.random.default_rng(7).exponential(size=(n, samples))
+    lo, hi = metrics.quantile_ci(x, p, conf)
+    s = np.sort(x, axis=0)
+    [l_rank] = {int(np.searchsorted(s[:, j], lo[j])) + 1 for j in range(samples)}  # 1-based ranks
+    [u_rank] = {int(np.searchsorted(s[:, j], hi[j])) + 1 for j in range(samples)}
+    cdf, tail = stats.binom(n, p).cdf, (1 - conf) / 2
+    assert cdf(l_rank - 1) < tail <= cdf(l_rank)  # P(N < l) ≤ 2.5% < P(N < l + 1)
+    assert cdf(u_rank - 2) < 1 - tail <= cdf(u_rank - 1)  # P(N ≥ u) ≤ 2.5% < P(N ≥ u − 1)
+    exact = cdf(u_rank - 1) - cdf(l_rank - 1)
+    coverage = ((lo <= math.log(10)) & (math.log(10) < hi)).mean()
+    assert abs(coverage - exact) <= 3 * math.sqrt(exact * (1 - exact) / samples)
 
 
 def test_tvar_standard_error_is_calibrated():
@@ -170,7 +180,8 @@ def test_paired_difference_uses_common_random_numbers():
     b = a + 1 + rng.normal(0, 0.1, a.size)
     d = metrics.paired_difference(b, a)
     assert d.mean == pytest.approx(1.0, abs=4 * d.se)
-    assert d.se == pytest.approx(0.1 / math.sqrt(a.size), rel=0.05)
+    # (a sample standard deviation's relative standard error is 1/√(2(n − 1)))
+    assert d.se == pytest.approx(0.1 / math.sqrt(a.size), rel=3 / math.sqrt(2 * (a.size - 1)))
     assert d.se_independent > 50 * d.se
     assert d.variance_reduction > 2500
     with pytest.raises(ValueError, match="same trials"):
