@@ -58,7 +58,8 @@ def test_ledger_is_every_event_summed_whatever_the_materiality():
 
 
 def test_scheme_members_carry_its_tonnage(rv_pool):
-    """Founders are members from the start; the scheme holds tonnage only through its members' trades."""
+    """Founders are members from the start, so the scheme holds tonnage in every year, more as members
+    join (that it comes only from members' trades: tests/test_scheme_membership.py)."""
     adoption = rv_pool.adoption()
     assert adoption.loc[("rv_pool", "RUS")].eq(1.0).all()
     assert adoption.loc[("rv_pool", "VEN")].eq(1.0).all()

@@ -103,3 +103,40 @@ def test_the_dynamic_cap_can_be_switched_off_from_a_scenario_file(tmp_path):
     assert compile_scenario(load_scenario(base), trials=16).market.log_euuk_discount == pytest.approx(
         np.log(0.85)
     )
+
+
+def test_uptake_waits_for_the_origin_to_join_and_then_ramps():
+    """Ramp 2 years, share 0.6, 4 years, the trade's origin state in slot 0 (its own flag, 30% of the
+    tonnage, certifies from the year the state joins). MODEL.md section 4: target = min(0.6 × ramp,
+    certifying share) × usable, ramp = clip((y − join year + 1) / 2, 0, 1), zero before the join.
+    Trials: (0) joins in year 2, the other flag (70%) certifies: ramp 0, 0, ½, 1 → 0, 0, 0.3, 0.6;
+    (1) never joins (join year 4 = the horizon): nothing in any year, though the other flag certifies and
+    the port accepts; (2) joins in year 2, the other flag does not certify: the certifying share is 0 and
+    then 0.3 (own flag only) → 0, 0, min(0.3, 0.3), min(0.6, 0.3) = 0, 0, 0.3, 0.3.
+    Domestic and uninsured cover (half each, equal weights) each give up half of what the scheme takes."""
+    from dataclasses import replace
+
+    share, ramp_years, n_years, own_flag, other_flag = 0.6, 2, 4, 0.3, 0.7
+    base = plan(share)
+    market = replace(base, schemes=(replace(base.schemes[0], ramp_years=ramp_years),))
+    join_years, other_certifies = (2, n_years, 2), (True, True, False)
+    join = np.array([[j] for j in join_years], np.int64)
+    certifies = [np.array([[False, c] for c in other_certifies])]
+    accepts = [np.ones((3, 1), bool)]
+    s = cover_shares(market, np.zeros(3), join, certifies, accepts, np.zeros((3, n_years)), n_years)
+    s = s[:, :, 0, :]
+
+    def target(j: int, other: bool, y: int) -> float:
+        ramp = min(max((y - j + 1) / ramp_years, 0.0), 1.0)
+        certifying = own_flag * (j <= y) + other_flag * other
+        return min(share * ramp, certifying)
+
+    expected = np.array(
+        [[target(j, c, y) for y in range(n_years)] for j, c in zip(join_years, other_certifies, strict=True)]
+    )
+    np.testing.assert_allclose(expected, [[0, 0, 0.3, 0.6], [0, 0, 0, 0], [0, 0, 0.3, 0.3]], atol=1e-15)
+    np.testing.assert_allclose(s[..., 4], expected, rtol=1e-12, atol=1e-15)
+    for c in (2, 3):  # domestic, none
+        np.testing.assert_allclose(s[..., c], 0.5 - expected / 2, rtol=1e-12)
+    np.testing.assert_allclose(s[..., :2], 0.0, atol=1e-15)
+    np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-12)
