@@ -198,10 +198,10 @@ def incomplete_reason(run_dir: str | Path, expected_hash: str | None = None) -> 
     run_dir = Path(run_dir)
     try:
         manifest = load_manifest(run_dir)
+    except CorruptRunError:  # (a kind of IncompleteRunError: caught first)
+        return f"{MANIFEST} is unreadable"
     except IncompleteRunError:
         return f"no {MANIFEST}: interrupted before it finished"
-    except CorruptRunError:
-        return f"{MANIFEST} is unreadable"
     if manifest.get("store_format") != STORE_FORMAT:
         return f"stored by an older version (format {manifest.get('store_format')}, now {STORE_FORMAT})"
     if expected_hash is not None and manifest.get("run_hash") != expected_hash:

@@ -7,6 +7,7 @@ then damaged; scenarios are the perils-only book of `perils_book`.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -154,13 +155,23 @@ def test_compare_and_report_of_a_corrupt_run_exit_2_naming_folder_and_file(batch
     assert not (batch / "b.html").exists()
 
 
+#: What a batch report says of a run it leaves out (`store.incomplete_reason`), by damage.
+LEFT_OUT = {
+    "no arrays.npz": r"b \(arrays\.npz is missing\)",
+    "truncated arrays.npz": r"b \(arrays\.npz is 1,000 bytes, the manifest says [\d,]+\)",
+    "results.json not an object": r"b \(results\.json is 3 bytes, the manifest says [\d,]+\)",
+    "manifest.json invalid JSON": r"b \(manifest\.json is unreadable\)",
+}
+
+
 @pytest.mark.parametrize("how", DAMAGES)
-def test_report_of_a_batch_lists_a_corrupt_run_as_unfinished(batch, how, run_cli):
+def test_report_of_a_batch_lists_a_corrupt_run_with_its_reason(batch, how, run_cli):
     _damage(batch / "b", how)
     code, out, err = run_cli("report", batch)
     assert (code, err) == (0, "")
     text = Path(out.strip()).read_text(encoding="utf-8")
-    assert "scenario-a" in text and "scenario-b" not in text and "unfinished" in text.lower()
+    assert "scenario-a" in text and "scenario-b" not in text and "Runs left out" in text
+    assert re.search(LEFT_OUT[how], text), re.findall(r"Runs left out[^<]*", text)
 
 
 @pytest.mark.parametrize("how", ["no arrays.npz", "truncated arrays.npz", "results.json not an object"])
