@@ -464,7 +464,7 @@ def read_table(name: str, path: str | Path) -> pd.DataFrame:
 
 
 #: Where each table is written (docs/outputs.md): a run folder is `riskmodel run`'s or `riskmodel sweep`'s
-#: (`store.save_results`); apply-terms writes CSV or parquet (`--format`).
+#: (`store.save_run`); apply-terms writes CSV or parquet (`--format`).
 WRITTEN: dict[str, str] = {
     "ylt": "`ylt.parquet` in a run folder; `ylt.csv` or `ylt.parquet` from `riskmodel apply-terms`",
     "plt": "`plt.csv` or `plt.parquet` from `riskmodel apply-terms`",
