@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from perils_book import BASE, STRESSED, write
 
-from riskmodel import batch, store
+from riskmodel import batch, compare, store
 from riskmodel.engine.simulate import simulate
 from riskmodel.scenario import ScenarioError, load_scenario
 
@@ -209,8 +209,6 @@ def test_a_comparison_counts_what_one_run_lacks_as_zero(tmp_path):
     write(tmp_path, "base.yaml", BASE | {"simulation": BASE["simulation"] | {"trials": 4096}})
     scenario = simulate(load_scenario(write(tmp_path, "quake.yaml", extra)), progress=False)
     baseline = simulate(load_scenario(tmp_path / "base.yaml"), progress=False)
-    from riskmodel import compare
-
     table = compare(scenario, baseline).table()
     only_here = {
         "quake_xol: ceded loss": scenario.contracts["quake_xol"]["loss"],

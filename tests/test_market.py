@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.stats import norm
 
+from riskmodel.engine.simulate import compile_scenario
 from riskmodel.market import MarketPlan, SchemeUptake, cover_shares
+from riskmodel.scenario import load_scenario
 
 
 def plan(share: float) -> MarketPlan:
@@ -64,10 +68,6 @@ def test_the_eu_uk_cap_resets_below_the_trials_average_price_after_the_first_yea
     """A Russian crude trade all in IG, average price 58, cap 44.10 in the first year, then 15% below the
     trial's average (Z loading 0.05): IG keeps Φ((log 44.10 − log 58 − 0.05 Z)/σ) of the tonnage in year 1
     and Φ(log 0.85 / σ) afterwards, whatever Z; with no reset the first year's cap holds throughout."""
-    from dataclasses import replace
-
-    from scipy.stats import norm
-
     sigma, z = 0.12, np.array([-1.5, 0.0, 2.0])
     base = replace(
         plan(0.0),
@@ -93,9 +93,6 @@ def test_the_eu_uk_cap_resets_below_the_trials_average_price_after_the_first_yea
 
 def test_the_dynamic_cap_can_be_switched_off_from_a_scenario_file(tmp_path):
     """`eu_uk_cap_dynamic: false` in a file keeps the first year's cap (a null would be dropped as absent)."""
-    from riskmodel.engine.simulate import compile_scenario
-    from riskmodel.scenario import load_scenario
-
     path = tmp_path / "fixed.yaml"
     base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
     path.write_text(f"name: fixed cap\nextends: {base}\nprice_cap: {{eu_uk_cap_dynamic: false}}\n")
@@ -114,8 +111,6 @@ def test_uptake_waits_for_the_origin_to_join_and_then_ramps():
     the port accepts; (2) joins in year 2, the other flag does not certify: the certifying share is 0 and
     then 0.3 (own flag only) → 0, 0, min(0.3, 0.3), min(0.6, 0.3) = 0, 0, 0.3, 0.3.
     Domestic and uninsured cover (half each, equal weights) each give up half of what the scheme takes."""
-    from dataclasses import replace
-
     share, ramp_years, n_years, own_flag, other_flag = 0.6, 2, 4, 0.3, 0.7
     base = plan(share)
     market = replace(base, schemes=(replace(base.schemes[0], ramp_years=ramp_years),))

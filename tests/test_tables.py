@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodel import metrics, tables
+from riskmodel import metrics, store, tables
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
 
@@ -121,8 +121,6 @@ def test_docs_outputs_md_is_in_sync():
 
 def test_every_table_says_where_it_is_written():
     """`tables.WRITTEN` names each table's files, and a run folder's files are among the store's."""
-    from riskmodel import store
-
     assert set(tables.WRITTEN) == set(tables.TABLES)
     in_run_folder = [where.split("`")[1] for where in tables.WRITTEN.values() if "in a run folder" in where]
     assert len(in_run_folder) == 6 and set(in_run_folder) <= set(store.RESULT_FILES)
