@@ -13,11 +13,14 @@ from riskmodel import batch
 from riskmodel.engine import chunk as chunk_mod
 from riskmodel.engine.chunk import (
     DAMAGE_FIELDS,
+    TABLE_FIELDS,
     WORLD_FIELDS,
+    ceded_sources,
     damage_key,
     make_chunks,
     run_chunk,
     run_chunk_group,
+    table_key,
     world_key,
 )
 from riskmodel.engine.executors import InProcess, ProcessPool
@@ -66,6 +69,37 @@ def test_the_damage_reads_only_the_fields_of_its_key(rv_pool):
     assert spy.read & set(DAMAGE_FIELDS)
 
 
+def test_the_event_table_reads_only_the_fields_of_its_key(rv_pool):
+    """Likewise the waterfall and the event loss table of a slice (`_world_slice`, `_event_table`) and
+    `TABLE_FIELDS`: the contracts enter only through the columns they cede, passed in, never read."""
+    model = compile_scenario(rv_pool, TRIALS, 3)
+    world = chunk_mod._world_block(model, 0, 1024, {}, {})
+    spy = _Spy(model)
+    ya: dict = {}
+    ceded = ceded_sources(model)
+    streams, attritional, material = chunk_mod._world_slice(spy, world, 0, 256, ya, ceded)
+    elt, _ = chunk_mod._event_table(spy, streams, 0, 256, 0, attritional, material, world.bases, ya, ceded)
+    assert elt.n_events > 0 and set(elt.losses) == ceded
+    allowed = {*WORLD_FIELDS, *DAMAGE_FIELDS, *TABLE_FIELDS}
+    assert spy.read <= allowed, spy.read - allowed
+    assert spy.read & set(TABLE_FIELDS) and "contracts" not in spy.read
+
+
+def test_the_table_key_tells_apart_what_changes_the_table(rv_pool):
+    base = compile_scenario(rv_pool, TRIALS, 3)
+    terms = compile_scenario(
+        with_overrides(rv_pool, {"portfolio.contracts.tanker_hull_xol.attachment_usd_m": 2.0}), TRIALS, 3
+    )
+    assert table_key(terms) == table_key(base)  # other terms on the same columns: the same table
+    capital = compile_scenario(with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}), TRIALS, 3)
+    assert damage_key(capital) == damage_key(base) and table_key(capital) != table_key(base)
+    # a contract ceding another column needs that column in the table
+    xol = base.contracts["tanker_hull_xol"]
+    other = next(iter(ceded_sources(base) - set(xol.sources)))
+    more = replace(base, contracts={**base.contracts, "x": replace(xol, id="x", sources=(other, "owner"))})
+    assert table_key(more) != table_key(base)
+
+
 def test_the_world_key_tells_apart_what_changes_the_world(rv_pool):
     base = world_key(compile_scenario(rv_pool, TRIALS, 3))
     after_world = with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000})
@@ -81,16 +115,17 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
         with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}),
         with_overrides(rv_pool, {"schemes.rv_pool.uptake.share": 0.3}),  # another world
         with_overrides(rv_pool, {"schemes.rv_pool.reinsurance.quota_share": 0.8}),
+        with_overrides(rv_pool, {"portfolio.contracts.tanker_hull_xol.attachment_usd_m": 2.0}),
     ]
     models = [compile_scenario(s, 2 * TRIALS, 3) for s in variants]
-    assert batch._groups(models) == [(0, 1, 3), (2,)]
-    assert batch._groups(models, size=2) == [(0, 1), (2,), (3,)]
+    assert batch._groups(models) == [(0, 1, 3, 4), (2,)]
+    assert batch._groups(models, size=2) == [(0, 1), (2,), (3, 4)]
     # a group's results are in memory at once: runs too large to hold together are not grouped
     per_trial = batch._result_bytes(models[0]) // models[0].n_trials
     two = batch.GROUP_RESULTS_BYTES // (2 * per_trial)  # trials of which two runs fit, not three
-    assert batch._groups([replace(m, n_trials=two) for m in models]) == [(0, 1), (2,), (3,)]
+    assert batch._groups([replace(m, n_trials=two) for m in models]) == [(0, 1), (2,), (3, 4)]
     one = batch.GROUP_RESULTS_BYTES // per_trial - 1
-    assert batch._groups([replace(m, n_trials=one) for m in models]) == [(0,), (1,), (2,), (3,)]
+    assert batch._groups([replace(m, n_trials=one) for m in models]) == [(i,) for i in range(5)]
     [c] = make_chunks(2 * TRIALS, 2 * TRIALS)
     alone = [run_chunk(m, c) for m in models]
     # the reckoning of a run's result size is within a quarter of what the first run's results hold
@@ -112,16 +147,34 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
         damaged.append((damage_key(m), a, b))
         return slice_events(m, world, a, b)
 
+    tabled = []
+    world_slice = chunk_mod._world_slice
+
+    def counting_tables(m, world, a, b, *args):
+        tabled.append((table_key(m), a, b))
+        return world_slice(m, world, a, b, *args)
+
     monkeypatch.setattr(chunk_mod, "_world_block", counting)
     monkeypatch.setattr(chunk_mod, "_slice_events", counting_damage)
+    monkeypatch.setattr(chunk_mod, "_world_slice", counting_tables)
     together = run_chunk_group(models, c)
-    # two blocks, two distinct worlds: four draws for four runs of two blocks (eight alone)
+    # two blocks, two distinct worlds: four draws for five runs of two blocks (ten alone)
     assert sorted(drawn) == sorted({(world_key(m), b) for m in models for b in (0, 1)})
     assert len(drawn) == 4
-    # the damage of each slice of each block once per distinct world: runs 0, 1 and 3 share theirs
-    assert damage_key(models[0]) == damage_key(models[1]) == damage_key(models[3]) != damage_key(models[2])
+    # the damage of each slice of each block once per distinct world: runs 0, 1, 3 and 4 share theirs
+    keys = [damage_key(m) for m in models]
+    assert keys[0] == keys[1] == keys[3] == keys[4] != keys[2]
     assert len({k for k, _, _ in damaged}) == 2
     assert len(damaged) == 2 * len(set(damaged))  # two blocks with the same slices
+    # the waterfall and event table of each slice once per distinct table: runs 0 and 4 (other terms on
+    # the same columns) share theirs, the capital and quota share runs do not
+    tables = [table_key(m) for m in models]
+    assert tables[0] == tables[4] and len(set(tables)) == 4
+    assert len({k for k, _, _ in tabled}) == 4
+    assert len(tabled) == 2 * len(set(tabled)) and (tables[4], *tabled[0][1:]) in tabled
+    # the shared table gave run 4 its own terms: its hull XoL differs from run 0's
+    xol = [r.contracts["tanker_hull_xol"]["loss"] for r in (together[0], together[4])]
+    assert not np.array_equal(*xol)
     for a, b in zip(alone, together, strict=True):
         for k in a.year_arrays:
             assert np.array_equal(a.year_arrays[k], b.year_arrays[k], equal_nan=True), k
@@ -132,13 +185,15 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
     # the shared world's arrays are copied: changing one run's result leaves the other's alone (a chunk
     # of one block, whose results are not joined from parts)
     [one_block] = make_chunks(TRIALS, TRIALS)
-    first, second = run_chunk_group(models[:2], one_block)
-    for kind in ("year_arrays", "trial_arrays"):
-        for k, v in getattr(first, kind).items():
-            assert not np.shares_memory(v, getattr(second, kind)[k]), (kind, k)
-    for cid, fields in first.contracts.items():
-        for f, v in fields.items():
-            assert not np.shares_memory(v, second.contracts[cid][f]), (cid, f)
+    # (runs 0 and 1 share a world, runs 0 and 4 also an event table)
+    for pair in ((0, 1), (0, 4)):
+        first, second = run_chunk_group([models[i] for i in pair], one_block)
+        for kind in ("year_arrays", "trial_arrays"):
+            for k, v in getattr(first, kind).items():
+                assert not np.shares_memory(v, getattr(second, kind)[k]), (pair, kind, k)
+        for cid, fields in first.contracts.items():
+            for f, v in fields.items():
+                assert not np.shares_memory(v, second.contracts[cid][f]), (pair, cid, f)
 
 
 @pytest.fixture(scope="module")

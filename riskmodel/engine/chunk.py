@@ -671,10 +671,12 @@ def _world_slice(
     a: int,
     b: int,
     year_arrays: dict[str, np.ndarray],
+    ceded: frozenset[str],
     events: _SliceEvents | None = None,
 ) -> tuple[list[_Stream], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Trials a..b-1 of a block through severity and the waterfall (`events`: the slice's events and
-    damage when already computed, by a model with the same world and `DAMAGE_FIELDS`).
+    damage when already computed, by a model with the same world and `DAMAGE_FIELDS`). The tanker stream
+    carries the payer columns in `ceded` (all of them when the event table is kept).
 
     Returns the event streams of the slice (tanker events above the materiality threshold, background
     claims), and per payer and trial-year the attritional losses (events below the threshold) and the
@@ -739,7 +741,6 @@ def _world_slice(
         record |= {k: getattr(dmg, k) for k in DAMAGE_COMPONENTS} | {"damage": damage}
         extra = {k: v[sel] for k, v in record.items()}
     # the event table needs only the columns the contracts cede: every payer's ledger is summed per stream
-    ceded = {src for c in m.contracts.values() for src in c.sources}
     tanker = _Stream(
         trial=trial[sel],
         year=year[sel],
@@ -765,7 +766,12 @@ def _count(group: np.ndarray, cells: int) -> np.ndarray:
     return np.bincount(group, minlength=cells).astype(np.float64)
 
 
-def _assemble(
+def ceded_sources(m: CompiledModel) -> frozenset[str]:
+    """The payer columns the model's contracts cede: the columns its event table carries."""
+    return frozenset(src for c in m.contracts.values() for src in c.sources)
+
+
+def _event_table(
     m: CompiledModel,
     streams: list[_Stream],
     a: int,
@@ -775,9 +781,11 @@ def _assemble(
     material: dict[str, np.ndarray],
     bases: dict[str, np.ndarray],
     year_arrays: dict[str, np.ndarray],
-) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray] | None]:
-    """The event loss table of a slice (its streams merged in (trial, year, time) order), the payer
-    ledger and the contracts applied to the table.
+    needed: frozenset[str],
+) -> tuple[EventLossTable, dict[str, np.ndarray] | None]:
+    """The event loss table of a slice (its streams merged in (trial, year, time) order) with the payer
+    columns in `needed`, the payer ledger (into `year_arrays`) and, when the model keeps them, the
+    slice's events with every column.
 
     `material` holds the payers' sums over the first stream's events per trial-year. A payer's ledger is
     the sum of its streams' sums (`_Cells`), so it needs no column in the merged table unless a contract
@@ -809,7 +817,6 @@ def _assemble(
     e_year = merged([s.year for s in streams], 0, np.int64)
     e_time = merged([s.time for s in streams], 0.0, np.float64)
     names = sorted({k for s in streams for k in s.losses} | set(material))
-    needed = {src for c in m.contracts.values() for src in c.sources}
     losses: dict[str, np.ndarray] = {}
     cell_of: list[np.ndarray | None] = [None] * len(streams)
     for name in names:
@@ -857,15 +864,6 @@ def _assemble(
         n_years=H,
         unflagged_sources=THIRD_PARTY_SOURCES,
     )
-    _clock.lap("events")
-    contracts: dict[str, dict[str, np.ndarray]] = {}
-    if m.contracts:
-        res = apply_portfolio(elt, list(m.contracts.values()))
-        for cid, r in res.items():
-            contracts[cid] = {f: getattr(r, f) for f in CONTRACT_FIELDS}
-        contracts["portfolio"] = {f: getattr(res.total, f) for f in CONTRACT_FIELDS}
-    _clock.lap("terms")
-
     events = None
     if m.keep_events:
         events = {
@@ -881,7 +879,20 @@ def _assemble(
             events[k] = merged([None if s.extra is None else s.extra.get(k) for s in streams], fill, dtype)
         for k, v in losses.items():
             events[f"payer:{k}"] = v
-    return contracts, events
+    _clock.lap("events")
+    return elt, events
+
+
+def _apply_contracts(m: CompiledModel, elt: EventLossTable) -> dict[str, dict[str, np.ndarray]]:
+    """The model's contracts on a slice's event loss table: each contract's and the portfolio's figures."""
+    contracts: dict[str, dict[str, np.ndarray]] = {}
+    if m.contracts:
+        res = apply_portfolio(elt, list(m.contracts.values()))
+        for cid, r in res.items():
+            contracts[cid] = {f: getattr(r, f) for f in CONTRACT_FIELDS}
+        contracts["portfolio"] = {f: getattr(res.total, f) for f in CONTRACT_FIELDS}
+    _clock.lap("terms")
+    return contracts
 
 
 def _slices(n: int, n_events: int) -> list[tuple[int, int]]:
@@ -929,6 +940,13 @@ def _digest(m: CompiledModel, names: tuple[str, ...]) -> str:
     return hashlib.sha256(pickle.dumps(tuple(getattr(m, f) for f in names), protocol=5)).hexdigest()
 
 
+#: The fields of a `CompiledModel` that a slice's waterfall and event loss table read (`_world_slice`,
+#: `_event_table`) besides `WORLD_FIELDS` and `DAMAGE_FIELDS`; the perils' events join the table, and the
+#: contracts enter only through the columns they cede (`ceded_sources`). Two models equal in these and in
+#: their ceded columns build the same table: a sweep of contract terms applies each point's contracts to it.
+TABLE_FIELDS = ("materiality", "keep_events", "waterfall", "scheme_ids", "class_names", "perils")
+
+
 def world_key(m: CompiledModel) -> str | None:
     """A digest of the model's `WORLD_FIELDS` (None without the world model): equal keys, equal worlds."""
     return _digest(m, WORLD_FIELDS) if m.world_model else None
@@ -937,6 +955,27 @@ def world_key(m: CompiledModel) -> str | None:
 def damage_key(m: CompiledModel) -> str | None:
     """A digest of the model's `WORLD_FIELDS` and `DAMAGE_FIELDS`: equal keys, equal events and damage."""
     return _digest(m, WORLD_FIELDS + DAMAGE_FIELDS) if m.world_model else None
+
+
+def table_key(m: CompiledModel) -> str | None:
+    """A digest of the model's world, damage and `TABLE_FIELDS` and of its ceded columns: equal keys,
+    equal event loss tables and payer ledgers."""
+    if not m.world_model:
+        return None
+    return _digest(m, WORLD_FIELDS + DAMAGE_FIELDS + TABLE_FIELDS) + ",".join(sorted(ceded_sources(m)))
+
+
+@dataclass
+class _Shared:
+    """What the models of a group have computed for the block at hand, for the others: worlds by
+    `world_key`, a slice's events and damage by (`damage_key`, a, b), a slice's event loss table with its
+    year arrays and kept events by (`table_key`, a, b)."""
+
+    worlds: dict[str | None, tuple[_World, dict, dict]] = field(default_factory=dict)
+    damage: dict[tuple[str | None, int, int], _SliceEvents] = field(default_factory=dict)
+    tables: dict[tuple[str | None, int, int], tuple[EventLossTable, dict, dict | None]] = field(
+        default_factory=dict
+    )
 
 
 def _block_world(
@@ -967,19 +1006,19 @@ def _block_steps(
     block: int,
     n: int,
     t0: int,
-    worlds: dict[str | None, tuple[_World, dict, dict]] | None = None,
-    damage: dict[tuple[str | None, int, int], _SliceEvents] | None = None,
+    shared: _Shared | None = None,
 ) -> Generator[None, None, ChunkResult]:
     """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS): the world and the perils'
-    events drawn now, then `_event_steps` over them. `worlds` and `damage` (a group of runs) hold what
-    other models with the same keys have drawn or computed, and take what this one does."""
+    events drawn now, then `_event_steps` over them. `shared` (a group of runs) holds what other models
+    with the same keys have drawn or computed, and takes what this one does."""
     _clock.start()
-    shared = worlds is not None
-    world, year_arrays, trial_arrays = _block_world(m, block, n, worlds, world_key(m) if shared else None)
+    worlds = shared.worlds if shared is not None else None
+    world, year_arrays, trial_arrays = _block_world(
+        m, block, n, worlds, world_key(m) if worlds is not None else None
+    )
     perils = [(p, *_peril_events(m, p, block, n)) for p in m.perils]
     _clock.lap("incidents")
-    key = damage_key(m) if damage is not None else None
-    return _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, damage, key)
+    return _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, shared)
 
 
 def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
@@ -991,8 +1030,10 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
     """One chunk of trials of several models (the same seed and trials), block by block: models whose
     `world_key` is equal share each block's world (adoption, market, sanctions, candidates and their
     thinning, background claims), drawn once; those whose `damage_key` is equal also share each slice's
-    events and damage (severity). The models go through a block's slices in step, so that only the slice
-    at hand is kept for the others. Each result is `run_chunk(model, chunk)`, bit for bit."""
+    events and damage (severity), and those whose `table_key` is equal each slice's waterfall and event
+    loss table (a sweep of contract terms: each model applies its own contracts). The models go through a
+    block's slices in step, so that only the slice at hand is kept for the others. Each result is
+    `run_chunk(model, chunk)`, bit for bit."""
     if not any(m.world_model for m in models):
         return [run_chunk(m, chunk) for m in models]
     parts: list[list[ChunkResult]] = [[] for _ in models]
@@ -1003,9 +1044,8 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
     for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
         block = t0 // BLOCK_TRIALS
         n = min(BLOCK_TRIALS, chunk.stop - t0)
-        worlds: dict[str | None, tuple[_World, dict, dict]] = {}
-        damage: dict[tuple[str | None, int, int], _SliceEvents] = {}
-        steps = {i: _block_steps(models[i], block, n, t0, worlds, damage) for i in group}
+        shared = _Shared()
+        steps = {i: _block_steps(models[i], block, n, t0, shared) for i in group}
         while steps:  # one slice of every model, then the next
             for i in list(steps):
                 _clock.start()  # (each run's stages timed on their own, as `run_block` times them)
@@ -1014,8 +1054,9 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
                 except StopIteration as done:
                     parts[i].append(done.value)
                     del steps[i]
-            damage.clear()
-        del worlds
+            shared.damage.clear()
+            shared.tables.clear()
+        del shared
     return [join_results(p) for p in parts]
 
 
@@ -1067,6 +1108,47 @@ def _drain(steps: Generator[None, None, ChunkResult]) -> ChunkResult:
             return done.value
 
 
+def _slice_table(
+    m: CompiledModel,
+    world: _World | None,
+    perils: list[tuple[PerilPlan, _Events, np.ndarray]],
+    a: int,
+    b: int,
+    t0: int,
+    bases: dict[str, np.ndarray],
+    ceded: frozenset[str],
+    shared: _Shared | None,
+    d_key: str | None,
+) -> tuple[dict[str, np.ndarray], EventLossTable, dict[str, np.ndarray] | None]:
+    """Trials a..b-1 of a block through severity and the waterfall (world model) into the slice's event
+    loss table: the slice's year arrays, the table, and the slice's events when the model keeps them.
+    The slice's events and damage come from `shared` when another model has computed them."""
+    ya: dict[str, np.ndarray] = {}
+    streams: list[_Stream] = []
+    attritional: dict[str, np.ndarray] = {}
+    material: dict[str, np.ndarray] = {}
+    if world is not None:
+        se = None
+        if shared is not None:
+            se = shared.damage.get((d_key, a, b))
+            if se is None:
+                se = shared.damage[(d_key, a, b)] = _slice_events(m, world, a, b)
+        streams, attritional, material = _world_slice(m, world, a, b, ya, ceded, se)
+    for p, e, loss in perils:
+        r = e.rows(a, b)
+        streams.append(
+            _Stream(
+                trial=e.trial[r] - a if a else e.trial[r],
+                year=e.year[r],
+                time=e.time[r],
+                losses={p.source: loss[r]},
+                extra={"damage": loss[r]} if m.keep_events else None,
+            )
+        )
+    elt, events = _event_table(m, streams, a, b - a, t0, attritional, material, bases, ya, ceded)
+    return ya, elt, events
+
+
 def _event_steps(
     m: CompiledModel,
     world: _World | None,
@@ -1075,43 +1157,31 @@ def _event_steps(
     t0: int,
     year_arrays: dict[str, np.ndarray],
     trial_arrays: dict[str, np.ndarray],
-    damage: dict[tuple[str | None, int, int], _SliceEvents] | None = None,
-    key: str | None = None,
+    shared: _Shared | None = None,
 ) -> Generator[None, None, ChunkResult]:
     """The events of trials [t0, t0 + n) through severity, the waterfall (world model) and the contracts,
     in slices of trials, joined along the trials: a generator that pauses after each slice and returns the
     `ChunkResult` (`_drain` runs it through).
 
-    `damage` (optional) holds slices' events and damage by (`damage_key`, first trial, end): a slice
-    found there is not computed again, and one computed here is left there for another model."""
+    `shared` (optional) holds slices' events and damage by (`damage_key`, first trial, end) and their
+    event loss tables by (`table_key`, first trial, end): what is found there is not computed again, and
+    what is computed here is left there for another model."""
     H = m.n_years
     bases = world.bases if world is not None else {}
     n_events = (world.ev.trial.size if world is not None else 0) + sum(e.trial.size for _, e, _ in perils)
+    ceded = ceded_sources(m)
+    d_key, t_key = (damage_key(m), table_key(m)) if shared is not None else (None, None)
     slice_parts: list[tuple[dict, dict, dict | None]] = []
     for a, b in _slices(n, n_events) if world is not None else [(0, n)]:
-        ya: dict[str, np.ndarray] = {}
-        streams: list[_Stream] = []
-        attritional: dict[str, np.ndarray] = {}
-        material: dict[str, np.ndarray] = {}
-        if world is not None:
-            se = None
-            if damage is not None:
-                se = damage.get((key, a, b))
-                if se is None:
-                    se = damage[(key, a, b)] = _slice_events(m, world, a, b)
-            streams, attritional, material = _world_slice(m, world, a, b, ya, se)
-        for p, e, loss in perils:
-            r = e.rows(a, b)
-            streams.append(
-                _Stream(
-                    trial=e.trial[r] - a if a else e.trial[r],
-                    year=e.year[r],
-                    time=e.time[r],
-                    losses={p.source: loss[r]},
-                    extra={"damage": loss[r]} if m.keep_events else None,
-                )
-            )
-        contracts, events = _assemble(m, streams, a, b - a, t0, attritional, material, bases, ya)
+        found = shared.tables.get((t_key, a, b)) if shared is not None else None
+        if found is not None:  # another model's table: its year arrays copied, its events as they are
+            elt, ya, events = found[0], {k: v.copy() for k, v in found[1].items()}, found[2]
+            _clock.lap("events")
+        else:
+            ya, elt, events = _slice_table(m, world, perils, a, b, t0, bases, ceded, shared, d_key)
+            if shared is not None:
+                shared.tables[(t_key, a, b)] = (elt, dict(ya), events)
+        contracts = _apply_contracts(m, elt)
         slice_parts.append((ya, contracts, events))
         yield
 
