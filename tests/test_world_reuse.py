@@ -182,12 +182,13 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
             for f in a.contracts[cid]:
                 assert np.array_equal(a.contracts[cid][f], b.contracts[cid][f]), (cid, f)
         assert a.year_arrays.keys() == b.year_arrays.keys()
-    # the shared world's arrays are copied: changing one run's result leaves the other's alone (a chunk
-    # of one block, whose results are not joined from parts)
-    [one_block] = make_chunks(TRIALS, TRIALS)
-    # (runs 0 and 1 share a world, runs 0 and 4 also an event table)
+    # the shared world's and table's arrays are copied: changing one run's result leaves the other's alone
+    # (a chunk of one slice, whose results are not joined from parts; runs 0 and 1 share a world, runs 0
+    # and 4 also an event table)
+    [one_slice] = make_chunks(256, TRIALS)
+    assert len(chunk_mod._slices(256, 256 * 600)) == 1
     for pair in ((0, 1), (0, 4)):
-        first, second = run_chunk_group([models[i] for i in pair], one_block)
+        first, second = run_chunk_group([models[i] for i in pair], one_slice)
         for kind in ("year_arrays", "trial_arrays"):
             for k, v in getattr(first, kind).items():
                 assert not np.shares_memory(v, getattr(second, kind)[k]), (pair, kind, k)

@@ -20,7 +20,8 @@ the stages for benchmarks.
 
 Several models with the same `world_key` (a sweep of what comes after the world: capital, reinsurance,
 contract terms) can run a chunk together (`run_chunk_group`): each block's world is drawn once and shared,
-read-only, by all of them.
+read-only, by all of them; so are each slice's damage (`damage_key`) and, for models that differ only in
+their contracts' terms, each slice's waterfall and event loss table (`table_key`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from riskmodel.waterfall import EventRecord, IGClaims, route_events
 
 __all__ = [
     "DAMAGE_FIELDS",
+    "TABLE_FIELDS",
     "WORLD_FIELDS",
     "Chunk",
     "ChunkResult",
@@ -59,7 +61,9 @@ __all__ = [
     "run_chunk_group",
     "damage_key",
     "run_chunk_parts",
+    "ceded_sources",
     "stage_clock",
+    "table_key",
     "world_key",
 ]
 
