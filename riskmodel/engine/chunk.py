@@ -29,9 +29,11 @@ from __future__ import annotations
 import hashlib
 import pickle
 import time
+from collections import Counter
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -966,42 +968,59 @@ def table_key(m: CompiledModel) -> str | None:
     equal event loss tables and payer ledgers."""
     if not m.world_model:
         return None
-    return _digest(m, WORLD_FIELDS + DAMAGE_FIELDS + TABLE_FIELDS) + ",".join(sorted(ceded_sources(m)))
+    fields = tuple(getattr(m, f) for f in WORLD_FIELDS + DAMAGE_FIELDS + TABLE_FIELDS)
+    return hashlib.sha256(pickle.dumps((fields, sorted(ceded_sources(m))), protocol=5)).hexdigest()
 
 
-@dataclass
+class _Keys(NamedTuple):
+    """A model's `world_key`, `damage_key` and `table_key` (computed once for a group)."""
+
+    world: str | None
+    damage: str | None
+    table: str | None
+
+    @staticmethod
+    def of(m: CompiledModel) -> _Keys:
+        return _Keys(world_key(m), damage_key(m), table_key(m))
+
+
 class _Shared:
     """What the models of a group have computed for the block at hand, for the others: worlds by
     `world_key`, a slice's events and damage by (`damage_key`, a, b), a slice's event loss table with its
-    year arrays and kept events by (`table_key`, a, b)."""
+    year arrays and kept events by (`table_key`, a, b). Only what another model of the group will take
+    is kept (`wanted`): a key no other model has is not stored."""
 
-    worlds: dict[str | None, tuple[_World, dict, dict]] = field(default_factory=dict)
-    damage: dict[tuple[str | None, int, int], _SliceEvents] = field(default_factory=dict)
-    tables: dict[tuple[str | None, int, int], tuple[EventLossTable, dict, dict | None]] = field(
-        default_factory=dict
-    )
+    def __init__(self, keys: Sequence[_Keys]) -> None:
+        self._count = Counter((kind, k) for ks in keys for kind, k in enumerate(ks) if k is not None)
+        self.worlds: dict[str | None, tuple[_World, dict, dict]] = {}
+        self.damage: dict[tuple[str | None, int, int], _SliceEvents] = {}
+        self.tables: dict[tuple[str | None, int, int], tuple[EventLossTable, dict, dict | None]] = {}
+
+    def wanted(self, kind: int, key: str | None) -> bool:
+        """Whether another model of the group has this key (`kind`: its index in `_Keys`)."""
+        return self._count[(kind, key)] > 1
 
 
 def _block_world(
     m: CompiledModel,
     block: int,
     n: int,
-    worlds: dict[str | None, tuple[_World, dict, dict]] | None,
-    key: str | None,
+    shared: _Shared | None = None,
+    key: str | None = None,
 ) -> tuple[_World | None, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The world of a block with the year and trial arrays it fills: from `worlds` (drawn by another model
-    with the same `world_key` `key`) or drawn now, and then left there for the next."""
+    """The world of a block with the year and trial arrays it fills: from `shared` (drawn by another model
+    with the same `world_key` `key`) or drawn now, and then left there for the others."""
     year_arrays: dict[str, np.ndarray] = {}
     trial_arrays: dict[str, np.ndarray] = {}
     if not m.world_model:
         return None, year_arrays, trial_arrays
-    if worlds is not None and key in worlds:
-        world, ya, ta = worlds[key]
+    if shared is not None and key in shared.worlds:
+        world, ya, ta = shared.worlds[key]
         # the world's arrays are shared, read-only; each result gets its own copies of the year arrays
         return world, {k: v.copy() for k, v in ya.items()}, {k: v.copy() for k, v in ta.items()}
     world = _world_block(m, block, n, year_arrays, trial_arrays)
-    if worlds is not None:
-        worlds[key] = (world, dict(year_arrays), dict(trial_arrays))
+    if shared is not None and shared.wanted(0, key):
+        shared.worlds[key] = (world, dict(year_arrays), dict(trial_arrays))
     return world, year_arrays, trial_arrays
 
 
@@ -1011,18 +1030,16 @@ def _block_steps(
     n: int,
     t0: int,
     shared: _Shared | None = None,
+    keys: _Keys | None = None,
 ) -> Generator[None, None, ChunkResult]:
     """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS): the world and the perils'
     events drawn now, then `_event_steps` over them. `shared` (a group of runs) holds what other models
-    with the same keys have drawn or computed, and takes what this one does."""
+    with the same `keys` have drawn or computed, and takes what this one does for them."""
     _clock.start()
-    worlds = shared.worlds if shared is not None else None
-    world, year_arrays, trial_arrays = _block_world(
-        m, block, n, worlds, world_key(m) if worlds is not None else None
-    )
+    world, year_arrays, trial_arrays = _block_world(m, block, n, shared, keys.world if keys else None)
     perils = [(p, *_peril_events(m, p, block, n)) for p in m.perils]
     _clock.lap("incidents")
-    return _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, shared)
+    return _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, shared, keys)
 
 
 def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
@@ -1045,11 +1062,12 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
         if not m.world_model:
             parts[i].append(run_chunk(m, chunk))
     group = [i for i, m in enumerate(models) if m.world_model]
+    keys = {i: _Keys.of(models[i]) for i in group}
     for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
         block = t0 // BLOCK_TRIALS
         n = min(BLOCK_TRIALS, chunk.stop - t0)
-        shared = _Shared()
-        steps = {i: _block_steps(models[i], block, n, t0, shared) for i in group}
+        shared = _Shared(list(keys.values()))
+        steps = {i: _block_steps(models[i], block, n, t0, shared, keys[i]) for i in group}
         while steps:  # one slice of every model, then the next
             for i in list(steps):
                 _clock.start()  # (each run's stages timed on their own, as `run_block` times them)
@@ -1136,7 +1154,9 @@ def _slice_table(
         if shared is not None:
             se = shared.damage.get((d_key, a, b))
             if se is None:
-                se = shared.damage[(d_key, a, b)] = _slice_events(m, world, a, b)
+                se = _slice_events(m, world, a, b)
+                if shared.wanted(1, d_key):
+                    shared.damage[(d_key, a, b)] = se
         streams, attritional, material = _world_slice(m, world, a, b, ya, ceded, se)
     for p, e, loss in perils:
         r = e.rows(a, b)
@@ -1162,19 +1182,20 @@ def _event_steps(
     year_arrays: dict[str, np.ndarray],
     trial_arrays: dict[str, np.ndarray],
     shared: _Shared | None = None,
+    keys: _Keys | None = None,
 ) -> Generator[None, None, ChunkResult]:
     """The events of trials [t0, t0 + n) through severity, the waterfall (world model) and the contracts,
     in slices of trials, joined along the trials: a generator that pauses after each slice and returns the
     `ChunkResult` (`_drain` runs it through).
 
-    `shared` (optional) holds slices' events and damage by (`damage_key`, first trial, end) and their
-    event loss tables by (`table_key`, first trial, end): what is found there is not computed again, and
-    what is computed here is left there for another model."""
+    `shared` (optional, with the model's `keys`) holds slices' events and damage by (`damage_key`, first
+    trial, end) and their event loss tables by (`table_key`, first trial, end): what is found there is not
+    computed again, and what is computed here is left there when another model will take it."""
     H = m.n_years
     bases = world.bases if world is not None else {}
     n_events = (world.ev.trial.size if world is not None else 0) + sum(e.trial.size for _, e, _ in perils)
     ceded = ceded_sources(m)
-    d_key, t_key = (damage_key(m), table_key(m)) if shared is not None else (None, None)
+    d_key, t_key = (keys.damage, keys.table) if keys is not None else (None, None)
     slice_parts: list[tuple[dict, dict, dict | None]] = []
     for a, b in _slices(n, n_events) if world is not None else [(0, n)]:
         found = shared.tables.get((t_key, a, b)) if shared is not None else None
@@ -1183,7 +1204,7 @@ def _event_steps(
             _clock.lap("events")
         else:
             ya, elt, events = _slice_table(m, world, perils, a, b, t0, bases, ceded, shared, d_key)
-            if shared is not None:
+            if shared is not None and shared.wanted(2, t_key):
                 shared.tables[(t_key, a, b)] = (elt, dict(ya), events)
         contracts = _apply_contracts(m, elt)
         slice_parts.append((ya, contracts, events))
