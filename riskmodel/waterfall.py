@@ -27,6 +27,10 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    left uncompensated (CLC Art III(4) does not protect it): an IG claim of its own. Its club is Western,
    so a claimant in a state the Western blocs sanction is blocked as in step 3 (delayed under the event's
    licence, else the claimant stays uncompensated).
+
+`route_events` does all of it; `obligations` alone does what comes before capacity (steps 1-3 up to what
+each insurer is willing to pay), which depends only on the parameters in `OBLIGATION_TERMS`: runs that
+differ in a scheme's capital or reinsurance compute it once (`route_events(..., owed=...)`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import numpy as np
 
 from riskmodel.liability import (
     CAUSE_WAR,
+    PollutionShares,
     allocate_pollution,
     clc_limit_sdr,
     collision_liability_split,
@@ -50,7 +55,19 @@ from riskmodel.reinsurance.ig_tower import (
     retention_and_pool,
 )
 
-__all__ = ["EventRecord", "IGClaims", "SchemeFinance", "WaterfallParams", "WaterfallResult", "route_events"]
+__all__ = [
+    "OBLIGATION_SCHEME_TERMS",
+    "OBLIGATION_TERMS",
+    "EventRecord",
+    "IGClaims",
+    "Obligations",
+    "SchemeFinance",
+    "WaterfallParams",
+    "WaterfallResult",
+    "obligation_terms",
+    "obligations",
+    "route_events",
+]
 
 IG, WESTERN_FIXED, DOMESTIC, NONE = range(4)
 #: The IG tower's payer columns, in tower order (its `uncovered` amount is not a payer).
@@ -147,6 +164,65 @@ class IGClaims:
     pollution: np.ndarray
 
 
+#: The fields of `WaterfallParams`, and of each of its `SchemeFinance`s, that `obligations` reads.
+OBLIGATION_TERMS = (
+    "sdr_usd",
+    "war_pi_limit",
+    "war_buyback_limit",
+    "western_fixed_limit",
+    "domestic_min_limit",
+    "licence_probability",
+    "domestic_reliability",
+)
+OBLIGATION_SCHEME_TERMS = ("per_event_limit", "payment_reliability")
+
+
+def obligation_terms(params: WaterfallParams) -> tuple:
+    """The parameters `obligations` reads: equal terms, equal obligations of the same events."""
+    return (
+        tuple(getattr(params, f) for f in OBLIGATION_TERMS),
+        tuple(tuple(getattr(sch, f) for f in OBLIGATION_SCHEME_TERMS) for sch in params.schemes),
+    )
+
+
+@dataclass(frozen=True)
+class Obligations:
+    """What `obligations` computes for `route_events`: per event unless said otherwise."""
+
+    n: int  # events
+    cls: np.ndarray  # P&I class code
+    marine_like: np.ndarray  # bool: not war
+    western: np.ndarray  # bool: IG or Western fixed-premium class
+    is_wf: np.ndarray
+    is_dom: np.ndarray
+    none_cls: np.ndarray
+    in_scheme: list[np.ndarray]  # per scheme, bool per event
+    w: np.ndarray  # the war events (indices) and, on them:
+    w_west: np.ndarray  # Western class
+    war_pi: np.ndarray  # war P&I paid
+    war_unpaid: np.ndarray
+    war_unpaid_infra: np.ndarray
+    war_hull: np.ndarray
+    spill: np.ndarray  # the events with marine pollution damage (indices) and, on them:
+    pays: PollutionShares  # the conventions' split when the insurer pays
+    fails: PollutionShares  # and when it does not
+    pollution_obligation: np.ndarray  # the insurer's part of the pollution (incl. STOPIA/TOPIA)
+    cp_liability: np.ndarray  # collision liability to the other ship
+    coll_hm: np.ndarray  # its H&M part (3/4)
+    coll_pi: np.ndarray  # its P&I part (1/4)
+    statutory: np.ndarray  # marine events' heads of damage (zero on war events)
+    wreck: np.ndarray
+    infra: np.ndarray
+    crew: np.ndarray
+    obligation: np.ndarray  # the insurer's P&I obligation
+    dom: np.ndarray  # the domestic class events (indices)
+    gross: np.ndarray  # the obligation within the insurer's per-event limit
+    blocked: np.ndarray  # bool: blocked by sanctions at the claimant link
+    licensed: np.ndarray  # bool: the event's licence is granted (a block is then only a delay)
+    permanent: np.ndarray  # bool: blocked for good
+    willing: np.ndarray  # what the insurer would pay before its capacity
+
+
 @dataclass
 class WaterfallResult:
     columns: dict[str, np.ndarray]  # per tanker event
@@ -163,27 +239,15 @@ def _scatter(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def route_events(
-    ev: EventRecord,
-    params: WaterfallParams,
-    other: IGClaims,
-    scheme_premium: np.ndarray,
-    recap_u: np.ndarray,
-    n_trials: int,
-    n_years: int,
-) -> WaterfallResult:
-    """Route every event's damage to payer columns (see the module docstring for the order).
-
-    `scheme_premium` (n_trials, n_years, n_schemes) is premium earned, `recap_u` the same shape of
-    uniforms for recapitalisation draws.
-
-    Work is done where it can be non-zero: the war branch on war events, the pollution split on events
-    with pollution damage, the IG tower on IG claims (and the time order only on the claims that reach
-    Hydra's aggregate deductible); elsewhere each column is the sum of the same terms in the same order,
-    so the amounts do not depend on which events are computed together.
-    """
+def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
+    """Steps 1-3 of the module docstring before capacity: the war branch, the pollution split under the
+    conventions (the insurer paying or not), each event's P&I obligation, its insurer's limit, the
+    sanctions block at the claimant link and the payment reliability: what each insurer is willing to
+    pay before its capacity is consumed. Reads of `params` only the fields in `OBLIGATION_TERMS` (and
+    `OBLIGATION_SCHEME_TERMS` of each scheme): runs that differ only in the schemes' capital,
+    reinsurance, expenses, recapitalisation or hull cover, the domestic capacity, the owner's share or
+    the IG tower have the same obligations (`route_events` takes them precomputed)."""
     n = ev.size
-    group = ev.trial * n_years + ev.year
     cls = ev.pi_class
     war = ev.cause == CAUSE_WAR
     marine_like = ~war
@@ -259,20 +323,83 @@ def route_events(
         reliability[in_scheme[s]] = sch.payment_reliability
     refuses = (ev.u_pays >= reliability) & ~ev.claimant_member & (cls >= DOMESTIC) & ~none_cls
     willing = np.where(permanent | refuses, 0.0, gross)
+    return Obligations(
+        n=n,
+        cls=cls,
+        marine_like=marine_like,
+        western=western,
+        is_wf=is_wf,
+        is_dom=is_dom,
+        none_cls=none_cls,
+        in_scheme=in_scheme,
+        w=w,
+        w_west=w_west,
+        war_pi=war_pi,
+        war_unpaid=war_unpaid,
+        war_unpaid_infra=war_unpaid_infra,
+        war_hull=war_hull,
+        spill=spill,
+        pays=pays,
+        fails=fails,
+        pollution_obligation=pollution_obligation,
+        cp_liability=cp_liability,
+        coll_hm=coll_hm,
+        coll_pi=coll_pi,
+        statutory=statutory,
+        wreck=wreck,
+        infra=infra,
+        crew=crew,
+        obligation=obligation,
+        dom=dom,
+        gross=gross,
+        blocked=blocked,
+        licensed=licensed,
+        permanent=permanent,
+        willing=willing,
+    )
+
+
+def route_events(
+    ev: EventRecord,
+    params: WaterfallParams,
+    other: IGClaims,
+    scheme_premium: np.ndarray,
+    recap_u: np.ndarray,
+    n_trials: int,
+    n_years: int,
+    owed: Obligations | None = None,
+) -> WaterfallResult:
+    """Route every event's damage to payer columns (see the module docstring for the order).
+
+    `scheme_premium` (n_trials, n_years, n_schemes) is premium earned, `recap_u` the same shape of
+    uniforms for recapitalisation draws.
+
+    Work is done where it can be non-zero: the war branch on war events, the pollution split on events
+    with pollution damage, the IG tower on IG claims (and the time order only on the claims that reach
+    Hydra's aggregate deductible); elsewhere each column is the sum of the same terms in the same order,
+    so the amounts do not depend on which events are computed together.
+
+    `owed`: the events' `obligations` under these parameters, when already computed (by a run whose
+    parameters differ only outside `OBLIGATION_TERMS`).
+    """
+    ob = owed if owed is not None else obligations(ev, params)
+    group = ev.trial * n_years + ev.year
 
     # --- capacity in event order -------------------------------------------------------------------
-    paid = np.where(western, willing, np.where(none_cls, params.none_owner_pays_share * willing, 0.0))
-    if dom.size:
-        paid[dom] = consume_capacity(willing[dom], group[dom], params.domestic_capacity)
+    paid = np.where(
+        ob.western, ob.willing, np.where(ob.none_cls, params.none_owner_pays_share * ob.willing, 0.0)
+    )
+    if ob.dom.size:
+        paid[ob.dom] = consume_capacity(ob.willing[ob.dom], group[ob.dom], params.domestic_capacity)
 
     n_s = len(params.schemes)
     capital_end = np.zeros((n_trials, n_years, n_s))
-    retained_paid = np.zeros(n)
-    reins_paid = np.zeros(n)
+    retained_paid = np.zeros(ob.n)
+    reins_paid = np.zeros(ob.n)
     scheme_cols: dict[str, np.ndarray] = {}
     for s, sch in enumerate(params.schemes):
-        idx = np.flatnonzero(in_scheme[s])
-        claim = willing[idx]
+        idx = np.flatnonzero(ob.in_scheme[s])
+        claim = ob.willing[idx]
         q = sch.quota_share
         if idx.size:
             reins_paid[idx] = consume_capacity(q * claim, group[idx], sch.reinsurer_capacity)
@@ -282,7 +409,7 @@ def route_events(
             sel = idx[yr == y]
             if sel.size:
                 retained_paid[sel] = consume_capacity(
-                    (1.0 - q) * willing[sel], ev.trial[sel], np.maximum(capital, 0.0)
+                    (1.0 - q) * ob.willing[sel], ev.trial[sel], np.maximum(capital, 0.0)
                 )
                 spent = np.bincount(ev.trial[sel], weights=retained_paid[sel], minlength=n_trials)
             else:
@@ -292,51 +419,55 @@ def route_events(
             capital = capital + np.where(recap, sch.recap_amount, 0.0)
             capital_end[:, y, s] = capital
         paid[idx] = retained_paid[idx] + reins_paid[idx]
-        scheme_cols[f"scheme:{sch.scheme_id}"] = _scatter(idx, retained_paid[idx], n)
-        scheme_cols[f"scheme_reinsurance:{sch.scheme_id}"] = _scatter(idx, reins_paid[idx], n)
+        scheme_cols[f"scheme:{sch.scheme_id}"] = _scatter(idx, retained_paid[idx], ob.n)
+        scheme_cols[f"scheme_reinsurance:{sch.scheme_id}"] = _scatter(idx, reins_paid[idx], ob.n)
 
     # --- 4. what the insurer does not pay -----------------------------------------------------------
-    owes = obligation > 0
-    frac = paid / np.where(owes, obligation, 1.0)
+    owes = ob.obligation > 0
+    frac = paid / np.where(owes, ob.obligation, 1.0)
     frac[~owes] = 1.0
-    frac_s = frac[spill]
+    frac_s = frac[ob.spill]
     fund_cols = {
-        name: _scatter(spill, frac_s * getattr(pays, name) + (1.0 - frac_s) * getattr(fails, name), n)
+        name: _scatter(
+            ob.spill, frac_s * getattr(ob.pays, name) + (1.0 - frac_s) * getattr(ob.fails, name), ob.n
+        )
         for name in ("fund_1992", "fund_supplementary", "osltf")
     }
-    pollution_uncompensated = frac_s * pays.uncompensated + (1.0 - frac_s) * fails.uncompensated
+    pollution_uncompensated = frac_s * ob.pays.uncompensated + (1.0 - frac_s) * ob.fails.uncompensated
     unpaid = 1.0 - frac
-    coll_pi_unpaid = unpaid * coll_pi
+    coll_pi_unpaid = unpaid * ob.coll_pi
 
     # --- 5. hull and 3/4 of the collision liability ---------------------------------------------------
-    hull = np.where(marine_like, ev.hull, 0.0)
-    hm_claim = hull + coll_hm
-    uninsured_hull = none_cls.copy()
+    hull = np.where(ob.marine_like, ev.hull, 0.0)
+    hm_claim = hull + ob.coll_hm
+    uninsured_hull = ob.none_cls.copy()
     hm_scheme_cols: dict[str, np.ndarray] = {}
     for s, sch in enumerate(params.schemes):
         if sch.hull_cover:
-            hm_scheme_cols[f"hm_scheme:{sch.scheme_id}"] = np.where(in_scheme[s], hm_claim, 0.0)
+            hm_scheme_cols[f"hm_scheme:{sch.scheme_id}"] = np.where(ob.in_scheme[s], hm_claim, 0.0)
         else:
-            uninsured_hull |= in_scheme[s]
-    owner_coll = params.none_owner_pays_share * coll_hm
-    coll_hm_unpaid = np.where(uninsured_hull, coll_hm - owner_coll, 0.0)
-    recovered = cp_liability - coll_hm_unpaid - coll_pi_unpaid
+            uninsured_hull |= ob.in_scheme[s]
+    owner_coll = params.none_owner_pays_share * ob.coll_hm
+    coll_hm_unpaid = np.where(uninsured_hull, ob.coll_hm - owner_coll, 0.0)
+    recovered = ob.cp_liability - coll_hm_unpaid - coll_pi_unpaid
     # the counterparty's own losses beyond its hull are not modelled: war collisions do not occur.
 
     # --- 6. IG tower: tanker claims, counterparties in collision spills, background ----------------------
-    ig = np.flatnonzero((cls == IG) & (paid > 0))
-    in_collision = marine_like[spill] & (ev.counterparty_hull[spill] > 0) & ev.counterparty_ig[spill]
-    cp_all = np.where(in_collision, (1.0 - ev.blame[spill]) * pollution_uncompensated, 0.0)
+    ig = np.flatnonzero((ob.cls == IG) & (paid > 0))
+    in_collision = (
+        ob.marine_like[ob.spill] & (ev.counterparty_hull[ob.spill] > 0) & ev.counterparty_ig[ob.spill]
+    )
+    cp_all = np.where(in_collision, (1.0 - ev.blame[ob.spill]) * pollution_uncompensated, 0.0)
     # the counterparty's club is Western: a claimant in a state its blocs sanction is blocked (step 3)
-    cp_blocked = (cp_all > 0) & ev.claimant_sanctioned[spill]
-    cp_delayed = np.where(cp_blocked & licensed[spill], cp_all, 0.0)
-    cp_permanent = np.where(cp_blocked & ~licensed[spill], cp_all, 0.0)
+    cp_blocked = (cp_all > 0) & ev.claimant_sanctioned[ob.spill]
+    cp_delayed = np.where(cp_blocked & ob.licensed[ob.spill], cp_all, 0.0)
+    cp_permanent = np.where(cp_blocked & ~ob.licensed[ob.spill], cp_all, 0.0)
     cp_all = cp_all - cp_permanent  # a claim blocked for good stays uncompensated
-    cp = spill[cp_all > 0]
+    cp = ob.spill[cp_all > 0]
     cp_claim = cp_all[cp_all > 0]
-    ig_pollution = np.zeros(n)
+    ig_pollution = np.zeros(ob.n)
     # the USD 1bn cap covers oil pollution: the conventions' amounts and statutory environmental damage
-    ig_pollution[spill] = frac_s * (pollution_obligation + statutory[spill])
+    ig_pollution[ob.spill] = frac_s * (ob.pollution_obligation + ob.statutory[ob.spill])
     bg = np.flatnonzero(other.claim > 0)
     tower = _ig_tower(
         params.ig_structures,
@@ -352,30 +483,30 @@ def route_events(
 
     def tanker_part(c: str) -> np.ndarray:
         """Tower column c on the tanker events: its own claim, plus its counterparty's."""
-        out = _scatter(ig, tower[c][:n_ig], n)
+        out = _scatter(ig, tower[c][:n_ig], ob.n)
         out[cp] += tower[c][n_ig : n_ig + n_cp]
         return out
 
     # --- the columns, in a fixed order ---------------------------------------------------------------
     cols: dict[str, np.ndarray] = {}
-    cols["war_pi"] = _scatter(w, war_pi, n)
-    cols["energy_property"] = unpaid * infra
-    cols["energy_property"][w] = war_unpaid_infra
-    uncompensated = unpaid * (statutory + wreck + crew)
-    uncompensated[spill] += pollution_uncompensated - cp_all
+    cols["war_pi"] = _scatter(ob.w, ob.war_pi, ob.n)
+    cols["energy_property"] = unpaid * ob.infra
+    cols["energy_property"][ob.w] = ob.war_unpaid_infra
+    uncompensated = unpaid * (ob.statutory + ob.wreck + ob.crew)
+    uncompensated[ob.spill] += pollution_uncompensated - cp_all
     uncompensated += tanker_part("uncovered")  # above the tower: the owner cannot pay it
-    uncompensated[w] = war_unpaid - war_unpaid_infra
+    uncompensated[ob.w] = ob.war_unpaid - ob.war_unpaid_infra
     cols["uncompensated"] = uncompensated
-    cols["war_hull"] = _scatter(w, np.where(w_west, war_hull, 0.0), n)
-    owner = np.where(none_cls, paid, 0.0) + np.where(uninsured_hull, hull + owner_coll, 0.0)
-    owner[w] = np.where(w_west, 0.0, war_hull)
+    cols["war_hull"] = _scatter(ob.w, np.where(ob.w_west, ob.war_hull, 0.0), ob.n)
+    owner = np.where(ob.none_cls, paid, 0.0) + np.where(uninsured_hull, hull + owner_coll, 0.0)
+    owner[ob.w] = np.where(ob.w_west, 0.0, ob.war_hull)
     cols["owner"] = owner
     cols.update(scheme_cols)
-    cols["western_fixed_pi"] = np.where(is_wf, paid, 0.0)
-    cols["domestic"] = np.where(is_dom, paid, 0.0)
+    cols["western_fixed_pi"] = np.where(ob.is_wf, paid, 0.0)
+    cols["domestic"] = np.where(ob.is_dom, paid, 0.0)
     cols.update(fund_cols)
-    cols["hm_tanker_western"] = np.where(western, hm_claim, 0.0)
-    cols["hm_domestic"] = np.where(is_dom, hm_claim, 0.0)
+    cols["hm_tanker_western"] = np.where(ob.western, hm_claim, 0.0)
+    cols["hm_domestic"] = np.where(ob.is_dom, hm_claim, 0.0)
     cols.update(hm_scheme_cols)
     cols["counterparty_hm"] = ev.counterparty_hull - recovered
     for c in TOWER_COLUMNS:
@@ -384,10 +515,10 @@ def route_events(
     other_cols = {c: _scatter(bg, tower[c][first_bg:], n_bg) for c in TOWER_COLUMNS}
     other_cols["uncompensated"] = _scatter(bg, tower["uncovered"][first_bg:], n_bg)
 
-    delayed = np.where(blocked & licensed, gross, 0.0)
-    permanent_amt = np.where(permanent, gross, 0.0)
-    delayed[spill] += cp_delayed
-    permanent_amt[spill] += cp_permanent
+    delayed = np.where(ob.blocked & ob.licensed, ob.gross, 0.0)
+    permanent_amt = np.where(ob.permanent, ob.gross, 0.0)
+    delayed[ob.spill] += cp_delayed
+    permanent_amt[ob.spill] += cp_permanent
     return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end)
 
 

@@ -6,6 +6,8 @@ Amounts in USD m; sdr_usd = 1 so that SDR limits read directly (CLC 4.51m SDR up
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,11 +17,15 @@ from riskmodel import payers
 from riskmodel.liability import CAUSE_MARINE, CAUSE_SABOTAGE, CAUSE_WAR, clc_limit_sdr
 from riskmodel.reinsurance.ig_tower import IG_2026_27
 from riskmodel.waterfall import (
+    OBLIGATION_SCHEME_TERMS,
+    OBLIGATION_TERMS,
     TOWER_COLUMNS,
     EventRecord,
     IGClaims,
     SchemeFinance,
     WaterfallParams,
+    obligation_terms,
+    obligations,
     route_events,
 )
 
@@ -347,3 +353,81 @@ def test_claims_below_layer_1_split_as_the_tower_splits_them(pollution_cap):
     assert np.allclose(sum(got.values()), claim, rtol=1e-12, atol=1e-9)
     if pollution_cap < 80.0:
         assert got["uncovered"][n - 3] == 80.0 - pollution_cap  # the all-pollution claim of 80
+
+
+class _Recorder:
+    """Wraps a parameters object and records which of its fields are read (into `read`)."""
+
+    def __init__(self, obj, read: set[str], prefix: str = "") -> None:
+        self._obj, self._read, self._prefix = obj, read, prefix
+
+    def __getattr__(self, name: str):
+        self._read.add(self._prefix + name)
+        value = getattr(self._obj, name)
+        if name == "schemes":
+            return tuple(_Recorder(s, self._read, "scheme.") for s in value)
+        return value
+
+
+def _mixed_events() -> EventRecord:
+    """Every class, marine, sabotage and war, spills and not, blocked claimants and not."""
+    n = 10
+    return events(
+        n,
+        pi_class=[0, 1, 2, 3, 4, 4, 0, 2, 4, 3],
+        cause=[CAUSE_MARINE] * 6 + [CAUSE_WAR, CAUSE_SABOTAGE, CAUSE_MARINE, CAUSE_WAR],
+        pollution=[50.0, 0.0, 400.0, 30.0, 900.0, 10.0, 0.0, 80.0, 250.0, 0.0],
+        statutory=np.linspace(0.0, 9.0, n),
+        wreck=np.full(n, 5.0),
+        hull=np.full(n, 20.0),
+        counterparty_hull=[0.0, 10.0, 0.0, 5.0, 30.0, 0.0, 0.0, 0.0, 12.0, 0.0],
+        blame=np.full(n, 0.5),
+        counterparty_ig=[False, True, False, True, True, False, False, False, True, False],
+        infrastructure=np.full(n, 3.0),
+        crew=np.full(n, 1.0),
+        claimant_sanctioned=[False, True, False, False, False, False, False, True, False, False],
+        claimant_in_west=[True, False, True, False, True, False, True, False, True, False],
+        scheme_blocked=[False] * 4 + [True, False, False, False, False, False],
+        u_pays=np.linspace(0.05, 0.95, n),
+        u_licence=np.linspace(0.95, 0.05, n),
+    )
+
+
+def test_obligations_read_only_their_terms():
+    """`obligations` must not read a parameter left out of `OBLIGATION_TERMS`/`OBLIGATION_SCHEME_TERMS`:
+    two runs equal in those but not in that one would share obligations they should not."""
+    read: set[str] = set()
+    owed = obligations(_mixed_events(), _Recorder(params(), read))
+    assert owed.n == 10 and read, "nothing was read: the check would pass vacuously"
+    allowed = {*OBLIGATION_TERMS, "schemes"} | {f"scheme.{f}" for f in OBLIGATION_SCHEME_TERMS}
+    assert read <= allowed, read - allowed
+    assert {f"scheme.{f}" for f in OBLIGATION_SCHEME_TERMS} <= read
+
+
+def test_precomputed_obligations_give_the_same_routing():
+    """`route_events` given the obligations computed under other finance terms (capital, quota share,
+    capacities, hull cover, the owner's share) routes every amount as it does computing them itself."""
+    ev = _mixed_events()
+    base = params()
+    [sch] = base.schemes
+    other = params(
+        none_owner_pays_share=0.5,
+        domestic_capacity=100.0,
+        schemes=(replace(sch, quota_share=0.6, reinsurer_capacity=50.0, capital=40.0, hull_cover=False),),
+    )
+    assert obligation_terms(other) == obligation_terms(base)
+    premium = (np.zeros((1, 1, 1)), np.ones((1, 1, 1)), 1, 1)
+    alone = route_events(ev, other, NO_OTHER, *premium)
+    given = route_events(ev, other, NO_OTHER, *premium, owed=obligations(ev, base))
+    assert alone.columns.keys() == given.columns.keys()
+    for k, v in alone.columns.items():
+        assert np.array_equal(v, given.columns[k]), k
+    for name in ("blocked_delayed", "blocked_permanent", "scheme_capital_end"):
+        assert np.array_equal(getattr(alone, name), getattr(given, name)), name
+    # the finance terms matter here: the routing under `base` differs
+    assert not np.array_equal(
+        route_events(ev, base, NO_OTHER, *premium).columns["owner"], alone.columns["owner"]
+    )
+    # and a change of an obligation term changes the key
+    assert obligation_terms(params(western_fixed_limit=1.0)) != obligation_terms(base)
+    assert obligation_terms(params(schemes=(replace(sch, per_event_limit=1.0),))) != obligation_terms(base)

@@ -18,6 +18,7 @@ from riskmodel.engine.chunk import (
     ceded_sources,
     damage_key,
     make_chunks,
+    obligations_key,
     run_chunk,
     run_chunk_group,
     table_key,
@@ -93,6 +94,10 @@ def test_the_table_key_tells_apart_what_changes_the_table(rv_pool):
     assert table_key(terms) == table_key(base)  # other terms on the same columns: the same table
     capital = compile_scenario(with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}), TRIALS, 3)
     assert damage_key(capital) == damage_key(base) and table_key(capital) != table_key(base)
+    # the scheme's capital does not change what each event's insurer owes; its per-event limit does
+    assert obligations_key(capital) == obligations_key(base) == obligations_key(terms)
+    limit = with_overrides(rv_pool, {"schemes.rv_pool.per_event_limit_usd_m": 100})
+    assert obligations_key(compile_scenario(limit, TRIALS, 3)) != obligations_key(base)
     # a contract ceding another column needs that column in the table
     xol = base.contracts["tanker_hull_xol"]
     other = next(iter(ceded_sources(base) - set(xol.sources)))
@@ -154,6 +159,14 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
         tabled.append((table_key(m), a, b))
         return world_slice(m, world, a, b, *args)
 
+    owed = []
+    obligations = chunk_mod.obligations
+
+    def counting_obligations(record, params):
+        owed.append(record.trial.size)
+        return obligations(record, params)
+
+    monkeypatch.setattr(chunk_mod, "obligations", counting_obligations)
     monkeypatch.setattr(chunk_mod, "_world_block", counting)
     monkeypatch.setattr(chunk_mod, "_slice_events", counting_damage)
     monkeypatch.setattr(chunk_mod, "_world_slice", counting_tables)
@@ -172,6 +185,10 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
     assert tables[0] == tables[4] and len(set(tables)) == 4
     assert len({k for k, _, _ in tabled}) == 4
     assert len(tabled) == 2 * len(set(tabled))
+    # the obligations of each slice once for runs 0, 1, 3 and 4 (runs 1 and 3 change only the scheme's
+    # capital and quota share); run 2, alone with its world, computes its own within the waterfall
+    assert len({obligations_key(models[i]) for i in (0, 1, 3, 4)}) == 1
+    assert len(owed) == sum(k == keys[0] for k, _, _ in damaged) > 0  # once per slice of each block
     # the shared table gave run 4 its own terms: its hull XoL differs from run 0's
     xol = [r.contracts["tanker_hull_xol"]["loss"] for r in (together[0], together[4])]
     assert not np.array_equal(*xol)

@@ -20,8 +20,9 @@ the stages for benchmarks.
 
 Several models with the same `world_key` (a sweep of what comes after the world: capital, reinsurance,
 contract terms) can run a chunk together (`run_chunk_group`): each block's world is drawn once and shared,
-read-only, by all of them; so are each slice's damage (`damage_key`) and, for models that differ only in
-their contracts' terms, each slice's waterfall and event loss table (`table_key`).
+read-only, by all of them; so are each slice's damage (`damage_key`), its obligations before capacity
+(`obligations_key`: models that differ in a scheme's capital or reinsurance) and, for models that differ
+only in their contracts' terms, each slice's waterfall and event loss table (`table_key`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,14 @@ from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
 from riskmodel.results import CONTRACT_FIELDS
 from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_designations
 from riskmodel.severity import Damage, event_damage
-from riskmodel.waterfall import EventRecord, IGClaims, route_events
+from riskmodel.waterfall import (
+    EventRecord,
+    IGClaims,
+    Obligations,
+    obligation_terms,
+    obligations,
+    route_events,
+)
 
 __all__ = [
     "DAMAGE_FIELDS",
@@ -64,6 +72,7 @@ __all__ = [
     "damage_key",
     "run_chunk_parts",
     "ceded_sources",
+    "obligations_key",
     "stage_clock",
     "table_key",
     "world_key",
@@ -679,10 +688,12 @@ def _world_slice(
     year_arrays: dict[str, np.ndarray],
     ceded: frozenset[str],
     events: _SliceEvents | None = None,
+    owed: Obligations | None = None,
 ) -> tuple[list[_Stream], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Trials a..b-1 of a block through severity and the waterfall (`events`: the slice's events and
-    damage when already computed, by a model with the same world and `DAMAGE_FIELDS`). The tanker stream
-    carries the payer columns in `ceded` (all of them when the event table is kept).
+    damage when already computed, by a model with the same world and `DAMAGE_FIELDS`; `owed`: their
+    obligations, computed by a model with the same `obligations_key`). The tanker stream carries the
+    payer columns in `ceded` (all of them when the event table is kept).
 
     Returns the event streams of the slice (tanker events above the materiality threshold, background
     claims), and per payer and trial-year the attritional losses (events below the threshold) and the
@@ -698,7 +709,7 @@ def _world_slice(
 
     rec, other, designated, ev_scheme_des = se.record, se.other, se.designated, se.scheme_designated
     u_licence = rec.u_licence
-    wf = route_events(rec, m.waterfall, other, w.scheme_premium[a:b], w.recap_u[a:b], ns, H)
+    wf = route_events(rec, m.waterfall, other, w.scheme_premium[a:b], w.recap_u[a:b], ns, H, owed)
     clock.lap("liability")
 
     for s, sid in enumerate(m.scheme_ids):
@@ -963,6 +974,15 @@ def damage_key(m: CompiledModel) -> str | None:
     return _digest(m, WORLD_FIELDS + DAMAGE_FIELDS) if m.world_model else None
 
 
+def obligations_key(m: CompiledModel) -> str | None:
+    """A digest of the model's world, damage and the waterfall's `obligation_terms`: equal keys, equal
+    obligations of each slice's events (a sweep of a scheme's capital or reinsurance)."""
+    if not m.world_model:
+        return None
+    fields = tuple(getattr(m, f) for f in WORLD_FIELDS + DAMAGE_FIELDS)
+    return hashlib.sha256(pickle.dumps((fields, obligation_terms(m.waterfall)), protocol=5)).hexdigest()
+
+
 def table_key(m: CompiledModel) -> str | None:
     """A digest of the model's world, damage and `TABLE_FIELDS` and of its ceded columns: equal keys,
     equal event loss tables and payer ledgers."""
@@ -973,31 +993,35 @@ def table_key(m: CompiledModel) -> str | None:
 
 
 class _Keys(NamedTuple):
-    """A model's `world_key`, `damage_key` and `table_key` (computed once for a group)."""
+    """A model's `world_key`, `damage_key`, `obligations_key` and `table_key` (computed once for a
+    group)."""
 
     world: str | None
     damage: str | None
+    owed: str | None
     table: str | None
 
     @staticmethod
     def of(m: CompiledModel) -> _Keys:
-        return _Keys(world_key(m), damage_key(m), table_key(m))
+        return _Keys(world_key(m), damage_key(m), obligations_key(m), table_key(m))
 
 
 class _Shared:
     """What the models of a group have computed for the block at hand, for the others: worlds by
-    `world_key`, a slice's events and damage by (`damage_key`, a, b), a slice's event loss table with its
-    year arrays and kept events by (`table_key`, a, b). Only what another model of the group will take
-    is kept (`wanted`): a key no other model has is not stored."""
+    `world_key`, a slice's events and damage by (`damage_key`, a, b), their obligations by
+    (`obligations_key`, a, b), a slice's event loss table with its year arrays and kept events by
+    (`table_key`, a, b). Only what another model of the group will take is kept (`wanted`): a key no
+    other model has is not stored."""
 
     def __init__(self, keys: Sequence[_Keys]) -> None:
-        self._count = Counter((kind, k) for ks in keys for kind, k in enumerate(ks) if k is not None)
+        self._count = Counter((f, k) for ks in keys for f, k in zip(_Keys._fields, ks, strict=True) if k)
         self.worlds: dict[str | None, tuple[_World, dict, dict]] = {}
         self.damage: dict[tuple[str | None, int, int], _SliceEvents] = {}
+        self.owed: dict[tuple[str | None, int, int], Obligations] = {}
         self.tables: dict[tuple[str | None, int, int], tuple[EventLossTable, dict, dict | None]] = {}
 
-    def wanted(self, kind: int, key: str | None) -> bool:
-        """Whether another model of the group has this key (`kind`: its index in `_Keys`)."""
+    def wanted(self, kind: str, key: str | None) -> bool:
+        """Whether another model of the group has this key (`kind`: its field of `_Keys`)."""
         return self._count[(kind, key)] > 1
 
 
@@ -1019,7 +1043,7 @@ def _block_world(
         # the world's arrays are shared, read-only; each result gets its own copies of the year arrays
         return world, {k: v.copy() for k, v in ya.items()}, {k: v.copy() for k, v in ta.items()}
     world = _world_block(m, block, n, year_arrays, trial_arrays)
-    if shared is not None and shared.wanted(0, key):
+    if shared is not None and shared.wanted("world", key):
         shared.worlds[key] = (world, dict(year_arrays), dict(trial_arrays))
     return world, year_arrays, trial_arrays
 
@@ -1051,10 +1075,11 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
     """One chunk of trials of several models (the same seed and trials), block by block: models whose
     `world_key` is equal share each block's world (adoption, market, sanctions, candidates and their
     thinning, background claims), drawn once; those whose `damage_key` is equal also share each slice's
-    events and damage (severity), and those whose `table_key` is equal each slice's waterfall and event
-    loss table (a sweep of contract terms: each model applies its own contracts). The models go through a
-    block's slices in step, so that only the slice at hand is kept for the others. Each result is
-    `run_chunk(model, chunk)`, bit for bit."""
+    events and damage (severity), those whose `obligations_key` is equal the events' obligations before
+    capacity (`waterfall.obligations`), and those whose `table_key` is equal each slice's waterfall and
+    event loss table (a sweep of contract terms: each model applies its own contracts). The models go
+    through a block's slices in step, so that only the slice at hand is kept for the others. Each result
+    is `run_chunk(model, chunk)`, bit for bit."""
     if not any(m.world_model for m in models):
         return [run_chunk(m, chunk) for m in models]
     parts: list[list[ChunkResult]] = [[] for _ in models]
@@ -1077,6 +1102,7 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
                     parts[i].append(done.value)
                     del steps[i]
             shared.damage.clear()
+            shared.owed.clear()
             shared.tables.clear()
         del shared
     return [join_results(p) for p in parts]
@@ -1140,24 +1166,28 @@ def _slice_table(
     bases: dict[str, np.ndarray],
     ceded: frozenset[str],
     shared: _Shared | None,
-    d_key: str | None,
+    keys: _Keys | None,
 ) -> tuple[dict[str, np.ndarray], EventLossTable, dict[str, np.ndarray] | None]:
     """Trials a..b-1 of a block through severity and the waterfall (world model) into the slice's event
     loss table: the slice's year arrays, the table, and the slice's events when the model keeps them.
-    The slice's events and damage come from `shared` when another model has computed them."""
+    The slice's events and damage, and their obligations, come from `shared` when another model has
+    computed them."""
     ya: dict[str, np.ndarray] = {}
     streams: list[_Stream] = []
     attritional: dict[str, np.ndarray] = {}
     material: dict[str, np.ndarray] = {}
     if world is not None:
-        se = None
-        if shared is not None:
-            se = shared.damage.get((d_key, a, b))
+        se, owed = None, None
+        if shared is not None and keys is not None:
+            se = shared.damage.get((keys.damage, a, b))
             if se is None:
                 se = _slice_events(m, world, a, b)
-                if shared.wanted(1, d_key):
-                    shared.damage[(d_key, a, b)] = se
-        streams, attritional, material = _world_slice(m, world, a, b, ya, ceded, se)
+                if shared.wanted("damage", keys.damage):
+                    shared.damage[(keys.damage, a, b)] = se
+            owed = shared.owed.get((keys.owed, a, b))
+            if owed is None and shared.wanted("owed", keys.owed):
+                owed = shared.owed[(keys.owed, a, b)] = obligations(se.record, m.waterfall)
+        streams, attritional, material = _world_slice(m, world, a, b, ya, ceded, se, owed)
     for p, e, loss in perils:
         r = e.rows(a, b)
         streams.append(
@@ -1195,7 +1225,7 @@ def _event_steps(
     bases = world.bases if world is not None else {}
     n_events = (world.ev.trial.size if world is not None else 0) + sum(e.trial.size for _, e, _ in perils)
     ceded = ceded_sources(m)
-    d_key, t_key = (keys.damage, keys.table) if keys is not None else (None, None)
+    t_key = keys.table if keys is not None else None
     slice_parts: list[tuple[dict, dict, dict | None]] = []
     for a, b in _slices(n, n_events) if world is not None else [(0, n)]:
         found = shared.tables.get((t_key, a, b)) if shared is not None else None
@@ -1203,8 +1233,8 @@ def _event_steps(
             elt, ya, events = found[0], {k: v.copy() for k, v in found[1].items()}, found[2]
             _clock.lap("events")
         else:
-            ya, elt, events = _slice_table(m, world, perils, a, b, t0, bases, ceded, shared, d_key)
-            if shared is not None and shared.wanted(2, t_key):
+            ya, elt, events = _slice_table(m, world, perils, a, b, t0, bases, ceded, shared, keys)
+            if shared is not None and shared.wanted("table", t_key):
                 shared.tables[(t_key, a, b)] = (elt, dict(ya), events)
         contracts = _apply_contracts(m, elt)
         slice_parts.append((ya, contracts, events))
