@@ -29,8 +29,9 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    licence, else the claimant stays uncompensated).
 
 `route_events` does all of it; `obligations` alone does what comes before capacity (steps 1-3 up to what
-each insurer is willing to pay), which depends only on the parameters in `OBLIGATION_TERMS`: runs that
-differ in a scheme's capital or reinsurance compute it once (`route_events(..., owed=...)`).
+each insurer is willing to pay), which depends only on the parameters in `OBLIGATION_TERMS`, each
+scheme's `OBLIGATION_SCHEME_TERMS` and the number of schemes (`obligation_terms`): runs that differ in a
+scheme's capital or reinsurance compute it once (`route_events(..., owed=...)`).
 """
 
 from __future__ import annotations
@@ -187,9 +188,11 @@ def obligation_terms(params: WaterfallParams) -> tuple:
 
 @dataclass(frozen=True)
 class Obligations:
-    """What `obligations` computes for `route_events`: per event unless said otherwise."""
+    """What `obligations` computes for `route_events`: arrays over all events unless said otherwise. A
+    group of runs shares one: treat every array as read-only."""
 
     n: int  # events
+    n_schemes: int
     cls: np.ndarray  # P&I class code
     marine_like: np.ndarray  # bool: not war
     western: np.ndarray  # bool: IG or Western fixed-premium class
@@ -197,20 +200,20 @@ class Obligations:
     is_dom: np.ndarray
     none_cls: np.ndarray
     in_scheme: list[np.ndarray]  # per scheme, bool per event
-    w: np.ndarray  # the war events (indices) and, on them:
-    w_west: np.ndarray  # Western class
-    war_pi: np.ndarray  # war P&I paid
-    war_unpaid: np.ndarray
-    war_unpaid_infra: np.ndarray
-    war_hull: np.ndarray
-    spill: np.ndarray  # the events with marine pollution damage (indices) and, on them:
-    pays: PollutionShares  # the conventions' split when the insurer pays
-    fails: PollutionShares  # and when it does not
-    pollution_obligation: np.ndarray  # the insurer's part of the pollution (incl. STOPIA/TOPIA)
+    w: np.ndarray  # indices of the war events
+    w_west: np.ndarray  # on the war events: Western class
+    war_pi: np.ndarray  # on the war events: war P&I paid
+    war_unpaid: np.ndarray  # on the war events
+    war_unpaid_infra: np.ndarray  # on the war events
+    war_hull: np.ndarray  # on the war events
+    spill: np.ndarray  # indices of the events with pollution damage (marine or sabotage, not war)
+    pays: PollutionShares  # on the spill events: the conventions' split when the insurer pays
+    fails: PollutionShares  # on the spill events: the split when it does not
+    pollution_obligation: np.ndarray  # on the spill events: the insurer's part (incl. STOPIA/TOPIA)
     cp_liability: np.ndarray  # collision liability to the other ship
     coll_hm: np.ndarray  # its H&M part (3/4)
     coll_pi: np.ndarray  # its P&I part (1/4)
-    statutory: np.ndarray  # marine events' heads of damage (zero on war events)
+    statutory: np.ndarray  # heads of damage, zero on war events
     wreck: np.ndarray
     infra: np.ndarray
     crew: np.ndarray
@@ -325,6 +328,7 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
     willing = np.where(permanent | refuses, 0.0, gross)
     return Obligations(
         n=n,
+        n_schemes=len(params.schemes),
         cls=cls,
         marine_like=marine_like,
         western=western,
@@ -383,6 +387,11 @@ def route_events(
     parameters differ only outside `OBLIGATION_TERMS`).
     """
     ob = owed if owed is not None else obligations(ev, params)
+    if ob.n != ev.size or ob.n_schemes != len(params.schemes):
+        raise ValueError(
+            f"obligations of {ob.n} events and {ob.n_schemes} schemes given for {ev.size} events and "
+            f"{len(params.schemes)} schemes"
+        )
     group = ev.trial * n_years + ev.year
 
     # --- capacity in event order -------------------------------------------------------------------

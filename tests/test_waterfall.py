@@ -424,6 +424,17 @@ def test_precomputed_obligations_give_the_same_routing():
         assert np.array_equal(v, given.columns[k]), k
     for name in ("blocked_delayed", "blocked_permanent", "scheme_capital_end"):
         assert np.array_equal(getattr(alone, name), getattr(given, name)), name
+    # the given obligations are the ones used: under those of a USD 1m per-event limit the scheme (and
+    # its reinsurer) pay at most 1 of the last scheme event's claim
+    lower = obligations(ev, params(schemes=(replace(sch, per_event_limit=1.0),)))
+    used = route_events(ev, other, NO_OTHER, *premium, owed=lower)
+
+    def scheme_paid(res):
+        return res.columns["scheme:s"][8] + res.columns["scheme_reinsurance:s"][8]
+
+    assert scheme_paid(used) <= 1.0 + 1e-12 < scheme_paid(alone)
+    with pytest.raises(ValueError, match="obligations of 10 events"):
+        route_events(events(3), other, NO_OTHER, *premium, owed=lower)
     # the finance terms matter here: the routing under `base` differs
     assert not np.array_equal(
         route_events(ev, base, NO_OTHER, *premium).columns["owner"], alone.columns["owner"]
