@@ -60,6 +60,7 @@ __all__ = [
     "plan_runs",
     "run_batch",
     "simulate_many",
+    "simulate_together",
     "sweep_specs",
 ]
 
@@ -371,6 +372,27 @@ def simulate_many(
             yield spec, results
     finally:
         bar.close()
+
+
+def simulate_together(
+    scenarios: Sequence[Scenario | str | Path],
+    trials: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    *,
+    progress: bool = True,
+) -> list[Results]:
+    """Simulate several scenarios, each as `simulate(scenario, trials, seed)` would, bit for bit, but
+    together: variants that draw the same world share the work they have in common (`simulate_many`).
+    A variant of contract terms (the same ceded columns) costs a tenth to a fifth of a run, one of a
+    scheme's capital or reinsurance about two fifths; a variant of the world itself a whole run.
+
+    `scenarios`: loaded scenarios or scenario files; `trials` and `seed` override each one's own (give
+    them, or keep the files' equal, for common random numbers). Returns the `Results` in the order given.
+    """
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    specs = [make_spec(f"{k}:{s.name}", s, None, trials=trials, seed=seed) for k, s in enumerate(loaded)]
+    return [results for _, results in simulate_many(specs, executor, progress=progress)]
 
 
 @contextlib.contextmanager

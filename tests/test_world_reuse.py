@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+import riskmodel
 from riskmodel import batch, waterfall
 from riskmodel.engine import chunk as chunk_mod
 from riskmodel.engine.chunk import (
@@ -25,7 +26,7 @@ from riskmodel.engine.chunk import (
     world_key,
 )
 from riskmodel.engine.executors import InProcess, ProcessPool
-from riskmodel.engine.simulate import compile_scenario
+from riskmodel.engine.simulate import compile_scenario, simulate
 from riskmodel.scenario import load_scenario, with_overrides
 from tests.test_reproducibility import assert_identical
 
@@ -284,3 +285,35 @@ def test_a_sweep_in_a_batch_gives_the_results_of_each_run_alone(sweep, executor)
     assert [s.name for s, _ in got] == ["a", "other", "b"]
     for spec, results in got:
         assert_identical(alone[spec.name], results)
+
+
+def test_simulate_together_gives_each_variant_its_run_alone_and_draws_the_world_once(rv_pool, monkeypatch):
+    """The notebook API: a base, a contract-terms what-if and a capital what-if at one seed, each equal to
+    its `simulate` alone, with the world of each block drawn once for all three."""
+    variants = [
+        rv_pool,
+        with_overrides(rv_pool, {"portfolio.contracts.war_xol.attachment_usd_m": 20.0}),
+        with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}),
+    ]
+    alone = [simulate(s, trials=TRIALS, seed=3, progress=False) for s in variants]
+    drawn = []
+    world_block = chunk_mod._world_block
+
+    def counting(m, block, *args):
+        drawn.append(block)
+        return world_block(m, block, *args)
+
+    monkeypatch.setattr(chunk_mod, "_world_block", counting)
+    together = riskmodel.simulate_together(variants, trials=TRIALS, seed=3, progress=False)
+    assert drawn == [0]  # one block, one world for the three
+    assert [r.scenario_name for r in together] == [s.name for s in variants]
+    for a, b in zip(alone, together, strict=True):
+        assert_identical(a, b)
+    assert not np.array_equal(
+        together[0].contracts["war_xol"]["loss"], together[1].contracts["war_xol"]["loss"]
+    )
+    # scenario files are read as `simulate` reads them
+    [from_file] = riskmodel.simulate_together(
+        ["scenarios/rv_pool.yaml"], trials=TRIALS, seed=3, progress=False
+    )
+    assert_identical(simulate("scenarios/rv_pool.yaml", trials=TRIALS, seed=3, progress=False), from_file)
