@@ -953,8 +953,10 @@ WORLD_FIELDS = (
 )
 
 
-def _digest(m: CompiledModel, names: tuple[str, ...]) -> str:
-    return hashlib.sha256(pickle.dumps(tuple(getattr(m, f) for f in names), protocol=5)).hexdigest()
+def _digest(m: CompiledModel, names: tuple[str, ...], *more: object) -> str:
+    """A digest of the model's fields `names` and of `more`."""
+    fields = tuple(getattr(m, f) for f in names)
+    return hashlib.sha256(pickle.dumps((fields, *more) if more else fields, protocol=5)).hexdigest()
 
 
 #: The fields of a `CompiledModel` that a slice's waterfall and event loss table read (`_world_slice`,
@@ -979,8 +981,7 @@ def obligations_key(m: CompiledModel) -> str | None:
     obligations of each slice's events (a sweep of a scheme's capital or reinsurance)."""
     if not m.world_model:
         return None
-    fields = tuple(getattr(m, f) for f in WORLD_FIELDS + DAMAGE_FIELDS)
-    return hashlib.sha256(pickle.dumps((fields, obligation_terms(m.waterfall)), protocol=5)).hexdigest()
+    return _digest(m, WORLD_FIELDS + DAMAGE_FIELDS, obligation_terms(m.waterfall))
 
 
 def table_key(m: CompiledModel) -> str | None:
@@ -988,8 +989,7 @@ def table_key(m: CompiledModel) -> str | None:
     equal event loss tables and payer ledgers."""
     if not m.world_model:
         return None
-    fields = tuple(getattr(m, f) for f in WORLD_FIELDS + DAMAGE_FIELDS + TABLE_FIELDS)
-    return hashlib.sha256(pickle.dumps((fields, sorted(ceded_sources(m))), protocol=5)).hexdigest()
+    return _digest(m, WORLD_FIELDS + DAMAGE_FIELDS + TABLE_FIELDS, sorted(ceded_sources(m)))
 
 
 class _Keys(NamedTuple):
