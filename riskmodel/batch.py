@@ -385,7 +385,8 @@ def simulate_together(
     """Simulate several scenarios, each as `simulate(scenario, trials, seed)` would, bit for bit, but
     together: variants that draw the same world share the work they have in common (`simulate_many`).
     A variant of contract terms (the same ceded columns) costs a tenth to a fifth of a run, one of a
-    scheme's capital or reinsurance about two fifths; a variant of the world itself a whole run.
+    scheme's capital or reinsurance about two fifths; a variant of the world itself, or a run that keeps
+    its event table, a whole run.
 
     `scenarios`: loaded scenarios or scenario files; `trials` and `seed` override each one's own (give
     them, or keep the files' equal, for common random numbers). Returns the `Results` in the order given.
