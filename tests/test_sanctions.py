@@ -1,11 +1,14 @@
-"""Stage C counts: detentions are Poisson with the stated mean and keep common random numbers."""
+"""Stage C counts: detentions are Poisson with the stated mean and keep common random numbers; the Poisson
+quantile they are drawn with is scipy's."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy import stats
 
 from riskmodel.engine.random import BLOCK_TRIALS
-from riskmodel.sanctions import detentions
+from riskmodel.sanctions import detentions, poisson_quantile
 
 N_YEARS = 3
 
@@ -50,3 +53,22 @@ def test_a_short_last_block_keeps_the_counts_of_its_trials():
     full = detentions(3, 1, BLOCK_TRIALS, exposure(np.ones(BLOCK_TRIALS)), np.array([0.5, 0.1]), 0.25)
     short = detentions(3, 1, BLOCK_TRIALS, exposure(np.ones(100)), np.array([0.5, 0.1]), 0.25)
     np.testing.assert_array_equal(short, full[:100])
+
+
+@pytest.mark.parametrize("mean", [0.0, 1e-4, 0.3, 2.0, 13.0, 60.0, 99.9, 100.1, 400.0])
+def test_the_poisson_quantile_is_scipys(mean):
+    """`poisson_quantile` sums the distribution term by term (scipy beyond a mean of 100): the same
+    counts as `scipy.stats.poisson.ppf` for every one of 100,000 uniforms, the tail's included."""
+    u = np.random.default_rng(int(mean * 1000) + 1).random(100_000)
+    u[:3] = [0.0, 0.5, 1.0 - 2.0**-53]
+    expected = np.maximum(stats.poisson.ppf(u, mean), 0.0).astype(np.int64)
+    np.testing.assert_array_equal(poisson_quantile(u, np.full(u.size, mean)), expected)
+
+
+def test_the_poisson_quantile_takes_each_cell_its_own_mean():
+    """Means and uniforms of any shape, cell by cell (means on both sides of the term-by-term bound)."""
+    rng = np.random.default_rng(5)
+    u, mean = rng.random((300, 7)), rng.choice([0.5, 3.0, 250.0], size=(300, 7))
+    got = poisson_quantile(u, mean)
+    assert got.shape == (300, 7) and got.dtype == np.int64
+    np.testing.assert_array_equal(got, np.maximum(stats.poisson.ppf(u, mean), 0.0).astype(np.int64))
