@@ -95,8 +95,9 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """The smallest k ≥ 0 with P(K ≤ k) ≥ u for K ~ Poisson(mean), elementwise (int64).
 
     The distribution is summed term by term, a vectorised step per count, on the cells still short of
-    their uniform: the counts of `scipy.stats.poisson.ppf` (which the tests check), about 15 times
-    faster, except where a uniform lies within rounding (about 1e-15) of a step of the distribution.
+    their uniform, about 15 times faster than `scipy.stats.poisson.ppf`. The counts are scipy's (the
+    tests check it) except where a uniform lies within rounding (about 1e-15) of a step of the
+    distribution.
 
     >>> poisson_quantile(np.array([0.0, 0.3, 0.5, 0.99]), np.array([2.0, 2.0, 2.0, 2.0])).tolist()
     [0, 1, 2, 6]
