@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import metrics, store
-from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_group, world_key
+from riskmodel.engine.chunk import Chunk, ChunkResult, frame_key, make_chunks, run_chunk, run_chunk_group
 from riskmodel.engine.compile import CompiledModel
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
@@ -260,14 +260,14 @@ def _run_batch_chunk(shared: _Models, task: tuple[tuple[int, ...], Chunk]) -> li
 
 
 def _groups(models: Sequence[CompiledModel], size: int = GROUP_RUNS) -> list[tuple[int, ...]]:
-    """Runs that draw the same world (`world_key`) with the same trials and chunks, in groups of at most
-    `size` (and of at most `GROUP_RESULTS_BYTES` of results), in the order of their first run; every
-    other run is a group of its own. Runs that keep their event table run alone (a group holds the later
-    runs' results until their turn)."""
+    """Runs that draw the same world but perhaps for the years states join (`frame_key`) with the same
+    trials and chunks, in groups of at most `size` (and of at most `GROUP_RESULTS_BYTES` of results), in
+    the order of their first run; every other run is a group of its own. Runs that keep their event
+    table run alone (a group holds the later runs' results until their turn)."""
     groups: list[list[int]] = []
     open_group: dict[tuple[str, int, int], list[int]] = {}
     for k, m in enumerate(models):
-        wk = None if m.keep_events else world_key(m)
+        wk = None if m.keep_events else frame_key(m)
         fits = GROUP_RESULTS_BYTES // max(_result_bytes(m), 1)
         if wk is None or min(size, fits) < 2:
             groups.append([k])
@@ -336,10 +336,12 @@ def simulate_many(
 
     The results are those of `simulate(spec.scenario, ...)` alone, bit for bit, whatever the executor or
     `chunk_trials` (a multiple of 4,096; default each scenario's `simulation.chunk_trials`). Runs that
-    draw the same world (equal `world_key`, trials and chunks; up to `share_world` of them, 1 for none)
-    are computed together chunk by chunk and draw each block's world once: a sweep point that changes
-    only what comes after the world (scheme capital, quota share, contract terms) costs less than the
-    first run. Such runs finish close together, the first when the group's last chunk is done.
+    draw the same world but perhaps for the years states join (equal `frame_key`, trials and chunks; up
+    to `share_world` of them, 1 for none) are computed together chunk by chunk (`run_chunk_group`): a
+    sweep point that changes only what comes after the world (scheme capital, quota share, contract
+    terms) shares the world and more, and one that changes only a state's join probability computes only
+    the trials whose join years change. Such runs finish close together, the first when the group's
+    last chunk is done.
     """
     if not specs:
         return
@@ -348,8 +350,7 @@ def simulate_many(
     for spec in specs:
         m = compile_scenario(spec.scenario, spec.trials, spec.seed, spec.keep_events)
         models.append(m if chunk_trials is None else replace(m, chunk_trials=chunk_trials))
-    # runs that draw the same world (a sweep of capital, quota share or contract terms) go chunk by chunk
-    # together, so that each block's world is drawn once for all of them
+    # runs that draw the same world, but perhaps for the join years, go chunk by chunk together
     tasks = [
         (g, c)
         for g in _groups(models, share_world)
@@ -385,8 +386,9 @@ def simulate_together(
     """Simulate several scenarios, each as `simulate(scenario, trials, seed)` would, bit for bit, but
     together: variants that draw the same world share the work they have in common (`simulate_many`).
     A variant of contract terms (the same ceded columns) costs a tenth to a fifth of a run, one of a
-    scheme's capital or reinsurance about two fifths; a variant of the world itself, or a run that keeps
-    its event table, a whole run.
+    scheme's capital or reinsurance about two fifths, one of a state's join probability a third of a run
+    plus the share of trials whose join years change; a variant of the rest of the world, or a run that
+    keeps its event table, a whole run.
 
     `scenarios`: loaded scenarios or scenario files; `trials` and `seed` override each one's own (give
     them, or keep the files' equal, for common random numbers). Returns the `Results` in the order given.

@@ -18,6 +18,8 @@ from riskmodel.engine.chunk import (
     WORLD_FIELDS,
     ceded_sources,
     damage_key,
+    frame_key,
+    join_key,
     make_chunks,
     obligations_key,
     run_chunk,
@@ -259,11 +261,13 @@ def test_a_shared_event_table_carries_the_perils_and_the_kept_events(keep_events
 
 @pytest.fixture(scope="module")
 def sweep(rv_pool):
-    """A capital sweep with a run of another world between its points, and each run's results alone."""
+    """A capital sweep with a run of another world between its points, a join-probability point after
+    them, and each run's results alone."""
     variants = {
         "a": rv_pool,
         "other": with_overrides(rv_pool, {"schemes.rv_pool.uptake.share": 0.3}),
         "b": with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}),
+        "c": with_overrides(rv_pool, {"schemes.rv_pool.candidates.IRN.p_join": 0.2}),
     }
     specs = [batch.make_spec(k, s, None, trials=2 * TRIALS, seed=3) for k, s in variants.items()]
     alone = {}
@@ -276,13 +280,13 @@ def sweep(rv_pool):
 
 @pytest.mark.parametrize("executor", ["in-process", "pool"])
 def test_a_sweep_in_a_batch_gives_the_results_of_each_run_alone(sweep, executor):
-    """The sweep goes through `simulate_many` as one group of two runs (in two chunks); each run equals its
-    run alone, and the run of another world between them keeps its place in the batch."""
+    """The sweep goes through `simulate_many` as one group of three runs (in two chunks); each run equals
+    its run alone, and the run of another world between them keeps its place in the batch."""
     specs, alone = sweep
     ex = InProcess() if executor == "in-process" else ProcessPool(2)
     with ex:
         got = list(batch.simulate_many(specs, ex, chunk_trials=TRIALS, progress=False))
-    assert [s.name for s, _ in got] == ["a", "other", "b"]
+    assert [s.name for s, _ in got] == ["a", "other", "b", "c"]
     for spec, results in got:
         assert_identical(alone[spec.name], results)
 
@@ -317,3 +321,50 @@ def test_simulate_together_gives_each_variant_its_run_alone_and_draws_the_world_
         ["scenarios/rv_pool.yaml"], trials=TRIALS, seed=3, progress=False
     )
     assert_identical(simulate("scenarios/rv_pool.yaml", trials=TRIALS, seed=3, progress=False), from_file)
+
+
+def test_a_join_probability_variant_computes_only_the_trials_whose_join_years_change(rv_pool, monkeypatch):
+    """Runs that differ in a state's join probability (the same `join_key`) go in one group: the later
+    one computes its event stages only on the trials whose join years differ from the first's and takes
+    the others' results from it. Each run equals its run alone, bit for bit, a capital variant of either
+    included; a change too small to move any join year computes no trial at all."""
+    irn = "schemes.rv_pool.candidates.IRN.p_join"
+    p = rv_pool.schemes["rv_pool"].candidates["IRN"].p_join
+    variants = [
+        rv_pool,
+        with_overrides(rv_pool, {irn: 0.2}),
+        with_overrides(rv_pool, {irn: 0.2, "schemes.rv_pool.capital_usd_m": 2000}),
+        with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}),
+        with_overrides(rv_pool, {irn: p + 1e-12}),
+    ]
+    models = [compile_scenario(s, 2 * TRIALS, 3) for s in variants]
+    assert len({frame_key(m) for m in models}) == 1
+    assert join_key(models[0]) == join_key(models[1]) == join_key(models[4]) != join_key(models[2])
+    assert world_key(models[4]) != world_key(models[0])  # (else run 4 would share run 0's world)
+    assert batch._groups(models) == [(0, 1, 2, 3, 4)]
+    [c] = make_chunks(2 * TRIALS, 2 * TRIALS)
+    alone = [run_chunk(m, c) for m in models]
+    computed = []
+    world_rows = chunk_mod._world_rows
+
+    def counting(world, trials, n):
+        computed.append(trials.size / n)
+        return world_rows(world, trials, n)
+
+    monkeypatch.setattr(chunk_mod, "_world_rows", counting)
+    together = run_chunk_group(models, c)
+    for a, b in zip(alone, together, strict=True):
+        _assert_same_result(a, b)
+    # runs 1 and 3 (donors 0 and 2) on some of the trials of each of two blocks; run 4 on none
+    assert len(computed) == 4 and all(0 < x < 1 for x in computed), computed
+    assert not np.array_equal(together[0].trial_arrays["join_year"], together[1].trial_arrays["join_year"])
+    assert np.array_equal(together[0].trial_arrays["join_year"], together[4].trial_arrays["join_year"])
+    # the results of a run computed on some trials are its own arrays (none shared with its donor's)
+    [one_block] = make_chunks(TRIALS, TRIALS)
+    first, second = run_chunk_group(models[:2], one_block)
+    for kind in ("year_arrays", "trial_arrays"):
+        for k, v in getattr(first, kind).items():
+            assert not np.shares_memory(v, getattr(second, kind)[k]), (kind, k)
+    for cid, figures in first.contracts.items():
+        for f, v in figures.items():
+            assert not np.shares_memory(v, second.contracts[cid][f]), (cid, f)

@@ -22,7 +22,9 @@ Several models with the same `world_key` (a sweep of what comes after the world:
 contract terms) can run a chunk together (`run_chunk_group`): each block's world is drawn once and shared,
 read-only, by all of them; so are each slice's damage (`damage_key`), its obligations before capacity
 (`obligations_key`: models that differ in a scheme's capital or reinsurance) and, for models that differ
-only in their contracts' terms, each slice's waterfall and event loss table (`table_key`).
+only in their contracts' terms, each slice's waterfall and event loss table (`table_key`). A model that
+differs from an earlier one only in the states' join probabilities (`join_key`) runs its event stages on
+the trials whose join years differ and takes the others' results from it (`_changed_steps`).
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ import time
 from collections import Counter
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -70,6 +72,8 @@ __all__ = [
     "run_chunk",
     "run_chunk_group",
     "damage_key",
+    "frame_key",
+    "join_key",
     "run_chunk_parts",
     "ceded_sources",
     "obligations_key",
@@ -955,8 +959,8 @@ WORLD_FIELDS = (
 
 def _digest(m: CompiledModel, names: tuple[str, ...], *more: object) -> str:
     """A digest of the model's fields `names` and of `more`."""
-    fields = tuple(getattr(m, f) for f in names)
-    return hashlib.sha256(pickle.dumps((fields, *more) if more else fields, protocol=5)).hexdigest()
+    values = tuple(getattr(m, f) for f in names)
+    return hashlib.sha256(pickle.dumps((values, *more) if more else values, protocol=5)).hexdigest()
 
 
 #: The fields of a `CompiledModel` that a slice's waterfall and event loss table read (`_world_slice`,
@@ -990,6 +994,34 @@ def table_key(m: CompiledModel) -> str | None:
     if not m.world_model:
         return None
     return _digest(m, WORLD_FIELDS + DAMAGE_FIELDS + TABLE_FIELDS, sorted(ceded_sources(m)))
+
+
+#: The adoption plan's fields that only set how likely and when states join (not which slots exist).
+JOIN_ODDS = ("cum_prob", "conditions", "rho")
+
+
+def _adoption_frame(m: CompiledModel) -> tuple:
+    """The adoption plan without `JOIN_ODDS`: its slots, which scheme and state each is, the horizon."""
+    a = m.adoption
+    return tuple(getattr(a, f.name) for f in fields(a) if f.name not in JOIN_ODDS)
+
+
+def frame_key(m: CompiledModel) -> str | None:
+    """A digest of the model's `WORLD_FIELDS`, the adoption plan's `JOIN_ODDS` left out: equal keys, the
+    same world but for the years states join (a run of a batch goes with the others of its frame)."""
+    if not m.world_model:
+        return None
+    return _digest(m, tuple(f for f in WORLD_FIELDS if f != "adoption"), _adoption_frame(m))
+
+
+def join_key(m: CompiledModel) -> str | None:
+    """A digest of every field of the model but the adoption plan's `JOIN_ODDS` (and its name and
+    notes): two models with equal keys differ at most in the years states join, so a trial whose join
+    years are the same in both has the same results in both (`run_chunk_group` copies them)."""
+    if not m.world_model or m.keep_events:
+        return None
+    names = tuple(f.name for f in fields(m) if f.name not in ("adoption", "scenario_name", "notes"))
+    return _digest(m, names, _adoption_frame(m))
 
 
 class _Keys(NamedTuple):
@@ -1066,6 +1098,110 @@ def _block_steps(
     return _event_steps(m, world, perils, n, t0, year_arrays, trial_arrays, shared, keys)
 
 
+def _rows_of(events: _Events, keep: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, _Events]:
+    """The events of the trials `keep` (bool per trial) and those events renumbered by `rank`."""
+    idx = np.flatnonzero(keep[events.trial])
+    trial = rank[events.trial[idx]].astype(events.trial.dtype)
+    n = int(keep.sum())
+    return idx, _Events(trial, events.year[idx], events.time[idx], _first_of_trial(trial, n))
+
+
+def _world_rows(w: _World, trials: np.ndarray, n: int) -> _World:
+    """The world of the block's trials `trials` (sorted) only, numbered 0.. in their order."""
+    keep = np.zeros(n, dtype=bool)
+    keep[trials] = True
+    rank = np.cumsum(keep) - 1
+    idx, ev = _rows_of(w.ev, keep, rank)
+    bg_idx, bg = _rows_of(w.bg, keep, rank)
+    return _World(
+        join=w.join[trials],
+        desig=w.desig[trials],
+        scheme_des=w.scheme_des[trials],
+        bases={k: v[trials] for k, v in w.bases.items()},
+        scheme_premium=w.scheme_premium[trials],
+        recap_u=w.recap_u[trials],
+        ev=ev,
+        stratum=w.stratum[idx],
+        cls=w.cls[idx],
+        u=w.u.take(idx),
+        bg=bg,
+        bg_claim=w.bg_claim[bg_idx],
+    )
+
+
+@dataclass
+class _Rows:
+    """A model's block computed on some trials only (`_changed_steps`): the trials, the world's year and
+    trial arrays of every trial, and the result of the event stages on those trials (None for none)."""
+
+    trials: np.ndarray
+    year_arrays: dict[str, np.ndarray]
+    trial_arrays: dict[str, np.ndarray]
+    result: ChunkResult | None
+
+
+def _changed_steps(
+    m: CompiledModel,
+    block: int,
+    n: int,
+    t0: int,
+    donor: CompiledModel,
+    shared: _Shared,
+    world_key_: str | None,
+) -> Generator[None, None, _Rows]:
+    """Trials [t0, t0 + n) of a block of a model that differs from `donor` (the same `join_key`) in the
+    years states join at most: its world is drawn for every trial, the event stages run only on the
+    trials whose join years differ from the donor's (`_merge_rows` takes the others from the donor)."""
+    _clock.start()
+    world, year_arrays, trial_arrays = _block_world(m, block, n, shared, world_key_)
+    assert world is not None
+    z, eps = draw_latents(donor.seed, block, BLOCK_TRIALS, donor.adoption.state_of_slot)
+    donor_join = join_years(donor.adoption, z[:n], eps[:n])
+    trials = np.flatnonzero((world.join != donor_join).any(axis=1))
+    _clock.lap("adoption")
+    if not trials.size:
+        return _Rows(trials, year_arrays, trial_arrays, None)
+    keep = np.zeros(n, dtype=bool)
+    keep[trials] = True
+    rank = np.cumsum(keep) - 1
+    perils = []
+    for p in m.perils:
+        events, loss = _peril_events(m, p, block, n)
+        idx, rows = _rows_of(events, keep, rank)
+        perils.append((p, rows, loss[idx]))
+    _clock.lap("incidents")
+    result = yield from _event_steps(m, _world_rows(world, trials, n), perils, trials.size, t0, {}, {})
+    return _Rows(trials, year_arrays, trial_arrays, result)
+
+
+def _merge_rows(donor: ChunkResult, rows: _Rows) -> ChunkResult:
+    """A model's block result from its `_Rows` and the donor's result of the same block: the world's
+    arrays its own, every other array the donor's but on the trials it computed itself."""
+    sub = rows.result
+    if sub is not None:
+        expected = set(donor.year_arrays) - set(rows.year_arrays)
+        if set(sub.year_arrays) != expected or set(sub.contracts) != set(donor.contracts):
+            raise AssertionError("a model of the same join_key gave other arrays than its donor")
+
+    def merged(mine: np.ndarray | None, theirs: np.ndarray) -> np.ndarray:
+        out = theirs.copy()
+        if mine is not None:
+            out[rows.trials] = mine
+        return out
+
+    year_arrays = {
+        k: rows.year_arrays[k].copy()
+        if k in rows.year_arrays
+        else merged(None if sub is None else sub.year_arrays[k], v)
+        for k, v in donor.year_arrays.items()
+    }
+    contracts = {
+        cid: {f: merged(None if sub is None else sub.contracts[cid][f], v) for f, v in figures.items()}
+        for cid, figures in donor.contracts.items()
+    }
+    return ChunkResult(donor.start, donor.stop, contracts, year_arrays, dict(rows.trial_arrays), None)
+
+
 def run_block(m: CompiledModel, block: int, n: int, t0: int) -> ChunkResult:
     """Trials [t0, t0 + n) of one random-number block (n ≤ BLOCK_TRIALS)."""
     return _drain(_block_steps(m, block, n, t0))
@@ -1088,23 +1224,46 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
             parts[i].append(run_chunk(m, chunk))
     group = [i for i, m in enumerate(models) if m.world_model]
     keys = {i: _Keys.of(models[i]) for i in group}
+    # a model whose world differs from an earlier one's only in the years states join takes from it the
+    # trials whose join years are the same (its donor: the first of its `join_key`, computed in full)
+    donor: dict[int, int] = {}
+    first_of: dict[str, int] = {}
+    for i in group:
+        jk = join_key(models[i])
+        if jk is None:
+            continue
+        d = first_of.setdefault(jk, i)
+        if d != i and keys[d].world != keys[i].world:
+            donor[i] = d
+            keys[i] = _Keys(keys[i].world, None, None, None)  # its slices are of other trials: not shared
     for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
         block = t0 // BLOCK_TRIALS
         n = min(BLOCK_TRIALS, chunk.stop - t0)
         shared = _Shared(list(keys.values()))
-        steps = {i: _block_steps(models[i], block, n, t0, shared, keys[i]) for i in group}
+        steps: dict[int, Generator[None, None, Any]] = {
+            i: _changed_steps(models[i], block, n, t0, models[donor[i]], shared, keys[i].world)
+            if i in donor
+            else _block_steps(models[i], block, n, t0, shared, keys[i])
+            for i in group
+        }
+        rows: dict[int, _Rows] = {}
         while steps:  # one slice of every model, then the next
             for i in list(steps):
                 _clock.start()  # (each run's stages timed on their own, as `run_block` times them)
                 try:
                     next(steps[i])
                 except StopIteration as done:
-                    parts[i].append(done.value)
+                    if i in donor:
+                        rows[i] = done.value
+                    else:
+                        parts[i].append(done.value)
                     del steps[i]
             shared.damage.clear()
             shared.owed.clear()
             shared.tables.clear()
         del shared
+        for i, r in rows.items():  # (the donors' results of this block are in)
+            parts[i].append(_merge_rows(parts[donor[i]][-1], r))
     return [join_results(p) for p in parts]
 
 
