@@ -386,9 +386,9 @@ def simulate_together(
     """Simulate several scenarios, each as `simulate(scenario, trials, seed)` would, bit for bit, but
     together: variants that draw the same world share the work they have in common (`simulate_many`).
     A variant of contract terms (the same ceded columns) costs a tenth to a fifth of a run, one of a
-    scheme's capital or reinsurance about two fifths, one of a state's join probability a third of a run
-    plus the share of trials whose join years change; a variant of the rest of the world, or a run that
-    keeps its event table, a whole run.
+    scheme's capital or reinsurance about two fifths, one of the states' join probabilities about a third
+    of a run plus two thirds of the share of trials whose join years change (0.5-0.85 for one state's);
+    a variant of the rest of the world, or a run that keeps its event table, a whole run.
 
     `scenarios`: loaded scenarios or scenario files; `trials` and `seed` override each one's own (give
     them, or keep the files' equal, for common random numbers). Returns the `Results` in the order given.

@@ -221,7 +221,7 @@ def _assert_same_result(a, b) -> None:
         x, y = getattr(a, kind), getattr(b, kind)
         assert x.keys() == y.keys(), kind
         for k in x:
-            assert np.array_equal(x[k], y[k], equal_nan=True), (kind, k)
+            assert x[k].dtype == y[k].dtype and np.array_equal(x[k], y[k], equal_nan=True), (kind, k)
     assert a.contracts.keys() == b.contracts.keys()
     for cid in a.contracts:
         for f in a.contracts[cid]:
@@ -323,23 +323,28 @@ def test_simulate_together_gives_each_variant_its_run_alone_and_draws_the_world_
     assert_identical(simulate("scenarios/rv_pool.yaml", trials=TRIALS, seed=3, progress=False), from_file)
 
 
-def test_a_join_probability_variant_computes_only_the_trials_whose_join_years_change(rv_pool, monkeypatch):
+def test_a_join_probability_variant_computes_only_the_trials_whose_join_years_change(monkeypatch):
     """Runs that differ in a state's join probability (the same `join_key`) go in one group: the later
     one computes its event stages only on the trials whose join years differ from the first's and takes
-    the others' results from it. Each run equals its run alone, bit for bit, a capital variant of either
-    included; a change too small to move any join year computes no trial at all."""
+    the others' results from it. Each run equals its run alone, bit for bit (three policy years). A
+    capital variant of the first shares its world (and is computed in full); the same capital with the
+    other join probability is computed from it, sharing its world with the second run; a change too
+    small to move any join year computes no trial at all."""
+    base = with_overrides(load_scenario("scenarios/rv_pool.yaml"), {"horizon.years": 3})
     irn = "schemes.rv_pool.candidates.IRN.p_join"
-    p = rv_pool.schemes["rv_pool"].candidates["IRN"].p_join
+    p = base.schemes["rv_pool"].candidates["IRN"].p_join
     variants = [
-        rv_pool,
-        with_overrides(rv_pool, {irn: 0.2}),
-        with_overrides(rv_pool, {irn: 0.2, "schemes.rv_pool.capital_usd_m": 2000}),
-        with_overrides(rv_pool, {"schemes.rv_pool.capital_usd_m": 2000}),
-        with_overrides(rv_pool, {irn: p + 1e-12}),
+        base,
+        with_overrides(base, {irn: 0.2}),
+        with_overrides(base, {"schemes.rv_pool.capital_usd_m": 2000}),
+        with_overrides(base, {irn: 0.2, "schemes.rv_pool.capital_usd_m": 2000}),
+        with_overrides(base, {irn: p + 1e-12}),
     ]
     models = [compile_scenario(s, 2 * TRIALS, 3) for s in variants]
     assert len({frame_key(m) for m in models}) == 1
     assert join_key(models[0]) == join_key(models[1]) == join_key(models[4]) != join_key(models[2])
+    assert join_key(models[2]) == join_key(models[3])
+    assert world_key(models[2]) == world_key(models[0]) and world_key(models[3]) == world_key(models[1])
     assert world_key(models[4]) != world_key(models[0])  # (else run 4 would share run 0's world)
     assert batch._groups(models) == [(0, 1, 2, 3, 4)]
     [c] = make_chunks(2 * TRIALS, 2 * TRIALS)
@@ -348,19 +353,34 @@ def test_a_join_probability_variant_computes_only_the_trials_whose_join_years_ch
     world_rows = chunk_mod._world_rows
 
     def counting(world, trials, n):
-        computed.append(trials.size / n)
+        computed.append(trials)
         return world_rows(world, trials, n)
 
     monkeypatch.setattr(chunk_mod, "_world_rows", counting)
     together = run_chunk_group(models, c)
     for a, b in zip(alone, together, strict=True):
         _assert_same_result(a, b)
-    # runs 1 and 3 (donors 0 and 2) on some of the trials of each of two blocks; run 4 on none
-    assert len(computed) == 4 and all(0 < x < 1 for x in computed), computed
-    assert not np.array_equal(together[0].trial_arrays["join_year"], together[1].trial_arrays["join_year"])
-    assert np.array_equal(together[0].trial_arrays["join_year"], together[4].trial_arrays["join_year"])
-    # the results of a run computed on some trials are its own arrays (none shared with its donor's)
+    # runs 1 (from run 0) and 3 (from run 2) on some of the trials of each of two blocks, the same ones;
+    # run 2 shares run 0's world and is computed in full; run 4 computes no trial
+    assert len(computed) == 4 and all(0 < t.size < TRIALS for t in computed), [t.size for t in computed]
+    assert np.array_equal(computed[0], computed[1]) and np.array_equal(computed[2], computed[3])
+    changed = np.concatenate([computed[0], computed[2] + TRIALS])
+    joins = [r.trial_arrays["join_year"] for r in together]
+    assert (joins[0][changed] != joins[1][changed]).any(axis=1).all()
+    assert np.array_equal(np.delete(joins[0], changed, axis=0), np.delete(joins[1], changed, axis=0))
+    assert np.array_equal(joins[0], joins[4])
+    # the event stages' results of the changed trials are run 1's own: its scheme's claims differ there
+    scheme = [r.year_arrays["payer:scheme:rv_pool"] for r in together[:2]]
+    assert not np.array_equal(scheme[0][changed], scheme[1][changed])
+    # a join-probability variant whose world a model computed in full draws (here the same join
+    # probability with more capital) shares that world and is computed in full, not from run 0
     [one_block] = make_chunks(TRIALS, TRIALS)
+    computed.clear()
+    with_capital = compile_scenario(variants[3], 2 * TRIALS, 3)
+    got = run_chunk_group([models[0], models[1], with_capital], one_block)
+    assert computed == []
+    _assert_same_result(run_chunk(models[1], one_block), got[1])
+    # the results of a run computed on some trials are its own arrays (none shared with its donor's)
     first, second = run_chunk_group(models[:2], one_block)
     for kind in ("year_arrays", "trial_arrays"):
         for k, v in getattr(first, kind).items():

@@ -1213,9 +1213,12 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
     thinning, background claims), drawn once; those whose `damage_key` is equal also share each slice's
     events and damage (severity), those whose `obligations_key` is equal the events' obligations before
     capacity (`waterfall.obligations`), and those whose `table_key` is equal each slice's waterfall and
-    event loss table (a sweep of contract terms: each model applies its own contracts). The models go
-    through a block's slices in step, so that only the slice at hand is kept for the others. Each result
-    is `run_chunk(model, chunk)`, bit for bit."""
+    event loss table (a sweep of contract terms: each model applies its own contracts). A model whose
+    world differs from an earlier one's only in the join odds (`join_key`; no model computed in full
+    draws its world) runs its event stages only on the trials whose join years differ and takes the
+    others' results from the earlier one (`_changed_steps`, `_merge_rows`). The models go through a
+    block's slices in step, so that only the slice at hand is kept for the others. Each result is
+    `run_chunk(model, chunk)`, bit for bit."""
     if not any(m.world_model for m in models):
         return [run_chunk(m, chunk) for m in models]
     parts: list[list[ChunkResult]] = [[] for _ in models]
@@ -1235,7 +1238,18 @@ def run_chunk_group(models: Sequence[CompiledModel], chunk: Chunk) -> list[Chunk
         d = first_of.setdefault(jk, i)
         if d != i and keys[d].world != keys[i].world:
             donor[i] = d
-            keys[i] = _Keys(keys[i].world, None, None, None)  # its slices are of other trials: not shared
+    # ... unless a model computed in full draws its very world: sharing that world (and its damage,
+    # obligations or event table) costs less than recomputing the trials whose join years change
+    changed = True
+    while changed:
+        full_worlds = {keys[j].world for j in group if j not in donor}
+        changed = False
+        for i in list(donor):
+            if keys[i].world in full_worlds:
+                del donor[i]
+                changed = True
+    for i in donor:
+        keys[i] = _Keys(keys[i].world, None, None, None)  # its slices are of other trials: not shared
     for t0 in range(chunk.start, chunk.stop, BLOCK_TRIALS):
         block = t0 // BLOCK_TRIALS
         n = min(BLOCK_TRIALS, chunk.stop - t0)
