@@ -107,7 +107,7 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     flat_u, flat_mean, flat_k = u.ravel(), mean.ravel(), k.reshape(-1)
     big = flat_mean > _TERM_BY_TERM_MEAN
     if big.any():
-        flat_k[big] = np.maximum(stats.poisson.ppf(flat_u[big], flat_mean[big]), 0.0).astype(np.int64)
+        flat_k[big] = _scipy_quantile(flat_u[big], flat_mean[big])
     todo = np.flatnonzero(~big)
     lam, v = flat_mean[todo], flat_u[todo]
     pmf = np.exp(-lam)
@@ -121,6 +121,11 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         pmf = pmf * (lam / count)
         cdf = cdf + pmf
         if count > 10 * _TERM_BY_TERM_MEAN:  # (a uniform above the distribution's rounded total)
-            flat_k[todo] = np.maximum(stats.poisson.ppf(v, lam), 0.0).astype(np.int64)
+            flat_k[todo] = _scipy_quantile(v, lam)
             break
     return k
+
+
+def _scipy_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """`scipy.stats.poisson.ppf` as counts (its -1 for a uniform of 0 read as 0)."""
+    return np.maximum(stats.poisson.ppf(u, mean), 0.0).astype(np.int64)

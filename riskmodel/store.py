@@ -213,8 +213,9 @@ def incomplete_reason(run_dir: str | Path, expected_hash: str | None = None) -> 
         path = run_dir / str(name)
         if not path.is_file():
             return f"{name} is missing"
-        if isinstance(size, int) and path.stat().st_size != size:
-            return f"{name} is {path.stat().st_size:,} bytes, the manifest says {size:,}"
+        actual = path.stat().st_size
+        if isinstance(size, int) and actual != size:
+            return f"{name} is {actual:,} bytes, the manifest says {size:,}"
     return None
 
 

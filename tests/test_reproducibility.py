@@ -4,6 +4,7 @@ two scenarios run with the same seed share common random numbers (MODEL.md secti
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,13 @@ SHORT = {"horizon.years": 1}
 
 def assert_identical(a: Results, b: Results) -> None:
     """Every array of the two results, bit for bit and dtype for dtype."""
+    assert_same_arrays(a, b)
+    pd.testing.assert_frame_equal(a.slots, b.slots)
+
+
+def assert_same_arrays(a: Any, b: Any) -> None:
+    """The contract, year, trial and event arrays of two results (`Results` or `ChunkResult`), bit for bit
+    and dtype for dtype."""
     assert a.contracts.keys() == b.contracts.keys()
     assert (a.events is None) == (b.events is None)
     groups = [
@@ -70,7 +78,6 @@ def assert_identical(a: Results, b: Results) -> None:
         for k in x:
             assert x[k].dtype == y[k].dtype, (where, k)
             assert np.array_equal(x[k], y[k], equal_nan=True), (where, k)
-    pd.testing.assert_frame_equal(a.slots, b.slots)
 
 
 def run(

@@ -30,7 +30,7 @@ from riskmodel.engine.chunk import (
 from riskmodel.engine.executors import InProcess, ProcessPool
 from riskmodel.engine.simulate import compile_scenario, simulate
 from riskmodel.scenario import load_scenario, with_overrides
-from tests.test_reproducibility import assert_identical
+from tests.test_reproducibility import assert_identical, assert_same_arrays
 
 SHORT = {"horizon.years": 1}
 TRIALS = 4096
@@ -198,7 +198,7 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
     xol = [r.contracts["tanker_hull_xol"]["loss"] for r in (together[0], together[4])]
     assert not np.array_equal(*xol)
     for a, b in zip(alone, together, strict=True):
-        _assert_same_result(a, b)
+        assert_same_arrays(a, b)
     # the shared world's and table's arrays are copied: changing one run's result leaves the other's alone
     # (a chunk of one slice, whose results are not joined from parts; runs 0 and 1 share a world, runs 0
     # and 4 also an event table)
@@ -206,31 +206,17 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
     n_events = chunk_mod._world_block(models[0], 0, 256, {}, {}).ev.trial.size
     assert len(chunk_mod._slices(256, n_events)) == 1
     for pair in ((0, 1), (0, 4)):
-        first, second = run_chunk_group([models[i] for i in pair], one_slice)
-        for kind in ("year_arrays", "trial_arrays"):
-            for k, v in getattr(first, kind).items():
-                assert not np.shares_memory(v, getattr(second, kind)[k]), (pair, kind, k)
-        for cid, fields in first.contracts.items():
-            for f, v in fields.items():
-                assert not np.shares_memory(v, second.contracts[cid][f]), (pair, cid, f)
+        _assert_no_shared_memory(*run_chunk_group([models[i] for i in pair], one_slice), pair)
 
 
-def _assert_same_result(a, b) -> None:
-    """Two `ChunkResult`s hold the same arrays, bit for bit (NaN equal to NaN)."""
+def _assert_no_shared_memory(first, second, label: object = None) -> None:
+    """No array of one `ChunkResult` shares memory with the other's: changing one leaves the other alone."""
     for kind in ("year_arrays", "trial_arrays"):
-        x, y = getattr(a, kind), getattr(b, kind)
-        assert x.keys() == y.keys(), kind
-        for k in x:
-            assert x[k].dtype == y[k].dtype and np.array_equal(x[k], y[k], equal_nan=True), (kind, k)
-    assert a.contracts.keys() == b.contracts.keys()
-    for cid in a.contracts:
-        for f in a.contracts[cid]:
-            assert np.array_equal(a.contracts[cid][f], b.contracts[cid][f]), (cid, f)
-    assert (a.events is None) == (b.events is None)
-    if a.events is not None:
-        assert a.events.keys() == b.events.keys()
-        for k in a.events:
-            assert np.array_equal(a.events[k], b.events[k]), ("events", k)
+        for k, v in getattr(first, kind).items():
+            assert not np.shares_memory(v, getattr(second, kind)[k]), (label, kind, k)
+    for cid, figures in first.contracts.items():
+        for f, v in figures.items():
+            assert not np.shares_memory(v, second.contracts[cid][f]), (label, cid, f)
 
 
 @pytest.mark.parametrize("keep_events", [False, True])
@@ -251,7 +237,7 @@ def test_a_shared_event_table_carries_the_perils_and_the_kept_events(keep_events
     alone = [run_chunk(m, c) for m in models]
     together = run_chunk_group(models, c)
     for a, b in zip(alone, together, strict=True):
-        _assert_same_result(a, b)
+        assert_same_arrays(a, b)
     # the perils reach the table: the scheme reinsurer's ledger differs between base and the variant
     ledger = "payer:scheme_reinsurance:rv_pool"
     assert not np.array_equal(together[0].year_arrays[ledger], together[2].year_arrays[ledger])
@@ -359,7 +345,7 @@ def test_a_join_probability_variant_computes_only_the_trials_whose_join_years_ch
     monkeypatch.setattr(chunk_mod, "_world_rows", counting)
     together = run_chunk_group(models, c)
     for a, b in zip(alone, together, strict=True):
-        _assert_same_result(a, b)
+        assert_same_arrays(a, b)
     # runs 1 (from run 0) and 3 (from run 2) on some of the trials of each of two blocks, the same ones;
     # run 2 shares run 0's world and is computed in full; run 4 computes no trial
     assert len(computed) == 4 and all(0 < t.size < TRIALS for t in computed), [t.size for t in computed]
@@ -379,12 +365,6 @@ def test_a_join_probability_variant_computes_only_the_trials_whose_join_years_ch
     with_capital = compile_scenario(variants[3], 2 * TRIALS, 3)
     got = run_chunk_group([models[0], models[1], with_capital], one_block)
     assert computed == []
-    _assert_same_result(run_chunk(models[1], one_block), got[1])
+    assert_same_arrays(run_chunk(models[1], one_block), got[1])
     # the results of a run computed on some trials are its own arrays (none shared with its donor's)
-    first, second = run_chunk_group(models[:2], one_block)
-    for kind in ("year_arrays", "trial_arrays"):
-        for k, v in getattr(first, kind).items():
-            assert not np.shares_memory(v, getattr(second, kind)[k]), (kind, k)
-    for cid, figures in first.contracts.items():
-        for f, v in figures.items():
-            assert not np.shares_memory(v, second.contracts[cid][f]), (cid, f)
+    _assert_no_shared_memory(*run_chunk_group(models[:2], one_block))

@@ -1106,11 +1106,16 @@ def _rows_of(events: _Events, keep: np.ndarray, rank: np.ndarray) -> tuple[np.nd
     return idx, _Events(trial, events.year[idx], events.time[idx], _first_of_trial(trial, n))
 
 
-def _world_rows(w: _World, trials: np.ndarray, n: int) -> _World:
-    """The world of the block's trials `trials` (sorted) only, numbered 0.. in their order."""
+def _trial_rank(trials: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Of a block's n trials, which are in `trials` (sorted; bool per trial) and their new numbers."""
     keep = np.zeros(n, dtype=bool)
     keep[trials] = True
-    rank = np.cumsum(keep) - 1
+    return keep, np.cumsum(keep) - 1
+
+
+def _world_rows(w: _World, trials: np.ndarray, n: int) -> _World:
+    """The world of the block's trials `trials` (sorted) only, numbered 0.. in their order."""
+    keep, rank = _trial_rank(trials, n)
     idx, ev = _rows_of(w.ev, keep, rank)
     bg_idx, bg = _rows_of(w.bg, keep, rank)
     return _World(
@@ -1161,9 +1166,7 @@ def _changed_steps(
     _clock.lap("adoption")
     if not trials.size:
         return _Rows(trials, year_arrays, trial_arrays, None)
-    keep = np.zeros(n, dtype=bool)
-    keep[trials] = True
-    rank = np.cumsum(keep) - 1
+    keep, rank = _trial_rank(trials, n)
     perils = []
     for p in m.perils:
         events, loss = _peril_events(m, p, block, n)
