@@ -33,7 +33,18 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import metrics, store
-from riskmodel.engine.chunk import Chunk, ChunkResult, frame_key, make_chunks, run_chunk, run_chunk_group
+from riskmodel.engine.chunk import (
+    Chunk,
+    ChunkResult,
+    frame_key,
+    join_key,
+    make_chunks,
+    obligations_key,
+    run_chunk,
+    run_chunk_group,
+    table_key,
+    world_key,
+)
 from riskmodel.engine.compile import CompiledModel
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
@@ -261,24 +272,75 @@ def _run_batch_chunk(shared: _Models, task: tuple[tuple[int, ...], Chunk]) -> li
 
 def _groups(models: Sequence[CompiledModel], size: int = GROUP_RUNS) -> list[tuple[int, ...]]:
     """Runs that draw the same world but perhaps for the years states join (`frame_key`) with the same
-    trials and chunks, in groups of at most `size` (and of at most `GROUP_RESULTS_BYTES` of results), in
-    the order of their first run; every other run is a group of its own. Runs that keep their event
-    table run alone (a group holds the later runs' results until their turn)."""
+    trials and chunks, in groups of at most `size` runs and `GROUP_RESULTS_BYTES` of results (reckoned by
+    `_result_bytes`), in the order of their first run; every other run is a group of its own. Runs that
+    keep their event table run alone (a group holds the later runs' results until their turn).
+
+    A frame of more runs than a group holds is cut so that runs which share work stay together: each set
+    of runs linked by an equal `world_key` or `join_key` (`_linked`) goes whole into the first of the
+    frame's groups with room for it; a set too large for one group fills groups of its own, its runs
+    ordered so that those sharing most are next to each other."""
+    cost = [_result_bytes(m) for m in models]
+
+    def room(g: list[int], ks: Sequence[int]) -> bool:
+        return len(g) + len(ks) <= size and sum(cost[i] for i in (*g, *ks)) <= GROUP_RESULTS_BYTES
+
+    frames: dict[tuple[str, int, int], list[int]] = {}
     groups: list[list[int]] = []
-    open_group: dict[tuple[str, int, int], list[int]] = {}
     for k, m in enumerate(models):
-        wk = None if m.keep_events else frame_key(m)
-        fits = GROUP_RESULTS_BYTES // max(_result_bytes(m), 1)
-        if wk is None or min(size, fits) < 2:
+        fk = None if m.keep_events else frame_key(m)
+        if fk is None:
             groups.append([k])
-            continue
-        ident = (wk, m.n_trials, m.chunk_trials)
-        g = open_group.get(ident)
-        if g is None or len(g) >= min(size, fits):
-            g = open_group[ident] = []
-            groups.append(g)
-        g.append(k)
-    return [tuple(g) for g in groups]
+        else:
+            frames.setdefault((fk, m.n_trials, m.chunk_trials), []).append(k)
+    for members in frames.values():
+        opened: list[list[int]] = []
+        for linked in _linked([models[k] for k in members]):
+            ks = [members[j] for j in linked]
+            whole = next((g for g in opened if room(g, ks)), None)
+            if whole is not None:
+                whole.extend(ks)
+                continue
+            g: list[int] = []
+            opened.append(g)
+            for k in ks:
+                if g and not room(g, [k]):
+                    g = []
+                    opened.append(g)
+                g.append(k)
+        groups.extend(opened)
+    return sorted(tuple(sorted(g)) for g in groups)
+
+
+def _linked(models: Sequence[CompiledModel]) -> list[list[int]]:
+    """The models (of one frame) in sets linked by an equal `world_key` (they share each block's world) or
+    `join_key` (one takes from another the trials whose join years are equal), the sets in the order of
+    their first model; in a set, those of equal world, then obligations, then table keys next to each other
+    (each in the order of its first model)."""
+    keys = [(world_key(m), join_key(m), obligations_key(m), table_key(m)) for m in models]
+    parent = list(range(len(models)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for i, (world, join, _, _) in enumerate(keys):
+        for key in (("world", world), ("join", join)):
+            if key[1] is not None:
+                parent[root(i)] = root(first.setdefault(key, i))
+    rank: dict[str | None, int] = {}
+
+    def order(i: int) -> tuple[int, ...]:
+        world, _, owed, table = keys[i]
+        return (*(rank.setdefault(key, i) for key in (world, owed, table)), i)
+
+    sets: dict[int, list[int]] = {}
+    for i in range(len(models)):
+        sets.setdefault(root(i), []).append(i)
+    return [sorted(s, key=order) for s in sets.values()]
 
 
 class _Demux:

@@ -127,11 +127,12 @@ def test_a_group_draws_each_world_once_and_gives_each_run_its_own_results(rv_poo
     ]
     models = [compile_scenario(s, 2 * TRIALS, 3) for s in variants]
     assert batch._groups(models) == [(0, 1, 3, 4), (2,)]
-    assert batch._groups(models, size=2) == [(0, 1), (2,), (3, 4)]
+    # cut in two, the contract-terms variant goes with run 0 (they share the event table)
+    assert batch._groups(models, size=2) == [(0, 4), (1, 3), (2,)]
     # a group's results are in memory at once: runs too large to hold together are not grouped
     per_trial = batch._result_bytes(models[0]) // models[0].n_trials
     two = batch.GROUP_RESULTS_BYTES // (2 * per_trial)  # trials of which two runs fit, not three
-    assert batch._groups([replace(m, n_trials=two) for m in models]) == [(0, 1), (2,), (3, 4)]
+    assert batch._groups([replace(m, n_trials=two) for m in models]) == [(0, 4), (1, 3), (2,)]
     one = batch.GROUP_RESULTS_BYTES // per_trial - 1
     assert batch._groups([replace(m, n_trials=one) for m in models]) == [(i,) for i in range(5)]
     [c] = make_chunks(2 * TRIALS, 2 * TRIALS)
@@ -368,3 +369,37 @@ def test_a_join_probability_variant_computes_only_the_trials_whose_join_years_ch
     assert_same_arrays(run_chunk(models[1], one_block), got[1])
     # the results of a run computed on some trials are its own arrays (none shared with its donor's)
     _assert_no_shared_memory(*run_chunk_group(models[:2], one_block))
+
+
+def test_a_frame_larger_than_a_group_is_cut_where_its_runs_share_least(rv_pool):
+    """Runs of one frame beyond a group's size go into groups so that those drawing the same world (or
+    one's join years from another) are together, whatever their order in the batch."""
+    irn, capital = "schemes.rv_pool.candidates.IRN.p_join", "schemes.rv_pool.capital_usd_m"
+    attachment = "portfolio.contracts.tanker_hull_xol.attachment_usd_m"
+    variants = [
+        rv_pool,
+        with_overrides(rv_pool, {irn: 0.2, capital: 2000}),
+        with_overrides(rv_pool, {capital: 2000}),
+        with_overrides(rv_pool, {irn: 0.2}),
+        with_overrides(rv_pool, {attachment: 2.0}),
+    ]
+    models = [compile_scenario(s, TRIALS, 3) for s in variants]
+    assert len({frame_key(m) for m in models}) == 1
+    worlds = [world_key(m) for m in models]
+    assert worlds[0] == worlds[2] == worlds[4] != worlds[1] == worlds[3]
+
+    def worlds_drawn(groups: list[tuple[int, ...]]) -> int:
+        return sum(len({worlds[k] for k in g}) for g in groups)
+
+    # in the batch's order, groups of three would draw each world in each group (four worlds)
+    assert worlds_drawn([(0, 1, 2), (3, 4)]) == 4
+    # cut by the worlds, each is drawn once: run 0's world with the terms variant next to it (the same
+    # event table), then the capital variant; the other world's two runs in the second group
+    assert batch._groups(models, size=3) == [(0, 2, 4), (1, 3)]
+    assert batch._groups(models, size=2) == [(0, 4), (1, 2), (3,)]
+    assert worlds_drawn(batch._groups(models, size=2)) == 4  # (the fewest in three groups of two)
+    # runs linked by nothing go whole into the first group with room: a run of another world and other
+    # join odds than every other run joins the first group, after the cut of the linked ones
+    lone = [*models[:3], compile_scenario(with_overrides(rv_pool, {irn: 0.3, capital: 500}), TRIALS, 3)]
+    assert batch._groups(lone, size=3) == [(0, 1, 2), (3,)]
+    assert batch._groups(lone, size=4) == [(0, 1, 2, 3)]
