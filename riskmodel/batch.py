@@ -513,7 +513,13 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     store.clean_temporaries(out)
     say = echo or (lambda message: None)
-    done = {s.name for s in specs if not force and store.is_complete(out / s.name, s.identity)}
+    # why each run with a folder is computed again (a changed scenario or model, an interrupted run)
+    stale = {
+        s.name: "--force" if force else store.incomplete_reason(out / s.name, s.identity)
+        for s in specs
+        if (out / s.name).is_dir()
+    }
+    done = {name for name, reason in stale.items() if reason is None}
     todo = [s for s in specs if s.name not in done]
     outcomes = []
     total = len(specs)
@@ -548,7 +554,9 @@ def run_batch(
                     extra={"overrides": dict(spec.overrides)} if spec.overrides else None,
                 )
                 now = time.perf_counter()
-                say(f"[{i}/{total}] {spec.name}: {spec.trials:,} trials in {now - clock:,.1f} s → {run_dir}")
+                why = f" (recomputed: {stale[spec.name]})" if stale.get(spec.name) else ""
+                took = f"{spec.trials:,} trials in {now - clock:,.1f} s"
+                say(f"[{i}/{total}] {spec.name}: {took} → {run_dir}{why}")
                 outcomes.append(RunOutcome(spec, run_dir, "computed", now - clock))
                 clock = now
                 if on_results is not None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -62,6 +63,7 @@ __all__ = [
     "ledger_frame",
     "load_manifest",
     "load_results",
+    "model_digest",
     "read_manifest",
     "run_hash",
     "sanctions_frame",
@@ -127,16 +129,34 @@ def effective_scenario(scenario: Scenario, trials: int, seed: int, keep_events: 
     return scenario.model_copy(update={"simulation": sim})
 
 
-def run_hash(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> str:
-    """The identity of a run: SHA-256 of the resolved scenario with its seed, trials and event setting.
+#: The files of the package that make its numbers: the code and the reference data.
+_MODEL_FILES = ("*.py", "*.csv", "*.yaml")
 
-    The chunk size is left out (it does not change any number), and so are the executor and the package
-    version (results do not depend on the first; after changing the model's code, rerun with ``--force``).
+
+@functools.cache
+def model_digest() -> str:
+    """SHA-256 of the model's own files (`_MODEL_FILES` under the package, by relative path): a change
+    of the code or the reference data changes it, so a stored run is recomputed rather than reported."""
+    root = Path(riskmodel.__file__).resolve().parent
+    h = hashlib.sha256()
+    files = sorted({p for pattern in _MODEL_FILES for p in root.rglob(pattern)})
+    for path in files:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def run_hash(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> str:
+    """The identity of a run: SHA-256 of the resolved scenario with its seed, trials and event setting,
+    and of the model's code and reference data (`model_digest`).
+
+    The chunk size is left out (it does not change any number), and so is the executor (results do not
+    depend on it).
     """
     doc = effective_scenario(scenario, trials, seed, keep_events).model_dump(mode="json")
     doc["simulation"].pop("chunk_trials", None)
-    text = json.dumps({"store_format": STORE_FORMAT, "scenario": doc}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    ident = {"store_format": STORE_FORMAT, "model": model_digest(), "scenario": doc}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any] | None:
@@ -205,6 +225,8 @@ def incomplete_reason(run_dir: str | Path, expected_hash: str | None = None) -> 
     if manifest.get("store_format") != STORE_FORMAT:
         return f"stored by an older version (format {manifest.get('store_format')}, now {STORE_FORMAT})"
     if expected_hash is not None and manifest.get("run_hash") != expected_hash:
+        if manifest.get("model_digest") != model_digest():
+            return "computed by another version of the model (its code or reference data)"
         return "another scenario, seed or trial count"
     files = manifest.get("files", {})
     if not isinstance(files, dict):
@@ -546,6 +568,7 @@ def save_run(
         "store_format": STORE_FORMAT,
         "run_hash": identity,
         "package_version": riskmodel.__version__,
+        "model_digest": model_digest(),
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "host": platform.node(),

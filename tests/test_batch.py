@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from perils_book import BASE, STRESSED, write
 
+import riskmodel
 from riskmodel import batch, compare, store
 from riskmodel.engine.simulate import simulate
 from riskmodel.scenario import ScenarioError, load_scenario
@@ -88,6 +92,60 @@ def test_changing_the_trials_or_forcing_recomputes(scenarios, tmp_path):
     assert manifest_of(out / "base")["trials"] == 12288
     forced = batch.run_batch(more, out, echo=None, progress=False, force=True)
     assert [o.status for o in forced] == ["computed"]
+
+
+@contextlib.contextmanager
+def _package_copy(tmp_path: Path) -> Iterator[Path]:
+    """A copy of the package taken for the package within the block (`riskmodel.__file__`, which
+    `store.model_digest` reads); the digest is read afresh inside and after the block."""
+    copy = tmp_path / "package"
+    shutil.copytree(Path(riskmodel.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(riskmodel, "__file__", str(copy / "__init__.py"))
+        store.model_digest.cache_clear()
+        try:
+            yield copy
+        finally:
+            store.model_digest.cache_clear()
+    store.model_digest.cache_clear()
+
+
+def test_the_model_digest_follows_the_code_and_the_reference_data(tmp_path):
+    real = store.model_digest()
+    with _package_copy(tmp_path) as copy:
+        (copy / "__pycache__").mkdir()
+        (copy / "__pycache__" / "x.pyc").write_bytes(b"compiled")  # not the model's own file
+        assert store.model_digest() == real
+        for name, edit in (("world/data/zones.csv", b"\n"), ("severity.py", b"# a comment\n")):
+            with open(copy / name, "ab") as f:
+                f.write(edit)
+            store.model_digest.cache_clear()
+            assert store.model_digest() != real, name
+    assert store.model_digest() == real
+
+
+def test_a_change_of_the_model_recomputes_stored_runs_and_says_why(scenarios, tmp_path):
+    """A run stored before the model's code or reference data changed is not reported as up to date."""
+    out = tmp_path / "out"
+    plan = batch.plan_runs([scenarios / "base.yaml"])
+    batch.run_batch(plan, out, echo=None, progress=False)
+    assert manifest_of(out / "base")["model_digest"] == store.model_digest()
+    said: list[str] = []
+    with _package_copy(tmp_path) as copy:
+        with open(copy / "world" / "data" / "zones.csv", "a") as f:
+            f.write("\n")
+        changed = batch.run_batch(
+            batch.plan_runs([scenarios / "base.yaml"]), out, echo=said.append, progress=False
+        )
+        assert manifest_of(out / "base")["model_digest"] == store.model_digest()
+    assert [o.status for o in changed] == ["computed"]
+    assert "(recomputed: computed by another version of the model" in said[0], said
+    # back to the model as it is: recomputed again, then up to date
+    assert [o.status for o in batch.run_batch(plan, out, echo=None, progress=False)] == ["computed"]
+    assert [o.status for o in batch.run_batch(plan, out, echo=None, progress=False)] == ["up to date"]
+    # a forced rerun says so too
+    forced = batch.run_batch(plan, out, echo=said.append, progress=False, force=True)
+    assert [o.status for o in forced] == ["computed"] and "(recomputed: --force)" in said[-2], said
 
 
 def test_comparisons_with_baselines_come_from_the_store_when_runs_are_skipped(scenarios, tmp_path):
