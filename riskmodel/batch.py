@@ -273,16 +273,17 @@ def _run_batch_chunk(shared: _Models, task: tuple[tuple[int, ...], Chunk]) -> li
 def _groups(models: Sequence[CompiledModel], size: int = GROUP_RUNS) -> list[tuple[int, ...]]:
     """Runs that draw the same world but perhaps for the years states join (`frame_key`) with the same
     trials and chunks, in groups of at most `size` runs and `GROUP_RESULTS_BYTES` of results (reckoned by
-    `_result_bytes`), in the order of their first run; every other run is a group of its own. Runs that
-    keep their event table run alone (a group holds the later runs' results until their turn).
+    `_result_bytes`), ordered by their first run; every other run is a group of its own. Runs that keep
+    their event table run alone (their results are large).
 
-    A frame of more runs than a group holds is cut so that runs which share work stay together: each set
-    of runs linked by an equal `world_key` or `join_key` (`_linked`) goes whole into the first of the
-    frame's groups with room for it; a set too large for one group fills groups of its own, its runs
-    ordered so that those sharing most are next to each other."""
+    A frame's runs are packed so that each world is drawn in as few groups as can be: the runs of one
+    `world_key` go into one group when they fit (first fit, the worlds with most runs first), and a world
+    of more runs than a group holds fills groups of its own, with the runs of equal obligations and
+    tables next to each other. Only runs linked by a world or a `join_key` (`_linked`) share a group:
+    a group of unrelated runs would share nothing and only hold results longer."""
     cost = [_result_bytes(m) for m in models]
 
-    def room(g: list[int], ks: Sequence[int]) -> bool:
+    def room(g: Sequence[int], ks: Sequence[int]) -> bool:
         return len(g) + len(ks) <= size and sum(cost[i] for i in (*g, *ks)) <= GROUP_RESULTS_BYTES
 
     frames: dict[tuple[str, int, int], list[int]] = {}
@@ -294,29 +295,32 @@ def _groups(models: Sequence[CompiledModel], size: int = GROUP_RUNS) -> list[tup
         else:
             frames.setdefault((fk, m.n_trials, m.chunk_trials), []).append(k)
     for members in frames.values():
-        opened: list[list[int]] = []
         for linked in _linked([models[k] for k in members]):
-            ks = [members[j] for j in linked]
-            whole = next((g for g in opened if room(g, ks)), None)
-            if whole is not None:
-                whole.extend(ks)
-                continue
-            g: list[int] = []
-            opened.append(g)
-            for k in ks:
-                if g and not room(g, [k]):
-                    g = []
-                    opened.append(g)
-                g.append(k)
-        groups.extend(opened)
+            packed: list[list[int]] = []
+            rest = []
+            for world in linked:
+                ks = [members[j] for j in world]
+                while ks and not room([], ks):  # more than a group holds: groups of its own
+                    n = next((n for n in range(len(ks) - 1, 1, -1) if room([], ks[:n])), 1)
+                    packed.append(ks[:n])
+                    ks = ks[n:]
+                if ks:
+                    rest.append(ks)
+            for ks in sorted(rest, key=len, reverse=True):  # (a stable sort: ties in order of first run)
+                g = next((g for g in packed if room(g, ks)), None)
+                if g is None:
+                    packed.append(list(ks))
+                else:
+                    g.extend(ks)
+            groups.extend(packed)
     return sorted(tuple(sorted(g)) for g in groups)
 
 
-def _linked(models: Sequence[CompiledModel]) -> list[list[int]]:
-    """The models (of one frame) in sets linked by an equal `world_key` (they share each block's world) or
-    `join_key` (one takes from another the trials whose join years are equal), the sets in the order of
-    their first model; in a set, those of equal world, then obligations, then table keys next to each other
-    (each in the order of its first model)."""
+def _linked(models: Sequence[CompiledModel]) -> list[list[list[int]]]:
+    """The models (of one frame) in sets linked by an equal `world_key` (they share each block's world)
+    or `join_key` (one takes from another the trials whose join years are equal), each set as its worlds
+    (the models of one `world_key`); sets and worlds in the order of their first model, and in a world
+    those of equal obligations, then table keys next to each other (each in the order of its first)."""
     keys = [(world_key(m), join_key(m), obligations_key(m), table_key(m)) for m in models]
     parent = list(range(len(models)))
 
@@ -326,7 +330,7 @@ def _linked(models: Sequence[CompiledModel]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    first: dict[tuple[str, str], int] = {}
+    first: dict[tuple[str, str | None], int] = {}
     for i, (world, join, _, _) in enumerate(keys):
         for key in (("world", world), ("join", join)):
             if key[1] is not None:
@@ -334,13 +338,13 @@ def _linked(models: Sequence[CompiledModel]) -> list[list[int]]:
     rank: dict[str | None, int] = {}
 
     def order(i: int) -> tuple[int, ...]:
-        world, _, owed, table = keys[i]
-        return (*(rank.setdefault(key, i) for key in (world, owed, table)), i)
+        _, _, owed, table = keys[i]
+        return (*(rank.setdefault(key, i) for key in (owed, table)), i)
 
-    sets: dict[int, list[int]] = {}
+    sets: dict[int, dict[str | None, list[int]]] = {}
     for i in range(len(models)):
-        sets.setdefault(root(i), []).append(i)
-    return [sorted(s, key=order) for s in sets.values()]
+        sets.setdefault(root(i), {}).setdefault(keys[i][0], []).append(i)
+    return [[sorted(world, key=order) for world in worlds.values()] for worlds in sets.values()]
 
 
 class _Demux:
@@ -394,7 +398,7 @@ def simulate_many(
     progress: bool = True,
     share_world: int = GROUP_RUNS,
 ) -> Iterator[tuple[RunSpec, Results]]:
-    """Simulate runs in order on one executor; yield each `(spec, Results)` as soon as it is complete.
+    """Simulate runs on one executor; yield each `(spec, Results)` as soon as it is complete.
 
     The results are those of `simulate(spec.scenario, ...)` alone, bit for bit, whatever the executor or
     `chunk_trials` (a multiple of 4,096; default each scenario's `simulation.chunk_trials`). Runs that
@@ -402,8 +406,9 @@ def simulate_many(
     to `share_world` of them, 1 for none) are computed together chunk by chunk (`run_chunk_group`): a
     sweep point that changes only what comes after the world (scheme capital, quota share, contract
     terms) shares the world and more, and one that changes only a state's join probability computes only
-    the trials whose join years change. Such runs finish close together, the first when the group's
-    last chunk is done.
+    the trials whose join years change. Runs come group by group (`_groups`, ordered by their first run),
+    so a group may bring later runs forward: callers that need the specs' order restore it. The results
+    held at once are at most one group's.
     """
     if not specs:
         return
@@ -413,26 +418,25 @@ def simulate_many(
         m = compile_scenario(spec.scenario, spec.trials, spec.seed, spec.keep_events)
         models.append(m if chunk_trials is None else replace(m, chunk_trials=chunk_trials))
     # runs that draw the same world, but perhaps for the join years, go chunk by chunk together
-    tasks = [
-        (g, c)
-        for g in _groups(models, share_world)
-        for c in make_chunks(models[g[0]].n_trials, models[g[0]].chunk_trials)
-    ]
+    groups = _groups(models, share_world)
+    tasks = [(g, c) for g in groups for c in make_chunks(models[g[0]].n_trials, models[g[0]].chunk_trials)]
     bar = Progress(sum(m.n_trials for m in models), label="batch", enabled=progress)
     demux = _Demux(iter(ex.map(_run_batch_chunk, _Models(tuple(models)), tasks)), tasks)
     name = getattr(ex, "name", type(ex).__name__)
     try:
-        for k, (spec, m) in enumerate(zip(specs, models, strict=True)):
-            results = simulate(
-                spec.scenario,
-                spec.trials,
-                spec.seed,
-                _ChunkFeed(demux, k, name, bar),
-                keep_events=spec.keep_events,
-                chunk_trials=m.chunk_trials,
-                progress=False,
-            )
-            yield spec, results
+        for g in groups:
+            for k in g:
+                spec, m = specs[k], models[k]
+                results = simulate(
+                    spec.scenario,
+                    spec.trials,
+                    spec.seed,
+                    _ChunkFeed(demux, k, name, bar),
+                    keep_events=spec.keep_events,
+                    chunk_trials=m.chunk_trials,
+                    progress=False,
+                )
+                yield spec, results
     finally:
         bar.close()
 
@@ -457,7 +461,8 @@ def simulate_together(
     """
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     specs = [make_spec(f"{k}:{s.name}", s, None, trials=trials, seed=seed) for k, s in enumerate(loaded)]
-    return [results for _, results in simulate_many(specs, executor, progress=progress)]
+    got = {spec.name: results for spec, results in simulate_many(specs, executor, progress=progress)}
+    return [got[spec.name] for spec in specs]
 
 
 @contextlib.contextmanager
@@ -506,8 +511,10 @@ def run_batch(
 
     A run is skipped when its folder holds a manifest with the same identity (unless `force`). Temporary
     files left by a killed process are removed first. `executor` may be a factory, called (and closed
-    afterwards) only when something needs computing. `on_results(spec, results)` is called for every run
-    in plan order, with the results computed now or, for skipped runs, loaded from the store.
+    afterwards) only when something needs computing. Each run is saved as soon as it is computed (runs
+    that share their world come group by group, see `simulate_many`); `on_results(spec, results)` is
+    called for every run in plan order, with the results computed now or, for skipped runs and runs a
+    group brought forward, read back from the store (so that only one run's results are held here).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -521,29 +528,40 @@ def run_batch(
     }
     done = {name for name, reason in stale.items() if reason is None}
     todo = [s for s in specs if s.name not in done]
-    outcomes = []
+    position = {s.name: i for i, s in enumerate(specs, 1)}
     total = len(specs)
+    outcomes: dict[str, RunOutcome] = {}
+    for spec in specs:
+        if spec.name in done:
+            run_dir = out / spec.name
+            say(f"[{position[spec.name]}/{total}] {spec.name}: up to date in {run_dir}")
+            outcomes[spec.name] = RunOutcome(spec, run_dir, "up to date")
+    waiting = collections.deque(specs)  # runs not yet handed to `on_results`, in plan order
+
+    def hand_on(arrived: RunSpec | None = None, results: Results | None = None) -> None:
+        """`on_results` for every run at the head of the plan that is in the store: the one that has just
+        arrived from memory, the others (up to date, or brought forward by their group) read back."""
+        while waiting and waiting[0].name in outcomes:
+            spec = waiting.popleft()
+            if on_results is not None:
+                on_results(spec, results if spec is arrived else store.load_results(out / spec.name))
+
+    hand_on()
     with _started(executor if todo else None) as ex:
         stream = simulate_many(todo, ex, chunk_trials=chunk_trials, progress=progress)
         try:
             clock = time.perf_counter()
-            for i, spec in enumerate(specs, 1):
-                run_dir = out / spec.name
-                if spec.name in done:
-                    say(f"[{i}/{total}] {spec.name}: up to date in {run_dir}")
-                    outcomes.append(RunOutcome(spec, run_dir, "up to date"))
-                    if on_results is not None:
-                        on_results(spec, store.load_results(run_dir))
-                    clock = time.perf_counter()
-                    continue
+            while True:
                 try:
-                    got, results = next(stream)
+                    spec, results = next(stream)
+                except StopIteration:
+                    break
                 except BrokenProcessPool as exc:
                     raise RuntimeError(
                         "a worker process died (out of memory?); finished runs are kept: rerun with fewer "
                         "--workers or a smaller --chunk-trials to resume"
                     ) from exc
-                assert got is spec
+                run_dir = out / spec.name
                 store.save_run(
                     run_dir,
                     results,
@@ -556,18 +574,19 @@ def run_batch(
                 now = time.perf_counter()
                 why = f" (recomputed: {stale[spec.name]})" if stale.get(spec.name) else ""
                 took = f"{spec.trials:,} trials in {now - clock:,.1f} s"
-                say(f"[{i}/{total}] {spec.name}: {took} → {run_dir}{why}")
-                outcomes.append(RunOutcome(spec, run_dir, "computed", now - clock))
+                say(f"[{position[spec.name]}/{total}] {spec.name}: {took} → {run_dir}{why}")
+                outcomes[spec.name] = RunOutcome(spec, run_dir, "computed", now - clock)
                 clock = now
-                if on_results is not None:
-                    on_results(spec, results)
+                hand_on(spec, results)
+                del results
         finally:
             stream.close()
     if todo:
-        trials = sum(o.spec.trials for o in outcomes if o.status == "computed")
-        seconds = sum(o.seconds for o in outcomes)
+        computed = [o for o in outcomes.values() if o.status == "computed"]
+        trials = sum(o.spec.trials for o in computed)
+        seconds = sum(o.seconds for o in computed)
         say(f"computed {trials:,} trials in {seconds:,.1f} s ({trials / max(seconds, 1e-9):,.0f} trials/s)")
-    return outcomes
+    return [outcomes[s.name] for s in specs]
 
 
 def _baseline_entry(specs: Sequence[RunSpec], name: str) -> dict[str, Any]:
@@ -653,9 +672,9 @@ def load_or_run(
     specs = [make_spec(f"{i}_{f.stem}", scenarios[f], f, trials=trials, seed=seed) for i, f in files.items()]
     if specs:
         with _started(executor) as ex:
-            runs = simulate_many(specs, ex, chunk_trials=chunk_trials, progress=progress)
-            for k, (_, results) in zip(files, runs, strict=True):
-                loaded[k] = results
+            index = {spec.name: k for k, spec in zip(files, specs, strict=True)}
+            for spec, results in simulate_many(specs, ex, chunk_trials=chunk_trials, progress=progress):
+                loaded[index[spec.name]] = results
     return [loaded[i] for i in range(len(items))]
 
 

@@ -4,6 +4,7 @@ first run)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -265,15 +266,52 @@ def sweep(rv_pool):
     return specs, alone
 
 
+def test_a_batch_saves_each_run_as_its_group_brings_it_and_hands_them_on_in_plan_order(
+    sweep, tmp_path, monkeypatch
+):
+    """A batch of a, another world, and b (a's world): a and b are computed together and saved as they
+    come, before the other world's run; the runs reach `on_results` in plan order, b read back from the
+    store, each equal to its run alone. The results waiting in the batch are only those of the group at
+    hand (not b's while the other world's run is assembled)."""
+    specs, alone = sweep
+    said: list[str] = []
+    seen: list[str] = []
+    groups = {0: (0, 2), 2: (0, 2), 1: (1,)}  # by run: its group (runs a, other, b of the batch)
+    next_for = batch._Demux.next_for
+
+    def only_its_group_waits(demux, k):
+        part = next_for(demux, k)
+        assert {j for j, parts in demux._waiting.items() if parts} <= set(groups[k]), k
+        return part
+
+    monkeypatch.setattr(batch._Demux, "next_for", only_its_group_waits)
+
+    def check(spec, results) -> None:
+        seen.append(spec.name)
+        assert_identical(alone[spec.name], results)
+
+    outcomes = batch.run_batch(
+        specs[:3],
+        tmp_path,
+        InProcess(),
+        chunk_trials=TRIALS,
+        progress=False,
+        echo=said.append,
+        on_results=check,
+    )
+    assert [o.spec.name for o in outcomes] == ["a", "other", "b"] and seen == ["a", "other", "b"]
+    assert [line.split(":")[0] for line in said[:3]] == ["[1/3] a", "[3/3] b", "[2/3] other"], said
+
+
 @pytest.mark.parametrize("executor", ["in-process", "pool"])
 def test_a_sweep_in_a_batch_gives_the_results_of_each_run_alone(sweep, executor):
     """The sweep goes through `simulate_many` as one group of three runs (in two chunks); each run equals
-    its run alone, and the run of another world between them keeps its place in the batch."""
+    its run alone. The group comes first, and the run of another world between them after it."""
     specs, alone = sweep
     ex = InProcess() if executor == "in-process" else ProcessPool(2)
     with ex:
         got = list(batch.simulate_many(specs, ex, chunk_trials=TRIALS, progress=False))
-    assert [s.name for s, _ in got] == ["a", "other", "b", "c"]
+    assert [s.name for s, _ in got] == ["a", "b", "c", "other"]
     for spec, results in got:
         assert_identical(alone[spec.name], results)
 
@@ -372,8 +410,8 @@ def test_a_join_probability_variant_computes_only_the_trials_whose_join_years_ch
 
 
 def test_a_frame_larger_than_a_group_is_cut_where_its_runs_share_least(rv_pool):
-    """Runs of one frame beyond a group's size go into groups so that those drawing the same world (or
-    one's join years from another) are together, whatever their order in the batch."""
+    """Runs of one frame beyond a group's size go into groups so that each world is drawn in as few
+    groups as can be, whatever the runs' order in the batch; runs linked by nothing share no group."""
     irn, capital = "schemes.rv_pool.candidates.IRN.p_join", "schemes.rv_pool.capital_usd_m"
     attachment = "portfolio.contracts.tanker_hull_xol.attachment_usd_m"
     variants = [
@@ -391,15 +429,23 @@ def test_a_frame_larger_than_a_group_is_cut_where_its_runs_share_least(rv_pool):
     def worlds_drawn(groups: list[tuple[int, ...]]) -> int:
         return sum(len({worlds[k] for k in g}) for g in groups)
 
-    # in the batch's order, groups of three would draw each world in each group (four worlds)
-    assert worlds_drawn([(0, 1, 2), (3, 4)]) == 4
-    # cut by the worlds, each is drawn once: run 0's world with the terms variant next to it (the same
-    # event table), then the capital variant; the other world's two runs in the second group
+    def fewest(size: int) -> int:  # every cut of the five runs into groups of at most `size`, searched
+        best = len(models)
+        for labels in itertools.product(range(len(models)), repeat=len(models)):
+            cut = [tuple(k for k in range(len(models)) if labels[k] == g) for g in set(labels)]
+            if all(len(g) <= size for g in cut):
+                best = min(best, worlds_drawn(cut))
+        return best
+
+    for size in (2, 3):
+        got = batch._groups(models, size=size)
+        assert sorted(k for g in got for k in g) == list(range(5)) and all(len(g) <= size for g in got)
+        assert worlds_drawn(got) == fewest(size), (size, got)
+    assert worlds_drawn([(0, 1, 2), (3, 4)]) == 4 > fewest(3)  # (the batch's order, cut in threes)
+    # run 0's world with the terms variant next to it (the same event table), then the capital variant
     assert batch._groups(models, size=3) == [(0, 2, 4), (1, 3)]
-    assert batch._groups(models, size=2) == [(0, 4), (1, 2), (3,)]
-    assert worlds_drawn(batch._groups(models, size=2)) == 4  # (the fewest in three groups of two)
-    # runs linked by nothing go whole into the first group with room: a run of another world and other
-    # join odds than every other run joins the first group, after the cut of the linked ones
+    assert batch._groups(models, size=2) == [(0, 4), (1, 3), (2,)]
+    # a run of another world and other join odds than every other run shares nothing with them: a group
+    # of its own, even with room in theirs
     lone = [*models[:3], compile_scenario(with_overrides(rv_pool, {irn: 0.3, capital: 500}), TRIALS, 3)]
-    assert batch._groups(lone, size=3) == [(0, 1, 2), (3,)]
-    assert batch._groups(lone, size=4) == [(0, 1, 2, 3)]
+    assert batch._groups(lone, size=4) == [(0, 1, 2), (3,)]
