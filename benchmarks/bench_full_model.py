@@ -141,7 +141,7 @@ def run(trials: int = 16384, repeat: int = 1, workers: int = 2) -> Section:
         f"{rate2:,.0f} ({300_000 / rate2:,.0f}x short; scaled to this event density, "
         f"{model.candidates.total_rate:,.0f} candidates a trial-year instead of the prototype's 30, the "
         f"target would be {300_000 * density:,.0f}; the run's random numbers alone, drawn by numpy, "
-        f"would allow about {floor_rate:,.0f})",
+        f"would allow an estimated {floor_rate:,.0f}: one core's floor rate times the 2-worker speed-up)",
         rate2 >= 300_000,
     )
     sec.target("full model: 2 workers at least 1.6x one", f"{w1 / w2:.2f}x", w1 / w2 >= 1.6)

@@ -9,7 +9,8 @@ random-number floor (issue 7: "an engine close to the cost of its random numbers
 
 `Draws.floor()` then draws as many random numbers with numpy's PCG64 as the run consumed: the recorded
 generator calls replayed, one uniform for each keyed uniform that stays uniform, one standard normal for
-each that became a normal. That is the cost of the random numbers alone, with nothing done with them.
+each that became a normal. That is the cost of the random numbers alone, with nothing done with them
+(and without setting up a generator for each stream and block, which the run does: a few per block).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _size(method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[i
     size = kwargs.get("size", args[at] if len(args) > at else None)
     if size is not None:
         return tuple(int(x) for x in np.atleast_1d(size))
-    params = [np.asarray(a) for a in args[:at] if not isinstance(a, type)]
+    params = [np.asarray(a) for a in args[:at]]
     return np.broadcast(*params).shape if params else ()
 
 

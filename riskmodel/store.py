@@ -129,20 +129,33 @@ def effective_scenario(scenario: Scenario, trials: int, seed: int, keep_events: 
     return scenario.model_copy(update={"simulation": sim})
 
 
-#: The files of the package that make its numbers: the code and the reference data.
+#: The files of the package that make its numbers: its code and reference data ...
 _MODEL_FILES = ("*.py", "*.csv", "*.yaml")
+#: ... but for the parts that only present or check them, or screen fleets (relative paths, or folders
+#: ending in "/"): a change there leaves every stored run as it is.
+_NOT_MODEL = ("cli/", "screening/", "plots.py", "report.py", "calibration.py", "scenario/docs.py")
 
 
 @functools.cache
 def model_digest() -> str:
-    """SHA-256 of the model's own files (`_MODEL_FILES` under the package, by relative path): a change
-    of the code or the reference data changes it, so a stored run is recomputed rather than reported."""
+    """SHA-256 of the model's own files: `_MODEL_FILES` under the package but `_NOT_MODEL`, regular files
+    not hidden, each by its relative path and its bytes with line endings as LF (the same on every
+    platform). A change of the code or the reference data changes it, so that a stored run is
+    recomputed rather than reported. Read once per process, when first asked for (a file edited after
+    that counts from the next process on)."""
     root = Path(riskmodel.__file__).resolve().parent
+    files: dict[str, Path] = {}
+    for pattern in _MODEL_FILES:
+        for path in root.rglob(pattern):
+            rel = path.relative_to(root).as_posix()
+            hidden = any(part.startswith(".") or part == "__pycache__" for part in rel.split("/"))
+            skip = any(rel == x or (x.endswith("/") and rel.startswith(x)) for x in _NOT_MODEL)
+            if not hidden and not skip and path.is_file() and not path.is_symlink():
+                files[rel] = path
     h = hashlib.sha256()
-    files = sorted({p for pattern in _MODEL_FILES for p in root.rglob(pattern)})
-    for path in files:
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+    for rel in sorted(files):
+        h.update(rel.encode() + b"\0")
+        h.update(hashlib.sha256(files[rel].read_bytes().replace(b"\r\n", b"\n")).digest())
     return h.hexdigest()
 
 

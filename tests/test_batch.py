@@ -113,8 +113,16 @@ def _package_copy(tmp_path: Path) -> Iterator[Path]:
 def test_the_model_digest_follows_the_code_and_the_reference_data(tmp_path):
     real = store.model_digest()
     with _package_copy(tmp_path) as copy:
+        # compiled files, an editor's lock file (a dangling link) and a hidden file are not the model's;
+        # neither are the parts that only present results; nor do line endings count
         (copy / "__pycache__").mkdir()
-        (copy / "__pycache__" / "x.pyc").write_bytes(b"compiled")  # not the model's own file
+        (copy / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+        (copy / ".#severity.py").symlink_to(copy / "no-such-file")
+        (copy / ".scratch.py").write_text("x = 1\n")
+        with open(copy / "plots.py", "ab") as f:
+            f.write(b"# a comment\n")
+        zones = copy / "world" / "data" / "zones.csv"
+        zones.write_bytes(zones.read_bytes().replace(b"\n", b"\r\n"))
         assert store.model_digest() == real
         for name, edit in (("world/data/zones.csv", b"\n"), ("severity.py", b"# a comment\n")):
             with open(copy / name, "ab") as f:

@@ -7,12 +7,19 @@ import numpy as np
 
 import riskmodel.engine.random as rm_random
 from benchmarks.draws import count_draws
-from riskmodel import incidents, severity
+from riskmodel import adoption, incidents, sanctions, severity
+from riskmodel.engine import chunk
 from riskmodel.incidents import U, draw_candidates
 from tests.test_incidents import _plan
 
 
 def test_the_counter_counts_each_kind_of_draw_and_changes_no_value():
+    modules = (chunk, incidents, sanctions, adoption, rm_random)
+    originals = {(m.__name__, "generator"): m.generator for m in modules}
+    originals |= {
+        ("incidents", "keyed_uniforms"): incidents.keyed_uniforms,
+        ("severity", "ndtri"): severity.ndtri,
+    }
     plan = _plan(np.random.default_rng(5))
     alone = draw_candidates(plan, 3, 0, 1, 256)
     with count_draws() as draws:
@@ -29,7 +36,9 @@ def test_the_counter_counts_each_kind_of_draw_and_changes_no_value():
     assert draws.keyed == 13 and draws.normals == 5
     assert np.allclose(damage, np.exp(0.5 * np.array([-1.2815516, -0.5244005, 0.0, 0.5244005, 1.2815516])))
     # the model's own functions are back in place afterwards
-    assert incidents.generator is rm_random.generator and severity.ndtri.__name__ == "ndtri"
+    assert all(m.generator is originals[(m.__name__, "generator")] for m in modules)
+    assert incidents.keyed_uniforms is originals[("incidents", "keyed_uniforms")]
+    assert severity.ndtri is originals[("severity", "ndtri")]
 
 
 def test_the_floor_draws_as_many_random_numbers_as_counted(monkeypatch):
