@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--full-repeat", type=int, default=None, help="runs on 1 and 2 workers (1)")
     ap.add_argument("--scaling-perils", default=None, help="trial-years of the single line (100k,...,3M)")
-    ap.add_argument("--scaling-full", default=None, help="trials of the full model (4096,8192,16384)")
+    ap.add_argument("--scaling-full", default=None, help="trials of the full model (8192,16384,32768)")
     ap.add_argument("--batch-trials", type=int, default=None, help="trials per scenario of the batch (4,096)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
     args = ap.parse_args(argv)
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             perils = bench_scaling._sizes(
                 pick(args.scaling_perils, "100000,300000,1000000,3000000", "100000,300000")
             )
-            full = bench_scaling._sizes(pick(args.scaling_full, "4096,8192,16384", "4096"))
+            full = bench_scaling._sizes(pick(args.scaling_full, "8192,16384,32768", "8192"))
             sec = bench_scaling.run(perils, full)
         elif name == "batch":
             from benchmarks import bench_batch
