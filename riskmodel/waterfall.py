@@ -13,12 +13,15 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    (own hull) or uncompensated. No CLC, no Fund.
 2. Marine and sabotage: the pollution split under the coastal state's conventions, computed twice (the
    insurer pays / does not pay) and blended by the share of its obligation the insurer actually pays —
-   exact, because every Fund column is linear in the insurer's payment.
+   exact for the 1992 and Supplementary Funds, which are linear in the insurer's payment; the OSLTF
+   (US waters: what the insurer did not pay, up to USD 1bn) is not once its cap binds, and is computed
+   from the share paid.
 3. The insurer's P&I obligation = pollution part + statutory environmental damage + wreck + 1/4 of the
    collision liability + infrastructure + crew. What it pays: sanctions block at the claimant link
-   (licensed later: a delayed block, still paid; else permanent), then payment reliability for
-   foreign claims (schemes, domestic insurers), then its per-event limit and capacity consumed in
-   event order (scheme capital carried over between years, its reinsurer's and domestic capacity per year).
+   (licensed later: a delayed block, whatever the insurer pays paid late; else permanent), then payment
+   reliability for foreign claims (schemes, domestic insurers), then its per-event limit and capacity
+   consumed in event order (scheme capital carried over between years, its reinsurer's and domestic
+   capacity per year).
 4. What the insurer does not pay: pollution falls back on the Funds; infrastructure on the
    infrastructure owner's property insurers (`energy_property`); the collision liability stays with the
    counterparty's hull insurers; the rest is uncompensated.
@@ -42,6 +45,7 @@ import numpy as np
 
 from riskmodel.liability import (
     CAUSE_WAR,
+    OSLTF_LIMIT_USD_M,
     PollutionShares,
     allocate_pollution,
     clc_limit_sdr,
@@ -440,9 +444,19 @@ def route_events(
         name: _scatter(
             ob.spill, frac_s * getattr(ob.pays, name) + (1.0 - frac_s) * getattr(ob.fails, name), ob.n
         )
-        for name in ("fund_1992", "fund_supplementary", "osltf")
+        for name in ("fund_1992", "fund_supplementary")
     }
     pollution_uncompensated = frac_s * ob.pays.uncompensated + (1.0 - frac_s) * ob.fails.uncompensated
+    # the OSLTF pays what the owner's insurer did not, up to its cap: not linear in the payment once the
+    # cap binds, so it is computed from the share paid rather than blended (which would understate it)
+    blended = frac_s * ob.pays.osltf + (1.0 - frac_s) * ob.fails.osltf
+    osltf = np.where(
+        ev.opa[ob.spill],
+        np.minimum(ev.pollution[ob.spill] - frac_s * ob.pays.insurer, OSLTF_LIMIT_USD_M),
+        0.0,
+    )
+    fund_cols["osltf"] = _scatter(ob.spill, osltf, ob.n)
+    pollution_uncompensated = pollution_uncompensated - (osltf - blended)
     unpaid = 1.0 - frac
     coll_pi_unpaid = unpaid * ob.coll_pi
 
@@ -524,7 +538,9 @@ def route_events(
     other_cols = {c: _scatter(bg, tower[c][first_bg:], n_bg) for c in TOWER_COLUMNS}
     other_cols["uncompensated"] = _scatter(bg, tower["uncovered"][first_bg:], n_bg)
 
-    delayed = np.where(ob.blocked & ob.licensed, ob.gross, 0.0)
+    delayed = np.where(
+        ob.blocked & ob.licensed, paid, 0.0
+    )  # what the payer pays late (reliability, capacity)
     permanent_amt = np.where(ob.permanent, ob.gross, 0.0)
     delayed[ob.spill] += cp_delayed
     permanent_amt[ob.spill] += cp_permanent

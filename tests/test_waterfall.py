@@ -14,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskmodel import payers
-from riskmodel.liability import CAUSE_MARINE, CAUSE_SABOTAGE, CAUSE_WAR, clc_limit_sdr
+from riskmodel.liability import (
+    CAUSE_MARINE,
+    CAUSE_SABOTAGE,
+    CAUSE_WAR,
+    OSLTF_LIMIT_USD_M,
+    clc_limit_sdr,
+    opa_limit_usd_m,
+)
 from riskmodel.reinsurance.ig_tower import IG_2026_27
 from riskmodel.waterfall import (
     OBLIGATION_SCHEME_TERMS,
@@ -148,6 +155,51 @@ def test_licensed_block_is_delayed_and_paid():
     assert float(res.blocked_delayed.sum()) == pytest.approx(clc)
 
 
+def test_a_blocked_licensed_claim_is_delayed_only_for_what_the_payer_pays():
+    """A scheme claim of 80 (1,597 GT, non-party state), blocked but licensed: from a non-member state
+    with u_pays 0.9 ≥ reliability 0.7 the scheme refuses it, so nothing is delayed (it is uncompensated);
+    from a member state with capital 10, the 10 paid is what is delayed."""
+    scheme = SchemeFinance("s", 300.0, 0.0, 0.0, 0.7, 10.0, 0.3, 0.0, 0.0, 0.0, True)
+    p = params(schemes=(scheme,))
+    claim = dict(pollution=80.0, pi_class=SCHEME, gt=1_597.0, clc=False, fund=False, scheme_blocked=True)
+    refused = route(events(**claim, u_licence=0.1, u_pays=0.9), p)
+    assert col(refused, "scheme:s") == 0.0 and col(refused, "uncompensated") == pytest.approx(80.0)
+    assert float(refused.blocked_delayed.sum()) == 0.0
+    short = route(events(**claim, u_licence=0.1, claimant_member=True), p)
+    assert col(short, "scheme:s") == pytest.approx(10.0)
+    assert float(short.blocked_delayed.sum()) == pytest.approx(10.0)
+
+
+US_WATERS = dict(clc=False, fund=False, opa=True, gt=160_000.0)
+
+
+def test_the_osltf_pays_what_an_uninsured_owner_does_not_up_to_its_cap():
+    """An uninsured 160,000 GT tanker spills 1,200 in US waters; its owner pays half its OPA liability
+    (none_owner_pays_share 0.5). The OSLTF pays the rest up to USD 1bn: 1,000, leaving nothing
+    uncompensated (a blend of "owner pays" and "owner does not" would give it less)."""
+    owner = 0.5 * float(opa_limit_usd_m(160_000.0))
+    res = route(events(pollution=1200.0, pi_class=NONE, **US_WATERS), params(none_owner_pays_share=0.5))
+    assert col(res, "owner") == pytest.approx(owner)
+    assert col(res, "osltf") == pytest.approx(min(1200.0 - owner, OSLTF_LIMIT_USD_M))
+    assert col(res, "uncompensated") == pytest.approx(1200.0 - owner - min(1200.0 - owner, 1000.0))
+
+
+def test_the_osltf_pays_what_a_limited_insurer_does_not_pay_of_the_pollution():
+    """A fixed-premium P&I insurer with a USD 300m limit: pollution 1,200 and wreck 50 in US waters. Its
+    obligation is min(OPA liability, 300) + 50 = 350, of which it pays 300, i.e. 6/7 of each head. The
+    OSLTF pays 1,200 less the insurer's pollution payment (under its cap); the unpaid wreck is
+    uncompensated."""
+    limit, wreck = 300.0, 50.0
+    pollution_part = min(float(opa_limit_usd_m(160_000.0)), limit)
+    frac = limit / (pollution_part + wreck)
+    res = route(
+        events(pollution=1200.0, wreck=wreck, pi_class=WF, **US_WATERS), params(western_fixed_limit=limit)
+    )
+    assert col(res, "western_fixed_pi") == pytest.approx(limit)
+    assert col(res, "osltf") == pytest.approx(min(1200.0 - frac * pollution_part, OSLTF_LIMIT_USD_M))
+    assert col(res, "uncompensated") == pytest.approx((1.0 - frac) * wreck)
+
+
 def test_uninsured_tanker_in_fund_state_and_outside():
     """Uninsured 1,597 GT tanker, damage 300: in a Fund state the Fund pays 203, 97 uncompensated; in a
     CLC non-Fund state all 300 is uncompensated (owner pays nothing here: none_owner_pays_share = 0)."""
@@ -259,15 +311,21 @@ def test_infrastructure_unpaid_falls_to_energy_property():
             st.booleans(),
             st.booleans(),
             st.floats(1_000, 300_000),
+            st.booleans(),
+            st.floats(0, 500),
+            st.floats(0, 30),
         ),
         min_size=1,
         max_size=12,
     )
 )
 def test_columns_sum_to_damage_and_are_non_negative(rows):
+    """Any mix of classes, causes, regimes (CLC, Fund, Supplementary Fund, US waters, none), blocks and
+    heads of damage; owners of uninsured tankers pay half of what they owe."""
     cols = list(zip(*rows, strict=True))
     n = len(rows)
     fund = np.array(cols[8]) & np.array(cols[7])
+    opa = np.array(cols[11]) & ~np.array(cols[7])  # US waters: not a CLC state
     ev = events(
         n,
         pollution=cols[0],
@@ -283,8 +341,14 @@ def test_columns_sum_to_damage_and_are_non_negative(rows):
         counterparty_ig=cols[9],
         gt=cols[10],
         scheme_blocked=cols[8],
+        opa=opa,
+        statutory=cols[12],
+        crew=cols[13],
     )
-    p = params(schemes=(SchemeFinance("s", 300.0, 0.5, 100.0, 0.7, 150.0, 0.3, 0.0, 0.0, 0.0, True),))
+    p = params(
+        schemes=(SchemeFinance("s", 300.0, 0.5, 100.0, 0.7, 150.0, 0.3, 0.0, 0.0, 0.0, True),),
+        none_owner_pays_share=0.5,
+    )
     res = route(ev, p)
     total = sum(res.columns.values())
     np.testing.assert_allclose(total, ev.damage(), rtol=1e-9, atol=1e-9)
