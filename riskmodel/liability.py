@@ -388,8 +388,10 @@ def cumsum_runs(values: FloatArray, first: NDArray[np.intp]) -> FloatArray:
     Exactly `np.cumsum` of each run, independent of the other runs (a global cumsum less its value
     before the run would carry the rounding of everything before it). Vectorised over runs: step k adds
     the k-th event of every run at least k + 1 long to the running total before it, up to a length K;
-    the few runs longer than K get a `np.cumsum` each. K is chosen so that at most K runs are longer,
-    which bounds the Python-level steps by twice K.
+    the few runs longer than K get a `np.cumsum` each. With the runs sorted longest first, i is the first
+    position whose run is at most i long and K that run's length: K ≤ i and at most i runs are longer,
+    so there are at most 2i Python-level steps, and i ≤ √(2n) for n events (the i longest runs hold at
+    least 1 + 2 + ... + i events).
 
     >>> cumsum_runs(np.array([1.0, 2.0, 5.0, 1.0, 4.0]), np.array([0, 2])).tolist()
     [1.0, 3.0, 5.0, 6.0, 10.0]
@@ -400,7 +402,7 @@ def cumsum_runs(values: FloatArray, first: NDArray[np.intp]) -> FloatArray:
         return out
     length = np.diff(np.append(first, n))
     by_length = np.sort(length)[::-1]
-    # K: the smallest length such that at most K runs are longer
+    # i: the first position whose run (longest first) is at most i long; K: that run's length
     over = np.flatnonzero(by_length <= np.arange(by_length.size))
     k_max = int(by_length[over[0]]) if over.size else 0
     long = np.flatnonzero(length > k_max)

@@ -148,6 +148,22 @@ def test_empty_table_gives_zero_losses_and_the_premium():
     assert r.event_ceded.shape == (0,)
 
 
+def test_an_empty_portfolio_cedes_nothing():
+    elt = one_year([10.0, 30.0])
+    res = apply_portfolio(elt, [])
+    assert len(res) == 0 and not res.total.loss.any() and not res.total.max_event_loss.any()
+
+
+@pytest.mark.parametrize("kind", ["quota_share", "xol"])
+def test_without_aggregate_terms_each_event_cedes_exactly_its_own_amount(kind):
+    """No aggregate deductible or limit: an event after a large one cedes its own amount to the last bit
+    (not the difference of two running sums, which carries their rounding)."""
+    losses = [1000.1, 0.3, 0.7]
+    terms = xol(attachment=0.0, limit=math.inf) if kind == "xol" else ContractTerms("q", (SRC,), kind=kind)
+    r = apply_contract(one_year(losses), terms, keep_event_ceded=True)
+    assert r.event_ceded.tolist() == losses
+
+
 # ------------------------------------------------------------------------------ each step of the order
 def test_step1_cedant_share_of_summed_sources():
     """Two sources, 6 + 4 = 10 per event, cedant share 0.5 → 5; a quota share of 100% cedes 5."""

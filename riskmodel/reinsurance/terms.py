@@ -721,7 +721,9 @@ def _cede(
         cum = cum + attritional[events.cell] * order.sort(elt.time)[events.idx]
     paid_after = _clip_aggregate(cum, d, agg)
     paid_before = _clip_aggregate(cum - y, d, agg)
-    event_100 = paid_after - paid_before
+    # without aggregate terms an event cedes its own amount exactly (the difference of the running sums
+    # would carry their rounding: 1000.1 then 0.3 gives 0.2999999999999545)
+    event_100 = y if d == 0 and math.isinf(agg) else paid_after - paid_before
     if uses_attritional:
         annual = _clip_aggregate(attritional + events.cell_sum(y), d, agg)
         attritional_100 = np.where(attritional > 0, np.maximum(annual - events.cell_sum(event_100), 0.0), 0.0)
@@ -976,7 +978,7 @@ def apply_portfolio(
     qs_cessions: dict[str, tuple[_Subset, np.ndarray, np.ndarray]] = {}
     results: dict[str, ContractYearLosses] = {}
     # the per-event sum over contracts: the OEP basis of several contracts, or kept
-    event_total = np.zeros(n) if len(ordered) > 1 or keep_event_ceded else None
+    event_total = np.zeros(n) if len(ordered) != 1 or keep_event_ceded else None
     for terms in ordered:
         inuring = None
         if terms.inures:
