@@ -105,7 +105,7 @@ class WaterfallParams:
     domestic_min_limit: float  # domestic cover per event at least the CLC limit, at least this
     western_fixed_limit: float
     war_pi_limit: float
-    war_buyback_limit: float
+    war_buyback_limit: tuple[float, ...]  # per policy year of the horizon
     licence_probability: float
     ig_structures: tuple[IGStructure, ...]  # one per horizon year
     schemes: tuple[SchemeFinance, ...]
@@ -268,7 +268,8 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
     # --- 1. war: hull war and war P&I cover for Western classes (on the war events) --------------------
     w = np.flatnonzero(war)
     w_west = western[w]
-    war_limit = np.where(ev.war_excluded[w], params.war_buyback_limit, params.war_pi_limit)
+    buyback = np.asarray(params.war_buyback_limit, dtype=np.float64)[ev.year[w]]  # the event's policy year
+    war_limit = np.where(ev.war_excluded[w], buyback, params.war_pi_limit)
     war_liab = ev.pollution[w] + ev.statutory[w] + ev.wreck[w] + ev.crew[w] + ev.infrastructure[w]
     war_pi = np.where(w_west, np.minimum(war_liab, war_limit), 0.0)
     war_unpaid = war_liab - war_pi

@@ -48,7 +48,7 @@ def params(**kw) -> WaterfallParams:
         domestic_min_limit=30.0,
         western_fixed_limit=1000.0,
         war_pi_limit=500.0,
-        war_buyback_limit=125.0,
+        war_buyback_limit=(125.0,),
         licence_probability=0.3,
         ig_structures=(IG_2026_27,),
         schemes=(SchemeFinance("s", 300.0, 0.0, 0.0, 1.0, 1e6, 0.3, 0.0, 0.0, 0.0, True),),
@@ -362,6 +362,16 @@ def test_domestic_cover_is_limited_to_the_clc_amount_in_a_non_party_state():
     res = route(events(pollution=2000.0, pi_class=DOM, clc=False, fund=False, claimant_member=True))
     assert col(res, "domestic") == pytest.approx(float(clc_limit_sdr(60_000)))
     assert col(res, "uncompensated") == pytest.approx(2000.0 - float(clc_limit_sdr(60_000)))
+
+
+def test_the_war_buy_back_is_that_of_the_events_policy_year():
+    """A buy-back of 100 in the horizon's first year and 125 in the second: war damage of 300 in excluded
+    waters gets 100, then 125."""
+    p = params(war_buyback_limit=(100.0, 125.0))
+    ev = events(2, pollution=300.0, cause=CAUSE_WAR, pi_class=IG, war_excluded=True, year=[0, 1])
+    s = len(p.schemes)
+    res = route_events(ev, p, NO_OTHER, np.zeros((1, 2, s)), np.ones((1, 2, s)), 1, 2)
+    np.testing.assert_array_equal(res.columns["war_pi"], [100.0, 125.0])
 
 
 def test_war_buy_back_in_excluded_waters():

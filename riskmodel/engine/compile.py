@@ -445,7 +445,9 @@ def compile_model(
         domestic_min_limit=DOMESTIC_MIN_LIMIT_USD_M,
         western_fixed_limit=scenario.world.western_fixed_limit_usd_m,
         war_pi_limit=float(ig["excess_war_pi"]["limit"]),
-        war_buyback_limit=float(_latest(ig["excess_war_pi"]["buyback_limit"], start)),
+        war_buyback_limit=tuple(
+            float(_latest(ig["excess_war_pi"]["buyback_limit"], start + y)) for y in range(n_years)
+        ),
         licence_probability=scenario.sanctions.licence_probability,
         ig_structures=tuple(_ig_structure(world, start + y) for y in range(n_years)),
         schemes=tuple(
