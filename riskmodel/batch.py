@@ -437,6 +437,7 @@ def simulate_many(
                     progress=False,
                 )
                 yield spec, results
+                del results  # (not held while the next run is assembled)
     finally:
         bar.close()
 
@@ -529,6 +530,8 @@ def run_batch(
     done = {name for name, reason in stale.items() if reason is None}
     todo = [s for s in specs if s.name not in done]
     position = {s.name: i for i, s in enumerate(specs, 1)}
+    if len(position) < len(specs):
+        raise ValueError("run names of a batch must be unique (each is a folder of the store)")
     total = len(specs)
     outcomes: dict[str, RunOutcome] = {}
     for spec in specs:

@@ -133,7 +133,16 @@ def effective_scenario(scenario: Scenario, trials: int, seed: int, keep_events: 
 _MODEL_FILES = ("*.py", "*.csv", "*.yaml")
 #: ... but for the parts that only present or check them, or screen fleets (relative paths, or folders
 #: ending in "/"): a change there leaves every stored run as it is.
-_NOT_MODEL = ("cli/", "screening/", "plots.py", "report.py", "calibration.py", "scenario/docs.py")
+_NOT_MODEL = (
+    "cli/",
+    "plots.py",
+    "report.py",
+    "calibration.py",
+    "scenario/docs.py",
+    "screening/lists.py",  # (screening/fleet.py reads a scenario's fleet list: it is the model's)
+    "screening/screen.py",
+    "screening/samples/",
+)
 
 
 @functools.cache
@@ -161,7 +170,8 @@ def model_digest() -> str:
 
 def run_hash(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> str:
     """The identity of a run: SHA-256 of the resolved scenario with its seed, trials and event setting,
-    and of the model's code and reference data (`model_digest`).
+    of its fleet list's contents (if it names one), and of the model's code and reference data
+    (`model_digest`).
 
     The chunk size is left out (it does not change any number), and so is the executor (results do not
     depend on it).
@@ -169,6 +179,9 @@ def run_hash(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> s
     doc = effective_scenario(scenario, trials, seed, keep_events).model_dump(mode="json")
     doc["simulation"].pop("chunk_trials", None)
     ident = {"store_format": STORE_FORMAT, "model": model_digest(), "scenario": doc}
+    fleet = None if scenario.fleet is None else Path(scenario.fleet.path)
+    if fleet is not None and fleet.is_file():  # read at run time: its contents are part of the run
+        ident["fleet_sha256"] = _file_sha256(fleet)
     return hashlib.sha256(json.dumps(ident, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -438,7 +438,8 @@ def route_events(
 
     # --- 4. what the insurer does not pay -----------------------------------------------------------
     owes = ob.obligation > 0
-    frac = paid / np.where(owes, ob.obligation, 1.0)
+    # (at most 1: a scheme's retained and reinsured parts may sum to a rounding step above the claim)
+    frac = np.minimum(paid / np.where(owes, ob.obligation, 1.0), 1.0)
     frac[~owes] = 1.0
     frac_s = frac[ob.spill]
     fund_cols = {
@@ -448,16 +449,14 @@ def route_events(
         for name in ("fund_1992", "fund_supplementary")
     }
     pollution_uncompensated = frac_s * ob.pays.uncompensated + (1.0 - frac_s) * ob.fails.uncompensated
-    # the OSLTF pays what the owner's insurer did not, up to its cap: not linear in the payment once the
-    # cap binds, so it is computed from the share paid rather than blended (which would understate it)
-    blended = frac_s * ob.pays.osltf + (1.0 - frac_s) * ob.fails.osltf
-    osltf = np.where(
-        ev.opa[ob.spill],
-        np.minimum(ev.pollution[ob.spill] - frac_s * ob.pays.insurer, OSLTF_LIMIT_USD_M),
-        0.0,
-    )
+    # US waters: the OSLTF pays what the owner's insurer did not, up to its cap, the rest is
+    # uncompensated. Not linear in the payment once the cap binds, so computed from the share paid, not
+    # blended (which would understate it); exactly nothing uncompensated below the cap.
+    us = ev.opa[ob.spill]
+    rest = ev.pollution[ob.spill] - frac_s * ob.pays.insurer  # (≥ 0: the insurer's part ≤ the damage)
+    osltf = np.where(us, np.minimum(rest, OSLTF_LIMIT_USD_M), 0.0)
     fund_cols["osltf"] = _scatter(ob.spill, osltf, ob.n)
-    pollution_uncompensated = pollution_uncompensated - (osltf - blended)
+    pollution_uncompensated = np.where(us, rest - osltf, pollution_uncompensated)
     unpaid = 1.0 - frac
     coll_pi_unpaid = unpaid * ob.coll_pi
 
@@ -539,11 +538,12 @@ def route_events(
     other_cols = {c: _scatter(bg, tower[c][first_bg:], n_bg) for c in TOWER_COLUMNS}
     other_cols["uncompensated"] = _scatter(bg, tower["uncovered"][first_bg:], n_bg)
 
-    delayed = np.where(
-        ob.blocked & ob.licensed, paid, 0.0
-    )  # what the payer pays late (reliability, capacity)
+    # a licensed block delays what is paid: the insurer's payment (after reliability and capacity), less
+    # for an IG claim what lies above the IG tower (uncompensated); the same for a counterparty's claim
+    delayed = np.where(ob.blocked & ob.licensed, paid - _scatter(ig, tower["uncovered"][:n_ig], ob.n), 0.0)
     permanent_amt = np.where(ob.permanent, ob.gross, 0.0)
-    delayed[ob.spill] += cp_delayed
+    cp_uncovered = _scatter(np.flatnonzero(cp_all > 0), tower["uncovered"][n_ig : n_ig + n_cp], cp_all.size)
+    delayed[ob.spill] += np.where(cp_delayed > 0, cp_delayed - cp_uncovered, 0.0)
     permanent_amt[ob.spill] += cp_permanent
     return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end)
 

@@ -88,3 +88,15 @@ def test_missing_fleet_file_is_a_validation_error(tmp_path):
     )
     with pytest.raises(ScenarioError, match=r"fleet\.path"):
         rm.load_scenario(path)
+
+
+def test_the_fleet_lists_contents_are_part_of_a_runs_identity(tmp_path):
+    """A stored run of a fleet-list scenario is not up to date once the list changes (same path)."""
+    from riskmodel import store
+
+    fleet = write_fleet(tmp_path / "f.csv", year_built=2000, pi_provider="Gard", pi_class="ig", flag="LBR")
+    sc = rm.load_scenario(scenario(tmp_path, fleet, "s"))
+    before = store.run_hash(sc, TRIALS, 9, False)
+    assert store.run_hash(sc, TRIALS, 9, False) == before
+    write_fleet(fleet, year_built=2001, pi_provider="Gard", pi_class="ig", flag="LBR")
+    assert store.run_hash(sc, TRIALS, 9, False) != before

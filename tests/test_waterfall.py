@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskmodel import payers
+from riskmodel.engine.simulate import compile_scenario
 from riskmodel.liability import (
     CAUSE_MARINE,
     CAUSE_SABOTAGE,
@@ -23,6 +24,7 @@ from riskmodel.liability import (
     opa_limit_usd_m,
 )
 from riskmodel.reinsurance.ig_tower import IG_2026_27
+from riskmodel.scenario import load_scenario, with_overrides
 from riskmodel.waterfall import (
     OBLIGATION_SCHEME_TERMS,
     OBLIGATION_TERMS,
@@ -171,6 +173,29 @@ def test_a_blocked_licensed_claim_is_delayed_only_for_what_the_payer_pays():
 
 
 US_WATERS = dict(clc=False, fund=False, opa=True, gt=160_000.0)
+
+
+def test_what_the_insurer_pays_leaves_nothing_uncompensated_below_the_osltf_cap():
+    """Scheme claims in US waters, 30% reinsured, from a member state: each is paid in full (the
+    scheme's limit 300 above every claim) or partly (capital spent), and the OSLTF pays the rest of the
+    pollution below its cap: uncompensated is exactly zero (not a rounding step either way)."""
+    rng = np.random.default_rng(7)
+    n = 400
+    p = params(schemes=(SchemeFinance("s", 300.0, 0.3, 1e6, 1.0, 2000.0, 0.3, 0.0, 0.0, 0.0, True),))
+    ev = events(n, pollution=rng.uniform(1.0, 600.0, n), pi_class=SCHEME, claimant_member=True, **US_WATERS)
+    res = route(ev, p)
+    assert (res.columns["osltf"] >= 0).all()
+    assert (res.columns["uncompensated"] == 0.0).all()
+    assert res.columns["scheme:s"][-1] < 0.7 * 300.0  # (the capital ran out: partly paid claims too)
+
+
+def test_a_delayed_ig_claim_is_what_the_ig_tower_pays():
+    """An IG tanker's claim of 5,000 of pollution in a non-party state, blocked but licensed: the tower
+    pays up to its USD 1bn pollution cap, the rest is uncompensated, and only what is paid is delayed."""
+    res = route(events(pollution=5000.0, clc=False, fund=False, claimant_sanctioned=True, u_licence=0.1))
+    unpaid = col(res, "uncompensated")
+    assert unpaid > 0
+    assert float(res.blocked_delayed.sum()) == pytest.approx(5000.0 - unpaid)
 
 
 def test_the_osltf_pays_what_an_uninsured_owner_does_not_up_to_its_cap():
@@ -368,10 +393,14 @@ def test_the_war_buy_back_is_that_of_the_events_policy_year():
     """A buy-back of 100 in the horizon's first year and 125 in the second: war damage of 300 in excluded
     waters gets 100, then 125."""
     p = params(war_buyback_limit=(100.0, 125.0))
-    ev = events(2, pollution=300.0, cause=CAUSE_WAR, pi_class=IG, war_excluded=True, year=[0, 1])
+    ev = events(3, pollution=300.0, cause=CAUSE_WAR, pi_class=IG, war_excluded=True, year=[1, 0, 1])
     s = len(p.schemes)
     res = route_events(ev, p, NO_OTHER, np.zeros((1, 2, s)), np.ones((1, 2, s)), 1, 2)
-    np.testing.assert_array_equal(res.columns["war_pi"], [100.0, 125.0])
+    np.testing.assert_array_equal(res.columns["war_pi"], [125.0, 100.0, 125.0])
+    # the engine's limits: those `ig.yaml` gives for each policy year of the horizon (2025/26, then 2026/27)
+    scenario = with_overrides(load_scenario("scenarios/rv_pool.yaml"), {"horizon.start_year": 2025})
+    limits = compile_scenario(scenario, 4096, 1).waterfall.war_buyback_limit
+    assert limits == (100.0, *(125.0,) * (scenario.horizon.years - 1))
 
 
 def test_war_buy_back_in_excluded_waters():
