@@ -528,6 +528,10 @@ def compile_model(
                 )
             contracts[cid] = terms
 
+    # each trade's cumulative flag mix ends at exactly 1 (a mix summing to 1 - 1e-12 would let a uniform
+    # past it pick the last flag of all, perhaps another trade's)
+    flag_cum = np.cumsum(trade_flags, axis=1)
+    flag_cum /= flag_cum[:, -1:]
     return CompiledModel(
         scenario_name=scenario.name,
         seed=sim.seed if seed is None else seed,
@@ -560,7 +564,7 @@ def compile_model(
         trade_oil_cargo=oil_cargo,
         trade_age_shadow=age_shadow,
         trade_weights=trade_weights,
-        trade_flag_cum=np.cumsum(trade_flags, axis=1),
+        trade_flag_cum=flag_cum,
         flag_states=flag_states,
         segment_gt=segment_gt,
         segment_cargo=segment_cargo,
