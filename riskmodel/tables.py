@@ -83,7 +83,8 @@ _YEAR = ("year", "int64", "Policy-year index, 0 = the horizon's start year.", IN
 _YEAR_OR_HORIZON = (
     "year",
     "int64",
-    f"Policy-year index, 0 = the horizon's start year; {HORIZON_TOTAL} = the horizon total (sum over years).",
+    f"Policy-year index, 0 = the horizon's start year; {HORIZON_TOTAL} = the horizon total (losses summed "
+    "over its years; for an OEP, the horizon's largest event).",
     INT,
 )
 _CONTRACT = ("contract", "object", "Contract id from the portfolio file.", TEXT)
@@ -204,8 +205,18 @@ TABLES: dict[str, TableSpec] = {
                 _CONTRACT,
                 _YEAR_OR_HORIZON,
                 ("n_trials", "int64", "Number of trials.", INT),
-                ("mean_loss", "float64", "Average annual loss (AAL), USD m.", MONEY),
-                ("sd_loss", "float64", "Standard deviation of the annual loss over trials, USD m.", MONEY),
+                (
+                    "mean_loss",
+                    "float64",
+                    "Average annual loss (AAL), USD m; on the horizon row the mean horizon total.",
+                    MONEY,
+                ),
+                (
+                    "sd_loss",
+                    "float64",
+                    "Standard deviation over trials of the annual loss (the horizon total), USD m.",
+                    MONEY,
+                ),
                 (
                     "standard_error",
                     "float64",
@@ -242,7 +253,8 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "return_period",
                     "float64",
-                    "Return period in years (exceedance probability 1/return_period).",
+                    "Return period in years, on the horizon row in horizons (exceedance probability "
+                    "1/return_period).",
                     "%g",
                 ),
                 ("loss", "float64", "Loss (or TVaR) at the return period, USD m.", MONEY),
