@@ -27,24 +27,20 @@ PERILS_SIZES = (100_000, 300_000, 1_000_000, 3_000_000)
 FULL_TRIALS = (8192, 16384, 32768)  # x 5 years: 1, 2 and 4 chunks of the scenario's 8,192 trials
 
 
-def _resident_bytes(arrays: list) -> int:
-    """Bytes the results hold in memory: each buffer once (a view shares its base's memory), and none for
-    an array of zeros that was never written (`np.zeros` memory is not resident until touched)."""
-    seen: dict[int, int] = {}
-    for a in arrays:
-        base = a if a.base is None else a.base
-        if not isinstance(base, np.ndarray) or id(base) in seen:
-            continue
-        flat = base.reshape(-1).view(np.uint8) if base.flags.c_contiguous else base
-        seen[id(base)] = base.nbytes if flat.any() else 0
-    return sum(seen.values())
-
-
-def _allocated_bytes(arrays: list) -> int:
-    """Bytes allocated for the results' arrays: each buffer once, touched or not (what `tracemalloc`
-    counts)."""
+def _result_bases(res) -> list[np.ndarray]:
+    """The buffers the results' arrays (contracts, year and trial arrays) live in, each once (a view
+    shares its base's memory)."""
+    arrays = [v for c in res.contracts.values() for v in c.values()]
+    arrays += [*res.year_arrays.values(), *res.trial_arrays.values()]
     bases = {id(b): b for a in arrays for b in [a if a.base is None else a.base] if isinstance(b, np.ndarray)}
-    return sum(b.nbytes for b in bases.values())
+    return list(bases.values())
+
+
+def _resident_bytes(bases: list[np.ndarray]) -> int:
+    """Bytes the buffers hold in memory: none for an array of zeros that was never written (`np.zeros`
+    memory is not resident until touched)."""
+    flat = (b.reshape(-1).view(np.uint8) if b.flags.c_contiguous else b for b in bases)
+    return sum(b.nbytes for b, f in zip(bases, flat, strict=True) if f.any())
 
 
 def child(kind: str, n: int, traced: bool = False) -> None:
@@ -65,19 +61,16 @@ def child(kind: str, n: int, traced: bool = False) -> None:
         tracemalloc.start()
         res = simulate(scenario, trials=trials, executor=InProcess(), progress=False)
         _, traced_peak = tracemalloc.get_traced_memory()
-        arrays = [v for c in res.contracts.values() for v in c.values()]
-        arrays += [*res.year_arrays.values(), *res.trial_arrays.values()]
+        allocated = sum(b.nbytes for b in _result_bases(res))  # touched or not: what tracemalloc counts
         print(f"traced_peak_mib={traced_peak / 2**20}")
-        print(f"allocated_results_mib={_allocated_bytes(arrays) / 2**20}")
+        print(f"allocated_results_mib={allocated / 2**20}")
         return
     rss0 = peak_rss_mib()
     t0 = time.perf_counter()
     res = simulate(scenario, trials=trials, executor=InProcess(), progress=False)
     wall = time.perf_counter() - t0
     peak = peak_rss_mib()  # (before the results are read below)
-    arrays = [v for c in res.contracts.values() for v in c.values()]
-    arrays += [*res.year_arrays.values(), *res.trial_arrays.values()]
-    kept = _resident_bytes(arrays)
+    kept = _resident_bytes(_result_bases(res))
     print(f"wall={wall}")
     print(f"trial_years={trials * res.n_years}")
     print(f"rss_before_mib={rss0}")

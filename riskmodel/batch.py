@@ -521,6 +521,9 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     store.clean_temporaries(out)
     say = echo or (lambda message: None)
+    position = {s.name: i for i, s in enumerate(specs, 1)}
+    if len(position) < len(specs):
+        raise ValueError("run names of a batch must be unique (each is a folder of the store)")
     # why each run with a folder is computed again (a changed scenario or model, an interrupted run)
     stale = {
         s.name: "--force" if force else store.incomplete_reason(out / s.name, s.identity)
@@ -529,9 +532,6 @@ def run_batch(
     }
     done = {name for name, reason in stale.items() if reason is None}
     todo = [s for s in specs if s.name not in done]
-    position = {s.name: i for i, s in enumerate(specs, 1)}
-    if len(position) < len(specs):
-        raise ValueError("run names of a batch must be unique (each is a folder of the store)")
     total = len(specs)
     outcomes: dict[str, RunOutcome] = {}
     for spec in specs:

@@ -517,7 +517,11 @@ def route_events(
     cols["energy_property"][ob.w] = ob.war_unpaid_infra
     uncompensated = unpaid * (ob.statutory + ob.wreck + ob.crew)
     uncompensated[ob.spill] += pollution_uncompensated - cp_all
-    uncompensated += tanker_part("uncovered")  # above the tower: the owner cannot pay it
+    # above the tower (the owner cannot pay it): the tanker's own claim's part, then its counterparty's
+    own_uncovered = _scatter(ig, tower["uncovered"][:n_ig], ob.n)
+    uncovered = own_uncovered.copy()
+    uncovered[cp] += tower["uncovered"][n_ig : n_ig + n_cp]
+    uncompensated += uncovered
     uncompensated[ob.w] = ob.war_unpaid - ob.war_unpaid_infra
     cols["uncompensated"] = uncompensated
     cols["war_hull"] = _scatter(ob.w, np.where(ob.w_west, ob.war_hull, 0.0), ob.n)
@@ -540,7 +544,7 @@ def route_events(
 
     # a licensed block delays what is paid: the insurer's payment (after reliability and capacity), less
     # for an IG claim what lies above the IG tower (uncompensated); the same for a counterparty's claim
-    delayed = np.where(ob.blocked & ob.licensed, paid - _scatter(ig, tower["uncovered"][:n_ig], ob.n), 0.0)
+    delayed = np.where(ob.blocked & ob.licensed, paid - own_uncovered, 0.0)
     permanent_amt = np.where(ob.permanent, ob.gross, 0.0)
     cp_uncovered = _scatter(np.flatnonzero(cp_all > 0), tower["uncovered"][n_ig : n_ig + n_cp], cp_all.size)
     delayed[ob.spill] += np.where(cp_delayed > 0, cp_delayed - cp_uncovered, 0.0)

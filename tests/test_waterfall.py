@@ -186,7 +186,10 @@ def test_what_the_insurer_pays_leaves_nothing_uncompensated_below_the_osltf_cap(
     res = route(ev, p)
     assert (res.columns["osltf"] >= 0).all()
     assert (res.columns["uncompensated"] == 0.0).all()
-    assert res.columns["scheme:s"][-1] < 0.7 * 300.0  # (the capital ran out: partly paid claims too)
+    # (both kinds of claim: the first paid in full, most of the others only by the reinsurer once the
+    # scheme's capital ran out)
+    paid_by_scheme = res.columns["scheme:s"] > 0
+    assert paid_by_scheme[0] and (~paid_by_scheme).sum() > n // 2
 
 
 def test_a_delayed_ig_claim_is_what_the_ig_tower_pays():
