@@ -214,7 +214,8 @@ def premium_bases(
       leave, the remaining members pay a higher rate per GT, so the cost falls less than the tonnage.
     - `hm_western_premium`: Western H&M rate × hull values of tonnage with Western P&I (IG or fixed).
     - `scheme_premium:<id>`: the scheme's rate per GT × GT it covers.
-    `trade_gt` and `trade_hull_usd_m` are the GT and hull values of each trade's vessel-years.
+    `trade_gt` and `trade_hull_usd_m` are the GT and hull values (at the mainstream age) of each trade's
+    vessel-years.
     """
     ig_gt = np.einsum("nyt,t->ny", shares[..., IG], trade_gt)
     entered = ig_gt + non_tanker_gt

@@ -157,3 +157,37 @@ def test_each_trades_flag_mix_ends_at_exactly_one():
     m = compile_scenario(load_scenario("scenarios/rv_pool.yaml"), 4096, 1)
     assert (m.trade_flag_cum[:, -1] == 1.0).all()
     assert (np.diff(m.trade_flag_cum, axis=1, prepend=0.0) >= 0).all()
+
+
+def test_hulls_are_valued_at_their_class_age(rv_pool):
+    """A tanker's hull is worth the value of its segment at the mean age of its class's fleet (D4 fixed):
+    mainstream age for IG and Western fixed entries, the shadow age for domestic, uninsured and scheme
+    tonnage (`World.hull_value_usd_m`, the depreciation curve of segments.csv). A hull loss is that value
+    times 1 (total loss), the seizure share, or a partial fraction in [0.05, 0.35]; total losses must
+    equal the value of some trade of the segment for that class, and the shadow fleet's total losses are
+    worth less than the 15-year reference value."""
+    from riskmodel.world import load_world
+
+    world = load_world()
+    trades = world.trades
+    e = rv_pool.elt()
+    e = e[(e["type"] != "") & (e["hull"] > 0)]
+    shadow_seen = 0
+    for (seg, cls), g in e.groupby(["segment", "pi_class"]):
+        ages = trades["mean_age_mainstream" if cls in ("ig", "western_fixed") else "mean_age_shadow"]
+        values = np.unique(world.hull_value_usd_m(seg, ages.to_numpy(float)))
+        hull = g["hull"].to_numpy()
+        ratio = hull[:, None] / values[None, :]
+        fits = (
+            np.isclose(ratio, 1.0, rtol=1e-12)
+            | np.isclose(ratio, 0.25, rtol=1e-12)
+            | ((ratio >= 0.05 - 1e-12) & (ratio <= 0.35 + 1e-12))
+        ).any(axis=1)
+        assert fits.all(), (seg, cls, hull[~fits][:5], values)
+        total = hull > 0.35 * values.max() + 1e-9
+        assert np.isclose(hull[total, None], values[None, :], rtol=1e-12).any(axis=1).all(), (seg, cls)
+        if cls in ("none", "domestic"):
+            reference = world.segments.loc[seg, "hull_value_usd_m"]  # the 15-year value
+            assert (hull[total] < reference).all(), (seg, cls)
+            shadow_seen += int(total.sum())
+    assert shadow_seen >= 20  # the check above saw enough shadow total losses to mean something

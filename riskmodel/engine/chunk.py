@@ -527,7 +527,7 @@ DAMAGE_FIELDS = (
     "trade_oil_cargo",
     "segment_cargo",
     "segment_bunker",
-    "segment_hull",
+    "hull_value",
     "state_statutory",
     "zone_infrastructure",
     "state_codes",
@@ -594,7 +594,7 @@ def _slice_events(m: CompiledModel, w: _World, a: int, b: int) -> _SliceEvents:
         gt,
         m.segment_cargo[seg],
         m.segment_bunker[seg],
-        m.segment_hull[seg],
+        m.hull_value[trade, seg, cls],
         m.state_statutory[coast],
         m.zone_infrastructure[zone],
     )

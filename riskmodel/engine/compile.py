@@ -11,6 +11,7 @@ portfolio, so two scenarios on the same world share it and keep common random nu
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -103,7 +104,7 @@ class CompiledModel:
     segment_gt: np.ndarray
     segment_cargo: np.ndarray
     segment_bunker: np.ndarray
-    segment_hull: np.ndarray
+    hull_value: np.ndarray  # (n_trades, n_segs, n_classes): a hull's value at its class's mean age
     zone_coastal_cum: np.ndarray  # (n_zones, k)
     zone_coastal_state: np.ndarray  # (n_zones, k) world state index
     state_war_excluded: np.ndarray  # bool (n_states,): waters under the IG war exclusion (buy-back only)
@@ -206,7 +207,6 @@ def compile_model(
     segment_gt = segs["mean_gt"].to_numpy(float)
     segment_cargo = segs["cargo_t"].to_numpy(float)
     segment_bunker = segs["bunker_t"].to_numpy(float)
-    segment_hull = segs["hull_value_usd_m"].to_numpy(float)
     seg_idx = {c: i for i, c in enumerate(segment_codes)}
     zone_idx = {c: i for i, c in enumerate(zone_codes)}
     n_trades, n_segs, n_zones = len(trade_codes), len(segment_codes), len(zone_codes)
@@ -244,7 +244,8 @@ def compile_model(
         )
         notes.append(f"fleet list {scenario.fleet.path}: {vy.sum():,.0f} vessels replace the world fleet")
     trade_gt = vy @ segment_gt
-    trade_hull = vy @ segment_hull
+    hull_at = _hull_value_at(segs)
+    trade_hull = (vy * hull_at(age_main)).sum(axis=1)  # the mainstream (IG, Western fixed) hulls insured
     trade_vy = vy.sum(axis=1)
     origin = [str(o) for o in trades["origin"]]
     destination = [str(d) for d in trades["destination"]]
@@ -363,8 +364,12 @@ def compile_model(
 
     # ----- incident rates: envelope strata from the world data only
     cf = scenario.world.class_factors
-    class_factor = np.array([cf.ig, cf.western_fixed, cf.domestic, cf.none] + [cf.scheme] * n_schemes)
+    class_factor = np.array(
+        [cf.ig, cf.western_fixed, cf.domestic, cf.none]
+        + [cf.scheme if sch.class_factor is None else sch.class_factor for sch in scenario.schemes.values()]
+    )
     ages = np.column_stack([age_main, age_main, age_shadow, age_shadow] + [age_shadow] * n_schemes)
+    hull_value = np.stack([hull_at(ages[:, c]) for c in range(ages.shape[1])], axis=2)
     age_factor = np.exp(AGE_BETA * (ages - 15.0))
     max_age = np.exp(AGE_BETA * (np.maximum(age_main, age_shadow) - 15.0))
 
@@ -468,9 +473,10 @@ def compile_model(
         ),
     )
     des = scenario.sanctions.scheme_designation
-    hazards = np.array(
-        [[des.blocs[b].hazard if b in des.blocs else 0.0 for b in WEST] for _ in scheme_ids]
-    ).reshape(n_schemes, 3)
+    hazards = np.zeros((n_schemes, len(WEST)))
+    for s, sch in enumerate(scenario.schemes.values()):
+        blocs = des.blocs if sch.designation is None else sch.designation
+        hazards[s] = [blocs[b].hazard if b in blocs else 0.0 for b in WEST]
 
     # ----- premium bases
     ref_ig_gt = float((ref[:, 0] * trade_gt).sum())
@@ -569,7 +575,7 @@ def compile_model(
         segment_gt=segment_gt,
         segment_cargo=segment_cargo,
         segment_bunker=segment_bunker,
-        segment_hull=segment_hull,
+        hull_value=hull_value,
         zone_coastal_cum=zc_cum,
         zone_coastal_state=zc_state,
         state_war_excluded=np.isin(state_codes, ig["excess_war_pi"]["excluded_coastal_states"]),
@@ -600,6 +606,15 @@ def compile_model(
         portfolio_bloc=bloc,
         notes=tuple(notes),
     )
+
+
+def _hull_value_at(segs: pd.DataFrame) -> Callable[[np.ndarray], np.ndarray]:
+    """Hull values by trade and segment at ages by trade, (n_trades,) → (n_trades, n_segs): the newbuild
+    price depreciated exponentially, not below scrap (segments.csv; `World.hull_value_usd_m`)."""
+    new = segs["hull_value_new_usd_m"].to_numpy(float)
+    depreciation = segs["depreciation_per_year"].to_numpy(float)
+    scrap = segs["scrap_value_usd_m"].to_numpy(float)
+    return lambda age: np.maximum(new * np.exp(-depreciation * age[:, None]), scrap)
 
 
 def _fleet_override(

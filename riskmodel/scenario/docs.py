@@ -70,6 +70,10 @@ def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
 
 def _key_name(model: type[BaseModel] | None, prop: str, schema_node: dict[str, Any]) -> str:
     """What the keys of a mapping field are: `<state>`, `<id>`, `<year>`, `<zone>`..."""
+    for combo in ("anyOf", "oneOf"):  # an optional mapping: its mapping branch
+        branches = [n for n in schema_node.get(combo, []) if n.get("type") == "object"]
+        if branches:
+            schema_node = branches[0]
     pattern = next(iter(schema_node.get("patternProperties", {})), None)
     if pattern == STATE_CODE_PATTERN:
         return "<state>"

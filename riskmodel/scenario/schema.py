@@ -209,6 +209,12 @@ class Uptake(Strict):
         return v
 
 
+class BlocDesignation(Strict):
+    """One bloc's designation of a scheme."""
+
+    hazard: Probability = Field(..., description="Yearly probability the bloc designates the scheme.")
+
+
 class Recapitalisation(Strict):
     """A sovereign backstop: when capital falls below a threshold, it may be topped up."""
 
@@ -250,15 +256,22 @@ class Scheme(Strict):
     port_acceptance: dict[StateCode, Probability] = Field(
         default_factory=dict, description="Destination states that may accept the scheme's certificates."
     )
+    class_factor: float | None = Field(
+        None,
+        ge=0.5,
+        le=CLASS_FACTOR_MAX,
+        allow_inf_nan=False,
+        description="Incident-rate factor of the scheme's tankers (1 = IG standard); none: "
+        "world.class_factors.scheme.",
+    )
+    designation: dict[Bloc, BlocDesignation] | None = Field(
+        None,
+        description="Yearly designation hazard of this scheme by bloc, replacing "
+        "sanctions.scheme_designation.blocs (a bloc left out never designates it); none: those.",
+    )
 
 
 # ------------------------------------------------------------------------------------------- sanctions
-class BlocDesignation(Strict):
-    """One bloc's designation of a scheme."""
-
-    hazard: Probability = Field(..., description="Yearly probability the bloc designates the scheme.")
-
-
 class SchemeDesignation(Strict):
     """Designation of a scheme (and its reinsurer) by Western blocs: a yearly hazard per bloc."""
 
