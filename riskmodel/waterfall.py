@@ -17,11 +17,13 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    (US waters: what the insurer did not pay, up to USD 1bn) is not once its cap binds, and is computed
    from the share paid.
 3. The insurer's P&I obligation = pollution part + statutory environmental damage + wreck + 1/4 of the
-   collision liability + infrastructure + crew. What it pays: sanctions block at the claimant link
-   (licensed later: a delayed block, whatever the insurer pays paid late; else permanent), then payment
-   reliability for foreign claims (schemes, domestic insurers), then its per-event limit and capacity
-   consumed in event order (scheme capital carried over between years, its reinsurer's and domestic
-   capacity per year).
+   collision liability + infrastructure + crew, where the collision liability and the infrastructure
+   damage (property claims) are first limited together by LLMC 1996 in a party state's waters (wreck
+   removal reserved; above the limit the claimants keep their loss). What it pays: sanctions block at
+   the claimant link (licensed later: a delayed block, whatever the insurer pays paid late; else
+   permanent), then payment reliability for foreign claims (schemes, domestic insurers), then its
+   per-event limit and capacity consumed in event order (scheme capital carried over between years, its
+   reinsurer's and domestic capacity per year).
 4. What the insurer does not pay: pollution falls back on the Funds; infrastructure on the
    infrastructure owner's property insurers (`energy_property`); the collision liability stays with the
    counterparty's hull insurers; the rest is uncompensated.
@@ -51,6 +53,7 @@ from riskmodel.liability import (
     clc_limit_sdr,
     collision_liability_split,
     consume_capacity,
+    llmc_property_limit_sdr,
 )
 from riskmodel.reinsurance.ig_tower import (
     IGStructure,
@@ -126,6 +129,7 @@ class EventRecord:
     fund: np.ndarray
     supp: np.ndarray
     opa: np.ndarray
+    llmc: np.ndarray  # bool: LLMC 1996 limits property claims in the coastal state's waters
     claimant_sanctioned: np.ndarray  # bool: the coastal state is sanctioned by the Western blocs
     claimant_in_west: np.ndarray  # bool: the coastal state belongs to a Western bloc
     claimant_member: np.ndarray  # bool: the coastal state is a member of the event's scheme that year
@@ -220,6 +224,7 @@ class Obligations:
     statutory: np.ndarray  # heads of damage, zero on war events
     wreck: np.ndarray
     infra: np.ndarray
+    infra_limited: np.ndarray  # infrastructure damage above the LLMC limit: the owner's property insurers
     crew: np.ndarray
     obligation: np.ndarray  # the insurer's P&I obligation
     dom: np.ndarray  # the domestic class events (indices)
@@ -301,11 +306,26 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
     fails = allocate_pollution(pollution[spill], ev.gt[spill], insurer_pays=False, **conv)
     pollution_obligation = pays.insurer + pays.stopia + pays.topia  # on the spill events
 
+    # property claims: the collision liability and the infrastructure damage, limited together under
+    # LLMC 1996 where the coastal state is a party (shared pro rata, Art 12; wreck removal is reserved,
+    # Art 18(1)); what lies above the limit stays with the claimants (the other ship's hull insurers,
+    # the infrastructure owner's property insurers). Elsewhere national law, modelled as no limit.
     cp_liability = np.where(marine_like, ev.blame * ev.counterparty_hull, 0.0)
+    infra = np.where(marine_like, ev.infrastructure, 0.0)
+    infra_limited = np.zeros(n)
+    lim = np.flatnonzero(ev.llmc & ((cp_liability > 0) | (infra > 0)))
+    if lim.size:
+        claims = cp_liability[lim] + infra[lim]
+        keep = np.minimum(1.0, llmc_property_limit_sdr(ev.gt[lim]) * params.sdr_usd / claims)
+        cut = np.flatnonzero(keep < 1.0)
+        if cut.size:
+            at, k = lim[cut], keep[cut]
+            infra_limited[at] = infra[at] - k * infra[at]
+            cp_liability[at] = k * cp_liability[at]
+            infra[at] = k * infra[at]
     coll_hm, coll_pi = collision_liability_split(cp_liability)
     statutory = np.where(marine_like, ev.statutory, 0.0)
     wreck = np.where(marine_like, ev.wreck, 0.0)
-    infra = np.where(marine_like, ev.infrastructure, 0.0)
     crew = np.where(marine_like, ev.crew, 0.0)
     # pollution part + statutory + wreck + 1/4 collision + infrastructure + crew, summed in that order
     obligation = statutory + wreck + coll_pi + infra + crew
@@ -357,6 +377,7 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
         statutory=statutory,
         wreck=wreck,
         infra=infra,
+        infra_limited=infra_limited,
         crew=crew,
         obligation=obligation,
         dom=dom,
@@ -513,7 +534,7 @@ def route_events(
     # --- the columns, in a fixed order ---------------------------------------------------------------
     cols: dict[str, np.ndarray] = {}
     cols["war_pi"] = _scatter(ob.w, ob.war_pi, ob.n)
-    cols["energy_property"] = unpaid * ob.infra
+    cols["energy_property"] = unpaid * ob.infra + ob.infra_limited
     cols["energy_property"][ob.w] = ob.war_unpaid_infra
     uncompensated = unpaid * (ob.statutory + ob.wreck + ob.crew)
     uncompensated[ob.spill] += pollution_uncompensated - cp_all

@@ -191,3 +191,21 @@ def test_hulls_are_valued_at_their_class_age(rv_pool):
             assert (hull[total] < reference).all(), (seg, cls)
             shadow_seen += int(total.sum())
     assert shadow_seen >= 20  # the check above saw enough shadow total losses to mean something
+
+
+def test_llmc_parties_come_from_the_world_data_with_the_scenarios_overrides():
+    """The compiled LLMC 1996 flag of each state is `states.csv` `llmc96`, except where the scenario's
+    `world.conventions` sets it (the US made a party, Finland taken out)."""
+    from riskmodel.world import load_world
+
+    states = load_world().states
+    scenario = with_overrides(
+        load_scenario("scenarios/baseline.yaml"),
+        {"world.conventions": {"USA": {"llmc96": True}, "FIN": {"llmc96": False}}},
+    )
+    m = compile_scenario(scenario)
+    expected = states["llmc96"].astype(bool).to_numpy().copy()
+    codes = list(m.state_codes)
+    assert not expected[codes.index("USA")] and expected[codes.index("FIN")]  # what the overrides change
+    expected[codes.index("USA")], expected[codes.index("FIN")] = True, False
+    np.testing.assert_array_equal(m.state_llmc, expected)

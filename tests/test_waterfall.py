@@ -21,6 +21,7 @@ from riskmodel.liability import (
     CAUSE_WAR,
     OSLTF_LIMIT_USD_M,
     clc_limit_sdr,
+    llmc_property_limit_sdr,
     opa_limit_usd_m,
 )
 from riskmodel.reinsurance.ig_tower import IG_2026_27
@@ -73,6 +74,7 @@ def events(n: int = 1, **kw) -> EventRecord:
         fund=np.ones(n, dtype=bool),
         supp=false,
         opa=false,
+        llmc=false,
         claimant_sanctioned=false,
         claimant_in_west=false,
         claimant_member=false,
@@ -280,6 +282,40 @@ def test_shadow_collision_leaves_the_loss_with_the_counterparty():
     assert col(res, "counterparty_hm") == pytest.approx(40.0)
 
 
+def test_llmc_limits_the_property_claims_together_pro_rata():
+    """A 60,000 GT IG tanker in an LLMC 1996 state (sdr_usd 1): property limit 1.51 + 604e-6 × 28,000 +
+    453e-6 × 30,000 = 32.012. Its collision liability (blame 0.5 × 100 = 50) and the infrastructure damage
+    (30) sum to 80, so each is paid at 32.012 / 80: the liability 20.0075 (3/4 to its H&M, 1/4 to the
+    club), the infrastructure 12.0045 by the club. The other ship's H&M keeps 100 − 20.0075, the
+    infrastructure owner's insurers 30 − 12.0045. Wreck removal (20) is reserved: paid in full."""
+    limit = 1.51 + 604e-6 * 28_000 + 453e-6 * 30_000
+    assert float(llmc_property_limit_sdr(60_000)) == pytest.approx(limit)
+    heads = dict(counterparty_hull=100.0, blame=0.5, infrastructure=30.0, wreck=20.0, pi_class=IG)
+    res = route(events(llmc=True, **heads))
+    k = limit / 80.0
+    assert col(res, "hm_tanker_western") == pytest.approx(0.75 * 50.0 * k)
+    assert col(res, "counterparty_hm") == pytest.approx(100.0 - 50.0 * k)
+    assert col(res, "energy_property") == pytest.approx(30.0 - 30.0 * k)
+    club = col(res, "ig_club_retention") + col(res, "ig_pool")
+    assert club == pytest.approx(0.25 * 50.0 * k + 30.0 * k + 20.0)
+    assert col(res, "uncompensated") == 0.0
+    free = route(events(llmc=False, **heads))  # outside LLMC 1996: no limit
+    assert col(free, "hm_tanker_western") == pytest.approx(37.5)
+    assert col(free, "counterparty_hm") == pytest.approx(50.0)
+    assert col(free, "energy_property") == 0.0
+    below = route(events(llmc=True, counterparty_hull=40.0, blame=0.5, pi_class=IG))  # 20 < the limit
+    assert col(below, "counterparty_hm") == pytest.approx(20.0)
+
+
+def test_above_the_llmc_limit_an_unpaid_claim_is_still_the_claimants():
+    """An uninsured tanker (nothing paid) in an LLMC state: the infrastructure owner's insurers bear all
+    the infrastructure damage, the part above the limit and the unpaid part below it, and the other ship's
+    H&M all its hull damage."""
+    res = route(events(llmc=True, counterparty_hull=100.0, blame=0.5, infrastructure=30.0, pi_class=NONE))
+    assert col(res, "energy_property") == pytest.approx(30.0)
+    assert col(res, "counterparty_hm") == pytest.approx(100.0)
+
+
 def collision_spill(**kw) -> EventRecord:
     """An uninsured tanker (1,597 GT) collides with an IG-entered ship (tanker blame 0.6) and spills 300
     in a CLC non-Fund state; the other ship's hull damage is 1."""
@@ -342,14 +378,16 @@ def test_infrastructure_unpaid_falls_to_energy_property():
             st.booleans(),
             st.floats(0, 500),
             st.floats(0, 30),
+            st.floats(0, 200),
+            st.booleans(),
         ),
         min_size=1,
         max_size=12,
     )
 )
 def test_columns_sum_to_damage_and_are_non_negative(rows):
-    """Any mix of classes, causes, regimes (CLC, Fund, Supplementary Fund, US waters, none), blocks and
-    heads of damage; owners of uninsured tankers pay half of what they owe."""
+    """Any mix of classes, causes, regimes (CLC, Fund, Supplementary Fund, US waters, LLMC, none), blocks
+    and heads of damage; owners of uninsured tankers pay half of what they owe."""
     cols = list(zip(*rows, strict=True))
     n = len(rows)
     fund = np.array(cols[8]) & np.array(cols[7])
@@ -362,7 +400,7 @@ def test_columns_sum_to_damage_and_are_non_negative(rows):
         counterparty_hull=cols[3],
         blame=cols[4],
         pi_class=cols[5],
-        cause=[CAUSE_MARINE, CAUSE_WAR, CAUSE_SABOTAGE][0] if False else cols[6],
+        cause=cols[6],  # CAUSE_MARINE, CAUSE_WAR or CAUSE_SABOTAGE
         clc=cols[7],
         fund=fund,
         supp=fund & np.array(cols[9]),
@@ -372,6 +410,8 @@ def test_columns_sum_to_damage_and_are_non_negative(rows):
         opa=opa,
         statutory=cols[12],
         crew=cols[13],
+        infrastructure=cols[14],
+        llmc=cols[15],
     )
     p = params(
         schemes=(SchemeFinance("s", 300.0, 0.5, 100.0, 0.7, 150.0, 0.3, 0.0, 0.0, 0.0, True),),

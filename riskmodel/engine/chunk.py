@@ -538,6 +538,7 @@ DAMAGE_FIELDS = (
     "state_fund",
     "state_supp",
     "state_opa",
+    "state_llmc",
 )
 
 
@@ -647,6 +648,7 @@ def _slice_events(m: CompiledModel, w: _World, a: int, b: int) -> _SliceEvents:
         fund=m.state_fund[coast],
         supp=m.state_supp[coast],
         opa=m.state_opa[coast],
+        llmc=m.state_llmc[coast],
         claimant_sanctioned=m.state_sanctioned_west[coast],
         claimant_in_west=m.state_bloc.any(axis=1)[coast],
         claimant_member=claimant_member,

@@ -114,6 +114,7 @@ class CompiledModel:
     state_fund: np.ndarray
     state_supp: np.ndarray
     state_opa: np.ndarray
+    state_llmc: np.ndarray  # bool (n_states,): LLMC 1996 limits property claims in its waters
     state_sanctioned_west: np.ndarray
     state_bloc: np.ndarray  # (n_states, 3) bool membership of EU, UK, US
     state_statutory: np.ndarray
@@ -197,6 +198,7 @@ def compile_model(
     state_fund = conv("fund92", "fund92") & state_clc
     state_supp = conv("supp", "supp") & state_fund
     state_opa = conv("opa", "opa") & ~state_clc
+    state_llmc = conv("llmc96", "llmc96")
     sanctioned_by = [_blocs(x) for x in states["sanctioned_by"]]
     state_sanctioned_west = np.array([bool(b & set(WEST)) for b in sanctioned_by])
     bloc_sets = [_blocs(x) for x in states["blocs"]]
@@ -585,6 +587,7 @@ def compile_model(
         state_fund=state_fund,
         state_supp=state_supp,
         state_opa=state_opa,
+        state_llmc=state_llmc,
         state_sanctioned_west=state_sanctioned_west,
         state_bloc=state_bloc,
         state_statutory=state_statutory,

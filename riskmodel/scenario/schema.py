@@ -119,6 +119,9 @@ class ConventionOverride(Strict):
     fund92: bool | None = Field(None, description="Party to the 1992 Fund Convention.")
     supp: bool | None = Field(None, description="Party to the 2003 Supplementary Fund Protocol.")
     opa: bool | None = Field(None, description="The US Oil Pollution Act 1990 applies in its waters.")
+    llmc96: bool | None = Field(
+        None, description="Party to LLMC 1996: property claims are limited (wreck removal reserved)."
+    )
 
 
 class WorldOverrides(Strict):
