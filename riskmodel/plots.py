@@ -46,6 +46,7 @@ __all__ = [
     "plot_ledger",
     "plot_market",
     "plot_scenarios_ep",
+    "return_period_unit",
 ]
 
 #: Readable names of the P&I provider classes (docs/architecture.md); schemes are labelled by id.
@@ -170,12 +171,17 @@ def ep_curves(
     return out
 
 
-def _log_return_period_axis(ax: Axes, top: float) -> None:
+def return_period_unit(results: Results, year: int | None) -> str:
+    """What a return period counts: policy years, or (for a horizon of several years) horizons."""
+    return "years" if year is not None or results.n_years == 1 else f"horizons of {results.n_years} years"
+
+
+def _log_return_period_axis(ax: Axes, top: float, unit: str) -> None:
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(FixedLocator([t for t in _EP_TICKS if t <= top * 1.01]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlabel("return period (years, log scale)")
+    ax.set_xlabel(f"return period ({unit}, log scale)")
 
 
 def _loss_limits(ax: Axes) -> None:
@@ -227,7 +233,8 @@ def plot_ep(
     -------
     The Axes: one solid line per EP type (labels ``OEP``/``AEP``, prefixed by the scenario name when a
     baseline is drawn), a band per line, dashed baseline lines, a dotted mark at 1 in 200. The y axis is
-    the loss in USD m, the x axis the return period in years (log).
+    the loss in USD m, the x axis the return period (log) in policy years, or for the horizon of a
+    run of several years in horizons (`return_period_unit`).
     """
     ax = _axes(ax)
     baseline = baseline if baseline is not None else results.baseline
@@ -260,7 +267,7 @@ def plot_ep(
     top = float(curves["return_period"].max())
     if top >= MARKED_RETURN_PERIOD:
         _mark_return_period(ax)
-    _log_return_period_axis(ax, top)
+    _log_return_period_axis(ax, top, return_period_unit(results, year))
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
     ax.set_title(f"{results.scenario_name}: {contract}, {label}\nbands: {conf:.0%} confidence interval")
@@ -288,11 +295,12 @@ def plot_scenarios_ep(
     ax = _axes(ax)
     colours = plt.get_cmap("tab10")
     top = 2.0
-    period = ""
+    period, units = "", set()
     for i, (name, res) in enumerate(runs.items()):
         if contract not in res.contracts:
             continue
         period, _ = _period(res, year)
+        units.add(return_period_unit(res, year))
         c = ep_curves(res, contract, year, conf=conf)
         g = c[c["ep_type"] == ep_type]
         colour = colours(i % 10)
@@ -303,7 +311,7 @@ def plot_scenarios_ep(
         top = max(top, float(g["return_period"].max()))
     if top >= MARKED_RETURN_PERIOD:
         _mark_return_period(ax)
-    _log_return_period_axis(ax, top)
+    _log_return_period_axis(ax, top, " or ".join(sorted(units)) or "years")
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
     ax.set_title(f"{ep_type} of {contract} by scenario, {period}\nbands: {conf:.0%} confidence interval")

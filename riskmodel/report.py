@@ -39,10 +39,12 @@ __all__ = [
     "NoRunsError",
     "Run",
     "contracts_table",
+    "ep_by_year",
     "ep_extract",
     "find_runs",
     "headline_table",
     "render_report",
+    "sanctions_annual",
     "write_report",
 ]
 
@@ -292,14 +294,39 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     return f"{d.mean:+,.3f} ± {d.se:,.3f}"
 
 
-def ep_extract(results: Results, contract: str = "portfolio") -> pd.DataFrame:
-    """OEP and AEP of the horizon at `REPORT_RETURN_PERIODS`, with their 95% intervals (USD m)."""
-    curves = plots.ep_curves(results, contract, None, REPORT_RETURN_PERIODS)
+def ep_extract(results: Results, contract: str = "portfolio", year: int | None = None) -> pd.DataFrame:
+    """OEP and AEP at `REPORT_RETURN_PERIODS` with their 95% intervals (USD m): of one policy year, or with
+    `year` None of the horizon (return periods then count horizons when it has several years)."""
+    curves = plots.ep_curves(results, contract, year, REPORT_RETURN_PERIODS)
     curves = curves[curves["return_period"] <= results.n_trials]
-    out = curves.rename(columns={"ep_type": "EP", "return_period": "return period (years)"})
+    rp = f"return period ({plots.return_period_unit(results, year)})"
+    out = curves.rename(columns={"ep_type": "EP", "return_period": rp})
     out = out.rename(columns={"loss": "loss (USD m)", "ci_lower": "95% lower", "ci_upper": "95% upper"})
-    out["return period (years)"] = out["return period (years)"].astype(int)
+    out[rp] = out[rp].astype(int)
     return out.reset_index(drop=True)
+
+
+def ep_by_year(results: Results, contract: str = "portfolio") -> pd.DataFrame:
+    """OEP and AEP at `REPORT_RETURN_PERIODS` (in years) of each policy year side by side (USD m): rows
+    (EP, return period), one column per policy year."""
+    frames = []
+    for year in range(results.start_year, results.start_year + results.n_years):
+        e = ep_extract(results, contract, year)
+        frames.append(e.set_index(["EP", "return period (years)"])["loss (USD m)"].rename(str(year)))
+    return pd.concat(frames, axis=1)
+
+
+def sanctions_annual(sanctions: pd.DataFrame) -> pd.DataFrame:
+    """The report's sanctions table, per contract: the policy years' average exposed premium and blocked
+    losses, the largest year's exposed limit (each an annual figure, USD m), and the share of trials
+    with any block in the horizon."""
+    years = sanctions[sanctions["year"] != metrics.HORIZON_TOTAL]
+    by = years.groupby("contract", sort=False)
+    out = by[["exposed_premium", "mean_blocked_delayed", "mean_blocked_permanent"]].mean()
+    out.insert(1, "exposed_limit", by["exposed_limit"].max())
+    horizon = sanctions[sanctions["year"] == metrics.HORIZON_TOTAL].set_index("contract")
+    out["share of trials with a block in the horizon"] = horizon["prob_any_block"]
+    return out
 
 
 # ---------------------------------------------------------------------------------------- sections
@@ -414,20 +441,32 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             _table(
                 ep_extract(r),
                 caption=f"Portfolio EP over the horizon {r.start_year}–{last} (AEP: sum of the policy "
-                "years; OEP: largest event), with 95% order-statistic intervals",
+                "years; OEP: largest event), with 95% order-statistic intervals"
+                + (f"; a return period counts horizons of {r.n_years} years" if r.n_years > 1 else ""),
             )
         )
+        if r.n_years > 1:
+            parts.append(
+                _table(
+                    ep_by_year(r),
+                    caption="Portfolio EP by policy year (AEP: the year's ceded loss; OEP: its largest "
+                    "event), return periods in years (USD m)",
+                )
+            )
     ledger = r.ledger()
-    ledger = ledger[ledger["mean"] != 0].head(15)
+    ledger = ledger[ledger["mean"] != 0]
     ledger.columns = [str(c) for c in ledger.columns]
-    parts.append(_table(ledger, caption="Who pays: mean amount borne per policy year (USD m)"))
+    parts.append(
+        _table(ledger, caption="Who pays, in the whole market: mean amount borne per policy year (USD m)")
+    )
     if run.sanctions is not None and not run.sanctions.empty:
-        horizon = run.sanctions[run.sanctions["year"] == metrics.HORIZON_TOTAL].drop(columns="year")
         parts.append(
             _table(
-                horizon.set_index("contract"),
-                caption="Sanctions exposure over the horizon: premium and limit on sanctioned or at-risk "
-                "tonnage, and ceded losses blocked by sanctions clauses (USD m)",
+                sanctions_annual(run.sanctions),
+                caption=f"Sanctions exposure, annual figures over the horizon {r.start_year}–{last}: "
+                "premium from and limit on sanctioned or at-risk tonnage (the limit: the largest "
+                "year's), ceded losses blocked by sanctions clauses (the policy years' average, USD m), "
+                "and the share of trials with any blocked ceded loss in the horizon",
             )
         )
     exposure = r.sanctions_exposure()
@@ -472,7 +511,9 @@ def render_report(
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="meta">Generated {generated} by riskmodel {html.escape(riskmodel.__version__)}. '
-        "Money in USD millions at the reinsurer's participation; ± is one Monte Carlo standard error; "
+        "Money in USD millions: contract and portfolio figures at the reinsurer's participation, "
+        "market figures (who pays, sanctions in the market) for the whole market; ± is one Monte Carlo "
+        "standard error; "
         "differences from the baseline use common random numbers (the same trials).</p>",
     ]
     missing = list(unfinished)

@@ -141,15 +141,17 @@ def bar_heights(container) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------------ EP
 def test_plot_ep_draws_oep_and_aep_with_bands_on_a_log_return_period_axis():
-    """Two labelled lines (OEP, AEP), two bands, the 1-in-200 mark; the AEP at 200 years equals the
-    horizon AEP of `metrics.ep_curve` (sum of the policy years of each trial)."""
+    """Two labelled lines (OEP, AEP), two bands, the 1-in-200 mark; the AEP at 200 horizons equals the
+    horizon AEP of `metrics.ep_curve` (sum of the policy years of each trial); a policy year's chart
+    counts its return periods in years."""
     r = synthetic_results()
     ax = plots.plot_ep(r)
     lines = labelled_lines(ax)
     assert [ln.get_label() for ln in lines] == ["OEP", "AEP"]
     assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
     assert ax.get_xscale() == "log"
-    assert ax.get_xlabel() == "return period (years, log scale)"
+    assert ax.get_xlabel() == "return period (horizons of 4 years, log scale)"
+    assert plots.plot_ep(r, year=2027).get_xlabel() == "return period (years, log scale)"
     assert ax.get_ylabel() == "loss (USD m)"
     assert "horizon 2026–2029" in ax.get_title()
     aep = lines[1]

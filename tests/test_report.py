@@ -19,13 +19,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np
 import pytest
 from test_plots import synthetic_results
 
 from riskmodel import metrics
-from riskmodel.report import REPORT_FILE, NoRunsError, contracts_table, write_report
+from riskmodel.report import (
+    REPORT_FILE,
+    NoRunsError,
+    contracts_table,
+    ep_by_year,
+    ep_extract,
+    sanctions_annual,
+    write_report,
+)
 from riskmodel.scenario import load_scenario_from_dict
-from riskmodel.store import run_hash, save_run
+from riskmodel.store import run_hash, sanctions_frame, save_run
 
 TRIALS = 2_000
 CHROMIUM = "/usr/bin/chromium"
@@ -156,6 +165,51 @@ def test_contracts_table_puts_each_contract_on_one_row():
     assert t.loc["portfolio", "1-in-200 mean annual loss"].startswith(f"{tail['mean']:,.3f} ± ")
 
 
+def test_ep_tables_say_what_a_return_period_counts():
+    """Over a horizon of 4 years a return period counts horizons; per policy year it counts years, and
+    the 1-in-200 AEP of a year is the inverted-CDF 99.5% quantile of that year's ceded loss."""
+    r = synthetic_results(n_trials=TRIALS)
+    assert "return period (horizons of 4 years)" in ep_extract(r).columns
+    assert "return period (years)" in ep_extract(r, year=2027).columns
+    by_year = ep_by_year(r)
+    assert list(by_year.columns) == ["2026", "2027", "2028", "2029"]
+    loss = r.contracts["portfolio"]["loss"]
+    for i, year in enumerate(by_year.columns):
+        expected = np.quantile(loss[:, i], 1 - 1 / 200, method="inverted_cdf")
+        assert by_year.loc[("AEP", 200), year] == pytest.approx(expected, rel=1e-12)
+    one_year = synthetic_results(n_trials=TRIALS, n_years=1)
+    assert "return period (years)" in ep_extract(one_year).columns
+
+
+def test_the_sanctions_table_of_the_report_is_annual():
+    """The stored table's horizon rows sum the policy years (premium, blocks): the report shows their
+    average a year, next to the annual exposed limit."""
+    r = synthetic_results(n_trials=TRIALS)
+    stored = sanctions_frame(r)
+    shown = sanctions_annual(stored)
+    horizon = stored[stored["year"] == metrics.HORIZON_TOTAL].set_index("contract")
+    for col in ("exposed_premium", "mean_blocked_delayed", "mean_blocked_permanent"):
+        np.testing.assert_allclose(shown[col], horizon.loc[shown.index, col] / r.n_years, rtol=1e-12)
+    np.testing.assert_array_equal(shown["exposed_limit"], horizon.loc[shown.index, "exposed_limit"])
+    assert shown.loc["hull_xol", "exposed_premium"] > 0 and shown.loc["hull_xol", "exposed_limit"] == 4.0
+    assert shown.loc["hull_xol", "mean_blocked_delayed"] > 0
+    np.testing.assert_array_equal(
+        shown["share of trials with a block in the horizon"], horizon.loc[shown.index, "prob_any_block"]
+    )
+
+
+def test_who_pays_lists_every_payer(tmp_path: Path):
+    """Twenty payers with something to pay: the report's table shows all of them, the smallest too."""
+    scenario = load_scenario_from_dict({"name": "many"})
+    results = synthetic_results("many", n_trials=TRIALS)
+    for i in range(16):
+        results.year_arrays[f"payer:extra_{i:02d}"] = np.full((TRIALS, results.n_years), 0.01 * (i + 1))
+    save_run(tmp_path / "many", results, scenario, identity=run_hash(scenario, TRIALS, results.seed, False))
+    text = write_report(tmp_path).read_text(encoding="utf-8")
+    assert all(f"extra_{i:02d}" in text for i in range(16))
+    assert "Who pays, in the whole market" in text
+
+
 def test_report_has_a_section_per_scenario_and_names_unfinished_runs(report: Path):
     text = report.read_text(encoding="utf-8")
     page = Page(text)
@@ -167,7 +221,8 @@ def test_report_has_a_section_per_scenario_and_names_unfinished_runs(report: Pat
     assert re.search(r"damaged \(arrays\.npz is 100 bytes, the manifest says [\d,]+\)", text)
     assert "Against baseline: mean annual difference" in text
     assert "Portfolio EP over the horizon 2026–2029" in text
-    assert "Sanctions exposure over the horizon" in text
+    assert "Sanctions exposure, annual figures over the horizon 2026–2029" in text
+    assert "Portfolio EP by policy year" in text
 
 
 def test_report_of_one_run_folder_brings_in_its_baseline(batch_dir: Path, tmp_path: Path):
