@@ -317,6 +317,64 @@ def test_opensanctions_export():
     ]
 
 
+def test_an_entry_that_can_match_nothing_is_reported(tmp_path):
+    """A name with neither an IMO nor a flag matches no vessel (names are matched with their flag): it is
+    a list problem, as is an invalid IMO without a flag."""
+    (tmp_path / "l.csv").write_text(
+        "imo,name,list,date,flag\n,NORDIC STAR,EU,2025-01-01,\n3100058,SEA LARK,EU,2025-01-01,\n"
+        ",OCEAN ROSE,EU,2025-01-01,PAN\n",
+        encoding="utf-8",
+    )
+    problems = read_sanctions_csv(tmp_path / "l.csv").problems
+    assert problems[["line", "column", "problem"]].values.tolist() == [
+        [3, "imo", "invalid IMO check digit: the last digit should be 7; not matched by IMO"],
+        [2, "flag", "no flag and no valid IMO: a name alone is not matched (check the entry by hand)"],
+        [3, "flag", "no flag and no valid IMO: a name alone is not matched (check the entry by hand)"],
+    ]
+
+
+def test_opensanctions_entities_that_are_not_targets_are_not_designated(tmp_path):
+    """OpenSanctions exports related entities with `"target": false` for context: they are not read as
+    designated vessels or organisations."""
+    lines = [
+        {
+            "id": "t1",
+            "schema": "Vessel",
+            "properties": {"name": ["SEA LARK"], "imoNumber": ["IMO3100019"]},
+            "datasets": ["eu_fsf"],
+            "first_seen": "2025-01-01",
+            "target": True,
+        },
+        {
+            "id": "t2",
+            "schema": "Vessel",
+            "properties": {"name": ["NORSE ONE"], "imoNumber": ["IMO3100021"]},
+            "datasets": ["eu_fsf"],
+            "first_seen": "2025-01-01",
+            "target": False,
+        },
+        {
+            "id": "t3",
+            "schema": "Company",
+            "properties": {"name": ["Norse Hull AS"]},
+            "datasets": ["eu_fsf"],
+            "first_seen": "2025-01-01",
+            "target": False,
+        },
+        {
+            "id": "t4",
+            "schema": "Company",
+            "properties": {"name": ["Polar Shield"]},
+            "datasets": ["eu_fsf"],
+            "first_seen": "2025-01-01",
+        },
+    ]
+    (tmp_path / "l.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    lists = read_opensanctions(tmp_path / "l.jsonl")
+    assert lists.vessels["entity_id"].tolist() == ["t1"]
+    assert lists.organisations["name_norm"].tolist() == ["POLAR SHIELD"]  # no `target`: read
+
+
 def test_designated_insurers_from_text_and_csv(tmp_path):
     assert read_designated_insurers(INSURERS).organisations["name_norm"].tolist() == [
         "STEPPE MARINE INSURANCE"
@@ -583,7 +641,7 @@ def test_cli_writes_the_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Screened 12 vessels of 2 cedant(s)" in out
     assert "designated_vessel                    3          73.0       1.32" in out
-    assert "2 list entries reported" in out
+    assert "2 list entry problem(s) (invalid IMO, unknown or missing flag): see list_problems.csv" in out
     exposure_csv = pd.read_csv(tmp_path / "exposure.csv")
     book = exposure_csv[(exposure_csv["by"] == "total") & (exposure_csv["category"] == "book")]
     assert book["sum_insured_usd_m"].item() == 390

@@ -222,6 +222,11 @@ _LEGAL_FORMS = frozenset(
     }
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
+#: Legal forms spelled out, dropped as a whole before the one-word forms of `_LEGAL_FORMS`.
+_LEGAL_PHRASES = re.compile(
+    r"\b(?:(?:PUBLIC|OPEN|CLOSED|PRIVATE) )?JOINT STOCK COMPANY\b"
+    r"|\bLIMITED LIABILITY (?:COMPANY|PARTNERSHIP)\b"
+)
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 
 
@@ -243,11 +248,15 @@ def on_distinct(normalise: Any, values: pd.Series) -> pd.Series:
 def normalise_org_names(names: pd.Series) -> pd.Series:
     """Insurer and company names reduced for exact comparison.
 
-    Upper-case ASCII, parenthesised parts dropped (`(Bermuda)`), `&` read as `AND`, punctuation removed,
-    spaces collapsed, legal forms (`LTD`, `JSC`, `COMPANY`, ...) and `THE` dropped.
+    Upper-case ASCII, parenthesised parts dropped (`(Bermuda)`), `&` read as `AND`, apostrophes removed,
+    other punctuation read as a space, spaces collapsed, legal forms (`LTD`, `JSC`, `COMPANY`, spelled out
+    as `JOINT STOCK COMPANY` or `LIMITED LIABILITY COMPANY`, ...) and `THE` dropped.
 
     >>> normalise_org_names(pd.Series(['JSC "Sogaz"', "Gard P&I (Bermuda) Ltd."])).tolist()
     ['SOGAZ', 'GARD P AND I']
+    >>> names = ["Joint Stock Company Sogaz", "Shipowners' Club", "Limited Liability Company Polar Shield"]
+    >>> normalise_org_names(pd.Series(names)).tolist()
+    ['SOGAZ', 'SHIPOWNERS CLUB', 'POLAR SHIELD']
     """
     return on_distinct(_normalise_org_names, names)
 
@@ -256,7 +265,8 @@ def _normalise_org_names(names: pd.Series) -> pd.Series:
     text = (
         _ascii_upper(names).str.replace(_PARENTHESES, " ", regex=True).str.replace("&", " AND ", regex=False)
     )
-    tokens = text.str.replace(_NON_ALNUM, " ", regex=True).str.split()
+    text = text.str.replace(r"['`’]", "", regex=True).str.replace(_NON_ALNUM, " ", regex=True)
+    tokens = text.str.replace(_LEGAL_PHRASES, " ", regex=True).str.split()
     return tokens.map(lambda ts: " ".join(t for t in ts if t not in _LEGAL_FORMS), na_action="ignore").astype(
         "string"
     )

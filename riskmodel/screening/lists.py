@@ -12,7 +12,8 @@ In: files the user downloaded (no network at run time; docs/screening.md says wh
 - a designated-insurers list: a CSV with a `name` column (optionally `list`, `date`) or a text file with
   one name per line.
 Out: a `SanctionsLists` holding three DataFrames: `vessels` (one row per entry and name variant),
-`organisations` and `problems` (entries reported but not matched by IMO: invalid IMO, unknown flag code).
+`organisations` and `problems` (entries reported: an invalid IMO, an unknown flag code, neither a valid
+IMO nor a flag).
 A file that cannot be read raises `ListFormatError` listing every bad row.
 """
 
@@ -161,7 +162,8 @@ class SanctionsLists:
     `vessels`: one row per list entry and name variant (`name_kind` `primary` for the entry's main name,
     `name`/`alias` for the others; IMO matching uses the primary rows). `imo` is NA when the entry has no
     IMO or an invalid one (`imo_given` keeps the text). `organisations`: designated organisations, one row
-    per name variant. `problems`: entries reported and not matched by IMO, and flag codes not understood.
+    per name variant. `problems`: entries reported: an invalid IMO (not matched by IMO), a flag code not
+    understood, an entry that can match nothing (neither a valid IMO nor a flag).
     """
 
     vessels: pd.DataFrame = field(default_factory=lambda: _empty(VESSEL_ENTRY_COLUMNS))
@@ -278,6 +280,11 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
     bad_imo = primary & imo_problem.notna().to_numpy()
     given_flag = entries["flag_given"].fillna("").str.strip() != ""
     bad_flag = primary & (given_flag & flag.isna()).to_numpy()
+    # a name is matched only with a flag: an entry with neither a valid IMO nor a flag cannot be matched
+    named = (vessels["name_norm"].fillna("") != "").to_numpy()
+    no_flag = primary & named & imo.isna().to_numpy() & ~given_flag.to_numpy()
+    flag_problem = pd.Series("unknown flag code; not used for name matching", index=entries.index)
+    flag_problem[imo.isna()] += "; with no valid IMO the entry cannot be matched (check it by hand)"
     problems = pd.concat(
         [
             _problems(
@@ -286,11 +293,12 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
                 entries.loc[bad_imo, "imo_given"],
                 imo_problem[bad_imo] + "; not matched by IMO",
             ),
+            _problems(entries[bad_flag], "flag", entries.loc[bad_flag, "flag_given"], flag_problem[bad_flag]),
             _problems(
-                entries[bad_flag],
+                entries[no_flag],
                 "flag",
-                entries.loc[bad_flag, "flag_given"],
-                "unknown flag code; not used for name matching",
+                entries.loc[no_flag, "flag_given"].fillna(""),
+                "no flag and no valid IMO: a name alone is not matched (check the entry by hand)",
             ),
         ],
         ignore_index=True,
@@ -444,7 +452,9 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
     Vessels: one entry per (dataset, IMO number) with the first `name` as primary name and the other
     names and `alias` values as name variants. Organisations: every `name` and `alias`. The date is the
     earliest `listingDate`/`startDate` of the entity's `Sanction` entities when the file has them, else
-    the entity's `first_seen` (the date OpenSanctions first saw it). Other schemas are skipped.
+    the entity's `first_seen` (the date OpenSanctions first saw it). Other schemas are skipped, and so are
+    vessels and organisations marked `"target": false` (entities related to a designated one, which
+    OpenSanctions exports for context, not themselves designated).
 
     Property values are lists of strings (a single string is read as a one-element list); dates are
     `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, a time may follow. A line that is not JSON, a value of another type
@@ -483,6 +493,8 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
         schema = entity["schema"]
         if schema not in _FTM_SCHEMAS:
             continue
+        if schema != FTM_SANCTION and entity.get("target") is False:
+            continue  # a related entity (e.g. a sanctioned company's owner), not itself designated
         read = _Entity(entity, path, line_number, problems)
         if schema == FTM_SANCTION:
             dates = [
