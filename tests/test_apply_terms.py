@@ -209,6 +209,15 @@ BAD_FILES = [
         "trial,year,time,source,loss,licensed\n0,0,0.1,ig_pool,1,maybe\n",
         ", row 2, column 'licensed': 'maybe' is not true/false",
     ),
+    # blank rows (an empty line, or empty cells only) are skipped and counted, as a spreadsheet shows them
+    (
+        "trial,year,time,source,loss\n0,0,0.1,ig_pool,8\n\n0,0,0.2,ig_pool,abc\n",
+        ", row 4, column 'loss': 'abc' is not a number",
+    ),
+    (
+        "trial,year,time,source,loss\n\n0,0,0.1,ig_pool,8\n, , ,,\n0,0,0.2,ig_pool,-3\n",
+        ", row 5, column 'loss': negative loss -3",
+    ),
 ]
 
 

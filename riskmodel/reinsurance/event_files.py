@@ -102,9 +102,11 @@ def read_event_file(path: str | Path) -> pd.DataFrame:
     return _read_frame(Path(path))
 
 
-def _row(i: int) -> int:
-    """The row number of data row ``i`` (0-based) in messages: the header is row 1."""
-    return int(i) + 2
+def _row(df: pd.DataFrame, i: int) -> int:
+    """The row number of data row ``i`` (0-based) of ``df`` in messages, as a spreadsheet shows it: the
+    header is row 1, blank rows count (`_read_frame` keeps their numbers in ``df.attrs["rows"]``)."""
+    rows = df.attrs.get("rows")
+    return int(rows[i]) if rows is not None else int(i) + 2
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
@@ -118,6 +120,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
                 "keep_default_na": False,
                 "na_values": [],
                 "skipinitialspace": True,
+                "skip_blank_lines": False,  # blank rows are dropped below, keeping the rows' numbers
             }
             header = pd.read_csv(path, header=None, nrows=1, **options)  # the names as written
             with warnings.catch_warnings():  # rows longer than the header would be dropped or shifted
@@ -148,6 +151,13 @@ def _read_frame(path: Path) -> pd.DataFrame:
     ]
     if blank:
         df = df.iloc[:, [k for k in range(df.shape[1]) if k not in blank]]
+    # blank rows (no value in any cell) are skipped; every other row keeps its number as a spreadsheet
+    # shows it (header = row 1)
+    numbers = np.arange(len(df)) + 2
+    if suffix == ".csv" and len(df):
+        empty = df.apply(lambda c: c.map(lambda v: v is None or str(v).strip() == "")).all(axis=1).to_numpy()
+        df, numbers = df[~empty], numbers[~empty]
+    df.attrs["rows"] = numbers
     seen: dict[str, int] = {}
     for k, name in enumerate(df.columns, start=1):
         if name in seen:
@@ -195,7 +205,7 @@ def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
             problem = f"infinite value {text!r}"
         else:
             problem = f"{text!r} is not a number"
-        raise EventFileError(label, problem, row=_row(i), column=column)
+        raise EventFileError(label, problem, row=_row(df, i), column=column)
     return values
 
 
@@ -205,7 +215,7 @@ def _whole(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     if bad.any():
         i = _first_bad(bad)
         raise EventFileError(
-            label, f"{_show(df[column].iloc[i])} is not a whole number >= 0", row=_row(i), column=column
+            label, f"{_show(df[column].iloc[i])} is not a whole number >= 0", row=_row(df, i), column=column
         )
     return values.astype(np.int64)
 
@@ -225,7 +235,7 @@ def _boolean(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     bad = ~(is_true | is_false)
     if bad.any():
         i = _first_bad(bad)
-        raise EventFileError(label, f"{_show(raw.iloc[i])} is not true/false", row=_row(i), column=column)
+        raise EventFileError(label, f"{_show(raw.iloc[i])} is not true/false", row=_row(df, i), column=column)
     return is_true
 
 
@@ -301,12 +311,12 @@ def _events_from_frame(
     bad = (time < 0) | (time >= 1)
     if bad.any():
         i = _first_bad(bad)
-        raise EventFileError(label, f"time {time[i]:g} is outside [0, 1)", row=_row(i), column="time")
+        raise EventFileError(label, f"time {time[i]:g} is outside [0, 1)", row=_row(df, i), column="time")
     source = _text(df, "source")
     loss = _numeric(df, "loss", label)
     if (loss < 0).any():
         i = _first_bad(loss < 0)
-        raise EventFileError(label, f"negative loss {loss[i]:g}", row=_row(i), column="loss")
+        raise EventFileError(label, f"negative loss {loss[i]:g}", row=_row(df, i), column="loss")
     names, source_idx = np.unique(source.astype(str), return_inverse=True)
     for name in map(str, names):
         if not is_valid_source(name):
@@ -314,7 +324,7 @@ def _events_from_frame(
             raise EventFileError(
                 label,
                 f"unknown source {name!r} (allowed: {all_source_names_hint()})",
-                row=_row(i),
+                row=_row(df, i),
                 column="source",
             )
 
@@ -329,14 +339,14 @@ def _events_from_frame(
     elif (trial >= n_trials).any():
         i = _first_bad(trial >= n_trials)
         raise EventFileError(
-            label, f"trial {trial[i]} >= the {n_trials} trials asked for", row=_row(i), column="trial"
+            label, f"trial {trial[i]} >= the {n_trials} trials asked for", row=_row(df, i), column="trial"
         )
     if n_years is None:
         n_years = int(year.max()) + 1 if year.size else 1
     elif (year >= n_years).any():
         i = _first_bad(year >= n_years)
         raise EventFileError(
-            label, f"year {year[i]} >= the {n_years} years asked for", row=_row(i), column="year"
+            label, f"year {year[i]} >= the {n_years} years asked for", row=_row(df, i), column="year"
         )
 
     has_event = "event" in df.columns
@@ -356,8 +366,8 @@ def _events_from_frame(
             raise EventFileError(
                 label,
                 f"{_show(values[i])} differs from {_show(first[event_of_row[i]])} on row "
-                f"{_row(first_row[event_of_row[i]])} of the same event",
-                row=_row(i),
+                f"{_row(df, first_row[event_of_row[i]])} of the same event",
+                row=_row(df, i),
                 column=column,
             )
         return first
@@ -375,7 +385,9 @@ def _events_from_frame(
         for name in pd.unique(values):  # in order of first appearance
             if name and name not in table:
                 i = _first_bad(values == name)
-                raise EventFileError(label, _unknown_code(column, name, table), row=_row(i), column=column)
+                raise EventFileError(
+                    label, _unknown_code(column, name, table), row=_row(df, i), column=column
+                )
         names_of_event = pd.Series(per_event(values, column), dtype=object)
         event_codes[column] = names_of_event.map(table).fillna(-1).to_numpy(np.int64)  # blank: -1
     flags = {c: per_event(_boolean(df, c, label), c) for c in _BOOL_COLUMNS if c in df.columns}
@@ -454,8 +466,9 @@ def read_annual_file(
 ) -> dict[str, np.ndarray]:
     """Read a year-level input (premium bases with ``key="base"``, attritional losses with ``key="source"``).
 
-    Columns: ``key``, ``amount`` and optionally ``year`` and ``trial``; a row without them applies to every
-    year or trial. Cells no row names take ``fill`` (NaN for premium bases, so a gap is an error when a
+    Columns: ``key``, ``amount`` and optionally ``year`` and ``trial``; in a file without the ``year``
+    (``trial``) column each row applies to every year (trial); where the column is given, every row needs
+    a value. Cells no row names take ``fill`` (NaN for premium bases, so a gap is an error when a
     contract uses the base). Sources must be payer columns; ``check_name(name)`` returns what is wrong
     with a name (an error naming its first row) or None. Returns key -> (n_trials, n_years) float64.
     """
@@ -471,7 +484,7 @@ def read_annual_file(
     amount = _numeric(df, "amount", label)
     if (amount < 0).any():
         i = _first_bad(amount < 0)
-        raise EventFileError(label, f"negative amount {amount[i]:g}", row=_row(i), column="amount")
+        raise EventFileError(label, f"negative amount {amount[i]:g}", row=_row(df, i), column="amount")
     for name in dict.fromkeys(map(str, names)):
         problem = None
         if key == "source" and not is_valid_source(name):
@@ -479,17 +492,22 @@ def read_annual_file(
         elif check_name is not None:
             problem = check_name(name)
         if problem:
-            raise EventFileError(label, problem, row=_row(_first_bad(names == name)), column=key)
+            raise EventFileError(label, problem, row=_row(df, _first_bad(names == name)), column=key)
     has_trial, has_year = "trial" in df.columns, "year" in df.columns
     rows_t = _whole(df, "trial", label) - trial_offset if has_trial else None
     rows_y = _whole(df, "year", label) if has_year else None
     if rows_t is not None and ((rows_t < 0) | (rows_t >= n_trials)).any():
         i = _first_bad((rows_t < 0) | (rows_t >= n_trials))
-        raise EventFileError(label, "trial outside the trials of the event file", row=_row(i), column="trial")
+        raise EventFileError(
+            label, "trial outside the trials of the event file", row=_row(df, i), column="trial"
+        )
     if rows_y is not None and (rows_y >= n_years).any():
         i = _first_bad(rows_y >= n_years)
         raise EventFileError(
-            label, f"year {rows_y[i]} >= the {n_years} years of the event file", row=_row(i), column="year"
+            label,
+            f"year {rows_y[i]} >= the {n_years} years of the event file",
+            row=_row(df, i),
+            column="year",
         )
     cell_key = pd.DataFrame(
         {"k": names, "t": -1 if rows_t is None else rows_t, "y": -1 if rows_y is None else rows_y}
@@ -498,7 +516,7 @@ def read_annual_file(
     if dup.any():
         i = _first_bad(dup)
         raise EventFileError(
-            label, f"{key} {names[i]!r} is given twice for the same trial and year", row=_row(i)
+            label, f"{key} {names[i]!r} is given twice for the same trial and year", row=_row(df, i)
         )
     out: dict[str, np.ndarray] = {}
     for name in np.unique(names.astype(str)):
@@ -508,7 +526,7 @@ def read_annual_file(
         y_idx = slice(None) if rows_y is None else rows_y[sel]
         if rows_t is None and rows_y is None:
             if sel.sum() > 1:
-                raise EventFileError(label, f"{key} {name!r} is given twice", row=_row(_first_bad(sel)))
+                raise EventFileError(label, f"{key} {name!r} is given twice", row=_row(df, _first_bad(sel)))
             arr[:, :] = amount[sel][0]
         elif rows_t is None:
             arr[:, y_idx] = amount[sel][None, :]
