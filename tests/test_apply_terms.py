@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -94,7 +95,9 @@ def test_worked_example_through_a_loaded_portfolio(tmp_path):
     assert ylt.loc[(1, "gxl"), "loss"] == 0.0
     assert ylt.loc[(1, "qs"), "loss"] == 5.0
     assert result.notes == [
-        f"contract 'qs': source 'scheme:rv_pool' has no losses in {events}; it cedes nothing from it"
+        f"{events} has no sanctioned_EU column: the sanctions clauses answering to the EU (contracts 'gxl', "
+        "'qs') block nothing",
+        f"contract 'qs': source 'scheme:rv_pool' has no losses in {events}; it cedes nothing from it",
     ]
     plt = tables.read_table("plt", result.paths["plt"])
     gxl = plt[plt.contract == "gxl"]
@@ -316,9 +319,20 @@ def test_sanctions_columns_in_the_event_file(tmp_path):
         sanctions_clause=True,
         reinsurer_bloc="EU",
     )
-    ylt = tables.read_table("ylt", apply_terms_to_file(events, [gxl], tmp_path / "out").paths["ylt"])
-    row = ylt.iloc[0]
+    result = apply_terms_to_file(events, [gxl], tmp_path / "out")
+    row = tables.read_table("ylt", result.paths["ylt"]).iloc[0]
     assert (row.loss, row.blocked_delayed, row.blocked_permanent) == (13.0, 10.0, 7.0)
+    assert not [n for n in result.notes if "sanctions clause" in n]
+    # a reinsurer answering to the UK finds no sanctioned_UK column: nothing blocked, and a note says so
+    uk = dataclasses.replace(gxl, reinsurer_bloc="UK")
+    result = apply_terms_to_file(events, [uk], tmp_path / "out_uk")
+    row = tables.read_table("ylt", result.paths["ylt"]).iloc[0]
+    assert (row.blocked_delayed, row.blocked_permanent) == (0.0, 0.0)
+    expected = (
+        f"{events} has no sanctioned_UK column: the sanctions clauses answering to the UK (contract "
+        "'gxl') block nothing"
+    )
+    assert expected in result.notes
 
 
 # -------------------------------------------------------------------------------- codes: zone, segment, flag
@@ -356,7 +370,9 @@ def test_blank_code_takes_the_default_share_with_a_note(tmp_path):
     result = apply_terms_to_file(events, portfolio_model(ZONE_QS), tmp_path / "out", n_trials=1, n_years=1)
     np.testing.assert_allclose(result.results["qs"].loss, [[5.0]])
     assert result.notes == [
-        f"contract 'qs': 1 event in {events} has a blank zone; the default cedant share 0.1 applies"
+        f"contract 'qs': 1 event in {events} has a blank zone; the default cedant share 0.1 applies",
+        f"{events} has no sanctioned_EU column: the sanctions clauses answering to the EU (contract 'qs') "
+        "block nothing",
     ]
     assert "a blank cell means no code" in cli._EPILOG
     assert "A blank cell means the event has no code" in event_files.__doc__

@@ -692,6 +692,15 @@ def apply_terms_to_file(
                     f"{c.cedant_share:g} applies"
                 )
 
+    unflagged: dict[str, list[str]] = {}
+    for c in contracts:
+        if c.sanctions_clause and c.reinsurer_bloc is not None and c.reinsurer_bloc not in elt.sanctioned:
+            unflagged.setdefault(c.reinsurer_bloc, []).append(repr(c.id))
+    notes += [
+        f"{events_path} has no sanctioned_{bloc} column: the sanctions clauses answering to the {bloc} "
+        f"(contract{'s' if len(ids) > 1 else ''} {', '.join(ids)}) block nothing"
+        for bloc, ids in unflagged.items()
+    ]
     notes += [
         f"contract {cid!r}: source {s!r} has no losses in {events_path}; it cedes nothing from it"
         for cid, missing in absent_sources(elt, contracts).items()
