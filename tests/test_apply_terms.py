@@ -335,6 +335,22 @@ def test_sanctions_columns_in_the_event_file(tmp_path):
     assert expected in result.notes
 
 
+def test_rows_of_one_source_at_one_time_are_one_occurrence_with_a_note(tmp_path):
+    """Without an event column, two losses of 8 of one source at the same time are one occurrence of 16:
+    10 xs 5 cedes 10 (a note says so); with event ids 1 and 2 they are two occurrences ceding 3 + 3."""
+    xl = ContractTerms("xl", ("ig_pool",), attachment=5, limit=10)
+    same = write(tmp_path, "same.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,8\n0,0,0.1,ig_pool,8\n")
+    result = apply_terms_to_file(same, [xl], tmp_path / "out", n_trials=1, n_years=1)
+    np.testing.assert_allclose(result.results["xl"].loss, [[10.0]])
+    assert any(n.startswith(f"1 row of {same} repeats the source of an earlier row") for n in result.notes)
+    apart = write(
+        tmp_path, "apart.csv", "trial,year,event,time,source,loss\n0,0,1,0.1,ig_pool,8\n0,0,2,0.1,ig_pool,8\n"
+    )
+    result = apply_terms_to_file(apart, [xl], tmp_path / "out2", n_trials=1, n_years=1)
+    np.testing.assert_allclose(result.results["xl"].loss, [[6.0]])
+    assert not any("repeat" in n for n in result.notes)
+
+
 # -------------------------------------------------------------------------------- codes: zone, segment, flag
 @pytest.mark.parametrize(
     ("column", "value", "message"),

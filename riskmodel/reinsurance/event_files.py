@@ -282,6 +282,7 @@ class _ParsedEvents:
     event_id: np.ndarray  # per event: the file's event id, or the event's order of first appearance
     codes: dict[str, dict[str, int]]  # per code column in the file: name -> code
     columns: frozenset[str]
+    repeated: int  # rows whose event already has a row of the same source (their losses are summed)
 
 
 def _events_from_frame(
@@ -416,7 +417,9 @@ def _events_from_frame(
     )
     elt.validate()
     event_id = _whole(df, "event", label)[first_row] if has_event else np.arange(n_events, dtype=np.int64)
-    return _ParsedEvents(elt, event_id, code_tables, frozenset(df.columns))
+    pair = event_of_row.astype(np.int64) * len(names) + source_idx
+    repeated = int(pair.size - np.unique(pair).size)
+    return _ParsedEvents(elt, event_id, code_tables, frozenset(df.columns), repeated)
 
 
 def event_loss_table_from_frame(
@@ -692,6 +695,13 @@ def apply_terms_to_file(
                     f"{c.cedant_share:g} applies"
                 )
 
+    if parsed.repeated and "event" not in parsed.columns:
+        notes.append(
+            f"{_count(parsed.repeated, 'row')} of {events_path} "
+            f"{'repeats' if parsed.repeated == 1 else 'repeat'} the source of an earlier row at the "
+            "same trial, year and time: rows at one time are one occurrence, so their losses are summed "
+            "(give an event column to keep events apart)"
+        )
     unflagged: dict[str, list[str]] = {}
     for c in contracts:
         if c.sanctions_clause and c.reinsurer_bloc is not None and c.reinsurer_bloc not in elt.sanctioned:
