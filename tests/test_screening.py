@@ -494,6 +494,27 @@ def test_fleet_flag_differing_from_the_latest_list_record(world, tmp_path):
     ]
 
 
+def test_a_flag_hop_back_to_a_past_flag_matches_by_name(world, tmp_path):
+    """A name-only entry last seen under PAN that flew CMR before matches the fleet's Aurora Spirit under
+    CMR (`name_past_flag`, low confidence); under a flag the entry never flew, it does not match. An
+    entry with past flags only is not reported as unmatchable."""
+    (tmp_path / "l.csv").write_text(
+        "imo,name,list,date,flag,past_flags\n,AURORA SPIRIT,EU,2025-01-01,PAN,CMR;GAB\n"
+        ",KESTREL POINT,EU,2025-01-01,,CMR\n"
+    )
+    cmr = screen(write_fleet(tmp_path, GOOD_ROW.replace("LBR", "CMR")), tmp_path / "l.csv", world=world)
+    m = cmr.matches
+    assert m[["row", "match_type", "confidence", "entry_flag"]].values.tolist() == [
+        [2, "name_past_flag", "low", "PAN"]
+    ]
+    assert cmr.vessels.loc[0, "designated_vessel_name_only"]
+    assert cmr.list_problems.empty
+    now = screen(write_fleet(tmp_path, GOOD_ROW.replace("LBR", "PAN")), tmp_path / "l.csv", world=world)
+    assert now.matches["match_type"].tolist() == ["name_flag"]  # the present flag: not a hop
+    other = screen(write_fleet(tmp_path, GOOD_ROW.replace("LBR", "MHL")), tmp_path / "l.csv", world=world)
+    assert other.matches.empty
+
+
 def exposure(result, by: str, group: str, category: str) -> tuple[int, float, float]:
     e = result.exposure
     row = e[(e["by"] == by) & (e["group"] == group) & (e["category"] == category)].iloc[0]

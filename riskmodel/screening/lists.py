@@ -282,7 +282,8 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
     bad_flag = primary & (given_flag & flag.isna()).to_numpy()
     # a name is matched only with a flag: an entry with neither a valid IMO nor a flag cannot be matched
     named = (vessels["name_norm"].fillna("") != "").to_numpy()
-    no_flag = primary & named & imo.isna().to_numpy() & ~given_flag.to_numpy()
+    no_past = (past_iso3 == "").to_numpy()
+    no_flag = primary & named & imo.isna().to_numpy() & ~given_flag.to_numpy() & no_past
     flag_problem = pd.Series("unknown flag code; not used for name matching", index=entries.index)
     flag_problem[imo.isna()] += "; with no valid IMO the entry cannot be matched (check it by hand)"
     problems = pd.concat(

@@ -62,7 +62,9 @@ MATCH_COLUMNS: tuple[TableColumn, ...] = (
         "match_type",
         "string",
         "`imo` (IMO equal), `name_flag` (normalised name and flag equal, the entry has no valid IMO), "
-        "`pi_insurer` or `hm_insurer` (the insurer's normalised name equals a designated organisation's).",
+        "`name_past_flag` (the name, and the vessel's flag equals one of the entry's past flags: a flag "
+        "hop), `pi_insurer` or `hm_insurer` (the insurer's normalised name equals a designated "
+        "organisation's).",
     ),
     TableColumn(
         "confidence", "string", "`high` for IMO and insurer-name matches, `low` for name-and-flag matches."
@@ -334,7 +336,9 @@ def _match_frame(pairs: pd.DataFrame, match_type: str, confidence: str) -> pd.Da
 
 def match_vessels(vessels: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     """Vessel-to-entry matches: exact IMO (primary name rows of entries with a valid IMO), then normalised
-    name and flag for entries without a valid IMO (any name variant; one match per vessel and entry).
+    name and flag for entries without a valid IMO (any name variant; one match per vessel and entry): the
+    entry's flag (`name_flag`), else one of its past flags (`name_past_flag`: the vessel has hopped back
+    to a flag it flew before, or the list is behind).
 
     An entry with a valid IMO never matches by name: IMO numbers are permanent, so a different valid IMO
     is a different ship, whatever its name.
@@ -345,17 +349,26 @@ def match_vessels(vessels: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     )
     imo_pairs = vessels[_FLEET_KEYS].merge(by_imo.drop(columns=["flag"]), on="imo", how="inner")
 
-    by_name = entries[
-        entries["imo"].isna() & entries["flag"].notna() & (entries["name_norm"].fillna("") != "")
-    ]
+    by_name = entries[entries["imo"].isna() & (entries["name_norm"].fillna("") != "")]
     fleet_names = vessels[_FLEET_KEYS].assign(name_norm=normalise_vessel_names(vessels["name"]))
-    name_pairs = fleet_names.merge(
-        by_name.drop(columns=["imo"]).assign(entry_flag=lambda e: e["flag"]),
-        on=["name_norm", "flag"],
-        how="inner",
-    ).drop_duplicates(["row", "source", "line", "list"])
+    entry = ["row", "source", "line", "list"]
+    now = by_name[by_name["flag"].notna()].drop(columns=["imo"]).assign(entry_flag=lambda e: e["flag"])
+    name_pairs = fleet_names.merge(now, on=["name_norm", "flag"], how="inner").drop_duplicates(entry)
+    past = (
+        by_name.drop(columns=["imo"])
+        .assign(entry_flag=lambda e: e["flag"], flag=by_name["past_flags"].fillna("").str.split(";"))
+        .explode("flag")
+    )
+    past = past[past["flag"].fillna("") != ""]
+    hop_pairs = fleet_names.merge(past, on=["name_norm", "flag"], how="inner").drop_duplicates(entry)
+    hop_pairs = hop_pairs.merge(name_pairs[entry], on=entry, how="left", indicator=True)
+    hop_pairs = hop_pairs[hop_pairs["_merge"] == "left_only"].drop(columns="_merge")
     return pd.concat(
-        [_match_frame(imo_pairs, "imo", "high"), _match_frame(name_pairs, "name_flag", "low")],
+        [
+            _match_frame(imo_pairs, "imo", "high"),
+            _match_frame(name_pairs, "name_flag", "low"),
+            _match_frame(hop_pairs, "name_past_flag", "low"),
+        ],
         ignore_index=True,
     )
 
@@ -380,7 +393,9 @@ def add_designations(
     out = vessels.copy()
     by_type = vessel_matches.groupby("match_type")["row"].unique()
     imo_rows = by_type.get("imo", np.array([], dtype="int64"))
-    name_rows = by_type.get("name_flag", np.array([], dtype="int64"))
+    name_rows = np.concatenate(
+        [by_type.get(t, np.array([], dtype="int64")) for t in ("name_flag", "name_past_flag")]
+    )
     out["designated_vessel"] = out["row"].isin(imo_rows)
     out["designated_vessel_name_only"] = out["row"].isin(name_rows) & ~out["designated_vessel"]
     lists = (
