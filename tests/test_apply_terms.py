@@ -212,6 +212,18 @@ BAD_FILES = [
         "trial,year,time,source,loss,licensed\n0,0,0.1,ig_pool,1,maybe\n",
         ", row 2, column 'licensed': 'maybe' is not true/false",
     ),
+    (
+        "trial,year,time,source,loss\n1000000000000,0,0.1,owner,3\n",
+        ", row 2, column 'trial': trial 1000000000000 is beyond the largest allowed, 99,999,999",
+    ),
+    (
+        "trial,year,time,source,loss\n0,31,0.1,owner,3\n",
+        ", row 2, column 'year': year 31 is beyond the largest",
+    ),
+    (
+        "trial,year,time,source,loss\n0,0,0.1,owner,1e308\n0,0,0.1,owner,1e308\n",
+        ", row 2, column 'loss': the losses of source 'owner' of this event sum to more than the largest",
+    ),
     # blank rows (an empty line, or empty cells only) are skipped and counted, as a spreadsheet shows them
     (
         "trial,year,time,source,loss\n0,0,0.1,ig_pool,8\n\n0,0,0.2,ig_pool,abc\n",
@@ -526,12 +538,19 @@ def test_default_trials_run_from_0_to_the_largest_id_with_a_note(tmp_path):
     assert result.notes == []
 
 
-@pytest.mark.parametrize(("option", "value"), [("trials", "0"), ("years", "-1"), ("trials", "2.5")])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("trials", "0"), ("years", "-1"), ("trials", "2.5"), ("trials", "100000001"), ("years", "31")],
+)
 def test_trials_and_years_must_be_whole_numbers_above_0(tmp_path, capsys, option, value):
+    """From 1 to the schema's bounds (100,000,000 trials, 30 years): a larger count failed for memory."""
     with pytest.raises(SystemExit) as info:
         args_for(tmp_path / "e.csv", tmp_path / "p.yaml", tmp_path / "out", **{option: value})
     assert info.value.code == 2
-    assert f"argument --{option}: must be a whole number >= 1, got {value!r}" in capsys.readouterr().err
+    bound = {"trials": "100,000,000", "years": "30"}[option]
+    assert f"argument --{option}: must be a whole number from 1 to {bound}, got {value!r}" in (
+        capsys.readouterr().err
+    )
     events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,1\n")
     with pytest.raises(ValueError, match=f"n_{option} must be a whole number >= 1"):
         apply_terms_to_file(events, [GXL], tmp_path / "out", **{f"n_{option}": 0})

@@ -392,6 +392,53 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         ["portfolio.contracts.hull_qs.inures[0]: 'hull_xol' is not allowed: names a xol contract"],
     ),
     (
+        "contract_named_like_the_whole_book",
+        _set("portfolio.contracts.portfolio", {"source": "owner", "type": "quota_share"}),
+        [
+            "portfolio.contracts.portfolio: 'portfolio' is not allowed: is the name of the whole book in the "
+            "results: rename the contract"
+        ],
+    ),
+    (
+        "inuring_cycle",
+        lambda doc: (
+            _set("portfolio.contracts.hull_qs.inures", ["hull_qs2"])(doc),
+            _set(
+                "portfolio.contracts.hull_qs2",
+                {"source": "hm_tanker_western", "type": "quota_share", "inures": ["hull_qs"]},
+            )(doc),
+        ),
+        [
+            "portfolio.contracts.hull_qs2.inures[0]: 'hull_qs' is not allowed: closes an inuring cycle "
+            "(hull_qs -> hull_qs2 -> hull_qs)"
+        ],
+    ),
+    (
+        "inures_to_a_quota_share_on_more_sources",
+        _set("portfolio.contracts.hull_qs.source", ["hm_tanker_western", "owner"]),
+        [
+            "portfolio.contracts.hull_xol.inures[0]: 'hull_qs' is not allowed: names a quota share on "
+            "sources ['hm_tanker_western', 'owner'], not all among this contract's own ['hm_tanker_western']"
+        ],
+    ),
+    (
+        "stop_loss_with_an_aad",
+        _set(
+            "portfolio.contracts.sl",
+            {
+                "source": "owner",
+                "type": "stop_loss",
+                "attachment_usd_m": 5,
+                "limit_usd_m": 50,
+                "aad_usd_m": 3,
+            },
+        ),
+        [
+            "portfolio.contracts.sl: a stop_loss takes its annual retention and limit as attachment_usd_m "
+            "and limit_usd_m: remove aad_usd_m"
+        ],
+    ),
+    (
         "inures_names_an_unknown_contract",
         _set("portfolio.contracts.hull_xol.inures", ["hull_q"]),
         ["portfolio.contracts.hull_xol.inures[0]: 'hull_q' is not allowed", "did you mean 'hull_qs'?"],

@@ -296,3 +296,13 @@ def test_sweep_of_a_missing_scheme_names_the_schemes(scenarios_dir, scenario_fil
     )
     assert_usage_error(code, err, "no scheme 'nopool' (schemes: rv_pool)")
     assert "required" not in err and not out.exists()
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_trials_beyond_the_schemas_bound_are_refused_before_running(
+    command, scenario_file, tmp_path, run_cli
+):
+    """--trials 1e300 had no bound (the run died of memory): it takes the schema's simulation.trials bound."""
+    code, _, err = run_cli(command, scenario_file, "--trials", "1e300", "--out", tmp_path / "out")
+    assert_usage_error(code, err, "argument --trials: must be at most 100,000,000 (simulation.trials)")
+    assert not (tmp_path / "out").exists()

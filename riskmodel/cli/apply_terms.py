@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["EXIT_BAD_INPUT", "add_parser", "main", "run"]
@@ -20,15 +21,22 @@ __all__ = ["EXIT_BAD_INPUT", "add_parser", "main", "run"]
 EXIT_BAD_INPUT = 2
 
 
-def _positive_int(text: str) -> int:
-    """An argparse type: a whole number >= 1 (argparse turns the error into a usage message, exit 2)."""
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return value
+def _count_up_to(bound: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to `bound` (argparse turns the error into a usage message,
+    exit 2)."""
+
+    def count(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from 1 to {bound:,}, got {text!r}"
+            ) from None
+        if not 1 <= value <= bound:
+            raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {bound:,}, got {text!r}")
+        return value
+
+    return count
 
 
 _EPILOG = """\
@@ -64,6 +72,8 @@ def _count(n: int, what: str) -> str:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``apply-terms`` sub-command to a ``riskmodel`` argument parser (sets ``func=run``)."""
+    from riskmodel.scenario.schema import MAX_TRIALS, MAX_YEARS
+
     p = subparsers.add_parser(
         "apply-terms",
         help="apply a portfolio's contract terms to an event file",
@@ -80,13 +90,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--attritional", type=Path, default=None, help="attritional annual losses by source")
     p.add_argument(
         "--trials",
-        type=_positive_int,
+        type=_count_up_to(MAX_TRIALS),
         default=None,
         help="number of trials N >= 1: trials 0..N-1 (default: the largest trial id in the file + 1)",
     )
     p.add_argument(
         "--years",
-        type=_positive_int,
+        type=_count_up_to(MAX_YEARS),
         default=None,
         help="number of policy years N >= 1: years 0..N-1 (default: the largest year in the file + 1)",
     )

@@ -19,10 +19,10 @@ from riskmodel.cli.run import (
     check_out_file,
     comparison_view,
     executor_factory,
-    positive_int,
     print_frame,
     run_folder_error,
     seed_value,
+    trial_count,
     write_csv,
 )
 
@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("run_a", type=Path, metavar="RUN_A", help="run folder or scenario file (the scenario)")
     p.add_argument("run_b", type=Path, metavar="RUN_B", help="run folder or scenario file (the baseline)")
-    p.add_argument("--trials", type=positive_int, default=None, help="trials of scenario files run now")
+    p.add_argument("--trials", type=trial_count, default=None, help="trials of scenario files run now")
     p.add_argument("--seed", type=seed_value, default=None, help="seed of scenario files run now")
     p.add_argument("--out", type=Path, default=None, metavar="FILE.csv", help="also write the table as CSV")
     add_executor_options(p)

@@ -28,6 +28,7 @@ __all__ = [
     "executor_factory",
     "positive_int",
     "print_frame",
+    "trial_count",
     "run",
     "run_folder_error",
     "scheduler_address",
@@ -57,6 +58,16 @@ def positive_int(text: str) -> int:
     if value != int(value) or value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
     return int(value)
+
+
+def trial_count(text: str) -> int:
+    """An argparse type: a number of trials, 1 to the schema's `MAX_TRIALS` (``1e6`` accepted)."""
+    from riskmodel.scenario.schema import MAX_TRIALS
+
+    value = positive_int(text)
+    if value > MAX_TRIALS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TRIALS:,} (simulation.trials), got {text!r}")
+    return value
 
 
 def seed_value(text: str) -> int:
@@ -282,7 +293,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO_OR_DIR")
     p.add_argument(
-        "--trials", type=positive_int, default=None, help="trials per run (default: the scenario's)"
+        "--trials", type=trial_count, default=None, help="trials per run (default: the scenario's)"
     )
     p.add_argument(
         "--seed", type=seed_value, default=None, help="seed of every run (default: the scenario's)"

@@ -20,10 +20,10 @@ from typing import Any
 from riskmodel.cli.run import (
     add_executor_options,
     check_out_folder,
-    positive_int,
     print_frame,
     run_stored_batch,
     seed_value,
+    trial_count,
     write_csv,
 )
 
@@ -76,7 +76,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--trials",
-        type=positive_int,
+        type=trial_count,
         default=None,
         help="trials per point (default: the scenario's); not with --set simulation.trials=..., which "
         "sweeps them",

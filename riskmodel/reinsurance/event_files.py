@@ -59,6 +59,7 @@ from riskmodel.reinsurance.terms import (
     portfolio_terms,
     validate_portfolio,
 )
+from riskmodel.scenario.schema import MAX_TRIALS, MAX_YEARS
 
 if TYPE_CHECKING:
     from riskmodel.scenario.schema import Portfolio
@@ -329,6 +330,15 @@ def _events_from_frame(
                 column="source",
             )
 
+    for ids, column, bound in ((trial, "trial", MAX_TRIALS), (year, "year", MAX_YEARS)):
+        if (ids >= bound).any():
+            i = _first_bad(ids >= bound)
+            raise EventFileError(
+                label,
+                f"{column} {ids[i]} is beyond the largest allowed, {bound - 1:,}",
+                row=_row(df, i),
+                column=column,
+            )
     if n_trials is None:
         if not trial.size:
             raise EventFileError(
@@ -399,6 +409,16 @@ def _events_from_frame(
         )
         for k, name in enumerate(names)
     }
+    for name, summed in losses.items():
+        if not np.isfinite(summed).all():
+            i = int(first_row[np.flatnonzero(~np.isfinite(summed))[0]])
+            raise EventFileError(
+                label,
+                f"the losses of source {name!r} of this event sum to more than the largest number "
+                f"(about 1.8e308): give losses in USD m",
+                row=_row(df, i),
+                column="loss",
+            )
     elt = EventLossTable(
         trial=trial[first_row],
         year=year[first_row],

@@ -485,8 +485,25 @@ def _pattern_hint(source: str) -> str:
     return f" (did you mean {best + ':' + tail!r}?)" if best else ""
 
 
+def check_contract_ids(
+    portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()
+) -> list[Problem]:
+    """No contract takes the name the results give the whole book (`portfolio`)."""
+    return [
+        invalid(
+            (*prefix, "contracts", cid),
+            cid,
+            "is the name of the whole book in the results: rename the contract",
+        )
+        for cid, _ in _contracts(portfolio)
+        if cid == "portfolio"
+    ]
+
+
 def check_inures(portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()) -> list[Problem]:
-    """`inures` names other quota-share contracts of this portfolio that share a source with the contract."""
+    """`inures` names other quota-share contracts of this portfolio whose sources are all among the
+    contract's own (their cessions come out of its subject loss), and no contract inures, through others,
+    to itself."""
     out = []
     contracts = dict(_contracts(portfolio))
     for cid, contract in contracts.items():
@@ -507,10 +524,44 @@ def check_inures(portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPat
                         path, name, f"names a {other.get('type')} contract: only quota_share contracts inure"
                     )
                 )
-            elif not own & {s for _, s in _sources(other)}:
+            elif not {s for _, s in _sources(other)} <= own:
+                theirs = sorted(s for _, s in _sources(other) if isinstance(s, str))
+                mine = sorted(s for s in own if isinstance(s, str))
                 out.append(
-                    invalid(path, name, "names a quota share on other sources: it must share a source")
+                    invalid(
+                        path,
+                        name,
+                        f"names a quota share on sources {theirs}, not all among this contract's own {mine}: "
+                        "an inuring quota share's sources must be among the contract's",
+                    )
                 )
+    out += _inuring_cycles(contracts, prefix)
+    return out
+
+
+def _inuring_cycles(contracts: Mapping[Any, Any], prefix: KeyPath) -> list[Problem]:
+    """One problem per cycle of `inures` (a -> b -> a), at the `inures` entry that closes it."""
+    graph = {
+        cid: [n for n in _seq(c.get("inures")) if isinstance(n, str) and n in contracts and n != cid]
+        for cid, c in contracts.items()
+    }
+    out: list[Problem] = []
+    state: dict[Any, int] = {}  # 1 on the path, 2 done
+
+    def visit(cid: Any, path: tuple[Any, ...]) -> None:
+        state[cid] = 1
+        for name in graph[cid]:
+            if state.get(name) == 1:
+                cycle = " -> ".join(map(str, (*path[path.index(name) :], cid, name)))
+                where = (*prefix, "contracts", cid, "inures", _seq(contracts[cid].get("inures")).index(name))
+                out.append(invalid(where, name, f"closes an inuring cycle ({cycle}): inuring cannot loop"))
+            elif state.get(name) is None:
+                visit(name, (*path, cid))
+        state[cid] = 2
+
+    for cid in graph:
+        if cid not in state:
+            visit(cid, ())
     return out
 
 
@@ -654,6 +705,7 @@ SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
     check_xol_above_materiality,
 )
 PORTFOLIO_CHECKS: tuple[PortfolioCheck, ...] = (
+    check_contract_ids,
     check_contract_sources,
     check_nothing_twice,
     check_inures,

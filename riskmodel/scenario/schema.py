@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 #: Upper bound of every provider-class operating factor. The candidate event set is drawn at the rate of
 #: this factor, so scenarios can only thin it: raising the bound changes the event set of every scenario.
 CLASS_FACTOR_MAX = 3.0
+#: Bounds of a run's size: trials and policy years (also for the CLI's --trials and event files' ids).
+MAX_TRIALS = 100_000_000
+MAX_YEARS = 30
 #: Trials per random-number block: fixed for ever, so chunking never changes a draw.
 BLOCK_TRIALS = 4096
 
@@ -43,7 +46,7 @@ class Horizon(Strict):
     """The policy years simulated in every trial."""
 
     start_year: Year = Field(2026, description="First policy year (P&I years start 20 February).")
-    years: int = Field(5, ge=1, le=30, description="Number of policy years simulated per trial.")
+    years: int = Field(5, ge=1, le=MAX_YEARS, description="Number of policy years simulated per trial.")
 
     @property
     def last_year(self) -> int:
@@ -53,7 +56,7 @@ class Horizon(Strict):
 class Simulation(Strict):
     """How many trials, from which seed, in work units of how many trials."""
 
-    trials: int = Field(10_000, ge=1, le=100_000_000, description="Simulated paths of the horizon.")
+    trials: int = Field(10_000, ge=1, le=MAX_TRIALS, description="Simulated paths of the horizon.")
     seed: int = Field(20250507, ge=0, le=2**63 - 1, description="Seed of every random stream.")
     chunk_trials: int = Field(
         2 * BLOCK_TRIALS,
@@ -519,6 +522,12 @@ class Contract(Strict):
             raise ValueError("reinstatements need a finite limit_usd_m")
         if self.type == "quota_share" and self.attachment_usd_m:
             raise ValueError("a quota_share has no attachment_usd_m")
+        if self.type == "stop_loss" and (self.aad_usd_m or self.aggregate_limit_usd_m is not None):
+            extra = "aad_usd_m" if self.aad_usd_m else "aggregate_limit_usd_m"
+            raise ValueError(
+                f"a stop_loss takes its annual retention and limit as attachment_usd_m and limit_usd_m: "
+                f"remove {extra}"
+            )
         if (
             self.aggregate_limit_usd_m is not None
             and self.limit_usd_m is not None
