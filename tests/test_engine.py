@@ -209,3 +209,27 @@ def test_llmc_parties_come_from_the_world_data_with_the_scenarios_overrides():
     assert not expected[codes.index("USA")] and expected[codes.index("FIN")]  # what the overrides change
     expected[codes.index("USA")], expected[codes.index("FIN")] = True, False
     np.testing.assert_array_equal(m.state_llmc, expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"trials": 0}, ValueError, "trials must be a whole number from 1 to 100,000,000, got 0"),
+        ({"trials": 64.5}, ValueError, "trials must be a whole number from 1 to 100,000,000, got 64.5"),
+        ({"trials": True}, ValueError, "trials must be a whole number from 1 to 100,000,000, got True"),
+        ({"seed": 2**70}, ValueError, "seed must be a whole number from 0 to 2**63 - 1"),
+        ({"seed": -1}, ValueError, "seed must be a whole number from 0 to 2**63 - 1, got -1"),
+        ({"chunk_trials": 1000}, ValueError, "chunk_trials must be a positive multiple of 4,096, got 1000"),
+        ({"keep_events": "no"}, TypeError, "keep_events must be True, False or None, got 'no'"),
+        ({"executor": "dask"}, TypeError, "executor must be one of riskmodel.engine.executors"),
+    ],
+)
+def test_simulate_refuses_bad_arguments_naming_them(kwargs, error, message):
+    """Before: trials=0 returned empty results, keep_events="no" kept the events, seed=2**70 ran."""
+    with pytest.raises(error) as info:
+        rm.simulate("scenarios/baseline.yaml", progress=False, **kwargs)
+    assert str(info.value).startswith(message)
+    with pytest.raises(
+        TypeError, match=r"scenario must be a Scenario .* or the path of a scenario file, got dict"
+    ):
+        rm.simulate({"name": "x"}, progress=False)

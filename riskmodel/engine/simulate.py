@@ -25,9 +25,10 @@ from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, r
 from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
+from riskmodel.engine.random import BLOCK_TRIALS
 from riskmodel.results import CONTRACT_FIELDS, Results
 from riskmodel.scenario.loader import scenario_hash
-from riskmodel.scenario.schema import Scenario
+from riskmodel.scenario.schema import MAX_TRIALS, Scenario
 from riskmodel.world import load_world
 
 __all__ = ["compile_scenario", "simulate"]
@@ -41,6 +42,39 @@ def compile_scenario(
     if keep_events is not None:
         model = replace(model, keep_events=keep_events)
     return model
+
+
+def _whole(x: object) -> int | None:
+    """`x` as an int when it is a whole number (a bool is not), else None."""
+    return int(x) if isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_) else None
+
+
+def check_arguments(
+    *,
+    trials: object = None,
+    seed: object = None,
+    executor: object = None,
+    keep_events: object = None,
+    chunk_trials: object = None,
+) -> None:
+    """Raise `ValueError` or `TypeError` naming the argument of `simulate` that is wrong and what is
+    allowed (the scenario schema's bounds); None keeps the scenario's setting."""
+    n, s, c = _whole(trials), _whole(seed), _whole(chunk_trials)
+    if trials is not None and (n is None or not 1 <= n <= MAX_TRIALS):
+        raise ValueError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
+    if seed is not None and (s is None or not 0 <= s < 2**63):
+        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+    if keep_events is not None and not isinstance(keep_events, bool | np.bool_):
+        raise TypeError(f"keep_events must be True, False or None, got {keep_events!r}")
+    if chunk_trials is not None and (c is None or c < BLOCK_TRIALS or c % BLOCK_TRIALS):
+        raise ValueError(
+            f"chunk_trials must be a positive multiple of {BLOCK_TRIALS:,}, got {chunk_trials!r}"
+        )
+    if executor is not None and not callable(getattr(executor, "map", None)):
+        raise TypeError(
+            "executor must be one of riskmodel.engine.executors (InProcess, ProcessPool, DaskExecutor), "
+            f"got {executor!r}"
+        )
 
 
 def simulate(
@@ -64,7 +98,15 @@ def simulate(
     chunk_trials : override the chunk size (a multiple of 4,096); results do not depend on it.
     progress : show a progress line on stderr for runs longer than a few seconds.
     """
+    check_arguments(
+        trials=trials, seed=seed, executor=executor, keep_events=keep_events, chunk_trials=chunk_trials
+    )
     if not isinstance(scenario, Scenario):
+        if not isinstance(scenario, str | Path):
+            raise TypeError(
+                "scenario must be a Scenario (riskmodel.load_scenario) or the path of a scenario file, "
+                f"got {type(scenario).__name__}"
+            )
         from riskmodel.scenario import load_scenario
 
         scenario = load_scenario(scenario)
