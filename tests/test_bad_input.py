@@ -392,6 +392,18 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         ["portfolio.contracts.hull_qs.inures[0]: 'hull_xol' is not allowed: names a xol contract"],
     ),
     (
+        "contradictory_convention_overrides",
+        _set(
+            "world.conventions",
+            {"FIN": {"clc92": False, "fund92": True}, "USA": {"clc92": True, "opa": True}},
+        ),
+        [
+            "world.conventions.FIN.fund92: true is not allowed: contradicts clc92: false (the 1992 Fund "
+            "Convention is open only to parties to CLC 1992)",
+            "world.conventions.USA.opa: true is not allowed: contradicts clc92: true",
+        ],
+    ),
+    (
         "contract_named_like_the_whole_book",
         _set("portfolio.contracts.portfolio", {"source": "owner", "type": "quota_share"}),
         [

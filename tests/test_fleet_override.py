@@ -100,3 +100,19 @@ def test_the_fleet_lists_contents_are_part_of_a_runs_identity(tmp_path):
     assert store.run_hash(sc, TRIALS, 9, False) == before
     write_fleet(fleet, year_built=2001, pi_provider="Gard", pi_class="ig", flag="LBR")
     assert store.run_hash(sc, TRIALS, 9, False) != before
+
+
+def test_scheme_insured_vessels_count_as_none_with_a_note(tmp_path):
+    """A list's `scheme:<id>` cover is not a class the reference shares hold: the vessels count as 'none',
+    exactly as a list saying 'none' (the same compiled cover), and a note says so."""
+    from riskmodel.engine.simulate import compile_scenario
+
+    scheme = write_fleet(
+        tmp_path / "s.csv", year_built=2005, pi_provider="X", pi_class="scheme:nope", flag="GAB"
+    )
+    none = write_fleet(tmp_path / "n.csv", year_built=2005, pi_provider="X", pi_class="none", flag="GAB")
+    a = compile_scenario(rm.load_scenario(scenario(tmp_path, scheme, "a")))
+    b = compile_scenario(rm.load_scenario(scenario(tmp_path, none, "b")))
+    np.testing.assert_array_equal(a.market.ref_shares, b.market.ref_shares)
+    assert any(f"{N_VESSELS} vessel(s) insured by scheme:nope count as 'none'" in n for n in a.notes)
+    assert not any("count as 'none'" in n for n in b.notes)

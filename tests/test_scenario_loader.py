@@ -350,3 +350,12 @@ def test_union_errors_report_the_branch_the_input_meant(tmp_path: Path) -> None:
         f"{result.file}:6: contracts.a.cedant_share.shares.BALTIC: 1.2 is not allowed: "
         "must be between 0 and 1"
     ]
+
+
+@pytest.mark.parametrize("key", ["extends", "baseline"])
+def test_overrides_cannot_set_what_is_resolved_when_the_file_is_read(key):
+    """`--set extends=...` and `--set baseline=...` were accepted and did nothing."""
+    scenario = load_scenario("scenarios/rv_pool.yaml")
+    with pytest.raises(ScenarioError) as info:
+        with_overrides(scenario, {key: "nope.yaml"})
+    assert f"{key}: 'nope.yaml' is not allowed: {key} is resolved when the file is read" in str(info.value)

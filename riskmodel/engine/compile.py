@@ -241,9 +241,10 @@ def compile_model(
     age_shadow = trades["mean_age_shadow"].to_numpy(float)
     observed = np.zeros(n_trades, dtype=bool)  # cover taken from a fleet list: no sanctions moves
     if scenario.fleet is not None:
-        vy, ref, age_main, age_shadow, observed = _fleet_override(
+        vy, ref, age_main, age_shadow, observed, fleet_notes = _fleet_override(
             scenario, world, vy, ref, age_main, age_shadow, seg_idx
         )
+        notes += fleet_notes
         notes.append(f"fleet list {scenario.fleet.path}: {vy.sum():,.0f} vessels replace the world fleet")
     trade_gt = vy @ segment_gt
     hull_at = _hull_value_at(segs)
@@ -628,15 +629,16 @@ def _fleet_override(
     age_main: np.ndarray,
     age_shadow: np.ndarray,
     seg_idx: dict[str, int],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Vessel-years, cover shares and ages by trade from a fleet list (issue 8).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Vessel-years, cover shares and ages by trade from a fleet list (issue 8), and notes.
 
     Each vessel is one vessel-year a year. A vessel with a `trade` goes to that trade; one without is
     spread over the trades its segment serves, in proportion to the world's vessel-years. A trade's cover
     shares are its vessels' P&I classes weighted by GT, and its mainstream (IG, Western fixed) and
     shadow (domestic, none) ages their mean ages; trades without vessels keep the world values (they have
     no vessel-years). The list's cover is observed, so the bar, the price cap and designations do not
-    move it again; scheme uptake still does.
+    move it again; scheme uptake still does. Vessels a scheme insures (`scheme:<id>`) count as `none`,
+    the class scheme tonnage mostly comes from, before uptake: a note says how many.
     """
     from riskmodel.screening import read_fleet
 
@@ -664,9 +666,16 @@ def _fleet_override(
     new_vy = np.zeros_like(vy)
     for g in range(n_segs):
         new_vy[:, g] = weight[segs == g].sum(axis=0)
-    cls = np.array(
-        [{"ig": 0, "western_fixed": 1, "domestic": 2, "none": 3}.get(str(c), 3) for c in fleet["pi_class"]]
-    )
+    base = {"ig": 0, "western_fixed": 1, "domestic": 2, "none": 3}
+    cls = np.array([base.get(str(c), 3) for c in fleet["pi_class"]])
+    in_schemes = sorted({str(c) for c in fleet["pi_class"] if str(c) not in base})
+    notes = []
+    if in_schemes:
+        n = int(sum(str(c) not in base for c in fleet["pi_class"]))
+        notes.append(
+            f"fleet list {spec.path}: {n} vessel(s) insured by {', '.join(in_schemes)} count as 'none' "
+            "(uninsured or opaque cover); the scenario's schemes take up tonnage from the classes by uptake"
+        )
     gt = fleet["gt"].to_numpy(float)
     age = scenario.horizon.start_year - fleet["year_built"].to_numpy(float)
     cover = np.zeros((n_trades, 4))
@@ -687,6 +696,7 @@ def _fleet_override(
         mean_age(cls <= 1, age_main),
         mean_age(cls >= 2, age_shadow),
         new_vy.sum(axis=1) > 0,
+        notes,
     )
 
 

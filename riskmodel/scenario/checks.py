@@ -225,6 +225,28 @@ def check_recognition_reaches_trades(doc: Mapping[Any, Any], world: WorldCodes) 
     return out
 
 
+#: Convention overrides that contradict each other in one state: (key set to true, key set alongside,
+#: its value that contradicts, why).
+_CONVENTION_CLASHES = (
+    ("fund92", "clc92", False, "the 1992 Fund Convention is open only to parties to CLC 1992"),
+    ("supp", "fund92", False, "the Supplementary Fund is open only to parties to the 1992 Fund"),
+    ("supp", "clc92", False, "the Supplementary Fund is open only to parties to CLC 1992"),
+    ("opa", "clc92", True, "a state's waters are under CLC 1992 or the US Oil Pollution Act, not both"),
+)
+
+
+def check_convention_overrides(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A state's convention overrides do not contradict each other (the engine would drop one of them)."""
+    out = []
+    for code, override in _map(_map(doc.get("world")).get("conventions")).items():
+        o = _map(override)
+        for key, other, clash, why in _CONVENTION_CLASHES:
+            if o.get(key) is True and o.get(other) is clash:
+                path = ("world", "conventions", code, key)
+                out.append(invalid(path, True, f"contradicts {other}: {str(clash).lower()} ({why})"))
+    return out
+
+
 def check_zone_codes(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
     """Enforcement zones exist in the world data."""
     out = []
@@ -694,6 +716,7 @@ SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
     check_state_codes,
     check_recognition_reaches_trades,
     check_zone_codes,
+    check_convention_overrides,
     check_scheme_years,
     check_candidate_years,
     check_peril_years,

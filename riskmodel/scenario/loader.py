@@ -739,6 +739,13 @@ def _set_path(doc: dict[str, Any], dotted: str, value: Any) -> Problem | None:
     parts = dotted.split(".")
     if not dotted or any(not part for part in parts):
         return Problem(None, (), f"{dotted!r} is not a dotted key path such as schemes.rv_pool.capital_usd_m")
+    if parts[0] in NOT_INHERITED:
+        return invalid(
+            (parts[0],),
+            value,
+            f"{parts[0]} is resolved when the file is read, so an override cannot change it: edit the file "
+            "(or give the other scenario file itself)",
+        )
     node: Any = doc
     done: list[str | int] = []
     for i, part in enumerate(parts):
