@@ -359,3 +359,20 @@ def test_overrides_cannot_set_what_is_resolved_when_the_file_is_read(key):
     with pytest.raises(ScenarioError) as info:
         with_overrides(scenario, {key: "nope.yaml"})
     assert f"{key}: 'nope.yaml' is not allowed: {key} is resolved when the file is read" in str(info.value)
+
+
+def test_a_baseline_must_itself_be_a_valid_scenario(tmp_path):
+    """validate passed a baseline that was invalid or a portfolio file; run then failed on it."""
+    (tmp_path / "bad.yaml").write_text("name: bad\nhorizon: {years: 0}\n")
+    (tmp_path / "book.yaml").write_text("name: book\ncontracts: {}\n")
+    (tmp_path / "a.yaml").write_text("name: a\nbaseline: b.yaml\n")  # baselines of each other: fine
+    (tmp_path / "b.yaml").write_text("name: b\nbaseline: a.yaml\n")
+    for ref, expected in (
+        ("bad.yaml", f"the baseline is not a valid scenario: {tmp_path}/bad.yaml:2: horizon.years: 0 is not"),
+        ("book.yaml", "it is a portfolio file, not a scenario"),
+    ):
+        (tmp_path / "s.yaml").write_text(f"name: s\nbaseline: {ref}\n")
+        problems = validate_file(tmp_path / "s.yaml").problems
+        assert [p.dotted_path for p in problems] == ["baseline"], problems
+        assert expected in problems[0].message, problems[0].message
+    assert validate_file(tmp_path / "a.yaml").problems == []

@@ -292,6 +292,8 @@ class _Resolver:
     """Resolves `extends` and `portfolio:` paths, collecting every problem on the way."""
 
     problems: list[Problem] = field(default_factory=list)
+    #: baseline files whose check is under way (a baseline's own baseline is checked unless among them)
+    baselines: tuple[Path, ...] = ()
 
     def file(self, path: Path, chain: tuple[Path, ...] = ()) -> LineDict | None:
         label = _label(path)
@@ -373,6 +375,10 @@ class _Resolver:
             self._add(invalid(("baseline",), ref, allowed, f": {_not_a_file(path)}{hint}"), loc)
         elif chain and path.resolve() == chain[-1]:
             self._add(invalid(("baseline",), ref, allowed, ": it names this file itself"), loc)
+        elif path.resolve() not in (*chain, *self.baselines):
+            trouble = _baseline_trouble(path, (*chain[-1:], *self.baselines))
+            if trouble:
+                self._add(invalid(("baseline",), ref, allowed, f": {trouble}"), loc)
 
     def _portfolio(self, ref: str, base_dir: Path, loc: Location) -> LineDict | None:
         path = base_dir / ref
@@ -573,6 +579,25 @@ def detect_kind(doc: Mapping[Any, Any]) -> Kind:
     if "contracts" in doc and not only_scenario & set(doc):
         return "portfolio"
     return "scenario"
+
+
+def _baseline_trouble(path: Path, checking: tuple[Path, ...]) -> str | None:
+    """What is wrong with a baseline scenario file (a run compares with it), or None: it is a portfolio
+    file, or it has problems of its own (its own baseline is checked too, unless among `checking`)."""
+    label = _label(path)
+    doc, problems = _read_mapping(path, label, "scenario")
+    if doc is not None and detect_kind(doc) == "portfolio":
+        return "it is a portfolio file, not a scenario"
+    if doc is not None:
+        resolver = _Resolver(problems=list(problems), baselines=(*checking, path.resolve()))
+        resolved = resolver.layer(doc, path.parent, label, (path.resolve(),))
+        problems = list(
+            _validate_document(resolved, "scenario", label, _world_codes(None), resolver.problems).problems
+        )
+    if not problems:
+        return None
+    more = f" ({len(problems)} problems; run `riskmodel validate {label}`)" if len(problems) > 1 else ""
+    return f"the baseline is not a valid scenario: {problems[0]}{more}"
 
 
 def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, world: Any = None) -> Validation:
