@@ -333,6 +333,18 @@ def test_an_entry_that_can_match_nothing_is_reported(tmp_path):
     ]
 
 
+def test_unknown_past_flag_codes_are_reported(tmp_path):
+    """docs/screening.md: flag codes that are not ISO codes are reported; past flags' were not."""
+    (tmp_path / "l.csv").write_text(
+        "imo,name,list,date,past_flags\n3100021,BALTIC MERIDIAN,UK,2025-01-01,QQ;cm;ZZ\n", encoding="utf-8"
+    )
+    lists = read_sanctions_csv(tmp_path / "l.csv")
+    assert lists.problems[["line", "column", "value", "problem"]].values.tolist() == [
+        [2, "past_flags", "QQ;ZZ", "unknown flag code(s); not used for name matching"]
+    ]
+    assert lists.vessels["past_flags"].tolist() == ["CMR"]
+
+
 def test_opensanctions_entities_that_are_not_targets_are_not_designated(tmp_path):
     """OpenSanctions exports related entities with `"target": false` for context: they are not read as
     designated vessels or organisations."""
@@ -370,8 +382,14 @@ def test_opensanctions_entities_that_are_not_targets_are_not_designated(tmp_path
         },
     ]
     (tmp_path / "l.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    nameless = {"id": "t5", "schema": "Vessel", "datasets": ["x"], "first_seen": "2025-01-01"}
+    with (tmp_path / "l.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(nameless) + "\n")
     lists = read_opensanctions(tmp_path / "l.jsonl")
-    assert lists.vessels["entity_id"].tolist() == ["t1"]
+    assert lists.vessels["entity_id"].tolist() == ["t1", "t5"]
+    assert lists.problems[["entity_id", "column", "problem"]].values.tolist() == [
+        ["t5", "name", "no name and no IMO: the entry can match no vessel"]
+    ]
     assert lists.organisations["name_norm"].tolist() == ["POLAR SHIELD"]  # no `target`: read
 
 

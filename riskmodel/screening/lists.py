@@ -73,6 +73,12 @@ ISO2_TO_ISO3: dict[str, str] = {pair[:2]: pair[2:] for pair in _ISO2_ISO3.split(
 ISO3_CODES: frozenset[str] = frozenset(ISO2_TO_ISO3.values())
 
 
+def _iso3(code: str) -> str:
+    """One flag code, ISO alpha-2 or alpha-3 in any case, as ISO3; "" if unknown."""
+    c = code.strip().upper()
+    return ISO2_TO_ISO3.get(c, c if c in ISO3_CODES else "")
+
+
 def flags_to_iso3(codes: pd.Series) -> pd.Series:
     """ISO alpha-2 (any case, as OpenSanctions writes them) or alpha-3 flag codes to ISO3; NA if unknown.
 
@@ -268,7 +274,8 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
     imo, imo_problem = parse_list_imos(entries["imo_given"])
     flag = flags_to_iso3(entries["flag_given"])
     past = entries["past_flags_given"].fillna("").str.split(r"[;,\s]+", regex=True)
-    past_iso3 = past.map(lambda codes: ";".join(ISO2_TO_ISO3.get(c.upper(), c.upper()) for c in codes if c))
+    past_iso3 = past.map(lambda codes: ";".join(_iso3(c) for c in codes if _iso3(c)))
+    unknown_past = past.map(lambda codes: ";".join(c for c in codes if c and not _iso3(c)))
     vessels = entries.assign(
         imo=imo,
         name_norm=normalise_vessel_names(entries["name"]),
@@ -280,10 +287,12 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
     bad_imo = primary & imo_problem.notna().to_numpy()
     given_flag = entries["flag_given"].fillna("").str.strip() != ""
     bad_flag = primary & (given_flag & flag.isna()).to_numpy()
+    bad_past = primary & (unknown_past != "").to_numpy()
     # a name is matched only with a flag: an entry with neither a valid IMO nor a flag cannot be matched
     named = (vessels["name_norm"].fillna("") != "").to_numpy()
     no_past = (past_iso3 == "").to_numpy()
     no_flag = primary & named & imo.isna().to_numpy() & ~given_flag.to_numpy() & no_past
+    nameless = primary & ~named & imo.isna().to_numpy() & ~bad_imo
     flag_problem = pd.Series("unknown flag code; not used for name matching", index=entries.index)
     flag_problem[imo.isna()] += "; with no valid IMO the entry cannot be matched (check it by hand)"
     problems = pd.concat(
@@ -295,6 +304,18 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
                 imo_problem[bad_imo] + "; not matched by IMO",
             ),
             _problems(entries[bad_flag], "flag", entries.loc[bad_flag, "flag_given"], flag_problem[bad_flag]),
+            _problems(
+                entries[nameless],
+                "name",
+                entries.loc[nameless, "name"].fillna(""),
+                "no name and no IMO: the entry can match no vessel",
+            ),
+            _problems(
+                entries[bad_past],
+                "past_flags",
+                unknown_past[bad_past],
+                "unknown flag code(s); not used for name matching",
+            ),
             _problems(
                 entries[no_flag],
                 "flag",
