@@ -570,3 +570,12 @@ def test_output_path_that_is_a_file_and_an_events_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"riskmodel apply-terms: error: {folder}: is a folder, not a file" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_event_file_that_is_not_utf8_names_the_row(tmp_path):
+    """A Latin-1 byte gave pandas' codec message without a row."""
+    events = tmp_path / "events.csv"
+    events.write_bytes(b"trial,year,time,source,loss\n0,0,0.1,owner,3\n0,0,0.2,own\xe9r,3\n")
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    assert str(info.value).startswith(f"{events}, row 3: not UTF-8 text: byte 0xE9 cannot be read")

@@ -221,6 +221,18 @@ def test_trade_must_be_a_world_trade(world, tmp_path):
     ]
 
 
+def test_rows_longer_than_the_header_and_empty_files_are_named(world, tmp_path):
+    """pandas' own text (ParserError, EmptyDataError) was shown instead of the row and what to do."""
+    with pytest.raises(FleetValidationError) as info:
+        read_fleet(
+            write_fleet(tmp_path, GOOD_ROW, GOOD_ROW.replace("3100019", "3100021") + ",extra"), world=world
+        )
+    assert "fleet.csv: row 3: has 14 values where the header names 13 columns" in str(info.value)
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(FleetValidationError, match="the file is empty: give a header row"):
+        read_fleet(tmp_path / "empty.csv", world=world)
+
+
 def test_headers_as_people_write_them(world, tmp_path):
     header = "IMO,Vessel name,DWT,Year built,Flag,P&I provider,H&M insurer,Sum insured (USD m),Premium,Cedant"
     header = header.replace("Premium", "Premium (USD m)")

@@ -36,6 +36,7 @@ This module imports `riskmodel.reinsurance.terms`, never the reverse: the contra
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -123,10 +124,16 @@ def _read_frame(path: Path) -> pd.DataFrame:
                 "skipinitialspace": True,
                 "skip_blank_lines": False,  # blank rows are dropped below, keeping the rows' numbers
             }
-            header = pd.read_csv(path, header=None, nrows=1, **options)  # the names as written
+            from riskmodel.screening.fleet import NotUtf8Error, decode_utf8
+
+            try:
+                text = decode_utf8(path.read_bytes(), str(path))
+            except NotUtf8Error as exc:
+                raise EventFileError(str(path), exc.problem.message, row=exc.problem.row) from None
+            header = pd.read_csv(io.StringIO(text), header=None, nrows=1, **options)  # the names as written
             with warnings.catch_warnings():  # rows longer than the header would be dropped or shifted
                 warnings.simplefilter("error", pd.errors.ParserWarning)
-                df = pd.read_csv(path, index_col=False, **options)
+                df = pd.read_csv(io.StringIO(text), index_col=False, **options)
             if len(header):
                 df.columns = [str(c) for c in header.iloc[0].tolist()][: len(df.columns)]
         elif suffix in (".parquet", ".pq"):

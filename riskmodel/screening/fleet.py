@@ -700,6 +700,16 @@ def unreadable(path: Path, exc: Exception) -> RowError:
     """The problem of a file that cannot be read as a table at all."""
     if isinstance(exc, NotUtf8Error):
         return exc.problem
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return RowError(path.name, None, "-", "", "the file is empty: give a header row and a row per vessel")
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if fields:
+        header, row, saw = (int(x) for x in fields.groups())
+        message = (
+            f"has {saw} values where the header names {header} columns: give one value per column (a "
+            "value with a comma needs quotes)"
+        )
+        return RowError(path.name, row, "-", "", message)
     return RowError(path.name, None, "-", "", f"cannot be read as a table ({type(exc).__name__}: {exc})")
 
 
