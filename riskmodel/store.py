@@ -264,6 +264,10 @@ def incomplete_reason(run_dir: str | Path, expected_hash: str | None = None) -> 
         actual = path.stat().st_size
         if isinstance(size, int) and actual != size:
             return f"{name} is {actual:,} bytes, the manifest says {size:,}"
+    digests = manifest.get("files_sha256", {})  # (absent in runs saved before it was recorded)
+    for name, digest in digests.items() if isinstance(digests, dict) else ():
+        if _file_sha256(run_dir / str(name)) != digest:
+            return f"{name} has changed since it was written (its SHA-256 is not the manifest's)"
     return None
 
 
@@ -618,9 +622,9 @@ def save_run(
         "scenario": scenario.model_dump(mode="json"),
     }
     _write_text(run_dir / "summary.md", summary_markdown(results, manifest))
-    manifest["files"] = {
-        p.name: p.stat().st_size for p in sorted(run_dir.iterdir()) if p.name in RESULT_FILES
-    }
+    written = [p for p in sorted(run_dir.iterdir()) if p.name in RESULT_FILES]
+    manifest["files"] = {p.name: p.stat().st_size for p in written}
+    manifest["files_sha256"] = {p.name: _file_sha256(p) for p in written}
     _write_text(run_dir / MANIFEST, _dumps(manifest))
     return manifest
 
