@@ -474,8 +474,10 @@ def _started(executor: Executor | Callable[[], Executor] | None) -> Iterator[Exe
         ex = executor()
         try:
             yield ex
-        finally:
-            ex.close()
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: the work in flight is not wanted
+            ex.close(abandon=True)
+            raise
+        ex.close()
     else:
         yield executor  # type: ignore[misc]
 

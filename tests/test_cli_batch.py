@@ -3,6 +3,7 @@ mid-batch (SIGINT, SIGKILL) that leave no partial file and resume without recomp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -249,27 +250,52 @@ def finished(out: Path) -> dict[str, tuple[str, int]]:
     }
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def worker_pids(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc)."""
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.parametrize(
+    "how", [signal.SIGINT, signal.SIGKILL, signal.SIGTERM], ids=["SIGINT", "SIGKILL", "SIGTERM"]
+)
 def test_a_batch_killed_mid_way_resumes_to_the_uninterrupted_results(big_batch, tmp_path, how, capsys):
+    """Ctrl-C and SIGKILL reach the process group; SIGTERM the batch process alone (as a job scheduler
+    sends it), which left its pool's workers running for good, orphaned: they must stop with it."""
     folder, reference = big_batch
     out = tmp_path / "out"
     proc = start_batch(folder, out)
     try:
         wait_for_first_manifest(proc, out)
-        os.killpg(proc.pid, how)  # Ctrl-C reaches the batch and its workers; SIGKILL kills them all
+        workers = worker_pids(proc.pid)
+        if how == signal.SIGTERM:
+            os.kill(proc.pid, how)
+        else:
+            os.killpg(proc.pid, how)  # Ctrl-C reaches the batch and its workers; SIGKILL kills them all
         _, stderr = proc.communicate(timeout=60)
-        if how == signal.SIGINT:
-            assert proc.returncode == 130
+        if how != signal.SIGKILL:
+            assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[how]
             assert "Traceback" not in stderr.decode()
+            assert workers and not any(alive(w) for w in workers)  # stopped, not left computing
     finally:
-        if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):  # whatever is left of the group (orphaned workers)
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
     done = finished(out)
     assert 1 <= len(done) < len(COPIES), "the kill did not land mid-batch"
     assert_no_partial_file(out)
-    if how == signal.SIGINT:
-        assert not list(out.rglob("*.tmp"))  # Ctrl-C cleans up after itself
+    if how != signal.SIGKILL:
+        assert not list(out.rglob("*.tmp"))  # Ctrl-C and SIGTERM clean up after themselves
 
     assert riskmodel("run", folder, "--out", out, "--workers", 1) == 0
     assert f"{len(COPIES) - len(done)} computed, {len(done)} up to date" in capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 In: command-line arguments. Out: an exit code: 0 success; 2 invalid input (every problem listed on
 stderr, no traceback); 1 any other failure (`error: <cause>` on stderr; `--debug` shows the traceback);
-130 when interrupted.
+130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM: stopped as Ctrl-C stops it).
 
 Each sub-command lives in `riskmodel/cli/<name>.py` with `add_parser(subparsers)` and `run(args) -> int`.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -35,6 +36,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 def _available_modules() -> list[tuple[str, ModuleType | Exception]]:
@@ -84,8 +86,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interruption so that it stops a command as Ctrl-C does: what is saved stays
+    saved, temporary files are removed and worker processes are stopped."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `riskmodel` with `argv` (default: `sys.argv[1:]`) and return the exit code."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        return _main(argv)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(None if argv is None else list(argv))
@@ -106,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -32,7 +32,10 @@ class Executor(Protocol):
         """Yield fn(shared, task) for each task, in task order."""
         ...
 
-    def close(self) -> None: ...
+    def close(self, abandon: bool = False) -> None:
+        """Release the workers; with `abandon` (an interruption or an error) without waiting for the tasks
+        in flight, whose results nobody will take."""
+        ...
 
 
 def _windowed(submit: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:
@@ -64,21 +67,23 @@ class InProcess:
         for task in tasks:
             yield fn(shared, task)
 
-    def close(self) -> None:
+    def close(self, abandon: bool = False) -> None:
         pass
 
     def __enter__(self) -> InProcess:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abandon=exc_type is not None)
 
 
 def _init_worker(shared: Any) -> None:
     os.environ.update(_SINGLE_THREAD)
     # Ctrl-C reaches the whole process group: the parent handles it (and shuts the pool down), so the
-    # workers ignore it instead of each printing a traceback
+    # workers ignore it instead of each printing a traceback; SIGTERM (the parent's way to stop them)
+    # ends a worker at once, whatever handler a forking parent had installed
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _shared["value"] = shared
 
 
@@ -106,16 +111,25 @@ class ProcessPool:
         pool = self._pool(shared)
         yield from _windowed(lambda t: pool.submit(_call_with_shared, fn, t), tasks, self.workers)
 
-    def close(self) -> None:
-        if self._pool_of is not None:
-            self._pool_of[1].shutdown(cancel_futures=True)
-            self._pool_of = None
+    def close(self, abandon: bool = False) -> None:
+        if self._pool_of is None:
+            return
+        pool = self._pool_of[1]
+        self._pool_of = None
+        if abandon:
+            # the chunks in flight would run to their end before `shutdown` returns, only to be thrown
+            # away: stop the workers now (the pool keeps its processes in `_processes`)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            pool.shutdown(cancel_futures=True)
 
     def __enter__(self) -> ProcessPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abandon=exc_type is not None)
 
 
 class DaskExecutor:
@@ -144,16 +158,16 @@ class DaskExecutor:
         submit = self.client.submit
         yield from _windowed(lambda t: submit(fn, shared_future, t, pure=False), tasks, self.workers)
 
-    def close(self) -> None:
-        self.client.close()
+    def close(self, abandon: bool = False) -> None:
+        self.client.close()  # (the cluster cancels what the closed client had asked for)
         if self._cluster is not None:
             self._cluster.close()
 
     def __enter__(self) -> DaskExecutor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abandon=exc_type is not None)
 
 
 def make_executor(
