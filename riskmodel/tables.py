@@ -79,12 +79,16 @@ def _cols(*rows: tuple[str, str, str, str]) -> tuple[Column, ...]:
 
 
 _TRIAL = ("trial", "int64", "Global trial index (0-based).", INT)
-_YEAR = ("year", "int64", "Policy-year index, 0 = the horizon's start year.", INT)
+_YEAR_WORDS = (
+    "Policy year: in files its index, 0 = the horizon's start year (`start_year` in the run's manifest.json; "
+    "an event file's own index in apply-terms outputs); in `Results` frames the calendar year"
+)
+_YEAR = ("year", "int64", f"{_YEAR_WORDS}.", INT)
 _YEAR_OR_HORIZON = (
     "year",
     "int64",
-    f"Policy-year index, 0 = the horizon's start year; {HORIZON_TOTAL} = the horizon total (losses summed "
-    "over its years; for an OEP, the horizon's largest event).",
+    f"{_YEAR_WORDS}; {HORIZON_TOTAL} = the horizon total in both (losses summed over its years; for an OEP, "
+    "the horizon's largest event).",
     INT,
 )
 _CONTRACT = ("contract", "object", "Contract id from the portfolio file.", TEXT)
