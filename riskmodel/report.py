@@ -148,10 +148,9 @@ def write_report(run_dir_or_batch_dir: str | Path, out: str | Path | None = None
     title = f"riskmodel report: {root.resolve().name}"
     page = render_report(runs, title=title, unfinished=[(p.name, why) for p, why in unfinished])
     target = Path(out) if out is not None else root / REPORT_FILE
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    from riskmodel.store import atomic_write  # a temporary name with this process's id, renamed when whole
+
+    return atomic_write(target, lambda f: f.write(page.encode("utf-8")))
 
 
 # ------------------------------------------------------------------------------------------ figures
