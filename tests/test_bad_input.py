@@ -676,6 +676,24 @@ def test_not_utf8(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) 
     assert "latin.yaml: is not UTF-8 text" in err
 
 
+def test_a_control_character_names_its_line(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    """The parser's message gave a position in "<unicode string>", not a line."""
+    err = validate_bad(run_cli, write(tmp_path / "c.yaml", "name: x\ndescription: a\x07b\n"))
+    assert "c.yaml:2: invalid YAML: character #x0007 is not allowed (a control character" in err
+
+
+def test_a_key_yaml_reads_as_a_boolean_says_so(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    """NO (Norway's ISO2 code, or a typo for NOR) is false to YAML: the message said 'key false' only."""
+    err = validate_bad(
+        run_cli, write(tmp_path / "n.yaml", "name: x\nworld: {conventions: {NO: {clc92: true}}}\n")
+    )
+    assert "key false is not allowed" in err and "quote the key, e.g. 'NO'" in err
+
+
 def test_missing_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
     err = validate_bad(run_cli, tmp_path / "nope.yaml")
     assert "nope.yaml: cannot be read: No such file or directory" in err

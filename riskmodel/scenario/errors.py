@@ -506,6 +506,11 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
     key_word = "key " if t.is_key else ""
 
     def bad(allowed: str, hint: str = "") -> Problem:
+        if t.is_key and (isinstance(value, bool) or value is None) and not hint:
+            hint = (
+                " (YAML reads an unquoted NO, YES, ON, OFF, TRUE, FALSE as true or false, and ~ or null as "
+                "null: quote the key, e.g. 'NO')"
+            )
         message = f"{key_word}{show_value(value)} is not allowed: {allowed}{hint}"
         return Problem(None, path, message, value=value, allowed=allowed)
 

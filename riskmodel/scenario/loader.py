@@ -164,6 +164,15 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
         if mark and mark.line < len(lines) and "\t" in lines[mark.line]:
             where += ": a tab? indent with spaces, not tabs"
         return None, [Problem(label, (), f"invalid YAML: {what}{where}", line=line)]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: say on which line
+        line = text.count("\n", 0, exc.position) + 1
+        what = (
+            f"character #x{exc.character:04x} is not allowed (a control character, or a file not saved as "
+            "UTF-8 text)"
+            if isinstance(exc.character, int)
+            else str(exc)
+        )
+        return None, [Problem(label, (), f"invalid YAML: {what}", line=line)]
     except yaml.YAMLError as exc:
         return None, [Problem(label, (), f"invalid YAML: {exc}")]
     finally:
