@@ -110,6 +110,11 @@ def test_compare_two_run_folders_writes_the_table(scenarios, tmp_path, capsys):
     row = table.loc["storm_xol: ceded loss"]
     assert row["difference"] == pytest.approx(row["scenario"] - row["baseline"])
     assert row["standard_error"] < row["independent_standard_error"]
+    # options that set the runs of scenario files change nothing for run folders: refused, not ignored
+    assert riskmodel("compare", out / "stressed", out / "base", "--trials", 4096, "--seed", 3) == 2
+    assert "are run folders, already computed: --trials and --seed would not change them" in (
+        capsys.readouterr().err
+    )
 
 
 def test_compare_runs_scenario_files_with_the_same_seed(scenarios, tmp_path, capsys):

@@ -79,6 +79,16 @@ def run(args: argparse.Namespace) -> int:
     from riskmodel.scenario import Problem, ScenarioError
 
     problems = _run_folder_problems([args.run_a, args.run_b])
+    given = [f"--{o.replace('_', '-')}" for o in ("trials", "seed", "chunk_trials") if getattr(args, o, None)]
+    if given and all(Path(p).is_dir() for p in (args.run_a, args.run_b)):
+        problems.append(
+            Problem(
+                f"{args.run_a} and {args.run_b}",
+                (),
+                f"are run folders, already computed: {' and '.join(given)} would not change them (they set "
+                "the runs of scenario files compared now); leave them out, or rerun the batch",
+            )
+        )
     try:
         if args.out is not None:
             check_out_file(args.out, "comparison.csv")
