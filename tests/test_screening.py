@@ -357,6 +357,20 @@ def test_unknown_past_flag_codes_are_reported(tmp_path):
     assert lists.vessels["past_flags"].tolist() == ["CMR"]
 
 
+def test_lists_that_list_nothing_are_errors(tmp_path):
+    """A header-only sanctions CSV and an insurers file of comments only were read as empty lists (an
+    empty OpenSanctions file was already an error); an insurers file of another type was read as text."""
+    (tmp_path / "l.csv").write_text("imo,name,list,date\n\n", encoding="utf-8")
+    with pytest.raises(ListFormatError, match="the list has no entries"):
+        read_sanctions_csv(tmp_path / "l.csv")
+    (tmp_path / "ins.txt").write_text("# nobody yet\n\n", encoding="utf-8")
+    with pytest.raises(ListFormatError, match="no insurer names"):
+        read_designated_insurers(tmp_path / "ins.txt")
+    (tmp_path / "ins.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(ListFormatError, match=r"unsupported file type '\.pdf'"):
+        read_designated_insurers(tmp_path / "ins.pdf")
+
+
 def test_opensanctions_entities_that_are_not_targets_are_not_designated(tmp_path):
     """OpenSanctions exports related entities with `"target": false` for context: they are not read as
     designated vessels or organisations."""

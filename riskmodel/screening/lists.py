@@ -224,6 +224,8 @@ def read_sanctions_csv(path: str | Path) -> SanctionsLists:
             raw[column] = ""
     raw = raw.fillna("").astype(str).apply(lambda col: col.str.strip())
     raw = raw[(raw != "").any(axis=1)]
+    if raw.empty:  # (as an export without entities is: a list that lists nothing is a wrong file)
+        raise ListFormatError(path.name, [RowError(path.name, None, "-", "", "the list has no entries")])
 
     date = _parse_dates(raw["date"], path.name, "date", problems)
     flag_changed = _parse_dates(raw["flag_changed"], path.name, "flag_changed", problems)
@@ -608,6 +610,9 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
         )
         if problems:
             raise ListFormatError(path.name, problems)
+    elif path.suffix.lower() not in (".txt", ""):
+        message = f"unsupported file type {path.suffix!r}: give a .csv with a name column, or a .txt"
+        raise ListFormatError(path.name, [RowError(path.name, None, "-", "", message)])
     else:
         require_file(path, "list", ListFormatError, "a designated-insurers file (.csv or .txt)")
         try:
@@ -619,6 +624,9 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
         lists = pd.Series(path.stem, index=names.index)
         dates = pd.Series(pd.NaT, index=names.index, dtype="datetime64[ns]")
     keep = (names != "") & ~names.str.startswith("#")
+    if not keep.any():
+        message = "no insurer names (one a line, # starts a comment; or a CSV name column)"
+        raise ListFormatError(path.name, [RowError(path.name, None, "-", "", message)])
     organisations = pd.DataFrame(
         {
             "source": path.name,
