@@ -135,7 +135,7 @@ def test_rated_premium_and_attritional_files(tmp_path):
         tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.5,ig_pool,10\n0,1,0.5,ig_pool,0\n"
     )
     base = write(tmp_path, "base.csv", "base,year,amount\nig_gxl_premium,0,20\nig_gxl_premium,1,30\n")
-    attr = write(tmp_path, "attr.csv", "source,year,amount\nig_pool,1,4\n")
+    attr = write(tmp_path, "attr.csv", "source,year,amount\nig_pool,1,4\nowner,1,9\n")
     qs = ContractTerms(
         "qs",
         ("ig_pool",),
@@ -149,6 +149,8 @@ def test_rated_premium_and_attritional_files(tmp_path):
     )
     np.testing.assert_allclose(result.results["qs"].premium, [[1.0, 1.5]])
     np.testing.assert_allclose(result.results["qs"].loss, [[5.0, 2.0]])
+    # a source no contract cedes gets a note, as an unused premium base does
+    assert f"attritional source 'owner' in {attr} is ceded by no contract" in result.notes
 
 
 def test_missing_premium_base_is_reported(tmp_path):

@@ -695,6 +695,12 @@ def apply_terms_to_file(
         ]
     if attritional_path is not None:
         elt.attritional = read_annual_file(attritional_path, "source", fill=0.0, **dims)
+        ceded = {s for c in contracts for s in c.sources}
+        notes += [
+            f"attritional source {src!r} in {attritional_path} is ceded by no contract"
+            for src in elt.attritional
+            if src not in ceded
+        ]
     for c in validate_portfolio(contracts):
         if c.premium_rate is not None:
             base = elt.premium_base.get(c.premium_base or "")
