@@ -380,3 +380,12 @@ def test_a_baseline_must_itself_be_a_valid_scenario(tmp_path):
         assert [p.dotted_path for p in problems] == ["baseline"], problems
         assert all(part in problems[0].message for part in expected), problems[0].message
     assert validate_file(tmp_path / "a.yaml").problems == []
+
+
+def test_overrides_take_numpy_scalars_as_their_python_values():
+    """A sweep built with numpy (np.arange) gave np.int64(3): 'is not allowed: must be a whole number'."""
+    import numpy as np
+
+    scenario = load_scenario("scenarios/rv_pool.yaml")
+    changed = with_overrides(scenario, {"horizon.years": np.int64(3), "simulation.seed": np.uint32(9)})
+    assert (changed.horizon.years, changed.simulation.seed) == (3, 9)

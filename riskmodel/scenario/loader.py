@@ -717,6 +717,8 @@ def with_overrides(
     doc = scenario.model_dump(mode="python")
     problems = []
     for dotted, value in overrides.items():
+        if hasattr(value, "item") and getattr(value, "shape", None) == ():  # a numpy scalar: its Python value
+            value = value.item()
         problem = _set_path(doc, str(dotted), value)
         if problem:
             problems.append(problem.located(origin, None))
