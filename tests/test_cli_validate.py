@@ -40,12 +40,14 @@ def test_validate_a_directory_without_yaml(run_cli: Run, tmp_path: Path) -> None
 
 
 def test_validate_as_a_given_kind(run_cli: Run, scenarios_dir: Path) -> None:
-    """A portfolio file checked as a scenario: its keys are unknown to a scenario."""
+    """A portfolio file checked as a scenario (or run): it says it is a portfolio file, not that its keys
+    are unknown to a scenario."""
     code, _, err = run_cli(
         "validate", "--kind", "scenario", scenarios_dir / "portfolios" / "example_reinsurer.yaml"
     )
     assert code == 2
-    assert "contracts: unknown key 'contracts'" in err
+    assert "example_reinsurer.yaml: is a portfolio file, not a scenario: a scenario names it under" in err
+    assert "unknown key" not in err
 
 
 def test_schema_prints_json(run_cli: Run) -> None:

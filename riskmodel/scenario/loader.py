@@ -620,6 +620,12 @@ def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, wor
     doc, problems = _read_mapping(p, label, kind or "scenario")
     if doc is None:
         return Validation(file=label, kind=kind or "scenario", problems=problems)
+    if kind == "scenario" and detect_kind(doc) == "portfolio":
+        message = (
+            "is a portfolio file, not a scenario: a scenario names it under `portfolio:` (run the scenario, "
+            "or `riskmodel validate` the portfolio)"
+        )
+        return Validation(file=label, kind="scenario", problems=[*problems, Problem(label, (), message)])
     kind = kind or detect_kind(doc)
     if kind == "portfolio":
         return _validate_document(_drop_nulls(doc), "portfolio", label, codes, problems)
