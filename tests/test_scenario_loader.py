@@ -389,3 +389,11 @@ def test_overrides_take_numpy_scalars_as_their_python_values():
     scenario = load_scenario("scenarios/rv_pool.yaml")
     changed = with_overrides(scenario, {"horizon.years": np.int64(3), "simulation.seed": np.uint32(9)})
     assert (changed.horizon.years, changed.simulation.seed) == (3, 9)
+
+
+def test_a_missing_parent_of_an_inline_scenario_says_where_it_was_looked_for(tmp_path):
+    """An inline scenario has no file to be extended by: the message said '(extended by )'."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_from_dict({"name": "x", "extends": "nope.yaml"}, base_dir=tmp_path)
+    assert f"no such file nope.yaml (relative to {tmp_path})" in str(info.value)
+    assert "extended by )" not in str(info.value)

@@ -303,6 +303,8 @@ class _Resolver:
     problems: list[Problem] = field(default_factory=list)
     #: baseline files whose check is under way (a baseline's own baseline is checked unless among them)
     baselines: tuple[Path, ...] = ()
+    #: the world codes a baseline is checked against (None: the shipped world's)
+    world: Any = None
 
     def file(self, path: Path, chain: tuple[Path, ...] = ()) -> LineDict | None:
         label = _label(path)
@@ -359,10 +361,8 @@ class _Resolver:
         if not path.is_file():
             hint = suggestion(ext, _yaml_files(path.parent, base_dir))
             chain_text = " → ".join(_label(p) for p in chain)
-            self._add(
-                invalid(("extends",), ext, f"{_not_a_file(path)} (extended by {chain_text})", hint),
-                loc,
-            )
+            by = f" (extended by {chain_text})" if chain else f" (relative to {base_dir})"
+            self._add(invalid(("extends",), ext, f"{_not_a_file(path)}{by}", hint), loc)
             return None
         return self.file(path, chain)
 
@@ -385,7 +385,7 @@ class _Resolver:
         elif chain and path.resolve() == chain[-1]:
             self._add(invalid(("baseline",), ref, allowed, ": it names this file itself"), loc)
         elif path.resolve() not in (*chain, *self.baselines):
-            trouble = _baseline_trouble(path, (*chain[-1:], *self.baselines))
+            trouble = _baseline_trouble(path, (*chain[-1:], *self.baselines), self.world)
             if trouble:
                 self._add(invalid(("baseline",), ref, allowed, f": {trouble}"), loc)
 
@@ -590,7 +590,7 @@ def detect_kind(doc: Mapping[Any, Any]) -> Kind:
     return "scenario"
 
 
-def _baseline_trouble(path: Path, checking: tuple[Path, ...]) -> str | None:
+def _baseline_trouble(path: Path, checking: tuple[Path, ...], world: Any = None) -> str | None:
     """What is wrong with a baseline scenario file (a run compares with it), or None: it is a portfolio
     file, or it has problems of its own (its own baseline is checked too, unless among `checking`)."""
     label = _label(path)
@@ -598,10 +598,10 @@ def _baseline_trouble(path: Path, checking: tuple[Path, ...]) -> str | None:
     if doc is not None and detect_kind(doc) == "portfolio":
         return "it is a portfolio file, not a scenario"
     if doc is not None:
-        resolver = _Resolver(problems=list(problems), baselines=(*checking, path.resolve()))
+        resolver = _Resolver(problems=list(problems), baselines=(*checking, path.resolve()), world=world)
         resolved = resolver.layer(doc, path.parent, label, (path.resolve(),))
         problems = list(
-            _validate_document(resolved, "scenario", label, _world_codes(None), resolver.problems).problems
+            _validate_document(resolved, "scenario", label, _world_codes(world), resolver.problems).problems
         )
     if not problems:
         return None
@@ -629,7 +629,7 @@ def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, wor
     kind = kind or detect_kind(doc)
     if kind == "portfolio":
         return _validate_document(_drop_nulls(doc), "portfolio", label, codes, problems)
-    resolver = _Resolver(problems=list(problems))
+    resolver = _Resolver(problems=list(problems), world=world)
     resolved = resolver.layer(doc, p.parent, label, (p.resolve(),))
     return _validate_document(resolved, "scenario", label, codes, resolver.problems)
 
@@ -668,7 +668,7 @@ def load_scenario_from_dict(
     if not isinstance(doc, Mapping):
         raise ScenarioError([Problem(origin, (), f"a scenario must be a mapping, got {show_value(doc, 40)}")])
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    resolver = _Resolver()
+    resolver = _Resolver(world=world)
     resolved = resolver.layer(_as_linedict(doc, origin), base, origin, ())
     result = _validate_document(resolved, "scenario", origin, _world_codes(world), resolver.problems)
     result.raise_for_problems()
