@@ -395,5 +395,6 @@ def test_a_missing_parent_of_an_inline_scenario_says_where_it_was_looked_for(tmp
     """An inline scenario has no file to be extended by: the message said '(extended by )'."""
     with pytest.raises(ScenarioError) as info:
         load_scenario_from_dict({"name": "x", "extends": "nope.yaml"}, base_dir=tmp_path)
-    assert f"no such file nope.yaml (relative to {tmp_path})" in str(info.value)
-    assert "extended by )" not in str(info.value)
+    message = str(info.value)
+    assert message.startswith("<inline>: extends: 'nope.yaml' is not allowed: no such file ")
+    assert message.endswith("nope.yaml") and "extended by" not in message

@@ -361,7 +361,7 @@ class _Resolver:
         if not path.is_file():
             hint = suggestion(ext, _yaml_files(path.parent, base_dir))
             chain_text = " → ".join(_label(p) for p in chain)
-            by = f" (extended by {chain_text})" if chain else f" (relative to {base_dir})"
+            by = f" (extended by {chain_text})" if chain else ""  # (the path names where it was looked for)
             self._add(invalid(("extends",), ext, f"{_not_a_file(path)}{by}", hint), loc)
             return None
         return self.file(path, chain)
