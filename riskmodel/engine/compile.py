@@ -667,13 +667,14 @@ def _fleet_override(
     for g in range(n_segs):
         new_vy[:, g] = weight[segs == g].sum(axis=0)
     base = {"ig": 0, "western_fixed": 1, "domestic": 2, "none": 3}
-    cls = np.array([base.get(str(c), 3) for c in fleet["pi_class"]])
-    in_schemes = sorted({str(c) for c in fleet["pi_class"] if str(c) not in base})
+    classes = [str(c) for c in fleet["pi_class"]]
+    cls = np.array([base.get(c, 3) for c in classes])
+    in_schemes = [c for c in classes if c not in base]
     notes = []
     if in_schemes:
-        n = int(sum(str(c) not in base for c in fleet["pi_class"]))
+        names = ", ".join(sorted(set(in_schemes)))
         notes.append(
-            f"fleet list {spec.path}: {n} vessel(s) insured by {', '.join(in_schemes)} count as 'none' "
+            f"fleet list {spec.path}: {len(in_schemes)} vessel(s) insured by {names} count as 'none' "
             "(uninsured or opaque cover); the scenario's schemes take up tonnage from the classes by uptake"
         )
     gt = fleet["gt"].to_numpy(float)

@@ -276,7 +276,7 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
     imo, imo_problem = parse_list_imos(entries["imo_given"])
     flag = flags_to_iso3(entries["flag_given"])
     past = entries["past_flags_given"].fillna("").str.split(r"[;,\s]+", regex=True)
-    past_iso3 = past.map(lambda codes: ";".join(_iso3(c) for c in codes if _iso3(c)))
+    past_iso3 = past.map(lambda codes: ";".join(filter(None, map(_iso3, codes))))
     unknown_past = past.map(lambda codes: ";".join(c for c in codes if c and not _iso3(c)))
     vessels = entries.assign(
         imo=imo,
