@@ -44,7 +44,8 @@ class Results:
         contract: `simulate` gives it read-only views of the contract's arrays, whatever the executor
         (loaded from the store, they are copies). Treat the arrays of a `Results` as read-only.
     year_arrays : name → (n_trials, n_years[, k]) array: ``payer:<column>``, ``base:<name>``,
-        ``tonnage_gt`` (by class), ``spills_7t``, ``detentions``, ...
+        ``tonnage_gt`` (by class), ``spills_7t``, ``detentions``, per scheme ``scheme_capital:<id>``
+        (at the year end), ``scheme_recapitalised:<id>`` and ``scheme_insolvent:<id>`` (0/1), ...
     trial_arrays : ``z`` (climate factor) and ``join_year`` (trial, slot) — a slot is one
         (scheme, state) of the adoption plan, labelled by `slots`.
     contract_exposure : contract id → `metrics.contract_exposure` of its terms: the share of its sources
@@ -201,6 +202,42 @@ class Results:
         (`metrics.sanctions_table`; the run folder's ``sanctions.csv`` with calendar years).
         """
         return self._calendar(metrics.sanctions_table(self.contracts, self.contract_exposure))
+
+    def scheme_finances(self) -> pd.DataFrame:
+        """Each scheme's finances by policy year (means over trials; USD m unless stated).
+
+        Premium earned (nothing once insolvent), retained claims paid, its reinsurer's payments, capital
+        at the year end (mean and 1st percentile), the share of trials in which the sovereign
+        recapitalises it that year, and the share in which it is insolvent at the year end (for good:
+        from the next policy year it pays nothing). Empty when the scenario has no scheme.
+        """
+        frames = []
+        for sid in self.scheme_ids:
+            if f"scheme_capital:{sid}" not in self.year_arrays:
+                continue
+            capital = self.year_arrays[f"scheme_capital:{sid}"]
+            nan = np.full_like(capital, np.nan)  # (a run stored before insolvency was modelled)
+            insolvent = self.year_arrays.get(f"scheme_insolvent:{sid}", nan)
+            # premium is earned in a policy year the scheme starts solvent
+            solvent_start = 1.0 - np.concatenate([np.zeros_like(insolvent[:, :1]), insolvent[:, :-1]], axis=1)
+            zero = np.zeros_like(capital)
+            columns = {
+                "premium_earned": self.year_arrays.get(f"base:scheme_premium:{sid}", zero) * solvent_start,
+                "retained_claims_paid": self.year_arrays.get(f"payer:scheme:{sid}", zero),
+                "reinsurer_paid": self.year_arrays.get(f"payer:scheme_reinsurance:{sid}", zero),
+                "capital_end": capital,
+            }
+            frame = pd.DataFrame({k: v.mean(axis=0) for k, v in columns.items()}, index=self.years)
+            frame["capital_end_p01"] = np.quantile(capital, 0.01, axis=0)
+            frame["recapitalised_share"] = self.year_arrays.get(f"scheme_recapitalised:{sid}", nan).mean(
+                axis=0
+            )
+            frame["insolvent_share"] = insolvent.mean(axis=0)
+            frame.index = pd.MultiIndex.from_product([[sid], self.years], names=["scheme", "year"])
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame()
+        return pd.concat(frames)
 
     # ----------------------------------------------------------------------------------------- metrics
     def losses(self, contract: str = "portfolio") -> np.ndarray:

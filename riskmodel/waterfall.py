@@ -23,7 +23,9 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    the claimant link (licensed later: a delayed block, whatever the insurer pays paid late; else
    permanent), then payment reliability for foreign claims (schemes, domestic insurers), then its
    per-event limit and capacity consumed in event order (scheme capital carried over between years, its
-   reinsurer's and domestic capacity per year).
+   reinsurer's and domestic capacity per year). A scheme that runs out of capital, or ends a year below
+   its backstop's threshold, is recapitalised with the backstop's probability or else insolvent for good:
+   from the next policy year it, its reinsurer and its hull cover pay nothing.
 4. What the insurer does not pay: pollution falls back on the Funds; infrastructure on the
    infrastructure owner's property insurers (`energy_property`); the collision liability stays with the
    counterparty's hull insurers; the rest is uncompensated.
@@ -242,6 +244,8 @@ class WaterfallResult:
     blocked_delayed: np.ndarray  # per tanker event: paid late under a licence
     blocked_permanent: np.ndarray  # per tanker event: never paid by the blocked payer
     scheme_capital_end: np.ndarray  # (n_trials, n_years, n_schemes) capital after each year
+    scheme_recapitalised: np.ndarray  # (n_trials, n_years, n_schemes) bool: recapitalised at the year end
+    scheme_insolvent: np.ndarray  # (n_trials, n_years, n_schemes) bool: insolvent at the year end
 
 
 def _scatter(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -429,31 +433,51 @@ def route_events(
 
     n_s = len(params.schemes)
     capital_end = np.zeros((n_trials, n_years, n_s))
+    recapitalised = np.zeros((n_trials, n_years, n_s), dtype=bool)
+    insolvent = np.zeros((n_trials, n_years, n_s), dtype=bool)
     retained_paid = np.zeros(ob.n)
     reins_paid = np.zeros(ob.n)
     scheme_cols: dict[str, np.ndarray] = {}
+    # per scheme, its events whose policy year starts with the scheme insolvent: it pays nothing on them
+    lapsed: list[np.ndarray] = []
     for s, sch in enumerate(params.schemes):
         idx = np.flatnonzero(ob.in_scheme[s])
-        claim = ob.willing[idx]
         q = sch.quota_share
-        if idx.size:
-            reins_paid[idx] = consume_capacity(q * claim, group[idx], sch.reinsurer_capacity)
         capital = np.full(n_trials, sch.capital)
+        solvent = np.ones(n_trials, dtype=bool)
+        dead = np.zeros(idx.size, dtype=bool)
         yr = ev.year[idx]
         for y in range(n_years):
-            sel = idx[yr == y]
+            in_year = yr == y
+            sel = idx[in_year]
+            short = np.zeros(n_trials, dtype=bool)
+            spent = np.zeros(n_trials)
             if sel.size:
-                retained_paid[sel] = consume_capacity(
-                    (1.0 - q) * ob.willing[sel], ev.trial[sel], np.maximum(capital, 0.0)
-                )
-                spent = np.bincount(ev.trial[sel], weights=retained_paid[sel], minlength=n_trials)
-            else:
-                spent = np.zeros(n_trials)
-            capital = capital - spent + scheme_premium[:, y, s] * (1.0 - sch.expense_ratio)
-            recap = (capital < sch.recap_threshold) & (recap_u[:, y, s] < sch.recap_probability)
+                t = ev.trial[sel]
+                live = solvent[t]
+                dead[in_year] = ~live
+                claim = np.where(live, ob.willing[sel], 0.0)
+                # the reinsurer's annual capacity and the scheme's capital, each in event order
+                reins_paid[sel] = consume_capacity(q * claim, t, sch.reinsurer_capacity)
+                retained_paid[sel] = consume_capacity((1.0 - q) * claim, t, capital)
+                spent = np.bincount(t, weights=retained_paid[sel], minlength=n_trials)
+                # it could not pay its retained claims in full: its capital ran out during the year
+                short = np.bincount(t, weights=(1.0 - q) * claim, minlength=n_trials) > capital
+            capital = (
+                capital - spent + np.where(solvent, scheme_premium[:, y, s] * (1.0 - sch.expense_ratio), 0.0)
+            )
+            capital = np.maximum(capital, 0.0)  # (rounding: takes sum to the capital up to an ulp)
+            # MODEL.md 3: in distress (capital out, or below the backstop's threshold at the year end) the
+            # sovereign recapitalises with its probability; otherwise the scheme is insolvent for good
+            distress = solvent & (short | (capital < sch.recap_threshold))
+            recap = distress & (recap_u[:, y, s] < sch.recap_probability)
             capital = capital + np.where(recap, sch.recap_amount, 0.0)
+            solvent &= ~(distress & ~recap)
             capital_end[:, y, s] = capital
+            recapitalised[:, y, s] = recap
+            insolvent[:, y, s] = ~solvent
         paid[idx] = retained_paid[idx] + reins_paid[idx]
+        lapsed.append(idx[dead])
         scheme_cols[f"scheme:{sch.scheme_id}"] = _scatter(idx, retained_paid[idx], ob.n)
         scheme_cols[f"scheme_reinsurance:{sch.scheme_id}"] = _scatter(idx, reins_paid[idx], ob.n)
 
@@ -488,7 +512,10 @@ def route_events(
     hm_scheme_cols: dict[str, np.ndarray] = {}
     for s, sch in enumerate(params.schemes):
         if sch.hull_cover:
-            hm_scheme_cols[f"hm_scheme:{sch.scheme_id}"] = np.where(ob.in_scheme[s], hm_claim, 0.0)
+            covered = ob.in_scheme[s].copy()
+            covered[lapsed[s]] = False  # an insolvent scheme's hull cover lapses with its P&I
+            hm_scheme_cols[f"hm_scheme:{sch.scheme_id}"] = np.where(covered, hm_claim, 0.0)
+            uninsured_hull[lapsed[s]] = True
         else:
             uninsured_hull |= ob.in_scheme[s]
     owner_coll = params.none_owner_pays_share * ob.coll_hm
@@ -570,7 +597,7 @@ def route_events(
     cp_uncovered = _scatter(np.flatnonzero(cp_all > 0), tower["uncovered"][n_ig : n_ig + n_cp], cp_all.size)
     delayed[ob.spill] += np.where(cp_delayed > 0, cp_delayed - cp_uncovered, 0.0)
     permanent_amt[ob.spill] += cp_permanent
-    return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end)
+    return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end, recapitalised, insolvent)
 
 
 def _ig_tower(

@@ -7,7 +7,7 @@ brackets) of per-trial horizon-average figures, USD m a year: the example portfo
 `uncompensated` and `fund_1992` payer columns, and one or two further figures in the "other" column. It
 prints the Markdown table of §12 and the reference values.
 
-Run from the repository root (17 runs of 4,096 trials, about a minute on two cores):
+Run from the repository root (19 runs of 4,096 trials, about a minute on two cores):
 
     .venv/bin/python scripts/sensitivity.py
 """
@@ -47,6 +47,9 @@ def figures(res: Results) -> Figures:
         "scheme": gt[..., res.class_names.index(f"scheme:{SCHEME}")].mean(axis=1) / 1e6,  # m GT
         "shadow share": 100.0 * (1.0 - western / gt.sum(axis=-1)).mean(axis=1),  # % of GT
         "lowest capital": ya[f"scheme_capital:{SCHEME}"].min(axis=1),  # the scheme's, over the horizon
+        "insolvent": 100.0 * ya[f"scheme_insolvent:{SCHEME}"][:, -1],  # % of trials, at the horizon's end
+        "scheme paid": ya[f"payer:scheme:{SCHEME}"].mean(axis=1)
+        + ya[f"payer:scheme_reinsurance:{SCHEME}"].mean(axis=1),
     }
 
 
@@ -75,6 +78,10 @@ def other_cell(keys: tuple[str, ...], run: Figures, ref: Figures) -> str:
             parts.append(f"shadow share {run[key].mean():.1f}%")
         elif key == "lowest capital":  # below the recapitalisation threshold in no trial: no effect
             parts.append(f"lowest scheme capital {run[key].min():.0f} (reference {ref[key].min():.0f})")
+        elif key == "insolvent":
+            parts.append(
+                f"insolvent by the end {run[key].mean():.1f}% of trials (reference {ref[key].mean():.1f}%)"
+            )
         elif key == "scheme":
             parts.append(f"scheme {diff(run, ref, key, 2, 'm GT')}")
         else:
@@ -108,6 +115,17 @@ def levers(base: Scenario) -> list[tuple[str, tuple[str, ...], dict[str, dict[st
             f"recapitalisation (`{SCHEME}`: {recap_label})",
             ("lowest capital",),
             {"none": {f"schemes.{SCHEME}.recapitalisation": None}},
+        ),
+        (
+            f"scheme capital (`{SCHEME}`: {sch.capital_usd_m:,.0f}; {recap_label})",
+            ("insolvent", "scheme paid"),
+            {
+                "250": {f"schemes.{SCHEME}.capital_usd_m": 250.0},
+                "250, no backstop": {
+                    f"schemes.{SCHEME}.capital_usd_m": 250.0,
+                    f"schemes.{SCHEME}.recapitalisation": None,
+                },
+            },
         ),
         (
             f"GXL elasticity ({world.gxl_elasticity:g})",

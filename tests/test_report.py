@@ -210,6 +210,34 @@ def test_who_pays_lists_every_payer(tmp_path: Path):
     assert "Who pays, in the whole market" in text
 
 
+def test_the_schemes_table_shows_each_schemes_finances(tmp_path: Path):
+    """A run with a scheme's capital, recapitalisation and insolvency: the report's table holds
+    `Results.scheme_finances` (premium earned only while solvent)."""
+    scenario = load_scenario_from_dict({"name": "thin"})
+    results = synthetic_results("thin", n_trials=TRIALS)
+    rng = np.random.default_rng(5)
+    shape = (TRIALS, results.n_years)
+    insolvent = np.maximum.accumulate(rng.random(shape) < 0.1, axis=1).astype(float)
+    results.year_arrays |= {
+        "scheme_capital:rv_pool": rng.uniform(0.0, 500.0, shape),
+        "scheme_recapitalised:rv_pool": (rng.random(shape) < 0.05).astype(float),
+        "scheme_insolvent:rv_pool": insolvent,
+        "base:scheme_premium:rv_pool": np.full(shape, 20.0),
+    }
+    save_run(tmp_path / "thin", results, scenario, identity=run_hash(scenario, TRIALS, results.seed, False))
+    page = Page(write_report(tmp_path).read_text(encoding="utf-8"))
+    rows = page.tables["schemes-thin"]
+    finances = results.scheme_finances().loc["rv_pool"]
+    assert rows[0][:3] == ["scheme", "year", "premium_earned"]
+    assert [r[1] for r in rows[1:]] == [str(y) for y in results.years]
+    solvent_start = 1.0 - np.concatenate([np.zeros((TRIALS, 1)), insolvent[:, :-1]], axis=1)
+    np.testing.assert_allclose(finances["premium_earned"], (20.0 * solvent_start).mean(axis=0))
+    assert finances["premium_earned"].iloc[-1] < 20.0  # (some trials closed before the last year)
+    for row, (_, f) in zip(rows[1:], finances.iterrows(), strict=True):
+        assert float(row[2].replace(",", "")) == pytest.approx(f["premium_earned"], abs=1e-3)
+        assert float(row[-1]) == pytest.approx(f["insolvent_share"], abs=1e-3)
+
+
 def test_report_has_a_section_per_scenario_and_names_unfinished_runs(report: Path):
     text = report.read_text(encoding="utf-8")
     page = Page(text)

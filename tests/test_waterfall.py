@@ -252,6 +252,74 @@ def test_scheme_capital_is_consumed_in_event_order():
     assert res.scheme_capital_end[0, 0, 0] == pytest.approx(0.0)
 
 
+def _two_years(ev: EventRecord, scheme: SchemeFinance, premium: float, recap_u: float):
+    """Route events of one trial over two policy years: `premium` earned each year, one recap uniform."""
+    p = params(schemes=(scheme,), ig_structures=(IG_2026_27, IG_2026_27), war_buyback_limit=(125.0, 125.0))
+    return route_events(ev, p, NO_OTHER, np.full((1, 2, 1), premium), np.full((1, 2, 1), recap_u), 1, 2)
+
+
+# scheme claims in a non-party state (national law: full liability) from a member state, one a year
+SCHEME_CLAIMS = dict(pi_class=SCHEME, gt=1_597.0, clc=False, fund=False, claimant_member=True)
+
+
+def test_a_scheme_that_runs_out_of_capital_without_a_backstop_is_insolvent_for_good():
+    """Capital 100, quota share 50% (reinsurer capacity 1,000), premium 200 a year (expenses 30%), hull
+    cover. Year 0: a claim of 300 → the scheme owes 150 and pays 100 (its capital), the reinsurer 150:
+    the scheme could not pay, so it is insolvent at the year end (its capital: the year's premium after
+    expenses, 140, which it keeps: it earns no more). Year 1: a claim of
+    60 with hull damage 10 → nobody pays it (scheme, reinsurer, hull cover): it is uncompensated and the
+    hull is the owner's. The same year-1 claim with capital 1,000 is paid: 30 + 30, hull by the scheme."""
+    ev = events(2, year=[0, 1], pollution=[300.0, 60.0], hull=[0.0, 10.0], **SCHEME_CLAIMS)
+    scheme = SchemeFinance("s", 1000.0, 0.5, 1000.0, 1.0, 100.0, 0.3, 0.0, 0.0, 0.0, True)
+    res = _two_years(ev, scheme, premium=200.0, recap_u=0.5)
+    np.testing.assert_allclose(res.columns["scheme:s"], [100.0, 0.0])
+    np.testing.assert_allclose(res.columns["scheme_reinsurance:s"], [150.0, 0.0])
+    np.testing.assert_allclose(res.columns["hm_scheme:s"], [0.0, 0.0])
+    np.testing.assert_allclose(res.columns["owner"], [0.0, 10.0])
+    np.testing.assert_allclose(res.columns["uncompensated"], [50.0, 60.0])
+    assert res.scheme_insolvent[0, :, 0].tolist() == [True, True]
+    assert not res.scheme_recapitalised.any()
+    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [140.0, 140.0])
+
+    solvent = _two_years(ev, replace(scheme, capital=1000.0), premium=200.0, recap_u=0.5)
+    np.testing.assert_allclose(solvent.columns["scheme:s"], [150.0, 30.0])
+    np.testing.assert_allclose(solvent.columns["hm_scheme:s"], [0.0, 10.0])
+    assert not solvent.scheme_insolvent.any()
+    np.testing.assert_allclose(solvent.scheme_capital_end[0, :, 0], [1000.0 - 150 + 140, 990.0 - 30 + 140])
+
+
+@pytest.mark.parametrize("recap_u, recapitalised", [(0.69, True), (0.71, False)])
+def test_a_scheme_below_its_backstop_threshold_is_recapitalised_or_insolvent(recap_u, recapitalised):
+    """Capital 500, backstop: below 300, probability 0.7, amount 400. Year 0: a retained claim of 250
+    (paid in full) and premium 0 → capital 250 < 300. With the year's uniform below 0.7 the sovereign
+    tops it up to 650 and the year-1 claim of 100 is paid; at or above 0.7 the scheme is insolvent and the
+    year-1 claim is unpaid, although it still had 250 of capital."""
+    ev = events(2, year=[0, 1], pollution=[250.0, 100.0], **SCHEME_CLAIMS)
+    scheme = SchemeFinance("s", 1000.0, 0.0, 0.0, 1.0, 500.0, 0.3, 300.0, 0.7, 400.0, True)
+    res = _two_years(ev, scheme, premium=0.0, recap_u=recap_u)
+    np.testing.assert_allclose(res.columns["scheme:s"], [250.0, 100.0 if recapitalised else 0.0])
+    assert res.scheme_recapitalised[0, :, 0].tolist() == [recapitalised, False]
+    assert res.scheme_insolvent[0, :, 0].tolist() == [not recapitalised] * 2
+    np.testing.assert_allclose(
+        res.scheme_capital_end[0, :, 0], [650.0, 550.0] if recapitalised else [250.0] * 2
+    )
+
+
+def test_a_scheme_that_could_not_pay_is_in_distress_even_when_premium_refills_it():
+    """No threshold (0) but a backstop with probability 1: capital 100, a retained claim of 150 in year 0
+    (100 paid), premium 300 at the year end (210 after expenses) → capital 210 is above the threshold,
+    yet the scheme defaulted on a claim: the sovereign recapitalises it (+50). Without the backstop it is
+    insolvent."""
+    ev = events(1, pollution=150.0, **SCHEME_CLAIMS)
+    scheme = SchemeFinance("s", 1000.0, 0.0, 0.0, 1.0, 100.0, 0.3, 0.0, 1.0, 50.0, True)
+    res = _two_years(ev, scheme, premium=300.0, recap_u=0.5)
+    assert res.scheme_recapitalised[0, :, 0].tolist() == [True, False]
+    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [260.0, 470.0])
+    res = _two_years(ev, replace(scheme, recap_probability=0.0), premium=300.0, recap_u=0.5)
+    assert res.scheme_insolvent[0, :, 0].tolist() == [True, True]
+    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [210.0, 210.0])  # no premium once insolvent
+
+
 def test_scheme_quota_share_reinsurer_and_reliability():
     """Quota share 50% to a reinsurer with capacity 30: a claim of 80 from a member state → scheme 40,
     reinsurer 30 (capacity), 10 unpaid. From a non-member state with u_pays 0.9 ≥ reliability 0.7:

@@ -720,6 +720,8 @@ def _world_slice(
 
     for s, sid in enumerate(m.scheme_ids):
         year_arrays[f"scheme_capital:{sid}"] = wf.scheme_capital_end[:, :, s]
+        year_arrays[f"scheme_recapitalised:{sid}"] = wf.scheme_recapitalised[:, :, s].astype(np.float64)
+        year_arrays[f"scheme_insolvent:{sid}"] = wf.scheme_insolvent[:, :, s].astype(np.float64)
     damage = rec.damage()
     group = trial * H + year
     material = damage >= m.materiality

@@ -222,7 +222,7 @@ class BlocDesignation(Strict):
 
 
 class Recapitalisation(Strict):
-    """A sovereign backstop: when capital falls below a threshold, it may be topped up."""
+    """A sovereign backstop: when capital falls below a threshold, it may be topped up (else insolvency)."""
 
     threshold_usd_m: NonNegativeMoney = Field(..., description="Capital below which a backstop is sought.")
     probability: Probability = Field(..., description="Probability the sovereign recapitalises that year.")
@@ -254,7 +254,9 @@ class Scheme(Strict):
     uptake: Uptake = Field(..., description="The share of members' carriage the scheme insures.")
     hull_cover: bool = Field(True, description="The scheme also writes hull cover for its members' tonnage.")
     recapitalisation: Recapitalisation | None = Field(
-        None, description="A sovereign backstop; none if absent (a scheme out of capital stops paying)."
+        None,
+        description="A sovereign backstop; none if absent. A scheme that cannot pay its claims, or ends a "
+        "year below the threshold, and is not recapitalised is insolvent: it pays nothing afterwards.",
     )
     certifying_flags: dict[StateCode, Probability] = Field(
         default_factory=dict, description="Flag states that may issue CLC certificates on the scheme's cover."

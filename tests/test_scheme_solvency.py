@@ -1,0 +1,103 @@
+"""A scheme's solvency through the engine (MODEL.md 3): capital carried over, the sovereign backstop, and
+insolvency for good when the backstop does not come.
+
+The rules, hand-computed, are in `test_waterfall.py`; these tests check the engine applies them to
+every trial-year: what an insolvent scheme pays, how often the backstop comes, and that the run's
+figures (`Results.scheme_finances`) say so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import riskmodel as rm
+from riskmodel.scenario import load_scenario, with_overrides
+
+TRIALS = 2048
+PROBABILITY = 0.7
+
+
+@pytest.fixture(scope="module")
+def stressed():
+    """rv_pool with little capital: 50, topped up by 60 with probability 0.7 when below 40."""
+    scenario = with_overrides(
+        load_scenario("scenarios/rv_pool.yaml"),
+        {
+            "schemes.rv_pool.capital_usd_m": 50.0,
+            "schemes.rv_pool.recapitalisation": {
+                "threshold_usd_m": 40.0,
+                "probability": PROBABILITY,
+                "amount_usd_m": 60.0,
+            },
+        },
+    )
+    return rm.simulate(scenario, trials=TRIALS, seed=11, progress=False)
+
+
+def _flags(results: rm.Results) -> tuple[np.ndarray, np.ndarray]:
+    ya = results.year_arrays
+    return ya["scheme_insolvent:rv_pool"].astype(bool), ya["scheme_recapitalised:rv_pool"].astype(bool)
+
+
+def test_an_insolvent_scheme_pays_nothing_in_later_years(stressed):
+    """Once insolvent a scheme stays so, and in every later policy year it, its reinsurer and its hull
+    cover pay nothing and it earns no premium; in its other trial-years they pay."""
+    insolvent, _ = _flags(stressed)
+    assert (np.diff(insolvent.astype(int), axis=1) >= 0).all()
+    lapsed = np.zeros_like(insolvent)
+    lapsed[:, 1:] = insolvent[:, :-1]  # insolvent at the start of the policy year
+    assert lapsed.sum() > 50  # (enough lapsed trial-years for the check to mean something)
+    for payer in ("scheme:rv_pool", "scheme_reinsurance:rv_pool", "hm_scheme:rv_pool"):
+        paid = stressed.year_arrays[f"payer:{payer}"]
+        assert (paid[lapsed] == 0.0).all(), payer
+        assert paid[~lapsed].sum() > 0.0, payer
+    finances = stressed.scheme_finances().loc["rv_pool"]
+    premium = stressed.year_arrays["base:scheme_premium:rv_pool"]
+    np.testing.assert_allclose(finances["premium_earned"], np.where(lapsed, 0.0, premium).mean(axis=0))
+    np.testing.assert_allclose(finances["insolvent_share"], insolvent.mean(axis=0))
+
+
+def test_the_backstop_comes_with_its_probability(stressed):
+    """A scheme in distress in a year (recapitalised then, or newly insolvent) is recapitalised with the
+    backstop's probability: the share recapitalised is Binomial(n, 0.7) / n, within 4 standard errors."""
+    insolvent, recapitalised = _flags(stressed)
+    before = np.zeros_like(insolvent)
+    before[:, 1:] = insolvent[:, :-1]
+    failed = insolvent & ~before
+    n = int(recapitalised.sum() + failed.sum())
+    assert n > 200
+    share = recapitalised.sum() / n
+    se = np.sqrt(PROBABILITY * (1 - PROBABILITY) / n)
+    assert abs(share - PROBABILITY) < 4 * se, (share, n)
+    # a scheme is recapitalised only when its capital, before the top-up, is under the threshold or was
+    # exhausted by the year's claims (then at most the year's premium after expenses): never above both
+    capital = stressed.year_arrays["scheme_capital:rv_pool"]
+    premium = stressed.year_arrays["base:scheme_premium:rv_pool"] * (1 - 0.3)
+    before_top_up = capital[recapitalised] - 60.0
+    assert ((before_top_up < 40.0) | (before_top_up <= premium[recapitalised] + 1e-9)).all()
+
+
+def test_a_certain_backstop_keeps_the_scheme_solvent_on_the_same_events():
+    """With probability 1 the same stressed scheme is never insolvent (same seed: the same events), it is
+    recapitalised in the trial-years where the first run saw distress, and it pays more."""
+    base = load_scenario("scenarios/rv_pool.yaml")
+    recap = {"threshold_usd_m": 40.0, "amount_usd_m": 60.0}
+    runs = {}
+    for p in (PROBABILITY, 1.0):
+        scenario = with_overrides(
+            base,
+            {
+                "schemes.rv_pool.capital_usd_m": 50.0,
+                "schemes.rv_pool.recapitalisation": {**recap, "probability": p},
+                "horizon.years": 3,
+            },
+        )
+        runs[p] = rm.simulate(scenario, trials=512, seed=11, progress=False)
+    insolvent, recapitalised = _flags(runs[1.0])
+    assert not insolvent.any()
+    first_insolvent, first_recap = _flags(runs[PROBABILITY])
+    # the first year's distress does not depend on earlier draws: the same trials, all recapitalised now
+    np.testing.assert_array_equal(recapitalised[:, 0], first_recap[:, 0] | first_insolvent[:, 0])
+    paid = {p: r.year_arrays["payer:scheme:rv_pool"].sum() for p, r in runs.items()}
+    assert paid[1.0] > paid[PROBABILITY]
