@@ -486,8 +486,9 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 table_id=f"schemes-{run.name}",
                 caption="Schemes by policy year (means over trials, USD m): premium earned, retained claims "
                 "paid, the scheme's reinsurer's payments, capital at the year end (mean and 1st "
-                "percentile), and the shares of trials in which the sovereign recapitalises the scheme that "
-                "year and in which it is insolvent at the year end (for good: it pays nothing afterwards)",
+                "percentile, over the trials in which the scheme is still solvent), and the shares of "
+                "trials in which the sovereign recapitalises the scheme that year and in which it is "
+                "insolvent at the year end (for good: it pays nothing afterwards)",
             )
         )
     if r.notes:

@@ -11,6 +11,7 @@ Computing and holding results are separate jobs: this module only holds, reshape
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,33 +207,41 @@ class Results:
     def scheme_finances(self) -> pd.DataFrame:
         """Each scheme's finances by policy year (means over trials; USD m unless stated).
 
-        Premium earned (nothing once insolvent), retained claims paid, its reinsurer's payments, capital
-        at the year end (mean and 1st percentile), the share of trials in which the sovereign
-        recapitalises it that year, and the share in which it is insolvent at the year end (for good:
-        from the next policy year it pays nothing). Empty when the scenario has no scheme.
+        Premium earned (nothing once insolvent), retained claims paid, its reinsurer's payments (user
+        perils on these sources included), capital at the year end of the trials in which the scheme is
+        still solvent (mean and 1st percentile; NaN when it is solvent in none), the share of trials in
+        which the sovereign recapitalises it that year, and the share in which it is insolvent at the year
+        end (for good: from the next policy year it pays nothing). Empty when the scenario has no scheme.
         """
         frames = []
         for sid in self.scheme_ids:
             if f"scheme_capital:{sid}" not in self.year_arrays:
                 continue
             capital = self.year_arrays[f"scheme_capital:{sid}"]
-            nan = np.full_like(capital, np.nan)  # (a run stored before insolvency was modelled)
-            insolvent = self.year_arrays.get(f"scheme_insolvent:{sid}", nan)
+            nan = np.full_like(capital, np.nan)  # (runs made before insolvency was modelled lack the flags)
+            insolvent = self.year_arrays.get(f"scheme_insolvent:{sid}")
+            closed = np.zeros(capital.shape, dtype=bool) if insolvent is None else insolvent > 0
             # premium is earned in a policy year the scheme starts solvent
-            solvent_start = 1.0 - np.concatenate([np.zeros_like(insolvent[:, :1]), insolvent[:, :-1]], axis=1)
+            lapsed = np.zeros_like(closed)
+            lapsed[:, 1:] = closed[:, :-1]
             zero = np.zeros_like(capital)
             columns = {
-                "premium_earned": self.year_arrays.get(f"base:scheme_premium:{sid}", zero) * solvent_start,
+                "premium_earned": np.where(
+                    lapsed, 0.0, self.year_arrays.get(f"base:scheme_premium:{sid}", zero)
+                ),
                 "retained_claims_paid": self.year_arrays.get(f"payer:scheme:{sid}", zero),
                 "reinsurer_paid": self.year_arrays.get(f"payer:scheme_reinsurance:{sid}", zero),
-                "capital_end": capital,
             }
             frame = pd.DataFrame({k: v.mean(axis=0) for k, v in columns.items()}, index=self.years)
-            frame["capital_end_p01"] = np.quantile(capital, 0.01, axis=0)
+            open_capital = np.where(closed, np.nan, capital)
+            with warnings.catch_warnings():  # (a year in which every trial is closed: NaN, said above)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                frame["capital_end"] = np.nanmean(open_capital, axis=0)
+                frame["capital_end_p01"] = np.nanquantile(open_capital, 0.01, axis=0)
             frame["recapitalised_share"] = self.year_arrays.get(f"scheme_recapitalised:{sid}", nan).mean(
                 axis=0
             )
-            frame["insolvent_share"] = insolvent.mean(axis=0)
+            frame["insolvent_share"] = (nan if insolvent is None else insolvent).mean(axis=0)
             frame.index = pd.MultiIndex.from_product([[sid], self.years], names=["scheme", "year"])
             frames.append(frame)
         if not frames:

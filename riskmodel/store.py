@@ -12,6 +12,9 @@ Layout of a run folder (docs/batch.md)::
     arrays.npz      every array of the `Results` (uncompressed), so `load_results` round-trips it exactly
     ylt.parquet     year loss table per contract                      (tables.TABLES["ylt"])
     elt.parquet     event loss table with the payer split, long form  (only when events were kept)
+    attritional.parquet  losses below the materiality threshold per trial, year and source (idem)
+    premium_bases.parquet  premium bases per trial, year and base     (idem; with the two above, the
+                    input of `riskmodel apply-terms` on the run folder, which reproduces the run's YLT)
     alt.csv         average loss table per contract and portfolio     (ORD ALT)
     ept.csv         exceedance probability table                      (ORD EPT, EP type codes 1-4)
     ledger.csv      payer ledger: who pays for incidents              (tables.TABLES["payer_ledger"])
@@ -44,7 +47,9 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
+from riskmodel.reinsurance.terms import BLOCS
 from riskmodel.results import CONTRACT_FIELDS, Results
+from riskmodel.scenario.checks import PREMIUM_BASES
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
 
@@ -59,6 +64,8 @@ __all__ = [
     "effective_scenario",
     "elt_frame",
     "ept_frame",
+    "event_inputs",
+    "year_level_frame",
     "is_complete",
     "ledger_frame",
     "load_manifest",
@@ -73,7 +80,7 @@ __all__ = [
 ]
 
 #: Version of the folder layout; part of every run's identity, so a new layout recomputes old runs.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 MANIFEST = "manifest.json"
 METADATA = "results.json"
 ARRAYS = "arrays.npz"
@@ -83,6 +90,8 @@ RESULT_FILES = (
     ARRAYS,
     "ylt.parquet",
     "elt.parquet",
+    "attritional.parquet",
+    "premium_bases.parquet",
     "alt.csv",
     "ept.csv",
     "ledger.csv",
@@ -426,8 +435,42 @@ def elt_frame(results: Results) -> pd.DataFrame:
             "segment": text(ev["segment"][event], "segment"),
             "zone": text(ev["zone"][event], "zone"),
             "flag": text(ev["flag"][event], "state"),
+            # (a run stored by an older version lacks the flags: nothing flagged)
+            **{
+                k: ev[k][event].astype(bool) if k in ev else np.zeros(event.size, dtype=bool)
+                for k in ("licensed", *(f"sanctioned_{b}" for b in BLOCS))
+            },
         }
     )
+
+
+def year_level_frame(results: Results, prefix: str, key: str, *, zeros: bool) -> pd.DataFrame:
+    """The year arrays named ``<prefix>:<name>`` in long form: ``trial, year, <key>, amount``, one row per
+    trial, policy year and name (only those with a non-zero amount unless `zeros`): `tables.TABLES`
+    ``attritional`` (``"attritional", "source"``: a missing cell is no loss) and ``premium_bases``
+    (``"base", "base", zeros=True``: apply-terms refuses a rated contract on a missing cell)."""
+    names = sorted(k.split(":", 1)[1] for k in results.year_arrays if k.startswith(f"{prefix}:"))
+    if prefix == "base":  # (the year arrays also hold tonnage bases, e.g. ig_entered_gt: no premium base)
+        names = [n for n in names if n in PREMIUM_BASES or n.startswith("scheme_premium:")]
+    parts = []
+    for name in names:
+        x = results.year_arrays[f"{prefix}:{name}"]
+        trial, year = np.nonzero(np.ones(x.shape, dtype=bool) if zeros else x)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "trial": trial.astype(np.int64),
+                    "year": year.astype(np.int64),
+                    key: np.full(trial.size, name, dtype=object),
+                    "amount": x[trial, year].astype(np.float64),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame({"trial": [], "year": [], key: [], "amount": []}).astype(
+            {"trial": np.int64, "year": np.int64, key: object, "amount": np.float64}
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def _markdown_table(df: pd.DataFrame, floatfmt: str = ",.3f") -> str:
@@ -587,6 +630,16 @@ def save_run(
     write_table("ylt", ylt_frame(results), run_dir / "ylt.parquet")
     if results.events is not None:
         write_table("elt", elt_frame(results), run_dir / "elt.parquet")
+        write_table(
+            "attritional",
+            year_level_frame(results, "attritional", "source", zeros=False),
+            run_dir / "attritional.parquet",
+        )
+        write_table(
+            "premium_bases",
+            year_level_frame(results, "base", "base", zeros=True),
+            run_dir / "premium_bases.parquet",
+        )
     if results.contracts:
         write_table("alt", alt_frame(results), run_dir / "alt.csv")
         write_table("ept", ept_frame(results), run_dir / "ept.csv")
@@ -627,6 +680,37 @@ def save_run(
     manifest["files_sha256"] = {p.name: _file_sha256(p) for p in written}
     _write_text(run_dir / MANIFEST, _dumps(manifest))
     return manifest
+
+
+def event_inputs(run_dir: str | Path) -> dict[str, Any]:
+    """What `riskmodel apply-terms` reads from a run folder that kept its events: ``events`` (elt.parquet),
+    ``premium_base`` and ``attritional`` (their files), ``n_trials`` and ``n_years`` (the manifest's).
+    With the run's own portfolio they reproduce its year loss table.
+
+    Raises `IncompleteRunError` (a kind of `FileNotFoundError`) for an unfinished run, one saved by another
+    store format or one whose files differ from the manifest (`incomplete_reason`); a run without events
+    raises `ValueError` saying how to keep them.
+    """
+    run_dir = Path(run_dir)
+    manifest = load_manifest(run_dir)
+    reason = incomplete_reason(run_dir)
+    if reason is not None:
+        raise IncompleteRunError(run_dir, f"{reason}; {_rerun_advice(run_dir)}")
+    if not manifest.get("keep_events"):
+        raise ValueError(
+            f"{run_dir}: this run did not keep its events, so it has no event loss table: rerun it with "
+            "--keep-events (or simulation.keep_events: true)"
+        )
+    files = {
+        "events": "elt.parquet",
+        "premium_base": "premium_bases.parquet",
+        "attritional": "attritional.parquet",
+    }
+    return {
+        **{k: run_dir / name for k, name in files.items()},
+        "n_trials": int(manifest["trials"]),
+        "n_years": int(manifest["years"]),
+    }
 
 
 def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results:

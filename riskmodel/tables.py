@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.metrics import EP_TYPE_NAMES, HORIZON_TOTAL
+from riskmodel.reinsurance.terms import BLOCS
 
 __all__ = [
     "TABLES",
@@ -197,6 +198,55 @@ TABLES: dict[str, TableSpec] = {
                 ("segment", "object", "Fleet segment of the vessel (empty for perils without one).", TEXT),
                 ("zone", "object", "Sea zone of the event (empty for perils without one).", TEXT),
                 ("flag", "object", "Flag state, ISO3 (empty for perils without one).", TEXT),
+                (
+                    "licensed",
+                    "bool",
+                    "A sanctions block of this event is licensed and paid later (a delayed block).",
+                    FLAG,
+                ),
+                *(
+                    (
+                        f"sanctioned_{bloc}",
+                        "bool",
+                        f"A payment for the tanker of this event by a payer answering to the {bloc} is "
+                        "exposed to sanctions (designated vessel or scheme); not for payments to third "
+                        "parties (riskmodel/payers.py `THIRD_PARTY_SOURCES`).",
+                        FLAG,
+                    )
+                    for bloc in BLOCS
+                ),
+            ),
+        ),
+        TableSpec(
+            "attritional",
+            "Attritional losses: each source's losses below the materiality threshold",
+            "One row per trial, policy year and payer column with losses below the materiality threshold "
+            "(summed; they are not in the event loss table). With `elt` and `premium_bases` it is the input "
+            "of `riskmodel apply-terms` (`--attritional`).",
+            ("trial", "year", "source"),
+            _cols(
+                _TRIAL,
+                _YEAR,
+                ("source", "object", "Payer column (cession source), see riskmodel/payers.py.", TEXT),
+                ("amount", "float64", "Sum of the source's losses below the threshold, USD m.", MONEY),
+            ),
+        ),
+        TableSpec(
+            "premium_bases",
+            "Premium bases of the run",
+            "One row per trial, policy year and premium base: what a contract rated on the base multiplies "
+            "its rate by (`riskmodel apply-terms --premium-base`).",
+            ("trial", "year", "base"),
+            _cols(
+                _TRIAL,
+                _YEAR,
+                (
+                    "base",
+                    "object",
+                    "Premium base: `ig_gxl_premium`, `hm_western_premium`, `scheme_premium:<id>`, ....",
+                    TEXT,
+                ),
+                ("amount", "float64", "The base's amount, USD m.", MONEY),
             ),
         ),
         TableSpec(
@@ -485,6 +535,9 @@ WRITTEN: dict[str, str] = {
     "ylt": "`ylt.parquet` in a run folder; `ylt.csv` or `ylt.parquet` from `riskmodel apply-terms`",
     "plt": "`plt.csv` or `plt.parquet` from `riskmodel apply-terms`",
     "elt": "`elt.parquet` in a run folder of a run that kept its events (`--keep-events`); `Results.elt()`",
+    "attritional": "`attritional.parquet` in a run folder of a run that kept its events (`--keep-events`)",
+    "premium_bases": "`premium_bases.parquet` in a run folder of a run that kept its events "
+    "(`--keep-events`)",
     "alt": "`alt.csv` in a run folder, when the scenario has a portfolio; `Results.alt()`",
     "ept": "`ept.csv` in a run folder, when the scenario has a portfolio; `Results.ep_table()`",
     "metrics": "no command writes it: `Results.metrics()` (and `write_table` for a file)",

@@ -23,9 +23,10 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    the claimant link (licensed later: a delayed block, whatever the insurer pays paid late; else
    permanent), then payment reliability for foreign claims (schemes, domestic insurers), then its
    per-event limit and capacity consumed in event order (scheme capital carried over between years, its
-   reinsurer's and domestic capacity per year). A scheme that runs out of capital, or ends a year below
-   its backstop's threshold, is recapitalised with the backstop's probability or else insolvent for good:
-   from the next policy year it, its reinsurer and its hull cover pay nothing.
+   reinsurer's and domestic capacity per year). A scheme that ends a year below its backstop's threshold,
+   or out of capital, is recapitalised with the backstop's probability; one that could not pay its claims
+   and is not recapitalised is insolvent for good: from the next policy year it, its reinsurer and its
+   hull cover pay nothing.
 4. What the insurer does not pay: pollution falls back on the Funds; infrastructure on the
    infrastructure owner's property insurers (`energy_property`); the collision liability stays with the
    counterparty's hull insurers; the rest is uncompensated.
@@ -467,12 +468,13 @@ def route_events(
                 capital - spent + np.where(solvent, scheme_premium[:, y, s] * (1.0 - sch.expense_ratio), 0.0)
             )
             capital = np.maximum(capital, 0.0)  # (rounding: takes sum to the capital up to an ulp)
-            # MODEL.md 3: in distress (capital out, or below the backstop's threshold at the year end) the
-            # sovereign recapitalises with its probability; otherwise the scheme is insolvent for good
-            distress = solvent & (short | (capital < sch.recap_threshold))
-            recap = distress & (recap_u[:, y, s] < sch.recap_probability)
+            # MODEL.md 3: below the backstop's threshold at the year end, or out of capital, the sovereign
+            # recapitalises with its probability (each year it is asked); a scheme that could not pay its
+            # claims and is not recapitalised is insolvent for good
+            asked = solvent & (short | (capital < sch.recap_threshold))
+            recap = asked & (recap_u[:, y, s] < sch.recap_probability)
             capital = capital + np.where(recap, sch.recap_amount, 0.0)
-            solvent &= ~(distress & ~recap)
+            solvent &= ~(short & ~recap)
             capital_end[:, y, s] = capital
             recapitalised[:, y, s] = recap
             insolvent[:, y, s] = ~solvent

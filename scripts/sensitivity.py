@@ -120,9 +120,9 @@ def levers(base: Scenario) -> list[tuple[str, tuple[str, ...], dict[str, dict[st
             f"scheme capital (`{SCHEME}`: {sch.capital_usd_m:,.0f}; {recap_label})",
             ("insolvent", "scheme paid"),
             {
-                "250": {f"schemes.{SCHEME}.capital_usd_m": 250.0},
-                "250, no backstop": {
-                    f"schemes.{SCHEME}.capital_usd_m": 250.0,
+                "50": {f"schemes.{SCHEME}.capital_usd_m": 50.0},
+                "50, no backstop": {
+                    f"schemes.{SCHEME}.capital_usd_m": 50.0,
                     f"schemes.{SCHEME}.recapitalisation": None,
                 },
             },

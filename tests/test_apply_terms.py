@@ -312,21 +312,22 @@ def test_cli_subprocess_malformed_file_exit_code_and_no_traceback(tmp_path):
 
 
 def test_sanctions_columns_in_the_event_file(tmp_path):
-    """The worked example with event 2 EU-sanctioned and licensed (delayed) and event 3 EU-sanctioned
-    without licence (permanent): loss 3 + 10 = 13, blocked 10 delayed and 7 permanent."""
+    """The worked example on the tanker's own hull cover, with event 2 EU-sanctioned and licensed (delayed)
+    and event 3 EU-sanctioned without licence (permanent): loss 3 + 10 = 13, blocked 10 delayed and 7
+    permanent."""
     events = write(
         tmp_path,
         "events.csv",
         """\
         trial,year,time,source,loss,sanctioned_EU,licensed
-        0,0,0.1,ig_gxl_layer1,8,false,false
-        0,0,0.5,ig_gxl_layer1,20,true,yes
-        0,0,0.9,ig_gxl_layer1,12,TRUE,0
+        0,0,0.1,hm_tanker_western,8,false,false
+        0,0,0.5,hm_tanker_western,20,true,yes
+        0,0,0.9,hm_tanker_western,12,TRUE,0
         """,
     )
     gxl = ContractTerms(
         "gxl",
-        ("ig_gxl_layer1",),
+        ("hm_tanker_western",),
         attachment=5,
         limit=10,
         reinstatement_rates=(1.0, 0.5),

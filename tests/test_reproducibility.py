@@ -172,7 +172,9 @@ def test_keeping_the_event_table_changes_no_number(rv_pool):
     assert kept.events is not None and lean.events is None
     for k in lean.year_arrays:
         assert np.array_equal(kept.year_arrays[k], lean.year_arrays[k], equal_nan=True), k
-    assert kept.year_arrays.keys() == lean.year_arrays.keys()
+    # a kept table comes with each payer's attritional losses (for the run folder), nothing else more
+    extra = {k for k in kept.year_arrays if k.startswith("attritional:")}
+    assert extra and kept.year_arrays.keys() - extra == lean.year_arrays.keys()
     for cid in lean.contracts:
         for f in lean.contracts[cid]:
             assert np.array_equal(kept.contracts[cid][f], lean.contracts[cid][f]), (cid, f)

@@ -100,6 +100,7 @@ def test_the_folder_holds_every_declared_table(tmp_path, results, scenario):
     run_dir, manifest = save(tmp_path, results, scenario)
     expected = {"manifest.json", "results.json", "arrays.npz", "ylt.parquet", "elt.parquet", "alt.csv"}
     expected |= {"ept.csv", "ledger.csv", "sanctions.csv", "summary.md"}
+    expected |= {"attritional.parquet", "premium_bases.parquet"}  # (the run kept its events)
     assert {p.name for p in run_dir.iterdir()} == expected
     assert set(manifest["files"]) == expected - {"manifest.json"}
     ylt = read_table("ylt", run_dir / "ylt.parquet")

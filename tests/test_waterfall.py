@@ -6,7 +6,7 @@ Amounts in USD m; sdr_usd = 1 so that SDR limits read directly (CLC 4.51m SDR up
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -289,35 +289,60 @@ def test_a_scheme_that_runs_out_of_capital_without_a_backstop_is_insolvent_for_g
 
 
 @pytest.mark.parametrize("recap_u, recapitalised", [(0.69, True), (0.71, False)])
-def test_a_scheme_below_its_backstop_threshold_is_recapitalised_or_insolvent(recap_u, recapitalised):
+def test_a_scheme_below_its_backstop_threshold_asks_the_sovereign_each_year(recap_u, recapitalised):
     """Capital 500, backstop: below 300, probability 0.7, amount 400. Year 0: a retained claim of 250
-    (paid in full) and premium 0 → capital 250 < 300. With the year's uniform below 0.7 the sovereign
-    tops it up to 650 and the year-1 claim of 100 is paid; at or above 0.7 the scheme is insolvent and the
-    year-1 claim is unpaid, although it still had 250 of capital."""
+    (paid in full) and premium 0 → capital 250 < 300: with the year's uniform below 0.7 the sovereign
+    tops it up to 650; at or above 0.7 it does not, but the scheme paid its claims, so it is not
+    insolvent: it pays the year-1 claim of 100 from its 250 and asks again at the year end (150 < 300)."""
     ev = events(2, year=[0, 1], pollution=[250.0, 100.0], **SCHEME_CLAIMS)
     scheme = SchemeFinance("s", 1000.0, 0.0, 0.0, 1.0, 500.0, 0.3, 300.0, 0.7, 400.0, True)
     res = _two_years(ev, scheme, premium=0.0, recap_u=recap_u)
-    np.testing.assert_allclose(res.columns["scheme:s"], [250.0, 100.0 if recapitalised else 0.0])
+    np.testing.assert_allclose(res.columns["scheme:s"], [250.0, 100.0])
     assert res.scheme_recapitalised[0, :, 0].tolist() == [recapitalised, False]
-    assert res.scheme_insolvent[0, :, 0].tolist() == [not recapitalised] * 2
+    assert not res.scheme_insolvent.any()
     np.testing.assert_allclose(
-        res.scheme_capital_end[0, :, 0], [650.0, 550.0] if recapitalised else [250.0] * 2
+        res.scheme_capital_end[0, :, 0], [650.0, 550.0] if recapitalised else [250.0, 150.0]
     )
 
 
-def test_a_scheme_that_could_not_pay_is_in_distress_even_when_premium_refills_it():
-    """No threshold (0) but a backstop with probability 1: capital 100, a retained claim of 150 in year 0
-    (100 paid), premium 300 at the year end (210 after expenses) → capital 210 is above the threshold,
-    yet the scheme defaulted on a claim: the sovereign recapitalises it (+50). Without the backstop it is
-    insolvent."""
+def test_a_scheme_that_could_not_pay_is_rescued_or_insolvent_even_when_premium_refills_it():
+    """No threshold (0) but a backstop with probability 0.7: capital 100, a retained claim of 150 in year
+    0 (100 paid), premium 300 at the year end (210 after expenses) → capital 210, yet the scheme
+    defaulted on a claim: with the year's uniform below 0.7 the sovereign recapitalises it (+50);
+    otherwise, as without a backstop, it is insolvent and earns no more premium."""
     ev = events(1, pollution=150.0, **SCHEME_CLAIMS)
-    scheme = SchemeFinance("s", 1000.0, 0.0, 0.0, 1.0, 100.0, 0.3, 0.0, 1.0, 50.0, True)
+    scheme = SchemeFinance("s", 1000.0, 0.0, 0.0, 1.0, 100.0, 0.3, 0.0, 0.7, 50.0, True)
     res = _two_years(ev, scheme, premium=300.0, recap_u=0.5)
     assert res.scheme_recapitalised[0, :, 0].tolist() == [True, False]
+    assert not res.scheme_insolvent.any()
     np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [260.0, 470.0])
-    res = _two_years(ev, replace(scheme, recap_probability=0.0), premium=300.0, recap_u=0.5)
-    assert res.scheme_insolvent[0, :, 0].tolist() == [True, True]
-    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [210.0, 210.0])  # no premium once insolvent
+    for failed in (
+        _two_years(ev, scheme, premium=300.0, recap_u=0.71),
+        _two_years(ev, replace(scheme, recap_probability=0.0), premium=300.0, recap_u=0.5),
+    ):
+        assert failed.scheme_insolvent[0, :, 0].tolist() == [True, True]
+        assert not failed.scheme_recapitalised.any()
+        np.testing.assert_allclose(
+            failed.scheme_capital_end[0, :, 0], [210.0, 210.0]
+        )  # no premium once insolvent
+
+
+def test_the_schemes_reinsurer_has_a_fresh_capacity_each_year_in_each_trial():
+    """Quota share 50%, reinsurer capacity 80 a year. Trial 0: claims 100 and 100 in year 0 (reinsurer
+    50 + 30), 100 in year 1 (50); trial 1: 200 in year 1 (80). Each trial-year starts with 80."""
+    ev = events(
+        4,
+        trial=[0, 0, 0, 1],
+        year=[0, 0, 1, 1],
+        time=[0.1, 0.2, 0.5, 0.5],
+        pollution=[100.0, 100.0, 100.0, 200.0],
+        **SCHEME_CLAIMS,
+    )
+    scheme = SchemeFinance("s", 1000.0, 0.5, 80.0, 1.0, 1e6, 0.3, 0.0, 0.0, 0.0, True)
+    p = params(schemes=(scheme,), ig_structures=(IG_2026_27, IG_2026_27), war_buyback_limit=(125.0, 125.0))
+    res = route_events(ev, p, NO_OTHER, np.zeros((2, 2, 1)), np.ones((2, 2, 1)), 2, 2)
+    np.testing.assert_allclose(res.columns["scheme_reinsurance:s"], [50.0, 30.0, 50.0, 80.0])
+    np.testing.assert_allclose(res.columns["scheme:s"], [50.0, 50.0, 50.0, 100.0])
 
 
 def test_scheme_quota_share_reinsurer_and_reliability():
@@ -607,6 +632,37 @@ def _mixed_events() -> EventRecord:
     )
 
 
+def test_precomputed_obligations_give_the_same_routing_when_a_scheme_fails():
+    """Over two years, with a scheme that runs out of capital in the first and is closed (no backstop),
+    `route_events` given obligations computed under other finance terms routes every amount, the closed
+    scheme's lapsed events of the second year included, as it does computing them itself."""
+    one = _mixed_events()
+    ev = EventRecord(**{f.name: np.concatenate([getattr(one, f.name)] * 2) for f in fields(EventRecord)})
+    ev.year[:] = np.repeat([0, 1], one.size)
+    two = dict(ig_structures=(IG_2026_27, IG_2026_27), war_buyback_limit=(125.0, 125.0))
+    base = params(**two)
+    [sch] = base.schemes
+    thin = params(**two, schemes=(replace(sch, quota_share=0.5, reinsurer_capacity=1e6, capital=40.0),))
+    assert obligation_terms(thin) == obligation_terms(base)
+    finance = (np.full((1, 2, 1), 10.0), np.ones((1, 2, 1)), 1, 2)
+    alone = route_events(ev, thin, NO_OTHER, *finance)
+    given = route_events(ev, thin, NO_OTHER, *finance, owed=obligations(ev, base))
+    assert alone.scheme_insolvent[0, :, 0].tolist() == [True, True]  # (the case it is about)
+    lapsed = (ev.year == 1) & (ev.pi_class == SCHEME)
+    assert (alone.columns["scheme_reinsurance:s"][lapsed] == 0).all() and lapsed.any()
+    assert alone.columns.keys() == given.columns.keys()
+    for k, v in alone.columns.items():
+        assert np.array_equal(v, given.columns[k]), k
+    for name in (
+        "blocked_delayed",
+        "blocked_permanent",
+        "scheme_capital_end",
+        "scheme_recapitalised",
+        "scheme_insolvent",
+    ):
+        assert np.array_equal(getattr(alone, name), getattr(given, name)), name
+
+
 def test_obligations_read_only_their_terms():
     """`obligations` must not read a parameter left out of `OBLIGATION_TERMS`/`OBLIGATION_SCHEME_TERMS`:
     two runs equal in those but not in that one would share obligations they should not."""
@@ -636,7 +692,7 @@ def test_precomputed_obligations_give_the_same_routing():
     assert alone.columns.keys() == given.columns.keys()
     for k, v in alone.columns.items():
         assert np.array_equal(v, given.columns[k]), k
-    for name in ("blocked_delayed", "blocked_permanent", "scheme_capital_end"):
+    for name in ("blocked_delayed", "blocked_permanent", "scheme_capital_end", "scheme_insolvent"):
         assert np.array_equal(getattr(alone, name), getattr(given, name)), name
     # the given obligations are the ones used: under those of a USD 1m per-event limit the scheme (and
     # its reinsurer) pay at most 1 of the last scheme event's claim

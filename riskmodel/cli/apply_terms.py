@@ -52,8 +52,14 @@ event file columns (one row per event and payer column):
                      states ISO alpha-3 (e.g. LBR), upper case; a blank cell means no code:
                      the contract's default share applies (a note counts such events).
                      A contract with a cedant share by a column the file lacks is an error.
-  licensed, sanctioned_EU/UK/US   optional true/false, for sanctions clauses
+  licensed, sanctioned_EU/UK/US   optional true/false, for sanctions clauses: a flag marks
+                     the tanker, so it blocks no payment to third parties (the IG tower,
+                     counterparty_hm, energy_property, the Funds, uncompensated)
 Each column may appear once. Rows in messages: the header is row 1, the first data row row 2.
+
+a run folder (--events runs/NAME of a run with --keep-events): its elt.parquet, attritional.parquet
+and premium_bases.parquet, and the run's trials and years; with the run's portfolio it gives back
+the run's year loss table.
 
 trials and years: 0..N-1. Without --trials, N = the largest trial id in the file + 1, so
 trials without events count as zero-loss only up to that id (a note says so): pass --trials
@@ -82,7 +88,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--events", required=True, type=Path, help="event file, .csv or .parquet")
+    p.add_argument(
+        "--events",
+        required=True,
+        type=Path,
+        help="event file, .csv or .parquet; or a run folder of a run that kept its events (its elt.parquet, "
+        "attritional losses, premium bases, trials and years)",
+    )
     p.add_argument("--portfolio", required=True, type=Path, help="portfolio file, .yaml")
     p.add_argument("--out", required=True, type=Path, help="output directory")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format (default csv)")
@@ -107,17 +119,40 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Run ``apply-terms``; 0 on success, 2 on malformed input (message on stderr, no traceback)."""
     from riskmodel.reinsurance.event_files import apply_terms_to_file
+    from riskmodel.store import MANIFEST, event_inputs
 
+    inputs = {
+        "events": args.events,
+        "premium_base": args.premium_base,
+        "attritional": args.attritional,
+        "n_trials": args.trials,
+        "n_years": args.years,
+    }
     try:
+        if args.events.is_dir() and args.events.suffix.lower() not in (".parquet", ".pq"):  # (a dataset)
+            if not (args.events / MANIFEST).is_file() and not (args.events / "elt.parquet").exists():
+                raise ValueError(
+                    f"{args.events}: is a folder, not a file nor a run folder (no {MANIFEST}): give a .csv "
+                    "or .parquet event file, or the folder of a run saved with --keep-events"
+                )
+            # a run folder: its own files, trials and years, unless given (a count must be the run's)
+            run = event_inputs(args.events)
+            for key, flag in (("n_trials", "--trials"), ("n_years", "--years")):
+                if inputs[key] is not None and inputs[key] != run[key]:
+                    raise ValueError(
+                        f"{args.events}: {flag} {inputs[key]} differs from the run's {run[key]}: a run "
+                        f"folder sets its own; leave {flag} out"
+                    )
+            inputs = {k: run[k] if v is None or k == "events" else v for k, v in inputs.items()}
         result = apply_terms_to_file(
-            args.events,
+            inputs["events"],
             args.portfolio,
             args.out,
             fmt=args.format,
-            premium_base_path=args.premium_base,
-            attritional_path=args.attritional,
-            n_trials=args.trials,
-            n_years=args.years,
+            premium_base_path=inputs["premium_base"],
+            attritional_path=inputs["attritional"],
+            n_trials=inputs["n_trials"],
+            n_years=inputs["n_years"],
         )
     except (ValueError, OSError) as exc:  # EventFileError, pydantic's ValidationError, missing files
         print(f"riskmodel apply-terms: error: {exc}", file=sys.stderr)

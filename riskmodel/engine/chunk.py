@@ -904,6 +904,13 @@ def _event_table(
             events[k] = merged([None if s.extra is None else s.extra.get(k) for s in streams], fill, dtype)
         for k, v in losses.items():
             events[f"payer:{k}"] = v
+        # what a run folder needs to give the event table back to `apply-terms` (docs/outputs.md `elt`):
+        # the sanctions status of each event and each source's attritional losses per trial-year
+        events["licensed"] = elt.licensed
+        for bloc in BLOCS:
+            events[f"sanctioned_{bloc}"] = sanctioned[bloc]
+        for k in names:  # (every payer, so that each slice has the same arrays)
+            year_arrays[f"attritional:{k}"] = attritional[k] if k in attritional else np.zeros(cells)
     _clock.lap("events")
     return elt, events
 
@@ -1336,6 +1343,21 @@ def _drain(steps: Generator[None, None, ChunkResult]) -> ChunkResult:
             return done.value
 
 
+def _lapsed_scheme(m: CompiledModel, ya: dict[str, np.ndarray], source: str) -> np.ndarray | None:
+    """For a scheme's payer column (`scheme:`, `scheme_reinsurance:`, `hm_scheme:<id>`), the slice's
+    (trial, year) cells in which the scheme starts the policy year insolvent (it pays nothing then);
+    None for any other column or a model without the scheme's solvency (no world model)."""
+    kind, _, sid = source.partition(":")
+    insolvent = (
+        ya.get(f"scheme_insolvent:{sid}") if kind in ("scheme", "scheme_reinsurance", "hm_scheme") else None
+    )
+    if insolvent is None:
+        return None
+    lapsed = np.zeros(insolvent.shape, dtype=bool)
+    lapsed[:, 1:] = insolvent[:, :-1] > 0
+    return lapsed
+
+
 def _slice_table(
     m: CompiledModel,
     world: _World | None,
@@ -1370,12 +1392,22 @@ def _slice_table(
         streams, attritional, material = _world_slice(m, world, a, b, ya, ceded, se, owed)
     for p, e, loss in perils:
         r = e.rows(a, b)
+        trial = e.trial[r] - a if a else e.trial[r]
+        losses = {p.source: loss[r]}
+        lapsed = _lapsed_scheme(m, ya, p.source)
+        if lapsed is not None:  # a peril on an insolvent scheme's source: unpaid, the claimants keep it
+            dead = lapsed[trial, e.year[r]]
+            if dead.any():
+                losses = {
+                    p.source: np.where(dead, 0.0, loss[r]),
+                    "uncompensated": np.where(dead, loss[r], 0.0),
+                }
         streams.append(
             _Stream(
-                trial=e.trial[r] - a if a else e.trial[r],
+                trial=trial,
                 year=e.year[r],
                 time=e.time[r],
-                losses={p.source: loss[r]},
+                losses=losses,
                 extra={"damage": loss[r]} if m.keep_events else None,
             )
         )

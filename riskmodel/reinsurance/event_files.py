@@ -7,6 +7,10 @@ In: an event file (``.csv`` or ``.parquet``) in long format, one row per event a
 portfolio (YAML path, loaded `Portfolio` or `ContractTerms`). Every value is checked; a malformed file
 raises `EventFileError` naming the file, the row (spreadsheet convention: the header is row 1, the first
 data row is row 2; a parquet file is numbered the same way) and the column. Each column may appear once.
+The sanctions flags mark the tanker of an event, as in the world model: a clause blocks no payment from
+a source that pays third parties (`payers.THIRD_PARTY_SOURCES`: the IG tower, ``counterparty_hm``,
+``energy_property``, the Funds, ``uncompensated``). A run folder's ``elt.parquet``, ``attritional.parquet``
+and ``premium_bases.parquet`` (`riskmodel.store.event_inputs`) are such files.
 
 Codes: ``segment``, ``zone`` and ``flag`` hold codes of the world reference data (`riskmodel.world`):
 fleet segments (``segments.csv``, e.g. ``VLCC``), zones (``zones.csv``, e.g. ``BALTIC``) and flag states
@@ -47,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from riskmodel.payers import all_source_names_hint, is_valid_source
+from riskmodel.payers import THIRD_PARTY_SOURCES, all_source_names_hint, is_valid_source
 from riskmodel.reinsurance.terms import (
     BLOCS,
     SHARE_BY,
@@ -442,6 +446,7 @@ def _events_from_frame(
         trial_offset=0,
         n_trials=n_trials,
         n_years=n_years,
+        unflagged_sources=THIRD_PARTY_SOURCES,  # (the flags mark the tanker, as in the world model)
     )
     elt.validate()
     event_id = _whole(df, "event", label)[first_row] if has_event else np.arange(n_events, dtype=np.int64)
@@ -689,19 +694,21 @@ def apply_terms_to_file(
             premium_base_path, "base", fill=np.nan, check_name=_premium_base_check(contracts), **dims
         )
         used = {c.premium_base for c in contracts if c.premium_rate is not None}
-        notes += [
-            f"premium base {b!r} in {premium_base_path} is used by no contract"
-            for b in elt.premium_base
-            if b not in used
-        ]
+        unused = [repr(b) for b in elt.premium_base if b not in used]
+        if unused:
+            notes.append(
+                f"premium base{'s' if len(unused) > 1 else ''} {', '.join(unused)} in {premium_base_path} "
+                f"{'are' if len(unused) > 1 else 'is'} used by no contract"
+            )
     if attritional_path is not None:
         elt.attritional = read_annual_file(attritional_path, "source", fill=0.0, **dims)
         ceded = {s for c in contracts for s in c.sources}
-        notes += [
-            f"attritional source {src!r} in {attritional_path} is ceded by no contract"
-            for src in elt.attritional
-            if src not in ceded
-        ]
+        unused = [repr(src) for src in elt.attritional if src not in ceded]
+        if unused:
+            notes.append(
+                f"attritional source{'s' if len(unused) > 1 else ''} {', '.join(unused)} in "
+                f"{attritional_path} {'are' if len(unused) > 1 else 'is'} ceded by no contract"
+            )
     for c in validate_portfolio(contracts):
         if c.premium_rate is not None:
             base = elt.premium_base.get(c.premium_base or "")

@@ -41,10 +41,10 @@ Order of the financial terms (each step is tested by itself in tests/test_terms.
    premium (no limit was paid out to reinstate); it is reported in `blocked_permanent`. Blocks act on the
    payment, not the cover: a blocked claim still erodes the aggregate deductible and limit. Attritional
    losses are never blocked (they carry no event flags). Flags do not reach the sources in
-   `elt.unflagged_sources` (in the world model those that pay parties other than the sanctioned tanker,
-   `payers.THIRD_PARTY_SOURCES`): a contract on such sources only is never blocked, and one on sources
-   of both kinds has the share of each payment that comes from the reached sources blocked (that share
-   taken on the gross, before inuring cessions).
+   `elt.unflagged_sources` (in the world model and event files those that pay parties other than the
+   sanctioned tanker, `payers.THIRD_PARTY_SOURCES`): a contract on such sources only is never blocked,
+   and one on sources of both kinds has the share of each payment that comes from the reached sources
+   blocked (that share taken on the gross, before inuring cessions).
 
 Premium P (100%) is fixed, or a rate times the trial-year's premium base `elt.premium_base[name]`; a
 missing base is an error (`validate_portfolio`), never a silent zero. A source absent from the event loss
@@ -123,8 +123,8 @@ class EventLossTable:
         sanctions.
     unflagged_sources : frozenset of str
         Payer columns the ``sanctioned`` flags do not reach: they pay parties other than the sanctioned
-        one (the world model: `payers.THIRD_PARTY_SOURCES`). Empty for an event file: its flags reach every
-        source.
+        one (`payers.THIRD_PARTY_SOURCES`, for the world model's tables and event files alike). Empty by
+        default: the flags reach every source.
     licensed : bool array
         A block on this event is licensed later (a delayed block) rather than permanent.
     attritional : dict of str to (n_trials, n_years) float64 array
