@@ -93,6 +93,7 @@ _YEAR_OR_HORIZON = (
     INT,
 )
 _CONTRACT = ("contract", "object", "Contract id from the portfolio file.", TEXT)
+_SOURCE = ("source", "object", "Payer column (cession source), see riskmodel/payers.py.", TEXT)
 
 _EP_CODES = ", ".join(f"{k} {v}" for k, v in EP_TYPE_NAMES.items())
 
@@ -193,7 +194,7 @@ TABLES: dict[str, TableSpec] = {
                     INT,
                 ),
                 ("time", "float64", "Time of the event within the policy year, in [0, 1).", "%.8f"),
-                ("source", "object", "Payer column (cession source), see riskmodel/payers.py.", TEXT),
+                _SOURCE,
                 ("loss", "float64", "Amount this payer bears for the event, USD m.", MONEY),
                 ("segment", "object", "Fleet segment of the vessel (empty for perils without one).", TEXT),
                 ("zone", "object", "Sea zone of the event (empty for perils without one).", TEXT),
@@ -227,7 +228,7 @@ TABLES: dict[str, TableSpec] = {
             _cols(
                 _TRIAL,
                 _YEAR,
-                ("source", "object", "Payer column (cession source), see riskmodel/payers.py.", TEXT),
+                _SOURCE,
                 ("amount", "float64", "Sum of the source's losses below the threshold, USD m.", MONEY),
             ),
         ),
