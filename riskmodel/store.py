@@ -38,7 +38,7 @@ import os
 import platform
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -247,9 +247,12 @@ def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:
     return incomplete_reason(run_dir, expected_hash) is None
 
 
-def incomplete_reason(run_dir: str | Path, expected_hash: str | None = None) -> str | None:
+def incomplete_reason(
+    run_dir: str | Path, expected_hash: str | None = None, files: Collection[str] | None = None
+) -> str | None:
     """Why the folder does not hold a finished run (with identity `expected_hash`, when given), in a
-    few words for a listing; None when it does (`is_complete`)."""
+    few words for a listing; None when it does (`is_complete`). `files`: check only these of the
+    manifest's files (each must be listed), not every one."""
     run_dir = Path(run_dir)
     try:
         manifest = load_manifest(run_dir)
@@ -263,10 +266,15 @@ def incomplete_reason(run_dir: str | Path, expected_hash: str | None = None) -> 
         if manifest.get("model_digest") != model_digest():
             return "computed by another version of the model (its code or reference data)"
         return "another scenario, seed or trial count"
-    files = manifest.get("files", {})
-    if not isinstance(files, dict):
+    listed = manifest.get("files", {})
+    if not isinstance(listed, dict):
         return f"{MANIFEST} is corrupt (no list of files)"
-    for name, size in files.items():
+    if files is not None:
+        missing = [name for name in files if name not in listed]
+        if missing:
+            return f"the manifest lists no {', '.join(missing)}"
+        listed = {name: listed[name] for name in files}
+    for name, size in listed.items():
         path = run_dir / str(name)
         if not path.is_file():
             return f"{name} is missing"
@@ -275,6 +283,8 @@ def incomplete_reason(run_dir: str | Path, expected_hash: str | None = None) -> 
             return f"{name} is {actual:,} bytes, the manifest says {size:,}"
     digests = manifest.get("files_sha256", {})  # (absent in runs saved before it was recorded)
     for name, digest in digests.items() if isinstance(digests, dict) else ():
+        if name not in listed:
+            continue
         if _file_sha256(run_dir / str(name)) != digest:
             return f"{name} has changed since it was written (its SHA-256 is not the manifest's)"
     return None
@@ -682,34 +692,41 @@ def save_run(
     return manifest
 
 
+#: A run folder's files `riskmodel apply-terms` reads (`event_inputs`), by the argument they stand for.
+EVENT_FILES = {
+    "events": "elt.parquet",
+    "premium_base": "premium_bases.parquet",
+    "attritional": "attritional.parquet",
+}
+
+
 def event_inputs(run_dir: str | Path) -> dict[str, Any]:
     """What `riskmodel apply-terms` reads from a run folder that kept its events: ``events`` (elt.parquet),
-    ``premium_base`` and ``attritional`` (their files), ``n_trials`` and ``n_years`` (the manifest's).
-    With the run's own portfolio they reproduce its year loss table.
+    ``premium_base`` and ``attritional`` (their files), ``n_trials`` and ``n_years`` (the manifest's), and
+    ``materiality_usd_m`` (the run's threshold; None without the world model). With the run's own
+    portfolio they reproduce its year loss table.
 
     Raises `IncompleteRunError` (a kind of `FileNotFoundError`) for an unfinished run, one saved by another
-    store format or one whose files differ from the manifest (`incomplete_reason`); a run without events
-    raises `ValueError` saying how to keep them.
+    store format or one whose event files differ from the manifest (`incomplete_reason`; only these three
+    files are checked); a run without events raises `ValueError` saying how to keep them.
     """
     run_dir = Path(run_dir)
     manifest = load_manifest(run_dir)
-    reason = incomplete_reason(run_dir)
-    if reason is not None:
-        raise IncompleteRunError(run_dir, f"{reason}; {_rerun_advice(run_dir)}")
-    if not manifest.get("keep_events"):
+    if manifest.get("store_format") == STORE_FORMAT and not manifest.get("keep_events"):
         raise ValueError(
             f"{run_dir}: this run did not keep its events, so it has no event loss table: rerun it with "
             "--keep-events (or simulation.keep_events: true)"
         )
-    files = {
-        "events": "elt.parquet",
-        "premium_base": "premium_bases.parquet",
-        "attritional": "attritional.parquet",
-    }
+    reason = incomplete_reason(run_dir, files=tuple(EVENT_FILES.values()))
+    if reason is not None:
+        raise IncompleteRunError(run_dir, f"{reason}; {_rerun_advice(run_dir)}")
+    simulation = (manifest.get("scenario") or {}).get("simulation") or {}
+    materiality = simulation.get("materiality_usd_m") if simulation.get("world_model", True) else None
     return {
-        **{k: run_dir / name for k, name in files.items()},
+        **{k: run_dir / name for k, name in EVENT_FILES.items()},
         "n_trials": int(manifest["trials"]),
         "n_years": int(manifest["years"]),
+        "materiality_usd_m": None if materiality is None else float(materiality),
     }
 
 

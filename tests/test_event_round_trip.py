@@ -8,7 +8,6 @@ run's, value for value. That makes a stored run a base for terms what-ifs withou
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ import riskmodel as rm
 from riskmodel.scenario import load_portfolio, load_scenario, with_overrides
 from riskmodel.store import run_hash, save_run
 
-TRIALS, SEED = 512, 3
+TRIALS, SEED = 4608, 3  # (more than one 4,096-trial block: the join of blocks is covered)
 PORTFOLIO = Path("scenarios/portfolios/example_reinsurer.yaml")
 
 
@@ -42,7 +41,8 @@ def test_apply_terms_on_a_run_folder_gives_back_its_year_loss_table(run_dir: Pat
         "apply-terms", "--events", run_dir, "--portfolio", PORTFOLIO, "--out", tmp_path, "--format", "parquet"
     )
     assert code == 0, err
-    assert f"{TRIALS} trials x 2 years" in out
+    assert f"{TRIALS:,} trials x 2 years".replace(",", "") in out.replace(",", "")
+    assert "note:" not in err  # (a run folder's own bases and sources are not "unused")
     mine = pd.read_parquet(tmp_path / "ylt.parquet").set_index(["trial", "year", "contract"]).sort_index()
     run = pd.read_parquet(run_dir / "ylt.parquet").set_index(["trial", "year", "contract"]).sort_index()
     assert list(mine.columns) == list(run.columns)
@@ -66,13 +66,94 @@ def test_the_event_table_keeps_each_events_sanctions_flags(run_dir: Path):
     assert retro["sanctioned_EU"].any() and not retro["sanctioned_EU"].all()
 
 
-def test_a_run_folder_sets_its_own_trials_and_needs_its_events(run_dir: Path, tmp_path: Path, run_cli):
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+def test_other_terms_on_a_run_folder_give_what_a_run_with_them_gives(run_dir: Path, tmp_path: Path):
+    """The what-if the round trip is for: other contract terms on the stored run equal a new run with
+    them at the same seed (the same events), contract by contract: a layer moved up, a sanctions clause
+    taken off, a quota share rated on the scheme's premium base (the others stay as they were)."""
+    from riskmodel.reinsurance.event_files import apply_terms_to_run
+
+    scenario = with_overrides(load_scenario("scenarios/rv_pool.yaml"), {"horizon.years": 2})
+    changed = with_overrides(
+        scenario,
+        {
+            "portfolio.contracts.tanker_hull_xol.attachment_usd_m": 3.0,
+            "portfolio.contracts.rv_pool_retro.sanctions_clause": False,
+            "portfolio.contracts.scheme_qs": {
+                "source": "scheme:rv_pool",
+                "type": "quota_share",
+                "participation": 0.1,
+                "premium": {"rate_on_base": 0.2, "base": "scheme_premium:rv_pool"},
+            },
+        },
+    )
+    again = rm.simulate(changed, trials=TRIALS, seed=SEED, progress=False)
+    mine = apply_terms_to_run(run_dir, changed.portfolio, tmp_path / "out", fmt="parquet").results
+    for cid in ("tanker_hull_xol", "rv_pool_retro", "scheme_qs"):
+        for f in ("loss", "premium", "reinstatement_premium", "blocked_permanent", "max_event_loss"):
+            np.testing.assert_allclose(getattr(mine[cid], f), again.contracts[cid][f], rtol=1e-12, atol=1e-12)
+    assert (
+        again.contracts["scheme_qs"]["loss"].sum() > 0 and again.contracts["rv_pool_retro"]["loss"].sum() > 0
+    )
+
+
+def test_an_xol_below_the_runs_materiality_is_refused(run_dir: Path, tmp_path: Path):
+    """The run's table holds events of USD 5m or more: the hull XoL (cedant share 0.08) attaching at 0.3
+    instead of 1.5 would miss the layer losses of smaller events (0.08 × 5 = 0.4), so it is refused, as
+    a scenario would refuse it."""
+    from riskmodel.reinsurance.event_files import EventFileError, apply_terms_to_run
+
+    text = PORTFOLIO.read_text(encoding="utf-8")
+    assert text.count("attachment_usd_m: 1.5\n") == 1
+    low = tmp_path / "low.yaml"
+    low.write_text(text.replace("attachment_usd_m: 1.5\n", "attachment_usd_m: 0.3\n"), encoding="utf-8")
+    with pytest.raises(
+        EventFileError, match=r"contract 'tanker_hull_xol': attachment 0.3 must be at least 0.4"
+    ):
+        apply_terms_to_run(run_dir, low, tmp_path / "out")
+    # (the file's 1.5 passes: the round trip above applies it)
+
+
+def test_a_run_folder_brings_its_own_inputs_and_needs_its_events(run_dir: Path, tmp_path: Path, run_cli):
     code, _, err = run_cli(
-        "apply-terms", "--events", run_dir, "--portfolio", PORTFOLIO, "--out", tmp_path, "--trials", 100
+        "apply-terms",
+        "--events",
+        run_dir,
+        "--portfolio",
+        PORTFOLIO,
+        "--out",
+        tmp_path,
+        "--trials",
+        100,
+        "--attritional",
+        run_dir / "attritional.parquet",
     )
     assert code == 2
-    assert f"--trials 100 differs from the run's {manifest['trials']}: a run folder sets its own" in err
+    assert (
+        "a run folder brings its own premium bases, attritional losses, trials and years: leave out " in err
+    )
+    assert "--attritional, --trials" in err
+    # its event table given as a file: a note says what is left behind
+    code, _, err = run_cli(
+        "apply-terms",
+        "--events",
+        run_dir / "elt.parquet",
+        "--portfolio",
+        PORTFOLIO,
+        "--out",
+        tmp_path / "f",
+        "--premium-base",
+        run_dir / "premium_bases.parquet",
+    )
+    assert code == 0 and f"is a run folder's event table: give the folder (--events {run_dir})" in err
+    # a run folder whose name ends in .parquet is still a run folder, not a parquet dataset
+    import shutil
+
+    named = tmp_path / "rv_pool.parquet"
+    shutil.copytree(run_dir, named)
+    code, _, err = run_cli(
+        "apply-terms", "--events", named, "--portfolio", PORTFOLIO, "--out", tmp_path / "n"
+    )
+    assert code == 0, err
     # a run without its events
     scenario = with_overrides(load_scenario("scenarios/baseline.yaml"), {"horizon.years": 1})
     bare = tmp_path / "bare"
@@ -116,8 +197,34 @@ def test_a_files_sanctions_flags_mark_the_tanker_not_third_parties(tmp_path: Pat
         ContractTerms(id="own", sources=("owner",), **terms),
         ContractTerms(id="fund", sources=("fund_1992",), **terms),
     ]
-    res = apply_terms_to_file(events, contracts, tmp_path / "out").results
+    result = apply_terms_to_file(events, contracts, tmp_path / "out")
+    res = result.results
+    assert any(n.startswith("contract 'fund': 1 flagged loss on fund_1992") for n in result.notes)
+    assert not any(n.startswith("contract 'own'") for n in result.notes)
     np.testing.assert_allclose(res["own"].loss, [[0.0]])
     np.testing.assert_allclose(res["own"].blocked_permanent, [[10.0]])
     np.testing.assert_allclose(res["fund"].loss, [[30.0]])
     np.testing.assert_allclose(res["fund"].blocked_permanent, [[0.0]])
+
+
+def test_a_peril_on_a_schemes_source_is_flagged_when_the_scheme_is_designated():
+    """spill_stress's peril lands on the scheme's reinsurer: each of its events is flagged for exactly
+    the blocs that designated the scheme that trial-year (as the scheme's own tankers' events are), and a
+    block of it is licensed with the scenario's licence probability (Binomial, within 4 SE). The same
+    events and flags whatever the chunk size."""
+    scenario = with_overrides(load_scenario("scenarios/spill_stress.yaml"), {"horizon.years": 2})
+    results = rm.simulate(scenario, trials=8192, seed=2, keep_events=True, progress=False, chunk_trials=8192)
+    ev = results.events
+    loss = ev["payer:scheme_reinsurance:rv_pool"]
+    peril = (ev["type"] == -1) & (loss > 0) & (ev["damage"] == loss)
+    trial, year = ev["trial"][peril], ev["year"][peril]
+    assert peril.sum() > 500
+    for bloc in ("EU", "UK", "US"):
+        designated = results.year_arrays[f"scheme_designated:rv_pool:{bloc}"][trial, year] > 0
+        np.testing.assert_array_equal(ev[f"sanctioned_{bloc}"][peril], designated)
+    p = scenario.sanctions.licence_probability
+    n = int(peril.sum())
+    assert abs(ev["licensed"][peril].mean() - p) < 4 * np.sqrt(p * (1 - p) / n)
+    other = rm.simulate(scenario, trials=8192, seed=2, keep_events=True, progress=False, chunk_trials=4096)
+    for k in ("trial", "time", "licensed", "sanctioned_EU", "payer:scheme_reinsurance:rv_pool"):
+        np.testing.assert_array_equal(other.events[k], ev[k])

@@ -58,8 +58,10 @@ event file columns (one row per event and payer column):
 Each column may appear once. Rows in messages: the header is row 1, the first data row row 2.
 
 a run folder (--events runs/NAME of a run with --keep-events): its elt.parquet, attritional.parquet
-and premium_bases.parquet, and the run's trials and years; with the run's portfolio it gives back
-the run's year loss table.
+and premium_bases.parquet, and the run's trials, years and materiality threshold (an xol attaching
+below it is refused); --premium-base, --attritional, --trials and --years are refused with it. With
+the run's portfolio it gives back the run's year loss table (exactly with --format parquet; CSV
+rounds to the dollar); with other terms, what a run with them gives at the same seed.
 
 trials and years: 0..N-1. Without --trials, N = the largest trial id in the file + 1, so
 trials without events count as zero-loss only up to that id (a note says so): pass --trials
@@ -118,42 +120,45 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run ``apply-terms``; 0 on success, 2 on malformed input (message on stderr, no traceback)."""
-    from riskmodel.reinsurance.event_files import apply_terms_to_file
-    from riskmodel.store import MANIFEST, event_inputs
+    from riskmodel.reinsurance.event_files import apply_terms_to_file, apply_terms_to_run
+    from riskmodel.store import MANIFEST
 
-    inputs = {
-        "events": args.events,
-        "premium_base": args.premium_base,
-        "attritional": args.attritional,
-        "n_trials": args.trials,
-        "n_years": args.years,
-    }
+    events: Path = args.events
     try:
-        if args.events.is_dir() and args.events.suffix.lower() not in (".parquet", ".pq"):  # (a dataset)
-            if not (args.events / MANIFEST).is_file() and not (args.events / "elt.parquet").exists():
-                raise ValueError(
-                    f"{args.events}: is a folder, not a file nor a run folder (no {MANIFEST}): give a .csv "
-                    "or .parquet event file, or the folder of a run saved with --keep-events"
+        is_run = events.is_dir() and (events / MANIFEST).is_file()
+        if is_run:  # a run folder brings its own files, trials and years
+            given = [
+                flag
+                for flag, value in (
+                    ("--premium-base", args.premium_base),
+                    ("--attritional", args.attritional),
+                    ("--trials", args.trials),
+                    ("--years", args.years),
                 )
-            # a run folder: its own files, trials and years, unless given (a count must be the run's)
-            run = event_inputs(args.events)
-            for key, flag in (("n_trials", "--trials"), ("n_years", "--years")):
-                if inputs[key] is not None and inputs[key] != run[key]:
-                    raise ValueError(
-                        f"{args.events}: {flag} {inputs[key]} differs from the run's {run[key]}: a run "
-                        f"folder sets its own; leave {flag} out"
-                    )
-            inputs = {k: run[k] if v is None or k == "events" else v for k, v in inputs.items()}
-        result = apply_terms_to_file(
-            inputs["events"],
-            args.portfolio,
-            args.out,
-            fmt=args.format,
-            premium_base_path=inputs["premium_base"],
-            attritional_path=inputs["attritional"],
-            n_trials=inputs["n_trials"],
-            n_years=inputs["n_years"],
-        )
+                if value is not None
+            ]
+            if given:
+                raise ValueError(
+                    f"{events}: a run folder brings its own premium bases, attritional losses, trials and "
+                    f"years: leave out {', '.join(given)} (or give its elt.parquet as an event file)"
+                )
+            result = apply_terms_to_run(events, args.portfolio, args.out, fmt=args.format)
+        elif events.is_dir() and events.suffix.lower() not in (".parquet", ".pq"):  # (not a dataset)
+            raise ValueError(
+                f"{events}: is a folder, not a file nor a run folder (no {MANIFEST}): give a .csv or "
+                ".parquet event file, or the folder of a run saved with --keep-events"
+            )
+        else:
+            result = apply_terms_to_file(
+                events,
+                args.portfolio,
+                args.out,
+                fmt=args.format,
+                premium_base_path=args.premium_base,
+                attritional_path=args.attritional,
+                n_trials=args.trials,
+                n_years=args.years,
+            )
     except (ValueError, OSError) as exc:  # EventFileError, pydantic's ValidationError, missing files
         print(f"riskmodel apply-terms: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

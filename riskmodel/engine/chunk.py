@@ -43,7 +43,7 @@ import numpy as np
 from riskmodel.adoption import draw_latents, join_years
 from riskmodel.engine.compile import LARGE_SPILL_T, CompiledModel, PerilPlan
 from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
-from riskmodel.incidents import EventUniforms, U, draw_candidates, thin_candidates
+from riskmodel.incidents import EventUniforms, U, draw_candidates, keyed_uniforms, thin_candidates
 from riskmodel.liability import CAUSE_MARINE
 from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
 from riskmodel.payers import THIRD_PARTY_SOURCES
@@ -1343,6 +1343,34 @@ def _drain(steps: Generator[None, None, ChunkResult]) -> ChunkResult:
             return done.value
 
 
+def _peril_flags(
+    m: CompiledModel,
+    world: _World | None,
+    p: PerilPlan,
+    trial: np.ndarray,
+    year: np.ndarray,
+    time: np.ndarray,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The sanctions flags of a user peril's events (`trial` within the block): on a scheme's source
+    (`scheme:`, `scheme_reinsurance:`, `hm_scheme:<id>`) an event is flagged for each bloc that has
+    designated the scheme that year, as the scheme's own tankers' events are; a block of it is licensed
+    with `sanctions.licence_probability`, by a uniform keyed on the event (its time, a draw of the
+    peril's own stream, and the peril), so the same in any chunking. Other sources: no flags (None)."""
+    kind, _, sid = p.source.partition(":")
+    if world is None or kind not in ("scheme", "scheme_reinsurance", "hm_scheme") or sid not in m.scheme_ids:
+        return None, None
+    s = m.scheme_ids.index(sid)
+    sanctioned = world.scheme_des[trial, year, s, :]
+    with np.errstate(over="ignore"):  # (wrapping 64-bit arithmetic)
+        key = time.view(np.uint64) ^ (np.uint64(p.key) * _PERIL_LICENCE_KEY)
+    licensed = keyed_uniforms(key, [0])[:, 0] < m.waterfall.licence_probability
+    return sanctioned, licensed
+
+
+#: Mixes a peril's key into the keys of its events' licence uniforms (an odd 64-bit constant).
+_PERIL_LICENCE_KEY = np.uint64(0x9E3779B97F4A7C15)
+
+
 def _lapsed_scheme(m: CompiledModel, ya: dict[str, np.ndarray], source: str) -> np.ndarray | None:
     """For a scheme's payer column (`scheme:`, `scheme_reinsurance:`, `hm_scheme:<id>`), the slice's
     (trial, year) cells in which the scheme starts the policy year insolvent (it pays nothing then);
@@ -1402,12 +1430,15 @@ def _slice_table(
                     p.source: np.where(dead, 0.0, loss[r]),
                     "uncompensated": np.where(dead, loss[r], 0.0),
                 }
+        sanctioned, licensed = _peril_flags(m, world, p, e.trial[r], e.year[r], e.time[r])
         streams.append(
             _Stream(
                 trial=trial,
                 year=e.year[r],
                 time=e.time[r],
                 losses=losses,
+                sanctioned=sanctioned,
+                licensed=licensed,
                 extra={"damage": loss[r]} if m.keep_events else None,
             )
         )

@@ -74,6 +74,7 @@ __all__ = [
     "ApplyTermsResult",
     "EventFileError",
     "apply_terms_to_file",
+    "apply_terms_to_run",
     "event_loss_table_from_frame",
     "plt_frame",
     "read_annual_file",
@@ -117,6 +118,8 @@ def _row(df: pd.DataFrame, i: int) -> int:
 
 def _read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
+    if not path.exists():
+        raise EventFileError(str(path), "file not found")
     if path.is_dir() and suffix not in (".parquet", ".pq"):
         raise EventFileError(str(path), "is a folder, not a file: give a .csv or .parquet file")
     try:
@@ -234,9 +237,22 @@ def _whole(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
 
 
 def _text(df: pd.DataFrame, column: str) -> np.ndarray:
-    """The column as stripped strings, "" where missing."""
-    raw = df[column].astype(object)
-    return raw.where(raw.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
+    """The column as stripped strings, "" where missing (each distinct value converted once: a run's
+    event table repeats a few dozen names over millions of rows)."""
+    codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
+    cleaned = np.array([*(str(u).strip() for u in uniques), ""], dtype=object)
+    return cleaned[codes]  # (a missing cell has code -1: the "" at the end)
+
+
+def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(values, return_inverse=True)` for strings, by hashing (sorting millions of strings is
+    slow): the distinct values sorted, and each value's index among them."""
+    codes, uniques = pd.factorize(values)
+    names = np.asarray(uniques, dtype=str)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return names[order], rank[codes]
 
 
 def _boolean(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
@@ -331,7 +347,7 @@ def _events_from_frame(
     if (loss < 0).any():
         i = _first_bad(loss < 0)
         raise EventFileError(label, f"negative loss {loss[i]:g}", row=_row(df, i), column="loss")
-    names, source_idx = np.unique(source.astype(str), return_inverse=True)
+    names, source_idx = _sorted_codes(source)
     for name in map(str, names):
         if not is_valid_source(name):
             i = _first_bad(source == name)
@@ -451,7 +467,7 @@ def _events_from_frame(
     elt.validate()
     event_id = _whole(df, "event", label)[first_row] if has_event else np.arange(n_events, dtype=np.int64)
     pair = event_of_row.astype(np.int64) * len(names) + source_idx
-    repeated = int(pair.size - np.unique(pair).size)
+    repeated = int(pair.size - pd.unique(pair).size)
     return _ParsedEvents(elt, event_id, code_tables, frozenset(df.columns), repeated)
 
 
@@ -610,6 +626,73 @@ def _premium_base_check(contracts: Sequence[ContractTerms]) -> Callable[[str], s
     return check
 
 
+def _check_materiality(contracts: Sequence[ContractTerms], threshold: float, label: str) -> None:
+    """Refuse a per-occurrence XoL that would miss the layer losses of events below `threshold`."""
+    from riskmodel.scenario.checks import default_world_codes, xol_materiality_problem
+
+    retention = default_world_codes().ig_retention
+    for c in contracts:
+        if c.kind != "xol":
+            continue
+        share = max([c.cedant_share, *c.shares.values()])
+        problem = xol_materiality_problem(c.sources, c.attachment, share, threshold, retention)
+        if problem:
+            raise EventFileError(
+                label,
+                f"contract {c.id!r}: attachment {c.attachment:g} {problem}; the run's event table holds only "
+                f"events of at least USD {threshold:g}m",
+            )
+
+
+def _third_party_flag_notes(elt: EventLossTable, contracts: Sequence[ContractTerms], path: Path) -> list[str]:
+    """A note per sanctions clause whose contract cedes flagged losses it does not block: a flag marks the
+    tanker, so payments to third parties (`payers.THIRD_PARTY_SOURCES`) are never blocked."""
+    notes = []
+    for c in contracts:
+        flags = elt.sanctioned.get(c.reinsurer_bloc or "")
+        if not c.sanctions_clause or flags is None or not flags.any():
+            continue
+        spared = sorted(s for s in c.sources if s in THIRD_PARTY_SOURCES and s in elt.losses)
+        n = int(sum(((elt.losses[s] > 0) & flags).sum() for s in spared))
+        if n:
+            notes.append(
+                f"contract {c.id!r}: {n} flagged loss{'es' if n > 1 else ''} on {', '.join(spared)} in "
+                f"{path} {'are' if n > 1 else 'is'} not blocked by its sanctions clause: a "
+                f"sanctioned_{c.reinsurer_bloc} flag marks the tanker, and these sources pay third parties "
+                "(the Funds, the other ship, the claimants, the IG tower for a counterparty)"
+            )
+    return notes
+
+
+def apply_terms_to_run(
+    run_dir: str | Path,
+    portfolio: str | Path | Portfolio | Sequence[ContractTerms],
+    out_dir: str | Path,
+    *,
+    fmt: Literal["csv", "parquet"] = "csv",
+) -> ApplyTermsResult:
+    """`apply_terms_to_file` on a run folder saved with its events (`riskmodel.store.event_inputs`): its
+    event table, attritional losses and premium bases, with the run's trials, years and materiality
+    threshold. With the run's own portfolio it writes the run's year loss table again (to the dollar in
+    CSV, value for value in parquet); with other terms, what a run with them would give at the same seed.
+    """
+    from riskmodel.store import event_inputs
+
+    run = event_inputs(run_dir)
+    return apply_terms_to_file(
+        run["events"],
+        portfolio,
+        out_dir,
+        fmt=fmt,
+        premium_base_path=run["premium_base"],
+        attritional_path=run["attritional"],
+        n_trials=run["n_trials"],
+        n_years=run["n_years"],
+        materiality_usd_m=run["materiality_usd_m"],
+        run_folder=True,
+    )
+
+
 @dataclass(eq=False)
 class ApplyTermsResult:
     """What `apply_terms_to_file` wrote and computed."""
@@ -630,6 +713,8 @@ def apply_terms_to_file(
     attritional_path: str | Path | None = None,
     n_trials: int | None = None,
     n_years: int | None = None,
+    materiality_usd_m: float | None = None,
+    run_folder: bool = False,
 ) -> ApplyTermsResult:
     """Deterministic terms mode: apply a portfolio to an event file and write the YLT and PLT.
 
@@ -641,6 +726,12 @@ def apply_terms_to_file(
     when ``n_trials``/``n_years`` were taken from the file, which events take a default cedant share for
     a blank code, which premium bases no contract uses, and which contract sources are absent from the
     file (they cede nothing).
+
+    ``materiality_usd_m``: the file holds only events whose damage reached this threshold (a run's event
+    table): a per-occurrence XoL attaching below it on a source of the world model is an error, as in a
+    scenario (`riskmodel.scenario.checks.xol_materiality_problem`). ``run_folder``: the inputs are a run
+    folder's (`apply_terms_to_run`): no notes on its premium bases and attritional sources that the
+    portfolio does not use.
     """
     from riskmodel import tables
 
@@ -674,9 +765,22 @@ def apply_terms_to_file(
         contracts = list(portfolio)
     else:
         contracts = portfolio_terms(portfolio, parsed.codes)
+    if materiality_usd_m is not None:
+        _check_materiality(
+            contracts, materiality_usd_m, str(portfolio if isinstance(portfolio, str | Path) else "portfolio")
+        )
     elt = parsed.elt
     dims = {"n_trials": elt.n_trials, "n_years": elt.n_years}
     notes: list[str] = []
+    if (
+        not run_folder
+        and (events_path.parent / "manifest.json").is_file()
+        and events_path.name == "elt.parquet"
+    ):
+        notes.append(
+            f"{events_path} is a run folder's event table: give the folder (--events {events_path.parent}) "
+            "to take its attritional losses, premium bases, trials and years with it"
+        )
     if n_trials is None:
         notes.append(
             f"--trials not given: {_count(elt.n_trials, 'trial')}, 0..{elt.n_trials - 1}, up to the largest "
@@ -695,7 +799,7 @@ def apply_terms_to_file(
         )
         used = {c.premium_base for c in contracts if c.premium_rate is not None}
         unused = [repr(b) for b in elt.premium_base if b not in used]
-        if unused:
+        if unused and not run_folder:
             notes.append(
                 f"premium base{'s' if len(unused) > 1 else ''} {', '.join(unused)} in {premium_base_path} "
                 f"{'are' if len(unused) > 1 else 'is'} used by no contract"
@@ -704,7 +808,7 @@ def apply_terms_to_file(
         elt.attritional = read_annual_file(attritional_path, "source", fill=0.0, **dims)
         ceded = {s for c in contracts for s in c.sources}
         unused = [repr(src) for src in elt.attritional if src not in ceded]
-        if unused:
+        if unused and not run_folder:
             notes.append(
                 f"attritional source{'s' if len(unused) > 1 else ''} {', '.join(unused)} in "
                 f"{attritional_path} {'are' if len(unused) > 1 else 'is'} ceded by no contract"
@@ -747,6 +851,8 @@ def apply_terms_to_file(
     for c in contracts:
         if c.sanctions_clause and c.reinsurer_bloc is not None and c.reinsurer_bloc not in elt.sanctioned:
             unflagged.setdefault(c.reinsurer_bloc, []).append(repr(c.id))
+    if not run_folder:  # (a run's own table: the engine's rule, nothing to explain)
+        notes += _third_party_flag_notes(elt, contracts, events_path)
     notes += [
         f"{events_path} has no sanctioned_{bloc} column: the sanctions clauses answering to the {bloc} "
         f"(contract{'s' if len(ids) > 1 else ''} {', '.join(ids)}) block nothing"

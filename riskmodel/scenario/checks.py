@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -647,6 +647,31 @@ def _largest_cedant_share(share: Any) -> float | None:
 _ABOVE_RETENTION = frozenset(payers.TOWER_SOURCES_ABOVE_RETENTION)
 
 
+def xol_materiality_problem(
+    sources: Sequence[str],
+    attachment: float,
+    largest_share: float,
+    threshold: float,
+    ig_retention: float | None,
+) -> str | None:
+    """What is wrong with a per-occurrence XoL attaching at `attachment` on `sources` (its largest cedant
+    share `largest_share`) when events below `threshold` (USD m, on their whole damage) are attritional:
+    None when it sees every layer loss, else the rule (`check_xol_above_materiality`; apply-terms on a
+    run folder applies it with the run's threshold)."""
+    above = _ABOVE_RETENTION if ig_retention is not None and threshold <= ig_retention else ()
+    world_sources = [s for s in sources if payers.split_source(s)[0] != "peril" and s not in above]
+    least = threshold * largest_share
+    if not world_sources or attachment >= least:
+        return None
+    return (
+        f"must be at least {format_number(least)} for a per-occurrence xol on {', '.join(world_sources)}: "
+        f"simulation.materiality_usd_m ({format_number(threshold)}) × the largest cedant share "
+        f"({format_number(largest_share)}), before any inuring cessions; losses of smaller events are "
+        "attritional and an xol does not see them (lower materiality_usd_m, or use a quota_share "
+        "or stop_loss)"
+    )
+
+
 def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
     """A per-occurrence XoL on a source of the world model attaches at or above what a non-material event
     can cede: events below `simulation.materiality_usd_m` (on their whole damage) leave the event table
@@ -660,29 +685,18 @@ def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> li
     threshold = _number(simulation.get("materiality_usd_m", 5.0))
     if threshold is None:
         return []
-    above = _ABOVE_RETENTION if world.ig_retention is not None and threshold <= world.ig_retention else ()
     out = []
     for cid, contract in _contracts(_map(doc.get("portfolio"))):
         if contract.get("type") != "xol":
             continue
-        world_sources = [
-            s for _, s in _sources(contract) if payers.split_source(s)[0] != "peril" and s not in above
-        ]
         attachment = _number(contract.get("attachment_usd_m", 0.0))
         share = _largest_cedant_share(contract.get("cedant_share", 1.0))
-        if not world_sources or attachment is None or share is None:
+        if attachment is None or share is None:
             continue
-        least = threshold * share
-        if attachment < least:
-            allowed = (
-                f"must be at least {format_number(least)} for a per-occurrence xol on "
-                f"{', '.join(world_sources)}: "
-                f"simulation.materiality_usd_m ({format_number(threshold)}) × the largest cedant share "
-                f"({format_number(share)}), before any inuring cessions; losses of smaller events are "
-                "attritional and an xol does not see them (lower materiality_usd_m, or use a quota_share "
-                "or stop_loss)"
-            )
-            out.append(invalid(("portfolio", "contracts", cid, "attachment_usd_m"), attachment, allowed))
+        sources = [s for _, s in _sources(contract)]
+        problem = xol_materiality_problem(sources, attachment, share, threshold, world.ig_retention)
+        if problem:
+            out.append(invalid(("portfolio", "contracts", cid, "attachment_usd_m"), attachment, problem))
     return out
 
 

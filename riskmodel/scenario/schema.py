@@ -440,7 +440,10 @@ class Peril(Strict):
         Field(discriminator="distribution", description="Loss per event (USD m)."),
     ]
     source: str | None = Field(
-        None, description="Payer column the losses land in (default: its own source `peril:<id>`)."
+        None,
+        description="Payer column the losses land in (default: its own source `peril:<id>`). On a "
+        "scheme's column (`scheme:`, `scheme_reinsurance:`, `hm_scheme:<id>`) the losses follow the "
+        "scheme: unpaid once it is insolvent, flagged for the blocs that designated it.",
     )
     years: list[Year] | None = Field(
         None, min_length=1, description="Policy years in which it applies (default: all)."
