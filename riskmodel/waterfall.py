@@ -23,10 +23,10 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    the claimant link (licensed later: a delayed block, whatever the insurer pays paid late; else
    permanent), then payment reliability for foreign claims (schemes, domestic insurers), then its
    per-event limit and capacity consumed in event order (scheme capital carried over between years, its
-   reinsurer's and domestic capacity per year). A scheme that ends a year below its backstop's threshold,
-   or out of capital, is recapitalised with the backstop's probability; one that could not pay its claims
-   and is not recapitalised is insolvent for good: from the next policy year it, its reinsurer and its
-   hull cover pay nothing.
+   reinsurer's and domestic capacity per year). At the year end a scheme's premium pays the claims its
+   capital could not; one still unable to pay, or below its backstop's threshold, is recapitalised with
+   the backstop's probability (the top-up pays the rest); one that cannot pay and is not recapitalised is
+   insolvent for good: from the next policy year it, its reinsurer and its hull cover pay nothing.
 4. What the insurer does not pay: pollution falls back on the Funds; infrastructure on the
    infrastructure owner's property insurers (`energy_property`); the collision liability stays with the
    counterparty's hull insurers; the rest is uncompensated.
@@ -451,30 +451,36 @@ def route_events(
         for y in range(n_years):
             in_year = yr == y
             sel = idx[in_year]
-            short = np.zeros(n_trials, dtype=bool)
+            t = ev.trial[sel]
+            due = np.zeros(n_trials)
             spent = np.zeros(n_trials)
+            owed = np.zeros(sel.size)
             if sel.size:
-                t = ev.trial[sel]
                 live = solvent[t]
                 dead[in_year] = ~live
                 claim = np.where(live, ob.willing[sel], 0.0)
                 # the reinsurer's annual capacity and the scheme's capital, each in event order
                 reins_paid[sel] = consume_capacity(q * claim, t, sch.reinsurer_capacity)
-                retained_paid[sel] = consume_capacity((1.0 - q) * claim, t, capital)
+                owed = (1.0 - q) * claim
+                retained_paid[sel] = consume_capacity(owed, t, capital)
                 spent = np.bincount(t, weights=retained_paid[sel], minlength=n_trials)
-                # it could not pay its retained claims in full: its capital ran out during the year
-                short = np.bincount(t, weights=(1.0 - q) * claim, minlength=n_trials) > capital
-            capital = (
-                capital - spent + np.where(solvent, scheme_premium[:, y, s] * (1.0 - sch.expense_ratio), 0.0)
-            )
-            capital = np.maximum(capital, 0.0)  # (rounding: takes sum to the capital up to an ulp)
-            # MODEL.md 3: below the backstop's threshold at the year end, or out of capital, the sovereign
-            # recapitalises with its probability (each year it is asked); a scheme that could not pay its
-            # claims and is not recapitalised is insolvent for good
-            asked = solvent & (short | (capital < sch.recap_threshold))
+                due = np.bincount(t, weights=owed, minlength=n_trials)
+            # it could not pay its retained claims in full during the year: its capital ran out
+            short = due > capital
+            premium = np.where(solvent, scheme_premium[:, y, s] * (1.0 - sch.expense_ratio), 0.0)
+            assets = np.maximum(capital - spent + premium, 0.0)  # (≥ 0: takes sum to the capital ± an ulp)
+            if short.any():  # the year's premium, at the year end, pays what is left, in event order
+                assets, short = _settle(owed, sel, t, short, assets, retained_paid)
+            # MODEL.md 3: still unable to pay, or below the backstop's threshold, the scheme asks the
+            # sovereign, who recapitalises it with its probability (each year it is asked) and so pays the
+            # rest; a scheme that cannot pay its claims and is not recapitalised is insolvent for good
+            asked = solvent & (short | (assets < sch.recap_threshold))
             recap = asked & (recap_u[:, y, s] < sch.recap_probability)
-            capital = capital + np.where(recap, sch.recap_amount, 0.0)
+            assets = assets + np.where(recap, sch.recap_amount, 0.0)
+            if (short & recap).any():
+                assets, _ = _settle(owed, sel, t, short & recap, assets, retained_paid)
             solvent &= ~(short & ~recap)
+            capital = assets
             capital_end[:, y, s] = capital
             recapitalised[:, y, s] = recap
             insolvent[:, y, s] = ~solvent
@@ -600,6 +606,25 @@ def route_events(
     delayed[ob.spill] += np.where(cp_delayed > 0, cp_delayed - cp_uncovered, 0.0)
     permanent_amt[ob.spill] += cp_permanent
     return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end, recapitalised, insolvent)
+
+
+def _settle(
+    owed: np.ndarray,
+    sel: np.ndarray,
+    trial: np.ndarray,
+    who: np.ndarray,
+    assets: np.ndarray,
+    retained_paid: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A scheme's year-end payment of the retained claims it left unpaid (`owed` less `retained_paid`, of
+    the year's events `sel` in event order, trial `trial`), in the trials `who`, from `assets` per trial.
+    Adds the payments to `retained_paid`; returns the assets left and the trials still unable to pay."""
+    unpaid = np.where(who[trial], np.maximum(owed - retained_paid[sel], 0.0), 0.0)
+    take = consume_capacity(unpaid, trial, np.where(who, assets, 0.0))
+    retained_paid[sel] += take
+    n = assets.size
+    still = who & (np.bincount(trial, weights=unpaid, minlength=n) > assets)
+    return np.maximum(assets - np.bincount(trial, weights=take, minlength=n), 0.0), still
 
 
 def _ig_tower(

@@ -263,27 +263,32 @@ SCHEME_CLAIMS = dict(pi_class=SCHEME, gt=1_597.0, clc=False, fund=False, claiman
 
 
 def test_a_scheme_that_runs_out_of_capital_without_a_backstop_is_insolvent_for_good():
-    """Capital 100, quota share 50% (reinsurer capacity 1,000), premium 200 a year (expenses 30%), hull
-    cover. Year 0: a claim of 300 → the scheme owes 150 and pays 100 (its capital), the reinsurer 150:
-    the scheme could not pay, so it is insolvent at the year end (its capital: the year's premium after
-    expenses, 140, which it keeps: it earns no more). Year 1: a claim of
-    60 with hull damage 10 → nobody pays it (scheme, reinsurer, hull cover): it is uncompensated and the
-    hull is the owner's. The same year-1 claim with capital 1,000 is paid: 30 + 30, hull by the scheme."""
+    """Capital 100, quota share 50% (reinsurer capacity 1,000), premium 20 a year (expenses 30%: 14),
+    hull cover. Year 0: a claim of 300 → the scheme owes 150 and pays 100 (its capital) during the year
+    and 14 (the premium) at its end, the reinsurer 150; 36 is left unpaid, so without a backstop it is
+    insolvent (capital 0, no more premium). Year 1: a claim of 60 with hull damage 10 → nobody pays it
+    (scheme, reinsurer, hull cover): it is uncompensated and the hull is the owner's. With premium 200
+    (140) the year-end premium pays the 50 left in full: the scheme stays solvent and pays year 1."""
     ev = events(2, year=[0, 1], pollution=[300.0, 60.0], hull=[0.0, 10.0], **SCHEME_CLAIMS)
     scheme = SchemeFinance("s", 1000.0, 0.5, 1000.0, 1.0, 100.0, 0.3, 0.0, 0.0, 0.0, True)
-    res = _two_years(ev, scheme, premium=200.0, recap_u=0.5)
-    np.testing.assert_allclose(res.columns["scheme:s"], [100.0, 0.0])
+    res = _two_years(ev, scheme, premium=20.0, recap_u=0.5)
+    np.testing.assert_allclose(res.columns["scheme:s"], [114.0, 0.0])
     np.testing.assert_allclose(res.columns["scheme_reinsurance:s"], [150.0, 0.0])
     np.testing.assert_allclose(res.columns["hm_scheme:s"], [0.0, 0.0])
     np.testing.assert_allclose(res.columns["owner"], [0.0, 10.0])
-    np.testing.assert_allclose(res.columns["uncompensated"], [50.0, 60.0])
+    np.testing.assert_allclose(res.columns["uncompensated"], [36.0, 60.0])
     assert res.scheme_insolvent[0, :, 0].tolist() == [True, True]
     assert not res.scheme_recapitalised.any()
-    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [140.0, 140.0])
+    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [0.0, 0.0], atol=1e-12)
+
+    paid_late = _two_years(ev, scheme, premium=200.0, recap_u=0.5)
+    np.testing.assert_allclose(paid_late.columns["scheme:s"], [150.0, 30.0])
+    np.testing.assert_allclose(paid_late.columns["hm_scheme:s"], [0.0, 10.0])
+    assert not paid_late.scheme_insolvent.any() and not paid_late.scheme_recapitalised.any()
+    np.testing.assert_allclose(paid_late.scheme_capital_end[0, :, 0], [90.0, 90.0 - 30.0 + 140.0])
 
     solvent = _two_years(ev, replace(scheme, capital=1000.0), premium=200.0, recap_u=0.5)
     np.testing.assert_allclose(solvent.columns["scheme:s"], [150.0, 30.0])
-    np.testing.assert_allclose(solvent.columns["hm_scheme:s"], [0.0, 10.0])
     assert not solvent.scheme_insolvent.any()
     np.testing.assert_allclose(solvent.scheme_capital_end[0, :, 0], [1000.0 - 150 + 140, 990.0 - 30 + 140])
 
@@ -305,26 +310,27 @@ def test_a_scheme_below_its_backstop_threshold_asks_the_sovereign_each_year(reca
     )
 
 
-def test_a_scheme_that_could_not_pay_is_rescued_or_insolvent_even_when_premium_refills_it():
-    """No threshold (0) but a backstop with probability 0.7: capital 100, a retained claim of 150 in year
-    0 (100 paid), premium 300 at the year end (210 after expenses) → capital 210, yet the scheme
-    defaulted on a claim: with the year's uniform below 0.7 the sovereign recapitalises it (+50);
-    otherwise, as without a backstop, it is insolvent and earns no more premium."""
+def test_a_scheme_that_cannot_pay_is_rescued_by_the_sovereign_or_insolvent():
+    """Capital 100, premium 20 (14 after expenses), a backstop with probability 0.7 and amount 50 but no
+    threshold. Year 0: a retained claim of 150 → 100 paid from capital, 14 from the premium at the year
+    end, 36 left: the scheme asks the sovereign. With the year's uniform below 0.7 it is topped up by 50,
+    which pays the 36 (the claim is paid in full; capital 14, then 28 after year 1's premium); otherwise,
+    as without a backstop, it is insolvent (114 paid, capital 0, no more premium)."""
     ev = events(1, pollution=150.0, **SCHEME_CLAIMS)
     scheme = SchemeFinance("s", 1000.0, 0.0, 0.0, 1.0, 100.0, 0.3, 0.0, 0.7, 50.0, True)
-    res = _two_years(ev, scheme, premium=300.0, recap_u=0.5)
+    res = _two_years(ev, scheme, premium=20.0, recap_u=0.5)
+    np.testing.assert_allclose(res.columns["scheme:s"], [150.0])
     assert res.scheme_recapitalised[0, :, 0].tolist() == [True, False]
     assert not res.scheme_insolvent.any()
-    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [260.0, 470.0])
+    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [14.0, 28.0])
     for failed in (
-        _two_years(ev, scheme, premium=300.0, recap_u=0.71),
-        _two_years(ev, replace(scheme, recap_probability=0.0), premium=300.0, recap_u=0.5),
+        _two_years(ev, scheme, premium=20.0, recap_u=0.71),
+        _two_years(ev, replace(scheme, recap_probability=0.0), premium=20.0, recap_u=0.5),
     ):
+        np.testing.assert_allclose(failed.columns["scheme:s"], [114.0])
         assert failed.scheme_insolvent[0, :, 0].tolist() == [True, True]
         assert not failed.scheme_recapitalised.any()
-        np.testing.assert_allclose(
-            failed.scheme_capital_end[0, :, 0], [210.0, 210.0]
-        )  # no premium once insolvent
+        np.testing.assert_allclose(failed.scheme_capital_end[0, :, 0], [0.0, 0.0], atol=1e-12)
 
 
 def test_the_schemes_reinsurer_has_a_fresh_capacity_each_year_in_each_trial():
@@ -644,7 +650,7 @@ def test_precomputed_obligations_give_the_same_routing_when_a_scheme_fails():
     [sch] = base.schemes
     thin = params(**two, schemes=(replace(sch, quota_share=0.5, reinsurer_capacity=1e6, capital=40.0),))
     assert obligation_terms(thin) == obligation_terms(base)
-    finance = (np.full((1, 2, 1), 10.0), np.ones((1, 2, 1)), 1, 2)
+    finance = (np.full((1, 2, 1), 1.0), np.ones((1, 2, 1)), 1, 2)
     alone = route_events(ev, thin, NO_OTHER, *finance)
     given = route_events(ev, thin, NO_OTHER, *finance, owed=obligations(ev, base))
     assert alone.scheme_insolvent[0, :, 0].tolist() == [True, True]  # (the case it is about)

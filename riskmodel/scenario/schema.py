@@ -222,7 +222,7 @@ class BlocDesignation(Strict):
 
 
 class Recapitalisation(Strict):
-    """A sovereign backstop: when capital falls below a threshold, it may be topped up (else insolvency)."""
+    """A sovereign backstop: when capital falls below a threshold, or the scheme cannot pay, a top-up."""
 
     threshold_usd_m: NonNegativeMoney = Field(..., description="Capital below which a backstop is sought.")
     probability: Probability = Field(..., description="Probability the sovereign recapitalises that year.")
@@ -255,8 +255,9 @@ class Scheme(Strict):
     hull_cover: bool = Field(True, description="The scheme also writes hull cover for its members' tonnage.")
     recapitalisation: Recapitalisation | None = Field(
         None,
-        description="A sovereign backstop; none if absent. A scheme that cannot pay its claims, or ends a "
-        "year below the threshold, and is not recapitalised is insolvent: it pays nothing afterwards.",
+        description="A sovereign backstop, asked each year the scheme ends below the threshold or cannot pay "
+        "its claims; none if absent. A scheme that cannot pay (even with the year's premium) and is not "
+        "recapitalised is insolvent: it pays nothing afterwards.",
     )
     certifying_flags: dict[StateCode, Probability] = Field(
         default_factory=dict, description="Flag states that may issue CLC certificates on the scheme's cover."
