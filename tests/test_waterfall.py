@@ -333,6 +333,24 @@ def test_a_scheme_that_cannot_pay_is_rescued_by_the_sovereign_or_insolvent():
         np.testing.assert_allclose(failed.scheme_capital_end[0, :, 0], [0.0, 0.0], atol=1e-12)
 
 
+def test_a_top_up_smaller_than_the_claims_left_pays_what_it_can():
+    """Capital 100, a retained claim of 200, premium 20 (14), a certain backstop of 50: 100 + 14 + 50 = 164
+    paid, 36 unpaid; the rescued scheme goes on with nothing. Claims of 0.1 and 0.2 against a capital of
+    0.3 are paid in full without a shortfall (no insolvency by a rounding step)."""
+    ev = events(1, pollution=200.0, **SCHEME_CLAIMS)
+    scheme = SchemeFinance("s", 1000.0, 0.0, 0.0, 1.0, 100.0, 0.3, 0.0, 1.0, 50.0, True)
+    res = _two_years(ev, scheme, premium=20.0, recap_u=0.5)
+    np.testing.assert_allclose(res.columns["scheme:s"], [164.0])
+    np.testing.assert_allclose(res.columns["uncompensated"], [36.0])
+    assert res.scheme_recapitalised[0, :, 0].tolist() == [True, False] and not res.scheme_insolvent.any()
+    np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [0.0, 14.0], atol=1e-12)
+    tiny = events(2, pollution=[0.1, 0.2], **SCHEME_CLAIMS)
+    no_backstop = replace(scheme, capital=0.3, recap_probability=0.0)
+    res = _two_years(tiny, no_backstop, premium=0.0, recap_u=0.5)
+    np.testing.assert_allclose(res.columns["scheme:s"], [0.1, 0.2])
+    assert not res.scheme_insolvent.any()
+
+
 def test_the_schemes_reinsurer_has_a_fresh_capacity_each_year_in_each_trial():
     """Quota share 50%, reinsurer capacity 80 a year. Trial 0: claims 100 and 100 in year 0 (reinsurer
     50 + 30), 100 in year 1 (50); trial 1: 200 in year 1 (80). Each trial-year starts with 80."""
@@ -513,14 +531,60 @@ def test_columns_sum_to_damage_and_are_non_negative(rows):
         llmc=cols[15],
     )
     p = params(
-        schemes=(SchemeFinance("s", 300.0, 0.5, 100.0, 0.7, 150.0, 0.3, 0.0, 0.0, 0.0, True),),
+        schemes=(SchemeFinance("s", 300.0, 0.5, 100.0, 0.7, 150.0, 0.3, 100.0, 1.0, 40.0, True),),
         none_owner_pays_share=0.5,
     )
-    res = route(ev, p)
+    res = route_events(ev, p, NO_OTHER, np.full((1, 1, 1), 60.0), np.zeros((1, 1, 1)), 1, 1)
     total = sum(res.columns.values())
     np.testing.assert_allclose(total, ev.damage(), rtol=1e-9, atol=1e-9)
     for name, v in res.columns.items():
         assert (v >= -1e-9).all(), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 2), st.floats(0, 400), st.floats(0, 40), st.floats(0, 1)),
+        min_size=1,
+        max_size=15,
+    ),
+    st.floats(0, 200),
+    st.floats(0, 1),
+    st.floats(0, 300),
+    st.floats(0, 1),
+    st.floats(0, 120),
+    st.lists(st.floats(0, 1), min_size=9, max_size=9),
+    st.lists(st.floats(0, 80), min_size=9, max_size=9),
+)
+def test_a_schemes_payments_over_the_years_conserve_damage_and_never_exceed_what_is_owed(
+    rows, capital, q, threshold, probability, amount, uniforms, premiums
+):
+    """Scheme claims over three trials and three years (capital, quota share, premium, backstop drawn):
+    every event's columns sum to its damage and none is negative; the scheme and its reinsurer never pay
+    more than the claim; a scheme pays nothing in a year it starts insolvent; its capital stays ≥ 0."""
+    rows = sorted(rows, key=lambda r: (r[0], r[1], r[4]))
+    trial, year, pollution, hull, time = (np.array(c) for c in zip(*rows, strict=True))
+    n = len(rows)
+    ev = events(n, trial=trial, year=year, time=time, pollution=pollution, hull=hull, **SCHEME_CLAIMS)
+    scheme = SchemeFinance("s", 250.0, q, 100.0, 1.0, capital, 0.3, threshold, probability, amount, True)
+    three = dict(ig_structures=(IG_2026_27,) * 3, war_buyback_limit=(125.0,) * 3)
+    p = params(schemes=(scheme,), **three)
+    res = route_events(
+        ev, p, NO_OTHER, np.array(premiums).reshape(3, 3, 1), np.array(uniforms).reshape(3, 3, 1), 3, 3
+    )
+    total = sum(res.columns.values())
+    np.testing.assert_allclose(total, ev.damage(), rtol=1e-9, atol=1e-9)
+    for name, v in res.columns.items():
+        assert (v >= -1e-9).all(), name
+    owed = obligations(ev, p).willing
+    retained, reinsured = res.columns["scheme:s"], res.columns["scheme_reinsurance:s"]
+    assert (retained <= (1 - q) * owed * (1 + 1e-9) + 1e-9).all()
+    assert (reinsured <= q * owed * (1 + 1e-9) + 1e-9).all()
+    paid = retained + reinsured
+    lapsed = np.zeros((3, 3), dtype=bool)
+    lapsed[:, 1:] = res.scheme_insolvent[:, :-1, 0]
+    assert (paid[lapsed[trial, year]] == 0).all()
+    assert (res.scheme_capital_end >= 0).all()
 
 
 def test_domestic_cover_is_limited_to_the_clc_amount_in_a_non_party_state():
