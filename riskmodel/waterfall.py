@@ -608,7 +608,7 @@ def route_events(
     return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end, recapitalised, insolvent)
 
 
-#: A scheme's claims exceed its money only by more than this share of them (USD 1 in a million, at least
+#: A scheme's claims exceed its money only by more than this share of them (a billionth, and at least
 #: USD 1e-9m): 0.1 + 0.2 against 0.3 is paid, not an insolvency by a rounding step.
 _TOLERANCE = 1e-9
 
