@@ -76,6 +76,16 @@ def scheme_payers(scheme_id: str) -> tuple[str, ...]:
     return tuple(p.format(id=scheme_id) for p in SCHEME_PAYER_PATTERNS)
 
 
+def scheme_of(name: str) -> str | None:
+    """The scheme whose column `name` is (`scheme:`, `scheme_reinsurance:`, `hm_scheme:<id>`), else None.
+
+    >>> scheme_of("scheme_reinsurance:rv_pool"), scheme_of("peril:storm"), scheme_of("ig_pool")
+    ('rv_pool', None, None)
+    """
+    kind, ident = split_source(name)
+    return ident if kind != "peril" else None
+
+
 def peril_payer(peril_id: str) -> str:
     """The payer column of a user-defined peril."""
     return PERIL_PAYER_PATTERN.format(id=peril_id)

@@ -49,7 +49,7 @@ import riskmodel
 from riskmodel import metrics
 from riskmodel.reinsurance.terms import BLOCS
 from riskmodel.results import CONTRACT_FIELDS, Results
-from riskmodel.scenario.checks import PREMIUM_BASES
+from riskmodel.scenario.checks import is_premium_base
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
 
@@ -445,7 +445,7 @@ def elt_frame(results: Results) -> pd.DataFrame:
             "segment": text(ev["segment"][event], "segment"),
             "zone": text(ev["zone"][event], "zone"),
             "flag": text(ev["flag"][event], "state"),
-            # (a run stored by an older version lacks the flags: nothing flagged)
+            # (events built without them, e.g. synthetic results: nothing flagged)
             **{
                 k: ev[k][event].astype(bool) if k in ev else np.zeros(event.size, dtype=bool)
                 for k in ("licensed", *(f"sanctioned_{b}" for b in BLOCS))
@@ -461,7 +461,7 @@ def year_level_frame(results: Results, prefix: str, key: str, *, zeros: bool) ->
     (``"base", "base", zeros=True``: apply-terms refuses a rated contract on a missing cell)."""
     names = sorted(k.split(":", 1)[1] for k in results.year_arrays if k.startswith(f"{prefix}:"))
     if prefix == "base":  # (the year arrays also hold tonnage bases, e.g. ig_entered_gt: no premium base)
-        names = [n for n in names if n in PREMIUM_BASES or n.startswith("scheme_premium:")]
+        names = [n for n in names if is_premium_base(n)]
     parts = []
     for name in names:
         x = results.year_arrays[f"{prefix}:{name}"]

@@ -46,7 +46,7 @@ from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
 from riskmodel.incidents import EventUniforms, U, draw_candidates, keyed_uniforms, thin_candidates
 from riskmodel.liability import CAUSE_MARINE
 from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
-from riskmodel.payers import THIRD_PARTY_SOURCES
+from riskmodel.payers import THIRD_PARTY_SOURCES, scheme_of
 from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
 from riskmodel.results import CONTRACT_FIELDS
 from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_designations
@@ -1356,8 +1356,8 @@ def _peril_flags(
     designated the scheme that year, as the scheme's own tankers' events are; a block of it is licensed
     with `sanctions.licence_probability`, by a uniform keyed on the event (its time, a draw of the
     peril's own stream, and the peril), so the same in any chunking. Other sources: no flags (None)."""
-    kind, _, sid = p.source.partition(":")
-    if world is None or kind not in ("scheme", "scheme_reinsurance", "hm_scheme") or sid not in m.scheme_ids:
+    sid = scheme_of(p.source)
+    if world is None or sid not in m.scheme_ids:
         return None, None
     s = m.scheme_ids.index(sid)
     sanctioned = world.scheme_des[trial, year, s, :]
@@ -1375,10 +1375,8 @@ def _lapsed_scheme(m: CompiledModel, ya: dict[str, np.ndarray], source: str) -> 
     """For a scheme's payer column (`scheme:`, `scheme_reinsurance:`, `hm_scheme:<id>`), the slice's
     (trial, year) cells in which the scheme starts the policy year insolvent (it pays nothing then);
     None for any other column or a model without the scheme's solvency (no world model)."""
-    kind, _, sid = source.partition(":")
-    insolvent = (
-        ya.get(f"scheme_insolvent:{sid}") if kind in ("scheme", "scheme_reinsurance", "hm_scheme") else None
-    )
+    sid = scheme_of(source)
+    insolvent = ya.get(f"scheme_insolvent:{sid}") if sid is not None else None
     if insolvent is None:
         return None
     lapsed = np.zeros(insolvent.shape, dtype=bool)

@@ -41,7 +41,6 @@ This module imports `riskmodel.reinsurance.terms`, never the reverse: the contra
 from __future__ import annotations
 
 import io
-import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -609,12 +608,12 @@ def _out_dir(out_dir: Path) -> None:
 def _premium_base_check(contracts: Sequence[ContractTerms]) -> Callable[[str], str | None]:
     """What is wrong with a base in the premium base file: None for a base a contract uses or one the model
     knows (then a note), else the problem, listing the bases the contracts use."""
-    from riskmodel.scenario.checks import PREMIUM_BASES
+    from riskmodel.scenario.checks import PREMIUM_BASES, is_premium_base
 
     used = sorted({c.premium_base for c in contracts if c.premium_rate is not None and c.premium_base})
 
     def check(name: str) -> str | None:
-        if name in used or name in PREMIUM_BASES or re.fullmatch(r"scheme_premium:[A-Za-z0-9_][\w\-]*", name):
+        if name in used or is_premium_base(name):
             return None
         if used:
             uses = "the portfolio's contracts use " + ", ".join(map(repr, used))
@@ -772,10 +771,12 @@ def apply_terms_to_file(
     elt = parsed.elt
     dims = {"n_trials": elt.n_trials, "n_years": elt.n_years}
     notes: list[str] = []
+    from riskmodel.store import EVENT_FILES, MANIFEST
+
     if (
         not run_folder
-        and (events_path.parent / "manifest.json").is_file()
-        and events_path.name == "elt.parquet"
+        and events_path.name == EVENT_FILES["events"]
+        and (events_path.parent / MANIFEST).is_file()
     ):
         notes.append(
             f"{events_path} is a run folder's event table: give the folder (--events {events_path.parent}) "

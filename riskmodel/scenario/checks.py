@@ -29,6 +29,11 @@ PREMIUM_BASES: tuple[str, ...] = ("ig_gxl_premium", "hm_western_premium")
 _SCHEME_PREMIUM = re.compile(r"^scheme_premium:([A-Za-z0-9_][A-Za-z0-9_\-]*)$")
 
 
+def is_premium_base(name: str) -> bool:
+    """A premium base the model produces: `PREMIUM_BASES` or `scheme_premium:<id>` (for some scheme)."""
+    return name in PREMIUM_BASES or bool(_SCHEME_PREMIUM.match(name))
+
+
 # ------------------------------------------------------------------------------------------ world codes
 @dataclass(frozen=True)
 class WorldCodes:
@@ -594,7 +599,7 @@ def check_premium_bases(
     out = []
     for cid, contract in _contracts(portfolio):
         base = _map(contract.get("premium")).get("base")
-        if isinstance(base, str) and base not in PREMIUM_BASES and not _SCHEME_PREMIUM.match(base):
+        if isinstance(base, str) and not is_premium_base(base):
             allowed = (
                 "must be one of " + ", ".join(repr(b) for b in PREMIUM_BASES) + " or 'scheme_premium:<id>'"
             )
