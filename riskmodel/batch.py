@@ -10,7 +10,8 @@ How the work is spread: the chunks of trials of every scenario still to run form
 tasks on the executor (the compiled scenarios are shipped to the workers once), so workers stay busy
 across scenario boundaries; each scenario's chunks are reduced in chunk order by `simulate`, which gives
 bit-identical results on every executor. A scenario's folder is written as soon as its last chunk is in,
-so an interrupted batch loses at most the scenarios in progress.
+and until then every chunk received is kept on disk (`checkpoints`), so an interrupted batch loses at
+most the chunks in flight, and the next run computes only the chunks it did not keep.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import metrics, store
+from riskmodel.checkpoints import RunChunks, discard_chunks
 from riskmodel.engine.chunk import (
     Chunk,
     ChunkResult,
@@ -347,21 +349,40 @@ def _linked(models: Sequence[CompiledModel]) -> list[list[list[int]]]:
     return [[sorted(world, key=order) for world in worlds.values()] for worlds in sets.values()]
 
 
+#: One task of a batch as planned: a group of runs, a chunk, and the runs of the group that compute it
+#: (the others have it kept from an interrupted batch: `checkpoints`).
+_Planned = tuple[tuple[int, ...], Chunk, tuple[int, ...]]
+
+
 class _Demux:
     """Chunk results of a stream of group tasks, handed out scenario by scenario: a group's results for
-    the runs after the one being assembled wait here until their turn."""
+    the runs after the one being assembled wait here until their turn. A chunk a run has kept
+    (`RunChunks`) is read back when its turn comes; one just computed is kept as soon as it arrives."""
 
-    def __init__(self, stream: Iterator[list[ChunkResult]], tasks: Sequence[tuple[tuple[int, ...], Chunk]]):
+    def __init__(
+        self,
+        stream: Iterator[list[ChunkResult]],
+        plan: Sequence[_Planned],
+        kept: Mapping[int, RunChunks],
+    ) -> None:
         self._stream = stream
-        self._tasks = iter(tasks)
-        self._waiting: dict[int, collections.deque[ChunkResult]] = collections.defaultdict(collections.deque)
+        self._plan = iter(plan)
+        self._kept = kept
+        self._waiting: dict[int, collections.deque[ChunkResult | Chunk]] = collections.defaultdict(
+            collections.deque
+        )
 
     def next_for(self, k: int) -> ChunkResult:
         while not self._waiting[k]:
-            ks, _ = next(self._tasks)
-            for kk, part in zip(ks, next(self._stream), strict=True):
-                self._waiting[kk].append(part)
-        return self._waiting[k].popleft()
+            ks, chunk, computed = next(self._plan)
+            parts = dict(zip(computed, next(self._stream), strict=True)) if computed else {}
+            for kk in ks:
+                part = parts.get(kk)
+                if part is not None and kk in self._kept:
+                    self._kept[kk].save(part)
+                self._waiting[kk].append(chunk if part is None else part)
+        item = self._waiting[k].popleft()
+        return self._kept[k].load(item) if isinstance(item, Chunk) else item
 
 
 class _ChunkFeed:
@@ -397,6 +418,7 @@ def simulate_many(
     chunk_trials: int | None = None,
     progress: bool = True,
     share_world: int = GROUP_RUNS,
+    checkpoints: Mapping[str, RunChunks] | None = None,
 ) -> Iterator[tuple[RunSpec, Results]]:
     """Simulate runs on one executor; yield each `(spec, Results)` as soon as it is complete.
 
@@ -408,7 +430,8 @@ def simulate_many(
     terms) shares the world and more, and one that changes only a state's join probability computes only
     the trials whose join years change. Runs come group by group (`_groups`, ordered by their first run),
     so a group may bring later runs forward: callers that need the specs' order restore it. The results
-    held at once are at most one group's.
+    held at once are at most one group's. `checkpoints` (by run name, opened): the chunks a run has kept
+    are read back instead of computed, and every chunk computed is kept as it arrives (`run_batch`).
     """
     if not specs:
         return
@@ -419,9 +442,14 @@ def simulate_many(
         models.append(m if chunk_trials is None else replace(m, chunk_trials=chunk_trials))
     # runs that draw the same world, but perhaps for the join years, go chunk by chunk together
     groups = _groups(models, share_world)
-    tasks = [(g, c) for g in groups for c in make_chunks(models[g[0]].n_trials, models[g[0]].chunk_trials)]
+    kept = {k: c for k, spec in enumerate(specs) if (c := (checkpoints or {}).get(spec.name)) is not None}
+    plan: list[_Planned] = []
+    for g in groups:
+        for c in make_chunks(models[g[0]].n_trials, models[g[0]].chunk_trials):
+            plan.append((g, c, tuple(k for k in g if not (k in kept and kept[k].has(c)))))
+    tasks = [(computed, c) for _, c, computed in plan if computed]
     bar = Progress(sum(m.n_trials for m in models), label="batch", enabled=progress)
-    demux = _Demux(iter(ex.map(_run_batch_chunk, _Models(tuple(models)), tasks)), tasks)
+    demux = _Demux(iter(ex.map(_run_batch_chunk, _Models(tuple(models)), tasks)), plan, kept)
     name = getattr(ex, "name", type(ex).__name__)
     try:
         for g in groups:
@@ -534,6 +562,9 @@ def run_batch(
     }
     done = {name for name, reason in stale.items() if reason is None}
     todo = [s for s in specs if s.name not in done]
+    for name in done:  # (left by a batch stopped after the manifest was written)
+        discard_chunks(out / name)
+    checkpoints, resumed = _open_checkpoints(out, todo, chunk_trials, force)
     total = len(specs)
     outcomes: dict[str, RunOutcome] = {}
     for spec in specs:
@@ -541,6 +572,8 @@ def run_batch(
             run_dir = out / spec.name
             say(f"[{position[spec.name]}/{total}] {spec.name}: up to date in {run_dir}")
             outcomes[spec.name] = RunOutcome(spec, run_dir, "up to date")
+        elif spec.name in resumed:
+            say(f"[{position[spec.name]}/{total}] {spec.name}: {resumed[spec.name]}")
     waiting = collections.deque(specs)  # runs not yet handed to `on_results`, in plan order
 
     def hand_on(arrived: RunSpec | None = None, results: Results | None = None) -> None:
@@ -553,7 +586,9 @@ def run_batch(
 
     hand_on()
     with _started(executor if todo else None) as ex:
-        stream = simulate_many(todo, ex, chunk_trials=chunk_trials, progress=progress)
+        stream = simulate_many(
+            todo, ex, chunk_trials=chunk_trials, progress=progress, checkpoints=checkpoints
+        )
         try:
             clock = time.perf_counter()
             while True:
@@ -576,8 +611,12 @@ def run_batch(
                     baseline=None if spec.baseline is None else _baseline_entry(specs, spec.baseline),
                     extra={"overrides": dict(spec.overrides)} if spec.overrides else None,
                 )
+                if spec.name in checkpoints:
+                    checkpoints[spec.name].discard()
                 now = time.perf_counter()
                 why = f" (recomputed: {stale[spec.name]})" if stale.get(spec.name) else ""
+                if spec.name in resumed:
+                    why = f" ({resumed[spec.name]})"
                 took = f"{spec.trials:,} trials in {now - clock:,.1f} s"
                 say(f"[{position[spec.name]}/{total}] {spec.name}: {took} → {run_dir}{why}")
                 outcomes[spec.name] = RunOutcome(spec, run_dir, "computed", now - clock)
@@ -592,6 +631,30 @@ def run_batch(
         seconds = sum(o.seconds for o in computed)
         say(f"computed {trials:,} trials in {seconds:,.1f} s ({trials / max(seconds, 1e-9):,.0f} trials/s)")
     return [outcomes[s.name] for s in specs]
+
+
+def _open_checkpoints(
+    out: Path, todo: Sequence[RunSpec], chunk_trials: int | None, force: bool
+) -> tuple[dict[str, RunChunks], dict[str, str]]:
+    """The checkpoints of the runs to compute that have more than one chunk (`checkpoints`), opened, and
+    for each run that resumes from chunks an interrupted batch kept, a note saying so (none with
+    `force`, which throws them away)."""
+    opened, notes = {}, {}
+    for spec in todo:
+        grid = make_chunks(spec.trials, chunk_trials or spec.scenario.simulation.chunk_trials)
+        chunks = RunChunks(out / spec.name, spec.identity)
+        if force or len(grid) < 2:  # (a run of one chunk is saved as soon as it is in: nothing to resume)
+            chunks.discard()
+            if len(grid) < 2:
+                continue
+        kept = chunks.open(grid)
+        if kept:
+            unreadable = f"; {chunks.unreadable} unreadable, computed again" if chunks.unreadable else ""
+            notes[spec.name] = (
+                f"resumed: {kept} of {len(grid)} chunks kept from an interrupted batch{unreadable}"
+            )
+        opened[spec.name] = chunks
+    return opened, notes
 
 
 def _baseline_entry(specs: Sequence[RunSpec], name: str) -> dict[str, Any]:

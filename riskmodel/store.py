@@ -20,6 +20,8 @@ Layout of a run folder (docs/batch.md)::
     ledger.csv      payer ledger: who pays for incidents              (tables.TABLES["payer_ledger"])
     sanctions.csv   sanctions exposure per contract                   (tables.TABLES["sanctions_exposure"])
     summary.md      headline figures with their standard errors
+    chunks/         only while a run of several chunks is computed: the chunks received so far
+                    (`riskmodel.checkpoints`), removed once the run is saved
 
 Every file is written under a temporary name (``.<name>.<pid>.tmp``) in the same folder and renamed when
 complete, so no partial file ever carries a final name; temporary files of a killed process are removed
@@ -295,11 +297,13 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object], *, sync: bool = True) -> Path:
     """Call ``write(file)`` on a temporary file beside `path`, then rename it to `path`.
 
     An exception (or Ctrl-C) on the way removes the temporary file; a killed process leaves it for
-    `clean_temporaries`. Nothing ever appears under `path` half-written.
+    `clean_temporaries`. Nothing ever appears under `path` half-written. `sync`: wait until the file is
+    on the disk before the rename (without it, a power cut may leave the file empty or damaged, for files
+    whose reader checks them: `checkpoints`).
     """
     path = Path(path)
     tmp = _temporary(path)
@@ -307,7 +311,8 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path
         with open(tmp, "wb") as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -19,6 +19,7 @@ import pytest
 from perils_book import BASE, STRESSED, write
 
 from riskmodel import store
+from riskmodel.checkpoints import CHUNKS
 from riskmodel.cli import main
 from riskmodel.engine.simulate import simulate
 from riskmodel.scenario import load_scenario
@@ -210,19 +211,40 @@ def start_batch(folder: Path, out: Path) -> subprocess.Popen:
     )
 
 
-def wait_for_first_manifest(proc: subprocess.Popen, out: Path, timeout: float = 120) -> None:
+def kept_chunks(out: Path) -> dict[str, int]:
+    """Chunks kept (`checkpoints`) of each run not finished."""
+    counts: dict[str, int] = {}
+    for p in out.glob(f"*/{CHUNKS}/*.npz"):
+        if not (p.parent.parent / store.MANIFEST).exists():
+            counts[p.parent.parent.name] = counts.get(p.parent.parent.name, 0) + 1
+    return counts
+
+
+def pause_mid_run(proc: subprocess.Popen, out: Path, timeout: float = 120) -> None:
+    """Stop the batch's process group (SIGSTOP) once a run is finished and another has kept a chunk but
+    is not finished: the kill then lands mid-batch and mid-run. (Looked at again once stopped: a run may
+    have finished in between, and then the batch goes on to the next chance.)"""
     deadline = time.monotonic() + timeout
-    while not list(out.glob("*/manifest.json")):
+
+    def mid_run() -> bool:
+        return bool(list(out.glob(f"*/{store.MANIFEST}"))) and bool(kept_chunks(out))
+
+    while True:
         assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "no run finished in time"
-        time.sleep(0.02)
+        assert time.monotonic() < deadline, "no run was caught mid-way in time"
+        if mid_run():
+            os.killpg(proc.pid, signal.SIGSTOP)
+            if mid_run():
+                return
+            os.killpg(proc.pid, signal.SIGCONT)
+        time.sleep(0.005)
 
 
 def assert_no_partial_file(out: Path) -> None:
-    """Every file under a final name is whole: it reads back."""
+    """Every file under a final name is whole: it reads back (the chunks kept of a run in progress too)."""
     for run_dir in (p for p in out.iterdir() if p.is_dir()):
-        for p in run_dir.iterdir():
-            if p.name.endswith(".tmp"):
+        for p in [*run_dir.iterdir(), *(run_dir / CHUNKS).glob("*")]:
+            if p.name.endswith(".tmp") or p.is_dir():
                 continue
             if p.suffix == ".json":
                 json.loads(p.read_text())
@@ -281,12 +303,13 @@ def test_a_batch_killed_mid_way_resumes_to_the_uninterrupted_results(big_batch, 
     out = tmp_path / "out"
     proc = start_batch(folder, out)
     try:
-        wait_for_first_manifest(proc, out)
+        pause_mid_run(proc, out)
         workers = worker_pids(proc.pid)
         if how == signal.SIGTERM:
             os.kill(proc.pid, how)
         else:
             os.killpg(proc.pid, how)  # Ctrl-C reaches the batch and its workers; SIGKILL kills them all
+        os.killpg(proc.pid, signal.SIGCONT)  # (the signal is taken as the group wakes up)
         _, stderr = proc.communicate(timeout=60)
         if how != signal.SIGKILL:
             assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[how]
@@ -301,7 +324,12 @@ def test_a_batch_killed_mid_way_resumes_to_the_uninterrupted_results(big_batch, 
     assert_no_partial_file(out)
     if how != signal.SIGKILL:
         assert not list(out.rglob("*.tmp"))  # Ctrl-C and SIGTERM clean up after themselves
-
+    kept = kept_chunks(out)
+    assert kept  # what the batch had received of the run it was on
     assert riskmodel("run", folder, "--out", out, "--workers", 1) == 0
-    assert f"{len(COPIES) - len(done)} computed, {len(done)} up to date" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert f"{len(COPIES) - len(done)} computed, {len(done)} up to date" in printed.out
+    for name, n in kept.items():
+        assert f"{name}: resumed: {n} of 3 chunks kept from an interrupted batch" in printed.err
     assert_resumed(out, reference, done)
+    assert not list(out.glob(f"*/{CHUNKS}"))

@@ -3,7 +3,8 @@
 In: scenario files and folders, trial count and seed overrides, where to run (in-process, a local process
 pool, a Dask cluster), the store folder. Out: one folder per run under `--out` (docs/batch.md), a progress
 line on stderr, and a summary on stdout: each scenario against its baseline (key differences with their
-common-random-number standard errors). Rerunning skips runs already in the store. The work is
+common-random-number standard errors). Rerunning skips runs already in the store and resumes a stopped
+run from the chunks it kept. The work is
 `riskmodel.batch`; this module only reads options and prints.
 
 Also home of the options and printing shared by `compare` and `sweep`.
@@ -192,6 +193,13 @@ def run_stored_batch(specs: list[Any], out: Path, args: argparse.Namespace, on_r
         )
     except store.IncompleteRunError as exc:  # a run in the store that reads back damaged
         raise run_folder_error(exc) from None
+    except KeyboardInterrupt:  # (Ctrl-C or SIGTERM: the command's exit code follows)
+        print(
+            f"stopped: the runs saved and the chunks received so far are kept in {out}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        raise
 
 
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
@@ -287,7 +295,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "run",
         help="run scenarios and their baselines into the results store",
         description="Run each scenario (a file, or every *.yaml in a folder) and its baseline, write one "
-        "folder per run under --out, and print each scenario against its baseline.",
+        "folder per run under --out, and print each scenario against its baseline. Runs already in the "
+        "store are skipped; a batch stopped part-way resumes from the chunks it had received.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -303,7 +312,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--keep-events", action="store_true", help="also keep the event loss table (elt.parquet)")
     p.add_argument("--report", action="store_true", help="write the batch's HTML report (report.html)")
-    p.add_argument("--force", action="store_true", help="recompute runs already in the store")
+    p.add_argument(
+        "--force", action="store_true", help="recompute runs already in the store (and drop kept chunks)"
+    )
     add_executor_options(p)
     p.set_defaults(func=run)
     return p

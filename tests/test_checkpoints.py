@@ -1,0 +1,204 @@
+"""An interrupted batch keeps the chunks it has received (`riskmodel.checkpoints`): run again, it computes
+only the chunks it did not have and ends with the results of an uninterrupted run, bit for bit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from perils_book import BASE, write
+
+from riskmodel import batch, store
+from riskmodel.checkpoints import CHUNKS, RunChunks
+from riskmodel.engine.chunk import make_chunks, run_chunk
+from riskmodel.engine.simulate import compile_scenario, simulate
+from riskmodel.scenario import load_scenario, with_overrides
+from tests.test_reproducibility import assert_identical
+
+BLOCK = 4096
+
+
+class Stopping:
+    """Runs tasks in this process and records them; raises KeyboardInterrupt (as Ctrl-C would) when asked
+    for the task after the first `after`."""
+
+    name = "in-process"
+    workers = 1
+
+    def __init__(self, after: int | None = None) -> None:
+        self.after = after
+        self.tasks: list = []
+
+    def map(self, fn, shared, tasks):
+        for i, task in enumerate(tasks):
+            if i == self.after:
+                raise KeyboardInterrupt
+            self.tasks.append(task)
+            yield fn(shared, task)
+
+    def close(self, abandon: bool = False) -> None:
+        pass
+
+
+def chunk_files(run_dir: Path) -> list[str]:
+    return sorted(p.name for p in (run_dir / CHUNKS).glob("*.npz"))
+
+
+def computed(ex: Stopping) -> list[tuple[tuple[int, ...], int]]:
+    """(runs, first trial) of every task the executor computed."""
+    return [(ks, c.start) for ks, c in ex.tasks]
+
+
+def interrupt(specs, out: Path, after: int, **kw) -> Stopping:
+    ex = Stopping(after)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(specs, out, ex, progress=False, echo=None, **kw)
+    return ex
+
+
+@pytest.fixture(scope="module")
+def perils(tmp_path_factory):
+    """A perils-only scenario of five chunks, and its results run alone."""
+    doc = {**BASE, "simulation": {**BASE["simulation"], "trials": 5 * BLOCK, "chunk_trials": BLOCK}}
+    path = write(tmp_path_factory.mktemp("perils"), "base.yaml", doc)
+    scenario = load_scenario(path)
+    return path, scenario, simulate(scenario, progress=False)
+
+
+def test_an_interrupted_run_resumes_from_the_chunks_it_received(perils, tmp_path):
+    path, scenario, alone = perils
+    spec = batch.make_spec("base", scenario, path)
+    out = tmp_path / "out"
+    interrupt([spec], out, after=3)
+    run_dir = out / "base"
+    assert not (run_dir / store.MANIFEST).exists()
+    assert chunk_files(run_dir) == [f"{i * BLOCK:012d}-{(i + 1) * BLOCK:012d}.npz" for i in range(3)]
+
+    said: list[str] = []
+    ex = Stopping()
+    (outcome,) = batch.run_batch([spec], out, ex, progress=False, echo=said.append)
+    assert computed(ex) == [((0,), 3 * BLOCK), ((0,), 4 * BLOCK)]  # only the chunks not received
+    assert outcome.status == "computed"
+    assert any("resumed: 3 of 5 chunks kept from an interrupted batch" in line for line in said), said
+    assert_identical(alone, store.load_results(run_dir))
+    assert not (run_dir / CHUNKS).exists()  # removed once the run is saved
+
+
+def test_a_group_of_runs_resumes_each_run_from_its_own_chunks(tmp_path):
+    """Runs computed together (a capital point shares the first run's world; a join-probability point
+    takes the trials whose join years are the same from it): a chunk one of them lacks is computed for
+    that run alone, and every run ends with its results alone."""
+    rv = with_overrides(load_scenario("scenarios/rv_pool.yaml"), {"horizon.years": 1})
+    points = {
+        "first": rv,
+        "capital": with_overrides(rv, {"schemes.rv_pool.capital_usd_m": 300}),
+        "iran": with_overrides(rv, {"schemes.rv_pool.candidates.IRN.p_join": 0.3}),
+    }
+    specs = [
+        batch.make_spec(name, with_overrides(s, {"simulation.chunk_trials": BLOCK}), None, trials=3 * BLOCK)
+        for name, s in points.items()
+    ]
+    out = tmp_path / "out"
+    interrupt(specs, out, after=2)
+    for name in points:
+        assert len(chunk_files(out / name)) == 2, name
+    # the capital point's second chunk is lost (as if its file had never been written)
+    (out / "capital" / CHUNKS / f"{BLOCK:012d}-{2 * BLOCK:012d}.npz").unlink()
+
+    ex = Stopping()
+    batch.run_batch(specs, out, ex, progress=False, echo=None)
+    assert computed(ex) == [((1,), BLOCK), ((0, 1, 2), 2 * BLOCK)]
+    for spec in specs:
+        assert_identical(simulate(spec.scenario, progress=False), store.load_results(out / spec.name))
+        assert not (out / spec.name / CHUNKS).exists()
+
+
+def test_chunks_of_another_identity_or_other_trials_are_not_used(perils, tmp_path):
+    path, scenario, _ = perils
+    out = tmp_path / "out"
+    interrupt([batch.make_spec("base", scenario, path)], out, after=2)
+
+    # another seed: the run's identity changes, its kept chunks are thrown away
+    other = batch.make_spec("base", scenario, path, seed=99)
+    ex = Stopping(after=1)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch([other], out, ex, progress=False, echo=None)
+    assert computed(ex) == [((0,), 0)]
+    assert chunk_files(out / "base") == [f"{0:012d}-{BLOCK:012d}.npz"]  # only the new identity's
+
+    # other chunk boundaries: a kept chunk is used only for the very same trials
+    ex = Stopping()
+    batch.run_batch([other], out, ex, progress=False, echo=None, chunk_trials=2 * BLOCK)
+    assert computed(ex) == [((0,), 0), ((0,), 2 * BLOCK), ((0,), 4 * BLOCK)]
+    assert_identical(simulate(other.scenario, progress=False), store.load_results(out / "base"))
+
+
+def test_a_damaged_chunk_is_computed_again_and_force_drops_every_chunk(perils, tmp_path):
+    path, scenario, alone = perils
+    spec = batch.make_spec("base", scenario, path)
+    out = tmp_path / "out"
+    interrupt([spec], out, after=3)
+    damaged = out / "base" / CHUNKS / f"{BLOCK:012d}-{2 * BLOCK:012d}.npz"
+    damaged.write_bytes(damaged.read_bytes()[:1000])  # (as a power cut may leave a file not yet synced)
+    said: list[str] = []
+    ex = Stopping(after=2)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch([spec], out, ex, progress=False, echo=said.append)
+    assert computed(ex) == [((0,), BLOCK), ((0,), 3 * BLOCK)]
+    assert any("resumed: 2 of 5 chunks kept" in s and "1 unreadable, computed again" in s for s in said)
+
+    ex = Stopping()
+    batch.run_batch([spec], out, ex, progress=False, echo=None, force=True)
+    assert computed(ex) == [((0,), i * BLOCK) for i in range(5)]
+    assert_identical(alone, store.load_results(out / "base"))
+
+
+def test_a_run_of_one_chunk_keeps_no_chunk(perils, tmp_path, monkeypatch):
+    path, scenario, _ = perils
+    kept = []
+    monkeypatch.setattr(RunChunks, "save", lambda self, part: kept.append(part.start))
+    spec = batch.make_spec("base", scenario, path, trials=BLOCK)
+    batch.run_batch([spec], tmp_path / "out", Stopping(), progress=False, echo=None)
+    assert kept == []
+    assert not (tmp_path / "out" / "base" / CHUNKS).exists()
+
+
+def test_a_kept_chunk_reads_back_exactly(tmp_path):
+    """Every array of a chunk result, the event table's included, with its dtype and values."""
+    doc = {**BASE, "simulation": {**BASE["simulation"], "keep_events": True}}
+    model = compile_scenario(load_scenario(write(tmp_path, "s.yaml", doc)), trials=BLOCK)
+    chunk = make_chunks(BLOCK, BLOCK)[0]
+    part = run_chunk(model, chunk)
+    assert part.events and part.contracts and part.year_arrays
+    chunks = RunChunks(tmp_path / "run", "identity")
+    chunks.open([chunk])
+    chunks.save(part)
+    reopened = RunChunks(tmp_path / "run", "identity")
+    assert reopened.open([chunk]) == 1
+    back = reopened.load(chunk)
+    assert (back.start, back.stop) == (part.start, part.stop)
+    for name in ("year_arrays", "trial_arrays", "events"):
+        mine, theirs = getattr(part, name), getattr(back, name)
+        assert mine.keys() == theirs.keys(), name
+        for k, v in mine.items():
+            assert theirs[k].dtype == v.dtype and np.array_equal(theirs[k], v), (name, k)
+    assert part.contracts.keys() == back.contracts.keys()
+    for cid, figures in part.contracts.items():
+        for f, v in figures.items():
+            assert back.contracts[cid][f].dtype == v.dtype and np.array_equal(back.contracts[cid][f], v)
+    assert RunChunks(tmp_path / "run", "another identity").open([chunk]) == 0
+
+
+def test_the_cli_says_how_to_resume_when_stopped(perils, tmp_path, monkeypatch, capsys):
+    from riskmodel.cli import main
+
+    path, _, _ = perils
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "simulate_many", stop)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 130
+    err = capsys.readouterr().err
+    assert "chunks received so far are kept" in err and "run the same command again to resume" in err
