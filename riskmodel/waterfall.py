@@ -26,7 +26,8 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    reinsurer's and domestic capacity per year). At the year end a scheme's premium pays the claims its
    capital could not; one still unable to pay, or below its backstop's threshold, is recapitalised with
    the backstop's probability (the top-up pays the rest); one that cannot pay and is not recapitalised is
-   insolvent for good: from the next policy year it, its reinsurer and its hull cover pay nothing.
+   insolvent for good: from the next policy year it, its reinsurer and its hull cover pay nothing, and
+   its members are uninsured (their owners pay as the `none` class's do).
 4. What the insurer does not pay: pollution falls back on the Funds; infrastructure on the
    infrastructure owner's property insurers (`energy_property`); the collision liability stays with the
    counterparty's hull insurers; the rest is uncompensated.
@@ -488,6 +489,12 @@ def route_events(
         lapsed.append(idx[dead])
         scheme_cols[f"scheme:{sch.scheme_id}"] = _scatter(idx, retained_paid[idx], ob.n)
         scheme_cols[f"scheme_reinsurance:{sch.scheme_id}"] = _scatter(idx, reins_paid[idx], ob.n)
+    # an insolvent scheme's members are uninsured from then on: their owners pay what an uninsured owner
+    # pays (the `none` class's share of the obligation, which no scheme limit bounds any more)
+    uninsured = ob.none_cls.copy()
+    for dead_events in lapsed:
+        uninsured[dead_events] = True
+        paid[dead_events] = params.none_owner_pays_share * ob.obligation[dead_events]
 
     # --- 4. what the insurer does not pay -----------------------------------------------------------
     owes = ob.obligation > 0
@@ -581,7 +588,7 @@ def route_events(
     uncompensated[ob.w] = ob.war_unpaid - ob.war_unpaid_infra
     cols["uncompensated"] = uncompensated
     cols["war_hull"] = _scatter(ob.w, np.where(ob.w_west, ob.war_hull, 0.0), ob.n)
-    owner = np.where(ob.none_cls, paid, 0.0) + np.where(uninsured_hull, hull + owner_coll, 0.0)
+    owner = np.where(uninsured, paid, 0.0) + np.where(uninsured_hull, hull + owner_coll, 0.0)
     owner[ob.w] = np.where(ob.w_west, 0.0, ob.war_hull)
     cols["owner"] = owner
     cols.update(scheme_cols)

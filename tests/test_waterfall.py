@@ -252,9 +252,11 @@ def test_scheme_capital_is_consumed_in_event_order():
     assert res.scheme_capital_end[0, 0, 0] == pytest.approx(0.0)
 
 
-def _two_years(ev: EventRecord, scheme: SchemeFinance, premium: float, recap_u: float):
+def _two_years(ev: EventRecord, scheme: SchemeFinance, premium: float, recap_u: float, **kw):
     """Route events of one trial over two policy years: `premium` earned each year, one recap uniform."""
-    p = params(schemes=(scheme,), ig_structures=(IG_2026_27, IG_2026_27), war_buyback_limit=(125.0, 125.0))
+    p = params(
+        schemes=(scheme,), ig_structures=(IG_2026_27, IG_2026_27), war_buyback_limit=(125.0, 125.0), **kw
+    )
     return route_events(ev, p, NO_OTHER, np.full((1, 2, 1), premium), np.full((1, 2, 1), recap_u), 1, 2)
 
 
@@ -291,6 +293,32 @@ def test_a_scheme_that_runs_out_of_capital_without_a_backstop_is_insolvent_for_g
     np.testing.assert_allclose(solvent.columns["scheme:s"], [150.0, 30.0])
     assert not solvent.scheme_insolvent.any()
     np.testing.assert_allclose(solvent.scheme_capital_end[0, :, 0], [1000.0 - 150 + 140, 990.0 - 30 + 140])
+
+
+@pytest.mark.parametrize("clc", [False, True])
+def test_an_insolvent_schemes_members_are_uninsured_and_their_owners_pay_their_share(clc):
+    """After the scheme of the case above fails (year 0), a year-1 event of one of its members is routed
+    as the same event of an uninsured (`none`) tanker: its owner pays `none_owner_pays_share` (here 5%)
+    of the obligation, which the scheme's limit no longer bounds, and its hull; in a CLC and Fund state
+    the Fund, elsewhere the claimants, bear the rest."""
+    kw = dict(SCHEME_CLAIMS, gt=60_000.0, clc=[False, clc], fund=[False, clc])
+    ev = events(2, year=[0, 1], pollution=[300.0, 600.0], hull=[0.0, 10.0], **kw)
+    scheme = SchemeFinance("s", 1000.0, 0.5, 1000.0, 1.0, 100.0, 0.3, 0.0, 0.0, 0.0, True)
+    res = _two_years(ev, scheme, premium=20.0, recap_u=0.5, none_owner_pays_share=0.05)
+    assert res.scheme_insolvent[0, :, 0].tolist() == [True, True]
+    kw["pi_class"] = NONE
+    uninsured = events(2, year=[0, 1], pollution=[0.0, 600.0], hull=[0.0, 10.0], **kw)
+    alone = _two_years(uninsured, scheme, premium=20.0, recap_u=0.5, none_owner_pays_share=0.05)
+    assert set(alone.columns) <= set(res.columns)
+    for name, v in res.columns.items():
+        expected = alone.columns[name][1] if name in alone.columns else 0.0
+        assert v[1] == pytest.approx(expected, rel=1e-12, abs=1e-12), name
+    if not clc:  # (national law: the whole 600 is the owner's liability)
+        assert res.columns["owner"][1] == pytest.approx(0.05 * 600.0 + 10.0)
+        assert res.columns["uncompensated"][1] == pytest.approx(0.95 * 600.0)
+    else:
+        assert res.columns["fund_1992"][1] > 0
+    assert sum(v[1] for v in res.columns.values()) == pytest.approx(610.0)
 
 
 @pytest.mark.parametrize("recap_u, recapitalised", [(0.69, True), (0.71, False)])
