@@ -80,6 +80,28 @@ def _read_index(npz: Any) -> dict[str, Any]:
     return index
 
 
+def _whole(path: Path, start: int, stop: int) -> bool:
+    """Whether a kept chunk file reads back whole: a zip whose members all match their checksums, with an
+    index of these trials that names only arrays the file holds. Anything else (empty, truncated,
+    damaged, or not a chunk at all) is not."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            if z.testzip() is not None:
+                return False
+            members = {name.removesuffix(".npy") for name in z.namelist()}
+        with np.load(path, allow_pickle=False) as npz:
+            index = _read_index(npz)
+        named = [
+            a
+            for section in ("year_arrays", "trial_arrays", "events")
+            for a in (index[section] or {}).values()
+        ]
+        named += [a for figures in index["contracts"].values() for a in figures.values()]
+        return (index["start"], index["stop"]) == (start, stop) and set(named) <= members
+    except Exception:  # (whatever a damaged or foreign file raises: it is not a kept chunk)
+        return False
+
+
 class RunChunks:
     """The checkpoints of one run: `open` first (it keeps the chunks of the same identity and says how
     many), then `has`/`load` for the chunks kept and `save` for each chunk received; `discard` when the
@@ -87,47 +109,40 @@ class RunChunks:
 
     def __init__(self, run_dir: str | Path, identity: str) -> None:
         self.folder = Path(run_dir) / CHUNKS
-        self.identity = identity
+        # (numpy's version too: its generators and arithmetic make the numbers, and a run must not mix
+        # chunks of two versions)
+        self.identity = f"{identity} numpy {np.__version__}"
         self._kept: dict[tuple[int, int], Path] = {}
         self.unreadable = 0  # kept files found damaged by `open` (removed: those chunks are computed)
 
     def open(self, chunks: Sequence[Chunk]) -> int:
-        """Take stock of the folder (created if need be) for a run cut into `chunks`: kept chunks of
-        another identity or other trials are removed, and so are files that cannot be read back. Returns
-        the number of chunks kept."""
+        """Take stock of the folder for a run cut into `chunks`: kept chunks of another identity or other
+        trials are removed, and so are files that do not read back whole (every member's checksum and
+        every array the index names). Returns the number of chunks kept. The folder itself is made by
+        the first `save`, so a run the batch never reached leaves nothing behind."""
         wanted = {(c.start, c.stop) for c in chunks}
-        ident = self.folder / _IDENTITY
-        if self.folder.is_dir():
-            clean_temporaries(self.folder)
-            try:
-                same = ident.read_text().strip() == self.identity
-            except OSError:
-                same = False
-            if not same:
-                shutil.rmtree(self.folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if not ident.is_file():
-            atomic_write(ident, lambda f: f.write(self.identity.encode()))
         self._kept.clear()
+        self.unreadable = 0
+        if not self.folder.is_dir():
+            return 0
+        clean_temporaries(self.folder)
+        try:
+            same = (self.folder / _IDENTITY).read_text().strip() == self.identity
+        except (OSError, UnicodeDecodeError):
+            same = False
+        if not same:
+            self.discard()
+            return 0
         for path in sorted(self.folder.iterdir()):
             m = _NAME.match(path.name)
             if m is None:
                 continue
             start, stop = int(m.group(1)), int(m.group(2))
-            if (start, stop) not in wanted:
-                path.unlink(missing_ok=True)
-                continue
-            try:
-                with np.load(path, allow_pickle=False) as npz:
-                    index = _read_index(npz)
-                ok = (index["start"], index["stop"]) == (start, stop)
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-                ok = False
-            if ok:
+            if (start, stop) in wanted and _whole(path, start, stop):
                 self._kept[(start, stop)] = path
-            else:
-                path.unlink(missing_ok=True)
-                self.unreadable += 1
+                continue
+            path.unlink(missing_ok=True)
+            self.unreadable += (start, stop) in wanted
         return len(self._kept)
 
     def has(self, chunk: Chunk) -> bool:
@@ -160,6 +175,9 @@ class RunChunks:
 
     def save(self, part: ChunkResult) -> None:
         """Keep a chunk result just received (written whole under its final name, or not at all)."""
+        if not self.folder.is_dir():  # (the first chunk of the run)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.folder / _IDENTITY, lambda f: f.write(self.identity.encode()))
         index, arrays = _arrays_of(part)
         arrays[_INDEX] = np.array(json.dumps(index))
         path = self.folder / _file_name(part.start, part.stop)

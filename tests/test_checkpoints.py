@@ -114,44 +114,89 @@ def test_a_group_of_runs_resumes_each_run_from_its_own_chunks(tmp_path):
         assert not (out / spec.name / CHUNKS).exists()
 
 
-def test_chunks_of_another_identity_or_other_trials_are_not_used(perils, tmp_path):
+def name(i: int, j: int | None = None) -> str:
+    """The file of the chunk of blocks i..j-1 (j = i + 1 by default)."""
+    return f"{i * BLOCK:012d}-{(i + 1 if j is None else j) * BLOCK:012d}.npz"
+
+
+def test_chunks_of_another_identity_or_other_trials_are_not_used(perils, tmp_path, monkeypatch):
     path, scenario, _ = perils
     out = tmp_path / "out"
-    interrupt([batch.make_spec("base", scenario, path)], out, after=2)
+    spec = batch.make_spec("base", scenario, path)
+    interrupt([spec], out, after=2)
 
     # another seed: the run's identity changes, its kept chunks are thrown away
     other = batch.make_spec("base", scenario, path, seed=99)
-    ex = Stopping(after=1)
-    with pytest.raises(KeyboardInterrupt):
-        batch.run_batch([other], out, ex, progress=False, echo=None)
+    ex = interrupt([other], out, after=1)
     assert computed(ex) == [((0,), 0)]
-    assert chunk_files(out / "base") == [f"{0:012d}-{BLOCK:012d}.npz"]  # only the new identity's
+    assert chunk_files(out / "base") == [name(0)]  # only the new identity's
 
-    # other chunk boundaries: a kept chunk is used only for the very same trials
+    # so does another version of numpy (it makes the numbers)
+    with monkeypatch.context() as m:
+        m.setattr(np, "__version__", "0.0.0")
+        interrupt([other], out, after=0)
+    assert chunk_files(out / "base") == []
+
+    # other chunk boundaries: a kept chunk is used only for the very same trials, the others are removed
+    interrupt([other], out, after=2)
+    ex = interrupt([other], out, after=1, chunk_trials=2 * BLOCK)
+    assert computed(ex) == [((0,), 0)]
+    assert chunk_files(out / "base") == [name(0, 2)]
+    # ... and the chunks of a --chunk-trials are used by a batch with the same --chunk-trials
     ex = Stopping()
     batch.run_batch([other], out, ex, progress=False, echo=None, chunk_trials=2 * BLOCK)
-    assert computed(ex) == [((0,), 0), ((0,), 2 * BLOCK), ((0,), 4 * BLOCK)]
+    assert computed(ex) == [((0,), 2 * BLOCK), ((0,), 4 * BLOCK)]
     assert_identical(simulate(other.scenario, progress=False), store.load_results(out / "base"))
 
 
-def test_a_damaged_chunk_is_computed_again_and_force_drops_every_chunk(perils, tmp_path):
+def test_damaged_or_foreign_chunk_files_are_computed_again(perils, tmp_path):
+    """What a power cut before the disk had a file, a damaged disk or a stray file may leave: each is found
+    when the batch starts, said, and its chunk computed again."""
+    path, scenario, alone = perils
+    spec = batch.make_spec("base", scenario, path)
+    out = tmp_path / "out"
+    interrupt([spec], out, after=4)
+    folder = out / "base" / CHUNKS
+    (folder / name(0)).write_bytes(b"")  # empty
+    data = bytearray((folder / name(1)).read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte flipped in an array
+    (folder / name(1)).write_bytes(bytes(data))
+    with open(folder / name(2), "wb") as f:  # an array saved under a chunk's name
+        np.save(f, np.arange(10.0))
+    (folder / name(4)).write_bytes((folder / name(3)).read_bytes())  # another chunk's trials
+    said: list[str] = []
+    ex = Stopping()
+    batch.run_batch([spec], out, ex, progress=False, echo=said.append)
+    assert computed(ex) == [((0,), i * BLOCK) for i in (0, 1, 2, 4)]
+    assert any("resumed: 1 of 5 chunks kept" in s and "4 unreadable, computed again" in s for s in said)
+    assert_identical(alone, store.load_results(out / "base"))
+
+
+def test_force_drops_every_kept_chunk(perils, tmp_path):
     path, scenario, alone = perils
     spec = batch.make_spec("base", scenario, path)
     out = tmp_path / "out"
     interrupt([spec], out, after=3)
-    damaged = out / "base" / CHUNKS / f"{BLOCK:012d}-{2 * BLOCK:012d}.npz"
-    damaged.write_bytes(damaged.read_bytes()[:1000])  # (as a power cut may leave a file not yet synced)
-    said: list[str] = []
-    ex = Stopping(after=2)
-    with pytest.raises(KeyboardInterrupt):
-        batch.run_batch([spec], out, ex, progress=False, echo=said.append)
-    assert computed(ex) == [((0,), BLOCK), ((0,), 3 * BLOCK)]
-    assert any("resumed: 2 of 5 chunks kept" in s and "1 unreadable, computed again" in s for s in said)
-
     ex = Stopping()
     batch.run_batch([spec], out, ex, progress=False, echo=None, force=True)
     assert computed(ex) == [((0,), i * BLOCK) for i in range(5)]
     assert_identical(alone, store.load_results(out / "base"))
+
+
+def test_only_runs_the_batch_reached_have_chunks_and_finished_runs_have_none(perils, tmp_path):
+    path, scenario, _ = perils
+    first, second = (batch.make_spec(n, scenario, path) for n in ("first", "second"))
+    out = tmp_path / "out"
+    interrupt([first, second], out, after=7)  # the first run saved, two chunks of the second received
+    assert not (out / "first" / CHUNKS).exists()
+    assert chunk_files(out / "second") == [name(0), name(1)]
+    # a batch stopped after a run's manifest was written, before its chunks were removed
+    (out / "first" / CHUNKS).mkdir()
+    (out / "first" / CHUNKS / name(0)).write_bytes((out / "second" / CHUNKS / name(0)).read_bytes())
+    third = batch.make_spec("third", scenario, path)
+    interrupt([first, third], out, after=0)
+    assert not (out / "first" / CHUNKS).exists()  # a finished run's leftovers are removed
+    assert not (out / "third").exists()  # a run the batch never reached leaves no folder
 
 
 def test_a_run_of_one_chunk_keeps_no_chunk(perils, tmp_path, monkeypatch):
@@ -202,3 +247,6 @@ def test_the_cli_says_how_to_resume_when_stopped(perils, tmp_path, monkeypatch, 
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 130
     err = capsys.readouterr().err
     assert "chunks received so far are kept" in err and "run the same command again to resume" in err
+    # --force again would recompute what was saved and drop the chunks kept
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--force"]) == 130
+    assert "run the same command again without --force to resume" in capsys.readouterr().err

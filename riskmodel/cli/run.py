@@ -194,9 +194,11 @@ def run_stored_batch(specs: list[Any], out: Path, args: argparse.Namespace, on_r
     except store.IncompleteRunError as exc:  # a run in the store that reads back damaged
         raise run_folder_error(exc) from None
     except KeyboardInterrupt:  # (Ctrl-C or SIGTERM: the command's exit code follows)
+        # (--force again would recompute what this command saved and throw its chunks away)
+        again = "again without --force" if args.force else "again"
         print(
             f"stopped: the runs saved and the chunks received so far are kept in {out}; "
-            "run the same command again to resume",
+            f"run the same command {again} to resume",
             file=sys.stderr,
         )
         raise
