@@ -24,7 +24,7 @@ import math
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -357,17 +357,20 @@ _Planned = tuple[tuple[int, ...], Chunk, tuple[int, ...]]
 class _Demux:
     """Chunk results of a stream of group tasks, handed out scenario by scenario: a group's results for
     the runs after the one being assembled wait here until their turn. A chunk a run has kept
-    (`RunChunks`) is read back when its turn comes; one just computed is kept as soon as it arrives."""
+    (`RunChunks`) is read back when its turn comes; one just computed is kept as soon as it arrives (for
+    the runs `saving`)."""
 
     def __init__(
         self,
         stream: Iterator[list[ChunkResult]],
         plan: Sequence[_Planned],
         kept: Mapping[int, RunChunks],
+        saving: Collection[int],
     ) -> None:
         self._stream = stream
         self._plan = iter(plan)
         self._kept = kept
+        self._saving = saving
         self._waiting: dict[int, collections.deque[ChunkResult | Chunk]] = collections.defaultdict(
             collections.deque
         )
@@ -378,7 +381,7 @@ class _Demux:
             parts = dict(zip(computed, next(self._stream), strict=True)) if computed else {}
             for kk in ks:
                 part = parts.get(kk)
-                if part is not None and kk in self._kept:
+                if part is not None and kk in self._saving:
                     self._kept[kk].save(part)
                 self._waiting[kk].append(chunk if part is None else part)
         item = self._waiting[k].popleft()
@@ -444,12 +447,18 @@ def simulate_many(
     groups = _groups(models, share_world)
     kept = {k: c for k, spec in enumerate(specs) if (c := (checkpoints or {}).get(spec.name)) is not None}
     plan: list[_Planned] = []
+    saving: set[int] = set()  # the runs whose chunks are kept as they arrive
     for g in groups:
-        for c in make_chunks(models[g[0]].n_trials, models[g[0]].chunk_trials):
+        chunks = make_chunks(models[g[0]].n_trials, models[g[0]].chunk_trials)
+        for c in chunks:
             plan.append((g, c, tuple(k for k in g if not (k in kept and kept[k].has(c)))))
+        # (a run of one chunk alone is saved as soon as its chunk is in: nothing to resume; in a group the
+        # others' chunks wait while the runs are saved one after another)
+        if len(g) > 1 or len(chunks) > 1:
+            saving.update(k for k in g if k in kept)
     tasks = [(computed, c) for _, c, computed in plan if computed]
     bar = Progress(sum(m.n_trials for m in models), label="batch", enabled=progress)
-    demux = _Demux(iter(ex.map(_run_batch_chunk, _Models(tuple(models)), tasks)), plan, kept)
+    demux = _Demux(iter(ex.map(_run_batch_chunk, _Models(tuple(models)), tasks)), plan, kept, saving)
     name = getattr(ex, "name", type(ex).__name__)
     try:
         for g in groups:
@@ -636,17 +645,14 @@ def run_batch(
 def _open_checkpoints(
     out: Path, todo: Sequence[RunSpec], chunk_trials: int | None, force: bool
 ) -> tuple[dict[str, RunChunks], dict[str, str]]:
-    """The checkpoints of the runs to compute that have more than one chunk (`checkpoints`), opened, and
-    for each run that resumes from chunks an interrupted batch kept, a note saying so (none with
-    `force`, which throws them away)."""
+    """The checkpoints of the runs to compute (`checkpoints`), opened, and for each run that resumes from
+    chunks an interrupted batch kept, a note saying so (none with `force`, which throws them away)."""
     opened, notes = {}, {}
     for spec in todo:
         grid = make_chunks(spec.trials, chunk_trials or spec.scenario.simulation.chunk_trials)
         chunks = RunChunks(out / spec.name, spec.identity)
-        if force or len(grid) < 2:  # (a run of one chunk is saved as soon as it is in: nothing to resume)
+        if force:
             chunks.discard()
-            if len(grid) < 2:
-                continue
         kept = chunks.open(grid)
         if kept:
             unreadable = f"; {chunks.unreadable} unreadable, computed again" if chunks.unreadable else ""

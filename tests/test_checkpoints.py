@@ -209,6 +209,35 @@ def test_a_run_of_one_chunk_keeps_no_chunk(perils, tmp_path, monkeypatch):
     assert not (tmp_path / "out" / "base" / CHUNKS).exists()
 
 
+def test_a_group_stopped_while_its_runs_are_saved_computes_nothing_again(tmp_path):
+    """Runs of one chunk computed together finish together and are saved one after another: stopped after
+    the first is saved, the batch has kept the others' chunk, and the next run computes nothing."""
+    rv = with_overrides(load_scenario("scenarios/rv_pool.yaml"), {"horizon.years": 1})
+    specs = [
+        batch.make_spec(
+            f"capital_{c}", with_overrides(rv, {"schemes.rv_pool.capital_usd_m": c}), None, trials=BLOCK
+        )
+        for c in (1000, 300, 100)
+    ]
+    out = tmp_path / "out"
+
+    def stop(spec, results):
+        raise KeyboardInterrupt
+
+    ex = Stopping()
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(specs, out, ex, progress=False, echo=None, on_results=stop)
+    assert computed(ex) == [((0, 1, 2), 0)]  # one task: the group's only chunk
+    assert (out / "capital_1000" / store.MANIFEST).exists()
+    assert [chunk_files(out / s.name) for s in specs[1:]] == [[name(0)], [name(0)]]
+
+    ex = Stopping()
+    batch.run_batch(specs, out, ex, progress=False, echo=None)
+    assert computed(ex) == []
+    for spec in specs:
+        assert_identical(simulate(spec.scenario, progress=False), store.load_results(out / spec.name))
+
+
 def test_a_kept_chunk_reads_back_exactly(tmp_path):
     """Every array of a chunk result, the event table's included, with its dtype and values."""
     doc = {**BASE, "simulation": {**BASE["simulation"], "keep_events": True}}
