@@ -10,8 +10,8 @@ How the work is spread: the chunks of trials of every scenario still to run form
 tasks on the executor (the compiled scenarios are shipped to the workers once), so workers stay busy
 across scenario boundaries; each scenario's chunks are reduced in chunk order by `simulate`, which gives
 bit-identical results on every executor. A scenario's folder is written as soon as its last chunk is in,
-and until then every chunk received is kept on disk (`checkpoints`), so an interrupted batch loses at
-most the chunks in flight, and the next run computes only the chunks it did not keep.
+and until then every chunk received is kept on disk (`checkpoints`), so an interrupted batch loses only
+the chunks still being computed, and the next run computes only the chunks it did not keep.
 """
 
 from __future__ import annotations
@@ -369,6 +369,7 @@ class _Demux:
     ) -> None:
         self._stream = stream
         self._plan = iter(plan)
+        self._tasks = [(computed, chunk) for _, chunk, computed in plan if computed]  # (as on the executor)
         self._kept = kept
         self._saving = saving
         self._waiting: dict[int, collections.deque[ChunkResult | Chunk]] = collections.defaultdict(
@@ -378,7 +379,7 @@ class _Demux:
     def next_for(self, k: int) -> ChunkResult:
         while not self._waiting[k]:
             ks, chunk, computed = next(self._plan)
-            parts = dict(zip(computed, next(self._stream), strict=True)) if computed else {}
+            parts = dict(zip(computed, self._next_results(), strict=True)) if computed else {}
             for kk in ks:
                 part = parts.get(kk)
                 if part is not None and kk in self._saving:
@@ -386,6 +387,20 @@ class _Demux:
                 self._waiting[kk].append(chunk if part is None else part)
         item = self._waiting[k].popleft()
         return self._kept[k].load(item) if isinstance(item, Chunk) else item
+
+    def _next_results(self) -> list[ChunkResult]:
+        """The next task's results; when the stream stops (Ctrl-C, a failure) the results of later tasks it
+        salvaged (`executors._windowed`) are kept on the way out."""
+        try:
+            return next(self._stream)
+        except BaseException as exc:
+            for i, results in getattr(exc, "salvaged", ()):
+                computed, chunk = self._tasks[i]
+                for kk, part in zip(computed, results, strict=True):
+                    if kk in self._saving and (part.start, part.stop) == (chunk.start, chunk.stop):
+                        with contextlib.suppress(OSError):  # (best effort: it is computed again)
+                            self._kept[kk].save(part)
+            raise
 
 
 class _ChunkFeed:

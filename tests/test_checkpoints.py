@@ -279,3 +279,73 @@ def test_the_cli_says_how_to_resume_when_stopped(perils, tmp_path, monkeypatch, 
     # --force again would recompute what was saved and drop the chunks kept
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--force"]) == 130
     assert "run the same command again without --force to resume" in capsys.readouterr().err
+
+
+class _Future:
+    """A finished (or running) future: `result` returns its value or raises its exception."""
+
+    def __init__(self, value=None, *, done: bool = True, error: BaseException | None = None) -> None:
+        self.value, self._done, self.error = value, done, error
+
+    def done(self) -> bool:
+        return self._done
+
+    def cancelled(self) -> bool:
+        return False
+
+    def result(self, timeout=None):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def test_a_stopped_executor_hands_over_the_results_already_done():
+    """Ctrl-C while the pool waits for the first task in flight: the later tasks already done (1 and 3 of
+    the four in flight) come with the interruption; a running or failed one does not."""
+    from riskmodel.engine.executors import _windowed
+
+    futures = {
+        0: _Future(error=KeyboardInterrupt()),
+        1: _Future("one"),
+        2: _Future(done=False),
+        3: _Future("three"),
+        4: _Future("four"),  # (not submitted: beyond the window of two workers)
+    }
+    stream = _windowed(lambda t: futures[t], [0, 1, 2, 3, 4], workers=2)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        next(stream)
+    assert stopped.value.salvaged == [(1, "one"), (3, "three")]
+    futures[0] = _Future("zero")
+    futures[3] = _Future(error=ValueError("failed in a worker"))
+    stream = _windowed(lambda t: futures[t], [0, 1, 2, 3], workers=2)
+    assert next(stream) == "zero"
+    assert next(stream) == "one"
+    futures[2].error = KeyboardInterrupt()
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        next(stream)
+    assert stopped.value.salvaged == []
+
+
+class Salvaging(Stopping):
+    """Hands over the first task's results, then stops as a pool does when the results of tasks 2 and 3
+    were in while it waited for task 1 (`executors._windowed`)."""
+
+    def map(self, fn, shared, tasks):
+        self.tasks.append(tasks[0])
+        yield fn(shared, tasks[0])
+        stop = KeyboardInterrupt()
+        stop.salvaged = [(i, fn(shared, tasks[i])) for i in (2, 3)]
+        raise stop
+
+
+def test_an_interrupted_batch_keeps_the_chunks_done_out_of_order(perils, tmp_path):
+    path, scenario, alone = perils
+    spec = batch.make_spec("base", scenario, path)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch([spec], out, Salvaging(), progress=False, echo=None)
+    assert chunk_files(out / "base") == [name(0), name(2), name(3)]
+    ex = Stopping()
+    batch.run_batch([spec], out, ex, progress=False, echo=None)
+    assert computed(ex) == [((0,), BLOCK), ((0,), 4 * BLOCK)]
+    assert_identical(alone, store.load_results(out / "base"))

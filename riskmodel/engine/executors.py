@@ -13,6 +13,7 @@ order is bit-identical on every executor.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -41,20 +42,41 @@ class Executor(Protocol):
 def _windowed(submit: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:
     """The results of `submit(task)` futures in task order, with at most twice `workers` tasks in flight:
     a result waits on the workers only until it is taken, so memory stays flat in the number of tasks.
-    A future is let go once its result is taken (`release`, where the future has it: Dask)."""
+    A future is let go once its result is taken (`release`, where the future has it: Dask).
+
+    Interrupted (Ctrl-C) or failing while it waits for a result, it attaches to the exception, as
+    `salvaged`, the results of the later tasks in flight that are already done, as (task index, result)
+    pairs: a caller that keeps what it receives (`batch`) then loses only the tasks still running."""
     window = 2 * max(workers, 1)
-    pending = collections.deque(submit(t) for t in tasks[:window])
+    pending = collections.deque((i, submit(t)) for i, t in enumerate(tasks[:window]))
     nxt = len(pending)
     while pending:
-        future = pending.popleft()
-        result = future.result()
+        try:
+            result = pending[0][1].result()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):  # (an exception that takes no attribute salvages nothing)
+                exc.salvaged = _done_results(list(pending)[1:])  # type: ignore[union-attr]
+            raise
+        future = pending.popleft()[1]
         if hasattr(future, "release"):
             future.release()
         del future
         if nxt < len(tasks):
-            pending.append(submit(tasks[nxt]))
+            pending.append((nxt, submit(tasks[nxt])))
             nxt += 1
         yield result
+
+
+def _done_results(in_flight: Sequence[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """(task index, result) of the futures that are done and succeeded."""
+    out = []
+    for i, future in in_flight:
+        try:
+            if future.done() and not future.cancelled():
+                out.append((i, future.result(timeout=5)))
+        except Exception:  # (failed, or no longer reachable: nothing to salvage)
+            continue
+    return out
 
 
 class InProcess:
