@@ -141,8 +141,17 @@ class ProcessPool:
         if abandon:
             # the chunks in flight would run to their end before `shutdown` returns, only to be thrown
             # away: stop the workers now (the pool keeps its processes in `_processes`)
-            for process in list(getattr(pool, "_processes", {}).values()):
+            processes = list(getattr(pool, "_processes", {}).values())
+            for process in processes:
                 process.terminate()
+            for process in processes:
+                process.join(timeout=10)
+            # a worker stopped while it was sending a result leaves the pool's manager thread waiting for
+            # the rest of the message, and the interpreter waits for that thread at exit (a hang after
+            # Ctrl-C): close this process's copy of the result pipe's writing end, so that the thread
+            # reads the end of the pipe instead, takes the pool for broken and ends
+            with contextlib.suppress(Exception):
+                pool._result_queue._writer.close()  # type: ignore[attr-defined]
             pool.shutdown(wait=False, cancel_futures=True)
         else:
             pool.shutdown(cancel_futures=True)

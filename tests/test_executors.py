@@ -1,0 +1,41 @@
+"""The local process pool stops cleanly when a batch is interrupted (`ProcessPool.close(abandon=True)`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+# A worker stopped while it sends a result leaves the pool's manager thread reading the rest of the
+# message. The script puts the pool in that state for sure: a result's header (1,000 bytes to come)
+# and 10 bytes of it, written to the result pipe, then abandons the pool as Ctrl-C does and exits.
+SCRIPT = textwrap.dedent(
+    """
+    import struct, sys, threading, time
+    from riskmodel.engine.executors import ProcessPool, _call_with_shared
+
+    def task(shared, t):
+        return t
+
+    pool = ProcessPool(2)
+    inner = pool._pool(None)
+    assert inner.submit(_call_with_shared, task, 1).result(timeout=60) == 1  # (workers up, thread running)
+    inner._result_queue._writer._send(struct.pack("!i", 1000) + b"x" * 10)
+    time.sleep(0.5)  # (the manager thread is now waiting for the other 990 bytes)
+    pool.close(abandon=True)
+    threads = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    for t in threads:
+        t.join(timeout=20)
+    alive = [t.name for t in threads if t.is_alive()]
+    print("alive:", alive, flush=True)
+    sys.exit(1 if alive else 0)
+    """
+)
+
+
+def test_an_abandoned_pool_ends_its_threads_when_a_result_was_half_sent():
+    """Before the fix the manager thread waited for ever and the interpreter with it (a batch printed
+    "interrupted" after Ctrl-C and then hung)."""
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "alive: []" in proc.stdout
