@@ -6,11 +6,12 @@ as the batch receives it (`RunChunks.save`). Out: those chunk results read back 
 when the batch is run again with the same identity and the same chunk boundaries; the folder is removed
 once the run is saved (`RunChunks.discard`).
 
-Layout: ``<run folder>/chunks/identity.txt`` (the run's identity: chunks of another scenario, seed, trial
-count or model are thrown away) and one ``<start>-<stop>.npz`` per chunk: every array of the chunk result
-(uncompressed) and a JSON index of what each array is. Files are written under a temporary name and
-renamed when whole (as the store's files are), without waiting for the disk: a file a power cut left
-unreadable is found when the batch starts again, and that chunk is computed again.
+Layout: ``<run folder>/chunks/identity.txt`` (the run's identity and numpy's version: chunks of another
+scenario, seed, trial count, model or numpy are thrown away) and one ``<start>-<stop>.npz`` per chunk:
+every array of the chunk result (uncompressed) and a JSON index of what each array is. Files are written
+under a temporary name and renamed when whole (as the store's files are), without waiting for the disk: a
+file a power cut left unreadable is found when the batch starts again (`open` reads every file whole), and
+that chunk is computed again.
 
 Why it is correct: each chunk's results depend only on the model, the seed and the chunk's trials (the
 keyed random streams of `engine.random`), so a kept chunk is the chunk a new computation would give, bit
@@ -32,7 +33,7 @@ import numpy as np
 from riskmodel.engine.chunk import Chunk, ChunkResult
 from riskmodel.store import atomic_write, clean_temporaries
 
-__all__ = ["CHUNKS", "ChunkFileError", "RunChunks"]
+__all__ = ["CHUNKS", "ChunkFileError", "RunChunks", "discard_chunks"]
 
 #: The sub-folder of a run folder that holds its checkpoints.
 CHUNKS = "chunks"
@@ -167,7 +168,7 @@ class RunChunks:
                     trial_arrays=section(index["trial_arrays"]),
                     events=None if index["events"] is None else section(index["events"]),
                 )
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        except Exception as exc:  # (checked whole by `open`: changed on the disk since)
             raise ChunkFileError(
                 f"{path}: a kept chunk of an interrupted run cannot be read back ({exc}); remove the "
                 f"folder {self.folder} and run the batch again"
