@@ -152,7 +152,12 @@ class ProcessPool:
             # reads the end of the pipe instead, takes the pool for broken and ends
             with contextlib.suppress(Exception):
                 pool._result_queue._writer.close()  # type: ignore[attr-defined]
+            manager = getattr(pool, "_executor_manager_thread", None)
             pool.shutdown(wait=False, cancel_futures=True)
+            # ... and let that thread finish its clean-up now: racing the interpreter's exit, it closed its
+            # wake-up pipe while the exit was writing to it ("Exception ignored ... Bad file descriptor")
+            if manager is not None:
+                manager.join(timeout=10)
         else:
             pool.shutdown(cancel_futures=True)
 
