@@ -317,3 +317,31 @@ def test_trials_beyond_the_schemas_bound_are_refused_before_running(
     code, _, err = run_cli(command, scenario_file, "--trials", "1e300", "--out", tmp_path / "out")
     assert_usage_error(code, err, "argument --trials: must be at most 100,000,000 (simulation.trials)")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "stop, code, word", [("KeyboardInterrupt", 130, "interrupted"), ("Terminated", 143, "terminated")]
+)
+def test_stopped_while_the_commands_load_exits_without_a_traceback(stop, code, word, monkeypatch, capsys):
+    """Ctrl-C or SIGTERM in the first fraction of a second (the commands' modules being imported) exits
+    as it does later: the code and one word (a stress test saw a traceback there)."""
+    import riskmodel.cli as cli
+
+    def stopped():
+        raise KeyboardInterrupt if stop == "KeyboardInterrupt" else cli.Terminated
+
+    monkeypatch.setattr(cli, "build_parser", stopped)
+    assert cli.main(["validate", "x.yaml"]) == code
+    err = capsys.readouterr().err
+    assert err.strip() == word
+
+
+def test_the_command_line_module_loads_light(tmp_path):
+    """`import riskmodel.cli` (what the `riskmodel` script does before `main` runs, when an interruption
+    would still print a traceback) imports neither pydantic nor numpy: they load inside `main`."""
+    import subprocess
+    import sys
+
+    code = "import sys, riskmodel.cli; print(sorted(m for m in ('pydantic', 'numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from riskmodel import __version__
-from riskmodel.scenario.errors import ScenarioError
 
 #: Sub-command modules, in the order `riskmodel --help` lists them; modules not (yet) present are skipped.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
@@ -100,14 +99,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
     except ValueError:  # not the main thread: leave SIGTERM alone
-        return _main(argv)
+        return _stoppable(argv)
     try:
-        return _main(argv)
+        return _stoppable(argv)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _stoppable(argv: Sequence[str] | None) -> int:
+    """`_main`, stopped by Ctrl-C or SIGTERM at any point, while the commands are loaded too: an exit code
+    and one word, never a traceback."""
+    try:
+        return _main(argv)
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
 def _main(argv: Sequence[str] | None) -> int:
+    from riskmodel.scenario.errors import ScenarioError  # (here: loading it may be interrupted)
+
     parser = build_parser()
     try:
         args = parser.parse_args(None if argv is None else list(argv))
@@ -128,12 +142,6 @@ def _main(argv: Sequence[str] | None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
-    except Terminated:
-        print("terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (e.g. `riskmodel schema | head`): not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)
