@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +49,50 @@ def test_an_abandoned_pool_has_ended_its_threads_when_close_returns(half_sent):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "alive: []" in proc.stdout
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+ORPHANS = textwrap.dedent(
+    """
+    import os, sys, time
+    from riskmodel.engine.executors import ProcessPool, _call_with_shared
+
+    def task(shared, t):
+        time.sleep(120)
+
+    pool = ProcessPool(2)
+    inner = pool._pool(None)
+    futures = [inner.submit(_call_with_shared, task, i) for i in range(4)]
+    time.sleep(1.0)  # (the workers are up and busy)
+    print(" ".join(str(p) for p in inner._processes), flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_workers_stop_when_the_batch_is_killed_outright():
+    """SIGKILL (or the out-of-memory killer) to the batch process alone: its workers used to wait for ever,
+    holding their memory; they now get SIGTERM from the kernel when it dies."""
+    proc = subprocess.Popen([sys.executable, "-c", ORPHANS], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(w) for w in workers)
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        proc.kill()
+        for w in workers if "workers" in locals() else []:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(w, signal.SIGKILL)
