@@ -175,7 +175,8 @@ class Results:
     def sanctions_exposure(self) -> pd.DataFrame:
         """Sanctions exposure by policy year (means, USD m unless stated).
 
-        Claims blocked at the direct links (delayed: licensed later; permanent), the portfolio's ceded
+        Claims blocked at the direct links (delayed: what the payers pay late under a licence; permanent:
+        what they would have paid but for the block, docs/model.md §4), the portfolio's ceded
         losses blocked by its sanctions clauses, the shadow share of tanker tonnage, the designated share
         of shadow tonnage, and detentions a year. Per contract: `sanctions_by_contract`.
         """

@@ -62,6 +62,7 @@ from riskmodel.liability import (
 from riskmodel.reinsurance.ig_tower import (
     IGStructure,
     IGTowerShares,
+    above_tower,
     apply_ig_tower,
     check_ig_structure,
     retention_and_pool,
@@ -236,6 +237,7 @@ class Obligations:
     blocked: np.ndarray  # bool: blocked by sanctions at the claimant link
     licensed: np.ndarray  # bool: the event's licence is granted (a block is then only a delay)
     permanent: np.ndarray  # bool: blocked for good
+    refuses: np.ndarray  # bool: the insurer would refuse the claim (payment reliability), blocked or not
     willing: np.ndarray  # what the insurer would pay before its capacity
 
 
@@ -391,6 +393,7 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
         blocked=blocked,
         licensed=licensed,
         permanent=permanent,
+        refuses=refuses,
         willing=willing,
     )
 
@@ -608,9 +611,29 @@ def route_events(
     # a licensed block delays what is paid: the insurer's payment (after reliability and capacity), less
     # for an IG claim what lies above the IG tower (uncompensated); the same for a counterparty's claim
     delayed = np.where(ob.blocked & ob.licensed, paid - own_uncovered, 0.0)
-    permanent_amt = np.where(ob.permanent, ob.gross, 0.0)
     cp_uncovered = _scatter(np.flatnonzero(cp_all > 0), tower["uncovered"][n_ig : n_ig + n_cp], cp_all.size)
     delayed[ob.spill] += np.where(cp_delayed > 0, cp_delayed - cp_uncovered, 0.0)
+    # a block for good counts, in the same way, what the payer would have paid but for it: not what it
+    # would have refused anyway (payment reliability), and of an IG claim not what lies above the tower
+    # (a claim's alone). A domestic insurer's or a scheme's capacity is not replayed without the block:
+    # where it would have run out, theirs is an upper bound.
+    permanent_amt = np.where(ob.permanent & ~ob.refuses, ob.gross, 0.0)
+    ig_blocked = np.flatnonzero(ob.permanent & (ob.cls == IG))
+    if ig_blocked.size:
+        ig_pollution_unblocked = np.zeros(ob.n)  # (the pollution heads of `ig_pollution`, paid in full)
+        ig_pollution_unblocked[ob.spill] = ob.pollution_obligation + ob.statutory[ob.spill]
+        permanent_amt[ig_blocked] -= _above_tower(
+            params.ig_structures,
+            ob.gross[ig_blocked],
+            ig_pollution_unblocked[ig_blocked],
+            ev.year[ig_blocked],
+        )
+    cp_lost = np.flatnonzero(cp_permanent > 0)  # (all of a counterparty's claim is pollution)
+    if cp_lost.size:
+        claims = cp_permanent[cp_lost]
+        cp_permanent[cp_lost] = claims - _above_tower(
+            params.ig_structures, claims, claims, ev.year[ob.spill[cp_lost]]
+        )
     permanent_amt[ob.spill] += cp_permanent
     return WaterfallResult(cols, other_cols, delayed, permanent_amt, capital_end, recapitalised, insolvent)
 
@@ -638,6 +661,18 @@ def _settle(
     left = np.bincount(trial, weights=unpaid, minlength=n)
     still = who & (left > assets + _TOLERANCE * np.maximum(left, 1.0))
     return np.maximum(assets - np.bincount(trial, weights=take, minlength=n), 0.0), still
+
+
+def _above_tower(
+    structures: tuple[IGStructure, ...], claim: np.ndarray, pollution: np.ndarray, year: np.ndarray
+) -> np.ndarray:
+    """`above_tower` of claims of several policy years, each under its year's structure."""
+    out = np.zeros(claim.size)
+    for yr, structure in enumerate(structures):
+        sel = np.flatnonzero(year == yr)
+        if sel.size:
+            out[sel] = above_tower(claim[sel], pollution[sel], structure)
+    return out
 
 
 def _ig_tower(

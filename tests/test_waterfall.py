@@ -203,6 +203,26 @@ def test_a_delayed_ig_claim_is_what_the_ig_tower_pays():
     assert float(res.blocked_delayed.sum()) == pytest.approx(5000.0 - unpaid)
 
 
+def test_a_block_for_good_counts_what_the_payer_would_have_paid():
+    """The same claims blocked for good (u_licence 0.9) count what the payer would have paid but for the
+    block, as a delayed block counts what it pays late: of the IG claim of 5,000 of pollution, the USD 1bn
+    the tower covers (the cap; without the block the club pays exactly that); of the scheme claim that the
+    scheme would refuse anyway (u_pays 0.9 ≥ reliability 0.7, a non-member state), nothing; of the same
+    claim from a member state, the claim within the scheme's limit."""
+    ig = dict(pollution=5000.0, clc=False, fund=False)
+    blocked = route(events(**ig, claimant_sanctioned=True, u_licence=0.9))
+    assert ig_paid(blocked) == 0.0
+    assert float(blocked.blocked_permanent.sum()) == pytest.approx(ig_paid(route(events(**ig))))
+    assert float(blocked.blocked_permanent.sum()) == pytest.approx(IG_2026_27.pollution_cap)
+    scheme = SchemeFinance("s", 300.0, 0.0, 0.0, 0.7, 1e6, 0.3, 0.0, 0.0, 0.0, True)
+    p = params(schemes=(scheme,))
+    claim = dict(pollution=80.0, pi_class=SCHEME, gt=1_597.0, clc=False, fund=False, scheme_blocked=True)
+    refused = route(events(**claim, u_licence=0.9, u_pays=0.9), p)
+    assert col(refused, "scheme:s") == 0.0 and float(refused.blocked_permanent.sum()) == 0.0
+    member = route(events(**claim, u_licence=0.9, u_pays=0.9, claimant_member=True), p)
+    assert col(member, "scheme:s") == 0.0 and float(member.blocked_permanent.sum()) == pytest.approx(80.0)
+
+
 def test_the_osltf_pays_what_an_uninsured_owner_does_not_up_to_its_cap():
     """An uninsured 160,000 GT tanker spills 1,200 in US waters; its owner pays half its OPA liability
     (none_owner_pays_share 0.5). The OSLTF pays the rest up to USD 1bn: 1,000, leaving nothing
@@ -493,6 +513,17 @@ def test_ig_counterparty_claim_of_a_sanctioned_claimant_is_blocked(u_licence):
     assert float(res.blocked_delayed.sum()) == pytest.approx(120.0 if licensed else 0.0)
     assert float(res.blocked_permanent.sum()) == pytest.approx(0.0 if licensed else 120.0)
     assert sum(res.columns.values()).sum() == pytest.approx(300.0 + 1.0)  # damage: pollution + the hull
+
+
+def test_an_ig_counterparty_claim_blocked_for_good_counts_what_its_tower_would_pay():
+    """The collision spill of 5,000 in a sanctioned state, no licence: the counterparty's 40% (2,000) is
+    all pollution, of which its club would have paid the USD 1bn cap; that is what the block costs."""
+    spill = dict(pollution=5000.0, counterparty_hull=1.0, blame=0.6, counterparty_ig=True, pi_class=NONE)
+    spill.update(gt=1_597.0, fund=False)
+    res = route(events(**spill, claimant_sanctioned=True, u_licence=0.9))
+    assert ig_paid(res) == 0.0
+    assert float(res.blocked_permanent.sum()) == pytest.approx(IG_2026_27.pollution_cap)
+    assert ig_paid(route(events(**spill))) == pytest.approx(IG_2026_27.pollution_cap)
 
 
 def test_the_tower_columns_are_the_ig_payers():

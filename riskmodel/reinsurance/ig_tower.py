@@ -195,8 +195,7 @@ def apply_ig_tower(
         hydra = hydra + (layer_loss - market)
 
     overspill = _layer(covered, structure.overspill_attachment, structure.overspill_limit)
-    tower_top = structure.overspill_attachment + structure.overspill_limit
-    uncovered = (p - capped_pollution) + np.maximum(covered - tower_top, 0.0)
+    uncovered = above_tower(c, p, structure)
     return IGTowerShares(
         ig_club_retention=retention,
         ig_pool=pool,
@@ -207,6 +206,19 @@ def apply_ig_tower(
         ig_overspill=overspill,
         uncovered=uncovered,
     )
+
+
+def above_tower(claim: FloatArray, pollution: FloatArray, structure: IGStructure) -> FloatArray:
+    """`uncovered` of `apply_ig_tower`: each claim's oil pollution above the cap and its covered claim above
+    the overspill. A function of the claim alone (not of the year's other claims).
+
+    >>> float(above_tower(np.array([1500.0]), np.array([1200.0]), IG_2025_26)[0])
+    200.0
+    """
+    capped_pollution = np.minimum(pollution, structure.pollution_cap)
+    covered = capped_pollution + (claim - pollution)
+    tower_top = structure.overspill_attachment + structure.overspill_limit
+    return (pollution - capped_pollution) + np.maximum(covered - tower_top, 0.0)
 
 
 def retention_and_pool(covered: FloatArray, structure: IGStructure) -> tuple[FloatArray, FloatArray]:
