@@ -345,3 +345,90 @@ def test_the_command_line_module_loads_light(tmp_path):
     code = "import sys, riskmodel.cli; print(sorted(m for m in ('pydantic', 'numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _interrupting_command(monkeypatch, steps: list[str]) -> None:
+    """`validate` replaced by a command that gets Ctrl-C, and a second one while it cleans up."""
+    import os
+    import signal
+
+    import riskmodel.cli.validate as validate
+
+    def run(args):
+        try:
+            steps.append("running")
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(10**6):  # (the signal is handled at the next bytecode, not inside os.kill)
+                pass
+            steps.append("not stopped")
+        finally:
+            os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C, impatient, during the clean-up
+            for _ in range(10**6):
+                pass
+            steps.append("cleaned up")
+        return 0
+
+    monkeypatch.setattr(validate, "run", run)
+
+
+def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(monkeypatch, capsys):
+    """The first Ctrl-C stops the command; one more while it cleans up (stopping workers, saving what is
+    done) is ignored, so the clean-up ends and the exit is the usual one: 130 and one word (a second
+    Ctrl-C used to cut the clean-up short and could print Python's traceback). The handlers are put back."""
+    import signal
+
+    import riskmodel.cli as cli
+
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        steps: list[str] = []
+        _interrupting_command(monkeypatch, steps)
+        assert cli.main(["validate", "x.yaml"]) == 130
+        assert steps == ["running", "cleaned up"]
+        assert capsys.readouterr().err.strip() == "interrupted"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.getsignal(signal.SIGTERM) is before[1]
+    finally:
+        signal.signal(signal.SIGINT, before[0])
+
+
+def test_a_ctrl_c_the_process_was_started_to_ignore_stays_ignored(monkeypatch, capsys):
+    """A batch started in the background (SIGINT ignored, as a shell does for `&` jobs) is not stopped by
+    a Ctrl-C meant for the foreground: `main` leaves SIGINT ignored."""
+    import signal
+
+    import riskmodel.cli as cli
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        steps: list[str] = []
+        _interrupting_command(monkeypatch, steps)
+        assert cli.main(["validate", "x.yaml"]) == 0
+        assert steps == ["running", "not stopped", "cleaned up"]
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_the_program_stopped_ignores_further_stops_while_it_exits(monkeypatch, capsys):
+    """The `riskmodel` program (`console`), once stopped, leaves Ctrl-C and SIGTERM ignored while the
+    interpreter exits: one landing then would otherwise end it by the signal (status -2, not 130)."""
+    import signal
+    import sys
+
+    import riskmodel.cli as cli
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupting_command(monkeypatch, [])
+        monkeypatch.setattr(sys, "argv", ["riskmodel", "validate", "x.yaml"])
+        with pytest.raises(SystemExit) as stopped:
+            cli.console()
+        assert stopped.value.code == 130
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)

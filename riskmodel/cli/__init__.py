@@ -2,7 +2,8 @@
 
 In: command-line arguments. Out: an exit code: 0 success; 2 invalid input (every problem listed on
 stderr, no traceback); 1 any other failure (`error: <cause>` on stderr; `--debug` shows the traceback);
-130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM: stopped as Ctrl-C stops it).
+130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM: stopped as Ctrl-C stops it); more of either
+while a command stops are ignored. The `riskmodel` program is `console`; `main` serves callers in-process.
 
 Each sub-command lives in `riskmodel/cli/<name>.py` with `add_parser(subparsers)` and `run(args) -> int`.
 """
@@ -90,20 +91,49 @@ class Terminated(KeyboardInterrupt):
     saved, temporary files are removed and worker processes are stopped."""
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
+def _stop(signum: int, frame: object) -> None:
+    """The first Ctrl-C or SIGTERM stops the command, as an exception, so that what is running cleans up
+    on its way out; later ones are ignored until `main` returns. (A second Ctrl-C used to cut the clean-up
+    short, which could leave the pool's workers running, or print Python's traceback.)"""
+    for stop in _STOPS:
+        signal.signal(stop, signal.SIG_IGN)
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+_STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `riskmodel` with `argv` (default: `sys.argv[1:]`) and return the exit code."""
+    """Run `riskmodel` with `argv` (default: `sys.argv[1:]`) and return the exit code.
+
+    Ctrl-C and SIGTERM stop a command (`_stop`) and give exit codes 130 and 143; the handlers they had are
+    restored on return. A Ctrl-C that this process was started to ignore (a background job) stays ignored.
+    """
+    return _with_stops(argv, restore=True)
+
+
+def console() -> None:
+    """The `riskmodel` program: `main`, then exit with its code. Stopped, it leaves further Ctrl-C and
+    SIGTERM ignored while the interpreter exits, which one landing then would otherwise end by the signal
+    (a status of -2 instead of 130)."""
+    sys.exit(_with_stops(None, restore=False))
+
+
+def _with_stops(argv: Sequence[str] | None, *, restore: bool) -> int:
     try:
-        previous = signal.signal(signal.SIGTERM, _terminate)
-    except ValueError:  # not the main thread: leave SIGTERM alone
+        previous = {stop: signal.getsignal(stop) for stop in _STOPS}
+        for stop in _STOPS:
+            if stop != signal.SIGINT or previous[stop] is signal.default_int_handler:
+                signal.signal(stop, _stop)
+    except ValueError:  # not the main thread: leave the signals alone
         return _stoppable(argv)
     try:
         return _stoppable(argv)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for stop, handler in previous.items():
+            # (None: a handler not set from Python, which cannot be put back)
+            if handler is not None and (restore or signal.getsignal(stop) is _stop):
+                signal.signal(stop, handler)
 
 
 def _stoppable(argv: Sequence[str] | None) -> int:
