@@ -233,3 +233,22 @@ def test_simulate_refuses_bad_arguments_naming_them(kwargs, error, message):
         TypeError, match=r"scenario must be a Scenario .* or the path of a scenario file, got dict"
     ):
         rm.simulate({"name": "x"}, progress=False)
+
+
+def test_a_contract_on_nothing_the_scenario_has_earns_no_premium():
+    """The retro line on the RV pool's reinsurer (fixed premium 0.25 at 100%, 2% participation) is not
+    written where there is no RV pool: in the baseline it cedes nothing and earns nothing (it used to
+    earn its fixed premium on no cover), so the scenario with the pool shows its premium as business the
+    scheme brings. A contract with a source the scenario has keeps its premium."""
+    base = rm.simulate("scenarios/baseline.yaml", trials=64, seed=3, progress=False)
+    pool = rm.simulate("scenarios/rv_pool.yaml", trials=64, seed=3, progress=False)
+    assert not base.contracts["rv_pool_retro"]["premium"].any()
+    assert not base.contracts["rv_pool_retro"]["loss"].any()
+    np.testing.assert_allclose(pool.contracts["rv_pool_retro"]["premium"], 0.25 * 0.02)
+    assert any("rv_pool_retro" in n and "earns no premium" in n for n in base.notes)
+    both = with_overrides(
+        load_scenario("scenarios/baseline.yaml"),
+        {"portfolio.contracts.rv_pool_retro.source": ["scheme_reinsurance:rv_pool", "war_pi"]},
+    )
+    kept = rm.simulate(both, trials=64, seed=3, progress=False)
+    np.testing.assert_allclose(kept.contracts["rv_pool_retro"]["premium"], 0.25 * 0.02)

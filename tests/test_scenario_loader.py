@@ -284,12 +284,24 @@ def test_notes_for_a_scheme_the_scenario_lacks(family: Path) -> None:
     notes = scenario_notes(s)
     assert notes == [
         "portfolio.contracts.retro.source: 'scheme_reinsurance:rv_pool' names scheme 'rv_pool', which this "
-        "scenario does not define: the contract cedes nothing here"
+        "scenario does not define: the contract cedes nothing and earns no premium here"
     ]
     result = validate_file(family / "child.yaml")
     assert result.ok
     assert [n.where for n in result.notes] == [f"{result.notes[0].file}:4"]
     assert result.notes[0].file.endswith("book.yaml")
+
+
+def test_a_contract_with_another_source_keeps_its_premium_note(family: Path) -> None:
+    """A contract that still has a source the scenario produces keeps its premium: only the lacking
+    source is noted, as ceding nothing."""
+    book = "portfolio:\n  contracts:\n    both: {source: [ig_pool, 'scheme:rv_pool'], type: quota_share}\n"
+    s = child(family, "name: c\nextends: parent.yaml\nschemes: {rv_pool: null}\n" + book)
+    assert scenario_notes(s)[1:] == [
+        "portfolio.contracts.both.source[1]: 'scheme:rv_pool' names scheme 'rv_pool', which this scenario "
+        "does not define: the contract cedes nothing here"
+    ]
+    assert "retro" in scenario_notes(s)[0] and "earns no premium" in scenario_notes(s)[0]
 
 
 def test_by_year_past_the_horizon_is_allowed(family: Path) -> None:

@@ -123,10 +123,19 @@ def test_the_elt_lists_every_payer_loss_of_every_event(tmp_path, results, scenar
     assert set(elt["segment"]) == {""}  # perils have no fleet segment
 
 
-def test_sanctions_exposure_counts_contracts_on_at_risk_sources(results):
-    """retro cedes from a scheme's reinsurer: its whole premium (1 a year × our 10% line = 0.1) and its
-    limit are exposed; the quota share has no limit, so the exposed limit is unbounded. storm_xol's source
-    is not at risk."""
+def test_sanctions_exposure_counts_contracts_on_at_risk_sources():
+    """retro cedes from domestic insurers of sanctioned states (a peril's losses here): its whole premium
+    (1 a year × our 10% line = 0.1) and its limit are exposed; the quota share has no limit, so the exposed
+    limit is unbounded. storm_xol's source is not at risk. (On a scheme this scenario lacks, retro would
+    not be written: no premium to expose.)"""
+    doc = {
+        **PERILS,
+        "perils": {**PERILS["perils"], "dom": {**PERILS["perils"]["storm"], "source": "domestic"}},
+        "simulation": {**PERILS["simulation"], "trials": 64},
+    }
+    doc["portfolio"] = {**PERILS["portfolio"], "contracts": dict(PERILS["portfolio"]["contracts"])}
+    doc["portfolio"]["contracts"]["retro"] = {**doc["portfolio"]["contracts"]["retro"], "source": "domestic"}
+    results = simulate(load_scenario_from_dict(doc), progress=False)
     t = store.sanctions_frame(results).set_index(["contract", "year"])
     assert t.loc[("retro", 0), "exposed_premium"] == pytest.approx(0.1)
     assert t.loc[("retro", -1), "exposed_premium"] == pytest.approx(0.2)  # horizon: the sum of 2 years

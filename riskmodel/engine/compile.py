@@ -531,7 +531,16 @@ def compile_model(
                 )
                 terms = replace(terms, premium_rate=None, premium_base=None, premium_fixed=0.0)
             missing = [src for src in terms.sources if src not in sources]
-            if missing:
+            if len(missing) == len(terms.sources):
+                # a contract on nothing this scenario has (a retro on a scheme it lacks) is not written
+                # here: it cedes nothing and earns no premium, so that the scenario that has the source
+                # shows the contract's premium as business it brings
+                notes.append(
+                    f"contract {cid}: no losses from {', '.join(missing)} in this scenario: it cedes "
+                    "nothing and earns no premium (not written without its sources)"
+                )
+                terms = replace(terms, premium_rate=None, premium_base=None, premium_fixed=0.0)
+            elif missing:
                 notes.append(
                     f"contract {cid}: no losses from {', '.join(missing)} in this scenario (cedes nothing)"
                 )

@@ -7,7 +7,8 @@ file and line (the loader adds them from the key path).
 The validators read the raw document defensively and skip values of the wrong type: pydantic reports
 those, and these checks still run, so a file with a type error *and* an unknown state code shows both.
 Notes (`note_problems`, `scenario_notes`) are not errors: a contract on a scheme or peril the scenario
-lacks is valid and cedes nothing, so one portfolio serves every scenario of a comparison.
+lacks is valid and cedes nothing (and, when it has no other source, earns no premium), so one portfolio
+serves every scenario of a comparison.
 """
 
 from __future__ import annotations
@@ -772,27 +773,32 @@ def check_scenario(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
 
 # ---------------------------------------------------------------------------------------------- notes
 def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
-    """Contracts on schemes or perils the scenario lacks: valid, and they cede nothing here."""
+    """Contracts on schemes or perils the scenario lacks: valid, and they cede nothing here (a contract on
+    nothing else earns no premium either: `compile_scenario` leaves it unwritten)."""
     out = []
     schemes = {str(sid) for sid, _ in _schemes(doc)}
     perils = {str(pid) for pid in _map(doc.get("perils"))}
     for cid, contract in _contracts(_map(doc.get("portfolio"))):
         base = ("portfolio", "contracts", cid)
-        for rel, source in _sources(contract):
+        sources = list(_sources(contract))
+        absent = []
+        for rel, source in sources:
             kind, ident = payers.split_source(source)
             if ident is None:
                 continue
             if kind == "peril" and ident not in perils:
-                out.append(
-                    _note(
-                        (*base, *rel), source, f"names peril {ident!r}, which this scenario does not define"
-                    )
-                )
+                absent.append((rel, source, f"names peril {ident!r}, which this scenario does not define"))
             elif kind != "peril" and ident not in schemes:
                 text = f"names scheme {ident!r}, which this scenario does not define" + suggestion(
                     ident, schemes
                 )
-                out.append(_note((*base, *rel), source, text))
+                absent.append((rel, source, text))
+        # a contract none of whose sources the scenario has is not written here (no premium either)
+        outcome = "cedes nothing and earns no premium" if len(absent) == len(sources) else "cedes nothing"
+        out.extend(
+            _note((*base, *rel), source, f"{text}: the contract {outcome} here")
+            for rel, source, text in absent
+        )
         premium_base = _map(contract.get("premium")).get("base")
         m = _SCHEME_PREMIUM.match(premium_base) if isinstance(premium_base, str) else None
         if m and m.group(1) not in schemes:
@@ -809,7 +815,7 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
 
 
 def _note(path: KeyPath, source: str, text: str) -> Problem:
-    return Problem(None, path, f"{source!r} {text}: the contract cedes nothing here", value=source)
+    return Problem(None, path, f"{source!r} {text}", value=source)
 
 
 def scenario_notes(scenario: Scenario) -> list[str]:
