@@ -347,8 +347,9 @@ def test_the_command_line_module_loads_light(tmp_path):
     assert out.strip() == "[]"
 
 
-def _interrupting_command(monkeypatch, steps: list[str]) -> None:
-    """`validate` replaced by a command that gets Ctrl-C, and a second one while it cleans up."""
+def _interrupting_command(monkeypatch, steps: list, signals: int = 2) -> None:
+    """`validate` replaced by a command that gets Ctrl-C, then (with `signals` 2) one more while it cleans
+    up; it records its steps, and the SIGINT handler it finds after the second."""
     import os
     import signal
 
@@ -362,9 +363,11 @@ def _interrupting_command(monkeypatch, steps: list[str]) -> None:
                 pass
             steps.append("not stopped")
         finally:
-            os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C, impatient, during the clean-up
-            for _ in range(10**6):
-                pass
+            if signals == 2:
+                os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C, impatient, during the clean-up
+                for _ in range(10**6):
+                    pass
+                steps.append(signal.getsignal(signal.SIGINT))
             steps.append("cleaned up")
         return 0
 
@@ -373,8 +376,9 @@ def _interrupting_command(monkeypatch, steps: list[str]) -> None:
 
 def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(monkeypatch, capsys):
     """The first Ctrl-C stops the command; one more while it cleans up (stopping workers, saving what is
-    done) is ignored, so the clean-up ends and the exit is the usual one: 130 and one word (a second
-    Ctrl-C used to cut the clean-up short and could print Python's traceback). The handlers are put back."""
+    done) only says that it does, so the clean-up ends and the exit is the usual one, 130 (a second Ctrl-C
+    used to cut the clean-up short and could print Python's traceback). A third would quit at once (the
+    default action is in place). The handlers are put back."""
     import signal
 
     import riskmodel.cli as cli
@@ -382,11 +386,14 @@ def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(monkeypatch, capsys):
     before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        steps: list[str] = []
+        steps: list = []
         _interrupting_command(monkeypatch, steps)
         assert cli.main(["validate", "x.yaml"]) == 130
-        assert steps == ["running", "cleaned up"]
-        assert capsys.readouterr().err.strip() == "interrupted"
+        assert steps == ["running", signal.SIG_DFL, "cleaned up"]
+        assert capsys.readouterr().err.splitlines() == [
+            "stopping: cleaning up (Ctrl-C again quits at once)",
+            "interrupted",
+        ]
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
         assert signal.getsignal(signal.SIGTERM) is before[1]
     finally:
@@ -402,18 +409,19 @@ def test_a_ctrl_c_the_process_was_started_to_ignore_stays_ignored(monkeypatch, c
 
     before = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        steps: list[str] = []
+        steps: list = []
         _interrupting_command(monkeypatch, steps)
         assert cli.main(["validate", "x.yaml"]) == 0
-        assert steps == ["running", "not stopped", "cleaned up"]
+        assert steps == ["running", "not stopped", signal.SIG_IGN, "cleaned up"]
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
 
 
-def test_the_program_stopped_ignores_further_stops_while_it_exits(monkeypatch, capsys):
+def test_the_program_stopped_stays_stopping_while_it_exits(monkeypatch, capsys):
     """The `riskmodel` program (`console`), once stopped, leaves Ctrl-C and SIGTERM ignored while the
-    interpreter exits: one landing then would otherwise end it by the signal (status -2, not 130)."""
+    interpreter exits (which puts a handler written in Python back to the default action): a signal
+    landing then would otherwise end it by the signal (status -2, not 130)."""
     import signal
     import sys
 
@@ -422,7 +430,7 @@ def test_the_program_stopped_ignores_further_stops_while_it_exits(monkeypatch, c
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        _interrupting_command(monkeypatch, [])
+        _interrupting_command(monkeypatch, [], signals=1)
         monkeypatch.setattr(sys, "argv", ["riskmodel", "validate", "x.yaml"])
         with pytest.raises(SystemExit) as stopped:
             cli.console()
@@ -432,3 +440,49 @@ def test_the_program_stopped_ignores_further_stops_while_it_exits(monkeypatch, c
     finally:
         for s, handler in before.items():
             signal.signal(s, handler)
+
+
+@pytest.mark.parametrize("at", ["installing", "putting back"])
+def test_a_stop_while_the_handlers_are_installed_or_put_back_still_puts_them_back(at, monkeypatch, capsys):
+    """A signal landing while `main` installs its handlers (Ctrl-C, once its own SIGINT handler is in) or
+    puts them back (SIGTERM, once the caller's SIGINT handler is back and SIGTERM's not yet) of a command
+    that succeeds: the exit is 130, or the command's 0; no exception escapes; the caller's handlers are
+    back (they were left ignored, or `_stop` left installed)."""
+    import os
+    import signal
+
+    import riskmodel.cli as cli
+    import riskmodel.cli.validate as validate
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    mine = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    real = signal.signal
+    sent = []
+
+    def set_then_signal(signum, handler):
+        out = real(signum, handler)
+        if signum == signal.SIGINT and not sent:
+            if at == "installing" and handler is cli._stop:
+                sent.append(signal.SIGINT)
+            elif at == "putting back" and handler is signal.default_int_handler:
+                sent.append(signal.SIGTERM)
+            if sent:
+                os.kill(os.getpid(), sent[0])
+                for _ in range(10**5):  # (handled at the next bytecode)
+                    pass
+        return out
+
+    try:
+        monkeypatch.setattr(validate, "run", lambda args: 0)
+        monkeypatch.setattr(signal, "signal", set_then_signal)
+        try:
+            code = cli.main(["validate", "x.yaml"])
+        except KeyboardInterrupt as exc:  # (pytest would take it for the user's Ctrl-C)
+            pytest.fail(f"{type(exc).__name__} escaped main")
+        monkeypatch.undo()
+        assert sent and code == (130 if at == "installing" else 0)
+        assert {s: signal.getsignal(s) for s in mine} == mine
+    finally:
+        for s, handler in before.items():
+            real(s, handler)

@@ -130,6 +130,20 @@ def test_a_dask_cluster_gives_the_in_process_results(perils, perils_reference, d
     assert_identical(perils_reference, run(perils, dask_cluster, 8192))
 
 
+def _ignores_ctrl_c() -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_a_local_dask_clusters_processes_ignore_ctrl_c(dask_cluster):
+    """Ctrl-C at a terminal reaches the whole process group: the LocalCluster's worker processes ignore it
+    (each printed a traceback), and the batch stops them itself. (Its nannies run in this process, which
+    still answers it.)"""
+    assert not _ignores_ctrl_c()
+    assert list(dask_cluster.client.run(_ignores_ctrl_c).values()) == [True, True]
+
+
 def test_the_world_model_is_identical_across_executors_and_chunk_sizes(rv_pool, rv_pool_reference):
     """8,192 trials of rv_pool in one chunk in this process, and in two chunks on a pool of 2 workers."""
     with ProcessPool(2) as ex:

@@ -2,8 +2,9 @@
 
 In: command-line arguments. Out: an exit code: 0 success; 2 invalid input (every problem listed on
 stderr, no traceback); 1 any other failure (`error: <cause>` on stderr; `--debug` shows the traceback);
-130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM: stopped as Ctrl-C stops it); more of either
-while a command stops are ignored. The `riskmodel` program is `console`; `main` serves callers in-process.
+130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM: stopped as Ctrl-C stops it). While a command
+stops, SIGTERM is ignored and a second Ctrl-C says so; a third quits at once. The `riskmodel` program is
+`console`; `main` serves callers in-process.
 
 Each sub-command lives in `riskmodel/cli/<name>.py` with `add_parser(subparsers)` and `run(args) -> int`.
 """
@@ -17,6 +18,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import Any
 
 from riskmodel import __version__
 
@@ -93,47 +95,94 @@ class Terminated(KeyboardInterrupt):
 
 def _stop(signum: int, frame: object) -> None:
     """The first Ctrl-C or SIGTERM stops the command, as an exception, so that what is running cleans up
-    on its way out; later ones are ignored until `main` returns. (A second Ctrl-C used to cut the clean-up
-    short, which could leave the pool's workers running, or print Python's traceback.)"""
-    for stop in _STOPS:
-        signal.signal(stop, signal.SIG_IGN)
+    on its way out (stops the workers, keeps what is done). Later SIGTERMs are ignored until `main`
+    returns; a second Ctrl-C says the clean-up is under way (`_insist`) and a third quits at once. (A
+    second Ctrl-C used to cut the clean-up short, which could leave the workers running, or print
+    Python's traceback.)"""
+    # (only the signals `_stop` handles: a Ctrl-C this process ignores stays ignored)
+    if signal.getsignal(signal.SIGTERM) is _stop:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if signal.getsignal(signal.SIGINT) is _stop:
+        signal.signal(signal.SIGINT, _insist)
     raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
+def _insist(signum: int, frame: object) -> None:
+    """A second Ctrl-C while a command stops: the clean-up goes on; one more quits at once (the default
+    action: what is saved stays saved, the pool's workers stop with the process, and the next run
+    removes the temporary files left)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    print("stopping: cleaning up (Ctrl-C again quits at once)", file=sys.stderr)
+
+
 _STOPS = (signal.SIGINT, signal.SIGTERM)
+_STOPPING = (_insist, signal.SIG_IGN, signal.SIG_DFL)  # what `_stop` and `_insist` leave installed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `riskmodel` with `argv` (default: `sys.argv[1:]`) and return the exit code.
 
     Ctrl-C and SIGTERM stop a command (`_stop`) and give exit codes 130 and 143; the handlers they had are
-    restored on return. A Ctrl-C that this process was started to ignore (a background job) stays ignored.
+    put back on return. A Ctrl-C that this process was started to ignore (a background job) stays ignored.
     """
     return _with_stops(argv, restore=True)
 
 
 def console() -> None:
-    """The `riskmodel` program: `main`, then exit with its code. Stopped, it leaves further Ctrl-C and
-    SIGTERM ignored while the interpreter exits, which one landing then would otherwise end by the signal
+    """The `riskmodel` program: `main`, then exit with its code. Stopped, it leaves the handlers of a
+    command being stopped in place while the interpreter exits, where a signal would otherwise end it
     (a status of -2 instead of 130)."""
     sys.exit(_with_stops(None, restore=False))
 
 
 def _with_stops(argv: Sequence[str] | None, *, restore: bool) -> int:
+    """`_stoppable` with `_stop` installed for Ctrl-C and SIGTERM, and the handlers they had put back
+    (`_put_back`). A signal may land at any point, while they are installed or put back too."""
+    installed: dict[int, Any] = {}
     try:
-        previous = {stop: signal.getsignal(stop) for stop in _STOPS}
         for stop in _STOPS:
-            if stop != signal.SIGINT or previous[stop] is signal.default_int_handler:
-                signal.signal(stop, _stop)
+            handler = signal.getsignal(stop)
+            # (None: a handler not set from Python, which could not be put back)
+            if handler is not None and (stop != signal.SIGINT or handler is signal.default_int_handler):
+                installed[stop] = handler
+        for stop in installed:  # (every one known first: one landing in between puts back them all)
+            signal.signal(stop, _stop)
     except ValueError:  # not the main thread: leave the signals alone
-        return _stoppable(argv)
+        installed.clear()
+    except KeyboardInterrupt as exc:  # stopped while the handlers were installed
+        _put_back(installed, restore)
+        return _stopped(exc)
     try:
         return _stoppable(argv)
     finally:
-        for stop, handler in previous.items():
-            # (None: a handler not set from Python, which cannot be put back)
-            if handler is not None and (restore or signal.getsignal(stop) is _stop):
-                signal.signal(stop, handler)
+        _put_back(installed, restore)
+
+
+def _put_back(installed: dict[int, Any], restore: bool) -> None:
+    """Put back the handlers `_with_stops` replaced; without `restore`, those of a stopped command stay
+    (a second Ctrl-C is then ignored, a third, once the second was reported, quits at once).
+    A signal landing meanwhile is handled by the handler it finds; should it raise, the handlers are put
+    back again."""
+    while True:
+        try:
+            for stop, handler in installed.items():
+                current = signal.getsignal(stop)
+                if restore or current not in _STOPPING:
+                    signal.signal(stop, handler)
+                elif current is _insist:  # (the interpreter's exit puts a Python handler back to the
+                    signal.signal(stop, signal.SIG_IGN)  # default action: a Ctrl-C would kill it)
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+def _stopped(exc: KeyboardInterrupt) -> int:
+    """The exit code of a command stopped by `exc`, with its one word on stderr."""
+    if isinstance(exc, Terminated):
+        print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    print("interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _stoppable(argv: Sequence[str] | None) -> int:
@@ -141,12 +190,8 @@ def _stoppable(argv: Sequence[str] | None) -> int:
     and one word, never a traceback."""
     try:
         return _main(argv)
-    except Terminated:
-        print("terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _stopped(exc)
 
 
 def _main(argv: Sequence[str] | None) -> int:
