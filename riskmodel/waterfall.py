@@ -609,10 +609,8 @@ def route_events(
     other_cols["uncompensated"] = _scatter(bg, tower["uncovered"][first_bg:], n_bg)
 
     # a licensed block delays what is paid: the insurer's payment (after reliability and capacity), less
-    # for an IG claim what lies above the IG tower (uncompensated); the same for a counterparty's claim
+    # for an IG claim what lies above the IG tower (uncompensated)
     delayed = np.where(ob.blocked & ob.licensed, paid - own_uncovered, 0.0)
-    cp_uncovered = _scatter(np.flatnonzero(cp_all > 0), tower["uncovered"][n_ig : n_ig + n_cp], cp_all.size)
-    delayed[ob.spill] += np.where(cp_delayed > 0, cp_delayed - cp_uncovered, 0.0)
     # a block for good counts, in the same way, what the payer would have paid but for it: not what it
     # would have refused anyway (payment reliability), and of an IG claim not what lies above the tower
     # (a claim's alone). A domestic insurer's or a scheme's capacity is not replayed without the block:
@@ -628,7 +626,14 @@ def route_events(
             ig_pollution_unblocked[ig_blocked],
             ev.year[ig_blocked],
         )
-    cp_lost = np.flatnonzero(cp_permanent > 0)  # (all of a counterparty's claim is pollution)
+    # a failed scheme's members have no insurer whose payment a block could stop (their owners pay)
+    for dead_events in lapsed:
+        delayed[dead_events] = 0.0
+        permanent_amt[dead_events] = 0.0
+    # the same for an IG-entered counterparty's claim (all of it pollution)
+    cp_uncovered = _scatter(np.flatnonzero(cp_all > 0), tower["uncovered"][n_ig : n_ig + n_cp], cp_all.size)
+    delayed[ob.spill] += np.where(cp_delayed > 0, cp_delayed - cp_uncovered, 0.0)
+    cp_lost = np.flatnonzero(cp_permanent > 0)
     if cp_lost.size:
         claims = cp_permanent[cp_lost]
         cp_permanent[cp_lost] = claims - _above_tower(

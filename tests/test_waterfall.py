@@ -341,6 +341,45 @@ def test_an_insolvent_schemes_members_are_uninsured_and_their_owners_pay_their_s
     assert sum(v[1] for v in res.columns.values()) == pytest.approx(610.0)
 
 
+@pytest.mark.parametrize("u_licence", [0.1, 0.9])
+def test_a_failed_schemes_member_has_no_payment_to_block(u_licence):
+    """The year-1 event of the case above in the waters of a state whose bloc designated the scheme: the
+    scheme has failed, its member is uninsured and the owner pays its share, so a block (licensed or not)
+    stops no insurer's payment: nothing is counted as blocked, and the payers are those of the unblocked
+    event."""
+    ev = events(2, year=[0, 1], pollution=[300.0, 600.0], **SCHEME_CLAIMS)
+    scheme = SchemeFinance("s", 1000.0, 0.5, 1000.0, 1.0, 100.0, 0.3, 0.0, 0.0, 0.0, True)
+    blocked = replace(ev, scheme_blocked=np.array([False, True]), u_licence=np.full(2, u_licence))
+    res = _two_years(blocked, scheme, premium=20.0, recap_u=0.5, none_owner_pays_share=0.05)
+    free = _two_years(ev, scheme, premium=20.0, recap_u=0.5, none_owner_pays_share=0.05)
+    assert res.scheme_insolvent[0, :, 0].tolist() == [True, True]
+    assert res.columns["owner"][1] == pytest.approx(0.05 * 600.0)
+    assert res.blocked_delayed[1] == 0.0 and res.blocked_permanent[1] == 0.0
+    for name, v in free.columns.items():
+        np.testing.assert_array_equal(res.columns[name], v, err_msg=name)
+
+
+def test_a_blocked_ig_claims_cover_counts_statutory_damage_under_the_pollution_cap():
+    """An IG claim of 900 of pollution and 300 of statutory environmental damage (a non-party state),
+    blocked for good: the USD 1bn cap covers both (oil pollution heads), so the club would have paid 1,000
+    of the 1,200, and that is the block's amount (counting 900 against the cap would give 1,200)."""
+    claim = dict(pollution=900.0, statutory=300.0, clc=False, fund=False)
+    res = route(events(**claim, claimant_sanctioned=True))
+    assert float(res.blocked_permanent.sum()) == pytest.approx(1000.0)
+    assert ig_paid(route(events(**claim))) == pytest.approx(1000.0)
+
+
+def test_a_blocked_ig_claim_is_measured_against_its_own_policy_years_tower():
+    """Two policy years whose pollution caps differ (1,000, then 500): the same claim of 5,000 blocked for
+    good in each year counts what that year's tower would have paid."""
+    two = params(
+        ig_structures=(IG_2026_27, replace(IG_2026_27, pollution_cap=500.0)), war_buyback_limit=(125.0, 125.0)
+    )
+    ev = events(2, year=[0, 1], pollution=5000.0, clc=False, fund=False, claimant_sanctioned=True)
+    res = route_events(ev, two, NO_OTHER, np.zeros((1, 2, 1)), np.ones((1, 2, 1)), 1, 2)
+    np.testing.assert_allclose(res.blocked_permanent, [1000.0, 500.0])
+
+
 @pytest.mark.parametrize("recap_u, recapitalised", [(0.69, True), (0.71, False)])
 def test_a_scheme_below_its_backstop_threshold_asks_the_sovereign_each_year(recap_u, recapitalised):
     """Capital 500, backstop: below 300, probability 0.7, amount 400. Year 0: a retained claim of 250
