@@ -9,6 +9,7 @@ Every amount of an event lands in exactly one of these columns; the columns of a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 #: The IG tower's columns, bottom up: the entering club's retention, then (beyond it) the pool, Hydra's
 #: share of layer 1 and the open-market GXL layers, and the collective overspill.
@@ -106,6 +107,23 @@ def is_valid_source(name: str) -> bool:
     (True, True, False)
     """
     return name in FIXED_PAYERS or bool(_PATTERN.match(name))
+
+
+def present_sources(
+    world_model: bool, scheme_ids: Iterable[str], peril_sources: Iterable[str]
+) -> frozenset[str]:
+    """The payer columns a scenario produces: the fixed ones (with the world model), each scheme's, and
+    each peril's (its own `peril:<id>`, or the column it names). A contract on none of them is not
+    written in that scenario: it cedes nothing and earns no premium.
+
+    >>> sorted(present_sources(False, ["rv"], ["peril:storm"]))
+    ['hm_scheme:rv', 'peril:storm', 'scheme:rv', 'scheme_reinsurance:rv']
+    """
+    out = set(FIXED_PAYERS) if world_model else set()
+    for sid in scheme_ids:
+        out |= set(scheme_payers(sid))
+    out |= set(peril_sources)
+    return frozenset(out)
 
 
 def is_at_risk_source(name: str) -> bool:

@@ -51,7 +51,7 @@ import riskmodel
 from riskmodel import metrics
 from riskmodel.reinsurance.terms import BLOCS
 from riskmodel.results import CONTRACT_FIELDS, Results
-from riskmodel.scenario.checks import is_premium_base
+from riskmodel.scenario.checks import is_premium_base, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
 
@@ -707,9 +707,10 @@ EVENT_FILES = {
 
 def event_inputs(run_dir: str | Path) -> dict[str, Any]:
     """What `riskmodel apply-terms` reads from a run folder that kept its events: ``events`` (elt.parquet),
-    ``premium_base`` and ``attritional`` (their files), ``n_trials`` and ``n_years`` (the manifest's), and
-    ``materiality_usd_m`` (the run's threshold; None without the world model). With the run's own
-    portfolio they reproduce its year loss table.
+    ``premium_base`` and ``attritional`` (their files), ``n_trials`` and ``n_years`` (the manifest's),
+    ``materiality_usd_m`` (the run's threshold; None without the world model) and ``sources`` (the payer
+    columns its scenario produces, `scenario_sources`: a contract on none of them is not written). With
+    the run's own portfolio they reproduce its year loss table.
 
     Raises `IncompleteRunError` (a kind of `FileNotFoundError`) for an unfinished run, one saved by another
     store format or one whose event files differ from the manifest (`incomplete_reason`; only these three
@@ -732,6 +733,7 @@ def event_inputs(run_dir: str | Path) -> dict[str, Any]:
         "n_trials": int(manifest["trials"]),
         "n_years": int(manifest["years"]),
         "materiality_usd_m": None if materiality is None else float(materiality),
+        "sources": scenario_sources(manifest.get("scenario") or {}),
     }
 
 

@@ -252,3 +252,43 @@ def test_a_contract_on_nothing_the_scenario_has_earns_no_premium():
     )
     kept = rm.simulate(both, trials=64, seed=3, progress=False)
     np.testing.assert_allclose(kept.contracts["rv_pool_retro"]["premium"], 0.25 * 0.02)
+
+
+@pytest.mark.parametrize("case", ["without the world model", "a peril's losses elsewhere"])
+def test_validate_and_the_engine_agree_on_a_contract_on_nothing(case):
+    """`riskmodel validate`'s notes and the run apply one rule (`payers.present_sources`): a contract on
+    the world model's columns in a perils-only scenario, or on a peril whose losses go to another column,
+    is not written (no premium, both say so); a contract on a column the scenario has keeps its premium."""
+    from riskmodel.scenario import scenario_notes
+
+    storm = {
+        "frequency": {"distribution": "poisson", "mean": 1.0},
+        "severity": {"distribution": "fixed", "value_usd_m": 10.0},
+    }
+    fixed = {"type": "quota_share", "premium": {"fixed_usd_m": 1.0}}
+    doc = {
+        "name": "notes",
+        "horizon": {"start_year": 2026, "years": 1},
+        "simulation": {"trials": 16, "seed": 1, "world_model": False},
+        "perils": {"storm": storm},
+        "portfolio": {
+            "name": "book",
+            "contracts": {
+                "lost": {**fixed, "source": "ig_gxl_layer1"},
+                "kept": {**fixed, "source": "peril:storm"},
+            },
+        },
+    }
+    if case == "a peril's losses elsewhere":
+        doc["perils"]["storm"] = {**storm, "source": "domestic"}
+        doc["portfolio"]["contracts"] = {
+            "lost": {**fixed, "source": "peril:storm"},
+            "kept": {**fixed, "source": "domestic"},
+        }
+    scenario = load_scenario_from_dict(doc)
+    for notes in (scenario_notes(scenario), compile_scenario(scenario).notes):
+        assert [n for n in notes if "earns no premium" in n and "lost" in n], notes
+        assert not [n for n in notes if "kept" in n], notes
+    res = rm.simulate(scenario, progress=False)
+    assert not res.contracts["lost"]["premium"].any()
+    np.testing.assert_allclose(res.contracts["kept"]["premium"], 1.0)

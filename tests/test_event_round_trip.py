@@ -228,3 +228,23 @@ def test_a_peril_on_a_schemes_source_is_flagged_when_the_scheme_is_designated():
     other = rm.simulate(scenario, trials=8192, seed=2, keep_events=True, progress=False, chunk_trials=4096)
     for k in ("trial", "time", "licensed", "sanctioned_EU", "payer:scheme_reinsurance:rv_pool"):
         np.testing.assert_array_equal(other.events[k], ev[k])
+
+
+def test_a_run_without_a_contracts_sources_gives_back_its_year_loss_table(tmp_path: Path):
+    """The baseline has no RV pool, so the retro line on its reinsurer is not written there (no premium):
+    apply-terms on the baseline's folder with the same portfolio says so and gives back the run's year
+    loss table, that contract's zero premium included."""
+    from riskmodel.reinsurance.event_files import apply_terms_to_run
+
+    scenario = with_overrides(load_scenario("scenarios/baseline.yaml"), {"horizon.years": 2})
+    results = rm.simulate(scenario, trials=512, seed=SEED, keep_events=True, progress=False)
+    folder = tmp_path / "baseline"
+    save_run(folder, results, scenario, identity=run_hash(scenario, 512, SEED, True))
+    mine = apply_terms_to_run(folder, PORTFOLIO, tmp_path / "out", fmt="parquet")
+    assert any("rv_pool_retro" in n and "earns no premium" in n for n in mine.notes)
+    for cid, arrays in results.contracts.items():
+        if cid == "portfolio":
+            continue
+        for f in ("loss", "premium", "reinstatement_premium", "blocked_permanent", "max_event_loss"):
+            np.testing.assert_allclose(getattr(mine.results[cid], f), arrays[f], rtol=1e-12, atol=1e-12)
+    assert not results.contracts["rv_pool_retro"]["premium"].any()

@@ -710,17 +710,13 @@ def _fleet_override(
     )
 
 
-def _present_sources(scenario: Scenario) -> set[str]:
-    """Payer columns this scenario can produce: the fixed ones (with the world model), its schemes' and
-    its perils'."""
-    from riskmodel.payers import FIXED_PAYERS, peril_payer, scheme_payers
+def _present_sources(scenario: Scenario) -> frozenset[str]:
+    """Payer columns this scenario can produce (`payers.present_sources`)."""
+    from riskmodel.payers import present_sources
 
-    out: set[str] = set(FIXED_PAYERS) if scenario.simulation.world_model else set()
-    for sid in scenario.schemes:
-        out |= set(scheme_payers(sid))
-    for pid, peril in scenario.perils.items():
-        out.add(peril.source or peril_payer(pid))
-    return out
+    return present_sources(
+        scenario.simulation.world_model, scenario.schemes, (scenario.peril_source(p) for p in scenario.perils)
+    )
 
 
 def _ig_structure(world: World, policy_year: int) -> IGStructure:

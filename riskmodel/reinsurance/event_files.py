@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -663,6 +663,31 @@ def _third_party_flag_notes(elt: EventLossTable, contracts: Sequence[ContractTer
     return notes
 
 
+def _as_the_run_wrote(
+    contracts: list[ContractTerms], present: Collection[str], bases: Mapping[str, np.ndarray]
+) -> tuple[list[ContractTerms], list[str]]:
+    """The contracts as a run of a scenario producing the columns `present`, with premium bases `bases`,
+    held them (`compile_scenario`): one rated on a base the run does not have earns no premium, and one
+    on none of the columns is not written (no premium either); with the run's notes."""
+    out, notes = [], []
+    for c in contracts:
+        missing = [src for src in c.sources if src not in present]
+        if len(missing) == len(c.sources):
+            notes.append(
+                f"contract {c.id}: no losses from {', '.join(missing)} in the run's scenario: it cedes "
+                "nothing and earns no premium (not written without its sources)"
+            )
+        elif c.premium_rate is not None and c.premium_base not in bases:
+            notes.append(
+                f"contract {c.id}: premium base {c.premium_base} does not exist in the run; its premium is 0"
+            )
+        else:
+            out.append(c)
+            continue
+        out.append(replace(c, premium_rate=None, premium_base=None, premium_fixed=0.0))
+    return out, notes
+
+
 def apply_terms_to_run(
     run_dir: str | Path,
     portfolio: str | Path | Portfolio | Sequence[ContractTerms],
@@ -689,6 +714,7 @@ def apply_terms_to_run(
         n_years=run["n_years"],
         materiality_usd_m=run["materiality_usd_m"],
         run_folder=True,
+        scenario_sources=run["sources"],
     )
 
 
@@ -714,6 +740,7 @@ def apply_terms_to_file(
     n_years: int | None = None,
     materiality_usd_m: float | None = None,
     run_folder: bool = False,
+    scenario_sources: Collection[str] | None = None,
 ) -> ApplyTermsResult:
     """Deterministic terms mode: apply a portfolio to an event file and write the YLT and PLT.
 
@@ -730,7 +757,9 @@ def apply_terms_to_file(
     table): a per-occurrence XoL attaching below it on a source of the world model is an error, as in a
     scenario (`riskmodel.scenario.checks.xol_materiality_problem`). ``run_folder``: the inputs are a run
     folder's (`apply_terms_to_run`): no notes on its premium bases and attritional sources that the
-    portfolio does not use.
+    portfolio does not use. ``scenario_sources``: the payer columns the run's scenario produces: as in the
+    run, a contract on none of them is not written (no premium), and a rated contract on a premium base
+    the run does not have (its premium base file holds every base of the run) earns none.
     """
     from riskmodel import tables
 
@@ -814,6 +843,11 @@ def apply_terms_to_file(
                 f"attritional source{'s' if len(unused) > 1 else ''} {', '.join(unused)} in "
                 f"{attritional_path} {'are' if len(unused) > 1 else 'is'} ceded by no contract"
             )
+    unwritten: set[str] = set()
+    if scenario_sources is not None:
+        contracts, as_run = _as_the_run_wrote(contracts, scenario_sources, elt.premium_base)
+        notes += as_run
+        unwritten = {c.id for c in contracts if not set(c.sources) & set(scenario_sources)}
     for c in validate_portfolio(contracts):
         if c.premium_rate is not None:
             base = elt.premium_base.get(c.premium_base or "")
@@ -862,6 +896,7 @@ def apply_terms_to_file(
     notes += [
         f"contract {cid!r}: source {s!r} has no losses in {events_path}; it cedes nothing from it"
         for cid, missing in absent_sources(elt, contracts).items()
+        if cid not in unwritten  # (said above)
         for s in missing
     ]
     results = apply_portfolio(elt, contracts, keep_event_ceded=True)

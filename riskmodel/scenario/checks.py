@@ -772,32 +772,50 @@ def check_scenario(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
 
 
 # ---------------------------------------------------------------------------------------------- notes
+def scenario_sources(doc: Mapping[Any, Any]) -> frozenset[str]:
+    """`payers.present_sources` of a scenario document: a file's (resolved) or a run's stored
+    `model_dump` (`riskmodel apply-terms` on a run folder applies the same rule as the run)."""
+    world_model = _map(doc.get("simulation")).get("world_model", True) is not False
+    perils = [
+        source if isinstance(source := _map(peril).get("source"), str) else payers.peril_payer(str(pid))
+        for pid, peril in _map(doc.get("perils")).items()
+    ]
+    return payers.present_sources(world_model, [str(sid) for sid, _ in _schemes(doc)], perils)
+
+
+def _why_absent(source: str, doc: Mapping[Any, Any], schemes: set[str]) -> str | None:
+    """Why the scenario `doc` has no column `source` (None for a name that is not a source: an error)."""
+    kind, ident = payers.split_source(source)
+    if ident is None:
+        if source not in payers.FIXED_PAYERS:
+            return None
+        return "has no losses without the world model (simulation.world_model: false)"
+    if kind == "peril":
+        peril = _map(doc.get("perils")).get(ident)
+        if peril is None:
+            return f"names peril {ident!r}, which this scenario does not define"
+        return f"names peril {ident!r}, whose losses go to {_map(peril).get('source')!r} instead"
+    return f"names scheme {ident!r}, which this scenario does not define" + suggestion(ident, schemes)
+
+
 def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
-    """Contracts on schemes or perils the scenario lacks: valid, and they cede nothing here (a contract on
-    nothing else earns no premium either: `compile_scenario` leaves it unwritten)."""
+    """Contracts on sources the scenario does not produce (a scheme or peril it lacks, the world model's
+    columns without it): valid, and they cede nothing from them here; a contract on none of its sources
+    is not written here and earns no premium either (as `compile_scenario` runs it)."""
     out = []
     schemes = {str(sid) for sid, _ in _schemes(doc)}
-    perils = {str(pid) for pid in _map(doc.get("perils"))}
+    present = scenario_sources(doc)
     for cid, contract in _contracts(_map(doc.get("portfolio"))):
         base = ("portfolio", "contracts", cid)
-        sources = list(_sources(contract))
-        absent = []
-        for rel, source in sources:
-            kind, ident = payers.split_source(source)
-            if ident is None:
-                continue
-            if kind == "peril" and ident not in perils:
-                absent.append((rel, source, f"names peril {ident!r}, which this scenario does not define"))
-            elif kind != "peril" and ident not in schemes:
-                text = f"names scheme {ident!r}, which this scenario does not define" + suggestion(
-                    ident, schemes
-                )
-                absent.append((rel, source, text))
-        # a contract none of whose sources the scenario has is not written here (no premium either)
+        sources = _sources(contract)
+        absent = [
+            (rel, source, why)
+            for rel, source in sources
+            if source not in present and (why := _why_absent(source, doc, schemes)) is not None
+        ]
         outcome = "cedes nothing and earns no premium" if len(absent) == len(sources) else "cedes nothing"
         out.extend(
-            _note((*base, *rel), source, f"{text}: the contract {outcome} here")
-            for rel, source, text in absent
+            _note((*base, *rel), source, f"{why}: the contract {outcome} here") for rel, source, why in absent
         )
         premium_base = _map(contract.get("premium")).get("base")
         m = _SCHEME_PREMIUM.match(premium_base) if isinstance(premium_base, str) else None
