@@ -374,7 +374,7 @@ def _interrupting_command(monkeypatch, steps: list, signals: int = 2) -> None:
     monkeypatch.setattr(validate, "run", run)
 
 
-def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(monkeypatch, capsys):
+def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(monkeypatch, capfd):
     """The first Ctrl-C stops the command; one more while it cleans up (stopping workers, saving what is
     done) only says that it does, so the clean-up ends and the exit is the usual one, 130 (a second Ctrl-C
     used to cut the clean-up short and could print Python's traceback). A third would quit at once (the
@@ -390,7 +390,7 @@ def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(monkeypatch, capsys):
         _interrupting_command(monkeypatch, steps)
         assert cli.main(["validate", "x.yaml"]) == 130
         assert steps == ["running", signal.SIG_DFL, "cleaned up"]
-        assert capsys.readouterr().err.splitlines() == [
+        assert capfd.readouterr().err.splitlines() == [
             "stopping: cleaning up (Ctrl-C again quits at once)",
             "interrupted",
         ]
@@ -442,14 +442,20 @@ def test_the_program_stopped_stays_stopping_while_it_exits(monkeypatch, capsys):
             signal.signal(s, handler)
 
 
-@pytest.mark.parametrize("at", ["installing", "putting back"])
-def test_a_stop_while_the_handlers_are_installed_or_put_back_still_puts_them_back(at, monkeypatch, capsys):
-    """A signal landing while `main` installs its handlers (Ctrl-C, once its own SIGINT handler is in) or
-    puts them back (SIGTERM, once the caller's SIGINT handler is back and SIGTERM's not yet) of a command
-    that succeeds: the exit is 130, or the command's 0; no exception escapes; the caller's handlers are
-    back (they were left ignored, or `_stop` left installed)."""
-    import os
+@pytest.mark.parametrize(
+    "at, code",
+    [("installing", 130), ("installed", 143), ("returning", 143), ("putting back", 143)],
+)
+def test_a_stop_at_any_point_of_main_is_the_commands_and_puts_the_handlers_back(at, code, monkeypatch):
+    """A stop landing anywhere in `main`: Ctrl-C once its own SIGINT handler is in ("installing"), SIGTERM
+    as the first function after the installation starts ("installed"), as the first function after the
+    command starts ("returning": Python runs a pending handler when a function starts), or once the
+    caller's SIGINT handler is back and SIGTERM's not yet ("putting back"). No exception escapes, the exit
+    code is the stop's, and the caller's handlers are back: an exception could escape main, and the
+    handlers be left as `_stop`'s (SIGTERM ignored)."""
+    import ctypes
     import signal
+    import sys
 
     import riskmodel.cli as cli
     import riskmodel.cli.validate as validate
@@ -458,30 +464,51 @@ def test_a_stop_while_the_handlers_are_installed_or_put_back_still_puts_them_bac
     signal.signal(signal.SIGINT, signal.default_int_handler)
     mine = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     real = signal.signal
-    sent = []
+    sent: list[int] = []
+    done = []
+
+    def send(signum):
+        sent.append(signum)
+        getattr(ctypes.CDLL(None), "raise")(signum)  # (its handler runs before this call returns)
 
     def set_then_signal(signum, handler):
         out = real(signum, handler)
-        if signum == signal.SIGINT and not sent:
-            if at == "installing" and handler is cli._stop:
-                sent.append(signal.SIGINT)
-            elif at == "putting back" and handler is signal.default_int_handler:
-                sent.append(signal.SIGTERM)
-            if sent:
-                os.kill(os.getpid(), sent[0])
-                for _ in range(10**5):  # (handled at the next bytecode)
-                    pass
+        if not sent and (
+            (at == "installing" and signum == signal.SIGINT and handler is cli._stop)
+            or (at == "putting back" and signum == signal.SIGINT and handler is signal.default_int_handler)
+        ):
+            send(signal.SIGINT if at == "installing" else signal.SIGTERM)
         return out
 
+    def at_entry(frame, event, arg):
+        """The stop as a function starts: the first after `_stop` is installed, or after the command."""
+        if event != "call" or sent:
+            return
+        if frame.f_code.co_filename != cli.__file__:
+            return  # (main's own functions: not signal.signal's wrapper, not the command)
+        if (at == "installed" and signal.getsignal(signal.SIGTERM) is cli._stop) or (
+            at == "returning" and done
+        ):
+            sys.setprofile(None)
+            send(signal.SIGTERM)
+
+    def command(args):
+        done.append(True)
+        return 0
+
     try:
-        monkeypatch.setattr(validate, "run", lambda args: 0)
+        monkeypatch.setattr(validate, "run", command)
         monkeypatch.setattr(signal, "signal", set_then_signal)
+        if at in ("installed", "returning"):
+            sys.setprofile(at_entry)
         try:
-            code = cli.main(["validate", "x.yaml"])
+            got = cli.main(["validate", "x.yaml"])
         except KeyboardInterrupt as exc:  # (pytest would take it for the user's Ctrl-C)
             pytest.fail(f"{type(exc).__name__} escaped main")
+        finally:
+            sys.setprofile(None)
         monkeypatch.undo()
-        assert sent and code == (130 if at == "installing" else 0)
+        assert sent and got == code
         assert {s: signal.getsignal(s) for s in mine} == mine
     finally:
         for s, handler in before.items():

@@ -138,9 +138,11 @@ def _ignores_ctrl_c() -> bool:
 
 def test_a_local_dask_clusters_processes_ignore_ctrl_c(dask_cluster):
     """Ctrl-C at a terminal reaches the whole process group: the LocalCluster's worker processes ignore it
-    (each printed a traceback), and the batch stops them itself. (Its nannies run in this process, which
-    still answers it.)"""
+    (each printed a traceback), and the batch stops them itself; so do workers that restart. (Its nannies
+    run in this process, which still answers it.)"""
     assert not _ignores_ctrl_c()
+    assert list(dask_cluster.client.run(_ignores_ctrl_c).values()) == [True, True]
+    dask_cluster.client.restart()
     assert list(dask_cluster.client.run(_ignores_ctrl_c).values()) == [True, True]
 
 

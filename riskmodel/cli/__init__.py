@@ -112,11 +112,11 @@ def _insist(signum: int, frame: object) -> None:
     action: what is saved stays saved, the pool's workers stop with the process, and the next run
     removes the temporary files left)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    print("stopping: cleaning up (Ctrl-C again quits at once)", file=sys.stderr)
+    # (os.write: a print could be re-entered, if the signal came while the process printed to stderr)
+    os.write(2, b"stopping: cleaning up (Ctrl-C again quits at once)\n")
 
 
 _STOPS = (signal.SIGINT, signal.SIGTERM)
-_STOPPING = (_insist, signal.SIG_IGN, signal.SIG_DFL)  # what `_stop` and `_insist` leave installed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,51 +129,52 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console() -> None:
-    """The `riskmodel` program: `main`, then exit with its code. Stopped, it leaves the handlers of a
-    command being stopped in place while the interpreter exits, where a signal would otherwise end it
-    (a status of -2 instead of 130)."""
+    """The `riskmodel` program: `main`, then exit with its code, with Ctrl-C and SIGTERM ignored while the
+    interpreter exits (it would put a handler written in Python back to the default action, and a late
+    Ctrl-C would end the process by the signal: a status of -2 instead of 130)."""
     sys.exit(_with_stops(None, restore=False))
 
 
 def _with_stops(argv: Sequence[str] | None, *, restore: bool) -> int:
-    """`_stoppable` with `_stop` installed for Ctrl-C and SIGTERM, and the handlers they had put back
-    (`_put_back`). A signal may land at any point, while they are installed or put back too."""
+    """`_main` with `_stop` handling Ctrl-C and SIGTERM, then the handlers they had put back (`_put_back`).
+
+    A signal may land at any call (Python runs pending handlers when a function starts): every call made
+    while `_stop` may be in place is inside a `try` that takes the stop, while the handlers are installed
+    or put back too, and the exit code is chosen once they are back."""
     installed: dict[int, Any] = {}
+    stopped: KeyboardInterrupt | None = None
+    code = EXIT_OK
     try:
-        for stop in _STOPS:
-            handler = signal.getsignal(stop)
-            # (None: a handler not set from Python, which could not be put back)
-            if handler is not None and (stop != signal.SIGINT or handler is signal.default_int_handler):
-                installed[stop] = handler
-        for stop in installed:  # (every one known first: one landing in between puts back them all)
-            signal.signal(stop, _stop)
-    except ValueError:  # not the main thread: leave the signals alone
-        installed.clear()
-    except KeyboardInterrupt as exc:  # stopped while the handlers were installed
-        _put_back(installed, restore)
-        return _stopped(exc)
-    try:
-        return _stoppable(argv)
-    finally:
-        _put_back(installed, restore)
+        try:
+            for stop in _STOPS:
+                handler = signal.getsignal(stop)
+                # (None: a handler not set from Python, which could not be put back)
+                if handler is not None and (stop != signal.SIGINT or handler is signal.default_int_handler):
+                    installed[stop] = handler
+            for stop in installed:  # (every one known first: one landing in between puts back them all)
+                signal.signal(stop, _stop)
+        except ValueError:  # not the main thread: leave the signals alone
+            installed.clear()
+        code = _main(argv)
+    except KeyboardInterrupt as exc:
+        stopped = exc
+    while True:
+        try:
+            _put_back(installed, restore)
+            break
+        except KeyboardInterrupt as exc:  # (a stop landing now is the command's too)
+            stopped = stopped or exc
+    return code if stopped is None else _stopped(stopped)
 
 
 def _put_back(installed: dict[int, Any], restore: bool) -> None:
-    """Put back the handlers `_with_stops` replaced; without `restore`, those of a stopped command stay
-    (a second Ctrl-C is then ignored, a third, once the second was reported, quits at once).
-    A signal landing meanwhile is handled by the handler it finds; should it raise, the handlers are put
-    back again."""
-    while True:
-        try:
-            for stop, handler in installed.items():
-                current = signal.getsignal(stop)
-                if restore or current not in _STOPPING:
-                    signal.signal(stop, handler)
-                elif current is _insist:  # (the interpreter's exit puts a Python handler back to the
-                    signal.signal(stop, signal.SIG_IGN)  # default action: a Ctrl-C would kill it)
-            return
-        except KeyboardInterrupt:
-            continue
+    """Put back the handlers `_with_stops` replaced; without `restore` (the program, about to exit), set
+    ours to ignore instead, leaving the default action a third Ctrl-C asked for."""
+    for stop, handler in installed.items():
+        if restore:
+            signal.signal(stop, handler)
+        elif signal.getsignal(stop) in (_stop, _insist):
+            signal.signal(stop, signal.SIG_IGN)
 
 
 def _stopped(exc: KeyboardInterrupt) -> int:
@@ -183,15 +184,6 @@ def _stopped(exc: KeyboardInterrupt) -> int:
         return EXIT_TERMINATED
     print("interrupted", file=sys.stderr)
     return EXIT_INTERRUPTED
-
-
-def _stoppable(argv: Sequence[str] | None) -> int:
-    """`_main`, stopped by Ctrl-C or SIGTERM at any point, while the commands are loaded too: an exit code
-    and one word, never a traceback."""
-    try:
-        return _main(argv)
-    except KeyboardInterrupt as exc:
-        return _stopped(exc)
 
 
 def _main(argv: Sequence[str] | None) -> int:

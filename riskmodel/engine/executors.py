@@ -188,24 +188,6 @@ class ProcessPool:
         self.close(abandon=exc_type is not None)
 
 
-@contextlib.contextmanager
-def _started_deaf_to_ctrl_c() -> Iterator[None]:
-    """Processes started inside ignore Ctrl-C (SIGINT ignored is inherited, and Python and asyncio keep
-    it so): Ctrl-C at a terminal reaches the whole process group, and a LocalCluster's worker processes
-    each printed a traceback, while this process stops them itself (`close`). A Ctrl-C while they start
-    (a second or two) is ignored here too."""
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: nothing to change
-        yield
-        return
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-
-
 class DaskExecutor:
     """Tasks on a `dask.distributed` cluster: at `address`, or a `LocalCluster` of `local_workers`."""
 
@@ -214,15 +196,17 @@ class DaskExecutor:
 
         self._cluster = None
         if address is None:
-            with _started_deaf_to_ctrl_c():
-                self._cluster = LocalCluster(
-                    n_workers=local_workers or 2,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    env=_SINGLE_THREAD,
-                )
+            from riskmodel.engine.dask_plugins import IgnoreCtrlC
+
+            self._cluster = LocalCluster(
+                n_workers=local_workers or 2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                env=_SINGLE_THREAD,
+            )
             self.client = Client(self._cluster)
+            self.client.register_plugin(IgnoreCtrlC())  # (its workers are in this process's group)
         else:
             self.client = Client(address)
         self.workers = len(self.client.scheduler_info().get("workers", {})) or (local_workers or 1)
