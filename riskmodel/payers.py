@@ -9,7 +9,7 @@ Every amount of an event lands in exactly one of these columns; the columns of a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 #: The IG tower's columns, bottom up: the entering club's retention, then (beyond it) the pool, Hydra's
 #: share of layer 1 and the open-market GXL layers, and the collective overspill.
@@ -110,19 +110,34 @@ def is_valid_source(name: str) -> bool:
 
 
 def present_sources(
-    world_model: bool, scheme_ids: Iterable[str], peril_sources: Iterable[str]
+    world_model: bool, schemes: Mapping[str, bool], peril_sources: Iterable[str]
 ) -> frozenset[str]:
-    """The payer columns a scenario produces: the fixed ones (with the world model), each scheme's, and
-    each peril's (its own `peril:<id>`, or the column it names). A contract on none of them is not
-    written in that scenario: it cedes nothing and earns no premium.
+    """The payer columns a scenario produces: with the world model, the fixed ones and each scheme's
+    (`schemes`: id → whether it writes hull cover, without which it has no `hm_scheme:` column); and each
+    peril's (its own `peril:<id>`, or the column it names). A contract on none of them is not written in
+    that scenario: it cedes nothing and earns no premium.
 
-    >>> sorted(present_sources(False, ["rv"], ["peril:storm"]))
-    ['hm_scheme:rv', 'peril:storm', 'scheme:rv', 'scheme_reinsurance:rv']
+    >>> sorted(c for c in present_sources(True, {"rv": False}, []) if c.endswith(":rv"))
+    ['scheme:rv', 'scheme_reinsurance:rv']
+    >>> sorted(present_sources(False, {"rv": True}, ["peril:storm", "scheme:rv"]))
+    ['peril:storm', 'scheme:rv']
     """
-    out = set(FIXED_PAYERS) if world_model else set()
+    out = set(peril_sources)
+    if world_model:
+        out |= set(FIXED_PAYERS)
+        for sid, hull_cover in schemes.items():
+            out |= {c for c in scheme_payers(sid) if hull_cover or not c.startswith("hm_scheme:")}
+    return frozenset(out)
+
+
+def present_premium_bases(world_model: bool, scheme_ids: Iterable[str]) -> frozenset[str]:
+    """The premium (and tonnage) bases a scenario produces: its market stage's, so none without the
+    world model. A contract rated on another base earns no premium there."""
+    if not world_model:
+        return frozenset()
+    out = {"ig_gxl_premium", "hm_western_premium", "ig_entered_gt"}
     for sid in scheme_ids:
-        out |= set(scheme_payers(sid))
-    out |= set(peril_sources)
+        out |= {f"scheme_premium:{sid}", f"scheme_gt:{sid}"}
     return frozenset(out)
 
 

@@ -733,7 +733,8 @@ def event_inputs(run_dir: str | Path) -> dict[str, Any]:
         "n_trials": int(manifest["trials"]),
         "n_years": int(manifest["years"]),
         "materiality_usd_m": None if materiality is None else float(materiality),
-        "sources": scenario_sources(manifest.get("scenario") or {}),
+        # (None, the rule left out, for a manifest without its scenario: hand-made or damaged)
+        "sources": scenario_sources(doc) if isinstance(doc := manifest.get("scenario"), Mapping) else None,
     }
 
 

@@ -254,41 +254,119 @@ def test_a_contract_on_nothing_the_scenario_has_earns_no_premium():
     np.testing.assert_allclose(kept.contracts["rv_pool_retro"]["premium"], 0.25 * 0.02)
 
 
-@pytest.mark.parametrize("case", ["without the world model", "a peril's losses elsewhere"])
-def test_validate_and_the_engine_agree_on_a_contract_on_nothing(case):
-    """`riskmodel validate`'s notes and the run apply one rule (`payers.present_sources`): a contract on
-    the world model's columns in a perils-only scenario, or on a peril whose losses go to another column,
-    is not written (no premium, both say so); a contract on a column the scenario has keeps its premium."""
-    from riskmodel.scenario import scenario_notes
+STORM = {
+    "frequency": {"distribution": "poisson", "mean": 1.0},
+    "severity": {"distribution": "fixed", "value_usd_m": 10.0},
+}
+FIXED_QS = {"type": "quota_share", "premium": {"fixed_usd_m": 1.0}}
 
-    storm = {
-        "frequency": {"distribution": "poisson", "mean": 1.0},
-        "severity": {"distribution": "fixed", "value_usd_m": 10.0},
-    }
-    fixed = {"type": "quota_share", "premium": {"fixed_usd_m": 1.0}}
-    doc = {
+
+def _perils_only(contracts: dict, **extra) -> dict:
+    return {
         "name": "notes",
         "horizon": {"start_year": 2026, "years": 1},
         "simulation": {"trials": 16, "seed": 1, "world_model": False},
-        "perils": {"storm": storm},
-        "portfolio": {
-            "name": "book",
-            "contracts": {
-                "lost": {**fixed, "source": "ig_gxl_layer1"},
-                "kept": {**fixed, "source": "peril:storm"},
-            },
-        },
+        "perils": {"storm": STORM},
+        "portfolio": {"name": "book", "contracts": contracts},
+        **extra,
     }
-    if case == "a peril's losses elsewhere":
-        doc["perils"]["storm"] = {**storm, "source": "domestic"}
-        doc["portfolio"]["contracts"] = {
-            "lost": {**fixed, "source": "peril:storm"},
-            "kept": {**fixed, "source": "domestic"},
-        }
-    scenario = load_scenario_from_dict(doc)
-    for notes in (scenario_notes(scenario), compile_scenario(scenario).notes):
-        assert [n for n in notes if "earns no premium" in n and "lost" in n], notes
+
+
+def _unwritten_cases() -> dict[str, tuple]:
+    """case → (scenario, what validate says of `lost`, what the run says of it)."""
+    rv_pool = load_scenario("scenarios/rv_pool.yaml")
+    unwritten = ("earns no premium", "earns no premium")
+    return {
+        "the world model's columns without it": (
+            load_scenario_from_dict(
+                _perils_only(
+                    {
+                        "lost": {**FIXED_QS, "source": "ig_gxl_layer1"},
+                        "kept": {**FIXED_QS, "source": "peril:storm"},
+                    }
+                )
+            ),
+            *unwritten,
+        ),
+        "a peril's losses elsewhere": (
+            load_scenario_from_dict(
+                _perils_only(
+                    {
+                        "lost": {**FIXED_QS, "source": "peril:storm"},
+                        "kept": {**FIXED_QS, "source": "domestic"},
+                    },
+                    perils={"storm": {**STORM, "source": "domestic"}},
+                )
+            ),
+            *unwritten,
+        ),
+        "a scheme's columns without the world model": (
+            with_overrides(
+                rv_pool,
+                {
+                    "simulation.world_model": False,
+                    "perils": {"storm": STORM},
+                    "portfolio.contracts": {
+                        "lost": {**FIXED_QS, "source": "scheme_reinsurance:rv_pool"},
+                        "kept": {**FIXED_QS, "source": "peril:storm"},
+                    },
+                },
+            ),
+            *unwritten,
+        ),
+        "a scheme's hull cover it does not write": (
+            with_overrides(
+                rv_pool,
+                {
+                    "schemes.rv_pool.hull_cover": False,
+                    "portfolio.contracts": {
+                        "lost": {**FIXED_QS, "source": "hm_scheme:rv_pool"},
+                        "kept": {**FIXED_QS, "source": "scheme:rv_pool"},
+                    },
+                },
+            ),
+            *unwritten,
+        ),
+        "a rate on the world's base without it": (
+            load_scenario_from_dict(
+                _perils_only(
+                    {
+                        "lost": {
+                            "type": "quota_share",
+                            "source": "peril:storm",
+                            "premium": {"rate_on_base": 0.1, "base": "ig_gxl_premium"},
+                        },
+                        "kept": {**FIXED_QS, "source": "peril:storm"},
+                    }
+                )
+            ),
+            "the premium is zero here",
+            "its premium is 0",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "the world model's columns without it",
+        "a peril's losses elsewhere",
+        "a scheme's columns without the world model",
+        "a scheme's hull cover it does not write",
+        "a rate on the world's base without it",
+    ],
+)
+def test_validate_and_the_engine_agree_on_a_contract_without_premium(case):
+    """`riskmodel validate`'s notes and the run apply one rule (`payers.present_sources`,
+    `present_premium_bases`): a contract on nothing the scenario produces is not written (no premium), and
+    one rated on a base it lacks earns none; both say so, and the run does not fail (a rate on the world's
+    base in a perils-only run did). A contract on a column the scenario has keeps its premium."""
+    from riskmodel.scenario import scenario_notes
+
+    scenario, says, run_says = _unwritten_cases()[case]
+    for notes, text in ((scenario_notes(scenario), says), (compile_scenario(scenario).notes, run_says)):
+        assert [n for n in notes if text in n and "lost" in n], notes
         assert not [n for n in notes if "kept" in n], notes
-    res = rm.simulate(scenario, progress=False)
+    res = rm.simulate(scenario, trials=16, progress=False)
     assert not res.contracts["lost"]["premium"].any()
     np.testing.assert_allclose(res.contracts["kept"]["premium"], 1.0)

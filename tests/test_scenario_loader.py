@@ -410,3 +410,17 @@ def test_a_missing_parent_of_an_inline_scenario_says_where_it_was_looked_for(tmp
     message = str(info.value)
     assert message.startswith("<inline>: extends: 'nope.yaml' is not allowed: no such file ")
     assert message.endswith("nope.yaml") and "extended by" not in message
+
+
+def test_notes_on_a_raw_document_take_the_schemas_defaults() -> None:
+    """`riskmodel validate` reads the file as written: a key left out takes the schema's default (the
+    world model on, a scheme's hull cover on), as the run does."""
+    from riskmodel.scenario.checks import note_problems
+
+    contracts = {"hull": {"source": "hm_scheme:s"}, "gxl": {"source": "ig_gxl_layer1"}}
+    doc = {"schemes": {"s": {"founders": ["RUS"]}}, "portfolio": {"contracts": contracts}}
+    assert note_problems(doc) == []
+    no_hull = {**doc, "schemes": {"s": {"founders": ["RUS"], "hull_cover": False}}}
+    assert [p.path for p in note_problems(no_hull)] == [("portfolio", "contracts", "hull", "source")]
+    perils_only = {**doc, "simulation": {"world_model": False}}
+    assert [p.path[2] for p in note_problems(perils_only)] == ["hull", "gxl"]

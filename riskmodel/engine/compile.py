@@ -20,6 +20,7 @@ import pandas as pd
 from riskmodel.adoption import AdoptionPlan, cumulative_join_probability
 from riskmodel.incidents import CandidatePlan
 from riskmodel.market import BASE_CLASSES, MarketPlan, SchemeUptake
+from riskmodel.payers import present_premium_bases, present_sources
 from riskmodel.reinsurance.ig_tower import GXLLayer, IGStructure
 from riskmodel.reinsurance.terms import ContractTerms, terms_from_contract
 from riskmodel.scenario.schema import CLASS_FACTOR_MAX, Scenario
@@ -519,9 +520,12 @@ def compile_model(
             "zone": zone_idx,
             "flag": state_idx,
         }
-        bases = {"ig_gxl_premium", "hm_western_premium", "ig_entered_gt"}
-        bases |= {f"scheme_premium:{sid}" for sid in scheme_ids} | {f"scheme_gt:{sid}" for sid in scheme_ids}
-        sources = _present_sources(scenario)
+        bases = present_premium_bases(scenario.simulation.world_model, scheme_ids)
+        sources = present_sources(
+            scenario.simulation.world_model,
+            {sid: s.hull_cover for sid, s in scenario.schemes.items()},
+            (scenario.peril_source(p) for p in scenario.perils),
+        )
         for cid, contract in portfolio.contracts.items():
             terms = terms_from_contract(cid, contract, bloc, codes)
             if terms.premium_base is not None and terms.premium_base not in bases:
@@ -707,15 +711,6 @@ def _fleet_override(
         mean_age(cls >= 2, age_shadow),
         new_vy.sum(axis=1) > 0,
         notes,
-    )
-
-
-def _present_sources(scenario: Scenario) -> frozenset[str]:
-    """Payer columns this scenario can produce (`payers.present_sources`)."""
-    from riskmodel.payers import present_sources
-
-    return present_sources(
-        scenario.simulation.world_model, scenario.schemes, (scenario.peril_source(p) for p in scenario.perils)
     )
 
 

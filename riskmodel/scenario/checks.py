@@ -22,7 +22,7 @@ from typing import Any
 
 from riskmodel import payers
 from riskmodel.scenario.errors import KeyPath, Problem, did_you_mean, format_number, invalid, suggestion
-from riskmodel.scenario.schema import Horizon, Scenario
+from riskmodel.scenario.schema import Horizon, Scenario, Scheme
 
 _STATE = re.compile(r"^[A-Z]{3}$")
 #: Premium bases a rated premium can name (MODEL.md section 4); `scheme_premium:<id>` per scheme.
@@ -772,30 +772,37 @@ def check_scenario(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
 
 
 # ---------------------------------------------------------------------------------------------- notes
+def _world_model(doc: Mapping[Any, Any]) -> bool:
+    return _map(doc.get("simulation")).get("world_model", True) is not False
+
+
 def scenario_sources(doc: Mapping[Any, Any]) -> frozenset[str]:
     """`payers.present_sources` of a scenario document: a file's (resolved) or a run's stored
     `model_dump` (`riskmodel apply-terms` on a run folder applies the same rule as the run)."""
-    world_model = _map(doc.get("simulation")).get("world_model", True) is not False
     perils = [
         source if isinstance(source := _map(peril).get("source"), str) else payers.peril_payer(str(pid))
         for pid, peril in _map(doc.get("perils")).items()
     ]
-    return payers.present_sources(world_model, [str(sid) for sid, _ in _schemes(doc)], perils)
+    default_hull = Scheme.model_fields["hull_cover"].default
+    schemes = {str(sid): scheme.get("hull_cover", default_hull) is not False for sid, scheme in _schemes(doc)}
+    return payers.present_sources(_world_model(doc), schemes, perils)
 
 
 def _why_absent(source: str, doc: Mapping[Any, Any], schemes: set[str]) -> str | None:
     """Why the scenario `doc` has no column `source` (None for a name that is not a source: an error)."""
     kind, ident = payers.split_source(source)
-    if ident is None:
-        if source not in payers.FIXED_PAYERS:
-            return None
-        return "has no losses without the world model (simulation.world_model: false)"
+    if ident is None and source not in payers.FIXED_PAYERS:
+        return None
     if kind == "peril":
         peril = _map(doc.get("perils")).get(ident)
         if peril is None:
             return f"names peril {ident!r}, which this scenario does not define"
         return f"names peril {ident!r}, whose losses go to {_map(peril).get('source')!r} instead"
-    return f"names scheme {ident!r}, which this scenario does not define" + suggestion(ident, schemes)
+    if ident is not None and ident not in schemes:
+        return f"names scheme {ident!r}, which this scenario does not define" + suggestion(ident, schemes)
+    if not _world_model(doc):
+        return "has no losses without the world model (simulation.world_model: false)"
+    return f"names scheme {ident!r}, which writes no hull cover (hull_cover: false)"
 
 
 def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
@@ -818,17 +825,23 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
             _note((*base, *rel), source, f"{why}: the contract {outcome} here") for rel, source, why in absent
         )
         premium_base = _map(contract.get("premium")).get("base")
-        m = _SCHEME_PREMIUM.match(premium_base) if isinstance(premium_base, str) else None
+        if len(absent) == len(sources) or not isinstance(premium_base, str):
+            continue  # (no premium either way)
+        m = _SCHEME_PREMIUM.match(premium_base)
         if m and m.group(1) not in schemes:
-            out.append(
-                Problem(
-                    None,
-                    (*base, "premium", "base"),
-                    f"{premium_base!r} names scheme {m.group(1)!r}, which this scenario does not define: "
-                    "the premium is zero here",
-                    value=premium_base,
-                )
+            why = f"names scheme {m.group(1)!r}, which this scenario does not define"
+        elif premium_base not in payers.present_premium_bases(_world_model(doc), schemes):
+            why = "is a base of the world model's market, which this scenario does not run"
+        else:
+            continue
+        out.append(
+            Problem(
+                None,
+                (*base, "premium", "base"),
+                f"{premium_base!r} {why}: the premium is zero here",
+                value=premium_base,
             )
+        )
     return out
 
 
