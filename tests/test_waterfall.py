@@ -359,6 +359,24 @@ def test_a_failed_schemes_member_has_no_payment_to_block(u_licence):
         np.testing.assert_array_equal(res.columns[name], v, err_msg=name)
 
 
+def test_a_failed_schemes_member_still_counts_its_ig_counterpartys_blocked_claim():
+    """The year-1 event of a failed scheme's member is a collision spill in a sanctioned state (the IG
+    counterparty's club is blocked there too, no licence): the member's own claim counts nothing as
+    blocked, but its counterparty's claim does, as for the same event of an uninsured tanker."""
+    collision = dict(
+        counterparty_hull=[0.0, 1.0], blame=0.6, counterparty_ig=True, claimant_sanctioned=[False, True]
+    )
+    kw = dict(SCHEME_CLAIMS, gt=60_000.0, scheme_blocked=[False, True], **collision)
+    ev = events(2, year=[0, 1], pollution=[300.0, 600.0], **kw)
+    scheme = SchemeFinance("s", 1000.0, 0.5, 1000.0, 1.0, 100.0, 0.3, 0.0, 0.0, 0.0, True)
+    res = _two_years(ev, scheme, premium=20.0, recap_u=0.5, none_owner_pays_share=0.05)
+    uninsured = events(2, year=[0, 1], pollution=[0.0, 600.0], **{**kw, "pi_class": NONE})
+    alone = _two_years(uninsured, scheme, premium=20.0, recap_u=0.5, none_owner_pays_share=0.05)
+    assert res.scheme_insolvent[0, 1, 0]
+    assert alone.blocked_permanent[1] > 0
+    assert res.blocked_permanent[1] == pytest.approx(alone.blocked_permanent[1], rel=1e-12)
+
+
 def test_a_blocked_ig_claims_cover_counts_statutory_damage_under_the_pollution_cap():
     """An IG claim of 900 of pollution and 300 of statutory environmental damage (a non-party state),
     blocked for good: the USD 1bn cap covers both (oil pollution heads), so the club would have paid 1,000
