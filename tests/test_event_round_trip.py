@@ -248,3 +248,23 @@ def test_a_run_without_a_contracts_sources_gives_back_its_year_loss_table(tmp_pa
         for f in ("loss", "premium", "reinstatement_premium", "blocked_permanent", "max_event_loss"):
             np.testing.assert_allclose(getattr(mine.results[cid], f), arrays[f], rtol=1e-12, atol=1e-12)
     assert not results.contracts["rv_pool_retro"]["premium"].any()
+
+
+def test_a_run_of_another_model_version_is_re_priced_with_a_note(run_dir: Path, tmp_path: Path):
+    """A run folder computed by another version of the model (its digest differs) is re-priced, and the
+    note says that its own portfolio may not give back its year loss table (this version's rules for
+    contract terms apply); the run of this version has no such note."""
+    import json
+    import shutil
+
+    from riskmodel.reinsurance.event_files import apply_terms_to_run
+    from riskmodel.store import MANIFEST
+
+    same = apply_terms_to_run(run_dir, PORTFOLIO, tmp_path / "same", fmt="parquet")
+    assert not [n for n in same.notes if "another version" in n]
+    old = tmp_path / "old"
+    shutil.copytree(run_dir, old)
+    manifest = json.loads((old / MANIFEST).read_text())
+    (old / MANIFEST).write_text(json.dumps({**manifest, "model_digest": "an older model"}))
+    notes = apply_terms_to_run(old, PORTFOLIO, tmp_path / "out", fmt="parquet").notes
+    assert [n for n in notes if "computed by another version of the model" in n]

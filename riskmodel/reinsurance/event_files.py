@@ -703,7 +703,7 @@ def apply_terms_to_run(
     from riskmodel.store import event_inputs
 
     run = event_inputs(run_dir)
-    return apply_terms_to_file(
+    result = apply_terms_to_file(
         run["events"],
         portfolio,
         out_dir,
@@ -716,6 +716,12 @@ def apply_terms_to_run(
         run_folder=True,
         scenario_sources=run["sources"],
     )
+    if not run["same_model"]:
+        result.notes.append(
+            f"{run_dir} was computed by another version of the model: its events are re-priced under this "
+            "version's rules for contract terms, so its own portfolio may not give back its year loss table"
+        )
+    return result
 
 
 @dataclass(eq=False)
