@@ -368,6 +368,7 @@ def _interrupting_command(monkeypatch, steps: list, signals: int = 2) -> None:
                 for _ in range(10**6):
                     pass
                 steps.append(signal.getsignal(signal.SIGINT))
+                steps.append(signal.getsignal(signal.SIGTERM))
             steps.append("cleaned up")
         return 0
 
@@ -389,7 +390,7 @@ def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(monkeypatch, capfd):
         steps: list = []
         _interrupting_command(monkeypatch, steps)
         assert cli.main(["validate", "x.yaml"]) == 130
-        assert steps == ["running", signal.SIG_DFL, "cleaned up"]
+        assert steps == ["running", signal.SIG_DFL, signal.SIG_IGN, "cleaned up"]  # (SIGTERM ignored)
         assert capfd.readouterr().err.splitlines() == [
             "stopping: cleaning up (Ctrl-C again quits at once)",
             "interrupted",
@@ -412,7 +413,7 @@ def test_a_ctrl_c_the_process_was_started_to_ignore_stays_ignored(monkeypatch, c
         steps: list = []
         _interrupting_command(monkeypatch, steps)
         assert cli.main(["validate", "x.yaml"]) == 0
-        assert steps == ["running", "not stopped", signal.SIG_IGN, "cleaned up"]
+        assert steps == ["running", "not stopped", signal.SIG_IGN, cli._stop, "cleaned up"]
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
@@ -444,13 +445,13 @@ def test_the_program_stopped_stays_stopping_while_it_exits(monkeypatch, capsys):
 
 @pytest.mark.parametrize(
     "at, code",
-    [("installing", 130), ("installed", 143), ("returning", 143), ("putting back", 143)],
+    [("installing", 130), ("installed", 143), ("returning", 143), ("putting back", 130)],
 )
 def test_a_stop_at_any_point_of_main_is_the_commands_and_puts_the_handlers_back(at, code, monkeypatch):
     """A stop landing anywhere in `main`: Ctrl-C once its own SIGINT handler is in ("installing"), SIGTERM
     as the first function after the installation starts ("installed"), as the first function after the
-    command starts ("returning": Python runs a pending handler when a function starts), or once the
-    caller's SIGINT handler is back and SIGTERM's not yet ("putting back"). No exception escapes, the exit
+    command starts ("returning": Python runs a pending handler when a function starts), or Ctrl-C once the
+    caller's SIGTERM handler is back and SIGINT's not yet ("putting back"). No exception escapes, the exit
     code is the stop's, and the caller's handlers are back: an exception could escape main, and the
     handlers be left as `_stop`'s (SIGTERM ignored)."""
     import ctypes
@@ -475,9 +476,9 @@ def test_a_stop_at_any_point_of_main_is_the_commands_and_puts_the_handlers_back(
         out = real(signum, handler)
         if not sent and (
             (at == "installing" and signum == signal.SIGINT and handler is cli._stop)
-            or (at == "putting back" and signum == signal.SIGINT and handler is signal.default_int_handler)
+            or (at == "putting back" and signum == signal.SIGTERM and handler is not cli._stop)
         ):
-            send(signal.SIGINT if at == "installing" else signal.SIGTERM)
+            send(signal.SIGINT)
         return out
 
     def at_entry(frame, event, arg):
@@ -513,3 +514,52 @@ def test_a_stop_at_any_point_of_main_is_the_commands_and_puts_the_handlers_back(
     finally:
         for s, handler in before.items():
             real(s, handler)
+
+
+def test_the_program_ignores_stops_once_its_command_is_done(monkeypatch):
+    """`console` (the `riskmodel` program), its command done without a stop, exits with Ctrl-C and SIGTERM
+    ignored: a late one would end the interpreter's exit by the signal, or print a traceback."""
+    import signal
+    import sys
+
+    import riskmodel.cli as cli
+    import riskmodel.cli.validate as validate
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        monkeypatch.setattr(validate, "run", lambda args: 0)
+        monkeypatch.setattr(sys, "argv", ["riskmodel", "validate", "x.yaml"])
+        with pytest.raises(SystemExit) as done:
+            cli.console()
+        assert done.value.code == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
+def test_a_stop_swallowed_on_its_way_is_still_the_exit_code(monkeypatch, capsys):
+    """A Ctrl-C whose exception something swallows (as Python does for one raised in a `__del__`) still
+    makes `main` return 130: the command was stopped (SIGTERM is ignored, a Ctrl-C would say "cleaning
+    up"), so it does not report success."""
+    import contextlib
+    import ctypes
+    import signal
+
+    import riskmodel.cli as cli
+    import riskmodel.cli.validate as validate
+
+    def swallowing(args):
+        with contextlib.suppress(KeyboardInterrupt):
+            getattr(ctypes.CDLL(None), "raise")(signal.SIGINT)
+        return 0
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        monkeypatch.setattr(validate, "run", swallowing)
+        assert cli.main(["validate", "x.yaml"]) == 130
+        assert capsys.readouterr().err.strip() == "interrupted"
+    finally:
+        signal.signal(signal.SIGINT, before)

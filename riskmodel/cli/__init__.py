@@ -18,7 +18,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from riskmodel import __version__
 
@@ -93,18 +93,28 @@ class Terminated(KeyboardInterrupt):
     saved, temporary files are removed and worker processes are stopped."""
 
 
+class _Stops:
+    """What `_stop` saw during one `main`: the stops (signal numbers), and whether it may raise."""
+
+    seen: ClassVar[list[int]] = []
+    quiet: ClassVar[bool] = False  # (once `main` puts the handlers back: a stop is recorded, not raised)
+
+
 def _stop(signum: int, frame: object) -> None:
     """The first Ctrl-C or SIGTERM stops the command, as an exception, so that what is running cleans up
     on its way out (stops the workers, keeps what is done). Later SIGTERMs are ignored until `main`
     returns; a second Ctrl-C says the clean-up is under way (`_insist`) and a third quits at once. (A
     second Ctrl-C used to cut the clean-up short, which could leave the workers running, or print
-    Python's traceback.)"""
+    Python's traceback.) The stop is recorded, so that `main` returns its code even if the exception is
+    swallowed on its way (an exception raised in a `__del__` is only printed)."""
+    _Stops.seen.append(signum)
     # (only the signals `_stop` handles: a Ctrl-C this process ignores stays ignored)
     if signal.getsignal(signal.SIGTERM) is _stop:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if signal.getsignal(signal.SIGINT) is _stop:
         signal.signal(signal.SIGINT, _insist)
-    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    if not _Stops.quiet:
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
 def _insist(signum: int, frame: object) -> None:
@@ -138,11 +148,13 @@ def console() -> None:
 def _with_stops(argv: Sequence[str] | None, *, restore: bool) -> int:
     """`_main` with `_stop` handling Ctrl-C and SIGTERM, then the handlers they had put back (`_put_back`).
 
-    A signal may land at any call (Python runs pending handlers when a function starts): every call made
-    while `_stop` may be in place is inside a `try` that takes the stop, while the handlers are installed
-    or put back too, and the exit code is chosen once they are back."""
+    A signal may land at any call or loop turn (Python runs pending handlers there): every one made while
+    `_stop` may raise is inside the `try` that takes the stop; once the command is done `_stop` only
+    records (`_Stops.quiet`, set by a plain assignment, where no handler runs), and the exit code is
+    chosen once the handlers are back."""
+    _Stops.seen, _Stops.quiet = [], False
     installed: dict[int, Any] = {}
-    stopped: KeyboardInterrupt | None = None
+    stopped: KeyboardInterrupt | None = None  # (a stop before `_stop` was in place: the caller's handler)
     code = EXIT_OK
     try:
         try:
@@ -158,32 +170,28 @@ def _with_stops(argv: Sequence[str] | None, *, restore: bool) -> int:
         code = _main(argv)
     except KeyboardInterrupt as exc:
         stopped = exc
-    while True:
-        try:
-            _put_back(installed, restore)
-            break
-        except KeyboardInterrupt as exc:  # (a stop landing now is the command's too)
-            stopped = stopped or exc
-    return code if stopped is None else _stopped(stopped)
+    _Stops.quiet = True
+    _put_back(installed, restore)
+    if _Stops.seen:
+        return _stopped(_Stops.seen[0] == signal.SIGTERM)
+    return code if stopped is None else _stopped(isinstance(stopped, Terminated))
 
 
 def _put_back(installed: dict[int, Any], restore: bool) -> None:
-    """Put back the handlers `_with_stops` replaced; without `restore` (the program, about to exit), set
-    ours to ignore instead, leaving the default action a third Ctrl-C asked for."""
-    for stop, handler in installed.items():
+    """Put back the handlers `_with_stops` replaced, SIGINT's last (a caller's Ctrl-C then finds none of
+    ours left); without `restore` (the program, about to exit), set ours to ignore instead, leaving the
+    default action a third Ctrl-C asked for."""
+    for stop, handler in reversed(installed.items()):
         if restore:
             signal.signal(stop, handler)
         elif signal.getsignal(stop) in (_stop, _insist):
             signal.signal(stop, signal.SIG_IGN)
 
 
-def _stopped(exc: KeyboardInterrupt) -> int:
-    """The exit code of a command stopped by `exc`, with its one word on stderr."""
-    if isinstance(exc, Terminated):
-        print("terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    print("interrupted", file=sys.stderr)
-    return EXIT_INTERRUPTED
+def _stopped(terminated: bool) -> int:
+    """The exit code of a stopped command, with its one word on stderr."""
+    print("terminated" if terminated else "interrupted", file=sys.stderr)
+    return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
 
 
 def _main(argv: Sequence[str] | None) -> int:

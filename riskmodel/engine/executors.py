@@ -198,6 +198,9 @@ class DaskExecutor:
         if address is None:
             from riskmodel.engine.dask_plugins import IgnoreCtrlC
 
+            # Its workers are in this process's group, so Ctrl-C at a terminal reaches them: they ignore
+            # it (`IgnoreCtrlC`), but only once it is registered: one in the cluster's first second or
+            # two may still print their tracebacks.
             self._cluster = LocalCluster(
                 n_workers=local_workers or 2,
                 threads_per_worker=1,
@@ -205,8 +208,12 @@ class DaskExecutor:
                 dashboard_address=None,
                 env=_SINGLE_THREAD,
             )
-            self.client = Client(self._cluster)
-            self.client.register_plugin(IgnoreCtrlC())  # (its workers are in this process's group)
+            try:
+                self.client = Client(self._cluster)
+                self.client.register_plugin(IgnoreCtrlC())
+            except BaseException:  # (stopped while the client starts: no cluster is left behind)
+                self._cluster.close()
+                raise
         else:
             self.client = Client(address)
         self.workers = len(self.client.scheduler_info().get("workers", {})) or (local_workers or 1)
