@@ -424,3 +424,20 @@ def test_notes_on_a_raw_document_take_the_schemas_defaults() -> None:
     assert [p.path for p in note_problems(no_hull)] == [("portfolio", "contracts", "hull", "source")]
     perils_only = {**doc, "simulation": {"world_model": False}}
     assert [p.path[2] for p in note_problems(perils_only)] == ["hull", "gxl"]
+
+
+def test_a_misspelt_premium_base_is_an_error_without_a_note() -> None:
+    """A premium base that is no base at all is an error of the file; the note that a perils-only scenario
+    has no bases is for real bases only (it told a world-model scenario that it ran none)."""
+    from riskmodel.scenario.checks import note_problems
+
+    def doc(base: str, **extra) -> dict:
+        rated = {"source": "peril:p", "premium": {"rate_on_base": 0.1, "base": base}}
+        return {"perils": {"p": {}}, "portfolio": {"contracts": {"c": rated}}, **extra}
+
+    assert note_problems(doc("ig_gxl_premum")) == []
+    assert note_problems(doc("ig_gxl_premium")) == []
+    perils_only = {"simulation": {"world_model": False}}
+    assert note_problems(doc("ig_gxl_premum", **perils_only)) == []
+    [note] = note_problems(doc("ig_gxl_premium", **perils_only))
+    assert note.path[3:] == ("premium", "base") and "the premium is zero here" in str(note)

@@ -123,26 +123,39 @@ def test_the_elt_lists_every_payer_loss_of_every_event(tmp_path, results, scenar
     assert set(elt["segment"]) == {""}  # perils have no fleet segment
 
 
-def test_sanctions_exposure_counts_contracts_on_at_risk_sources():
-    """retro cedes from domestic insurers of sanctioned states (a peril's losses here): its whole premium
-    (1 a year × our 10% line = 0.1) and its limit are exposed; the quota share has no limit, so the exposed
-    limit is unbounded. storm_xol's source is not at risk. (On a scheme this scenario lacks, retro would
-    not be written: no premium to expose.)"""
+def _at_risk(trials: int) -> dict:
+    """PERILS with a second peril whose losses land on `domestic` (domestic insurers of sanctioned states,
+    an at-risk source) and `retro` on that column: a perils-only scenario lacks every scheme's."""
     doc = {
         **PERILS,
         "perils": {**PERILS["perils"], "dom": {**PERILS["perils"]["storm"], "source": "domestic"}},
-        "simulation": {**PERILS["simulation"], "trials": 64},
+        "simulation": {**PERILS["simulation"], "trials": trials},
     }
     doc["portfolio"] = {**PERILS["portfolio"], "contracts": dict(PERILS["portfolio"]["contracts"])}
     doc["portfolio"]["contracts"]["retro"] = {**doc["portfolio"]["contracts"]["retro"], "source": "domestic"}
-    results = simulate(load_scenario_from_dict(doc), progress=False)
-    t = store.sanctions_frame(results).set_index(["contract", "year"])
+    return doc
+
+
+@pytest.fixture(scope="module")
+def at_risk():
+    scenario = load_scenario_from_dict(_at_risk(64))
+    return scenario, simulate(scenario, progress=False)
+
+
+def test_sanctions_exposure_counts_contracts_on_at_risk_sources(at_risk, results):
+    """retro cedes from domestic insurers of sanctioned states (a peril's losses here): its whole premium
+    (1 a year × our 10% line = 0.1) and its limit are exposed; the quota share has no limit, so the exposed
+    limit is unbounded. storm_xol's source is not at risk. On a scheme this scenario lacks (PERILS), retro
+    is not written: no premium and no limit exposed."""
+    t = store.sanctions_frame(at_risk[1]).set_index(["contract", "year"])
     assert t.loc[("retro", 0), "exposed_premium"] == pytest.approx(0.1)
     assert t.loc[("retro", -1), "exposed_premium"] == pytest.approx(0.2)  # horizon: the sum of 2 years
     assert math.isinf(t.loc[("retro", 0), "exposed_limit"])
     assert t.loc[("storm_xol", 0), "exposed_premium"] == 0.0
     assert t.loc[("storm_xol", 0), "exposed_limit"] == 0.0
     assert t.loc[("portfolio", 0), "exposed_premium"] == pytest.approx(0.1)
+    unwritten = store.sanctions_frame(results).set_index(["contract", "year"])
+    assert unwritten.loc[("retro", 0), ["exposed_premium", "exposed_limit"]].tolist() == [0.0, 0.0]
 
 
 @pytest.mark.parametrize(
@@ -152,26 +165,23 @@ def test_sanctions_exposure_counts_contracts_on_at_risk_sources():
 def test_exposed_limit_of_an_xol_is_limit_times_reinstatements_plus_one_times_line(reinstatements, limit):
     """40 xs 10 on an at-risk source, 50% line: (n + 1) × 40 × 0.5 a year with n reinstatements (none:
     the limit once, MODEL.md section 9)."""
-    doc = {
-        **PERILS,
-        "portfolio": {**PERILS["portfolio"], "contracts": dict(PERILS["portfolio"]["contracts"])},
-    }
+    doc = _at_risk(16)
     xol = {
         **doc["portfolio"]["contracts"]["storm_xol"],
-        "source": "scheme:pool",
+        "source": "domestic",
         "reinstatements": reinstatements,
     }
     doc["portfolio"]["contracts"]["storm_xol"] = xol
-    doc["simulation"] = {**doc["simulation"], "trials": 16}
     r = simulate(load_scenario_from_dict(doc), progress=False)
     assert r.contract_exposure["storm_xol"] == {"share": 1.0, "limit": pytest.approx(limit)}
     t = store.sanctions_frame(r).set_index(["contract", "year"])
     assert t.loc[("storm_xol", 0), "exposed_limit"] == pytest.approx(limit)
 
 
-def test_results_give_the_stored_sanctions_table_by_calendar_year(tmp_path, results, scenario):
+def test_results_give_the_stored_sanctions_table_by_calendar_year(tmp_path, at_risk):
     """`Results.sanctions_by_contract` is the run folder's sanctions.csv with calendar years, before and
     after a round trip through the store (the exposure of each contract is saved with the run)."""
+    scenario, results = at_risk
     run_dir, _ = save(tmp_path, results, scenario)
     saved = json.loads((run_dir / "results.json").read_text())["contract_exposure"]
     assert saved["retro"] == {"share": 1.0, "limit": None}  # unlimited: null, JSON has no infinity

@@ -136,6 +136,8 @@ class CompiledModel:
     contracts: dict[str, ContractTerms]
     portfolio_bloc: str
     notes: tuple[str, ...] = field(default=())
+    #: The payer columns the scenario produces (`payers.present_sources`): a contract's others are absent.
+    sources: frozenset[str] = field(default=frozenset())
 
 
 def _latest(by_year: dict, start_year: int) -> object:
@@ -513,6 +515,11 @@ def compile_model(
     portfolio = scenario.portfolio
     contracts: dict[str, ContractTerms] = {}
     bloc = "none"
+    sources = present_sources(
+        scenario.simulation.world_model,
+        {sid: s.hull_cover for sid, s in scenario.schemes.items()},
+        (scenario.peril_source(p) for p in scenario.perils),
+    )
     if portfolio is not None:
         bloc = portfolio.bloc
         codes = {
@@ -521,11 +528,6 @@ def compile_model(
             "flag": state_idx,
         }
         bases = present_premium_bases(scenario.simulation.world_model, scheme_ids)
-        sources = present_sources(
-            scenario.simulation.world_model,
-            {sid: s.hull_cover for sid, s in scenario.schemes.items()},
-            (scenario.peril_source(p) for p in scenario.perils),
-        )
         for cid, contract in portfolio.contracts.items():
             terms = terms_from_contract(cid, contract, bloc, codes)
             if terms.premium_base is not None and terms.premium_base not in bases:
@@ -622,6 +624,7 @@ def compile_model(
         contracts=contracts,
         portfolio_bloc=bloc,
         notes=tuple(notes),
+        sources=sources,
     )
 
 

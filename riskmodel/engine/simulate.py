@@ -169,9 +169,10 @@ def simulate(
         },
         notes=model.notes,
         provenance=provenance,
-        contract_exposure={
+        contract_exposure={  # (of the sources the scenario produces: a contract on none is not written)
             cid: metrics.contract_exposure(
-                t.sources, t.effective_aggregate_limit * t.participation if t.participation else 0.0
+                [s for s in t.sources if s in model.sources],
+                t.effective_aggregate_limit * t.participation if t.participation else 0.0,
             )
             for cid, t in model.contracts.items()
         },
