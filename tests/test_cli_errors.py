@@ -419,30 +419,6 @@ def test_a_ctrl_c_the_process_was_started_to_ignore_stays_ignored(monkeypatch, c
         signal.signal(signal.SIGINT, before)
 
 
-def test_the_program_stopped_stays_stopping_while_it_exits(monkeypatch, capsys):
-    """The `riskmodel` program (`console`), once stopped, leaves Ctrl-C and SIGTERM ignored while the
-    interpreter exits (which puts a handler written in Python back to the default action): a signal
-    landing then would otherwise end it by the signal (status -2, not 130)."""
-    import signal
-    import sys
-
-    import riskmodel.cli as cli
-
-    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        _interrupting_command(monkeypatch, [], signals=1)
-        monkeypatch.setattr(sys, "argv", ["riskmodel", "validate", "x.yaml"])
-        with pytest.raises(SystemExit) as stopped:
-            cli.console()
-        assert stopped.value.code == 130
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
-    finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
-
-
 @pytest.mark.parametrize(
     "at, code",
     [("installing", 130), ("installed", 143), ("returning", 143), ("putting back", 130)],
@@ -516,9 +492,11 @@ def test_a_stop_at_any_point_of_main_is_the_commands_and_puts_the_handlers_back(
             real(s, handler)
 
 
-def test_the_program_ignores_stops_once_its_command_is_done(monkeypatch):
-    """`console` (the `riskmodel` program), its command done without a stop, exits with Ctrl-C and SIGTERM
-    ignored: a late one would end the interpreter's exit by the signal, or print a traceback."""
+@pytest.mark.parametrize("stopped", [True, False], ids=["stopped", "done"])
+def test_the_program_exits_with_stops_ignored(stopped, monkeypatch, capsys):
+    """`console` (the `riskmodel` program), its command stopped or done, exits with Ctrl-C and SIGTERM
+    ignored: the interpreter's exit puts a handler written in Python back to the default action, so a
+    late one would end the process by the signal (status -2, not 130) or print a traceback."""
     import signal
     import sys
 
@@ -528,11 +506,14 @@ def test_the_program_ignores_stops_once_its_command_is_done(monkeypatch):
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        monkeypatch.setattr(validate, "run", lambda args: 0)
+        if stopped:
+            _interrupting_command(monkeypatch, [], signals=1)
+        else:
+            monkeypatch.setattr(validate, "run", lambda args: 0)
         monkeypatch.setattr(sys, "argv", ["riskmodel", "validate", "x.yaml"])
-        with pytest.raises(SystemExit) as done:
+        with pytest.raises(SystemExit) as exited:
             cli.console()
-        assert done.value.code == 0
+        assert exited.value.code == (130 if stopped else 0)
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     finally:
