@@ -554,9 +554,11 @@ def route_events(
     cp_all = cp_all - cp_permanent  # a claim blocked for good stays uncompensated
     cp = ob.spill[cp_all > 0]
     cp_claim = cp_all[cp_all > 0]
+    oil_heads = np.zeros(ob.n)  # the heads the USD 1bn cap covers, when the insurer pays them in full
+    oil_heads[ob.spill] = ob.pollution_obligation + ob.statutory[ob.spill]
     ig_pollution = np.zeros(ob.n)
     # the USD 1bn cap covers oil pollution: the conventions' amounts and statutory environmental damage
-    ig_pollution[ob.spill] = frac_s * (ob.pollution_obligation + ob.statutory[ob.spill])
+    ig_pollution[ob.spill] = frac_s * oil_heads[ob.spill]
     bg = np.flatnonzero(other.claim > 0)
     tower = _ig_tower(
         params.ig_structures,
@@ -618,13 +620,8 @@ def route_events(
     permanent_amt = np.where(ob.permanent & ~ob.refuses, ob.gross, 0.0)
     ig_blocked = np.flatnonzero(ob.permanent & (ob.cls == IG))
     if ig_blocked.size:
-        ig_pollution_unblocked = np.zeros(ob.n)  # (the pollution heads of `ig_pollution`, paid in full)
-        ig_pollution_unblocked[ob.spill] = ob.pollution_obligation + ob.statutory[ob.spill]
         permanent_amt[ig_blocked] -= _above_tower(
-            params.ig_structures,
-            ob.gross[ig_blocked],
-            ig_pollution_unblocked[ig_blocked],
-            ev.year[ig_blocked],
+            params.ig_structures, ob.gross[ig_blocked], oil_heads[ig_blocked], ev.year[ig_blocked]
         )
     # a failed scheme's members have no insurer whose payment a block could stop (their owners pay)
     for dead_events in lapsed:

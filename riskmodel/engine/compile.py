@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from riskmodel.incidents import CandidatePlan
 from riskmodel.market import BASE_CLASSES, MarketPlan, SchemeUptake
 from riskmodel.payers import present_premium_bases, present_sources
 from riskmodel.reinsurance.ig_tower import GXLLayer, IGStructure
-from riskmodel.reinsurance.terms import ContractTerms, terms_from_contract
+from riskmodel.reinsurance.terms import ContractTerms, as_written, terms_from_contract
 from riskmodel.scenario.schema import CLASS_FACTOR_MAX, Scenario
 from riskmodel.severity import SeverityParams, p_spill_above
 from riskmodel.waterfall import SchemeFinance, WaterfallParams
@@ -529,23 +529,14 @@ def compile_model(
         }
         bases = present_premium_bases(scenario.simulation.world_model, scheme_ids)
         for cid, contract in portfolio.contracts.items():
-            terms = terms_from_contract(cid, contract, bloc, codes)
-            if terms.premium_base is not None and terms.premium_base not in bases:
-                notes.append(
-                    f"contract {cid}: premium base {terms.premium_base} does not exist in this scenario; "
-                    "its premium is 0"
-                )
-                terms = replace(terms, premium_rate=None, premium_base=None, premium_fixed=0.0)
+            # a contract on nothing this scenario has (a retro on a scheme it lacks) is not written here, so
+            # that the scenario that has the source shows the contract's premium as business it brings
+            terms, why = as_written(
+                terms_from_contract(cid, contract, bloc, codes), sources, bases, "this scenario"
+            )
             missing = [src for src in terms.sources if src not in sources]
-            if len(missing) == len(terms.sources):
-                # a contract on nothing this scenario has (a retro on a scheme it lacks) is not written
-                # here: it cedes nothing and earns no premium, so that the scenario that has the source
-                # shows the contract's premium as business it brings
-                notes.append(
-                    f"contract {cid}: no losses from {', '.join(missing)} in this scenario: it cedes "
-                    "nothing and earns no premium (not written without its sources)"
-                )
-                terms = replace(terms, premium_rate=None, premium_base=None, premium_fixed=0.0)
+            if why is not None:
+                notes.append(why)
             elif missing:
                 notes.append(
                     f"contract {cid}: no losses from {', '.join(missing)} in this scenario (cedes nothing)"

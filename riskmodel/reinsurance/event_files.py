@@ -43,7 +43,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -60,6 +60,7 @@ from riskmodel.reinsurance.terms import (
     PortfolioYearLosses,
     absent_sources,
     apply_portfolio,
+    as_written,
     portfolio_terms,
     validate_portfolio,
 )
@@ -663,31 +664,6 @@ def _third_party_flag_notes(elt: EventLossTable, contracts: Sequence[ContractTer
     return notes
 
 
-def _as_the_run_wrote(
-    contracts: list[ContractTerms], present: Collection[str], bases: Mapping[str, np.ndarray]
-) -> tuple[list[ContractTerms], list[str]]:
-    """The contracts as a run of a scenario producing the columns `present`, with premium bases `bases`,
-    held them (`compile_scenario`): one rated on a base the run does not have earns no premium, and one
-    on none of the columns is not written (no premium either); with the run's notes."""
-    out, notes = [], []
-    for c in contracts:
-        missing = [src for src in c.sources if src not in present]
-        if len(missing) == len(c.sources):
-            notes.append(
-                f"contract {c.id}: no losses from {', '.join(missing)} in the run's scenario: it cedes "
-                "nothing and earns no premium (not written without its sources)"
-            )
-        elif c.premium_rate is not None and c.premium_base not in bases:
-            notes.append(
-                f"contract {c.id}: premium base {c.premium_base} does not exist in the run; its premium is 0"
-            )
-        else:
-            out.append(c)
-            continue
-        out.append(replace(c, premium_rate=None, premium_base=None, premium_fixed=0.0))
-    return out, notes
-
-
 def apply_terms_to_run(
     run_dir: str | Path,
     portfolio: str | Path | Portfolio | Sequence[ContractTerms],
@@ -849,11 +825,12 @@ def apply_terms_to_file(
                 f"attritional source{'s' if len(unused) > 1 else ''} {', '.join(unused)} in "
                 f"{attritional_path} {'are' if len(unused) > 1 else 'is'} ceded by no contract"
             )
-    unwritten: set[str] = set()
-    if scenario_sources is not None:
-        contracts, as_run = _as_the_run_wrote(contracts, scenario_sources, elt.premium_base)
-        notes += as_run
-        unwritten = {c.id for c in contracts if not set(c.sources) & set(scenario_sources)}
+    unwritten: set[str] = set()  # (contracts on none of the run's columns: said once, here)
+    if scenario_sources is not None:  # (the run's rule, so its own portfolio gives back its year loss table)
+        written = [as_written(c, scenario_sources, elt.premium_base, "the run's scenario") for c in contracts]
+        contracts = [c for c, _ in written]
+        notes += [why for _, why in written if why is not None]
+        unwritten = {c.id for c in contracts if not any(src in scenario_sources for src in c.sources)}
     for c in validate_portfolio(contracts):
         if c.premium_rate is not None:
             base = elt.premium_base.get(c.premium_base or "")

@@ -64,8 +64,8 @@ mode) is `riskmodel.reinsurance.event_files`, which builds on this module.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
@@ -87,6 +87,7 @@ __all__ = [
     "PortfolioYearLosses",
     "absent_sources",
     "apply_contract",
+    "as_written",
     "apply_portfolio",
     "portfolio_terms",
     "terms_from_contract",
@@ -943,6 +944,33 @@ def validate_portfolio(
     for c in contracts:
         visit(c.id, ())
     return ordered
+
+
+def as_written(
+    terms: ContractTerms, sources: Collection[str], bases: Collection[str], where: str
+) -> tuple[ContractTerms, str | None]:
+    """A contract as a scenario producing the payer columns `sources` and the premium bases `bases`
+    (`payers.present_sources`, `present_premium_bases`) writes it, and why its premium is 0 if it is:
+    one on none of the columns is not written (it cedes nothing and earns no premium); one rated on a base
+    the scenario lacks earns none. `where` names the scenario in the note (`compile_scenario` and
+    `apply-terms` on a run folder apply the one rule).
+
+    >>> c = ContractTerms("r", ("scheme:rv",), premium_fixed=1.0)
+    >>> written, why = as_written(c, {"ig_pool"}, set(), "this scenario")
+    >>> written.premium_fixed, why.split(": ", 2)[2]
+    (0.0, 'it cedes nothing and earns no premium (not written without its sources)')
+    """
+    if not any(src in sources for src in terms.sources):
+        why = (
+            f"contract {terms.id}: no losses from {', '.join(terms.sources)} in {where}: it cedes nothing "
+            "and earns no premium (not written without its sources)"
+        )
+    elif terms.premium_rate is not None and terms.premium_base not in bases:
+        why = f"contract {terms.id}: premium base {terms.premium_base} does not exist in {where}; "
+        why += "its premium is 0"
+    else:
+        return terms, None
+    return replace(terms, premium_rate=None, premium_base=None, premium_fixed=0.0), why
 
 
 def absent_sources(elt: EventLossTable, contracts: Iterable[ContractTerms]) -> dict[str, tuple[str, ...]]:
