@@ -511,15 +511,22 @@ def route_events(
         )
         for name in ("fund_1992", "fund_supplementary")
     }
-    pollution_uncompensated = frac_s * ob.pays.uncompensated + (1.0 - frac_s) * ob.fails.uncompensated
-    # US waters: the OSLTF pays what the owner's insurer did not, up to its cap, the rest is
-    # uncompensated. Not linear in the payment once the cap binds, so computed from the share paid, not
-    # blended (which would understate it); exactly nothing uncompensated below the cap.
-    us = ev.opa[ob.spill]
-    rest = ev.pollution[ob.spill] - frac_s * ob.pays.insurer  # (≥ 0: the insurer's part ≤ the damage)
-    osltf = np.where(us, np.minimum(rest, OSLTF_LIMIT_USD_M), 0.0)
+
+    def left_unpaid(share: np.ndarray, at: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+        """The pollution left uncompensated and the OSLTF's payment, on the spill events `at` (positions in
+        `ob.spill`), when the insurer pays the share `share` of its obligation. US waters: the OSLTF pays
+        what the owner's insurer did not, up to its cap, the rest is uncompensated. Not linear in the
+        payment once the cap binds, so computed from the share paid, not blended (which would understate
+        it); exactly nothing uncompensated below the cap."""
+        blend = share * ob.pays.uncompensated[at] + (1.0 - share) * ob.fails.uncompensated[at]
+        us = ev.opa[ob.spill[at]]
+        # (≥ 0: the insurer's part is at most the damage)
+        rest = ev.pollution[ob.spill[at]] - share * ob.pays.insurer[at]
+        osltf = np.where(us, np.minimum(rest, OSLTF_LIMIT_USD_M), 0.0)
+        return np.where(us, rest - osltf, blend), osltf
+
+    pollution_uncompensated, osltf = left_unpaid(frac_s, slice(None))
     fund_cols["osltf"] = _scatter(ob.spill, osltf, ob.n)
-    pollution_uncompensated = np.where(us, rest - osltf, pollution_uncompensated)
     unpaid = 1.0 - frac
     coll_pi_unpaid = unpaid * ob.coll_pi
 
@@ -627,7 +634,17 @@ def route_events(
     for dead_events in lapsed:
         delayed[dead_events] = 0.0
         permanent_amt[dead_events] = 0.0
-    # the same for an IG-entered counterparty's claim (all of it pollution)
+    # the same for an IG-entered counterparty's claim (all of it pollution). Where the tanker's own claim
+    # is blocked for good too, the counterparty's claim grew by the pollution that claim's payer would
+    # have paid; but for the blocks the counterparty would have owed its blame share of what is left after
+    # that payment, so that is what its block counts (the own claim's amount is counted above)
+    own_lost = permanent_amt[ob.spill] > 0
+    both = np.flatnonzero((cp_permanent > 0) & own_lost)
+    if both.size:
+        ev_both = ob.spill[both]
+        would_pay = np.where(ob.refuses[ev_both], 0.0, ob.gross[ev_both])
+        unpaid_but_for, _ = left_unpaid(np.minimum(would_pay / ob.obligation[ev_both], 1.0), both)
+        cp_permanent[both] = (1.0 - ev.blame[ev_both]) * unpaid_but_for
     cp_uncovered = _scatter(np.flatnonzero(cp_all > 0), tower["uncovered"][n_ig : n_ig + n_cp], cp_all.size)
     delayed[ob.spill] += np.where(cp_delayed > 0, cp_delayed - cp_uncovered, 0.0)
     cp_lost = np.flatnonzero(cp_permanent > 0)

@@ -583,6 +583,31 @@ def test_an_ig_counterparty_claim_blocked_for_good_counts_what_its_tower_would_p
     assert ig_paid(route(events(**spill))) == pytest.approx(IG_2026_27.pollution_cap)
 
 
+@pytest.mark.parametrize("own", [IG, WF])
+def test_a_pair_of_claims_blocked_for_good_counts_what_both_payers_would_have_paid(own):
+    """A Western-insured tanker (IG, or fixed-premium with a limit of 200) collides with an IG-entered ship
+    (blame 0.6) and spills 300 in a state with no convention that the Western blocs sanction; no licence.
+    Both claims are blocked for good: the tanker's own payer pays nothing, so the counterparty is asked for
+    40% of all 300 (120), and that too is blocked. But for the blocks the tanker's payer would have paid
+    its obligation: its pollution liability (300, or for the fixed-premium insurer its limit of 200) and the
+    P&I quarter of the collision liability (0.15), the latter within its limit (200 of 200.15, the same
+    share of each head); and the counterparty 40% of the pollution left. The block counts exactly what the
+    Western payers pay in the same event without a sanctioned claimant (not that and 120)."""
+    spill = dict(pollution=300.0, counterparty_hull=1.0, blame=0.6, counterparty_ig=True, pi_class=own)
+    spill.update(clc=False, fund=False, u_licence=0.9)
+    p = params(western_fixed_limit=200.0)
+    blocked = route(events(**spill, claimant_sanctioned=True), p)
+    free = route(events(**spill), p)
+    assert ig_paid(blocked) + col(blocked, "western_fixed_pi") == 0.0
+    would_have_paid = ig_paid(free) + col(free, "western_fixed_pi")
+    pollution = 300.0 if own == IG else 200.0
+    obligation = pollution + 0.25 * 0.6 * 1.0
+    paid = min(obligation, 200.0) if own == WF else obligation
+    expected = paid + 0.4 * (300.0 - pollution * paid / obligation)
+    assert would_have_paid == pytest.approx(expected, rel=1e-12)
+    assert float(blocked.blocked_permanent.sum()) == pytest.approx(would_have_paid, rel=1e-12)
+
+
 def test_the_tower_columns_are_the_ig_payers():
     assert set(TOWER_COLUMNS) == set(payers.IG_TOWER_PAYERS)
 
