@@ -879,7 +879,8 @@ def parse_metric(name: str, contracts: Sequence[str]) -> _Metric:
     """Check a sweep metric name; raises `ScenarioError` saying what is allowed.
 
     Allowed: ``aal``, ``premium``, ``result`` (premium − loss), ``varP`` and ``tvarP`` (P in percent,
-    of the mean annual loss per trial) — each optionally ``:CONTRACT`` (default the portfolio) —,
+    of the annual loss in the policy year where the figure is largest: `metrics.worst_year`) — each
+    optionally ``:CONTRACT`` (default the portfolio) —,
     ``payer:COLUMN`` (mean annual amount paid), or any per-year statistic of the results (``spills_7t``,
     ``detentions``, ``base:ig_gxl_premium``, ...).
     """
@@ -907,7 +908,8 @@ def parse_metric(name: str, contracts: Sequence[str]) -> _Metric:
 
 
 def _annual(results: Results, metric: _Metric) -> np.ndarray | None:
-    """Per-trial mean annual figure of a metric (None when the results do not have it)."""
+    """Per-trial mean annual figure of a metric, or for a quantile metric the (n_trials, n_years) annual
+    losses (None when the results do not have it)."""
     head, _, contract = metric.name.partition(":")
     if head in _CONTRACT_METRICS or metric.kind in ("var", "tvar"):
         c = results.contracts.get(contract or "portfolio")
@@ -917,7 +919,7 @@ def _annual(results: Results, metric: _Metric) -> np.ndarray | None:
             "premium": c["premium"] + c["reinstatement_premium"],
             "result": c["premium"] + c["reinstatement_premium"] - c["loss"],
         }.get(head, c["loss"])
-        return x.mean(axis=1)
+        return x if metric.kind in ("var", "tvar") else x.mean(axis=1)
     x = results.year_arrays.get(metric.name)
     if x is None:
         return None
@@ -1001,6 +1003,8 @@ class SweepTable:
             if x is None:
                 self.missing.add(m.name)
                 row.update({m.name: math.nan, f"{m.name}_se": math.nan})
+                if m.kind != "mean":
+                    row[f"{m.name}_year"] = math.nan
                 continue
             if m.kind == "mean":
                 row[m.name] = float(x.mean())
@@ -1011,13 +1015,10 @@ class SweepTable:
                 if ref is not None and ref.shape == x.shape:
                     d = metrics.paired_difference(x, ref)
                     row[f"{m.name}_delta"], row[f"{m.name}_delta_se"] = d.mean, d.se
-            elif m.kind == "var":
-                lo, hi = metrics.quantile_ci(x, m.level)
-                row[m.name] = float(metrics.var(x, m.level))
-                row[f"{m.name}_se"] = float((hi - lo) / (2 * 1.959964))
-            else:
-                row[m.name] = float(metrics.tvar(x, m.level))
-                row[f"{m.name}_se"] = float(metrics.tvar_standard_error(x, m.level))
+            else:  # the annual loss in the policy year where the figure is largest
+                tail = metrics.worst_year(x, m.level, m.kind)
+                row[m.name], row[f"{m.name}_se"] = tail.value, tail.se
+                row[f"{m.name}_year"] = int(results.years[tail.year])
         self.rows.append(row)
 
     def frame(self) -> pd.DataFrame:

@@ -44,6 +44,7 @@ __all__ = [
     "OEP",
     "OEP_TVAR",
     "PairedDifference",
+    "YearTail",
     "aal",
     "alt_table",
     "contract_exposure",
@@ -61,6 +62,7 @@ __all__ = [
     "tvar",
     "tvar_standard_error",
     "var",
+    "worst_year",
     "year_columns",
 ]
 
@@ -270,6 +272,44 @@ def horizon_total(losses: np.ndarray) -> np.ndarray:
     array([3., 5.])
     """
     return np.asarray(losses, dtype=np.float64).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class YearTail:
+    """A tail figure of the annual loss of one policy year: its index, the value and its standard error."""
+
+    year: int  # index of the policy year (0 = the horizon's first)
+    value: float
+    se: float
+
+
+def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail:
+    """The annual 1-in-T figure an underwriter reads, for a horizon of several policy years: VaR (or TVaR,
+    ``statistic="tvar"``) at level p of each policy year's annual loss (the AEP), and the year where it is
+    largest (the first of equal ones). `losses` is (n_trials, n_years). The standard error is that year's:
+    for VaR the half-width of its order-statistic interval over 1.96, for TVaR `tvar_standard_error`.
+
+    Taking the largest of the years' estimates biases it up a little when the years are alike (the
+    per-year figures are in the metrics table, the horizon total's too); when exposure ramps over the
+    horizon, it is the last years' figure. The average over the horizon's years of a trial is not used: it
+    diversifies the tail away (a full-limit loss in one year of five counts a fifth).
+
+    >>> worst_year(np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]]), 0.75)
+    YearTail(year=1, value=5.0, se=inf)
+    """
+    a = np.asarray(losses, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
+    if statistic == "var":
+        values = np.atleast_1d(var(a, p))
+        i = int(np.argmax(values))
+        lo, hi = quantile_ci(a[:, i], p)
+        return YearTail(i, float(values[i]), float((hi - lo) / (2 * _z(0.95))))
+    if statistic == "tvar":
+        values = np.atleast_1d(tvar(a, p))
+        i = int(np.argmax(values))
+        return YearTail(i, float(values[i]), float(tvar_standard_error(a[:, i], p)))
+    raise ValueError(f"statistic must be 'var' or 'tvar', got {statistic!r}")
 
 
 @dataclass(frozen=True)

@@ -446,9 +446,9 @@ def contract_figures(
 ) -> pd.DataFrame:
     """Per contract: expected annual loss, premium (with reinstatements), loss ratio and 1-in-200 loss.
 
-    With ``year`` None the figures are means over the horizon's policy years and the 1-in-200 is that of
-    each trial's mean annual loss (as in `Results.summary`); with a policy-year label, that year's.
-    USD m; index ``contract``.
+    With ``year`` None the figures are means over the horizon's policy years and the 1-in-200 is the
+    annual loss of the policy year where it is largest (`metrics.worst_year`, as in `Results.summary`);
+    with a policy-year label, that year's. USD m; index ``contract``.
     """
     _, index = _period(results, year)
     ids = list(results.contract_ids) + (["portfolio"] if include_portfolio else [])
@@ -459,13 +459,17 @@ def contract_figures(
         loss = pick(c["loss"])
         premium = pick(c["premium"] + c["reinstatement_premium"])
         el, prem = float(loss.mean()), float(premium.mean())
+        if index is None:
+            tail = metrics.worst_year(c["loss"], 0.995).value
+        else:
+            tail = float(metrics.var(loss, 0.995))
         rows.append(
             {
                 "contract": cid,
                 "expected_loss": el,
                 "premium": prem,
                 "loss_ratio": el / prem if prem > 0 else np.nan,
-                "loss_1_in_200": float(metrics.var(loss, 0.995)),
+                "loss_1_in_200": tail,
             }
         )
     cols = ["contract", "expected_loss", "premium", "loss_ratio", "loss_1_in_200"]
@@ -497,9 +501,8 @@ def plot_contracts(
     left.set_yticks(y, list(table.index))
     left.set_xlabel("USD m a year")
     right.set_xlabel("USD m")
-    annual = "mean annual" if year is None else "annual"
     left.set_title(f"expected loss and premium ({period})")
-    right.set_title(f"1-in-200 {annual} loss")
+    right.set_title("1-in-200 annual loss" + (" (worst policy year)" if year is None else f" ({period})"))
     for a in (left, right):
         a.set_xlim(left=0)
         a.xaxis.set_major_locator(MaxNLocator(5))

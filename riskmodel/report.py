@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
-from riskmodel.results import Results, compare
+from riskmodel.results import TAIL_FIGURE, Results, compare
 
 __all__ = [
     "REPORT_FILE",
@@ -217,6 +217,12 @@ def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | 
     return float(row["mean"]), float(row["standard_error"])
 
 
+def _tail_cell(row: pd.Series) -> str:
+    """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year."""
+    year = str(row["unit"]).rpartition(" in ")[2]
+    return f"{_with_se(row['mean'], row['standard_error'])} in {year}"
+
+
 def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFrame:
     """One row per scenario: the portfolio's headline figures (± standard error) and its difference from
     the baseline with the common-random-number standard error."""
@@ -228,12 +234,15 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
         for label, figure in (
             ("expected ceded loss (USD m a year)", "portfolio: ceded loss"),
             ("premium (USD m a year)", "portfolio: premium"),
-            ("1-in-200 mean annual loss (USD m)", "portfolio: 1-in-200 mean annual loss"),
+            ("1-in-200 annual loss (USD m, worst policy year)", f"portfolio: {TAIL_FIGURE}"),
             ("uncompensated damage (USD m a year)", "payer uncompensated"),
             ("spills ≥ 7 t a year", "spills_7t"),
         ):
             v = _summary_value(s, figure)
-            row[label] = "–" if v is None else _with_se(*v)
+            if v is None:
+                row[label] = "–"
+            else:
+                row[label] = _tail_cell(s.loc[figure]) if figure.endswith(TAIL_FIGURE) else _with_se(*v)
         base = _baseline_of(run, by_name)
         row["compared with"] = base.name if base is not None else "–"
         row["difference in ceded loss (USD m a year)"] = _difference(run, by_name)
@@ -244,7 +253,7 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
     return pd.DataFrame(rows).set_index("scenario")
 
 
-_CONTRACT_ROWS = ("ceded loss", "premium", "1-in-200 mean annual loss")
+_CONTRACT_ROWS = ("ceded loss", "premium", TAIL_FIGURE)
 
 
 def _contract_figures(results: Results) -> list[str]:
@@ -252,8 +261,9 @@ def _contract_figures(results: Results) -> list[str]:
 
 
 def contracts_table(results: Results, summary: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per contract (and the portfolio), from `Results.summary`: expected loss, premium and 1-in-200
-    mean annual loss with their standard errors, the loss ratio, and whether all three converged."""
+    """Per contract (and the portfolio), from `Results.summary`: expected loss, premium and the 1-in-200
+    annual loss of the worst policy year with their standard errors, the loss ratio, and whether all
+    three converged."""
     s = results.summary() if summary is None else summary
     rows = []
     for cid in results.contracts:
@@ -264,7 +274,7 @@ def contracts_table(results: Results, summary: pd.DataFrame | None = None) -> pd
                 "expected loss": _with_se(loss["mean"], loss["standard_error"]),
                 "premium": _with_se(prem["mean"], prem["standard_error"]),
                 "loss ratio": f"{loss['mean'] / prem['mean']:.0%}" if prem["mean"] > 0 else "–",
-                "1-in-200 mean annual loss": _with_se(tail["mean"], tail["standard_error"]),
+                TAIL_FIGURE: _tail_cell(tail),
                 "converged (5%)": bool(loss["converged"] and prem["converged"] and tail["converged"]),
             }
         )
@@ -383,8 +393,9 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         parts.append(
             _table(
                 contracts,
-                caption=f"Contracts: annual averages over {r.start_year}–{last} (USD m) with Monte Carlo "
-                f"standard errors; the 1-in-200 is that of each trial's mean annual loss ({verdict})",
+                caption=f"Contracts: expected loss and premium are annual averages over "
+                f"{r.start_year}–{last} (USD m) with Monte Carlo standard errors; the 1-in-200 is the "
+                f"annual aggregate loss (AEP) of the policy year where it is largest ({verdict})",
             )
         )
     others = summary[~summary.index.isin(_contract_figures(r))]
@@ -546,8 +557,9 @@ def render_report(
         _table(
             headline_table(ordered, by_name),
             table_id="headline",
-            caption="Portfolio figures, annual averages over the horizon (± standard error); the difference "
-            "from the baseline carries its common-random-number standard error",
+            caption="Portfolio figures, annual averages over the horizon, and the 1-in-200 annual loss (AEP) "
+            "of the worst policy year (± standard error); the difference from the baseline carries its "
+            "common-random-number standard error",
         ),
     ]
     with_portfolio = {run.name: run.results for run in ordered if "portfolio" in run.results.contracts}

@@ -21,7 +21,10 @@ import pandas as pd
 
 from riskmodel import metrics
 
-__all__ = ["Comparison", "Results", "compare"]
+__all__ = ["TAIL_FIGURE", "Comparison", "Results", "compare"]
+
+#: The summary's tail row of each contract: `metrics.worst_year` at 99.5% of the annual ceded loss.
+TAIL_FIGURE = "1-in-200 annual loss"
 
 CONTRACT_FIELDS = (
     "loss",
@@ -280,11 +283,13 @@ class Results:
         return self._calendar(table)
 
     def summary(self, rel_error: float = 0.05) -> pd.DataFrame:
-        """Headline figures, annual averages over the horizon (USD m unless stated), with standard errors.
+        """Headline figures (USD m unless stated), with standard errors.
 
-        Rows: each contract's and the portfolio's expected annual ceded loss, premium, reinstatement premium
-        and 1-in-200 annual loss (the horizon's mean policy year: VaR of the average annual loss per
-        trial), the uncompensated damage and the payer figures that matter most, spills a year.
+        Rows: each contract's and the portfolio's expected annual ceded loss, premium and reinstatement
+        premium (annual averages over the horizon), its 1-in-200 annual loss (the 99.5% quantile of a
+        policy year's aggregate ceded loss, the AEP, in the policy year where it is largest, named in the
+        unit: `metrics.worst_year`), the uncompensated damage and the payer figures that matter most,
+        spills a year (annual averages).
         """
         rows = []
         n = self.n_trials
@@ -306,17 +311,14 @@ class Results:
         for cid, c in self.contracts.items():
             add(f"{cid}: ceded loss", c["loss"])
             add(f"{cid}: premium", c["premium"] + c["reinstatement_premium"])
-            annual = c["loss"].mean(axis=1)
-            lo, hi = metrics.quantile_ci(annual, 0.995)
+            tail = metrics.worst_year(c["loss"], 0.995)
             rows.append(
                 {
-                    "figure": f"{cid}: 1-in-200 mean annual loss",
-                    "unit": "USD m",
-                    "mean": float(metrics.var(annual, 0.995)),
-                    "standard_error": (hi - lo) / (2 * 1.96),
-                    "converged": bool(
-                        metrics.converged(float(metrics.var(annual, 0.995)), (hi - lo) / 3.92, rel_error)
-                    ),
+                    "figure": f"{cid}: {TAIL_FIGURE}",
+                    "unit": f"USD m in {int(self.years[tail.year])}",
+                    "mean": tail.value,
+                    "standard_error": tail.se,
+                    "converged": bool(metrics.converged(tail.value, tail.se, rel_error)),
                 }
             )
         for payer in ("uncompensated", "fund_1992", "ig_gxl_layer1", "ig_pool"):

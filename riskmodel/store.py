@@ -523,8 +523,10 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "",
         "## Headline figures",
         "",
-        "Annual averages over the horizon (USD m unless stated), with Monte Carlo standard errors; "
-        f"converged = standard error ≤ 5% of the figure ({verdict}).",
+        "Annual averages over the horizon (USD m unless stated), with Monte Carlo standard errors; a "
+        "contract's 1-in-200 annual loss is the 99.5% quantile of its aggregate ceded loss in one policy "
+        "year (AEP), in the year where it is largest (named in the unit); converged = standard error ≤ 5% "
+        f"of the figure ({verdict}).",
         "",
         _markdown_table(summary),
         "",

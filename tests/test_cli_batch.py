@@ -162,8 +162,14 @@ def test_sweep_gives_one_row_per_grid_point(scenarios, tmp_path, capsys):
     assert len(table) == 4
     swept = ["perils.storm.severity.mean_usd_m", "portfolio.contracts.storm_xol.limit_usd_m"]
     assert table[swept].to_numpy().tolist() == [[20, 20], [20, 40], [30, 20], [30, 40]]
-    columns = {"aal", "aal_se", "aal_delta", "aal_delta_se", "var99.5", "payer:peril:storm"}
+    columns = {"aal", "aal_se", "aal_delta", "aal_delta_se", "var99.5", "var99.5_year", "payer:peril:storm"}
     assert columns <= set(table.columns)
+    # the 99.5% of the worst policy year's annual loss, that year named: the run's own, recomputed
+    first = store.load_results(next(p for p in sorted(out.iterdir()) if p.is_dir()))
+    loss = first.contracts["portfolio"]["loss"]
+    per_year = [np.quantile(loss[:, i], 0.995, method="inverted_cdf") for i in range(first.n_years)]
+    assert table["var99.5"][0] == pytest.approx(max(per_year), rel=1e-12)
+    assert table["var99.5_year"][0] == first.start_year + int(np.argmax(per_year))
     assert len([p for p in out.iterdir() if p.is_dir()]) == 4
     assert "4 points" in capsys.readouterr().out
 

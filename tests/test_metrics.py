@@ -224,3 +224,26 @@ def test_ep_curve_agrees_with_var_tvar_and_quantile_ci():
         assert (r.ci_lower, r.ci_upper) == metrics.quantile_ci(x, p)
         assert r.tvar == pytest.approx(metrics.tvar(x, p), rel=1e-12)
         assert r.tvar_se == pytest.approx(metrics.tvar_standard_error(x, p), rel=1e-9)
+
+
+def test_worst_year_is_the_largest_annual_tail_of_the_policy_years():
+    """Three policy years whose losses scale 1 : 3 : 2: the 1-in-200 is the second year's inverted-CDF
+    99.5% quantile (not that of the trials' mean over the years, which diversifies the tail), with that
+    year's own order-statistic SE; TVaR picks its year the same way, with its own SE."""
+    rng = np.random.default_rng(7)
+    base = rng.lognormal(0.0, 1.5, (20_000, 1))
+    losses = np.hstack([base[::-1] * 1.0, base * 3.0, np.roll(base, 5) * 2.0])
+    tail = metrics.worst_year(losses, 0.995)
+    assert tail.year == 1
+    assert tail.value == np.quantile(losses[:, 1], 0.995, method="inverted_cdf")
+    lo, hi = metrics.quantile_ci(losses[:, 1], 0.995)
+    assert tail.se == pytest.approx((hi - lo) / (2 * 1.959964), rel=1e-6)
+    assert tail.value > metrics.var(losses.mean(axis=1), 0.995)
+    worst = sorted(losses[:, 1])[-100:]  # the worst 0.5% of 20,000: a mean of whole trials
+    t = metrics.worst_year(losses, 0.995, "tvar")
+    assert (t.year, t.value) == (1, pytest.approx(np.mean(worst), rel=1e-12))
+    assert t.se == pytest.approx(metrics.tvar_standard_error(losses[:, 1], 0.995), rel=1e-12)
+    with pytest.raises(ValueError, match="n_trials, n_years"):
+        metrics.worst_year(losses[:, 0], 0.995)
+    with pytest.raises(ValueError, match="'var' or 'tvar'"):
+        metrics.worst_year(losses, 0.995, "mean")

@@ -33,6 +33,7 @@ from riskmodel.report import (
     sanctions_annual,
     write_report,
 )
+from riskmodel.results import TAIL_FIGURE
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.store import run_hash, sanctions_frame, save_run
 
@@ -161,8 +162,14 @@ def test_contracts_table_puts_each_contract_on_one_row():
     loss = s.loc["gxl_layer1: ceded loss"]
     assert t.loc["gxl_layer1", "expected loss"] == f"{loss['mean']:,.3f} ± {loss['standard_error']:,.3f}"
     assert t.loc["gxl_layer1", "loss ratio"] == f"{loss['mean'] / (1.2 + 0.1 * loss['mean']):.0%}"
-    tail = s.loc["portfolio: 1-in-200 mean annual loss"]
-    assert t.loc["portfolio", "1-in-200 mean annual loss"].startswith(f"{tail['mean']:,.3f} ± ")
+    # the 1-in-200: the annual loss's inverted-CDF 99.5% quantile in the policy year where it is largest
+    loss = r.contracts["portfolio"]["loss"]
+    per_year = [np.quantile(loss[:, i], 0.995, method="inverted_cdf") for i in range(r.n_years)]
+    tail = s.loc[f"portfolio: {TAIL_FIGURE}"]
+    assert tail["mean"] == pytest.approx(max(per_year), rel=1e-12)
+    year = r.start_year + int(np.argmax(per_year))
+    assert tail["unit"] == f"USD m in {year}"
+    assert t.loc["portfolio", TAIL_FIGURE] == f"{tail['mean']:,.3f} ± {tail['standard_error']:,.3f} in {year}"
 
 
 def test_ep_tables_say_what_a_return_period_counts():

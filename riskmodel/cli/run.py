@@ -325,7 +325,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _headline(results: Any) -> Any:
     s = results.summary()
     keep = [f for f in s.index if f.startswith("portfolio:") or f.startswith("payer uncompensated")]
-    return s.loc[keep, ["mean", "standard_error"]].rename(columns={"standard_error": "s.e."})
+    return s.loc[keep, ["unit", "mean", "standard_error"]].rename(columns={"standard_error": "s.e."})
 
 
 def _write_report(out: Path) -> None:
@@ -359,7 +359,11 @@ def run(args: argparse.Namespace) -> int:
     runs = f"{len(outcomes)} run{'s' if len(outcomes) != 1 else ''}"
     print(f"{runs} in {args.out}: {computed} computed, {len(outcomes) - computed} up to date.\n")
     for name, (spec, table) in headlines.items():
-        print_frame(table, f"{name}: {spec.trials:,} trials, seed {spec.seed} (USD m a year, s.e.)")
+        print_frame(
+            table,
+            f"{name}: {spec.trials:,} trials, seed {spec.seed} (annual means with their s.e.; the 1-in-200 "
+            "annual loss in its worst policy year)",
+        )
     for (name, base), table in comparisons.tables.items():
         spec = next(s for s in specs if s.name == name)
         title = (

@@ -35,8 +35,9 @@ examples:
   riskmodel sweep scenarios/rv_pool.yaml --set schemes.rv_pool.candidates.IRN.p_join=0.2,0.6 \\
       --set schemes.rv_pool.capital_usd_m=500,2000 --metrics aal var99.5 payer:uncompensated
 
-metrics: aal, premium, result (premium - loss), varP and tvarP (P in percent, of the mean annual loss),
-each optionally :CONTRACT (default the portfolio); payer:COLUMN (mean annual amount paid); or any
+metrics: aal, premium, result (premium - loss), varP and tvarP (P in percent, of the annual loss in the
+policy year where the figure is largest, named in varP_year), each optionally :CONTRACT (default the
+portfolio); payer:COLUMN (mean annual amount paid); or any
 per-year statistic of the results (spills_7t, detentions, base:ig_gxl_premium, ...). Metric names are
 checked before the sweep runs (on a few trials of the first point).
 
