@@ -362,13 +362,19 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "payer_ledger",
             "Payer ledger: who pays for incidents",
-            "Mean annual amount each payer column bears, per policy year and for the horizon total, over "
-            "all events (material and attritional).",
+            "Mean amount each payer column bears in each policy year and over the whole horizon (the horizon "
+            "row sums its years: divide by the number of years for an annual average), over all events "
+            "(material and attritional).",
             ("year", "payer"),
             _cols(
                 _YEAR_OR_HORIZON,
                 ("payer", "object", "Payer column, see riskmodel/payers.py.", TEXT),
-                ("mean_paid", "float64", "Mean annual amount borne, USD m.", MONEY),
+                (
+                    "mean_paid",
+                    "float64",
+                    "Mean amount borne in the policy year (on the horizon row, over the horizon), USD m.",
+                    MONEY,
+                ),
                 ("sd_paid", "float64", "Standard deviation over trials, USD m.", MONEY),
                 ("standard_error", "float64", "Monte Carlo standard error of mean_paid, USD m.", MONEY),
                 ("share_of_damage", "float64", "mean_paid / mean total damage of all payers.", RATIO),
@@ -378,7 +384,8 @@ TABLES: dict[str, TableSpec] = {
             "sanctions_exposure",
             "Sanctions exposure",
             "Per contract and policy year: premium and limit linked to sanctioned or at-risk tonnage, and "
-            "ceded claims blocked by sanctions clauses (delayed and permanent apart).",
+            "ceded claims blocked by sanctions clauses (delayed and permanent apart). The horizon row sums "
+            "the years' premium and blocks; its limit stays annual.",
             ("contract", "year"),
             _cols(
                 _CONTRACT,
@@ -386,23 +393,31 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "exposed_premium",
                     "float64",
-                    "Mean premium from sanctioned or at-risk tonnage, USD m.",
+                    "Mean premium from sanctioned or at-risk tonnage in the year (on the horizon row, over "
+                    "the horizon), USD m.",
                     MONEY,
                 ),
                 (
                     "exposed_limit",
                     "float64",
                     "Most the line pays in a year on sanctioned or at-risk sources (its annual limit × the "
-                    "share of such sources; inf when unlimited), USD m.",
+                    "share of such sources; inf when unlimited), USD m; annual on the horizon row too.",
                     MONEY,
                 ),
                 (
                     "mean_blocked_delayed",
                     "float64",
-                    "Mean ceded loss blocked and licensed later, USD m.",
+                    "Mean ceded loss blocked and licensed later in the year (on the horizon row, over the "
+                    "horizon), USD m.",
                     MONEY,
                 ),
-                ("mean_blocked_permanent", "float64", "Mean ceded loss blocked for good, USD m.", MONEY),
+                (
+                    "mean_blocked_permanent",
+                    "float64",
+                    "Mean ceded loss blocked for good in the year (on the horizon row, over the horizon), "
+                    "USD m.",
+                    MONEY,
+                ),
                 ("prob_any_block", "float64", "Share of trials with any blocked ceded loss.", RATIO),
             ),
         ),
