@@ -416,9 +416,11 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
 
     figures: list[str] = []
     if "portfolio" in r.contracts:
+        # (a baseline without a portfolio has no curve to draw beside it)
+        base_ep = base.results if base is not None and "portfolio" in base.results.contracts else None
         figures.append(
             _figure(
-                _on_axes(plots.plot_ep, r, "portfolio", base.results if base else None),
+                _on_axes(plots.plot_ep, r, "portfolio", base_ep),
                 f"{run.name}: EP curves of the portfolio",
             )
         )

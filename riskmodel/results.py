@@ -321,7 +321,8 @@ class Results:
                     "converged": bool(metrics.converged(tail.value, tail.se, rel_error)),
                 }
             )
-        for payer in ("uncompensated", "fund_1992", "ig_gxl_layer1", "ig_pool"):
+        perils = sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:peril:"))
+        for payer in ("uncompensated", "fund_1992", "ig_gxl_layer1", "ig_pool", *perils):
             key = f"payer:{payer}"
             if key in self.year_arrays:
                 add(f"payer {payer}", self.year_arrays[key])
@@ -332,7 +333,8 @@ class Results:
         ):
             if stat in self.year_arrays:
                 add(stat, self.year_arrays[stat], unit)
-        return pd.DataFrame(rows).set_index("figure")
+        columns = ["figure", "unit", "mean", "standard_error", "converged"]
+        return pd.DataFrame(rows, columns=columns).set_index("figure")
 
     def _repr_html_(self) -> str:
         s = self.summary()

@@ -350,6 +350,68 @@ def test_sanctions_columns_in_the_event_file(tmp_path):
     assert expected in result.notes
 
 
+@pytest.mark.parametrize(
+    ("header", "meant"),
+    [
+        ("sanctioned_eu", "sanctioned_EU"),
+        ("Sanctioned EU", "sanctioned_EU"),
+        ("sanctions_EU", "sanctioned_EU"),
+        ("sanctioned_EUR", "sanctioned_EU"),
+        ("licenced", "licensed"),
+    ],
+)
+def test_a_column_that_looks_like_an_event_file_column_is_an_error(tmp_path, header, meant):
+    """Read as an unknown column, a misspelt flag would leave every event unflagged: the clause would block
+    nothing, with only a note that the file has no flag column."""
+    events = write(
+        tmp_path, "events.csv", f"trial,year,time,source,loss,{header}\n0,0,0.5,hm_tanker_western,8,true\n"
+    )
+    with pytest.raises(
+        EventFileError, match=f"column '{header}' is not a column of this file; did you mean '{meant}'"
+    ):
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+
+
+def test_other_columns_of_an_event_file_are_not_read_and_a_note_says_so(tmp_path):
+    """A column of the user's own (a peril name) next to `trial`, which it resembles: not read, noted."""
+    events = write(
+        tmp_path, "events.csv", "trial,year,time,source,loss,peril\n0,0,0.5,ig_gxl_layer1,8,storm\n"
+    )
+    result = apply_terms_to_file(events, [GXL], tmp_path / "out", n_trials=1, n_years=1)
+    assert result.notes[0].startswith(
+        f"{events}: column 'peril' is not read (an event file's columns: trial,"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        (
+            "premium",
+            "base,amount,yr\nig_gxl_premium,20,0\n",
+            "column 'yr' is not a column of this file; did you mean 'year'",
+        ),
+        ("attritional", "source,amount,yeer\nig_pool,4,1\n", "column 'yeer' is not a column of this file"),
+        (
+            "attritional",
+            "source,amount,note\nig_pool,4,x\n",
+            "unknown column 'note' \\(columns: source, amount, and optionally year and trial\\)",
+        ),
+    ],
+)
+def test_annual_files_take_only_their_own_columns(tmp_path, kind, text, message):
+    """A premium base file whose `yr` column was not read applied year 0's base to every year."""
+    events = write(
+        tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.5,ig_pool,10\n0,1,0.5,ig_pool,1\n"
+    )
+    annual = write(tmp_path, "annual.csv", text)
+    rated = {"premium_rate": 0.1, "premium_base": "ig_gxl_premium"} if kind == "premium" else {}
+    qs = ContractTerms("qs", ("ig_pool",), kind="quota_share", **rated)
+    paths = {"premium_base_path": annual} if kind == "premium" else {"attritional_path": annual}
+    with pytest.raises(EventFileError, match=message):
+        apply_terms_to_file(events, [qs], tmp_path / "out", **paths)
+
+
 def test_rows_of_one_source_at_one_time_are_one_occurrence_with_a_note(tmp_path):
     """Without an event column, two losses of 8 of one source at the same time are one occurrence of 16:
     10 xs 5 cedes 10 (a note says so); with event ids 1 and 2 they are two occurrences ceding 3 + 3."""
@@ -446,7 +508,7 @@ def test_the_blank_code_note_counts_the_contracts_own_events(tmp_path):
 
 def test_trailing_empty_columns_of_a_spreadsheet_export_are_ignored(tmp_path):
     events = write(tmp_path, "events.csv", "trial,year,time,source,loss,,\n0,0,0.5,ig_pool,10,,\n")
-    result = apply_terms_to_file(events, [GXL], tmp_path / "out", n_trials=1)
+    result = apply_terms_to_file(events, [GXL], tmp_path / "out", n_trials=1, n_years=1)
     assert result.results["gxl"].loss.shape == (1, 1)
 
 

@@ -37,6 +37,25 @@ def riskmodel(*args: object) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- run
+def test_runs_without_a_portfolio_are_saved_summarised_and_reported(tmp_path, capsys):
+    """A perils-only scenario with no portfolio (its summary: the peril's payer column, mean 2 × 20 a year
+    here), and a scenario with a portfolio against a baseline without one: both run, are saved and
+    reported (the summary of the first had no rows and failed to save; the report drew the baseline's
+    missing portfolio curve)."""
+    folder = tmp_path / "scenarios"
+    bare = {k: v for k, v in BASE.items() if k != "portfolio"}
+    write(folder, "bare.yaml", {**bare, "name": "bare"})
+    write(folder, "booked.yaml", {"name": "booked", "extends": "bare.yaml", "portfolio": BASE["portfolio"]})
+    out = tmp_path / "out"
+    args = ("--trials", 4096, "--workers", 1, "--out", out, "--report")
+    assert riskmodel("run", folder / "bare.yaml", folder / "booked.yaml", *args) == 0
+    assert store.is_complete(out / "bare") and store.is_complete(out / "booked")
+    assert (out / "report.html").is_file()
+    row = store.load_results(out / "bare").summary().loc["payer peril:storm"]
+    assert abs(row["mean"] - 40.0) <= 3 * row["standard_error"]
+    assert "payer peril:storm" in capsys.readouterr().out
+
+
 def test_run_stores_each_scenario_and_prints_the_comparison_with_its_baseline(scenarios, tmp_path, capsys):
     out = tmp_path / "out"
     assert riskmodel("run", scenarios, "--out", out, "--workers", 1) == 0

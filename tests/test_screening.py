@@ -210,6 +210,46 @@ def test_header_problems_name_the_column(world, tmp_path):
     ]
 
 
+def test_a_column_spelt_almost_like_an_optional_one_is_an_error(world, tmp_path):
+    """`contrat` and `pi_clas` were kept as the user's own columns, so every vessel had no contract and the
+    P&I class of an unknown provider, while a column named `region` stays the user's own."""
+    header = HEADER.replace("contract", "contrat") + ",pi_clas,region"
+    path = write_fleet(tmp_path, GOOD_ROW + ",ig,north", header=header)
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(path, world=world, current_year=2026)
+    assert [(p.column, p.message.split(":")[0]) for p in caught.value.problems] == [
+        ("pi_clas", "unknown column, spelt almost like 'pi_class'"),
+        ("contrat", "unknown column, spelt almost like 'contract'"),
+    ]
+    fleet = read_fleet(write_fleet(tmp_path, GOOD_ROW + ",north", header=HEADER + ",region"), world=world)
+    assert fleet["region"].tolist() == ["north"]
+
+
+def test_list_files_take_only_their_own_columns(tmp_path):
+    """`flag_change` and `past_flag` were dropped without a word, so a recent flag change went unflagged."""
+    (tmp_path / "l.csv").write_text(
+        "imo,name,list,date,flag,flag_change,past_flag\n3100019,X,OFAC,2024-01-01,CMR,2026-06-01,PAN\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ListFormatError) as caught:
+        read_sanctions_csv(tmp_path / "l.csv")
+    assert [(p.column, p.message) for p in caught.value.problems] == [
+        (
+            "flag_change",
+            "unknown column (did you mean 'flag_changed'?); allowed: imo, name, list, date, flag, "
+            "flag_changed, past_flags",
+        ),
+        (
+            "past_flag",
+            "unknown column (did you mean 'past_flags'?); allowed: imo, name, list, date, flag, "
+            "flag_changed, past_flags",
+        ),
+    ]
+    (tmp_path / "ins.csv").write_text("name,lists\nIngosstrakh,EU\n", encoding="utf-8")
+    with pytest.raises(ListFormatError, match=r"unknown column \(did you mean 'list'\?\); allowed: name, "):
+        read_designated_insurers(tmp_path / "ins.csv")
+
+
 def test_trade_must_be_a_world_trade(world, tmp_path):
     second = GOOD_ROW.replace("3100019", "3100021") + ",RUS_BALTIC"
     path = write_fleet(tmp_path, GOOD_ROW + ",RUS_BALTIC_CRUDE", second, header=HEADER + ",trade")

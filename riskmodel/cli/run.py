@@ -324,7 +324,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def _headline(results: Any) -> Any:
     s = results.summary()
-    keep = [f for f in s.index if f.startswith("portfolio:") or f.startswith("payer uncompensated")]
+    keep = [f for f in s.index if f.startswith(("portfolio:", "payer uncompensated", "payer peril:"))]
     return s.loc[keep, ["unit", "mean", "standard_error"]].rename(columns={"standard_error": "s.e."})
 
 

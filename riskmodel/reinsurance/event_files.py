@@ -7,6 +7,9 @@ In: an event file (``.csv`` or ``.parquet``) in long format, one row per event a
 portfolio (YAML path, loaded `Portfolio` or `ContractTerms`). Every value is checked; a malformed file
 raises `EventFileError` naming the file, the row (spreadsheet convention: the header is row 1, the first
 data row is row 2; a parquet file is numbered the same way) and the column. Each column may appear once.
+An annual file has no other columns. An event file may carry columns of its own, which are not read (a
+note names them), but a column spelt almost like one of its columns that it lacks (``sanctioned_eu``,
+``licenced``) is an error with a did-you-mean: read as the user's own, it would leave every flag unset.
 The sanctions flags mark the tanker of an event, as in the world model: a clause blocks no payment from
 a source that pays third parties (`payers.THIRD_PARTY_SOURCES`: the IG tower, ``counterparty_hm``,
 ``energy_property``, the Funds, ``uncompensated``). A run folder's ``elt.parquet``, ``attritional.parquet``
@@ -64,12 +67,14 @@ from riskmodel.reinsurance.terms import (
     portfolio_terms,
     validate_portfolio,
 )
+from riskmodel.scenario.errors import did_you_mean
 from riskmodel.scenario.schema import MAX_TRIALS, MAX_YEARS
 
 if TYPE_CHECKING:
     from riskmodel.scenario.schema import Portfolio
 
 __all__ = [
+    "EVENT_COLUMNS",
     "REQUIRED_EVENT_COLUMNS",
     "ApplyTermsResult",
     "EventFileError",
@@ -100,6 +105,8 @@ class EventFileError(ValueError):
 REQUIRED_EVENT_COLUMNS: tuple[str, ...] = ("trial", "year", "time", "source", "loss")
 _CODE_COLUMNS = SHARE_BY
 _BOOL_COLUMNS = ("licensed", *(f"sanctioned_{b}" for b in BLOCS))
+#: Every column an event file may have (the run's event table has exactly these).
+EVENT_COLUMNS: tuple[str, ...] = (*REQUIRED_EVENT_COLUMNS, "event", *_CODE_COLUMNS, *_BOOL_COLUMNS)
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
@@ -184,6 +191,23 @@ def _read_frame(path: Path) -> pd.DataFrame:
             )
         seen[name] = k
     return df
+
+
+def _unread_columns(df: pd.DataFrame, known: Sequence[str], label: str) -> tuple[str, ...]:
+    """The file's columns that are not among `known`, in file order. A column that looks like a known one
+    the file lacks (``sanctioned_eu`` for ``sanctioned_EU``, ``yr`` for ``year``) is an error naming it:
+    read as an unknown column it would silently leave the known one out (a flag unset, a year for all)."""
+    unknown = tuple(c for c in df.columns if c not in known)
+    for name in unknown:
+        best = did_you_mean(name.strip().replace(" ", "_"), known)
+        if best is not None and best not in df.columns:
+            raise EventFileError(
+                label,
+                f"column {name!r} is not a column of this file; did you mean {best!r}? "
+                f"(columns: {', '.join(known)})",
+                column=name,
+            )
+    return unknown
 
 
 def _has_losses(elt: EventLossTable, sources: Sequence[str]) -> bool:
@@ -312,6 +336,7 @@ class _ParsedEvents:
     codes: dict[str, dict[str, int]]  # per code column in the file: name -> code
     columns: frozenset[str]
     repeated: int  # rows whose event already has a row of the same source (their losses are summed)
+    ignored: tuple[str, ...] = ()  # columns of the file that are not event-file columns (not read)
 
 
 def _events_from_frame(
@@ -327,6 +352,7 @@ def _events_from_frame(
     for name, n in (("n_trials", n_trials), ("n_years", n_years)):
         if n is not None and (isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1):
             raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
+    ignored = _unread_columns(df, EVENT_COLUMNS, label)
     missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in df.columns]
     if missing:
         raise EventFileError(
@@ -468,7 +494,7 @@ def _events_from_frame(
     event_id = _whole(df, "event", label)[first_row] if has_event else np.arange(n_events, dtype=np.int64)
     pair = event_of_row.astype(np.int64) * len(names) + source_idx
     repeated = int(pair.size - pd.unique(pair).size)
-    return _ParsedEvents(elt, event_id, code_tables, frozenset(df.columns), repeated)
+    return _ParsedEvents(elt, event_id, code_tables, frozenset(df.columns), repeated, ignored)
 
 
 def event_loss_table_from_frame(
@@ -527,6 +553,15 @@ def read_annual_file(
     path = Path(path)
     label = str(path)
     df = _read_frame(path).reset_index(drop=True)
+    columns = (key, "amount", "year", "trial")
+    unknown = _unread_columns(df, columns, label)
+    if unknown:
+        raise EventFileError(
+            label,
+            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} (columns: "
+            f"{key}, amount, and optionally year and trial)",
+            column=unknown[0],
+        )
     missing = [c for c in (key, "amount") if c not in df.columns]
     if missing:
         raise EventFileError(
@@ -858,6 +893,12 @@ def apply_terms_to_file(
                     f"{c.cedant_share:g} applies"
                 )
 
+    if parsed.ignored:
+        notes.append(
+            f"{events_path}: column{'s' if len(parsed.ignored) > 1 else ''} "
+            f"{', '.join(map(repr, parsed.ignored))} {'are' if len(parsed.ignored) > 1 else 'is'} not read "
+            f"(an event file's columns: {', '.join(EVENT_COLUMNS)})"
+        )
     if parsed.repeated and "event" not in parsed.columns:
         notes.append(
             f"{_count(parsed.repeated, 'row')} of {events_path} "

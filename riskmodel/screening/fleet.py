@@ -783,6 +783,21 @@ def _check_header(headers: Iterable[object], source: str) -> tuple[list[str], li
                     source, 1, column.name, "", f"required column missing{hint}; allowed: {column.allowed}"
                 )
             )
+    # a column of the user's own is kept as it is, but one spelt almost like an optional column the list
+    # lacks is that column misspelt: read as the user's own, its values would be silently left out
+    for column in FLEET_COLUMNS:
+        if column.required or column.name in seen:
+            continue
+        for alias in (column.name, *column.aliases):
+            close = difflib.get_close_matches(alias, list(unknown), n=1, cutoff=0.8)
+            if close:
+                header = str(unknown.pop(close[0]))
+                message = (
+                    f"unknown column, spelt almost like {column.name!r}: rename it {column.name!r}, or give "
+                    "a column of your own a name unlike the list's columns"
+                )
+                problems.append(RowError(source, 1, header, header, message))
+                break
     if not any(c in seen for c in SIZE_COLUMNS):
         problems.append(RowError(source, 1, "segment", "", "give a segment, dwt or gt column"))
     return columns, problems

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskmodel.scenario.errors import suggestion
 from riskmodel.screening.fleet import (
     UNREADABLE,
     InputRowsError,
@@ -204,6 +205,12 @@ LIST_CSV_OPTIONAL = ("flag", "flag_changed", "past_flags")
 _LIST_CSV_ALIASES = {"previous_flags": "past_flags", "flag_change_date": "flag_changed", "imo_number": "imo"}
 
 
+def _unknown_column(file: str, column: str, known: Sequence[str]) -> RowError:
+    """A column a list file does not have: a misspelt optional column would be silently left out."""
+    hint = suggestion(column, known)
+    return RowError(file, 1, column, column, f"unknown column{hint}; allowed: {', '.join(known)}")
+
+
 def read_sanctions_csv(path: str | Path) -> SanctionsLists:
     """Read a simple sanctions CSV: `imo, name, list, date`, optional `flag`, `flag_changed`, `past_flags`."""
     path = Path(path)
@@ -217,6 +224,8 @@ def read_sanctions_csv(path: str | Path) -> SanctionsLists:
         RowError(path.name, 1, column, column, "column given twice")
         for column in sorted(set(raw.columns[raw.columns.duplicated()]))
     ]
+    known = (*LIST_CSV_REQUIRED, *LIST_CSV_OPTIONAL)
+    problems += [_unknown_column(path.name, column, known) for column in raw.columns if column not in known]
     if problems:
         raise ListFormatError(path.name, problems)
     for column in LIST_CSV_OPTIONAL:
@@ -600,8 +609,12 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
     if path.suffix.lower() == ".csv":
         raw = _read_text_csv(path)
         raw.columns = [normalise_header(h) for h in raw.columns]
+        known = ("name", "list", "date")
+        unknown = [_unknown_column(path.name, c, known) for c in raw.columns if c not in known]
         if "name" not in raw.columns:
-            raise ListFormatError(path.name, [RowError(path.name, 1, "name", "", "required column missing")])
+            unknown.insert(0, RowError(path.name, 1, "name", "", "required column missing"))
+        if unknown:
+            raise ListFormatError(path.name, unknown)
         names = raw["name"].fillna("").astype(str).str.strip()
         lists = raw["list"] if "list" in raw.columns else pd.Series(path.stem, index=raw.index)
         problems: list[RowError] = []
