@@ -69,11 +69,13 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _COLUMN = np.uint64(0xD1B54A32D192ED03)
 
 
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser: a bijective mix of 64-bit integers (wrapping arithmetic)."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+#: The splitmix64 finaliser, a bijective mix of 64-bit integers (wrapping arithmetic), as its steps:
+#: x ^= x >> 30, x *= 0xBF58476D1CE4E5B9; x ^= x >> 27, x *= 0x94D049BB133111EB; x ^= x >> 31.
+_SPLITMIX_STEPS = (
+    (np.uint64(30), np.uint64(0xBF58476D1CE4E5B9)),
+    (np.uint64(27), np.uint64(0x94D049BB133111EB)),
+    (np.uint64(31), None),
+)
 
 
 def keyed_uniforms(key: np.ndarray, columns: range | list[int]) -> np.ndarray:
@@ -82,10 +84,20 @@ def keyed_uniforms(key: np.ndarray, columns: range | list[int]) -> np.ndarray:
     Counter-based, so a candidate's uniforms exist without being stored and are the same in every
     scenario; only the candidates that become real events ever compute them.
     """
-    cols = np.asarray(list(columns), dtype=np.uint64)
+    cols = [int(c) for c in columns]
+    out = np.empty((len(cols), key.size))  # (a column at a time, in place: no temporaries to fault in)
+    x, t = np.empty(key.size, dtype=np.uint64), np.empty(key.size, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        x = _splitmix64(key[:, None] + (cols[None, :] + np.uint64(1)) * _COLUMN)
-    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+        for j, c in enumerate(cols):
+            np.add(key, np.uint64(c + 1) * _COLUMN, out=x)
+            for shift, factor in _SPLITMIX_STEPS:
+                np.right_shift(x, shift, out=t)
+                x ^= t
+                if factor is not None:
+                    x *= factor
+            x >>= np.uint64(11)
+            np.multiply(x, 1.0 / 9007199254740992.0, out=out[j], casting="unsafe")
+    return out.T
 
 
 @dataclass(frozen=True)

@@ -276,6 +276,20 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         ["perils.p.frequency", "a negative_binomial needs cv > 1/√mean = 0.5"],
     ),
     (
+        "peril_events_beyond_memory",  # (20,000 a year over the baseline's 5 years: a MemoryError)
+        _peril(frequency={"distribution": "poisson", "mean": 2000}),
+        [
+            "perils.p.frequency.mean",
+            "2000 is not allowed: the perils draw 10,000 events a trial over the horizon",
+            "at most 5,000",
+        ],
+    ),
+    (
+        "peril_mean_beyond_any_horizon",
+        _peril(frequency={"distribution": "poisson", "mean": 1e9}),
+        ["perils.p.frequency.mean", "1000000000 is not allowed: must be between 0 and 5000"],
+    ),
+    (
         "pareto_cap_below_threshold",
         _peril(severity={"distribution": "pareto", "threshold_usd_m": 10, "alpha": 1.5, "cap_usd_m": 5}),
         ["perils.p.severity", "cap_usd_m (5) must exceed threshold_usd_m (10)"],

@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 import riskmodel as rm
+from riskmodel import metrics
 from riskmodel.engine import chunk
 from riskmodel.engine.simulate import compile_scenario
 from riskmodel.scenario import load_scenario, load_scenario_from_dict, with_overrides
@@ -370,3 +371,33 @@ def test_validate_and_the_engine_agree_on_a_contract_without_premium(case):
     res = rm.simulate(scenario, trials=16, progress=False)
     assert not res.contracts["lost"]["premium"].any()
     np.testing.assert_allclose(res.contracts["kept"]["premium"], 1.0)
+
+
+def _storm(mean: float, severity_mean: float = 20.0) -> rm.Results:
+    doc = {
+        "name": "storm",
+        "horizon": {"start_year": 2026, "years": 2},
+        "simulation": {"world_model": False, "trials": 4096, "seed": 11},
+        "perils": {
+            "storm": {
+                "frequency": {"distribution": "poisson", "mean": mean},
+                "severity": {"distribution": "lognormal", "mean_usd_m": severity_mean, "cv": 1.5},
+            }
+        },
+    }
+    return rm.simulate(load_scenario_from_dict(doc), progress=False)
+
+
+def test_a_perils_frequency_or_severity_change_keeps_common_random_numbers():
+    """Counts invert the count law at one uniform per trial-year, and an event's loss is keyed on its trial,
+    year and ordinal: a higher Poisson mean (1.5 → 1.56) can only add events, so no trial-year loses loss
+    and most keep exactly theirs; a severity mean 10% higher (same CV) makes every loss 10% higher. The
+    paired standard error of the frequency change is then far below the independent one (a bulk draw,
+    which shifted every later event's loss, gave a variance reduction of about 1)."""
+    base, more, dearer = _storm(1.5), _storm(1.56), _storm(1.5, 22.0)
+    a, b = base.year_arrays["payer:peril:storm"], more.year_arrays["payer:peril:storm"]
+    assert (b >= a).all()
+    assert (b == a).mean() > 0.9  # a Poisson quantile moves at about 1.56 − 1.5 of the trial-years' draws
+    np.testing.assert_allclose(dearer.year_arrays["payer:peril:storm"], 1.1 * a, rtol=1e-12)
+    d = metrics.paired_difference(b.mean(axis=1), a.mean(axis=1))
+    assert d.variance_reduction > 10

@@ -113,3 +113,24 @@ def test_kept_events_follow_their_poisson_rate():
         count = np.sum(cls == c)
         se = np.sqrt(mean * n)  # the total over n trials is Poisson(n × mean)
         assert abs(count - n * mean) < 4 * se, (c, count, n * mean)
+
+
+def test_keyed_uniforms_are_splitmix64_of_the_key_and_column():
+    """Against splitmix64 written out in Python integers: the uniform of (key, column) is the top 53 bits
+    of mix(key + (column + 1) × 0xD1B54A32D192ED03 mod 2^64), over 2^53. Candidates' uniforms of every
+    scenario and run depend on exactly these values."""
+
+    def mix(x: int) -> int:
+        m = (1 << 64) - 1
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m
+        return x ^ (x >> 31)
+
+    keys = [0, 1, 2**63 + 12345, 2**64 - 1, 0x9E3779B97F4A7C15]
+    columns = [0, 5, 20]
+    u = incidents.keyed_uniforms(np.array(keys, dtype=np.uint64), columns)
+    assert u.shape == (len(keys), len(columns))
+    for i, key in enumerate(keys):
+        for j, col in enumerate(columns):
+            x = mix((key + (col + 1) * 0xD1B54A32D192ED03) & ((1 << 64) - 1))
+            assert u[i, j] == (x >> 11) / 2.0**53

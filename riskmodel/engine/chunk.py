@@ -216,49 +216,65 @@ def _first_of_trial(trial: np.ndarray, n: int) -> np.ndarray:
 def _peril_draws(
     m: CompiledModel, p: PerilPlan, blocks: list[tuple[int, int]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The events of a user-defined peril in consecutive blocks of trials, each block drawn from its own
-    stream: counts, then losses, then times.
+    """The events of a user-defined peril in consecutive blocks of trials: counts, then losses and times.
 
-    In: the (block, number of trials used) of each block, in trial order. Out: the (n, H) counts of all
-    their trials, and per event its cell (trial × H + year, counting from the first block's first trial),
-    its time and its loss, in (cell, time) order. A block's events are drawn cell by cell, so sorting
-    them by cell + time (in the block's own numbers) only reorders each cell's events.
+    In: the (block, number of trials used) of each block, in trial order (whole blocks but for the last).
+    Out: the (n, H) counts of all their trials, and per event its cell (trial × H + year, counting from
+    the first block's first trial), its time and its loss, in (cell, time) order.
+
+    A trial-year's count inverts the count distribution at one uniform of the block's stream, drawn for
+    every year (a `years:` list zeroes counts, it does not move draws); an event's loss and time are
+    keyed uniforms of (the peril, its global trial and year, its ordinal in the year), the same in any
+    chunking. Two runs that differ in the peril's frequency or severity therefore share their common
+    events (`PerilPlan`): common random numbers for a sweep of either.
     """
     H = m.n_years
-    rngs, counts = [], []
+    counts = []
     for block, n in blocks:
-        rng = generator(m.seed, Stream.PERIL, block, p.key)
-        if p.frequency == "poisson":
-            c = rng.poisson(p.mean, (BLOCK_TRIALS, H))
-        else:
-            lam = rng.gamma(p.nb_r, p.mean / p.nb_r, (BLOCK_TRIALS, H))
-            c = rng.poisson(lam)
+        u = generator(m.seed, Stream.PERIL, block, p.key).random((BLOCK_TRIALS, H))[:n]
+        c = p.counts(u)
         if not p.years.all():
             c[:, ~p.years] = 0
-        rngs.append(rng)
-        counts.append(c[:n])
+        counts.append(c)
     all_counts = np.concatenate(counts) if len(counts) > 1 else counts[0]
-    cell = np.repeat(np.arange(all_counts.size), all_counts.ravel())
-    time_ = np.empty(cell.size)
-    loss = np.empty(cell.size)
+    per_cell = all_counts.ravel()
+    cell = np.repeat(np.arange(per_cell.size), per_cell)
+    if int(per_cell.max(initial=0)) >= _MAX_PER_CELL:
+        raise ValueError(
+            f"peril {p.peril_id!r}: {int(per_cell.max())} events in one year exceeds the engine's bound"
+        )
+    # an event's identity: its global cell × 2^24 + its ordinal in the cell, i.e. the cell's offset (global
+    # cell × 2^24 less the cell's first event index) + the event's index
+    first_cell = blocks[0][0] * BLOCK_TRIALS * H
+    offset = (np.arange(first_cell, first_cell + per_cell.size, dtype=np.int64) << 24) - (
+        np.cumsum(per_cell) - per_cell
+    )
+    ident = offset[cell]
+    ident += np.arange(cell.size, dtype=np.int64)
+    base = generator(m.seed, Stream.PERIL_EVENTS, 0, p.key).integers(0, 2**63, dtype=np.uint64)
+    with np.errstate(over="ignore"):  # (wrapping 64-bit arithmetic)
+        keys = ident.view(np.uint64) * _GOLDEN
+        keys += base
+    u = keyed_uniforms(keys, [0, 1])  # an event's loss and time
+    x, t = p.losses(u[:, 0]), u[:, 1]
+    loss, time_ = np.empty(cell.size), np.empty(cell.size)
     at = row = 0
-    for rng, c in zip(rngs, counts, strict=True):
+    for c in counts:  # sort each block's events by (cell, time), in the block's own numbers
         size = int(c.sum())
-        if p.severity == "lognormal":
-            x = rng.lognormal(p.sev_a, p.sev_b, size)
-        elif p.severity == "pareto":
-            x = np.minimum(p.sev_a * (1.0 - rng.random(size)) ** (-1.0 / p.sev_b), p.sev_cap)
-        else:
-            x = np.full(size, p.sev_a)
-        u = rng.random(size)
         rows = slice(at, at + size)
-        key = cell[rows] - row * H + u  # the block's cell (an exact integer) + time
+        key = cell[rows] - row * H + t[rows]  # the block's cell (an exact integer) + time
         order = np.argsort(key, kind="stable")  # grouped by cell already: a cheap sort
-        np.take(x, order, out=loss[rows], mode="clip")  # (clip: the indices are valid; no buffer)
-        np.take(u, order, out=time_[rows], mode="clip")
+        np.take(x[rows], order, out=loss[rows], mode="clip")  # (clip: the indices are valid; no buffer)
+        np.take(t[rows], order, out=time_[rows], mode="clip")
         at += size
         row += c.shape[0]
     return all_counts, cell, time_, loss
+
+
+#: A peril's events in one trial-year are numbered in 24 bits of their keys (the schema bounds the mean).
+_MAX_PER_CELL = 1 << 24
+#: The odd constant that spreads a peril event's identity over the 64 bits of its key.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _peril_events(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,14 @@ AGE_BETA = 0.05  # age factor exp(β (age − 15)); MODEL.md 6, docs/model.md fo
 
 @dataclass(frozen=True)
 class PerilPlan:
-    """A user-defined peril, compiled."""
+    """A user-defined peril, compiled.
+
+    Every draw is by inversion, so that two scenarios that differ in the peril's frequency or severity
+    keep common random numbers: a trial-year's count is the inverse of the count distribution at that
+    trial-year's uniform (`counts`), so a slightly higher mean adds an event to a few trial-years and
+    leaves the others alone; an event's loss and time are keyed on (trial, year, its ordinal in the
+    year), so the events two runs share have the same uniforms.
+    """
 
     peril_id: str
     source: str
@@ -53,6 +61,43 @@ class PerilPlan:
     sev_b: float  # lognormal: sigma; pareto: alpha
     sev_cap: float
     years: np.ndarray  # bool (n_years,)
+
+    def _count_law(self) -> Any:  # (a frozen scipy.stats distribution)
+        from scipy import stats
+
+        if math.isinf(self.nb_r):
+            return stats.poisson(self.mean)
+        return stats.nbinom(self.nb_r, self.nb_r / (self.nb_r + self.mean))
+
+    @property
+    def count_cdf(self) -> np.ndarray:
+        """F(0), F(1), … of the yearly count, up to where 1 − F is below 1e-14 (computed once)."""
+        cdf = self.__dict__.get("_count_cdf")
+        if cdf is None:
+            law = self._count_law()
+            cdf = law.cdf(np.arange(int(law.ppf(1.0 - 1e-14)) + 2))
+            object.__setattr__(self, "_count_cdf", cdf)
+        return cdf
+
+    def counts(self, u: np.ndarray) -> np.ndarray:
+        """The yearly counts at uniforms `u` (any shape): the smallest k with F(k) > u, from the table of
+        F (a search), or from the distribution's own quantile beyond the table (about 1e-14 of draws)."""
+        cdf = self.count_cdf
+        k = np.searchsorted(cdf, u, side="right")
+        beyond = k >= cdf.size
+        if beyond.any():
+            k[beyond] = self._count_law().ppf(u[beyond]).astype(np.int64)
+        return k
+
+    def losses(self, u: np.ndarray) -> np.ndarray:
+        """The losses at uniforms `u` in [0, 1) (inverse of the severity distribution)."""
+        if self.severity == "lognormal":
+            from scipy.special import ndtri
+
+            return np.exp(self.sev_a + self.sev_b * ndtri(u))
+        if self.severity == "pareto":
+            return np.minimum(self.sev_a * (1.0 - u) ** (-1.0 / self.sev_b), self.sev_cap)
+        return np.full(u.shape, self.sev_a)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class Stream:
     PERIL = 8  # user-defined perils, keyed by CRC32 of the peril id
     CAPITAL = 9  # scheme recapitalisation draws per (trial, year)
     DETENTION = 10  # detentions at enforcing zones per (trial, year)
+    PERIL_EVENTS = 11  # the key base of user-peril events' losses and times, keyed by CRC32 of the peril id
 
 
 def key_of(name: str) -> int:

@@ -22,7 +22,7 @@ from typing import Any
 
 from riskmodel import payers
 from riskmodel.scenario.errors import KeyPath, Problem, did_you_mean, format_number, invalid, suggestion
-from riskmodel.scenario.schema import Horizon, Scenario, Scheme
+from riskmodel.scenario.schema import MAX_PERIL_EVENTS, Horizon, Scenario, Scheme
 
 _STATE = re.compile(r"^[A-Z]{3}$")
 #: Premium bases a rated premium can name (MODEL.md section 4); `scheme_premium:<id>` per scheme.
@@ -344,6 +344,30 @@ def check_peril_years(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem
                     invalid(("perils", pid, "years", i), y, f"must lie inside the horizon {first}–{last}")
                 )
     return out
+
+
+def check_peril_events(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """The perils' expected events in a trial over the horizon stay within `MAX_PERIL_EVENTS` (memory)."""
+    horizon = horizon_years(doc)
+    if horizon is None:
+        return []
+    n_years = horizon[1] - horizon[0] + 1
+    load: dict[Any, float] = {}
+    for pid, peril in _map(doc.get("perils")).items():
+        mean = _number(_map(_map(peril).get("frequency")).get("mean"))
+        years = _seq(_map(peril).get("years"))
+        if mean is not None:
+            load[pid] = mean * (len(set(map(str, years))) if years else n_years)
+    total = sum(load.values())
+    if total <= MAX_PERIL_EVENTS:
+        return []
+    pid = max(load, key=lambda k: load[k])
+    allowed = (
+        f"the perils draw {total:,.0f} events a trial over the horizon (each mean × the years it applies); "
+        f"at most {MAX_PERIL_EVENTS:,}: the engine holds a block of 4,096 trials' events at once"
+    )
+    mean = _map(_map(_map(doc.get("perils")).get(pid)).get("frequency")).get("mean")
+    return [invalid(("perils", pid, "frequency", "mean"), mean, allowed)]
 
 
 def check_founders_in_one_scheme(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
@@ -740,6 +764,7 @@ SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
     check_scheme_years,
     check_candidate_years,
     check_peril_years,
+    check_peril_events,
     check_founders_in_one_scheme,
     check_founders_not_candidates,
     check_conditions,

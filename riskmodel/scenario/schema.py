@@ -364,18 +364,32 @@ class PriceCap(Strict):
 
 
 # ----------------------------------------------------------------------------------------------- perils
+#: The user perils' expected events in a trial over the horizon (each peril's mean × the years it applies,
+#: summed) at most: a block of 4,096 trials holds all its events at once, about 150 bytes each (3 GB at
+#: this bound). A stress, not a claims file.
+MAX_PERIL_EVENTS = 5_000
+
+
 class PoissonFrequency(Strict):
     """Poisson number of events a year."""
 
     distribution: Literal["poisson"] = Field(..., description="`poisson`.")
-    mean: NonNegativeMoney = Field(..., description="Expected events per year.")
+    mean: NonNegativeMoney = Field(
+        ...,
+        le=MAX_PERIL_EVENTS,
+        description=f"Expected events per year (all perils: at most {MAX_PERIL_EVENTS:,} over the horizon).",
+    )
 
 
 class NegBinFrequency(Strict):
     """Negative binomial number of events a year (over-dispersed: clustered years)."""
 
     distribution: Literal["negative_binomial"] = Field(..., description="`negative_binomial`.")
-    mean: PositiveMoney = Field(..., description="Expected events per year.")
+    mean: PositiveMoney = Field(
+        ...,
+        le=MAX_PERIL_EVENTS,
+        description=f"Expected events per year (all perils: at most {MAX_PERIL_EVENTS:,} over the horizon).",
+    )
     cv: PositiveMoney = Field(..., description="Coefficient of variation of the yearly count (> 1/√mean).")
 
     @model_validator(mode="after")
