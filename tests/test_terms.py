@@ -513,6 +513,85 @@ def test_shuffling_event_times_within_a_year_leaves_annual_loss_and_rp_unchanged
 
 
 @PROPS
+@given(tables(), xol_terms(), st.randoms(use_true_random=False))
+def test_blocks_for_good_do_not_depend_on_where_in_the_year_they_fall(elt, terms, rnd):
+    """Events flagged at random (EU), some licensed; a clause in the EU. A claim blocked for good is
+    outside the cover, so shuffling the events' times (flags travelling with their events) leaves the
+    annual loss, reinstatement premium and permanent blocks alone, and the loss and the permanent blocks
+    add up to the loss without the clause (a reviewer found the reinstatement premium of one blocked and
+    one clean claim was 0 or P by their order while blocked claims still eroded the limit)."""
+    flags = [rnd.random() < 0.5 for _ in range(elt.n_events)]
+    licensed = [rnd.random() < 0.3 for _ in range(elt.n_events)]
+    clause = dataclasses.replace(terms, sanctions_clause=True, reinsurer_bloc="EU")
+
+    def table(times: np.ndarray) -> EventLossTable:
+        return EventLossTable.from_arrays(
+            elt.trial,
+            elt.year,
+            times,
+            elt.losses,
+            n_trials=elt.n_trials,
+            n_years=elt.n_years,
+            sanctioned={"EU": flags},
+            licensed=licensed,
+        )
+
+    times = elt.time.copy()
+    rnd.shuffle(times)
+    a, b = apply_contract(table(elt.time), clause), apply_contract(table(times), clause)
+    for field in ("loss", "reinstatement_premium", "blocked_permanent"):
+        np.testing.assert_allclose(getattr(a, field), getattr(b, field), rtol=1e-9, atol=1e-9)
+    free = apply_contract(table(elt.time), terms)
+    np.testing.assert_allclose(a.loss + a.blocked_permanent, free.loss, rtol=1e-9, atol=1e-9)
+
+
+def test_a_claim_blocked_for_good_leaves_the_limit_to_the_others():
+    """10 xs 5 with one reinstatement at 100% (premium 1): a claim of 15 blocked for good and a clean one of
+    15, in either order. The clean claim takes the first limit (10) and reinstates it (premium 1); the
+    blocked one would have taken the reinstated limit: 10 blocked. Without the reinstatement there is one
+    limit, which the clean claim takes: the block takes nothing away."""
+    terms = xol(
+        attachment=5,
+        limit=10,
+        reinstatement_rates=(1.0,),
+        premium_fixed=1.0,
+        sanctions_clause=True,
+        reinsurer_bloc="EU",
+    )
+    for flags in ([True, False], [False, True]):
+        elt = one_year([15.0, 15.0], sanctioned={"EU": flags}, licensed=[False, False])
+        r = apply_contract(elt, terms)
+        assert (r.loss[0, 0], r.reinstatement_premium[0, 0], r.blocked_permanent[0, 0]) == (10.0, 1.0, 10.0)
+        one = apply_contract(elt, dataclasses.replace(terms, reinstatement_rates=()))
+        assert (one.loss[0, 0], one.blocked_permanent[0, 0]) == (10.0, 0.0)
+
+
+def test_an_excess_deducts_an_inuring_quota_shares_blocked_cessions_too():
+    """A 40% line on a quota share with an EU clause and an aggregate limit of 30 (at 100%), and an excess
+    10 xs 5 (one free reinstatement) inuring to it; events 20 (blocked for good) then 15. The quota share pays 40% of 15 (6); but for
+    the block it would have paid 40% of 30 (12), so the block takes 6 away. The excess deducts the quota
+    share's cessions whether recoverable or not (8 and 4: subject 12 and 11, ceding 7 and 6), so it cedes
+    what it cedes when the quota share has no clause (deducting what is paid would give 10 and 4)."""
+    elt = one_year([20.0, 15.0], sanctioned={"EU": [True, False]}, licensed=[False, False])
+    qs = ContractTerms(
+        "qs",
+        (SRC,),
+        kind="quota_share",
+        participation=0.4,
+        aggregate_limit=30.0,
+        sanctions_clause=True,
+        reinsurer_bloc="EU",
+    )
+    xl = xol(attachment=5, limit=10, reinstatement_rates=(0.0,), inures=("qs",))  # (two limits a year)
+    blocked = apply_portfolio(elt, [qs, xl])
+    free = apply_portfolio(elt, [dataclasses.replace(qs, sanctions_clause=False), xl])
+    assert blocked["qs"].loss[0, 0] == pytest.approx(6.0)
+    assert blocked["qs"].blocked_permanent[0, 0] == pytest.approx(6.0)
+    assert blocked["xl"].loss[0, 0] == pytest.approx(13.0)
+    np.testing.assert_array_equal(blocked["xl"].loss, free["xl"].loss)
+
+
+@PROPS
 @given(tables(), st.floats(0, 50), st.floats(0.5, 50), st.floats(0.5, 50))
 def test_adjacent_layers_cede_what_the_spanning_layer_cedes(elt, attachment, l1, l2):
     unlimited = {"aggregate_limit": math.inf}  # occurrence terms alone

@@ -37,9 +37,10 @@ Order of the financial terms (each step is tested by itself in tests/test_terms.
 7. **Sanctions clause** at the reinsurance link (MODEL.md section 5): where the reinsurer's bloc sanctions
    an event (`elt.sanctioned[bloc]`), the payment is blocked. A *delayed* block (`elt.licensed`) is paid
    later under licence: it stays in `loss` (and in its reinstatement premium) and is also reported in
-   `blocked_delayed`. A *permanent* block leaves `loss` (the cedant keeps it) and earns no reinstatement
-   premium (no limit was paid out to reinstate); it is reported in `blocked_permanent`. Blocks act on the
-   payment, not the cover: a blocked claim still erodes the aggregate deductible and limit. Attritional
+   `blocked_delayed`. A *permanent* block puts the claim outside the cover (the reinsurer "shall not be
+   liable", LMA 3100): the cedant keeps it, it neither erodes the aggregate deductible and limit nor earns
+   reinstatement premium, and `blocked_permanent` is what it takes away (the year's cession without the
+   block less the year's with it), so no figure depends on where in the year it falls. Attritional
    losses are never blocked (they carry no event flags). Flags do not reach the sources in
    `elt.unflagged_sources` (in the world model and event files those that pay parties other than the
    sanctioned tanker, `payers.THIRD_PARTY_SOURCES`): a contract on such sources only is never blocked,
@@ -629,6 +630,16 @@ class _Ceded:
     rp_event_100: np.ndarray | None  # per event of `events` reinstatement premium, 100%
     premium_100: np.ndarray  # per cell
     flagged_share: np.ndarray | float  # per event of `events`: share of its gross the flags reach
+    blocks: _Blocks | None  # the sanctions clause's blocks of `events` (None: the clause blocks nothing)
+
+
+@dataclass
+class _Blocks:
+    """The events of a contract that its sanctions clause blocks (internal): masks over its events."""
+
+    delayed: np.ndarray  # bool: blocked and licensed (paid late)
+    permanent: np.ndarray  # bool: blocked for good (outside the cover)
+    permanent_100: np.ndarray  # per cell: the annual cession the permanent blocks take away, 100%
 
 
 # --------------------------------------------------------------------------------------------- kernels
@@ -677,10 +688,15 @@ def _premium_100(elt: EventLossTable, terms: ContractTerms) -> np.ndarray:
 
 
 def _cede(
-    elt: EventLossTable, terms: ContractTerms, order: _EventOrder, inuring: InuringCessions | None
+    elt: EventLossTable,
+    terms: ContractTerms,
+    order: _EventOrder,
+    inuring: InuringCessions | None,
+    blocks_apply: bool = True,
 ) -> _Ceded:
     """Steps 1-4 and the reinstatement premium at 100% (module docstring), in sorted event order, on the
-    events where some source has a loss."""
+    events where some source has a loss; with the permanent blocks of step 7 outside the cover unless
+    `blocks_apply` is False (a quota share's cessions as an inuring contract deducts them)."""
     n_cells = order.n_cells
     uses_attritional = terms.uses_attritional
     attritional = np.zeros(n_cells if uses_attritional else 0)  # an xol sees only the events
@@ -717,6 +733,14 @@ def _cede(
         events = order.subset(acting if nz is None else nz[acting])
 
     d, agg = terms.aggregate_deductible, terms.effective_aggregate_limit
+    flagged_share = _flagged_share(elt, terms, order, present, events, gross, acting)
+    blocks = _blocks(elt, terms, order, events, flagged_share) if blocks_apply else None
+    y_unblocked = y
+    if blocks is not None and blocks.permanent.any():
+        # a claim blocked for good is outside the cover (the reinsurer "shall not be liable"): the part the
+        # flags reach neither erodes the aggregate deductible and limit nor earns reinstatement premium, so
+        # the year's cessions do not depend on where in the year it falls
+        y = y * np.where(blocks.permanent, 1.0 - flagged_share, 1.0)
     cum = events.run_cumsum(y)
     if uses_attritional:
         cum = cum + attritional[events.cell] * order.sort(elt.time)[events.idx]
@@ -730,8 +754,14 @@ def _cede(
         attritional_100 = np.where(attritional > 0, np.maximum(annual - events.cell_sum(event_100), 0.0), 0.0)
     else:
         attritional_100 = np.zeros(n_cells)
+    if y is not y_unblocked:
+        # what the blocks take away: the year's cession without them less the year's with them (a year's
+        # cession is the clipped total, whatever the order of its events)
+        base = attritional if uses_attritional else 0.0
+        blocks.permanent_100 = _clip_aggregate(base + events.cell_sum(y_unblocked), d, agg) - _clip_aggregate(
+            base + events.cell_sum(y), d, agg
+        )
 
-    flagged_share = _flagged_share(elt, terms, order, present, events, gross, acting)
     premium = _premium_100(elt, terms)
     rp = None
     if terms.reinstatement_rates:
@@ -741,7 +771,22 @@ def _cede(
             _reinstated(np.minimum(paid_after, reinstatable), limit, rates)
             - _reinstated(np.minimum(paid_before, reinstatable), limit, rates)
         )
-    return _Ceded(events, event_100, attritional_100, rp, premium, flagged_share)
+    return _Ceded(events, event_100, attritional_100, rp, premium, flagged_share, blocks)
+
+
+def _blocks(
+    elt: EventLossTable, terms: ContractTerms, order: _EventOrder, events: _Subset, share: np.ndarray | float
+) -> _Blocks | None:
+    """Step 7's masks over `events`: None when the clause blocks nothing (no clause, no flag of the
+    reinsurer's bloc, no source the flags reach, or no flagged event)."""
+    bloc = terms.reinsurer_bloc
+    if not terms.sanctions_clause or bloc is None or bloc not in elt.sanctioned or _is_zero(share):
+        return None
+    blocked = order.sort(elt.sanctioned[bloc])[events.idx]
+    if not blocked.any():
+        return None
+    licensed = order.sort(elt.licensed)[events.idx]
+    return _Blocks(blocked & licensed, blocked & ~licensed, np.zeros(order.n_cells))
 
 
 def _flagged_share(
@@ -782,28 +827,13 @@ def _finish(
     rp = None if ceded.rp_event_100 is None else at_part(ceded.rp_event_100)
     blocked_delayed = np.zeros(order.n_cells)
     blocked_permanent = np.zeros(order.n_cells)
-    bloc = terms.reinsurer_bloc
-    blocked = None
-    share = ceded.flagged_share
-    if terms.sanctions_clause and bloc is not None and bloc in elt.sanctioned and not _is_zero(share):
-        blocked = order.sort(elt.sanctioned[bloc])[events.idx]
-    if blocked is not None and blocked.any():  # (no blocked event: nothing to take out, zeros blocked)
-        licensed = order.sort(elt.licensed)[events.idx]
-        delayed = blocked & licensed
-        permanent = blocked & ~licensed
-        if isinstance(share, float):  # every source reached: whole payments are blocked
-            blocked_delayed = events.cell_sum(np.where(delayed, event, 0.0))
-            blocked_permanent = events.cell_sum(np.where(permanent, event, 0.0))
-            event = np.where(permanent, 0.0, event)
-            if rp is not None:
-                rp = np.where(permanent, 0.0, rp)
-        else:  # the part of each payment that answers for the reached sources
-            blocked_delayed = events.cell_sum(np.where(delayed, share * event, 0.0))
-            kept = np.where(permanent, 1.0 - share, 1.0)
-            blocked_permanent = events.cell_sum(event - kept * event)
-            event = kept * event
-            if rp is not None:
-                rp = kept * rp
+    blocks, share = ceded.blocks, ceded.flagged_share
+    if blocks is not None:
+        # a delayed block is paid (late): in `loss` and its reinstatement premium, and reported; a block for
+        # good left the cover in `_cede` (the reached part of the claim: all of it when every source is)
+        delayed_part = event if isinstance(share, float) else share * event
+        blocked_delayed = events.cell_sum(np.where(blocks.delayed, delayed_part, 0.0))
+        blocked_permanent = at_part(blocks.permanent_100)
     shape = elt.shape
     result = ContractYearLosses(
         loss=(
@@ -1020,7 +1050,11 @@ def apply_portfolio(
         ceded = _cede(elt, terms, order, inuring)
         if terms.kind == "quota_share":
             part = terms.participation
-            qs_cessions[terms.id] = (ceded.events, part * ceded.event_100, part * ceded.attritional_100)
+            # (an inuring contract deducts the cessions whether recoverable or not: step 2)
+            gross = ceded
+            if ceded.blocks is not None and ceded.blocks.permanent.any():
+                gross = _cede(elt, terms, order, inuring, blocks_apply=False)
+            qs_cessions[terms.id] = (gross.events, part * gross.event_100, part * gross.attritional_100)
         result, event, rp = _finish(elt, terms, order, ceded)
         if event_total is not None:
             event_total[ceded.events.idx] += event
