@@ -52,7 +52,7 @@ from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
 from riskmodel.engine.simulate import compile_scenario, simulate
 from riskmodel.payers import is_valid_source
-from riskmodel.results import CONTRACT_FIELDS, Results, compare
+from riskmodel.results import CONTRACT_FIELDS, Comparison, Results
 from riskmodel.scenario import Problem, Scenario, ScenarioError, load_scenario, with_overrides
 from riskmodel.scenario.loader import parse_value
 
@@ -143,16 +143,17 @@ def make_spec(
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """The scenario files named: a file as given, a folder as every ``*.yaml`` directly in it (sorted;
-    sub-folders such as ``portfolios/`` are not searched). Raises `ScenarioError` for missing paths."""
+    """The scenario files named: a file as given, a folder as every ``*.yaml`` and ``*.yml`` directly in
+    it (sorted; sub-folders such as ``portfolios/`` are not searched). Raises `ScenarioError` for missing
+    paths."""
     found: list[Path] = []
     problems = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files = sorted(f for f in p.glob("*.yaml") if f.is_file())
+            files = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml") and f.is_file())
             if not files:
-                problems.append(Problem(str(p), (), "is a folder without *.yaml scenario files"))
+                problems.append(Problem(str(p), (), "is a folder without *.yaml or *.yml scenario files"))
             found.extend(files)
         elif p.is_file():
             found.append(p)
@@ -701,12 +702,17 @@ class BaselineComparisons:
         self._needed = {s.baseline for s in specs if s.baseline}
         self._baselines: dict[str, Results] = {}
         self.tables: dict[tuple[str, str], pd.DataFrame] = {}
+        #: per comparison, what keeps its runs from sharing random numbers (`Comparison.mismatches`)
+        self.mismatches: dict[tuple[str, str], list[str]] = {}
 
     def __call__(self, spec: RunSpec, results: Results) -> None:
         if spec.name in self._needed:
             self._baselines[spec.name] = results
         if spec.baseline is not None:
-            self.tables[(spec.name, spec.baseline)] = compare(results, self._baselines[spec.baseline]).table()
+            comparison = Comparison(results, self._baselines[spec.baseline])
+            self.tables[(spec.name, spec.baseline)] = comparison.table()
+            if comparison.mismatches():
+                self.mismatches[(spec.name, spec.baseline)] = comparison.mismatches()
 
     def frame(self) -> pd.DataFrame:
         """Every comparison in long form: scenario, baseline, figure, means, difference and its errors."""

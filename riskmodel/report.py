@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
-from riskmodel.results import TAIL_FIGURE, Results, compare
+from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
     "REPORT_FILE",
@@ -402,15 +402,16 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     parts.append(_table(others, caption="Who pays and how often: annual averages with standard errors"))
 
     if base is not None and base.results.n_trials == r.n_trials:
-        cmp = compare(r, base.results)
+        cmp = Comparison(r, base.results)
         table = cmp.table()
         keep = [f for f in table.index if not f.startswith("base:")]
+        caveat = "".join(f"; note: {m}" for m in cmp.mismatches())
         parts.append(
             _table(
                 table.loc[keep],
                 caption=f"Against {base.name}: mean annual difference (scenario − baseline) with its "
                 "common-random-number standard error, and the standard error it would have with "
-                "independent seeds",
+                f"independent seeds{caveat}",
             )
         )
 
@@ -428,7 +429,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             n_rows = 2 * len(r.contracts)
             figures.append(
                 _figure(
-                    _on_axes(plots.plot_deltas, compare(r, base.results)),
+                    _on_axes(plots.plot_deltas, cmp),
                     f"{run.name}: differences from {base.name}",
                     (9.0, 1.4 + 0.3 * n_rows),
                 )

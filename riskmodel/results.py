@@ -394,6 +394,25 @@ class Comparison:
     scenario: Results
     baseline: Results
 
+    def mismatches(self) -> list[str]:
+        """What keeps the two runs from sharing their random numbers trial by trial (a different seed, or
+        a different horizon: another start year or number of years), as sentences; empty when nothing does.
+        The paired standard error is still valid, but no smaller than the independent one."""
+        a, b = self.scenario, self.baseline
+        out = []
+        if a.seed != b.seed:
+            out.append(
+                f"seeds differ ({a.seed} and {b.seed}): the runs do not share random numbers, so read the "
+                "independent s.e."
+            )
+        if (a.start_year, a.n_years) != (b.start_year, b.n_years):
+            out.append(
+                f"horizons differ ({a.start_year}–{a.start_year + a.n_years - 1} and "
+                f"{b.start_year}–{b.start_year + b.n_years - 1}): each trial's policy years are not the same "
+                "years, so the differences mix the change with the years"
+            )
+        return out
+
     def table(self) -> pd.DataFrame:
         """Mean annual difference (scenario − baseline) of each figure, its CRN standard error, and the
         standard error the same difference would have with independent seeds.
@@ -436,5 +455,15 @@ class Comparison:
 
 
 def compare(scenario: Results, baseline: Results) -> Comparison:
-    """Compare two runs trial by trial (they share common random numbers when run with the same seed)."""
-    return Comparison(scenario, baseline)
+    """Compare two runs trial by trial (they share common random numbers when run with the same seed and
+    horizon; otherwise a `UserWarning` says why they do not, `Comparison.mismatches`)."""
+    for name, r in (("scenario", scenario), ("baseline", baseline)):
+        if not isinstance(r, Results):
+            raise TypeError(
+                f"compare: the {name} must be a Results (from riskmodel.simulate or a stored run), "
+                f"got {type(r).__name__}"
+            )
+    comparison = Comparison(scenario, baseline)
+    for message in comparison.mismatches():
+        warnings.warn(message, UserWarning, stacklevel=2)
+    return comparison

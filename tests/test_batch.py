@@ -32,6 +32,12 @@ def test_a_folder_means_its_yaml_files_not_its_subfolders(scenarios):
     assert [p.name for p in batch.discover([scenarios])] == ["base.yaml", "stressed.yaml"]
 
 
+def test_a_folder_means_its_yml_files_too(scenarios):
+    """`riskmodel validate` takes `.yml` files of a folder: a batch of the folder skipped them silently."""
+    (scenarios / "base.yaml").rename(scenarios / "base.yml")
+    assert [p.name for p in batch.discover([scenarios])] == ["base.yml", "stressed.yaml"]
+
+
 def test_missing_paths_are_invalid_input(tmp_path):
     with pytest.raises(ScenarioError, match="no such scenario file or folder"):
         batch.discover([tmp_path / "nope.yaml"])

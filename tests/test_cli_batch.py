@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from perils_book import BASE, STRESSED, write
 
+import riskmodel as rm
 from riskmodel import store
 from riskmodel.checkpoints import CHUNKS
 from riskmodel.cli import main
@@ -54,6 +55,26 @@ def test_runs_without_a_portfolio_are_saved_summarised_and_reported(tmp_path, ca
     row = store.load_results(out / "bare").summary().loc["payer peril:storm"]
     assert abs(row["mean"] - 40.0) <= 3 * row["standard_error"]
     assert "payer peril:storm" in capsys.readouterr().out
+
+
+def test_a_runs_model_notes_reach_the_terminal(tmp_path, capsys):
+    """A contract on a scheme the scenario lacks earns nothing: the note was only in summary.md."""
+    folder = tmp_path / "scenarios"
+    book = {
+        **BASE["portfolio"],
+        "contracts": {
+            **BASE["portfolio"]["contracts"],
+            "retro": {
+                "source": "scheme_reinsurance:rv_pool",
+                "type": "quota_share",
+                "premium": {"fixed_usd_m": 1},
+            },
+        },
+    }
+    write(folder, "a.yaml", {**BASE, "name": "a", "portfolio": book})
+    assert riskmodel("run", folder, "--trials", 4096, "--workers", 1, "--out", tmp_path / "out") == 0
+    err = capsys.readouterr().err
+    assert "note: a: contract retro: " in err and "earns no premium" in err
 
 
 def test_run_stores_each_scenario_and_prints_the_comparison_with_its_baseline(scenarios, tmp_path, capsys):
@@ -147,6 +168,24 @@ def test_compare_runs_scenario_files_with_the_same_seed(scenarios, tmp_path, cap
     assert "portfolio: ceded loss" in pd.read_csv(csv)["figure"].tolist()
 
 
+def test_compare_says_when_runs_share_no_random_numbers(scenarios, tmp_path, capsys):
+    """Another horizon (or seed): the CLI warns, and so does `riskmodel.compare` (a reviewer compared 2026-27
+    with 2030-32 without a word, under "CRN s.e." columns); the API refuses what is not a Results."""
+    later = write(
+        scenarios, "later.yaml", {"name": "later", "extends": "base.yaml", "horizon": {"start_year": 2030}}
+    )
+    code = riskmodel("compare", later, scenarios / "base.yaml", "--trials", 4096, "--workers", 1)
+    assert code == 0
+    assert "warning: horizons differ (2030–2031 and 2026–2027)" in capsys.readouterr().err
+    a = simulate(load_scenario(later), 4096, progress=False)
+    b = simulate(load_scenario(scenarios / "base.yaml"), 4096, seed=8, progress=False)
+    with pytest.warns(UserWarning) as caught:
+        rm.compare(a, b)
+    assert [str(w.message).split(" (")[0] for w in caught] == ["seeds differ", "horizons differ"]
+    with pytest.raises(TypeError, match=r"the baseline must be a Results .* got NoneType"):
+        rm.compare(a, None)
+
+
 def test_compare_refuses_runs_of_different_trial_counts(scenarios, tmp_path, capsys):
     out = tmp_path / "out"
     assert riskmodel("run", scenarios / "base.yaml", "--out", out / "a", "--workers", 1) == 0
@@ -191,6 +230,27 @@ def test_sweep_gives_one_row_per_grid_point(scenarios, tmp_path, capsys):
     assert table["var99.5_year"][0] == first.start_year + int(np.argmax(per_year))
     assert len([p for p in out.iterdir() if p.is_dir()]) == 4
     assert "4 points" in capsys.readouterr().out
+
+
+def test_sweep_of_no_metric_or_a_portfolio_file(scenarios, tmp_path, capsys):
+    """`--metrics ""` wrote a table without metrics (exit 0); a portfolio may be swept as a file's path,
+    as a scenario names one (it was refused with a message saying files were allowed)."""
+    base = scenarios / "base.yaml"
+    assert (
+        riskmodel("sweep", base, "--set", "horizon.years=1,2", "--metrics", "", "--out", tmp_path / "s") == 2
+    )
+    assert "--metrics: names no metric" in capsys.readouterr().err
+    book = write(tmp_path, "book.yaml", {**BASE["portfolio"], "name": "other book"})
+    out = tmp_path / "p"
+    args = ("--set", f"portfolio={book}", "--trials", 4096, "--workers", 1, "--out", out, "--metrics", "aal")
+    assert riskmodel("sweep", base, *args) == 0
+    table = pd.read_csv(out / "sweep.csv")
+    point = store.load_results(next(p for p in out.iterdir() if p.is_dir()))
+    assert table["aal"][0] == pytest.approx(point.contracts["portfolio"]["loss"].mean(), rel=1e-12)
+    assert (
+        store.load_manifest(next(p for p in out.iterdir() if p.is_dir()))["scenario"]["portfolio"]["name"]
+        == "other book"
+    )
 
 
 def test_sweep_of_an_invalid_path_or_value_exits_2_before_running(scenarios, tmp_path, capsys):

@@ -106,10 +106,12 @@ def test_an_xol_below_the_runs_materiality_is_refused(run_dir: Path, tmp_path: P
     assert text.count("attachment_usd_m: 1.5\n") == 1
     low = tmp_path / "low.yaml"
     low.write_text(text.replace("attachment_usd_m: 1.5\n", "attachment_usd_m: 0.3\n"), encoding="utf-8")
-    with pytest.raises(
-        EventFileError, match=r"contract 'tanker_hull_xol': attachment 0.3 must be at least 0.4"
-    ):
+    with pytest.raises(EventFileError) as caught:
         apply_terms_to_run(run_dir, low, tmp_path / "out")
+    # the portfolio file and the key path, as `riskmodel validate` names them (the file was "portfolio")
+    assert str(caught.value).startswith(
+        f"{low}: contracts.tanker_hull_xol.attachment_usd_m: attachment 0.3 must be at least 0.4"
+    )
     # (the file's 1.5 passes: the round trip above applies it)
 
 

@@ -441,3 +441,5 @@ def test_a_misspelt_premium_base_is_an_error_without_a_note() -> None:
     assert note_problems(doc("ig_gxl_premum", **perils_only)) == []
     [note] = note_problems(doc("ig_gxl_premium", **perils_only))
     assert note.path[3:] == ("premium", "base") and "the premium is zero here" in str(note)
+    [note] = note_problems(doc("scheme_premium:rv_pol", schemes={"rv_pool": {}}))
+    assert "names scheme 'rv_pol', which this scenario does not define (did you mean 'rv_pool'?)" in str(note)

@@ -568,10 +568,11 @@ def test_a_claim_blocked_for_good_leaves_the_limit_to_the_others():
 
 def test_an_excess_deducts_an_inuring_quota_shares_blocked_cessions_too():
     """A 40% line on a quota share with an EU clause and an aggregate limit of 30 (at 100%), and an excess
-    10 xs 5 (one free reinstatement) inuring to it; events 20 (blocked for good) then 15. The quota share pays 40% of 15 (6); but for
-    the block it would have paid 40% of 30 (12), so the block takes 6 away. The excess deducts the quota
-    share's cessions whether recoverable or not (8 and 4: subject 12 and 11, ceding 7 and 6), so it cedes
-    what it cedes when the quota share has no clause (deducting what is paid would give 10 and 4)."""
+    10 xs 5 (one free reinstatement) inuring to it; events 20 (blocked for good) then 15. The quota share
+    pays 40% of 15 (6); but for the block it would have paid 40% of 30 (12), so the block takes 6 away.
+    The excess deducts the quota share's cessions whether recoverable or not (8 and 4: subject 12 and 11,
+    ceding 7 and 6), so it cedes what it cedes when the quota share has no clause (deducting what is paid
+    would give 10 and 4)."""
     elt = one_year([20.0, 15.0], sanctioned={"EU": [True, False]}, licensed=[False, False])
     qs = ContractTerms(
         "qs",

@@ -4,7 +4,7 @@ In: two run folders of the results store, or scenario files (run on the spot wit
 trials, so they share common random numbers), or one of each. Out: a table on stdout of each figure's
 annual mean in A and B, the difference, its paired (common-random-number) standard error and, for
 contrast, the standard error the same difference would have with independent seeds; `--out FILE.csv`
-writes the table. The work is `riskmodel.batch.load_or_run` and `riskmodel.results.compare`.
+writes the table. The work is `riskmodel.batch.load_or_run` and `riskmodel.results.Comparison`.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _run_folder_problems(paths: list[Path]) -> list[Any]:
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel compare`; returns the exit code."""
     from riskmodel import batch, store
-    from riskmodel.results import compare
+    from riskmodel.results import Comparison
     from riskmodel.scenario import Problem, ScenarioError
 
     problems = _run_folder_problems([args.run_a, args.run_b])
@@ -118,13 +118,10 @@ def run(args: argparse.Namespace) -> int:
                 )
             ]
         )
-    if a.seed != b.seed:
-        print(
-            f"warning: seeds differ ({a.seed} and {b.seed}): the runs do not share random numbers, so "
-            "read the independent s.e.",
-            file=sys.stderr,
-        )
-    table = compare(a, b).table()
+    comparison = Comparison(a, b)
+    for message in comparison.mismatches():
+        print(f"warning: {message}", file=sys.stderr)
+    table = comparison.table()
     title = (
         f"{a.scenario_name} − {b.scenario_name}: {a.n_trials:,} trials, seed {a.seed} "
         "(a year; USD m unless a count)"

@@ -178,18 +178,27 @@ def run_folder_error(exc: Exception) -> Exception:
 
 def run_stored_batch(specs: list[Any], out: Path, args: argparse.Namespace, on_results: Any) -> list[Any]:
     """`batch.run_batch` with the command's executor, chunking and --force, a progress line on a terminal;
-    a stored run that reads back damaged becomes the command's error."""
+    a stored run that reads back damaged becomes the command's error. The runs' model notes (a contract
+    that cedes nothing or earns no premium in a scenario, ...) are printed to stderr at the end, each once
+    with the runs it concerns (they are also in each run's summary.md and manifest)."""
     from riskmodel import batch, store
 
+    notes: dict[str, list[str]] = {}
+
+    def collect(spec: Any, results: Any) -> None:
+        for note in results.notes:
+            notes.setdefault(note, []).append(spec.name)
+        on_results(spec, results)
+
     try:
-        return batch.run_batch(
+        outcomes = batch.run_batch(
             specs,
             out,
             executor_factory(args),
             force=args.force,
             chunk_trials=args.chunk_trials,
             progress=sys.stderr.isatty(),
-            on_results=on_results,
+            on_results=collect,
         )
     except store.IncompleteRunError as exc:  # a run in the store that reads back damaged
         raise run_folder_error(exc) from None
@@ -202,6 +211,9 @@ def run_stored_batch(specs: list[Any], out: Path, args: argparse.Namespace, on_r
             file=sys.stderr,
         )
         raise
+    for note, runs in notes.items():
+        print(f"note: {', '.join(runs)}: {note}", file=sys.stderr)
+    return outcomes
 
 
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
@@ -365,6 +377,8 @@ def run(args: argparse.Namespace) -> int:
             "annual loss in its worst policy year)",
         )
     for (name, base), table in comparisons.tables.items():
+        for message in comparisons.mismatches.get((name, base), []):
+            print(f"warning: {name} − {base}: {message}", file=sys.stderr)
         spec = next(s for s in specs if s.name == name)
         title = (
             f"{name} − {base}: {spec.trials:,} trials, seed {spec.seed} (a year; USD m unless a count; "

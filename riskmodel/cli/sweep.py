@@ -134,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     if conflicts:
         raise ScenarioError(conflicts)
     names = [m for item in (args.metrics or batch.DEFAULT_SWEEP_METRICS) for m in item.split(",") if m]
+    if not names:
+        raise ScenarioError([Problem("--metrics", (), "names no metric (leave it out for the default set)")])
     specs = batch.sweep_specs(
         scenario, args.scenario, sets, trials=args.trials, seed=args.seed, keep_events=args.keep_events
     )

@@ -674,8 +674,8 @@ def _check_materiality(contracts: Sequence[ContractTerms], threshold: float, lab
         if problem:
             raise EventFileError(
                 label,
-                f"contract {c.id!r}: attachment {c.attachment:g} {problem}; the run's event table holds only "
-                f"events of at least USD {threshold:g}m",
+                f"contracts.{c.id}.attachment_usd_m: attachment {c.attachment:g} {problem}; the run's event "
+                f"table holds only events of at least USD {threshold:g}m",
             )
 
 
@@ -786,6 +786,7 @@ def apply_terms_to_file(
         _read_frame(events_path), label=str(events_path), n_trials=n_trials, n_years=n_years
     )
     share_by: dict[str, tuple[str | None, tuple[str, ...]]]  # contract → (code column, sources)
+    portfolio_label = str(portfolio) if isinstance(portfolio, str | Path) else "portfolio"
     if isinstance(portfolio, Sequence) and not isinstance(portfolio, str):
         share_by = {c.id: (c.share_by, tuple(c.sources)) for c in portfolio}
     else:
@@ -811,9 +812,7 @@ def apply_terms_to_file(
     else:
         contracts = portfolio_terms(portfolio, parsed.codes)
     if materiality_usd_m is not None:
-        _check_materiality(
-            contracts, materiality_usd_m, str(portfolio if isinstance(portfolio, str | Path) else "portfolio")
-        )
+        _check_materiality(contracts, materiality_usd_m, portfolio_label)
     elt = parsed.elt
     dims = {"n_trials": elt.n_trials, "n_years": elt.n_years}
     notes: list[str] = []

@@ -854,7 +854,9 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
             continue  # (no premium either way)
         m = _SCHEME_PREMIUM.match(premium_base)
         if m and m.group(1) not in schemes:
-            why = f"names scheme {m.group(1)!r}, which this scenario does not define"
+            why = f"names scheme {m.group(1)!r}, which this scenario does not define" + suggestion(
+                m.group(1), schemes
+            )
         elif is_premium_base(premium_base) and premium_base not in payers.present_premium_bases(
             _world_model(doc), schemes
         ):  # (a name that is no base at all is an error, not this note)

@@ -714,7 +714,8 @@ def with_overrides(
 ) -> Scenario:
     """A re-validated copy of `scenario` with values set at dotted key paths.
 
-    `None` removes a key (its default applies). Raises `ScenarioError` when a result is invalid.
+    `None` removes a key (its default applies); ``portfolio`` may be set to a portfolio file's path. Raises
+    `ScenarioError` when a result is invalid.
 
     >>> s = load_scenario_from_dict({"name": "x"}, world=WorldCodes(frozenset(), frozenset()))
     >>> with_overrides(s, {"horizon.years": 3}, world=WorldCodes(frozenset(), frozenset())).horizon.years
@@ -725,6 +726,9 @@ def with_overrides(
     for dotted, value in overrides.items():
         if hasattr(value, "item") and getattr(value, "shape", None) == ():  # a numpy scalar: its Python value
             value = value.item()
+        if str(dotted) == "portfolio" and isinstance(value, str | os.PathLike):
+            # a portfolio file, as a scenario file may name one (relative to the current folder here)
+            value = load_portfolio(value, world=world).model_dump(mode="python")
         problem = _set_path(doc, str(dotted), value)
         if problem:
             problems.append(problem.located(origin, None))
