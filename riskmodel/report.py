@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
-from riskmodel.results import TAIL_FIGURE, Comparison, Results
+from riskmodel.results import CALIBRATION_CAVEAT, TAIL_FIGURE, Comparison, Results
 
 __all__ = [
     "REPORT_FILE",
@@ -395,11 +395,15 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 contracts,
                 caption=f"Contracts: expected loss and premium are annual averages over "
                 f"{r.start_year}–{last} (USD m) with Monte Carlo standard errors; the 1-in-200 is the "
-                f"annual aggregate loss (AEP) of the policy year where it is largest ({verdict})",
+                f"annual aggregate loss (AEP) of the policy year where it is largest ({verdict}). The loss "
+                "ratio is the model's loss over the premium the portfolio file states: for the example "
+                "book those premiums are illustrative, not market rates",
             )
         )
     others = summary[~summary.index.isin(_contract_figures(r))]
     parts.append(_table(others, caption="Who pays and how often: annual averages with standard errors"))
+    if "payer:fund_1992" in r.year_arrays:  # (the world model's figures)
+        parts.append(f'<p class="meta">{html.escape(CALIBRATION_CAVEAT)}</p>')
 
     if base is not None and base.results.n_trials == r.n_trials:
         cmp = Comparison(r, base.results)
@@ -479,7 +483,10 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 caption=f"Sanctions exposure, annual figures over the horizon {r.start_year}–{last}: "
                 "premium from and limit on sanctioned or at-risk tonnage (the limit: the largest "
                 "year's), ceded losses blocked by sanctions clauses (the policy years' average, USD m), "
-                "and the share of trials with any blocked ceded loss in the horizon",
+                "and the share of trials with any blocked ceded loss in the horizon. At-risk sources are "
+                "those at risk by construction: a scheme, its reinsurer and hull cover, and domestic "
+                "insurers; Western covers of price-cap trade or of tankers designated later are not "
+                "counted here (their blocked claims are, below and in the contracts' blocks)",
             )
         )
     exposure = r.sanctions_exposure()

@@ -150,7 +150,8 @@ TABLES: dict[str, TableSpec] = {
             "PLT: period loss table",
             "One row per event and contract with a recovery or a reinstatement premium, in time order "
             "within each trial-year (ORD PLT; a period is one policy year of one trial). Events with nothing "
-            "ceded are omitted.",
+            "ceded are omitted, and so are the attritional losses a quota share or stop loss cedes in "
+            "aggregate: a trial-year's rows sum to its `ylt` loss less that attritional cession.",
             ("contract", "trial", "year", "event"),
             _cols(
                 _TRIAL,

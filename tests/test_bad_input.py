@@ -957,6 +957,11 @@ def test_random_mutations_never_crash(
         ({"source": "ig_gxl_layer1", "attachment_usd_m": 0}, 20, False),
         ({"source": "ig_club_retention", "attachment_usd_m": 4}, 5, False),
         ({"source": "ig_club_retention", "type": "quota_share", "attachment_usd_m": 0}, 5, True),
+        # a quota share's per-event limit must hold what an attritional event cedes (they are ceded in
+        # aggregate, without it): 5 × 0.5 = 2.5 here
+        ({"source": "owner", "type": "quota_share", "limit_usd_m": 2, "cedant_share": 0.5}, 5, False),
+        ({"source": "owner", "type": "quota_share", "limit_usd_m": 2.5, "cedant_share": 0.5}, 5, True),
+        ({"source": "peril:p", "type": "quota_share", "limit_usd_m": 0.1}, 5, True),
     ],
 )
 def test_xol_materiality_check_rejects_only_what_could_miss_losses(contract, materiality, ok):

@@ -112,7 +112,18 @@ def test_an_xol_below_the_runs_materiality_is_refused(run_dir: Path, tmp_path: P
     assert str(caught.value).startswith(
         f"{low}: contracts.tanker_hull_xol.attachment_usd_m: attachment 0.3 must be at least 0.4"
     )
-    # (the file's 1.5 passes: the round trip above applies it)
+    # (the file's 1.5 passes: the round trip above applies it); a quota share's per-event limit likewise
+    qs = tmp_path / "qs.yaml"
+    qs.write_text(
+        "name: qs\ncontracts:\n  owner_qs:\n    source: owner\n    type: quota_share\n    limit_usd_m: 1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(EventFileError) as caught:
+        apply_terms_to_run(run_dir, qs, tmp_path / "out_qs")
+    assert str(caught.value).startswith(
+        f"{qs}: contracts.owner_qs.limit_usd_m: limit 1 must be at least 5 for a quota share's per-event "
+        "limit"
+    )
 
 
 def test_a_run_folder_brings_its_own_inputs_and_needs_its_events(run_dir: Path, tmp_path: Path, run_cli):

@@ -8,6 +8,8 @@ so these tests do not depend on the engine: `baseline`, `rv_pool` (losses × 1.5
 from __future__ import annotations
 
 import base64
+import dataclasses
+import html
 import os
 import re
 import shutil
@@ -333,3 +335,18 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path):
     assert _console_messages(run.stderr) == []
     assert shot.is_file() and shot.read_bytes()[:8] == PNG_MAGIC
     assert shot.stat().st_size > 50_000  # a blank page of this size compresses to a few kB
+
+
+def test_the_world_models_figures_carry_the_calibration_caveat(report: Path, batch_dir: Path):
+    """Two held-out checks fail (docs/model.md §10 (d), (e)): the report and summary.md say so under the
+    world model's figures (the synthetic runs have its payers), and not for a run without them."""
+    from riskmodel.results import CALIBRATION_CAVEAT
+    from riskmodel.store import summary_markdown
+
+    assert html.escape(CALIBRATION_CAVEAT) in report.read_text(encoding="utf-8")
+    r = synthetic_results(n_trials=TRIALS)
+    assert CALIBRATION_CAVEAT in summary_markdown(r, {"chunk_trials": 4096})
+    perils_only = dataclasses.replace(
+        r, year_arrays={k: v for k, v in r.year_arrays.items() if k != "payer:fund_1992"}
+    )
+    assert CALIBRATION_CAVEAT not in summary_markdown(perils_only, {"chunk_trials": 4096})

@@ -44,6 +44,7 @@ This module imports `riskmodel.reinsurance.terms`, never the reverse: the contra
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -663,19 +664,34 @@ def _premium_base_check(contracts: Sequence[ContractTerms]) -> Callable[[str], s
 
 def _check_materiality(contracts: Sequence[ContractTerms], threshold: float, label: str) -> None:
     """Refuse a per-occurrence XoL that would miss the layer losses of events below `threshold`."""
-    from riskmodel.scenario.checks import default_world_codes, xol_materiality_problem
+    from riskmodel.scenario.checks import (
+        default_world_codes,
+        quota_share_limit_problem,
+        xol_materiality_problem,
+    )
 
     retention = default_world_codes().ig_retention
     for c in contracts:
-        if c.kind != "xol":
-            continue
         share = max([c.cedant_share, *c.shares.values()])
-        problem = xol_materiality_problem(c.sources, c.attachment, share, threshold, retention)
+        if c.kind == "quota_share" and math.isfinite(c.limit):
+            key, problem = (
+                "limit_usd_m",
+                quota_share_limit_problem(c.sources, c.limit, share, threshold, retention),
+            )
+            value = f"limit {c.limit:g}"
+        elif c.kind == "xol":
+            key, problem = (
+                "attachment_usd_m",
+                xol_materiality_problem(c.sources, c.attachment, share, threshold, retention),
+            )
+            value = f"attachment {c.attachment:g}"
+        else:
+            continue
         if problem:
             raise EventFileError(
                 label,
-                f"contracts.{c.id}.attachment_usd_m: attachment {c.attachment:g} {problem}; the run's event "
-                f"table holds only events of at least USD {threshold:g}m",
+                f"contracts.{c.id}.{key}: {value} {problem}; the run's event table holds only events of at "
+                f"least USD {threshold:g}m",
             )
 
 

@@ -688,8 +688,7 @@ def xol_materiality_problem(
     share `largest_share`) when events below `threshold` (USD m, on their whole damage) are attritional:
     None when it sees every layer loss, else the rule (`check_xol_above_materiality`; apply-terms on a
     run folder applies it with the run's threshold)."""
-    above = _ABOVE_RETENTION if ig_retention is not None and threshold <= ig_retention else ()
-    world_sources = [s for s in sources if payers.split_source(s)[0] != "peril" and s not in above]
+    world_sources = _attritional_sources(sources, threshold, ig_retention)
     least = threshold * largest_share
     if not world_sources or attachment >= least:
         return None
@@ -700,6 +699,14 @@ def xol_materiality_problem(
         "attritional and an xol does not see them (lower materiality_usd_m, or use a quota_share "
         "or stop_loss)"
     )
+
+
+def _attritional_sources(sources: Sequence[str], threshold: float, ig_retention: float | None) -> list[str]:
+    """The `sources` whose events below `threshold` become attritional (not peril sources; not the IG
+    pool and the layers above it when the threshold is at most the club retention: they see nothing of
+    such an event)."""
+    above = _ABOVE_RETENTION if ig_retention is not None and threshold <= ig_retention else ()
+    return [s for s in sources if payers.split_source(s)[0] != "peril" and s not in above]
 
 
 def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
@@ -717,6 +724,8 @@ def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> li
         return []
     out = []
     for cid, contract in _contracts(_map(doc.get("portfolio"))):
+        if contract.get("type") == "quota_share" and contract.get("limit_usd_m") is not None:
+            out.extend(_quota_share_limit_problem(cid, contract, threshold, world.ig_retention))
         if contract.get("type") != "xol":
             continue
         attachment = _number(contract.get("attachment_usd_m", 0.0))
@@ -728,6 +737,36 @@ def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> li
         if problem:
             out.append(invalid(("portfolio", "contracts", cid, "attachment_usd_m"), attachment, problem))
     return out
+
+
+def _quota_share_limit_problem(
+    cid: Any, contract: Mapping[Any, Any], threshold: float, ig_retention: float | None
+) -> list[Problem]:
+    limit = _number(contract.get("limit_usd_m"))
+    share = _largest_cedant_share(contract.get("cedant_share", 1.0))
+    if limit is None or share is None:
+        return []
+    sources = [s for _, s in _sources(contract)]
+    problem = quota_share_limit_problem(sources, limit, share, threshold, ig_retention)
+    return [invalid(("portfolio", "contracts", cid, "limit_usd_m"), limit, problem)] if problem else []
+
+
+def quota_share_limit_problem(
+    sources: Sequence[str], limit: float, largest_share: float, threshold: float, ig_retention: float | None
+) -> str | None:
+    """What is wrong with a quota share's per-event `limit` on `sources` when events below `threshold` are
+    attritional: their losses are ceded in aggregate, where no per-event limit acts, so a limit below what
+    such an event can cede would cede more of them than event by event. None when it is at least that."""
+    world_sources = _attritional_sources(sources, threshold, ig_retention)
+    least = threshold * largest_share
+    if not world_sources or limit >= least:
+        return None
+    return (
+        f"must be at least {format_number(least)} for a quota share's per-event limit on "
+        f"{', '.join(world_sources)}: simulation.materiality_usd_m ({format_number(threshold)}) × the "
+        f"largest cedant share ({format_number(largest_share)}); losses of smaller events are attritional, "
+        "ceded in aggregate without a per-event limit (lower materiality_usd_m, or raise the limit)"
+    )
 
 
 def check_nothing_twice(
