@@ -426,6 +426,31 @@ def test_notes_on_a_raw_document_take_the_schemas_defaults() -> None:
     assert [p.path[2] for p in note_problems(perils_only)] == ["hull", "gxl"]
 
 
+def test_a_line_on_an_inuring_quota_share_without_its_quota_gets_a_note() -> None:
+    """An excess inuring to a quota share written at 10% without `quota` deducts 10% of each loss: right
+    for a 10% quota share of one's own, too little for a 10% line on a larger treaty, so a note asks."""
+    from riskmodel.scenario.checks import note_problems
+
+    def doc(**qs) -> dict:
+        contracts = {
+            "qs": {"source": "owner", "type": "quota_share", **qs},
+            "xl": {
+                "source": "owner",
+                "type": "xol",
+                "attachment_usd_m": 10,
+                "limit_usd_m": 20,
+                "inures": ["qs"],
+            },
+        }
+        return {"portfolio": {"contracts": contracts}}
+
+    [note] = note_problems(doc(participation=0.1))
+    assert note.path == ("portfolio", "contracts", "qs", "participation")
+    assert "'xl' inures to this quota share, whose participation (0.1) is read as its quota" in str(note)
+    assert note_problems(doc(participation=0.1, quota=0.4)) == []
+    assert note_problems(doc(participation=1.0)) == []
+
+
 def test_a_misspelt_premium_base_is_an_error_without_a_note() -> None:
     """A premium base that is no base at all is an error of the file; the note that a perils-only scenario
     has no bases is for real bases only (it told a world-model scenario that it ran none)."""

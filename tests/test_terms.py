@@ -566,6 +566,23 @@ def test_a_claim_blocked_for_good_leaves_the_limit_to_the_others():
         assert (one.loss[0, 0], one.blocked_permanent[0, 0]) == (10.0, 0.0)
 
 
+def test_an_excess_deducts_the_whole_inuring_treaty_of_a_line_on_a_quota_share():
+    """A 10% line on a 40% quota share (quota 0.4, participation 0.1) and an excess 20 xs 10 inuring to it;
+    one loss of 30. The treaty takes 12, of which our line 1.2; the excess's subject is 30 − 12 = 18, so it
+    cedes 8 (a reviewer found 18.8: the line's 1.2 was deducted, the quota being unknown). Without a quota
+    the treaty is our own: participation 0.4 is the quota, and the excess cedes 8 again."""
+    elt = one_year([30.0])
+    xl = xol(attachment=10, limit=20, inures=("qs",))
+    line = ContractTerms("qs", (SRC,), kind="quota_share", quota=0.4, participation=0.1)
+    res = apply_portfolio(elt, [line, xl])
+    assert (res["qs"].loss[0, 0], res["xl"].loss[0, 0]) == (pytest.approx(1.2), pytest.approx(8.0))
+    own = ContractTerms("qs", (SRC,), kind="quota_share", participation=0.4)
+    res = apply_portfolio(elt, [own, xl])
+    assert (res["qs"].loss[0, 0], res["xl"].loss[0, 0]) == (pytest.approx(12.0), pytest.approx(8.0))
+    with pytest.raises(ValueError, match="quota applies to a quota_share only"):
+        xol(attachment=10, limit=20, quota=0.4)
+
+
 def test_an_excess_deducts_an_inuring_quota_shares_blocked_cessions_too():
     """A 40% line on a quota share with an EU clause and an aggregate limit of 30 (at 100%), and an excess
     10 xs 5 (one free reinstatement) inuring to it; events 20 (blocked for good) then 15. The quota share

@@ -676,7 +676,7 @@ def _check_materiality(contracts: Sequence[ContractTerms], threshold: float, lab
         if c.kind == "quota_share" and math.isfinite(c.limit):
             key, problem = (
                 "limit_usd_m",
-                quota_share_limit_problem(c.sources, c.limit, share, threshold, retention),
+                quota_share_limit_problem(c.sources, c.limit, share * (c.quota or 1.0), threshold, retention),
             )
             value = f"limit {c.limit:g}"
         elif c.kind == "xol":

@@ -12,10 +12,12 @@ Order of the financial terms (each step is tested by itself in tests/test_terms.
    looked up by the event's segment, zone or flag code (`share_by`); attritional losses, which have no
    codes, take the scalar `cedant_share` (the default share).
 2. **Inuring quota shares**: x ← max(x − Σ cessions of the quota shares listed in `inures`, 0). The
-   cessions are the portfolio's quota-share recoveries (after their participation), taken *whether
-   recoverable or not* (a sanctions block on the quota share does not restore the excess's subject loss).
-3. **Occurrence terms**: `xol` y = min(max(x − attachment, 0), limit); `quota_share` y = min(x, limit)
-   (an optional per-event limit); `stop_loss` y = x.
+   cessions are the whole treaty's, for a quota share with a `quota` (a 10% line on a 40% quota share
+   deducts 40% of the loss); without one the treaty is the reinsurer's alone, and its cession after its
+   participation is deducted. They are taken *whether recoverable or not* (a sanctions block on the
+   quota share does not restore the excess's subject loss).
+3. **Occurrence terms**: `xol` y = min(max(x − attachment, 0), limit); `quota_share` y = min(q x, limit)
+   with q its `quota` (1 when not given) and an optional per-event limit; `stop_loss` y = x.
 4. **Annual aggregate terms**, on cumulative sums per trial-year in event time order:
    G(c) = clip(c − D, 0, AAL) and the ceded amount of event k is G(C_k) − G(C_k − y_k), which is
    diff(G(C)) when there are no attritional losses. D is the AAD (for a stop loss: the attachment) and
@@ -438,6 +440,11 @@ class ContractTerms:
         Event code that selects the cedant's share from ``shares`` (code -> share).
     participation : float
         This reinsurer's share of the contract.
+    quota : float or None
+        A quota share's cession rate: the treaty (100% of the contract) takes ``quota`` × each loss, of
+        which ``participation`` is this reinsurer's line; an excess inuring to it deducts the whole
+        treaty's cession. None: the treaty is this reinsurer's alone (it takes the whole loss at 100%, and
+        an inuring deduction is ``participation`` × that, participation read as the quota).
     attachment, limit : float
         Per occurrence (xol), on the annual aggregate (stop_loss), or limit per event (quota_share).
         ``limit`` may be ``inf``.
@@ -463,6 +470,7 @@ class ContractTerms:
     share_by: str | None = None
     shares: Mapping[int, float] = field(default_factory=dict)
     participation: float = 1.0
+    quota: float | None = None
     attachment: float = 0.0
     limit: float = math.inf
     aad: float = 0.0
@@ -520,6 +528,8 @@ class ContractTerms:
             yield "a stop_loss takes its annual retention and limit as attachment and limit, no aad"
         if self.kind == "quota_share" and self.attachment:
             yield "a quota_share has no attachment"
+        if self.quota is not None and (self.kind != "quota_share" or not 0.0 < self.quota <= 1.0):
+            yield f"quota applies to a quota_share only, in (0, 1], got {self.quota}"
         if self.premium_fixed is not None and self.premium_rate is not None:
             yield "premium is fixed or a rate on a base, not both"
         if self.premium_rate is not None and not self.premium_base:
@@ -720,6 +730,10 @@ def _cede(
         if uses_attritional:
             attritional = np.maximum(attritional - inuring.attritional.reshape(n_cells), 0.0)
 
+    if terms.quota is not None:  # a quota share's treaty takes its quota of each loss
+        x = terms.quota * x
+        if uses_attritional:
+            attritional = terms.quota * attritional
     if terms.kind == "xol":  # only the events above the attachment cede (x − a > 0 exactly when x > a)
         acting = np.flatnonzero(x > terms.attachment)
         y = np.minimum(x[acting] - terms.attachment, terms.limit)
@@ -1049,8 +1063,9 @@ def apply_portfolio(
             inuring = InuringCessions(order.unsort(ev), att.reshape(elt.shape))
         ceded = _cede(elt, terms, order, inuring)
         if terms.kind == "quota_share":
-            part = terms.participation
-            # (an inuring contract deducts the cessions whether recoverable or not: step 2)
+            # an inuring contract deducts the whole treaty's cessions (this line's when no quota is given:
+            # the treaty is the reinsurer's alone), whether recoverable or not (step 2)
+            part = terms.participation if terms.quota is None else 1.0
             gross = ceded
             if ceded.blocks is not None and ceded.blocks.permanent.any():
                 gross = _cede(elt, terms, order, inuring, blocks_apply=False)
@@ -1144,6 +1159,7 @@ def terms_from_contract(
         share_by=share_by,
         shares=shares,
         participation=float(contract.participation),
+        quota=None if contract.quota is None else float(contract.quota),
         attachment=float(contract.attachment_usd_m),
         limit=math.inf if contract.limit_usd_m is None else float(contract.limit_usd_m),
         aad=float(contract.aad_usd_m),

@@ -744,8 +744,10 @@ def _quota_share_limit_problem(
 ) -> list[Problem]:
     limit = _number(contract.get("limit_usd_m"))
     share = _largest_cedant_share(contract.get("cedant_share", 1.0))
-    if limit is None or share is None:
+    quota = _number(contract.get("quota", 1.0)) if contract.get("quota") is not None else 1.0
+    if limit is None or share is None or quota is None:
         return []
+    share *= quota
     sources = [s for _, s in _sources(contract)]
     problem = quota_share_limit_problem(sources, limit, share, threshold, ig_retention)
     return [invalid(("portfolio", "contracts", cid, "limit_usd_m"), limit, problem)] if problem else []
@@ -873,7 +875,7 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
     """Contracts on sources the scenario does not produce (a scheme or peril it lacks, the world model's
     columns without it): valid, and they cede nothing from them here; a contract on none of its sources
     is not written here and earns no premium either (as `compile_scenario` runs it)."""
-    out = []
+    out = inuring_quota_notes(_map(doc.get("portfolio")), ("portfolio",))
     schemes = {str(sid) for sid, _ in _schemes(doc)}
     present = scenario_sources(doc)
     for cid, contract in _contracts(_map(doc.get("portfolio"))):
@@ -910,6 +912,32 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
                 value=premium_base,
             )
         )
+    return out
+
+
+def inuring_quota_notes(portfolio: Mapping[Any, Any], prefix: KeyPath = ()) -> list[Problem]:
+    """A quota share that an excess inures to, written at a participation below 1 without a `quota`: its
+    participation is read as the treaty's quota, so the excess deducts only that share of the loss; if it
+    is a line on a larger treaty, the deduction is too small (say so, valid either way)."""
+    contracts = dict(_contracts(portfolio))
+    out = []
+    for qs_id, qs in contracts.items():
+        part = _number(qs.get("participation", 1.0))
+        if qs.get("type") != "quota_share" or qs.get("quota") is not None or part is None or part >= 1.0:
+            continue
+        users = [cid for cid, c in contracts.items() if qs_id in _seq(c.get("inures"))]
+        if users:
+            out.append(
+                Problem(
+                    None,
+                    (*prefix, "contracts", qs_id, "participation"),
+                    f"{', '.join(map(repr, users))} inure{'s' if len(users) == 1 else ''} to this quota "
+                    f"share, whose participation ({format_number(part)}) is read as its quota: if it is a "
+                    "line on a larger treaty, give the treaty's quota (quota: 0.4 for 40%), so that the "
+                    "whole treaty's cession is deducted",
+                    value=part,
+                )
+            )
     return out
 
 

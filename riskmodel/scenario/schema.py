@@ -510,6 +510,14 @@ class Contract(Strict):
         description="xol: per-occurrence excess of loss; stop_loss: annual aggregate; quota_share: a share.",
     )
     participation: Probability = Field(1.0, description="The reinsurer's share of the contract.")
+    quota: Probability | None = Field(
+        None,
+        gt=0.0,
+        description="quota_share only: the share of each loss the cedant cedes to the treaty, of which "
+        "participation is this reinsurer's line (a 10% line on a 40% quota share: quota 0.4, participation "
+        "0.1). An excess inuring to it deducts the whole treaty's cession. Without it the treaty is the "
+        "reinsurer's alone: participation is the quota, and an inuring deduction is that share.",
+    )
     attachment_usd_m: NonNegativeMoney = Field(0.0, description="Per-occurrence (or aggregate) attachment.")
     limit_usd_m: PositiveMoney | None = Field(None, description="Per-occurrence (or aggregate) limit.")
     aad_usd_m: NonNegativeMoney = Field(0.0, description="Annual aggregate deductible.")
@@ -538,6 +546,8 @@ class Contract(Strict):
             raise ValueError(f"a {self.type} contract needs limit_usd_m")
         if self.reinstatements and self.type != "xol":
             raise ValueError(f"reinstatements apply to an xol only, not a {self.type}")
+        if self.quota is not None and self.type != "quota_share":
+            raise ValueError(f"quota applies to a quota_share only, not a {self.type}")
         if self.reinstatements and self.limit_usd_m is None:
             raise ValueError("reinstatements need a finite limit_usd_m")
         if self.type == "quota_share" and self.attachment_usd_m:
