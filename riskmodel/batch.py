@@ -686,8 +686,9 @@ def _baseline_entry(specs: Sequence[RunSpec], name: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------- comparisons
 def key_deltas(table: pd.DataFrame, figures: Sequence[str] = KEY_FIGURES) -> pd.DataFrame:
-    """The rows of a `Comparison.table()` worth a first look: `KEY_FIGURES` and every scheme payer."""
-    keep = [f for f in table.index if f in figures or f.startswith("payer:scheme:")]
+    """The rows of a `Comparison.table()` worth a first look: `KEY_FIGURES`, every scheme payer and every
+    user peril's column."""
+    keep = [f for f in table.index if f in figures or f.startswith(("payer:scheme:", "payer:peril:"))]
     order = {f: i for i, f in enumerate(figures)}
     return table.loc[sorted(keep, key=lambda f: order.get(f, len(order)))]
 
@@ -841,8 +842,17 @@ def sweep_specs(
     the points share common random numbers. Every point is validated before anything runs: a
     `ScenarioError` lists the problems of all of them."""
     paths = [p for p, _ in sets]
-    if len(set(paths)) != len(paths):
-        raise ScenarioError([Problem("--set", (), "each PATH may be swept once")])
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:
+        raise ScenarioError([Problem("--set", (), f"each PATH may be swept once: {', '.join(twice)}")])
+    # a path inside another (portfolio and portfolio.contracts.x.limit_usd_m): which value wins would
+    # depend on their order, so the points would not be what their labels say
+    nested = [(a, b) for a in paths for b in paths if b.startswith(a + ".")]
+    if nested:
+        pairs = "; ".join(f"{b} lies inside {a}" for a, b in nested)
+        raise ScenarioError(
+            [Problem("--set", (), f"{pairs}: sweep one of them (or give whole values of {nested[0][0]})")]
+        )
     leaves = [p.rsplit(".", 1)[-1] for p in paths]
     short = len(set(leaves)) == len(leaves)
     specs: list[RunSpec] = []
@@ -1024,9 +1034,14 @@ class SweepTable:
             else:  # the annual loss in the policy year where the figure is largest
                 tail = metrics.worst_year(x, m.level, m.kind)
                 row[m.name], row[f"{m.name}_se"] = tail.value, tail.se
+                # (the first of years that tie; every year's figure is the same when `every_year`)
                 row[f"{m.name}_year"] = int(results.years[tail.year])
         self.rows.append(row)
 
     def frame(self) -> pd.DataFrame:
-        """One row per grid point, in grid order."""
-        return pd.DataFrame(self.rows)
+        """One row per grid point, in grid order (a quantile's policy year as a whole number)."""
+        frame = pd.DataFrame(self.rows)
+        for m in self.metrics:
+            if m.kind != "mean" and f"{m.name}_year" in frame:
+                frame[f"{m.name}_year"] = frame[f"{m.name}_year"].astype("Int64")
+        return frame

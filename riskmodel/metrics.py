@@ -278,16 +278,18 @@ def horizon_total(losses: np.ndarray) -> np.ndarray:
 class YearTail:
     """A tail figure of the annual loss of one policy year: its index, the value and its standard error."""
 
-    year: int  # index of the policy year (0 = the horizon's first)
+    year: int  # index of the policy year (0 = the horizon's first; the first of years that tie)
     value: float
     se: float
+    every_year: bool = False  # the figure is the same in every policy year (a layer's limit, say)
 
 
 def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail:
     """The annual 1-in-T figure an underwriter reads, for a horizon of several policy years: VaR (or TVaR,
     ``statistic="tvar"``) at level p of each policy year's annual loss (the AEP), and the year where it is
-    largest (the first of equal ones). `losses` is (n_trials, n_years). The standard error is that year's:
-    for VaR the half-width of its order-statistic interval over 1.96, for TVaR `tvar_standard_error`.
+    largest (the first of those within a relative 1e-9 of it, and `every_year` when all are). `losses` is
+    (n_trials, n_years). The standard error is that year's: for VaR the half-width of its order-statistic
+    interval over 1.96, for TVaR `tvar_standard_error`.
 
     Taking the largest of the years' estimates biases it up a little when the years are alike (the
     per-year figures are in the metrics table, the horizon total's too); when exposure ramps over the
@@ -295,21 +297,23 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
     diversifies the tail away (a full-limit loss in one year of five counts a fifth).
 
     >>> worst_year(np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]]), 0.75)
-    YearTail(year=1, value=5.0, se=inf)
+    YearTail(year=1, value=5.0, se=inf, every_year=False)
     """
     a = np.asarray(losses, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
+    if statistic not in ("var", "tvar"):
+        raise ValueError(f"statistic must be 'var' or 'tvar', got {statistic!r}")
+    values = np.atleast_1d(var(a, p) if statistic == "var" else tvar(a, p))
+    # years within rounding of the largest tie (a capped layer's 20 and 20.000000000000004): the first
+    tied = np.isclose(values, values.max(), rtol=1e-9, atol=0.0)
+    i = int(np.argmax(tied))
     if statistic == "var":
-        values = np.atleast_1d(var(a, p))
-        i = int(np.argmax(values))
         lo, hi = quantile_ci(a[:, i], p)
-        return YearTail(i, float(values[i]), float((hi - lo) / (2 * _z(0.95))))
-    if statistic == "tvar":
-        values = np.atleast_1d(tvar(a, p))
-        i = int(np.argmax(values))
-        return YearTail(i, float(values[i]), float(tvar_standard_error(a[:, i], p)))
-    raise ValueError(f"statistic must be 'var' or 'tvar', got {statistic!r}")
+        se = float((hi - lo) / (2 * _z(0.95)))
+    else:
+        se = float(tvar_standard_error(a[:, i], p))
+    return YearTail(i, float(values.max()), se, bool(tied.all()) and values.size > 1)
 
 
 @dataclass(frozen=True)

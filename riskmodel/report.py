@@ -247,8 +247,8 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
         row["compared with"] = base.name if base is not None else "–"
         row["difference in ceded loss (USD m a year)"] = _difference(run, by_name)
         portfolio_rows = s[s.index.str.startswith("portfolio: ")]
-        converged = bool(portfolio_rows["converged"].all()) if len(portfolio_rows) else False
-        row["portfolio figures converged (5%)"] = "yes" if converged else "no"
+        converged = "–" if not len(portfolio_rows) else "yes" if portfolio_rows["converged"].all() else "no"
+        row["portfolio figures converged (5%)"] = converged
         rows.append(row)
     return pd.DataFrame(rows).set_index("scenario")
 
@@ -292,14 +292,14 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     base = _baseline_of(run, by_name)
     if base is None:
         return "–"
-    if base.results.n_trials != run.results.n_trials or "portfolio" not in base.results.contracts:
+    if base.results.n_trials != run.results.n_trials:
         return "not comparable"
     a = run.results.contracts.get("portfolio")
     if a is None:
         return "–"
-    d = metrics.paired_difference(
-        a["loss"].mean(axis=1), base.results.contracts["portfolio"]["loss"].mean(axis=1)
-    )
+    # (a baseline without a portfolio cedes nothing, as in the comparison table)
+    b = base.results.contracts.get("portfolio", {"loss": np.zeros_like(a["loss"])})
+    d = metrics.paired_difference(a["loss"].mean(axis=1), b["loss"].mean(axis=1))
     return f"{d.mean:+,.3f} ± {d.se:,.3f}"
 
 
@@ -396,8 +396,8 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 caption=f"Contracts: expected loss and premium are annual averages over "
                 f"{r.start_year}–{last} (USD m) with Monte Carlo standard errors; the 1-in-200 is the "
                 f"annual aggregate loss (AEP) of the policy year where it is largest ({verdict}). The loss "
-                "ratio is the model's loss over the premium the portfolio file states: for the example "
-                "book those premiums are illustrative, not market rates",
+                "ratio is the model's loss over the premium the portfolio file states (the shipped example "
+                "book's premiums are illustrative, not market rates)",
             )
         )
     others = summary[~summary.index.isin(_contract_figures(r))]

@@ -324,7 +324,9 @@ class Results:
             rows.append(
                 {
                     "figure": f"{cid}: {TAIL_FIGURE}",
-                    "unit": f"USD m in {int(self.years[tail.year])}",
+                    "unit": "USD m in every year"
+                    if tail.every_year
+                    else f"USD m in {int(self.years[tail.year])}",
                     "mean": tail.value,
                     "standard_error": tail.se,
                     "converged": bool(metrics.converged(tail.value, tail.se, rel_error)),

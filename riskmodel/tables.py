@@ -558,7 +558,8 @@ WRITTEN: dict[str, str] = {
     "alt": "`alt.csv` in a run folder, when the scenario has a portfolio; `Results.alt()`",
     "ept": "`ept.csv` in a run folder, when the scenario has a portfolio; `Results.ep_table()`",
     "metrics": "no command writes it: `Results.metrics()` (and `write_table` for a file)",
-    "payer_ledger": "`ledger.csv` in a run folder; `Results.ledger()`",
+    "payer_ledger": "`ledger.csv` in a run folder (`Results.ledger()` gives it wide: a column per policy "
+    "year and the annual `mean` over them, no horizon row)",
     "sanctions_exposure": "`sanctions.csv` in a run folder; `Results.sanctions_by_contract()`",
 }
 

@@ -253,6 +253,16 @@ def test_sweep_of_no_metric_or_a_portfolio_file(scenarios, tmp_path, capsys):
     )
 
 
+def test_sweep_of_paths_one_inside_the_other_exits_2(scenarios, tmp_path, capsys):
+    """A contract's limit and the whole portfolio: the later --set replaced the earlier, so the points'
+    labels showed limits the runs did not use."""
+    book = write(tmp_path, "book.yaml", BASE["portfolio"])
+    sets = ("--set", "portfolio.contracts.storm_xol.limit_usd_m=20,30", "--set", f"portfolio={book}")
+    assert riskmodel("sweep", scenarios / "base.yaml", *sets, "--out", tmp_path / "s") == 2
+    assert "portfolio.contracts.storm_xol.limit_usd_m lies inside portfolio" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
+
+
 def test_sweep_of_an_invalid_path_or_value_exits_2_before_running(scenarios, tmp_path, capsys):
     out = tmp_path / "sweep"
     base = scenarios / "base.yaml"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -401,3 +403,25 @@ def test_a_perils_frequency_or_severity_change_keeps_common_random_numbers():
     np.testing.assert_allclose(dearer.year_arrays["payer:peril:storm"], 1.1 * a, rtol=1e-12)
     d = metrics.paired_difference(b.mean(axis=1), a.mean(axis=1))
     assert d.variance_reduction > 10
+
+
+def test_a_very_dispersed_count_law_keeps_a_small_table_outside_the_plan():
+    """A negative binomial of mean 100 and CV 100 reaches 1 − 1e-14 only past 3e6 events: the table stops
+    at `COUNT_TABLE` entries and the law's own quantile inverts beyond it (it took 10 s and 1.2 GB a run).
+    The table is not kept in the plan, so reading it changes neither its pickle nor a model's digests."""
+    import pickle
+
+    from scipy import stats as st
+
+    from riskmodel.engine.compile import COUNT_TABLE, PerilPlan
+
+    r = 100.0**2 / ((100.0 * 100.0) ** 2 - 100.0)
+    plan = PerilPlan(
+        "p", "peril:p", 1, "negative_binomial", 100.0, r, "fixed", 1.0, 0.0, math.inf, np.ones(1, bool)
+    )
+    before = pickle.dumps(plan)
+    assert plan.count_cdf.size == COUNT_TABLE
+    assert pickle.dumps(plan) == before
+    u = np.array([0.0, 0.5, 0.999, 1.0 - 1e-9, 1.0 - 2.0**-53])
+    law = st.nbinom(r, r / (r + 100.0))
+    np.testing.assert_array_equal(plan.counts(u), np.maximum(law.ppf(u), 0).astype(np.int64))

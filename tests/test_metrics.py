@@ -247,3 +247,16 @@ def test_worst_year_is_the_largest_annual_tail_of_the_policy_years():
         metrics.worst_year(losses[:, 0], 0.995)
     with pytest.raises(ValueError, match="'var' or 'tvar'"):
         metrics.worst_year(losses, 0.995, "mean")
+
+
+def test_worst_year_of_years_that_tie_is_the_first_and_says_so():
+    """A capped layer's 1-in-200 is its limit in every year, up to rounding (20 and 20.000000000000004 in a
+    reviewer's sweep named 2029): the first year, marked as every year's."""
+    losses = np.zeros((1000, 3))
+    losses[-10:] = [20.0, 20.0 + 4e-15, 20.0 + 4e-15]
+    tail = metrics.worst_year(losses, 0.995)
+    assert (tail.year, tail.every_year) == (0, True)
+    assert tail.value == pytest.approx(20.0)
+    losses[-10:, 2] = 25.0
+    assert metrics.worst_year(losses, 0.995).year == 2
+    assert not metrics.worst_year(losses, 0.995).every_year

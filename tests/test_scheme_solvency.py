@@ -120,12 +120,11 @@ def test_a_certain_backstop_keeps_the_scheme_solvent_on_the_same_events():
 
 
 def test_a_peril_on_an_insolvent_schemes_reinsurer_is_unpaid():
-    """spill_stress's peril lands on the scheme's reinsurer (150 a spill). With the scheme's capital at
-    20 and no backstop it is closed in about 20% of trials; in the policy years after that the reinsurer
-    pays nothing of
-    the peril either, and its loss stays with the claimants (`uncompensated`). Against the same run
-    without the peril (same seed: the same world and the same insolvencies), the peril adds exactly its
-    losses: to the reinsurer while the scheme is solvent, to `uncompensated` after."""
+    """spill_stress's peril lands on the scheme's reinsurer (a fixed loss a spill). With the scheme's capital
+    at 20 and no backstop it is closed in about 20% of trials; in the policy years after that the
+    reinsurer pays nothing of the peril either, and its loss stays with the claimants (`uncompensated`).
+    Against the same run without the peril (same seed: the same world and the same insolvencies), the
+    peril adds exactly its losses: to the reinsurer while the scheme is solvent, to `uncompensated` after."""
     thin = {"schemes.rv_pool.capital_usd_m": 20.0, "schemes.rv_pool.recapitalisation": None}
     stress = with_overrides(load_scenario("scenarios/spill_stress.yaml"), thin)
     runs = {
@@ -146,6 +145,7 @@ def test_a_peril_on_an_insolvent_schemes_reinsurer_is_unpaid():
     to_reinsurer, to_claimants = added("scheme_reinsurance:rv_pool"), added("uncompensated")
     np.testing.assert_allclose(to_reinsurer[lapsed], 0.0, atol=1e-9)
     np.testing.assert_allclose(to_claimants[~lapsed], 0.0, atol=1e-9)
-    spills = to_reinsurer + to_claimants  # 150 a spill
-    np.testing.assert_allclose(spills / 150.0, np.round(spills / 150.0), atol=1e-9)
-    assert to_claimants[lapsed].sum() >= 150.0 and to_reinsurer[~lapsed].sum() >= 150.0
+    each = stress.perils["gof_aframax_spill"].severity.value_usd_m
+    spills = to_reinsurer + to_claimants  # a whole number of spills of `each`
+    np.testing.assert_allclose(spills / each, np.round(spills / each), atol=1e-9)
+    assert to_claimants[lapsed].sum() >= each and to_reinsurer[~lapsed].sum() >= each

@@ -218,36 +218,44 @@ def test_a_column_spelt_almost_like_an_optional_one_is_an_error(world, tmp_path)
     with pytest.raises(FleetValidationError) as caught:
         read_fleet(path, world=world, current_year=2026)
     assert [(p.column, p.message.split(":")[0]) for p in caught.value.problems] == [
-        ("pi_clas", "unknown column, spelt almost like 'pi_class'"),
         ("contrat", "unknown column, spelt almost like 'contract'"),
+        ("pi_clas", "unknown column, spelt almost like 'pi_class'"),
     ]
-    fleet = read_fleet(write_fleet(tmp_path, GOOD_ROW + ",north", header=HEADER + ",region"), world=world)
-    assert fleet["region"].tolist() == ["north"]
+    # columns of one's own, some close to the list's (grade and trade, trader and trade): kept as they are
+    mine = ",region,grade,trader,ice class"
+    fleet = read_fleet(
+        write_fleet(tmp_path, GOOD_ROW + ",north,crude,X,1A", header=HEADER + mine), world=world
+    )
+    assert fleet[["region", "grade", "trader", "ice class"]].values.tolist() == [
+        ["north", "crude", "X", "1A"]
+    ]
 
 
 def test_list_files_take_only_their_own_columns(tmp_path):
-    """`flag_change` and `past_flag` were dropped without a word, so a recent flag change went unflagged."""
+    """`flag_change` and `past_flag` were dropped without a word, so a recent flag change went unflagged:
+    now an error; a column of one's own (`program`, `remarks`) is not read, with a problem row saying so."""
+    allowed = "allowed: imo, name, list, date, flag, flag_changed, past_flags"
     (tmp_path / "l.csv").write_text(
         "imo,name,list,date,flag,flag_change,past_flag\n3100019,X,OFAC,2024-01-01,CMR,2026-06-01,PAN\n",
         encoding="utf-8",
     )
     with pytest.raises(ListFormatError) as caught:
         read_sanctions_csv(tmp_path / "l.csv")
+    spelt = "unknown column, spelt almost like {!r}: rename it, or give a column of your own a name unlike "
+    spelt += "these; "
     assert [(p.column, p.message) for p in caught.value.problems] == [
-        (
-            "flag_change",
-            "unknown column (did you mean 'flag_changed'?); allowed: imo, name, list, date, flag, "
-            "flag_changed, past_flags",
-        ),
-        (
-            "past_flag",
-            "unknown column (did you mean 'past_flags'?); allowed: imo, name, list, date, flag, "
-            "flag_changed, past_flags",
-        ),
+        ("flag_change", spelt.format("flag_changed") + allowed),
+        ("past_flag", spelt.format("past_flags") + allowed),
     ]
-    (tmp_path / "ins.csv").write_text("name,lists\nIngosstrakh,EU\n", encoding="utf-8")
-    with pytest.raises(ListFormatError, match=r"unknown column \(did you mean 'list'\?\); allowed: name, "):
-        read_designated_insurers(tmp_path / "ins.csv")
+    (tmp_path / "ok.csv").write_text(
+        "imo,name,list,date,program,remarks\n3100019,X,OFAC,2024-01-01,RUSSIA-EO14024,tanker\n",
+        encoding="utf-8",
+    )
+    problems = read_sanctions_csv(tmp_path / "ok.csv").problems
+    assert problems[["line", "column"]].values.tolist() == [[1, "program"], [1, "remarks"]]
+    assert problems["problem"].str.startswith("a column of your own: not read").all()
+    (tmp_path / "ins2.csv").write_text("name,country\nIngosstrakh,RUS\n", encoding="utf-8")
+    assert read_designated_insurers(tmp_path / "ins2.csv").problems["column"].tolist() == ["country"]
 
 
 def test_trade_must_be_a_world_trade(world, tmp_path):
@@ -746,7 +754,10 @@ def test_cli_writes_the_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Screened 12 vessels of 2 cedant(s)" in out
     assert "designated_vessel                    3          73.0       1.32" in out
-    assert "2 list entry problem(s) (invalid IMO, unknown or missing flag): see list_problems.csv" in out
+    assert (
+        "2 list entry problem(s) (invalid IMO, unknown or missing flag, a column not read): see "
+        "list_problems.csv" in out
+    )
     exposure_csv = pd.read_csv(tmp_path / "exposure.csv")
     book = exposure_csv[(exposure_csv["by"] == "total") & (exposure_csv["category"] == "book")]
     assert book["sum_insured_usd_m"].item() == 390

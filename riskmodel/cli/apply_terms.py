@@ -59,7 +59,8 @@ Each column may appear once. Rows in messages: the header is row 1, the first da
 
 a run folder (--events runs/NAME of a run with --keep-events): its elt.parquet, attritional.parquet
 and premium_bases.parquet, and the run's trials, years and materiality threshold (an xol attaching
-below it is refused); --premium-base, --attritional, --trials and --years are refused with it. With
+below it, or a quota share's per-event limit below what a smaller event cedes, is refused);
+--premium-base, --attritional, --trials and --years are refused with it. With
 the run's portfolio it gives back the run's year loss table (exactly with --format parquet; CSV
 rounds to the dollar); with other terms, what a run with them gives at the same seed.
 

@@ -43,9 +43,10 @@ examples:
   riskmodel run scenarios/rv_pool.yaml --workers 8 --keep-events
   riskmodel run scenarios/ --scheduler tcp://10.0.0.5:8786 --trials 1000000
 
-A folder means every *.yaml directly in it. Each scenario's baseline (its `baseline:`, else its `extends:`
-parent) runs once per batch with the same trials and seed. Runs whose folder already holds a manifest of
-the same scenario, seed and trials are skipped (--force recomputes them). See docs/batch.md.
+A folder means every *.yaml and *.yml directly in it. Each scenario's baseline (its `baseline:`, else
+its `extends:` parent) runs once per batch with the same trials and seed. Runs whose folder already holds
+a manifest of the same scenario, seed and trials are skipped (--force recomputes them). See
+docs/batch.md.
 """
 
 
@@ -308,9 +309,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "run",
         help="run scenarios and their baselines into the results store",
-        description="Run each scenario (a file, or every *.yaml in a folder) and its baseline, write one "
-        "folder per run under --out, and print each scenario against its baseline. Runs already in the "
-        "store are skipped; a batch stopped part-way resumes from the chunks it had received.",
+        description="Run each scenario (a file, or every *.yaml and *.yml in a folder) and its baseline, "
+        "write one folder per run under --out, and print each scenario against its baseline. Runs already "
+        "in the store are skipped; a batch stopped part-way resumes from the chunks it had received.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -141,8 +141,8 @@ def headline(result: ScreeningResult, *, n_entries: int, n_organisations: int) -
         )
     if not result.list_problems.empty:
         lines.append(
-            f"{len(result.list_problems)} list entry problem(s) (invalid IMO, unknown or missing flag): "
-            "see list_problems.csv"
+            f"{len(result.list_problems)} list entry problem(s) (invalid IMO, unknown or missing flag, a "
+            "column not read): see list_problems.csv"
         )
     unknown = sorted(set(vessels.loc[~vessels["pi_provider_recognised"], "pi_provider"].dropna()))
     if unknown:

@@ -243,10 +243,10 @@ def _peril_draws(
         raise ValueError(
             f"peril {p.peril_id!r}: {int(per_cell.max())} events in one year exceeds the engine's bound"
         )
-    # an event's identity: its global cell × 2^24 + its ordinal in the cell, i.e. the cell's offset (global
-    # cell × 2^24 less the cell's first event index) + the event's index
+    # an event's identity: its global cell × 2^31 + its ordinal in the cell, i.e. the cell's offset (global
+    # cell × 2^31 less the cell's first event index) + the event's index (below 2^63: at most 3e9 cells)
     first_cell = blocks[0][0] * BLOCK_TRIALS * H
-    offset = (np.arange(first_cell, first_cell + per_cell.size, dtype=np.int64) << 24) - (
+    offset = (np.arange(first_cell, first_cell + per_cell.size, dtype=np.int64) << 31) - (
         np.cumsum(per_cell) - per_cell
     )
     ident = offset[cell]
@@ -271,8 +271,8 @@ def _peril_draws(
     return all_counts, cell, time_, loss
 
 
-#: A peril's events in one trial-year are numbered in 24 bits of their keys (the schema bounds the mean).
-_MAX_PER_CELL = 1 << 24
+#: A peril's events in one trial-year are numbered in 31 bits of their keys (memory gives out long before).
+_MAX_PER_CELL = 1 << 31
 #: The odd constant that spreads a peril event's identity over the 64 bits of its key.
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -1320,8 +1320,9 @@ PERIL_EVENTS = 1 << 17
 def _perils_chunk(m: CompiledModel, chunk: Chunk) -> Iterator[ChunkResult]:
     """A chunk of a scenario without the world model, in consecutive groups of whole blocks of about
     `PERIL_EVENTS` expected events (each result is computed when the previous one has been taken). Each
-    block draws its peril events from its own streams, and a group's events go through one event table (a
-    trial-year's results depend only on its own events, so they are the same as block by block)."""
+    block draws its peril counts from its own streams and its events' losses and times are keyed on their
+    trial, year and ordinal (`_peril_draws`); a group's events go through one event table (a trial-year's
+    results depend only on its own events, so they are the same as block by block)."""
     per_block = BLOCK_TRIALS * sum(p.mean * int(p.years.sum()) for p in m.perils)
     step = BLOCK_TRIALS * max(1, int(PERIL_EVENTS // max(per_block, 1.0)))
     for t0 in range(chunk.start, chunk.stop, step):
@@ -1370,8 +1371,8 @@ def _peril_flags(
     """The sanctions flags of a user peril's events (`trial` within the block): on a scheme's source
     (`scheme:`, `scheme_reinsurance:`, `hm_scheme:<id>`) an event is flagged for each bloc that has
     designated the scheme that year, as the scheme's own tankers' events are; a block of it is licensed
-    with `sanctions.licence_probability`, by a uniform keyed on the event (its time, a draw of the
-    peril's own stream, and the peril), so the same in any chunking. Other sources: no flags (None)."""
+    with `sanctions.licence_probability`, by a uniform keyed on the event (its time, itself a keyed
+    uniform of the event, and the peril), so the same in any chunking. Other sources: no flags (None)."""
     sid = scheme_of(p.source)
     if world is None or sid not in m.scheme_ids:
         return None, None

@@ -10,6 +10,7 @@ portfolio, so two scenarios on the same world share it and keep common random nu
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,25 +64,18 @@ class PerilPlan:
     years: np.ndarray  # bool (n_years,)
 
     def _count_law(self) -> Any:  # (a frozen scipy.stats distribution)
-        from scipy import stats
-
-        if math.isinf(self.nb_r):
-            return stats.poisson(self.mean)
-        return stats.nbinom(self.nb_r, self.nb_r / (self.nb_r + self.mean))
+        return _count_law(self.mean, self.nb_r)
 
     @property
     def count_cdf(self) -> np.ndarray:
-        """F(0), F(1), … of the yearly count, up to where 1 − F is below 1e-14 (computed once)."""
-        cdf = self.__dict__.get("_count_cdf")
-        if cdf is None:
-            law = self._count_law()
-            cdf = law.cdf(np.arange(int(law.ppf(1.0 - 1e-14)) + 2))
-            object.__setattr__(self, "_count_cdf", cdf)
-        return cdf
+        """F(0), F(1), … of the yearly count, up to where 1 − F is below 1e-14 or `COUNT_TABLE` entries
+        (computed once per law, kept outside the plan so that it neither travels nor enters digests)."""
+        return _count_cdf(self.mean, self.nb_r)
 
     def counts(self, u: np.ndarray) -> np.ndarray:
         """The yearly counts at uniforms `u` (any shape): the smallest k with F(k) > u, from the table of
-        F (a search), or from the distribution's own quantile beyond the table (about 1e-14 of draws)."""
+        F (a search), or from the distribution's own quantile beyond the table (1e-14 of draws, or the
+        far tail of a very dispersed negative binomial)."""
         cdf = self.count_cdf
         k = np.searchsorted(cdf, u, side="right")
         beyond = k >= cdf.size
@@ -98,6 +92,28 @@ class PerilPlan:
         if self.severity == "pareto":
             return np.minimum(self.sev_a * (1.0 - u) ** (-1.0 / self.sev_b), self.sev_cap)
         return np.full(u.shape, self.sev_a)
+
+
+#: A user peril's count table holds at most this many entries (beyond it, the law's own quantile).
+COUNT_TABLE = 1 << 16
+
+
+def _count_law(mean: float, nb_r: float) -> Any:
+    """The yearly count law: Poisson (`nb_r` infinite) or negative binomial of shape `nb_r`."""
+    from scipy import stats
+
+    if math.isinf(nb_r):
+        return stats.poisson(mean)
+    return stats.nbinom(nb_r, nb_r / (nb_r + mean))
+
+
+@functools.lru_cache(maxsize=64)
+def _count_cdf(mean: float, nb_r: float) -> np.ndarray:
+    law = _count_law(mean, nb_r)
+    size = min(int(law.ppf(1.0 - 1e-14)) + 2, COUNT_TABLE)
+    cdf = law.cdf(np.arange(size))
+    cdf.flags.writeable = False
+    return cdf
 
 
 @dataclass(frozen=True)

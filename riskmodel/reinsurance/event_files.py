@@ -68,7 +68,7 @@ from riskmodel.reinsurance.terms import (
     portfolio_terms,
     validate_portfolio,
 )
-from riskmodel.scenario.errors import did_you_mean
+from riskmodel.scenario.errors import near_miss
 from riskmodel.scenario.schema import MAX_TRIALS, MAX_YEARS
 
 if TYPE_CHECKING:
@@ -196,15 +196,16 @@ def _read_frame(path: Path) -> pd.DataFrame:
 
 def _unread_columns(df: pd.DataFrame, known: Sequence[str], label: str) -> tuple[str, ...]:
     """The file's columns that are not among `known`, in file order. A column that looks like a known one
-    the file lacks (``sanctioned_eu`` for ``sanctioned_EU``, ``yr`` for ``year``) is an error naming it:
-    read as an unknown column it would silently leave the known one out (a flag unset, a year for all)."""
+    the file lacks (`near_miss`: ``sanctioned_eu`` for ``sanctioned_EU``, ``licenced`` for ``licensed``)
+    is an error naming it: read as an unknown column it would silently leave the known one out."""
     unknown = tuple(c for c in df.columns if c not in known)
     for name in unknown:
-        best = did_you_mean(name.strip().replace(" ", "_"), known)
-        if best is not None and best not in df.columns:
+        meant = near_miss(name, known)
+        if meant is not None and meant not in df.columns:
             raise EventFileError(
                 label,
-                f"column {name!r} is not a column of this file; did you mean {best!r}? "
+                f"column {name!r} is not a column this file type reads but looks like {meant!r}, which the "
+                f"file lacks: rename it {meant!r}, or give a column of your own a name unlike these "
                 f"(columns: {', '.join(known)})",
                 column=name,
             )
@@ -663,7 +664,8 @@ def _premium_base_check(contracts: Sequence[ContractTerms]) -> Callable[[str], s
 
 
 def _check_materiality(contracts: Sequence[ContractTerms], threshold: float, label: str) -> None:
-    """Refuse a per-occurrence XoL that would miss the layer losses of events below `threshold`."""
+    """Refuse a per-occurrence XoL that would miss the layer losses of events below `threshold`, and a
+    quota share whose per-event limit is below what such an event cedes (as a scenario does)."""
     from riskmodel.scenario.checks import (
         default_world_codes,
         quota_share_limit_problem,
@@ -674,17 +676,13 @@ def _check_materiality(contracts: Sequence[ContractTerms], threshold: float, lab
     for c in contracts:
         share = max([c.cedant_share, *c.shares.values()])
         if c.kind == "quota_share" and math.isfinite(c.limit):
-            key, problem = (
-                "limit_usd_m",
-                quota_share_limit_problem(c.sources, c.limit, share * (c.quota or 1.0), threshold, retention),
+            key, value = "limit_usd_m", f"limit {c.limit:g}"
+            problem = quota_share_limit_problem(
+                c.sources, c.limit, share, threshold, retention, quota=c.quota or 1.0, run=True
             )
-            value = f"limit {c.limit:g}"
         elif c.kind == "xol":
-            key, problem = (
-                "attachment_usd_m",
-                xol_materiality_problem(c.sources, c.attachment, share, threshold, retention),
-            )
-            value = f"attachment {c.attachment:g}"
+            key, value = "attachment_usd_m", f"attachment {c.attachment:g}"
+            problem = xol_materiality_problem(c.sources, c.attachment, share, threshold, retention, run=True)
         else:
             continue
         if problem:
@@ -908,6 +906,20 @@ def apply_terms_to_file(
                     f"{c.cedant_share:g} applies"
                 )
 
+    from riskmodel.scenario.checks import inuring_quota_notes
+
+    written = {
+        "contracts": {
+            c.id: {
+                "type": c.kind,
+                "participation": c.participation,
+                "quota": c.quota,
+                "inures": list(c.inures),
+            }
+            for c in contracts
+        }
+    }
+    notes += [f"{portfolio_label}: {p.dotted_path}: {p.message}" for p in inuring_quota_notes(written)]
     if parsed.ignored:
         notes.append(
             f"{events_path}: column{'s' if len(parsed.ignored) > 1 else ''} "

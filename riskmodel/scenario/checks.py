@@ -683,21 +683,23 @@ def xol_materiality_problem(
     largest_share: float,
     threshold: float,
     ig_retention: float | None,
+    *,
+    run: bool = False,
 ) -> str | None:
     """What is wrong with a per-occurrence XoL attaching at `attachment` on `sources` (its largest cedant
     share `largest_share`) when events below `threshold` (USD m, on their whole damage) are attritional:
     None when it sees every layer loss, else the rule (`check_xol_above_materiality`; apply-terms on a
-    run folder applies it with the run's threshold)."""
+    run folder applies it with the run's threshold: `run`)."""
     world_sources = _attritional_sources(sources, threshold, ig_retention)
     least = threshold * largest_share
     if not world_sources or attachment >= least:
         return None
+    lower = "re-run with a lower simulation.materiality_usd_m" if run else "lower materiality_usd_m"
     return (
         f"must be at least {format_number(least)} for a per-occurrence xol on {', '.join(world_sources)}: "
         f"simulation.materiality_usd_m ({format_number(threshold)}) × the largest cedant share "
         f"({format_number(largest_share)}), before any inuring cessions; losses of smaller events are "
-        "attritional and an xol does not see them (lower materiality_usd_m, or use a quota_share "
-        "or stop_loss)"
+        f"attritional and an xol does not see them ({lower}, or use a quota_share or stop_loss)"
     )
 
 
@@ -747,27 +749,36 @@ def _quota_share_limit_problem(
     quota = _number(contract.get("quota", 1.0)) if contract.get("quota") is not None else 1.0
     if limit is None or share is None or quota is None:
         return []
-    share *= quota
     sources = [s for _, s in _sources(contract)]
-    problem = quota_share_limit_problem(sources, limit, share, threshold, ig_retention)
+    problem = quota_share_limit_problem(sources, limit, share, threshold, ig_retention, quota=quota)
     return [invalid(("portfolio", "contracts", cid, "limit_usd_m"), limit, problem)] if problem else []
 
 
 def quota_share_limit_problem(
-    sources: Sequence[str], limit: float, largest_share: float, threshold: float, ig_retention: float | None
+    sources: Sequence[str],
+    limit: float,
+    largest_share: float,
+    threshold: float,
+    ig_retention: float | None,
+    *,
+    quota: float = 1.0,
+    run: bool = False,
 ) -> str | None:
     """What is wrong with a quota share's per-event `limit` on `sources` when events below `threshold` are
     attritional: their losses are ceded in aggregate, where no per-event limit acts, so a limit below what
-    such an event can cede would cede more of them than event by event. None when it is at least that."""
+    such an event can cede (threshold × the largest cedant share × the quota) would cede more of them than
+    event by event. None when it is at least that. `run`: apply-terms on a run folder."""
     world_sources = _attritional_sources(sources, threshold, ig_retention)
-    least = threshold * largest_share
+    least = threshold * largest_share * quota
     if not world_sources or limit >= least:
         return None
+    of_quota = f" × the quota ({format_number(quota)})" if quota != 1.0 else ""
+    lower = "re-run with a lower simulation.materiality_usd_m" if run else "lower materiality_usd_m"
     return (
         f"must be at least {format_number(least)} for a quota share's per-event limit on "
         f"{', '.join(world_sources)}: simulation.materiality_usd_m ({format_number(threshold)}) × the "
-        f"largest cedant share ({format_number(largest_share)}); losses of smaller events are attritional, "
-        "ceded in aggregate without a per-event limit (lower materiality_usd_m, or raise the limit)"
+        f"largest cedant share ({format_number(largest_share)}){of_quota}; losses of smaller events are "
+        f"attritional, ceded in aggregate without a per-event limit ({lower}, or raise the limit)"
     )
 
 

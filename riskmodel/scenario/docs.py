@@ -140,8 +140,9 @@ def _allowed(node: dict[str, Any]) -> str:
             parts = [_allowed(n) for n in node[combo] if n.get("type") != "null"]
             return "; ".join(p for p in parts if p)
     out = []
-    lo = ("≥", node["minimum"]) if "minimum" in node else (">", node.get("exclusiveMinimum"))
-    hi = ("≤", node["maximum"]) if "maximum" in node else ("<", node.get("exclusiveMaximum"))
+    # (both may be given, e.g. a probability that must also be above 0: the exclusive bound is the stricter)
+    lo = (">", node["exclusiveMinimum"]) if "exclusiveMinimum" in node else ("≥", node.get("minimum"))
+    hi = ("<", node["exclusiveMaximum"]) if "exclusiveMaximum" in node else ("≤", node.get("maximum"))
     if lo[1] is not None and hi[1] is not None:
         left = "≤" if lo[0] == "≥" else "<"
         out.append(f"{format_number(lo[1])} {left} x {hi[0]} {format_number(hi[1])}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 import types
 import typing
 from collections import defaultdict
@@ -171,6 +172,57 @@ def _common_prefix(a: str, b: str) -> int:
             break
         n += 1
     return n
+
+
+def near_miss(word: str, names: Iterable[str]) -> str | None:
+    """The name of `names` that `word` is most likely a misspelling of, for file columns, where a column of
+    the user's own must not be mistaken for one: equal but for case, spaces, hyphens and underscores; or,
+    for names of 5 characters or more with the same first letter, within 2 edits (insertions, deletions,
+    substitutions), unless the closest is the word's own beginning (``trader`` and ``sanctioned_EUR`` are
+    words of their own, not ``trade`` or another bloc misspelt); else None.
+
+    >>> near_miss("Sanctioned EU", ["sanctioned_EU"]), near_miss("licenced", ["licensed"])
+    ('sanctioned_EU', 'licensed')
+    >>> near_miss("pi_clas", ["pi_class"]), near_miss("trader", ["trade"]), near_miss("grade", ["trade"])
+    ('pi_class', None, None)
+    >>> near_miss("flag_change", ["flag", "flag_changed"])
+    'flag_changed'
+    >>> near_miss("sanctioned_EUR", ["sanctioned_EU", "sanctioned_UK"]) is None
+    True
+    """
+
+    def norm(text: str) -> str:
+        return re.sub(r"[\s_-]+", "_", text.strip().lower())
+
+    w = norm(word)
+    best: tuple[int, str] | None = None
+    for name in names:
+        n = norm(name)
+        if n == w:
+            d = 0
+        elif min(len(w), len(n)) >= 5 and w[0] == n[0]:
+            d = _edits(w, n, 2)
+        else:
+            continue
+        if d <= 2 and (best is None or d < best[0]):
+            best = (d, name)
+    if best is None or (best[0] > 0 and w.startswith(norm(best[1]))):
+        return None  # (the closest name with more after it: a word of its own)
+    return best[1]
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Levenshtein distance of `a` and `b`, or `most` + 1 once it exceeds `most`."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > most:
+            return most + 1
+    return row[-1]
 
 
 def suggestion(word: Any, candidates: Iterable[Any]) -> str:

@@ -546,6 +546,8 @@ def _validate_document(
     result.problems = sorted(located, key=lambda p: (files.index(p.file), p.line or 0))
     if kind == "scenario":
         result.notes = [_locate(p, where, label) for p in checks.note_problems(data)]
+    else:
+        result.notes = [_locate(p, where, label) for p in checks.inuring_quota_notes(data)]
     if not result.problems:
         if isinstance(obj, Scenario):
             result.scenario = obj

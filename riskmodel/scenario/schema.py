@@ -510,9 +510,8 @@ class Contract(Strict):
         description="xol: per-occurrence excess of loss; stop_loss: annual aggregate; quota_share: a share.",
     )
     participation: Probability = Field(1.0, description="The reinsurer's share of the contract.")
-    quota: Probability | None = Field(
+    quota: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = Field(
         None,
-        gt=0.0,
         description="quota_share only: the share of each loss the cedant cedes to the treaty, of which "
         "participation is this reinsurer's line (a 10% line on a 40% quota share: quota 0.4, participation "
         "0.1). An excess inuring to it deducts the whole treaty's cession. Without it the treaty is the "

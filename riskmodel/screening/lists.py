@@ -19,6 +19,7 @@ A file that cannot be read raises `ListFormatError` listing every bad row.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskmodel.scenario.errors import suggestion
+from riskmodel.scenario.errors import near_miss
 from riskmodel.screening.fleet import (
     UNREADABLE,
     InputRowsError,
@@ -205,10 +206,39 @@ LIST_CSV_OPTIONAL = ("flag", "flag_changed", "past_flags")
 _LIST_CSV_ALIASES = {"previous_flags": "past_flags", "flag_change_date": "flag_changed", "imo_number": "imo"}
 
 
-def _unknown_column(file: str, column: str, known: Sequence[str]) -> RowError:
-    """A column a list file does not have: a misspelt optional column would be silently left out."""
-    hint = suggestion(column, known)
-    return RowError(file, 1, column, column, f"unknown column{hint}; allowed: {', '.join(known)}")
+def _misspelt_columns(file: str, columns: Iterable[str], known: Sequence[str]) -> list[RowError]:
+    """A column spelt almost like one of the format's that the file lacks (`near_miss`): read as the user's
+    own, its values (a flag change, a date) would be silently left out, so it is an error."""
+    out = []
+    for column in columns:
+        meant = near_miss(column, known)
+        if column not in known and meant is not None and meant not in columns:
+            message = (
+                f"unknown column, spelt almost like {meant!r}: rename it, or give a column of your own a "
+                f"name unlike these; allowed: {', '.join(known)}"
+            )
+            out.append(RowError(file, 1, column, column, message))
+    return out
+
+
+def _with_unread(
+    lists: SanctionsLists, file: str, columns: Sequence[str], known: Sequence[str]
+) -> SanctionsLists:
+    """`lists` with a problem row for each column of the file that is not read (kept for the reader)."""
+    if not columns:
+        return lists
+    rows = pd.DataFrame(
+        {
+            "source": file,
+            "line": 1,
+            "entity_id": pd.array([pd.NA] * len(columns), dtype="string"),
+            "column": list(columns),
+            "value": list(columns),
+            "problem": f"a column of your own: not read (the format's columns: {', '.join(known)})",
+        }
+    )
+    problems = pd.concat([lists.problems, rows], ignore_index=True) if not lists.problems.empty else rows
+    return dataclasses.replace(lists, problems=problems[list(PROBLEM_COLUMNS)])
 
 
 def read_sanctions_csv(path: str | Path) -> SanctionsLists:
@@ -225,9 +255,10 @@ def read_sanctions_csv(path: str | Path) -> SanctionsLists:
         for column in sorted(set(raw.columns[raw.columns.duplicated()]))
     ]
     known = (*LIST_CSV_REQUIRED, *LIST_CSV_OPTIONAL)
-    problems += [_unknown_column(path.name, column, known) for column in raw.columns if column not in known]
+    problems += _misspelt_columns(path.name, raw.columns, known)
     if problems:
         raise ListFormatError(path.name, problems)
+    others = [c for c in raw.columns if c not in known]
     for column in LIST_CSV_OPTIONAL:
         if column not in raw.columns:
             raw[column] = ""
@@ -262,7 +293,7 @@ def read_sanctions_csv(path: str | Path) -> SanctionsLists:
             "past_flags_given": raw["past_flags"].astype("string").to_numpy(),
         }
     )
-    return _vessel_lists(entries)
+    return _with_unread(_vessel_lists(entries), path.name, others, known)
 
 
 def _read_text_csv(path: Path) -> pd.DataFrame:
@@ -610,11 +641,12 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
         raw = _read_text_csv(path)
         raw.columns = [normalise_header(h) for h in raw.columns]
         known = ("name", "list", "date")
-        unknown = [_unknown_column(path.name, c, known) for c in raw.columns if c not in known]
+        header_problems = _misspelt_columns(path.name, raw.columns, known)
         if "name" not in raw.columns:
-            unknown.insert(0, RowError(path.name, 1, "name", "", "required column missing"))
-        if unknown:
-            raise ListFormatError(path.name, unknown)
+            header_problems.insert(0, RowError(path.name, 1, "name", "", "required column missing"))
+        if header_problems:
+            raise ListFormatError(path.name, header_problems)
+        others = [c for c in raw.columns if c not in known]
         names = raw["name"].fillna("").astype(str).str.strip()
         lists = raw["list"] if "list" in raw.columns else pd.Series(path.stem, index=raw.index)
         problems: list[RowError] = []
@@ -633,6 +665,7 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
         except NotUtf8Error as exc:
             raise ListFormatError(path.name, [exc.problem]) from None
         lines = text.splitlines()
+        others = []
         names = pd.Series([n.strip() for n in lines], index=pd.RangeIndex(1, len(lines) + 1))
         lists = pd.Series(path.stem, index=names.index)
         dates = pd.Series(pd.NaT, index=names.index, dtype="datetime64[ns]")
@@ -651,7 +684,8 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
         }
     )
     organisations["name_norm"] = normalise_org_names(organisations["name"])
-    return SanctionsLists(organisations=organisations[list(ORGANISATION_COLUMNS)])
+    lists = SanctionsLists(organisations=organisations[list(ORGANISATION_COLUMNS)])
+    return _with_unread(lists, path.name, others, ("name", "list", "date"))
 
 
 # ------------------------------------------------------------------------------------------- dispatch
