@@ -478,6 +478,13 @@ def xol_terms(draw, occurrence_only: bool = False, reinstatements: bool = True) 
     )
 
 
+def retimed(elt: EventLossTable, times: np.ndarray, **extra) -> EventLossTable:
+    """The table's events at other times (their losses, trials and years the same)."""
+    return EventLossTable.from_arrays(
+        elt.trial, elt.year, times, elt.losses, n_trials=elt.n_trials, n_years=elt.n_years, **extra
+    )
+
+
 def gross(elt: EventLossTable) -> np.ndarray:
     return np.bincount(
         (elt.trial - elt.trial_offset) * elt.n_years + elt.year,
@@ -504,10 +511,7 @@ def test_ceded_at_most_the_cedants_share_of_ground_up(elt, terms):
 def test_shuffling_event_times_within_a_year_leaves_annual_loss_and_rp_unchanged(elt, terms, rnd):
     times = elt.time.copy()
     rnd.shuffle(times)
-    shuffled = EventLossTable.from_arrays(
-        elt.trial, elt.year, times, elt.losses, n_trials=elt.n_trials, n_years=elt.n_years
-    )
-    a, b = apply_contract(elt, terms), apply_contract(shuffled, terms)
+    a, b = apply_contract(elt, terms), apply_contract(retimed(elt, times), terms)
     np.testing.assert_allclose(a.loss, b.loss, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(a.reinstatement_premium, b.reinstatement_premium, rtol=1e-9, atol=1e-9)
 
@@ -525,16 +529,7 @@ def test_blocks_for_good_do_not_depend_on_where_in_the_year_they_fall(elt, terms
     clause = dataclasses.replace(terms, sanctions_clause=True, reinsurer_bloc="EU")
 
     def table(times: np.ndarray) -> EventLossTable:
-        return EventLossTable.from_arrays(
-            elt.trial,
-            elt.year,
-            times,
-            elt.losses,
-            n_trials=elt.n_trials,
-            n_years=elt.n_years,
-            sanctioned={"EU": flags},
-            licensed=licensed,
-        )
+        return retimed(elt, times, sanctioned={"EU": flags}, licensed=licensed)
 
     times = elt.time.copy()
     rnd.shuffle(times)
@@ -817,15 +812,7 @@ def test_quota_share_and_stop_loss_properties(case, rnd):
         np.testing.assert_allclose(r.loss, expected, rtol=1e-9, atol=1e-9)
     times = elt.time.copy()
     rnd.shuffle(times)
-    shuffled = EventLossTable.from_arrays(
-        elt.trial,
-        elt.year,
-        times,
-        elt.losses,
-        n_trials=elt.n_trials,
-        n_years=elt.n_years,
-        attritional=elt.attritional,
-    )
+    shuffled = retimed(elt, times, attritional=elt.attritional)
     np.testing.assert_allclose(apply_contract(shuffled, terms).loss, r.loss, rtol=1e-9, atol=1e-9)
 
 
