@@ -81,6 +81,7 @@ __all__ = [
 KEY_FIGURES = (
     "portfolio: ceded loss",
     "portfolio: premium",
+    "portfolio: 1-in-200 annual loss",
     "payer:uncompensated",
     "payer:fund_1992",
     "payer:ig_pool",

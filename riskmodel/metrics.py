@@ -54,6 +54,7 @@ __all__ = [
     "horizon_total",
     "metrics_table",
     "paired_difference",
+    "paired_tail_difference",
     "prob_any_loss",
     "quantile_ci",
     "sanctions_table",
@@ -314,6 +315,41 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
     else:
         se = float(tvar_standard_error(a[:, i], p))
     return YearTail(i, float(values.max()), se, bool(tied.all()) and values.size > 1)
+
+
+#: Bootstrap resamples of `paired_tail_difference` (fixed seed: the same error on every run).
+TAIL_BOOTSTRAP = 200
+
+
+def paired_tail_difference(
+    a: np.ndarray, b: np.ndarray, p: float = 0.995, *, n_boot: int = TAIL_BOOTSTRAP
+) -> PairedDifference:
+    """The difference a − b of two runs' `worst_year` VaR at p (the summary's 1-in-200 annual loss), with
+    a paired standard error: the standard deviation over `n_boot` bootstrap resamples of the trials, the
+    same trials for both runs (common random numbers), from a fixed seed. The independent-sample error
+    is that of the two figures' own order-statistic errors, √(se_a² + se_b²). `a`, `b`: (n_trials,
+    n_years), trial i of each from the same random numbers. A bootstrap of a 1-in-200 rests on the ~0.5%
+    of trials beyond it: read the error as a guide (over seeds of 8,000 trials it ran 1.0-1.6x the true
+    spread, `tests/test_metrics.py`), not to the last digit.
+
+    >>> rng = np.random.default_rng(1)
+    >>> base = rng.lognormal(0.0, 1.0, (4000, 2))
+    >>> d = paired_tail_difference(base * 1.1, base)
+    >>> round(d.mean / worst_year(base, 0.995).value, 6), d.se < d.se_independent / 3
+    (0.1, True)
+    """
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 2:
+        raise ValueError(f"a and b must be (n_trials, n_years) of one shape, got {x.shape} and {y.shape}")
+    ta, tb = worst_year(x, p), worst_year(y, p)
+    rng = np.random.default_rng(20251127)
+    n = x.shape[0]
+    diffs = np.empty(n_boot)
+    for k in range(n_boot):
+        idx = rng.integers(0, n, n)
+        diffs[k] = worst_year(x[idx], p).value - worst_year(y[idx], p).value
+    se = float(diffs.std(ddof=1)) if n_boot > 1 else math.nan
+    return PairedDifference(ta.value - tb.value, se, math.hypot(ta.se, tb.se), n)
 
 
 @dataclass(frozen=True)

@@ -428,9 +428,11 @@ class Comparison:
         """Mean annual difference (scenario − baseline) of each figure, its CRN standard error, and the
         standard error the same difference would have with independent seeds.
 
-        Figures are the contracts' ceded losses and premiums, the payers' ledgers, the premium bases and the
-        spill and detention counts of either run: a figure that only one run has (a scheme's payers or
-        contract the baseline lacks, a peril of a stress scenario) counts as zero in the other."""
+        Figures are the contracts' ceded losses and premiums, the portfolio's 1-in-200 annual loss (the
+        summary's; its error from a paired bootstrap, `metrics.paired_tail_difference`), the payers'
+        ledgers, the premium bases and the spill and detention counts of either run: a figure that only
+        one run has (a scheme's payers or contract the baseline lacks, a peril of a stress scenario)
+        counts as zero in the other."""
         if self.scenario.n_trials != self.baseline.n_trials:
             raise ValueError("a paired comparison needs the same trial count in both runs")
         rows = []
@@ -462,6 +464,23 @@ class Comparison:
                     "independent_standard_error": d.se_independent,
                 }
             )
+            if name == "portfolio: ceded loss":
+                # the tail as the summary gives it, its difference with a paired bootstrap error (a run
+                # without a portfolio cedes nothing in any year)
+                a, b = (np.zeros_like(b) if a is absent else a), (np.zeros_like(a) if b is absent else b)
+                if a.shape != b.shape:  # (horizons differ: no year to pair)
+                    continue
+                t = metrics.paired_tail_difference(a, b)
+                rows.append(
+                    {
+                        "figure": f"portfolio: {TAIL_FIGURE}",
+                        "scenario": metrics.worst_year(a, 0.995).value,
+                        "baseline": metrics.worst_year(b, 0.995).value,
+                        "difference": t.mean,
+                        "standard_error": t.se,
+                        "independent_standard_error": t.se_independent,
+                    }
+                )
         return pd.DataFrame(rows).set_index("figure")
 
 
