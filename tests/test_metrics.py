@@ -266,7 +266,7 @@ def test_paired_tail_difference_against_replications():
     """A scenario that scales the baseline's losses by 1.1 (common random numbers): the difference of the
     worst years' 1-in-200 is 0.1 × the baseline's, exactly; its paired bootstrap error agrees with the
     spread of that difference over 300 independent replications (an independent reference; a bootstrap's
-    error of a 1-in-200 varies itself, here 0.98-1.55x that spread over four seeds of 8,000 trials), and
+    error of a 1-in-200 varies itself, here 0.93-1.61x that spread over four seeds of 8,000 trials), and
     is far below the error of two independent runs. Equal runs: 0 ± 0."""
     rng = np.random.default_rng(11)
     one = rng.lognormal(0.0, 1.0, (8000, 2))
