@@ -52,7 +52,7 @@ from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
 from riskmodel.engine.simulate import compile_scenario, simulate
 from riskmodel.payers import is_valid_source
-from riskmodel.results import CONTRACT_FIELDS, Comparison, Results
+from riskmodel.results import CONTRACT_FIELDS, TAIL_FIGURE, Comparison, Results
 from riskmodel.scenario import Problem, Scenario, ScenarioError, load_scenario, with_overrides
 from riskmodel.scenario.loader import parse_value
 
@@ -81,7 +81,7 @@ __all__ = [
 KEY_FIGURES = (
     "portfolio: ceded loss",
     "portfolio: premium",
-    "portfolio: 1-in-200 annual loss",
+    f"portfolio: {TAIL_FIGURE}",
     "payer:uncompensated",
     "payer:fund_1992",
     "payer:ig_pool",
@@ -713,8 +713,8 @@ class BaselineComparisons:
         if spec.baseline is not None:
             comparison = Comparison(results, self._baselines[spec.baseline])
             self.tables[(spec.name, spec.baseline)] = comparison.table()
-            if comparison.mismatches():
-                self.mismatches[(spec.name, spec.baseline)] = comparison.mismatches()
+            if mismatches := comparison.mismatches():
+                self.mismatches[(spec.name, spec.baseline)] = mismatches
 
     def frame(self) -> pd.DataFrame:
         """Every comparison in long form: scenario, baseline, figure, means, difference and its errors."""

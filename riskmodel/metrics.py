@@ -44,6 +44,7 @@ __all__ = [
     "OEP",
     "OEP_TVAR",
     "PairedDifference",
+    "TailDifference",
     "YearTail",
     "aal",
     "alt_table",
@@ -323,7 +324,7 @@ TAIL_BOOTSTRAP = 200
 
 def paired_tail_difference(
     a: np.ndarray, b: np.ndarray, p: float = 0.995, *, n_boot: int = TAIL_BOOTSTRAP
-) -> PairedDifference:
+) -> TailDifference:
     """The difference a − b of two runs' `worst_year` VaR at p (the summary's 1-in-200 annual loss), with
     a paired standard error: the standard deviation over `n_boot` bootstrap resamples of the trials, the
     same trials for both runs (common random numbers), from a fixed seed. The independent-sample error
@@ -369,7 +370,7 @@ def paired_tail_difference(
         values = ranked[first, columns]
         diffs[k] = values[:years].max() - values[years:].max()
     se = float(diffs.std(ddof=1)) if n_boot > 1 else math.nan
-    return PairedDifference(ta.value - tb.value, se, math.hypot(ta.se, tb.se), n)
+    return TailDifference(ta.value - tb.value, se, math.hypot(ta.se, tb.se), n, ta.value, tb.value)
 
 
 @dataclass(frozen=True)
@@ -385,6 +386,14 @@ class PairedDifference:
     def variance_reduction(self) -> float:
         """(SE independent / SE paired)²: how many times fewer trials common random numbers need."""
         return (self.se_independent / self.se) ** 2 if self.se > 0 else math.inf
+
+
+@dataclass(frozen=True)
+class TailDifference(PairedDifference):
+    """`PairedDifference` of two runs' tail figures, with the figures themselves (`worst_year` values)."""
+
+    a: float = math.nan
+    b: float = math.nan
 
 
 def paired_difference(a: np.ndarray | Sequence[float], b: np.ndarray | Sequence[float]) -> PairedDifference:

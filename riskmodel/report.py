@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
-from riskmodel.results import CALIBRATION_CAVEAT, TAIL_FIGURE, Comparison, Results
+from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
     "REPORT_FILE",
@@ -402,8 +402,8 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         )
     others = summary[~summary.index.isin(_contract_figures(r))]
     parts.append(_table(others, caption="Who pays and how often: annual averages with standard errors"))
-    if "payer:fund_1992" in r.year_arrays:  # (the world model's figures)
-        parts.append(f'<p class="meta">{html.escape(CALIBRATION_CAVEAT)}</p>')
+    if r.calibration_caveat:
+        parts.append(f'<p class="meta">{html.escape(r.calibration_caveat)}</p>')
 
     if base is not None and base.results.n_trials == r.n_trials:
         cmp = Comparison(r, base.results)

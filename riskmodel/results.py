@@ -291,6 +291,12 @@ class Results:
         table = metrics.metrics_table(self.losses(contract), levels=levels, rel_error=rel_error)
         return self._calendar(table)
 
+    @property
+    def calibration_caveat(self) -> str | None:
+        """`CALIBRATION_CAVEAT` for a run with the world model's figures (the report and summary.md show
+        it under them), None for a run of user perils only."""
+        return CALIBRATION_CAVEAT if "payer:fund_1992" in self.year_arrays else None
+
     def summary(self, rel_error: float = 0.05) -> pd.DataFrame:
         """Headline figures (USD m unless stated), with standard errors.
 
@@ -474,8 +480,8 @@ class Comparison:
                 rows.append(
                     {
                         "figure": f"portfolio: {TAIL_FIGURE}",
-                        "scenario": metrics.worst_year(a, 0.995).value,
-                        "baseline": metrics.worst_year(b, 0.995).value,
+                        "scenario": t.a,
+                        "baseline": t.b,
                         "difference": t.mean,
                         "standard_error": t.se,
                         "independent_standard_error": t.se_independent,

@@ -50,7 +50,7 @@ import pandas as pd
 import riskmodel
 from riskmodel import metrics
 from riskmodel.reinsurance.terms import BLOCS
-from riskmodel.results import CALIBRATION_CAVEAT, CONTRACT_FIELDS, Results
+from riskmodel.results import CONTRACT_FIELDS, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
@@ -535,8 +535,8 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         _markdown_table(ledger.loc[ledger["mean"] != 0].head(12)),
         "",
     ]
-    if "payer:fund_1992" in results.year_arrays:  # (the world model's figures)
-        lines += [CALIBRATION_CAVEAT, ""]
+    if results.calibration_caveat:
+        lines += [results.calibration_caveat, ""]
     if results.notes:
         lines += ["## Notes", "", *(f"- {note}" for note in results.notes), ""]
     return "\n".join(lines)

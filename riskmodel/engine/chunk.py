@@ -239,12 +239,9 @@ def _peril_draws(
     all_counts = np.concatenate(counts) if len(counts) > 1 else counts[0]
     per_cell = all_counts.ravel()
     cell = np.repeat(np.arange(per_cell.size), per_cell)
-    if int(per_cell.max(initial=0)) >= _MAX_PER_CELL:
-        raise ValueError(
-            f"peril {p.peril_id!r}: {int(per_cell.max())} events in one year exceeds the engine's bound"
-        )
     # an event's identity: its global cell × 2^31 + its ordinal in the cell, i.e. the cell's offset (global
-    # cell × 2^31 less the cell's first event index) + the event's index (below 2^63: at most 3e9 cells)
+    # cell × 2^31 less the cell's first event index) + the event's index (below 2^63: at most 3e9 cells;
+    # 2^31 events in one cell would not fit in memory as `cell` above)
     first_cell = blocks[0][0] * BLOCK_TRIALS * H
     offset = (np.arange(first_cell, first_cell + per_cell.size, dtype=np.int64) << 31) - (
         np.cumsum(per_cell) - per_cell
@@ -271,8 +268,6 @@ def _peril_draws(
     return all_counts, cell, time_, loss
 
 
-#: A peril's events in one trial-year are numbered in 31 bits of their keys (memory gives out long before).
-_MAX_PER_CELL = 1 << 31
 #: The odd constant that spreads a peril event's identity over the 64 bits of its key.
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 

@@ -68,7 +68,7 @@ from riskmodel.reinsurance.terms import (
     portfolio_terms,
     validate_portfolio,
 )
-from riskmodel.scenario.errors import near_miss
+from riskmodel.scenario.errors import misspelt_columns
 from riskmodel.scenario.schema import MAX_TRIALS, MAX_YEARS
 
 if TYPE_CHECKING:
@@ -196,20 +196,19 @@ def _read_frame(path: Path) -> pd.DataFrame:
 
 def _unread_columns(df: pd.DataFrame, known: Sequence[str], label: str) -> tuple[str, ...]:
     """The file's columns that are not among `known`, in file order. A column that looks like a known one
-    the file lacks (`near_miss`: ``sanctioned_eu`` for ``sanctioned_EU``, ``licenced`` for ``licensed``)
-    is an error naming it: read as an unknown column it would silently leave the known one out."""
-    unknown = tuple(c for c in df.columns if c not in known)
-    for name in unknown:
-        meant = near_miss(name, known)
-        if meant is not None and meant not in df.columns:
-            raise EventFileError(
-                label,
-                f"column {name!r} is not a column this file type reads but looks like {meant!r}, which the "
-                f"file lacks: rename it {meant!r}, or give a column of your own a name unlike these "
-                f"(columns: {', '.join(known)})",
-                column=name,
-            )
-    return unknown
+    the file lacks (`misspelt_columns`: ``sanctioned_eu`` for ``sanctioned_EU``, ``licenced`` for
+    ``licensed``) is an error naming it: read as an unknown column it would leave the known one out."""
+    misspelt = misspelt_columns(df.columns, known, set(df.columns))
+    if misspelt:
+        name, meant = misspelt[0]
+        raise EventFileError(
+            label,
+            f"column {name!r} is not a column this file type reads but looks like {meant!r}, which the "
+            f"file lacks: rename it {meant!r}, or give a column of your own a name unlike these "
+            f"(columns: {', '.join(known)})",
+            column=name,
+        )
+    return tuple(c for c in df.columns if c not in known)
 
 
 def _has_losses(elt: EventLossTable, sources: Sequence[str]) -> bool:
@@ -908,7 +907,7 @@ def apply_terms_to_file(
 
     from riskmodel.scenario.checks import inuring_quota_notes
 
-    written = {
+    book = {
         "contracts": {
             c.id: {
                 "type": c.kind,
@@ -919,7 +918,7 @@ def apply_terms_to_file(
             for c in contracts
         }
     }
-    notes += [f"{portfolio_label}: {p.dotted_path}: {p.message}" for p in inuring_quota_notes(written)]
+    notes += [f"{portfolio_label}: {p.dotted_path}: {p.message}" for p in inuring_quota_notes(book)]
     if parsed.ignored:
         notes.append(
             f"{events_path}: column{'s' if len(parsed.ignored) > 1 else ''} "

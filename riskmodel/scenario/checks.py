@@ -352,22 +352,22 @@ def check_peril_events(doc: Mapping[Any, Any], world: WorldCodes) -> list[Proble
     if horizon is None:
         return []
     n_years = horizon[1] - horizon[0] + 1
-    load: dict[Any, float] = {}
+    load: dict[Any, tuple[float, Any]] = {}  # peril → (its expected events over the horizon, its mean)
     for pid, peril in _map(doc.get("perils")).items():
-        mean = _number(_map(_map(peril).get("frequency")).get("mean"))
+        given = _map(_map(peril).get("frequency")).get("mean")
+        mean = _number(given)
         years = _seq(_map(peril).get("years"))
         if mean is not None:
-            load[pid] = mean * (len(set(map(str, years))) if years else n_years)
-    total = sum(load.values())
+            load[pid] = (mean * (len(set(map(str, years))) if years else n_years), given)
+    total = sum(events for events, _ in load.values())
     if total <= MAX_PERIL_EVENTS:
         return []
-    pid = max(load, key=lambda k: load[k])
+    pid = max(load, key=lambda k: load[k][0])
     allowed = (
         f"the perils draw {total:,.0f} events a trial over the horizon (each mean × the years it applies); "
         f"at most {MAX_PERIL_EVENTS:,}: the engine holds a block of 4,096 trials' events at once"
     )
-    mean = _map(_map(_map(doc.get("perils")).get(pid)).get("frequency")).get("mean")
-    return [invalid(("perils", pid, "frequency", "mean"), mean, allowed)]
+    return [invalid(("perils", pid, "frequency", "mean"), load[pid][1], allowed)]
 
 
 def check_founders_in_one_scheme(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
@@ -694,13 +694,20 @@ def xol_materiality_problem(
     least = threshold * largest_share
     if not world_sources or attachment >= least:
         return None
-    lower = "re-run with a lower simulation.materiality_usd_m" if run else "lower materiality_usd_m"
+    lower = _LOWER_MATERIALITY[run]
     return (
         f"must be at least {format_number(least)} for a per-occurrence xol on {', '.join(world_sources)}: "
         f"simulation.materiality_usd_m ({format_number(threshold)}) × the largest cedant share "
         f"({format_number(largest_share)}), before any inuring cessions; losses of smaller events are "
         f"attritional and an xol does not see them ({lower}, or use a quota_share or stop_loss)"
     )
+
+
+#: How to lower the materiality threshold: in a scenario, or (`run`: apply-terms on a run folder) by a re-run.
+_LOWER_MATERIALITY = {
+    False: "lower materiality_usd_m",
+    True: "re-run with a lower simulation.materiality_usd_m",
+}
 
 
 def _attritional_sources(sources: Sequence[str], threshold: float, ig_retention: float | None) -> list[str]:
@@ -746,7 +753,7 @@ def _quota_share_limit_problem(
 ) -> list[Problem]:
     limit = _number(contract.get("limit_usd_m"))
     share = _largest_cedant_share(contract.get("cedant_share", 1.0))
-    quota = _number(contract.get("quota", 1.0)) if contract.get("quota") is not None else 1.0
+    quota = 1.0 if contract.get("quota") is None else _number(contract.get("quota"))
     if limit is None or share is None or quota is None:
         return []
     sources = [s for _, s in _sources(contract)]
@@ -773,7 +780,7 @@ def quota_share_limit_problem(
     if not world_sources or limit >= least:
         return None
     of_quota = f" × the quota ({format_number(quota)})" if quota != 1.0 else ""
-    lower = "re-run with a lower simulation.materiality_usd_m" if run else "lower materiality_usd_m"
+    lower = _LOWER_MATERIALITY[run]
     return (
         f"must be at least {format_number(least)} for a quota share's per-event limit on "
         f"{', '.join(world_sources)}: simulation.materiality_usd_m ({format_number(threshold)}) × the "

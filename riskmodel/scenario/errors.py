@@ -18,7 +18,7 @@ import re
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -209,6 +209,24 @@ def near_miss(word: str, names: Iterable[str]) -> str | None:
     if best is None or (best[0] > 0 and w.startswith(norm(best[1]))):
         return None  # (the closest name with more after it: a word of its own)
     return best[1]
+
+
+def misspelt_columns(
+    columns: Iterable[str], known: Sequence[str], present: Collection[str]
+) -> list[tuple[str, str]]:
+    """(column, the known name it misspells) for each of a file's `columns` that is not a known name but
+    is a `near_miss` of one the file lacks (`present`: the known names it has): read as the user's own
+    column, its values would be silently left out. Each file type words its own error.
+
+    >>> misspelt_columns(["trial", "sanctioned_eu", "peril"], ["trial", "sanctioned_EU"], {"trial"})
+    [('sanctioned_eu', 'sanctioned_EU')]
+    """
+    out = []
+    for column in columns:
+        meant = None if column in known else near_miss(column, known)
+        if meant is not None and meant not in present:
+            out.append((column, meant))
+    return out
 
 
 def _edits(a: str, b: str, most: int) -> int:

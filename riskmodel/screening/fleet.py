@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from riskmodel.scenario.errors import near_miss
+from riskmodel.scenario.errors import misspelt_columns
 
 # ------------------------------------------------------------------------------------------- world data
 
@@ -788,16 +788,16 @@ def _check_header(headers: Iterable[object], source: str) -> tuple[list[str], li
     # a column of the user's own is kept as it is, but one spelt almost like an optional column the list
     # lacks (`near_miss`) is that column misspelt: read as the user's own, its values would be left out
     optional = [alias for c in FLEET_COLUMNS if not c.required for alias in (c.name, *c.aliases)]
-    for key, header in unknown.items():
-        meant = near_miss(key, optional)
-        if meant is not None and _HEADER_ALIASES[normalise_header(meant)] not in seen:
-            name = _HEADER_ALIASES[normalise_header(meant)]
-            like = repr(name) if meant == name else f"{meant!r} (a name of the {name!r} column)"
-            message = (
-                f"unknown column, spelt almost like {like}: rename it, or give a column of your own a name "
-                "unlike the list's columns"
-            )
-            problems.append(RowError(source, 1, str(header), str(header), message))
+    given = {alias for alias in optional if _HEADER_ALIASES[normalise_header(alias)] in seen}
+    for key, meant in misspelt_columns(unknown, optional, given):
+        header = unknown[key]
+        name = _HEADER_ALIASES[normalise_header(meant)]
+        like = repr(name) if meant == name else f"{meant!r} (a name of the {name!r} column)"
+        message = (
+            f"unknown column, spelt almost like {like}: rename it, or give a column of your own a name "
+            "unlike the list's columns"
+        )
+        problems.append(RowError(source, 1, str(header), str(header), message))
     if not any(c in seen for c in SIZE_COLUMNS):
         problems.append(RowError(source, 1, "segment", "", "give a segment, dwt or gt column"))
     return columns, problems

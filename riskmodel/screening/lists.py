@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskmodel.scenario.errors import near_miss
+from riskmodel.scenario.errors import misspelt_columns
 from riskmodel.screening.fleet import (
     UNREADABLE,
     InputRowsError,
@@ -209,16 +209,18 @@ _LIST_CSV_ALIASES = {"previous_flags": "past_flags", "flag_change_date": "flag_c
 def _misspelt_columns(file: str, columns: Iterable[str], known: Sequence[str]) -> list[RowError]:
     """A column spelt almost like one of the format's that the file lacks (`near_miss`): read as the user's
     own, its values (a flag change, a date) would be silently left out, so it is an error."""
-    out = []
-    for column in columns:
-        meant = near_miss(column, known)
-        if column not in known and meant is not None and meant not in columns:
-            message = (
-                f"unknown column, spelt almost like {meant!r}: rename it, or give a column of your own a "
-                f"name unlike these; allowed: {', '.join(known)}"
-            )
-            out.append(RowError(file, 1, column, column, message))
-    return out
+    columns = list(columns)
+    return [
+        RowError(
+            file,
+            1,
+            column,
+            column,
+            f"unknown column, spelt almost like {meant!r}: rename it, or give a column of your own a name "
+            f"unlike these; allowed: {', '.join(known)}",
+        )
+        for column, meant in misspelt_columns(columns, known, set(columns))
+    ]
 
 
 def _with_unread(
