@@ -916,7 +916,8 @@ def parse_metric(name: str, contracts: Sequence[str]) -> _Metric:
         if m:
             level = float(m.group(2)) / 100
             if not 0 < level < 1:
-                raise ScenarioError([Problem("--metrics", (), f"{name!r}: the level must be below 100")])
+                allowed = "P in percent, above 0 and below 100 (e.g. var99.5)"
+                raise ScenarioError([Problem("--metrics", (), f"{name!r}: the level must be {allowed}")])
             return _Metric(name, m.group(1), level)
         return _Metric(name, "mean")
     if not re.fullmatch(r"[A-Za-z0-9_:.-]+", name):

@@ -249,6 +249,29 @@ def test_malformed_event_files_are_rejected_with_file_row_and_column(tmp_path, t
     assert not (tmp_path / "out").exists()
 
 
+def test_one_reading_lists_each_column_s_problem_and_counts_its_rows(tmp_path):
+    """A large file with mistakes in several columns: each column's first bad row, how many more rows
+    share its problem, and every column with a problem, not the first only."""
+    rows = ["trial,year,time,source,loss,zone,licensed", "0,0,0.1,ig_pool,5,,no"]
+    rows += ["0,0,1.5,ig_pool,-1,,no"] * 3  # rows 3-5: time and loss
+    rows += ["1,0,0.2,ig_pol,2,nowhere,perhaps"] * 2  # rows 6-7: source, zone, licensed
+    events = write(tmp_path, "events.csv", "\n".join(rows) + "\n")
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    lines = str(info.value).splitlines()
+    assert [line.partition(": ")[0] for line in lines] == [
+        f"{events}, row {row}, column {column!r}"
+        for row, column in ((3, "time"), (3, "loss"), (6, "source"), (6, "zone"), (6, "licensed"))
+    ]
+    assert lines[0].endswith("time 1.5 is outside [0, 1) (and 2 more rows like it)")
+    assert lines[1].endswith("negative loss -1 (and 2 more rows like it)")
+    assert "unknown source 'ig_pol'" in lines[2] and lines[2].endswith("(and 1 more row like it)")
+    assert "unknown zone 'nowhere'" in lines[3] and lines[4].endswith(
+        "'perhaps' is not true/false (and 1 more row like it)"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("text", "message"), BAD_FILES[:7], ids=[m.split(":")[0].strip(", ") for _, m in BAD_FILES[:7]]
 )

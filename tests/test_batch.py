@@ -240,6 +240,9 @@ def test_unknown_metrics_are_invalid_input():
     with pytest.raises(ScenarioError, match="not a payer column"):
         batch.parse_metric("payer:nobody", [])
     assert batch.parse_metric("tvar99.5:storm_xol", ["storm_xol"]).level == pytest.approx(0.995)
+    for level in ("0", "100", "150"):
+        with pytest.raises(ScenarioError, match=r"the level must be P in percent, above 0 and below 100"):
+            batch.parse_metric(f"var{level}", [])
 
 
 def test_load_or_run_mixes_run_folders_and_scenario_files(scenarios, tmp_path):

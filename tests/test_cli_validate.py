@@ -50,6 +50,23 @@ def test_validate_as_a_given_kind(run_cli: Run, scenarios_dir: Path) -> None:
     assert "unknown key" not in err
 
 
+def test_a_scenario_file_named_as_a_portfolio(run_cli: Run, scenarios_dir: Path, tmp_path: Path) -> None:
+    """A scenario file given where a portfolio file goes (a scenario's `portfolio:`, `validate --kind
+    portfolio`, `apply-terms --portfolio`) is named as such once, not as one unknown key per section."""
+    text = (scenarios_dir / "baseline.yaml").read_text()
+    (tmp_path / "b.yaml").write_text(text.replace("portfolios/example_reinsurer.yaml", "other.yaml"))
+    (tmp_path / "other.yaml").write_text((scenarios_dir / "rv_pool.yaml").read_text())
+    (tmp_path / "baseline.yaml").write_text(text)  # other.yaml extends it
+    expected = "other.yaml: is a scenario file (it has extends, schemes, sanctions), not a portfolio file"
+    code, _, err = run_cli("validate", tmp_path / "b.yaml")
+    assert code == 2
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith("portfolio:"))) + 1
+    assert expected in err and f"b.yaml:{line})" in err and "(named by `portfolio:` at " in err
+    assert "unknown key" not in err
+    code, _, err = run_cli("validate", "--kind", "portfolio", tmp_path / "other.yaml")
+    assert code == 2 and expected in err and "unknown key" not in err
+
+
 def test_schema_prints_json(run_cli: Run) -> None:
     code, out, _ = run_cli("schema")
     assert code == 0

@@ -91,16 +91,60 @@ __all__ = [
 
 # -------------------------------------------------------------------------------------- input files
 class EventFileError(ValueError):
-    """A malformed input file; the message names the file, the row (header = row 1) and the column."""
+    """A malformed input file; the message names the file, the row (header = row 1) and the column.
 
-    def __init__(self, label: str, problem: str, *, row: int | None = None, column: str | None = None):
+    `more` counts the other rows with the same problem; `also` holds the file's problems in other columns
+    (each on its own line of the message), so that one reading of a large file lists them all.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        problem: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        more: int = 0,
+        also: Sequence[EventFileError] = (),
+    ):
         where = [label]
         if row is not None:
             where.append(f"row {row}")
         if column is not None:
             where.append(f"column {column!r}")
-        super().__init__(", ".join(where) + ": " + problem)
+        if more:
+            problem += f" (and {more:,} more row{'s' if more > 1 else ''} like it)"
+        text = ", ".join(where) + ": " + problem
+        if also:
+            text += "".join(f"\n{e}" for e in also)
+        super().__init__(text)
         self.label, self.problem, self.row, self.column = label, problem, row, column
+        self.also = tuple(also)
+
+    @classmethod
+    def of(cls, problems: Sequence[EventFileError]) -> EventFileError:
+        """One error for several: the first, with the others listed after it."""
+        first = problems[0]
+        return cls(first.label, first.problem, row=first.row, column=first.column, also=problems[1:])
+
+
+class _Collect:
+    """Gathers the problems of checks that do not depend on each other: `run` gives a check's value, or
+    None when it found a problem; `done` raises them all at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[EventFileError] = []
+
+    def run(self, check: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return check(*args)
+        except EventFileError as exc:
+            self.problems.append(exc)
+            return None
+
+    def done(self) -> None:
+        if self.problems:
+            raise EventFileError.of(self.problems)
 
 
 REQUIRED_EVENT_COLUMNS: tuple[str, ...] = ("trial", "year", "time", "source", "loss")
@@ -229,13 +273,19 @@ def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def _bad(mask: np.ndarray) -> tuple[int, int]:
+    """The first row flagged in `mask` (0-based) and how many more are."""
+    rows = np.flatnonzero(mask)
+    return int(rows[0]), int(rows.size - 1)
+
+
 def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     """The column as float64; missing, NaN, non-numeric and infinite values are errors."""
     raw = df[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(values)
     if bad.any():
-        i = _first_bad(bad)
+        i, more = _bad(bad)
         v = raw.iloc[i]
         text = "" if v is None or v is pd.NA else str(v).strip()
         if text == "":
@@ -246,7 +296,7 @@ def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
             problem = f"infinite value {text!r}"
         else:
             problem = f"{text!r} is not a number"
-        raise EventFileError(label, problem, row=_row(df, i), column=column)
+        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
     return values
 
 
@@ -254,10 +304,9 @@ def _whole(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     values = _numeric(df, column, label)
     bad = (values != np.floor(values)) | (values < 0)
     if bad.any():
-        i = _first_bad(bad)
-        raise EventFileError(
-            label, f"{_show(df[column].iloc[i])} is not a whole number >= 0", row=_row(df, i), column=column
-        )
+        i, more = _bad(bad)
+        problem = f"{_show(df[column].iloc[i])} is not a whole number >= 0"
+        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
     return values.astype(np.int64)
 
 
@@ -288,8 +337,9 @@ def _boolean(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     is_true, is_false = np.isin(text, list(_TRUE)), np.isin(text, list(_FALSE))
     bad = ~(is_true | is_false)
     if bad.any():
-        i = _first_bad(bad)
-        raise EventFileError(label, f"{_show(raw.iloc[i])} is not true/false", row=_row(df, i), column=column)
+        i, more = _bad(bad)
+        problem = f"{_show(raw.iloc[i])} is not true/false"
+        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
     return is_true
 
 
@@ -330,6 +380,61 @@ def _unknown_code(column: str, name: str, table: Mapping[str, int]) -> str:
     return f"unknown {column} {name!r}{hint}; allowed: {allowed}, or a blank cell for none"
 
 
+def _ids(df: pd.DataFrame, column: str, label: str, n: int | None, bound: int) -> np.ndarray:
+    """A trial or year column: whole numbers below the model's bound and the number asked for."""
+    ids = _whole(df, column, label)
+    for limit, text in ((bound, f"is beyond the largest allowed, {bound - 1:,}"), (n, None)):
+        if limit is not None and (ids >= limit).any():
+            i, more = _bad(ids >= limit)
+            problem = f"{column} {ids[i]} " + (text or f">= the {n} {column}s asked for")
+            raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
+    return ids
+
+
+def _in_year(df: pd.DataFrame, label: str) -> np.ndarray:
+    """The time column: the fraction of the year, in [0, 1)."""
+    time = _numeric(df, "time", label)
+    bad = (time < 0) | (time >= 1)
+    if bad.any():
+        i, more = _bad(bad)
+        raise EventFileError(
+            label, f"time {time[i]:g} is outside [0, 1)", row=_row(df, i), column="time", more=more
+        )
+    return time
+
+
+def _losses(df: pd.DataFrame, label: str) -> np.ndarray:
+    loss = _numeric(df, "loss", label)
+    if (loss < 0).any():
+        i, more = _bad(loss < 0)
+        raise EventFileError(label, f"negative loss {loss[i]:g}", row=_row(df, i), column="loss", more=more)
+    return loss
+
+
+def _known_sources(df: pd.DataFrame, source: np.ndarray, names: np.ndarray, label: str) -> None:
+    unknown = [str(name) for name in names if not is_valid_source(str(name))]
+    if unknown:
+        i, more = _bad(np.isin(source, unknown))
+        raise EventFileError(
+            label,
+            f"unknown source {source[i]!r} (allowed: {all_source_names_hint()})",
+            row=_row(df, i),
+            column="source",
+            more=more,
+        )
+
+
+def _known_codes(df: pd.DataFrame, column: str, table: Mapping[str, int], label: str) -> np.ndarray:
+    """A code column's names ("" for a blank cell), each a code of `table`."""
+    values = _text(df, column)
+    unknown = [name for name in pd.unique(values) if name and name not in table]
+    if unknown:
+        i, more = _bad(np.isin(values, unknown))
+        problem = _unknown_code(column, str(values[i]), table)
+        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
+    return values
+
+
 @dataclass(frozen=True, eq=False)
 class _ParsedEvents:
     elt: EventLossTable
@@ -362,38 +467,26 @@ def _events_from_frame(
             f"(required: {', '.join(REQUIRED_EVENT_COLUMNS)})",
         )
     df = df.reset_index(drop=True)
-    trial = _whole(df, "trial", label)
-    year = _whole(df, "year", label)
-    time = _numeric(df, "time", label)
-    bad = (time < 0) | (time >= 1)
-    if bad.any():
-        i = _first_bad(bad)
-        raise EventFileError(label, f"time {time[i]:g} is outside [0, 1)", row=_row(df, i), column="time")
+    # the columns' own problems, each column checked whatever the others hold
+    found = _Collect()
+    trial = found.run(_ids, df, "trial", label, n_trials, MAX_TRIALS)
+    year = found.run(_ids, df, "year", label, n_years, MAX_YEARS)
+    time = found.run(_in_year, df, label)
+    loss = found.run(_losses, df, label)
     source = _text(df, "source")
-    loss = _numeric(df, "loss", label)
-    if (loss < 0).any():
-        i = _first_bad(loss < 0)
-        raise EventFileError(label, f"negative loss {loss[i]:g}", row=_row(df, i), column="loss")
     names, source_idx = _sorted_codes(source)
-    for name in map(str, names):
-        if not is_valid_source(name):
-            i = _first_bad(source == name)
-            raise EventFileError(
-                label,
-                f"unknown source {name!r} (allowed: {all_source_names_hint()})",
-                row=_row(df, i),
-                column="source",
-            )
-
-    for ids, column, bound in ((trial, "trial", MAX_TRIALS), (year, "year", MAX_YEARS)):
-        if (ids >= bound).any():
-            i = _first_bad(ids >= bound)
-            raise EventFileError(
-                label,
-                f"{column} {ids[i]} is beyond the largest allowed, {bound - 1:,}",
-                row=_row(df, i),
-                column=column,
-            )
+    found.run(_known_sources, df, source, names, label)
+    has_event = "event" in df.columns
+    event = found.run(_whole, df, "event", label) if has_event else None
+    code_tables: dict[str, dict[str, int]] = {}
+    code_names: dict[str, np.ndarray] = {}
+    for column in _CODE_COLUMNS:
+        table = dict(codes[column]) if codes and column in codes else _world_codes(column)
+        code_tables[column] = table  # (also without the column: a contract's shares name its codes)
+        if column in df.columns:
+            code_names[column] = found.run(_known_codes, df, column, table, label)
+    flag_rows = {c: found.run(_boolean, df, c, label) for c in _BOOL_COLUMNS if c in df.columns}
+    found.done()
     if n_trials is None:
         if not trial.size:
             raise EventFileError(
@@ -402,21 +495,10 @@ def _events_from_frame(
                 "(--trials N) to read it as N trials without losses",
             )
         n_trials = int(trial.max()) + 1
-    elif (trial >= n_trials).any():
-        i = _first_bad(trial >= n_trials)
-        raise EventFileError(
-            label, f"trial {trial[i]} >= the {n_trials} trials asked for", row=_row(df, i), column="trial"
-        )
     if n_years is None:
         n_years = int(year.max()) + 1 if year.size else 1
-    elif (year >= n_years).any():
-        i = _first_bad(year >= n_years)
-        raise EventFileError(
-            label, f"year {year[i]} >= the {n_years} years asked for", row=_row(df, i), column="year"
-        )
 
-    has_event = "event" in df.columns
-    key_last = _whole(df, "event", label) if has_event else time
+    key_last = event if event is not None else time
     keys = pd.DataFrame({"trial": trial, "year": year, "k": key_last})
     event_of_row = keys.groupby(["trial", "year", "k"], sort=False).ngroup().to_numpy()
     n_events = int(event_of_row.max()) + 1 if event_of_row.size else 0
@@ -428,35 +510,29 @@ def _events_from_frame(
         first = values[first_row]
         differs = values != first[event_of_row]
         if differs.any():
-            i = _first_bad(differs)
+            i, more = _bad(differs)
             raise EventFileError(
                 label,
                 f"{_show(values[i])} differs from {_show(first[event_of_row[i]])} on row "
                 f"{_row(df, first_row[event_of_row[i]])} of the same event",
                 row=_row(df, i),
                 column=column,
+                more=more,
             )
         return first
 
-    ev_time = per_event(time, "time")
-    code_tables: dict[str, dict[str, int]] = {}
+    ev_time = found.run(per_event, time, "time")
     event_codes: dict[str, np.ndarray] = {}
     for column in _CODE_COLUMNS:
-        table = dict(codes[column]) if codes and column in codes else _world_codes(column)
-        code_tables[column] = table  # (also without the column: a contract's shares name its codes)
-        if column not in df.columns:
+        if column not in code_names:
             event_codes[column] = np.full(n_events, -1, np.int64)
             continue
-        values = _text(df, column)
-        for name in pd.unique(values):  # in order of first appearance
-            if name and name not in table:
-                i = _first_bad(values == name)
-                raise EventFileError(
-                    label, _unknown_code(column, name, table), row=_row(df, i), column=column
-                )
-        names_of_event = pd.Series(per_event(values, column), dtype=object)
-        event_codes[column] = names_of_event.map(table).fillna(-1).to_numpy(np.int64)  # blank: -1
-    flags = {c: per_event(_boolean(df, c, label), c) for c in _BOOL_COLUMNS if c in df.columns}
+        names_of_event = found.run(per_event, code_names[column], column)
+        if names_of_event is not None:
+            mapped = pd.Series(names_of_event, dtype=object).map(code_tables[column])
+            event_codes[column] = mapped.fillna(-1).to_numpy(np.int64)  # blank: -1
+    flags = {c: found.run(per_event, rows, c) for c, rows in flag_rows.items()}
+    found.done()
 
     losses = {
         str(name): np.bincount(
@@ -492,7 +568,7 @@ def _events_from_frame(
         unflagged_sources=THIRD_PARTY_SOURCES,  # (the flags mark the tanker, as in the world model)
     )
     elt.validate()
-    event_id = _whole(df, "event", label)[first_row] if has_event else np.arange(n_events, dtype=np.int64)
+    event_id = event[first_row] if event is not None else np.arange(n_events, dtype=np.int64)
     pair = event_of_row.astype(np.int64) * len(names) + source_idx
     repeated = int(pair.size - pd.unique(pair).size)
     return _ParsedEvents(elt, event_id, code_tables, frozenset(df.columns), repeated, ignored)

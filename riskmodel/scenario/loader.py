@@ -398,8 +398,13 @@ class _Resolver:
             )
             self._add(invalid(("portfolio",), ref, allowed, hint), loc)
             return None
-        doc, problems = _read_mapping(path, _label(path), "portfolio")
+        label = _label(path)
+        doc, problems = _read_mapping(path, label, "portfolio")
         self.problems.extend(problems)
+        if doc is not None and (wrong := _scenario_not_portfolio(doc)):
+            where = f"{loc.file}:{loc.line}" if loc.file and loc.line else loc.file or "this scenario"
+            self.problems.append(Problem(label, (), f"{wrong} (named by `portfolio:` at {where})"))
+            return None
         return _drop_nulls(doc) if doc is not None else None
 
     def _add(self, problem: Problem, loc: Location) -> None:
@@ -592,6 +597,18 @@ def detect_kind(doc: Mapping[Any, Any]) -> Kind:
     return "scenario"
 
 
+def _scenario_not_portfolio(doc: Mapping[Any, Any]) -> str | None:
+    """Why a file read as a portfolio is a scenario file (keys only scenarios have, no `contracts:`),
+    or None: said once, instead of one unknown key for each of its sections."""
+    only_scenario = [k for k in doc if k in set(Scenario.model_fields) - set(Portfolio.model_fields)]
+    if "contracts" in doc or not only_scenario:
+        return None
+    return (
+        f"is a scenario file (it has {', '.join(map(str, only_scenario))}), not a portfolio file: a "
+        f"portfolio file has the keys {', '.join(Portfolio.model_fields)}, its contracts under `contracts:`"
+    )
+
+
 def _baseline_trouble(path: Path, checking: tuple[Path, ...], world: Any = None) -> str | None:
     """What is wrong with a baseline scenario file (a run compares with it), or None: it is a portfolio
     file, or it has problems of its own (its own baseline is checked too, unless among `checking`)."""
@@ -628,6 +645,8 @@ def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, wor
             "or `riskmodel validate` the portfolio)"
         )
         return Validation(file=label, kind="scenario", problems=[*problems, Problem(label, (), message)])
+    if kind == "portfolio" and (wrong := _scenario_not_portfolio(doc)):
+        return Validation(file=label, kind="portfolio", problems=[*problems, Problem(label, (), wrong)])
     kind = kind or detect_kind(doc)
     if kind == "portfolio":
         return _validate_document(_drop_nulls(doc), "portfolio", label, codes, problems)
