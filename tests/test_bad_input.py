@@ -324,6 +324,28 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         ["schemes.second.founders[1]: 'RUS' is not allowed: already a founder of scheme 'rv_pool'"],
     ),
     (
+        "founder_named_twice",  # (once, not also by the founders' own check)
+        _set("schemes.rv_pool.founders", ["RUS", "VEN", "RUS"]),
+        [
+            "schemes.rv_pool.founders[2]: 'RUS' is not allowed: must be named once: 'RUS' is "
+            "given twice in founders\n1 of 1 file invalid, 1 problem"
+        ],
+    ),
+    (
+        "condition_peril_year_and_bloc_named_twice",
+        lambda d: (
+            _set("schemes.rv_pool.candidates.BLR.conditions", ["IRN", "IRN"])(d),
+            _peril(years=[2027, 2028, 2027])(d),
+            d.update(price_cap={"western_fixed_blocs": ["US", "UK", "US"]}),
+        ),
+        [
+            "schemes.rv_pool.candidates.BLR.conditions[1]: 'IRN' is not allowed: must be named once",
+            "perils.p.years[2]: 2027 is not allowed: must be named once: 2027 is given twice in years",
+            "price_cap.western_fixed_blocs[2]: 'US' is not allowed: must be named once",
+            "1 of 1 file invalid, 3 problems",
+        ],
+    ),
+    (
         "founder_also_candidate",
         lambda d: scheme(d)["candidates"].update(VEN={"p_join": 0.5, "by_year": 2030}),
         ["schemes.rv_pool.candidates.VEN: 'VEN' is not allowed: already a founder of this scheme"],

@@ -371,7 +371,7 @@ def check_peril_events(doc: Mapping[Any, Any], world: WorldCodes) -> list[Proble
 
 
 def check_founders_in_one_scheme(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
-    """A state founds at most one scheme, and is listed once."""
+    """A state founds at most one scheme (a repeat in one scheme's list: `check_lists_name_each_once`)."""
     founded: dict[str, Any] = {}
     out = []
     for sid, scheme in _schemes(doc):
@@ -379,9 +379,7 @@ def check_founders_in_one_scheme(doc: Mapping[Any, Any], world: WorldCodes) -> l
             if not isinstance(code, str):
                 continue
             path = ("schemes", sid, "founders", i)
-            if code in founded and founded[code] == sid:
-                out.append(invalid(path, code, "already listed among the founders"))
-            elif code in founded:
+            if code in founded and founded[code] != sid:
                 out.append(
                     invalid(
                         path,
@@ -789,27 +787,35 @@ def quota_share_limit_problem(
     )
 
 
+def _repeats(node: Any, path: KeyPath) -> Iterator[Problem]:
+    """Items given twice in a list of names or numbers, anywhere under `node`."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _repeats(value, (*path, key))
+    elif isinstance(node, list):
+        seen: set[Any] = set()
+        for i, item in enumerate(node):
+            if isinstance(item, str | int) and not isinstance(item, bool):
+                if item in seen:
+                    yield invalid(
+                        (*path, i), item, f"must be named once: {item!r} is given twice in {path[-1]}"
+                    )
+                seen.add(item)
+            else:
+                yield from _repeats(item, (*path, i))
+
+
 def check_nothing_twice(
     portfolio: Mapping[Any, Any], world: WorldCodes, prefix: KeyPath = ()
 ) -> list[Problem]:
     """A contract names each source and each inuring contract once (a repeat would cede a loss twice)."""
-    out = []
-    for cid, contract in _contracts(portfolio):
-        source = contract.get("source")
-        lists = (
-            ("source", _seq(source) if isinstance(source, list) else []),
-            ("inures", _seq(contract.get("inures"))),
-        )
-        for key, items in lists:
-            seen: set[str] = set()
-            for i, item in enumerate(items):
-                if not isinstance(item, str):
-                    continue  # (the schema reports items of the wrong type)
-                if item in seen:
-                    path = (*prefix, "contracts", cid, key, i)
-                    out.append(invalid(path, item, f"must be named once: {item!r} is given twice in {key}"))
-                seen.add(item)
-    return out
+    return list(_repeats(portfolio, prefix))
+
+
+def check_lists_name_each_once(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A scenario's lists (founders, conditions, blocs, a peril's years) name each item once: a repeat
+    changes nothing, so it is most likely a slip for another state, bloc or year."""
+    return [p for key, value in doc.items() if key != "portfolio" for p in _repeats(value, (key,))]
 
 
 PortfolioCheck = Callable[[Mapping[Any, Any], WorldCodes, KeyPath], list[Problem]]
@@ -830,6 +836,7 @@ SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
     check_perils_only_run,
     check_peril_sources,
     check_xol_above_materiality,
+    check_lists_name_each_once,
 )
 PORTFOLIO_CHECKS: tuple[PortfolioCheck, ...] = (
     check_contract_ids,
