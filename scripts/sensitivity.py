@@ -134,8 +134,13 @@ def levers(base: Scenario) -> list[tuple[str, tuple[str, ...], dict[str, dict[st
         ),
         (
             f"vessel designation initial share ({sanctions.vessel_designation.initial_share:g})",
-            ("shadow share", "scheme"),
+            ("blocked", "shadow share"),
             values("sanctions.vessel_designation.initial_share", 0.3, 0.9),
+        ),
+        (
+            f"vessel designation hazard ({sanctions.vessel_designation.hazard:g})",
+            ("shadow share", "scheme"),
+            values("sanctions.vessel_designation.hazard", 0.05, 0.2),
         ),
         (
             f"scheme payment reliability ({sch.payment_reliability:g})",

@@ -136,3 +136,32 @@ def test_uptake_waits_for_the_origin_to_join_and_then_ramps():
         np.testing.assert_allclose(s[..., c], 0.5 - expected / 2, rtol=1e-12)
     np.testing.assert_allclose(s[..., :2], 0.0, atol=1e-15)
     np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-12)
+
+
+def test_western_tonnage_on_sanctioned_trades_starts_undesignated(tmp_path):
+    """Designated tonnage cannot hold Western cover, so none of the Western-insured tonnage on sanctioned
+    trades is designated at the start: with no cap binding and no scheme, the yearly hazard h e^{0.3 Z}
+    alone moves it out, (1 − h e^{0.3 Z})^(y+1) staying. The shadow fleet's initial designated share
+    (0.6) must not apply (it did until the twelfth session: 64% of it left in the first year). The
+    reference is built from the compiled reference shares and tonnage, trial by trial."""
+    import riskmodel as rm
+    from riskmodel.market import WESTERN
+
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    path = tmp_path / "no_cap.yaml"
+    path.write_text(
+        f"name: no cap\nextends: {base}\n"
+        "price_cap: {eu_uk_cap_usd: 1000, us_cap_usd: 1000, product_cap_usd: 1000,"
+        " eu_uk_cap_dynamic: false}\n"
+        "sanctions: {vessel_designation: {initial_share: 0.6, hazard: 0.2, z_loading: 0.3}}\n"
+    )
+    scenario = load_scenario(path)
+    model = compile_scenario(scenario, trials=64)
+    res = rm.simulate(scenario, trials=64, seed=3, progress=False)
+    plan, gt = model.market, model.trade_gt
+    west = plan.ref_shares[:, list(WESTERN)].sum(axis=1) * gt * ~plan.barred
+    kept = (1.0 - np.clip(0.2 * np.exp(0.3 * res.trial_arrays["z"]), 0, 1))[:, None] ** np.arange(1, 6)
+    expected = west[~plan.sanctioned].sum() + west[plan.sanctioned].sum() * kept
+    assert west[plan.sanctioned].sum() > 0.05 * west.sum()  # (the check has something to see)
+    got = res.year_arrays["tonnage_gt"][:, :, list(WESTERN)].sum(axis=-1)
+    np.testing.assert_allclose(got, expected, rtol=1e-9)

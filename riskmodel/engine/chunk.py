@@ -360,8 +360,11 @@ def _world_block(
     trial_arrays["join_year"] = join
     clock.lap("adoption")
 
-    # ---- C (first part): vessel designations, needed by the market
+    # ---- C (first part): vessel designations, needed by the market. The shadow fleet starts with its
+    # designated share; Western-insured tonnage on sanctioned trades starts with none (designated tonnage
+    # cannot hold Western cover), and the same yearly hazard designates it from the first year
     desig = designated_share(z, H, m.vessel_initial, m.vessel_hazard, m.vessel_z)
+    desig_west = designated_share(z, H, 0.0, m.vessel_hazard, m.vessel_z)
 
     # ---- B: market
     certifies, accepts = [], []
@@ -370,7 +373,7 @@ def _world_block(
         rng = generator(m.seed, Stream.RECOGNITION, block, key_of(sid))
         certifies.append(rng.random((BLOCK_TRIALS, scheme.certify_prob.size))[:n] < scheme.certify_prob)
         accepts.append(rng.random((BLOCK_TRIALS, scheme.accept_prob.size))[:n] < scheme.accept_prob)
-    shares = cover_shares(m.market, z, join, certifies, accepts, desig, H)
+    shares = cover_shares(m.market, z, join, certifies, accepts, desig_west, H)
     bases = premium_bases(
         shares,
         m.trade_gt,

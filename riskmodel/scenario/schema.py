@@ -297,12 +297,18 @@ class SchemeDesignation(Strict):
 
 
 class VesselDesignation(Strict):
-    """Designation of shadow-fleet vessels: a share designated at the start, then a yearly hazard."""
+    """Designation of vessels: the shadow fleet has a share designated at the start, then a yearly hazard;
+    Western-insured tonnage on sanctioned trades starts undesignated and the same hazard designates it
+    (designated tonnage loses its Western cover)."""
 
     initial_share: Probability = Field(
         0.6, description="Share of shadow vessel-years already designated at the start (BRS: ~78%)."
     )
-    hazard: Probability = Field(0.1, description="Yearly share of undesignated shadow tonnage designated.")
+    hazard: Probability = Field(
+        0.1,
+        description="Yearly share of undesignated tonnage designated: of the shadow fleet, and of the "
+        "Western-insured tonnage on sanctioned trades (which then moves to the shadow classes).",
+    )
     z_loading: float = Field(0.3, ge=0.0, le=3.0, description="Escalation factor Z raises the hazard.")
 
 
@@ -350,7 +356,11 @@ class PriceCap(Strict):
         True, description="false keeps eu_uk_cap_usd in every policy year (no reset by eu_uk_discount)."
     )
     us_cap_usd: PositiveMoney = Field(60.0, description="US crude cap, USD/bbl.")
-    urals_mean_usd: PositiveMoney = Field(58.0, description="Year's average Urals price, USD/bbl.")
+    urals_mean_usd: PositiveMoney = Field(
+        51.88,
+        description="Year's average Urals price, USD/bbl (default: the average the Feb 2026 EU/UK cap was "
+        "set 15% below, 44.10 / 0.85).",
+    )
     dispersion: float = Field(0.12, gt=0.0, le=2.0, description="Lognormal σ of cargo prices around it.")
     z_loading: float = Field(0.05, ge=-1.0, le=1.0, description="Log price shift per unit of Z.")
     product_cap_usd: PositiveMoney = Field(100.0, description="Premium-to-crude products cap, USD/bbl.")
