@@ -165,3 +165,15 @@ def test_western_tonnage_on_sanctioned_trades_starts_undesignated(tmp_path):
     assert west[plan.sanctioned].sum() > 0.05 * west.sum()  # (the check has something to see)
     got = res.year_arrays["tonnage_gt"][:, :, list(WESTERN)].sum(axis=-1)
     np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+    # what leaves goes to Russian insurers in the world data's proportion (FACTS: 20-25%), the rest to none
+    from riskmodel.market import DOMESTIC
+    from riskmodel.world import load_world
+
+    share = load_world().trades["displaced_domestic"].to_numpy(float)
+    assert np.all(share[[c.startswith("RUS_") for c in model.trade_codes]] == 0.25)
+    ref_west = plan.ref_shares[:, list(WESTERN)].sum(axis=1) * gt
+    barred = (ref_west * share)[plan.barred].sum()
+    moved = (ref_west * share)[plan.sanctioned & ~plan.barred].sum() * (1.0 - kept)
+    expected_domestic = (plan.ref_shares[:, DOMESTIC] * gt).sum() + barred + moved
+    np.testing.assert_allclose(res.year_arrays["tonnage_gt"][:, :, DOMESTIC], expected_domestic, rtol=1e-9)

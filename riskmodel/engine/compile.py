@@ -377,8 +377,7 @@ def compile_model(
     )
 
     # ----- market
-    shadow = ref[:, 2] + ref[:, 3]
-    to_dom = np.where(shadow > 0, ref[:, 2] / np.where(shadow > 0, shadow, 1.0), 0.3)
+    to_dom = trades["displaced_domestic"].to_numpy(dtype=np.float64)
     pc = scenario.price_cap
     caps = {"EU": pc.eu_uk_cap_usd, "UK": pc.eu_uk_cap_usd, "US": pc.us_cap_usd}
     cap_ig = min(caps.values())
@@ -717,6 +716,8 @@ def _fleet_override(
         fleet = fleet[fleet["cedant"] == spec.cedant]
         if fleet.empty:
             raise ValueError(f"fleet list {spec.path} has no vessel of cedant {spec.cedant!r}")
+    # A ship under several covers (cedants, contracts) is one ship of the fleet: one vessel-year a year.
+    fleet = fleet.drop_duplicates("imo")
     trade_idx = {c: i for i, c in enumerate(world.trades.index)}
     n_trades, n_segs = vy.shape
     seg_share = vy / np.where(vy.sum(axis=0) > 0, vy.sum(axis=0), 1.0)  # trade weights per segment

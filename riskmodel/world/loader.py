@@ -147,6 +147,7 @@ _SPECS: dict[str, dict[str, str]] = {
         "cover_western_fixed": "prob",
         "cover_domestic": "prob",
         "cover_none": "prob",
+        "displaced_domestic": "prob",
         "price_cap": "str",
         "sanctioned": "bool",
         "mean_age_mainstream": "pos",
