@@ -13,18 +13,35 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from riskmodel.screening import ScreeningResult, read_fleet, read_lists, screen
 from riskmodel.screening.fleet import InputRowsError, default_world
+from riskmodel.screening.lists import REGIMES
 from riskmodel.screening.screen import (
     FIRST_AS_OF,
     FLAG_CHANGE_WINDOW_DAYS,
     LAST_AS_OF,
+    RISK_REASONS,
     output_dir_problem,
 )
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
-_HEADLINE = ("designated_vessel", "designated_vessel_name_only", "designated_insurer", "at_risk_profile")
+#: The headline categories, in the order an underwriter reads them: designations by IMO (then by
+#: regime, indented), by name only, designated insurers (then low-confidence insurer matches), at-risk
+#: profiles (then by reason, indented).
+_REGIME_CATEGORIES = tuple(f"designated_vessel_{regime}" for regime in REGIMES)
+_HEADLINE = (
+    "designated_vessel",
+    *_REGIME_CATEGORIES,
+    "designated_vessel_name_only",
+    "designated_insurer",
+    "designated_insurer_low_confidence",
+    "at_risk_profile",
+    *RISK_REASONS,
+)
+_INDENTED = frozenset({*_REGIME_CATEGORIES, *RISK_REASONS})
 
 
 def _date(text: str) -> dt.date:
@@ -127,23 +144,33 @@ def headline(result: ScreeningResult, *, n_entries: int, n_organisations: int) -
     """The few lines an underwriter reads first: the book and the headline categories."""
     total = result.exposure[result.exposure["by"] == "total"].set_index("category")
     vessels = result.vessels
+    n_vessels, n_rows = vessels["imo"].nunique(), len(vessels)
+    covers = f" ({n_rows} rows: a ship under several covers counts once)" if n_rows != n_vessels else ""
     lines = [
-        f"Screened {len(vessels)} vessels of {vessels['cedant'].nunique()} cedant(s) against "
+        f"Screened {n_vessels} vessels{covers} of {vessels['cedant'].nunique()} cedant(s) against "
         f"{n_entries} list entries and {n_organisations} designated organisation names, "
         f"as of {result.as_of.isoformat()}.",
-        f"  {'category':<30} {'vessels':>7}  {'sum insured':>12}  {'premium':>9}  (USD m)",
+        f"  {'category':<36} {'vessels':>7}  {'sum insured':>12}  {'premium':>9}  (USD m)",
     ]
     for category in ("book", *_HEADLINE):
         row = total.loc[category]
+        label = f"  {category}" if category in _INDENTED else category
         lines.append(
-            f"  {category:<30} {int(row['vessels']):>7}  {row['sum_insured_usd_m']:>12.1f}  "
+            f"  {label:<36} {int(row['vessels']):>7}  {row['sum_insured_usd_m']:>12.1f}  "
             f"{row['premium_usd_m']:>9.2f}"
+        )
+    later = result.matches[result.matches["listed_after_as_of"]]
+    if not later.empty:
+        lines.append(
+            f"{len(later)} match(es) with list entries dated after the screening date, not counted as "
+            "designations at that date: see matches.csv (listed_after_as_of)"
         )
     if not result.list_problems.empty:
         lines.append(
             f"{len(result.list_problems)} list entry problem(s) (invalid IMO, unknown or missing flag, a "
-            "column not read): see list_problems.csv"
+            "list of no known regime, a column not read): see list_problems.csv"
         )
+    lines += _fleet_warnings(vessels)
     unknown = sorted(set(vessels.loc[~vessels["pi_provider_recognised"], "pi_provider"].dropna()))
     if unknown:
         lines.append(
@@ -151,3 +178,26 @@ def headline(result: ScreeningResult, *, n_entries: int, n_organisations: int) -
             f"column to set them): {', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}"
         )
     return "\n".join(lines)
+
+
+def _fleet_warnings(vessels: pd.DataFrame) -> list[str]:
+    """Lines on fleet rows the screening reads but cannot fully trust: IMOs whose rows disagree on the
+    ship, and names that can match no list entry by name."""
+    lines = []
+    conflicting = vessels[vessels["conflicting_rows"] != ""]
+    if not conflicting.empty:
+        rows = conflicting.groupby("imo")["row"].agg(lambda r: ", ".join(map(str, sorted(r))))
+        shown = "; ".join(f"IMO {imo:07d} rows {r}" for imo, r in rows.head(5).items())
+        lines.append(
+            f"{len(rows)} IMO number(s) whose rows disagree on name, flag or year built (a ship's findings "
+            f"hold in all its rows; check the fleet list): {shown}{' ...' if len(rows) > 5 else ''}; see "
+            "vessels.csv (conflicting_rows)"
+        )
+    unmatchable = vessels[vessels["name_unmatchable"]]
+    if not unmatchable.empty:
+        shown = ", ".join(f"row {row} {name!r}" for row, name in unmatchable[["row", "name"]].head(5).values)
+        lines.append(
+            f"{len(unmatchable)} vessel name(s) without Latin letters, screened by IMO only (transliterate "
+            f"them: ВОЛГА as VOLGA): {shown}{' ...' if len(unmatchable) > 5 else ''}"
+        )
+    return lines

@@ -1,8 +1,9 @@
 """Fleet lists: a cedant's book of vessels, read from CSV or Excel and validated row by row.
 
-In: a CSV or Excel file (first sheet), header in row 1, one vessel per row, with the columns of
-`FLEET_COLUMNS` (headers are matched case-insensitively, `P&I provider` reads as `pi_provider`).
-Out: a DataFrame with one row per vessel in the canonical columns, plus the derived columns `row` (the
+In: a CSV or Excel file (first sheet), header in row 1, one cover per row (a vessel under a cedant's
+contract: one IMO may appear under several cedants or contracts), with the columns of `FLEET_COLUMNS`
+(headers are matched case-insensitively, `P&I provider` reads as `pi_provider`).
+Out: a DataFrame with one row per cover in the canonical columns, plus the derived columns `row` (the
 row number the user sees in the file), `segment` (filled from DWT or GT when not given), `gt`
 (segment mean when not given, `gt_estimated` says so), `pi_class` and `pi_provider_recognised`;
 or a `FleetValidationError` listing every problem, each with its row, column, value and what is allowed.
@@ -100,6 +101,8 @@ def imo_valid(numbers: np.ndarray | pd.Series) -> np.ndarray:
     return in_range & (imo_check_digits(n // 10) == n % 10)
 
 
+IMO_ALL_ZEROS = "0000000 is a placeholder, not an IMO number: give the vessel's IMO number"
+IMO_LEADING_ZERO = "an IMO number does not start with 0"
 _IMO_TEXT = re.compile(r"^\s*(?:IMO)?[\s:.-]*(\d+)(?:\.0+)?\s*$", re.IGNORECASE)
 
 
@@ -111,6 +114,10 @@ def parse_imo(value: object) -> int:
     digits = m.group(1)
     if len(digits) != 7:
         raise ValueError(f"an IMO number has 7 digits, this one has {len(digits)}")
+    if digits == "0000000":
+        raise ValueError(IMO_ALL_ZEROS)
+    if digits.startswith("0"):
+        raise ValueError(IMO_LEADING_ZERO)
     number = int(digits)
     expected = imo_check_digit(number // 10)
     if number % 10 != expected:
@@ -190,25 +197,22 @@ WESTERN_FIXED_PI: tuple[str, ...] = (
     "Sunderland Marine",
 )
 
-#: Insurers of sanctioned states outside any scheme (FACTS.md, shadow fleet and alternative insurers).
-DOMESTIC_PI: tuple[str, ...] = (
-    "Ingosstrakh",
-    "Ingosstrakh Insurance Company",
-    "AlfaStrakhovanie",
-    "Alfa Insurance",
-    "Sogaz",
-    "VSK",
-    "VSK Insurance",
-    "Rosgosstrakh",
-    "Soglasie",
-    "RESO-Garantia",
-    "Russian National Reinsurance Company",
-    "RNRC",
-    "Kish P&I",
-    "Kish Protection and Indemnity",
-    "Central Insurance of Iran",
-    "Iran Insurance Company",
-)
+#: Insurers of sanctioned states outside any scheme (FACTS.md, shadow fleet and alternative insurers),
+#: each with the names it is written under.
+DOMESTIC_INSURERS: dict[str, tuple[str, ...]] = {
+    "Ingosstrakh": ("Ingosstrakh", "Ingosstrakh Insurance Company"),
+    "AlfaStrakhovanie": ("AlfaStrakhovanie", "Alfa Insurance"),
+    "Sogaz": ("Sogaz",),
+    "VSK": ("VSK", "VSK Insurance"),
+    "Rosgosstrakh": ("Rosgosstrakh",),
+    "Soglasie": ("Soglasie",),
+    "RESO-Garantia": ("RESO-Garantia",),
+    "Russian National Reinsurance Company": ("Russian National Reinsurance Company", "RNRC"),
+    "Kish P&I": ("Kish P&I", "Kish Protection and Indemnity"),
+    "Central Insurance of Iran": ("Central Insurance of Iran",),
+    "Iran Insurance Company": ("Iran Insurance Company",),
+}
+DOMESTIC_PI: tuple[str, ...] = tuple(name for names in DOMESTIC_INSURERS.values() for name in names)
 
 #: Values meaning "no P&I cover" or "cover unknown".
 NO_PI: tuple[str, ...] = ("none", "uninsured", "unknown", "n/a", "na", "-", "nil")
@@ -247,10 +251,11 @@ def on_distinct(normalise: Any, values: pd.Series) -> pd.Series:
     return out
 
 
-def normalise_org_names(names: pd.Series) -> pd.Series:
+def normalise_org_names(names: pd.Series, *, keep_parenthesised: bool = False) -> pd.Series:
     """Insurer and company names reduced for exact comparison.
 
-    Upper-case ASCII, parenthesised parts dropped (`(Bermuda)`), `&` read as `AND`, apostrophes removed,
+    Upper-case ASCII, parenthesised parts dropped (`(Bermuda)`; with `keep_parenthesised` their words are
+    kept and only the brackets go), `&` read as `AND`, apostrophes removed,
     other punctuation read as a space, spaces collapsed, legal forms (`LTD`, `JSC`, `COMPANY`, spelled out
     as `JOINT STOCK COMPANY` or `LIMITED LIABILITY COMPANY`, ...) and `THE` dropped.
 
@@ -259,8 +264,16 @@ def normalise_org_names(names: pd.Series) -> pd.Series:
     >>> names = ["Joint Stock Company Sogaz", "Shipowners' Club", "Limited Liability Company Polar Shield"]
     >>> normalise_org_names(pd.Series(names)).tolist()
     ['SOGAZ', 'SHIPOWNERS CLUB', 'POLAR SHIELD']
+    >>> normalise_org_names(pd.Series(["Gard (Russia) LLC"]), keep_parenthesised=True).tolist()
+    ['GARD RUSSIA']
     """
+    if keep_parenthesised:
+        return on_distinct(_normalise_org_names_kept, names)
     return on_distinct(_normalise_org_names, names)
+
+
+def _normalise_org_names_kept(names: pd.Series) -> pd.Series:
+    return _normalise_org_names(names.astype("string").str.replace(r"[()]", " ", regex=True))
 
 
 def _normalise_org_names(names: pd.Series) -> pd.Series:
@@ -289,6 +302,31 @@ _PROVIDER_CLASS_BY_NAME = _alias_table(
         "none": NO_PI,
     }
 )
+
+
+#: Known aliases shorter than this (letters and digits of the normalised name) are not used: `JPI`, `VSK`,
+#: `RNRC` are also the initials of other organisations.
+MIN_ALIAS_LETTERS = 5
+
+#: Each name (normalised) of a domestic insurer of a sanctioned state -> its canonical name, so that
+#: `Ingosstrakh` and `Ingosstrakh Insurance Company` are one insurer. Only these insurers: the IG clubs'
+#: short forms (`JPI`, `North`, `London Club`) are other organisations' names too, and a designated
+#: `JPI` is not the Japan P&I Club.
+_CANONICAL_INSURER = _alias_table(DOMESTIC_INSURERS)
+_CANONICAL_INSURER = _CANONICAL_INSURER[
+    _CANONICAL_INSURER.index.str.replace(" ", "", regex=False).str.len() >= MIN_ALIAS_LETTERS
+]
+
+
+def canonical_insurers(keys: pd.Series) -> pd.Series:
+    """The canonical name (`DOMESTIC_INSURERS`) of each normalised insurer name; NA if unknown, and for
+    names of fewer than `MIN_ALIAS_LETTERS` letters and digits.
+
+    >>> names = pd.Series(["Ingosstrakh Insurance Company", "Acme", "JPI", "Japan P&I Club", "RNRC"])
+    >>> canonical_insurers(normalise_org_names(names)).tolist()
+    ['Ingosstrakh', <NA>, <NA>, <NA>, <NA>]
+    """
+    return keys.map(_CANONICAL_INSURER).astype("string")
 
 
 def provider_class(pi_provider: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -592,7 +630,8 @@ def read_fleet(
     world: StateRegistry | None = None,
     current_year: int | None = None,
 ) -> pd.DataFrame:
-    """Read and validate a fleet list (`.csv`, or `.xlsx`/`.xlsm` whose first sheet is read).
+    """Read and validate a fleet list (`.csv`, or `.xlsx`/`.xlsm` whose first sheet is read; messages then
+    name the sheet).
 
     Returns the validated fleet (see the module docstring); raises `FleetValidationError` listing every
     problem; `FileNotFoundError` when the file does not exist.
@@ -601,21 +640,37 @@ def read_fleet(
     require_file(path, "fleet list", FleetValidationError, "a .csv, .xlsx or .xlsm file")
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise FleetValidationError(
-            path.name,
-            [RowError(path.name, None, "-", suffix, "unknown file type; allowed: .csv, .xlsx, .xlsm")],
-        )
+        message = f"unknown file type{_OTHER_OPTION_BY_SUFFIX.get(suffix, '')}; allowed: .csv, .xlsx, .xlsm"
+        raise FleetValidationError(path.name, [RowError(path.name, None, "-", suffix, message)])
+    source = path.name
     try:
         if suffix == ".csv":
             raw = read_text_table(path)
         else:
-            cells = pd.read_excel(
-                path, sheet_name=0, header=None, dtype=str, keep_default_na=False, engine="openpyxl"
-            )
-            raw = _with_header(cells)
+            raw, source = _first_sheet(path)
     except UNREADABLE as exc:
         raise FleetValidationError(path.name, [unreadable(path, exc)]) from None
-    return validate_fleet(raw, source=path.name, world=world, current_year=current_year, first_row=2)
+    return validate_fleet(raw, source=source, world=world, current_year=current_year, first_row=2)
+
+
+#: File types of the other inputs, said when one is given as the fleet list.
+_OTHER_OPTION_BY_SUFFIX = {
+    **dict.fromkeys(
+        (".json", ".jsonl", ".ndjson", ".gz"),
+        " (a JSON lines file is a sanctions list: give it with --lists)",
+    ),
+    ".txt": " (a .txt file is a designated-insurers list: give it with --insurers)",
+}
+
+
+def _first_sheet(path: Path) -> tuple[pd.DataFrame, str]:
+    """The first sheet of a workbook as text cells with their header, and the source to cite in messages:
+    the file and the sheet (`book.xlsx (sheet 'Fleet')`; with more sheets, which ones there are)."""
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        sheets = [str(name) for name in book.sheet_names]
+        cells = pd.read_excel(book, sheet_name=0, header=None, dtype=str, keep_default_na=False)
+    others = f", the first of {len(sheets)}: {', '.join(map(repr, sheets))}" if len(sheets) > 1 else ""
+    return _with_header(cells), f"{path.name} (sheet {sheets[0]!r}{others})"
 
 
 def require_file(path: Path, what: str, error: type[InputRowsError], allowed: str) -> None:
@@ -728,7 +783,8 @@ def validate_fleet(
 
     Checks, each with its own function: the header (unknown columns are kept as they are, required
     ones must be there, each once), every row against `FleetRow` (IMO check digit, known flag, possible
-    year, numbers, at least one of segment/DWT/GT), and duplicate IMO numbers across rows.
+    year, numbers, at least one of segment/DWT/GT), and an IMO number repeated for the same cedant and
+    contract.
     """
     world = world if world is not None else default_world()
     columns, header_problems = _check_header(raw.columns, source)
@@ -762,7 +818,62 @@ def validate_fleet(
     return _fleet_frame(table, rows)
 
 
+#: Columns only a fleet list has: two of them make a file a fleet list.
+FLEET_ONLY_COLUMNS: tuple[str, ...] = (
+    "year_built",
+    "pi_provider",
+    "hm_insurer",
+    "sum_insured_usd_m",
+    "premium_usd_m",
+    "cedant",
+)
+#: What each kind of input is called, and the option it is given with.
+INPUT_KINDS: dict[str, tuple[str, str]] = {
+    "fleet": ("a fleet list", "--fleet"),
+    "sanctions": ("a sanctions list of vessels", "--lists"),
+    "insurers": ("a designated-insurers list", "--insurers"),
+}
+
+
+def input_kind(headers: Iterable[object]) -> str | None:
+    """Which input a header row is the header of: `fleet` (two or more of `FLEET_ONLY_COLUMNS`, under
+    any of their names), `sanctions` (`imo` and `list`), `insurers` (`name`, and only `list` or `date`
+    besides); None when it is none of these.
+
+    >>> input_kind(["IMO", "Cedant", "Sum insured (USD m)"]), input_kind(["imo", "name", "list", "date"])
+    ('fleet', 'sanctions')
+    """
+    names = {_HEADER_ALIASES.get(normalise_header(h), normalise_header(h)) for h in headers}
+    if len(names & set(FLEET_ONLY_COLUMNS)) >= 2:
+        return "fleet"
+    if {"imo", "list"} <= names:
+        return "sanctions"
+    if "name" in names and names <= {"name", "list", "date"}:
+        return "insurers"
+    return None
+
+
+def wrong_kind(source: str, headers: Iterable[object], expected: str) -> RowError | None:
+    """The problem of a file whose header is that of another kind of input than `expected` (a key of
+    `INPUT_KINDS`), saying which option it belongs to; None when it is not."""
+    headers = [str(h) for h in headers]
+    kind = input_kind(headers)
+    if kind is None or kind == expected:
+        return None
+    (what, option), (expected_what, expected_option) = INPUT_KINDS[kind], INPUT_KINDS[expected]
+    shown = ", ".join(headers[:6]) + (", ..." if len(headers) > 6 else "")
+    message = (
+        f"this is {what} (columns {shown}), not {expected_what}: give it with {option}, and "
+        f"{expected_what} with {expected_option}"
+    )
+    return RowError(source, 1, "-", "", message)
+
+
 def _check_header(headers: Iterable[object], source: str) -> tuple[list[str], list[RowError]]:
+    headers = list(headers)
+    other = wrong_kind(source, headers, "fleet")
+    if other is not None:
+        return [str(h) for h in headers], [other]
     problems: list[RowError] = []
     columns: list[str] = []
     seen: dict[str, str] = {}
@@ -842,22 +953,42 @@ def _row_error(source: str, row_number: int, error: Mapping[str, Any], record: M
 
 
 def _check_duplicate_imos(table: pd.DataFrame, source: str) -> list[RowError]:
-    """Every row whose IMO (valid or not) repeats an earlier row's, with the row it repeats."""
+    """Every row whose IMO (valid or not), cedant and contract repeat an earlier row's, with the row it
+    repeats. One ship under two cedants, or two contracts of one cedant, is two covers: allowed."""
     digits = table["imo"].str.upper().str.extract(_IMO_TEXT.pattern, expand=False)
     imos = pd.to_numeric(digits, errors="coerce").dropna()
-    first_row = pd.Series(imos.index, index=imos.index).groupby(imos.to_numpy()).transform("min")
-    duplicated = imos[imos.index != first_row]
+    cover = pd.DataFrame(
+        {
+            "imo": imos.astype("int64"),
+            "cedant": _stripped(table, "cedant").loc[imos.index],
+            "contract": _stripped(table, "contract").loc[imos.index],
+        }
+    )
+    rows = pd.Series(cover.index, index=cover.index)
+    first_row = rows.groupby([cover["imo"], cover["cedant"], cover["contract"]]).transform("min")
+    repeated = cover[cover.index != first_row]
     return [
         RowError(
             source,
             int(row_number),
             "imo",
             table.at[row_number, "imo"],
-            f"duplicate IMO {int(imo)}, first in row {int(first_row[row_number])}; "
-            "allowed: each IMO once per fleet list",
+            f"duplicate IMO {imo:07d} for cedant {cedant!r} and {_contract_words(contract)}, first in row "
+            f"{int(first_row[row_number])}; allowed: each IMO once per cedant and contract",
         )
-        for row_number, imo in duplicated.items()
+        for row_number, imo, cedant, contract in repeated.itertuples()
     ]
+
+
+def _stripped(table: pd.DataFrame, column: str) -> pd.Series:
+    """A text column with spaces trimmed; all blank when the table lacks it (`contract` is optional)."""
+    if column not in table.columns:
+        return pd.Series("", index=table.index)
+    return table[column].astype(str).str.strip()
+
+
+def _contract_words(contract: str) -> str:
+    return f"contract {contract!r}" if contract else "no contract"
 
 
 def _fleet_frame(table: pd.DataFrame, rows: Mapping[int, FleetRow]) -> pd.DataFrame:
@@ -918,8 +1049,9 @@ def fleet_profile(
     This is what the engine's fleet override needs in place of the world-average fleet. Add `"cedant"`,
     `"contract"` or `"trade"` to `by` for a finer split (a blank trade is `""`).
 
-    Returns one row per group with `vessels`, `gt` (sum; segment means where the list had no GT),
-    `mean_age`, `sum_insured_usd_m` and `premium_usd_m`, sorted by `by`.
+    Returns one row per group with `vessels` (distinct IMO numbers), `gt` (sum over those vessels; segment
+    means where the list had no GT), `mean_age`, and `sum_insured_usd_m` and `premium_usd_m` (sums over the
+    rows: a ship under two covers adds both), sorted by `by`.
 
     >>> fleet = complete_fleet(pd.DataFrame({
     ...     "row": [2, 3, 4], "imo": [9074729, 9176187, 9321483], "name": ["A", "B", "C"],
@@ -941,10 +1073,15 @@ def fleet_profile(
     data["age_band"] = age_band(data["age"])
     for key in by:
         data[key] = data[key].astype("string").fillna("")
+    # A ship listed under several covers (cedants, contracts) is one vessel: its count, tonnage and age
+    # are taken once per group, its sums insured and premiums for every cover.
+    once = ~data.duplicated([*by, "imo"])
+    data["vessel_gt"] = data["gt"].where(once, 0.0)
+    data["vessel_age"] = data["age"].where(once)
     profile = data.groupby(list(by), sort=False).agg(
-        vessels=("imo", "size"),
-        gt=("gt", "sum"),
-        mean_age=("age", "mean"),
+        vessels=("imo", "nunique"),
+        gt=("vessel_gt", "sum"),
+        mean_age=("vessel_age", "mean"),
         sum_insured_usd_m=("sum_insured_usd_m", "sum"),
         premium_usd_m=("premium_usd_m", "sum"),
     )

@@ -5,16 +5,21 @@ In: files the user downloaded (no network at run time; docs/screening.md says wh
   vessel's last flag change), `past_flags` (ISO codes separated by `;`); several rows for one IMO with
   different flags and dates are read as the vessel's flag history;
 - an OpenSanctions / FollowTheMoney entity export (JSON lines, `.json`, `.jsonl`, `.ndjson`, optionally
-  `.gz`): `Vessel` entities give vessels (`imoNumber`, `name`, `alias`, `flag`, `pastFlags`), one entry per
-  dataset in `datasets`; `Organization` and `Company` entities give designated organisations; `Sanction`
-  entities, when present, give the designation date (`listingDate` or `startDate`), otherwise the
-  entity's `first_seen` is used;
+  `.gz`): `Vessel` entities give vessels (`imoNumber`, `name`, `alias`, `previousName`, `weakAlias`,
+  `flag`, `pastFlags`), one entry per dataset in `datasets`; `Organization` and `Company` entities give
+  designated organisations; `Sanction` entities, when present, give the designation date (`listingDate`
+  or `startDate`) of their entity in their own dataset, otherwise the entity's `first_seen` is used
+  (`date_basis` says which);
 - a designated-insurers list: a CSV with a `name` column (optionally `list`, `date`) or a text file with
   one name per line.
+List labels are written in one spelling (`normalise_list_labels`) and mapped to a regime (`list_regimes`).
+A file whose header is that of a fleet list (or another list kind) is refused, naming the option it
+belongs to.
 Out: a `SanctionsLists` holding three DataFrames: `vessels` (one row per entry and name variant),
 `organisations` and `problems` (entries reported: an invalid IMO, an unknown flag code, neither a valid
-IMO nor a flag).
-A file that cannot be read raises `ListFormatError` listing every bad row.
+IMO nor a flag, a name without Latin letters, a list of no known regime).
+A file that cannot be read raises `ListFormatError` listing every bad row (`InsurersFormatError`, a kind of
+it, for a designated-insurers list).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ import pandas as pd
 
 from riskmodel.scenario.errors import misspelt_columns
 from riskmodel.screening.fleet import (
+    IMO_ALL_ZEROS,
+    IMO_LEADING_ZERO,
     UNREADABLE,
     InputRowsError,
     NotUtf8Error,
@@ -48,6 +55,7 @@ from riskmodel.screening.fleet import (
     read_text_table,
     require_file,
     unreadable,
+    wrong_kind,
 )
 
 # ------------------------------------------------------------------------------------------ country codes
@@ -110,6 +118,25 @@ def normalise_vessel_names(names: pd.Series) -> pd.Series:
     return text.str.strip().astype("string")
 
 
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV")
+_ROMAN_LAST = re.compile(rf"(?<=\S) ({'|'.join(sorted(_ROMAN, key=len, reverse=True))})$")
+
+
+def vessel_name_keys(names: pd.Series) -> pd.Series:
+    """The keys vessel names are matched by: `normalise_vessel_names`, then a Roman numeral ending a name
+    of more than one word as its number (`II` as `2`, up to `XV`), then spaces removed, so that `SEA
+    JEWEL II`, `Seajewel 2` and `M/T Sea-Jewel II` are one name.
+
+    >>> names = ["SEA JEWEL II", "Seajewel 2", "M/T Sea-Jewel II", "X", "Star I"]
+    >>> vessel_name_keys(pd.Series(names)).tolist()
+    ['SEAJEWEL2', 'SEAJEWEL2', 'SEAJEWEL2', 'X', 'STAR1']
+    """
+    number = {roman: str(i) for i, roman in enumerate(_ROMAN, start=1)}
+    text = normalise_vessel_names(names).fillna("")
+    text = text.str.replace(_ROMAN_LAST, lambda m: " " + number[m.group(1)], regex=True)
+    return text.str.replace(" ", "", regex=False).astype("string")
+
+
 # ------------------------------------------------------------------------------------------ IMO numbers
 _IMO_DIGITS = r"^\s*(?:IMO)?[\s:.-]*(\d+)(?:\.0+)?\s*$"
 
@@ -129,14 +156,73 @@ def parse_list_imos(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     blank = (text == "").to_numpy(dtype=bool)
     not_number = digits.isna().to_numpy(dtype=bool) & ~blank
     wrong_length = ~blank & ~not_number & (digits.str.len() != 7).fillna(False).to_numpy(dtype=bool)
-    bad_digit = ~blank & ~not_number & ~wrong_length & ~valid
+    seven = ~blank & ~not_number & ~wrong_length
+    zeros = seven & (digits == "0000000").fillna(False).to_numpy(dtype=bool)
+    leading_zero = seven & ~zeros & digits.str.startswith("0").fillna(False).to_numpy(dtype=bool)
+    bad_digit = seven & ~zeros & ~leading_zero & ~valid
     problem[not_number] = "not an IMO number"
     problem[wrong_length] = "an IMO number has 7 digits"
+    problem[zeros] = IMO_ALL_ZEROS
+    problem[leading_zero] = IMO_LEADING_ZERO
     problem[bad_digit] = [
         f"invalid IMO check digit: the last digit should be {e}" for e in expected[bad_digit]
     ]
     imo = pd.Series(np.where(valid, n, 0), index=values.index).astype("Int64").where(valid)
     return imo, problem
+
+
+# ------------------------------------------------------------------------------------ list labels, regimes
+#: The sanctioning regimes the exposure is split by.
+REGIMES: tuple[str, ...] = ("EU", "UK", "US", "UN")
+#: The start of a normalised list label -> its regime: OpenSanctions dataset prefixes (`eu_fsf`,
+#: `gb_fcdo_sanctions`, `us_ofac_sdn`, `un_sc_sanctions`) and the usual names of the official lists and
+#: their keepers (`OFAC SDN`, `HM Treasury`, `OFSI`, `UK sanctions list`, `United Nations`, `UN Security
+#: Council`, `European Union`, `US Treasury`). Each start is whole words (`_`-separated).
+REGIME_BY_LABEL_START: dict[str, str] = {
+    "eu": "EU",
+    "european_union": "EU",
+    "uk": "UK",
+    "gb": "UK",
+    "hmt": "UK",
+    "hm_treasury": "UK",
+    "ofsi": "UK",
+    "fcdo": "UK",
+    "united_kingdom": "UK",
+    "us": "US",
+    "usa": "US",
+    "ofac": "US",
+    "united_states": "US",
+    "un": "UN",
+    "unsc": "UN",
+    "united_nations": "UN",
+}
+
+
+def normalise_list_labels(labels: pd.Series) -> pd.Series:
+    """List labels in one spelling: lower-case ASCII, each run of spaces and punctuation one `_`, so that
+    one list does not appear under two spellings (OpenSanctions dataset names are unchanged).
+
+    >>> normalise_list_labels(pd.Series(["OFAC SDN", "ofac-sdn ", "us_ofac_sdn", "EU"])).tolist()
+    ['ofac_sdn', 'ofac_sdn', 'us_ofac_sdn', 'eu']
+    """
+    text = _ascii_upper(labels).str.lower().str.replace(r"[^a-z0-9]+", "_", regex=True)
+    return text.str.strip("_").astype("string")
+
+
+def list_regimes(labels: pd.Series) -> pd.Series:
+    """The regime (`REGIMES`) of each normalised list label, from its start (`REGIME_BY_LABEL_START`,
+    longest first); "" when unknown.
+
+    >>> labels = ["ofac_sdn", "gb_fcdo_sanctions", "eu", "un_sc", "hm_treasury", "united_nations", "ch_seco"]
+    >>> list_regimes(pd.Series(labels)).tolist()
+    ['US', 'UK', 'EU', 'UN', 'UK', 'UN', '']
+    """
+    text = labels.astype("string").fillna("")
+    regime = pd.Series("", index=labels.index, dtype="string")
+    for start in sorted(REGIME_BY_LABEL_START, key=len):  # a longer start, later, wins
+        whole_words = (text == start) | text.str.startswith(start + "_")
+        regime = regime.mask(whole_words, REGIME_BY_LABEL_START[start])
+    return regime
 
 
 # ---------------------------------------------------------------------------------------- the tables
@@ -145,7 +231,9 @@ VESSEL_ENTRY_COLUMNS: tuple[str, ...] = (
     "line",
     "entity_id",
     "list",
+    "regime",
     "date",
+    "date_basis",
     "imo_given",
     "imo",
     "name",
@@ -155,7 +243,14 @@ VESSEL_ENTRY_COLUMNS: tuple[str, ...] = (
     "flag_changed",
     "past_flags",
 )
-ORGANISATION_COLUMNS: tuple[str, ...] = ("source", "line", "entity_id", "list", "date", "name", "name_norm")
+ORGANISATION_COLUMNS: tuple[str, ...] = (
+    *("source", "line", "entity_id", "list", "date", "date_basis", "name", "name_norm"),
+)
+#: What an entry's `date` is: the list's own date column (`list`), the `listingDate`/`startDate` of an
+#: OpenSanctions Sanction entity of the same dataset (`sanction`), the date OpenSanctions first saw the
+#: entity in any of its datasets (`first_seen`: not a listing date, it can be earlier or later than this
+#: list's designation); blank when there is no date.
+DATE_BASES: tuple[str, ...] = ("list", "sanction", "first_seen")
 PROBLEM_COLUMNS: tuple[str, ...] = ("source", "line", "entity_id", "column", "value", "problem")
 
 
@@ -168,10 +263,12 @@ class SanctionsLists:
     """Designated vessels and organisations from one or more local files.
 
     `vessels`: one row per list entry and name variant (`name_kind` `primary` for the entry's main name,
-    `name`/`alias` for the others; IMO matching uses the primary rows). `imo` is NA when the entry has no
-    IMO or an invalid one (`imo_given` keeps the text). `organisations`: designated organisations, one row
-    per name variant. `problems`: entries reported: an invalid IMO (not matched by IMO), a flag code not
-    understood, an entry that can match nothing (neither a valid IMO nor a flag).
+    `name`, `alias`, `previous_name`, `weak_alias` for the others; IMO matching uses the primary rows).
+    `list` is the list's label in one spelling and `regime` its regime (`list_regimes`). `imo` is NA when
+    the entry has no IMO or an invalid one (`imo_given` keeps the text). `organisations`: designated
+    organisations, one row per name variant. `problems`: entries reported: an invalid IMO (not matched by
+    IMO), a flag code not understood, an entry that can match nothing (no valid IMO and neither a flag nor
+    a name in Latin letters), a list of no known regime.
     """
 
     vessels: pd.DataFrame = field(default_factory=lambda: _empty(VESSEL_ENTRY_COLUMNS))
@@ -187,10 +284,15 @@ class SanctionsLists:
             frames = [getattr(p, name) for p in parts if not getattr(p, name).empty]
             return pd.concat(frames, ignore_index=True) if frames else _empty(columns)
 
+        problems = stack("problems", PROBLEM_COLUMNS)
+        # a list of no known regime is reported once, though several files may hold it
+        repeated = (problems["problem"] == UNKNOWN_REGIME) & problems.duplicated(
+            ["column", "value", "problem"]
+        )
         return cls(
             vessels=stack("vessels", VESSEL_ENTRY_COLUMNS),
             organisations=stack("organisations", ORGANISATION_COLUMNS),
-            problems=stack("problems", PROBLEM_COLUMNS),
+            problems=problems[~repeated].reset_index(drop=True),
         )
 
 
@@ -198,6 +300,29 @@ class ListFormatError(InputRowsError):
     """A sanctions or insurers list that cannot be read; every bad row is listed."""
 
     kind = "sanctions list"
+
+
+class InsurersFormatError(ListFormatError):
+    """A designated-insurers list that cannot be read; every bad row is listed."""
+
+    kind = "designated-insurers list"
+
+
+#: File types of the other inputs, said when one is given as a list: (suffixes, what it is, its option).
+_OTHER_INPUTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    ((".xlsx", ".xlsm", ".xls"), "an Excel workbook is a fleet list", "--fleet"),
+    ((".txt",), "a .txt file is a designated-insurers list", "--insurers"),
+    ((".json", ".jsonl", ".ndjson", ".gz"), "a JSON lines file is a sanctions list", "--lists"),
+)
+
+
+def _other_input(suffix: str, option: str) -> str:
+    """` (an Excel workbook is a fleet list: give it with --fleet)` for a file of `suffix` given with
+    `option` when it is the file type of another option's input; "" otherwise."""
+    for suffixes, what, its_option in _OTHER_INPUTS:
+        if suffix in suffixes and its_option != option:
+            return f" ({what}: give it with {its_option})"
+    return ""
 
 
 # ------------------------------------------------------------------------------------------ simple CSV
@@ -247,6 +372,7 @@ def read_sanctions_csv(path: str | Path) -> SanctionsLists:
     """Read a simple sanctions CSV: `imo, name, list, date`, optional `flag`, `flag_changed`, `past_flags`."""
     path = Path(path)
     raw = _read_text_csv(path)
+    _require_kind(path, raw.columns, "sanctions")
     raw.columns = [_LIST_CSV_ALIASES.get(c, c) for c in (normalise_header(h) for h in raw.columns)]
     problems = [
         RowError(path.name, 1, column, "", "required column missing; allowed: imo, name, list, date")
@@ -287,6 +413,7 @@ def read_sanctions_csv(path: str | Path) -> SanctionsLists:
             "entity_id": pd.array([pd.NA] * len(raw), dtype="string"),
             "list": raw["list"].astype("string").to_numpy(),
             "date": date.to_numpy(),
+            "date_basis": np.where(date.notna(), "list", ""),
             "imo_given": raw["imo"].astype("string").to_numpy(),
             "name": raw["name"].astype("string").to_numpy(),
             "name_kind": "primary",
@@ -296,6 +423,13 @@ def read_sanctions_csv(path: str | Path) -> SanctionsLists:
         }
     )
     return _with_unread(_vessel_lists(entries), path.name, others, known)
+
+
+def _require_kind(path: Path, headers: Iterable[object], expected: str) -> None:
+    """`ListFormatError` when the header is that of another kind of input (`wrong_kind`)."""
+    other = wrong_kind(path.name, headers, expected)
+    if other is not None:
+        raise ListFormatError(path.name, [other])
 
 
 def _read_text_csv(path: Path) -> pd.DataFrame:
@@ -320,7 +454,10 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
     past = entries["past_flags_given"].fillna("").str.split(r"[;,\s]+", regex=True)
     past_iso3 = past.map(lambda codes: ";".join(filter(None, map(_iso3, codes))))
     unknown_past = past.map(lambda codes: ";".join(c for c in codes if c and not _iso3(c)))
+    labels = normalise_list_labels(entries["list"])
     vessels = entries.assign(
+        list=labels,
+        regime=list_regimes(labels),
         imo=imo,
         name_norm=normalise_vessel_names(entries["name"]),
         flag=flag,
@@ -333,10 +470,15 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
     bad_flag = primary & (given_flag & flag.isna()).to_numpy()
     bad_past = primary & (unknown_past != "").to_numpy()
     # a name is matched only with a flag: an entry with neither a valid IMO nor a flag cannot be matched
-    named = (vessels["name_norm"].fillna("") != "").to_numpy()
+    # an entry is named when any of its name variants has Latin letters (names are compared in them)
+    entry = [vessels[c].fillna("").astype(str) for c in ("source", "line", "list", "imo_given")]
+    named = (vessels["name_norm"].fillna("") != "").groupby(entry).transform("max").to_numpy(dtype=bool)
+    given_name = (entries["name"].fillna("").str.strip() != "").to_numpy(dtype=bool)
+    no_imo = imo.isna().to_numpy()
     no_past = (past_iso3 == "").to_numpy()
-    no_flag = primary & named & imo.isna().to_numpy() & ~given_flag.to_numpy() & no_past
-    nameless = primary & ~named & imo.isna().to_numpy() & ~bad_imo
+    no_flag = primary & named & no_imo & ~given_flag.to_numpy() & no_past
+    nameless = primary & ~named & ~given_name & no_imo & ~bad_imo
+    not_latin = primary & ~named & given_name & no_imo
     flag_problem = pd.Series("unknown flag code; not used for name matching", index=entries.index)
     flag_problem[imo.isna()] += "; with no valid IMO the entry cannot be matched (check it by hand)"
     problems = pd.concat(
@@ -355,6 +497,13 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
                 "no name and no IMO: the entry can match no vessel",
             ),
             _problems(
+                entries[not_latin],
+                "name",
+                entries.loc[not_latin, "name"],
+                "the name has no Latin letters: transliterate it (names are compared in Latin letters, "
+                "ВОЛГА as VOLGA); with no valid IMO the entry can match no vessel",
+            ),
+            _problems(
                 entries[bad_past],
                 "past_flags",
                 unknown_past[bad_past],
@@ -366,10 +515,24 @@ def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
                 entries.loc[no_flag, "flag_given"].fillna(""),
                 "no flag and no valid IMO: a name alone is not matched (check the entry by hand)",
             ),
+            _unknown_regimes(vessels),
         ],
         ignore_index=True,
     )
     return SanctionsLists(vessels=vessels.reset_index(drop=True), problems=problems)
+
+
+UNKNOWN_REGIME = (
+    "a list of no known regime: its IMO matches count as designated vessels, but under none of EU, UK, "
+    "US, UN; to count them under one, name the list starting with eu (or European Union), uk (or gb, HM "
+    "Treasury, OFSI), us (or OFAC) or un (or United Nations)"
+)
+
+
+def _unknown_regimes(vessels: pd.DataFrame) -> pd.DataFrame:
+    """One problem row per list label of no known regime, at its first entry."""
+    first = vessels[vessels["regime"] == ""].drop_duplicates("list")
+    return _problems(first, "list", first["list"], UNKNOWN_REGIME)
 
 
 def _problems(entries: pd.DataFrame, column: str, value: pd.Series, problem: pd.Series | str) -> pd.DataFrame:
@@ -516,11 +679,13 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
     """Read an OpenSanctions / FollowTheMoney entity export (JSON lines).
 
     Vessels: one entry per (dataset, IMO number) with the first `name` as primary name and the other
-    names and `alias` values as name variants. Organisations: every `name` and `alias`. The date is the
-    earliest `listingDate`/`startDate` of the entity's `Sanction` entities when the file has them, else
-    the entity's `first_seen` (the date OpenSanctions first saw it). Other schemas are skipped, and so are
-    vessels and organisations marked `"target": false` (entities related to a designated one, which
-    OpenSanctions exports for context, not themselves designated).
+    names and `alias` values as name variants. Organisations: every `name` and `alias`. The date of an
+    entry (entity and dataset) is the earliest `listingDate`/`startDate` of the entity's `Sanction`
+    entities of that dataset (`date_basis` `sanction`), else the entity's `first_seen` (the date
+    OpenSanctions first saw it in any dataset, `date_basis` `first_seen`, not a listing date): one
+    regime's listing does not date another's.
+    Other schemas are skipped, and so are vessels and organisations marked `"target": false` (entities
+    related to a designated one, which OpenSanctions exports for context, not themselves designated).
 
     Property values are lists of strings (a single string is read as a one-element list); dates are
     `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, a time may follow. A line that is not JSON, a value of another type
@@ -530,7 +695,7 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
     require_file(path, "list", ListFormatError, "a JSON lines file (.json, .jsonl, .ndjson, .gz)")
     vessels: list[dict[str, Any]] = []
     organisations: list[dict[str, Any]] = []
-    sanction_dates: dict[str, str] = {}
+    sanction_dates: dict[tuple[str, str], str] = {}
     problems: list[RowError] = []
     for line_number, line in _open_lines(path):
         text = line.strip()
@@ -567,10 +732,11 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
                 *read.dates(read.strings("listingDate"), "properties.listingDate"),
                 *read.dates(read.strings("startDate"), "properties.startDate"),
             ]
-            for entity_id in read.strings("entity"):
+            datasets = read.strings("datasets", top=True) or [path.stem]
+            for key in ((e, ds) for e in read.strings("entity") for ds in datasets):
                 for date in dates:
-                    if entity_id not in sanction_dates or date < sanction_dates[entity_id]:
-                        sanction_dates[entity_id] = date
+                    if key not in sanction_dates or date < sanction_dates[key]:
+                        sanction_dates[key] = date
         elif schema == FTM_VESSEL:
             vessels += _ftm_vessel_entries(read)
         else:
@@ -586,14 +752,25 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
 
     lists = _vessel_lists(_ftm_frame(vessels, sanction_dates, VESSEL_ENTRY_COLUMNS))
     orgs = _ftm_frame(organisations, sanction_dates, ORGANISATION_COLUMNS)
-    orgs = orgs.assign(name_norm=normalise_org_names(orgs["name"]))[list(ORGANISATION_COLUMNS)]
+    orgs = orgs.assign(name_norm=normalise_org_names(orgs["name"]), list=normalise_list_labels(orgs["list"]))
+    orgs = orgs[list(ORGANISATION_COLUMNS)]
     return SanctionsLists(vessels=lists.vessels, organisations=orgs, problems=lists.problems)
+
+
+#: The FollowTheMoney vessel properties read as name variants besides `name`, and their `name_kind`.
+FTM_NAME_VARIANTS: dict[str, str] = {
+    "alias": "alias",
+    "previousName": "previous_name",
+    "weakAlias": "weak_alias",
+}
 
 
 def _ftm_vessel_entries(read: _Entity) -> list[dict[str, Any]]:
     names = list(dict.fromkeys(read.strings("name")))
     variants = [(n, "primary" if i == 0 else "name") for i, n in enumerate(names)]
-    variants += [(a, "alias") for a in dict.fromkeys(read.strings("alias")) if a not in names]
+    for prop, kind in FTM_NAME_VARIANTS.items():
+        seen = {name for name, _ in variants}
+        variants += [(v, kind) for v in dict.fromkeys(read.strings(prop)) if v not in seen]
     flags = read.strings("flag")
     past_flags = ";".join(read.strings("pastFlags"))
     imos = read.strings("imoNumber") or [""]
@@ -619,17 +796,23 @@ def _ftm_names(read: _Entity) -> list[dict[str, Any]]:
 
 
 def _ftm_frame(
-    records: list[dict[str, Any]], sanction_dates: dict[str, str], columns: Sequence[str]
+    records: list[dict[str, Any]], sanction_dates: dict[tuple[str, str], str], columns: Sequence[str]
 ) -> pd.DataFrame:
+    """Entity records as a table, each dated by its own dataset's Sanction entities (`date_basis`
+    `sanction`), else by the entity's `first_seen` (`first_seen`)."""
     if not records:
         frame = _empty([*columns, "first_seen", "flag_given", "past_flags_given"])
         frame["date"] = pd.Series(dtype="datetime64[ns]")
         return frame
     frame = pd.DataFrame.from_records(records)
-    listed = frame["entity_id"].map(sanction_dates).astype("string").fillna(frame["first_seen"])
+    keys = pd.Series(list(zip(frame["entity_id"], frame["list"], strict=True)), index=frame.index)
+    sanctioned = keys.map(sanction_dates).astype("string")
+    listed = sanctioned.fillna(frame["first_seen"])
     frame["date"] = pd.to_datetime(listed.where(listed != ""), errors="coerce", format="ISO8601").astype(
         "datetime64[ns]"
     )
+    basis = np.where(sanctioned.notna(), "sanction", np.where(frame["first_seen"] != "", "first_seen", ""))
+    frame["date_basis"] = pd.array(basis, dtype="string")
     for column in ("entity_id", "list", "name"):
         frame[column] = frame[column].astype("string")
     return frame
@@ -637,10 +820,19 @@ def _ftm_frame(
 
 # ---------------------------------------------------------------------------------- designated insurers
 def read_designated_insurers(path: str | Path) -> SanctionsLists:
-    """Read designated insurers: a CSV with a `name` column (optional `list`, `date`) or one name a line."""
-    path = Path(path)
+    """Read designated insurers: a CSV with a `name` column (optional `list`, `date`) or one name a line.
+
+    `InsurersFormatError` lists every problem of a file that cannot be read."""
+    try:
+        return _read_designated_insurers(Path(path))
+    except ListFormatError as exc:  # some raised by the readers the lists share: named for insurers here
+        raise InsurersFormatError(exc.source, exc.problems) from None
+
+
+def _read_designated_insurers(path: Path) -> SanctionsLists:
     if path.suffix.lower() == ".csv":
         raw = _read_text_csv(path)
+        _require_kind(path, raw.columns, "insurers")
         raw.columns = [normalise_header(h) for h in raw.columns]
         known = ("name", "list", "date")
         header_problems = _misspelt_columns(path.name, raw.columns, known)
@@ -658,8 +850,12 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
         if problems:
             raise ListFormatError(path.name, problems)
     elif path.suffix.lower() not in (".txt", ""):
-        message = f"unsupported file type {path.suffix!r}: give a .csv with a name column, or a .txt"
-        raise ListFormatError(path.name, [RowError(path.name, None, "-", "", message)])
+        require_file(path, "designated-insurers list", InsurersFormatError, "a .csv or .txt file")
+        other = _other_input(path.suffix.lower(), "--insurers")
+        message = (
+            f"unsupported file type {path.suffix!r}{other}; allowed: a .csv with a name column, or a .txt"
+        )
+        raise InsurersFormatError(path.name, [RowError(path.name, None, "-", "", message)])
     else:
         require_file(path, "list", ListFormatError, "a designated-insurers file (.csv or .txt)")
         try:
@@ -667,6 +863,8 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
         except NotUtf8Error as exc:
             raise ListFormatError(path.name, [exc.problem]) from None
         lines = text.splitlines()
+        first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
+        _require_kind(path, first.split(","), "insurers")
         others = []
         names = pd.Series([n.strip() for n in lines], index=pd.RangeIndex(1, len(lines) + 1))
         lists = pd.Series(path.stem, index=names.index)
@@ -680,8 +878,9 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
             "source": path.name,
             "line": names.index[keep].to_numpy(),
             "entity_id": pd.array([pd.NA] * int(keep.sum()), dtype="string"),
-            "list": lists[keep].fillna(path.stem).replace("", path.stem).astype("string").to_numpy(),
+            "list": normalise_list_labels(lists[keep].fillna("").replace("", path.stem)).to_numpy(),
             "date": dates[keep].to_numpy(),
+            "date_basis": np.where(dates[keep].notna(), "list", ""),
             "name": names[keep].astype("string").to_numpy(),
         }
     )
@@ -703,14 +902,9 @@ def read_list(path: str | Path) -> SanctionsLists:
         return read_sanctions_csv(path)
     if suffix in FTM_SUFFIXES and [s.lower() for s in path.suffixes[-2:]] != [".csv", ".gz"]:
         return read_opensanctions(path)
-    raise ListFormatError(
-        path.name,
-        [
-            RowError(
-                path.name, 1, "-", suffix, "unknown list format; allowed: .csv, .json, .jsonl, .ndjson, .gz"
-            )
-        ],
-    )
+    other = _other_input(suffix, "--lists")
+    message = f"unknown list format {suffix!r}{other}; allowed: .csv, .json, .jsonl, .ndjson, .gz"
+    raise ListFormatError(path.name, [RowError(path.name, None, "-", "", message)])
 
 
 def read_lists(paths: Iterable[str | Path], insurers: Iterable[str | Path] = ()) -> SanctionsLists:

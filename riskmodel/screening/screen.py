@@ -1,12 +1,17 @@
 """Screening a fleet against sanctions lists, and the exposure report.
 
 In: a validated fleet (`read_fleet`), a `SanctionsLists` (`read_lists`), the world's states (flags of
-convenience and shadow-fleet flags) and the screening date. Out: a `ScreeningResult` with
+convenience, shadow-fleet flags, the blocs sanctioning each state) and the screening date.
+Out: a `ScreeningResult` with
 - `matches`: one row per (vessel, list entry) hit: by IMO (check digit verified, confidence `high`); by
-  normalised name and flag for list entries without a valid IMO (confidence `low`); by the P&I provider's
-  or H&M insurer's name against designated organisations;
-- `vessels`: the fleet with a column per finding and per at-risk profile (age ≥ 20, flag of convenience or
-  shadow flag, non-IG P&I, recent flag change known from the lists);
+  normalised name and flag (confidence `low`); by the P&I provider's or H&M insurer's name against
+  designated organisations (`high` or `low`, `match_basis` says how); entries dated after the screening
+  date are reported (`listed_after_as_of`) but not counted;
+- `vessels`: the fleet with a column per finding and per at-risk profile (the flag of a sanctioned state,
+  a shadow-fleet flag, age ≥ 20 under a flag of convenience, P&I outside the IG and Western fixed-premium
+  market, a recent flag change known from the lists); a ship's findings (designations, its flag- and
+  age-based profiles, flag changes) hold in every row (cover) of its IMO, an insurer's in its own row,
+  and `conflicting_rows` names the rows of one IMO that disagree on the ship;
 - `exposure`: vessels, limit (sum insured) and premium per category (`EXPOSURE_CATEGORIES`), for the
   whole book, by cedant and by contract;
 - `list_problems`: list entries reported but not matched by IMO.
@@ -25,21 +30,33 @@ import pandas as pd
 
 from riskmodel.screening.fleet import (
     FIRST_YEAR_BUILT,
+    IG_CLUBS,
     VALIDATED_FLEET_COLUMNS,
+    WESTERN_FIXED_PI,
     StateRegistry,
+    canonical_insurers,
     default_world,
     normalise_org_names,
     read_fleet,
     validate_fleet,
     vessel_age,
 )
-from riskmodel.screening.lists import PROBLEM_COLUMNS, SanctionsLists, normalise_vessel_names, read_lists
+from riskmodel.screening.lists import (
+    PROBLEM_COLUMNS,
+    REGIMES,
+    SanctionsLists,
+    list_regimes,
+    read_lists,
+    vessel_name_keys,
+)
 
 #: Age from which a vessel has an at-risk profile (the shadow fleet averages 20.2 years, BRS 2025).
 AT_RISK_AGE = 20
 #: A flag change this recent (days before the screening date) is an at-risk profile.
 FLAG_CHANGE_WINDOW_DAYS = 365
 NO_CONTRACT = "(none)"
+#: Between the cedant and the contract in the `group` of the exposure by contract.
+CONTRACT_GROUP_SEPARATOR = " / "
 
 
 @dataclass(frozen=True)
@@ -63,15 +80,52 @@ MATCH_COLUMNS: tuple[TableColumn, ...] = (
         "string",
         "`imo` (IMO equal), `name_flag` (normalised name and flag equal, the entry has no valid IMO), "
         "`name_past_flag` (the name, and the vessel's flag equals one of the entry's past flags: a flag "
-        "hop), `pi_insurer` or `hm_insurer` (the insurer's normalised name equals a designated "
-        "organisation's).",
+        "hop), `name_flag_other_imo` (name and flag equal, IMO differs: the entry has another valid IMO), "
+        "`pi_insurer` or `hm_insurer` (the insurer's name matches a designated organisation's).",
     ),
     TableColumn(
-        "confidence", "string", "`high` for IMO and insurer-name matches, `low` for name-and-flag matches."
+        "confidence",
+        "string",
+        "`high` for IMO matches and insurer names equal, known aliases of one insurer or a branch of the "
+        "designated insurer; `low` for name-and-flag matches and insurer names matched only once the "
+        "designated name's bracketed part is dropped or by generic words (check these by hand).",
     ),
-    TableColumn("list", "string", "The list (CSV `list` column, or the OpenSanctions dataset)."),
     TableColumn(
-        "list_date", "datetime64[ns]", "Designation date given by the list (OpenSanctions: see docs)."
+        "match_basis",
+        "string",
+        "Insurer matches: `name` (equal names), `known_alias` (two names of one domestic insurer of a "
+        "sanctioned state), `branch` (the fleet's name less its bracketed part equals the designated "
+        "name: `Sogaz (Russia)` against `Sogaz`), `bracket_dropped` (equal only once the designated name's "
+        "bracketed part is dropped: `Gard (Russia) LLC` against `Gard`), `token_subset` (one name is the "
+        "other plus generic insurer words: `Sogaz Insurance Group` against `Sogaz`); blank for vessel "
+        "matches.",
+    ),
+    TableColumn(
+        "list",
+        "string",
+        "The list (CSV `list` column, or the OpenSanctions dataset), lower-case with `_` for spaces and "
+        "punctuation (`OFAC SDN` is `ofac_sdn`).",
+    ),
+    TableColumn(
+        "regime",
+        "string",
+        "`EU`, `UK`, `US` or `UN`, from the start of the list's name (`eu`, `european_union`; `uk`, `gb`, "
+        "`hm_treasury`, `ofsi`; `us`, `ofac`; `un`, `united_nations`; see docs); blank for a list of no "
+        "known regime.",
+    ),
+    TableColumn(
+        "list_date",
+        "datetime64[ns]",
+        "The entry's date: a designation date with `date_basis` `list` or `sanction`; with `first_seen`, "
+        "not a listing date (see `date_basis`).",
+    ),
+    TableColumn(
+        "date_basis",
+        "string",
+        "What `list_date` is: `list` (the list's date column), `sanction` (an OpenSanctions Sanction "
+        "entity's listing or start date in the same dataset), `first_seen` (when OpenSanctions first saw "
+        "the entity, in any of its datasets: not a listing date, it can be earlier or later than this "
+        "list's designation); blank without a date.",
     ),
     TableColumn("entry_name", "string", "Name of the list entry that matched."),
     TableColumn("entry_imo", "string", "IMO number as written in the list entry."),
@@ -79,29 +133,110 @@ MATCH_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("source", "string", "File of the list entry."),
     TableColumn("source_line", "int64", "Line (JSON) or row (CSV, header = row 1) of the entry in its file."),
     TableColumn("entity_id", "string", "OpenSanctions entity id of the entry (blank for CSV lists)."),
+    TableColumn(
+        "listed_after_as_of",
+        "bool",
+        "The entry's listing date (`date_basis` `list` or `sanction`) is after the screening date: listed "
+        "after it, so reported here but not counted as a designation at that date (not in the vessel "
+        "findings or the exposure). Never true for a `first_seen` date, which is not a listing date.",
+    ),
 )
 
 VESSEL_FINDING_COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("age", "int64", "Age in years at the screening date (year difference)."),
-    TableColumn("designated_vessel", "bool", "Matched by IMO to at least one list entry."),
-    TableColumn("designated_vessel_name_only", "bool", "Matched only by name and flag (lower confidence)."),
-    TableColumn("designated_lists", "string", "Lists that matched the vessel, `;`-separated."),
+    TableColumn("age", "int64", "This row's age in years at the screening date (year difference)."),
     TableColumn(
-        "designated_pi_insurer", "bool", "The P&I provider's name matches a designated organisation."
+        "conflicting_rows",
+        "string",
+        "The other rows of this IMO whose name, flag or year built differ from this row's, with the "
+        "columns that differ (`3 (flag); 5 (name, year_built)`); blank when they agree. The ship's findings "
+        "hold in all its rows, so one row's data can set another's.",
     ),
-    TableColumn("designated_hm_insurer", "bool", "The H&M insurer's name matches a designated organisation."),
-    TableColumn("designated_insurer", "bool", "Either insurer is designated."),
-    TableColumn("age_20_plus", "bool", f"Age ≥ {AT_RISK_AGE} years."),
-    TableColumn("flag_of_convenience", "bool", "The flag state is a flag of convenience (world data)."),
-    TableColumn("shadow_flag", "bool", "The flag state's registry is a shadow-fleet flag (world data)."),
-    TableColumn("shadow_or_convenience_flag", "bool", "Either of the two above."),
-    TableColumn("non_ig_pi", "bool", "P&I provider class other than `ig`."),
+    TableColumn(
+        "name_unmatchable",
+        "bool",
+        "The name has no Latin letters or digits (`ВОЛГА`), once a type prefix is dropped: it can match no "
+        "list entry by name, only by IMO (transliterate it: `VOLGA`).",
+    ),
+    TableColumn(
+        "designated_vessel", "bool", "The ship (IMO) is matched by IMO to a list entry, in any of its rows."
+    ),
+    *(
+        TableColumn(
+            f"designated_vessel_{regime}",
+            "bool",
+            f"The ship is matched by IMO to an entry of a list of the {regime}.",
+        )
+        for regime in REGIMES
+    ),
+    TableColumn(
+        "designated_vessel_name_only",
+        "bool",
+        "The ship is matched only by name and flag (lower confidence), in any of its rows.",
+    ),
+    TableColumn("designated_lists_imo", "string", "Lists that matched the ship by IMO, `;`-separated."),
+    TableColumn(
+        "designated_lists_name_only",
+        "string",
+        "Lists that matched the ship by name and flag only (lower confidence), `;`-separated.",
+    ),
+    TableColumn(
+        "designated_pi_insurer",
+        "bool",
+        "This row's P&I provider's name matches a designated organisation's with high confidence.",
+    ),
+    TableColumn(
+        "designated_hm_insurer",
+        "bool",
+        "This row's H&M insurer's name matches a designated organisation's with high confidence.",
+    ),
+    TableColumn("designated_insurer", "bool", "Either insurer is designated (high confidence)."),
+    TableColumn(
+        "designated_insurer_low_confidence",
+        "bool",
+        "An insurer of this row matches a designated organisation only with low confidence (the designated "
+        "name's bracketed part dropped, or generic words): check by hand.",
+    ),
+    TableColumn(
+        "age_20_plus",
+        "bool",
+        f"This row's age ≥ {AT_RISK_AGE} years (information: at risk only under a flag of convenience).",
+    ),
+    TableColumn(
+        "flag_of_convenience",
+        "bool",
+        "This row's flag is a flag of convenience (world data; information: at risk only with age 20+).",
+    ),
+    TableColumn(
+        "flag_sanctioned_by",
+        "string",
+        "The blocs that sanction this row's flag state (world data `sanctioned_by`, `;`-separated; blank if "
+        "none).",
+    ),
+    TableColumn(
+        "sanctioned_state_flag",
+        "bool",
+        "The ship's flag state (in any of its rows) is sanctioned by at least one bloc.",
+    ),
+    TableColumn(
+        "shadow_flag", "bool", "The ship's flag (in any of its rows) is a shadow-fleet registry (world data)."
+    ),
+    TableColumn(
+        "old_under_convenience_flag",
+        "bool",
+        f"Age ≥ {AT_RISK_AGE} years and a flag of convenience, both together (in any row of the ship).",
+    ),
+    TableColumn(
+        "non_western_pi",
+        "bool",
+        "This row's P&I provider class is other than `ig` and `western_fixed` (the mainstream market).",
+    ),
     TableColumn(
         "flag_change_date",
         "datetime64[ns]",
-        "Last flag change known from the lists (a `flag_changed` date; an entry whose flag differs from the "
-        "IMO's previous entry; or, when the fleet's flag differs from the latest entry, that entry's date, "
-        "the earliest the change can have happened).",
+        "Last flag change of the ship known from the lists at the screening date (a `flag_changed` date; "
+        "an entry whose flag differs from the IMO's previous entry; or, when a row's flag differs from the "
+        "latest entry, that entry's date, the earliest the change can have happened). Entries and dates "
+        "after the screening date are left out.",
     ),
     TableColumn(
         "recent_flag_change",
@@ -111,11 +246,14 @@ VESSEL_FINDING_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn(
         "at_risk_profile",
         "bool",
-        "Any of: age_20_plus, shadow_or_convenience_flag, non_ig_pi, recent_flag_change.",
+        "Any of: sanctioned_state_flag, shadow_flag, old_under_convenience_flag, non_western_pi, "
+        "recent_flag_change.",
     ),
     TableColumn("risk_reasons", "string", "The at-risk profiles that apply, `;`-separated."),
     TableColumn(
-        "any_concern", "bool", "Designated (by IMO or by name), designated insurer, or an at-risk profile."
+        "any_concern",
+        "bool",
+        "Designated (by IMO or by name), designated insurer (of either confidence), or an at-risk profile.",
     ),
 )
 
@@ -124,12 +262,21 @@ EXPOSURE_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn(
         "group",
         "string",
-        f"The cedant or contract (`{NO_CONTRACT}` for vessels without one); `all` for the total.",
+        "`all` for the total; the cedant; or `cedant / contract` for a contract (two cedants' contracts of "
+        f"the same id are apart; `{NO_CONTRACT}` for rows without a contract).",
     ),
     TableColumn("category", "string", "See the exposure categories."),
-    TableColumn("vessels", "int64", "Vessels in the category."),
-    TableColumn("sum_insured_usd_m", "float64", "Limit: sum insured of those vessels, USD m."),
-    TableColumn("premium_usd_m", "float64", "Premium of those vessels, USD m."),
+    TableColumn(
+        "vessels",
+        "int64",
+        "Distinct vessels (IMO numbers) in the category: a ship under two covers counts once.",
+    ),
+    TableColumn(
+        "sum_insured_usd_m",
+        "float64",
+        "Limit: sum insured of the fleet rows in the category, USD m (adds over covers).",
+    ),
+    TableColumn("premium_usd_m", "float64", "Premium of the fleet rows in the category, USD m."),
     TableColumn("share_of_sum_insured", "float64", "Their sum insured over the group's whole book (0–1)."),
 )
 
@@ -141,7 +288,7 @@ LIST_PROBLEM_COLUMNS: tuple[TableColumn, ...] = tuple(
             "File of the entry.",
             "Line (JSON) or row (CSV, header = row 1) of the entry.",
             "OpenSanctions entity id (blank for CSV lists).",
-            "Column with the problem (`imo` or `flag`).",
+            "Column with the problem (`imo`, `flag`, `past_flags`, `name`, `list`).",
             "The value as written.",
             "What is wrong, and what the screening did about it.",
         ),
@@ -153,18 +300,33 @@ LIST_PROBLEM_COLUMNS: tuple[TableColumn, ...] = tuple(
 EXPOSURE_CATEGORIES: dict[str, tuple[str | None, str]] = {
     "book": (None, "Every vessel of the fleet list."),
     "designated_vessel": ("designated_vessel", "Vessels matched by IMO (high confidence)."),
+    **{
+        f"designated_vessel_{regime}": (
+            f"designated_vessel_{regime}",
+            f"Vessels matched by IMO to a list of the {regime} (on several regimes' lists: in each).",
+        )
+        for regime in REGIMES
+    },
     "designated_vessel_name_only": (
         "designated_vessel_name_only",
         "Vessels matched only by name and flag (lower confidence: check them).",
     ),
     "designated_insurer": ("designated_insurer", "Vessels whose P&I provider or H&M insurer is designated."),
-    "at_risk_profile": ("at_risk_profile", "Vessels with at least one at-risk profile."),
-    "age_20_plus": ("age_20_plus", f"Vessels aged {AT_RISK_AGE} years or more."),
-    "shadow_or_convenience_flag": (
-        "shadow_or_convenience_flag",
-        "Vessels under a flag of convenience or shadow flag.",
+    "designated_insurer_low_confidence": (
+        "designated_insurer_low_confidence",
+        "Vessels whose insurer matches a designated organisation only with low confidence (check them).",
     ),
-    "non_ig_pi": ("non_ig_pi", "Vessels without IG P&I cover."),
+    "at_risk_profile": ("at_risk_profile", "Vessels with at least one at-risk profile."),
+    "sanctioned_state_flag": ("sanctioned_state_flag", "Vessels under the flag of a sanctioned state."),
+    "shadow_flag": ("shadow_flag", "Vessels under a shadow-fleet flag."),
+    "old_under_convenience_flag": (
+        "old_under_convenience_flag",
+        f"Vessels aged {AT_RISK_AGE} years or more under a flag of convenience.",
+    ),
+    "non_western_pi": (
+        "non_western_pi",
+        "Vessels whose P&I cover is neither an IG club nor a Western fixed-premium provider.",
+    ),
     "recent_flag_change": ("recent_flag_change", "Vessels with a recent flag change."),
     "any_concern": (
         "any_concern",
@@ -172,10 +334,13 @@ EXPOSURE_CATEGORIES: dict[str, tuple[str | None, str]] = {
     ),
 }
 
+#: The at-risk profiles, in the order `risk_reasons` lists them. A flag of convenience or an age of 20+
+#: alone is ordinary tonnage (most of a mainstream book): each counts only together with the other.
 RISK_REASONS: tuple[str, ...] = (
-    "age_20_plus",
-    "shadow_or_convenience_flag",
-    "non_ig_pi",
+    "sanctioned_state_flag",
+    "shadow_flag",
+    "old_under_convenience_flag",
+    "non_western_pi",
     "recent_flag_change",
 )
 TABLES: dict[str, tuple[TableColumn, ...]] = {
@@ -268,15 +433,18 @@ def screen(
     lists : a `SanctionsLists`, or the path(s) of vessel lists (CSV or OpenSanctions JSON lines).
     insurers : path(s) of designated-insurer lists (names), added to the organisations of `lists`.
     world : the world reference data (default `riskmodel.world.load_world()`).
-    as_of : the screening date (ages, recent flag changes); default today.
+    as_of : the screening date (ages, recent flag changes, entries listed after it); default today.
     flag_change_window_days : how recent a flag change makes an at-risk profile.
 
     Returns
     -------
     ScreeningResult with `matches`, `vessels`, `exposure` and `list_problems`.
 
-    The order: IMO matches; name-and-flag matches for entries without a valid IMO; insurer matches;
-    at-risk profiles; exposure sums by category for the book, each cedant and each contract.
+    The order: IMO matches; name-and-flag matches; insurer matches; the date filter (matches with an
+    entry listed after `as_of` are kept in `matches` but count for nothing else: the lists are read as
+    given, not as they stood on `as_of`; see `listed_after`); designations and at-risk profiles (a ship's
+    in every row of its IMO, an insurer's in its own row); exposure sums by category for the book, each
+    cedant and each contract of a cedant.
     """
     as_of = as_of or dt.date.today()
     check_screening_options(as_of, flag_change_window_days)
@@ -295,12 +463,16 @@ def screen(
     vessels = fleet.copy()
     vessels["contract"] = vessels["contract"].astype("string").fillna(NO_CONTRACT)
     vessels["age"] = vessel_age(vessels["year_built"], as_of)
-    vessel_matches = match_vessels(vessels, lists.vessels)
-    insurer_matches = match_insurers(vessels, lists.organisations)
-    matches = pd.concat([vessel_matches, insurer_matches], ignore_index=True)
+    vessels["conflicting_rows"] = conflicting_rows(vessels)
+    vessels["name_unmatchable"] = unmatchable_names(vessels["name"])
+    matches = pd.concat(
+        [match_vessels(vessels, lists.vessels), match_insurers(vessels, lists.organisations)],
+        ignore_index=True,
+    )
     matches = matches.sort_values(["row", "match_type", "list"], kind="stable", ignore_index=True)
+    matches["listed_after_as_of"] = listed_after(matches, as_of)
 
-    vessels = add_designations(vessels, vessel_matches, insurer_matches)
+    vessels = add_designations(vessels, matches)
     vessels = add_risk_profiles(vessels, lists.vessels, _state_flags(world), as_of, flag_change_window_days)
     exposure = exposure_report(vessels)
     return ScreeningResult(
@@ -312,18 +484,31 @@ def screen(
     )
 
 
+def listed_after(matches: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Whether each match's entry was listed after `as_of`: its `list_date` is later and is a listing date.
+    A `first_seen` date is not one: OpenSanctions first saw the entity then, in any of its datasets, which
+    may be before this list designated it (seen first on another list) or after (OpenSanctions started
+    later), so it neither dates the listing nor excludes the match."""
+    later = (matches["list_date"] > pd.Timestamp(as_of)).fillna(False).astype(bool)
+    return later & (matches["date_basis"] != "first_seen")
+
+
 # ------------------------------------------------------------------------------------------- matching
 _FLEET_KEYS = ["row", "imo", "name", "flag", "cedant", "contract"]
+NAME_MATCH_TYPES = ("name_flag", "name_past_flag", "name_flag_other_imo")
 
 
-def _match_frame(pairs: pd.DataFrame, match_type: str, confidence: str) -> pd.DataFrame:
+def _match_frame(pairs: pd.DataFrame, match_type: str, confidence: str | np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(
         {
             **{k: pairs[k].to_numpy() for k in _FLEET_KEYS},
             "match_type": match_type,
             "confidence": confidence,
+            "match_basis": "",
             "list": pairs["list"].to_numpy(),
+            "regime": list_regimes(pairs["list"]).to_numpy(),
             "list_date": pairs["date"].to_numpy(),
+            "date_basis": pairs["date_basis"].to_numpy(),
             "entry_name": pairs["entry_name"].to_numpy(),
             "entry_imo": pairs["imo_given"].to_numpy(),
             "entry_flag": pairs["entry_flag"].to_numpy(),
@@ -335,85 +520,299 @@ def _match_frame(pairs: pd.DataFrame, match_type: str, confidence: str) -> pd.Da
 
 
 def match_vessels(vessels: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
-    """Vessel-to-entry matches: exact IMO (primary name rows of entries with a valid IMO), then normalised
-    name and flag for entries without a valid IMO (any name variant; one match per vessel and entry): the
-    entry's flag (`name_flag`), else one of its past flags (`name_past_flag`: the vessel has hopped back
-    to a flag it flew before, or the list is behind).
-
-    An entry with a valid IMO never matches by name: IMO numbers are permanent, so a different valid IMO
-    is a different ship, whatever its name.
+    """Vessel-to-entry matches, one per vessel and entry, by kind:
+    - `imo` (high): the IMO equals the entry's valid IMO (primary name rows);
+    - `name_flag` (low): for entries without a valid IMO, a name variant's key (`vessel_name_keys`) and the
+      flag equal the vessel's;
+    - `name_past_flag` (low): the same with one of the entry's past flags (the vessel has hopped back to
+      a flag it flew before, or the list is behind);
+    - `name_flag_other_imo` (low): an entry with a valid IMO other than the vessel's whose name key and
+      flag equal the vessel's. IMO numbers are permanent, so it is most likely another ship of the same
+      name; but a ship can sail under a false IMO number, so it is reported, to check.
     """
-    entries = entries.rename(columns={"name": "entry_name"})
-    by_imo = entries[(entries["name_kind"] == "primary") & entries["imo"].notna()].assign(
-        imo=lambda e: e["imo"].astype("int64"), entry_flag=lambda e: e["flag"]
+    entries = entries.rename(columns={"name": "entry_name"}).assign(
+        name_key=lambda e: vessel_name_keys(e["name_norm"]), entry_flag=lambda e: e["flag"]
     )
-    imo_pairs = vessels[_FLEET_KEYS].merge(by_imo.drop(columns=["flag"]), on="imo", how="inner")
-
-    by_name = entries[entries["imo"].isna() & (entries["name_norm"].fillna("") != "")]
-    fleet_names = vessels[_FLEET_KEYS].assign(name_norm=normalise_vessel_names(vessels["name"]))
-    entry = ["row", "source", "line", "list"]
-    now = by_name[by_name["flag"].notna()].drop(columns=["imo"]).assign(entry_flag=lambda e: e["flag"])
-    name_pairs = fleet_names.merge(now, on=["name_norm", "flag"], how="inner").drop_duplicates(entry)
-    past = (
-        by_name.drop(columns=["imo"])
-        .assign(entry_flag=lambda e: e["flag"], flag=by_name["past_flags"].fillna("").str.split(";"))
-        .explode("flag")
+    fleet = vessels[_FLEET_KEYS].assign(name_key=vessel_name_keys(vessels["name"]))
+    fleet = fleet[fleet["name_key"] != ""]
+    by_imo = entries[(entries["name_kind"] == "primary") & entries["imo"].notna()]
+    imo_pairs = vessels[_FLEET_KEYS].merge(
+        by_imo.drop(columns=["flag"]).assign(imo=lambda e: e["imo"].astype("int64")), on="imo"
     )
-    past = past[past["flag"].fillna("") != ""]
-    hop_pairs = fleet_names.merge(past, on=["name_norm", "flag"], how="inner").drop_duplicates(entry)
-    hop_pairs = hop_pairs.merge(name_pairs[entry], on=entry, how="left", indicator=True)
-    hop_pairs = hop_pairs[hop_pairs["_merge"] == "left_only"].drop(columns="_merge")
+    named = entries[entries["name_key"].fillna("") != ""]
+    by_name = named[named["imo"].isna()].drop(columns=["imo"])
+    name_pairs = _name_pairs(fleet, by_name[by_name["flag"].notna()])
+    past = by_name.assign(flag=by_name["past_flags"].fillna("").str.split(";")).explode("flag")
+    hop_pairs = _without(_name_pairs(fleet, past[past["flag"].fillna("") != ""]), name_pairs)
+    other = named[named["imo"].notna() & named["flag"].notna()].rename(columns={"imo": "entry_imo_number"})
+    other_pairs = _name_pairs(fleet, other)
+    other_pairs = other_pairs[other_pairs["imo"] != other_pairs["entry_imo_number"].astype("int64")]
     return pd.concat(
         [
             _match_frame(imo_pairs, "imo", "high"),
             _match_frame(name_pairs, "name_flag", "low"),
             _match_frame(hop_pairs, "name_past_flag", "low"),
+            _match_frame(other_pairs, "name_flag_other_imo", "low"),
         ],
         ignore_index=True,
     )
 
 
+_ENTRY = ["row", "source", "line", "list"]
+
+
+def _name_pairs(fleet: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+    """Fleet rows and entries whose name key and flag are equal, one pair per vessel and entry."""
+    return fleet.merge(entries.drop(columns=["name_norm"]), on=["name_key", "flag"]).drop_duplicates(_ENTRY)
+
+
+def _without(pairs: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """`pairs` less the vessel-and-entry pairs already in `found`."""
+    marked = pairs.merge(found[_ENTRY], on=_ENTRY, how="left", indicator=True)
+    return marked[marked["_merge"] == "left_only"].drop(columns="_merge")
+
+
+#: How an insurer name matched a designated organisation's, best first, with the confidence of each:
+#: `name` (equal once legal forms and punctuation are dropped), `known_alias` (two names of one domestic
+#: insurer of a sanctioned state, `DOMESTIC_INSURERS`), `branch` (the fleet's name less its bracketed part
+#: equals the designated name, which has none: `Sogaz (Russia)` is a branch or subsidiary of a designated
+#: `Sogaz`, caught as the insurer itself is), `bracket_dropped` (equal only once the designated name's
+#: bracketed part is dropped: `Gard (Russia) LLC` is not Gard), `token_subset` (one name is the other plus
+#: generic insurer words: `Sogaz Insurance Group` and `Sogaz`).
+INSURER_MATCH_BASES: dict[str, str] = {
+    "name": "high",
+    "known_alias": "high",
+    "branch": "high",
+    "bracket_dropped": "low",
+    "token_subset": "low",
+}
+#: Words that do not tell one insurer from another. Two names match by `token_subset` only when they
+#: share a word not among them and every word one has and the other lacks is among them.
+GENERIC_INSURER_WORDS = frozenset(
+    {
+        *("AND", "OF", "P", "I", "PI", "INSURANCE", "INSURER", "INSURERS", "REINSURANCE", "ASSURANCE"),
+        *("MARINE", "MUTUAL", "CLUB", "ASSOCIATION", "PROTECTION", "INDEMNITY", "UNDERWRITERS"),
+        *("UNDERWRITING", "SHIPOWNERS", "STEAMSHIP", "STEAM", "SHIP", "SHIPPING", "HULL", "GROUP"),
+        *("HOLDING", "HOLDINGS", "INTERNATIONAL", "GLOBAL", "NATIONAL", "GENERAL", "SERVICES"),
+        *("MANAGEMENT", "TRADING", "CAPITAL", "FINANCE", "BANK", "FUND", "SYNDICATE", "LLOYDS"),
+    }
+)
+
+
+def distinctive_words(keys: pd.Series) -> pd.Series:
+    """The words of normalised insurer names that are not generic (`GENERIC_INSURER_WORDS`), sorted and
+    joined by a space: `NORTH P AND I` and `NORTH` are both `NORTH`."""
+    words = keys.fillna("").str.split()
+    return words.map(lambda ws: " ".join(sorted({w for w in ws if w not in GENERIC_INSURER_WORDS})))
+
+
+#: The distinctive words of every name of an IG club or a Western fixed-premium P&I provider.
+_MAINSTREAM_WORDS = frozenset(
+    distinctive_words(
+        normalise_org_names(
+            pd.Series([*(alias for aliases in IG_CLUBS.values() for alias in aliases), *WESTERN_FIXED_PI])
+        )
+    )
+) - {""}
+
+
+def mainstream_insurers(keys: pd.Series) -> pd.Series:
+    """Whether each normalised insurer name names an IG club or a Western fixed-premium provider: its
+    distinctive words are those of one of their names (`North P&I Club` as `North P&I`). Such a name is
+    that insurer: it is not matched by `token_subset` to a designated `North` or `London`.
+
+    >>> mainstream_insurers(normalise_org_names(pd.Series(["North P&I Club", "Sogaz Insurance"]))).tolist()
+    [True, False]
+    """
+    return distinctive_words(keys).isin(_MAINSTREAM_WORDS)
+
+
+def insurer_name_keys(names: pd.Series) -> pd.DataFrame:
+    """The keys insurer names are compared by (one row per name): `full` (`normalise_org_names` keeping
+    bracketed words), `stripped` (bracketed parts dropped), each as its known insurer when it is the name
+    of one (`canon_full`, `canon_stripped`: `canonical_insurers`, marked so that a canonical name never
+    equals a name that is not a known alias), and `bracketed` (the name has a bracketed part)."""
+    full = normalise_org_names(names, keep_parenthesised=True).fillna("")
+    stripped = normalise_org_names(names).fillna("")
+    return pd.DataFrame(
+        {
+            "full": full,
+            "stripped": stripped,
+            "canon_full": ("=" + canonical_insurers(full)).fillna(full),
+            "canon_stripped": ("=" + canonical_insurers(stripped)).fillna(stripped),
+            "bracketed": full != stripped,
+        },
+        index=names.index,
+    )
+
+
+def insurer_name_pairs(names: pd.Series, org_names: pd.Series) -> pd.DataFrame:
+    """Every (insurer, organisation) pair that matches, with its best `basis` (`INSURER_MATCH_BASES`).
+
+    `names` are the fleet's distinct insurer names; `org_names` the designated organisations' names (index
+    kept as `org`). Returns columns `insurer` (a name of `names`), `org`, `basis`.
+    """
+    ours = insurer_name_keys(names).assign(insurer=names.to_numpy())
+    ours = ours[ours["stripped"] != ""]
+    theirs = insurer_name_keys(org_names).rename_axis("org").reset_index()
+    theirs = theirs[theirs["stripped"] != ""]
+    columns = ["insurer", "org"]
+    found = [
+        ours.merge(theirs, on=key, suffixes=("", "_org"))[columns].assign(basis=basis)
+        for key, basis in (
+            ("full", "name"),
+            ("canon_full", "known_alias"),
+            ("canon_stripped", "bracket_dropped"),
+        )
+    ]
+    # the bracket on the fleet's side only: a branch of the designated insurer
+    unbracketed = theirs.loc[~theirs["bracketed"], ["org", "canon_full"]]
+    branch = ours[ours["bracketed"]].merge(unbracketed, left_on="canon_stripped", right_on="canon_full")
+    found.append(branch[columns].assign(basis="branch"))
+    found.append(_token_subset_pairs(ours[~mainstream_insurers(ours["stripped"])], theirs))
+    pairs = pd.concat(found, ignore_index=True)
+    rank = pairs["basis"].map({b: i for i, b in enumerate(INSURER_MATCH_BASES)})
+    return (
+        pairs.assign(rank=rank)
+        .sort_values("rank", kind="stable")
+        .drop_duplicates(["insurer", "org"])[["insurer", "org", "basis"]]
+    )
+
+
+def _token_subset_pairs(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
+    """Pairs whose words (of the `stripped` keys) are one among the other's, sharing a word that is not
+    generic, the other's further words all generic (`GENERIC_INSURER_WORDS`): equal distinctive words.
+    Candidates come from the shared distinctive words; the subset test counts the words each pair
+    shares."""
+    our_words = ours[["insurer", "stripped"]].assign(word=ours["stripped"].str.split()).explode("word")
+    their_words = theirs[["org", "stripped"]].assign(word=theirs["stripped"].str.split()).explode("word")
+    our_words = our_words.drop_duplicates(["insurer", "word"])
+    their_words = their_words[their_words["word"].isin(set(our_words["word"]))].drop_duplicates(
+        ["org", "word"]
+    )
+    distinctive = our_words[~our_words["word"].isin(GENERIC_INSURER_WORDS)]
+    candidates = distinctive.merge(their_words, on="word")[["insurer", "org"]].drop_duplicates()
+    shared = (
+        candidates.merge(our_words[["insurer", "word"]], on="insurer")
+        .merge(their_words[["org", "word"]], on=["org", "word"])
+        .groupby(["insurer", "org"])
+        .size()
+        .rename("shared")
+        .reset_index()
+    )
+    our_size = ours.set_index("insurer")["stripped"].str.split().str.len()
+    their_size = theirs.set_index("org")["stripped"].str.split().str.len()
+    subset = (shared["shared"] == shared["insurer"].map(our_size)) | (
+        shared["shared"] == shared["org"].map(their_size)
+    )
+    our_core = distinctive_words(ours.set_index("insurer")["stripped"])
+    their_core = distinctive_words(theirs.set_index("org")["stripped"])
+    same_core = shared["insurer"].map(our_core).to_numpy() == shared["org"].map(their_core).to_numpy()
+    return shared.loc[subset & same_core, ["insurer", "org"]].assign(basis="token_subset")
+
+
 def match_insurers(vessels: pd.DataFrame, organisations: pd.DataFrame) -> pd.DataFrame:
-    """P&I provider and H&M insurer names equal (`normalise_org_names`) to a designated organisation's."""
-    orgs = organisations[organisations["name_norm"].fillna("") != ""].rename(columns={"name": "entry_name"})
-    orgs = orgs.drop_duplicates(["name_norm", "source", "line", "list"])
+    """P&I provider and H&M insurer names matched to designated organisations' (`insurer_name_pairs`): one
+    match per vessel, insurer column and organisation entry (source, line, list), the best basis kept."""
+    orgs = organisations.rename(columns={"name": "entry_name"}).reset_index(drop=True)
+    insurer_names = pd.concat([vessels["pi_provider"], vessels["hm_insurer"]]).astype("string").dropna()
+    distinct = pd.Series(insurer_names.unique(), dtype="string")
+    pairs = insurer_name_pairs(distinct, orgs["entry_name"].astype("string"))
+    pairs = pairs.merge(orgs, left_on="org", right_index=True)
+    rank = {b: i for i, b in enumerate(INSURER_MATCH_BASES)}
+    entry = ["row", "source", "line", "list"]
     frames = []
     for column, match_type in (("pi_provider", "pi_insurer"), ("hm_insurer", "hm_insurer")):
-        keyed = vessels[_FLEET_KEYS].assign(name_norm=normalise_org_names(vessels[column]).fillna(""))
-        keyed = keyed[keyed["name_norm"] != ""]
-        pairs = keyed.merge(orgs, on="name_norm", how="inner").assign(imo_given=pd.NA, entry_flag=pd.NA)
-        frames.append(_match_frame(pairs, match_type, "high"))
+        keyed = vessels[_FLEET_KEYS].assign(insurer=vessels[column].astype("string"))
+        hits = keyed.merge(pairs, on="insurer").assign(imo_given=pd.NA, entry_flag=pd.NA)
+        hits = hits.assign(rank=hits["basis"].map(rank)).sort_values(["rank"], kind="stable")
+        hits = hits.drop_duplicates(entry).sort_index()
+        confidence = hits["basis"].map(INSURER_MATCH_BASES).to_numpy()
+        frames.append(_match_frame(hits, match_type, confidence).assign(match_basis=hits["basis"].to_numpy()))
     return pd.concat(frames, ignore_index=True)
 
 
-def add_designations(
-    vessels: pd.DataFrame, vessel_matches: pd.DataFrame, insurer_matches: pd.DataFrame
-) -> pd.DataFrame:
-    """The vessel columns of the designation findings (see `VESSEL_FINDING_COLUMNS`)."""
+def add_designations(vessels: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """The vessel columns of the designation findings (see `VESSEL_FINDING_COLUMNS`), from the matches
+    that count at the screening date: those with an entry listed after it (`listed_after_as_of`) do not.
+
+    A vessel designated (by IMO or by name) is so in every row of its IMO: the ship is designated under
+    each of its covers, though the name-and-flag match may hold for one row's flag only. An insurer is
+    designated for its own cover (row) only."""
     out = vessels.copy()
-    by_type = vessel_matches.groupby("match_type")["row"].unique()
-    imo_rows = by_type.get("imo", np.array([], dtype="int64"))
-    name_rows = np.concatenate(
-        [by_type.get(t, np.array([], dtype="int64")) for t in ("name_flag", "name_past_flag")]
-    )
-    out["designated_vessel"] = out["row"].isin(imo_rows)
-    out["designated_vessel_name_only"] = out["row"].isin(name_rows) & ~out["designated_vessel"]
-    lists = (
-        vessel_matches.drop_duplicates(["row", "list"])
-        .groupby("row")["list"]
-        .agg(lambda s: ";".join(sorted(s)))
-    )
-    out["designated_lists"] = out["row"].map(lists).astype("string").fillna("")
-    insurer_rows = insurer_matches.groupby("match_type")["row"].unique()
-    out["designated_pi_insurer"] = out["row"].isin(insurer_rows.get("pi_insurer", []))
-    out["designated_hm_insurer"] = out["row"].isin(insurer_rows.get("hm_insurer", []))
+    counted = matches[~matches["listed_after_as_of"]]
+    by_imo = counted[counted["match_type"] == "imo"]
+    by_name = counted[counted["match_type"].isin(NAME_MATCH_TYPES)]
+    out["designated_vessel"] = out["imo"].isin(by_imo["imo"])
+    out["designated_vessel_name_only"] = out["imo"].isin(by_name["imo"]) & ~out["designated_vessel"]
+    for regime in REGIMES:
+        out[f"designated_vessel_{regime}"] = out["imo"].isin(by_imo.loc[by_imo["regime"] == regime, "imo"])
+    out["designated_lists_imo"] = _lists_by_imo(by_imo, out["imo"])
+    out["designated_lists_name_only"] = _lists_by_imo(by_name, out["imo"])
+    insurer = counted[counted["match_type"].isin(["pi_insurer", "hm_insurer"])]
+    sure = insurer[insurer["confidence"] == "high"]
+    out["designated_pi_insurer"] = out["row"].isin(sure.loc[sure["match_type"] == "pi_insurer", "row"])
+    out["designated_hm_insurer"] = out["row"].isin(sure.loc[sure["match_type"] == "hm_insurer", "row"])
     out["designated_insurer"] = out["designated_pi_insurer"] | out["designated_hm_insurer"]
+    out["designated_insurer_low_confidence"] = out["row"].isin(insurer["row"]) & ~out["designated_insurer"]
     return out
+
+
+def _lists_by_imo(matches: pd.DataFrame, imos: pd.Series) -> pd.Series:
+    """For each fleet row, the lists of the `matches` of its IMO, sorted and `;`-separated ("" if none)."""
+    lists = matches.drop_duplicates(["imo", "list"]).groupby("imo")["list"].agg(lambda s: ";".join(sorted(s)))
+    return imos.map(lists).astype("string").fillna("")
+
+
+def unmatchable_names(names: pd.Series) -> pd.Series:
+    """Whether each vessel name has an empty matching key (`vessel_name_keys`): no Latin letters or digits
+    (`ВОЛГА`), or a type prefix only (`M/T`), so that it can match no list entry by name.
+
+    >>> unmatchable_names(pd.Series(["ВОЛГА", "M/T", "Éclair", "Sea Jewel"])).tolist()
+    [True, True, False, False]
+    """
+    # A type prefix holds two letters: a name with three ASCII letters or digits has a key, and only the
+    # others (few) need the full normalisation.
+    short = ~names.astype("string").fillna("").str.contains(r"(?:[A-Za-z0-9].*){3}", regex=True)
+    out = pd.Series(False, index=names.index)
+    out[short] = (vessel_name_keys(names[short]) == "").to_numpy(dtype=bool)
+    return out
+
+
+#: The fleet columns every row of one IMO should agree on (they describe the ship, not the cover).
+SHIP_COLUMNS: tuple[str, ...] = ("name", "flag", "year_built")
+
+
+def conflicting_rows(vessels: pd.DataFrame) -> pd.Series:
+    """For each fleet row, the other rows of its IMO that differ from it in name, flag or year built, with
+    the columns that differ: `"3 (flag); 5 (name, year_built)"`, "" when they agree. Names are compared
+    by their matching keys (`vessel_name_keys`): `M/T Delta Horizon` and `DELTA HORIZON` agree."""
+    shared = vessels[vessels["imo"].duplicated(keep=False)]
+    ships = pd.DataFrame(
+        {
+            "row": shared["row"].to_numpy(),
+            "imo": shared["imo"].to_numpy(),
+            "name": vessel_name_keys(shared["name"]).to_numpy(),
+            "flag": shared["flag"].astype("string").to_numpy(),
+            "year_built": shared["year_built"].to_numpy(),
+        }
+    )
+    pairs = ships.merge(ships, on="imo", suffixes=("", "_other"))
+    pairs = pairs[pairs["row"] != pairs["row_other"]].sort_values(["row", "row_other"])
+    columns = pd.Series("", index=pairs.index, dtype=object)
+    for column in SHIP_COLUMNS:
+        differs = (pairs[column] != pairs[f"{column}_other"]).to_numpy(dtype=bool)
+        columns = columns + np.where(differs, f", {column}", "")
+    differ = columns != ""
+    text = pairs["row_other"].astype(str)[differ] + " (" + columns[differ].str.removeprefix(", ") + ")"
+    by_row = text.groupby(pairs.loc[differ, "row"]).agg("; ".join)
+    return vessels["row"].map(by_row).astype("string").fillna("")
 
 
 # ------------------------------------------------------------------------------------ at-risk profiles
 def _state_flags(world: StateRegistry) -> pd.DataFrame:
-    """Flag-of-convenience and shadow-flag booleans by ISO3 code (False where the world has no column)."""
+    """By ISO3 code: `flag_of_convenience` and `shadow_flag` (booleans, False where the world has no such
+    column) and `flag_sanctioned_by` (the world's `sanctioned_by` text, blank where none)."""
     states = world.states
     codes = next(
         (states[c] for c in ("iso3", "code", "state") if c in states.columns),
@@ -423,14 +822,21 @@ def _state_flags(world: StateRegistry) -> pd.DataFrame:
     for column in ("flag_of_convenience", "shadow_flag"):
         values = states[column] if column in states.columns else pd.Series(False, index=states.index)
         table[column] = values.fillna(False).astype(bool).to_numpy()
+    blocs = (
+        states["sanctioned_by"] if "sanctioned_by" in states.columns else pd.Series("", index=states.index)
+    )
+    table["flag_sanctioned_by"] = blocs.fillna("").astype(str).str.strip().to_numpy()
     return table[~table.index.duplicated()]
 
 
-def last_flag_change(entries: pd.DataFrame, vessels: pd.DataFrame) -> pd.Series:
-    """Date of the last flag change known from the lists, by IMO (see `flag_change_date`)."""
-    history = entries[(entries["name_kind"] == "primary") & entries["imo"].notna()]
+def last_flag_change(entries: pd.DataFrame, vessels: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Date of the last flag change known from the lists at `as_of`, for each fleet row (see
+    `flag_change_date`). Entries dated after `as_of` and `flag_changed` dates after it are left out: the
+    lists did not know them at that date."""
+    end = pd.Timestamp(as_of)
+    history = entries[(entries["name_kind"] == "primary") & entries["imo"].notna() & ~(entries["date"] > end)]
     history = history.assign(imo=history["imo"].astype("int64"))
-    stated = history.groupby("imo")["flag_changed"].max()
+    stated = history["flag_changed"].where(history["flag_changed"] <= end).groupby(history["imo"]).max()
 
     dated = history[history["flag"].notna() & history["date"].notna()].sort_values(
         ["imo", "date"], kind="stable"
@@ -438,14 +844,23 @@ def last_flag_change(entries: pd.DataFrame, vessels: pd.DataFrame) -> pd.Series:
     previous = dated.groupby("imo")["flag"].shift()
     changed = dated[previous.notna() & (dated["flag"] != previous)]
     from_history = changed.groupby("imo")["date"].max()
+    by_imo = pd.concat([stated, from_history], axis=1).max(axis=1)
 
-    latest = dated.drop_duplicates("imo", keep="last").set_index("imo")
-    fleet_flag = vessels.set_index("imo")["flag"]
-    differs = latest["flag"] != fleet_flag.reindex(latest.index)
-    since_latest = latest.loc[differs.fillna(False).to_numpy(dtype=bool), "date"]
-
-    dates = pd.concat([stated, from_history, since_latest], axis=1)
+    # reindex, not map: Series.map fails on an empty datetime Series (lists without a valid IMO).
+    imos = vessels["imo"].to_numpy()
+    latest = dated.drop_duplicates("imo", keep="last").set_index("imo").reindex(imos)
+    listed_flag = latest["flag"].astype("string")
+    differs = listed_flag.notna() & (listed_flag != vessels["flag"].astype("string").to_numpy())
+    since_latest = latest["date"].where(differs.fillna(False).to_numpy(dtype=bool))
+    dates = pd.DataFrame(
+        {"lists": by_imo.reindex(imos).to_numpy(), "since_latest": since_latest.to_numpy()},
+        index=vessels.index,
+    )
     return dates.max(axis=1).astype("datetime64[ns]")
+
+
+#: P&I provider classes of the mainstream market: the IG clubs and Western fixed-premium providers.
+MAINSTREAM_PI_CLASSES: tuple[str, ...] = ("ig", "western_fixed")
 
 
 def add_risk_profiles(
@@ -455,17 +870,26 @@ def add_risk_profiles(
     as_of: dt.date,
     flag_change_window_days: int = FLAG_CHANGE_WINDOW_DAYS,
 ) -> pd.DataFrame:
-    """The at-risk profile columns (see `VESSEL_FINDING_COLUMNS`), and `any_concern` for the exposure."""
+    """The at-risk profile columns (see `VESSEL_FINDING_COLUMNS`), and `any_concern` for the exposure.
+
+    `age`, `age_20_plus`, `flag_of_convenience` and `flag_sanctioned_by` describe the row as the fleet
+    list gives it. The ship's profiles (`sanctioned_state_flag`, `shadow_flag`,
+    `old_under_convenience_flag`, `flag_change_date`, `recent_flag_change`) hold in every row of its IMO
+    when one row's data give them (rows of one IMO that disagree: `conflicting_rows`); `non_western_pi` is
+    the cover's (row's) own."""
     out = vessels.copy()
     out["age_20_plus"] = out["age"] >= AT_RISK_AGE
-    flags = state_flags.reindex(out["flag"].to_numpy()).fillna(False)
-    out["flag_of_convenience"] = flags["flag_of_convenience"].astype(bool).to_numpy()
-    out["shadow_flag"] = flags["shadow_flag"].astype(bool).to_numpy()
-    out["shadow_or_convenience_flag"] = out["flag_of_convenience"] | out["shadow_flag"]
-    out["non_ig_pi"] = out["pi_class"] != "ig"
-    # reindex, not map: Series.map fails on an empty datetime Series (lists without a valid IMO).
-    changes = last_flag_change(entries, out).reindex(out["imo"].to_numpy())
-    out["flag_change_date"] = pd.Series(changes.to_numpy(), index=out.index).astype("datetime64[ns]")
+    flags = state_flags.reindex(out["flag"].to_numpy())
+    out["flag_of_convenience"] = flags["flag_of_convenience"].fillna(False).astype(bool).to_numpy()
+    out["flag_sanctioned_by"] = flags["flag_sanctioned_by"].fillna("").astype("string").to_numpy()
+    out["sanctioned_state_flag"] = (out["flag_sanctioned_by"] != "").groupby(out["imo"]).transform("any")
+    shadow = pd.Series(flags["shadow_flag"].fillna(False).astype(bool).to_numpy(), index=out.index)
+    out["shadow_flag"] = shadow.groupby(out["imo"]).transform("any")
+    old_foc = out["age_20_plus"] & out["flag_of_convenience"]
+    out["old_under_convenience_flag"] = old_foc.groupby(out["imo"]).transform("any")
+    out["non_western_pi"] = ~out["pi_class"].isin(MAINSTREAM_PI_CLASSES)
+    out["flag_change_date"] = last_flag_change(entries, out, as_of)
+    out["flag_change_date"] = out["flag_change_date"].groupby(out["imo"]).transform("max")
     end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     start = pd.Timestamp(as_of) - pd.Timedelta(days=flag_change_window_days)
     out["recent_flag_change"] = ((out["flag_change_date"] >= start) & (out["flag_change_date"] < end)).fillna(
@@ -480,6 +904,7 @@ def add_risk_profiles(
         out["designated_vessel"]
         | out["designated_vessel_name_only"]
         | out["designated_insurer"]
+        | out["designated_insurer_low_confidence"]
         | out["at_risk_profile"]
     )
     return out
@@ -488,53 +913,73 @@ def add_risk_profiles(
 # ----------------------------------------------------------------------------------------- exposure
 def exposure_report(vessels: pd.DataFrame) -> pd.DataFrame:
     """Vessels, sum insured and premium per category, for the book (`by` = `total`), each cedant and each
-    contract; `share_of_sum_insured` divides by the group's whole book (NaN when that is zero).
+    contract of a cedant (group `cedant / contract`: two cedants' treaties of the same id are apart).
 
-    One indicator column per category; each measure is the group sum of indicator × measure.
+    `vessels` counts distinct IMO numbers (one ship under two cedants or contracts is one vessel of the
+    book); `sum_insured_usd_m` and `premium_usd_m` add over the fleet's rows (each row is a cover);
+    `share_of_sum_insured` divides by the group's whole book (NaN when that is zero).
     """
-    categories = list(EXPOSURE_CATEGORIES)
-    indicator = pd.DataFrame(
+    indicator = category_indicators(vessels)
+    groupings = {
+        "total": pd.Series("all", index=vessels.index),
+        "cedant": vessels["cedant"].astype(str),
+        "contract": vessels["cedant"].astype(str)
+        + CONTRACT_GROUP_SEPARATOR
+        + vessels["contract"].astype(str),
+    }
+    frames = [_group_exposure(by, keys, indicator, vessels) for by, keys in groupings.items()]
+    return pd.concat(frames, ignore_index=True)[[c.name for c in EXPOSURE_COLUMNS]]
+
+
+def category_indicators(vessels: pd.DataFrame) -> pd.DataFrame:
+    """One boolean column per exposure category (`EXPOSURE_CATEGORIES`), one row per fleet row."""
+    return pd.DataFrame(
         {
             c: vessels[col].to_numpy(dtype=bool) if col else True
             for c, (col, _) in EXPOSURE_CATEGORIES.items()
         },
         index=vessels.index,
-    ).astype("int64")
-    measures = pd.concat(
-        {
-            "vessels": indicator,
-            "sum_insured_usd_m": indicator.mul(vessels["sum_insured_usd_m"], axis=0),
-            "premium_usd_m": indicator.mul(vessels["premium_usd_m"], axis=0),
-        },
-        axis=1,
     )
-    frames = []
-    for by, keys in (
-        ("total", pd.Series("all", index=vessels.index)),
-        ("cedant", vessels["cedant"]),
-        ("contract", vessels["contract"]),
-    ):
-        sums = measures.groupby(keys.astype(str).to_numpy(), sort=True).sum()
-        long = sums.stack(level=1, future_stack=True).reindex(
-            pd.MultiIndex.from_product([sums.index, categories])
-        )
-        book = long["sum_insured_usd_m"].xs("book", level=1).replace(0.0, np.nan)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "by": by,
-                    "group": long.index.get_level_values(0),
-                    "category": long.index.get_level_values(1),
-                    "vessels": long["vessels"].astype("int64").to_numpy(),
-                    "sum_insured_usd_m": long["sum_insured_usd_m"].astype("float64").to_numpy(),
-                    "premium_usd_m": long["premium_usd_m"].astype("float64").to_numpy(),
-                    "share_of_sum_insured": (
-                        long["sum_insured_usd_m"] / book.reindex(long.index.get_level_values(0)).to_numpy()
-                    ).to_numpy(),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)[[c.name for c in EXPOSURE_COLUMNS]]
+
+
+def _group_exposure(by: str, keys: pd.Series, indicator: pd.DataFrame, vessels: pd.DataFrame) -> pd.DataFrame:
+    """The exposure rows of one grouping: distinct IMOs and summed measures per (group, category)."""
+    categories = list(indicator.columns)
+    groups = sorted(keys.unique())
+    full = pd.MultiIndex.from_product([groups, categories], names=["group", "category"])
+    flags = indicator.to_numpy(dtype=bool)
+    sums = {}
+    for measure in ("sum_insured_usd_m", "premium_usd_m"):
+        values = pd.DataFrame(flags * vessels[measure].to_numpy()[:, None], columns=categories)
+        sums[measure] = values.groupby(keys.to_numpy()).sum().stack(future_stack=True).reindex(full)
+    counts = pd.Series(_distinct_vessels(keys, vessels["imo"], flags).T.ravel(), index=full, dtype="int64")
+    book = sums["sum_insured_usd_m"].xs("book", level="category").replace(0.0, np.nan)
+    return pd.DataFrame(
+        {
+            "by": by,
+            "group": full.get_level_values("group"),
+            "category": full.get_level_values("category"),
+            "vessels": counts.to_numpy(),
+            "sum_insured_usd_m": sums["sum_insured_usd_m"].to_numpy(dtype="float64"),
+            "premium_usd_m": sums["premium_usd_m"].to_numpy(dtype="float64"),
+            "share_of_sum_insured": (
+                sums["sum_insured_usd_m"].to_numpy() / book.reindex(full.get_level_values("group")).to_numpy()
+            ),
+        }
+    )
+
+
+def _distinct_vessels(keys: pd.Series, imos: pd.Series, flags: np.ndarray) -> np.ndarray:
+    """Distinct IMO numbers per (sorted group of `keys`, category column of `flags`): a (category, group)
+    array. Each (group, IMO) pair is coded as one integer, so that a category's distinct pairs are one
+    `np.unique`."""
+    group_codes, groups = pd.factorize(keys, sort=True)
+    imo_codes, distinct_imos = pd.factorize(imos)
+    pair = group_codes.astype("int64") * len(distinct_imos) + imo_codes
+    counts = np.zeros((flags.shape[1], len(groups)), dtype="int64")
+    for i in range(flags.shape[1]):
+        counts[i] = np.bincount(np.unique(pair[flags[:, i]]) // len(distinct_imos), minlength=len(groups))
+    return counts
 
 
 def _typed(table: pd.DataFrame, columns: Sequence[TableColumn]) -> pd.DataFrame:
