@@ -2,7 +2,8 @@
 
 In: a `MarketPlan` compiled from the world's trades and the scenario (reference cover shares by trade,
 which trades are barred or capped, scheme uptake parameters, recognition draws) and, per trial, the
-climate factor Z, the join years of each scheme's states and the vessel-designation share.
+climate factor Z, the join years of each scheme's states and the designated share of Western-insured
+tonnage on sanctioned trades (`sanctions.designated_share` from an initial share of 0).
 Out: cover shares by (trial, year, trade, P&I class) — classes `ig, western_fixed, domestic, none`, then
 one per scheme — and premium bases per (trial, year).
 

@@ -3,7 +3,8 @@
 In: per trial the climate factor Z, each scheme's member count by year (from adoption), the compiled
 designation parameters, and the cover shares (from the market stage) for detentions.
 Out: per (trial, year) whether each Western bloc has designated each scheme, the designated share of
-shadow tonnage, and the count of detentions at enforcing zones.
+shadow tonnage (and, from an initial share of 0, of the Western-insured tonnage on sanctioned trades,
+which the market stage moves out of Western cover), and the count of detentions at enforcing zones.
 
 Mechanisms (MODEL.md section 5), kept lean (12b): a bloc designates a scheme with a yearly hazard that
 rises with Z and with the scheme's size, and a designation stays; the designated share of shadow tonnage

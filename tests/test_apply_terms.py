@@ -272,6 +272,25 @@ def test_one_reading_lists_each_column_s_problem_and_counts_its_rows(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_rows_like_it_are_rows_with_the_same_value(tmp_path):
+    """'(and N more rows like it)' counts the rows that share the first bad row's problem; the column's other
+    bad values and other unknown names are said apart."""
+    rows = ["trial,year,time,source,loss,flag"]
+    rows += ["0,0,0.1,bad1,NaN,XX", "0,0,0.2,bad2,x,YY", "0,0,0.3,bad1,inf,XX", "0,0,0.4,ig_pool,NaN,"]
+    events = write(tmp_path, "events.csv", "\n".join(rows) + "\n")
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    loss, source, flag = str(info.value).splitlines()
+    assert loss.endswith(
+        "row 2, column 'loss': NaN is not allowed (missing value?) (and 1 more row like it); "
+        "2 more rows with another value that is not a number"
+    )
+    assert "unknown source 'bad1'" in source and source.endswith(
+        "(and 1 more row like it); also unknown: 'bad2'"
+    )
+    assert "unknown flag 'XX'" in flag and flag.endswith("(and 1 more row like it); also unknown: 'YY'")
+
+
 @pytest.mark.parametrize(
     ("text", "message"), BAD_FILES[:7], ids=[m.split(":")[0].strip(", ") for _, m in BAD_FILES[:7]]
 )

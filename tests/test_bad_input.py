@@ -346,6 +346,11 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         ],
     ),
     (
+        "repeats_under_an_unknown_key_are_the_schemas_to_report",  # (one problem, not also "given twice")
+        lambda d: d.update(foo=[1, 1]),
+        ["foo: unknown key 'foo'", "1 of 1 file invalid, 1 problem"],
+    ),
+    (
         "founder_also_candidate",
         lambda d: scheme(d)["candidates"].update(VEN={"p_join": 0.5, "by_year": 2030}),
         ["schemes.rv_pool.candidates.VEN: 'VEN' is not allowed: already a founder of this scheme"],

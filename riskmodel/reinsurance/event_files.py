@@ -93,7 +93,8 @@ __all__ = [
 class EventFileError(ValueError):
     """A malformed input file; the message names the file, the row (header = row 1) and the column.
 
-    `more` counts the other rows with the same problem; `also` holds the file's problems in other columns
+    `more` counts the other rows with the same problem, `then` adds what the column's other rows hold (other
+    bad values, other unknown names); `also` holds the file's problems in other columns
     (each on its own line of the message), so that one reading of a large file lists them all.
     """
 
@@ -105,6 +106,7 @@ class EventFileError(ValueError):
         row: int | None = None,
         column: str | None = None,
         more: int = 0,
+        then: str = "",
         also: Sequence[EventFileError] = (),
     ):
         where = [label]
@@ -114,6 +116,7 @@ class EventFileError(ValueError):
             where.append(f"column {column!r}")
         if more:
             problem += f" (and {more:,} more row{'s' if more > 1 else ''} like it)"
+        problem += then
         text = ", ".join(where) + ": " + problem
         if also:
             text += "".join(f"\n{e}" for e in also)
@@ -280,23 +283,32 @@ def _bad(mask: np.ndarray) -> tuple[int, int]:
 
 
 def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
-    """The column as float64; missing, NaN, non-numeric and infinite values are errors."""
+    """The column as float64; missing, NaN, non-numeric and infinite values are errors (the first row of
+    the first kind found, how many more rows are of that kind, and how many hold another bad value)."""
     raw = df[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(values)
     if bad.any():
-        i, more = _bad(bad)
-        v = raw.iloc[i]
-        text = "" if v is None or v is pd.NA else str(v).strip()
-        if text == "":
-            problem = "missing value"
-        elif text.lower() == "nan":
-            problem = "NaN is not allowed (missing value?)"
-        elif np.isinf(values[i]):
-            problem = f"infinite value {text!r}"
-        else:
-            problem = f"{text!r} is not a number"
-        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
+        rows = np.flatnonzero(bad)
+        text = raw.iloc[rows].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+        kind = np.where(
+            text == "",
+            0,
+            np.where(np.char.lower(text.astype(str)) == "nan", 1, np.where(np.isinf(values[rows]), 2, 3)),
+        )
+        i, first = int(rows[0]), int(kind[0])
+        problem = {
+            0: "missing value",
+            1: "NaN is not allowed (missing value?)",
+            2: f"infinite value {text[0]!r}",
+            3: f"{text[0]!r} is not a number",
+        }[first]
+        same = int((kind == first).sum()) - 1
+        other = rows.size - 1 - same
+        then = f"; {other:,} more row{'s' if other > 1 else ''} with another value that is not a number"
+        raise EventFileError(
+            label, problem, row=_row(df, i), column=column, more=same, then=then if other else ""
+        )
     return values
 
 
@@ -411,16 +423,27 @@ def _losses(df: pd.DataFrame, label: str) -> np.ndarray:
     return loss
 
 
+def _unknown_names(values: np.ndarray, unknown: Sequence[str]) -> tuple[int, int, str]:
+    """The first row holding an unknown name, how many more rows hold that name, and the other unknown
+    names (up to five, in order of appearance) as a clause of the message."""
+    i = _first_bad(np.isin(values, unknown))
+    more = int((values == values[i]).sum()) - 1
+    others = [name for name in unknown if name != values[i]]
+    shown = ", ".join(map(repr, others[:5])) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    return i, more, f"; also unknown: {shown}" if others else ""
+
+
 def _known_sources(df: pd.DataFrame, source: np.ndarray, names: np.ndarray, label: str) -> None:
-    unknown = [str(name) for name in names if not is_valid_source(str(name))]
+    unknown = [name for name in pd.unique(source) if not is_valid_source(str(name))]
     if unknown:
-        i, more = _bad(np.isin(source, unknown))
+        i, more, others = _unknown_names(source, unknown)
         raise EventFileError(
             label,
             f"unknown source {source[i]!r} (allowed: {all_source_names_hint()})",
             row=_row(df, i),
             column="source",
             more=more,
+            then=others,
         )
 
 
@@ -429,9 +452,9 @@ def _known_codes(df: pd.DataFrame, column: str, table: Mapping[str, int], label:
     values = _text(df, column)
     unknown = [name for name in pd.unique(values) if name and name not in table]
     if unknown:
-        i, more = _bad(np.isin(values, unknown))
+        i, more, others = _unknown_names(values, unknown)
         problem = _unknown_code(column, str(values[i]), table)
-        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
+        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more, then=others)
     return values
 
 

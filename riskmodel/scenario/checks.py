@@ -787,16 +787,51 @@ def quota_share_limit_problem(
     )
 
 
+@functools.cache
+def _name_list_fields() -> frozenset[str]:
+    """The keys of the schema's lists of names or numbers (founders, conditions, western_fixed_blocs, a
+    peril's years, a contract's source and inures), found by walking the file-format models."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from riskmodel.scenario.schema import Portfolio
+
+    found: set[str] = set()
+    seen: set[type] = set()
+
+    def walk(tp: Any, name: str) -> None:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if tp not in seen:
+                seen.add(tp)
+                for field, info in tp.model_fields.items():
+                    walk(info.annotation, field)
+            return
+        args = typing.get_args(tp)
+        if typing.get_origin(tp) is list and not (
+            args and isinstance(args[0], type) and issubclass(args[0], BaseModel)
+        ):
+            found.add(name)
+        for arg in args:
+            walk(arg, name)
+
+    walk(Scenario, "")
+    walk(Portfolio, "")
+    return frozenset(found)
+
+
 def _repeats(node: Any, path: KeyPath) -> Iterator[Problem]:
-    """Items given twice in a list of names or numbers, anywhere under `node`."""
+    """Items given twice in the schema's lists of names or numbers, anywhere under `node` (a list under
+    any other key is the schema's to report: an unknown key, or a mapping expected)."""
     if isinstance(node, Mapping):
         for key, value in node.items():
             yield from _repeats(value, (*path, key))
     elif isinstance(node, list):
+        names = bool(path) and path[-1] in _name_list_fields()
         seen: set[Any] = set()
         for i, item in enumerate(node):
             if isinstance(item, str | int) and not isinstance(item, bool):
-                if item in seen:
+                if names and item in seen:
                     yield invalid(
                         (*path, i), item, f"must be named once: {item!r} is given twice in {path[-1]}"
                     )

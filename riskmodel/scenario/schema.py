@@ -331,7 +331,9 @@ class Sanctions(Strict):
         default_factory=SchemeDesignation, description="Designation of schemes by Western blocs."
     )
     vessel_designation: VesselDesignation = Field(
-        default_factory=VesselDesignation, description="Designation of shadow-fleet vessels."
+        default_factory=VesselDesignation,
+        description="Designation of vessels: the shadow fleet's, and Western-insured tonnage on sanctioned "
+        "trades (which then leaves Western cover).",
     )
     licence_probability: Probability = Field(
         0.3, description="Probability a blocked payment is licensed and paid later (a delayed block)."
