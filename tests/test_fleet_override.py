@@ -116,3 +116,28 @@ def test_scheme_insured_vessels_count_as_none_with_a_note(tmp_path):
     np.testing.assert_array_equal(a.market.ref_shares, b.market.ref_shares)
     assert any(f"{N_VESSELS} vessel(s) insured by scheme:nope count as 'none'" in n for n in a.notes)
     assert not any("count as 'none'" in n for n in b.notes)
+
+
+def test_a_ship_under_two_covers_counts_once_and_a_disagreement_is_noted(tmp_path):
+    """The same ship under a second cedant is one ship of the fleet (the compiled world equals the list
+    without the repeat); a repeat that describes the ship differently (another P&I class) is named in a
+    note, the first row being used."""
+    from riskmodel.engine.simulate import compile_scenario
+
+    base = write_fleet(tmp_path / "f.csv", year_built=2005, pi_provider="Gard", pi_class="ig", flag="LBR")
+    lines = base.read_text().splitlines()
+    same = tmp_path / "same.csv"
+    same.write_text("\n".join([*lines, lines[1].replace("Cedant A", "Cedant B")]) + "\n")
+    other = tmp_path / "other.csv"
+    other.write_text(
+        "\n".join([*lines, lines[1].replace("Cedant A", "Cedant B").replace(",ig,", ",none,")]) + "\n"
+    )
+    a, b, c = (compile_scenario(rm.load_scenario(scenario(tmp_path, f, f.stem))) for f in (base, same, other))
+    for m in (b, c):
+        np.testing.assert_array_equal(m.market.ref_shares, a.market.ref_shares)
+        np.testing.assert_array_equal(m.trade_gt, a.trade_gt)
+    assert not any("described differently" in n for n in (*a.notes, *b.notes))
+    assert any(
+        f"1 ship(s) listed under several covers are described differently (pi_class; IMO {imo(300000)})" in n
+        for n in c.notes
+    ), c.notes

@@ -716,7 +716,11 @@ def _fleet_override(
         fleet = fleet[fleet["cedant"] == spec.cedant]
         if fleet.empty:
             raise ValueError(f"fleet list {spec.path} has no vessel of cedant {spec.cedant!r}")
-    # A ship under several covers (cedants, contracts) is one ship of the fleet: one vessel-year a year.
+    # A ship under several covers (cedants, contracts) is one ship of the fleet: one vessel-year a year,
+    # described by its first row; covers that describe it differently are named in a note
+    used = [c for c in ("segment", "trade", "pi_class", "gt", "year_built") if c in fleet.columns]
+    differ = fleet.groupby("imo", sort=False)[used].nunique(dropna=False).gt(1)
+    disagree = differ[differ.any(axis=1)]
     fleet = fleet.drop_duplicates("imo")
     trade_idx = {c: i for i, c in enumerate(world.trades.index)}
     n_trades, n_segs = vy.shape
@@ -740,6 +744,13 @@ def _fleet_override(
     cls = np.array([base.get(c, 3) for c in classes])
     in_schemes = [c for c in classes if c not in base]
     notes = []
+    if len(disagree):
+        fields = ", ".join(c for c in used if disagree[c].any())
+        shown = ", ".join(str(i) for i in disagree.index[:5]) + (" ..." if len(disagree) > 5 else "")
+        notes.append(
+            f"fleet list {spec.path}: {len(disagree)} ship(s) listed under several covers are described "
+            f"differently ({fields}; IMO {shown}): the model takes each ship's first row"
+        )
     if in_schemes:
         names = ", ".join(sorted(set(in_schemes)))
         notes.append(

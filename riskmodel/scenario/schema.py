@@ -598,7 +598,8 @@ class Portfolio(Strict):
 # ------------------------------------------------------------------------------------------------ fleet
 class FleetOverride(Strict):
     """A fleet list that replaces the world-average fleet (issue 8): the engine uses its vessels by trade,
-    segment, age and P&I class."""
+    segment, age and P&I class. A ship listed under several covers (cedants, contracts) counts once, by
+    its first row; a note names ships whose rows describe them differently."""
 
     path: str = Field(..., min_length=1, description="Fleet list (.csv or .xlsx), relative to this file.")
     cedant: str | None = Field(None, description="Use only this cedant's vessels (default: all).")
