@@ -14,7 +14,7 @@ Northwind Marine, HM = Harbour Mutual; contracts HULL = HULL-XL-26, PI = PI-XL-2
     4   Coral Venture     40  0.50    NW     PI        18 PAN  ig        IMO (OFAC, EU via OpenSanctions)
     5   M/T Delta Horizon 12  0.30    NW     PI        23 CMR  none      name+flag only (no IMO on the list)
     6   Eastern Pearl     30  0.36    HM     HULL      15 PAN  ig        name+flag only (list IMO invalid)
-    7   Fjord Runner      25  0.20    HM     HULL      11 MHL  ig        name+flag only (list IMO differs)
+    7   Fjord Runner      25  0.20    HM     HULL      11 MHL  ig        name+flag, another valid IMO on list
     8   Golden Tern       60  0.70    HM     PI        27 GRC  ig        - (old, but not under a FoC)
     9   Harbour Light     22  0.25    HM     (none)    10 MLT  western   -
     10  Iris Tide         15  0.40    HM     HULL      17 CMR  none      IMO (UK); flag changed 2026-03-01
@@ -616,15 +616,54 @@ def test_name_only_matches_are_marked_lower_confidence(result):
     """Delta Horizon: the OpenSanctions entry has no IMO (its name and alias match once). Eastern Pearl: the
     list's IMO 3100058 fails the check digit, so it is reported and matched by name and flag only. Fjord
     Runner: the list's entry has another *valid* IMO (3200015) with the same name and flag: most likely
-    another ship, but reported as a low match to check (it was not reported at all)."""
+    another ship, but reported as a low match to check, apart from the name-only matches."""
     by_name = result.matches[result.matches["match_type"].str.startswith("name_")]
     assert by_name[["row", "match_type", "confidence", "entry_imo"]].values.tolist() == [
         [5, "name_flag", "low", ""],
         [6, "name_flag", "low", "3100058"],
         [7, "name_flag_other_imo", "low", "3200015"],
     ]
-    assert rows_of(result.vessels, "designated_vessel_name_only") == {5, 6, 7}
-    assert result.vessels.set_index("row").at[7, "designated_lists_name_only"] == "eu"
+    assert rows_of(result.vessels, "designated_vessel_name_only") == {5, 6}
+    assert rows_of(result.vessels, "designated_vessel_other_imo") == {7}
+    fjord = result.vessels.set_index("row").loc[7]
+    assert fjord[["designated_lists_name_only", "designated_lists_other_imo"]].tolist() == ["", "eu"]
+
+
+def test_a_name_match_to_an_entry_with_another_imo_is_not_name_only(world, tmp_path):
+    """The list names AURORA SPIRIT under LBR with IMO 3200015 (valid, not the fleet's 3100019): probably
+    another ship of that name, so `designated_vessel_other_imo`, not name-only. KESTREL POINT has no IMO:
+    name-only. JUNIPER SOUND is on both kinds of entry: name-only, the stronger finding, only. Aurora
+    Spirit's second cover (Harbour Mutual, PAN: the entry's flag is not its own) carries the finding too.
+    Rows 2, 3: 1 vessel, 95 + 50 = 145, premium 0.80 + 0.50 = 1.30 (Harbour Mutual: 50, 0.50);
+    name only rows 4, 5: 2 vessels, 40 + 30 = 70, 0.40 + 0.30 = 0.70. Aurora Spirit (IG P&I, 7 years old,
+    no risk profile) is of concern by this finding alone."""
+    (tmp_path / "l.csv").write_text(
+        "imo,name,list,date,flag\n3200015,AURORA SPIRIT,EU,2025-01-01,LBR\n,KESTREL POINT,UK,2025-01-01,LBR\n"
+        ",JUNIPER SOUND,UK,2025-01-01,LBR\n3200027,JUNIPER SOUND,US,2025-01-01,LBR\n"
+    )
+    rows = [
+        GOOD_ROW,
+        GOOD_ROW.replace("LBR", "PAN").replace("95,0.80,Northwind Marine", "50,0.50,Harbour Mutual"),
+        GOOD_ROW.replace("3100019,Aurora Spirit", "3100021,Kestrel Point").replace("95,0.80", "40,0.40"),
+        GOOD_ROW.replace("3100019,Aurora Spirit", "3100033,Juniper Sound").replace("95,0.80", "30,0.30"),
+    ]
+    result = screen(write_fleet(tmp_path, *rows), tmp_path / "l.csv", world=world, as_of=AS_OF)
+    assert result.matches[["row", "match_type", "confidence", "entry_imo"]].values.tolist() == [
+        [2, "name_flag_other_imo", "low", "3200015"],
+        [4, "name_flag", "low", ""],
+        [5, "name_flag", "low", ""],
+        [5, "name_flag_other_imo", "low", "3200027"],
+    ]
+    v = result.vessels.set_index("row")
+    assert v["designated_vessel_other_imo"].to_dict() == {2: True, 3: True, 4: False, 5: False}
+    assert v["designated_vessel_name_only"].to_dict() == {2: False, 3: False, 4: True, 5: True}
+    assert v["designated_lists_other_imo"].tolist() == ["eu", "eu", "", "us"]
+    assert v["designated_lists_name_only"].tolist() == ["", "", "uk", "uk"]
+    assert not v["designated_vessel"].any() and not v.loc[[2, 3], "at_risk_profile"].any()
+    assert v["any_concern"].all()
+    assert exposure(result, "total", "all", "designated_vessel_other_imo") == (1, 145, pytest.approx(1.30))
+    assert exposure(result, "cedant", "Harbour Mutual", "designated_vessel_other_imo") == (1, 50, 0.50)
+    assert exposure(result, "total", "all", "designated_vessel_name_only") == (2, 70, pytest.approx(0.70))
 
 
 def test_name_variants_and_spellings_match(world, tmp_path):
@@ -921,7 +960,8 @@ def test_exposure_of_the_whole_book_equals_hand_sums(result):
     designated by IMO, rows 3, 4, 10: 18+40+15 = 73; 0.42+0.50+0.40 = 1.32; by regime (row 3 is on EU, UK
           and OFAC lists, row 4 on OFAC and EU, row 10 on the UK's): EU rows 3, 4: 18+40 = 58, 0.42+0.50
           = 0.92; UK rows 3, 10: 18+15 = 33, 0.42+0.40 = 0.82; US rows 3, 4: 58, 0.92; UN none
-    name and flag only, rows 5, 6, 7: 12+30+25 = 67; 0.30+0.36+0.20 = 0.86
+    name and flag only (entries without a valid IMO), rows 5, 6: 12+30 = 42; 0.30+0.36 = 0.66
+    name and flag with another IMO, row 7: 25; 0.20
     designated insurer, rows 3, 11, 13: 18+35+10 = 63; 0.42+0.45+0.12 = 0.99
     at risk, rows 3, 5, 10, 11, 14: 18+12+15+35+20 = 100; 0.42+0.30+0.40+0.45+0.30 = 1.87
     sanctioned-state flag, row 14: 20; 0.30
@@ -930,7 +970,8 @@ def test_exposure_of_the_whole_book_equals_hand_sums(result):
     P&I neither IG nor Western fixed-premium, rows 3, 5, 10, 11: 18+12+15+35 = 80; 0.42+0.30+0.40+0.45
           = 1.57 (row 9, British Marine, is Western fixed-premium: not at risk)
     recent flag change, row 10: 15; 0.40
-    any concern, rows 3, 4, 5, 6, 7, 10, 11, 13, 14: 18+40+12+30+25+15+35+10+20 = 205;
+    any concern (row 7 by its other-IMO match alone), rows 3, 4, 5, 6, 7, 10, 11, 13, 14:
+          18+40+12+30+25+15+35+10+20 = 205;
           0.42+0.50+0.30+0.36+0.20+0.40+0.45+0.12+0.30 = 3.05
     """
     expected = {
@@ -940,7 +981,8 @@ def test_exposure_of_the_whole_book_equals_hand_sums(result):
         "designated_vessel_UK": (2, 33, 0.82),
         "designated_vessel_US": (2, 58, 0.92),
         "designated_vessel_UN": (0, 0, 0),
-        "designated_vessel_name_only": (3, 67, 0.86),
+        "designated_vessel_name_only": (2, 42, 0.66),
+        "designated_vessel_other_imo": (1, 25, 0.20),
         "designated_insurer": (3, 63, 0.99),
         "designated_insurer_low_confidence": (0, 0, 0),  # see test_insurer_matches_and_their_confidence
         "at_risk_profile": (5, 100, 1.87),
@@ -962,8 +1004,8 @@ def test_exposure_by_cedant_and_contract_equals_hand_sums(result):
     """Northwind Marine (rows 2, 3, 4, 5, 11, 13): book 95+18+40+12+35+10 = 210, 0.80+0.42+0.50+0.30+0.45+0.12
     = 2.59; designated by IMO rows 3, 4: 58, 0.92; insurer rows 3, 11, 13: 63, 0.99.
     Harbour Mutual (rows 6, 7, 8, 9, 10, 12, 14): book 30+25+60+22+15+28+20 = 200, 0.36+0.20+0.70+0.25+0.40
-    +0.22+0.30 = 2.43; designated by IMO row 10: 15, 0.40; name only rows 6, 7: 30+25 = 55, 0.36+0.20 =
-    0.56; insurer: none.
+    +0.22+0.30 = 2.43; designated by IMO row 10: 15, 0.40; name only row 6: 30, 0.36; name with another
+    IMO row 7: 25, 0.20; insurer: none.
     Contracts are the cedant's: both cedants write a HULL-XL-26 and a PI-XL-26, kept apart.
     NW / HULL-XL-26 (rows 2, 3, 13): book 95+18+10 = 123, 0.80+0.42+0.12 = 1.34; by IMO row 3: 18, 0.42;
     insurer rows 3, 13: 28, 0.54. HM / HULL-XL-26 (rows 6, 7, 10): book 30+25+15 = 70, 0.36+0.20+0.40 =
@@ -976,7 +1018,8 @@ def test_exposure_by_cedant_and_contract_equals_hand_sums(result):
     assert exposure(result, "cedant", nw, "designated_insurer") == (3, 63, pytest.approx(0.99))
     assert exposure(result, "cedant", hm, "book") == (7, 200, pytest.approx(2.43))
     assert exposure(result, "cedant", hm, "designated_vessel") == (1, 15, pytest.approx(0.40))
-    assert exposure(result, "cedant", hm, "designated_vessel_name_only") == (2, 55, pytest.approx(0.56))
+    assert exposure(result, "cedant", hm, "designated_vessel_name_only") == (1, 30, pytest.approx(0.36))
+    assert exposure(result, "cedant", hm, "designated_vessel_other_imo") == (1, 25, pytest.approx(0.20))
     assert exposure(result, "cedant", hm, "designated_insurer") == (0, 0, 0)
     assert exposure(result, "contract", f"{nw} / HULL-XL-26", "book") == (3, 123, pytest.approx(1.34))
     assert exposure(result, "contract", f"{nw} / HULL-XL-26", "designated_vessel") == (1, 18, 0.42)
@@ -1225,9 +1268,10 @@ def test_cli_writes_the_report(tmp_path, capsys):
     assert cli([*argv, "--out", str(tmp_path), "--as-of", "2026-06-30"]) == 0
     out = capsys.readouterr().out
     assert "Screened 13 vessels of 2 cedant(s)" in out
-    # The headline leads with the designations (by regime below), then name-only, insurers, at risk (by
-    # reason below); the figures are those of test_exposure_of_the_whole_book_equals_hand_sums.
-    table = [line.split() for line in out.splitlines()[2:17]]
+    # The headline leads with the designations (by regime below), then name-only, name with another IMO,
+    # insurers, at risk (by reason below); the figures are those of
+    # test_exposure_of_the_whole_book_equals_hand_sums.
+    table = [line.split() for line in out.splitlines()[2:18]]
     assert table == [
         ["book", "13", "410.0", "5.02"],
         ["designated_vessel", "3", "73.0", "1.32"],
@@ -1235,7 +1279,8 @@ def test_cli_writes_the_report(tmp_path, capsys):
         ["designated_vessel_UK", "2", "33.0", "0.82"],
         ["designated_vessel_US", "2", "58.0", "0.92"],
         ["designated_vessel_UN", "0", "0.0", "0.00"],
-        ["designated_vessel_name_only", "3", "67.0", "0.86"],
+        ["designated_vessel_name_only", "2", "42.0", "0.66"],
+        ["designated_vessel_other_imo", "1", "25.0", "0.20"],
         ["designated_insurer", "3", "63.0", "0.99"],
         ["designated_insurer_low_confidence", "0", "0.0", "0.00"],
         ["at_risk_profile", "5", "100.0", "1.87"],
@@ -1581,7 +1626,8 @@ def test_sample_with_shipped_world():
     flag classification are those of the stub world."""
     shipped = screen(FLEET, [LIST_CSV, LIST_FTM], INSURERS, world=load_world(), as_of=AS_OF)
     assert rows_of(shipped.vessels, "designated_vessel") == {3, 4, 10}
-    assert rows_of(shipped.vessels, "designated_vessel_name_only") == {5, 6, 7}
+    assert rows_of(shipped.vessels, "designated_vessel_name_only") == {5, 6}
+    assert rows_of(shipped.vessels, "designated_vessel_other_imo") == {7}
     assert rows_of(shipped.vessels, "designated_insurer") == {3, 11, 13}
     assert rows_of(shipped.vessels, "shadow_flag") >= {5, 10}  # Cameroon
 

@@ -29,13 +29,14 @@ from riskmodel.screening.screen import (
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
 #: The headline categories, in the order an underwriter reads them: designations by IMO (then by
-#: regime, indented), by name only, designated insurers (then low-confidence insurer matches), at-risk
-#: profiles (then by reason, indented).
+#: regime, indented), by name only, by name and flag with another IMO (probably another ship), designated
+#: insurers (then low-confidence insurer matches), at-risk profiles (then by reason, indented).
 _REGIME_CATEGORIES = tuple(f"designated_vessel_{regime}" for regime in REGIMES)
 _HEADLINE = (
     "designated_vessel",
     *_REGIME_CATEGORIES,
     "designated_vessel_name_only",
+    "designated_vessel_other_imo",
     "designated_insurer",
     "designated_insurer_low_confidence",
     "at_risk_profile",

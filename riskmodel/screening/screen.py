@@ -171,13 +171,27 @@ VESSEL_FINDING_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn(
         "designated_vessel_name_only",
         "bool",
-        "The ship is matched only by name and flag (lower confidence), in any of its rows.",
+        "The ship is matched only by name and flag to an entry without a valid IMO (`name_flag`, "
+        "`name_past_flag`; lower confidence), in any of its rows, and not by IMO.",
+    ),
+    TableColumn(
+        "designated_vessel_other_imo",
+        "bool",
+        "The ship's name and flag equal those of an entry whose valid IMO differs (`name_flag_other_imo`; "
+        "low confidence: probably another ship, check for a false IMO), in any of its rows, and it is "
+        "matched neither by IMO nor by name only.",
     ),
     TableColumn("designated_lists_imo", "string", "Lists that matched the ship by IMO, `;`-separated."),
     TableColumn(
         "designated_lists_name_only",
         "string",
-        "Lists that matched the ship by name and flag only (lower confidence), `;`-separated.",
+        "Lists whose entries without a valid IMO matched the ship by name and flag (lower confidence), "
+        "`;`-separated.",
+    ),
+    TableColumn(
+        "designated_lists_other_imo",
+        "string",
+        "Lists whose entries with another valid IMO matched the ship's name and flag, `;`-separated.",
     ),
     TableColumn(
         "designated_pi_insurer",
@@ -253,7 +267,8 @@ VESSEL_FINDING_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn(
         "any_concern",
         "bool",
-        "Designated (by IMO or by name), designated insurer (of either confidence), or an at-risk profile.",
+        "Designated (by IMO, by name only, or by name and flag with another IMO), designated insurer (of "
+        "either confidence), or an at-risk profile: the low-confidence findings count, as items to check.",
     ),
 )
 
@@ -309,7 +324,13 @@ EXPOSURE_CATEGORIES: dict[str, tuple[str | None, str]] = {
     },
     "designated_vessel_name_only": (
         "designated_vessel_name_only",
-        "Vessels matched only by name and flag (lower confidence: check them).",
+        "Vessels matched only by name and flag to an entry without a valid IMO (lower confidence: check "
+        "them).",
+    ),
+    "designated_vessel_other_imo": (
+        "designated_vessel_other_imo",
+        "Vessels whose name and flag equal a list entry's whose IMO differs, and matched no other way: "
+        "probably another ship; check for a false IMO.",
     ),
     "designated_insurer": ("designated_insurer", "Vessels whose P&I provider or H&M insurer is designated."),
     "designated_insurer_low_confidence": (
@@ -495,7 +516,10 @@ def listed_after(matches: pd.DataFrame, as_of: dt.date) -> pd.Series:
 
 # ------------------------------------------------------------------------------------------- matching
 _FLEET_KEYS = ["row", "imo", "name", "flag", "cedant", "contract"]
-NAME_MATCH_TYPES = ("name_flag", "name_past_flag", "name_flag_other_imo")
+#: Name-and-flag matches to entries without a valid IMO: `designated_vessel_name_only`.
+NAME_ONLY_MATCH_TYPES = ("name_flag", "name_past_flag")
+#: Name-and-flag matches to entries with another valid IMO: `designated_vessel_other_imo`.
+OTHER_IMO_MATCH_TYPE = "name_flag_other_imo"
 
 
 def _match_frame(pairs: pd.DataFrame, match_type: str, confidence: str | np.ndarray) -> pd.DataFrame:
@@ -552,7 +576,7 @@ def match_vessels(vessels: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
             _match_frame(imo_pairs, "imo", "high"),
             _match_frame(name_pairs, "name_flag", "low"),
             _match_frame(hop_pairs, "name_past_flag", "low"),
-            _match_frame(other_pairs, "name_flag_other_imo", "low"),
+            _match_frame(other_pairs, OTHER_IMO_MATCH_TYPE, "low"),
         ],
         ignore_index=True,
     )
@@ -736,19 +760,25 @@ def add_designations(vessels: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFra
     """The vessel columns of the designation findings (see `VESSEL_FINDING_COLUMNS`), from the matches
     that count at the screening date: those with an entry listed after it (`listed_after_as_of`) do not.
 
-    A vessel designated (by IMO or by name) is so in every row of its IMO: the ship is designated under
-    each of its covers, though the name-and-flag match may hold for one row's flag only. An insurer is
-    designated for its own cover (row) only."""
+    A ship's vessel findings rank by confidence: by IMO, else by name only (an entry without a valid IMO),
+    else by name and flag with another IMO (probably another ship of the same name). Each holds in every
+    row of its IMO: the ship is designated under each of its covers, though the name-and-flag match may
+    hold for one row's flag only. An insurer is designated for its own cover (row) only."""
     out = vessels.copy()
     counted = matches[~matches["listed_after_as_of"]]
     by_imo = counted[counted["match_type"] == "imo"]
-    by_name = counted[counted["match_type"].isin(NAME_MATCH_TYPES)]
+    by_name = counted[counted["match_type"].isin(NAME_ONLY_MATCH_TYPES)]
+    by_other_imo = counted[counted["match_type"] == OTHER_IMO_MATCH_TYPE]
     out["designated_vessel"] = out["imo"].isin(by_imo["imo"])
     out["designated_vessel_name_only"] = out["imo"].isin(by_name["imo"]) & ~out["designated_vessel"]
+    out["designated_vessel_other_imo"] = (
+        out["imo"].isin(by_other_imo["imo"]) & ~out["designated_vessel"] & ~out["designated_vessel_name_only"]
+    )
     for regime in REGIMES:
         out[f"designated_vessel_{regime}"] = out["imo"].isin(by_imo.loc[by_imo["regime"] == regime, "imo"])
     out["designated_lists_imo"] = _lists_by_imo(by_imo, out["imo"])
     out["designated_lists_name_only"] = _lists_by_imo(by_name, out["imo"])
+    out["designated_lists_other_imo"] = _lists_by_imo(by_other_imo, out["imo"])
     insurer = counted[counted["match_type"].isin(["pi_insurer", "hm_insurer"])]
     sure = insurer[insurer["confidence"] == "high"]
     out["designated_pi_insurer"] = out["row"].isin(sure.loc[sure["match_type"] == "pi_insurer", "row"])
@@ -903,6 +933,7 @@ def add_risk_profiles(
     out["any_concern"] = (
         out["designated_vessel"]
         | out["designated_vessel_name_only"]
+        | out["designated_vessel_other_imo"]
         | out["designated_insurer"]
         | out["designated_insurer_low_confidence"]
         | out["at_risk_profile"]
