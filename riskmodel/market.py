@@ -110,12 +110,15 @@ def cover_shares(
     accepts: list[np.ndarray],
     designated_west: np.ndarray,
     n_years: int,
+    designated_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cover shares by (trial, year, trade, class); classes are BASE_CLASSES then one per scheme.
 
     `join_year` (n_trials, n_slots) from adoption; `certifies[s]` bool (n_trials, n_flags) and `accepts[s]`
     bool (n_trials, n_destinations) are each scheme's recognition draws; `designated_west` (n_trials,
     n_years) is the cumulative share of Western-insured tonnage on sanctioned trades designated by year y.
+    `designated_out`, when given (n_trials, n_years, n_trades), receives the share of each trade's tonnage
+    that the designations moved out of Western cover (designated vessels, now in the shadow classes).
     """
     n_trials = z.size
     n_trades = plan.ref_shares.shape[0]
@@ -151,7 +154,10 @@ def cover_shares(
     # vessel designations: designated tonnage cannot hold Western cover
     sanctioned = plan.sanctioned[None, None, :]
     western = shares[IG] + shares[WESTERN_FIXED]
-    _move(shares, WESTERN, np.where(sanctioned, western * designated_west[:, :, None], 0.0), to_dom)
+    designated = np.where(sanctioned, western * designated_west[:, :, None], 0.0)
+    _move(shares, WESTERN, designated, to_dom)
+    if designated_out is not None:
+        designated_out[...] = designated
 
     # scheme uptake, scheme by scheme
     years = np.arange(n_years)

@@ -177,3 +177,30 @@ def test_western_tonnage_on_sanctioned_trades_starts_undesignated(tmp_path):
     moved = (ref_west * share)[plan.sanctioned & ~plan.barred].sum() * (1.0 - kept)
     expected_domestic = (plan.ref_shares[:, DOMESTIC] * gt).sum() + barred + moved
     np.testing.assert_allclose(res.year_arrays["tonnage_gt"][:, :, DOMESTIC], expected_domestic, rtol=1e-9)
+
+
+def test_tonnage_designations_moved_out_of_western_cover_is_flagged_designated(tmp_path):
+    """Shadow-class events are designated vessels with the designated share of their trade's shadow
+    tonnage: D for the shadow fleet's own tonnage and 1 for what the designations moved out of Western
+    cover. With no cap binding, no initial designations and a hazard of 0.5 (Z loading 0), year 0 of a
+    Russian crude trade (Western 0.8, shadow 0.2 of the reference) has 0.4 moved and 0.6 in the shadow
+    classes: 0.5 + 0.5 x 0.4/0.6 = 0.833 of its shadow events designated; a products trade (Western 0.75)
+    0.5 + 0.5 x 0.375/0.625 = 0.8. Flagging all at D gave 0.5."""
+    import riskmodel as rm
+    from riskmodel.world import load_world
+
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    path = tmp_path / "designations.yaml"
+    path.write_text(
+        f"name: designations\nextends: {base}\nsimulation: {{keep_events: true}}\n"
+        "price_cap: {eu_uk_cap_usd: 1000, us_cap_usd: 1000, product_cap_usd: 1000,"
+        " eu_uk_cap_dynamic: false}\n"
+        "sanctions: {vessel_designation: {initial_share: 0.0, hazard: 0.5, z_loading: 0.0}}\n"
+    )
+    events = rm.simulate(load_scenario(path), trials=2048, seed=5, progress=False).events
+    rus = load_world().state_codes.index("RUS")  # (only the Russian trades' tankers fly the Russian flag)
+    shadow = (events["flag"] == rus) & np.isin(events["pi_class"], [2, 3]) & (events["year"] == 0)
+    flagged = events["sanctioned_EU"][shadow]  # (no scheme: a flag is the vessel's designation)
+    se = np.sqrt(0.82 * 0.18 / flagged.size)
+    assert flagged.size > 2000
+    assert 0.8 - 4 * se <= flagged.mean() <= 5 / 6 + 4 * se, (flagged.mean(), se)

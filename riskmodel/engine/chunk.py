@@ -329,7 +329,7 @@ class _World:
     tanker events in (trial, year, time) order and the background IG claims."""
 
     join: np.ndarray
-    desig: np.ndarray
+    desig: np.ndarray  # (n, H, T): the designated share of each trade's shadow tonnage
     scheme_des: np.ndarray  # (n, H, max(S, 1), 3)
     bases: dict[str, np.ndarray]
     scheme_premium: np.ndarray  # (n, H, S)
@@ -373,7 +373,13 @@ def _world_block(
         rng = generator(m.seed, Stream.RECOGNITION, block, key_of(sid))
         certifies.append(rng.random((BLOCK_TRIALS, scheme.certify_prob.size))[:n] < scheme.certify_prob)
         accepts.append(rng.random((BLOCK_TRIALS, scheme.accept_prob.size))[:n] < scheme.accept_prob)
-    shares = cover_shares(m.market, z, join, certifies, accepts, desig_west, H)
+    moved = np.empty((n, H, m.trade_gt.size))
+    shares = cover_shares(m.market, z, join, certifies, accepts, desig_west, H, designated_out=moved)
+    # the designated share of each trade's shadow tonnage (domestic, none, schemes): D of the shadow
+    # fleet's own tonnage, and all of the tonnage the designations moved out of Western cover
+    shadow_all = shares[..., DOMESTIC] + shares[..., NONE] + shares[..., 4:].sum(axis=-1)
+    came = np.divide(moved, shadow_all, out=np.zeros_like(moved), where=shadow_all > 0).clip(0.0, 1.0)
+    desig_trade = desig[:, :, None] + (1.0 - desig[:, :, None]) * came
     bases = premium_bases(
         shares,
         m.trade_gt,
@@ -421,17 +427,24 @@ def _world_block(
         for s, sid in enumerate(m.scheme_ids):
             year_arrays[f"scheme_designated:{sid}:{bloc}"] = scheme_des[:, :, s, b].astype(np.float64)
     shadow = shares[..., DOMESTIC] + shares[..., 4:].sum(axis=-1)
-    exposed_share = shares[..., NONE] + desig[:, :, None] * shadow
+    exposed_share = shares[..., NONE] + desig_trade * shadow
     if n_s:
         any_des = scheme_des[:, :, :n_s, :].any(axis=-1)  # (n, H, S)
         exposed_share = exposed_share + np.einsum("nyts,nys->nyt", shares[..., 4:], any_des) * (
-            1 - desig[:, :, None]
+            1 - desig_trade
         )
     exposed = np.einsum("nyt,t,tz->nyz", exposed_share, m.trade_vessel_years, m.trade_zone_share)
     year_arrays["detentions"] = detentions(
         m.seed, block, BLOCK_TRIALS, exposed, m.zone_intensity, m.detention_probability
     ).astype(np.float64)
-    year_arrays["designated_share"] = desig
+    # the designated share of all shadow tonnage (GT-weighted over trades), as the events are flagged
+    shadow_gt = shadow_all * m.trade_gt
+    year_arrays["designated_share"] = np.divide(
+        (desig_trade * shadow_gt).sum(axis=-1),
+        shadow_gt.sum(axis=-1),
+        out=desig.copy(),
+        where=shadow_gt.sum(axis=-1) > 0,
+    )
     recap_u = generator(m.seed, Stream.CAPITAL, block).random((BLOCK_TRIALS, H, max(n_s, 1)))[:n]
     scheme_premium = (
         np.stack([bases[f"scheme_premium:{sid}"] for sid in m.scheme_ids], axis=-1)
@@ -491,7 +504,7 @@ def _world_block(
     bg_ev = _Events(bg_trial, bg_cell % H, bg_u[:, 1], _first_of_trial(bg_trial, n))
     clock.lap("incidents")
     return _World(
-        join, desig, scheme_des, bases, scheme_premium, recap_u, ev, stratum, cls, u, bg_ev, bg_claim
+        join, desig_trade, scheme_des, bases, scheme_premium, recap_u, ev, stratum, cls, u, bg_ev, bg_claim
     )
 
 
@@ -621,7 +634,8 @@ def _slice_events(m: CompiledModel, w: _World, a: int, b: int) -> _SliceEvents:
     shadow_cls = np.flatnonzero((cls == DOMESTIC) | (cls == NONE) | (cls >= 4))
     designated = np.zeros(n_ev, dtype=bool)
     designated[shadow_cls] = (
-        u.column(U.DESIGNATED, shadow_cls) < w.desig[trial[shadow_cls] + a, year[shadow_cls]]
+        u.column(U.DESIGNATED, shadow_cls)
+        < w.desig[trial[shadow_cls] + a, year[shadow_cls], trade[shadow_cls]]
     )
     in_scheme = np.flatnonzero(cls >= 4)
     ev_scheme_des = np.zeros((n_ev, len(BLOCS)), dtype=bool)
