@@ -138,6 +138,21 @@ def test_uptake_waits_for_the_origin_to_join_and_then_ramps():
     np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-12)
 
 
+def _no_cap(tmp: Path, *, keep_events: bool = False, **designation: float) -> Path:
+    """The baseline with no price cap binding (caps of USD 1,000, no reset) and the given vessel
+    designation parameters."""
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    path = tmp / "no_cap.yaml"
+    terms = ", ".join(f"{k}: {v}" for k, v in designation.items())
+    path.write_text(
+        f"name: no cap\nextends: {base}\nsimulation: {{keep_events: {str(keep_events).lower()}}}\n"
+        "price_cap: {eu_uk_cap_usd: 1000, us_cap_usd: 1000, product_cap_usd: 1000,"
+        " eu_uk_cap_dynamic: false}\n"
+        f"sanctions: {{vessel_designation: {{{terms}}}}}\n"
+    )
+    return path
+
+
 def test_western_tonnage_on_sanctioned_trades_starts_undesignated(tmp_path):
     """Designated tonnage cannot hold Western cover, so none of the Western-insured tonnage on sanctioned
     trades is designated at the start: with no cap binding and no scheme, the yearly hazard h e^{0.3 Z}
@@ -147,15 +162,7 @@ def test_western_tonnage_on_sanctioned_trades_starts_undesignated(tmp_path):
     import riskmodel as rm
     from riskmodel.market import WESTERN
 
-    base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
-    path = tmp_path / "no_cap.yaml"
-    path.write_text(
-        f"name: no cap\nextends: {base}\n"
-        "price_cap: {eu_uk_cap_usd: 1000, us_cap_usd: 1000, product_cap_usd: 1000,"
-        " eu_uk_cap_dynamic: false}\n"
-        "sanctions: {vessel_designation: {initial_share: 0.6, hazard: 0.2, z_loading: 0.3}}\n"
-    )
-    scenario = load_scenario(path)
+    scenario = load_scenario(_no_cap(tmp_path, initial_share=0.6, hazard=0.2, z_loading=0.3))
     model = compile_scenario(scenario, trials=64)
     res = rm.simulate(scenario, trials=64, seed=3, progress=False)
     plan, gt = model.market, model.trade_gt
@@ -189,14 +196,7 @@ def test_tonnage_designations_moved_out_of_western_cover_is_flagged_designated(t
     import riskmodel as rm
     from riskmodel.world import load_world
 
-    base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
-    path = tmp_path / "designations.yaml"
-    path.write_text(
-        f"name: designations\nextends: {base}\nsimulation: {{keep_events: true}}\n"
-        "price_cap: {eu_uk_cap_usd: 1000, us_cap_usd: 1000, product_cap_usd: 1000,"
-        " eu_uk_cap_dynamic: false}\n"
-        "sanctions: {vessel_designation: {initial_share: 0.0, hazard: 0.5, z_loading: 0.0}}\n"
-    )
+    path = _no_cap(tmp_path, initial_share=0.0, hazard=0.5, z_loading=0.0, keep_events=True)
     events = rm.simulate(load_scenario(path), trials=2048, seed=5, progress=False).events
     rus = load_world().state_codes.index("RUS")  # (only the Russian trades' tankers fly the Russian flag)
     shadow = (events["flag"] == rus) & np.isin(events["pi_class"], [2, 3]) & (events["year"] == 0)
