@@ -117,8 +117,9 @@ def cover_shares(
     `join_year` (n_trials, n_slots) from adoption; `certifies[s]` bool (n_trials, n_flags) and `accepts[s]`
     bool (n_trials, n_destinations) are each scheme's recognition draws; `designated_west` (n_trials,
     n_years) is the cumulative share of Western-insured tonnage on sanctioned trades designated by year y.
-    `designated_out`, when given (n_trials, n_years, n_trades), receives the share of each trade's tonnage
-    that the designations moved out of Western cover (designated vessels, now in the shadow classes).
+    `designated_out`, when given (n_trials, n_years, n_trades, n_classes), receives the share of each
+    trade's tonnage that the designations moved out of Western cover, by the class it is in at the end
+    (designated vessels: `domestic` and `none`, then the schemes that took some of them up).
     """
     n_trials = z.size
     n_trades = plan.ref_shares.shape[0]
@@ -156,8 +157,12 @@ def cover_shares(
     western = shares[IG] + shares[WESTERN_FIXED]
     designated = np.where(sanctioned, western * designated_west[:, :, None], 0.0)
     _move(shares, WESTERN, designated, to_dom)
+    # the designated vessels' tonnage, followed by class through the uptake (class-first, as `shares`)
+    marked = None
     if designated_out is not None:
-        designated_out[...] = designated
+        marked = np.zeros_like(shares)
+        marked[DOMESTIC] = designated * to_dom
+        marked[NONE] = designated * (1.0 - to_dom)
 
     # scheme uptake, scheme by scheme
     years = np.arange(n_years)
@@ -195,9 +200,15 @@ def cover_shares(
             if w <= 0:
                 continue
             take = np.minimum(w * target, shares[c])
+            if marked is not None:  # a scheme takes up a class's designated vessels in proportion
+                carried = marked[c] * np.divide(take, shares[c], out=np.zeros_like(take), where=shares[c] > 0)
+                marked[c] -= carried
+                marked[col] += carried
             shares[c] -= take
             taken += take
         shares[col] += taken
+    if designated_out is not None:
+        designated_out[...] = np.moveaxis(marked, 0, -1)
     return np.ascontiguousarray(np.moveaxis(shares, 0, -1))
 
 

@@ -329,7 +329,7 @@ class _World:
     tanker events in (trial, year, time) order and the background IG claims."""
 
     join: np.ndarray
-    desig: np.ndarray  # (n, H, T): the designated share of each trade's shadow tonnage
+    desig: np.ndarray  # (n, H, T, C) float32: the designated share of each trade's tonnage in each class
     scheme_des: np.ndarray  # (n, H, max(S, 1), 3)
     bases: dict[str, np.ndarray]
     scheme_premium: np.ndarray  # (n, H, S)
@@ -373,13 +373,12 @@ def _world_block(
         rng = generator(m.seed, Stream.RECOGNITION, block, key_of(sid))
         certifies.append(rng.random((BLOCK_TRIALS, scheme.certify_prob.size))[:n] < scheme.certify_prob)
         accepts.append(rng.random((BLOCK_TRIALS, scheme.accept_prob.size))[:n] < scheme.accept_prob)
-    moved = np.empty((n, H, m.trade_gt.size))
+    moved = np.empty((n, H, m.trade_gt.size, 4 + len(m.scheme_ids)))
     shares = cover_shares(m.market, z, join, certifies, accepts, desig_west, H, designated_out=moved)
-    # the designated share of each trade's shadow tonnage (domestic, none, schemes): D of the shadow
-    # fleet's own tonnage, and all of the tonnage the designations moved out of Western cover
-    shadow_all = shares[..., DOMESTIC] + shares[..., NONE] + shares[..., 4:].sum(axis=-1)
-    came = np.divide(moved, shadow_all, out=np.zeros_like(moved), where=shadow_all > 0).clip(0.0, 1.0)
-    desig_trade = desig[:, :, None] + (1.0 - desig[:, :, None]) * came
+    # the designated share of each trade's tonnage in each shadow class (domestic, none, schemes): D of the
+    # shadow fleet's own tonnage, and all of the tonnage the designations moved out of Western cover
+    came = np.divide(moved, shares, out=np.zeros_like(moved), where=shares > 0).clip(0.0, 1.0)
+    desig_cls = (desig[:, :, None, None] + (1.0 - desig[:, :, None, None]) * came).astype(np.float32)
     bases = premium_bases(
         shares,
         m.trade_gt,
@@ -426,24 +425,22 @@ def _world_block(
     for b, bloc in enumerate(BLOCS):
         for s, sid in enumerate(m.scheme_ids):
             year_arrays[f"scheme_designated:{sid}:{bloc}"] = scheme_des[:, :, s, b].astype(np.float64)
-    shadow = shares[..., DOMESTIC] + shares[..., 4:].sum(axis=-1)
-    exposed_share = shares[..., NONE] + desig_trade * shadow
+    designated_gt = shares * desig_cls  # (n, H, T, C): designated tonnage shares (shadow classes read)
+    exposed_share = shares[..., NONE] + designated_gt[..., DOMESTIC] + designated_gt[..., 4:].sum(axis=-1)
     if n_s:
         any_des = scheme_des[:, :, :n_s, :].any(axis=-1)  # (n, H, S)
-        exposed_share = exposed_share + np.einsum("nyts,nys->nyt", shares[..., 4:], any_des) * (
-            1 - desig_trade
-        )
+        undesignated = shares[..., 4:] - designated_gt[..., 4:]
+        exposed_share = exposed_share + np.einsum("nyts,nys->nyt", undesignated, any_des)
     exposed = np.einsum("nyt,t,tz->nyz", exposed_share, m.trade_vessel_years, m.trade_zone_share)
     year_arrays["detentions"] = detentions(
         m.seed, block, BLOCK_TRIALS, exposed, m.zone_intensity, m.detention_probability
     ).astype(np.float64)
-    # the designated share of all shadow tonnage (GT-weighted over trades), as the events are flagged
-    shadow_gt = shadow_all * m.trade_gt
+    # the designated share of all shadow tonnage (GT-weighted over trades and classes), as events are flagged
+    shadow_cls_idx = [DOMESTIC, NONE, *range(4, shares.shape[-1])]
+    shadow_gt = (shares[..., shadow_cls_idx] * m.trade_gt[:, None]).sum(axis=(-1, -2))
+    designated_sum = (designated_gt[..., shadow_cls_idx] * m.trade_gt[:, None]).sum(axis=(-1, -2))
     year_arrays["designated_share"] = np.divide(
-        (desig_trade * shadow_gt).sum(axis=-1),
-        shadow_gt.sum(axis=-1),
-        out=desig.copy(),
-        where=shadow_gt.sum(axis=-1) > 0,
+        designated_sum, shadow_gt, out=desig.copy(), where=shadow_gt > 0
     )
     recap_u = generator(m.seed, Stream.CAPITAL, block).random((BLOCK_TRIALS, H, max(n_s, 1)))[:n]
     scheme_premium = (
@@ -504,7 +501,7 @@ def _world_block(
     bg_ev = _Events(bg_trial, bg_cell % H, bg_u[:, 1], _first_of_trial(bg_trial, n))
     clock.lap("incidents")
     return _World(
-        join, desig_trade, scheme_des, bases, scheme_premium, recap_u, ev, stratum, cls, u, bg_ev, bg_claim
+        join, desig_cls, scheme_des, bases, scheme_premium, recap_u, ev, stratum, cls, u, bg_ev, bg_claim
     )
 
 
@@ -635,7 +632,7 @@ def _slice_events(m: CompiledModel, w: _World, a: int, b: int) -> _SliceEvents:
     designated = np.zeros(n_ev, dtype=bool)
     designated[shadow_cls] = (
         u.column(U.DESIGNATED, shadow_cls)
-        < w.desig[trial[shadow_cls] + a, year[shadow_cls], trade[shadow_cls]]
+        < w.desig[trial[shadow_cls] + a, year[shadow_cls], trade[shadow_cls], cls[shadow_cls]]
     )
     in_scheme = np.flatnonzero(cls >= 4)
     ev_scheme_des = np.zeros((n_ev, len(BLOCS)), dtype=bool)
