@@ -377,8 +377,11 @@ def _world_block(
     shares = cover_shares(m.market, z, join, certifies, accepts, desig_west, H, designated_out=moved)
     # the designated share of each trade's tonnage in each shadow class (domestic, none, schemes): D of the
     # shadow fleet's own tonnage, and all of the tonnage the designations moved out of Western cover
-    came = np.divide(moved, shares, out=np.zeros_like(moved), where=shares > 0).clip(0.0, 1.0)
-    desig_cls = (desig[:, :, None, None] + (1.0 - desig[:, :, None, None]) * came).astype(np.float32)
+    came = np.divide(moved, shares, out=moved, where=shares > 0).clip(0.0, 1.0, out=moved)  # (in place)
+    came *= 1.0 - desig[:, :, None, None]
+    came += desig[:, :, None, None]
+    desig_cls = came.astype(np.float32)
+    del moved, came
     bases = premium_bases(
         shares,
         m.trade_gt,
