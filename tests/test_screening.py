@@ -699,6 +699,19 @@ def test_name_variants_and_spellings_match(world, tmp_path):
     ]
 
 
+def test_a_name_with_two_type_prefixes_is_normalised_once_on_both_sides(world, tmp_path):
+    """The review's dbl.py: fleet and list both write `M/T MV Star` under LBR. One normalisation drops
+    `M/T` only, on both sides: `MVSTAR` and `MVSTAR`, a name-and-flag match (the list's name, normalised
+    twice, was `STAR` and matched nothing)."""
+    (tmp_path / "l.csv").write_text("imo,name,list,date,flag\n,M/T MV Star,UK,2025-01-01,LBR\n")
+    fleet = write_fleet(tmp_path, GOOD_ROW.replace("Aurora Spirit", "M/T MV Star"))
+    result = screen(fleet, tmp_path / "l.csv", world=world, as_of=AS_OF)
+    assert result.matches[["row", "match_type", "confidence", "entry_name"]].values.tolist() == [
+        [2, "name_flag", "low", "M/T MV Star"]
+    ]
+    assert result.vessels.loc[0, "designated_vessel_name_only"]
+
+
 def test_check_digit_failures_are_reported_not_matched_by_imo(result):
     assert result.list_problems["value"].tolist() == ["3100058", "12345"]
     assert "3100058" not in set(result.matches.loc[result.matches["match_type"] == "imo", "entry_imo"])
@@ -877,6 +890,30 @@ def test_flag_history_stops_at_the_screening_date(world, tmp_path):
     )
     v = screen(fleet, tmp_path / "c.csv", world=world, as_of=AS_OF).vessels
     assert pd.isna(v.loc[0, "flag_change_date"]) and not v.loc[0, "recent_flag_change"]
+
+
+def test_an_entry_dated_by_first_seen_is_in_the_flag_history_as_in_matching(world, tmp_path):
+    """UK lists Aurora Spirit under GAB on 2025-01-01; OpenSanctions (eu_fsf, no Sanction entity) has it
+    under CMR, first seen 2026-08-01, after the screening date 2026-06-30. A `first_seen` date is not a
+    listing date, so the entry counts at 2026-06-30 (not `listed_after_as_of`), and the flag history uses
+    it too: GAB -> CMR is known at the screening date, so it happened by then and is dated 2026-06-30,
+    0 days before (recent). The fleet's GAB differs from the latest entry's CMR: also dated 2026-06-30.
+    (Dropped from the history, as it was, the fleet's GAB agreed with the UK entry: no change known.)"""
+    (tmp_path / "l.csv").write_text("imo,name,list,date,flag\n3100019,AURORA SPIRIT,UK,2025-01-01,GAB\n")
+    seen = ftm_line(id="f1", datasets=["eu_fsf"], first_seen="2026-08-01")
+    seen["properties"] = {"name": ["AURORA SPIRIT"], "imoNumber": ["IMO3100019"], "flag": ["cm"]}
+    path = write_lines(tmp_path / "l.jsonl", seen)
+    fleet = write_fleet(tmp_path, GOOD_ROW.replace("LBR", "GAB"))
+    result = screen(fleet, [tmp_path / "l.csv", path], world=world, as_of=AS_OF)
+    assert result.matches[["list", "date_basis", "listed_after_as_of"]].values.tolist() == [
+        ["eu_fsf", "first_seen", False],
+        ["uk", "list", False],
+    ]
+    v = result.vessels
+    assert v.loc[0, ["flag_change_date", "recent_flag_change"]].tolist() == [pd.Timestamp("2026-06-30"), True]
+    assert "recent_flag_change" in v.loc[0, "risk_reasons"].split(";")
+    text = DOCS.read_text(encoding="utf-8")
+    assert "`first_seen` after the screening date is in the flag history too" in text
 
 
 def test_fleet_flag_differing_from_the_latest_list_record(world, tmp_path):

@@ -17,32 +17,24 @@ import pandas as pd
 
 from riskmodel.screening import ScreeningResult, read_fleet, read_lists, screen
 from riskmodel.screening.fleet import InputRowsError, default_world
-from riskmodel.screening.lists import REGIMES
 from riskmodel.screening.screen import (
+    EXPOSURE_CATEGORIES,
     FIRST_AS_OF,
     FLAG_CHANGE_WINDOW_DAYS,
     LAST_AS_OF,
+    REGIME_CATEGORIES,
     RISK_REASONS,
     output_dir_problem,
 )
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
-#: The headline categories, in the order an underwriter reads them: designations by IMO (then by
-#: regime, indented), by name only, by name and flag with another IMO (probably another ship), designated
-#: insurers (then low-confidence insurer matches), at-risk profiles (then by reason, indented).
-_REGIME_CATEGORIES = tuple(f"designated_vessel_{regime}" for regime in REGIMES)
-_HEADLINE = (
-    "designated_vessel",
-    *_REGIME_CATEGORIES,
-    "designated_vessel_name_only",
-    "designated_vessel_other_imo",
-    "designated_insurer",
-    "designated_insurer_low_confidence",
-    "at_risk_profile",
-    *RISK_REASONS,
-)
-_INDENTED = frozenset({*_REGIME_CATEGORIES, *RISK_REASONS})
+#: The headline categories: the exposure categories (in their order, the order an underwriter reads them:
+#: designations by IMO, then by regime, indented; by name only; by name and flag with another IMO,
+#: probably another ship; designated insurers, then low-confidence insurer matches; at-risk profiles, then
+#: by reason, indented) but the book, printed first, and `any_concern`.
+_HEADLINE = tuple(c for c in EXPOSURE_CATEGORIES if c not in ("book", "any_concern"))
+_INDENTED = frozenset({*REGIME_CATEGORIES, *RISK_REASONS})
 
 
 def _date(text: str) -> dt.date:

@@ -244,7 +244,7 @@ VESSEL_ENTRY_COLUMNS: tuple[str, ...] = (
     "past_flags",
 )
 ORGANISATION_COLUMNS: tuple[str, ...] = (
-    *("source", "line", "entity_id", "list", "date", "date_basis", "name", "name_norm"),
+    *("source", "line", "entity_id", "list", "regime", "date", "date_basis", "name", "name_norm"),
 )
 #: What an entry's `date` is: the list's own date column (`list`), the `listingDate`/`startDate` of an
 #: OpenSanctions Sanction entity of the same dataset (`sanction`), the date OpenSanctions first saw the
@@ -752,7 +752,8 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
 
     lists = _vessel_lists(_ftm_frame(vessels, sanction_dates, VESSEL_ENTRY_COLUMNS))
     orgs = _ftm_frame(organisations, sanction_dates, ORGANISATION_COLUMNS)
-    orgs = orgs.assign(name_norm=normalise_org_names(orgs["name"]), list=normalise_list_labels(orgs["list"]))
+    labels = normalise_list_labels(orgs["list"])
+    orgs = orgs.assign(name_norm=normalise_org_names(orgs["name"]), list=labels, regime=list_regimes(labels))
     orgs = orgs[list(ORGANISATION_COLUMNS)]
     return SanctionsLists(vessels=lists.vessels, organisations=orgs, problems=lists.problems)
 
@@ -830,63 +831,82 @@ def read_designated_insurers(path: str | Path) -> SanctionsLists:
 
 
 def _read_designated_insurers(path: Path) -> SanctionsLists:
-    if path.suffix.lower() == ".csv":
-        raw = _read_text_csv(path)
-        _require_kind(path, raw.columns, "insurers")
-        raw.columns = [normalise_header(h) for h in raw.columns]
-        known = ("name", "list", "date")
-        header_problems = _misspelt_columns(path.name, raw.columns, known)
-        if "name" not in raw.columns:
-            header_problems.insert(0, RowError(path.name, 1, "name", "", "required column missing"))
-        if header_problems:
-            raise ListFormatError(path.name, header_problems)
-        others = [c for c in raw.columns if c not in known]
-        names = raw["name"].fillna("").astype(str).str.strip()
-        lists = raw["list"] if "list" in raw.columns else pd.Series(path.stem, index=raw.index)
-        problems: list[RowError] = []
-        dates = _parse_dates(
-            raw.get("date", pd.Series("", index=raw.index)).fillna(""), path.name, "date", problems
-        )
-        if problems:
-            raise ListFormatError(path.name, problems)
-    elif path.suffix.lower() not in (".txt", ""):
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_insurers_csv(path)
+    if suffix not in (".txt", ""):
         require_file(path, "designated-insurers list", InsurersFormatError, "a .csv or .txt file")
-        other = _other_input(path.suffix.lower(), "--insurers")
+        other = _other_input(suffix, "--insurers")
         message = (
             f"unsupported file type {path.suffix!r}{other}; allowed: a .csv with a name column, or a .txt"
         )
         raise InsurersFormatError(path.name, [RowError(path.name, None, "-", "", message)])
-    else:
-        require_file(path, "list", ListFormatError, "a designated-insurers file (.csv or .txt)")
-        try:
-            text = decode_utf8(path.read_bytes(), path.name, unit="line", remedy="save it as UTF-8 text")
-        except NotUtf8Error as exc:
-            raise ListFormatError(path.name, [exc.problem]) from None
-        lines = text.splitlines()
-        first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
-        _require_kind(path, first.split(","), "insurers")
-        others = []
-        names = pd.Series([n.strip() for n in lines], index=pd.RangeIndex(1, len(lines) + 1))
-        lists = pd.Series(path.stem, index=names.index)
-        dates = pd.Series(pd.NaT, index=names.index, dtype="datetime64[ns]")
+    return _read_insurers_text(path)
+
+
+_INSURERS_CSV_COLUMNS = ("name", "list", "date")
+
+
+def _read_insurers_csv(path: Path) -> SanctionsLists:
+    """A designated-insurers CSV: a `name` column, optional `list` and `date`; other columns not read."""
+    raw = _read_text_csv(path)
+    _require_kind(path, raw.columns, "insurers")
+    raw.columns = [normalise_header(h) for h in raw.columns]
+    header_problems = _misspelt_columns(path.name, raw.columns, _INSURERS_CSV_COLUMNS)
+    if "name" not in raw.columns:
+        header_problems.insert(0, RowError(path.name, 1, "name", "", "required column missing"))
+    if header_problems:
+        raise ListFormatError(path.name, header_problems)
+    names = raw["name"].fillna("").astype(str).str.strip()
+    lists = raw["list"] if "list" in raw.columns else pd.Series(path.stem, index=raw.index)
+    problems: list[RowError] = []
+    dates = _parse_dates(
+        raw.get("date", pd.Series("", index=raw.index)).fillna(""), path.name, "date", problems
+    )
+    if problems:
+        raise ListFormatError(path.name, problems)
+    unread = [c for c in raw.columns if c not in _INSURERS_CSV_COLUMNS]
+    return _with_unread(_insurer_lists(path, names, lists, dates), path.name, unread, _INSURERS_CSV_COLUMNS)
+
+
+def _read_insurers_text(path: Path) -> SanctionsLists:
+    """A designated-insurers text file: one name a line, `#` starts a comment; the list is the file's stem."""
+    require_file(path, "list", ListFormatError, "a designated-insurers file (.csv or .txt)")
+    try:
+        text = decode_utf8(path.read_bytes(), path.name, unit="line", remedy="save it as UTF-8 text")
+    except NotUtf8Error as exc:
+        raise ListFormatError(path.name, [exc.problem]) from None
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
+    _require_kind(path, first.split(","), "insurers")
+    names = pd.Series([n.strip() for n in lines], index=pd.RangeIndex(1, len(lines) + 1))
+    lists = pd.Series(path.stem, index=names.index)
+    dates = pd.Series(pd.NaT, index=names.index, dtype="datetime64[ns]")
+    return _insurer_lists(path, names, lists, dates)
+
+
+def _insurer_lists(path: Path, names: pd.Series, lists: pd.Series, dates: pd.Series) -> SanctionsLists:
+    """The organisations of a designated-insurers file from its names, list labels and dates (by row);
+    blank names and `#` comments skipped, `ListFormatError` when no name is left."""
     keep = (names != "") & ~names.str.startswith("#")
     if not keep.any():
         message = "no insurer names (one a line, # starts a comment; or a CSV name column)"
         raise ListFormatError(path.name, [RowError(path.name, None, "-", "", message)])
+    labels = normalise_list_labels(lists[keep].fillna("").replace("", path.stem))
     organisations = pd.DataFrame(
         {
             "source": path.name,
             "line": names.index[keep].to_numpy(),
             "entity_id": pd.array([pd.NA] * int(keep.sum()), dtype="string"),
-            "list": normalise_list_labels(lists[keep].fillna("").replace("", path.stem)).to_numpy(),
+            "list": labels.to_numpy(),
+            "regime": list_regimes(labels).to_numpy(),
             "date": dates[keep].to_numpy(),
             "date_basis": np.where(dates[keep].notna(), "list", ""),
             "name": names[keep].astype("string").to_numpy(),
         }
     )
     organisations["name_norm"] = normalise_org_names(organisations["name"])
-    lists = SanctionsLists(organisations=organisations[list(ORGANISATION_COLUMNS)])
-    return _with_unread(lists, path.name, others, ("name", "list", "date"))
+    return SanctionsLists(organisations=organisations[list(ORGANISATION_COLUMNS)])
 
 
 # ------------------------------------------------------------------------------------------- dispatch

@@ -45,7 +45,6 @@ from riskmodel.screening.lists import (
     PROBLEM_COLUMNS,
     REGIMES,
     SanctionsLists,
-    list_regimes,
     read_lists,
     vessel_name_keys,
 )
@@ -54,6 +53,8 @@ from riskmodel.screening.lists import (
 AT_RISK_AGE = 20
 #: A flag change this recent (days before the screening date) is an at-risk profile.
 FLAG_CHANGE_WINDOW_DAYS = 365
+#: The vessel columns and exposure categories of IMO matches by regime, in the order of `REGIMES`.
+REGIME_CATEGORIES: tuple[str, ...] = tuple(f"designated_vessel_{regime}" for regime in REGIMES)
 NO_CONTRACT = "(none)"
 #: Between the cedant and the contract in the `group` of the exposure by contract.
 CONTRACT_GROUP_SEPARATOR = " / "
@@ -161,12 +162,8 @@ VESSEL_FINDING_COLUMNS: tuple[TableColumn, ...] = (
         "designated_vessel", "bool", "The ship (IMO) is matched by IMO to a list entry, in any of its rows."
     ),
     *(
-        TableColumn(
-            f"designated_vessel_{regime}",
-            "bool",
-            f"The ship is matched by IMO to an entry of a list of the {regime}.",
-        )
-        for regime in REGIMES
+        TableColumn(category, "bool", f"The ship is matched by IMO to an entry of a list of the {regime}.")
+        for regime, category in zip(REGIMES, REGIME_CATEGORIES, strict=True)
     ),
     TableColumn(
         "designated_vessel_name_only",
@@ -249,8 +246,9 @@ VESSEL_FINDING_COLUMNS: tuple[TableColumn, ...] = (
         "datetime64[ns]",
         "Last flag change of the ship known from the lists at the screening date (a `flag_changed` date; "
         "an entry whose flag differs from the IMO's previous entry; or, when a row's flag differs from the "
-        "latest entry, that entry's date, the earliest the change can have happened). Entries and dates "
-        "after the screening date are left out.",
+        "latest entry, that entry's date, the earliest the change can have happened). Entries listed "
+        "after the screening date (as `listed_after_as_of`) and `flag_changed` dates after it are left "
+        "out; an entry dated by `first_seen` after it is known at it, as in matching, and dated at it.",
     ),
     TableColumn(
         "recent_flag_change",
@@ -316,11 +314,11 @@ EXPOSURE_CATEGORIES: dict[str, tuple[str | None, str]] = {
     "book": (None, "Every vessel of the fleet list."),
     "designated_vessel": ("designated_vessel", "Vessels matched by IMO (high confidence)."),
     **{
-        f"designated_vessel_{regime}": (
-            f"designated_vessel_{regime}",
+        category: (
+            category,
             f"Vessels matched by IMO to a list of the {regime} (on several regimes' lists: in each).",
         )
-        for regime in REGIMES
+        for regime, category in zip(REGIMES, REGIME_CATEGORIES, strict=True)
     },
     "designated_vessel_name_only": (
         "designated_vessel_name_only",
@@ -484,14 +482,16 @@ def screen(
     vessels = fleet.copy()
     vessels["contract"] = vessels["contract"].astype("string").fillna(NO_CONTRACT)
     vessels["age"] = vessel_age(vessels["year_built"], as_of)
-    vessels["conflicting_rows"] = conflicting_rows(vessels)
-    vessels["name_unmatchable"] = unmatchable_names(vessels["name"])
+    name_keys = vessel_name_keys(vessels["name"])
+    vessels["conflicting_rows"] = conflicting_rows(vessels, name_keys)
+    # an empty key (no Latin letters or digits, `ВОЛГА`, or a type prefix only, `M/T`) matches no entry
+    vessels["name_unmatchable"] = name_keys == ""
     matches = pd.concat(
-        [match_vessels(vessels, lists.vessels), match_insurers(vessels, lists.organisations)],
+        [match_vessels(vessels, name_keys, lists.vessels), match_insurers(vessels, lists.organisations)],
         ignore_index=True,
     )
     matches = matches.sort_values(["row", "match_type", "list"], kind="stable", ignore_index=True)
-    matches["listed_after_as_of"] = listed_after(matches, as_of)
+    matches["listed_after_as_of"] = listed_after(matches["list_date"], matches["date_basis"], as_of)
 
     vessels = add_designations(vessels, matches)
     vessels = add_risk_profiles(vessels, lists.vessels, _state_flags(world), as_of, flag_change_window_days)
@@ -505,13 +505,20 @@ def screen(
     )
 
 
-def listed_after(matches: pd.DataFrame, as_of: dt.date) -> pd.Series:
-    """Whether each match's entry was listed after `as_of`: its `list_date` is later and is a listing date.
-    A `first_seen` date is not one: OpenSanctions first saw the entity then, in any of its datasets, which
-    may be before this list designated it (seen first on another list) or after (OpenSanctions started
-    later), so it neither dates the listing nor excludes the match."""
-    later = (matches["list_date"] > pd.Timestamp(as_of)).fillna(False).astype(bool)
-    return later & (matches["date_basis"] != "first_seen")
+def listed_after(dates: pd.Series, date_bases: pd.Series, as_of: dt.date) -> pd.Series:
+    """Whether each list entry was listed after `as_of`, by its date and `date_basis`: the date is later
+    and is a listing date. A `first_seen` date is not one: OpenSanctions first saw the entity then, in any
+    of its datasets, which may be before this list designated it (seen first on another list) or after
+    (OpenSanctions started later), so it neither dates the listing nor makes the entry unknown at `as_of`.
+    The one rule for matches (`listed_after_as_of`) and for the flag history (`last_flag_change`).
+
+    >>> dates = pd.to_datetime(pd.Series(["2026-07-01", "2026-07-01", "2026-06-30", None]))
+    >>> bases = pd.Series(["list", "first_seen", "sanction", ""])
+    >>> listed_after(dates, bases, dt.date(2026, 6, 30)).tolist()
+    [True, False, False, False]
+    """
+    later = (dates > pd.Timestamp(as_of)).fillna(False).astype(bool)
+    return later & (date_bases != "first_seen").to_numpy()
 
 
 # ------------------------------------------------------------------------------------------- matching
@@ -530,7 +537,7 @@ def _match_frame(pairs: pd.DataFrame, match_type: str, confidence: str | np.ndar
             "confidence": confidence,
             "match_basis": "",
             "list": pairs["list"].to_numpy(),
-            "regime": list_regimes(pairs["list"]).to_numpy(),
+            "regime": pairs["regime"].to_numpy(),
             "list_date": pairs["date"].to_numpy(),
             "date_basis": pairs["date_basis"].to_numpy(),
             "entry_name": pairs["entry_name"].to_numpy(),
@@ -543,8 +550,9 @@ def _match_frame(pairs: pd.DataFrame, match_type: str, confidence: str | np.ndar
     )
 
 
-def match_vessels(vessels: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
-    """Vessel-to-entry matches, one per vessel and entry, by kind:
+def match_vessels(vessels: pd.DataFrame, name_keys: pd.Series, entries: pd.DataFrame) -> pd.DataFrame:
+    """Vessel-to-entry matches, one per vessel and entry, by kind (`name_keys` are the vessels' name keys,
+    `vessel_name_keys` of their names; the entries' are computed alike, from the names as written):
     - `imo` (high): the IMO equals the entry's valid IMO (primary name rows);
     - `name_flag` (low): for entries without a valid IMO, a name variant's key (`vessel_name_keys`) and the
       flag equal the vessel's;
@@ -554,10 +562,12 @@ def match_vessels(vessels: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
       flag equal the vessel's. IMO numbers are permanent, so it is most likely another ship of the same
       name; but a ship can sail under a false IMO number, so it is reported, to check.
     """
+    # the key of the name as written: `name_norm` is normalised already, and a second normalisation would
+    # drop a second type prefix (`M/T MV Star` as `STAR`, not `MVSTAR` as in the fleet)
     entries = entries.rename(columns={"name": "entry_name"}).assign(
-        name_key=lambda e: vessel_name_keys(e["name_norm"]), entry_flag=lambda e: e["flag"]
+        name_key=lambda e: vessel_name_keys(e["entry_name"]), entry_flag=lambda e: e["flag"]
     )
-    fleet = vessels[_FLEET_KEYS].assign(name_key=vessel_name_keys(vessels["name"]))
+    fleet = vessels[_FLEET_KEYS].assign(name_key=name_keys.to_numpy())
     fleet = fleet[fleet["name_key"] != ""]
     by_imo = entries[(entries["name_kind"] == "primary") & entries["imo"].notna()]
     imo_pairs = vessels[_FLEET_KEYS].merge(
@@ -640,24 +650,28 @@ _MAINSTREAM_WORDS = frozenset(
 ) - {""}
 
 
-def mainstream_insurers(keys: pd.Series) -> pd.Series:
-    """Whether each normalised insurer name names an IG club or a Western fixed-premium provider: its
-    distinctive words are those of one of their names (`North P&I Club` as `North P&I`). Such a name is
-    that insurer: it is not matched by `token_subset` to a designated `North` or `London`.
+def mainstream_insurers(words: pd.Series) -> pd.Series:
+    """Whether each insurer name, given by its distinctive words (`distinctive_words`), names an IG club
+    or a Western fixed-premium provider: the words are those of one of their names (`North P&I Club` as
+    `North P&I`). Such a name is that insurer: it is not matched by `token_subset` to a designated `North`
+    or `London`.
 
-    >>> mainstream_insurers(normalise_org_names(pd.Series(["North P&I Club", "Sogaz Insurance"]))).tolist()
+    >>> names = normalise_org_names(pd.Series(["North P&I Club", "Sogaz Insurance"]))
+    >>> mainstream_insurers(distinctive_words(names)).tolist()
     [True, False]
     """
-    return distinctive_words(keys).isin(_MAINSTREAM_WORDS)
+    return words.isin(_MAINSTREAM_WORDS)
 
 
-def insurer_name_keys(names: pd.Series) -> pd.DataFrame:
+def insurer_name_keys(names: pd.Series, stripped: pd.Series | None = None) -> pd.DataFrame:
     """The keys insurer names are compared by (one row per name): `full` (`normalise_org_names` keeping
-    bracketed words), `stripped` (bracketed parts dropped), each as its known insurer when it is the name
-    of one (`canon_full`, `canon_stripped`: `canonical_insurers`, marked so that a canonical name never
-    equals a name that is not a known alias), and `bracketed` (the name has a bracketed part)."""
+    bracketed words), `stripped` (bracketed parts dropped: the names' `normalise_org_names`, given as
+    `stripped` when known already, as the lists' `name_norm`), each as its known insurer when it is the
+    name of one (`canon_full`, `canon_stripped`: `canonical_insurers`, marked so that a canonical name
+    never equals a name that is not a known alias), and `bracketed` (the name has a bracketed part)."""
     full = normalise_org_names(names, keep_parenthesised=True).fillna("")
-    stripped = normalise_org_names(names).fillna("")
+    stripped = normalise_org_names(names) if stripped is None else stripped.set_axis(names.index)
+    stripped = stripped.astype("string").fillna("")
     return pd.DataFrame(
         {
             "full": full,
@@ -670,15 +684,23 @@ def insurer_name_keys(names: pd.Series) -> pd.DataFrame:
     )
 
 
-def insurer_name_pairs(names: pd.Series, org_names: pd.Series) -> pd.DataFrame:
+#: The rank of each insurer match basis, best (0) first.
+_INSURER_BASIS_RANK: dict[str, int] = {basis: i for i, basis in enumerate(INSURER_MATCH_BASES)}
+
+
+def insurer_name_pairs(
+    names: pd.Series, org_names: pd.Series, org_names_norm: pd.Series | None = None
+) -> pd.DataFrame:
     """Every (insurer, organisation) pair that matches, with its best `basis` (`INSURER_MATCH_BASES`).
 
     `names` are the fleet's distinct insurer names; `org_names` the designated organisations' names (index
-    kept as `org`). Returns columns `insurer` (a name of `names`), `org`, `basis`.
+    kept as `org`), `org_names_norm` their `normalise_org_names` when known (the lists' `name_norm`).
+    Returns columns `insurer` (a name of `names`), `org`, `basis`.
     """
     ours = insurer_name_keys(names).assign(insurer=names.to_numpy())
     ours = ours[ours["stripped"] != ""]
-    theirs = insurer_name_keys(org_names).rename_axis("org").reset_index()
+    ours = ours.assign(words=distinctive_words(ours["stripped"]))
+    theirs = insurer_name_keys(org_names, org_names_norm).rename_axis("org").reset_index()
     theirs = theirs[theirs["stripped"] != ""]
     columns = ["insurer", "org"]
     found = [
@@ -693,11 +715,10 @@ def insurer_name_pairs(names: pd.Series, org_names: pd.Series) -> pd.DataFrame:
     unbracketed = theirs.loc[~theirs["bracketed"], ["org", "canon_full"]]
     branch = ours[ours["bracketed"]].merge(unbracketed, left_on="canon_stripped", right_on="canon_full")
     found.append(branch[columns].assign(basis="branch"))
-    found.append(_token_subset_pairs(ours[~mainstream_insurers(ours["stripped"])], theirs))
+    found.append(_token_subset_pairs(ours[~mainstream_insurers(ours["words"])], theirs))
     pairs = pd.concat(found, ignore_index=True)
-    rank = pairs["basis"].map({b: i for i, b in enumerate(INSURER_MATCH_BASES)})
     return (
-        pairs.assign(rank=rank)
+        pairs.assign(rank=pairs["basis"].map(_INSURER_BASIS_RANK))
         .sort_values("rank", kind="stable")
         .drop_duplicates(["insurer", "org"])[["insurer", "org", "basis"]]
     )
@@ -705,7 +726,8 @@ def insurer_name_pairs(names: pd.Series, org_names: pd.Series) -> pd.DataFrame:
 
 def _token_subset_pairs(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
     """Pairs whose words (of the `stripped` keys) are one among the other's, sharing a word that is not
-    generic, the other's further words all generic (`GENERIC_INSURER_WORDS`): equal distinctive words.
+    generic, the other's further words all generic (`GENERIC_INSURER_WORDS`): equal distinctive words
+    (`ours` carries them as `words`; the organisations' are found for the candidate pairs only).
     Candidates come from the shared distinctive words; the subset test counts the words each pair
     shares."""
     our_words = ours[["insurer", "stripped"]].assign(word=ours["stripped"].str.split()).explode("word")
@@ -729,10 +751,12 @@ def _token_subset_pairs(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFram
     subset = (shared["shared"] == shared["insurer"].map(our_size)) | (
         shared["shared"] == shared["org"].map(their_size)
     )
-    our_core = distinctive_words(ours.set_index("insurer")["stripped"])
-    their_core = distinctive_words(theirs.set_index("org")["stripped"])
+    shared = shared[subset]
+    their_stripped = theirs.set_index("org")["stripped"]
+    their_core = distinctive_words(their_stripped[their_stripped.index.isin(shared["org"])])
+    our_core = ours.set_index("insurer")["words"]
     same_core = shared["insurer"].map(our_core).to_numpy() == shared["org"].map(their_core).to_numpy()
-    return shared.loc[subset & same_core, ["insurer", "org"]].assign(basis="token_subset")
+    return shared.loc[same_core, ["insurer", "org"]].assign(basis="token_subset")
 
 
 def match_insurers(vessels: pd.DataFrame, organisations: pd.DataFrame) -> pd.DataFrame:
@@ -741,16 +765,14 @@ def match_insurers(vessels: pd.DataFrame, organisations: pd.DataFrame) -> pd.Dat
     orgs = organisations.rename(columns={"name": "entry_name"}).reset_index(drop=True)
     insurer_names = pd.concat([vessels["pi_provider"], vessels["hm_insurer"]]).astype("string").dropna()
     distinct = pd.Series(insurer_names.unique(), dtype="string")
-    pairs = insurer_name_pairs(distinct, orgs["entry_name"].astype("string"))
+    pairs = insurer_name_pairs(distinct, orgs["entry_name"].astype("string"), orgs["name_norm"])
     pairs = pairs.merge(orgs, left_on="org", right_index=True)
-    rank = {b: i for i, b in enumerate(INSURER_MATCH_BASES)}
-    entry = ["row", "source", "line", "list"]
     frames = []
     for column, match_type in (("pi_provider", "pi_insurer"), ("hm_insurer", "hm_insurer")):
         keyed = vessels[_FLEET_KEYS].assign(insurer=vessels[column].astype("string"))
         hits = keyed.merge(pairs, on="insurer").assign(imo_given=pd.NA, entry_flag=pd.NA)
-        hits = hits.assign(rank=hits["basis"].map(rank)).sort_values(["rank"], kind="stable")
-        hits = hits.drop_duplicates(entry).sort_index()
+        hits = hits.assign(rank=hits["basis"].map(_INSURER_BASIS_RANK)).sort_values(["rank"], kind="stable")
+        hits = hits.drop_duplicates(_ENTRY).sort_index()
         confidence = hits["basis"].map(INSURER_MATCH_BASES).to_numpy()
         frames.append(_match_frame(hits, match_type, confidence).assign(match_basis=hits["basis"].to_numpy()))
     return pd.concat(frames, ignore_index=True)
@@ -774,8 +796,8 @@ def add_designations(vessels: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFra
     out["designated_vessel_other_imo"] = (
         out["imo"].isin(by_other_imo["imo"]) & ~out["designated_vessel"] & ~out["designated_vessel_name_only"]
     )
-    for regime in REGIMES:
-        out[f"designated_vessel_{regime}"] = out["imo"].isin(by_imo.loc[by_imo["regime"] == regime, "imo"])
+    for regime, category in zip(REGIMES, REGIME_CATEGORIES, strict=True):
+        out[category] = out["imo"].isin(by_imo.loc[by_imo["regime"] == regime, "imo"])
     out["designated_lists_imo"] = _lists_by_imo(by_imo, out["imo"])
     out["designated_lists_name_only"] = _lists_by_imo(by_name, out["imo"])
     out["designated_lists_other_imo"] = _lists_by_imo(by_other_imo, out["imo"])
@@ -794,37 +816,23 @@ def _lists_by_imo(matches: pd.DataFrame, imos: pd.Series) -> pd.Series:
     return imos.map(lists).astype("string").fillna("")
 
 
-def unmatchable_names(names: pd.Series) -> pd.Series:
-    """Whether each vessel name has an empty matching key (`vessel_name_keys`): no Latin letters or digits
-    (`ВОЛГА`), or a type prefix only (`M/T`), so that it can match no list entry by name.
-
-    >>> unmatchable_names(pd.Series(["ВОЛГА", "M/T", "Éclair", "Sea Jewel"])).tolist()
-    [True, True, False, False]
-    """
-    # A type prefix holds two letters: a name with three ASCII letters or digits has a key, and only the
-    # others (few) need the full normalisation.
-    short = ~names.astype("string").fillna("").str.contains(r"(?:[A-Za-z0-9].*){3}", regex=True)
-    out = pd.Series(False, index=names.index)
-    out[short] = (vessel_name_keys(names[short]) == "").to_numpy(dtype=bool)
-    return out
-
-
 #: The fleet columns every row of one IMO should agree on (they describe the ship, not the cover).
 SHIP_COLUMNS: tuple[str, ...] = ("name", "flag", "year_built")
 
 
-def conflicting_rows(vessels: pd.DataFrame) -> pd.Series:
+def conflicting_rows(vessels: pd.DataFrame, name_keys: pd.Series) -> pd.Series:
     """For each fleet row, the other rows of its IMO that differ from it in name, flag or year built, with
     the columns that differ: `"3 (flag); 5 (name, year_built)"`, "" when they agree. Names are compared
-    by their matching keys (`vessel_name_keys`): `M/T Delta Horizon` and `DELTA HORIZON` agree."""
-    shared = vessels[vessels["imo"].duplicated(keep=False)]
+    by their matching keys (`name_keys`, `vessel_name_keys` of the names): `M/T Delta Horizon` and
+    `DELTA HORIZON` agree."""
+    shared = vessels["imo"].duplicated(keep=False).to_numpy()
     ships = pd.DataFrame(
         {
-            "row": shared["row"].to_numpy(),
-            "imo": shared["imo"].to_numpy(),
-            "name": vessel_name_keys(shared["name"]).to_numpy(),
-            "flag": shared["flag"].astype("string").to_numpy(),
-            "year_built": shared["year_built"].to_numpy(),
+            "row": vessels["row"].to_numpy()[shared],
+            "imo": vessels["imo"].to_numpy()[shared],
+            "name": name_keys.to_numpy()[shared],
+            "flag": vessels["flag"].astype("string").to_numpy()[shared],
+            "year_built": vessels["year_built"].to_numpy()[shared],
         }
     )
     pairs = ships.merge(ships, on="imo", suffixes=("", "_other"))
@@ -861,16 +869,20 @@ def _state_flags(world: StateRegistry) -> pd.DataFrame:
 
 def last_flag_change(entries: pd.DataFrame, vessels: pd.DataFrame, as_of: dt.date) -> pd.Series:
     """Date of the last flag change known from the lists at `as_of`, for each fleet row (see
-    `flag_change_date`). Entries dated after `as_of` and `flag_changed` dates after it are left out: the
-    lists did not know them at that date."""
+    `flag_change_date`). Entries listed after `as_of` (`listed_after`, as in matching) and `flag_changed`
+    dates after it are left out: the lists did not know them at that date. An entry dated by `first_seen`
+    after `as_of` is kept, as in matching: it is known at `as_of`, so the change it shows happened by
+    then, and its date counts as `as_of`."""
     end = pd.Timestamp(as_of)
-    history = entries[(entries["name_kind"] == "primary") & entries["imo"].notna() & ~(entries["date"] > end)]
+    known = ~listed_after(entries["date"], entries["date_basis"], as_of)
+    history = entries[(entries["name_kind"] == "primary") & entries["imo"].notna() & known]
     history = history.assign(imo=history["imo"].astype("int64"))
     stated = history["flag_changed"].where(history["flag_changed"] <= end).groupby(history["imo"]).max()
 
     dated = history[history["flag"].notna() & history["date"].notna()].sort_values(
         ["imo", "date"], kind="stable"
     )
+    dated = dated.assign(date=dated["date"].clip(upper=end))
     previous = dated.groupby("imo")["flag"].shift()
     changed = dated[previous.notna() & (dated["flag"] != previous)]
     from_history = changed.groupby("imo")["date"].max()
