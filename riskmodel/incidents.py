@@ -66,6 +66,18 @@ GUIDE_SIZE = 1 << 16
 #: (twice as fast as whole years of a block); results do not depend on it.
 PIECE = 1 << 18
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def event_keys(base: np.uint64, ident: np.ndarray) -> np.ndarray:
+    """uint64 keys of events with identities `ident` (whole numbers ≥ 0): base + ident × `_GOLDEN`, in
+    wrapping 64-bit arithmetic, for `keyed_uniforms`."""
+    ident = np.asarray(ident)
+    with np.errstate(over="ignore"):
+        keys = (ident.view(np.uint64) if ident.dtype == np.int64 else ident.astype(np.uint64)) * _GOLDEN
+        keys += base
+    return keys
+
+
 _COLUMN = np.uint64(0xD1B54A32D192ED03)
 
 
@@ -169,8 +181,7 @@ class Candidates:
 
     def keys(self, idx: np.ndarray) -> np.ndarray:
         """uint64 identities of the candidates `idx`: only real events ever need theirs."""
-        with np.errstate(over="ignore"):
-            return self.base + np.asarray(idx).astype(np.uint64) * _GOLDEN
+        return event_keys(self.base, idx)
 
     def event_uniforms(self, idx: np.ndarray) -> EventUniforms:
         """The uniforms (columns `U`) of the candidates `idx`, computed column by column on first use."""

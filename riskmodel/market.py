@@ -200,7 +200,8 @@ def cover_shares(
             if w <= 0:
                 continue
             take = np.minimum(w * target, shares[c])
-            if marked is not None:  # a scheme takes up a class's designated vessels in proportion
+            # a scheme takes up a class's designated vessels in proportion (only these classes hold any)
+            if marked is not None and c in (DOMESTIC, NONE):
                 carried = marked[c] * np.divide(take, shares[c], out=np.zeros_like(take), where=shares[c] > 0)
                 marked[c] -= carried
                 marked[col] += carried

@@ -410,6 +410,7 @@ class Comparison:
 
     scenario: Results
     baseline: Results
+    _table: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     def mismatches(self) -> list[str]:
         """What keeps the two runs from sharing their random numbers trial by trial (a different seed, or
@@ -438,7 +439,13 @@ class Comparison:
         summary's; its error from a paired bootstrap, `metrics.paired_tail_difference`), the payers'
         ledgers, the premium bases and the spill and detention counts of either run: a figure that only
         one run has (a scheme's payers or contract the baseline lacks, a peril of a stress scenario)
-        counts as zero in the other."""
+        counts as zero in the other. Computed once (the tail's bootstrap is the costly part); each call
+        returns its own copy."""
+        if self._table is None:
+            self._table = self._compute_table()
+        return self._table.copy()
+
+    def _compute_table(self) -> pd.DataFrame:
         if self.scenario.n_trials != self.baseline.n_trials:
             raise ValueError("a paired comparison needs the same trial count in both runs")
         rows = []

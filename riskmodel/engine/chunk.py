@@ -43,7 +43,14 @@ import numpy as np
 from riskmodel.adoption import draw_latents, join_years
 from riskmodel.engine.compile import LARGE_SPILL_T, CompiledModel, PerilPlan
 from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
-from riskmodel.incidents import EventUniforms, U, draw_candidates, keyed_uniforms, thin_candidates
+from riskmodel.incidents import (
+    EventUniforms,
+    U,
+    draw_candidates,
+    event_keys,
+    keyed_uniforms,
+    thin_candidates,
+)
 from riskmodel.liability import CAUSE_MARINE
 from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
 from riskmodel.payers import THIRD_PARTY_SOURCES, scheme_of
@@ -249,10 +256,7 @@ def _peril_draws(
     ident = offset[cell]
     ident += np.arange(cell.size, dtype=np.int64)
     base = generator(m.seed, Stream.PERIL_EVENTS, 0, p.key).integers(0, 2**63, dtype=np.uint64)
-    with np.errstate(over="ignore"):  # (wrapping 64-bit arithmetic)
-        keys = ident.view(np.uint64) * _GOLDEN
-        keys += base
-    u = keyed_uniforms(keys, [0, 1])  # an event's loss and time
+    u = keyed_uniforms(event_keys(base, ident), [0, 1])  # an event's loss and time
     x, t = p.losses(u[:, 0]), u[:, 1]
     loss, time_ = np.empty(cell.size), np.empty(cell.size)
     at = row = 0
@@ -266,10 +270,6 @@ def _peril_draws(
         at += size
         row += c.shape[0]
     return all_counts, cell, time_, loss
-
-
-#: The odd constant that spreads a peril event's identity over the 64 bits of its key.
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _peril_events(
@@ -439,11 +439,9 @@ def _world_block(
         m.seed, block, BLOCK_TRIALS, exposed, m.zone_intensity, m.detention_probability
     ).astype(np.float64)
     # the designated share of all shadow tonnage (GT-weighted over trades and classes), as events are flagged
-    shadow_cls_idx = [DOMESTIC, NONE, *range(4, shares.shape[-1])]
-    shadow_gt = (shares[..., shadow_cls_idx] * m.trade_gt[:, None]).sum(axis=(-1, -2))
-    designated_sum = (designated_gt[..., shadow_cls_idx] * m.trade_gt[:, None]).sum(axis=(-1, -2))
+    designated_sum = np.einsum("nytc,t->ny", designated_gt[..., DOMESTIC:], m.trade_gt)
     year_arrays["designated_share"] = np.divide(
-        designated_sum, shadow_gt, out=desig.copy(), where=shadow_gt > 0
+        designated_sum, shadow_total, out=desig.copy(), where=shadow_total > 0
     )
     recap_u = generator(m.seed, Stream.CAPITAL, block).random((BLOCK_TRIALS, H, max(n_s, 1)))[:n]
     scheme_premium = (

@@ -434,7 +434,8 @@ def _unknown_names(values: np.ndarray, unknown: Sequence[str]) -> tuple[int, int
 
 
 def _known_sources(df: pd.DataFrame, source: np.ndarray, names: np.ndarray, label: str) -> None:
-    unknown = [name for name in pd.unique(source) if not is_valid_source(str(name))]
+    """Every source a payer column: `names` are the column's distinct values (`_sorted_codes`)."""
+    unknown = [str(name) for name in names if not is_valid_source(str(name))]
     if unknown:
         i, more, others = _unknown_names(source, unknown)
         raise EventFileError(

@@ -1051,6 +1051,7 @@ def apply_portfolio(
     results: dict[str, ContractYearLosses] = {}
     # the per-event sum over contracts: the OEP basis of several contracts, or kept
     event_total = np.zeros(n) if len(ordered) != 1 or keep_event_ceded else None
+    inured = {q for t in ordered for q in t.inures}  # the quota shares that another contract deducts
     for terms in ordered:
         inuring = None
         if terms.inures:
@@ -1062,7 +1063,7 @@ def apply_portfolio(
                 att = att + attritional
             inuring = InuringCessions(order.unsort(ev), att.reshape(elt.shape))
         ceded = _cede(elt, terms, order, inuring)
-        if terms.kind == "quota_share":
+        if terms.kind == "quota_share" and terms.id in inured:
             # an inuring contract deducts the whole treaty's cessions (this line's when no quota is given:
             # the treaty is the reinsurer's alone), whether recoverable or not (step 2)
             part = terms.participation if terms.quota is None else 1.0
