@@ -219,8 +219,7 @@ def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | 
 
 def _tail_cell(row: pd.Series) -> str:
     """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year."""
-    year = str(row["unit"]).rpartition(" in ")[2]
-    return f"{_with_se(row['mean'], row['standard_error'])} in {year}"
+    return f"{_with_se(row['mean'], row['standard_error'])} in {row['year']}"
 
 
 def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFrame:

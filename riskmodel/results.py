@@ -303,8 +303,8 @@ class Results:
         Rows: each contract's and the portfolio's expected annual ceded loss, premium and reinstatement
         premium (annual averages over the horizon), its 1-in-200 annual loss (the 99.5% quantile of a
         policy year's aggregate ceded loss, the AEP, in the policy year where it is largest, named in the
-        unit: `metrics.worst_year`), the uncompensated damage and the payer figures that matter most,
-        spills a year (annual averages).
+        unit and in the ``year`` column: `metrics.worst_year`), the uncompensated damage and the payer
+        figures that matter most, spills a year (annual averages). ``year`` is missing for annual averages.
         """
         rows = []
         n = self.n_trials
@@ -317,6 +317,7 @@ class Results:
                 {
                     "figure": name,
                     "unit": unit,
+                    "year": None,
                     "mean": mean,
                     "standard_error": se,
                     "converged": bool(metrics.converged(mean, se, rel_error)) if n > 1 else False,
@@ -327,12 +328,12 @@ class Results:
             add(f"{cid}: ceded loss", c["loss"])
             add(f"{cid}: premium", c["premium"] + c["reinstatement_premium"])
             tail = metrics.worst_year(c["loss"], 0.995)
+            year = "every year" if tail.every_year else str(int(self.years[tail.year]))
             rows.append(
                 {
                     "figure": f"{cid}: {TAIL_FIGURE}",
-                    "unit": "USD m in every year"
-                    if tail.every_year
-                    else f"USD m in {int(self.years[tail.year])}",
+                    "unit": f"USD m in {year}",
+                    "year": year,
                     "mean": tail.value,
                     "standard_error": tail.se,
                     "converged": bool(metrics.converged(tail.value, tail.se, rel_error)),
@@ -350,7 +351,7 @@ class Results:
         ):
             if stat in self.year_arrays:
                 add(stat, self.year_arrays[stat], unit)
-        columns = ["figure", "unit", "mean", "standard_error", "converged"]
+        columns = ["figure", "unit", "year", "mean", "standard_error", "converged"]
         return pd.DataFrame(rows, columns=columns).set_index("figure")
 
     def _repr_html_(self) -> str:
@@ -363,7 +364,8 @@ class Results:
             f"({self.start_year}–{self.start_year + self.n_years - 1}), seed {self.seed}</h4>"
             f"<p>Monte Carlo verdict: {verdict}</p>"
         )
-        return head + s.to_html(float_format=lambda v: f"{v:,.3f}")
+        shown = s.drop(columns="year")  # (the unit names a tail row's year)
+        return head + shown.to_html(float_format=lambda v: f"{v:,.3f}")
 
     def __repr__(self) -> str:
         return (

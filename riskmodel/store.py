@@ -528,7 +528,7 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "year (AEP), in the year where it is largest (named in the unit); converged = standard error ≤ 5% "
         f"of the figure ({verdict}).",
         "",
-        _markdown_table(summary),
+        _markdown_table(summary.drop(columns="year")),  # (the unit names a tail row's year)
         "",
         "## Who pays (mean annual amount, USD m)",
         "",

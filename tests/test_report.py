@@ -22,6 +22,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_plots import synthetic_results
 
@@ -170,7 +171,8 @@ def test_contracts_table_puts_each_contract_on_one_row():
     tail = s.loc[f"portfolio: {TAIL_FIGURE}"]
     assert tail["mean"] == pytest.approx(max(per_year), rel=1e-12)
     year = r.start_year + int(np.argmax(per_year))
-    assert tail["unit"] == f"USD m in {year}"
+    assert tail["unit"] == f"USD m in {year}" and tail["year"] == str(year)
+    assert pd.isna(s.loc["portfolio: ceded loss", "year"])  # an annual average is of no one year
     assert t.loc["portfolio", TAIL_FIGURE] == f"{tail['mean']:,.3f} ± {tail['standard_error']:,.3f} in {year}"
 
 
