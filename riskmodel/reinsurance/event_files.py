@@ -67,6 +67,7 @@ from riskmodel.reinsurance.terms import (
     as_written,
     portfolio_terms,
     validate_portfolio,
+    written_on,
 )
 from riskmodel.scenario.errors import misspelt_columns
 from riskmodel.scenario.schema import MAX_TRIALS, MAX_YEARS
@@ -977,7 +978,7 @@ def apply_terms_to_file(
         written = [as_written(c, scenario_sources, elt.premium_base, "the run's scenario") for c in contracts]
         contracts = [c for c, _ in written]
         notes += [why for _, why in written if why is not None]
-        unwritten = {c.id for c in contracts if not any(src in scenario_sources for src in c.sources)}
+        unwritten = {c.id for c in contracts if not written_on(c, scenario_sources)}
     for c in validate_portfolio(contracts):
         if c.premium_rate is not None:
             base = elt.premium_base.get(c.premium_base or "")

@@ -95,6 +95,7 @@ __all__ = [
     "portfolio_terms",
     "terms_from_contract",
     "validate_portfolio",
+    "written_on",
 ]
 
 Kind = Literal["xol", "stop_loss", "quota_share"]
@@ -1004,7 +1005,7 @@ def as_written(
     >>> written.premium_fixed, why.split(": ", 2)[2]
     (0.0, 'it cedes nothing and earns no premium (not written without its sources)')
     """
-    if not any(src in sources for src in terms.sources):
+    if not written_on(terms, sources):
         why = (
             f"contract {terms.id}: no losses from {', '.join(terms.sources)} in {where}: it cedes nothing "
             "and earns no premium (not written without its sources)"
@@ -1015,6 +1016,12 @@ def as_written(
     else:
         return terms, None
     return replace(terms, premium_rate=None, premium_base=None, premium_fixed=0.0), why
+
+
+def written_on(terms: ContractTerms, sources: Collection[str]) -> bool:
+    """Whether a scenario producing the payer columns `sources` writes the contract: one of its sources is
+    among them (`as_written`)."""
+    return any(src in sources for src in terms.sources)
 
 
 def absent_sources(elt: EventLossTable, contracts: Iterable[ContractTerms]) -> dict[str, tuple[str, ...]]:
