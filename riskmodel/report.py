@@ -66,11 +66,19 @@ class Run:
     results: Results
     manifest: Mapping[str, Any] = field(default_factory=dict)
     sanctions: pd.DataFrame | None = None
+    _comparison: Comparison | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def baseline_run(self) -> str | None:
         """The folder name of the run this one is compared with (the manifest's ``baseline.run``)."""
         return (self.manifest.get("baseline") or {}).get("run")
+
+    def comparison(self, base: Run) -> Comparison:
+        """This run against `base` (its baseline), made once: the headline and the run's section read the
+        same table (and its bootstrap)."""
+        if self._comparison is None or self._comparison.baseline is not base.results:
+            self._comparison = Comparison(self.results, base.results)
+        return self._comparison
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -293,13 +301,11 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
         return "–"
     if base.results.n_trials != run.results.n_trials:
         return "not comparable"
-    a = run.results.contracts.get("portfolio")
-    if a is None:
+    if "portfolio" not in run.results.contracts:
         return "–"
     # (a baseline without a portfolio cedes nothing, as in the comparison table)
-    b = base.results.contracts.get("portfolio", {"loss": np.zeros_like(a["loss"])})
-    d = metrics.paired_difference(a["loss"].mean(axis=1), b["loss"].mean(axis=1))
-    return f"{d.mean:+,.3f} ± {d.se:,.3f}"
+    d = run.comparison(base).table().loc["portfolio: ceded loss"]
+    return f"{d['difference']:+,.3f} ± {d['standard_error']:,.3f}"
 
 
 def ep_extract(results: Results, contract: str = "portfolio", year: int | None = None) -> pd.DataFrame:
@@ -405,7 +411,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         parts.append(f'<p class="meta">{html.escape(r.calibration_caveat)}</p>')
 
     if base is not None and base.results.n_trials == r.n_trials:
-        cmp = Comparison(r, base.results)
+        cmp = run.comparison(base)
         table = cmp.table()
         keep = [f for f in table.index if not f.startswith("base:")]
         caveat = "".join(f"; note: {m}" for m in cmp.mismatches())
