@@ -85,8 +85,12 @@ def seed_value(text: str) -> int:
 
 def _chunk_trials(text: str) -> int:
     value = positive_int(text)
-    if value % 4096:
-        raise argparse.ArgumentTypeError(f"must be a multiple of 4096 (the random-number block), got {value}")
+    from riskmodel.scenario.schema import BLOCK_TRIALS
+
+    if value % BLOCK_TRIALS:
+        raise argparse.ArgumentTypeError(
+            f"must be a multiple of {BLOCK_TRIALS} (the random-number block), got {value}"
+        )
     return value
 
 

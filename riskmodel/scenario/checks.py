@@ -22,7 +22,7 @@ from typing import Any
 
 from riskmodel import payers
 from riskmodel.scenario.errors import KeyPath, Problem, did_you_mean, format_number, invalid, suggestion
-from riskmodel.scenario.schema import MAX_PERIL_EVENTS, Horizon, Scenario, Scheme
+from riskmodel.scenario.schema import BLOCK_TRIALS, MAX_PERIL_EVENTS, Horizon, Scenario, Scheme
 
 _STATE = re.compile(r"^[A-Z]{3}$")
 #: Premium bases a rated premium can name (MODEL.md section 4); `scheme_premium:<id>` per scheme.
@@ -365,7 +365,7 @@ def check_peril_events(doc: Mapping[Any, Any], world: WorldCodes) -> list[Proble
     pid = max(load, key=lambda k: load[k][0])
     allowed = (
         f"the perils draw {total:,.0f} events a trial over the horizon (each mean × the years it applies); "
-        f"at most {MAX_PERIL_EVENTS:,}: the engine holds a block of 4,096 trials' events at once"
+        f"at most {MAX_PERIL_EVENTS:,}: the engine holds a block of {BLOCK_TRIALS:,} trials' events at once"
     )
     return [invalid(("perils", pid, "frequency", "mean"), load[pid][1], allowed)]
 
