@@ -53,7 +53,10 @@ def test_standard_errors():
     assert metrics.sd(x) == pytest.approx(math.sqrt(20 / 3))
     assert metrics.standard_error(x) == pytest.approx(math.sqrt(20 / 3) / 2)
     assert metrics.prob_any_loss(x) == 0.75
-    assert metrics.sd([5.0]) == 0.0
+    assert math.isnan(metrics.sd([5.0]))  # one trial: no spread known, so no error can pass as converged
+    one = metrics.metrics_table(np.array([[5.0]]), levels=(0.5,))
+    assert not one["converged"].any()
+    assert not metrics.alt_table(np.array([[5.0]]))["converged"].any()
 
 
 def test_invalid_levels_are_errors():
@@ -63,6 +66,25 @@ def test_invalid_levels_are_errors():
         metrics.aal([])
     with pytest.raises(ValueError, match="exceed 1 year"):
         metrics.ep_curve([1.0, 2.0], [1])
+    with pytest.raises(ValueError, match=r"NaN \(trial 2\)"):  # a NaN would rank as the largest loss
+        metrics.var([1.0, 2.0, math.nan, 3.0], 0.6)
+
+
+def test_tvar_has_no_error_where_its_quantile_has_no_upper_bound():
+    """150 trials cannot bound the 99.5% quantile above (0.995¹⁵⁰ = 0.47 > 2.5%): the TVaR beyond it is the
+    largest trial alone, so its error is infinite and it is not converged (it was 0 and converged). At
+    1,000 trials (0.995¹⁰⁰⁰ = 0.7%) the quantile is bounded and the TVaR's asymptotic error is finite."""
+    x = np.random.default_rng(0).lognormal(0.0, 1.0, 1000)
+    assert metrics.quantile_ci(x[:150], 0.995)[1] == math.inf
+    assert metrics.tvar_standard_error(x[:150], 0.995) == math.inf
+    t = metrics.metrics_table(x[:150, None], levels=(0.995,))
+    assert not t.loc[t.metric == "tvar", "converged"].any()
+    e = metrics.ept_table(x[:500, None], return_periods=[200])  # 0.995⁵⁰⁰ = 8%: unbounded as well
+    assert not e["converged"].any() and (e.loc[e.ep_type == AEP_TVAR, "ci_upper"] == math.inf).all()
+    assert metrics.quantile_ci(x, 0.995)[1] < math.inf
+    assert 0 < metrics.tvar_standard_error(x, 0.995) < math.inf
+    curve = metrics.ep_curve(x, [200])
+    assert curve["tvar_se"].iloc[0] == pytest.approx(metrics.tvar_standard_error(x, 0.995))
 
 
 def test_quantile_interval_unbounded_with_too_few_trials():
@@ -290,3 +312,18 @@ def test_paired_tail_difference_against_replications():
     assert (same.mean, same.se) == (0.0, 0.0)
     with pytest.raises(ValueError, match="of one shape"):
         metrics.paired_tail_difference(one, one[:, :1])
+
+
+def test_paired_tail_difference_of_a_small_sample_is_a_plain_bootstrap():
+    """Ten trials 1..10 against twice them, at p = 0.5: the difference is the 5th smallest of a resample,
+    so its bootstrap error is the spread of a resample's median. Reference: 40,000 multinomial resamples
+    drawn here; the function's 200 resamples agree within 3 standard errors of an SD from 200 draws
+    (about 5%). A Poisson resample can hold fewer than 5 draws, and those had read the largest trial
+    (2.39 against 1.46)."""
+    x = np.arange(1.0, 11.0)[:, None]
+    rng = np.random.default_rng(5)
+    counts = rng.multinomial(10, np.full(10, 0.1), size=40_000)
+    medians = np.argmax(np.cumsum(counts, axis=1) >= 5, axis=1) + 1.0  # the 5th smallest of each resample
+    reference = medians.std(ddof=1)
+    se = metrics.paired_tail_difference(2 * x, x, 0.5).se
+    assert abs(se - reference) <= 3 * reference / math.sqrt(2 * 199), (se, reference)
