@@ -68,7 +68,7 @@ __all__ = [
     "year_columns",
 ]
 
-#: Return periods (years) of the EP tables.
+#: Return periods of the EP tables (in policy years; on the horizon rows, in horizons).
 DEFAULT_RETURN_PERIODS: tuple[int, ...] = (2, 5, 10, 25, 50, 100, 200, 250, 500, 1000)
 
 #: EP types, coded as in the Oasis ORD exceedance probability table (EPType).
@@ -465,7 +465,7 @@ def ep_curve(
         raise ValueError("ep_curve takes one column of losses")
     t = np.asarray(return_periods, dtype=np.float64)
     if not (t > 1).all():
-        raise ValueError(f"return periods must exceed 1 year, got {list(return_periods)}")
+        raise ValueError(f"return periods must exceed 1 (year or horizon), got {list(return_periods)}")
     # One sort serves every return period; the tail beyond each VaR is a slice of the sorted losses.
     s = np.sort(a)
     n = s.size

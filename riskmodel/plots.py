@@ -19,6 +19,7 @@ The numbers drawn are the ones the `Results` tables report (`ep_curve`, `ledger`
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,8 @@ _CLASS_COLOURS: dict[str, str] = {
 _SCHEME_COLOURS = ("#d62728", "#9467bd", "#8c564b", "#e377c2")
 _EP_COLOURS = {"OEP": "#1f77b4", "AEP": "#d62728"}
 _EP_TICKS = (2, 5, 10, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
-#: The return period marked on EP charts (Solvency II's one-year 99.5%).
+#: The return period marked on EP charts: Solvency II's one-year 99.5% on a chart of policy years; on a
+#: horizon's chart it counts horizons (the mark says which).
 MARKED_RETURN_PERIOD = 200.0
 #: EP curves stop where fewer than this many trials lie beyond the quantile: further out, the loss is
 #: one of the few largest trials and its upper confidence bound does not exist.
@@ -115,6 +117,10 @@ def _period(results: Results, year: int | None) -> tuple[str, int | None]:
     return f"policy year {int(year)}", int(year) - results.start_year
 
 
+def _horizon(results: Results) -> str:
+    return f"{results.start_year}–{results.start_year + results.n_years - 1}"
+
+
 def _contract(results: Results, contract: str) -> dict[str, np.ndarray]:
     if contract not in results.contracts:
         known = ", ".join(results.contracts) or "none (the run has no portfolio)"
@@ -144,8 +150,8 @@ def ep_curves(
     contract : a contract id or ``"portfolio"``.
     year : a policy-year label (e.g. 2027) for that year's curves; None for the horizon, where the AEP is
         the sum of the policy years of each trial and the OEP its largest event (as the EPT's year −1).
-    return_periods : years; default a log-spaced grid from 1.5 to n_trials / 5 (at most 10,000), with the
-        EPT's standard return periods.
+    return_periods : in policy years (in horizons for the horizon of a run of several years); default a
+        log-spaced grid from 1.5 to n_trials / 5 (at most 10,000), with the EPT's standard return periods.
     conf : confidence level of the order-statistic interval of each loss.
 
     Returns
@@ -192,12 +198,20 @@ def _loss_limits(ax: Axes) -> None:
     ax.set_ylim(0.0, 1.3 * highest if highest > 0 else 1.0)
 
 
-def _mark_return_period(ax: Axes) -> None:
+def _mark_return_period(ax: Axes, unit: str) -> None:
+    """A dotted line at 1 in 200, named in `unit` (``years``, ``horizons of …``; mixed: no unit)."""
+    counted = (
+        "years"
+        if unit == "years"
+        else "horizons"
+        if unit.startswith("horizons") and " or " not in unit
+        else ""
+    )
     ax.axvline(MARKED_RETURN_PERIOD, color="0.4", linestyle=":", linewidth=1, label="_1 in 200")
     ax.text(
         MARKED_RETURN_PERIOD,
         0.98,
-        " 1 in 200",
+        f" 1 in 200 {counted}".rstrip(),
         transform=ax.get_xaxis_transform(),
         va="top",
         fontsize=8,
@@ -232,7 +246,8 @@ def plot_ep(
     Returns
     -------
     The Axes: one solid line per EP type (labels ``OEP``/``AEP``, prefixed by the scenario name when a
-    baseline is drawn), a band per line, dashed baseline lines, a dotted mark at 1 in 200. The y axis is
+    baseline is drawn), a band per line, dashed baseline lines (not drawn, with a warning, for a baseline
+    of another horizon), a dotted mark at 1 in 200 years or horizons. The y axis is
     the loss in USD m, the x axis the return period (log) in policy years, or for the horizon of a
     run of several years in horizons (`return_period_unit`).
     """
@@ -253,6 +268,14 @@ def plot_ep(
             linewidth=0,
             label=f"_{name} {conf:.0%} interval",
         )
+    if baseline is not None and year is None and _horizon(baseline) != _horizon(results):
+        warnings.warn(
+            f"plot_ep: the baseline {baseline.scenario_name!r} has another horizon ({_horizon(baseline)} "
+            f"against {_horizon(results)}): its curves would count other years, so they are not drawn",
+            UserWarning,
+            stacklevel=2,
+        )
+        baseline = None
     if baseline is not None:
         base = ep_curves(baseline, contract, year, curves["return_period"].unique(), conf)
         for name, g in base.groupby("ep_type", sort=False):
@@ -266,7 +289,7 @@ def plot_ep(
             )
     top = float(curves["return_period"].max())
     if top >= MARKED_RETURN_PERIOD:
-        _mark_return_period(ax)
+        _mark_return_period(ax, return_period_unit(results, year))
     _log_return_period_axis(ax, top, return_period_unit(results, year))
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
@@ -309,9 +332,10 @@ def plot_scenarios_ep(
             g["return_period"], g["ci_lower"], g["ci_upper"], color=colour, alpha=0.12, linewidth=0
         )
         top = max(top, float(g["return_period"].max()))
+    unit = " or ".join(sorted(units)) or "years"
     if top >= MARKED_RETURN_PERIOD:
-        _mark_return_period(ax)
-    _log_return_period_axis(ax, top, " or ".join(sorted(units)) or "years")
+        _mark_return_period(ax, unit)
+    _log_return_period_axis(ax, top, unit)
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
     ax.set_title(f"{ep_type} of {contract} by scenario, {period}\nbands: {conf:.0%} confidence interval")

@@ -295,6 +295,18 @@ def _baseline_of(run: Run, by_name: Mapping[str, Run]) -> Run | None:
     return by_name[base]
 
 
+def _compared_with(run: Run, base: Run | None) -> str:
+    """The meta line's sentence on the run's baseline (HTML): whether the two share their random numbers."""
+    if base is None:
+        return ""
+    name = f"<b>{html.escape(base.name)}</b>"
+    mismatches = run.comparison(base).mismatches()
+    if not mismatches:
+        return f" Compared with {name} (same seed, trials and horizon: common random numbers)."
+    text = "; ".join(mismatches)
+    return f" Compared with {name}, but " + html.escape(text if text.endswith(".") else text + ".")
+
+
 def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     base = _baseline_of(run, by_name)
     if base is None:
@@ -304,8 +316,10 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     if "portfolio" not in run.results.contracts:
         return "–"
     # (a baseline without a portfolio cedes nothing, as in the comparison table)
-    d = run.comparison(base).table().loc["portfolio: ceded loss"]
-    return f"{d['difference']:+,.3f} ± {d['standard_error']:,.3f}"
+    cmp = run.comparison(base)
+    d = cmp.table().loc["portfolio: ceded loss"]
+    unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
+    return f"{d['difference']:+,.3f} ± {d['standard_error']:,.3f}{unpaired}"
 
 
 def ep_extract(results: Results, contract: str = "portfolio", year: int | None = None) -> pd.DataFrame:
@@ -384,7 +398,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             f"riskmodel {m.get('package_version', '–')}, numpy {m.get('numpy_version', '–')}; "
             f"finished {m.get('finished') or '–'}."
         )
-        + (f" Compared with <b>{html.escape(base.name)}</b> (same seed and trials)." if base else "")
+        + _compared_with(run, base)
         + "</p>"
     )
     summary = r.summary()
@@ -405,7 +419,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 "book's premiums are illustrative, not market rates)",
             )
         )
-    others = summary[~summary.index.isin(_contract_figures(r))]
+    others = summary[~summary.index.isin(_contract_figures(r))].drop(columns="year")  # (none: averages)
     parts.append(_table(others, caption="Who pays and how often: annual averages with standard errors"))
     if r.calibration_caveat:
         parts.append(f'<p class="meta">{html.escape(r.calibration_caveat)}</p>')
@@ -427,7 +441,14 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     figures: list[str] = []
     if "portfolio" in r.contracts:
         # (a baseline without a portfolio has no curve to draw beside it)
-        base_ep = base.results if base is not None and "portfolio" in base.results.contracts else None
+        # (nor a baseline of another horizon, whose return periods count other years)
+        base_ep = (
+            base.results
+            if base is not None
+            and "portfolio" in base.results.contracts
+            and (base.results.start_year, base.results.n_years) == (r.start_year, r.n_years)
+            else None
+        )
         figures.append(
             _figure(
                 _on_axes(plots.plot_ep, r, "portfolio", base_ep),

@@ -415,11 +415,17 @@ class Comparison:
     _table: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     def mismatches(self) -> list[str]:
-        """What keeps the two runs from sharing their random numbers trial by trial (a different seed, or
-        a different horizon: another start year or number of years), as sentences; empty when nothing does.
-        The paired standard error is still valid, but no smaller than the independent one."""
+        """What keeps the two runs from sharing their random numbers trial by trial (another trial count,
+        seed, or horizon: another start year or number of years), as sentences; empty when nothing does.
+        With another seed or horizon the paired standard error is still valid, but no smaller than the
+        independent one; with another trial count there is no paired table."""
         a, b = self.scenario, self.baseline
         out = []
+        if a.n_trials != b.n_trials:
+            out.append(
+                f"trial counts differ ({a.n_trials:,} and {b.n_trials:,}): trial i of one is not trial i of "
+                "the other, so there is no paired table (run both with the same trials)"
+            )
         if a.seed != b.seed:
             out.append(
                 f"seeds differ ({a.seed} and {b.seed}): the runs do not share random numbers, so read the "
@@ -441,7 +447,8 @@ class Comparison:
         summary's; its error from a paired bootstrap, `metrics.paired_tail_difference`), the payers'
         ledgers, the premium bases and the spill and detention counts of either run: a figure that only
         one run has (a scheme's payers or contract the baseline lacks, a peril of a stress scenario)
-        counts as zero in the other. Computed once (the tail's bootstrap is the costly part); each call
+        counts as zero in the other. Runs of different horizons have no 1-in-200 row (no policy year to
+        pair; `mismatches` says so). Computed once (the tail's bootstrap is the costly part); each call
         returns its own copy."""
         if self._table is None:
             self._table = self._compute_table()

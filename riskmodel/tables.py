@@ -346,13 +346,20 @@ TABLES: dict[str, TableSpec] = {
             _cols(
                 _CONTRACT,
                 _YEAR_OR_HORIZON,
-                ("metric", "object", "aal, sd, prob_any_loss, var or tvar.", TEXT),
+                (
+                    "metric",
+                    "object",
+                    "aal, sd, prob_any_loss, var or tvar; on the horizon rows (-1), of the horizon total: "
+                    "aal is the mean total of the horizon's years, not an annual average.",
+                    TEXT,
+                ),
                 ("level", "float64", "Level p of var and tvar (empty otherwise).", RATIO),
                 ("estimate", "float64", "The metric, USD m (a probability for prob_any_loss).", MONEY),
                 (
                     "standard_error",
                     "float64",
-                    "Monte Carlo standard error (for var: interval half-width / z).",
+                    "Monte Carlo standard error (for var: interval half-width / z; infinite where the "
+                    "trials cannot bound the quantile above, for var and tvar alike).",
                     MONEY,
                 ),
                 ("ci_lower", "float64", "Lower end of the confidence interval.", MONEY),

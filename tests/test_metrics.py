@@ -64,7 +64,7 @@ def test_invalid_levels_are_errors():
         metrics.var([1.0], 1.0)
     with pytest.raises(ValueError, match="at least one trial"):
         metrics.aal([])
-    with pytest.raises(ValueError, match="exceed 1 year"):
+    with pytest.raises(ValueError, match=r"exceed 1 \(year or horizon\)"):
         metrics.ep_curve([1.0, 2.0], [1])
     with pytest.raises(ValueError, match=r"NaN \(trial 2\)"):  # a NaN would rank as the largest loss
         metrics.var([1.0, 2.0, math.nan, 3.0], 0.6)

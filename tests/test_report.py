@@ -352,3 +352,49 @@ def test_the_world_models_figures_carry_the_calibration_caveat(report: Path, bat
         r, year_arrays={k: v for k, v in r.year_arrays.items() if k != "payer:fund_1992"}
     )
     assert CALIBRATION_CAVEAT not in summary_markdown(perils_only, {"chunk_trials": 4096})
+
+
+def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
+    """The meta line said "(same seed and trials)" of any baseline, and the headline's difference sat under
+    a caption promising a common-random-number error. A baseline of another seed is now named as such in
+    both; one of another horizon is not drawn beside the scenario's EP curves (its return periods count
+    other years); and no table shows the summary's year column, which only the 1-in-200 rows fill."""
+    from riskmodel.report import Run, render_report
+
+    base = Run("baseline", synthetic_results("baseline", n_trials=TRIALS, seed=7))
+    other_seed = Run(
+        "rv_pool", synthetic_results("rv_pool", n_trials=TRIALS, seed=8), {"baseline": {"run": "baseline"}}
+    )
+    page = render_report([base, other_seed])
+    assert "same seed" not in page and "Compared with <b>baseline</b>, but seeds differ (8 and 7)" in page
+    headline = Page(page).tables["headline"]
+    diff_col = headline[0].index("difference in ceded loss (USD m a year)")
+    assert headline[2][diff_col].endswith("(not paired: see the run's section)")
+    who_pays = page.split("Who pays and how often")[1].split("</thead>")[0]
+    assert ">nan<" not in page and ">year<" not in who_pays and ">unit<" in who_pays
+    paired = Run(
+        "rv_pool", synthetic_results("rv_pool", n_trials=TRIALS, seed=7), {"baseline": {"run": "baseline"}}
+    )
+    assert "(same seed, trials and horizon: common random numbers)" in render_report([base, paired])
+
+    import warnings
+
+    from riskmodel import compare, plots
+
+    with pytest.warns(UserWarning, match="trial counts differ"):
+        fewer = compare(paired.results, synthetic_results("baseline", n_trials=TRIALS // 2, seed=7))
+    with pytest.raises(ValueError, match="same trial count"):
+        fewer.table()
+
+    shorter = synthetic_results("baseline", n_trials=TRIALS, seed=7, n_years=3)
+    with pytest.warns(UserWarning, match="another horizon"):
+        ax = plots.plot_ep(paired.results, "portfolio", baseline=shorter)
+    assert not [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plots.plot_ep(paired.results, "portfolio", baseline=base.results)
+    assert len([line for line in ax.get_lines() if line.get_linestyle() == "--"]) == 2
+    marks = [t.get_text() for t in ax.texts]
+    assert marks == [" 1 in 200 horizons"]  # the horizon chart's 200 counts horizons of 4 years
+    ax = plots.plot_ep(paired.results, "portfolio", year=2027)
+    assert [t.get_text() for t in ax.texts] == [" 1 in 200 years"]
