@@ -29,6 +29,25 @@ def test_validate_every_shipped_file(run_cli: Run, scenarios_dir: Path) -> None:
     assert err == ""
 
 
+def test_candidates_that_move_no_tonnage_get_a_note(run_cli: Run, scenarios_dir: Path) -> None:
+    """A candidate that is no trade's origin or destination and no flag of a trade's tankers moves nothing
+    in the market: validate says so (a reviewer found half of rv_pool's expected joins were such states,
+    acting only through the designation hazard). The reference is the world data's trade tables read here."""
+    from riskmodel.scenario import load_scenario
+    from riskmodel.world import load_world
+
+    world = load_world()
+    reach = set(world.trades["origin"]) | set(world.trades["destination"]) | set(world.trade_flags["flag"])
+    code, out, _ = run_cli("validate", scenarios_dir / "rv_pool.yaml")
+    assert code == 0
+    candidates = load_scenario(scenarios_dir / "rv_pool.yaml").schemes["rv_pool"].candidates
+    expected = sorted(c for c in candidates if c not in reach)
+    noted = sorted(
+        line.split("candidates.")[1].split(":")[0] for line in out.splitlines() if "moves no tonnage" in line
+    )
+    assert noted == expected and "BLR" in noted and "IRN" not in noted
+
+
 def test_validate_quiet_prints_nothing_when_valid(run_cli: Run, scenarios_dir: Path) -> None:
     assert run_cli("validate", "--quiet", scenarios_dir / "rv_pool.yaml") == (0, "", "")
 

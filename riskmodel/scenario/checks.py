@@ -47,6 +47,8 @@ class WorldCodes:
     #: States some trade carries cargo to, and flags some trade's tankers fly (empty: not checked).
     destinations: frozenset[str] = frozenset()
     flags: frozenset[str] = frozenset()
+    #: States some trade carries cargo from (empty: not checked).
+    origins: frozenset[str] = frozenset()
     #: The smallest IG club retention of the world's IG structures (None: unknown): a claim reaches the
     #: IG pool and the layers above it only beyond the retention.
     ig_retention: float | None = None
@@ -84,6 +86,7 @@ class WorldCodes:
             suggester=getattr(world, "suggest_state", None),
             destinations=_column_codes(getattr(world, "trades", None), "destination"),
             flags=_column_codes(getattr(world, "trade_flags", None), "flag"),
+            origins=_column_codes(getattr(world, "trades", None), "origin"),
             ig_retention=_ig_retention(getattr(world, "ig", None)),
         )
 
@@ -998,6 +1001,31 @@ def inuring_quota_notes(portfolio: Mapping[Any, Any], prefix: KeyPath = ()) -> l
                     value=part,
                 )
             )
+    return out
+
+
+def candidate_notes(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """Candidates that are no trade's origin or destination and no flag of a trade's tankers in the world
+    data: valid, but their join moves no tonnage (the market stage has nothing of theirs to move); it acts
+    only through the designation hazard's size loading. Said so that a reader does not expect volumes."""
+    if not (world.origins and world.destinations and world.flags):
+        return []
+    if _map(doc.get("simulation")).get("world_model", True) is False:
+        return []
+    reach = world.origins | world.destinations | world.flags
+    out = []
+    for sid, scheme in _schemes(doc):
+        for code in _map(scheme.get("candidates")):
+            if _code(code) and code in world.states and code not in reach:
+                out.append(
+                    _note(
+                        ("schemes", sid, "candidates", code),
+                        code,
+                        "is no trade's origin or destination and no flag of a trade's tankers in the world "
+                        "data: its join moves no tonnage, and acts only through the designation hazard "
+                        "(sanctions.scheme_designation.size_loading)",
+                    )
+                )
     return out
 
 

@@ -550,7 +550,8 @@ def _validate_document(
     files = list(dict.fromkeys(p.file for p in located))
     result.problems = sorted(located, key=lambda p: (files.index(p.file), p.line or 0))
     if kind == "scenario":
-        result.notes = [_locate(p, where, label) for p in checks.note_problems(data)]
+        notes = [*checks.note_problems(data), *checks.candidate_notes(data, world)]
+        result.notes = [_locate(p, where, label) for p in notes]
     else:
         result.notes = [_locate(p, where, label) for p in checks.inuring_quota_notes(data)]
     if not result.problems:
