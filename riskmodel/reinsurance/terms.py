@@ -718,9 +718,11 @@ def _cede(
     present = [source for source in terms.sources if source in elt.losses]
     gross = order.sort(elt.summed(present))
     # a sparse source (most payer columns of the world model): work on its non-zero events only
+    # (`gross != 0`: numpy finds the non-zero entries of a bool array several times faster than of floats)
     nz = None
-    if gross.size and np.count_nonzero(gross) < gross.size // 2:
-        nz = np.flatnonzero(gross)
+    has_loss = gross != 0
+    if gross.size and np.count_nonzero(has_loss) < gross.size // 2:
+        nz = np.flatnonzero(has_loss)
         gross = gross[nz]
     share = _event_share(elt, terms, order, nz)
     x = gross if isinstance(share, float) and share == 1.0 else share * gross
@@ -1104,7 +1106,7 @@ def apply_portfolio(
         max_event = next(iter(results.values())).max_event_loss.copy()
     else:
         assert event_total is not None
-        paying = order.subset(np.flatnonzero(event_total))
+        paying = order.subset(np.flatnonzero(event_total != 0))  # (a bool array: faster, as in `_cede`)
         max_event = paying.cell_max(event_total[paying.idx]).reshape(elt.shape)
     out.total = ContractYearLosses(
         loss=total("loss"),
