@@ -49,6 +49,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from riskmodel.arrays import select, where0
 from riskmodel.liability import (
     CAUSE_WAR,
     OSLTF_LIMIT_USD_M,
@@ -284,7 +285,7 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
     buyback = np.asarray(params.war_buyback_limit, dtype=np.float64)[ev.year[w]]  # the event's policy year
     war_limit = np.where(ev.war_excluded[w], buyback, params.war_pi_limit)
     war_liab = ev.pollution[w] + ev.statutory[w] + ev.wreck[w] + ev.crew[w] + ev.infrastructure[w]
-    war_pi = np.where(w_west, np.minimum(war_liab, war_limit), 0.0)
+    war_pi = where0(w_west, np.minimum(war_liab, war_limit))
     war_unpaid = war_liab - war_pi
     war_unpaid_infra = np.minimum(war_unpaid, ev.infrastructure[w])
     war_hull = ev.hull[w]
@@ -296,7 +297,7 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
         limit[in_scheme[s]] = sch.per_event_limit
     # domestic insurers of sanctioned states cover at least the CLC limit (a CLC certificate requires it)
     limit[is_dom] = np.maximum(clc_limit_sdr(ev.gt[is_dom]) * params.sdr_usd, params.domestic_min_limit)
-    pollution = np.where(marine_like, ev.pollution, 0.0)
+    pollution = where0(marine_like, ev.pollution)
     # the conventions only matter where there is pollution damage: compute them on those events
     spill = np.flatnonzero(pollution > 0)
     conv = {
@@ -318,8 +319,8 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
     # LLMC 1996 where the coastal state is a party (shared pro rata, Art 12; wreck removal is reserved,
     # Art 18(1)); what lies above the limit stays with the claimants (the other ship's hull insurers,
     # the infrastructure owner's property insurers). Elsewhere national law, modelled as no limit.
-    cp_liability = np.where(marine_like, ev.blame * ev.counterparty_hull, 0.0)
-    infra = np.where(marine_like, ev.infrastructure, 0.0)
+    cp_liability = where0(marine_like, ev.blame * ev.counterparty_hull)
+    infra = where0(marine_like, ev.infrastructure)
     infra_limited = np.zeros(n)
     lim = np.flatnonzero(ev.llmc & ((cp_liability > 0) | (infra > 0)))
     if lim.size:
@@ -332,9 +333,9 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
             cp_liability[at] = k * cp_liability[at]
             infra[at] = k * infra[at]
     coll_hm, coll_pi = collision_liability_split(cp_liability)
-    statutory = np.where(marine_like, ev.statutory, 0.0)
-    wreck = np.where(marine_like, ev.wreck, 0.0)
-    crew = np.where(marine_like, ev.crew, 0.0)
+    statutory = where0(marine_like, ev.statutory)
+    wreck = where0(marine_like, ev.wreck)
+    crew = where0(marine_like, ev.crew)
     # pollution part + statutory + wreck + 1/4 collision + infrastructure + crew, summed in that order
     obligation = statutory + wreck + coll_pi + infra + crew
     if spill.size:
@@ -358,7 +359,7 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
     for s, sch in enumerate(params.schemes):
         reliability[in_scheme[s]] = sch.payment_reliability
     refuses = (ev.u_pays >= reliability) & ~ev.claimant_member & (cls >= DOMESTIC) & ~none_cls
-    willing = np.where(permanent | refuses, 0.0, gross)
+    willing = where0(~(permanent | refuses), gross)
     return Obligations(
         n=n,
         n_schemes=len(params.schemes),
@@ -430,9 +431,7 @@ def route_events(
     group = ev.trial * n_years + ev.year
 
     # --- capacity in event order -------------------------------------------------------------------
-    paid = np.where(
-        ob.western, ob.willing, np.where(ob.none_cls, params.none_owner_pays_share * ob.willing, 0.0)
-    )
+    paid = select(ob.western, ob.willing, where0(ob.none_cls, params.none_owner_pays_share * ob.willing))
     if ob.dom.size:
         paid[ob.dom] = consume_capacity(ob.willing[ob.dom], group[ob.dom], params.domestic_capacity)
 
@@ -531,7 +530,7 @@ def route_events(
     coll_pi_unpaid = unpaid * ob.coll_pi
 
     # --- 5. hull and 3/4 of the collision liability ---------------------------------------------------
-    hull = np.where(ob.marine_like, ev.hull, 0.0)
+    hull = where0(ob.marine_like, ev.hull)
     hm_claim = hull + ob.coll_hm
     uninsured_hull = ob.none_cls.copy()
     hm_scheme_cols: dict[str, np.ndarray] = {}
@@ -539,12 +538,12 @@ def route_events(
         if sch.hull_cover:
             covered = ob.in_scheme[s].copy()
             covered[lapsed[s]] = False  # an insolvent scheme's hull cover lapses with its P&I
-            hm_scheme_cols[f"hm_scheme:{sch.scheme_id}"] = np.where(covered, hm_claim, 0.0)
+            hm_scheme_cols[f"hm_scheme:{sch.scheme_id}"] = where0(covered, hm_claim)
             uninsured_hull[lapsed[s]] = True
         else:
             uninsured_hull |= ob.in_scheme[s]
     owner_coll = params.none_owner_pays_share * ob.coll_hm
-    coll_hm_unpaid = np.where(uninsured_hull, ob.coll_hm - owner_coll, 0.0)
+    coll_hm_unpaid = where0(uninsured_hull, ob.coll_hm - owner_coll)
     recovered = ob.cp_liability - coll_hm_unpaid - coll_pi_unpaid
     # the counterparty's own losses beyond its hull are not modelled: war collisions do not occur.
 
@@ -600,15 +599,15 @@ def route_events(
     uncompensated[ob.w] = ob.war_unpaid - ob.war_unpaid_infra
     cols["uncompensated"] = uncompensated
     cols["war_hull"] = _scatter(ob.w, np.where(ob.w_west, ob.war_hull, 0.0), ob.n)
-    owner = np.where(uninsured, paid, 0.0) + np.where(uninsured_hull, hull + owner_coll, 0.0)
+    owner = where0(uninsured, paid) + where0(uninsured_hull, hull + owner_coll)
     owner[ob.w] = np.where(ob.w_west, 0.0, ob.war_hull)
     cols["owner"] = owner
     cols.update(scheme_cols)
-    cols["western_fixed_pi"] = np.where(ob.is_wf, paid, 0.0)
-    cols["domestic"] = np.where(ob.is_dom, paid, 0.0)
+    cols["western_fixed_pi"] = where0(ob.is_wf, paid)
+    cols["domestic"] = where0(ob.is_dom, paid)
     cols.update(fund_cols)
-    cols["hm_tanker_western"] = np.where(ob.western, hm_claim, 0.0)
-    cols["hm_domestic"] = np.where(ob.is_dom, hm_claim, 0.0)
+    cols["hm_tanker_western"] = where0(ob.western, hm_claim)
+    cols["hm_domestic"] = where0(ob.is_dom, hm_claim)
     cols.update(hm_scheme_cols)
     cols["counterparty_hm"] = ev.counterparty_hull - recovered
     for c in TOWER_COLUMNS:
@@ -619,12 +618,12 @@ def route_events(
 
     # a licensed block delays what is paid: the insurer's payment (after reliability and capacity), less
     # for an IG claim what lies above the IG tower (uncompensated)
-    delayed = np.where(ob.blocked & ob.licensed, paid - own_uncovered, 0.0)
+    delayed = where0(ob.blocked & ob.licensed, paid - own_uncovered)
     # a block for good counts, in the same way, what the payer would have paid but for it: not what it
     # would have refused anyway (payment reliability), and of an IG claim not what lies above the tower
     # (a claim's alone). A domestic insurer's or a scheme's capacity is not replayed without the block:
     # where it would have run out, theirs is an upper bound.
-    permanent_amt = np.where(ob.permanent & ~ob.refuses, ob.gross, 0.0)
+    permanent_amt = where0(ob.permanent & ~ob.refuses, ob.gross)
     ig_blocked = np.flatnonzero(ob.permanent & (ob.cls == IG))
     if ig_blocked.size:
         permanent_amt[ig_blocked] -= _above_tower(
