@@ -49,7 +49,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from riskmodel.arrays import select, where0
+from riskmodel.arrays import select, stable_argsort, where0
 from riskmodel.liability import (
     CAUSE_WAR,
     OSLTF_LIMIT_USD_M,
@@ -725,7 +725,7 @@ def _ig_tower(
         covered = np.minimum(p[sel], structure.pollution_cap) + (c[sel] - p[sel])
         big = (covered > attach) | (p[sel] > structure.pollution_cap)
         high, low = sel[big], sel[~big]
-        high = high[np.argsort((t[high] * n_years + y[high]) + tm[high], kind="stable")]
+        high = high[stable_argsort((t[high] * n_years + y[high]) + tm[high])]
         for k, v in apply_ig_tower(c[high], p[high], t[high], structure).as_dict().items():
             out[k][high] = v
         # the others stop below layer 1 (most claims): only the retention and the pool (the tower's own

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from riskmodel.adoption import draw_latents, join_years
+from riskmodel.arrays import stable_argsort
 from riskmodel.engine.compile import LARGE_SPILL_T, CompiledModel, PerilPlan
 from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
 from riskmodel.incidents import (
@@ -264,7 +265,7 @@ def _peril_draws(
         size = int(c.sum())
         rows = slice(at, at + size)
         key = cell[rows] - row * H + t[rows]  # the block's cell (an exact integer) + time
-        order = np.argsort(key, kind="stable")  # grouped by cell already: a cheap sort
+        order = stable_argsort(key)  # grouped by cell already: a cheap sort
         np.take(x[rows], order, out=loss[rows], mode="clip")  # (clip: the indices are valid; no buffer)
         np.take(t[rows], order, out=time_[rows], mode="clip")
         at += size
@@ -459,7 +460,7 @@ def _world_block(
         idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor)
         trial = cand.trial.take(idx)
         time_ = cand.u_time.take(idx)
-        order = np.argsort((trial * H + y) + time_, kind="stable")
+        order = stable_argsort((trial * H + y) + time_)  # (non-negative keys: sorted as integers)
         idx = idx.take(order)
         parts.append(
             (trial.take(order), cand.stratum.take(idx), cls.take(order), cand.keys(idx), time_[order])
@@ -495,7 +496,7 @@ def _world_block(
     bg_cell = np.repeat(np.arange(BLOCK_TRIALS * H), bg_counts.ravel())
     keep_bg = bg_cell < n * H
     bg_cell, bg_u = bg_cell[keep_bg], bg_u[keep_bg]
-    order = np.argsort(bg_cell + bg_u[:, 1], kind="stable")
+    order = stable_argsort(bg_cell + bg_u[:, 1])
     bg_cell, bg_u = bg_cell[order], bg_u[order]
     bg_claim = np.minimum(bg.threshold * (1.0 - bg_u[:, 0]) ** (-1.0 / bg.alpha), bg.cap)
     bg_trial = bg_cell // H
@@ -850,7 +851,7 @@ def _event_table(
     if len(streams) > 1:
         # every stream is sorted: a stable sort of their concatenation merges them (ties: stream order)
         key = np.concatenate([(s.trial * H + s.year) + s.time for s in streams])
-        order = np.argsort(key, kind="stable")
+        order = stable_argsort(key)
     offsets = np.concatenate(([0], np.cumsum(sizes)))
 
     def merged(parts: list[np.ndarray | None], fill: float | int | bool, dtype: type) -> np.ndarray:
