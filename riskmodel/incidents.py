@@ -147,9 +147,10 @@ class CandidatePlan:
         idx = self.guide[(u * GUIDE_SIZE).astype(np.int64)]
         todo = np.flatnonzero(self.cumulative[idx] <= u)
         while todo.size:
-            idx[todo] += 1
-            np.minimum(idx, last, out=idx)
-            todo = todo[(self.cumulative[idx[todo]] <= u[todo]) & (idx[todo] < last)]
+            # only the entries stepped can pass the last stratum: clamp those, not the whole piece
+            step = np.minimum(idx[todo] + 1, last)
+            idx[todo] = step
+            todo = todo[(self.cumulative[step] <= u[todo]) & (step < last)]
         return idx
 
     @staticmethod

@@ -462,9 +462,9 @@ def _world_block(
         time_ = cand.u_time.take(idx)
         order = stable_argsort((trial * H + y) + time_)  # (non-negative keys: sorted as integers)
         idx = idx.take(order)
-        parts.append(
-            (trial.take(order), cand.stratum.take(idx), cls.take(order), cand.keys(idx), time_[order])
-        )
+        # (`trial` is non-decreasing, as candidates are drawn trial by trial, and the order only sorts
+        # within trials: it is already the sorted trials)
+        parts.append((trial, cand.stratum.take(idx), cls.take(order), cand.keys(idx), time_[order]))
         del cand, cum, idx, cls, trial, time_, order  # before the next year's candidates are drawn
     # year y's events of trial t go after trial t's events of earlier years: a merge by counting
     counts = np.stack([np.bincount(p[0], minlength=n) for p in parts], axis=1)  # (n, H)
