@@ -250,17 +250,31 @@ class EventUniforms:
         return out
 
 
-def draw_candidates(plan: CandidatePlan, seed: int, block: int, year: int, block_trials: int) -> Candidates:
+def draw_candidates(
+    plan: CandidatePlan,
+    seed: int,
+    block: int,
+    year: int,
+    block_trials: int,
+    buffer: np.ndarray | None = None,
+) -> Candidates:
     """One Poisson count per trial at the envelope rate, then each candidate's stratum and uniforms.
 
     The stratum is found from a uniform with the guide table of the cumulative envelope weights
     (`CandidatePlan.stratum_of`), which depend only on the world data, so every scenario sees the same
     candidates. A candidate's identity (for its other uniforms) is computed only if it becomes an event.
+
+    `buffer` (optional, float64, contiguous) holds the candidates' uniforms when it has room for them (4
+    per candidate): the same draws, in memory the caller reuses from one year to the next rather than in
+    about 70 MB a block-year freshly mapped (and faulted in page by page); the candidates returned use it.
     """
     rng = generator(seed, Stream.CANDIDATES, block, year)
     counts = rng.poisson(plan.total_rate, block_trials)
     n = int(counts.sum())
-    u = rng.random((4, n))
+    if buffer is not None and buffer.size >= 4 * n:
+        u = rng.random(out=buffer[: 4 * n].reshape(4, n))
+    else:
+        u = rng.random((4, n))
     base = rng.integers(0, 2**63, dtype=np.uint64)
     trial = np.repeat(np.arange(block_trials, dtype=np.int64), counts)
     stratum = plan.stratum_of(u[0])

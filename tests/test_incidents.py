@@ -134,3 +134,17 @@ def test_keyed_uniforms_are_splitmix64_of_the_key_and_column():
         for j, col in enumerate(columns):
             x = mix((key + (col + 1) * 0xD1B54A32D192ED03) & ((1 << 64) - 1))
             assert u[i, j] == (x >> 11) / 2.0**53
+
+
+def test_candidates_drawn_into_a_buffer_are_the_same():
+    """`draw_candidates` with a buffer of room (the engine reuses one from year to year) or without
+    room (then fresh memory) draws exactly the candidates it draws alone."""
+    plan = _plan(np.random.default_rng(14))
+    alone = draw_candidates(plan, seed=4, block=1, year=2, block_trials=300)
+    for size in (4 * alone.size + 7, 4 * alone.size, 4 * alone.size - 1, 0):
+        buffer = np.full(size, np.nan)
+        got = draw_candidates(plan, seed=4, block=1, year=2, block_trials=300, buffer=buffer)
+        for f in ("trial", "stratum", "u_time", "u_class", "u_thin"):
+            np.testing.assert_array_equal(getattr(got, f), getattr(alone, f))
+        assert got.base == alone.base
+        assert np.shares_memory(got.u_time, buffer) == (size >= 4 * alone.size)

@@ -454,8 +454,11 @@ def _world_block(
 
     # ---- D: candidates, thinned; each year's events sorted by (trial, time), then the years merged
     parts = []
+    # the candidates' uniforms of every year in one buffer (room for 1% above the expected count; a larger
+    # year draws into fresh memory)
+    buffer = np.empty(int(4 * 1.01 * m.candidates.total_rate * BLOCK_TRIALS))
     for y in range(H):
-        cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS)
+        cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS, buffer)
         cum = np.cumsum(shares[:, y], axis=-1)
         idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor)
         trial = cand.trial.take(idx)
@@ -466,6 +469,7 @@ def _world_block(
         # within trials: it is already the sorted trials)
         parts.append((trial, cand.stratum.take(idx), cls.take(order), cand.keys(idx), time_[order]))
         del cand, cum, idx, cls, trial, time_, order  # before the next year's candidates are drawn
+    del buffer
     # year y's events of trial t go after trial t's events of earlier years: a merge by counting
     counts = np.stack([np.bincount(p[0], minlength=n) for p in parts], axis=1)  # (n, H)
     cell_start = np.concatenate(([0], np.cumsum(counts.ravel())[:-1])).reshape(n, H)
