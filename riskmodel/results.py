@@ -161,7 +161,13 @@ class Results:
         )
 
     def elt(self) -> pd.DataFrame:
-        """The event loss table, when the run kept it (`simulation.keep_events`)."""
+        """The event loss table, when the run kept it (`simulation.keep_events`): wide, one row per
+        material event, with a ``payer:<source>`` column per payer column (USD m) and the event's
+        attributes (``trial``, ``year`` as a calendar year, ``time``, ``pi_class`` the tanker's P&I class,
+        ``zone``, ``coastal_state``, ``type``, ``cause``, ``segment``, ``flag``, ``gt``, damage components
+        and sanctions flags; codes as names, "" where the event has none, e.g. a non-tanker IG claim). The
+        run folder's ``elt.parquet`` holds the same losses long (docs/outputs.md, ``elt``). About 200 events
+        a trial-year: keep it for a few thousand trials, not for a million."""
         if self.events is None:
             raise ValueError(
                 "this run did not keep events: set simulation.keep_events: true or keep_events=True"

@@ -558,7 +558,10 @@ def read_table(name: str, path: str | Path) -> pd.DataFrame:
 WRITTEN: dict[str, str] = {
     "ylt": "`ylt.parquet` in a run folder; `ylt.csv` or `ylt.parquet` from `riskmodel apply-terms`",
     "plt": "`plt.csv` or `plt.parquet` from `riskmodel apply-terms`",
-    "elt": "`elt.parquet` in a run folder of a run that kept its events (`--keep-events`); `Results.elt()`",
+    "elt": "`elt.parquet` in a run folder of a run that kept its events (`--keep-events`); `Results.elt()` "
+    "gives the same events wide (one row per event, a `payer:<source>` column per source, and the event's "
+    "attributes: `pi_class`, the tanker's P&I class, `zone`, `coastal_state`, `type`, `cause`, `gt`, "
+    "its damage components and sanctions flags)",
     "attritional": "`attritional.parquet` in a run folder of a run that kept its events (`--keep-events`)",
     "premium_bases": "`premium_bases.parquet` in a run folder of a run that kept its events "
     "(`--keep-events`)",
