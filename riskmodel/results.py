@@ -145,6 +145,40 @@ class Results:
         idx = pd.MultiIndex.from_frame(self.slots[["scheme", "state"]])
         return pd.DataFrame(probs, index=idx, columns=pd.Index(self.years, name="year"))
 
+    def tonnage(self, year: int | None = None) -> pd.DataFrame:
+        """Each trial's tanker tonnage (million GT) by P&I provider class, in policy year `year` (a calendar
+        year; default the last): rows by trial, the trial-level view of `market` (its means), for paired
+        differences between runs. Empty for a run without the world model."""
+        if "tonnage_gt" not in self.year_arrays:
+            return pd.DataFrame()
+        t = self.year_arrays["tonnage_gt"][:, self._year_index(year), :] / 1e6
+        return pd.DataFrame(
+            t, index=pd.RangeIndex(self.n_trials, name="trial"), columns=list(self.class_names)
+        )
+
+    def members(self, year: int | None = None, founders: bool = False) -> pd.DataFrame:
+        """Whether each candidate state (and with `founders` each founder) is a member of its scheme by the
+        end of policy year `year` (a calendar year; default the last), trial by trial: rows by trial, one
+        bool column per (scheme, state); ``.sum(axis=1)`` counts each trial's members. The trial-level view
+        of `adoption` (its means). Empty for a run without schemes."""
+        if "join_year" not in self.trial_arrays or self.slots.empty:
+            return pd.DataFrame()
+        keep = np.ones(len(self.slots), dtype=bool) if founders else ~self.slots["founder"].to_numpy(bool)
+        member = self.trial_arrays["join_year"][:, keep] <= self._year_index(year)
+        columns = pd.MultiIndex.from_frame(self.slots.loc[keep, ["scheme", "state"]])
+        return pd.DataFrame(member, index=pd.RangeIndex(self.n_trials, name="trial"), columns=columns)
+
+    def _year_index(self, year: int | None) -> int:
+        """The index of calendar policy year `year` (None: the last), with a clear error outside the run."""
+        if year is None:
+            return self.n_years - 1
+        if not self.start_year <= int(year) < self.start_year + self.n_years:
+            raise ValueError(
+                f"year {year} is outside the run's policy years "
+                f"{self.start_year}–{self.start_year + self.n_years - 1}"
+            )
+        return int(year) - self.start_year
+
     def premium_bases(self) -> pd.DataFrame:
         """Mean premium bases (USD m) and IG-entered GT by policy year."""
         rows = {
