@@ -24,12 +24,16 @@ def _word_mask(mask: np.ndarray) -> np.ndarray:
 
 
 def where0(mask: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """`np.where(mask, x, 0.0)` for a bool `mask` and a float64 `x` of the same shape, bit for bit.
+    """`np.where(mask, x, 0.0)` for a bool `mask` and a float64 `x` of the same shape, bit for bit. The
+    mask's bytes must be 0 or 1, as numpy's comparisons and logical operators give (a bool view of other
+    bytes would select only some bits); any other input goes to `np.where`.
 
     >>> x = np.array([1.5, -0.0, np.inf, -2.0])
     >>> where0(np.array([True, True, False, True]), x).tolist()
     [1.5, -0.0, 0.0, -2.0]
     """
+    if not isinstance(mask, np.ndarray) or not isinstance(x, np.ndarray):
+        return np.where(mask, x, 0.0)
     if mask.dtype != np.bool_ or x.dtype != np.float64 or mask.shape != x.shape:
         return np.where(mask, x, 0.0)
     words = _word_mask(mask)
@@ -38,12 +42,14 @@ def where0(mask: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def select(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """`np.where(mask, a, b)` for a bool `mask` and float64 `a` and `b`, all of one shape, bit for bit:
-    b ^ ((a ^ b) & mask) on the values' bits.
+    """`np.where(mask, a, b)` for a bool `mask` (bytes 0 or 1, as `where0`) and float64 `a` and `b`, all of
+    one shape, bit for bit: b ^ ((a ^ b) & mask) on the values' bits; any other input goes to `np.where`.
 
     >>> select(np.array([True, False]), np.array([1.0, 2.0]), np.array([-1.0, np.nan])).tolist()
     [1.0, nan]
     """
+    if not all(isinstance(v, np.ndarray) for v in (mask, a, b)):
+        return np.where(mask, a, b)
     if (
         mask.dtype != np.bool_
         or a.dtype != np.float64
@@ -71,7 +77,7 @@ def stable_argsort(key: np.ndarray) -> np.ndarray:
     >>> stable_argsort(np.array([2.5, 0.0, 1.0, 0.0])).tolist()
     [1, 3, 2, 0]
     """
-    if key.dtype != np.float64 or key.ndim != 1:
+    if not isinstance(key, np.ndarray) or key.dtype != np.float64 or key.ndim != 1:
         return np.argsort(key, kind="stable")
     bits = key.view(np.int64)
     if bits.size and (bits.min() < 0 or bits.max() >= _INF_BITS):

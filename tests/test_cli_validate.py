@@ -182,3 +182,22 @@ def test_a_broken_subcommand_does_not_break_the_others(
     code, _, err = run_cli("broken")
     assert code == 1
     assert "the 'broken' command could not be loaded: ImportError" in err
+
+
+def test_candidate_notes_count_origins_destinations_and_flags_as_reach() -> None:
+    """Only a candidate that is none of a trade's origin, destination or flag is noted (in the shipped
+    files the destinations are also flags, so this separates the three)."""
+    from riskmodel.scenario.checks import WorldCodes, candidate_notes
+
+    world = WorldCodes(
+        states=frozenset({"ORI", "DST", "FLG", "NON", "RUS"}),
+        zones=frozenset(),
+        origins=frozenset({"ORI", "RUS"}),
+        destinations=frozenset({"DST"}),
+        flags=frozenset({"FLG"}),
+    )
+    doc = {
+        "schemes": {"s": {"founders": ["RUS"], "candidates": {c: {} for c in ("ORI", "DST", "FLG", "NON")}}}
+    }
+    assert [p.path for p in candidate_notes(doc, world)] == [("schemes", "s", "candidates", "NON")]
+    assert candidate_notes({**doc, "simulation": {"world_model": False}}, world) == []

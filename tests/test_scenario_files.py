@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from riskmodel import payers
+from riskmodel.sanctions import BLOCS, scheme_designations
 from riskmodel.scenario import load_portfolio, load_scenario, scenario_notes
 from riskmodel.scenario.docs import (
     DOCS_PATH,
@@ -115,7 +117,24 @@ def test_crackdown_changes_only_what_it_says(scenarios_dir: Path) -> None:
     pool = hard.schemes["rv_pool"]
     assert pool.port_acceptance == {**base.port_acceptance, "IND": 0.3}
     assert pool.model_dump(exclude={"port_acceptance"}) == base.model_dump(exclude={"port_acceptance"})
-    assert min(b.hazard for b in hard.sanctions.scheme_designation.blocs.values()) >= 0.4
+    # the story's premise: the West designates the scheme in its first year, in every trial (a hazard of 1
+    # with no loading by the geopolitical factor, which would lower it below 1 where Z < 0)
+    designation = hard.sanctions.scheme_designation
+    hazards = np.array([designation.blocs[b].hazard for b in BLOCS])
+    z = np.linspace(-4.0, 4.0, 101)
+    designated = scheme_designations(
+        1,
+        0,
+        z.size,
+        "rv_pool",
+        z,
+        np.zeros((z.size, 5)),
+        np.ones(5, bool),
+        hazards,
+        designation.z_loading,
+        designation.size_loading,
+    )
+    assert designated[:, 0, :].all()
     assert hard.price_cap.eu_uk_cap_usd < 44.10
     assert len(hard.sanctions.enforcement.zones) >= 4
 

@@ -1007,7 +1007,9 @@ def inuring_quota_notes(portfolio: Mapping[Any, Any], prefix: KeyPath = ()) -> l
 def candidate_notes(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
     """Candidates that are no trade's origin or destination and no flag of a trade's tankers in the world
     data: valid, but their join moves no tonnage (the market stage has nothing of theirs to move); it acts
-    only through the designation hazard's size loading. Said so that a reader does not expect volumes."""
+    through the designation hazard's size loading and, for a coastal state, by making the scheme's claims in
+    its waters a member's (paid whatever the scheme's payment reliability). Said so that a reader does not
+    expect volumes."""
     if not (world.origins and world.destinations and world.flags):
         return []
     if _map(doc.get("simulation")).get("world_model", True) is False:
@@ -1022,8 +1024,9 @@ def candidate_notes(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
                         ("schemes", sid, "candidates", code),
                         code,
                         "is no trade's origin or destination and no flag of a trade's tankers in the world "
-                        "data: its join moves no tonnage, and acts only through the designation hazard "
-                        "(sanctions.scheme_designation.size_loading)",
+                        "data: its join moves no tonnage; it acts through the designation hazard "
+                        "(sanctions.scheme_designation.size_loading) and, in its own waters, makes the "
+                        "scheme's claims a member's (paid whatever its payment_reliability)",
                     )
                 )
     return out
