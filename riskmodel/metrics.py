@@ -86,8 +86,18 @@ def _as_float(x: np.ndarray | Sequence[float]) -> np.ndarray:
     a = np.asarray(x, dtype=np.float64)
     if a.ndim == 0 or a.shape[0] == 0:
         raise ValueError("need at least one trial (losses along axis 0)")
-    if np.isnan(a).any():  # (a NaN would take a rank among the losses: the largest)
-        raise ValueError(f"losses hold NaN (trial {int(np.argwhere(np.isnan(a))[0][0])}): no metric of them")
+    return a
+
+
+def _ranked(x: np.ndarray | Sequence[float]) -> np.ndarray:
+    """`_as_float` for the metrics that rank the losses (quantiles, TVaR, EP curves): a NaN would take a
+    rank, the largest, and give a plausible number, so it is an error. (Means of a NaN are NaN, which says
+    so itself: a year statistic such as the shadow fleet's mean age is NaN where there is no shadow fleet.)"""
+    a = _as_float(x)
+    if np.isnan(a).any():
+        raise ValueError(
+            f"losses hold NaN (trial {int(np.argwhere(np.isnan(a))[0][0])}): no quantile of them"
+        )
     return a
 
 
@@ -184,7 +194,7 @@ def var(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
     10.0
     """
     _level(p)
-    a = _as_float(x)
+    a = _ranked(x)
     v = _order_statistic(a, _rank(a.shape[0], p))
     return float(v) if np.ndim(v) == 0 else v
 
@@ -198,7 +208,7 @@ def tvar(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
     9.5
     """
     _level(p)
-    a = _as_float(x)
+    a = _ranked(x)
     v = np.asarray(var(a, p))
     t = v + np.maximum(a - v, 0.0).mean(axis=0) / (1.0 - p)
     return float(t) if np.ndim(t) == 0 else t
@@ -250,7 +260,7 @@ def quantile_ci(
     _level(p)
     if not 0.0 < conf < 1.0:
         raise ValueError(f"conf must lie in (0, 1), got {conf}")
-    a = _as_float(x)
+    a = _ranked(x)
     n = a.shape[0]
     alpha = 1.0 - conf
     lo_rank = int(stats.binom.ppf(alpha / 2, n, p))
@@ -354,13 +364,16 @@ def paired_tail_difference(
     can decide it: each column's VaR is its R-th largest value (R = n − ⌈n p⌉ + 1, 41 of 8,192), so only
     the 4R largest of each column (and at least R + 50) are kept, and a resample's VaR is found among
     them from their multiplicities; the rest of the trials only fill the resample's size. That costs a
-    few thousand trials a resample whatever n is. (When every trial is kept, a sample of a few dozen
-    trials, the weights are multinomial, n draws in all, so that each resample reaches the rank r: a
-    Poisson resample can hold fewer than r draws.) A bootstrap of a 1-in-200 rests on the ~0.5% of trials
-    beyond it: read the error as a guide, not to the last digit. On lognormal samples of 8,000 trials it
-    ran 0.64-1.71x the spread of the difference over replications (20 samples; mean 1.05, SD 0.23;
-    `tests/test_metrics.py`), and a reviewer measured 1.28x on average, SD 0.35, on 4,096 trials of a
-    model-like portfolio: one run's error can read 0.5-2x.
+    few thousand trials a resample whatever n is. (When every trial is kept, n at most about 4R, i.e. a
+    few dozen trials at p = 0.995 or any n at p ≤ 0.75, the weights are multinomial, n draws in all, so
+    that each resample reaches the rank r: a Poisson resample can hold fewer than r draws.) Where the
+    trials cannot bound the quantile from above (`quantile_ci`'s +inf; n below about 740 at p = 0.995)
+    the error is infinite: the bootstrap of so few trials beyond it reads far too low. A bootstrap of a
+    1-in-200 rests on the ~0.5% of trials beyond it: read the error as a guide, not to the last digit. On
+    lognormal samples of 8,000 trials it ran 0.64-1.71x the spread of the difference over replications
+    (20 samples, measured when the test was written; mean 1.05, SD 0.23; `tests/test_metrics.py` checks
+    the mean of 16), and a reviewer measured 1.28x on average, SD 0.35, on 4,096 trials of a model-like
+    portfolio: one run's error can read 0.5-2x.
 
     >>> rng = np.random.default_rng(1)
     >>> base = rng.lognormal(0.0, 1.0, (4000, 2))
@@ -395,6 +408,8 @@ def paired_tail_difference(
         values = ranked[first, columns]
         diffs[k] = values[:years].max() - values[years:].max()
     se = float(diffs.std(ddof=1)) if n_boot > 1 else math.nan
+    if _unbounded_above(n, p, 0.95):  # (as the figures' own errors: too few trials to bound the quantile)
+        se = math.inf
     return TailDifference(ta.value - tb.value, se, math.hypot(ta.se, tb.se), n, ta.value, tb.value)
 
 
@@ -410,6 +425,8 @@ class PairedDifference:
     @property
     def variance_reduction(self) -> float:
         """(SE independent / SE paired)²: how many times fewer trials common random numbers need."""
+        if math.isnan(self.se) or math.isnan(self.se_independent):
+            return math.nan
         return (self.se_independent / self.se) ** 2 if self.se > 0 else math.inf
 
 
@@ -460,7 +477,7 @@ def ep_curve(
     1            5.0   2.0   3.5
     2           10.0   3.0   4.0
     """
-    a = _as_float(annual_or_max)
+    a = _ranked(annual_or_max)
     if a.ndim != 1:
         raise ValueError("ep_curve takes one column of losses")
     t = np.asarray(return_periods, dtype=np.float64)

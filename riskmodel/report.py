@@ -319,7 +319,9 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     cmp = run.comparison(base)
     d = cmp.table().loc["portfolio: ceded loss"]
     unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
-    return f"{d['difference']:+,.3f} ± {d['standard_error']:,.3f}{unpaired}"
+    se = d["standard_error"]
+    error = f" ± {se:,.3f}" if np.isfinite(se) else " (no error: too few trials)"
+    return f"{d['difference']:+,.3f}{error}{unpaired}"
 
 
 def ep_extract(results: Results, contract: str = "portfolio", year: int | None = None) -> pd.DataFrame:

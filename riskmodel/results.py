@@ -487,9 +487,9 @@ class Comparison:
         summary's; its error from a paired bootstrap, `metrics.paired_tail_difference`), the payers'
         ledgers, the premium bases and the spill and detention counts of either run: a figure that only
         one run has (a scheme's payers or contract the baseline lacks, a peril of a stress scenario)
-        counts as zero in the other. Runs of different horizons have no 1-in-200 row (no policy year to
-        pair; `mismatches` says so). Computed once (the tail's bootstrap is the costly part); each call
-        returns its own copy."""
+        counts as zero in the other. Runs of different lengths (numbers of policy years) have no 1-in-200
+        row (their year loss tables cannot be resampled trial by trial together). Computed once (the tail's
+        bootstrap is the costly part); each call returns its own copy."""
         if self._table is None:
             self._table = self._compute_table()
         return self._table.copy()

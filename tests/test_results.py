@@ -22,6 +22,13 @@ def test_tonnage_and_members_are_the_trials_behind_market_and_adoption():
         expected = r.adoption().loc[[tuple(x) for x in candidates.to_numpy()], label].to_numpy()
         np.testing.assert_allclose(m.mean().to_numpy(), expected, rtol=1e-12)
         assert m.dtypes.eq(bool).all()
+    # from the synthetic run's construction (tests/test_plots.py): the IG holds 300 − 5y million GT and the
+    # scheme 10y in policy year y; BLR joins, if at all, in the last year only, and the founders at once
+    assert (r.tonnage(2027)[r.class_names[0]] == 295.0).all() and (
+        r.tonnage(2027)[r.class_names[4]] == 10.0
+    ).all()
+    assert not r.members(2028)[("rv_pool", "BLR")].any() and r.members(2029)[("rv_pool", "BLR")].any()
+    assert r.members(2026, founders=True)[[("rv_pool", "RUS"), ("rv_pool", "VEN")]].all().all()
     # a member by 2027 is a member by the last year (memberships stay), and founders are added on request
     assert (r.members(2027).to_numpy() <= r.members().to_numpy()).all()
     assert r.members(founders=True).shape[1] == len(r.slots)
