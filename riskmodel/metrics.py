@@ -58,6 +58,7 @@ __all__ = [
     "paired_tail_difference",
     "prob_any_loss",
     "quantile_ci",
+    "ratio_of_means",
     "sanctions_table",
     "sd",
     "standard_error",
@@ -274,6 +275,26 @@ def quantile_ci(
         return float(v) if np.ndim(v) == 0 else v
 
     return pick(lo_rank, -math.inf), pick(hi_rank, math.inf)
+
+
+def ratio_of_means(
+    num: np.ndarray | Sequence[float], den: np.ndarray | Sequence[float]
+) -> tuple[float, float]:
+    """The ratio of two per-trial figures' means, mean(num) / mean(den) (a loss ratio: expected loss over
+    expected premium; a share: a part's losses over the whole's), and its standard error by the delta
+    method, SD(num − R den) / (√n mean(den)), which counts the two figures' correlation trial by trial.
+
+    >>> r, se = ratio_of_means([1.0, 3.0], [2.0, 2.0])  # 2 / 2; num − 1 × den = −1, 1: SD √2
+    >>> r, round(se, 6)
+    (1.0, 0.5)
+    """
+    x, y = _as_float(num), _as_float(den)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"num and den must be one column of trials each, got shapes {x.shape} and {y.shape}")
+    r = float(x.mean() / y.mean())
+    n = x.shape[0]
+    se = float(np.std(x - r * y, ddof=1) / (math.sqrt(n) * abs(y.mean()))) if n > 1 else math.nan
+    return r, se
 
 
 def prob_any_loss(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
