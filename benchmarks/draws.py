@@ -71,8 +71,10 @@ _SIZE_AT = {
 
 
 def _size(method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, ...]:
-    """The output shape of a `Generator` call given its recorded arguments: its `size`, else the shape its
-    array parameters broadcast to."""
+    """The output shape of a `Generator` call given its recorded arguments: its `out` array's (a draw into
+    a buffer), its `size`, else the shape its array parameters broadcast to."""
+    if kwargs.get("out") is not None:
+        return tuple(np.shape(kwargs["out"]))
     at = _SIZE_AT[method]
     size = kwargs.get("size", args[at] if len(args) > at else None)
     if size is not None:

@@ -34,6 +34,11 @@ def test_the_counter_counts_each_kind_of_draw_and_changes_no_value():
     # one Poisson count a trial, four uniforms a candidate, one base key; 10 + 3 keyed uniforms; 5 normals
     assert draws.by_method() == {"poisson": 256, "random": 4 * cand.size, "integers": 1}
     assert draws.keyed == 13 and draws.normals == 5
+    # a draw into a buffer (the engine draws a block's candidate uniforms into one) counts its buffer's size
+    with count_draws() as buffered:
+        into = draw_candidates(plan, 3, 0, 1, 256, np.empty(8 * cand.size))
+    assert np.array_equal(into.u_time, cand.u_time)
+    assert buffered.by_method() == {"poisson": 256, "random": 4 * cand.size, "integers": 1}
     assert np.allclose(damage, np.exp(0.5 * np.array([-1.2815516, -0.5244005, 0.0, 0.5244005, 1.2815516])))
     # the model's own functions are back in place afterwards
     assert all(m.generator is originals[(m.__name__, "generator")] for m in modules)
