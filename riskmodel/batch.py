@@ -87,6 +87,8 @@ KEY_FIGURES = (
     "payer:ig_pool",
     "payer:ig_gxl_layer1",
     "payer:domestic",
+    "tonnage:ig",
+    "base:ig_gxl_premium",
     "spills_7t",
     "detentions",
 )

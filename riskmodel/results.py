@@ -485,7 +485,8 @@ class Comparison:
 
         Figures are the contracts' ceded losses and premiums, the portfolio's 1-in-200 annual loss (the
         summary's; its error from a paired bootstrap, `metrics.paired_tail_difference`), the payers'
-        ledgers, the premium bases and the spill and detention counts of either run: a figure that only
+        ledgers, the premium bases, the tanker tonnage by P&I class (``tonnage:<class>``, million GT) and the
+        spill and detention counts of either run: a figure that only
         one run has (a scheme's payers or contract the baseline lacks, a peril of a stress scenario)
         counts as zero in the other. Runs of different lengths (numbers of policy years) have no 1-in-200
         row (their year loss tables cannot be resampled trial by trial together). Computed once (the tail's
@@ -493,6 +494,21 @@ class Comparison:
         if self._table is None:
             self._table = self._compute_table()
         return self._table.copy()
+
+    def _tonnage_pairs(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """Tanker tonnage by P&I class (million GT, each trial-year), ``tonnage:<class>``, of either run:
+        a class one run lacks (a scheme's) holds nothing there. None without the world model."""
+        ta, tb = self.scenario.year_arrays.get("tonnage_gt"), self.baseline.year_arrays.get("tonnage_gt")
+        if ta is None or tb is None or ta.shape[:2] != tb.shape[:2]:
+            return []
+        names_a, names_b = list(self.scenario.class_names), list(self.baseline.class_names)
+        none = np.zeros(ta.shape[:2])
+        out = []
+        for cls in [*names_a, *(c for c in names_b if c not in names_a)]:
+            a = ta[:, :, names_a.index(cls)] / 1e6 if cls in names_a else none
+            b = tb[:, :, names_b.index(cls)] / 1e6 if cls in names_b else none
+            out.append((f"tonnage:{cls}", a, b))
+        return out
 
     def _compute_table(self) -> pd.DataFrame:
         if self.scenario.n_trials != self.baseline.n_trials:
@@ -514,6 +530,7 @@ class Comparison:
                 a, b = ya.get(k, absent), yb.get(k, absent)
                 if a.ndim == 2 and b.ndim == 2:
                     pairs.append((k, a, b))
+        pairs += self._tonnage_pairs()
         for name, a, b in pairs:
             d = metrics.paired_difference(a.mean(axis=1), b.mean(axis=1))
             rows.append(

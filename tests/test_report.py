@@ -398,3 +398,26 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     assert marks == [" 1 in 200 horizons"]  # the horizon chart's 200 counts horizons of 4 years
     ax = plots.plot_ep(paired.results, "portfolio", year=2027)
     assert [t.get_text() for t in ax.texts] == [" 1 in 200 years"]
+
+
+def test_the_comparison_carries_tonnage_by_class():
+    """Where tonnage goes is the first question of a scheme's effect on the IG clubs: the comparison table
+    has a row per P&I class (million GT, horizon average), the difference paired by trial; a class one run
+    lacks (a scheme's) holds nothing there. Reference: the synthetic runs' tonnage by construction
+    (tests/test_plots.py: IG 300 − 5y, the scheme 10y million GT in policy year y)."""
+    from riskmodel.results import Comparison
+
+    with_scheme = synthetic_results("s", n_trials=TRIALS, seed=7)
+    without = synthetic_results("b", n_trials=TRIALS, seed=7, scheme=False)
+    t = Comparison(with_scheme, without).table()
+    years = np.arange(with_scheme.n_years)
+    scheme_row, ig_row = (
+        t.loc[f"tonnage:{with_scheme.class_names[4]}"],
+        t.loc[f"tonnage:{with_scheme.class_names[0]}"],
+    )
+    assert scheme_row["baseline"] == 0.0 and scheme_row["scenario"] == pytest.approx((10.0 * years).mean())
+    assert (
+        scheme_row["difference"] == pytest.approx((10.0 * years).mean())
+        and scheme_row["standard_error"] == 0.0
+    )
+    assert ig_row["scenario"] == pytest.approx((300.0 - 5.0 * years).mean()) and ig_row["difference"] == 0.0

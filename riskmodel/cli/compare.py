@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     table = comparison.table()
     title = (
         f"{a.scenario_name} − {b.scenario_name}: {a.n_trials:,} trials, seed {a.seed} "
-        "(a year; USD m unless a count)"
+        "(a year; USD m unless a count; tonnage in million GT)"
     )
     print_frame(comparison_view(table), title)
     if args.out is not None:

@@ -387,7 +387,7 @@ def run(args: argparse.Namespace) -> int:
         spec = next(s for s in specs if s.name == name)
         title = (
             f"{name} − {base}: {spec.trials:,} trials, seed {spec.seed} (a year; USD m unless a count; "
-            "s.e. with common random numbers and, for contrast, independent)"
+            "tonnage in million GT; s.e. with common random numbers and, for contrast, independent)"
         )
         print_frame(comparison_view(batch.key_deltas(table)), title)
     if comparisons.tables:
