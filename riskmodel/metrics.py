@@ -236,12 +236,12 @@ def tvar_standard_error(x: np.ndarray | Sequence[float], p: float, conf: float =
     inf
     """
     _level(p)
-    a = _as_float(x)
-    excess = np.maximum(a - np.asarray(var(a, p)), 0.0)
+    a = _ranked(x)
     n = a.shape[0]
     if _unbounded_above(n, p, conf):
         se = np.full(a.shape[1:], math.inf)
     else:
+        excess = np.maximum(a - np.asarray(var(a, p)), 0.0)
         se = np.asarray(sd(excess)) / ((1.0 - p) * math.sqrt(n))
     return float(se) if np.ndim(se) == 0 else se
 
@@ -407,6 +407,8 @@ def paired_tail_difference(
         raise ValueError(f"a and b must be (n_trials, n_years) of one shape, got {x.shape} and {y.shape}")
     ta, tb = worst_year(x, p), worst_year(y, p)
     n, years = x.shape
+    if _unbounded_above(n, p, 0.95):  # (as the figures' own errors: too few trials to bound the quantile)
+        return TailDifference(ta.value - tb.value, math.inf, math.hypot(ta.se, tb.se), n, ta.value, tb.value)
     r = n - _rank(n, p) + 1  # a column's VaR is its r-th largest value
     keep = min(n, max(4 * r, r + 50))
     both = np.concatenate([x, y], axis=1)  # (n, 2 × years)
@@ -429,8 +431,6 @@ def paired_tail_difference(
         values = ranked[first, columns]
         diffs[k] = values[:years].max() - values[years:].max()
     se = float(diffs.std(ddof=1)) if n_boot > 1 else math.nan
-    if _unbounded_above(n, p, 0.95):  # (as the figures' own errors: too few trials to bound the quantile)
-        se = math.inf
     return TailDifference(ta.value - tb.value, se, math.hypot(ta.se, tb.se), n, ta.value, tb.value)
 
 

@@ -117,10 +117,6 @@ def _period(results: Results, year: int | None) -> tuple[str, int | None]:
     return f"policy year {int(year)}", int(year) - results.start_year
 
 
-def _horizon(results: Results) -> str:
-    return f"{results.start_year}–{results.start_year + results.n_years - 1}"
-
-
 def _contract(results: Results, contract: str) -> dict[str, np.ndarray]:
     if contract not in results.contracts:
         known = ", ".join(results.contracts) or "none (the run has no portfolio)"
@@ -268,10 +264,10 @@ def plot_ep(
             linewidth=0,
             label=f"_{name} {conf:.0%} interval",
         )
-    if baseline is not None and year is None and _horizon(baseline) != _horizon(results):
+    if baseline is not None and year is None and baseline.horizon != results.horizon:
         warnings.warn(
-            f"plot_ep: the baseline {baseline.scenario_name!r} has another horizon ({_horizon(baseline)} "
-            f"against {_horizon(results)}): its curves would count other years, so they are not drawn",
+            f"plot_ep: the baseline {baseline.scenario_name!r} has another horizon ({baseline.horizon} "
+            f"against {results.horizon}): its curves would count other years, so they are not drawn",
             UserWarning,
             stacklevel=2,
         )

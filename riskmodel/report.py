@@ -448,7 +448,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             base.results
             if base is not None
             and "portfolio" in base.results.contracts
-            and (base.results.start_year, base.results.n_years) == (r.start_year, r.n_years)
+            and base.results.horizon == r.horizon
             else None
         )
         figures.append(

@@ -89,6 +89,11 @@ class Results:
         return self.start_year + np.arange(self.n_years)
 
     @property
+    def horizon(self) -> str:
+        """The policy years as a label, e.g. ``2026–2030``: two runs of one label pair their years."""
+        return f"{self.start_year}–{self.start_year + self.n_years - 1}"
+
+    @property
     def contract_ids(self) -> tuple[str, ...]:
         return tuple(c for c in self.contracts if c != "portfolio")
 
@@ -173,10 +178,7 @@ class Results:
         if year is None:
             return self.n_years - 1
         if not self.start_year <= int(year) < self.start_year + self.n_years:
-            raise ValueError(
-                f"year {year} is outside the run's policy years "
-                f"{self.start_year}–{self.start_year + self.n_years - 1}"
-            )
+            raise ValueError(f"year {year} is outside the run's policy years {self.horizon}")
         return int(year) - self.start_year
 
     def premium_bases(self) -> pd.DataFrame:
@@ -401,7 +403,7 @@ class Results:
         )
         head = (
             f"<h4>{self.scenario_name}: {self.n_trials:,} trials × {self.n_years} years "
-            f"({self.start_year}–{self.start_year + self.n_years - 1}), seed {self.seed}</h4>"
+            f"({self.horizon}), seed {self.seed}</h4>"
             f"<p>Monte Carlo verdict: {verdict}</p>"
         )
         shown = s.drop(columns="year")  # (the unit names a tail row's year)
@@ -471,10 +473,9 @@ class Comparison:
                 f"seeds differ ({a.seed} and {b.seed}): the runs do not share random numbers, so read the "
                 "independent s.e."
             )
-        if (a.start_year, a.n_years) != (b.start_year, b.n_years):
+        if a.horizon != b.horizon:
             out.append(
-                f"horizons differ ({a.start_year}–{a.start_year + a.n_years - 1} and "
-                f"{b.start_year}–{b.start_year + b.n_years - 1}): each trial's policy years are not the same "
+                f"horizons differ ({a.horizon} and {b.horizon}): each trial's policy years are not the same "
                 "years, so the differences mix the change with the years"
             )
         return out
