@@ -130,6 +130,21 @@ def present_sources(
     return frozenset(out)
 
 
+def listed_payees(reinsurer_listings: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    """The payer columns whose payee a bloc lists whatever the event: each scheme's reinsurer's share
+    (`scheme_reinsurance:<id>`) for the blocs that sanction that reinsurer (`reinsurer_listings`: scheme
+    id → blocs, a scheme's `reinsurance.listed_by`). Bloc → columns; a bloc listing none is left out.
+
+    >>> listed_payees({"rv": ["EU", "UK"], "other": []})
+    {'EU': frozenset({'scheme_reinsurance:rv'}), 'UK': frozenset({'scheme_reinsurance:rv'})}
+    """
+    out: dict[str, set[str]] = {}
+    for sid, blocs in reinsurer_listings.items():
+        for bloc in blocs:
+            out.setdefault(bloc, set()).add(f"scheme_reinsurance:{sid}")
+    return {bloc: frozenset(columns) for bloc, columns in sorted(out.items())}
+
+
 def present_premium_bases(world_model: bool, scheme_ids: Iterable[str]) -> frozenset[str]:
     """The premium (and tonnage) bases a scenario produces: its market stage's, so none without the
     world model. A contract rated on another base earns no premium there."""

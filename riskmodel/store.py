@@ -51,7 +51,7 @@ import riskmodel
 from riskmodel import metrics
 from riskmodel.reinsurance.terms import BLOCS
 from riskmodel.results import CONTRACT_FIELDS, Results
-from riskmodel.scenario.checks import is_premium_base, scenario_sources
+from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
 
@@ -713,9 +713,10 @@ def event_inputs(run_dir: str | Path) -> dict[str, Any]:
     """What `riskmodel apply-terms` reads from a run folder that kept its events: ``events`` (elt.parquet),
     ``premium_base`` and ``attritional`` (their files), ``n_trials`` and ``n_years`` (the manifest's),
     ``materiality_usd_m`` (the run's threshold; None without the world model), ``sources`` (the payer
-    columns its scenario produces, `scenario_sources`: a contract on none of them is not written) and
-    ``same_model`` (whether this version's model computed it). With the run's own portfolio, and the same
-    model, they reproduce its year loss table.
+    columns its scenario produces, `scenario_sources`: a contract on none of them is not written),
+    ``listed`` (the columns whose payee a bloc lists, `scenario_listings`) and ``same_model`` (whether
+    this version's model computed it). With the run's own portfolio, and the same model, they reproduce
+    its year loss table.
 
     Raises `IncompleteRunError` (a kind of `FileNotFoundError`) for an unfinished run, one saved by another
     store format or one whose event files differ from the manifest (`incomplete_reason`; only these three
@@ -740,6 +741,7 @@ def event_inputs(run_dir: str | Path) -> dict[str, Any]:
         "materiality_usd_m": None if materiality is None else float(materiality),
         # (None, the rule left out, for a manifest without its scenario: hand-made or damaged)
         "sources": scenario_sources(doc) if isinstance(doc := manifest.get("scenario"), Mapping) else None,
+        "listed": scenario_listings(doc) if isinstance(doc, Mapping) else {},
         "same_model": manifest.get("model_digest") == model_digest(),
     }
 

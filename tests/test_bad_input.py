@@ -266,6 +266,22 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         ["portfolio.contracts.hull_xol.inures[1]: 'hull_qs' is not allowed: must be named once"],
     ),
     (
+        "listed_by_an_unknown_bloc",
+        _set(
+            "schemes.rv_pool.reinsurance",
+            {"reinsurer": "RNRC", "quota_share": 0.5, "capacity_usd_m": 1000, "listed_by": ["EU", "RU"]},
+        ),
+        ["schemes.rv_pool.reinsurance.listed_by[1]: 'RU' is not allowed: must be one of 'EU', 'UK', 'US'"],
+    ),
+    (
+        "listed_by_a_bloc_twice",
+        _set(
+            "schemes.rv_pool.reinsurance",
+            {"reinsurer": "RNRC", "quota_share": 0.5, "capacity_usd_m": 1000, "listed_by": ["EU", "EU"]},
+        ),
+        ["schemes.rv_pool.reinsurance.listed_by[1]: 'EU' is not allowed: must be named once"],
+    ),
+    (
         "reinstatements_on_a_quota_share",
         lambda d: contracts(d)["hull_qs"].update(limit_usd_m=10, reinstatements=[{"rate": 1.0}]),
         ["portfolio.contracts.hull_qs: reinstatements apply to an xol only, not a quota_share"],

@@ -29,6 +29,29 @@ def test_validate_every_shipped_file(run_cli: Run, scenarios_dir: Path) -> None:
     assert err == ""
 
 
+def test_a_contract_on_a_listed_reinsurer_gets_a_note() -> None:
+    """A contract ceding a scheme reinsurer's share that the portfolio's bloc lists is noted: with its
+    clause every claim is blocked; without one it pays a listed party. Another bloc's portfolio, or a
+    reinsurer listed by none, gets no such note."""
+    from riskmodel.scenario.checks import note_problems
+
+    doc = {
+        "schemes": {"s": {"reinsurance": {"listed_by": ["EU", "UK"]}}},
+        "portfolio": {"bloc": "EU", "contracts": {"r": {"source": "scheme_reinsurance:s"}}},
+    }
+
+    def listing_notes(d: dict) -> list[str]:
+        return [p.message for p in note_problems(d) if "lists" in p.message]
+
+    (note,) = listing_notes(doc)
+    assert "bloc EU lists (schemes.s.reinsurance.listed_by): the sanctions clause blocks every claim" in note
+    doc["portfolio"]["contracts"]["r"]["sanctions_clause"] = False
+    (note,) = listing_notes(doc)
+    assert "has no sanctions clause: it pays them" in note
+    assert listing_notes({**doc, "portfolio": {**doc["portfolio"], "bloc": "US"}}) == []
+    assert listing_notes({**doc, "schemes": {"s": {"reinsurance": {"listed_by": []}}}}) == []
+
+
 def test_candidates_that_move_no_tonnage_get_a_note(run_cli: Run, scenarios_dir: Path) -> None:
     """A candidate that is no trade's origin or destination and no flag of a trade's tankers moves nothing
     in the market: validate says so (a reviewer found half of rv_pool's expected joins were such states,

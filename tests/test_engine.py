@@ -257,6 +257,28 @@ def test_a_contract_on_nothing_the_scenario_has_earns_no_premium():
     np.testing.assert_allclose(kept.contracts["rv_pool_retro"]["premium"], 0.25 * 0.02)
 
 
+def test_the_listed_scheme_reinsurer_is_blocked_from_the_first_year():
+    """rv_pool's reinsurer is listed by the EU (`listed_by`, as RNRC is): the EU portfolio's retro line on it
+    has every claim blocked, designated scheme or not, so what it pays is the licensed claims (its loss is
+    its delayed blocks, trial-year by trial-year). Without the listing only claims after the EU designates
+    the scheme are blocked, and some trial-year pays unblocked. Both block the same cession: loss +
+    permanent blocks is the cession without the clause."""
+    listed = load_scenario("scenarios/rv_pool.yaml")
+    assert "EU" in listed.schemes["rv_pool"].reinsurance.listed_by
+    unlisted = with_overrides(listed, {"schemes.rv_pool.reinsurance.listed_by": []})
+    free = with_overrides(listed, {"portfolio.contracts.rv_pool_retro.sanctions_clause": False})
+    a, b, c = (
+        rm.simulate(s, trials=512, seed=5, progress=False).contracts["rv_pool_retro"]
+        for s in (listed, unlisted, free)
+    )
+    assert c["loss"].sum() > 0
+    np.testing.assert_allclose(a["loss"], a["blocked_delayed"], rtol=1e-12, atol=1e-12)
+    assert ((b["loss"] - b["blocked_delayed"]) > 1e-9).any()
+    for r in (a, b):
+        np.testing.assert_allclose(r["loss"] + r["blocked_permanent"], c["loss"], rtol=1e-9, atol=1e-12)
+    assert a["blocked_permanent"].sum() > b["blocked_permanent"].sum()
+
+
 STORM = {
     "frequency": {"distribution": "poisson", "mean": 1.0},
     "severity": {"distribution": "fixed", "value_usd_m": 10.0},

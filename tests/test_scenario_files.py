@@ -100,7 +100,9 @@ def test_rv_pool_follows_the_scenario_guidance(scenarios_dir: Path) -> None:
     assert 0.5 <= pool.uptake.share <= 0.7
     assert pool.port_acceptance["TUR"] == 0.9
     assert s.portfolio is not None and s.horizon.start_year == 2026  # inherited from baseline.yaml
-    assert scenario_notes(s) == []
+    assert pool.reinsurance.listed_by == ["EU", "UK"]  # RNRC, sanctioned by the UK and EU (FACTS.md)
+    (note,) = scenario_notes(s)  # the one note: the retro line on RNRC is blocked by its clause
+    assert note.startswith("portfolio.contracts.rv_pool_retro.source:") and "blocks every claim" in note
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)

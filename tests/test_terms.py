@@ -22,6 +22,7 @@ from riskmodel.reinsurance.terms import (
     apply_portfolio,
     terms_from_contract,
     validate_portfolio,
+    with_listings,
 )
 from riskmodel.scenario import schema
 
@@ -328,6 +329,75 @@ def test_sanctions_flags_reach_only_the_sources_that_pay_the_sanctioned_party():
     assert blocks["ab"] == pytest.approx((7.0 - 3.0, 3.0, 1.5))
     no_reach = dataclasses.replace(elt, unflagged_sources=frozenset())
     assert apply_contract(no_reach, on_b).blocked_permanent[0, 0] == pytest.approx(2.0)  # event files
+
+
+def test_a_listed_payee_is_blocked_on_every_event_flagged_or_not():
+    """The worked example's 10 xs 5 with reinstatements at 100% and 50% on a source whose payee the EU
+    lists (a retro on a listed state reinsurer), no event flagged; event 2 (20) licensed. Every claim is
+    blocked: 3 and 7 for good (outside the cover), 10 delayed (paid late, in the loss, with its
+    reinstatement premium 1.0P). Without the listing, in another bloc, or without the clause, the loss is
+    the worked example's 20."""
+    elt = one_year([8.0, 20.0, 12.0], sanctioned={"EU": [False] * 3}, licensed=[False, True, False])
+    terms = xol(
+        attachment=5,
+        limit=10,
+        reinstatement_rates=(1.0, 0.5),
+        premium_fixed=1.0,
+        sanctions_clause=True,
+        reinsurer_bloc="EU",
+        listed_sources=frozenset({SRC}),
+    )
+    r = apply_contract(elt, terms, keep_event_ceded=True)
+    np.testing.assert_allclose(r.event_ceded, [0, 10, 0])
+    assert (r.loss[0, 0], r.blocked_delayed[0, 0], r.blocked_permanent[0, 0]) == (10.0, 10.0, 10.0)
+    assert r.reinstatement_premium[0, 0] == pytest.approx(1.0)
+    for other in (
+        dataclasses.replace(terms, listed_sources=frozenset()),
+        dataclasses.replace(terms, reinsurer_bloc="US", listed_sources=frozenset()),
+        dataclasses.replace(terms, sanctions_clause=False),
+    ):
+        free = apply_contract(elt, other)
+        assert (free.loss[0, 0], free.blocked_delayed[0, 0], free.blocked_permanent[0, 0]) == (20.0, 0, 0)
+    # (a table without the bloc's flags at all: the listing alone blocks)
+    bare = one_year([8.0, 20.0, 12.0], licensed=[False, True, False])
+    assert apply_contract(bare, terms).loss[0, 0] == 10.0
+    with pytest.raises(ValueError, match=r"listed_sources \['owner'\] are not among its sources"):
+        dataclasses.replace(terms, listed_sources=frozenset({"owner"}))
+
+
+def test_a_listed_source_beside_flagged_and_third_party_ones():
+    """A quota share (100%) on a (payee listed by the EU), b (reached by the flags) and c (a third party's,
+    not reached). Event 1: a 2, b 3, c 5, EU-flagged, unlicensed: a's and b's 5 blocked for good. Event 2:
+    a 4, b 6, not flagged, licensed: a's 4 delayed. Event 3: b 5, c 5, not flagged: nothing blocked. Loss
+    5 + 10 + 10 = 25; blocked for good 5, delayed 4."""
+    elt = EventLossTable.from_arrays(
+        [0, 0, 0],
+        [0, 0, 0],
+        [0.2, 0.5, 0.8],
+        {"a": [2.0, 4.0, 0.0], "b": [3.0, 6.0, 5.0], "c": [5.0, 0.0, 5.0]},
+        sanctioned={"EU": [True, False, False]},
+        licensed=[False, True, False],
+        unflagged_sources={"c"},
+    )
+    qs = ContractTerms(
+        "qs",
+        ("a", "b", "c"),
+        kind="quota_share",
+        sanctions_clause=True,
+        reinsurer_bloc="EU",
+        listed_sources=frozenset({"a"}),
+    )
+    r = apply_contract(elt, qs, keep_event_ceded=True)
+    np.testing.assert_allclose(r.event_ceded, [5.0, 10.0, 10.0])
+    assert (r.loss[0, 0], r.blocked_permanent[0, 0], r.blocked_delayed[0, 0]) == (25.0, 5.0, 4.0)
+
+
+def test_with_listings_picks_the_contracts_own_sources_of_its_bloc():
+    c = ContractTerms("r", ("scheme_reinsurance:rv", "owner"), sanctions_clause=True, reinsurer_bloc="UK")
+    listed = {"EU": frozenset({"owner"}), "UK": frozenset({"scheme_reinsurance:rv", "scheme_reinsurance:x"})}
+    assert with_listings(c, listed).listed_sources == {"scheme_reinsurance:rv"}
+    assert with_listings(dataclasses.replace(c, reinsurer_bloc=None), listed).listed_sources == frozenset()
+    assert with_listings(c, {}) is c
 
 
 def test_stop_loss_on_annual_aggregate_with_attritional():

@@ -22,9 +22,9 @@ import pandas as pd
 from riskmodel.adoption import AdoptionPlan, cumulative_join_probability
 from riskmodel.incidents import CandidatePlan
 from riskmodel.market import BASE_CLASSES, MarketPlan, SchemeUptake
-from riskmodel.payers import present_premium_bases, present_sources
+from riskmodel.payers import listed_payees, present_premium_bases, present_sources
 from riskmodel.reinsurance.ig_tower import GXLLayer, IGStructure
-from riskmodel.reinsurance.terms import ContractTerms, as_written, terms_from_contract
+from riskmodel.reinsurance.terms import ContractTerms, as_written, terms_from_contract, with_listings
 from riskmodel.scenario.schema import CLASS_FACTOR_MAX, Scenario
 from riskmodel.severity import SeverityParams, p_spill_above
 from riskmodel.waterfall import SchemeFinance, WaterfallParams
@@ -588,11 +588,17 @@ def compile_model(
             "flag": state_idx,
         }
         bases = present_premium_bases(scenario.simulation.world_model, scheme_ids)
+        listed = listed_payees(
+            {sid: sch.reinsurance.listed_by for sid, sch in scenario.schemes.items() if sch.reinsurance}
+        )
         for cid, contract in portfolio.contracts.items():
             # a contract on nothing this scenario has (a retro on a scheme it lacks) is not written here, so
             # that the scenario that has the source shows the contract's premium as business it brings
             terms, why = as_written(
-                terms_from_contract(cid, contract, bloc, codes), sources, bases, "this scenario"
+                with_listings(terms_from_contract(cid, contract, bloc, codes), listed),
+                sources,
+                bases,
+                "this scenario",
             )
             missing = [src for src in terms.sources if src not in sources]
             if why is not None:

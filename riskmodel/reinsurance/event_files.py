@@ -67,6 +67,7 @@ from riskmodel.reinsurance.terms import (
     as_written,
     portfolio_terms,
     validate_portfolio,
+    with_listings,
     written_on,
 )
 from riskmodel.scenario.errors import misspelt_columns
@@ -840,6 +841,7 @@ def apply_terms_to_run(
         materiality_usd_m=run["materiality_usd_m"],
         run_folder=True,
         scenario_sources=run["sources"],
+        listed=run["listed"],
     )
     if not run["same_model"]:
         result.notes.append(
@@ -872,6 +874,7 @@ def apply_terms_to_file(
     materiality_usd_m: float | None = None,
     run_folder: bool = False,
     scenario_sources: Collection[str] | None = None,
+    listed: Mapping[str, Collection[str]] | None = None,
 ) -> ApplyTermsResult:
     """Deterministic terms mode: apply a portfolio to an event file and write the YLT and PLT.
 
@@ -890,7 +893,9 @@ def apply_terms_to_file(
     folder's (`apply_terms_to_run`): no notes on its premium bases and attritional sources that the
     portfolio does not use. ``scenario_sources``: the payer columns the run's scenario produces: as in the
     run, a contract on none of them is not written (no premium), and a rated contract on a premium base
-    the run does not have (its premium base file holds every base of the run) earns none.
+    the run does not have (its premium base file holds every base of the run) earns none. ``listed``:
+    bloc → the payer columns whose payee that bloc lists (the run's `scenario_listings`): a contract of
+    that bloc with a sanctions clause has them blocked on every event, as in the run.
     """
     from riskmodel import tables
 
@@ -925,6 +930,8 @@ def apply_terms_to_file(
         contracts = list(portfolio)
     else:
         contracts = portfolio_terms(portfolio, parsed.codes)
+    if listed:
+        contracts = [with_listings(c, listed) for c in contracts]
     if materiality_usd_m is not None:
         _check_materiality(contracts, materiality_usd_m, portfolio_label)
     elt = parsed.elt

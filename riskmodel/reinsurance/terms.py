@@ -47,7 +47,10 @@ Order of the financial terms (each step is tested by itself in tests/test_terms.
    `elt.unflagged_sources` (in the world model and event files those that pay parties other than the
    sanctioned tanker, `payers.THIRD_PARTY_SOURCES`): a contract on such sources only is never blocked,
    and one on sources of both kinds has the share of each payment that comes from the reached sources
-   blocked (that share taken on the gross, before inuring cessions).
+   blocked (that share taken on the gross, before inuring cessions). A source in `listed_sources` pays a
+   party the reinsurer's bloc already lists (a scheme's reinsurer sanctioned before any designation, as
+   the EU and UK list RNRC): its part of every event is blocked, flagged or not, and licensed as a flagged
+   event's would be.
 
 Premium P (100%) is fixed, or a rate times the trial-year's premium base `elt.premium_base[name]`; a
 missing base is an error (`validate_portfolio`), never a silent zero. A source absent from the event loss
@@ -95,6 +98,7 @@ __all__ = [
     "portfolio_terms",
     "terms_from_contract",
     "validate_portfolio",
+    "with_listings",
     "written_on",
 ]
 
@@ -462,6 +466,9 @@ class ContractTerms:
         Ids of quota shares of the portfolio whose cessions apply before this contract.
     sanctions_clause : bool, reinsurer_bloc : str or None
         Whether an LMA 3100-type clause blocks payments on events sanctioned by the reinsurer's bloc.
+    listed_sources : frozenset of str
+        Sources whose payee the reinsurer's bloc lists whatever the event (`with_listings`): with the
+        clause, their part of every event is blocked.
     """
 
     id: str
@@ -483,10 +490,12 @@ class ContractTerms:
     inures: tuple[str, ...] = ()
     sanctions_clause: bool = False
     reinsurer_bloc: str | None = None
+    listed_sources: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for name in ("sources", "reinstatement_rates", "inures"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "listed_sources", frozenset(self.listed_sources))
         problems = list(self._problems())
         if problems:
             raise ValueError(f"contract {self.id!r}: " + "; ".join(problems))
@@ -537,6 +546,8 @@ class ContractTerms:
             yield "premium_rate needs a premium_base"
         if self.id in self.inures:
             yield "a contract cannot inure to itself"
+        if stray := sorted(self.listed_sources - set(self.sources)):
+            yield f"listed_sources {stray} are not among its sources"
 
     @property
     def aggregate_deductible(self) -> float:
@@ -640,7 +651,7 @@ class _Ceded:
     attritional_100: np.ndarray  # per cell, the attritional part of the annual cession, 100% (0 for xol)
     rp_event_100: np.ndarray | None  # per event of `events` reinstatement premium, 100%
     premium_100: np.ndarray  # per cell
-    flagged_share: np.ndarray | float  # per event of `events`: share of its gross the flags reach
+    blocked_share: np.ndarray | float  # per event of `events`: share of its gross the clause blocks
     blocks: _Blocks | None  # the sanctions clause's blocks of `events` (None: the clause blocks nothing)
 
 
@@ -750,14 +761,15 @@ def _cede(
         events = order.subset(acting if nz is None else nz[acting])
 
     d, agg = terms.aggregate_deductible, terms.effective_aggregate_limit
-    flagged_share = _flagged_share(elt, terms, order, present, events, gross, acting)
-    blocks = _blocks(elt, terms, order, events, flagged_share) if blocks_apply else None
+    blocked_share, blocks = _clause(elt, terms, order, present, events, gross, acting)
+    if not blocks_apply:
+        blocks = None
     y_unblocked = y
     if blocks is not None and blocks.permanent.any():
         # a claim blocked for good is outside the cover (the reinsurer "shall not be liable"): the part the
         # flags reach neither erodes the aggregate deductible and limit nor earns reinstatement premium, so
         # the year's cessions do not depend on where in the year it falls
-        y = y * np.where(blocks.permanent, 1.0 - flagged_share, 1.0)
+        y = y * np.where(blocks.permanent, 1.0 - blocked_share, 1.0)
     cum = events.run_cumsum(y)
     if uses_attritional:
         cum = cum + attritional[events.cell] * order.sort(elt.time)[events.idx]
@@ -788,25 +800,10 @@ def _cede(
             _reinstated(np.minimum(paid_after, reinstatable), limit, rates)
             - _reinstated(np.minimum(paid_before, reinstatable), limit, rates)
         )
-    return _Ceded(events, event_100, attritional_100, rp, premium, flagged_share, blocks)
+    return _Ceded(events, event_100, attritional_100, rp, premium, blocked_share, blocks)
 
 
-def _blocks(
-    elt: EventLossTable, terms: ContractTerms, order: _EventOrder, events: _Subset, share: np.ndarray | float
-) -> _Blocks | None:
-    """Step 7's masks over `events`: None when the clause blocks nothing (no clause, no flag of the
-    reinsurer's bloc, no source the flags reach, or no flagged event)."""
-    bloc = terms.reinsurer_bloc
-    if not terms.sanctions_clause or bloc is None or bloc not in elt.sanctioned or _is_zero(share):
-        return None
-    blocked = order.sort(elt.sanctioned[bloc])[events.idx]
-    if not blocked.any():
-        return None
-    licensed = order.sort(elt.licensed)[events.idx]
-    return _Blocks(blocked & licensed, blocked & ~licensed, np.zeros(order.n_cells))
-
-
-def _flagged_share(
+def _clause(
     elt: EventLossTable,
     terms: ContractTerms,
     order: _EventOrder,
@@ -814,19 +811,44 @@ def _flagged_share(
     events: _Subset,
     gross: np.ndarray,
     acting: np.ndarray,
-) -> np.ndarray | float:
-    """The share of each ceding event's gross that comes from sources the sanctions flags reach: 1.0 when
-    every source is reached (or the contract has no clause), 0.0 when none is, else per event. The share
-    is taken on the gross, before inuring cessions: exact unless an inuring quota share cedes the reached
-    and unreached sources in other proportions."""
-    reached = [s for s in present if s not in elt.unflagged_sources]
-    if not terms.sanctions_clause or len(reached) == len(present):
-        return 1.0
-    if not reached:
-        return 0.0
-    part = order.sort(elt.summed(reached))[events.idx]
+) -> tuple[np.ndarray | float, _Blocks | None]:
+    """Step 7 on `events`: the share of each one's gross that the sanctions clause blocks where it blocks
+    the event, and its masks (None: the clause blocks nothing; the share is then not used). An event is
+    blocked where the reinsurer's bloc flags it, for the sources the flags reach (not in
+    `elt.unflagged_sources`), and every event for the sources whose payee the bloc lists
+    (`terms.listed_sources`). The share is taken on the gross, before inuring cessions: exact unless an
+    inuring quota share cedes the blocked and other sources in other proportions."""
+    bloc = terms.reinsurer_bloc
+    if not terms.sanctions_clause or bloc is None:
+        return 1.0, None
+    listed = [s for s in present if s in terms.listed_sources]
+    reached = [s for s in present if s not in elt.unflagged_sources and s not in terms.listed_sources]
+    flags = elt.sanctioned.get(bloc)
+    flagged = None if flags is None or not reached else order.sort(flags)[events.idx]
+    if flagged is not None and not flagged.any():
+        flagged = None
+    if not listed and flagged is None:
+        return 0.0, None
     whole = gross[acting]  # the gross of `events` (`_cede` took them as `acting` of its `gross`)
-    return np.divide(part, whole, out=np.zeros_like(whole), where=whole > 0)
+
+    def part(sources: list[str]) -> np.ndarray:
+        return order.sort(elt.summed(sources))[events.idx]
+
+    if not listed:  # (the flags alone)
+        blocked = flagged
+        if len(reached) == len(present):
+            share: np.ndarray | float = 1.0
+        else:
+            share = np.divide(part(reached), whole, out=np.zeros_like(whole), where=whole > 0)
+    elif len(listed) == len(present):  # (every source's payee listed: every event, in full)
+        blocked, share = np.ones(events.idx.size, bool), 1.0
+    else:
+        listed_part = part(listed)
+        blocked_part = listed_part if flagged is None else listed_part + np.where(flagged, part(reached), 0.0)
+        share = np.divide(blocked_part, whole, out=np.zeros_like(whole), where=whole > 0)
+        blocked = listed_part > 0 if flagged is None else flagged | (listed_part > 0)
+    licensed = order.sort(elt.licensed)[events.idx]
+    return share, _Blocks(blocked & licensed, blocked & ~licensed, np.zeros(order.n_cells))
 
 
 def _finish(
@@ -844,7 +866,7 @@ def _finish(
     rp = None if ceded.rp_event_100 is None else at_part(ceded.rp_event_100)
     blocked_delayed = np.zeros(order.n_cells)
     blocked_permanent = np.zeros(order.n_cells)
-    blocks, share = ceded.blocks, ceded.flagged_share
+    blocks, share = ceded.blocks, ceded.blocked_share
     if blocks is not None:
         # a delayed block is paid (late): in `loss` and its reinstatement premium, and reported; a block for
         # good left the cover in `_cede` (the reached part of the claim: all of it when every source is)
@@ -1018,6 +1040,19 @@ def as_written(
     else:
         return terms, None
     return replace(terms, premium_rate=None, premium_base=None, premium_fixed=0.0), why
+
+
+def with_listings(terms: ContractTerms, listed: Mapping[str, Collection[str]]) -> ContractTerms:
+    """The contract with its `listed_sources`: those of its sources whose payee its reinsurer's bloc lists
+    (`listed`: bloc → payer columns, `payers.listed_payees` of the scenario's schemes). A contract
+    without a bloc lists none.
+
+    >>> c = ContractTerms("r", ("scheme_reinsurance:rv", "owner"), sanctions_clause=True, reinsurer_bloc="EU")
+    >>> sorted(with_listings(c, {"EU": {"scheme_reinsurance:rv"}, "US": {"owner"}}).listed_sources)
+    ['scheme_reinsurance:rv']
+    """
+    chosen = frozenset(s for s in terms.sources if s in listed.get(terms.reinsurer_bloc or "", ()))
+    return terms if chosen == terms.listed_sources else replace(terms, listed_sources=chosen)
 
 
 def written_on(terms: ContractTerms, sources: Collection[str]) -> bool:

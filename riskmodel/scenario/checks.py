@@ -22,7 +22,15 @@ from typing import Any
 
 from riskmodel import payers
 from riskmodel.scenario.errors import KeyPath, Problem, did_you_mean, format_number, invalid, suggestion
-from riskmodel.scenario.schema import BLOCK_TRIALS, MAX_PERIL_EVENTS, Horizon, Scenario, Scheme
+from riskmodel.scenario.schema import (
+    BLOCK_TRIALS,
+    MAX_PERIL_EVENTS,
+    Contract,
+    Horizon,
+    Portfolio,
+    Scenario,
+    Scheme,
+)
 
 _STATE = re.compile(r"^[A-Z]{3}$")
 #: Premium bases a rated premium can name (MODEL.md section 4); `scheme_premium:<id>` per scheme.
@@ -917,6 +925,16 @@ def scenario_sources(doc: Mapping[Any, Any]) -> frozenset[str]:
     return payers.present_sources(_world_model(doc), schemes, perils)
 
 
+def scenario_listings(doc: Mapping[Any, Any]) -> dict[str, frozenset[str]]:
+    """`payers.listed_payees` of a scenario document (a file's, resolved, or a run's stored `model_dump`):
+    bloc → the payer columns whose payee it lists, as `compile_scenario` applies them to the contracts."""
+    listings = {
+        str(sid): [str(b) for b in _map(scheme.get("reinsurance")).get("listed_by") or ()]
+        for sid, scheme in _schemes(doc)
+    }
+    return payers.listed_payees(listings)
+
+
 def _why_absent(source: str, doc: Mapping[Any, Any], schemes: set[str]) -> str | None:
     """Why the scenario `doc` has no column `source` (None for a name that is not a source: an error)."""
     kind, ident = payers.split_source(source)
@@ -941,9 +959,34 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
     out = inuring_quota_notes(_map(doc.get("portfolio")), ("portfolio",))
     schemes = {str(sid) for sid, _ in _schemes(doc)}
     present = scenario_sources(doc)
+    bloc = str(_map(doc.get("portfolio")).get("bloc", Portfolio.model_fields["bloc"].default))
+    listed = scenario_listings(doc).get(bloc, frozenset())
     for cid, contract in _contracts(_map(doc.get("portfolio"))):
         base = ("portfolio", "contracts", cid)
         sources = _sources(contract)
+        clause = contract.get("sanctions_clause", Contract.model_fields["sanctions_clause"].default)
+        for rel, source in sources:
+            if source not in listed:
+                continue
+            lists = f"pays a reinsurer that the portfolio's bloc {bloc} lists "
+            lists += f"(schemes.{payers.scheme_of(source)}.reinsurance.listed_by)"
+            if clause is not False:
+                out.append(
+                    _note(
+                        (*base, *rel),
+                        source,
+                        f"{lists}: the sanctions clause blocks every claim on it (paid late where licensed)",
+                    )
+                )
+            else:
+                out.append(
+                    _note(
+                        (*base, *rel),
+                        source,
+                        f"{lists}, and the contract has no sanctions clause: "
+                        "it pays them, an exposure the bloc's sanctions forbid",
+                    )
+                )
         absent = [
             (rel, source, why)
             for rel, source in sources

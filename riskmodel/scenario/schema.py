@@ -195,6 +195,12 @@ class SchemeReinsurance(Strict):
     reinsurer: str = Field(..., min_length=1, description="Name of the scheme's reinsurer (e.g. RNRC).")
     quota_share: Probability = Field(..., description="Share of each retained claim ceded to the reinsurer.")
     capacity_usd_m: PositiveMoney = Field(..., description="Reinsurer's annual aggregate capacity.")
+    listed_by: list[Bloc] = Field(
+        default_factory=list,
+        description="Blocs that already sanction the reinsurer, before any designation of the scheme (the EU "
+        "and UK list RNRC): a portfolio of such a bloc with a sanctions clause has every payment on this "
+        "reinsurer's share (scheme_reinsurance:<id>) blocked, flagged or not. Empty: listed by none.",
+    )
 
 
 class Uptake(Strict):
