@@ -173,9 +173,14 @@ def ep_curves(
     return out
 
 
+def _counted(results: Results, year: int | None) -> str:
+    """What a return period counts, in one word: ``years`` or ``horizons``."""
+    return "years" if year is not None or results.n_years == 1 else "horizons"
+
+
 def return_period_unit(results: Results, year: int | None) -> str:
     """What a return period counts: policy years, or (for a horizon of several years) horizons."""
-    return "years" if year is not None or results.n_years == 1 else f"horizons of {results.n_years} years"
+    return "years" if _counted(results, year) == "years" else f"horizons of {results.n_years} years"
 
 
 def _log_return_period_axis(ax: Axes, top: float, unit: str) -> None:
@@ -194,20 +199,14 @@ def _loss_limits(ax: Axes) -> None:
     ax.set_ylim(0.0, 1.3 * highest if highest > 0 else 1.0)
 
 
-def _mark_return_period(ax: Axes, unit: str) -> None:
-    """A dotted line at 1 in 200, named in `unit` (``years``, ``horizons of …``; mixed: no unit)."""
-    counted = (
-        "years"
-        if unit == "years"
-        else "horizons"
-        if unit.startswith("horizons") and " or " not in unit
-        else ""
-    )
+def _mark_return_period(ax: Axes, counted: str | None) -> None:
+    """A dotted line at 1 in 200, named in what the return periods count (``years`` or ``horizons``;
+    None for runs that count different things)."""
     ax.axvline(MARKED_RETURN_PERIOD, color="0.4", linestyle=":", linewidth=1, label="_1 in 200")
     ax.text(
         MARKED_RETURN_PERIOD,
         0.98,
-        f" 1 in 200 {counted}".rstrip(),
+        " 1 in 200" + (f" {counted}" if counted else ""),
         transform=ax.get_xaxis_transform(),
         va="top",
         fontsize=8,
@@ -285,7 +284,7 @@ def plot_ep(
             )
     top = float(curves["return_period"].max())
     if top >= MARKED_RETURN_PERIOD:
-        _mark_return_period(ax, return_period_unit(results, year))
+        _mark_return_period(ax, _counted(results, year))
     _log_return_period_axis(ax, top, return_period_unit(results, year))
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
@@ -314,12 +313,13 @@ def plot_scenarios_ep(
     ax = _axes(ax)
     colours = plt.get_cmap("tab10")
     top = 2.0
-    period, units = "", set()
+    period, units, counted = "", set(), set()
     for i, (name, res) in enumerate(runs.items()):
         if contract not in res.contracts:
             continue
         period, _ = _period(res, year)
         units.add(return_period_unit(res, year))
+        counted.add(_counted(res, year))
         c = ep_curves(res, contract, year, conf=conf)
         g = c[c["ep_type"] == ep_type]
         colour = colours(i % 10)
@@ -330,7 +330,8 @@ def plot_scenarios_ep(
         top = max(top, float(g["return_period"].max()))
     unit = " or ".join(sorted(units)) or "years"
     if top >= MARKED_RETURN_PERIOD:
-        _mark_return_period(ax, unit)
+        # (horizons of different lengths count different things: the mark then names none)
+        _mark_return_period(ax, counted.pop() if len(units) == 1 else None)
     _log_return_period_axis(ax, top, unit)
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)

@@ -10,7 +10,8 @@ The page needs nothing else: figures are PNG images embedded as base64 ``data:``
 there are no scripts and no links out of the page, so it can be mailed or archived as one file. Every
 number comes from the `Results` that `riskmodel.store.load_results` reads back and from the run's tables
 (`sanctions.csv`), through the same functions as the notebooks (`Results.summary`, `riskmodel.compare`,
-`riskmodel.plots`).
+`riskmodel.plots`). The notebooks' sentences word a paired difference by the same rule
+(`describe_difference`).
 """
 
 from __future__ import annotations
@@ -35,14 +36,17 @@ from riskmodel import metrics, plots
 from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
+    "MATERIAL_SHARE",
     "REPORT_FILE",
     "NoRunsError",
     "Run",
     "contracts_table",
+    "describe_difference",
     "ep_by_year",
     "ep_extract",
     "find_runs",
     "headline_table",
+    "is_material_difference",
     "render_report",
     "sanctions_annual",
     "write_report",
@@ -212,6 +216,70 @@ def _table(
     ident = f' id="{table_id}"' if table_id else ""
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table{ident}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# -------------------------------------------------------------------------------------------- words
+#: A difference under this share of the level it changes is not material, however precise.
+MATERIAL_SHARE = 0.01
+
+
+def is_material_difference(difference: float, standard_error: float, level: float | None = None) -> bool:
+    """Whether a paired difference is a change worth a signed figure: beyond twice its standard error
+    and, given the `level` it changes (the baseline's figure), at least `MATERIAL_SHARE` (1%) of it. A
+    difference without a finite standard error is not. `describe_difference` words each case; unlike it,
+    this does not round (the words say "no change" of a difference and error too small to show).
+
+    >>> is_material_difference(0.008, 0.003), is_material_difference(0.008, 0.003, level=5.75)
+    (True, False)
+    """
+    if not math.isfinite(standard_error) or abs(difference) <= 2 * standard_error:
+        return False
+    return level is None or abs(difference) >= MATERIAL_SHARE * abs(level)
+
+
+def describe_difference(
+    difference: float, standard_error: float, level: float | None = None, digits: int = 4
+) -> str:
+    """A paired difference (USD m, e.g. a `Comparison.table` row's) in words, for a sentence.
+
+    The rule: a signed figure only beyond twice its standard error; given the `level` it changes (the
+    baseline's figure), one under `MATERIAL_SHARE` (1%) of it is "not material" (`is_material_difference`).
+    In order: "no change" when the difference and its error both round to zero at `digits` decimals; a
+    difference within twice its error is no difference; one without Monte Carlo error (the same in every
+    trial) is beyond it whatever its size; one beyond it and under 1% of the level is not material; else
+    the signed figure with its error. Without a standard error (a run of one trial) the figure is given
+    unjudged.
+
+    >>> describe_difference(0.0, 0.0)
+    'no change'
+    >>> describe_difference(0.005, 0.0)
+    'USD +0.0050m (no Monte Carlo error)'
+    >>> describe_difference(0.004, 0.003)
+    'no difference beyond its Monte Carlo error (+0.0040m ± 0.0030m, within two standard errors)'
+    >>> describe_difference(0.008, 0.00003, level=5.75)
+    'USD +0.0080m (± under 0.0001m), 0.14% of USD 5.75m: not material'
+    >>> describe_difference(-1.25, 0.2, level=5.75, digits=2)
+    'USD -1.25m (± 0.20m)'
+    >>> describe_difference(1.0, float("nan"))
+    '+1.0000m with no standard error to judge it by (too few trials)'
+    """
+    d, se = float(difference), float(standard_error)
+    figure = f"{d:+.{digits}f}m"
+    if not math.isfinite(se):
+        return f"{figure} with no standard error to judge it by (too few trials)"
+    if round(abs(d), digits) == 0 and round(se, digits) == 0:
+        return "no change"
+    if se == 0:
+        error = "no Monte Carlo error"
+    elif round(se, digits):
+        error = f"± {se:.{digits}f}m"
+    else:
+        error = f"± under {10**-digits:.{digits}f}m"
+    if abs(d) <= 2 * se:
+        return f"no difference beyond its Monte Carlo error ({figure} {error}, within two standard errors)"
+    if level is not None and not is_material_difference(d, se, level):
+        return f"USD {figure} ({error}), {abs(d / level):.2%} of USD {abs(level):.2f}m: not material"
+    return f"USD {figure} ({error})"
 
 
 def _with_se(mean: float, se: float) -> str:

@@ -308,6 +308,41 @@ class Results:
         """(n_trials, n_years) ceded loss of a contract or the portfolio."""
         return self.contracts[contract]["loss"]
 
+    def portfolio_losses(self, field: str = "loss", exclude: str | Sequence[str] = ()) -> np.ndarray:
+        """(n_trials, n_years) `field` of the portfolio less the contracts in `exclude` (USD m): each
+        trial-year's figure of every other contract together, a new array. With ``.mean(axis=1)`` it gives
+        each trial's mean annual figure, for paired differences of "the book but one line" between runs
+        (`metrics.paired_difference`).
+
+        `field` is one of `CONTRACT_FIELDS`; ``max_event_loss`` only with nothing excluded, since the
+        largest event of part of the portfolio needs the events' sum over its contracts, which the run
+        does not keep. `exclude` is a contract id or several. A contract the run does not write (one on
+        payer columns its scenario lacks: ``rv_pool_retro`` under baseline.yaml, which has no scheme) is
+        still in its portfolio, ceding and earning nothing, so excluding it takes nothing away: one call
+        serves a scenario and its baseline alike. An id that is not in the run's portfolio (`contract_ids`)
+        raises `ValueError` naming the ones that are. A run without a portfolio gives zeros.
+        """
+        if field not in CONTRACT_FIELDS:
+            raise ValueError(f"unknown field {field!r}; a contract's fields: {', '.join(CONTRACT_FIELDS)}")
+        ids = [exclude] if isinstance(exclude, str) else list(dict.fromkeys(exclude))  # (each once)
+        unknown = [cid for cid in ids if cid not in self.contract_ids]
+        if unknown:
+            known = ", ".join(self.contract_ids) or "none (the run has no portfolio)"
+            raise ValueError(
+                f"not a contract of the run's portfolio: {', '.join(map(repr, unknown))}; it has: {known}"
+            )
+        if ids and field == "max_event_loss":
+            raise ValueError(
+                "max_event_loss cannot exclude contracts: the largest event of part of the portfolio is "
+                "not the portfolio's less the parts', and the run keeps no contract's event losses"
+            )
+        if "portfolio" not in self.contracts:
+            return np.zeros((self.n_trials, self.n_years))
+        total = np.array(self.contracts["portfolio"][field], dtype=float)
+        for cid in ids:
+            total -= self.contracts[cid][field]
+        return total
+
     def _calendar(self, table: pd.DataFrame) -> pd.DataFrame:
         """Policy-year indices → calendar years; the horizon rows keep `metrics.HORIZON_TOTAL` (−1)."""
         year = table["year"].to_numpy()

@@ -233,6 +233,26 @@ def test_plot_scenarios_ep_draws_one_line_per_run():
         plots.plot_scenarios_ep(runs, ep_type="TVaR")
 
 
+def mark_text(ax) -> str:
+    """The 1-in-200 mark's words (the only text the EP charts draw on their axes)."""
+    (text,) = ax.texts
+    return text.get_text().strip()
+
+
+def test_the_1_in_200_mark_names_what_its_return_periods_count():
+    """Years for a policy year's chart or a one-year run, horizons for a horizon of several years; on a
+    chart of runs that count different things (years and horizons, or horizons of 4 and of 5 years), no
+    unit."""
+    four, five, one = (synthetic_results(n_years=n) for n in (4, 5, 1))
+    assert mark_text(plots.plot_ep(four)) == "1 in 200 horizons"
+    assert mark_text(plots.plot_ep(four, year=2027)) == "1 in 200 years"
+    assert mark_text(plots.plot_ep(one)) == "1 in 200 years"
+    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": four})) == "1 in 200 horizons"
+    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": five}, year=2026)) == "1 in 200 years"
+    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": five})) == "1 in 200"
+    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": one})) == "1 in 200"
+
+
 # -------------------------------------------------------------------------------------------- ledger
 def test_plot_ledger_stacks_each_payer_per_year_to_the_ledger_totals():
     """Five paying payers, four years: five containers of four bars; the stack's top is the sum of the

@@ -31,8 +31,10 @@ from riskmodel.report import (
     REPORT_FILE,
     NoRunsError,
     contracts_table,
+    describe_difference,
     ep_by_year,
     ep_extract,
+    is_material_difference,
     sanctions_annual,
     write_report,
 )
@@ -421,3 +423,55 @@ def test_the_comparison_carries_tonnage_by_class():
         and scheme_row["standard_error"] == 0.0
     )
     assert ig_row["scenario"] == pytest.approx((300.0 - 5.0 * years).mean()) and ig_row["difference"] == 0.0
+
+
+# ------------------------------------------------------------------------------- a difference in words
+@pytest.mark.parametrize(
+    ("difference", "se", "level", "words", "material"),
+    [
+        # zero with zero error: both round to 0 at 4 decimals (the yes or no does not round: beyond 2 SE)
+        (0.0, 0.0, 5.75, "no change", False),
+        (0.00004, 0.00001, None, "no change", True),
+        # zero error: the same in every trial, so beyond twice it; 0.005 is 0.5% of 1 (not material), 50%
+        # of 0.01
+        (0.005, 0.0, None, "USD +0.0050m (no Monte Carlo error)", True),
+        (0.005, 0.0, 1.0, "USD +0.0050m (no Monte Carlo error), 0.50% of USD 1.00m: not material", False),
+        # within 2 SE: |−0.006| ≤ 2 × 0.003, whatever the level
+        (
+            -0.006,
+            0.003,
+            0.1,
+            "no difference beyond its Monte Carlo error (-0.0060m ± 0.0030m, within two standard errors)",
+            False,
+        ),
+        # beyond 2 SE (0.008 > 0.0056) but under 1% of 5.75 (0.0575): 0.008 / 5.75 = 0.139%
+        (0.008, 0.0028, 5.75, "USD +0.0080m (± 0.0028m), 0.14% of USD 5.75m: not material", False),
+        # beyond both: 0.08 > 0.0056 and 0.08 ≥ 0.0575; without a level only the error counts
+        (0.08, 0.0028, 5.75, "USD +0.0800m (± 0.0028m)", True),
+        (0.008, 0.0028, None, "USD +0.0080m (± 0.0028m)", True),
+        # an error under the last decimal shown
+        (-0.5, 0.00002, 1.0, "USD -0.5000m (± under 0.0001m)", True),
+    ],
+)
+def test_a_difference_is_worded_by_one_rule(difference, se, level, words, material):
+    """A signed figure only beyond twice the standard error; "not material" when under 1% of the level;
+    `is_material_difference` is the same rule as a yes or no."""
+    assert describe_difference(difference, se, level) == words
+    assert is_material_difference(difference, se, level) is material
+
+
+def test_a_difference_in_words_at_other_precisions_and_without_an_error():
+    """`digits` sets the decimals of the difference and its error (the level keeps two); a run of one
+    trial has no standard error: the figure is given, unjudged, and is not material."""
+    assert describe_difference(0.004, 0.44, digits=2) == (
+        "no difference beyond its Monte Carlo error (+0.00m ± 0.44m, within two standard errors)"
+    )
+    # 12.345 is 1.23% of 1,000: material; 9.5 (0.95%) is not
+    assert describe_difference(12.345, 1.5, 1000.0, digits=1) == "USD +12.3m (± 1.5m)"
+    assert describe_difference(-9.5, 1.5, -1000.0, digits=1) == (
+        "USD -9.5m (± 1.5m), 0.95% of USD 1000.00m: not material"
+    )
+    assert describe_difference(1.0, float("nan"), 5.0) == (
+        "+1.0000m with no standard error to judge it by (too few trials)"
+    )
+    assert not is_material_difference(1.0, float("nan"))

@@ -1,12 +1,18 @@
-"""Trial-level views of a run's market and adoption (`Results.tonnage`, `Results.members`): each trial's
-tonnage by class and each candidate's membership, whose means over trials are `market()` and
-`adoption()`, computed here from the stored arrays by another route."""
+"""Trial-level views of a run (`Results.tonnage`, `Results.members`, `Results.portfolio_losses`): each
+trial's tonnage by class and each candidate's membership, whose means over trials are `market()` and
+`adoption()`, and the portfolio less some contracts, which is the other contracts summed; each computed
+here from the stored arrays by another route."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from test_plots import synthetic_results
+
+from riskmodel import metrics
+from riskmodel.results import CONTRACT_FIELDS, Results
 
 
 def test_tonnage_and_members_are_the_trials_behind_market_and_adoption():
@@ -34,3 +40,90 @@ def test_tonnage_and_members_are_the_trials_behind_market_and_adoption():
     assert r.members(founders=True).shape[1] == len(r.slots)
     with pytest.raises(ValueError, match="outside the run's policy years 2026–2029"):
         r.tonnage(2031)
+
+
+# ----------------------------------------------------------------------- the portfolio but some lines
+RETRO = "rv_pool_retro"
+
+
+def with_retro(written: bool, seed: int = 1) -> Results:
+    """The synthetic run (gxl_layer1, hull_xol) with a third contract, the retro: written, it cedes a
+    share of the scheme's payments and earns 0.3 a year; not written (a scenario without the scheme, as
+    baseline.yaml), it is in the portfolio with zero arrays. The portfolio is summed again."""
+    r = synthetic_results(n_trials=500, seed=seed)
+    ceded = 0.2 * r.year_arrays["payer:scheme:rv_pool"] if written else np.zeros((r.n_trials, r.n_years))
+    contracts = {cid: c for cid, c in r.contracts.items() if cid != "portfolio"}
+    contracts[RETRO] = {f: np.zeros_like(ceded) for f in CONTRACT_FIELDS} | {
+        "loss": ceded,
+        "premium": np.full_like(ceded, 0.3 if written else 0.0),
+        "max_event_loss": 0.9 * ceded,
+        "blocked_permanent": 0.5 * ceded,
+    }
+    contracts["portfolio"] = {f: sum(c[f] for c in contracts.values()) for f in CONTRACT_FIELDS}
+    return replace(r, contracts=contracts)
+
+
+def test_portfolio_losses_less_some_contracts_are_the_others_summed():
+    """Each field (but the largest event) of the portfolio less one or two contracts is, trial-year by
+    trial-year, the sum of the other contracts' arrays."""
+    r = with_retro(written=True)
+    ids = r.contract_ids
+    assert ids == ("gxl_layer1", "hull_xol", RETRO)
+    for field in (f for f in CONTRACT_FIELDS if f != "max_event_loss"):
+        np.testing.assert_array_equal(r.portfolio_losses(field), r.contracts["portfolio"][field])
+        for exclude in ([RETRO], ["hull_xol", "gxl_layer1"], ids):
+            expected = sum((r.contracts[c][field] for c in ids if c not in exclude), np.zeros((500, 4)))
+            got = r.portfolio_losses(field, exclude=exclude)
+            assert got.shape == (r.n_trials, r.n_years)
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    # one id as a string; an id given twice is taken away once
+    others = r.contracts["gxl_layer1"]["loss"] + r.contracts["hull_xol"]["loss"]
+    np.testing.assert_allclose(r.portfolio_losses(exclude=RETRO), others, rtol=1e-12)
+    np.testing.assert_allclose(r.portfolio_losses(exclude=(RETRO, RETRO)), others, rtol=1e-12)
+    assert r.contracts[RETRO]["loss"].any()  # (the retro does cede: the case is not vacuous)
+    # the array is new: writing to it leaves the run alone
+    before = r.contracts["portfolio"]["loss"].copy()
+    r.portfolio_losses()[:] = -1.0
+    np.testing.assert_array_equal(r.contracts["portfolio"]["loss"], before)
+
+
+def test_a_contract_the_run_does_not_write_is_excluded_as_nothing():
+    """Under a baseline without the scheme the retro is not written: excluding it takes nothing away, so
+    the same call pairs a scenario and its baseline, and the portfolio's difference is the retro's plus
+    every other contract's."""
+    scenario, baseline = with_retro(written=True), with_retro(written=False)
+    assert not baseline.contracts[RETRO]["loss"].any() and not baseline.contracts[RETRO]["premium"].any()
+    for field in ("loss", "premium"):
+        np.testing.assert_array_equal(
+            baseline.portfolio_losses(field, exclude=RETRO), baseline.contracts["portfolio"][field]
+        )
+    others = metrics.paired_difference(
+        scenario.portfolio_losses(exclude=RETRO).mean(axis=1),
+        baseline.portfolio_losses(exclude=RETRO).mean(axis=1),
+    )
+    whole = metrics.paired_difference(scenario.losses().mean(axis=1), baseline.losses().mean(axis=1))
+    retro = scenario.losses(RETRO).mean() - baseline.losses(RETRO).mean()
+    assert whole.mean == pytest.approx(retro + others.mean, rel=1e-12)
+    assert others.mean == pytest.approx(0.0, abs=1e-12)  # (same seed: the other contracts are the same)
+
+
+def test_portfolio_losses_errors_name_what_is_allowed():
+    r = with_retro(written=True)
+    with pytest.raises(
+        ValueError,
+        match=r"not a contract of the run's portfolio: 'nope', 'portfolio'; "
+        r"it has: gxl_layer1, hull_xol, rv_pool_retro",
+    ):
+        r.portfolio_losses(exclude=["nope", "portfolio", RETRO])
+    with pytest.raises(ValueError, match=r"unknown field 'ceded'; a contract's fields: loss, premium, "):
+        r.portfolio_losses("ceded")
+    with pytest.raises(ValueError, match="max_event_loss cannot exclude contracts"):
+        r.portfolio_losses("max_event_loss", exclude=RETRO)
+    np.testing.assert_array_equal(
+        r.portfolio_losses("max_event_loss"), r.contracts["portfolio"]["max_event_loss"]
+    )
+    # a run without a portfolio cedes nothing, and has no contract to leave out
+    bare = replace(r, contracts={})
+    np.testing.assert_array_equal(bare.portfolio_losses(), np.zeros((r.n_trials, r.n_years)))
+    with pytest.raises(ValueError, match=r"'rv_pool_retro'; it has: none \(the run has no portfolio\)"):
+        bare.portfolio_losses(exclude=RETRO)
