@@ -389,6 +389,8 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
     se = d["standard_error"]
     error = f" ± {se:,.3f}" if np.isfinite(se) else " (no error: too few trials)"
+    if np.isfinite(se) and abs(d["difference"]) <= 2 * se:  # (`describe_difference`'s rule)
+        error += " (within 2 SE: no difference)"
     return f"{d['difference']:+,.3f}{error}{unpaired}"
 
 

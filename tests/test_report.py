@@ -377,7 +377,10 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     paired = Run(
         "rv_pool", synthetic_results("rv_pool", n_trials=TRIALS, seed=7), {"baseline": {"run": "baseline"}}
     )
-    assert "(same seed, trials and horizon: common random numbers)" in render_report([base, paired])
+    page = render_report([base, paired])
+    assert "(same seed, trials and horizon: common random numbers)" in page
+    # (the same draws: no difference, said so, as a difference within twice its error is)
+    assert Page(page).tables["headline"][2][diff_col] == "+0.000 ± 0.000 (within 2 SE: no difference)"
 
     import warnings
 
