@@ -52,6 +52,7 @@ __all__ = [
     "converged",
     "ep_curve",
     "ept_table",
+    "equal_means_p_value",
     "horizon_total",
     "metrics_table",
     "paired_difference",
@@ -295,6 +296,30 @@ def ratio_of_means(
     n = x.shape[0]
     se = float(np.std(x - r * y, ddof=1) / (math.sqrt(n) * abs(y.mean()))) if n > 1 else math.nan
     return r, se
+
+
+def equal_means_p_value(
+    estimates: np.ndarray | Sequence[float], standard_errors: np.ndarray | Sequence[float]
+) -> float:
+    """The p-value of the test that independent estimates (the means of separate groups of trials) share
+    one mean: Q = Σ w (x − x̄_w)², w = 1/SE², against χ² with (groups − 1) degrees of freedom. Groups
+    without a finite positive error are left out; NaN with fewer than two left. For two groups it is the
+    two-sided z-test of their difference. Exact for known errors; with errors estimated from the groups
+    it runs a little liberal in small groups (measured: 6.6% of p-values below 0.05 for four groups of
+    40-300 draws of one law).
+
+    >>> round(equal_means_p_value([0.0, 2.0], [1.0, 1.0]), 4)  # z = 2 / √2: 2 (1 − Φ(1.414))
+    0.1573
+    """
+    x, s = _as_float(estimates), _as_float(standard_errors)
+    if x.shape != s.shape or x.ndim != 1:
+        raise ValueError(f"one estimate per error, in one column, got shapes {x.shape} and {s.shape}")
+    ok = np.isfinite(x) & np.isfinite(s) & (s > 0)
+    if ok.sum() < 2:
+        return math.nan
+    x, w = x[ok], 1.0 / s[ok] ** 2
+    q = float((w * (x - (w * x).sum() / w.sum()) ** 2).sum())
+    return float(stats.chi2.sf(q, ok.sum() - 1))
 
 
 def prob_any_loss(x: np.ndarray | Sequence[float]) -> np.ndarray | float:

@@ -47,6 +47,7 @@ __all__ = [
     "find_runs",
     "headline_table",
     "is_material_difference",
+    "joiners_table",
     "render_report",
     "sanctions_annual",
     "write_report",
@@ -328,6 +329,37 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
     return pd.DataFrame(rows).set_index("scenario")
 
 
+def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
+    """`Results.by_joiners` for the page: per group of trials (by the number of candidate states that are
+    members by the last policy year) its share of the trials and each figure as mean ± standard error,
+    and a sentence of the equal-means tests' p-values. Empty (and "") for a run without candidates."""
+    t = results.by_joiners()
+    if t.empty:
+        return t, ""
+    out = pd.DataFrame(index=t.index)
+    out["trials"] = [
+        f"{n:,} ({share:.0%})" for n, share in zip(t["trials"], t["share_of_trials"], strict=True)
+    ]
+    for f in t.attrs["p_value"]:
+        out[f"{f} (USD m a year)"] = [
+            _with_se(m, se) for m, se in zip(t[f"{f}: mean"], t[f"{f}: SE"], strict=True)
+        ]
+        tail = [c for c in t.columns if c.startswith(f"{f}: TVaR ") and not c.endswith(" SE")]
+        for c in tail:
+            out[c.removeprefix(f"{f}: ")] = [
+                _with_se(m, se) if np.isfinite(m) else "–"
+                for m, se in zip(t[c], t[f"{f}: TVaR SE"], strict=True)
+            ]
+    if "scheme tonnage (million GT)" in t:
+        out["scheme tonnage (million GT)"] = [f"{v:,.1f}" for v in t["scheme tonnage (million GT)"]]
+    tests = "; ".join(
+        f"{f}: p = {p:.2g}" + (" (the groups differ)" if p < 0.05 else "")
+        for f, p in t.attrs["p_value"].items()
+        if np.isfinite(p)
+    )
+    return out, tests
+
+
 _CONTRACT_ROWS = ("ceded loss", "premium", TAIL_FIGURE)
 
 
@@ -507,6 +539,20 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 caption=f"Against {base.name}: mean annual difference (scenario − baseline) with its "
                 "common-random-number standard error, and the standard error it would have with "
                 f"independent seeds{caveat}",
+            )
+        )
+
+    joiners, tests = joiners_table(r)
+    if not joiners.empty:
+        parts.append(
+            _table(
+                joiners,
+                caption=f"As more states join: the trials grouped by the number of candidate states that "
+                f"are members of a scheme by {last}, with each group's annual averages over the horizon "
+                "(mean ± standard error; the TVaR is of the portfolio's mean annual loss, in groups of 100 "
+                "trials or more). The groups are what happened in this scenario's trials, not separate "
+                "scenarios: many joins come with a high geopolitical factor. Whether the groups share one "
+                f"mean: {tests or 'not testable'}",
             )
         )
 

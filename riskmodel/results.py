@@ -11,6 +11,7 @@ Computing and holding results are separate jobs: this module only holds, reshape
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -386,8 +387,8 @@ class Results:
         rows = []
         n = self.n_trials
 
-        def add(name: str, x: np.ndarray, unit: str = "USD m") -> None:
-            annual = x.mean(axis=1) if x.ndim == 2 else x
+        def add(name: str, unit: str = "USD m") -> None:
+            annual = self.per_trial(name)
             mean = float(annual.mean())
             se = float(annual.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
             rows.append(
@@ -402,8 +403,8 @@ class Results:
             )
 
         for cid, c in self.contracts.items():
-            add(f"{cid}: ceded loss", c["loss"])
-            add(f"{cid}: premium", c["premium"] + c["reinstatement_premium"])
+            add(f"{cid}: ceded loss")
+            add(f"{cid}: premium")
             tail = metrics.worst_year(c["loss"], 0.995)
             year = "every year" if tail.every_year else str(int(self.years[tail.year]))
             rows.append(
@@ -418,18 +419,104 @@ class Results:
             )
         perils = sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:peril:"))
         for payer in ("uncompensated", "fund_1992", "ig_gxl_layer1", "ig_pool", *perils):
-            key = f"payer:{payer}"
-            if key in self.year_arrays:
-                add(f"payer {payer}", self.year_arrays[key])
+            if f"payer:{payer}" in self.year_arrays:
+                add(f"payer {payer}")
         for stat, unit in (
             ("spills_7t", "spills a year"),
             ("spills_700t", "spills a year"),
             ("detentions", "a year"),
         ):
             if stat in self.year_arrays:
-                add(stat, self.year_arrays[stat], unit)
+                add(stat, unit)
         columns = ["figure", "unit", "year", "mean", "standard_error", "converged"]
         return pd.DataFrame(rows, columns=columns).set_index("figure")
+
+    def per_trial(self, figure: str) -> np.ndarray:
+        """Each trial's mean annual value over the horizon of an annual-average figure of `summary`:
+        ``<contract>: ceded loss``, ``<contract>: premium`` (with its reinstatement premium), ``payer
+        <column>`` (any payer column, not only the summary's) or a statistic such as ``spills_7t``. For
+        paired differences between runs and for groups of trials (`by_joiners`). An unknown name is a
+        `ValueError` naming the kinds allowed."""
+        cid, _, what = figure.rpartition(": ")
+        if cid in self.contracts and what in ("ceded loss", "premium"):
+            c = self.contracts[cid]
+            x = c["loss"] if what == "ceded loss" else c["premium"] + c["reinstatement_premium"]
+        elif figure.startswith("payer ") and f"payer:{figure[6:]}" in self.year_arrays:
+            x = self.year_arrays[f"payer:{figure[6:]}"]
+        elif figure in self.year_arrays and self.year_arrays[figure].ndim == 2:
+            x = self.year_arrays[figure]
+        else:
+            raise ValueError(
+                f"no figure {figure!r} in this run: give '<contract>: ceded loss' or '<contract>: premium' "
+                f"(contracts: {', '.join(self.contracts) or 'none'}), 'payer <column>' (columns: "
+                f"{', '.join(self.payers()) or 'none'}) or a statistic such as 'spills_7t'"
+            )
+        return x.mean(axis=1)
+
+    def by_joiners(
+        self,
+        figures: Sequence[str] = ("portfolio: ceded loss", "portfolio: premium", "payer uncompensated"),
+        year: int | None = None,
+        groups: Sequence[int] = (0, 1, 2, 3, 5),
+        tail: float = 0.95,
+    ) -> pd.DataFrame:
+        """How the figures grow as more states join: the trials grouped by how many candidate states are
+        members of a scheme by the end of policy year `year` (a calendar year; default the last).
+
+        `groups` are the groups' lowest counts, increasing from 0: (0, 1, 2, 3, 5) makes "0", "1", "2",
+        "3-4" and "5+" (a group no trial reaches is left out). Per group: its trials and their share; per
+        figure (`per_trial`: each trial's mean annual value over the horizon; the portfolio's figures are
+        left out of a run without one, another unknown name is an error) its mean and standard error,
+        and for the first figure its TVaR at `tail` with its error (NaN in a group of fewer than 100
+        trials); the scheme tonnage in `year` (million GT). Groups are conditional on what happened, not
+        scenarios: a group's mean is what the figure is *when* that many states have joined (and whatever
+        else goes with many joins in the scenario, e.g. a high geopolitical factor). ``attrs["p_value"]``
+        holds per figure the test that the groups share one mean (`metrics.equal_means_p_value`; below
+        0.05, the figure moves with the joins). Empty for a run without candidate states.
+        """
+        members = self.members(year)
+        if members.empty:
+            return pd.DataFrame()
+        if not groups or groups[0] != 0 or any(b <= a for a, b in itertools.pairwise(groups)):
+            raise ValueError(f"groups must be increasing counts starting at 0, got {tuple(groups)}")
+        # (a run without a portfolio lacks its figures: left out; any other unknown name is an error)
+        values = {
+            f: self.per_trial(f)
+            for f in figures
+            if f.rpartition(": ")[0] != "portfolio" or "portfolio" in self.contracts
+        }
+        joined = members.to_numpy().sum(axis=1)
+        edges = [*groups, np.inf]
+        labels = [
+            f"{lo}+" if hi == np.inf else str(lo) if hi == lo + 1 else f"{lo}-{int(hi) - 1}"
+            for lo, hi in itertools.pairwise(edges)
+        ]
+        group = np.searchsorted(np.asarray(groups), joined, side="right") - 1
+        scheme_gt = self.tonnage(year)
+        scheme_cols = [c for c in scheme_gt.columns if c.startswith("scheme:")]
+        rows = []
+        for g, label in enumerate(labels):
+            sel = group == g
+            n = int(sel.sum())
+            if not n:
+                continue  # (a count no trial reaches)
+            row: dict[str, Any] = {"joined": label, "trials": n, "share_of_trials": n / self.n_trials}
+            for i, (f, x) in enumerate(values.items()):
+                xs = x[sel]
+                row[f"{f}: mean"] = float(xs.mean())
+                row[f"{f}: SE"] = float(metrics.standard_error(xs)) if n > 1 else np.nan
+                if i == 0:
+                    big = n >= 100
+                    row[f"{f}: TVaR {tail:.0%}"] = float(metrics.tvar(xs, tail)) if big else np.nan
+                    row[f"{f}: TVaR SE"] = float(metrics.tvar_standard_error(xs, tail)) if big else np.nan
+            if scheme_cols:
+                row["scheme tonnage (million GT)"] = float(scheme_gt.loc[sel, scheme_cols].sum(axis=1).mean())
+            rows.append(row)
+        out = pd.DataFrame(rows).set_index("joined")
+        out.attrs["p_value"] = {
+            f: metrics.equal_means_p_value(out[f"{f}: mean"], out[f"{f}: SE"]) for f in values
+        }
+        return out
 
     def _repr_html_(self) -> str:
         s = self.summary()

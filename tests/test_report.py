@@ -478,3 +478,27 @@ def test_a_difference_in_words_at_other_precisions_and_without_an_error():
         "+1.0000m with no standard error to judge it by (too few trials)"
     )
     assert not is_material_difference(1.0, float("nan"))
+
+
+def test_the_joiners_table_is_by_joiners_in_words(report: Path):
+    """Per group of trials: its share and each figure's mean ± SE from `Results.by_joiners`, the TVaR only
+    in groups of 100 trials or more; the p-values in a sentence. On the page for a run with candidates,
+    not for the baseline (no scheme)."""
+    from riskmodel.report import joiners_table
+
+    r = synthetic_results("rv_pool", n_trials=TRIALS)
+    table, tests = joiners_table(r)
+    t = r.by_joiners()
+    assert list(table.index) == list(t.index)
+    first = t.index[0]
+    n, share = t.loc[first, "trials"], t.loc[first, "share_of_trials"]
+    assert table.loc[first, "trials"] == f"{n:,} ({share:.0%})"
+    m, se = t.loc[first, "portfolio: ceded loss: mean"], t.loc[first, "portfolio: ceded loss: SE"]
+    assert table.loc[first, "portfolio: ceded loss (USD m a year)"] == f"{m:,.3f} ± {se:,.3f}"
+    assert (table["TVaR 95%"] == "–").to_numpy().tolist() == (t["trials"] < 100).tolist()
+    p = t.attrs["p_value"]["payer uncompensated"]
+    assert f"payer uncompensated: p = {p:.2g}" in tests
+    assert joiners_table(synthetic_results("baseline", n_trials=TRIALS, scheme=False))[0].empty
+    page = report.read_text(encoding="utf-8")
+    section = {s.split('"')[0]: s for s in page.split('<section id="scenario-')[1:]}
+    assert "As more states join" in section["rv_pool"] and "As more states join" not in section["baseline"]

@@ -127,3 +127,69 @@ def test_portfolio_losses_errors_name_what_is_allowed():
     np.testing.assert_array_equal(bare.portfolio_losses(), np.zeros((r.n_trials, r.n_years)))
     with pytest.raises(ValueError, match=r"'rv_pool_retro'; it has: none \(the run has no portfolio\)"):
         bare.portfolio_losses(exclude=RETRO)
+
+
+# --------------------------------------------------------------------------------- groups of trials
+def test_per_trial_gives_the_summary_figures_trial_by_trial():
+    r = synthetic_results(n_trials=300)
+    s = r.summary()
+    for figure in ("gxl_layer1: ceded loss", "portfolio: premium", "payer uncompensated", "spills_7t"):
+        x = r.per_trial(figure)
+        assert x.shape == (r.n_trials,) and x.mean() == pytest.approx(s.loc[figure, "mean"], rel=1e-12)
+    c = r.contracts["hull_xol"]
+    np.testing.assert_array_equal(
+        r.per_trial("hull_xol: premium"), (c["premium"] + c["reinstatement_premium"]).mean(1)
+    )
+    np.testing.assert_array_equal(r.per_trial("payer owner"), r.year_arrays["payer:owner"].mean(axis=1))
+    for wrong in ("nope: ceded loss", "payer nobody", "tonnage_gt", "gxl_layer1: loss"):
+        with pytest.raises(ValueError, match="no figure"):
+            r.per_trial(wrong)
+
+
+def test_by_joiners_groups_the_trials_by_their_members():
+    """Each group's figures are those of its trials, found independently from `members`; the groups
+    partition the trials; the p-value is the equal-means test of the table's own means and errors."""
+    r = synthetic_results(n_trials=2_000, n_years=4)
+    t = r.by_joiners(groups=(0, 1, 2))
+    joined = r.members().to_numpy().sum(axis=1)  # 0, 1 or 2 of the two candidates
+    assert list(t.index) == ["0", "1", "2+"] and t["trials"].sum() == r.n_trials
+    np.testing.assert_allclose(t["share_of_trials"].sum(), 1.0)
+    loss = r.contracts["portfolio"]["loss"].mean(axis=1)
+    unc = r.year_arrays["payer:uncompensated"].mean(axis=1)
+    for label, n in (("0", 0), ("1", 1), ("2+", 2)):
+        sel = joined == n
+        assert t.loc[label, "trials"] == sel.sum()
+        assert t.loc[label, "portfolio: ceded loss: mean"] == pytest.approx(loss[sel].mean(), rel=1e-12)
+        assert t.loc[label, "portfolio: ceded loss: SE"] == pytest.approx(
+            loss[sel].std(ddof=1) / np.sqrt(sel.sum())
+        )
+        assert t.loc[label, "portfolio: ceded loss: TVaR 95%"] == pytest.approx(metrics.tvar(loss[sel], 0.95))
+        assert t.loc[label, "payer uncompensated: mean"] == pytest.approx(unc[sel].mean(), rel=1e-12)
+        # the synthetic scheme holds 10 million GT a year of the horizon: 30 in the last, whoever joined
+        assert t.loc[label, "scheme tonnage (million GT)"] == pytest.approx(30.0)
+    p = t.attrs["p_value"]["portfolio: ceded loss"]
+    assert p == metrics.equal_means_p_value(t["portfolio: ceded loss: mean"], t["portfolio: ceded loss: SE"])
+    # joins are drawn independently of the losses here: the groups should not differ (a 1-in-1000 miss)
+    assert p > 0.001
+    # the default groups: counts no trial reaches are left out; the year moves the counts
+    assert list(r.by_joiners().index) == ["0", "1", "2"]
+    assert r.by_joiners(year=2026)["trials"].sum() == r.n_trials
+    assert (r.by_joiners(year=2026).index.astype(int) <= 1).all()  # BLR joins in the last year only
+    with pytest.raises(ValueError, match="groups must be increasing counts starting at 0"):
+        r.by_joiners(groups=(1, 2))
+    assert synthetic_results(n_trials=50, scheme=False).by_joiners().empty
+
+
+def test_by_joiners_finds_a_figure_that_grows_with_the_joins():
+    """A figure built to rise by 1 per joined state (plus noise of SD 1) moves between the groups by about
+    1 per state, and the equal-means test says so; the premium, the same in every trial, has no error."""
+    r = synthetic_results(n_trials=2_000, n_years=4)
+    joined = r.members().to_numpy().sum(axis=1)
+    rng = np.random.default_rng(3)
+    grows = joined[:, None] + rng.standard_normal((r.n_trials, r.n_years))
+    r.year_arrays["payer:uncompensated"] = grows
+    t = r.by_joiners(figures=("payer uncompensated",), groups=(0, 1, 2))
+    means, ses = t["payer uncompensated: mean"], t["payer uncompensated: SE"]
+    for label, n in (("0", 0), ("1", 1), ("2+", 2)):
+        assert abs(means[label] - n) < 4 * ses[label]
+    assert t.attrs["p_value"]["payer uncompensated"] < 1e-6
