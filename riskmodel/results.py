@@ -197,20 +197,30 @@ class Results:
             index=pd.Index(self.years, name="year"),
         )
 
-    def elt(self) -> pd.DataFrame:
+    def elt(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The event loss table, when the run kept it (`simulation.keep_events`): wide, one row per
         material event, with a ``payer:<source>`` column per payer column (USD m) and the event's
         attributes (``trial``, ``year`` as a calendar year, ``time``, ``pi_class`` the tanker's P&I class,
         ``zone``, ``coastal_state``, ``type``, ``cause``, ``segment``, ``flag``, ``gt``, damage components
         and sanctions flags; codes as names, "" where the event has none, e.g. a non-tanker IG claim). The
         run folder's ``elt.parquet`` holds the same losses long (docs/outputs.md, ``elt``). About 200 events
-        a trial-year: keep it for a few thousand trials, not for a million."""
+        a trial-year: keep it for a few thousand trials, not for a million. `columns` picks some columns
+        (in that order): the frame is a copy of the run's arrays, about 8 bytes an event a column, so a
+        few columns of a large table take a fraction of the memory of all (an unknown name is an error)."""
         if self.events is None:
             raise ValueError(
                 "this run did not keep events: set simulation.keep_events: true or keep_events=True"
             )
-        df = pd.DataFrame(self.events)
-        df["year"] = self.start_year + df["year"]
+        if columns is not None:
+            unknown = [c for c in columns if c not in self.events]
+            if unknown:
+                raise ValueError(
+                    f"no column {', '.join(map(repr, unknown))} in the event table; it has: "
+                    + ", ".join(self.events)
+                )
+        df = pd.DataFrame({c: self.events[c] for c in (self.events if columns is None else columns)})
+        if "year" in df:
+            df["year"] = self.start_year + df["year"]
         # codes → names (−1: not a tanker event, e.g. the non-tanker IG background or a user peril)
         for column, label in (
             ("segment", "segment"),

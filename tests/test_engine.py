@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -28,6 +29,21 @@ def test_every_event_is_paid_exactly_once(rv_pool):
     payers = [c for c in e.columns if c.startswith("payer:")]
     np.testing.assert_allclose(e[payers].sum(axis=1), e["damage"], rtol=1e-9, atol=1e-9)
     assert (e[payers].to_numpy() >= -1e-9).all()
+
+
+def test_the_elt_gives_the_columns_asked_for(rv_pool):
+    """`elt(columns)`: those columns, in that order, the same values as the whole table's (names for
+    codes, calendar years); an unknown name is an error naming the columns there are."""
+    whole = rv_pool.elt()
+    for columns in (["pi_class", "year", "payer:uncompensated"], ["trial", "cause", "zone"]):
+        some = rv_pool.elt(columns=columns)
+        assert list(some.columns) == columns
+        pd.testing.assert_frame_equal(some, whole[columns])
+    with pytest.raises(
+        ValueError,
+        match=r"no column 'payer:nobody' in the event table; it has: .*payer:uncompensated, .*trial",
+    ):
+        rv_pool.elt(columns=["trial", "payer:nobody"])
 
 
 def test_events_are_in_time_order_and_material(rv_pool):
