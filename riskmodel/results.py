@@ -57,9 +57,18 @@ class Results:
         `CONTRACT_FIELDS` (USD m at the reinsurer's participation). The portfolio of one contract is that
         contract: `simulate` gives it read-only views of the contract's arrays, whatever the executor
         (loaded from the store, they are copies). Treat the arrays of a `Results` as read-only.
-    year_arrays : name → (n_trials, n_years[, k]) array: ``payer:<column>``, ``base:<name>``,
-        ``tonnage_gt`` (by class), ``spills_7t``, ``detentions``, per scheme ``scheme_capital:<id>``
-        (at the year end), ``scheme_recapitalised:<id>`` and ``scheme_insolvent:<id>`` (0/1), ...
+    year_arrays : name → (n_trials, n_years[, k]) array, per trial and policy year:
+        ``payer:<column>`` (what each payer bears, USD m; `ledger`), ``base:<name>`` (premium and tonnage
+        bases; `premium_bases`), ``tonnage_gt`` (tanker GT by P&I class, the last axis in `class_names`;
+        `market`), ``shadow_mean_age`` and ``designated_share`` (of shadow tonnage), ``detentions``; the
+        tanker incidents: ``events`` (serious incidents), ``total_losses``, ``spills_7t`` and
+        ``spills_700t`` (marine spills of 7 t and 700 t or more, ITOPF's counts) with their
+        ``expected:<name>`` means, ``pollution_damage`` and ``damage:<class>`` (USD m, by the tanker's
+        P&I class), ``blocked_delayed`` and ``blocked_permanent`` (claims blocked at the direct links,
+        USD m); the non-tanker IG background: ``background_claims`` and ``background_gxl_claims`` (those
+        reaching GXL layer 1 or Hydra); per scheme ``scheme_capital:<id>`` (at the year end),
+        ``scheme_recapitalised:<id>``, ``scheme_insolvent:<id>`` and ``scheme_designated:<id>:<bloc>``
+        (0/1). `statistic` gives the mean of any of them by year.
     trial_arrays : ``z`` (climate factor) and ``join_year`` (trial, slot) — a slot is one
         (scheme, state) of the adoption plan, labelled by `slots`.
     contract_exposure : contract id → `metrics.contract_exposure` of its terms: the share of its sources

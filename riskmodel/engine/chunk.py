@@ -797,10 +797,11 @@ def _world_slice(
     for c, name in enumerate(m.class_names):
         year_arrays[f"damage:{name}"] = by_class[c * cells : (c + 1) * cells]
     bg_group = other.trial * H + other.year
-    year_arrays["gxl_claims"] = _count(
+    # (the non-tanker IG background only: its claims, and those of them that reach GXL layer 1 or Hydra)
+    year_arrays["background_gxl_claims"] = _count(
         bg_group[wf.other_ig["ig_gxl_layer1"] + wf.other_ig["ig_hydra"] > 0], cells
     )
-    year_arrays["pool_claims"] = _count(bg_group, cells)
+    year_arrays["background_claims"] = _count(bg_group, cells)
 
     # the material events' sanctions flags, a bloc at a time: the same as `(designated[:, None] |
     # ev_scheme_des)[sel]`, by 1-D gathers (rows of three bools gather several times slower)
