@@ -116,7 +116,7 @@ def run(trials: int = 16384, repeat: int = 1, workers: int = 2) -> Section:
             )
         )
         one.append((wall, cpu))
-        events = float(res.year_arrays["events"].mean()) + float(res.year_arrays["pool_claims"].mean())
+        events = float(res.year_arrays["events"].mean()) + float(res.year_arrays["background_claims"].mean())
         with ProcessPool(workers) as pool:
             wall2, _, _ = time_once(
                 lambda pool=pool: simulate(

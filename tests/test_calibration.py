@@ -62,8 +62,8 @@ def test_tanker_total_losses_held_out(baseline):
 def test_non_tanker_background_matches_ig_claims_history(baseline):
     """Pool claims of non-tanker ships 15–25 a year (with the tankers' own on top); claims reaching the
     GXL about once every one or two years (Costa Concordia, Golden Ray, Dali)."""
-    assert 15.0 <= _annual(baseline, "pool_claims").mean() <= 25.0
-    assert 0.5 <= _annual(baseline, "gxl_claims").mean() <= 1.0
+    assert 15.0 <= _annual(baseline, "background_claims").mean() <= 25.0
+    assert 0.5 <= _annual(baseline, "background_gxl_claims").mean() <= 1.0
 
 
 def test_damage_fit_on_the_three_anchors():
