@@ -36,7 +36,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_apply_terms_on_a_run_folder_gives_back_its_year_loss_table(run_dir: Path, tmp_path: Path, run_cli):
     """Every contract's ceded loss, premium, reinstatement premium, largest event and sanctions blocks
     equal the run's. The run has all of it: attritional losses under the GXL layers, rated premiums, and
-    a sanctions clause (`rv_pool_retro`) that blocks payments on the designated scheme's reinsurer."""
+    a sanctions clause (`rv_pool_retro`) that blocks payments on the scheme's reinsurer, which the EU
+    lists (`listed_by`): the run folder brings the listing, so every retro claim is blocked again."""
     code, out, err = run_cli(
         "apply-terms", "--events", run_dir, "--portfolio", PORTFOLIO, "--out", tmp_path, "--format", "parquet"
     )

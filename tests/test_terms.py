@@ -392,12 +392,50 @@ def test_a_listed_source_beside_flagged_and_third_party_ones():
     assert (r.loss[0, 0], r.blocked_permanent[0, 0], r.blocked_delayed[0, 0]) == (25.0, 5.0, 4.0)
 
 
+def test_a_listed_payees_attritional_losses_are_blocked_for_good():
+    """A quota share (100%) on a (payee listed by the EU) and b (a third party's): attritional a 4, b 6 in
+    the year, one unlicensed event a 2, b 3. The listing blocks a's part of the event and a's attritional
+    losses (no event to license, so for good): the loss is b's 3 + 6 = 9, blocked for good 2 + 4 = 6, and
+    the two add up to the cession without the clause, 15. An excess inuring to it deducts the whole
+    cession, blocked or not (step 2)."""
+    elt = EventLossTable.from_arrays(
+        [0],
+        [0],
+        [0.5],
+        {"a": [2.0], "b": [3.0]},
+        n_trials=1,
+        n_years=1,
+        licensed=[False],
+        attritional={"a": np.array([[4.0]]), "b": np.array([[6.0]])},
+        unflagged_sources={"b"},
+    )
+    qs = ContractTerms(
+        "qs",
+        ("a", "b"),
+        kind="quota_share",
+        sanctions_clause=True,
+        reinsurer_bloc="EU",
+        listed_sources=frozenset({"a"}),
+    )
+    r = apply_contract(elt, qs)
+    assert (r.loss[0, 0], r.blocked_permanent[0, 0], r.blocked_delayed[0, 0]) == (9.0, 6.0, 0.0)
+    free = apply_contract(elt, dataclasses.replace(qs, sanctions_clause=False))
+    assert free.loss[0, 0] == 15.0 and free.blocked_permanent[0, 0] == 0.0
+    # a stop loss 5 xs 8 on the same: 9 kept of 15 → cedes 1 (5 without the clause), 4 blocked
+    sl = dataclasses.replace(qs, id="sl", kind="stop_loss", attachment=8.0, limit=5.0)
+    r = apply_contract(elt, sl)
+    assert (r.loss[0, 0], r.blocked_permanent[0, 0]) == (1.0, 4.0)
+
+
 def test_with_listings_picks_the_contracts_own_sources_of_its_bloc():
     c = ContractTerms("r", ("scheme_reinsurance:rv", "owner"), sanctions_clause=True, reinsurer_bloc="UK")
     listed = {"EU": frozenset({"owner"}), "UK": frozenset({"scheme_reinsurance:rv", "scheme_reinsurance:x"})}
-    assert with_listings(c, listed).listed_sources == {"scheme_reinsurance:rv"}
-    assert with_listings(dataclasses.replace(c, reinsurer_bloc=None), listed).listed_sources == frozenset()
+    assert with_listings(c, listed).listed_sources == ("scheme_reinsurance:rv",)
+    assert with_listings(dataclasses.replace(c, reinsurer_bloc=None), listed).listed_sources == ()
     assert with_listings(c, {}) is c
+    # listings the contract already has are kept (merged, sorted)
+    own = dataclasses.replace(c, listed_sources=frozenset({"owner"}))
+    assert with_listings(own, listed).listed_sources == ("owner", "scheme_reinsurance:rv")
 
 
 def test_stop_loss_on_annual_aggregate_with_attritional():

@@ -895,7 +895,8 @@ def apply_terms_to_file(
     run, a contract on none of them is not written (no premium), and a rated contract on a premium base
     the run does not have (its premium base file holds every base of the run) earns none. ``listed``:
     bloc → the payer columns whose payee that bloc lists (the run's `scenario_listings`): a contract of
-    that bloc with a sanctions clause has them blocked on every event, as in the run.
+    that bloc with a sanctions clause has them blocked on every event, as in the run. A bare event file
+    (no run folder) carries no listing: pass `listed` to apply one.
     """
     from riskmodel import tables
 

@@ -43,14 +43,14 @@ Order of the financial terms (each step is tested by itself in tests/test_terms.
    liable", LMA 3100): the cedant keeps it, it neither erodes the aggregate deductible and limit nor earns
    reinstatement premium, and `blocked_permanent` is what it takes away (the year's cession without the
    block less the year's with it), so no figure depends on where in the year it falls. Attritional
-   losses are never blocked (they carry no event flags). Flags do not reach the sources in
+   losses carry no event flags: only a listed payee's are blocked (below). Flags do not reach the sources in
    `elt.unflagged_sources` (in the world model and event files those that pay parties other than the
    sanctioned tanker, `payers.THIRD_PARTY_SOURCES`): a contract on such sources only is never blocked,
    and one on sources of both kinds has the share of each payment that comes from the reached sources
    blocked (that share taken on the gross, before inuring cessions). A source in `listed_sources` pays a
    party the reinsurer's bloc already lists (a scheme's reinsurer sanctioned before any designation, as
    the EU and UK list RNRC): its part of every event is blocked, flagged or not, and licensed as a flagged
-   event's would be.
+   event's would be; its attritional losses (no event to license) are blocked for good.
 
 Premium P (100%) is fixed, or a rate times the trial-year's premium base `elt.premium_base[name]`; a
 missing base is an error (`validate_portfolio`), never a silent zero. A source absent from the event loss
@@ -466,9 +466,10 @@ class ContractTerms:
         Ids of quota shares of the portfolio whose cessions apply before this contract.
     sanctions_clause : bool, reinsurer_bloc : str or None
         Whether an LMA 3100-type clause blocks payments on events sanctioned by the reinsurer's bloc.
-    listed_sources : frozenset of str
+    listed_sources : tuple of str
         Sources whose payee the reinsurer's bloc lists whatever the event (`with_listings`): with the
-        clause, their part of every event is blocked.
+        clause, their part of every event and their attritional losses are blocked. Any iterable is
+        taken; it is kept sorted (so the terms pickle, and digest, the same in every process).
     """
 
     id: str
@@ -490,12 +491,12 @@ class ContractTerms:
     inures: tuple[str, ...] = ()
     sanctions_clause: bool = False
     reinsurer_bloc: str | None = None
-    listed_sources: frozenset[str] = frozenset()
+    listed_sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("sources", "reinstatement_rates", "inures"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        object.__setattr__(self, "listed_sources", frozenset(self.listed_sources))
+        object.__setattr__(self, "listed_sources", tuple(sorted(set(self.listed_sources))))
         problems = list(self._problems())
         if problems:
             raise ValueError(f"contract {self.id!r}: " + "; ".join(problems))
@@ -546,7 +547,7 @@ class ContractTerms:
             yield "premium_rate needs a premium_base"
         if self.id in self.inures:
             yield "a contract cannot inure to itself"
-        if stray := sorted(self.listed_sources - set(self.sources)):
+        if stray := sorted(set(self.listed_sources) - set(self.sources)):
             yield f"listed_sources {stray} are not among its sources"
 
     @property
@@ -765,6 +766,15 @@ def _cede(
     if not blocks_apply:
         blocks = None
     y_unblocked = y
+    attritional_unblocked = None
+    listed_share = None
+    if blocks_apply and uses_attritional:
+        listed_share = _listed_attritional_share(elt, terms, n_cells)
+    if listed_share is not None:
+        # the attritional losses of a source whose payee is listed are blocked for good (they carry no
+        # event, so no licence), in proportion to the sources' attritional losses
+        attritional_unblocked = attritional
+        attritional = attritional * (1.0 - listed_share)
     if blocks is not None and blocks.permanent.any():
         # a claim blocked for good is outside the cover (the reinsurer "shall not be liable"): the part the
         # flags reach neither erodes the aggregate deductible and limit nor earns reinstatement premium, so
@@ -783,13 +793,19 @@ def _cede(
         attritional_100 = np.where(attritional > 0, np.maximum(annual - events.cell_sum(event_100), 0.0), 0.0)
     else:
         attritional_100 = np.zeros(n_cells)
-    if y is not y_unblocked:
+    if y is not y_unblocked or attritional_unblocked is not None:
         # what the blocks take away: the year's cession without them less the year's with them (a year's
         # cession is the clipped total, whatever the order of its events)
         base = attritional if uses_attritional else 0.0
-        blocks.permanent_100 = _clip_aggregate(base + events.cell_sum(y_unblocked), d, agg) - _clip_aggregate(
+        before = base if attritional_unblocked is None else attritional_unblocked
+        permanent_100 = _clip_aggregate(before + events.cell_sum(y_unblocked), d, agg) - _clip_aggregate(
             base + events.cell_sum(y), d, agg
         )
+        if blocks is None:  # (only the attritional part is blocked)
+            none = np.zeros(events.idx.size, bool)
+            blocks = _Blocks(none, none, permanent_100)
+        else:
+            blocks.permanent_100 = permanent_100
 
     premium = _premium_100(elt, terms)
     rp = None
@@ -801,6 +817,19 @@ def _cede(
             - _reinstated(np.minimum(paid_before, reinstatable), limit, rates)
         )
     return _Ceded(events, event_100, attritional_100, rp, premium, blocked_share, blocks)
+
+
+def _listed_attritional_share(elt: EventLossTable, terms: ContractTerms, n_cells: int) -> np.ndarray | None:
+    """Per trial-year, the share of a contract's attritional losses that comes from sources whose payee
+    the reinsurer's bloc lists (`terms.listed_sources`); None when the clause blocks none of them."""
+    if not terms.sanctions_clause or terms.reinsurer_bloc is None:
+        return None
+    listed = [s for s in terms.sources if s in terms.listed_sources and s in elt.attritional]
+    if not listed:
+        return None
+    total = sum(elt.attritional[s].reshape(n_cells) for s in terms.sources if s in elt.attritional)
+    part = sum(elt.attritional[s].reshape(n_cells) for s in listed)
+    return np.divide(part, total, out=np.zeros(n_cells), where=total > 0)
 
 
 def _clause(
@@ -887,10 +916,6 @@ def _finish(
         blocked_permanent=blocked_permanent.reshape(shape),
     )
     return result, event, rp
-
-
-def _is_zero(share: np.ndarray | float) -> bool:
-    return isinstance(share, float) and share == 0.0
 
 
 def _check_shapes(elt: EventLossTable) -> None:
@@ -1044,14 +1069,15 @@ def as_written(
 
 def with_listings(terms: ContractTerms, listed: Mapping[str, Collection[str]]) -> ContractTerms:
     """The contract with its `listed_sources`: those of its sources whose payee its reinsurer's bloc lists
-    (`listed`: bloc → payer columns, `payers.listed_payees` of the scenario's schemes). A contract
-    without a bloc lists none.
+    (`listed`: bloc → payer columns, `payers.listed_payees` of the scenario's schemes), added to any it
+    has. A contract without a bloc gains none.
 
     >>> c = ContractTerms("r", ("scheme_reinsurance:rv", "owner"), sanctions_clause=True, reinsurer_bloc="EU")
     >>> sorted(with_listings(c, {"EU": {"scheme_reinsurance:rv"}, "US": {"owner"}}).listed_sources)
     ['scheme_reinsurance:rv']
     """
-    chosen = frozenset(s for s in terms.sources if s in listed.get(terms.reinsurer_bloc or "", ()))
+    bloc = listed.get(terms.reinsurer_bloc or "", ())
+    chosen = tuple(sorted({*terms.listed_sources, *(s for s in terms.sources if s in bloc)}))
     return terms if chosen == terms.listed_sources else replace(terms, listed_sources=chosen)
 
 
