@@ -52,7 +52,7 @@ __all__ = [
     "converged",
     "ep_curve",
     "ept_table",
-    "equal_means_p_value",
+    "groups_differ_p_value",
     "horizon_total",
     "metrics_table",
     "paired_difference",
@@ -298,28 +298,49 @@ def ratio_of_means(
     return r, se
 
 
-def equal_means_p_value(
-    estimates: np.ndarray | Sequence[float], standard_errors: np.ndarray | Sequence[float]
+def groups_differ_p_value(
+    x: np.ndarray | Sequence[float],
+    group: np.ndarray | Sequence[int],
+    n_resamples: int = 999,
+    seed: int = 0,
 ) -> float:
-    """The p-value of the test that independent estimates (the means of separate groups of trials) share
-    one mean: Q = Σ w (x − x̄_w)², w = 1/SE², against χ² with (groups − 1) degrees of freedom. Groups
-    without a finite positive error are left out; NaN with fewer than two left. For two groups it is the
-    two-sided z-test of their difference. Exact for known errors; with errors estimated from the groups
-    it runs a little liberal in small groups (measured: 6.6% of p-values below 0.05 for four groups of
-    40-300 draws of one law).
+    """The p-value of the test that groups of trials share one mean, by permutation: the statistic is the
+    between-group sum of squares Σ_g n_g (mean_g − mean)², and under the null hypothesis (the figure does
+    not depend on the group) the trials are exchangeable between the groups, so its distribution is that
+    of the same statistic with the group labels shuffled. p = (1 + #{shuffled ≥ observed}) / (1 +
+    `n_resamples`): exact at any group size and for any law of `x` (a χ² test with the groups' estimated
+    errors rejected a true null in 7-16% of tests at 5% on the model's skewed losses in groups of 10-100
+    trials). Fixed `seed`: the same answer every time. NaN with fewer than two groups.
 
-    >>> round(equal_means_p_value([0.0, 2.0], [1.0, 1.0]), 4)  # z = 2 / √2: 2 (1 − Φ(1.414))
-    0.1573
+    >>> p = groups_differ_p_value([1.0, 2.0, 3.0, 11.0, 12.0, 13.0], [0, 0, 0, 1, 1, 1], n_resamples=199)
+    >>> 0.005 < p < 0.2  # 2 of the 20 ways to split six trials in two threes give this separation
+    True
     """
-    x, s = _as_float(estimates), _as_float(standard_errors)
-    if x.shape != s.shape or x.ndim != 1:
-        raise ValueError(f"one estimate per error, in one column, got shapes {x.shape} and {s.shape}")
-    ok = np.isfinite(x) & np.isfinite(s) & (s > 0)
-    if ok.sum() < 2:
+    values, labels = _as_float(x), np.asarray(group)
+    if values.ndim != 1 or labels.shape != values.shape:
+        raise ValueError(
+            f"one group per trial, in one column each, got shapes {values.shape} and {labels.shape}"
+        )
+    _, codes = np.unique(labels, return_inverse=True)
+    k = int(codes.max()) + 1 if codes.size else 0
+    if k < 2:
         return math.nan
-    x, w = x[ok], 1.0 / s[ok] ** 2
-    q = float((w * (x - (w * x).sum() / w.sum()) ** 2).sum())
-    return float(stats.chi2.sf(q, ok.sum() - 1))
+    counts = np.bincount(codes, minlength=k).astype(np.float64)
+    centred = values - values.mean()
+
+    def between(sums: np.ndarray) -> np.ndarray:  # Σ_g sum_g² / n_g (the centred sums)
+        return (sums**2 / counts).sum(axis=-1)
+
+    observed = between(np.bincount(codes, weights=centred, minlength=k))
+    rng = np.random.default_rng(seed)
+    exceed, batch = 0, max(1, 4_000_000 // max(values.size, 1))
+    for start in range(0, n_resamples, batch):
+        b = min(batch, n_resamples - start)
+        shuffled = rng.permuted(np.broadcast_to(codes, (b, codes.size)), axis=1)
+        rows = shuffled + k * np.arange(b)[:, None]
+        sums = np.bincount(rows.ravel(), weights=np.tile(centred, b), minlength=b * k).reshape(b, k)
+        exceed += int((between(sums) >= observed * (1 - 1e-12)).sum())
+    return (1 + exceed) / (1 + n_resamples)
 
 
 def prob_any_loss(x: np.ndarray | Sequence[float]) -> np.ndarray | float:

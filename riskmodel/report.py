@@ -224,18 +224,24 @@ def _table(
 MATERIAL_SHARE = 0.01
 
 
+def _known(level: float | None) -> float | None:
+    """A level to judge materiality by: None when not given or not a number."""
+    return None if level is None or not math.isfinite(float(level)) else float(level)
+
+
 def is_material_difference(difference: float, standard_error: float, level: float | None = None) -> bool:
     """Whether a paired difference is a change worth a signed figure: beyond twice its standard error
-    and, given the `level` it changes (the baseline's figure), at least `MATERIAL_SHARE` (1%) of it. A
-    difference without a finite standard error is not. `describe_difference` words each case; unlike it,
-    this does not round (the words say "no change" of a difference and error too small to show).
+    and, given the `level` it changes (the baseline's figure; NaN counts as not given), at least
+    `MATERIAL_SHARE` (1%) of it. A difference without a finite standard error is not. `describe_difference`
+    words the same rule.
 
     >>> is_material_difference(0.008, 0.003), is_material_difference(0.008, 0.003, level=5.75)
     (True, False)
     """
     if not math.isfinite(standard_error) or abs(difference) <= 2 * standard_error:
         return False
-    return level is None or abs(difference) >= MATERIAL_SHARE * abs(level)
+    known = _known(level)
+    return known is None or abs(difference) >= MATERIAL_SHARE * abs(known)
 
 
 def describe_difference(
@@ -243,12 +249,13 @@ def describe_difference(
 ) -> str:
     """A paired difference (USD m, e.g. a `Comparison.table` row's) in words, for a sentence.
 
-    The rule: a signed figure only beyond twice its standard error; given the `level` it changes (the
-    baseline's figure), one under `MATERIAL_SHARE` (1%) of it is "not material" (`is_material_difference`).
-    In order: "no change" when the difference and its error both round to zero at `digits` decimals; a
-    difference within twice its error is no difference; one without Monte Carlo error (the same in every
-    trial) is beyond it whatever its size; one beyond it and under 1% of the level is not material; else
-    the signed figure with its error. Without a standard error (a run of one trial) the figure is given
+    The rule (`is_material_difference`): a signed figure only beyond twice its standard error; given the
+    `level` it changes (the baseline's figure), one under `MATERIAL_SHARE` (1%) of it is "not material".
+    In order: "no change" when the difference and its error are both exactly 0; a difference within twice
+    its error is no difference beyond that error; one without Monte Carlo error (the same in every trial)
+    is beyond it whatever its size; one beyond it and under 1% of the level is not material; else the
+    signed figure with its error. Amounts print at `digits` decimals, and one too small to show as
+    "under" the smallest they show. Without a standard error (a run of one trial) the figure is given
     unjudged.
 
     >>> describe_difference(0.0, 0.0)
@@ -258,28 +265,32 @@ def describe_difference(
     >>> describe_difference(0.004, 0.003)
     'no difference beyond its Monte Carlo error (+0.0040m ± 0.0030m, within two standard errors)'
     >>> describe_difference(0.008, 0.00003, level=5.75)
-    'USD +0.0080m (± under 0.0001m), 0.14% of USD 5.75m: not material'
+    'USD +0.0080m (± under 0.0001m), 0.139% of USD 5.75m: not material'
+    >>> describe_difference(0.004, 0.0019, digits=2)
+    'USD +under 0.01m (± under 0.01m)'
     >>> describe_difference(-1.25, 0.2, level=5.75, digits=2)
     'USD -1.25m (± 0.20m)'
     >>> describe_difference(1.0, float("nan"))
     '+1.0000m with no standard error to judge it by (too few trials)'
     """
-    d, se = float(difference), float(standard_error)
-    figure = f"{d:+.{digits}f}m"
+    d, se, known = float(difference), float(standard_error), _known(level)
+    smallest = f"under {10**-digits:.{digits}f}m"
+    figure = f"{'+' if d > 0 else '-'}{smallest}" if d and round(d, digits) == 0 else f"{d:+,.{digits}f}m"
     if not math.isfinite(se):
         return f"{figure} with no standard error to judge it by (too few trials)"
-    if round(abs(d), digits) == 0 and round(se, digits) == 0:
+    if d == 0 and se == 0:
         return "no change"
-    if se == 0:
-        error = "no Monte Carlo error"
-    elif round(se, digits):
-        error = f"± {se:.{digits}f}m"
-    else:
-        error = f"± under {10**-digits:.{digits}f}m"
+    error = (
+        "no Monte Carlo error"
+        if se == 0
+        else f"± {se:,.{digits}f}m"
+        if round(se, digits)
+        else f"± {smallest}"
+    )
     if abs(d) <= 2 * se:
         return f"no difference beyond its Monte Carlo error ({figure} {error}, within two standard errors)"
-    if level is not None and not is_material_difference(d, se, level):
-        return f"USD {figure} ({error}), {abs(d / level):.2%} of USD {abs(level):.2f}m: not material"
+    if known is not None and not is_material_difference(d, se, known):
+        return f"USD {figure} ({error}), {100 * abs(d / known):.3g}% of USD {abs(known):,.4g}m: not material"
     return f"USD {figure} ({error})"
 
 
@@ -332,7 +343,9 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
 def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
     """`Results.by_joiners` for the page: per group of trials (by the number of candidate states that are
     members by the last policy year) its share of the trials and each figure as mean ± standard error,
-    and a sentence of the equal-means tests' p-values. Empty (and "") for a run without candidates."""
+    the first figure's TVaR named with it, and a sentence of the permutation tests' p-values; a figure is
+    said to differ between the groups when its p-value is below 0.05 *and* its groups' means spread by
+    at least `MATERIAL_SHARE` of its mean. Empty (and "") for a run without candidates."""
     t = results.by_joiners()
     if t.empty:
         return t, ""
@@ -342,22 +355,29 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
     ]
     for f in t.attrs["p_value"]:
         out[f"{f} (USD m a year)"] = [
-            _with_se(m, se) for m, se in zip(t[f"{f}: mean"], t[f"{f}: SE"], strict=True)
+            _with_se(m, se) for m, se in zip(t[f"{f}: mean"], t[f"{f}: standard_error"], strict=True)
         ]
-        tail = [c for c in t.columns if c.startswith(f"{f}: TVaR ") and not c.endswith(" SE")]
-        for c in tail:
-            out[c.removeprefix(f"{f}: ")] = [
+        for c in [c for c in t.columns if c.startswith(f"{f}: TVaR ") and not c.endswith("standard_error")]:
+            out[f"{c.removeprefix(f'{f}: ')} of {f}"] = [
                 _with_se(m, se) if np.isfinite(m) else "–"
-                for m, se in zip(t[c], t[f"{f}: TVaR SE"], strict=True)
+                for m, se in zip(t[c], t[f"{c} standard_error"], strict=True)
             ]
     if "scheme tonnage (million GT)" in t:
         out["scheme tonnage (million GT)"] = [f"{v:,.1f}" for v in t["scheme tonnage (million GT)"]]
-    tests = "; ".join(
-        f"{f}: p = {p:.2g}" + (" (the groups differ)" if p < 0.05 else "")
-        for f, p in t.attrs["p_value"].items()
-        if np.isfinite(p)
-    )
-    return out, tests
+    n = results.n_trials
+    words = []
+    for f, p in t.attrs["p_value"].items():
+        if not np.isfinite(p):
+            continue
+        means = t[f"{f}: mean"]
+        level = abs(float((means * t["trials"]).sum()) / n)
+        spread = float(means.max() - means.min())
+        differ = p < 0.05 and spread >= MATERIAL_SHARE * level
+        small = " (beyond chance, but by under 1% of the figure)" if p < 0.05 and not differ else ""
+        words.append(
+            f"{f}: p {'≤ 0.001' if p <= 0.001 else f'= {p:.2g}'}{' (the groups differ)' if differ else small}"
+        )
+    return out, "; ".join(words)
 
 
 _CONTRACT_ROWS = ("ceded loss", "premium", TAIL_FIGURE)
@@ -422,7 +442,7 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     se = d["standard_error"]
     error = f" ± {se:,.3f}" if np.isfinite(se) else " (no error: too few trials)"
     if np.isfinite(se) and abs(d["difference"]) <= 2 * se:  # (`describe_difference`'s rule)
-        error += " (within 2 SE: no difference)"
+        error += " (within 2 SE: not distinguishable from zero)"
     return f"{d['difference']:+,.3f}{error}{unpaired}"
 
 
@@ -549,10 +569,11 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 joiners,
                 caption=f"As more states join: the trials grouped by the number of candidate states that "
                 f"are members of a scheme by {last}, with each group's annual averages over the horizon "
-                "(mean ± standard error; the TVaR is of the portfolio's mean annual loss, in groups of 100 "
-                "trials or more). The groups are what happened in this scenario's trials, not separate "
-                "scenarios: many joins come with a high geopolitical factor. Whether the groups share one "
-                f"mean: {tests or 'not testable'}",
+                "(mean ± standard error; the TVaR of a trial's mean annual figure over the horizon, where a "
+                "group has at least 20 trials beyond its quantile). The groups are what happened in this "
+                "scenario's trials, not separate scenarios: many joins come with a high geopolitical "
+                "factor. Whether the groups share one mean (a permutation test of the trials): "
+                f"{tests or 'not testable'}.",
             )
         )
 

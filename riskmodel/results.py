@@ -328,41 +328,6 @@ class Results:
         """(n_trials, n_years) ceded loss of a contract or the portfolio."""
         return self.contracts[contract]["loss"]
 
-    def portfolio_losses(self, field: str = "loss", exclude: str | Sequence[str] = ()) -> np.ndarray:
-        """(n_trials, n_years) `field` of the portfolio less the contracts in `exclude` (USD m): each
-        trial-year's figure of every other contract together, a new array. With ``.mean(axis=1)`` it gives
-        each trial's mean annual figure, for paired differences of "the book but one line" between runs
-        (`metrics.paired_difference`).
-
-        `field` is one of `CONTRACT_FIELDS`; ``max_event_loss`` only with nothing excluded, since the
-        largest event of part of the portfolio needs the events' sum over its contracts, which the run
-        does not keep. `exclude` is a contract id or several. A contract the run does not write (one on
-        payer columns its scenario lacks: ``rv_pool_retro`` under baseline.yaml, which has no scheme) is
-        still in its portfolio, ceding and earning nothing, so excluding it takes nothing away: one call
-        serves a scenario and its baseline alike. An id that is not in the run's portfolio (`contract_ids`)
-        raises `ValueError` naming the ones that are. A run without a portfolio gives zeros.
-        """
-        if field not in CONTRACT_FIELDS:
-            raise ValueError(f"unknown field {field!r}; a contract's fields: {', '.join(CONTRACT_FIELDS)}")
-        ids = [exclude] if isinstance(exclude, str) else list(dict.fromkeys(exclude))  # (each once)
-        unknown = [cid for cid in ids if cid not in self.contract_ids]
-        if unknown:
-            known = ", ".join(self.contract_ids) or "none (the run has no portfolio)"
-            raise ValueError(
-                f"not a contract of the run's portfolio: {', '.join(map(repr, unknown))}; it has: {known}"
-            )
-        if ids and field == "max_event_loss":
-            raise ValueError(
-                "max_event_loss cannot exclude contracts: the largest event of part of the portfolio is "
-                "not the portfolio's less the parts', and the run keeps no contract's event losses"
-            )
-        if "portfolio" not in self.contracts:
-            return np.zeros((self.n_trials, self.n_years))
-        total = np.array(self.contracts["portfolio"][field], dtype=float)
-        for cid in ids:
-            total -= self.contracts[cid][field]
-        return total
-
     def _calendar(self, table: pd.DataFrame) -> pd.DataFrame:
         """Policy-year indices → calendar years; the horizon rows keep `metrics.HORIZON_TOTAL` (−1)."""
         year = table["year"].to_numpy()
@@ -450,16 +415,35 @@ class Results:
         columns = ["figure", "unit", "year", "mean", "standard_error", "converged"]
         return pd.DataFrame(rows, columns=columns).set_index("figure")
 
-    def per_trial(self, figure: str) -> np.ndarray:
+    def per_trial(self, figure: str, exclude: str | Sequence[str] = ()) -> np.ndarray:
         """Each trial's mean annual value over the horizon of an annual-average figure of `summary`:
         ``<contract>: ceded loss``, ``<contract>: premium`` (with its reinstatement premium), ``payer
-        <column>`` (any payer column, not only the summary's) or a statistic such as ``spills_7t``. For
-        paired differences between runs and for groups of trials (`by_joiners`). An unknown name is a
-        `ValueError` naming the kinds allowed."""
+        <column>`` (any payer column, not only the summary's) or a per-(trial, year) statistic such as
+        ``spills_7t`` (`year_arrays`). For paired differences between runs and for groups of trials
+        (`by_joiners`). An unknown name is a `ValueError` naming the kinds allowed.
+
+        `exclude` (the portfolio's figures only): contract ids left out, for "the book but one line". A
+        contract the run does not write (one on payer columns its scenario lacks: ``rv_pool_retro`` under
+        baseline.yaml) is in its portfolio with zeros, so excluding it takes nothing away: one call serves a
+        scenario and its baseline. An id not in the run's portfolio is a `ValueError`.
+        """
         cid, _, what = figure.rpartition(": ")
+        ids = [exclude] if isinstance(exclude, str) else list(dict.fromkeys(exclude))  # (each once)
+        if ids and cid != "portfolio":
+            raise ValueError(f"exclude applies to the portfolio's figures, not to {figure!r}")
+        if unknown := [c for c in ids if c not in self.contract_ids]:
+            known = ", ".join(self.contract_ids) or "none (the run has no portfolio)"
+            raise ValueError(
+                f"not a contract of the run's portfolio: {', '.join(map(repr, unknown))}; it has: {known}"
+            )
         if cid in self.contracts and what in ("ceded loss", "premium"):
-            c = self.contracts[cid]
-            x = c["loss"] if what == "ceded loss" else c["premium"] + c["reinstatement_premium"]
+
+            def field(c: dict[str, np.ndarray]) -> np.ndarray:
+                return c["loss"] if what == "ceded loss" else c["premium"] + c["reinstatement_premium"]
+
+            x = field(self.contracts[cid])
+            for other in ids:
+                x = x - field(self.contracts[other])
         elif figure.startswith("payer ") and f"payer:{figure[6:]}" in self.year_arrays:
             x = self.year_arrays[f"payer:{figure[6:]}"]
         elif figure in self.year_arrays and self.year_arrays[figure].ndim == 2:
@@ -468,36 +452,47 @@ class Results:
             raise ValueError(
                 f"no figure {figure!r} in this run: give '<contract>: ceded loss' or '<contract>: premium' "
                 f"(contracts: {', '.join(self.contracts) or 'none'}), 'payer <column>' (columns: "
-                f"{', '.join(self.payers()) or 'none'}) or a statistic such as 'spills_7t'"
+                f"{', '.join(self.payers()) or 'none'}) or a per-year statistic such as 'spills_7t'"
             )
         return x.mean(axis=1)
 
     def by_joiners(
         self,
-        figures: Sequence[str] = ("portfolio: ceded loss", "portfolio: premium", "payer uncompensated"),
+        figures: str | Sequence[str] = ("portfolio: ceded loss", "portfolio: premium", "payer uncompensated"),
         year: int | None = None,
         groups: Sequence[int] = (0, 1, 2, 3, 5),
         tail: float = 0.95,
     ) -> pd.DataFrame:
         """How the figures grow as more states join: the trials grouped by how many candidate states are
-        members of a scheme by the end of policy year `year` (a calendar year; default the last).
+        members of a scheme by the end of policy year `year` (a calendar year; default the last; a state
+        that is a candidate of two schemes counts twice).
 
-        `groups` are the groups' lowest counts, increasing from 0: (0, 1, 2, 3, 5) makes "0", "1", "2",
-        "3-4" and "5+" (a group no trial reaches is left out). Per group: its trials and their share; per
-        figure (`per_trial`: each trial's mean annual value over the horizon; the portfolio's figures are
-        left out of a run without one, another unknown name is an error) its mean and standard error,
-        and for the first figure its TVaR at `tail` with its error (NaN in a group of fewer than 100
-        trials); the scheme tonnage in `year` (million GT). Groups are conditional on what happened, not
-        scenarios: a group's mean is what the figure is *when* that many states have joined (and whatever
-        else goes with many joins in the scenario, e.g. a high geopolitical factor). ``attrs["p_value"]``
-        holds per figure the test that the groups share one mean (`metrics.equal_means_p_value`; below
-        0.05, the figure moves with the joins). Empty for a run without candidate states.
+        `groups` are the groups' lowest counts, integers increasing from 0: (0, 1, 2, 3, 5) makes "0",
+        "1", "2", "3-4" and "5+" (a group no trial reaches is left out). Per group: its trials and their
+        share; per figure (`per_trial`: each trial's mean annual value over the whole horizon, whatever
+        `year`; the portfolio's figures are left out of a run without one, another unknown name is an
+        error) ``<figure>: mean`` and ``<figure>: standard_error``, and for the first figure its TVaR at
+        `tail` with its error where the group has at least 20 trials beyond the quantile (else NaN); the
+        scheme tonnage in `year` (million GT). The groups are what happened in the scenario's trials,
+        not controlled: a group's mean is the figure *when* that many states have joined, and whatever
+        else goes with many joins (a high geopolitical factor). ``attrs["p_value"]``: per figure the
+        permutation test that the groups share one mean (`metrics.groups_differ_p_value`; below 0.05 the
+        figure moves with the joins, which is not to say by much). Empty (with ``attrs["p_value"]`` {})
+        for a run without candidate states.
         """
+        if isinstance(figures, str):
+            figures = (figures,)
+        self._year_index(year)  # (a year outside the run is an error, schemes or not)
+        bounds = [int(g) for g in groups]
+        if not bounds or bounds[0] != 0 or list(groups) != bounds:
+            raise ValueError(f"groups must be integers increasing from 0, got {tuple(groups)}")
+        if any(b <= a for a, b in itertools.pairwise(bounds)):
+            raise ValueError(f"groups must be integers increasing from 0, got {tuple(groups)}")
         members = self.members(year)
         if members.empty:
-            return pd.DataFrame()
-        if not groups or groups[0] != 0 or any(b <= a for a, b in itertools.pairwise(groups)):
-            raise ValueError(f"groups must be increasing counts starting at 0, got {tuple(groups)}")
+            out = pd.DataFrame()
+            out.attrs["p_value"] = {}
+            return out
         # (a run without a portfolio lacks its figures: left out; any other unknown name is an error)
         values = {
             f: self.per_trial(f)
@@ -505,14 +500,15 @@ class Results:
             if f.rpartition(": ")[0] != "portfolio" or "portfolio" in self.contracts
         }
         joined = members.to_numpy().sum(axis=1)
-        edges = [*groups, np.inf]
+        edges = [*bounds, None]
         labels = [
-            f"{lo}+" if hi == np.inf else str(lo) if hi == lo + 1 else f"{lo}-{int(hi) - 1}"
+            f"{lo}+" if hi is None else str(lo) if hi == lo + 1 else f"{lo}-{hi - 1}"
             for lo, hi in itertools.pairwise(edges)
         ]
-        group = np.searchsorted(np.asarray(groups), joined, side="right") - 1
+        group = np.searchsorted(np.asarray(bounds), joined, side="right") - 1
         scheme_gt = self.tonnage(year)
         scheme_cols = [c for c in scheme_gt.columns if c.startswith("scheme:")]
+        tail_label = f"TVaR {100 * tail:g}%"
         rows = []
         for g, label in enumerate(labels):
             sel = group == g
@@ -523,18 +519,18 @@ class Results:
             for i, (f, x) in enumerate(values.items()):
                 xs = x[sel]
                 row[f"{f}: mean"] = float(xs.mean())
-                row[f"{f}: SE"] = float(metrics.standard_error(xs)) if n > 1 else np.nan
+                row[f"{f}: standard_error"] = float(metrics.standard_error(xs)) if n > 1 else np.nan
                 if i == 0:
-                    big = n >= 100
-                    row[f"{f}: TVaR {tail:.0%}"] = float(metrics.tvar(xs, tail)) if big else np.nan
-                    row[f"{f}: TVaR SE"] = float(metrics.tvar_standard_error(xs, tail)) if big else np.nan
+                    enough = n * (1.0 - tail) >= 20  # (fewer trials beyond it: the error runs low)
+                    row[f"{f}: {tail_label}"] = float(metrics.tvar(xs, tail)) if enough else np.nan
+                    row[f"{f}: {tail_label} standard_error"] = (
+                        float(metrics.tvar_standard_error(xs, tail)) if enough else np.nan
+                    )
             if scheme_cols:
                 row["scheme tonnage (million GT)"] = float(scheme_gt.loc[sel, scheme_cols].sum(axis=1).mean())
             rows.append(row)
         out = pd.DataFrame(rows).set_index("joined")
-        out.attrs["p_value"] = {
-            f: metrics.equal_means_p_value(out[f"{f}: mean"], out[f"{f}: SE"]) for f in values
-        }
+        out.attrs["p_value"] = {f: metrics.groups_differ_p_value(x, group) for f, x in values.items()}
         return out
 
     def _repr_html_(self) -> str:

@@ -356,28 +356,29 @@ def test_ratio_of_means_error_matches_the_spread_over_replications():
         metrics.ratio_of_means([1.0, 2.0], [1.0])
 
 
-def test_equal_means_p_value_is_uniform_when_the_groups_share_a_mean():
-    """4,000 replications of four groups of different sizes from one normal law, with their exact errors:
-    the test's p-value is uniform, so P(p < 0.05) = 0.05 and P(p < 0.5) = 0.5, each within 4 binomial
-    standard errors (with errors estimated from groups of 40-300 it ran 6.6% at 5%: a little liberal).
-    A worked case against the χ²(2) closed form; groups without a finite error are left out."""
+def test_the_groups_permutation_test_is_uniform_when_the_groups_share_a_law():
+    """600 replications of four groups of 10, 30, 60 and 300 trials from one skewed law (lognormal, CV
+    about 2.5, like the model's losses), 199 shuffles each: the p-value is uniform on its grid (exact under
+    exchangeable trials), so P(p ≤ 0.05) = 10/200 and P(p ≤ 0.5) = 100/200, each within 4 binomial
+    standard errors. A group shifted by a tenth of the law's SD in 3,000 trials each is found (p small);
+    and the p-value of an exactly enumerable case (6 trials in two threes: 2 of the 20 splits separate
+    them as far) is about 0.1."""
     rng = np.random.default_rng(11)
-    sizes = np.array([50, 120, 300, 40])
-    reps = 4_000
-    p = np.empty(reps)
-    for i in range(reps):
-        groups = [rng.normal(2.0, 3.0, n) for n in sizes]
-        means = [g.mean() for g in groups]
-        ses = 3.0 / np.sqrt(sizes)  # (the law's own errors: Q is then exactly χ² with 3 degrees of freedom)
-        p[i] = metrics.equal_means_p_value(means, ses)
-    for level in (0.05, 0.5):
-        assert abs((p < level).mean() - level) < 4 * np.sqrt(level * (1 - level) / reps)
-    # weights 1, 2, 1 about the weighted mean 1.5: Q = 2.25 (1 + 2 + 1) = 9; χ²(2) survival exp(−Q/2)
-    assert metrics.equal_means_p_value([0.0, 3.0, 0.0], [1.0, 1.0 / np.sqrt(2), 1.0]) == pytest.approx(
-        np.exp(-4.5)
+    sizes = [10, 30, 60, 300]
+    group = np.repeat(np.arange(4), sizes)
+    reps = 600
+    p = np.array(
+        [
+            metrics.groups_differ_p_value(rng.lognormal(0.0, 1.4, group.size), group, 199, seed=i)
+            for i in range(reps)
+        ]
     )
-    left_out = metrics.equal_means_p_value([0.0, 5.0, 1.0, 9.0], [1.0, np.nan, 1.0, 0.0])
-    assert left_out == metrics.equal_means_p_value([0.0, 1.0], [1.0, 1.0])
-    assert np.isnan(metrics.equal_means_p_value([1.0, 2.0], [1.0, np.inf]))
-    with pytest.raises(ValueError, match="one estimate per error"):
-        metrics.equal_means_p_value([1.0, 2.0], [1.0])
+    for level in (10 / 200, 100 / 200):
+        assert abs((p <= level).mean() - level) < 4 * np.sqrt(level * (1 - level) / reps)
+    shifted = np.concatenate([rng.normal(0.0, 1.0, 3000), rng.normal(0.1, 1.0, 3000)])
+    assert metrics.groups_differ_p_value(shifted, np.repeat([0, 1], 3000)) < 0.01
+    two_threes = metrics.groups_differ_p_value([1.0, 2, 3, 11, 12, 13], [0, 0, 0, 1, 1, 1], 4999)
+    assert abs(two_threes - 0.1) < 4 * np.sqrt(0.1 * 0.9 / 4999)
+    assert np.isnan(metrics.groups_differ_p_value([1.0, 2.0], [0, 0]))
+    with pytest.raises(ValueError, match="one group per trial"):
+        metrics.groups_differ_p_value([1.0, 2.0], [0])

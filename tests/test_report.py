@@ -380,7 +380,10 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     page = render_report([base, paired])
     assert "(same seed, trials and horizon: common random numbers)" in page
     # (the same draws: no difference, said so, as a difference within twice its error is)
-    assert Page(page).tables["headline"][2][diff_col] == "+0.000 ± 0.000 (within 2 SE: no difference)"
+    assert (
+        Page(page).tables["headline"][2][diff_col]
+        == "+0.000 ± 0.000 (within 2 SE: not distinguishable from zero)"
+    )
 
     import warnings
 
@@ -434,11 +437,13 @@ def test_the_comparison_carries_tonnage_by_class():
     [
         # zero with zero error: both round to 0 at 4 decimals (the yes or no does not round: beyond 2 SE)
         (0.0, 0.0, 5.75, "no change", False),
-        (0.00004, 0.00001, None, "no change", True),
+        # beyond twice its error but too small to show: said so, not "no change"
+        (0.00004, 0.00001, None, "USD +under 0.0001m (± under 0.0001m)", True),
+        (0.0, 0.0, None, "no change", False),
         # zero error: the same in every trial, so beyond twice it; 0.005 is 0.5% of 1 (not material), 50%
         # of 0.01
         (0.005, 0.0, None, "USD +0.0050m (no Monte Carlo error)", True),
-        (0.005, 0.0, 1.0, "USD +0.0050m (no Monte Carlo error), 0.50% of USD 1.00m: not material", False),
+        (0.005, 0.0, 1.0, "USD +0.0050m (no Monte Carlo error), 0.5% of USD 1m: not material", False),
         # within 2 SE: |−0.006| ≤ 2 × 0.003, whatever the level
         (
             -0.006,
@@ -448,7 +453,7 @@ def test_the_comparison_carries_tonnage_by_class():
             False,
         ),
         # beyond 2 SE (0.008 > 0.0056) but under 1% of 5.75 (0.0575): 0.008 / 5.75 = 0.139%
-        (0.008, 0.0028, 5.75, "USD +0.0080m (± 0.0028m), 0.14% of USD 5.75m: not material", False),
+        (0.008, 0.0028, 5.75, "USD +0.0080m (± 0.0028m), 0.139% of USD 5.75m: not material", False),
         # beyond both: 0.08 > 0.0056 and 0.08 ≥ 0.0575; without a level only the error counts
         (0.08, 0.0028, 5.75, "USD +0.0800m (± 0.0028m)", True),
         (0.008, 0.0028, None, "USD +0.0080m (± 0.0028m)", True),
@@ -464,15 +469,20 @@ def test_a_difference_is_worded_by_one_rule(difference, se, level, words, materi
 
 
 def test_a_difference_in_words_at_other_precisions_and_without_an_error():
-    """`digits` sets the decimals of the difference and its error (the level keeps two); a run of one
-    trial has no standard error: the figure is given, unjudged, and is not material."""
+    """`digits` sets the decimals of the difference and its error (the level and share take four and three
+    significant digits: 0.00999 of 1 is 0.999%, not "1.00%"); a run of one trial has no standard error:
+    the figure is given, unjudged, and is not material; a NaN level is no level."""
     assert describe_difference(0.004, 0.44, digits=2) == (
-        "no difference beyond its Monte Carlo error (+0.00m ± 0.44m, within two standard errors)"
+        "no difference beyond its Monte Carlo error (+under 0.01m ± 0.44m, within two standard errors)"
     )
+    assert (
+        describe_difference(0.00999, 0.001, 1.0) == "USD +0.0100m (± 0.0010m), 0.999% of USD 1m: not material"
+    )
+    assert describe_difference(0.5, 0.01, float("nan")) == "USD +0.5000m (± 0.0100m)"
     # 12.345 is 1.23% of 1,000: material; 9.5 (0.95%) is not
     assert describe_difference(12.345, 1.5, 1000.0, digits=1) == "USD +12.3m (± 1.5m)"
     assert describe_difference(-9.5, 1.5, -1000.0, digits=1) == (
-        "USD -9.5m (± 1.5m), 0.95% of USD 1000.00m: not material"
+        "USD -9.5m (± 1.5m), 0.95% of USD 1,000m: not material"
     )
     assert describe_difference(1.0, float("nan"), 5.0) == (
         "+1.0000m with no standard error to judge it by (too few trials)"
@@ -481,8 +491,9 @@ def test_a_difference_in_words_at_other_precisions_and_without_an_error():
 
 
 def test_the_joiners_table_is_by_joiners_in_words(report: Path):
-    """Per group of trials: its share and each figure's mean ± SE from `Results.by_joiners`, the TVaR only
-    in groups of 100 trials or more; the p-values in a sentence. On the page for a run with candidates,
+    """Per group of trials: its share and each figure's mean ± SE from `Results.by_joiners`, the TVaR named
+    with its figure, "–" where the group is too small for it; the p-values in a sentence, a figure said to
+    differ only when its groups also differ by 1% of it or more. On the page for a run with candidates,
     not for the baseline (no scheme)."""
     from riskmodel.report import joiners_table
 
@@ -493,11 +504,22 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
     first = t.index[0]
     n, share = t.loc[first, "trials"], t.loc[first, "share_of_trials"]
     assert table.loc[first, "trials"] == f"{n:,} ({share:.0%})"
-    m, se = t.loc[first, "portfolio: ceded loss: mean"], t.loc[first, "portfolio: ceded loss: SE"]
+    m, se = t.loc[first, "portfolio: ceded loss: mean"], t.loc[first, "portfolio: ceded loss: standard_error"]
     assert table.loc[first, "portfolio: ceded loss (USD m a year)"] == f"{m:,.3f} ± {se:,.3f}"
-    assert (table["TVaR 95%"] == "–").to_numpy().tolist() == (t["trials"] < 100).tolist()
+    tvar = table["TVaR 95% of portfolio: ceded loss"]
+    assert (tvar == "–").tolist() == (t["trials"] < 400).tolist()
     p = t.attrs["p_value"]["payer uncompensated"]
-    assert f"payer uncompensated: p = {p:.2g}" in tests
+    assert f"payer uncompensated: p {'≤ 0.001' if p <= 0.001 else f'= {p:.2g}'}" in tests
+    # a figure that grows by 1 per joined state differs; one that grows by 0.5 on a level of 1,000 is
+    # beyond chance but immaterial
+    joined = r.members().to_numpy().sum(axis=1)[:, None]
+    noise = np.random.default_rng(5).standard_normal((r.n_trials, r.n_years))
+    r.year_arrays["payer:uncompensated"] = joined + noise
+    book = r.contracts["portfolio"]
+    book["premium"], book["reinstatement_premium"] = 1000.0 + 0.5 * joined + 0.1 * noise, np.zeros_like(noise)
+    _, tests = joiners_table(r)
+    assert "payer uncompensated: p ≤ 0.001 (the groups differ)" in tests
+    assert "portfolio: premium: p ≤ 0.001 (beyond chance, but by under 1% of the figure)" in tests
     assert joiners_table(synthetic_results("baseline", n_trials=TRIALS, scheme=False))[0].empty
     page = report.read_text(encoding="utf-8")
     section = {s.split('"')[0]: s for s in page.split('<section id="scenario-')[1:]}
