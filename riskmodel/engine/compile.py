@@ -310,7 +310,7 @@ def compile_model(
         )
         notes += fleet_notes
         notes.append(f"fleet list {scenario.fleet.path}: {vy.sum():,.0f} vessels replace the world fleet")
-    trade_gt = vy @ segment_gt
+    trade_gt = (vy * segment_gt).sum(axis=1)  # (not `vy @ segment_gt`: a BLAS kernel picked at run time)
     hull_at = _hull_value_at(segs)
     trade_hull = (vy * hull_at(age_main)).sum(axis=1)  # the mainstream (IG, Western fixed) hulls insured
     trade_vy = vy.sum(axis=1)
