@@ -91,7 +91,9 @@ SAME_ENVIRONMENT_HINT = (
 
 #: Perils only (no world model): negative binomial and Poisson frequencies, Pareto (capped) and lognormal
 #: severities, an XoL with a reinstatement and an aggregate limit, a stop-loss, a quota share, and an XoL
-#: inuring to a quota share written as a line on a larger treaty (`quota`).
+#: inuring to a quota share written as a line on a larger treaty (`quota`). Its first contracts copy
+#: tests/test_reproducibility.py's book on purpose: the record's inputs are frozen here, so that editing a
+#: test cannot move it.
 PERILS: dict[str, Any] = {
     "name": "Digest perils book",
     "horizon": {"start_year": 2026, "years": 2},
