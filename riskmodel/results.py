@@ -484,9 +484,8 @@ class Results:
             figures = (figures,)
         self._year_index(year)  # (a year outside the run is an error, schemes or not)
         bounds = [int(g) for g in groups]
-        if not bounds or bounds[0] != 0 or list(groups) != bounds:
-            raise ValueError(f"groups must be integers increasing from 0, got {tuple(groups)}")
-        if any(b <= a for a, b in itertools.pairwise(bounds)):
+        increasing = all(a < b for a, b in itertools.pairwise(bounds))
+        if not bounds or bounds[0] != 0 or list(groups) != bounds or not increasing:
             raise ValueError(f"groups must be integers increasing from 0, got {tuple(groups)}")
         members = self.members(year)
         if members.empty:
