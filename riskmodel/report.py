@@ -441,7 +441,7 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
     se = d["standard_error"]
     error = f" ± {se:,.3f}" if np.isfinite(se) else " (no error: too few trials)"
-    if np.isfinite(se) and abs(d["difference"]) <= 2 * se:  # (`describe_difference`'s rule)
+    if np.isfinite(se) and not is_material_difference(d["difference"], se):
         error += " (within 2 SE: not distinguishable from zero)"
     return f"{d['difference']:+,.3f}{error}{unpaired}"
 

@@ -762,19 +762,16 @@ def _cede(
         events = order.subset(acting if nz is None else nz[acting])
 
     d, agg = terms.aggregate_deductible, terms.effective_aggregate_limit
-    blocked_share, blocks = _clause(elt, terms, order, present, events, gross, acting)
-    if not blocks_apply:
-        blocks = None
     y_unblocked = y
-    attritional_unblocked = None
-    listed_share = None
-    if blocks_apply and uses_attritional:
-        listed_share = _listed_attritional_share(elt, terms, n_cells)
-    if listed_share is not None:
-        # the attritional losses of a source whose payee is listed are blocked for good (they carry no
-        # event, so no licence), in proportion to the sources' attritional losses
-        attritional_unblocked = attritional
-        attritional = attritional * (1.0 - listed_share)
+    blocked_share, blocks, attritional_unblocked = 1.0, None, None
+    if blocks_apply:  # (an inuring quota share's cessions are taken whether blocked or not: step 2)
+        blocked_share, blocks = _clause(elt, terms, order, present, events, gross, acting)
+        listed_share = _listed_attritional_share(elt, terms, n_cells) if uses_attritional else None
+        if listed_share is not None:
+            # the attritional losses of a source whose payee is listed are blocked for good (they carry
+            # no event, so no licence), in proportion to the sources' attritional losses
+            attritional_unblocked = attritional
+            attritional = attritional * (1.0 - listed_share)
     if blocks is not None and blocks.permanent.any():
         # a claim blocked for good is outside the cover (the reinsurer "shall not be liable"): the part the
         # flags reach neither erodes the aggregate deductible and limit nor earns reinstatement premium, so

@@ -968,25 +968,15 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
         for rel, source in sources:
             if source not in listed:
                 continue
-            lists = f"pays a reinsurer that the portfolio's bloc {bloc} lists "
-            lists += f"(schemes.{payers.scheme_of(source)}.reinsurance.listed_by)"
-            if clause is not False:
-                out.append(
-                    _note(
-                        (*base, *rel),
-                        source,
-                        f"{lists}: the sanctions clause blocks every claim on it (paid late where licensed)",
-                    )
-                )
-            else:
-                out.append(
-                    _note(
-                        (*base, *rel),
-                        source,
-                        f"{lists}, and the contract has no sanctions clause: "
-                        "it pays them, an exposure the bloc's sanctions forbid",
-                    )
-                )
+            outcome = (
+                ": the sanctions clause blocks every claim on it (paid late where licensed)"
+                if clause is not False
+                else ", and the contract has no sanctions clause: it pays them, an exposure the bloc's "
+                "sanctions forbid"
+            )
+            where = f"schemes.{payers.scheme_of(source)}.reinsurance.listed_by"
+            text = f"pays a reinsurer that the portfolio's bloc {bloc} lists ({where}){outcome}"
+            out.append(_note((*base, *rel), source, text))
         absent = [
             (rel, source, why)
             for rel, source in sources
