@@ -467,3 +467,34 @@ def test_a_very_dispersed_count_law_keeps_a_small_table_outside_the_plan():
     u = np.array([0.0, 0.5, 0.999, 1.0 - 1e-9, 1.0 - 2.0**-53])
     law = st.nbinom(r, r / (r + 100.0))
     np.testing.assert_array_equal(plan.counts(u), np.maximum(law.ppf(u), 0).astype(np.int64))
+
+
+@pytest.mark.parametrize(
+    ("mean", "nb_r"), [(2.0, math.inf), (0.01, math.inf), (60.0, math.inf), (3.0, 0.05), (0.5, 2.0)]
+)
+def test_count_guide_gives_the_counts_of_a_plain_search(mean: float, nb_r: float) -> None:
+    """`PerilPlan.counts` looks the count up through a guide table; it must give exactly the smallest k
+    with F(k) > u, as `searchsorted` does, at uniforms on and next to every value of F (where a step
+    past the guide is needed), at 0 and just below 1 (past the table: the law's own quantile), and at
+    random uniforms, whatever the array's shape."""
+    from riskmodel.engine.compile import PerilPlan, _count_cdf, _count_law
+
+    plan = PerilPlan(
+        "p", "peril:p", 1, "poisson", mean, nb_r, "fixed", 1.0, 0.0, math.inf, np.ones(1, bool)
+    )
+    cdf = _count_cdf(mean, nb_r)
+    edges = cdf[cdf < 1.0]
+    u = np.concatenate(
+        [
+            [0.0, np.nextafter(1.0, 0.0), 1.0 - 1e-15],
+            edges,
+            np.nextafter(edges, 0.0),
+            np.nextafter(edges, 1.0),
+            np.random.default_rng(3).random(5000),
+        ]
+    )
+    u = u[: u.size // 4 * 4]
+    expected = np.searchsorted(cdf, u, side="right")
+    beyond = expected >= cdf.size
+    expected[beyond] = _count_law(mean, nb_r).ppf(u[beyond]).astype(np.int64)
+    np.testing.assert_array_equal(plan.counts(u.reshape(-1, 4)), expected.reshape(-1, 4))
