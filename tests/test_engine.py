@@ -479,9 +479,7 @@ def test_count_guide_gives_the_counts_of_a_plain_search(mean: float, nb_r: float
     random uniforms, whatever the array's shape."""
     from riskmodel.engine.compile import PerilPlan, _count_cdf, _count_law
 
-    plan = PerilPlan(
-        "p", "peril:p", 1, "poisson", mean, nb_r, "fixed", 1.0, 0.0, math.inf, np.ones(1, bool)
-    )
+    plan = PerilPlan("p", "peril:p", 1, "poisson", mean, nb_r, "fixed", 1.0, 0.0, math.inf, np.ones(1, bool))
     cdf = _count_cdf(mean, nb_r)
     edges = cdf[cdf < 1.0]
     u = np.concatenate(
