@@ -415,20 +415,23 @@ class Results:
         columns = ["figure", "unit", "year", "mean", "standard_error", "converged"]
         return pd.DataFrame(rows, columns=columns).set_index("figure")
 
-    def per_trial(self, figure: str, exclude: str | Sequence[str] = ()) -> np.ndarray:
+    def per_trial(self, figure: str, exclude: str | Sequence[str] | None = ()) -> np.ndarray:
         """Each trial's mean annual value over the horizon of an annual-average figure of `summary`:
         ``<contract>: ceded loss``, ``<contract>: premium`` (with its reinstatement premium), ``payer
-        <column>`` (any payer column, not only the summary's) or a per-(trial, year) statistic such as
-        ``spills_7t`` (`year_arrays`). For paired differences between runs and for groups of trials
+        <column>`` (any payer column, not only the summary's) or any per-(trial, year) array of
+        `year_arrays` by its name, such as ``spills_7t``. The last include stocks such as
+        ``scheme_capital:<id>`` (capital at each year's end), whose mean over the years is an average
+        level, not an annual flow. For paired differences between runs and for groups of trials
         (`by_joiners`). An unknown name is a `ValueError` naming the kinds allowed.
 
-        `exclude` (the portfolio's figures only): contract ids left out, for "the book but one line". A
+        `exclude` (the portfolio's figures only; None or empty: nothing): contract ids left out, for "the
+        book but one line". A
         contract the run does not write (one on payer columns its scenario lacks: ``rv_pool_retro`` under
         baseline.yaml) is in its portfolio with zeros, so excluding it takes nothing away: one call serves a
         scenario and its baseline. An id not in the run's portfolio is a `ValueError`.
         """
         cid, _, what = figure.rpartition(": ")
-        ids = [exclude] if isinstance(exclude, str) else list(dict.fromkeys(exclude))  # (each once)
+        ids = [exclude] if isinstance(exclude, str) else list(dict.fromkeys(exclude or ()))  # (each once)
         if ids and cid != "portfolio":
             raise ValueError(f"exclude applies to the portfolio's figures, not to {figure!r}")
         if unknown := [c for c in ids if c not in self.contract_ids]:

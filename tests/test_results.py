@@ -77,6 +77,9 @@ def test_the_portfolio_less_some_contracts_is_the_others_summed():
         np.testing.assert_array_equal(
             r.per_trial(f"portfolio: {what}"), figure(r.contracts["portfolio"], what)
         )
+        np.testing.assert_array_equal(
+            r.per_trial(f"portfolio: {what}", exclude=None), figure(r.contracts["portfolio"], what)
+        )
         for exclude in ([RETRO], ["hull_xol", "gxl_layer1"], ids):
             expected = sum((figure(r.contracts[c], what) for c in ids if c not in exclude), np.zeros(500))
             got = r.per_trial(f"portfolio: {what}", exclude=exclude)
