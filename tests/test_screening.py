@@ -180,7 +180,7 @@ def test_invalid_fleet_lists_every_problem_with_row_column_value(world):
         "row 5, column imo, value '3100019': duplicate IMO 3100019 for cedant 'Northwind Marine' and "
         "contract 'HULL-XL-26', first in row 2; allowed: each IMO once per cedant and contract",
         "row 5, column premium_usd_m, value '-0.3': Input should be greater than or equal to 0; "
-        "allowed: the premium in USD millions, a number ≥ 0",
+        "allowed: the premium in USD millions, a number from 0 to 10,000",
         "row 6, column segment, empty: no segment, dwt or gt; give at least one of them",
         "row 6, column cedant, empty: a value is required; allowed: the cedant's name",
     ]
@@ -213,7 +213,7 @@ def test_header_problems_name_the_column(world, tmp_path):
     assert [str(p) for p in caught.value.problems] == [
         "fleet.csv: row 1, column name, value 'name': column given twice (also as 'name')",
         "fleet.csv: row 1, column sum_insured_usd_m, empty: required column missing (is it 'sum_insured'?); "
-        "allowed: the sum insured in USD millions, a number ≥ 0",
+        "allowed: the sum insured in USD millions, a number from 0 to 10,000",
         "fleet.csv: row 1, column cedant, empty: required column missing; allowed: the cedant's name",
     ]
 
@@ -1676,3 +1676,35 @@ def test_cli_through_the_main_entry_point(tmp_path, capsys):
     invalid = ["screen", "--fleet", str(INVALID_FLEET), "--lists", str(LIST_CSV), "--out", str(tmp_path)]
     assert main(invalid) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_sum_insured_in_dollars_is_named_as_one(world, tmp_path):
+    """A sum insured or premium above what any one vessel's cover can be (USD 10bn) is taken for a figure
+    in dollars, not millions: an error naming the row, the column and the unit; 10,000 itself is allowed."""
+    dollars = GOOD_ROW.replace(",95,0.80,", ",95000000,0.80,")
+    premium = GOOD_ROW.replace(",95,0.80,", ",95,800000,").replace("3100019", "3100021")
+    edge = GOOD_ROW.replace(",95,0.80,", ",10000,0.80,").replace("HULL-XL-26", "HULL-XL-27")
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(write_fleet(tmp_path, dollars, premium, edge), world=world, current_year=2026)
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [
+        (2, "sum_insured_usd_m", "95000000"),
+        (3, "premium_usd_m", "800000"),
+    ]
+    assert str(caught.value.problems[0]).endswith(
+        "value '95000000': more than any one vessel's cover (USD 10bn): is it in dollars rather than USD "
+        "millions?; allowed: the sum insured in USD millions, a number from 0 to 10,000"
+    )
+
+
+def test_an_empty_first_sheet_is_named_with_the_sheets_the_workbook_has(world, tmp_path):
+    """A fleet list is read from the first sheet: when that sheet is empty and the list is on another,
+    the message names the sheets and says to move the list (not merely "the file is empty")."""
+    with pd.ExcelWriter(tmp_path / "book.xlsx") as book:
+        pd.DataFrame().to_excel(book, sheet_name="Notes", index=False)
+        pd.read_csv(FLEET).to_excel(book, sheet_name="Fleet", index=False)
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(tmp_path / "book.xlsx", world=world, current_year=2026)
+    assert [str(p) for p in caught.value.problems] == [
+        "book.xlsx: the first sheet 'Notes' is empty, and a fleet list is read from the first sheet (the "
+        "workbook's sheets: 'Notes', 'Fleet'): move the list to the first sheet"
+    ]

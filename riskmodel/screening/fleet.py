@@ -431,6 +431,11 @@ class FleetColumn:
 
 FIRST_YEAR_BUILT = 1950
 
+#: The most a vessel's sum insured or premium may be, USD m: the dearest ships are insured for about USD
+#: 1-2bn and the IG's cover reaches about USD 3.1bn (FACTS.md: the overspill, 1bn xs 2.1bn), so a figure
+#: above it is in another unit, most likely dollars rather than millions.
+VESSEL_USD_M_MAX = 10_000.0
+
 FLEET_COLUMNS: tuple[FleetColumn, ...] = (
     FleetColumn(
         "imo", True, "a 7-digit IMO number whose last digit is its check digit", ("imo_number", "imo_no")
@@ -466,8 +471,14 @@ FLEET_COLUMNS: tuple[FleetColumn, ...] = (
         "the hull and machinery insurer's name (blank: none or unknown)",
         ("h_and_m_insurer", "h_and_m", "hull_insurer", "h_m_insurer"),
     ),
-    FleetColumn("sum_insured_usd_m", True, "the sum insured in USD millions, a number ≥ 0"),
-    FleetColumn("premium_usd_m", True, "the premium in USD millions, a number ≥ 0"),
+    FleetColumn(
+        "sum_insured_usd_m",
+        True,
+        f"the sum insured in USD millions, a number from 0 to {VESSEL_USD_M_MAX:,.0f}",
+    ),
+    FleetColumn(
+        "premium_usd_m", True, f"the premium in USD millions, a number from 0 to {VESSEL_USD_M_MAX:,.0f}"
+    ),
     FleetColumn("cedant", True, "the cedant's name"),
     FleetColumn("contract", False, "the reinsurance contract's id (blank: none)", ("contract_id", "treaty")),
     FleetColumn("trade", False, "a trade id of the world data (blank: unknown)", ("trade_id",)),
@@ -509,6 +520,16 @@ class FleetRow(BaseModel):
     @classmethod
     def _imo(cls, v: object) -> int:
         return parse_imo(v)
+
+    @field_validator("sum_insured_usd_m", "premium_usd_m")
+    @classmethod
+    def _in_millions(cls, v: float) -> float:
+        if v > VESSEL_USD_M_MAX:
+            raise ValueError(
+                f"more than any one vessel's cover (USD {VESSEL_USD_M_MAX / 1000:,.0f}bn): is it in dollars "
+                "rather than USD millions?"
+            )
+        return v
 
     @field_validator("year_built", mode="before")
     @classmethod
@@ -670,7 +691,16 @@ def _first_sheet(path: Path) -> tuple[pd.DataFrame, str]:
         sheets = [str(name) for name in book.sheet_names]
         cells = pd.read_excel(book, sheet_name=0, header=None, dtype=str, keep_default_na=False)
     others = f", the first of {len(sheets)}: {', '.join(map(repr, sheets))}" if len(sheets) > 1 else ""
+    if cells.empty and len(sheets) > 1:
+        raise _EmptySheet(
+            f"the first sheet {sheets[0]!r} is empty, and a fleet list is read from the first sheet (the "
+            f"workbook's sheets: {', '.join(map(repr, sheets))}): move the list to the first sheet"
+        )
     return _with_header(cells), f"{path.name} (sheet {sheets[0]!r}{others})"
+
+
+class _EmptySheet(pd.errors.EmptyDataError):
+    """A workbook whose first sheet, the one read, is empty while it has others; the message says so."""
 
 
 def require_file(path: Path, what: str, error: type[InputRowsError], allowed: str) -> None:
@@ -757,6 +787,8 @@ def unreadable(path: Path, exc: Exception) -> RowError:
     """The problem of a file that cannot be read as a table at all."""
     if isinstance(exc, NotUtf8Error):
         return exc.problem
+    if isinstance(exc, _EmptySheet):
+        return RowError(path.name, None, "-", "", str(exc))
     if isinstance(exc, pd.errors.EmptyDataError):
         return RowError(path.name, None, "-", "", "the file is empty: give a header row and a row per vessel")
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
