@@ -1708,3 +1708,28 @@ def test_an_empty_first_sheet_is_named_with_the_sheets_the_workbook_has(world, t
         "book.xlsx: the first sheet 'Notes' is empty, and a fleet list is read from the first sheet (the "
         "workbook's sheets: 'Notes', 'Fleet'): move the list to the first sheet"
     ]
+
+
+def test_formulas_without_saved_values_are_named(world, tmp_path):
+    """A workbook written by a script holds formulas without their values; every reader sees them blank.
+    The message names the cells and their formulas and says how to get the values (it said "empty: a value
+    is required"). (A formula saved with its value, as Excel saves it, reads as the value: openpyxl cannot
+    write one, so that case is not built here.)"""
+    import openpyxl
+
+    table = pd.read_csv(FLEET)
+    table.to_excel(tmp_path / "fleet.xlsx", index=False)
+    book = openpyxl.load_workbook(tmp_path / "fleet.xlsx")
+    sheet = book.worksheets[0]
+    column = list(table.columns).index("sum_insured_usd_m") + 1
+    sheet.cell(row=2, column=column, value="=1/0")
+    sheet.cell(row=3, column=column, value="=2*9")
+    book.save(tmp_path / "formulas.xlsx")
+    with pytest.raises(FleetValidationError) as caught:
+        read_fleet(tmp_path / "formulas.xlsx", world=world, current_year=2026)
+    letter = openpyxl.utils.get_column_letter(column)
+    assert [str(p) for p in caught.value.problems] == [
+        f"formulas.xlsx: sheet 'Sheet1': cells {letter}2 (=1/0), {letter}3 (=2*9) hold formulas without a "
+        "saved value (the workbook was written by a program that does not calculate them): open and save "
+        "it in Excel, or write the values themselves"
+    ]

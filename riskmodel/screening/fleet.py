@@ -692,15 +692,48 @@ def _first_sheet(path: Path) -> tuple[pd.DataFrame, str]:
         cells = pd.read_excel(book, sheet_name=0, header=None, dtype=str, keep_default_na=False)
     others = f", the first of {len(sheets)}: {', '.join(map(repr, sheets))}" if len(sheets) > 1 else ""
     if cells.empty and len(sheets) > 1:
-        raise _EmptySheet(
+        raise _SheetProblem(
             f"the first sheet {sheets[0]!r} is empty, and a fleet list is read from the first sheet (the "
             f"workbook's sheets: {', '.join(map(repr, sheets))}): move the list to the first sheet"
+        )
+    if unsaved := _formulas_without_values(path):
+        shown = ", ".join(f"{cell} ({formula})" for cell, formula in unsaved[:5])
+        more = f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else ""
+        raise _SheetProblem(
+            f"sheet {sheets[0]!r}: cells {shown}{more} hold formulas without a saved value (the workbook was "
+            "written by a program that does not calculate them): open and save it in Excel, or write the "
+            "values themselves"
         )
     return _with_header(cells), f"{path.name} (sheet {sheets[0]!r}{others})"
 
 
-class _EmptySheet(pd.errors.EmptyDataError):
-    """A workbook whose first sheet, the one read, is empty while it has others; the message says so."""
+class _SheetProblem(ValueError):
+    """A workbook whose first sheet cannot be read as a fleet list as it stands; the message says why."""
+
+
+def _formulas_without_values(path: Path) -> list[tuple[str, str]]:
+    """(cell, formula) of the first sheet's formulas that have no value saved with them: a reader of the
+    file (pandas included) sees them as blank. Excel saves each formula's value; a workbook written by a
+    script often does not."""
+    import openpyxl
+
+    def cells(data_only: bool) -> dict[str, object]:  # coordinate → value (a formula's text, or its value)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+        try:
+            found = {}
+            for row in book.worksheets[0].iter_rows():
+                for c in row:  # (empty cells of a read-only sheet have no coordinate)
+                    if getattr(c, "data_type", None) == "f" or (data_only and c.value is not None):
+                        found[c.coordinate] = c.value
+            return found
+        finally:
+            book.close()
+
+    formulas = cells(data_only=False)
+    if not formulas:
+        return []
+    values = cells(data_only=True)
+    return [(cell, str(text)) for cell, text in formulas.items() if values.get(cell) is None]
 
 
 def require_file(path: Path, what: str, error: type[InputRowsError], allowed: str) -> None:
@@ -787,7 +820,7 @@ def unreadable(path: Path, exc: Exception) -> RowError:
     """The problem of a file that cannot be read as a table at all."""
     if isinstance(exc, NotUtf8Error):
         return exc.problem
-    if isinstance(exc, _EmptySheet):
+    if isinstance(exc, _SheetProblem):
         return RowError(path.name, None, "-", "", str(exc))
     if isinstance(exc, pd.errors.EmptyDataError):
         return RowError(path.name, None, "-", "", "the file is empty: give a header row and a row per vessel")
