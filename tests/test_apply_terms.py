@@ -224,7 +224,8 @@ BAD_FILES = [
     ),
     (
         "trial,year,time,source,loss\n0,0,0.1,owner,1e308\n0,0,0.1,owner,1e308\n",
-        ", row 2, column 'loss': the losses of source 'owner' of this event sum to more than the largest",
+        ", row 2, column 'loss': loss 1e+308 is above the largest allowed, 1,000,000,000 (losses are in "
+        "USD m)",
     ),
     # blank rows (an empty line, or empty cells only) are skipped and counted, as a spreadsheet shows them
     (

@@ -44,7 +44,7 @@ event file columns (one row per event and payer column):
   trial, year        whole numbers >= 0 (year: policy-year index from 0)
   time               time within the policy year, in [0, 1): terms apply in time order
   source             payer column, e.g. ig_gxl_layer1, scheme:rv_pool, peril:storm
-  loss               USD m, >= 0
+  loss               USD m, >= 0 and at most 1e9
   event              optional: rows with the same trial, year and event are one event
                      (default: the same trial, year and time)
   segment/zone/flag  optional codes of the world reference data, for cedant shares by segment,
@@ -55,7 +55,8 @@ event file columns (one row per event and payer column):
   licensed, sanctioned_EU/UK/US   optional true/false, for sanctions clauses: a flag marks
                      the tanker, so it blocks no payment to third parties (the IG tower,
                      counterparty_hm, energy_property, the Funds, uncompensated)
-Each column may appear once. Rows in messages: the header is row 1, the first data row row 2.
+Each column may appear once; a cell holds one value (not a list or struct). Rows in messages:
+the header is row 1, the first data row row 2.
 
 a run folder (--events runs/NAME of a run with --keep-events): its elt.parquet, attritional.parquet
 and premium_bases.parquet, and the run's trials, years and materiality threshold (an xol attaching

@@ -6,7 +6,9 @@ In: an event file (``.csv`` or ``.parquet``) in long format, one row per event a
 (``base, amount[, year][, trial]``) and attritional losses (``source, amount[, year][, trial]``); and a
 portfolio (YAML path, loaded `Portfolio` or `ContractTerms`). Every value is checked; a malformed file
 raises `EventFileError` naming the file, the row (spreadsheet convention: the header is row 1, the first
-data row is row 2; a parquet file is numbered the same way) and the column. Each column may appear once.
+data row is row 2; a parquet file is numbered the same way) and the column. Each column may appear once;
+a cell holds one value (a parquet list or struct is an error). Losses and amounts are USD m, finite, >= 0
+and at most `MAX_LOSS_USD_M` (1e9); trials, years and event ids are whole numbers, never true/false.
 An annual file has no other columns. An event file may carry columns of its own, which are not read (a
 note names them), but a column spelt almost like one of its columns that it lacks (``sanctioned_eu``,
 ``licenced``) is an error with a did-you-mean: read as the user's own, it would leave every flag unset.
@@ -78,6 +80,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_COLUMNS",
+    "MAX_LOSS_USD_M",
     "REQUIRED_EVENT_COLUMNS",
     "ApplyTermsResult",
     "EventFileError",
@@ -159,11 +162,17 @@ _BOOL_COLUMNS = ("licensed", *(f"sanctioned_{b}" for b in BLOCS))
 EVENT_COLUMNS: tuple[str, ...] = (*REQUIRED_EVENT_COLUMNS, "event", *_CODE_COLUMNS, *_BOOL_COLUMNS)
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_BOOL_ALLOWED = "true or false (or yes/no, y/n, t/f, 1/0; any case)"
+#: The largest loss (or annual amount) a file may give, USD m, the ceiling of the money fields of scenario
+#: files. Beyond it sums do not overflow, but mean nothing either: the largest real figures are about 1e4
+#: USD m. Without it a loss of 1e308 overflows the layer arithmetic to infinite results.
+MAX_LOSS_USD_M = 1e9
+_INT64_END = 2**63  # (a whole number at or above it would wrap to a negative one in int64)
 
 
 def read_event_file(path: str | Path) -> pd.DataFrame:
     """Read an event file (``.csv`` or ``.parquet``) as is; `event_loss_table_from_frame` checks it."""
-    return _read_frame(Path(path))
+    return _read_frame(Path(path), required=REQUIRED_EVENT_COLUMNS)
 
 
 def _row(df: pd.DataFrame, i: int) -> int:
@@ -173,7 +182,9 @@ def _row(df: pd.DataFrame, i: int) -> int:
     return int(rows[i]) if rows is not None else int(i) + 2
 
 
-def _read_frame(path: Path) -> pd.DataFrame:
+def _read_frame(path: Path, *, required: Sequence[str]) -> pd.DataFrame:
+    """The file's table, its columns named as written (stripped), each name once; `required` (the columns
+    the file type needs) is named when the file is empty."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise EventFileError(str(path), "file not found")
@@ -212,7 +223,13 @@ def _read_frame(path: Path) -> pd.DataFrame:
         ) from None
     except FileNotFoundError:
         raise EventFileError(str(path), "file not found") from None
+    except pd.errors.EmptyDataError:
+        raise EventFileError(
+            str(path), f"is empty: give a header row naming its columns (required: {', '.join(required)})"
+        ) from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
+        if suffix != ".csv":
+            _unique_columns(_parquet_columns(path), str(path))  # (pyarrow's own words name its internals)
         raise EventFileError(str(path), f"cannot be read: {exc}") from None
     df.columns = [str(c).strip() for c in df.columns]
     # columns with neither a name nor a value (trailing separators, as spreadsheets export them) are dropped
@@ -231,16 +248,31 @@ def _read_frame(path: Path) -> pd.DataFrame:
         empty = df.apply(lambda c: c.fillna("").astype(str).str.strip()).eq("").all(axis=1).to_numpy()
         df, numbers = df[~empty], numbers[~empty]
     df.attrs["rows"] = numbers
+    _unique_columns(df.columns, str(path))
+    return df
+
+
+def _unique_columns(names: Sequence[str], label: str) -> None:
+    """Each column name once (names stripped, as `_read_frame` strips them)."""
     seen: dict[str, int] = {}
-    for k, name in enumerate(df.columns, start=1):
+    for k, name in enumerate((str(n).strip() for n in names), start=1):
         if name in seen:
             raise EventFileError(
-                str(path),
+                label,
                 f"columns {seen[name]} and {k} are both named {name!r}; each column may appear once",
                 column=name,
             )
         seen[name] = k
-    return df
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    """The column names of a parquet file as written, or none when its schema cannot be read either."""
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names) if path.is_file() else []
+    except (OSError, ValueError):
+        return []
 
 
 def _unread_columns(df: pd.DataFrame, known: Sequence[str], label: str) -> tuple[str, ...]:
@@ -284,10 +316,16 @@ def _bad(mask: np.ndarray) -> tuple[int, int]:
     return int(rows[0]), int(rows.size - 1)
 
 
-def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
+def _numeric(df: pd.DataFrame, column: str, label: str, what: str = "a number") -> np.ndarray:
     """The column as float64; missing, NaN, non-numeric and infinite values are errors (the first row of
-    the first kind found, how many more rows are of that kind, and how many hold another bad value)."""
+    the first kind found, how many more rows are of that kind, and how many hold another bad value), and
+    so is a true/false column (pandas would read it as 0 and 1). `what` names what the column holds."""
     raw = df[column]
+    if pd.api.types.is_bool_dtype(raw.dtype) and raw.notna().any():
+        i, more = _bad(raw.notna().to_numpy())
+        raise EventFileError(
+            label, f"true/false value {raw.iloc[i]}, not {what}", row=_row(df, i), column=column, more=more
+        )
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(values)
     if bad.any():
@@ -314,22 +352,61 @@ def _numeric(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     return values
 
 
-def _whole(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
-    values = _numeric(df, column, label)
+def _whole(df: pd.DataFrame, column: str, label: str, below: int = _INT64_END) -> np.ndarray:
+    """The column as int64: whole numbers >= 0 and below `below` (checked before the conversion, which
+    would wrap a number beyond int64 to a negative one)."""
+    values = _numeric(df, column, label, what="a whole number >= 0")
     bad = (values != np.floor(values)) | (values < 0)
     if bad.any():
         i, more = _bad(bad)
         problem = f"{_show(df[column].iloc[i])} is not a whole number >= 0"
         raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
+    over = values >= float(below)
+    if over.any():
+        i, more = _bad(over)
+        problem = f"{column} {_shown_whole(df[column].iloc[i])} is beyond the largest allowed, {below - 1:,}"
+        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
     return values.astype(np.int64)
 
 
-def _text(df: pd.DataFrame, column: str) -> np.ndarray:
+def _shown_whole(value: Any) -> str:
+    """A large whole number of a file as written (a CSV cell's digits, not their float64 rounding)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, float):
+        return str(int(value)) if value < 2**53 else f"{value:g}"
+    return str(value).strip()
+
+
+def _text(df: pd.DataFrame, column: str, label: str, what: str, allowed: str) -> np.ndarray:
     """The column as stripped strings, "" where missing (each distinct value converted once: a run's
-    event table repeats a few dozen names over millions of rows)."""
-    codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
+    event table repeats a few dozen names over millions of rows). A cell holding several values (a
+    parquet list or struct) is an error: it is not `what`, `allowed` says what is."""
+    try:
+        codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
+    except TypeError:  # (unhashable cells: looked for only then, a Python call per cell)
+        kinds = df[column].map(_nested).to_numpy(dtype=object)
+        bad = kinds != None  # noqa: E711 (element-wise)
+        if not bad.any():
+            raise
+        i = _first_bad(bad)
+        more = int((kinds == kinds[i]).sum()) - 1
+        problem = f"{kinds[i]}, not {what}; allowed: {allowed}"
+        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more) from None
     cleaned = np.array([*(str(u).strip() for u in uniques), ""], dtype=object)
     return cleaned[codes]  # (a missing cell has code -1: the "" at the end)
+
+
+def _nested(value: Any) -> str | None:
+    """What a cell holding several values is ("a list", "a struct"), or None for a single value."""
+    if isinstance(value, dict):
+        return "a struct"
+    if isinstance(value, list | tuple | np.ndarray):
+        return "a list"
+    try:
+        hash(value)
+    except TypeError:
+        return f"a {type(value).__name__}"
+    return None
 
 
 def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -345,14 +422,14 @@ def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _boolean(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     raw = df[column]
-    if pd.api.types.is_bool_dtype(raw.dtype):
+    if pd.api.types.is_bool_dtype(raw.dtype) and not raw.hasnans:  # (else: a null cell is '', as in a CSV)
         return raw.to_numpy(dtype=bool)
-    text = np.char.lower(_text(df, column).astype(str))
+    text = np.char.lower(_text(df, column, label, "true/false", _BOOL_ALLOWED).astype(str))
     is_true, is_false = np.isin(text, list(_TRUE)), np.isin(text, list(_FALSE))
     bad = ~(is_true | is_false)
     if bad.any():
         i, more = _bad(bad)
-        problem = f"{_show(raw.iloc[i])} is not true/false"
+        problem = f"{_show(raw.iloc[i]) if text[i] else repr('')} is not true/false"
         raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
     return is_true
 
@@ -384,6 +461,12 @@ def _unknown_code(column: str, name: str, table: Mapping[str, int]) -> str:
     else:
         close = difflib.get_close_matches(name.upper(), known, n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    return f"unknown {column} {name!r}{hint}; allowed: {_allowed_codes(column, table)}"
+
+
+def _allowed_codes(column: str, table: Mapping[str, int]) -> str:
+    """The codes a code column allows, in words (the states by their standard: there are about 200)."""
+    known = list(table)
     if column == "flag" and len(known) > 50:
         allowed = (
             f"an ISO 3166-1 alpha-3 code of the {len(known)} states of the world reference data "
@@ -391,17 +474,16 @@ def _unknown_code(column: str, name: str, table: Mapping[str, int]) -> str:
         )
     else:
         allowed = ", ".join(known)
-    return f"unknown {column} {name!r}{hint}; allowed: {allowed}, or a blank cell for none"
+    return f"{allowed}, or a blank cell for none"
 
 
 def _ids(df: pd.DataFrame, column: str, label: str, n: int | None, bound: int) -> np.ndarray:
     """A trial or year column: whole numbers below the model's bound and the number asked for."""
-    ids = _whole(df, column, label)
-    for limit, text in ((bound, f"is beyond the largest allowed, {bound - 1:,}"), (n, None)):
-        if limit is not None and (ids >= limit).any():
-            i, more = _bad(ids >= limit)
-            problem = f"{column} {ids[i]} " + (text or f">= the {n} {column}s asked for")
-            raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
+    ids = _whole(df, column, label, below=bound)
+    if n is not None and (ids >= n).any():
+        i, more = _bad(ids >= n)
+        problem = f"{column} {ids[i]} >= the {n} {column}s asked for"
+        raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
     return ids
 
 
@@ -418,10 +500,20 @@ def _in_year(df: pd.DataFrame, label: str) -> np.ndarray:
 
 
 def _losses(df: pd.DataFrame, label: str) -> np.ndarray:
+    """The loss column: finite, >= 0 and at most `MAX_LOSS_USD_M`."""
     loss = _numeric(df, "loss", label)
     if (loss < 0).any():
         i, more = _bad(loss < 0)
         raise EventFileError(label, f"negative loss {loss[i]:g}", row=_row(df, i), column="loss", more=more)
+    if (loss > MAX_LOSS_USD_M).any():
+        i, more = _bad(loss > MAX_LOSS_USD_M)
+        raise EventFileError(
+            label,
+            f"loss {loss[i]:g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} (losses are in USD m)",
+            row=_row(df, i),
+            column="loss",
+            more=more,
+        )
     return loss
 
 
@@ -452,7 +544,7 @@ def _known_sources(df: pd.DataFrame, source: np.ndarray, names: np.ndarray, labe
 
 def _known_codes(df: pd.DataFrame, column: str, table: Mapping[str, int], label: str) -> np.ndarray:
     """A code column's names ("" for a blank cell), each a code of `table`."""
-    values = _text(df, column)
+    values = _text(df, column, label, "a code", _allowed_codes(column, table))
     unknown = [name for name in pd.unique(values) if name and name not in table]
     if unknown:
         i, more, others = _unknown_names(values, unknown)
@@ -499,7 +591,7 @@ def _events_from_frame(
     year = found.run(_ids, df, "year", label, n_years, MAX_YEARS)
     time = found.run(_in_year, df, label)
     loss = found.run(_losses, df, label)
-    source = _text(df, "source")
+    source = _text(df, "source", label, "a source name", all_source_names_hint())
     names, source_idx = _sorted_codes(source)
     found.run(_known_sources, df, source, names, label)
     has_event = "event" in df.columns
@@ -566,16 +658,6 @@ def _events_from_frame(
         )
         for k, name in enumerate(names)
     }
-    for name, summed in losses.items():
-        if not np.isfinite(summed).all():
-            i = int(first_row[np.flatnonzero(~np.isfinite(summed))[0]])
-            raise EventFileError(
-                label,
-                f"the losses of source {name!r} of this event sum to more than the largest number "
-                f"(about 1.8e308): give losses in USD m",
-                row=_row(df, i),
-                column="loss",
-            )
     elt = EventLossTable(
         trial=trial[first_row],
         year=year[first_row],
@@ -655,7 +737,7 @@ def read_annual_file(
     """
     path = Path(path)
     label = str(path)
-    df = _read_frame(path).reset_index(drop=True)
+    df = _read_frame(path, required=(key, "amount")).reset_index(drop=True)
     columns = (key, "amount", "year", "trial")
     unknown = _unread_columns(df, columns, label)
     if unknown:
@@ -670,11 +752,26 @@ def read_annual_file(
         raise EventFileError(
             label, f"missing column {', '.join(map(repr, missing))} (required: {key}, amount)"
         )
-    names = _text(df, key)
+    if key == "source":
+        names = _text(df, key, label, "a source name", all_source_names_hint())
+    else:
+        from riskmodel.scenario.checks import PREMIUM_BASES
+
+        names = _text(df, key, label, "a premium base", ", ".join(PREMIUM_BASES) + ", scheme_premium:<id>")
     amount = _numeric(df, "amount", label)
     if (amount < 0).any():
         i = _first_bad(amount < 0)
         raise EventFileError(label, f"negative amount {amount[i]:g}", row=_row(df, i), column="amount")
+    if (amount > MAX_LOSS_USD_M).any():
+        i, more = _bad(amount > MAX_LOSS_USD_M)
+        raise EventFileError(
+            label,
+            f"amount {amount[i]:g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} "
+            "(amounts are in USD m)",
+            row=_row(df, i),
+            column="amount",
+            more=more,
+        )
     for name in dict.fromkeys(map(str, names)):
         problem = None
         if key == "source" and not is_valid_source(name):
@@ -684,8 +781,8 @@ def read_annual_file(
         if problem:
             raise EventFileError(label, problem, row=_row(df, _first_bad(names == name)), column=key)
     has_trial, has_year = "trial" in df.columns, "year" in df.columns
-    rows_t = _whole(df, "trial", label) - trial_offset if has_trial else None
-    rows_y = _whole(df, "year", label) if has_year else None
+    rows_t = _whole(df, "trial", label, trial_offset + MAX_TRIALS) - trial_offset if has_trial else None
+    rows_y = _whole(df, "year", label, MAX_YEARS) if has_year else None
     if rows_t is not None and ((rows_t < 0) | (rows_t >= n_trials)).any():
         i = _first_bad((rows_t < 0) | (rows_t >= n_trials))
         raise EventFileError(
@@ -903,7 +1000,10 @@ def apply_terms_to_file(
     events_path, out_dir = Path(events_path), Path(out_dir)
     _out_dir(out_dir)
     parsed = _events_from_frame(
-        _read_frame(events_path), label=str(events_path), n_trials=n_trials, n_years=n_years
+        _read_frame(events_path, required=REQUIRED_EVENT_COLUMNS),
+        label=str(events_path),
+        n_trials=n_trials,
+        n_years=n_years,
     )
     share_by: dict[str, tuple[str | None, tuple[str, ...]]]  # contract → (code column, sources)
     portfolio_label = str(portfolio) if isinstance(portfolio, str | Path) else "portfolio"
