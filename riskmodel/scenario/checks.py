@@ -13,6 +13,7 @@ serves every scenario of a comparison.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -60,6 +61,9 @@ class WorldCodes:
     #: The smallest IG club retention of the world's IG structures (None: unknown): a claim reaches the
     #: IG pool and the layers above it only beyond the retention.
     ig_retention: float | None = None
+    #: Convention (`clc92`, `fund92`, `supp`, `opa`) → the states party to it in the world data (empty:
+    #: not checked).
+    conventions: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     def suggest_state(self, code: str) -> str | None:
         """The state code closest to a misspelt one, or None.
@@ -96,7 +100,18 @@ class WorldCodes:
             flags=_column_codes(getattr(world, "trade_flags", None), "flag"),
             origins=_column_codes(getattr(world, "trades", None), "origin"),
             ig_retention=_ig_retention(getattr(world, "ig", None)),
+            conventions=_convention_parties(getattr(world, "states", None)),
         )
+
+
+def _convention_parties(states: Any) -> dict[str, frozenset[str]]:
+    """Convention → the states whose column is true in the world's states table (empty when missing)."""
+    columns = getattr(states, "columns", ())
+    return {
+        name: frozenset(str(c) for c in states.index[states[name].astype(int).astype(bool)])
+        for name in _CONVENTION_NAMES
+        if name in columns
+    }
 
 
 def _ig_retention(ig: Any) -> float | None:
@@ -242,25 +257,40 @@ def check_recognition_reaches_trades(doc: Mapping[Any, Any], world: WorldCodes) 
     return out
 
 
-#: Convention overrides that contradict each other in one state: (key set to true, key set alongside,
-#: its value that contradicts, why).
+#: Convention overrides that contradict each other in one state: (key set to true, key set alongside or
+#: the world's value of it, its value that contradicts, why). The engine drops the first then.
 _CONVENTION_CLASHES = (
     ("fund92", "clc92", False, "the 1992 Fund Convention is open only to parties to CLC 1992"),
     ("supp", "fund92", False, "the Supplementary Fund is open only to parties to the 1992 Fund"),
     ("supp", "clc92", False, "the Supplementary Fund is open only to parties to CLC 1992"),
     ("opa", "clc92", True, "a state's waters are under CLC 1992 or the US Oil Pollution Act, not both"),
 )
+_CONVENTION_NAMES = ("clc92", "fund92", "supp", "opa")
 
 
 def check_convention_overrides(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
-    """A state's convention overrides do not contradict each other (the engine would drop one of them)."""
+    """A state's convention overrides contradict neither each other nor the world data's memberships the
+    override keeps (the engine would drop the override: `fund92: true` for a state that is no party to CLC
+    1992 stays false)."""
     out = []
     for code, override in _map(_map(doc.get("world")).get("conventions")).items():
         o = _map(override)
         for key, other, clash, why in _CONVENTION_CLASHES:
-            if o.get(key) is True and o.get(other) is clash:
-                path = ("world", "conventions", code, key)
+            if o.get(key) is not True:
+                continue
+            path = ("world", "conventions", code, key)
+            parties = world.conventions.get(other)  # (None: the world's memberships are not known here)
+            if o.get(other) is clash:
                 out.append(invalid(path, True, f"contradicts {other}: {str(clash).lower()} ({why})"))
+            elif o.get(other) is None and parties and code in world.states and (code in parties) is clash:
+                out.append(
+                    invalid(
+                        path,
+                        True,
+                        f"{code} has {other}: {str(clash).lower()} in the world data, and {why}: also set "
+                        f"{other}: {str(not clash).lower()} for {code} (or leave {key} out)",
+                    )
+                )
     return out
 
 
@@ -404,17 +434,35 @@ def check_founders_in_one_scheme(doc: Mapping[Any, Any], world: WorldCodes) -> l
 
 
 def check_founders_not_candidates(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
-    """A founder is a member from the start, so it cannot also be a candidate of the same scheme."""
+    """A founder is a member of its scheme from the start, so it is no candidate of any scheme: of its own
+    it would change nothing; of another, the engine (`adoption.join_years`: a state joins at most one
+    scheme, the one it would join first) could let it join that one instead, and the founder would never
+    be a member of the scheme it founds."""
+    founded_by: dict[str, Any] = {}
+    for sid, scheme in _schemes(doc):
+        for code in _seq(scheme.get("founders")):
+            if isinstance(code, str):
+                founded_by.setdefault(code, sid)
     out = []
     for sid, scheme in _schemes(doc):
-        founders = {c for c in _seq(scheme.get("founders")) if isinstance(c, str)}
         for code, _ in _candidates(scheme):
-            if code in founders:
+            founder_of = founded_by.get(code) if isinstance(code, str) else None
+            if founder_of is None:
+                continue
+            path = ("schemes", sid, "candidates", code)
+            if founder_of == sid:
+                out.append(
+                    invalid(path, code, "already a founder of this scheme, so it cannot also be a candidate")
+                )
+            else:
                 out.append(
                     invalid(
-                        ("schemes", sid, "candidates", code),
+                        path,
                         code,
-                        "already a founder of this scheme, so it cannot also be a candidate",
+                        f"a founder of scheme {founder_of!r} cannot be a candidate of scheme {sid!r}: a "
+                        "state joins at most one scheme, and a founder is a member of its own from its "
+                        f"start_year (remove {code} from the candidates of {sid!r}, or from the founders of "
+                        f"{founder_of!r})",
                     )
                 )
     return out
@@ -670,6 +718,34 @@ def check_cedant_share_keys(
     return out
 
 
+def check_cedant_share_by_on_perils(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
+    """A scenario's portfolio gives no cedant share by zone, segment or flag on a peril source
+    (`peril:<id>`): the events of a scenario's perils carry no zone, segment or flag, so each would take
+    the share's default (0 unless given). (A portfolio by itself may: an event file given to apply-terms
+    can carry them for a peril's events.)"""
+    out = []
+    for cid, contract in _contracts(_map(doc.get("portfolio"))):
+        share = contract.get("cedant_share")
+        by = share.get("by") if isinstance(share, Mapping) else None
+        if not isinstance(by, str):
+            continue
+        perils = [s for _, s in _sources(contract) if payers.split_source(s)[0] == "peril"]
+        if perils:
+            default = _number(_map(share).get("default", 0.0))
+            shown = format_number(default) if default is not None else "its default"
+            out.append(
+                invalid(
+                    ("portfolio", "contracts", cid, "cedant_share", "by"),
+                    by,
+                    f"contract {cid!r} has source {', '.join(map(repr, perils))}, and a peril's events carry "
+                    f"no zone, segment or flag: each of its events would take the default share ({shown}); "
+                    "no by: value applies to a peril source, give cedant_share as a number (e.g. "
+                    "cedant_share: 0.5)",
+                )
+            )
+    return out
+
+
 def _number(node: Any) -> float | None:
     return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
 
@@ -882,6 +958,7 @@ SCENARIO_CHECKS: tuple[ScenarioCheck, ...] = (
     check_perils_only_run,
     check_peril_sources,
     check_xol_above_materiality,
+    check_cedant_share_by_on_perils,
     check_lists_name_each_once,
 )
 PORTFOLIO_CHECKS: tuple[PortfolioCheck, ...] = (

@@ -42,7 +42,7 @@ from riskmodel.scenario.errors import (
     show_value,
     suggestion,
 )
-from riskmodel.scenario.schema import Portfolio, Scenario
+from riskmodel.scenario.schema import NULL_NOT_ALLOWED, Portfolio, Scenario
 
 #: Keys that belong to the file that says them; a child does not inherit its parent's.
 NOT_INHERITED = ("extends", "baseline")
@@ -235,12 +235,13 @@ def _loc(mapping: Mapping[Any, Any], key: Any, default: Location) -> Location:
 
 
 def _drop_nulls(node: Any) -> Any:
-    """A copy of `node` without keys set to null (a null key counts as absent); lines are kept."""
+    """A copy of `node` without keys set to null (a null key counts as absent), but for the keys of
+    `NULL_NOT_ALLOWED` (the schema rejects their null); lines are kept."""
     if isinstance(node, dict):
         out = LineDict()
         out.locs = dict(getattr(node, "locs", {}))
         for key, value in node.items():
-            if value is not None:
+            if value is not None or key in NULL_NOT_ALLOWED:
                 out[key] = _drop_nulls(value)
         return out
     if isinstance(node, list):
@@ -261,7 +262,7 @@ def merge(parent: Mapping[Any, Any], child: Mapping[Any, Any]) -> LineDict:
     out = _drop_nulls(parent)
     for key, value in child.items():
         out.locs[key] = _loc(child, key, out.locs.get(key, Location("", None)))
-        if value is None:
+        if value is None and key not in NULL_NOT_ALLOWED:
             out.pop(key, None)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merge(out[key], value)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Upper bound of every provider-class operating factor. The candidate event set is drawn at the rate of
 #: this factor, so scenarios can only thin it: raising the bound changes the event set of every scenario.
@@ -25,10 +25,57 @@ MAX_YEARS = 30
 #: Trials per random-number block: fixed for ever, so chunking never changes a draw.
 BLOCK_TRIALS = 4096
 
+#: The years any year field may name; the horizon's last policy year too.
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+#: Ceiling of every amount in USD m (USD 10^15): far above any real figure (the largest, limits and
+#: capacities, are about 1e4) and low enough that sums over events, years and trials stay finite.
+MAX_USD_M = 1e9
+#: Ceiling of a premium rate per gross ton (real rates are a few USD): times the tonnage of the world's
+#: tankers it stays below `MAX_USD_M`.
+MAX_RATE_PER_GT_USD = 1e4
+#: Ceiling of an oil price or price cap, USD/bbl (real prices are below 150).
+MAX_PRICE_USD = 1e4
+
+
+def _at_most(ceiling: float, words: str) -> AfterValidator:
+    """An upper bound whose message names its unit (`words`: the bound as the message writes it); the
+    JSON Schema (and so the reference) gets it as the field's `maximum`."""
+
+    def check(value: float) -> float:
+        if value > ceiling:
+            raise ValueError(f"must be at most {words}")
+        return value
+
+    return AfterValidator(check)
+
+
+_MONEY_CEILING = _at_most(MAX_USD_M, "1e9 (USD m), i.e. USD 10^15, far above any real amount")
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-PositiveMoney = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-NonNegativeMoney = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Year = Annotated[int, Field(ge=1990, le=2100)]
+PositiveMoney = Annotated[
+    float, Field(gt=0.0, allow_inf_nan=False, json_schema_extra={"maximum": MAX_USD_M}), _MONEY_CEILING
+]
+NonNegativeMoney = Annotated[
+    float, Field(ge=0.0, allow_inf_nan=False, json_schema_extra={"maximum": MAX_USD_M}), _MONEY_CEILING
+]
+RatePerGT = Annotated[
+    float,
+    Field(ge=0.0, allow_inf_nan=False, json_schema_extra={"maximum": MAX_RATE_PER_GT_USD}),
+    _at_most(MAX_RATE_PER_GT_USD, "10000 (USD per GT a year; real rates are a few USD)"),
+]
+Price = Annotated[
+    float,
+    Field(gt=0.0, allow_inf_nan=False, json_schema_extra={"maximum": MAX_PRICE_USD}),
+    _at_most(MAX_PRICE_USD, "10000 (USD/bbl; real prices are below 150)"),
+]
+#: Ceiling of a premium rate: a share of a premium base, or a reinstatement's rate (1.0 = 100%).
+MAX_RATE = 100.0
+Rate = Annotated[
+    float,
+    Field(ge=0.0, allow_inf_nan=False, json_schema_extra={"maximum": MAX_RATE}),
+    _at_most(MAX_RATE, "100 (10,000%)"),
+]
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 StateCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 state code")]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$", max_length=64)]
 Bloc = Literal["EU", "UK", "US"]
@@ -46,7 +93,23 @@ class Horizon(Strict):
     """The policy years simulated in every trial."""
 
     start_year: Year = Field(2026, description="First policy year (P&I years start 20 February).")
-    years: int = Field(5, ge=1, le=MAX_YEARS, description="Number of policy years simulated per trial.")
+    years: int = Field(
+        5,
+        ge=1,
+        le=MAX_YEARS,
+        description=f"Number of policy years simulated per trial; the last (start_year + years − 1) at most "
+        f"{LAST_YEAR}.",
+    )
+
+    @model_validator(mode="after")
+    def _ends_by_last_year(self) -> Horizon:
+        if self.last_year > LAST_YEAR:
+            raise ValueError(
+                f"the horizon's last policy year start_year + years − 1 = {self.last_year} is after "
+                f"{LAST_YEAR}, the last year any year field allows: give years at most "
+                f"{LAST_YEAR - self.start_year + 1} for start_year {self.start_year}"
+            )
+        return self
 
     @property
     def last_year(self) -> int:
@@ -251,7 +314,7 @@ class Scheme(Strict):
     per_event_limit_usd_m: PositiveMoney = Field(
         ..., description="Limit per event, on the sum of all P&I heads of the claim."
     )
-    rate_per_gt_usd: NonNegativeMoney = Field(2.0, description="Annual P&I premium per GT covered.")
+    rate_per_gt_usd: RatePerGT = Field(2.0, description="Annual P&I premium per GT covered.")
     expense_ratio: Probability = Field(0.3, description="Share of premium spent on expenses.")
     reinsurance: SchemeReinsurance | None = Field(None, description="The scheme's reinsurer; none if absent.")
     payment_reliability: Probability = Field(
@@ -350,7 +413,7 @@ class Sanctions(Strict):
 class PriceCap(Strict):
     """The oil price cap: which Russian cargoes Western providers may carry."""
 
-    eu_uk_cap_usd: PositiveMoney = Field(
+    eu_uk_cap_usd: Price = Field(
         44.10, description="EU/UK crude cap in the first policy year, USD/bbl (from Feb 2026)."
     )
     eu_uk_discount: float = Field(
@@ -363,16 +426,16 @@ class PriceCap(Strict):
     eu_uk_cap_dynamic: bool = Field(
         True, description="false keeps eu_uk_cap_usd in every policy year (no reset by eu_uk_discount)."
     )
-    us_cap_usd: PositiveMoney = Field(60.0, description="US crude cap, USD/bbl.")
-    urals_mean_usd: PositiveMoney = Field(
+    us_cap_usd: Price = Field(60.0, description="US crude cap, USD/bbl.")
+    urals_mean_usd: Price = Field(
         51.88,
         description="Year's average Urals price, USD/bbl (default: the average the Feb 2026 EU/UK cap was "
         "set 15% below, 44.10 / 0.85).",
     )
     dispersion: float = Field(0.12, gt=0.0, le=2.0, description="Lognormal σ of cargo prices around it.")
     z_loading: float = Field(0.05, ge=-1.0, le=1.0, description="Log price shift per unit of Z.")
-    product_cap_usd: PositiveMoney = Field(100.0, description="Premium-to-crude products cap, USD/bbl.")
-    product_mean_usd: PositiveMoney = Field(85.0, description="Average Russian product price, USD/bbl.")
+    product_cap_usd: Price = Field(100.0, description="Premium-to-crude products cap, USD/bbl.")
+    product_mean_usd: Price = Field(85.0, description="Average Russian product price, USD/bbl.")
     western_fixed_blocs: list[Bloc] = Field(
         default_factory=lambda: ["US"], description="Blocs whose cap binds Western fixed-premium P&I."
     )
@@ -388,13 +451,25 @@ class PriceCap(Strict):
 MAX_PERIL_EVENTS = 5_000
 
 
+#: Largest coefficient of variation of a peril's yearly count or loss per event: far above any stress, and
+#: below the values where a negative binomial's count law or a lognormal's σ leave floating point.
+MAX_CV = 100.0
+#: Smallest Pareto tail index: a loss is threshold × (1 − u)^(−1/alpha), and for the largest uniform
+#: (1 − u = 2^−53) 2^(53/alpha) times a threshold up to `MAX_USD_M` stays finite only for alpha above
+#: about 0.053 (at 0.1: 2^530 ≈ 3.5e159).
+MIN_PARETO_ALPHA = 0.1
+#: A peril's expected events a year (with `MAX_PERIL_EVENTS` over the horizon, all perils together).
+EventsPerYear = Annotated[float, Field(le=MAX_PERIL_EVENTS, allow_inf_nan=False)]
+CV = Annotated[float, Field(gt=0.0, le=MAX_CV, allow_inf_nan=False)]
+
+
 class PoissonFrequency(Strict):
     """Poisson number of events a year."""
 
     distribution: Literal["poisson"] = Field(..., description="`poisson`.")
-    mean: NonNegativeMoney = Field(
+    mean: EventsPerYear = Field(
         ...,
-        le=MAX_PERIL_EVENTS,
+        ge=0.0,
         description=f"Expected events per year (all perils: at most {MAX_PERIL_EVENTS:,} over the horizon).",
     )
 
@@ -403,19 +478,32 @@ class NegBinFrequency(Strict):
     """Negative binomial number of events a year (over-dispersed: clustered years)."""
 
     distribution: Literal["negative_binomial"] = Field(..., description="`negative_binomial`.")
-    mean: PositiveMoney = Field(
+    mean: EventsPerYear = Field(
         ...,
-        le=MAX_PERIL_EVENTS,
-        description=f"Expected events per year (all perils: at most {MAX_PERIL_EVENTS:,} over the horizon).",
+        gt=0.0,
+        description=f"Expected events per year (all perils: at most {MAX_PERIL_EVENTS:,} over the horizon; "
+        f"above 1/cv², so above {1 / MAX_CV**2:g}).",
     )
-    cv: PositiveMoney = Field(..., description="Coefficient of variation of the yearly count (> 1/√mean).")
+    cv: CV = Field(
+        ...,
+        description=f"Coefficient of variation of the yearly count: above 1/√mean, at most {MAX_CV:g}, and "
+        f"cv² × mean (a clustered year's events, about) at most {MAX_PERIL_EVENTS:,}.",
+    )
 
     @model_validator(mode="after")
     def _overdispersed(self) -> NegBinFrequency:
-        if self.cv * self.cv * self.mean <= 1.0:
+        ratio = self.cv * self.cv * self.mean  # the variance over the mean
+        if ratio <= 1.0:
+            least_mean = f"; with cv at most {MAX_CV:g} the mean must exceed {1 / MAX_CV**2:g}"
             raise ValueError(
                 f"a negative_binomial needs cv > 1/√mean = {1.0 / self.mean**0.5:.4g} (variance above the "
-                "mean); for less dispersion use poisson"
+                f"mean){least_mean if self.mean * MAX_CV**2 <= 1.0 else ''}; for less dispersion use poisson"
+            )
+        if ratio > MAX_PERIL_EVENTS:
+            raise ValueError(
+                f"a negative_binomial needs cv² × mean (its variance over its mean, about the events of a "
+                f"clustered year) at most {MAX_PERIL_EVENTS:,}, got {ratio:.4g}: the engine holds a year's "
+                f"events at once; give cv at most {(MAX_PERIL_EVENTS / self.mean) ** 0.5:.4g} for this mean"
             )
         return self
 
@@ -425,7 +513,7 @@ class LognormalSeverity(Strict):
 
     distribution: Literal["lognormal"] = Field(..., description="`lognormal`.")
     mean_usd_m: PositiveMoney = Field(..., description="Mean loss per event.")
-    cv: PositiveMoney = Field(..., description="Coefficient of variation of the loss.")
+    cv: CV = Field(..., description=f"Coefficient of variation of the loss (at most {MAX_CV:g}).")
 
 
 class ParetoSeverity(Strict):
@@ -433,8 +521,12 @@ class ParetoSeverity(Strict):
 
     distribution: Literal["pareto"] = Field(..., description="`pareto`.")
     threshold_usd_m: PositiveMoney = Field(..., description="Smallest loss (the Pareto scale).")
-    alpha: PositiveMoney = Field(
-        ..., description="Tail index; at or below 1 the mean is infinite, so a cap is required."
+    alpha: float = Field(
+        ...,
+        ge=MIN_PARETO_ALPHA,
+        allow_inf_nan=False,
+        description=f"Tail index, at least {MIN_PARETO_ALPHA:g} (below, the largest draws overflow); at or "
+        "below 1 the mean is infinite, so a cap is required.",
     )
     cap_usd_m: PositiveMoney | None = Field(
         None, description="Largest loss, above threshold_usd_m; none for no cap (alpha above 1)."
@@ -505,7 +597,7 @@ class FixedPremium(Strict):
 class RatedPremium(Strict):
     """A premium that moves with a premium base the model computes per trial and year."""
 
-    rate_on_base: NonNegativeMoney = Field(..., description="Premium as a share of the premium base.")
+    rate_on_base: Rate = Field(..., description="Premium as a share of the premium base.")
     base: str = Field(
         ..., description="Premium base: ig_gxl_premium, hm_western_premium or scheme_premium:<id>."
     )
@@ -514,7 +606,7 @@ class RatedPremium(Strict):
 class Reinstatement(Strict):
     """One reinstatement of the limit."""
 
-    rate: NonNegativeMoney = Field(..., description="Premium rate for this reinstatement (1.0 = 100%).")
+    rate: Rate = Field(..., description="Premium rate for this reinstatement (1.0 = 100%).")
 
 
 class Contract(Strict):
@@ -592,13 +684,27 @@ class Contract(Strict):
         return (self.source,) if isinstance(self.source, str) else tuple(self.source)
 
 
+#: Keys whose null in a file is an error rather than "absent" (key → what to write instead): their default
+#: is not the "nothing" a null suggests, so the loader keeps the null for the schema to reject.
+NULL_NOT_ALLOWED: dict[str, str] = {"bloc": "write none for no bloc (a portfolio without a bloc is EU's)"}
+
+
 class Portfolio(Strict):
     """A reinsurer's contracts, keyed by id."""
 
     name: str = Field(..., min_length=1, description="Name of the portfolio (the reinsurer's book).")
     description: str = Field("", description="What the book is, for the reader.")
-    bloc: Bloc | Literal["none"] = Field("EU", description="Sanctions bloc the reinsurer answers to.")
+    bloc: Bloc | Literal["none"] = Field(
+        "EU", description="Sanctions bloc the reinsurer answers to; `none` for none (null is an error)."
+    )
     contracts: dict[Identifier, Contract] = Field(default_factory=dict, description="Contracts keyed by id.")
+
+    @field_validator("bloc", mode="before")
+    @classmethod
+    def _no_null_bloc(cls, v: object) -> object:
+        if v is None:
+            raise ValueError(NULL_NOT_ALLOWED["bloc"])
+        return v
 
 
 # ------------------------------------------------------------------------------------------------ fleet
