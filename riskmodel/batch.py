@@ -832,6 +832,18 @@ def _slug(overrides: Mapping[str, Any], short: bool) -> str:
     return text[:80]
 
 
+def _named_by_set(problem: Problem, origin: str, overrides: Mapping[str, Any]) -> Problem:
+    """A problem of a file that a ``--set`` value names (``--set portfolio=FILE``: the file is missing or
+    invalid), with the ``--set`` that named it (and, for the file itself, what the value must be); other
+    problems as they are."""
+    if problem.file == origin or "portfolio" not in overrides:
+        return problem
+    named = f"named by --set portfolio={overrides['portfolio']}"
+    if not problem.path:  # (the file itself: missing, unreadable, not a portfolio)
+        named += "; allowed: the path of a portfolio file, relative to the current folder"
+    return replace(problem, message=f"{problem.message} ({named})")
+
+
 def sweep_specs(
     scenario: Scenario,
     file: Path | None,
@@ -868,7 +880,8 @@ def sweep_specs(
         except ScenarioError as exc:
             # the same mistake at several grid points (a path, not a value, at fault) is said once
             said = {(q.path, q.message) for q in problems}
-            problems.extend(p for p in exc.problems if (p.path, p.message) not in said)
+            found = [_named_by_set(p, origin, overrides) for p in exc.problems]
+            problems.extend(p for p in found if (p.path, p.message) not in said)
             continue
         name = f"{i:03d}_{_slug(overrides, short)}"
         specs.append(

@@ -67,6 +67,7 @@ __all__ = [
     "elt_frame",
     "ept_frame",
     "event_inputs",
+    "format_mismatch",
     "year_level_frame",
     "is_complete",
     "ledger_frame",
@@ -242,6 +243,30 @@ def _cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
+def _is_format(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def format_mismatch(found: Any) -> str:
+    """Why a run folder of store format `found` (its manifest's ``store_format``) is not read as this
+    version's `STORE_FORMAT`: saved by an older version, by a newer one, or of no format this knows.
+
+    >>> format_mismatch(STORE_FORMAT + 1).startswith("stored by a newer version of riskmodel (store format")
+    True
+    >>> format_mismatch(None)[:40], format_mismatch(STORE_FORMAT - 1)[:36]
+    ('of an unknown store format (None; this v', 'stored by an older version of riskmo')
+    """
+    if not _is_format(found):
+        return (
+            f"of an unknown store format ({found!r}; this version of riskmodel reads format {STORE_FORMAT})"
+        )
+    age = "a newer" if found > STORE_FORMAT else "an older"
+    return (
+        f"stored by {age} version of riskmodel (store format {found}; this version reads format "
+        f"{STORE_FORMAT})"
+    )
+
+
 def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:
     """Whether the folder holds a finished run (with identity `expected_hash`, when given): a readable
     manifest, and every file it lists present with the size it lists (so a missing or truncated file
@@ -263,7 +288,7 @@ def incomplete_reason(
     except IncompleteRunError:
         return f"no {MANIFEST}: interrupted before it finished"
     if manifest.get("store_format") != STORE_FORMAT:
-        return f"stored by an older version (format {manifest.get('store_format')}, now {STORE_FORMAT})"
+        return format_mismatch(manifest.get("store_format"))
     if expected_hash is not None and manifest.get("run_hash") != expected_hash:
         if manifest.get("model_digest") != model_digest():
             return "computed by another version of the model (its code or reference data)"
@@ -755,12 +780,15 @@ def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results
     """
     run_dir = Path(run_dir)
     manifest = load_manifest(run_dir)
-    if manifest.get("store_format") != STORE_FORMAT:
-        raise IncompleteRunError(
-            run_dir,
-            f"saved in store format {manifest.get('store_format')}, this riskmodel reads "
-            f"format {STORE_FORMAT}; rerun the batch (it recomputes runs of other formats)",
+    found = manifest.get("store_format")
+    if found != STORE_FORMAT:
+        newer = _is_format(found) and found > STORE_FORMAT
+        advice = (
+            "read it with that version, or rerun the batch with this one (it recomputes the run)"
+            if newer
+            else "rerun the batch (it recomputes runs of other formats)"
         )
+        raise IncompleteRunError(run_dir, f"{format_mismatch(found)}; {advice}")
     meta = _read_metadata(run_dir)
     arrays = _read_arrays(run_dir)
     try:

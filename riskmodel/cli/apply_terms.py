@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from riskmodel.cli.run import path_arg
+
 __all__ = ["EXIT_BAD_INPUT", "add_parser", "main", "run"]
 
 EXIT_BAD_INPUT = 2
@@ -95,15 +97,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--events",
         required=True,
-        type=Path,
+        type=path_arg,
         help="event file, .csv or .parquet; or a run folder of a run that kept its events (its elt.parquet, "
         "attritional losses, premium bases, trials and years)",
     )
-    p.add_argument("--portfolio", required=True, type=Path, help="portfolio file, .yaml")
-    p.add_argument("--out", required=True, type=Path, help="output directory")
+    p.add_argument("--portfolio", required=True, type=path_arg, help="portfolio file, .yaml")
+    p.add_argument("--out", required=True, type=path_arg, help="output directory")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format (default csv)")
-    p.add_argument("--premium-base", type=Path, default=None, help="premium bases for rated premiums")
-    p.add_argument("--attritional", type=Path, default=None, help="attritional annual losses by source")
+    p.add_argument("--premium-base", type=path_arg, default=None, help="premium bases for rated premiums")
+    p.add_argument("--attritional", type=path_arg, default=None, help="attritional annual losses by source")
     p.add_argument(
         "--trials",
         type=_count_up_to(MAX_TRIALS),

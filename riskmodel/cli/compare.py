@@ -19,6 +19,7 @@ from riskmodel.cli.run import (
     check_out_file,
     comparison_view,
     executor_factory,
+    path_arg,
     print_frame,
     run_folder_error,
     seed_value,
@@ -37,24 +38,41 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Compare run A with run B (A − B): each a run folder of the results store or a "
         "scenario file, which is run now with the same seed and trials.",
     )
-    p.add_argument("run_a", type=Path, metavar="RUN_A", help="run folder or scenario file (the scenario)")
-    p.add_argument("run_b", type=Path, metavar="RUN_B", help="run folder or scenario file (the baseline)")
+    p.add_argument("run_a", type=path_arg, metavar="RUN_A", help="run folder or scenario file (the scenario)")
+    p.add_argument("run_b", type=path_arg, metavar="RUN_B", help="run folder or scenario file (the baseline)")
     p.add_argument("--trials", type=trial_count, default=None, help="trials of scenario files run now")
     p.add_argument("--seed", type=seed_value, default=None, help="seed of scenario files run now")
-    p.add_argument("--out", type=Path, default=None, metavar="FILE.csv", help="also write the table as CSV")
+    p.add_argument(
+        "--out", type=path_arg, default=None, metavar="FILE.csv", help="also write the table as CSV"
+    )
     add_executor_options(p)
     p.set_defaults(func=run)
     return p
 
 
+#: What a file given to `compare` must be, by its name: a scenario file.
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
 def _run_folder_problems(paths: list[Path]) -> list[Any]:
     """Problems of the run folders among `paths` that are not finished runs: no manifest (a batch folder,
-    an interrupted run) or an unreadable one."""
+    an interrupted run) or an unreadable one; and of the files that are not scenario files by their name
+    (a fleet list, a table of results: read as a scenario, the message would be about YAML)."""
     from riskmodel import store
     from riskmodel.scenario import Problem
 
     problems = []
     for p in paths:
+        if p.is_file() and p.suffix.lower() not in SCENARIO_SUFFIXES:
+            problems.append(
+                Problem(
+                    str(p),
+                    (),
+                    "is not a run folder or a scenario file; allowed: a run folder of the results store "
+                    f"(a folder holding {store.MANIFEST}) or a scenario file "
+                    f"({' or '.join(SCENARIO_SUFFIXES)})",
+                )
+            )
         if not p.is_dir():
             continue
         try:

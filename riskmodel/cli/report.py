@@ -1,8 +1,10 @@
 """`riskmodel report RUN_DIR`: write the self-contained HTML report of a batch or of one run.
 
-A thin layer over `riskmodel.report.write_report`: prints the path of the page written. Exit 0 on
-success; 2 when the folder holds no finished run (the message says what to run first), when a run folder
-cannot be read (the message names the folder and the file), or when `--out` cannot be written.
+A thin layer over `riskmodel.report.write_report`: prints the path of the page written, and a warning
+on stderr for each run whose baseline run is not in the folder (the page shows "–" for its comparison:
+no comparison, which a reader must not take for no difference). Exit 0 on success (with or without
+such warnings); 2 when the folder holds no finished run (the message says what to run first), when a
+run folder cannot be read (the message names the folder and the file), or when `--out` cannot be written.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+
+from riskmodel.cli.run import path_arg
 
 EXIT_OK = 0
 EXIT_NO_RUNS = 2
@@ -25,12 +29,52 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "scenario in it, each compared with its baseline) or one scenario's run folder. The page embeds "
         "its figures and styles: it opens offline and can be mailed as one file.",
     )
-    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="batch output folder or run folder")
+    parser.add_argument("run_dir", type=path_arg, metavar="RUN_DIR", help="batch output folder or run folder")
     parser.add_argument(
-        "--out", type=Path, default=None, help="the HTML file to write (default RUN_DIR/report.html)"
+        "--out", type=path_arg, default=None, help="the HTML file to write (default RUN_DIR/report.html)"
     )
     parser.set_defaults(func=run)
     return parser
+
+
+def missing_baselines(run_dir: Path) -> list[str]:
+    """Warnings, one per run of `run_dir` (a batch folder, or one run folder) whose manifest names a
+    baseline run (``baseline.run``) that is not a finished run beside it: the folder is gone, or the run
+    is unfinished or damaged. The report then compares that run with nothing. [] when `run_dir` holds no
+    finished run (`write_report` says so).
+    """
+    from riskmodel.report import NoRunsError, find_runs
+    from riskmodel.store import incomplete_reason, read_manifest
+
+    try:
+        finished, unfinished = find_runs(run_dir)
+    except NoRunsError:
+        return []
+    single = finished == [run_dir]
+    store_dir = run_dir.parent if single else run_dir
+    left_out = {p.name: why for p, why in unfinished}
+    out = []
+    for folder in finished:
+        named = (read_manifest(folder) or {}).get("baseline")
+        base = named.get("run") if isinstance(named, dict) else None
+        if not isinstance(base, str) or not base or base == folder.name:
+            continue
+        sibling = store_dir / base
+        if single:
+            why = incomplete_reason(sibling) if sibling.is_dir() else None
+            if sibling.is_dir() and why is None:
+                continue
+        elif any(f.name == base for f in finished):
+            continue
+        else:
+            why = left_out.get(base)
+        state = f"unfinished or damaged: {why}" if why else f"no folder {sibling}"
+        out.append(
+            f"warning: {store_dir}: {folder.name} is compared with no baseline: its baseline run {base!r} "
+            f"is missing ({state}); the report shows '–' where the difference would be (no comparison, "
+            f"not no difference); rerun the batch into {store_dir} to restore {base!r}"
+        )
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,5 +99,7 @@ def run(args: argparse.Namespace) -> int:
     except (NoRunsError, IncompleteRunError) as exc:  # no finished run; an unreadable or damaged one
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NO_RUNS
+    for warning in missing_baselines(args.run_dir):
+        print(warning, file=sys.stderr)
     print(path)
     return EXIT_OK

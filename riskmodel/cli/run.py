@@ -17,6 +17,7 @@ import math
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ __all__ = [
     "add_parser",
     "check_out_file",
     "check_out_folder",
+    "creation_problem",
     "executor_factory",
+    "path_arg",
     "positive_int",
     "print_frame",
     "trial_count",
@@ -111,6 +114,33 @@ def scheduler_address(text: str) -> str:
     return text.strip()
 
 
+def path_arg(text: str) -> Path:
+    """An argparse type: a path that is not empty. (`Path("")` is the current folder: an empty ``--out``
+    would write there, an empty input path would read it.) argparse names the option in its message.
+
+    >>> path_arg("results/main")
+    PosixPath('results/main')
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: must be a path, not empty (write . for the current folder)"
+        )
+    return Path(text)
+
+
+def creation_problem(anchor: Path) -> str | None:
+    """Why nothing can be created in the existing folder `anchor`, in a few words (`strerror`), or None.
+
+    Tried, not guessed: a folder is made in `anchor` and removed at once. (Permission bits do not tell,
+    for root or on a read-only or virtual file system such as /proc.)
+    """
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".riskmodel-probe-", dir=anchor))
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
+
+
 def _writable_problems(path: Path, option: str, what: str) -> list[Any]:
     """Why the folder `path` (to be created if missing) cannot hold `what`, as `Problem`s (none if it can)."""
     from riskmodel.scenario import Problem
@@ -129,6 +159,16 @@ def _writable_problems(path: Path, option: str, what: str) -> list[Any]:
         return [
             Problem(
                 str(path), (), f"cannot be written: no permission to write in {anchor}; give another {option}"
+            )
+        ]
+    reason = creation_problem(anchor)
+    if reason is not None:
+        return [
+            Problem(
+                str(path),
+                (),
+                f"cannot be written: nothing can be created in {anchor} ({reason}); give another {option} "
+                f"for {what}, in a folder you can write to",
             )
         ]
     return []
@@ -319,7 +359,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO_OR_DIR")
+    p.add_argument("scenarios", nargs="+", type=path_arg, metavar="SCENARIO_OR_DIR")
     p.add_argument(
         "--trials", type=trial_count, default=None, help="trials per run (default: the scenario's)"
     )
@@ -327,7 +367,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--seed", type=seed_value, default=None, help="seed of every run (default: the scenario's)"
     )
     p.add_argument(
-        "--out", type=Path, default=Path("results"), help="results store folder (default results/)"
+        "--out", type=path_arg, default=Path("results"), help="results store folder (default results/)"
     )
     p.add_argument("--keep-events", action="store_true", help="also keep the event loss table (elt.parquet)")
     p.add_argument("--report", action="store_true", help="write the batch's HTML report (report.html)")

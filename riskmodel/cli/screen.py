@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from riskmodel.cli.run import creation_problem, path_arg
 from riskmodel.screening import ScreeningResult, read_fleet, read_lists, screen
 from riskmodel.screening.fleet import InputRowsError, default_world
 from riskmodel.screening.screen import (
@@ -26,6 +27,7 @@ from riskmodel.screening.screen import (
     RISK_REASONS,
     output_dir_problem,
 )
+from riskmodel.tables import nearest_existing
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
@@ -62,10 +64,19 @@ def _positive_days(text: str) -> int:
 
 
 def _out_dir(text: str) -> Path:
-    problem = output_dir_problem(Path(text))
+    """An argparse type: the output folder, not empty (the current folder is ``.``), that is or can be made
+    a folder, and that can be written."""
+    path = path_arg(text)
+    problem = output_dir_problem(path)
     if problem:
         raise argparse.ArgumentTypeError(problem)
-    return Path(text)
+    reason = creation_problem(nearest_existing(path))
+    if reason is not None:
+        raise argparse.ArgumentTypeError(
+            f"{path}: cannot be written: nothing can be created in {nearest_existing(path)} ({reason}); "
+            "allowed: a folder you can write to for the output tables (created if missing)"
+        )
+    return path
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -76,18 +87,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Screen a fleet list (CSV or Excel) against sanctions lists read from local files and "
         "write vessels.csv, matches.csv, exposure.csv and list_problems.csv. See docs/screening.md.",
     )
-    parser.add_argument("--fleet", required=True, type=Path, help="fleet list (.csv or .xlsx)")
+    parser.add_argument("--fleet", required=True, type=path_arg, help="fleet list (.csv or .xlsx)")
     parser.add_argument(
         "--lists",
         required=True,
         nargs="+",
-        type=Path,
+        type=path_arg,
         help="vessel lists: simple CSV or OpenSanctions JSON lines",
     )
     parser.add_argument(
         "--insurers",
         nargs="+",
-        type=Path,
+        type=path_arg,
         default=[],
         help="designated insurers (.csv with a name column, or .txt)",
     )

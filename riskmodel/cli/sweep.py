@@ -20,6 +20,7 @@ from typing import Any
 from riskmodel.cli.run import (
     add_executor_options,
     check_out_folder,
+    path_arg,
     print_frame,
     run_stored_batch,
     seed_value,
@@ -59,7 +60,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("scenario", type=path_arg, metavar="SCENARIO")
     p.add_argument(
         "--set",
         dest="sets",
@@ -88,7 +89,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="seed of every point (default: the scenario's); not with --set simulation.seed=...",
     )
-    p.add_argument("--out", type=Path, default=None, help="store folder (default results/sweep-<scenario>)")
+    p.add_argument(
+        "--out", type=path_arg, default=None, help="store folder (default results/sweep-<scenario>)"
+    )
     p.add_argument(
         "--keep-events",
         action="store_true",

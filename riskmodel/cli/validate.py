@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from riskmodel.cli.run import path_arg
 from riskmodel.scenario.loader import Validation, validate_file
 
 EXIT_OK = 0
@@ -29,7 +30,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "path, value and what is allowed. Exit 0 when all files are valid, 2 otherwise.",
     )
     parser.add_argument(
-        "paths", nargs="+", type=Path, metavar="FILE", help="YAML files, or directories to search for *.yaml"
+        "paths",
+        nargs="+",
+        type=path_arg,
+        metavar="FILE",
+        help="YAML files, or directories to search for *.yaml",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     parser.add_argument(

@@ -1,0 +1,239 @@
+"""Bad command-line arguments: an empty path, an output location nothing can be written to, a `--set` file
+that cannot be read, a file `compare` cannot take, a run folder of another store format, a batch whose
+baseline run is gone. Each gets a message naming the option (or the file or folder), what is wrong and
+what is allowed; no traceback, nothing written in the current folder.
+
+The batch is the perils-only book of `perils_book` (a base and a stressed child), 4,096 trials, run once
+per module and copied by each test that changes it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from perils_book import BASE, STRESSED, write
+
+from riskmodel import store
+from riskmodel.cli import main
+
+TRIALS = 4096
+SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
+NO_PLACE = Path("/proc/nope")  # (a folder in which nothing can be created, even by root)
+needs_proc = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> tuple[Path, Path]:
+    """(the scenarios folder, the batch folder of its two runs: `base` and `stressed`, whose baseline is
+    `base`)."""
+    folder = tmp_path_factory.mktemp("saved")
+    write(folder / "scenarios", "base.yaml", BASE)
+    write(folder / "scenarios", "stressed.yaml", STRESSED)
+    batch = folder / "batch"
+    args = ["run", folder / "scenarios", "--out", batch, "--trials", TRIALS, "--workers", 1]
+    assert main([str(a) for a in args]) == 0
+    return folder / "scenarios", batch
+
+
+@pytest.fixture
+def batch(saved, tmp_path) -> Path:
+    return Path(shutil.copytree(saved[1], tmp_path / "batch"))
+
+
+def assert_bad_input(code: int, err: str, *phrases: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err and "Errno" not in err
+    for phrase in phrases:
+        assert phrase in err, err
+
+
+# ------------------------------------------------------------------------------- S6: an empty path
+EMPTY_PATHS = {
+    "run --out": ["run", "{scenario}", "--out", ""],
+    "compare --out": ["compare", "{run}", "{run}", "--out", ""],
+    "sweep --out": ["sweep", "{scenario}", "--set", "simulation.seed=1,2", "--out", ""],
+    "report --out": ["report", "{batch}", "--out", ""],
+    "apply-terms --out": ["apply-terms", "--events", "{run}", "--portfolio", "{scenario}", "--out", ""],
+    "screen --out": ["screen", "--fleet", "{fleet}", "--lists", "{lists}", "--out", ""],
+    "apply-terms --portfolio": ["apply-terms", "--events", "{run}", "--portfolio", "", "--out", "x"],
+    "report RUN_DIR": ["report", ""],
+    "run SCENARIO_OR_DIR": ["run", ""],
+    "validate FILE": ["validate", ""],
+}
+
+
+@pytest.mark.parametrize("case", EMPTY_PATHS, ids=list(EMPTY_PATHS))
+def test_an_empty_path_is_refused_naming_its_option_and_nothing_is_written(
+    case, saved, tmp_path, monkeypatch, run_cli
+):
+    """`Path("")` is the current folder: `--out ''` wrote the run folders (or ylt.csv, plt.csv) there."""
+    scenarios, batch = saved
+    where = tmp_path / "cwd"
+    where.mkdir()
+    write(where, "stray.yaml", BASE)  # (what an empty scenario path would have run, or validated)
+    monkeypatch.chdir(where)
+    values = {
+        "scenario": scenarios / "base.yaml",
+        "run": batch / "base",
+        "batch": batch,
+        "fleet": SAMPLES / "sample_fleet.csv",
+        "lists": SAMPLES / "sample_sanctions.csv",
+    }
+    argv = [a.format(**values) for a in EMPTY_PATHS[case]]
+    code, _out, err = run_cli(*argv)
+    option = case.split(" ", 1)[1]
+    assert_bad_input(
+        code, err, f"argument {option}: '' is not allowed: must be a path, not empty (write . for the current"
+    )
+    assert sorted(p.name for p in where.iterdir()) == ["stray.yaml"]
+
+
+# ---------------------------------------------------- U10b: an output location nothing can be made in
+@needs_proc
+def test_run_and_sweep_refuse_an_out_where_nothing_can_be_created(saved, run_cli):
+    scenario = saved[0] / "base.yaml"
+    for argv in (
+        ["run", scenario, "--out", NO_PLACE, "--workers", 1],
+        ["sweep", scenario, "--set", "simulation.seed=1,2", "--out", NO_PLACE / "sweep"],
+    ):
+        code, _out, err = run_cli(*argv)
+        assert_bad_input(
+            code,
+            err,
+            f"{argv[-1] if argv[0] == 'sweep' else NO_PLACE}: cannot be written: nothing can be created in "
+            "/proc (No such file or directory); give another --out for the results store, in a folder you "
+            "can write to",
+        )
+        assert "FileNotFoundError" not in err
+
+
+@needs_proc
+def test_compare_and_report_refuse_an_out_file_where_nothing_can_be_created(batch, run_cli):
+    code, out, err = run_cli("compare", batch / "stressed", batch / "base", "--out", NO_PLACE / "c.csv")
+    assert_bad_input(
+        code,
+        err,
+        f"{NO_PLACE}: cannot be written: nothing can be created in /proc (No such file or "
+        "directory); give another --out for c.csv",
+    )
+    assert out == ""  # (refused before the table is computed)
+    code, out, err = run_cli("report", batch, "--out", NO_PLACE / "r.html")
+    assert_bad_input(code, err, f"error: {NO_PLACE}: cannot be written: nothing can be created in /proc")
+
+
+@needs_proc
+def test_screen_refuses_an_out_where_nothing_can_be_created(run_cli):
+    code, _out, err = run_cli(
+        "screen", "--fleet", SAMPLES / "sample_fleet.csv", "--lists", SAMPLES / "sample_sanctions.csv",
+        "--out", NO_PLACE,
+    )  # fmt: skip
+    assert_bad_input(
+        code,
+        err,
+        f"argument --out: {NO_PLACE}: cannot be written: nothing can be created in /proc (No such file or "
+        "directory); allowed: a folder you can write to",
+    )
+
+
+# ----------------------------------------------------- U10c: a --set portfolio file that cannot be read
+def test_sweep_names_the_set_of_a_portfolio_file_that_cannot_be_read(saved, tmp_path, monkeypatch, run_cli):
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run_cli("sweep", saved[0] / "base.yaml", "--set", "portfolio=nope.yaml", "--out", "sw")
+    assert_bad_input(
+        code,
+        err,
+        "nope.yaml: cannot be read: No such file or directory (named by --set portfolio=nope.yaml; "
+        "allowed: the path of a portfolio file, relative to the current folder)",
+    )
+    assert not (tmp_path / "sw").exists()
+
+
+# ------------------------------------------------------------ U10d: a file compare cannot take
+def test_compare_says_a_fleet_list_is_not_a_run_folder_or_scenario_file(batch, run_cli):
+    fleet = SAMPLES / "sample_fleet.csv"
+    code, _out, err = run_cli("compare", batch / "stressed", fleet)
+    assert_bad_input(
+        code,
+        err,
+        f"{fleet}: is not a run folder or a scenario file; allowed: a run folder of the results store (a "
+        "folder holding manifest.json) or a scenario file (.yaml or .yml)",
+    )
+    assert "top level" not in err
+
+
+# ------------------------------------------------------- U10e: a run folder of another store format
+def _set_format(run_dir: Path, value: object) -> None:
+    path = run_dir / store.MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["store_format"] = value
+    path.write_text(json.dumps(manifest))
+
+
+def test_a_run_of_a_newer_store_format_is_said_to_be_newer(batch, run_cli):
+    newer = store.STORE_FORMAT + 96
+    _set_format(batch / "stressed", newer)
+    code, _out, err = run_cli("compare", batch / "stressed", batch / "base")
+    assert_bad_input(
+        code,
+        err,
+        f"{batch / 'stressed'}: stored by a newer version of riskmodel (store format {newer}; this version "
+        f"reads format {store.STORE_FORMAT}); read it with that version, or rerun the batch with this one",
+    )
+    assert "older" not in err
+    assert store.incomplete_reason(batch / "stressed") == (
+        f"stored by a newer version of riskmodel (store format {newer}; this version reads format "
+        f"{store.STORE_FORMAT})"
+    )
+
+
+def test_a_run_of_an_older_or_unknown_store_format_is_said_so(batch):
+    _set_format(batch / "stressed", store.STORE_FORMAT - 1)
+    assert store.incomplete_reason(batch / "stressed") == (
+        f"stored by an older version of riskmodel (store format {store.STORE_FORMAT - 1}; this version "
+        f"reads format {store.STORE_FORMAT})"
+    )
+    _set_format(batch / "stressed", "three")
+    assert store.incomplete_reason(batch / "stressed") == (
+        f"of an unknown store format ('three'; this version of riskmodel reads format {store.STORE_FORMAT})"
+    )
+
+
+# ----------------------------------------------------------------- S7: a batch without its baseline
+def test_report_warns_when_the_baseline_run_is_gone(batch, run_cli):
+    """The page shows '–' where the difference would be: without a warning, a reader could take it for no
+    difference."""
+    shutil.rmtree(batch / "base")
+    code, _out, err = run_cli("report", batch)
+    assert code == 0, err
+    assert err.strip() == (
+        f"warning: {batch}: stressed is compared with no baseline: its baseline run 'base' is missing (no "
+        f"folder {batch / 'base'}); the report shows '–' where the difference would be (no comparison, not "
+        f"no difference); rerun the batch into {batch} to restore 'base'"
+    )
+
+
+def test_report_warns_when_the_manifest_names_a_missing_baseline_run(batch, run_cli):
+    path = batch / "stressed" / store.MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["baseline"]["run"] = "gone"
+    path.write_text(json.dumps(manifest))
+    for target in (batch, batch / "stressed"):
+        code, _out, err = run_cli("report", target, "--out", batch / "r.html")
+        assert code == 0, err
+        assert "stressed is compared with no baseline: its baseline run 'gone' is missing (no folder " in err
+        assert str(batch / "gone") in err
+
+
+def test_report_of_a_damaged_baseline_warns_with_the_reason(batch, run_cli):
+    (batch / "base" / store.ARRAYS).unlink()
+    code, _out, err = run_cli("report", batch)
+    assert code == 0, err
+    assert "its baseline run 'base' is missing (unfinished or damaged: arrays.npz is missing)" in err
+
+
+def test_report_of_a_whole_batch_does_not_warn(batch, run_cli):
+    code, _out, err = run_cli("report", batch)
+    assert (code, err) == (0, "")
