@@ -416,9 +416,16 @@ def _baseline_of(run: Run, by_name: Mapping[str, Run]) -> Run | None:
 
 
 def _compared_with(run: Run, base: Run | None) -> str:
-    """The meta line's sentence on the run's baseline (HTML): whether the two share their random numbers."""
+    """The meta line's sentence on the run's baseline (HTML): whether the two share their random numbers,
+    or that the baseline its manifest names is not in the report (deleted, unfinished or damaged)."""
     if base is None:
-        return ""
+        named = run.baseline_run
+        if named is None or named == run.name:
+            return ""
+        return (
+            f" Its baseline <b>{html.escape(named)}</b> is not in this report: no comparison is shown, and a "
+            "'–' in its place means no comparison, not no difference (rerun the batch to restore it)."
+        )
     name = f"<b>{html.escape(base.name)}</b>"
     mismatches = run.comparison(base).mismatches()
     if not mismatches:

@@ -213,6 +213,12 @@ def test_report_warns_when_the_baseline_run_is_gone(batch, run_cli):
         f"folder {batch / 'base'}); the report shows '–' where the difference would be (no comparison, not "
         f"no difference); rerun the batch into {batch} to restore 'base'"
     )
+    # the page says it too, on the scenario's section, where a reader meets the '–'
+    page = (batch / "report.html").read_text(encoding="utf-8")
+    assert (
+        "Its baseline <b>base</b> is not in this report: no comparison is shown, and a '–' in its place "
+        "means no comparison, not no difference (rerun the batch to restore it)."
+    ) in page
 
 
 def test_report_warns_when_the_manifest_names_a_missing_baseline_run(batch, run_cli):
