@@ -31,6 +31,8 @@ NonNegativeMoney = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 StateCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 state code")]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$", max_length=64)]
+#: A name: text with at least one character that is not a space.
+Name = Annotated[str, Field(min_length=1, pattern=r"\S")]
 Bloc = Literal["EU", "UK", "US"]
 PIClass = Literal["ig", "western_fixed", "domestic", "none"]
 
@@ -238,7 +240,7 @@ class Recapitalisation(Strict):
 class Scheme(Strict):
     """An alternative (re)insurance scheme: who founds it, who may join, its capital, limits and reach."""
 
-    name: str = Field(..., min_length=1, description="Display name of the scheme.")
+    name: Name = Field(..., description="Display name of the scheme.")
     founders: list[StateCode] = Field(
         ..., min_length=1, description="States founding the scheme: members from `start_year`."
     )
@@ -595,7 +597,7 @@ class Contract(Strict):
 class Portfolio(Strict):
     """A reinsurer's contracts, keyed by id."""
 
-    name: str = Field(..., min_length=1, description="Name of the portfolio (the reinsurer's book).")
+    name: Name = Field(..., description="Name of the portfolio (the reinsurer's book).")
     description: str = Field("", description="What the book is, for the reader.")
     bloc: Bloc | Literal["none"] = Field("EU", description="Sanctions bloc the reinsurer answers to.")
     contracts: dict[Identifier, Contract] = Field(default_factory=dict, description="Contracts keyed by id.")
@@ -615,7 +617,7 @@ class FleetOverride(Strict):
 class Scenario(Strict):
     """A scenario: the world's schemes, sanctions and enforcement, the perils, and the portfolio to run."""
 
-    name: str = Field(..., min_length=1, description="Name of the scenario, shown in reports.")
+    name: Name = Field(..., description="Name of the scenario, shown in reports.")
     description: str = Field("", description="The story of the scenario, for the reader.")
     extends: str | None = Field(None, description="Parent scenario file, relative to this file.")
     baseline: str | None = Field(
