@@ -747,7 +747,14 @@ def check_cedant_share_by_on_perils(doc: Mapping[Any, Any], world: WorldCodes) -
 
 
 def _number(node: Any) -> float | None:
-    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
+    """`node` as a float, or None when it is not a number (a bool is not) or too large for a float (pydantic
+    reports it)."""
+    if not isinstance(node, int | float) or isinstance(node, bool):
+        return None
+    try:
+        return float(node)
+    except OverflowError:
+        return None
 
 
 def _largest_cedant_share(share: Any) -> float | None:

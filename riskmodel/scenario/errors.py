@@ -12,9 +12,11 @@ and `ScenarioError`, which carries every problem of a file (not only the first).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import math
 import re
+import sys
 import types
 import typing
 from collections import defaultdict
@@ -29,6 +31,8 @@ from pydantic.fields import FieldInfo
 KeyPath = tuple[str | int, ...]
 
 STATE_CODE_PATTERN = "^[A-Z]{3}$"
+#: Text with at least one character that is not a space (a name).
+NOT_BLANK_PATTERN = r"\S"
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$"
 
 
@@ -48,7 +52,8 @@ class Problem:
 
     `path` is the key path in the resolved document (`("schemes", "rv_pool", "capital_usd_m")`), `message`
     the sentence printed after it, `value` the offending value (or `NO_VALUE`), `allowed` what is allowed
-    in plain words, `line` the 1-based line of the key in `file` when known.
+    in plain words, `line` the 1-based line of the key in `file` when known. A problem with a mapping key
+    of `path` (a key that is not text, say) names the key in `key`: the loader finds its line from it.
 
     >>> str(Problem("x.yaml", ("schemes", "rv_pool", "capital_usd_m"), "-5 is not allowed: must be "
     ...     "greater than 0", value=-5, allowed="must be greater than 0", line=14))
@@ -61,6 +66,7 @@ class Problem:
     value: Any = NO_VALUE
     allowed: str | None = None
     line: int | None = None
+    key: Any = NO_VALUE
 
     @property
     def where(self) -> str:
@@ -93,15 +99,27 @@ class ScenarioError(ValueError):
 
 
 # --------------------------------------------------------------------------------------------- wording
-def format_path(path: Iterable[str | int]) -> str:
-    """`("schemes", "rv_pool", "founders", 1)` -> `"schemes.rv_pool.founders[1]"`."""
+def format_path(path: Iterable[Any]) -> str:
+    """`("schemes", "rv_pool", "founders", 1)` -> `"schemes.rv_pool.founders[1]"`; a key that is not text
+    is written as in YAML (`true`, `null`, `2027-01-01`), not as Python writes it."""
     out = ""
     for part in path:
         if isinstance(part, int) and not isinstance(part, bool):
-            out += f"[{part}]"
+            out += f"[{_yamlish(part)}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + _key(part)
     return out
+
+
+def too_long_number(digits: str) -> str:
+    """A whole number's digits shortened to its first ten and last four, with the count of its digits.
+
+    >>> too_long_number("1" + "0" * 400)
+    '1000000000…0000 (401 digits)'
+    """
+    sign = digits[0] if digits[:1] in ("-", "+") else ""
+    body = digits[len(sign) :]
+    return digits if len(body) <= 24 else f"{sign}{body[:10]}…{body[-4:]} ({len(body)} digits)"
 
 
 def show_value(value: Any, limit: int = 80) -> str:
@@ -122,7 +140,12 @@ def _yamlish(value: Any) -> str:
             return ".inf" if value > 0 else "-.inf"
         return format_number(value)
     if isinstance(value, int):
-        return str(value)
+        try:
+            return too_long_number(str(value))
+        except ValueError:  # beyond the digits Python prints (sys.get_int_max_str_digits)
+            return f"a whole number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, Mapping):
@@ -546,6 +569,24 @@ def _combined(root: type[BaseModel], site: tuple[Any, ...], branches: dict[str, 
     return _Entry(err, target)
 
 
+def _beyond_float(value: Any) -> bool:
+    """A whole number too large for a float (above about 1.8e+308): no number field can hold it."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max
+
+
+def _date_hint(value: Any, *, whole: bool) -> str:
+    """For a value YAML read as a date (`2026-02-20`): that it did, and how to write what was meant.
+
+    >>> _date_hint(datetime.date(2026, 2, 20), whole=True)
+    ' (YAML reads 2026-02-20 as a date: a year is a whole number, e.g. 2026)'
+    """
+    if not isinstance(value, datetime.date):
+        return ""
+    if whole:
+        return f" (YAML reads {show_value(value)} as a date: a year is a whole number, e.g. {value.year})"
+    return f" (YAML reads {show_value(value)} as a date: quote it for text, e.g. '{show_value(value)}')"
+
+
 def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
     """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text): how to write it
     (for a whole-number field, only as a whole number).
@@ -576,12 +617,25 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
     key_word = "key " if t.is_key else ""
 
     def bad(allowed: str, hint: str = "") -> Problem:
-        if t.is_key and (isinstance(value, bool) or value is None) and not hint:
+        text_key = t.node is str or get_origin(t.node) is Literal
+        if t.is_key and text_key and (isinstance(value, bool) or value is None) and not hint:
             hint = (
                 " (YAML reads an unquoted NO, YES, ON, OFF, TRUE, FALSE as true or false, and ~ or null as "
                 "null: quote the key, e.g. 'NO')"
             )
-        message = f"{key_word}{show_value(value)} is not allowed: {allowed}{hint}"
+        hint = hint or _date_hint(value, whole=t.node is int)
+        # a float such as 2027.0 where a whole number is expected is shown as written, not as 2027
+        whole_float = isinstance(value, float) and value.is_integer() and "whole number" in allowed
+        shown = repr(value) if whole_float else show_value(value)
+        if _beyond_float(value):
+            allowed = f"{allowed} (and at most {sys.float_info.max:.1e})" if "number" in allowed else allowed
+            message = f"{key_word}{shown} is too large: {allowed}{hint}"
+        else:
+            message = f"{key_word}{shown} is not allowed: {allowed}{hint}"
+        if t.is_key and not isinstance(value, str):
+            # pydantic's location spells such a key as text (False as 0, a date as Python writes it): the
+            # problem is the mapping's, and the key itself finds its line
+            return Problem(None, path[:-1], message, value=value, allowed=allowed, key=value)
         return Problem(None, path, message, value=value, allowed=allowed)
 
     if kind == "missing":
@@ -589,6 +643,14 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         expected = describe(t.node, t.bounds)
         message = f"is required but missing: give {expected}" + (f" ({desc.rstrip('.')})" if desc else "")
         return Problem(None, path, message, allowed=expected)
+    if kind == "invalid_key":  # a key of a mapping of named keys that is not text
+        allowed_keys = list(t.parent_model.model_fields) if t.parent_model else []
+        allowed = "allowed keys: " + ", ".join(allowed_keys)
+        why = "a key is text"
+        if isinstance(value, bool) or value is None:
+            why += "; YAML reads an unquoted yes, no, on, off, true, false as true or false, and ~ as null"
+        message = f"key {show_value(value)} is not allowed ({why}); {allowed}"
+        return Problem(None, path[:-1], message, value=value, allowed=allowed, key=value)
     if kind == "extra_forbidden":
         key = path[-1] if path else value
         allowed_keys = list(t.parent_model.model_fields) if t.parent_model else []
@@ -610,6 +672,8 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
             return bad("must be an ISO 3166-1 alpha-3 state code: three upper-case letters, e.g. 'RUS'", hint)
         if pattern == IDENTIFIER_PATTERN:
             return bad("must be an id of letters, digits, '_' and '-' (no spaces or dots)")
+        if pattern == NOT_BLANK_PATTERN:
+            return bad("must not be empty or only spaces")
         return bad(f"must match the pattern {pattern}")
     if kind == "string_too_short":
         return bad("must not be empty")

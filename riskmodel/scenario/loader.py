@@ -5,6 +5,11 @@ or a `ScenarioError` listing every problem with its file, line, key path, value 
 
 Resolution rules (documented for users in docs/scenarios.md):
 - YAML is read with a safe loader; a key given twice in one mapping is an error, not a silent overwrite.
+- Whole numbers are read as YAML 1.2 reads them, not as YAML 1.1 (PyYAML's default): `010` is ten (a
+  leading zero means nothing), octal is written `0o10` and hexadecimal `0x1f`; `1:30` is text, not the
+  base-60 number 90 (so a number field rejects it as text), and so is `1:30.5`. Digits may be grouped with
+  `_` (`1_000`). A whole number of more than 4,300 digits is an error at its key, not a crash.
+- Lists and mappings nest at most `MAX_DEPTH` deep (a scenario needs fewer than ten levels).
 - `extends: parent.yaml` (relative to the file that says it) merges this file over its parent: mappings
   merge key by key, recursively (schemes, candidates, contracts and perils are mappings keyed by id, so a
   child changes one field of one scheme); every other value, lists included, replaces the parent's.
@@ -23,6 +28,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,13 +40,16 @@ from pydantic import BaseModel, ValidationError
 from riskmodel.scenario import checks
 from riskmodel.scenario.checks import WorldCodes
 from riskmodel.scenario.errors import (
+    NO_VALUE,
     KeyPath,
     Problem,
     ScenarioError,
+    did_you_mean,
     invalid,
     problems_from_validation_error,
     show_value,
     suggestion,
+    too_long_number,
 )
 from riskmodel.scenario.schema import NULL_NOT_ALLOWED, Portfolio, Scenario
 
@@ -48,6 +57,8 @@ from riskmodel.scenario.schema import NULL_NOT_ALLOWED, Portfolio, Scenario
 NOT_INHERITED = ("extends", "baseline")
 #: A document whose aliases expand beyond this many nodes is refused (YAML "billion laughs").
 MAX_NODES = 200_000
+#: Lists and mappings nested deeper than this are refused (the checks walk documents recursively).
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -78,12 +89,65 @@ _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
-    """Safe loading, plus duplicate-key detection and the line of every key and list item."""
+    """Safe loading, plus duplicate-key detection, the line of every key and list item, and numbers read as
+    YAML 1.2 reads them (`_yaml12_resolvers`)."""
 
     def __init__(self, stream: str, label: str) -> None:
         super().__init__(stream)
         self.label = label
         self.problems: list[Problem] = []
+        #: whole numbers too long to read, left in the document until their key paths are known
+        self.too_long: list[_TooLong] = []
+
+
+#: YAML 1.2 whole numbers (core schema), with `_` allowed between digits as PyYAML allows it: no octal with
+#: a bare leading zero (`010` is ten), no base 60 (`1:30` is text), binary `0b` kept (it cannot be misread).
+#: Decimals keep YAML 1.1's form less base 60: a point is needed (`1e9` is text, and its message says how
+#: to write it).
+_INT = re.compile(r"^[-+]?(?:[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$")
+_FLOAT = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+def _yaml12_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """The safe loader's implicit resolvers with YAML 1.2's int and float patterns in place of 1.1's."""
+    ours = {"tag:yaml.org,2002:int": _INT, "tag:yaml.org,2002:float": _FLOAT}
+    out: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items():
+        out[first] = [(tag, ours.get(tag, regexp)) for tag, regexp in resolvers]
+    return out
+
+
+_Loader.yaml_implicit_resolvers = _yaml12_resolvers()
+
+
+@dataclass(eq=False)
+class _TooLong:
+    """A whole number with more digits than Python reads (4,300): reported at its key path, then dropped."""
+
+    text: str
+    line: int
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str | _TooLong:
+    """A YAML 1.2 whole number: decimal (leading zeros ignored), `0o` octal, `0x` hexadecimal, `0b` binary."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    base = {"0o": 8, "0x": 16, "0b": 2}.get(digits[:2].lower(), 10)
+    try:
+        return sign * int(digits if base == 10 else digits[2:], base)
+    except ValueError:
+        if len(digits) <= 4300:  # no digits at all (`0x_`): text, which a number field refuses
+            return str(node.value)
+        too_long = _TooLong(text, node.start_mark.line + 1)  # more digits than int() reads
+        loader.too_long.append(too_long)
+        return too_long
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterable[LineDict]:
@@ -135,6 +199,7 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterable[Li
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)  # type: ignore[arg-type]
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)  # type: ignore[arg-type]
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)  # type: ignore[arg-type]
 
 
 def _label(path: Path) -> str:
@@ -180,24 +245,67 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
     shape = _shape_problem(doc, label)
     if shape:
         return None, [shape]
+    if loader.too_long:
+        doc = _drop_too_long(doc, label, loader.problems)
     return doc, loader.problems
 
 
 def _shape_problem(doc: Any, label: str) -> Problem | None:
-    """Refuse documents that contain themselves (recursive anchors) or expand beyond `MAX_NODES`."""
+    """Refuse documents that contain themselves (recursive anchors), expand beyond `MAX_NODES` or nest
+    deeper than `MAX_DEPTH` (said at the top-level key that holds the nesting)."""
     count = 0
-    stack: list[tuple[Any, frozenset[int]]] = [(doc, frozenset())]
+    stack: list[tuple[Any, frozenset[int], KeyPath]] = [(doc, frozenset(), ())]
     while stack:
-        node, ancestors = stack.pop()
+        node, ancestors, top = stack.pop()
         count += 1
         if count > MAX_NODES:
             return Problem(label, (), f"the document expands to more than {MAX_NODES} values (aliases?)")
         if isinstance(node, dict | list):
             if id(node) in ancestors:
                 return Problem(label, (), "invalid YAML: an alias refers to a node that contains it")
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, ancestors | {id(node)}) for child in children)
+            if len(ancestors) >= MAX_DEPTH:
+                line = _loc(doc, top[0], Location(label, None)).line if top else None
+                message = (
+                    f"lists and mappings nest more than {MAX_DEPTH} deep here: at most {MAX_DEPTH} levels "
+                    "are allowed (a scenario needs fewer than ten)"
+                )
+                return Problem(label, top, message, line=line)
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            stack.extend((child, ancestors | {id(node)}, top or (key,)) for key, child in items)
     return None
+
+
+def _drop_too_long(doc: Any, label: str, problems: list[Problem]) -> Any:
+    """`doc` with every `_TooLong` number (a value or a key) dropped and a problem added for each at its key
+    path (the document is known to be finite and acyclic: `_shape_problem`)."""
+
+    def report(path: KeyPath, number: _TooLong, what: str = "") -> None:
+        allowed = "too large: a whole number has at most 4300 digits"
+        message = f"{what}{too_long_number(number.text)} is not allowed: {allowed}"
+        problems.append(Problem(label, path, message, value=number.text, allowed=allowed, line=number.line))
+
+    if isinstance(doc, _TooLong):
+        report((), doc)
+        return None
+    stack: list[tuple[Any, KeyPath]] = [(doc, ())]
+    while stack:
+        node, path = stack.pop()
+        items: Iterable[tuple[Any, Any]] = ()
+        if isinstance(node, dict):
+            items = list(node.items())
+        elif isinstance(node, list):
+            items = enumerate(node)
+        for key, value in items:
+            if isinstance(key, _TooLong):
+                report(path, key, "key ")
+                del node[key]
+                node.locs.pop(key, None)
+            elif isinstance(value, _TooLong):
+                report((*path, key), value)
+                node[key] = None
+            else:
+                stack.append((value, (*path, key)))
+    return doc
 
 
 def _read_mapping(path: Path, label: str, what: str) -> tuple[LineDict | None, list[Problem]]:
@@ -307,11 +415,20 @@ class _Resolver:
     #: the world codes a baseline is checked against (None: the shipped world's)
     world: Any = None
 
-    def file(self, path: Path, chain: tuple[Path, ...] = ()) -> LineDict | None:
+    def file(
+        self, path: Path, chain: tuple[Path, ...] = (), extended_as: tuple[str, Location] | None = None
+    ) -> LineDict | None:
+        """One scenario file resolved; `extended_as`: the `extends:` value of the child that names it, and
+        where it says it (a portfolio file named there is refused as a parent)."""
         label = _label(path)
         doc, problems = _read_mapping(path, label, "scenario")
         self.problems.extend(problems)
         if doc is None:
+            return None
+        if extended_as is not None and detect_kind(doc) == "portfolio":
+            allowed = "must be the path of a parent scenario file, relative to this file"
+            why = ": it is a portfolio file, not a scenario (a scenario names a portfolio under `portfolio:`)"
+            self._add(invalid(("extends",), extended_as[0], allowed, why), extended_as[1])
             return None
         return self.layer(doc, path.parent, label, (*chain, path.resolve()))
 
@@ -365,7 +482,7 @@ class _Resolver:
             by = f" (extended by {chain_text})" if chain else ""  # (the path names where it was looked for)
             self._add(invalid(("extends",), ext, f"{_not_a_file(path)}{by}", hint), loc)
             return None
-        return self.file(path, chain)
+        return self.file(path, chain, (ext, loc))
 
     def _fleet_path(self, fleet: dict, base_dir: Path, loc: Location) -> None:
         """Resolve `fleet.path` against the file that states it (in place), or report a missing file."""
@@ -574,6 +691,9 @@ def _portfolio_may_be_a_path(problem: Problem) -> Problem:
 def _locate(problem: Problem, where: Mapping[KeyPath, Location], label: str) -> Problem:
     if problem.file is not None:
         return problem
+    key_loc = None if problem.key is NO_VALUE else where.get((*problem.path, problem.key))
+    if key_loc is not None:
+        return problem.located(key_loc.file or label, key_loc.line)
     for n in range(len(problem.path), 0, -1):
         loc = where.get(problem.path[:n])
         if loc is not None:
@@ -592,9 +712,13 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 
 def detect_kind(doc: Mapping[Any, Any]) -> Kind:
-    """A portfolio file has `contracts:` at the top level and no key that only scenarios have."""
+    """A portfolio file has a key only portfolios have (`contracts:`, `bloc:`, or a misspelling of one, so
+    that the misspelling is reported as a portfolio's) and no key that only scenarios have."""
     only_scenario = set(Scenario.model_fields) - set(Portfolio.model_fields)
-    if "contracts" in doc and not only_scenario & set(doc):
+    only_portfolio = set(Portfolio.model_fields) - set(Scenario.model_fields)
+    unknown = [k for k in doc if isinstance(k, str) and k not in Scenario.model_fields]
+    portfolio_keys = only_portfolio & set(doc) or any(did_you_mean(k, only_portfolio) for k in unknown)
+    if portfolio_keys and not only_scenario & set(doc):
         return "portfolio"
     return "scenario"
 

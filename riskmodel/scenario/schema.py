@@ -78,6 +78,8 @@ Rate = Annotated[
 Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 StateCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 state code")]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$", max_length=64)]
+#: A name: text with at least one character that is not a space.
+Name = Annotated[str, Field(min_length=1, pattern=r"\S")]
 Bloc = Literal["EU", "UK", "US"]
 PIClass = Literal["ig", "western_fixed", "domestic", "none"]
 
@@ -301,7 +303,7 @@ class Recapitalisation(Strict):
 class Scheme(Strict):
     """An alternative (re)insurance scheme: who founds it, who may join, its capital, limits and reach."""
 
-    name: str = Field(..., min_length=1, description="Display name of the scheme.")
+    name: Name = Field(..., description="Display name of the scheme.")
     founders: list[StateCode] = Field(
         ..., min_length=1, description="States founding the scheme: members from `start_year`."
     )
@@ -692,7 +694,7 @@ NULL_NOT_ALLOWED: dict[str, str] = {"bloc": "write none for no bloc (a portfolio
 class Portfolio(Strict):
     """A reinsurer's contracts, keyed by id."""
 
-    name: str = Field(..., min_length=1, description="Name of the portfolio (the reinsurer's book).")
+    name: Name = Field(..., description="Name of the portfolio (the reinsurer's book).")
     description: str = Field("", description="What the book is, for the reader.")
     bloc: Bloc | Literal["none"] = Field(
         "EU", description="Sanctions bloc the reinsurer answers to; `none` for none (null is an error)."
@@ -721,7 +723,7 @@ class FleetOverride(Strict):
 class Scenario(Strict):
     """A scenario: the world's schemes, sanctions and enforcement, the perils, and the portfolio to run."""
 
-    name: str = Field(..., min_length=1, description="Name of the scenario, shown in reports.")
+    name: Name = Field(..., description="Name of the scenario, shown in reports.")
     description: str = Field("", description="The story of the scenario, for the reader.")
     extends: str | None = Field(None, description="Parent scenario file, relative to this file.")
     baseline: str | None = Field(

@@ -1,0 +1,294 @@
+"""Bad YAML and odd scalars and keys: each is a located, worded problem, never a traceback or a silent value.
+
+The cases came from a red-team review: whole numbers too large for a float (a crash in the checks, or "must
+be a number greater than 0" for 10^400), whole numbers past Python's 4,300 digits (a crash inside the YAML
+parser), deep nesting (a RecursionError), YAML 1.1's number forms (`010` read as 8, `1:30` as 90), keys that
+are not text (`1:`, `~:`, `yes:`, dates, printed as Python writes them), a blank name, and a portfolio file
+taken for a scenario (a misspelt `contracts:`, a portfolio named by `extends:`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from riskmodel.scenario.loader import MAX_DEPTH, parse_value, validate_file
+
+#: A small valid scenario: one scheme, a quota share with a per-event limit and an xol on a world source.
+BASE = """\
+name: tiny
+horizon: {start_year: 2026, years: 3}
+schemes:
+  rv_pool:
+    name: RV pool
+    founders: [RUS]
+    start_year: 2026
+    capital_usd_m: 1000
+    per_event_limit_usd_m: 300
+    uptake: {share: 0.6}
+    candidates:
+      IRN: {p_join: 0.5, by_year: 2029}
+portfolio:
+  name: book
+  contracts:
+    hull_qs: {source: hm_tanker_western, type: quota_share, participation: 0.5, limit_usd_m: 50}
+    hull_xol:
+      source: hm_tanker_western
+      type: xol
+      attachment_usd_m: 5
+      limit_usd_m: 20
+      cedant_share: {by: zone, shares: {BALTIC: 0.5}, default: 0.2}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are named relative to the working directory: work in `tmp_path`, so messages read `s.yaml`."""
+    monkeypatch.chdir(tmp_path)
+
+
+BIG = "1" + "0" * 400  # 10^400: a whole number, too large for a float
+BIG_SHOWN = "1000000000…0000 (401 digits)"
+
+
+def problems_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
+    """The problems `validate_file` finds in `text` written to `name`, as printed."""
+    path = tmp_path / name
+    path.write_text(text)
+    return [str(p) for p in validate_file(path).problems]
+
+
+def replaced(old: str, new: str) -> str:
+    assert BASE.count(old) == 1, old
+    return BASE.replace(old, new)
+
+
+def test_the_base_is_valid(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, BASE) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "attachment_usd_m: 5",
+            f"attachment_usd_m: {BIG}",
+            f"portfolio.contracts.hull_xol.attachment_usd_m: {BIG_SHOWN} is too large: must be a number, "
+            "at least 0 (and at most 1.8e+308)",
+        ),
+        (
+            "BALTIC: 0.5",
+            f"BALTIC: {BIG}",
+            f"portfolio.contracts.hull_xol.cedant_share.shares.BALTIC: {BIG_SHOWN} is too large: must be a "
+            "number between 0 and 1 (and at most 1.8e+308)",
+        ),
+        (
+            "participation: 0.5",
+            f"participation: {BIG}",
+            f"portfolio.contracts.hull_qs.participation: {BIG_SHOWN} is too large: must be a number "
+            "between 0 and 1 (and at most 1.8e+308)",
+        ),
+        (
+            "participation: 0.5, limit_usd_m: 50",
+            f"participation: 0.5, limit_usd_m: {BIG}",
+            f"portfolio.contracts.hull_qs.limit_usd_m: {BIG_SHOWN} is too large: must be a number greater "
+            "than 0 (and at most 1.8e+308)",
+        ),
+        (
+            "horizon: {start_year: 2026, years: 3}",
+            f"horizon: {{start_year: 2026, years: 3}}\nsimulation: {{materiality_usd_m: {BIG}}}",
+            f"simulation.materiality_usd_m: {BIG_SHOWN} is too large: must be a number greater than 0 "
+            "(and at most 1.8e+308)",
+        ),
+        (
+            "capital_usd_m: 1000",
+            f"capital_usd_m: {BIG}",
+            f"schemes.rv_pool.capital_usd_m: {BIG_SHOWN} is too large: must be a number greater than 0 (and "
+            "at most 1.8e+308)",
+        ),
+    ],
+    ids=["attachment", "cedant_share", "participation", "quota_share_limit", "materiality", "capital"],
+)
+def test_a_whole_number_too_large_for_a_float_is_said_to_be_too_large(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """10^400 crashed the xol and quota-share checks (float() overflowed) or was "not allowed: must be a
+    number greater than 0", which it is; now it is too large, printed shortened, at its key's line."""
+    found = problems_of(tmp_path, replaced(old, new))
+    assert len(found) == 1 and expected in found[0], found
+    assert BIG not in found[0]
+
+
+def test_too_large_on_the_command_line_is_no_traceback(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(replaced("attachment_usd_m: 5", f"attachment_usd_m: {BIG}"))
+    code, out, err = run_cli("validate", path)
+    assert code == 2 and "OverflowError" not in out + err
+    assert f"s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: {BIG_SHOWN} is too large" in out + err
+
+
+def test_a_whole_number_past_4300_digits_is_a_located_problem(tmp_path: Path) -> None:
+    """Python reads at most 4,300 digits: the ValueError escaped the YAML parser as a crash."""
+    nines = "9" * 5000
+    text = replaced("years: 3}", f"years: {nines}}}") + f"description: [{nines}]\n? {nines}\n: 1\n"
+    found = problems_of(tmp_path, text)
+    too_large = (
+        "9999999999…9999 (5000 digits) is not allowed: too large: a whole number has at most 4300 digits"
+    )
+    assert f"s.yaml:2: horizon.years: {too_large}" in found
+    assert f"s.yaml:23: description[0]: {too_large}" in found
+    assert "s.yaml:23: description: [null] is not allowed: must be text" in found  # (a list all the same)
+    assert f"s.yaml:24: key {too_large}" in found
+    assert len(found) == 4, found
+
+
+def test_a_value_past_4300_digits_given_on_the_command_line(tmp_path: Path) -> None:
+    shown = r"<value>:1: 9999999999…9999 \(5000 digits\) is not allowed: too large"
+    with pytest.raises(ValueError, match=shown):
+        parse_value("9" * 5000)
+
+
+def test_deep_nesting_is_refused_with_the_limit(tmp_path: Path) -> None:
+    """200 nested lists in `description` ran _drop_nulls out of recursion."""
+    found = problems_of(tmp_path, "name: x\ndescription: " + "[" * 200 + "]" * 200 + "\n")
+    assert found == [
+        f"s.yaml:2: description: lists and mappings nest more than {MAX_DEPTH} deep here: at most "
+        f"{MAX_DEPTH} levels are allowed (a scenario needs fewer than ten)"
+    ]
+
+
+def test_nesting_within_the_limit_is_judged_by_the_schema(tmp_path: Path) -> None:
+    found = problems_of(tmp_path, "name: x\ndescription: " + "[" * 20 + "]" * 20 + "\n")
+    assert len(found) == 1, found
+    assert found[0].startswith("s.yaml:2: description: [[[") and "must be text" in found[0]
+
+
+def test_numbers_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
+    """YAML 1.1 read 010 as 8, 0777 as 511 and 1:30 as 90 (base 60): now 10, 777, and text."""
+    assert parse_value("010") == 10 and parse_value("0777") == 777 and parse_value("-010") == -10
+    assert parse_value("0o777") == 511 and parse_value("0x1f") == 31 and parse_value("1_000") == 1000
+    assert parse_value("1:30") == "1:30" and parse_value("1:30.5") == "1:30.5" and parse_value("0x_") == "0x_"
+    assert parse_value("2.5") == 2.5 and parse_value(".inf") == float("inf")
+    path = tmp_path / "s.yaml"
+    path.write_text(replaced("years: 3}", "years: 010}") + "simulation: {seed: 0777}\n")
+    scenario = validate_file(path).scenario
+    assert scenario is not None and scenario.horizon.years == 10 and scenario.simulation.seed == 777
+
+
+def test_base_60_is_text_not_a_number(tmp_path: Path) -> None:
+    found = problems_of(tmp_path, replaced("years: 3}", "years: 1:30}"))
+    assert found == [
+        "s.yaml:2: horizon.years: '1:30' is not allowed: must be a whole number between 1 and 30"
+    ]
+
+
+TOP_KEYS = (
+    "allowed keys: name, description, extends, baseline, horizon, simulation, world, schemes, sanctions, "
+    "price_cap, perils, fleet, portfolio"
+)
+YAML_BOOL = "YAML reads an unquoted yes, no, on, off, true, false as true or false, and ~ as null"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("1: 2", f"s.yaml:2: key 1 is not allowed (a key is text); {TOP_KEYS}"),
+        ("~: 2", f"s.yaml:2: key null is not allowed (a key is text; {YAML_BOOL}); {TOP_KEYS}"),
+        ("yes: 2", f"s.yaml:2: key true is not allowed (a key is text; {YAML_BOOL}); {TOP_KEYS}"),
+    ],
+    ids=["int", "null", "yes"],
+)
+def test_a_top_level_key_that_is_not_text(tmp_path: Path, line: str, expected: str) -> None:
+    """The key was printed as a list index (`[1]: 1`), or as Python's None without a line, and the allowed
+    keys were not listed."""
+    assert problems_of(tmp_path, f"name: x\n{line}\n") == [expected]
+
+
+def test_a_date_where_a_year_is_expected(tmp_path: Path) -> None:
+    """YAML reads 2026-02-20 as a date: it was printed as datetime.date(2026, 2, 20)."""
+    found = problems_of(tmp_path, replaced("start_year: 2026, years: 3", "start_year: 2026-02-20, years: 3"))
+    assert any(
+        p
+        == "s.yaml:2: horizon.start_year: 2026-02-20 is not allowed: must be a whole number between 1990 and "
+        "2100 (YAML reads 2026-02-20 as a date: a year is a whole number, e.g. 2026)"
+        for p in found
+    ), found
+
+
+def test_a_date_as_a_schedule_key(tmp_path: Path) -> None:
+    """The path read `...schedule.datetime.date(2027, 1, 1)`; now the key is written as in the file."""
+    found = problems_of(tmp_path, replaced("{p_join: 0.5, by_year: 2029}", "{schedule: {2027-01-01: 0.5}}"))
+    assert found == [
+        "s.yaml:12: schemes.rv_pool.candidates.IRN.schedule: key 2027-01-01 is not allowed: must be a whole "
+        "number between 1990 and 2100 (YAML reads 2027-01-01 as a date: a year is a whole number, e.g. 2027)"
+    ]
+
+
+def test_a_true_year_key_is_not_told_to_be_quoted(tmp_path: Path) -> None:
+    """Quoting `true` would make it text, still not a year: the quote-it hint is for keys that are text."""
+    found = problems_of(tmp_path, replaced("{p_join: 0.5, by_year: 2029}", "{schedule: {true: 0.5}}"))
+    assert found == [
+        "s.yaml:12: schemes.rv_pool.candidates.IRN.schedule: key true is not allowed: must be a whole number "
+        "between 1990 and 2100"
+    ]
+
+
+def test_a_false_state_key_is_still_told_to_be_quoted(tmp_path: Path) -> None:
+    found = problems_of(tmp_path, replaced("IRN: {p_join", "NO: {p_join"))
+    assert found == [
+        "s.yaml:12: schemes.rv_pool.candidates: key false is not allowed: must be text (YAML reads an "
+        "unquoted NO, YES, ON, OFF, TRUE, FALSE as true or false, and ~ or null as null: quote the key, "
+        "e.g. 'NO')"
+    ]
+
+
+def test_a_float_where_a_whole_number_is_expected_is_shown_as_written(tmp_path: Path) -> None:
+    found = problems_of(tmp_path, replaced("years: 3}", "years: 3.0}"))
+    assert found == ["s.yaml:2: horizon.years: 3.0 is not allowed: must be a whole number between 1 and 30"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "name: tiny",
+            "name: '   '",
+            "s.yaml:1: name: '   ' is not allowed: must not be empty or only spaces",
+        ),
+        (
+            "name: RV pool",
+            "name: ' '",
+            "s.yaml:5: schemes.rv_pool.name: ' ' is not allowed: must not be empty or only spaces",
+        ),
+        (
+            "name: book",
+            "name: '\t'",
+            "s.yaml:14: portfolio.name: '\\t' is not allowed: must not be empty or only spaces",
+        ),
+    ],
+    ids=["scenario", "scheme", "portfolio"],
+)
+def test_a_blank_name_is_refused(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert problems_of(tmp_path, replaced(old, new)) == [expected]
+
+
+def test_a_portfolio_with_a_misspelt_contracts_key_is_judged_as_a_portfolio(tmp_path: Path) -> None:
+    """It was taken for a scenario: `bloc` and `contracs` were unknown keys of a scenario."""
+    text = "name: p\nbloc: EU\ncontracs:\n  c1: {source: hm_tanker_western, type: quota_share}\n"
+    assert problems_of(tmp_path, text, "p.yaml") == [
+        "p.yaml:3: contracs: unknown key 'contracs' (did you mean 'contracts'?); allowed keys: name, "
+        "description, bloc, contracts"
+    ]
+
+
+def test_extends_naming_a_portfolio_file_says_so(tmp_path: Path) -> None:
+    (tmp_path / "book.yaml").write_text("name: p\ncontracts: {}\n")
+    assert problems_of(tmp_path, "name: x\nextends: book.yaml\n") == [
+        "s.yaml:2: extends: 'book.yaml' is not allowed: must be the path of a parent scenario file, relative "
+        "to this file: it is a portfolio file, not a scenario (a scenario names a portfolio under "
+        "`portfolio:`)"
+    ]
