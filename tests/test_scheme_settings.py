@@ -23,10 +23,11 @@ def rv_pool():
 
 def _two_schemes(rv_pool, **own):
     """rv_pool with a second scheme beside its own: BRICS's, founded by Iran alone in 2026 without
-    candidates (a state founds one scheme at most), its settings updated by `own`."""
+    candidates, its settings updated by `own`. Iran leaves rv_pool's candidates: a state joins one scheme
+    at most, and a founder of one cannot be a candidate of another (validate rejects it)."""
     other = load_scenario("scenarios/brics_scheme.yaml").schemes["brics_re"].model_dump(mode="python")
     other.update(founders=["IRN"], start_year=2026, candidates={}, **own)
-    return with_overrides(rv_pool, {"schemes.brics_re": other})
+    return with_overrides(rv_pool, {"schemes.brics_re": other, "schemes.rv_pool.candidates.IRN": None})
 
 
 def test_each_scheme_compiles_its_own_factor_and_hazards(rv_pool):
