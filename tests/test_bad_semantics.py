@@ -229,6 +229,32 @@ def test_a_child_scenario_cannot_null_its_portfolios_bloc(run_cli: CliRun, tmp_p
     assert _located(err, "portfolio.bloc: null is not allowed: write none for no bloc"), err
 
 
+def test_only_the_portfolios_own_bloc_keeps_its_null() -> None:
+    """The null rule is the portfolio's `bloc` alone: a scheme, contract or peril whose id is `bloc` is
+    removed by null as any other key; and an override (`with_overrides`, `sweep --set`) that nulls the
+    portfolio's bloc is the same error as in a file (it fell back to EU)."""
+    from riskmodel.scenario import ScenarioError, with_overrides
+    from riskmodel.scenario.loader import merge
+
+    parent = {"schemes": {"bloc": {"x": 1}, "rv": {"x": 2}}, "portfolio": {"bloc": "UK"}}
+    assert merge(parent, {"schemes": {"bloc": None}}) == {
+        "schemes": {"rv": {"x": 2}},
+        "portfolio": {"bloc": "UK"},
+    }
+    assert merge(parent, {"portfolio": {"bloc": None}})["portfolio"] == {
+        "bloc": None
+    }  # (kept: then rejected)
+    doc = _perils_only(p1=_peril())
+    doc["portfolio"] = {
+        "name": "b",
+        "bloc": "UK",
+        "contracts": {"c": {"source": "peril:p1", "type": "quota_share"}},
+    }
+    scenario = load_scenario_from_dict(doc)
+    with pytest.raises(ScenarioError, match=r"portfolio\.bloc: null is not allowed: write none for no bloc"):
+        with_overrides(scenario, {"portfolio.bloc": None})
+
+
 # ---------------------------------------------------------------------- S2: cedant share on a peril
 def test_cedant_share_by_zone_on_a_peril_source(run_cli: CliRun, tmp_path: Path) -> None:
     doc = _perils_only(p1=_peril())

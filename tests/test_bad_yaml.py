@@ -168,15 +168,22 @@ def test_nesting_within_the_limit_is_judged_by_the_schema(tmp_path: Path) -> Non
 
 
 def test_numbers_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
-    """YAML 1.1 read 010 as 8, 0777 as 511 and 1:30 as 90 (base 60): now 10, 777, and text."""
-    assert parse_value("010") == 10 and parse_value("0777") == 777 and parse_value("-010") == -10
+    """YAML 1.1 read 010 as 8, 0777 as 511 and 1:30 as 90 (base 60). A leading zero is now text, refused
+    by a number field with a hint (YAML 1.2 would read ten: a seed of 0123 must not silently change from
+    83 to 123); 1:30 is text; 0o, 0x, 0b and digits grouped by _ read as numbers."""
+    assert parse_value("010") == "010" and parse_value("-0777") == "-0777" and parse_value("0") == 0
     assert parse_value("0o777") == 511 and parse_value("0x1f") == 31 and parse_value("1_000") == 1000
     assert parse_value("1:30") == "1:30" and parse_value("1:30.5") == "1:30.5" and parse_value("0x_") == "0x_"
     assert parse_value("2.5") == 2.5 and parse_value(".inf") == float("inf")
-    path = tmp_path / "s.yaml"
-    path.write_text(replaced("years: 3}", "years: 010}") + "simulation: {seed: 0777}\n")
-    scenario = validate_file(path).scenario
-    assert scenario is not None and scenario.horizon.years == 10 and scenario.simulation.seed == 777
+    found = problems_of(tmp_path, replaced("years: 3}", "years: 010}") + "simulation: {seed: 0123}\n")
+    assert found == [
+        "s.yaml:2: horizon.years: '010' is not allowed: must be a whole number between 1 and 30 (a whole "
+        "number with a leading zero is ambiguous: YAML 1.1 reads 010 as octal, YAML 1.2 as decimal: write "
+        "10, or 0o10 for octal)",
+        "s.yaml:23: simulation.seed: '0123' is not allowed: must be a whole number between 0 and "
+        "9223372036854775807 (a whole number with a leading zero is ambiguous: YAML 1.1 reads 0123 as "
+        "octal, YAML 1.2 as decimal: write 123, or 0o123 for octal)",
+    ]
 
 
 def test_base_60_is_text_not_a_number(tmp_path: Path) -> None:

@@ -588,12 +588,19 @@ def _date_hint(value: Any, *, whole: bool) -> str:
 
 
 def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
-    """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text): how to write it
-    (for a whole-number field, only as a whole number).
+    """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text), or a whole number
+    with a leading zero (`010`, octal to YAML 1.1, decimal to 1.2): how to write it (for a whole-number
+    field, only as a whole number).
 
     >>> _number_as_text_hint("1e9"), _number_as_text_hint("1e5", whole=True), _number_as_text_hint("1000")
     (' (YAML reads 1e9 as text: write 1.0e+9 or 1000000000)', ' (YAML reads 1e5 as text: write 100000)', '')
     """
+    if isinstance(value, str) and re.fullmatch(r"[-+]?0[0-9_]+", value):
+        number = int(value.replace("_", ""))
+        return (
+            f" (a whole number with a leading zero is ambiguous: YAML 1.1 reads {value} as octal, YAML 1.2 "
+            f"as decimal: write {number}, or 0o{value.lstrip('+-0').replace('_', '') or '0'} for octal)"
+        )
     if not isinstance(value, str) or "e" not in value.lower():
         return ""
     try:

@@ -101,7 +101,8 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
 
 
 #: YAML 1.2 whole numbers (core schema), with `_` allowed between digits as PyYAML allows it: no octal with
-#: a bare leading zero (`010` is ten), no base 60 (`1:30` is text), binary `0b` kept (it cannot be misread).
+#: a bare leading zero (`010` is refused as ambiguous: `_construct_int`), no base 60 (`1:30` is text),
+#: binary `0b` kept (it cannot be misread).
 #: Decimals keep YAML 1.1's form less base 60: a point is needed (`1e9` is text, and its message says how
 #: to write it).
 _INT = re.compile(r"^[-+]?(?:[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$")
@@ -135,11 +136,15 @@ class _TooLong:
 
 
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str | _TooLong:
-    """A YAML 1.2 whole number: decimal (leading zeros ignored), `0o` octal, `0x` hexadecimal, `0b` binary."""
+    """A YAML 1.2 whole number: decimal, `0o` octal, `0x` hexadecimal, `0b` binary. A decimal with a
+    leading zero (`010`) stays text, which a number field refuses with a hint: YAML 1.1 read it as octal
+    (8), YAML 1.2 as ten, and a file written for either must not change its meaning silently."""
     text = str(loader.construct_scalar(node)).replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
     base = {"0o": 8, "0x": 16, "0b": 2}.get(digits[:2].lower(), 10)
+    if base == 10 and len(digits) > 1 and digits.startswith("0"):
+        return str(node.value)
     try:
         return sign * int(digits if base == 10 else digits[2:], base)
     except ValueError:
@@ -342,18 +347,18 @@ def _loc(mapping: Mapping[Any, Any], key: Any, default: Location) -> Location:
     return locs.get(key, default) if isinstance(locs, dict) else default
 
 
-def _drop_nulls(node: Any) -> Any:
-    """A copy of `node` without keys set to null (a null key counts as absent), but for the keys of
-    `NULL_NOT_ALLOWED` (the schema rejects their null); lines are kept."""
+def _drop_nulls(node: Any, path: tuple[Any, ...] = ()) -> Any:
+    """A copy of `node` (at key `path` from the document's top) without keys set to null (a null key counts
+    as absent), but for the key paths of `NULL_NOT_ALLOWED` (the schema rejects their null); lines kept."""
     if isinstance(node, dict):
         out = LineDict()
         out.locs = dict(getattr(node, "locs", {}))
         for key, value in node.items():
-            if value is not None or key in NULL_NOT_ALLOWED:
-                out[key] = _drop_nulls(value)
+            if value is not None or (*path, key) in NULL_NOT_ALLOWED:
+                out[key] = _drop_nulls(value, (*path, key))
         return out
     if isinstance(node, list):
-        items = LineList(_drop_nulls(v) for v in node)
+        items = LineList(_drop_nulls(v) for v in node)  # (no key path below a list: no null is kept there)
         items.locs = list(getattr(node, "locs", []))
         return items
     return node
@@ -367,15 +372,19 @@ def merge(parent: Mapping[Any, Any], child: Mapping[Any, Any]) -> LineDict:
     >>> merge({"schemes": {"rv": {"x": 1}, "b": {"x": 2}}}, {"schemes": {"b": None}})
     {'schemes': {'rv': {'x': 1}}}
     """
-    out = _drop_nulls(parent)
+    return _merge(parent, child, ())
+
+
+def _merge(parent: Mapping[Any, Any], child: Mapping[Any, Any], path: tuple[Any, ...]) -> LineDict:
+    out = _drop_nulls(parent, path)
     for key, value in child.items():
         out.locs[key] = _loc(child, key, out.locs.get(key, Location("", None)))
-        if value is None and key not in NULL_NOT_ALLOWED:
+        if value is None and (*path, key) not in NULL_NOT_ALLOWED:
             out.pop(key, None)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
+            out[key] = _merge(out[key], value, (*path, key))
         else:
-            out[key] = _drop_nulls(value)
+            out[key] = _drop_nulls(value, (*path, key))
     return out
 
 
@@ -954,6 +963,8 @@ def _set_path(doc: dict[str, Any], dotted: str, value: Any) -> Problem | None:
         else:
             return Problem(None, tuple(done), f"is {show_value(node)}, not a mapping: cannot set {dotted}")
         if last:
+            if value is None and tuple(parts) in NULL_NOT_ALLOWED:
+                return invalid(tuple(parts), value, NULL_NOT_ALLOWED[tuple(parts)])
             if isinstance(node, dict) and value is None:
                 node.pop(key, None)
             else:

@@ -686,9 +686,12 @@ class Contract(Strict):
         return (self.source,) if isinstance(self.source, str) else tuple(self.source)
 
 
-#: Keys whose null in a file is an error rather than "absent" (key → what to write instead): their default
-#: is not the "nothing" a null suggests, so the loader keeps the null for the schema to reject.
-NULL_NOT_ALLOWED: dict[str, str] = {"bloc": "write none for no bloc (a portfolio without a bloc is EU's)"}
+#: Key paths whose null in a file is an error rather than "absent" (path from the document's top → what to
+#: write instead): their default is not the "nothing" a null suggests, so the loader keeps the null for
+#: the schema to reject. A portfolio's bloc, in a portfolio file or in a scenario's `portfolio:`; a scheme,
+#: contract or peril whose id happens to be `bloc` is removed by null as any other.
+_NO_BLOC = "write none for no bloc (a portfolio without a bloc is EU's)"
+NULL_NOT_ALLOWED: dict[tuple[str, ...], str] = {("bloc",): _NO_BLOC, ("portfolio", "bloc"): _NO_BLOC}
 
 
 class Portfolio(Strict):
@@ -705,7 +708,7 @@ class Portfolio(Strict):
     @classmethod
     def _no_null_bloc(cls, v: object) -> object:
         if v is None:
-            raise ValueError(NULL_NOT_ALLOWED["bloc"])
+            raise ValueError(_NO_BLOC)
         return v
 
 
