@@ -257,24 +257,28 @@ def test_only_the_portfolios_own_bloc_keeps_its_null() -> None:
 
 # ---------------------------------------------------------------------- S2: cedant share on a peril
 def test_cedant_share_by_zone_on_a_peril_source(run_cli: CliRun, tmp_path: Path) -> None:
-    doc = _perils_only(p1=_peril())
+    """A contract by zone that takes a peril's events, on `peril:<id>` or on the world source the peril is
+    routed to, must give the share of events without a zone (`default`); given, it validates, also on a
+    contract of mixed sources (a world source's events do carry zones)."""
+    doc = _perils_only(p1=_peril(), p2={**_peril(), "source": "war_hull"})
+    contract = {"type": "quota_share", "cedant_share": {"by": "zone", "shares": {"BALTIC": 1}}}
     doc["portfolio"] = {
         "name": "b",
-        "contracts": {
-            "pc": {
-                "source": "peril:p1",
-                "type": "quota_share",
-                "cedant_share": {"by": "zone", "shares": {"BALTIC": 1}},
-            }
-        },
+        "contracts": {"pc": {**contract, "source": "peril:p1"}, "wc": {**contract, "source": "war_hull"}},
     }
     err = _invalid(run_cli, tmp_path, doc)
-    assert _located(
-        err,
-        "portfolio.contracts.pc.cedant_share.by: 'zone' is not allowed: contract 'pc' has source 'peril:p1', "
-        "and a peril's events carry no zone, segment or flag: each of its events would take the default "
-        "share (0); no by: value applies to a peril source, give cedant_share as a number",
-    ), err
+    for cid, peril in (("pc", "p1"), ("wc", "p2")):
+        assert _located(
+            err,
+            f"portfolio.contracts.{cid}.cedant_share.by: 'zone' is not allowed: contract {cid!r} takes the "
+            f"events of peril {peril!r}, which carry no zone, segment or flag: each would take the default "
+            "share, 0, as none is given; give cedant_share.default (the share of events without one), or "
+            "cedant_share as a number",
+        ), err
+    mixed = {**contract, "source": ["war_hull", "peril:p1"]}
+    mixed["cedant_share"] = {**contract["cedant_share"], "default": 0.5}
+    doc["portfolio"]["contracts"] = {"mc": mixed}
+    assert load_scenario_from_dict(doc).portfolio.contracts["mc"].cedant_share.default == 0.5
 
 
 # ------------------------------------------------------------------- S3: founder of another scheme

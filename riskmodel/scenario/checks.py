@@ -719,28 +719,29 @@ def check_cedant_share_keys(
 
 
 def check_cedant_share_by_on_perils(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
-    """A scenario's portfolio gives no cedant share by zone, segment or flag on a peril source
-    (`peril:<id>`): the events of a scenario's perils carry no zone, segment or flag, so each would take
-    the share's default (0 unless given). (A portfolio by itself may: an event file given to apply-terms
-    can carry them for a peril's events.)"""
+    """A scenario's contract with a cedant share by zone, segment or flag that takes a peril's events (on
+    `peril:<id>`, or on the source a peril's `source:` routes them to) gives the share's `default`: those
+    events carry no zone, segment or flag, so without it each would take 0 unnoticed. (A portfolio by
+    itself may: an event file given to apply-terms can carry them for a peril's events.)"""
+    routed: dict[str, list[str]] = {}  # source → the perils whose events land in it
+    for pid, peril in _map(doc.get("perils")).items():
+        target = _map(peril).get("source")
+        routed.setdefault(target if isinstance(target, str) else f"peril:{pid}", []).append(str(pid))
     out = []
     for cid, contract in _contracts(_map(doc.get("portfolio"))):
         share = contract.get("cedant_share")
         by = share.get("by") if isinstance(share, Mapping) else None
-        if not isinstance(by, str):
+        if not isinstance(by, str) or "default" in _map(share):
             continue
-        perils = [s for _, s in _sources(contract) if payers.split_source(s)[0] == "peril"]
+        perils = [p for _, s in _sources(contract) if payers.is_valid_source(s) for p in routed.get(s, ())]
         if perils:
-            default = _number(_map(share).get("default", 0.0))
-            shown = format_number(default) if default is not None else "its default"
             out.append(
                 invalid(
                     ("portfolio", "contracts", cid, "cedant_share", "by"),
                     by,
-                    f"contract {cid!r} has source {', '.join(map(repr, perils))}, and a peril's events carry "
-                    f"no zone, segment or flag: each of its events would take the default share ({shown}); "
-                    "no by: value applies to a peril source, give cedant_share as a number (e.g. "
-                    "cedant_share: 0.5)",
+                    f"contract {cid!r} takes the events of peril {', '.join(map(repr, perils))}, which carry "
+                    "no zone, segment or flag: each would take the default share, 0, as none is given; give "
+                    "cedant_share.default (the share of events without one), or cedant_share as a number",
                 )
             )
     return out
