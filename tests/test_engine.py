@@ -470,7 +470,15 @@ def test_a_very_dispersed_count_law_keeps_a_small_table_outside_the_plan():
 
 
 @pytest.mark.parametrize(
-    ("mean", "nb_r"), [(2.0, math.inf), (0.01, math.inf), (60.0, math.inf), (3.0, 0.05), (0.5, 2.0)]
+    ("mean", "nb_r"),
+    [
+        (2.0, math.inf),
+        (0.01, math.inf),
+        (60.0, math.inf),
+        (3.0, 0.05),
+        (0.5, 2.0),
+        (100.0, 100.0**2 / ((100.0 * 100.0) ** 2 - 100.0)),  # (a table cut at COUNT_TABLE entries)
+    ],
 )
 def test_count_guide_gives_the_counts_of_a_plain_search(mean: float, nb_r: float) -> None:
     """`PerilPlan.counts` looks the count up through a guide table; it must give exactly the smallest k

@@ -77,17 +77,17 @@ class PerilPlan:
         F, or from the distribution's own quantile beyond the table (1e-14 of draws, or the far tail of a
         very dispersed negative binomial).
 
-        The table is searched through a guide (`_count_guide`): u's cell of 1/`COUNT_GUIDE` gives a k at
-        or before the answer, and a step to the right is needed only in the few cells that hold a value of
-        F (the same k as `searchsorted(F, u, side="right")`, several times faster on a short table).
+        The table is searched through a guide (`_count_guide`): u's cell of 1/`COUNT_GUIDE` gives the
+        answer unless a value of F lies in the cell at or below u, and only those uniforms (few, on a short
+        table) are searched (the same k as `searchsorted(F, u, side="right")` for all, about twice as fast
+        for a Poisson of mean 2, and faster still on a long table).
         """
         cdf, guide = _count_guide(self.mean, self.nb_r)
         flat = u.ravel()
         k = guide[(flat * COUNT_GUIDE).astype(np.int64)]  # (u < 1: u × 2^12 is exact, its floor the cell)
-        todo = np.flatnonzero(cdf[k] <= flat)  # (cdf ends in +inf: k stops one past the table)
-        while todo.size:
-            k[todo] += 1
-            todo = todo[cdf[k[todo]] <= flat[todo]]
+        todo = np.flatnonzero(cdf[k] <= flat)  # (cdf ends in +inf: the search stops one past the table)
+        if todo.size:  # (a search, not steps: a cell of a long table may hold thousands of values of F)
+            k[todo] = np.searchsorted(cdf, flat[todo], side="right")
         beyond = k >= cdf.size - 1
         if beyond.any():
             k[beyond] = self._count_law().ppf(flat[beyond]).astype(np.int64)
@@ -98,7 +98,7 @@ class PerilPlan:
         if self.severity == "lognormal":
             from scipy.special import ndtri
 
-            x = ndtri(u)  # exp(a + b z), in place: no temporaries of the events' size
+            x = np.asarray(ndtri(u))  # exp(a + b z), in place: no temporaries of the events' size
             x *= self.sev_b
             x += self.sev_a
             return np.exp(x, out=x)
