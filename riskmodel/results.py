@@ -424,14 +424,17 @@ class Results:
         level, not an annual flow. For paired differences between runs and for groups of trials
         (`by_joiners`). An unknown name is a `ValueError` naming the kinds allowed.
 
-        `exclude` (the portfolio's figures only; None or empty: nothing): contract ids left out, for "the
-        book but one line". A
-        contract the run does not write (one on payer columns its scenario lacks: ``rv_pool_retro`` under
-        baseline.yaml) is in its portfolio with zeros, so excluding it takes nothing away: one call serves a
-        scenario and its baseline. An id not in the run's portfolio is a `ValueError`.
+        `exclude` (the portfolio's figures only; None or an empty sequence: nothing): contract ids left out,
+        for "the book but one line". A contract the run does not write (one on payer columns its scenario
+        lacks: ``rv_pool_retro`` under baseline.yaml) is in its portfolio with zeros, so excluding it takes
+        nothing away: one call serves a scenario and its baseline. An id not in the run's portfolio is a
+        `ValueError`.
         """
         cid, _, what = figure.rpartition(": ")
-        ids = [exclude] if isinstance(exclude, str) else list(dict.fromkeys(exclude or ()))  # (each once)
+        if exclude is None:
+            ids: list[str] = []
+        else:  # (a string is one id; any other iterable, an array included, its ids each once)
+            ids = [exclude] if isinstance(exclude, str) else list(dict.fromkeys(exclude))
         if ids and cid != "portfolio":
             raise ValueError(f"exclude applies to the portfolio's figures, not to {figure!r}")
         if unknown := [c for c in ids if c not in self.contract_ids]:

@@ -77,9 +77,10 @@ def test_the_portfolio_less_some_contracts_is_the_others_summed():
         np.testing.assert_array_equal(
             r.per_trial(f"portfolio: {what}"), figure(r.contracts["portfolio"], what)
         )
-        np.testing.assert_array_equal(
-            r.per_trial(f"portfolio: {what}", exclude=None), figure(r.contracts["portfolio"], what)
-        )
+        for nothing in (None, (), np.array([], dtype=str)):
+            np.testing.assert_array_equal(
+                r.per_trial(f"portfolio: {what}", exclude=nothing), figure(r.contracts["portfolio"], what)
+            )
         for exclude in ([RETRO], ["hull_xol", "gxl_layer1"], ids):
             expected = sum((figure(r.contracts[c], what) for c in ids if c not in exclude), np.zeros(500))
             got = r.per_trial(f"portfolio: {what}", exclude=exclude)
@@ -89,6 +90,9 @@ def test_the_portfolio_less_some_contracts_is_the_others_summed():
     np.testing.assert_allclose(r.per_trial("portfolio: ceded loss", exclude=RETRO), others, rtol=1e-12)
     np.testing.assert_allclose(
         r.per_trial("portfolio: ceded loss", exclude=(RETRO, RETRO)), others, rtol=1e-12
+    )
+    np.testing.assert_allclose(  # (an array of ids, as a pandas or numpy selection gives them)
+        r.per_trial("portfolio: ceded loss", exclude=np.array([RETRO])), others, rtol=1e-12
     )
     assert r.contracts[RETRO]["loss"].any()  # (the retro does cede: the case is not vacuous)
 
