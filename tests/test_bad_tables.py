@@ -174,10 +174,39 @@ def test_a_trial_id_beyond_int64_names_its_row_and_the_largest_allowed(tmp_path)
     )
 
 
-def test_an_event_id_beyond_int64_is_an_error(tmp_path):
-    csv = write(tmp_path, "events.csv", "trial,year,time,source,loss,event\n0,0,0.1,ig_pool,5,1e19\n")
+def test_an_event_id_beyond_2_to_the_53_is_an_error(tmp_path):
+    """Event ids are read through float64, exact below 2^53: two ids above it could merge into one event
+    (2^53 and 2^53 + 1 did, their losses summed). 2^53 − 1 is allowed, 2^53 is not."""
+    top = 2**53 - 1
+    rows = f"0,0,0.1,ig_pool,5,{top}\n0,0,0.2,ig_pool,6,{top - 1}\n"
+    ok = write(tmp_path, "ok.csv", "trial,year,time,source,loss,event\n" + rows)
+    bases = write(tmp_path, "default_bases.csv", BASES)
+    apply_terms_to_file(ok, [QS], tmp_path / "ok", premium_base_path=bases)  # (two ids, two events: no error)
+    for value, shown in ((2**53, str(2**53)), ("1e19", "1e19")):
+        csv = write(tmp_path, "events.csv", f"trial,year,time,source,loss,event\n0,0,0.1,ig_pool,5,{value}\n")
+        assert error_of(tmp_path, csv) == (
+            f"{csv}, row 2, column 'event': event {shown} is beyond the largest allowed, "
+            "9,007,199,254,740,991"
+        )
+
+
+def test_a_list_among_blank_and_plain_cells_is_named_at_its_own_row(tmp_path):
+    """A null or a plain value beside a list: the list's own row is named, the others are not counted."""
+    events = events_parquet(tmp_path, zone=pa.array([None, ["BALTIC"]]))
+    text = error_of(tmp_path, events)
+    assert text.startswith(f"{events}, row 3, column 'zone': a list, not a code; allowed: {ZONES}"), text
+    assert "more row" not in text
+    events = events_parquet(tmp_path, licensed=pa.array([None, [True]]))
+    assert error_of(tmp_path, events).startswith(
+        f"{events}, row 3, column 'licensed': a list, not true/false"
+    )
+
+
+def test_a_loss_just_above_the_ceiling_is_shown_as_written(tmp_path):
+    csv = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,ig_pool,1000000500\n")
     assert error_of(tmp_path, csv) == (
-        f"{csv}, row 2, column 'event': event 1e19 is beyond the largest allowed, 9,223,372,036,854,775,807"
+        f"{csv}, row 2, column 'loss': loss 1000000500 is above the largest allowed, 1,000,000,000 (losses "
+        "are in USD m)"
     )
 
 

@@ -243,3 +243,13 @@ def test_report_of_a_damaged_baseline_warns_with_the_reason(batch, run_cli):
 def test_report_of_a_whole_batch_does_not_warn(batch, run_cli):
     code, _out, err = run_cli("report", batch)
     assert (code, err) == (0, "")
+
+
+def test_report_of_the_current_run_folder_finds_its_baseline_beside_it(batch, run_cli, monkeypatch):
+    """`report .` inside a run folder: its baseline is in the folder's parent (the '.' has no name and no
+    parent of its own: it warned that the baseline was missing and put a note on the page)."""
+    monkeypatch.chdir(batch / "stressed")
+    code, _out, err = run_cli("report", ".")
+    assert (code, err) == (0, ""), err
+    page = (batch / "stressed" / "report.html").read_text(encoding="utf-8")
+    assert "is not in this report" not in page and "Compared with <b>base</b>" in page

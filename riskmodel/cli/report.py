@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from riskmodel.scenario import ScenarioError
     from riskmodel.store import IncompleteRunError
 
+    args.run_dir = args.run_dir.absolute()  # (`report .` in a run folder: its parent holds the batch)
     target = args.out if args.out is not None else args.run_dir / REPORT_FILE
     if args.out is not None or args.run_dir.is_dir():
         try:

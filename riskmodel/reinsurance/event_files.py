@@ -73,7 +73,7 @@ from riskmodel.reinsurance.terms import (
     written_on,
 )
 from riskmodel.scenario.errors import misspelt_columns
-from riskmodel.scenario.schema import MAX_TRIALS, MAX_YEARS
+from riskmodel.scenario.schema import MAX_TRIALS, MAX_USD_M, MAX_YEARS
 
 if TYPE_CHECKING:
     from riskmodel.scenario.schema import Portfolio
@@ -166,8 +166,10 @@ _BOOL_ALLOWED = "true or false (or yes/no, y/n, t/f, 1/0; any case)"
 #: The largest loss (or annual amount) a file may give, USD m, the ceiling of the money fields of scenario
 #: files. Beyond it sums do not overflow, but mean nothing either: the largest real figures are about 1e4
 #: USD m. Without it a loss of 1e308 overflows the layer arithmetic to infinite results.
-MAX_LOSS_USD_M = 1e9
+MAX_LOSS_USD_M = MAX_USD_M
 _INT64_END = 2**63  # (a whole number at or above it would wrap to a negative one in int64)
+#: Event ids are read through float64, exact below 2^53: two larger ids could merge into one event.
+_EVENT_ID_END = 2**53
 
 
 def read_event_file(path: str | Path) -> pd.DataFrame:
@@ -384,8 +386,8 @@ def _text(df: pd.DataFrame, column: str, label: str, what: str, allowed: str) ->
     try:
         codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
     except TypeError:  # (unhashable cells: looked for only then, a Python call per cell)
-        kinds = df[column].map(_nested).to_numpy(dtype=object)
-        bad = kinds != None  # noqa: E711 (element-wise)
+        kinds = np.array([_nested(v) for v in df[column]], dtype=object)  # (the error path only)
+        bad = np.array([k is not None for k in kinds], dtype=bool)
         if not bad.any():
             raise
         i = _first_bad(bad)
@@ -509,7 +511,7 @@ def _losses(df: pd.DataFrame, label: str) -> np.ndarray:
         i, more = _bad(loss > MAX_LOSS_USD_M)
         raise EventFileError(
             label,
-            f"loss {loss[i]:g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} (losses are in USD m)",
+            f"loss {loss[i]:.12g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} (losses are in USD m)",
             row=_row(df, i),
             column="loss",
             more=more,
@@ -595,7 +597,7 @@ def _events_from_frame(
     names, source_idx = _sorted_codes(source)
     found.run(_known_sources, df, source, names, label)
     has_event = "event" in df.columns
-    event = found.run(_whole, df, "event", label) if has_event else None
+    event = found.run(_whole, df, "event", label, _EVENT_ID_END) if has_event else None
     code_tables: dict[str, dict[str, int]] = {}
     code_names: dict[str, np.ndarray] = {}
     for column in _CODE_COLUMNS:
@@ -766,7 +768,7 @@ def read_annual_file(
         i, more = _bad(amount > MAX_LOSS_USD_M)
         raise EventFileError(
             label,
-            f"amount {amount[i]:g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} "
+            f"amount {amount[i]:.12g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} "
             "(amounts are in USD m)",
             row=_row(df, i),
             column="amount",
