@@ -1691,8 +1691,8 @@ def test_a_sum_insured_in_dollars_is_named_as_one(world, tmp_path):
         (3, "premium_usd_m", "800000"),
     ]
     assert str(caught.value.problems[0]).endswith(
-        "value '95000000': more than any one vessel's cover (USD 10bn): is it in dollars rather than USD "
-        "millions?; allowed: the sum insured in USD millions, a number from 0 to 10,000"
+        "value '95000000': more than any one vessel's cover (USD 10bn): is it in dollars or thousands rather "
+        "than USD millions?; allowed: the sum insured in USD millions, a number from 0 to 10,000"
     )
 
 
@@ -1712,9 +1712,9 @@ def test_an_empty_first_sheet_is_named_with_the_sheets_the_workbook_has(world, t
 
 def test_formulas_without_saved_values_are_named(world, tmp_path):
     """A workbook written by a script holds formulas without their values; every reader sees them blank.
-    The message names the cells and their formulas and says how to get the values (it said "empty: a value
-    is required"). (A formula saved with its value, as Excel saves it, reads as the value: openpyxl cannot
-    write one, so that case is not built here.)"""
+    When the list has problems, a note names the cells and their formulas and says what to do (each cell
+    said only "empty: a value is required"); a valid list is not read again for formulas. (A formula
+    saved with its value, as Excel saves it, reads as the value: openpyxl cannot write one.)"""
     import openpyxl
 
     table = pd.read_csv(FLEET)
@@ -1724,12 +1724,21 @@ def test_formulas_without_saved_values_are_named(world, tmp_path):
     column = list(table.columns).index("sum_insured_usd_m") + 1
     sheet.cell(row=2, column=column, value="=1/0")
     sheet.cell(row=3, column=column, value="=2*9")
+    optional = list(table.columns).index("contract") + 1
     book.save(tmp_path / "formulas.xlsx")
     with pytest.raises(FleetValidationError) as caught:
         read_fleet(tmp_path / "formulas.xlsx", world=world, current_year=2026)
     letter = openpyxl.utils.get_column_letter(column)
-    assert [str(p) for p in caught.value.problems] == [
-        f"formulas.xlsx: sheet 'Sheet1': cells {letter}2 (=1/0), {letter}3 (=2*9) hold formulas without a "
-        "saved value (the workbook was written by a program that does not calculate them): open and save "
-        "it in Excel, or write the values themselves"
-    ]
+    problems = [str(p) for p in caught.value.problems]
+    assert problems[0].startswith("formulas.xlsx (sheet 'Sheet1'): row 2, column sum_insured_usd_m, empty")
+    assert problems[-1] == (
+        f"formulas.xlsx (sheet 'Sheet1'): note: cells {letter}2 (=1/0), {letter}3 (=2*9) hold formulas "
+        "without a saved value and read as blank: if the workbook was written by a program that does not "
+        "calculate formulas, open and save it in Excel, or write the values themselves"
+    )
+    # a formula in an optional column, blank either way: the list is valid, and read as such
+    book = openpyxl.load_workbook(tmp_path / "fleet.xlsx")
+    book.worksheets[0].cell(row=2, column=optional, value='=IF(1=1,"","x")')
+    book.save(tmp_path / "optional.xlsx")
+    fleet = read_fleet(tmp_path / "optional.xlsx", world=world, current_year=2026)
+    assert len(fleet) == len(table)

@@ -527,7 +527,7 @@ class FleetRow(BaseModel):
         if v > VESSEL_USD_M_MAX:
             raise ValueError(
                 f"more than any one vessel's cover (USD {VESSEL_USD_M_MAX / 1000:,.0f}bn): is it in dollars "
-                "rather than USD millions?"
+                "or thousands rather than USD millions?"
             )
         return v
 
@@ -671,7 +671,13 @@ def read_fleet(
             raw, source = _first_sheet(path)
     except UNREADABLE as exc:
         raise FleetValidationError(path.name, [unreadable(path, exc)]) from None
-    return validate_fleet(raw, source=source, world=world, current_year=current_year, first_row=2)
+    try:
+        return validate_fleet(raw, source=source, world=world, current_year=current_year, first_row=2)
+    except FleetValidationError as exc:  # (a workbook's formulas are looked at only when something failed)
+        note = _unsaved_formulas_note(path, source) if suffix != ".csv" else None
+        if note is None:
+            raise
+        raise FleetValidationError(exc.source, [*exc.problems, note]) from None
 
 
 #: File types of the other inputs, said when one is given as the fleet list.
@@ -696,14 +702,6 @@ def _first_sheet(path: Path) -> tuple[pd.DataFrame, str]:
             f"the first sheet {sheets[0]!r} is empty, and a fleet list is read from the first sheet (the "
             f"workbook's sheets: {', '.join(map(repr, sheets))}): move the list to the first sheet"
         )
-    if unsaved := _formulas_without_values(path):
-        shown = ", ".join(f"{cell} ({formula})" for cell, formula in unsaved[:5])
-        more = f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else ""
-        raise _SheetProblem(
-            f"sheet {sheets[0]!r}: cells {shown}{more} hold formulas without a saved value (the workbook was "
-            "written by a program that does not calculate them): open and save it in Excel, or write the "
-            "values themselves"
-        )
     return _with_header(cells), f"{path.name} (sheet {sheets[0]!r}{others})"
 
 
@@ -711,10 +709,11 @@ class _SheetProblem(ValueError):
     """A workbook whose first sheet cannot be read as a fleet list as it stands; the message says why."""
 
 
-def _formulas_without_values(path: Path) -> list[tuple[str, str]]:
-    """(cell, formula) of the first sheet's formulas that have no value saved with them: a reader of the
-    file (pandas included) sees them as blank. Excel saves each formula's value; a workbook written by a
-    script often does not."""
+def _unsaved_formulas_note(path: Path, source: str) -> RowError | None:
+    """A note on the first sheet's formulas saved without a value, which every reader (pandas included)
+    sees as blank cells, or None when there are none. Excel saves each formula's value; a workbook written
+    by a script often does not. (A formula whose saved value is an empty text reads the same way, so the
+    note says "if".) Looked for only when the list has problems: it reads the workbook twice more."""
     import openpyxl
 
     def cells(data_only: bool) -> dict[str, object]:  # coordinate → value (a formula's text, or its value)
@@ -724,16 +723,27 @@ def _formulas_without_values(path: Path) -> list[tuple[str, str]]:
             for row in book.worksheets[0].iter_rows():
                 for c in row:  # (empty cells of a read-only sheet have no coordinate)
                     if getattr(c, "data_type", None) == "f" or (data_only and c.value is not None):
-                        found[c.coordinate] = c.value
+                        found[c.coordinate] = getattr(c.value, "text", c.value)  # (an array formula's text)
             return found
         finally:
             book.close()
 
-    formulas = cells(data_only=False)
-    if not formulas:
-        return []
-    values = cells(data_only=True)
-    return [(cell, str(text)) for cell, text in formulas.items() if values.get(cell) is None]
+    try:
+        formulas = cells(data_only=False)
+        values = cells(data_only=True) if formulas else {}
+    except Exception:  # (a note, not a check: the problems found stand without it)
+        return None
+    unsaved = [(cell, str(text)) for cell, text in formulas.items() if values.get(cell) is None]
+    if not unsaved:
+        return None
+    shown = ", ".join(f"{cell} ({formula})" for cell, formula in unsaved[:5])
+    more = f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else ""
+    message = (
+        f"note: cells {shown}{more} hold formulas without a saved value and read as blank: if the workbook "
+        "was written by a program that does not calculate formulas, open and save it in Excel, or write the "
+        "values themselves"
+    )
+    return RowError(source, None, "-", "", message)
 
 
 def require_file(path: Path, what: str, error: type[InputRowsError], allowed: str) -> None:
