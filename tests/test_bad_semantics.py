@@ -315,8 +315,20 @@ def test_founder_of_one_scheme_is_no_candidate_of_another(run_cli: CliRun, tmp_p
             "state's waters are under CLC 1992 or the US Oil Pollution Act, not both: also set clc92: false "
             "for GBR (or leave opa out)",
         ),
+        (
+            {"USA": {"clc92": True}},
+            "world.conventions.USA.clc92: true is not allowed: USA has opa: true in the world data, and a "
+            "state's waters are under CLC 1992 or the US Oil Pollution Act, not both: also set opa: false "
+            "for USA (or leave clc92 out)",
+        ),
+        (
+            {"GBR": {"clc92": False}},
+            "world.conventions.GBR.clc92: false is not allowed: GBR has fund92: true in the world data, and "
+            "the 1992 Fund Convention is open only to parties to CLC 1992: also set fund92: false for GBR "
+            "(or leave clc92 out)",
+        ),
     ],
-    ids=["fund_without_clc", "opa_with_clc"],
+    ids=["fund_without_clc", "opa_with_clc", "clc_ends_opa", "no_clc_ends_fund"],
 )
 def test_convention_override_the_engine_would_drop(
     run_cli: CliRun, tmp_path: Path, conventions: dict, expected: str

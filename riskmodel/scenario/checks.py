@@ -270,8 +270,9 @@ _CONVENTION_NAMES = ("clc92", "fund92", "supp", "opa")
 
 def check_convention_overrides(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
     """A state's convention overrides contradict neither each other nor the world data's memberships the
-    override keeps (the engine would drop the override: `fund92: true` for a state that is no party to CLC
-    1992 stays false)."""
+    override keeps: the engine would drop the override (`fund92: true` for a state that is no party to CLC
+    1992 stays false) or the world's membership (`clc92: true` for the USA ends its OPA; `clc92: false`
+    for a Fund state ends its Fund membership)."""
     out = []
     for code, override in _map(_map(doc.get("world")).get("conventions")).items():
         o = _map(override)
@@ -289,6 +290,28 @@ def check_convention_overrides(doc: Mapping[Any, Any], world: WorldCodes) -> lis
                         True,
                         f"{code} has {other}: {str(clash).lower()} in the world data, and {why}: also set "
                         f"{other}: {str(not clash).lower()} for {code} (or leave {key} out)",
+                    )
+                )
+        for (
+            key,
+            other,
+            clash,
+            why,
+        ) in _CONVENTION_CLASHES:  # the other way: `other` set drops the world's `key`
+            parties = world.conventions.get(key)
+            if (
+                o.get(other) is clash
+                and key not in o
+                and parties
+                and code in world.states
+                and code in parties
+            ):
+                out.append(
+                    invalid(
+                        ("world", "conventions", code, other),
+                        clash,
+                        f"{code} has {key}: true in the world data, and {why}: also set {key}: false for "
+                        f"{code} (or leave {other} out)",
                     )
                 )
     return out
