@@ -51,6 +51,7 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 BIG = "1" + "0" * 400  # 10^400: a whole number, too large for a float
 BIG_SHOWN = "1000000000…0000 (401 digits)"
+TOO_LARGE = f"{BIG_SHOWN} is too large for a number:"
 
 
 def problems_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
@@ -75,38 +76,33 @@ def test_the_base_is_valid(tmp_path: Path) -> None:
         (
             "attachment_usd_m: 5",
             f"attachment_usd_m: {BIG}",
-            f"portfolio.contracts.hull_xol.attachment_usd_m: {BIG_SHOWN} is too large: must be a number, "
-            "at least 0 (and at most 1.8e+308)",
+            f"portfolio.contracts.hull_xol.attachment_usd_m: {TOO_LARGE} must be a number, at least 0",
         ),
         (
             "BALTIC: 0.5",
             f"BALTIC: {BIG}",
-            f"portfolio.contracts.hull_xol.cedant_share.shares.BALTIC: {BIG_SHOWN} is too large: must be a "
-            "number between 0 and 1 (and at most 1.8e+308)",
+            f"portfolio.contracts.hull_xol.cedant_share.shares.BALTIC: {TOO_LARGE} must be a number "
+            "between 0 and 1",
         ),
         (
             "participation: 0.5",
             f"participation: {BIG}",
-            f"portfolio.contracts.hull_qs.participation: {BIG_SHOWN} is too large: must be a number "
-            "between 0 and 1 (and at most 1.8e+308)",
+            f"portfolio.contracts.hull_qs.participation: {TOO_LARGE} must be a number between 0 and 1",
         ),
         (
             "participation: 0.5, limit_usd_m: 50",
             f"participation: 0.5, limit_usd_m: {BIG}",
-            f"portfolio.contracts.hull_qs.limit_usd_m: {BIG_SHOWN} is too large: must be a number greater "
-            "than 0 (and at most 1.8e+308)",
+            f"portfolio.contracts.hull_qs.limit_usd_m: {TOO_LARGE} must be a number greater than 0",
         ),
         (
             "horizon: {start_year: 2026, years: 3}",
             f"horizon: {{start_year: 2026, years: 3}}\nsimulation: {{materiality_usd_m: {BIG}}}",
-            f"simulation.materiality_usd_m: {BIG_SHOWN} is too large: must be a number greater than 0 "
-            "(and at most 1.8e+308)",
+            f"simulation.materiality_usd_m: {TOO_LARGE} must be a number greater than 0",
         ),
         (
             "capital_usd_m: 1000",
             f"capital_usd_m: {BIG}",
-            f"schemes.rv_pool.capital_usd_m: {BIG_SHOWN} is too large: must be a number greater than 0 (and "
-            "at most 1.8e+308)",
+            f"schemes.rv_pool.capital_usd_m: {TOO_LARGE} must be a number greater than 0",
         ),
     ],
     ids=["attachment", "cedant_share", "participation", "quota_share_limit", "materiality", "capital"],

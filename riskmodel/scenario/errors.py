@@ -634,9 +634,8 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         # a float such as 2027.0 where a whole number is expected is shown as written, not as 2027
         whole_float = isinstance(value, float) and value.is_integer() and "whole number" in allowed
         shown = repr(value) if whole_float else show_value(value)
-        if _beyond_float(value):
-            allowed = f"{allowed} (and at most {sys.float_info.max:.1e})" if "number" in allowed else allowed
-            message = f"{key_word}{shown} is too large: {allowed}{hint}"
+        if _beyond_float(value):  # (beyond every float: not the field's own ceiling, which `allowed` says)
+            message = f"{key_word}{shown} is too large for a number: {allowed}{hint}"
         else:
             message = f"{key_word}{shown} is not allowed: {allowed}{hint}"
         if t.is_key and not isinstance(value, str):
