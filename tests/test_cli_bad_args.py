@@ -158,10 +158,19 @@ def test_compare_says_a_fleet_list_is_not_a_run_folder_or_scenario_file(batch, r
     assert_bad_input(
         code,
         err,
-        f"{fleet}: is not a run folder or a scenario file; allowed: a run folder of the results store (a "
-        "folder holding manifest.json) or a scenario file (.yaml or .yml)",
+        f"{fleet}: is a .csv file, not a run folder or a scenario file; allowed: a run folder of the results "
+        "store (a folder holding manifest.json) or a scenario file (YAML)",
     )
     assert "top level" not in err
+
+
+def test_compare_takes_a_scenario_file_of_any_other_name(saved, run_cli, tmp_path):
+    """As `run` does: a scenario file without .yaml in its name is still read as one (its own errors, not
+    a refusal by name)."""
+    plain = tmp_path / "stressed_scenario"
+    plain.write_text((saved[0] / "base.yaml").read_text())
+    code, _out, err = run_cli("compare", plain, plain, "--trials", 64)
+    assert code == 0, err
 
 
 # ------------------------------------------------------- U10e: a run folder of another store format

@@ -50,8 +50,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-#: What a file given to `compare` must be, by its name: a scenario file.
-SCENARIO_SUFFIXES = (".yaml", ".yml")
+#: Files `compare` refuses by their name: tables and other outputs, never a scenario (a scenario file may
+#: have any name, as `run` reads it).
+NOT_SCENARIO_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".parquet",
+    ".json",
+    ".jsonl",
+    ".npz",
+    ".html",
+)
 
 
 def _run_folder_problems(paths: list[Path]) -> list[Any]:
@@ -63,14 +75,14 @@ def _run_folder_problems(paths: list[Path]) -> list[Any]:
 
     problems = []
     for p in paths:
-        if p.is_file() and p.suffix.lower() not in SCENARIO_SUFFIXES:
+        if p.is_file() and p.suffix.lower() in NOT_SCENARIO_SUFFIXES:
             problems.append(
                 Problem(
                     str(p),
                     (),
-                    "is not a run folder or a scenario file; allowed: a run folder of the results store "
-                    f"(a folder holding {store.MANIFEST}) or a scenario file "
-                    f"({' or '.join(SCENARIO_SUFFIXES)})",
+                    f"is a {p.suffix.lower()} file, not a run folder or a scenario file; allowed: a run "
+                    f"folder of the results store (a folder holding {store.MANIFEST}) or a scenario file "
+                    "(YAML)",
                 )
             )
         if not p.is_dir():
