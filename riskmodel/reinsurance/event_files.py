@@ -503,20 +503,28 @@ def _in_year(df: pd.DataFrame, label: str) -> np.ndarray:
 
 def _losses(df: pd.DataFrame, label: str) -> np.ndarray:
     """The loss column: finite, >= 0 and at most `MAX_LOSS_USD_M`."""
-    loss = _numeric(df, "loss", label)
-    if (loss < 0).any():
-        i, more = _bad(loss < 0)
-        raise EventFileError(label, f"negative loss {loss[i]:g}", row=_row(df, i), column="loss", more=more)
-    if (loss > MAX_LOSS_USD_M).any():
-        i, more = _bad(loss > MAX_LOSS_USD_M)
+    return _money(df, "loss", label, "losses")
+
+
+def _money(df: pd.DataFrame, column: str, label: str, plural: str) -> np.ndarray:
+    """A column of USD m amounts: finite, >= 0 and at most `MAX_LOSS_USD_M` (`plural` names them)."""
+    values = _numeric(df, column, label)
+    if (values < 0).any():
+        i, more = _bad(values < 0)
+        raise EventFileError(
+            label, f"negative {column} {values[i]:g}", row=_row(df, i), column=column, more=more
+        )
+    if (values > MAX_LOSS_USD_M).any():
+        i, more = _bad(values > MAX_LOSS_USD_M)
         raise EventFileError(
             label,
-            f"loss {loss[i]:.12g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} (losses are in USD m)",
+            f"{column} {values[i]:.12g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} ({plural} are in "
+            "USD m)",
             row=_row(df, i),
-            column="loss",
+            column=column,
             more=more,
         )
-    return loss
+    return values
 
 
 def _unknown_names(values: np.ndarray, unknown: Sequence[str]) -> tuple[int, int, str]:
@@ -760,20 +768,7 @@ def read_annual_file(
         from riskmodel.scenario.checks import PREMIUM_BASES
 
         names = _text(df, key, label, "a premium base", ", ".join(PREMIUM_BASES) + ", scheme_premium:<id>")
-    amount = _numeric(df, "amount", label)
-    if (amount < 0).any():
-        i = _first_bad(amount < 0)
-        raise EventFileError(label, f"negative amount {amount[i]:g}", row=_row(df, i), column="amount")
-    if (amount > MAX_LOSS_USD_M).any():
-        i, more = _bad(amount > MAX_LOSS_USD_M)
-        raise EventFileError(
-            label,
-            f"amount {amount[i]:.12g} is above the largest allowed, {MAX_LOSS_USD_M:,.0f} "
-            "(amounts are in USD m)",
-            row=_row(df, i),
-            column="amount",
-            more=more,
-        )
+    amount = _money(df, "amount", label, "amounts")
     for name in dict.fromkeys(map(str, names)):
         problem = None
         if key == "source" and not is_valid_source(name):
