@@ -272,3 +272,10 @@ def test_an_annual_amount_above_the_ceiling_is_an_error(tmp_path):
         f"{attritional}, row 2, column 'amount': amount 1e+308 is above the largest allowed, 1,000,000,000 "
         "(amounts are in USD m)"
     )
+
+
+def test_a_list_cell_of_a_number_column_is_named_as_a_list(tmp_path):
+    """As in the code and true/false columns: a parquet list in `loss` is "a list", not "'[5.0]' is not a
+    number"."""
+    events = events_parquet(tmp_path, loss=pa.array([[5.0], [6.0]]))
+    assert error_of(tmp_path, events).startswith(f"{events}, row 2, column 'loss': a list, not a number")

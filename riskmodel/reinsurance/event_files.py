@@ -345,6 +345,10 @@ def _numeric(df: pd.DataFrame, column: str, label: str, what: str = "a number") 
             2: f"infinite value {text[0]!r}",
             3: f"{text[0]!r} is not a number",
         }[first]
+        if first == 3 and (
+            nested := _nested(raw.iloc[i])
+        ):  # (a parquet list or struct, as other columns say)
+            problem = f"{nested}, not {what}"
         same = int((kind == first).sum()) - 1
         other = rows.size - 1 - same
         then = f"; {other:,} more row{'s' if other > 1 else ''} with another value that is not a number"
