@@ -299,6 +299,26 @@ def test_founder_of_one_scheme_is_no_candidate_of_another(run_cli: CliRun, tmp_p
     ), err
 
 
+def test_a_candidate_that_founds_its_own_scheme_and_another_is_named_for_its_own(
+    run_cli: CliRun, tmp_path: Path
+) -> None:
+    """A state listed as founder of two schemes (an error of its own) and as a candidate of the second: the
+    candidacy is named as of its own scheme, not of the first it founds."""
+    doc = {
+        "name": "t",
+        "schemes": {
+            "p2": {**SCHEME, "founders": ["RUS"]},
+            "rv_pool": {**SCHEME, "candidates": {"RUS": {"p_join": 0.5, "by_year": 2030}}},
+        },
+    }
+    err = _invalid(run_cli, tmp_path, doc)
+    assert _located(
+        err,
+        "schemes.rv_pool.candidates.RUS: 'RUS' is not allowed: already a founder of this scheme, so it "
+        "cannot also be a candidate",
+    ), err
+
+
 # ------------------------------------------------------------ S4: overrides against the world data
 @pytest.mark.parametrize(
     ("conventions", "expected"),

@@ -295,3 +295,12 @@ def test_extends_naming_a_portfolio_file_says_so(tmp_path: Path) -> None:
         "to this file: it is a portfolio file, not a scenario (a scenario names a portfolio under "
         "`portfolio:`)"
     ]
+
+
+def test_a_negative_number_with_a_leading_zero_gets_a_negative_octal_hint() -> None:
+    from riskmodel.scenario.errors import _number_as_text_hint
+
+    assert _number_as_text_hint("-010") == (
+        " (a whole number with a leading zero is ambiguous: YAML 1.1 reads -010 as octal, YAML 1.2 as "
+        "decimal: write -10, or -0o10 for octal)"
+    )

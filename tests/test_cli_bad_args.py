@@ -104,8 +104,8 @@ def test_run_and_sweep_refuse_an_out_where_nothing_can_be_created(saved, run_cli
             code,
             err,
             f"{argv[-1] if argv[0] == 'sweep' else NO_PLACE}: cannot be written: nothing can be created in "
-            "/proc (No such file or directory); give another --out for the results store, in a folder you "
-            "can write to",
+            "/proc (the system answers: No such file or directory); give another --out for the results "
+            "store, in a folder you can write to",
         )
         assert "FileNotFoundError" not in err
 
@@ -116,8 +116,8 @@ def test_compare_and_report_refuse_an_out_file_where_nothing_can_be_created(batc
     assert_bad_input(
         code,
         err,
-        f"{NO_PLACE}: cannot be written: nothing can be created in /proc (No such file or "
-        "directory); give another --out for c.csv",
+        f"{NO_PLACE}: cannot be written: nothing can be created in /proc (the system answers: No such file "
+        "or directory); give another --out for c.csv",
     )
     assert out == ""  # (refused before the table is computed)
     code, out, err = run_cli("report", batch, "--out", NO_PLACE / "r.html")
@@ -133,8 +133,8 @@ def test_screen_refuses_an_out_where_nothing_can_be_created(run_cli):
     assert_bad_input(
         code,
         err,
-        f"argument --out: {NO_PLACE}: cannot be written: nothing can be created in /proc (No such file or "
-        "directory); allowed: a folder you can write to",
+        f"argument --out: {NO_PLACE}: cannot be written: nothing can be created in /proc (the system "
+        "answers: No such file or directory); allowed: a folder you can write to",
     )
 
 

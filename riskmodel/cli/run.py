@@ -167,8 +167,8 @@ def _writable_problems(path: Path, option: str, what: str) -> list[Any]:
             Problem(
                 str(path),
                 (),
-                f"cannot be written: nothing can be created in {anchor} ({reason}); give another {option} "
-                f"for {what}, in a folder you can write to",
+                f"cannot be written: nothing can be created in {anchor} (the system answers: {reason}); "
+                f"give another {option} for {what}, in a folder you can write to",
             )
         ]
     return []

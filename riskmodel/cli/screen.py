@@ -73,8 +73,9 @@ def _out_dir(text: str) -> Path:
     reason = creation_problem(nearest_existing(path))
     if reason is not None:
         raise argparse.ArgumentTypeError(
-            f"{path}: cannot be written: nothing can be created in {nearest_existing(path)} ({reason}); "
-            "allowed: a folder you can write to for the output tables (created if missing)"
+            f"{path}: cannot be written: nothing can be created in {nearest_existing(path)} (the system "
+            f"answers: {reason}); allowed: a folder you can write to for the output tables (created if "
+            "missing)"
         )
     return path
 

@@ -461,17 +461,18 @@ def check_founders_not_candidates(doc: Mapping[Any, Any], world: WorldCodes) -> 
     it would change nothing; of another, the engine (`adoption.join_years`: a state joins at most one
     scheme, the one it would join first) could let it join that one instead, and the founder would never
     be a member of the scheme it founds."""
-    founded_by: dict[str, Any] = {}
+    founded_by: dict[str, list[Any]] = {}  # (a state listed as founder of two schemes: another check's error)
     for sid, scheme in _schemes(doc):
         for code in _seq(scheme.get("founders")):
             if isinstance(code, str):
-                founded_by.setdefault(code, sid)
+                founded_by.setdefault(code, []).append(sid)
     out = []
     for sid, scheme in _schemes(doc):
         for code, _ in _candidates(scheme):
-            founder_of = founded_by.get(code) if isinstance(code, str) else None
-            if founder_of is None:
+            founders = founded_by.get(code, []) if isinstance(code, str) else []
+            if not founders:
                 continue
+            founder_of = sid if sid in founders else founders[0]
             path = ("schemes", sid, "candidates", code)
             if founder_of == sid:
                 out.append(

@@ -597,9 +597,10 @@ def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
     """
     if isinstance(value, str) and re.fullmatch(r"[-+]?0[0-9_]+", value):
         number = int(value.replace("_", ""))
+        octal = ("-" if value.startswith("-") else "") + "0o" + (value.lstrip("+-0").replace("_", "") or "0")
         return (
             f" (a whole number with a leading zero is ambiguous: YAML 1.1 reads {value} as octal, YAML 1.2 "
-            f"as decimal: write {number}, or 0o{value.lstrip('+-0').replace('_', '') or '0'} for octal)"
+            f"as decimal: write {number}, or {octal} for octal)"
         )
     if not isinstance(value, str) or "e" not in value.lower():
         return ""
