@@ -292,12 +292,8 @@ def check_convention_overrides(doc: Mapping[Any, Any], world: WorldCodes) -> lis
                         f"{other}: {str(not clash).lower()} for {code} (or leave {key} out)",
                     )
                 )
-        for (
-            key,
-            other,
-            clash,
-            why,
-        ) in _CONVENTION_CLASHES:  # the other way: `other` set drops the world's `key`
+        # the other way: `other` set to the clashing value drops the world's `key`
+        for key, other, clash, why in _CONVENTION_CLASHES:
             parties = world.conventions.get(key)
             if (
                 o.get(other) is clash
