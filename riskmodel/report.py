@@ -137,7 +137,12 @@ def _load_run(folder: Path) -> Run:
     )
 
 
-def write_report(run_dir_or_batch_dir: str | Path, out: str | Path | None = None) -> Path:
+def write_report(
+    run_dir_or_batch_dir: str | Path,
+    out: str | Path | None = None,
+    *,
+    found: tuple[list[Path], list[tuple[Path, str]]] | None = None,
+) -> Path:
     """Write the HTML report of a batch folder (every scenario in it) or of one run folder.
 
     Parameters
@@ -145,6 +150,8 @@ def write_report(run_dir_or_batch_dir: str | Path, out: str | Path | None = None
     run_dir_or_batch_dir : the ``--out`` folder of `riskmodel run` (one sub-folder per scenario), or one
         scenario's run folder.
     out : the HTML file to write; default ``report.html`` in ``run_dir_or_batch_dir``.
+    found : `find_runs` of the folder when the caller has it already (it checks every file of every run
+        against its manifest's digest: done once).
 
     Returns
     -------
@@ -152,7 +159,7 @@ def write_report(run_dir_or_batch_dir: str | Path, out: str | Path | None = None
     when that run is in the same batch folder.
     """
     root = Path(run_dir_or_batch_dir)
-    finished, unfinished = find_runs(root)
+    finished, unfinished = found if found is not None else find_runs(root)
     runs = [_load_run(p) for p in finished]
     if len(finished) == 1 and finished[0] == root:
         sibling = runs[0].baseline_run

@@ -37,19 +37,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def missing_baselines(run_dir: Path) -> list[str]:
-    """Warnings, one per run of `run_dir` (a batch folder, or one run folder) whose manifest names a
-    baseline run (``baseline.run``) that is not a finished run beside it: the folder is gone, or the run
-    is unfinished or damaged. The report then compares that run with nothing. [] when `run_dir` holds no
-    finished run (`write_report` says so).
+def missing_baselines(run_dir: Path, finished: list[Path], unfinished: list[tuple[Path, str]]) -> list[str]:
+    """Warnings, one per run of `run_dir` (a batch folder, or one run folder; `finished` and `unfinished`
+    its runs, as `report.find_runs` gives them) whose manifest names a baseline run (``baseline.run``)
+    that is not a finished run beside it: the folder is gone, or the run is unfinished or damaged. The
+    report then compares that run with nothing.
     """
-    from riskmodel.report import NoRunsError, find_runs
     from riskmodel.store import incomplete_reason, read_manifest
 
-    try:
-        finished, unfinished = find_runs(run_dir)
-    except NoRunsError:
-        return []
     single = finished == [run_dir]
     store_dir = run_dir.parent if single else run_dir
     left_out = {p.name: why for p, why in unfinished}
@@ -80,7 +75,7 @@ def missing_baselines(run_dir: Path) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel report`; returns the exit code."""
     from riskmodel.cli.run import check_out_file
-    from riskmodel.report import REPORT_FILE, NoRunsError, write_report
+    from riskmodel.report import REPORT_FILE, NoRunsError, find_runs, write_report
     from riskmodel.scenario import ScenarioError
     from riskmodel.store import IncompleteRunError
 
@@ -96,11 +91,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.out is not None and args.run_dir.is_dir():
             args.out.parent.mkdir(parents=True, exist_ok=True)
-        path = write_report(args.run_dir, args.out)
+        found = find_runs(args.run_dir)  # (every run's files checked against their digests: once)
+        path = write_report(args.run_dir, args.out, found=found)
     except (NoRunsError, IncompleteRunError) as exc:  # no finished run; an unreadable or damaged one
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NO_RUNS
-    for warning in missing_baselines(args.run_dir):
+    for warning in missing_baselines(args.run_dir, *found):
         print(warning, file=sys.stderr)
     print(path)
     return EXIT_OK
