@@ -4,16 +4,20 @@ In: a validated `Scenario` and the `World` reference data. Out: a `CompiledModel
 numpy arrays and small dataclasses that every chunk of trials reads and none modifies; no pydantic or
 pandas object crosses into the per-chunk loop (MODEL.md section 1).
 
-The candidate event set (`CandidatePlan`) depends on the world data only, never on schemes or the
-portfolio, so two scenarios on the same world share it and keep common random numbers.
+The candidate event set (`CandidatePlan`) depends on the world data only (and a fleet list that replaces
+the world's fleet), never on schemes or the portfolio, so two scenarios on the same world share it and keep
+common random numbers. What comes from the world data alone (codes, the fleet by trade, coastal mixes,
+severity parameters, the candidate plan) is computed once per `World` and shared, read-only, by every model
+compiled on it (`_world_part`): a `World` does not change (`World.replace` makes a new one).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -248,15 +252,85 @@ def _blocs(text: object) -> set[str]:
     return {b.strip() for b in text.split(";") if b.strip()}
 
 
-def compile_model(
-    scenario: Scenario, world: World, trials: int | None = None, seed: int | None = None
-) -> CompiledModel:
-    """Compile the scenario against the world data into a `CompiledModel`."""
-    sim = scenario.simulation
-    n_years = scenario.horizon.years
-    start = scenario.horizon.start_year
-    notes: list[str] = []
+@dataclass(frozen=True, eq=False)
+class _WorldPart:
+    """What compiling takes from the world data alone, whatever the scenario: codes, convention and bloc
+    membership before overrides, the fleet by trade, zones' coastal mixes, severity parameters, and the
+    candidate plan of the world's own fleet. Computed once per `World` (`_world_part`); every array is
+    read-only, so the compiled models that share it cannot change it."""
 
+    state_codes: tuple[str, ...]
+    zone_codes: tuple[str, ...]
+    segment_codes: tuple[str, ...]
+    trade_codes: tuple[str, ...]
+    types: pd.DataFrame
+    type_codes: tuple[str, ...]
+    conventions: dict[str, np.ndarray]  # clc92, fund92, supp, opa, llmc96 as in the world data
+    state_sanctioned_west: np.ndarray
+    state_bloc: np.ndarray
+    state_statutory: np.ndarray
+    state_war_excluded: np.ndarray
+    segment_gt: np.ndarray
+    segment_cargo: np.ndarray
+    segment_bunker: np.ndarray
+    vy: np.ndarray  # (n_trades, n_segs) vessel-years of the world fleet
+    zone_share: np.ndarray  # (n_trades, n_zones)
+    flag_codes: tuple[str, ...]
+    trade_flags: np.ndarray  # (n_trades, n_flags)
+    flag_cum: np.ndarray  # (n_trades, n_flags): each row's cumulative mix, ending at exactly 1
+    flag_states: np.ndarray
+    ref: np.ndarray  # (n_trades, 4) reference cover shares
+    age_main: np.ndarray
+    age_shadow: np.ndarray
+    origin: tuple[str, ...]
+    destination: tuple[str, ...]
+    destinations: tuple[str, ...]
+    trade_dest: np.ndarray
+    laden: np.ndarray
+    oil: np.ndarray
+    oil_cargo: np.ndarray
+    zone_coastal_state: np.ndarray
+    zone_coastal_cum: np.ndarray
+    zone_infrastructure: np.ndarray
+    severity: SeverityParams
+    #: the candidate plan and trade weights of the world's own fleet (a fleet list makes its own)
+    plain: tuple[CandidatePlan, dict[str, np.ndarray]]
+
+    @property
+    def state_idx(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.state_codes)}
+
+
+_WORLD_PARTS: weakref.WeakKeyDictionary[World, _WorldPart] = weakref.WeakKeyDictionary()
+
+
+def _world_part(world: World) -> _WorldPart:
+    """The `_WorldPart` of `world`, computed on first use and kept while the world is alive (a `World` is
+    immutable: `World.replace` makes a new one)."""
+    part = _WORLD_PARTS.get(world)
+    if part is None:
+        part = _compile_world(world)
+        _WORLD_PARTS[world] = part
+    return part
+
+
+def _read_only(value: Any) -> Any:
+    """`value` with every numpy array in it (also inside dicts, tuples and dataclasses) made read-only."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, dict):
+        for v in value.values():
+            _read_only(v)
+    elif isinstance(value, tuple):
+        for v in value:
+            _read_only(v)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            _read_only(getattr(value, name))
+    return value
+
+
+def _compile_world(world: World) -> _WorldPart:
     states = world.states
     state_codes = tuple(states.index)
     state_idx = {c: i for i, c in enumerate(state_codes)}
@@ -271,39 +345,14 @@ def compile_model(
         if "type" in world.incident_types.columns
         else world.incident_types
     )
-    type_codes = tuple(types.index)
-    scheme_ids = tuple(scenario.schemes)
-    n_schemes = len(scheme_ids)
-    class_names = (*BASE_CLASSES, *(f"scheme:{s}" for s in scheme_ids))
-
-    # ----- states, with the scenario's convention overrides
-    def conv(col: str, key: str) -> np.ndarray:
-        arr = _bool(states, col).copy()
-        for code, ov in scenario.world.conventions.items():
-            value = getattr(ov, key)
-            if value is not None:
-                arr[state_idx[code]] = value
-        return arr
-
-    state_clc = conv("clc92", "clc92")
-    state_fund = conv("fund92", "fund92") & state_clc
-    state_supp = conv("supp", "supp") & state_fund
-    state_opa = conv("opa", "opa") & ~state_clc
-    state_llmc = conv("llmc96", "llmc96")
     sanctioned_by = [_blocs(x) for x in states["sanctioned_by"]]
-    state_sanctioned_west = np.array([bool(b & set(WEST)) for b in sanctioned_by])
     bloc_sets = [_blocs(x) for x in states["blocs"]]
-    state_bloc = np.array([[b in s for b in WEST] for s in bloc_sets], dtype=bool)
-    state_statutory = _bool(states, "statutory_env_damage")
 
-    # ----- segments and trades
     segment_gt = segs["mean_gt"].to_numpy(float)
     segment_cargo = segs["cargo_t"].to_numpy(float)
-    segment_bunker = segs["bunker_t"].to_numpy(float)
     seg_idx = {c: i for i, c in enumerate(segment_codes)}
     zone_idx = {c: i for i, c in enumerate(zone_codes)}
     n_trades, n_segs, n_zones = len(trade_codes), len(segment_codes), len(zone_codes)
-
     vy = np.zeros((n_trades, n_segs))
     zone_share = np.zeros((n_trades, n_zones))
     flag_codes: list[str] = []
@@ -325,11 +374,173 @@ def compile_model(
     for t, flags in enumerate(flag_rows):
         for f, w in flags.items():
             trade_flags[t, flag_codes.index(f)] = w
-    flag_states = np.array([state_idx[f] for f in flag_codes], dtype=np.int64)
+    # each trade's cumulative flag mix ends at exactly 1 (a mix summing to 1 - 1e-12 would let a uniform
+    # past it pick the last flag of all, perhaps another trade's)
+    flag_cum = np.cumsum(trade_flags, axis=1)
+    flag_cum /= flag_cum[:, -1:]
     ref = trades[["cover_ig", "cover_western_fixed", "cover_domestic", "cover_none"]].to_numpy(float)
-    ref = ref / ref.sum(axis=1, keepdims=True)
+    destination = tuple(str(d) for d in trades["destination"])
+    destinations = tuple(sorted(set(destination)))
+    laden = trades["laden_share"].to_numpy(float)
     age_main = trades["mean_age_mainstream"].to_numpy(float)
     age_shadow = trades["mean_age_shadow"].to_numpy(float)
+
+    # ----- zones
+    k_max = max(len(parse_mix(m)) for m in zones["coastal_mix"])
+    zc_state = np.zeros((n_zones, k_max), dtype=np.int64)
+    zc_cum = np.ones((n_zones, k_max))
+    for z, m in enumerate(zones["coastal_mix"]):
+        mix = parse_mix(m)
+        codes = list(mix)
+        w = np.cumsum([mix[c] for c in codes])
+        zc_state[z, : len(codes)] = [state_idx[c] for c in codes]
+        zc_state[z, len(codes) :] = state_idx[codes[-1]]
+        zc_cum[z, : len(codes)] = w / w[-1]
+
+    part = _WorldPart(
+        state_codes=state_codes,
+        zone_codes=zone_codes,
+        segment_codes=segment_codes,
+        trade_codes=trade_codes,
+        types=types,
+        type_codes=tuple(types.index),
+        conventions={col: _bool(states, col) for col in ("clc92", "fund92", "supp", "opa", "llmc96")},
+        state_sanctioned_west=np.array([bool(b & set(WEST)) for b in sanctioned_by]),
+        state_bloc=np.array([[b in s for b in WEST] for s in bloc_sets], dtype=bool),
+        state_statutory=_bool(states, "statutory_env_damage"),
+        state_war_excluded=np.isin(state_codes, world.ig["excess_war_pi"]["excluded_coastal_states"]),
+        segment_gt=segment_gt,
+        segment_cargo=segment_cargo,
+        segment_bunker=segs["bunker_t"].to_numpy(float),
+        vy=vy,
+        zone_share=zone_share,
+        flag_codes=tuple(flag_codes),
+        trade_flags=trade_flags,
+        flag_cum=flag_cum,
+        flag_states=np.array([state_idx[f] for f in flag_codes], dtype=np.int64),
+        ref=ref / ref.sum(axis=1, keepdims=True),
+        age_main=age_main,
+        age_shadow=age_shadow,
+        origin=tuple(str(o) for o in trades["origin"]),
+        destination=destination,
+        destinations=destinations,
+        trade_dest=np.array([destinations.index(d) for d in destination], dtype=np.int64),
+        laden=laden,
+        oil=np.array([OIL_TYPES.index(str(o)) for o in trades["oil_type"]], dtype=np.int64),
+        oil_cargo=np.array([str(o) != "non_oil" for o in trades["oil_type"]]),
+        zone_coastal_state=zc_state,
+        zone_coastal_cum=zc_cum,
+        zone_infrastructure=_bool(zones, "infrastructure_at_risk"),
+        severity=_severity_params(world, types, zones, zone_codes),
+        plain=(None, {}),  # type: ignore[arg-type]  (set below, from the part's own fleet)
+    )
+    plain = _candidate_plan(world, part, vy, age_main, age_shadow)
+    return _read_only(replace(part, plain=plain))
+
+
+def _candidate_plan(
+    world: World, part: _WorldPart, vy: np.ndarray, age_main: np.ndarray, age_shadow: np.ndarray
+) -> tuple[CandidatePlan, dict[str, np.ndarray]]:
+    """The envelope strata of a fleet (vessel-years by trade and segment, mean ages by trade) on the world
+    data, and each trade's expected counts of each outcome per unit class factor (`trade_weights`)."""
+    types, zones = part.types, world.zones
+    n_trades, n_segs = vy.shape
+    n_zones, n_types = len(part.zone_codes), len(part.type_codes)
+    max_age = np.exp(AGE_BETA * (np.maximum(age_main, age_shadow) - 15.0))
+    base_rate = types["base_rate_per_vessel_year"].to_numpy(float)
+    zf = np.ones((n_zones, n_types))
+    for k, col in enumerate(types["zone_factor_column"]):
+        if isinstance(col, str) and col and col != "none":
+            zf[:, k] = zones[col].to_numpy(float)
+    t_i, g_i, z_i, k_i = np.meshgrid(
+        np.arange(n_trades), np.arange(n_segs), np.arange(n_zones), np.arange(n_types), indexing="ij"
+    )
+    max_factor = CLASS_FACTOR_MAX * max_age
+    rate = (
+        vy[:, :, None, None]
+        * part.zone_share[:, None, :, None]
+        * base_rate[None, None, None, :]
+        * zf[None, None, :, :]
+    )
+    rate = rate * max_factor[:, None, None, None]
+    keep = rate > 0
+    env = rate[keep]
+    # per trade, Σ over its strata of envelope rate / envelope factor × P(outcome): multiplied by the
+    # trial-year's class-weighted factor, the expected count of each outcome (calibration checks)
+    sev_size = world.severity["spill"]["size_given_spill"]
+    med_t, sig_t = float(sev_size["median_t"]), float(sev_size["sigma"])
+    laden_oil = np.where(part.oil_cargo, part.laden, 0.0)
+    unit = rate / max_factor[:, None, None, None]  # (t, g, z, k) events a year at factor 1
+    p_l = types["p_spill_laden"].to_numpy(float)
+    p_b = types["p_spill_ballast"].to_numpy(float)
+    marine = types["cause_marine"].to_numpy(float)
+    big_laden = p_spill_above(LARGE_SPILL_T, med_t, sig_t, part.segment_cargo)  # (g,)
+    big_ballast = p_spill_above(LARGE_SPILL_T, med_t, sig_t, part.segment_bunker)
+    spill_p = laden_oil[:, None] * p_l[None, :] + (1 - laden_oil[:, None]) * p_b[None, :]  # (t, k)
+    large_p = (
+        laden_oil[:, None, None] * p_l[None, None, :] * big_laden[None, :, None]
+        + (1 - laden_oil[:, None, None]) * p_b[None, None, :] * big_ballast[None, :, None]
+    )  # (t, g, k)
+    trade_weights = {
+        "events": unit.sum(axis=(1, 2, 3)),
+        "spills_7t": np.einsum("tgzk,tk,k->t", unit, spill_p, marine),
+        "spills_700t": np.einsum("tgzk,tgk,k->t", unit, large_p, marine),
+    }
+    cumulative = np.cumsum(env) / env.sum()
+    candidates = CandidatePlan(
+        trade=t_i[keep].astype(np.int64),
+        segment=g_i[keep].astype(np.int64),
+        zone=z_i[keep].astype(np.int64),
+        itype=k_i[keep].astype(np.int64),
+        envelope_rate=env,
+        cumulative=cumulative,
+        guide=CandidatePlan.guide_table(cumulative),
+        max_factor=max_factor[t_i[keep]],
+    )
+    return candidates, trade_weights
+
+
+def compile_model(
+    scenario: Scenario, world: World, trials: int | None = None, seed: int | None = None
+) -> CompiledModel:
+    """Compile the scenario against the world data into a `CompiledModel` (the world's own part computed
+    once per `World`, `_world_part`)."""
+    sim = scenario.simulation
+    n_years = scenario.horizon.years
+    start = scenario.horizon.start_year
+    notes: list[str] = []
+
+    wp = _world_part(world)
+    trades = world.trades
+    segs = world.segments
+    state_codes, zone_codes, segment_codes = wp.state_codes, wp.zone_codes, wp.segment_codes
+    trade_codes, type_codes = wp.trade_codes, wp.type_codes
+    state_idx = wp.state_idx
+    seg_idx = {c: i for i, c in enumerate(segment_codes)}
+    zone_idx = {c: i for i, c in enumerate(zone_codes)}
+    n_trades = len(trade_codes)
+    scheme_ids = tuple(scenario.schemes)
+    n_schemes = len(scheme_ids)
+    class_names = (*BASE_CLASSES, *(f"scheme:{s}" for s in scheme_ids))
+
+    # ----- states, with the scenario's convention overrides
+    def conv(col: str, key: str) -> np.ndarray:
+        arr = wp.conventions[col].copy()
+        for code, ov in scenario.world.conventions.items():
+            value = getattr(ov, key)
+            if value is not None:
+                arr[state_idx[code]] = value
+        return arr
+
+    state_clc = conv("clc92", "clc92")
+    state_fund = conv("fund92", "fund92") & state_clc
+    state_supp = conv("supp", "supp") & state_fund
+    state_opa = conv("opa", "opa") & ~state_clc
+    state_llmc = conv("llmc96", "llmc96")
+
+    # ----- segments and trades (a fleet list replaces the world's fleet)
+    segment_gt = wp.segment_gt
+    vy, ref, age_main, age_shadow = wp.vy, wp.ref, wp.age_main, wp.age_shadow
     observed = np.zeros(n_trades, dtype=bool)  # cover taken from a fleet list: no sanctions moves
     if scenario.fleet is not None:
         vy, ref, age_main, age_shadow, observed, fleet_notes = _fleet_override(
@@ -341,12 +552,8 @@ def compile_model(
     hull_at = _hull_value_at(segs)
     trade_hull = (vy * hull_at(age_main)).sum(axis=1)  # the mainstream (IG, Western fixed) hulls insured
     trade_vy = vy.sum(axis=1)
-    origin = [str(o) for o in trades["origin"]]
-    destination = [str(d) for d in trades["destination"]]
-    destinations = sorted(set(destination))
-    trade_dest = np.array([destinations.index(d) for d in destination], dtype=np.int64)
-    laden = trades["laden_share"].to_numpy(float)
-    oil = np.array([OIL_TYPES.index(str(o)) for o in trades["oil_type"]], dtype=np.int64)
+    origin, destination = wp.origin, wp.destination
+    flag_codes = wp.flag_codes
 
     # ----- adoption slots
     slot_scheme: list[int] = []
@@ -412,6 +619,7 @@ def compile_model(
     cap_kind = np.array(
         [{"none": 0, "crude": 1, "products": 2}[str(k)] for k in trades["price_cap"]], dtype=np.int64
     )
+    destinations = wp.destinations
     uptakes = []
     for s, (_sid, sch) in enumerate(scenario.schemes.items()):
         w = np.array([sch.uptake.from_classes.get(c, 0.0) for c in BASE_CLASSES])
@@ -450,12 +658,12 @@ def compile_model(
             math.log(pc.us_cap_usd),
             math.log(pc.us_cap_usd) if "US" in pc.western_fixed_blocs else math.inf,
         ),
-        trade_flags=trade_flags,
-        trade_destination=trade_dest,
+        trade_flags=wp.trade_flags,
+        trade_destination=wp.trade_dest,
         schemes=tuple(uptakes),
     )
 
-    # ----- incident rates: envelope strata from the world data only
+    # ----- incident rates: envelope strata from the world data (and a fleet list) only
     cf = scenario.world.class_factors
     class_factor = np.array(
         [cf.ig, cf.western_fixed, cf.domestic, cf.none]
@@ -464,76 +672,14 @@ def compile_model(
     ages = np.column_stack([age_main, age_main, age_shadow, age_shadow] + [age_shadow] * n_schemes)
     hull_value = np.stack([hull_at(ages[:, c]) for c in range(ages.shape[1])], axis=2)
     age_factor = np.exp(AGE_BETA * (ages - 15.0))
-    max_age = np.exp(AGE_BETA * (np.maximum(age_main, age_shadow) - 15.0))
-
-    base_rate = types["base_rate_per_vessel_year"].to_numpy(float)
-    zf = np.ones((n_zones, len(type_codes)))
-    for k, col in enumerate(types["zone_factor_column"]):
-        if isinstance(col, str) and col and col != "none":
-            zf[:, k] = zones[col].to_numpy(float)
-    t_i, g_i, z_i, k_i = np.meshgrid(
-        np.arange(n_trades), np.arange(n_segs), np.arange(n_zones), np.arange(len(type_codes)), indexing="ij"
-    )
-    max_factor = CLASS_FACTOR_MAX * max_age
-    rate = (
-        vy[:, :, None, None]
-        * zone_share[:, None, :, None]
-        * base_rate[None, None, None, :]
-        * zf[None, None, :, :]
-    )
-    rate = rate * max_factor[:, None, None, None]
-    keep = rate > 0
-    env = rate[keep]
-    # per trade, Σ over its strata of envelope rate / envelope factor × P(outcome): multiplied by the
-    # trial-year's class-weighted factor, the expected count of each outcome (calibration checks)
-    sev_size = world.severity["spill"]["size_given_spill"]
-    med_t, sig_t = float(sev_size["median_t"]), float(sev_size["sigma"])
-    oil_cargo = np.array([str(o) != "non_oil" for o in trades["oil_type"]])
-    laden_oil = np.where(oil_cargo, laden, 0.0)
-    unit = rate / max_factor[:, None, None, None]  # (t, g, z, k) events a year at factor 1
-    p_l = types["p_spill_laden"].to_numpy(float)
-    p_b = types["p_spill_ballast"].to_numpy(float)
-    marine = types["cause_marine"].to_numpy(float)
-    big_laden = p_spill_above(LARGE_SPILL_T, med_t, sig_t, segment_cargo)  # (g,)
-    big_ballast = p_spill_above(LARGE_SPILL_T, med_t, sig_t, segment_bunker)
-    spill_p = laden_oil[:, None] * p_l[None, :] + (1 - laden_oil[:, None]) * p_b[None, :]  # (t, k)
-    large_p = (
-        laden_oil[:, None, None] * p_l[None, None, :] * big_laden[None, :, None]
-        + (1 - laden_oil[:, None, None]) * p_b[None, None, :] * big_ballast[None, :, None]
-    )  # (t, g, k)
-    trade_weights = {
-        "events": unit.sum(axis=(1, 2, 3)),
-        "spills_7t": np.einsum("tgzk,tk,k->t", unit, spill_p, marine),
-        "spills_700t": np.einsum("tgzk,tgk,k->t", unit, large_p, marine),
-    }
-    cumulative = np.cumsum(env) / env.sum()
-    candidates = CandidatePlan(
-        trade=t_i[keep].astype(np.int64),
-        segment=g_i[keep].astype(np.int64),
-        zone=z_i[keep].astype(np.int64),
-        itype=k_i[keep].astype(np.int64),
-        envelope_rate=env,
-        cumulative=cumulative,
-        guide=CandidatePlan.guide_table(cumulative),
-        max_factor=max_factor[t_i[keep]],
+    candidates, trade_weights = (
+        wp.plain if scenario.fleet is None else _candidate_plan(world, wp, vy, age_main, age_shadow)
     )
 
-    # ----- zones
-    k_max = max(len(parse_mix(m)) for m in zones["coastal_mix"])
-    zc_state = np.zeros((n_zones, k_max), dtype=np.int64)
-    zc_cum = np.ones((n_zones, k_max))
-    for z, m in enumerate(zones["coastal_mix"]):
-        mix = parse_mix(m)
-        codes = list(mix)
-        w = np.cumsum([mix[c] for c in codes])
-        zc_state[z, : len(codes)] = [state_idx[c] for c in codes]
-        zc_state[z, len(codes) :] = state_idx[codes[-1]]
-        zc_cum[z, : len(codes)] = w / w[-1]
-    intensity = zones["enforcement"].to_numpy(float).copy()
+    intensity = world.zones["enforcement"].to_numpy(float).copy()
     for code, value in scenario.sanctions.enforcement.zones.items():
         intensity[zone_idx[code]] = value
 
-    severity = _severity_params(world, types, zones, zone_codes)
     ig = world.ig
     waterfall = WaterfallParams(
         sdr_usd=scenario.world.sdr_usd,
@@ -636,10 +782,6 @@ def compile_model(
                 )
             contracts[cid] = terms
 
-    # each trade's cumulative flag mix ends at exactly 1 (a mix summing to 1 - 1e-12 would let a uniform
-    # past it pick the last flag of all, perhaps another trade's)
-    flag_cum = np.cumsum(trade_flags, axis=1)
-    flag_cum /= flag_cum[:, -1:]
     return CompiledModel(
         scenario_name=scenario.name,
         seed=sim.seed if seed is None else seed,
@@ -666,32 +808,32 @@ def compile_model(
         trade_gt=trade_gt,
         trade_hull=trade_hull,
         trade_vessel_years=trade_vy,
-        trade_zone_share=zone_share,
-        trade_laden=laden,
-        trade_oil=oil,
-        trade_oil_cargo=oil_cargo,
+        trade_zone_share=wp.zone_share,
+        trade_laden=wp.laden,
+        trade_oil=wp.oil,
+        trade_oil_cargo=wp.oil_cargo,
         trade_age_shadow=age_shadow,
         trade_weights=trade_weights,
-        trade_flag_cum=flag_cum,
-        flag_states=flag_states,
+        trade_flag_cum=wp.flag_cum,
+        flag_states=wp.flag_states,
         segment_gt=segment_gt,
-        segment_cargo=segment_cargo,
-        segment_bunker=segment_bunker,
+        segment_cargo=wp.segment_cargo,
+        segment_bunker=wp.segment_bunker,
         hull_value=hull_value,
-        zone_coastal_cum=zc_cum,
-        zone_coastal_state=zc_state,
-        state_war_excluded=np.isin(state_codes, ig["excess_war_pi"]["excluded_coastal_states"]),
-        zone_infrastructure=_bool(zones, "infrastructure_at_risk"),
+        zone_coastal_cum=wp.zone_coastal_cum,
+        zone_coastal_state=wp.zone_coastal_state,
+        state_war_excluded=wp.state_war_excluded,
+        zone_infrastructure=wp.zone_infrastructure,
         zone_intensity=intensity,
         state_clc=state_clc,
         state_fund=state_fund,
         state_supp=state_supp,
         state_opa=state_opa,
         state_llmc=state_llmc,
-        state_sanctioned_west=state_sanctioned_west,
-        state_bloc=state_bloc,
-        state_statutory=state_statutory,
-        severity=severity,
+        state_sanctioned_west=wp.state_sanctioned_west,
+        state_bloc=wp.state_bloc,
+        state_statutory=wp.state_statutory,
+        severity=wp.severity,
         waterfall=waterfall,
         designation_hazards=hazards,
         designation_z=des.z_loading,

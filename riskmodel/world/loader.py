@@ -217,7 +217,8 @@ def _split_list(text: Any) -> tuple[str, ...]:
 @dataclass(frozen=True, eq=False)
 class World:
     """The world reference data, validated, with its derived tables. Treat every table as read-only
-    (the package's `World` is cached and shared): copy before changing, or use `World.replace`.
+    (the package's `World` is cached and shared, and compiling keeps what it derives from a `World` for
+    the next scenario): copy before changing, or use `World.replace`.
 
     Tables (index = code, in file order): `states` (iso3), `zones` (zone), `segments` (segment),
     `trades` (trade), `incident_types` (type). Dicts: `ig` (ig.yaml), `severity` (severity.yaml).
