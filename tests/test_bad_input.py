@@ -847,9 +847,9 @@ def test_every_file_is_listed(tmp_path: Path, run_cli: Callable[..., tuple[int, 
     assert "2 of 3 files invalid" in err
 
 
-def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
-    path = write(tmp_path / "bad.yaml", mutated(_set("schemes.rv_pool.candidates.IRN.p_join", 1.5)))
-    proc = subprocess.run(
+def validate_in_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
+    """Run `riskmodel validate path` in a fresh Python process, as a shell would."""
+    return subprocess.run(
         [
             sys.executable,
             "-c",
@@ -861,6 +861,11 @@ def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
+
+
+def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.yaml", mutated(_set("schemes.rv_pool.candidates.IRN.p_join", 1.5)))
+    proc = validate_in_subprocess(path)
     assert proc.returncode == 2
     assert "schemes.rv_pool.candidates.IRN.p_join: 1.5 is not allowed: must be between 0 and 1" in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -868,18 +873,7 @@ def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
 
 def test_subprocess_invalid_yaml(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.yaml", "name: [unclosed\n")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from riskmodel.cli import main; sys.exit(main())",
-            "validate",
-            path,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = validate_in_subprocess(path)
     assert proc.returncode == 2
     assert "bad.yaml:2: invalid YAML" in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
