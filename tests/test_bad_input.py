@@ -111,6 +111,13 @@ def _peril(
     return lambda d: d.update(perils={"p": peril})
 
 
+# peril `spill` of the cases that name it, before their one change: Poisson 0.1 a year, a fixed loss of 100
+SPILL: dict[str, Any] = {
+    "frequency": {"distribution": "poisson", "mean": 0.1},
+    "severity": {"distribution": "fixed", "value_usd_m": 100},
+}
+
+
 def _delete(path: str) -> Callable[[dict[str, Any]], None]:
     def change(doc: dict[str, Any]) -> None:
         *parents, last = path.split(".")
@@ -396,15 +403,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ),
     (
         "peril_year_outside_the_horizon",
-        lambda d: d.update(
-            perils={
-                "spill": {
-                    "frequency": {"distribution": "poisson", "mean": 0.1},
-                    "severity": {"distribution": "fixed", "value_usd_m": 100},
-                    "years": [2026, 2040],
-                }
-            }
-        ),
+        lambda d: d.update(perils={"spill": {**SPILL, "years": [2026, 2040]}}),
         ["perils.spill.years[1]: 2040 is not allowed: must lie inside the horizon 2026–2030"],
     ),
     (
@@ -579,27 +578,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ),
     (
         "peril_routed_to_a_missing_scheme",
-        lambda d: d.update(
-            perils={
-                "spill": {
-                    "frequency": {"distribution": "poisson", "mean": 0.1},
-                    "severity": {"distribution": "fixed", "value_usd_m": 100},
-                    "source": "scheme:brics_re",
-                }
-            }
-        ),
+        lambda d: d.update(perils={"spill": {**SPILL, "source": "scheme:brics_re"}}),
         ["perils.spill.source: 'scheme:brics_re' is not allowed: names scheme 'brics_re'"],
     ),
     (
         "misspelt_distribution",
-        lambda d: d.update(
-            perils={
-                "spill": {
-                    "frequency": {"distribution": "poison", "mean": 0.1},
-                    "severity": {"distribution": "fixed", "value_usd_m": 100},
-                }
-            }
-        ),
+        lambda d: d.update(perils={"spill": {**SPILL, "frequency": {"distribution": "poison", "mean": 0.1}}}),
         ["perils.spill.frequency.distribution: 'poison' is not allowed", "did you mean 'poisson'?"],
     ),
     (
