@@ -51,6 +51,8 @@ portfolio:
       inures: [hull_qs]
 """
 BASE: dict[str, Any] = yaml.safe_load(BASE_TEXT)
+#: The screening samples shipped in the package, among them a valid fleet list and one with a bad row.
+SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
 
 
 def write(path: Path, content: str | dict[str, Any]) -> Path:
@@ -612,6 +614,40 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
             "must be one of 'EU', 'UK', 'US', 'none' (did you mean 'EU'?)"
         ],
     ),
+    # what `run` would reject later is found by `validate`: the baseline file (missing, a folder, this file
+    # itself), folders given for files, and the fleet list's own problems and cedants
+    (
+        "baseline_is_this_file",
+        _set("baseline", "bad.yaml"),
+        ["baseline: 'bad.yaml' is not allowed", "it names this file itself"],
+    ),
+    (
+        "baseline_missing",
+        _set("baseline", "nothere.yaml"),
+        ["baseline: 'nothere.yaml' is not allowed", "no such file"],
+    ),
+    ("baseline_a_folder", _set("baseline", "."), ["baseline: '.' is not allowed", "is a folder, not a file"]),
+    ("extends_a_folder", _set("extends", "."), ["extends: '.' is not allowed", "is a folder, not a file"]),
+    (
+        "portfolio_a_folder",
+        _set("portfolio", "."),
+        ["portfolio: '.' is not allowed", "is a folder, not a portfolio file"],
+    ),
+    (
+        "fleet_list_with_a_bad_row",
+        _set("fleet", {"path": str(SAMPLES / "sample_fleet_invalid.csv")}),
+        ["fleet.path:", "must be a valid fleet list (sample_fleet_invalid.csv: row 3, column imo"],
+    ),
+    (
+        "fleet_cedant_not_in_the_list",
+        _set("fleet", {"path": str(SAMPLES / "sample_fleet.csv"), "cedant": "Nobody"}),
+        ["fleet.cedant: 'Nobody' is not allowed: must be a cedant of the fleet list: Harbour Mutual"],
+    ),
+    (
+        "fleet_path_a_folder",
+        _set("fleet", {"path": "."}),
+        ["fleet.path: '.' is not allowed", "is a folder, not a file"],
+    ),
 ]
 
 
@@ -983,38 +1019,3 @@ def test_xol_materiality_check_rejects_only_what_could_miss_losses(contract, mat
     doc = {"simulation": {"materiality_usd_m": materiality}, "portfolio": {"contracts": {"c": terms}}}
     problems = checks.check_xol_above_materiality(doc, checks.default_world_codes())
     assert (not problems) == ok, problems
-
-
-SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (_set("baseline", "bad.yaml"), ["baseline: 'bad.yaml' is not allowed", "it names this file itself"]),
-        (_set("baseline", "nothere.yaml"), ["baseline: 'nothere.yaml' is not allowed", "no such file"]),
-        (_set("baseline", "."), ["baseline: '.' is not allowed", "is a folder, not a file"]),
-        (_set("extends", "."), ["extends: '.' is not allowed", "is a folder, not a file"]),
-        (_set("portfolio", "."), ["portfolio: '.' is not allowed", "is a folder, not a portfolio file"]),
-        (
-            _set("fleet", {"path": str(SAMPLES / "sample_fleet_invalid.csv")}),
-            ["fleet.path:", "must be a valid fleet list (sample_fleet_invalid.csv: row 3, column imo"],
-        ),
-        (
-            _set("fleet", {"path": str(SAMPLES / "sample_fleet.csv"), "cedant": "Nobody"}),
-            ["fleet.cedant: 'Nobody' is not allowed: must be a cedant of the fleet list: Harbour Mutual"],
-        ),
-        (_set("fleet", {"path": "."}), ["fleet.path: '.' is not allowed", "is a folder, not a file"]),
-    ],
-)
-def test_paths_and_fleet_lists_are_checked_when_validating(
-    tmp_path: Path,
-    run_cli: Callable[..., tuple[int, str, str]],
-    change: Callable[[dict[str, Any]], None],
-    expected: list[str],
-) -> None:
-    """What `run` would reject later is found by `validate`: the baseline file (missing, a folder, this
-    file itself), folders given for files, and the fleet list's own problems and cedants."""
-    err = validate_bad(run_cli, write(tmp_path / "bad.yaml", mutated(change)))
-    for text in expected:
-        assert text in err, err
