@@ -51,6 +51,8 @@ portfolio:
       inures: [hull_qs]
 """
 BASE: dict[str, Any] = yaml.safe_load(BASE_TEXT)
+#: The screening samples shipped in the package, among them a valid fleet list and one with a bad row.
+SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
 
 
 def write(path: Path, content: str | dict[str, Any]) -> Path:
@@ -109,6 +111,13 @@ def _peril(
         **extra,
     }
     return lambda d: d.update(perils={"p": peril})
+
+
+# peril `spill` of the cases that name it, before their one change: Poisson 0.1 a year, a fixed loss of 100
+SPILL: dict[str, Any] = {
+    "frequency": {"distribution": "poisson", "mean": 0.1},
+    "severity": {"distribution": "fixed", "value_usd_m": 100},
+}
 
 
 def _delete(path: str) -> Callable[[dict[str, Any]], None]:
@@ -396,15 +405,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ),
     (
         "peril_year_outside_the_horizon",
-        lambda d: d.update(
-            perils={
-                "spill": {
-                    "frequency": {"distribution": "poisson", "mean": 0.1},
-                    "severity": {"distribution": "fixed", "value_usd_m": 100},
-                    "years": [2026, 2040],
-                }
-            }
-        ),
+        lambda d: d.update(perils={"spill": {**SPILL, "years": [2026, 2040]}}),
         ["perils.spill.years[1]: 2040 is not allowed: must lie inside the horizon 2026–2030"],
     ),
     (
@@ -579,27 +580,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ),
     (
         "peril_routed_to_a_missing_scheme",
-        lambda d: d.update(
-            perils={
-                "spill": {
-                    "frequency": {"distribution": "poisson", "mean": 0.1},
-                    "severity": {"distribution": "fixed", "value_usd_m": 100},
-                    "source": "scheme:brics_re",
-                }
-            }
-        ),
+        lambda d: d.update(perils={"spill": {**SPILL, "source": "scheme:brics_re"}}),
         ["perils.spill.source: 'scheme:brics_re' is not allowed: names scheme 'brics_re'"],
     ),
     (
         "misspelt_distribution",
-        lambda d: d.update(
-            perils={
-                "spill": {
-                    "frequency": {"distribution": "poison", "mean": 0.1},
-                    "severity": {"distribution": "fixed", "value_usd_m": 100},
-                }
-            }
-        ),
+        lambda d: d.update(perils={"spill": {**SPILL, "frequency": {"distribution": "poison", "mean": 0.1}}}),
         ["perils.spill.frequency.distribution: 'poison' is not allowed", "did you mean 'poisson'?"],
     ),
     (
@@ -628,6 +614,40 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
             "must be one of 'EU', 'UK', 'US', 'none' (did you mean 'EU'?)"
         ],
     ),
+    # what `run` would reject later is found by `validate`: the baseline file (missing, a folder, this file
+    # itself), folders given for files, and the fleet list's own problems and cedants
+    (
+        "baseline_is_this_file",
+        _set("baseline", "bad.yaml"),
+        ["baseline: 'bad.yaml' is not allowed", "it names this file itself"],
+    ),
+    (
+        "baseline_missing",
+        _set("baseline", "nothere.yaml"),
+        ["baseline: 'nothere.yaml' is not allowed", "no such file"],
+    ),
+    ("baseline_a_folder", _set("baseline", "."), ["baseline: '.' is not allowed", "is a folder, not a file"]),
+    ("extends_a_folder", _set("extends", "."), ["extends: '.' is not allowed", "is a folder, not a file"]),
+    (
+        "portfolio_a_folder",
+        _set("portfolio", "."),
+        ["portfolio: '.' is not allowed", "is a folder, not a portfolio file"],
+    ),
+    (
+        "fleet_list_with_a_bad_row",
+        _set("fleet", {"path": str(SAMPLES / "sample_fleet_invalid.csv")}),
+        ["fleet.path:", "must be a valid fleet list (sample_fleet_invalid.csv: row 3, column imo"],
+    ),
+    (
+        "fleet_cedant_not_in_the_list",
+        _set("fleet", {"path": str(SAMPLES / "sample_fleet.csv"), "cedant": "Nobody"}),
+        ["fleet.cedant: 'Nobody' is not allowed: must be a cedant of the fleet list: Harbour Mutual"],
+    ),
+    (
+        "fleet_path_a_folder",
+        _set("fleet", {"path": "."}),
+        ["fleet.path: '.' is not allowed", "is a folder, not a file"],
+    ),
 ]
 
 
@@ -645,85 +665,117 @@ def test_one_mistake(
 
 
 # ---------------------------------------------------------------------------- raw text and files
-def test_invalid_yaml_cites_the_parser_line(
-    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
+FILE_CASES: list[tuple[str, str, str, list[str]]] = [
+    (
+        "invalid_yaml_cites_the_parser_line",
+        "bad.yaml",
+        "name: x\nhorizon:\n  years: [5\n  start_year: 2026\n",
+        ["bad.yaml:4: invalid YAML:", "column"],
+    ),
+    ("tab_indentation", "bad.yaml", "name: x\nhorizon:\n\tyears: 5\n", ["bad.yaml:3: invalid YAML:", "tab"]),
+    ("empty_file", "empty.yaml", "", ["empty.yaml: the file is empty"]),
+    ("comments_only_file", "c.yaml", "# just a comment\n\n", ["c.yaml: the file is empty"]),
+    (
+        "top_level_list",
+        "l.yaml",
+        "- name: x\n- name: y\n",
+        ["l.yaml:1: the top level must be a mapping of keys", "[{name: 'x'}, {name: 'y'}]"],
+    ),
+    (
+        "two_documents",
+        "two.yaml",
+        "name: x\n---\nname: y\n",
+        ["two.yaml:2: invalid YAML: expected a single document"],
+    ),
+    (
+        "duplicate_key_gives_both_lines",
+        "dup.yaml",
+        BASE_TEXT.replace("    capital_usd_m: 1000\n", "    capital_usd_m: 1000\n    capital_usd_m: 2000\n"),
+        ["dup.yaml:11: duplicate key 'capital_usd_m' (first given on line 10)"],
+    ),
+    (
+        "duplicate_state_in_a_flow_mapping",
+        "dup.yaml",
+        BASE_TEXT.replace(
+            "    uptake: {share: 0.6}\n",
+            "    uptake: {share: 0.6}\n    port_acceptance: {TUR: 0.9, TUR: 0.5}\n",
+        ),
+        ["dup.yaml:13: duplicate key 'TUR'"],
+    ),
+    (
+        "line_number_of_a_bad_value",
+        "x.yaml",
+        BASE_TEXT.replace("IRN: {p_join: 0.6", "IRN: {p_join: 1.5"),
+        ["x.yaml:14: schemes.rv_pool.candidates.IRN.p_join: 1.5 is not allowed: must be between 0 and 1"],
+    ),
+    (
+        "unhashable_key",
+        "k.yaml",
+        "name: x\n? [a, b]\n: 1\n",
+        ["k.yaml:2: a mapping key must be a single value, got ['a', 'b']"],
+    ),
+    (
+        "recursive_alias",
+        "r.yaml",
+        "name: x\nworld: &w\n  conventions: *w\n",
+        ["r.yaml: invalid YAML: an alias refers to a node that contains it"],
+    ),
+    (
+        "python_tag_is_refused",
+        "t.yaml",
+        "name: !!python/object/apply:os.system ['true']\n",
+        ["t.yaml:1: invalid YAML:", "python/object/apply:os.system"],
+    ),
+    # the parser's message gave a position in "<unicode string>", not a line
+    (
+        "a_control_character_names_its_line",
+        "c.yaml",
+        "name: x\ndescription: a\x07b\n",
+        ["c.yaml:2: invalid YAML: character #x0007 is not allowed (a control character"],
+    ),
+    # NO (Norway's ISO2 code, or a typo for NOR) is false to YAML: the message said 'key false' only
+    (
+        "a_key_yaml_reads_as_a_boolean_says_so",
+        "n.yaml",
+        "name: x\nworld: {conventions: {NO: {clc92: true}}}\n",
+        ["key false is not allowed", "quote the key, e.g. 'NO'"],
+    ),
+    (
+        "extends_itself",
+        "self.yaml",
+        "name: a\nextends: self.yaml\n",
+        ["self.yaml:2: extends: 'self.yaml' is not allowed: makes a cycle of extends"],
+    ),
+    (
+        "portfolio_neither_mapping_nor_path",
+        "s.yaml",
+        "name: s\nportfolio: 5\nextends: 7\n",
+        [
+            "s.yaml:2: portfolio: 5 is not allowed: must be a mapping with keys name, description, bloc",
+            "or the path of a portfolio file",
+            "s.yaml:3: extends: 7 is not allowed: must be the path of a parent scenario file",
+            "2 problems",
+        ],
+    ),
+    (
+        "invalid_portfolio_file_alone",
+        "book.yaml",
+        "name: book\ncontracts:\n  a: {source: ig_gxl_layr1, type: quota_share}\n",
+        ["book.yaml:3: contracts.a.source: 'ig_gxl_layr1' is not allowed", "did you mean 'ig_gxl_layer1'?"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), [c[1:] for c in FILE_CASES], ids=[c[0] for c in FILE_CASES]
+)
+def test_one_file(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]], name: str, text: str, expected: list[str]
 ) -> None:
-    err = validate_bad(
-        run_cli, write(tmp_path / "bad.yaml", "name: x\nhorizon:\n  years: [5\n  start_year: 2026\n")
-    )
-    assert "bad.yaml:4: invalid YAML:" in err
-    assert "column" in err
-
-
-def test_tab_indentation(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "bad.yaml", "name: x\nhorizon:\n\tyears: 5\n"))
-    assert "bad.yaml:3: invalid YAML:" in err
-    assert "tab" in err
-
-
-def test_empty_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "empty.yaml", ""))
-    assert "empty.yaml: the file is empty" in err
-
-
-def test_comments_only_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "c.yaml", "# just a comment\n\n"))
-    assert "c.yaml: the file is empty" in err
-
-
-def test_top_level_list(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "l.yaml", "- name: x\n- name: y\n"))
-    assert "l.yaml:1: the top level must be a mapping of keys" in err
-    assert "[{name: 'x'}, {name: 'y'}]" in err
-
-
-def test_two_documents(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "two.yaml", "name: x\n---\nname: y\n"))
-    assert "two.yaml:2: invalid YAML: expected a single document" in err
-
-
-def test_duplicate_key_gives_both_lines(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    text = BASE_TEXT.replace(
-        "    capital_usd_m: 1000\n", "    capital_usd_m: 1000\n    capital_usd_m: 2000\n"
-    )
-    err = validate_bad(run_cli, write(tmp_path / "dup.yaml", text))
-    assert "dup.yaml:11: duplicate key 'capital_usd_m' (first given on line 10)" in err
-
-
-def test_duplicate_state_in_a_flow_mapping(
-    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
-) -> None:
-    text = BASE_TEXT.replace(
-        "    uptake: {share: 0.6}\n", "    uptake: {share: 0.6}\n    port_acceptance: {TUR: 0.9, TUR: 0.5}\n"
-    )
-    err = validate_bad(run_cli, write(tmp_path / "dup.yaml", text))
-    assert "dup.yaml:13: duplicate key 'TUR'" in err
-
-
-def test_line_number_of_a_bad_value(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    text = BASE_TEXT.replace("IRN: {p_join: 0.6", "IRN: {p_join: 1.5")
-    err = validate_bad(run_cli, write(tmp_path / "x.yaml", text))
-    assert (
-        "x.yaml:14: schemes.rv_pool.candidates.IRN.p_join: 1.5 is not allowed: must be between 0 and 1" in err
-    )
-
-
-def test_unhashable_key(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "k.yaml", "name: x\n? [a, b]\n: 1\n"))
-    assert "k.yaml:2: a mapping key must be a single value, got ['a', 'b']" in err
-
-
-def test_recursive_alias(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "r.yaml", "name: x\nworld: &w\n  conventions: *w\n"))
-    assert "r.yaml: invalid YAML: an alias refers to a node that contains it" in err
-
-
-def test_python_tag_is_refused(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(
-        run_cli, write(tmp_path / "t.yaml", "name: !!python/object/apply:os.system ['true']\n")
-    )
-    assert "t.yaml:1: invalid YAML:" in err
-    assert "python/object/apply:os.system" in err
+    """Validating the file `name` that holds `text` fails, and the message says each of `expected`."""
+    err = validate_bad(run_cli, write(tmp_path / name, text))
+    for message in expected:
+        assert message in err, err
 
 
 def test_not_utf8(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
@@ -731,24 +783,6 @@ def test_not_utf8(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) 
     path.write_bytes("name: Société\n".encode("latin-1"))
     err = validate_bad(run_cli, path)
     assert "latin.yaml: is not UTF-8 text" in err
-
-
-def test_a_control_character_names_its_line(
-    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
-) -> None:
-    """The parser's message gave a position in "<unicode string>", not a line."""
-    err = validate_bad(run_cli, write(tmp_path / "c.yaml", "name: x\ndescription: a\x07b\n"))
-    assert "c.yaml:2: invalid YAML: character #x0007 is not allowed (a control character" in err
-
-
-def test_a_key_yaml_reads_as_a_boolean_says_so(
-    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
-) -> None:
-    """NO (Norway's ISO2 code, or a typo for NOR) is false to YAML: the message said 'key false' only."""
-    err = validate_bad(
-        run_cli, write(tmp_path / "n.yaml", "name: x\nworld: {conventions: {NO: {clc92: true}}}\n")
-    )
-    assert "key false is not allowed" in err and "quote the key, e.g. 'NO'" in err
 
 
 def test_missing_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
@@ -763,11 +797,6 @@ def test_extends_cycle_names_the_chain(tmp_path: Path, run_cli: Callable[..., tu
     assert "b.yaml:2: extends: 'a.yaml' is not allowed: makes a cycle of extends:" in err
     assert "a.yaml → " in err
     assert "b.yaml → " in err
-
-
-def test_extends_itself(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "self.yaml", "name: a\nextends: self.yaml\n"))
-    assert "self.yaml:2: extends: 'self.yaml' is not allowed: makes a cycle of extends" in err
 
 
 def test_missing_parent(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
@@ -793,16 +822,6 @@ def test_bad_portfolio_path(tmp_path: Path, run_cli: Callable[..., tuple[int, st
     assert "did you mean 'portfolios/book.yaml'?" in err
 
 
-def test_portfolio_neither_mapping_nor_path(
-    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
-) -> None:
-    err = validate_bad(run_cli, write(tmp_path / "s.yaml", "name: s\nportfolio: 5\nextends: 7\n"))
-    assert "s.yaml:2: portfolio: 5 is not allowed: must be a mapping with keys name, description, bloc" in err
-    assert "or the path of a portfolio file" in err
-    assert "s.yaml:3: extends: 7 is not allowed: must be the path of a parent scenario file" in err
-    assert "2 problems" in err
-
-
 def test_portfolio_problem_cites_the_portfolio_file(
     tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
 ) -> None:
@@ -811,15 +830,6 @@ def test_portfolio_problem_cites_the_portfolio_file(
     )
     err = validate_bad(run_cli, write(tmp_path / "s.yaml", "name: s\nportfolio: book.yaml\n"))
     assert "book.yaml:3: portfolio.contracts.a.limit_usd_m: 0 is not allowed: must be greater than 0" in err
-
-
-def test_invalid_portfolio_file_alone(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
-    path = write(
-        tmp_path / "book.yaml", "name: book\ncontracts:\n  a: {source: ig_gxl_layr1, type: quota_share}\n"
-    )
-    err = validate_bad(run_cli, path)
-    assert "book.yaml:3: contracts.a.source: 'ig_gxl_layr1' is not allowed" in err
-    assert "did you mean 'ig_gxl_layer1'?" in err
 
 
 def test_every_problem_is_listed(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
@@ -847,9 +857,9 @@ def test_every_file_is_listed(tmp_path: Path, run_cli: Callable[..., tuple[int, 
     assert "2 of 3 files invalid" in err
 
 
-def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
-    path = write(tmp_path / "bad.yaml", mutated(_set("schemes.rv_pool.candidates.IRN.p_join", 1.5)))
-    proc = subprocess.run(
+def validate_in_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
+    """Run `riskmodel validate path` in a fresh Python process, as a shell would."""
+    return subprocess.run(
         [
             sys.executable,
             "-c",
@@ -861,6 +871,11 @@ def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
+
+
+def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.yaml", mutated(_set("schemes.rv_pool.candidates.IRN.p_join", 1.5)))
+    proc = validate_in_subprocess(path)
     assert proc.returncode == 2
     assert "schemes.rv_pool.candidates.IRN.p_join: 1.5 is not allowed: must be between 0 and 1" in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -868,18 +883,7 @@ def test_subprocess_bad_file_has_no_traceback(tmp_path: Path) -> None:
 
 def test_subprocess_invalid_yaml(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.yaml", "name: [unclosed\n")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from riskmodel.cli import main; sys.exit(main())",
-            "validate",
-            path,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = validate_in_subprocess(path)
     assert proc.returncode == 2
     assert "bad.yaml:2: invalid YAML" in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -1015,38 +1019,3 @@ def test_xol_materiality_check_rejects_only_what_could_miss_losses(contract, mat
     doc = {"simulation": {"materiality_usd_m": materiality}, "portfolio": {"contracts": {"c": terms}}}
     problems = checks.check_xol_above_materiality(doc, checks.default_world_codes())
     assert (not problems) == ok, problems
-
-
-SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (_set("baseline", "bad.yaml"), ["baseline: 'bad.yaml' is not allowed", "it names this file itself"]),
-        (_set("baseline", "nothere.yaml"), ["baseline: 'nothere.yaml' is not allowed", "no such file"]),
-        (_set("baseline", "."), ["baseline: '.' is not allowed", "is a folder, not a file"]),
-        (_set("extends", "."), ["extends: '.' is not allowed", "is a folder, not a file"]),
-        (_set("portfolio", "."), ["portfolio: '.' is not allowed", "is a folder, not a portfolio file"]),
-        (
-            _set("fleet", {"path": str(SAMPLES / "sample_fleet_invalid.csv")}),
-            ["fleet.path:", "must be a valid fleet list (sample_fleet_invalid.csv: row 3, column imo"],
-        ),
-        (
-            _set("fleet", {"path": str(SAMPLES / "sample_fleet.csv"), "cedant": "Nobody"}),
-            ["fleet.cedant: 'Nobody' is not allowed: must be a cedant of the fleet list: Harbour Mutual"],
-        ),
-        (_set("fleet", {"path": "."}), ["fleet.path: '.' is not allowed", "is a folder, not a file"]),
-    ],
-)
-def test_paths_and_fleet_lists_are_checked_when_validating(
-    tmp_path: Path,
-    run_cli: Callable[..., tuple[int, str, str]],
-    change: Callable[[dict[str, Any]], None],
-    expected: list[str],
-) -> None:
-    """What `run` would reject later is found by `validate`: the baseline file (missing, a folder, this
-    file itself), folders given for files, and the fleet list's own problems and cedants."""
-    err = validate_bad(run_cli, write(tmp_path / "bad.yaml", mutated(change)))
-    for text in expected:
-        assert text in err, err
