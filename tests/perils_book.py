@@ -1,5 +1,6 @@
-"""A small perils-only book shared by the batch, CLI and store tests: two scenarios (a base and a
-stressed child that `extends` it) and a writer for scenario files."""
+"""A small perils-only book shared by the batch, checkpoint and CLI tests (the store tests keep their own,
+with hand-computed exposures): two scenarios (a base and a stressed child that `extends` it) and a writer
+for scenario files."""
 
 from __future__ import annotations
 
