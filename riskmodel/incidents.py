@@ -257,6 +257,7 @@ def draw_candidates(
     year: int,
     block_trials: int,
     buffer: np.ndarray | None = None,
+    n_trials: int | None = None,
 ) -> Candidates:
     """One Poisson count per trial at the envelope rate, then each candidate's stratum and uniforms.
 
@@ -267,16 +268,30 @@ def draw_candidates(
     `buffer` (optional, float64, contiguous) holds the candidates' uniforms when it has room for them (4
     per candidate): the same draws, in memory the caller reuses from one year to the next rather than in
     about 70 MB a block-year freshly mapped (and faulted in page by page); the candidates returned use it.
+
+    `n_trials` (optional, at most `block_trials`): only the candidates of the block's first `n_trials`
+    trials, the same draws as theirs among the whole block's. The block's counts are drawn, then each row
+    of uniforms (stratum, time, class, thinning: the block's candidates one after another) is read up to
+    the last candidate needed and the stream advanced past the rest (`PCG64.advance`: one step a double),
+    so a short last block of a run does not draw the candidates of trials it does not have.
     """
     rng = generator(seed, Stream.CANDIDATES, block, year)
     counts = rng.poisson(plan.total_rate, block_trials)
-    n = int(counts.sum())
-    if buffer is not None and buffer.size >= 4 * n:
-        u = rng.random(out=buffer[: 4 * n].reshape(4, n))
+    n_all = int(counts.sum())
+    if n_trials is None or n_trials >= block_trials:
+        n_trials, n = block_trials, n_all
     else:
-        u = rng.random((4, n))
+        counts = counts[:n_trials]
+        n = int(counts.sum())
+    u = buffer[: 4 * n].reshape(4, n) if buffer is not None and buffer.size >= 4 * n else np.empty((4, n))
+    if n == n_all:
+        rng.random(out=u)
+    else:
+        for row in u:
+            rng.random(out=row)
+            rng.bit_generator.advance(n_all - n)
     base = rng.integers(0, 2**63, dtype=np.uint64)
-    trial = np.repeat(np.arange(block_trials, dtype=np.int64), counts)
+    trial = np.repeat(np.arange(n_trials, dtype=np.int64), counts)
     stratum = plan.stratum_of(u[0])
     return Candidates(trial=trial, stratum=stratum, u_time=u[1], u_class=u[2], u_thin=u[3], base=base)
 

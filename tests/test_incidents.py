@@ -148,3 +148,22 @@ def test_candidates_drawn_into_a_buffer_are_the_same():
             np.testing.assert_array_equal(getattr(got, f), getattr(alone, f))
         assert got.base == alone.base
         assert np.shares_memory(got.u_time, buffer) == (size >= 4 * alone.size)
+
+
+@pytest.mark.parametrize("n_trials", [0, 1, 37, 299, 300])
+def test_the_candidates_of_a_blocks_first_trials_are_the_whole_blocks(n_trials):
+    """`draw_candidates(..., n_trials=n)` (a short last block) draws the candidates of the block's first n
+    trials only, exactly those the whole block draws for them (the rest of each row of uniforms skipped
+    by advancing the stream), with or without a buffer."""
+    plan = _plan(np.random.default_rng(15))
+    whole = draw_candidates(plan, seed=4, block=1, year=2, block_trials=300)
+    k = int(np.searchsorted(whole.trial, n_trials))  # the whole block's candidates of those trials
+    for buffer in (None, np.full(4 * whole.size, np.nan)):
+        got = draw_candidates(
+            plan, seed=4, block=1, year=2, block_trials=300, buffer=buffer, n_trials=n_trials
+        )
+        assert got.size == k
+        for f in ("trial", "stratum", "u_time", "u_class", "u_thin"):
+            np.testing.assert_array_equal(getattr(got, f), getattr(whole, f)[:k])
+        assert got.base == whole.base
+        np.testing.assert_array_equal(got.keys(np.arange(k)), whole.keys(np.arange(k)))

@@ -152,6 +152,22 @@ def test_the_world_model_is_identical_across_executors_and_chunk_sizes(rv_pool, 
         assert_identical(rv_pool_reference, run(rv_pool, ex, 4096, trials=8192, keep_events=False))
 
 
+def test_a_run_of_fewer_trials_is_the_first_trials_of_a_longer_run(rv_pool, rv_pool_reference):
+    """Trial i's draws do not depend on how many trials run: 4,096 + 700 trials (a short last block, whose
+    candidates and background claims are drawn for its 700 trials only) are the reference's first
+    4,796 trials, bit for bit."""
+    n = 4096 + 700
+    short = run(rv_pool, InProcess(), 8192, trials=n, keep_events=False)
+    for where, mine, ref in [
+        ("year_arrays", short.year_arrays, rv_pool_reference.year_arrays),
+        ("trial_arrays", short.trial_arrays, rv_pool_reference.trial_arrays),
+        *((f"contract {c}", short.contracts[c], rv_pool_reference.contracts[c]) for c in short.contracts),
+    ]:
+        assert mine.keys() == ref.keys(), where
+        for k in mine:
+            assert np.array_equal(mine[k], ref[k][:n], equal_nan=True), (where, k)
+
+
 def test_a_batch_of_scenarios_on_one_pool_gives_each_its_own_results(perils, perils_reference):
     """Chunks of two scenarios interleave in one stream of tasks; each is reduced on its own."""
     calm = with_overrides(perils, {"perils.quake": None, "simulation.trials": 4096})

@@ -7,7 +7,8 @@ sanctions, counts) and, when asked, the event loss table. Each block of trials d
 streams, so the result of a trial does not depend on the chunk it ran in.
 
 How a block runs (`run_block`): the year-level stages (adoption, market, sanctions) and the candidates of
-each year are drawn for the whole block; the candidates are thinned and the real events put in (trial,
+each year are drawn for the whole block (a short last block draws only its own trials' candidates and
+background claims, the same draws); the candidates are thinned and the real events put in (trial,
 year, time) order. Severity, the waterfall, the event loss table and the contracts then run on slices of
 the block's trials of about `SLICE_EVENTS` events, so that their many passes over per-event arrays stay
 in cache. Every running total within a trial-year is summed on its own (`liability.cumsum_runs`) and
@@ -457,10 +458,11 @@ def _world_block(
     # ---- D: candidates, thinned; each year's events sorted by (trial, time), then the years merged
     parts = []
     # the candidates' uniforms of every year in one buffer (room for 1% above the expected count; a larger
-    # year draws into fresh memory)
-    buffer = np.empty(int(4 * 1.01 * m.candidates.total_rate * BLOCK_TRIALS))
+    # year draws into fresh memory). Only the block's first n trials' candidates are drawn (a short last
+    # block), the same draws as in a whole block
+    buffer = np.empty(int(4 * 1.01 * m.candidates.total_rate * n))
     for y in range(H):
-        cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS, buffer)
+        cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS, buffer, n_trials=n)
         cum = np.cumsum(shares[:, y], axis=-1)
         idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor)
         trial = cand.trial.take(idx)
@@ -496,12 +498,10 @@ def _world_block(
     # ---- background IG claims of non-tanker ships, in (trial, year, time) order
     bg = m.background
     rng = generator(m.seed, Stream.BACKGROUND, block)
-    bg_counts = rng.poisson(bg.rate, (BLOCK_TRIALS, H))
-    n_bg_all = int(bg_counts.sum())
-    bg_u = rng.random((n_bg_all, 2))
-    bg_cell = np.repeat(np.arange(BLOCK_TRIALS * H), bg_counts.ravel())
-    keep_bg = bg_cell < n * H
-    bg_cell, bg_u = bg_cell[keep_bg], bg_u[keep_bg]
+    # the block's first n trials' claims: the first rows of a whole block's draws (they are in trial order)
+    bg_counts = rng.poisson(bg.rate, (BLOCK_TRIALS, H))[:n]
+    bg_u = rng.random((int(bg_counts.sum()), 2))
+    bg_cell = np.repeat(np.arange(n * H), bg_counts.ravel())
     order = stable_argsort(bg_cell + bg_u[:, 1])
     bg_cell, bg_u = bg_cell[order], bg_u[order]
     bg_claim = np.minimum(bg.threshold * (1.0 - bg_u[:, 0]) ** (-1.0 / bg.alpha), bg.cap)

@@ -3,9 +3,11 @@
 In: the run's seed, a stream id (one per model stage), the trial block and optional extra keys (a year,
 a state's index in the world table, a peril's CRC32). Out: a `numpy.random.Generator`.
 
-Trials are grouped in blocks of `BLOCK_TRIALS`; a block always draws its full size (the caller slices
-what it needs), so the chunk size, the number of workers and the executor never change a draw, and two
-scenarios run with the same seed share common random numbers stream by stream.
+Trials are grouped in blocks of `BLOCK_TRIALS`; a trial's draws are those it gets in a full block (a
+short last block draws the full size and slices what it needs, or reads only its trials' share where the
+draws come trial by trial: `incidents.draw_candidates`), so the number of trials, the chunk size, the
+number of workers and the executor never change a draw, and two scenarios run with the same seed share
+common random numbers stream by stream.
 """
 
 from __future__ import annotations
