@@ -48,6 +48,7 @@ __all__ = [
     "headline_table",
     "is_material_difference",
     "joiners_table",
+    "named_baseline",
     "render_report",
     "sanctions_annual",
     "write_report",
@@ -75,8 +76,8 @@ class Run:
 
     @property
     def baseline_run(self) -> str | None:
-        """The folder name of the run this one is compared with (the manifest's ``baseline.run``)."""
-        return (self.manifest.get("baseline") or {}).get("run")
+        """The folder name of the run this one is compared with (`named_baseline` of its manifest)."""
+        return named_baseline(self.manifest)
 
     def comparison(self, base: Run) -> Comparison:
         """This run against `base` (its baseline), made once: the headline and the run's section read the
@@ -84,6 +85,18 @@ class Run:
         if self._comparison is None or self._comparison.baseline is not base.results:
             self._comparison = Comparison(self.results, base.results)
         return self._comparison
+
+
+def named_baseline(manifest: Mapping[str, Any]) -> str | None:
+    """The folder name of the run a run is compared with: its manifest's ``baseline.run``; None when it
+    names none (a baseline run, or a manifest without a usable name there).
+
+    The page and `riskmodel report`'s warnings both read a run's baseline here: the page says that a
+    baseline is not in it exactly when the command warns.
+    """
+    named = manifest.get("baseline")
+    base = named.get("run") if isinstance(named, Mapping) else None
+    return base if isinstance(base, str) and base else None
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -97,7 +110,9 @@ def find_runs(path: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]:
 
     A run folder holds ``manifest.json`` once it is finished (`riskmodel.store`); a folder with results
     but no manifest was interrupted, and one whose files do not match its manifest is damaged
-    (`store.incomplete_reason`). Raises `NoRunsError` when ``path`` holds no finished run.
+    (`store.incomplete_reason`). A single run folder comes first, followed by the runs beside it that
+    it is compared with in turn (`_with_its_baselines`). Raises `NoRunsError` when ``path`` holds no
+    finished run.
     """
     from riskmodel.store import MANIFEST, incomplete_reason
 
@@ -107,7 +122,7 @@ def find_runs(path: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     if not root.is_dir():
         raise NoRunsError(f"{root}: no such folder (give a batch output folder or one run folder)")
     if (root / MANIFEST).is_file():
-        return [root], []
+        return _with_its_baselines(root)
     finished, unfinished = [], []
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         reason = incomplete_reason(sub)
@@ -122,6 +137,29 @@ def find_runs(path: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             + (f"; left out: {_left_out(unfinished)}" if unfinished else "")
         )
     return finished, unfinished
+
+
+def _with_its_baselines(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """A run folder and the runs beside it that it is compared with, in turn: its baseline, that run's
+    baseline, and so on, each checked as a batch's runs are (`store.incomplete_reason`). The chain ends
+    at a run without a baseline, at a baseline with no folder beside, or at an unfinished or damaged one
+    (returned with its reason): the report then says that baseline is missing, as it does for a batch.
+    (With the run's baseline only, the page said the baseline of that one was missing, when it was
+    there beside.)"""
+    from riskmodel.store import incomplete_reason, read_manifest
+
+    beside = root.absolute().parent  # (`report .` in a run folder: "." has no parent of its own)
+    finished, seen = [root], {root.absolute().name}
+    while (base := named_baseline(read_manifest(finished[-1]) or {})) is not None and base not in seen:
+        folder = beside / base
+        if not folder.is_dir():
+            break
+        reason = incomplete_reason(folder)
+        if reason is not None:
+            return finished, [(folder, reason)]
+        finished.append(folder)
+        seen.add(base)
+    return finished, []
 
 
 def _load_run(folder: Path) -> Run:
@@ -156,15 +194,12 @@ def write_report(
     Returns
     -------
     The path of the page written. Each run is compared with the run its manifest names as baseline
-    when that run is in the same batch folder.
+    when that run is in the same batch folder. The page of one run folder shows the runs beside it that
+    it is compared with, in turn (its baseline, the baseline of that, ...), as `find_runs` gives them.
     """
     root = Path(run_dir_or_batch_dir)
     finished, unfinished = found if found is not None else find_runs(root)
     runs = [_load_run(p) for p in finished]
-    if len(finished) == 1 and finished[0] == root:
-        sibling = runs[0].baseline_run
-        if sibling and sibling != root.name and (root.parent / sibling / "manifest.json").is_file():
-            runs.append(_load_run(root.parent / sibling))
     title = f"riskmodel report: {root.resolve().name}"
     page = render_report(runs, title=title, unfinished=[(p.name, why) for p, why in unfinished])
     target = Path(out) if out is not None else root / REPORT_FILE

@@ -2,13 +2,16 @@
 
 The cases came from a red-team review: whole numbers too large for a float (a crash in the checks, or "must
 be a number greater than 0" for 10^400), whole numbers past Python's 4,300 digits (a crash inside the YAML
-parser), deep nesting (a RecursionError), YAML 1.1's number forms (`010` read as 8, `1:30` as 90), keys that
-are not text (`1:`, `~:`, `yes:`, dates, printed as Python writes them), a blank name, and a portfolio file
-taken for a scenario (a misspelt `contracts:`, a portfolio named by `extends:`).
+parser) and decimals beyond every float (read as infinity), all "too large for a number"; deep nesting (a
+RecursionError), YAML 1.1's number forms (`010` read as 8, `1:30` as 90), keys that are not text (`1:`,
+`~:`, `yes:`, dates, printed as Python writes them), a blank name, and a portfolio file taken for a
+scenario (a misspelt `contracts:`, a portfolio named by `extends:`).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,6 +55,8 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 BIG = "1" + "0" * 400  # 10^400: a whole number, too large for a float
 BIG_SHOWN = "1000000000…0000 (401 digits)"
 TOO_LARGE = f"{BIG_SHOWN} is too large for a number:"
+#: What a number the loader drops as too large may be (its field is not known there): the floats' range.
+ANY_NUMBER = "must be between about -1.8e+308 and 1.8e+308"
 
 
 def problems_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
@@ -128,13 +133,13 @@ def test_too_large_on_the_command_line_is_no_traceback(
 
 
 def test_a_whole_number_past_4300_digits_is_a_located_problem(tmp_path: Path) -> None:
-    """Python reads at most 4,300 digits: the ValueError escaped the YAML parser as a crash."""
+    """Python reads at most 4,300 digits: the ValueError escaped the YAML parser as a crash. The message is
+    of the family of 10^400's, with the range of every number (it said "a whole number has at most 4300
+    digits", when 400 were too many)."""
     nines = "9" * 5000
     text = replaced("years: 3}", f"years: {nines}}}") + f"description: [{nines}]\n? {nines}\n: 1\n"
     found = problems_of(tmp_path, text)
-    too_large = (
-        "9999999999…9999 (5000 digits) is not allowed: too large: a whole number has at most 4300 digits"
-    )
+    too_large = f"9999999999…9999 (5000 digits) is too large for a number: {ANY_NUMBER}"
     assert f"s.yaml:2: horizon.years: {too_large}" in found
     assert f"s.yaml:23: description[0]: {too_large}" in found
     assert "s.yaml:23: description: [null] is not allowed: must be text" in found  # (a list all the same)
@@ -143,9 +148,33 @@ def test_a_whole_number_past_4300_digits_is_a_located_problem(tmp_path: Path) ->
 
 
 def test_a_value_past_4300_digits_given_on_the_command_line(tmp_path: Path) -> None:
-    shown = r"<value>:1: 9999999999…9999 \(5000 digits\) is not allowed: too large"
+    shown = r"<value>:1: 9999999999…9999 \(5000 digits\) is too large for a number: must be between about"
     with pytest.raises(ValueError, match=shown):
         parse_value("9" * 5000)
+
+
+@pytest.mark.parametrize("number", ["1.0e+400", "-2.5e+308", "1_000.0e+999"])
+def test_a_decimal_beyond_every_float_is_too_large_not_infinity(tmp_path: Path, number: str) -> None:
+    """YAML reads 1.0e+400 as infinity: the message said ".inf is not allowed: must be a finite number",
+    a value nobody wrote. Now it is too large, as written, at its line, as a whole number beyond every
+    float is; and `.inf`, written, is still infinity."""
+    found = problems_of(tmp_path, replaced("attachment_usd_m: 5", f"attachment_usd_m: {number}"))
+    assert found == [
+        f"s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: {number} is too large for a number: "
+        f"{ANY_NUMBER}"
+    ]
+    with pytest.raises(ValueError, match=f"<value>:1: {re.escape(number)} is too large for a number"):
+        parse_value(number)
+    assert parse_value("-.inf") == -math.inf and parse_value("1.7e+308") == 1.7e308
+
+
+def test_an_exponent_written_as_text_offers_no_form_beyond_every_float(tmp_path: Path) -> None:
+    """`1e400` is text (YAML 1.1's form needs a point): the hint said to write 1.0e+400, itself too large."""
+    found = problems_of(tmp_path, replaced("attachment_usd_m: 5", "attachment_usd_m: 1e400"))
+    assert found == [
+        "s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: '1e400' is not allowed: must be a number, "
+        f"at least 0 (YAML reads 1e400 as text; as a number, it would be too large: {ANY_NUMBER})"
+    ]
 
 
 def test_deep_nesting_is_refused_with_the_limit(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ per module and copied by each test that changes it.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -252,6 +253,77 @@ def test_report_of_a_damaged_baseline_warns_with_the_reason(batch, run_cli):
 def test_report_of_a_whole_batch_does_not_warn(batch, run_cli):
     code, _out, err = run_cli("report", batch)
     assert (code, err) == (0, "")
+
+
+def _compared_with_stressed(batch: Path) -> Path:
+    """A third run, `worse`, compared with `stressed` (itself compared with `base`): a copy of `stressed`
+    whose manifest names `stressed` as its baseline (as a scenario extending stressed.yaml would)."""
+    worse = Path(shutil.copytree(batch / "stressed", batch / "worse"))
+    path = worse / store.MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["baseline"]["run"] = "stressed"
+    path.write_text(json.dumps(manifest))
+    return worse
+
+
+def _baseline_notes(page: Path) -> list[str]:
+    """The runs' sentences on their baselines, in the page's order."""
+    text = page.read_text(encoding="utf-8")
+    return re.findall(r"Compared with <b>\w+</b>|Its baseline <b>\w+</b> is not in this report", text)
+
+
+def test_report_of_one_run_shows_the_runs_it_is_compared_with_in_turn(batch, run_cli):
+    """`report worse` shows `stressed`, its baseline, and `base`, the baseline of that: every run on the page
+    is compared with its own (the page said that `base` was not in the report, told the reader to rerun
+    the batch, and the command warned of nothing: `base` was there, beside)."""
+    worse = _compared_with_stressed(batch)
+    code, _out, err = run_cli("report", worse)
+    assert (code, err) == (0, "")
+    assert _baseline_notes(worse / "report.html") == [
+        "Compared with <b>base</b>",
+        "Compared with <b>stressed</b>",
+    ]
+
+
+@pytest.mark.parametrize(
+    "damage, why",
+    [
+        ("unlink", "arrays.npz is missing"),
+        ("append", "arrays.npz is {size} bytes, the manifest says {listed}"),
+    ],
+    ids=["arrays gone", "arrays grown"],
+)
+def test_report_of_one_run_warns_as_the_batchs_does_when_a_baseline_on_its_page_is_damaged(
+    damage, why, batch, run_cli
+):
+    """`base` damaged (its arrays gone, or still readable with bytes added): the report of `worse` (which
+    shows `stressed`, compared with `base`) and the report of the batch say the same on stderr, and both
+    pages say that `base` is not in them, with `base` among the runs left out. (The report of one run
+    warned of nothing for `stressed`, it failed on a base it could not read, and compared `stressed` with
+    a damaged base it could read while warning that it was missing.)"""
+    worse = _compared_with_stressed(batch)
+    arrays = batch / "base" / store.ARRAYS
+    listed = arrays.stat().st_size
+    if damage == "unlink":
+        arrays.unlink()
+    else:
+        with arrays.open("ab") as f:
+            f.write(b"\0\0")
+    reason = why.format(size=f"{listed + 2:,}", listed=f"{listed:,}")
+    expected = (
+        f"warning: {batch}: stressed is compared with no baseline: its baseline run 'base' is missing "
+        f"(unfinished or damaged: {reason}); the report shows '–' where the difference would be (no "
+        f"comparison, not no difference); rerun the batch into {batch} to restore 'base'"
+    )
+    for target in (worse, batch / "stressed", batch):
+        code, _out, err = run_cli("report", target, "--out", batch / "r.html")
+        assert (code, err.strip()) == (0, expected), target
+        notes = _baseline_notes(batch / "r.html")
+        assert "Its baseline <b>base</b> is not in this report" in notes
+        assert "Compared with <b>base</b>" not in notes
+        assert f"Runs left out (rerun the batch to redo them): base ({reason})" in (
+            batch / "r.html"
+        ).read_text(encoding="utf-8")
 
 
 def test_report_of_the_current_run_folder_finds_its_baseline_beside_it(batch, run_cli, monkeypatch):

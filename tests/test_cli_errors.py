@@ -420,6 +420,37 @@ def test_a_ctrl_c_the_process_was_started_to_ignore_stays_ignored(monkeypatch, c
 
 
 @pytest.mark.parametrize(
+    "argv",
+    [["--debug", "validate", "x.yaml"], ["validate", "x.yaml", "--debug"]],
+    ids=["--debug first", "--debug last"],
+)
+def test_an_error_escaping_main_puts_the_handlers_back(argv, monkeypatch):
+    """With --debug a command's error escapes `main`, for its traceback: the caller's handlers are put back
+    all the same. They were left as `_stop`'s, so that the caller's next Ctrl-C or SIGTERM was taken for a
+    stop of a command long gone; in one test session, the signal tests here failed after
+    tests/test_cli_validate.py's --debug test (their "caller's handlers" were `_stop`)."""
+    import signal
+
+    import riskmodel.cli as cli
+    import riskmodel.cli.validate as validate
+
+    def boom(args):
+        raise KeyError("rv_pool")
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        mine = {s: signal.getsignal(s) for s in before}
+        monkeypatch.setattr(validate, "run", boom)
+        with pytest.raises(KeyError, match="rv_pool"):
+            cli.main(argv)
+        assert {s: signal.getsignal(s) for s in mine} == mine
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
+@pytest.mark.parametrize(
     "at, code",
     [("installing", 130), ("installed", 143), ("returning", 143), ("putting back", 130)],
 )

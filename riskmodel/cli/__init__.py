@@ -151,7 +151,9 @@ def _with_stops(argv: Sequence[str] | None, *, restore: bool) -> int:
     A signal may land at any call or loop turn (Python runs pending handlers there): every one made while
     `_stop` may raise is inside the `try` that takes the stop; once the command is done `_stop` only
     records (`_Stops.quiet`, set by a plain assignment, where no handler runs), and the exit code is
-    chosen once the handlers are back."""
+    chosen once the handlers are back. They are put back too when an exception escapes the command
+    (`--debug`): left in place, a later Ctrl-C or SIGTERM of the caller (a notebook, a test session)
+    would be taken for a stop of this command."""
     _Stops.seen, _Stops.quiet = [], False
     installed: dict[int, Any] = {}
     stopped: KeyboardInterrupt | None = None  # (a stop before `_stop` was in place: the caller's handler)
@@ -170,8 +172,9 @@ def _with_stops(argv: Sequence[str] | None, *, restore: bool) -> int:
         code = _main(argv)
     except KeyboardInterrupt as exc:
         stopped = exc
-    _Stops.quiet = True
-    _put_back(installed, restore)
+    finally:
+        _Stops.quiet = True
+        _put_back(installed, restore)
     if _Stops.seen:
         return _stopped(_Stops.seen[0] == signal.SIGTERM)
     return code if stopped is None else _stopped(isinstance(stopped, Terminated))

@@ -38,32 +38,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def missing_baselines(run_dir: Path, finished: list[Path], unfinished: list[tuple[Path, str]]) -> list[str]:
-    """Warnings, one per run of `run_dir` (a batch folder, or one run folder; `finished` and `unfinished`
-    its runs, as `report.find_runs` gives them) whose manifest names a baseline run (``baseline.run``)
-    that is not a finished run beside it: the folder is gone, or the run is unfinished or damaged. The
-    report then compares that run with nothing.
+    """Warnings, one per run of the report of `run_dir` (a batch folder, or one run folder; `finished`
+    and `unfinished` its runs, as `report.find_runs` gives them) whose manifest names a baseline run
+    (`report.named_baseline`) that is not among the finished runs: the folder is gone, or the run is
+    unfinished or damaged. The page compares that run with nothing, and says so: a warning here for each
+    such sentence of the page.
     """
-    from riskmodel.store import incomplete_reason, read_manifest
+    from riskmodel.report import named_baseline
+    from riskmodel.store import read_manifest
 
-    single = finished == [run_dir]
-    store_dir = run_dir.parent if single else run_dir
+    store_dir = run_dir.parent if finished[:1] == [run_dir] else run_dir
+    shown = {p.name for p in finished}
     left_out = {p.name: why for p, why in unfinished}
     out = []
     for folder in finished:
-        named = (read_manifest(folder) or {}).get("baseline")
-        base = named.get("run") if isinstance(named, dict) else None
-        if not isinstance(base, str) or not base or base == folder.name:
+        base = named_baseline(read_manifest(folder) or {})
+        if base is None or base == folder.name or base in shown:
             continue
-        sibling = store_dir / base
-        if single:
-            why = incomplete_reason(sibling) if sibling.is_dir() else None
-            if sibling.is_dir() and why is None:
-                continue
-        elif any(f.name == base for f in finished):
-            continue
-        else:
-            why = left_out.get(base)
-        state = f"unfinished or damaged: {why}" if why else f"no folder {sibling}"
+        why = left_out.get(base)
+        state = f"unfinished or damaged: {why}" if why else f"no folder {store_dir / base}"
         out.append(
             f"warning: {store_dir}: {folder.name} is compared with no baseline: its baseline run {base!r} "
             f"is missing ({state}); the report shows '–' where the difference would be (no comparison, "

@@ -111,6 +111,20 @@ def format_path(path: Iterable[Any]) -> str:
     return out
 
 
+#: What a number read where no field is known yet (the loader's) may be: within every float's range.
+WITHIN_EVERY_NUMBER = f"must be between about -{sys.float_info.max:.1e} and {sys.float_info.max:.1e}"
+
+
+def too_large(shown: str, allowed: str) -> str:
+    """The message for a number beyond every float (no number field holds it), `shown` as written, with
+    what is `allowed`: the field's, or `WITHIN_EVERY_NUMBER` where the field is not known.
+
+    >>> too_large("1.0e+400", WITHIN_EVERY_NUMBER)
+    '1.0e+400 is too large for a number: must be between about -1.8e+308 and 1.8e+308'
+    """
+    return f"{shown} is too large for a number: {allowed}"
+
+
 def too_long_number(digits: str) -> str:
     """A whole number's digits shortened to its first ten and last four, with the count of its digits.
 
@@ -594,6 +608,11 @@ def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
 
     >>> _number_as_text_hint("1e9"), _number_as_text_hint("1e5", whole=True), _number_as_text_hint("1000")
     (' (YAML reads 1e9 as text: write 1.0e+9 or 1000000000)', ' (YAML reads 1e5 as text: write 100000)', '')
+
+    Beyond every float, no form is offered (`1.0e+400` would be too large):
+
+    >>> _number_as_text_hint("1e400")
+    ' (YAML reads 1e400 as text; as a number, it would be too large: must be between about -1.8e+308 ...)'
     """
     if isinstance(value, str) and re.fullmatch(r"[-+]?0[0-9_]+", value):
         number = int(value.replace("_", ""))
@@ -608,6 +627,8 @@ def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
         number = float(value)
     except ValueError:
         return ""
+    if math.isinf(number):
+        return f" (YAML reads {value} as text; as a number, it would be too large: {WITHIN_EVERY_NUMBER})"
     mantissa, exponent = value.lower().split("e", 1)
     fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent):+d}"
     as_int = f"{int(number)}" if number.is_integer() and abs(number) < 1e18 else None
@@ -636,7 +657,7 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         whole_float = isinstance(value, float) and value.is_integer() and "whole number" in allowed
         shown = repr(value) if whole_float else show_value(value)
         if _beyond_float(value):  # (beyond every float: not the field's own ceiling, which `allowed` says)
-            message = f"{key_word}{shown} is too large for a number: {allowed}{hint}"
+            message = key_word + too_large(shown, allowed) + hint
         else:
             message = f"{key_word}{shown} is not allowed: {allowed}{hint}"
         if t.is_key and not isinstance(value, str):

@@ -8,7 +8,8 @@ Resolution rules (documented for users in docs/scenarios.md):
 - Whole numbers are read as YAML 1.2 reads them, not as YAML 1.1 (PyYAML's default): `010` is ten (a
   leading zero means nothing), octal is written `0o10` and hexadecimal `0x1f`; `1:30` is text, not the
   base-60 number 90 (so a number field rejects it as text), and so is `1:30.5`. Digits may be grouped with
-  `_` (`1_000`). A whole number of more than 4,300 digits is an error at its key, not a crash.
+  `_` (`1_000`). A number beyond every float is an error at its key: a whole number of more than 4,300
+  digits (not a crash), a decimal such as `1.0e+400` (not infinity, which it reads as).
 - Lists and mappings nest at most `MAX_DEPTH` deep (a scenario needs fewer than ten levels).
 - `extends: parent.yaml` (relative to the file that says it) merges this file over its parent: mappings
   merge key by key, recursively (schemes, candidates, contracts and perils are mappings keyed by id, so a
@@ -27,6 +28,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -41,6 +43,7 @@ from riskmodel.scenario import checks
 from riskmodel.scenario.checks import WorldCodes
 from riskmodel.scenario.errors import (
     NO_VALUE,
+    WITHIN_EVERY_NUMBER,
     KeyPath,
     Problem,
     ScenarioError,
@@ -49,6 +52,7 @@ from riskmodel.scenario.errors import (
     problems_from_validation_error,
     show_value,
     suggestion,
+    too_large,
     too_long_number,
 )
 from riskmodel.scenario.schema import NULL_NOT_ALLOWED, Portfolio, Scenario
@@ -96,8 +100,8 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
         super().__init__(stream)
         self.label = label
         self.problems: list[Problem] = []
-        #: whole numbers too long to read, left in the document until their key paths are known
-        self.too_long: list[_TooLong] = []
+        #: numbers too large to read, left in the document until their key paths are known
+        self.too_large: list[_TooLarge] = []
 
 
 #: YAML 1.2 whole numbers (core schema), with `_` allowed between digits as PyYAML allows it: no octal with
@@ -128,14 +132,24 @@ _Loader.yaml_implicit_resolvers = _yaml12_resolvers()
 
 
 @dataclass(eq=False)
-class _TooLong:
-    """A whole number with more digits than Python reads (4,300): reported at its key path, then dropped."""
+class _TooLarge:
+    """A number the loader cannot keep, beyond every float: a whole number with more digits than Python
+    reads (4,300), or a decimal read as infinity. Reported at its key path (`shown`, as written but
+    shortened), then dropped."""
 
     text: str
+    shown: str
     line: int
 
+    @classmethod
+    def found(cls, loader: _Loader, node: yaml.ScalarNode, text: str, shown: str) -> _TooLarge:
+        """One found at `node`, listed on `loader`."""
+        too_large = cls(text, shown, node.start_mark.line + 1)
+        loader.too_large.append(too_large)
+        return too_large
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str | _TooLong:
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str | _TooLarge:
     """A YAML 1.2 whole number: decimal, `0o` octal, `0x` hexadecimal, `0b` binary. A decimal with a
     leading zero (`010`) stays text, which a number field refuses with a hint: YAML 1.1 read it as octal
     (8), YAML 1.2 as ten, and a file written for either must not change its meaning silently."""
@@ -150,9 +164,17 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str | _TooLo
     except ValueError:
         if len(digits) <= 4300:  # no digits at all (`0x_`): text, which a number field refuses
             return str(node.value)
-        too_long = _TooLong(text, node.start_mark.line + 1)  # more digits than int() reads
-        loader.too_long.append(too_long)
-        return too_long
+        return _TooLarge.found(loader, node, text, too_long_number(text))  # more digits than int() reads
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | _TooLarge:
+    """A YAML decimal; one beyond every float (`1.0e+400`, which reads as infinity) is too large, not
+    `.inf`."""
+    value: float = loader.construct_yaml_float(node)
+    text = str(node.value)
+    if math.isinf(value) and "inf" not in text.lower():
+        return _TooLarge.found(loader, node, text, text if len(text) <= 40 else text[:39] + "…")
+    return value
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterable[LineDict]:
@@ -205,6 +227,7 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterable[Li
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)  # type: ignore[arg-type]
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)  # type: ignore[arg-type]
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)  # type: ignore[arg-type]
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)  # type: ignore[arg-type]
 
 
 def _label(path: Path) -> str:
@@ -250,8 +273,8 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
     shape = _shape_problem(doc, label)
     if shape:
         return None, [shape]
-    if loader.too_long:
-        doc = _drop_too_long(doc, label, loader.problems)
+    if loader.too_large:
+        doc = _drop_too_large(doc, label, loader.problems)
     return doc, loader.problems
 
 
@@ -280,16 +303,17 @@ def _shape_problem(doc: Any, label: str) -> Problem | None:
     return None
 
 
-def _drop_too_long(doc: Any, label: str, problems: list[Problem]) -> Any:
-    """`doc` with every `_TooLong` number (a value or a key) dropped and a problem added for each at its key
-    path (the document is known to be finite and acyclic: `_shape_problem`)."""
+def _drop_too_large(doc: Any, label: str, problems: list[Problem]) -> Any:
+    """`doc` with every `_TooLarge` number (a value or a key) dropped and a problem added for each at its
+    key path (the document is known to be finite and acyclic: `_shape_problem`)."""
 
-    def report(path: KeyPath, number: _TooLong, what: str = "") -> None:
-        allowed = "too large: a whole number has at most 4300 digits"
-        message = f"{what}{too_long_number(number.text)} is not allowed: {allowed}"
-        problems.append(Problem(label, path, message, value=number.text, allowed=allowed, line=number.line))
+    def report(path: KeyPath, number: _TooLarge, what: str = "") -> None:
+        message = what + too_large(number.shown, WITHIN_EVERY_NUMBER)
+        problems.append(
+            Problem(label, path, message, value=number.text, allowed=WITHIN_EVERY_NUMBER, line=number.line)
+        )
 
-    if isinstance(doc, _TooLong):
+    if isinstance(doc, _TooLarge):
         report((), doc)
         return None
     stack: list[tuple[Any, KeyPath]] = [(doc, ())]
@@ -301,11 +325,11 @@ def _drop_too_long(doc: Any, label: str, problems: list[Problem]) -> Any:
         elif isinstance(node, list):
             items = enumerate(node)
         for key, value in items:
-            if isinstance(key, _TooLong):
+            if isinstance(key, _TooLarge):
                 report(path, key, "key ")
                 del node[key]
                 node.locs.pop(key, None)
-            elif isinstance(value, _TooLong):
+            elif isinstance(value, _TooLarge):
                 report((*path, key), value)
                 node[key] = None
             else:
