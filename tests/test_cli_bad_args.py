@@ -250,6 +250,26 @@ def test_report_of_a_damaged_baseline_warns_with_the_reason(batch, run_cli):
     assert "its baseline run 'base' is missing (unfinished or damaged: arrays.npz is missing)" in err
 
 
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_a_damaged_run_asked_for_by_name_is_refused_with_the_reason(command, batch, run_cli):
+    """A run folder given to `report` or `compare` is checked against its manifest (sizes and SHA-256) as a
+    batch's runs are: bytes added to its arrays (still readable) were read without a word."""
+    arrays = batch / "stressed" / store.ARRAYS
+    listed = arrays.stat().st_size
+    with arrays.open("ab") as f:
+        f.write(b"\0\0")
+    args = [batch / "stressed"] + ([batch / "base"] if command == "compare" else [])
+    code, _out, err = run_cli(command, *args, "--out", batch / ("r.html" if command == "report" else "c.csv"))
+    assert_bad_input(
+        code,
+        err,
+        str(batch / "stressed"),
+        f"unfinished or damaged (arrays.npz is {listed + 2:,} bytes, the manifest says {listed:,})",
+        "rerun the batch",
+    )
+    assert not (batch / "r.html").exists() and not (batch / "c.csv").exists()
+
+
 def test_report_of_a_whole_batch_does_not_warn(batch, run_cli):
     code, _out, err = run_cli("report", batch)
     assert (code, err) == (0, "")

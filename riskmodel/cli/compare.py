@@ -88,7 +88,7 @@ def _run_folder_problems(paths: list[Path]) -> list[Any]:
         if not p.is_dir():
             continue
         try:
-            store.load_manifest(p)
+            manifest = store.load_manifest(p)
         except store.CorruptRunError as exc:
             problems.append(Problem(str(p), (), exc.reason))
         except store.IncompleteRunError as exc:
@@ -99,6 +99,12 @@ def _run_folder_problems(paths: list[Path]) -> list[Any]:
                 else exc.reason
             )
             problems.append(Problem(str(p), (), reason))
+        else:
+            # every file against the manifest's size and SHA-256, as `report` checks a batch's runs (a run
+            # of another store format is named as such when it is read)
+            current = manifest.get("store_format") == store.STORE_FORMAT
+            if current and (reason := store.incomplete_reason(p)) is not None:
+                problems.append(Problem(str(p), (), f"is unfinished or damaged ({reason}); rerun the batch"))
     return problems
 
 
