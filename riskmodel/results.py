@@ -483,8 +483,12 @@ class Results:
         not controlled: a group's mean is the figure *when* that many states have joined, and whatever
         else goes with many joins (a high geopolitical factor). ``attrs["p_value"]``: per figure the
         permutation test that the groups share one mean (`metrics.groups_differ_p_value`; below 0.05 the
-        figure moves with the joins, which is not to say by much). Empty (with ``attrs["p_value"]`` {})
-        for a run without candidate states.
+        figure moves with the joins, which is not to say by much, nor in one direction). ``attrs["trend"]``:
+        per figure a `metrics.RankTrend`, Spearman's rank correlation of the trials' figure with their
+        number of joined states (the count itself, not its group) and its p-value: whether the figure rises
+        or falls as more states join, which groups can differ without (high at one count, lower either
+        side). Empty (with ``attrs["p_value"]`` and ``attrs["trend"]`` {}) for a run without candidate
+        states.
         """
         if isinstance(figures, str):
             figures = (figures,)
@@ -496,7 +500,7 @@ class Results:
         members = self.members(year)
         if members.empty:
             out = pd.DataFrame()
-            out.attrs["p_value"] = {}
+            out.attrs["p_value"], out.attrs["trend"] = {}, {}
             return out
         # (a run without a portfolio lacks its figures: left out; any other unknown name is an error)
         values = {
@@ -536,6 +540,7 @@ class Results:
             rows.append(row)
         out = pd.DataFrame(rows).set_index("joined")
         out.attrs["p_value"] = {f: metrics.groups_differ_p_value(x, group) for f, x in values.items()}
+        out.attrs["trend"] = {f: metrics.rank_trend(x, joined) for f, x in values.items()}
         return out
 
     def _repr_html_(self) -> str:
