@@ -33,6 +33,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
+from riskmodel.display import fixed
 from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
@@ -199,7 +200,7 @@ def _fmt(v: Any, digits: int = 3) -> str:
             return "–"
         if math.isinf(v):
             return "∞" if v > 0 else "−∞"
-        return f"{float(v):,.{digits}f}"
+        return fixed(v, digits)
     return str(v)
 
 
@@ -302,7 +303,7 @@ def describe_difference(
 
 
 def _with_se(mean: float, se: float) -> str:
-    return f"{mean:,.3f} ± {se:,.3f}" if np.isfinite(se) else f"{mean:,.3f}"
+    return f"{fixed(mean)} ± {fixed(se)}" if np.isfinite(se) else fixed(mean)
 
 
 def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | None:
@@ -454,10 +455,10 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     d = cmp.table().loc["portfolio: ceded loss"]
     unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
     se = d["standard_error"]
-    error = f" ± {se:,.3f}" if np.isfinite(se) else " (no error: too few trials)"
+    error = f" ± {fixed(se)}" if np.isfinite(se) else " (no error: too few trials)"
     if np.isfinite(se) and not is_material_difference(d["difference"], se):
         error += " (within 2 SE: not distinguishable from zero)"
-    return f"{d['difference']:+,.3f}{error}{unpaired}"
+    return f"{fixed(d['difference'], sign=True)}{error}{unpaired}"
 
 
 def ep_extract(results: Results, contract: str = "portfolio", year: int | None = None) -> pd.DataFrame:

@@ -379,10 +379,10 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     )
     page = render_report([base, paired])
     assert "(same seed, trials and horizon: common random numbers)" in page
-    # (the same draws: no difference, said so, as a difference within twice its error is)
+    # (the same draws: no difference, said so, as a difference within twice its error is; a zero unsigned)
     assert (
         Page(page).tables["headline"][2][diff_col]
-        == "+0.000 ± 0.000 (within 2 SE: not distinguishable from zero)"
+        == "0.000 ± 0.000 (within 2 SE: not distinguishable from zero)"
     )
 
     import warnings

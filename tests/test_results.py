@@ -12,7 +12,7 @@ import pytest
 from test_plots import NEVER, synthetic_results
 
 from riskmodel import metrics
-from riskmodel.results import CONTRACT_FIELDS, Results
+from riskmodel.results import BASIS, CONTRACT_FIELDS, MARKET_UNIT, Results, compare
 
 
 def test_tonnage_and_members_are_the_trials_behind_market_and_adoption():
@@ -147,6 +147,25 @@ def test_per_trial_gives_the_summary_figures_trial_by_trial():
     for wrong in ("nope: ceded loss", "payer nobody", "tonnage_gt", "gxl_layer1: loss"):
         with pytest.raises(ValueError, match="no figure"):
             r.per_trial(wrong)
+
+
+def test_a_comparison_shows_each_runs_figure_as_its_summary_does_to_the_last_bit():
+    """The comparison's scenario and baseline columns are the two summaries' means, bit for bit, so a
+    page that shows both tables shows one figure once (summed in another order, a premium of 0.0015
+    printed 0.002 in the contracts table and 0.001 in the comparison); the payers' rows carry the market's
+    unit in the summary, whose contracts' rows are the reinsurer's share."""
+    a, b = synthetic_results("a", scale=1.5, seed=2), synthetic_results("b", seed=2)
+    table = compare(a, b).table()
+    sa, sb = a.summary(), b.summary()
+    shared = [f for f in sa.index if f.replace("payer ", "payer:") in table.index]
+    assert len(shared) >= 10
+    for f in shared:
+        row = table.loc[f.replace("payer ", "payer:")]
+        assert (row["scenario"], row["baseline"]) == (sa.loc[f, "mean"], sb.loc[f, "mean"]), f
+    payers = sa.index.str.startswith("payer ")
+    assert payers.any() and (sa.loc[payers, "unit"] == MARKET_UNIT).all()
+    assert (sa.loc[sa.index.str.endswith((": ceded loss", ": premium")), "unit"] == "USD m").all()
+    assert "reinsurer's share" in BASIS and "whole market at 100%" in BASIS
 
 
 def test_by_joiners_groups_the_trials_by_their_members():
