@@ -353,7 +353,9 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
     members by the last policy year) its share of the trials and each figure as mean ± standard error,
     the first figure's TVaR named with it, and a sentence of the permutation tests' p-values; a figure is
     said to differ between the groups when its p-value is below 0.05 *and* its groups' means spread by
-    at least `MATERIAL_SHARE` of its mean. Empty (and "") for a run without candidates."""
+    at least `MATERIAL_SHARE` of its mean. Each figure's verdict also says whether it has a rising or
+    falling trend in the number of joiners (Spearman's rank correlation, p below 0.05) or none: groups
+    that differ need not rise with the joins. Empty (and "") for a run without candidates."""
     t = results.by_joiners()
     if t.empty:
         return t, ""
@@ -381,11 +383,28 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
         level = abs(float((means * t["trials"]).sum()) / n)
         spread = float(means.max() - means.min())
         differ = p < 0.05 and spread >= MATERIAL_SHARE * level
-        small = " (beyond chance, but by under 1% of the figure)" if p < 0.05 and not differ else ""
-        words.append(
-            f"{f}: p {'≤ 0.001' if p <= 0.001 else f'= {p:.2g}'}{' (the groups differ)' if differ else small}"
+        verdict = (
+            "the groups differ"
+            if differ
+            else "beyond chance, but by under 1% of the figure"
+            if p < 0.05
+            else "no difference beyond chance"
         )
+        trend = t.attrs["trend"][f]
+        if np.isfinite(trend.p_value):
+            trending = trend.p_value < 0.05
+            shape = f"a {'rising' if trend.rho > 0 else 'falling'} trend" if trending else "no monotone trend"
+            joint = "but" if trending and p >= 0.05 else "with" if differ or trending else "and"
+            verdict += (
+                f", {joint} {shape} in the number of joiners: Spearman ρ {fixed(trend.rho, 2, sign=True)}, "
+                f"p {_p_value(trend.p_value)}"
+            )
+        words.append(f"{f}: p {_p_value(p)} ({verdict})")
     return out, "; ".join(words)
+
+
+def _p_value(p: float) -> str:
+    return "≤ 0.001" if p <= 0.001 else f"= {p:.2g}"
 
 
 _CONTRACT_ROWS = ("ceded loss", "premium", TAIL_FIGURE)
