@@ -44,6 +44,7 @@ __all__ = [
     "OEP",
     "OEP_TVAR",
     "PairedDifference",
+    "RankTrend",
     "TailDifference",
     "YearTail",
     "aal",
@@ -59,6 +60,7 @@ __all__ = [
     "paired_tail_difference",
     "prob_any_loss",
     "quantile_ci",
+    "rank_trend",
     "ratio_of_means",
     "sanctions_table",
     "sd",
@@ -341,6 +343,41 @@ def groups_differ_p_value(
         sums = np.bincount(rows.ravel(), weights=np.tile(centred, b), minlength=b * k).reshape(b, k)
         exceed += int((between(sums) >= observed * (1 - 1e-12)).sum())
     return (1 + exceed) / (1 + n_resamples)
+
+
+@dataclass(frozen=True)
+class RankTrend:
+    """Spearman's rank correlation `rho` of a per-trial figure with a per-trial count, and the two-sided
+    `p_value` of the test that there is none (`rank_trend`)."""
+
+    rho: float
+    p_value: float
+
+
+def rank_trend(x: np.ndarray | Sequence[float], count: np.ndarray | Sequence[float]) -> RankTrend:
+    """Whether a per-trial figure rises or falls with a per-trial count (the number of states that joined):
+    Spearman's rank correlation over the trials, with its two-sided p-value (`scipy.stats.spearmanr`;
+    ties, such as the many trials with the same count or a zero loss, take their mid-rank; the p-value
+    from its t approximation, close at the trial counts of a run). A monotone trend of any shape shows;
+    groups that differ without one (high at one count, low either side) give a rho near 0, which
+    `groups_differ_p_value` alone would not tell apart. NaN (both) with fewer than three trials or when
+    either is the same in every trial.
+
+    >>> t = rank_trend([1.0, 3.0, 2.0, 5.0], [0, 1, 1, 2])  # ranks 1, 3, 2, 4 against 1, 2.5, 2.5, 4
+    >>> round(t.rho, 4)
+    0.9487
+    >>> rank_trend([1.0, 2.0, 3.0], [1, 1, 1])
+    RankTrend(rho=nan, p_value=nan)
+    """
+    values, counts = _as_float(x), _as_float(count)
+    if values.ndim != 1 or counts.shape != values.shape:
+        raise ValueError(
+            f"one count per trial, in one column each, got shapes {values.shape} and {counts.shape}"
+        )
+    if values.size < 3 or np.ptp(values) == 0 or np.ptp(counts) == 0:
+        return RankTrend(math.nan, math.nan)
+    rho, p = stats.spearmanr(values, counts)
+    return RankTrend(float(rho), float(p))
 
 
 def prob_any_loss(x: np.ndarray | Sequence[float]) -> np.ndarray | float:

@@ -33,6 +33,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
+from riskmodel.display import fixed
 from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
@@ -239,7 +240,7 @@ def _fmt(v: Any, digits: int = 3) -> str:
             return "–"
         if math.isinf(v):
             return "∞" if v > 0 else "−∞"
-        return f"{float(v):,.{digits}f}"
+        return fixed(v, digits)
     return str(v)
 
 
@@ -342,7 +343,7 @@ def describe_difference(
 
 
 def _with_se(mean: float, se: float) -> str:
-    return f"{mean:,.3f} ± {se:,.3f}" if np.isfinite(se) else f"{mean:,.3f}"
+    return f"{fixed(mean)} ± {fixed(se)}" if np.isfinite(se) else fixed(mean)
 
 
 def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | None:
@@ -392,7 +393,9 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
     members by the last policy year) its share of the trials and each figure as mean ± standard error,
     the first figure's TVaR named with it, and a sentence of the permutation tests' p-values; a figure is
     said to differ between the groups when its p-value is below 0.05 *and* its groups' means spread by
-    at least `MATERIAL_SHARE` of its mean. Empty (and "") for a run without candidates."""
+    at least `MATERIAL_SHARE` of its mean. Each figure's verdict also says whether it has a rising or
+    falling trend in the number of joiners (Spearman's rank correlation, p below 0.05) or none: groups
+    that differ need not rise with the joins. Empty (and "") for a run without candidates."""
     t = results.by_joiners()
     if t.empty:
         return t, ""
@@ -420,11 +423,28 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
         level = abs(float((means * t["trials"]).sum()) / n)
         spread = float(means.max() - means.min())
         differ = p < 0.05 and spread >= MATERIAL_SHARE * level
-        small = " (beyond chance, but by under 1% of the figure)" if p < 0.05 and not differ else ""
-        words.append(
-            f"{f}: p {'≤ 0.001' if p <= 0.001 else f'= {p:.2g}'}{' (the groups differ)' if differ else small}"
+        verdict = (
+            "the groups differ"
+            if differ
+            else "beyond chance, but by under 1% of the figure"
+            if p < 0.05
+            else "no difference beyond chance"
         )
+        trend = t.attrs["trend"][f]
+        if np.isfinite(trend.p_value):
+            trending = trend.p_value < 0.05
+            shape = f"a {'rising' if trend.rho > 0 else 'falling'} trend" if trending else "no monotone trend"
+            joint = "but" if trending and p >= 0.05 else "with" if differ or trending else "and"
+            verdict += (
+                f", {joint} {shape} in the number of joiners: Spearman ρ {fixed(trend.rho, 2, sign=True)}, "
+                f"p {_p_value(trend.p_value)}"
+            )
+        words.append(f"{f}: p {_p_value(p)} ({verdict})")
     return out, "; ".join(words)
+
+
+def _p_value(p: float) -> str:
+    return "≤ 0.001" if p <= 0.001 else f"= {p:.2g}"
 
 
 _CONTRACT_ROWS = ("ceded loss", "premium", TAIL_FIGURE)
@@ -494,10 +514,10 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     d = cmp.table().loc["portfolio: ceded loss"]
     unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
     se = d["standard_error"]
-    error = f" ± {se:,.3f}" if np.isfinite(se) else " (no error: too few trials)"
+    error = f" ± {fixed(se)}" if np.isfinite(se) else " (no error: too few trials)"
     if np.isfinite(se) and not is_material_difference(d["difference"], se):
         error += " (within 2 SE: not distinguishable from zero)"
-    return f"{d['difference']:+,.3f}{error}{unpaired}"
+    return f"{fixed(d['difference'], sign=True)}{error}{unpaired}"
 
 
 def ep_extract(results: Results, contract: str = "portfolio", year: int | None = None) -> pd.DataFrame:

@@ -22,10 +22,19 @@ import pandas as pd
 
 from riskmodel import metrics
 
-__all__ = ["CALIBRATION_CAVEAT", "TAIL_FIGURE", "Comparison", "Results", "compare"]
+__all__ = ["BASIS", "CALIBRATION_CAVEAT", "MARKET_UNIT", "TAIL_FIGURE", "Comparison", "Results", "compare"]
 
 #: The summary's tail row of each contract: `metrics.worst_year` at 99.5% of the annual ceded loss.
 TAIL_FIGURE = "1-in-200 annual loss"
+
+#: The two bases a summary mixes, for the tables that show both (summary.md, the terminal).
+BASIS = (
+    "the contracts' and the portfolio's figures are the reinsurer's share (its line on each contract); "
+    "the payers' are the whole market at 100%"
+)
+
+#: The unit of a payer's row in `Results.summary`: what that payer bears of every incident, not our share.
+MARKET_UNIT = "USD m (market, 100%)"
 
 #: Under the world model's figures: the held-out checks that fail (docs/model.md §10 (d), (e)).
 CALIBRATION_CAVEAT = (
@@ -367,6 +376,8 @@ class Results:
         policy year's aggregate ceded loss, the AEP, in the policy year where it is largest, named in the
         unit and in the ``year`` column: `metrics.worst_year`), the uncompensated damage and the payer
         figures that matter most, spills a year (annual averages). ``year`` is missing for annual averages.
+        The contracts' rows are the reinsurer's share; the payers' the whole market at 100%, their unit
+        `MARKET_UNIT` says so (`BASIS`).
         """
         rows = []
         n = self.n_trials
@@ -404,7 +415,7 @@ class Results:
         perils = sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:peril:"))
         for payer in ("uncompensated", "fund_1992", "ig_gxl_layer1", "ig_pool", *perils):
             if f"payer:{payer}" in self.year_arrays:
-                add(f"payer {payer}")
+                add(f"payer {payer}", MARKET_UNIT)
         for stat, unit in (
             ("spills_7t", "spills a year"),
             ("spills_700t", "spills a year"),
@@ -483,8 +494,12 @@ class Results:
         not controlled: a group's mean is the figure *when* that many states have joined, and whatever
         else goes with many joins (a high geopolitical factor). ``attrs["p_value"]``: per figure the
         permutation test that the groups share one mean (`metrics.groups_differ_p_value`; below 0.05 the
-        figure moves with the joins, which is not to say by much). Empty (with ``attrs["p_value"]`` {})
-        for a run without candidate states.
+        figure moves with the joins, which is not to say by much, nor in one direction). ``attrs["trend"]``:
+        per figure a `metrics.RankTrend`, Spearman's rank correlation of the trials' figure with their
+        number of joined states (the count itself, not its group) and its p-value: whether the figure rises
+        or falls as more states join, which groups can differ without (high at one count, lower either
+        side). Empty (with ``attrs["p_value"]`` and ``attrs["trend"]`` {}) for a run without candidate
+        states.
         """
         if isinstance(figures, str):
             figures = (figures,)
@@ -496,7 +511,7 @@ class Results:
         members = self.members(year)
         if members.empty:
             out = pd.DataFrame()
-            out.attrs["p_value"] = {}
+            out.attrs["p_value"], out.attrs["trend"] = {}, {}
             return out
         # (a run without a portfolio lacks its figures: left out; any other unknown name is an error)
         values = {
@@ -536,6 +551,7 @@ class Results:
             rows.append(row)
         out = pd.DataFrame(rows).set_index("joined")
         out.attrs["p_value"] = {f: metrics.groups_differ_p_value(x, group) for f, x in values.items()}
+        out.attrs["trend"] = {f: metrics.rank_trend(x, joined) for f, x in values.items()}
         return out
 
     def _repr_html_(self) -> str:
@@ -675,12 +691,15 @@ class Comparison:
                     pairs.append((k, a, b))
         pairs += self._tonnage_pairs()
         for name, a, b in pairs:
-            d = metrics.paired_difference(a.mean(axis=1), b.mean(axis=1))
+            # (each run's figure is the mean of its trials' annual means, as in `summary`, to the last bit:
+            # summed in another order, a premium of 0.0015 printed 0.002 there and 0.001 here)
+            per_a, per_b = a.mean(axis=1), b.mean(axis=1)
+            d = metrics.paired_difference(per_a, per_b)
             rows.append(
                 {
                     "figure": name,
-                    "scenario": float(a.mean()),
-                    "baseline": float(b.mean()),
+                    "scenario": float(per_a.mean()),
+                    "baseline": float(per_b.mean()),
                     "difference": d.mean,
                     "standard_error": d.se,
                     "independent_standard_error": d.se_independent,

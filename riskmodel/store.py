@@ -49,8 +49,9 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
+from riskmodel.display import fixed
 from riskmodel.reinsurance.terms import BLOCS
-from riskmodel.results import CONTRACT_FIELDS, Results
+from riskmodel.results import BASIS, CONTRACT_FIELDS, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
@@ -513,8 +514,8 @@ def year_level_frame(results: Results, prefix: str, key: str, *, zeros: bool) ->
     return pd.concat(parts, ignore_index=True)
 
 
-def _markdown_table(df: pd.DataFrame, floatfmt: str = ",.3f") -> str:
-    """A GitHub Markdown table of a frame (index included when it is named)."""
+def _markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
+    """A GitHub Markdown table of a frame (index included when it is named; numbers by `display.fixed`)."""
     frame = df.reset_index() if df.index.name else df
     head = [str(c) for c in frame.columns]
 
@@ -522,12 +523,53 @@ def _markdown_table(df: pd.DataFrame, floatfmt: str = ",.3f") -> str:
         if isinstance(v, bool | np.bool_):
             return "yes" if v else "no"
         if isinstance(v, float | np.floating):
-            return format(float(v), floatfmt) if math.isfinite(v) else str(v)
+            return fixed(v, digits)
         return str(v)
 
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)
+
+
+def _how_run(n_trials: int, manifest: Mapping[str, Any]) -> str:
+    """``, run in 3 chunks of 8,192 trials (the last of 3,616), on a pool of 4 worker processes``: the
+    chunks the run was cut into (its manifest's chunk size, or the whole run when that is larger) and the
+    executor (`riskmodel.engine.executors` names) in words; what the manifest lacks is left out ("" when
+    it has neither).
+
+    >>> _how_run(4096, {"chunk_trials": 8192, "executor": "in-process"})
+    ', run in one chunk of 4,096 trials, in one process'
+    >>> _how_run(20000, {"chunk_trials": 8192, "executor": "process-pool(4)"})
+    ', run in 3 chunks of 8,192 trials (the last of 3,616), on a pool of 4 worker processes'
+    >>> _how_run(8192, {"chunk_trials": 4096, "executor": "dask(local, 2 workers)"})
+    ', run in 2 chunks of 4,096 trials, on Dask (local, 2 workers)'
+    >>> _how_run(4096, {})
+    ''
+    """
+    parts = []
+    chunk = manifest.get("chunk_trials")
+    if isinstance(chunk, int) and chunk > 0 and n_trials > 0:
+        if chunk >= n_trials:
+            parts.append(f" in one chunk of {n_trials:,} trials")
+        else:
+            count, rest = -(-n_trials // chunk), n_trials % chunk
+            last = f" (the last of {rest:,})" if rest else ""
+            parts.append(f" in {count:,} chunks of {chunk:,} trials{last}")
+    executor = manifest.get("executor")
+    if executor:
+        name = str(executor)
+        pool = re.fullmatch(r"process-pool\((\d+)\)", name)
+        dask = re.fullmatch(r"dask\((.*)\)", name)
+        if name == "in-process":
+            parts.append(" in one process")
+        elif pool:
+            workers = int(pool.group(1))
+            parts.append(f" on a pool of {workers} worker process{'es' if workers != 1 else ''}")
+        elif dask:
+            parts.append(f" on Dask ({dask.group(1)})")
+        else:
+            parts.append(f" on {name}")
+    return ", run" + ",".join(parts) if parts else ""
 
 
 def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
@@ -540,9 +582,8 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         f"# {results.scenario_name}",
         "",
         f"{results.n_trials:,} trials × {results.n_years} policy years ({results.start_year}–{last}), "
-        f"seed {results.seed}, chunks of {manifest.get('chunk_trials', '?'):,} trials on "
-        f"{manifest.get('executor', '?')}; riskmodel {manifest.get('package_version')}, "
-        f"numpy {manifest.get('numpy_version')}.",
+        f"seed {results.seed}{_how_run(results.n_trials, manifest)}; riskmodel "
+        f"{manifest.get('package_version')}, numpy {manifest.get('numpy_version')}.",
         "",
         f"Scenario file: `{manifest.get('scenario_file')}`; run hash `{str(manifest.get('run_hash'))[:16]}`.",
         "",
@@ -551,11 +592,11 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "Annual averages over the horizon (USD m unless stated), with Monte Carlo standard errors; a "
         "contract's 1-in-200 annual loss is the 99.5% quantile of its aggregate ceded loss in one policy "
         "year (AEP), in the year where it is largest (named in the unit); converged = standard error ≤ 5% "
-        f"of the figure ({verdict}).",
+        f"of the figure ({verdict}). Two bases: {BASIS} (their unit says so), as are the counts.",
         "",
         _markdown_table(summary.drop(columns="year")),  # (the unit names a tail row's year)
         "",
-        "## Who pays (mean annual amount, USD m)",
+        "## Who pays (the whole market at 100%: mean annual amount, USD m)",
         "",
         _markdown_table(ledger.loc[ledger["mean"] != 0].head(12)),
         "",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from riskmodel import store
 from riskmodel.checkpoints import CHUNKS
 from riskmodel.cli import main
 from riskmodel.engine.simulate import simulate
+from riskmodel.results import BASIS, MARKET_UNIT
 from riskmodel.scenario import load_scenario
 from riskmodel.tables import read_table
 
@@ -84,6 +86,8 @@ def test_run_stores_each_scenario_and_prints_the_comparison_with_its_baseline(sc
     assert "2 runs" in stdout and "2 computed" in stdout
     assert "stressed − base" in stdout and "CRN s.e." in stdout and "storm_xol: ceded loss" not in stdout
     assert "portfolio: ceded loss" in stdout
+    # both tables say which rows are the reinsurer's share and which the market's; the peril's row says so
+    assert stdout.count(BASIS) == 2 and re.search(rf"payer peril:storm +{re.escape(MARKET_UNIT)} ", stdout)
     assert store.is_complete(out / "base") and store.is_complete(out / "stressed")
     comparison = pd.read_csv(out / "comparison.csv")
     assert set(comparison["scenario_run"]) == {"stressed"} and set(comparison["baseline_run"]) == {"base"}

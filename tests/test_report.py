@@ -24,7 +24,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
-from test_plots import synthetic_results
+from test_plots import NEVER, synthetic_results
 
 from riskmodel import metrics
 from riskmodel.report import (
@@ -379,10 +379,10 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     )
     page = render_report([base, paired])
     assert "(same seed, trials and horizon: common random numbers)" in page
-    # (the same draws: no difference, said so, as a difference within twice its error is)
+    # (the same draws: no difference, said so, as a difference within twice its error is; a zero unsigned)
     assert (
         Page(page).tables["headline"][2][diff_col]
-        == "+0.000 ± 0.000 (within 2 SE: not distinguishable from zero)"
+        == "0.000 ± 0.000 (within 2 SE: not distinguishable from zero)"
     )
 
     import warnings
@@ -493,8 +493,10 @@ def test_a_difference_in_words_at_other_precisions_and_without_an_error():
 def test_the_joiners_table_is_by_joiners_in_words(report: Path):
     """Per group of trials: its share and each figure's mean ± SE from `Results.by_joiners`, the TVaR named
     with its figure, "–" where the group is too small for it; the p-values in a sentence, a figure said to
-    differ only when its groups also differ by 1% of it or more. On the page for a run with candidates,
-    not for the baseline (no scheme)."""
+    differ only when its groups also differ by 1% of it or more, and with or without a trend in the
+    number of joiners (Spearman's rho): groups can differ without one (a reviewer read "the groups
+    differ" for means of 5.50, 6.57, 5.74, 6.00 and 5.61 as "more joiners raise our loss"). On the page
+    for a run with candidates, not for the baseline (no scheme)."""
     from riskmodel.report import joiners_table
 
     r = synthetic_results("rv_pool", n_trials=TRIALS)
@@ -518,8 +520,32 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
     book = r.contracts["portfolio"]
     book["premium"], book["reinstatement_premium"] = 1000.0 + 0.5 * joined + 0.1 * noise, np.zeros_like(noise)
     _, tests = joiners_table(r)
-    assert "payer uncompensated: p ≤ 0.001 (the groups differ)" in tests
-    assert "portfolio: premium: p ≤ 0.001 (beyond chance, but by under 1% of the figure)" in tests
+    trend = "trend in the number of joiners: Spearman ρ"
+    rising = rf"with a rising {trend} \+0\.\d\d, p ≤ 0\.001\)"
+    assert re.search(rf"payer uncompensated: p ≤ 0\.001 \(the groups differ, {rising}", tests)
+    assert re.search(
+        rf"portfolio: premium: p ≤ 0\.001 \(beyond chance, but by under 1% of the figure, {rising}", tests
+    )
+    # a third of the trials with 0, 1 and 2 joiners: a figure high with one joiner and the same values with
+    # none and with two differs without a trend; one with the same values in every group does neither
+    thirds = synthetic_results("rv_pool", n_trials=3_000)
+    irn, blr = np.repeat([NEVER, 0, 0], 1_000), np.repeat([NEVER, NEVER, 0], 1_000)
+    thirds.trial_arrays["join_year"] = np.column_stack([np.zeros(3_000, int)] * 2 + [irn, blr])
+    rng = np.random.default_rng(6)
+    side = rng.standard_normal(1_000)
+    bump = np.concatenate([side, 1.0 + rng.standard_normal(1_000), side])
+    thirds.year_arrays["payer:uncompensated"] = np.repeat(bump[:, None], thirds.n_years, axis=1)
+    book = thirds.contracts["portfolio"]
+    book["premium"] = np.repeat(np.tile(10.0 + side, 3)[:, None], thirds.n_years, axis=1)
+    book["reinstatement_premium"] = np.zeros_like(book["premium"])
+    _, tests = joiners_table(thirds)
+    assert (
+        f"payer uncompensated: p ≤ 0.001 (the groups differ, with no monotone {trend} 0.00, p = 1)" in tests
+    )
+    assert (
+        f"portfolio: premium: p = 1 (no difference beyond chance, and no monotone {trend} 0.00, p = 1)"
+        in tests
+    )
     assert joiners_table(synthetic_results("baseline", n_trials=TRIALS, scheme=False))[0].empty
     page = report.read_text(encoding="utf-8")
     section = {s.split('"')[0]: s for s in page.split('<section id="scenario-')[1:]}

@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_plots import synthetic_results
+from test_plots import NEVER, synthetic_results
 
 from riskmodel import metrics
-from riskmodel.results import CONTRACT_FIELDS, Results
+from riskmodel.results import BASIS, CONTRACT_FIELDS, MARKET_UNIT, Results, compare
 
 
 def test_tonnage_and_members_are_the_trials_behind_market_and_adoption():
@@ -149,6 +149,25 @@ def test_per_trial_gives_the_summary_figures_trial_by_trial():
             r.per_trial(wrong)
 
 
+def test_a_comparison_shows_each_runs_figure_as_its_summary_does_to_the_last_bit():
+    """The comparison's scenario and baseline columns are the two summaries' means, bit for bit, so a
+    page that shows both tables shows one figure once (summed in another order, a premium of 0.0015
+    printed 0.002 in the contracts table and 0.001 in the comparison); the payers' rows carry the market's
+    unit in the summary, whose contracts' rows are the reinsurer's share."""
+    a, b = synthetic_results("a", scale=1.5, seed=2), synthetic_results("b", seed=2)
+    table = compare(a, b).table()
+    sa, sb = a.summary(), b.summary()
+    shared = [f for f in sa.index if f.replace("payer ", "payer:") in table.index]
+    assert len(shared) >= 10
+    for f in shared:
+        row = table.loc[f.replace("payer ", "payer:")]
+        assert (row["scenario"], row["baseline"]) == (sa.loc[f, "mean"], sb.loc[f, "mean"]), f
+    payers = sa.index.str.startswith("payer ")
+    assert payers.any() and (sa.loc[payers, "unit"] == MARKET_UNIT).all()
+    assert (sa.loc[sa.index.str.endswith((": ceded loss", ": premium")), "unit"] == "USD m").all()
+    assert "reinsurer's share" in BASIS and "whole market at 100%" in BASIS
+
+
 def test_by_joiners_groups_the_trials_by_their_members():
     """Each group's figures are those of its trials, found independently from `members`; the groups
     partition the trials; the p-value is the permutation test of the trials' figures by group."""
@@ -176,6 +195,9 @@ def test_by_joiners_groups_the_trials_by_their_members():
     assert p == metrics.groups_differ_p_value(loss, np.minimum(joined, 2))
     # joins are drawn independently of the losses here: the groups should not differ (a 1-in-1000 miss)
     assert p > 0.001
+    # the trend is the rank correlation with the count of joiners itself, not with its group
+    assert t.attrs["trend"]["portfolio: ceded loss"] == metrics.rank_trend(loss, joined)
+    assert set(t.attrs["trend"]) == set(t.attrs["p_value"])
     # the default groups: counts no trial reaches are left out; the year moves the counts
     assert list(r.by_joiners().index) == ["0", "1", "2"]
     assert r.by_joiners(year=2026)["trials"].sum() == r.n_trials
@@ -189,6 +211,7 @@ def test_by_joiners_groups_the_trials_by_their_members():
             r.by_joiners(groups=wrong)
     bare = synthetic_results(n_trials=50, scheme=False)
     assert bare.by_joiners().empty and bare.by_joiners().attrs["p_value"] == {}
+    assert bare.by_joiners().attrs["trend"] == {}
     with pytest.raises(ValueError, match="outside the run's policy years"):
         bare.by_joiners(year=1999)
 
@@ -206,3 +229,31 @@ def test_by_joiners_finds_a_figure_that_grows_with_the_joins():
     for label, n in (("0", 0), ("1", 1), ("2+", 2)):
         assert abs(means[label] - n) < 4 * ses[label]
     assert t.attrs["p_value"]["payer uncompensated"] == pytest.approx(1 / 1000)
+    trend = t.attrs["trend"]["payer uncompensated"]
+    assert trend.rho > 0.1 and trend.p_value < 1e-6
+
+
+def test_by_joiners_tells_groups_that_differ_from_a_trend():
+    """The joins set so that a third of the trials have 0, 1 and 2 joiners: a figure high with one joiner
+    and equally low with none and with two (the same values in both) differs between the groups (the
+    permutation test's smallest p-value) but has no trend: its rank correlation with the count is 0
+    (p = 1). One that rises by 1 per joiner has both."""
+    r = synthetic_results(n_trials=3_000, n_years=4)
+    third = r.n_trials // 3
+    irn = np.repeat([NEVER, 0, 0], third)  # IRN a member in the second and third thirds, BLR in the third
+    blr = np.repeat([NEVER, NEVER, 0], third)
+    r.trial_arrays["join_year"] = np.column_stack([np.zeros(r.n_trials, int)] * 2 + [irn, blr])
+    joined = np.repeat([0, 1, 2], third)
+    assert (r.members().to_numpy().sum(axis=1) == joined).all()
+    rng = np.random.default_rng(8)
+    side = rng.standard_normal(third)
+    bump = np.concatenate([side, 1.0 + rng.standard_normal(third), side])
+    r.year_arrays["payer:uncompensated"] = np.repeat(bump[:, None], r.n_years, axis=1)
+    r.year_arrays["payer:owner"] = joined[:, None] + rng.standard_normal((r.n_trials, r.n_years))
+    t = r.by_joiners(figures=("payer uncompensated", "payer owner"), groups=(0, 1, 2))
+    assert t.attrs["p_value"]["payer uncompensated"] == pytest.approx(1 / 1000)
+    flat = t.attrs["trend"]["payer uncompensated"]
+    assert abs(flat.rho) < 1e-12 and flat.p_value == pytest.approx(1.0)
+    assert t.attrs["p_value"]["payer owner"] == pytest.approx(1 / 1000)
+    rising = t.attrs["trend"]["payer owner"]
+    assert rising.rho > 0.3 and rising.p_value < 1e-12

@@ -13,7 +13,7 @@ import pytest
 
 from riskmodel import store
 from riskmodel.engine.simulate import simulate
-from riskmodel.results import Results
+from riskmodel.results import BASIS, MARKET_UNIT, Results
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.tables import read_table
 
@@ -254,3 +254,24 @@ def test_the_manifest_is_the_last_file_written(tmp_path, results, scenario, monk
     save(tmp_path, results, scenario)
     assert order[-1] == "manifest.json"
     assert order.count("manifest.json") == 1
+
+
+def test_summary_md_says_how_the_run_was_cut_and_where_it_ran(results):
+    """The chunks the run was actually cut into (a chunk size larger than the run is one chunk of the
+    run's trials) and the executor in words; the manifest's names ("in-process", "process-pool(2)") were
+    printed as they were: "chunks of 16,384 trials on in-process" for an 8,192-trial run."""
+    md = store.summary_markdown(results, {"chunk_trials": 4096, "executor": "in-process"})
+    assert "seed 11, run in 2 chunks of 4,096 trials, in one process; riskmodel" in md
+    md = store.summary_markdown(results, {"chunk_trials": 16384, "executor": "process-pool(2)"})
+    assert "seed 11, run in one chunk of 8,192 trials, on a pool of 2 worker processes; riskmodel" in md
+    assert "16,384" not in md and "process-pool" not in md
+    assert "seed 11; riskmodel" in store.summary_markdown(results, {})
+
+
+def test_summary_md_names_the_basis_of_its_rows(results):
+    """The contracts' rows are the reinsurer's share, the payers' the whole market at 100%: a sentence
+    says so, each payer row's unit says so, and so does the heading of the who-pays table."""
+    md = store.summary_markdown(results, {})
+    assert BASIS in md
+    assert "| storm_xol: ceded loss | USD m |" in md and f"| payer peril:storm | {MARKET_UNIT} |" in md
+    assert "## Who pays (the whole market at 100%: mean annual amount, USD m)" in md

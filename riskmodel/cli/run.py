@@ -13,7 +13,6 @@ Also home of the options and printing shared by `compare` and `sweep`.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import sys
@@ -21,6 +20,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from riskmodel.display import fixed
 
 __all__ = [
     "add_executor_options",
@@ -313,7 +314,7 @@ def _number(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
-        return f"{v:,.3f}" if math.isfinite(v) else str(v)
+        return fixed(v)
     return str(v)
 
 
@@ -415,11 +416,13 @@ def run(args: argparse.Namespace) -> int:
     computed = sum(o.status == "computed" for o in outcomes)
     runs = f"{len(outcomes)} run{'s' if len(outcomes) != 1 else ''}"
     print(f"{runs} in {args.out}: {computed} computed, {len(outcomes) - computed} up to date.\n")
+    from riskmodel.results import BASIS
+
     for name, (spec, table) in headlines.items():
         print_frame(
             table,
             f"{name}: {spec.trials:,} trials, seed {spec.seed} (annual means with their s.e.; the 1-in-200 "
-            "annual loss in its worst policy year)",
+            f"annual loss in its worst policy year; {BASIS})",
         )
     for (name, base), table in comparisons.tables.items():
         for message in comparisons.mismatches.get((name, base), []):
@@ -427,7 +430,7 @@ def run(args: argparse.Namespace) -> int:
         spec = next(s for s in specs if s.name == name)
         title = (
             f"{name} − {base}: {spec.trials:,} trials, seed {spec.seed} (a year; USD m unless a count; "
-            "tonnage in million GT; s.e. with common random numbers and, for contrast, independent)"
+            f"tonnage in million GT; {BASIS}; s.e. with common random numbers and, for contrast, independent)"
         )
         print_frame(comparison_view(batch.key_deltas(table)), title)
     if comparisons.tables:
