@@ -259,7 +259,7 @@ def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float
     VaR from above at `conf`.
 
     >>> tvar_, se = pooled_tvar(np.array([[0.0, 4.0], [1.0, 5.0], [2.0, 6.0], [3.0, 7.0]]), 0.5)
-    >>> tvar_, round(se, 4)  # the mean of 4, 5, 6, 7; SD of the trials' mean excesses 0.5, 1, 1.5, 2 / 0.5 / √4
+    >>> tvar_, round(se, 4)  # the mean of 4..7; SD of the trials' mean excesses (0.5, 1, 1.5, 2) / 0.5 / √4
     (5.5, 0.6455)
     """
     _level(p)
