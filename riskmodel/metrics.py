@@ -58,6 +58,7 @@ __all__ = [
     "metrics_table",
     "paired_difference",
     "paired_tail_difference",
+    "pooled_tvar",
     "prob_any_loss",
     "quantile_ci",
     "rank_trend",
@@ -247,6 +248,33 @@ def tvar_standard_error(x: np.ndarray | Sequence[float], p: float, conf: float =
         excess = np.maximum(a - np.asarray(var(a, p)), 0.0)
         se = np.asarray(sd(excess)) / ((1.0 - p) * math.sqrt(n))
     return float(se) if np.ndim(se) == 0 else se
+
+
+def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float, float]:
+    """(TVaR, its standard error) at level p of the annual loss, every policy year of every trial pooled.
+
+    `losses` is (n_trials, n_years): the n_trials × n_years trial-years are one sample of a policy year's
+    loss, the annual basis of the 1-in-200 (not the mean of a trial's years, which diversifies a bad year
+    away). The error counts the years of a trial as one cluster (they share the trial's climate factor and
+    joins): SD over trials of each trial's mean excess (X − VaR)+ over its years, over (1 − p) √n_trials,
+    `tvar_standard_error` with trials in place of trial-years; infinite where the trial-years cannot bound
+    VaR from above at `conf`.
+
+    >>> tvar_, se = pooled_tvar(np.array([[0.0, 4.0], [1.0, 5.0], [2.0, 6.0], [3.0, 7.0]]), 0.5)
+    >>> tvar_, round(se, 4)  # the mean of 4..7; SD of the trials' mean excesses (0.5, 1, 1.5, 2) / 0.5 / √4
+    (5.5, 0.6455)
+    """
+    _level(p)
+    a = _ranked(losses)
+    if a.ndim != 2:
+        raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
+    n_trials = a.shape[0]
+    v = float(var(a.ravel(), p))
+    excess = np.maximum(a - v, 0.0)
+    value = v + float(excess.mean()) / (1.0 - p)
+    if _unbounded_above(a.size, p, conf) or n_trials < 2:
+        return value, math.inf
+    return value, float(sd(excess.mean(axis=1))) / ((1.0 - p) * math.sqrt(n_trials))
 
 
 def quantile_ci(

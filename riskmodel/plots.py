@@ -11,7 +11,8 @@ backend. Money is in USD millions, tonnage in million GT, years are policy-year 
 - `plot_adoption`: probability that each candidate state is a member of its scheme, by year.
 - `plot_market`: tanker tonnage by P&I provider class, stacked per policy year.
 - `plot_contracts`: per contract, expected loss against premium, and the 1-in-200 loss.
-- `plot_deltas`: scenario − baseline differences with their common-random-number error bars.
+- `plot_deltas`: a scenario's differences from the run it is compared with, with their common-random-number
+  error bars.
 
 The numbers drawn are the ones the `Results` tables report (`ep_curve`, `ledger`, `adoption`, `market`,
 `summary`), so a chart and its table never disagree.
@@ -81,6 +82,13 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (8.0, 4.5)) -> Axes:
         return ax
     _, new = plt.subplots(figsize=figsize, layout="constrained")
     return new
+
+
+def _title(ax: Axes, text: str) -> None:
+    """The chart's title, wrapped to the figure's width: a long scenario name ("RV pool (Russia-Venezuela
+    insurance system, 2026)") would otherwise run off both sides of a figure whose legend sits outside
+    the axes (matplotlib centres a title over the axes, and the figure's edge cuts what passes it)."""
+    ax.set_title(text, wrap=True)
 
 
 def _tidy(ax: Axes) -> None:
@@ -288,7 +296,7 @@ def plot_ep(
     _log_return_period_axis(ax, top, return_period_unit(results, year))
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
-    ax.set_title(f"{results.scenario_name}: {contract}, {label}\nbands: {conf:.0%} confidence interval")
+    _title(ax, f"{results.scenario_name}: {contract}, {label}\nbands: {conf:.0%} confidence interval")
     _tidy(ax)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     return ax
@@ -335,7 +343,7 @@ def plot_scenarios_ep(
     _log_return_period_axis(ax, top, unit)
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
-    ax.set_title(f"{ep_type} of {contract} by scenario, {period}\nbands: {conf:.0%} confidence interval")
+    _title(ax, f"{ep_type} of {contract} by scenario, {period}\nbands: {conf:.0%} confidence interval")
     _tidy(ax)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     return ax
@@ -373,7 +381,7 @@ def plot_ledger(results: Results, *, ax: Axes | None = None, top: int = 8) -> Ax
         ax.set_ylim(0.0, 1.08 * bottom.max())
     ax.set_xlabel("policy year")
     ax.set_ylabel("mean amount paid (USD m a year)")
-    ax.set_title(f"{results.scenario_name}: who pays for incidents")
+    _title(ax, f"{results.scenario_name}: who pays for incidents")
     _tidy(ax)
     if rows:
         _legend_outside(ax, reverse=True)
@@ -424,7 +432,7 @@ def plot_adoption(results: Results, *, ax: Axes | None = None, scheme: str | Non
     ax.set_xlabel("policy year")
     ax.set_ylabel("probability of membership (share of trials)")
     which = f" {scheme}" if scheme else ""
-    ax.set_title(f"{results.scenario_name}: who joins the scheme{which}, and when")
+    _title(ax, f"{results.scenario_name}: who joins the scheme{which}, and when")
     _tidy(ax)
     return ax
 
@@ -454,7 +462,7 @@ def plot_market(results: Results, *, ax: Axes | None = None) -> Axes:
         ax.set_ylim(0.0, 1.08 * bottom.max())
     ax.set_xlabel("policy year")
     ax.set_ylabel("tanker tonnage (million GT)")
-    ax.set_title(f"{results.scenario_name}: tonnage by P&I provider")
+    _title(ax, f"{results.scenario_name}: tonnage by P&I provider")
     _tidy(ax)
     if not market.empty:
         _legend_outside(ax, reverse=True)
@@ -522,8 +530,8 @@ def plot_contracts(
     left.set_yticks(y, list(table.index))
     left.set_xlabel("USD m a year")
     right.set_xlabel("USD m")
-    left.set_title(f"expected loss and premium ({period})")
-    right.set_title("1-in-200 annual loss" + (" (worst policy year)" if year is None else f" ({period})"))
+    _title(left, f"expected loss and premium ({period})")
+    _title(right, "1-in-200 annual loss" + (" (worst policy year)" if year is None else f" ({period})"))
     for a in (left, right):
         a.set_xlim(left=0)
         a.xaxis.set_major_locator(MaxNLocator(5))
@@ -531,7 +539,7 @@ def plot_contracts(
     left.legend(loc="lower right", frameon=False, fontsize=8)
     if table.empty:
         left.text(0.5, 0.5, "no contracts in this run", ha="center", va="center", transform=left.transAxes)
-    fig.suptitle(f"{results.scenario_name}: contracts")
+    fig.suptitle(f"{results.scenario_name}: contracts", wrap=True)
     return fig
 
 
@@ -542,11 +550,16 @@ def plot_deltas(
     *,
     ax: Axes | None = None,
     z: float = 1.96,
+    names: tuple[str, str] | None = None,
 ) -> Axes:
-    """Scenario − baseline difference of each figure with its common-random-number error bar (± z SE).
+    """The difference of each figure between a scenario and the run it is compared with (its baseline, or
+    the scenario it extends), with its common-random-number error bar (± z SE).
 
-    ``figures`` are row names of `Comparison.table()` (default: every contract's ceded loss and premium).
-    The thin grey error bar beside it is what the same difference would carry with independent seeds.
+    ``figures`` are row names of `Comparison.table()` (default: every contract's ceded loss and premium,
+    the premium with its reinstatement premium). The thin grey error bar beside it is what the same
+    difference would carry with independent seeds. ``names`` are the two runs' labels (the report's run
+    folders, ``("spill_stress", "rv_pool")``; default their scenario names): the title and the axis
+    ("spill_stress − rv_pool") name the comparator, which need not be the batch's baseline.
     Returns the Axes (difference in USD m a year).
     """
     table = comparison.table()
@@ -580,8 +593,9 @@ def plot_deltas(
     )
     ax.axvline(0.0, color="0.2", linewidth=0.8)
     ax.set_yticks(y, list(t.index))
-    ax.set_xlabel("scenario − baseline (USD m a year)")
-    ax.set_title(f"{comparison.scenario.scenario_name} against {comparison.baseline.scenario_name}")
+    a, b = names or (comparison.scenario.scenario_name, comparison.baseline.scenario_name)
+    ax.set_xlabel(f"{a} − {b} (USD m a year)", wrap=True)
+    _title(ax, f"{a} against {b}")
     _tidy(ax)
     _legend_outside(ax)
     return ax

@@ -37,6 +37,7 @@ from riskmodel.display import fixed
 from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
+    "LOSS_RATIO",
     "MATERIAL_SHARE",
     "REPORT_FILE",
     "NoRunsError",
@@ -50,6 +51,8 @@ __all__ = [
     "is_material_difference",
     "joiners_table",
     "named_baseline",
+    "perils_sentence",
+    "point_mass_words",
     "render_report",
     "sanctions_annual",
     "write_report",
@@ -353,14 +356,65 @@ def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | 
     return float(row["mean"]), float(row["standard_error"])
 
 
-def _tail_cell(row: pd.Series) -> str:
-    """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year."""
+def _tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
+    """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year; on a point
+    mass (`point_mass_words`) the words in place of "± 0.000"."""
+    if point_mass is not None:
+        return f"{row['mean']:,.3f} in {row['year']}: {point_mass}"
     return f"{_with_se(row['mean'], row['standard_error'])} in {row['year']}"
+
+
+def point_mass_words(
+    results: Results, contract: str, tail: pd.Series, cap: float | None = None
+) -> str | None:
+    """A contract's 1-in-200 (its summary row `tail`) on a point mass, in words; None when it is not on one.
+
+    A standard error of exactly 0 on a positive 1-in-200 is no precision: so many policy years lose exactly
+    that amount (a layer's full limit, a stress of fixed size) that the quantile's interval is the amount
+    itself. The words say which, with the share of policy years (of its year, or of all when it is the
+    same in every year) that reach it: "the full limit" when it is the contract's per-event `cap` (USD m
+    at our share, from its terms: `_event_cap`; "2 full limits" at twice it), or, with no limit in its
+    terms, the most one event ceded in the run (a layer capped by its source, as the IG GXL lines are);
+    else "a point mass".
+
+    >>> import numpy as np, pandas as pd
+    >>> from riskmodel.results import Results
+    >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 0.0]])
+    >>> fields = {"loss": loss, "max_event_loss": loss}
+    >>> r = Results("x", 2026, 2, 4, 1, {"xl": fields}, {}, {}, (), (), pd.DataFrame())
+    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 0.0, "year": "every year"}), 5.0)
+    'the full limit, reached in 50.0% of policy years'
+    """
+    value = float(tail["mean"])
+    if float(tail["standard_error"]) != 0 or not value > 0:
+        return None
+    c = results.contracts[contract]
+    year = str(tail["year"])
+    loss = c["loss"] if year == "every year" else c["loss"][:, int(year) - results.start_year]
+    share = float((loss >= value * (1 - 1e-9)).mean())
+    what = "a point mass"
+    if cap:
+        k = round(value / cap)
+        if k >= 1 and math.isclose(value, k * cap, rel_tol=1e-9):
+            what = "the full limit" if k == 1 else f"{k} full limits"
+    elif math.isclose(value, float(c["max_event_loss"].max()), rel_tol=1e-9):
+        what = "the full limit of one event (the most any event ceded)"
+    return f"{what}, reached in {share:.1%} of policy years"
+
+
+def _event_cap(manifest: Mapping[str, Any], contract: str) -> float | None:
+    """The per-event (for a stop loss, annual) limit of a contract at our share, USD m, from the terms in
+    the run's manifest; None where its terms state none (a quota share of an IG GXL layer: the layer's own
+    limit caps it) or the manifest does not have them."""
+    terms = (((manifest.get("scenario") or {}).get("portfolio") or {}).get("contracts") or {}).get(contract)
+    if not isinstance(terms, Mapping) or terms.get("limit_usd_m") is None:
+        return None
+    return float(terms["limit_usd_m"]) * float(terms.get("participation", 1.0))
 
 
 def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFrame:
     """One row per scenario: the portfolio's headline figures (± standard error) and its difference from
-    the baseline with the common-random-number standard error."""
+    the run it is compared with (named in "compared with") with the common-random-number standard error."""
     rows = []
     for run in runs:
         r = run.results
@@ -368,7 +422,7 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
         row: dict[str, Any] = {"scenario": run.name, "trials": r.n_trials}
         for label, figure in (
             ("expected ceded loss (USD m a year)", "portfolio: ceded loss"),
-            ("premium (USD m a year)", "portfolio: premium"),
+            ("premium incl. reinstatements (USD m a year)", "portfolio: premium"),
             ("1-in-200 annual loss (USD m, worst policy year)", f"portfolio: {TAIL_FIGURE}"),
             ("uncompensated damage (USD m a year)", "payer uncompensated"),
             ("spills ≥ 7 t a year", "spills_7t"),
@@ -391,11 +445,12 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
 def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
     """`Results.by_joiners` for the page: per group of trials (by the number of candidate states that are
     members by the last policy year) its share of the trials and each figure as mean ± standard error,
-    the first figure's TVaR named with it, and a sentence of the permutation tests' p-values; a figure is
-    said to differ between the groups when its p-value is below 0.05 *and* its groups' means spread by
-    at least `MATERIAL_SHARE` of its mean. Each figure's verdict also says whether it has a rising or
-    falling trend in the number of joiners (Spearman's rank correlation, p below 0.05) or none: groups
-    that differ need not rise with the joins. Empty (and "") for a run without candidates."""
+    the first figure's annual TVaR (of a policy year, the group's trial-years pooled) named with it, and a
+    sentence of the permutation tests' p-values; a figure is said to differ between the groups when its
+    p-value is below 0.05 *and* its groups' means spread by at least `MATERIAL_SHARE` of its mean. Each
+    figure's verdict also says whether it has a rising or falling trend in the number of joiners
+    (Spearman's rank correlation, p below 0.05) or none: groups that differ need not rise with the joins.
+    Empty (and "") for a run without candidates."""
     t = results.by_joiners()
     if t.empty:
         return t, ""
@@ -408,7 +463,7 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
             _with_se(m, se) for m, se in zip(t[f"{f}: mean"], t[f"{f}: standard_error"], strict=True)
         ]
         for c in [c for c in t.columns if c.startswith(f"{f}: TVaR ") and not c.endswith("standard_error")]:
-            out[f"{c.removeprefix(f'{f}: ')} of {f}"] = [
+            out[f"annual {c.removeprefix(f'{f}: ')} of {f} (USD m, a policy year)"] = [
                 _with_se(m, se) if np.isfinite(m) else "–"
                 for m, se in zip(t[c], t[f"{c} standard_error"], strict=True)
             ]
@@ -454,25 +509,105 @@ def _contract_figures(results: Results) -> list[str]:
     return [f"{cid}: {what}" for cid in results.contracts for what in _CONTRACT_ROWS]
 
 
-def contracts_table(results: Results, summary: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per contract (and the portfolio), from `Results.summary`: expected loss, premium and the 1-in-200
-    annual loss of the worst policy year with their standard errors, the loss ratio, and whether all
-    three converged."""
+#: The contracts table's loss ratio column: its denominator in its name.
+LOSS_RATIO = "loss ratio (on premium + reinstatement premium)"
+
+
+def _annual_mean(x: np.ndarray) -> str:
+    """Mean ± standard error of a (trial, year) array's annual average over the horizon."""
+    per_trial = x.mean(axis=1)
+    se = float(metrics.standard_error(per_trial)) if len(per_trial) > 1 else math.nan
+    return _with_se(float(per_trial.mean()), se)
+
+
+def _not_written(results: Results, contract: str) -> str | None:
+    """ "not written" for a contract with no loss and no premium in any trial-year that a note of the run
+    says is not written (none of its sources in the scenario), "nothing ceded or earned" for one with
+    none and no such note, None for any other."""
+    c = results.contracts[contract]
+    if any(np.any(c[f]) for f in ("loss", "premium", "reinstatement_premium")):
+        return None
+    noted = any(n.startswith(f"contract {contract}:") and "not written" in n for n in results.notes)
+    return "not written" if noted else "nothing ceded or earned"
+
+
+def contracts_table(
+    results: Results, summary: pd.DataFrame | None = None, manifest: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Per contract (and the portfolio): expected loss, premium, reinstatement premium and the 1-in-200
+    annual loss of the worst policy year with their standard errors, the loss ratio on the premium with
+    its reinstatement premium (`LOSS_RATIO`: the summary's ``premium`` row), and whether the summary's
+    loss, premium and 1-in-200 converged. A 1-in-200 on a point mass is worded (`point_mass_words`, with
+    the contract's limit from the terms in the run's `manifest`); a contract the scenario does not write
+    says so (`_not_written`) in place of its figures."""
     s = results.summary() if summary is None else summary
     rows = []
     for cid in results.contracts:
         loss, prem, tail = (s.loc[f"{cid}: {what}"] for what in _CONTRACT_ROWS)
+        c = results.contracts[cid]
+        absent = _not_written(results, cid) if cid != "portfolio" else None
+        if absent is not None:
+            rows.append(
+                {"contract": cid, "expected loss": absent}
+                | dict.fromkeys(
+                    ("premium", "reinstatement premium", LOSS_RATIO, TAIL_FIGURE, "converged (5%)"), "–"
+                )
+            )
+            continue
+        words = point_mass_words(results, cid, tail, _event_cap(manifest or {}, cid))
         rows.append(
             {
                 "contract": cid,
                 "expected loss": _with_se(loss["mean"], loss["standard_error"]),
-                "premium": _with_se(prem["mean"], prem["standard_error"]),
-                "loss ratio": f"{loss['mean'] / prem['mean']:.0%}" if prem["mean"] > 0 else "–",
-                TAIL_FIGURE: _tail_cell(tail),
+                "premium": _annual_mean(c["premium"]),
+                "reinstatement premium": _annual_mean(c["reinstatement_premium"]),
+                LOSS_RATIO: f"{loss['mean'] / prem['mean']:.0%}" if prem["mean"] > 0 else "–",
+                TAIL_FIGURE: _tail_cell(tail, words),
                 "converged (5%)": bool(loss["converged"] and prem["converged"] and tail["converged"]),
             }
         )
     return pd.DataFrame(rows).set_index("contract") if rows else pd.DataFrame()
+
+
+def perils_sentence(scenario: Mapping[str, Any], results: Results | None = None) -> str:
+    """The page's sentence on a scenario's user perils (its manifest's resolved ``scenario``): each peril's
+    payer column, and that it moves no other payer; "" for a scenario without perils. Without the
+    scenario's terms, the perils are those of the run's own ``peril:<id>`` columns.
+
+    A user peril adds its losses to one payer column (`riskmodel.payers.peril_payer` unless it names
+    another, docs/scenarios.md) after the world model has run: the scheme's retained claims, capital and
+    solvency, the Funds, the owners and the claimants are what they would be without it (a reviewer read
+    a scheme's reinsurer paying twice the scheme's retention under a 50% quota share, the scheme's
+    capital unchanged, with nothing on the page to say why). A peril on the column of a scheme already
+    insolvent goes unpaid, to the uncompensated damage.
+
+    >>> perils_sentence({"perils": {"spill": {"source": "scheme_reinsurance:rv_pool"}, "storm": {}}})[:93]
+    'User perils (stresses of the scenario): spill lands on scheme_reinsurance:rv_pool only, storm'
+    """
+    from riskmodel.payers import peril_payer, scheme_of
+
+    perils = scenario.get("perils")
+    if perils is None and results is not None:
+        perils = {
+            k.removeprefix("payer:peril:"): {} for k in results.year_arrays if k.startswith("payer:peril:")
+        }
+    if not perils:
+        return ""
+    sources = {pid: (terms or {}).get("source") or peril_payer(pid) for pid, terms in perils.items()}
+    landing = ", ".join(f"{pid} lands on {source} only" for pid, source in sources.items())
+    schemes = any(scheme_of(source) for source in sources.values())
+    others = (
+        "the scheme's retained claims, capital and solvency, the Funds, the owners and the uncompensated "
+        "damage are as they would be without it (only a peril on the column of a scheme already insolvent "
+        "goes unpaid, to the uncompensated damage)"
+        if schemes
+        else "the Funds, the owners and the uncompensated damage are as they would be without it"
+    )
+    return (
+        f"User perils (stresses of the scenario): {landing}. A user peril adds its losses to that one payer "
+        f"column and moves no other: {others}; the tables below read so, and the scenario's description says "
+        "what the stress assumes."
+    )
 
 
 def _baseline_of(run: Run, by_name: Mapping[str, Run]) -> Run | None:
@@ -599,22 +734,30 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         + _compared_with(run, base)
         + "</p>"
     )
+    perils = perils_sentence(scenario_doc, r)
+    if perils:
+        parts.append(f'<p class="note">{html.escape(perils)}</p>')
     summary = r.summary()
     verdict = (
         "every figure converged"
         if bool(summary["converged"].all())
         else "a figure marked “no” has a standard error above 5% of its value: it needs more trials"
     )
-    contracts = contracts_table(r, summary)
+    contracts = contracts_table(r, summary, m)
     if not contracts.empty:
         parts.append(
             _table(
                 contracts,
-                caption=f"Contracts: expected loss and premium are annual averages over "
-                f"{r.start_year}–{last} (USD m) with Monte Carlo standard errors; the 1-in-200 is the "
-                f"annual aggregate loss (AEP) of the policy year where it is largest ({verdict}). The loss "
-                "ratio is the model's loss over the premium the portfolio file states (the shipped example "
-                "book's premiums are illustrative, not market rates)",
+                caption=f"Contracts: expected loss, premium and reinstatement premium are annual averages "
+                f"over {r.start_year}–{last} (USD m at our participation) with Monte Carlo standard errors; "
+                "the premium is the one the portfolio file states, or for a rated line (the IG GXL lines) "
+                "its rate times the modelled base of each trial-year; the reinstatement premium is what "
+                "the losses earn. The loss ratio is the expected loss over the premium plus the "
+                "reinstatement premium (the shipped example book's premiums are illustrative, not market "
+                "rates). The 1-in-200 is the annual aggregate loss (AEP) of the policy year where it is "
+                f"largest ({verdict}); where it is the full limit (or another amount that many policy "
+                "years lose exactly) it says so, with the share of policy years that reach it, in place of "
+                "a standard error of 0",
             )
         )
     others = summary[~summary.index.isin(_contract_figures(r))].drop(columns="year")  # (none: averages)
@@ -629,10 +772,10 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         caveat = "".join(f"; note: {m}" for m in cmp.mismatches())
         parts.append(
             _table(
-                table.loc[keep],
-                caption=f"Against {base.name}: mean annual difference (scenario − baseline) with its "
+                table.loc[keep].rename(columns={"scenario": run.name, "baseline": base.name}),
+                caption=f"Against {base.name}: mean annual difference ({run.name} − {base.name}) with its "
                 "common-random-number standard error, and the standard error it would have with "
-                f"independent seeds{caveat}",
+                f"independent seeds (a premium row: with its reinstatement premium){caveat}",
             )
         )
 
@@ -643,10 +786,12 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 joiners,
                 caption=f"As more states join: the trials grouped by the number of candidate states that "
                 f"are members of a scheme by {last}, with each group's annual averages over the horizon "
-                "(mean ± standard error; the TVaR of a trial's mean annual figure over the horizon, where a "
-                "group has at least 20 trials beyond its quantile). The groups are what happened in this "
-                "scenario's trials, not separate scenarios: many joins come with a high geopolitical "
-                "factor. Whether the groups share one mean (a permutation test of the trials): "
+                "(mean ± standard error) and the annual TVaR of the first figure: of one policy year's "
+                "figure, every policy year of the group's trials pooled (the basis of the 1-in-200 annual "
+                "loss), where at least 20 of the group's trial-years lie beyond its quantile. The groups are "
+                "what happened in this scenario's trials, not separate scenarios: many joins come with a "
+                "high geopolitical factor. Whether the groups share one mean (a permutation test of the "
+                "trials): "
                 f"{tests or 'not testable'}.",
             )
         )
@@ -672,7 +817,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             n_rows = 2 * len(r.contracts)
             figures.append(
                 _figure(
-                    _on_axes(plots.plot_deltas, cmp),
+                    _on_axes(plots.plot_deltas, cmp, names=(run.name, base.name)),
                     f"{run.name}: differences from {base.name}",
                     (9.0, 1.4 + 0.3 * n_rows),
                 )
@@ -786,7 +931,8 @@ def render_report(
         "Money in USD millions: contract and portfolio figures at the reinsurer's participation, "
         "market figures (who pays, sanctions in the market) for the whole market; ± is one Monte Carlo "
         "standard error; "
-        "differences from the baseline use common random numbers (the same trials).</p>",
+        "each scenario is compared with the run its section names (its baseline, or the scenario it "
+        "extends), on common random numbers (the same trials).</p>",
     ]
     missing = list(unfinished)
     if missing:
@@ -806,9 +952,10 @@ def render_report(
         _table(
             headline_table(ordered, by_name),
             table_id="headline",
-            caption="Portfolio figures, annual averages over the horizon, and the 1-in-200 annual loss (AEP) "
-            "of the worst policy year (± standard error); the difference from the baseline carries its "
-            "common-random-number standard error",
+            caption="Portfolio figures, annual averages over the horizon (the premium with its "
+            "reinstatement premium), and the 1-in-200 annual loss (AEP) of the worst policy year "
+            "(± standard error); the difference is from the run named in “compared with” (the scenario's "
+            "baseline, or the scenario it extends), with its common-random-number standard error",
         ),
     ]
     with_portfolio = {run.name: run.results for run in ordered if "portfolio" in run.results.contracts}

@@ -371,8 +371,9 @@ class Results:
     def summary(self, rel_error: float = 0.05) -> pd.DataFrame:
         """Headline figures (USD m unless stated), with standard errors.
 
-        Rows: each contract's and the portfolio's expected annual ceded loss, premium and reinstatement
-        premium (annual averages over the horizon), its 1-in-200 annual loss (the 99.5% quantile of a
+        Rows: each contract's and the portfolio's expected annual ceded loss and premium (annual averages
+        over the horizon; the ``premium`` row is the premium *with* its reinstatement premium, one figure,
+        the denominator of a loss ratio on earned premium), its 1-in-200 annual loss (the 99.5% quantile of a
         policy year's aggregate ceded loss, the AEP, in the policy year where it is largest, named in the
         unit and in the ``year`` column: `metrics.worst_year`), the uncompensated damage and the payer
         figures that matter most, spills a year (annual averages). ``year`` is missing for annual averages.
@@ -441,6 +442,12 @@ class Results:
         nothing away: one call serves a scenario and its baseline. An id not in the run's portfolio is a
         `ValueError`.
         """
+        return self.per_trial_year(figure, exclude).mean(axis=1)
+
+    def per_trial_year(self, figure: str, exclude: str | Sequence[str] | None = ()) -> np.ndarray:
+        """Each trial's value of `figure` in each policy year, (n_trials, n_years): what `per_trial`
+        averages over the horizon (the same names and `exclude`), for annual figures such as the annual
+        TVaR of `by_joiners`."""
         cid, _, what = figure.rpartition(": ")
         if exclude is None:
             ids: list[str] = []
@@ -471,7 +478,7 @@ class Results:
                 f"(contracts: {', '.join(self.contracts) or 'none'}), 'payer <column>' (columns: "
                 f"{', '.join(self.payers()) or 'none'}) or a per-year statistic such as 'spills_7t'"
             )
-        return x.mean(axis=1)
+        return x
 
     def by_joiners(
         self,
@@ -488,9 +495,11 @@ class Results:
         "1", "2", "3-4" and "5+" (a group no trial reaches is left out). Per group: its trials and their
         share; per figure (`per_trial`: each trial's mean annual value over the whole horizon, whatever
         `year`; the portfolio's figures are left out of a run without one, another unknown name is an
-        error) ``<figure>: mean`` and ``<figure>: standard_error``, and for the first figure its TVaR at
-        `tail` with its error where the group has at least 20 trials beyond the quantile (else NaN); the
-        scheme tonnage in `year` (million GT). The groups are what happened in the scenario's trials,
+        error) ``<figure>: mean`` and ``<figure>: standard_error``, and for the first figure its annual
+        TVaR at `tail` (``<figure>: TVaR 95%``: of a policy year's value, every policy year of the group's
+        trials pooled, `metrics.pooled_tvar`, the basis of the summary's 1-in-200 annual loss) with its
+        error where at least 20 of the group's trial-years lie beyond the quantile (else NaN); the scheme
+        tonnage in `year` (million GT). The groups are what happened in the scenario's trials,
         not controlled: a group's mean is the figure *when* that many states have joined, and whatever
         else goes with many joins (a high geopolitical factor). ``attrs["p_value"]``: per figure the
         permutation test that the groups share one mean (`metrics.groups_differ_p_value`; below 0.05 the
@@ -514,11 +523,12 @@ class Results:
             out.attrs["p_value"], out.attrs["trend"] = {}, {}
             return out
         # (a run without a portfolio lacks its figures: left out; any other unknown name is an error)
-        values = {
-            f: self.per_trial(f)
+        annual = {
+            f: self.per_trial_year(f)
             for f in figures
             if f.rpartition(": ")[0] != "portfolio" or "portfolio" in self.contracts
         }
+        values = {f: x.mean(axis=1) for f, x in annual.items()}
         joined = members.to_numpy().sum(axis=1)
         edges = [*bounds, None]
         labels = [
@@ -541,11 +551,10 @@ class Results:
                 row[f"{f}: mean"] = float(xs.mean())
                 row[f"{f}: standard_error"] = float(metrics.standard_error(xs)) if n > 1 else np.nan
                 if i == 0:
-                    enough = n * (1.0 - tail) >= 20  # (fewer trials beyond it: the error runs low)
-                    row[f"{f}: {tail_label}"] = float(metrics.tvar(xs, tail)) if enough else np.nan
-                    row[f"{f}: {tail_label} standard_error"] = (
-                        float(metrics.tvar_standard_error(xs, tail)) if enough else np.nan
-                    )
+                    # (fewer trial-years beyond it: the error runs low)
+                    enough = n * self.n_years * (1.0 - tail) >= 20
+                    value, se = metrics.pooled_tvar(annual[f][sel], tail) if enough else (np.nan, np.nan)
+                    row[f"{f}: {tail_label}"], row[f"{f}: {tail_label} standard_error"] = value, se
             if scheme_cols:
                 row["scheme tonnage (million GT)"] = float(scheme_gt.loc[sel, scheme_cols].sum(axis=1).mean())
             rows.append(row)

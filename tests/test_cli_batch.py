@@ -98,6 +98,18 @@ def test_run_stores_each_scenario_and_prints_the_comparison_with_its_baseline(sc
     assert "stressed − base" in stdout  # the comparison is shown again, from the store
 
 
+def test_the_printed_comparison_names_its_two_runs():
+    """`comparison_view` names the two runs' columns (crackdown against rv_pool read "scenario" and
+    "baseline"); two runs of one name, from two batches, are told apart as A and B."""
+    from riskmodel.cli.run import comparison_view
+
+    columns = ["scenario", "baseline", "difference", "standard_error", "independent_standard_error"]
+    table = pd.DataFrame([[1.0, 0.5, 0.5, 0.1, 0.2]], columns=columns, index=["x"])
+    view = ["crackdown", "rv_pool", "difference", "CRN s.e.", "indep. s.e."]
+    assert list(comparison_view(table, ("crackdown", "rv_pool")).columns) == view
+    assert list(comparison_view(table, ("rv_pool", "rv_pool")).columns)[:2] == ["A: rv_pool", "B: rv_pool"]
+
+
 def test_run_keeps_events_when_asked(scenarios, tmp_path):
     out = tmp_path / "out"
     assert riskmodel("run", scenarios / "base.yaml", "--out", out, "--workers", 1, "--keep-events") == 0
@@ -150,7 +162,10 @@ def test_compare_two_run_folders_writes_the_table(scenarios, tmp_path, capsys):
     capsys.readouterr()
     csv = tmp_path / "cmp.csv"
     assert riskmodel("compare", out / "stressed", out / "base", "--out", csv) == 0
-    assert "Perils stressed − Perils base" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Perils stressed − Perils base" in printed
+    # the columns are named by the runs, not "scenario" and "baseline" (the comparator need not be one)
+    assert re.search(r"^ +stressed +base +difference +CRN s\.e\. +indep\. s\.e\.$", printed, re.M)
     table = pd.read_csv(csv, index_col="figure")
     row = table.loc["storm_xol: ceded loss"]
     assert row["difference"] == pytest.approx(row["scenario"] - row["baseline"])

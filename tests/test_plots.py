@@ -378,6 +378,47 @@ def test_plot_deltas_shows_differences_with_crn_error_bars():
     widths = np.array([p.get_width() for p in ax.containers[0].patches])
     assert np.allclose(widths, table.loc[rows, "difference"])
     assert [t.get_text() for t in ax.get_yticklabels()] == rows
-    assert ax.get_xlabel() == "scenario − baseline (USD m a year)"
+    # the difference is named by its comparator, which need not be the batch's baseline (a reviewer read
+    # "scenario − baseline" on crackdown's chart against rv_pool)
+    assert ax.get_xlabel() == "rv_pool − baseline (USD m a year)"
+    assert ax.get_title() == "rv_pool against baseline"
+    ax = plots.plot_deltas(cmp, names=("crackdown", "rv_pool"))
+    assert (
+        ax.get_xlabel() == "crackdown − rv_pool (USD m a year)"
+        and ax.get_title() == "crackdown against rv_pool"
+    )
     with pytest.raises(KeyError, match="not in the comparison: nope"):
         plots.plot_deltas(cmp, ["nope"])
+
+
+def test_titles_of_long_scenario_names_stay_inside_the_figure():
+    """A title is centred over its axes; with the legend outside them, a long scenario name ran off both
+    edges of the report's figures (the tonnage chart of "RV pool (Russia-Venezuela insurance system,
+    2026)", the differences of one long name against another). Titles now wrap to the figure: drawn at
+    the report's sizes, every title lies inside its figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    long_name = "RV pool with a Gulf of Finland spill stress (Russia-Venezuela insurance system, 2026)"
+    r, base = (
+        synthetic_results(long_name),
+        synthetic_results("Baseline 2026 (status quo, no alternative scheme)"),
+    )
+    charts = {
+        "market": (lambda fig: plots.plot_market(r, ax=fig.subplots()), (8.0, 4.5)),
+        "ledger": (lambda fig: plots.plot_ledger(r, ax=fig.subplots()), (9.0, 4.8)),
+        "adoption": (lambda fig: plots.plot_adoption(r, ax=fig.subplots()), (8.0, 4.5)),
+        "ep": (lambda fig: plots.plot_ep(r, "portfolio", base, ax=fig.subplots()), (8.0, 4.5)),
+        "deltas": (lambda fig: plots.plot_deltas(compare(r, base), ax=fig.subplots()), (9.0, 3.8)),
+        "contracts": (lambda fig: plots.plot_contracts(r, fig=fig), (10.0, 2.5)),
+    }
+    for name, (draw, size) in charts.items():
+        fig = Figure(figsize=size, layout="constrained")
+        draw(fig)
+        canvas = FigureCanvasAgg(fig)  # (the report's PNGs are Agg's)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        texts = [ax.title for ax in fig.axes] + ([fig._suptitle] if fig._suptitle is not None else [])
+        for text in texts:
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= -0.5 and box.x1 <= fig.bbox.x1 + 0.5, (name, text.get_text(), box)

@@ -28,6 +28,7 @@ from test_plots import NEVER, synthetic_results
 
 from riskmodel import metrics
 from riskmodel.report import (
+    LOSS_RATIO,
     REPORT_FILE,
     NoRunsError,
     contracts_table,
@@ -38,7 +39,7 @@ from riskmodel.report import (
     sanctions_annual,
     write_report,
 )
-from riskmodel.results import TAIL_FIGURE
+from riskmodel.results import TAIL_FIGURE, Results
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.store import run_hash, sanctions_frame, save_run
 
@@ -156,17 +157,31 @@ def test_headline_table_lists_each_scenario_with_its_difference_from_the_baselin
     assert body[0][header.index("trials")] == "2,000"
     loss_col = header.index("expected ceded loss (USD m a year)")
     assert body[0][loss_col].startswith(f"{base.mean():,.3f} ± ")
+    # the summary's premium holds the reinstatement premium: the column says so
+    book = synthetic_results("baseline", n_trials=TRIALS, scheme=False).contracts["portfolio"]
+    premium = (book["premium"] + book["reinstatement_premium"]).mean()
+    assert body[0][header.index("premium incl. reinstatements (USD m a year)")].startswith(
+        f"{premium:,.3f} ± "
+    )
 
 
 def test_contracts_table_puts_each_contract_on_one_row():
-    """gxl_layer1's premium is 1.2 + 10% of its loss, so its loss ratio is EL / (1.2 + 0.1 EL)."""
+    """gxl_layer1's premium is 1.2 and its reinstatement premium 10% of its loss: the table shows the two
+    apart (the loss ratio's caption used to call its denominator "the premium the portfolio file states",
+    while it held the reinstatement premium too), and the loss ratio, named for its denominator, is
+    EL / (1.2 + 0.1 EL)."""
     r = synthetic_results(n_trials=TRIALS)
     s = r.summary()
     t = contracts_table(r, s)
     assert list(t.index) == ["gxl_layer1", "hull_xol", "portfolio"]
     loss = s.loc["gxl_layer1: ceded loss"]
     assert t.loc["gxl_layer1", "expected loss"] == f"{loss['mean']:,.3f} ± {loss['standard_error']:,.3f}"
-    assert t.loc["gxl_layer1", "loss ratio"] == f"{loss['mean'] / (1.2 + 0.1 * loss['mean']):.0%}"
+    assert t.loc["gxl_layer1", "premium"] == "1.200 ± 0.000"
+    reinstatement = 0.1 * r.contracts["gxl_layer1"]["loss"].mean(axis=1)
+    se = reinstatement.std(ddof=1) / np.sqrt(TRIALS)
+    assert t.loc["gxl_layer1", "reinstatement premium"] == f"{reinstatement.mean():,.3f} ± {se:,.3f}"
+    assert LOSS_RATIO == "loss ratio (on premium + reinstatement premium)"
+    assert t.loc["gxl_layer1", LOSS_RATIO] == f"{loss['mean'] / (1.2 + 0.1 * loss['mean']):.0%}"
     # the 1-in-200: the annual loss's inverted-CDF 99.5% quantile in the policy year where it is largest
     loss = r.contracts["portfolio"]["loss"]
     per_year = [np.quantile(loss[:, i], 0.995, method="inverted_cdf") for i in range(r.n_years)]
@@ -176,6 +191,62 @@ def test_contracts_table_puts_each_contract_on_one_row():
     assert tail["unit"] == f"USD m in {year}" and tail["year"] == str(year)
     assert pd.isna(s.loc["portfolio: ceded loss", "year"])  # an annual average is of no one year
     assert t.loc["portfolio", TAIL_FIGURE] == f"{tail['mean']:,.3f} ± {tail['standard_error']:,.3f} in {year}"
+
+
+def _capped(losses: np.ndarray) -> Results:
+    """A synthetic run whose contract ``layer`` cedes `losses` (trial, year), each year's loss one event."""
+    r = synthetic_results(n_trials=TRIALS)
+    zero = np.zeros_like(losses)
+    layer = {"loss": losses, "premium": np.full_like(losses, 0.5), "reinstatement_premium": zero}
+    layer |= {"max_event_loss": losses, "blocked_delayed": zero, "blocked_permanent": zero}
+    return dataclasses.replace(r, contracts={"layer": layer, "portfolio": layer})
+
+
+def test_a_one_in_200_at_the_full_limit_says_so():
+    """A layer that loses its full limit of 5 in 3% of policy years (and else nothing) has its 99.5%
+    quantile at 5 in every year, with a standard error of exactly 0: the order-statistic interval collapses
+    on the point mass. The page said "5.000 ± 0.000 in every year", read as a precise estimate; it now
+    says "the full limit" and how often it is reached, when the terms give the limit (5 = 50 × 10%), the
+    most one event ceded when they give none (a quota share of an IG GXL layer), twice the limit as 2, and
+    another amount as a point mass. A 1-in-200 with an error keeps its ± (the portfolio of
+    `synthetic_results`)."""
+    hit = np.random.default_rng(3).random((TRIALS, 4)) < 0.03
+    r = _capped(np.where(hit, 5.0, 0.0))
+    share = hit.mean()
+    tail = r.summary().loc[f"layer: {TAIL_FIGURE}"]
+    assert tail["mean"] == 5.0 and tail["standard_error"] == 0.0 and tail["year"] == "every year"
+    terms = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 50.0, "participation": 0.1}}}}}
+    cell = contracts_table(r, manifest=terms).loc["layer", TAIL_FIGURE]
+    assert cell == f"5.000 in every year: the full limit, reached in {share:.1%} of policy years"
+    assert contracts_table(r).loc["layer", TAIL_FIGURE] == (
+        f"5.000 in every year: the full limit of one event (the most any event ceded), reached in "
+        f"{share:.1%} of policy years"
+    )
+    half = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 25.0, "participation": 0.1}}}}}
+    assert "5.000 in every year: 2 full limits" in contracts_table(r, manifest=half).loc["layer", TAIL_FIGURE]
+    # a stress of fixed size under a larger limit (spill_stress's retro line: 2 of a limit of 4)
+    wide = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 80.0, "participation": 0.1}}}}}
+    assert (
+        "5.000 in every year: a point mass, reached in"
+        in contracts_table(r, manifest=wide).loc["layer", TAIL_FIGURE]
+    )
+    t = contracts_table(synthetic_results(n_trials=TRIALS))
+    assert " ± " in t.loc["portfolio", TAIL_FIGURE] and "limit" not in t.loc["portfolio", TAIL_FIGURE]
+
+
+def test_a_contract_the_scenario_does_not_write_says_so():
+    """rv_pool_retro under the baseline (no rv_pool scheme) cedes nothing and earns nothing: its row read
+    "0.000 ± 0.000 ... yes" (converged), as if written and loss-free. A contract of no loss and no premium
+    in any trial-year now reads "not written" when the run's notes say so, and "nothing ceded or earned"
+    when they do not; its other cells are "–"."""
+    r = _capped(np.zeros((TRIALS, 4)))
+    r.contracts["layer"] = {f: np.zeros((TRIALS, 4)) for f in r.contracts["layer"]}
+    noted = dataclasses.replace(r, notes=("contract layer: no losses from x in this scenario (not written)",))
+    row = contracts_table(noted).loc["layer"]
+    assert row["expected loss"] == "not written"
+    assert (row.drop("expected loss") == "–").all()
+    assert contracts_table(r).loc["layer", "expected loss"] == "nothing ceded or earned"
+    assert contracts_table(r).loc["portfolio", "expected loss"].startswith("0.000 ± ")
 
 
 def test_ep_tables_say_what_a_return_period_counts():
@@ -356,6 +427,48 @@ def test_the_world_models_figures_carry_the_calibration_caveat(report: Path, bat
     assert CALIBRATION_CAVEAT not in summary_markdown(perils_only, {"chunk_trials": 4096})
 
 
+def test_a_comparison_is_named_by_its_comparator_and_a_user_peril_by_its_source():
+    """spill_stress is compared with rv_pool, the scenario it extends, not with the batch's baseline: its
+    section's caption, columns and chart said "scenario − baseline" and "baseline"; they now name both
+    runs. Its user peril lands on the scheme's reinsurer alone, so the schemes' table shows the reinsurer
+    paying more than the scheme under a 50% quota share: the section now names each peril's payer column
+    and says the other payers are not moved by it; a scenario without perils has no such sentence."""
+    from riskmodel.report import Run, perils_sentence, render_report
+
+    base = Run("rv_pool", synthetic_results("rv_pool", n_trials=TRIALS, seed=7))
+    perils = {"gof_aframax_spill": {"source": "scheme_reinsurance:rv_pool"}, "storm": {"source": None}}
+    stress = Run(
+        "spill_stress",
+        synthetic_results("spill_stress", n_trials=TRIALS, seed=7),
+        {"baseline": {"run": "rv_pool"}, "scenario": {"perils": perils}},
+    )
+    page = render_report([base, stress])
+    section = page.split('<section id="scenario-spill_stress">')[1]
+    assert "Against rv_pool: mean annual difference (spill_stress − rv_pool)" in section
+    header = section.split("Against rv_pool")[1].split("</thead>")[0]
+    assert "<th>spill_stress</th><th>rv_pool</th>" in header and ">baseline<" not in header
+    assert "scenario − baseline" not in page
+    sentence = perils_sentence(stress.manifest["scenario"])
+    assert sentence.startswith(
+        "User perils (stresses of the scenario): gof_aframax_spill lands on scheme_reinsurance:rv_pool "
+        "only, storm lands on peril:storm only. A user peril adds its losses to that one payer column and "
+        "moves no other: the scheme's retained claims, capital and solvency, the Funds, the owners and the "
+        "uncompensated damage are as they would be without it"
+    )
+    base_section = page.split('<section id="scenario-rv_pool">')[1].split("</section>")[0]
+    assert html.escape(sentence) in section and "User perils" not in base_section
+    assert perils_sentence({"perils": {"storm": {}}}) == (
+        "User perils (stresses of the scenario): storm lands on peril:storm only. A user peril adds its "
+        "losses to that one payer column and moves no other: the Funds, the owners and the uncompensated "
+        "damage are as they would be without it; the tables below read so, and the scenario's description "
+        "says what the stress assumes."
+    )
+    # without the scenario's terms, the run's own peril columns
+    base.results.year_arrays["payer:peril:storm"] = np.zeros((TRIALS, 4))
+    assert perils_sentence({}, base.results).startswith("User perils (stresses of the scenario): storm lands")
+    assert perils_sentence({"perils": {}}, base.results) == ""
+
+
 def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     """The meta line said "(same seed and trials)" of any baseline, and the headline's difference sat under
     a caption promising a common-random-number error. A baseline of another seed is now named as such in
@@ -508,8 +621,15 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
     assert table.loc[first, "trials"] == f"{n:,} ({share:.0%})"
     m, se = t.loc[first, "portfolio: ceded loss: mean"], t.loc[first, "portfolio: ceded loss: standard_error"]
     assert table.loc[first, "portfolio: ceded loss (USD m a year)"] == f"{m:,.3f} ± {se:,.3f}"
-    tvar = table["TVaR 95% of portfolio: ceded loss"]
-    assert (tvar == "–").tolist() == (t["trials"] < 400).tolist()
+    # annual, and named so: of a policy year's loss, the group's trial-years pooled (it was the TVaR of a
+    # trial's mean over the horizon, unnamed, 25 against an annual 59 in rv_pool); "–" under 20 trial-years
+    # beyond the 95% quantile (400 trial-years: 100 trials of 4 years)
+    tvar = table["annual TVaR 95% of portfolio: ceded loss (USD m, a policy year)"]
+    assert (tvar == "–").tolist() == (t["trials"] < 100).tolist()
+    value, se = metrics.pooled_tvar(
+        r.contracts["portfolio"]["loss"][r.members().to_numpy().sum(axis=1) == 0], 0.95
+    )
+    assert tvar.loc["0"] == f"{value:,.3f} ± {se:,.3f}"
     p = t.attrs["p_value"]["payer uncompensated"]
     assert f"payer uncompensated: p {'≤ 0.001' if p <= 0.001 else f'= {p:.2g}'}" in tests
     # a figure that grows by 1 per joined state differs; one that grows by 0.5 on a level of 1,000 is

@@ -108,6 +108,12 @@ def _run_folder_problems(paths: list[Path]) -> list[Any]:
     return problems
 
 
+def _label(path: str | Path) -> str:
+    """A run's column label: its run folder's name, or its scenario file's without the suffix."""
+    p = Path(path)
+    return p.resolve().name if p.is_dir() else p.stem
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel compare`; returns the exit code."""
     from riskmodel import batch, store
@@ -162,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         f"{a.scenario_name} − {b.scenario_name}: {a.n_trials:,} trials, seed {a.seed} "
         "(a year; USD m unless a count; tonnage in million GT)"
     )
-    print_frame(comparison_view(table), title)
+    print_frame(comparison_view(table, (_label(args.run_a), _label(args.run_b))), title)
     if args.out is not None:
         print(f"written: {write_csv(table, args.out)}")
     return 0

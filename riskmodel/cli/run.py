@@ -337,11 +337,17 @@ def write_csv(df: Any, path: str | Path, index: bool = True) -> Path:
     return atomic_write(path, lambda f: f.write(df.to_csv(index=index).encode()))
 
 
-def comparison_view(table: Any) -> Any:
-    """A comparison table with short column names for the terminal."""
+def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
+    """A comparison table with short column names for the terminal: the two runs' columns named by their
+    `names` (scenario, comparator: ``("spill_stress", "rv_pool")``, not "scenario" and "baseline": the
+    comparator need not be the batch's baseline); two equal names become ``A: name`` and ``B: name``."""
+    a, b = names or ("scenario", "baseline")
+    if a == b:
+        a, b = f"A: {a}", f"B: {b}"
     return table.rename(
         columns={
-            "difference": "difference",
+            "scenario": a,
+            "baseline": b,
             "standard_error": "CRN s.e.",
             "independent_standard_error": "indep. s.e.",
         }
@@ -432,7 +438,7 @@ def run(args: argparse.Namespace) -> int:
             f"{name} − {base}: {spec.trials:,} trials, seed {spec.seed} (a year; USD m unless a count; "
             f"tonnage in million GT; {BASIS}; s.e. with common random numbers and, for contrast, independent)"
         )
-        print_frame(comparison_view(batch.key_deltas(table)), title)
+        print_frame(comparison_view(batch.key_deltas(table), (name, base)), title)
     if comparisons.tables:
         path = write_csv(comparisons.frame(), Path(args.out) / "comparison.csv", index=False)
         print(f"every comparison figure: {path}")
