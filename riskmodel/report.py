@@ -791,7 +791,8 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 "loss), where at least 20 of the group's trial-years lie beyond its quantile. The groups are "
                 "what happened in this scenario's trials, not separate scenarios: many joins come with a "
                 "high geopolitical factor. Whether the groups share one mean (a permutation test of the "
-                "trials): "
+                "trials) and whether each figure rises or falls with the number of joiners (Spearman's rank "
+                "correlation): "
                 f"{tests or 'not testable'}.",
             )
         )
