@@ -150,13 +150,10 @@ def _with_its_baselines(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]
     (returned with its reason): the report then says that baseline is missing, as it does for a batch.
     (With the run's baseline only, the page said the baseline of that one was missing, when it was
     there beside.)"""
-    from riskmodel.store import STORE_FORMAT, incomplete_reason, read_manifest
+    from riskmodel.store import damage_error, incomplete_reason, read_manifest
 
-    # the run asked for is checked as its baselines are (one of another store format is named as such
-    # when it is read)
-    reason = incomplete_reason(root)
-    if reason is not None and (read_manifest(root) or {}).get("store_format") == STORE_FORMAT:
-        raise NoRunsError(f"{root}: this run is unfinished or damaged ({reason}); rerun the batch to redo it")
+    if (damage := damage_error(root)) is not None:  # (the run asked for, checked as its baselines are)
+        raise damage
     beside = root.absolute().parent  # (`report .` in a run folder: "." has no parent of its own)
     finished, seen = [root], {root.absolute().name}
     while (base := named_baseline(read_manifest(finished[-1]) or {})) is not None and base not in seen:

@@ -64,12 +64,14 @@ __all__ = [
     "alt_frame",
     "atomic_write",
     "clean_temporaries",
+    "damage_error",
     "effective_scenario",
     "elt_frame",
     "ept_frame",
     "event_inputs",
     "format_mismatch",
     "year_level_frame",
+    "incomplete_reason",
     "is_complete",
     "ledger_frame",
     "load_manifest",
@@ -810,6 +812,26 @@ def event_inputs(run_dir: str | Path) -> dict[str, Any]:
         "listed": scenario_listings(doc) if isinstance(doc, Mapping) else {},
         "same_model": manifest.get("model_digest") == model_digest(),
     }
+
+
+def damage_error(run_dir: str | Path) -> IncompleteRunError | None:
+    """None when a finished run folder of this store format matches its manifest (every file's size and
+    SHA-256, `incomplete_reason`), else the error to show: the one reading it raises, which names the
+    file (missing, unreadable, corrupt), or, for a run that reads but not as it was saved (bytes added or
+    changed), a `CorruptRunError` with the file's difference. For `report` and `compare` of a run folder
+    named by the user, checked as a batch's runs are. Reads the whole run when it does not match."""
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    if manifest is None or manifest.get("store_format") != STORE_FORMAT:
+        return None  # (reading it names what is wrong: no manifest, another format)
+    reason = incomplete_reason(run_dir)
+    if reason is None:
+        return None
+    try:
+        load_results(run_dir)
+    except IncompleteRunError as exc:
+        return exc
+    return CorruptRunError(run_dir, f"{reason}; {_rerun_advice(run_dir)}")
 
 
 def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results:

@@ -263,9 +263,8 @@ def test_a_damaged_run_asked_for_by_name_is_refused_with_the_reason(command, bat
     assert_bad_input(
         code,
         err,
-        str(batch / "stressed"),
-        f"unfinished or damaged (arrays.npz is {listed + 2:,} bytes, the manifest says {listed:,})",
-        "rerun the batch",
+        f"{batch / 'stressed'}: arrays.npz is {listed + 2:,} bytes, the manifest says {listed:,}; rerun its "
+        f"batch (`riskmodel run SCENARIOS --out {batch}`)",
     )
     assert not (batch / "r.html").exists() and not (batch / "c.csv").exists()
 

@@ -88,7 +88,7 @@ def _run_folder_problems(paths: list[Path]) -> list[Any]:
         if not p.is_dir():
             continue
         try:
-            manifest = store.load_manifest(p)
+            store.load_manifest(p)
         except store.CorruptRunError as exc:
             problems.append(Problem(str(p), (), exc.reason))
         except store.IncompleteRunError as exc:
@@ -100,11 +100,9 @@ def _run_folder_problems(paths: list[Path]) -> list[Any]:
             )
             problems.append(Problem(str(p), (), reason))
         else:
-            # every file against the manifest's size and SHA-256, as `report` checks a batch's runs (a run
-            # of another store format is named as such when it is read)
-            current = manifest.get("store_format") == store.STORE_FORMAT
-            if current and (reason := store.incomplete_reason(p)) is not None:
-                problems.append(Problem(str(p), (), f"is unfinished or damaged ({reason}); rerun the batch"))
+            # every file against the manifest's size and SHA-256, as `report` checks a batch's runs
+            if (damage := store.damage_error(p)) is not None:
+                problems.append(Problem(str(p), (), damage.reason))
     return problems
 
 
