@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
-from riskmodel.display import fixed
+from riskmodel.display import fixed, fixed_error
 from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
@@ -346,7 +346,9 @@ def describe_difference(
 
 
 def _with_se(mean: float, se: float) -> str:
-    return f"{fixed(mean)} ± {fixed(se)}" if np.isfinite(se) else fixed(mean)
+    """``6.519 ± <0.0005``: the figure and its standard error (`display.fixed_error`), or the figure alone
+    when it has none (too few trials)."""
+    return f"{fixed(mean)} ± {fixed_error(se, mean)}" if np.isfinite(se) else fixed(mean)
 
 
 def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | None:
