@@ -1,22 +1,28 @@
 """How a figure is written for a reader: one rounding rule for the report, summary.md and the terminal.
 
-In: a number and the decimals to show. Out: its text. Used by every table a person reads
-(`riskmodel.report`, `riskmodel.store.summary_markdown`, the CLI's printed tables), so one figure reads
-the same in each of them.
+In: a number (or a standard error and the figure it is of) and the decimals to show. Out: its text.
+Used by every table a person reads (`riskmodel.report`, `riskmodel.store.summary_markdown`, the CLI's
+printed tables), so one figure reads the same in each of them.
 
 The rule: halves round away from zero, after the float noise of the figure's last bits is set aside (the
 figure is first taken at 12 significant digits), and a figure that rounds to zero has no sign. Why: the
 same mean reached by two summation orders can fall either side of a half (0.0015 of a premium came out as
 0.0015000000000000002 in one table and 0.0014999999999999998 in another, printed 0.002 and 0.001 on one
 page), and a difference of -0.0002 printed "-0.000", a sign on nothing.
+
+A standard error (`fixed_error`) follows the same rule, except that one too small to show is not written
+as nothing: "<0.0005" (at three decimals) for a premium that varies a little from trial to trial, "0.000"
+only for a figure that is the same in every trial. Why: "± 0.000" on a premium read as a certain figure
+when it was not (a rated line's premium varies with its modelled base).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
-__all__ = ["fixed"]
+__all__ = ["error_texts", "fixed", "fixed_error"]
 
 #: Significant digits a figure is taken at before it is rounded to the decimals shown: what lies beyond
 #: them is the noise of summation order (a double carries about 16).
@@ -49,3 +55,37 @@ def fixed(value: float, digits: int = 3, *, sign: bool = False, thousands: bool 
     if shown.is_zero():
         shown = shown.copy_abs()
     return format(shown, f"{'+' if sign and not shown.is_zero() else ''}{',' if thousands else ''}.{digits}f")
+
+
+def fixed_error(standard_error: float, figure: float, digits: int = 3) -> str:
+    """A standard error of `figure` at `digits` decimals, by `fixed`'s rule, except that one not zero but
+    too small to show is "under half the last place shown" (``<0.0005`` at three decimals), so that a
+    reader does not take a figure that varies for a certain one. An error within the float noise of its
+    figure (under a part in 10^`SIGNIFICANT` of it: the spread of summing a constant in another order, as
+    a fixed premium's mean over the years) is zero: the figure is the same in every trial.
+
+    >>> fixed_error(2.25e-05, 6.519), fixed_error(0.0004999, 0.243), fixed_error(0.0005, 0.243)
+    ('<0.0005', '<0.0005', '0.001')
+    >>> fixed_error(0.0, 2.5), fixed_error(3.4e-21, 0.0015), fixed_error(-0.0, 0.0), fixed_error(2e-06, 0.0)
+    ('0.000', '0.000', '0.000', '<0.0005')
+    >>> fixed_error(0.004, 1.0, 2), fixed_error(0.3, 12.0, 0), fixed_error(float("nan"), 1.0)
+    ('<0.005', '<0.5', 'nan')
+    """
+    se = float(standard_error)
+    noise = abs(float(figure)) * 10.0**-SIGNIFICANT if math.isfinite(float(figure)) else 0.0
+    if math.isfinite(se) and abs(se) <= noise:
+        se = 0.0
+    shown = fixed(se, digits)
+    if se and shown == fixed(0.0, digits):
+        return "<" + fixed(0.5 * 10.0**-digits, digits + 1)
+    return shown
+
+
+def error_texts(standard_errors: Iterable[float], figures: Iterable[float], digits: int = 3) -> list[str]:
+    """`fixed_error` of each standard error with its figure: a table's error column as a reader sees it
+    (summary.md's, the terminal's).
+
+    >>> error_texts([0.054, 2.3e-05, 3.4e-21], [3.852, 6.519, 0.0015])
+    ['0.054', '<0.0005', '0.000']
+    """
+    return [fixed_error(se, m, digits) for se, m in zip(standard_errors, figures, strict=True)]

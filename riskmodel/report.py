@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
-from riskmodel.display import fixed
+from riskmodel.display import fixed, fixed_error
 from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "ep_extract",
     "find_runs",
     "headline_table",
+    "holds_run_files",
     "is_material_difference",
     "joiners_table",
     "named_baseline",
@@ -104,6 +105,15 @@ def named_baseline(manifest: Mapping[str, Any]) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------ loading
+def holds_run_files(folder: Path) -> bool:
+    """Whether `folder` holds a run, finished or not: any of its manifest, results or arrays. An empty
+    folder, a folder of other files or no folder at all holds none; a report neither shows it nor lists it
+    as unfinished (`find_runs`), and `riskmodel report` says which it is."""
+    from riskmodel.store import ARRAYS, MANIFEST, METADATA
+
+    return any((folder / name).is_file() for name in (MANIFEST, METADATA, ARRAYS))
+
+
 def _left_out(runs: Iterable[tuple[Path | str, str]]) -> str:
     """``rv_pool (arrays.npz is missing), brics (no manifest.json: ...)``: runs a report leaves out."""
     return ", ".join(f"{Path(name).name} ({why})" for name, why in runs)
@@ -132,7 +142,7 @@ def find_runs(path: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         reason = incomplete_reason(sub)
         if reason is None:
             finished.append(sub)
-        elif (sub / MANIFEST).is_file() or (sub / "results.json").is_file() or (sub / "arrays.npz").is_file():
+        elif holds_run_files(sub):
             unfinished.append((sub, reason))
     if not finished:
         raise NoRunsError(
@@ -146,7 +156,8 @@ def find_runs(path: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]:
 def _with_its_baselines(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """A run folder and the runs beside it that it is compared with, in turn: its baseline, that run's
     baseline, and so on, each checked as a batch's runs are (`store.incomplete_reason`). The chain ends
-    at a run without a baseline, at a baseline with no folder beside, or at an unfinished or damaged one
+    at a run without a baseline, at a baseline with no run beside (no folder, or one without a run's files:
+    `holds_run_files`), or at an unfinished or damaged one
     (returned with its reason): the report then says that baseline is missing, as it does for a batch.
     (With the run's baseline only, the page said the baseline of that one was missing, when it was
     there beside.)"""
@@ -158,7 +169,7 @@ def _with_its_baselines(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]
     finished, seen = [root], {root.absolute().name}
     while (base := named_baseline(read_manifest(finished[-1]) or {})) is not None and base not in seen:
         folder = beside / base
-        if not folder.is_dir():
+        if not holds_run_files(folder):  # (no folder, or an empty one: no run, as in a batch)
             break
         reason = incomplete_reason(folder)
         if reason is not None:
@@ -343,7 +354,9 @@ def describe_difference(
 
 
 def _with_se(mean: float, se: float) -> str:
-    return f"{fixed(mean)} ± {fixed(se)}" if np.isfinite(se) else fixed(mean)
+    """``6.519 ± <0.0005``: the figure and its standard error (`display.fixed_error`), or the figure alone
+    when it has none (too few trials)."""
+    return f"{fixed(mean)} ± {fixed_error(se, mean)}" if np.isfinite(se) else fixed(mean)
 
 
 def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | None:

@@ -22,7 +22,16 @@ import pandas as pd
 
 from riskmodel import metrics
 
-__all__ = ["BASIS", "CALIBRATION_CAVEAT", "MARKET_UNIT", "TAIL_FIGURE", "Comparison", "Results", "compare"]
+__all__ = [
+    "BASIS",
+    "CALIBRATION_CAVEAT",
+    "MARKET_UNIT",
+    "PREMIUM_UNIT",
+    "TAIL_FIGURE",
+    "Comparison",
+    "Results",
+    "compare",
+]
 
 #: The summary's tail row of each contract: `metrics.worst_year` at 99.5% of the annual ceded loss.
 TAIL_FIGURE = "1-in-200 annual loss"
@@ -35,6 +44,10 @@ BASIS = (
 
 #: The unit of a payer's row in `Results.summary`: what that payer bears of every incident, not our share.
 MARKET_UNIT = "USD m (market, 100%)"
+
+#: The unit of a ``premium`` row in `Results.summary`: the premium with the reinstatement premium the
+#: losses earn, one figure (the report shows the two apart, and its loss ratio on their sum).
+PREMIUM_UNIT = "USD m (with reinstatement premium)"
 
 #: Under the world model's figures: the held-out checks that fail (docs/model.md §10 (d), (e)).
 CALIBRATION_CAVEAT = (
@@ -373,10 +386,11 @@ class Results:
 
         Rows: each contract's and the portfolio's expected annual ceded loss and premium (annual averages
         over the horizon; the ``premium`` row is the premium *with* its reinstatement premium, one figure,
-        the denominator of a loss ratio on earned premium), its 1-in-200 annual loss (the 99.5% quantile of a
-        policy year's aggregate ceded loss, the AEP, in the policy year where it is largest, named in the
-        unit and in the ``year`` column: `metrics.worst_year`), the uncompensated damage and the payer
-        figures that matter most, spills a year (annual averages). ``year`` is missing for annual averages.
+        the denominator of a loss ratio on earned premium, as its unit `PREMIUM_UNIT` says), its 1-in-200
+        annual loss (the 99.5% quantile of a policy year's aggregate ceded loss, the AEP, in the policy year
+        where it is largest, named in the unit and in the ``year`` column: `metrics.worst_year`), the
+        uncompensated damage and the payer figures that matter most, spills a year (annual averages).
+        ``year`` is missing for annual averages.
         The contracts' rows are the reinsurer's share; the payers' the whole market at 100%, their unit
         `MARKET_UNIT` says so (`BASIS`).
         """
@@ -400,7 +414,7 @@ class Results:
 
         for cid, c in self.contracts.items():
             add(f"{cid}: ceded loss")
-            add(f"{cid}: premium")
+            add(f"{cid}: premium", PREMIUM_UNIT)
             tail = metrics.worst_year(c["loss"], 0.995)
             year = "every year" if tail.every_year else str(int(self.years[tail.year]))
             rows.append(

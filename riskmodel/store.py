@@ -49,7 +49,7 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
-from riskmodel.display import fixed
+from riskmodel.display import error_texts, fixed
 from riskmodel.reinsurance.terms import BLOCS
 from riskmodel.results import BASIS, CONTRACT_FIELDS, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
@@ -580,6 +580,7 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
     summary = results.summary()
     verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
     ledger = results.ledger()
+    errors = error_texts(summary["standard_error"], summary["mean"])
     lines = [
         f"# {results.scenario_name}",
         "",
@@ -596,7 +597,8 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "year (AEP), in the year where it is largest (named in the unit); converged = standard error ≤ 5% "
         f"of the figure ({verdict}). Two bases: {BASIS} (their unit says so), as are the counts.",
         "",
-        _markdown_table(summary.drop(columns="year")),  # (the unit names a tail row's year)
+        # (the unit names a tail row's year; an error too small to show is "<0.0005": `display.fixed_error`)
+        _markdown_table(summary.drop(columns="year").assign(standard_error=errors)),
         "",
         "## Who pays (the whole market at 100%: mean annual amount, USD m)",
         "",

@@ -57,6 +57,8 @@ BIG_SHOWN = "1000000000…0000 (401 digits)"
 TOO_LARGE = f"{BIG_SHOWN} is too large for a number:"
 #: What a number the loader drops as too large may be (its field is not known there): the floats' range.
 ANY_NUMBER = "must be between about -1.8e+308 and 1.8e+308"
+#: The ceiling of a money field (USD m), as a value above it is told.
+MONEY_CEILING = "must be at most 1e9 (USD m), i.e. USD 10^15, far above any real amount"
 
 
 def problems_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
@@ -81,7 +83,7 @@ def test_the_base_is_valid(tmp_path: Path) -> None:
         (
             "attachment_usd_m: 5",
             f"attachment_usd_m: {BIG}",
-            f"portfolio.contracts.hull_xol.attachment_usd_m: {TOO_LARGE} must be a number, at least 0",
+            f"portfolio.contracts.hull_xol.attachment_usd_m: {TOO_LARGE} {MONEY_CEILING}",
         ),
         (
             "BALTIC: 0.5",
@@ -97,26 +99,41 @@ def test_the_base_is_valid(tmp_path: Path) -> None:
         (
             "participation: 0.5, limit_usd_m: 50",
             f"participation: 0.5, limit_usd_m: {BIG}",
-            f"portfolio.contracts.hull_qs.limit_usd_m: {TOO_LARGE} must be a number greater than 0",
+            f"portfolio.contracts.hull_qs.limit_usd_m: {TOO_LARGE} {MONEY_CEILING}",
         ),
         (
             "horizon: {start_year: 2026, years: 3}",
             f"horizon: {{start_year: 2026, years: 3}}\nsimulation: {{materiality_usd_m: {BIG}}}",
-            f"simulation.materiality_usd_m: {TOO_LARGE} must be a number greater than 0",
+            f"simulation.materiality_usd_m: {TOO_LARGE} {MONEY_CEILING}",
         ),
         (
             "capital_usd_m: 1000",
             f"capital_usd_m: {BIG}",
-            f"schemes.rv_pool.capital_usd_m: {TOO_LARGE} must be a number greater than 0",
+            f"schemes.rv_pool.capital_usd_m: {TOO_LARGE} {MONEY_CEILING}",
+        ),
+        (
+            "capital_usd_m: 1000",
+            f"capital_usd_m: -{BIG}",
+            f"schemes.rv_pool.capital_usd_m: -{TOO_LARGE} must be a number greater than 0",
         ),
     ],
-    ids=["attachment", "cedant_share", "participation", "quota_share_limit", "materiality", "capital"],
+    ids=[
+        "attachment",
+        "cedant_share",
+        "participation",
+        "quota_share_limit",
+        "materiality",
+        "capital",
+        "negative_capital",
+    ],
 )
 def test_a_whole_number_too_large_for_a_float_is_said_to_be_too_large(
     tmp_path: Path, old: str, new: str, expected: str
 ) -> None:
     """10^400 crashed the xol and quota-share checks (float() overflowed) or was "not allowed: must be a
-    number greater than 0", which it is; now it is too large, printed shortened, at its key's line."""
+    number greater than 0", which it is; now it is too large, printed shortened, at its key's line, with
+    the field's bound it is beyond: on a money field its ceiling, as 10^300 is told (it was told "must be
+    a number, at least 0"), on a share its range; a negative one, the floor."""
     found = problems_of(tmp_path, replaced(old, new))
     assert len(found) == 1 and expected in found[0], found
     assert BIG not in found[0]
@@ -168,12 +185,24 @@ def test_a_decimal_beyond_every_float_is_too_large_not_infinity(tmp_path: Path, 
     assert parse_value("-.inf") == -math.inf and parse_value("1.7e+308") == 1.7e308
 
 
-def test_an_exponent_written_as_text_offers_no_form_beyond_every_float(tmp_path: Path) -> None:
-    """`1e400` is text (YAML 1.1's form needs a point): the hint said to write 1.0e+400, itself too large."""
-    found = problems_of(tmp_path, replaced("attachment_usd_m: 5", "attachment_usd_m: 1e400"))
+@pytest.mark.parametrize("text", ["1e400", "1e300"])
+def test_an_exponent_written_as_text_offers_no_form_beyond_the_fields_bound(
+    tmp_path: Path, text: str
+) -> None:
+    """`1e400` is text (YAML 1.1's form needs a point): the hint said to write 1.0e+400, itself too large;
+    then that as a number it would be beyond every float, when the money field's own ceiling is 1e9. It
+    names the ceiling now, as it does for `1e300` (it said to write 1.0e+300, which the field refuses); on
+    a field without one, the floats' range."""
+    found = problems_of(tmp_path, replaced("attachment_usd_m: 5", f"attachment_usd_m: {text}"))
     assert found == [
-        "s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: '1e400' is not allowed: must be a number, "
-        f"at least 0 (YAML reads 1e400 as text; as a number, it would be too large: {ANY_NUMBER})"
+        f"s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: '{text}' is not allowed: must be a "
+        f"number, at least 0 (YAML reads {text} as text; as a number, it would be too large: {MONEY_CEILING})"
+    ]
+    found = problems_of(tmp_path, replaced("BALTIC: 0.5", "BALTIC: 1e400"))
+    assert found == [
+        "s.yaml:22: portfolio.contracts.hull_xol.cedant_share.shares.BALTIC: '1e400' is not allowed: must "
+        "be a number between 0 and 1 (YAML reads 1e400 as text; as a number, it would be too large: "
+        f"{ANY_NUMBER})"
     ]
 
 

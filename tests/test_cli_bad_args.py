@@ -243,6 +243,38 @@ def test_report_warns_when_the_manifest_names_a_missing_baseline_run(batch, run_
         assert str(batch / "gone") in err
 
 
+@pytest.mark.parametrize(
+    ("leave", "state"),
+    [
+        ("empty", "the folder {base} is empty"),
+        ("other files", "the folder {base} holds no run: no manifest.json, results.json or arrays.npz"),
+        ("a file", "{base} is a file, not a run folder"),
+    ],
+)
+def test_report_says_what_stands_where_the_baseline_run_was(batch, run_cli, leave, state):
+    """The baseline's folder is there but holds no run: the warning said "no folder X" of a folder that
+    was there (a batch), or "unfinished or damaged: no manifest.json: interrupted before it finished" of an
+    empty one (a run folder given by name), and listed it among the runs left out. Both now say what is
+    there, and the page lists no run left out."""
+    base = batch / "base"
+    shutil.rmtree(base)
+    if leave == "a file":
+        base.write_text("not a run")
+    else:
+        base.mkdir()
+        if leave == "other files":
+            (base / "notes.txt").write_text("kept by hand")
+    for target in (batch, batch / "stressed"):
+        code, _out, err = run_cli("report", target, "--out", batch / "r.html")
+        assert code == 0, err
+        assert err.strip() == (
+            f"warning: {batch}: stressed is compared with no baseline: its baseline run 'base' is missing "
+            f"({state.format(base=base)}); the report shows '–' where the difference would be (no "
+            f"comparison, not no difference); rerun the batch into {batch} to restore 'base'"
+        ), target
+        assert "Runs left out" not in (batch / "r.html").read_text(encoding="utf-8")
+
+
 def test_report_of_a_damaged_baseline_warns_with_the_reason(batch, run_cli):
     (batch / "base" / store.ARRAYS).unlink()
     code, _out, err = run_cli("report", batch)

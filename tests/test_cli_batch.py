@@ -24,7 +24,7 @@ from riskmodel import store
 from riskmodel.checkpoints import CHUNKS
 from riskmodel.cli import main
 from riskmodel.engine.simulate import simulate
-from riskmodel.results import BASIS, MARKET_UNIT
+from riskmodel.results import BASIS, MARKET_UNIT, PREMIUM_UNIT
 from riskmodel.scenario import load_scenario
 from riskmodel.tables import read_table
 
@@ -88,6 +88,12 @@ def test_run_stores_each_scenario_and_prints_the_comparison_with_its_baseline(sc
     assert "portfolio: ceded loss" in stdout
     # both tables say which rows are the reinsurer's share and which the market's; the peril's row says so
     assert stdout.count(BASIS) == 2 and re.search(rf"payer peril:storm +{re.escape(MARKET_UNIT)} ", stdout)
+    # the premium, headline and comparison alike, is said to include the reinstatement premium
+    assert re.search(rf"portfolio: premium +{re.escape(PREMIUM_UNIT)} ", stdout)
+    assert (
+        "(a year; USD m unless a count; tonnage in million GT; a premium row with its reinstatement "
+        in stdout
+    )
     assert store.is_complete(out / "base") and store.is_complete(out / "stressed")
     comparison = pd.read_csv(out / "comparison.csv")
     assert set(comparison["scenario_run"]) == {"stressed"} and set(comparison["baseline_run"]) == {"base"}

@@ -8,11 +8,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from perils_book import BASE
 
 from riskmodel import store
-from riskmodel.cli.run import _number
-from riskmodel.display import fixed
+from riskmodel.cli.run import _headline, _number
+from riskmodel.display import error_texts, fixed, fixed_error
+from riskmodel.engine.simulate import simulate
 from riskmodel.report import _table, _with_se
+from riskmodel.scenario import load_scenario_from_dict
 
 
 def test_a_half_reached_by_two_summation_orders_rounds_the_same_way():
@@ -51,9 +54,49 @@ def test_the_report_summary_md_and_the_terminal_print_no_signed_zero():
     page = _table(frame)
     assert "-0.000" not in page and ">0.000<" in page and ">0.002<" in page
     assert _with_se(-0.0002, -0.0) == "0.000 ± 0.000" and _with_se(0.0014999999999999998, 0.0001) == (
-        "0.002 ± 0.000"
+        "0.002 ± <0.0005"
     )
     markdown = store._markdown_table(frame)
     assert "| gxl_layer1: premium | 0.000 | 0.000 |" in markdown
     assert "| counterparty_hull_xol: premium | 0.002 | 0.000 |" in markdown
     assert _number(-0.0002) == "0.000" and _number(0.0014999999999999998) == "0.002"
+
+
+def test_a_standard_error_too_small_to_show_is_not_written_as_zero():
+    """The review's baseline at 4,096 trials: gxl_layer1's premium (a rate times a modelled base) 6.519 with
+    a standard error of 2.3e-05, and tanker_hull_xol's (with its reinstatement premium) 0.243 with 0.00036,
+    both printed "± 0.000" as if certain. They read "<0.0005" (under half the last place shown). A fixed
+    premium's error of 3.4e-21 (0.0015 a year summed in another order) is float noise: the figure is the
+    same in every trial and stays 0.000, as an error of exactly 0 does."""
+    assert fixed_error(2.253103271038549e-05, 6.519391141497443) == "<0.0005"
+    assert fixed_error(0.0003618848488039585, 0.24262802096287056) == "<0.0005"
+    assert fixed_error(3.388545455069535e-21, 0.0015000000000000002) == "0.000"
+    assert fixed_error(0.0, 2.5) == "0.000" and fixed_error(-0.0, 0.0) == "0.000"
+    assert fixed_error(0.0005, 1.0) == "0.001" and fixed_error(0.054, 3.85) == "0.054"
+    assert fixed_error(1e-07, 0.0) == "<0.0005"  # (a figure of 0 that varies: not noise)
+    assert fixed_error(0.004, 1.0, digits=2) == "<0.005" and fixed_error(0.3, 12.0, digits=0) == "<0.5"
+    assert fixed_error(math.nan, 1.0) == "nan" and fixed_error(math.inf, 1.0) == "inf"
+    assert error_texts([2.3e-05, 3.4e-21], [6.519, 0.0015]) == ["<0.0005", "0.000"]
+
+
+def test_summary_md_the_terminal_and_the_report_write_a_tiny_error_alike(monkeypatch):
+    """One rule for an error too small to show in summary.md's error column, the terminal's "s.e." and the
+    report's "mean ± SE" cells: "<0.0005" for a premium that varies a little, "0.000" for a fixed one."""
+    results = simulate(
+        load_scenario_from_dict({**BASE, "simulation": {**BASE["simulation"], "trials": 4096}})
+    )
+    frame = results.summary()
+    tiny, noise = (6.519391141497443, 2.253103271038549e-05), (0.0015000000000000002, 3.388545455069535e-21)
+    frame.loc["storm_xol: premium", ["mean", "standard_error"]] = noise
+    frame.loc["portfolio: premium", ["mean", "standard_error"]] = tiny
+    monkeypatch.setattr(results, "summary", lambda: frame)
+    md = store.summary_markdown(results, {})
+    assert "| storm_xol: premium | USD m (with reinstatement premium) | 0.002 | 0.000 | yes |" in md
+    assert "| portfolio: premium | USD m (with reinstatement premium) | 6.519 | <0.0005 | yes |" in md
+    assert md.count("<0.0005") == 1
+    headline = _headline(results)
+    assert headline.loc["portfolio: premium", "s.e."] == "<0.0005"
+    assert headline.loc["portfolio: ceded loss", "s.e."] == fixed(
+        frame.loc["portfolio: ceded loss", "standard_error"]
+    )
+    assert _with_se(*tiny) == "6.519 ± <0.0005" and _with_se(*noise) == "0.002 ± 0.000"

@@ -12,7 +12,7 @@ import pytest
 from test_plots import NEVER, synthetic_results
 
 from riskmodel import metrics
-from riskmodel.results import BASIS, CONTRACT_FIELDS, MARKET_UNIT, Results, compare
+from riskmodel.results import BASIS, CONTRACT_FIELDS, MARKET_UNIT, PREMIUM_UNIT, Results, compare
 
 
 def test_tonnage_and_members_are_the_trials_behind_market_and_adoption():
@@ -153,7 +153,8 @@ def test_a_comparison_shows_each_runs_figure_as_its_summary_does_to_the_last_bit
     """The comparison's scenario and baseline columns are the two summaries' means, bit for bit, so a
     page that shows both tables shows one figure once (summed in another order, a premium of 0.0015
     printed 0.002 in the contracts table and 0.001 in the comparison); the payers' rows carry the market's
-    unit in the summary, whose contracts' rows are the reinsurer's share."""
+    unit in the summary, whose contracts' rows are the reinsurer's share, and the premium rows a unit that
+    says they include the reinstatement premium."""
     a, b = synthetic_results("a", scale=1.5, seed=2), synthetic_results("b", seed=2)
     table = compare(a, b).table()
     sa, sb = a.summary(), b.summary()
@@ -164,7 +165,10 @@ def test_a_comparison_shows_each_runs_figure_as_its_summary_does_to_the_last_bit
         assert (row["scenario"], row["baseline"]) == (sa.loc[f, "mean"], sb.loc[f, "mean"]), f
     payers = sa.index.str.startswith("payer ")
     assert payers.any() and (sa.loc[payers, "unit"] == MARKET_UNIT).all()
-    assert (sa.loc[sa.index.str.endswith((": ceded loss", ": premium")), "unit"] == "USD m").all()
+    assert (sa.loc[sa.index.str.endswith(": ceded loss"), "unit"] == "USD m").all()
+    # (a premium row is the premium with its reinstatement premium, and its unit says so)
+    assert (sa.loc[sa.index.str.endswith(": premium"), "unit"] == PREMIUM_UNIT).all()
+    assert PREMIUM_UNIT == "USD m (with reinstatement premium)"
     assert "reinsurer's share" in BASIS and "whole market at 100%" in BASIS
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from riskmodel import store
 from riskmodel.engine.simulate import simulate
-from riskmodel.results import BASIS, MARKET_UNIT, Results
+from riskmodel.results import BASIS, MARKET_UNIT, PREMIUM_UNIT, Results
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.tables import read_table
 
@@ -275,3 +275,13 @@ def test_summary_md_names_the_basis_of_its_rows(results):
     assert BASIS in md
     assert "| storm_xol: ceded loss | USD m |" in md and f"| payer peril:storm | {MARKET_UNIT} |" in md
     assert "## Who pays (the whole market at 100%: mean annual amount, USD m)" in md
+
+
+def test_summary_md_says_a_premium_includes_its_reinstatement_premium(results):
+    """storm_xol earns reinstatement premiums (one reinstatement at 100%): its premium row, 5 × 0.5 = 2.5
+    stated and more with the reinstatements, read as the premium alone; the report shows the two apart.
+    The unit of each premium row says what it holds."""
+    md = store.summary_markdown(results, {})
+    mean = results.summary().loc["storm_xol: premium", "mean"]
+    assert mean > 2.5 and f"| storm_xol: premium | {PREMIUM_UNIT} | {mean:.3f} |" in md
+    assert f"| portfolio: premium | {PREMIUM_UNIT} |" in md and "reinstatement premium" in PREMIUM_UNIT

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.cli.run import (
+    COMPARISON_UNITS,
     add_executor_options,
     check_out_file,
     comparison_view,
@@ -163,8 +164,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {message}", file=sys.stderr)
     table = comparison.table()
     title = (
-        f"{a.scenario_name} − {b.scenario_name}: {a.n_trials:,} trials, seed {a.seed} "
-        "(a year; USD m unless a count; tonnage in million GT)"
+        f"{a.scenario_name} − {b.scenario_name}: {a.n_trials:,} trials, seed {a.seed} ({COMPARISON_UNITS})"
     )
     print_frame(comparison_view(table, (_label(args.run_a), _label(args.run_b))), title)
     if args.out is not None:

@@ -37,12 +37,27 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def no_run_there(folder: Path) -> str:
+    """Why a run expected at `folder` is not there, in a few words: no such folder, a file in its place, an
+    empty folder, or a folder of other files (`report.holds_run_files`: without a run's manifest, results
+    or arrays). The warning said "no folder" of a folder that was there, empty."""
+    from riskmodel.store import ARRAYS, MANIFEST, METADATA
+
+    if folder.is_dir():
+        if not any(folder.iterdir()):
+            return f"the folder {folder} is empty"
+        return f"the folder {folder} holds no run: no {MANIFEST}, {METADATA} or {ARRAYS}"
+    if folder.exists():
+        return f"{folder} is a file, not a run folder"
+    return f"no folder {folder}"
+
+
 def missing_baselines(run_dir: Path, finished: list[Path], unfinished: list[tuple[Path, str]]) -> list[str]:
     """Warnings, one per run of the report of `run_dir` (a batch folder, or one run folder; `finished`
     and `unfinished` its runs, as `report.find_runs` gives them) whose manifest names a baseline run
-    (`report.named_baseline`) that is not among the finished runs: the folder is gone, or the run is
-    unfinished or damaged. The page compares that run with nothing, and says so: a warning here for each
-    such sentence of the page.
+    (`report.named_baseline`) that is not among the finished runs: the folder is gone or holds no run
+    (`no_run_there`), or the run is unfinished or damaged. The page compares that run with nothing, and
+    says so: a warning here for each such sentence of the page.
     """
     from riskmodel.report import named_baseline
     from riskmodel.store import read_manifest
@@ -56,7 +71,7 @@ def missing_baselines(run_dir: Path, finished: list[Path], unfinished: list[tupl
         if base is None or base == folder.name or base in shown:
             continue
         why = left_out.get(base)
-        state = f"unfinished or damaged: {why}" if why else f"no folder {store_dir / base}"
+        state = f"unfinished or damaged: {why}" if why else no_run_there(store_dir / base)
         out.append(
             f"warning: {store_dir}: {folder.name} is compared with no baseline: its baseline run {base!r} "
             f"is missing ({state}); the report shows '–' where the difference would be (no comparison, "

@@ -21,9 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from riskmodel.display import fixed
+from riskmodel.display import error_texts, fixed
 
 __all__ = [
+    "COMPARISON_UNITS",
     "add_executor_options",
     "add_parser",
     "check_out_file",
@@ -337,6 +338,13 @@ def write_csv(df: Any, path: str | Path, index: bool = True) -> Path:
     return atomic_write(path, lambda f: f.write(df.to_csv(index=index).encode()))
 
 
+#: What the figures of a comparison printed in the terminal are (`run`'s and `compare`'s titles): the
+#: premium row as the report's comparison table has it, with its reinstatement premium.
+COMPARISON_UNITS = (
+    "a year; USD m unless a count; tonnage in million GT; a premium row with its reinstatement premium"
+)
+
+
 def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
     """A comparison table with short column names for the terminal: the two runs' columns named by their
     `names` (scenario, comparator: ``("spill_stress", "rv_pool")``, not "scenario" and "baseline": the
@@ -389,7 +397,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _headline(results: Any) -> Any:
     s = results.summary()
     keep = [f for f in s.index if f.startswith(("portfolio:", "payer uncompensated", "payer peril:"))]
-    return s.loc[keep, ["unit", "mean", "standard_error"]].rename(columns={"standard_error": "s.e."})
+    table = s.loc[keep, ["unit", "mean", "standard_error"]]
+    errors = error_texts(table["standard_error"], table["mean"])  # ("<0.0005": too small to show, not 0)
+    return table.assign(standard_error=errors).rename(columns={"standard_error": "s.e."})
 
 
 def _write_report(out: Path) -> None:
@@ -435,8 +445,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"warning: {name} − {base}: {message}", file=sys.stderr)
         spec = next(s for s in specs if s.name == name)
         title = (
-            f"{name} − {base}: {spec.trials:,} trials, seed {spec.seed} (a year; USD m unless a count; "
-            f"tonnage in million GT; {BASIS}; s.e. with common random numbers and, for contrast, independent)"
+            f"{name} − {base}: {spec.trials:,} trials, seed {spec.seed} ({COMPARISON_UNITS}; {BASIS}; s.e. "
+            "with common random numbers and, for contrast, independent)"
         )
         print_frame(comparison_view(batch.key_deltas(table), (name, base)), title)
     if comparisons.tables:

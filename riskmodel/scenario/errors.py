@@ -115,6 +115,38 @@ def format_path(path: Iterable[Any]) -> str:
 WITHIN_EVERY_NUMBER = f"must be between about -{sys.float_info.max:.1e} and {sys.float_info.max:.1e}"
 
 
+@dataclass(frozen=True)
+class AtMost:
+    """A number field's ceiling with its words (its unit, why it is there): the check pydantic runs after
+    the field's type and bounds (`schema._at_most` wraps it in an `AfterValidator`), and what a number too
+    large for any float is told at that field (`_translate`), as 10^300 is told by the check itself.
+
+    >>> AtMost(100.0, "100 (10,000%)")(5.0), AtMost(100.0, "100 (10,000%)").message
+    (5.0, 'must be at most 100 (10,000%)')
+    """
+
+    ceiling: float
+    words: str
+
+    @property
+    def message(self) -> str:
+        return f"must be at most {self.words}"
+
+    def __call__(self, value: float) -> float:
+        if value > self.ceiling:
+            raise ValueError(self.message)
+        return value
+
+
+def _ceiling(metadata: Iterable[Any]) -> AtMost | None:
+    """The `AtMost` among a field's metadata (inside its `AfterValidator`), if any."""
+    for item in metadata:
+        found = _ceiling(item.metadata) if isinstance(item, FieldInfo) else getattr(item, "func", None)
+        if isinstance(found, AtMost):
+            return found
+    return None
+
+
 def too_large(shown: str, allowed: str) -> str:
     """The message for a number beyond every float (no number field holds it), `shown` as written, with
     what is `allowed`: the field's, or `WITHIN_EVERY_NUMBER` where the field is not known.
@@ -328,6 +360,8 @@ class _Target:
     field_info: FieldInfo | None = None
     is_key: bool = False
     tags: list[tuple[int, str]] = field(default_factory=list)
+    #: the field's ceiling with its words, when it has one (`AtMost`)
+    ceiling: AtMost | None = None
 
 
 def _is_union(node: Any) -> bool:
@@ -445,6 +479,7 @@ def resolve(root: type[BaseModel], loc: Sequence[str | int]) -> _Target:
     metadata = list(pending)
     t.node = _strip(node, metadata)
     t.bounds, t.pattern = _constraints(metadata)
+    t.ceiling = _ceiling(metadata)
     return t
 
 
@@ -601,7 +636,7 @@ def _date_hint(value: Any, *, whole: bool) -> str:
     return f" (YAML reads {show_value(value)} as a date: quote it for text, e.g. '{show_value(value)}')"
 
 
-def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
+def _number_as_text_hint(value: Any, *, whole: bool = False, ceiling: AtMost | None = None) -> str:
     """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text), or a whole number
     with a leading zero (`010`, octal to YAML 1.1, decimal to 1.2): how to write it (for a whole-number
     field, only as a whole number).
@@ -609,10 +644,12 @@ def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
     >>> _number_as_text_hint("1e9"), _number_as_text_hint("1e5", whole=True), _number_as_text_hint("1000")
     (' (YAML reads 1e9 as text: write 1.0e+9 or 1000000000)', ' (YAML reads 1e5 as text: write 100000)', '')
 
-    Beyond every float, no form is offered (`1.0e+400` would be too large):
+    Beyond every float, or beyond the field's `ceiling`, no form is offered (`1.0e+400` would be too large):
 
     >>> _number_as_text_hint("1e400")
     ' (YAML reads 1e400 as text; as a number, it would be too large: must be between about -1.8e+308 ...)'
+    >>> _number_as_text_hint("1e400", ceiling=AtMost(1e9, "1e9 (USD m)"))
+    ' (YAML reads 1e400 as text; as a number, it would be too large: must be at most 1e9 (USD m))'
     """
     if isinstance(value, str) and re.fullmatch(r"[-+]?0[0-9_]+", value):
         number = int(value.replace("_", ""))
@@ -627,8 +664,9 @@ def _number_as_text_hint(value: Any, *, whole: bool = False) -> str:
         number = float(value)
     except ValueError:
         return ""
-    if math.isinf(number):
-        return f" (YAML reads {value} as text; as a number, it would be too large: {WITHIN_EVERY_NUMBER})"
+    if math.isinf(number) or (ceiling is not None and number > ceiling.ceiling):
+        allowed = ceiling.message if ceiling is not None and number > 0 else WITHIN_EVERY_NUMBER
+        return f" (YAML reads {value} as text; as a number, it would be too large: {allowed})"
     mantissa, exponent = value.lower().split("e", 1)
     fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent):+d}"
     as_int = f"{int(number)}" if number.is_integer() and abs(number) < 1e18 else None
@@ -656,7 +694,9 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         # a float such as 2027.0 where a whole number is expected is shown as written, not as 2027
         whole_float = isinstance(value, float) and value.is_integer() and "whole number" in allowed
         shown = repr(value) if whole_float else show_value(value)
-        if _beyond_float(value):  # (beyond every float: not the field's own ceiling, which `allowed` says)
+        if _beyond_float(value):  # (beyond every float: said so, with the field's bound it is beyond)
+            if value > 0 and t.ceiling is not None:  # (the field's ceiling, as 10^300 is told)
+                allowed = t.ceiling.message
             message = key_word + too_large(shown, allowed) + hint
         else:
             message = f"{key_word}{shown} is not allowed: {allowed}{hint}"
@@ -745,7 +785,7 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         if kind in ("float_type", "float_parsing"):
             what = describe(float, t.bounds)
         whole = kind in ("int_type", "int_parsing", "int_from_float") or t.node is int
-        return bad(f"must be {what}", _number_as_text_hint(value, whole=whole))
+        return bad(f"must be {what}", _number_as_text_hint(value, whole=whole, ceiling=t.ceiling))
     if kind in ("value_error", "assertion_error"):
         cause = ctx.get("error")
         text = str(cause) if cause is not None else str(err.get("msg", ""))

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from riskmodel.scenario.errors import AtMost
+
 #: Upper bound of every provider-class operating factor. The candidate event set is drawn at the rate of
 #: this factor, so scenarios can only thin it: raising the bound changes the event set of every scenario.
 CLASS_FACTOR_MAX = 3.0
@@ -40,14 +42,9 @@ MAX_PRICE_USD = 1e4
 
 def _at_most(ceiling: float, words: str) -> AfterValidator:
     """An upper bound whose message names its unit (`words`: the bound as the message writes it); the
-    JSON Schema (and so the reference) gets it as the field's `maximum`."""
-
-    def check(value: float) -> float:
-        if value > ceiling:
-            raise ValueError(f"must be at most {words}")
-        return value
-
-    return AfterValidator(check)
+    JSON Schema (and so the reference) gets it as the field's `maximum`, and a number too large for any
+    float is told the same bound (`errors.AtMost`)."""
+    return AfterValidator(AtMost(ceiling, words))
 
 
 _MONEY_CEILING = _at_most(MAX_USD_M, "1e9 (USD m), i.e. USD 10^15, far above any real amount")
