@@ -356,7 +356,7 @@ def test_plot_contracts_compares_expected_loss_premium_and_1_in_200():
     # the 1-in-200 shown is the summary's
     s = r.summary()
     assert widths(tail)[0] == pytest.approx(s.loc[f"gxl_layer1: {TAIL_FIGURE}", "mean"])
-    assert right.get_title() == "1-in-200 annual loss (worst policy year)"
+    assert right.get_title() == "1-in-200 annual loss (largest of the policy years')"
 
 
 def test_contract_figures_of_one_year():

@@ -125,8 +125,9 @@ def test_report_is_one_self_contained_page(report: Path, batch_dir: Path):
     page = Page(text)
     assert page.all("script") == [] and page.all("link") == [] and page.all("iframe") == []
     images = page.all("img")
-    # overview AEP and OEP; per scenario EP, contracts, ledger, market (+ deltas vs baseline, + adoption)
-    assert len(images) == 2 + 3 * 4 + 2 * 2
+    # overview AEP and OEP; per scenario EP of a policy year and of the horizon, contracts, ledger, market
+    # (+ deltas vs baseline, + adoption)
+    assert len(images) == 2 + 3 * 5 + 2 * 2
     for img in images:
         src = img["src"] or ""
         assert src.startswith("data:image/png;base64,")
@@ -256,11 +257,11 @@ def test_ep_tables_say_what_a_return_period_counts():
     assert "return period (horizons of 4 years)" in ep_extract(r).columns
     assert "return period (years)" in ep_extract(r, year=2027).columns
     by_year = ep_by_year(r)
-    assert list(by_year.columns) == ["2026", "2027", "2028", "2029"]
+    assert list(by_year.columns.get_level_values(0).unique()) == ["2026", "2027", "2028", "2029"]
     loss = r.contracts["portfolio"]["loss"]
-    for i, year in enumerate(by_year.columns):
+    for i, year in enumerate(["2026", "2027", "2028", "2029"]):
         expected = np.quantile(loss[:, i], 1 - 1 / 200, method="inverted_cdf")
-        assert by_year.loc[("AEP", 200), year] == pytest.approx(expected, rel=1e-12)
+        assert by_year.loc[("AEP", 200), (year, "loss (USD m)")] == pytest.approx(expected, rel=1e-12)
     one_year = synthetic_results(n_trials=TRIALS, n_years=1)
     assert "return period (years)" in ep_extract(one_year).columns
 
@@ -341,7 +342,7 @@ def test_report_of_one_run_folder_brings_in_its_baseline(batch_dir: Path, tmp_pa
     out = write_report(batch_dir / "rv_pool", tmp_path / "one.html")
     page = Page(out.read_text(encoding="utf-8"))
     assert [r[0] for r in page.tables["headline"][1:]] == ["baseline", "rv_pool"]
-    assert len(page.all("img")) == 2 + 4 + 6
+    assert len(page.all("img")) == 2 + 5 + 7
 
 
 def test_report_of_a_folder_without_runs_says_what_to_do(tmp_path: Path, run_cli):
@@ -357,7 +358,7 @@ def test_report_command_prints_the_page_it_wrote(tmp_path: Path, run_cli):
     code, out, err = run_cli("report", tmp_path / "batch", "--out", tmp_path / "r.html")
     assert (code, err) == (0, "")
     assert out.strip() == str(tmp_path / "r.html")
-    assert len(Page((tmp_path / "r.html").read_text(encoding="utf-8")).all("img")) == 2 + 4
+    assert len(Page((tmp_path / "r.html").read_text(encoding="utf-8")).all("img")) == 2 + 5
 
 
 # --------------------------------------------------------------------------------------- in a browser
@@ -402,7 +403,7 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path):
     headline = page.tables["headline"]
     assert [r[0] for r in headline[1:]] == ["baseline", "crackdown", "rv_pool"]
     images = [a["src"] or "" for a in page.all("img")]
-    assert len(images) == 18 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert len(images) == 21 and all(src.startswith("data:image/png;base64,") for src in images)
 
     shot = tmp_path / "report.png"
     run = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", url)
