@@ -136,14 +136,23 @@ def sd(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
     return float(s) if np.ndim(s) == 0 else s
 
 
-def standard_error(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
+def standard_error(x: np.ndarray | Sequence[float], *, exact_zero: bool = False) -> np.ndarray | float:
     """Monte Carlo standard error of the mean: SD / √n.
+
+    With `exact_zero`, exactly 0 where every trial has the same value: the SD of a constant computes as
+    float noise (0.4 in every trial gives about 2e-16), which a table would show as an error.
 
     >>> standard_error([0.0, 2.0, 4.0, 6.0])  # SD = 2.582, n = 4
     1.2909944487358056
+    >>> standard_error([0.4] * 3) > 0, standard_error([0.4] * 3, exact_zero=True)
+    (True, 0.0)
     """
     a = _as_float(x)
-    return sd(a) / math.sqrt(a.shape[0])
+    se = sd(a) / math.sqrt(a.shape[0])
+    if exact_zero and a.shape[0] > 1:
+        se = np.where(np.ptp(a, axis=0) == 0, 0.0, se)
+        return float(se) if np.ndim(se) == 0 else se
+    return se
 
 
 def _order_statistic(a: np.ndarray, k: int | Sequence[int]) -> np.ndarray:
@@ -755,8 +764,8 @@ def sanctions_standard_errors(
     over the trials of each trial's average over its policy years (`standard_error`): a trial's years
     share its draws (the climate factor, the joins, the designations), so the trials are the independent
     draws, not the trial-years. ``prob_any_block``: the error of the share of trials with a block in any
-    year of the horizon (`standard_error` of the 0/1 of each trial). The exposed limit is fixed by the
-    terms: it has none. NaN with one trial.
+    year of the horizon (`standard_error` of the 0/1 of each trial). A figure the same in every trial has
+    an error of exactly 0; the exposed limit is fixed by the terms: it has none. NaN with one trial.
 
     >>> c = {"xl": {f: np.array([[0.0, 2.0], [2.0, 4.0]]) for f in ("premium", "blocked_delayed")}}
     >>> c["xl"] |= {f: np.zeros((2, 2)) for f in ("reinstatement_premium", "blocked_permanent")}
@@ -770,10 +779,12 @@ def sanctions_standard_errors(
         # (as the table's horizon row: a block in the sum of the years)
         blocked = c["blocked_delayed"].sum(axis=1) + c["blocked_permanent"].sum(axis=1)
         rows[cid] = {
-            "exposed_premium": float(standard_error(premium[cid].mean(axis=1))),
-            "mean_blocked_delayed": float(standard_error(c["blocked_delayed"].mean(axis=1))),
-            "mean_blocked_permanent": float(standard_error(c["blocked_permanent"].mean(axis=1))),
-            "prob_any_block": float(standard_error((blocked > 0).astype(np.float64))),
+            "exposed_premium": float(standard_error(premium[cid].mean(axis=1), exact_zero=True)),
+            "mean_blocked_delayed": float(standard_error(c["blocked_delayed"].mean(axis=1), exact_zero=True)),
+            "mean_blocked_permanent": float(
+                standard_error(c["blocked_permanent"].mean(axis=1), exact_zero=True)
+            ),
+            "prob_any_block": float(standard_error((blocked > 0).astype(np.float64), exact_zero=True)),
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "contract"

@@ -268,7 +268,7 @@ def _table(
             cls = ' class="num"' if numeric else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    ident = f' id="{table_id}"' if table_id else ""
+    ident = f' id="{html.escape(table_id, quote=True)}"' if table_id else ""
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table{ident}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -930,6 +930,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             parts.append(
                 _table(
                     _ep_by_year_cells(ep_by_year(r)),
+                    table_id=f"ep-by-year-{run.name}",
                     caption="Portfolio EP by policy year, a policy year's loss (AEP: the year's ceded loss; "
                     "OEP: its largest event), return periods in years (USD m): each figure with its 95% "
                     "order-statistic interval [lower, upper], as in the EP table (“–”: too few trials "
@@ -954,6 +955,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     parts.append(
         _table(
             ledger_table(r),
+            table_id=f"who-pays-{run.name}",
             caption="Who pays, in the whole market: mean amount borne per policy year and on average a "
             "year (mean), USD m, ± its Monte Carlo standard error (of the average: over the trials, whose "
             "policy years are not independent draws); a figure without ± is the same in every trial",
@@ -963,6 +965,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         parts.append(
             _table(
                 _sanctions_cells(sanctions_annual(run.sanctions, r)),
+                table_id=f"sanctions-{run.name}",
                 caption=f"Sanctions exposure, annual figures over the horizon {r.start_year}–{last}: "
                 "premium from and limit on sanctioned or at-risk tonnage (the limit: the largest "
                 "year's, fixed by the terms: no Monte Carlo error), ceded losses blocked by sanctions "
@@ -979,6 +982,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         parts.append(
             _table(
                 _with_errors(exposure, r.sanctions_exposure_standard_errors()),
+                table_id=f"sanctions-market-{run.name}",
                 caption="Sanctions in the market by policy year: claims blocked at the direct links and "
                 "in the portfolio (USD m), shadow share of tanker tonnage, designated share of the shadow "
                 "fleet, detentions a year; means over the trials ± their Monte Carlo standard errors (a "

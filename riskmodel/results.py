@@ -152,13 +152,13 @@ class Results:
         error of that year's mean over the trials (`metrics.standard_error`); for the ``mean`` over the
         horizon, the error of the mean of each trial's average over its years: a trial's years share its
         draws (the climate factor, the joins), so the trials are the independent draws, not the
-        trial-years. NaN with one trial."""
+        trial-years. Exactly 0 for a figure the same in every trial; NaN with one trial."""
         ledger = self.ledger()
         rows = {}
         for p in ledger.index:
             x = self.year_arrays[f"payer:{p}"]
-            by_year = np.atleast_1d(metrics.standard_error(x))
-            rows[p] = [*by_year, float(metrics.standard_error(x.mean(axis=1)))]
+            by_year = np.atleast_1d(metrics.standard_error(x, exact_zero=True))
+            rows[p] = [*by_year, float(metrics.standard_error(x.mean(axis=1), exact_zero=True))]
         out = pd.DataFrame.from_dict(rows, orient="index", columns=ledger.columns)
         out.index.name = ledger.index.name
         return out
@@ -285,8 +285,9 @@ class Results:
     def sanctions_exposure_standard_errors(self) -> pd.DataFrame:
         """The Monte Carlo standard errors of `sanctions_exposure`'s means, in its rows and columns: each
         policy year's figure is a mean over the trials, which are independent draws
-        (`metrics.standard_error` of that year's values)."""
-        errors = {k: metrics.standard_error(x) for k, x in self._sanctions_exposure_arrays().items()}
+        (`metrics.standard_error` of that year's values; exactly 0 for a figure the same in every trial)."""
+        arrays = self._sanctions_exposure_arrays()
+        errors = {k: metrics.standard_error(x, exact_zero=True) for k, x in arrays.items()}
         return pd.DataFrame(errors, index=pd.Index(self.years, name="year"))
 
     def _sanctions_exposure_arrays(self) -> dict[str, np.ndarray]:
