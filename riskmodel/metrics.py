@@ -63,6 +63,7 @@ __all__ = [
     "quantile_ci",
     "rank_trend",
     "ratio_of_means",
+    "sanctions_standard_errors",
     "sanctions_table",
     "sd",
     "standard_error",
@@ -135,14 +136,23 @@ def sd(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
     return float(s) if np.ndim(s) == 0 else s
 
 
-def standard_error(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
+def standard_error(x: np.ndarray | Sequence[float], *, exact_zero: bool = False) -> np.ndarray | float:
     """Monte Carlo standard error of the mean: SD / √n.
+
+    With `exact_zero`, exactly 0 where every trial has the same value: the SD of a constant computes as
+    float noise (0.4 in every trial gives about 2e-16), which a table would show as an error.
 
     >>> standard_error([0.0, 2.0, 4.0, 6.0])  # SD = 2.582, n = 4
     1.2909944487358056
+    >>> standard_error([0.4] * 3) > 0, standard_error([0.4] * 3, exact_zero=True)
+    (True, 0.0)
     """
     a = _as_float(x)
-    return sd(a) / math.sqrt(a.shape[0])
+    se = sd(a) / math.sqrt(a.shape[0])
+    if exact_zero and a.shape[0] > 1:
+        se = np.where(np.ptp(a, axis=0) == 0, 0.0, se)
+        return float(se) if np.ndim(se) == 0 else se
+    return se
 
 
 def _order_statistic(a: np.ndarray, k: int | Sequence[int]) -> np.ndarray:
@@ -693,18 +703,7 @@ def sanctions_table(
     and limit are the sums over its contracts; its blocks are those of its own arrays. Columns and order
     as `riskmodel.tables` "sanctions_exposure".
     """
-    ids = [cid for cid in contracts if cid != "portfolio"]
-    missing = [cid for cid in ids if cid not in exposure]
-    if missing:
-        raise ValueError(f"no sanctions exposure for contracts {missing} (known: {sorted(exposure)})")
-    premium, limit = {}, {}
-    for cid in ids:
-        c, share = contracts[cid], exposure[cid]["share"]
-        premium[cid] = (c["premium"] + c["reinstatement_premium"]) * share
-        limit[cid] = exposure[cid]["limit"]
-    if "portfolio" in contracts and ids:
-        premium["portfolio"] = sum(premium.values())
-        limit["portfolio"] = sum(limit.values())
+    premium, limit = _exposed(contracts, exposure)
     rows = []
     for cid in premium:
         c = contracts[cid]
@@ -733,6 +732,63 @@ def sanctions_table(
     ]
     dtypes = {"year": np.int64} | {c: np.float64 for c in columns[2:]}
     return pd.DataFrame(rows, columns=columns).astype(dtypes)
+
+
+def _exposed(
+    contracts: Mapping[str, Mapping[str, np.ndarray]], exposure: Mapping[str, Mapping[str, float]]
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """(exposed premium per (trial, year), exposed annual limit) of each contract and the portfolio (the
+    sums over its contracts), as `sanctions_table` describes them."""
+    ids = [cid for cid in contracts if cid != "portfolio"]
+    missing = [cid for cid in ids if cid not in exposure]
+    if missing:
+        raise ValueError(f"no sanctions exposure for contracts {missing} (known: {sorted(exposure)})")
+    premium, limit = {}, {}
+    for cid in ids:
+        c, share = contracts[cid], exposure[cid]["share"]
+        premium[cid] = (c["premium"] + c["reinstatement_premium"]) * share
+        limit[cid] = exposure[cid]["limit"]
+    if "portfolio" in contracts and ids:
+        premium["portfolio"] = sum(premium.values())
+        limit["portfolio"] = sum(limit.values())
+    return premium, limit
+
+
+def sanctions_standard_errors(
+    contracts: Mapping[str, Mapping[str, np.ndarray]], exposure: Mapping[str, Mapping[str, float]]
+) -> pd.DataFrame:
+    """Monte Carlo standard errors of `sanctions_table`'s figures as annual averages over the horizon, per
+    contract (and the portfolio), index ``contract``.
+
+    ``exposed_premium``, ``mean_blocked_delayed`` and ``mean_blocked_permanent``: the error of the mean
+    over the trials of each trial's average over its policy years (`standard_error`): a trial's years
+    share its draws (the climate factor, the joins, the designations), so the trials are the independent
+    draws, not the trial-years. ``prob_any_block``: the error of the share of trials with a block in any
+    year of the horizon (`standard_error` of the 0/1 of each trial). A figure the same in every trial has
+    an error of exactly 0; the exposed limit is fixed by the terms: it has none. NaN with one trial.
+
+    >>> c = {"xl": {f: np.array([[0.0, 2.0], [2.0, 4.0]]) for f in ("premium", "blocked_delayed")}}
+    >>> c["xl"] |= {f: np.zeros((2, 2)) for f in ("reinstatement_premium", "blocked_permanent")}
+    >>> sanctions_standard_errors(c, {"xl": {"share": 0.5, "limit": 1.0}}).loc["xl"].to_numpy()
+    array([0.5, 1. , 0. , 0. ])
+    """
+    premium, _ = _exposed(contracts, exposure)
+    rows = {}
+    for cid in premium:
+        c = contracts[cid]
+        # (as the table's horizon row: a block in the sum of the years)
+        blocked = c["blocked_delayed"].sum(axis=1) + c["blocked_permanent"].sum(axis=1)
+        rows[cid] = {
+            "exposed_premium": float(standard_error(premium[cid].mean(axis=1), exact_zero=True)),
+            "mean_blocked_delayed": float(standard_error(c["blocked_delayed"].mean(axis=1), exact_zero=True)),
+            "mean_blocked_permanent": float(
+                standard_error(c["blocked_permanent"].mean(axis=1), exact_zero=True)
+            ),
+            "prob_any_block": float(standard_error((blocked > 0).astype(np.float64), exact_zero=True)),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "contract"
+    return out
 
 
 def _z(conf: float) -> float:

@@ -5,7 +5,8 @@ In: a `Results` (and, where a chart compares, a baseline `Results` or a `Compari
 (or ``fig``) it is given, else on a new pyplot figure; none calls ``show``, so all run under the Agg
 backend. Money is in USD millions, tonnage in million GT, years are policy-year labels (2026, ...).
 
-- `plot_ep`: OEP and AEP against return period (log axis) with confidence bands, against a baseline.
+- `plot_ep`: OEP and AEP against return period (log axis) with confidence bands, against a baseline: of
+  one policy year (``year=WORST_YEAR``: the year of the summary's 1-in-200 annual loss) or the horizon.
 - `plot_scenarios_ep`: one EP type of several scenarios on one chart.
 - `plot_ledger`: who pays, stacked by payer per policy year.
 - `plot_adoption`: probability that each candidate state is a member of its scheme, by year.
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLASS_LABELS",
+    "WORST_YEAR",
     "close",
     "contract_figures",
     "ep_curves",
@@ -49,6 +51,7 @@ __all__ = [
     "plot_market",
     "plot_scenarios_ep",
     "return_period_unit",
+    "worst_policy_year",
 ]
 
 #: Readable names of the P&I provider classes (docs/architecture.md); schemes are labelled by id.
@@ -74,6 +77,9 @@ MARKED_RETURN_PERIOD = 200.0
 #: one of the few largest trials and its upper confidence bound does not exist.
 MIN_TRIALS_BEYOND = 5
 _MAX_RETURN_PERIOD = 10_000.0
+#: The ``year`` of the EP functions that picks the policy year of the summary's 1-in-200 annual loss
+#: (`worst_policy_year`): the annual basis of the headline figure, on one chart with its bands.
+WORST_YEAR = "worst"
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -132,6 +138,30 @@ def _contract(results: Results, contract: str) -> dict[str, np.ndarray]:
     return results.contracts[contract]
 
 
+def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
+    """The policy year (a label such as 2026) of a contract's 1-in-200 annual loss as `Results.summary`
+    gives it: the year whose 99.5% quantile of the annual ceded loss is the largest of the policy years'
+    (`metrics.worst_year`; the first of years that tie).
+
+    >>> import numpy as np, pandas as pd
+    >>> from riskmodel.results import Results
+    >>> loss = np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]])
+    >>> r = Results("x", 2026, 2, 4, 1, {"xl": {"loss": loss}}, {}, {}, (), (), pd.DataFrame())
+    >>> worst_policy_year(r, "xl")  # the 99.5% quantiles of the years: 3 and 9
+    2027
+    """
+    return results.start_year + metrics.worst_year(_contract(results, contract)["loss"], 0.995).year
+
+
+def _policy_year(results: Results, contract: str, year: int | str | None) -> int | None:
+    """A policy-year label, None for the horizon, from a ``year`` argument (`WORST_YEAR` resolved)."""
+    if isinstance(year, str):
+        if year != WORST_YEAR:
+            raise ValueError(f"year must be a policy-year label, None or {WORST_YEAR!r}, got {year!r}")
+        return worst_policy_year(results, contract)
+    return year
+
+
 def _return_periods(n_trials: int) -> np.ndarray:
     top = min(max(n_trials / MIN_TRIALS_BEYOND, 2.0), _MAX_RETURN_PERIOD)
     grid = np.geomspace(1.5, top, 60)
@@ -142,7 +172,7 @@ def _return_periods(n_trials: int) -> np.ndarray:
 def ep_curves(
     results: Results,
     contract: str = "portfolio",
-    year: int | None = None,
+    year: int | str | None = None,
     return_periods: Sequence[float] | None = None,
     conf: float = 0.95,
 ) -> pd.DataFrame:
@@ -152,8 +182,9 @@ def ep_curves(
     ----------
     results : the run.
     contract : a contract id or ``"portfolio"``.
-    year : a policy-year label (e.g. 2027) for that year's curves; None for the horizon, where the AEP is
-        the sum of the policy years of each trial and the OEP its largest event (as the EPT's year −1).
+    year : a policy-year label (e.g. 2027) for that year's curves (`WORST_YEAR`: the year of the summary's
+        1-in-200 annual loss, `worst_policy_year`); None for the horizon, where the AEP is the sum of the
+        policy years of each trial and the OEP its largest event (as the EPT's year −1).
     return_periods : in policy years (in horizons for the horizon of a run of several years); default a
         log-spaced grid from 1.5 to n_trials / 5 (at most 10,000), with the EPT's standard return periods.
     conf : confidence level of the order-statistic interval of each loss.
@@ -161,10 +192,11 @@ def ep_curves(
     Returns
     -------
     Columns ``ep_type`` ("OEP" or "AEP"), ``return_period``, ``loss``, ``ci_lower``, ``ci_upper`` (USD m),
-    from `riskmodel.metrics.ep_curve`; an infinite interval end (too few trials) is NaN.
+    from `riskmodel.metrics.ep_curve`, the intervals of the EPT (`Results.ep_table`, whose rows of a
+    policy year are these); an infinite interval end (too few trials) is NaN.
     """
     c = _contract(results, contract)
-    _, index = _period(results, year)
+    _, index = _period(results, _policy_year(results, contract, year))
     if index is None:
         aep, oep = c["loss"].sum(axis=1), c["max_event_loss"].max(axis=1)
     else:
@@ -227,7 +259,7 @@ def plot_ep(
     results: Results,
     contract: str = "portfolio",
     baseline: Results | None = None,
-    year: int | None = None,
+    year: int | str | None = None,
     *,
     ax: Axes | None = None,
     conf: float = 0.95,
@@ -241,7 +273,9 @@ def plot_ep(
     contract : a contract id or ``"portfolio"``.
     baseline : a baseline run of the same contract, drawn dashed without bands (its uncertainty about
         the *difference* is the paired standard error of `riskmodel.compare`, not the overlap of bands).
-    year : a policy-year label, or None for the horizon (see `ep_curves`).
+    year : a policy-year label, `WORST_YEAR` for the year of the contract's 1-in-200 annual loss (the
+        summary's; the title says so, and a baseline is drawn in the same year), or None for the horizon
+        (see `ep_curves`).
     ax : the axes to draw on (default: a new figure).
     conf : confidence level of the bands (order-statistic intervals of each quantile).
     return_periods : the return periods to evaluate (default: see `ep_curves`).
@@ -250,13 +284,20 @@ def plot_ep(
     -------
     The Axes: one solid line per EP type (labels ``OEP``/``AEP``, prefixed by the scenario name when a
     baseline is drawn), a band per line, dashed baseline lines (not drawn, with a warning, for a baseline
-    of another horizon), a dotted mark at 1 in 200 years or horizons. The y axis is
+    of another horizon, or without the policy year drawn), a dotted mark at 1 in 200 years or horizons.
+    The y axis is
     the loss in USD m, the x axis the return period (log) in policy years, or for the horizon of a
     run of several years in horizons (`return_period_unit`).
     """
     ax = _axes(ax)
     baseline = baseline if baseline is not None else results.baseline
+    worst = isinstance(year, str)
+    year = _policy_year(results, contract, year)
     label, _ = _period(results, year)
+    if worst:
+        label += " (the policy year of its largest 1-in-200 annual loss)"
+    elif year is None and results.n_years > 1:
+        label += f" (AEP: the sum of its {results.n_years} policy years)"
     curves = ep_curves(results, contract, year, return_periods, conf)
     prefix = f"{results.scenario_name}: " if baseline is not None else ""
     for name, g in curves.groupby("ep_type", sort=False):
@@ -275,6 +316,14 @@ def plot_ep(
         warnings.warn(
             f"plot_ep: the baseline {baseline.scenario_name!r} has another horizon ({baseline.horizon} "
             f"against {results.horizon}): its curves would count other years, so they are not drawn",
+            UserWarning,
+            stacklevel=2,
+        )
+        baseline = None
+    if baseline is not None and year is not None and year not in baseline.years:
+        warnings.warn(
+            f"plot_ep: the baseline {baseline.scenario_name!r} has no policy year {year} (its years are "
+            f"{baseline.horizon}): its curves are not drawn",
             UserWarning,
             stacklevel=2,
         )
@@ -306,7 +355,7 @@ def plot_scenarios_ep(
     runs: Mapping[str, Results],
     contract: str = "portfolio",
     ep_type: str = "AEP",
-    year: int | None = None,
+    year: int | str | None = None,
     *,
     ax: Axes | None = None,
     conf: float = 0.95,
@@ -314,7 +363,9 @@ def plot_scenarios_ep(
     """One EP type (``"AEP"`` or ``"OEP"``) of several runs on one chart, one line and band per run.
 
     ``runs`` maps a label (e.g. the scenario's folder name) to its `Results`; runs lacking ``contract``
-    are skipped. Returns the Axes (loss in USD m against return period, log axis).
+    are skipped. ``year``: a policy-year label, None for the horizon, or `WORST_YEAR`: each run in the
+    policy year of its own 1-in-200 annual loss (the summary's), named in its legend label ("rv_pool
+    (2026)"). Returns the Axes (loss in USD m against return period, log axis).
     """
     if ep_type not in _EP_COLOURS:
         raise ValueError(f"ep_type must be 'AEP' or 'OEP', got {ep_type!r}")
@@ -325,13 +376,15 @@ def plot_scenarios_ep(
     for i, (name, res) in enumerate(runs.items()):
         if contract not in res.contracts:
             continue
-        period, _ = _period(res, year)
-        units.add(return_period_unit(res, year))
-        counted.add(_counted(res, year))
-        c = ep_curves(res, contract, year, conf=conf)
+        its_year = _policy_year(res, contract, year)
+        period, _ = _period(res, its_year)
+        units.add(return_period_unit(res, its_year))
+        counted.add(_counted(res, its_year))
+        c = ep_curves(res, contract, its_year, conf=conf)
         g = c[c["ep_type"] == ep_type]
         colour = colours(i % 10)
-        ax.plot(g["return_period"], g["loss"], color=colour, linewidth=2, label=name)
+        label = f"{name} ({its_year})" if isinstance(year, str) else name
+        ax.plot(g["return_period"], g["loss"], color=colour, linewidth=2, label=label)
         ax.fill_between(
             g["return_period"], g["ci_lower"], g["ci_upper"], color=colour, alpha=0.12, linewidth=0
         )
@@ -343,6 +396,8 @@ def plot_scenarios_ep(
     _log_return_period_axis(ax, top, unit)
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
+    if isinstance(year, str):
+        period = "a policy year's loss, each in the year of its largest 1-in-200 (in the legend)"
     _title(ax, f"{ep_type} of {contract} by scenario, {period}\nbands: {conf:.0%} confidence interval")
     _tidy(ax)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
@@ -531,7 +586,8 @@ def plot_contracts(
     left.set_xlabel("USD m a year")
     right.set_xlabel("USD m")
     _title(left, f"expected loss and premium ({period})")
-    _title(right, "1-in-200 annual loss" + (" (worst policy year)" if year is None else f" ({period})"))
+    which = "largest of the policy years'" if year is None else period
+    _title(right, f"1-in-200 annual loss ({which})")
     for a in (left, right):
         a.set_xlim(left=0)
         a.xaxis.set_major_locator(MaxNLocator(5))

@@ -2,9 +2,11 @@
 
 In: a batch folder (one run folder per scenario, `riskmodel.store` layout) or a single run folder. Out:
 ``report.html`` in that folder (or where asked): the headline table of every scenario with its difference
-from the baseline, the scenarios' EP curves on one chart, and per scenario its run identity, headline
-figures, comparison with the baseline (common-random-number standard errors), EP curves, contracts, who
-pays, who joins, the market and sanctions exposure.
+from the baseline, the scenarios' EP curves on one chart (of a policy year: each in the year of its
+1-in-200 annual loss), and per scenario its run identity, headline figures, comparison with the baseline
+(common-random-number standard errors), EP curves of that policy year and of the horizon with their
+intervals, contracts, who pays, who joins, the market and sanctions exposure, each mean with its Monte
+Carlo standard error.
 
 The page needs nothing else: figures are PNG images embedded as base64 ``data:`` URIs, styles are inline,
 there are no scripts and no links out of the page, so it can be mailed or archived as one file. Every
@@ -47,6 +49,7 @@ __all__ = [
     "ep_by_year",
     "ep_extract",
     "find_runs",
+    "ledger_table",
     "headline_table",
     "holds_run_files",
     "is_material_difference",
@@ -273,7 +276,7 @@ def _table(
             cls = ' class="num"' if numeric else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    ident = f' id="{table_id}"' if table_id else ""
+    ident = f' id="{html.escape(table_id, quote=True)}"' if table_id else ""
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table{ident}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -359,6 +362,26 @@ def _with_se(mean: float, se: float) -> str:
     return f"{fixed(mean)} ± {fixed_error(se, mean)}" if np.isfinite(se) else fixed(mean)
 
 
+def _mean_error_cell(mean: float, se: float) -> str:
+    """ "mean ± standard error" at 3 decimals; without "± 0" a figure the same in every trial (an error of
+    exactly 0: a block no trial has, a fixed premium), and "± under 0.001" an error too small to show."""
+    if se == 0:
+        return fixed(mean)
+    if np.isfinite(se) and fixed(se) == fixed(0.0):
+        return f"{fixed(mean)} ± under 0.001"
+    return _with_se(mean, se)
+
+
+def _with_errors(means: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
+    """`means` with each cell of a column that `errors` has (same rows) as "mean ± standard error"
+    (`_mean_error_cell`)."""
+    out = means.astype(object)
+    for col in means.columns.intersection(errors.columns):
+        cells = zip(means[col], errors[col].reindex(means.index), strict=True)
+        out[col] = [_mean_error_cell(m, se) for m, se in cells]
+    return out
+
+
 def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | None:
     if figure not in summary.index:
         return None
@@ -433,7 +456,7 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
         for label, figure in (
             ("expected ceded loss (USD m a year)", "portfolio: ceded loss"),
             ("premium incl. reinstatements (USD m a year)", "portfolio: premium"),
-            ("1-in-200 annual loss (USD m, worst policy year)", f"portfolio: {TAIL_FIGURE}"),
+            ("1-in-200 annual loss (USD m, largest of the policy years')", f"portfolio: {TAIL_FIGURE}"),
             ("uncompensated damage (USD m a year)", "payer uncompensated"),
             ("spills ≥ 7 t a year", "spills_7t"),
         ):
@@ -677,27 +700,77 @@ def ep_extract(results: Results, contract: str = "portfolio", year: int | None =
     return out.reset_index(drop=True)
 
 
+#: The columns `ep_by_year` gives each policy year.
+EP_BY_YEAR_FIGURES = ("loss (USD m)", "95% lower", "95% upper")
+
+
 def ep_by_year(results: Results, contract: str = "portfolio") -> pd.DataFrame:
-    """OEP and AEP at `REPORT_RETURN_PERIODS` (in years) of each policy year side by side (USD m): rows
-    (EP, return period), one column per policy year."""
-    frames = []
-    for year in range(results.start_year, results.start_year + results.n_years):
-        e = ep_extract(results, contract, year)
-        frames.append(e.set_index(["EP", "return period (years)"])["loss (USD m)"].rename(str(year)))
+    """OEP and AEP at `REPORT_RETURN_PERIODS` (in years) of each policy year side by side, with their 95%
+    order-statistic intervals (USD m; an end too few trials can bound is NaN): rows (EP, return period),
+    columns (policy year, `EP_BY_YEAR_FIGURES`). The figures of the EPT's rows of each year
+    (`Results.ep_table`, `metrics.ep_curve`); the summary's 1-in-200 annual loss is the largest of the
+    years' AEP at 200 years."""
+    frames = {}
+    for year in results.years:
+        e = ep_extract(results, contract, int(year)).set_index(["EP", "return period (years)"])
+        frames[str(year)] = e[list(EP_BY_YEAR_FIGURES)]
     return pd.concat(frames, axis=1)
 
 
-def sanctions_annual(sanctions: pd.DataFrame) -> pd.DataFrame:
+def _ep_by_year_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """`ep_by_year` for the page: one column per policy year, each cell "loss [lower, upper]" ("–" for an
+    end the trials cannot bound)."""
+    loss, lower, upper = EP_BY_YEAR_FIGURES
+    out = pd.DataFrame(index=table.index)
+    for year in table.columns.get_level_values(0).unique():
+        t = table[year]
+        ends = zip(t[loss], t[lower], t[upper], strict=True)
+        out[year] = [f"{fixed(v)} [{_fmt(lo)}, {_fmt(hi)}]" for v, lo, hi in ends]
+    return out
+
+
+def ledger_table(results: Results) -> pd.DataFrame:
+    """The report's who-pays table: each payer that pays anything, its mean amount per policy year and
+    on average a year (``mean``) with their Monte Carlo standard errors (`Results.ledger_standard_errors`:
+    the average's over the trials, whose years are not independent draws), as "mean ± standard error"
+    cells (USD m, the whole market)."""
+    ledger = results.ledger()
+    ledger = ledger[ledger["mean"] != 0]
+    out = _with_errors(ledger, results.ledger_standard_errors())
+    out.columns = [str(c) for c in out.columns]
+    return out
+
+
+#: The column of `sanctions_annual` for the share of trials with a block.
+ANY_BLOCK = "share of trials with a block in the horizon"
+
+
+def sanctions_annual(sanctions: pd.DataFrame, results: Results | None = None) -> pd.DataFrame:
     """The report's sanctions table, per contract: the policy years' average exposed premium and blocked
     losses, the largest year's exposed limit (each an annual figure, USD m), and the share of trials
-    with any block in the horizon."""
+    with any block in the horizon. Given the run's `results` (with its contracts' exposure), each figure
+    but the limit (fixed by the terms) has its Monte Carlo standard error in ``<column> standard_error``
+    (`metrics.sanctions_standard_errors`: of the trials' averages over their years)."""
     years = sanctions[sanctions["year"] != metrics.HORIZON_TOTAL]
     by = years.groupby("contract", sort=False)
     out = by[["exposed_premium", "mean_blocked_delayed", "mean_blocked_permanent"]].mean()
     out.insert(1, "exposed_limit", by["exposed_limit"].max())
     horizon = sanctions[sanctions["year"] == metrics.HORIZON_TOTAL].set_index("contract")
-    out["share of trials with a block in the horizon"] = horizon["prob_any_block"]
+    out[ANY_BLOCK] = horizon["prob_any_block"]
+    if results is not None and set(results.contract_ids) <= set(results.contract_exposure):
+        errors = metrics.sanctions_standard_errors(results.contracts, results.contract_exposure)
+        errors = errors.rename(columns={"prob_any_block": ANY_BLOCK}).reindex(out.index)
+        for col in errors.columns:
+            out[f"{col} standard_error"] = errors[col]
     return out
+
+
+def _sanctions_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """`sanctions_annual` for the page: "mean ± standard error" cells where it has the errors."""
+    errors = [c for c in table.columns if c.endswith(" standard_error")]
+    means = table.drop(columns=errors)
+    named = table[errors].rename(columns=lambda c: c.removesuffix(" standard_error"))
+    return _with_errors(means, named)
 
 
 # ---------------------------------------------------------------------------------------- sections
@@ -765,7 +838,9 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 "the losses earn. The loss ratio is the expected loss over the premium plus the "
                 "reinstatement premium (the shipped example book's premiums are illustrative, not market "
                 "rates). The 1-in-200 is the annual aggregate loss (AEP) of the policy year where it is "
-                f"largest ({verdict}); where it is the full limit (or another amount that many policy "
+                "largest"
+                + (f", the largest of the {r.n_years} policy years' estimates" if r.n_years > 1 else "")
+                + f" ({verdict}); where it is the full limit (or another amount that many policy "
                 "years lose exactly) it says so, with the share of policy years that reach it, in place of "
                 "a standard error of 0",
             )
@@ -818,12 +893,23 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             and base.results.horizon == r.horizon
             else None
         )
+        # the annual basis of the 1-in-200 first: a policy year's loss, in the year of the headline's
+        # figure (the baseline in the same year); the horizon's curves beside it
         figures.append(
             _figure(
-                _on_axes(plots.plot_ep, r, "portfolio", base_ep),
-                f"{run.name}: EP curves of the portfolio",
+                _on_axes(plots.plot_ep, r, "portfolio", base_ep, plots.WORST_YEAR),
+                f"{run.name}: EP curves of the portfolio, policy year "
+                f"{plots.worst_policy_year(r)} (a policy year's loss)",
             )
         )
+        if r.n_years > 1:
+            figures.append(
+                _figure(
+                    _on_axes(plots.plot_ep, r, "portfolio", base_ep),
+                    f"{run.name}: EP curves of the portfolio over the horizon {r.horizon} (return periods "
+                    "in horizons)",
+                )
+            )
         if base is not None and base.results.n_trials == r.n_trials:
             n_rows = 2 * len(r.contracts)
             figures.append(
@@ -849,36 +935,53 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     parts.append('<div class="grid">' + "".join(f"<div>{f}</div>" for f in figures) + "</div>")
 
     if "portfolio" in r.contracts:
+        if r.n_years > 1:
+            worst = plots.worst_policy_year(r)
+            parts.append(
+                _table(
+                    _ep_by_year_cells(ep_by_year(r)),
+                    table_id=f"ep-by-year-{run.name}",
+                    caption="Portfolio EP by policy year, a policy year's loss (AEP: the year's ceded loss; "
+                    "OEP: its largest event), return periods in years (USD m): each figure with its 95% "
+                    "order-statistic interval [lower, upper], as in the EP table (“–”: too few trials "
+                    "beyond it to bound it). The headline 1-in-200 annual loss is the largest of the "
+                    f"{r.n_years} policy years' AEP at 200 years, {worst}'s; the largest of several "
+                    "estimates is biased up a little when the years are alike",
+                )
+            )
         parts.append(
             _table(
                 ep_extract(r),
                 caption=f"Portfolio EP over the horizon {r.start_year}–{last} (AEP: sum of the policy "
                 "years; OEP: largest event), with 95% order-statistic intervals"
-                + (f"; a return period counts horizons of {r.n_years} years" if r.n_years > 1 else ""),
+                + (
+                    f"; a return period counts horizons of {r.n_years} years, not policy years: not the "
+                    "basis of the 1-in-200 annual loss"
+                    if r.n_years > 1
+                    else ""
+                ),
             )
         )
-        if r.n_years > 1:
-            parts.append(
-                _table(
-                    ep_by_year(r),
-                    caption="Portfolio EP by policy year (AEP: the year's ceded loss; OEP: its largest "
-                    "event), return periods in years (USD m)",
-                )
-            )
-    ledger = r.ledger()
-    ledger = ledger[ledger["mean"] != 0]
-    ledger.columns = [str(c) for c in ledger.columns]
     parts.append(
-        _table(ledger, caption="Who pays, in the whole market: mean amount borne per policy year (USD m)")
+        _table(
+            ledger_table(r),
+            table_id=f"who-pays-{run.name}",
+            caption="Who pays, in the whole market: mean amount borne per policy year and on average a "
+            "year (mean), USD m, ± its Monte Carlo standard error (of the average: over the trials, whose "
+            "policy years are not independent draws); a figure without ± is the same in every trial",
+        )
     )
     if run.sanctions is not None and not run.sanctions.empty:
         parts.append(
             _table(
-                sanctions_annual(run.sanctions),
+                _sanctions_cells(sanctions_annual(run.sanctions, r)),
+                table_id=f"sanctions-{run.name}",
                 caption=f"Sanctions exposure, annual figures over the horizon {r.start_year}–{last}: "
                 "premium from and limit on sanctioned or at-risk tonnage (the limit: the largest "
-                "year's), ceded losses blocked by sanctions clauses (the policy years' average, USD m), "
-                "and the share of trials with any blocked ceded loss in the horizon. At-risk sources are "
+                "year's, fixed by the terms: no Monte Carlo error), ceded losses blocked by sanctions "
+                "clauses (the policy years' average, USD m), and the share of trials with any blocked "
+                "ceded loss in the horizon, ± their Monte Carlo standard errors (over the trials; a "
+                "figure without ± is the same in every trial). At-risk sources are "
                 "those at risk by construction: a scheme, its reinsurer and hull cover, and domestic "
                 "insurers; Western covers of price-cap trade or of tankers designated later are not "
                 "counted here (their blocked claims are, below and in the contracts' blocks)",
@@ -888,10 +991,12 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     if not exposure.empty:
         parts.append(
             _table(
-                exposure,
+                _with_errors(exposure, r.sanctions_exposure_standard_errors()),
+                table_id=f"sanctions-market-{run.name}",
                 caption="Sanctions in the market by policy year: claims blocked at the direct links and "
                 "in the portfolio (USD m), shadow share of tanker tonnage, designated share of the shadow "
-                "fleet, detentions a year",
+                "fleet, detentions a year; means over the trials ± their Monte Carlo standard errors (a "
+                "figure without ± is the same in every trial)",
             )
         )
     finances = r.scheme_finances()
@@ -964,9 +1069,13 @@ def render_report(
             headline_table(ordered, by_name),
             table_id="headline",
             caption="Portfolio figures, annual averages over the horizon (the premium with its "
-            "reinstatement premium), and the 1-in-200 annual loss (AEP) of the worst policy year "
-            "(± standard error); the difference is from the run named in “compared with” (the scenario's "
-            "baseline, or the scenario it extends), with its common-random-number standard error",
+            "reinstatement premium), and the 1-in-200 annual loss (AEP, a policy year's ceded loss): the "
+            "largest of the policy years' 1-in-200 estimates, in the year named (± its standard error; "
+            "the largest of several estimates is biased up a little when the years are alike; each "
+            "year's is in the scenario's EP table by policy year); the difference is from the run named "
+            "in “compared with” (the scenario's baseline, or the scenario it extends), with its "
+            "common-random-number standard error. The charts below are of a policy year's loss, each "
+            "scenario in the policy year of its 1-in-200",
         ),
     ]
     with_portfolio = {run.name: run.results for run in ordered if "portfolio" in run.results.contracts}
@@ -976,8 +1085,8 @@ def render_report(
             + "".join(
                 "<div>"
                 + _figure(
-                    _on_axes(plots.plot_scenarios_ep, with_portfolio, "portfolio", ep),
-                    f"portfolio {ep} by scenario",
+                    _on_axes(plots.plot_scenarios_ep, with_portfolio, "portfolio", ep, plots.WORST_YEAR),
+                    f"portfolio {ep} by scenario, a policy year's loss (each in the year of its 1-in-200)",
                 )
                 + "</div>"
                 for ep in ("AEP", "OEP")

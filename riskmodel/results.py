@@ -160,6 +160,22 @@ class Results:
         df["mean"] = df.mean(axis=1)
         return df.sort_values("mean", ascending=False)
 
+    def ledger_standard_errors(self) -> pd.DataFrame:
+        """The Monte Carlo standard errors of `ledger`'s means, in its rows and columns: per policy year the
+        error of that year's mean over the trials (`metrics.standard_error`); for the ``mean`` over the
+        horizon, the error of the mean of each trial's average over its years: a trial's years share its
+        draws (the climate factor, the joins), so the trials are the independent draws, not the
+        trial-years. Exactly 0 for a figure the same in every trial; NaN with one trial."""
+        ledger = self.ledger()
+        rows = {}
+        for p in ledger.index:
+            x = self.year_arrays[f"payer:{p}"]
+            by_year = np.atleast_1d(metrics.standard_error(x, exact_zero=True))
+            rows[p] = [*by_year, float(metrics.standard_error(x.mean(axis=1), exact_zero=True))]
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=ledger.columns)
+        out.index.name = ledger.index.name
+        return out
+
     def payer_ylt(self) -> pd.DataFrame:
         """Payer totals per (trial, year), wide: one column per payer."""
         data = {p: self.year_arrays[f"payer:{p}"].ravel() for p in self.payers()}
@@ -276,21 +292,34 @@ class Results:
         losses blocked by its sanctions clauses, the shadow share of tanker tonnage, the designated share
         of shadow tonnage, and detentions a year. Per contract: `sanctions_by_contract`.
         """
+        means = {k: x.mean(axis=0) for k, x in self._sanctions_exposure_arrays().items()}
+        return pd.DataFrame(means, index=pd.Index(self.years, name="year"))
+
+    def sanctions_exposure_standard_errors(self) -> pd.DataFrame:
+        """The Monte Carlo standard errors of `sanctions_exposure`'s means, in its rows and columns: each
+        policy year's figure is a mean over the trials, which are independent draws
+        (`metrics.standard_error` of that year's values; exactly 0 for a figure the same in every trial)."""
+        arrays = self._sanctions_exposure_arrays()
+        errors = {k: metrics.standard_error(x, exact_zero=True) for k, x in arrays.items()}
+        return pd.DataFrame(errors, index=pd.Index(self.years, name="year"))
+
+    def _sanctions_exposure_arrays(self) -> dict[str, np.ndarray]:
+        """The (n_trials, n_years) values whose means by year are `sanctions_exposure`."""
         out: dict[str, np.ndarray] = {}
         for k in ("blocked_delayed", "blocked_permanent"):
             if k in self.year_arrays:
-                out[f"claims_{k}"] = self.year_arrays[k].mean(axis=0)
+                out[f"claims_{k}"] = self.year_arrays[k]
         if "portfolio" in self.contracts:
             for k in ("blocked_delayed", "blocked_permanent"):
-                out[f"ceded_{k}"] = self.contracts["portfolio"][k].mean(axis=0)
+                out[f"ceded_{k}"] = self.contracts["portfolio"][k]
         if "tonnage_gt" in self.year_arrays:
             t = self.year_arrays["tonnage_gt"]
             western = t[..., 0] + t[..., 1]
-            out["shadow_share_of_tonnage"] = (1.0 - western / t.sum(axis=-1)).mean(axis=0)
+            out["shadow_share_of_tonnage"] = 1.0 - western / t.sum(axis=-1)
         for k in ("designated_share", "detentions"):
             if k in self.year_arrays:
-                out[k] = self.year_arrays[k].mean(axis=0)
-        return pd.DataFrame(out, index=pd.Index(self.years, name="year"))
+                out[k] = self.year_arrays[k]
+        return out
 
     def sanctions_by_contract(self) -> pd.DataFrame:
         """Sanctions exposure per contract and the portfolio, per policy year and for the horizon (−1).

@@ -444,3 +444,47 @@ def test_the_groups_permutation_test_is_uniform_when_the_groups_share_a_law():
     assert np.isnan(metrics.groups_differ_p_value([1.0, 2.0], [0, 0]))
     with pytest.raises(ValueError, match="one group per trial"):
         metrics.groups_differ_p_value([1.0, 2.0], [0])
+
+
+def test_sanctions_standard_errors_count_a_trials_years_as_one_draw():
+    """The sanctions table's annual averages (exposed premium, blocks) are means over the trials of each
+    trial's average over its years; the years of a trial share its draws, so the error is over the
+    trials. Hand case: 3 years, one value a trial repeated in every year (years perfectly correlated):
+    the error is that of the trials' values, SD/√n, not SD/√(3n). The share of trials with a block:
+    √(p(1 − p)/(n − 1)) for the 0/1 of each trial (`standard_error`). A contract on no at-risk source
+    (share 0) has no exposed premium and no error; the portfolio's exposed premium is its contracts'."""
+    rng = np.random.default_rng(11)
+    n, years = 400, 3
+    per_trial = rng.exponential(1.0, n) * (rng.random(n) < 0.25)
+    repeated = np.repeat(per_trial[:, None], years, axis=1)
+    zero = np.zeros((n, years))
+    contracts = {
+        "scheme_xl": {
+            "premium": 2.0 + repeated,
+            "reinstatement_premium": zero,
+            "blocked_delayed": repeated,
+            "blocked_permanent": zero,
+        },
+        "ig_xl": {"premium": np.full((n, years), 1.0), "reinstatement_premium": repeated}
+        | {f: zero for f in ("blocked_delayed", "blocked_permanent")},
+    }
+    contracts["portfolio"] = {
+        f: contracts["scheme_xl"][f] + contracts["ig_xl"][f] for f in contracts["ig_xl"]
+    }
+    exposure = {
+        "scheme_xl": metrics.contract_exposure(["scheme:rv_pool"], 10.0),
+        "ig_xl": metrics.contract_exposure(["ig_pool"], 10.0),
+    }
+    se = metrics.sanctions_standard_errors(contracts, exposure)
+    trials_se = per_trial.std(ddof=1) / math.sqrt(n)
+    assert se.loc["scheme_xl", "mean_blocked_delayed"] == pytest.approx(trials_se, rel=1e-12)
+    assert se.loc["scheme_xl", "exposed_premium"] == pytest.approx(trials_se, rel=1e-12)
+    p = (per_trial > 0).mean()
+    assert se.loc["scheme_xl", "prob_any_block"] == pytest.approx(math.sqrt(p * (1 - p) / (n - 1)), rel=1e-12)
+    assert se.loc["ig_xl"].to_dict() == dict.fromkeys(se.columns, 0.0)
+    assert se.loc["portfolio", "exposed_premium"] == se.loc["scheme_xl", "exposed_premium"]
+    # the table's means are the figures these errors belong to
+    table = metrics.sanctions_table(contracts, exposure)
+    horizon = table[table.year == HORIZON_TOTAL].set_index("contract")
+    assert horizon.loc["scheme_xl", "mean_blocked_delayed"] / years == pytest.approx(per_trial.mean())
+    assert horizon.loc["scheme_xl", "prob_any_block"] == p

@@ -153,7 +153,7 @@ def test_plot_ep_draws_oep_and_aep_with_bands_on_a_log_return_period_axis():
     assert ax.get_xlabel() == "return period (horizons of 4 years, log scale)"
     assert plots.plot_ep(r, year=2027).get_xlabel() == "return period (years, log scale)"
     assert ax.get_ylabel() == "loss (USD m)"
-    assert "horizon 2026–2029" in ax.get_title()
+    assert "horizon 2026–2029 (AEP: the sum of its 4 policy years)" in ax.get_title()
     aep = lines[1]
     x, y = aep.get_xdata(), aep.get_ydata()
     horizon = r.contracts["portfolio"]["loss"].sum(axis=1)
@@ -231,6 +231,67 @@ def test_plot_scenarios_ep_draws_one_line_per_run():
     assert ax.get_title().startswith("OEP of portfolio by scenario")
     with pytest.raises(ValueError, match="ep_type must be 'AEP' or 'OEP'"):
         plots.plot_scenarios_ep(runs, ep_type="TVaR")
+
+
+def _worst_in(results: Results, year: int, factor: float = 3.0) -> Results:
+    """`results` with every contract's losses of policy year `year` times `factor`: that year's 1-in-200
+    is then the largest (the portfolio is rebuilt as the sum of its contracts)."""
+    i = year - results.start_year
+    for cid in results.contract_ids:
+        for f in ("loss", "max_event_loss"):
+            a = results.contracts[cid][f].copy()
+            a[:, i] *= factor
+            results.contracts[cid][f] = a
+    ids = results.contract_ids
+    results.contracts["portfolio"] = {f: sum(results.contracts[c][f] for c in ids) for f in CONTRACT_FIELDS}
+    return results
+
+
+def test_the_annual_ep_chart_is_of_the_policy_year_of_the_summarys_1_in_200():
+    """The page's EP chart was of the horizon only (return periods counting horizons of 5 years), while
+    the headline 1-in-200 is of a policy year's loss, the largest of the years' (docs/model.md §9).
+    ``year=WORST_YEAR`` draws the policy year of the summary's 1-in-200: losses of 2028 tripled make it
+    2028; its AEP at 200 years is the summary's figure, to the bit, within the order-statistic band of
+    `metrics.ep_curve` (the EPT's); the title says which year and why; the baseline is drawn in that
+    same year (not its own worst); a year that is neither a label, None nor "worst" is an error."""
+    r = _worst_in(synthetic_results("rv_pool"), 2028)
+    base = synthetic_results("baseline")
+    assert plots.worst_policy_year(r) == 2028
+    ax = plots.plot_ep(r, baseline=base, year=plots.WORST_YEAR)
+    assert "policy year 2028 (the policy year of its largest 1-in-200 annual loss)" in ax.get_title()
+    assert ax.get_xlabel() == "return period (years, log scale)"
+    assert mark_text(ax) == "1 in 200 years"
+    lines = labelled_lines(ax)
+    aep, base_aep = lines[1], lines[3]
+    at_200 = np.flatnonzero(aep.get_xdata() == 200.0)[0]
+    assert aep.get_ydata()[at_200] == r.summary().loc[f"portfolio: {TAIL_FIGURE}", "mean"]
+    assert r.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == "2028"
+    expected = metrics.ep_curve(base.contracts["portfolio"]["loss"][:, 2], [200.0])["loss"].iloc[0]
+    assert base_aep.get_ydata()[at_200] == expected
+    ept = r.ep_table(return_periods=[200.0])
+    row = ept[(ept.year == 2028) & (ept.ep_type == metrics.AEP)].iloc[0]
+    curves = plots.ep_curves(r, year=plots.WORST_YEAR, return_periods=[200.0])
+    aep_200 = curves[curves.ep_type == "AEP"].iloc[0]
+    assert (aep_200["ci_lower"], aep_200["ci_upper"]) == (row["ci_lower"], row["ci_upper"])
+    with pytest.raises(ValueError, match="year must be a policy-year label, None or 'worst', got 'last'"):
+        plots.plot_ep(r, year="last")
+
+
+def test_the_annual_chart_of_scenarios_takes_each_in_its_own_policy_year():
+    """Each run in the policy year of its own 1-in-200, named in its legend; the title says the curves
+    are of a policy year's loss, and the mark counts years."""
+    runs = {
+        "baseline": _worst_in(synthetic_results("baseline"), 2027),
+        "rv_pool": _worst_in(synthetic_results("rv_pool", scale=1.5), 2029),
+    }
+    ax = plots.plot_scenarios_ep(runs, year=plots.WORST_YEAR)
+    lines = labelled_lines(ax)
+    assert [ln.get_label() for ln in lines] == ["baseline (2027)", "rv_pool (2029)"]
+    x, y = lines[1].get_xdata(), lines[1].get_ydata()
+    loss = runs["rv_pool"].contracts["portfolio"]["loss"][:, 3]
+    assert y[np.flatnonzero(x == 200.0)[0]] == metrics.ep_curve(loss, [200.0])["loss"].iloc[0]
+    assert "a policy year's loss, each in the year of its largest 1-in-200" in ax.get_title()
+    assert mark_text(ax) == "1 in 200 years"
 
 
 def mark_text(ax) -> str:
@@ -356,7 +417,7 @@ def test_plot_contracts_compares_expected_loss_premium_and_1_in_200():
     # the 1-in-200 shown is the summary's
     s = r.summary()
     assert widths(tail)[0] == pytest.approx(s.loc[f"gxl_layer1: {TAIL_FIGURE}", "mean"])
-    assert right.get_title() == "1-in-200 annual loss (worst policy year)"
+    assert right.get_title() == "1-in-200 annual loss (largest of the policy years')"
 
 
 def test_contract_figures_of_one_year():

@@ -36,6 +36,7 @@ from riskmodel.report import (
     ep_by_year,
     ep_extract,
     is_material_difference,
+    ledger_table,
     sanctions_annual,
     write_report,
 )
@@ -125,8 +126,9 @@ def test_report_is_one_self_contained_page(report: Path, batch_dir: Path):
     page = Page(text)
     assert page.all("script") == [] and page.all("link") == [] and page.all("iframe") == []
     images = page.all("img")
-    # overview AEP and OEP; per scenario EP, contracts, ledger, market (+ deltas vs baseline, + adoption)
-    assert len(images) == 2 + 3 * 4 + 2 * 2
+    # overview AEP and OEP; per scenario EP of a policy year and of the horizon, contracts, ledger, market
+    # (+ deltas vs baseline, + adoption)
+    assert len(images) == 2 + 3 * 5 + 2 * 2
     for img in images:
         src = img["src"] or ""
         assert src.startswith("data:image/png;base64,")
@@ -256,11 +258,11 @@ def test_ep_tables_say_what_a_return_period_counts():
     assert "return period (horizons of 4 years)" in ep_extract(r).columns
     assert "return period (years)" in ep_extract(r, year=2027).columns
     by_year = ep_by_year(r)
-    assert list(by_year.columns) == ["2026", "2027", "2028", "2029"]
+    assert list(by_year.columns.get_level_values(0).unique()) == ["2026", "2027", "2028", "2029"]
     loss = r.contracts["portfolio"]["loss"]
-    for i, year in enumerate(by_year.columns):
+    for i, year in enumerate(["2026", "2027", "2028", "2029"]):
         expected = np.quantile(loss[:, i], 1 - 1 / 200, method="inverted_cdf")
-        assert by_year.loc[("AEP", 200), year] == pytest.approx(expected, rel=1e-12)
+        assert by_year.loc[("AEP", 200), (year, "loss (USD m)")] == pytest.approx(expected, rel=1e-12)
     one_year = synthetic_results(n_trials=TRIALS, n_years=1)
     assert "return period (years)" in ep_extract(one_year).columns
 
@@ -280,6 +282,111 @@ def test_the_sanctions_table_of_the_report_is_annual():
     np.testing.assert_array_equal(
         shown["share of trials with a block in the horizon"], horizon.loc[shown.index, "prob_any_block"]
     )
+
+
+def _annual_page(r: Results) -> tuple[str, Page]:
+    """The page of one run (`r`, folder name ``run``) with its stored sanctions table."""
+    from riskmodel.report import Run, render_report
+
+    text = render_report([Run("run", r, sanctions=sanctions_frame(r))])
+    return text, Page(text)
+
+
+def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
+    """The reviewer's finding 7: the page's EP charts were of the horizon only (return periods counting
+    horizons), the headline 1-in-200 is of a policy year, and the table by policy year had no intervals.
+    Now the table by policy year gives each figure with the 95% order-statistic interval of the EPT
+    (`Results.ep_table`, the same `metrics.ep_curve`), its caption names the year the headline 1-in-200 is
+    taken from (the largest of the years'); the per-scenario chart is of that policy year (its alt text
+    says so), the horizon's beside it, and the headline and the overview charts say which basis."""
+    from riskmodel import plots
+    from riskmodel.display import fixed
+    from riskmodel.report import REPORT_RETURN_PERIODS
+
+    r = synthetic_results("run", n_trials=TRIALS)
+    table = ep_by_year(r)
+    ept = r.ep_table(return_periods=REPORT_RETURN_PERIODS)
+    for year in r.years:
+        for name, code in (("OEP", metrics.OEP), ("AEP", metrics.AEP)):
+            rows = ept[(ept.year == year) & (ept.ep_type == code)].set_index("return_period")
+            shown = table.loc[name, str(year)]
+            for col, ends in (("95% lower", "ci_lower"), ("95% upper", "ci_upper")):
+                expected = rows.loc[shown.index, ends].to_numpy()
+                np.testing.assert_array_equal(shown[col], np.where(np.isfinite(expected), expected, np.nan))
+    worst = plots.worst_policy_year(r)
+    assert str(worst) == r.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"]
+
+    text, page = _annual_page(r)
+    rows = page.tables["ep-by-year-run"]
+    assert rows[0] == ["EP", "return period (years)", *map(str, r.years)]
+    aep_200 = next(row for row in rows if row[:2] == ["AEP", "200"])
+    v, lo, hi = table.loc[("AEP", 200), str(worst)]
+    assert aep_200[2 + worst - r.start_year] == f"{fixed(v)} [{fixed(lo)}, {fixed(hi)}]"
+    plain = html.unescape(text)
+    assert f"the largest of the 4 policy years' AEP at 200 years, {worst}'s" in plain
+    assert "the largest of the policy years' 1-in-200 estimates, in the year named" in plain
+    alts = [a["alt"] for a in page.all("img")]
+    assert f"run: EP curves of the portfolio, policy year {worst} (a policy year's loss)" in alts
+    assert "run: EP curves of the portfolio over the horizon 2026–2029 (return periods in horizons)" in alts
+    assert "portfolio AEP by scenario, a policy year's loss (each in the year of its 1-in-200)" in alts
+    assert "1-in-200 annual loss (USD m, largest of the policy years')" in page.tables["headline"][0]
+
+
+def test_who_pays_and_the_sanctions_tables_carry_standard_errors():
+    """The reviewer's finding 9: the who-pays-by-year and the sanctions tables showed means only. Each
+    mean now has its Monte Carlo standard error: a year's over the trials; an average over the horizon's
+    years over the trials' averages (a payer of one value a trial, repeated in every year: the error of
+    those values, not one √4 smaller); a figure the same in every trial shows without "± 0" (the exposed
+    limit, fixed by the terms; a contract on no at-risk source)."""
+    from riskmodel.display import fixed
+
+    r = synthetic_results("run", n_trials=TRIALS)
+    per_trial = np.random.default_rng(3).exponential(2.0, TRIALS)
+    r.year_arrays["payer:war_pi"] = np.repeat(per_trial[:, None], r.n_years, axis=1)
+    r.year_arrays["payer:flat"] = np.full((TRIALS, r.n_years), 0.5)
+    se = per_trial.std(ddof=1) / np.sqrt(TRIALS)
+    who_pays = ledger_table(r)
+    for col in ("2026", "mean"):
+        assert who_pays.loc["war_pi", col] == f"{fixed(per_trial.mean())} ± {fixed(se)}"
+    assert fixed(se) != fixed(se / 2)  # (the error over trial-years would read half)
+    assert who_pays.loc["flat", "2027"] == "0.500"
+
+    stored = sanctions_frame(r)
+    shown = sanctions_annual(stored, r)
+    hull = r.contracts["hull_xol"]
+    share = r.contract_exposure["hull_xol"]["share"]
+    exposed = ((hull["premium"] + hull["reinstatement_premium"]) * share).mean(axis=1)
+    assert shown.loc["hull_xol", "exposed_premium standard_error"] == pytest.approx(
+        exposed.std(ddof=1) / np.sqrt(TRIALS), rel=1e-12
+    )
+    blocked = hull["blocked_delayed"].mean(axis=1)
+    assert shown.loc["hull_xol", "mean_blocked_delayed standard_error"] == pytest.approx(
+        blocked.std(ddof=1) / np.sqrt(TRIALS), rel=1e-12
+    )
+    p = shown.loc["hull_xol", "share of trials with a block in the horizon"]
+    assert shown.loc[
+        "hull_xol", "share of trials with a block in the horizon standard_error"
+    ] == pytest.approx(np.sqrt(p * (1 - p) / (TRIALS - 1)), rel=1e-12)
+    assert "exposed_limit standard_error" not in shown
+
+    _, page = _annual_page(r)
+    assert [row[0] for row in page.tables["who-pays-run"][1:]] == list(who_pays.index)
+    header, *rows = page.tables["sanctions-run"]
+    cells = dict(zip(header, next(row for row in rows if row[0] == "hull_xol"), strict=True))
+    any_block = "share of trials with a block in the horizon"
+    assert cells[any_block] == f"{fixed(p)} ± {fixed(np.sqrt(p * (1 - p) / (TRIALS - 1)))}"
+    assert 0 < shown.loc["hull_xol", "exposed_premium standard_error"] < 0.0005  # (shows as 0.000)
+    assert cells["exposed_premium"] == f"{fixed(exposed.mean())} ± under 0.001"
+    assert cells["exposed_limit"] == "4.000"
+    gxl = dict(zip(header, next(row for row in rows if row[0] == "gxl_layer1"), strict=True))
+    assert gxl["exposed_premium"] == "0.000"  # (no at-risk source: nothing exposed in any trial)
+    header, *rows = page.tables["sanctions-market-run"]
+    cells = dict(zip(header, rows[0], strict=True))
+    detentions = r.year_arrays["detentions"][:, 0]
+    assert cells["detentions"] == (
+        f"{fixed(detentions.mean())} ± {fixed(detentions.std(ddof=1) / np.sqrt(TRIALS))}"
+    )
+    assert cells["designated_share"] == "0.400"
 
 
 def test_who_pays_lists_every_payer(tmp_path: Path):
@@ -341,7 +448,7 @@ def test_report_of_one_run_folder_brings_in_its_baseline(batch_dir: Path, tmp_pa
     out = write_report(batch_dir / "rv_pool", tmp_path / "one.html")
     page = Page(out.read_text(encoding="utf-8"))
     assert [r[0] for r in page.tables["headline"][1:]] == ["baseline", "rv_pool"]
-    assert len(page.all("img")) == 2 + 4 + 6
+    assert len(page.all("img")) == 2 + 5 + 7
 
 
 def test_report_of_a_folder_without_runs_says_what_to_do(tmp_path: Path, run_cli):
@@ -357,7 +464,7 @@ def test_report_command_prints_the_page_it_wrote(tmp_path: Path, run_cli):
     code, out, err = run_cli("report", tmp_path / "batch", "--out", tmp_path / "r.html")
     assert (code, err) == (0, "")
     assert out.strip() == str(tmp_path / "r.html")
-    assert len(Page((tmp_path / "r.html").read_text(encoding="utf-8")).all("img")) == 2 + 4
+    assert len(Page((tmp_path / "r.html").read_text(encoding="utf-8")).all("img")) == 2 + 5
 
 
 # --------------------------------------------------------------------------------------- in a browser
@@ -402,7 +509,7 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path):
     headline = page.tables["headline"]
     assert [r[0] for r in headline[1:]] == ["baseline", "crackdown", "rv_pool"]
     images = [a["src"] or "" for a in page.all("img")]
-    assert len(images) == 18 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert len(images) == 21 and all(src.startswith("data:image/png;base64,") for src in images)
 
     shot = tmp_path / "report.png"
     run = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", url)

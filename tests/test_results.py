@@ -264,3 +264,30 @@ def test_by_joiners_tells_groups_that_differ_from_a_trend():
     assert t.attrs["p_value"]["payer owner"] == pytest.approx(1 / 1000)
     rising = t.attrs["trend"]["payer owner"]
     assert rising.rho > 0.3 and rising.p_value < 1e-12
+
+
+def test_the_ledger_and_the_market_sanctions_have_their_standard_errors():
+    """`ledger_standard_errors` and `sanctions_exposure_standard_errors` are in the shape of the means they
+    belong to. A year's error is that of the trials' values in that year; the ledger's average over the
+    horizon (``mean``) has the error of the trials' averages over their years (a payer of one value a
+    trial repeated in every year: SD/√n, not SD/√(n × years)); a figure the same in every trial (the
+    designated share 0.4 of `synthetic_results`) has an error of exactly 0."""
+    r = synthetic_results(n_trials=1_000)
+    per_trial = np.random.default_rng(4).exponential(2.0, r.n_trials)
+    r.year_arrays["payer:war_pi"] = np.repeat(per_trial[:, None], r.n_years, axis=1)
+    ledger, errors = r.ledger(), r.ledger_standard_errors()
+    assert errors.index.equals(ledger.index) and errors.columns.equals(ledger.columns)
+    trials_se = per_trial.std(ddof=1) / np.sqrt(r.n_trials)
+    np.testing.assert_allclose(errors.loc["war_pi"], trials_se, rtol=1e-12)
+    owner = r.year_arrays["payer:owner"]
+    np.testing.assert_allclose(
+        errors.loc["owner", list(r.years)], owner.std(axis=0, ddof=1) / np.sqrt(r.n_trials), rtol=1e-12
+    )
+    exposure, exposure_se = r.sanctions_exposure(), r.sanctions_exposure_standard_errors()
+    assert exposure_se.index.equals(exposure.index) and exposure_se.columns.equals(exposure.columns)
+    assert (exposure_se["designated_share"] == 0).all()
+    detentions = r.year_arrays["detentions"]
+    np.testing.assert_allclose(
+        exposure_se["detentions"], detentions.std(axis=0, ddof=1) / np.sqrt(r.n_trials), rtol=1e-12
+    )
+    assert (exposure_se["claims_blocked_delayed"] > 0).all()
