@@ -363,13 +363,9 @@ def _with_se(mean: float, se: float) -> str:
 
 
 def _mean_error_cell(mean: float, se: float) -> str:
-    """ "mean ± standard error" at 3 decimals; without "± 0" a figure the same in every trial (an error of
-    exactly 0: a block no trial has, a fixed premium), and "± under 0.001" an error too small to show."""
-    if se == 0:
-        return fixed(mean)
-    if np.isfinite(se) and fixed(se) == fixed(0.0):
-        return f"{fixed(mean)} ± under 0.001"
-    return _with_se(mean, se)
+    """ "mean ± standard error" (`_with_se`: an error too small to show reads "± <0.0005"), and without
+    "± 0" a figure the same in every trial (an error of exactly 0: a block no trial has, a fixed premium)."""
+    return fixed(mean) if se == 0 else _with_se(mean, se)
 
 
 def _with_errors(means: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
