@@ -109,12 +109,16 @@ def named_baseline(manifest: Mapping[str, Any]) -> str | None:
 
 # ------------------------------------------------------------------------------------------ loading
 def holds_run_files(folder: Path) -> bool:
-    """Whether `folder` holds a run, finished or not: any of its manifest, results or arrays. An empty
-    folder, a folder of other files or no folder at all holds none; a report neither shows it nor lists it
-    as unfinished (`find_runs`), and `riskmodel report` says which it is."""
+    """Whether `folder` holds a run, finished or not: any of its manifest, results or arrays, or the chunks
+    a batch stopped part-way keeps to resume from (`checkpoints.CHUNKS`). An empty folder, a folder of
+    other files or no folder at all holds none; a report neither shows it nor lists it as unfinished
+    (`find_runs`), and `riskmodel report` says which it is."""
+    from riskmodel.checkpoints import CHUNKS
     from riskmodel.store import ARRAYS, MANIFEST, METADATA
 
-    return any((folder / name).is_file() for name in (MANIFEST, METADATA, ARRAYS))
+    return (
+        any((folder / name).is_file() for name in (MANIFEST, METADATA, ARRAYS)) or (folder / CHUNKS).is_dir()
+    )
 
 
 def _left_out(runs: Iterable[tuple[Path | str, str]]) -> str:

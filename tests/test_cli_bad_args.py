@@ -18,6 +18,7 @@ import pytest
 from perils_book import BASE, STRESSED, write
 
 from riskmodel import store
+from riskmodel.checkpoints import CHUNKS
 from riskmodel.cli import main
 
 TRIALS = 4096
@@ -247,7 +248,10 @@ def test_report_warns_when_the_manifest_names_a_missing_baseline_run(batch, run_
     ("leave", "state"),
     [
         ("empty", "the folder {base} is empty"),
-        ("other files", "the folder {base} holds no run: no manifest.json, results.json or arrays.npz"),
+        (
+            "other files",
+            "the folder {base} holds no run: no manifest.json, results.json, arrays.npz or chunks/",
+        ),
         ("a file", "{base} is a file, not a run folder"),
     ],
 )
@@ -273,6 +277,25 @@ def test_report_says_what_stands_where_the_baseline_run_was(batch, run_cli, leav
             f"comparison, not no difference); rerun the batch into {batch} to restore 'base'"
         ), target
         assert "Runs left out" not in (batch / "r.html").read_text(encoding="utf-8")
+
+
+def test_a_baseline_run_stopped_part_way_is_named_unfinished_and_left_out(batch, run_cli):
+    """A batch stopped during a run leaves its folder with the chunks computed so far (to resume from) and
+    nothing else: the reports of the batch and of a run compared with it say it is unfinished and list it
+    among the runs left out (it was said to hold no run, and left off the list)."""
+    base = batch / "base"
+    shutil.rmtree(base)
+    (base / CHUNKS).mkdir(parents=True)
+    (base / CHUNKS / "chunk-0.npz").write_bytes(b"kept")
+    for target in (batch, batch / "stressed"):
+        code, _out, err = run_cli("report", target, "--out", batch / "r.html")
+        assert code == 0, err
+        assert (
+            "its baseline run 'base' is missing (unfinished or damaged: no manifest.json: interrupted before "
+            "it finished)"
+        ) in err, target
+        page = (batch / "r.html").read_text(encoding="utf-8")
+        assert "Runs left out (rerun the batch to redo them): base (no manifest.json" in page, target
 
 
 def test_report_of_a_damaged_baseline_warns_with_the_reason(batch, run_cli):

@@ -40,13 +40,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def no_run_there(folder: Path) -> str:
     """Why a run expected at `folder` is not there, in a few words: no such folder, a file in its place, an
     empty folder, or a folder of other files (`report.holds_run_files`: without a run's manifest, results
-    or arrays). The warning said "no folder" of a folder that was there, empty."""
+    or arrays, nor a stopped batch's chunks). The warning said "no folder" of a folder that was there,
+    empty."""
+    from riskmodel.checkpoints import CHUNKS
     from riskmodel.store import ARRAYS, MANIFEST, METADATA
 
     if folder.is_dir():
         if not any(folder.iterdir()):
             return f"the folder {folder} is empty"
-        return f"the folder {folder} holds no run: no {MANIFEST}, {METADATA} or {ARRAYS}"
+        return f"the folder {folder} holds no run: no {MANIFEST}, {METADATA}, {ARRAYS} or {CHUNKS}/"
     if folder.exists():
         return f"{folder} is a file, not a run folder"
     return f"no folder {folder}"
