@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from riskmodel.engine.compile import _compile_world, compile_model
+from riskmodel.engine.compile import _compile_world, _world_part, compile_model
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.world import load_world
 
@@ -58,7 +58,32 @@ def test_a_replaced_world_gets_its_own_part():
     assert (m1.zone_coastal_state[0] == m1.state_codes.index(codes[-1])).all()
     if len(codes) > 1:
         assert m0.zone_coastal_cum[0, 0] < 1.0
-    # the scenario-dependent parts are not shared: an override changes one model only
+    # the scenario-dependent parts are not shared: an override changes one model only, not those compiled
+    # after it
     m2 = compile_model(_scenario(conventions={"USA": {"clc92": True, "opa": False}}), world)
+    m3 = compile_model(_scenario(), world)
     usa = m0.state_codes.index("USA")
-    assert m2.state_clc[usa] and not m0.state_clc[usa]
+    assert m2.state_clc[usa] and not m2.state_opa[usa]
+    for name in ("state_clc", "state_fund", "state_supp", "state_opa", "state_llmc"):
+        np.testing.assert_array_equal(getattr(m3, name), getattr(m0, name), err_msg=name)
+    assert not m3.state_clc[usa] and m3.state_opa[usa]
+    m3.trade_weights["x"] = np.zeros(1)  # (each model's own dict: the next model does not see it)
+    assert "x" not in compile_model(_scenario(), world).trade_weights
+
+
+def test_a_fleet_list_makes_its_own_candidates_and_leaves_the_worlds_alone(tmp_path):
+    """A fleet list replaces the world's fleet in its own model only: compiled first, it does not become the
+    shared part (a plain scenario compiled after it draws the world fleet's candidates)."""
+    from riskmodel.scenario import load_scenario
+    from tests.test_fleet_override import scenario, write_fleet
+
+    world = load_world()
+    fleet = write_fleet(
+        tmp_path / "f.csv", year_built=2000, pi_provider="X Cover", pi_class="none", flag="GAB"
+    )
+    listed = compile_model(load_scenario(scenario(tmp_path, fleet, "listed")), world)
+    plain = compile_model(_scenario(), world)
+    assert plain.candidates is _world_part(world).plain[0]
+    assert listed.candidates is not plain.candidates
+    assert listed.candidates.total_rate != plain.candidates.total_rate
+    assert not np.array_equal(listed.trade_vessel_years, plain.trade_vessel_years)

@@ -813,7 +813,7 @@ def compile_model(
         trade_oil=wp.oil,
         trade_oil_cargo=wp.oil_cargo,
         trade_age_shadow=age_shadow,
-        trade_weights=trade_weights,
+        trade_weights=dict(trade_weights),  # (its arrays are read-only; the dict is each model's own)
         trade_flag_cum=wp.flag_cum,
         flag_states=wp.flag_states,
         segment_gt=segment_gt,

@@ -4,10 +4,11 @@ In: the run's seed, a stream id (one per model stage), the trial block and optio
 a state's index in the world table, a peril's CRC32). Out: a `numpy.random.Generator`.
 
 Trials are grouped in blocks of `BLOCK_TRIALS`; a trial's draws are those it gets in a full block (a
-short last block draws the full size and slices what it needs, or reads only its trials' share where the
-draws come trial by trial: `incidents.draw_candidates`), so the number of trials, the chunk size, the
-number of workers and the executor never change a draw, and two scenarios run with the same seed share
-common random numbers stream by stream.
+short last block draws the full size and slices what it needs, or, where the draws come trial by trial
+after every trial's count, draws only its trials' share: the candidates, `incidents.draw_candidates`,
+and the background claims), so the number of trials, the chunk size, the number of workers and the
+executor never change a draw, and two scenarios run with the same seed share common random numbers
+stream by stream.
 """
 
 from __future__ import annotations
