@@ -368,6 +368,31 @@ def _mean_error_cell(mean: float, se: float) -> str:
     return fixed(mean) if se == 0 else _with_se(mean, se)
 
 
+def _error_cell(se: float, figure: float) -> str:
+    """A standard error of `figure` as a cell: `display.fixed_error` ("<0.0005" for one too small to show,
+    "0.000" only for a figure the same in every trial), "–" for none (too few trials), "∞" where the
+    trials cannot bound it."""
+    if math.isnan(se):
+        return "–"
+    return "∞" if math.isinf(se) else fixed_error(se, figure)
+
+
+def _difference_level(row: pd.Series) -> float:
+    """The figure a paired difference's float noise is of: the larger of the two runs' figures it is
+    taken between (or the difference itself), for `fixed_error`'s test of an error that is only noise."""
+    return max(abs(float(row["scenario"])), abs(float(row["baseline"])), abs(float(row["difference"])))
+
+
+def _comparison_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """`Comparison.table` for the page: its two standard errors as text (`_error_cell`), so that an error
+    too small to show reads "<0.0005", not "0.000" (a premium's difference of −0.000465 ± 2.7e-06 read
+    "0.000 | 0.000 | 0.000", as if the same in every trial)."""
+    out = table.astype(object)
+    for col in ("standard_error", "independent_standard_error"):
+        out[col] = [_error_cell(float(row[col]), _difference_level(row)) for _, row in table.iterrows()]
+    return out
+
+
 def _with_errors(means: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     """`means` with each cell of a column that `errors` has (same rows) as "mean ± standard error"
     (`_mean_error_cell`)."""
@@ -678,7 +703,9 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     d = cmp.table().loc["portfolio: ceded loss"]
     unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
     se = d["standard_error"]
-    error = f" ± {fixed(se)}" if np.isfinite(se) else " (no error: too few trials)"
+    error = (
+        f" ± {fixed_error(se, _difference_level(d))}" if np.isfinite(se) else " (no error: too few trials)"
+    )
     if np.isfinite(se) and not is_material_difference(d["difference"], se):
         error += " (within 2 SE: not distinguishable from zero)"
     return f"{fixed(d['difference'], sign=True)}{error}{unpaired}"
@@ -853,7 +880,10 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         caveat = "".join(f"; note: {m}" for m in cmp.mismatches())
         parts.append(
             _table(
-                table.loc[keep].rename(columns={"scenario": run.name, "baseline": base.name}),
+                _comparison_cells(table.loc[keep]).rename(
+                    columns={"scenario": run.name, "baseline": base.name}
+                ),
+                table_id=f"against-{run.name}",
                 caption=f"Against {base.name}: mean annual difference ({run.name} − {base.name}) with its "
                 "common-random-number standard error, and the standard error it would have with "
                 f"independent seeds (a premium row: with its reinstatement premium){caveat}",

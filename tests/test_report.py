@@ -628,6 +628,41 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     assert [t.get_text() for t in ax.texts] == [" 1 in 200 years"]
 
 
+def test_a_difference_too_small_to_show_has_an_error_that_says_so():
+    """A standard error of a difference under half the last place shown reads "<0.0005", not "0.000": in
+    rv_pool against baseline gxl_layer1's premium moved by −0.000465 ± 2.7e-06 and its row read "0.000 |
+    0.000 | 0.000", as if the premium were the same in every trial. Here (no reinstatement premiums, so
+    that a premium row is the fixed premium) the scenario's gxl_layer1 premium is 0.0004 lower, varying by
+    1% of that from trial-year to trial-year (an SE of about 4e-06 / √4 / √2,000), and its portfolio loss
+    1e-5 of its own higher (an SE of the order of 1e-07): both errors "<0.0005" in the "Against" table and
+    the headline; hull_xol's premium, 0.4 in both runs, has none ("0.000")."""
+    from riskmodel.report import Run, render_report
+
+    base = synthetic_results("baseline", n_trials=TRIALS, seed=7)
+    scenario = synthetic_results("rv_pool", n_trials=TRIALS, seed=7)
+    for run in (base, scenario):
+        for c in run.contracts.values():
+            c["reinstatement_premium"] = np.zeros_like(c["premium"])
+    rng = np.random.default_rng(3)
+    premium = scenario.contracts["gxl_layer1"]["premium"]
+    premium -= 0.0004 * (1.0 + 0.01 * rng.standard_normal(premium.shape))
+    scenario.contracts["portfolio"]["loss"] = scenario.contracts["portfolio"]["loss"] * (1.0 + 1e-5)
+    page = Page(
+        render_report([Run("baseline", base), Run("rv_pool", scenario, {"baseline": {"run": "baseline"}})])
+    )
+    rows = page.tables["against-rv_pool"]
+    head = rows[0]
+    cells = {row[0]: dict(zip(head, row, strict=True)) for row in rows[1:]}
+    moved = cells["gxl_layer1: premium"]
+    assert moved["difference"] == "0.000"
+    assert moved["standard_error"] == moved["independent_standard_error"] == "<0.0005"
+    fixed_premium = cells["hull_xol: premium"]
+    assert fixed_premium["standard_error"] == fixed_premium["independent_standard_error"] == "0.000"
+    headline = page.tables["headline"]
+    diff = headline[2][headline[0].index("difference in ceded loss (USD m a year)")]
+    assert diff.startswith("+0.000 ± <0.0005") or diff.startswith("0.000 ± <0.0005")
+
+
 def test_the_comparison_carries_tonnage_by_class():
     """Where tonnage goes is the first question of a scheme's effect on the IG clubs: the comparison table
     has a row per P&I class (million GT, horizon average), the difference paired by trial; a class one run
