@@ -42,6 +42,7 @@ __all__ = [
     "LOSS_RATIO",
     "MATERIAL_SHARE",
     "REPORT_FILE",
+    "TREND_RHO",
     "NoRunsError",
     "Run",
     "contracts_table",
@@ -285,6 +286,10 @@ def _table(
 #: A difference under this share of the level it changes is not material, however precise.
 MATERIAL_SHARE = 0.01
 
+#: The smallest Spearman |ρ| the joiners' verdict calls a trend (with p < 0.05): at 8,192 trials any
+#: |ρ| above 0.022 has p < 0.05, and "a rising trend" for ρ +0.03 told of a figure that barely moves.
+TREND_RHO = 0.1
+
 
 def _known(level: float | None) -> float | None:
     """A level to judge materiality by: None when not given or not a number."""
@@ -503,8 +508,9 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
     sentence of the permutation tests' p-values; a figure is said to differ between the groups when its
     p-value is below 0.05 *and* its groups' means spread by at least `MATERIAL_SHARE` of its mean. Each
     figure's verdict also says whether it has a rising or falling trend in the number of joiners
-    (Spearman's rank correlation, p below 0.05) or none: groups that differ need not rise with the joins.
-    Empty (and "") for a run without candidates."""
+    (Spearman's rank correlation, p below 0.05 *and* |ρ| at least `TREND_RHO`), a weak one (p below 0.05,
+    |ρ| under it) or none: groups that differ need not rise with the joins. Empty (and "") for a run
+    without candidates."""
     t = results.by_joiners()
     if t.empty:
         return t, ""
@@ -542,7 +548,9 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
         trend = t.attrs["trend"][f]
         if np.isfinite(trend.p_value):
             trending = trend.p_value < 0.05
-            shape = f"a {'rising' if trend.rho > 0 else 'falling'} trend" if trending else "no monotone trend"
+            weak = "weak " if abs(trend.rho) < TREND_RHO else ""
+            direction = "rising" if trend.rho > 0 else "falling"
+            shape = f"a {weak}{direction} trend" if trending else "no monotone trend"
             joint = "but" if trending and p >= 0.05 else "with" if differ or trending else "and"
             verdict += (
                 f", {joint} {shape} in the number of joiners: Spearman ρ {fixed(trend.rho, 2, sign=True)}, "
@@ -903,7 +911,8 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 "what happened in this scenario's trials, not separate scenarios: many joins come with a "
                 "high geopolitical factor. Whether the groups share one mean (a permutation test of the "
                 "trials) and whether each figure rises or falls with the number of joiners (Spearman's rank "
-                "correlation): "
+                f"correlation ρ: a trend where p < 0.05 and |ρ| ≥ {TREND_RHO:g}, a weak one where p < 0.05 "
+                "and |ρ| is smaller): "
                 f"{tests or 'not testable'}.",
             )
         )

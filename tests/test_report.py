@@ -788,6 +788,13 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
     assert re.search(
         rf"portfolio: premium: p ≤ 0\.001 \(beyond chance, but by under 1% of the figure, {rising}", tests
     )
+    # a trend beyond chance but of |ρ| under 0.1 is weak: at 8,192 trials any |ρ| above 0.022 has p < 0.05,
+    # and the page called ρ +0.03 "a rising trend"; here 0.05 per joined state under noise of SD 0.5 a trial
+    r.year_arrays["payer:uncompensated"] = 0.05 * joined + noise
+    weak = metrics.rank_trend(r.per_trial("payer uncompensated"), joined[:, 0])
+    assert weak.p_value < 0.05 and 0 < weak.rho < 0.1
+    _, tests = joiners_table(r)
+    assert f"a weak rising {trend} {weak.rho:+.2f}, p = {weak.p_value:.2g})" in tests
     # a third of the trials with 0, 1 and 2 joiners: a figure high with one joiner and the same values with
     # none and with two differs without a trend; one with the same values in every group does neither
     thirds = synthetic_results("rv_pool", n_trials=3_000)
