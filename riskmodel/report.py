@@ -575,13 +575,6 @@ def _contract_figures(results: Results) -> list[str]:
 LOSS_RATIO = "loss ratio (on premium + reinstatement premium)"
 
 
-def _annual_mean(x: np.ndarray) -> str:
-    """Mean ± standard error of a (trial, year) array's annual average over the horizon."""
-    per_trial = x.mean(axis=1)
-    se = float(metrics.standard_error(per_trial)) if len(per_trial) > 1 else math.nan
-    return _with_se(float(per_trial.mean()), se)
-
-
 def _not_written(results: Results, contract: str) -> str | None:
     """ "not written" for a contract with no loss and no premium in any trial-year that a note of the run
     says is not written (none of its sources in the scenario), "nothing ceded or earned" for one with
@@ -621,8 +614,9 @@ def contracts_table(
             {
                 "contract": cid,
                 "expected loss": _with_se(loss["mean"], loss["standard_error"]),
-                "premium": _annual_mean(c["premium"]),
-                "reinstatement premium": _annual_mean(c["reinstatement_premium"]),
+                # (without "± 0.000" where the same in every trial, as in the who-pays table)
+                "premium": _mean_error_cell(*results.annual_mean(c["premium"])),
+                "reinstatement premium": _mean_error_cell(*results.annual_mean(c["reinstatement_premium"])),
                 LOSS_RATIO: f"{loss['mean'] / prem['mean']:.0%}" if prem["mean"] > 0 else "–",
                 TAIL_FIGURE: _tail_cell(tail, words),
                 "converged (5%)": bool(loss["converged"] and prem["converged"] and tail["converged"]),

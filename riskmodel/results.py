@@ -427,9 +427,7 @@ class Results:
         n = self.n_trials
 
         def add(name: str, unit: str = "USD m") -> None:
-            annual = self.per_trial(name)
-            mean = float(annual.mean())
-            se = float(annual.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+            mean, se = self.annual_mean(self.per_trial_year(name))
             rows.append(
                 {
                     "figure": name,
@@ -469,6 +467,23 @@ class Results:
                 add(stat, unit)
         columns = ["figure", "unit", "year", "mean", "standard_error", "converged"]
         return pd.DataFrame(rows, columns=columns).set_index("figure")
+
+    def annual_mean(self, x: np.ndarray) -> tuple[float, float]:
+        """(mean, standard error) of an (n_trials, n_years) array's annual average over the horizon: the
+        mean over the trials of each trial's average over its policy years, and the Monte Carlo error of
+        that mean over the trials, whose years share their draws (`metrics.standard_error`: exactly 0 for
+        a figure the same in every trial, a fixed premium, not its float noise; NaN with one trial). The
+        annual averages of `summary`, and the report's premium and reinstatement premium apart.
+
+        >>> import numpy as np, pandas as pd
+        >>> r = Results("x", 2026, 2, 3, 1, {}, {}, {}, (), (), pd.DataFrame())
+        >>> r.annual_mean(np.array([[0.0, 2.0], [1.0, 3.0], [2.0, 4.0]]))  # trials' averages 1, 2, 3
+        (2.0, 0.5773502691896258)
+        >>> r.annual_mean(np.full((3, 2), 0.1))
+        (0.10000000000000002, 0.0)
+        """
+        per_trial = x.mean(axis=1)
+        return float(per_trial.mean()), float(metrics.standard_error(per_trial, exact_zero=True))
 
     def per_trial(self, figure: str, exclude: str | Sequence[str] | None = ()) -> np.ndarray:
         """Each trial's mean annual value over the horizon of an annual-average figure of `summary`:

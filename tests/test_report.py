@@ -171,14 +171,18 @@ def test_contracts_table_puts_each_contract_on_one_row():
     """gxl_layer1's premium is 1.2 and its reinstatement premium 10% of its loss: the table shows the two
     apart (the loss ratio's caption used to call its denominator "the premium the portfolio file states",
     while it held the reinstatement premium too), and the loss ratio, named for its denominator, is
-    EL / (1.2 + 0.1 EL)."""
+    EL / (1.2 + 0.1 EL). A figure the same in every trial has no "±", as in the who-pays and sanctions
+    tables (the table showed "1.200 ± 0.000" for the fixed premium and "0.000 ± 0.000" for a reinstatement
+    premium no loss earns, where those tables wrote the bare figure): here hull_xol earns none."""
     r = synthetic_results(n_trials=TRIALS)
+    r.contracts["hull_xol"]["reinstatement_premium"] = np.zeros((TRIALS, r.n_years))
     s = r.summary()
     t = contracts_table(r, s)
     assert list(t.index) == ["gxl_layer1", "hull_xol", "portfolio"]
     loss = s.loc["gxl_layer1: ceded loss"]
     assert t.loc["gxl_layer1", "expected loss"] == f"{loss['mean']:,.3f} ± {loss['standard_error']:,.3f}"
-    assert t.loc["gxl_layer1", "premium"] == "1.200 ± 0.000"
+    assert t.loc["gxl_layer1", "premium"] == "1.200"
+    assert t.loc["hull_xol", "reinstatement premium"] == "0.000"
     reinstatement = 0.1 * r.contracts["gxl_layer1"]["loss"].mean(axis=1)
     se = reinstatement.std(ddof=1) / np.sqrt(TRIALS)
     assert t.loc["gxl_layer1", "reinstatement premium"] == f"{reinstatement.mean():,.3f} ± {se:,.3f}"
