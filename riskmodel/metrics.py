@@ -71,6 +71,7 @@ __all__ = [
     "tvar_standard_error",
     "var",
     "worst_year",
+    "worst_year_bias",
     "year_columns",
 ]
 
@@ -464,10 +465,11 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
     (n_trials, n_years). The standard error is that year's: for VaR the half-width of its order-statistic
     interval over 1.96, for TVaR `tvar_standard_error`.
 
-    Taking the largest of the years' estimates biases it up a little when the years are alike (the
-    per-year figures are in the metrics table, the horizon total's too); when exposure ramps over the
-    horizon, it is the last years' figure. The average over the horizon's years of a trial is not used: it
-    diversifies the tail away (a full-limit loss in one year of five counts a fifth).
+    Taking the largest of the years' estimates biases it up when the years are alike, by about
+    `worst_year_bias` standard errors (one for five years; the per-year figures are in the metrics table,
+    the horizon total's too); when exposure ramps over the horizon, it is the last years' figure. The
+    average over the horizon's years of a trial is not used: it diversifies the tail away (a full-limit
+    loss in one year of five counts a fifth).
 
     >>> worst_year(np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]]), 0.75)
     YearTail(year=1, value=5.0, se=inf, every_year=False)
@@ -487,6 +489,23 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
     else:
         se = float(tvar_standard_error(a[:, i], p))
     return YearTail(i, float(values.max()), se, bool(tied.all()) and values.size > 1)
+
+
+def worst_year_bias(n_years: int) -> float:
+    """How far `worst_year`'s largest of `n_years` estimates lies above the figure, in standard errors,
+    when the years are alike (the same law) and their estimates independent and near normal: the mean of
+    the largest of n standard normals, ∫ x n φ(x) Φ(x)ⁿ⁻¹ dx. About one standard error for five years: in
+    `rv_pool` (8,192 trials, five years) the largest year's 1-in-200 was 86.1 ± 2.1 against 84.5 for all
+    its trial-years pooled, and resampled years alike gave +1.9 (a reviewer's measurement).
+
+    >>> round(worst_year_bias(1), 6), round(worst_year_bias(2), 4), round(worst_year_bias(5), 3)  # 2: 1/√π
+    (0.0, 0.5642, 1.163)
+    """
+    if n_years < 1:
+        raise ValueError(f"n_years must be at least 1, got {n_years}")
+    x = np.linspace(-10.0, 10.0, 20_001)
+    density = n_years * stats.norm.pdf(x) * stats.norm.cdf(x) ** (n_years - 1)
+    return float(np.trapezoid(x * density, x))
 
 
 #: Bootstrap resamples of `paired_tail_difference` (fixed seed: the same error on every run).

@@ -965,7 +965,8 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
 
     if "portfolio" in r.contracts:
         if r.n_years > 1:
-            worst = plots.worst_policy_year(r)
+            year = r.annual_tail("portfolio")[2]
+            worst = "the same in every policy year" if year == "every year" else f"{year}'s"
             parts.append(
                 _table(
                     _ep_by_year_cells(ep_by_year(r)),
@@ -974,8 +975,10 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                     "OEP: its largest event), return periods in years (USD m): each figure with its 95% "
                     "order-statistic interval [lower, upper], as in the EP table (“–”: too few trials "
                     "beyond it to bound it). The headline 1-in-200 annual loss is the largest of the "
-                    f"{r.n_years} policy years' AEP at 200 years, {worst}'s; the largest of several "
-                    "estimates is biased up a little when the years are alike",
+                    f"{r.n_years} policy years' AEP at 200 years, {worst}; when the years are alike, the "
+                    f"largest of {r.n_years} estimates is biased up, by about "
+                    f"{metrics.worst_year_bias(r.n_years):.1f} standard errors (the mean of the largest of "
+                    f"{r.n_years} like estimates)",
                 )
             )
         parts.append(
@@ -1100,7 +1103,8 @@ def render_report(
             caption="Portfolio figures, annual averages over the horizon (the premium with its "
             "reinstatement premium), and the 1-in-200 annual loss (AEP, a policy year's ceded loss): the "
             "largest of the policy years' 1-in-200 estimates, in the year named (± its standard error; "
-            "the largest of several estimates is biased up a little when the years are alike; each "
+            "the largest of several estimates is biased up when the years are alike, by about one "
+            "standard error for five years; each "
             "year's is in the scenario's EP table by policy year); the difference is from the run named "
             "in “compared with” (the scenario's baseline, or the scenario it extends), with its "
             "common-random-number standard error. The charts below are of a policy year's loss, each "

@@ -439,11 +439,10 @@ class Results:
                 }
             )
 
-        for cid, c in self.contracts.items():
+        for cid in self.contracts:
             add(f"{cid}: ceded loss")
             add(f"{cid}: premium", PREMIUM_UNIT)
-            tail = metrics.worst_year(c["loss"], 0.995)
-            year = "every year" if tail.every_year else str(int(self.years[tail.year]))
+            tail, _, year = self.annual_tail(cid)
             rows.append(
                 {
                     "figure": f"{cid}: {TAIL_FIGURE}",
@@ -467,6 +466,27 @@ class Results:
                 add(stat, unit)
         columns = ["figure", "unit", "year", "mean", "standard_error", "converged"]
         return pd.DataFrame(rows, columns=columns).set_index("figure")
+
+    def annual_tail(self, contract: str = "portfolio") -> tuple[metrics.YearTail, int, str]:
+        """A contract's 1-in-200 annual loss (`TAIL_FIGURE`: `metrics.worst_year` at 99.5% of its annual
+        ceded loss), the policy year it is of (a label such as 2026; the first of years that tie), and that
+        year as `summary` and the report name it: "2026", or "every year" when every policy year's is the
+        same (a layer's full limit). The one place the year is found: the report's EP chart of that year
+        (`plots.worst_policy_year`) and its captions read it here.
+
+        >>> import numpy as np, pandas as pd
+        >>> loss = np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]])
+        >>> r = Results("x", 2026, 2, 4, 1, {"xl": {"loss": loss}}, {}, {}, (), (), pd.DataFrame())
+        >>> tail, year, label = r.annual_tail("xl")  # the 99.5% quantiles of the years: 3 and 9
+        >>> tail.value, year, label
+        (9.0, 2027, '2027')
+        >>> r.contracts["xl"]["loss"] = np.ones((4, 2))
+        >>> r.annual_tail("xl")[1:]
+        (2026, 'every year')
+        """
+        tail = metrics.worst_year(self.contracts[contract]["loss"], 0.995)
+        year = int(self.years[tail.year])
+        return tail, year, "every year" if tail.every_year else str(year)
 
     def annual_mean(self, x: np.ndarray) -> tuple[float, float]:
         """(mean, standard error) of an (n_trials, n_years) array's annual average over the horizon: the

@@ -328,6 +328,22 @@ def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
     assert aep_200[2 + worst - r.start_year] == f"{fixed(v)} [{fixed(lo)}, {fixed(hi)}]"
     plain = html.unescape(text)
     assert f"the largest of the 4 policy years' AEP at 200 years, {worst}'s" in plain
+    # the bias of the largest of four estimates, sized (it said "biased up a little": in rv_pool, five
+    # years, it was +1.9 against a standard error of 2.1)
+    assert (
+        f"the largest of 4 estimates is biased up, by about {metrics.worst_year_bias(4):.1f} standard"
+        in plain
+    )
+    assert "biased up a little" not in plain
+    # every year's 1-in-200 the same (a loss capped below each year's quantile): the summary says "every
+    # year", and so does the caption, where it named the first year ("2026's")
+    capped = synthetic_results("run", n_trials=TRIALS)
+    book = capped.contracts["portfolio"]
+    cap = 0.5 * float(np.quantile(book["loss"], 0.995, axis=0).min())
+    book["loss"] = np.minimum(book["loss"], cap)
+    assert capped.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == "every year"
+    plain = html.unescape(_annual_page(capped)[0])
+    assert "the largest of the 4 policy years' AEP at 200 years, the same in every policy year;" in plain
     assert "the largest of the policy years' 1-in-200 estimates, in the year named" in plain
     alts = [a["alt"] for a in page.all("img")]
     assert f"run: EP curves of the portfolio, policy year {worst} (a policy year's loss)" in alts
