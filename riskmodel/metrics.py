@@ -67,6 +67,7 @@ __all__ = [
     "sanctions_table",
     "sd",
     "standard_error",
+    "trials_beyond",
     "tvar",
     "tvar_standard_error",
     "var",
@@ -280,12 +281,25 @@ def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
     n_trials = a.shape[0]
-    v = float(var(a.ravel(), p))
+    v, value = float(var(a.ravel(), p)), float(tvar(a.ravel(), p))
     excess = np.maximum(a - v, 0.0)
-    value = v + float(excess.mean()) / (1.0 - p)
     if _unbounded_above(a.size, p, conf) or n_trials < 2:
         return value, math.inf
     return value, float(sd(excess.mean(axis=1))) / ((1.0 - p) * math.sqrt(n_trials))
+
+
+def trials_beyond(losses: np.ndarray, p: float) -> int:
+    """The number of trials with a policy year beyond (above) the p-quantile of all the trial-years of
+    `losses` (n_trials, n_years) pooled: the independent draws `pooled_tvar`'s tail rests on, where the
+    trial-years beyond it can be a few trials' bad years.
+
+    >>> trials_beyond(np.array([[0.0, 9.0], [1.0, 8.0], [2.0, 3.0], [4.0, 5.0]]), 0.75)  # beyond 5: 8, 9
+    2
+    """
+    a = _ranked(losses)
+    if a.ndim != 2:
+        raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
+    return int((a > float(var(a.ravel(), p))).any(axis=1).sum())
 
 
 def quantile_ci(

@@ -575,8 +575,9 @@ class Results:
         `year`; the portfolio's figures are left out of a run without one, another unknown name is an
         error) ``<figure>: mean`` and ``<figure>: standard_error``, and for the first figure its annual
         TVaR at `tail` (``<figure>: TVaR 95%``: of a policy year's value, every policy year of the group's
-        trials pooled, `metrics.pooled_tvar`, the basis of the summary's 1-in-200 annual loss) with its
-        error where at least 20 of the group's trial-years lie beyond the quantile (else NaN); the scheme
+        trials pooled, `metrics.pooled_tvar`: all the years, where the summary's 1-in-200 annual loss is the
+        largest single year's) with its error where at least 20 of the group's trials have a policy year
+        beyond the quantile (`metrics.trials_beyond`; else NaN); the scheme
         tonnage in `year` (million GT). The groups are what happened in the scenario's trials,
         not controlled: a group's mean is the figure *when* that many states have joined, and whatever
         else goes with many joins (a high geopolitical factor). ``attrs["p_value"]``: per figure the
@@ -629,8 +630,9 @@ class Results:
                 row[f"{f}: mean"] = float(xs.mean())
                 row[f"{f}: standard_error"] = float(metrics.standard_error(xs)) if n > 1 else np.nan
                 if i == 0:
-                    # (fewer trial-years beyond it: the error runs low)
-                    enough = n * self.n_years * (1.0 - tail) >= 20
+                    # (fewer trials beyond it: the error runs low; its trial-years beyond can be a few
+                    # trials' bad years, and the trials are the draws)
+                    enough = metrics.trials_beyond(annual[f][sel], tail) >= 20
                     value, se = metrics.pooled_tvar(annual[f][sel], tail) if enough else (np.nan, np.nan)
                     row[f"{f}: {tail_label}"], row[f"{f}: {tail_label} standard_error"] = value, se
             if scheme_cols:
