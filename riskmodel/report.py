@@ -419,7 +419,7 @@ def _tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
     """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year; on a point
     mass (`point_mass_words`) the words in place of "± 0.000"."""
     if point_mass is not None:
-        return f"{row['mean']:,.3f} in {row['year']}: {point_mass}"
+        return f"{fixed(row['mean'])} in {row['year']}: {point_mass}"
     return f"{_with_se(row['mean'], row['standard_error'])} in {row['year']}"
 
 
@@ -528,7 +528,7 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
                 for m, se in zip(t[c], t[f"{c} standard_error"], strict=True)
             ]
     if "scheme tonnage (million GT)" in t:
-        out["scheme tonnage (million GT)"] = [f"{v:,.1f}" for v in t["scheme tonnage (million GT)"]]
+        out["scheme tonnage (million GT)"] = [fixed(v, 1) for v in t["scheme tonnage (million GT)"]]
     n = results.n_trials
     words = []
     for f, p in t.attrs["p_value"].items():
@@ -968,6 +968,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         if r.n_years > 1:
             year = r.annual_tail("portfolio")[2]
             worst = "the same in every policy year" if year == "every year" else f"{year}'s"
+            bias = metrics.worst_year_bias(r.n_years)
             parts.append(
                 _table(
                     _ep_by_year_cells(ep_by_year(r)),
@@ -977,9 +978,8 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                     "order-statistic interval [lower, upper], as in the EP table (“–”: too few trials "
                     "beyond it to bound it). The headline 1-in-200 annual loss is the largest of the "
                     f"{r.n_years} policy years' AEP at 200 years, {worst}; when the years are alike, the "
-                    f"largest of {r.n_years} estimates is biased up, by about "
-                    f"{metrics.worst_year_bias(r.n_years):.1f} standard errors (the mean of the largest of "
-                    f"{r.n_years} like estimates)",
+                    f"largest of {r.n_years} estimates is biased up, by about {fixed(bias, 1)} standard "
+                    f"errors (the mean of the largest of {r.n_years} like estimates)",
                 )
             )
         parts.append(

@@ -230,6 +230,12 @@ def test_a_one_in_200_at_the_full_limit_says_so():
     )
     half = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 25.0, "participation": 0.1}}}}}
     assert "5.000 in every year: 2 full limits" in contracts_table(r, manifest=half).loc["layer", TAIL_FIGURE]
+    # the amount by the page's one rounding rule (display.fixed: halves away from zero), as every other
+    # cell: a limit of 2.0625 read "2.062" through Python's format (exact binary half, to even)
+    quarter = _capped(np.where(hit, 2.0625, 0.0))
+    assert (
+        contracts_table(quarter).loc["layer", TAIL_FIGURE].startswith("2.063 in every year: the full limit")
+    )
     # a stress of fixed size under a larger limit (spill_stress's retro line: 2 of a limit of 4)
     wide = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 80.0, "participation": 0.1}}}}}
     assert (
@@ -840,6 +846,9 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
         in tests
     )
     assert joiners_table(synthetic_results("baseline", n_trials=TRIALS, scheme=False))[0].empty
+    # the scheme's tonnage by the page's one rounding rule (display.fixed): 12.25m GT read "12.2"
+    thirds.year_arrays["tonnage_gt"][:, -1, -1] = 12.25e6
+    assert set(joiners_table(thirds)[0]["scheme tonnage (million GT)"]) == {"12.3"}
     page = report.read_text(encoding="utf-8")
     section = {s.split('"')[0]: s for s in page.split('<section id="scenario-')[1:]}
     assert "As more states join" in section["rv_pool"] and "As more states join" not in section["baseline"]
