@@ -141,7 +141,7 @@ def _contract(results: Results, contract: str) -> dict[str, np.ndarray]:
 def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
     """The policy year (a label such as 2026) of a contract's 1-in-200 annual loss as `Results.summary`
     gives it: the year whose 99.5% quantile of the annual ceded loss is the largest of the policy years'
-    (`metrics.worst_year`; the first of years that tie).
+    (`Results.annual_tail`; the first of years that tie, which the summary calls "every year" when all do).
 
     >>> import numpy as np, pandas as pd
     >>> from riskmodel.results import Results
@@ -150,7 +150,8 @@ def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
     >>> worst_policy_year(r, "xl")  # the 99.5% quantiles of the years: 3 and 9
     2027
     """
-    return results.start_year + metrics.worst_year(_contract(results, contract)["loss"], 0.995).year
+    _contract(results, contract)  # (an unknown contract: the error that names the run's)
+    return results.annual_tail(contract)[1]
 
 
 def _policy_year(results: Results, contract: str, year: int | str | None) -> int | None:

@@ -42,6 +42,7 @@ __all__ = [
     "LOSS_RATIO",
     "MATERIAL_SHARE",
     "REPORT_FILE",
+    "TREND_RHO",
     "NoRunsError",
     "Run",
     "contracts_table",
@@ -289,6 +290,10 @@ def _table(
 #: A difference under this share of the level it changes is not material, however precise.
 MATERIAL_SHARE = 0.01
 
+#: The smallest Spearman |ρ| the joiners' verdict calls a trend (with p < 0.05): at 8,192 trials any
+#: |ρ| above 0.022 has p < 0.05, and "a rising trend" for ρ +0.03 told of a figure that barely moves.
+TREND_RHO = 0.1
+
 
 def _known(level: float | None) -> float | None:
     """A level to judge materiality by: None when not given or not a number."""
@@ -372,6 +377,31 @@ def _mean_error_cell(mean: float, se: float) -> str:
     return fixed(mean) if se == 0 else _with_se(mean, se)
 
 
+def _error_cell(se: float, figure: float) -> str:
+    """A standard error of `figure` as a cell: `display.fixed_error` ("<0.0005" for one too small to show,
+    "0.000" only for a figure the same in every trial), "–" for none (too few trials), "∞" where the
+    trials cannot bound it."""
+    if math.isnan(se):
+        return "–"
+    return "∞" if math.isinf(se) else fixed_error(se, figure)
+
+
+def _difference_level(row: pd.Series) -> float:
+    """The figure a paired difference's float noise is of: the larger of the two runs' figures it is
+    taken between (or the difference itself), for `fixed_error`'s test of an error that is only noise."""
+    return max(abs(float(row["scenario"])), abs(float(row["baseline"])), abs(float(row["difference"])))
+
+
+def _comparison_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """`Comparison.table` for the page: its two standard errors as text (`_error_cell`), so that an error
+    too small to show reads "<0.0005", not "0.000" (a premium's difference of −0.000465 ± 2.7e-06 read
+    "0.000 | 0.000 | 0.000", as if the same in every trial)."""
+    out = table.astype(object)
+    for col in ("standard_error", "independent_standard_error"):
+        out[col] = [_error_cell(float(row[col]), _difference_level(row)) for _, row in table.iterrows()]
+    return out
+
+
 def _with_errors(means: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     """`means` with each cell of a column that `errors` has (same rows) as "mean ± standard error"
     (`_mean_error_cell`)."""
@@ -393,7 +423,7 @@ def _tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
     """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year; on a point
     mass (`point_mass_words`) the words in place of "± 0.000"."""
     if point_mass is not None:
-        return f"{row['mean']:,.3f} in {row['year']}: {point_mass}"
+        return f"{fixed(row['mean'])} in {row['year']}: {point_mass}"
     return f"{_with_se(row['mean'], row['standard_error'])} in {row['year']}"
 
 
@@ -482,8 +512,9 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
     sentence of the permutation tests' p-values; a figure is said to differ between the groups when its
     p-value is below 0.05 *and* its groups' means spread by at least `MATERIAL_SHARE` of its mean. Each
     figure's verdict also says whether it has a rising or falling trend in the number of joiners
-    (Spearman's rank correlation, p below 0.05) or none: groups that differ need not rise with the joins.
-    Empty (and "") for a run without candidates."""
+    (Spearman's rank correlation, p below 0.05 *and* |ρ| at least `TREND_RHO`), a weak one (p below 0.05,
+    |ρ| under it) or none: groups that differ need not rise with the joins. Empty (and "") for a run
+    without candidates."""
     t = results.by_joiners()
     if t.empty:
         return t, ""
@@ -501,7 +532,7 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
                 for m, se in zip(t[c], t[f"{c} standard_error"], strict=True)
             ]
     if "scheme tonnage (million GT)" in t:
-        out["scheme tonnage (million GT)"] = [f"{v:,.1f}" for v in t["scheme tonnage (million GT)"]]
+        out["scheme tonnage (million GT)"] = [fixed(v, 1) for v in t["scheme tonnage (million GT)"]]
     n = results.n_trials
     words = []
     for f, p in t.attrs["p_value"].items():
@@ -521,7 +552,9 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
         trend = t.attrs["trend"][f]
         if np.isfinite(trend.p_value):
             trending = trend.p_value < 0.05
-            shape = f"a {'rising' if trend.rho > 0 else 'falling'} trend" if trending else "no monotone trend"
+            weak = "weak " if abs(trend.rho) < TREND_RHO else ""
+            direction = "rising" if trend.rho > 0 else "falling"
+            shape = f"a {weak}{direction} trend" if trending else "no monotone trend"
             joint = "but" if trending and p >= 0.05 else "with" if differ or trending else "and"
             verdict += (
                 f", {joint} {shape} in the number of joiners: Spearman ρ {fixed(trend.rho, 2, sign=True)}, "
@@ -544,13 +577,6 @@ def _contract_figures(results: Results) -> list[str]:
 
 #: The contracts table's loss ratio column: its denominator in its name.
 LOSS_RATIO = "loss ratio (on premium + reinstatement premium)"
-
-
-def _annual_mean(x: np.ndarray) -> str:
-    """Mean ± standard error of a (trial, year) array's annual average over the horizon."""
-    per_trial = x.mean(axis=1)
-    se = float(metrics.standard_error(per_trial)) if len(per_trial) > 1 else math.nan
-    return _with_se(float(per_trial.mean()), se)
 
 
 def _not_written(results: Results, contract: str) -> str | None:
@@ -592,8 +618,9 @@ def contracts_table(
             {
                 "contract": cid,
                 "expected loss": _with_se(loss["mean"], loss["standard_error"]),
-                "premium": _annual_mean(c["premium"]),
-                "reinstatement premium": _annual_mean(c["reinstatement_premium"]),
+                # (without "± 0.000" where the same in every trial, as in the who-pays table)
+                "premium": _mean_error_cell(*results.annual_mean(c["premium"])),
+                "reinstatement premium": _mean_error_cell(*results.annual_mean(c["reinstatement_premium"])),
                 LOSS_RATIO: f"{loss['mean'] / prem['mean']:.0%}" if prem["mean"] > 0 else "–",
                 TAIL_FIGURE: _tail_cell(tail, words),
                 "converged (5%)": bool(loss["converged"] and prem["converged"] and tail["converged"]),
@@ -682,7 +709,9 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     d = cmp.table().loc["portfolio: ceded loss"]
     unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
     se = d["standard_error"]
-    error = f" ± {fixed(se)}" if np.isfinite(se) else " (no error: too few trials)"
+    error = (
+        f" ± {fixed_error(se, _difference_level(d))}" if np.isfinite(se) else " (no error: too few trials)"
+    )
     if np.isfinite(se) and not is_material_difference(d["difference"], se):
         error += " (within 2 SE: not distinguishable from zero)"
     return f"{fixed(d['difference'], sign=True)}{error}{unpaired}"
@@ -857,7 +886,10 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         caveat = "".join(f"; note: {m}" for m in cmp.mismatches())
         parts.append(
             _table(
-                table.loc[keep].rename(columns={"scenario": run.name, "baseline": base.name}),
+                _comparison_cells(table.loc[keep]).rename(
+                    columns={"scenario": run.name, "baseline": base.name}
+                ),
+                table_id=f"against-{run.name}",
                 caption=f"Against {base.name}: mean annual difference ({run.name} − {base.name}) with its "
                 "common-random-number standard error, and the standard error it would have with "
                 f"independent seeds (a premium row: with its reinstatement premium){caveat}",
@@ -872,12 +904,14 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 caption=f"As more states join: the trials grouped by the number of candidate states that "
                 f"are members of a scheme by {last}, with each group's annual averages over the horizon "
                 "(mean ± standard error) and the annual TVaR of the first figure: of one policy year's "
-                "figure, every policy year of the group's trials pooled (the basis of the 1-in-200 annual "
-                "loss), where at least 20 of the group's trial-years lie beyond its quantile. The groups are "
+                "figure, every policy year of the group's trials pooled (all the years, where the headline "
+                "1-in-200 annual loss is the largest single year's), where at least 20 of the group's trials "
+                "have a policy year beyond its quantile. The groups are "
                 "what happened in this scenario's trials, not separate scenarios: many joins come with a "
                 "high geopolitical factor. Whether the groups share one mean (a permutation test of the "
                 "trials) and whether each figure rises or falls with the number of joiners (Spearman's rank "
-                "correlation): "
+                f"correlation ρ: a trend where p < 0.05 and |ρ| ≥ {TREND_RHO:g}, a weak one where p < 0.05 "
+                "and |ρ| is smaller): "
                 f"{tests or 'not testable'}.",
             )
         )
@@ -936,7 +970,9 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
 
     if "portfolio" in r.contracts:
         if r.n_years > 1:
-            worst = plots.worst_policy_year(r)
+            year = r.annual_tail("portfolio")[2]
+            worst = "the same in every policy year" if year == "every year" else f"{year}'s"
+            bias = metrics.worst_year_bias(r.n_years)
             parts.append(
                 _table(
                     _ep_by_year_cells(ep_by_year(r)),
@@ -945,8 +981,9 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                     "OEP: its largest event), return periods in years (USD m): each figure with its 95% "
                     "order-statistic interval [lower, upper], as in the EP table (“–”: too few trials "
                     "beyond it to bound it). The headline 1-in-200 annual loss is the largest of the "
-                    f"{r.n_years} policy years' AEP at 200 years, {worst}'s; the largest of several "
-                    "estimates is biased up a little when the years are alike",
+                    f"{r.n_years} policy years' AEP at 200 years, {worst}; when the years are alike, the "
+                    f"largest of {r.n_years} estimates is biased up, by about {fixed(bias, 1)} standard "
+                    f"errors (the mean of the largest of {r.n_years} like estimates)",
                 )
             )
         parts.append(
@@ -1071,7 +1108,8 @@ def render_report(
             caption="Portfolio figures, annual averages over the horizon (the premium with its "
             "reinstatement premium), and the 1-in-200 annual loss (AEP, a policy year's ceded loss): the "
             "largest of the policy years' 1-in-200 estimates, in the year named (± its standard error; "
-            "the largest of several estimates is biased up a little when the years are alike; each "
+            "the largest of several estimates is biased up when the years are alike, by about one "
+            "standard error for five years; each "
             "year's is in the scenario's EP table by policy year); the difference is from the run named "
             "in “compared with” (the scenario's baseline, or the scenario it extends), with its "
             "common-random-number standard error. The charts below are of a policy year's loss, each "

@@ -427,9 +427,7 @@ class Results:
         n = self.n_trials
 
         def add(name: str, unit: str = "USD m") -> None:
-            annual = self.per_trial(name)
-            mean = float(annual.mean())
-            se = float(annual.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+            mean, se = self.annual_mean(self.per_trial_year(name))
             rows.append(
                 {
                     "figure": name,
@@ -441,11 +439,10 @@ class Results:
                 }
             )
 
-        for cid, c in self.contracts.items():
+        for cid in self.contracts:
             add(f"{cid}: ceded loss")
             add(f"{cid}: premium", PREMIUM_UNIT)
-            tail = metrics.worst_year(c["loss"], 0.995)
-            year = "every year" if tail.every_year else str(int(self.years[tail.year]))
+            tail, _, year = self.annual_tail(cid)
             rows.append(
                 {
                     "figure": f"{cid}: {TAIL_FIGURE}",
@@ -469,6 +466,44 @@ class Results:
                 add(stat, unit)
         columns = ["figure", "unit", "year", "mean", "standard_error", "converged"]
         return pd.DataFrame(rows, columns=columns).set_index("figure")
+
+    def annual_tail(self, contract: str = "portfolio") -> tuple[metrics.YearTail, int, str]:
+        """A contract's 1-in-200 annual loss (`TAIL_FIGURE`: `metrics.worst_year` at 99.5% of its annual
+        ceded loss), the policy year it is of (a label such as 2026; the first of years that tie), and that
+        year as `summary` and the report name it: "2026", or "every year" when every policy year's is the
+        same (a layer's full limit). The one place the year is found: the report's EP chart of that year
+        (`plots.worst_policy_year`) and its captions read it here.
+
+        >>> import numpy as np, pandas as pd
+        >>> loss = np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]])
+        >>> r = Results("x", 2026, 2, 4, 1, {"xl": {"loss": loss}}, {}, {}, (), (), pd.DataFrame())
+        >>> tail, year, label = r.annual_tail("xl")  # the 99.5% quantiles of the years: 3 and 9
+        >>> tail.value, year, label
+        (9.0, 2027, '2027')
+        >>> r.contracts["xl"]["loss"] = np.ones((4, 2))
+        >>> r.annual_tail("xl")[1:]
+        (2026, 'every year')
+        """
+        tail = metrics.worst_year(self.contracts[contract]["loss"], 0.995)
+        year = int(self.years[tail.year])
+        return tail, year, "every year" if tail.every_year else str(year)
+
+    def annual_mean(self, x: np.ndarray) -> tuple[float, float]:
+        """(mean, standard error) of an (n_trials, n_years) array's annual average over the horizon: the
+        mean over the trials of each trial's average over its policy years, and the Monte Carlo error of
+        that mean over the trials, whose years share their draws (`metrics.standard_error`: exactly 0 for
+        a figure the same in every trial, a fixed premium, not its float noise; NaN with one trial). The
+        annual averages of `summary`, and the report's premium and reinstatement premium apart.
+
+        >>> import numpy as np, pandas as pd
+        >>> r = Results("x", 2026, 2, 3, 1, {}, {}, {}, (), (), pd.DataFrame())
+        >>> r.annual_mean(np.array([[0.0, 2.0], [1.0, 3.0], [2.0, 4.0]]))  # trials' averages 1, 2, 3
+        (2.0, 0.5773502691896258)
+        >>> r.annual_mean(np.full((3, 2), 0.1))
+        (0.10000000000000002, 0.0)
+        """
+        per_trial = x.mean(axis=1)
+        return float(per_trial.mean()), float(metrics.standard_error(per_trial, exact_zero=True))
 
     def per_trial(self, figure: str, exclude: str | Sequence[str] | None = ()) -> np.ndarray:
         """Each trial's mean annual value over the horizon of an annual-average figure of `summary`:
@@ -540,8 +575,9 @@ class Results:
         `year`; the portfolio's figures are left out of a run without one, another unknown name is an
         error) ``<figure>: mean`` and ``<figure>: standard_error``, and for the first figure its annual
         TVaR at `tail` (``<figure>: TVaR 95%``: of a policy year's value, every policy year of the group's
-        trials pooled, `metrics.pooled_tvar`, the basis of the summary's 1-in-200 annual loss) with its
-        error where at least 20 of the group's trial-years lie beyond the quantile (else NaN); the scheme
+        trials pooled, `metrics.pooled_tvar`: all the years, where the summary's 1-in-200 annual loss is the
+        largest single year's) with its error where at least 20 of the group's trials have a policy year
+        beyond the quantile (`metrics.trials_beyond`; else NaN); the scheme
         tonnage in `year` (million GT). The groups are what happened in the scenario's trials,
         not controlled: a group's mean is the figure *when* that many states have joined, and whatever
         else goes with many joins (a high geopolitical factor). ``attrs["p_value"]``: per figure the
@@ -594,8 +630,9 @@ class Results:
                 row[f"{f}: mean"] = float(xs.mean())
                 row[f"{f}: standard_error"] = float(metrics.standard_error(xs)) if n > 1 else np.nan
                 if i == 0:
-                    # (fewer trial-years beyond it: the error runs low)
-                    enough = n * self.n_years * (1.0 - tail) >= 20
+                    # (fewer trials beyond it: the error runs low; its trial-years beyond can be a few
+                    # trials' bad years, and the trials are the draws)
+                    enough = metrics.trials_beyond(annual[f][sel], tail) >= 20
                     value, se = metrics.pooled_tvar(annual[f][sel], tail) if enough else (np.nan, np.nan)
                     row[f"{f}: {tail_label}"], row[f"{f}: {tail_label} standard_error"] = value, se
             if scheme_cols:

@@ -171,14 +171,18 @@ def test_contracts_table_puts_each_contract_on_one_row():
     """gxl_layer1's premium is 1.2 and its reinstatement premium 10% of its loss: the table shows the two
     apart (the loss ratio's caption used to call its denominator "the premium the portfolio file states",
     while it held the reinstatement premium too), and the loss ratio, named for its denominator, is
-    EL / (1.2 + 0.1 EL)."""
+    EL / (1.2 + 0.1 EL). A figure the same in every trial has no "±", as in the who-pays and sanctions
+    tables (the table showed "1.200 ± 0.000" for the fixed premium and "0.000 ± 0.000" for a reinstatement
+    premium no loss earns, where those tables wrote the bare figure): here hull_xol earns none."""
     r = synthetic_results(n_trials=TRIALS)
+    r.contracts["hull_xol"]["reinstatement_premium"] = np.zeros((TRIALS, r.n_years))
     s = r.summary()
     t = contracts_table(r, s)
     assert list(t.index) == ["gxl_layer1", "hull_xol", "portfolio"]
     loss = s.loc["gxl_layer1: ceded loss"]
     assert t.loc["gxl_layer1", "expected loss"] == f"{loss['mean']:,.3f} ± {loss['standard_error']:,.3f}"
-    assert t.loc["gxl_layer1", "premium"] == "1.200 ± 0.000"
+    assert t.loc["gxl_layer1", "premium"] == "1.200"
+    assert t.loc["hull_xol", "reinstatement premium"] == "0.000"
     reinstatement = 0.1 * r.contracts["gxl_layer1"]["loss"].mean(axis=1)
     se = reinstatement.std(ddof=1) / np.sqrt(TRIALS)
     assert t.loc["gxl_layer1", "reinstatement premium"] == f"{reinstatement.mean():,.3f} ± {se:,.3f}"
@@ -226,6 +230,12 @@ def test_a_one_in_200_at_the_full_limit_says_so():
     )
     half = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 25.0, "participation": 0.1}}}}}
     assert "5.000 in every year: 2 full limits" in contracts_table(r, manifest=half).loc["layer", TAIL_FIGURE]
+    # the amount by the page's one rounding rule (display.fixed: halves away from zero), as every other
+    # cell: a limit of 2.0625 read "2.062" through Python's format (exact binary half, to even)
+    quarter = _capped(np.where(hit, 2.0625, 0.0))
+    assert (
+        contracts_table(quarter).loc["layer", TAIL_FIGURE].startswith("2.063 in every year: the full limit")
+    )
     # a stress of fixed size under a larger limit (spill_stress's retro line: 2 of a limit of 4)
     wide = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 80.0, "participation": 0.1}}}}}
     assert (
@@ -324,6 +334,22 @@ def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
     assert aep_200[2 + worst - r.start_year] == f"{fixed(v)} [{fixed(lo)}, {fixed(hi)}]"
     plain = html.unescape(text)
     assert f"the largest of the 4 policy years' AEP at 200 years, {worst}'s" in plain
+    # the bias of the largest of four estimates, sized (it said "biased up a little": in rv_pool, five
+    # years, it was +1.9 against a standard error of 2.1)
+    assert (
+        f"the largest of 4 estimates is biased up, by about {metrics.worst_year_bias(4):.1f} standard"
+        in plain
+    )
+    assert "biased up a little" not in plain
+    # every year's 1-in-200 the same (a loss capped below each year's quantile): the summary says "every
+    # year", and so does the caption, where it named the first year ("2026's")
+    capped = synthetic_results("run", n_trials=TRIALS)
+    book = capped.contracts["portfolio"]
+    cap = 0.5 * float(np.quantile(book["loss"], 0.995, axis=0).min())
+    book["loss"] = np.minimum(book["loss"], cap)
+    assert capped.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == "every year"
+    plain = html.unescape(_annual_page(capped)[0])
+    assert "the largest of the 4 policy years' AEP at 200 years, the same in every policy year;" in plain
     assert "the largest of the policy years' 1-in-200 estimates, in the year named" in plain
     alts = [a["alt"] for a in page.all("img")]
     assert f"run: EP curves of the portfolio, policy year {worst} (a policy year's loss)" in alts
@@ -628,6 +654,41 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     assert [t.get_text() for t in ax.texts] == [" 1 in 200 years"]
 
 
+def test_a_difference_too_small_to_show_has_an_error_that_says_so():
+    """A standard error of a difference under half the last place shown reads "<0.0005", not "0.000": in
+    rv_pool against baseline gxl_layer1's premium moved by −0.000465 ± 2.7e-06 and its row read "0.000 |
+    0.000 | 0.000", as if the premium were the same in every trial. Here (no reinstatement premiums, so
+    that a premium row is the fixed premium) the scenario's gxl_layer1 premium is 0.0004 lower, varying by
+    1% of that from trial-year to trial-year (an SE of about 4e-06 / √4 / √2,000), and its portfolio loss
+    1e-5 of its own higher (an SE of the order of 1e-07): both errors "<0.0005" in the "Against" table and
+    the headline; hull_xol's premium, 0.4 in both runs, has none ("0.000")."""
+    from riskmodel.report import Run, render_report
+
+    base = synthetic_results("baseline", n_trials=TRIALS, seed=7)
+    scenario = synthetic_results("rv_pool", n_trials=TRIALS, seed=7)
+    for run in (base, scenario):
+        for c in run.contracts.values():
+            c["reinstatement_premium"] = np.zeros_like(c["premium"])
+    rng = np.random.default_rng(3)
+    premium = scenario.contracts["gxl_layer1"]["premium"]
+    premium -= 0.0004 * (1.0 + 0.01 * rng.standard_normal(premium.shape))
+    scenario.contracts["portfolio"]["loss"] = scenario.contracts["portfolio"]["loss"] * (1.0 + 1e-5)
+    page = Page(
+        render_report([Run("baseline", base), Run("rv_pool", scenario, {"baseline": {"run": "baseline"}})])
+    )
+    rows = page.tables["against-rv_pool"]
+    head = rows[0]
+    cells = {row[0]: dict(zip(head, row, strict=True)) for row in rows[1:]}
+    moved = cells["gxl_layer1: premium"]
+    assert moved["difference"] == "0.000"
+    assert moved["standard_error"] == moved["independent_standard_error"] == "<0.0005"
+    fixed_premium = cells["hull_xol: premium"]
+    assert fixed_premium["standard_error"] == fixed_premium["independent_standard_error"] == "0.000"
+    headline = page.tables["headline"]
+    diff = headline[2][headline[0].index("difference in ceded loss (USD m a year)")]
+    assert diff.startswith("+0.000 ± <0.0005") or diff.startswith("0.000 ± <0.0005")
+
+
 def test_the_comparison_carries_tonnage_by_class():
     """Where tonnage goes is the first question of a scheme's effect on the IG clubs: the comparison table
     has a row per P&I class (million GT, horizon average), the difference paired by trial; a class one run
@@ -729,10 +790,14 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
     m, se = t.loc[first, "portfolio: ceded loss: mean"], t.loc[first, "portfolio: ceded loss: standard_error"]
     assert table.loc[first, "portfolio: ceded loss (USD m a year)"] == f"{m:,.3f} ± {se:,.3f}"
     # annual, and named so: of a policy year's loss, the group's trial-years pooled (it was the TVaR of a
-    # trial's mean over the horizon, unnamed, 25 against an annual 59 in rv_pool); "–" under 20 trial-years
-    # beyond the 95% quantile (400 trial-years: 100 trials of 4 years)
+    # trial's mean over the horizon, unnamed, 25 against an annual 59 in rv_pool); "–" under 20 trials with
+    # a year beyond the group's 95% quantile
     tvar = table["annual TVaR 95% of portfolio: ceded loss (USD m, a policy year)"]
-    assert (tvar == "–").tolist() == (t["trials"] < 100).tolist()
+    joined = r.members().to_numpy().sum(axis=1)
+    group = np.searchsorted([0, 1, 2, 3, 5], joined, side="right") - 1
+    loss = r.contracts["portfolio"]["loss"]
+    few = [metrics.trials_beyond(loss[group == g], 0.95) < 20 for g in np.unique(group)]
+    assert (tvar == "–").tolist() == few
     value, se = metrics.pooled_tvar(
         r.contracts["portfolio"]["loss"][r.members().to_numpy().sum(axis=1) == 0], 0.95
     )
@@ -753,6 +818,13 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
     assert re.search(
         rf"portfolio: premium: p ≤ 0\.001 \(beyond chance, but by under 1% of the figure, {rising}", tests
     )
+    # a trend beyond chance but of |ρ| under 0.1 is weak: at 8,192 trials any |ρ| above 0.022 has p < 0.05,
+    # and the page called ρ +0.03 "a rising trend"; here 0.05 per joined state under noise of SD 0.5 a trial
+    r.year_arrays["payer:uncompensated"] = 0.05 * joined + noise
+    weak = metrics.rank_trend(r.per_trial("payer uncompensated"), joined[:, 0])
+    assert weak.p_value < 0.05 and 0 < weak.rho < 0.1
+    _, tests = joiners_table(r)
+    assert f"a weak rising {trend} {weak.rho:+.2f}, p = {weak.p_value:.2g})" in tests
     # a third of the trials with 0, 1 and 2 joiners: a figure high with one joiner and the same values with
     # none and with two differs without a trend; one with the same values in every group does neither
     thirds = synthetic_results("rv_pool", n_trials=3_000)
@@ -774,6 +846,9 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
         in tests
     )
     assert joiners_table(synthetic_results("baseline", n_trials=TRIALS, scheme=False))[0].empty
+    # the scheme's tonnage by the page's one rounding rule (display.fixed): 12.25m GT read "12.2"
+    thirds.year_arrays["tonnage_gt"][:, -1, -1] = 12.25e6
+    assert set(joiners_table(thirds)[0]["scheme tonnage (million GT)"]) == {"12.3"}
     page = report.read_text(encoding="utf-8")
     section = {s.split('"')[0]: s for s in page.split('<section id="scenario-')[1:]}
     assert "As more states join" in section["rv_pool"] and "As more states join" not in section["baseline"]

@@ -176,7 +176,8 @@ def test_by_joiners_groups_the_trials_by_their_members():
     """Each group's figures are those of its trials, found independently from `members`; the groups
     partition the trials; the p-value is the permutation test of the trials' figures by group. The TVaR is
     annual: of a policy year's loss, the group's trial-years pooled (400 trials, 4 years: 71 trials in the
-    top group, 284 trial-years, under the 400 needed for 20 beyond the 95% quantile)."""
+    top group, 284 trial-years, under the 400 needed for 20 beyond the 95% quantile; it needs 20 trials
+    with a year beyond it, `metrics.trials_beyond`)."""
     r = synthetic_results(n_trials=400, n_years=4)
     t = r.by_joiners(groups=(0, 1, 2))
     joined = r.members().to_numpy().sum(axis=1)  # 0, 1 or 2 of the two candidates
@@ -191,9 +192,11 @@ def test_by_joiners_groups_the_trials_by_their_members():
         se = loss[sel].std(ddof=1) / np.sqrt(sel.sum())
         assert t.loc[label, "portfolio: ceded loss: standard_error"] == pytest.approx(se)
         tvar = t.loc[label, "portfolio: ceded loss: TVaR 95%"]
-        # (the TVaR needs 20 trial-years beyond the 95% quantile: 400 trial-years, 100 trials of 4 years)
-        years = r.contracts["portfolio"]["loss"][sel].ravel()
-        assert tvar == pytest.approx(metrics.tvar(years, 0.95)) if sel.sum() >= 100 else np.isnan(tvar)
+        # (the TVaR needs 20 trials with a year beyond the pooled 95% quantile)
+        group = r.contracts["portfolio"]["loss"][sel]
+        years = group.ravel()
+        beyond = int((group > np.quantile(years, 0.95, method="inverted_cdf")).any(axis=1).sum())
+        assert tvar == pytest.approx(metrics.tvar(years, 0.95)) if beyond >= 20 else np.isnan(tvar)
         assert t.loc[label, "payer uncompensated: mean"] == pytest.approx(unc[sel].mean(), rel=1e-12)
         # the synthetic scheme holds 10 million GT a year of the horizon: 30 in the last, whoever joined
         assert t.loc[label, "scheme tonnage (million GT)"] == pytest.approx(30.0)
@@ -221,6 +224,24 @@ def test_by_joiners_groups_the_trials_by_their_members():
     assert bare.by_joiners().attrs["trend"] == {}
     with pytest.raises(ValueError, match="outside the run's policy years"):
         bare.by_joiners(year=1999)
+
+
+def test_by_joiners_needs_twenty_trials_beyond_the_quantile_for_its_tvar():
+    """The pooled TVaR's error counts the trials as the draws, so the rule for showing it counts trials: a
+    group of about 210 trials (840 trial-years, 42 beyond its 95% quantile) whose bad years are 8 trials'
+    every year (32 trial-years of 1,000) and a few others' has 42 trial-years but under 20 trials beyond
+    it: NaN, where counting trial-years (20 needed) showed it."""
+    r = synthetic_results(n_trials=400, n_years=4)
+    joined = r.members().to_numpy().sum(axis=1)
+    sel = joined == 1
+    loss = np.random.default_rng(4).random((r.n_trials, r.n_years))
+    loss[np.flatnonzero(sel)[:8]] = 1000.0
+    r.contracts["portfolio"]["loss"] = loss
+    group = loss[sel]
+    assert sel.sum() * r.n_years * 0.05 >= 20 and metrics.trials_beyond(group, 0.95) < 20
+    t = r.by_joiners(groups=(0, 1, 2))
+    assert np.isnan(t.loc["1", "portfolio: ceded loss: TVaR 95%"])
+    assert np.isnan(t.loc["1", "portfolio: ceded loss: TVaR 95% standard_error"])
 
 
 def test_by_joiners_finds_a_figure_that_grows_with_the_joins():
