@@ -147,14 +147,45 @@ def _ceiling(metadata: Iterable[Any]) -> AtMost | None:
     return None
 
 
-def too_large(shown: str, allowed: str) -> str:
+class BeyondEveryFloat(int):
+    """A number written beyond every float (`1.0e+400`, which YAML reads as infinity, or a whole number of
+    more than the 4,300 digits Python reads), as the loader keeps it: a whole number of its sign beyond
+    every float (±10^309), so that the schema judges it against the field's own bounds as it judges 10^400,
+    with the text as written (`shown`, shortened) for the message.
+
+    >>> big = BeyondEveryFloat("-1.0e+400")
+    >>> big < -sys.float_info.max, show_value(big)
+    (True, '-1.0e+400')
+    """
+
+    shown: str
+
+    def __new__(cls, shown: str) -> BeyondEveryFloat:
+        number = super().__new__(cls, -(10**309) if shown.startswith("-") else 10**309)
+        number.shown = shown
+        return number
+
+    def __getnewargs__(self) -> tuple[str]:  # (a copy keeps the text)
+        return (self.shown,)
+
+    def __str__(self) -> str:  # (as written, where a message quotes a value given: `--set trials=1.0e+400`)
+        return self.shown
+
+    def __repr__(self) -> str:
+        return f"BeyondEveryFloat({self.shown!r})"
+
+
+def too_large(shown: str, allowed: str, *, negative: bool = False) -> str:
     """The message for a number beyond every float (no number field holds it), `shown` as written, with
-    what is `allowed`: the field's, or `WITHIN_EVERY_NUMBER` where the field is not known.
+    what is `allowed`: the field's, or `WITHIN_EVERY_NUMBER` where the field is not known. A `negative`
+    one is too small (it is below every bound a field has).
 
     >>> too_large("1.0e+400", WITHIN_EVERY_NUMBER)
     '1.0e+400 is too large for a number: must be between about -1.8e+308 and 1.8e+308'
+    >>> too_large("-1.0e+400", "must be a number greater than 0", negative=True)
+    '-1.0e+400 is too small for a number: must be a number greater than 0'
     """
-    return f"{shown} is too large for a number: {allowed}"
+    return f"{shown} is too {'small' if negative else 'large'} for a number: {allowed}"
 
 
 def too_long_number(digits: str) -> str:
@@ -185,6 +216,8 @@ def _yamlish(value: Any) -> str:
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
         return format_number(value)
+    if isinstance(value, BeyondEveryFloat):
+        return value.shown
     if isinstance(value, int):
         try:
             return too_long_number(str(value))
@@ -623,6 +656,28 @@ def _beyond_float(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max
 
 
+def _takes_number(t: _Target) -> bool:
+    """Whether the field at `t` takes a number (or has numeric bounds): a number beyond every float is then
+    too large (or small) for it; elsewhere (text, true or false) it is just not allowed."""
+    members = get_args(t.node) if _is_union(t.node) else (t.node,)
+    return any(_strip(m, []) in (int, float) for m in members) or bool(t.bounds) or t.ceiling is not None
+
+
+def _ceiling_words(t: _Target, allowed: str) -> str:
+    """What is allowed at `t` for a number above every float: the field's ceiling (`AtMost`, as 10^300 is
+    told), or `allowed` with the floats' bound where the field has no upper bound of its own (it said
+    "must be a number, at least 0.1", which 1.0e+400 is).
+
+    >>> _ceiling_words(_Target(node=float, bounds={"ge": 0.1}), "must be a number, at least 0.1")
+    'must be a number, at least 0.1 and at most about 1.8e+308'
+    """
+    if t.ceiling is not None:
+        return t.ceiling.message
+    if "le" in t.bounds or "lt" in t.bounds or t.node not in (int, float):
+        return allowed
+    return f"{allowed} and at most about {sys.float_info.max:.1e}"
+
+
 def _date_hint(value: Any, *, whole: bool) -> str:
     """For a value YAML read as a date (`2026-02-20`): that it did, and how to write what was meant.
 
@@ -694,10 +749,10 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         # a float such as 2027.0 where a whole number is expected is shown as written, not as 2027
         whole_float = isinstance(value, float) and value.is_integer() and "whole number" in allowed
         shown = repr(value) if whole_float else show_value(value)
-        if _beyond_float(value):  # (beyond every float: said so, with the field's bound it is beyond)
-            if value > 0 and t.ceiling is not None:  # (the field's ceiling, as 10^300 is told)
-                allowed = t.ceiling.message
-            message = key_word + too_large(shown, allowed) + hint
+        if _beyond_float(value) and _takes_number(t):  # (said so, with the field's bound it is beyond)
+            if value > 0:
+                allowed = _ceiling_words(t, allowed)
+            message = key_word + too_large(shown, allowed, negative=value < 0) + hint
         else:
             message = f"{key_word}{shown} is not allowed: {allowed}{hint}"
         if t.is_key and not isinstance(value, str):
