@@ -280,7 +280,7 @@ def test_an_exponent_written_as_text_offers_no_form_beyond_the_fields_bound(
     """`1e400` is text (YAML 1.1's form needs a point): the hint said to write 1.0e+400, itself too large;
     then that as a number it would be beyond every float, when the money field's own ceiling is 1e9. It
     names the ceiling now, as it does for `1e300` (it said to write 1.0e+300, which the field refuses); on
-    a field without one, the floats' range."""
+    a share, its range (it said the floats' range)."""
     found = problems_of(tmp_path, replaced("attachment_usd_m: 5", f"attachment_usd_m: {text}"))
     assert found == [
         f"s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: '{text}' is not allowed: must be a "
@@ -289,9 +289,49 @@ def test_an_exponent_written_as_text_offers_no_form_beyond_the_fields_bound(
     found = problems_of(tmp_path, replaced("BALTIC: 0.5", "BALTIC: 1e400"))
     assert found == [
         "s.yaml:22: portfolio.contracts.hull_xol.cedant_share.shares.BALTIC: '1e400' is not allowed: must "
-        "be a number between 0 and 1 (YAML reads 1e400 as text; as a number, it would be too large: "
-        f"{ANY_NUMBER})"
+        "be a number between 0 and 1 (YAML reads 1e400 as text; as a number, it would be too large: must "
+        "be between 0 and 1)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "participation: 0.5",
+            "participation: 1e5",
+            "portfolio.contracts.hull_qs.participation: '1e5' is not allowed: must be a number between 0 "
+            "and 1 (YAML reads 1e5 as text; as a number, it would be too large: must be between 0 and 1)",
+        ),
+        (
+            "years: 3}",
+            "years: 3}\nsimulation: {trials: 1e9}",
+            "simulation.trials: '1e9' is not allowed: must be a whole number between 1 and 100000000 (YAML "
+            "reads 1e9 as text; as a number, it would be too large: must be between 1 and 100000000)",
+        ),
+        (
+            "capital_usd_m: 1000",
+            "capital_usd_m: -1e3",
+            "schemes.rv_pool.capital_usd_m: '-1e3' is not allowed: must be a number greater than 0 (YAML "
+            "reads -1e3 as text; as a number, it would be too small: must be greater than 0)",
+        ),
+        (
+            "participation: 0.5",
+            "participation: 5e-1",
+            "portfolio.contracts.hull_qs.participation: '5e-1' is not allowed: must be a number between 0 "
+            "and 1 (YAML reads 5e-1 as text: write 5.0e-1)",
+        ),
+    ],
+    ids=["participation", "trials", "negative_capital", "within"],
+)
+def test_an_exponent_written_as_text_outside_the_fields_range_is_told_the_range(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """The hint knew only a money field's ceiling: `participation: 1e5` was told to write 1.0e+5 or 100000,
+    and `trials: 1e9` to write 1000000000, which the fields refuse (0 to 1; at most 100000000). Outside
+    the field's bounds, it says which; within them, it says how to write the number."""
+    found = problems_of(tmp_path, replaced(old, new))
+    assert len(found) == 1 and found[0].split(":", 2)[2].strip() == expected, found
 
 
 def test_deep_nesting_is_refused_with_the_limit(tmp_path: Path) -> None:

@@ -691,7 +691,13 @@ def _date_hint(value: Any, *, whole: bool) -> str:
     return f" (YAML reads {show_value(value)} as a date: quote it for text, e.g. '{show_value(value)}')"
 
 
-def _number_as_text_hint(value: Any, *, whole: bool = False, ceiling: AtMost | None = None) -> str:
+def _number_as_text_hint(
+    value: Any,
+    *,
+    whole: bool = False,
+    ceiling: AtMost | None = None,
+    bounds: Mapping[str, float] | None = None,
+) -> str:
     """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text), or a whole number
     with a leading zero (`010`, octal to YAML 1.1, decimal to 1.2): how to write it (for a whole-number
     field, only as a whole number).
@@ -699,12 +705,17 @@ def _number_as_text_hint(value: Any, *, whole: bool = False, ceiling: AtMost | N
     >>> _number_as_text_hint("1e9"), _number_as_text_hint("1e5", whole=True), _number_as_text_hint("1000")
     (' (YAML reads 1e9 as text: write 1.0e+9 or 1000000000)', ' (YAML reads 1e5 as text: write 100000)', '')
 
-    Beyond every float, or beyond the field's `ceiling`, no form is offered (`1.0e+400` would be too large):
+    Beyond every float, or outside the field's `bounds` (`ge`, `gt`, `le`, `lt`) or `ceiling`, no form is
+    offered (the field would refuse it): it would be too large, or too small, for what the field allows:
 
     >>> _number_as_text_hint("1e400")
     ' (YAML reads 1e400 as text; as a number, it would be too large: must be between about -1.8e+308 ...)'
-    >>> _number_as_text_hint("1e400", ceiling=AtMost(1e9, "1e9 (USD m)"))
+    >>> _number_as_text_hint("1e400", ceiling=AtMost(1e9, "1e9 (USD m)"), bounds={"ge": 0})
     ' (YAML reads 1e400 as text; as a number, it would be too large: must be at most 1e9 (USD m))'
+    >>> _number_as_text_hint("1e5", bounds={"ge": 0, "le": 1})
+    ' (YAML reads 1e5 as text; as a number, it would be too large: must be between 0 and 1)'
+    >>> _number_as_text_hint("-1e3", bounds={"gt": 0}, ceiling=AtMost(1e9, "1e9 (USD m)"))
+    ' (YAML reads -1e3 as text; as a number, it would be too small: must be greater than 0)'
     """
     if isinstance(value, str) and re.fullmatch(r"[-+]?0[0-9_]+", value):
         number = int(value.replace("_", ""))
@@ -719,9 +730,21 @@ def _number_as_text_hint(value: Any, *, whole: bool = False, ceiling: AtMost | N
         number = float(value)
     except ValueError:
         return ""
-    if math.isinf(number) or (ceiling is not None and number > ceiling.ceiling):
-        allowed = ceiling.message if ceiling is not None and number > 0 else WITHIN_EVERY_NUMBER
-        return f" (YAML reads {value} as text; as a number, it would be too large: {allowed})"
+    bounds = bounds or {}
+    below = ("ge" in bounds and number < bounds["ge"]) or ("gt" in bounds and number <= bounds["gt"])
+    above = ("le" in bounds and number > bounds["le"]) or ("lt" in bounds and number >= bounds["lt"])
+    if ceiling is not None and number > ceiling.ceiling:
+        side, allowed = "large", ceiling.message
+    elif below or above:
+        side, allowed = "small" if below else "large", range_text(bounds)
+    elif math.isinf(number):  # (beyond every float, on a side the field does not bound)
+        side, allowed = "large" if number > 0 else "small", WITHIN_EVERY_NUMBER
+        if bounds and number > 0:
+            allowed = f"{range_text(bounds)} and at most about {sys.float_info.max:.1e}"
+    else:
+        side = allowed = ""
+    if side:
+        return f" (YAML reads {value} as text; as a number, it would be too {side}: {allowed})"
     mantissa, exponent = value.lower().split("e", 1)
     fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent):+d}"
     as_int = f"{int(number)}" if number.is_integer() and abs(number) < 1e18 else None
@@ -840,7 +863,8 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         if kind in ("float_type", "float_parsing"):
             what = describe(float, t.bounds)
         whole = kind in ("int_type", "int_parsing", "int_from_float") or t.node is int
-        return bad(f"must be {what}", _number_as_text_hint(value, whole=whole, ceiling=t.ceiling))
+        hint = _number_as_text_hint(value, whole=whole, ceiling=t.ceiling, bounds=t.bounds)
+        return bad(f"must be {what}", hint)
     if kind in ("value_error", "assertion_error"):
         cause = ctx.get("error")
         text = str(cause) if cause is not None else str(err.get("msg", ""))
