@@ -116,6 +116,26 @@ def test_the_printed_comparison_names_its_two_runs():
     assert list(comparison_view(table, ("rv_pool", "rv_pool")).columns)[:2] == ["A: rv_pool", "B: rv_pool"]
 
 
+def test_the_printed_comparison_shows_a_tiny_error_as_too_small_to_show(capsys):
+    """The terminal printed a standard error of 0.0002 as 0.000, which reads as a difference the same in
+    every trial: it is "<0.0005" now (`display.fixed_error`), as in summary.md and the report; 0.000 is
+    left for an error that is zero, or float noise against the row's figures (two equal premiums of 20:
+    their difference is 0, its independent error the noise of each run's mean)."""
+    from riskmodel.cli.run import comparison_view, print_frame
+
+    columns = ["scenario", "baseline", "difference", "standard_error", "independent_standard_error"]
+    table = pd.DataFrame(
+        [[1.0002, 1.0, 0.0002, 0.0002, 0.012], [20.0, 20.0, 0.0, 0.0, 3e-15]],
+        columns=columns,
+        index=["x", "p"],
+    )
+    view = comparison_view(table, ("a", "b"))
+    assert list(view["CRN s.e."]) == ["<0.0005", "0.000"]
+    assert list(view["indep. s.e."]) == ["0.012", "0.000"]
+    print_frame(view)
+    assert "<0.0005" in capsys.readouterr().out
+
+
 def test_run_keeps_events_when_asked(scenarios, tmp_path):
     out = tmp_path / "out"
     assert riskmodel("run", scenarios / "base.yaml", "--out", out, "--workers", 1, "--keep-events") == 0

@@ -348,11 +348,17 @@ COMPARISON_UNITS = (
 def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
     """A comparison table with short column names for the terminal: the two runs' columns named by their
     `names` (scenario, comparator: ``("spill_stress", "rv_pool")``, not "scenario" and "baseline": the
-    comparator need not be the batch's baseline); two equal names become ``A: name`` and ``B: name``."""
+    comparator need not be the batch's baseline); two equal names become ``A: name`` and ``B: name``. The
+    standard errors are written by `display.fixed_error`: one too small to show is "<0.0005", not 0.000,
+    which is kept for a difference the same in every trial."""
     a, b = names or ("scenario", "baseline")
     if a == b:
         a, b = f"A: {a}", f"B: {b}"
-    return table.rename(
+    # an error is float noise against the larger of the row's figures (two equal premiums' difference is
+    # 0, its independent error the noise of each run's mean), not only against the difference
+    level = table[["scenario", "baseline", "difference"]].abs().max(axis=1)
+    errors = {c: error_texts(table[c], level) for c in ("standard_error", "independent_standard_error")}
+    return table.assign(**errors).rename(
         columns={
             "scenario": a,
             "baseline": b,
