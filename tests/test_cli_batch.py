@@ -187,7 +187,12 @@ def test_compare_two_run_folders_writes_the_table(scenarios, tmp_path, capsys):
     csv = tmp_path / "cmp.csv"
     assert riskmodel("compare", out / "stressed", out / "base", "--out", csv) == 0
     printed = capsys.readouterr().out
-    assert "Perils stressed − Perils base" in printed
+    # the title names the runs as the columns do (it named the scenarios, "Perils stressed − Perils base",
+    # over columns named by the folders), and says the basis of the rows, as `run`'s does
+    from riskmodel.results import BASIS
+
+    title = next(line for line in printed.splitlines() if " − " in line)
+    assert title.startswith("stressed − base: ") and BASIS in title
     # the columns are named by the runs, not "scenario" and "baseline" (the comparator need not be one)
     assert re.search(r"^ +stressed +base +difference +CRN s\.e\. +indep\. s\.e\.$", printed, re.M)
     table = pd.read_csv(csv, index_col="figure")
