@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
-__all__ = ["error_texts", "fixed", "fixed_error"]
+__all__ = ["error_texts", "fixed", "fixed_error", "is_float_noise"]
 
 #: Significant digits a figure is taken at before it is rounded to the decimals shown: what lies beyond
 #: them is the noise of summation order (a double carries about 16).
@@ -71,14 +71,24 @@ def fixed_error(standard_error: float, figure: float, digits: int = 3) -> str:
     >>> fixed_error(0.004, 1.0, 2), fixed_error(0.3, 12.0, 0), fixed_error(float("nan"), 1.0)
     ('<0.005', '<0.5', 'nan')
     """
-    se = float(standard_error)
-    noise = abs(float(figure)) * 10.0**-SIGNIFICANT if math.isfinite(float(figure)) else 0.0
-    if math.isfinite(se) and abs(se) <= noise:
-        se = 0.0
+    se = 0.0 if is_float_noise(standard_error, figure) else float(standard_error)
     shown = fixed(se, digits)
     if se and shown == fixed(0.0, digits):
         return "<" + fixed(0.5 * 10.0**-digits, digits + 1)
     return shown
+
+
+def is_float_noise(standard_error: float, figure: float) -> bool:
+    """Whether a standard error is zero, or within the float noise of its `figure` (under a part in
+    10^`SIGNIFICANT` of it): the error of a figure the same in every trial, which `fixed_error` writes
+    0.000.
+
+    >>> is_float_noise(0.0, 0.0), is_float_noise(9.1e-16, 20.0), is_float_noise(2e-06, 0.0)
+    (True, True, False)
+    """
+    se, level = float(standard_error), float(figure)
+    noise = abs(level) * 10.0**-SIGNIFICANT if math.isfinite(level) else 0.0
+    return math.isfinite(se) and abs(se) <= noise
 
 
 def error_texts(standard_errors: Iterable[float], figures: Iterable[float], digits: int = 3) -> list[str]:

@@ -49,9 +49,9 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
-from riskmodel.display import error_texts, fixed
+from riskmodel.display import error_texts, fixed, is_float_noise
 from riskmodel.reinsurance.terms import BLOCS
-from riskmodel.results import BASIS, CONTRACT_FIELDS, Results
+from riskmodel.results import BASIS, CONTRACT_FIELDS, TAIL_FIGURE, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
@@ -574,13 +574,54 @@ def _how_run(n_trials: int, manifest: Mapping[str, Any]) -> str:
     return ", run" + ",".join(parts) if parts else ""
 
 
+#: The unit of a 1-in-200 the same in each policy year (a layer's full limit), where `Results.summary`
+#: says "USD m in every year", which reads as that amount lost every year.
+SAME_EACH_YEAR_UNIT = "USD m, the same in each policy year"
+
+
+def summary_cells(
+    results: Results, manifest: Mapping[str, Any], summary: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """`results.summary()` (or `summary`) as summary.md and the terminal print it: each standard error as
+    text (`display.error_texts`: "<0.0005" when too small to show), and a 1-in-200 on a point mass (a
+    layer's full limit, reached in a share of the policy years: its error 0, or float noise) in the words
+    the report page gives it (`report.point_mass_words`, with the contract's limit from the terms in the
+    run's `manifest`) in place of "0.000", which reads as a figure the same in every trial. Such a
+    1-in-200 the same in each policy year says so in its unit (`SAME_EACH_YEAR_UNIT`).
+
+    >>> import numpy as np
+    >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 1.0]] * 500)  # the limit in 50% of years
+    >>> none = np.zeros_like(loss)
+    >>> xl = {"loss": loss, "max_event_loss": loss, "premium": none, "reinstatement_premium": none}
+    >>> r = Results("x", 2026, 2, 2000, 1, {"xl": xl}, {}, {}, (), (), pd.DataFrame())
+    >>> terms = {"scenario": {"portfolio": {"contracts": {"xl": {"limit_usd_m": 10, "participation": 0.5}}}}}
+    >>> summary_cells(r, terms).loc["xl: 1-in-200 annual loss", ["unit", "standard_error"]].tolist()
+    ['USD m, the same in each policy year', 'none: the full limit, reached in 50.0% of policy years']
+    """
+    s = results.summary() if summary is None else summary
+    units, errors = list(s["unit"]), error_texts(s["standard_error"], s["mean"])
+    for i, (figure, row) in enumerate(s.iterrows()):
+        if not str(figure).endswith(f": {TAIL_FIGURE}"):
+            continue
+        if row["year"] == "every year":
+            units[i] = SAME_EACH_YEAR_UNIT
+        if is_float_noise(row["standard_error"], row["mean"]):
+            from riskmodel.report import _event_cap, point_mass_words  # (matplotlib: only when needed)
+
+            cid = str(figure).removesuffix(f": {TAIL_FIGURE}")
+            tail = row.copy()
+            tail["standard_error"] = 0.0  # (its noise is no error: `point_mass_words` asks for exactly 0)
+            words = point_mass_words(results, cid, tail, _event_cap(manifest, cid))
+            errors[i] = f"none: {words}" if words else errors[i]
+    return s.assign(unit=units, standard_error=errors)
+
+
 def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
     """The run's `summary.md`: what was run, the headline figures with their errors, the main payers."""
     last = results.start_year + results.n_years - 1
     summary = results.summary()
     verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
     ledger = results.ledger()
-    errors = error_texts(summary["standard_error"], summary["mean"])
     lines = [
         f"# {results.scenario_name}",
         "",
@@ -595,10 +636,12 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "Annual averages over the horizon (USD m unless stated), with Monte Carlo standard errors; a "
         "contract's 1-in-200 annual loss is the 99.5% quantile of its aggregate ceded loss in one policy "
         "year (AEP), in the year where it is largest (named in the unit); converged = standard error ≤ 5% "
-        f"of the figure ({verdict}). Two bases: {BASIS} (their unit says so), as are the counts.",
+        f"of the figure ({verdict}). A 1-in-200 on a point mass (a layer's full limit) has no standard "
+        f"error: the share of policy years that reach it is given in its place. Two bases: {BASIS} (their "
+        "unit says so), as are the counts.",
         "",
         # (the unit names a tail row's year; an error too small to show is "<0.0005": `display.fixed_error`)
-        _markdown_table(summary.drop(columns="year").assign(standard_error=errors)),
+        _markdown_table(summary_cells(results, manifest, summary).drop(columns="year")),
         "",
         "## Who pays (the whole market at 100%: mean annual amount, USD m)",
         "",

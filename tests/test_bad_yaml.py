@@ -11,13 +11,20 @@ scenario (a misspelt `contracts:`, a portfolio named by `extends:`).
 from __future__ import annotations
 
 import math
-import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from riskmodel.scenario.loader import MAX_DEPTH, parse_value, validate_file
+from riskmodel.scenario.errors import ScenarioError
+from riskmodel.scenario.loader import (
+    MAX_DEPTH,
+    load_scenario_from_dict,
+    parse_value,
+    validate_file,
+    with_overrides,
+)
 
 #: A small valid scenario: one scheme, a quota share with a per-event limit and an xol on a world source.
 BASE = """\
@@ -55,7 +62,7 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 BIG = "1" + "0" * 400  # 10^400: a whole number, too large for a float
 BIG_SHOWN = "1000000000…0000 (401 digits)"
 TOO_LARGE = f"{BIG_SHOWN} is too large for a number:"
-#: What a number the loader drops as too large may be (its field is not known there): the floats' range.
+#: What a number beyond every float on a field without an upper bound is told: the floats' range.
 ANY_NUMBER = "must be between about -1.8e+308 and 1.8e+308"
 #: The ceiling of a money field (USD m), as a value above it is told.
 MONEY_CEILING = "must be at most 1e9 (USD m), i.e. USD 10^15, far above any real amount"
@@ -114,7 +121,8 @@ def test_the_base_is_valid(tmp_path: Path) -> None:
         (
             "capital_usd_m: 1000",
             f"capital_usd_m: -{BIG}",
-            f"schemes.rv_pool.capital_usd_m: -{TOO_LARGE} must be a number greater than 0",
+            f"schemes.rv_pool.capital_usd_m: -{BIG_SHOWN} is too small for a number: must be a number "
+            "greater than 0",
         ),
     ],
     ids=[
@@ -133,7 +141,8 @@ def test_a_whole_number_too_large_for_a_float_is_said_to_be_too_large(
     """10^400 crashed the xol and quota-share checks (float() overflowed) or was "not allowed: must be a
     number greater than 0", which it is; now it is too large, printed shortened, at its key's line, with
     the field's bound it is beyond: on a money field its ceiling, as 10^300 is told (it was told "must be
-    a number, at least 0"), on a share its range; a negative one, the floor."""
+    a number, at least 0"), on a share its range; a negative one is too small (not "too large ... must be
+    greater than 0"), with the floor."""
     found = problems_of(tmp_path, replaced(old, new))
     assert len(found) == 1 and expected in found[0], found
     assert BIG not in found[0]
@@ -150,39 +159,118 @@ def test_too_large_on_the_command_line_is_no_traceback(
 
 
 def test_a_whole_number_past_4300_digits_is_a_located_problem(tmp_path: Path) -> None:
-    """Python reads at most 4,300 digits: the ValueError escaped the YAML parser as a crash. The message is
-    of the family of 10^400's, with the range of every number (it said "a whole number has at most 4300
-    digits", when 400 were too many)."""
+    """Python reads at most 4,300 digits: the ValueError escaped the YAML parser as a crash. It is kept (as
+    a number beyond every float) for its field to judge, as 10^400 is: too large for a whole number of
+    years, with its range; not text in a list of text; not a key. Each gives one problem (the loader had
+    dropped it, and said "[null] is not allowed" of the list it had been in)."""
     nines = "9" * 5000
     text = replaced("years: 3}", f"years: {nines}}}") + f"description: [{nines}]\n? {nines}\n: 1\n"
     found = problems_of(tmp_path, text)
-    too_large = f"9999999999…9999 (5000 digits) is too large for a number: {ANY_NUMBER}"
-    assert f"s.yaml:2: horizon.years: {too_large}" in found
-    assert f"s.yaml:23: description[0]: {too_large}" in found
-    assert "s.yaml:23: description: [null] is not allowed: must be text" in found  # (a list all the same)
-    assert f"s.yaml:24: key {too_large}" in found
-    assert len(found) == 4, found
+    shown = "9999999999…9999 (5000 digits)"
+    assert found == [
+        f"s.yaml:2: horizon.years: {shown} is too large for a number: must be between 1 and 30",
+        f"s.yaml:23: description: [{shown}] is not allowed: must be text",
+        f"s.yaml:24: key {shown} is not allowed (a key is text); {TOP_KEYS}",
+    ]
 
 
 def test_a_value_past_4300_digits_given_on_the_command_line(tmp_path: Path) -> None:
-    shown = r"<value>:1: 9999999999…9999 \(5000 digits\) is too large for a number: must be between about"
-    with pytest.raises(ValueError, match=shown):
-        parse_value("9" * 5000)
+    """`--set simulation.trials=999…9` (5000 digits) is judged by the field as 10^400 is: its range."""
+    value = parse_value("9" * 5000)
+    assert str(value) == "9999999999…9999 (5000 digits)"
+    scenario = load_scenario_from_dict({"name": "x"})
+    shown = r"simulation.trials: 9999999999…9999 \(5000 digits\) is too large for a number: "
+    with pytest.raises(ScenarioError, match=shown + "must be between 1 and 100000000$"):
+        with_overrides(scenario, {"simulation.trials": value})
 
 
-@pytest.mark.parametrize("number", ["1.0e+400", "-2.5e+308", "1_000.0e+999"])
+@pytest.mark.parametrize("number", ["1.0e+400", "1_000.0e+999"])
 def test_a_decimal_beyond_every_float_is_too_large_not_infinity(tmp_path: Path, number: str) -> None:
     """YAML reads 1.0e+400 as infinity: the message said ".inf is not allowed: must be a finite number",
-    a value nobody wrote. Now it is too large, as written, at its line, as a whole number beyond every
-    float is; and `.inf`, written, is still infinity."""
+    a value nobody wrote. It is too large, as written, at its line, with the field's bound (its ceiling),
+    as a whole number beyond every float is; and `.inf`, written, is still infinity."""
     found = problems_of(tmp_path, replaced("attachment_usd_m: 5", f"attachment_usd_m: {number}"))
     assert found == [
         f"s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: {number} is too large for a number: "
-        f"{ANY_NUMBER}"
+        f"{MONEY_CEILING}"
     ]
-    with pytest.raises(ValueError, match=f"<value>:1: {re.escape(number)} is too large for a number"):
-        parse_value(number)
+    assert str(parse_value(number)) == number and parse_value(number) > sys.float_info.max
     assert parse_value("-.inf") == -math.inf and parse_value("1.7e+308") == 1.7e308
+
+
+def test_a_negative_decimal_beyond_every_float_is_too_small(tmp_path: Path) -> None:
+    """-2.5e+308 on a field that must be at least 0: too small, with that floor (never "too large" before
+    "must be ... at least 0")."""
+    found = problems_of(tmp_path, replaced("attachment_usd_m: 5", "attachment_usd_m: -2.5e+308"))
+    assert found == [
+        "s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: -2.5e+308 is too small for a number: must "
+        "be a number, at least 0"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "limit_usd_m: 20",
+            "limit_usd_m: 1.0e+400",
+            f"s.yaml:21: portfolio.contracts.hull_xol.limit_usd_m: 1.0e+400 is too large for a number: "
+            f"{MONEY_CEILING}",
+        ),
+        (
+            "participation: 0.5",
+            "participation: 1.0e+400",
+            "s.yaml:16: portfolio.contracts.hull_qs.participation: 1.0e+400 is too large for a number: "
+            "must be a number between 0 and 1",
+        ),
+        (
+            "horizon: {start_year: 2026, years: 3}",
+            "horizon: {start_year: 2026, years: 3}\nsimulation: {trials: 1.0e+400}",
+            "s.yaml:3: simulation.trials: 1.0e+400 is too large for a number: must be between 1 and "
+            "100000000",
+        ),
+    ],
+    ids=["limit", "participation", "trials"],
+)
+def test_a_decimal_beyond_every_float_is_one_problem_with_the_fields_bound(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """The loader dropped 1.0e+400 with "must be between about -1.8e+308 and 1.8e+308", never the field's
+    own range, and a second, false problem followed from the missing value ("a xol contract needs
+    limit_usd_m"). It is one problem, with the field's bound, in a file and given by --set alike."""
+    assert problems_of(tmp_path, replaced(old, new)) == [expected]
+    scenario = load_scenario_from_dict(parse_value(BASE))
+    path = expected.split(": ")[1]
+    message = expected.split(": ", 2)[2]
+    with pytest.raises(ScenarioError) as caught:
+        with_overrides(scenario, {path: parse_value("1.0e+400")})
+    assert [p.message for p in caught.value.problems] == [message]
+
+
+def test_a_key_beyond_every_float_is_one_problem(tmp_path: Path) -> None:
+    """A key `1.0e+400:` under perils was deleted, and a perils-only run then "needs at least one entry
+    under perils": the key is kept, and is the one problem, not text."""
+    text = (
+        "name: x\nsimulation: {world_model: false}\nperils:\n  1.0e+400:\n"
+        "    frequency: {distribution: poisson, mean: 2.0}\n"
+        "    severity: {distribution: lognormal, mean_usd_m: 20, cv: 1.5}\n"
+    )
+    assert problems_of(tmp_path, text) == ["s.yaml:4: perils: key 1.0e+400 is not allowed: must be text"]
+
+
+def test_a_number_beyond_every_float_on_a_field_without_a_ceiling(tmp_path: Path) -> None:
+    """A whole-number field without an upper bound (chunk_trials: a multiple of 4096) would take ±10^309,
+    the stand-in the loader keeps: the loader says it is beyond every number. A decimal field without one
+    (a class weight, at least 0) names the floats' bound after its floor, not only "at least 0"."""
+    text = replaced("years: 3}", "years: 3}\nsimulation: {chunk_trials: 1.0e+400}")
+    assert problems_of(tmp_path, text) == [
+        f"s.yaml:3: simulation.chunk_trials: 1.0e+400 is too large for a number: {ANY_NUMBER}"
+    ]
+    text = replaced("uptake: {share: 0.6}", "uptake: {share: 0.6, from_classes: {none: 1.0e+400}}")
+    assert problems_of(tmp_path, text) == [
+        "s.yaml:10: schemes.rv_pool.uptake.from_classes.none: 1.0e+400 is too large for a number: must be a "
+        "number, at least 0 and at most about 1.8e+308"
+    ]
 
 
 @pytest.mark.parametrize("text", ["1e400", "1e300"])
@@ -192,7 +280,7 @@ def test_an_exponent_written_as_text_offers_no_form_beyond_the_fields_bound(
     """`1e400` is text (YAML 1.1's form needs a point): the hint said to write 1.0e+400, itself too large;
     then that as a number it would be beyond every float, when the money field's own ceiling is 1e9. It
     names the ceiling now, as it does for `1e300` (it said to write 1.0e+300, which the field refuses); on
-    a field without one, the floats' range."""
+    a share, its range (it said the floats' range)."""
     found = problems_of(tmp_path, replaced("attachment_usd_m: 5", f"attachment_usd_m: {text}"))
     assert found == [
         f"s.yaml:20: portfolio.contracts.hull_xol.attachment_usd_m: '{text}' is not allowed: must be a "
@@ -201,9 +289,49 @@ def test_an_exponent_written_as_text_offers_no_form_beyond_the_fields_bound(
     found = problems_of(tmp_path, replaced("BALTIC: 0.5", "BALTIC: 1e400"))
     assert found == [
         "s.yaml:22: portfolio.contracts.hull_xol.cedant_share.shares.BALTIC: '1e400' is not allowed: must "
-        "be a number between 0 and 1 (YAML reads 1e400 as text; as a number, it would be too large: "
-        f"{ANY_NUMBER})"
+        "be a number between 0 and 1 (YAML reads 1e400 as text; as a number, it would be too large: must "
+        "be between 0 and 1)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "participation: 0.5",
+            "participation: 1e5",
+            "portfolio.contracts.hull_qs.participation: '1e5' is not allowed: must be a number between 0 "
+            "and 1 (YAML reads 1e5 as text; as a number, it would be too large: must be between 0 and 1)",
+        ),
+        (
+            "years: 3}",
+            "years: 3}\nsimulation: {trials: 1e9}",
+            "simulation.trials: '1e9' is not allowed: must be a whole number between 1 and 100000000 (YAML "
+            "reads 1e9 as text; as a number, it would be too large: must be between 1 and 100000000)",
+        ),
+        (
+            "capital_usd_m: 1000",
+            "capital_usd_m: -1e3",
+            "schemes.rv_pool.capital_usd_m: '-1e3' is not allowed: must be a number greater than 0 (YAML "
+            "reads -1e3 as text; as a number, it would be too small: must be greater than 0)",
+        ),
+        (
+            "participation: 0.5",
+            "participation: 5e-1",
+            "portfolio.contracts.hull_qs.participation: '5e-1' is not allowed: must be a number between 0 "
+            "and 1 (YAML reads 5e-1 as text: write 5.0e-1)",
+        ),
+    ],
+    ids=["participation", "trials", "negative_capital", "within"],
+)
+def test_an_exponent_written_as_text_outside_the_fields_range_is_told_the_range(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """The hint knew only a money field's ceiling: `participation: 1e5` was told to write 1.0e+5 or 100000,
+    and `trials: 1e9` to write 1000000000, which the fields refuse (0 to 1; at most 100000000). Outside
+    the field's bounds, it says which; within them, it says how to write the number."""
+    found = problems_of(tmp_path, replaced(old, new))
+    assert len(found) == 1 and found[0].split(":", 2)[2].strip() == expected, found
 
 
 def test_deep_nesting_is_refused_with_the_limit(tmp_path: Path) -> None:

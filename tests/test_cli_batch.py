@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +115,26 @@ def test_the_printed_comparison_names_its_two_runs():
     assert list(comparison_view(table, ("rv_pool", "rv_pool")).columns)[:2] == ["A: rv_pool", "B: rv_pool"]
 
 
+def test_the_printed_comparison_shows_a_tiny_error_as_too_small_to_show(capsys):
+    """The terminal printed a standard error of 0.0002 as 0.000, which reads as a difference the same in
+    every trial: it is "<0.0005" now (`display.fixed_error`), as in summary.md and the report; 0.000 is
+    left for an error that is zero, or float noise against the row's figures (two equal premiums of 20:
+    their difference is 0, its independent error the noise of each run's mean)."""
+    from riskmodel.cli.run import comparison_view, print_frame
+
+    columns = ["scenario", "baseline", "difference", "standard_error", "independent_standard_error"]
+    table = pd.DataFrame(
+        [[1.0002, 1.0, 0.0002, 0.0002, 0.012], [20.0, 20.0, 0.0, 0.0, 3e-15]],
+        columns=columns,
+        index=["x", "p"],
+    )
+    view = comparison_view(table, ("a", "b"))
+    assert list(view["CRN s.e."]) == ["<0.0005", "0.000"]
+    assert list(view["indep. s.e."]) == ["0.012", "0.000"]
+    print_frame(view)
+    assert "<0.0005" in capsys.readouterr().out
+
+
 def test_run_keeps_events_when_asked(scenarios, tmp_path):
     out = tmp_path / "out"
     assert riskmodel("run", scenarios / "base.yaml", "--out", out, "--workers", 1, "--keep-events") == 0
@@ -153,9 +172,8 @@ def test_report_writes_the_batch_page(scenarios, tmp_path, monkeypatch):
         written.append(folder)
         return folder / "report.html"
 
-    fake = types.ModuleType("riskmodel.report")
-    fake.write_report = write_report
-    monkeypatch.setitem(sys.modules, "riskmodel.report", fake)
+    # (the module itself stays: summary.md and the terminal word a full-limit 1-in-200 by its words)
+    monkeypatch.setattr("riskmodel.report.write_report", write_report)
     out = tmp_path / "out"
     assert riskmodel("run", scenarios, "--out", out, "--workers", 1, "--report") == 0
     assert written == [out]
@@ -169,7 +187,12 @@ def test_compare_two_run_folders_writes_the_table(scenarios, tmp_path, capsys):
     csv = tmp_path / "cmp.csv"
     assert riskmodel("compare", out / "stressed", out / "base", "--out", csv) == 0
     printed = capsys.readouterr().out
-    assert "Perils stressed − Perils base" in printed
+    # the title names the runs as the columns do (it named the scenarios, "Perils stressed − Perils base",
+    # over columns named by the folders), and says the basis of the rows, as `run`'s does
+    from riskmodel.results import BASIS
+
+    title = next(line for line in printed.splitlines() if " − " in line)
+    assert title.startswith("stressed − base: ") and BASIS in title
     # the columns are named by the runs, not "scenario" and "baseline" (the comparator need not be one)
     assert re.search(r"^ +stressed +base +difference +CRN s\.e\. +indep\. s\.e\.$", printed, re.M)
     table = pd.read_csv(csv, index_col="figure")

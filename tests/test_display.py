@@ -94,7 +94,7 @@ def test_summary_md_the_terminal_and_the_report_write_a_tiny_error_alike(monkeyp
     assert "| storm_xol: premium | USD m (with reinstatement premium) | 0.002 | 0.000 | yes |" in md
     assert "| portfolio: premium | USD m (with reinstatement premium) | 6.519 | <0.0005 | yes |" in md
     assert md.count("<0.0005") == 1
-    headline = _headline(results)
+    headline = _headline(results, {})
     assert headline.loc["portfolio: premium", "s.e."] == "<0.0005"
     assert headline.loc["portfolio: ceded loss", "s.e."] == fixed(
         frame.loc["portfolio: ceded loss", "standard_error"]

@@ -277,6 +277,33 @@ def test_summary_md_names_the_basis_of_its_rows(results):
     assert "## Who pays (the whole market at 100%: mean annual amount, USD m)" in md
 
 
+def test_summary_md_and_the_terminal_word_a_full_limit_1_in_200(tmp_path):
+    """A layer of 40 at 50% without reinstatements loses its full limit, 20, in a fifth of the policy
+    years: its 1-in-200 is 20 in each year, with an error of float noise (9e-16). summary.md and the
+    terminal printed "20.000 | 0.000" with the unit "USD m in every year", read as 20 lost every year by
+    a figure the same in every trial; they give the report page's words (`report.point_mass_words`): the
+    full limit, and the share of policy years that reach it."""
+    from riskmodel.cli.run import _headline
+
+    doc = {**PERILS, "simulation": {**PERILS["simulation"], "trials": 4096}}
+    xol = {k: v for k, v in PERILS["portfolio"]["contracts"]["storm_xol"].items() if k != "reinstatements"}
+    doc["portfolio"] = {"name": "Test book", "contracts": {"storm_xol": xol}}
+    scenario = load_scenario_from_dict(doc)
+    results = simulate(scenario, progress=False)
+    run_dir, _ = save(tmp_path, results, scenario)
+    tail = results.summary().loc["storm_xol: 1-in-200 annual loss"]
+    assert tail["mean"] == pytest.approx(20.0) and tail["year"] == "every year"
+    share = float((results.contracts["storm_xol"]["loss"] >= 20.0 - 1e-9).mean())
+    assert 0.1 < share < 0.5  # (not the same in every trial)
+    words = f"none: the full limit, reached in {share:.1%} of policy years"
+    md = (run_dir / "summary.md").read_text()
+    assert f"| storm_xol: 1-in-200 annual loss | {store.SAME_EACH_YEAR_UNIT} | 20.000 | {words} | yes |" in md
+    assert "in every year" not in md and "| 20.000 | 0.000 |" not in md
+    headline = _headline(results, store.load_manifest(run_dir))
+    assert headline.loc["portfolio: 1-in-200 annual loss", "unit"] == store.SAME_EACH_YEAR_UNIT
+    assert headline.loc["portfolio: 1-in-200 annual loss", "s.e."].startswith("none: the full limit")
+
+
 def test_summary_md_says_a_premium_includes_its_reinstatement_premium(results):
     """storm_xol earns reinstatement premiums (one reinstatement at 100%): its premium row, 5 × 0.5 = 2.5
     stated and more with the reinstatements, read as the premium alone; the report shows the two apart.

@@ -116,7 +116,7 @@ def _label(path: str | Path) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel compare`; returns the exit code."""
     from riskmodel import batch, store
-    from riskmodel.results import Comparison
+    from riskmodel.results import BASIS, Comparison
     from riskmodel.scenario import Problem, ScenarioError
 
     problems = _run_folder_problems([args.run_a, args.run_b])
@@ -163,10 +163,13 @@ def run(args: argparse.Namespace) -> int:
     for message in comparison.mismatches():
         print(f"warning: {message}", file=sys.stderr)
     table = comparison.table()
+    view = comparison_view(table, (_label(args.run_a), _label(args.run_b)))
+    name_a, name_b = view.columns[:2]  # (the runs as the columns name them, as `run`'s title does)
     title = (
-        f"{a.scenario_name} − {b.scenario_name}: {a.n_trials:,} trials, seed {a.seed} ({COMPARISON_UNITS})"
+        f"{name_a} − {name_b}: {a.n_trials:,} trials, seed {a.seed} ({COMPARISON_UNITS}; {BASIS}; s.e. with "
+        "common random numbers and, for contrast, independent)"
     )
-    print_frame(comparison_view(table, (_label(args.run_a), _label(args.run_b))), title)
+    print_frame(view, title)
     if args.out is not None:
         print(f"written: {write_csv(table, args.out)}")
     return 0

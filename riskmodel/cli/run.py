@@ -348,11 +348,17 @@ COMPARISON_UNITS = (
 def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
     """A comparison table with short column names for the terminal: the two runs' columns named by their
     `names` (scenario, comparator: ``("spill_stress", "rv_pool")``, not "scenario" and "baseline": the
-    comparator need not be the batch's baseline); two equal names become ``A: name`` and ``B: name``."""
+    comparator need not be the batch's baseline); two equal names become ``A: name`` and ``B: name``. The
+    standard errors are written by `display.fixed_error`: one too small to show is "<0.0005", not 0.000,
+    which is kept for a difference the same in every trial."""
     a, b = names or ("scenario", "baseline")
     if a == b:
         a, b = f"A: {a}", f"B: {b}"
-    return table.rename(
+    # an error is float noise against the larger of the row's figures (two equal premiums' difference is
+    # 0, its independent error the noise of each run's mean), not only against the difference
+    level = table[["scenario", "baseline", "difference"]].abs().max(axis=1)
+    errors = {c: error_texts(table[c], level) for c in ("standard_error", "independent_standard_error")}
+    return table.assign(**errors).rename(
         columns={
             "scenario": a,
             "baseline": b,
@@ -394,12 +400,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _headline(results: Any) -> Any:
-    s = results.summary()
+def _headline(results: Any, manifest: Any) -> Any:
+    """The rows of a run's summary printed after it (the portfolio's and the payers'), as summary.md has
+    them (`store.summary_cells`: "<0.0005" for an error too small to show, a full-limit 1-in-200 in
+    words)."""
+    from riskmodel.store import summary_cells
+
+    s = summary_cells(results, manifest)
     keep = [f for f in s.index if f.startswith(("portfolio:", "payer uncompensated", "payer peril:"))]
-    table = s.loc[keep, ["unit", "mean", "standard_error"]]
-    errors = error_texts(table["standard_error"], table["mean"])  # ("<0.0005": too small to show, not 0)
-    return table.assign(standard_error=errors).rename(columns={"standard_error": "s.e."})
+    return s.loc[keep, ["unit", "mean", "standard_error"]].rename(columns={"standard_error": "s.e."})
 
 
 def _write_report(out: Path) -> None:
@@ -426,7 +435,9 @@ def run(args: argparse.Namespace) -> int:
     def collect(spec: batch.RunSpec, results: Any) -> None:
         comparisons(spec, results)
         if spec.baseline is None:
-            headlines[spec.name] = (spec, _headline(results))
+            from riskmodel.store import load_manifest
+
+            headlines[spec.name] = (spec, _headline(results, load_manifest(Path(args.out) / spec.name)))
 
     outcomes = run_stored_batch(specs, args.out, args, collect)
     computed = sum(o.status == "computed" for o in outcomes)

@@ -147,14 +147,45 @@ def _ceiling(metadata: Iterable[Any]) -> AtMost | None:
     return None
 
 
-def too_large(shown: str, allowed: str) -> str:
+class BeyondEveryFloat(int):
+    """A number written beyond every float (`1.0e+400`, which YAML reads as infinity, or a whole number of
+    more than the 4,300 digits Python reads), as the loader keeps it: a whole number of its sign beyond
+    every float (±10^309), so that the schema judges it against the field's own bounds as it judges 10^400,
+    with the text as written (`shown`, shortened) for the message.
+
+    >>> big = BeyondEveryFloat("-1.0e+400")
+    >>> big < -sys.float_info.max, show_value(big)
+    (True, '-1.0e+400')
+    """
+
+    shown: str
+
+    def __new__(cls, shown: str) -> BeyondEveryFloat:
+        number = super().__new__(cls, -(10**309) if shown.startswith("-") else 10**309)
+        number.shown = shown
+        return number
+
+    def __getnewargs__(self) -> tuple[str]:  # (a copy keeps the text)
+        return (self.shown,)
+
+    def __str__(self) -> str:  # (as written, where a message quotes a value given: `--set trials=1.0e+400`)
+        return self.shown
+
+    def __repr__(self) -> str:
+        return f"BeyondEveryFloat({self.shown!r})"
+
+
+def too_large(shown: str, allowed: str, *, negative: bool = False) -> str:
     """The message for a number beyond every float (no number field holds it), `shown` as written, with
-    what is `allowed`: the field's, or `WITHIN_EVERY_NUMBER` where the field is not known.
+    what is `allowed`: the field's, or `WITHIN_EVERY_NUMBER` where the field is not known. A `negative`
+    one is too small (it is below every bound a field has).
 
     >>> too_large("1.0e+400", WITHIN_EVERY_NUMBER)
     '1.0e+400 is too large for a number: must be between about -1.8e+308 and 1.8e+308'
+    >>> too_large("-1.0e+400", "must be a number greater than 0", negative=True)
+    '-1.0e+400 is too small for a number: must be a number greater than 0'
     """
-    return f"{shown} is too large for a number: {allowed}"
+    return f"{shown} is too {'small' if negative else 'large'} for a number: {allowed}"
 
 
 def too_long_number(digits: str) -> str:
@@ -185,6 +216,8 @@ def _yamlish(value: Any) -> str:
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
         return format_number(value)
+    if isinstance(value, BeyondEveryFloat):
+        return value.shown
     if isinstance(value, int):
         try:
             return too_long_number(str(value))
@@ -623,6 +656,28 @@ def _beyond_float(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max
 
 
+def _takes_number(t: _Target) -> bool:
+    """Whether the field at `t` takes a number (or has numeric bounds): a number beyond every float is then
+    too large (or small) for it; elsewhere (text, true or false) it is just not allowed."""
+    members = get_args(t.node) if _is_union(t.node) else (t.node,)
+    return any(_strip(m, []) in (int, float) for m in members) or bool(t.bounds) or t.ceiling is not None
+
+
+def _ceiling_words(t: _Target, allowed: str) -> str:
+    """What is allowed at `t` for a number above every float: the field's ceiling (`AtMost`, as 10^300 is
+    told), or `allowed` with the floats' bound where the field has no upper bound of its own (it said
+    "must be a number, at least 0.1", which 1.0e+400 is).
+
+    >>> _ceiling_words(_Target(node=float, bounds={"ge": 0.1}), "must be a number, at least 0.1")
+    'must be a number, at least 0.1 and at most about 1.8e+308'
+    """
+    if t.ceiling is not None:
+        return t.ceiling.message
+    if "le" in t.bounds or "lt" in t.bounds or t.node not in (int, float):
+        return allowed
+    return f"{allowed} and at most about {sys.float_info.max:.1e}"
+
+
 def _date_hint(value: Any, *, whole: bool) -> str:
     """For a value YAML read as a date (`2026-02-20`): that it did, and how to write what was meant.
 
@@ -636,7 +691,13 @@ def _date_hint(value: Any, *, whole: bool) -> str:
     return f" (YAML reads {show_value(value)} as a date: quote it for text, e.g. '{show_value(value)}')"
 
 
-def _number_as_text_hint(value: Any, *, whole: bool = False, ceiling: AtMost | None = None) -> str:
+def _number_as_text_hint(
+    value: Any,
+    *,
+    whole: bool = False,
+    ceiling: AtMost | None = None,
+    bounds: Mapping[str, float] | None = None,
+) -> str:
     """For text that reads as a number in exponent form (YAML 1.1 reads `1e9` as text), or a whole number
     with a leading zero (`010`, octal to YAML 1.1, decimal to 1.2): how to write it (for a whole-number
     field, only as a whole number).
@@ -644,12 +705,17 @@ def _number_as_text_hint(value: Any, *, whole: bool = False, ceiling: AtMost | N
     >>> _number_as_text_hint("1e9"), _number_as_text_hint("1e5", whole=True), _number_as_text_hint("1000")
     (' (YAML reads 1e9 as text: write 1.0e+9 or 1000000000)', ' (YAML reads 1e5 as text: write 100000)', '')
 
-    Beyond every float, or beyond the field's `ceiling`, no form is offered (`1.0e+400` would be too large):
+    Beyond every float, or outside the field's `bounds` (`ge`, `gt`, `le`, `lt`) or `ceiling`, no form is
+    offered (the field would refuse it): it would be too large, or too small, for what the field allows:
 
     >>> _number_as_text_hint("1e400")
     ' (YAML reads 1e400 as text; as a number, it would be too large: must be between about -1.8e+308 ...)'
-    >>> _number_as_text_hint("1e400", ceiling=AtMost(1e9, "1e9 (USD m)"))
+    >>> _number_as_text_hint("1e400", ceiling=AtMost(1e9, "1e9 (USD m)"), bounds={"ge": 0})
     ' (YAML reads 1e400 as text; as a number, it would be too large: must be at most 1e9 (USD m))'
+    >>> _number_as_text_hint("1e5", bounds={"ge": 0, "le": 1})
+    ' (YAML reads 1e5 as text; as a number, it would be too large: must be between 0 and 1)'
+    >>> _number_as_text_hint("-1e3", bounds={"gt": 0}, ceiling=AtMost(1e9, "1e9 (USD m)"))
+    ' (YAML reads -1e3 as text; as a number, it would be too small: must be greater than 0)'
     """
     if isinstance(value, str) and re.fullmatch(r"[-+]?0[0-9_]+", value):
         number = int(value.replace("_", ""))
@@ -664,9 +730,21 @@ def _number_as_text_hint(value: Any, *, whole: bool = False, ceiling: AtMost | N
         number = float(value)
     except ValueError:
         return ""
-    if math.isinf(number) or (ceiling is not None and number > ceiling.ceiling):
-        allowed = ceiling.message if ceiling is not None and number > 0 else WITHIN_EVERY_NUMBER
-        return f" (YAML reads {value} as text; as a number, it would be too large: {allowed})"
+    bounds = bounds or {}
+    below = ("ge" in bounds and number < bounds["ge"]) or ("gt" in bounds and number <= bounds["gt"])
+    above = ("le" in bounds and number > bounds["le"]) or ("lt" in bounds and number >= bounds["lt"])
+    if ceiling is not None and number > ceiling.ceiling:
+        side, allowed = "large", ceiling.message
+    elif below or above:
+        side, allowed = "small" if below else "large", range_text(bounds)
+    elif math.isinf(number):  # (beyond every float, on a side the field does not bound)
+        side, allowed = "large" if number > 0 else "small", WITHIN_EVERY_NUMBER
+        if bounds and number > 0:
+            allowed = f"{range_text(bounds)} and at most about {sys.float_info.max:.1e}"
+    else:
+        side = allowed = ""
+    if side:
+        return f" (YAML reads {value} as text; as a number, it would be too {side}: {allowed})"
     mantissa, exponent = value.lower().split("e", 1)
     fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent):+d}"
     as_int = f"{int(number)}" if number.is_integer() and abs(number) < 1e18 else None
@@ -694,10 +772,10 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         # a float such as 2027.0 where a whole number is expected is shown as written, not as 2027
         whole_float = isinstance(value, float) and value.is_integer() and "whole number" in allowed
         shown = repr(value) if whole_float else show_value(value)
-        if _beyond_float(value):  # (beyond every float: said so, with the field's bound it is beyond)
-            if value > 0 and t.ceiling is not None:  # (the field's ceiling, as 10^300 is told)
-                allowed = t.ceiling.message
-            message = key_word + too_large(shown, allowed) + hint
+        if _beyond_float(value) and _takes_number(t):  # (said so, with the field's bound it is beyond)
+            if value > 0:
+                allowed = _ceiling_words(t, allowed)
+            message = key_word + too_large(shown, allowed, negative=value < 0) + hint
         else:
             message = f"{key_word}{shown} is not allowed: {allowed}{hint}"
         if t.is_key and not isinstance(value, str):
@@ -785,7 +863,8 @@ def _translate(e: _Entry, suggest_state: StateSuggester | None) -> Problem:
         if kind in ("float_type", "float_parsing"):
             what = describe(float, t.bounds)
         whole = kind in ("int_type", "int_parsing", "int_from_float") or t.node is int
-        return bad(f"must be {what}", _number_as_text_hint(value, whole=whole, ceiling=t.ceiling))
+        hint = _number_as_text_hint(value, whole=whole, ceiling=t.ceiling, bounds=t.bounds)
+        return bad(f"must be {what}", hint)
     if kind in ("value_error", "assertion_error"):
         cause = ctx.get("error")
         text = str(cause) if cause is not None else str(err.get("msg", ""))

@@ -8,8 +8,9 @@ Resolution rules (documented for users in docs/scenarios.md):
 - Whole numbers are read as YAML 1.2 reads them, not as YAML 1.1 (PyYAML's default): `010` is ten (a
   leading zero means nothing), octal is written `0o10` and hexadecimal `0x1f`; `1:30` is text, not the
   base-60 number 90 (so a number field rejects it as text), and so is `1:30.5`. Digits may be grouped with
-  `_` (`1_000`). A number beyond every float is an error at its key: a whole number of more than 4,300
-  digits (not a crash), a decimal such as `1.0e+400` (not infinity, which it reads as).
+  `_` (`1_000`). A number beyond every float, a whole number of more than 4,300 digits (which Python does
+  not read) or a decimal such as `1.0e+400` (not infinity, which YAML reads), is kept as written (a
+  `BeyondEveryFloat`), for its field to judge: too large for that field's bounds.
 - Lists and mappings nest at most `MAX_DEPTH` deep (a scenario needs fewer than ten levels).
 - `extends: parent.yaml` (relative to the file that says it) merges this file over its parent: mappings
   merge key by key, recursively (schemes, candidates, contracts and perils are mappings keyed by id, so a
@@ -44,6 +45,7 @@ from riskmodel.scenario.checks import WorldCodes
 from riskmodel.scenario.errors import (
     NO_VALUE,
     WITHIN_EVERY_NUMBER,
+    BeyondEveryFloat,
     KeyPath,
     Problem,
     ScenarioError,
@@ -100,8 +102,6 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
         super().__init__(stream)
         self.label = label
         self.problems: list[Problem] = []
-        #: numbers too large to read, left in the document until their key paths are known
-        self.too_large: list[_TooLarge] = []
 
 
 #: YAML 1.2 whole numbers (core schema), with `_` allowed between digits as PyYAML allows it: no octal with
@@ -131,25 +131,7 @@ def _yaml12_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 _Loader.yaml_implicit_resolvers = _yaml12_resolvers()
 
 
-@dataclass(eq=False)
-class _TooLarge:
-    """A number the loader cannot keep, beyond every float: a whole number with more digits than Python
-    reads (4,300), or a decimal read as infinity. Reported at its key path (`shown`, as written but
-    shortened), then dropped."""
-
-    text: str
-    shown: str
-    line: int
-
-    @classmethod
-    def found(cls, loader: _Loader, node: yaml.ScalarNode, text: str, shown: str) -> _TooLarge:
-        """One found at `node`, listed on `loader`."""
-        too_large = cls(text, shown, node.start_mark.line + 1)
-        loader.too_large.append(too_large)
-        return too_large
-
-
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str | _TooLarge:
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
     """A YAML 1.2 whole number: decimal, `0o` octal, `0x` hexadecimal, `0b` binary. A decimal with a
     leading zero (`010`) stays text, which a number field refuses with a hint: YAML 1.1 read it as octal
     (8), YAML 1.2 as ten, and a file written for either must not change its meaning silently."""
@@ -164,16 +146,16 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str | _TooLa
     except ValueError:
         if len(digits) <= 4300:  # no digits at all (`0x_`): text, which a number field refuses
             return str(node.value)
-        return _TooLarge.found(loader, node, text, too_long_number(text))  # more digits than int() reads
+        return BeyondEveryFloat(too_long_number(text))  # more digits than int() reads
 
 
-def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | _TooLarge:
-    """A YAML decimal; one beyond every float (`1.0e+400`, which reads as infinity) is too large, not
-    `.inf`."""
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | BeyondEveryFloat:
+    """A YAML decimal; one beyond every float (`1.0e+400`, which reads as infinity) is kept as written (a
+    `BeyondEveryFloat`, which its field judges), not as `.inf`."""
     value: float = loader.construct_yaml_float(node)
     text = str(node.value)
     if math.isinf(value) and "inf" not in text.lower():
-        return _TooLarge.found(loader, node, text, text if len(text) <= 40 else text[:39] + "…")
+        return BeyondEveryFloat(text if len(text) <= 40 else text[:39] + "…")
     return value
 
 
@@ -273,8 +255,6 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
     shape = _shape_problem(doc, label)
     if shape:
         return None, [shape]
-    if loader.too_large:
-        doc = _drop_too_large(doc, label, loader.problems)
     return doc, loader.problems
 
 
@@ -301,40 +281,6 @@ def _shape_problem(doc: Any, label: str) -> Problem | None:
             items = node.items() if isinstance(node, dict) else enumerate(node)
             stack.extend((child, ancestors | {id(node)}, top or (key,)) for key, child in items)
     return None
-
-
-def _drop_too_large(doc: Any, label: str, problems: list[Problem]) -> Any:
-    """`doc` with every `_TooLarge` number (a value or a key) dropped and a problem added for each at its
-    key path (the document is known to be finite and acyclic: `_shape_problem`)."""
-
-    def report(path: KeyPath, number: _TooLarge, what: str = "") -> None:
-        message = what + too_large(number.shown, WITHIN_EVERY_NUMBER)
-        problems.append(
-            Problem(label, path, message, value=number.text, allowed=WITHIN_EVERY_NUMBER, line=number.line)
-        )
-
-    if isinstance(doc, _TooLarge):
-        report((), doc)
-        return None
-    stack: list[tuple[Any, KeyPath]] = [(doc, ())]
-    while stack:
-        node, path = stack.pop()
-        items: Iterable[tuple[Any, Any]] = ()
-        if isinstance(node, dict):
-            items = list(node.items())
-        elif isinstance(node, list):
-            items = enumerate(node)
-        for key, value in items:
-            if isinstance(key, _TooLarge):
-                report(path, key, "key ")
-                del node[key]
-                node.locs.pop(key, None)
-            elif isinstance(value, _TooLarge):
-                report((*path, key), value)
-                node[key] = None
-            else:
-                stack.append((value, (*path, key)))
-    return doc
 
 
 def _read_mapping(path: Path, label: str, what: str) -> tuple[LineDict | None, list[Problem]]:
@@ -691,6 +637,7 @@ def _validate_document(
             if p.path not in found_paths:
                 found.append(p)
                 found_paths.add(p.path)
+    found.extend(_beyond_every_float(data, found))
     semantic = (
         checks.check_scenario(data, world) if kind == "scenario" else checks.check_portfolio(data, world)
     )
@@ -711,6 +658,34 @@ def _validate_document(
         elif isinstance(obj, Portfolio):
             result.portfolio = obj
     return result
+
+
+def _beyond_every_float(doc: Any, found: Iterable[Problem]) -> list[Problem]:
+    """A problem for each number beyond every float (`BeyondEveryFloat`, a value or a key) of `doc` that no
+    problem of `found` is about (at its key path or above): one the schema let through, on a field without
+    an upper bound, is too large for any number."""
+    reported = [(*p.path, p.key) if p.key is not NO_VALUE else p.path for p in found]
+    out = []
+    stack: list[tuple[Any, KeyPath]] = [(doc, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, BeyondEveryFloat) and not _under(reported, (*path, key)):
+                    message = "key " + too_large(key.shown, WITHIN_EVERY_NUMBER, negative=key < 0)
+                    out.append(Problem(None, path, message, value=key, allowed=WITHIN_EVERY_NUMBER, key=key))
+                stack.append((value, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*path, i)) for i, value in enumerate(node))
+        elif isinstance(node, BeyondEveryFloat) and not _under(reported, path):
+            message = too_large(node.shown, WITHIN_EVERY_NUMBER, negative=node < 0)
+            out.append(Problem(None, path, message, value=node, allowed=WITHIN_EVERY_NUMBER))
+    return out
+
+
+def _under(paths: Iterable[KeyPath], path: KeyPath) -> bool:
+    """Whether `path` is one of `paths` or below one."""
+    return any(path[: len(p)] == p for p in paths)
 
 
 def _portfolio_may_be_a_path(problem: Problem) -> Problem:
