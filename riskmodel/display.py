@@ -1,7 +1,8 @@
 """How a figure is written for a reader: one rounding rule for the report, summary.md and the terminal.
 
-In: a number (or a standard error and the figure it is of) and the decimals to show. Out: its text.
-Used by every table a person reads (`riskmodel.report`, `riskmodel.store.summary_markdown`, the CLI's
+In: a number (or a standard error and the figure it is of) and the decimals to show. Out: its text; and
+a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`). Used by every
+table a person reads (`riskmodel.report`, `riskmodel.store.summary_markdown`, the CLI's
 printed tables), so one figure reads the same in each of them.
 
 The rule: halves round away from zero, after the float noise of the figure's last bits is set aside (the
@@ -19,10 +20,16 @@ when it was not (a rated line's premium varies with its modelled base).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["error_texts", "fixed", "fixed_error", "is_float_noise"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from riskmodel.results import Results
+
+__all__ = ["error_texts", "event_cap", "fixed", "fixed_error", "is_float_noise", "point_mass_words"]
 
 #: Significant digits a figure is taken at before it is rounded to the decimals shown: what lies beyond
 #: them is the noise of summation order (a double carries about 16).
@@ -99,3 +106,54 @@ def error_texts(standard_errors: Iterable[float], figures: Iterable[float], digi
     ['0.054', '<0.0005', '0.000']
     """
     return [fixed_error(se, m, digits) for se, m in zip(standard_errors, figures, strict=True)]
+
+
+def point_mass_words(
+    results: Results, contract: str, tail: pd.Series, cap: float | None = None
+) -> str | None:
+    """A contract's 1-in-200 (its summary row `tail`) on a point mass, in words; None when it is not on one.
+
+    A standard error of 0 (or float noise, `is_float_noise`) on a positive 1-in-200 is no precision: so
+    many policy years lose exactly that amount (a layer's full limit, a stress of fixed size) that the
+    quantile's interval is the amount itself. The words say which, with the share of policy years (of its
+    year, or of all when it is the same in every year) that reach it: "the full limit" when it is the
+    contract's per-event `cap` (USD m at our share, from its terms: `event_cap`; "2 full limits" at twice
+    it), or, with no limit in its terms, the most one event ceded in the run (a layer capped by its
+    source, as the IG GXL lines are);
+    else "a point mass".
+
+    >>> import numpy as np, pandas as pd
+    >>> from riskmodel.results import Results
+    >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 0.0]])
+    >>> fields = {"loss": loss, "max_event_loss": loss}
+    >>> r = Results("x", 2026, 2, 4, 1, {"xl": fields}, {}, {}, (), (), pd.DataFrame())
+    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 0.0, "year": "every year"}), 5.0)
+    'the full limit, reached in 50.0% of policy years'
+    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 9e-16, "year": "2027"}), 5.0)
+    'the full limit, reached in 50.0% of policy years'
+    """
+    value = float(tail["mean"])
+    if not is_float_noise(tail["standard_error"], value) or not value > 0:
+        return None
+    c = results.contracts[contract]
+    year = str(tail["year"])
+    loss = c["loss"] if year == "every year" else c["loss"][:, int(year) - results.start_year]
+    share = float((loss >= value * (1 - 1e-9)).mean())
+    what = "a point mass"
+    if cap:
+        k = round(value / cap)
+        if k >= 1 and math.isclose(value, k * cap, rel_tol=1e-9):
+            what = "the full limit" if k == 1 else f"{k} full limits"
+    elif math.isclose(value, float(c["max_event_loss"].max()), rel_tol=1e-9):
+        what = "the full limit of one event (the most any event ceded)"
+    return f"{what}, reached in {share:.1%} of policy years"
+
+
+def event_cap(manifest: Mapping[str, Any], contract: str) -> float | None:
+    """The per-event (for a stop loss, annual) limit of a contract at our share, USD m, from the terms in
+    the run's manifest; None where its terms state none (a quota share of an IG GXL layer: the layer's own
+    limit caps it) or the manifest does not have them."""
+    terms = (((manifest.get("scenario") or {}).get("portfolio") or {}).get("contracts") or {}).get(contract)
+    if not isinstance(terms, Mapping) or terms.get("limit_usd_m") is None:
+        return None
+    return float(terms["limit_usd_m"]) * float(terms.get("participation", 1.0))

@@ -35,7 +35,7 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
-from riskmodel.display import fixed, fixed_error
+from riskmodel.display import event_cap, fixed, fixed_error, point_mass_words
 from riskmodel.results import TAIL_FIGURE, Comparison, Results
 
 __all__ = [
@@ -427,54 +427,6 @@ def _tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
     return f"{_with_se(row['mean'], row['standard_error'])} in {row['year']}"
 
 
-def point_mass_words(
-    results: Results, contract: str, tail: pd.Series, cap: float | None = None
-) -> str | None:
-    """A contract's 1-in-200 (its summary row `tail`) on a point mass, in words; None when it is not on one.
-
-    A standard error of exactly 0 on a positive 1-in-200 is no precision: so many policy years lose exactly
-    that amount (a layer's full limit, a stress of fixed size) that the quantile's interval is the amount
-    itself. The words say which, with the share of policy years (of its year, or of all when it is the
-    same in every year) that reach it: "the full limit" when it is the contract's per-event `cap` (USD m
-    at our share, from its terms: `_event_cap`; "2 full limits" at twice it), or, with no limit in its
-    terms, the most one event ceded in the run (a layer capped by its source, as the IG GXL lines are);
-    else "a point mass".
-
-    >>> import numpy as np, pandas as pd
-    >>> from riskmodel.results import Results
-    >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 0.0]])
-    >>> fields = {"loss": loss, "max_event_loss": loss}
-    >>> r = Results("x", 2026, 2, 4, 1, {"xl": fields}, {}, {}, (), (), pd.DataFrame())
-    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 0.0, "year": "every year"}), 5.0)
-    'the full limit, reached in 50.0% of policy years'
-    """
-    value = float(tail["mean"])
-    if float(tail["standard_error"]) != 0 or not value > 0:
-        return None
-    c = results.contracts[contract]
-    year = str(tail["year"])
-    loss = c["loss"] if year == "every year" else c["loss"][:, int(year) - results.start_year]
-    share = float((loss >= value * (1 - 1e-9)).mean())
-    what = "a point mass"
-    if cap:
-        k = round(value / cap)
-        if k >= 1 and math.isclose(value, k * cap, rel_tol=1e-9):
-            what = "the full limit" if k == 1 else f"{k} full limits"
-    elif math.isclose(value, float(c["max_event_loss"].max()), rel_tol=1e-9):
-        what = "the full limit of one event (the most any event ceded)"
-    return f"{what}, reached in {share:.1%} of policy years"
-
-
-def _event_cap(manifest: Mapping[str, Any], contract: str) -> float | None:
-    """The per-event (for a stop loss, annual) limit of a contract at our share, USD m, from the terms in
-    the run's manifest; None where its terms state none (a quota share of an IG GXL layer: the layer's own
-    limit caps it) or the manifest does not have them."""
-    terms = (((manifest.get("scenario") or {}).get("portfolio") or {}).get("contracts") or {}).get(contract)
-    if not isinstance(terms, Mapping) or terms.get("limit_usd_m") is None:
-        return None
-    return float(terms["limit_usd_m"]) * float(terms.get("participation", 1.0))
-
-
 def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFrame:
     """One row per scenario: the portfolio's headline figures (± standard error) and its difference from
     the run it is compared with (named in "compared with") with the common-random-number standard error."""
@@ -613,7 +565,7 @@ def contracts_table(
                 )
             )
             continue
-        words = point_mass_words(results, cid, tail, _event_cap(manifest or {}, cid))
+        words = point_mass_words(results, cid, tail, event_cap(manifest or {}, cid))
         rows.append(
             {
                 "contract": cid,

@@ -49,7 +49,7 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
-from riskmodel.display import error_texts, fixed, is_float_noise
+from riskmodel.display import error_texts, event_cap, fixed, point_mass_words
 from riskmodel.reinsurance.terms import BLOCS
 from riskmodel.results import BASIS, CONTRACT_FIELDS, TAIL_FIGURE, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
@@ -585,7 +585,7 @@ def summary_cells(
     """`results.summary()` (or `summary`) as summary.md and the terminal print it: each standard error as
     text (`display.error_texts`: "<0.0005" when too small to show), and a 1-in-200 on a point mass (a
     layer's full limit, reached in a share of the policy years: its error 0, or float noise) in the words
-    the report page gives it (`report.point_mass_words`, with the contract's limit from the terms in the
+    the report page gives it (`display.point_mass_words`, with the contract's limit from the terms in the
     run's `manifest`) in place of "0.000", which reads as a figure the same in every trial. Such a
     1-in-200 the same in each policy year says so in its unit (`SAME_EACH_YEAR_UNIT`).
 
@@ -605,14 +605,9 @@ def summary_cells(
             continue
         if row["year"] == "every year":
             units[i] = SAME_EACH_YEAR_UNIT
-        if is_float_noise(row["standard_error"], row["mean"]):
-            from riskmodel.report import _event_cap, point_mass_words  # (matplotlib: only when needed)
-
-            cid = str(figure).removesuffix(f": {TAIL_FIGURE}")
-            tail = row.copy()
-            tail["standard_error"] = 0.0  # (its noise is no error: `point_mass_words` asks for exactly 0)
-            words = point_mass_words(results, cid, tail, _event_cap(manifest, cid))
-            errors[i] = f"none: {words}" if words else errors[i]
+        cid = str(figure).removesuffix(f": {TAIL_FIGURE}")
+        words = point_mass_words(results, cid, row, event_cap(manifest, cid))
+        errors[i] = f"none: {words}" if words else errors[i]
     return s.assign(unit=units, standard_error=errors)
 
 

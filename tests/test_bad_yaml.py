@@ -259,12 +259,14 @@ def test_a_key_beyond_every_float_is_one_problem(tmp_path: Path) -> None:
 
 
 def test_a_number_beyond_every_float_on_a_field_without_a_ceiling(tmp_path: Path) -> None:
-    """A whole-number field without an upper bound (chunk_trials: a multiple of 4096) would take ±10^309,
-    the stand-in the loader keeps: the loader says it is beyond every number. A decimal field without one
-    (a class weight, at least 0) names the floats' bound after its floor, not only "at least 0"."""
+    """chunk_trials had no upper bound and would have taken ±10^309, the stand-in the loader keeps (the
+    loader then said it was beyond every number): it is bounded by the trials' ceiling now and says so.
+    A decimal field without a ceiling (a class weight, at least 0) names the floats' bound after its
+    floor, not only "at least 0"."""
     text = replaced("years: 3}", "years: 3}\nsimulation: {chunk_trials: 1.0e+400}")
     assert problems_of(tmp_path, text) == [
-        f"s.yaml:3: simulation.chunk_trials: 1.0e+400 is too large for a number: {ANY_NUMBER}"
+        "s.yaml:3: simulation.chunk_trials: 1.0e+400 is too large for a number: must be between 4096 and "
+        "100000000"
     ]
     text = replaced("uptake: {share: 0.6}", "uptake: {share: 0.6, from_classes: {none: 1.0e+400}}")
     assert problems_of(tmp_path, text) == [

@@ -208,6 +208,19 @@ def _capped(losses: np.ndarray) -> Results:
     return dataclasses.replace(r, contracts={"layer": layer, "portfolio": layer})
 
 
+def test_a_full_limit_with_a_standard_error_of_float_noise_is_still_worded():
+    """A limit reached in some years whose interval's width is float noise (9e-16 on 20 in a real run:
+    the limit computed as 20.000000000000004 in some years) is the same point mass: the page, summary.md
+    and the terminal said "20.000 ± 0.000" there (`display.point_mass_words` asked for exactly 0)."""
+    hit = np.random.default_rng(4).random((TRIALS, 4)) < 0.03
+    r = _capped(np.where(hit, 5.0, 0.0))
+    s = r.summary()
+    s.loc[f"layer: {TAIL_FIGURE}", "standard_error"] = 9e-16
+    terms = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 50.0, "participation": 0.1}}}}}
+    cell = contracts_table(r, s, manifest=terms).loc["layer", TAIL_FIGURE]
+    assert cell == f"5.000 in every year: the full limit, reached in {hit.mean():.1%} of policy years"
+
+
 def test_a_one_in_200_at_the_full_limit_says_so():
     """A layer that loses its full limit of 5 in 3% of policy years (and else nothing) has its 99.5%
     quantile at 5 in every year, with a standard error of exactly 0: the order-statistic interval collapses

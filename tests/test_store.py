@@ -281,7 +281,7 @@ def test_summary_md_and_the_terminal_word_a_full_limit_1_in_200(tmp_path):
     """A layer of 40 at 50% without reinstatements loses its full limit, 20, in a fifth of the policy
     years: its 1-in-200 is 20 in each year, with an error of float noise (9e-16). summary.md and the
     terminal printed "20.000 | 0.000" with the unit "USD m in every year", read as 20 lost every year by
-    a figure the same in every trial; they give the report page's words (`report.point_mass_words`): the
+    a figure the same in every trial; they give the report page's words (`display.point_mass_words`): the
     full limit, and the share of policy years that reach it."""
     from riskmodel.cli.run import _headline
 

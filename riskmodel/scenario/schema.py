@@ -123,6 +123,7 @@ class Simulation(Strict):
     chunk_trials: int = Field(
         2 * BLOCK_TRIALS,
         ge=BLOCK_TRIALS,
+        le=MAX_TRIALS,
         description=f"Trials per work unit; a multiple of the {BLOCK_TRIALS}-trial random block.",
     )
     materiality_usd_m: PositiveMoney = Field(
