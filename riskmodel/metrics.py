@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import integrate, stats
 
 from riskmodel import payers
 
@@ -519,7 +519,7 @@ def worst_year_bias(n_years: int) -> float:
         raise ValueError(f"n_years must be at least 1, got {n_years}")
     x = np.linspace(-10.0, 10.0, 20_001)
     density = n_years * stats.norm.pdf(x) * stats.norm.cdf(x) ** (n_years - 1)
-    return float(np.trapezoid(x * density, x))
+    return float(integrate.trapezoid(x * density, x))  # (not np.trapezoid: numpy 2.0 only)
 
 
 #: Bootstrap resamples of `paired_tail_difference` (fixed seed: the same error on every run).

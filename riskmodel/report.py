@@ -57,9 +57,9 @@ __all__ = [
     "joiners_table",
     "named_baseline",
     "perils_sentence",
-    "point_mass_words",
     "render_report",
     "sanctions_annual",
+    "trend_shape",
     "write_report",
 ]
 
@@ -420,11 +420,22 @@ def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | 
 
 
 def _tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
-    """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year; on a point
-    mass (`point_mass_words`) the words in place of "± 0.000"."""
+    """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year ("in each
+    policy year" when the same in all: "in every year" read as lost every year); on a point mass
+    (`point_mass_words`) the words in place of "± 0.000"."""
+    year = "each policy year" if row["year"] == "every year" else row["year"]
     if point_mass is not None:
-        return f"{fixed(row['mean'])} in {row['year']}: {point_mass}"
-    return f"{_with_se(row['mean'], row['standard_error'])} in {row['year']}"
+        return f"{fixed(row['mean'])} in {year}: {point_mass}"
+    return f"{_with_se(row['mean'], row['standard_error'])} in {year}"
+
+
+def _portfolio_point_mass(run: Run, tail: pd.Series) -> str | None:
+    """The portfolio's 1-in-200 on a point mass in words (`point_mass_words`), as the contracts table
+    words a contract's: with the limit of its one contract when it has one (the portfolio is then that
+    contract), else the most one event ceded."""
+    contracts = [c for c in run.results.contracts if c != "portfolio"]
+    cap = event_cap(run.manifest, contracts[0]) if len(contracts) == 1 else None
+    return point_mass_words(run.results, "portfolio", tail, cap)
 
 
 def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFrame:
@@ -446,7 +457,11 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
             if v is None:
                 row[label] = "–"
             else:
-                row[label] = _tail_cell(s.loc[figure]) if figure.endswith(TAIL_FIGURE) else _with_se(*v)
+                row[label] = (
+                    _tail_cell(s.loc[figure], _portfolio_point_mass(run, s.loc[figure]))
+                    if figure.endswith(TAIL_FIGURE)
+                    else _with_se(*v)
+                )
         base = _baseline_of(run, by_name)
         row["compared with"] = base.name if base is not None else "–"
         row["difference in ceded loss (USD m a year)"] = _difference(run, by_name)
@@ -504,9 +519,7 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
         trend = t.attrs["trend"][f]
         if np.isfinite(trend.p_value):
             trending = trend.p_value < 0.05
-            weak = "weak " if abs(trend.rho) < TREND_RHO else ""
-            direction = "rising" if trend.rho > 0 else "falling"
-            shape = f"a {weak}{direction} trend" if trending else "no monotone trend"
+            shape = trend_shape(trend)
             joint = "but" if trending and p >= 0.05 else "with" if differ or trending else "and"
             verdict += (
                 f", {joint} {shape} in the number of joiners: Spearman ρ {fixed(trend.rho, 2, sign=True)}, "
@@ -514,6 +527,22 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
             )
         words.append(f"{f}: p {_p_value(p)} ({verdict})")
     return out, "; ".join(words)
+
+
+def trend_shape(trend: metrics.RankTrend) -> str:
+    """A figure's trend in the number of joiners in words (`metrics.rank_trend`'s ρ and p): "a rising
+    (falling) trend" where p < 0.05 and |ρ| ≥ `TREND_RHO`, "a weak rising (falling) trend" where p < 0.05
+    with a smaller |ρ| (at thousands of trials a tiny ρ is significant), else "no monotone trend". The
+    page's verdicts and notebook 02 word it here.
+
+    >>> from riskmodel.metrics import RankTrend
+    >>> [trend_shape(RankTrend(r, p)) for r, p in ((0.3, 0.001), (-0.03, 0.002), (0.2, 0.3))]
+    ['a rising trend', 'a weak falling trend', 'no monotone trend']
+    """
+    if not trend.p_value < 0.05:
+        return "no monotone trend"
+    weak = "weak " if abs(trend.rho) < TREND_RHO else ""
+    return f"a {weak}{'rising' if trend.rho > 0 else 'falling'} trend"
 
 
 def _p_value(p: float) -> str:
@@ -923,8 +952,15 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     if "portfolio" in r.contracts:
         if r.n_years > 1:
             year = r.annual_tail("portfolio")[2]
-            worst = "the same in every policy year" if year == "every year" else f"{year}'s"
             bias = metrics.worst_year_bias(r.n_years)
+            # (a figure the same in every policy year is no selection: no bias to state)
+            worst = (
+                "the same in every policy year"
+                if year == "every year"
+                else f"{year}'s; when the years are alike, the largest of {r.n_years} estimates is biased "
+                f"up, by up to about {fixed(bias, 1)} standard errors (the mean of the largest of "
+                f"{r.n_years} independent like estimates; a trial's years share its draws, which lowers it)"
+            )
             parts.append(
                 _table(
                     _ep_by_year_cells(ep_by_year(r)),
@@ -933,9 +969,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                     "OEP: its largest event), return periods in years (USD m): each figure with its 95% "
                     "order-statistic interval [lower, upper], as in the EP table (“–”: too few trials "
                     "beyond it to bound it). The headline 1-in-200 annual loss is the largest of the "
-                    f"{r.n_years} policy years' AEP at 200 years, {worst}; when the years are alike, the "
-                    f"largest of {r.n_years} estimates is biased up, by about {fixed(bias, 1)} standard "
-                    f"errors (the mean of the largest of {r.n_years} like estimates)",
+                    f"{r.n_years} policy years' AEP at 200 years, {worst}",
                 )
             )
         parts.append(
@@ -1060,7 +1094,7 @@ def render_report(
             caption="Portfolio figures, annual averages over the horizon (the premium with its "
             "reinstatement premium), and the 1-in-200 annual loss (AEP, a policy year's ceded loss): the "
             "largest of the policy years' 1-in-200 estimates, in the year named (± its standard error; "
-            "the largest of several estimates is biased up when the years are alike, by about one "
+            "the largest of several estimates is biased up when the years are alike, by up to about one "
             "standard error for five years; each "
             "year's is in the scenario's EP table by policy year); the difference is from the run named "
             "in “compared with” (the scenario's baseline, or the scenario it extends), with its "

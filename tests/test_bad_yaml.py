@@ -62,8 +62,6 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 BIG = "1" + "0" * 400  # 10^400: a whole number, too large for a float
 BIG_SHOWN = "1000000000…0000 (401 digits)"
 TOO_LARGE = f"{BIG_SHOWN} is too large for a number:"
-#: What a number beyond every float on a field without an upper bound is told: the floats' range.
-ANY_NUMBER = "must be between about -1.8e+308 and 1.8e+308"
 #: The ceiling of a money field (USD m), as a value above it is told.
 MONEY_CEILING = "must be at most 1e9 (USD m), i.e. USD 10^15, far above any real amount"
 
@@ -492,3 +490,64 @@ def test_a_negative_number_with_a_leading_zero_gets_a_negative_octal_hint() -> N
         " (a whole number with a leading zero is ambiguous: YAML 1.1 reads -010 as octal, YAML 1.2 as "
         "decimal: write -10, or -0o10 for octal)"
     )
+
+
+def test_every_whole_number_field_of_the_files_has_an_upper_bound():
+    """A number beyond every float is kept as ±10^309 for its field to judge (`errors.BeyondEveryFloat`): a
+    whole-number field without an upper bound would take it (chunk_trials did) and pass it on to the
+    engine's arithmetic. Each int field of the scenario and portfolio schema has one."""
+    from annotated_types import Le, Lt
+    from pydantic import BaseModel
+
+    from riskmodel.scenario import schema
+
+    unbounded = []
+    for model in vars(schema).values():
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or model is BaseModel:
+            continue
+        for name, info in model.model_fields.items():
+            if info.annotation is not int:
+                continue
+            if not any(isinstance(m, Le | Lt) for m in info.metadata):
+                unbounded.append(f"{model.__name__}.{name}")
+    assert unbounded == []
+
+
+PERIL = """\
+perils:
+  storm:
+    frequency: {distribution: poisson, mean: 0.5}
+    severity: {distribution: fixed, value_usd_m: 10}
+"""
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (
+            "years: 3}",
+            "years: 1.0e+400}",
+            "s.yaml:2: horizon.years: 1.0e+400 is too large for a number: must be between 1 and 30",
+        ),
+        (
+            "start_year: 2026, years",
+            "start_year: 1.0e+400, years",
+            "s.yaml:2: horizon.start_year: 1.0e+400 is too large for a number: must be between 1990 and 2100",
+        ),
+    ],
+    ids=["years", "start_year"],
+)
+def test_a_horizon_beyond_every_float_is_one_problem(tmp_path: Path, old: str, new: str, expected: str):
+    """The checks after the schema did arithmetic with the stand-in of a number beyond every float: with a
+    peril, `horizon.years: 1.0e+400` ended in "OverflowError: int too large to convert to float", and a
+    start year so gave a second, false problem ("must lie inside the horizon" of 310 digits)."""
+    assert problems_of(tmp_path, replaced(old, new) + PERIL) == [expected]
+
+
+def test_two_keys_beyond_every_float_are_two_keys(tmp_path: Path):
+    """Numbers beyond every float are kept as ±10^309: two of them as keys of one mapping were told
+    "duplicate key" (equal stand-ins); each is its own key, refused for what it is."""
+    two = replaced("IRN: {p_join", "1.0e+400: {p_join: 0.1}\n      3.0e+400: {p_join")
+    found = problems_of(tmp_path, two)
+    assert found and not any("duplicate" in p for p in found), found
+    assert any("key 1.0e+400" in p for p in found) and any("key 3.0e+400" in p for p in found), found

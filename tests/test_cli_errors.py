@@ -320,6 +320,25 @@ def test_trials_beyond_the_schemas_bound_are_refused_before_running(
 
 
 @pytest.mark.parametrize(
+    "flag, value, said",
+    [
+        ("--trials", "1e400", "argument --trials: too large for a number: '1e400'"),
+        ("--chunk-trials", "1e400", "argument --chunk-trials: too large for a number: '1e400'"),
+        ("--chunk-trials", str(4096 * 10**300), "argument --chunk-trials: must be at most 100,000,000"),
+    ],
+    ids=["trials 1e400", "chunk 1e400", "chunk of 300 digits"],
+)
+def test_a_count_beyond_every_number_or_the_schemas_bound_is_a_usage_error(
+    flag, value, said, scenario_file, tmp_path, run_cli
+):
+    """`--trials 1e400` reads as infinity (an OverflowError escaped argparse: "error: OverflowError"), and
+    --chunk-trials had no upper bound (simulation.chunk_trials has the trials' one)."""
+    code, _, err = run_cli("run", scenario_file, flag, value, "--out", tmp_path / "out")
+    assert_usage_error(code, err, said)
+    assert "OverflowError" not in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
     "stop, code, word", [("KeyboardInterrupt", 130, "interrupted"), ("Terminated", 143, "terminated")]
 )
 def test_stopped_while_the_commands_load_exits_without_a_traceback(stop, code, word, monkeypatch, capsys):

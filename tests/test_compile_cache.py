@@ -77,13 +77,16 @@ def test_a_fleet_list_makes_its_own_candidates_and_leaves_the_worlds_alone(tmp_p
     from riskmodel.scenario import load_scenario
     from tests.test_fleet_override import scenario, write_fleet
 
-    world = load_world()
+    shipped = load_world()
+    world = shipped.replace(zones=shipped.zones)  # (a World no compile has seen: nothing cached for it yet)
     fleet = write_fleet(
         tmp_path / "f.csv", year_built=2000, pi_provider="X Cover", pi_class="none", flag="GAB"
     )
     listed = compile_model(load_scenario(scenario(tmp_path, fleet, "listed")), world)
     plain = compile_model(_scenario(), world)
     assert plain.candidates is _world_part(world).plain[0]
+    reference = compile_model(_scenario(), shipped).candidates  # the same data: the same plan
+    np.testing.assert_array_equal(plain.candidates.cumulative, reference.cumulative)
     assert listed.candidates is not plain.candidates
     assert listed.candidates.total_rate != plain.candidates.total_rate
     assert not np.array_equal(listed.trade_vessel_years, plain.trade_vessel_years)

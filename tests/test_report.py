@@ -31,10 +31,12 @@ from riskmodel.report import (
     LOSS_RATIO,
     REPORT_FILE,
     NoRunsError,
+    Run,
     contracts_table,
     describe_difference,
     ep_by_year,
     ep_extract,
+    headline_table,
     is_material_difference,
     ledger_table,
     sanctions_annual,
@@ -218,7 +220,19 @@ def test_a_full_limit_with_a_standard_error_of_float_noise_is_still_worded():
     s.loc[f"layer: {TAIL_FIGURE}", "standard_error"] = 9e-16
     terms = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 50.0, "participation": 0.1}}}}}
     cell = contracts_table(r, s, manifest=terms).loc["layer", TAIL_FIGURE]
-    assert cell == f"5.000 in every year: the full limit, reached in {hit.mean():.1%} of policy years"
+    assert cell == f"5.000 in each policy year: the full limit, reached in {hit.mean():.1%} of policy years"
+
+
+def test_the_headline_words_a_one_layer_portfolios_full_limit_as_the_contracts_table_does():
+    """A portfolio of one layer is that layer: its headline 1-in-200 at the layer's full limit says so, as
+    the contracts table, summary.md and the terminal do (the headline showed "5.000 ± 0.000 in every
+    year": read as a precise estimate, and as 5 lost every year)."""
+    hit = np.random.default_rng(5).random((TRIALS, 4)) < 0.03
+    terms = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 50.0, "participation": 0.1}}}}}
+    run = Run("one_layer", _capped(np.where(hit, 5.0, 0.0)), terms)
+    table = headline_table([run], {"one_layer": run})
+    cell = table.loc["one_layer", "1-in-200 annual loss (USD m, largest of the policy years')"]
+    assert cell == f"5.000 in each policy year: the full limit, reached in {hit.mean():.1%} of policy years"
 
 
 def test_a_one_in_200_at_the_full_limit_says_so():
@@ -236,23 +250,23 @@ def test_a_one_in_200_at_the_full_limit_says_so():
     assert tail["mean"] == 5.0 and tail["standard_error"] == 0.0 and tail["year"] == "every year"
     terms = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 50.0, "participation": 0.1}}}}}
     cell = contracts_table(r, manifest=terms).loc["layer", TAIL_FIGURE]
-    assert cell == f"5.000 in every year: the full limit, reached in {share:.1%} of policy years"
+    assert cell == f"5.000 in each policy year: the full limit, reached in {share:.1%} of policy years"
     assert contracts_table(r).loc["layer", TAIL_FIGURE] == (
-        f"5.000 in every year: the full limit of one event (the most any event ceded), reached in "
+        f"5.000 in each policy year: the full limit of one event (the most any event ceded), reached in "
         f"{share:.1%} of policy years"
     )
     half = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 25.0, "participation": 0.1}}}}}
-    assert "5.000 in every year: 2 full limits" in contracts_table(r, manifest=half).loc["layer", TAIL_FIGURE]
+    twice = contracts_table(r, manifest=half).loc["layer", TAIL_FIGURE]
+    assert "5.000 in each policy year: 2 full limits" in twice
     # the amount by the page's one rounding rule (display.fixed: halves away from zero), as every other
     # cell: a limit of 2.0625 read "2.062" through Python's format (exact binary half, to even)
     quarter = _capped(np.where(hit, 2.0625, 0.0))
-    assert (
-        contracts_table(quarter).loc["layer", TAIL_FIGURE].startswith("2.063 in every year: the full limit")
-    )
+    cell = contracts_table(quarter).loc["layer", TAIL_FIGURE]
+    assert cell.startswith("2.063 in each policy year: the full limit")
     # a stress of fixed size under a larger limit (spill_stress's retro line: 2 of a limit of 4)
     wide = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 80.0, "participation": 0.1}}}}}
     assert (
-        "5.000 in every year: a point mass, reached in"
+        "5.000 in each policy year: a point mass, reached in"
         in contracts_table(r, manifest=wide).loc["layer", TAIL_FIGURE]
     )
     t = contracts_table(synthetic_results(n_trials=TRIALS))
@@ -350,7 +364,7 @@ def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
     # the bias of the largest of four estimates, sized (it said "biased up a little": in rv_pool, five
     # years, it was +1.9 against a standard error of 2.1)
     assert (
-        f"the largest of 4 estimates is biased up, by about {metrics.worst_year_bias(4):.1f} standard"
+        f"the largest of 4 estimates is biased up, by up to about {metrics.worst_year_bias(4):.1f} standard"
         in plain
     )
     assert "biased up a little" not in plain
@@ -362,7 +376,9 @@ def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
     book["loss"] = np.minimum(book["loss"], cap)
     assert capped.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == "every year"
     plain = html.unescape(_annual_page(capped)[0])
-    assert "the largest of the 4 policy years' AEP at 200 years, the same in every policy year;" in plain
+    # (and no bias is stated: a figure the same in every year is no selection)
+    assert "the largest of the 4 policy years' AEP at 200 years, the same in every policy year" in plain
+    assert "estimates is biased up, by up to" not in plain
     assert "the largest of the policy years' 1-in-200 estimates, in the year named" in plain
     alts = [a["alt"] for a in page.all("img")]
     assert f"run: EP curves of the portfolio, policy year {worst} (a policy year's loss)" in alts

@@ -13,6 +13,7 @@ Also home of the options and printing shared by `compare` and `sweep`.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -62,6 +63,8 @@ def positive_int(text: str) -> int:
         value = float(text.replace("_", "")) if "e" in text.lower() else int(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not math.isfinite(value):  # ('1e400' reads as infinity)
+        raise argparse.ArgumentTypeError(f"too large for a number: {text!r}")
     if value != int(value) or value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
     return int(value)
@@ -89,9 +92,15 @@ def seed_value(text: str) -> int:
 
 
 def _chunk_trials(text: str) -> int:
+    """An argparse type: trials per work unit, a multiple of the random-number block up to the schema's
+    `MAX_TRIALS` (as simulation.chunk_trials)."""
     value = positive_int(text)
-    from riskmodel.scenario.schema import BLOCK_TRIALS
+    from riskmodel.scenario.schema import BLOCK_TRIALS, MAX_TRIALS
 
+    if value > MAX_TRIALS:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_TRIALS:,} (simulation.chunk_trials), got {text!r}"
+        )
     if value % BLOCK_TRIALS:
         raise argparse.ArgumentTypeError(
             f"must be a multiple of {BLOCK_TRIALS} (the random-number block), got {value}"

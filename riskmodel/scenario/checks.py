@@ -22,10 +22,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from riskmodel import payers
-from riskmodel.scenario.errors import KeyPath, Problem, did_you_mean, format_number, invalid, suggestion
+from riskmodel.scenario.errors import (
+    BeyondEveryFloat,
+    KeyPath,
+    Problem,
+    did_you_mean,
+    format_number,
+    invalid,
+    suggestion,
+)
 from riskmodel.scenario.schema import (
     BLOCK_TRIALS,
+    FIRST_YEAR,
+    LAST_YEAR,
     MAX_PERIL_EVENTS,
+    MAX_YEARS,
     Contract,
     Horizon,
     Portfolio,
@@ -145,7 +156,11 @@ def _seq(node: Any) -> list[Any]:
 
 
 def _int(node: Any) -> int | None:
-    return node if isinstance(node, int) and not isinstance(node, bool) else None
+    """`node` as a whole number, or None when it is not one (a bool is not) or is a number beyond every
+    float kept for the schema to report (`BeyondEveryFloat`: no check does arithmetic with it)."""
+    if isinstance(node, bool | BeyondEveryFloat) or not isinstance(node, int):
+        return None
+    return node
 
 
 def _code(node: Any) -> str | None:
@@ -179,13 +194,15 @@ def _sources(contract: Mapping[Any, Any]) -> list[tuple[KeyPath, str]]:
 
 
 def horizon_years(doc: Mapping[Any, Any]) -> tuple[int, int] | None:
-    """(first, last) policy year of the document's horizon; None when the horizon itself is invalid."""
+    """(first, last) policy year of the document's horizon; None when the horizon itself is invalid (the
+    schema says why): a year out of its range, or a number beyond every float kept for the schema to judge
+    (`errors.BeyondEveryFloat`), never reaches the checks' arithmetic."""
     h = doc.get("horizon", {})
     if not isinstance(h, Mapping):
         return None
     start = _int(h.get("start_year", Horizon.model_fields["start_year"].default))
     years = _int(h.get("years", Horizon.model_fields["years"].default))
-    if start is None or years is None or years < 1:
+    if start is None or years is None or not FIRST_YEAR <= start <= LAST_YEAR or not 1 <= years <= MAX_YEARS:
         return None
     return start, start + years - 1
 

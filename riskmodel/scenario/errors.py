@@ -153,9 +153,14 @@ class BeyondEveryFloat(int):
     every float (±10^309), so that the schema judges it against the field's own bounds as it judges 10^400,
     with the text as written (`shown`, shortened) for the message.
 
+    Two are equal when written alike (as keys of one mapping, `1.0e+400:` and `3.0e+400:` are two keys,
+    not one given twice), and never equal to a plain whole number.
+
     >>> big = BeyondEveryFloat("-1.0e+400")
     >>> big < -sys.float_info.max, show_value(big)
     (True, '-1.0e+400')
+    >>> BeyondEveryFloat("1.0e+400") == BeyondEveryFloat("3.0e+400"), big == BeyondEveryFloat("-1.0e+400")
+    (False, True)
     """
 
     shown: str
@@ -167,6 +172,15 @@ class BeyondEveryFloat(int):
 
     def __getnewargs__(self) -> tuple[str]:  # (a copy keeps the text)
         return (self.shown,)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BeyondEveryFloat) and other.shown == self.shown
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((BeyondEveryFloat, self.shown))
 
     def __str__(self) -> str:  # (as written, where a message quotes a value given: `--set trials=1.0e+400`)
         return self.shown
