@@ -338,6 +338,21 @@ def test_a_count_beyond_every_number_or_the_schemas_bound_is_a_usage_error(
     assert "OverflowError" not in err and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("flag", ["--workers", "--dask-local"])
+def test_more_workers_than_four_per_cpu_is_a_usage_error(flag, scenario_file, tmp_path, run_cli, monkeypatch):
+    """--workers had no upper bound: a typo such as 800 started a process per chunk, each with its block's
+    memory. The bound follows the machine's CPUs (3 here: 12 allowed, 13 refused before anything runs)."""
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    code, _, err = run_cli("run", scenario_file, flag, "13", "--out", tmp_path / "out")
+    assert_usage_error(
+        code, err, f"argument {flag}: must be at most 12 (4 per CPU of this machine, which has 3)"
+    )
+    assert not (tmp_path / "out").exists()
+    from riskmodel.cli.run import worker_count
+
+    assert worker_count("12") == 12
+
+
 @pytest.mark.parametrize(
     "stop, code, word", [("KeyboardInterrupt", 130, "interrupted"), ("Terminated", 143, "terminated")]
 )

@@ -80,6 +80,25 @@ def trial_count(text: str) -> int:
     return value
 
 
+def worker_count(text: str) -> int:
+    """An argparse type: local worker processes, 1 to `max_workers()`: a process beyond the CPUs adds its
+    memory (about half a GiB for the world model's 4,096-trial block) and no speed, and a typo such as
+    ``--workers 800`` would start hundreds of processes before the first chunk ends."""
+    value = positive_int(text)
+    ceiling = max_workers()
+    if value > ceiling:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {ceiling} (4 per CPU of this machine, which has {os.cpu_count() or 1}), "
+            f"got {text!r}"
+        )
+    return value
+
+
+def max_workers() -> int:
+    """The most local workers `worker_count` accepts: 4 per CPU."""
+    return 4 * (os.cpu_count() or 1)
+
+
 def seed_value(text: str) -> int:
     """An argparse type: a seed, a whole number from 0 to 2**63 − 1."""
     try:
@@ -278,10 +297,10 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     where = g.add_mutually_exclusive_group()  # (one executor: --workers would be ignored on Dask)
     where.add_argument(
         "--workers",
-        type=positive_int,
+        type=worker_count,
         default=None,
         metavar="K",
-        help="local worker processes (default: one per CPU; 1 runs in this process)",
+        help="local worker processes, at most 4 per CPU (default: one per CPU; 1 runs in this process)",
     )
     where.add_argument(
         "--scheduler",
@@ -291,7 +310,7 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
         help="run on a Dask cluster at [tcp://]HOST:PORT, e.g. tcp://host:8786",
     )
     where.add_argument(
-        "--dask-local", type=positive_int, default=None, metavar="N", help="start a local Dask cluster of N"
+        "--dask-local", type=worker_count, default=None, metavar="N", help="start a local Dask cluster of N"
     )
     g.add_argument(
         "--chunk-trials",
