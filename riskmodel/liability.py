@@ -44,6 +44,9 @@ OSLTF_LIMIT_USD_M = 1000.0
 #: IG clubs' cover limit for oil pollution, USD 1bn per event (IG circulars 2025/26, 2026/27); applied by
 #: `riskmodel.reinsurance.ig_tower.apply_ig_tower`.
 IG_POLLUTION_CAP_USD_M = 1000.0
+#: The H&M share of collision liability under the English running-down clause (Institute Time Clauses
+#: Hulls: 3/4 to H&M, 1/4 to P&I); the engine reads severity.yaml's `collision.running_down_clause_hm_share`.
+RUNNING_DOWN_HM_SHARE = 0.75
 
 # CLC 1992 Art V(1) as amended 2000.
 _CLC_BASE_SDR = 4.51
@@ -483,7 +486,7 @@ def consume_capacity(claims: ArrayLike, group: ArrayLike, capacity: ArrayLike) -
 
 
 def collision_liability_split(
-    amount: ArrayLike, *, nordic: ArrayLike = False
+    amount: ArrayLike, *, nordic: ArrayLike = False, hm_share: float = RUNNING_DOWN_HM_SHARE
 ) -> tuple[FloatArray, FloatArray]:
     """Split the tanker's collision liability between its hull (H&M) and P&I insurers, USD millions.
 
@@ -491,12 +494,15 @@ def collision_liability_split(
     ----------
     amount : the tanker's liability to the other ship (its blame share of the other's losses).
     nordic : True where the hull is on the Nordic Marine Insurance Plan; broadcastable with amount.
+    hm_share : the H&M share under the running-down clause (severity.yaml
+        `collision.running_down_clause_hm_share`, 0.75).
 
     Returns
     -------
-    (hm_share, pi_share), float64 arrays of the broadcast shape summing to amount: 3/4 to H&M and 1/4
-    to P&I under the English running-down clause (Institute Time Clauses Hulls, collision clause), 4/4 to
-    H&M under the Nordic Plan (2013, Chapter 13: the hull insurer covers collision liability in full).
+    (hm_share, pi_share), float64 arrays of the broadcast shape summing to amount: `hm_share` (3/4) to
+    H&M and the rest (1/4) to P&I under the English running-down clause (Institute Time Clauses Hulls,
+    collision clause), 4/4 to H&M under the Nordic Plan (2013, Chapter 13: the hull insurer covers
+    collision liability in full).
 
     Examples
     --------
@@ -506,7 +512,7 @@ def collision_liability_split(
     """
     a = np.asarray(amount, dtype=np.float64)
     a, nordic_b = np.broadcast_arrays(a, np.asarray(nordic, dtype=bool))
-    hm = np.where(nordic_b, a, 0.75 * a)
+    hm = np.where(nordic_b, a, hm_share * a)
     return hm, a - hm
 
 

@@ -118,6 +118,7 @@ class WaterfallParams:
     licence_probability: float
     ig_structures: tuple[IGStructure, ...]  # one per horizon year
     schemes: tuple[SchemeFinance, ...]
+    running_down_hm_share: float  # severity.yaml collision.running_down_clause_hm_share (H&M's part)
 
 
 @dataclass
@@ -188,6 +189,7 @@ OBLIGATION_TERMS = (
     "domestic_min_limit",
     "licence_probability",
     "domestic_reliability",
+    "running_down_hm_share",
 )
 OBLIGATION_SCHEME_TERMS = ("per_event_limit", "payment_reliability")
 
@@ -332,7 +334,7 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
             infra_limited[at] = infra[at] - k * infra[at]
             cp_liability[at] = k * cp_liability[at]
             infra[at] = k * infra[at]
-    coll_hm, coll_pi = collision_liability_split(cp_liability)
+    coll_hm, coll_pi = collision_liability_split(cp_liability, hm_share=params.running_down_hm_share)
     statutory = where0(marine_like, ev.statutory)
     wreck = where0(marine_like, ev.wreck)
     crew = where0(marine_like, ev.crew)

@@ -55,6 +55,7 @@ def params(**kw) -> WaterfallParams:
         licence_probability=0.3,
         ig_structures=(IG_2026_27,),
         schemes=(SchemeFinance("s", 300.0, 0.0, 0.0, 1.0, 1e6, 0.3, 0.0, 0.0, 0.0, True),),
+        running_down_hm_share=0.75,
     )
     base.update(kw)
     return WaterfallParams(**base)
@@ -496,6 +497,29 @@ def test_collision_split_and_counterparty_recovery():
     assert col(res, "hm_tanker_western") == pytest.approx(15.0)
     assert col(res, "ig_club_retention") == pytest.approx(5.0)
     assert col(res, "counterparty_hm") == pytest.approx(20.0)
+
+
+def test_collision_split_follows_the_world_datas_running_down_share():
+    """The H&M share of collision liability is severity.yaml's `collision.running_down_clause_hm_share`
+    (read and checked, but the split hard-coded 3/4): at 0.6 the same liability 20 is 12 to H&M, 8 to P&I."""
+    res = route(events(counterparty_hull=40.0, blame=0.5, pi_class=IG), params(running_down_hm_share=0.6))
+    assert col(res, "hm_tanker_western") == pytest.approx(12.0)
+    assert col(res, "ig_club_retention") == pytest.approx(8.0)
+
+
+def test_the_compiled_waterfall_reads_the_running_down_share_of_the_world_data():
+    """A world whose severity.yaml gives the running-down clause's H&M share 0.6 compiles to it."""
+    import copy
+
+    from riskmodel.engine.compile import compile_model
+    from riskmodel.world import load_world
+
+    world = load_world()
+    severity = copy.deepcopy(world.severity)
+    severity["collision"]["running_down_clause_hm_share"] = 0.6
+    scenario = load_scenario("scenarios/baseline.yaml")
+    assert compile_model(scenario, world.replace(severity=severity)).waterfall.running_down_hm_share == 0.6
+    assert compile_model(scenario, world).waterfall.running_down_hm_share == 0.75
 
 
 def test_shadow_collision_leaves_the_loss_with_the_counterparty():

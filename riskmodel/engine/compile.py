@@ -693,6 +693,7 @@ def compile_model(
             float(_latest(ig["excess_war_pi"]["buyback_limit"], start + y)) for y in range(n_years)
         ),
         licence_probability=scenario.sanctions.licence_probability,
+        running_down_hm_share=float(world.severity["collision"]["running_down_clause_hm_share"]),
         ig_structures=tuple(_ig_structure(world, start + y) for y in range(n_years)),
         schemes=tuple(
             SchemeFinance(

@@ -198,7 +198,13 @@ class WorldOverrides(Strict):
         default_factory=ClassFactors, description="Incident-rate factors by P&I class (1 = IG standard)."
     )
     gxl_elasticity: float = Field(
-        0.3, ge=0.0, le=2.0, description="Elasticity of the IG GXL programme cost to entered tonnage."
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description=(
+            "Elasticity of the IG GXL programme cost to entered tonnage (MODEL.md 4; an assumption well "
+            "below 1, a sensitivity)."
+        ),
     )
     hm_rate_pct: float = Field(
         0.25, ge=0.0, le=10.0, description="Western H&M premium rate, % of insured hull value a year."
@@ -231,7 +237,7 @@ class Candidate(Strict):
         None, description="Explicit cumulative join probability by year, instead of p_join/by_year."
     )
     conditions: list[StateCode] = Field(
-        default_factory=list, description="States that must already be members before this one joins."
+        default_factory=list, description="States that must be members by the year this one joins (joining in the same year counts)."
     )
     rationale: str = Field("", description="Why this probability: for the next underwriter.")
 

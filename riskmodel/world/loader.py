@@ -864,7 +864,6 @@ def _check_ig(ig: Any, zones: set[str], states: set[str], errors: list[str]) -> 
     _get(ig, "background.severity.alpha", errors, f, _is_pos, "a positive Pareto alpha")
     _get(ig, "background.severity.cap", errors, f, _is_pos, "a positive cap")
     _get(ig, "background.pollution_share", errors, f, _is_prob, "a share in [0, 1]")
-    _get(ig, "premium_elasticity", errors, f, _is_nonneg, "an elasticity >= 0")
     return dict(ig)
 
 
