@@ -116,7 +116,8 @@ def point_mass_words(
     A standard error of 0 (or float noise, `is_float_noise`) on a positive 1-in-200 is no precision: so
     many policy years lose exactly that amount (a layer's full limit, a stress of fixed size) that the
     quantile's interval is the amount itself. The words say which, with the share of policy years (of its
-    year, or of all when it is the same in every year) that reach it: "the full limit" when it is the
+    year; of all when it is the same in every year, or of the 1-in-200 with the policy years pooled,
+    ``year`` "pooled") that reach it: "the full limit" when it is the
     contract's per-event `cap` (USD m at our share, from its terms: `event_cap`; "2 full limits" at twice
     it), or, with no limit in its terms, the most one event ceded in the run (a layer capped by its
     source, as the IG GXL lines are);
@@ -131,13 +132,16 @@ def point_mass_words(
     'the full limit, reached in 50.0% of policy years'
     >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 9e-16, "year": "2027"}), 5.0)
     'the full limit, reached in 50.0% of policy years'
+    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 0.0, "year": "pooled"}), 5.0)
+    'the full limit, reached in 50.0% of policy years'
     """
     value = float(tail["mean"])
     if not is_float_noise(tail["standard_error"], value) or not value > 0:
         return None
     c = results.contracts[contract]
     year = str(tail["year"])
-    loss = c["loss"] if year == "every year" else c["loss"][:, int(year) - results.start_year]
+    every = year in ("every year", "pooled")  # (`Results.summary`'s labels of a figure of every year)
+    loss = c["loss"] if every else c["loss"][:, int(year) - results.start_year]
     share = float((loss >= value * (1 - 1e-9)).mean())
     what = "a point mass"
     if cap:

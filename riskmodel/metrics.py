@@ -12,7 +12,8 @@ Conventions:
   atom at VaR fractionally (equal to the mean of the losses above VaR when there is no atom there).
 - **Return period** T: probability of exceedance 1/T, loss = VaR at p = 1 − 1/T. The OEP uses the largest
   event loss of each year, the AEP the annual total.
-- **Errors**: mean ± SD/√n; quantiles get an order-statistic interval from the binomial distribution;
+- **Errors**: mean ± SD/√n; quantiles get an order-statistic interval from the binomial distribution
+  (of the trial-years pooled, at their effective number of independent draws: `pooled_quantile`);
   TVaR an asymptotic SE, SD((X − VaR)+) / ((1 − p) √n). A metric has *converged* when its SE is at most
   the relative error asked for times its value (for a quantile, the SE implied by its interval).
 - **Horizon**: `HORIZON_TOTAL` (−1) in the ``year`` column denotes the horizon: the sum over the policy
@@ -44,6 +45,7 @@ __all__ = [
     "OEP",
     "OEP_TVAR",
     "PairedDifference",
+    "PooledQuantile",
     "RankTrend",
     "TailDifference",
     "YearTail",
@@ -58,6 +60,7 @@ __all__ = [
     "metrics_table",
     "paired_difference",
     "paired_tail_difference",
+    "pooled_quantile",
     "pooled_tvar",
     "prob_any_loss",
     "quantile_ci",
@@ -286,6 +289,99 @@ def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float
     if _unbounded_above(a.size, p, conf) or n_trials < 2:
         return value, math.inf
     return value, float(sd(excess.mean(axis=1))) / ((1.0 - p) * math.sqrt(n_trials))
+
+
+@dataclass(frozen=True)
+class PooledQuantile:
+    """`pooled_quantile`'s answer: the p-quantile of the trial-years pooled, its interval at the level
+    asked for, the standard error read from it, and the design effect the interval was widened by."""
+
+    value: float
+    ci_lower: float  # −inf where the trials cannot bound it from below
+    ci_upper: float  # +inf where they cannot bound it from above
+    se: float  # (ci_upper − ci_lower) / 2z, as a quantile's in `metrics_table`; inf with an open end
+    design_effect: float  # ≥ 1; NaN with one trial
+
+
+def pooled_quantile(losses: np.ndarray, p: float, conf: float = 0.95) -> PooledQuantile:
+    """The p-quantile of the annual loss with every policy year of every trial pooled, and its confidence
+    interval with a trial's years as one cluster.
+
+    `losses` is (n_trials, n_years): the N = n_trials × n_years trial-years are one sample of a policy
+    year's loss (the basis of `pooled_tvar`), and the quantile is `var` of them all. The trial-years are
+    not independent draws (a trial's years share its climate factor and joins), so the interval is not
+    `quantile_ci` of the pooled sample, which would take N independent draws. In order:
+
+    1. the share of trial-years at or below the estimate ξ̂, F̂ = the mean over the trials of each trial's
+       share of its years at or below it (Woodruff 1952: the quantile's error is that of the empirical
+       distribution function at it);
+    2. its design effect (Kish): the variance of F̂ with the trials as the draws (the variance of the
+       trials' shares over n_trials), over its variance were the N trial-years independent
+       (F̂ (1 − F̂) / N): d = n_years × Var(shares) / (F̂ (1 − F̂)), both with the n divisor and computed
+       in whole numbers from the trials' counts, so that one year gives exactly 1 and years alike in
+       each trial exactly n_years; at least 1 (a trial's years never count for more than independent
+       draws; noise puts d a little under 1 where the years are independent). At a point mass at the top
+       (every trial-year at or below ξ̂: a layer's full limit) the share strictly below ξ̂ measures it;
+       where that is 0 too (every trial-year the same), d = 1;
+    3. the effective number of independent draws n' = N/d, rounded (the effective sample size of Korn
+       and Graubard 1998), and `quantile_ci`'s binomial order-statistic ranks l and u at n': the interval
+       is the pooled empirical quantiles at l/n' and u/n', the ⌈N l/n'⌉-th and ⌈N u/n'⌉-th smallest
+       trial-years; an end beyond the sample (l < 1, u > n') is −inf or +inf.
+
+    Why not Woodruff's normal interval p ± z SE(F̂): at p = 0.995 a few dozen trials lie beyond the
+    quantile, where the binomial is skewed and the normal is not. The binomial at the effective number
+    of draws (R's `survey::svyquantile` has both: "mean" and, with Clopper-Pearson at the effective
+    sample size, "beta") keeps `quantile_ci`'s exactness: with one policy year, or years all alike in
+    each trial, it *is* `quantile_ci` of the trials. On
+    (trial factor × year noise) lognormal samples of 400-2,000 trials × 5-10 years, with design effects
+    1.4-6 at 99%-99.5%, it covered the exact quantile in 94.9-95.8% of 2,000 replications, Woodruff's in
+    92.9-95.0%, and `quantile_ci` of the pooled trial-years in 58-91% (`tests/test_metrics.py` checks
+    the first and the last). One trial: no error (−inf, +inf).
+
+    See also: `pooled_tvar`, `worst_year` (the largest of the policy years' own quantiles, the summary's
+    headline, which this one, free of the selection's upward bias, stands beside: `worst_year_bias`).
+
+    >>> x = np.arange(1.0, 1001.0)
+    >>> pooled_quantile(x[:, None], 0.5)  # one year: var and quantile_ci, (469, 532), of the 1,000 trials
+    PooledQuantile(value=500.0, ci_lower=469.0, ci_upper=532.0, se=16.07..., design_effect=1.0)
+    >>> q = pooled_quantile(np.repeat(x[:, None], 2, axis=1), 0.5)  # two years alike: still 1,000 draws
+    >>> q.value, q.ci_lower, q.ci_upper, q.design_effect
+    (500.0, 469.0, 532.0, 2.0)
+    >>> quantile_ci(np.repeat(x, 2), 0.5)  # the 2,000 trial-years taken as independent: too narrow
+    (478.0, 523.0)
+    """
+    _level(p)
+    if not 0.0 < conf < 1.0:
+        raise ValueError(f"conf must lie in (0, 1), got {conf}")
+    a = _ranked(losses)
+    if a.ndim != 2:
+        raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
+    n_trials, n_years = a.shape
+    flat = a.ravel()
+    n = flat.size
+    value = float(_order_statistic(flat, _rank(n, p)))
+    if n_trials < 2:
+        return PooledQuantile(value, -math.inf, math.inf, math.inf, math.nan)
+    counts = (a <= value).sum(axis=1)
+    if counts.sum() == n:
+        counts = (a < value).sum(axis=1)
+    # d in whole numbers, from each trial's count c of years below: m (n_t Σc² − (Σc)²) / (Σc (N − Σc)),
+    # so that one year gives exactly 1 and alike years exactly m (floats gave 1.0000000000000002)
+    total, squares = int(counts.sum()), int((counts.astype(np.int64) ** 2).sum())
+    design_effect = 1.0
+    if 0 < total < n:
+        spread = n_years * (n_trials * squares - total**2)
+        design_effect = max(spread / (total * (n - total)), 1.0)
+    draws = max(round(n / design_effect), 1)
+    alpha = 1.0 - conf
+    lo = int(stats.binom.ppf(alpha / 2, draws, p))
+    hi = int(stats.binom.ppf(1 - alpha / 2, draws, p)) + 1
+    ranks = {k: -(-n * k // draws) for k in (lo, hi) if 1 <= k <= draws}  # ⌈N k / n'⌉, exactly
+    values = np.atleast_1d(_order_statistic(flat, list(ranks.values()))) if ranks else []
+    ends = dict(zip(ranks, values, strict=True))
+    lower = float(ends[lo]) if lo in ends else -math.inf
+    upper = float(ends[hi]) if hi in ends else math.inf
+    return PooledQuantile(value, lower, upper, (upper - lower) / (2 * _z(conf)), design_effect)
 
 
 def trials_beyond(losses: np.ndarray, p: float) -> int:

@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 import riskmodel
 from riskmodel import metrics, plots
 from riskmodel.display import event_cap, fixed, fixed_error, point_mass_words
-from riskmodel.results import TAIL_FIGURE, Comparison, Results
+from riskmodel.results import POOLED_TAIL_FIGURE, TAIL_FIGURE, Comparison, Results
 
 __all__ = [
     "LOSS_RATIO",
@@ -429,6 +429,15 @@ def _tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
     return f"{_with_se(row['mean'], row['standard_error'])} in {year}"
 
 
+def _pooled_tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
+    """A summary's pooled 1-in-200 row (`POOLED_TAIL_FIGURE`) as a cell: the value ± its standard error,
+    of no one year; on a point mass (`point_mass_words`, the share of all policy years) the words in place
+    of "± 0.000", as `_tail_cell`."""
+    if point_mass is not None:
+        return f"{fixed(row['mean'])}: {point_mass}"
+    return _with_se(row["mean"], row["standard_error"])
+
+
 def _portfolio_point_mass(run: Run, tail: pd.Series) -> str | None:
     """The portfolio's 1-in-200 on a point mass in words (`point_mass_words`), as the contracts table
     words a contract's: with the limit of its one contract when it has one (the portfolio is then that
@@ -450,18 +459,19 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
             ("expected ceded loss (USD m a year)", "portfolio: ceded loss"),
             ("premium incl. reinstatements (USD m a year)", "portfolio: premium"),
             ("1-in-200 annual loss (USD m, largest of the policy years')", f"portfolio: {TAIL_FIGURE}"),
+            ("1-in-200 annual loss (USD m, policy years pooled)", f"portfolio: {POOLED_TAIL_FIGURE}"),
             ("uncompensated damage (USD m a year)", "payer uncompensated"),
             ("spills ≥ 7 t a year", "spills_7t"),
         ):
             v = _summary_value(s, figure)
             if v is None:
                 row[label] = "–"
+            elif figure.endswith(TAIL_FIGURE):
+                row[label] = _tail_cell(s.loc[figure], _portfolio_point_mass(run, s.loc[figure]))
+            elif figure.endswith(POOLED_TAIL_FIGURE):
+                row[label] = _pooled_tail_cell(s.loc[figure], _portfolio_point_mass(run, s.loc[figure]))
             else:
-                row[label] = (
-                    _tail_cell(s.loc[figure], _portfolio_point_mass(run, s.loc[figure]))
-                    if figure.endswith(TAIL_FIGURE)
-                    else _with_se(*v)
-                )
+                row[label] = _with_se(*v)
         base = _baseline_of(run, by_name)
         row["compared with"] = base.name if base is not None else "–"
         row["difference in ceded loss (USD m a year)"] = _difference(run, by_name)
@@ -549,7 +559,7 @@ def _p_value(p: float) -> str:
     return "≤ 0.001" if p <= 0.001 else f"= {p:.2g}"
 
 
-_CONTRACT_ROWS = ("ceded loss", "premium", TAIL_FIGURE)
+_CONTRACT_ROWS = ("ceded loss", "premium", TAIL_FIGURE, POOLED_TAIL_FIGURE)
 
 
 def _contract_figures(results: Results) -> list[str]:
@@ -575,26 +585,36 @@ def contracts_table(
     results: Results, summary: pd.DataFrame | None = None, manifest: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Per contract (and the portfolio): expected loss, premium, reinstatement premium and the 1-in-200
-    annual loss of the worst policy year with their standard errors, the loss ratio on the premium with
-    its reinstatement premium (`LOSS_RATIO`: the summary's ``premium`` row), and whether the summary's
-    loss, premium and 1-in-200 converged. A 1-in-200 on a point mass is worded (`point_mass_words`, with
-    the contract's limit from the terms in the run's `manifest`); a contract the scenario does not write
-    says so (`_not_written`) in place of its figures."""
+    annual loss of the worst policy year with their standard errors, beside it the 1-in-200 with the policy
+    years pooled (`POOLED_TAIL_FIGURE`), the loss ratio on the premium with its reinstatement premium
+    (`LOSS_RATIO`: the summary's ``premium`` row), and whether the summary's loss, premium and 1-in-200
+    converged. A 1-in-200 on a point mass is worded (`point_mass_words`, with the contract's limit from
+    the terms in the run's `manifest`); a contract the scenario does not write says so (`_not_written`)
+    in place of its figures."""
     s = results.summary() if summary is None else summary
     rows = []
     for cid in results.contracts:
-        loss, prem, tail = (s.loc[f"{cid}: {what}"] for what in _CONTRACT_ROWS)
+        loss, prem, tail, pooled = (s.loc[f"{cid}: {what}"] for what in _CONTRACT_ROWS)
         c = results.contracts[cid]
         absent = _not_written(results, cid) if cid != "portfolio" else None
         if absent is not None:
             rows.append(
                 {"contract": cid, "expected loss": absent}
                 | dict.fromkeys(
-                    ("premium", "reinstatement premium", LOSS_RATIO, TAIL_FIGURE, "converged (5%)"), "–"
+                    (
+                        "premium",
+                        "reinstatement premium",
+                        LOSS_RATIO,
+                        TAIL_FIGURE,
+                        POOLED_TAIL_FIGURE,
+                        "converged (5%)",
+                    ),
+                    "–",
                 )
             )
             continue
-        words = point_mass_words(results, cid, tail, event_cap(manifest or {}, cid))
+        cap = event_cap(manifest or {}, cid)
+        words = point_mass_words(results, cid, tail, cap)
         rows.append(
             {
                 "contract": cid,
@@ -604,6 +624,7 @@ def contracts_table(
                 "reinstatement premium": _mean_error_cell(*results.annual_mean(c["reinstatement_premium"])),
                 LOSS_RATIO: f"{loss['mean'] / prem['mean']:.0%}" if prem["mean"] > 0 else "–",
                 TAIL_FIGURE: _tail_cell(tail, words),
+                POOLED_TAIL_FIGURE: _pooled_tail_cell(pooled, point_mass_words(results, cid, pooled, cap)),
                 "converged (5%)": bool(loss["converged"] and prem["converged"] and tail["converged"]),
             }
         )
@@ -852,7 +873,15 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 + (f", the largest of the {r.n_years} policy years' estimates" if r.n_years > 1 else "")
                 + f" ({verdict}); where it is the full limit (or another amount that many policy "
                 "years lose exactly) it says so, with the share of policy years that reach it, in place of "
-                "a standard error of 0",
+                "a standard error of 0. Beside it, the 1-in-200 with the policy years pooled: the 99.5% "
+                "quantile of a policy year's loss over every policy year of every trial together"
+                + (
+                    ", of no one year and not biased up by taking the largest of several estimates"
+                    if r.n_years > 1
+                    else " (with one policy year, the same figure)"
+                )
+                + "; its standard error counts a trial's policy years as one draw (they share its "
+                "climate factor and joins), not as independent years",
             )
         )
     others = summary[~summary.index.isin(_contract_figures(r))].drop(columns="year")  # (none: averages)
@@ -959,7 +988,9 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 if year == "every year"
                 else f"{year}'s; when the years are alike, the largest of {r.n_years} estimates is biased "
                 f"up, by up to about {fixed(bias, 1)} standard errors (the mean of the largest of "
-                f"{r.n_years} independent like estimates; a trial's years share its draws, which lowers it)"
+                f"{r.n_years} independent like estimates; a trial's years share its draws, which lowers it); "
+                "the contracts table gives beside it the 1-in-200 with the policy years pooled, which the "
+                "choice does not bias"
             )
             parts.append(
                 _table(
@@ -1096,7 +1127,9 @@ def render_report(
             "largest of the policy years' 1-in-200 estimates, in the year named (± its standard error; "
             "the largest of several estimates is biased up when the years are alike, by up to about one "
             "standard error for five years; each "
-            "year's is in the scenario's EP table by policy year); the difference is from the run named "
+            "year's is in the scenario's EP table by policy year), and beside it the 1-in-200 with every "
+            "policy year of every trial pooled, which that choice does not bias (± its standard error, a "
+            "trial's policy years counted as one draw); the difference is from the run named "
             "in “compared with” (the scenario's baseline, or the scenario it extends), with its "
             "common-random-number standard error. The charts below are of a policy year's loss, each "
             "scenario in the policy year of its 1-in-200",

@@ -26,6 +26,9 @@ __all__ = [
     "BASIS",
     "CALIBRATION_CAVEAT",
     "MARKET_UNIT",
+    "POOLED_TAIL_FIGURE",
+    "POOLED_TAIL_UNIT",
+    "POOLED_YEAR",
     "PREMIUM_UNIT",
     "TAIL_FIGURE",
     "Comparison",
@@ -35,6 +38,15 @@ __all__ = [
 
 #: The summary's tail row of each contract: `metrics.worst_year` at 99.5% of the annual ceded loss.
 TAIL_FIGURE = "1-in-200 annual loss"
+
+#: Its companion row: the 99.5% quantile of the annual ceded loss with every policy year of every trial
+#: pooled (`metrics.pooled_quantile`), of no one year and free of the largest year's upward bias.
+POOLED_TAIL_FIGURE = f"{TAIL_FIGURE} (policy years pooled)"
+
+#: The unit of a `POOLED_TAIL_FIGURE` row: of one policy year's loss, whichever year; its ``year``, of
+#: all of them (a missing ``year`` is an annual average's).
+POOLED_TAIL_UNIT = "USD m in a policy year"
+POOLED_YEAR = "pooled"
 
 #: The two bases a summary mixes, for the tables that show both (summary.md, the terminal).
 BASIS = (
@@ -417,9 +429,12 @@ class Results:
         over the horizon; the ``premium`` row is the premium *with* its reinstatement premium, one figure,
         the denominator of a loss ratio on earned premium, as its unit `PREMIUM_UNIT` says), its 1-in-200
         annual loss (the 99.5% quantile of a policy year's aggregate ceded loss, the AEP, in the policy year
-        where it is largest, named in the unit and in the ``year`` column: `metrics.worst_year`), the
-        uncompensated damage and the payer figures that matter most, spills a year (annual averages).
-        ``year`` is missing for annual averages.
+        where it is largest, named in the unit and in the ``year`` column: `metrics.worst_year`) and beside
+        it the same quantile with every policy year of every trial pooled (`POOLED_TAIL_FIGURE`,
+        `pooled_tail`: of a policy year, not the largest of several estimates, so not biased up by the
+        choice; its error counts a trial's years as one draw), the uncompensated damage and the payer
+        figures that matter most, spills a year (annual averages). ``year`` is missing for annual averages,
+        and `POOLED_YEAR` ("pooled") for the pooled 1-in-200, of no one year.
         The contracts' rows are the reinsurer's share; the payers' the whole market at 100%, their unit
         `MARKET_UNIT` says so (`BASIS`).
         """
@@ -451,6 +466,17 @@ class Results:
                     "mean": tail.value,
                     "standard_error": tail.se,
                     "converged": bool(metrics.converged(tail.value, tail.se, rel_error)),
+                }
+            )
+            pooled = self.pooled_tail(cid)
+            rows.append(
+                {
+                    "figure": f"{cid}: {POOLED_TAIL_FIGURE}",
+                    "unit": POOLED_TAIL_UNIT,
+                    "year": POOLED_YEAR,
+                    "mean": pooled.value,
+                    "standard_error": pooled.se,
+                    "converged": bool(metrics.converged(pooled.value, pooled.se, rel_error)),
                 }
             )
         perils = sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:peril:"))
@@ -487,6 +513,23 @@ class Results:
         tail = metrics.worst_year(self.contracts[contract]["loss"], 0.995)
         year = int(self.years[tail.year])
         return tail, year, "every year" if tail.every_year else str(year)
+
+    def pooled_tail(self, contract: str = "portfolio") -> metrics.PooledQuantile:
+        """A contract's 1-in-200 annual loss with its policy years pooled (`POOLED_TAIL_FIGURE`): the 99.5%
+        quantile of the annual ceded loss over every trial-year, with its interval and standard error
+        counting a trial's years as one cluster (`metrics.pooled_quantile`). Where the years are alike it
+        estimates what `annual_tail` does, without the upward bias of taking the largest of the years'
+        estimates (`metrics.worst_year_bias`); where the years differ (exposure ramps over the horizon) it
+        is the 1-in-200 of a policy year drawn at random from the horizon, between the lowest and the
+        highest of the years' own.
+
+        >>> import numpy as np, pandas as pd
+        >>> loss = np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]])
+        >>> r = Results("x", 2026, 2, 4, 1, {"xl": {"loss": loss}}, {}, {}, (), (), pd.DataFrame())
+        >>> r.pooled_tail("xl").value  # the largest of the 8 trial-years (the ⌈8 × 0.995⌉-th)
+        9.0
+        """
+        return metrics.pooled_quantile(self.contracts[contract]["loss"], 0.995)
 
     def annual_mean(self, x: np.ndarray) -> tuple[float, float]:
         """(mean, standard error) of an (n_trials, n_years) array's annual average over the horizon: the

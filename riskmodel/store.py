@@ -51,7 +51,7 @@ import riskmodel
 from riskmodel import metrics
 from riskmodel.display import error_texts, event_cap, fixed, point_mass_words
 from riskmodel.reinsurance.terms import BLOCS
-from riskmodel.results import BASIS, CONTRACT_FIELDS, TAIL_FIGURE, Results
+from riskmodel.results import BASIS, CONTRACT_FIELDS, POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
@@ -586,7 +586,8 @@ def summary_cells(
     text (`display.error_texts`: "<0.0005" when too small to show), and a 1-in-200 on a point mass (a
     layer's full limit, reached in a share of the policy years: its error 0, or float noise) in the words
     the report page gives it (`display.point_mass_words`, with the contract's limit from the terms in the
-    run's `manifest`) in place of "0.000", which reads as a figure the same in every trial. Such a
+    run's `manifest`) in place of "0.000", which reads as a figure the same in every trial; so is the
+    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years). Such a
     1-in-200 the same in each policy year says so in its unit (`SAME_EACH_YEAR_UNIT`).
 
     >>> import numpy as np
@@ -597,15 +598,21 @@ def summary_cells(
     >>> terms = {"scenario": {"portfolio": {"contracts": {"xl": {"limit_usd_m": 10, "participation": 0.5}}}}}
     >>> summary_cells(r, terms).loc["xl: 1-in-200 annual loss", ["unit", "standard_error"]].tolist()
     ['USD m, the same in each policy year', 'none: the full limit, reached in 50.0% of policy years']
+    >>> summary_cells(r, terms).loc["xl: 1-in-200 annual loss (policy years pooled)", "standard_error"]
+    'none: the full limit, reached in 50.0% of policy years'
     """
     s = results.summary() if summary is None else summary
     units, errors = list(s["unit"]), error_texts(s["standard_error"], s["mean"])
     for i, (figure, row) in enumerate(s.iterrows()):
-        if not str(figure).endswith(f": {TAIL_FIGURE}"):
+        name = str(figure)
+        if name.endswith(f": {POOLED_TAIL_FIGURE}"):
+            cid = name.removesuffix(f": {POOLED_TAIL_FIGURE}")
+        elif name.endswith(f": {TAIL_FIGURE}"):
+            cid = name.removesuffix(f": {TAIL_FIGURE}")
+            if row["year"] == "every year":
+                units[i] = SAME_EACH_YEAR_UNIT
+        else:
             continue
-        if row["year"] == "every year":
-            units[i] = SAME_EACH_YEAR_UNIT
-        cid = str(figure).removesuffix(f": {TAIL_FIGURE}")
         words = point_mass_words(results, cid, row, event_cap(manifest, cid))
         errors[i] = f"none: {words}" if words else errors[i]
     return s.assign(unit=units, standard_error=errors)
@@ -630,7 +637,10 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "",
         "Annual averages over the horizon (USD m unless stated), with Monte Carlo standard errors; a "
         "contract's 1-in-200 annual loss is the 99.5% quantile of its aggregate ceded loss in one policy "
-        "year (AEP), in the year where it is largest (named in the unit); converged = standard error ≤ 5% "
+        "year (AEP), in the year where it is largest (named in the unit), and with the policy years pooled "
+        "the same quantile over every policy year of every trial together (of no one year, and not biased "
+        "up by taking the largest of several estimates; its standard error counts a trial's policy years "
+        "as one draw); converged = standard error ≤ 5% "
         f"of the figure ({verdict}). A 1-in-200 on a point mass (a layer's full limit) has no standard "
         f"error: the share of policy years that reach it is given in its place. Two bases: {BASIS} (their "
         "unit says so), as are the counts.",

@@ -148,6 +148,114 @@ def test_pooled_tvar_is_of_a_policy_year_and_its_error_counts_a_trial_once():
     assert np.mean(naive) < 0.8 * spread
 
 
+def test_pooled_quantile_of_one_policy_year_is_var_and_quantile_ci():
+    """With one policy year there is nothing to pool and no cluster: the design effect is 1 and the figure
+    and its interval are `var` and `quantile_ci` of the trials, to the rank, ties and open ends included
+    (integer losses, mostly 0; 10 trials cannot bound the 99.5% quantile from above)."""
+    rng = np.random.default_rng(21)
+    for n in (10, 200, 5000):
+        x = np.floor(rng.lognormal(0.0, 1.5, n)) * (rng.random(n) < 0.4)
+        for p in (0.3, 0.9, 0.995):
+            q = metrics.pooled_quantile(x[:, None], p)
+            assert q.value == metrics.var(x, p) and q.design_effect == 1.0
+            assert (q.ci_lower, q.ci_upper) == metrics.quantile_ci(x, p), (n, p)
+            width = q.ci_upper - q.ci_lower
+            assert q.se == (width / (2 * stats.norm.ppf(0.975)) if np.isfinite(width) else math.inf)
+    assert metrics.pooled_quantile(np.arange(10.0)[:, None], 0.995).ci_upper == math.inf
+
+
+def test_pooled_quantile_counts_a_trials_alike_years_as_one_draw():
+    """A trial whose years are all alike is one draw, however many years it has: the design effect is the
+    number of years (d = n_years × Var(shares) / (F (1 − F)), the trials' shares 0 or 1), and the interval
+    is `quantile_ci` of the trials, where the pooled trial-years taken as independent give a narrower one.
+    400 trials × 5 alike years at 99.5%: the trials, 2 expected beyond it, cannot bound it from above,
+    where 2,000 independent years (10 beyond) would."""
+    rng = np.random.default_rng(22)
+    x = np.round(rng.lognormal(0.0, 1.0, 2000), 1)  # (ties)
+    for years in (2, 5):
+        q = metrics.pooled_quantile(np.repeat(x[:, None], years, axis=1), 0.9)
+        assert q.design_effect == pytest.approx(years, rel=1e-12)
+        assert (q.value, q.ci_lower, q.ci_upper) == (metrics.var(x, 0.9), *metrics.quantile_ci(x, 0.9))
+        naive = metrics.quantile_ci(np.repeat(x, years), 0.9)
+        assert naive[1] - naive[0] < q.ci_upper - q.ci_lower
+    alike = np.repeat(x[:400, None], 5, axis=1)
+    assert metrics.pooled_quantile(alike, 0.995).ci_upper == math.inf
+    assert math.isfinite(metrics.quantile_ci(alike.ravel(), 0.995)[1])
+
+
+def test_pooled_quantile_design_effect_by_hand():
+    """[[1, 2], [3, 4], [5, 6], [7, 8]] at 50%: the 4th of the 8 trial-years, 4; the trials' shares of
+    years at or below it 1, 1, 0, 0 (F = 0.5, variance 0.25): d = 2 × 0.25 / 0.25 = 2, four draws, too
+    few to bound the median either side (the binomial's 2.5% and 97.5% points, 0 and 4 of 4). In
+    [[1, 8], [2, 7], [3, 6], [4, 5]] every trial has one year of two at or below 4: the shares do not
+    vary, d would be 0 and is 1 (years never count for more than independent draws). One trial: no
+    error."""
+    q = metrics.pooled_quantile(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]]), 0.5)
+    assert (q.value, q.design_effect, q.ci_lower, q.ci_upper, q.se) == (
+        4.0,
+        2.0,
+        -math.inf,
+        math.inf,
+        math.inf,
+    )
+    q = metrics.pooled_quantile(np.array([[1.0, 8.0], [2.0, 7.0], [3.0, 6.0], [4.0, 5.0]]), 0.5)
+    assert (q.value, q.design_effect) == (4.0, 1.0)
+    q = metrics.pooled_quantile(np.array([[1.0, 2.0, 3.0]]), 0.5)
+    assert (q.value, q.ci_lower, q.ci_upper, q.se) == (2.0, -math.inf, math.inf, math.inf)
+    assert math.isnan(q.design_effect)
+    # a low quantile of few trials: no bound from below (binomial 2.5% point of 50 draws at 2%: 0)
+    q = metrics.pooled_quantile(np.arange(1.0, 51.0)[:, None], 0.02)
+    assert q.ci_lower == -math.inf and q.ci_upper == 4.0
+
+
+def test_pooled_quantile_of_a_point_mass_is_the_mass():
+    """A layer's full limit of 5 in about 3% of the trial-years, clustered (1% of trials lose it every year,
+    the rest in 2% of years): the 99.5% quantile and both ends of its interval are 5, its error exactly 0
+    (every trial-year is at or below the limit, so the share strictly below it measures the clustering).
+    The per-year figures agree, as the summary's point-mass words need."""
+    rng = np.random.default_rng(23)
+    bad = rng.random((4000, 1)) < 0.01
+    loss = np.where(bad | (rng.random((4000, 5)) < 0.02), 5.0, rng.random((4000, 5)))
+    q = metrics.pooled_quantile(loss, 0.995)
+    assert (q.value, q.ci_lower, q.ci_upper, q.se) == (5.0, 5.0, 5.0, 0.0)
+    assert q.design_effect > 1.2  # (the bad trials' years)
+    assert metrics.worst_year(loss, 0.995).every_year
+    with pytest.raises(ValueError, match=r"must be \(n_trials, n_years\)"):
+        metrics.pooled_quantile(loss[:, 0], 0.995)
+    loss[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.pooled_quantile(loss, 0.995)
+    with pytest.raises(ValueError, match="level p"):
+        metrics.pooled_quantile(loss, 1.0)
+    with pytest.raises(ValueError, match="conf must lie"):
+        metrics.pooled_quantile(np.ones((3, 2)), 0.5, conf=1.0)
+
+
+def test_pooled_quantile_interval_covers_at_its_level_where_the_naive_one_does_not():
+    """Calibration by replication: 500 samples of 1,000 trials × 5 years, each trial-year exp(1.5 T + 0.5 e)
+    with T a trial's factor and e the year's (standard normals), so that a trial's years are strongly
+    alike (design effect about 3 at 99.5%). The exact quantile of a trial-year is exp(√2.5 z₀.₉₉₅). The
+    95% interval covers it in 95% of the samples within three binomial standard errors of the coverage
+    (√(0.95 × 0.05 / 500), about 1%), where `quantile_ci` of the 5,000 trial-years taken as independent
+    falls below that band (about 75%: it takes three times too many draws)."""
+    rng = np.random.default_rng(24)
+    p, reps = 0.995, 500
+    exact = math.exp(math.sqrt(1.5**2 + 0.5**2) * stats.norm.ppf(p))
+    covered = naive = 0
+    effects = []
+    for _ in range(reps):
+        x = np.exp(1.5 * rng.standard_normal((1000, 1)) + 0.5 * rng.standard_normal((1000, 5)))
+        q = metrics.pooled_quantile(x, p)
+        covered += q.ci_lower <= exact <= q.ci_upper
+        lo, hi = metrics.quantile_ci(x.ravel(), p)
+        naive += lo <= exact <= hi
+        effects.append(q.design_effect)
+    band = 3 * math.sqrt(0.95 * 0.05 / reps)
+    assert abs(covered / reps - 0.95) <= band
+    assert naive / reps < 0.95 - band
+    assert 2.0 < np.mean(effects) < 4.0
+
+
 def test_tvar_standard_error_is_calibrated():
     """Across 400 samples of 2,000 lognormals, the SD of TVaR99 estimates matches the mean estimated SE
     within 15% (the SD of an SD estimate from 400 samples is about 3.5%; the asymptotic SE is biased low

@@ -42,7 +42,7 @@ from riskmodel.report import (
     sanctions_annual,
     write_report,
 )
-from riskmodel.results import TAIL_FIGURE, Results
+from riskmodel.results import POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.store import run_hash, sanctions_frame, save_run
 
@@ -271,6 +271,59 @@ def test_a_one_in_200_at_the_full_limit_says_so():
     )
     t = contracts_table(synthetic_results(n_trials=TRIALS))
     assert " ± " in t.loc["portfolio", TAIL_FIGURE] and "limit" not in t.loc["portfolio", TAIL_FIGURE]
+
+
+def test_the_pooled_1_in_200_stands_beside_the_largest_years_on_the_page():
+    """The headline and contracts tables give, in the column after the largest year's 1-in-200, the
+    1-in-200 with the policy years pooled: the inverted-CDF 99.5% quantile of all the trial-years, ± its
+    standard error (`metrics.pooled_quantile`'s), of no one year; the captions say what it is. With one
+    policy year the two are one figure, and the caption says so in place of the bias."""
+    from riskmodel.display import fixed, fixed_error
+    from riskmodel.report import render_report
+
+    r = synthetic_results("run", n_trials=TRIALS)
+    run = Run("run", r)
+    headline = headline_table([run], {"run": run})
+    largest, pooled = (
+        "1-in-200 annual loss (USD m, largest of the policy years')",
+        ("1-in-200 annual loss (USD m, policy years pooled)"),
+    )
+    assert list(headline.columns).index(pooled) == list(headline.columns).index(largest) + 1
+    contracts = contracts_table(r)
+    assert list(contracts.columns).index(POOLED_TAIL_FIGURE) == list(contracts.columns).index(TAIL_FIGURE) + 1
+    for cid in ("gxl_layer1", "hull_xol", "portfolio"):
+        loss = r.contracts[cid]["loss"]
+        value = np.quantile(loss.ravel(), 0.995, method="inverted_cdf")
+        se = metrics.pooled_quantile(loss, 0.995).se
+        assert np.isfinite(se) and se > 0
+        assert contracts.loc[cid, POOLED_TAIL_FIGURE] == f"{fixed(value)} ± {fixed_error(se, value)}"
+    assert headline.loc["run", pooled] == contracts.loc["portfolio", POOLED_TAIL_FIGURE]
+    plain = html.unescape(render_report([run]))
+    assert "Beside it, the 1-in-200 with the policy years pooled" in plain
+    assert "of no one year and not biased up by taking the largest of several estimates" in plain
+    assert "beside it the 1-in-200 with every policy year of every trial pooled" in plain
+    one = synthetic_results("one", n_trials=TRIALS, n_years=1)
+    s = one.summary()
+    assert s.loc[f"portfolio: {POOLED_TAIL_FIGURE}", ["mean", "standard_error"]].tolist() == (
+        s.loc[f"portfolio: {TAIL_FIGURE}", ["mean", "standard_error"]].tolist()
+    )
+    assert "(with one policy year, the same figure)" in html.unescape(render_report([Run("one", one)]))
+
+
+def test_the_pooled_1_in_200_at_the_full_limit_says_so():
+    """A layer whose full limit of 5 is lost in 3% of the policy years has its pooled 1-in-200 at 5 with
+    no error: the page words it as the largest year's, with the share of all the policy years."""
+    hit = np.random.default_rng(6).random((TRIALS, 4)) < 0.03
+    r = _capped(np.where(hit, 5.0, 0.0))
+    assert r.summary().loc[f"layer: {POOLED_TAIL_FIGURE}", "standard_error"] == 0.0
+    terms = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 50.0, "participation": 0.1}}}}}
+    cell = contracts_table(r, manifest=terms).loc["layer", POOLED_TAIL_FIGURE]
+    assert cell == f"5.000: the full limit, reached in {hit.mean():.1%} of policy years"
+    run = Run("one_layer", r, terms)
+    cell = headline_table([run], {"one_layer": run}).loc[
+        "one_layer", "1-in-200 annual loss (USD m, policy years pooled)"
+    ]
+    assert cell == f"5.000: the full limit, reached in {hit.mean():.1%} of policy years"
 
 
 def test_a_contract_the_scenario_does_not_write_says_so():

@@ -5,14 +5,26 @@ here from the stored arrays by another route."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy import stats
 from test_plots import NEVER, synthetic_results
 
 from riskmodel import metrics
-from riskmodel.results import BASIS, CONTRACT_FIELDS, MARKET_UNIT, PREMIUM_UNIT, Results, compare
+from riskmodel.results import (
+    BASIS,
+    CONTRACT_FIELDS,
+    MARKET_UNIT,
+    POOLED_TAIL_FIGURE,
+    POOLED_TAIL_UNIT,
+    PREMIUM_UNIT,
+    TAIL_FIGURE,
+    Results,
+    compare,
+)
 
 
 def test_tonnage_and_members_are_the_trials_behind_market_and_adoption():
@@ -147,6 +159,52 @@ def test_per_trial_gives_the_summary_figures_trial_by_trial():
     for wrong in ("nope: ceded loss", "payer nobody", "tonnage_gt", "gxl_layer1: loss"):
         with pytest.raises(ValueError, match="no figure"):
             r.per_trial(wrong)
+
+
+def _clustered(n_trials: int = 3000) -> Results:
+    """`synthetic_results` whose portfolio cedes exp(1.5 T + 0.5 e) in a policy year, T the trial's factor
+    and e the year's (standard normals): a trial's bad years come together, as the model's share its
+    climate factor and joins (design effect about 3 at 99.5%)."""
+    r = synthetic_results(n_trials=n_trials, n_years=4)
+    rng = np.random.default_rng(8)
+    loss = np.exp(1.5 * rng.standard_normal((n_trials, 1)) + 0.5 * rng.standard_normal((n_trials, 4)))
+    r.contracts["portfolio"] = {**r.contracts["portfolio"], "loss": loss}
+    return r
+
+
+def test_the_summary_gives_the_pooled_1_in_200_beside_the_largest_years():
+    """Each contract's 1-in-200 of a policy year with every trial-year pooled follows its largest-year
+    row: the inverted-CDF 99.5% quantile of all 12,000 trial-years, which lies between the years' own
+    (a share of at least 99.5% in each year at the largest, so of all), of no one year (its ``year``
+    "pooled": a missing year is an annual average's, as notebook 01 reads it). Its standard error is its
+    interval's half-width over z, the interval computed here the long way: the trials' shares of years
+    at or below it, their design effect d = 4 Var(shares) / (F (1 − F)), the binomial ranks of
+    `quantile_ci` at round(12,000 / d) draws, mapped back onto the trial-years."""
+    r = _clustered()
+    s = r.summary()
+    figures = list(s.index)
+    for cid in r.contracts:
+        assert figures.index(f"{cid}: {POOLED_TAIL_FIGURE}") == figures.index(f"{cid}: {TAIL_FIGURE}") + 1
+    loss = r.contracts["portfolio"]["loss"]
+    row = s.loc[f"portfolio: {POOLED_TAIL_FIGURE}"]
+    value = np.quantile(loss.ravel(), 0.995, method="inverted_cdf")
+    per_year = np.quantile(loss, 0.995, axis=0, method="inverted_cdf")
+    assert row["mean"] == value and per_year.min() <= value <= per_year.max()
+    assert row["unit"] == POOLED_TAIL_UNIT == "USD m in a policy year" and row["year"] == "pooled"
+    tails = s.index.str.endswith((TAIL_FIGURE, POOLED_TAIL_FIGURE))
+    assert s.loc[~tails, "year"].isna().all() and s.loc[tails, "year"].notna().all()
+    shares = (loss <= value).mean(axis=1)
+    f = shares.mean()
+    d = max(4 * shares.var() / (f * (1 - f)), 1.0)
+    draws = round(loss.size / d)
+    lower, upper = stats.binom.ppf([0.025, 0.975], draws, 0.995).astype(int)
+    lo, hi = np.sort(loss.ravel())[[math.ceil(loss.size * k / draws) - 1 for k in (lower, upper + 1)]]
+    assert d > 2 and row["standard_error"] == pytest.approx((hi - lo) / (2 * stats.norm.ppf(0.975)))
+    assert bool(row["converged"]) == (row["standard_error"] <= 0.05 * value)
+    # the trial-years taken as independent would give a narrower interval
+    naive = metrics.quantile_ci(loss.ravel(), 0.995)
+    assert naive[1] - naive[0] < hi - lo
+    assert r.pooled_tail().value == value
 
 
 def test_a_comparison_shows_each_runs_figure_as_its_summary_does_to_the_last_bit():

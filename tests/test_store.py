@@ -13,7 +13,7 @@ import pytest
 
 from riskmodel import store
 from riskmodel.engine.simulate import simulate
-from riskmodel.results import BASIS, MARKET_UNIT, PREMIUM_UNIT, Results
+from riskmodel.results import BASIS, MARKET_UNIT, POOLED_TAIL_UNIT, PREMIUM_UNIT, Results
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.tables import read_table
 
@@ -302,6 +302,12 @@ def test_summary_md_and_the_terminal_word_a_full_limit_1_in_200(tmp_path):
     headline = _headline(results, store.load_manifest(run_dir))
     assert headline.loc["portfolio: 1-in-200 annual loss", "unit"] == store.SAME_EACH_YEAR_UNIT
     assert headline.loc["portfolio: 1-in-200 annual loss", "s.e."].startswith("none: the full limit")
+    # the 1-in-200 with the policy years pooled is the same limit, of all the policy years (the share above)
+    pooled = "storm_xol: 1-in-200 annual loss (policy years pooled)"
+    assert f"| {pooled} | {POOLED_TAIL_UNIT} | 20.000 | {words} | yes |" in md
+    pooled = "portfolio: 1-in-200 annual loss (policy years pooled)"
+    assert headline.loc[pooled, "unit"] == POOLED_TAIL_UNIT
+    assert headline.loc[pooled, "s.e."] == headline.loc["portfolio: 1-in-200 annual loss", "s.e."]
 
 
 def test_summary_md_says_a_premium_includes_its_reinstatement_premium(results):

@@ -477,7 +477,7 @@ def run(args: argparse.Namespace) -> int:
         print_frame(
             table,
             f"{name}: {spec.trials:,} trials, seed {spec.seed} (annual means with their s.e.; the 1-in-200 "
-            f"annual loss in its worst policy year; {BASIS})",
+            f"annual loss in its worst policy year, and with the policy years pooled; {BASIS})",
         )
     for (name, base), table in comparisons.tables.items():
         for message in comparisons.mismatches.get((name, base), []):
