@@ -237,7 +237,8 @@ class Candidate(Strict):
         None, description="Explicit cumulative join probability by year, instead of p_join/by_year."
     )
     conditions: list[StateCode] = Field(
-        default_factory=list, description="States that must be members by the year this one joins (joining in the same year counts)."
+        default_factory=list,
+        description="States that must be members by the year this one joins (joining in the same year counts).",
     )
     rationale: str = Field("", description="Why this probability: for the next underwriter.")
 
