@@ -238,7 +238,7 @@ class Candidate(Strict):
     )
     conditions: list[StateCode] = Field(
         default_factory=list,
-        description="States that must be members by the year this one joins (joining in the same year counts).",
+        description="States that must be members by the year this one joins (the same year counts).",
     )
     rationale: str = Field("", description="Why this probability: for the next underwriter.")
 
