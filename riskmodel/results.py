@@ -68,6 +68,16 @@ CONTRACT_FIELDS = (
 )
 
 
+def _named(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
+    """Codes of an event attribute as a categorical of `names`, with "" (the last category) for −1: an
+    event without one (a non-tanker IG claim, a user peril).
+
+    >>> _named(np.array([1, -1, 0]), ("ig", "none")).tolist()
+    ['none', '', 'ig']
+    """
+    return pd.Categorical.from_codes(np.where(codes < 0, len(names), codes), categories=[*names, ""])
+
+
 @dataclass
 class Results:
     """A simulated scenario: per (trial, year) arrays and the labels to read them.
@@ -249,11 +259,21 @@ class Results:
         material event, with a ``payer:<source>`` column per payer column (USD m) and the event's
         attributes (``trial``, ``year`` as a calendar year, ``time``, ``pi_class`` the tanker's P&I class,
         ``zone``, ``coastal_state``, ``type``, ``cause``, ``segment``, ``flag``, ``gt``, damage components
-        and sanctions flags; codes as names, "" where the event has none, e.g. a non-tanker IG claim). The
-        run folder's ``elt.parquet`` holds the same losses long (docs/outputs.md, ``elt``). About 200 events
-        a trial-year: keep it for a few thousand trials, not for a million. `columns` picks some columns
-        (in that order): the frame is a copy of the run's arrays, about 8 bytes an event a column, so a
-        few columns of a large table take a fraction of the memory of all (an unknown name is an error)."""
+        and sanctions flags). The run folder's ``elt.parquet`` holds the same losses long (docs/outputs.md,
+        ``elt``). About 200 events a trial-year: keep it for a few thousand trials, not for a million.
+
+        The coded attributes (``pi_class``, ``zone``, ``coastal_state``, ``flag``, ``type``, ``cause``,
+        ``segment``) are pandas categoricals of names, one byte an event where a string column takes a
+        dozen: their categories are every name the run knows, in the model's order (the P&I classes as
+        `class_names`), and "" for an event without one (a non-tanker IG claim). Compare, filter, group and
+        write them as strings (``e["pi_class"] == "none"``, ``.isin``, ``.str``, ``groupby``, CSV); two
+        things differ: ``value_counts`` lists every category, those of no event with 0, and a value outside
+        the categories cannot be assigned (rename one with ``.cat.rename_categories``, or take
+        ``.astype(str)`` for a plain string column).
+
+        `columns` picks some columns (in that order): the frame is a copy of the run's arrays, about 8
+        bytes an event a number column, so a few columns of a large table take a fraction of the memory of
+        all (an unknown name is an error)."""
         if self.events is None:
             raise ValueError(
                 "this run did not keep events: set simulation.keep_events: true or keep_events=True"
@@ -265,24 +285,23 @@ class Results:
                     f"no column {', '.join(map(repr, unknown))} in the event table; it has: "
                     + ", ".join(self.events)
                 )
-        df = pd.DataFrame({c: self.events[c] for c in (self.events if columns is None else columns)})
-        if "year" in df:
-            df["year"] = self.start_year + df["year"]
-        # codes → names (−1: not a tanker event, e.g. the non-tanker IG background or a user peril)
-        for column, label in (
-            ("segment", "segment"),
-            ("zone", "zone"),
-            ("flag", "state"),
-            ("coastal_state", "state"),
-            ("type", "type"),
-            ("pi_class", "class"),
-        ):
-            if column in df and label in self.labels:
-                names = np.array([*self.labels[label], ""], dtype=object)
-                df[column] = names[df[column].to_numpy()]
-        if "cause" in df:
-            df["cause"] = np.array(["marine", "war", "sabotage", ""], dtype=object)[df["cause"].to_numpy()]
-        return df
+        names = {  # (a column whose labels the run lacks keeps its codes)
+            column: self.labels[label]
+            for column, label in (
+                ("segment", "segment"),
+                ("zone", "zone"),
+                ("flag", "state"),
+                ("coastal_state", "state"),
+                ("type", "type"),
+                ("pi_class", "class"),
+            )
+            if label in self.labels
+        } | {"cause": ("marine", "war", "sabotage")}
+        data: dict[str, Any] = {}
+        for c in self.events if columns is None else columns:
+            x = self.events[c]
+            data[c] = self.start_year + x if c == "year" else _named(x, names[c]) if c in names else x
+        return pd.DataFrame(data)
 
     def sanctions_exposure(self) -> pd.DataFrame:
         """Sanctions exposure by policy year (means, USD m unless stated).
