@@ -662,6 +662,54 @@ class Results:
         out.attrs["trend"] = {f: metrics.rank_trend(x, joined) for f, x in values.items()}
         return out
 
+    def tail_contributions(self, level: float = 0.995, year: int | None = None) -> pd.DataFrame:
+        """Which contracts drive the portfolio's tail: each contract's contribution to the portfolio's TVaR
+        at `level` (the Euler, or co-TVaR, allocation: the contract's mean ceded loss in the portfolio's
+        worst (1 − level) of policy years), its share of that TVaR, and its own TVaR at `level` beside it,
+        each with its Monte Carlo error (`metrics.tail_contributions`). USD m at the reinsurer's share, of a
+        policy year's aggregate ceded loss: the annual basis of the summary's 1-in-200 (`TAIL_FIGURE`).
+
+        The contributions add up to the portfolio's TVaR, where the contracts' own 1-in-200s or TVaRs do
+        not: a contract's contribution is at most its own TVaR, and the difference is what the rest of the
+        book diversifies of it (a line whose bad years are not the portfolio's contributes little). They
+        add up because the portfolio's ceded loss is the plain sum of its contracts' in every trial-year
+        (`reinsurance.terms.apply_portfolio`): the retro line is business the reinsurer writes, like any
+        other, and a contract the run does not write (``rv_pool_retro`` under baseline.yaml) is in it with
+        zeros, so it contributes exactly 0; `metrics.tail_contributions` refuses a portfolio that is not the
+        sum.
+
+        The tail is taken over every policy year of every trial pooled (year None; as `by_joiners`' TVaR,
+        `metrics.pooled_tvar`), not in the worst policy year (`annual_tail`, the summary's 1-in-200): the
+        pooled tail rests on n_years times as many trial-years, so its contributions are steadier, and it
+        is not biased up by taking the largest of the years' estimates (`metrics.worst_year_bias`). Where
+        exposure ramps over the horizon it mixes the years; `year` (a calendar year) takes that policy year
+        alone (``year=results.annual_tail()[1]``: the summary's). The errors take a trial's years as one
+        draw (they share its climate factor and joins); read ``attrs["trials_beyond"]``, the trials with a
+        year in the tail, before the last digit (a few dozen: the errors run low, docs/model.md §9).
+
+        Rows: the contracts, in the run's order, then ``portfolio``; columns as
+        `metrics.tail_contributions`. ``attrs``: ``level``, ``var`` (the portfolio's VaR at `level`, where
+        its tail starts), ``trials_beyond``, ``years`` (the policy years pooled, e.g. "2026–2030") and
+        ``unit``. A run without a portfolio is a `ValueError`.
+
+        >>> import numpy as np, pandas as pd
+        >>> a, b = np.array([[4.0, 0.0], [0.0, 1.0]]), np.array([[0.0, 3.0], [3.0, 1.0]])
+        >>> c = {"a": {"loss": a}, "b": {"loss": b}, "portfolio": {"loss": a + b}}
+        >>> r = Results("x", 2026, 2, 2, 1, c, {}, {}, (), (), pd.DataFrame())
+        >>> r.tail_contributions(0.5)["contribution"].to_dict()  # the portfolio's worst years: 4, 3 and 3
+        {'a': 2.0, 'b': 1.5, 'portfolio': 3.5}
+        >>> r.tail_contributions(0.5, year=2027)["contribution"].to_dict()  # totals 3 (all b) and 2
+        {'a': 0.0, 'b': 3.0, 'portfolio': 3.0}
+        """
+        if "portfolio" not in self.contracts:
+            raise ValueError("this run has no portfolio: no contract to allocate a tail to")
+        years = slice(None) if year is None else slice(i := self._year_index(year), i + 1)
+        parts = {cid: self.contracts[cid]["loss"][:, years] for cid in self.contract_ids}
+        out = metrics.tail_contributions(parts, level, total=self.contracts["portfolio"]["loss"][:, years])
+        out.attrs["years"] = self.horizon if year is None else str(int(year))
+        out.attrs["unit"] = "USD m in a policy year (the reinsurer's share)"
+        return out
+
     def _repr_html_(self) -> str:
         s = self.summary()
         verdict = (
@@ -712,6 +760,13 @@ class Results:
         from riskmodel import plots
 
         return plots.plot_contracts(self, **kw)
+
+    def plot_tail_contributions(self, level: float = 0.995, **kw):
+        """Each contract's contribution to the portfolio's TVaR beside its own; see
+        `riskmodel.plots.plot_tail_contributions`."""
+        from riskmodel import plots
+
+        return plots.plot_tail_contributions(self, level, **kw)
 
 
 @dataclass
