@@ -477,6 +477,8 @@ def tail_contributions(
     _level(p)
     if not parts:
         raise ValueError("no parts to allocate the tail to")
+    if "portfolio" in parts:
+        raise ValueError("a part cannot be named 'portfolio': that is the row of their total")
     arrays = {name: _ranked(x) for name, x in parts.items()}
     shapes = {x.shape for x in arrays.values()}
     if len(shapes) != 1 or len(next(iter(shapes))) != 2:

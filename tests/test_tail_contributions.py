@@ -152,6 +152,8 @@ def test_a_total_that_is_not_the_sum_of_the_parts_is_refused():
         metrics.tail_contributions({"a": a, "b": np.ones(4)}, 0.9)
     with pytest.raises(ValueError, match="no parts"):
         metrics.tail_contributions({}, 0.9)
+    with pytest.raises(ValueError, match="a part cannot be named 'portfolio'"):
+        metrics.tail_contributions({"a": a, "portfolio": a}, 0.9)
 
 
 # ------------------------------------------------------------------------------------------ on a run
