@@ -70,6 +70,7 @@ __all__ = [
     "sanctions_table",
     "sd",
     "standard_error",
+    "tail_contributions",
     "trials_beyond",
     "tvar",
     "tvar_standard_error",
@@ -527,6 +528,124 @@ def rank_trend(x: np.ndarray | Sequence[float], count: np.ndarray | Sequence[flo
         return RankTrend(math.nan, math.nan)
     rho, p = stats.spearmanr(values, counts)
     return RankTrend(float(rho), float(p))
+
+
+def tail_contributions(
+    parts: Mapping[str, np.ndarray], p: float, total: np.ndarray | None = None, conf: float = 0.95
+) -> pd.DataFrame:
+    """Which parts drive the tail of their sum: each part's contribution to the TVaR at level p of the
+    total's annual loss (the Euler, or co-TVaR, allocation), with its standard error.
+
+    `parts` maps a name (a contract) to its (n_trials, n_years) losses; `total` is their sum (the
+    portfolio's own array; default the parts summed), and must be it: a total that differs from the sum
+    of the parts beyond float rounding is a `ValueError`, as no allocation of it to these parts adds up.
+    The tail is that of `pooled_tvar`: every policy year of every trial pooled, the worst (1 − p) of the
+    n_trials × n_years trial-years, VaR their lower p-quantile v. A part's contribution is its mean loss
+    over that tail, Σ w X / (N (1 − p)) over the N trial-years, with weight w 1 above v and, at v, the
+    share of the tail's mass that the atom holds (N (1 − p) − #above, shared equally by the trial-years at
+    v): over the parts they add up to the total's TVaR (to float rounding), and each is at most the part's
+    own TVaR at p (TVaR is the largest mean over any (1 − p) of the trial-years), the difference being
+    the part's diversification in the total.
+
+    Errors take a trial's years as one draw, as `pooled_tvar`'s: the influence of a trial-year on a
+    contribution is (X − h) 1{S > v} / (1 − p) (the part's loss above the part h it holds in a total of v,
+    estimated over the ≈ 2√(N (1 − p)) trial-years nearest v and scaled so that the parts' h add up to v),
+    so the error is the SD over the trials of each trial's mean of it over √n_trials; over the parts they
+    add up to the total's, `pooled_tvar`'s. A share's error is that of the ratio contribution / TVaR by
+    the same influences (the delta method). Infinite where the trial-years cannot bound VaR from above at
+    `conf`, or with one trial; a part zero in every trial-year has 0 and errors of exactly 0.
+
+    Rows: each part, in the order given, and ``portfolio`` (the total: its TVaR, share 1). Columns
+    ``contribution``, ``contribution_standard_error``, ``share`` (of the total's TVaR; NaN where it is 0),
+    ``share_standard_error``, ``standalone_tvar`` and ``standalone_tvar_standard_error`` (`pooled_tvar`
+    of the part alone). ``attrs``: ``level`` p, ``var`` v and ``trials_beyond`` (the trials with a year
+    above v, `trials_beyond`: the independent draws the tail rests on).
+
+    >>> a = np.array([[4.0, 0.0], [0.0, 1.0]])
+    >>> b = np.array([[0.0, 3.0], [3.0, 1.0]])  # totals 4, 3, 3, 2: v = 3, half the atom at 3 in the tail
+    >>> t = tail_contributions({"a": a, "b": b}, 0.5)  # a: (4 + 0/2 + 0/2) / 2, b: (0 + 3/2 + 3/2) / 2
+    >>> t[["contribution", "share", "standalone_tvar"]]
+               contribution     share  standalone_tvar
+    a                   2.0  0.571429              2.5
+    b                   1.5  0.428571              3.0
+    portfolio           3.5  1.000000              3.5
+    """
+    _level(p)
+    if not parts:
+        raise ValueError("no parts to allocate the tail to")
+    if "portfolio" in parts:
+        raise ValueError("a part cannot be named 'portfolio': that is the row of their total")
+    arrays = {name: _ranked(x) for name, x in parts.items()}
+    shapes = {x.shape for x in arrays.values()}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(
+            "each part must be (n_trials, n_years), all of one shape, got "
+            + ", ".join(f"{name} {x.shape}" for name, x in arrays.items())
+        )
+    summed = sum(arrays.values(), np.zeros(next(iter(shapes))))
+    whole = summed if total is None else _ranked(total)
+    if whole.shape != summed.shape:
+        raise ValueError(f"total has shape {whole.shape}, the parts {summed.shape}")
+    gap = np.abs(whole - summed)
+    if gap.max() > 1e-9 * max(1.0, float(np.abs(whole).max())):
+        trial, year = np.unravel_index(int(gap.argmax()), gap.shape)
+        raise ValueError(
+            f"the total is not the sum of the parts (by {float(gap.max()):.6g} in trial {trial}, year "
+            f"{year}): contributions of these parts would not add up to its TVaR"
+        )
+    n_trials = whole.shape[0]
+    s = whole.ravel()
+    n = s.size
+    tail = n * (1.0 - p)
+    v = float(var(s, p))
+    above, at = s > v, s == v
+    weight = above + at * ((tail - above.sum()) / at.sum())
+    value, value_se = pooled_tvar(whole, p, conf)
+    bounded = not _unbounded_above(n, p, conf) and n_trials > 1
+    # the part of a total of v each part holds, E[X | S = v], from the trial-years nearest v
+    r, k = _rank(n, p), max(math.ceil(math.sqrt(tail)), 1)
+    lo, hi = _order_statistic(s, [max(r - k, 1), min(r + k, n)])
+    near = (s >= lo) & (s <= hi)
+    scale = v / s[near].sum() if s[near].sum() != 0 else 1.0 / near.sum()
+
+    def cluster(x: np.ndarray) -> np.ndarray:  # each trial's mean over its years
+        return x.reshape(n_trials, -1).mean(axis=1)
+
+    influence_total = cluster(np.maximum(s - v, 0.0))
+    rows = {}
+    for name, x in arrays.items():
+        xs = x.ravel()
+        c = float(weight @ xs) / tail
+        share = c / value if value != 0 else math.nan
+        standalone, standalone_se = pooled_tvar(x, p, conf)
+        if not xs.any():
+            c_se = share_se = standalone_se = 0.0
+        elif not bounded:
+            c_se = share_se = math.inf
+        else:
+            influence = cluster(np.where(above, xs - scale * xs[near].sum(), 0.0))
+            c_se = float(sd(influence)) / ((1.0 - p) * math.sqrt(n_trials))
+            share_se = (
+                float(sd(influence - share * influence_total)) / ((1.0 - p) * math.sqrt(n_trials) * value)
+                if value != 0
+                else math.nan
+            )
+        rows[name] = (c, c_se, share, share_se, standalone, standalone_se)
+    rows["portfolio"] = (value, value_se, 1.0 if value != 0 else math.nan, 0.0, value, value_se)
+    out = pd.DataFrame.from_dict(
+        rows,
+        orient="index",
+        columns=[
+            "contribution",
+            "contribution_standard_error",
+            "share",
+            "share_standard_error",
+            "standalone_tvar",
+            "standalone_tvar_standard_error",
+        ],
+    )
+    out.attrs = {"level": p, "var": v, "trials_beyond": trials_beyond(whole, p)}
+    return out
 
 
 def prob_any_loss(x: np.ndarray | Sequence[float]) -> np.ndarray | float:

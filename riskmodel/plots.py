@@ -12,6 +12,8 @@ backend. Money is in USD millions, tonnage in million GT, years are policy-year 
 - `plot_adoption`: probability that each candidate state is a member of its scheme, by year.
 - `plot_market`: tanker tonnage by P&I provider class, stacked per policy year.
 - `plot_contracts`: per contract, expected loss against premium, and the 1-in-200 loss.
+- `plot_tail_contributions`: which contracts drive the portfolio's tail: each one's contribution to its
+  TVaR beside the contract's own TVaR.
 - `plot_deltas`: a scenario's differences from the run it is compared with, with their common-random-number
   error bars.
 
@@ -50,6 +52,7 @@ __all__ = [
     "plot_ledger",
     "plot_market",
     "plot_scenarios_ep",
+    "plot_tail_contributions",
     "return_period_unit",
     "worst_policy_year",
 ]
@@ -598,6 +601,52 @@ def plot_contracts(
         left.text(0.5, 0.5, "no contracts in this run", ha="center", va="center", transform=left.transAxes)
     fig.suptitle(f"{results.scenario_name}: contracts", wrap=True)
     return fig
+
+
+def plot_tail_contributions(
+    results: Results,
+    level: float = 0.995,
+    *,
+    year: int | None = None,
+    ax: Axes | None = None,
+    z: float = 1.96,
+) -> Axes:
+    """Which contracts drive the portfolio's tail: each contract's contribution to the portfolio's TVaR
+    at `level` (a bar, ± z SE) beside its own TVaR at `level` (an outline), from
+    `Results.tail_contributions` (every policy year pooled, or policy year `year`), contracts top to
+    bottom in portfolio order; the gap between a bar and its outline is what the rest of the book
+    diversifies of that contract. Returns the Axes (USD m in a policy year)."""
+    t = results.tail_contributions(level, year=year)
+    total = t.loc["portfolio"]
+    t = t.drop("portfolio")
+    ax = _axes(ax, (8.0, 1.4 + 0.35 * max(len(t), 1)))
+    y = np.arange(len(t))[::-1]
+    ax.barh(
+        y, t["standalone_tvar"], height=0.7, fill=False, edgecolor="0.45", label="the contract's own TVaR"
+    )
+    ax.barh(
+        y, t["contribution"], height=0.45, color="#9467bd", label="its contribution to the portfolio's TVaR"
+    )
+    ax.errorbar(
+        t["contribution"],
+        y,
+        xerr=z * t["contribution_standard_error"],
+        fmt="none",
+        ecolor="black",
+        capsize=2,
+        label=f"± {z:g} SE",
+    )
+    ax.set_yticks(y, list(t.index))
+    ax.set_xlim(left=0)
+    ax.set_xlabel(f"USD m in a policy year ({t.attrs['years']}, the reinsurer's share)", wrap=True)
+    _title(
+        ax,
+        f"{results.scenario_name}: what each contract brings to the portfolio's TVaR {100 * level:g}% of "
+        f"{total['contribution']:,.1f} ± {total['contribution_standard_error']:,.1f}",
+    )
+    _tidy(ax)
+    _legend_outside(ax)
+    return ax
 
 
 # ---------------------------------------------------------------------------------------- deltas

@@ -80,6 +80,16 @@ CONTRACT_FIELDS = (
 )
 
 
+def _named(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
+    """Codes of an event attribute as a categorical of `names`, with "" (the last category) for −1: an
+    event without one (a non-tanker IG claim, a user peril).
+
+    >>> _named(np.array([1, -1, 0]), ("ig", "none")).tolist()
+    ['none', '', 'ig']
+    """
+    return pd.Categorical.from_codes(np.where(codes < 0, len(names), codes), categories=[*names, ""])
+
+
 @dataclass
 class Results:
     """A simulated scenario: per (trial, year) arrays and the labels to read them.
@@ -261,11 +271,21 @@ class Results:
         material event, with a ``payer:<source>`` column per payer column (USD m) and the event's
         attributes (``trial``, ``year`` as a calendar year, ``time``, ``pi_class`` the tanker's P&I class,
         ``zone``, ``coastal_state``, ``type``, ``cause``, ``segment``, ``flag``, ``gt``, damage components
-        and sanctions flags; codes as names, "" where the event has none, e.g. a non-tanker IG claim). The
-        run folder's ``elt.parquet`` holds the same losses long (docs/outputs.md, ``elt``). About 200 events
-        a trial-year: keep it for a few thousand trials, not for a million. `columns` picks some columns
-        (in that order): the frame is a copy of the run's arrays, about 8 bytes an event a column, so a
-        few columns of a large table take a fraction of the memory of all (an unknown name is an error)."""
+        and sanctions flags). The run folder's ``elt.parquet`` holds the same losses long (docs/outputs.md,
+        ``elt``). About 200 events a trial-year: keep it for a few thousand trials, not for a million.
+
+        The coded attributes (``pi_class``, ``zone``, ``coastal_state``, ``flag``, ``type``, ``cause``,
+        ``segment``) are pandas categoricals of names, one byte an event where a string column takes a
+        dozen: their categories are every name the run knows, in the model's order (the P&I classes as
+        `class_names`), and "" for an event without one (a non-tanker IG claim). Compare, filter, group and
+        write them as strings (``e["pi_class"] == "none"``, ``.isin``, ``.str``, ``groupby``, CSV); two
+        things differ: ``value_counts`` lists every category, those of no event with 0, and a value outside
+        the categories cannot be assigned (rename one with ``.cat.rename_categories``, or take
+        ``.astype(str)`` for a plain string column).
+
+        `columns` picks some columns (in that order): the frame is a copy of the run's arrays, about 8
+        bytes an event a number column, so a few columns of a large table take a fraction of the memory of
+        all (an unknown name is an error)."""
         if self.events is None:
             raise ValueError(
                 "this run did not keep events: set simulation.keep_events: true or keep_events=True"
@@ -277,24 +297,23 @@ class Results:
                     f"no column {', '.join(map(repr, unknown))} in the event table; it has: "
                     + ", ".join(self.events)
                 )
-        df = pd.DataFrame({c: self.events[c] for c in (self.events if columns is None else columns)})
-        if "year" in df:
-            df["year"] = self.start_year + df["year"]
-        # codes → names (−1: not a tanker event, e.g. the non-tanker IG background or a user peril)
-        for column, label in (
-            ("segment", "segment"),
-            ("zone", "zone"),
-            ("flag", "state"),
-            ("coastal_state", "state"),
-            ("type", "type"),
-            ("pi_class", "class"),
-        ):
-            if column in df and label in self.labels:
-                names = np.array([*self.labels[label], ""], dtype=object)
-                df[column] = names[df[column].to_numpy()]
-        if "cause" in df:
-            df["cause"] = np.array(["marine", "war", "sabotage", ""], dtype=object)[df["cause"].to_numpy()]
-        return df
+        names = {  # (a column whose labels the run lacks keeps its codes)
+            column: self.labels[label]
+            for column, label in (
+                ("segment", "segment"),
+                ("zone", "zone"),
+                ("flag", "state"),
+                ("coastal_state", "state"),
+                ("type", "type"),
+                ("pi_class", "class"),
+            )
+            if label in self.labels
+        } | {"cause": ("marine", "war", "sabotage")}
+        data: dict[str, Any] = {}
+        for c in self.events if columns is None else columns:
+            x = self.events[c]
+            data[c] = self.start_year + x if c == "year" else _named(x, names[c]) if c in names else x
+        return pd.DataFrame(data)
 
     def sanctions_exposure(self) -> pd.DataFrame:
         """Sanctions exposure by policy year (means, USD m unless stated).
@@ -686,6 +705,54 @@ class Results:
         out.attrs["trend"] = {f: metrics.rank_trend(x, joined) for f, x in values.items()}
         return out
 
+    def tail_contributions(self, level: float = 0.995, year: int | None = None) -> pd.DataFrame:
+        """Which contracts drive the portfolio's tail: each contract's contribution to the portfolio's TVaR
+        at `level` (the Euler, or co-TVaR, allocation: the contract's mean ceded loss in the portfolio's
+        worst (1 − level) of policy years), its share of that TVaR, and its own TVaR at `level` beside it,
+        each with its Monte Carlo error (`metrics.tail_contributions`). USD m at the reinsurer's share, of a
+        policy year's aggregate ceded loss: the annual basis of the summary's 1-in-200 (`TAIL_FIGURE`).
+
+        The contributions add up to the portfolio's TVaR, where the contracts' own 1-in-200s or TVaRs do
+        not: a contract's contribution is at most its own TVaR, and the difference is what the rest of the
+        book diversifies of it (a line whose bad years are not the portfolio's contributes little). They
+        add up because the portfolio's ceded loss is the plain sum of its contracts' in every trial-year
+        (`reinsurance.terms.apply_portfolio`): the retro line is business the reinsurer writes, like any
+        other, and a contract the run does not write (``rv_pool_retro`` under baseline.yaml) is in it with
+        zeros, so it contributes exactly 0; `metrics.tail_contributions` refuses a portfolio that is not the
+        sum.
+
+        The tail is taken over every policy year of every trial pooled (year None; as `by_joiners`' TVaR,
+        `metrics.pooled_tvar`), not in the worst policy year (`annual_tail`, the summary's 1-in-200): the
+        pooled tail rests on n_years times as many trial-years, so its contributions are steadier, and it
+        is not biased up by taking the largest of the years' estimates (`metrics.worst_year_bias`). Where
+        exposure ramps over the horizon it mixes the years; `year` (a calendar year) takes that policy year
+        alone (``year=results.annual_tail()[1]``: the summary's). The errors take a trial's years as one
+        draw (they share its climate factor and joins); read ``attrs["trials_beyond"]``, the trials with a
+        year in the tail, before the last digit (a few dozen: the errors run low, docs/model.md §9).
+
+        Rows: the contracts, in the run's order, then ``portfolio``; columns as
+        `metrics.tail_contributions`. ``attrs``: ``level``, ``var`` (the portfolio's VaR at `level`, where
+        its tail starts), ``trials_beyond``, ``years`` (the policy years pooled, e.g. "2026–2030") and
+        ``unit``. A run without a portfolio is a `ValueError`.
+
+        >>> import numpy as np, pandas as pd
+        >>> a, b = np.array([[4.0, 0.0], [0.0, 1.0]]), np.array([[0.0, 3.0], [3.0, 1.0]])
+        >>> c = {"a": {"loss": a}, "b": {"loss": b}, "portfolio": {"loss": a + b}}
+        >>> r = Results("x", 2026, 2, 2, 1, c, {}, {}, (), (), pd.DataFrame())
+        >>> r.tail_contributions(0.5)["contribution"].to_dict()  # the portfolio's worst years: 4, 3 and 3
+        {'a': 2.0, 'b': 1.5, 'portfolio': 3.5}
+        >>> r.tail_contributions(0.5, year=2027)["contribution"].to_dict()  # totals 3 (all b) and 2
+        {'a': 0.0, 'b': 3.0, 'portfolio': 3.0}
+        """
+        if "portfolio" not in self.contracts:
+            raise ValueError("this run has no portfolio: no contract to allocate a tail to")
+        years = slice(None) if year is None else slice(i := self._year_index(year), i + 1)
+        parts = {cid: self.contracts[cid]["loss"][:, years] for cid in self.contract_ids}
+        out = metrics.tail_contributions(parts, level, total=self.contracts["portfolio"]["loss"][:, years])
+        out.attrs["years"] = self.horizon if year is None else str(int(year))
+        out.attrs["unit"] = "USD m in a policy year (the reinsurer's share)"
+        return out
+
     def _repr_html_(self) -> str:
         s = self.summary()
         verdict = (
@@ -736,6 +803,13 @@ class Results:
         from riskmodel import plots
 
         return plots.plot_contracts(self, **kw)
+
+    def plot_tail_contributions(self, level: float = 0.995, **kw):
+        """Each contract's contribution to the portfolio's TVaR beside its own; see
+        `riskmodel.plots.plot_tail_contributions`."""
+        from riskmodel import plots
+
+        return plots.plot_tail_contributions(self, level, **kw)
 
 
 @dataclass

@@ -561,7 +561,7 @@ WRITTEN: dict[str, str] = {
     "elt": "`elt.parquet` in a run folder of a run that kept its events (`--keep-events`); `Results.elt()` "
     "gives the same events wide (one row per event, a `payer:<source>` column per source, and the event's "
     "attributes: `pi_class`, the tanker's P&I class, `zone`, `coastal_state`, `type`, `cause`, `gt`, "
-    "its damage components and sanctions flags)",
+    "its damage components and sanctions flags; the coded attributes as pandas categoricals of names)",
     "attritional": "`attritional.parquet` in a run folder of a run that kept its events (`--keep-events`)",
     "premium_bases": "`premium_bases.parquet` in a run folder of a run that kept its events "
     "(`--keep-events`)",

@@ -9,6 +9,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 from test_plots import NEVER, synthetic_results
@@ -142,6 +143,59 @@ def test_excluding_contracts_names_what_is_allowed():
     bare = replace(r, contracts={})
     with pytest.raises(ValueError, match=r"'rv_pool_retro'; it has: none \(the run has no portfolio\)"):
         bare.per_trial("portfolio: ceded loss", exclude=RETRO)
+
+
+# ------------------------------------------------------------------------------- the event table
+def with_events(n_events: int = 5_000, seed: int = 3) -> Results:
+    """The synthetic run with an event table: random codes of every coded attribute (−1: an event
+    without one), a payer column and the trial and policy year of each event."""
+    r = synthetic_results(n_trials=200, n_years=2)
+    rng = np.random.default_rng(seed)
+    labels = {"state": ("RUS", "GAB", "NOR"), "zone": ("BALTIC", "RED_SEA"), "segment": ("vlcc", "aframax")}
+    labels |= {"type": ("collision", "grounding", "fire"), "class": r.class_names}
+    sizes = {"segment": 2, "zone": 2, "flag": 3, "coastal_state": 3, "type": 3, "pi_class": 5, "cause": 3}
+    events = {c: rng.integers(-1, k, n_events) for c, k in sizes.items()}
+    events |= {
+        "trial": np.sort(rng.integers(0, r.n_trials, n_events)),
+        "year": rng.integers(0, r.n_years, n_events),
+        "payer:owner": rng.exponential(3.0, n_events),
+    }
+    return replace(r, events=events, labels=labels)
+
+
+def test_the_event_tables_coded_attributes_are_categoricals_of_their_names():
+    """Each coded attribute is a categorical whose values are the names the codes stand for (`labels`;
+    "" for −1), as the plain strings were: a filter, a group's sums and the CSV, byte for byte, are those
+    of the same table with each attribute a string column built from the codes by another route."""
+    r = with_events()
+    e = r.elt()
+    reference = e.copy()
+    label = {"flag": "state", "coastal_state": "state", "pi_class": "class"}
+    for c in ("segment", "zone", "flag", "coastal_state", "type", "pi_class", "cause"):
+        assert isinstance(e[c].dtype, pd.CategoricalDtype), c
+        names = ("marine", "war", "sabotage") if c == "cause" else r.labels[label.get(c, c)]
+        assert list(e[c].cat.categories) == [*names, ""]
+        codes = r.events[c]
+        strings = [names[k] if k >= 0 else "" for k in codes]
+        assert e[c].tolist() == strings and "" in strings  # (events without one are there)
+        reference[c] = pd.Series(strings, dtype=str)
+    assert (e["year"] == r.start_year + r.events["year"]).all()
+    assert e.to_csv(index=False) == reference.to_csv(index=False)
+    none = e["pi_class"] == "none"
+    assert none.equals(reference["pi_class"] == "none") and none.any()
+    by_class = e.groupby(["pi_class", "zone"])["payer:owner"].sum().to_dict()
+    expected = reference.groupby(["pi_class", "zone"])["payer:owner"].sum().to_dict()
+    assert by_class == pytest.approx(expected, rel=1e-12) and len(expected) == 6 * 3
+    some = r.elt(columns=["zone", "payer:owner"])
+    pd.testing.assert_frame_equal(some, e[["zone", "payer:owner"]])
+
+
+def test_an_event_table_without_labels_keeps_its_codes():
+    """A run whose labels lack a coded attribute's (a table built by hand) gives that attribute's codes."""
+    r = with_events()
+    e = replace(r, labels={k: v for k, v in r.labels.items() if k != "zone"}).elt()
+    np.testing.assert_array_equal(e["zone"].to_numpy(), r.events["zone"])
+    assert isinstance(e["segment"].dtype, pd.CategoricalDtype)
 
 
 # --------------------------------------------------------------------------------- groups of trials
