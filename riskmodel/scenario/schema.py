@@ -726,7 +726,9 @@ class Scenario(Strict):
 
     name: Name = Field(..., description="Name of the scenario, shown in reports.")
     description: str = Field("", description="The story of the scenario, for the reader.")
-    extends: str | None = Field(None, description="Parent scenario file, relative to this file.")
+    extends: str | None = Field(
+        None, description="Parent scenario file: a path relative to this file, or an absolute path."
+    )
     baseline: str | None = Field(
         None, description="Scenario to compare against (a file relative to this one); default: `extends`."
     )
