@@ -813,6 +813,21 @@ def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, wor
 
 
 # ---------------------------------------------------------------------------------------- public API
+def extended_file(path: str | os.PathLike[str]) -> Path | None:
+    """The parent a scenario file's own `extends:` names (relative to the file, or absolute), when it names
+    a file; None when the file extends nothing, cannot be read, or names no file (`validate_file` says so).
+
+    ``riskmodel validate`` compares a file's notes with its parent's, so as not to repeat those it inherits.
+    """
+    p = Path(path)
+    doc, _ = _read_mapping(p, _label(p), "scenario")
+    ext = doc.get("extends") if doc is not None else None
+    if not isinstance(ext, str) or not ext.strip():
+        return None
+    parent = p.parent / ext
+    return parent if parent.is_file() else None
+
+
 def load_scenario(path: str | os.PathLike[str], *, world: Any = None) -> Scenario:
     """Read, resolve and validate a scenario file.
 
