@@ -912,7 +912,8 @@ def parse_metric(name: str, contracts: Sequence[str]) -> _Metric:
 
     Allowed: ``aal``, ``premium``, ``result`` (premium − loss), ``varP`` and ``tvarP`` (P in percent,
     of the annual loss in the policy year where the figure is largest: `metrics.worst_year`) — each
-    optionally ``:CONTRACT`` (default the portfolio) —,
+    optionally ``:CONTRACT`` (default the portfolio, and named so: ``aal`` is the metric
+    ``aal:portfolio``, as the sweep table's column says) —,
     ``payer:COLUMN`` (mean annual amount paid), or any per-year statistic of the results (``spills_7t``,
     ``detentions``, ``base:ig_gxl_premium``, ...).
     """
@@ -928,13 +929,14 @@ def parse_metric(name: str, contracts: Sequence[str]) -> _Metric:
             raise ScenarioError(
                 [Problem("--metrics", (), f"{name!r}: no contract {contract!r} (allowed: {allowed})")]
             )
+        named = f"{head}:{contract or 'portfolio'}"  # (the column says whose figure it is)
         if m:
             level = float(m.group(2)) / 100
             if not 0 < level < 1:
                 allowed = "P in percent, above 0 and below 100 (e.g. var99.5)"
                 raise ScenarioError([Problem("--metrics", (), f"{name!r}: the level must be {allowed}")])
-            return _Metric(name, m.group(1), level)
-        return _Metric(name, "mean")
+            return _Metric(named, m.group(1), level)
+        return _Metric(named, "mean")
     if not re.fullmatch(r"[A-Za-z0-9_:.-]+", name):
         raise ScenarioError([Problem("--metrics", (), f"{name!r} is not a metric name")])
     return _Metric(name, "mean")
@@ -1019,7 +1021,8 @@ class SweepTable:
 
     def __init__(self, specs: Sequence[RunSpec], metric_names: Sequence[str]) -> None:
         contracts = list(specs[0].scenario.portfolio.contracts) if specs[0].scenario.portfolio else []
-        self.metrics = [parse_metric(n, contracts) for n in metric_names]
+        # (``aal`` and ``aal:portfolio`` are one metric, one column)
+        self.metrics = list({m.name: m for m in (parse_metric(n, contracts) for n in metric_names)}.values())
         self.paths = list(specs[0].overrides)
         self._reference: dict[str, np.ndarray] = {}
         self.rows: list[dict[str, Any]] = []

@@ -352,14 +352,35 @@ class Results:
                 out[k] = self.year_arrays[k]
         return out
 
-    def sanctions_by_contract(self) -> pd.DataFrame:
+    def sanctions_by_contract(self, *, every_contract: bool = False) -> pd.DataFrame:
         """Sanctions exposure per contract and the portfolio, per policy year and for the horizon (−1).
 
         Premium and limit linked to sanctioned or at-risk tonnage, ceded losses blocked by each contract's
         sanctions clause (delayed and permanent) and the share of trials with a block
-        (`metrics.sanctions_table`; the run folder's ``sanctions.csv`` with calendar years).
+        (`metrics.sanctions_table`). Rows of the contracts with any of these figures, in portfolio
+        order, then the portfolio's (its figures the sums over every contract). A contract with none in
+        any year (most of a book: contracts on Western sources whose clauses block nothing) is left out
+        and named in ``attrs["without_exposure"]`` (a tuple of ids) and ``attrs["note"]``.
+        ``every_contract=True`` keeps every contract: the run folder's ``sanctions.csv`` with calendar
+        years.
         """
-        return self._calendar(metrics.sanctions_table(self.contracts, self.contract_exposure))
+        table = self._calendar(metrics.sanctions_table(self.contracts, self.contract_exposure))
+        if every_contract:
+            return table
+        figures = table.drop(columns=["contract", "year"])
+        exposed = figures.ne(0).any(axis=1).groupby(table["contract"], sort=False).any()
+        without = tuple(
+            str(cid) for cid, any_figure in exposed.items() if not any_figure and cid != "portfolio"
+        )
+        out = table[~table["contract"].isin(without)].reset_index(drop=True)
+        out.attrs["without_exposure"] = without
+        if without:
+            out.attrs["note"] = (
+                f"{len(without)} of {len(self.contract_ids)} contracts left out, without premium or limit on "
+                f"sanctioned or at-risk tonnage and with nothing blocked in any year: {', '.join(without)} "
+                "(every_contract=True lists them)"
+            )
+        return out
 
     def scheme_finances(self) -> pd.DataFrame:
         """Each scheme's finances by policy year (means over trials; USD m unless stated).

@@ -570,7 +570,9 @@ WRITTEN: dict[str, str] = {
     "metrics": "no command writes it: `Results.metrics()` (and `write_table` for a file)",
     "payer_ledger": "`ledger.csv` in a run folder (`Results.ledger()` gives it wide: a column per policy "
     "year and the annual `mean` over them, no horizon row)",
-    "sanctions_exposure": "`sanctions.csv` in a run folder; `Results.sanctions_by_contract()`",
+    "sanctions_exposure": "`sanctions.csv` in a run folder; `Results.sanctions_by_contract("
+    "every_contract=True)` (without it, the rows of the contracts that have a figure, then the "
+    "portfolio's: the others are named in its `attrs`)",
 }
 
 

@@ -223,15 +223,32 @@ def test_the_sweep_table_has_one_row_per_point_and_crn_differences(scenarios, tm
     """The same events with severities 1.5 times larger: the storm losses grow by half, and the paired
     standard error of that growth is well below the standard error of either level."""
     specs = batch.sweep_specs(base, None, [("perils.storm.severity.mean_usd_m", [20, 30])], trials=4096)
-    table = batch.SweepTable(specs, ["aal", "premium", "var99", "payer:peril:storm"])
+    table = batch.SweepTable(specs, ["aal", "premium", "var99", "payer:peril:storm", "aal:portfolio"])
     batch.run_batch(specs, tmp_path / "sweep", echo=None, progress=False, on_results=table)
     frame = table.frame()
     assert len(frame) == 2
+    assert list(frame.columns).count("aal:portfolio") == 1 and frame.columns.is_unique  # aal given twice
     assert frame["perils.storm.severity.mean_usd_m"].tolist() == [20, 30]
-    assert frame.loc[0, "aal_delta"] == 0.0
+    assert frame.loc[0, "aal:portfolio_delta"] == 0.0
     storm = frame["payer:peril:storm"]
     assert storm[1] == pytest.approx(1.5 * storm[0], rel=1e-9)
     assert frame.loc[1, "payer:peril:storm_delta_se"] < frame.loc[1, "payer:peril:storm_se"] / 2
+
+
+def test_a_contract_metric_names_its_contract_the_portfolio_too():
+    """A sweep's `aal` and `var99.5` columns did not say they were the portfolio's (beside `aal:storm_xol`
+    and the market's `payer:` columns): a metric without a contract is named for the portfolio, and the
+    same metric given both ways is one metric (one column)."""
+    assert batch.parse_metric("aal", ["storm_xol"]).name == "aal:portfolio"
+    assert batch.parse_metric("tvar99:storm_xol", ["storm_xol"]).name == "tvar99:storm_xol"
+    assert batch.parse_metric("payer:peril:storm", []).name == "payer:peril:storm"
+    assert batch.parse_metric("spills_7t", []).name == "spills_7t"
+    quantile = batch.parse_metric("var99.5", [])
+    assert (quantile.name, quantile.kind, quantile.level) == (
+        "var99.5:portfolio",
+        "var",
+        pytest.approx(0.995),
+    )
 
 
 def test_unknown_metrics_are_invalid_input():

@@ -268,16 +268,23 @@ def test_sweep_gives_one_row_per_grid_point(scenarios, tmp_path, capsys):
     assert len(table) == 4
     swept = ["perils.storm.severity.mean_usd_m", "portfolio.contracts.storm_xol.limit_usd_m"]
     assert table[swept].to_numpy().tolist() == [[20, 20], [20, 40], [30, 20], [30, 40]]
-    columns = {"aal", "aal_se", "aal_delta", "aal_delta_se", "var99.5", "var99.5_year", "payer:peril:storm"}
-    assert columns <= set(table.columns)
+    # the contract metrics given without a contract are the portfolio's, and their columns say so
+    portfolio = ["aal:portfolio", "aal:portfolio_se", "aal:portfolio_delta", "aal:portfolio_delta_se"]
+    columns = {*portfolio, "var99.5:portfolio", "var99.5:portfolio_year", "payer:peril:storm"}
+    assert columns <= set(table.columns) and not {"aal", "var99.5"} & set(table.columns)
     # the 99.5% of the worst policy year's annual loss, that year named: the run's own, recomputed
     first = store.load_results(next(p for p in sorted(out.iterdir()) if p.is_dir()))
     loss = first.contracts["portfolio"]["loss"]
     per_year = [np.quantile(loss[:, i], 0.995, method="inverted_cdf") for i in range(first.n_years)]
-    assert table["var99.5"][0] == pytest.approx(max(per_year), rel=1e-12)
-    assert table["var99.5_year"][0] == first.start_year + int(np.argmax(per_year))
+    assert table["var99.5:portfolio"][0] == pytest.approx(max(per_year), rel=1e-12)
+    assert table["var99.5:portfolio_year"][0] == first.start_year + int(np.argmax(per_year))
+    assert table["aal:portfolio"][0] == pytest.approx(loss.mean(), rel=1e-12)
     assert len([p for p in out.iterdir() if p.is_dir()]) == 4
-    assert "4 points" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert (
+        "4 points" in printed
+        and "the :portfolio and :CONTRACT columns (aal:portfolio) are the reinsurer" in printed
+    )
 
 
 def test_sweep_of_no_metric_or_a_portfolio_file(scenarios, tmp_path, capsys):
@@ -294,7 +301,7 @@ def test_sweep_of_no_metric_or_a_portfolio_file(scenarios, tmp_path, capsys):
     assert riskmodel("sweep", base, *args) == 0
     table = pd.read_csv(out / "sweep.csv")
     point = store.load_results(next(p for p in out.iterdir() if p.is_dir()))
-    assert table["aal"][0] == pytest.approx(point.contracts["portfolio"]["loss"].mean(), rel=1e-12)
+    assert table["aal:portfolio"][0] == pytest.approx(point.contracts["portfolio"]["loss"].mean(), rel=1e-12)
     assert (
         store.load_manifest(next(p for p in out.iterdir() if p.is_dir()))["scenario"]["portfolio"]["name"]
         == "other book"

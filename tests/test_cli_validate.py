@@ -224,3 +224,115 @@ def test_candidate_notes_count_origins_destinations_and_flags_as_reach() -> None
     }
     assert [p.path for p in candidate_notes(doc, world)] == [("schemes", "s", "candidates", "NON")]
     assert candidate_notes({**doc, "simulation": {"world_model": False}}, world) == []
+
+
+# ------------------------------------------------------------------ errors first, inherited notes once
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = "import sys; from riskmodel.cli import main; sys.exit(main())"
+
+
+def _worked_example() -> tuple[str, str]:
+    """docs/scenarios.md's worked example: the YAML of scenarios/rv_big.yaml and the output it shows for
+    the file with two slips."""
+    docs = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    after = docs.split("Save this as `scenarios/rv_big.yaml`:", 1)[1]
+    yaml_text = after.split("```yaml\n", 1)[1].split("```", 1)[0]
+    shown = after.split("```text\n", 1)[1].split("```", 1)[0]
+    return yaml_text, shown
+
+
+def _shipped_copy(tmp_path: Path, scenarios_dir: Path) -> Path:
+    """The shipped scenarios (and portfolios) in tmp_path/scenarios, as the docs' reader has them."""
+    import shutil
+
+    shutil.copytree(scenarios_dir, tmp_path / "scenarios")
+    return tmp_path / "scenarios"
+
+
+def test_the_docs_worked_example_prints_what_the_docs_show(tmp_path: Path, scenarios_dir: Path) -> None:
+    """The file of the worked example, with the slips it names, validated as a shell runs it (stdout and
+    stderr in one stream): the problems first, then the file's own note, then one line for the five notes
+    it shares with rv_pool.yaml (they came first, six lines, and the docs showed none). The docs show
+    exactly this; the file without the slips is valid, with the same notes after its `ok:` line."""
+    import os
+    import subprocess
+    import sys
+
+    yaml_text, shown = _worked_example()
+    folder = _shipped_copy(tmp_path, scenarios_dir)
+    slips = yaml_text.replace("p_join: 0.95", "p_jion: 0.95").replace(
+        "capital_usd_m: 2000", "capital_usd_m: -2000"
+    )
+    assert slips.count("p_jion") == 1 and slips.count("-2000") == 1
+
+    def validate(text: str) -> subprocess.CompletedProcess[str]:
+        (folder / "rv_big.yaml").write_text(text, encoding="utf-8")
+        return subprocess.run(
+            [sys.executable, "-c", COMMAND, "validate", "scenarios/rv_big.yaml"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+        )
+
+    bad = validate(slips)
+    assert bad.returncode == 2
+    assert bad.stdout == shown
+    good = validate(yaml_text)
+    assert good.returncode == 0
+    first, *notes = good.stdout.splitlines()
+    assert first.startswith("ok: scenarios/rv_big.yaml (scenario 'RV pool, large and with Iran'")
+    assert notes == [line for line in shown.splitlines() if ": note: " in line]
+
+
+def test_a_child_shows_the_notes_it_causes_and_counts_those_of_its_parent(
+    run_cli: Run, tmp_path: Path, scenarios_dir: Path
+) -> None:
+    """Notes the parent's validation gives word for word are counted, not repeated (--all-notes prints
+    them); a note located in an inherited file that the child's change causes is printed in full: without
+    the scheme, the retro contract of the inherited portfolio cedes nothing."""
+    from riskmodel.scenario.loader import validate_file
+
+    folder = _shipped_copy(tmp_path, scenarios_dir)
+    parent = validate_file(folder / "rv_pool.yaml")
+    assert len(parent.notes) == 6
+    (folder / "child.yaml").write_text("name: child\nextends: rv_pool.yaml\nhorizon: {years: 3}\n")
+    code, out, err = run_cli("validate", folder / "child.yaml")
+    assert (code, err) == (0, "")
+    child = validate_file(folder / "child.yaml").file
+    assert out.splitlines() == [
+        f"ok: {child} (scenario 'child', 3 years from 2026, 1 scheme, 9 contracts)",
+        f"{child}: note: 6 notes as in {parent.file}, which it extends, not repeated (`riskmodel validate "
+        f"{parent.file}` prints them, or --all-notes here)",
+    ]
+    code, out, _ = run_cli("validate", "--all-notes", folder / "child.yaml")
+    assert out.count(": note: ") == 6 and "not repeated" not in out
+
+    (folder / "no_pool.yaml").write_text("name: no pool\nextends: rv_pool.yaml\nschemes: {rv_pool: null}\n")
+    code, out, _ = run_cli("validate", folder / "no_pool.yaml")
+    assert code == 0
+    caused = [line for line in out.splitlines() if "example_reinsurer.yaml" in line]
+    assert len(caused) == 1 and "names scheme 'rv_pool', which this scenario does not define" in caused[0]
+    assert "moves no tonnage" not in out and "not repeated" not in out  # (nothing shared with rv_pool)
+
+
+def test_the_error_of_a_file_that_extends_another_is_its_problems_alone(
+    tmp_path: Path, scenarios_dir: Path
+) -> None:
+    """In Python the `ScenarioError` of a child of rv_pool.yaml (six notes) is its one problem: the
+    notes stay in `validate_file`'s result and `scenario_notes`."""
+    from riskmodel.scenario import load_scenario
+    from riskmodel.scenario.loader import validate_file
+
+    folder = _shipped_copy(tmp_path, scenarios_dir)
+    bad = folder / "bad.yaml"
+    bad.write_text("name: bad\nextends: rv_pool.yaml\nhorizon: {years: 0}\n")
+    assert len(validate_file(bad).notes) == 6
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(bad)
+    assert (
+        str(info.value)
+        == f"{validate_file(bad).file}:3: horizon.years: 0 is not allowed: must be between 1 and 30"
+    )

@@ -504,3 +504,45 @@ def test_count_guide_gives_the_counts_of_a_plain_search(mean: float, nb_r: float
     beyond = expected >= cdf.size
     expected[beyond] = _count_law(mean, nb_r).ppf(u[beyond]).astype(np.int64)
     np.testing.assert_array_equal(plan.counts(u.reshape(-1, 4)), expected.reshape(-1, 4))
+
+
+def test_a_written_contract_that_cedes_nothing_in_the_run_is_noted():
+    """A war XoL at 80 on events of a few million ceded 0 in every trial, and its rows of zeros read as a
+    result. Storms of a fixed 10 (USD m), about one a year: `high` (50 xs 80 per occurrence) and `stop`
+    (a stop loss attaching at 1,000 a year) never reach, and each note names its attachment and the
+    storms' largest year; `calm` protects a peril of no events: its source bore none; `nil` is a quota
+    share of a cedant share of 0. `low` (xs 5) cedes; `lost` (a world-model column, not written in a
+    perils-only run) has its own note; `idle` has no participation: no note for any of these."""
+    contracts = {
+        "high": {"type": "xol", "source": "peril:storm", "attachment_usd_m": 80, "limit_usd_m": 50},
+        "stop": {"type": "stop_loss", "source": "peril:storm", "attachment_usd_m": 1000, "limit_usd_m": 50},
+        "calm": {"type": "xol", "source": "peril:calm", "attachment_usd_m": 1, "limit_usd_m": 50},
+        "nil": {**FIXED_QS, "source": "peril:storm", "cedant_share": 0.0},
+        "low": {"type": "xol", "source": "peril:storm", "attachment_usd_m": 5, "limit_usd_m": 50},
+        "lost": {**FIXED_QS, "source": "ig_gxl_layer1"},
+        "idle": {
+            "type": "xol",
+            "source": "peril:storm",
+            "attachment_usd_m": 80,
+            "limit_usd_m": 50,
+            "participation": 0,
+        },
+    }
+    calm = {**STORM, "frequency": {"distribution": "poisson", "mean": 0.0}}
+    scenario = load_scenario_from_dict(_perils_only(contracts, perils={"storm": STORM, "calm": calm}))
+    res = rm.simulate(scenario, trials=64, progress=False)
+    storms = res.year_arrays["payer:peril:storm"]
+    assert storms.any() and not res.contracts["high"]["loss"].any() and res.contracts["low"]["loss"].any()
+    noted = {n.split(":", 1)[0].removeprefix("contract "): n for n in res.notes if "no loss in any" in n}
+    assert sorted(noted) == ["calm", "high", "nil", "stop"]
+    run = "no loss in any of the 64 trials × 1 year of this run"
+    largest = f"(the largest year: USD {storms.max():,.1f}m for the whole market, the cedant's share"
+    assert noted["high"] == (
+        f"contract high: {run}, though its source peril:storm bore losses {largest} 1): it attaches at USD "
+        "80m per occurrence, perhaps above every event ceded to it (more trials may reach it)"
+    )
+    assert "it attaches at USD 1000m a year, perhaps above every year's total ceded to it" in noted["stop"]
+    assert noted["calm"] == f"contract calm: {run}: its source peril:calm bore none"
+    assert f"{largest} 0): the cedant's share of them may be nothing where they fell" in noted["nil"]
+    (lost,) = [n for n in compile_scenario(scenario).notes if n.startswith("contract lost:")]
+    assert [n for n in res.notes if n.startswith("contract lost:")] == [lost] and "not written" in lost

@@ -424,3 +424,41 @@ def test_the_ledger_and_the_market_sanctions_have_their_standard_errors():
         exposure_se["detentions"], detentions.std(axis=0, ddof=1) / np.sqrt(r.n_trials), rtol=1e-12
     )
     assert (exposure_se["claims_blocked_delayed"] > 0).all()
+
+
+def test_sanctions_by_contract_leaves_out_and_names_the_contracts_without_a_figure():
+    """A book's table was mostly rows of zeros (a reviewer counted 48 before the two that mattered). A
+    contract with no exposed premium or limit and nothing blocked in any year (gxl_layer1 here, its blocks
+    removed) is left out and named; one with blocks but no exposure (hull_xol) or with exposure (the
+    retro) keeps every row, as `every_contract=True` (the run folder's sanctions.csv) has it, and the
+    portfolio's rows come last, its figures still the sums over every contract."""
+    r = with_retro(written=True)
+    contracts = dict(r.contracts)
+    zero = np.zeros((r.n_trials, r.n_years))
+    contracts["gxl_layer1"] = contracts["gxl_layer1"] | {"blocked_delayed": zero, "blocked_permanent": zero}
+    contracts["portfolio"] = {
+        f: sum(c[f] for cid, c in contracts.items() if cid != "portfolio") for f in CONTRACT_FIELDS
+    }
+    nothing = {"share": 0.0, "limit": 0.0}
+    exposure = {"gxl_layer1": nothing, "hull_xol": nothing, RETRO: {"share": 1.0, "limit": 4.0}}
+    r = replace(r, contracts=contracts, contract_exposure=exposure)
+
+    full = r.sanctions_by_contract(every_contract=True)
+    table = r.sanctions_by_contract()
+    assert list(dict.fromkeys(full["contract"])) == ["gxl_layer1", "hull_xol", RETRO, "portfolio"]
+    assert list(dict.fromkeys(table["contract"])) == ["hull_xol", RETRO, "portfolio"]
+    assert (full.loc[full["contract"] == "gxl_layer1"].drop(columns=["contract", "year"]) == 0).all().all()
+    kept = full[full["contract"] != "gxl_layer1"].reset_index(drop=True)
+    assert table.equals(kept) and table.dtypes.equals(full.dtypes)
+    assert table.attrs["without_exposure"] == ("gxl_layer1",)
+    assert table.attrs["note"].startswith("1 of 3 contracts left out, without premium or limit on sanctioned")
+    assert "gxl_layer1 (every_contract=True lists them)" in table.attrs["note"]
+    assert (
+        len(table) == 3 * (r.n_years + 1)
+        and (table["contract"].iloc[-(r.n_years + 1) :] == "portfolio").all()
+    )
+
+    everything = replace(r, contract_exposure={cid: {"share": 1.0, "limit": 1.0} for cid in exposure})
+    table = everything.sanctions_by_contract()
+    assert table.equals(everything.sanctions_by_contract(every_contract=True))
+    assert table.attrs["without_exposure"] == () and "note" not in table.attrs

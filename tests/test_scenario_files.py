@@ -185,3 +185,14 @@ def test_json_schema_allows_a_portfolio_path() -> None:
     assert "string" in kinds
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert "contracts" in json_schema("portfolio")["properties"]
+
+
+def test_the_reference_says_a_limit_is_the_layers_width() -> None:
+    """An underwriter writes "50 xs 10": `limit_usd_m` is the width above the attachment (50), not the
+    layer's top (60). The reference (and the JSON schema an editor shows) said only "Per-occurrence (or
+    aggregate) limit", which reads either way."""
+    contract = render_reference().split("### Contract\n", 1)[1].split("\n### ", 1)[0]
+    row = next(line for line in contract.splitlines() if line.startswith("| `limit_usd_m` |"))
+    assert "width above the attachment" in row and "`50 xs 10`: limit 50" in row
+    described = json_schema("scenario")["$defs"]["Contract"]["properties"]["limit_usd_m"]["description"]
+    assert "`50 xs 10`: limit 50, covering a loss from 10 to 60" in described

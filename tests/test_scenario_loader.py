@@ -274,6 +274,49 @@ def test_with_overrides_through_a_number_is_a_problem(family: Path) -> None:
     assert "horizon.years: is 5, not a mapping: cannot set horizon.years.x" in str(err.value)
 
 
+def test_a_variant_is_named_after_its_parent_and_what_it_sets(family: Path) -> None:
+    """A variant kept its parent's name: its results printed the same repr, and plots and reports gave two
+    runs one title. It gains the values it sets (as YAML writes them; numpy scalars as numbers), the first
+    three and a count of the rest; a given name wins; settings that change no figure leave the name."""
+    import numpy as np
+
+    s = child(family, "name: c\nextends: parent.yaml\n")
+    one = with_overrides(s, {"schemes.rv_pool.capital_usd_m": np.int64(2000)})
+    assert one.name == "c (with schemes.rv_pool.capital_usd_m=2000)"
+    gone = with_overrides(s, {"schemes.rv_pool.reinsurance": None, "simulation.keep_events": True})
+    assert gone.name == "c (with schemes.rv_pool.reinsurance=null)"
+    many = {"horizon.years": 3, "simulation.seed": 9, "schemes.rv_pool.founders": ["RUS"], "sanctions": None}
+    assert with_overrides(s, many).name == (
+        "c (with horizon.years=3, simulation.seed=9, schemes.rv_pool.founders=['RUS'] and 1 more)"
+    )
+    assert with_overrides(s, {**many, "name": "mine"}).name == "mine"
+    same = {"simulation.keep_events": True, "simulation.chunk_trials": 4096, "description": "kept"}
+    assert with_overrides(s, same).name == "c" and with_overrides(s, {}).name == "c"
+    assert scenario_hash(with_overrides(s, {"simulation.keep_events": False})) == scenario_hash(s)
+
+
+def test_the_docs_variant_is_named_as_they_show() -> None:
+    """docs/scenarios.md shows the name of its `with_overrides` example: it is the one given."""
+    import re
+
+    docs = (Path(__file__).parents[1] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    shown = re.search(r"^thin\.name  # '(.*)'$", docs, re.MULTILINE)
+    assert shown is not None
+    s = load_scenario(Path(__file__).parents[1] / "scenarios" / "rv_pool.yaml")
+    thin = with_overrides(
+        s,
+        {
+            "schemes.rv_pool.capital_usd_m": 50,
+            "schemes.rv_pool.recapitalisation": None,
+            "schemes.rv_pool.candidates.SYR": None,
+        },
+    )
+    assert thin.name == shown.group(1)
+    assert (
+        thin.schemes["rv_pool"].recapitalisation is None and "SYR" not in thin.schemes["rv_pool"].candidates
+    )
+
+
 def test_load_portfolio(family: Path) -> None:
     p = load_portfolio(family / "book" / "book.yaml")
     assert set(p.contracts) == {"gxl1", "retro"}
@@ -409,7 +452,39 @@ def test_a_missing_parent_of_an_inline_scenario_says_where_it_was_looked_for(tmp
         load_scenario_from_dict({"name": "x", "extends": "nope.yaml"}, base_dir=tmp_path)
     message = str(info.value)
     assert message.startswith("<inline>: extends: 'nope.yaml' is not allowed: no such file ")
-    assert message.endswith("nope.yaml") and "extended by" not in message
+    assert f"{tmp_path / 'nope.yaml'}; extends takes a path relative to base_dir, here {tmp_path}" in message
+    assert "extended by" not in message
+
+
+def test_a_copy_of_a_shipped_scenario_is_told_to_extend_it_where_it_is(tmp_path: Path) -> None:
+    """A shipped scenario copied to a folder of one's own keeps its relative `extends: baseline.yaml`,
+    which names nothing there. The message names the shipped parent's path (not a near file's name, as
+    'did you mean' did) and says that `extends` may be absolute; a child that extends the shipped file by
+    its absolute path loads, with the shipped file's values."""
+    from riskmodel.scenario.loader import SHIPPED_SCENARIOS
+
+    shipped = SHIPPED_SCENARIOS / "rv_pool.yaml"
+    (tmp_path / "bad1.yaml").write_text("name: a near name\n")
+    copy = tmp_path / "rv_copy.yaml"
+    copy.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(copy)
+    message = str(info.value)
+    assert "extends: 'baseline.yaml' is not allowed: no such file" in message
+    assert f"(the shipped scenario baseline.yaml is {SHIPPED_SCENARIOS / 'baseline.yaml'})" in message
+    assert "did you mean" not in message
+    assert "extends takes a path relative to the folder of the file that names it" in message
+    assert (
+        "or an absolute path: to build on a shipped scenario, extend it where it is rather than copy it"
+        in message
+    )
+
+    child_file = tmp_path / "mine.yaml"
+    child_file.write_text(f"name: mine\nextends: {shipped}\nschemes: {{rv_pool: {{capital_usd_m: 2000}}}}\n")
+    mine, original = load_scenario(child_file), load_scenario(shipped)
+    assert mine.schemes["rv_pool"].capital_usd_m == 2000
+    assert mine.portfolio == original.portfolio
+    assert mine.schemes["rv_pool"].candidates == original.schemes["rv_pool"].candidates
 
 
 def test_notes_on_a_raw_document_take_the_schemas_defaults() -> None:

@@ -179,8 +179,9 @@ def test_exposed_limit_of_an_xol_is_limit_times_reinstatements_plus_one_times_li
 
 
 def test_results_give_the_stored_sanctions_table_by_calendar_year(tmp_path, at_risk):
-    """`Results.sanctions_by_contract` is the run folder's sanctions.csv with calendar years, before and
-    after a round trip through the store (the exposure of each contract is saved with the run)."""
+    """`Results.sanctions_by_contract(every_contract=True)` is the run folder's sanctions.csv with calendar
+    years, before and after a round trip through the store (the exposure of each contract is saved with the
+    run); without it, the rows of the contracts that have a figure."""
     scenario, results = at_risk
     run_dir, _ = save(tmp_path, results, scenario)
     saved = json.loads((run_dir / "results.json").read_text())["contract_exposure"]
@@ -188,7 +189,12 @@ def test_results_give_the_stored_sanctions_table_by_calendar_year(tmp_path, at_r
     stored = read_table("sanctions_exposure", run_dir / "sanctions.csv")
     stored["year"] = np.where(stored["year"] == -1, -1, stored["year"] + 2026)
     for r in (results, store.load_results(run_dir)):
-        pd.testing.assert_frame_equal(r.sanctions_by_contract(), stored, check_exact=False, rtol=1e-12)
+        every = r.sanctions_by_contract(every_contract=True)
+        pd.testing.assert_frame_equal(every, stored, check_exact=False, rtol=1e-12)
+        shown = r.sanctions_by_contract()
+        left_out = set(every["contract"]) - set(shown["contract"])
+        assert left_out == set(shown.attrs["without_exposure"])
+        assert (every[every["contract"].isin(left_out)].drop(columns=["contract", "year"]) == 0).all().all()
 
 
 def test_runs_of_an_older_store_format_are_not_read(tmp_path, results, scenario):

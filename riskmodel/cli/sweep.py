@@ -4,9 +4,10 @@ In: a scenario file, one `--set` per swept key (a dotted path into the resolved 
 the metrics to tabulate. Out: one run folder per grid point under `--out` (resumable, like `run`), and
 one table, on stdout and in `--out/sweep.csv`: a row per grid point with the swept values, each metric
 and its standard error, and its difference from the first point with the common-random-number standard
-error (every point runs with the same seed). Invalid paths, values, metrics or `--out`: exit 2 with the
-validation messages, before anything runs (metric names are checked on a few trials of the first point).
-The work is `riskmodel.batch.sweep_specs` and `SweepTable`.
+error (every point runs with the same seed). A contract metric's column names its contract, the
+portfolio's too (``aal:portfolio``), so that the CSV says whose figure it is. Invalid paths, values,
+metrics or `--out`: exit 2 with the validation messages, before anything runs (metric names are checked
+on a few trials of the first point). The work is `riskmodel.batch.sweep_specs` and `SweepTable`.
 """
 
 from __future__ import annotations
@@ -37,14 +38,21 @@ examples:
       --set schemes.rv_pool.capital_usd_m=500,2000 --metrics aal var99.5 payer:uncompensated
 
 metrics: aal, premium, result (premium - loss), varP and tvarP (P in percent, of the annual loss in the
-policy year where the figure is largest, named in varP_year), each optionally :CONTRACT (default the
-portfolio); payer:COLUMN (mean annual amount paid); or any
-per-year statistic of the results (spills_7t, detentions, base:ig_gxl_premium, ...). Metric names are
-checked before the sweep runs (on a few trials of the first point).
+policy year where the figure is largest, named in varP:CONTRACT_year), each optionally :CONTRACT
+(default the portfolio: the column of aal is aal:portfolio); payer:COLUMN (mean annual amount paid); or
+any per-year statistic of the results (spills_7t, detentions, base:ig_gxl_premium, ...). Metric names
+are checked before the sweep runs (on a few trials of the first point).
 
 The trials, seed and event setting can be swept like any key (--set simulation.trials=4096,8192); --trials,
 --seed and --keep-events set them for every point, so each may not be given with a --set of its key.
 """
+
+#: What the sweep table's figures are (its title in the terminal).
+UNITS = (
+    "a year; USD m unless a count; the :portfolio and :CONTRACT columns (aal:portfolio) are the reinsurer's "
+    "share (its line on each contract), the payer: columns the whole market at 100%; _delta = difference "
+    "from the first point, with its CRN s.e."
+)
 
 #: Options that set a simulation key for every point, and the key: not both.
 _OPTION_KEYS = (("trials", "--trials", "simulation.trials"), ("seed", "--seed", "simulation.seed"))
@@ -153,9 +161,7 @@ def run(args: argparse.Namespace) -> int:
     trials = f"{first.trials:,} trials each" if len({s.trials for s in specs}) == 1 else "trials as swept"
     seed = f"seed {first.seed}" if len({s.seed for s in specs}) == 1 else "seeds as swept"
     print_frame(
-        frame.set_index("run"),
-        f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} "
-        "(a year; _delta = difference from the first point, with its CRN s.e.)",
+        frame.set_index("run"), f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} ({UNITS})"
     )
     print(f"written: {write_csv(frame, out / 'sweep.csv', index=False)}")
     return 0

@@ -1,20 +1,26 @@
 """`riskmodel validate FILE...`: check scenario and portfolio files and list every problem.
 
 In: paths of scenario or portfolio YAML files, or directories (every `*.yaml` / `*.yml` below them).
-Out: `ok: FILE (...)` per valid file and its notes on stdout; every problem of every invalid file on
-stderr, one per line as `file:line: key.path: value is not allowed: what is allowed`. Exit 0 when every
-file is valid, 2 otherwise. The work is `riskmodel.scenario.loader.validate_file`.
+Out, file by file: every problem of an invalid file on stderr, one per line as `file:line: key.path: value
+is not allowed: what is allowed`, or `ok: FILE (...)` for a valid one on stdout; then, on stdout, the
+file's notes. A file that extends another shows the notes it does not share with its parent (its own, and
+those its changes cause in what it inherits) and counts the others in one line, as the parent's
+validation gives them (`--all-notes` prints them too): a child's errors come first, not after the notes
+of every file above it. Exit 0 when every file is valid, 2 otherwise. The work is
+`riskmodel.scenario.loader.validate_file`.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from riskmodel.cli.run import path_arg
-from riskmodel.scenario.loader import Validation, validate_file
+from riskmodel.scenario import Problem
+from riskmodel.scenario.loader import Validation, extended_file, validate_file
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -37,6 +43,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="YAML files, or directories to search for *.yaml",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    parser.add_argument(
+        "--all-notes",
+        action="store_true",
+        help="also print the notes a file shares with the file it extends (by default counted in one line)",
+    )
     parser.add_argument(
         "--kind", choices=("scenario", "portfolio"), default=None, help="check every file as this kind"
     )
@@ -71,26 +82,70 @@ def summary(result: Validation) -> str:
     return result.kind
 
 
+def _note_key(note: Problem) -> tuple[str, str, str]:
+    return (note.where, note.dotted_path, note.message)
+
+
+def inherited_notes(
+    path: Path, result: Validation, validated: Callable[[Path], Validation]
+) -> tuple[Path | None, list[Problem]]:
+    """The parent `path` extends and the notes of `result` that the parent's own validation gives too
+    (word for word, at the same place); a note located in the parent that this file's changes cause
+    (a contract of the parent's portfolio on a scheme the child removes) is not among them."""
+    parent = extended_file(path) if result.kind == "scenario" and result.notes else None
+    if parent is None:
+        return None, []
+    theirs = {_note_key(n) for n in validated(parent).notes}
+    return parent, [n for n in result.notes if _note_key(n) in theirs]
+
+
+def _print_note(note: Problem) -> None:
+    print(f"{note.where}: note: {note.dotted_path}: {note.message}", flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate every file; 0 when all are valid, 2 otherwise."""
     files = expand(list(args.paths))
     if not files:
         print("error: no YAML files found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
         return EXIT_INVALID
+    done: dict[Path, Validation] = {}
+
+    def validated(path: Path, kind: Any = "scenario") -> Validation:
+        """A file's validation, once per command (a parent is often among the files, or several's)."""
+        key = path.resolve()
+        if key not in done:
+            done[key] = validate_file(path, kind=kind)
+        return done[key]
+
     invalid = 0
     problems = 0
     for path in files:
-        result = validate_file(path, kind=args.kind)
-        if result.ok and not args.quiet:
-            print(f"ok: {result.file} ({summary(result)})")
-        if not args.quiet:
-            for note in result.notes:
-                print(f"{note.where}: note: {note.dotted_path}: {note.message}")
+        result = validated(path, args.kind)
         if not result.ok:
             invalid += 1
             problems += len(result.problems)
             for problem in result.problems:
-                print(problem, file=sys.stderr)
+                print(problem, file=sys.stderr, flush=True)
+        elif not args.quiet:
+            print(f"ok: {result.file} ({summary(result)})", flush=True)
+        if args.quiet:
+            continue
+        parent, shared = (None, []) if args.all_notes else inherited_notes(path, result, validated)
+        said = {_note_key(n) for n in shared}
+        for note in result.notes:
+            if _note_key(note) not in said:
+                _print_note(note)
+        if shared:
+            assert parent is not None
+            label = validated(parent).file
+            n = len(shared)
+            print(
+                f"{result.file}: note: {n} note{'s' if n != 1 else ''} as in {label}, which it extends, not "
+                f"repeated (`riskmodel validate {label}` prints {'them' if n != 1 else 'it'}, or --all-notes "
+                "here)",
+                flush=True,
+            )
     if invalid:
         print(
             f"{invalid} of {len(files)} file{'s' if len(files) != 1 else ''} invalid, "

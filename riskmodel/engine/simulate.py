@@ -167,7 +167,7 @@ def simulate(
             "type": model.type_codes,
             "class": model.class_names,
         },
-        notes=model.notes,
+        notes=(*model.notes, *unreached_notes(model, joined.contracts, joined.year_arrays)),
         provenance=provenance,
         contract_exposure={  # (of the sources the scenario produces: a contract on none is not written)
             cid: metrics.contract_exposure(
@@ -177,6 +177,44 @@ def simulate(
             for cid, t in model.contracts.items()
         },
     )
+
+
+def unreached_notes(
+    model: CompiledModel,
+    contracts: dict[str, dict[str, np.ndarray]],
+    year_arrays: dict[str, np.ndarray],
+) -> list[str]:
+    """A note for each contract the scenario writes that ceded nothing in any trial-year of the run and had
+    nothing blocked either (a layer attaching above anything its sources produced, as a war XoL at 80 on
+    war hull losses of a few million): its figures are all zeros, which a reader takes for a result unless
+    told. Not for a contract on no source of the scenario (compiled as "not written", noted there) or with
+    no participation; its sources' largest year says which it is, nothing there or nothing high enough."""
+    notes = []
+    for cid, terms in model.contracts.items():
+        c = contracts.get(cid)
+        sources = [s for s in terms.sources if s in model.sources]
+        if c is None or not sources or terms.participation == 0:
+            continue
+        if np.any(c["loss"]) or np.any(c["blocked_permanent"]):
+            continue
+        which = f"source{'s' if len(sources) > 1 else ''} {', '.join(sources)}"
+        years = f"{model.n_years} year{'s' if model.n_years != 1 else ''}"
+        run = f"no loss in any of the {model.n_trials:,} trials × {years} of this run"
+        largest = float(np.max(sum(year_arrays.get(f"payer:{s}", np.zeros(1)) for s in sources)))
+        if largest <= 0:
+            notes.append(f"contract {cid}: {run}: its {which} bore none")
+            continue
+        if terms.kind in ("xol", "stop_loss") and terms.attachment > 0:
+            per, what = ("per occurrence", "event") if terms.kind == "xol" else ("a year", "year's total")
+            why = f"it attaches at USD {terms.attachment:g}m {per}, perhaps above every {what} ceded to it"
+        else:
+            why = "the cedant's share of them may be nothing where they fell"
+        share = f", the cedant's share {terms.cedant_share:g}" if terms.share_by is None else ""
+        notes.append(
+            f"contract {cid}: {run}, though its {which} bore losses (the largest year: USD {largest:,.1f}m "
+            f"for the whole market{share}): {why} (more trials may reach it)"
+        )
+    return notes
 
 
 def _portfolio_alias(model: CompiledModel) -> dict[tuple[str, ...], tuple[str, ...]]:

@@ -12,9 +12,10 @@ Resolution rules (documented for users in docs/scenarios.md):
   not read) or a decimal such as `1.0e+400` (not infinity, which YAML reads), is kept as written (a
   `BeyondEveryFloat`), for its field to judge: too large for that field's bounds.
 - Lists and mappings nest at most `MAX_DEPTH` deep (a scenario needs fewer than ten levels).
-- `extends: parent.yaml` (relative to the file that says it) merges this file over its parent: mappings
-  merge key by key, recursively (schemes, candidates, contracts and perils are mappings keyed by id, so a
-  child changes one field of one scheme); every other value, lists included, replaces the parent's.
+- `extends: parent.yaml` (relative to the file that says it, or absolute) merges this file over its parent:
+  mappings merge key by key, recursively (schemes, candidates, contracts and perils are mappings keyed by
+  id, so a child changes one field of one scheme); every other value, lists included, replaces the
+  parent's.
 - A key set to `null` counts as absent: the schema's default applies, and in a child it removes what the
   parent set (`schemes: {rv_pool: null}` removes a scheme, `reinsurance: null` the scheme's reinsurance).
 - `extends` and `baseline` belong to the file that says them and are not inherited.
@@ -456,9 +457,9 @@ class _Resolver:
             self._add(invalid(("extends",), ext, f"makes a cycle of extends: {names}"), loc)
             return None
         if not path.is_file():
-            hint = suggestion(ext, _yaml_files(path.parent, base_dir))
             chain_text = " → ".join(_label(p) for p in chain)
             by = f" (extended by {chain_text})" if chain else ""  # (the path names where it was looked for)
+            hint = _extends_hint(ext, base_dir, inline=not chain) if not path.is_dir() else ""
             self._add(invalid(("extends",), ext, f"{_not_a_file(path)}{by}", hint), loc)
             return None
         return self.file(path, chain, (ext, loc))
@@ -557,6 +558,28 @@ def _not_a_file(path: Path, what: str = "file") -> str:
     if path.is_dir():
         return f"{_label(path)} is a folder, not a {what}"
     return f"no such {what} {_label(path)}"
+
+
+#: The scenarios shipped with the package's source (absent from an installed wheel): named in the hint of
+#: an `extends` that names no file, as a copy of a shipped scenario keeps the relative `extends` of its own.
+SHIPPED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _extends_hint(ext: str, base_dir: Path, *, inline: bool) -> str:
+    """What follows "no such file" for an `extends`: a near file's name (a typo), or the shipped scenario
+    of that name (a copy of a shipped file whose relative `extends` names nothing where it now is), and
+    what `extends` may be: a path relative to the file that says it, or an absolute one."""
+    shipped = SHIPPED_SCENARIOS / Path(ext).name
+    if shipped.is_file() and shipped.resolve() != (base_dir / ext).resolve():
+        near = f" (the shipped scenario {Path(ext).name} is {shipped})"
+    else:
+        near = suggestion(ext, _yaml_files((base_dir / ext).parent, base_dir))
+    folder = f"{_label(base_dir)}{os.sep}"
+    where = f"base_dir, here {folder}" if inline else f"the folder of the file that names it, {folder}"
+    return (
+        f"{near}; extends takes a path relative to {where}, or an absolute path: to build on a shipped "
+        "scenario, extend it where it is rather than copy it"
+    )
 
 
 def _yaml_files(directory: Path, base_dir: Path) -> list[str]:
@@ -790,6 +813,21 @@ def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, wor
 
 
 # ---------------------------------------------------------------------------------------- public API
+def extended_file(path: str | os.PathLike[str]) -> Path | None:
+    """The parent a scenario file's own `extends:` names (relative to the file, or absolute), when it names
+    a file; None when the file extends nothing, cannot be read, or names no file (`validate_file` says so).
+
+    ``riskmodel validate`` compares a file's notes with its parent's, so as not to repeat those it inherits.
+    """
+    p = Path(path)
+    doc, _ = _read_mapping(p, _label(p), "scenario")
+    ext = doc.get("extends") if doc is not None else None
+    if not isinstance(ext, str) or not ext.strip():
+        return None
+    parent = p.parent / ext
+    return parent if parent.is_file() else None
+
+
 def load_scenario(path: str | os.PathLike[str], *, world: Any = None) -> Scenario:
     """Read, resolve and validate a scenario file.
 
@@ -869,18 +907,26 @@ def with_overrides(
 ) -> Scenario:
     """A re-validated copy of `scenario` with values set at dotted key paths.
 
-    `None` removes a key (its default applies); ``portfolio`` may be set to a portfolio file's path. Raises
+    `None` removes a key (its default applies: ``schemes.rv_pool.recapitalisation: None`` removes the
+    scheme's backstop); ``portfolio`` may be set to a portfolio file's path. The copy is named after its
+    parent and what changed, ``"<name> (with horizon.years=3)"`` (`derived_name`), so that its results,
+    plots and report say which variant they are, unless ``"name"`` is among the overrides. Raises
     `ScenarioError` when a result is invalid.
 
-    >>> s = load_scenario_from_dict({"name": "x"}, world=WorldCodes(frozenset(), frozenset()))
-    >>> with_overrides(s, {"horizon.years": 3}, world=WorldCodes(frozenset(), frozenset())).horizon.years
-    3
+    >>> none = WorldCodes(frozenset(), frozenset())
+    >>> s = load_scenario_from_dict({"name": "x"}, world=none)
+    >>> short = with_overrides(s, {"horizon.years": 3}, world=none)
+    >>> short.horizon.years, short.name
+    (3, 'x (with horizon.years=3)')
+    >>> with_overrides(s, {"horizon.years": 3, "name": "x, 3 years"}, world=none).name
+    'x, 3 years'
     """
     doc = scenario.model_dump(mode="python")
+    if not any(str(dotted) == "name" for dotted in overrides):
+        doc["name"] = derived_name(scenario.name, overrides)
     problems = []
     for dotted, value in overrides.items():
-        if hasattr(value, "item") and getattr(value, "shape", None) == ():  # a numpy scalar: its Python value
-            value = value.item()
+        value = _python_scalar(value)
         if str(dotted) == "portfolio" and isinstance(value, str | os.PathLike):
             # a portfolio file, as a scenario file may name one (relative to the current folder here)
             value = load_portfolio(value, world=world).model_dump(mode="python")
@@ -898,6 +944,38 @@ def with_overrides(
         raise ScenarioError(missing or result.problems)
     assert result.scenario is not None
     return result.scenario
+
+
+#: Overrides that change no figure of a run, so not the name `with_overrides` gives its copy.
+UNNAMED_OVERRIDES = frozenset({"name", "description", "simulation.keep_events", "simulation.chunk_trials"})
+#: The overrides a derived name lists; more are counted.
+NAMED_OVERRIDES = 3
+
+
+def derived_name(name: str, overrides: Mapping[str, Any]) -> str:
+    """The name of a variant: its parent's and the overrides that change its figures, each value as
+    YAML writes it (shortened), the first `NAMED_OVERRIDES` of them; the parent's name when there is none.
+
+    >>> derived_name("RV pool", {"schemes.rv_pool.capital_usd_m": 2000, "simulation.keep_events": True})
+    'RV pool (with schemes.rv_pool.capital_usd_m=2000)'
+    >>> derived_name("RV pool", {"a": None, "b": [1, 2], "c": "x", "d": 0.5})
+    "RV pool (with a=null, b=[1, 2], c='x' and 1 more)"
+    """
+    changed = [
+        f"{path}={show_value(_python_scalar(value), 40)}"
+        for path, value in overrides.items()
+        if str(path) not in UNNAMED_OVERRIDES
+    ]
+    if not changed:
+        return name
+    more = len(changed) - NAMED_OVERRIDES
+    listed = ", ".join(changed[:NAMED_OVERRIDES]) + (f" and {more} more" if more > 0 else "")
+    return f"{name} (with {listed})"
+
+
+def _python_scalar(value: Any) -> Any:
+    """A numpy scalar (a sweep built with ``np.arange``) as its Python value; anything else as it is."""
+    return value.item() if hasattr(value, "item") and getattr(value, "shape", None) == () else value
 
 
 def _singular(name: str) -> str:

@@ -634,8 +634,18 @@ class Contract(Strict):
         "0.1). An excess inuring to it deducts the whole treaty's cession. Without it the treaty is the "
         "reinsurer's alone: participation is the quota, and an inuring deduction is that share.",
     )
-    attachment_usd_m: NonNegativeMoney = Field(0.0, description="Per-occurrence (or aggregate) attachment.")
-    limit_usd_m: PositiveMoney | None = Field(None, description="Per-occurrence (or aggregate) limit.")
+    attachment_usd_m: NonNegativeMoney = Field(
+        0.0,
+        description="Where the layer starts: per occurrence for an xol, on the year's aggregate for a "
+        "stop_loss (`50 xs 10`: attachment 10).",
+    )
+    limit_usd_m: PositiveMoney | None = Field(
+        None,
+        description="The layer's width above the attachment, not its top: the most it pays per occurrence "
+        "for an xol, a year for a stop_loss (`50 xs 10`: limit 50, covering a loss from 10 to 60); for a "
+        "quota_share an optional limit per event. At 100% of the contract: the reinsurer's part is "
+        "participation × limit.",
+    )
     aad_usd_m: NonNegativeMoney = Field(0.0, description="Annual aggregate deductible.")
     aggregate_limit_usd_m: PositiveMoney | None = Field(
         None,
@@ -733,7 +743,9 @@ class Scenario(Strict):
 
     name: Name = Field(..., description="Name of the scenario, shown in reports.")
     description: str = Field("", description="The story of the scenario, for the reader.")
-    extends: str | None = Field(None, description="Parent scenario file, relative to this file.")
+    extends: str | None = Field(
+        None, description="Parent scenario file: a path relative to this file, or an absolute path."
+    )
     baseline: str | None = Field(
         None, description="Scenario to compare against (a file relative to this one); default: `extends`."
     )
