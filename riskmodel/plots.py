@@ -131,13 +131,6 @@ def _period(results: Results, year: int | None) -> tuple[str, int | None]:
     return f"policy year {int(year)}", int(year) - results.start_year
 
 
-def _contract(results: Results, contract: str) -> dict[str, np.ndarray]:
-    if contract not in results.contracts:
-        known = ", ".join(results.contracts) or "none (the run has no portfolio)"
-        raise KeyError(f"unknown contract {contract!r}; the run has: {known}")
-    return results.contracts[contract]
-
-
 def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
     """The policy year (a label such as 2026) of a contract's 1-in-200 annual loss as `Results.summary`
     gives it: the year whose 99.5% quantile of the annual ceded loss is the largest of the policy years'
@@ -150,8 +143,7 @@ def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
     >>> worst_policy_year(r, "xl")  # the 99.5% quantiles of the years: 3 and 9
     2027
     """
-    _contract(results, contract)  # (an unknown contract: the error that names the run's)
-    return results.annual_tail(contract)[1]
+    return results.annual_tail(contract)[1]  # (an unknown contract: the error that names the run's)
 
 
 def _policy_year(results: Results, contract: str, year: int | str | None) -> int | None:
@@ -196,7 +188,7 @@ def ep_curves(
     from `riskmodel.metrics.ep_curve`, the intervals of the EPT (`Results.ep_table`, whose rows of a
     policy year are these); an infinite interval end (too few trials) is NaN.
     """
-    c = _contract(results, contract)
+    c = results._contract(contract)  # (the lookup of the run's tables: an unknown id names the run's)
     _, index = _period(results, _policy_year(results, contract, year))
     if index is None:
         aep, oep = c["loss"].sum(axis=1), c["max_event_loss"].max(axis=1)

@@ -30,6 +30,7 @@ __all__ = [
     "TAIL_FIGURE",
     "Comparison",
     "Results",
+    "UnknownContractError",
     "compare",
 ]
 
@@ -66,6 +67,15 @@ CONTRACT_FIELDS = (
     "blocked_delayed",
     "blocked_permanent",
 )
+
+
+class UnknownContractError(KeyError):
+    """A contract id the run does not have: a `KeyError`, as the lookup in `Results.contracts` raises, whose
+    message names the run's contracts and the closest to the id given (``GXL_layer1`` for ``gxl_layer1``).
+    Printed as its message, without the quotes a `KeyError` puts around its key."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass
@@ -129,6 +139,29 @@ class Results:
     def contract_ids(self) -> tuple[str, ...]:
         return tuple(c for c in self.contracts if c != "portfolio")
 
+    def _contract(self, contract: str) -> dict[str, np.ndarray]:
+        """The arrays of `contract` (an id or ``"portfolio"``): the one lookup of the tables, metrics and
+        plots of one contract. An id the run lacks is an `UnknownContractError` naming the run's contracts
+        and, for a misspelt one, the closest (`riskmodel.scenario.errors.suggestion`, as for scenario
+        keys).
+
+        >>> import numpy as np, pandas as pd
+        >>> r = Results("x", 2026, 1, 2, 1, {"gxl_layer1": {"loss": np.zeros((2, 1))}}, {}, {}, (), (),
+        ...             pd.DataFrame())
+        >>> try:
+        ...     r._contract("GXL_layer1")
+        ... except KeyError as e:
+        ...     print(e)
+        unknown contract 'GXL_layer1'; the run has: gxl_layer1 (did you mean 'gxl_layer1'?)
+        """
+        if contract not in self.contracts:
+            from riskmodel.scenario.errors import suggestion
+
+            known = ", ".join(self.contracts) or "none (the run has no portfolio)"
+            hint = suggestion(contract, self.contracts)
+            raise UnknownContractError(f"unknown contract {contract!r}; the run has: {known}{hint}")
+        return self.contracts[contract]
+
     def payers(self) -> tuple[str, ...]:
         return tuple(sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:")))
 
@@ -139,7 +172,7 @@ class Results:
         trial = np.repeat(np.arange(self.n_trials), self.n_years)
         year = np.tile(self.years, self.n_trials)
         for cid in ids:
-            c = self.contracts[cid]
+            c = self._contract(cid)
             frames.append(
                 pd.DataFrame(
                     {
@@ -377,7 +410,7 @@ class Results:
     # ----------------------------------------------------------------------------------------- metrics
     def losses(self, contract: str = "portfolio") -> np.ndarray:
         """(n_trials, n_years) ceded loss of a contract or the portfolio."""
-        return self.contracts[contract]["loss"]
+        return self._contract(contract)["loss"]
 
     def _calendar(self, table: pd.DataFrame) -> pd.DataFrame:
         """Policy-year indices → calendar years; the horizon rows keep `metrics.HORIZON_TOTAL` (−1)."""
@@ -393,7 +426,7 @@ class Results:
         self, contract: str = "portfolio", return_periods: Sequence[float] = metrics.DEFAULT_RETURN_PERIODS
     ) -> pd.DataFrame:
         """EPT: OEP, OEP-TVaR, AEP, AEP-TVaR per policy year and for the horizon (year −1)."""
-        c = self.contracts[contract]
+        c = self._contract(contract)
         t = metrics.ept_table(c["loss"], c["max_event_loss"], return_periods=return_periods)
         t["ep_type_name"] = t["ep_type"].map(metrics.EP_TYPE_NAMES)
         return self._calendar(t)
@@ -401,6 +434,24 @@ class Results:
     def metrics(
         self, contract: str = "portfolio", levels: Sequence[float] = (0.99, 0.995), rel_error: float = 0.05
     ) -> pd.DataFrame:
+        """Summary metrics of a contract's (or the portfolio's) ceded loss, each with its Monte Carlo error
+        and a convergence verdict: per policy year (calendar years) and for the horizon (year −1, of the
+        horizon's total loss), the AAL, SD, probability of any loss, and VaR and TVaR at each of `levels`.
+
+        Long format (`metrics.metrics_table`; the declared table ``metrics``, docs/outputs.md): columns
+        ``year``, ``metric`` (aal, sd, prob_any_loss, var, tvar), ``level`` (p of var and tvar, else NaN),
+        ``estimate`` (USD m at the reinsurer's share, a probability for prob_any_loss), ``standard_error``,
+        ``ci_lower`` and ``ci_upper`` (95%), and ``converged`` (the error at most `rel_error` of the
+        estimate). The summary's 1-in-200 annual loss is the largest of the policy years' var at 0.995
+        (`annual_tail`). An unknown `contract` is an `UnknownContractError` naming the run's.
+
+        >>> import numpy as np, pandas as pd
+        >>> loss = np.array([[0.0, 4.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0]])
+        >>> r = Results("x", 2026, 2, 4, 1, {"xl": {"loss": loss}}, {}, {}, (), (), pd.DataFrame())
+        >>> m = r.metrics("xl", levels=(0.5,))
+        >>> m[m.metric == "aal"].set_index("year")["estimate"].to_dict()  # a year's mean; the horizon's total
+        {2026: 1.5, 2027: 1.0, -1: 2.5}
+        """
         table = metrics.metrics_table(self.losses(contract), levels=levels, rel_error=rel_error)
         return self._calendar(table)
 
@@ -484,7 +535,7 @@ class Results:
         >>> r.annual_tail("xl")[1:]
         (2026, 'every year')
         """
-        tail = metrics.worst_year(self.contracts[contract]["loss"], 0.995)
+        tail = metrics.worst_year(self._contract(contract)["loss"], 0.995)
         year = int(self.years[tail.year])
         return tail, year, "every year" if tail.every_year else str(year)
 

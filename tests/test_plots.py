@@ -213,6 +213,10 @@ def test_plot_ep_errors_name_what_is_allowed():
         KeyError, match=r"unknown contract 'nope'; the run has: gxl_layer1, hull_xol, portfolio"
     ):
         plots.plot_ep(r, "nope")
+    # every year and the horizon alike, and with the closest id for a misspelt one
+    for year in (None, 2027, plots.WORST_YEAR):
+        with pytest.raises(KeyError, match=r"the run has: .*\(did you mean 'hull_xol'\?\)$"):
+            plots.plot_ep(r, "Hull_XOL", year=year)
 
 
 def test_plot_ep_draws_on_a_given_axes_and_results_delegates():

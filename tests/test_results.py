@@ -12,7 +12,15 @@ import pytest
 from test_plots import NEVER, synthetic_results
 
 from riskmodel import metrics
-from riskmodel.results import BASIS, CONTRACT_FIELDS, MARKET_UNIT, PREMIUM_UNIT, Results, compare
+from riskmodel.results import (
+    BASIS,
+    CONTRACT_FIELDS,
+    MARKET_UNIT,
+    PREMIUM_UNIT,
+    Results,
+    UnknownContractError,
+    compare,
+)
 
 
 def test_tonnage_and_members_are_the_trials_behind_market_and_adoption():
@@ -312,3 +320,33 @@ def test_the_ledger_and_the_market_sanctions_have_their_standard_errors():
         exposure_se["detentions"], detentions.std(axis=0, ddof=1) / np.sqrt(r.n_trials), rtol=1e-12
     )
     assert (exposure_se["claims_blocked_delayed"] > 0).all()
+
+
+# ------------------------------------------------------------------------------- an unknown contract
+def test_an_unknown_contract_names_the_runs_and_the_closest():
+    """`losses`, `ylt`, `alt`, `ep_table`, `metrics` and `annual_tail` raised a bare ``KeyError:
+    'gxl_layer4'``; each now says which contracts the run has, and for a misspelt id the closest (as the
+    plots did, without the closest): one lookup for every table and chart of a contract. Still a
+    KeyError, as a lookup in `contracts` is."""
+    r = synthetic_results(n_trials=300)
+    calls = {
+        "losses": r.losses,
+        "ylt": r.ylt,
+        "alt": r.alt,
+        "ep_table": r.ep_table,
+        "metrics": r.metrics,
+        "annual_tail": r.annual_tail,
+    }
+    for name, call in calls.items():
+        with pytest.raises(UnknownContractError) as caught:
+            call("GXL_layer1")
+        assert isinstance(caught.value, KeyError), name
+        assert str(caught.value) == (
+            "unknown contract 'GXL_layer1'; the run has: gxl_layer1, hull_xol, portfolio "
+            "(did you mean 'gxl_layer1'?)"
+        ), name
+        with pytest.raises(
+            KeyError, match=r"^unknown contract 'storm_xol'; the run has: gxl_layer1, hull_xol, portfolio$"
+        ):
+            call("storm_xol")
+    assert Results.metrics.__doc__ and "VaR and TVaR" in Results.metrics.__doc__
