@@ -920,7 +920,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         if r.n_years > 1:
             figures.append(
                 _figure(
-                    _on_axes(plots.plot_ep, r, "portfolio", base_ep),
+                    _on_axes(plots.plot_ep, r, "portfolio", base_ep, None),  # (None: the horizon)
                     f"{run.name}: EP curves of the portfolio over the horizon {r.horizon} (return periods "
                     "in horizons)",
                 )

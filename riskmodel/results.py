@@ -714,9 +714,18 @@ class Results:
 
     # ------------------------------------------------------------- plots (riskmodel.plots, matplotlib)
     def plot_ep(
-        self, contract: str = "portfolio", baseline: Results | None = None, year: int | None = None, **kw
+        self,
+        contract: str = "portfolio",
+        baseline: Results | None = None,
+        year: int | str | None = "worst",
+        **kw,
     ):
-        """OEP and AEP with confidence bands against return period; see `riskmodel.plots.plot_ep`."""
+        """OEP and AEP with confidence bands against return period; see `riskmodel.plots.plot_ep`.
+
+        By default of the policy year of the contract's 1-in-200 annual loss (``"worst"``,
+        `plots.WORST_YEAR`: the annual figure the summary headlines, as the report draws it); `year` a
+        policy-year label for another year, or None for the horizon (the AEP the sum of its policy
+        years). A baseline's curves that coincide with the run's are labelled so in the legend."""
         from riskmodel import plots
 
         return plots.plot_ep(self, contract, baseline, year, **kw)
