@@ -44,7 +44,7 @@ from riskmodel.display import (
     is_material_difference,
     point_mass_words,
 )
-from riskmodel.results import TAIL_FIGURE, Comparison, Results
+from riskmodel.results import COMPARISON_BASIS, COMPARISON_SHOWN, TAIL_FIGURE, Comparison, Results
 
 __all__ = [
     "LOSS_RATIO",
@@ -802,13 +802,13 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         caveat = "".join(f"; note: {m}" for m in cmp.mismatches())
         parts.append(
             _table(
-                _comparison_cells(table.loc[keep]).rename(
+                _comparison_cells(table.loc[keep, list(COMPARISON_SHOWN)]).rename(
                     columns={"scenario": run.name, "baseline": base.name}
                 ),
                 table_id=f"against-{run.name}",
                 caption=f"Against {base.name}: mean annual difference ({run.name} − {base.name}) with its "
                 "common-random-number standard error, and the standard error it would have with "
-                f"independent seeds (a premium row: with its reinstatement premium){caveat}",
+                f"independent seeds ({COMPARISON_BASIS}){caveat}",
             )
         )
 
