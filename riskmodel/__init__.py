@@ -7,7 +7,9 @@ The public API, used alike by notebooks and the command line:
 - `simulate_together([scenario, variant, ...], trials, seed)`: several runs at once, each as `simulate`
   gives it; variants that share their world share the work (a what-if of contract terms costs a tenth to
   a fifth of a run).
-- `compare(results, baseline)`: scenario against baseline with common-random-number standard errors.
+- `compare(results, baseline)`: scenario against baseline with common-random-number standard errors;
+  its `.table()` gives each figure's unit, difference, errors, z and p-value, the basis in
+  ``attrs["caption"]``, and `riskmodel.display.describe_difference` words a row's difference for a sentence.
 - `apply_terms_to_file(...)`: a portfolio's contract terms on an event loss file from another model.
 """
 

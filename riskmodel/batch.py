@@ -513,9 +513,25 @@ def simulate_together(
     of a run plus two thirds of the share of trials whose join years change (0.5-0.85 for one state's);
     a variant of the rest of the world, or a run that keeps its event table, a whole run.
 
-    `scenarios`: loaded scenarios or scenario files; `trials` and `seed` override each one's own (give
-    them, or keep the files' equal, for common random numbers). Returns the `Results` in the order given.
+    `scenarios`: a sequence (a list or tuple) of loaded scenarios or scenario files, even of one; one
+    `Scenario` or path on its own is a `TypeError` saying so (`simulate` runs one). `trials` and `seed`
+    override each one's own (give them, or keep the files' equal, for common random numbers). Returns the
+    `Results` in the order given.
     """
+    if isinstance(scenarios, Scenario | str | Path) or not isinstance(scenarios, Iterable):
+        raise TypeError(
+            "simulate_together takes a sequence of scenarios, each a Scenario (riskmodel.load_scenario) "
+            f"or the path of a scenario file, e.g. [scenario, variant]; got one {type(scenarios).__name__}: "
+            "give [it] (or run it with riskmodel.simulate)"
+        )
+    scenarios = list(scenarios)
+    if wrong := list(
+        dict.fromkeys(type(s).__name__ for s in scenarios if not isinstance(s, Scenario | str | Path))
+    ):
+        raise TypeError(
+            "simulate_together takes a sequence of scenarios, each a Scenario (riskmodel.load_scenario) "
+            f"or the path of a scenario file; got {' and '.join(wrong)} among them"
+        )
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     specs = [make_spec(f"{k}:{s.name}", s, None, trials=trials, seed=seed) for k, s in enumerate(loaded)]
     got = {spec.name: results for spec, results in simulate_many(specs, executor, progress=progress)}

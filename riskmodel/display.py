@@ -1,9 +1,11 @@
 """How a figure is written for a reader: one rounding rule for the report, summary.md and the terminal.
 
 In: a number (or a standard error and the figure it is of) and the decimals to show. Out: its text; and
-a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`). Used by every
-table a person reads (`riskmodel.report`, `riskmodel.store.summary_markdown`, the CLI's
-printed tables), so one figure reads the same in each of them.
+a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`), and a paired
+difference of two runs (a `Comparison.table` row's) in words for a sentence (`describe_difference`, by
+the rule of `is_material_difference`). Used by every table a person reads (`riskmodel.report`,
+`riskmodel.store.summary_markdown`, the CLI's printed tables) and by the notebooks' sentences, so one
+figure reads the same in each of them.
 
 The rule: halves round away from zero, after the float noise of the figure's last bits is set aside (the
 figure is first taken at 12 significant digits), and a figure that rounds to zero has no sign. Why: the
@@ -29,7 +31,17 @@ if TYPE_CHECKING:
 
     from riskmodel.results import Results
 
-__all__ = ["error_texts", "event_cap", "fixed", "fixed_error", "is_float_noise", "point_mass_words"]
+__all__ = [
+    "MATERIAL_SHARE",
+    "describe_difference",
+    "error_texts",
+    "event_cap",
+    "fixed",
+    "fixed_error",
+    "is_float_noise",
+    "is_material_difference",
+    "point_mass_words",
+]
 
 #: Significant digits a figure is taken at before it is rounded to the decimals shown: what lies beyond
 #: them is the noise of summation order (a double carries about 16).
@@ -161,3 +173,78 @@ def event_cap(manifest: Mapping[str, Any], contract: str) -> float | None:
     if not isinstance(terms, Mapping) or terms.get("limit_usd_m") is None:
         return None
     return float(terms["limit_usd_m"]) * float(terms.get("participation", 1.0))
+
+
+# ------------------------------------------------------------------------- a difference in words
+#: A difference under this share of the level it changes is not material, however precise.
+MATERIAL_SHARE = 0.01
+
+
+def _known(level: float | None) -> float | None:
+    """A level to judge materiality by: None when not given or not a number."""
+    return None if level is None or not math.isfinite(float(level)) else float(level)
+
+
+def is_material_difference(difference: float, standard_error: float, level: float | None = None) -> bool:
+    """Whether a paired difference is a change worth a signed figure: beyond twice its standard error
+    and, given the `level` it changes (the baseline's figure; NaN counts as not given), at least
+    `MATERIAL_SHARE` (1%) of it. A difference without a finite standard error is not. `describe_difference`
+    words the same rule.
+
+    >>> is_material_difference(0.008, 0.003), is_material_difference(0.008, 0.003, level=5.75)
+    (True, False)
+    """
+    if not math.isfinite(standard_error) or abs(difference) <= 2 * standard_error:
+        return False
+    known = _known(level)
+    return known is None or abs(difference) >= MATERIAL_SHARE * abs(known)
+
+
+def describe_difference(
+    difference: float, standard_error: float, level: float | None = None, digits: int = 4
+) -> str:
+    """A paired difference (USD m, e.g. a `Comparison.table` row's) in words, for a sentence.
+
+    The rule (`is_material_difference`): a signed figure only beyond twice its standard error; given the
+    `level` it changes (the baseline's figure), one under `MATERIAL_SHARE` (1%) of it is "not material".
+    In order: "no change" when the difference and its error are both exactly 0; a difference within twice
+    its error is no difference beyond that error; one without Monte Carlo error (the same in every trial)
+    is beyond it whatever its size; one beyond it and under 1% of the level is not material; else the
+    signed figure with its error. Amounts print at `digits` decimals, and one too small to show as
+    "under" the smallest they show. Without a standard error (a run of one trial) the figure is given
+    unjudged.
+
+    >>> describe_difference(0.0, 0.0)
+    'no change'
+    >>> describe_difference(0.005, 0.0)
+    'USD +0.0050m (no Monte Carlo error)'
+    >>> describe_difference(0.004, 0.003)
+    'no difference beyond its Monte Carlo error (+0.0040m ± 0.0030m, within two standard errors)'
+    >>> describe_difference(0.008, 0.00003, level=5.75)
+    'USD +0.0080m (± under 0.0001m), 0.139% of USD 5.75m: not material'
+    >>> describe_difference(0.004, 0.0019, digits=2)
+    'USD +under 0.01m (± under 0.01m)'
+    >>> describe_difference(-1.25, 0.2, level=5.75, digits=2)
+    'USD -1.25m (± 0.20m)'
+    >>> describe_difference(1.0, float("nan"))
+    '+1.0000m with no standard error to judge it by (too few trials)'
+    """
+    d, se, known = float(difference), float(standard_error), _known(level)
+    smallest = f"under {10**-digits:.{digits}f}m"
+    figure = f"{'+' if d > 0 else '-'}{smallest}" if d and round(d, digits) == 0 else f"{d:+,.{digits}f}m"
+    if not math.isfinite(se):
+        return f"{figure} with no standard error to judge it by (too few trials)"
+    if d == 0 and se == 0:
+        return "no change"
+    error = (
+        "no Monte Carlo error"
+        if se == 0
+        else f"± {se:,.{digits}f}m"
+        if round(se, digits)
+        else f"± {smallest}"
+    )
+    if abs(d) <= 2 * se:
+        return f"no difference beyond its Monte Carlo error ({figure} {error}, within two standard errors)"
+    if known is not None and not is_material_difference(d, se, known):
+        return f"USD {figure} ({error}), {100 * abs(d / known):.3g}% of USD {abs(known):,.4g}m: not material"
+    return f"USD {figure} ({error})"

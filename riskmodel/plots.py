@@ -6,7 +6,8 @@ In: a `Results` (and, where a chart compares, a baseline `Results` or a `Compari
 backend. Money is in USD millions, tonnage in million GT, years are policy-year labels (2026, ...).
 
 - `plot_ep`: OEP and AEP against return period (log axis) with confidence bands, against a baseline: of
-  one policy year (``year=WORST_YEAR``: the year of the summary's 1-in-200 annual loss) or the horizon.
+  one policy year (by default ``year=WORST_YEAR``: the year of the summary's 1-in-200 annual loss) or,
+  when asked (``year=None``), the horizon.
 - `plot_scenarios_ep`: one EP type of several scenarios on one chart.
 - `plot_ledger`: who pays, stacked by payer per policy year.
 - `plot_adoption`: probability that each candidate state is a member of its scheme, by year.
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from riskmodel import metrics
@@ -134,13 +136,6 @@ def _period(results: Results, year: int | None) -> tuple[str, int | None]:
     return f"policy year {int(year)}", int(year) - results.start_year
 
 
-def _contract(results: Results, contract: str) -> dict[str, np.ndarray]:
-    if contract not in results.contracts:
-        known = ", ".join(results.contracts) or "none (the run has no portfolio)"
-        raise KeyError(f"unknown contract {contract!r}; the run has: {known}")
-    return results.contracts[contract]
-
-
 def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
     """The policy year (a label such as 2026) of a contract's 1-in-200 annual loss as `Results.summary`
     gives it: the year whose 99.5% quantile of the annual ceded loss is the largest of the policy years'
@@ -153,8 +148,7 @@ def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
     >>> worst_policy_year(r, "xl")  # the 99.5% quantiles of the years: 3 and 9
     2027
     """
-    _contract(results, contract)  # (an unknown contract: the error that names the run's)
-    return results.annual_tail(contract)[1]
+    return results.annual_tail(contract)[1]  # (an unknown contract: the error that names the run's)
 
 
 def _policy_year(results: Results, contract: str, year: int | str | None) -> int | None:
@@ -199,7 +193,7 @@ def ep_curves(
     from `riskmodel.metrics.ep_curve`, the intervals of the EPT (`Results.ep_table`, whose rows of a
     policy year are these); an infinite interval end (too few trials) is NaN.
     """
-    c = _contract(results, contract)
+    c = results._contract(contract)  # (the lookup of the run's tables: an unknown id names the run's)
     _, index = _period(results, _policy_year(results, contract, year))
     if index is None:
         aep, oep = c["loss"].sum(axis=1), c["max_event_loss"].max(axis=1)
@@ -263,7 +257,7 @@ def plot_ep(
     results: Results,
     contract: str = "portfolio",
     baseline: Results | None = None,
-    year: int | str | None = None,
+    year: int | str | None = WORST_YEAR,
     *,
     ax: Axes | None = None,
     conf: float = 0.95,
@@ -277,9 +271,13 @@ def plot_ep(
     contract : a contract id or ``"portfolio"``.
     baseline : a baseline run of the same contract, drawn dashed without bands (its uncertainty about
         the *difference* is the paired standard error of `riskmodel.compare`, not the overlap of bands).
-    year : a policy-year label, `WORST_YEAR` for the year of the contract's 1-in-200 annual loss (the
-        summary's; the title says so, and a baseline is drawn in the same year), or None for the horizon
-        (see `ep_curves`).
+        A baseline curve that is the scenario's (the same loss at every return period: a change that
+        does not reach this contract's tail), or within `HIDDEN_GAP` (1%) of the chart's height of it at
+        every return period, would hide under it: its legend entry says so, and by how much at most.
+    year : by default `WORST_YEAR`, the policy year of the contract's 1-in-200 annual loss: the annual
+        basis of the summary's headline figure, as the report draws it (the title names the year and says
+        so; a baseline is drawn in the same year); a policy-year label for another year; None for the
+        horizon, whose AEP is the sum of its policy years (see `ep_curves`), only when asked for.
     ax : the axes to draw on (default: a new figure).
     conf : confidence level of the bands (order-statistic intervals of each quantile).
     return_periods : the return periods to evaluate (default: see `ep_curves`).
@@ -288,7 +286,9 @@ def plot_ep(
     -------
     The Axes: one solid line per EP type (labels ``OEP``/``AEP``, prefixed by the scenario name when a
     baseline is drawn), a band per line, dashed baseline lines (not drawn, with a warning, for a baseline
-    of another horizon, or without the policy year drawn), a dotted mark at 1 in 200 years or horizons.
+    of another horizon, or without the policy year drawn; labelled "... (under the solid line: the same
+    curve)" or "... (under the solid line, within USD <gap>m)" where they hide under the scenario's), a
+    dotted mark at 1 in 200 years or horizons.
     The y axis is
     the loss in USD m, the x axis the return period (log) in policy years, or for the horizon of a
     run of several years in horizons (`return_period_unit`).
@@ -332,10 +332,11 @@ def plot_ep(
             stacklevel=2,
         )
         baseline = None
+    gaps = []  # (the baseline's line, the largest gap to the scenario's curve of its EP type)
     if baseline is not None:
         base = ep_curves(baseline, contract, year, curves["return_period"].unique(), conf)
         for name, g in base.groupby("ep_type", sort=False):
-            ax.plot(
+            (line,) = ax.plot(
                 g["return_period"],
                 g["loss"],
                 color=_EP_COLOURS[str(name)],
@@ -343,16 +344,37 @@ def plot_ep(
                 linestyle="--",
                 label=f"{baseline.scenario_name}: {name}",
             )
+            own = curves.loc[curves["ep_type"] == name, "loss"].to_numpy()
+            gap = np.abs(g["loss"].to_numpy() - own)
+            gaps.append((line, float(np.nanmax(gap)) if np.isfinite(gap).any() else 0.0))
     top = float(curves["return_period"].max())
     if top >= MARKED_RETURN_PERIOD:
         _mark_return_period(ax, _counted(results, year))
     _log_return_period_axis(ax, top, return_period_unit(results, year))
     ax.set_ylabel("loss (USD m)")
     _loss_limits(ax)
+    for line, gap in gaps:
+        _say_when_hidden(line, gap, ax.get_ylim()[1])
     _title(ax, f"{results.scenario_name}: {contract}, {label}\nbands: {conf:.0%} confidence interval")
     _tidy(ax)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     return ax
+
+
+#: A baseline's EP curve closer than this share of the chart's height to the scenario's at every return
+#: period lies under it, out of sight (the lines are 2 and 1.5 points wide): its legend entry says so.
+HIDDEN_GAP = 0.01
+
+
+def _say_when_hidden(line: Line2D, gap: float, height: float) -> None:
+    """Add to a baseline curve's legend label that it lies under the scenario's solid line of its colour:
+    "(under the solid line: the same curve)" for a gap of 0 (the same loss at every return period), else
+    "(under the solid line, within USD <gap>m)" when the largest gap is under `HIDDEN_GAP` of the chart's
+    `height`. (Short: the labels already carry both runs' names, which can be long.)"""
+    if gap == 0:
+        line.set_label(f"{line.get_label()} (under the solid line: the same curve)")
+    elif gap < HIDDEN_GAP * height:
+        line.set_label(f"{line.get_label()} (under the solid line, within USD {gap:,.2g}m)")
 
 
 def plot_scenarios_ep(

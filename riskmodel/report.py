@@ -12,8 +12,8 @@ The page needs nothing else: figures are PNG images embedded as base64 ``data:``
 there are no scripts and no links out of the page, so it can be mailed or archived as one file. Every
 number comes from the `Results` that `riskmodel.store.load_results` reads back and from the run's tables
 (`sanctions.csv`), through the same functions as the notebooks (`Results.summary`, `riskmodel.compare`,
-`riskmodel.plots`). The notebooks' sentences word a paired difference by the same rule
-(`describe_difference`).
+`riskmodel.plots`). The page and the notebooks' sentences word a paired difference by one rule
+(`riskmodel.display.describe_difference`, which this module re-exports).
 """
 
 from __future__ import annotations
@@ -35,8 +35,23 @@ from matplotlib.figure import Figure
 
 import riskmodel
 from riskmodel import metrics, plots
-from riskmodel.display import event_cap, fixed, fixed_error, point_mass_words
-from riskmodel.results import POOLED_TAIL_FIGURE, TAIL_FIGURE, Comparison, Results
+from riskmodel.display import (
+    MATERIAL_SHARE,
+    describe_difference,
+    event_cap,
+    fixed,
+    fixed_error,
+    is_material_difference,
+    point_mass_words,
+)
+from riskmodel.results import (
+    COMPARISON_BASIS,
+    COMPARISON_SHOWN,
+    POOLED_TAIL_FIGURE,
+    TAIL_FIGURE,
+    Comparison,
+    Results,
+)
 
 __all__ = [
     "LOSS_RATIO",
@@ -287,82 +302,9 @@ def _table(
 
 
 # -------------------------------------------------------------------------------------------- words
-#: A difference under this share of the level it changes is not material, however precise.
-MATERIAL_SHARE = 0.01
-
 #: The smallest Spearman |ρ| the joiners' verdict calls a trend (with p < 0.05): at 8,192 trials any
 #: |ρ| above 0.022 has p < 0.05, and "a rising trend" for ρ +0.03 told of a figure that barely moves.
 TREND_RHO = 0.1
-
-
-def _known(level: float | None) -> float | None:
-    """A level to judge materiality by: None when not given or not a number."""
-    return None if level is None or not math.isfinite(float(level)) else float(level)
-
-
-def is_material_difference(difference: float, standard_error: float, level: float | None = None) -> bool:
-    """Whether a paired difference is a change worth a signed figure: beyond twice its standard error
-    and, given the `level` it changes (the baseline's figure; NaN counts as not given), at least
-    `MATERIAL_SHARE` (1%) of it. A difference without a finite standard error is not. `describe_difference`
-    words the same rule.
-
-    >>> is_material_difference(0.008, 0.003), is_material_difference(0.008, 0.003, level=5.75)
-    (True, False)
-    """
-    if not math.isfinite(standard_error) or abs(difference) <= 2 * standard_error:
-        return False
-    known = _known(level)
-    return known is None or abs(difference) >= MATERIAL_SHARE * abs(known)
-
-
-def describe_difference(
-    difference: float, standard_error: float, level: float | None = None, digits: int = 4
-) -> str:
-    """A paired difference (USD m, e.g. a `Comparison.table` row's) in words, for a sentence.
-
-    The rule (`is_material_difference`): a signed figure only beyond twice its standard error; given the
-    `level` it changes (the baseline's figure), one under `MATERIAL_SHARE` (1%) of it is "not material".
-    In order: "no change" when the difference and its error are both exactly 0; a difference within twice
-    its error is no difference beyond that error; one without Monte Carlo error (the same in every trial)
-    is beyond it whatever its size; one beyond it and under 1% of the level is not material; else the
-    signed figure with its error. Amounts print at `digits` decimals, and one too small to show as
-    "under" the smallest they show. Without a standard error (a run of one trial) the figure is given
-    unjudged.
-
-    >>> describe_difference(0.0, 0.0)
-    'no change'
-    >>> describe_difference(0.005, 0.0)
-    'USD +0.0050m (no Monte Carlo error)'
-    >>> describe_difference(0.004, 0.003)
-    'no difference beyond its Monte Carlo error (+0.0040m ± 0.0030m, within two standard errors)'
-    >>> describe_difference(0.008, 0.00003, level=5.75)
-    'USD +0.0080m (± under 0.0001m), 0.139% of USD 5.75m: not material'
-    >>> describe_difference(0.004, 0.0019, digits=2)
-    'USD +under 0.01m (± under 0.01m)'
-    >>> describe_difference(-1.25, 0.2, level=5.75, digits=2)
-    'USD -1.25m (± 0.20m)'
-    >>> describe_difference(1.0, float("nan"))
-    '+1.0000m with no standard error to judge it by (too few trials)'
-    """
-    d, se, known = float(difference), float(standard_error), _known(level)
-    smallest = f"under {10**-digits:.{digits}f}m"
-    figure = f"{'+' if d > 0 else '-'}{smallest}" if d and round(d, digits) == 0 else f"{d:+,.{digits}f}m"
-    if not math.isfinite(se):
-        return f"{figure} with no standard error to judge it by (too few trials)"
-    if d == 0 and se == 0:
-        return "no change"
-    error = (
-        "no Monte Carlo error"
-        if se == 0
-        else f"± {se:,.{digits}f}m"
-        if round(se, digits)
-        else f"± {smallest}"
-    )
-    if abs(d) <= 2 * se:
-        return f"no difference beyond its Monte Carlo error ({figure} {error}, within two standard errors)"
-    if known is not None and not is_material_difference(d, se, known):
-        return f"USD {figure} ({error}), {100 * abs(d / known):.3g}% of USD {abs(known):,.4g}m: not material"
-    return f"USD {figure} ({error})"
 
 
 def _with_se(mean: float, se: float) -> str:
@@ -896,13 +838,13 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         caveat = "".join(f"; note: {m}" for m in cmp.mismatches())
         parts.append(
             _table(
-                _comparison_cells(table.loc[keep]).rename(
+                _comparison_cells(table.loc[keep, list(COMPARISON_SHOWN)]).rename(
                     columns={"scenario": run.name, "baseline": base.name}
                 ),
                 table_id=f"against-{run.name}",
                 caption=f"Against {base.name}: mean annual difference ({run.name} − {base.name}) with its "
                 "common-random-number standard error, and the standard error it would have with "
-                f"independent seeds (a premium row: with its reinstatement premium){caveat}",
+                f"independent seeds ({COMPARISON_BASIS}){caveat}",
             )
         )
 
@@ -949,7 +891,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         if r.n_years > 1:
             figures.append(
                 _figure(
-                    _on_axes(plots.plot_ep, r, "portfolio", base_ep),
+                    _on_axes(plots.plot_ep, r, "portfolio", base_ep, None),  # (None: the horizon)
                     f"{run.name}: EP curves of the portfolio over the horizon {r.horizon} (return periods "
                     "in horizons)",
                 )

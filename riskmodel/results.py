@@ -12,6 +12,7 @@ Computing and holding results are separate jobs: this module only holds, reshape
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,9 +31,13 @@ __all__ = [
     "POOLED_TAIL_UNIT",
     "POOLED_YEAR",
     "PREMIUM_UNIT",
+    "COMPARISON_BASIS",
+    "COMPARISON_SHOWN",
+    "COMPARISON_UNITS",
     "TAIL_FIGURE",
     "Comparison",
     "Results",
+    "UnknownContractError",
     "compare",
 ]
 
@@ -88,6 +93,15 @@ def _named(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
     ['none', '', 'ig']
     """
     return pd.Categorical.from_codes(np.where(codes < 0, len(names), codes), categories=[*names, ""])
+
+
+class UnknownContractError(KeyError):
+    """A contract id the run does not have: a `KeyError`, as the lookup in `Results.contracts` raises, whose
+    message names the run's contracts and the closest to the id given (``GXL_layer1`` for ``gxl_layer1``).
+    Printed as its message, without the quotes a `KeyError` puts around its key."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass
@@ -151,6 +165,29 @@ class Results:
     def contract_ids(self) -> tuple[str, ...]:
         return tuple(c for c in self.contracts if c != "portfolio")
 
+    def _contract(self, contract: str) -> dict[str, np.ndarray]:
+        """The arrays of `contract` (an id or ``"portfolio"``): the one lookup of the tables, metrics and
+        plots of one contract. An id the run lacks is an `UnknownContractError` naming the run's contracts
+        and, for a misspelt one, the closest (`riskmodel.scenario.errors.suggestion`, as for scenario
+        keys).
+
+        >>> import numpy as np, pandas as pd
+        >>> r = Results("x", 2026, 1, 2, 1, {"gxl_layer1": {"loss": np.zeros((2, 1))}}, {}, {}, (), (),
+        ...             pd.DataFrame())
+        >>> try:
+        ...     r._contract("GXL_layer1")
+        ... except KeyError as e:
+        ...     print(e)
+        unknown contract 'GXL_layer1'; the run has: gxl_layer1 (did you mean 'gxl_layer1'?)
+        """
+        if contract not in self.contracts:
+            from riskmodel.scenario.errors import suggestion
+
+            known = ", ".join(self.contracts) or "none (the run has no portfolio)"
+            hint = suggestion(contract, self.contracts)
+            raise UnknownContractError(f"unknown contract {contract!r}; the run has: {known}{hint}")
+        return self.contracts[contract]
+
     def payers(self) -> tuple[str, ...]:
         return tuple(sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:")))
 
@@ -161,7 +198,7 @@ class Results:
         trial = np.repeat(np.arange(self.n_trials), self.n_years)
         year = np.tile(self.years, self.n_trials)
         for cid in ids:
-            c = self.contracts[cid]
+            c = self._contract(cid)
             frames.append(
                 pd.DataFrame(
                     {
@@ -429,7 +466,7 @@ class Results:
     # ----------------------------------------------------------------------------------------- metrics
     def losses(self, contract: str = "portfolio") -> np.ndarray:
         """(n_trials, n_years) ceded loss of a contract or the portfolio."""
-        return self.contracts[contract]["loss"]
+        return self._contract(contract)["loss"]
 
     def _calendar(self, table: pd.DataFrame) -> pd.DataFrame:
         """Policy-year indices → calendar years; the horizon rows keep `metrics.HORIZON_TOTAL` (−1)."""
@@ -445,7 +482,7 @@ class Results:
         self, contract: str = "portfolio", return_periods: Sequence[float] = metrics.DEFAULT_RETURN_PERIODS
     ) -> pd.DataFrame:
         """EPT: OEP, OEP-TVaR, AEP, AEP-TVaR per policy year and for the horizon (year −1)."""
-        c = self.contracts[contract]
+        c = self._contract(contract)
         t = metrics.ept_table(c["loss"], c["max_event_loss"], return_periods=return_periods)
         t["ep_type_name"] = t["ep_type"].map(metrics.EP_TYPE_NAMES)
         return self._calendar(t)
@@ -453,6 +490,24 @@ class Results:
     def metrics(
         self, contract: str = "portfolio", levels: Sequence[float] = (0.99, 0.995), rel_error: float = 0.05
     ) -> pd.DataFrame:
+        """Summary metrics of a contract's (or the portfolio's) ceded loss, each with its Monte Carlo error
+        and a convergence verdict: per policy year (calendar years) and for the horizon (year −1, of the
+        horizon's total loss), the AAL, SD, probability of any loss, and VaR and TVaR at each of `levels`.
+
+        Long format (`metrics.metrics_table`; the declared table ``metrics``, docs/outputs.md): columns
+        ``year``, ``metric`` (aal, sd, prob_any_loss, var, tvar), ``level`` (p of var and tvar, else NaN),
+        ``estimate`` (USD m at the reinsurer's share, a probability for prob_any_loss), ``standard_error``,
+        ``ci_lower`` and ``ci_upper`` (95%), and ``converged`` (the error at most `rel_error` of the
+        estimate). The summary's 1-in-200 annual loss is the largest of the policy years' var at 0.995
+        (`annual_tail`). An unknown `contract` is an `UnknownContractError` naming the run's.
+
+        >>> import numpy as np, pandas as pd
+        >>> loss = np.array([[0.0, 4.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0]])
+        >>> r = Results("x", 2026, 2, 4, 1, {"xl": {"loss": loss}}, {}, {}, (), (), pd.DataFrame())
+        >>> m = r.metrics("xl", levels=(0.5,))
+        >>> m[m.metric == "aal"].set_index("year")["estimate"].to_dict()  # a year's mean; the horizon's total
+        {2026: 1.5, 2027: 1.0, -1: 2.5}
+        """
         table = metrics.metrics_table(self.losses(contract), levels=levels, rel_error=rel_error)
         return self._calendar(table)
 
@@ -550,7 +605,7 @@ class Results:
         >>> r.annual_tail("xl")[1:]
         (2026, 'every year')
         """
-        tail = metrics.worst_year(self.contracts[contract]["loss"], 0.995)
+        tail = metrics.worst_year(self._contract(contract)["loss"], 0.995)
         year = int(self.years[tail.year])
         return tail, year, "every year" if tail.every_year else str(year)
 
@@ -569,7 +624,7 @@ class Results:
         >>> r.pooled_tail("xl").value  # the largest of the 8 trial-years (the ⌈8 × 0.995⌉-th)
         9.0
         """
-        return metrics.pooled_quantile(self.contracts[contract]["loss"], 0.995)
+        return metrics.pooled_quantile(self._contract(contract)["loss"], 0.995)
 
     def annual_mean(self, x: np.ndarray) -> tuple[float, float]:
         """(mean, standard error) of an (n_trials, n_years) array's annual average over the horizon: the
@@ -794,9 +849,18 @@ class Results:
 
     # ------------------------------------------------------------- plots (riskmodel.plots, matplotlib)
     def plot_ep(
-        self, contract: str = "portfolio", baseline: Results | None = None, year: int | None = None, **kw
+        self,
+        contract: str = "portfolio",
+        baseline: Results | None = None,
+        year: int | str | None = "worst",
+        **kw,
     ):
-        """OEP and AEP with confidence bands against return period; see `riskmodel.plots.plot_ep`."""
+        """OEP and AEP with confidence bands against return period; see `riskmodel.plots.plot_ep`.
+
+        By default of the policy year of the contract's 1-in-200 annual loss (``"worst"``,
+        `plots.WORST_YEAR`: the annual figure the summary headlines, as the report draws it); `year` a
+        policy-year label for another year, or None for the horizon (the AEP the sum of its policy
+        years). A baseline's curves that coincide with the run's are labelled so in the legend."""
         from riskmodel import plots
 
         return plots.plot_ep(self, contract, baseline, year, **kw)
@@ -833,6 +897,26 @@ class Results:
         return plots.plot_tail_contributions(self, level, **kw)
 
 
+#: What the figures of a comparison are, in the caption of every table of one: `Comparison.table`'s
+#: ``attrs["caption"]``, the terminal's (`riskmodel run`, `riskmodel compare`) and the report's. A premium
+#: row is the premium with its reinstatement premium, as in the report's comparison table.
+COMPARISON_UNITS = (
+    "a year; USD m unless a count; tonnage in million GT; a premium row with its reinstatement premium"
+)
+
+#: `COMPARISON_UNITS` with whose figures the rows are (`BASIS`, and the market's figures that no payer
+#: bears): the words each row's ``unit`` in `Comparison.table` says of that row.
+COMPARISON_BASIS = (
+    f"{COMPARISON_UNITS}; {BASIS}; the premium and tonnage bases, spills and detentions are the whole "
+    "market's"
+)
+
+#: The columns of `Comparison.table` that the tables a person reads show under the caption
+#: `COMPARISON_BASIS` (the terminal's and the report's): each run's figure, the difference and its two
+#: errors. The ``unit``, ``z`` and ``p_value`` columns are the frame's and its CSV's.
+COMPARISON_SHOWN = ("scenario", "baseline", "difference", "standard_error", "independent_standard_error")
+
+
 @dataclass
 class Comparison:
     """A scenario against its baseline: paired differences with common random numbers."""
@@ -866,20 +950,96 @@ class Comparison:
         return out
 
     def table(self) -> pd.DataFrame:
-        """Mean annual difference (scenario − baseline) of each figure, its CRN standard error, and the
-        standard error the same difference would have with independent seeds.
+        """Mean annual difference (scenario − baseline) of each figure, its CRN standard error, the
+        standard error the same difference would have with independent seeds, and how far the difference
+        is beyond its error.
 
         Figures are the contracts' ceded losses and premiums, the portfolio's 1-in-200 annual loss (the
         summary's; its error from a paired bootstrap, `metrics.paired_tail_difference`), the payers'
-        ledgers, the premium bases, the tanker tonnage by P&I class (``tonnage:<class>``, million GT) and the
-        spill and detention counts of either run: a figure that only
-        one run has (a scheme's payers or contract the baseline lacks, a peril of a stress scenario)
-        counts as zero in the other. Runs of different lengths (numbers of policy years) have no 1-in-200
-        row (their year loss tables cannot be resampled trial by trial together). Computed once (the tail's
-        bootstrap is the costly part); each call returns its own copy."""
+        ledgers, the premium and tonnage bases, the tanker tonnage by P&I class (``tonnage:<class>``) and
+        the spill and detention counts of either run: a figure that only one run has (a scheme's payers or
+        contract the baseline lacks, a peril of a stress scenario) counts as zero in the other. Runs of
+        different lengths (numbers of policy years) have no 1-in-200 row (their year loss tables cannot
+        be resampled trial by trial together).
+
+        Indexed by ``figure``; columns ``unit`` (the row's unit and whose figure it is: "USD m a year
+        (reinsurer's share)", "USD m a year (market, 100%)", "million GT" for tonnage, a tonnage base such as
+        ``base:ig_entered_gt`` included, "spills a year", ...), ``scenario`` and ``baseline`` (each run's
+        annual mean, as its `Results.summary` gives it), ``difference``, ``standard_error`` (paired),
+        ``independent_standard_error``, ``z`` (the difference over its paired standard error) and
+        ``p_value`` (two-sided, of the normal distribution: the chance of a difference at least so far
+        from 0 were the runs the same). ``attrs["caption"]`` says the units and bases of every row
+        (`COMPARISON_BASIS`).
+
+        A p-value, not a yes or no at 5%: a table of fifty figures has two or three below 0.05 by chance
+        alone, and the reader can judge at the level (or with the correction for many rows) they need;
+        `riskmodel.display.describe_difference` words a difference beyond twice its error (p < 0.046).
+        An error of exactly 0 is a figure without Monte Carlo error (the same in every trial, float noise
+        set aside: `metrics.paired_difference`'s `exact_zero`): a difference of 0 then has z 0 and p-value
+        1 (no change), any other z ±inf and p-value 0 (certain, as a fixed premium's change). An infinite
+        error (a 1-in-200 of too few trials to bound it) gives z 0 and p-value 1; none (one trial), NaN.
+        A p-value below the smallest double (|z| above about 38) is 0 too. The 1-in-200's p-value rests on
+        a bootstrap error: a guide, not to the last digit.
+
+        Computed once (the tail's bootstrap is the costly part); each call returns its own copy.
+
+        >>> import numpy as np, pandas as pd
+        >>> def run(name, loss, premium):  # (one policy year of three trials, a fixed premium)
+        ...     fields = {"loss": np.array(loss), "premium": np.full((3, 1), premium)}
+        ...     fields["reinstatement_premium"] = np.zeros((3, 1))
+        ...     return Results(name, 2026, 1, 3, 1, {"xl": fields}, {}, {}, (), (), pd.DataFrame())
+        >>> a, b = run("a", [[1.0], [3.0], [8.0]], 0.0015), run("b", [[1.0], [2.0], [6.0]], 0.0015)
+        >>> t = Comparison(a, b).table()  # differences 0, 1, 2: mean 1, SD 1, s.e. 1/√3
+        >>> row = t.loc["xl: ceded loss"]
+        >>> row["unit"], float(row["difference"]), round(float(row["z"]), 4), round(float(row["p_value"]), 4)
+        ("USD m a year (reinsurer's share)", 1.0, 1.7321, 0.0833)
+        >>> errors = ["difference", "standard_error", "independent_standard_error", "z", "p_value"]
+        >>> t.loc["xl: premium", errors].astype(float).to_list()  # the same in both: exactly no change
+        [0.0, 0.0, 0.0, 0.0, 1.0]
+        >>> t = Comparison(run("a", [[1.0], [3.0], [8.0]], 0.002), b).table()
+        >>> t.loc["xl: premium", errors[1:]].astype(float).to_list()  # a fixed premium's change is certain
+        [0.0, 0.0, inf, 0.0]
+        """
         if self._table is None:
             self._table = self._compute_table()
         return self._table.copy()
+
+    @staticmethod
+    def _unit(figure: str) -> str:
+        """A row's ``unit`` in `table`, in the words of `COMPARISON_BASIS`."""
+        from riskmodel.scenario.checks import is_premium_base
+
+        kind, _, name = figure.partition(":")
+        if figure.endswith(": ceded loss"):
+            return "USD m a year (reinsurer's share)"
+        if figure.endswith(": premium"):
+            return "USD m a year (reinsurer's share, with reinstatement premium)"
+        if figure.endswith(f": {TAIL_FIGURE}"):
+            return "USD m in its worst policy year (reinsurer's share)"
+        if kind == "payer" or (kind == "base" and is_premium_base(name)):
+            return "USD m a year (market, 100%)"
+        if kind in ("base", "tonnage"):
+            return "million GT"
+        return {"spills_7t": "spills a year", "detentions": "detentions a year"}.get(figure, "")
+
+    @staticmethod
+    def _significance(difference: float, standard_error: float) -> tuple[float, float]:
+        """(z, two-sided normal p-value) of a difference and its standard error; an error of exactly 0 is
+        no Monte Carlo error: z 0 and p 1 for a difference of 0, else ±inf and 0.
+
+        >>> Comparison._significance(0.0, 0.0), Comparison._significance(-0.5, 0.0)
+        ((0.0, 1.0), (-inf, 0.0))
+        >>> z, p = Comparison._significance(2.0, 1.0)
+        >>> z, round(p, 4), Comparison._significance(1.0, float("nan"))
+        (2.0, 0.0455, (nan, nan))
+        """
+        d, se = float(difference), float(standard_error)
+        if math.isnan(se):
+            return math.nan, math.nan
+        if se == 0:
+            return (0.0, 1.0) if d == 0 else (math.copysign(math.inf, d), 0.0)
+        z = d / se
+        return z, math.erfc(abs(z) / math.sqrt(2.0))
 
     def _tonnage_pairs(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """Tanker tonnage by P&I class (million GT, each trial-year), ``tonnage:<class>``, of either run:
@@ -915,13 +1075,15 @@ class Comparison:
             if k.startswith(("payer:", "base:")) or k in ("spills_7t", "detentions"):
                 a, b = ya.get(k, absent), yb.get(k, absent)
                 if a.ndim == 2 and b.ndim == 2:
+                    if self._unit(k) == "million GT":  # (a tonnage base, in GT: as the tonnage rows)
+                        a, b = a / 1e6, b / 1e6
                     pairs.append((k, a, b))
         pairs += self._tonnage_pairs()
         for name, a, b in pairs:
             # (each run's figure is the mean of its trials' annual means, as in `summary`, to the last bit:
             # summed in another order, a premium of 0.0015 printed 0.002 there and 0.001 here)
             per_a, per_b = a.mean(axis=1), b.mean(axis=1)
-            d = metrics.paired_difference(per_a, per_b)
+            d = metrics.paired_difference(per_a, per_b, exact_zero=True)
             rows.append(
                 {
                     "figure": name,
@@ -949,7 +1111,19 @@ class Comparison:
                         "independent_standard_error": t.se_independent,
                     }
                 )
-        return pd.DataFrame(rows).set_index("figure")
+        for row in rows:
+            row["unit"] = self._unit(row["figure"])
+            row["z"], row["p_value"] = self._significance(row["difference"], row["standard_error"])
+        columns = ["figure", "unit", "scenario", "baseline", "difference", "standard_error"]
+        out = pd.DataFrame(rows, columns=[*columns, "independent_standard_error", "z", "p_value"])
+        out = out.set_index("figure")
+        out.attrs["caption"] = (
+            "Mean annual difference (scenario − baseline) of each figure, with its common-random-number "
+            f"standard error and, for contrast, the one with independent seeds ({COMPARISON_BASIS}); z: the "
+            "difference over its common-random-number standard error; p_value: two-sided, normal (an error "
+            "of exactly 0, a figure the same in every trial: p_value 1 for no difference, 0 for one)"
+        )
+        return out
 
 
 def compare(scenario: Results, baseline: Results) -> Comparison:

@@ -429,6 +429,79 @@ TABLES: dict[str, TableSpec] = {
                 ("prob_any_block", "float64", "Share of trials with any blocked ceded loss.", RATIO),
             ),
         ),
+        TableSpec(
+            "comparison",
+            "Comparison: a scenario against the run it is compared with",
+            "One row per figure of either run: its annual mean in each run, the difference with its "
+            "common-random-number (paired) standard error, the standard error it would have with "
+            "independent seeds, and how far it is beyond its error. A figure only one run has (a scheme's "
+            "payers, a contract the other does not write) counts as zero in the other. Each row's unit says "
+            "what it is in and whose figure it is: the contracts' and the portfolio's are the reinsurer's "
+            "share, the payers', premium and tonnage bases and counts the whole market's.",
+            ("scenario_run", "baseline_run", "figure"),
+            _cols(
+                ("scenario_run", "object", "The run whose figures are `scenario` (A − B: A).", TEXT),
+                (
+                    "baseline_run",
+                    "object",
+                    "The run it is compared with: in a batch the scenario's `baseline:`, else the scenario "
+                    "it extends (A − B: B).",
+                    TEXT,
+                ),
+                (
+                    "figure",
+                    "object",
+                    "`<contract>: ceded loss`, `<contract>: premium` (with its reinstatement premium), "
+                    "`portfolio: 1-in-200 annual loss`, `payer:<column>`, `base:<premium or tonnage base>`, "
+                    "`tonnage:<P&I class>`, `spills_7t` or `detentions`.",
+                    TEXT,
+                ),
+                (
+                    "unit",
+                    "object",
+                    "The figure's unit and whose it is: `USD m a year (reinsurer's share)`, `USD m a year "
+                    "(market, 100%)`, `million GT` (tonnage and tonnage bases), `spills a year`, ....",
+                    TEXT,
+                ),
+                (
+                    "scenario",
+                    "float64",
+                    "The scenario run's figure, its annual mean over trials and policy years as its summary "
+                    "gives it (the 1-in-200: in its worst policy year), in `unit`.",
+                    MONEY,
+                ),
+                ("baseline", "float64", "The other run's figure, in `unit`.", MONEY),
+                ("difference", "float64", "scenario − baseline.", MONEY),
+                (
+                    "standard_error",
+                    "float64",
+                    "Monte Carlo standard error of the difference with common random numbers (over the "
+                    "trials' paired differences; for the 1-in-200 a paired bootstrap); exactly 0 for a "
+                    "difference the same in every trial.",
+                    MONEY,
+                ),
+                (
+                    "independent_standard_error",
+                    "float64",
+                    "The standard error the same difference would have with independent seeds, for contrast.",
+                    MONEY,
+                ),
+                (
+                    "z",
+                    "float64",
+                    "difference / standard_error; 0 for no difference without Monte Carlo error, ±inf for a "
+                    "difference without it (a fixed premium's change).",
+                    RATIO,
+                ),
+                (
+                    "p_value",
+                    "float64",
+                    "Two-sided p-value of z under the normal distribution: 1 for no difference without "
+                    "Monte Carlo error, 0 for a difference without it; NaN with one trial.",
+                    RATIO,
+                ),
+            ),
+        ),
     )
 }
 
@@ -573,6 +646,9 @@ WRITTEN: dict[str, str] = {
     "sanctions_exposure": "`sanctions.csv` in a run folder; `Results.sanctions_by_contract("
     "every_contract=True)` (without it, the rows of the contracts that have a figure, then the "
     "portfolio's: the others are named in its `attrs`)",
+    "comparison": "`comparison.csv` at the top of a batch's `--out` (`riskmodel run`: each scenario against "
+    "its baseline); `riskmodel compare RUN_A RUN_B --out FILE.csv` (one pair); `Comparison.table()` gives "
+    'one pair\'s indexed by `figure`, without the two run columns, its caption in `attrs["caption"]`',
 }
 
 

@@ -183,6 +183,29 @@ def test_the_batch_results_are_those_of_simulate_alone(scenarios):
             assert np.array_equal(v, results.contracts["portfolio"][k])
 
 
+def test_simulate_together_given_one_scenario_says_it_takes_a_sequence(scenarios):
+    """One Scenario on its own (not in a list) failed nine frames down in pathlib: "expected str, bytes or
+    os.PathLike object, not tuple" (iterating a pydantic model gives its fields as pairs); one path went
+    letter by letter. Each is now a TypeError at once saying what it takes; in a list, it runs."""
+    scenario = load_scenario(scenarios / "base.yaml")
+    for alone, kind in (
+        (scenario, "Scenario"),
+        (str(scenarios / "base.yaml"), "str"),
+        (scenarios, "PosixPath"),
+    ):
+        with pytest.raises(TypeError) as caught:
+            riskmodel.simulate_together(alone, trials=4096, progress=False)
+        assert str(caught.value) == (
+            "simulate_together takes a sequence of scenarios, each a Scenario (riskmodel.load_scenario) or "
+            f"the path of a scenario file, e.g. [scenario, variant]; got one {kind}: give [it] (or run it "
+            "with riskmodel.simulate)"
+        )
+    with pytest.raises(TypeError, match=r"each a Scenario .* got NoneType and int among them$"):
+        riskmodel.simulate_together([scenario, None, 3], trials=4096, progress=False)
+    [results] = riskmodel.simulate_together((scenario,), trials=4096, progress=False)
+    assert results.n_trials == 4096
+
+
 # --------------------------------------------------------------------------------------------- sweeps
 def test_set_values_are_read_as_yaml_and_split_outside_brackets():
     assert batch.parse_set("a.b=1,2.5,x") == ("a.b", [1, 2.5, "x"])

@@ -23,7 +23,7 @@ from riskmodel import store
 from riskmodel.checkpoints import CHUNKS
 from riskmodel.cli import main
 from riskmodel.engine.simulate import simulate
-from riskmodel.results import BASIS, MARKET_UNIT, PREMIUM_UNIT
+from riskmodel.results import BASIS, COMPARISON_BASIS, MARKET_UNIT, PREMIUM_UNIT
 from riskmodel.scenario import load_scenario
 from riskmodel.tables import read_table
 
@@ -94,8 +94,9 @@ def test_run_stores_each_scenario_and_prints_the_comparison_with_its_baseline(sc
         in stdout
     )
     assert store.is_complete(out / "base") and store.is_complete(out / "stressed")
-    comparison = pd.read_csv(out / "comparison.csv")
+    comparison = read_table("comparison", out / "comparison.csv")  # (the declared table: docs/outputs.md)
     assert set(comparison["scenario_run"]) == {"stressed"} and set(comparison["baseline_run"]) == {"base"}
+    assert comparison.set_index("figure").loc["payer:peril:storm", "unit"] == "USD m a year (market, 100%)"
 
     assert riskmodel("run", scenarios, "--out", out, "--workers", 1) == 0
     stdout, stderr = capsys.readouterr()
@@ -192,13 +193,26 @@ def test_compare_two_run_folders_writes_the_table(scenarios, tmp_path, capsys):
     from riskmodel.results import BASIS
 
     title = next(line for line in printed.splitlines() if " − " in line)
-    assert title.startswith("stressed − base: ") and BASIS in title
+    assert title.startswith("stressed − base: ") and BASIS in title and COMPARISON_BASIS in title
     # the columns are named by the runs, not "scenario" and "baseline" (the comparator need not be one)
     assert re.search(r"^ +stressed +base +difference +CRN s\.e\. +indep\. s\.e\.$", printed, re.M)
     table = pd.read_csv(csv, index_col="figure")
     row = table.loc["storm_xol: ceded loss"]
     assert row["difference"] == pytest.approx(row["scenario"] - row["baseline"])
     assert row["standard_error"] < row["independent_standard_error"]
+    # the file is the declared table `comparison` (docs/outputs.md), each row with its runs, unit and verdict,
+    # the figures those of `Comparison.table()` to the dollar
+    declared = read_table("comparison", csv).set_index("figure")
+    assert set(declared["scenario_run"]) == {"stressed"} and set(declared["baseline_run"]) == {"base"}
+    api = rm.compare(store.load_results(out / "stressed"), store.load_results(out / "base")).table()
+    assert list(declared.index) == list(api.index) and declared["unit"].equals(api["unit"])
+    for column in ("scenario", "difference", "standard_error", "z", "p_value"):
+        np.testing.assert_allclose(declared[column], api[column], rtol=1e-7, atol=5e-7, err_msg=column)
+    assert declared.loc["storm_xol: ceded loss", "unit"] == "USD m a year (reinsurer's share)"
+    # a file name whose suffix names no format the table is written in: refused before any work
+    assert riskmodel("compare", out / "stressed", out / "base", "--out", tmp_path / "cmp.txt") == 2
+    assert "--out takes a .csv (or .parquet) file name" in capsys.readouterr().err
+    assert not (tmp_path / "cmp.txt").exists()
     # options that set the runs of scenario files change nothing for run folders: refused, not ignored
     assert riskmodel("compare", out / "stressed", out / "base", "--trials", 4096, "--seed", 3) == 2
     assert "are run folders, already computed: --trials and --seed would not change them" in (

@@ -6,6 +6,8 @@ Agg backend.
 
 from __future__ import annotations
 
+import inspect
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -145,7 +147,7 @@ def test_plot_ep_draws_oep_and_aep_with_bands_on_a_log_return_period_axis():
     horizon AEP of `metrics.ep_curve` (sum of the policy years of each trial); a policy year's chart
     counts its return periods in years."""
     r = synthetic_results()
-    ax = plots.plot_ep(r)
+    ax = plots.plot_ep(r, year=None)
     lines = labelled_lines(ax)
     assert [ln.get_label() for ln in lines] == ["OEP", "AEP"]
     assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
@@ -213,6 +215,64 @@ def test_plot_ep_errors_name_what_is_allowed():
         KeyError, match=r"unknown contract 'nope'; the run has: gxl_layer1, hull_xol, portfolio"
     ):
         plots.plot_ep(r, "nope")
+    # every year and the horizon alike, and with the closest id for a misspelt one
+    for year in (None, 2027, plots.WORST_YEAR):
+        with pytest.raises(KeyError, match=r"the run has: .*\(did you mean 'hull_xol'\?\)$"):
+            plots.plot_ep(r, "Hull_XOL", year=year)
+
+
+def test_plot_ep_by_default_draws_the_policy_year_of_the_summarys_1_in_200():
+    """The default chart was of the horizon (a 1 in 200 *horizons* of about 160 against the summary's
+    86.2 a year); it is now of the policy year the summary's 1-in-200 annual loss is of, as the report's
+    first chart, with that figure on its AEP at 200 years; the horizon is drawn when asked (None).
+    `Results.plot_ep` has the same default."""
+    r = _worst_in(synthetic_results("rv_pool"), 2028)
+    for ax in (plots.plot_ep(r), r.plot_ep(), r.plot_ep("gxl_layer1")):
+        assert "policy year 2028 (the policy year of its largest 1-in-200 annual loss)" in ax.get_title()
+        assert ax.get_xlabel() == "return period (years, log scale)" and mark_text(ax) == "1 in 200 years"
+        plt.close(ax.figure)
+    aep = labelled_lines(plots.plot_ep(r))[1]
+    at_200 = np.flatnonzero(aep.get_xdata() == 200.0)[0]
+    assert aep.get_ydata()[at_200] == r.summary().loc[f"portfolio: {TAIL_FIGURE}", "mean"]
+    horizon = r.plot_ep(year=None)
+    assert "horizon 2026–2029" in horizon.get_title() and mark_text(horizon) == "1 in 200 horizons"
+    assert inspect.signature(Results.plot_ep).parameters["year"].default == plots.WORST_YEAR
+
+
+def test_a_baseline_curve_under_the_scenarios_says_so():
+    """A baseline whose curves are the scenario's, or all but (rv_pool against the baseline: its
+    portfolio's curves within 1-3% of each other), was drawn dashed under the solid lines, out of sight:
+    its legend entries now say it lies under the scenario's, as the same curve or within the largest gap
+    at any return period (under `HIDDEN_GAP`, 1%, of the chart's height); a baseline that differs more
+    is labelled as before."""
+    r, same = synthetic_results("rv_pool"), synthetic_results("baseline")
+    ax = plots.plot_ep(r, baseline=same)
+    labels = [ln.get_label() for ln in labelled_lines(ax)]
+    assert labels[2:] == [
+        "baseline: OEP (under the solid line: the same curve)",
+        "baseline: AEP (under the solid line: the same curve)",
+    ]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][2:] == labels[2:]
+    # the OEP only the same: a scenario that moves only the aggregate, far beyond the chart's 1%
+    other = synthetic_results("baseline")
+    other.contracts["portfolio"] = dict(other.contracts["portfolio"])
+    other.contracts["portfolio"]["loss"] = other.contracts["portfolio"]["loss"] * 1.5
+    labels = [ln.get_label() for ln in labelled_lines(plots.plot_ep(r, baseline=other))]
+    assert labels[2:] == ["baseline: OEP (under the solid line: the same curve)", "baseline: AEP"]
+    # all but the same: losses 0.2% lower, the largest gap is under 1% of the chart's height
+    close = synthetic_results("close", scale=0.998)
+    ax = plots.plot_ep(r, baseline=close, year=None)
+    curves = plots.ep_curves(r, year=None)
+    base = plots.ep_curves(close, year=None, return_periods=curves["return_period"].unique())
+    height = ax.get_ylim()[1]
+    for line, name in zip(labelled_lines(ax)[2:], ("OEP", "AEP"), strict=True):
+        gap = float(
+            (curves[curves.ep_type == name]["loss"].values - base[base.ep_type == name]["loss"].values).max()
+        )
+        assert 0 < gap < plots.HIDDEN_GAP * height
+        assert line.get_label() == f"close: {name} (under the solid line, within USD {gap:,.2g}m)"
+    labels = [ln.get_label() for ln in labelled_lines(plots.plot_ep(r, baseline=synthetic_results(scale=2)))]
+    assert labels[2:] == ["synthetic: OEP", "synthetic: AEP"]
 
 
 def test_plot_ep_draws_on_a_given_axes_and_results_delegates():
@@ -305,9 +365,9 @@ def test_the_1_in_200_mark_names_what_its_return_periods_count():
     chart of runs that count different things (years and horizons, or horizons of 4 and of 5 years), no
     unit."""
     four, five, one = (synthetic_results(n_years=n) for n in (4, 5, 1))
-    assert mark_text(plots.plot_ep(four)) == "1 in 200 horizons"
+    assert mark_text(plots.plot_ep(four, year=None)) == "1 in 200 horizons"
     assert mark_text(plots.plot_ep(four, year=2027)) == "1 in 200 years"
-    assert mark_text(plots.plot_ep(one)) == "1 in 200 years"
+    assert mark_text(plots.plot_ep(one, year=None)) == "1 in 200 years"
     assert mark_text(plots.plot_scenarios_ep({"a": four, "b": four})) == "1 in 200 horizons"
     assert mark_text(plots.plot_scenarios_ep({"a": four, "b": five}, year=2026)) == "1 in 200 years"
     assert mark_text(plots.plot_scenarios_ep({"a": four, "b": five})) == "1 in 200"

@@ -724,11 +724,11 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
 
     shorter = synthetic_results("baseline", n_trials=TRIALS, seed=7, n_years=3)
     with pytest.warns(UserWarning, match="another horizon"):
-        ax = plots.plot_ep(paired.results, "portfolio", baseline=shorter)
+        ax = plots.plot_ep(paired.results, "portfolio", baseline=shorter, year=None)
     assert not [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ax = plots.plot_ep(paired.results, "portfolio", baseline=base.results)
+        ax = plots.plot_ep(paired.results, "portfolio", baseline=base.results, year=None)
     assert len([line for line in ax.get_lines() if line.get_linestyle() == "--"]) == 2
     marks = [t.get_text() for t in ax.texts]
     assert marks == [" 1 in 200 horizons"]  # the horizon chart's 200 counts horizons of 4 years

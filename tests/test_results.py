@@ -17,6 +17,8 @@ from test_plots import NEVER, synthetic_results
 from riskmodel import metrics
 from riskmodel.results import (
     BASIS,
+    COMPARISON_BASIS,
+    COMPARISON_UNITS,
     CONTRACT_FIELDS,
     MARKET_UNIT,
     POOLED_TAIL_FIGURE,
@@ -24,6 +26,7 @@ from riskmodel.results import (
     PREMIUM_UNIT,
     TAIL_FIGURE,
     Results,
+    UnknownContractError,
     compare,
 )
 
@@ -462,3 +465,126 @@ def test_sanctions_by_contract_leaves_out_and_names_the_contracts_without_a_figu
     table = everything.sanctions_by_contract()
     assert table.equals(everything.sanctions_by_contract(every_contract=True))
     assert table.attrs["without_exposure"] == () and "note" not in table.attrs
+
+
+# ------------------------------------------------------------------------- a comparison's units and verdict
+def _with_fixed_premiums(r: Results, premium: float) -> Results:
+    """`r` with a contract ``fixed`` that earns `premium` in every trial-year and cedes nothing, and the
+    IG-entered tonnage (a tonnage base, in GT, as the market stage writes it): the IG clubs' tanker GT
+    plus 1,080 million GT of other ships."""
+    shape = (r.n_trials, r.n_years)
+    fixed = {f: np.zeros(shape) for f in CONTRACT_FIELDS} | {"premium": np.full(shape, premium)}
+    entered = r.year_arrays["tonnage_gt"][..., 0] + 1.08e9
+    return replace(
+        r,
+        contracts={**r.contracts, "fixed": fixed},
+        year_arrays={**r.year_arrays, "base:ig_entered_gt": entered},
+    )
+
+
+def test_a_comparison_says_each_rows_unit_and_basis():
+    """`Comparison.table()` had no units: USD m at our share, USD m of the whole market, counts and the
+    IG-entered tonnage in plain GT (1.365e9, among figures of a few USD m) side by side. Each row now says
+    its unit and whose figure it is, in the words of the terminal's and the report's caption
+    (`COMPARISON_BASIS`, in ``attrs["caption"]``); the tonnage base is in million GT, as the tonnage rows:
+    1,080 + 300 − 5y million GT in policy year y of the synthetic run, 1,372.5 on average over its four."""
+    a = _with_fixed_premiums(synthetic_results("a", scale=1.5, seed=2), 0.0015)
+    b = _with_fixed_premiums(synthetic_results("b", seed=2), 0.0015)
+    table = compare(a, b).table()
+    assert list(table.columns) == [
+        "unit",
+        "scenario",
+        "baseline",
+        "difference",
+        "standard_error",
+        "independent_standard_error",
+        "z",
+        "p_value",
+    ]
+    unit = table["unit"]
+    assert (
+        unit["gxl_layer1: ceded loss"] == unit["portfolio: ceded loss"] == "USD m a year (reinsurer's share)"
+    )
+    assert unit["hull_xol: premium"] == "USD m a year (reinsurer's share, with reinstatement premium)"
+    assert unit[f"portfolio: {TAIL_FIGURE}"] == "USD m in its worst policy year (reinsurer's share)"
+    market = [f for f in table.index if f.startswith("payer:")] + ["base:ig_gxl_premium"]
+    assert len(market) == 6 and (unit[market] == "USD m a year (market, 100%)").all()
+    gt = [f for f in table.index if f.startswith("tonnage:")] + ["base:ig_entered_gt"]
+    assert len(gt) == 6 and (unit[gt] == "million GT").all()
+    assert (unit["spills_7t"], unit["detentions"]) == ("spills a year", "detentions a year")
+    assert table.loc["base:ig_entered_gt", "scenario"] == pytest.approx(1372.5, rel=1e-12)
+    assert table.loc["base:ig_entered_gt", "scenario"] - table.loc["tonnage:ig", "scenario"] == (
+        pytest.approx(1080.0, rel=1e-12)
+    )
+    # one set of words for the frame, the terminal and the page
+    caption = table.attrs["caption"]
+    assert COMPARISON_BASIS in caption and COMPARISON_UNITS in COMPARISON_BASIS and BASIS in COMPARISON_BASIS
+    from riskmodel.cli.run import comparison_title
+
+    assert COMPARISON_BASIS in comparison_title(("a", "b"), 4096, 7)
+    assert table.loc[["hull_xol: premium"]].attrs["caption"] == caption  # (a selection keeps it)
+
+
+def test_a_comparison_judges_each_difference_by_its_standard_error():
+    """``z`` is the difference over its paired standard error and ``p_value`` its two-sided normal p-value.
+    A figure the same in every trial has errors of exactly 0, not float noise (an independent s.e. of
+    6.9e-21 on a fixed premium of 0.0015): the same in both runs, z 0 and p-value 1 (no change); a fixed
+    premium of 0.002 against 0.0015, z +inf and p-value 0 (certain). A run against itself: nothing moves.
+    With one trial there is no error, and no verdict."""
+    from scipy.stats import norm
+
+    a = _with_fixed_premiums(synthetic_results("a", scale=1.5, seed=2), 0.0015)
+    b = _with_fixed_premiums(synthetic_results("b", seed=2), 0.0015)
+    table = compare(a, b).table()
+    varies = table[table["standard_error"] > 0]
+    assert len(varies) >= 10
+    np.testing.assert_allclose(varies["z"], varies["difference"] / varies["standard_error"], rtol=1e-15)
+    np.testing.assert_allclose(varies["p_value"], 2 * norm.sf(varies["z"].abs()), rtol=1e-9)
+    loss = table.loc["gxl_layer1: ceded loss"]
+    assert loss["z"] > 3 and loss["p_value"] < 0.003  # (losses times 1.5: a clear rise)
+    # the fixed premium: its float noise (the case the finding met) is set aside
+    per_trial = a.per_trial("fixed: premium")
+    assert metrics.paired_difference(per_trial, per_trial).se_independent > 0
+    same = table.loc["fixed: premium", ["difference", "standard_error", "independent_standard_error"]]
+    assert same.to_list() == [0.0, 0.0, 0.0]
+    assert table.loc["fixed: premium", ["z", "p_value"]].to_list() == [0.0, 1.0]
+    dearer = compare(_with_fixed_premiums(synthetic_results("a", scale=1.5, seed=2), 0.002), b).table()
+    row = dearer.loc["fixed: premium"]
+    assert row["difference"] == pytest.approx(0.0005) and row["standard_error"] == 0.0
+    assert (row["z"], row["p_value"]) == (np.inf, 0.0)
+    itself = compare(a, a).table()
+    assert (itself["difference"] == 0).all() and (itself["standard_error"] == 0).all()
+    assert (itself["z"] == 0).all() and (itself["p_value"] == 1).all()
+    one = synthetic_results(n_trials=1)
+    alone = compare(one, one).table()
+    assert alone.loc["portfolio: ceded loss", ["z", "p_value"]].isna().all()
+
+
+# ------------------------------------------------------------------------------- an unknown contract
+def test_an_unknown_contract_names_the_runs_and_the_closest():
+    """`losses`, `ylt`, `alt`, `ep_table`, `metrics` and `annual_tail` raised a bare ``KeyError:
+    'gxl_layer4'``; each now says which contracts the run has, and for a misspelt id the closest (as the
+    plots did, without the closest): one lookup for every table and chart of a contract. Still a
+    KeyError, as a lookup in `contracts` is."""
+    r = synthetic_results(n_trials=300)
+    calls = {
+        "losses": r.losses,
+        "ylt": r.ylt,
+        "alt": r.alt,
+        "ep_table": r.ep_table,
+        "metrics": r.metrics,
+        "annual_tail": r.annual_tail,
+    }
+    for name, call in calls.items():
+        with pytest.raises(UnknownContractError) as caught:
+            call("GXL_layer1")
+        assert isinstance(caught.value, KeyError), name
+        assert str(caught.value) == (
+            "unknown contract 'GXL_layer1'; the run has: gxl_layer1, hull_xol, portfolio "
+            "(did you mean 'gxl_layer1'?)"
+        ), name
+        with pytest.raises(
+            KeyError, match=r"^unknown contract 'storm_xol'; the run has: gxl_layer1, hull_xol, portfolio$"
+        ):
+            call("storm_xol")
+    assert Results.metrics.__doc__ and "VaR and TVaR" in Results.metrics.__doc__

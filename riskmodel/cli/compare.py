@@ -4,7 +4,8 @@ In: two run folders of the results store, or scenario files (run on the spot wit
 trials, so they share common random numbers), or one of each. Out: a table on stdout of each figure's
 annual mean in A and B, the difference, its paired (common-random-number) standard error and, for
 contrast, the standard error the same difference would have with independent seeds; `--out FILE.csv`
-writes the table. The work is `riskmodel.batch.load_or_run` and `riskmodel.results.Comparison`.
+writes the table with each row's unit, z and p-value (the declared table ``comparison``,
+docs/outputs.md). The work is `riskmodel.batch.load_or_run` and `riskmodel.results.Comparison`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.cli.run import (
-    COMPARISON_UNITS,
     add_executor_options,
     check_out_file,
+    comparison_title,
     comparison_view,
     executor_factory,
     path_arg,
@@ -25,7 +26,6 @@ from riskmodel.cli.run import (
     run_folder_error,
     seed_value,
     trial_count,
-    write_csv,
 )
 
 __all__ = ["add_parser", "run"]
@@ -44,7 +44,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--trials", type=trial_count, default=None, help="trials of scenario files run now")
     p.add_argument("--seed", type=seed_value, default=None, help="seed of scenario files run now")
     p.add_argument(
-        "--out", type=path_arg, default=None, metavar="FILE.csv", help="also write the table as CSV"
+        "--out",
+        type=path_arg,
+        default=None,
+        metavar="FILE.csv",
+        help="also write the table as CSV (parquet for a .parquet name): docs/outputs.md, `comparison`",
     )
     add_executor_options(p)
     p.set_defaults(func=run)
@@ -116,7 +120,7 @@ def _label(path: str | Path) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel compare`; returns the exit code."""
     from riskmodel import batch, store
-    from riskmodel.results import BASIS, Comparison
+    from riskmodel.results import Comparison
     from riskmodel.scenario import Problem, ScenarioError
 
     problems = _run_folder_problems([args.run_a, args.run_b])
@@ -135,6 +139,16 @@ def run(args: argparse.Namespace) -> int:
             check_out_file(args.out, "comparison.csv")
     except ScenarioError as exc:
         problems.extend(exc.problems)
+    else:
+        if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".parquet"):
+            problems.append(
+                Problem(
+                    str(args.out),
+                    (),
+                    "--out takes a .csv (or .parquet) file name, e.g. comparison.csv: the file is written in "
+                    "the format its suffix names",
+                )
+            )
     if problems:
         raise ScenarioError(problems)
     try:
@@ -163,13 +177,15 @@ def run(args: argparse.Namespace) -> int:
     for message in comparison.mismatches():
         print(f"warning: {message}", file=sys.stderr)
     table = comparison.table()
-    view = comparison_view(table, (_label(args.run_a), _label(args.run_b)))
+    labels = (_label(args.run_a), _label(args.run_b))
+    view = comparison_view(table, labels)
     name_a, name_b = view.columns[:2]  # (the runs as the columns name them, as `run`'s title does)
-    title = (
-        f"{name_a} − {name_b}: {a.n_trials:,} trials, seed {a.seed} ({COMPARISON_UNITS}; {BASIS}; s.e. with "
-        "common random numbers and, for contrast, independent)"
-    )
-    print_frame(view, title)
+    print_frame(view, comparison_title((name_a, name_b), a.n_trials, a.seed))
     if args.out is not None:
-        print(f"written: {write_csv(table, args.out)}")
+        from riskmodel.tables import write_table
+
+        # (the table declared as `comparison`, as `run` writes a batch's: the two runs named in each row)
+        rows = table.reset_index().assign(scenario_run=labels[0], baseline_run=labels[1])
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        print(f"written: {write_table('comparison', rows, args.out)}")
     return 0

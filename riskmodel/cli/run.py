@@ -25,11 +25,12 @@ from typing import Any
 from riskmodel.display import error_texts, fixed
 
 __all__ = [
-    "COMPARISON_UNITS",
     "add_executor_options",
     "add_parser",
     "check_out_file",
     "check_out_folder",
+    "comparison_title",
+    "comparison_view",
     "creation_problem",
     "executor_factory",
     "path_arg",
@@ -366,19 +367,28 @@ def write_csv(df: Any, path: str | Path, index: bool = True) -> Path:
     return atomic_write(path, lambda f: f.write(df.to_csv(index=index).encode()))
 
 
-#: What the figures of a comparison printed in the terminal are (`run`'s and `compare`'s titles): the
-#: premium row as the report's comparison table has it, with its reinstatement premium.
-COMPARISON_UNITS = (
-    "a year; USD m unless a count; tonnage in million GT; a premium row with its reinstatement premium"
-)
+def comparison_title(names: tuple[str, str], trials: int, seed: int) -> str:
+    """The title of a comparison printed in the terminal (`run`'s and `compare`'s): the two runs, their
+    trials and seed, and the units and bases of its rows (`results.COMPARISON_BASIS`, the caption of
+    `Comparison.table` and of the report's table)."""
+    from riskmodel.results import COMPARISON_BASIS
+
+    return (
+        f"{names[0]} − {names[1]}: {trials:,} trials, seed {seed} ({COMPARISON_BASIS}; s.e. with common "
+        "random numbers and, for contrast, independent)"
+    )
 
 
 def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
-    """A comparison table with short column names for the terminal: the two runs' columns named by their
-    `names` (scenario, comparator: ``("spill_stress", "rv_pool")``, not "scenario" and "baseline": the
-    comparator need not be the batch's baseline); two equal names become ``A: name`` and ``B: name``. The
-    standard errors are written by `display.fixed_error`: one too small to show is "<0.0005", not 0.000,
-    which is kept for a difference the same in every trial."""
+    """A comparison table with short column names for the terminal: the columns a reader is shown
+    (`results.COMPARISON_SHOWN`), the two runs' named by their `names` (scenario, comparator:
+    ``("spill_stress", "rv_pool")``, not "scenario" and "baseline": the comparator need not be the batch's
+    baseline); two equal names become ``A: name`` and ``B: name``. The standard errors are written by
+    `display.fixed_error`: one too small to show is "<0.0005", not 0.000, which is kept for a difference
+    the same in every trial."""
+    from riskmodel.results import COMPARISON_SHOWN
+
+    table = table[list(COMPARISON_SHOWN)]
     a, b = names or ("scenario", "baseline")
     if a == b:
         a, b = f"A: {a}", f"B: {b}"
@@ -483,13 +493,12 @@ def run(args: argparse.Namespace) -> int:
         for message in comparisons.mismatches.get((name, base), []):
             print(f"warning: {name} − {base}: {message}", file=sys.stderr)
         spec = next(s for s in specs if s.name == name)
-        title = (
-            f"{name} − {base}: {spec.trials:,} trials, seed {spec.seed} ({COMPARISON_UNITS}; {BASIS}; s.e. "
-            "with common random numbers and, for contrast, independent)"
-        )
+        title = comparison_title((name, base), spec.trials, spec.seed)
         print_frame(comparison_view(batch.key_deltas(table), (name, base)), title)
     if comparisons.tables:
-        path = write_csv(comparisons.frame(), Path(args.out) / "comparison.csv", index=False)
+        from riskmodel.tables import write_table
+
+        path = write_table("comparison", comparisons.frame(), Path(args.out) / "comparison.csv")
         print(f"every comparison figure: {path}")
     if args.report:
         _write_report(Path(args.out))
