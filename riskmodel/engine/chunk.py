@@ -447,7 +447,11 @@ def _world_block(
     year_arrays["designated_share"] = np.divide(
         designated_sum, shadow_total, out=desig.copy(), where=shadow_total > 0
     )
-    recap_u = generator(m.seed, Stream.CAPITAL, block).random((BLOCK_TRIALS, H, max(n_s, 1)))[:n]
+    # one recapitalisation uniform per (trial, year) for each scheme, from its own stream (keyed by its id,
+    # as its designations and recognition are): adding a scheme moves no other scheme's draws
+    recap_u = np.zeros((n, H, max(n_s, 1)))
+    for s, sid in enumerate(m.scheme_ids):
+        recap_u[:, :, s] = generator(m.seed, Stream.CAPITAL, block, key_of(sid)).random((BLOCK_TRIALS, H))[:n]
     scheme_premium = (
         np.stack([bases[f"scheme_premium:{sid}"] for sid in m.scheme_ids], axis=-1)
         if n_s
