@@ -1,17 +1,22 @@
 """Stage D: incidents, drawn from a scenario-independent candidate event set and thinned per scenario.
 
 In: a `CandidatePlan` compiled from the world data only (strata of trade × segment × zone × incident
-type with their envelope rates), the run's seed, a trial block and a year; then, per scenario, the cover
-shares of the market stage and the class rate factors.
+type with their envelope rates), the run's seed, a trial block and a year; then, per scenario, the market
+stage's base-class shares before the scheme uptake and the schemes' takes from them
+(`market.cover_shares`'s `uptake_out`), and the class rate factors.
 Out: `Candidates` (per candidate: trial, stratum, time and a fixed row of keyed uniforms) and, after
 thinning, the indices of the candidates that are real events together with their P&I class.
 
 Why candidates (MODEL.md section 6): every scenario sees the same candidates with the same uniforms. A
 candidate's class is found by comparing its class uniform with that trial-year's cover shares, and it is
-real with probability rate(class) / envelope rate. Events common to two scenarios are identical (common
-random numbers) and the cost is proportional to candidates (not vessels × trials). (Runs that draw
-different worlds draw the candidates each: holding a block's candidates for another run would cost about
-0.5 GB for a tenth of a run.) The envelope uses `CLASS_FACTOR_MAX`, the schema's bound on class factors.
+real with probability rate(class) / envelope rate. Events common to two scenarios share every draw (common
+random numbers) and the cost is proportional to candidates (not vessels × trials). The shares are laid out
+on [0, 1) so that a scheme moves only the candidates of the tonnage it takes (`class_cuts`): each base
+class's interval is its share before the uptake, and the schemes' takes from it sit at its top, so two
+scenarios whose shares before the uptake agree give a common candidate the same base class unless a
+scheme took it. (Runs that draw different worlds draw the candidates each: holding a block's candidates
+for another run would cost about 0.5 GB for a tenth of a run.) The envelope uses `CLASS_FACTOR_MAX`, the
+schema's bound on class factors.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ __all__ = [
     "CandidatePlan",
     "Candidates",
     "EventUniforms",
+    "class_cuts",
     "draw_candidates",
     "keyed_uniforms",
     "thin_candidates",
@@ -296,33 +302,82 @@ def draw_candidates(
     return Candidates(trial=trial, stratum=stratum, u_time=u[1], u_class=u[2], u_thin=u[3], base=base)
 
 
+def class_cuts(uptake: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Where the class uniforms of one year's candidates are cut into P&I classes, from the market's
+    `uptake` (4, 1 + n_schemes, n_trials, n_trades): each base class's share before the scheme uptake, then
+    each scheme's take from it (`market.cover_shares`'s `uptake_out` of the year).
+
+    The base classes lie on [0, 1) in order (ig, western_fixed, domestic, none), each over its share
+    before the uptake: `cum` (4, n_trials, n_trades), their cumulative shares, is the upper end of each.
+    Within class c's interval [lo, hi), the first scheme's take from c sits at the top, [hi − take₁, hi),
+    the second's just below it, and so on (a scheme takes from what the earlier ones left); the class
+    keeps [lo, hi − Σ takes). `schemes` (4, n_schemes, n_trials, n_trades), None without schemes, holds the
+    lower end of each scheme's slot, hi − (take₁ + … + take_s) for scheme s (+inf where the first s
+    schemes took nothing from the class). So a candidate changes class only if a scheme took its slice of
+    the tonnage, and its base class is the one of any scenario whose shares before the uptake are the
+    same: the draws of scenarios with and without schemes stay coupled.
+
+    >>> up = np.array([[0.5, 0.0], [0.2, 0.0], [0.2, 0.1], [0.1, 0.05]])[:, :, None, None]  # 1 trial, 1 trade
+    >>> cum, schemes = class_cuts(up)
+    >>> cum.ravel().round(2).tolist(), schemes.ravel().round(2).tolist()
+    ([0.5, 0.7, 0.9, 1.0], [inf, inf, 0.8, 0.95])
+    """
+    # (class by class on whole (trial, trade) arrays: `np.cumsum` along the short class axis is slower)
+    n_base, n_schemes = uptake.shape[0], uptake.shape[1] - 1
+    cum = np.empty(uptake[:, 0].shape)
+    cum[0] = uptake[0, 0]
+    for c in range(1, n_base):
+        np.add(cum[c - 1], uptake[c, 0], out=cum[c])
+    if not n_schemes:
+        return cum, None
+    cuts = np.empty((n_base, n_schemes, *cum.shape[1:]))
+    taken = uptake[:, 1].copy()  # the first s schemes' takes together
+    for s in range(n_schemes):
+        if s:
+            taken += uptake[:, 1 + s]
+        np.subtract(cum, taken, out=cuts[:, s])
+        np.copyto(cuts[:, s], np.inf, where=taken <= 0.0)
+    return cum, cuts
+
+
 def thin_candidates(
     plan: CandidatePlan,
     cand: Candidates,
     cum_shares: np.ndarray,
     class_factor: np.ndarray,
     age_factor: np.ndarray,
+    scheme_cuts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which candidates are real events in this scenario, and their P&I class.
 
-    `cum_shares` (n_trials, n_trades, n_classes) are the cumulative cover shares of the candidate's
-    year; candidates of trials beyond its first axis (the padding of a short last block) are dropped.
-    `class_factor` (n_classes,) and `age_factor` (n_trades, n_classes) are the rate factors. A candidate's
-    class is the number of cumulative shares (all but the last) at or below its class uniform; it is
+    `cum_shares` (n_base, n_trials, n_trades) are the cumulative shares of the base classes in the
+    candidate's year and `scheme_cuts` (n_base, n_schemes, n_trials, n_trades), or None, the lower ends of
+    the schemes' slots within each (`class_cuts`); candidates of trials beyond their second axis (the
+    padding of a short last block) are dropped. `class_factor` (n_classes,) and `age_factor` (n_trades,
+    n_classes) are the rate factors of the base classes, then the schemes. A candidate's base class is the
+    number of cumulative shares (all but the last) at or below its class uniform; if j ≥ 1 of its base
+    class's scheme cuts are at or below it, its class is the scheme S − j (counting from 0) instead. It is
     real when its thinning uniform × the envelope factor is below its class's factor. Returns (indices of
     real events, in draw order; their class).
 
     Candidates that no class of their trade could keep are dropped before their class is looked up (a
-    bound on the thinning uniform per stratum), and the class is found one cumulative share at a time on
-    the (trial, trade) rows: the same events as comparing every candidate with its whole row, at a
-    fraction of the memory traffic. The candidates go through in pieces of `PIECE`.
+    bound on the thinning uniform per stratum), the class is found one cut at a time on the (trial, trade)
+    rows, and the scheme cuts are looked up only on trades a scheme took from: the same events as
+    comparing every candidate with its whole row, at a fraction of the memory traffic. The candidates go
+    through in pieces of `PIECE`.
     """
-    n_rows, n_trades, k = cum_shares.shape
+    n_base, n_rows, n_trades = cum_shares.shape
+    n_cells = n_rows * n_trades
+    k = class_factor.size
     factor = class_factor[None, :] * age_factor  # (n_trades, k): the same products as per candidate
     # A candidate can only be real if u_thin × envelope factor < the largest factor of its trade: a
     # per-stratum bound on u_thin, loosened by a relative 1e-9 so that the exact test below decides.
     bound = factor.max(axis=1)[plan.trade] / plan.max_factor * (1.0 + 1e-9)
-    cuts = np.ascontiguousarray(cum_shares.reshape(-1, k)[:, :-1].T)  # (k - 1, n_rows × n_trades)
+    cuts = cum_shares[:-1].reshape(n_base - 1, n_cells)  # (a view of class-first shares)
+    if scheme_cuts is not None:
+        n_s = scheme_cuts.shape[1]
+        s_cuts = scheme_cuts.reshape(-1)  # scheme s's cut of base class c on row r: [(c × S + s) × cells + r]
+        on_scheme_trade = np.isfinite(scheme_cuts).any(axis=(0, 1, 2))[plan.trade]  # per stratum
     flat_factor = factor.ravel()
     last_row = n_rows if cand.size and int(cand.trial[-1]) >= n_rows else None  # trials are in draw order
     kept, classes = [], []
@@ -338,8 +393,16 @@ def thin_candidates(
         row = trial.take(idx) * n_trades + t
         u_class = cand.u_class[a:b].take(idx)
         cls = np.zeros(idx.size, dtype=np.int64)
-        for c in range(k - 1):
+        for c in range(n_base - 1):
             cls += u_class >= cuts[c].take(row)
+        if scheme_cuts is not None:
+            sub = np.flatnonzero(on_scheme_trade.take(st))
+            u_sub = u_class.take(sub)
+            at = cls.take(sub) * (n_s * n_cells) + row.take(sub)
+            above = np.zeros(sub.size, dtype=np.int64)
+            for s in range(n_s):
+                above += u_sub >= s_cuts.take(at + s * n_cells)
+            cls[sub] = np.where(above > 0, n_base + n_s - above, cls.take(sub))
         keep = np.flatnonzero(u_thin.take(idx) * plan.max_factor.take(st) < flat_factor.take(t * k + cls))
         kept.append(idx.take(keep) + a)
         classes.append(cls.take(keep))

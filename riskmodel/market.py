@@ -5,7 +5,8 @@ which trades are barred or capped, scheme uptake parameters, recognition draws) 
 climate factor Z, the join years of each scheme's states and the designated share of Western-insured
 tonnage on sanctioned trades (`sanctions.designated_share` from an initial share of 0).
 Out: cover shares by (trial, year, trade, P&I class) — classes `ig, western_fixed, domestic, none`, then
-one per scheme — and premium bases per (trial, year).
+one per scheme — and premium bases per (trial, year); when asked, each base class's share before the scheme
+uptake and what each scheme took from it (for the class draw of stage D, `incidents.class_cuts`).
 
 Order of the steps (MODEL.md section 4), each capped by what its source class holds:
 reference shares (before sanctions responses) → the bar on Iranian and Venezuelan cargo → the price cap
@@ -111,6 +112,7 @@ def cover_shares(
     designated_west: np.ndarray,
     n_years: int,
     designated_out: np.ndarray | None = None,
+    uptake_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cover shares by (trial, year, trade, class); classes are BASE_CLASSES then one per scheme.
 
@@ -120,6 +122,10 @@ def cover_shares(
     `designated_out`, when given (n_trials, n_years, n_trades, n_classes), receives the share of each
     trade's tonnage that the designations moved out of Western cover, by the class it is in at the end
     (designated vessels: `domestic` and `none`, then the schemes that took some of them up).
+    `uptake_out`, when given (4, 1 + n_schemes, n_trials, n_years, n_trades), class-first, receives for
+    each base class c its share before the scheme uptake (`[c, 0]`: after the bar, the cap and the
+    designations, so the same in scenarios that differ only in their schemes) and what each scheme s took
+    from it (`[c, 1 + s]`); the class keeps the difference, its share returned.
     """
     n_trials = z.size
     n_trades = plan.ref_shares.shape[0]
@@ -164,12 +170,17 @@ def cover_shares(
         marked[DOMESTIC] = designated * to_dom
         marked[NONE] = designated * (1.0 - to_dom)
 
+    if uptake_out is not None:
+        uptake_out[:, 0] = shares[:4]
+
     # scheme uptake, scheme by scheme
     years = np.arange(n_years)
     for s, scheme in enumerate(plan.schemes):
         col = 4 + s
         has_origin = scheme.origin_slot >= 0
         if not has_origin.any():
+            if uptake_out is not None:
+                uptake_out[:, 1 + s] = 0.0
             continue
         origin_join = join_year[:, np.clip(scheme.origin_slot, 0, None)]
         origin_year = np.where(has_origin[None, :], origin_join, n_years)
@@ -198,8 +209,11 @@ def cover_shares(
         for c in range(4):
             w = scheme.from_weights[c]
             if w <= 0:
+                if uptake_out is not None:
+                    uptake_out[c, 1 + s] = 0.0
                 continue
-            take = np.minimum(w * target, shares[c])
+            # (written straight into `uptake_out` when given)
+            take = np.minimum(w * target, shares[c], out=None if uptake_out is None else uptake_out[c, 1 + s])
             # a scheme takes up a class's designated vessels in proportion (only these classes hold any)
             if marked is not None and c in (DOMESTIC, NONE):
                 carried = marked[c] * np.divide(take, shares[c], out=np.zeros_like(take), where=shares[c] > 0)

@@ -46,6 +46,34 @@ def test_simulated_counts_agree_with_the_analytic_expectation(baseline, name):
     assert abs(d.mean()) <= 3 * se, (d.mean(), se)
 
 
+def test_each_class_gets_its_share_of_rv_pools_events(monkeypatch):
+    """Per P&I class (the four base classes and the scheme), a block of rv_pool's simulated events against
+    the expectation given the cover shares its market stage gave (captured from `cover_shares`):
+    Σ share(trial, year, trade, class) × class factor × age factor × the trade's events per unit factor
+    (`trade_weights`). Given the shares each class's count is Poisson: within 4 of its standard errors (√
+    of the expectation). The scheme's slots at the top of the classes it takes from must give each class
+    exactly its own share."""
+    from riskmodel import market
+    from riskmodel.engine import chunk
+    from riskmodel.engine.simulate import compile_scenario
+
+    m = compile_scenario(rm.load_scenario("scenarios/rv_pool.yaml"), trials=4096, seed=4)
+    given = []
+
+    def capture(*args, **kwargs):
+        given.append(market.cover_shares(*args, **kwargs))
+        return given[-1]
+
+    monkeypatch.setattr(chunk, "cover_shares", capture)
+    world = chunk._world_block(m, 0, 4096, {}, {})
+    [shares] = given
+    rate = m.class_factor[None, :] * m.age_factor  # (trades, classes)
+    expected = np.einsum("nytc,tc,t->c", shares, rate, m.trade_weights["events"])
+    count = np.bincount(world.cls, minlength=len(m.class_names))
+    assert expected.min() > 1000, expected  # (every class, the scheme too, with events to count)
+    assert (np.abs(count - expected) < 4 * np.sqrt(expected)).all(), (count, expected)
+
+
 def test_shadow_fleet_share_and_age_emerge(baseline):
     """17–19% of tanker tonnage outside Western cover (S&P, BRS), emerging from trades × price cap ×
     designations; its tonnage-weighted mean age about 20 years against 15 for the mainstream (BRS)."""

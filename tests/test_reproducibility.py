@@ -233,3 +233,28 @@ def test_a_one_contract_portfolio_is_its_contract_on_every_executor(perils):
         for f, v in res.contracts["portfolio"].items():
             assert not v.flags.writeable, f
             assert np.shares_memory(v, res.contracts["cat_xol"][f]), f
+
+
+def test_a_scheme_moves_only_the_events_of_the_tonnage_it_takes():
+    """MODEL.md 1 and 6: the baseline and rv_pool (the same seed) have the same cover shares before the
+    scheme's uptake, so an event of both (the same trial, year and time: its time is a uniform of the
+    candidate) has rv_pool's scheme as its class or else its baseline class; and an event of the
+    baseline that keeps its class in rv_pool is an event of rv_pool. (With the scheme's slot after the
+    four base classes, its take moved every class boundary above the class it took from: about 2% of
+    common events changed base class, domestic to none, western fixed to domestic, IG to western fixed.)"""
+    years = {"horizon.years": 2}
+    tables = {}
+    for name in ("baseline", "rv_pool"):
+        scenario = with_overrides(load_scenario(f"scenarios/{name}.yaml"), years)
+        results = run(scenario, InProcess(), 4096, trials=1024)
+        e = results.elt(["trial", "year", "time", "type", "pi_class"])
+        tables[name] = e[e["type"] != ""].set_index(["trial", "year", "time"])["pi_class"]
+    base, rv = tables["baseline"], tables["rv_pool"]
+    assert base.index.is_unique and rv.index.is_unique
+    common = base.index.intersection(rv.index)
+    moved = rv.loc[common] == "scheme:rv_pool"
+    assert len(common) > 100_000 and moved.sum() > 1_000, (len(common), moved.sum())
+    assert not base.str.startswith("scheme").any()
+    pd.testing.assert_series_equal(rv.loc[common][~moved], base.loc[common][~moved])
+    # rv_pool's events in a base class are all baseline events (only a scheme's take adds events)
+    assert rv[~rv.str.startswith("scheme")].index.isin(base.index).all()

@@ -149,3 +149,50 @@ def test_a_peril_on_an_insolvent_schemes_reinsurer_is_unpaid():
     spills = to_reinsurer + to_claimants  # a whole number of spills of `each`
     np.testing.assert_allclose(spills / each, np.round(spills / each), atol=1e-9)
     assert to_claimants[lapsed].sum() >= each and to_reinsurer[~lapsed].sum() >= each
+
+
+def test_a_second_scheme_leaves_the_firsts_finances_as_they_were():
+    """MODEL.md 1: a change in one scenario parameter does not shift another's draws. A second scheme,
+    founded by Kazakhstan (the origin of the CPC trade, which no rv_pool state ships), takes tonnage only
+    from trades rv_pool cannot take from (a state is in one scheme at most), so rv_pool's tankers, events
+    and premium are those of the run without it; its recapitalisation draws come from its own stream
+    (keyed by its id), so the stressed scheme's capital, rescues and insolvency are the same bit for bit.
+    (Drawn from one stream for all schemes, a trial-year's draw moved with the number of schemes.)"""
+    stressed = {
+        "schemes.rv_pool.capital_usd_m": 50.0,
+        "schemes.rv_pool.recapitalisation": {
+            "threshold_usd_m": 40.0,
+            "probability": 0.5,
+            "amount_usd_m": 60.0,
+        },
+        "horizon.years": 3,
+    }
+    alone = with_overrides(load_scenario("scenarios/rv_pool.yaml"), stressed)
+    second = {
+        "name": "KAZ pool",
+        "founders": ["KAZ"],
+        "start_year": 2026,
+        "capital_usd_m": 100.0,
+        "per_event_limit_usd_m": 100.0,
+        "uptake": {"share": 0.5, "from_classes": {"ig": 0.6, "western_fixed": 0.3, "none": 0.1}},
+        "certifying_flags": {"LBR": 1.0, "MHL": 1.0, "PAN": 1.0},  # the CPC trade's first flags
+        "port_acceptance": {"ITA": 0.5},  # its destination
+    }
+    both = with_overrides(alone, {"schemes.kaz_pool": second})
+    runs = {
+        name: rm.simulate(s, trials=512, seed=11, progress=False)
+        for name, s in (("alone", alone), ("both", both))
+    }
+    assert runs["both"].year_arrays["base:scheme_gt:kaz_pool"].mean() > 0.0  # (it does take tonnage)
+    assert runs["alone"].year_arrays["scheme_recapitalised:rv_pool"].sum() > 20  # (rescues to compare)
+    for name in ("scheme_capital", "scheme_recapitalised", "scheme_insolvent", "base:scheme_premium"):
+        key = f"{name}:rv_pool"
+        np.testing.assert_array_equal(runs["both"].year_arrays[key], runs["alone"].year_arrays[key], key)
+    # a payer's ledger adds up a trial-year's events of every class (others' zeros among them) in time
+    # order, and numpy's unrolled summation groups terms by position: the second scheme's events may move
+    # the last bit of a sum, never more
+    for payer in ("scheme", "scheme_reinsurance", "hm_scheme"):
+        key = f"payer:{payer}:rv_pool"
+        np.testing.assert_allclose(
+            runs["both"].year_arrays[key], runs["alone"].year_arrays[key], 1e-13, 0, key
+        )

@@ -48,6 +48,7 @@ from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
 from riskmodel.incidents import (
     EventUniforms,
     U,
+    class_cuts,
     draw_candidates,
     event_keys,
     keyed_uniforms,
@@ -378,7 +379,11 @@ def _world_block(
         certifies.append(rng.random((BLOCK_TRIALS, scheme.certify_prob.size))[:n] < scheme.certify_prob)
         accepts.append(rng.random((BLOCK_TRIALS, scheme.accept_prob.size))[:n] < scheme.accept_prob)
     moved = np.empty((n, H, m.trade_gt.size, 4 + len(m.scheme_ids)))
-    shares = cover_shares(m.market, z, join, certifies, accepts, desig_west, H, designated_out=moved)
+    # each base class's share before the uptake and the schemes' takes from it: the class draw's layout
+    uptake = np.empty((4, 1 + len(m.scheme_ids), n, H, m.trade_gt.size))
+    shares = cover_shares(
+        m.market, z, join, certifies, accepts, desig_west, H, designated_out=moved, uptake_out=uptake
+    )
     # the designated share of each trade's tonnage in each shadow class (domestic, none, schemes): D of the
     # shadow fleet's own tonnage, and all of the tonnage the designations moved out of Western cover
     came = np.divide(moved, shares, out=moved, where=shares > 0).clip(0.0, 1.0, out=moved)  # (in place)
@@ -447,7 +452,11 @@ def _world_block(
     year_arrays["designated_share"] = np.divide(
         designated_sum, shadow_total, out=desig.copy(), where=shadow_total > 0
     )
-    recap_u = generator(m.seed, Stream.CAPITAL, block).random((BLOCK_TRIALS, H, max(n_s, 1)))[:n]
+    # one recapitalisation uniform per (trial, year) for each scheme, from its own stream (keyed by its id,
+    # as its designations and recognition are): adding a scheme moves no other scheme's draws
+    recap_u = np.zeros((n, H, max(n_s, 1)))
+    for s, sid in enumerate(m.scheme_ids):
+        recap_u[:, :, s] = generator(m.seed, Stream.CAPITAL, block, key_of(sid)).random((BLOCK_TRIALS, H))[:n]
     scheme_premium = (
         np.stack([bases[f"scheme_premium:{sid}"] for sid in m.scheme_ids], axis=-1)
         if n_s
@@ -463,8 +472,8 @@ def _world_block(
     buffer = np.empty(int(4 * 1.01 * m.candidates.total_rate * n))
     for y in range(H):
         cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS, buffer, n_trials=n)
-        cum = np.cumsum(shares[:, y], axis=-1)
-        idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor)
+        cum, scheme_cuts = class_cuts(uptake[:, :, :, y])
+        idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor, scheme_cuts)
         trial = cand.trial.take(idx)
         time_ = cand.u_time.take(idx)
         order = stable_argsort((trial * H + y) + time_)  # (non-negative keys: sorted as integers)
@@ -472,8 +481,9 @@ def _world_block(
         # (`trial` is non-decreasing, as candidates are drawn trial by trial, and the order only sorts
         # within trials: it is already the sorted trials)
         parts.append((trial, cand.stratum.take(idx), cls.take(order), cand.keys(idx), time_[order]))
-        del cand, cum, idx, cls, trial, time_, order  # before the next year's candidates are drawn
-    del buffer
+        # (freed before the next year's candidates are drawn)
+        del cand, cum, scheme_cuts, idx, cls, trial, time_, order
+    del buffer, uptake
     # year y's events of trial t go after trial t's events of earlier years: a merge by counting
     counts = np.stack([np.bincount(p[0], minlength=n) for p in parts], axis=1)  # (n, H)
     cell_start = np.concatenate(([0], np.cumsum(counts.ravel())[:-1])).reshape(n, H)

@@ -33,7 +33,7 @@ class Stream:
     CANDIDATES = 6  # candidate tanker events per (trial, year)
     BACKGROUND = 7  # non-tanker IG background events per (trial, year)
     PERIL = 8  # user-defined perils, keyed by CRC32 of the peril id
-    CAPITAL = 9  # scheme recapitalisation draws per (trial, year)
+    CAPITAL = 9  # scheme recapitalisation draws per (trial, year), keyed by scheme id
     DETENTION = 10  # detentions at enforcing zones per (trial, year)
     PERIL_EVENTS = 11  # the key base of user-peril events' losses and times, keyed by CRC32 of the peril id
 
