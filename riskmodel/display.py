@@ -123,37 +123,41 @@ def error_texts(standard_errors: Iterable[float], figures: Iterable[float], digi
 def point_mass_words(
     results: Results, contract: str, tail: pd.Series, cap: float | None = None
 ) -> str | None:
-    """A contract's 1-in-200 (its summary row `tail`) on a point mass, in words; None when it is not on one.
+    """A contract's 1-in-200 (its `Results.summary` row `tail`) on a point mass, in words; None when it is
+    not on one.
 
     A standard error of 0 (or float noise, `is_float_noise`) on a positive 1-in-200 is no precision: so
     many policy years lose exactly that amount (a layer's full limit, a stress of fixed size) that the
-    quantile's interval is the amount itself. The words say which, with the share of policy years (of its
-    year; of all when it is the same in every year, or of the 1-in-200 with the policy years pooled,
-    ``year`` "pooled") that reach it: "the full limit" when it is the
+    quantile's interval is the amount itself. The words say which, with the share of policy years that
+    reach it: of its ``year`` for the largest year's (``year_basis`` `results.LARGEST_YEAR`), of all of
+    them for one the same in every year or with the policy years pooled. "The full limit" when it is the
     contract's per-event `cap` (USD m at our share, from its terms: `event_cap`; "2 full limits" at twice
-    it), or, with no limit in its terms, the most one event ceded in the run (a layer capped by its
-    source, as the IG GXL lines are);
-    else "a point mass".
+    it), or, with no limit given, the most one event ceded in the run (a layer capped by its source, as
+    the IG GXL lines are, or a `Results` without its terms: `Results.summary`'s note); else "a point
+    mass".
 
     >>> import numpy as np, pandas as pd
     >>> from riskmodel.results import Results
-    >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 0.0]])
+    >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 5.0], [5.0, 0.0]])  # 5 in 2 of 4, 3 of 4 years
     >>> fields = {"loss": loss, "max_event_loss": loss}
     >>> r = Results("x", 2026, 2, 4, 1, {"xl": fields}, {}, {}, (), (), pd.DataFrame())
-    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 0.0, "year": "every year"}), 5.0)
-    'the full limit, reached in 50.0% of policy years'
-    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 9e-16, "year": "2027"}), 5.0)
-    'the full limit, reached in 50.0% of policy years'
-    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 0.0, "year": "pooled"}), 5.0)
-    'the full limit, reached in 50.0% of policy years'
+    >>> def row(se, year, basis):
+    ...     return pd.Series({"mean": 5.0, "standard_error": se, "year": year, "year_basis": basis})
+    >>> point_mass_words(r, "xl", row(0.0, 2026, "every policy year alike"), 5.0)  # (5 of 8 policy years)
+    'the full limit, reached in 62.5% of policy years'
+    >>> point_mass_words(r, "xl", row(9e-16, 2027, "largest policy year"), 5.0)
+    'the full limit, reached in 75.0% of policy years'
+    >>> point_mass_words(r, "xl", row(0.0, pd.NA, "policy years pooled"))
+    'the full limit of one event (the most any event ceded), reached in 62.5% of policy years'
     """
+    from riskmodel.results import LARGEST_YEAR
+
     value = float(tail["mean"])
     if not is_float_noise(tail["standard_error"], value) or not value > 0:
         return None
     c = results.contracts[contract]
-    year = str(tail["year"])
-    every = year in ("every year", "pooled")  # (`Results.summary`'s labels of a figure of every year)
-    loss = c["loss"] if every else c["loss"][:, int(year) - results.start_year]
+    one_year = tail["year_basis"] == LARGEST_YEAR
+    loss = c["loss"][:, int(tail["year"]) - results.start_year] if one_year else c["loss"]
     share = float((loss >= value * (1 - 1e-9)).mean())
     what = "a point mass"
     if cap:

@@ -139,7 +139,8 @@ def _period(results: Results, year: int | None) -> tuple[str, int | None]:
 def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
     """The policy year (a label such as 2026) of a contract's 1-in-200 annual loss as `Results.summary`
     gives it: the year whose 99.5% quantile of the annual ceded loss is the largest of the policy years'
-    (`Results.annual_tail`; the first of years that tie, which the summary calls "every year" when all do).
+    (`Results.annual_tail`; the first of years that tie, whose ``year_basis`` the summary calls "every policy
+    year alike" when all do).
 
     >>> import numpy as np, pandas as pd
     >>> from riskmodel.results import Results

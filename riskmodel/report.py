@@ -47,6 +47,7 @@ from riskmodel.display import (
 from riskmodel.results import (
     COMPARISON_BASIS,
     COMPARISON_SHOWN,
+    EVERY_YEAR_ALIKE,
     POOLED_TAIL_FIGURE,
     TAIL_FIGURE,
     Comparison,
@@ -363,9 +364,9 @@ def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | 
 
 def _tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
     """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year ("in each
-    policy year" when the same in all: "in every year" read as lost every year); on a point mass
-    (`point_mass_words`) the words in place of "± 0.000"."""
-    year = "each policy year" if row["year"] == "every year" else row["year"]
+    policy year" when the same in all, `EVERY_YEAR_ALIKE`: "in every year" read as lost every year); on a
+    point mass (`point_mass_words`) the words in place of "± 0.000"."""
+    year = "each policy year" if row["year_basis"] == EVERY_YEAR_ALIKE else row["year"]
     if point_mass is not None:
         return f"{fixed(row['mean'])} in {year}: {point_mass}"
     return f"{_with_se(row['mean'], row['standard_error'])} in {year}"
@@ -922,12 +923,12 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
 
     if "portfolio" in r.contracts:
         if r.n_years > 1:
-            year = r.annual_tail("portfolio")[2]
+            _, year, basis = r.annual_tail("portfolio")
             bias = metrics.worst_year_bias(r.n_years)
             # (a figure the same in every policy year is no selection: no bias to state)
             worst = (
                 "the same in every policy year"
-                if year == "every year"
+                if basis == EVERY_YEAR_ALIKE
                 else f"{year}'s; when the years are alike, the largest of {r.n_years} estimates is biased "
                 f"up, by up to about {fixed(bias, 1)} standard errors (the mean of the largest of "
                 f"{r.n_years} independent like estimates; a trial's years share its draws, which lowers it); "

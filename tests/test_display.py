@@ -15,6 +15,7 @@ from riskmodel.cli.run import _headline, _number
 from riskmodel.display import error_texts, fixed, fixed_error
 from riskmodel.engine.simulate import simulate
 from riskmodel.report import _table, _with_se
+from riskmodel.results import PREMIUM_UNIT
 from riskmodel.scenario import load_scenario_from_dict
 
 
@@ -91,8 +92,8 @@ def test_summary_md_the_terminal_and_the_report_write_a_tiny_error_alike(monkeyp
     frame.loc["portfolio: premium", ["mean", "standard_error"]] = tiny
     monkeypatch.setattr(results, "summary", lambda: frame)
     md = store.summary_markdown(results, {})
-    assert "| storm_xol: premium | USD m (with reinstatement premium) | 0.002 | 0.000 | yes |" in md
-    assert "| portfolio: premium | USD m (with reinstatement premium) | 6.519 | <0.0005 | yes |" in md
+    assert f"| storm_xol: premium | {PREMIUM_UNIT} | 0.002 | 0.000 | yes |" in md
+    assert f"| portfolio: premium | {PREMIUM_UNIT} | 6.519 | <0.0005 | yes |" in md
     assert md.count("<0.0005") == 1
     headline = _headline(results, {})
     assert headline.loc["portfolio: premium", "s.e."] == "<0.0005"

@@ -325,7 +325,7 @@ def test_the_annual_ep_chart_is_of_the_policy_year_of_the_summarys_1_in_200():
     aep, base_aep = lines[1], lines[3]
     at_200 = np.flatnonzero(aep.get_xdata() == 200.0)[0]
     assert aep.get_ydata()[at_200] == r.summary().loc[f"portfolio: {TAIL_FIGURE}", "mean"]
-    assert r.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == "2028"
+    assert r.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == 2028
     expected = metrics.ep_curve(base.contracts["portfolio"]["loss"][:, 2], [200.0])["loss"].iloc[0]
     assert base_aep.get_ydata()[at_200] == expected
     ept = r.ep_table(return_periods=[200.0])
