@@ -948,7 +948,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             )
         parts.append(
             _table(
-                ep_extract(r),
+                ep_extract(r, "portfolio", None),  # (None: the horizon)
                 caption=f"Portfolio EP over the horizon {r.start_year}–{last} (AEP: sum of the policy "
                 "years; OEP: largest event), with 95% order-statistic intervals"
                 + (
