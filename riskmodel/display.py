@@ -1,11 +1,11 @@
 """How a figure is written for a reader: one rounding rule for the report, summary.md and the terminal.
 
 In: a number (or a standard error and the figure it is of) and the decimals to show. Out: its text; and
-a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`), and a paired
+a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`), a paired
 difference of two runs (a `Comparison.table` row's) in words for a sentence (`describe_difference`, by
-the rule of `is_material_difference`). Used by every table a person reads (`riskmodel.report`,
-`riskmodel.store.summary_markdown`, the CLI's printed tables) and by the notebooks' sentences, so one
-figure reads the same in each of them.
+the rule of `is_material_difference`), and a figure's trend in the number of joiners (`trend_shape`).
+Used by every table a person reads (`riskmodel.report`, `riskmodel.store.summary_markdown`, the CLI's
+printed tables) and by the notebooks' sentences, so one figure reads the same in each of them.
 
 The rule: halves round away from zero, after the float noise of the figure's last bits is set aside (the
 figure is first taken at 12 significant digits), and a figure that rounds to zero has no sign. Why: the
@@ -29,10 +29,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from riskmodel.metrics import RankTrend
     from riskmodel.results import Results
 
 __all__ = [
     "MATERIAL_SHARE",
+    "TREND_RHO",
     "describe_difference",
     "error_texts",
     "event_cap",
@@ -41,6 +43,7 @@ __all__ = [
     "is_float_noise",
     "is_material_difference",
     "point_mass_words",
+    "trend_shape",
 ]
 
 #: Significant digits a figure is taken at before it is rounded to the decimals shown: what lies beyond
@@ -252,3 +255,25 @@ def describe_difference(
     if known is not None and not is_material_difference(d, se, known):
         return f"USD {figure} ({error}), {100 * abs(d / known):.3g}% of USD {abs(known):,.4g}m: not material"
     return f"USD {figure} ({error})"
+
+
+# ------------------------------------------------------------------------- a trend in words
+#: The smallest Spearman |ρ| the joiners' verdict calls a trend (with p < 0.05): at 8,192 trials any
+#: |ρ| above 0.022 has p < 0.05, and "a rising trend" for ρ +0.03 told of a figure that barely moves.
+TREND_RHO = 0.1
+
+
+def trend_shape(trend: RankTrend) -> str:
+    """A figure's trend in the number of joiners in words (`metrics.rank_trend`'s ρ and p): "a rising
+    (falling) trend" where p < 0.05 and |ρ| ≥ `TREND_RHO`, "a weak rising (falling) trend" where p < 0.05
+    with a smaller |ρ| (at thousands of trials a tiny ρ is significant), else "no monotone trend". The
+    report's verdicts and notebook 02 word it here.
+
+    >>> from riskmodel.metrics import RankTrend
+    >>> [trend_shape(RankTrend(r, p)) for r, p in ((0.3, 0.001), (-0.03, 0.002), (0.2, 0.3))]
+    ['a rising trend', 'a weak falling trend', 'no monotone trend']
+    """
+    if not trend.p_value < 0.05:
+        return "no monotone trend"
+    weak = "weak " if abs(trend.rho) < TREND_RHO else ""
+    return f"a {weak}{'rising' if trend.rho > 0 else 'falling'} trend"
