@@ -1059,13 +1059,15 @@ class SweepTable:
                     row[f"{m.name}_year"] = math.nan
                 continue
             if m.kind == "mean":
+                # (exactly 0 for a figure the same in every trial, a fixed premium, not its float noise:
+                # as `Results.summary` and `Comparison.table` give it)
                 row[m.name] = float(x.mean())
-                row[f"{m.name}_se"] = float(metrics.standard_error(x))
+                row[f"{m.name}_se"] = float(metrics.standard_error(x, exact_zero=True))
                 if first:
                     self._reference[m.name] = x
                 ref = self._reference.get(m.name)
                 if ref is not None and ref.shape == x.shape:
-                    d = metrics.paired_difference(x, ref)
+                    d = metrics.paired_difference(x, ref, exact_zero=True)
                     row[f"{m.name}_delta"], row[f"{m.name}_delta_se"] = d.mean, d.se
             else:  # the annual loss in the policy year where the figure is largest
                 tail = metrics.worst_year(x, m.level, m.kind)

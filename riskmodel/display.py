@@ -1,11 +1,11 @@
 """How a figure is written for a reader: one rounding rule for the report, summary.md and the terminal.
 
 In: a number (or a standard error and the figure it is of) and the decimals to show. Out: its text; and
-a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`), and a paired
+a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`), a paired
 difference of two runs (a `Comparison.table` row's) in words for a sentence (`describe_difference`, by
-the rule of `is_material_difference`). Used by every table a person reads (`riskmodel.report`,
-`riskmodel.store.summary_markdown`, the CLI's printed tables) and by the notebooks' sentences, so one
-figure reads the same in each of them.
+the rule of `is_material_difference`), and a figure's trend in the number of joiners (`trend_shape`).
+Used by every table a person reads (`riskmodel.report`, `riskmodel.store.summary_markdown`, the CLI's
+printed tables) and by the notebooks' sentences, so one figure reads the same in each of them.
 
 The rule: halves round away from zero, after the float noise of the figure's last bits is set aside (the
 figure is first taken at 12 significant digits), and a figure that rounds to zero has no sign. Why: the
@@ -29,10 +29,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from riskmodel.metrics import RankTrend
     from riskmodel.results import Results
 
 __all__ = [
     "MATERIAL_SHARE",
+    "TREND_RHO",
     "describe_difference",
     "error_texts",
     "event_cap",
@@ -41,6 +43,7 @@ __all__ = [
     "is_float_noise",
     "is_material_difference",
     "point_mass_words",
+    "trend_shape",
 ]
 
 #: Significant digits a figure is taken at before it is rounded to the decimals shown: what lies beyond
@@ -123,37 +126,41 @@ def error_texts(standard_errors: Iterable[float], figures: Iterable[float], digi
 def point_mass_words(
     results: Results, contract: str, tail: pd.Series, cap: float | None = None
 ) -> str | None:
-    """A contract's 1-in-200 (its summary row `tail`) on a point mass, in words; None when it is not on one.
+    """A contract's 1-in-200 (its `Results.summary` row `tail`) on a point mass, in words; None when it is
+    not on one.
 
     A standard error of 0 (or float noise, `is_float_noise`) on a positive 1-in-200 is no precision: so
     many policy years lose exactly that amount (a layer's full limit, a stress of fixed size) that the
-    quantile's interval is the amount itself. The words say which, with the share of policy years (of its
-    year; of all when it is the same in every year, or of the 1-in-200 with the policy years pooled,
-    ``year`` "pooled") that reach it: "the full limit" when it is the
+    quantile's interval is the amount itself. The words say which, with the share of policy years that
+    reach it: of its ``year`` for the largest year's (``year_basis`` `results.LARGEST_YEAR`), of all of
+    them for one the same in every year or with the policy years pooled. "The full limit" when it is the
     contract's per-event `cap` (USD m at our share, from its terms: `event_cap`; "2 full limits" at twice
-    it), or, with no limit in its terms, the most one event ceded in the run (a layer capped by its
-    source, as the IG GXL lines are);
-    else "a point mass".
+    it), or, with no limit given, the most one event ceded in the run (a layer capped by its source, as
+    the IG GXL lines are, or a `Results` without its terms: `Results.summary`'s note); else "a point
+    mass".
 
     >>> import numpy as np, pandas as pd
     >>> from riskmodel.results import Results
-    >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 0.0]])
+    >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 5.0], [5.0, 0.0]])  # 5 in 2 of 4, 3 of 4 years
     >>> fields = {"loss": loss, "max_event_loss": loss}
     >>> r = Results("x", 2026, 2, 4, 1, {"xl": fields}, {}, {}, (), (), pd.DataFrame())
-    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 0.0, "year": "every year"}), 5.0)
-    'the full limit, reached in 50.0% of policy years'
-    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 9e-16, "year": "2027"}), 5.0)
-    'the full limit, reached in 50.0% of policy years'
-    >>> point_mass_words(r, "xl", pd.Series({"mean": 5.0, "standard_error": 0.0, "year": "pooled"}), 5.0)
-    'the full limit, reached in 50.0% of policy years'
+    >>> def row(se, year, basis):
+    ...     return pd.Series({"mean": 5.0, "standard_error": se, "year": year, "year_basis": basis})
+    >>> point_mass_words(r, "xl", row(0.0, 2026, "every policy year alike"), 5.0)  # (5 of 8 policy years)
+    'the full limit, reached in 62.5% of policy years'
+    >>> point_mass_words(r, "xl", row(9e-16, 2027, "largest policy year"), 5.0)
+    'the full limit, reached in 75.0% of policy years'
+    >>> point_mass_words(r, "xl", row(0.0, pd.NA, "policy years pooled"))
+    'the full limit of one event (the most any event ceded), reached in 62.5% of policy years'
     """
+    from riskmodel.results import LARGEST_YEAR
+
     value = float(tail["mean"])
     if not is_float_noise(tail["standard_error"], value) or not value > 0:
         return None
     c = results.contracts[contract]
-    year = str(tail["year"])
-    every = year in ("every year", "pooled")  # (`Results.summary`'s labels of a figure of every year)
-    loss = c["loss"] if every else c["loss"][:, int(year) - results.start_year]
+    one_year = tail["year_basis"] == LARGEST_YEAR
+    loss = c["loss"][:, int(tail["year"]) - results.start_year] if one_year else c["loss"]
     share = float((loss >= value * (1 - 1e-9)).mean())
     what = "a point mass"
     if cap:
@@ -248,3 +255,25 @@ def describe_difference(
     if known is not None and not is_material_difference(d, se, known):
         return f"USD {figure} ({error}), {100 * abs(d / known):.3g}% of USD {abs(known):,.4g}m: not material"
     return f"USD {figure} ({error})"
+
+
+# ------------------------------------------------------------------------- a trend in words
+#: The smallest Spearman |ρ| the joiners' verdict calls a trend (with p < 0.05): at 8,192 trials any
+#: |ρ| above 0.022 has p < 0.05, and "a rising trend" for ρ +0.03 told of a figure that barely moves.
+TREND_RHO = 0.1
+
+
+def trend_shape(trend: RankTrend) -> str:
+    """A figure's trend in the number of joiners in words (`metrics.rank_trend`'s ρ and p): "a rising
+    (falling) trend" where p < 0.05 and |ρ| ≥ `TREND_RHO`, "a weak rising (falling) trend" where p < 0.05
+    with a smaller |ρ| (at thousands of trials a tiny ρ is significant), else "no monotone trend". The
+    report's verdicts and notebook 02 word it here.
+
+    >>> from riskmodel.metrics import RankTrend
+    >>> [trend_shape(RankTrend(r, p)) for r, p in ((0.3, 0.001), (-0.03, 0.002), (0.2, 0.3))]
+    ['a rising trend', 'a weak falling trend', 'no monotone trend']
+    """
+    if not trend.p_value < 0.05:
+        return "no monotone trend"
+    weak = "weak " if abs(trend.rho) < TREND_RHO else ""
+    return f"a {weak}{'rising' if trend.rho > 0 else 'falling'} trend"

@@ -8,7 +8,8 @@ backend. Money is in USD millions, tonnage in million GT, years are policy-year 
 - `plot_ep`: OEP and AEP against return period (log axis) with confidence bands, against a baseline: of
   one policy year (by default ``year=WORST_YEAR``: the year of the summary's 1-in-200 annual loss) or,
   when asked (``year=None``), the horizon.
-- `plot_scenarios_ep`: one EP type of several scenarios on one chart.
+- `plot_scenarios_ep`: one EP type of several scenarios on one chart (by default each in the policy year
+  of its own 1-in-200, as `plot_ep` and `ep_curves`, whose curves these are).
 - `plot_ledger`: who pays, stacked by payer per policy year.
 - `plot_adoption`: probability that each candidate state is a member of its scheme, by year.
 - `plot_market`: tanker tonnage by P&I provider class, stacked per policy year.
@@ -139,7 +140,8 @@ def _period(results: Results, year: int | None) -> tuple[str, int | None]:
 def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
     """The policy year (a label such as 2026) of a contract's 1-in-200 annual loss as `Results.summary`
     gives it: the year whose 99.5% quantile of the annual ceded loss is the largest of the policy years'
-    (`Results.annual_tail`; the first of years that tie, which the summary calls "every year" when all do).
+    (`Results.annual_tail`; the first of years that tie, whose ``year_basis`` the summary calls "every policy
+    year alike" when all do).
 
     >>> import numpy as np, pandas as pd
     >>> from riskmodel.results import Results
@@ -170,7 +172,7 @@ def _return_periods(n_trials: int) -> np.ndarray:
 def ep_curves(
     results: Results,
     contract: str = "portfolio",
-    year: int | str | None = None,
+    year: int | str | None = WORST_YEAR,
     return_periods: Sequence[float] | None = None,
     conf: float = 0.95,
 ) -> pd.DataFrame:
@@ -180,9 +182,10 @@ def ep_curves(
     ----------
     results : the run.
     contract : a contract id or ``"portfolio"``.
-    year : a policy-year label (e.g. 2027) for that year's curves (`WORST_YEAR`: the year of the summary's
-        1-in-200 annual loss, `worst_policy_year`); None for the horizon, where the AEP is the sum of the
-        policy years of each trial and the OEP its largest event (as the EPT's year −1).
+    year : by default `WORST_YEAR`, the policy year of the contract's 1-in-200 annual loss
+        (`worst_policy_year`: the year of the summary's headline figure), as `plot_ep` draws it; a
+        policy-year label (e.g. 2027) for that year's curves; None for the horizon, where the AEP is the
+        sum of the policy years of each trial and the OEP its largest event (as the EPT's year −1).
     return_periods : in policy years (in horizons for the horizon of a run of several years); default a
         log-spaced grid from 1.5 to n_trials / 5 (at most 10,000), with the EPT's standard return periods.
     conf : confidence level of the order-statistic interval of each loss.
@@ -381,7 +384,7 @@ def plot_scenarios_ep(
     runs: Mapping[str, Results],
     contract: str = "portfolio",
     ep_type: str = "AEP",
-    year: int | str | None = None,
+    year: int | str | None = WORST_YEAR,
     *,
     ax: Axes | None = None,
     conf: float = 0.95,
@@ -389,9 +392,10 @@ def plot_scenarios_ep(
     """One EP type (``"AEP"`` or ``"OEP"``) of several runs on one chart, one line and band per run.
 
     ``runs`` maps a label (e.g. the scenario's folder name) to its `Results`; runs lacking ``contract``
-    are skipped. ``year``: a policy-year label, None for the horizon, or `WORST_YEAR`: each run in the
-    policy year of its own 1-in-200 annual loss (the summary's), named in its legend label ("rv_pool
-    (2026)"). Returns the Axes (loss in USD m against return period, log axis).
+    are skipped. ``year``: by default `WORST_YEAR`, each run in the policy year of its own 1-in-200 annual
+    loss (the summary's; `plot_ep`'s default), named in its legend label ("rv_pool (2026)"); a
+    policy-year label for that year of every run; None for the horizon. Returns the Axes (loss in USD m
+    against return period, log axis).
     """
     if ep_type not in _EP_COLOURS:
         raise ValueError(f"ep_type must be 'AEP' or 'OEP', got {ep_type!r}")

@@ -13,7 +13,8 @@ there are no scripts and no links out of the page, so it can be mailed or archiv
 number comes from the `Results` that `riskmodel.store.load_results` reads back and from the run's tables
 (`sanctions.csv`), through the same functions as the notebooks (`Results.summary`, `riskmodel.compare`,
 `riskmodel.plots`). The page and the notebooks' sentences word a paired difference by one rule
-(`riskmodel.display.describe_difference`, which this module re-exports).
+(`riskmodel.display.describe_difference`, which this module re-exports), and a trend in the number of
+joiners by another (`riskmodel.display.trend_shape`, re-exported too).
 """
 
 from __future__ import annotations
@@ -37,16 +38,19 @@ import riskmodel
 from riskmodel import metrics, plots
 from riskmodel.display import (
     MATERIAL_SHARE,
+    TREND_RHO,
     describe_difference,
     event_cap,
     fixed,
     fixed_error,
     is_material_difference,
     point_mass_words,
+    trend_shape,
 )
 from riskmodel.results import (
     COMPARISON_BASIS,
     COMPARISON_SHOWN,
+    EVERY_YEAR_ALIKE,
     POOLED_TAIL_FIGURE,
     TAIL_FIGURE,
     Comparison,
@@ -302,11 +306,6 @@ def _table(
 
 
 # -------------------------------------------------------------------------------------------- words
-#: The smallest Spearman |ρ| the joiners' verdict calls a trend (with p < 0.05): at 8,192 trials any
-#: |ρ| above 0.022 has p < 0.05, and "a rising trend" for ρ +0.03 told of a figure that barely moves.
-TREND_RHO = 0.1
-
-
 def _with_se(mean: float, se: float) -> str:
     """``6.519 ± <0.0005``: the figure and its standard error (`display.fixed_error`), or the figure alone
     when it has none (too few trials)."""
@@ -363,9 +362,9 @@ def _summary_value(summary: pd.DataFrame, figure: str) -> tuple[float, float] | 
 
 def _tail_cell(row: pd.Series, point_mass: str | None = None) -> str:
     """A summary's 1-in-200 row as a cell: the value ± its standard error, and its policy year ("in each
-    policy year" when the same in all: "in every year" read as lost every year); on a point mass
-    (`point_mass_words`) the words in place of "± 0.000"."""
-    year = "each policy year" if row["year"] == "every year" else row["year"]
+    policy year" when the same in all, `EVERY_YEAR_ALIKE`: "in every year" read as lost every year); on a
+    point mass (`point_mass_words`) the words in place of "± 0.000"."""
+    year = "each policy year" if row["year_basis"] == EVERY_YEAR_ALIKE else row["year"]
     if point_mass is not None:
         return f"{fixed(row['mean'])} in {year}: {point_mass}"
     return f"{_with_se(row['mean'], row['standard_error'])} in {year}"
@@ -479,22 +478,6 @@ def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
             )
         words.append(f"{f}: p {_p_value(p)} ({verdict})")
     return out, "; ".join(words)
-
-
-def trend_shape(trend: metrics.RankTrend) -> str:
-    """A figure's trend in the number of joiners in words (`metrics.rank_trend`'s ρ and p): "a rising
-    (falling) trend" where p < 0.05 and |ρ| ≥ `TREND_RHO`, "a weak rising (falling) trend" where p < 0.05
-    with a smaller |ρ| (at thousands of trials a tiny ρ is significant), else "no monotone trend". The
-    page's verdicts and notebook 02 word it here.
-
-    >>> from riskmodel.metrics import RankTrend
-    >>> [trend_shape(RankTrend(r, p)) for r, p in ((0.3, 0.001), (-0.03, 0.002), (0.2, 0.3))]
-    ['a rising trend', 'a weak falling trend', 'no monotone trend']
-    """
-    if not trend.p_value < 0.05:
-        return "no monotone trend"
-    weak = "weak " if abs(trend.rho) < TREND_RHO else ""
-    return f"a {weak}{'rising' if trend.rho > 0 else 'falling'} trend"
 
 
 def _p_value(p: float) -> str:
@@ -922,12 +905,12 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
 
     if "portfolio" in r.contracts:
         if r.n_years > 1:
-            year = r.annual_tail("portfolio")[2]
+            _, year, basis = r.annual_tail("portfolio")
             bias = metrics.worst_year_bias(r.n_years)
             # (a figure the same in every policy year is no selection: no bias to state)
             worst = (
                 "the same in every policy year"
-                if year == "every year"
+                if basis == EVERY_YEAR_ALIKE
                 else f"{year}'s; when the years are alike, the largest of {r.n_years} estimates is biased "
                 f"up, by up to about {fixed(bias, 1)} standard errors (the mean of the largest of "
                 f"{r.n_years} independent like estimates; a trial's years share its draws, which lowers it); "
@@ -947,7 +930,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             )
         parts.append(
             _table(
-                ep_extract(r),
+                ep_extract(r, "portfolio", None),  # (None: the horizon)
                 caption=f"Portfolio EP over the horizon {r.start_year}–{last} (AEP: sum of the policy "
                 "years; OEP: largest event), with 95% order-statistic intervals"
                 + (

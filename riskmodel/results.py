@@ -11,6 +11,7 @@ Computing and holding results are separate jobs: this module only holds, reshape
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 import warnings
@@ -24,34 +25,47 @@ import pandas as pd
 from riskmodel import metrics
 
 __all__ = [
+    "ANNUAL_AVERAGE",
     "BASIS",
     "CALIBRATION_CAVEAT",
+    "EVERY_YEAR_ALIKE",
+    "LARGEST_YEAR",
+    "LOSS_UNIT",
     "MARKET_UNIT",
     "POOLED_TAIL_FIGURE",
     "POOLED_TAIL_UNIT",
-    "POOLED_YEAR",
     "PREMIUM_UNIT",
     "COMPARISON_BASIS",
     "COMPARISON_SHOWN",
     "COMPARISON_UNITS",
+    "SAME_EACH_YEAR_UNIT",
     "TAIL_FIGURE",
+    "TONNAGE_UNIT",
+    "YEARS_POOLED",
     "Comparison",
     "Results",
     "UnknownContractError",
     "compare",
+    "figure_unit",
 ]
 
 #: The summary's tail row of each contract: `metrics.worst_year` at 99.5% of the annual ceded loss.
 TAIL_FIGURE = "1-in-200 annual loss"
 
-#: Its companion row: the 99.5% quantile of the annual ceded loss with every policy year of every trial
-#: pooled (`metrics.pooled_quantile`), of no one year and free of the largest year's upward bias.
-POOLED_TAIL_FIGURE = f"{TAIL_FIGURE} (policy years pooled)"
+#: The ``year_basis`` of a row of `Results.summary`: which policy years its figure is of. An annual
+#: average over the horizon (each trial's mean over its policy years, averaged over the trials) ...
+ANNUAL_AVERAGE = "annual average"
+#: ... the 1-in-200 of the policy year where it is largest (`metrics.worst_year`, its ``year``) ...
+LARGEST_YEAR = "largest policy year"
+#: ... that 1-in-200 when it is the same in every policy year (a layer's full limit; its ``year`` the
+#: first, as `Results.annual_tail` and `plots.WORST_YEAR` take it) ...
+EVERY_YEAR_ALIKE = "every policy year alike"
+#: ... or the 1-in-200 with every policy year of every trial pooled (`POOLED_TAIL_FIGURE`), of no one year.
+YEARS_POOLED = "policy years pooled"
 
-#: The unit of a `POOLED_TAIL_FIGURE` row: of one policy year's loss, whichever year; its ``year``, of
-#: all of them (a missing ``year`` is an annual average's).
-POOLED_TAIL_UNIT = "USD m in a policy year"
-POOLED_YEAR = "pooled"
+#: The tail row's companion: the 99.5% quantile of the annual ceded loss with every policy year of every
+#: trial pooled (`metrics.pooled_quantile`), of no one year and free of the largest year's upward bias.
+POOLED_TAIL_FIGURE = f"{TAIL_FIGURE} ({YEARS_POOLED})"
 
 #: The two bases a summary mixes, for the tables that show both (summary.md, the terminal).
 BASIS = (
@@ -59,12 +73,74 @@ BASIS = (
     "the payers' are the whole market at 100%"
 )
 
-#: The unit of a payer's row in `Results.summary`: what that payer bears of every incident, not our share.
-MARKET_UNIT = "USD m (market, 100%)"
+# (whose figure a row is, in its unit: `BASIS` in two words)
+_OURS = "reinsurer's share"
+_MARKET = "market, 100%"
 
-#: The unit of a ``premium`` row in `Results.summary`: the premium with the reinstatement premium the
-#: losses earn, one figure (the report shows the two apart, and its loss ratio on their sum).
-PREMIUM_UNIT = "USD m (with reinstatement premium)"
+#: The unit of a contract's (or the portfolio's) expected ceded loss in `Results.summary` and
+#: `Comparison.table`: an annual average at the reinsurer's share.
+LOSS_UNIT = f"USD m a year ({_OURS})"
+
+#: The unit of a ``premium`` row: the premium with the reinstatement premium the losses earn, one figure
+#: (the report shows the two apart, and its loss ratio on their sum).
+PREMIUM_UNIT = f"USD m a year ({_OURS}, with reinstatement premium)"
+
+#: The unit of a payer's row (and of a premium base): what that payer bears of every incident, the whole
+#: market at 100%, not our share.
+MARKET_UNIT = f"USD m a year ({_MARKET})"
+
+#: The unit of a `POOLED_TAIL_FIGURE` row: of one policy year's loss, whichever year.
+POOLED_TAIL_UNIT = f"USD m in a policy year ({_OURS})"
+
+#: The unit of a 1-in-200 the same in each policy year (a layer's full limit): "USD m in every year" read
+#: as that amount lost every year.
+SAME_EACH_YEAR_UNIT = f"USD m, the same in each policy year ({_OURS})"
+
+#: The unit of tonnage and of a tonnage base (``base:ig_entered_gt``) in `Comparison.table`.
+TONNAGE_UNIT = "million GT"
+
+#: The units of the counts a year, by figure.
+_COUNT_UNITS = {
+    "spills_7t": "spills a year",
+    "spills_700t": "spills a year",
+    "detentions": "detentions a year",
+}
+
+
+def figure_unit(figure: str, year: int | None = None, *, every_year: bool = False) -> str:
+    """The unit of a figure of `Results.summary` or `Comparison.table`, and whose figure it is (`BASIS`):
+    the one source of both tables' ``unit`` words, so a figure reads the same in each. `figure` is a row's
+    name in either table (``payer uncompensated`` or ``payer:uncompensated``); a 1-in-200 of the largest
+    policy year names its `year` (the summary's), "its worst policy year" without one (the comparison's,
+    whose two runs may differ), or with `every_year` says it is the same in each (`SAME_EACH_YEAR_UNIT`).
+    "" for a figure of no known kind.
+
+    >>> figure_unit("portfolio: ceded loss"), figure_unit("payer uncompensated")
+    ("USD m a year (reinsurer's share)", 'USD m a year (market, 100%)')
+    >>> figure_unit(f"portfolio: {TAIL_FIGURE}", 2027), figure_unit(f"portfolio: {TAIL_FIGURE}")
+    ("USD m in 2027 (reinsurer's share)", "USD m in its worst policy year (reinsurer's share)")
+    >>> figure_unit("base:ig_entered_gt"), figure_unit("base:ig_gxl_premium"), figure_unit("detentions")
+    ('million GT', 'USD m a year (market, 100%)', 'detentions a year')
+    """
+    from riskmodel.scenario.checks import is_premium_base
+
+    if figure.endswith(": ceded loss"):
+        return LOSS_UNIT
+    if figure.endswith(": premium"):
+        return PREMIUM_UNIT
+    if figure.endswith(f": {POOLED_TAIL_FIGURE}"):
+        return POOLED_TAIL_UNIT
+    if figure.endswith(f": {TAIL_FIGURE}"):
+        if every_year:
+            return SAME_EACH_YEAR_UNIT
+        return f"USD m in {'its worst policy year' if year is None else int(year)} ({_OURS})"
+    kind, _, name = (f"payer:{figure[6:]}" if figure.startswith("payer ") else figure).partition(":")
+    if kind == "payer" or (kind == "base" and is_premium_base(name)):
+        return MARKET_UNIT
+    if kind in ("base", "tonnage"):
+        return TONNAGE_UNIT
+    return _COUNT_UNITS.get(figure, "")
+
 
 #: Under the world model's figures: the held-out checks that fail (docs/model.md §10 (d), (e)).
 CALIBRATION_CAVEAT = (
@@ -83,6 +159,32 @@ CONTRACT_FIELDS = (
     "blocked_delayed",
     "blocked_permanent",
 )
+
+#: The columns of `Results.summary` (its index, ``figure``, first).
+_SUMMARY_COLUMNS = (
+    "figure",
+    "unit",
+    "year",
+    "year_basis",
+    "mean",
+    "standard_error",
+    "converged",
+    "note",
+)
+
+
+def _summary_row(
+    figure: str,
+    unit: str,
+    year: int | None,
+    basis: str,
+    mean: float,
+    se: float,
+    converged: bool = False,
+) -> dict[str, Any]:
+    """One row of `Results.summary`, without a note."""
+    values = (figure, unit, year, basis, float(mean), float(se), converged, "")
+    return dict(zip(_SUMMARY_COLUMNS, values, strict=True))
 
 
 def _named(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
@@ -518,96 +620,108 @@ class Results:
         return CALIBRATION_CAVEAT if "payer:fund_1992" in self.year_arrays else None
 
     def summary(self, rel_error: float = 0.05) -> pd.DataFrame:
-        """Headline figures (USD m unless stated), with standard errors.
+        """Headline figures, each with its unit, the policy years it is of, its Monte Carlo standard error
+        and a convergence verdict.
 
-        Rows: each contract's and the portfolio's expected annual ceded loss and premium (annual averages
-        over the horizon; the ``premium`` row is the premium *with* its reinstatement premium, one figure,
-        the denominator of a loss ratio on earned premium, as its unit `PREMIUM_UNIT` says), its 1-in-200
-        annual loss (the 99.5% quantile of a policy year's aggregate ceded loss, the AEP, in the policy year
-        where it is largest, named in the unit and in the ``year`` column: `metrics.worst_year`) and beside
-        it the same quantile with every policy year of every trial pooled (`POOLED_TAIL_FIGURE`,
-        `pooled_tail`: of a policy year, not the largest of several estimates, so not biased up by the
-        choice; its error counts a trial's years as one draw), the uncompensated damage and the payer
-        figures that matter most, spills a year (annual averages). ``year`` is missing for annual averages,
-        and `POOLED_YEAR` ("pooled") for the pooled 1-in-200, of no one year.
-        The contracts' rows are the reinsurer's share; the payers' the whole market at 100%, their unit
-        `MARKET_UNIT` says so (`BASIS`).
+        Rows (indexed by ``figure``): each contract's and the portfolio's expected annual ceded loss and
+        premium (the ``premium`` row is the premium *with* its reinstatement premium, one figure, the
+        denominator of a loss ratio on earned premium), its 1-in-200 annual loss (`TAIL_FIGURE`: the 99.5%
+        quantile of a policy year's aggregate ceded loss, the AEP, in the policy year where it is largest,
+        `metrics.worst_year`) and beside it the same quantile with every policy year of every trial pooled
+        (`POOLED_TAIL_FIGURE`, `pooled_tail`: of a policy year, not the largest of several estimates, so
+        not biased up by the choice; its error counts a trial's years as one draw); the uncompensated
+        damage and the payer figures that matter most; spills and detentions a year.
+
+        Columns:
+
+        - ``unit``: what the figure is in and whose it is, in the words `Comparison.table` gives the same
+          figure (`figure_unit`): `LOSS_UNIT` "USD m a year (reinsurer's share)", `PREMIUM_UNIT`,
+          `MARKET_UNIT` "USD m a year (market, 100%)" for a payer (what it bears of every incident, not
+          our share: `BASIS`), "USD m in 2027 (reinsurer's share)" for a 1-in-200 of its largest year
+          (`SAME_EACH_YEAR_UNIT` when every year's is the same), `POOLED_TAIL_UNIT`, "spills a year",
+          "detentions a year".
+        - ``year``: the policy year of a 1-in-200 of the largest year (a nullable ``Int64``, so
+          ``s["year"] == 2027`` filters; the first year when every year's is the same, the year
+          `plots.WORST_YEAR` draws); missing (``<NA>``) for a figure of no one year.
+        - ``year_basis``: which policy years the figure is of: `ANNUAL_AVERAGE`, `LARGEST_YEAR`,
+          `EVERY_YEAR_ALIKE` or `YEARS_POOLED`.
+        - ``mean``, ``standard_error`` and ``converged`` (the error at most `rel_error` of the figure).
+        - ``note``: "" or, for a 1-in-200 on a point mass, what its standard error of 0 means: not a
+          precise estimate, but so many policy years lose exactly that amount (a layer's full limit) that
+          the quantile's interval is the amount itself (`riskmodel.display.point_mass_words`, with the
+          share of policy years that reach it). A `Results` does not hold the contracts' terms: the note
+          says "the full limit of one event (the most any event ceded)" where summary.md, the terminal and
+          the report, which read the limit from the run's manifest, say "the full limit".
+
+        >>> import numpy as np, pandas as pd
+        >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 1.0]] * 500)  # 5 in half the years
+        >>> none = np.zeros_like(loss)
+        >>> xl = {"loss": loss, "max_event_loss": loss, "premium": none + 0.5, "reinstatement_premium": none}
+        >>> s = Results("x", 2026, 2, 2000, 1, {"xl": xl}, {}, {}, (), (), pd.DataFrame()).summary()
+        >>> s.loc["xl: ceded loss", ["unit", "year_basis"]].tolist(), s["year"].dtype
+        (["USD m a year (reinsurer's share)", 'annual average'], Int64Dtype())
+        >>> tail = s.loc[f"xl: {TAIL_FIGURE}"]
+        >>> tail["unit"], int(tail["year"]), tail["year_basis"], float(tail["standard_error"])
+        ("USD m, the same in each policy year (reinsurer's share)", 2026, 'every policy year alike', 0.0)
+        >>> tail["note"]
+        'the full limit of one event (the most any event ceded), reached in 50.0% of policy years'
         """
-        rows = []
+        from riskmodel.display import point_mass_words
+
+        rows: list[dict[str, Any]] = []
         n = self.n_trials
 
-        def add(name: str, unit: str = "USD m") -> None:
-            mean, se = self.annual_mean(self.per_trial_year(name))
-            rows.append(
-                {
-                    "figure": name,
-                    "unit": unit,
-                    "year": None,
-                    "mean": mean,
-                    "standard_error": se,
-                    "converged": bool(metrics.converged(mean, se, rel_error)) if n > 1 else False,
-                }
-            )
+        def add(figure: str) -> None:
+            mean, se = self.annual_mean(self.per_trial_year(figure))
+            converged = bool(metrics.converged(mean, se, rel_error)) if n > 1 else False
+            rows.append(_summary_row(figure, figure_unit(figure), None, ANNUAL_AVERAGE, mean, se, converged))
+
+        def add_tail(cid: str, row: dict[str, Any]) -> None:
+            row["converged"] = bool(metrics.converged(row["mean"], row["standard_error"], rel_error))
+            row["note"] = point_mass_words(self, cid, pd.Series(row)) or ""
+            rows.append(row)
 
         for cid in self.contracts:
             add(f"{cid}: ceded loss")
-            add(f"{cid}: premium", PREMIUM_UNIT)
-            tail, _, year = self.annual_tail(cid)
-            rows.append(
-                {
-                    "figure": f"{cid}: {TAIL_FIGURE}",
-                    "unit": f"USD m in {year}",
-                    "year": year,
-                    "mean": tail.value,
-                    "standard_error": tail.se,
-                    "converged": bool(metrics.converged(tail.value, tail.se, rel_error)),
-                }
-            )
+            add(f"{cid}: premium")
+            tail, year, basis = self.annual_tail(cid)
+            figure = f"{cid}: {TAIL_FIGURE}"
+            unit = figure_unit(figure, year, every_year=tail.every_year)
+            add_tail(cid, _summary_row(figure, unit, year, basis, tail.value, tail.se))
             pooled = self.pooled_tail(cid)
-            rows.append(
-                {
-                    "figure": f"{cid}: {POOLED_TAIL_FIGURE}",
-                    "unit": POOLED_TAIL_UNIT,
-                    "year": POOLED_YEAR,
-                    "mean": pooled.value,
-                    "standard_error": pooled.se,
-                    "converged": bool(metrics.converged(pooled.value, pooled.se, rel_error)),
-                }
-            )
+            figure = f"{cid}: {POOLED_TAIL_FIGURE}"
+            add_tail(cid, _summary_row(figure, POOLED_TAIL_UNIT, None, YEARS_POOLED, pooled.value, pooled.se))
         perils = sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:peril:"))
         for payer in ("uncompensated", "fund_1992", "ig_gxl_layer1", "ig_pool", *perils):
             if f"payer:{payer}" in self.year_arrays:
-                add(f"payer {payer}", MARKET_UNIT)
-        for stat, unit in (
-            ("spills_7t", "spills a year"),
-            ("spills_700t", "spills a year"),
-            ("detentions", "a year"),
-        ):
+                add(f"payer {payer}")
+        for stat in ("spills_7t", "spills_700t", "detentions"):
             if stat in self.year_arrays:
-                add(stat, unit)
-        columns = ["figure", "unit", "year", "mean", "standard_error", "converged"]
-        return pd.DataFrame(rows, columns=columns).set_index("figure")
+                add(stat)
+        out = pd.DataFrame(rows, columns=list(_SUMMARY_COLUMNS))
+        out["year"] = pd.array(out["year"].tolist(), dtype="Int64")
+        out["converged"] = out["converged"].astype(bool)
+        return out.set_index("figure")
 
     def annual_tail(self, contract: str = "portfolio") -> tuple[metrics.YearTail, int, str]:
         """A contract's 1-in-200 annual loss (`TAIL_FIGURE`: `metrics.worst_year` at 99.5% of its annual
-        ceded loss), the policy year it is of (a label such as 2026; the first of years that tie), and that
-        year as `summary` and the report name it: "2026", or "every year" when every policy year's is the
+        ceded loss), the policy year it is of (a label such as 2026; the first of years that tie), and its
+        ``year_basis`` in `summary`: `LARGEST_YEAR`, or `EVERY_YEAR_ALIKE` when every policy year's is the
         same (a layer's full limit). The one place the year is found: the report's EP chart of that year
         (`plots.worst_policy_year`) and its captions read it here.
 
         >>> import numpy as np, pandas as pd
         >>> loss = np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]])
         >>> r = Results("x", 2026, 2, 4, 1, {"xl": {"loss": loss}}, {}, {}, (), (), pd.DataFrame())
-        >>> tail, year, label = r.annual_tail("xl")  # the 99.5% quantiles of the years: 3 and 9
-        >>> tail.value, year, label
-        (9.0, 2027, '2027')
+        >>> tail, year, basis = r.annual_tail("xl")  # the 99.5% quantiles of the years: 3 and 9
+        >>> tail.value, year, basis
+        (9.0, 2027, 'largest policy year')
         >>> r.contracts["xl"]["loss"] = np.ones((4, 2))
         >>> r.annual_tail("xl")[1:]
-        (2026, 'every year')
+        (2026, 'every policy year alike')
         """
         tail = metrics.worst_year(self._contract(contract)["loss"], 0.995)
-        year = int(self.years[tail.year])
-        return tail, year, "every year" if tail.every_year else str(year)
+        return tail, int(self.years[tail.year]), EVERY_YEAR_ALIKE if tail.every_year else LARGEST_YEAR
 
     def pooled_tail(self, contract: str = "portfolio") -> metrics.PooledQuantile:
         """A contract's 1-in-200 annual loss with its policy years pooled (`POOLED_TAIL_FIGURE`): the 99.5%
@@ -830,17 +944,22 @@ class Results:
         return out
 
     def _repr_html_(self) -> str:
+        """The summary in a notebook: the run, its Monte Carlo verdict, the `summary` table (without
+        ``year``, which the unit names, and without ``note`` when no row has one), and under it the bases
+        of its rows (`BASIS`) and, for a run with the world model's figures, `calibration_caveat`."""
         s = self.summary()
         verdict = (
             "converged" if bool(s["converged"].all()) else "not all figures converged (5% relative error)"
         )
         head = (
-            f"<h4>{self.scenario_name}: {self.n_trials:,} trials × {self.n_years} years "
+            f"<h4>{html.escape(self.scenario_name)}: {self.n_trials:,} trials × {self.n_years} years "
             f"({self.horizon}), seed {self.seed}</h4>"
             f"<p>Monte Carlo verdict: {verdict}</p>"
         )
-        shown = s.drop(columns="year")  # (the unit names a tail row's year)
-        return head + shown.to_html(float_format=lambda v: f"{v:,.3f}")
+        shown = s.drop(columns=["year"] if s["note"].ne("").any() else ["year", "note"])
+        foot = [f"Bases: {BASIS}.", *([self.calibration_caveat] if self.calibration_caveat else [])]
+        small = "".join(f'<p style="font-size: smaller">{html.escape(text)}</p>' for text in foot)
+        return head + shown.to_html(float_format=lambda v: f"{v:,.3f}") + small
 
     def __repr__(self) -> str:
         return (
@@ -962,9 +1081,10 @@ class Comparison:
         different lengths (numbers of policy years) have no 1-in-200 row (their year loss tables cannot
         be resampled trial by trial together).
 
-        Indexed by ``figure``; columns ``unit`` (the row's unit and whose figure it is: "USD m a year
-        (reinsurer's share)", "USD m a year (market, 100%)", "million GT" for tonnage, a tonnage base such as
-        ``base:ig_entered_gt`` included, "spills a year", ...), ``scenario`` and ``baseline`` (each run's
+        Indexed by ``figure``; columns ``unit`` (the row's unit and whose figure it is, `figure_unit`: the
+        words of `Results.summary`'s unit for the same figure; "USD m a year (reinsurer's share)", "USD m a
+        year (market, 100%)", "million GT" for tonnage, a tonnage base such as ``base:ig_entered_gt``
+        included, "spills a year", ...), ``scenario`` and ``baseline`` (each run's
         annual mean, as its `Results.summary` gives it), ``difference``, ``standard_error`` (paired),
         ``independent_standard_error``, ``z`` (the difference over its paired standard error) and
         ``p_value`` (two-sided, of the normal distribution: the chance of a difference at least so far
@@ -1003,24 +1123,6 @@ class Comparison:
         if self._table is None:
             self._table = self._compute_table()
         return self._table.copy()
-
-    @staticmethod
-    def _unit(figure: str) -> str:
-        """A row's ``unit`` in `table`, in the words of `COMPARISON_BASIS`."""
-        from riskmodel.scenario.checks import is_premium_base
-
-        kind, _, name = figure.partition(":")
-        if figure.endswith(": ceded loss"):
-            return "USD m a year (reinsurer's share)"
-        if figure.endswith(": premium"):
-            return "USD m a year (reinsurer's share, with reinstatement premium)"
-        if figure.endswith(f": {TAIL_FIGURE}"):
-            return "USD m in its worst policy year (reinsurer's share)"
-        if kind == "payer" or (kind == "base" and is_premium_base(name)):
-            return "USD m a year (market, 100%)"
-        if kind in ("base", "tonnage"):
-            return "million GT"
-        return {"spills_7t": "spills a year", "detentions": "detentions a year"}.get(figure, "")
 
     @staticmethod
     def _significance(difference: float, standard_error: float) -> tuple[float, float]:
@@ -1075,7 +1177,7 @@ class Comparison:
             if k.startswith(("payer:", "base:")) or k in ("spills_7t", "detentions"):
                 a, b = ya.get(k, absent), yb.get(k, absent)
                 if a.ndim == 2 and b.ndim == 2:
-                    if self._unit(k) == "million GT":  # (a tonnage base, in GT: as the tonnage rows)
+                    if figure_unit(k) == TONNAGE_UNIT:  # (a tonnage base, in GT: as the tonnage rows)
                         a, b = a / 1e6, b / 1e6
                     pairs.append((k, a, b))
         pairs += self._tonnage_pairs()
@@ -1112,7 +1214,7 @@ class Comparison:
                     }
                 )
         for row in rows:
-            row["unit"] = self._unit(row["figure"])
+            row["unit"] = figure_unit(row["figure"])
             row["z"], row["p_value"] = self._significance(row["difference"], row["standard_error"])
         columns = ["figure", "unit", "scenario", "baseline", "difference", "standard_error"]
         out = pd.DataFrame(rows, columns=[*columns, "independent_standard_error", "z", "p_value"])

@@ -574,11 +574,6 @@ def _how_run(n_trials: int, manifest: Mapping[str, Any]) -> str:
     return ", run" + ",".join(parts) if parts else ""
 
 
-#: The unit of a 1-in-200 the same in each policy year (a layer's full limit), where `Results.summary`
-#: says "USD m in every year", which reads as that amount lost every year.
-SAME_EACH_YEAR_UNIT = "USD m, the same in each policy year"
-
-
 def summary_cells(
     results: Results, manifest: Mapping[str, Any], summary: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -586,9 +581,9 @@ def summary_cells(
     text (`display.error_texts`: "<0.0005" when too small to show), and a 1-in-200 on a point mass (a
     layer's full limit, reached in a share of the policy years: its error 0, or float noise) in the words
     the report page gives it (`display.point_mass_words`, with the contract's limit from the terms in the
-    run's `manifest`) in place of "0.000", which reads as a figure the same in every trial; so is the
-    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years). Such a
-    1-in-200 the same in each policy year says so in its unit (`SAME_EACH_YEAR_UNIT`).
+    run's `manifest`) in place of "0.000", which reads as a figure the same in every trial, and in its
+    ``note`` (the summary's, which lacks the terms, says "the full limit of one event"); so is the
+    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years).
 
     >>> import numpy as np
     >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 1.0]] * 500)  # the limit in 50% of years
@@ -596,26 +591,31 @@ def summary_cells(
     >>> xl = {"loss": loss, "max_event_loss": loss, "premium": none, "reinstatement_premium": none}
     >>> r = Results("x", 2026, 2, 2000, 1, {"xl": xl}, {}, {}, (), (), pd.DataFrame())
     >>> terms = {"scenario": {"portfolio": {"contracts": {"xl": {"limit_usd_m": 10, "participation": 0.5}}}}}
-    >>> summary_cells(r, terms).loc["xl: 1-in-200 annual loss", ["unit", "standard_error"]].tolist()
-    ['USD m, the same in each policy year', 'none: the full limit, reached in 50.0% of policy years']
-    >>> summary_cells(r, terms).loc["xl: 1-in-200 annual loss (policy years pooled)", "standard_error"]
+    >>> cells = summary_cells(r, terms)
+    >>> cells.loc["xl: 1-in-200 annual loss", "standard_error"]
     'none: the full limit, reached in 50.0% of policy years'
+    >>> cells.loc["xl: 1-in-200 annual loss (policy years pooled)", "note"]  # (the summary's: "of one event")
+    'the full limit, reached in 50.0% of policy years'
     """
     s = results.summary() if summary is None else summary
-    units, errors = list(s["unit"]), error_texts(s["standard_error"], s["mean"])
+    errors, notes = error_texts(s["standard_error"], s["mean"]), list(s["note"])
     for i, (figure, row) in enumerate(s.iterrows()):
         name = str(figure)
         if name.endswith(f": {POOLED_TAIL_FIGURE}"):
             cid = name.removesuffix(f": {POOLED_TAIL_FIGURE}")
         elif name.endswith(f": {TAIL_FIGURE}"):
             cid = name.removesuffix(f": {TAIL_FIGURE}")
-            if row["year"] == "every year":
-                units[i] = SAME_EACH_YEAR_UNIT
         else:
             continue
         words = point_mass_words(results, cid, row, event_cap(manifest, cid))
-        errors[i] = f"none: {words}" if words else errors[i]
-    return s.assign(unit=units, standard_error=errors)
+        if words:
+            errors[i], notes[i] = f"none: {words}", words
+    return s.assign(standard_error=errors, note=notes)
+
+
+#: The columns of `Results.summary` that summary.md leaves out: the unit names a 1-in-200's year and says
+#: whether it is the same in every year; a note's words stand in its error's cell (`summary_cells`).
+_NOT_IN_SUMMARY_MD = ["year", "year_basis", "note"]
 
 
 def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
@@ -645,8 +645,8 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         f"error: the share of policy years that reach it is given in its place. Two bases: {BASIS} (their "
         "unit says so), as are the counts.",
         "",
-        # (the unit names a tail row's year; an error too small to show is "<0.0005": `display.fixed_error`)
-        _markdown_table(summary_cells(results, manifest, summary).drop(columns="year")),
+        # (an error too small to show is "<0.0005": `display.fixed_error`)
+        _markdown_table(summary_cells(results, manifest, summary).drop(columns=_NOT_IN_SUMMARY_MD)),
         "",
         "## Who pays (the whole market at 100%: mean annual amount, USD m)",
         "",

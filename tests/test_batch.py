@@ -258,6 +258,25 @@ def test_the_sweep_table_has_one_row_per_point_and_crn_differences(scenarios, tm
     assert frame.loc[1, "payer:peril:storm_delta_se"] < frame.loc[1, "payer:peril:storm_se"] / 2
 
 
+def test_a_sweep_gives_a_fixed_premium_errors_of_exactly_zero(scenarios, tmp_path):
+    """A fixed premium is the same in every trial: its standard error and that of its change between grid
+    points are 0, not the float noise of averaging a constant (0.003 and 0.004 at our 50% line, USD
+    0.0015m and 0.002m a year: errors of 1.4e-20 and 3.4e-21, printed as if the premium varied), as
+    `Results.summary` and `Comparison.table` give them (`metrics.paired_difference`'s `exact_zero`). The
+    loss, which varies, keeps its error."""
+    base = load_scenario(scenarios / "base.yaml")
+    path = "portfolio.contracts.storm_xol.premium.fixed_usd_m"
+    specs = batch.sweep_specs(base, None, [(path, [0.003, 0.004])], trials=4096)
+    table = batch.SweepTable(specs, ["premium", "aal"])
+    batch.run_batch(specs, tmp_path / "sweep", echo=None, progress=False, on_results=table)
+    frame = table.frame()
+    assert frame["premium:portfolio"].tolist() == pytest.approx([0.0015, 0.002], rel=1e-12)
+    assert frame["premium:portfolio_se"].tolist() == [0.0, 0.0]
+    assert frame.loc[1, "premium:portfolio_delta"] == pytest.approx(0.0005, rel=1e-12)
+    assert frame.loc[1, "premium:portfolio_delta_se"] == 0.0
+    assert (frame["aal:portfolio_se"] > 0).all()
+
+
 def test_a_contract_metric_names_its_contract_the_portfolio_too():
     """A sweep's `aal` and `var99.5` columns did not say they were the portfolio's (beside `aal:storm_xol`
     and the market's `payer:` columns): a metric without a contract is named for the portfolio, and the

@@ -15,6 +15,7 @@ from riskmodel.cli.run import _headline, _number
 from riskmodel.display import error_texts, fixed, fixed_error
 from riskmodel.engine.simulate import simulate
 from riskmodel.report import _table, _with_se
+from riskmodel.results import PREMIUM_UNIT
 from riskmodel.scenario import load_scenario_from_dict
 
 
@@ -91,8 +92,8 @@ def test_summary_md_the_terminal_and_the_report_write_a_tiny_error_alike(monkeyp
     frame.loc["portfolio: premium", ["mean", "standard_error"]] = tiny
     monkeypatch.setattr(results, "summary", lambda: frame)
     md = store.summary_markdown(results, {})
-    assert "| storm_xol: premium | USD m (with reinstatement premium) | 0.002 | 0.000 | yes |" in md
-    assert "| portfolio: premium | USD m (with reinstatement premium) | 6.519 | <0.0005 | yes |" in md
+    assert f"| storm_xol: premium | {PREMIUM_UNIT} | 0.002 | 0.000 | yes |" in md
+    assert f"| portfolio: premium | {PREMIUM_UNIT} | 6.519 | <0.0005 | yes |" in md
     assert md.count("<0.0005") == 1
     headline = _headline(results, {})
     assert headline.loc["portfolio: premium", "s.e."] == "<0.0005"
@@ -100,3 +101,26 @@ def test_summary_md_the_terminal_and_the_report_write_a_tiny_error_alike(monkeyp
         frame.loc["portfolio: ceded loss", "standard_error"]
     )
     assert _with_se(*tiny) == "6.519 ± <0.0005" and _with_se(*noise) == "0.002 ± 0.000"
+
+
+def test_the_words_of_a_trend_live_with_the_other_words_of_a_figure():
+    """`trend_shape` (a trend in the number of joiners in words, by `TREND_RHO`) was in the report module,
+    which notebook 02 imported for it; it lives in `riskmodel.display` with the other words of a figure,
+    and the report re-exports it, one function for the page and the notebooks. No notebook imports the
+    report module's undocumented helpers."""
+    from pathlib import Path
+
+    import nbformat
+
+    from riskmodel import display, report
+    from riskmodel.metrics import RankTrend
+
+    assert report.trend_shape is display.trend_shape and report.TREND_RHO == display.TREND_RHO == 0.1
+    # (|ρ| 0.1 is a trend; under it, with p < 0.05, a weak one)
+    assert display.trend_shape(RankTrend(-0.1, 0.01)) == "a falling trend"
+    assert display.trend_shape(RankTrend(0.099, 0.01)) == "a weak rising trend"
+    notebooks = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) == 5
+    for path in notebooks:
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert "riskmodel.report" not in code and "from riskmodel import report" not in code, path.name

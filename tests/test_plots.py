@@ -284,11 +284,11 @@ def test_plot_ep_draws_on_a_given_axes_and_results_delegates():
 
 def test_plot_scenarios_ep_draws_one_line_per_run():
     runs = {"baseline": synthetic_results("baseline"), "rv_pool": synthetic_results("rv_pool", scale=1.5)}
-    ax = plots.plot_scenarios_ep(runs, ep_type="OEP")
+    ax = plots.plot_scenarios_ep(runs, ep_type="OEP", year=None)
     lines = labelled_lines(ax)
     assert [ln.get_label() for ln in lines] == ["baseline", "rv_pool"]
     assert np.allclose(lines[1].get_ydata(), 1.5 * lines[0].get_ydata())
-    assert ax.get_title().startswith("OEP of portfolio by scenario")
+    assert ax.get_title().startswith("OEP of portfolio by scenario, horizon 2026–2029")
     with pytest.raises(ValueError, match="ep_type must be 'AEP' or 'OEP'"):
         plots.plot_scenarios_ep(runs, ep_type="TVaR")
 
@@ -325,7 +325,7 @@ def test_the_annual_ep_chart_is_of_the_policy_year_of_the_summarys_1_in_200():
     aep, base_aep = lines[1], lines[3]
     at_200 = np.flatnonzero(aep.get_xdata() == 200.0)[0]
     assert aep.get_ydata()[at_200] == r.summary().loc[f"portfolio: {TAIL_FIGURE}", "mean"]
-    assert r.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == "2028"
+    assert r.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == 2028
     expected = metrics.ep_curve(base.contracts["portfolio"]["loss"][:, 2], [200.0])["loss"].iloc[0]
     assert base_aep.get_ydata()[at_200] == expected
     ept = r.ep_table(return_periods=[200.0])
@@ -368,10 +368,29 @@ def test_the_1_in_200_mark_names_what_its_return_periods_count():
     assert mark_text(plots.plot_ep(four, year=None)) == "1 in 200 horizons"
     assert mark_text(plots.plot_ep(four, year=2027)) == "1 in 200 years"
     assert mark_text(plots.plot_ep(one, year=None)) == "1 in 200 years"
-    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": four})) == "1 in 200 horizons"
+    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": four}, year=None)) == "1 in 200 horizons"
     assert mark_text(plots.plot_scenarios_ep({"a": four, "b": five}, year=2026)) == "1 in 200 years"
-    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": five})) == "1 in 200"
-    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": one})) == "1 in 200"
+    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": five}, year=None)) == "1 in 200"
+    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": one}, year=None)) == "1 in 200"
+    # (by default each run in its worst policy year: years, whatever the horizons)
+    assert mark_text(plots.plot_scenarios_ep({"a": four, "b": five})) == "1 in 200 years"
+
+
+def test_the_ep_functions_default_to_the_policy_year_of_the_1_in_200():
+    """`plot_ep` drew the worst policy year by default while `ep_curves`, whose curves it draws, and
+    `plot_scenarios_ep` drew the horizon: every EP function now defaults to `WORST_YEAR` (the horizon
+    with year=None), so a table of `ep_curves()` is the chart of `plot_ep()`. Here 2028's losses are
+    tripled: its AEP at 200 years is the summary's 1-in-200."""
+    r = _worst_in(synthetic_results("rv_pool"), 2028)
+    for function in (plots.ep_curves, plots.plot_ep, plots.plot_scenarios_ep, Results.plot_ep):
+        assert inspect.signature(function).parameters["year"].default == plots.WORST_YEAR, function
+    curves = plots.ep_curves(r, return_periods=[200.0])
+    tail = r.summary().loc[f"portfolio: {TAIL_FIGURE}"]
+    assert tail["year"] == 2028
+    assert curves.loc[curves["ep_type"] == "AEP", "loss"].tolist() == [tail["mean"]]
+    ax = plots.plot_scenarios_ep({"rv_pool": r})
+    assert [ln.get_label() for ln in labelled_lines(ax)] == ["rv_pool (2028)"]
+    assert "each in the year of its largest 1-in-200" in ax.get_title()
 
 
 # -------------------------------------------------------------------------------------------- ledger

@@ -42,7 +42,7 @@ from riskmodel.report import (
     sanctions_annual,
     write_report,
 )
-from riskmodel.results import POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
+from riskmodel.results import EVERY_YEAR_ALIKE, POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.store import run_hash, sanctions_frame, save_run
 
@@ -196,7 +196,7 @@ def test_contracts_table_puts_each_contract_on_one_row():
     tail = s.loc[f"portfolio: {TAIL_FIGURE}"]
     assert tail["mean"] == pytest.approx(max(per_year), rel=1e-12)
     year = r.start_year + int(np.argmax(per_year))
-    assert tail["unit"] == f"USD m in {year}" and tail["year"] == str(year)
+    assert tail["unit"] == f"USD m in {year} (reinsurer's share)" and tail["year"] == year
     assert pd.isna(s.loc["portfolio: ceded loss", "year"])  # an annual average is of no one year
     assert t.loc["portfolio", TAIL_FIGURE] == f"{tail['mean']:,.3f} ± {tail['standard_error']:,.3f} in {year}"
 
@@ -247,7 +247,7 @@ def test_a_one_in_200_at_the_full_limit_says_so():
     r = _capped(np.where(hit, 5.0, 0.0))
     share = hit.mean()
     tail = r.summary().loc[f"layer: {TAIL_FIGURE}"]
-    assert tail["mean"] == 5.0 and tail["standard_error"] == 0.0 and tail["year"] == "every year"
+    assert tail["mean"] == 5.0 and tail["standard_error"] == 0.0 and tail["year_basis"] == EVERY_YEAR_ALIKE
     terms = {"scenario": {"portfolio": {"contracts": {"layer": {"limit_usd_m": 50.0, "participation": 0.1}}}}}
     cell = contracts_table(r, manifest=terms).loc["layer", TAIL_FIGURE]
     assert cell == f"5.000 in each policy year: the full limit, reached in {share:.1%} of policy years"
@@ -404,7 +404,7 @@ def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
                 expected = rows.loc[shown.index, ends].to_numpy()
                 np.testing.assert_array_equal(shown[col], np.where(np.isfinite(expected), expected, np.nan))
     worst = plots.worst_policy_year(r)
-    assert str(worst) == r.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"]
+    assert worst == r.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"]
 
     text, page = _annual_page(r)
     rows = page.tables["ep-by-year-run"]
@@ -421,13 +421,13 @@ def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
         in plain
     )
     assert "biased up a little" not in plain
-    # every year's 1-in-200 the same (a loss capped below each year's quantile): the summary says "every
-    # year", and so does the caption, where it named the first year ("2026's")
+    # every year's 1-in-200 the same (a loss capped below each year's quantile): the summary says so
+    # ("every policy year alike"), and so does the caption, where it named the first year ("2026's")
     capped = synthetic_results("run", n_trials=TRIALS)
     book = capped.contracts["portfolio"]
     cap = 0.5 * float(np.quantile(book["loss"], 0.995, axis=0).min())
     book["loss"] = np.minimum(book["loss"], cap)
-    assert capped.summary().loc[f"portfolio: {TAIL_FIGURE}", "year"] == "every year"
+    assert capped.summary().loc[f"portfolio: {TAIL_FIGURE}", "year_basis"] == EVERY_YEAR_ALIKE
     plain = html.unescape(_annual_page(capped)[0])
     # (and no bias is stated: a figure the same in every year is no selection)
     assert "the largest of the 4 policy years' AEP at 200 years, the same in every policy year" in plain

@@ -16,18 +16,26 @@ from test_plots import NEVER, synthetic_results
 
 from riskmodel import metrics
 from riskmodel.results import (
+    ANNUAL_AVERAGE,
     BASIS,
+    CALIBRATION_CAVEAT,
     COMPARISON_BASIS,
     COMPARISON_UNITS,
     CONTRACT_FIELDS,
+    EVERY_YEAR_ALIKE,
+    LARGEST_YEAR,
+    LOSS_UNIT,
     MARKET_UNIT,
     POOLED_TAIL_FIGURE,
     POOLED_TAIL_UNIT,
     PREMIUM_UNIT,
+    SAME_EACH_YEAR_UNIT,
     TAIL_FIGURE,
+    YEARS_POOLED,
     Results,
     UnknownContractError,
     compare,
+    figure_unit,
 )
 
 
@@ -232,8 +240,8 @@ def _clustered(n_trials: int = 3000) -> Results:
 def test_the_summary_gives_the_pooled_1_in_200_beside_the_largest_years():
     """Each contract's 1-in-200 of a policy year with every trial-year pooled follows its largest-year
     row: the inverted-CDF 99.5% quantile of all 12,000 trial-years, which lies between the years' own
-    (a share of at least 99.5% in each year at the largest, so of all), of no one year (its ``year``
-    "pooled": a missing year is an annual average's, as notebook 01 reads it). Its standard error is its
+    (a share of at least 99.5% in each year at the largest, so of all), of no one year (no ``year``; its
+    ``year_basis`` "policy years pooled"). Its standard error is its
     interval's half-width over z, the interval computed here the long way: the trials' shares of years
     at or below it, their design effect d = 4 Var(shares) / (F (1 − F)), the binomial ranks of
     `quantile_ci` at round(12,000 / d) draws, mapped back onto the trial-years."""
@@ -247,9 +255,10 @@ def test_the_summary_gives_the_pooled_1_in_200_beside_the_largest_years():
     value = np.quantile(loss.ravel(), 0.995, method="inverted_cdf")
     per_year = np.quantile(loss, 0.995, axis=0, method="inverted_cdf")
     assert row["mean"] == value and per_year.min() <= value <= per_year.max()
-    assert row["unit"] == POOLED_TAIL_UNIT == "USD m in a policy year" and row["year"] == "pooled"
-    tails = s.index.str.endswith((TAIL_FIGURE, POOLED_TAIL_FIGURE))
-    assert s.loc[~tails, "year"].isna().all() and s.loc[tails, "year"].notna().all()
+    assert row["unit"] == POOLED_TAIL_UNIT == "USD m in a policy year (reinsurer's share)"
+    assert pd.isna(row["year"]) and row["year_basis"] == YEARS_POOLED
+    largest = s.index.str.endswith(f": {TAIL_FIGURE}")
+    assert s.loc[~largest, "year"].isna().all() and s.loc[largest, "year"].notna().all()
     shares = (loss <= value).mean(axis=1)
     f = shares.mean()
     d = max(4 * shares.var() / (f * (1 - f)), 1.0)
@@ -264,27 +273,129 @@ def test_the_summary_gives_the_pooled_1_in_200_beside_the_largest_years():
     assert r.pooled_tail().value == value
 
 
-def test_a_comparison_shows_each_runs_figure_as_its_summary_does_to_the_last_bit():
+def test_a_comparison_shows_each_runs_figure_and_unit_as_its_summary_does():
     """The comparison's scenario and baseline columns are the two summaries' means, bit for bit, so a
     page that shows both tables shows one figure once (summed in another order, a premium of 0.0015
-    printed 0.002 in the contracts table and 0.001 in the comparison); the payers' rows carry the market's
-    unit in the summary, whose contracts' rows are the reinsurer's share, and the premium rows a unit that
-    says they include the reinstatement premium."""
+    printed 0.002 in the contracts table and 0.001 in the comparison); and each figure has one unit in
+    both (`figure_unit`): the summary said "USD m" of an expected loss the comparison called "USD m a year
+    (reinsurer's share)", and "a year" of detentions it called "detentions a year" (notebook 01 rewrote
+    the summary's units by hand). The payers' rows carry the market's unit, the contracts' the
+    reinsurer's share, and the premium rows say they include the reinstatement premium."""
     a, b = synthetic_results("a", scale=1.5, seed=2), synthetic_results("b", seed=2)
     table = compare(a, b).table()
     sa, sb = a.summary(), b.summary()
     shared = [f for f in sa.index if f.replace("payer ", "payer:") in table.index]
-    assert len(shared) >= 10
+    assert len(shared) >= 10 and "detentions" in shared and "spills_7t" in shared
     for f in shared:
         row = table.loc[f.replace("payer ", "payer:")]
         assert (row["scenario"], row["baseline"]) == (sa.loc[f, "mean"], sb.loc[f, "mean"]), f
+        if not f.endswith(TAIL_FIGURE):  # (below)
+            assert row["unit"] == sa.loc[f, "unit"] == figure_unit(f), f
     payers = sa.index.str.startswith("payer ")
     assert payers.any() and (sa.loc[payers, "unit"] == MARKET_UNIT).all()
-    assert (sa.loc[sa.index.str.endswith(": ceded loss"), "unit"] == "USD m").all()
+    assert MARKET_UNIT == "USD m a year (market, 100%)"
+    assert (sa.loc[sa.index.str.endswith(": ceded loss"), "unit"] == LOSS_UNIT).all()
+    assert LOSS_UNIT == "USD m a year (reinsurer's share)"
     # (a premium row is the premium with its reinstatement premium, and its unit says so)
     assert (sa.loc[sa.index.str.endswith(": premium"), "unit"] == PREMIUM_UNIT).all()
-    assert PREMIUM_UNIT == "USD m (with reinstatement premium)"
+    assert PREMIUM_UNIT == "USD m a year (reinsurer's share, with reinstatement premium)"
     assert "reinsurer's share" in BASIS and "whole market at 100%" in BASIS
+    # the 1-in-200 of the largest year names its year in the summary; the comparison's, of two runs whose
+    # largest years may differ, "its worst policy year"; both say whose figure it is
+    tail = sa.loc[f"portfolio: {TAIL_FIGURE}"]
+    assert tail["unit"] == f"USD m in {tail['year']} (reinsurer's share)"
+    worst = "USD m in its worst policy year (reinsurer's share)"
+    assert table.loc[f"portfolio: {TAIL_FIGURE}", "unit"] == figure_unit(f"portfolio: {TAIL_FIGURE}") == worst
+
+
+def test_the_summary_year_is_a_number_and_its_basis_says_which_years():
+    """The summary's ``year`` held NaN, "2027", "every year" and "pooled" as text: it could not be
+    filtered as a number. It is a nullable Int64, the policy year of a 1-in-200 of the largest year (the
+    first when every year's is the same, as `plot_ep` draws), NA for a figure of no one year; and
+    ``year_basis`` says which years each figure is of. Here the portfolio's quantiles by year are computed
+    by hand: the largest is its year."""
+    r = synthetic_results(n_trials=2000)
+    s = r.summary()
+    assert s["year"].dtype == "Int64"
+    loss = r.contracts["portfolio"]["loss"]
+    worst = r.start_year + int(np.argmax(np.quantile(loss, 0.995, axis=0, method="inverted_cdf")))
+    # (the contracts' losses are shares of the same events: one worst year)
+    assert list(s.index[s["year"] == worst]) == [f"{c}: {TAIL_FIGURE}" for c in r.contracts]
+    basis = s["year_basis"]
+    averages = s.index.str.endswith((": ceded loss", ": premium")) | ~s.index.str.contains(": ")
+    assert (basis[averages] == ANNUAL_AVERAGE).all() and s.loc[averages, "year"].isna().all()
+    assert (basis[s.index.str.endswith(f": {TAIL_FIGURE}")] == LARGEST_YEAR).all()
+    assert (basis[s.index.str.endswith(f": {POOLED_TAIL_FIGURE}")] == YEARS_POOLED).all()
+    assert set(basis) == {ANNUAL_AVERAGE, LARGEST_YEAR, YEARS_POOLED}
+    # a 1-in-200 the same in every year (the portfolio capped below each year's quantile): its year the
+    # first, its basis and unit say it is every year's
+    capped = synthetic_results(n_trials=2000)
+    book = capped.contracts["portfolio"]
+    book["loss"] = np.minimum(book["loss"], 0.5 * float(np.quantile(book["loss"], 0.995, axis=0).min()))
+    tail = capped.summary().loc[f"portfolio: {TAIL_FIGURE}"]
+    assert (tail["year"], tail["year_basis"]) == (2026, EVERY_YEAR_ALIKE)
+    assert tail["unit"] == SAME_EACH_YEAR_UNIT == "USD m, the same in each policy year (reinsurer's share)"
+
+
+def test_the_summary_notes_a_1_in_200_on_a_point_mass():
+    """A layer of 5 (its full limit, one event a year) lost in 5% of the policy years of 2027 and 0.2% of
+    the others has its 1-in-200 at 5 in 2027 with a standard error of 0 and "converged": it read as a
+    precise estimate (gxl_layer2's "37.5 ± 0.000, converged True"). Its rows' note says what the CLI and
+    the report say (`point_mass_words`): the most one event ceded, and the share of policy years that
+    reach it, here counted by hand: of 2027 for the largest year's, of all the years for the pooled row
+    (about 1.4%, over 0.5%: its quantile is 5 too) and for a layer that loses 5 in 3% of every year, whose
+    1-in-200 is the same in each. A 1-in-200 with an error has no note."""
+    r = synthetic_results(n_trials=2000)
+    rng = np.random.default_rng(3)
+
+    def layer(hit: np.ndarray) -> dict[str, np.ndarray]:
+        return {f: np.zeros((2000, 4)) for f in CONTRACT_FIELDS} | {
+            "loss": 5.0 * hit,
+            "max_event_loss": 5.0 * hit,
+        }
+
+    one_year = rng.random((2000, 4)) < np.array([0.002, 0.05, 0.002, 0.002])
+    every_year = rng.random((2000, 4)) < 0.03
+    r = replace(r, contracts={**r.contracts, "layer": layer(one_year), "flat": layer(every_year)})
+    s = r.summary()
+    tail, pooled = s.loc[f"layer: {TAIL_FIGURE}"], s.loc[f"layer: {POOLED_TAIL_FIGURE}"]
+    assert (tail["mean"], tail["standard_error"], tail["converged"]) == (5.0, 0.0, True)
+    assert (tail["year"], tail["year_basis"], pooled["mean"], pooled["standard_error"]) == (
+        2027,
+        LARGEST_YEAR,
+        5.0,
+        0.0,
+    )
+    what = "the full limit of one event (the most any event ceded), reached in"
+    assert tail["note"] == f"{what} {one_year[:, 1].mean():.1%} of policy years"
+    assert pooled["note"] == f"{what} {one_year.mean():.1%} of policy years"
+    flat = s.loc[f"flat: {TAIL_FIGURE}"]
+    assert flat["year_basis"] == EVERY_YEAR_ALIKE
+    assert flat["note"] == f"{what} {every_year.mean():.1%} of policy years"
+    noted = [f"{c}: {t}" for c in ("layer", "flat") for t in (TAIL_FIGURE, POOLED_TAIL_FIGURE)]
+    assert (s.drop(index=noted)["note"] == "").all()
+
+
+def test_the_html_summary_says_its_bases_and_the_calibration_caveat():
+    """A notebook shows a `Results` as HTML: it showed neither whose figures its rows are (`BASIS`) nor
+    the calibration caveat that summary.md and the report print under the world model's figures. Both
+    are under the table, escaped, as is the run's name; the note column appears when a row has a note."""
+    import html
+
+    r = replace(synthetic_results(n_trials=500), scenario_name="a <b> & c")
+    page = r._repr_html_()
+    assert html.escape(BASIS) in page and html.escape(CALIBRATION_CAVEAT) in page
+    where = [page.index(text) for text in ("</table>", html.escape(BASIS), html.escape(CALIBRATION_CAVEAT))]
+    assert where == sorted(where)
+    assert "a &lt;b&gt; &amp; c" in page and "<b>" not in page
+    assert "year_basis" in page and ">note<" not in page and LOSS_UNIT in page
+    # a run of user perils only (no Funds' figures): no caveat
+    plain = replace(r, year_arrays={k: v for k, v in r.year_arrays.items() if k != "payer:fund_1992"})
+    assert plain.calibration_caveat is None and html.escape(BASIS) in plain._repr_html_()
+    assert "Calibration status" not in plain._repr_html_()
+    capped = replace(r, contracts={"layer": {**r.contracts["hull_xol"], "loss": np.full((500, 4), 2.0)}})
+    capped.contracts["layer"]["max_event_loss"] = capped.contracts["layer"]["loss"]
+    assert ">note<" in capped._repr_html_() and "the full limit of one event" in capped._repr_html_()
 
 
 def test_by_joiners_groups_the_trials_by_their_members():

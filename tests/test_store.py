@@ -13,7 +13,16 @@ import pytest
 
 from riskmodel import store
 from riskmodel.engine.simulate import simulate
-from riskmodel.results import BASIS, MARKET_UNIT, POOLED_TAIL_UNIT, PREMIUM_UNIT, Results
+from riskmodel.results import (
+    BASIS,
+    EVERY_YEAR_ALIKE,
+    LOSS_UNIT,
+    MARKET_UNIT,
+    POOLED_TAIL_UNIT,
+    PREMIUM_UNIT,
+    SAME_EACH_YEAR_UNIT,
+    Results,
+)
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.tables import read_table
 
@@ -279,7 +288,8 @@ def test_summary_md_names_the_basis_of_its_rows(results):
     says so, each payer row's unit says so, and so does the heading of the who-pays table."""
     md = store.summary_markdown(results, {})
     assert BASIS in md
-    assert "| storm_xol: ceded loss | USD m |" in md and f"| payer peril:storm | {MARKET_UNIT} |" in md
+    assert f"| storm_xol: ceded loss | {LOSS_UNIT} |" in md and f"| payer peril:storm | {MARKET_UNIT} |" in md
+    assert LOSS_UNIT == "USD m a year (reinsurer's share)" and MARKET_UNIT == "USD m a year (market, 100%)"
     assert "## Who pays (the whole market at 100%: mean annual amount, USD m)" in md
 
 
@@ -288,7 +298,8 @@ def test_summary_md_and_the_terminal_word_a_full_limit_1_in_200(tmp_path):
     years: its 1-in-200 is 20 in each year, with an error of float noise (9e-16). summary.md and the
     terminal printed "20.000 | 0.000" with the unit "USD m in every year", read as 20 lost every year by
     a figure the same in every trial; they give the report page's words (`display.point_mass_words`): the
-    full limit, and the share of policy years that reach it."""
+    full limit, and the share of policy years that reach it. The summary's unit (`SAME_EACH_YEAR_UNIT`)
+    and note say so too; its note, without the terms' limit, names the most one event ceded."""
     from riskmodel.cli.run import _headline
 
     doc = {**PERILS, "simulation": {**PERILS["simulation"], "trials": 4096}}
@@ -298,15 +309,20 @@ def test_summary_md_and_the_terminal_word_a_full_limit_1_in_200(tmp_path):
     results = simulate(scenario, progress=False)
     run_dir, _ = save(tmp_path, results, scenario)
     tail = results.summary().loc["storm_xol: 1-in-200 annual loss"]
-    assert tail["mean"] == pytest.approx(20.0) and tail["year"] == "every year"
+    assert tail["mean"] == pytest.approx(20.0) and tail["year_basis"] == EVERY_YEAR_ALIKE
     share = float((results.contracts["storm_xol"]["loss"] >= 20.0 - 1e-9).mean())
     assert 0.1 < share < 0.5  # (not the same in every trial)
+    assert tail["unit"] == SAME_EACH_YEAR_UNIT
+    assert (
+        tail["note"]
+        == f"the full limit of one event (the most any event ceded), reached in {share:.1%} of policy years"
+    )
     words = f"none: the full limit, reached in {share:.1%} of policy years"
     md = (run_dir / "summary.md").read_text()
-    assert f"| storm_xol: 1-in-200 annual loss | {store.SAME_EACH_YEAR_UNIT} | 20.000 | {words} | yes |" in md
+    assert f"| storm_xol: 1-in-200 annual loss | {SAME_EACH_YEAR_UNIT} | 20.000 | {words} | yes |" in md
     assert "in every year" not in md and "| 20.000 | 0.000 |" not in md
     headline = _headline(results, store.load_manifest(run_dir))
-    assert headline.loc["portfolio: 1-in-200 annual loss", "unit"] == store.SAME_EACH_YEAR_UNIT
+    assert headline.loc["portfolio: 1-in-200 annual loss", "unit"] == SAME_EACH_YEAR_UNIT
     assert headline.loc["portfolio: 1-in-200 annual loss", "s.e."].startswith("none: the full limit")
     # the 1-in-200 with the policy years pooled is the same limit, of all the policy years (the share above)
     pooled = "storm_xol: 1-in-200 annual loss (policy years pooled)"
