@@ -477,7 +477,7 @@ TABLES: dict[str, TableSpec] = {
                     "float64",
                     "Monte Carlo standard error of the difference with common random numbers (over the "
                     "trials' paired differences; for the 1-in-200 a paired bootstrap); exactly 0 for a "
-                    "difference the same in every trial.",
+                    "difference the same in every trial (for the 1-in-200: in every resample).",
                     MONEY,
                 ),
                 (
@@ -490,14 +490,15 @@ TABLES: dict[str, TableSpec] = {
                     "z",
                     "float64",
                     "difference / standard_error; 0 for no difference without Monte Carlo error, ±inf for a "
-                    "difference without it (a fixed premium's change).",
+                    "difference without it (a fixed premium's change), 0 for an infinite error.",
                     RATIO,
                 ),
                 (
                     "p_value",
                     "float64",
                     "Two-sided p-value of z under the normal distribution: 1 for no difference without "
-                    "Monte Carlo error, 0 for a difference without it; NaN with one trial.",
+                    "Monte Carlo error, 0 for a difference without it, 1 for an infinite error; NaN with one "
+                    "trial.",
                     RATIO,
                 ),
             ),
