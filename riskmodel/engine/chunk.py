@@ -443,6 +443,7 @@ def _world_block(
         any_des = scheme_des[:, :, :n_s, :].any(axis=-1)  # (n, H, S)
         undesignated = shares[..., 4:] - designated_gt[..., 4:]
         exposed_share = exposed_share + np.einsum("nyts,nys->nyt", undesignated, any_des)
+        del undesignated
     exposed = np.einsum("nyt,t,tz->nyz", exposed_share, m.trade_vessel_years, m.trade_zone_share)
     year_arrays["detentions"] = detentions(
         m.seed, block, BLOCK_TRIALS, exposed, m.zone_intensity, m.detention_probability
@@ -462,6 +463,9 @@ def _world_block(
         if n_s
         else np.zeros((n, H, 0))
     )
+    # the market's (trial, year, trade, class) arrays are spent: freed before the candidates are drawn, the
+    # world stage's peak (`uptake` goes on to the class draw, `desig_cls` to the slices)
+    del shares, rate, designated_gt, shadow_gt, exposed_share
     clock.lap("market")
 
     # ---- D: candidates, thinned; each year's events sorted by (trial, time), then the years merged
