@@ -2,8 +2,9 @@
 
 In: a `CandidatePlan` compiled from the world data only (strata of trade × segment × zone × incident
 type with their envelope rates), the run's seed, a trial block and a year; then, per scenario, the market
-stage's base-class shares before the scheme uptake and the schemes' takes from them
-(`market.cover_shares`'s `uptake_out`), and the class rate factors.
+stage's base-class shares before the scheme uptake, the schemes' takes from them and the scheme that takes
+each trade's tonnage (`market.cover_shares`'s `before_uptake_out` and `taken_out`,
+`market.scheme_takers`), and the class rate factors.
 Out: `Candidates` (per candidate: trial, stratum, time and a fixed row of keyed uniforms) and, after
 thinning, the indices of the candidates that are real events together with their P&I class.
 
@@ -12,7 +13,7 @@ candidate's class is found by comparing its class uniform with that trial-year's
 real with probability rate(class) / envelope rate. Events common to two scenarios share every draw (common
 random numbers) and the cost is proportional to candidates (not vessels × trials). The shares are laid out
 on [0, 1) so that a scheme moves only the candidates of the tonnage it takes (`class_cuts`): each base
-class's interval is its share before the uptake, and the schemes' takes from it sit at its top, so two
+class's interval is its share before the uptake, and the scheme's take from it sits at its top, so two
 scenarios whose shares before the uptake agree give a common candidate the same base class unless a
 scheme took it. (Runs that draw different worlds draw the candidates each: holding a block's candidates
 for another run would cost about 0.5 GB for a tenth of a run.) The envelope uses `CLASS_FACTOR_MAX`, the
@@ -302,41 +303,36 @@ def draw_candidates(
     return Candidates(trial=trial, stratum=stratum, u_time=u[1], u_class=u[2], u_thin=u[3], base=base)
 
 
-def class_cuts(uptake: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def class_cuts(before: np.ndarray, taken: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """Where the class uniforms of one year's candidates are cut into P&I classes, from the market's
-    `uptake` (4, 1 + n_schemes, n_trials, n_trades): each base class's share before the scheme uptake, then
-    each scheme's take from it (`market.cover_shares`'s `uptake_out` of the year).
+    shares of the year (`market.cover_shares`'s `before_uptake_out` and `taken_out`): `before` (4, n_trials,
+    n_trades), each base class's share before the scheme uptake, and `taken` (the same shape), what the
+    schemes took from it (None without schemes).
 
     The base classes lie on [0, 1) in order (ig, western_fixed, domestic, none), each over its share
     before the uptake: `cum` (4, n_trials, n_trades), their cumulative shares, is the upper end of each.
-    Within class c's interval [lo, hi), the first scheme's take from c sits at the top, [hi − take₁, hi),
-    the second's just below it, and so on (a scheme takes from what the earlier ones left); the class
-    keeps [lo, hi − Σ takes). `schemes` (4, n_schemes, n_trials, n_trades), None without schemes, holds the
-    lower end of each scheme's slot, hi − (take₁ + … + take_s) for scheme s (+inf where the first s
-    schemes took nothing from the class). So a candidate changes class only if a scheme took its slice of
-    the tonnage, and its base class is the one of any scenario whose shares before the uptake are the
-    same: the draws of scenarios with and without schemes stay coupled.
+    Within class c's interval [lo, hi), the take sits at the top, [hi − taken, hi), the slot of the scheme
+    that takes the trade's tonnage in that trial (`market.scheme_takers`: one scheme at most); the class
+    keeps [lo, hi − taken). `scheme_cuts` (4, n_trials, n_trades), None without schemes, holds the lower
+    end of the take's slot, hi − taken (+inf where nothing was taken). So a candidate changes class only if
+    a scheme took its slice of the tonnage, and its base class is the one of any scenario whose shares
+    before the uptake are the same: the draws of scenarios with and without schemes stay coupled.
 
-    >>> up = np.array([[0.5, 0.0], [0.2, 0.0], [0.2, 0.1], [0.1, 0.05]])[:, :, None, None]  # 1 trial, 1 trade
-    >>> cum, schemes = class_cuts(up)
-    >>> cum.ravel().round(2).tolist(), schemes.ravel().round(2).tolist()
+    >>> before = np.array([0.5, 0.2, 0.2, 0.1])[:, None, None]  # 1 trial, 1 trade
+    >>> taken = np.array([0.0, 0.0, 0.1, 0.05])[:, None, None]
+    >>> cum, scheme_cuts = class_cuts(before, taken)
+    >>> cum.ravel().round(2).tolist(), scheme_cuts.ravel().round(2).tolist()
     ([0.5, 0.7, 0.9, 1.0], [inf, inf, 0.8, 0.95])
     """
     # (class by class on whole (trial, trade) arrays: `np.cumsum` along the short class axis is slower)
-    n_base, n_schemes = uptake.shape[0], uptake.shape[1] - 1
-    cum = np.empty(uptake[:, 0].shape)
-    cum[0] = uptake[0, 0]
-    for c in range(1, n_base):
-        np.add(cum[c - 1], uptake[c, 0], out=cum[c])
-    if not n_schemes:
+    cum = np.empty(before.shape)
+    cum[0] = before[0]
+    for c in range(1, before.shape[0]):
+        np.add(cum[c - 1], before[c], out=cum[c])
+    if taken is None:
         return cum, None
-    cuts = np.empty((n_base, n_schemes, *cum.shape[1:]))
-    taken = uptake[:, 1].copy()  # the first s schemes' takes together
-    for s in range(n_schemes):
-        if s:
-            taken += uptake[:, 1 + s]
-        np.subtract(cum, taken, out=cuts[:, s])
-        np.copyto(cuts[:, s], np.inf, where=taken <= 0.0)
+    cuts = np.subtract(cum, taken)
+    np.copyto(cuts, np.inf, where=taken <= 0.0)
     return cum, cuts
 
 
@@ -347,18 +343,20 @@ def thin_candidates(
     class_factor: np.ndarray,
     age_factor: np.ndarray,
     scheme_cuts: np.ndarray | None = None,
+    takers: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which candidates are real events in this scenario, and their P&I class.
 
     `cum_shares` (n_base, n_trials, n_trades) are the cumulative shares of the base classes in the
-    candidate's year and `scheme_cuts` (n_base, n_schemes, n_trials, n_trades), or None, the lower ends of
-    the schemes' slots within each (`class_cuts`); candidates of trials beyond their second axis (the
-    padding of a short last block) are dropped. `class_factor` (n_classes,) and `age_factor` (n_trades,
-    n_classes) are the rate factors of the base classes, then the schemes. A candidate's base class is the
-    number of cumulative shares (all but the last) at or below its class uniform; if j ≥ 1 of its base
-    class's scheme cuts are at or below it, its class is the scheme S − j (counting from 0) instead. It is
-    real when its thinning uniform × the envelope factor is below its class's factor. Returns (indices of
-    real events, in draw order; their class).
+    candidate's year and `scheme_cuts` (n_base, n_trials, n_trades), or None, the lower ends of the
+    schemes' slots within each (`class_cuts`), with `takers` (n_trials, n_trades) the scheme of each slot
+    (`market.scheme_takers`); candidates of trials beyond their second axis (the padding of a short last
+    block) are dropped. `class_factor` (n_classes,) and `age_factor` (n_trades, n_classes) are the rate
+    factors of the base classes, then the schemes. A candidate's base class is the number of cumulative
+    shares (all but the last) at or below its class uniform; if its base class's scheme cut is at or below
+    it, its class is the scheme `takers` names (n_base + s) instead. It is real when its thinning uniform ×
+    the envelope factor is below its class's factor. Returns (indices of real events, in draw order; their
+    class).
 
     Candidates that no class of their trade could keep are dropped before their class is looked up (a
     bound on the thinning uniform per stratum), the class is found one cut at a time on the (trial, trade)
@@ -375,9 +373,11 @@ def thin_candidates(
     bound = factor.max(axis=1)[plan.trade] / plan.max_factor * (1.0 + 1e-9)
     cuts = cum_shares[:-1].reshape(n_base - 1, n_cells)  # (a view of class-first shares)
     if scheme_cuts is not None:
-        n_s = scheme_cuts.shape[1]
-        s_cuts = scheme_cuts.reshape(-1)  # scheme s's cut of base class c on row r: [(c × S + s) × cells + r]
-        on_scheme_trade = np.isfinite(scheme_cuts).any(axis=(0, 1, 2))[plan.trade]  # per stratum
+        if takers is None:
+            raise ValueError("scheme_cuts need their takers (market.scheme_takers)")
+        s_cuts = scheme_cuts.reshape(-1)  # the scheme cut of base class c on row r: [c × cells + r]
+        flat_takers = takers.reshape(-1)
+        on_scheme_trade = np.isfinite(scheme_cuts).any(axis=(0, 1))[plan.trade]  # per stratum
     flat_factor = factor.ravel()
     last_row = n_rows if cand.size and int(cand.trial[-1]) >= n_rows else None  # trials are in draw order
     kept, classes = [], []
@@ -397,12 +397,9 @@ def thin_candidates(
             cls += u_class >= cuts[c].take(row)
         if scheme_cuts is not None:
             sub = np.flatnonzero(on_scheme_trade.take(st))
-            u_sub = u_class.take(sub)
-            at = cls.take(sub) * (n_s * n_cells) + row.take(sub)
-            above = np.zeros(sub.size, dtype=np.int64)
-            for s in range(n_s):
-                above += u_sub >= s_cuts.take(at + s * n_cells)
-            cls[sub] = np.where(above > 0, n_base + n_s - above, cls.take(sub))
+            row_sub = row.take(sub)
+            hit = np.flatnonzero(u_class.take(sub) >= s_cuts.take(cls.take(sub) * n_cells + row_sub))
+            cls[sub.take(hit)] = n_base + flat_takers.take(row_sub.take(hit))
         keep = np.flatnonzero(u_thin.take(idx) * plan.max_factor.take(st) < flat_factor.take(t * k + cls))
         kept.append(idx.take(keep) + a)
         classes.append(cls.take(keep))

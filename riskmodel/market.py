@@ -6,7 +6,8 @@ climate factor Z, the join years of each scheme's states and the designated shar
 tonnage on sanctioned trades (`sanctions.designated_share` from an initial share of 0).
 Out: cover shares by (trial, year, trade, P&I class) — classes `ig, western_fixed, domestic, none`, then
 one per scheme — and premium bases per (trial, year); when asked, each base class's share before the scheme
-uptake and what each scheme took from it (for the class draw of stage D, `incidents.class_cuts`).
+uptake and what the schemes took from it, and which scheme takes each trade's tonnage in each trial
+(`scheme_takers`): the class draw of stage D (`incidents.class_cuts`).
 
 Order of the steps (MODEL.md section 4), each capped by what its source class holds:
 reference shares (before sanctions responses) → the bar on Iranian and Venezuelan cargo → the price cap
@@ -31,6 +32,7 @@ __all__ = [
     "cover_shares",
     "eligible_share_under_cap",
     "premium_bases",
+    "scheme_takers",
 ]
 
 BASE_CLASSES = ("ig", "western_fixed", "domestic", "none")
@@ -103,6 +105,25 @@ def _move(shares: np.ndarray, src: tuple[int, ...], amount: np.ndarray, to_domes
     shares[NONE] += amount * (1.0 - to_domestic)
 
 
+def scheme_takers(plan: MarketPlan, join_year: np.ndarray, n_years: int) -> np.ndarray:
+    """The scheme that can take each trade's tonnage in each trial, int64 (n_trials, n_trades): the one its
+    origin state joins within the horizon, −1 where it joins none (or the trade has no origin state).
+
+    A scheme takes up only the export carriage of its members (`cover_shares`) and a state joins at most
+    one scheme (`adoption.join_years`), so in a trial a trade's tonnage goes to one scheme at most, the same
+    in every year: the schemes' takes from a class fit in one array, by (trial, year, trade), with this
+    index beside it.
+    """
+    takers = np.full((join_year.shape[0], plan.ref_shares.shape[0]), -1, dtype=np.int64)
+    for s, scheme in enumerate(plan.schemes):
+        has_origin = scheme.origin_slot >= 0
+        joins = has_origin[None, :] & (join_year[:, np.clip(scheme.origin_slot, 0, None)] < n_years)
+        if (joins & (takers >= 0)).any():
+            raise RuntimeError("a trade's origin state joined two schemes in one trial (adoption.join_years)")
+        takers[joins] = s
+    return takers
+
+
 def cover_shares(
     plan: MarketPlan,
     z: np.ndarray,
@@ -112,7 +133,8 @@ def cover_shares(
     designated_west: np.ndarray,
     n_years: int,
     designated_out: np.ndarray | None = None,
-    uptake_out: np.ndarray | None = None,
+    before_uptake_out: np.ndarray | None = None,
+    taken_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cover shares by (trial, year, trade, class); classes are BASE_CLASSES then one per scheme.
 
@@ -122,10 +144,12 @@ def cover_shares(
     `designated_out`, when given (n_trials, n_years, n_trades, n_classes), receives the share of each
     trade's tonnage that the designations moved out of Western cover, by the class it is in at the end
     (designated vessels: `domestic` and `none`, then the schemes that took some of them up).
-    `uptake_out`, when given (4, 1 + n_schemes, n_trials, n_years, n_trades), class-first, receives for
-    each base class c its share before the scheme uptake (`[c, 0]`: after the bar, the cap and the
-    designations, so the same in scenarios that differ only in their schemes) and what each scheme s took
-    from it (`[c, 1 + s]`); the class keeps the difference, its share returned.
+    `before_uptake_out`, when given (4, n_trials, n_years, n_trades), class-first, receives each base
+    class's share before the scheme uptake (after the bar, the cap and the designations, so the same in
+    scenarios that differ only in their schemes); `taken_out`, when given (the same shape), what the
+    schemes took from it: all by the scheme of `scheme_takers` (the others take nothing from the trade), so
+    the class keeps `before − taken`, its share returned, and that scheme's share is the sum of its takes
+    over the base classes.
     """
     n_trials = z.size
     n_trades = plan.ref_shares.shape[0]
@@ -170,8 +194,10 @@ def cover_shares(
         marked[DOMESTIC] = designated * to_dom
         marked[NONE] = designated * (1.0 - to_dom)
 
-    if uptake_out is not None:
-        uptake_out[:, 0] = shares[:4]
+    if before_uptake_out is not None:
+        before_uptake_out[...] = shares[:4]
+    if taken_out is not None:
+        taken_out[...] = 0.0
 
     # scheme uptake, scheme by scheme
     years = np.arange(n_years)
@@ -179,8 +205,6 @@ def cover_shares(
         col = 4 + s
         has_origin = scheme.origin_slot >= 0
         if not has_origin.any():
-            if uptake_out is not None:
-                uptake_out[:, 1 + s] = 0.0
             continue
         origin_join = join_year[:, np.clip(scheme.origin_slot, 0, None)]
         origin_year = np.where(has_origin[None, :], origin_join, n_years)
@@ -209,11 +233,12 @@ def cover_shares(
         for c in range(4):
             w = scheme.from_weights[c]
             if w <= 0:
-                if uptake_out is not None:
-                    uptake_out[c, 1 + s] = 0.0
                 continue
-            # (written straight into `uptake_out` when given)
-            take = np.minimum(w * target, shares[c], out=None if uptake_out is None else uptake_out[c, 1 + s])
+            take = np.minimum(w * target, shares[c])
+            if taken_out is not None:
+                # (the take is exactly 0 on a trade this scheme does not take, `scheme_takers`: the sum is
+                # the one taker's take, bit for bit)
+                taken_out[c] += take
             # a scheme takes up a class's designated vessels in proportion (only these classes hold any)
             if marked is not None and c in (DOMESTIC, NONE):
                 carried = marked[c] * np.divide(take, shares[c], out=np.zeros_like(take), where=shares[c] > 0)

@@ -16,22 +16,24 @@ The legal arithmetic is in `riskmodel.liability` (conventions) and `riskmodel.re
    exact for the 1992 and Supplementary Funds, which are linear in the insurer's payment; the OSLTF
    (US waters: what the insurer did not pay, up to USD 1bn) is not once its cap binds, and is computed
    from the share paid.
-3. The insurer's P&I obligation = pollution part + statutory environmental damage + wreck + 1/4 of the
-   collision liability + infrastructure + crew, where the collision liability and the infrastructure
-   damage (property claims) are first limited together by LLMC 1996 in a party state's waters (wreck
-   removal reserved; above the limit the claimants keep their loss). What it pays: sanctions block at
-   the claimant link (licensed later: a delayed block, whatever the insurer pays paid late; else
-   permanent), then payment reliability for foreign claims (schemes, domestic insurers), then its
-   per-event limit and capacity consumed in event order (scheme capital carried over between years, its
-   reinsurer's and domestic capacity per year). At the year end a scheme's premium pays the claims its
-   capital could not; one still unable to pay, or below its backstop's threshold, is recapitalised with
-   the backstop's probability (the top-up pays the rest); one that cannot pay and is not recapitalised is
-   insolvent for good: from the next policy year it, its reinsurer and its hull cover pay nothing, and
-   its members are uninsured (their owners pay as the `none` class's do).
+3. The insurer's P&I obligation = pollution part + statutory environmental damage + wreck + P&I's part of
+   the collision liability (1 − `running_down_hm_share`, 1/4 by default) + infrastructure + crew, where the
+   collision liability and the infrastructure damage (property claims) are first limited together by LLMC
+   1996 in a party state's waters (wreck removal reserved; above the limit the claimants keep their loss).
+   What it pays: sanctions block at the claimant link (licensed later: a delayed block, whatever the
+   insurer pays paid late; else permanent), then payment reliability for foreign claims (schemes, domestic
+   insurers), then its per-event limit and capacity consumed in event order (scheme capital carried over
+   between years, its reinsurer's and domestic capacity per year). At the year end a scheme's premium pays
+   the claims its capital could not; one still unable to pay, or below its backstop's threshold, is
+   recapitalised with the backstop's probability (the top-up pays the rest); one that cannot pay and is not
+   recapitalised is insolvent for good: from the next policy year it, its reinsurer and its hull cover pay
+   nothing, and its members are uninsured (their owners pay as the `none` class's do).
 4. What the insurer does not pay: pollution falls back on the Funds; infrastructure on the
    infrastructure owner's property insurers (`energy_property`); the collision liability stays with the
    counterparty's hull insurers; the rest is uncompensated.
-5. Hull and 3/4 of the collision liability go to the tanker's H&M class; an uninsured hull is the owner's.
+5. Hull and H&M's part of the collision liability (`WaterfallParams.running_down_hm_share`, severity.yaml's
+   `collision.running_down_clause_hm_share`: 3/4 by default, the running-down clause) go to the tanker's
+   H&M class; an uninsured hull is the owner's.
 6. The counterparty in a collision spill, when IG-entered, answers for its blame share of the pollution
    left uncompensated (CLC Art III(4) does not protect it): an IG claim of its own. Its club is Western,
    so a claimant in a state the Western blocs sanction is blocked as in step 3 (delayed under the event's
@@ -227,8 +229,8 @@ class Obligations:
     fails: PollutionShares  # on the spill events: the split when it does not
     pollution_obligation: np.ndarray  # on the spill events: the insurer's part (incl. STOPIA/TOPIA)
     cp_liability: np.ndarray  # collision liability to the other ship
-    coll_hm: np.ndarray  # its H&M part (3/4)
-    coll_pi: np.ndarray  # its P&I part (1/4)
+    coll_hm: np.ndarray  # its H&M part (`running_down_hm_share`, 3/4 by default)
+    coll_pi: np.ndarray  # its P&I part (the rest, 1/4 by default)
     statutory: np.ndarray  # heads of damage, zero on war events
     wreck: np.ndarray
     infra: np.ndarray
@@ -338,7 +340,7 @@ def obligations(ev: EventRecord, params: WaterfallParams) -> Obligations:
     statutory = where0(marine_like, ev.statutory)
     wreck = where0(marine_like, ev.wreck)
     crew = where0(marine_like, ev.crew)
-    # pollution part + statutory + wreck + 1/4 collision + infrastructure + crew, summed in that order
+    # pollution part + statutory + wreck + P&I's collision part + infrastructure + crew, summed in that order
     obligation = statutory + wreck + coll_pi + infra + crew
     if spill.size:
         heads = (statutory[spill], wreck[spill], coll_pi[spill], infra[spill], crew[spill])
@@ -531,7 +533,7 @@ def route_events(
     unpaid = 1.0 - frac
     coll_pi_unpaid = unpaid * ob.coll_pi
 
-    # --- 5. hull and 3/4 of the collision liability ---------------------------------------------------
+    # --- 5. hull and H&M's part of the collision liability (running_down_hm_share) ------------------
     hull = where0(ob.marine_like, ev.hull)
     hm_claim = hull + ob.coll_hm
     uninsured_hull = ob.none_cls.copy()

@@ -2,7 +2,7 @@
 
 The engine looks strata up with a guide table and thins candidates in pieces of `incidents.PIECE`; both
 must give exactly what the plain definitions give (a `searchsorted`; every candidate compared with its
-whole row of cumulative shares, and with the schemes' slots at the top of its base class), whatever the
+whole row of cumulative shares, and with the scheme's slot at the top of its base class), whatever the
 piece size. The thinning's rate is also checked against the Poisson law of the kept events, class by class.
 """
 
@@ -118,35 +118,31 @@ def test_kept_events_follow_their_poisson_rate():
 N_BASE, N_SCHEMES = 4, 2
 
 
-def _uptake(rng: np.random.Generator, n_rows: int) -> np.ndarray:
-    """A market's `uptake_out` of one year (4, 1 + 2, n_rows, trades): each base class's share before the
-    uptake (some absent), then what each of two schemes took from it, in turn, of what was left (some
-    nothing: a scheme may take from some classes, trades or trials only)."""
+def _uptake(
+    rng: np.random.Generator, n_rows: int, takers: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A market's shares of one year, as `cover_shares` leaves them for the class draw: `before` (4,
+    n_rows, trades), each base class's share before the uptake (some absent); `taken` (the same shape),
+    what the schemes took from it; and `takers` (n_rows, trades), the one scheme taking each row's trade
+    (−1: none, and nothing taken), drawn unless given. A taker takes from some classes, trades or rows only
+    (some of its takes are nothing)."""
     before = rng.random((N_BASE, n_rows, N_TRADES)) * (rng.random((N_BASE, n_rows, N_TRADES)) < 0.8)
     before[0] += 1e-3
     before /= before.sum(axis=0)
-    out = np.zeros((N_BASE, 1 + N_SCHEMES, n_rows, N_TRADES))
-    out[:, 0] = before
-    left = before.copy()
-    for s in range(N_SCHEMES):
-        take = left * rng.random(left.shape) * (rng.random(left.shape) < 0.6)
-        out[:, 1 + s] = take
-        left -= take
-    return out
+    if takers is None:
+        takers = rng.integers(-1, N_SCHEMES, (n_rows, N_TRADES))
+    taken = before * rng.random(before.shape) * (rng.random(before.shape) < 0.6) * (takers >= 0)
+    return before, taken, takers
 
 
-def _class_of(u: float, uptake_row: np.ndarray) -> int:
-    """The plain rule for one candidate (its trial and trade's (4, 1 + S)): its base class is the number of
-    the cumulative shares before the uptake, but the last, at or below u; within it, from the top down,
-    the first scheme whose slot [top of the class − its take and the earlier schemes' takes, ...) holds u."""
-    hi = np.cumsum(uptake_row[:, 0])
+def _class_of(u: float, before: np.ndarray, taken: np.ndarray, taker: int) -> int:
+    """The plain rule for one candidate (its trial and trade's shares (4,) and taker): its base class is
+    the number of the cumulative shares before the uptake, but the last, at or below u; the taker's class
+    instead if u is in the take's slot at the top of the base class, [its upper end − the take, ...)."""
+    hi = np.cumsum(before)
     c = int(np.sum(hi[:-1] <= u))
-    taken = 0.0
-    for s in range(uptake_row.shape[1] - 1):
-        take = uptake_row[c, 1 + s]
-        taken += take
-        if take > 0 and hi[c] - taken <= u:
-            return N_BASE + s
+    if taken[c] > 0 and hi[c] - taken[c] <= u:
+        return N_BASE + taker
     return c
 
 
@@ -154,54 +150,59 @@ def _class_of(u: float, uptake_row: np.ndarray) -> int:
 def test_thinning_with_schemes_is_the_plain_rule(monkeypatch, piece):
     """Every candidate against the plain rule (`_class_of`) and its class's factor, some class uniforms
     exactly on a base class's upper end or a scheme's slot's lower end (a cut at or below the uniform
-    counts)."""
+    counts). No scheme takes any of trade 0's tonnage: its candidates skip the scheme cuts (the look-up is
+    only on trades a scheme took from), and keep their base class."""
     rng = np.random.default_rng(16)
     plan = _plan(rng)
     monkeypatch.setattr(incidents, "PIECE", piece)
     n_rows = 50
     cand = draw_candidates(plan, seed=6, block=0, year=0, block_trials=64)
-    uptake = _uptake(rng, n_rows)
-    cum, scheme_cuts = class_cuts(uptake)
+    takers = rng.integers(-1, N_SCHEMES, (n_rows, N_TRADES))
+    takers[:, 0] = -1
+    before, taken, takers = _uptake(rng, n_rows, takers)
+    cum, scheme_cuts = class_cuts(before, taken)
     assert scheme_cuts is not None
+    assert np.isinf(scheme_cuts[:, :, 0]).all() and np.isfinite(scheme_cuts[:, :, 1:]).any()
     inside = np.flatnonzero(cand.trial < n_rows)
     rows, trades = cand.trial[inside], plan.trade[cand.stratum[inside]]
     on_cut = rng.choice(inside.size, 400, replace=False)
-    base, scheme = rng.integers(0, N_BASE, on_cut.size), rng.integers(0, N_SCHEMES, on_cut.size)
-    scheme_cut = scheme_cuts[base, scheme, rows[on_cut], trades[on_cut]]
+    base = rng.integers(0, N_BASE, on_cut.size)
+    scheme_cut = scheme_cuts[base, rows[on_cut], trades[on_cut]]
     on_scheme = np.isfinite(scheme_cut)
     cand.u_class[inside[on_cut[~on_scheme]]] = cum[base, rows[on_cut], trades[on_cut]][~on_scheme]
     cand.u_class[inside[on_cut[on_scheme]]] = scheme_cut[on_scheme]
     assert on_scheme.sum() > 50
     class_factor = np.array([1.0, 1.2, 1.8, 3.0, 0.5, 2.0])
     age_factor = rng.uniform(0.6, 1.0, (N_TRADES, N_BASE + N_SCHEMES))
-    idx, cls = thin_candidates(plan, cand, cum, class_factor, age_factor, scheme_cuts)
+    idx, cls = thin_candidates(plan, cand, cum, class_factor, age_factor, scheme_cuts, takers)
     ref_idx, ref_cls = [], []
     for i in inside:
-        t = plan.trade[cand.stratum[i]]
-        c = _class_of(cand.u_class[i], uptake[:, :, cand.trial[i], t])
+        t, r = plan.trade[cand.stratum[i]], cand.trial[i]
+        c = _class_of(cand.u_class[i], before[:, r, t], taken[:, r, t], takers[r, t])
         if cand.u_thin[i] * plan.max_factor[cand.stratum[i]] < class_factor[c] * age_factor[t, c]:
             ref_idx.append(i)
             ref_cls.append(c)
     assert len(ref_idx) > 100 and set(ref_cls) == set(range(N_BASE + N_SCHEMES))
+    assert np.sum(plan.trade[cand.stratum[ref_idx]] == 0) > 20  # (trade 0's events, on the skip path)
     np.testing.assert_array_equal(idx, ref_idx)
     np.testing.assert_array_equal(cls, ref_cls)
 
 
 def test_kept_events_with_schemes_follow_their_classes_shares():
-    """With two schemes' takes at the top of the base classes, each class's events are Poisson at its own
-    share of the market (a base class: its share before the uptake less what the schemes took; a scheme:
-    its takes from every class): per class, mean Σ_s rate_s × share_c(trade) × factor_c / envelope_s a
+    """With each trade's take at the top of its base classes, in the slot of the scheme taking the trade
+    (scheme 0 the first trade's, scheme 1 the others'), each class's events are Poisson at its own share of
+    the market (a base class: its share before the uptake less what was taken; a scheme: its takes from
+    every class of its trades): per class, mean Σ_s rate_s × share_c(trade) × factor_c / envelope_s a
     trial, the count over n trials within 4 standard errors (√ of n × mean) of n × mean."""
     rng = np.random.default_rng(17)
     plan = _plan(rng)
     n = 20_000
-    uptake = _uptake(rng, 1)
-    cum, scheme_cuts = class_cuts(uptake)
+    before, taken, takers = _uptake(rng, 1, np.array([[0] + [1] * (N_TRADES - 1)]))
+    cum, scheme_cuts = class_cuts(before, taken)
     assert scheme_cuts is not None
-    up = np.moveaxis(uptake[:, :, 0], -1, 0)  # (trades, 4, 1 + 2)
-    shares = np.concatenate(
-        [up[:, :, 0] - up[:, :, 1:].sum(axis=-1), up[:, :, 1:].sum(axis=1)], axis=-1
-    )  # (trades, 4 + 2): what each class holds after the uptake
+    kept, took = before[:, 0].T - taken[:, 0].T, taken[:, 0].sum(axis=0)  # (trades, 4), (trades,)
+    by_scheme = np.where(takers[0][:, None] == np.arange(N_SCHEMES), took[:, None], 0.0)
+    shares = np.concatenate([kept, by_scheme], axis=-1)  # (trades, 4 + 2): what each class holds
     np.testing.assert_allclose(shares.sum(axis=-1), 1.0, rtol=1e-12)
     class_factor = np.array([1.0, 1.2, 1.8, 2.2, 1.6, 0.9])
     age_factor = rng.uniform(0.6, 1.0, (N_TRADES, N_BASE + N_SCHEMES))
@@ -212,7 +213,8 @@ def test_kept_events_with_schemes_follow_their_classes_shares():
         np.broadcast_to(cum, (N_BASE, n, N_TRADES)),
         class_factor,
         age_factor,
-        np.broadcast_to(scheme_cuts, (N_BASE, N_SCHEMES, n, N_TRADES)),
+        np.broadcast_to(scheme_cuts, (N_BASE, n, N_TRADES)),
+        np.broadcast_to(takers, (n, N_TRADES)),
     )
     for c in range(N_BASE + N_SCHEMES):
         mean = np.sum(
@@ -226,6 +228,16 @@ def test_kept_events_with_schemes_follow_their_classes_shares():
         se = np.sqrt(mean * n)
         assert n * mean > 1000, c  # (every class holds enough tonnage for the check to mean something)
         assert abs(count - n * mean) < 4 * se, (c, count, n * mean)
+
+
+def test_scheme_cuts_need_their_takers():
+    rng = np.random.default_rng(18)
+    plan = _plan(rng)
+    before, taken, _ = _uptake(rng, 4)
+    cum, scheme_cuts = class_cuts(before, taken)
+    cand = draw_candidates(plan, seed=6, block=0, year=0, block_trials=4)
+    with pytest.raises(ValueError, match=r"scheme_cuts need their takers \(market.scheme_takers\)"):
+        thin_candidates(plan, cand, cum, np.ones(6), np.ones((N_TRADES, 6)), scheme_cuts)
 
 
 def test_keyed_uniforms_are_splitmix64_of_the_key_and_column():

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import norm
 
 from riskmodel.engine.simulate import compile_scenario
-from riskmodel.market import MarketPlan, SchemeUptake, cover_shares
+from riskmodel.market import MarketPlan, SchemeUptake, cover_shares, scheme_takers
 from riskmodel.scenario import load_scenario
 
 
@@ -210,3 +210,81 @@ def test_tonnage_designations_moved_out_of_western_cover_is_flagged_designated(t
         assert low - 4 * se <= flagged.mean() <= high + 4 * se, (cls, flagged.mean(), se)
         # (the band is narrow enough to tell the right shares from one share for both classes, 0.8-0.833)
         assert high + 4 * se < 0.8 if cls == 2 else low - 4 * se > 5 / 6
+
+
+def test_scheme_takers_name_the_scheme_the_origin_joined():
+    """The trade's origin (slot 0 of the first scheme, slot 1 of the second: one state, a candidate of
+    both) joins the first scheme in year 2 of 4 in trial 0, the second in year 0 in trial 1 and neither in
+    trial 2 (join year 4 = the horizon): takers 0, 1, −1. A state joining both in one trial cannot come out
+    of `adoption.join_years`; given one, the takers say so rather than pick one."""
+    base = plan(0.6)
+    second = replace(base.schemes[0], origin_slot=np.array([1]))
+    market = replace(base, schemes=(base.schemes[0], second))
+    join = np.array([[2, 4], [4, 0], [4, 4]], np.int64)
+    np.testing.assert_array_equal(scheme_takers(market, join, 4), [[0], [1], [-1]])
+    with pytest.raises(RuntimeError, match=r"a trade's origin state joined two schemes in one trial"):
+        scheme_takers(market, np.array([[2, 3]], np.int64), 4)
+
+
+CONTESTED = {
+    "name": "KAZ pool",
+    "founders": ["KAZ"],
+    "start_year": 2026,
+    "capital_usd_m": 100.0,
+    "per_event_limit_usd_m": 100.0,
+    # a candidate of rv_pool's too; likelier sooner and on its own latent (no correlation), so it joins
+    # this scheme first in some trials, rv_pool in others
+    "correlation": 0.0,
+    "candidates": {"IRN": {"p_join": 0.8, "by_year": 2027}},
+    "uptake": {"share": 0.5, "from_classes": {"ig": 0.6, "western_fixed": 0.3, "none": 0.1}},
+    "certifying_flags": {"LBR": 1.0, "MHL": 1.0, "PAN": 1.0},
+    "port_acceptance": {"ITA": 0.5, "CHN": 0.5},
+}
+
+
+@pytest.mark.parametrize("name", ["rv_pool", "brics_scheme", "crackdown", "contested"])
+def test_the_class_draws_takes_are_the_shares_cover_shares_returns(monkeypatch, name):
+    """What the engine hands the class draw (`cover_shares`'s `before_uptake_out` and `taken_out`, and
+    `scheme_takers`) against the shares it returns, bit for bit, on a block of 256 trials: each base class
+    keeps its share before the uptake less what was taken from it, and each scheme holds what was taken
+    from every base class of the trades it takes (added in class order, as `cover_shares` adds them), none
+    of the others'. `contested`: rv_pool and a second scheme with a candidate of rv_pool's (Iran), whose
+    trades go to one scheme in some trials and to the other in others."""
+    from riskmodel import market
+    from riskmodel.engine import chunk
+    from riskmodel.scenario import with_overrides
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    if name == "contested":
+        scenario = with_overrides(load_scenario(root / "rv_pool.yaml"), {"schemes.kaz_pool": CONTESTED})
+    else:
+        scenario = load_scenario(root / f"{name}.yaml")
+    m = compile_scenario(scenario, trials=256, seed=3)
+    calls, takers = [], []
+
+    def capture_shares(*args, **kwargs):
+        calls.append((kwargs, market.cover_shares(*args, **kwargs)))
+        return calls[-1][1]
+
+    def capture_takers(*args):
+        takers.append(market.scheme_takers(*args))
+        return takers[-1]
+
+    monkeypatch.setattr(chunk, "cover_shares", capture_shares)
+    monkeypatch.setattr(chunk, "scheme_takers", capture_takers)
+    chunk._world_block(m, 0, 256, {}, {})
+    [(kwargs, shares)], [taker] = calls, takers
+    before, taken = kwargs["before_uptake_out"], kwargs["taken_out"]  # (4, trials, years, trades)
+    class_last = np.moveaxis(before - taken, 0, -1)  # (trials, years, trades, 4), as `shares`
+    np.testing.assert_array_equal(class_last, shares[..., :4])
+    by_trade = taker[None, :, None, :]  # (the taker of a trial's trade, the same in every year)
+    assert (taken[np.broadcast_to(by_trade < 0, taken.shape)] == 0.0).all()
+    for s in range(len(m.scheme_ids)):
+        held = np.zeros(shares.shape[:3])
+        for c in range(4):
+            held += np.where(by_trade[0] == s, taken[c], 0.0)
+        assert (held > 0).any(), m.scheme_ids[s]  # (each scheme takes tonnage: the check sees it)
+        np.testing.assert_array_equal(held, shares[..., 4 + s], m.scheme_ids[s])
+    if name == "contested":
+        iran = [t for t, code in enumerate(m.trade_codes) if code.startswith("IRN_")]
+        assert iran and all({0, 1} <= set(taker[:, t].tolist()) for t in iran), "contested trades"

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import riskmodel as rm
+from riskmodel.engine.simulate import compile_scenario
 from riskmodel.scenario import load_scenario, with_overrides
 
 TRIALS = 2048
@@ -157,7 +158,9 @@ def test_a_second_scheme_leaves_the_firsts_finances_as_they_were():
     from trades rv_pool cannot take from (a state is in one scheme at most), so rv_pool's tankers, events
     and premium are those of the run without it; its recapitalisation draws come from its own stream
     (keyed by its id), so the stressed scheme's capital, rescues and insolvency are the same bit for bit.
-    (Drawn from one stream for all schemes, a trial-year's draw moved with the number of schemes.)"""
+    The second scheme is listed first, so rv_pool is the first scheme of one run and the second of the
+    other: a stream keyed by the scheme's position would move its draws. (Drawn from one stream for all
+    schemes, a trial-year's draw moved with the number of schemes.)"""
     stressed = {
         "schemes.rv_pool.capital_usd_m": 50.0,
         "schemes.rv_pool.recapitalisation": {
@@ -178,7 +181,9 @@ def test_a_second_scheme_leaves_the_firsts_finances_as_they_were():
         "certifying_flags": {"LBR": 1.0, "MHL": 1.0, "PAN": 1.0},  # the CPC trade's first flags
         "port_acceptance": {"ITA": 0.5},  # its destination
     }
-    both = with_overrides(alone, {"schemes.kaz_pool": second})
+    rv_pool = alone.schemes["rv_pool"].model_dump(mode="python")
+    both = with_overrides(alone, {"schemes": {"kaz_pool": second, "rv_pool": rv_pool}})
+    assert compile_scenario(both, trials=512).scheme_ids == ("kaz_pool", "rv_pool")
     runs = {
         name: rm.simulate(s, trials=512, seed=11, progress=False)
         for name, s in (("alone", alone), ("both", both))

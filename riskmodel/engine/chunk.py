@@ -55,7 +55,7 @@ from riskmodel.incidents import (
     thin_candidates,
 )
 from riskmodel.liability import CAUSE_MARINE
-from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases
+from riskmodel.market import DOMESTIC, NONE, cover_shares, premium_bases, scheme_takers
 from riskmodel.payers import THIRD_PARTY_SOURCES, scheme_of
 from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
 from riskmodel.results import CONTRACT_FIELDS
@@ -379,10 +379,22 @@ def _world_block(
         certifies.append(rng.random((BLOCK_TRIALS, scheme.certify_prob.size))[:n] < scheme.certify_prob)
         accepts.append(rng.random((BLOCK_TRIALS, scheme.accept_prob.size))[:n] < scheme.accept_prob)
     moved = np.empty((n, H, m.trade_gt.size, 4 + len(m.scheme_ids)))
-    # each base class's share before the uptake and the schemes' takes from it: the class draw's layout
-    uptake = np.empty((4, 1 + len(m.scheme_ids), n, H, m.trade_gt.size))
+    # each base class's share before the uptake and the schemes' takes from it, with the scheme that takes
+    # each trade's tonnage in each trial (one at most): the class draw's layout
+    before = np.empty((4, n, H, m.trade_gt.size))
+    taken = np.empty_like(before) if m.scheme_ids else None
+    takers = scheme_takers(m.market, join, H)
     shares = cover_shares(
-        m.market, z, join, certifies, accepts, desig_west, H, designated_out=moved, uptake_out=uptake
+        m.market,
+        z,
+        join,
+        certifies,
+        accepts,
+        desig_west,
+        H,
+        designated_out=moved,
+        before_uptake_out=before,
+        taken_out=taken,
     )
     # the designated share of each trade's tonnage in each shadow class (domestic, none, schemes): D of the
     # shadow fleet's own tonnage, and all of the tonnage the designations moved out of Western cover
@@ -443,6 +455,7 @@ def _world_block(
         any_des = scheme_des[:, :, :n_s, :].any(axis=-1)  # (n, H, S)
         undesignated = shares[..., 4:] - designated_gt[..., 4:]
         exposed_share = exposed_share + np.einsum("nyts,nys->nyt", undesignated, any_des)
+        del undesignated
     exposed = np.einsum("nyt,t,tz->nyz", exposed_share, m.trade_vessel_years, m.trade_zone_share)
     year_arrays["detentions"] = detentions(
         m.seed, block, BLOCK_TRIALS, exposed, m.zone_intensity, m.detention_probability
@@ -462,6 +475,9 @@ def _world_block(
         if n_s
         else np.zeros((n, H, 0))
     )
+    # the market's (trial, year, trade, class) arrays are spent: freed before the candidates are drawn, the
+    # world stage's peak (`before` and `taken` go on to the class draw, `desig_cls` to the slices)
+    del shares, rate, designated_gt, shadow_gt, exposed_share
     clock.lap("market")
 
     # ---- D: candidates, thinned; each year's events sorted by (trial, time), then the years merged
@@ -472,8 +488,8 @@ def _world_block(
     buffer = np.empty(int(4 * 1.01 * m.candidates.total_rate * n))
     for y in range(H):
         cand = draw_candidates(m.candidates, m.seed, block, y, BLOCK_TRIALS, buffer, n_trials=n)
-        cum, scheme_cuts = class_cuts(uptake[:, :, :, y])
-        idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor, scheme_cuts)
+        cum, scheme_cuts = class_cuts(before[:, :, y], None if taken is None else taken[:, :, y])
+        idx, cls = thin_candidates(m.candidates, cand, cum, m.class_factor, m.age_factor, scheme_cuts, takers)
         trial = cand.trial.take(idx)
         time_ = cand.u_time.take(idx)
         order = stable_argsort((trial * H + y) + time_)  # (non-negative keys: sorted as integers)
@@ -483,7 +499,7 @@ def _world_block(
         parts.append((trial, cand.stratum.take(idx), cls.take(order), cand.keys(idx), time_[order]))
         # (freed before the next year's candidates are drawn)
         del cand, cum, scheme_cuts, idx, cls, trial, time_, order
-    del buffer, uptake
+    del buffer, before, taken, takers
     # year y's events of trial t go after trial t's events of earlier years: a merge by counting
     counts = np.stack([np.bincount(p[0], minlength=n) for p in parts], axis=1)  # (n, H)
     cell_start = np.concatenate(([0], np.cumsum(counts.ravel())[:-1])).reshape(n, H)
