@@ -48,6 +48,7 @@ from riskmodel.display import (
     trend_shape,
 )
 from riskmodel.results import (
+    ANNUAL_AVERAGE,
     COMPARISON_BASIS,
     COMPARISON_SHOWN,
     EVERY_YEAR_ALIKE,
@@ -809,7 +810,11 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 "climate factor and joins), not as independent years",
             )
         )
-    others = summary[~summary.index.isin(_contract_figures(r))].drop(columns="year")  # (none: averages)
+    others = summary[~summary.index.isin(_contract_figures(r))]
+    # (annual averages, as the caption says, of no one year and without notes: columns to say it are noise)
+    needless = ["year", *(["year_basis"] if others["year_basis"].eq(ANNUAL_AVERAGE).all() else [])]
+    needless += ["note"] if others["note"].eq("").all() else []
+    others = others.drop(columns=needless)
     parts.append(_table(others, caption="Who pays and how often: annual averages with standard errors"))
     if r.calibration_caveat:
         parts.append(f'<p class="meta">{html.escape(r.calibration_caveat)}</p>')

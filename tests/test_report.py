@@ -688,7 +688,8 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     """The meta line said "(same seed and trials)" of any baseline, and the headline's difference sat under
     a caption promising a common-random-number error. A baseline of another seed is now named as such in
     both; one of another horizon is not drawn beside the scenario's EP curves (its return periods count
-    other years); and no table shows the summary's year column, which only the 1-in-200 rows fill."""
+    other years); and no table shows the summary's year column, which only the 1-in-200 rows fill, nor the
+    who-pays table a year_basis or note column that says nothing there."""
     from riskmodel.report import Run, render_report
 
     base = Run("baseline", synthetic_results("baseline", n_trials=TRIALS, seed=7))
@@ -702,6 +703,8 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     assert headline[2][diff_col].endswith("(not paired: see the run's section)")
     who_pays = page.split("Who pays and how often")[1].split("</thead>")[0]
     assert ">nan<" not in page and ">year<" not in who_pays and ">unit<" in who_pays
+    # nor its year_basis ("annual average" in every row, as the caption says) or its note (empty in each)
+    assert ">year_basis<" not in who_pays and ">note<" not in who_pays and ">standard_error<" in who_pays
     paired = Run(
         "rv_pool", synthetic_results("rv_pool", n_trials=TRIALS, seed=7), {"baseline": {"run": "baseline"}}
     )
