@@ -192,7 +192,7 @@ def test_hulls_are_valued_at_their_class_age(rv_pool):
     e = rv_pool.elt()
     e = e[(e["type"] != "") & (e["hull"] > 0)]
     shadow_seen = 0
-    for (seg, cls), g in e.groupby(["segment", "pi_class"]):
+    for (seg, cls), g in e.groupby(["segment", "pi_class"], observed=True):
         ages = trades["mean_age_mainstream" if cls in ("ig", "western_fixed") else "mean_age_shadow"]
         values = np.unique(world.hull_value_usd_m(seg, ages.to_numpy(float)))
         hull = g["hull"].to_numpy()
