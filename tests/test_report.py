@@ -415,12 +415,13 @@ def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
     plain = html.unescape(text)
     assert f"the largest of the 4 policy years' AEP at 200 years, {worst}'s" in plain
     # the bias of the largest of four estimates, sized (it said "biased up a little": in rv_pool, five
-    # years, it was +1.9 against a standard error of 2.1)
-    assert (
-        f"the largest of 4 estimates is biased up, by up to about {metrics.worst_year_bias(4):.1f} standard"
-        in plain
-    )
-    assert "biased up a little" not in plain
+    # years, it was +1.9 against a standard error of 2.1), in the same words in the section and the
+    # headline (which said "about one standard error for five years" of any horizon: 0.6 for two years)
+    sized = f"by up to about {metrics.worst_year_bias(4):.1f} standard errors for 4 policy years"
+    assert f"the largest of 4 estimates is biased up, {sized} (the mean of" in plain
+    headline = plain.split('id="headline"')[1].split("</caption>")[0]
+    assert f"the largest of several estimates is biased up, {sized};" in headline
+    assert "biased up a little" not in plain and "five years" not in plain
     # every year's 1-in-200 the same (a loss capped below each year's quantile): the summary says so
     # ("every policy year alike"), and so does the caption, where it named the first year ("2026's")
     capped = synthetic_results("run", n_trials=TRIALS)
