@@ -514,16 +514,25 @@ def simulate_together(
     a variant of the rest of the world, or a run that keeps its event table, a whole run.
 
     `scenarios`: a sequence (a list or tuple) of loaded scenarios or scenario files, even of one; one
-    `Scenario` or path on its own is a `TypeError` saying so (`simulate` runs one). `trials` and `seed`
+    `Scenario` or path on its own is a `TypeError` saying so (`simulate` runs one), as is a mapping (give
+    its values: the results are named by their scenarios, not by its keys). `trials` and `seed`
     override each one's own (give them, or keep the files' equal, for common random numbers). Returns the
     `Results` in the order given.
     """
-    if isinstance(scenarios, Scenario | str | Path) or not isinstance(scenarios, Iterable):
+    takes = (
+        "simulate_together takes a sequence of scenarios, each a Scenario (riskmodel.load_scenario) or the "
+        "path of a scenario file, e.g. [scenario, variant]"
+    )
+    kind = type(scenarios).__name__
+    if isinstance(scenarios, Scenario | str | Path):
+        raise TypeError(f"{takes}; got one {kind}: give [it] (or run it with riskmodel.simulate)")
+    if isinstance(scenarios, Mapping):  # (iterating it gives its keys, which would be read as files)
         raise TypeError(
-            "simulate_together takes a sequence of scenarios, each a Scenario (riskmodel.load_scenario) "
-            f"or the path of a scenario file, e.g. [scenario, variant]; got one {type(scenarios).__name__}: "
-            "give [it] (or run it with riskmodel.simulate)"
+            f"{takes}; got a {kind}: give list(scenarios.values()), and have the results in that order, each "
+            "named by its scenario (riskmodel.scenario.with_overrides(s, {'name': key}) renames one)"
         )
+    if not isinstance(scenarios, Iterable):
+        raise TypeError(f"{takes}; got {kind}")
     scenarios = list(scenarios)
     if wrong := list(
         dict.fromkeys(type(s).__name__ for s in scenarios if not isinstance(s, Scenario | str | Path))

@@ -38,6 +38,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from riskmodel import metrics
+from riskmodel.results import POOLED_TAIL_UNIT
 
 if TYPE_CHECKING:
     from riskmodel.results import Comparison, Results
@@ -664,7 +665,9 @@ def plot_tail_contributions(
     )
     ax.set_yticks(y, list(t.index))
     ax.set_xlim(left=0)
-    ax.set_xlabel(f"USD m in a policy year ({t.attrs['years']}, the reinsurer's share)", wrap=True)
+    pooled = year is None and results.n_years > 1
+    which = f"policy years {t.attrs['years']} pooled" if pooled else f"policy year {t.attrs['years']}"
+    ax.set_xlabel(f"{POOLED_TAIL_UNIT}; {which}", wrap=True)  # (the summary's words: whose figure it is)
     _title(
         ax,
         f"{results.scenario_name}: what each contract brings to the portfolio's TVaR {100 * level:g}% of "

@@ -48,6 +48,7 @@ from riskmodel.display import (
     trend_shape,
 )
 from riskmodel.results import (
+    ANNUAL_AVERAGE,
     COMPARISON_BASIS,
     COMPARISON_SHOWN,
     EVERY_YEAR_ALIKE,
@@ -487,6 +488,24 @@ def _p_value(p: float) -> str:
 _CONTRACT_ROWS = ("ceded loss", "premium", TAIL_FIGURE, POOLED_TAIL_FIGURE)
 
 
+def _worst_year_bias_words(horizons: Iterable[int]) -> str:
+    """How far the largest of the policy years' 1-in-200 estimates may lie above the figure when the years
+    are alike, for each horizon of more than one policy year (`metrics.worst_year_bias`), the largest
+    first; "" for none. The section's caption and the headline's say it in these words.
+
+    >>> _worst_year_bias_words([5])
+    'by up to about 1.2 standard errors for 5 policy years'
+    >>> _worst_year_bias_words([2, 5, 1, 5]), _worst_year_bias_words([1])
+    ('by up to about 1.2 standard errors for 5 policy years, 0.6 for 2', '')
+    """
+    years = sorted({n for n in horizons if n > 1}, reverse=True)
+    if not years:
+        return ""
+    sizes = [fixed(metrics.worst_year_bias(n), 1) for n in years]
+    rest = "".join(f", {size} for {n}" for size, n in zip(sizes[1:], years[1:], strict=True))
+    return f"by up to about {sizes[0]} standard errors for {years[0]} policy years{rest}"
+
+
 def _contract_figures(results: Results) -> list[str]:
     return [f"{cid}: {what}" for cid in results.contracts for what in _CONTRACT_ROWS]
 
@@ -809,7 +828,11 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 "climate factor and joins), not as independent years",
             )
         )
-    others = summary[~summary.index.isin(_contract_figures(r))].drop(columns="year")  # (none: averages)
+    others = summary[~summary.index.isin(_contract_figures(r))]
+    # (annual averages, as the caption says, of no one year and without notes: columns to say it are noise)
+    needless = ["year", *(["year_basis"] if others["year_basis"].eq(ANNUAL_AVERAGE).all() else [])]
+    needless += ["note"] if others["note"].eq("").all() else []
+    others = others.drop(columns=needless)
     parts.append(_table(others, caption="Who pays and how often: annual averages with standard errors"))
     if r.calibration_caveat:
         parts.append(f'<p class="meta">{html.escape(r.calibration_caveat)}</p>')
@@ -906,14 +929,13 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     if "portfolio" in r.contracts:
         if r.n_years > 1:
             _, year, basis = r.annual_tail("portfolio")
-            bias = metrics.worst_year_bias(r.n_years)
             # (a figure the same in every policy year is no selection: no bias to state)
             worst = (
                 "the same in every policy year"
                 if basis == EVERY_YEAR_ALIKE
                 else f"{year}'s; when the years are alike, the largest of {r.n_years} estimates is biased "
-                f"up, by up to about {fixed(bias, 1)} standard errors (the mean of the largest of "
-                f"{r.n_years} independent like estimates; a trial's years share its draws, which lowers it); "
+                f"up, {_worst_year_bias_words([r.n_years])} (the mean of the largest of {r.n_years} "
+                "independent like estimates; a trial's years share its draws, which lowers it); "
                 "the contracts table gives beside it the 1-in-200 with the policy years pooled, which the "
                 "choice does not bias"
             )
@@ -1041,6 +1063,14 @@ def render_report(
         f"{html.escape(run.results.scenario_name)}</li>"
         for run in ordered
     )
+    chosen = [  # (runs whose 1-in-200 is the largest of their years': one the same in each is no choice)
+        run.results.n_years
+        for run in ordered
+        if "portfolio" in run.results.contracts and run.results.annual_tail()[2] != EVERY_YEAR_ALIKE
+    ]
+    bias = _worst_year_bias_words(chosen)
+    if bias:
+        bias = f"when the years are alike, the largest of several estimates is biased up, {bias}; "
     body = [
         f"<nav><ul>{nav}</ul></nav>",
         "<h2>Headline figures by scenario</h2>",
@@ -1050,11 +1080,9 @@ def render_report(
             caption="Portfolio figures, annual averages over the horizon (the premium with its "
             "reinstatement premium), and the 1-in-200 annual loss (AEP, a policy year's ceded loss): the "
             "largest of the policy years' 1-in-200 estimates, in the year named (± its standard error; "
-            "the largest of several estimates is biased up when the years are alike, by up to about one "
-            "standard error for five years; each "
-            "year's is in the scenario's EP table by policy year), and beside it the 1-in-200 with every "
-            "policy year of every trial pooled, which that choice does not bias (± its standard error, a "
-            "trial's policy years counted as one draw); the difference is from the run named "
+            f"{bias}each year's is in the scenario's EP table by policy year), and beside it the 1-in-200 "
+            "with every policy year of every trial pooled, which that choice does not bias (± its standard "
+            "error, a trial's policy years counted as one draw); the difference is from the run named "
             "in “compared with” (the scenario's baseline, or the scenario it extends), with its "
             "common-random-number standard error. The charts below are of a policy year's loss, each "
             "scenario in the policy year of its 1-in-200",

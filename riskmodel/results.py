@@ -416,11 +416,12 @@ class Results:
         The coded attributes (``pi_class``, ``zone``, ``coastal_state``, ``flag``, ``type``, ``cause``,
         ``segment``) are pandas categoricals of names, one byte an event where a string column takes a
         dozen: their categories are every name the run knows, in the model's order (the P&I classes as
-        `class_names`), and "" for an event without one (a non-tanker IG claim). Compare, filter, group and
-        write them as strings (``e["pi_class"] == "none"``, ``.isin``, ``.str``, ``groupby``, CSV); two
-        things differ: ``value_counts`` lists every category, those of no event with 0, and a value outside
-        the categories cannot be assigned (rename one with ``.cat.rename_categories``, or take
-        ``.astype(str)`` for a plain string column).
+        `class_names`), and "" for an event without one (a non-tanker IG claim). Compare, filter and write
+        them as strings (``e["pi_class"] == "none"``, ``.isin``, ``.str``, CSV), and group by them with
+        ``groupby(..., observed=True)`` (pandas 3's default; pandas 2 without it warns and gives a row for
+        every category, those of no event too); two more things differ: ``value_counts`` lists every
+        category, those of no event with 0, and a value outside the categories cannot be assigned (rename
+        one with ``.cat.rename_categories``, or take ``.astype(str)`` for a plain string column).
 
         `columns` picks some columns (in that order): the frame is a copy of the run's arrays, about 8
         bytes an event a number column, so a few columns of a large table take a fraction of the memory of

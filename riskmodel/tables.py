@@ -648,8 +648,9 @@ WRITTEN: dict[str, str] = {
     "every_contract=True)` (without it, the rows of the contracts that have a figure, then the "
     "portfolio's: the others are named in its `attrs`)",
     "comparison": "`comparison.csv` at the top of a batch's `--out` (`riskmodel run`: each scenario against "
-    "its baseline); `riskmodel compare RUN_A RUN_B --out FILE.csv` (one pair); `Comparison.table()` gives "
-    'one pair\'s indexed by `figure`, without the two run columns, its caption in `attrs["caption"]`',
+    "its baseline); `riskmodel compare RUN_A RUN_B --out FILE.csv` (one pair; or `FILE.parquet`); "
+    "`Comparison.table()` gives one pair's indexed by `figure`, without the two run columns, its caption in "
+    '`attrs["caption"]`',
 }
 
 

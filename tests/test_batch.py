@@ -186,7 +186,8 @@ def test_the_batch_results_are_those_of_simulate_alone(scenarios):
 def test_simulate_together_given_one_scenario_says_it_takes_a_sequence(scenarios):
     """One Scenario on its own (not in a list) failed nine frames down in pathlib: "expected str, bytes or
     os.PathLike object, not tuple" (iterating a pydantic model gives its fields as pairs); one path went
-    letter by letter. Each is now a TypeError at once saying what it takes; in a list, it runs."""
+    letter by letter. Each is now a TypeError at once saying what it takes; in a list, it runs. A mapping
+    and a number are TypeErrors too, each with its own advice."""
     scenario = load_scenario(scenarios / "base.yaml")
     for alone, kind in (
         (scenario, "Scenario"),
@@ -200,6 +201,18 @@ def test_simulate_together_given_one_scenario_says_it_takes_a_sequence(scenarios
             f"the path of a scenario file, e.g. [scenario, variant]; got one {kind}: give [it] (or run it "
             "with riskmodel.simulate)"
         )
+    takes = (
+        "simulate_together takes a sequence of scenarios, each a Scenario (riskmodel.load_scenario) or the "
+        "path of a scenario file, e.g. [scenario, variant]"
+    )
+    # a dict passed the check and its keys were read as files ("base: cannot be read: No such file ..."); a
+    # number was advised "give [it]", which takes no number either
+    with pytest.raises(TypeError) as caught:
+        riskmodel.simulate_together({"base": scenario}, trials=4096, progress=False)
+    assert str(caught.value).startswith(f"{takes}; got a dict: give list(scenarios.values()), ")
+    with pytest.raises(TypeError) as caught:
+        riskmodel.simulate_together(5, trials=4096, progress=False)  # type: ignore[arg-type]
+    assert str(caught.value) == f"{takes}; got int"
     with pytest.raises(TypeError, match=r"each a Scenario .* got NoneType and int among them$"):
         riskmodel.simulate_together([scenario, None, 3], trials=4096, progress=False)
     [results] = riskmodel.simulate_together((scenario,), trials=4096, progress=False)

@@ -220,6 +220,20 @@ def test_compare_two_run_folders_writes_the_table(scenarios, tmp_path, capsys):
     )
 
 
+def test_compare_out_says_its_suffixes_in_the_help_and_the_docs(capsys):
+    """`--out` writes CSV or parquet by the name's suffix and refuses any other; its metavar said FILE.csv
+    and docs/batch.md that it wrote "(columns `scenario` and `baseline`, A and B)", not the declared
+    table `comparison`. The help names both suffixes; the docs' synopsis is the parser's."""
+    assert main(["compare", "--help"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--out FILE.csv|FILE.parquet" in shown and "another suffix is refused" in shown
+    assert "`comparison`, docs/outputs.md" in shown
+    docs = (Path(__file__).parents[1] / "docs" / "batch.md").read_text(encoding="utf-8")
+    assert "[--out FILE.csv|FILE.parquet]" in docs
+    paragraph = next(p for p in docs.split("\n\n") if p.startswith("**`compare`**"))
+    assert "`comparison` (docs/outputs.md" in paragraph and "another suffix is refused" in paragraph
+
+
 def test_compare_runs_scenario_files_with_the_same_seed(scenarios, tmp_path, capsys):
     csv = tmp_path / "cmp.csv"
     code = riskmodel(

@@ -304,8 +304,8 @@ def test_a_child_shows_the_notes_it_causes_and_counts_those_of_its_parent(
     child = validate_file(folder / "child.yaml").file
     assert out.splitlines() == [
         f"ok: {child} (scenario 'child', 3 years from 2026, 1 scheme, 9 contracts)",
-        f"{child}: note: 6 notes as in {parent.file}, which it extends, not repeated (`riskmodel validate "
-        f"{parent.file}` prints them, or --all-notes here)",
+        f"{child}: note: 6 notes as in {parent.file}, which it extends, not repeated "
+        "(--all-notes prints them)",
     ]
     code, out, _ = run_cli("validate", "--all-notes", folder / "child.yaml")
     assert out.count(": note: ") == 6 and "not repeated" not in out
@@ -316,6 +316,33 @@ def test_a_child_shows_the_notes_it_causes_and_counts_those_of_its_parent(
     caused = [line for line in out.splitlines() if "example_reinsurer.yaml" in line]
     assert len(caused) == 1 and "names scheme 'rv_pool', which this scenario does not define" in caused[0]
     assert "moves no tonnage" not in out and "not repeated" not in out  # (nothing shared with rv_pool)
+
+
+def test_the_count_of_shared_notes_names_a_command_that_prints_them_at_any_depth(
+    run_cli: Run, tmp_path: Path, scenarios_dir: Path
+) -> None:
+    """A child of crackdown.yaml (which extends rv_pool.yaml, which extends baseline.yaml) shares its six
+    notes with crackdown.yaml. The count said "`riskmodel validate scenarios/crackdown.yaml` prints them",
+    but that printed none of the six: crackdown.yaml counts them in turn, as rv_pool.yaml's. The hint is
+    --all-notes, and it does print them, word for word."""
+    folder = _shipped_copy(tmp_path, scenarios_dir)
+    (folder / "grandchild.yaml").write_text("name: gc\nextends: crackdown.yaml\nhorizon: {years: 3}\n")
+    code, out, err = run_cli("validate", folder / "grandchild.yaml")
+    assert (code, err) == (0, "")
+    *_, count = out.splitlines()
+    assert count.endswith(", which it extends, not repeated (--all-notes prints them)")
+    assert "crackdown.yaml" in count and "6 notes as in" in count
+
+    _, parents, _ = run_cli("validate", folder / "crackdown.yaml")
+    assert [line for line in parents.splitlines() if ": note: " in line and "not repeated" not in line] == []
+
+    def notes(*args: object) -> list[str]:
+        _, out, _ = run_cli("validate", *args)
+        return [line.split(": note: ", 1)[1] for line in out.splitlines() if ": note: " in line]
+
+    every = notes("--all-notes", folder / "grandchild.yaml")
+    assert len(every) == 6 and not any("not repeated" in n for n in every)
+    assert every == notes("--all-notes", folder / "crackdown.yaml")
 
 
 def test_the_error_of_a_file_that_extends_another_is_its_problems_alone(

@@ -192,7 +192,7 @@ def test_hulls_are_valued_at_their_class_age(rv_pool):
     e = rv_pool.elt()
     e = e[(e["type"] != "") & (e["hull"] > 0)]
     shadow_seen = 0
-    for (seg, cls), g in e.groupby(["segment", "pi_class"]):
+    for (seg, cls), g in e.groupby(["segment", "pi_class"], observed=True):
         ages = trades["mean_age_mainstream" if cls in ("ig", "western_fixed") else "mean_age_shadow"]
         values = np.unique(world.hull_value_usd_m(seg, ages.to_numpy(float)))
         hull = g["hull"].to_numpy()
@@ -546,3 +546,35 @@ def test_a_written_contract_that_cedes_nothing_in_the_run_is_noted():
     assert f"{largest} 0): the cedant's share of them may be nothing where they fell" in noted["nil"]
     (lost,) = [n for n in compile_scenario(scenario).notes if n.startswith("contract lost:")]
     assert [n for n in res.notes if n.startswith("contract lost:")] == [lost] and "not written" in lost
+
+
+def test_the_note_of_a_contract_held_back_by_its_aad_names_the_aad():
+    """An XoL at 5 on storms of 10 (5 ceded each) with an annual aggregate deductible of 100,000 cedes
+    nothing: the note blamed the attachment ("it attaches at USD 5m per occurrence, perhaps above every
+    event ceded to it", though each storm is above it); it names the AAD, and a quota share's too. A run of
+    one trial says "1 trial", not "1 trials"."""
+    contracts = {
+        "aad": {
+            "type": "xol",
+            "source": "peril:storm",
+            "attachment_usd_m": 5,
+            "limit_usd_m": 50,
+            "aad_usd_m": 100000,
+        },
+        "qs_aad": {**FIXED_QS, "source": "peril:storm", "aad_usd_m": 100000},
+    }
+    scenario = load_scenario_from_dict(_perils_only(contracts))
+    res = rm.simulate(scenario, trials=64, progress=False)
+    assert res.year_arrays["payer:peril:storm"].max() >= 10  # (a storm: above the attachment)
+    noted = {n.split(":", 1)[0].removeprefix("contract "): n for n in res.notes if "no loss in any" in n}
+    assert sorted(noted) == ["aad", "qs_aad"]
+    deductible = (
+        "its annual aggregate deductible of USD 100000m is perhaps above every year's total ceded to it"
+    )
+    assert f"{deductible} (the parts of events above its USD 5m attachment) (more trials" in noted["aad"]
+    assert f"{deductible} (more trials may reach it)" in noted["qs_aad"]
+    assert not any("it attaches at" in n for n in noted.values())
+
+    one = rm.simulate(scenario, trials=1, progress=False)
+    (note,) = [n for n in one.notes if n.startswith("contract aad:")]
+    assert "no loss in any of the 1 trial × 1 year of this run" in note

@@ -415,12 +415,13 @@ def test_the_page_shows_ep_of_a_policy_year_with_the_ept_intervals():
     plain = html.unescape(text)
     assert f"the largest of the 4 policy years' AEP at 200 years, {worst}'s" in plain
     # the bias of the largest of four estimates, sized (it said "biased up a little": in rv_pool, five
-    # years, it was +1.9 against a standard error of 2.1)
-    assert (
-        f"the largest of 4 estimates is biased up, by up to about {metrics.worst_year_bias(4):.1f} standard"
-        in plain
-    )
-    assert "biased up a little" not in plain
+    # years, it was +1.9 against a standard error of 2.1), in the same words in the section and the
+    # headline (which said "about one standard error for five years" of any horizon: 0.6 for two years)
+    sized = f"by up to about {metrics.worst_year_bias(4):.1f} standard errors for 4 policy years"
+    assert f"the largest of 4 estimates is biased up, {sized} (the mean of" in plain
+    headline = plain.split('id="headline"')[1].split("</caption>")[0]
+    assert f"the largest of several estimates is biased up, {sized};" in headline
+    assert "biased up a little" not in plain and "five years" not in plain
     # every year's 1-in-200 the same (a loss capped below each year's quantile): the summary says so
     # ("every policy year alike"), and so does the caption, where it named the first year ("2026's")
     capped = synthetic_results("run", n_trials=TRIALS)
@@ -688,7 +689,8 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     """The meta line said "(same seed and trials)" of any baseline, and the headline's difference sat under
     a caption promising a common-random-number error. A baseline of another seed is now named as such in
     both; one of another horizon is not drawn beside the scenario's EP curves (its return periods count
-    other years); and no table shows the summary's year column, which only the 1-in-200 rows fill."""
+    other years); and no table shows the summary's year column, which only the 1-in-200 rows fill, nor the
+    who-pays table a year_basis or note column that says nothing there."""
     from riskmodel.report import Run, render_report
 
     base = Run("baseline", synthetic_results("baseline", n_trials=TRIALS, seed=7))
@@ -702,6 +704,8 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     assert headline[2][diff_col].endswith("(not paired: see the run's section)")
     who_pays = page.split("Who pays and how often")[1].split("</thead>")[0]
     assert ">nan<" not in page and ">year<" not in who_pays and ">unit<" in who_pays
+    # nor its year_basis ("annual average" in every row, as the caption says) or its note (empty in each)
+    assert ">year_basis<" not in who_pays and ">note<" not in who_pays and ">standard_error<" in who_pays
     paired = Run(
         "rv_pool", synthetic_results("rv_pool", n_trials=TRIALS, seed=7), {"baseline": {"run": "baseline"}}
     )

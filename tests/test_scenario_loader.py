@@ -295,6 +295,32 @@ def test_a_variant_is_named_after_its_parent_and_what_it_sets(family: Path) -> N
     assert scenario_hash(with_overrides(s, {"simulation.keep_events": False})) == scenario_hash(s)
 
 
+def test_variants_over_portfolio_files_in_one_folder_have_distinct_names(
+    family: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value was cut at 40 characters from the front, so a sweep over
+    books/underwriting_2026/cedant_book_variant_a.yaml and _b.yaml named both points
+    "c (with portfolio='books/underwriting_2026/cedant_book_va…)" (a `Path` as "PosixPath('books/…"). A
+    path is shortened from the left: its file name shows, whole even when longer than the 40."""
+    s = child(family, "name: c\nextends: parent.yaml\n")
+    folder = family / "books" / "underwriting_2026"
+    folder.mkdir(parents=True)
+    stems = ["cedant_book_variant_a", "cedant_book_variant_b"]
+    stems += [f"cedant_book_for_the_underwriting_year_2026_variant_{x}" for x in "ab"]
+    files = [folder / f"{stem}.yaml" for stem in stems]
+    for file in files:
+        file.write_text(BOOK)
+    assert all(len(str(file)) > 40 for file in files)
+    for kind in (str, Path):
+        names = [with_overrides(s, {"portfolio": kind(file)}).name for file in files]
+        assert len(set(names)) == len(files), names
+        for file, name in zip(files, names, strict=True):
+            assert name.startswith("c (with portfolio='…") and name.endswith(f"/{file.name}')"), name
+    monkeypatch.chdir(family)  # (a path relative to the current folder, and short: as it is)
+    short = with_overrides(s, {"portfolio": "book/book.yaml"})
+    assert short.name == "c (with portfolio='book/book.yaml')"
+
+
 def test_the_docs_variant_is_named_as_they_show() -> None:
     """docs/scenarios.md shows the name of its `with_overrides` example: it is the one given."""
     import re

@@ -16,6 +16,7 @@ from test_results import RETRO, with_retro
 
 import riskmodel as rm
 from riskmodel import metrics, plots
+from riskmodel.results import POOLED_TAIL_UNIT
 from riskmodel.scenario import load_scenario, with_overrides
 
 
@@ -259,5 +260,10 @@ def test_the_chart_draws_each_contribution_beside_the_contracts_own_tvar():
     np.testing.assert_allclose(widths(own), t["standalone_tvar"], rtol=1e-12)
     np.testing.assert_allclose(widths(contribution), t["contribution"], rtol=1e-12)
     assert [x.get_text() for x in ax.get_yticklabels()] == list(r.contract_ids)
-    assert "TVaR 99%" in ax.get_title() and ax.get_xlabel().startswith("USD m in a policy year (2026–2029")
+    # the summary's words for whose figure it is ("(reinsurer's share)"; the label said "the reinsurer's")
+    assert "TVaR 99%" in ax.get_title()
+    assert ax.get_xlabel() == f"{POOLED_TAIL_UNIT}; policy years 2026–2029 pooled"
+    plots.close(ax)
+    ax = r.plot_tail_contributions(0.99, year=2027)
+    assert ax.get_xlabel() == "USD m in a policy year (reinsurer's share); policy year 2027"
     plots.close(ax)

@@ -4,8 +4,9 @@ In: two run folders of the results store, or scenario files (run on the spot wit
 trials, so they share common random numbers), or one of each. Out: a table on stdout of each figure's
 annual mean in A and B, the difference, its paired (common-random-number) standard error and, for
 contrast, the standard error the same difference would have with independent seeds; `--out FILE.csv`
-writes the table with each row's unit, z and p-value (the declared table ``comparison``,
-docs/outputs.md). The work is `riskmodel.batch.load_or_run` and `riskmodel.results.Comparison`.
+(or `FILE.parquet`; another suffix is refused) writes the table with each row's unit, z and p-value (the
+declared table ``comparison``, docs/outputs.md). The work is `riskmodel.batch.load_or_run` and
+`riskmodel.results.Comparison`.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--out",
         type=path_arg,
         default=None,
-        metavar="FILE.csv",
-        help="also write the table as CSV (parquet for a .parquet name): docs/outputs.md, `comparison`",
+        metavar="FILE.csv|FILE.parquet",
+        help="also write the table, as CSV or parquet by the name's suffix (another suffix is refused): the "
+        "declared table `comparison`, docs/outputs.md",
     )
     add_executor_options(p)
     p.set_defaults(func=run)

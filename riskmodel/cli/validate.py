@@ -140,10 +140,11 @@ def run(args: argparse.Namespace) -> int:
             assert parent is not None
             label = validated(parent).file
             n = len(shared)
+            # not "`riskmodel validate PARENT` prints them": a parent that extends a file in turn counts
+            # them too
             print(
                 f"{result.file}: note: {n} note{'s' if n != 1 else ''} as in {label}, which it extends, not "
-                f"repeated (`riskmodel validate {label}` prints {'them' if n != 1 else 'it'}, or --all-notes "
-                "here)",
+                f"repeated (--all-notes prints {'them' if n != 1 else 'it'})",
                 flush=True,
             )
     if invalid:

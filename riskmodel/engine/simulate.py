@@ -26,7 +26,9 @@ from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
 from riskmodel.engine.random import BLOCK_TRIALS
+from riskmodel.reinsurance.terms import ContractTerms
 from riskmodel.results import CONTRACT_FIELDS, Results
+from riskmodel.scenario.errors import format_number
 from riskmodel.scenario.loader import scenario_hash
 from riskmodel.scenario.schema import MAX_TRIALS, Scenario
 from riskmodel.world import load_world
@@ -199,22 +201,33 @@ def unreached_notes(
             continue
         which = f"source{'s' if len(sources) > 1 else ''} {', '.join(sources)}"
         years = f"{model.n_years} year{'s' if model.n_years != 1 else ''}"
-        run = f"no loss in any of the {model.n_trials:,} trials × {years} of this run"
+        trials = f"{model.n_trials:,} trial{'s' if model.n_trials != 1 else ''}"
+        run = f"no loss in any of the {trials} × {years} of this run"
         largest = float(np.max(sum(year_arrays.get(f"payer:{s}", np.zeros(1)) for s in sources)))
         if largest <= 0:
             notes.append(f"contract {cid}: {run}: its {which} bore none")
             continue
-        if terms.kind in ("xol", "stop_loss") and terms.attachment > 0:
-            per, what = ("per occurrence", "event") if terms.kind == "xol" else ("a year", "year's total")
-            why = f"it attaches at USD {terms.attachment:g}m {per}, perhaps above every {what} ceded to it"
-        else:
-            why = "the cedant's share of them may be nothing where they fell"
         share = f", the cedant's share {terms.cedant_share:g}" if terms.share_by is None else ""
         notes.append(
             f"contract {cid}: {run}, though its {which} bore losses (the largest year: USD {largest:,.1f}m "
-            f"for the whole market{share}): {why} (more trials may reach it)"
+            f"for the whole market{share}): {_unreached_why(terms)} (more trials may reach it)"
         )
     return notes
+
+
+def _unreached_why(terms: ContractTerms) -> str:
+    """What may keep a contract whose sources bore losses from ceding any: its annual aggregate deductible
+    when it has one (it retains that much of each year's total), else its attachment, else the cedant's
+    share."""
+    attachment, aad = format_number(terms.attachment), format_number(terms.aad)
+    if terms.kind != "stop_loss" and terms.aad > 0:
+        parts = f" (the parts of events above its USD {attachment}m attachment)" if terms.attachment else ""
+        what = f"every year's total ceded to it{parts}"
+        return f"its annual aggregate deductible of USD {aad}m is perhaps above {what}"
+    if terms.kind in ("xol", "stop_loss") and terms.attachment > 0:
+        per, what = ("per occurrence", "event") if terms.kind == "xol" else ("a year", "year's total")
+        return f"it attaches at USD {attachment}m {per}, perhaps above every {what} ceded to it"
+    return "the cedant's share of them may be nothing where they fell"
 
 
 def _portfolio_alias(model: CompiledModel) -> dict[tuple[str, ...], tuple[str, ...]]:

@@ -950,19 +950,24 @@ def with_overrides(
 UNNAMED_OVERRIDES = frozenset({"name", "description", "simulation.keep_events", "simulation.chunk_trials"})
 #: The overrides a derived name lists; more are counted.
 NAMED_OVERRIDES = 3
+#: The characters a derived name gives an override's value (a path's file name is given whole).
+SHOWN_OVERRIDE = 40
 
 
 def derived_name(name: str, overrides: Mapping[str, Any]) -> str:
     """The name of a variant: its parent's and the overrides that change its figures, each value as
     YAML writes it (shortened), the first `NAMED_OVERRIDES` of them; the parent's name when there is none.
+    A path (a `Path`, or text with a ``/``) is shortened from the left, so that its file name shows.
 
     >>> derived_name("RV pool", {"schemes.rv_pool.capital_usd_m": 2000, "simulation.keep_events": True})
     'RV pool (with schemes.rv_pool.capital_usd_m=2000)'
     >>> derived_name("RV pool", {"a": None, "b": [1, 2], "c": "x", "d": 0.5})
     "RV pool (with a=null, b=[1, 2], c='x' and 1 more)"
+    >>> derived_name("RV pool", {"portfolio": "books/underwriting_2026/cedant_book_variant_a.yaml"})
+    "RV pool (with portfolio='…/cedant_book_variant_a.yaml')"
     """
     changed = [
-        f"{path}={show_value(_python_scalar(value), 40)}"
+        f"{path}={_shown_override(value)}"
         for path, value in overrides.items()
         if str(path) not in UNNAMED_OVERRIDES
     ]
@@ -971,6 +976,41 @@ def derived_name(name: str, overrides: Mapping[str, Any]) -> str:
     more = len(changed) - NAMED_OVERRIDES
     listed = ", ".join(changed[:NAMED_OVERRIDES]) + (f" and {more} more" if more > 0 else "")
     return f"{name} (with {listed})"
+
+
+def _shown_override(value: Any) -> str:
+    """An override's value in a derived name: a path quoted and shortened from the left (variants over
+    files in one folder differ in their file names), anything else as YAML writes it, shortened."""
+    value = _python_scalar(value)
+    if isinstance(value, os.PathLike) or (
+        isinstance(value, str) and any(sep in value for sep in _SEPARATORS)
+    ):
+        return repr(_shortened_path(os.fspath(value), SHOWN_OVERRIDE - 2))  # (2 for the quotes)
+    return show_value(value, SHOWN_OVERRIDE)
+
+
+_SEPARATORS = frozenset({"/", os.sep})
+
+
+def _shortened_path(text: str, limit: int) -> str:
+    """`text` when at most `limit` characters, else "…" and as many of its last folders as fit with its
+    file name, which is whole even when it alone is longer.
+
+    >>> _shortened_path("books/underwriting_2026/cedant_book_variant_a.yaml", 48)
+    '…/underwriting_2026/cedant_book_variant_a.yaml'
+    >>> _shortened_path("books/underwriting_2026/cedant_book_variant_a.yaml", 40)
+    '…/cedant_book_variant_a.yaml'
+    >>> _shortened_path("a/cedant_book_variant_a.yaml", 10)
+    '…/cedant_book_variant_a.yaml'
+    """
+    if len(text) <= limit:
+        return text
+    tail = text[len(text) - (limit - 1) :]  # (1 for the ellipsis)
+    folder = next((i for i, char in enumerate(tail) if char in _SEPARATORS), None)
+    if folder is not None:
+        return "…" + tail[folder:]
+    file_name = max(text.rfind(sep) for sep in _SEPARATORS)
+    return "…" + text[file_name:] if file_name > 0 else text
 
 
 def _python_scalar(value: Any) -> Any:
