@@ -557,6 +557,7 @@ def tail_contributions(
     influences (the delta method). Infinite where the trial-years cannot bound VaR from above at `conf`,
     or with one trial; a part zero in every trial-year has 0 and errors of exactly 0; a part with losses
     but none in the tail or among the trial-years nearest v has a contribution of 0 and errors of NaN
+    (NaN before infinite: nothing of it is seen to bound)
     (not estimable from this sample: more trials would see it in the tail), named in ``attrs``'
     ``unseen_in_tail``. Like TVaR's, the errors run low where the tail is heavy: by about a third for a
     Pareto line of α 1.5 with about 100 trial-years beyond VaR (a reviewer's replications), more with a

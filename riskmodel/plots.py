@@ -663,7 +663,8 @@ def plot_tail_contributions(
         capsize=2,
         label=f"± {z:g} SE",
     )
-    ax.set_yticks(y, list(t.index))
+    unseen = set(t.attrs.get("unseen_in_tail", ()))  # (no error bar: NaN, not an error of 0)
+    ax.set_yticks(y, [f"{c} (losses, none near the tail: no error)" if c in unseen else c for c in t.index])
     ax.set_xlim(left=0)
     pooled = year is None and results.n_years > 1
     which = f"policy years {t.attrs['years']} pooled" if pooled else f"policy year {t.attrs['years']}"

@@ -926,8 +926,9 @@ class Results:
 
         Rows: the contracts, in the run's order, then ``portfolio``; columns as
         `metrics.tail_contributions`. ``attrs``: ``level``, ``var`` (the portfolio's VaR at `level`, where
-        its tail starts), ``trials_beyond``, ``years`` (the policy years pooled, e.g. "2026–2030") and
-        ``unit``. A run without a portfolio is a `ValueError`.
+        its tail starts), ``trials_beyond``, ``unseen_in_tail``, ``years`` (the policy years pooled, e.g.
+        "2026–2030", or the one policy year, "2027") and ``unit``. A run without a portfolio is a
+        `ValueError`.
 
         >>> import numpy as np, pandas as pd
         >>> a, b = np.array([[4.0, 0.0], [0.0, 1.0]]), np.array([[0.0, 3.0], [3.0, 1.0]])
@@ -943,7 +944,8 @@ class Results:
         years = slice(None) if year is None else slice(i := self._year_index(year), i + 1)
         parts = {cid: self.contracts[cid]["loss"][:, years] for cid in self.contract_ids}
         out = metrics.tail_contributions(parts, level, total=self.contracts["portfolio"]["loss"][:, years])
-        out.attrs["years"] = self.horizon if year is None else str(int(year))
+        one = year is not None or self.n_years == 1
+        out.attrs["years"] = str(int(year) if year is not None else self.start_year) if one else self.horizon
         out.attrs["unit"] = POOLED_TAIL_UNIT
         return out
 
