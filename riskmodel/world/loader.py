@@ -7,7 +7,8 @@ the IG and severity dicts, the parsed mix columns as tidy DataFrames, and the ve
 
 Validation happens at load and names the file, the line (CSV: header = line 1) or key path, and the
 column of every problem: mixes sum to 1 (±1e-9), referenced codes exist (states, zones, segments),
-probabilities lie in [0, 1], counts are positive. All problems are reported together.
+probabilities lie in [0, 1], counts are positive. All problems are reported together. The YAML files
+are checked by their pydantic models (`riskmodel/world/schema.py`), which refuse unknown keys.
 
 Column semantics are documented in `docs/world-data.md`; the derived quantities here:
 - vessel-years of (trade t, segment s) = volume_t × 10⁶ × segment_share(t, s)
@@ -21,7 +22,7 @@ from __future__ import annotations
 import difflib
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 from scipy.special import ndtr
+
+from riskmodel.world.schema import TableCodes, yaml_problems
 
 __all__ = [
     "DATA_DIR",
@@ -531,9 +534,12 @@ def build_world(
                 f"{', '.join(ZONE_FACTOR_COLUMNS)}"
             )
 
-    # -- YAML
-    ig_d = _check_ig(ig, zone_set, state_set, errors)
-    sev_d = _check_severity(severity, zone_set, set(tr["oil_type"]), set(it.index), errors)
+    # -- YAML: the file models (riskmodel/world/schema.py), with the tables' codes for the keys naming them
+    codes = TableCodes(
+        zones=frozenset(zone_set), states=frozenset(state_set), incident_types=frozenset(it.index)
+    )
+    errors.extend(yaml_problems("ig.yaml", ig, codes))
+    errors.extend(yaml_problems("severity.yaml", severity, codes))
 
     if errors:
         raise WorldDataError(errors)
@@ -545,8 +551,8 @@ def build_world(
         segments=se,
         trades=tr,
         incident_types=it,
-        ig=ig_d,
-        severity=sev_d,
+        ig=dict(ig),
+        severity=dict(severity),
         trade_segments=trade_segments,
         trade_zones=trade_zones,
         trade_flags=trade_flags,
@@ -720,213 +726,6 @@ def _vessel_years(trades: pd.DataFrame, segments: pd.DataFrame, trade_segments: 
             "gt_years": vy * sg["mean_gt"].to_numpy(),
         }
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# YAML checks
-# --------------------------------------------------------------------------------------------------
-def _get(
-    d: Any,
-    path: str,
-    errors: list[str],
-    fname: str,
-    check: Callable[[Any], bool] | None = None,
-    what: str = "",
-) -> Any:
-    cur = d
-    for part in path.split("."):
-        if not isinstance(cur, Mapping) or part not in cur:
-            errors.append(f"{fname} key {path}: missing")
-            return None
-        cur = cur[part]
-    if check is not None and not _safe(check, cur):
-        errors.append(f"{fname} key {path}: {what}, got {cur!r}")
-    return cur
-
-
-def _safe(check: Callable[[Any], bool], v: Any) -> bool:
-    try:
-        return bool(check(v))
-    except (TypeError, ValueError):
-        return False
-
-
-def _is_pos(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v > 0
-
-
-def _is_nonneg(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
-
-
-def _is_prob(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
-
-
-def _check_ig(ig: Any, zones: set[str], states: set[str], errors: list[str]) -> dict[str, Any]:
-    f = "ig.yaml"
-    if not isinstance(ig, Mapping):
-        errors.append(f"{f}: top level must be a mapping")
-        return {}
-    structures = _get(
-        ig,
-        "structures",
-        errors,
-        f,
-        lambda v: isinstance(v, Mapping) and len(v) > 0,
-        "a non-empty mapping of policy years",
-    )
-    if isinstance(structures, Mapping):
-        for label, s in structures.items():
-            p = f"structures.{label}"
-            if not (isinstance(label, str) and len(label) == 7 and label[4] == "/" and label[:4].isdigit()):
-                errors.append(f"{f} key {p}: policy year label must look like '2025/26'")
-            for k in (
-                "club_retention",
-                "pool_top",
-                "overspill_attachment",
-                "overspill_limit",
-                "hydra_aad",
-                "pollution_cap",
-            ):
-                _get(ig, f"{p}.{k}", errors, f, _is_nonneg, "must be a number >= 0")
-            layers = _get(
-                ig, f"{p}.layers", errors, f, lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list"
-            )
-            if isinstance(layers, list) and isinstance(s, Mapping):
-                top = s.get("pool_top")
-                for j, layer in enumerate(layers):
-                    q = f"{p}.layers[{j}]"
-                    if not isinstance(layer, Mapping):
-                        errors.append(f"{f} key {q}: must be a mapping")
-                        continue
-                    for k, chk, what in (
-                        ("attachment", _is_nonneg, "a number >= 0"),
-                        ("limit", _is_pos, "a positive number"),
-                        ("open_market_share", _is_prob, "a share in [0, 1]"),
-                    ):
-                        if not _safe(chk, layer.get(k)):
-                            errors.append(f"{f} key {q}.{k}: must be {what}, got {layer.get(k)!r}")
-                    if (
-                        _is_nonneg(top)
-                        and _is_nonneg(layer.get("attachment"))
-                        and abs(layer["attachment"] - top) > 1e-9
-                    ):
-                        errors.append(
-                            f"{f} key {q}.attachment: {layer['attachment']} does not continue from {top}"
-                        )
-                    if _is_nonneg(layer.get("attachment")) and _is_pos(layer.get("limit")):
-                        top = layer["attachment"] + layer["limit"]
-                osa = s.get("overspill_attachment")
-                if _is_nonneg(top) and _is_nonneg(osa) and abs(osa - top) > 1e-9:
-                    errors.append(
-                        f"{f} key {p}.overspill_attachment: {osa} is not the top of the last layer {top}"
-                    )
-                if (
-                    _is_nonneg(s.get("club_retention"))
-                    and _is_nonneg(s.get("pool_top"))
-                    and s["club_retention"] > s["pool_top"]
-                ):
-                    errors.append(f"{f} key {p}.club_retention: above pool_top")
-    rates = _get(ig, "gxl_rates_usd_per_gt", errors, f, lambda v: isinstance(v, Mapping), "a mapping")
-    if isinstance(rates, Mapping):
-        for label, r in rates.items():
-            for k in ("dirty_tanker", "clean_tanker", "dry", "container"):
-                _get(ig, f"gxl_rates_usd_per_gt.{label}.{k}", errors, f, _is_pos, "a positive USD per GT")
-            if isinstance(r, Mapping) and "source" not in r:
-                errors.append(f"{f} key gxl_rates_usd_per_gt.{label}.source: missing")
-    cls = _get(ig, "gxl_rate_class_by_oil_type", errors, f, lambda v: isinstance(v, Mapping), "a mapping")
-    if isinstance(cls, Mapping):
-        for ot in OIL_TYPES:
-            _get(
-                ig,
-                f"gxl_rate_class_by_oil_type.{ot}",
-                errors,
-                f,
-                lambda v: v in ("dirty_tanker", "clean_tanker", "dry", "container"),
-                "a rate class",
-            )
-    _get(ig, "non_tanker_entered_gt.dry", errors, f, _is_nonneg, "GT >= 0")
-    _get(ig, "non_tanker_entered_gt.container", errors, f, _is_nonneg, "GT >= 0")
-    _get(ig, "excess_war_pi.limit", errors, f, _is_pos, "a positive limit")
-    ex = _get(ig, "excess_war_pi.excluded_coastal_states", errors, f, lambda v: isinstance(v, list), "a list")
-    if isinstance(ex, list):
-        for c in ex:
-            if c not in states:
-                errors.append(f"{f} key excess_war_pi.excluded_coastal_states: unknown state {c!r}")
-    bb = _get(ig, "excess_war_pi.buyback_limit", errors, f, lambda v: isinstance(v, Mapping), "a mapping")
-    if isinstance(bb, Mapping):
-        for label, v in bb.items():
-            if not _is_pos(v):
-                errors.append(f"{f} key excess_war_pi.buyback_limit.{label}: must be positive, got {v!r}")
-    _get(ig, "background.frequency_per_year", errors, f, _is_nonneg, "a rate >= 0")
-    _get(ig, "background.severity.threshold", errors, f, _is_pos, "a positive threshold")
-    _get(ig, "background.severity.alpha", errors, f, _is_pos, "a positive Pareto alpha")
-    _get(ig, "background.severity.cap", errors, f, _is_pos, "a positive cap")
-    _get(ig, "background.pollution_share", errors, f, _is_prob, "a share in [0, 1]")
-    return dict(ig)
-
-
-def _check_severity(
-    sev: Any, zones: set[str], oil_types: set[str], types: set[str], errors: list[str]
-) -> dict[str, Any]:
-    f = "severity.yaml"
-    if not isinstance(sev, Mapping):
-        errors.append(f"{f}: top level must be a mapping")
-        return {}
-    g = functools.partial(_get, sev, errors=errors, fname=f)
-    g("spill.min_t", check=_is_pos, what="positive tonnes")
-    g("spill.size_given_spill.median_t", check=_is_pos, what="positive tonnes")
-    g("spill.size_given_spill.sigma", check=_is_pos, what="a positive sigma")
-    g("spill.bunker_share", check=_is_prob, what="a share in [0, 1]")
-    factors = g("spill.oil_type_factor", check=lambda v: isinstance(v, Mapping), what="a mapping")
-    if isinstance(factors, Mapping):
-        for ot in sorted(oil_types | set(OIL_TYPES)):
-            g(f"spill.oil_type_factor.{ot}", check=_is_nonneg, what="a factor >= 0")
-    g("pollution.damage_exponent", check=_is_pos, what="a positive exponent")
-    g("pollution.sigma", check=_is_pos, what="a positive sigma")
-    g("pollution.eps_median", check=lambda v: v == 1, what="the median of eps must be 1")
-    g("statutory.multiple_median", check=_is_nonneg, what="a multiple >= 0")
-    g("statutory.sigma", check=_is_nonneg, what="a sigma >= 0")
-    lo = g("hull.partial_fraction.min", check=_is_prob, what="a fraction in [0, 1]")
-    hi = g("hull.partial_fraction.max", check=_is_prob, what="a fraction in [0, 1]")
-    if _is_prob(lo) and _is_prob(hi) and lo > hi:
-        errors.append(f"{f} key hull.partial_fraction: min {lo} above max {hi}")
-    bt = g("hull.partial_fraction.by_type_beta", check=lambda v: isinstance(v, Mapping), what="a mapping")
-    if isinstance(bt, Mapping):
-        for k, ab in bt.items():
-            if k not in types:
-                errors.append(f"{f} key hull.partial_fraction.by_type_beta.{k}: unknown incident type")
-            if not (isinstance(ab, list) and len(ab) == 2 and all(_is_pos(x) for x in ab)):
-                errors.append(f"{f} key hull.partial_fraction.by_type_beta.{k}: must be [a, b] > 0")
-    g("wreck_removal.median_usd_per_gt", check=_is_pos, what="positive USD per GT")
-    g("wreck_removal.sigma", check=_is_nonneg, what="a sigma >= 0")
-    wz = g("wreck_removal.zone_factor", check=lambda v: isinstance(v, Mapping), what="a mapping")
-    if isinstance(wz, Mapping):
-        for z in zones - set(wz):
-            errors.append(f"{f} key wreck_removal.zone_factor.{z}: missing for zone {z}")
-        for z, v in wz.items():
-            if z not in zones:
-                errors.append(f"{f} key wreck_removal.zone_factor.{z}: unknown zone")
-            elif not _is_nonneg(v):
-                errors.append(f"{f} key wreck_removal.zone_factor.{z}: must be >= 0, got {v!r}")
-    g("collision.counterparty_hull.median_usd_m", check=_is_pos, what="positive USD m")
-    g("collision.counterparty_hull.sigma", check=_is_nonneg, what="a sigma >= 0")
-    blo = g("collision.blame.min", check=_is_prob, what="a share in [0, 1]")
-    bhi = g("collision.blame.max", check=_is_prob, what="a share in [0, 1]")
-    if _is_prob(blo) and _is_prob(bhi) and blo > bhi:
-        errors.append(f"{f} key collision.blame: min {blo} above max {bhi}")
-    g("collision.p_counterparty_ig", check=_is_prob, what="a probability")
-    g("collision.running_down_clause_hm_share", check=_is_prob, what="a share in [0, 1]")
-    g("infrastructure.median_usd_m", check=_is_pos, what="positive USD m")
-    g("infrastructure.sigma", check=_is_nonneg, what="a sigma >= 0")
-    g("crew_other_pi.median_usd_m", check=_is_nonneg, what="USD m >= 0")
-    g("crew_other_pi.sigma", check=_is_nonneg, what="a sigma >= 0")
-    g("war_seizure.crew_pi_war.median_usd_m", check=_is_nonneg, what="USD m >= 0")
-    g("war_seizure.crew_pi_war.sigma", check=_is_nonneg, what="a sigma >= 0")
-    g("war_seizure.p_confiscation", check=_is_prob, what="a probability")
-    g("war_seizure.seizure_hull_fraction", check=_is_prob, what="a fraction in [0, 1]")
-    return dict(sev)
 
 
 # --------------------------------------------------------------------------------------------------
