@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TRIALS ?= 8192
+# Test processes (pytest-xdist): one per core of the 2-core CI machine. Tests are grouped by module, so a
+# module's fixtures are computed once; each notebook kernel of a simulate peaks at a few GB, hence not more.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench clean install
 
@@ -24,7 +27,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
