@@ -14,8 +14,10 @@ import pytest
 from riskmodel.engine import compile as compile_mod
 from riskmodel.engine.chunk import join_key, table_key, world_key
 from riskmodel.engine.compile import CompiledModel, _compile_world, _world_part, compile_model
+from riskmodel.engine.simulate import simulate
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.world import World, load_world
+from tests.test_reproducibility import assert_identical
 
 SCENARIO = {
     "name": "compile cache",
@@ -211,6 +213,29 @@ def test_no_array_of_a_compiled_model_is_a_view_of_the_worlds_tables():
     assert len(arrays) > 50
     shared = [col for a in arrays for col, values in columns if np.shares_memory(a, values.to_numpy())]
     assert not shared
+
+
+def test_a_small_run_on_an_edited_world_follows_the_edit():
+    """`simulate(world=...)` of a World edited in place gives, bit for bit, the run of a World built with
+    the edit, and not the run of the unedited World (500 trials, one policy year); `simulate` without
+    `world` still runs the package's data, edit or not."""
+    scenario = load_scenario_from_dict({**SCENARIO, "horizon": {"start_year": 2026, "years": 1}})
+    world = load_world()
+    plain = simulate(scenario, trials=500, world=world, progress=False)
+    reference = simulate(
+        scenario, trials=500, world=_replaced(world, severity=_larger_spills), progress=False
+    )
+    _larger_spills(world.severity)
+    edited = simulate(scenario, trials=500, world=world, progress=False)
+    assert_identical(edited, reference)
+    assert any(not np.array_equal(edited.year_arrays[k], a) for k, a in plain.year_arrays.items())
+    assert edited.provenance["world_sha256"] != plain.provenance["world_sha256"]
+    shipped = simulate(scenario, trials=500, progress=False)
+    assert_identical(shipped, plain)
+    assert "world_sha256" not in shipped.provenance
+    _triple_rates(world.incident_types)
+    more = simulate(scenario, trials=500, world=world, progress=False)
+    assert more.year_arrays["events"].sum() > edited.year_arrays["events"].sum()
 
 
 def test_worlds_of_equal_content_share_one_part(monkeypatch):
