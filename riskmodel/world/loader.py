@@ -426,8 +426,8 @@ def load_world(data_dir: str | Path | None = None) -> World:
     """Load and validate the world data (the package's by default).
 
     A directory is read, validated and derived once per process; each call returns its own copy
-    (`World.copy`, about a millisecond), so the caller may edit it in place without changing what any
-    other caller, or a later `load_world()`, gets.
+    (`World.copy`, 0.5-1 ms), so the caller may edit it in place without changing what any other
+    caller, or a later `load_world()`, gets.
 
     >>> w = load_world()
     >>> w.states.loc["USA", ["clc92", "opa"]].tolist()
