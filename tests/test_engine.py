@@ -241,6 +241,7 @@ def test_llmc_parties_come_from_the_world_data_with_the_scenarios_overrides():
         ({"chunk_trials": 1000}, ValueError, "chunk_trials must be a positive multiple of 4,096, got 1000"),
         ({"keep_events": "no"}, TypeError, "keep_events must be True, False or None, got 'no'"),
         ({"executor": "dask"}, TypeError, "executor must be one of riskmodel.engine.executors"),
+        ({"world": "data/"}, TypeError, "world must be a riskmodel.world.World (load_world()) or None"),
     ],
 )
 def test_simulate_refuses_bad_arguments_naming_them(kwargs, error, message):

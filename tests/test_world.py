@@ -37,8 +37,14 @@ def world() -> World:
 # Loading and validation
 # ------------------------------------------------------------------------------------------------
 def test_loads_validates_and_is_cached(world: World) -> None:
+    """The files are read once; each call gets its own copy of what was read (edited below)."""
     assert isinstance(world, World)
-    assert load_world() is world
+    read = loader._load_cached.cache_info()
+    again = load_world()
+    assert loader._load_cached.cache_info().misses == read.misses  # (not read again)
+    assert again is not world and again.states is not world.states and again.severity is not world.severity
+    pd.testing.assert_frame_equal(again.trades, world.trades)
+    assert again.severity == world.severity
     assert world.states.index.name == "iso3"
     assert world.zones.index.name == "zone"
     assert world.segments.index.name == "segment"
@@ -494,6 +500,42 @@ def test_replace_keeps_a_valid_world(world: World) -> None:
     assert w2.zones.at["RED_SEA", "war_risk"] == 1.0
     assert world.zones.at["RED_SEA", "war_risk"] > 1.0  # the cached world is untouched
     pd.testing.assert_frame_equal(w2.vessel_years, world.vessel_years)
+
+
+def test_load_world_gives_each_caller_a_world_of_its_own() -> None:
+    """Edits of one `load_world()` reach neither another caller's World nor a later `load_world()`."""
+    mine, theirs = load_world(), load_world()
+    assert mine is not theirs
+    usa = theirs.states.at["USA", "clc92"]
+    sigma = theirs.severity["spill"]["size_given_spill"]["sigma"]
+    mine.states.loc["USA", "clc92"] = 1 - usa
+    mine.severity["spill"]["size_given_spill"]["sigma"] = 2 * sigma
+    mine.ig["excess_war_pi"]["excluded_coastal_states"].append("USA")
+    mine.vessel_years.loc[0, "vessel_years"] = -1.0
+    for other in (theirs, load_world()):
+        assert other.states.at["USA", "clc92"] == usa
+        assert other.severity["spill"]["size_given_spill"]["sigma"] == sigma
+        assert "USA" not in other.ig["excess_war_pi"]["excluded_coastal_states"]
+        assert other.vessel_years.loc[0, "vessel_years"] > 0
+
+
+def test_replace_with_nothing_validates_and_derives_an_edit_in_place() -> None:
+    """An edit in place is neither validated nor derived (docs/world-data.md, Editing a World);
+    `replace()` does both, keeping the World's source."""
+    w = load_world()
+    trade = "GULF_CRUDE_CHN"
+    rows = w.vessel_years["trade"] == trade
+    before = w.vessel_years.loc[rows, "vessel_years"].to_numpy().copy()
+    w.trades.loc[trade, "volume_mt_per_year"] *= 2.0
+    np.testing.assert_array_equal(w.vessel_years.loc[rows, "vessel_years"], before)  # (not derived)
+    again = w.replace()
+    assert again.source == w.source
+    np.testing.assert_allclose(again.vessel_years.loc[rows, "vessel_years"], 2.0 * before, rtol=1e-12)
+    w.trades.loc[trade, "zone_mix"] = "GULF:0.5"
+    with pytest.raises(
+        WorldDataError, match=r"trades\.csv line \d+ \(GULF_CRUDE_CHN\), column zone_mix: weights"
+    ):
+        w.replace()
 
 
 def test_broken_file_on_disk_is_named(tmp_path: Path, world: World) -> None:

@@ -1,7 +1,8 @@
 """`simulate`: compile a scenario, run its chunks of trials on an executor, reduce them in order.
 
 In: a `Scenario` (or a path to one), the trial count and seed (default: the scenario's), an executor
-(default: in-process), whether to keep the event loss table. Out: a `Results`.
+(default: in-process), whether to keep the event loss table, the world data (default: the package's,
+`load_world()`). Out: a `Results`.
 
 The reduction copies each chunk's result into arrays over all the trials, at the chunk's rows, as it
 arrives (`_Reduction`), so the same scenario, seed and trial count give bit-identical results whatever
@@ -22,7 +23,7 @@ import pandas as pd
 import riskmodel
 from riskmodel import metrics
 from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_parts
-from riskmodel.engine.compile import CompiledModel, compile_model
+from riskmodel.engine.compile import CompiledModel, compile_model, world_fingerprint
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
 from riskmodel.engine.random import BLOCK_TRIALS
@@ -31,16 +32,22 @@ from riskmodel.results import CONTRACT_FIELDS, Results
 from riskmodel.scenario.errors import format_number
 from riskmodel.scenario.loader import scenario_hash
 from riskmodel.scenario.schema import MAX_TRIALS, Scenario
-from riskmodel.world import load_world
+from riskmodel.world import World, load_world
 
 __all__ = ["compile_scenario", "simulate"]
 
 
 def compile_scenario(
-    scenario: Scenario, trials: int | None = None, seed: int | None = None, keep_events: bool | None = None
+    scenario: Scenario,
+    trials: int | None = None,
+    seed: int | None = None,
+    keep_events: bool | None = None,
+    *,
+    world: World | None = None,
 ) -> CompiledModel:
-    """The compiled model `simulate` runs (exposed for batch runs that ship it to workers once)."""
-    model = compile_model(scenario, load_world(), trials=trials, seed=seed)
+    """The compiled model `simulate` runs (exposed for batch runs that ship it to workers once), on
+    `world` as it is now (default: the package's world data)."""
+    model = compile_model(scenario, load_world() if world is None else world, trials=trials, seed=seed)
     if keep_events is not None:
         model = replace(model, keep_events=keep_events)
     return model
@@ -58,6 +65,7 @@ def check_arguments(
     executor: object = None,
     keep_events: object = None,
     chunk_trials: object = None,
+    world: object = None,
 ) -> None:
     """Raise `ValueError` or `TypeError` naming the argument of `simulate` that is wrong and what is
     allowed (the scenario schema's bounds); None keeps the scenario's setting."""
@@ -72,6 +80,8 @@ def check_arguments(
         raise ValueError(
             f"chunk_trials must be a positive multiple of {BLOCK_TRIALS:,}, got {chunk_trials!r}"
         )
+    if world is not None and not isinstance(world, World):
+        raise TypeError(f"world must be a riskmodel.world.World (load_world()) or None, got {world!r}")
     if executor is not None and not callable(getattr(executor, "map", None)):
         raise TypeError(
             "executor must be one of riskmodel.engine.executors (InProcess, ProcessPool, DaskExecutor), "
@@ -88,6 +98,7 @@ def simulate(
     keep_events: bool | None = None,
     chunk_trials: int | None = None,
     progress: bool = True,
+    world: World | None = None,
 ) -> Results:
     """Simulate a scenario and return its `Results`.
 
@@ -99,9 +110,17 @@ def simulate(
     keep_events : keep the event loss table (`Results.elt()`); default the scenario's setting.
     chunk_trials : override the chunk size (a multiple of 4,096); results do not depend on it.
     progress : show a progress line on stderr for runs longer than a few seconds.
+    world : the world data to run on, as it is when `simulate` is called: a `World` from
+        `riskmodel.world.load_world()`, perhaps edited in place (default: the package's world data).
+        The run's provenance then names its source and `world_sha256`, the fingerprint of its content.
     """
     check_arguments(
-        trials=trials, seed=seed, executor=executor, keep_events=keep_events, chunk_trials=chunk_trials
+        trials=trials,
+        seed=seed,
+        executor=executor,
+        keep_events=keep_events,
+        chunk_trials=chunk_trials,
+        world=world,
     )
     if not isinstance(scenario, Scenario):
         if not isinstance(scenario, str | Path):
@@ -113,7 +132,8 @@ def simulate(
 
         scenario = load_scenario(scenario)
     started = dt.datetime.now(dt.UTC)
-    model = compile_scenario(scenario, trials, seed, keep_events)
+    world_sha256 = world_fingerprint(world) if world is not None else None
+    model = compile_scenario(scenario, trials, seed, keep_events, world=world)
     if chunk_trials is not None:
         model = replace(model, chunk_trials=chunk_trials)
     chunks = make_chunks(model.n_trials, model.chunk_trials)
@@ -142,6 +162,9 @@ def simulate(
         "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
     }
+    if world is not None:
+        provenance["world_source"] = world.source
+        provenance["world_sha256"] = world_sha256
     slots = pd.DataFrame(
         {
             "scheme": [model.scheme_ids[s] for s in model.adoption.scheme_of_slot],

@@ -1,7 +1,8 @@
 """World reference data: states, zones, fleet segments, trades, incident types, IG and severity.
 
-`load_world()` returns the validated, cached `World` built from the CSV and YAML files shipped in
-`riskmodel/world/data` (see `docs/world-data.md` for every column and its source).
+`load_world()` returns a validated `World` built from the CSV and YAML files shipped in
+`riskmodel/world/data` (read once per process; each call gets its own copy, free to edit), see
+`docs/world-data.md` for every column and its source and for editing a World.
 """
 
 from riskmodel.world.loader import (
