@@ -560,6 +560,7 @@ JSON_LINES_REMEDY = "a JSON lines file is UTF-8 text, one JSON object a line (is
 FTM_DATE = "YYYY-MM-DD (or YYYY-MM, YYYY; a time may follow, as in 2025-06-05T10:00:00)"
 _FTM_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:[T ]\S*)?$")
 _ENTITY = "not a FollowTheMoney entity"
+FTM_TARGET = "allowed: true (designated), false (a related entity, skipped) or no target field (designated)"
 
 
 def _open_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -635,6 +636,16 @@ class _Entity:
         self._problem(field, value, f"expected a list of strings (or one string), got {_json_type(value)}")
         return []
 
+    def target(self) -> None:
+        """Check the `target` field of a vessel or organisation: `true`, `false` (skipped before this) or
+        absent (a plain FollowTheMoney entity, which has no such field: read as designated). Any other
+        value is a problem: `"false"`, `0` or `null` is not `false`, and read as designated it would be a
+        guess."""
+        if "target" not in self.entity or isinstance(self.entity["target"], bool):
+            return
+        value = self.entity["target"]
+        self._problem("target", value, f"expected true or false, got {_json_type(value)}; {FTM_TARGET}")
+
     def text(self, name: str) -> str:
         """A top-level text field (`id`, `first_seen`); blank when absent."""
         value = self.entity.get(name)
@@ -686,10 +697,12 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
     regime's listing does not date another's.
     Other schemas are skipped, and so are vessels and organisations marked `"target": false` (entities
     related to a designated one, which OpenSanctions exports for context, not themselves designated).
+    `target` is `true`, `false` or absent (a plain FollowTheMoney entity has none: read as designated).
 
     Property values are lists of strings (a single string is read as a one-element list); dates are
     `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, a time may follow. A line that is not JSON, a value of another type
-    and a date that is not one raise `ListFormatError` naming the line and field.
+    (a `target` of `"false"`, `0` or `null` too) and a date that is not one raise `ListFormatError` naming
+    the line and field.
     """
     path = Path(path)
     require_file(path, "list", ListFormatError, "a JSON lines file (.json, .jsonl, .ndjson, .gz)")
@@ -727,6 +740,8 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
         if schema != FTM_SANCTION and entity.get("target") is False:
             continue  # a related entity (e.g. a sanctioned company's owner), not itself designated
         read = _Entity(entity, path, line_number, problems)
+        if schema != FTM_SANCTION:
+            read.target()
         if schema == FTM_SANCTION:
             dates = [
                 *read.dates(read.strings("listingDate"), "properties.listingDate"),
