@@ -1598,9 +1598,10 @@ def test_flag_change_days_must_be_a_positive_whole_number(world, tmp_path, capsy
         assert main([*argv, "--flag-change-days", days]) == 2
         err = capsys.readouterr().err
         assert (
-            f"argument --flag-change-days: not a number of days: '{days}'; allowed: a whole number ≥ 1" in err
-        )
-    with pytest.raises(ValueError, match="allowed: a whole number of days ≥ 1"):
+            f"argument --flag-change-days: not a number of days: '{days}'; allowed: a whole number of days "
+            "from 1 to 36,500 (100 years)"
+        ) in err
+    with pytest.raises(ValueError, match=r"allowed: a whole number of days from 1 to 36,500 \(100 years\)"):
         screen(FLEET, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=-5)
 
 

@@ -1,26 +1,60 @@
-"""Screening input checked, not guessed: the OpenSanctions `target` flag.
+"""Screening input checked, not guessed: the OpenSanctions `target` flag, the flag-change window and the
+date arguments of the public API.
 
-The cases came from a red-team review. Each was a silent default: a `target` of `"false"`, `0` or `null`
-read as designated. The rule: bad input gets a clear error naming the file, the field and what is allowed.
+The cases came from a red-team review. Each was a silent default or a traceback: a `target` of `"false"`,
+`0` or `null` read as designated; `--flag-change-days 99999999999999999999` ending in `OutOfBoundsTimedelta`;
+`screen(..., as_of="2026-06-30")` ending in a `TypeError` from a comparison. The rule: bad input gets a
+clear error naming the file, the field and what is allowed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from riskmodel.screening import ListFormatError, read_opensanctions
+from riskmodel.screening import (
+    FleetValidationError,
+    ListFormatError,
+    fleet_profile,
+    read_fleet,
+    read_opensanctions,
+    screen,
+    validate_fleet,
+)
+from riskmodel.world import load_world
 
+SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
+FLEET = SAMPLES / "sample_fleet.csv"
+LIST_CSV = SAMPLES / "sample_sanctions.csv"
+AS_OF = dt.date(2026, 6, 30)
 TARGET_ALLOWED = (
     "allowed: true (designated), false (a related entity, skipped) or no target field (designated)"
 )
+WINDOW_ALLOWED = "allowed: a whole number of days from 1 to 36,500 (100 years)"
+DATE_ALLOWED = (
+    "allowed: a datetime.date, a datetime or pandas.Timestamp (its date), or a string YYYY-MM-DD, from "
+    "1950-01-01 to 2199-12-31"
+)
+YEAR_ALLOWED = "allowed: a whole number from 1950 to 2199 (the screening date's year)"
+
+
+@pytest.fixture(scope="module")
+def world():
+    return load_world()
+
+
+@pytest.fixture(scope="module")
+def fleet(world):
+    return read_fleet(FLEET, world=world, current_year=AS_OF.year)
 
 
 def problems_of(call, *args) -> list[str]:
-    with pytest.raises(ListFormatError) as caught:
+    with pytest.raises((ListFormatError, FleetValidationError)) as caught:
         call(*args)
     return [str(p) for p in caught.value.problems]
 
@@ -93,3 +127,97 @@ def test_the_target_of_a_sanction_entity_is_not_read(tmp_path):
     path = write_entities(tmp_path / "l.jsonl", vessel("v-1", "IMO3100019", target=True), sanction)
     entries = read_opensanctions(path).vessels
     assert entries[["date", "date_basis"]].values.tolist() == [[pd.Timestamp("2024-02-23"), "sanction"]]
+
+
+# ---------------------------------------------------------------------------------- flag-change window
+@pytest.mark.parametrize("days", ["99999999999999999999", "36501"])
+def test_flag_change_days_beyond_100_years_is_a_usage_error(run_cli, tmp_path, days):
+    """`--flag-change-days 99999999999999999999` ended in `error: OutOfBoundsTimedelta`, exit 1."""
+    code, _, err = run_cli(
+        "screen", "--fleet", FLEET, "--lists", LIST_CSV, "--out", tmp_path / "out", "--flag-change-days", days
+    )
+    assert code == 2
+    assert f"argument --flag-change-days: {days} days is out of range; {WINDOW_ALLOWED}" in err
+    assert "OutOfBounds" not in err and "Traceback" not in err
+
+
+def test_the_flag_change_window_is_bounded_in_the_api_too(fleet, world):
+    with pytest.raises(
+        ValueError, match=re.escape(f"flag-change window 36501 days out of range; {WINDOW_ALLOWED}")
+    ):
+        screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=36_501)
+    with pytest.raises(ValueError, match="flag-change window 100000000000000000000 days out of range"):
+        screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=10**20)
+    longest = screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=36_500)
+    assert longest.vessels["recent_flag_change"].any()
+
+
+# ------------------------------------------------------------------------------------ API date arguments
+@pytest.mark.parametrize(
+    "as_of", ["2026-06-30", dt.datetime(2026, 6, 30, 18, 0), pd.Timestamp("2026-06-30 18:00")]
+)
+def test_screen_takes_a_date_a_timestamp_or_an_iso_string(fleet, world, as_of):
+    """`screen(..., as_of="2026-06-30")` ended in `TypeError: '<=' not supported between ... date and
+    str`; a datetime or Timestamp in "can't compare datetime.datetime to datetime.date"."""
+    given = screen(fleet, LIST_CSV, world=world, as_of=as_of)
+    assert given.as_of == AS_OF and type(given.as_of) is dt.date
+    expected = screen(fleet, LIST_CSV, world=world, as_of=AS_OF)
+    pd.testing.assert_frame_equal(given.vessels, expected.vessels)
+    pd.testing.assert_frame_equal(given.matches, expected.matches)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "error", "message"),
+    [
+        ("20260630", ValueError, "as_of='20260630' is not a date YYYY-MM-DD"),
+        ("2026-06-31", ValueError, "as_of='2026-06-31' is not a date YYYY-MM-DD"),
+        ("2026", ValueError, "as_of='2026' is not a date YYYY-MM-DD"),
+        (pd.NaT, ValueError, "as_of=NaT is not a date"),
+        (20260630, TypeError, "as_of=20260630 (int) is not a date"),
+        ("1949-12-31", ValueError, "as_of: screening date 1949-12-31 out of range"),
+    ],
+)
+def test_other_as_of_values_name_the_argument_and_what_is_allowed(fleet, world, as_of, error, message):
+    with pytest.raises(error) as caught:
+        screen(fleet, LIST_CSV, world=world, as_of=as_of)
+    assert str(caught.value).startswith(message) and str(caught.value).endswith(DATE_ALLOWED)
+    with pytest.raises(error, match=re.escape(message)):
+        fleet_profile(fleet, as_of=as_of)
+
+
+def test_fleet_profile_takes_an_iso_string(fleet):
+    pd.testing.assert_frame_equal(
+        fleet_profile(fleet, as_of="2026-01-01"), fleet_profile(fleet, as_of=dt.date(2026, 1, 1))
+    )
+
+
+@pytest.mark.parametrize(
+    ("year", "error", "message"),
+    [
+        ("2026", TypeError, "current_year='2026' (str) is not a year"),
+        (2026.0, TypeError, "current_year=2026.0 (float) is not a year"),
+        (True, TypeError, "current_year=True (bool) is not a year"),
+        (0, ValueError, "current_year=0 out of range"),
+        (1800, ValueError, "current_year=1800 out of range"),
+    ],
+)
+def test_current_year_is_a_whole_number_in_range(world, year, error, message):
+    """`current_year="2026"` ended in a comparison's TypeError inside the row check; `0` meant this year,
+    silently; `True` and `1800` made every vessel's year built impossible."""
+    for call in (
+        lambda: read_fleet(FLEET, world=world, current_year=year),
+        lambda: validate_fleet(pd.read_csv(FLEET, dtype=str), world=world, current_year=year),
+    ):
+        with pytest.raises(error) as caught:
+            call()
+        assert str(caught.value) == f"{message}; {YEAR_ALLOWED}"
+
+
+def test_as_of_option_is_yyyy_mm_dd_only(run_cli, tmp_path):
+    """Python 3.11's `date.fromisoformat` read `--as-of 20260630` and `2026-W26-2` as dates."""
+    for text in ("20260630", "2026-W26-2"):
+        code, _, err = run_cli(
+            "screen", "--fleet", FLEET, "--lists", LIST_CSV, "--out", tmp_path / "out", "--as-of", text
+        )
+        assert code == 2
+        assert f"argument --as-of: not a date: {text!r}; allowed: a date YYYY-MM-DD from 1950-01-01" in err
