@@ -511,7 +511,8 @@ def test_list_format_errors_name_the_row(tmp_path):
     with pytest.raises(ListFormatError) as caught:
         read_sanctions_csv(tmp_path / "l.csv")
     assert [str(p) for p in caught.value.problems] == [
-        "l.csv: row 2, column date, value '2025-13-01': not a date; allowed: YYYY-MM-DD",
+        "l.csv: row 2, column date, value '2025-13-01': not a date; allowed: YYYY-MM-DD from 1900-01-01 to "
+        "2199-12-31, or blank",
         "l.csv: row 3, column name, empty: an entry needs an IMO number or a name",
     ]
     (tmp_path / "l.jsonl").write_text(LIST_FTM.read_text().splitlines()[0] + '\n{"schema": "Vessel", \n')

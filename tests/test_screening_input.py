@@ -1,8 +1,9 @@
-"""Screening input checked, not guessed: the OpenSanctions `target` flag, the flag-change window and the
-date arguments of the public API.
+"""Screening input checked, not guessed: the OpenSanctions `target` flag, the dates of the lists, the
+flag-change window and the date arguments of the public API.
 
 The cases came from a red-team review. Each was a silent default or a traceback: a `target` of `"false"`,
-`0` or `null` read as designated; `--flag-change-days 99999999999999999999` ending in `OutOfBoundsTimedelta`;
+`0` or `null` read as designated; a list date `2025` read as 2025-01-01 (which decides
+`listed_after_as_of`); `--flag-change-days 99999999999999999999` ending in `OutOfBoundsTimedelta`;
 `screen(..., as_of="2026-06-30")` ending in a `TypeError` from a comparison. The rule: bad input gets a
 clear error naming the file, the field and what is allowed.
 """
@@ -21,8 +22,10 @@ from riskmodel.screening import (
     FleetValidationError,
     ListFormatError,
     fleet_profile,
+    read_designated_insurers,
     read_fleet,
     read_opensanctions,
+    read_sanctions_csv,
     screen,
     validate_fleet,
 )
@@ -35,6 +38,7 @@ AS_OF = dt.date(2026, 6, 30)
 TARGET_ALLOWED = (
     "allowed: true (designated), false (a related entity, skipped) or no target field (designated)"
 )
+LIST_DATE_ALLOWED = "allowed: YYYY-MM-DD from 1900-01-01 to 2199-12-31, or blank"
 WINDOW_ALLOWED = "allowed: a whole number of days from 1 to 36,500 (100 years)"
 DATE_ALLOWED = (
     "allowed: a datetime.date, a datetime or pandas.Timestamp (its date), or a string YYYY-MM-DD, from "
@@ -127,6 +131,62 @@ def test_the_target_of_a_sanction_entity_is_not_read(tmp_path):
     path = write_entities(tmp_path / "l.jsonl", vessel("v-1", "IMO3100019", target=True), sanction)
     entries = read_opensanctions(path).vessels
     assert entries[["date", "date_basis"]].values.tolist() == [[pd.Timestamp("2024-02-23"), "sanction"]]
+
+
+# ------------------------------------------------------------------------------------------ list dates
+LOOSE_DATES = ["2025", "2025-01", "2025/01/01", "20250102", "2025-1-2", "2025-01-02T10:00", "02/01/2025"]
+
+
+@pytest.mark.parametrize("value", LOOSE_DATES)
+def test_sanctions_csv_dates_are_yyyy_mm_dd_only(tmp_path, value):
+    """`2025` was read as 2025-01-01 and `20250102` as 2025-01-02, though the message said "allowed:
+    YYYY-MM-DD"; both the listing `date` and `flag_changed` are strict now."""
+    (tmp_path / "l.csv").write_text(
+        f"imo,name,list,date,flag_changed\n3100019,SEA LARK,EU,{value},\n3100021,NORSE ONE,EU,2025-01-02,"
+        f"{value}\n",
+        encoding="utf-8",
+    )
+    assert problems_of(read_sanctions_csv, tmp_path / "l.csv") == [
+        f"l.csv: row 2, column date, value {value!r}: not a date; {LIST_DATE_ALLOWED}",
+        f"l.csv: row 3, column flag_changed, value {value!r}: not a date; {LIST_DATE_ALLOWED}",
+    ]
+
+
+@pytest.mark.parametrize("value", LOOSE_DATES)
+def test_insurers_csv_dates_are_yyyy_mm_dd_only(tmp_path, value):
+    (tmp_path / "ins.csv").write_text(f"name,list,date\nPolar Shield,UK,{value}\n", encoding="utf-8")
+    assert problems_of(read_designated_insurers, tmp_path / "ins.csv") == [
+        f"ins.csv: row 2, column date, value {value!r}: not a date; {LIST_DATE_ALLOWED}"
+    ]
+
+
+def test_list_dates_written_yyyy_mm_dd_or_blank_are_read(tmp_path):
+    """A full date (spaces around it trimmed) or a blank is read. (As before the fix: this pins what it
+    keeps.)"""
+    (tmp_path / "l.csv").write_text(
+        "imo,name,list,date,flag_changed\n3100019,SEA LARK,EU, 2025-01-02 ,\n3100021,NORSE ONE,EU,,"
+        "1999-12-31\n",
+        encoding="utf-8",
+    )
+    entries = read_sanctions_csv(tmp_path / "l.csv").vessels
+    assert entries["date"].tolist()[0] == pd.Timestamp("2025-01-02") and pd.isna(entries["date"].iloc[1])
+    assert pd.isna(entries["flag_changed"].iloc[0])
+    assert entries["flag_changed"].iloc[1] == pd.Timestamp("1999-12-31")
+    assert entries["date_basis"].tolist() == ["list", ""]
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "1677-01-01", "1899-12-31", "2200-01-01", "9999-12-31"])
+def test_list_dates_out_of_range_are_problems_not_tracebacks(tmp_path, value):
+    """`9999-12-31` in a sanctions CSV or as an OpenSanctions date ended in pandas' OutOfBoundsDatetime."""
+    (tmp_path / "l.csv").write_text(f"imo,name,list,date\n3100019,SEA LARK,EU,{value}\n", encoding="utf-8")
+    assert problems_of(read_sanctions_csv, tmp_path / "l.csv") == [
+        f"l.csv: row 2, column date, value {value!r}: date out of range; {LIST_DATE_ALLOWED}"
+    ]
+    path = write_entities(tmp_path / "l.jsonl", vessel("v-1", "IMO3100019", first_seen=value))
+    assert problems_of(read_opensanctions, path) == [
+        f"l.jsonl: line 1, field first_seen, value {value!r}: date out of range; allowed: a date from "
+        "1900-01-01 to 2199-12-31"
+    ]
 
 
 # ---------------------------------------------------------------------------------- flag-change window
