@@ -511,7 +511,8 @@ def test_list_format_errors_name_the_row(tmp_path):
     with pytest.raises(ListFormatError) as caught:
         read_sanctions_csv(tmp_path / "l.csv")
     assert [str(p) for p in caught.value.problems] == [
-        "l.csv: row 2, column date, value '2025-13-01': not a date; allowed: YYYY-MM-DD",
+        "l.csv: row 2, column date, value '2025-13-01': not a date; allowed: YYYY-MM-DD from 1900-01-01 to "
+        "2199-12-31, or blank",
         "l.csv: row 3, column name, empty: an entry needs an IMO number or a name",
     ]
     (tmp_path / "l.jsonl").write_text(LIST_FTM.read_text().splitlines()[0] + '\n{"schema": "Vessel", \n')
@@ -1598,9 +1599,10 @@ def test_flag_change_days_must_be_a_positive_whole_number(world, tmp_path, capsy
         assert main([*argv, "--flag-change-days", days]) == 2
         err = capsys.readouterr().err
         assert (
-            f"argument --flag-change-days: not a number of days: '{days}'; allowed: a whole number ≥ 1" in err
-        )
-    with pytest.raises(ValueError, match="allowed: a whole number of days ≥ 1"):
+            f"argument --flag-change-days: not a number of days: '{days}'; allowed: a whole number of days "
+            "from 1 to 36,500 (100 years)"
+        ) in err
+    with pytest.raises(ValueError, match=r"allowed: a whole number of days from 1 to 36,500 \(100 years\)"):
         screen(FLEET, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=-5)
 
 

@@ -17,12 +17,12 @@ import pandas as pd
 
 from riskmodel.cli.run import creation_problem, path_arg
 from riskmodel.screening import ScreeningResult, read_fleet, read_lists, screen
-from riskmodel.screening.fleet import InputRowsError, default_world
+from riskmodel.screening.fleet import FIRST_AS_OF, LAST_AS_OF, InputRowsError, default_world, parse_iso_date
 from riskmodel.screening.screen import (
     EXPOSURE_CATEGORIES,
-    FIRST_AS_OF,
+    FLAG_CHANGE_WINDOW_ALLOWED,
     FLAG_CHANGE_WINDOW_DAYS,
-    LAST_AS_OF,
+    MAX_FLAG_CHANGE_WINDOW_DAYS,
     REGIME_CATEGORIES,
     RISK_REASONS,
     output_dir_problem,
@@ -42,7 +42,7 @@ _INDENTED = frozenset({*REGIME_CATEGORIES, *RISK_REASONS})
 def _date(text: str) -> dt.date:
     allowed = f"allowed: a date YYYY-MM-DD from {FIRST_AS_OF.isoformat()} to {LAST_AS_OF.isoformat()}"
     try:
-        date = dt.date.fromisoformat(text)
+        date = parse_iso_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r}; {allowed}") from None
     if not FIRST_AS_OF <= date <= LAST_AS_OF:
@@ -53,13 +53,20 @@ def _date(text: str) -> dt.date:
     return date
 
 
-def _positive_days(text: str) -> int:
+def _window_days(text: str) -> int:
+    """An argparse type: the flag-change window, a whole number of days from 1 to 36,500."""
     try:
         days = int(text)
     except ValueError:
         days = 0
     if days < 1:
-        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}; allowed: a whole number ≥ 1")
+        raise argparse.ArgumentTypeError(
+            f"not a number of days: {text!r}; allowed: {FLAG_CHANGE_WINDOW_ALLOWED}"
+        )
+    if days > MAX_FLAG_CHANGE_WINDOW_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text} days is out of range; allowed: {FLAG_CHANGE_WINDOW_ALLOWED}"
+        )
     return days
 
 
@@ -114,10 +121,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--flag-change-days",
-        type=_positive_days,
+        type=_window_days,
         default=FLAG_CHANGE_WINDOW_DAYS,
         help="a flag change this many days before the screening date or later is an at-risk profile; "
-        f"a whole number ≥ 1 (default {FLAG_CHANGE_WINDOW_DAYS})",
+        f"{FLAG_CHANGE_WINDOW_ALLOWED} (default {FLAG_CHANGE_WINDOW_DAYS})",
     )
     parser.set_defaults(func=run)
     return parser

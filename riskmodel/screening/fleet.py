@@ -597,6 +597,80 @@ def _suggestion(suggest: Any, code: str) -> str:
     return hints[0] if len(hints) == 1 else f"{', '.join(hints[:-1])} or {hints[-1]}"
 
 
+# ------------------------------------------------------------------------------------- screening dates
+#: Screening dates allowed: from the first year a fleet's vessels may be built (a date before it makes
+#: every vessel "built after the screening date") to a date pandas can still add the window to.
+FIRST_AS_OF = dt.date(FIRST_YEAR_BUILT, 1, 1)
+LAST_AS_OF = dt.date(2199, 12, 31)
+#: A date as written in the lists and options: a four-digit year, a two-digit month and day.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: What a date argument of the public API may be.
+DATE_ARGUMENT_TYPES = "a datetime.date, a datetime or pandas.Timestamp (its date), or a string YYYY-MM-DD"
+
+
+def parse_iso_date(text: str) -> dt.date:
+    """`YYYY-MM-DD`, exactly, as a date; `ValueError` otherwise.
+
+    A date written another way is refused, not guessed: `datetime.date.fromisoformat` also takes
+    `20260630` and week dates (`2026-W26-2`), and pandas' ISO 8601 parser a year alone (`2026`) as its
+    1 January.
+
+    >>> parse_iso_date("2026-06-30")
+    datetime.date(2026, 6, 30)
+    """
+    if not ISO_DATE.fullmatch(text):
+        raise ValueError(f"not a date YYYY-MM-DD: {text!r}")
+    return dt.date.fromisoformat(text)
+
+
+def screening_date(value: object, argument: str = "as_of") -> dt.date:
+    """A date argument of the public API (`screen`'s and `fleet_profile`'s `as_of`) as a `datetime.date`.
+
+    Accepted: a `datetime.date`; a `datetime.datetime` or `pandas.Timestamp` (its date); a string
+    `YYYY-MM-DD`; each from `FIRST_AS_OF` to `LAST_AS_OF`. Otherwise `TypeError` (another type) or
+    `ValueError` (another string, `NaT`, a date out of range), naming `argument` and what is allowed.
+
+    >>> screening_date("2026-06-30"), screening_date(pd.Timestamp("2026-06-30 18:00"))
+    (datetime.date(2026, 6, 30), datetime.date(2026, 6, 30))
+    """
+    allowed = f"allowed: {DATE_ARGUMENT_TYPES}, from {FIRST_AS_OF.isoformat()} to {LAST_AS_OF.isoformat()}"
+    if value is pd.NaT:  # (a datetime whose date() fails)
+        raise ValueError(f"{argument}=NaT is not a date; {allowed}")
+    if isinstance(value, dt.datetime):
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    elif isinstance(value, str):
+        try:
+            date = parse_iso_date(value)
+        except ValueError:
+            raise ValueError(f"{argument}={value!r} is not a date YYYY-MM-DD; {allowed}") from None
+    else:
+        raise TypeError(f"{argument}={value!r} ({type(value).__name__}) is not a date; {allowed}")
+    if not FIRST_AS_OF <= date <= LAST_AS_OF:
+        raise ValueError(
+            f"{argument}: screening date {date.isoformat()} out of range (fleet lists hold vessels built "
+            f"from {FIRST_YEAR_BUILT}); {allowed}"
+        )
+    return date
+
+
+def screening_year(value: object, argument: str = "current_year") -> int:
+    """A year argument of the public API (`read_fleet`'s and `validate_fleet`'s `current_year`, the last
+    year a vessel may be built) as an int: a whole number (an int or a numpy integer, not a bool or a
+    float) from `FIRST_AS_OF`'s year to `LAST_AS_OF`'s; `TypeError` or `ValueError` naming `argument` and
+    what is allowed otherwise.
+    """
+    allowed = (
+        f"allowed: a whole number from {FIRST_AS_OF.year} to {LAST_AS_OF.year} (the screening date's year)"
+    )
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{argument}={value!r} ({type(value).__name__}) is not a year; {allowed}")
+    if not FIRST_AS_OF.year <= value <= LAST_AS_OF.year:
+        raise ValueError(f"{argument}={value} out of range; {allowed}")
+    return int(value)
+
+
 # --------------------------------------------------------------------------------------------- errors
 @dataclass(frozen=True)
 class RowError:
@@ -654,9 +728,14 @@ def read_fleet(
     """Read and validate a fleet list (`.csv`, or `.xlsx`/`.xlsm` whose first sheet is read; messages then
     name the sheet).
 
+    `current_year` is the screening date's year, the last a vessel may be built (default: this year), a
+    whole number from 1950 to 2199.
+
     Returns the validated fleet (see the module docstring); raises `FleetValidationError` listing every
     problem; `FileNotFoundError` when the file does not exist.
     """
+    if current_year is not None:
+        current_year = screening_year(current_year)
     path = Path(path)
     require_file(path, "fleet list", FleetValidationError, "a .csv, .xlsx or .xlsm file")
     suffix = path.suffix.lower()
@@ -859,8 +938,10 @@ def validate_fleet(
     Checks, each with its own function: the header (unknown columns are kept as they are, required
     ones must be there, each once), every row against `FleetRow` (IMO check digit, known flag, possible
     year, numbers, at least one of segment/DWT/GT), and an IMO number repeated for the same cedant and
-    contract.
+    contract. `current_year` is as `read_fleet`'s.
     """
+    if current_year is not None:
+        current_year = screening_year(current_year)
     world = world if world is not None else default_world()
     columns, header_problems = _check_header(raw.columns, source)
     if header_problems:
@@ -1116,13 +1197,15 @@ def vessel_age(year_built: pd.Series, as_of: dt.date) -> pd.Series:
 def fleet_profile(
     fleet: pd.DataFrame,
     *,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     by: Sequence[str] = PROFILE_KEYS,
 ) -> pd.DataFrame:
     """Vessel counts and tonnage of a validated fleet by segment, age band, P&I provider class and flag.
 
     This is what the engine's fleet override needs in place of the world-average fleet. Add `"cedant"`,
-    `"contract"` or `"trade"` to `by` for a finer split (a blank trade is `""`).
+    `"contract"` or `"trade"` to `by` for a finer split (a blank trade is `""`). Ages are at `as_of` (default
+    today): a `datetime.date`, a datetime or `pandas.Timestamp` (its date) or a string `YYYY-MM-DD`
+    (`screening_date`).
 
     Returns one row per group with `vessels` (distinct IMO numbers), `gt` (sum over those vessels; segment
     means where the list had no GT), `mean_age`, and `sum_insured_usd_m` and `premium_usd_m` (sums over the
@@ -1142,7 +1225,7 @@ def fleet_profile(
     1       MR      5-9  domestic        1   30000.0
     2     VLCC      25+        ig        1  160000.0
     """
-    as_of = as_of or dt.date.today()
+    as_of = screening_date(as_of) if as_of is not None else dt.date.today()
     data = fleet.copy()
     data["age"] = vessel_age(data["year_built"], as_of)
     data["age_band"] = age_band(data["age"])

@@ -2,8 +2,8 @@
 
 In: files the user downloaded (no network at run time; docs/screening.md says where to get them):
 - a simple CSV with the columns `imo, name, list, date` and optionally `flag`, `flag_changed` (date of the
-  vessel's last flag change), `past_flags` (ISO codes separated by `;`); several rows for one IMO with
-  different flags and dates are read as the vessel's flag history;
+  vessel's last flag change), `past_flags` (ISO codes separated by `;`); dates are `YYYY-MM-DD` or blank;
+  several rows for one IMO with different flags and dates are read as the vessel's flag history;
 - an OpenSanctions / FollowTheMoney entity export (JSON lines, `.json`, `.jsonl`, `.ndjson`, optionally
   `.gz`): `Vessel` entities give vessels (`imoNumber`, `name`, `alias`, `previousName`, `weakAlias`,
   `flag`, `pastFlags`), one entry per dataset in `datasets`; `Organization` and `Company` entities give
@@ -25,6 +25,7 @@ it, for a designated-insurers list).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import gzip
 import json
 import re
@@ -41,6 +42,8 @@ from riskmodel.scenario.errors import misspelt_columns
 from riskmodel.screening.fleet import (
     IMO_ALL_ZEROS,
     IMO_LEADING_ZERO,
+    ISO_DATE,
+    LAST_AS_OF,
     UNREADABLE,
     InputRowsError,
     NotUtf8Error,
@@ -440,11 +443,26 @@ def _read_text_csv(path: Path) -> pd.DataFrame:
         raise ListFormatError(path.name, [unreadable(path, exc)]) from None
 
 
+#: The dates a list may give (`date`, `flag_changed`, and the OpenSanctions dates): a year before 1900 or
+#: after the last screening date is a typing error, and pandas cannot hold one beyond 1677-2262.
+FIRST_LIST_DATE = dt.date(1900, 1, 1)
+LAST_LIST_DATE = LAST_AS_OF
+LIST_DATE_RANGE = f"from {FIRST_LIST_DATE.isoformat()} to {LAST_LIST_DATE.isoformat()}"
+
+
 def _parse_dates(text: pd.Series, source: str, column: str, problems: list[RowError]) -> pd.Series:
-    dates = pd.to_datetime(text.where(text != ""), errors="coerce", format="ISO8601")
-    for row in text.index[(text != "") & dates.isna()]:
-        problems.append(RowError(source, int(row), column, text[row], "not a date; allowed: YYYY-MM-DD"))
-    return dates.astype("datetime64[ns]")
+    """A date column of a list, read strictly as `YYYY-MM-DD` (blank: no date); every other value is a
+    problem naming the row and column. pandas' ISO 8601 parser would take `2025`, `2025-01`, `20250102`
+    and `2025/01/01`, and a year alone as its 1 January: a guess that decides `listed_after_as_of`."""
+    text = text.astype(str).str.strip()
+    written = text.str.fullmatch(ISO_DATE.pattern)
+    dates = pd.to_datetime(text.where(written), errors="coerce", format="%Y-%m-%d")
+    in_range = dates.between(pd.Timestamp(FIRST_LIST_DATE), pd.Timestamp(LAST_LIST_DATE))
+    for row in text.index[(text != "") & ~in_range]:
+        message = "not a date" if pd.isna(dates[row]) else "date out of range"
+        allowed = f"allowed: YYYY-MM-DD {LIST_DATE_RANGE}, or blank"
+        problems.append(RowError(source, int(row), column, text[row], f"{message}; {allowed}"))
+    return dates.where(in_range).astype("datetime64[ns]")
 
 
 def _vessel_lists(entries: pd.DataFrame) -> SanctionsLists:
@@ -560,6 +578,7 @@ JSON_LINES_REMEDY = "a JSON lines file is UTF-8 text, one JSON object a line (is
 FTM_DATE = "YYYY-MM-DD (or YYYY-MM, YYYY; a time may follow, as in 2025-06-05T10:00:00)"
 _FTM_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:[T ]\S*)?$")
 _ENTITY = "not a FollowTheMoney entity"
+FTM_TARGET = "allowed: true (designated), false (a related entity, skipped) or no target field (designated)"
 
 
 def _open_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -635,6 +654,16 @@ class _Entity:
         self._problem(field, value, f"expected a list of strings (or one string), got {_json_type(value)}")
         return []
 
+    def target(self) -> None:
+        """Check the `target` field of a vessel or organisation: `true`, `false` (skipped before this) or
+        absent (a plain FollowTheMoney entity, which has no such field: read as designated). Any other
+        value is a problem: `"false"`, `0` or `null` is not `false`, and read as designated it would be a
+        guess."""
+        if "target" not in self.entity or isinstance(self.entity["target"], bool):
+            return
+        value = self.entity["target"]
+        self._problem("target", value, f"expected true or false, got {_json_type(value)}; {FTM_TARGET}")
+
     def text(self, name: str) -> str:
         """A top-level text field (`id`, `first_seen`); blank when absent."""
         value = self.entity.get(name)
@@ -644,7 +673,8 @@ class _Entity:
         return ""
 
     def dates(self, values: Iterable[str], field: str) -> list[str]:
-        """The date part (`YYYY[-MM[-DD]]`) of each value; a value that is not a date is a problem."""
+        """The date part (`YYYY[-MM[-DD]]`) of each value; a value that is not a date, or one out of
+        `LIST_DATE_RANGE`, is a problem."""
         out = []
         for value in values:
             m = _FTM_DATE.match(value.strip())
@@ -654,6 +684,9 @@ class _Entity:
                 pd.to_datetime(m.group(1), format="ISO8601")
             except ValueError:
                 self._problem(field, value, f"not a date; allowed: {FTM_DATE}")
+                continue
+            if not FIRST_LIST_DATE.year <= int(m.group(1)[:4]) <= LAST_LIST_DATE.year:
+                self._problem(field, value, f"date out of range; allowed: a date {LIST_DATE_RANGE}")
                 continue
             out.append(m.group(1))
         return out
@@ -686,10 +719,12 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
     regime's listing does not date another's.
     Other schemas are skipped, and so are vessels and organisations marked `"target": false` (entities
     related to a designated one, which OpenSanctions exports for context, not themselves designated).
+    `target` is `true`, `false` or absent (a plain FollowTheMoney entity has none: read as designated).
 
     Property values are lists of strings (a single string is read as a one-element list); dates are
-    `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, a time may follow. A line that is not JSON, a value of another type
-    and a date that is not one raise `ListFormatError` naming the line and field.
+    `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, a time may follow, from 1900 to 2199. A line that is not JSON, a
+    value of another type (a `target` of `"false"`, `0` or `null` too) and a date that is not one raise
+    `ListFormatError` naming the line and field.
     """
     path = Path(path)
     require_file(path, "list", ListFormatError, "a JSON lines file (.json, .jsonl, .ndjson, .gz)")
@@ -727,6 +762,8 @@ def read_opensanctions(path: str | Path) -> SanctionsLists:
         if schema != FTM_SANCTION and entity.get("target") is False:
             continue  # a related entity (e.g. a sanctioned company's owner), not itself designated
         read = _Entity(entity, path, line_number, problems)
+        if schema != FTM_SANCTION:
+            read.target()
         if schema == FTM_SANCTION:
             dates = [
                 *read.dates(read.strings("listingDate"), "properties.listingDate"),

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.screening.fleet import (
-    FIRST_YEAR_BUILT,
     IG_CLUBS,
     VALIDATED_FLEET_COLUMNS,
     WESTERN_FIXED_PI,
@@ -38,6 +37,7 @@ from riskmodel.screening.fleet import (
     default_world,
     normalise_org_names,
     read_fleet,
+    screening_date,
     validate_fleet,
     vessel_age,
 )
@@ -53,6 +53,9 @@ from riskmodel.screening.lists import (
 AT_RISK_AGE = 20
 #: A flag change this recent (days before the screening date) is an at-risk profile.
 FLAG_CHANGE_WINDOW_DAYS = 365
+#: The longest window allowed: 100 years, longer than any ship sails (and a window pandas can subtract
+#: from every screening date allowed).
+MAX_FLAG_CHANGE_WINDOW_DAYS = 36_500
 #: The vessel columns and exposure categories of IMO matches by regime, in the order of `REGIMES`.
 REGIME_CATEGORIES: tuple[str, ...] = tuple(f"designated_vessel_{regime}" for regime in REGIMES)
 NO_CONTRACT = "(none)"
@@ -417,22 +420,20 @@ def output_dir_problem(out_dir: Path) -> str | None:
     )
 
 
-#: Screening dates allowed: from the first year a fleet's vessels may be built (a date before it makes
-#: every vessel "built after the screening date") to a date pandas can still add the window to.
-FIRST_AS_OF = dt.date(FIRST_YEAR_BUILT, 1, 1)
-LAST_AS_OF = dt.date(2199, 12, 31)
+#: The flag-change windows allowed, in words.
+FLAG_CHANGE_WINDOW_ALLOWED = f"a whole number of days from 1 to {MAX_FLAG_CHANGE_WINDOW_DAYS:,} (100 years)"
 
 
-def check_screening_options(as_of: dt.date, flag_change_window_days: int) -> None:
-    """`ValueError` saying what is allowed when the screening date or the flag-change window is not."""
-    if not FIRST_AS_OF <= as_of <= LAST_AS_OF:
+def check_flag_change_window(days: object) -> int:
+    """The flag-change window as an int; `ValueError` saying what is allowed when it is not a whole number
+    from 1 to `MAX_FLAG_CHANGE_WINDOW_DAYS`."""
+    if isinstance(days, bool) or not isinstance(days, int | np.integer):
+        raise ValueError(f"flag-change window {days!r} days; allowed: {FLAG_CHANGE_WINDOW_ALLOWED}")
+    if not 1 <= days <= MAX_FLAG_CHANGE_WINDOW_DAYS:
         raise ValueError(
-            f"screening date {as_of.isoformat()} out of range; allowed: {FIRST_AS_OF.isoformat()} to "
-            f"{LAST_AS_OF.isoformat()} (fleet lists hold vessels built from {FIRST_YEAR_BUILT})"
+            f"flag-change window {days!r} days out of range; allowed: {FLAG_CHANGE_WINDOW_ALLOWED}"
         )
-    days = flag_change_window_days
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
-        raise ValueError(f"flag-change window {days!r} days; allowed: a whole number of days ≥ 1")
+    return int(days)
 
 
 def screen(
@@ -441,7 +442,7 @@ def screen(
     insurers: str | Path | Sequence[str | Path] | None = None,
     *,
     world: StateRegistry | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     flag_change_window_days: int = FLAG_CHANGE_WINDOW_DAYS,
 ) -> ScreeningResult:
     """Screen a fleet against sanctions lists and report the exposure.
@@ -452,8 +453,11 @@ def screen(
     lists : a `SanctionsLists`, or the path(s) of vessel lists (CSV or OpenSanctions JSON lines).
     insurers : path(s) of designated-insurer lists (names), added to the organisations of `lists`.
     world : the world reference data (default `riskmodel.world.load_world()`).
-    as_of : the screening date (ages, recent flag changes, entries listed after it); default today.
-    flag_change_window_days : how recent a flag change makes an at-risk profile.
+    as_of : the screening date (ages, recent flag changes, entries listed after it); default today. A
+        `datetime.date`, a datetime or `pandas.Timestamp` (its date) or a string `YYYY-MM-DD`, from
+        1950-01-01 to 2199-12-31; `TypeError` or `ValueError` otherwise (`screening_date`).
+    flag_change_window_days : how recent a flag change makes an at-risk profile, in days: a whole number
+        from 1 to 36,500 (`MAX_FLAG_CHANGE_WINDOW_DAYS`); `ValueError` otherwise.
 
     Returns
     -------
@@ -465,8 +469,8 @@ def screen(
     in every row of its IMO, an insurer's in its own row); exposure sums by category for the book, each
     cedant and each contract of a cedant.
     """
-    as_of = as_of or dt.date.today()
-    check_screening_options(as_of, flag_change_window_days)
+    as_of = screening_date(as_of) if as_of is not None else dt.date.today()
+    flag_change_window_days = check_flag_change_window(flag_change_window_days)
     world = world if world is not None else default_world()
     if not isinstance(fleet, pd.DataFrame):
         fleet = read_fleet(fleet, world=world, current_year=as_of.year)
