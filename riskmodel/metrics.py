@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import integrate, stats
 
 from riskmodel import payers
+from riskmodel.arguments import check_level, check_levels, check_rel_error, check_return_periods
 
 __all__ = [
     "AEP",
@@ -111,11 +112,6 @@ def _ranked(x: np.ndarray | Sequence[float]) -> np.ndarray:
             f"losses hold NaN (trial {int(np.argwhere(np.isnan(a))[0][0])}): no quantile of them"
         )
     return a
-
-
-def _level(p: float) -> None:
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"level p must lie in (0, 1), got {p}")
 
 
 def aal(x: np.ndarray | Sequence[float]) -> np.ndarray | float:
@@ -214,7 +210,7 @@ def var(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
     >>> var([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.91)
     10.0
     """
-    _level(p)
+    check_level(p, "level p")
     a = _ranked(x)
     v = _order_statistic(a, _rank(a.shape[0], p))
     return float(v) if np.ndim(v) == 0 else v
@@ -228,7 +224,7 @@ def tvar(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
     >>> tvar([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.8)  # mean of 9 and 10
     9.5
     """
-    _level(p)
+    check_level(p, "level p")
     a = _ranked(x)
     v = np.asarray(var(a, p))
     t = v + np.maximum(a - v, 0.0).mean(axis=0) / (1.0 - p)
@@ -255,7 +251,7 @@ def tvar_standard_error(x: np.ndarray | Sequence[float], p: float, conf: float =
     >>> tvar_standard_error(np.arange(1.0, 11.0), 0.8)  # 1..10: 0.8¹⁰ = 11% that all ten lie below ξ
     inf
     """
-    _level(p)
+    check_level(p, "level p")
     a = _ranked(x)
     n = a.shape[0]
     if _unbounded_above(n, p, conf):
@@ -280,7 +276,7 @@ def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float
     >>> tvar_, round(se, 4)  # the mean of 4..7; SD of the trials' mean excesses (0.5, 1, 1.5, 2) / 0.5 / √4
     (5.5, 0.6455)
     """
-    _level(p)
+    check_level(p, "level p")
     a = _ranked(losses)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
@@ -351,9 +347,8 @@ def pooled_quantile(losses: np.ndarray, p: float, conf: float = 0.95) -> PooledQ
     >>> quantile_ci(np.repeat(x, 2), 0.5)  # the 2,000 trial-years taken as independent: too narrow
     (478.0, 523.0)
     """
-    _level(p)
-    if not 0.0 < conf < 1.0:
-        raise ValueError(f"conf must lie in (0, 1), got {conf}")
+    check_level(p, "level p")
+    check_level(conf, "conf")
     a = _ranked(losses)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
@@ -411,9 +406,8 @@ def quantile_ci(
     >>> quantile_ci(np.arange(1.0, 1001.0), 0.5)  # the median of 1..1000 with 95% confidence
     (469.0, 532.0)
     """
-    _level(p)
-    if not 0.0 < conf < 1.0:
-        raise ValueError(f"conf must lie in (0, 1), got {conf}")
+    check_level(p, "level p")
+    check_level(conf, "conf")
     a = _ranked(x)
     n = a.shape[0]
     alpha = 1.0 - conf
@@ -579,7 +573,7 @@ def tail_contributions(
     b                   1.5  0.428571              3.0
     portfolio           3.5  1.000000              3.5
     """
-    _level(p)
+    check_level(p, "level p")
     if not parts:
         raise ValueError("no parts to allocate the tail to")
     if "portfolio" in parts:
@@ -885,12 +879,14 @@ def paired_difference(
 
 def ep_curve(
     annual_or_max: np.ndarray | Sequence[float],
-    return_periods: Sequence[float] = DEFAULT_RETURN_PERIODS,
+    return_periods: float | Sequence[float] = DEFAULT_RETURN_PERIODS,
     conf: float = 0.95,
 ) -> pd.DataFrame:
     """Exceedance probability curve: loss and TVaR at each return period, with the loss's interval.
 
-    Pass annual totals for the AEP, each year's largest event loss for the OEP. Columns:
+    Pass annual totals for the AEP, each year's largest event loss for the OEP. ``return_periods``: one
+    or a non-empty sequence, each a finite number > 1 (a probability of exceedance 1/T in (0, 1));
+    ``conf`` in (0, 1). Columns:
     ``return_period``, ``probability`` (1/T), ``loss`` (VaR at 1 − 1/T), ``ci_lower``, ``ci_upper``,
     ``tvar`` and ``tvar_se``.
 
@@ -900,12 +896,11 @@ def ep_curve(
     1            5.0   2.0   3.5
     2           10.0   3.0   4.0
     """
+    t = np.asarray(check_return_periods(return_periods), dtype=np.float64)
+    check_level(conf, "conf")
     a = _ranked(annual_or_max)
     if a.ndim != 1:
         raise ValueError("ep_curve takes one column of losses")
-    t = np.asarray(return_periods, dtype=np.float64)
-    if not (t > 1).all():
-        raise ValueError(f"return periods must exceed 1 (year or horizon), got {list(return_periods)}")
     # One sort serves every return period; the tail beyond each VaR is a slice of the sorted losses.
     s = np.sort(a)
     n = s.size
@@ -1079,7 +1074,7 @@ def _z(conf: float) -> float:
 def metrics_table(
     losses: np.ndarray,
     *,
-    levels: Sequence[float] = (0.99, 0.995),
+    levels: float | Sequence[float] = (0.99, 0.995),
     conf: float = 0.95,
     rel_error: float = 0.05,
 ) -> pd.DataFrame:
@@ -1090,13 +1085,17 @@ def metrics_table(
     prob_any_loss, var, tvar), ``level`` (p for var and tvar, else NaN), ``estimate``, ``standard_error``,
     ``ci_lower``, ``ci_upper`` and ``converged`` (SE ≤ rel_error × |estimate|). For quantiles the SE is the
     half-width of the order-statistic interval over the normal z of ``conf``; SD's SE is the asymptotic
-    √((m₄ − s⁴)/n)/(2s).
+    √((m₄ − s⁴)/n)/(2s). ``levels``: one level in (0, 1) or a sequence of them (empty: no var or tvar
+    rows); ``conf`` in (0, 1); ``rel_error`` a finite number > 0 (`riskmodel.arguments`: anything else
+    is a `TypeError` or `ValueError` naming the argument).
 
     >>> t = metrics_table(np.array([[0.0], [1.0], [2.0], [3.0]]), levels=(0.5,))
     >>> t[t.year == 0].set_index("metric")["estimate"].to_dict()
     {'aal': 1.5, 'sd': 1.2909944487358056, 'prob_any_loss': 0.75, 'var': 1.0, 'tvar': 2.5}
     """
-    z = _z(conf)
+    levels = check_levels(levels)
+    rel_error = check_rel_error(rel_error)
+    z = _z(check_level(conf, "conf"))
     rows = []
     for year, x, _ in _periods(losses, None):
         n = x.shape[0]
@@ -1127,7 +1126,8 @@ def alt_table(losses: np.ndarray, *, conf: float = 0.95, rel_error: float = 0.05
     """Average loss table (ORD ALT) per policy year and for the horizon total.
 
     Columns ``year``, ``n_trials``, ``mean_loss``, ``sd_loss``, ``standard_error``, ``relative_error``
-    (SE / mean), ``ci_lower``, ``ci_upper`` (normal, at ``conf``) and ``converged``.
+    (SE / mean), ``ci_lower``, ``ci_upper`` (normal, at ``conf``, in (0, 1)) and ``converged`` (SE ≤
+    ``rel_error`` × |mean|, ``rel_error`` a finite number > 0).
 
     >>> alt_table(np.array([[1.0, 0.0], [3.0, 2.0]]))[["year", "mean_loss", "standard_error"]]
        year  mean_loss  standard_error
@@ -1135,7 +1135,8 @@ def alt_table(losses: np.ndarray, *, conf: float = 0.95, rel_error: float = 0.05
     1     1        1.0             1.0
     2    -1        3.0             2.0
     """
-    z = _z(conf)
+    rel_error = check_rel_error(rel_error)
+    z = _z(check_level(conf, "conf"))
     rows = []
     for year, x, _ in _periods(losses, None):
         n = x.shape[0]
@@ -1166,7 +1167,7 @@ def ept_table(
     losses: np.ndarray,
     max_event_loss: np.ndarray | None = None,
     *,
-    return_periods: Sequence[float] = DEFAULT_RETURN_PERIODS,
+    return_periods: float | Sequence[float] = DEFAULT_RETURN_PERIODS,
     conf: float = 0.95,
     rel_error: float = 0.05,
 ) -> pd.DataFrame:
@@ -1177,14 +1178,16 @@ def ept_table(
     ``loss``, ``ci_lower``, ``ci_upper`` (order-statistic interval for OEP/AEP, ± z × SE for the TVaRs)
     and ``converged`` (SE ≤ rel_error × |loss|, the SE of OEP/AEP being the interval's half-width over z,
     as in `metrics_table`). The horizon OEP is the largest event of the horizon; the horizon AEP the sum
-    over years.
+    over years. ``return_periods`` as `ep_curve`'s; ``rel_error`` a finite number > 0.
 
     >>> e = ept_table(np.array([[0.0], [0.0], [5.0], [9.0]]), np.array([[0.0], [0.0], [5.0], [6.0]]),
     ...               return_periods=[2])
     >>> e[e.year == 0][["ep_type", "loss"]].to_numpy().tolist()
     [[1.0, 0.0], [2.0, 5.5], [3.0, 0.0], [4.0, 7.0]]
     """
-    z = _z(conf)
+    return_periods = check_return_periods(return_periods)
+    rel_error = check_rel_error(rel_error)
+    z = _z(check_level(conf, "conf"))
     rows = []
     for year, annual, largest in _periods(losses, max_event_loss):
         pairs = [] if largest is None else [(OEP, OEP_TVAR, largest)]

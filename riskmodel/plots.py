@@ -38,10 +38,11 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from riskmodel import metrics
-from riskmodel.results import POOLED_TAIL_UNIT
+from riskmodel.arguments import shown
+from riskmodel.results import POOLED_TAIL_UNIT, Results
 
 if TYPE_CHECKING:
-    from riskmodel.results import Comparison, Results
+    from riskmodel.results import Comparison
 
 __all__ = [
     "CLASS_LABELS",
@@ -87,6 +88,8 @@ _MAX_RETURN_PERIOD = 10_000.0
 #: The ``year`` of the EP functions that picks the policy year of the summary's 1-in-200 annual loss
 #: (`worst_policy_year`): the annual basis of the headline figure, on one chart with its bands.
 WORST_YEAR = "worst"
+#: What the ``year`` of the EP functions may be besides a policy year, for the message of a wrong one.
+_OTHER_YEARS = f"None for the horizon, or {WORST_YEAR!r} for the policy year of the 1-in-200 annual loss"
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -125,17 +128,12 @@ def _legend_outside(ax: Axes, reverse: bool = False) -> None:
 
 
 def _period(results: Results, year: int | None) -> tuple[str, int | None]:
-    """(readable period, policy-year index or None for the horizon); checks ``year``."""
-    last = results.start_year + results.n_years - 1
+    """(readable period, policy-year index or None for the horizon); checks ``year`` (`Results._year_index`:
+    an int policy year of the run)."""
     if year is None:
-        return f"horizon {results.start_year}–{last}", None
-    if not results.start_year <= int(year) <= last:
-        raise ValueError(
-            f"year {year} is outside the run's policy years {results.start_year}–{last}: "
-            "give a policy-year label such as "
-            f"{results.start_year}, or None for the whole horizon"
-        )
-    return f"policy year {int(year)}", int(year) - results.start_year
+        return f"horizon {results.horizon}", None
+    index = results._year_index(year, none=_OTHER_YEARS)
+    return f"policy year {results.start_year + index}", index
 
 
 def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
@@ -155,12 +153,14 @@ def worst_policy_year(results: Results, contract: str = "portfolio") -> int:
 
 
 def _policy_year(results: Results, contract: str, year: int | str | None) -> int | None:
-    """A policy-year label, None for the horizon, from a ``year`` argument (`WORST_YEAR` resolved)."""
-    if isinstance(year, str):
-        if year != WORST_YEAR:
-            raise ValueError(f"year must be a policy-year label, None or {WORST_YEAR!r}, got {year!r}")
+    """A policy-year label (an int), None for the horizon, from a ``year`` argument: `WORST_YEAR`
+    resolved, any other checked as `Results._year_index` checks a policy year (an int of the run's years;
+    another string, a float or a year outside the run is an error naming them)."""
+    if year is None:
+        return None
+    if isinstance(year, str) and year == WORST_YEAR:
         return worst_policy_year(results, contract)
-    return year
+    return results.start_year + results._year_index(year, none=_OTHER_YEARS)
 
 
 def _return_periods(n_trials: int) -> np.ndarray:
@@ -273,15 +273,16 @@ def plot_ep(
     ----------
     results : the run; its ``baseline`` attribute is used when ``baseline`` is not given.
     contract : a contract id or ``"portfolio"``.
-    baseline : a baseline run of the same contract, drawn dashed without bands (its uncertainty about
-        the *difference* is the paired standard error of `riskmodel.compare`, not the overlap of bands).
+    baseline : a baseline run (a `Results`) of the same contract, drawn dashed without bands (its
+        uncertainty about the *difference* is the paired standard error of `riskmodel.compare`, not the
+        overlap of bands).
         A baseline curve that is the scenario's (the same loss at every return period: a change that
         does not reach this contract's tail), or within `HIDDEN_GAP` (1%) of the chart's height of it at
         every return period, would hide under it: its legend entry says so, and by how much at most.
     year : by default `WORST_YEAR`, the policy year of the contract's 1-in-200 annual loss: the annual
         basis of the summary's headline figure, as the report draws it (the title names the year and says
-        so; a baseline is drawn in the same year); a policy-year label for another year; None for the
-        horizon, whose AEP is the sum of its policy years (see `ep_curves`), only when asked for.
+        so; a baseline is drawn in the same year); a policy-year label (an int) for another year; None for
+        the horizon, whose AEP is the sum of its policy years (see `ep_curves`), only when asked for.
     ax : the axes to draw on (default: a new figure).
     conf : confidence level of the bands (order-statistic intervals of each quantile).
     return_periods : the return periods to evaluate (default: see `ep_curves`).
@@ -297,11 +298,17 @@ def plot_ep(
     the loss in USD m, the x axis the return period (log) in policy years, or for the horizon of a
     run of several years in horizons (`return_period_unit`).
     """
-    ax = _axes(ax)
+    if baseline is not None and not isinstance(baseline, Results):
+        raise TypeError(
+            "baseline must be a Results (another run of the contract: riskmodel.simulate(...) or "
+            "riskmodel.store.load_results(folder)), or None for the run's own baseline if it has one, "
+            f"got {shown(baseline)}"
+        )
     baseline = baseline if baseline is not None else results.baseline
     worst = isinstance(year, str)
     year = _policy_year(results, contract, year)
     label, _ = _period(results, year)
+    ax = _axes(ax)
     if worst:
         label += " (the policy year of its largest 1-in-200 annual loss)"
     elif year is None and results.n_years > 1:

@@ -23,6 +23,14 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import metrics
+from riskmodel.arguments import (
+    check_level,
+    check_levels,
+    check_rel_error,
+    check_return_periods,
+    shown,
+    whole_number,
+)
 
 __all__ = [
     "ANNUAL_AVERAGE",
@@ -361,8 +369,9 @@ class Results:
 
     def tonnage(self, year: int | None = None) -> pd.DataFrame:
         """Each trial's tanker tonnage (million GT) by P&I provider class, in policy year `year` (a calendar
-        year; default the last): rows by trial, the trial-level view of `market` (its means), for paired
-        differences between runs. Empty for a run without the world model."""
+        year of the run as an int, `_year_index`; default the last): rows by trial, the trial-level view of
+        `market` (its means), for paired differences between runs. Empty for a run without the world
+        model."""
         if "tonnage_gt" not in self.year_arrays:
             return pd.DataFrame()
         t = self.year_arrays["tonnage_gt"][:, self._year_index(year), :] / 1e6
@@ -374,7 +383,7 @@ class Results:
         """Whether each candidate state (and with `founders` each founder) is a member of its scheme by the
         end of policy year `year` (a calendar year; default the last), trial by trial: rows by trial, one
         bool column per (scheme, state); ``.sum(axis=1)`` counts each trial's members. The trial-level view
-        of `adoption` (its means). Empty for a run without schemes."""
+        of `adoption` (its means). Empty for a run without schemes. `year` as `tonnage`'s."""
         if "join_year" not in self.trial_arrays or self.slots.empty:
             return pd.DataFrame()
         keep = np.ones(len(self.slots), dtype=bool) if founders else ~self.slots["founder"].to_numpy(bool)
@@ -382,13 +391,34 @@ class Results:
         columns = pd.MultiIndex.from_frame(self.slots.loc[keep, ["scheme", "state"]])
         return pd.DataFrame(member, index=pd.RangeIndex(self.n_trials, name="trial"), columns=columns)
 
-    def _year_index(self, year: int | None) -> int:
-        """The index of calendar policy year `year` (None: the last), with a clear error outside the run."""
+    def _year_index(self, year: object, none: str = "None for the last") -> int:
+        """The index of policy year `year` (None: the last): the one check of every argument that names a
+        policy year (`tonnage`, `members`, `by_joiners`, `tail_contributions`, the EP charts of
+        `riskmodel.plots`, which take None for the horizon before they ask). A policy year is a calendar
+        year of the run as an int (a numpy integer too, as `years` gives them): a float (2027.5 would be
+        truncated), a string or a bool is a `TypeError`, a year outside the run a `ValueError`, each naming
+        the run's policy years and `none`, what the caller takes instead of a year.
+
+        >>> import pandas as pd
+        >>> r = Results("x", 2026, 4, 1, 1, {}, {}, {}, (), (), pd.DataFrame())
+        >>> r._year_index(2027), r._year_index(r.years[-1]), r._year_index(None)
+        (1, 3, 3)
+        >>> r._year_index("2027")
+        Traceback (most recent call last):
+        ...
+        TypeError: year must be an int from 2026 to 2029 (the run's policy years), ..., got '2027' (a str)
+        """
         if year is None:
             return self.n_years - 1
-        if not self.start_year <= int(year) < self.start_year + self.n_years:
-            raise ValueError(f"year {year} is outside the run's policy years {self.horizon}")
-        return int(year) - self.start_year
+        last = self.start_year + self.n_years - 1
+        years = f"from {self.start_year} to {last}" if self.n_years > 1 else f"{last}"
+        allowed = f"an int {years} (the run's policy years), or {none}"
+        y = whole_number(year)
+        if y is None:
+            raise TypeError(f"year must be {allowed}, got {shown(year)}")
+        if not self.start_year <= y <= last:
+            raise ValueError(f"year {y} is outside the run's policy years {self.horizon}: give {allowed}")
+        return y - self.start_year
 
     def premium_bases(self) -> pd.DataFrame:
         """Mean premium bases (USD m) and IG-entered GT by policy year."""
@@ -398,8 +428,21 @@ class Results:
         return pd.DataFrame(rows, index=pd.Index(self.years, name="year"))
 
     def statistic(self, name: str) -> pd.DataFrame:
-        """Mean and standard error of a per-(trial, year) statistic (e.g. ``spills_7t``) by year."""
-        x = self.year_arrays[name]
+        """Mean and standard error by policy year of a per-(trial, year) statistic: an array of
+        `year_arrays` with one figure a trial-year, by its name (``spills_7t``, ``detentions``,
+        ``payer:uncompensated``, ``base:ig_gxl_premium``, ...). A name the run lacks is a `ValueError`
+        naming the run's statistics and the closest to the one given."""
+        x = self.year_arrays.get(name) if isinstance(name, str) else None
+        if x is None or x.ndim != 2:
+            from riskmodel.scenario.errors import suggestion
+
+            names = sorted(k for k, v in self.year_arrays.items() if v.ndim == 2)
+            why = f"no statistic {name!r} in this run"
+            if x is not None:  # (tonnage by P&I class: `market` and `tonnage` read it)
+                why = (
+                    f"{name!r} has several figures a trial-year (shape {x.shape}; see market() and tonnage())"
+                )
+            raise ValueError(f"{why}: give one of {', '.join(names) or 'none'}{suggestion(name, names)}")
         return pd.DataFrame(
             {"mean": x.mean(axis=0), "standard_error": x.std(axis=0, ddof=1) / np.sqrt(self.n_trials)},
             index=pd.Index(self.years, name="year"),
@@ -578,31 +621,43 @@ class Results:
         return table
 
     def alt(self, contract: str = "portfolio", rel_error: float = 0.05) -> pd.DataFrame:
-        """ALT: mean, SD and standard error of the ceded loss per policy year and for the horizon (−1)."""
+        """ALT: mean, SD and standard error of the ceded loss per policy year and for the horizon (−1), and
+        whether each has converged: its standard error at most `rel_error` (a finite number > 0) of it."""
+        rel_error = check_rel_error(rel_error)
         return self._calendar(metrics.alt_table(self.losses(contract), rel_error=rel_error))
 
     def ep_table(
-        self, contract: str = "portfolio", return_periods: Sequence[float] = metrics.DEFAULT_RETURN_PERIODS
+        self,
+        contract: str = "portfolio",
+        return_periods: float | Sequence[float] = metrics.DEFAULT_RETURN_PERIODS,
     ) -> pd.DataFrame:
-        """EPT: OEP, OEP-TVaR, AEP, AEP-TVaR per policy year and for the horizon (year −1)."""
+        """EPT: OEP, OEP-TVaR, AEP, AEP-TVaR per policy year and for the horizon (year −1), at each of
+        `return_periods`: one or a sequence, each a finite number > 1 (in years; on the horizon's rows, in
+        horizons)."""
+        return_periods = check_return_periods(return_periods)
         c = self._contract(contract)
         t = metrics.ept_table(c["loss"], c["max_event_loss"], return_periods=return_periods)
         t["ep_type_name"] = t["ep_type"].map(metrics.EP_TYPE_NAMES)
         return self._calendar(t)
 
     def metrics(
-        self, contract: str = "portfolio", levels: Sequence[float] = (0.99, 0.995), rel_error: float = 0.05
+        self,
+        contract: str = "portfolio",
+        levels: float | Sequence[float] = (0.99, 0.995),
+        rel_error: float = 0.05,
     ) -> pd.DataFrame:
         """Summary metrics of a contract's (or the portfolio's) ceded loss, each with its Monte Carlo error
         and a convergence verdict: per policy year (calendar years) and for the horizon (year −1, of the
-        horizon's total loss), the AAL, SD, probability of any loss, and VaR and TVaR at each of `levels`.
+        horizon's total loss), the AAL, SD, probability of any loss, and VaR and TVaR at each of `levels`
+        (one level or a sequence, each a number in (0, 1) such as 0.995; empty: no VaR or TVaR rows).
 
         Long format (`metrics.metrics_table`; the declared table ``metrics``, docs/outputs.md): columns
         ``year``, ``metric`` (aal, sd, prob_any_loss, var, tvar), ``level`` (p of var and tvar, else NaN),
         ``estimate`` (USD m at the reinsurer's share, a probability for prob_any_loss), ``standard_error``,
         ``ci_lower`` and ``ci_upper`` (95%), and ``converged`` (the error at most `rel_error` of the
-        estimate). The summary's 1-in-200 annual loss is the largest of the policy years' var at 0.995
-        (`annual_tail`). An unknown `contract` is an `UnknownContractError` naming the run's.
+        estimate; `rel_error` a finite number > 0). The summary's 1-in-200 annual loss is the largest of
+        the policy years' var at 0.995 (`annual_tail`). An unknown `contract` is an `UnknownContractError`
+        naming the run's.
 
         >>> import numpy as np, pandas as pd
         >>> loss = np.array([[0.0, 4.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0]])
@@ -611,6 +666,7 @@ class Results:
         >>> m[m.metric == "aal"].set_index("year")["estimate"].to_dict()  # a year's mean; the horizon's total
         {2026: 1.5, 2027: 1.0, -1: 2.5}
         """
+        levels, rel_error = check_levels(levels), check_rel_error(rel_error)
         table = metrics.metrics_table(self.losses(contract), levels=levels, rel_error=rel_error)
         return self._calendar(table)
 
@@ -646,7 +702,8 @@ class Results:
           `plots.WORST_YEAR` draws); missing (``<NA>``) for a figure of no one year.
         - ``year_basis``: which policy years the figure is of: `ANNUAL_AVERAGE`, `LARGEST_YEAR`,
           `EVERY_YEAR_ALIKE` or `YEARS_POOLED`.
-        - ``mean``, ``standard_error`` and ``converged`` (the error at most `rel_error` of the figure).
+        - ``mean``, ``standard_error`` and ``converged`` (the error at most `rel_error` of the figure;
+          `rel_error` a finite number > 0).
         - ``note``: "" or, for a 1-in-200 on a point mass, what its standard error of 0 means: not a
           precise estimate, but so many policy years lose exactly that amount (a layer's full limit) that
           the quantile's interval is the amount itself (`riskmodel.display.point_mass_words`, with the
@@ -669,6 +726,7 @@ class Results:
         """
         from riskmodel.display import point_mass_words
 
+        rel_error = check_rel_error(rel_error)
         rows: list[dict[str, Any]] = []
         n = self.n_trials
 
@@ -819,8 +877,8 @@ class Results:
         tail: float = 0.95,
     ) -> pd.DataFrame:
         """How the figures grow as more states join: the trials grouped by how many candidate states are
-        members of a scheme by the end of policy year `year` (a calendar year; default the last; a state
-        that is a candidate of two schemes counts twice).
+        members of a scheme by the end of policy year `year` (a calendar year of the run as an int; default
+        the last; a state that is a candidate of two schemes counts twice).
 
         `groups` are the groups' lowest counts, integers increasing from 0: (0, 1, 2, 3, 5) makes "0",
         "1", "2", "3-4" and "5+" (a group no trial reaches is left out). Per group: its trials and their
@@ -829,8 +887,8 @@ class Results:
         error) ``<figure>: mean`` and ``<figure>: standard_error``, and for the first figure its annual
         TVaR at `tail` (``<figure>: TVaR 95%``: of a policy year's value, every policy year of the group's
         trials pooled, `metrics.pooled_tvar`: all the years, where the summary's 1-in-200 annual loss is the
-        largest single year's) with its error where at least 20 of the group's trials have a policy year
-        beyond the quantile (`metrics.trials_beyond`; else NaN); the scheme
+        largest single year's; `tail` a number in (0, 1)) with its error where at least 20 of the group's
+        trials have a policy year beyond the quantile (`metrics.trials_beyond`; else NaN); the scheme
         tonnage in `year` (million GT). The groups are what happened in the scenario's trials,
         not controlled: a group's mean is the figure *when* that many states have joined, and whatever
         else goes with many joins (a high geopolitical factor). ``attrs["p_value"]``: per figure the
@@ -845,10 +903,15 @@ class Results:
         if isinstance(figures, str):
             figures = (figures,)
         self._year_index(year)  # (a year outside the run is an error, schemes or not)
-        bounds = [int(g) for g in groups]
+        tail = check_level(tail, "tail")
+        given = (
+            list(groups) if isinstance(groups, Sequence | np.ndarray) and not isinstance(groups, str) else []
+        )
+        bounds = [b for g in given if (b := whole_number(g)) is not None]
         increasing = all(a < b for a, b in itertools.pairwise(bounds))
-        if not bounds or bounds[0] != 0 or list(groups) != bounds or not increasing:
-            raise ValueError(f"groups must be integers increasing from 0, got {tuple(groups)}")
+        if not bounds or len(bounds) < len(given) or bounds[0] != 0 or not increasing:
+            allowed = "integers increasing from 0, such as (0, 1, 2, 3, 5)"
+            raise ValueError(f"groups must be {allowed}, got {groups!r}")
         members = self.members(year)
         if members.empty:
             out = pd.DataFrame()
@@ -898,10 +961,11 @@ class Results:
 
     def tail_contributions(self, level: float = 0.995, year: int | None = None) -> pd.DataFrame:
         """Which contracts drive the portfolio's tail: each contract's contribution to the portfolio's TVaR
-        at `level` (the Euler, or co-TVaR, allocation: the contract's mean ceded loss in the portfolio's
-        worst (1 − level) of policy years), its share of that TVaR, and its own TVaR at `level` beside it,
-        each with its Monte Carlo error (`metrics.tail_contributions`). USD m at the reinsurer's share, of a
-        policy year's aggregate ceded loss: the annual basis of the summary's 1-in-200 (`TAIL_FIGURE`).
+        at `level` (a number in (0, 1); the Euler, or co-TVaR, allocation: the contract's mean ceded loss
+        in the portfolio's worst (1 − level) of policy years), its share of that TVaR, and its own TVaR at
+        `level` beside it, each with its Monte Carlo error (`metrics.tail_contributions`). USD m at the
+        reinsurer's share, of a policy year's aggregate ceded loss: the annual basis of the summary's
+        1-in-200 (`TAIL_FIGURE`).
 
         The contributions add up to the portfolio's TVaR, where the contracts' own 1-in-200s or TVaRs do
         not: a contract's contribution is at most its own TVaR, and the difference is what the rest of the
@@ -939,9 +1003,11 @@ class Results:
         >>> r.tail_contributions(0.5, year=2027)["contribution"].to_dict()  # totals 3 (all b) and 2
         {'a': 0.0, 'b': 3.0, 'portfolio': 3.0}
         """
+        level = check_level(level, "level")
+        index = None if year is None else self._year_index(year, none="None for every policy year pooled")
         if "portfolio" not in self.contracts:
             raise ValueError("this run has no portfolio: no contract to allocate a tail to")
-        years = slice(None) if year is None else slice(i := self._year_index(year), i + 1)
+        years = slice(None) if index is None else slice(index, index + 1)
         parts = {cid: self.contracts[cid]["loss"][:, years] for cid in self.contract_ids}
         out = metrics.tail_contributions(parts, level, total=self.contracts["portfolio"]["loss"][:, years])
         one = year is not None or self.n_years == 1

@@ -664,6 +664,31 @@ def test_one_mistake(
     assert "bad.yaml:" in err
 
 
+@pytest.mark.parametrize(
+    ("source", "hint"),
+    [
+        ("peril:", "('peril:' must be followed by an id of letters, digits, _ or -, not starting with -)"),
+        ("scheme:", "('scheme:' must be followed by an id of letters, digits, _ or -, not starting with -)"),
+        ("scheme:RV POOL", "('scheme:' must be followed by an id of letters, digits, _ or -, not starting"),
+        ("perl:a b", "('peril:' must be followed by an id of letters, digits, _ or -, not starting with -)"),
+        ("hm_scheme:-x", "('hm_scheme:' must be followed by an id"),
+    ],
+)
+def test_a_malformed_source_id_is_explained_not_suggested_back(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]], source: str, hint: str
+) -> None:
+    """`validate` answered ``source: 'peril:'`` with "(did you mean 'peril:'?)", the value given: the prefix
+    was right and the id after it missing or malformed. It now says what must follow the colon, and
+    suggests only a source that is valid (a misspelt prefix before a good id: misspelt_scheme_source_prefix
+    above)."""
+    err = validate_bad(
+        run_cli, write(tmp_path / "bad.yaml", mutated(_set("portfolio.contracts.gxl1.source", source)))
+    )
+    assert f"portfolio.contracts.gxl1.source: {source!r} is not allowed: must be a payer column" in err, err
+    assert hint in err, err
+    assert f"did you mean {source!r}" not in err and err.count("did you mean") <= hint.count("did you mean")
+
+
 # ---------------------------------------------------------------------------- raw text and files
 FILE_CASES: list[tuple[str, str, str, list[str]]] = [
     (

@@ -373,3 +373,26 @@ def test_horizon_ends_by_2100(run_cli: CliRun, tmp_path: Path) -> None:
         "horizon: the horizon's last policy year start_year + years − 1 = 2129 is after 2100, the "
         "last year any year field allows: give years at most 1 for start_year 2100",
     ), err
+
+
+# ------------------------------------------------------------------ a threshold that is itself invalid
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (".nan", ".nan is not allowed: must be a finite number: NaN and infinity are not allowed"),
+        (".inf", ".inf is not allowed: must be a finite number: NaN and infinity are not allowed"),
+        ("2000000000", "2000000000 is not allowed: must be at most 1e9 (USD m)"),
+    ],
+    ids=["nan", "inf", "above_the_ceiling"],
+)
+def test_an_invalid_materiality_is_reported_once_not_on_the_contracts(
+    run_cli: CliRun, tmp_path: Path, scenarios_dir: Path, value: str, expected: str
+) -> None:
+    """A child of rv_pool.yaml with an invalid `simulation.materiality_usd_m` got that error and five more
+    blamed on the valid portfolios/example_reinsurer.yaml ("attachment_usd_m: 1.5 is not allowed: must be
+    at least nan"): the bound an XoL's attachment must reach is derived from the threshold, so it is not
+    checked against one the schema refuses."""
+    text = f"name: t\nextends: {scenarios_dir / 'rv_pool.yaml'}\nsimulation:\n  materiality_usd_m: {value}\n"
+    err = _invalid(run_cli, tmp_path, text)
+    assert _located(err, f"simulation.materiality_usd_m: {expected}"), err
+    assert "1 of 1 file invalid, 1 problem" in err and "example_reinsurer.yaml" not in err, err

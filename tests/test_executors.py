@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,7 +12,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from riskmodel.engine.executors import DaskExecutor, InProcess, ProcessPool, make_executor
 
 # A worker stopped while it sends a result leaves the pool's manager thread reading the rest of the
 # message. The script puts the pool in that state for sure: a result's header (1,000 bytes to come)
@@ -96,3 +100,47 @@ def test_workers_stop_when_the_batch_is_killed_outright():
         for w in workers if "workers" in locals() else []:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(w, signal.SIGKILL)
+
+
+def test_a_number_of_workers_is_an_int_from_1_to_4_per_cpu(monkeypatch):
+    """`ProcessPool(0)` started one process per CPU, `ProcessPool(-1)` one, `ProcessPool(2.5)` failed deep in
+    multiprocessing, and no number was too many, where the command line's ``--workers`` stops at 4 per
+    CPU. The executors now take an int from 1 to that bound (`max_workers`, which the command line
+    shares) or None, and refuse anything else when they are made, before a process or a cluster starts
+    (3 CPUs here: 12 allowed, 13 refused)."""
+    import argparse
+
+    from riskmodel.arguments import max_workers
+    from riskmodel.cli.run import worker_count
+
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    assert max_workers() == 12 and worker_count("12") == 12 and ProcessPool(12).workers == 12
+    assert ProcessPool().workers == 3 and ProcessPool(np.int64(2)).workers == 2
+    with pytest.raises(argparse.ArgumentTypeError, match="must be at most 12"):
+        worker_count("13")
+    allowed = re.escape("must be an int from 1 to 12 (4 per CPU of this machine, which has 3), or None")
+    for wrong in (0, -1, 13):
+        with pytest.raises(ValueError, match=f"^workers {allowed} for one per CPU, got {wrong}$"):
+            ProcessPool(wrong)
+    for wrong, kind in ((2.5, "a float"), ("2", "a str"), (True, "a bool")):
+        with pytest.raises(
+            TypeError, match=f"^workers {allowed} .*, got {re.escape(repr(wrong))} \\({kind}\\)$"
+        ):
+            ProcessPool(wrong)
+    # Dask's local cluster: the same bound; and an address or a local cluster, not both
+    with pytest.raises(ValueError, match=f"^local_workers {allowed} for 2, got 0$"):
+        DaskExecutor(local_workers=0)
+    with pytest.raises(TypeError, match=f"^local_workers {allowed} for 2, got 2.5 \\(a float\\)$"):
+        DaskExecutor(local_workers=2.5)
+    with pytest.raises(ValueError, match=r"^give address .* or local_workers .*, not both"):
+        DaskExecutor(address="tcp://10.0.0.5:8786", local_workers=2)
+    with pytest.raises(
+        TypeError, match=r"^address must be a Dask scheduler address .*, got 8786 \(an int\)$"
+    ):
+        DaskExecutor(address=8786)
+    # (`make_executor(dask_local=0)` made a process pool: 0 read as "no Dask")
+    with pytest.raises(ValueError, match=f"^dask_local {allowed}, got 0$"):
+        make_executor(dask_local=0)
+    with pytest.raises(ValueError, match=r"^give one of workers, scheduler and dask_local, not several"):
+        make_executor(workers=2, dask_local=2)
+    assert isinstance(make_executor(1), InProcess) and make_executor().workers == 3

@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,14 +62,52 @@ def test_standard_errors():
 
 
 def test_invalid_levels_are_errors():
-    with pytest.raises(ValueError, match="level p must lie in"):
+    with pytest.raises(ValueError, match=r"^level p must be a number between 0 and 1, exclusive"):
         metrics.var([1.0], 1.0)
     with pytest.raises(ValueError, match="at least one trial"):
         metrics.aal([])
-    with pytest.raises(ValueError, match=r"exceed 1 \(year or horizon\)"):
+    with pytest.raises(ValueError, match=r"return_periods\[0\] must be a finite number greater than 1"):
         metrics.ep_curve([1.0, 2.0], [1])
     with pytest.raises(ValueError, match=r"NaN \(trial 2\)"):  # a NaN would rank as the largest loss
         metrics.var([1.0, 2.0, math.nan, 3.0], 0.6)
+
+
+def test_the_tables_arguments_are_checked_at_the_door():
+    """`metrics_table(levels=0.99)` failed with "'float' object is not iterable", ``levels=["0.99"]`` with
+    "'<' not supported", and `ep_curve` took a return period of infinity (NaN rows and RuntimeWarnings) or
+    "100" (read as a number); a negative `rel_error` made nothing converged. Each is now refused where the
+    function is called, naming the argument, the value and what is allowed; one level or one return
+    period is taken for a sequence of one."""
+    x = np.arange(1.0, 101.0)[:, None]
+    one = metrics.metrics_table(x, levels=0.99)
+    pd.testing.assert_frame_equal(one, metrics.metrics_table(x, levels=[0.99]))
+    pd.testing.assert_frame_equal(metrics.ep_curve(x[:, 0], 20), metrics.ep_curve(x[:, 0], [20]))
+    allowed = "must be a number between 0 and 1, exclusive, such as 0.995"
+    with pytest.raises(TypeError, match=rf"^levels\[0\] {allowed}, got '0.99' \(a str\)$"):
+        metrics.metrics_table(x, levels=["0.99"])
+    with pytest.raises(
+        TypeError, match=r"^levels must be a level or a sequence of levels, .*'0.99' \(a str\)$"
+    ):
+        metrics.metrics_table(x, levels="0.99")
+    with pytest.raises(ValueError, match=rf"^levels\[1\] {allowed}, got nan$"):
+        metrics.metrics_table(x, levels=[0.99, math.nan])
+    with pytest.raises(ValueError, match=rf"^conf {allowed}, got 1.5$"):
+        metrics.ep_curve(x[:, 0], [20], conf=1.5)
+    periods = "must be a finite number greater than 1"
+    with pytest.raises(ValueError, match=rf"^return_periods\[1\] {periods} \(200: 1 in 200\), got inf$"):
+        metrics.ep_curve(x[:, 0], [20, math.inf])
+    with pytest.raises(TypeError, match=rf"^return_periods\[0\] {periods} .*, got '100' \(a str\)$"):
+        metrics.ept_table(x, return_periods=["100"])
+    with pytest.raises(ValueError, match=r"^return_periods must name at least one return period"):
+        metrics.ept_table(x, return_periods=[])
+    for wrong in (-1, 0, math.nan, math.inf):
+        for table in (metrics.alt_table, metrics.metrics_table, metrics.ept_table):
+            with pytest.raises(
+                ValueError, match=rf"^rel_error must be a finite number greater than 0 .*{wrong}$"
+            ):
+                table(x, rel_error=wrong)
+    with pytest.raises(TypeError, match=r"^rel_error must be .*, got True \(a bool\)$"):
+        metrics.alt_table(x, rel_error=True)
 
 
 def test_tvar_has_no_error_where_its_quantile_has_no_upper_bound():
@@ -227,7 +266,7 @@ def test_pooled_quantile_of_a_point_mass_is_the_mass():
         metrics.pooled_quantile(loss, 0.995)
     with pytest.raises(ValueError, match="level p"):
         metrics.pooled_quantile(loss, 1.0)
-    with pytest.raises(ValueError, match="conf must lie"):
+    with pytest.raises(ValueError, match="conf must be a number between 0 and 1"):
         metrics.pooled_quantile(np.ones((3, 2)), 0.5, conf=1.0)
 
 

@@ -7,6 +7,7 @@ Agg backend.
 from __future__ import annotations
 
 import inspect
+import re
 
 import matplotlib
 
@@ -221,6 +222,32 @@ def test_plot_ep_errors_name_what_is_allowed():
             plots.plot_ep(r, "Hull_XOL", year=year)
 
 
+def test_plot_ep_refuses_a_baseline_or_a_year_of_the_wrong_kind_before_drawing():
+    """``plot_ep(baseline="x")`` failed with "'str' object has no attribute 'years'", and
+    ``year=2027.5`` drew policy year 2027. Each is now an error that says what is allowed, raised before
+    a figure is opened; the year by the check every method taking a policy year shares
+    (`Results._year_index`)."""
+    r = synthetic_results()
+    before = plt.get_fignums()
+    with pytest.raises(
+        TypeError, match=r"^baseline must be a Results \(another run of the contract: .*got 'x' \(a str\)$"
+    ):
+        r.plot_ep(baseline="x")
+    with pytest.raises(TypeError, match=r"^baseline must be a Results .*got \{'loss': 1\} \(a dict\)$"):
+        plots.plot_ep(r, baseline={"loss": 1})
+    allowed = (
+        "an int from 2026 to 2029 (the run's policy years), or None for the horizon, or 'worst' for the "
+        "policy year of the 1-in-200 annual loss"
+    )
+    for wrong in (2027.5, 2027.0, True):
+        with pytest.raises(TypeError, match=f"^year must be {re.escape(allowed)}, got {wrong!r} "):
+            r.plot_ep(year=wrong)
+        with pytest.raises(TypeError, match=r"^year must be an int from 2026 to 2029"):
+            plots.ep_curves(r, year=wrong)
+    assert plt.get_fignums() == before
+    assert plots.ep_curves(r, year=np.int64(2027)).equals(plots.ep_curves(r, year=2027))
+
+
 def test_plot_ep_by_default_draws_the_policy_year_of_the_summarys_1_in_200():
     """The default chart was of the horizon (a 1 in 200 *horizons* of about 160 against the summary's
     86.2 a year); it is now of the policy year the summary's 1-in-200 annual loss is of, as the report's
@@ -333,7 +360,9 @@ def test_the_annual_ep_chart_is_of_the_policy_year_of_the_summarys_1_in_200():
     curves = plots.ep_curves(r, year=plots.WORST_YEAR, return_periods=[200.0])
     aep_200 = curves[curves.ep_type == "AEP"].iloc[0]
     assert (aep_200["ci_lower"], aep_200["ci_upper"]) == (row["ci_lower"], row["ci_upper"])
-    with pytest.raises(ValueError, match="year must be a policy-year label, None or 'worst', got 'last'"):
+    with pytest.raises(
+        TypeError, match=r"year must be an int from 2026 to 2029 .*or 'worst' .*, got 'last' \(a str\)$"
+    ):
         plots.plot_ep(r, year="last")
 
 

@@ -6,6 +6,8 @@ here from the stored arrays by another route."""
 from __future__ import annotations
 
 import math
+import re
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -700,3 +702,119 @@ def test_an_unknown_contract_names_the_runs_and_the_closest():
         ):
             call("storm_xol")
     assert Results.metrics.__doc__ and "VaR and TVaR" in Results.metrics.__doc__
+
+
+# ----------------------------------------------------------------------- arguments checked at the door
+def test_an_unknown_statistic_names_the_runs_and_the_closest():
+    """`statistic("nope")` raised a bare ``KeyError: 'nope'`` and ``statistic("tonnage_gt")`` a pandas
+    error about 1-dimensional data; each now says which statistics the run has (its arrays of one figure a
+    trial-year), and for a misspelt name the closest."""
+    r = synthetic_results(n_trials=50)
+    known = sorted(k for k, v in r.year_arrays.items() if v.ndim == 2)
+    assert "spills_7t" in known and "tonnage_gt" not in known
+    with pytest.raises(ValueError) as caught:
+        r.statistic("spill_7t")
+    assert str(caught.value) == (
+        f"no statistic 'spill_7t' in this run: give one of {', '.join(known)} (did you mean 'spills_7t'?)"
+    )
+    with pytest.raises(
+        ValueError, match=r"^'tonnage_gt' has several figures a trial-year \(shape \(50, 4, 5\)"
+    ):
+        r.statistic("tonnage_gt")
+    with pytest.raises(ValueError, match=r"^no statistic 7 in this run: give one of base:ig_gxl_premium, "):
+        r.statistic(7)
+    np.testing.assert_array_equal(r.statistic("spills_7t")["mean"], r.year_arrays["spills_7t"].mean(axis=0))
+
+
+def test_levels_and_tails_are_numbers_between_0_and_1():
+    """`metrics(levels=0.99)` failed with "'float' object is not iterable", ``levels=["0.99"]`` with "'<'
+    not supported", and ``by_joiners(tail="0.99")`` with "Unknown format code 'g'". One level is now a
+    list of one; a string, a bool or a level outside (0, 1) is refused naming the argument."""
+    r = synthetic_results(n_trials=300)
+    pd.testing.assert_frame_equal(r.metrics(levels=0.99), r.metrics(levels=[0.99]))
+    pd.testing.assert_frame_equal(r.metrics(levels=np.array([0.99])), r.metrics(levels=[0.99]))
+    allowed = "must be a number between 0 and 1, exclusive, such as 0.995"
+    calls = {
+        "levels[0]": lambda v: r.metrics(levels=[v]),
+        "tail": lambda v: r.by_joiners(tail=v),
+        "level": lambda v: r.tail_contributions(v),
+    }
+    for name, call in calls.items():
+        pattern = re.escape(f"{name} {allowed}, got ")
+        with pytest.raises(TypeError, match=f"^{pattern}'0.99' \\(a str\\)$"):
+            call("0.99")
+        with pytest.raises(TypeError, match=f"^{pattern}True \\(a bool\\)$"):
+            call(True)
+        for wrong in (0, 1.0, 99.5, math.nan):
+            with pytest.raises(ValueError, match=f"^{pattern}{wrong}$"):
+                call(wrong)
+    with pytest.raises(TypeError, match=r"^levels must be a level or a sequence of levels"):
+        r.metrics(levels="0.99")
+
+
+def test_a_relative_error_is_a_finite_number_above_0():
+    """`alt` and `summary` took ``rel_error=-1`` or NaN and read every row as not converged; now refused."""
+    r = synthetic_results(n_trials=300)
+    allowed = re.escape(
+        "rel_error must be a finite number greater than 0 (0.05: a standard error of at most "
+    )
+    for call in (
+        lambda e: r.alt(rel_error=e),
+        lambda e: r.summary(rel_error=e),
+        lambda e: r.metrics(rel_error=e),
+    ):
+        for wrong in (-1, 0, math.nan, math.inf):
+            with pytest.raises(ValueError, match=f"^{allowed}.*, got {wrong}$"):
+                call(wrong)
+        with pytest.raises(TypeError, match=f"^{allowed}.*, got '0.05' \\(a str\\)$"):
+            call("0.05")
+    loss = "portfolio: ceded loss"  # (any finite bound above 0 is taken)
+    assert r.summary(rel_error=1e6).loc[loss, "converged"] and not r.summary(1e-12).loc[loss, "converged"]
+
+
+def test_return_periods_are_finite_and_above_1():
+    """``ep_table(return_periods=[inf])`` gave rows of NaN and a RuntimeWarning for each; now refused, as
+    a string is (read as a number before). One return period is a list of one."""
+    r = synthetic_results(n_trials=300)
+    pd.testing.assert_frame_equal(r.ep_table(return_periods=200), r.ep_table(return_periods=[200]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no RuntimeWarning before the error)
+        with pytest.raises(
+            ValueError, match=r"^return_periods\[0\] must be a finite number greater than 1 .*inf$"
+        ):
+            r.ep_table(return_periods=[math.inf])
+    for wrong in (1, 0.5, -5, math.nan):
+        with pytest.raises(ValueError, match=rf"^return_periods\[1\] must be .*, got {wrong}$"):
+            r.ep_table(return_periods=[200, wrong])
+    with pytest.raises(TypeError, match=r"^return_periods\[0\] must be .*, got '100' \(a str\)$"):
+        r.ep_table(return_periods=["100"])
+
+
+def test_every_policy_year_argument_is_one_int_year_of_the_run():
+    """`members(2027.5)` and `tonnage(2027.5)` read policy year 2027, and they (as `by_joiners` and
+    `tail_contributions`) took ``"2027"``, which `plot_ep` refused: one check now takes a policy year
+    everywhere: an int of the run's years (a numpy integer too), else an error naming them and what None
+    means there."""
+    r = synthetic_results(n_trials=300)
+    calls = [
+        (r.members, "the last"),
+        (r.tonnage, "the last"),
+        (lambda y: r.by_joiners(year=y), "the last"),
+        (lambda y: r.tail_contributions(year=y), "every policy year pooled"),
+    ]
+    for call, none in calls:
+        allowed = re.escape(f"an int from 2026 to 2029 (the run's policy years), or None for {none}")
+        for wrong, kind in ((2027.5, "a float"), (2027.0, "a float"), ("2027", "a str"), (True, "a bool")):
+            with pytest.raises(
+                TypeError, match=f"^year must be {allowed}, got {re.escape(repr(wrong))} \\({kind}\\)$"
+            ):
+                call(wrong)
+        outside = "year 2031 is outside the run's policy years 2026–2029: give "
+        with pytest.raises(ValueError, match=f"^{outside}{allowed}$"):
+            call(2031)
+        pd.testing.assert_frame_equal(call(np.int64(2027)), call(2027))
+    one = synthetic_results(n_trials=50, n_years=1)
+    with pytest.raises(
+        ValueError, match=r"give an int 2026 \(the run's policy years\), or None for the last$"
+    ):
+        one.members(2027)

@@ -6,6 +6,7 @@ merge can be read beside them.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -346,6 +347,33 @@ def test_the_docs_variant_is_named_as_they_show() -> None:
 def test_load_portfolio(family: Path) -> None:
     p = load_portfolio(family / "book" / "book.yaml")
     assert set(p.contracts) == {"gxl1", "retro"}
+
+
+def test_a_mapping_or_another_object_is_no_path_of_a_file(family: Path) -> None:
+    """`load_scenario({...})` failed in pathlib ("expected str, bytes or os.PathLike object, not dict").
+    A mapping is refused, not read: its `extends` and portfolio path would resolve against the working
+    directory, not a file's, which is what `load_scenario_from_dict` and its `base_dir` are for; the
+    error names it."""
+    doc = {"name": "c", "extends": "parent.yaml"}
+    with pytest.raises(TypeError) as caught:
+        load_scenario(doc)
+    assert str(caught.value) == (
+        "load_scenario takes the path of a YAML file (a str or a pathlib.Path), got {'name': 'c', "
+        "'extends': 'parent.yaml'} (a dict): for a scenario given as a mapping, use "
+        "riskmodel.scenario.load_scenario_from_dict(doc, base_dir=...)"
+    )
+    assert load_scenario_from_dict(doc, base_dir=family).name == "c"  # (what the message says works)
+    with pytest.raises(
+        TypeError, match=r"^load_portfolio takes .*got \{'name': 'b'\} \(a dict\): a portfolio "
+    ):
+        load_portfolio({"name": "b"})
+    for wrong, kind in ((None, "a NoneType"), (b"parent.yaml", "a bytes"), (5, "an int")):
+        with pytest.raises(
+            TypeError, match=rf"^load_scenario takes .*, got {re.escape(repr(wrong))} \({kind}\)$"
+        ):
+            load_scenario(wrong)
+        with pytest.raises(TypeError, match=r"^validate_file takes the path of a YAML file"):
+            validate_file(wrong)
 
 
 def test_notes_for_a_scheme_the_scenario_lacks(family: Path) -> None:

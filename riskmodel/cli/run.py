@@ -82,22 +82,19 @@ def trial_count(text: str) -> int:
 
 
 def worker_count(text: str) -> int:
-    """An argparse type: local worker processes, 1 to `max_workers()`: a process beyond the CPUs adds its
-    memory (about half a GiB for the world model's 4,096-trial block) and no speed, and a typo such as
-    ``--workers 800`` would start hundreds of processes before the first chunk ends."""
+    """An argparse type: local worker processes, 1 to `riskmodel.arguments.max_workers()`, the bound of
+    the API's executors (`WORKERS_PER_CPU` per CPU: a process beyond the CPUs adds its memory and no speed,
+    and a typo such as ``--workers 800`` would start hundreds of processes before the first chunk ends)."""
+    from riskmodel.arguments import WORKERS_PER_CPU, max_workers
+
     value = positive_int(text)
     ceiling = max_workers()
     if value > ceiling:
         raise argparse.ArgumentTypeError(
-            f"must be at most {ceiling} (4 per CPU of this machine, which has {os.cpu_count() or 1}), "
-            f"got {text!r}"
+            f"must be at most {ceiling} ({WORKERS_PER_CPU} per CPU of this machine, which has "
+            f"{os.cpu_count() or 1}), got {text!r}"
         )
     return value
-
-
-def max_workers() -> int:
-    """The most local workers `worker_count` accepts: 4 per CPU."""
-    return 4 * (os.cpu_count() or 1)
 
 
 def seed_value(text: str) -> int:

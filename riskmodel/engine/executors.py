@@ -8,6 +8,9 @@ order is bit-identical on every executor.
 - `ProcessPool(workers)`: a local pool of processes (the default); numeric libraries single-threaded.
 - `DaskExecutor(address=..., local_workers=...)`: a `dask.distributed` cluster at a scheduler address,
   or a `LocalCluster` it starts itself. Workers need the package installed (docs/batch.md).
+
+A number of local workers is an int from 1 to `riskmodel.arguments.max_workers()` (4 per CPU, as the
+command line's ``--workers``), or None for the default; anything else is refused when the executor is made.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
+
+from riskmodel.arguments import check_workers, shown
 
 __all__ = ["DaskExecutor", "Executor", "InProcess", "ProcessPool", "make_executor"]
 
@@ -134,10 +139,13 @@ def _call_with_shared(fn: Callable[[Any, Any], Any], task: Any) -> Any:
 
 
 class ProcessPool:
-    """A local pool of worker processes; the shared object is sent once to each worker."""
+    """A local pool of worker processes; the shared object is sent once to each worker.
+
+    `workers`: an int from 1 to `riskmodel.arguments.max_workers()` (4 per CPU), or None for one per CPU;
+    anything else (0, a negative number, 2.5) is a `ValueError` or `TypeError` saying so."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = check_workers(workers) or os.cpu_count() or 1
         self.name = f"process-pool({self.workers})"
         self._pool_of: tuple[Any, ProcessPoolExecutor] | None = None
 
@@ -189,9 +197,22 @@ class ProcessPool:
 
 
 class DaskExecutor:
-    """Tasks on a `dask.distributed` cluster: at `address`, or a `LocalCluster` of `local_workers`."""
+    """Tasks on a `dask.distributed` cluster: at `address` (a scheduler address such as
+    ``tcp://10.0.0.5:8786``), or a `LocalCluster` of `local_workers` (an int from 1 to
+    `riskmodel.arguments.max_workers()`, or None for 2). One or the other: a `ValueError` for both."""
 
     def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
+        local_workers = check_workers(local_workers, "local_workers", none="None for 2")
+        if address is not None and (not isinstance(address, str) or not address.strip()):
+            raise TypeError(
+                "address must be a Dask scheduler address such as 'tcp://10.0.0.5:8786' (the address "
+                f"`dask scheduler` prints), or None for a local cluster, got {shown(address)}"
+            )
+        if address is not None and local_workers is not None:
+            raise ValueError(
+                "give address (a cluster's scheduler) or local_workers (a local cluster), not both: "
+                f"got address={address!r} and local_workers={local_workers}"
+            )
         from dask.distributed import Client, LocalCluster
 
         self._cluster = None
@@ -240,8 +261,20 @@ def make_executor(
     workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None
 ) -> Executor:
     """The executor the CLI options ask for: Dask when a scheduler or a local cluster is named, else a
-    process pool (one worker runs in-process, which avoids the cost of starting a process)."""
-    if scheduler or dask_local:
+    process pool (one worker runs in-process, which avoids the cost of starting a process). At most one of
+    the three; `workers` and `dask_local` as `ProcessPool`'s and `DaskExecutor`'s."""
+    check_workers(workers)
+    check_workers(dask_local, "dask_local", none="None")
+    given = [
+        f"{k}={v!r}"
+        for k, v in (("workers", workers), ("scheduler", scheduler), ("dask_local", dask_local))
+        if v is not None
+    ]
+    if len(given) > 1:
+        raise ValueError(
+            f"give one of workers, scheduler and dask_local, not several: got {', '.join(given)}"
+        )
+    if scheduler is not None or dask_local is not None:
         return DaskExecutor(address=scheduler, local_workers=dask_local)
     if workers == 1:
         return InProcess()

@@ -22,6 +22,7 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
+from riskmodel.arguments import whole_number
 from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_parts
 from riskmodel.engine.compile import CompiledModel, compile_model, world_fingerprint
 from riskmodel.engine.executors import Executor, InProcess
@@ -53,11 +54,6 @@ def compile_scenario(
     return model
 
 
-def _whole(x: object) -> int | None:
-    """`x` as an int when it is a whole number (a bool is not), else None."""
-    return int(x) if isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_) else None
-
-
 def check_arguments(
     *,
     trials: object = None,
@@ -69,7 +65,7 @@ def check_arguments(
 ) -> None:
     """Raise `ValueError` or `TypeError` naming the argument of `simulate` that is wrong and what is
     allowed (the scenario schema's bounds); None keeps the scenario's setting."""
-    n, s, c = _whole(trials), _whole(seed), _whole(chunk_trials)
+    n, s, c = whole_number(trials), whole_number(seed), whole_number(chunk_trials)
     if trials is not None and (n is None or not 1 <= n <= MAX_TRIALS):
         raise ValueError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
     if seed is not None and (s is None or not 0 <= s < 2**63):

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from riskmodel import payers
 from riskmodel.scenario.errors import (
     BeyondEveryFloat,
@@ -42,6 +44,7 @@ from riskmodel.scenario.schema import (
     Portfolio,
     Scenario,
     Scheme,
+    Simulation,
 )
 
 _STATE = re.compile(r"^[A-Z]{3}$")
@@ -590,7 +593,8 @@ def check_peril_sources(doc: Mapping[Any, Any], world: WorldCodes) -> list[Probl
         kind, ident = payers.split_source(source)
         if not payers.is_valid_source(source):
             allowed = "must be a payer column: " + payers.all_source_names_hint()
-            out.append(invalid(path, source, allowed, suggestion(source, _known_sources(doc))))
+            hint = suggestion(source, _known_sources(doc)) or _pattern_hint(source)
+            out.append(invalid(path, source, allowed, hint))
         elif ident is not None and kind == "peril" and ident not in perils:
             out.append(invalid(path, source, f"names peril {ident!r}, which this scenario does not define"))
         elif ident is not None and kind != "peril" and ident not in schemes:
@@ -617,18 +621,34 @@ def check_contract_sources(
             out.append(invalid((*prefix, "contracts", cid, "source"), [], "must name at least one source"))
         for rel, source in _sources(contract):
             if not payers.is_valid_source(source):
-                hint = suggestion(source, payers.FIXED_PAYERS) or _pattern_hint(source)
+                hint = _pattern_hint(source) or suggestion(source, payers.FIXED_PAYERS)
                 out.append(invalid((*prefix, "contracts", cid, *rel), source, allowed, hint))
     return out
 
 
+#: The prefixes of the payer columns of a scheme or a peril, ``<prefix>:<id>`` (`payers.split_source`).
+_SOURCE_PREFIXES = ("scheme", "scheme_reinsurance", "hm_scheme", "peril")
+
+
 def _pattern_hint(source: str) -> str:
-    """A did-you-mean for a misspelt prefix: `schem:rv_pool` -> `scheme:rv_pool`."""
+    """What to change in a malformed payer column of a scheme or a peril: a misspelt prefix
+    (``schem:rv_pool``: did you mean ``scheme:rv_pool``), or the id after the colon, which must be letters,
+    digits, _ or - (``peril:``, ``scheme:RV POOL``). Never the value given back; "" for another mistake.
+
+    >>> _pattern_hint("schem:rv_pool")
+    " (did you mean 'scheme:rv_pool'?)"
+    >>> _pattern_hint("scheme:RV POOL")
+    " ('scheme:' must be followed by an id of letters, digits, _ or -, not starting with -)"
+    """
     head, sep, tail = source.partition(":")
     if not sep:
         return ""
-    best = did_you_mean(head, ["scheme", "scheme_reinsurance", "hm_scheme", "peril"])
-    return f" (did you mean {best + ':' + tail!r}?)" if best else ""
+    prefix = head if head in _SOURCE_PREFIXES else did_you_mean(head, _SOURCE_PREFIXES)
+    if prefix is None:
+        return ""
+    if payers.is_valid_source(fixed := f"{prefix}:{tail}"):
+        return f" (did you mean {fixed!r}?)"
+    return f" ('{prefix}:' must be followed by an id of letters, digits, _ or -, not starting with -)"
 
 
 def check_contract_ids(
@@ -848,17 +868,36 @@ def _attritional_sources(sources: Sequence[str], threshold: float, ig_retention:
     return [s for s in sources if payers.split_source(s)[0] != "peril" and s not in above]
 
 
+def _valid_materiality(simulation: Mapping[Any, Any]) -> float | None:
+    """`simulation.materiality_usd_m` (the schema's default when not given), or None when the schema
+    refuses it (NaN, infinite, not above 0, beyond the money ceiling, not a number): that mistake is
+    reported at its own key, and bounds derived from it would only blame valid contracts for it ("must be
+    at least nan").
+
+    >>> _valid_materiality({}), _valid_materiality({"materiality_usd_m": 2}), _valid_materiality(
+    ...     {"materiality_usd_m": float("nan")})
+    (5.0, 2.0, None)
+    """
+    value = simulation.get("materiality_usd_m", Simulation.model_fields["materiality_usd_m"].default)
+    try:
+        Simulation.model_validate({"materiality_usd_m": value}, strict=True)
+    except ValidationError:
+        return None
+    return _number(value)
+
+
 def check_xol_above_materiality(doc: Mapping[Any, Any], world: WorldCodes) -> list[Problem]:
     """A per-occurrence XoL on a source of the world model attaches at or above what a non-material event
     can cede: events below `simulation.materiality_usd_m` (on their whole damage) leave the event table
     for the attritional aggregates, which an XoL does not see, so a lower attachment would silently miss
     their layer losses (docs/model.md, materiality). Peril sources keep every event, and the IG pool and
     the layers above it see nothing of an event below the club retention. The bound is taken before any
-    inuring cessions (which can only lower the real one)."""
+    inuring cessions (which can only lower the real one). Skipped when the threshold is itself invalid
+    (`_valid_materiality`)."""
     simulation = _map(doc.get("simulation"))
     if simulation.get("world_model", True) is False:
         return []
-    threshold = _number(simulation.get("materiality_usd_m", 5.0))
+    threshold = _valid_materiality(simulation)
     if threshold is None:
         return []
     out = []

@@ -260,14 +260,17 @@ def format_number(x: float | int) -> str:
 
 
 def did_you_mean(word: Any, candidates: Iterable[Any]) -> str | None:
-    """The closest candidate to a misspelt `word` (case differences first), or None.
+    """The closest candidate to a misspelt `word` (case differences first), or None; never `word` itself,
+    which was not allowed (a candidate that reads the same is no suggestion).
 
     >>> did_you_mean("p_jion", ["p_join", "by_year"]), did_you_mean("irn", ["IRN", "IRQ"])
     ('p_join', 'IRN')
+    >>> did_you_mean("peril:", ["peril:"]) is None
+    True
     """
     if not isinstance(word, str) or not word:
         return None
-    names = [str(c) for c in candidates]
+    names = [str(c) for c in candidates if str(c) != word]
     for name in names:
         if name.lower() == word.lower() and name != word:
             return name

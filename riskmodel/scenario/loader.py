@@ -785,12 +785,34 @@ def _baseline_trouble(path: Path, checking: tuple[Path, ...], world: Any = None)
     return f"the baseline is not a valid scenario: {problems[0]}{more}"
 
 
+def _file_path(path: object, function: str, mapping: str = "") -> Path:
+    """`path` (a str or an `os.PathLike`) as a Path; anything else is a `TypeError` naming `function`, what
+    it takes, and for a mapping `mapping`: where a mapping goes instead."""
+    if isinstance(path, str | os.PathLike):
+        return Path(path)
+    from riskmodel.arguments import shown
+
+    hint = f": {mapping}" if mapping and isinstance(path, Mapping) else ""
+    raise TypeError(
+        f"{function} takes the path of a YAML file (a str or a pathlib.Path), got {shown(path, 40)}{hint}"
+    )
+
+
+#: Where a scenario given as a mapping goes: not `load_scenario`, where `extends` and a portfolio path
+#: would resolve against the working directory rather than a file's, and errors would cite no file, but
+#: `load_scenario_from_dict`, whose `base_dir` says where those paths lie (one way to read each).
+_SCENARIO_MAPPING = (
+    "for a scenario given as a mapping, use riskmodel.scenario.load_scenario_from_dict(doc, base_dir=...)"
+)
+
+
 def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, world: Any = None) -> Validation:
     """Read and check one scenario or portfolio file (kind detected from its keys unless given).
 
-    Never raises for a mistake in the file: problems and notes are in the returned `Validation`.
+    Never raises for a mistake in the file: problems and notes are in the returned `Validation`. A `path`
+    that is not a str or a path (a mapping: `load_scenario_from_dict`) is a `TypeError`.
     """
-    p = Path(path)
+    p = _file_path(path, "validate_file", _SCENARIO_MAPPING)
     label = _label(p)
     codes = _world_codes(world)
     doc, problems = _read_mapping(p, label, kind or "scenario")
@@ -829,20 +851,31 @@ def extended_file(path: str | os.PathLike[str]) -> Path | None:
 
 
 def load_scenario(path: str | os.PathLike[str], *, world: Any = None) -> Scenario:
-    """Read, resolve and validate a scenario file.
+    """Read, resolve and validate a scenario file: `path` a str or a `pathlib.Path`.
 
     Raises `ScenarioError` listing every problem. Notes (e.g. a contract on a scheme this scenario lacks)
-    are available from `scenario_notes(scenario)`.
+    are available from `scenario_notes(scenario)`. A scenario given as a mapping (a dict) is
+    `load_scenario_from_dict`'s: here it is a `TypeError` that says so.
     """
-    result = validate_file(path, kind="scenario", world=world)
+    result = validate_file(_file_path(path, "load_scenario", _SCENARIO_MAPPING), kind="scenario", world=world)
     result.raise_for_problems()
     assert result.scenario is not None
     return result.scenario
 
 
 def load_portfolio(path: str | os.PathLike[str], *, world: Any = None) -> Portfolio:
-    """Read and validate a portfolio file; raises `ScenarioError` listing every problem."""
-    result = validate_file(path, kind="portfolio", world=world)
+    """Read and validate a portfolio file (`path` a str or a `pathlib.Path`); raises `ScenarioError`
+    listing every problem."""
+    result = validate_file(
+        _file_path(
+            path,
+            "load_portfolio",
+            "a portfolio given as a mapping goes under a scenario's portfolio key "
+            "(riskmodel.scenario.load_scenario_from_dict)",
+        ),
+        kind="portfolio",
+        world=world,
+    )
     result.raise_for_problems()
     assert result.portfolio is not None
     return result.portfolio

@@ -1,0 +1,193 @@
+"""Checks of the public API's arguments, one function per kind of argument.
+
+In: an argument's value and its name. Out: the value as the callee uses it (a float, a tuple of floats, an
+int), or an error raised at the public method's entry: a `TypeError` for the wrong kind of value (a string
+where a number is asked), a `ValueError` for a value of the right kind out of bounds, each naming the
+argument, what was given and what is allowed. Never a silent default, never an error from deep inside
+(``'float' object is not iterable``).
+
+- `whole_number`: an int (a numpy integer too; not a bool, not a float), or None.
+- `check_level`, `check_levels`: a probability level in (0, 1) (VaR, TVaR, a confidence level); one, or a
+  sequence of them.
+- `check_rel_error`: a relative error, a finite number > 0.
+- `check_return_periods`: return periods, finite numbers > 1.
+- `check_workers`: local worker processes, 1 to `max_workers()` (`WORKERS_PER_CPU` per CPU), as the
+  command line's ``--workers``.
+
+The checks that need a run (a contract id, a policy year, a statistic's name) are `Results` methods.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = [
+    "WORKERS_PER_CPU",
+    "check_level",
+    "check_levels",
+    "check_rel_error",
+    "check_return_periods",
+    "check_workers",
+    "max_workers",
+    "shown",
+    "whole_number",
+]
+
+#: The most local worker processes per CPU (`check_workers`, the command line's ``--workers`` and
+#: ``--dask-local``): a process beyond the CPUs adds its memory (about half a GiB for the world model's
+#: 4,096-trial block) and no speed, and a typo such as 800 would start hundreds of processes before the
+#: first chunk ends.
+WORKERS_PER_CPU = 4
+
+
+def max_workers() -> int:
+    """The most local worker processes `check_workers` accepts: `WORKERS_PER_CPU` per CPU."""
+    return WORKERS_PER_CPU * (os.cpu_count() or 1)
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A wrong value (its repr, shortened to `limit` characters) and its type, for a message.
+
+    >>> shown("0.99"), shown(2.5), shown({"name": "x", "extends": "base.yaml"}, 20)
+    ("'0.99' (a str)", '2.5 (a float)', "{'name': 'x', 'exte… (a dict)")
+    """
+    text = repr(value)
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    kind = type(value).__name__
+    return f"{text} ({'an' if kind[:1] in 'aeiou' else 'a'} {kind})"
+
+
+def _is_real(value: object) -> bool:
+    """A real number: an int or a float, numpy's too; not a bool (a flag, not an amount), not a string."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def whole_number(value: object) -> int | None:
+    """`value` as an int when it is of an integer type (a numpy integer too; a bool is not, nor a float
+    such as 2027.0, which may hide a truncation), else None.
+
+    >>> whole_number(3), whole_number(np.int64(3)), whole_number(3.0), whole_number(True), whole_number("3")
+    (3, 3, None, None, None)
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)
+
+
+#: What `check_level` allows.
+LEVEL = "a number between 0 and 1, exclusive, such as 0.995"
+
+
+def check_level(value: object, name: str = "level") -> float:
+    """A probability level (of VaR or TVaR, or a confidence level): a real number in (0, 1), as a float.
+
+    >>> check_level(0.995)
+    0.995
+    >>> check_level("0.99", "tail")
+    Traceback (most recent call last):
+    ...
+    TypeError: tail must be a number between 0 and 1, exclusive, such as 0.995, got '0.99' (a str)
+    """
+    if not _is_real(value):
+        raise TypeError(f"{name} must be {LEVEL}, got {shown(value)}")
+    p = float(value)  # type: ignore[arg-type]
+    if not 0.0 < p < 1.0:  # (NaN too)
+        raise ValueError(f"{name} must be {LEVEL}, got {value!r}")
+    return p
+
+
+def check_levels(value: object, name: str = "levels") -> tuple[float, ...]:
+    """Probability levels: one level (`check_level`), or a sequence of them (a list, a tuple, an array; may
+    be empty), as a tuple of floats.
+
+    >>> check_levels(0.99), check_levels([0.99, np.float64(0.995)]), check_levels(())
+    ((0.99,), (0.99, 0.995), ())
+    >>> check_levels([0.99, 1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: levels[1] must be a number between 0 and 1, exclusive, such as 0.995, got 1.0
+    """
+    if _is_real(value):
+        return (check_level(value, name),)
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable) or np.ndim(value) == 0:
+        raise TypeError(f"{name} must be a level or a sequence of levels, each {LEVEL}, got {shown(value)}")
+    return tuple(check_level(p, f"{name}[{i}]") for i, p in enumerate(value))
+
+
+def check_rel_error(value: object, name: str = "rel_error") -> float:
+    """A relative error (the largest standard error a figure may have as a share of itself to count as
+    converged): a finite number > 0, as a float.
+
+    >>> check_rel_error(0.05)
+    0.05
+    >>> check_rel_error(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: rel_error must be a finite number greater than 0 (...), got -1
+    """
+    allowed = "a finite number greater than 0 (0.05: a standard error of at most 5% of the figure)"
+    if not _is_real(value):
+        raise TypeError(f"{name} must be {allowed}, got {shown(value)}")
+    x = float(value)  # type: ignore[arg-type]
+    if not (np.isfinite(x) and x > 0):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return x
+
+
+def check_return_periods(value: object, name: str = "return_periods") -> tuple[float, ...]:
+    """Return periods: one, or a non-empty sequence of them, each a finite number > 1 (in years, or in
+    horizons on a horizon's rows: a probability of exceedance 1/T below 1 and above 0), as floats.
+
+    >>> check_return_periods(200), check_return_periods([2, 1.5])
+    ((200.0,), (2.0, 1.5))
+    >>> check_return_periods([100, float("inf")])
+    Traceback (most recent call last):
+    ...
+    ValueError: return_periods[1] must be a finite number greater than 1 (200: 1 in 200), got inf
+    """
+    allowed = "a finite number greater than 1 (200: 1 in 200)"
+    if _is_real(value):
+        values, names = [value], [name]
+    elif isinstance(value, str | bytes) or not isinstance(value, Iterable) or np.ndim(value) == 0:
+        raise TypeError(
+            f"{name} must be a return period or a sequence of them, each {allowed}, got {shown(value)}"
+        )
+    else:
+        values = list(value)
+        names = [f"{name}[{i}]" for i in range(len(values))]
+        if not values:
+            raise ValueError(f"{name} must name at least one return period, each {allowed}, got {value!r}")
+    out = []
+    for t, label in zip(values, names, strict=True):
+        if not _is_real(t):
+            raise TypeError(f"{label} must be {allowed}, got {shown(t)}")
+        if not (np.isfinite(float(t)) and float(t) > 1.0):
+            raise ValueError(f"{label} must be {allowed}, got {t!r}")
+        out.append(float(t))
+    return tuple(out)
+
+
+def check_workers(value: object, name: str = "workers", *, none: str = "None for one per CPU") -> int | None:
+    """A number of local worker processes: an int from 1 to `max_workers()`, or None (what None means to
+    the caller, `none`, is named in the message). 0 or a negative number is no number of processes.
+
+    >>> check_workers(2), check_workers(None)
+    (2, None)
+    """
+    if value is None:
+        return None
+    ceiling = max_workers()
+    allowed = (
+        f"an int from 1 to {ceiling} ({WORKERS_PER_CPU} per CPU of this machine, which has "
+        f"{os.cpu_count() or 1}), or {none}"
+    )
+    n = whole_number(value)
+    if n is None:
+        raise TypeError(f"{name} must be {allowed}, got {shown(value)}")
+    if not 1 <= n <= ceiling:
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return n
