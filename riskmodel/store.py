@@ -78,6 +78,7 @@ __all__ = [
     "load_results",
     "model_digest",
     "overwrite_problem",
+    "ran_another_file",
     "read_manifest",
     "run_folder_of",
     "run_hash",
@@ -328,6 +329,22 @@ def _holds_run_manifest(folder: Path) -> bool:
     except (OSError, ValueError):
         return any((folder / name).is_file() for name in (METADATA, ARRAYS))
     return isinstance(doc, dict) and "store_format" in doc
+
+
+def ran_another_file(manifest: Mapping[str, Any], file: str | Path | None) -> bool:
+    """Whether the run of `manifest` came from another scenario file than `file`: the file it names is
+    not `file` (resolved: a relative name is read from the current folder) and its SHA-256 is not
+    `file`'s either (the same file moved, or named from another folder, has the same contents). False
+    when either side names no file (a run of a scenario built in code): nothing tells them apart.
+    `file` itself edited since the run is the same file."""
+    stored = manifest.get("scenario_file")
+    if file is None or not isinstance(stored, str) or not stored:
+        return False
+    file = Path(file)
+    if Path(stored).resolve() == file.resolve():
+        return False
+    digest = manifest.get("scenario_file_sha256")
+    return not (isinstance(digest, str) and file.is_file() and _file_sha256(file) == digest)
 
 
 def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:

@@ -4,6 +4,9 @@
   wrote over the run's `ylt.parquet` or its manifest, exit 0, and the next batch recomputed the "damaged"
   run); `report --out` must be an .html page; `apply-terms` and `screen` say which of their tables they
   replace in a folder.
+- A run folder is named after its scenario file: a file of the same name elsewhere would take the folder
+  of another scenario's finished run: refused without `--force`, naming both. The same file with other
+  settings replaces its run, and the batch says which and why before it computes.
 - `report` names the runs it leaves out on stderr, as the page does.
 - An option given twice is a usage error (argparse kept the last value without a word).
 - `sweep` of a run folder says it is a run folder.
@@ -24,10 +27,16 @@ from perils_book import BASE, write
 from riskmodel import batch, store
 from riskmodel.cli import GivenOnce, build_parser
 from riskmodel.cli import apply_terms as apply_terms_cli
-from riskmodel.scenario import load_scenario
+from riskmodel.scenario import ScenarioError, load_scenario
+from tests.test_checkpoints import Stopping
 
 TRIALS = 4096
 SMALL = {**BASE, "simulation": {**BASE["simulation"], "trials": TRIALS}}
+#: Another scenario of the same book: storms twice as frequent.
+OTHER = {
+    **SMALL,
+    "perils": {"storm": {**BASE["perils"]["storm"], "frequency": {"distribution": "poisson", "mean": 4.0}}},
+}
 SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
 EVENTS = "trial,year,time,source,loss\n0,0,0.1,peril:storm,30\n1,1,0.5,peril:storm,60\n"
 
@@ -151,6 +160,92 @@ def test_apply_terms_and_screen_say_which_tables_they_replace(folder, tmp_path, 
     code, _, err = run_cli(*args)
     assert code == 0, err
     assert f"note: {screened}: replaced the " in err and "vessels.csv" in err
+
+
+# ------------------------------------------------------------------------ a run folder taken by a name
+@pytest.fixture
+def two_files(tmp_path) -> tuple[Path, Path]:
+    """`perils/p.yaml` and `other/p.yaml`: two scenarios of the same name."""
+    return write(tmp_path / "perils", "p.yaml", SMALL), write(tmp_path / "other", "p.yaml", OTHER)
+
+
+def test_a_file_of_the_same_name_replaces_another_files_run_only_with_force(two_files, tmp_path, run_cli):
+    """`run other/p.yaml --out st` after `run perils/p.yaml --out st` deleted the finished run and
+    recomputed it, saying only "(recomputed: another scenario, seed or trial count)" afterwards."""
+    first, second = two_files
+    st = tmp_path / "st"
+    code, _, err = run_cli("run", first, "--out", st, "--workers", 1)
+    assert code == 0, err
+    before = snapshot(st / "p")
+    code, out, err = run_cli("run", second, "--out", st, "--workers", 1)
+    assert_refused(
+        code,
+        err,
+        f"{st / 'p'}: holds the run of another scenario file, {first} (4,096 trials, seed 7), which this "
+        f"batch would delete to store {second} (4,096 trials, seed 7) there",
+        f"give another --out for {second}, or --force to replace the stored run",
+    )
+    assert out == "" and snapshot(st / "p") == before
+    code, _, err = run_cli("run", second, "--out", st, "--workers", 1, "--force")
+    assert code == 0, err
+    assert f"p: replacing the run of {first} (4,096 trials, seed 7) stored in {st / 'p'} by {second}" in err
+    assert store.load_manifest(st / "p")["scenario_file"] == str(second)
+
+
+def test_the_same_file_moved_or_edited_is_no_other_file(two_files, tmp_path, run_cli):
+    """A copy with the same contents (the folder moved, or named from elsewhere) is the same scenario, and
+    so is the file edited in place: their runs are replaced with a word, not refused."""
+    first, _ = two_files
+    st = tmp_path / "st"
+    assert run_cli("run", first, "--out", st, "--workers", 1)[0] == 0
+    moved = Path(shutil.copytree(first.parent, tmp_path / "moved")) / "p.yaml"
+    code, _, err = run_cli("run", moved, "--out", st, "--workers", 1)
+    assert code == 0 and "up to date" in err, err
+    write(first.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    code, _, err = run_cli("run", first, "--out", st, "--workers", 1)
+    assert code == 0, err
+    assert f"its scenario file {first} (or a file it extends or reads) has changed since" in err
+
+
+def test_the_batch_says_which_run_it_replaces_before_computing(two_files, tmp_path, run_cli):
+    """Fewer trials, another seed: the stored run is replaced, and the line that says so comes before the
+    work (it came after, as "(recomputed: another scenario, seed or trial count)")."""
+    first, _ = two_files
+    st = tmp_path / "st"
+    assert run_cli("run", first, "--out", st, "--workers", 1, "--trials", 8192)[0] == 0
+    code, _, err = run_cli("run", first, "--out", st, "--workers", 1, "--trials", 4096, "--seed", 3)
+    assert code == 0, err
+    lines = err.splitlines()
+    said = f"[1/1] p: replacing the run of {first} (8,192 trials, seed 7) stored in {st / 'p'}: "
+    said += "8,192 trials then, 4,096 now; seed 7 then, 3 now"
+    assert said in lines, err
+    done = next(i for i, line in enumerate(lines) if "4,096 trials in" in line)
+    assert lines.index(said) < done
+    assert "(recomputed: 8,192 trials then, 4,096 now; seed 7 then, 3 now)" in lines[done]
+
+
+def test_a_replacement_stopped_part_way_resumes_without_force(tmp_path):
+    """`--force` replaced another file's run and was stopped: its chunks are kept, and the stored run of
+    the other file is still there until the new one is saved. Run again without --force, as the stop
+    message says, it resumes (it is not refused for the other file's run it had begun to replace)."""
+    doc = {**SMALL, "simulation": {**SMALL["simulation"], "trials": 2 * TRIALS, "chunk_trials": TRIALS}}
+    first = write(tmp_path / "perils", "p.yaml", doc)
+    second = write(tmp_path / "other", "p.yaml", {**OTHER, "simulation": doc["simulation"]})
+    out = tmp_path / "st"
+    batch.run_batch(batch.plan_runs([first]), out, progress=False, echo=None)
+    plan = batch.plan_runs([second])
+    with pytest.raises(ScenarioError, match="holds the run of another scenario file"):
+        batch.run_batch(plan, out, Stopping(), progress=False, echo=None)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(plan, out, Stopping(after=1), progress=False, echo=None, force=True)
+    assert store.load_manifest(out / "p")["scenario_file"] == str(first)
+    said: list[str] = []
+    ex = Stopping()
+    (outcome,) = batch.run_batch(plan, out, ex, progress=False, echo=said.append)
+    assert outcome.status == "computed" and len(ex.tasks) == 1, said  # (one chunk of two kept)
+    assert any("(resuming the replacement an earlier batch began)" in line for line in said), said
+    assert any("resumed: 1 of 2 chunks kept" in line for line in said), said
+    assert store.load_manifest(out / "p")["scenario_file"] == str(second)
 
 
 # ----------------------------------------------------------------------------- report: runs left out

@@ -452,7 +452,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--keep-events", action="store_true", help="also keep the event loss table (elt.parquet)")
     p.add_argument("--report", action="store_true", help="write the batch's HTML report (report.html)")
     p.add_argument(
-        "--force", action="store_true", help="recompute runs already in the store (and drop kept chunks)"
+        "--force",
+        action="store_true",
+        help="recompute runs already in the store (and drop kept chunks); needed to replace the run of "
+        "another scenario file of the same name",
     )
     add_executor_options(p)
     p.set_defaults(func=run)

@@ -105,7 +105,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="also keep each point's event loss table; not with --set simulation.keep_events=...",
     )
-    p.add_argument("--force", action="store_true", help="recompute points already in the store")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute points already in the store; needed to replace the points of another scenario file",
+    )
     add_executor_options(p)
     p.set_defaults(func=run)
     return p
