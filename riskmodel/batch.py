@@ -20,6 +20,7 @@ import collections
 import contextlib
 import difflib
 import itertools
+import json
 import math
 import re
 import sys
@@ -593,7 +594,10 @@ def run_batch(
 ) -> list[RunOutcome]:
     """Run the batch into the store at `out`, skipping runs already there; returns one outcome per run.
 
-    A run is skipped when its folder holds a manifest with the same identity (unless `force`). Temporary
+    A run is skipped when its folder holds a manifest with the same identity (unless `force`). A finished
+    run of another scenario file in the folder a run would take (a file of the same name elsewhere) is
+    not replaced without `force`: `ScenarioError`, before any work, naming both; one of the same file
+    with other settings is replaced, and `echo` says which and why first (`_replacements`). Temporary
     files left by a killed process are removed first. `executor` may be a factory, called (and closed
     afterwards) only when something needs computing. Each run is saved as soon as it is computed (runs
     that share their world come group by group, see `simulate_many`); `on_results(spec, results)` is
@@ -615,6 +619,8 @@ def run_batch(
     }
     done = {name for name, reason in stale.items() if reason is None}
     todo = [s for s in specs if s.name not in done]
+    replacing = _replacements(todo, out, force)  # (raises for a run of another file: before any work)
+    stale.update({name: why for name, (_, why) in replacing.items()})
     for name in done:  # (left by a batch stopped after the manifest was written)
         discard_chunks(out / name)
     checkpoints, resumed = _open_checkpoints(out, todo, chunk_trials, force)
@@ -625,7 +631,10 @@ def run_batch(
             run_dir = out / spec.name
             say(f"[{position[spec.name]}/{total}] {spec.name}: up to date in {run_dir}")
             outcomes[spec.name] = RunOutcome(spec, run_dir, "up to date")
-        elif spec.name in resumed:
+            continue
+        if spec.name in replacing:
+            say(f"[{position[spec.name]}/{total}] {spec.name}: {replacing[spec.name][0]}")
+        if spec.name in resumed:
             say(f"[{position[spec.name]}/{total}] {spec.name}: {resumed[spec.name]}")
     waiting = collections.deque(specs)  # runs not yet handed to `on_results`, in plan order
 
@@ -684,6 +693,99 @@ def run_batch(
         seconds = sum(o.seconds for o in computed)
         say(f"computed {trials:,} trials in {seconds:,.1f} s ({trials / max(seconds, 1e-9):,.0f} trials/s)")
     return [outcomes[s.name] for s in specs]
+
+
+def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, tuple[str, str]]:
+    """The finished runs in the store that the batch would replace, each with the line said before any
+    work (which stored run, replaced by what) and why, in a few words for the line after it; raises
+    `ScenarioError` for those of another scenario file, unless `force`.
+
+    A run folder is named after its scenario file, so a file of the same name elsewhere (``other/p.yaml``
+    after ``perils/p.yaml``) would take the folder of another scenario's run and delete it: refused,
+    naming both, unless `force` (or the replacement was begun by an earlier batch, stopped: its chunks
+    are kept, and it resumes as any run does). The same file with another trial count, seed or event
+    setting, or edited since, replaces its run: said before the work starts. Folders without a readable
+    manifest (interrupted), runs of another store format or model, and runs recomputed by `force`
+    alone are left to the notes of `run_batch`.
+    """
+    problems: list[Problem] = []
+    found: dict[str, tuple[str, str]] = {}
+    for spec in todo:
+        run_dir = out / spec.name
+        manifest = store.read_manifest(run_dir) if run_dir.is_dir() else None
+        if manifest is None or manifest.get("run_hash") == spec.identity:
+            continue
+        stored = _stored_run(manifest)
+        begun = RunChunks(run_dir, spec.identity).begun()
+        if store.ran_another_file(manifest, spec.file):
+            now = f"{spec.file} ({spec.trials:,} trials, seed {spec.seed})"
+            if not force and not begun:
+                problems.append(
+                    Problem(
+                        str(run_dir),
+                        (),
+                        f"holds the run of another scenario file, {stored}, which this batch would delete "
+                        f"to store {now} there (a run folder is named after its file: {spec.name!r}); "
+                        f"give another --out for {spec.file}, or --force to replace the stored run",
+                    )
+                )
+            else:
+                why = "--force" if force else "resuming the replacement an earlier batch began"
+                found[spec.name] = (
+                    f"replacing the run of {stored} stored in {run_dir} by {now} ({why})",
+                    why,
+                )
+        elif not force and manifest.get("model_digest") == store.model_digest():
+            why = _what_changed(manifest, spec)
+            found[spec.name] = (f"replacing the run of {stored} stored in {run_dir}: {why}", why)
+    if problems:
+        raise ScenarioError(problems)
+    return found
+
+
+def _stored_run(manifest: Mapping[str, Any]) -> str:
+    """``perils/p.yaml (40,960 trials, seed 42)``: a stored run as its manifest names it."""
+    trials, seed = manifest.get("trials"), manifest.get("seed")
+    count = f"{trials:,}" if isinstance(trials, int) else str(trials)
+    return f"{manifest.get('scenario_file') or 'a scenario without a file'} ({count} trials, seed {seed})"
+
+
+#: The settings of a run that `_what_changed` names apart from the rest of its scenario.
+_RUN_SETTINGS = ("trials", "seed", "keep_events", "chunk_trials")
+
+
+def _scenario_without_settings(doc: Any) -> Any:
+    """A resolved scenario (a manifest's ``scenario``, or a spec's dumped) without `_RUN_SETTINGS`, as
+    plain JSON values, so that two can be compared."""
+    if not isinstance(doc, Mapping):
+        return None
+    plain = json.loads(json.dumps(doc, default=str))
+    if isinstance(plain.get("simulation"), dict):
+        for key in _RUN_SETTINGS:
+            plain["simulation"].pop(key, None)
+    return plain
+
+
+def _what_changed(manifest: Mapping[str, Any], spec: RunSpec) -> str:
+    """Why a stored run of the same file and model is not `spec`: ``8,192 trials then, 4,096 now``,
+    ``seed 7 then, 8 now``, events kept now or no more, the scenario changed (its file, or one it extends
+    or reads), else its fleet list's contents (the rest of a run's identity)."""
+    changed = []
+    if manifest.get("trials") != spec.trials:
+        trials = manifest.get("trials")
+        then = f"{trials:,}" if isinstance(trials, int) else str(trials)
+        changed.append(f"{then} trials then, {spec.trials:,} now")
+    if manifest.get("seed") != spec.seed:
+        changed.append(f"seed {manifest.get('seed')} then, {spec.seed} now")
+    if bool(manifest.get("keep_events")) != spec.keep_events:
+        changed.append("events kept now" if spec.keep_events else "events no longer kept")
+    dumped = spec.scenario.model_dump(mode="json")
+    if _scenario_without_settings(manifest.get("scenario")) != _scenario_without_settings(dumped):
+        source = f"its scenario file {spec.file}" if spec.file else "its scenario"
+        changed.append(f"{source} (or a file it extends or reads) has changed since")
+    if not changed:
+        changed.append("its fleet list has changed since" if spec.scenario.fleet else "another run identity")
+    return "; ".join(changed)
 
 
 def _open_checkpoints(

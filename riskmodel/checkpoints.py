@@ -146,6 +146,14 @@ class RunChunks:
             self.unreadable += (start, stop) in wanted
         return len(self._kept)
 
+    def begun(self) -> bool:
+        """Whether chunks of this run (its identity) are kept: a batch began it and was stopped. Nothing
+        is read but the identity, and nothing removed."""
+        try:
+            return (self.folder / _IDENTITY).read_text().strip() == self.identity
+        except (OSError, UnicodeDecodeError):
+            return False
+
     def has(self, chunk: Chunk) -> bool:
         """Whether a chunk of exactly these trials is kept."""
         return (chunk.start, chunk.stop) in self._kept

@@ -77,7 +77,10 @@ __all__ = [
     "load_manifest",
     "load_results",
     "model_digest",
+    "overwrite_problem",
+    "ran_another_file",
     "read_manifest",
+    "run_folder_of",
     "run_hash",
     "sanctions_frame",
     "save_run",
@@ -268,6 +271,80 @@ def format_mismatch(found: Any) -> str:
         f"stored by {age} version of riskmodel (store format {found}; this version reads format "
         f"{STORE_FORMAT})"
     )
+
+
+def run_folder_of(path: str | Path) -> Path | None:
+    """The run folder that `path` is or lies in (the nearest folder at or above it holding a run's
+    `MANIFEST`), or None. A file written there changes a stored run: one its manifest lists then reads as
+    damaged, and the next batch recomputes the run. Checked on the path as given and with its links and
+    ``..`` resolved. A ``manifest.json`` of something else (a JSON file without ``store_format``, in a
+    folder without a run's results) does not make a run folder."""
+    p = Path(path)
+    for candidate in dict.fromkeys((Path(os.path.abspath(p)), p.resolve())):
+        for folder in (candidate, *candidate.parents):
+            if (folder / MANIFEST).is_file() and _holds_run_manifest(folder):
+                return folder
+    return None
+
+
+def overwrite_problem(path: str | Path, *, allowed_name: str | None = None) -> str | None:
+    """Why the output `path` (a file, or a folder of output tables) may not be written: it is a stored
+    run's folder, or lies in one (`run_folder_of`), so that it would overwrite the run's files (its
+    ``ylt.parquet``, its manifest) or add to them; None when it may. `allowed_name`: a file of that name
+    directly in the run folder may be written (``report.html``, the page `riskmodel report RUN` writes
+    there). The caller adds which option to change.
+
+    >>> overwrite_problem("/nonexistent/folder/table.csv") is None
+    True
+    """
+    p = Path(path)
+    run_dir = run_folder_of(p)
+    if run_dir is None:
+        return None
+    parent = p.resolve().parent
+    if allowed_name is not None and p.name == allowed_name and parent == run_dir.resolve():
+        return None
+    listed = (read_manifest(run_dir) or {}).get("files")
+    if parent == run_dir.resolve() and (
+        p.name == MANIFEST or (isinstance(listed, dict) and p.name in listed)
+    ):
+        what = "manifest" if p.name == MANIFEST else f"{p.name}, listed in its {MANIFEST}"
+        return (
+            f"is the stored run's {what} ({run_dir}): written over, the run reads as damaged and the next "
+            "`riskmodel run` recomputes it"
+        )
+    where = "is the run folder" if run_dir.resolve() == p.resolve() else "is in the run folder"
+    return (
+        f"{where} {run_dir} of a stored run (it holds {MANIFEST}): files written there change the run, and "
+        "one that differs from its manifest makes it read as damaged, so that the next `riskmodel run` "
+        "recomputes it"
+    )
+
+
+def _holds_run_manifest(folder: Path) -> bool:
+    """Whether `folder`'s `MANIFEST` is a run's: a JSON object with ``store_format``, or a damaged one
+    beside a run's results."""
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return any((folder / name).is_file() for name in (METADATA, ARRAYS))
+    return isinstance(doc, dict) and "store_format" in doc
+
+
+def ran_another_file(manifest: Mapping[str, Any], file: str | Path | None) -> bool:
+    """Whether the run of `manifest` came from another scenario file than `file`: the file it names is
+    not `file` (resolved: a relative name is read from the current folder) and its SHA-256 is not
+    `file`'s either (the same file moved, or named from another folder, has the same contents). False
+    when either side names no file (a run of a scenario built in code): nothing tells them apart.
+    `file` itself edited since the run is the same file."""
+    stored = manifest.get("scenario_file")
+    if file is None or not isinstance(stored, str) or not stored:
+        return False
+    file = Path(file)
+    if Path(stored).resolve() == file.resolve():
+        return False
+    digest = manifest.get("scenario_file_sha256")
+    return not (isinstance(digest, str) and file.is_file() and _file_sha256(file) == digest)
 
 
 def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:

@@ -153,6 +153,30 @@ def test_rated_premium_and_attritional_files(tmp_path):
     assert f"attritional source 'owner' in {attr} is ceded by no contract" in result.notes
 
 
+def test_a_source_no_contract_cedes_gets_one_note_in_event_and_attritional_files(tmp_path):
+    """A misspelt source, ``peril:strom`` for the contract's ``peril:storm``: its losses go nowhere and the
+    contract cedes nothing. The attritional file's got a note, the event file's none: both get the same
+    one now, with the contract source meant."""
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,peril:strom,10\n")
+    attr = write(tmp_path, "attr.csv", "source,amount\nperil:strom,30\nowner,1\n")
+    storm = ContractTerms("storm", ("peril:storm",), attachment=5, limit=10)
+    result = apply_terms_to_file(
+        events, [storm], tmp_path / "out", attritional_path=attr, n_trials=1, n_years=1
+    )
+    meant = "'peril:strom' (did you mean 'peril:storm'?)"
+    assert f"source {meant} in {events} is ceded by no contract" in result.notes, result.notes
+    assert f"attritional sources 'owner', {meant} in {attr} are ceded by no contract" in result.notes
+    # the event file right, the attritional file still wrong: its note alone (the attritional file lacks
+    # the contract's source, whatever the event file has)
+    events = write(tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.1,peril:storm,10\n")
+    attr = write(tmp_path, "attr.csv", "source,amount\nperil:strom,30\n")
+    result = apply_terms_to_file(
+        events, [storm], tmp_path / "out", attritional_path=attr, n_trials=1, n_years=1
+    )
+    assert f"attritional source {meant} in {attr} is ceded by no contract" in result.notes, result.notes
+    assert not [n for n in result.notes if n.startswith("source ")], result.notes
+
+
 def test_missing_premium_base_is_reported(tmp_path):
     events = write(
         tmp_path, "events.csv", "trial,year,time,source,loss\n0,0,0.5,ig_pool,10\n0,1,0.5,ig_pool,1\n"

@@ -384,7 +384,9 @@ def test_report_of_one_run_warns_as_the_batchs_does_when_a_baseline_on_its_page_
         with arrays.open("ab") as f:
             f.write(b"\0\0")
     reason = why.format(size=f"{listed + 2:,}", listed=f"{listed:,}")
-    expected = (
+    expected = (  # (the run left out, as the page lists it; then the comparison it leaves out)
+        f"warning: {batch}: run left out of the report: base ({reason}); rerun the batch into {batch} to "
+        "redo it\n"
         f"warning: {batch}: stressed is compared with no baseline: its baseline run 'base' is missing "
         f"(unfinished or damaged: {reason}); the report shows '–' where the difference would be (no "
         f"comparison, not no difference); rerun the batch into {batch} to restore 'base'"

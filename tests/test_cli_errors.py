@@ -168,10 +168,14 @@ LEFT_OUT = {
 def test_report_of_a_batch_lists_a_corrupt_run_with_its_reason(batch, how, run_cli):
     _damage(batch / "b", how)
     code, out, err = run_cli("report", batch)
-    assert (code, err) == (0, "")
+    assert code == 0, err
     text = Path(out.strip()).read_text(encoding="utf-8")
     assert "scenario-a" in text and "scenario-b" not in text and "Runs left out" in text
     assert re.search(LEFT_OUT[how], text), re.findall(r"Runs left out[^<]*", text)
+    # the terminal says so too, with the page's reason (it said nothing: a run left out without a word)
+    assert err.startswith(f"warning: {batch}: run left out of the report: b ("), err
+    assert re.search(LEFT_OUT[how], err) and err.count("\n") == 1, err
+    assert f"rerun the batch into {batch} to redo it" in err
 
 
 @pytest.mark.parametrize("how", ["no arrays.npz", "truncated arrays.npz", "results.json not an object"])
@@ -202,8 +206,9 @@ def test_a_run_damaged_without_a_change_of_size_is_redone(name, batch, tmp_path,
         f"{name} has changed since it was written (its SHA-256 is not the manifest's)"
     )
     code, out, err = run_cli("report", batch)
-    assert (code, err) == (0, "")
+    assert code == 0, err
     assert f"a ({name} has changed since it was written" in Path(out.strip()).read_text(encoding="utf-8")
+    assert f"run left out of the report: a ({name} has changed since it was written" in err
     scenario_file = write(tmp_path / "scenarios", "a.yaml", SMALL)
     code, out, err = run_cli("run", scenario_file, "--out", batch, "--workers", 1)
     assert code == 0, err

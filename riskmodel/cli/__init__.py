@@ -61,9 +61,57 @@ def _broken_command(name: str, exc: Exception) -> Callable[[argparse.Namespace],
     return run
 
 
+_GIVEN = "_options_given"  # (the namespace's record of the options given, removed once parsed)
+
+
+class GivenOnce(argparse.Action):
+    """The action of every option that takes a value (`store`): given twice, it is a usage error naming
+    the option and both values. (argparse kept the last one, so `--trials 300 --trials 400` ran 400
+    trials, and a second `--lists` dropped the files of the first, without a word.)"""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given: dict[str, Any] = vars(namespace).setdefault(_GIVEN, {})
+        if self.dest in given:
+            first, again = (_shown(v) for v in (given[self.dest], values))
+            more = f"; list every value after one {option_string}" if isinstance(values, list) else ""
+            raise argparse.ArgumentError(self, f"given twice ({first}, then {again}): give it once{more}")
+        given[self.dest] = values
+        setattr(namespace, self.dest, values)
+
+
+def _shown(value: Any) -> str:
+    """An option's value as typed: ``400``, ``results/a``, ``2026-01-31``, ``a.csv b.csv``."""
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return str(value)
+
+
+class Parser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose options that take a value may each be given once (`GivenOnce`): the
+    `riskmodel` parser and, through `add_subparsers`, every sub-command's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, GivenOnce)
+        self.register("action", "store", GivenOnce)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, rest = super().parse_known_args(args, namespace)
+        vars(parsed).pop(_GIVEN, None)
+        return parsed, rest
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `riskmodel` parser with every available sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="riskmodel",
         description="Monte Carlo model of sanctions exposure and maritime insurance risk for reinsurers.",
         epilog="Scenario files are described in docs/scenarios.md; `riskmodel COMMAND --help` for details.",

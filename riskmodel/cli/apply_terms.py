@@ -3,8 +3,9 @@
 In: an event file (CSV or parquet, long format: ``trial, year, time, source, loss`` and optional
 ``event, segment, zone, flag, licensed, sanctioned_EU, sanctioned_UK, sanctioned_US``), a portfolio YAML
 and optionally premium bases and attritional losses. Out: ``ylt`` and ``plt`` tables in the output
-directory (riskmodel/tables.py), notes on stderr. Malformed input: one message naming the file, the row
-(header = row 1) and the column, and exit code 2; ``--trials``/``--years`` must be whole numbers >= 1.
+directory (riskmodel/tables.py; replacing files of those names, with a note; never a stored run's folder),
+notes on stderr. Malformed input: one message naming the file, the row (header = row 1) and the column,
+and exit code 2; ``--trials``/``--years`` must be whole numbers >= 1.
 The work is `riskmodel.reinsurance.event_files.apply_terms_to_file`, whose module docstring states the
 rules (codes, blank cells, default trials and years, empty files, premium bases).
 """
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from riskmodel.cli.run import path_arg
+from riskmodel.cli.run import path_arg, replaced_note
 
 __all__ = ["EXIT_BAD_INPUT", "add_parser", "main", "run"]
 
@@ -72,6 +73,11 @@ trials without events count as zero-loss only up to that id (a note says so): pa
 when the file leaves out zero-loss trials at the end. Likewise --years. A file with no
 events means no losses with --trials, and is an error without it.
 
+output folder (--out): ylt.csv and plt.csv (.parquet with --format parquet) are written there,
+replacing files of these names (a note names them); a stored run's folder, or a folder in one, is
+refused (the run's ylt.parquet and manifest are not written over). Sources of the event or attritional
+file that no contract cedes get a note, with the contract source a misspelt one may mean.
+
 premium base file: base, amount[, year][, trial]   (rated premiums; a base must be one a
                    contract uses or a premium base of the model, else an error)
 attritional file:  source, amount[, year][, trial] (annual losses below materiality)
@@ -102,7 +108,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "attritional losses, premium bases, trials and years)",
     )
     p.add_argument("--portfolio", required=True, type=path_arg, help="portfolio file, .yaml")
-    p.add_argument("--out", required=True, type=path_arg, help="output directory")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=path_arg,
+        help="output directory (not a stored run's folder); its ylt and plt files of the format are replaced",
+    )
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format (default csv)")
     p.add_argument("--premium-base", type=path_arg, default=None, help="premium bases for rated premiums")
     p.add_argument("--attritional", type=path_arg, default=None, help="attritional annual losses by source")
@@ -128,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
     from riskmodel.store import MANIFEST
 
     events: Path = args.events
+    existing = [p for p in (args.out / f"{name}.{args.format}" for name in ("ylt", "plt")) if p.is_file()]
     try:
         is_run = events.is_dir() and (events / MANIFEST).is_file()
         if is_run:  # a run folder brings its own files, trials and years
@@ -168,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
+    if (replaced := replaced_note(args.out, existing)) is not None:
+        print(replaced, file=sys.stderr)
     total = result.results.total
     n_trials, n_years = total.loss.shape
     print(
@@ -183,7 +197,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry point: ``python -m riskmodel.cli.apply_terms --events E --portfolio P --out D``."""
-    parser = argparse.ArgumentParser(prog="riskmodel")
+    from riskmodel.cli import Parser
+
+    parser = Parser(prog="riskmodel")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)
     args = parser.parse_args(["apply-terms", *(sys.argv[1:] if argv is None else argv)])

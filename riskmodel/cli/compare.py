@@ -151,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
                     "the format its suffix names",
                 )
             )
+        if args.out is not None and (why := store.overwrite_problem(args.out)) is not None:
+            problems.append(Problem(str(args.out), (), f"{why}; give --out a file outside the run folder"))
     if problems:
         raise ScenarioError(problems)
     try:

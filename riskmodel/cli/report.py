@@ -4,7 +4,10 @@ A thin layer over `riskmodel.report.write_report`: prints the path of the page w
 on stderr for each run whose baseline run is not in the folder (the page shows "–" for its comparison:
 no comparison, which a reader must not take for no difference). Exit 0 on success (with or without
 such warnings); 2 when the folder holds no finished run (the message says what to run first), when a
-run folder cannot be read (the message names the folder and the file), or when `--out` cannot be written.
+run folder cannot be read (the message names the folder and the file), or when `--out` cannot be written,
+is not an .html (.htm) name, or lies in a stored run's folder (whose files it would change; but for that
+run's own ``report.html``). Runs a batch's page leaves out (unfinished or damaged) are named on stderr
+too, as the page names them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from riskmodel.cli.run import path_arg
 
 EXIT_OK = 0
 EXIT_NO_RUNS = 2
+#: What `--out` may end in: the report is an HTML page.
+HTML_SUFFIXES = (".html", ".htm")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -31,7 +36,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("run_dir", type=path_arg, metavar="RUN_DIR", help="batch output folder or run folder")
     parser.add_argument(
-        "--out", type=path_arg, default=None, help="the HTML file to write (default RUN_DIR/report.html)"
+        "--out",
+        type=path_arg,
+        default=None,
+        metavar="FILE.html",
+        help="the HTML file to write, .html or .htm (default RUN_DIR/report.html); not in a stored run's "
+        "folder, but for its own report.html",
     )
     parser.set_defaults(func=run)
     return parser
@@ -52,6 +62,18 @@ def no_run_there(folder: Path) -> str:
     if folder.exists():
         return f"{folder} is a file, not a run folder"
     return f"no folder {folder}"
+
+
+def left_out(run_dir: Path, finished: list[Path], unfinished: list[tuple[Path, str]]) -> list[str]:
+    """Warnings, one per run the report of `run_dir` leaves out (`unfinished`, as `report.find_runs` gives
+    them: interrupted, damaged, of another store format), with the reason the page gives for it ("Runs
+    left out"), so that a report printed without a word is one of every run."""
+    store_dir = run_dir.parent if finished[:1] == [run_dir] else run_dir
+    return [
+        f"warning: {store_dir}: run left out of the report: {folder.name} ({why}); rerun the batch into "
+        f"{store_dir} to redo it"
+        for folder, why in unfinished
+    ]
 
 
 def missing_baselines(run_dir: Path, finished: list[Path], unfinished: list[tuple[Path, str]]) -> list[str]:
@@ -87,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     from riskmodel.cli.run import check_out_file
     from riskmodel.report import REPORT_FILE, NoRunsError, find_runs, write_report
     from riskmodel.scenario import ScenarioError
-    from riskmodel.store import IncompleteRunError
+    from riskmodel.store import IncompleteRunError, overwrite_problem
 
     args.run_dir = args.run_dir.absolute()  # (`report .` in a run folder: its parent holds the batch)
     target = args.out if args.out is not None else args.run_dir / REPORT_FILE
@@ -98,6 +120,16 @@ def run(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)
             return EXIT_NO_RUNS
+        if (why := overwrite_problem(target, allowed_name=REPORT_FILE)) is not None:
+            print(f"error: {target}: {why}; give --out a file outside the run folder", file=sys.stderr)
+            return EXIT_NO_RUNS
+        if target.suffix.lower() not in HTML_SUFFIXES:
+            print(
+                f"error: {target}: --out takes an .html (or .htm) file name, e.g. {REPORT_FILE}: the report "
+                "is an HTML page",
+                file=sys.stderr,
+            )
+            return EXIT_NO_RUNS
     try:
         if args.out is not None and args.run_dir.is_dir():
             args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     except (NoRunsError, IncompleteRunError) as exc:  # no finished run; an unreadable or damaged one
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NO_RUNS
-    for warning in missing_baselines(args.run_dir, *found):
+    for warning in [*left_out(args.run_dir, *found), *missing_baselines(args.run_dir, *found)]:
         print(warning, file=sys.stderr)
     print(path)
     return EXIT_OK

@@ -36,6 +36,7 @@ __all__ = [
     "path_arg",
     "positive_int",
     "print_frame",
+    "replaced_note",
     "trial_count",
     "run",
     "run_folder_error",
@@ -237,6 +238,26 @@ def check_out_file(path: Path, example: str, option: str = "--out") -> None:
         raise ScenarioError(problems)
 
 
+def replaced_note(out: Path, existing: list[Path]) -> str | None:
+    """The note of a command that writes its tables into the folder `out` (`apply-terms`, `screen`) when
+    files of their names were there (`existing`, listed before writing): they are written over, as the
+    command's help says, and the note says which, so that nothing is replaced without a word. None when
+    nothing was there.
+
+    >>> replaced_note(Path("out"), [Path("out/ylt.csv"), Path("out/plt.csv")]).split(" (")[0]
+    'note: out: replaced the ylt.csv and plt.csv that were there'
+    """
+    if not existing:
+        return None
+    names = [p.name for p in existing]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    that = "that was" if len(names) == 1 else "that were"
+    return (
+        f"note: {out}: replaced the {listed} {that} there (a folder's tables of these names are written "
+        "over; give another --out to keep them)"
+    )
+
+
 def run_folder_error(exc: Exception) -> Exception:
     """A `ScenarioError` (exit 2) for an unfinished or corrupt run folder of the store
     (`riskmodel.store.IncompleteRunError`): the folder, what is wrong with it and what to do."""
@@ -428,7 +449,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--keep-events", action="store_true", help="also keep the event loss table (elt.parquet)")
     p.add_argument("--report", action="store_true", help="write the batch's HTML report (report.html)")
     p.add_argument(
-        "--force", action="store_true", help="recompute runs already in the store (and drop kept chunks)"
+        "--force",
+        action="store_true",
+        help="recompute runs already in the store (and drop kept chunks); needed to replace the run of "
+        "another scenario file of the same name",
     )
     add_executor_options(p)
     p.set_defaults(func=run)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from riskmodel.cli.run import creation_problem, path_arg
+from riskmodel.cli.run import creation_problem, path_arg, replaced_note
 from riskmodel.screening import ScreeningResult, read_fleet, read_lists, screen
 from riskmodel.screening.fleet import FIRST_AS_OF, LAST_AS_OF, InputRowsError, default_world, parse_iso_date
 from riskmodel.screening.screen import (
@@ -25,6 +25,7 @@ from riskmodel.screening.screen import (
     MAX_FLAG_CHANGE_WINDOW_DAYS,
     REGIME_CATEGORIES,
     RISK_REASONS,
+    TABLES,
     output_dir_problem,
 )
 from riskmodel.tables import nearest_existing
@@ -144,11 +145,14 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID_INPUT
+    existing = [p for p in (args.out / f"{name}.csv" for name in TABLES) if p.is_file()]
     paths = result.write(args.out)
     n_entries = len(lists.vessels.drop_duplicates(["source", "line", "list"]))
     n_organisations = lists.organisations["name_norm"].nunique()
     print(headline(result, n_entries=n_entries, n_organisations=n_organisations))
     print("Wrote " + ", ".join(str(p) for p in paths))
+    if (replaced := replaced_note(args.out, existing)) is not None:
+        print(replaced, file=sys.stderr)
     return EXIT_OK
 
 

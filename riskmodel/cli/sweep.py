@@ -105,7 +105,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="also keep each point's event loss table; not with --set simulation.keep_events=...",
     )
-    p.add_argument("--force", action="store_true", help="recompute points already in the store")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute points already in the store; needed to replace the points of another scenario file",
+    )
     add_executor_options(p)
     p.set_defaults(func=run)
     return p
@@ -130,13 +134,27 @@ def _option_conflicts(args: argparse.Namespace, paths: Sequence[str]) -> list[An
     ]
 
 
+def _not_a_scenario_file(path: Path) -> str:
+    """Why `path`, which is not a file, is no scenario to sweep: a run folder (a run's results, whose
+    manifest names the scenario file it ran), another folder, or nothing at all."""
+    from riskmodel import store
+
+    if not path.is_dir():
+        return "no such scenario file"
+    if (path / store.MANIFEST).is_file():
+        ran = (store.read_manifest(path) or {}).get("scenario_file")
+        of = f"; it ran the scenario file {ran}" if isinstance(ran, str) and ran else ""
+        return f"is a run folder (a run's results{of}); sweep takes a scenario file (YAML)"
+    return "is a folder; sweep takes one scenario file (YAML)"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel sweep`; returns the exit code."""
     from riskmodel import batch
     from riskmodel.scenario import Problem, ScenarioError, load_scenario
 
     if not args.scenario.is_file():
-        raise ScenarioError([Problem(str(args.scenario), (), "no such scenario file")])
+        raise ScenarioError([Problem(str(args.scenario), (), _not_a_scenario_file(args.scenario))])
     out = args.out or Path("results") / f"sweep-{args.scenario.stem}"
     check_out_folder(out)
     scenario = load_scenario(args.scenario)

@@ -90,6 +90,7 @@ __all__ = [
     "plt_frame",
     "read_annual_file",
     "read_event_file",
+    "unceded_note",
     "ylt_frame",
 ]
 
@@ -831,7 +832,9 @@ def _count(n: int, what: str) -> str:
 
 
 def _out_dir(out_dir: Path) -> None:
-    """Check that the output folder is a folder, or can be made one (before any work is done)."""
+    """Check that the output folder is a folder, or can be made one, and is not a stored run's folder nor
+    in one, whose ``ylt.parquet`` (and manifest) the tables would change (before any work is done)."""
+    from riskmodel.store import overwrite_problem
     from riskmodel.tables import nearest_existing
 
     path = nearest_existing(out_dir)
@@ -840,6 +843,38 @@ def _out_dir(out_dir: Path) -> None:
         raise EventFileError(
             str(path), f"is a file, not a folder{where}: give a folder for the output tables"
         )
+    why = overwrite_problem(out_dir)
+    if why is not None:
+        raise EventFileError(
+            str(out_dir), f"{why}; give --out another folder for the output tables (ylt, plt)"
+        )
+
+
+def unceded_note(
+    kind: str, sources: Collection[str], path: str | Path, contracts: Sequence[ContractTerms]
+) -> str | None:
+    """The note on the `sources` of a file (`kind`: its event sources, its attritional sources) that no
+    contract cedes, each with the contract source the file lacks that it may be a misspelling of (a
+    ``peril:strom`` for the contracts' ``peril:storm``: its losses go nowhere, and the contract cedes
+    nothing); None when every source is ceded. (A run folder's files hold every payer column of the run,
+    ceded or not: its caller gives no such note.)
+
+    >>> c = ContractTerms("l1", ("peril:storm",), attachment=25, limit=50)
+    >>> unceded_note("source", ["peril:strom", "owner"], "e.csv", [c])
+    "sources 'peril:strom' (did you mean 'peril:storm'?), 'owner' in e.csv are ceded by no contract"
+    >>> unceded_note("attritional source", ["peril:storm"], "a.csv", [c]) is None
+    True
+    """
+    from riskmodel.scenario.errors import suggestion
+
+    ceded = {s for c in contracts for s in c.sources}
+    unused = [s for s in dict.fromkeys(sources) if s not in ceded]
+    if not unused:
+        return None
+    lacked = sorted(ceded - set(sources))  # (what a misspelt source was meant to be: not in the file)
+    shown = ", ".join(f"{s!r}{suggestion(s, lacked)}" for s in unused)
+    many = len(unused) > 1
+    return f"{kind}{'s' if many else ''} {shown} in {path} {'are' if many else 'is'} ceded by no contract"
 
 
 def _premium_base_check(contracts: Sequence[ContractTerms]) -> Callable[[str], str | None]:
@@ -1073,15 +1108,14 @@ def apply_terms_to_file(
                 f"premium base{'s' if len(unused) > 1 else ''} {', '.join(unused)} in {premium_base_path} "
                 f"{'are' if len(unused) > 1 else 'is'} used by no contract"
             )
+    if not run_folder and (note := unceded_note("source", elt.losses, events_path, contracts)):
+        notes.append(note)
     if attritional_path is not None:
         elt.attritional = read_annual_file(attritional_path, "source", fill=0.0, **dims)
-        ceded = {s for c in contracts for s in c.sources}
-        unused = [repr(src) for src in elt.attritional if src not in ceded]
-        if unused and not run_folder:
-            notes.append(
-                f"attritional source{'s' if len(unused) > 1 else ''} {', '.join(unused)} in "
-                f"{attritional_path} {'are' if len(unused) > 1 else 'is'} ceded by no contract"
-            )
+        if not run_folder and (
+            note := unceded_note("attritional source", elt.attritional, attritional_path, contracts)
+        ):
+            notes.append(note)
     unwritten: set[str] = set()  # (contracts on none of the run's columns: said once, here)
     if scenario_sources is not None:  # (the run's rule, so its own portfolio gives back its year loss table)
         written = [as_written(c, scenario_sources, elt.premium_base, "the run's scenario") for c in contracts]

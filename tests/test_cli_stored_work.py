@@ -1,0 +1,378 @@
+"""The command line loses no stored work without saying so, and takes each option once.
+
+- `--out` of `apply-terms`, `compare` and `report` may not be a stored run's folder, nor lie in one (it
+  wrote over the run's `ylt.parquet` or its manifest, exit 0, and the next batch recomputed the "damaged"
+  run); `report --out` must be an .html page; `apply-terms` and `screen` say which of their tables they
+  replace in a folder.
+- A run folder is named after its scenario file: a file of the same name elsewhere would take the folder
+  of another scenario's finished run: refused without `--force`, naming both. The same file with other
+  settings replaces its run, and the batch says which and why before it computes.
+- `report` names the runs it leaves out on stderr, as the page does.
+- An option given twice is a usage error (argparse kept the last value without a word).
+- `sweep` of a run folder says it is a run folder.
+
+Runs are of the perils-only book of `perils_book` at 4,096 trials (one chunk), saved once per module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from perils_book import BASE, write
+
+from riskmodel import batch, store
+from riskmodel.cli import GivenOnce, build_parser
+from riskmodel.cli import apply_terms as apply_terms_cli
+from riskmodel.scenario import ScenarioError, load_scenario
+from tests.test_checkpoints import Stopping
+
+TRIALS = 4096
+SMALL = {**BASE, "simulation": {**BASE["simulation"], "trials": TRIALS}}
+#: Another scenario of the same book: storms twice as frequent.
+OTHER = {
+    **SMALL,
+    "perils": {"storm": {**BASE["perils"]["storm"], "frequency": {"distribution": "poisson", "mean": 4.0}}},
+}
+SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
+EVENTS = "trial,year,time,source,loss\n0,0,0.1,peril:storm,30\n1,1,0.5,peril:storm,60\n"
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> Path:
+    """A batch folder `batch` of three finished runs, `a`, `b`, `c` (the tiny book from `base.yaml`), with
+    the portfolio of the book in `book.yaml` and an event file `events.csv` beside it."""
+    folder = tmp_path_factory.mktemp("saved")
+    scenario_file = write(folder / "scenarios", "base.yaml", SMALL)
+    out = folder / "batch"
+    for name in ("a", "b", "c"):
+        spec = batch.make_spec(name, load_scenario(scenario_file), scenario_file)
+        batch.run_batch([spec], out, progress=False, echo=None)
+    write(folder, "book.yaml", BASE["portfolio"])
+    (folder / "events.csv").write_text(EVENTS)
+    return folder
+
+
+@pytest.fixture
+def folder(saved, tmp_path) -> Path:
+    return Path(shutil.copytree(saved, tmp_path / "saved"))
+
+
+def snapshot(run_dir: Path) -> dict[str, bytes]:
+    """Every file of a run folder, by name, with its bytes."""
+    return {p.name: p.read_bytes() for p in sorted(run_dir.iterdir()) if p.is_file()}
+
+
+def assert_refused(code: int, err: str, *phrases: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err  # (one line: the path and why)
+    for phrase in phrases:
+        assert phrase in err, err
+
+
+# ----------------------------------------------------------------------------- --out in a run folder
+def test_apply_terms_refuses_a_run_folder_as_its_out_and_the_run_stays_as_it_was(folder, run_cli):
+    """`--out results/baseline --format parquet` wrote its ylt.parquet over the run's, exit 0."""
+    run = folder / "batch" / "a"
+    before = snapshot(run)
+    common = ["apply-terms", "--events", folder / "events.csv", "--portfolio", folder / "book.yaml"]
+    code, out, err = run_cli(*common, "--out", run, "--format", "parquet", "--trials", 2, "--years", 2)
+    assert_refused(code, err, f"{run}: is the run folder {run} of a stored run", "give --out another folder")
+    assert out == "" and snapshot(run) == before and store.is_complete(run)
+    code, _, err = run_cli(*common, "--out", run / "terms", "--trials", 2, "--years", 2)
+    assert_refused(code, err, f"{run / 'terms'}: is in the run folder {run} of a stored run")
+    assert not (run / "terms").exists()
+    # a batch folder is no run folder: the tables go beside its runs, which stay as they were
+    code, _, err = run_cli(*common, "--out", folder / "batch", "--trials", 2, "--years", 2)
+    assert code == 0, err
+    assert snapshot(run) == before and store.is_complete(run)
+
+
+def test_compare_refuses_an_out_in_a_run_folder_naming_the_file_it_would_damage(folder, run_cli):
+    runs = folder / "batch"
+    before = snapshot(runs / "a")
+    code, out, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / "a" / "ylt.parquet")
+    assert_refused(
+        code,
+        err,
+        f"{runs / 'a' / 'ylt.parquet'}: is the stored run's ylt.parquet, listed in its manifest.json",
+        "give --out a file outside the run folder",
+    )
+    assert out == "" and snapshot(runs / "a") == before
+    code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / "b" / "c.csv")
+    assert_refused(code, err, f"{runs / 'b' / 'c.csv'}: is in the run folder {runs / 'b'}")
+    # through `..`: the same folder
+    code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / "c" / ".." / "a" / "x.csv")
+    assert_refused(code, err, f"is in the run folder {runs / 'a'} of a stored run")
+    assert store.is_complete(runs / "a") and store.is_complete(runs / "b")
+
+
+def test_report_refuses_a_manifest_or_a_name_that_is_not_html(folder, run_cli):
+    runs = folder / "batch"
+    manifest = runs / "a" / store.MANIFEST
+    before = manifest.read_bytes()
+    code, out, err = run_cli("report", runs, "--out", manifest)
+    assert_refused(code, err, f"{manifest}: is the stored run's manifest ({runs / 'a'})")
+    assert out == "" and manifest.read_bytes() == before and store.is_complete(runs / "a")
+    keep = folder / "keep.csv"
+    keep.write_text("precious\n")
+    code, _, err = run_cli("report", runs, "--out", keep)
+    assert_refused(code, err, f"{keep}: --out takes an .html (or .htm) file name")
+    assert keep.read_text() == "precious\n"
+    # a run's own report.html, where `report RUN` writes it, and an .htm page elsewhere: written
+    for target in (runs / "a" / "report.html", folder / "page.htm"):
+        code, out, err = run_cli("report", runs, "--out", target)
+        assert (code, out.strip()) == (0, str(target)), err
+    assert store.is_complete(runs / "a")
+
+
+def test_a_manifest_of_something_else_makes_no_run_folder(tmp_path):
+    """A project folder with a manifest.json of its own (a web app's) is no stored run: --out may be there."""
+    (tmp_path / "manifest.json").write_text(json.dumps({"name": "web app", "icons": []}))
+    assert store.run_folder_of(tmp_path / "out" / "table.csv") is None
+    assert store.overwrite_problem(tmp_path / "table.csv") is None
+    (tmp_path / "manifest.json").write_text("{oops")  # (unreadable, but beside no run's results)
+    assert store.run_folder_of(tmp_path / "table.csv") is None
+    (tmp_path / store.ARRAYS).write_bytes(b"")
+    assert store.run_folder_of(tmp_path / "table.csv") == tmp_path  # (a damaged run's manifest)
+
+
+def test_apply_terms_and_screen_say_which_tables_they_replace(folder, tmp_path, run_cli):
+    """Both write their tables into a folder, replacing those of the same names, as their docs say: the
+    second run says so (it replaced them without a word)."""
+    out = tmp_path / "terms"
+    args = ["apply-terms", "--events", folder / "events.csv", "--portfolio", folder / "book.yaml"]
+    args += ["--out", out, "--trials", 2, "--years", 2]
+    code, _, err = run_cli(*args)
+    assert code == 0 and "replaced" not in err, err
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    assert f"note: {out}: replaced the ylt.csv and plt.csv that were there" in err
+    screened = tmp_path / "screening"
+    args = ["screen", "--fleet", SAMPLES / "sample_fleet.csv", "--lists", SAMPLES / "sample_sanctions.csv"]
+    args += ["--out", screened, "--as-of", "2026-06-30"]
+    code, _, err = run_cli(*args)
+    assert code == 0 and "replaced" not in err, err
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    assert f"note: {screened}: replaced the " in err and "vessels.csv" in err
+
+
+# ------------------------------------------------------------------------ a run folder taken by a name
+@pytest.fixture
+def two_files(tmp_path) -> tuple[Path, Path]:
+    """`perils/p.yaml` and `other/p.yaml`: two scenarios of the same name."""
+    return write(tmp_path / "perils", "p.yaml", SMALL), write(tmp_path / "other", "p.yaml", OTHER)
+
+
+def test_a_file_of_the_same_name_replaces_another_files_run_only_with_force(two_files, tmp_path, run_cli):
+    """`run other/p.yaml --out st` after `run perils/p.yaml --out st` deleted the finished run and
+    recomputed it, saying only "(recomputed: another scenario, seed or trial count)" afterwards."""
+    first, second = two_files
+    st = tmp_path / "st"
+    code, _, err = run_cli("run", first, "--out", st, "--workers", 1)
+    assert code == 0, err
+    before = snapshot(st / "p")
+    code, out, err = run_cli("run", second, "--out", st, "--workers", 1)
+    assert_refused(
+        code,
+        err,
+        f"{st / 'p'}: holds the run of another scenario file, {first} (4,096 trials, seed 7), which this "
+        f"batch would delete to store {second} (4,096 trials, seed 7) there",
+        f"give another --out for {second}, or --force to replace the stored run",
+    )
+    assert out == "" and snapshot(st / "p") == before
+    code, _, err = run_cli("run", second, "--out", st, "--workers", 1, "--force")
+    assert code == 0, err
+    assert f"p: replacing the run of {first} (4,096 trials, seed 7) stored in {st / 'p'} by {second}" in err
+    assert store.load_manifest(st / "p")["scenario_file"] == str(second)
+
+
+def test_the_same_file_moved_or_edited_is_no_other_file(two_files, tmp_path, run_cli):
+    """A copy with the same contents (the folder moved, or named from elsewhere) is the same scenario, and
+    so is the file edited in place: their runs are replaced with a word, not refused."""
+    first, _ = two_files
+    st = tmp_path / "st"
+    assert run_cli("run", first, "--out", st, "--workers", 1)[0] == 0
+    moved = Path(shutil.copytree(first.parent, tmp_path / "moved")) / "p.yaml"
+    code, _, err = run_cli("run", moved, "--out", st, "--workers", 1)
+    assert code == 0 and "up to date" in err, err
+    write(first.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    code, _, err = run_cli("run", first, "--out", st, "--workers", 1)
+    assert code == 0, err
+    assert f"its scenario file {first} (or a file it extends or reads) has changed since" in err
+
+
+def test_the_batch_says_which_run_it_replaces_before_computing(two_files, tmp_path, run_cli):
+    """Fewer trials, another seed: the stored run is replaced, and the line that says so comes before the
+    work (it came after, as "(recomputed: another scenario, seed or trial count)")."""
+    first, _ = two_files
+    st = tmp_path / "st"
+    assert run_cli("run", first, "--out", st, "--workers", 1, "--trials", 8192)[0] == 0
+    code, _, err = run_cli("run", first, "--out", st, "--workers", 1, "--trials", 4096, "--seed", 3)
+    assert code == 0, err
+    lines = err.splitlines()
+    said = f"[1/1] p: replacing the run of {first} (8,192 trials, seed 7) stored in {st / 'p'}: "
+    said += "8,192 trials then, 4,096 now; seed 7 then, 3 now"
+    assert said in lines, err
+    done = next(i for i, line in enumerate(lines) if "4,096 trials in" in line)
+    assert lines.index(said) < done
+    assert "(recomputed: 8,192 trials then, 4,096 now; seed 7 then, 3 now)" in lines[done]
+
+
+def test_a_replacement_stopped_part_way_resumes_without_force(tmp_path):
+    """`--force` replaced another file's run and was stopped: its chunks are kept, and the stored run of
+    the other file is still there until the new one is saved. Run again without --force, as the stop
+    message says, it resumes (it is not refused for the other file's run it had begun to replace)."""
+    doc = {**SMALL, "simulation": {**SMALL["simulation"], "trials": 2 * TRIALS, "chunk_trials": TRIALS}}
+    first = write(tmp_path / "perils", "p.yaml", doc)
+    second = write(tmp_path / "other", "p.yaml", {**OTHER, "simulation": doc["simulation"]})
+    out = tmp_path / "st"
+    batch.run_batch(batch.plan_runs([first]), out, progress=False, echo=None)
+    plan = batch.plan_runs([second])
+    with pytest.raises(ScenarioError, match="holds the run of another scenario file"):
+        batch.run_batch(plan, out, Stopping(), progress=False, echo=None)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(plan, out, Stopping(after=1), progress=False, echo=None, force=True)
+    assert store.load_manifest(out / "p")["scenario_file"] == str(first)
+    said: list[str] = []
+    ex = Stopping()
+    (outcome,) = batch.run_batch(plan, out, ex, progress=False, echo=said.append)
+    assert outcome.status == "computed" and len(ex.tasks) == 1, said  # (one chunk of two kept)
+    assert any("(resuming the replacement an earlier batch began)" in line for line in said), said
+    assert any("resumed: 1 of 2 chunks kept" in line for line in said), said
+    assert store.load_manifest(out / "p")["scenario_file"] == str(second)
+
+
+# ----------------------------------------------------------------------------- report: runs left out
+def test_report_names_every_run_it_leaves_out_on_stderr(folder, run_cli):
+    """Two damaged runs of three: the page listed them, the terminal printed only the page's path."""
+    runs = folder / "batch"
+    (runs / "b" / store.ARRAYS).unlink()
+    (runs / "c" / store.MANIFEST).write_text("{oops")
+    code, out, err = run_cli("report", runs)
+    assert code == 0 and out.strip() == str(runs / "report.html"), err
+    assert err.splitlines() == [
+        f"warning: {runs}: run left out of the report: b (arrays.npz is missing); rerun the batch into "
+        f"{runs} to redo it",
+        f"warning: {runs}: run left out of the report: c (manifest.json is unreadable); rerun the batch "
+        f"into {runs} to redo it",
+    ]
+
+
+# --------------------------------------------------------------------------------- an option twice
+TWICE = {
+    "run --trials": (
+        ["run", "{scenario}", "--trials", "300", "--trials", "400"],
+        "--trials",
+        "300, then 400",
+    ),
+    "run --out": (["run", "{scenario}", "--out", "{tmp}/a", "--out", "{tmp}/b"], "--out", "{tmp}/a, then"),
+    "screen --as-of": (
+        [
+            "screen",
+            "--fleet",
+            "f.csv",
+            "--lists",
+            "l.csv",
+            "--out",
+            "{tmp}/s",
+            "--as-of",
+            "2026-01-31",
+            "--as-of",
+            "2026-02-28",
+        ],
+        "--as-of",
+        "2026-01-31, then 2026-02-28",
+    ),
+    "screen --lists": (
+        ["screen", "--fleet", "f.csv", "--lists", "a.csv", "b.csv", "--lists", "c.csv", "--out", "{tmp}/s"],
+        "--lists",
+        "a.csv b.csv, then c.csv): give it once; list every value after one --lists",
+    ),
+    "compare --seed": (
+        ["compare", "{scenario}", "{scenario}", "--seed", "1", "--seed", "2"],
+        "--seed",
+        "1, then 2",
+    ),
+    "sweep --metrics": (
+        ["sweep", "{scenario}", "--set", "horizon.years=1,2", "--metrics", "aal", "--metrics", "premium"],
+        "--metrics",
+        "aal, then premium",
+    ),
+    "apply-terms --format": (
+        [
+            "apply-terms",
+            "--events",
+            "e.csv",
+            "--portfolio",
+            "p.yaml",
+            "--out",
+            "{tmp}/t",
+            "--format",
+            "csv",
+            "--format",
+            "parquet",
+        ],
+        "--format",
+        "csv, then parquet",
+    ),
+    "report --out": (
+        ["report", "{tmp}", "--out", "{tmp}/a.html", "--out", "{tmp}/b.html"],
+        "--out",
+        "{tmp}/a.html, then {tmp}/b.html",
+    ),
+    "run --workers": (["run", "{scenario}", "--workers", "1", "--workers", "2"], "--workers", "1, then 2"),
+}
+
+
+@pytest.mark.parametrize("case", TWICE, ids=list(TWICE))
+def test_an_option_given_twice_is_a_usage_error_naming_it(case, tmp_path, run_cli):
+    """`run --trials 300 --trials 400` ran 400 trials; two --out wrote to the second; a second --lists
+    dropped the lists of the first."""
+    argv, option, values = TWICE[case]
+    scenario = write(tmp_path, "base.yaml", SMALL)
+    fill = {"scenario": str(scenario), "tmp": str(tmp_path)}
+    code, out, err = run_cli(*(a.format(**fill) for a in argv))
+    assert code == 2 and out == "", err
+    assert f"error: argument {option}: given twice ({values.format(**fill)}" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base.yaml"]  # nothing run, nothing written
+
+
+def test_every_option_that_takes_a_value_is_given_once():
+    """One action for all: a sub-command added later gets it too (`Parser` registers it as `store`)."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert len(commands) >= 8
+    for name, sub in commands.items():
+        for action in sub._actions:
+            if action.option_strings and action.nargs != 0 and not isinstance(action, argparse._AppendAction):
+                assert isinstance(action, GivenOnce), (name, action.option_strings)
+
+
+def test_the_stand_alone_apply_terms_takes_each_option_once(capsys):
+    with pytest.raises(SystemExit) as stop:
+        apply_terms_cli.main(["--events", "a.csv", "--events", "b.csv", "--portfolio", "p", "--out", "o"])
+    assert stop.value.code == 2
+    assert "argument --events: given twice (a.csv, then b.csv)" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------ sweep of a run
+def test_sweep_of_a_run_folder_says_it_is_one(folder, run_cli):
+    run = folder / "batch" / "a"
+    ran = store.load_manifest(run)["scenario_file"]
+    code, _, err = run_cli("sweep", run, "--set", "horizon.years=1,2")
+    assert_refused(
+        code,
+        err,
+        f"{run}: is a run folder (a run's results; it ran the scenario file {ran})",
+        "sweep takes a scenario file (YAML)",
+    )
+    code, _, err = run_cli("sweep", folder / "batch", "--set", "horizon.years=1,2")
+    assert_refused(code, err, f"{folder / 'batch'}: is a folder; sweep takes one scenario file")
+    code, _, err = run_cli("sweep", folder / "nothing.yaml", "--set", "horizon.years=1,2")
+    assert_refused(code, err, f"{folder / 'nothing.yaml'}: no such scenario file")
