@@ -1,8 +1,8 @@
 """`simulate`: compile a scenario, run its chunks of trials on an executor, reduce them in order.
 
 In: a `Scenario` (or a path to one), the trial count and seed (default: the scenario's), an executor
-(default: in-process), whether to keep the event loss table, the world data (default: the package's,
-`load_world()`). Out: a `Results`.
+(default: in-process), whether to keep the event loss table, the world data (default: the package's).
+Out: a `Results`.
 
 The reduction copies each chunk's result into arrays over all the trials, at the chunk's rows, as it
 arrives (`_Reduction`), so the same scenario, seed and trial count give bit-identical results whatever
@@ -23,7 +23,7 @@ import pandas as pd
 import riskmodel
 from riskmodel import metrics
 from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_parts
-from riskmodel.engine.compile import CompiledModel, compile_model, world_fingerprint
+from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
 from riskmodel.engine.random import BLOCK_TRIALS
@@ -32,7 +32,9 @@ from riskmodel.results import CONTRACT_FIELDS, Results
 from riskmodel.scenario.errors import format_number
 from riskmodel.scenario.loader import scenario_hash
 from riskmodel.scenario.schema import MAX_TRIALS, Scenario
-from riskmodel.world import World, load_world
+from riskmodel.world import World, world_fingerprint
+from riskmodel.world.fingerprint import shared_world_fingerprint
+from riskmodel.world.loader import shared_world
 
 __all__ = ["compile_scenario", "simulate"]
 
@@ -47,7 +49,28 @@ def compile_scenario(
 ) -> CompiledModel:
     """The compiled model `simulate` runs (exposed for batch runs that ship it to workers once), on
     `world` as it is now (default: the package's world data)."""
-    model = compile_model(scenario, load_world() if world is None else world, trials=trials, seed=seed)
+    return _compiled(scenario, *_run_world(world)[:2], trials, seed, keep_events)
+
+
+def _run_world(world: World | None) -> tuple[World, str | None, bool]:
+    """The World a run uses, its `world_fingerprint`, and whether the provenance names it: `world` when
+    given, else the package's world data, compiled on the process's own World (`shared_world`, not a
+    copy: the engine does not edit it) with its fingerprint computed once."""
+    if world is None:
+        shared = shared_world()
+        return shared, shared_world_fingerprint(shared), False
+    return world, world_fingerprint(world), True
+
+
+def _compiled(
+    scenario: Scenario,
+    world: World,
+    world_sha256: str | None,
+    trials: int | None,
+    seed: int | None,
+    keep_events: bool | None,
+) -> CompiledModel:
+    model = compile_model(scenario, world, trials=trials, seed=seed, world_sha256=world_sha256)
     if keep_events is not None:
         model = replace(model, keep_events=keep_events)
     return model
@@ -132,8 +155,8 @@ def simulate(
 
         scenario = load_scenario(scenario)
     started = dt.datetime.now(dt.UTC)
-    world_sha256 = world_fingerprint(world) if world is not None else None
-    model = compile_scenario(scenario, trials, seed, keep_events, world=world)
+    run_world, world_sha256, named = _run_world(world)
+    model = _compiled(scenario, run_world, world_sha256, trials, seed, keep_events)
     if chunk_trials is not None:
         model = replace(model, chunk_trials=chunk_trials)
     chunks = make_chunks(model.n_trials, model.chunk_trials)
@@ -162,8 +185,8 @@ def simulate(
         "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
     }
-    if world is not None:
-        provenance["world_source"] = world.source
+    if named:
+        provenance["world_source"] = run_world.source
         provenance["world_sha256"] = world_sha256
     slots = pd.DataFrame(
         {

@@ -446,7 +446,8 @@ def load_world(data_dir: str | Path | None = None) -> World:
 
 def shared_world(data_dir: str | Path | None = None) -> World:
     """The process's own World of a directory (the package's by default) as its files now are: the one
-    `load_world` copies. It is shared by every caller, so it must never be edited."""
+    `load_world` copies. It is shared by every caller, so it must never be edited; the engine compiles on
+    it when a run names no World (no copy to make, and its fingerprint computed once)."""
     path = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
     return _load_cached(str(path), _file_versions(path))
 
