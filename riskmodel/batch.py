@@ -55,7 +55,10 @@ from riskmodel.engine.simulate import compile_scenario, simulate
 from riskmodel.payers import is_valid_source
 from riskmodel.results import CONTRACT_FIELDS, TAIL_FIGURE, Comparison, Results
 from riskmodel.scenario import Problem, Scenario, ScenarioError, load_scenario, with_overrides
-from riskmodel.scenario.loader import parse_value
+from riskmodel.scenario.loader import parse_value, scenario_world
+from riskmodel.world import world_fingerprint
+from riskmodel.world.fingerprint import shared_world_fingerprint
+from riskmodel.world.loader import shared_world
 
 __all__ = [
     "DEFAULT_SWEEP_METRICS",
@@ -517,8 +520,10 @@ def simulate_together(
     `scenarios`: a sequence (a list or tuple) of loaded scenarios or scenario files, even of one; one
     `Scenario` or path on its own is a `TypeError` saying so (`simulate` runs one), as is a mapping (give
     its values: the results are named by their scenarios, not by its keys). `trials` and `seed`
-    override each one's own (give them, or keep the files' equal, for common random numbers). Returns the
-    `Results` in the order given.
+    override each one's own (give them, or keep the files' equal, for common random numbers). Each runs
+    on the World it was validated against (`load_scenario(path, world=w)`), else the package's world
+    data, as `simulate` runs it; runs on different world data share nothing. Returns the `Results` in
+    the order given.
     """
     takes = (
         "simulate_together takes a sequence of scenarios, each a Scenario (riskmodel.load_scenario) or the "
@@ -604,6 +609,7 @@ def run_batch(
     called for every run in plan order, with the results computed now or, for skipped runs and runs a
     group brought forward, read back from the store (so that only one run's results are held here).
     """
+    _refuse_other_worlds(specs)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     store.clean_temporaries(out)
@@ -786,6 +792,26 @@ def _what_changed(manifest: Mapping[str, Any], spec: RunSpec) -> str:
     if not changed:
         changed.append("its fleet list has changed since" if spec.scenario.fleet else "another run identity")
     return "; ".join(changed)
+
+
+def _refuse_other_worlds(specs: Sequence[RunSpec]) -> None:
+    """Raise `ValueError` naming the runs whose scenario carries a World of other content than the
+    package's world data (`load_scenario(path, world=w)`): a stored run's identity (`store.run_hash`)
+    covers the scenario and the package's files, not a World in memory, so such a run cannot be stored
+    (nor run on the package's data in its place)."""
+    package = shared_world_fingerprint(shared_world())
+    other = {}
+    for spec in specs:
+        world = scenario_world(spec.scenario)
+        if world is not None and world_fingerprint(world) != package:
+            other[spec.name] = world.source
+    if other:
+        runs = ", ".join(f"{name} (on {source})" for name, source in other.items())
+        raise ValueError(
+            f"a batch stores runs on the package's world data only, and these scenarios were validated "
+            f"against another World: {runs}. Run them with riskmodel.simulate or simulate_together (their "
+            "provenance names the World), or load them without world= to run on the package's data"
+        )
 
 
 def _open_checkpoints(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 from riskmodel.engine import compile as compile_mod
 from riskmodel.engine.chunk import join_key, table_key, world_key
 from riskmodel.engine.compile import CompiledModel, _compile_world, _world_part, compile_model
-from riskmodel.engine.simulate import simulate
+from riskmodel.engine.simulate import compile_scenario, simulate
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.world import World, load_world
 from tests.test_reproducibility import assert_identical
@@ -270,3 +270,55 @@ def test_the_kept_parts_are_few():
         world.segments["bunker_t"] += 1.0
         compile_model(_scenario(), world)
         assert len(compile_mod._WORLD_PARTS) <= compile_mod.WORLD_PARTS_KEPT, k
+
+
+# ------------------------------------------------------------------------------------------------
+# What a compile costs besides compiling: no copy of the package's data, each fingerprint once
+# ------------------------------------------------------------------------------------------------
+def _count_calls(monkeypatch: pytest.MonkeyPatch, calls: Counter[str]) -> None:
+    """Count every copy of a World, every fingerprint of one (wherever it is called from) and every
+    validation of a scenario document, in `calls`."""
+    from riskmodel.engine import simulate as simulate_mod
+    from riskmodel.scenario import loader as scenario_loader
+    from riskmodel.world import fingerprint as fingerprint_mod
+
+    def counting(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return f(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(World, "copy", counting("copy", World.copy))
+    fingerprint = counting("fingerprint", fingerprint_mod.world_fingerprint)
+    for module in (fingerprint_mod, compile_mod, simulate_mod):
+        monkeypatch.setattr(module, "world_fingerprint", fingerprint)
+    monkeypatch.setattr(
+        scenario_loader, "_validate_document", counting("validate", scenario_loader._validate_document)
+    )
+
+
+def test_compiling_on_the_package_data_neither_copies_nor_fingerprints_it(monkeypatch):
+    """With no World given, nor one the scenario was validated against, compiling reads the process's own
+    World of the package's data (`shared_world`): no copy of it (`load_world` makes one, 0.5-1 ms), its
+    fingerprint (1.6-3 ms) computed once for all compiles, and no check of the scenario again (the loader
+    checked it against that content)."""
+    scenario = _scenario()
+    first = compile_scenario(scenario)
+    calls: Counter[str] = Counter()
+    _count_calls(monkeypatch, calls)
+    again = compile_scenario(scenario)
+    assert calls == Counter()
+    assert again.candidates is first.candidates
+
+
+def test_a_run_on_a_world_fingerprints_it_once(monkeypatch):
+    """`simulate(world=w)` names the fingerprint in the provenance and keeps the compiled world part by
+    it: one fingerprint of `w` for both (not one each), and no copy of `w` once its part is kept."""
+    scenario = load_scenario_from_dict({**SCENARIO, "horizon": {"start_year": 2026, "years": 1}})
+    world = load_world()
+    simulate(scenario, trials=64, world=world, progress=False)
+    calls: Counter[str] = Counter()
+    _count_calls(monkeypatch, calls)
+    simulate(scenario, trials=64, world=world, progress=False)
+    assert calls["fingerprint"] == 1 and calls["copy"] == 0

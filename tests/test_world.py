@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 from pathlib import Path
@@ -566,3 +567,110 @@ def test_parse_mix_errors() -> None:
     ):
         with pytest.raises(ValueError, match=msg):
             parse_mix(bad)
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading a folder: files edited on disk, and what is wrong with a file said plainly
+# ------------------------------------------------------------------------------------------------
+def _data_copy(tmp_path: Path) -> Path:
+    """A copy of the package's world data files in a folder of their own."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for f in DATA_DIR.iterdir():
+        if f.suffix in (".csv", ".yaml"):
+            shutil.copy(f, folder / f.name)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    """Replace `old` (once) in a text file and move its modification time on by a second, so that an edit
+    of the same size, within the file system's clock tick, is seen as a new version too."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    before = path.stat().st_mtime_ns
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+
+
+def _problems(folder: Path) -> list[str]:
+    with pytest.raises(WorldDataError) as info:
+        load_world(folder)
+    return info.value.errors
+
+
+def test_a_file_edited_on_disk_is_read_again(tmp_path: Path) -> None:
+    """Within one process, `load_world(folder)` follows the files: an edit to a valid value gives the new
+    value, an edit to an invalid one the loader's error, and an unchanged folder is not read again."""
+    folder = _data_copy(tmp_path)
+    zones = folder / "zones.csv"
+    assert load_world(folder).zones.at["BALTIC", "enforcement"] == 0.8
+    _edit(zones, ",0.8,", ",0.7,")  # (the same size: only the modification time tells)
+    assert load_world(folder).zones.at["BALTIC", "enforcement"] == 0.7
+    _edit(zones, ",0.7,", ",1.7,")
+    assert _problems(folder) == [
+        "zones.csv line 2 (BALTIC), column enforcement: must be a probability in [0, 1], got '1.7'"
+    ]
+    _edit(zones, ",1.7,", ",0.65,")
+    assert load_world(folder).zones.at["BALTIC", "enforcement"] == 0.65
+    read = loader._load_cached.cache_info()
+    assert load_world(folder).zones.at["BALTIC", "enforcement"] == 0.65
+    assert loader._load_cached.cache_info().misses == read.misses
+
+
+@pytest.mark.parametrize("name", ["segments.csv", "trades.csv", "incident_types.csv", "states.csv"])
+def test_an_empty_file_is_named(tmp_path: Path, name: str) -> None:
+    folder = _data_copy(tmp_path)
+    (folder / name).write_bytes(b"")
+    assert _problems(folder) == [f"{name}: the file is empty"]
+
+
+def test_a_count_that_is_not_a_whole_number_is_refused(tmp_path: Path) -> None:
+    """`segments.count` is a number of ships: 900.5 is named (file, line, code, column), not cut to 900."""
+    folder = _data_copy(tmp_path)
+    _edit(folder / "segments.csv", "\nVLCC,900,", "\nVLCC,900.5,")
+    assert _problems(folder) == [
+        "segments.csv line 2 (VLCC), column count: must be a whole number, got '900.5'"
+    ]
+
+
+def test_a_missing_folder_is_one_problem(tmp_path: Path) -> None:
+    assert _problems(tmp_path / "nowhere") == [f"world data folder {tmp_path / 'nowhere'}: no such folder"]
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    assert _problems(tmp_path / "afile") == [
+        f"world data folder {tmp_path / 'afile'}: is a file, not a folder"
+    ]
+
+
+def test_a_folder_in_place_of_a_file_is_said_to_be_one(tmp_path: Path) -> None:
+    folder = _data_copy(tmp_path)
+    (folder / "zones.csv").unlink()
+    (folder / "zones.csv").mkdir()
+    (folder / "ig.yaml").unlink()
+    assert _problems(folder) == [
+        f"zones.csv: is a folder in {folder}, not a file",
+        f"ig.yaml: file not found in {folder}",
+    ]
+
+
+def test_a_misspelt_column_gets_a_did_you_mean(tmp_path: Path) -> None:
+    folder = _data_copy(tmp_path)
+    _edit(folder / "states.csv", ",sovereign,", ",sovreign,")
+    _edit(folder / "segments.csv", ",mean_gt,", ",tonnage,")  # (nothing close: no guess)
+    assert _problems(folder) == [
+        "states.csv: missing column(s) sovereign (the file has a column 'sovreign': did you mean sovereign?)",
+        "segments.csv: missing column(s) mean_gt",
+    ]
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    """A Latin-1 'é' in states.csv (line 41) and in severity.yaml (line 3): the line and column where the
+    text stops being UTF-8, not a position in pandas' buffer (nor a traceback, for the YAML)."""
+    folder = _data_copy(tmp_path)
+    for name, line in (("states.csv", 41), ("severity.yaml", 3)):
+        rows = (folder / name).read_bytes().split(b"\n")
+        rows[line - 1] = b"\xe9" + rows[line - 1]
+        (folder / name).write_bytes(b"\n".join(rows))
+    assert _problems(folder) == [
+        "states.csv line 41, column 1: byte 0xe9 is not UTF-8 text (save the file as UTF-8)",
+        "severity.yaml line 3, column 1: byte 0xe9 is not UTF-8 text (save the file as UTF-8)",
+    ]

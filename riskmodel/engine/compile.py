@@ -17,9 +17,7 @@ compiling leaves it as it is.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -39,8 +37,9 @@ from riskmodel.scenario.schema import CLASS_FACTOR_MAX, Scenario
 from riskmodel.severity import SeverityParams, p_spill_above
 from riskmodel.waterfall import SchemeFinance, WaterfallParams
 from riskmodel.world import OIL_TYPES, World, parse_mix
+from riskmodel.world.fingerprint import WORLD_TABLES, world_fingerprint
 
-__all__ = ["CompiledModel", "PerilPlan", "compile_model", "world_fingerprint"]
+__all__ = ["WORLD_TABLES", "CompiledModel", "PerilPlan", "compile_model", "world_fingerprint"]
 
 WEST = ("EU", "UK", "US")
 #: Domestic insurers of sanctioned states cover at least the CLC limit (a CLC certificate requires it) and
@@ -308,53 +307,20 @@ class _WorldPart:
         return {c: i for i, c in enumerate(self.state_codes)}
 
 
-#: The World's tables that `_compile_world` reads (besides the `ig` and `severity` dicts); its derived
-#: tables (tidy mixes, vessel-years) are not read: compiling derives what it needs from these.
-WORLD_TABLES = ("states", "zones", "segments", "trades", "incident_types")
 #: Parts of this many contents of the world data are kept, the last used (the package's is 0.7 MB).
 WORLD_PARTS_KEPT = 4
 _WORLD_PARTS: OrderedDict[str, _WorldPart] = OrderedDict()
 _WORLD_PARTS_LOCK = threading.Lock()
 
 
-def world_fingerprint(world: World) -> str | None:
-    """SHA-256 of what compiling reads from `world`: each of `WORLD_TABLES` (its columns, dtypes, index
-    and values) and the `ig` and `severity` dicts; None when a value cannot be pickled.
-
-    The values are taken as Python objects (`to_numpy(dtype=object)`), not as the frames' blocks, so that
-    two tables of equal content agree whatever their memory layout or pandas' internal caches. Pickling is
-    faithful, so different contents never share a fingerprint (a float differs from an int of the same
-    value, a dict's order counts); equal contents almost always do (pickle refers back to an object seen
-    before, so a table holding one object twice may differ from one holding two equal objects: such a
-    World compiles its part again). 1.6-3 ms of CPU for the package's world data.
-    """
-    tables = []
-    for name in WORLD_TABLES:
-        df = getattr(world, name)
-        tables.append(
-            (
-                name,
-                df.columns.tolist(),
-                [str(dtype) for dtype in df.dtypes],
-                list(df.index.names),
-                df.index.tolist(),
-                df.to_numpy(dtype=object).tolist(),
-            )
-        )
-    try:
-        data = pickle.dumps((tables, world.ig, world.severity), protocol=5)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return None
-    return hashlib.sha256(data).hexdigest()
-
-
-def _world_part(world: World) -> _WorldPart:
+def _world_part(world: World, key: str | None = None) -> _WorldPart:
     """The `_WorldPart` of `world`'s content: the kept part of a World of the same content
-    (`world_fingerprint`), or one computed now from a copy of `world` and kept, the least recently used
-    of more than `WORLD_PARTS_KEPT` dropped. A World edited in place since its last compile has another
-    content, so it gets a part of its own; one whose content cannot be fingerprinted gets a new part each
-    time."""
-    key = world_fingerprint(world)
+    (`world_fingerprint`, or `key` when the caller has just computed it), or one computed now from a
+    copy of `world` and kept, the least recently used of more than `WORLD_PARTS_KEPT` dropped. A World
+    edited in place since its last compile has another content, so it gets a part of its own; one whose
+    content cannot be fingerprinted gets a new part each time."""
+    if key is None:
+        key = world_fingerprint(world)
     with _WORLD_PARTS_LOCK:
         part = _WORLD_PARTS.get(key) if key is not None else None
         if part is not None:
@@ -557,19 +523,28 @@ def _candidate_plan(
 
 
 def compile_model(
-    scenario: Scenario, world: World, trials: int | None = None, seed: int | None = None
+    scenario: Scenario,
+    world: World,
+    trials: int | None = None,
+    seed: int | None = None,
+    *,
+    world_sha256: str | None = None,
 ) -> CompiledModel:
     """Compile the scenario against the world data into a `CompiledModel`.
 
     The part that depends on the world data alone is computed once per content of `world` and reused
     (`_world_part`): `world` may be edited in place between compiles, and each model follows the content
-    `world` had when it was compiled; the model holds no view of `world`'s tables."""
+    `world` had when it was compiled; the model holds no view of `world`'s tables. `world_sha256`: the
+    `world_fingerprint` of `world` as it is now, when the caller has it (computed here otherwise).
+
+    The scenario is taken as valid on `world` (`riskmodel.engine.simulate.compile_scenario` checks it
+    first): a code `world` lacks is a `KeyError` here."""
     sim = scenario.simulation
     n_years = scenario.horizon.years
     start = scenario.horizon.start_year
     notes: list[str] = []
 
-    wp = _world_part(world)
+    wp = _world_part(world, world_sha256)
     trades = world.trades
     segs = world.segments
     state_codes, zone_codes, segment_codes = wp.state_codes, wp.zone_codes, wp.segment_codes

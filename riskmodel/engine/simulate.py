@@ -1,8 +1,8 @@
 """`simulate`: compile a scenario, run its chunks of trials on an executor, reduce them in order.
 
 In: a `Scenario` (or a path to one), the trial count and seed (default: the scenario's), an executor
-(default: in-process), whether to keep the event loss table, the world data (default: the package's,
-`load_world()`). Out: a `Results`.
+(default: in-process), whether to keep the event loss table, the world data (default: the World the
+scenario was validated against, else the package's). Out: a `Results`.
 
 The reduction copies each chunk's result into arrays over all the trials, at the chunk's rows, as it
 arrives (`_Reduction`), so the same scenario, seed and trial count give bit-identical results whatever
@@ -24,16 +24,18 @@ import riskmodel
 from riskmodel import metrics
 from riskmodel.arguments import whole_number
 from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_parts
-from riskmodel.engine.compile import CompiledModel, compile_model, world_fingerprint
+from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
 from riskmodel.engine.random import BLOCK_TRIALS
 from riskmodel.reinsurance.terms import ContractTerms
 from riskmodel.results import CONTRACT_FIELDS, Results
 from riskmodel.scenario.errors import format_number
-from riskmodel.scenario.loader import scenario_hash
+from riskmodel.scenario.loader import check_on_world, scenario_hash, scenario_world
 from riskmodel.scenario.schema import MAX_TRIALS, Scenario
-from riskmodel.world import World, load_world
+from riskmodel.world import World, world_fingerprint
+from riskmodel.world.fingerprint import shared_world_fingerprint
+from riskmodel.world.loader import shared_world
 
 __all__ = ["compile_scenario", "simulate"]
 
@@ -47,8 +49,34 @@ def compile_scenario(
     world: World | None = None,
 ) -> CompiledModel:
     """The compiled model `simulate` runs (exposed for batch runs that ship it to workers once), on
-    `world` as it is now (default: the package's world data)."""
-    model = compile_model(scenario, load_world() if world is None else world, trials=trials, seed=seed)
+    `world` as it is now (default: the World the scenario was validated against, else the package's
+    world data). Raises `ScenarioError` when the scenario names a code `world` lacks (`check_on_world`)."""
+    return _compiled(scenario, *_run_world(scenario, world)[:2], trials, seed, keep_events)
+
+
+def _run_world(scenario: Scenario, world: World | None) -> tuple[World, str | None, bool]:
+    """The World a run of `scenario` uses, its `world_fingerprint`, and whether the provenance names it:
+    `world` when given, else the World the scenario was validated against (`scenario_world`), else the
+    package's world data, compiled on the process's own World (`shared_world`, not a copy: the engine
+    does not edit it) with its fingerprint computed once."""
+    if world is None:
+        world = scenario_world(scenario)
+    if world is None:
+        shared = shared_world()
+        return shared, shared_world_fingerprint(shared), False
+    return world, world_fingerprint(world), True
+
+
+def _compiled(
+    scenario: Scenario,
+    world: World,
+    world_sha256: str | None,
+    trials: int | None,
+    seed: int | None,
+    keep_events: bool | None,
+) -> CompiledModel:
+    check_on_world(scenario, world, world_sha256)
+    model = compile_model(scenario, world, trials=trials, seed=seed, world_sha256=world_sha256)
     if keep_events is not None:
         model = replace(model, keep_events=keep_events)
     return model
@@ -107,8 +135,10 @@ def simulate(
     chunk_trials : override the chunk size (a multiple of 4,096); results do not depend on it.
     progress : show a progress line on stderr for runs longer than a few seconds.
     world : the world data to run on, as it is when `simulate` is called: a `World` from
-        `riskmodel.world.load_world()`, perhaps edited in place (default: the package's world data).
-        The run's provenance then names its source and `world_sha256`, the fingerprint of its content.
+        `riskmodel.world.load_world()`, perhaps edited in place. Default: the World the scenario was
+        validated against (`load_scenario(path, world=w)`), else the package's world data. On a World,
+        given or remembered, the run's provenance names its source and `world_sha256`, the fingerprint
+        of its content; a scenario naming a code the World lacks is a `ScenarioError` before the run.
     """
     check_arguments(
         trials=trials,
@@ -126,10 +156,10 @@ def simulate(
             )
         from riskmodel.scenario import load_scenario
 
-        scenario = load_scenario(scenario)
+        scenario = load_scenario(scenario, world=world)
     started = dt.datetime.now(dt.UTC)
-    world_sha256 = world_fingerprint(world) if world is not None else None
-    model = compile_scenario(scenario, trials, seed, keep_events, world=world)
+    run_world, world_sha256, named = _run_world(scenario, world)
+    model = _compiled(scenario, run_world, world_sha256, trials, seed, keep_events)
     if chunk_trials is not None:
         model = replace(model, chunk_trials=chunk_trials)
     chunks = make_chunks(model.n_trials, model.chunk_trials)
@@ -158,8 +188,8 @@ def simulate(
         "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
     }
-    if world is not None:
-        provenance["world_source"] = world.source
+    if named:
+        provenance["world_source"] = run_world.source
         provenance["world_sha256"] = world_sha256
     slots = pd.DataFrame(
         {

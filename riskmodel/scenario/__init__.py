@@ -13,6 +13,7 @@ from riskmodel.scenario.loader import (
     load_scenario_from_dict,
     resolved_document,
     scenario_hash,
+    scenario_world,
     validate_file,
     with_overrides,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "resolved_document",
     "scenario_hash",
     "scenario_notes",
+    "scenario_world",
     "validate_file",
     "with_overrides",
 ]

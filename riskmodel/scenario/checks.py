@@ -141,12 +141,17 @@ def _column_codes(table: Any, column: str) -> frozenset[str]:
     return frozenset(str(c) for c in table[column].unique())
 
 
-@functools.cache
 def default_world_codes() -> WorldCodes:
-    """The codes of the shipped world reference data (loaded once per process)."""
-    from riskmodel.world import load_world
+    """The codes of the shipped world reference data (derived once per version of its files)."""
+    from riskmodel.world.loader import shared_world
 
-    return WorldCodes.from_world(load_world())
+    return _codes_of_shared(shared_world())
+
+
+@functools.lru_cache(maxsize=2)
+def _codes_of_shared(world: Any) -> WorldCodes:
+    """The codes of a World nobody edits (`shared_world`; told apart by identity)."""
+    return WorldCodes.from_world(world)
 
 
 # -------------------------------------------------------------------------------------------- helpers

@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -59,6 +59,9 @@ from riskmodel.scenario.errors import (
     too_long_number,
 )
 from riskmodel.scenario.schema import NULL_NOT_ALLOWED, Portfolio, Scenario
+
+if TYPE_CHECKING:
+    from riskmodel.world import World
 
 #: Keys that belong to the file that says them; a child does not inherit its parent's.
 NOT_INHERITED = ("extends", "baseline")
@@ -509,8 +512,11 @@ class _Resolver:
         self.problems.append(problem.located(loc.file, loc.line))
 
 
-def _fleet_problems_of_file(path: str, cedant: str | None) -> list[Problem]:
-    """`_fleet_problems`, read once per version of the file (a sweep validates every point)."""
+def _fleet_problems_of_file(path: str, cedant: str | None, world: Any = None) -> list[Problem]:
+    """`_fleet_problems`, read once per version of the file (a sweep validates every point) on the
+    package's world data; on another `World` (`world`), read each time (it may be edited in place)."""
+    if world is not None:
+        return _fleet_problems(path, cedant, world)
     try:
         stat = Path(path).stat()
     except OSError:
@@ -523,14 +529,15 @@ def _fleet_problems_cached(path: str, cedant: str | None, mtime_ns: int, size: i
     return tuple(_fleet_problems(path, cedant))
 
 
-def _fleet_problems(path: str, cedant: str | None) -> list[Problem]:
-    """The fleet list a scenario names, read as the engine will read it: every problem of the list (as
-    one problem of `fleet.path`), a cedant it does not hold, segments the model does not know."""
+def _fleet_problems(path: str, cedant: str | None, world: Any = None) -> list[Problem]:
+    """The fleet list a scenario names, read as the engine will read it on `world` (default: the
+    package's world data): every problem of the list (as one problem of `fleet.path`), a cedant it does
+    not hold, segments the world does not know."""
     from riskmodel.screening import read_fleet
     from riskmodel.screening.fleet import InputRowsError
-    from riskmodel.world import load_world
+    from riskmodel.world.loader import shared_world
 
-    world = load_world()
+    world = shared_world() if world is None else world
     try:
         fleet = read_fleet(path, world=world)
     except InputRowsError as exc:
@@ -639,9 +646,15 @@ def _world_codes(world: Any) -> WorldCodes:
 
 
 def _validate_document(
-    doc: Any, kind: Kind, label: str, world: WorldCodes, problems: list[Problem] | None = None
+    doc: Any,
+    kind: Kind,
+    label: str,
+    world: WorldCodes,
+    problems: list[Problem] | None = None,
+    fleet_world: Any = None,
 ) -> Validation:
-    """Schema validation and the semantic checks of a resolved document, every problem located."""
+    """Schema validation and the semantic checks of a resolved document, every problem located; a fleet
+    list is read on `fleet_world` (a `World`; default the package's world data)."""
     where = locations(doc)
     data = plain(doc)
     result = Validation(file=label, kind=kind, document=data)
@@ -665,7 +678,7 @@ def _validate_document(
         checks.check_scenario(data, world) if kind == "scenario" else checks.check_portfolio(data, world)
     )
     if isinstance(obj, Scenario) and obj.fleet is not None:
-        semantic = [*semantic, *_fleet_problems_of_file(obj.fleet.path, obj.fleet.cedant)]
+        semantic = [*semantic, *_fleet_problems_of_file(obj.fleet.path, obj.fleet.cedant, fleet_world)]
     found.extend(p for p in semantic if p.path not in found_paths)
     located = _dedupe([_locate(p, where, label) for p in found])
     files = list(dict.fromkeys(p.file for p in located))
@@ -807,7 +820,9 @@ _SCENARIO_MAPPING = (
 
 
 def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, world: Any = None) -> Validation:
-    """Read and check one scenario or portfolio file (kind detected from its keys unless given).
+    """Read and check one scenario or portfolio file (kind detected from its keys unless given), against
+    `world`'s codes: a `World` (`load_world`), bare `WorldCodes`, or None for the package's world data.
+    A valid scenario remembers a `World` it was checked against (`scenario_world`), to run on it.
 
     Never raises for a mistake in the file: problems and notes are in the returned `Validation`. A `path`
     that is not a str or a path (a mapping: `load_scenario_from_dict`) is a `TypeError`.
@@ -831,7 +846,10 @@ def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, wor
         return _validate_document(_drop_nulls(doc), "portfolio", label, codes, problems)
     resolver = _Resolver(problems=list(problems), world=world)
     resolved = resolver.layer(doc, p.parent, label, (p.resolve(),))
-    return _validate_document(resolved, "scenario", label, codes, resolver.problems)
+    result = _validate_document(resolved, "scenario", label, codes, resolver.problems, _a_world(world))
+    if result.scenario is not None:
+        _validated_on(result.scenario, world)
+    return result
 
 
 # ---------------------------------------------------------------------------------------- public API
@@ -852,6 +870,12 @@ def extended_file(path: str | os.PathLike[str]) -> Path | None:
 
 def load_scenario(path: str | os.PathLike[str], *, world: Any = None) -> Scenario:
     """Read, resolve and validate a scenario file: `path` a str or a `pathlib.Path`.
+
+    The codes it names (states, zones, segments) are checked against `world`: a `World` from
+    `riskmodel.world.load_world()` (perhaps edited, or loaded from another folder), or None for the
+    package's world data. The scenario remembers that World (`scenario_world`, not a field: it is in
+    no dump or hash) and `simulate` runs on it unless given `world=`; a run on a World whose content
+    has changed since checks the scenario's codes against it again (`check_on_world`).
 
     Raises `ScenarioError` listing every problem. Notes (e.g. a contract on a scheme this scenario lacks)
     are available from `scenario_notes(scenario)`. A scenario given as a mapping (a dict) is
@@ -889,17 +913,20 @@ def load_scenario_from_dict(
     world: Any = None,
 ) -> Scenario:
     """Validate a scenario given as a mapping (notebooks, sweeps); `extends` and a portfolio path are
-    resolved relative to `base_dir` (default: the working directory). Raises `ScenarioError`.
+    resolved relative to `base_dir` (default: the working directory); `world` as for `load_scenario`
+    (the scenario remembers a `World`, to run on it). Raises `ScenarioError`.
     """
     if not isinstance(doc, Mapping):
         raise ScenarioError([Problem(origin, (), f"a scenario must be a mapping, got {show_value(doc, 40)}")])
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     resolver = _Resolver(world=world)
     resolved = resolver.layer(_as_linedict(doc, origin), base, origin, ())
-    result = _validate_document(resolved, "scenario", origin, _world_codes(world), resolver.problems)
+    result = _validate_document(
+        resolved, "scenario", origin, _world_codes(world), resolver.problems, _a_world(world)
+    )
     result.raise_for_problems()
     assert result.scenario is not None
-    return result.scenario
+    return _validated_on(result.scenario, world)
 
 
 def resolved_document(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -938,7 +965,9 @@ def parse_value(text: str) -> Any:
 def with_overrides(
     scenario: Scenario, overrides: Mapping[str, Any], *, origin: str = "<overrides>", world: Any = None
 ) -> Scenario:
-    """A re-validated copy of `scenario` with values set at dotted key paths.
+    """A re-validated copy of `scenario` with values set at dotted key paths, checked against `world`
+    (default: the World `scenario` was validated against, which the copy remembers too, else the
+    package's world data).
 
     `None` removes a key (its default applies: ``schemes.rv_pool.recapitalisation: None`` removes the
     scheme's backstop); ``portfolio`` may be set to a portfolio file's path. The copy is named after its
@@ -954,6 +983,7 @@ def with_overrides(
     >>> with_overrides(s, {"horizon.years": 3, "name": "x, 3 years"}, world=none).name
     'x, 3 years'
     """
+    world = scenario_world(scenario) if world is None else world
     doc = scenario.model_dump(mode="python")
     if not any(str(dotted) == "name" for dotted in overrides):
         doc["name"] = derived_name(scenario.name, overrides)
@@ -968,7 +998,9 @@ def with_overrides(
             problems.append(problem.located(origin, None))
     if problems:
         raise ScenarioError(problems)
-    result = _validate_document(_as_linedict(doc, origin), "scenario", origin, _world_codes(world))
+    result = _validate_document(
+        _as_linedict(doc, origin), "scenario", origin, _world_codes(world), fleet_world=_a_world(world)
+    )
     if result.problems:
         # a key set inside an entry that does not exist made a new, incomplete entry: say that instead
         missing = [
@@ -976,7 +1008,53 @@ def with_overrides(
         ]
         raise ScenarioError(missing or result.problems)
     assert result.scenario is not None
-    return result.scenario
+    return _validated_on(result.scenario, world)
+
+
+def scenario_world(scenario: Scenario) -> World | None:
+    """The World `scenario` was validated against (`load_scenario(path, world=w)`, `with_overrides` of
+    such a scenario), which `simulate` runs it on unless given another; None for the package's world
+    data. The World itself, not a copy: an edit of it in place reaches the runs that follow."""
+    return scenario._world
+
+
+def _a_world(world: Any) -> World | None:
+    """`world` when it is a `World` (not bare `WorldCodes`), else None."""
+    from riskmodel.world import World
+
+    return world if isinstance(world, World) else None
+
+
+def _validated_on(scenario: Scenario, world: Any) -> Scenario:
+    """`scenario`, just validated against `world`, marked with it (`Scenario._world`, `_checked_on`): a
+    `World` is remembered with the fingerprint of its content now, the package's world data (None) by
+    its fingerprint alone; bare `WorldCodes` leave it unmarked (a run checks it on its world)."""
+    from riskmodel.world.fingerprint import shared_world_fingerprint, world_fingerprint
+    from riskmodel.world.loader import shared_world
+
+    if world is None:
+        scenario._checked_on = shared_world_fingerprint(shared_world())
+    elif (mine := _a_world(world)) is not None:
+        scenario._world = mine
+        scenario._checked_on = world_fingerprint(mine)
+    return scenario
+
+
+def check_on_world(scenario: Scenario, world: World, world_sha256: str | None) -> None:
+    """Raise `ScenarioError` when `scenario` is not valid on `world`: the loader's checks (`with_overrides`
+    runs the same) against `world`'s codes, each problem named by its key path, so that a zone, state or
+    segment `world` lacks is said before compiling (not a `KeyError` in it). `world_sha256` is
+    `world_fingerprint(world)` now: when the loader checked the scenario against that content, there is
+    nothing to check again (the usual case, and the package's world data).
+
+    The problems are located at `"scenario <name> on the world data of <world.source>"`.
+    """
+    if world_sha256 is not None and world_sha256 == scenario._checked_on:
+        return
+    origin = f"scenario {scenario.name!r} on the world data of {world.source}"
+    doc = _as_linedict(scenario.model_dump(mode="python"), origin)
+    result = _validate_document(doc, "scenario", origin, WorldCodes.from_world(world), fleet_world=world)
+    result.raise_for_problems()
 
 
 #: Overrides that change no figure of a run, so not the name `with_overrides` gives its copy.

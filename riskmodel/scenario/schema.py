@@ -12,11 +12,22 @@ ton a year. Probabilities are in [0, 1]. Every model forbids unknown keys, so a 
 from __future__ import annotations
 
 import itertools
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from riskmodel.scenario.errors import AtMost
+
+if TYPE_CHECKING:
+    from riskmodel.world import World
 
 #: Upper bound of every provider-class operating factor. The candidate event set is drawn at the rate of
 #: this factor, so scenarios can only thin it: raising the bound changes the event set of every scenario.
@@ -766,6 +777,17 @@ class Scenario(Strict):
     portfolio: Portfolio | None = Field(
         None, description="Inline portfolio, or a path resolved by the loader."
     )
+
+    # Not fields (neither in the schema, a dump nor `scenario_hash`): set by the loader, kept by
+    # `model_copy`, `copy.deepcopy`, pickling (a process pool's or Dask's workers get the World too) and
+    # `with_overrides`. Read them through `riskmodel.scenario.loader.scenario_world`.
+    #: The World the loader validated the scenario against (`load_scenario(path, world=w)`), which
+    #: `simulate` runs on unless given another; None: the package's world data.
+    _world: World | None = PrivateAttr(default=None)
+    #: The `world_fingerprint` of the world data the loader checked the scenario's codes against (the
+    #: package's, or `_world` as it then was); None when never checked against a World (a Scenario built
+    #: directly, or validated against bare `WorldCodes`): a run checks it on its world first.
+    _checked_on: str | None = PrivateAttr(default=None)
 
     def peril_source(self, peril_id: str) -> str:
         peril = self.perils[peril_id]

@@ -4,7 +4,8 @@ In: the package's CSV and YAML files (or another directory with the same files, 
 has overridden). Out: a `World` holding one pandas DataFrame per table (indexed by its code), the IG and
 severity dicts, the parsed mix columns as tidy DataFrames, and the vessel-years of every (trade,
 segment). Nothing here touches the network; a directory's files are read, validated and derived once
-per process, and every `load_world()` gets its own copy of the result, free to edit.
+per process for each version of them (a file edited on disk is read again), and every `load_world()`
+gets its own copy of the result, free to edit.
 
 Validation happens at load and names the file, the line (CSV: header = line 1) or key path, and the
 column of every problem: mixes sum to 1 (±1e-9), referenced codes exist (states, zones, segments),
@@ -24,6 +25,7 @@ import copy
 import difflib
 import functools
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -50,6 +52,7 @@ __all__ = [
     "reference_incident_counts",
     "sanctioned_gt_share",
     "sanctioned_volume_share",
+    "shared_world",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -180,6 +183,7 @@ _SPECS: dict[str, dict[str, str]] = {
     },
 }
 _FILES = {name: f"{name}.csv" for name in _SPECS}
+_YAML_FILES = {name: f"{name}.yaml" for name in ("ig", "severity")}
 _KEYS = {name: next(c for c, k in spec.items() if k in ("key", "id")) for name, spec in _SPECS.items()}
 _INT_COLUMNS = {"segments": ("count",)}
 
@@ -428,7 +432,8 @@ class World:
 def load_world(data_dir: str | Path | None = None) -> World:
     """Load and validate the world data (the package's by default).
 
-    A directory is read, validated and derived once per process; each call returns its own copy
+    A directory is read, validated and derived once per process for each version of its files (a file
+    whose modification time or size has changed since is read again); each call returns its own copy
     (`World.copy`, 0.5-1 ms), so the caller may edit it in place without changing what any other
     caller, or a later `load_world()`, gets.
 
@@ -436,38 +441,111 @@ def load_world(data_dir: str | Path | None = None) -> World:
     >>> w.states.loc["USA", ["clc92", "opa"]].tolist()
     [0, 1]
     """
+    return shared_world(data_dir).copy()
+
+
+def shared_world(data_dir: str | Path | None = None) -> World:
+    """The process's own World of a directory (the package's by default) as its files now are: the one
+    `load_world` copies. It is shared by every caller, so it must never be edited; the engine compiles on
+    it when a run names no World (no copy to make, and its fingerprint computed once)."""
     path = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
-    return _load_cached(str(path)).copy()
+    return _load_cached(str(path), _file_versions(path))
+
+
+def _file_versions(base: Path) -> tuple[tuple[str, int, int] | None, ...]:
+    """(name, modification time in ns, size) of each world file of `base`, None for a file that cannot
+    be stat'ed: the key under which its World is kept (`_fleet_problems_cached` keys a fleet list so)."""
+    versions: list[tuple[str, int, int] | None] = []
+    for fname in (*_FILES.values(), *_YAML_FILES.values()):
+        try:
+            stat = os.stat(base / fname)
+        except OSError:
+            versions.append(None)
+            continue
+        versions.append((fname, stat.st_mtime_ns, stat.st_size))
+    return tuple(versions)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(path: str) -> World:
-    """The World of a directory, read once (never handed out: `load_world` returns copies of it)."""
+def _load_cached(path: str, versions: tuple[tuple[str, int, int] | None, ...]) -> World:
+    """The World of a directory at one version of its files (`_file_versions`), read once (never handed
+    out as it is: `load_world` returns copies of it)."""
+    del versions  # (the cache key: another version of a file is another World)
     base = Path(path)
+    if not base.is_dir():
+        what = "is a file, not a folder" if base.exists() else "no such folder"
+        raise WorldDataError([f"world data folder {base}: {what}"])
     errors: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     for name, fname in _FILES.items():
-        f = base / fname
-        if not f.is_file():
-            errors.append(f"{fname}: file not found in {base}")
-            continue
-        try:
-            tables[name] = pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""])
-        except (pd.errors.ParserError, UnicodeDecodeError) as e:
-            errors.append(f"{fname}: cannot be read as CSV: {e}")
+        table = _read_csv(base / fname, errors)
+        if table is not None:
+            tables[name] = table
     dicts: dict[str, Any] = {}
-    for name in ("ig", "severity"):
-        f = base / f"{name}.yaml"
-        if not f.is_file():
-            errors.append(f"{name}.yaml: file not found in {base}")
+    for name, fname in _YAML_FILES.items():
+        text = _read_text(base / fname, errors)
+        if text is None:
             continue
         try:
-            dicts[name] = yaml.safe_load(f.read_text(encoding="utf-8"))
+            dicts[name] = yaml.safe_load(text)
         except yaml.YAMLError as e:
-            errors.append(f"{name}.yaml: invalid YAML: {e}")
+            errors.append(f"{fname}: invalid YAML: {e}")
     if errors:
         raise WorldDataError(errors)
     return build_world(**tables, **dicts, source=str(base))
+
+
+def _missing_file(f: Path) -> str | None:
+    """Why the world file `f` cannot be read as a file (a folder of that name, or none), or None."""
+    if f.is_dir():
+        return f"{f.name}: is a folder in {f.parent}, not a file"
+    if not f.is_file():
+        return f"{f.name}: file not found in {f.parent}"
+    return None
+
+
+def _read_csv(f: Path, errors: list[str]) -> pd.DataFrame | None:
+    """A world CSV file as text columns, or None with its problem in `errors`."""
+    if (why := _missing_file(f)) is not None:
+        errors.append(why)
+        return None
+    try:
+        return pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        errors.append(f"{f.name}: the file is empty")
+    except UnicodeDecodeError:
+        errors.append(_not_utf8(f))
+    except pd.errors.ParserError as e:
+        errors.append(f"{f.name}: cannot be read as CSV: {e}")
+    return None
+
+
+def _read_text(f: Path, errors: list[str]) -> str | None:
+    """A world YAML file's text, or None with its problem in `errors`."""
+    if (why := _missing_file(f)) is not None:
+        errors.append(why)
+        return None
+    try:
+        return f.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        errors.append(_not_utf8(f))
+    return None
+
+
+def _not_utf8(f: Path) -> str:
+    """Where a file that is not UTF-8 text first fails to decode: its line (1-based) and column, and the
+    byte (pandas and Python name only a position in a buffer)."""
+    for number, line in enumerate(f.read_bytes().split(b"\n"), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            column = len(line[: e.start].decode("utf-8")) + 1
+            byte = line[e.start]
+            return (
+                f"{f.name} line {number}, column {column}: byte 0x{byte:02x} is not UTF-8 text "
+                "(save the file as UTF-8)"
+            )
+    return f"{f.name}: is not UTF-8 text (save the file as UTF-8)"
 
 
 def build_world(
@@ -602,7 +680,8 @@ def _typed_table(name: str, df: pd.DataFrame, errors: list[str]) -> pd.DataFrame
         df = df.reset_index()
     missing = [c for c in spec if c not in df.columns]
     if missing:
-        errors.append(f"{fname}: missing column(s) {', '.join(missing)}")
+        unknown = [str(c) for c in df.columns if c not in spec]
+        errors.append(f"{fname}: missing column(s) {', '.join(_column_guess(c, unknown) for c in missing)}")
         return None
     if len(df) == 0:
         errors.append(f"{fname}: no rows")
@@ -618,6 +697,12 @@ def _typed_table(name: str, df: pd.DataFrame, errors: list[str]) -> pd.DataFrame
         for i, v in enumerate(values):
             where = f"{fname} line {i + 2} ({keys[i] or '?'}), column {col}"
             conv.append(_convert(v, kind, where, errors))
+        if col in _INT_COLUMNS.get(name, ()):
+            for i, c in enumerate(conv):
+                if c is not None and c != int(c):
+                    where = f"{fname} line {i + 2} ({keys[i] or '?'}), column {col}"
+                    errors.append(f"{where}: must be a whole number, got {values[i]!r}")
+                    conv[i] = None
         if kind == "bool" or col in _INT_COLUMNS.get(name, ()):
             ok = all(c is not None for c in conv)
             out[col] = np.array([int(c) for c in conv], dtype=np.int64) if ok else conv
@@ -636,15 +721,15 @@ def _typed_table(name: str, df: pd.DataFrame, errors: list[str]) -> pd.DataFrame
             )
         else:
             seen[k] = i
-    if name == "segments":
-        for i, v in enumerate(out["count"]):
-            if v is not None and float(v) != int(float(v)):
-                errors.append(
-                    f"{fname} line {i + 2} ({keys[i]}), column count: must be a whole number, got {v}"
-                )
     cols = [c for c in spec if c != key] + [c for c in df.columns if c not in spec]
     out.index = pd.Index(keys, name=key)
     return out[cols].copy()  # (its numeric columns in one block per dtype: `World.copy` takes half the time)
+
+
+def _column_guess(column: str, unknown: list[str]) -> str:
+    """A missing column, with the file's column that may be it misspelt (among those it does not know)."""
+    close = difflib.get_close_matches(column, unknown, n=1, cutoff=0.6)
+    return f"{column} (the file has a column {close[0]!r}: did you mean {column}?)" if close else column
 
 
 def _present(v: Any) -> bool:
