@@ -725,13 +725,20 @@ def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, 
         begun = RunChunks(run_dir, spec.identity).begun()
         if store.ran_another_file(manifest, spec.file):
             now = f"{spec.file} ({spec.trials:,} trials, seed {spec.seed})"
+            relative = (
+                "; its manifest names its file relative to the folder it ran from, so only their contents "
+                "were compared"
+                if store.stored_scenario_path(manifest) is None
+                else ""
+            )
             if not force and not begun:
                 problems.append(
                     Problem(
                         str(run_dir),
                         (),
                         f"holds the run of another scenario file, {stored}, which this batch would delete "
-                        f"to store {now} there (a run folder is named after its file: {spec.name!r}); "
+                        f"to store {now} there (a run folder is named after its file: {spec.name!r}"
+                        f"{relative}); "
                         f"give another --out for {spec.file}, or --force to replace the stored run",
                     )
                 )
@@ -750,10 +757,12 @@ def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, 
 
 
 def _stored_run(manifest: Mapping[str, Any]) -> str:
-    """``perils/p.yaml (40,960 trials, seed 42)``: a stored run as its manifest names it."""
+    """``/data/perils/p.yaml (40,960 trials, seed 42)``: a stored run as its manifest names it (its file
+    resolved, when the manifest says where that is: `store.stored_scenario_path`)."""
     trials, seed = manifest.get("trials"), manifest.get("seed")
     count = f"{trials:,}" if isinstance(trials, int) else str(trials)
-    return f"{manifest.get('scenario_file') or 'a scenario without a file'} ({count} trials, seed {seed})"
+    file = store.stored_scenario_path(manifest) or manifest.get("scenario_file")
+    return f"{file or 'a scenario without a file'} ({count} trials, seed {seed})"
 
 
 #: The settings of a run that `_what_changed` names apart from the rest of its scenario.

@@ -207,6 +207,54 @@ def test_the_same_file_moved_or_edited_is_no_other_file(two_files, tmp_path, run
     assert f"its scenario file {first} (or a file it extends or reads) has changed since" in err
 
 
+def test_a_file_named_from_another_folder_is_told_apart_by_where_it_is(
+    two_files, tmp_path, monkeypatch, run_cli
+):
+    """The manifest kept the file as typed (``p.yaml``), read from the current folder: `run p.yaml` from
+    `other/` replaced the run made from `perils/` (exit 0, "its scenario file p.yaml ... has changed
+    since"), and `perils/p.yaml` edited, run from its parent, was refused as another file."""
+    first, second = two_files
+    st = tmp_path / "st"
+    monkeypatch.chdir(first.parent)
+    assert run_cli("run", "p.yaml", "--out", st, "--workers", 1)[0] == 0
+    assert store.load_manifest(st / "p")["scenario_file_resolved"] == str(first.resolve())
+    before = snapshot(st / "p")
+    monkeypatch.chdir(second.parent)
+    code, _, err = run_cli("run", "p.yaml", "--out", st, "--workers", 1)
+    assert_refused(code, err, f"holds the run of another scenario file, {first.resolve()} (4,096 trials")
+    assert snapshot(st / "p") == before
+    monkeypatch.chdir(tmp_path)
+    write(first.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    code, _, err = run_cli("run", "perils/p.yaml", "--out", st, "--workers", 1)
+    assert code == 0, err
+    assert "its scenario file perils/p.yaml (or a file it extends or reads) has changed since" in err
+
+
+def test_a_manifest_with_a_relative_file_name_is_judged_by_the_contents(two_files, tmp_path, monkeypatch):
+    """A manifest saved before the resolved path was kept names its file as typed: where it was is
+    unknown, so only the SHA-256 tells whether a file is the one it ran (the name, read from the current
+    folder, would be another file's or none)."""
+    first, second = two_files
+    old = {"scenario_file": "p.yaml", "scenario_file_sha256": store._file_sha256(first)}
+    monkeypatch.chdir(first.parent)
+    assert not store.ran_another_file(old, "p.yaml")
+    assert store.ran_another_file(old, second)
+    monkeypatch.chdir(second.parent)
+    assert store.ran_another_file(old, "p.yaml")
+    assert not store.ran_another_file(old, first)
+    assert store.stored_scenario_path(old) is None
+    assert store.stored_scenario_path({"scenario_file": str(first)}) == first
+    out = tmp_path / "st"
+    batch.run_batch(batch.plan_runs([first]), out, progress=False, echo=None)
+    manifest = json.loads((out / "p" / store.MANIFEST).read_text())
+    del manifest["scenario_file_resolved"]
+    (out / "p" / store.MANIFEST).write_text(json.dumps({**manifest, "scenario_file": "p.yaml"}))
+    with pytest.raises(ScenarioError) as refused:
+        batch.run_batch(batch.plan_runs([second]), out, Stopping(), progress=False, echo=None)
+    assert "holds the run of another scenario file, p.yaml (4,096 trials" in str(refused.value)
+    assert "its manifest names its file relative to the folder it ran from" in str(refused.value)
+
+
 def test_the_batch_says_which_run_it_replaces_before_computing(two_files, tmp_path, run_cli):
     """Fewer trials, another seed: the stored run is replaced, and the line that says so comes before the
     work (it came after, as "(recomputed: another scenario, seed or trial count)")."""
@@ -364,7 +412,7 @@ def test_the_stand_alone_apply_terms_takes_each_option_once(capsys):
 # ------------------------------------------------------------------------------------ sweep of a run
 def test_sweep_of_a_run_folder_says_it_is_one(folder, run_cli):
     run = folder / "batch" / "a"
-    ran = store.load_manifest(run)["scenario_file"]
+    ran = store.load_manifest(run)["scenario_file_resolved"]
     code, _, err = run_cli("sweep", run, "--set", "horizon.years=1,2")
     assert_refused(
         code,
