@@ -625,11 +625,14 @@ def run_batch(
     }
     done = {name for name, reason in stale.items() if reason is None}
     todo = [s for s in specs if s.name not in done]
-    replacing = _replacements(todo, out, force)  # (raises for a run of another file: before any work)
+    # (raises for a run of another file: before any work)
+    replacing, other_files = _replacements(todo, out, force)
     stale.update({name: why for name, (_, why) in replacing.items()})
     for name in done:  # (left by a batch stopped after the manifest was written)
         discard_chunks(out / name)
     checkpoints, resumed = _open_checkpoints(out, todo, chunk_trials, force)
+    for name in other_files:  # (begun now: stopped before its first chunk, it resumes without --force)
+        checkpoints[name].mark()
     total = len(specs)
     outcomes: dict[str, RunOutcome] = {}
     for spec in specs:
@@ -701,21 +704,25 @@ def run_batch(
     return [outcomes[s.name] for s in specs]
 
 
-def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, tuple[str, str]]:
+def _replacements(
+    todo: Sequence[RunSpec], out: Path, force: bool
+) -> tuple[dict[str, tuple[str, str]], set[str]]:
     """The finished runs in the store that the batch would replace, each with the line said before any
-    work (which stored run, replaced by what) and why, in a few words for the line after it; raises
-    `ScenarioError` for those of another scenario file, unless `force`.
+    work (which stored run, replaced by what) and why, in a few words for the line after it, and the
+    names of those that are runs of another scenario file; raises `ScenarioError` for those, unless
+    `force`.
 
     A run folder is named after its scenario file, so a file of the same name elsewhere (``other/p.yaml``
     after ``perils/p.yaml``) would take the folder of another scenario's run and delete it: refused,
-    naming both, unless `force` (or the replacement was begun by an earlier batch, stopped: its chunks
-    are kept, and it resumes as any run does). The same file with another trial count, seed or event
-    setting, or edited since, replaces its run: said before the work starts. Folders without a readable
-    manifest (interrupted), runs of another store format or model, and runs recomputed by `force`
-    alone are left to the notes of `run_batch`.
+    naming both, unless `force` (or the replacement was begun by an earlier batch, stopped: `run_batch`
+    marks such a run begun in its checkpoints before any work, and it resumes as any run does). The
+    same file with another trial count, seed or event setting, or edited since, replaces its run: said
+    before the work starts. Folders without a readable manifest (interrupted), runs of another store
+    format or model, and runs recomputed by `force` alone are left to the notes of `run_batch`.
     """
     problems: list[Problem] = []
     found: dict[str, tuple[str, str]] = {}
+    other_files: set[str] = set()
     for spec in todo:
         run_dir = out / spec.name
         manifest = store.read_manifest(run_dir) if run_dir.is_dir() else None
@@ -743,6 +750,7 @@ def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, 
                     )
                 )
             else:
+                other_files.add(spec.name)
                 why = "--force" if force else "resuming the replacement an earlier batch began"
                 found[spec.name] = (
                     f"replacing the run of {stored} stored in {run_dir} by {now} ({why})",
@@ -753,7 +761,7 @@ def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, 
             found[spec.name] = (f"replacing the run of {stored} stored in {run_dir}: {why}", why)
     if problems:
         raise ScenarioError(problems)
-    return found
+    return found, other_files
 
 
 def _stored_run(manifest: Mapping[str, Any]) -> str:

@@ -296,6 +296,24 @@ def test_a_replacement_stopped_part_way_resumes_without_force(tmp_path):
     assert store.load_manifest(out / "p")["scenario_file"] == str(second)
 
 
+def test_a_replacement_stopped_before_its_first_chunk_resumes_without_force(two_files, tmp_path):
+    """Stopped before the replacing run had saved a chunk, the `--force` batch had left nothing to show
+    it had begun: run again without --force, as the stop message says, it was refused."""
+    first, second = two_files
+    out = tmp_path / "st"
+    batch.run_batch(batch.plan_runs([first]), out, progress=False, echo=None)
+    plan = batch.plan_runs([second])
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(plan, out, Stopping(after=0), progress=False, echo=None, force=True)
+    assert store.load_manifest(out / "p")["scenario_file"] == str(first)
+    said: list[str] = []
+    (outcome,) = batch.run_batch(plan, out, Stopping(), progress=False, echo=said.append)
+    assert outcome.status == "computed", said
+    assert any("(resuming the replacement an earlier batch began)" in line for line in said), said
+    assert store.load_manifest(out / "p")["scenario_file"] == str(second)
+    assert not (out / "p" / "chunks").exists()
+
+
 # ----------------------------------------------------------------------------- report: runs left out
 def test_report_names_every_run_it_leaves_out_on_stderr(folder, run_cli):
     """Two damaged runs of three: the page listed them, the terminal printed only the page's path."""
