@@ -20,7 +20,6 @@ import collections
 import contextlib
 import difflib
 import itertools
-import json
 import math
 import re
 import sys
@@ -730,7 +729,7 @@ def _replacements(
             continue
         stored = _stored_run(manifest)
         begun = RunChunks(run_dir, spec.identity).begun()
-        if store.ran_another_file(manifest, spec.file):
+        if store.ran_another_file(manifest, spec.file, spec.scenario.model_dump(mode="json")):
             now = f"{spec.file} ({spec.trials:,} trials, seed {spec.seed})"
             relative = (
                 "; its manifest names its file relative to the folder it ran from, so only their contents "
@@ -773,22 +772,6 @@ def _stored_run(manifest: Mapping[str, Any]) -> str:
     return f"{file or 'a scenario without a file'} ({count} trials, seed {seed})"
 
 
-#: The settings of a run that `_what_changed` names apart from the rest of its scenario.
-_RUN_SETTINGS = ("trials", "seed", "keep_events", "chunk_trials")
-
-
-def _scenario_without_settings(doc: Any) -> Any:
-    """A resolved scenario (a manifest's ``scenario``, or a spec's dumped) without `_RUN_SETTINGS`, as
-    plain JSON values, so that two can be compared."""
-    if not isinstance(doc, Mapping):
-        return None
-    plain = json.loads(json.dumps(doc, default=str))
-    if isinstance(plain.get("simulation"), dict):
-        for key in _RUN_SETTINGS:
-            plain["simulation"].pop(key, None)
-    return plain
-
-
 def _what_changed(manifest: Mapping[str, Any], spec: RunSpec) -> str:
     """Why a stored run of the same file and model is not `spec`: ``8,192 trials then, 4,096 now``,
     ``seed 7 then, 8 now``, events kept now or no more, the scenario changed (its file, or one it extends
@@ -803,7 +786,7 @@ def _what_changed(manifest: Mapping[str, Any], spec: RunSpec) -> str:
     if bool(manifest.get("keep_events")) != spec.keep_events:
         changed.append("events kept now" if spec.keep_events else "events no longer kept")
     dumped = spec.scenario.model_dump(mode="json")
-    if _scenario_without_settings(manifest.get("scenario")) != _scenario_without_settings(dumped):
+    if store.scenario_without_settings(manifest.get("scenario")) != store.scenario_without_settings(dumped):
         source = f"its scenario file {spec.file}" if spec.file else "its scenario"
         changed.append(f"{source} (or a file it extends or reads) has changed since")
     if not changed:

@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from perils_book import BASE, write
+from perils_book import BASE, STRESSED, write
 
 from riskmodel import batch, store
 from riskmodel.cli import GivenOnce, build_parser
@@ -253,6 +253,31 @@ def test_a_manifest_with_a_relative_file_name_is_judged_by_the_contents(two_file
         batch.run_batch(batch.plan_runs([second]), out, Stopping(), progress=False, echo=None)
     assert "holds the run of another scenario file, p.yaml (4,096 trials" in str(refused.value)
     assert "its manifest names its file relative to the folder it ran from" in str(refused.value)
+
+
+def test_a_copy_that_extends_another_parent_is_another_file(tmp_path, run_cli):
+    """`eu/p.yaml` and `uk/p.yaml` are byte-identical, but each extends its own `base.yaml`: the second
+    sweep replaced the first one's points with only a note, as if they were the same scenario. Refused,
+    as any other file's runs, naming both; nothing is deleted."""
+    write(tmp_path / "eu", "base.yaml", SMALL)
+    write(tmp_path / "uk", "base.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    eu, uk = write(tmp_path / "eu", "p.yaml", STRESSED), write(tmp_path / "uk", "p.yaml", STRESSED)
+    assert eu.read_bytes() == uk.read_bytes()
+    st = tmp_path / "st"
+    sweep = ("--set", "simulation.seed=1", "--out", st, "--workers", 1)
+    code, _, err = run_cli("sweep", eu, *sweep)
+    assert code == 0, err
+    (point,) = [p for p in st.iterdir() if p.is_dir()]
+    before = snapshot(point)
+    code, out, err = run_cli("sweep", uk, *sweep)
+    assert_refused(
+        code,
+        err,
+        f"{point}: holds the run of another scenario file, {eu.resolve()} (4,096 trials, seed 1), which "
+        f"this batch would delete to store {uk} (4,096 trials, seed 1) there",
+    )
+    assert out == "" and snapshot(point) == before
+    assert store.load_manifest(point)["scenario_file"] == str(eu)
 
 
 def test_the_batch_says_which_run_it_replaces_before_computing(two_files, tmp_path, run_cli):
