@@ -194,17 +194,24 @@ def test_a_file_of_the_same_name_replaces_another_files_run_only_with_force(two_
 
 def test_the_same_file_moved_or_edited_is_no_other_file(two_files, tmp_path, run_cli):
     """A copy with the same contents (the folder moved, or named from elsewhere) is the same scenario, and
-    so is the file edited in place: their runs are replaced with a word, not refused."""
+    so is the file edited in place: their runs are replaced with a word, not refused. (With the same
+    settings the copy's run is the stored one: up to date, whoever ran it.)"""
     first, _ = two_files
     st = tmp_path / "st"
     assert run_cli("run", first, "--out", st, "--workers", 1)[0] == 0
     moved = Path(shutil.copytree(first.parent, tmp_path / "moved")) / "p.yaml"
     code, _, err = run_cli("run", moved, "--out", st, "--workers", 1)
     assert code == 0 and "up to date" in err, err
-    write(first.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
-    code, _, err = run_cli("run", first, "--out", st, "--workers", 1)
+    code, _, err = run_cli("run", moved, "--out", st, "--workers", 1, "--trials", 2 * TRIALS)
     assert code == 0, err
-    assert f"its scenario file {first} (or a file it extends or reads) has changed since" in err
+    said = f"[1/1] p: replacing the run of {first.resolve()} (4,096 trials, seed 7) stored in {st / 'p'}: "
+    assert f"{said}4,096 trials then, 8,192 now" in err.splitlines(), err
+    assert store.load_manifest(st / "p")["scenario_file"] == str(moved)
+    write(moved.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    code, _, err = run_cli("run", moved, "--out", st, "--workers", 1, "--trials", 2 * TRIALS)
+    assert code == 0, err
+    assert f"p: replacing the run of {moved.resolve()} (8,192 trials, seed 7) stored in {st / 'p'}: " in err
+    assert f"its scenario file {moved} (or a file it extends or reads) has changed since" in err
 
 
 def test_a_file_named_from_another_folder_is_told_apart_by_where_it_is(
