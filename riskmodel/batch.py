@@ -20,7 +20,6 @@ import collections
 import contextlib
 import difflib
 import itertools
-import json
 import math
 import re
 import sys
@@ -625,11 +624,14 @@ def run_batch(
     }
     done = {name for name, reason in stale.items() if reason is None}
     todo = [s for s in specs if s.name not in done]
-    replacing = _replacements(todo, out, force)  # (raises for a run of another file: before any work)
+    # (raises for a run of another file: before any work)
+    replacing, other_files = _replacements(todo, out, force)
     stale.update({name: why for name, (_, why) in replacing.items()})
     for name in done:  # (left by a batch stopped after the manifest was written)
         discard_chunks(out / name)
     checkpoints, resumed = _open_checkpoints(out, todo, chunk_trials, force)
+    for name in other_files:  # (begun now: stopped before its first chunk, it resumes without --force)
+        checkpoints[name].mark()
     total = len(specs)
     outcomes: dict[str, RunOutcome] = {}
     for spec in specs:
@@ -701,21 +703,25 @@ def run_batch(
     return [outcomes[s.name] for s in specs]
 
 
-def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, tuple[str, str]]:
+def _replacements(
+    todo: Sequence[RunSpec], out: Path, force: bool
+) -> tuple[dict[str, tuple[str, str]], set[str]]:
     """The finished runs in the store that the batch would replace, each with the line said before any
-    work (which stored run, replaced by what) and why, in a few words for the line after it; raises
-    `ScenarioError` for those of another scenario file, unless `force`.
+    work (which stored run, replaced by what) and why, in a few words for the line after it, and the
+    names of those that are runs of another scenario file; raises `ScenarioError` for those, unless
+    `force`.
 
     A run folder is named after its scenario file, so a file of the same name elsewhere (``other/p.yaml``
     after ``perils/p.yaml``) would take the folder of another scenario's run and delete it: refused,
-    naming both, unless `force` (or the replacement was begun by an earlier batch, stopped: its chunks
-    are kept, and it resumes as any run does). The same file with another trial count, seed or event
-    setting, or edited since, replaces its run: said before the work starts. Folders without a readable
-    manifest (interrupted), runs of another store format or model, and runs recomputed by `force`
-    alone are left to the notes of `run_batch`.
+    naming both, unless `force` (or the replacement was begun by an earlier batch, stopped: `run_batch`
+    marks such a run begun in its checkpoints before any work, and it resumes as any run does). The
+    same file with another trial count, seed or event setting, or edited since, replaces its run: said
+    before the work starts. Folders without a readable manifest (interrupted), runs of another store
+    format or model, and runs recomputed by `force` alone are left to the notes of `run_batch`.
     """
     problems: list[Problem] = []
     found: dict[str, tuple[str, str]] = {}
+    other_files: set[str] = set()
     for spec in todo:
         run_dir = out / spec.name
         manifest = store.read_manifest(run_dir) if run_dir.is_dir() else None
@@ -723,19 +729,27 @@ def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, 
             continue
         stored = _stored_run(manifest)
         begun = RunChunks(run_dir, spec.identity).begun()
-        if store.ran_another_file(manifest, spec.file):
+        if store.ran_another_file(manifest, spec.file, spec.scenario.model_dump(mode="json")):
             now = f"{spec.file} ({spec.trials:,} trials, seed {spec.seed})"
+            relative = (
+                "; its manifest names its file relative to the folder it ran from, so only their contents "
+                "were compared"
+                if store.stored_scenario_path(manifest) is None
+                else ""
+            )
             if not force and not begun:
                 problems.append(
                     Problem(
                         str(run_dir),
                         (),
                         f"holds the run of another scenario file, {stored}, which this batch would delete "
-                        f"to store {now} there (a run folder is named after its file: {spec.name!r}); "
+                        f"to store {now} there (a run folder is named after its file: {spec.name!r}"
+                        f"{relative}); "
                         f"give another --out for {spec.file}, or --force to replace the stored run",
                     )
                 )
             else:
+                other_files.add(spec.name)
                 why = "--force" if force else "resuming the replacement an earlier batch began"
                 found[spec.name] = (
                     f"replacing the run of {stored} stored in {run_dir} by {now} ({why})",
@@ -746,30 +760,16 @@ def _replacements(todo: Sequence[RunSpec], out: Path, force: bool) -> dict[str, 
             found[spec.name] = (f"replacing the run of {stored} stored in {run_dir}: {why}", why)
     if problems:
         raise ScenarioError(problems)
-    return found
+    return found, other_files
 
 
 def _stored_run(manifest: Mapping[str, Any]) -> str:
-    """``perils/p.yaml (40,960 trials, seed 42)``: a stored run as its manifest names it."""
+    """``/data/perils/p.yaml (40,960 trials, seed 42)``: a stored run as its manifest names it (its file
+    resolved, when the manifest says where that is: `store.stored_scenario_path`)."""
     trials, seed = manifest.get("trials"), manifest.get("seed")
     count = f"{trials:,}" if isinstance(trials, int) else str(trials)
-    return f"{manifest.get('scenario_file') or 'a scenario without a file'} ({count} trials, seed {seed})"
-
-
-#: The settings of a run that `_what_changed` names apart from the rest of its scenario.
-_RUN_SETTINGS = ("trials", "seed", "keep_events", "chunk_trials")
-
-
-def _scenario_without_settings(doc: Any) -> Any:
-    """A resolved scenario (a manifest's ``scenario``, or a spec's dumped) without `_RUN_SETTINGS`, as
-    plain JSON values, so that two can be compared."""
-    if not isinstance(doc, Mapping):
-        return None
-    plain = json.loads(json.dumps(doc, default=str))
-    if isinstance(plain.get("simulation"), dict):
-        for key in _RUN_SETTINGS:
-            plain["simulation"].pop(key, None)
-    return plain
+    file = store.stored_scenario_path(manifest) or manifest.get("scenario_file")
+    return f"{file or 'a scenario without a file'} ({count} trials, seed {seed})"
 
 
 def _what_changed(manifest: Mapping[str, Any], spec: RunSpec) -> str:
@@ -786,7 +786,7 @@ def _what_changed(manifest: Mapping[str, Any], spec: RunSpec) -> str:
     if bool(manifest.get("keep_events")) != spec.keep_events:
         changed.append("events kept now" if spec.keep_events else "events no longer kept")
     dumped = spec.scenario.model_dump(mode="json")
-    if _scenario_without_settings(manifest.get("scenario")) != _scenario_without_settings(dumped):
+    if store.scenario_without_settings(manifest.get("scenario")) != store.scenario_without_settings(dumped):
         source = f"its scenario file {spec.file}" if spec.file else "its scenario"
         changed.append(f"{source} (or a file it extends or reads) has changed since")
     if not changed:

@@ -120,7 +120,7 @@ class RunChunks:
         """Take stock of the folder for a run cut into `chunks`: kept chunks of another identity or other
         trials are removed, and so are files that do not read back whole (every member's checksum and
         every array the index names). Returns the number of chunks kept. The folder itself is made by
-        the first `save`, so a run the batch never reached leaves nothing behind."""
+        the first `save` (or `mark`), so a run the batch never reached leaves nothing behind."""
         wanted = {(c.start, c.stop) for c in chunks}
         self._kept.clear()
         self.unreadable = 0
@@ -154,6 +154,12 @@ class RunChunks:
         except (OSError, UnicodeDecodeError):
             return False
 
+    def mark(self) -> None:
+        """Record that a batch has begun this run (its identity, with no chunk yet), so that `begun` holds
+        from now on: a batch that replaces another file's run says so before its first chunk arrives."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.folder / _IDENTITY, lambda f: f.write(self.identity.encode()))
+
     def has(self, chunk: Chunk) -> bool:
         """Whether a chunk of exactly these trials is kept."""
         return (chunk.start, chunk.stop) in self._kept
@@ -185,8 +191,7 @@ class RunChunks:
     def save(self, part: ChunkResult) -> None:
         """Keep a chunk result just received (written whole under its final name, or not at all)."""
         if not self.folder.is_dir():  # (the first chunk of the run)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.folder / _IDENTITY, lambda f: f.write(self.identity.encode()))
+            self.mark()
         index, arrays = _arrays_of(part)
         arrays[_INDEX] = np.array(json.dumps(index))
         path = self.folder / _file_name(part.start, part.stop)

@@ -84,6 +84,8 @@ __all__ = [
     "run_hash",
     "sanctions_frame",
     "save_run",
+    "scenario_without_settings",
+    "stored_scenario_path",
     "summary_markdown",
     "ylt_frame",
 ]
@@ -331,20 +333,64 @@ def _holds_run_manifest(folder: Path) -> bool:
     return isinstance(doc, dict) and "store_format" in doc
 
 
-def ran_another_file(manifest: Mapping[str, Any], file: str | Path | None) -> bool:
-    """Whether the run of `manifest` came from another scenario file than `file`: the file it names is
-    not `file` (resolved: a relative name is read from the current folder) and its SHA-256 is not
-    `file`'s either (the same file moved, or named from another folder, has the same contents). False
-    when either side names no file (a run of a scenario built in code): nothing tells them apart.
-    `file` itself edited since the run is the same file."""
+def stored_scenario_path(manifest: Mapping[str, Any]) -> Path | None:
+    """The scenario file a stored run ran, as an absolute path: the manifest's ``scenario_file_resolved``,
+    or its ``scenario_file`` when that is absolute; None when the manifest names no file, or only one
+    relative to the folder the run was made from (manifests saved before the resolved path was kept),
+    which says nothing about where the file is."""
+    resolved = manifest.get("scenario_file_resolved")
+    if isinstance(resolved, str) and resolved:
+        return Path(resolved)
+    stored = manifest.get("scenario_file")
+    if isinstance(stored, str) and stored and Path(stored).is_absolute():
+        return Path(stored)
+    return None
+
+
+def ran_another_file(
+    manifest: Mapping[str, Any], file: str | Path | None, scenario: Mapping[str, Any] | None = None
+) -> bool:
+    """Whether the run of `manifest` came from another scenario file than `file`: the file it ran
+    (`stored_scenario_path`) is not `file` resolved, and `file` is no copy of it either. A copy (the
+    same file moved, or named from elsewhere) has its SHA-256 and, when `scenario` (the resolved
+    scenario of `file`, as JSON) is given, resolves to the same scenario but for the run settings
+    (`scenario_without_settings`): a byte-identical copy whose ``extends``, portfolio or fleet resolve
+    to other files is another file. A manifest that names its file only relative to the folder it ran
+    from is judged as a copy. False when either side names no file (a run of a scenario built in
+    code): nothing tells them apart. `file` itself edited since the run is the same file."""
     stored = manifest.get("scenario_file")
     if file is None or not isinstance(stored, str) or not stored:
         return False
     file = Path(file)
-    if Path(stored).resolve() == file.resolve():
+    if stored_scenario_path(manifest) == file.resolve():
         return False
     digest = manifest.get("scenario_file_sha256")
-    return not (isinstance(digest, str) and file.is_file() and _file_sha256(file) == digest)
+    if not (isinstance(digest, str) and file.is_file() and _file_sha256(file) == digest):
+        return True
+    return scenario is not None and scenario_without_settings(
+        manifest.get("scenario")
+    ) != scenario_without_settings(scenario)
+
+
+#: The settings of a run, apart from the rest of its scenario (`scenario_without_settings`).
+RUN_SETTINGS = ("trials", "seed", "keep_events", "chunk_trials")
+
+
+def scenario_without_settings(doc: Any) -> Any:
+    """A resolved scenario (a manifest's ``scenario``, or a scenario's ``model_dump(mode="json")``)
+    without `RUN_SETTINGS`, as plain JSON values, so that two can be compared; None for anything but a
+    mapping.
+
+    >>> scenario_without_settings({"name": "x", "simulation": {"trials": 8, "world_model": False}})
+    {'name': 'x', 'simulation': {'world_model': False}}
+    """
+    if not isinstance(doc, Mapping):
+        return None
+    plain = json.loads(json.dumps(doc, default=str))
+    if isinstance(plain.get("simulation"), dict):
+        for key in RUN_SETTINGS:
+            plain["simulation"].pop(key, None)
+    return plain
 
 
 def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:
@@ -871,6 +917,7 @@ def save_run(
         "host": platform.node(),
         "scenario_name": results.scenario_name,
         "scenario_file": None if scenario_file is None else str(scenario_file),
+        "scenario_file_resolved": None if scenario_file is None else str(Path(scenario_file).resolve()),
         "scenario_file_sha256": None if scenario_file is None else _file_sha256(Path(scenario_file)),
         "scenario_hash": prov.get("scenario_hash"),
         "seed": results.seed,

@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from perils_book import BASE, write
+from perils_book import BASE, STRESSED, write
 
 from riskmodel import batch, store
 from riskmodel.cli import GivenOnce, build_parser
@@ -194,17 +194,97 @@ def test_a_file_of_the_same_name_replaces_another_files_run_only_with_force(two_
 
 def test_the_same_file_moved_or_edited_is_no_other_file(two_files, tmp_path, run_cli):
     """A copy with the same contents (the folder moved, or named from elsewhere) is the same scenario, and
-    so is the file edited in place: their runs are replaced with a word, not refused."""
+    so is the file edited in place: their runs are replaced with a word, not refused. (With the same
+    settings the copy's run is the stored one: up to date, whoever ran it.)"""
     first, _ = two_files
     st = tmp_path / "st"
     assert run_cli("run", first, "--out", st, "--workers", 1)[0] == 0
     moved = Path(shutil.copytree(first.parent, tmp_path / "moved")) / "p.yaml"
     code, _, err = run_cli("run", moved, "--out", st, "--workers", 1)
     assert code == 0 and "up to date" in err, err
-    write(first.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
-    code, _, err = run_cli("run", first, "--out", st, "--workers", 1)
+    code, _, err = run_cli("run", moved, "--out", st, "--workers", 1, "--trials", 2 * TRIALS)
     assert code == 0, err
-    assert f"its scenario file {first} (or a file it extends or reads) has changed since" in err
+    said = f"[1/1] p: replacing the run of {first.resolve()} (4,096 trials, seed 7) stored in {st / 'p'}: "
+    assert f"{said}4,096 trials then, 8,192 now" in err.splitlines(), err
+    assert store.load_manifest(st / "p")["scenario_file"] == str(moved)
+    write(moved.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    code, _, err = run_cli("run", moved, "--out", st, "--workers", 1, "--trials", 2 * TRIALS)
+    assert code == 0, err
+    assert f"p: replacing the run of {moved.resolve()} (8,192 trials, seed 7) stored in {st / 'p'}: " in err
+    assert f"its scenario file {moved} (or a file it extends or reads) has changed since" in err
+
+
+def test_a_file_named_from_another_folder_is_told_apart_by_where_it_is(
+    two_files, tmp_path, monkeypatch, run_cli
+):
+    """The manifest kept the file as typed (``p.yaml``), read from the current folder: `run p.yaml` from
+    `other/` replaced the run made from `perils/` (exit 0, "its scenario file p.yaml ... has changed
+    since"), and `perils/p.yaml` edited, run from its parent, was refused as another file."""
+    first, second = two_files
+    st = tmp_path / "st"
+    monkeypatch.chdir(first.parent)
+    assert run_cli("run", "p.yaml", "--out", st, "--workers", 1)[0] == 0
+    assert store.load_manifest(st / "p")["scenario_file_resolved"] == str(first.resolve())
+    before = snapshot(st / "p")
+    monkeypatch.chdir(second.parent)
+    code, _, err = run_cli("run", "p.yaml", "--out", st, "--workers", 1)
+    assert_refused(code, err, f"holds the run of another scenario file, {first.resolve()} (4,096 trials")
+    assert snapshot(st / "p") == before
+    monkeypatch.chdir(tmp_path)
+    write(first.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    code, _, err = run_cli("run", "perils/p.yaml", "--out", st, "--workers", 1)
+    assert code == 0, err
+    assert "its scenario file perils/p.yaml (or a file it extends or reads) has changed since" in err
+
+
+def test_a_manifest_with_a_relative_file_name_is_judged_by_the_contents(two_files, tmp_path, monkeypatch):
+    """A manifest saved before the resolved path was kept names its file as typed: where it was is
+    unknown, so only the SHA-256 tells whether a file is the one it ran (the name, read from the current
+    folder, would be another file's or none)."""
+    first, second = two_files
+    old = {"scenario_file": "p.yaml", "scenario_file_sha256": store._file_sha256(first)}
+    monkeypatch.chdir(first.parent)
+    assert not store.ran_another_file(old, "p.yaml")
+    assert store.ran_another_file(old, second)
+    monkeypatch.chdir(second.parent)
+    assert store.ran_another_file(old, "p.yaml")
+    assert not store.ran_another_file(old, first)
+    assert store.stored_scenario_path(old) is None
+    assert store.stored_scenario_path({"scenario_file": str(first)}) == first
+    out = tmp_path / "st"
+    batch.run_batch(batch.plan_runs([first]), out, progress=False, echo=None)
+    manifest = json.loads((out / "p" / store.MANIFEST).read_text())
+    del manifest["scenario_file_resolved"]
+    (out / "p" / store.MANIFEST).write_text(json.dumps({**manifest, "scenario_file": "p.yaml"}))
+    with pytest.raises(ScenarioError) as refused:
+        batch.run_batch(batch.plan_runs([second]), out, Stopping(), progress=False, echo=None)
+    assert "holds the run of another scenario file, p.yaml (4,096 trials" in str(refused.value)
+    assert "its manifest names its file relative to the folder it ran from" in str(refused.value)
+
+
+def test_a_copy_that_extends_another_parent_is_another_file(tmp_path, run_cli):
+    """`eu/p.yaml` and `uk/p.yaml` are byte-identical, but each extends its own `base.yaml`: the second
+    sweep replaced the first one's points with only a note, as if they were the same scenario. Refused,
+    as any other file's runs, naming both; nothing is deleted."""
+    write(tmp_path / "eu", "base.yaml", SMALL)
+    write(tmp_path / "uk", "base.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    eu, uk = write(tmp_path / "eu", "p.yaml", STRESSED), write(tmp_path / "uk", "p.yaml", STRESSED)
+    assert eu.read_bytes() == uk.read_bytes()
+    st = tmp_path / "st"
+    sweep = ("--set", "simulation.seed=1", "--out", st, "--workers", 1)
+    code, _, err = run_cli("sweep", eu, *sweep)
+    assert code == 0, err
+    (point,) = [p for p in st.iterdir() if p.is_dir()]
+    before = snapshot(point)
+    code, out, err = run_cli("sweep", uk, *sweep)
+    assert_refused(
+        code,
+        err,
+        f"{point}: holds the run of another scenario file, {eu.resolve()} (4,096 trials, seed 1), which "
+        f"this batch would delete to store {uk} (4,096 trials, seed 1) there",
+    )
+    assert out == "" and snapshot(point) == before
+    assert store.load_manifest(point)["scenario_file"] == str(eu)
 
 
 def test_the_batch_says_which_run_it_replaces_before_computing(two_files, tmp_path, run_cli):
@@ -246,6 +326,24 @@ def test_a_replacement_stopped_part_way_resumes_without_force(tmp_path):
     assert any("(resuming the replacement an earlier batch began)" in line for line in said), said
     assert any("resumed: 1 of 2 chunks kept" in line for line in said), said
     assert store.load_manifest(out / "p")["scenario_file"] == str(second)
+
+
+def test_a_replacement_stopped_before_its_first_chunk_resumes_without_force(two_files, tmp_path):
+    """Stopped before the replacing run had saved a chunk, the `--force` batch had left nothing to show
+    it had begun: run again without --force, as the stop message says, it was refused."""
+    first, second = two_files
+    out = tmp_path / "st"
+    batch.run_batch(batch.plan_runs([first]), out, progress=False, echo=None)
+    plan = batch.plan_runs([second])
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(plan, out, Stopping(after=0), progress=False, echo=None, force=True)
+    assert store.load_manifest(out / "p")["scenario_file"] == str(first)
+    said: list[str] = []
+    (outcome,) = batch.run_batch(plan, out, Stopping(), progress=False, echo=said.append)
+    assert outcome.status == "computed", said
+    assert any("(resuming the replacement an earlier batch began)" in line for line in said), said
+    assert store.load_manifest(out / "p")["scenario_file"] == str(second)
+    assert not (out / "p" / "chunks").exists()
 
 
 # ----------------------------------------------------------------------------- report: runs left out
@@ -364,7 +462,7 @@ def test_the_stand_alone_apply_terms_takes_each_option_once(capsys):
 # ------------------------------------------------------------------------------------ sweep of a run
 def test_sweep_of_a_run_folder_says_it_is_one(folder, run_cli):
     run = folder / "batch" / "a"
-    ran = store.load_manifest(run)["scenario_file"]
+    ran = store.load_manifest(run)["scenario_file_resolved"]
     code, _, err = run_cli("sweep", run, "--set", "horizon.years=1,2")
     assert_refused(
         code,

@@ -208,6 +208,9 @@ def test_the_flag_change_window_is_bounded_in_the_api_too(fleet, world):
         screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=36_501)
     with pytest.raises(ValueError, match="flag-change window 100000000000000000000 days out of range"):
         screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=10**20)
+    for wrong in ("365", 365.0, True):
+        with pytest.raises(TypeError, match=re.escape(f"flag-change window {wrong!r} (")):
+            screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=wrong)
     longest = screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=36_500)
     assert longest.vessels["recent_flag_change"].any()
 
@@ -230,7 +233,8 @@ def test_screen_takes_a_date_a_timestamp_or_an_iso_string(fleet, world, as_of):
     ("as_of", "error", "message"),
     [
         ("20260630", ValueError, "as_of='20260630' is not a date YYYY-MM-DD"),
-        ("2026-06-31", ValueError, "as_of='2026-06-31' is not a date YYYY-MM-DD"),
+        ("2026-06-31", ValueError, "as_of='2026-06-31' is no such day"),
+        ("٢٠٢٦-٠٦-٣٠", ValueError, "as_of='٢٠٢٦-٠٦-٣٠' is not a date YYYY-MM-DD"),
         ("2026", ValueError, "as_of='2026' is not a date YYYY-MM-DD"),
         (pd.NaT, ValueError, "as_of=NaT is not a date"),
         (20260630, TypeError, "as_of=20260630 (int) is not a date"),
@@ -281,3 +285,8 @@ def test_as_of_option_is_yyyy_mm_dd_only(run_cli, tmp_path):
         )
         assert code == 2
         assert f"argument --as-of: not a date: {text!r}; allowed: a date YYYY-MM-DD from 1950-01-01" in err
+    code, _, err = run_cli(
+        "screen", "--fleet", FLEET, "--lists", LIST_CSV, "--out", tmp_path / "out", "--as-of", "2026-06-31"
+    )
+    assert code == 2
+    assert "argument --as-of: no such day: '2026-06-31'; allowed: a date YYYY-MM-DD from 1950-01-01" in err

@@ -17,7 +17,14 @@ import pandas as pd
 
 from riskmodel.cli.run import creation_problem, path_arg, replaced_note
 from riskmodel.screening import ScreeningResult, read_fleet, read_lists, screen
-from riskmodel.screening.fleet import FIRST_AS_OF, LAST_AS_OF, InputRowsError, default_world, parse_iso_date
+from riskmodel.screening.fleet import (
+    FIRST_AS_OF,
+    ISO_DATE,
+    LAST_AS_OF,
+    InputRowsError,
+    default_world,
+    parse_iso_date,
+)
 from riskmodel.screening.screen import (
     EXPOSURE_CATEGORIES,
     FLAG_CHANGE_WINDOW_ALLOWED,
@@ -45,7 +52,8 @@ def _date(text: str) -> dt.date:
     try:
         date = parse_iso_date(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r}; {allowed}") from None
+        what = "no such day" if ISO_DATE.fullmatch(text) else "not a date"
+        raise argparse.ArgumentTypeError(f"{what}: {text!r}; {allowed}") from None
     if not FIRST_AS_OF <= date <= LAST_AS_OF:
         raise argparse.ArgumentTypeError(
             f"screening date {text} out of range (fleet lists hold vessels built from {FIRST_AS_OF.year}); "

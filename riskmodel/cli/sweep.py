@@ -142,8 +142,9 @@ def _not_a_scenario_file(path: Path) -> str:
     if not path.is_dir():
         return "no such scenario file"
     if (path / store.MANIFEST).is_file():
-        ran = (store.read_manifest(path) or {}).get("scenario_file")
-        of = f"; it ran the scenario file {ran}" if isinstance(ran, str) and ran else ""
+        manifest = store.read_manifest(path) or {}
+        ran = store.stored_scenario_path(manifest) or manifest.get("scenario_file")
+        of = f"; it ran the scenario file {ran}" if ran else ""
         return f"is a run folder (a run's results{of}); sweep takes a scenario file (YAML)"
     return "is a folder; sweep takes one scenario file (YAML)"
 

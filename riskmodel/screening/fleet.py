@@ -602,14 +602,16 @@ def _suggestion(suggest: Any, code: str) -> str:
 #: every vessel "built after the screening date") to a date pandas can still add the window to.
 FIRST_AS_OF = dt.date(FIRST_YEAR_BUILT, 1, 1)
 LAST_AS_OF = dt.date(2199, 12, 31)
-#: A date as written in the lists and options: a four-digit year, a two-digit month and day.
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A date as written in the lists and options: a four-digit year, a two-digit month and day (ASCII
+#: digits: ``\d`` also matches other scripts' digits, which no date parser here reads).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: What a date argument of the public API may be.
 DATE_ARGUMENT_TYPES = "a datetime.date, a datetime or pandas.Timestamp (its date), or a string YYYY-MM-DD"
 
 
 def parse_iso_date(text: str) -> dt.date:
-    """`YYYY-MM-DD`, exactly, as a date; `ValueError` otherwise.
+    """`YYYY-MM-DD`, exactly, as a date; `ValueError` otherwise: ``not a date YYYY-MM-DD`` for text
+    written another way, ``no such day`` for one written so that names no day (``2026-06-31``).
 
     A date written another way is refused, not guessed: `datetime.date.fromisoformat` also takes
     `20260630` and week dates (`2026-W26-2`), and pandas' ISO 8601 parser a year alone (`2026`) as its
@@ -620,7 +622,10 @@ def parse_iso_date(text: str) -> dt.date:
     """
     if not ISO_DATE.fullmatch(text):
         raise ValueError(f"not a date YYYY-MM-DD: {text!r}")
-    return dt.date.fromisoformat(text)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"no such day: {text!r} ({exc})") from None
 
 
 def screening_date(value: object, argument: str = "as_of") -> dt.date:
@@ -644,7 +649,8 @@ def screening_date(value: object, argument: str = "as_of") -> dt.date:
         try:
             date = parse_iso_date(value)
         except ValueError:
-            raise ValueError(f"{argument}={value!r} is not a date YYYY-MM-DD; {allowed}") from None
+            what = "is no such day" if ISO_DATE.fullmatch(value) else "is not a date YYYY-MM-DD"
+            raise ValueError(f"{argument}={value!r} {what}; {allowed}") from None
     else:
         raise TypeError(f"{argument}={value!r} ({type(value).__name__}) is not a date; {allowed}")
     if not FIRST_AS_OF <= date <= LAST_AS_OF:

@@ -425,10 +425,14 @@ FLAG_CHANGE_WINDOW_ALLOWED = f"a whole number of days from 1 to {MAX_FLAG_CHANGE
 
 
 def check_flag_change_window(days: object) -> int:
-    """The flag-change window as an int; `ValueError` saying what is allowed when it is not a whole number
-    from 1 to `MAX_FLAG_CHANGE_WINDOW_DAYS`."""
+    """The flag-change window as an int; saying what is allowed, `TypeError` when it is not a whole
+    number (an int or a numpy integer, not a bool: ``"365"`` too), `ValueError` when it is not from 1
+    to `MAX_FLAG_CHANGE_WINDOW_DAYS`."""
     if isinstance(days, bool) or not isinstance(days, int | np.integer):
-        raise ValueError(f"flag-change window {days!r} days; allowed: {FLAG_CHANGE_WINDOW_ALLOWED}")
+        raise TypeError(
+            f"flag-change window {days!r} ({type(days).__name__}) is not a whole number of days; "
+            f"allowed: {FLAG_CHANGE_WINDOW_ALLOWED}"
+        )
     if not 1 <= days <= MAX_FLAG_CHANGE_WINDOW_DAYS:
         raise ValueError(
             f"flag-change window {days!r} days out of range; allowed: {FLAG_CHANGE_WINDOW_ALLOWED}"
@@ -457,7 +461,8 @@ def screen(
         `datetime.date`, a datetime or `pandas.Timestamp` (its date) or a string `YYYY-MM-DD`, from
         1950-01-01 to 2199-12-31; `TypeError` or `ValueError` otherwise (`screening_date`).
     flag_change_window_days : how recent a flag change makes an at-risk profile, in days: a whole number
-        from 1 to 36,500 (`MAX_FLAG_CHANGE_WINDOW_DAYS`); `ValueError` otherwise.
+        from 1 to 36,500 (`MAX_FLAG_CHANGE_WINDOW_DAYS`); `TypeError` for another kind of value (a
+        string ``"365"``, a float), `ValueError` for one out of range.
 
     Returns
     -------
