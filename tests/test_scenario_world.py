@@ -232,6 +232,25 @@ def test_simulate_together_runs_each_scenario_on_its_world(costlier: World, pack
     assert "world_sha256" not in together[1].provenance
 
 
+def test_a_world_edited_between_the_runs_of_simulate_many_changes_none_of_them(package_run) -> None:
+    """`simulate_many` compiles every run when it starts and assembles each `Results` from that model: a
+    World edited while the first run is yielded leaves the second the run of the World as it was at the
+    start, with that content's fingerprint (it named the edited content's, over the old numbers)."""
+    world = load_world()
+    before = world_fingerprint(world)
+    first = load_scenario_from_dict(SMALL, world=world)
+    second = load_scenario_from_dict({**SMALL, "name": "other"}, world=world)
+    specs = [batch.make_spec("a", first, None), batch.make_spec("b", second, None)]
+    out = []
+    for _, results in batch.simulate_many(specs, share_world=1, progress=False):
+        out.append(results)
+        world.zones["pollution_cost_usd_per_t"] *= 10.0
+    assert world_fingerprint(world) != before
+    for results in out:
+        assert results.provenance["world_sha256"] == before
+        np.testing.assert_array_equal(results.year_arrays["damage:ig"], package_run.year_arrays["damage:ig"])
+
+
 def test_a_batch_refuses_a_scenario_on_another_world(costlier: World, tmp_path: Path) -> None:
     """A stored run's identity covers the package's files, not a World in memory: `run_batch` says so and
     stores nothing, rather than running the scenario on the package's data."""
