@@ -57,8 +57,6 @@ from riskmodel.results import CONTRACT_FIELDS, TAIL_FIGURE, Comparison, Results
 from riskmodel.scenario import Problem, Scenario, ScenarioError, load_scenario, with_overrides
 from riskmodel.scenario.loader import parse_value, scenario_world
 from riskmodel.world import world_fingerprint
-from riskmodel.world.fingerprint import shared_world_fingerprint
-from riskmodel.world.loader import shared_world
 
 __all__ = [
     "DEFAULT_SWEEP_METRICS",
@@ -802,11 +800,10 @@ def _refuse_other_worlds(specs: Sequence[RunSpec]) -> None:
     package's world data (`load_scenario(path, world=w)`): a stored run's identity (`store.run_hash`)
     covers the scenario and the package's files, not a World in memory, so such a run cannot be stored
     (nor run on the package's data in its place)."""
-    package = shared_world_fingerprint(shared_world())
     other = {}
     for spec in specs:
         world = scenario_world(spec.scenario)
-        if world is not None and world_fingerprint(world) != package:
+        if world is not None and not store.is_package_world(world_fingerprint(world)):
             other[spec.name] = world.source
     if other:
         runs = ", ".join(f"{name} (on {source})" for name, source in other.items())

@@ -55,6 +55,8 @@ from riskmodel.results import BASIS, CONTRACT_FIELDS, POOLED_TAIL_FIGURE, TAIL_F
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
+from riskmodel.world.fingerprint import shared_world_fingerprint
+from riskmodel.world.loader import shared_world
 
 __all__ = [
     "MANIFEST",
@@ -184,6 +186,14 @@ def model_digest() -> str:
         h.update(rel.encode() + b"\0")
         h.update(hashlib.sha256(files[rel].read_bytes().replace(b"\r\n", b"\n")).digest())
     return h.hexdigest()
+
+
+def is_package_world(world_sha256: str | None) -> bool:
+    """Whether a World of this `world_fingerprint` (None: one that could not be fingerprinted) is the
+    package's world data as its files now are. A run on any other World cannot be stored: its identity
+    (`run_hash`) covers the package's files, not a World in memory, so a later batch would take it for a
+    run of the package's data (`save_run`, `riskmodel.batch.run_batch` refuse it)."""
+    return world_sha256 is not None and world_sha256 == shared_world_fingerprint(shared_world())
 
 
 def run_hash(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> str:
@@ -837,7 +847,19 @@ def save_run(
     what the run is compared with (``{"file": ..., "run": <folder name>}``), `extra` more manifest keys
     (e.g. a sweep's overrides). Any earlier run in the folder is removed first, its manifest before
     anything else; the new manifest is written last, so the folder only counts as complete at the end.
+
+    Raises `ValueError`, before writing anything, for `results` of a run on a World of other content than
+    the package's world data (`is_package_world` of its provenance's `world_sha256`).
     """
+    prov = results.provenance
+    if "world_sha256" in prov and not is_package_world(prov["world_sha256"]):
+        raise ValueError(
+            f"save_run stores runs on the package's world data only, and {results.scenario_name!r} ran on "
+            f"another World ({prov.get('world_source')}, world_sha256 {prov['world_sha256']}): a stored "
+            "run's identity (run_hash) covers the package's files, not a World in memory, so a later batch "
+            "would take it for a run of the package's data. Keep these Results in memory, or run the "
+            "scenario without world= (loaded without world=) to store it"
+        )
     run_dir = Path(run_dir)
     _begin(run_dir)
     _save_arrays(results, run_dir)
@@ -860,7 +882,6 @@ def save_run(
     write_table("payer_ledger", ledger_frame(results), run_dir / "ledger.csv")
     write_table("sanctions_exposure", sanctions_frame(results), run_dir / "sanctions.csv")
 
-    prov = results.provenance
     manifest: dict[str, Any] = {
         "store_format": STORE_FORMAT,
         "run_hash": identity,
