@@ -56,7 +56,7 @@ from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenar
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
 from riskmodel.world.fingerprint import shared_world_fingerprint
-from riskmodel.world.loader import shared_world
+from riskmodel.world.loader import _file_versions, shared_world
 
 __all__ = [
     "MANIFEST",
@@ -165,14 +165,22 @@ _NOT_MODEL = (
 )
 
 
-@functools.cache
 def model_digest() -> str:
     """SHA-256 of the model's own files: `_MODEL_FILES` under the package but `_NOT_MODEL`, regular files
     not hidden, each by its relative path and its bytes with line endings as LF (the same on every
     platform). A change of the code or the reference data changes it, so that a stored run is
-    recomputed rather than reported. Read once per process, when first asked for (a file edited after
-    that counts from the next process on)."""
+    recomputed rather than reported. Computed once per process for each version of the world data files
+    (path, modification time and size, as `load_world` reads them again when edited: a run of the data
+    as edited is not stored under the digest of the data before); a code file edited after the first
+    call counts from the next process on, which is the one that imports it."""
     root = Path(riskmodel.__file__).resolve().parent
+    return _model_digest(root, _file_versions(root / "world" / "data"))
+
+
+@functools.lru_cache(maxsize=8)
+def _model_digest(root: Path, data_versions: tuple[tuple[str, int, int] | None, ...]) -> str:
+    """`model_digest` of the package at `root`, its world data files at `data_versions`."""
+    del data_versions  # (the cache key: another version of a data file is another digest)
     files: dict[str, Path] = {}
     for pattern in _MODEL_FILES:
         for path in root.rglob(pattern):
