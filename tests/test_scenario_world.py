@@ -199,6 +199,18 @@ def test_the_world_is_in_no_dump_schema_or_hash(costlier: World) -> None:
     assert "_world" not in str(type(plain).model_json_schema())
 
 
+def test_the_world_is_not_in_equality(costlier: World) -> None:
+    """A scenario is its fields: the World it remembers and what the loader checked are not compared
+    (pydantic's own `__eq__` compares private attributes), so a copy or a pickled round trip equals its
+    original; a field of another value, or another type, is unequal. The hash is pydantic's."""
+    on_world, plain = load_scenario_from_dict(SMALL, world=costlier), load_scenario_from_dict(SMALL)
+    assert on_world == plain
+    assert on_world == copy.deepcopy(on_world) == pickle.loads(pickle.dumps(on_world))
+    assert on_world != load_scenario_from_dict({**SMALL, "name": "other"}, world=costlier)
+    assert on_world != on_world.simulation and on_world != SMALL
+    assert type(plain).__hash__ is not None  # (pydantic's hash of a frozen model's fields)
+
+
 def test_every_copy_keeps_the_world(costlier: World) -> None:
     """`with_overrides` (checked against the World too), `model_copy`, `copy.deepcopy` and pickling (a
     process pool's or Dask's workers get the World with the scenario, never the package's data in its
