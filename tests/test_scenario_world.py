@@ -177,6 +177,19 @@ def test_a_zone_removed_from_the_world_after_loading_is_a_scenario_error() -> No
     _arctic_problem(info, world)
 
 
+def test_a_load_world_copy_edited_in_place_is_named_as_edited() -> None:
+    """A `load_world()` copy keeps the package's folder as its source; edited in place, it is no longer
+    that folder's data, and the problem says so rather than blaming the package's files."""
+    world = load_world()
+    world.zones.index = pd.Index(["RED" if z == "RED_SEA" else z for z in world.zones.index], name="zone")
+    scenario = load_scenario_from_dict({**SMALL, "sanctions": {"enforcement": {"zones": {"RED_SEA": 0.9}}}})
+    with pytest.raises(ScenarioError) as info:
+        rm.simulate(scenario, progress=False, world=world)
+    [problem] = info.value.problems
+    assert problem.path == ("sanctions", "enforcement", "zones", "RED_SEA")
+    assert problem.file == f"scenario 'small' on a World loaded from {world.source} and edited since"
+
+
 def test_a_scenario_checked_against_bare_codes_is_checked_on_the_package_data() -> None:
     """Codes alone (`WorldCodes`) are not a World to run on: the run uses the package's world data, and
     checks the scenario against it first."""
