@@ -76,7 +76,7 @@ def _compiled(
     keep_events: bool | None,
 ) -> CompiledModel:
     check_on_world(scenario, world, world_sha256)
-    model = compile_model(scenario, world, trials=trials, seed=seed, world_sha256=world_sha256)
+    model = compile_model(scenario, world, trials=trials, seed=seed, _world_sha256=world_sha256)
     if keep_events is not None:
         model = replace(model, keep_events=keep_events)
     return model
