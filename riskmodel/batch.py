@@ -50,14 +50,12 @@ from riskmodel.engine.chunk import (
 from riskmodel.engine.compile import CompiledModel
 from riskmodel.engine.executors import Executor, InProcess
 from riskmodel.engine.progress import Progress
-from riskmodel.engine.simulate import compile_scenario, simulate
+from riskmodel.engine.simulate import compile_run, run_compiled, simulate
 from riskmodel.payers import is_valid_source
 from riskmodel.results import CONTRACT_FIELDS, TAIL_FIGURE, Comparison, Results
 from riskmodel.scenario import Problem, Scenario, ScenarioError, load_scenario, with_overrides
 from riskmodel.scenario.loader import parse_value, scenario_world
 from riskmodel.world import world_fingerprint
-from riskmodel.world.fingerprint import shared_world_fingerprint
-from riskmodel.world.loader import shared_world
 
 __all__ = [
     "DEFAULT_SWEEP_METRICS",
@@ -411,9 +409,9 @@ class _Demux:
 
 
 class _ChunkFeed:
-    """The executor `simulate` sees inside a batch: it hands over scenario `k`'s chunk results, in chunk
-    order, from the batch's single stream of tasks (computed on the real executor), so `simulate`
-    assembles the `Results` exactly as it does on its own."""
+    """The executor `run_compiled` sees inside a batch: it hands over scenario `k`'s chunk results, in
+    chunk order, from the batch's single stream of tasks (computed on the real executor), so the `Results`
+    are assembled exactly as `simulate` does on its own."""
 
     def __init__(self, demux: _Demux, k: int, name: str, bar: Progress) -> None:
         self._demux = demux
@@ -457,14 +455,23 @@ def simulate_many(
     so a group may bring later runs forward: callers that need the specs' order restore it. The results
     held at once are at most one group's. `checkpoints` (by run name, opened): the chunks a run has kept
     are read back instead of computed, and every chunk computed is kept as it arrives (`run_batch`).
+
+    Every run is compiled once, when the generator starts: a World edited in place while runs are
+    yielded changes none of them; each is the run of the World's content at the start, and its
+    provenance names that content's `world_sha256`.
     """
     if not specs:
         return
     ex = executor or InProcess()
-    models = []
+    # (each run compiled once, here: its Results are assembled from this model and name the World's
+    # content as it was compiled, whatever is edited while the runs before it are yielded)
+    runs = []
     for spec in specs:
-        m = compile_scenario(spec.scenario, spec.trials, spec.seed, spec.keep_events)
-        models.append(m if chunk_trials is None else replace(m, chunk_trials=chunk_trials))
+        run = compile_run(spec.scenario, spec.trials, spec.seed, spec.keep_events)
+        if chunk_trials is not None:
+            run = replace(run, model=replace(run.model, chunk_trials=chunk_trials))
+        runs.append(run)
+    models = [run.model for run in runs]
     # runs that draw the same world, but perhaps for the join years, go chunk by chunk together
     groups = _groups(models, share_world)
     kept = {k: c for k, spec in enumerate(specs) if (c := (checkpoints or {}).get(spec.name)) is not None}
@@ -485,15 +492,9 @@ def simulate_many(
     try:
         for g in groups:
             for k in g:
-                spec, m = specs[k], models[k]
-                results = simulate(
-                    spec.scenario,
-                    spec.trials,
-                    spec.seed,
-                    _ChunkFeed(demux, k, name, bar),
-                    keep_events=spec.keep_events,
-                    chunk_trials=m.chunk_trials,
-                    progress=False,
+                spec = specs[k]
+                results = run_compiled(
+                    spec.scenario, runs[k], _ChunkFeed(demux, k, name, bar), progress=False
                 )
                 yield spec, results
                 del results  # (not held while the next run is assembled)
@@ -799,11 +800,10 @@ def _refuse_other_worlds(specs: Sequence[RunSpec]) -> None:
     package's world data (`load_scenario(path, world=w)`): a stored run's identity (`store.run_hash`)
     covers the scenario and the package's files, not a World in memory, so such a run cannot be stored
     (nor run on the package's data in its place)."""
-    package = shared_world_fingerprint(shared_world())
     other = {}
     for spec in specs:
         world = scenario_world(spec.scenario)
-        if world is not None and world_fingerprint(world) != package:
+        if world is not None and not store.is_package_world(world_fingerprint(world)):
             other[spec.name] = world.source
     if other:
         runs = ", ".join(f"{name} (on {source})" for name, source in other.items())

@@ -15,7 +15,7 @@ import html
 import itertools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -880,7 +880,8 @@ class Results:
         members of a scheme by the end of policy year `year` (a calendar year of the run as an int; default
         the last; a state that is a candidate of two schemes counts twice).
 
-        `groups` are the groups' lowest counts, integers increasing from 0: (0, 1, 2, 3, 5) makes "0",
+        `groups` are the groups' lowest counts, integers increasing from 0 (any iterable of them but a
+        string: a numpy array, a pandas Series or Index too): (0, 1, 2, 3, 5) makes "0",
         "1", "2", "3-4" and "5+" (a group no trial reaches is left out). Per group: its trials and their
         share; per figure (`per_trial`: each trial's mean annual value over the whole horizon, whatever
         `year`; the portfolio's figures are left out of a run without one, another unknown name is an
@@ -904,9 +905,8 @@ class Results:
             figures = (figures,)
         self._year_index(year)  # (a year outside the run is an error, schemes or not)
         tail = check_level(tail, "tail")
-        given = (
-            list(groups) if isinstance(groups, Sequence | np.ndarray) and not isinstance(groups, str) else []
-        )
+        # (any iterable of whole numbers but a string: a list, an array, a pandas Series or Index, a range)
+        given = list(groups) if isinstance(groups, Iterable) and not isinstance(groups, str | bytes) else []
         bounds = [b for g in given if (b := whole_number(g)) is not None]
         increasing = all(a < b for a, b in itertools.pairwise(bounds))
         if not bounds or len(bounds) < len(given) or bounds[0] != 0 or not increasing:

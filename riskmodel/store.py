@@ -55,6 +55,8 @@ from riskmodel.results import BASIS, CONTRACT_FIELDS, POOLED_TAIL_FIGURE, TAIL_F
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
+from riskmodel.world.fingerprint import shared_world_fingerprint
+from riskmodel.world.loader import _file_versions, shared_world
 
 __all__ = [
     "MANIFEST",
@@ -165,14 +167,22 @@ _NOT_MODEL = (
 )
 
 
-@functools.cache
 def model_digest() -> str:
     """SHA-256 of the model's own files: `_MODEL_FILES` under the package but `_NOT_MODEL`, regular files
     not hidden, each by its relative path and its bytes with line endings as LF (the same on every
     platform). A change of the code or the reference data changes it, so that a stored run is
-    recomputed rather than reported. Read once per process, when first asked for (a file edited after
-    that counts from the next process on)."""
+    recomputed rather than reported. Computed once per process for each version of the world data files
+    (path, modification time and size, as `load_world` reads them again when edited: a run of the data
+    as edited is not stored under the digest of the data before); a code file edited after the first
+    call counts from the next process on, which is the one that imports it."""
     root = Path(riskmodel.__file__).resolve().parent
+    return _model_digest(root, _file_versions(root / "world" / "data"))
+
+
+@functools.lru_cache(maxsize=8)
+def _model_digest(root: Path, data_versions: tuple[tuple[str, int, int] | None, ...]) -> str:
+    """`model_digest` of the package at `root`, its world data files at `data_versions`."""
+    del data_versions  # (the cache key: another version of a data file is another digest)
     files: dict[str, Path] = {}
     for pattern in _MODEL_FILES:
         for path in root.rglob(pattern):
@@ -186,6 +196,14 @@ def model_digest() -> str:
         h.update(rel.encode() + b"\0")
         h.update(hashlib.sha256(files[rel].read_bytes().replace(b"\r\n", b"\n")).digest())
     return h.hexdigest()
+
+
+def is_package_world(world_sha256: str | None) -> bool:
+    """Whether a World of this `world_fingerprint` (None: one that could not be fingerprinted) is the
+    package's world data as its files now are. A run on any other World cannot be stored: its identity
+    (`run_hash`) covers the package's files, not a World in memory, so a later batch would take it for a
+    run of the package's data (`save_run`, `riskmodel.batch.run_batch` refuse it)."""
+    return world_sha256 is not None and world_sha256 == shared_world_fingerprint(shared_world())
 
 
 def run_hash(scenario: Scenario, trials: int, seed: int, keep_events: bool) -> str:
@@ -883,7 +901,19 @@ def save_run(
     what the run is compared with (``{"file": ..., "run": <folder name>}``), `extra` more manifest keys
     (e.g. a sweep's overrides). Any earlier run in the folder is removed first, its manifest before
     anything else; the new manifest is written last, so the folder only counts as complete at the end.
+
+    Raises `ValueError`, before writing anything, for `results` of a run on a World of other content than
+    the package's world data (`is_package_world` of its provenance's `world_sha256`).
     """
+    prov = results.provenance
+    if "world_sha256" in prov and not is_package_world(prov["world_sha256"]):
+        raise ValueError(
+            f"save_run stores runs on the package's world data only, and {results.scenario_name!r} ran on "
+            f"another World ({prov.get('world_source')}, world_sha256 {prov['world_sha256']}): a stored "
+            "run's identity (run_hash) covers the package's files, not a World in memory, so a later batch "
+            "would take it for a run of the package's data. Keep these Results in memory, or run the "
+            "scenario without world= (loaded without world=) to store it"
+        )
     run_dir = Path(run_dir)
     _begin(run_dir)
     _save_arrays(results, run_dir)
@@ -906,7 +936,6 @@ def save_run(
     write_table("payer_ledger", ledger_frame(results), run_dir / "ledger.csv")
     write_table("sanctions_exposure", sanctions_frame(results), run_dir / "sanctions.csv")
 
-    prov = results.provenance
     manifest: dict[str, Any] = {
         "store_format": STORE_FORMAT,
         "run_hash": identity,

@@ -41,6 +41,18 @@ def test_two_scenarios_on_one_world_share_its_part_and_cannot_change_it():
             arr[0] = 0.5
 
 
+def test_compile_model_takes_no_fingerprint_from_its_callers():
+    """The fingerprint is trusted as the key of the world part (a stale one would give another content's
+    part), so only the engine passes it: `compile_model` has no public `world_sha256` argument, and a
+    World edited in place is compiled as it is now."""
+    world = load_world()
+    with pytest.raises(TypeError, match="world_sha256"):
+        compile_model(_scenario(), world, world_sha256="0" * 64)  # type: ignore[call-arg]
+    before = compile_model(_scenario(), world)
+    world.zones["war_risk"] *= 2.0
+    assert compile_model(_scenario(), world).candidates is not before.candidates
+
+
 def test_the_shared_part_is_what_compiling_the_world_afresh_gives():
     world = load_world()
     m = compile_model(_scenario(), world)

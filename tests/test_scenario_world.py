@@ -177,6 +177,19 @@ def test_a_zone_removed_from_the_world_after_loading_is_a_scenario_error() -> No
     _arctic_problem(info, world)
 
 
+def test_a_load_world_copy_edited_in_place_is_named_as_edited() -> None:
+    """A `load_world()` copy keeps the package's folder as its source; edited in place, it is no longer
+    that folder's data, and the problem says so rather than blaming the package's files."""
+    world = load_world()
+    world.zones.index = pd.Index(["RED" if z == "RED_SEA" else z for z in world.zones.index], name="zone")
+    scenario = load_scenario_from_dict({**SMALL, "sanctions": {"enforcement": {"zones": {"RED_SEA": 0.9}}}})
+    with pytest.raises(ScenarioError) as info:
+        rm.simulate(scenario, progress=False, world=world)
+    [problem] = info.value.problems
+    assert problem.path == ("sanctions", "enforcement", "zones", "RED_SEA")
+    assert problem.file == f"scenario 'small' on a World loaded from {world.source} and edited since"
+
+
 def test_a_scenario_checked_against_bare_codes_is_checked_on_the_package_data() -> None:
     """Codes alone (`WorldCodes`) are not a World to run on: the run uses the package's world data, and
     checks the scenario against it first."""
@@ -197,6 +210,18 @@ def test_the_world_is_in_no_dump_schema_or_hash(costlier: World) -> None:
     assert on_world.model_dump() == plain.model_dump()
     assert scenario_hash(on_world) == scenario_hash(plain)
     assert "_world" not in str(type(plain).model_json_schema())
+
+
+def test_the_world_is_not_in_equality(costlier: World) -> None:
+    """A scenario is its fields: the World it remembers and what the loader checked are not compared
+    (pydantic's own `__eq__` compares private attributes), so a copy or a pickled round trip equals its
+    original; a field of another value, or another type, is unequal. The hash is pydantic's."""
+    on_world, plain = load_scenario_from_dict(SMALL, world=costlier), load_scenario_from_dict(SMALL)
+    assert on_world == plain
+    assert on_world == copy.deepcopy(on_world) == pickle.loads(pickle.dumps(on_world))
+    assert on_world != load_scenario_from_dict({**SMALL, "name": "other"}, world=costlier)
+    assert on_world != on_world.simulation and on_world != SMALL
+    assert type(plain).__hash__ is not None  # (pydantic's hash of a frozen model's fields)
 
 
 def test_every_copy_keeps_the_world(costlier: World) -> None:
@@ -230,6 +255,25 @@ def test_simulate_together_runs_each_scenario_on_its_world(costlier: World, pack
     assert_identical(together[1], package_run)
     assert together[0].provenance["world_sha256"] == world_fingerprint(costlier)
     assert "world_sha256" not in together[1].provenance
+
+
+def test_a_world_edited_between_the_runs_of_simulate_many_changes_none_of_them(package_run) -> None:
+    """`simulate_many` compiles every run when it starts and assembles each `Results` from that model: a
+    World edited while the first run is yielded leaves the second the run of the World as it was at the
+    start, with that content's fingerprint (it named the edited content's, over the old numbers)."""
+    world = load_world()
+    before = world_fingerprint(world)
+    first = load_scenario_from_dict(SMALL, world=world)
+    second = load_scenario_from_dict({**SMALL, "name": "other"}, world=world)
+    specs = [batch.make_spec("a", first, None), batch.make_spec("b", second, None)]
+    out = []
+    for _, results in batch.simulate_many(specs, share_world=1, progress=False):
+        out.append(results)
+        world.zones["pollution_cost_usd_per_t"] *= 10.0
+    assert world_fingerprint(world) != before
+    for results in out:
+        assert results.provenance["world_sha256"] == before
+        np.testing.assert_array_equal(results.year_arrays["damage:ig"], package_run.year_arrays["damage:ig"])
 
 
 def test_a_batch_refuses_a_scenario_on_another_world(costlier: World, tmp_path: Path) -> None:

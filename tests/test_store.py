@@ -25,6 +25,7 @@ from riskmodel.results import (
 )
 from riskmodel.scenario import load_scenario_from_dict
 from riskmodel.tables import read_table
+from riskmodel.world import load_world
 
 PERILS = {
     "name": "Perils only",
@@ -72,6 +73,23 @@ def results(scenario):
 def save(tmp_path, results, scenario, name="run"):
     identity = store.run_hash(scenario, results.n_trials, results.seed, results.events is not None)
     return tmp_path / name, store.save_run(tmp_path / name, results, scenario, identity=identity)
+
+
+def test_a_run_on_another_world_is_not_stored(tmp_path, scenario):
+    """A run's identity covers the package's files, not a World in memory: `save_run` refuses a run on a
+    World of other content, writing nothing (a later batch took it for a run of the package's data); a
+    run on a World of the package's content is stored."""
+    world = load_world()
+    same = simulate(scenario, trials=4096, progress=False, world=world)
+    world.zones["pollution_cost_usd_per_t"] *= 10.0
+    other = simulate(scenario, trials=4096, progress=False, world=world)
+    with pytest.raises(
+        ValueError, match=r"'Perils only' ran on another World \(.*world_sha256 [0-9a-f]{64}\)"
+    ):
+        save(tmp_path, other, scenario, name="other")
+    assert not (tmp_path / "other").exists()
+    run_dir, manifest = save(tmp_path, same, scenario, name="same")
+    assert store.load_manifest(run_dir)["run_hash"] == manifest["run_hash"]
 
 
 def assert_same_results(a: Results, b: Results) -> None:

@@ -503,6 +503,21 @@ def test_replace_keeps_a_valid_world(world: World) -> None:
     pd.testing.assert_frame_equal(w2.vessel_years, world.vessel_years)
 
 
+def test_replace_gives_a_world_independent_of_its_source() -> None:
+    """`replace()`, with or without tables, copies the nested ig/severity dicts: an edit in place of
+    either World's nested dict leaves the other as it is (docs/world-data.md, Editing a World)."""
+    w = load_world()
+    sigma = w.severity["spill"]["size_given_spill"]["sigma"]
+    same, other_zones = w.replace(), w.replace(zones=w.zones.copy())
+    w.severity["spill"]["size_given_spill"]["sigma"] = 2 * sigma
+    w.ig["excess_war_pi"]["excluded_coastal_states"].append("USA")
+    for derived in (same, other_zones):
+        assert derived.severity["spill"]["size_given_spill"]["sigma"] == sigma
+        assert "USA" not in derived.ig["excess_war_pi"]["excluded_coastal_states"]
+    same.severity["spill"]["size_given_spill"]["sigma"] = 3 * sigma
+    assert w.severity["spill"]["size_given_spill"]["sigma"] == 2 * sigma
+
+
 def test_load_world_gives_each_caller_a_world_of_its_own() -> None:
     """Edits of one `load_world()` reach neither another caller's World nor a later `load_world()`."""
     mine, theirs = load_world(), load_world()

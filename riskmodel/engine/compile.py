@@ -528,13 +528,14 @@ def compile_model(
     trials: int | None = None,
     seed: int | None = None,
     *,
-    world_sha256: str | None = None,
+    _world_sha256: str | None = None,
 ) -> CompiledModel:
     """Compile the scenario against the world data into a `CompiledModel`.
 
     The part that depends on the world data alone is computed once per content of `world` and reused
     (`_world_part`): `world` may be edited in place between compiles, and each model follows the content
-    `world` had when it was compiled; the model holds no view of `world`'s tables. `world_sha256`: the
+    `world` had when it was compiled; the model holds no view of `world`'s tables. `_world_sha256` (the
+    engine's own: trusted as the key of the world part, a stale value would give another content's): the
     `world_fingerprint` of `world` as it is now, when the caller has it (computed here otherwise).
 
     The scenario is taken as valid on `world` (`riskmodel.engine.simulate.compile_scenario` checks it
@@ -544,7 +545,7 @@ def compile_model(
     start = scenario.horizon.start_year
     notes: list[str] = []
 
-    wp = _world_part(world, world_sha256)
+    wp = _world_part(world, _world_sha256)
     trades = world.trades
     segs = world.segments
     state_codes, zone_codes, segment_codes = wp.state_codes, wp.zone_codes, wp.segment_codes

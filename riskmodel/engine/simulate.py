@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +76,7 @@ def _compiled(
     keep_events: bool | None,
 ) -> CompiledModel:
     check_on_world(scenario, world, world_sha256)
-    model = compile_model(scenario, world, trials=trials, seed=seed, world_sha256=world_sha256)
+    model = compile_model(scenario, world, trials=trials, seed=seed, _world_sha256=world_sha256)
     if keep_events is not None:
         model = replace(model, keep_events=keep_events)
     return model
@@ -158,12 +158,53 @@ def simulate(
 
         scenario = load_scenario(scenario, world=world)
     started = dt.datetime.now(dt.UTC)
+    run = compile_run(scenario, trials, seed, keep_events, world=world)
+    if chunk_trials is not None:
+        run = replace(run, model=replace(run.model, chunk_trials=chunk_trials))
+    return run_compiled(scenario, run, executor or InProcess(), progress=progress, started=started)
+
+
+@dataclass(frozen=True)
+class CompiledRun:
+    """A scenario's compiled model with the World it was compiled on as the provenance names it:
+    `world_source` and `world_sha256` (the fingerprint of the content compiled), `named` when the run
+    names its World (given or remembered: not the package's own)."""
+
+    model: CompiledModel
+    world_source: str
+    world_sha256: str | None
+    named: bool
+
+
+def compile_run(
+    scenario: Scenario,
+    trials: int | None = None,
+    seed: int | None = None,
+    keep_events: bool | None = None,
+    *,
+    world: World | None = None,
+) -> CompiledRun:
+    """`compile_scenario` with what the provenance says of the World compiled on, taken at the compile:
+    a batch compiles its runs up front and assembles each one's `Results` later (`run_compiled`), and a
+    World edited in between must not be named for a model compiled before the edit."""
     run_world, world_sha256, named = _run_world(scenario, world)
     model = _compiled(scenario, run_world, world_sha256, trials, seed, keep_events)
-    if chunk_trials is not None:
-        model = replace(model, chunk_trials=chunk_trials)
+    return CompiledRun(model, run_world.source, world_sha256, named)
+
+
+def run_compiled(
+    scenario: Scenario,
+    run: CompiledRun,
+    ex: Executor,
+    *,
+    progress: bool = True,
+    started: dt.datetime | None = None,
+) -> Results:
+    """Run a compiled model's chunks on `ex`, reduce them in order and return its `Results` (`simulate`
+    after the compile; `riskmodel.batch.simulate_many` for each run it compiled up front)."""
+    started = started or dt.datetime.now(dt.UTC)
+    model = run.model
     chunks = make_chunks(model.n_trials, model.chunk_trials)
-    ex = executor or InProcess()
     bar = Progress(model.n_trials, label=scenario.name, enabled=progress)
     # (the joined year arrays and event columns are in order of name, whatever the chunks gave)
     joined = _Reduction(model.n_trials, _portfolio_alias(model))
@@ -188,9 +229,9 @@ def simulate(
         "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
     }
-    if named:
-        provenance["world_source"] = run_world.source
-        provenance["world_sha256"] = world_sha256
+    if run.named:
+        provenance["world_source"] = run.world_source
+        provenance["world_sha256"] = run.world_sha256
     slots = pd.DataFrame(
         {
             "scheme": [model.scheme_ids[s] for s in model.adoption.scheme_of_slot],

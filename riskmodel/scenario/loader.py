@@ -1047,14 +1047,34 @@ def check_on_world(scenario: Scenario, world: World, world_sha256: str | None) -
     `world_fingerprint(world)` now: when the loader checked the scenario against that content, there is
     nothing to check again (the usual case, and the package's world data).
 
-    The problems are located at `"scenario <name> on the world data of <world.source>"`.
+    The problems are located at `"scenario <name> on the world data of <world.source>"`, or `"... on a
+    World loaded from <world.source> and edited since"` for a World whose source is a folder of world
+    data but whose content is no longer that of the folder's files (a `load_world()` copy edited in
+    place keeps the folder as its source: the folder's data is not at fault).
     """
     if world_sha256 is not None and world_sha256 == scenario._checked_on:
         return
-    origin = f"scenario {scenario.name!r} on the world data of {world.source}"
+    origin = f"scenario {scenario.name!r} on {_world_named(world, world_sha256)}"
     doc = _as_linedict(scenario.model_dump(mode="python"), origin)
     result = _validate_document(doc, "scenario", origin, WorldCodes.from_world(world), fleet_world=world)
     result.raise_for_problems()
+
+
+def _world_named(world: World, world_sha256: str | None) -> str:
+    """How a problem found on `world` names it (`check_on_world`): by its source, unless that is a folder
+    whose files, as read now, are of other content than `world` (`world_sha256`)."""
+    from riskmodel.world.fingerprint import shared_world_fingerprint
+    from riskmodel.world.loader import WorldDataError, shared_world
+
+    folder = Path(world.source)
+    if folder.is_dir():
+        try:
+            as_read = shared_world_fingerprint(shared_world(folder))
+        except WorldDataError:
+            as_read = None
+        if world_sha256 is None or world_sha256 != as_read:
+            return f"a World loaded from {world.source} and edited since"
+    return f"the world data of {world.source}"
 
 
 #: Overrides that change no figure of a run, so not the name `with_overrides` gives its copy.

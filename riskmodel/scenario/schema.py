@@ -789,6 +789,16 @@ class Scenario(Strict):
     #: directly, or validated against bare `WorldCodes`): a run checks it on its world first.
     _checked_on: str | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal type and fields. The private attributes above are not the scenario (pydantic's own
+        `__eq__` compares them): a scenario loaded with `world=w` equals the same file loaded without it,
+        and a copy or a pickled round trip equals its original. The hash is pydantic's, of the fields."""
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and all(
+            getattr(self, name) == getattr(other, name) for name in type(self).model_fields
+        )
+
     def peril_source(self, peril_id: str) -> str:
         peril = self.perils[peril_id]
         return peril.source or f"peril:{peril_id}"

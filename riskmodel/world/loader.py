@@ -653,8 +653,8 @@ def build_world(
         segments=se,
         trades=tr,
         incident_types=it,
-        ig=dict(ig),
-        severity=dict(severity),
+        ig=copy.deepcopy(ig),  # (deep: a World shares no nested dict with its source, `replace`'s World)
+        severity=copy.deepcopy(severity),
         trade_segments=trade_segments,
         trade_zones=trade_zones,
         trade_flags=trade_flags,
