@@ -732,21 +732,26 @@ def _replacements(
         begun = RunChunks(run_dir, spec.identity).begun()
         if store.ran_another_file(manifest, spec.file, spec.scenario.model_dump(mode="json")):
             now = f"{spec.file} ({spec.trials:,} trials, seed {spec.seed})"
-            relative = (
-                "; its manifest names its file relative to the folder it ran from, so only their contents "
-                "were compared"
-                if store.stored_scenario_path(manifest) is None
-                else ""
-            )
+            if store.stored_scenario_path(manifest) is None:  # (a manifest of before the resolved path)
+                said = (
+                    f"holds the run of {stored}, a file its manifest names relative to the folder it ran "
+                    f"from, whose contents differ from {spec.file}'s: it may be another file, or this one "
+                    f"edited since. This batch would delete that run to store {now} there; if "
+                    f"{spec.file} is that file, give --force once to replace the stored run, else give "
+                    f"another --out for {spec.file}"
+                )
+            else:
+                said = (
+                    f"holds the run of another scenario file, {stored}, which this batch would delete "
+                    f"to store {now} there (a run folder is named after its file: {spec.name!r}); "
+                    f"give another --out for {spec.file}, or --force to replace the stored run"
+                )
             if not force and not begun:
                 problems.append(
                     Problem(
                         str(run_dir),
                         (),
-                        f"holds the run of another scenario file, {stored}, which this batch would delete "
-                        f"to store {now} there (a run folder is named after its file: {spec.name!r}"
-                        f"{relative}); "
-                        f"give another --out for {spec.file}, or --force to replace the stored run",
+                        said,
                     )
                 )
             else:

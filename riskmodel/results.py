@@ -15,7 +15,7 @@ import html
 import itertools
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -905,8 +905,10 @@ class Results:
             figures = (figures,)
         self._year_index(year)  # (a year outside the run is an error, schemes or not)
         tail = check_level(tail, "tail")
-        # (any iterable of whole numbers but a string: a list, an array, a pandas Series or Index, a range)
-        given = list(groups) if isinstance(groups, Iterable) and not isinstance(groups, str | bytes) else []
+        # (an ordered sequence of whole numbers: a list, a tuple, an array, a pandas Series or Index, a
+        # range; not a string, a set or dict (no order), nor a DataFrame (its iteration gives its labels))
+        ordered = Sequence | np.ndarray | pd.Series | pd.Index
+        given = list(groups) if isinstance(groups, ordered) and not isinstance(groups, str | bytes) else []
         bounds = [b for g in given if (b := whole_number(g)) is not None]
         increasing = all(a < b for a, b in itertools.pairwise(bounds))
         if not bounds or len(bounds) < len(given) or bounds[0] != 0 or not increasing:

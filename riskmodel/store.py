@@ -361,7 +361,7 @@ def stored_scenario_path(manifest: Mapping[str, Any]) -> Path | None:
         return Path(resolved)
     stored = manifest.get("scenario_file")
     if isinstance(stored, str) and stored and Path(stored).is_absolute():
-        return Path(stored)
+        return Path(stored).resolve()
     return None
 
 
@@ -374,20 +374,26 @@ def ran_another_file(
     scenario of `file`, as JSON) is given, resolves to the same scenario but for the run settings
     (`scenario_without_settings`): a byte-identical copy whose ``extends``, portfolio or fleet resolve
     to other files is another file. A manifest that names its file only relative to the folder it ran
-    from is judged as a copy. False when either side names no file (a run of a scenario built in
+    from (saved before the resolved path was kept) is judged by the SHA-256 alone: the same contents
+    are the same file, whatever the files it extends became since (the common case: a parent edited);
+    other contents may be another file or this one edited, and count as another (the batch words it so
+    and asks for --force once). False when either side names no file (a run of a scenario built in
     code): nothing tells them apart. `file` itself edited since the run is the same file."""
     stored = manifest.get("scenario_file")
     if file is None or not isinstance(stored, str) or not stored:
         return False
     file = Path(file)
-    if stored_scenario_path(manifest) == file.resolve():
+    where = stored_scenario_path(manifest)
+    if where == file.resolve():
         return False
     digest = manifest.get("scenario_file_sha256")
     if not (isinstance(digest, str) and file.is_file() and _file_sha256(file) == digest):
         return True
-    return scenario is not None and scenario_without_settings(
-        manifest.get("scenario")
-    ) != scenario_without_settings(scenario)
+    return (
+        where is not None
+        and scenario is not None
+        and scenario_without_settings(manifest.get("scenario")) != scenario_without_settings(scenario)
+    )
 
 
 #: The settings of a run, apart from the rest of its scenario (`scenario_without_settings`).

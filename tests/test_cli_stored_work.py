@@ -258,8 +258,40 @@ def test_a_manifest_with_a_relative_file_name_is_judged_by_the_contents(two_file
     (out / "p" / store.MANIFEST).write_text(json.dumps({**manifest, "scenario_file": "p.yaml"}))
     with pytest.raises(ScenarioError) as refused:
         batch.run_batch(batch.plan_runs([second]), out, Stopping(), progress=False, echo=None)
-    assert "holds the run of another scenario file, p.yaml (4,096 trials" in str(refused.value)
-    assert "its manifest names its file relative to the folder it ran from" in str(refused.value)
+    assert "holds the run of p.yaml (4,096 trials" in str(refused.value)
+    assert "a file its manifest names relative to the folder it ran from" in str(refused.value)
+
+
+def test_an_old_manifests_file_of_the_same_contents_is_the_same_whatever_its_parent_became(tmp_path):
+    """A manifest of before the resolved path: a child file unchanged while its parent was edited is the
+    same file (its run is replaced, not refused, though the scenario it resolves to differs, as an edited
+    parent makes it); the same file edited is refused in words that say it may be this file edited, and
+    `--force` once replaces it and keeps the resolved path."""
+    write(tmp_path / "sc", "base.yaml", SMALL)
+    child = write(tmp_path / "sc", "p.yaml", STRESSED)
+    out = tmp_path / "st"
+    path = out / "p" / store.MANIFEST
+
+    def made_old() -> dict:  # the manifest as this version's predecessor wrote it
+        manifest = json.loads(path.read_text())
+        del manifest["scenario_file_resolved"]
+        path.write_text(json.dumps({**manifest, "scenario_file": "p.yaml"}))
+        return store.load_manifest(out / "p")
+
+    batch.run_batch(batch.plan_runs([child]), out, progress=False, echo=None)
+    old = made_old()
+    write(tmp_path / "sc", "base.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
+    now = batch.plan_runs([child])[0].scenario.model_dump(mode="json")
+    assert store.scenario_without_settings(now) != store.scenario_without_settings(old["scenario"])
+    assert not store.ran_another_file(old, child, now)
+    batch.run_batch(batch.plan_runs([child]), out, progress=False, echo=None)  # replaced, not refused
+    made_old()
+    write(tmp_path / "sc", "p.yaml", {**STRESSED, "name": "Perils stressed, edited"})
+    with pytest.raises(ScenarioError) as refused:
+        batch.run_batch(batch.plan_runs([child]), out, progress=False, echo=None)
+    assert "it may be another file, or this one edited since" in str(refused.value)
+    batch.run_batch(batch.plan_runs([child]), out, progress=False, echo=None, force=True)
+    assert store.load_manifest(out / "p")["scenario_file_resolved"] == str(child.resolve())
 
 
 def test_a_copy_that_extends_another_parent_is_another_file(tmp_path, run_cli):

@@ -447,7 +447,16 @@ def test_by_joiners_groups_the_trials_by_their_members():
     ]
     for same in (pd.Series([0, 1, 2]), pd.Index([0, 1, 2]), np.array([0, 1, 2], np.int32), range(3)):
         pd.testing.assert_frame_equal(r.by_joiners(groups=same), t)  # (t's groups as a tuple)
-    for wrong in ((1, 2), (0, 2, 2), (0, 1.5), (), "012", pd.Series(["0", "1"])):
+    for wrong in (
+        (1, 2),
+        (0, 2, 2),
+        (0, 1.5),
+        (),
+        "012",
+        pd.Series(["0", "1"]),
+        {0, 1},
+        pd.DataFrame({0: [5], 1: [6]}),
+    ):
         with pytest.raises(ValueError, match="groups must be integers increasing from 0"):
             r.by_joiners(groups=wrong)
     bare = synthetic_results(n_trials=50, scheme=False)

@@ -187,7 +187,8 @@ def test_a_load_world_copy_edited_in_place_is_named_as_edited() -> None:
         rm.simulate(scenario, progress=False, world=world)
     [problem] = info.value.problems
     assert problem.path == ("sanctions", "enforcement", "zones", "RED_SEA")
-    assert problem.file == f"scenario 'small' on a World loaded from {world.source} and edited since"
+    no_longer = "its content no longer that of those files"
+    assert problem.file == f"scenario 'small' on a World loaded from {world.source}, {no_longer}"
 
 
 def test_a_scenario_checked_against_bare_codes_is_checked_on_the_package_data() -> None:

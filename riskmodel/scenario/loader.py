@@ -1048,9 +1048,10 @@ def check_on_world(scenario: Scenario, world: World, world_sha256: str | None) -
     nothing to check again (the usual case, and the package's world data).
 
     The problems are located at `"scenario <name> on the world data of <world.source>"`, or `"... on a
-    World loaded from <world.source> and edited since"` for a World whose source is a folder of world
-    data but whose content is no longer that of the folder's files (a `load_world()` copy edited in
-    place keeps the folder as its source: the folder's data is not at fault).
+    World loaded from <world.source>, its content no longer that of those files"` for a World whose
+    source is a folder of world data but whose content is no longer that of the folder's files (a
+    `load_world()` copy edited in place keeps the folder as its source, and the files may have changed
+    on disk since: the folder's data as it stands is not at fault).
     """
     if world_sha256 is not None and world_sha256 == scenario._checked_on:
         return
@@ -1073,7 +1074,7 @@ def _world_named(world: World, world_sha256: str | None) -> str:
         except WorldDataError:
             as_read = None
         if world_sha256 is None or world_sha256 != as_read:
-            return f"a World loaded from {world.source} and edited since"
+            return f"a World loaded from {world.source}, its content no longer that of those files"
     return f"the world data of {world.source}"
 
 
