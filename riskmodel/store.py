@@ -374,11 +374,14 @@ def ran_another_file(
     scenario of `file`, as JSON) is given, resolves to the same scenario but for the run settings
     (`scenario_without_settings`): a byte-identical copy whose ``extends``, portfolio or fleet resolve
     to other files is another file. A manifest that names its file only relative to the folder it ran
-    from (saved before the resolved path was kept) is judged by the SHA-256 alone: the same contents
-    are the same file, whatever the files it extends became since (the common case: a parent edited);
-    other contents may be another file or this one edited, and count as another (the batch words it so
-    and asks for --force once). False when either side names no file (a run of a scenario built in
-    code): nothing tells them apart. `file` itself edited since the run is the same file."""
+    from (saved before the resolved path was kept) is taken to name `file` when that name, read from the
+    current folder, is `file` (the usual case: the same command from the same folder, e.g. `make run`;
+    a run from another folder with a file of that name would be taken for it: such manifests are of
+    older versions only); otherwise the SHA-256 alone decides: the same contents are the same file,
+    whatever the files it extends became since, and other contents count as another file (the batch
+    words it as possibly this one edited, and asks for --force once). False when either side names no
+    file (a run of a scenario built in code): nothing tells them apart. `file` itself edited since the
+    run is the same file."""
     stored = manifest.get("scenario_file")
     if file is None or not isinstance(stored, str) or not stored:
         return False
@@ -386,6 +389,8 @@ def ran_another_file(
     where = stored_scenario_path(manifest)
     if where == file.resolve():
         return False
+    if where is None and Path(stored).resolve() == file.resolve():
+        return False  # (an old manifest's name, read from the current folder, is this file: the same)
     digest = manifest.get("scenario_file_sha256")
     if not (isinstance(digest, str) and file.is_file() and _file_sha256(file) == digest):
         return True

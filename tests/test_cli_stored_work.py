@@ -239,15 +239,18 @@ def test_a_file_named_from_another_folder_is_told_apart_by_where_it_is(
 
 def test_a_manifest_with_a_relative_file_name_is_judged_by_the_contents(two_files, tmp_path, monkeypatch):
     """A manifest saved before the resolved path was kept names its file as typed: where it was is
-    unknown, so only the SHA-256 tells whether a file is the one it ran (the name, read from the current
-    folder, would be another file's or none)."""
+    unknown. The name read from the current folder is taken for the file it names (the same command from
+    the same folder, as `make run`); otherwise only the SHA-256 tells whether a file is the one it ran."""
     first, second = two_files
     old = {"scenario_file": "p.yaml", "scenario_file_sha256": store._file_sha256(first)}
     monkeypatch.chdir(first.parent)
     assert not store.ran_another_file(old, "p.yaml")
     assert store.ran_another_file(old, second)
-    monkeypatch.chdir(second.parent)
-    assert store.ran_another_file(old, "p.yaml")
+    monkeypatch.chdir(second.parent)  # (the old name read from here is `second`: taken for it)
+    assert not store.ran_another_file(old, "p.yaml")
+    assert not store.ran_another_file(old, first)
+    monkeypatch.chdir(tmp_path)  # (from here the old name is no file: the contents decide)
+    assert store.ran_another_file(old, second)
     assert not store.ran_another_file(old, first)
     assert store.stored_scenario_path(old) is None
     assert store.stored_scenario_path({"scenario_file": str(first)}) == first
@@ -262,7 +265,9 @@ def test_a_manifest_with_a_relative_file_name_is_judged_by_the_contents(two_file
     assert "a file its manifest names relative to the folder it ran from" in str(refused.value)
 
 
-def test_an_old_manifests_file_of_the_same_contents_is_the_same_whatever_its_parent_became(tmp_path):
+def test_an_old_manifests_file_of_the_same_contents_is_the_same_whatever_its_parent_became(
+    tmp_path, monkeypatch
+):
     """A manifest of before the resolved path: a child file unchanged while its parent was edited is the
     same file (its run is replaced, not refused, though the scenario it resolves to differs, as an edited
     parent makes it); the same file edited is refused in words that say it may be this file edited, and
@@ -292,6 +297,13 @@ def test_an_old_manifests_file_of_the_same_contents_is_the_same_whatever_its_par
     assert "it may be another file, or this one edited since" in str(refused.value)
     batch.run_batch(batch.plan_runs([child]), out, progress=False, echo=None, force=True)
     assert store.load_manifest(out / "p")["scenario_file_resolved"] == str(child.resolve())
+    # run from the folder its old name is read in (as `make run` from the repository), an edited file
+    # is the same file: replaced, not refused
+    made_old()
+    write(tmp_path / "sc", "p.yaml", {**STRESSED, "name": "Perils stressed, edited again"})
+    monkeypatch.chdir(tmp_path / "sc")
+    batch.run_batch(batch.plan_runs([Path("p.yaml")]), out, progress=False, echo=None)
+    assert store.load_manifest(out / "p")["scenario"]["name"] == "Perils stressed, edited again"
 
 
 def test_a_copy_that_extends_another_parent_is_another_file(tmp_path, run_cli):
