@@ -743,7 +743,7 @@ def _replacements(
             else:
                 said = (
                     f"holds the run of another scenario file, {stored}, which this batch would delete "
-                    f"to store {now} there (a run folder is named after its file: {spec.name!r}); "
+                    f"to store {now} there{_named_after(spec)}; "
                     f"give another --out for {spec.file}, or --force to replace the stored run"
                 )
             if not force and not begun:
@@ -767,6 +767,15 @@ def _replacements(
     if problems:
         raise ScenarioError(problems)
     return found, other_files
+
+
+def _named_after(spec: RunSpec) -> str:
+    """`` (a run folder is named after its file: 'p')`` for a run named after its scenario file (a
+    sweep's point is named after the point: nothing to say)."""
+    stem = Path(spec.file).stem if spec.file else None
+    if stem is None or not (spec.name == stem or spec.name.startswith(f"{stem}-")):
+        return ""
+    return f" (a run folder is named after its file: {spec.name!r})"
 
 
 def _stored_run(manifest: Mapping[str, Any]) -> str:

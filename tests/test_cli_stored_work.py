@@ -229,6 +229,7 @@ def test_a_file_named_from_another_folder_is_told_apart_by_where_it_is(
     monkeypatch.chdir(second.parent)
     code, _, err = run_cli("run", "p.yaml", "--out", st, "--workers", 1)
     assert_refused(code, err, f"holds the run of another scenario file, {first.resolve()} (4,096 trials")
+    assert "(a run folder is named after its file: 'p')" in err
     assert snapshot(st / "p") == before
     monkeypatch.chdir(tmp_path)
     write(first.parent, "p.yaml", {**SMALL, "horizon": {"start_year": 2026, "years": 1}})
@@ -327,6 +328,7 @@ def test_a_copy_that_extends_another_parent_is_another_file(tmp_path, run_cli):
         f"{point}: holds the run of another scenario file, {eu.resolve()} (4,096 trials, seed 1), which "
         f"this batch would delete to store {uk} (4,096 trials, seed 1) there",
     )
+    assert "named after its file" not in err  # (a sweep's point is named after the point)
     assert out == "" and snapshot(point) == before
     assert store.load_manifest(point)["scenario_file"] == str(eu)
 
