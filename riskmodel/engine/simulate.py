@@ -51,7 +51,7 @@ def compile_scenario(
     """The compiled model `simulate` runs (exposed for batch runs that ship it to workers once), on
     `world` as it is now (default: the World the scenario was validated against, else the package's
     world data). Raises `ScenarioError` when the scenario names a code `world` lacks (`check_on_world`)."""
-    return _compiled(scenario, *_run_world(scenario, world)[:2], trials, seed, keep_events)
+    return compile_run(scenario, trials, seed, keep_events, world=world).model
 
 
 def _run_world(scenario: Scenario, world: World | None) -> tuple[World, str | None, bool]:
@@ -65,21 +65,6 @@ def _run_world(scenario: Scenario, world: World | None) -> tuple[World, str | No
         shared = shared_world()
         return shared, shared_world_fingerprint(shared), False
     return world, world_fingerprint(world), True
-
-
-def _compiled(
-    scenario: Scenario,
-    world: World,
-    world_sha256: str | None,
-    trials: int | None,
-    seed: int | None,
-    keep_events: bool | None,
-) -> CompiledModel:
-    check_on_world(scenario, world, world_sha256)
-    model = compile_model(scenario, world, trials=trials, seed=seed, _world_sha256=world_sha256)
-    if keep_events is not None:
-        model = replace(model, keep_events=keep_events)
-    return model
 
 
 def check_arguments(
@@ -188,7 +173,10 @@ def compile_run(
     a batch compiles its runs up front and assembles each one's `Results` later (`run_compiled`), and a
     World edited in between must not be named for a model compiled before the edit."""
     run_world, world_sha256, named = _run_world(scenario, world)
-    model = _compiled(scenario, run_world, world_sha256, trials, seed, keep_events)
+    check_on_world(scenario, run_world, world_sha256)
+    model = compile_model(scenario, run_world, trials=trials, seed=seed, _world_sha256=world_sha256)
+    if keep_events is not None:
+        model = replace(model, keep_events=keep_events)
     return CompiledRun(model, run_world.source, world_sha256, named)
 
 
