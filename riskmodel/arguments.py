@@ -13,6 +13,8 @@ argument, what was given and what is allowed. Never a silent default, never an e
 - `check_return_periods`: return periods, finite numbers > 1.
 - `check_workers`: local worker processes, 1 to `max_workers()` (`WORKERS_PER_CPU` per CPU), as the
   command line's ``--workers``.
+- `check_scheduler_address`: a Dask scheduler address, ``[protocol://]HOST:PORT``, as the command line's
+  ``--scheduler`` (`scheduler_address_problem` is the rule and its words, for both).
 
 The checks that need a run (a contract id, a policy year, a statistic's name) are `Results` methods.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -31,8 +34,10 @@ __all__ = [
     "check_levels",
     "check_rel_error",
     "check_return_periods",
+    "check_scheduler_address",
     "check_workers",
     "max_workers",
+    "scheduler_address_problem",
     "shown",
     "whole_number",
 ]
@@ -191,3 +196,52 @@ def check_workers(value: object, name: str = "workers", *, none: str = "None for
     if not 1 <= n <= ceiling:
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return n
+
+
+#: A Dask scheduler address: ``[tcp|tls|ws|wss|ucx://]HOST:PORT`` (an IPv6 host in brackets), the port
+#: from 1 to 65535.
+_SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$"
+)
+#: What `scheduler_address_problem` asks for, in its words.
+SCHEDULER_ADDRESS = "[tcp://]HOST:PORT, e.g. tcp://10.0.0.5:8786 (the address `dask scheduler` prints)"
+
+
+def scheduler_address_problem(text: str) -> str | None:
+    """Why `text` is not a Dask scheduler address (``[protocol://]HOST:PORT``: ``tcp://10.0.0.5:8786``,
+    ``host:8786``), in the words the command line's ``--scheduler`` and `check_scheduler_address` both
+    give; None when it is one (spaces around it aside).
+
+    >>> scheduler_address_problem("tcp://10.0.0.5:8786") is None, scheduler_address_problem("[::1]:8786")
+    (True, None)
+    >>> scheduler_address_problem("tcp://host")[:50]
+    "not a scheduler address: 'tcp://host'; give [tcp:/"
+    """
+    m = _SCHEDULER_ADDRESS.match(text.strip())
+    if m and 0 < int(m.group(2)) < 65536:
+        return None
+    return f"not a scheduler address: {text!r}; give {SCHEDULER_ADDRESS}"
+
+
+def check_scheduler_address(value: object, name: str = "address", *, none: str = "None") -> str | None:
+    """A Dask scheduler address (`scheduler_address_problem`), without the spaces around it, or None (what
+    None means to the caller, `none`, is named in the message): a `TypeError` for what is not a string,
+    a `ValueError` for a string of another form.
+
+    >>> check_scheduler_address(" tcp://10.0.0.5:8786 "), check_scheduler_address(None)
+    ('tcp://10.0.0.5:8786', None)
+    >>> check_scheduler_address("10.0.0.5")
+    Traceback (most recent call last):
+    ...
+    ValueError: address: not a scheduler address: '10.0.0.5'; give [tcp://]HOST:PORT, e.g. ...
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(
+            f"{name} must be a Dask scheduler address {SCHEDULER_ADDRESS}, or {none}, got {shown(value)}"
+        )
+    problem = scheduler_address_problem(value)
+    if problem is not None:
+        raise ValueError(f"{name}: {problem}")
+    return value.strip()

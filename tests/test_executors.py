@@ -144,3 +144,25 @@ def test_a_number_of_workers_is_an_int_from_1_to_4_per_cpu(monkeypatch):
     with pytest.raises(ValueError, match=r"^give one of workers, scheduler and dask_local, not several"):
         make_executor(workers=2, dask_local=2)
     assert isinstance(make_executor(1), InProcess) and make_executor().workers == 3
+
+
+@pytest.mark.parametrize("address", ["tcp://host", "host:port", "10.0.0.5", "host:99999", "http//h:1"])
+def test_a_scheduler_address_is_checked_by_the_api_as_by_the_command_line(address):
+    """`DaskExecutor(address="10.0.0.5")` was handed to Dask's client as it was, where `--scheduler
+    10.0.0.5` is refused at once. The executor now refuses it when it is made, before Dask is imported,
+    by the rule and in the words of the command line (one function); `make_executor` names its own
+    argument."""
+    import argparse
+
+    from riskmodel.cli.run import scheduler_address
+
+    with pytest.raises(argparse.ArgumentTypeError) as cli:
+        scheduler_address(address)
+    said = f"not a scheduler address: {address!r}; give [tcp://]HOST:PORT, e.g. tcp://10.0.0.5:8786"
+    assert str(cli.value).startswith(said)
+    with pytest.raises(ValueError) as api:
+        DaskExecutor(address=address)
+    assert str(api.value) == f"address: {cli.value}"
+    with pytest.raises(ValueError) as made:
+        make_executor(scheduler=address)
+    assert str(made.value) == f"scheduler: {cli.value}"

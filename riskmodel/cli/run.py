@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -126,20 +125,14 @@ def _chunk_trials(text: str) -> int:
     return value
 
 
-#: A Dask scheduler address: ``[tcp|tls|ws|wss|ucx://]HOST:PORT`` (an IPv6 host in brackets).
-_SCHEDULER_ADDRESS = re.compile(
-    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$"
-)
-
-
 def scheduler_address(text: str) -> str:
-    """An argparse type: a Dask scheduler address such as ``tcp://10.0.0.5:8786`` or ``host:8786``."""
-    m = _SCHEDULER_ADDRESS.match(text.strip())
-    if not m or not 0 < int(m.group(2)) < 65536:
-        raise argparse.ArgumentTypeError(
-            f"not a scheduler address: {text!r}; give [tcp://]HOST:PORT, e.g. tcp://10.0.0.5:8786 "
-            "(the address `dask scheduler` prints)"
-        )
+    """An argparse type: a Dask scheduler address such as ``tcp://10.0.0.5:8786`` or ``host:8786``, by the
+    rule and in the words of the API's executor (`riskmodel.arguments.scheduler_address_problem`)."""
+    from riskmodel.arguments import scheduler_address_problem
+
+    problem = scheduler_address_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     return text.strip()
 
 

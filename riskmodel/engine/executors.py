@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
-from riskmodel.arguments import check_workers, shown
+from riskmodel.arguments import check_scheduler_address, check_workers
 
 __all__ = ["DaskExecutor", "Executor", "InProcess", "ProcessPool", "make_executor"]
 
@@ -198,16 +198,13 @@ class ProcessPool:
 
 class DaskExecutor:
     """Tasks on a `dask.distributed` cluster: at `address` (a scheduler address such as
-    ``tcp://10.0.0.5:8786``), or a `LocalCluster` of `local_workers` (an int from 1 to
-    `riskmodel.arguments.max_workers()`, or None for 2). One or the other: a `ValueError` for both."""
+    ``tcp://10.0.0.5:8786``; of the form ``[protocol://]HOST:PORT``, as the command line's ``--scheduler``:
+    `riskmodel.arguments.check_scheduler_address`), or a `LocalCluster` of `local_workers` (an int from 1
+    to `riskmodel.arguments.max_workers()`, or None for 2). One or the other: a `ValueError` for both."""
 
     def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
         local_workers = check_workers(local_workers, "local_workers", none="None for 2")
-        if address is not None and (not isinstance(address, str) or not address.strip()):
-            raise TypeError(
-                "address must be a Dask scheduler address such as 'tcp://10.0.0.5:8786' (the address "
-                f"`dask scheduler` prints), or None for a local cluster, got {shown(address)}"
-            )
+        address = check_scheduler_address(address, none="None for a local cluster")
         if address is not None and local_workers is not None:
             raise ValueError(
                 "give address (a cluster's scheduler) or local_workers (a local cluster), not both: "
@@ -265,6 +262,7 @@ def make_executor(
     the three; `workers` and `dask_local` as `ProcessPool`'s and `DaskExecutor`'s."""
     check_workers(workers)
     check_workers(dask_local, "dask_local", none="None")
+    scheduler = check_scheduler_address(scheduler, "scheduler")
     given = [
         f"{k}={v!r}"
         for k, v in (("workers", workers), ("scheduler", scheduler), ("dask_local", dask_local))
