@@ -54,7 +54,7 @@ from riskmodel.engine.simulate import compile_run, run_compiled, simulate
 from riskmodel.payers import is_valid_source
 from riskmodel.results import CONTRACT_FIELDS, TAIL_FIGURE, Comparison, Results
 from riskmodel.scenario import Problem, Scenario, ScenarioError, load_scenario, with_overrides
-from riskmodel.scenario.loader import parse_value, scenario_world
+from riskmodel.scenario.loader import SCENARIO_MAPPING, parse_value, scenario_world
 from riskmodel.world import world_fingerprint
 
 __all__ = [
@@ -540,12 +540,12 @@ def simulate_together(
     if not isinstance(scenarios, Iterable):
         raise TypeError(f"{takes}; got {kind}")
     scenarios = list(scenarios)
-    if wrong := list(
-        dict.fromkeys(type(s).__name__ for s in scenarios if not isinstance(s, Scenario | str | Path))
-    ):
+    others = [s for s in scenarios if not isinstance(s, Scenario | str | Path)]
+    if wrong := list(dict.fromkeys(type(s).__name__ for s in others)):
+        hint = f" ({SCENARIO_MAPPING})" if any(isinstance(s, Mapping) for s in others) else ""
         raise TypeError(
             "simulate_together takes a sequence of scenarios, each a Scenario (riskmodel.load_scenario) "
-            f"or the path of a scenario file; got {' and '.join(wrong)} among them"
+            f"or the path of a scenario file; got {' and '.join(wrong)} among them{hint}"
         )
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     specs = [make_spec(f"{k}:{s.name}", s, None, trials=trials, seed=seed) for k, s in enumerate(loaded)]

@@ -225,6 +225,13 @@ def test_simulate_together_given_one_scenario_says_it_takes_a_sequence(scenarios
     assert str(caught.value) == f"{takes}; got int"
     with pytest.raises(TypeError, match=r"each a Scenario .* got NoneType and int among them$"):
         riskmodel.simulate_together([scenario, None, 3], trials=4096, progress=False)
+    # a scenario as a mapping is load_scenario_from_dict's, as simulate and load_scenario say
+    with pytest.raises(TypeError) as caught:
+        riskmodel.simulate_together([scenario, {"name": "x"}], trials=4096, progress=False)
+    assert str(caught.value).endswith(
+        "got dict among them (for a scenario given as a mapping, use "
+        "riskmodel.scenario.load_scenario_from_dict(doc, base_dir=...))"
+    )
     [results] = riskmodel.simulate_together((scenario,), trials=4096, progress=False)
     assert results.n_trials == 4096
 

@@ -249,10 +249,21 @@ def test_simulate_refuses_bad_arguments_naming_them(kwargs, error, message):
     with pytest.raises(error) as info:
         rm.simulate("scenarios/baseline.yaml", progress=False, **kwargs)
     assert str(info.value).startswith(message)
-    with pytest.raises(
-        TypeError, match=r"scenario must be a Scenario .* or the path of a scenario file, got dict"
-    ):
+    # a mapping: pointed to load_scenario_from_dict, in the words load_scenario uses ("got dict" only)
+    with pytest.raises(TypeError) as simulated:
         rm.simulate({"name": "x"}, progress=False)
+    with pytest.raises(TypeError) as loaded:
+        rm.load_scenario({"name": "x"})  # type: ignore[arg-type]
+    hint = (
+        "for a scenario given as a mapping, use riskmodel.scenario.load_scenario_from_dict(doc, base_dir=...)"
+    )
+    assert str(simulated.value) == (
+        "scenario must be a Scenario (riskmodel.load_scenario) or the path of a scenario file, got "
+        f"{{'name': 'x'}} (a dict): {hint}"
+    )
+    assert str(loaded.value).endswith(f": {hint}")
+    with pytest.raises(TypeError, match=r"scenario file, got 5 \(an int\)$"):
+        rm.simulate(5, progress=False)  # type: ignore[arg-type]
 
 
 def test_a_contract_on_nothing_the_scenario_has_earns_no_premium():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,7 +22,7 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
-from riskmodel.arguments import whole_number
+from riskmodel.arguments import shown, whole_number
 from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_parts
 from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
@@ -31,7 +31,7 @@ from riskmodel.engine.random import BLOCK_TRIALS
 from riskmodel.reinsurance.terms import ContractTerms
 from riskmodel.results import CONTRACT_FIELDS, Results
 from riskmodel.scenario.errors import format_number
-from riskmodel.scenario.loader import check_on_world, scenario_hash, scenario_world
+from riskmodel.scenario.loader import SCENARIO_MAPPING, check_on_world, scenario_hash, scenario_world
 from riskmodel.scenario.schema import MAX_TRIALS, Scenario
 from riskmodel.world import World, world_fingerprint
 from riskmodel.world.fingerprint import shared_world_fingerprint
@@ -113,7 +113,8 @@ def simulate(
 
     Parameters
     ----------
-    scenario : a loaded `Scenario` or the path of a scenario file.
+    scenario : a loaded `Scenario` or the path of a scenario file. (A scenario as a mapping is
+        `load_scenario_from_dict`'s to load: here it is a `TypeError` that says so.)
     trials, seed : override the scenario's `simulation.trials` and `simulation.seed`.
     executor : where the chunks run (`riskmodel.engine.executors`); default in-process.
     keep_events : keep the event loss table (`Results.elt()`); default the scenario's setting.
@@ -135,9 +136,10 @@ def simulate(
     )
     if not isinstance(scenario, Scenario):
         if not isinstance(scenario, str | Path):
+            hint = f": {SCENARIO_MAPPING}" if isinstance(scenario, Mapping) else ""
             raise TypeError(
                 "scenario must be a Scenario (riskmodel.load_scenario) or the path of a scenario file, "
-                f"got {type(scenario).__name__}"
+                f"got {shown(scenario, 40)}{hint}"
             )
         from riskmodel.scenario import load_scenario
 

@@ -811,10 +811,11 @@ def _file_path(path: object, function: str, mapping: str = "") -> Path:
     )
 
 
-#: Where a scenario given as a mapping goes: not `load_scenario`, where `extends` and a portfolio path
-#: would resolve against the working directory rather than a file's, and errors would cite no file, but
-#: `load_scenario_from_dict`, whose `base_dir` says where those paths lie (one way to read each).
-_SCENARIO_MAPPING = (
+#: Where a scenario given as a mapping goes: not `load_scenario` (nor `simulate`, `simulate_together`),
+#: where `extends` and a portfolio path would resolve against the working directory rather than a file's,
+#: and errors would cite no file, but `load_scenario_from_dict`, whose `base_dir` says where those paths
+#: lie (one way to read each). The words every function that takes a scenario file says it in.
+SCENARIO_MAPPING = (
     "for a scenario given as a mapping, use riskmodel.scenario.load_scenario_from_dict(doc, base_dir=...)"
 )
 
@@ -827,7 +828,7 @@ def validate_file(path: str | os.PathLike[str], *, kind: Kind | None = None, wor
     Never raises for a mistake in the file: problems and notes are in the returned `Validation`. A `path`
     that is not a str or a path (a mapping: `load_scenario_from_dict`) is a `TypeError`.
     """
-    p = _file_path(path, "validate_file", _SCENARIO_MAPPING)
+    p = _file_path(path, "validate_file", SCENARIO_MAPPING)
     label = _label(p)
     codes = _world_codes(world)
     doc, problems = _read_mapping(p, label, kind or "scenario")
@@ -881,7 +882,7 @@ def load_scenario(path: str | os.PathLike[str], *, world: Any = None) -> Scenari
     are available from `scenario_notes(scenario)`. A scenario given as a mapping (a dict) is
     `load_scenario_from_dict`'s: here it is a `TypeError` that says so.
     """
-    result = validate_file(_file_path(path, "load_scenario", _SCENARIO_MAPPING), kind="scenario", world=world)
+    result = validate_file(_file_path(path, "load_scenario", SCENARIO_MAPPING), kind="scenario", world=world)
     result.raise_for_problems()
     assert result.scenario is not None
     return result.scenario
