@@ -823,7 +823,8 @@ class Results:
         `year_arrays` by its name, such as ``spills_7t``. The last include stocks such as
         ``scheme_capital:<id>`` (capital at each year's end), whose mean over the years is an average
         level, not an annual flow. For paired differences between runs and for groups of trials
-        (`by_joiners`). An unknown name is a `ValueError` naming the kinds allowed.
+        (`by_joiners`). An unknown name is a `ValueError` naming the kinds allowed, the run's names of
+        each and the closest to the name given.
 
         `exclude` (the portfolio's figures only; None or an empty sequence: nothing): contract ids left out,
         for "the book but one line". A contract the run does not write (one on payer columns its scenario
@@ -837,6 +838,11 @@ class Results:
         """Each trial's value of `figure` in each policy year, (n_trials, n_years): what `per_trial`
         averages over the horizon (the same names and `exclude`), for annual figures such as the annual
         TVaR of `by_joiners`."""
+        if not isinstance(figure, str):
+            raise TypeError(
+                "figure must be the name of a figure, a str such as 'portfolio: ceded loss', got "
+                f"{shown(figure)}"
+            )
         cid, _, what = figure.rpartition(": ")
         if exclude is None:
             ids: list[str] = []
@@ -862,12 +868,35 @@ class Results:
         elif figure in self.year_arrays and self.year_arrays[figure].ndim == 2:
             x = self.year_arrays[figure]
         else:
-            raise ValueError(
-                f"no figure {figure!r} in this run: give '<contract>: ceded loss' or '<contract>: premium' "
-                f"(contracts: {', '.join(self.contracts) or 'none'}), 'payer <column>' (columns: "
-                f"{', '.join(self.payers()) or 'none'}) or a per-year statistic such as 'spills_7t'"
-            )
+            raise ValueError(self._no_figure(figure))
         return x
+
+    def _no_figure(self, figure: str) -> str:
+        """Why `per_trial_year` has no `figure`: the kinds of name it takes with this run's names of each
+        (contracts, payer columns, per-year statistics), and the closest of those names to `figure`
+        (`riskmodel.scenario.errors.suggestion`, as for a contract id).
+
+        >>> import numpy as np, pandas as pd
+        >>> year = {"spills_7t": np.zeros((2, 1)), "payer:fund_1992": np.zeros((2, 1))}
+        >>> r = Results("x", 2026, 1, 2, 1, {"xl": {}}, year, {}, (), (), pd.DataFrame())
+        >>> why = r._no_figure("xl: ceded_loss")
+        >>> why.split(" (contracts")[0]
+        "no figure 'xl: ceded_loss' in this run: give '<contract>: ceded loss' or '<contract>: premium'"
+        >>> why.split("(statistics: ")[1]
+        "spills_7t) (did you mean 'xl: ceded loss'?)"
+        """
+        from riskmodel.scenario.errors import suggestion
+
+        payers = self.payers()
+        stats = sorted(k for k, v in self.year_arrays.items() if v.ndim == 2 and not k.startswith("payer:"))
+        names = [f"{c}: {what}" for c in self.contracts for what in ("ceded loss", "premium")]
+        names += [f"payer {p}" for p in payers] + stats
+        return (
+            f"no figure {figure!r} in this run: give '<contract>: ceded loss' or '<contract>: premium' "
+            f"(contracts: {', '.join(self.contracts) or 'none'}), 'payer <column>' (columns: "
+            f"{', '.join(payers) or 'none'}) or a per-year statistic (statistics: "
+            f"{', '.join(stats) or 'none'}){suggestion(figure, names)}"
+        )
 
     def by_joiners(
         self,

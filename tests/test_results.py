@@ -229,6 +229,35 @@ def test_per_trial_gives_the_summary_figures_trial_by_trial():
             r.per_trial(wrong)
 
 
+def test_an_unknown_figure_is_told_the_names_there_are_and_the_closest():
+    """`per_trial("portfolio: ceded_loss")` said only "a per-year statistic such as 'spills_7t'": not the
+    run's statistics, nor that a space was meant. The message names every name of each kind the run has
+    and the closest to the one given, for `per_trial` and `per_trial_year` alike."""
+    r = synthetic_results(n_trials=20)
+    stats = sorted(k for k, v in r.year_arrays.items() if v.ndim == 2 and not k.startswith("payer:"))
+    assert "spills_7t" in stats and "detentions" in stats
+    for method in (r.per_trial, r.per_trial_year):
+        for wrong, meant in (
+            ("portfolio: ceded_loss", "portfolio: ceded loss"),
+            ("GXL_layer1: premium", "gxl_layer1: premium"),
+            ("spill_7t", "spills_7t"),
+            ("payer uncompensatd", "payer uncompensated"),
+        ):
+            with pytest.raises(ValueError) as caught:
+                method(wrong)
+            said = str(caught.value)
+            assert said.startswith(f"no figure {wrong!r} in this run: "), said
+            assert f"(contracts: {', '.join(r.contracts)})" in said
+            assert f"(columns: {', '.join(r.payers())})" in said
+            assert f"(statistics: {', '.join(stats)})" in said
+            assert said.endswith(f" (did you mean {meant!r}?)"), said
+    with pytest.raises(ValueError) as caught:
+        r.per_trial("something else entirely")
+    assert "did you mean" not in str(caught.value)
+    with pytest.raises(TypeError, match=r"^figure must be the name of a figure, .*got None \(a NoneType\)$"):
+        r.per_trial(None)  # type: ignore[arg-type]
+
+
 def _clustered(n_trials: int = 3000) -> Results:
     """`synthetic_results` whose portfolio cedes exp(1.5 T + 0.5 e) in a policy year, T the trial's factor
     and e the year's (standard normals): a trial's bad years come together, as the model's share its
