@@ -603,7 +603,9 @@ def run_batch(
     run of another scenario file in the folder a run would take (a file of the same name elsewhere) is
     not replaced without `force`: `ScenarioError`, before any work, naming both; one of the same file
     with other settings is replaced, and `echo` says which and why first (`_replacements`). Temporary
-    files left by a killed process are removed first. `executor` may be a factory, called (and closed
+    files left by a killed process are removed first. An `out` that is a stored run's folder or lies in
+    one (the runs would be stored among its files) is a `ScenarioError` before any work
+    (`store.overwrite_problem`). `executor` may be a factory, called (and closed
     afterwards) only when something needs computing. Each run is saved as soon as it is computed (runs
     that share their world come group by group, see `simulate_many`); `on_results(spec, results)` is
     called for every run in plan order, with the results computed now or, for skipped runs and runs a
@@ -611,6 +613,10 @@ def run_batch(
     """
     _refuse_other_worlds(specs)
     out = Path(out)
+    if (
+        why := store.overwrite_problem(out, instead="another folder", option="`out`", resume=True)
+    ) is not None:
+        raise ScenarioError([Problem(str(out), (), why)])
     out.mkdir(parents=True, exist_ok=True)
     store.clean_temporaries(out)
     say = echo or (lambda message: None)

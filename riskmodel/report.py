@@ -57,6 +57,7 @@ from riskmodel.results import (
     Comparison,
     Results,
 )
+from riskmodel.store import REPORT_FILE  # (the page's name in a batch or run folder: store.BATCH_FILES)
 
 __all__ = [
     "LOSS_RATIO",
@@ -83,7 +84,6 @@ __all__ = [
     "write_report",
 ]
 
-REPORT_FILE = "report.html"
 #: Return periods of the EP table shown per scenario (years).
 REPORT_RETURN_PERIODS = (10, 50, 100, 200, 250, 500)
 _DPI = 100

@@ -59,8 +59,12 @@ from riskmodel.world.fingerprint import shared_world_fingerprint
 from riskmodel.world.loader import _file_versions, shared_world
 
 __all__ = [
+    "BATCH_FILES",
+    "COMPARISON_FILE",
     "MANIFEST",
+    "REPORT_FILE",
     "STORE_FORMAT",
+    "SWEEP_FILE",
     "CorruptRunError",
     "IncompleteRunError",
     "alt_frame",
@@ -112,6 +116,18 @@ RESULT_FILES = (
     "summary.md",
 )
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
+#: The files written at the top of a batch folder (the `out` of `riskmodel.batch.run_batch`), beside its
+#: run folders: `riskmodel run`'s table of every comparison of the batch, `riskmodel sweep`'s table and
+#: the batch's HTML page (`riskmodel report`, `run --report`). Each name → (what it holds, what writes it);
+#: no other command writes a file of these names there (`overwrite_problem`).
+COMPARISON_FILE = "comparison.csv"
+SWEEP_FILE = "sweep.csv"
+REPORT_FILE = "report.html"
+BATCH_FILES: dict[str, tuple[str, str]] = {
+    COMPARISON_FILE: ("the table of every comparison", "riskmodel run"),
+    SWEEP_FILE: ("the sweep table", "riskmodel sweep"),
+    REPORT_FILE: ("the report", "riskmodel report"),
+}
 
 
 class IncompleteRunError(FileNotFoundError):
@@ -307,12 +323,27 @@ def run_folder_of(path: str | Path) -> Path | None:
     return None
 
 
-def overwrite_problem(path: str | Path, *, allowed_name: str | None = None) -> str | None:
-    """Why the output `path` (a file, or a folder of output tables) may not be written: it is a stored
-    run's folder, or lies in one (`run_folder_of`), so that it would overwrite the run's files (its
-    ``ylt.parquet``, its manifest) or add to them; None when it may. `allowed_name`: a file of that name
-    directly in the run folder may be written (``report.html``, the page `riskmodel report RUN` writes
-    there). The caller adds which option to change.
+def overwrite_problem(
+    path: str | Path,
+    *,
+    instead: str = "a path outside the run folder",
+    option: str = "--out",
+    allowed_name: str | None = None,
+    resume: bool = False,
+) -> str | None:
+    """Why the output `path` (a file, or a folder of output tables or of runs) may not be written, and what
+    to give `option` instead; None when it may. It may not be:
+
+    - a stored run's folder, nor lie in one (`run_folder_of`): it would overwrite the run's files (its
+      ``ylt.parquet``, its manifest) or add to them. What to give: `instead` (``a file outside the run
+      folder``); with `resume` (an output folder of runs: `run`, `sweep`), also the folder that holds
+      the run, where its batch resumes;
+    - a file a batch writes at its top (`BATCH_FILES`: ``comparison.csv``, ``sweep.csv``,
+      ``report.html``) in a folder that holds a batch's runs: it would replace the batch's, and the
+      batch's next run would replace it. What to give: another name.
+
+    `allowed_name`: a file of that name directly in a run folder or a batch folder may be written
+    (``report.html``, the page `riskmodel report` writes there).
 
     >>> overwrite_problem("/nonexistent/folder/table.csv") is None
     True
@@ -320,10 +351,13 @@ def overwrite_problem(path: str | Path, *, allowed_name: str | None = None) -> s
     p = Path(path)
     run_dir = run_folder_of(p)
     if run_dir is None:
-        return None
+        return _batch_file_problem(p, option, allowed_name)
     parent = p.resolve().parent
     if allowed_name is not None and p.name == allowed_name and parent == run_dir.resolve():
         return None
+    advice = f"give {option} {instead}"
+    if resume:
+        advice += f" (the folder that holds the run, {run_dir.parent}, to resume or add to its batch)"
     listed = (read_manifest(run_dir) or {}).get("files")
     if parent == run_dir.resolve() and (
         p.name == MANIFEST or (isinstance(listed, dict) and p.name in listed)
@@ -331,13 +365,33 @@ def overwrite_problem(path: str | Path, *, allowed_name: str | None = None) -> s
         what = "manifest" if p.name == MANIFEST else f"{p.name}, listed in its {MANIFEST}"
         return (
             f"is the stored run's {what} ({run_dir}): written over, the run reads as damaged and the next "
-            "`riskmodel run` recomputes it"
+            f"`riskmodel run` recomputes it; {advice}"
         )
     where = "is the run folder" if run_dir.resolve() == p.resolve() else "is in the run folder"
     return (
         f"{where} {run_dir} of a stored run (it holds {MANIFEST}): files written there change the run, and "
         "one that differs from its manifest makes it read as damaged, so that the next `riskmodel run` "
-        "recomputes it"
+        f"recomputes it; {advice}"
+    )
+
+
+def _batch_file_problem(path: Path, option: str, allowed_name: str | None) -> str | None:
+    """`overwrite_problem` of a `path` in no run folder: why it may not be a batch's own file (one of
+    `BATCH_FILES` in a folder holding a run folder), or None."""
+    if path.name not in BATCH_FILES or path.name == allowed_name:
+        return None
+    batch_dir = path.parent
+    try:
+        holds_runs = any(sub.is_dir() and _holds_run_manifest(sub) for sub in batch_dir.iterdir())
+    except OSError:  # (no such folder yet, or not one: no batch there)
+        return None
+    if not holds_runs:
+        return None
+    holds, writer = BATCH_FILES[path.name]
+    return (
+        f"is {holds} of the batch in {batch_dir} (its {path.name}, which `{writer}` writes beside the "
+        f"batch's runs): written there, it replaces the batch's, and the next `{writer}` into {batch_dir} "
+        f"replaces it in turn; give {option} another name (a batch folder's own: {', '.join(BATCH_FILES)})"
     )
 
 

@@ -1,9 +1,10 @@
 """The command line loses no stored work without saying so, and takes each option once.
 
-- `--out` of `apply-terms`, `compare` and `report` may not be a stored run's folder, nor lie in one (it
-  wrote over the run's `ylt.parquet` or its manifest, exit 0, and the next batch recomputed the "damaged"
-  run); `report --out` must be an .html page; `apply-terms` and `screen` say which of their tables they
-  replace in a folder.
+- `--out` of `apply-terms`, `compare`, `report`, `run`, `sweep` and `screen` may not be a stored run's
+  folder, nor lie in one (it wrote over the run's `ylt.parquet` or its manifest, exit 0, and the next
+  batch recomputed the "damaged" run; `run` and `sweep` stored runs inside it); nor a batch's own file
+  (`compare --out results/main/comparison.csv`); `report --out` must be an .html page; `apply-terms` and
+  `screen` say which of their tables they replace in a folder.
 - A run folder is named after its scenario file: a file of the same name elsewhere would take the folder
   of another scenario's finished run: refused without `--force`, naming both. The same file with other
   settings replaces its run, and the batch says which and why before it computes.
@@ -128,6 +129,111 @@ def test_report_refuses_a_manifest_or_a_name_that_is_not_html(folder, run_cli):
         code, out, err = run_cli("report", runs, "--out", target)
         assert (code, out.strip()) == (0, str(target)), err
     assert store.is_complete(runs / "a")
+
+
+def test_run_and_sweep_refuse_an_out_in_a_run_folder_and_take_the_batch_folder(folder, run_cli):
+    """`run base.yaml --out batch/a` stored a run inside the finished run `a` (exit 0), and so did a
+    sweep: refused before any work, naming the run folder and the folder that holds it, where a batch
+    resumes. The batch folder itself is the store of its runs: a run goes in beside them."""
+    runs, scenario = folder / "batch", folder / "scenarios" / "base.yaml"
+    before = {name: snapshot(runs / name) for name in ("a", "b", "c")}
+    advice = (
+        f"give --out another folder (the folder that holds the run, {runs}, to resume or add to its batch)"
+    )
+    code, out, err = run_cli("run", scenario, "--out", runs / "a", "--workers", 1)
+    assert_refused(code, err, f"{runs / 'a'}: is the run folder {runs / 'a'} of a stored run", advice)
+    assert out == ""
+    code, _, err = run_cli("run", scenario, "--out", runs / "a" / "more", "--workers", 1)
+    assert_refused(
+        code, err, f"{runs / 'a' / 'more'}: is in the run folder {runs / 'a'} of a stored run", advice
+    )
+    code, _, err = run_cli(
+        "sweep", scenario, "--set", "simulation.seed=1,2", "--out", runs / "b", "--workers", 1
+    )
+    assert_refused(code, err, f"{runs / 'b'}: is the run folder {runs / 'b'} of a stored run")
+    # a folder named as one of the batch's own files: refused too (the batch's table would be a folder)
+    code, _, err = run_cli("run", scenario, "--out", runs / "sweep.csv", "--workers", 1)
+    assert_refused(code, err, f"{runs / 'sweep.csv'}: is the sweep table of the batch in {runs}")
+    assert not (runs / "a" / "more").exists() and not (runs / "sweep.csv").exists()
+    assert {name: snapshot(runs / name) for name in before} == before
+    # the API refuses it alike, before any work
+    spec = batch.make_spec("d", load_scenario(scenario), scenario)
+    with pytest.raises(ScenarioError) as refused:
+        batch.run_batch([spec], runs / "c", Stopping(), progress=False, echo=None)
+    assert str(refused.value) == (
+        f"{runs / 'c'}: is the run folder {runs / 'c'} of a stored run (it holds manifest.json): files "
+        "written there change the run, and one that differs from its manifest makes it read as damaged, "
+        "so that the next `riskmodel run` recomputes it; give `out` another folder (the folder that holds "
+        f"the run, {runs}, to resume or add to its batch)"
+    )
+    assert not (runs / "c" / "d").exists()
+    code, _, err = run_cli("run", scenario, "--out", runs, "--workers", 1)
+    assert code == 0, err
+    assert store.is_complete(runs / "base")
+    assert {name: snapshot(runs / name) for name in before} == before
+
+
+def test_compare_refuses_the_batchs_own_files_as_its_out(folder, run_cli):
+    """`compare A B --out results/main/comparison.csv` wrote over the table of every comparison that
+    `run` writes there (and the next `run` wrote over it in turn), exit 0: refused, as the batch's
+    other files are (`store.BATCH_FILES`); another name beside the runs is written."""
+    runs = folder / "batch"
+    (runs / "comparison.csv").write_text("the batch's\n")
+    code, out, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / "comparison.csv")
+    assert_refused(
+        code,
+        err,
+        f"{runs / 'comparison.csv'}: is the table of every comparison of the batch in {runs} (its "
+        "comparison.csv, which `riskmodel run` writes beside the batch's runs)",
+        "give --out another name (a batch folder's own: comparison.csv, sweep.csv, report.html)",
+    )
+    assert out == "" and (runs / "comparison.csv").read_text() == "the batch's\n"
+    code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / store.SWEEP_FILE)
+    assert_refused(code, err, f"{runs / 'sweep.csv'}: is the sweep table of the batch in {runs}")
+    assert not (runs / store.SWEEP_FILE).exists()
+    # a folder: the name suggested is no batch file
+    code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", runs)
+    assert_refused(code, err, f"{runs}: is a folder: --out takes a file name, e.g. {runs / 'a_vs_b.csv'}")
+    code, out, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / "a_vs_b.csv")
+    assert code == 0 and f"written: {runs / 'a_vs_b.csv'}" in out, err
+    # the same name where no batch is: written
+    code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", folder / "comparison.csv")
+    assert code == 0, err
+    assert (folder / "comparison.csv").is_file()
+
+
+def test_screen_refuses_an_out_in_a_run_folder(folder, run_cli):
+    """`screen --out batch/a` wrote its four tables among the run's files (exit 0); refused now, as the
+    other commands refuse it, and by `ScreeningResult.write`; the batch folder takes them beside the runs."""
+    from riskmodel.screening import read_fleet, read_lists, screen
+
+    run = folder / "batch" / "a"
+    before = snapshot(run)
+    args = ["screen", "--fleet", SAMPLES / "sample_fleet.csv", "--lists", SAMPLES / "sample_sanctions.csv"]
+    args += ["--as-of", "2026-06-30"]
+    code, out, err = run_cli(*args, "--out", run)
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert (
+        f"error: argument --out: {run}: is the run folder {run} of a stored run (it holds manifest.json)"
+        in err
+    )
+    assert (
+        "; give --out another folder for the output tables (matches, vessels, exposure, list_problems)" in err
+    )
+    assert snapshot(run) == before
+    result = screen(
+        read_fleet(SAMPLES / "sample_fleet.csv"),
+        read_lists([SAMPLES / "sample_sanctions.csv"]),
+        as_of="2026-06-30",
+    )
+    with pytest.raises(
+        ValueError, match=r"is in the run folder .* give out_dir another folder for the output"
+    ):
+        result.write(run / "screening")
+    assert snapshot(run) == before and not (run / "screening").exists()
+    code, _, err = run_cli(*args, "--out", folder / "batch")
+    assert code == 0, err
+    assert snapshot(run) == before and store.is_complete(run)
 
 
 def test_a_manifest_of_something_else_makes_no_run_folder(tmp_path):

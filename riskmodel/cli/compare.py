@@ -138,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         if args.out is not None:
-            check_out_file(args.out, "comparison.csv")
+            # (not comparison.csv: in a batch folder, that is the batch's own file)
+            check_out_file(args.out, f"{_label(args.run_a)}_vs_{_label(args.run_b)}.csv")
     except ScenarioError as exc:
         problems.extend(exc.problems)
     else:
@@ -151,8 +152,10 @@ def run(args: argparse.Namespace) -> int:
                     "the format its suffix names",
                 )
             )
-        if args.out is not None and (why := store.overwrite_problem(args.out)) is not None:
-            problems.append(Problem(str(args.out), (), f"{why}; give --out a file outside the run folder"))
+        if args.out is not None:
+            why = store.overwrite_problem(args.out, instead="a file outside the run folder")
+            if why is not None:
+                problems.append(Problem(str(args.out), (), why))
     if problems:
         raise ScenarioError(problems)
     try:

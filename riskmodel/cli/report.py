@@ -120,8 +120,9 @@ def run(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)
             return EXIT_NO_RUNS
-        if (why := overwrite_problem(target, allowed_name=REPORT_FILE)) is not None:
-            print(f"error: {target}: {why}; give --out a file outside the run folder", file=sys.stderr)
+        why = overwrite_problem(target, instead="a file outside the run folder", allowed_name=REPORT_FILE)
+        if why is not None:
+            print(f"error: {target}: {why}", file=sys.stderr)
             return EXIT_NO_RUNS
         if target.suffix.lower() not in HTML_SUFFIXES:
             print(

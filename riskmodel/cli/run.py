@@ -197,12 +197,18 @@ def _writable_problems(path: Path, option: str, what: str) -> list[Any]:
 
 
 def check_out_folder(path: Path, option: str = "--out") -> None:
-    """Check, before any work, that the store folder `path` exists or can be created, and can be written;
+    """Check, before any work, that the store folder `path` exists or can be created, and can be written,
+    and is no stored run's folder nor in one, nor a batch's own file (`store.overwrite_problem`: the runs
+    would be stored among that run's files; a batch folder is the store of its batch, where it resumes);
     raises `ScenarioError` (exit 2) saying what is wrong."""
     from riskmodel.scenario import Problem, ScenarioError
+    from riskmodel.store import overwrite_problem
 
     what = "the results store"
-    if path.exists() and not path.is_dir():
+    why = overwrite_problem(path, instead="another folder", option=option, resume=True)
+    if why is not None:
+        problems = [Problem(str(path), (), why)]
+    elif path.exists() and not path.is_dir():
         problems = [
             Problem(
                 str(path),
@@ -510,9 +516,10 @@ def run(args: argparse.Namespace) -> int:
         title = comparison_title((name, base), spec.trials, spec.seed)
         print_frame(comparison_view(batch.key_deltas(table), (name, base)), title)
     if comparisons.tables:
+        from riskmodel.store import COMPARISON_FILE
         from riskmodel.tables import write_table
 
-        path = write_table("comparison", comparisons.frame(), Path(args.out) / "comparison.csv")
+        path = write_table("comparison", comparisons.frame(), Path(args.out) / COMPARISON_FILE)
         print(f"every comparison figure: {path}")
     if args.report:
         _write_report(Path(args.out))

@@ -34,6 +34,7 @@ from riskmodel.screening.screen import (
     RISK_REASONS,
     TABLES,
     output_dir_problem,
+    stored_run_problem,
 )
 from riskmodel.tables import nearest_existing
 
@@ -81,9 +82,10 @@ def _window_days(text: str) -> int:
 
 def _out_dir(text: str) -> Path:
     """An argparse type: the output folder, not empty (the current folder is ``.``), that is or can be made
-    a folder, and that can be written."""
+    a folder, that can be written, and that is no stored run's folder nor in one (`stored_run_problem`:
+    the tables would be written among the run's files)."""
     path = path_arg(text)
-    problem = output_dir_problem(path)
+    problem = output_dir_problem(path) or stored_run_problem(path)
     if problem:
         raise argparse.ArgumentTypeError(problem)
     reason = creation_problem(nearest_existing(path))

@@ -153,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     """Run `riskmodel sweep`; returns the exit code."""
     from riskmodel import batch
     from riskmodel.scenario import Problem, ScenarioError, load_scenario
+    from riskmodel.store import SWEEP_FILE
 
     if not args.scenario.is_file():
         raise ScenarioError([Problem(str(args.scenario), (), _not_a_scenario_file(args.scenario))])
@@ -182,5 +183,5 @@ def run(args: argparse.Namespace) -> int:
     print_frame(
         frame.set_index("run"), f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} ({UNITS})"
     )
-    print(f"written: {write_csv(frame, out / 'sweep.csv', index=False)}")
+    print(f"written: {write_csv(frame, out / SWEEP_FILE, index=False)}")
     return 0

@@ -843,11 +843,9 @@ def _out_dir(out_dir: Path) -> None:
         raise EventFileError(
             str(path), f"is a file, not a folder{where}: give a folder for the output tables"
         )
-    why = overwrite_problem(out_dir)
+    why = overwrite_problem(out_dir, instead="another folder for the output tables (ylt, plt)")
     if why is not None:
-        raise EventFileError(
-            str(out_dir), f"{why}; give --out another folder for the output tables (ylt, plt)"
-        )
+        raise EventFileError(str(out_dir), why)
 
 
 def unceded_note(

@@ -392,11 +392,15 @@ class ScreeningResult:
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write `vessels.csv`, `matches.csv`, `exposure.csv` and `list_problems.csv`; return the paths.
 
-        The folder is created if missing; `NotADirectoryError` when `out_dir` (or a parent) is a file."""
+        The folder is created if missing; `NotADirectoryError` when `out_dir` (or a parent) is a file, a
+        `ValueError` when it is a stored run's folder or lies in one (`stored_run_problem`)."""
         out = Path(out_dir)
         problem = output_dir_problem(out)
         if problem:
             raise NotADirectoryError(problem)
+        problem = stored_run_problem(out, "out_dir")
+        if problem:
+            raise ValueError(problem)
         out.mkdir(parents=True, exist_ok=True)
         paths = []
         for name in TABLES:
@@ -418,6 +422,19 @@ def output_dir_problem(out_dir: Path) -> str | None:
         f"{out_dir}: {where} is a file, not a folder; allowed: a folder for the output tables "
         "(created if missing)"
     )
+
+
+def stored_run_problem(out_dir: Path, option: str = "--out") -> str | None:
+    """What stops `out_dir` from being the output folder because it is a stored run's folder of
+    `riskmodel run`, or lies in one, whose files the tables would join (`riskmodel.store.overwrite_problem`,
+    what to give `option` instead); None if nothing."""
+    from riskmodel.store import overwrite_problem
+
+    tables = ", ".join(TABLES)
+    why = overwrite_problem(
+        out_dir, instead=f"another folder for the output tables ({tables})", option=option
+    )
+    return None if why is None else f"{out_dir}: {why}"
 
 
 #: The flag-change windows allowed, in words.
