@@ -148,10 +148,10 @@ def test_a_number_of_workers_is_an_int_from_1_to_4_per_cpu(monkeypatch):
 
 @pytest.mark.parametrize("address", ["tcp://host", "host:port", "10.0.0.5", "host:99999", "http//h:1"])
 def test_a_scheduler_address_is_checked_by_the_api_as_by_the_command_line(address):
-    """`DaskExecutor(address="10.0.0.5")` was handed to Dask's client as it was, where `--scheduler
-    10.0.0.5` is refused at once. The executor now refuses it when it is made, before Dask is imported,
-    by the rule and in the words of the command line (one function); `make_executor` names its own
-    argument."""
+    """`DaskExecutor(address="tcp://host")` was handed to Dask's client as it was, which tried to connect
+    for 30 s before it failed ("Timed out trying to connect"), where `--scheduler tcp://host` is refused
+    at once. The executor now refuses it when it is made, before Dask is imported, by the rule and in
+    the words of the command line (one function); `make_executor` names its own argument."""
     import argparse
 
     from riskmodel.cli.run import scheduler_address
