@@ -268,8 +268,10 @@ class Results:
 
     @property
     def horizon(self) -> str:
-        """The policy years as a label, e.g. ``2026–2030``: two runs of one label pair their years."""
-        return f"{self.start_year}–{self.start_year + self.n_years - 1}"
+        """The policy years as a label, e.g. ``2026–2030`` (one year: ``2026``): two runs of one label pair
+        their years."""
+        last = self.start_year + self.n_years - 1
+        return f"{self.start_year}–{last}" if last != self.start_year else str(last)
 
     @property
     def contract_ids(self) -> tuple[str, ...]:
@@ -431,7 +433,8 @@ class Results:
         """Mean and standard error by policy year of a per-(trial, year) statistic: an array of
         `year_arrays` with one figure a trial-year, by its name (``spills_7t``, ``detentions``,
         ``payer:uncompensated``, ``base:ig_gxl_premium``, ...). A name the run lacks is a `ValueError`
-        naming the run's statistics and the closest to the one given."""
+        naming the run's statistics and the closest to the one given. The error is the SD over trials / √n
+        (`metrics.standard_error`): exactly 0 for a figure the same in every trial, NaN with one trial."""
         x = self.year_arrays.get(name) if isinstance(name, str) else None
         if x is None or x.ndim != 2:
             from riskmodel.scenario.errors import suggestion
@@ -444,7 +447,7 @@ class Results:
                 )
             raise ValueError(f"{why}: give one of {', '.join(names) or 'none'}{suggestion(name, names)}")
         return pd.DataFrame(
-            {"mean": x.mean(axis=0), "standard_error": x.std(axis=0, ddof=1) / np.sqrt(self.n_trials)},
+            {"mean": x.mean(axis=0), "standard_error": metrics.standard_error(x, exact_zero=True)},
             index=pd.Index(self.years, name="year"),
         )
 

@@ -772,14 +772,13 @@ _NOT_IN_SUMMARY_MD = ["year", "year_basis", "note"]
 
 def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
     """The run's `summary.md`: what was run, the headline figures with their errors, the main payers."""
-    last = results.start_year + results.n_years - 1
     summary = results.summary()
     verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
     ledger = results.ledger()
     lines = [
         f"# {results.scenario_name}",
         "",
-        f"{results.n_trials:,} trials × {results.n_years} policy years ({results.start_year}–{last}), "
+        f"{results.n_trials:,} trials × {results.n_years} policy years ({results.horizon}), "
         f"seed {results.seed}{_how_run(results.n_trials, manifest)}; riskmodel "
         f"{manifest.get('package_version')}, numpy {manifest.get('numpy_version')}.",
         "",

@@ -737,6 +737,32 @@ def test_an_unknown_statistic_names_the_runs_and_the_closest():
     np.testing.assert_array_equal(r.statistic("spills_7t")["mean"], r.year_arrays["spills_7t"].mean(axis=0))
 
 
+def test_a_statistic_of_one_trial_has_no_error_and_no_warning():
+    """`statistic` of a one-trial run gave NaN errors with numpy's RuntimeWarning "Degrees of freedom <= 0"
+    where `ledger_standard_errors` and the others give NaN quietly: one trial tells nothing of the spread.
+    With more trials the error is the SD over trials / √n, exactly 0 for a figure the same in every
+    trial (not its float noise)."""
+    one = synthetic_results(n_trials=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = one.statistic("spills_7t")
+    assert table["standard_error"].isna().all() and table["mean"].notna().all()
+    r = synthetic_results(n_trials=50)
+    x = r.year_arrays["spills_7t"]
+    expected = [np.std(x[:, y], ddof=1) / math.sqrt(50) for y in range(r.n_years)]
+    np.testing.assert_allclose(r.statistic("spills_7t")["standard_error"], expected, rtol=1e-12)
+    flat = replace(r, year_arrays={**r.year_arrays, "flat": np.full((50, r.n_years), 0.1)})
+    assert (flat.statistic("flat")["standard_error"] == 0.0).all()
+
+
+def test_a_horizon_of_one_year_is_that_year():
+    """`horizon` labelled a one-year run "2026–2026" (EP chart titles, the comparison's mismatch line);
+    one year is "2026", several "2026–2029"."""
+    assert synthetic_results(n_trials=5, n_years=1).horizon == "2026"
+    assert synthetic_results(n_trials=5, n_years=4).horizon == "2026–2029"
+    assert synthetic_results(n_trials=5, n_years=2, start_year=2030).horizon == "2030–2031"
+
+
 def test_levels_and_tails_are_numbers_between_0_and_1():
     """`metrics(levels=0.99)` failed with "'float' object is not iterable", ``levels=["0.99"]`` with "'<'
     not supported", and ``by_joiners(tail="0.99")`` with "Unknown format code 'g'". One level is now a
