@@ -630,7 +630,8 @@ def read_table(name: str, path: str | Path) -> pd.DataFrame:
 #: Where each table is written (docs/outputs.md): a run folder is `riskmodel run`'s or `riskmodel sweep`'s
 #: (`store.save_run`); apply-terms writes CSV or parquet (`--format`).
 WRITTEN: dict[str, str] = {
-    "ylt": "`ylt.parquet` in a run folder; `ylt.csv` or `ylt.parquet` from `riskmodel apply-terms`",
+    "ylt": "`ylt.parquet` in a run folder; `ylt.csv` or `ylt.parquet` from `riskmodel apply-terms`; "
+    "`Results.ylt()` (calendar years; `ylt(contract)` one contract's rows)",
     "plt": "`plt.csv` or `plt.parquet` from `riskmodel apply-terms`",
     "elt": "`elt.parquet` in a run folder of a run that kept its events (`--keep-events`); `Results.elt()` "
     "gives the same events wide (one row per event, a `payer:<source>` column per source, and the event's "
@@ -639,9 +640,13 @@ WRITTEN: dict[str, str] = {
     "attritional": "`attritional.parquet` in a run folder of a run that kept its events (`--keep-events`)",
     "premium_bases": "`premium_bases.parquet` in a run folder of a run that kept its events "
     "(`--keep-events`)",
-    "alt": "`alt.csv` in a run folder, when the scenario has a portfolio; `Results.alt()`",
-    "ept": "`ept.csv` in a run folder, when the scenario has a portfolio; `Results.ep_table()`",
-    "metrics": "no command writes it: `Results.metrics()` (and `write_table` for a file)",
+    "alt": "`alt.csv` in a run folder, when the scenario has a portfolio (every contract's rows and the "
+    "portfolio's); `Results.alt(contract)` one contract's (or the portfolio's) rows, with calendar years",
+    "ept": "`ept.csv` in a run folder, when the scenario has a portfolio (every contract's rows and the "
+    "portfolio's); `Results.ep_table(contract)` one contract's (or the portfolio's) rows, with calendar "
+    "years and, after the declared columns, `ep_type_name` (the EP type's name)",
+    "metrics": "no command writes it: `Results.metrics(contract)` gives one contract's (or the portfolio's) "
+    "rows, with calendar years (`write_table` writes a file of them)",
     "payer_ledger": "`ledger.csv` in a run folder (`Results.ledger()` gives it wide: a column per policy "
     "year and the annual `mean` over them, no horizon row)",
     "sanctions_exposure": "`sanctions.csv` in a run folder; `Results.sanctions_by_contract("

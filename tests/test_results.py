@@ -763,6 +763,38 @@ def test_a_horizon_of_one_year_is_that_year():
     assert synthetic_results(n_trials=5, n_years=2, start_year=2030).horizon == "2030–2031"
 
 
+def test_the_year_loss_table_is_the_declared_one_of_the_contracts():
+    """`ylt()` held a ``portfolio`` row beside the contracts (summed per trial-year it gave twice the
+    portfolio's loss, 13.19 for 6.59) and lacked the declared ``result`` column. It is the declared table
+    ``ylt`` (docs/outputs.md): one row per trial, policy year (calendar) and contract, the contracts only,
+    whose rows summed per trial-year are the portfolio's figures; ``result`` = premium + reinstatement
+    premium − loss. The portfolio is no contract of it: `ylt("portfolio")` says how to get its figures."""
+    from riskmodel.tables import spec
+
+    r = synthetic_results(n_trials=30, n_years=3)
+    y = r.ylt()
+    assert list(y.columns) == spec("ylt").names
+    assert set(y["contract"]) == set(r.contract_ids) and "portfolio" not in set(y["contract"])
+    assert len(y) == 30 * 3 * len(r.contract_ids)
+    summed = y.groupby(["trial", "year"])[["loss", "premium", "reinstatement_premium"]].sum()
+    portfolio = r.contracts["portfolio"]
+    for column in ("loss", "premium", "reinstatement_premium"):
+        np.testing.assert_allclose(summed[column].to_numpy(), portfolio[column].ravel(), rtol=1e-12)
+    assert set(y["year"]) == {2026, 2027, 2028}
+    one = r.ylt("hull_xol")
+    c = r.contracts["hull_xol"]
+    np.testing.assert_array_equal(
+        one["result"], (c["premium"] + c["reinstatement_premium"] - c["loss"]).ravel()
+    )
+    assert (one["trial"].to_numpy() == np.repeat(np.arange(30), 3)).all()
+    with pytest.raises(ValueError, match=r"^the year loss table holds the contracts; the portfolio's"):
+        r.ylt("portfolio")
+    with pytest.raises(UnknownContractError):
+        r.ylt("hull")
+    empty = Results("x", 2026, 2, 3, 1, {}, {}, {}, (), (), pd.DataFrame()).ylt()
+    assert list(empty.columns) == spec("ylt").names and empty.empty
+
+
 def test_levels_and_tails_are_numbers_between_0_and_1():
     """`metrics(levels=0.99)` failed with "'float' object is not iterable", ``levels=["0.99"]`` with "'<'
     not supported", and ``by_joiners(tail="0.99")`` with "Unknown format code 'g'". One level is now a
