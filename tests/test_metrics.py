@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from riskmodel import metrics
+from riskmodel.arguments import check_level, check_levels
 from riskmodel.metrics import AEP, AEP_TVAR, HORIZON_TOTAL, OEP, OEP_TVAR
 
 
@@ -108,6 +109,28 @@ def test_the_tables_arguments_are_checked_at_the_door():
                 table(x, rel_error=wrong)
     with pytest.raises(TypeError, match=r"^rel_error must be .*, got True \(a bool\)$"):
         metrics.alt_table(x, rel_error=True)
+
+
+def test_a_narrow_float_level_is_the_decimal_it_shows_and_a_level_is_given_once():
+    """`np.float32(0.99)` is 0.9900000095367432 as a double: 200 × p computed as 198.0000019, so VaR took
+    the 199th of 200 trials (the 99.5% value) and labelled it 0.99. A float narrower than a double is now
+    the decimal it shows (its shortest repr, 0.99), as a level, a confidence level or a return period;
+    a double is taken as it is. Duplicate levels or return periods gave duplicate rows: refused, naming
+    the value and both places it is given."""
+    x = np.arange(1.0, 201.0)[:, None]
+    wide = metrics.metrics_table(x, levels=0.99)
+    for narrow in (np.float32(0.99), np.float16(0.99), np.array([0.99], dtype=np.float32)):
+        pd.testing.assert_frame_equal(metrics.metrics_table(x, levels=narrow), wide)
+    assert wide.loc[wide.metric == "var", "estimate"].tolist() == [198.0, 198.0]  # ⌈200 × 0.99⌉
+    pd.testing.assert_frame_equal(metrics.ep_curve(x[:, 0], np.float32(1.1)), metrics.ep_curve(x[:, 0], 1.1))
+    assert check_levels(np.float32(0.995)) == (0.995,) and check_level(np.float64(0.1 + 0.2)) == 0.1 + 0.2
+    with pytest.raises(ValueError, match=r"^levels\[2\] is 0.99, as levels\[0\]: give each level once$"):
+        metrics.metrics_table(x, levels=[0.99, 0.995, np.float32(0.99)])
+    with pytest.raises(
+        ValueError,
+        match=r"^return_periods\[1\] is 200.0, as return_periods\[0\]: give each return period once$",
+    ):
+        metrics.ept_table(x, return_periods=[200, 200.0])
 
 
 def test_tvar_has_no_error_where_its_quantile_has_no_upper_bound():
