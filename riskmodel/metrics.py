@@ -1071,6 +1071,30 @@ def _z(conf: float) -> float:
     return float(stats.norm.ppf(0.5 + conf / 2))
 
 
+def _wilson(p: float, n: int, z: float) -> tuple[float, float]:
+    """Wilson's score interval of a share p of n trials at the normal z: (p + z²/2n ± z √(p(1 − p)/n +
+    z²/4n²)) / (1 + z²/n), within [0, 1] where p ± z SE is not (0.99 of 200 trials: 1.004 above), and not
+    of zero width at a share of 0 or 1 (no trial with a loss does not prove a probability of 0). NaN with
+    one trial, whose share has no error known.
+
+    >>> lo, hi = _wilson(0.99, 200, 1.959963984540054)
+    >>> round(lo, 4), round(hi, 4), _wilson(1.0, 50, 1.96)[1]
+    (0.9643, 0.9973, 1.0)
+    """
+    if n < 2:
+        return math.nan, math.nan
+    scale = 1.0 + z * z / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4 * n * n))
+    return max((centre - half) / scale, 0.0), min((centre + half) / scale, 1.0)
+
+
+def _floor(x: np.ndarray, lower: float) -> float:
+    """`lower`, the lower end of a normal interval of a mean, SD or TVaR of the losses `x`, raised to 0
+    where no loss is negative (ceded losses): such a figure cannot be below 0, however wide its error."""
+    return max(lower, 0.0) if not (x < 0).any() else lower
+
+
 def metrics_table(
     losses: np.ndarray,
     *,
@@ -1085,9 +1109,12 @@ def metrics_table(
     prob_any_loss, var, tvar), ``level`` (p for var and tvar, else NaN), ``estimate``, ``standard_error``,
     ``ci_lower``, ``ci_upper`` and ``converged`` (SE ≤ rel_error × |estimate|). For quantiles the SE is the
     half-width of the order-statistic interval over the normal z of ``conf``; SD's SE is the asymptotic
-    √((m₄ − s⁴)/n)/(2s). ``levels``: one level in (0, 1) or a sequence of them (empty: no var or tvar
-    rows); ``conf`` in (0, 1); ``rel_error`` a finite number > 0 (`riskmodel.arguments`: anything else
-    is a `TypeError` or `ValueError` naming the argument).
+    √((m₄ − s⁴)/n)/(2s). The intervals stay within what the figure can be: prob_any_loss's is Wilson's
+    score interval (`_wilson`, in [0, 1]; its SE stays √(p(1 − p)/n)); the normal intervals of aal, sd
+    and tvar (estimate ± z SE) end at 0 below where no loss is negative (the SD's always). ``levels``:
+    one level in (0, 1) or a sequence of them, each once (empty: no var or tvar rows); ``conf`` in (0, 1);
+    ``rel_error`` a finite number > 0 (`riskmodel.arguments`: anything else is a `TypeError` or
+    `ValueError` naming the argument).
 
     >>> t = metrics_table(np.array([[0.0], [1.0], [2.0], [3.0]]), levels=(0.5,))
     >>> t[t.year == 0].set_index("metric")["estimate"].to_dict()
@@ -1105,15 +1132,15 @@ def metrics_table(
         se_sd = math.sqrt(max(m4 - s**4, 0.0) / n) / (2 * s) if s > 0 else 0.0 if n > 1 else math.nan
         p_any = prob_any_loss(x)
         se_p = math.sqrt(p_any * (1 - p_any) / n) if n > 1 else math.nan  # (one trial: no error known)
-        rows.append((year, "aal", math.nan, mean, se_mean, mean - z * se_mean, mean + z * se_mean))
-        rows.append((year, "sd", math.nan, s, se_sd, s - z * se_sd, s + z * se_sd))
-        rows.append((year, "prob_any_loss", math.nan, p_any, se_p, p_any - z * se_p, p_any + z * se_p))
+        rows.append((year, "aal", math.nan, mean, se_mean, _floor(x, mean - z * se_mean), mean + z * se_mean))
+        rows.append((year, "sd", math.nan, s, se_sd, max(s - z * se_sd, 0.0), s + z * se_sd))
+        rows.append((year, "prob_any_loss", math.nan, p_any, se_p, *_wilson(p_any, n, z)))
         for p in levels:
             v = var(x, p)
             lo, hi = quantile_ci(x, p, conf)
             rows.append((year, "var", p, v, (hi - lo) / (2 * z), lo, hi))
             t, se_t = tvar(x, p), tvar_standard_error(x, p, conf)
-            rows.append((year, "tvar", p, t, se_t, t - z * se_t, t + z * se_t))
+            rows.append((year, "tvar", p, t, se_t, _floor(x, t - z * se_t), t + z * se_t))
     out = pd.DataFrame(
         rows, columns=["year", "metric", "level", "estimate", "standard_error", "ci_lower", "ci_upper"]
     )
@@ -1126,7 +1153,8 @@ def alt_table(losses: np.ndarray, *, conf: float = 0.95, rel_error: float = 0.05
     """Average loss table (ORD ALT) per policy year and for the horizon total.
 
     Columns ``year``, ``n_trials``, ``mean_loss``, ``sd_loss``, ``standard_error``, ``relative_error``
-    (SE / mean), ``ci_lower``, ``ci_upper`` (normal, at ``conf``, in (0, 1)) and ``converged`` (SE ≤
+    (SE / mean), ``ci_lower``, ``ci_upper`` (normal, at ``conf``, in (0, 1); the lower end at least 0 where
+    no loss is negative) and ``converged`` (SE ≤
     ``rel_error`` × |mean|, ``rel_error`` a finite number > 0).
 
     >>> alt_table(np.array([[1.0, 0.0], [3.0, 2.0]]))[["year", "mean_loss", "standard_error"]]
@@ -1143,9 +1171,8 @@ def alt_table(losses: np.ndarray, *, conf: float = 0.95, rel_error: float = 0.05
         mean, s = aal(x), sd(x)
         se = s / math.sqrt(n)
         rel = se / abs(mean) if mean else (0.0 if se == 0 else math.inf)
-        rows.append(
-            (year, n, mean, s, se, rel, mean - z * se, mean + z * se, bool(converged(mean, se, rel_error)))
-        )
+        lower = _floor(x, mean - z * se)
+        rows.append((year, n, mean, s, se, rel, lower, mean + z * se, bool(converged(mean, se, rel_error))))
     out = pd.DataFrame(
         rows,
         columns=[
@@ -1175,7 +1202,8 @@ def ept_table(
 
     Rows for each year and return period with ``ep_type`` `OEP`, `OEP_TVAR` (from ``max_event_loss``,
     when given), `AEP`, `AEP_TVAR` (from ``losses``). Columns ``year``, ``ep_type``, ``return_period``,
-    ``loss``, ``ci_lower``, ``ci_upper`` (order-statistic interval for OEP/AEP, ± z × SE for the TVaRs)
+    ``loss``, ``ci_lower``, ``ci_upper`` (order-statistic interval for OEP/AEP, ± z × SE for the TVaRs,
+    whose lower end is at least 0 where no loss is negative)
     and ``converged`` (SE ≤ rel_error × |loss|, the SE of OEP/AEP being the interval's half-width over z,
     as in `metrics_table`). The horizon OEP is the largest event of the horizon; the horizon AEP the sum
     over years. ``return_periods`` as `ep_curve`'s; ``rel_error`` a finite number > 0.
@@ -1197,7 +1225,7 @@ def ept_table(
             for r in curve.itertuples(index=False):
                 se = (r.ci_upper - r.ci_lower) / (2 * z)  # inf when the interval is unbounded
                 rows.append((year, ep, r.return_period, r.loss, r.ci_lower, r.ci_upper, se))
-                lo, hi = r.tvar - z * r.tvar_se, r.tvar + z * r.tvar_se
+                lo, hi = _floor(x, r.tvar - z * r.tvar_se), r.tvar + z * r.tvar_se
                 rows.append((year, ep_tvar, r.return_period, r.tvar, lo, hi, r.tvar_se))
     columns = ["year", "ep_type", "return_period", "loss", "ci_lower", "ci_upper", "standard_error"]
     out = pd.DataFrame(rows, columns=columns).astype({"year": np.int64, "ep_type": np.int64})

@@ -283,7 +283,8 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "ci_lower",
                     "float64",
-                    "Lower end of the normal confidence interval of the mean, USD m.",
+                    "Lower end of the normal confidence interval of the mean (at least 0: the losses are "
+                    "never negative), USD m.",
                     MONEY,
                 ),
                 (
@@ -317,8 +318,8 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "ci_lower",
                     "float64",
-                    "Lower end of the confidence interval (order statistics for OEP/AEP, "
-                    "normal with the TVaR standard error for the TVaRs), USD m; -inf if unbounded.",
+                    "Lower end of the confidence interval (order statistics for OEP/AEP, -inf if "
+                    "unbounded; normal with the TVaR standard error for the TVaRs, at least 0), USD m.",
                     MONEY,
                 ),
                 (
@@ -362,8 +363,20 @@ TABLES: dict[str, TableSpec] = {
                     "trials cannot bound the quantile above, for var and tvar alike).",
                     MONEY,
                 ),
-                ("ci_lower", "float64", "Lower end of the confidence interval.", MONEY),
-                ("ci_upper", "float64", "Upper end of the confidence interval.", MONEY),
+                (
+                    "ci_lower",
+                    "float64",
+                    "Lower end of the confidence interval: for var the order statistics', for "
+                    "prob_any_loss Wilson's score interval's (within 0 and 1), for aal, sd and tvar the "
+                    "normal estimate − z × standard_error, at least 0.",
+                    MONEY,
+                ),
+                (
+                    "ci_upper",
+                    "float64",
+                    "Upper end of the confidence interval, as ci_lower's (prob_any_loss's at most 1).",
+                    MONEY,
+                ),
                 ("converged", "bool", "standard_error ≤ the relative error asked for × |estimate|.", FLAG),
             ),
         ),

@@ -433,6 +433,44 @@ def test_metrics_table_layout_and_horizon_total():
     assert sd_row.estimate == pytest.approx(1.0, abs=4 * sd_row.standard_error)
 
 
+def test_intervals_stay_within_what_the_figure_can_be():
+    """The normal intervals ran outside their range: a probability of any loss of 0.99 over 200 trials had
+    ci_upper 1.004 (rv_pool's 2027), and a mean or SD of non-negative losses a negative lower end. The
+    probability's interval is Wilson's score interval, by hand here: 198 of 200 trials with z = 1.96 gives
+    (p + z²/2n ± z √(p(1 − p)/n + z²/4n²)) / (1 + z²/n) = (0.9643, 0.9973), inside [0, 1] and not
+    centred on p (its standard error stays √(p(1 − p)/n)); every trial with a loss gives an upper end of
+    exactly 1. The lower ends of the mean, the SD and the TVaR of losses that are never negative are at
+    least 0, in the metrics table, the ALT and the EPT's TVaR rows; of losses that can be negative, as
+    they were."""
+    z = stats.norm.ppf(0.975)
+    x = np.r_[np.zeros(2), np.ones(198) * 0.01][:, None]
+    x[-1] = 300.0  # (one large loss: the mean's and SD's normal lower ends fall below 0)
+    t = metrics.metrics_table(x, levels=(0.99,))
+    p_any = t[(t.year == 0) & (t.metric == "prob_any_loss")].iloc[0]
+    n, p = 200, 0.99
+    centre, half = (p + z**2 / (2 * n)), z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    expected = ((centre - half) / (1 + z**2 / n), (centre + half) / (1 + z**2 / n))
+    assert (p_any.ci_lower, p_any.ci_upper) == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx((0.9643, 0.9973), abs=5e-5)
+    assert p_any.standard_error == pytest.approx(math.sqrt(p * (1 - p) / n), rel=1e-12)
+    every = metrics.metrics_table(np.ones((50, 1)), levels=())
+    assert every.loc[every.metric == "prob_any_loss", "ci_upper"].tolist() == [1.0, 1.0]
+    for metric in ("aal", "tvar"):
+        row = t[(t.year == 0) & (t.metric == metric)].iloc[0]
+        assert row.estimate - z * row.standard_error < 0 and row.ci_lower == 0.0, metric
+    # (the SD's error of one outlier in n trials is about half the SD: below 0 at 99%, z = 2.58)
+    wide = metrics.metrics_table(x, levels=(), conf=0.99)
+    row = wide[(wide.year == 0) & (wide.metric == "sd")].iloc[0]
+    assert row.estimate - stats.norm.ppf(0.995) * row.standard_error < 0 and row.ci_lower == 0.0
+    a = metrics.alt_table(x).iloc[0]
+    assert a.mean_loss - z * a.standard_error < 0 and a.ci_lower == 0.0
+    e = metrics.ept_table(x, return_periods=[200])
+    assert (e.loc[e.ep_type == AEP_TVAR, "ci_lower"] >= 0).all()
+    negative = metrics.metrics_table(x - 1.0, levels=())
+    row = negative[(negative.year == 0) & (negative.metric == "aal")].iloc[0]
+    assert row.ci_lower == pytest.approx(row.estimate - z * row.standard_error, rel=1e-12)
+
+
 def test_alt_table_matches_the_primitives():
     losses = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 0.0]])
     a = metrics.alt_table(losses, rel_error=0.5)
