@@ -237,6 +237,39 @@ def _unbounded_above(n: int, p: np.ndarray | float, conf: float) -> np.ndarray |
     return stats.binom.ppf(1 - (1 - conf) / 2, n, p) + 1 > n
 
 
+#: Two losses within this relative distance are one amount computed along two paths (a layer's limit of 0.6
+#: as 0.6 and 0.6000000000000002): `worst_year`'s ties, and a point mass's, whose spread is no error.
+SAME_AMOUNT_RTOL = 1e-9
+
+
+def _same_amount(x: np.ndarray | float, v: np.ndarray | float) -> np.ndarray:
+    """Where `x` is the amount `v` to float rounding (`SAME_AMOUNT_RTOL`)."""
+    return np.isclose(x, v, rtol=SAME_AMOUNT_RTOL, atol=0.0)
+
+
+def _top_mass(a: np.ndarray) -> np.ndarray:
+    """Each column's point mass at the top, or NaN: its largest loss where it is above 0 and at least two
+    trials lose it (to float rounding). Losses drawn from continuous severities do not tie, so such an
+    amount is a limit (a layer's full limit, a stress of fixed size): the quantiles at it lie at or below
+    it, whether or not the trials are enough to bound them above (`quantile_ci`, `pooled_quantile`).
+
+    >>> _top_mass(np.array([[0.0, 1.0], [5.0, 2.0], [5.0 + 1e-15, 3.0]])).tolist()
+    [5.000000000000001, nan]
+    """
+    top = a.max(axis=0)
+    tied = _same_amount(a, top).sum(axis=0) >= 2
+    return np.where(tied & (top > 0), top, math.nan)
+
+
+def _half_width(lo: np.ndarray | float, hi: np.ndarray | float, z: float) -> np.ndarray | float:
+    """A quantile's standard error, its interval's half-width over z: exactly 0 where both ends are one
+    amount (a point mass, computed along two paths: not its float noise), inf where an end is open."""
+    lo_, hi_ = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        se = np.where(np.isfinite(lo_) & _same_amount(lo_, hi_), 0.0, (hi_ - lo_) / (2 * z))
+    return float(se) if np.ndim(se) == 0 else se
+
+
 def tvar_standard_error(x: np.ndarray | Sequence[float], p: float, conf: float = 0.95) -> np.ndarray | float:
     """Asymptotic standard error of `tvar`: SD((X − VaR)+) / ((1 − p) √n).
 
@@ -282,7 +315,7 @@ def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
     n_trials = a.shape[0]
     v, value = float(var(a.ravel(), p)), float(tvar(a.ravel(), p))
-    excess = np.maximum(a - v, 0.0)
+    excess = np.where(_same_amount(a, v), 0.0, np.maximum(a - v, 0.0))  # (a mass at VaR: no excess)
     if _unbounded_above(a.size, p, conf) or n_trials < 2:
         return value, math.inf
     return value, float(sd(excess.mean(axis=1))) / ((1.0 - p) * math.sqrt(n_trials))
@@ -376,8 +409,9 @@ def pooled_quantile(losses: np.ndarray, p: float, conf: float = 0.95) -> PooledQ
     values = np.atleast_1d(_order_statistic(flat, list(ranks.values()))) if ranks else []
     ends = dict(zip(ranks, values, strict=True))
     lower = float(ends[lo]) if lo in ends else -math.inf
-    upper = float(ends[hi]) if hi in ends else math.inf
-    return PooledQuantile(value, lower, upper, (upper - lower) / (2 * _z(conf)), design_effect)
+    top = float(_top_mass(flat[:, None])[0])
+    upper = float(ends[hi]) if hi in ends else top if _same_amount(value, top) else math.inf
+    return PooledQuantile(value, lower, upper, float(_half_width(lower, upper, _z(conf))), design_effect)
 
 
 def trials_beyond(losses: np.ndarray, p: float) -> int:
@@ -401,7 +435,10 @@ def quantile_ci(
 
     The number N of trials at or below the true quantile is Binomial(n, p); with l the α/2 quantile of N
     and u − 1 its 1 − α/2 quantile, P(X₍ₗ₎ ≤ ξ_p < X₍ᵤ₎) ≥ conf. An end beyond the sample is returned as
-    −inf or +inf: too few trials to bound the quantile on that side.
+    −inf or +inf: too few trials to bound the quantile on that side; but where the estimate is a point
+    mass at the top of the sample (`_top_mass`: a limit several trials reach), the upper end is the mass,
+    which the quantile cannot exceed: 300 trials, 9 of them at a layer's limit, give the 1-in-200 the
+    interval [limit, limit], as the trial-years pooled do (`pooled_quantile`), not [limit, inf].
 
     >>> quantile_ci(np.arange(1.0, 1001.0), 0.5)  # the median of 1..1000 with 95% confidence
     (469.0, 532.0)
@@ -417,11 +454,15 @@ def quantile_ci(
     values = _order_statistic(a, ranks) if ranks else None
     shape = a.shape[1:]
 
-    def pick(rank: int, beyond: float) -> np.ndarray | float:
-        v = np.full(shape, beyond) if not 1 <= rank <= n else values[ranks.index(rank)]
+    def pick(rank: int, beyond: float | np.ndarray) -> np.ndarray | float:
+        v = np.broadcast_to(beyond, shape).copy() if not 1 <= rank <= n else values[ranks.index(rank)]
         return float(v) if np.ndim(v) == 0 else v
 
-    return pick(lo_rank, -math.inf), pick(hi_rank, math.inf)
+    # (above the sample: a point mass at its top caps it, else it is open)
+    estimate = _order_statistic(a, _rank(n, p))
+    top = _top_mass(a)
+    ceiling = np.where(_same_amount(estimate, top), top, math.inf)
+    return pick(lo_rank, -math.inf), pick(hi_rank, ceiling)
 
 
 def ratio_of_means(
@@ -601,7 +642,8 @@ def tail_contributions(
     n = s.size
     tail = n * (1.0 - p)
     v = float(var(s, p))
-    above, at = s > v, s == v
+    at = _same_amount(s, v)  # (a point mass at VaR, its trial-years' float noise apart)
+    above = (s > v) & ~at
     weight = above + at * ((tail - above.sum()) / at.sum())
     value, value_se = pooled_tvar(whole, p, conf)
     bounded = not _unbounded_above(n, p, conf) and n_trials > 1
@@ -614,7 +656,7 @@ def tail_contributions(
     def cluster(x: np.ndarray) -> np.ndarray:  # each trial's mean over its years
         return x.reshape(n_trials, -1).mean(axis=1)
 
-    influence_total = cluster(np.maximum(s - v, 0.0))
+    influence_total = cluster(np.where(at, 0.0, np.maximum(s - v, 0.0)))
     rows, unseen = {}, []
     for name, x in arrays.items():
         xs = x.ravel()
@@ -629,7 +671,8 @@ def tail_contributions(
         elif not bounded:
             c_se = share_se = math.inf
         else:
-            influence = cluster(weight * (xs - scale * xs[near].sum()))
+            held = scale * xs[near].sum()  # (a loss of that amount, to rounding, has no influence)
+            influence = cluster(weight * np.where(_same_amount(xs, held), 0.0, xs - held))
             c_se = float(sd(influence)) / ((1.0 - p) * math.sqrt(n_trials))
             share_se = (
                 float(sd(influence - share * influence_total)) / ((1.0 - p) * math.sqrt(n_trials) * value)
@@ -721,11 +764,11 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
         raise ValueError(f"statistic must be 'var' or 'tvar', got {statistic!r}")
     values = np.atleast_1d(var(a, p) if statistic == "var" else tvar(a, p))
     # years within rounding of the largest tie (a capped layer's 20 and 20.000000000000004): the first
-    tied = np.isclose(values, values.max(), rtol=1e-9, atol=0.0)
+    tied = _same_amount(values, values.max())
     i = int(np.argmax(tied))
     if statistic == "var":
         lo, hi = quantile_ci(a[:, i], p)
-        se = float((hi - lo) / (2 * _z(0.95)))
+        se = float(_half_width(lo, hi, _z(0.95)))
     else:
         se = float(tvar_standard_error(a[:, i], p))
     return YearTail(i, float(values.max()), se, bool(tied.all()) and values.size > 1)
@@ -910,7 +953,9 @@ def ep_curve(
     lo_rank = stats.binom.ppf(alpha / 2, n, p).astype(np.int64)
     hi_rank = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.int64) + 1
     ci_lower = np.where(lo_rank >= 1, s[np.clip(lo_rank, 1, n) - 1], -math.inf)
-    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], math.inf)
+    top = float(_top_mass(s[:, None])[0])  # (as `quantile_ci`: a point mass at the top caps the open end)
+    beyond = np.where(_same_amount(loss, top), top, math.inf)
+    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], beyond)
     tv, tv_se = np.empty(t.size), np.empty(t.size)
     for i, (q, v) in enumerate(zip(p, loss, strict=True)):
         excess = s[np.searchsorted(s, v, side="right") :] - v
@@ -1138,7 +1183,7 @@ def metrics_table(
         for p in levels:
             v = var(x, p)
             lo, hi = quantile_ci(x, p, conf)
-            rows.append((year, "var", p, v, (hi - lo) / (2 * z), lo, hi))
+            rows.append((year, "var", p, v, _half_width(lo, hi, z), lo, hi))
             t, se_t = tvar(x, p), tvar_standard_error(x, p, conf)
             rows.append((year, "tvar", p, t, se_t, _floor(x, t - z * se_t), t + z * se_t))
     out = pd.DataFrame(
@@ -1223,7 +1268,7 @@ def ept_table(
         for ep, ep_tvar, x in pairs:
             curve = ep_curve(x, return_periods, conf)
             for r in curve.itertuples(index=False):
-                se = (r.ci_upper - r.ci_lower) / (2 * z)  # inf when the interval is unbounded
+                se = _half_width(r.ci_lower, r.ci_upper, z)  # inf when the interval is unbounded
                 rows.append((year, ep, r.return_period, r.loss, r.ci_lower, r.ci_upper, se))
                 lo, hi = _floor(x, r.tvar - z * r.tvar_se), r.tvar + z * r.tvar_se
                 rows.append((year, ep_tvar, r.return_period, r.tvar, lo, hi, r.tvar_se))

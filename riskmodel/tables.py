@@ -325,7 +325,8 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "ci_upper",
                     "float64",
-                    "Upper end of the confidence interval, USD m; inf if too few trials.",
+                    "Upper end of the confidence interval, USD m; inf if too few trials, unless the loss "
+                    "is a point mass at the top of the trials (a limit several reach), which caps it.",
                     MONEY,
                 ),
                 (
@@ -359,8 +360,10 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "standard_error",
                     "float64",
-                    "Monte Carlo standard error (for var: interval half-width / z; infinite where the "
-                    "trials cannot bound the quantile above, for var and tvar alike).",
+                    "Monte Carlo standard error (for var: interval half-width / z, exactly 0 where both "
+                    "ends are one point mass; infinite where the trials cannot bound the quantile above, "
+                    "for var and tvar alike, save a var at a point mass at the top of the trials, a limit "
+                    "several reach, which bounds it).",
                     MONEY,
                 ),
                 (

@@ -293,6 +293,50 @@ def test_pooled_quantile_of_a_point_mass_is_the_mass():
         metrics.pooled_quantile(np.ones((3, 2)), 0.5, conf=1.0)
 
 
+def test_a_point_mass_at_the_top_bounds_its_quantile_above():
+    """300 trials cannot bound a 1-in-200 above (0.995³⁰⁰ = 22% that all fall below it), so a layer whose
+    limit of 5 is lost in 9 of them had the per-year interval [5, inf], s.e. inf, beside the pooled
+    trial-years' [5, 5], s.e. 0. Losses do not tie at a positive amount unless it is a limit, which the
+    quantile cannot exceed: where the estimate is such a point mass at the top, the open upper end is the
+    mass. 9 trials at 5 reach the lower rank too (⌈…⌉ 296th of 300: the 292nd-300th are at 5): [5, 5],
+    s.e. exactly 0, in `quantile_ci`, the metrics table, the EPT and `worst_year` alike; with 4 at 5, the
+    lower end is below 5 and the s.e. is its half-width. One largest trial, no tie, or a mass at 0 (no
+    loss seen): open as before. The mass's trials differ in the last bits (0.6 and 0.6000000000000002,
+    a limit reached along two paths): the s.e. is exactly 0, not float noise, in `pooled_quantile`,
+    `pooled_tvar` and `tail_contributions`."""
+    rng = np.random.default_rng(4)
+    x = rng.random(300)
+    x[:9] = 5.0
+    assert metrics.quantile_ci(x, 0.995) == (5.0, 5.0)
+    t = metrics.metrics_table(x[:, None], levels=(0.995,))
+    var_row = t[(t.year == 0) & (t.metric == "var")].iloc[0]
+    assert (var_row.ci_lower, var_row.ci_upper, var_row.standard_error, var_row.converged) == (
+        5.0,
+        5.0,
+        0.0,
+        True,
+    )
+    e = metrics.ept_table(x[:, None], return_periods=[200])
+    assert e.loc[
+        (e.year == 0) & (e.ep_type == AEP), ["ci_lower", "ci_upper", "converged"]
+    ].values.tolist() == [[5.0, 5.0, True]]
+    assert metrics.worst_year(np.c_[x, x], 0.995).se == 0.0
+    x[4:9] = rng.random(5)  # 4 at the limit: the 1-in-200 is 5 (the 299th), the 296th is not
+    lo, hi = metrics.quantile_ci(x, 0.995)
+    assert lo < 5.0 and hi == 5.0 and metrics.var(x, 0.995) == 5.0
+    assert metrics.worst_year(x[:, None], 0.995).se == pytest.approx((5.0 - lo) / (2 * stats.norm.ppf(0.975)))
+    x[1:4] = rng.random(3)  # one largest trial: no mass
+    assert metrics.quantile_ci(x, 0.995)[1] == math.inf
+    assert metrics.quantile_ci(np.zeros(300), 0.995)[1] == math.inf
+    noisy = np.where(rng.random((200, 5)) < 0.05, 0.6, rng.random((200, 5)) * 0.5)
+    noisy[noisy == 0.6] += rng.choice([0.0, 1.1e-16, 2.2e-16], size=int((noisy == 0.6).sum()))
+    q = metrics.pooled_quantile(noisy, 0.995)
+    assert q.value == pytest.approx(0.6) and q.se == 0.0
+    assert metrics.pooled_tvar(noisy, 0.995)[1] == 0.0
+    c = metrics.tail_contributions({"solo": noisy}, 0.995)
+    assert (c[["contribution_standard_error", "standalone_tvar_standard_error"]] == 0.0).all().all()
+
+
 def test_pooled_quantile_interval_covers_at_its_level_where_the_naive_one_does_not():
     """Calibration by replication: 500 samples of 1,000 trials × 5 years, each trial-year exp(1.5 T + 0.5 e)
     with T a trial's factor and e the year's (standard normals), so that a trial's years are strongly
