@@ -8,9 +8,9 @@ argument, what was given and what is allowed. Never a silent default, never an e
 
 - `whole_number`: an int (a numpy integer too; not a bool, not a float), or None.
 - `check_level`, `check_levels`: a probability level in (0, 1) (VaR, TVaR, a confidence level); one, or a
-  sequence of them.
+  sequence of them, each once. A float narrower than a double (numpy's float32) is the decimal it shows.
 - `check_rel_error`: a relative error, a finite number > 0.
-- `check_return_periods`: return periods, finite numbers > 1.
+- `check_return_periods`: return periods, finite numbers > 1, each once.
 - `check_workers`: local worker processes, 1 to `max_workers()` (`WORKERS_PER_CPU` per CPU), as the
   command line's ``--workers``.
 - `check_scheduler_address`: a Dask scheduler address, ``[protocol://]HOST:PORT``, as the command line's
@@ -66,6 +66,30 @@ def shown(value: object, limit: int = 80) -> str:
     return f"{text} ({'an' if kind[:1] in 'aeiou' else 'a'} {kind})"
 
 
+def _as_double(value: object) -> float:
+    """A real number as a float: a float narrower than a double (numpy's float32, float16) as the decimal
+    it shows, its shortest repr (`np.float32(0.99)` is 0.99, not 0.9900000095367432, which would move a
+    quantile's rank: 200 × p > 198); any other as `float` gives it.
+
+    >>> _as_double(np.float32(0.99)), _as_double(np.float16(0.5)), _as_double(0.1 + 0.2), _as_double(3)
+    (0.99, 0.5, 0.30000000000000004, 3.0)
+    """
+    if isinstance(value, np.floating) and np.finfo(value.dtype).bits < 64:
+        return float(np.format_float_positional(value, unique=True, trim="-"))
+    return float(value)  # type: ignore[arg-type]
+
+
+def _once(values: tuple[float, ...], names: list[str], what: str) -> tuple[float, ...]:
+    """`values`, refused with a `ValueError` naming the value and both places when one is given twice (a
+    duplicate level or return period would give duplicate rows)."""
+    first: dict[float, str] = {}
+    for value, name in zip(values, names, strict=True):
+        if value in first:
+            raise ValueError(f"{name} is {value!r}, as {first[value]}: give each {what} once")
+        first[value] = name
+    return values
+
+
 def _is_real(value: object) -> bool:
     """A real number: an int or a float, numpy's too; not a bool (a flag, not an amount), not a string."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
@@ -99,7 +123,7 @@ def check_level(value: object, name: str = "level") -> float:
     """
     if not _is_real(value):
         raise TypeError(f"{name} must be {LEVEL}, got {shown(value)}")
-    p = float(value)  # type: ignore[arg-type]
+    p = _as_double(value)
     if not 0.0 < p < 1.0:  # (NaN too)
         raise ValueError(f"{name} must be {LEVEL}, got {value!r}")
     return p
@@ -107,7 +131,8 @@ def check_level(value: object, name: str = "level") -> float:
 
 def check_levels(value: object, name: str = "levels") -> tuple[float, ...]:
     """Probability levels: one level (`check_level`), or a sequence of them (a list, a tuple, an array; may
-    be empty), as a tuple of floats.
+    be empty), each given once (a level given twice is a `ValueError` naming both places), as a tuple of
+    floats.
 
     >>> check_levels(0.99), check_levels([0.99, np.float64(0.995)]), check_levels(())
     ((0.99,), (0.99, 0.995), ())
@@ -120,7 +145,9 @@ def check_levels(value: object, name: str = "levels") -> tuple[float, ...]:
         return (check_level(value, name),)
     if isinstance(value, str | bytes) or not isinstance(value, Iterable) or np.ndim(value) == 0:
         raise TypeError(f"{name} must be a level or a sequence of levels, each {LEVEL}, got {shown(value)}")
-    return tuple(check_level(p, f"{name}[{i}]") for i, p in enumerate(value))
+    items = list(value)  # (once: a generator is spent by reading)
+    names = [f"{name}[{i}]" for i in range(len(items))]
+    return _once(tuple(check_level(p, n) for p, n in zip(items, names, strict=True)), names, "level")
 
 
 def check_rel_error(value: object, name: str = "rel_error") -> float:
@@ -145,7 +172,8 @@ def check_rel_error(value: object, name: str = "rel_error") -> float:
 
 def check_return_periods(value: object, name: str = "return_periods") -> tuple[float, ...]:
     """Return periods: one, or a non-empty sequence of them, each a finite number > 1 (in years, or in
-    horizons on a horizon's rows: a probability of exceedance 1/T below 1 and above 0), as floats.
+    horizons on a horizon's rows: a probability of exceedance 1/T below 1 and above 0) and given once, as
+    floats (a float narrower than a double as the decimal it shows, as `check_level`).
 
     >>> check_return_periods(200), check_return_periods([2, 1.5])
     ((200.0,), (2.0, 1.5))
@@ -172,8 +200,8 @@ def check_return_periods(value: object, name: str = "return_periods") -> tuple[f
             raise TypeError(f"{label} must be {allowed}, got {shown(t)}")
         if not (np.isfinite(float(t)) and float(t) > 1.0):
             raise ValueError(f"{label} must be {allowed}, got {t!r}")
-        out.append(float(t))
-    return tuple(out)
+        out.append(_as_double(t))
+    return _once(tuple(out), names, "return period")
 
 
 def check_workers(value: object, name: str = "workers", *, none: str = "None for one per CPU") -> int | None:

@@ -237,6 +237,39 @@ def _unbounded_above(n: int, p: np.ndarray | float, conf: float) -> np.ndarray |
     return stats.binom.ppf(1 - (1 - conf) / 2, n, p) + 1 > n
 
 
+#: Two losses within this relative distance are one amount computed along two paths (a layer's limit of 0.6
+#: as 0.6 and 0.6000000000000002): `worst_year`'s ties, and a point mass's, whose spread is no error.
+SAME_AMOUNT_RTOL = 1e-9
+
+
+def _same_amount(x: np.ndarray | float, v: np.ndarray | float) -> np.ndarray:
+    """Where `x` is the amount `v` to float rounding (`SAME_AMOUNT_RTOL`)."""
+    return np.isclose(x, v, rtol=SAME_AMOUNT_RTOL, atol=0.0)
+
+
+def _top_mass(a: np.ndarray) -> np.ndarray:
+    """Each column's point mass at the top, or NaN: its largest loss where it is above 0 and at least two
+    trials lose it (to float rounding). Losses drawn from continuous severities do not tie, so such an
+    amount is a limit (a layer's full limit, a stress of fixed size): the quantiles at it lie at or below
+    it, whether or not the trials are enough to bound them above (`quantile_ci`, `pooled_quantile`).
+
+    >>> _top_mass(np.array([[0.0, 1.0], [5.0, 2.0], [5.0 + 1e-15, 3.0]])).tolist()
+    [5.000000000000001, nan]
+    """
+    top = a.max(axis=0)
+    tied = _same_amount(a, top).sum(axis=0) >= 2
+    return np.where(tied & (top > 0), top, math.nan)
+
+
+def _half_width(lo: np.ndarray | float, hi: np.ndarray | float, z: float) -> np.ndarray | float:
+    """A quantile's standard error, its interval's half-width over z: exactly 0 where both ends are one
+    amount (a point mass, computed along two paths: not its float noise), inf where an end is open."""
+    lo_, hi_ = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        se = np.where(np.isfinite(lo_) & _same_amount(lo_, hi_), 0.0, (hi_ - lo_) / (2 * z))
+    return float(se) if np.ndim(se) == 0 else se
+
+
 def tvar_standard_error(x: np.ndarray | Sequence[float], p: float, conf: float = 0.95) -> np.ndarray | float:
     """Asymptotic standard error of `tvar`: SD((X − VaR)+) / ((1 − p) √n).
 
@@ -282,7 +315,7 @@ def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
     n_trials = a.shape[0]
     v, value = float(var(a.ravel(), p)), float(tvar(a.ravel(), p))
-    excess = np.maximum(a - v, 0.0)
+    excess = np.where(_same_amount(a, v), 0.0, np.maximum(a - v, 0.0))  # (a mass at VaR: no excess)
     if _unbounded_above(a.size, p, conf) or n_trials < 2:
         return value, math.inf
     return value, float(sd(excess.mean(axis=1))) / ((1.0 - p) * math.sqrt(n_trials))
@@ -376,8 +409,9 @@ def pooled_quantile(losses: np.ndarray, p: float, conf: float = 0.95) -> PooledQ
     values = np.atleast_1d(_order_statistic(flat, list(ranks.values()))) if ranks else []
     ends = dict(zip(ranks, values, strict=True))
     lower = float(ends[lo]) if lo in ends else -math.inf
-    upper = float(ends[hi]) if hi in ends else math.inf
-    return PooledQuantile(value, lower, upper, (upper - lower) / (2 * _z(conf)), design_effect)
+    top = float(_top_mass(flat[:, None])[0])
+    upper = float(ends[hi]) if hi in ends else top if _same_amount(value, top) else math.inf
+    return PooledQuantile(value, lower, upper, float(_half_width(lower, upper, _z(conf))), design_effect)
 
 
 def trials_beyond(losses: np.ndarray, p: float) -> int:
@@ -401,7 +435,10 @@ def quantile_ci(
 
     The number N of trials at or below the true quantile is Binomial(n, p); with l the α/2 quantile of N
     and u − 1 its 1 − α/2 quantile, P(X₍ₗ₎ ≤ ξ_p < X₍ᵤ₎) ≥ conf. An end beyond the sample is returned as
-    −inf or +inf: too few trials to bound the quantile on that side.
+    −inf or +inf: too few trials to bound the quantile on that side; but where the estimate is a point
+    mass at the top of the sample (`_top_mass`: a limit several trials reach), the upper end is the mass,
+    which the quantile cannot exceed: 300 trials, 9 of them at a layer's limit, give the 1-in-200 the
+    interval [limit, limit], as the trial-years pooled do (`pooled_quantile`), not [limit, inf].
 
     >>> quantile_ci(np.arange(1.0, 1001.0), 0.5)  # the median of 1..1000 with 95% confidence
     (469.0, 532.0)
@@ -417,11 +454,15 @@ def quantile_ci(
     values = _order_statistic(a, ranks) if ranks else None
     shape = a.shape[1:]
 
-    def pick(rank: int, beyond: float) -> np.ndarray | float:
-        v = np.full(shape, beyond) if not 1 <= rank <= n else values[ranks.index(rank)]
+    def pick(rank: int, beyond: float | np.ndarray) -> np.ndarray | float:
+        v = np.broadcast_to(beyond, shape).copy() if not 1 <= rank <= n else values[ranks.index(rank)]
         return float(v) if np.ndim(v) == 0 else v
 
-    return pick(lo_rank, -math.inf), pick(hi_rank, math.inf)
+    # (above the sample: a point mass at its top caps it, else it is open)
+    estimate = _order_statistic(a, _rank(n, p))
+    top = _top_mass(a)
+    ceiling = np.where(_same_amount(estimate, top), top, math.inf)
+    return pick(lo_rank, -math.inf), pick(hi_rank, ceiling)
 
 
 def ratio_of_means(
@@ -601,7 +642,8 @@ def tail_contributions(
     n = s.size
     tail = n * (1.0 - p)
     v = float(var(s, p))
-    above, at = s > v, s == v
+    at = _same_amount(s, v)  # (a point mass at VaR, its trial-years' float noise apart)
+    above = (s > v) & ~at
     weight = above + at * ((tail - above.sum()) / at.sum())
     value, value_se = pooled_tvar(whole, p, conf)
     bounded = not _unbounded_above(n, p, conf) and n_trials > 1
@@ -614,7 +656,7 @@ def tail_contributions(
     def cluster(x: np.ndarray) -> np.ndarray:  # each trial's mean over its years
         return x.reshape(n_trials, -1).mean(axis=1)
 
-    influence_total = cluster(np.maximum(s - v, 0.0))
+    influence_total = cluster(np.where(at, 0.0, np.maximum(s - v, 0.0)))
     rows, unseen = {}, []
     for name, x in arrays.items():
         xs = x.ravel()
@@ -629,7 +671,8 @@ def tail_contributions(
         elif not bounded:
             c_se = share_se = math.inf
         else:
-            influence = cluster(weight * (xs - scale * xs[near].sum()))
+            held = scale * xs[near].sum()  # (a loss of that amount, to rounding, has no influence)
+            influence = cluster(weight * np.where(_same_amount(xs, held), 0.0, xs - held))
             c_se = float(sd(influence)) / ((1.0 - p) * math.sqrt(n_trials))
             share_se = (
                 float(sd(influence - share * influence_total)) / ((1.0 - p) * math.sqrt(n_trials) * value)
@@ -721,11 +764,11 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
         raise ValueError(f"statistic must be 'var' or 'tvar', got {statistic!r}")
     values = np.atleast_1d(var(a, p) if statistic == "var" else tvar(a, p))
     # years within rounding of the largest tie (a capped layer's 20 and 20.000000000000004): the first
-    tied = np.isclose(values, values.max(), rtol=1e-9, atol=0.0)
+    tied = _same_amount(values, values.max())
     i = int(np.argmax(tied))
     if statistic == "var":
         lo, hi = quantile_ci(a[:, i], p)
-        se = float((hi - lo) / (2 * _z(0.95)))
+        se = float(_half_width(lo, hi, _z(0.95)))
     else:
         se = float(tvar_standard_error(a[:, i], p))
     return YearTail(i, float(values.max()), se, bool(tied.all()) and values.size > 1)
@@ -910,7 +953,9 @@ def ep_curve(
     lo_rank = stats.binom.ppf(alpha / 2, n, p).astype(np.int64)
     hi_rank = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.int64) + 1
     ci_lower = np.where(lo_rank >= 1, s[np.clip(lo_rank, 1, n) - 1], -math.inf)
-    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], math.inf)
+    top = float(_top_mass(s[:, None])[0])  # (as `quantile_ci`: a point mass at the top caps the open end)
+    beyond = np.where(_same_amount(loss, top), top, math.inf)
+    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], beyond)
     tv, tv_se = np.empty(t.size), np.empty(t.size)
     for i, (q, v) in enumerate(zip(p, loss, strict=True)):
         excess = s[np.searchsorted(s, v, side="right") :] - v
@@ -1071,6 +1116,30 @@ def _z(conf: float) -> float:
     return float(stats.norm.ppf(0.5 + conf / 2))
 
 
+def _wilson(p: float, n: int, z: float) -> tuple[float, float]:
+    """Wilson's score interval of a share p of n trials at the normal z: (p + z²/2n ± z √(p(1 − p)/n +
+    z²/4n²)) / (1 + z²/n), within [0, 1] where p ± z SE is not (0.99 of 200 trials: 1.004 above), and not
+    of zero width at a share of 0 or 1 (no trial with a loss does not prove a probability of 0). NaN with
+    one trial, whose share has no error known.
+
+    >>> lo, hi = _wilson(0.99, 200, 1.959963984540054)
+    >>> round(lo, 4), round(hi, 4), _wilson(1.0, 50, 1.96)[1]
+    (0.9643, 0.9973, 1.0)
+    """
+    if n < 2:
+        return math.nan, math.nan
+    scale = 1.0 + z * z / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4 * n * n))
+    return max((centre - half) / scale, 0.0), min((centre + half) / scale, 1.0)
+
+
+def _floor(x: np.ndarray, lower: float) -> float:
+    """`lower`, the lower end of a normal interval of a mean, SD or TVaR of the losses `x`, raised to 0
+    where no loss is negative (ceded losses): such a figure cannot be below 0, however wide its error."""
+    return max(lower, 0.0) if not (x < 0).any() else lower
+
+
 def metrics_table(
     losses: np.ndarray,
     *,
@@ -1085,9 +1154,12 @@ def metrics_table(
     prob_any_loss, var, tvar), ``level`` (p for var and tvar, else NaN), ``estimate``, ``standard_error``,
     ``ci_lower``, ``ci_upper`` and ``converged`` (SE ≤ rel_error × |estimate|). For quantiles the SE is the
     half-width of the order-statistic interval over the normal z of ``conf``; SD's SE is the asymptotic
-    √((m₄ − s⁴)/n)/(2s). ``levels``: one level in (0, 1) or a sequence of them (empty: no var or tvar
-    rows); ``conf`` in (0, 1); ``rel_error`` a finite number > 0 (`riskmodel.arguments`: anything else
-    is a `TypeError` or `ValueError` naming the argument).
+    √((m₄ − s⁴)/n)/(2s). The intervals stay within what the figure can be: prob_any_loss's is Wilson's
+    score interval (`_wilson`, in [0, 1]; its SE stays √(p(1 − p)/n)); the normal intervals of aal, sd
+    and tvar (estimate ± z SE) end at 0 below where no loss is negative (the SD's always). ``levels``:
+    one level in (0, 1) or a sequence of them, each once (empty: no var or tvar rows); ``conf`` in (0, 1);
+    ``rel_error`` a finite number > 0 (`riskmodel.arguments`: anything else is a `TypeError` or
+    `ValueError` naming the argument).
 
     >>> t = metrics_table(np.array([[0.0], [1.0], [2.0], [3.0]]), levels=(0.5,))
     >>> t[t.year == 0].set_index("metric")["estimate"].to_dict()
@@ -1105,15 +1177,15 @@ def metrics_table(
         se_sd = math.sqrt(max(m4 - s**4, 0.0) / n) / (2 * s) if s > 0 else 0.0 if n > 1 else math.nan
         p_any = prob_any_loss(x)
         se_p = math.sqrt(p_any * (1 - p_any) / n) if n > 1 else math.nan  # (one trial: no error known)
-        rows.append((year, "aal", math.nan, mean, se_mean, mean - z * se_mean, mean + z * se_mean))
-        rows.append((year, "sd", math.nan, s, se_sd, s - z * se_sd, s + z * se_sd))
-        rows.append((year, "prob_any_loss", math.nan, p_any, se_p, p_any - z * se_p, p_any + z * se_p))
+        rows.append((year, "aal", math.nan, mean, se_mean, _floor(x, mean - z * se_mean), mean + z * se_mean))
+        rows.append((year, "sd", math.nan, s, se_sd, max(s - z * se_sd, 0.0), s + z * se_sd))
+        rows.append((year, "prob_any_loss", math.nan, p_any, se_p, *_wilson(p_any, n, z)))
         for p in levels:
             v = var(x, p)
             lo, hi = quantile_ci(x, p, conf)
-            rows.append((year, "var", p, v, (hi - lo) / (2 * z), lo, hi))
+            rows.append((year, "var", p, v, _half_width(lo, hi, z), lo, hi))
             t, se_t = tvar(x, p), tvar_standard_error(x, p, conf)
-            rows.append((year, "tvar", p, t, se_t, t - z * se_t, t + z * se_t))
+            rows.append((year, "tvar", p, t, se_t, _floor(x, t - z * se_t), t + z * se_t))
     out = pd.DataFrame(
         rows, columns=["year", "metric", "level", "estimate", "standard_error", "ci_lower", "ci_upper"]
     )
@@ -1126,7 +1198,8 @@ def alt_table(losses: np.ndarray, *, conf: float = 0.95, rel_error: float = 0.05
     """Average loss table (ORD ALT) per policy year and for the horizon total.
 
     Columns ``year``, ``n_trials``, ``mean_loss``, ``sd_loss``, ``standard_error``, ``relative_error``
-    (SE / mean), ``ci_lower``, ``ci_upper`` (normal, at ``conf``, in (0, 1)) and ``converged`` (SE ≤
+    (SE / mean), ``ci_lower``, ``ci_upper`` (normal, at ``conf``, in (0, 1); the lower end at least 0 where
+    no loss is negative) and ``converged`` (SE ≤
     ``rel_error`` × |mean|, ``rel_error`` a finite number > 0).
 
     >>> alt_table(np.array([[1.0, 0.0], [3.0, 2.0]]))[["year", "mean_loss", "standard_error"]]
@@ -1143,9 +1216,8 @@ def alt_table(losses: np.ndarray, *, conf: float = 0.95, rel_error: float = 0.05
         mean, s = aal(x), sd(x)
         se = s / math.sqrt(n)
         rel = se / abs(mean) if mean else (0.0 if se == 0 else math.inf)
-        rows.append(
-            (year, n, mean, s, se, rel, mean - z * se, mean + z * se, bool(converged(mean, se, rel_error)))
-        )
+        lower = _floor(x, mean - z * se)
+        rows.append((year, n, mean, s, se, rel, lower, mean + z * se, bool(converged(mean, se, rel_error))))
     out = pd.DataFrame(
         rows,
         columns=[
@@ -1175,7 +1247,8 @@ def ept_table(
 
     Rows for each year and return period with ``ep_type`` `OEP`, `OEP_TVAR` (from ``max_event_loss``,
     when given), `AEP`, `AEP_TVAR` (from ``losses``). Columns ``year``, ``ep_type``, ``return_period``,
-    ``loss``, ``ci_lower``, ``ci_upper`` (order-statistic interval for OEP/AEP, ± z × SE for the TVaRs)
+    ``loss``, ``ci_lower``, ``ci_upper`` (order-statistic interval for OEP/AEP, ± z × SE for the TVaRs,
+    whose lower end is at least 0 where no loss is negative)
     and ``converged`` (SE ≤ rel_error × |loss|, the SE of OEP/AEP being the interval's half-width over z,
     as in `metrics_table`). The horizon OEP is the largest event of the horizon; the horizon AEP the sum
     over years. ``return_periods`` as `ep_curve`'s; ``rel_error`` a finite number > 0.
@@ -1195,9 +1268,9 @@ def ept_table(
         for ep, ep_tvar, x in pairs:
             curve = ep_curve(x, return_periods, conf)
             for r in curve.itertuples(index=False):
-                se = (r.ci_upper - r.ci_lower) / (2 * z)  # inf when the interval is unbounded
+                se = _half_width(r.ci_lower, r.ci_upper, z)  # inf when the interval is unbounded
                 rows.append((year, ep, r.return_period, r.loss, r.ci_lower, r.ci_upper, se))
-                lo, hi = r.tvar - z * r.tvar_se, r.tvar + z * r.tvar_se
+                lo, hi = _floor(x, r.tvar - z * r.tvar_se), r.tvar + z * r.tvar_se
                 rows.append((year, ep_tvar, r.return_period, r.tvar, lo, hi, r.tvar_se))
     columns = ["year", "ep_type", "return_period", "loss", "ci_lower", "ci_upper", "standard_error"]
     out = pd.DataFrame(rows, columns=columns).astype({"year": np.int64, "ep_type": np.int64})

@@ -784,7 +784,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     parts.append(
         '<p class="meta">'
         + html.escape(
-            f"{r.n_trials:,} trials × {r.n_years} policy years ({r.start_year}–{last}), seed {r.seed}; "
+            f"{r.n_trials:,} trials × {r.n_years} policy years ({r.horizon}), seed {r.seed}; "
             f"scenario file {m.get('scenario_file') or '–'}; run hash {str(m.get('run_hash') or '–')[:16]}; "
             f"riskmodel {m.get('package_version', '–')}, numpy {m.get('numpy_version', '–')}; "
             f"finished {m.get('finished') or '–'}."
@@ -807,7 +807,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             _table(
                 contracts,
                 caption=f"Contracts: expected loss, premium and reinstatement premium are annual averages "
-                f"over {r.start_year}–{last} (USD m at our participation) with Monte Carlo standard errors; "
+                f"over {r.horizon} (USD m at our participation) with Monte Carlo standard errors; "
                 "the premium is the one the portfolio file states, or for a rated line (the IG GXL lines) "
                 "its rate times the modelled base of each trial-year; the reinstatement premium is what "
                 "the losses earn. The loss ratio is the expected loss over the premium plus the "
@@ -953,7 +953,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         parts.append(
             _table(
                 ep_extract(r, "portfolio", None),  # (None: the horizon)
-                caption=f"Portfolio EP over the horizon {r.start_year}–{last} (AEP: sum of the policy "
+                caption=f"Portfolio EP over the horizon {r.horizon} (AEP: sum of the policy "
                 "years; OEP: largest event), with 95% order-statistic intervals"
                 + (
                     f"; a return period counts horizons of {r.n_years} years, not policy years: not the "
@@ -977,7 +977,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             _table(
                 _sanctions_cells(sanctions_annual(run.sanctions, r)),
                 table_id=f"sanctions-{run.name}",
-                caption=f"Sanctions exposure, annual figures over the horizon {r.start_year}–{last}: "
+                caption=f"Sanctions exposure, annual figures over the horizon {r.horizon}: "
                 "premium from and limit on sanctioned or at-risk tonnage (the limit: the largest "
                 "year's, fixed by the terms: no Monte Carlo error), ceded losses blocked by sanctions "
                 "clauses (the policy years' average, USD m), and the share of trials with any blocked "

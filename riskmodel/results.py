@@ -268,8 +268,10 @@ class Results:
 
     @property
     def horizon(self) -> str:
-        """The policy years as a label, e.g. ``2026–2030``: two runs of one label pair their years."""
-        return f"{self.start_year}–{self.start_year + self.n_years - 1}"
+        """The policy years as a label, e.g. ``2026–2030`` (one year: ``2026``): two runs of one label pair
+        their years."""
+        last = self.start_year + self.n_years - 1
+        return f"{self.start_year}–{last}" if last != self.start_year else str(last)
 
     @property
     def contract_ids(self) -> tuple[str, ...]:
@@ -302,24 +304,32 @@ class Results:
         return tuple(sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:")))
 
     def ylt(self, contract: str | None = None) -> pd.DataFrame:
-        """Year loss table (ORD YLT): one row per (trial, year, contract)."""
-        ids = [contract] if contract else list(self.contracts)
+        """Year loss table (ORD YLT), the declared table ``ylt`` (docs/outputs.md; the run folder's
+        ``ylt.parquet``, there with policy-year indices): one row per trial, policy year (calendar here) and
+        contract, the contracts only, with ``result`` = premium + reinstatement premium − loss. The
+        portfolio's figures are these rows summed per trial and year (`losses` gives its loss); it is no
+        contract of the table, so ``ylt("portfolio")`` is a `ValueError` saying so. `contract`: one of the
+        run's contracts, or None for all (an unknown id is an `UnknownContractError`)."""
+        from riskmodel.tables import conform, empty_frame
+
+        if contract == "portfolio":
+            raise ValueError(
+                "the year loss table holds the contracts; the portfolio's figures are their rows summed "
+                "per trial and year: ylt().groupby(['trial', 'year']).sum(numeric_only=True), or "
+                "losses('portfolio') for its loss"
+            )
+        ids = [contract] if contract is not None else list(self.contract_ids)
         frames = []
-        trial = np.repeat(np.arange(self.n_trials), self.n_years)
-        year = np.tile(self.years, self.n_trials)
+        trial = np.repeat(np.arange(self.n_trials, dtype=np.int64), self.n_years)
+        year = np.tile(self.years.astype(np.int64), self.n_trials)
         for cid in ids:
             c = self._contract(cid)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "trial": trial,
-                        "year": year,
-                        "contract": cid,
-                        **{f: c[f].ravel() for f in CONTRACT_FIELDS},
-                    }
-                )
-            )
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            columns = {f: c[f].ravel() for f in CONTRACT_FIELDS}
+            columns["result"] = columns["premium"] + columns["reinstatement_premium"] - columns["loss"]
+            frames.append(pd.DataFrame({"trial": trial, "year": year, "contract": cid, **columns}))
+        if not frames:
+            return empty_frame("ylt")
+        return conform("ylt", pd.concat(frames, ignore_index=True))
 
     def ledger(self) -> pd.DataFrame:
         """Payer ledger: mean amount paid by each payer column per policy year and on average (USD m)."""
@@ -431,7 +441,8 @@ class Results:
         """Mean and standard error by policy year of a per-(trial, year) statistic: an array of
         `year_arrays` with one figure a trial-year, by its name (``spills_7t``, ``detentions``,
         ``payer:uncompensated``, ``base:ig_gxl_premium``, ...). A name the run lacks is a `ValueError`
-        naming the run's statistics and the closest to the one given."""
+        naming the run's statistics and the closest to the one given. The error is the SD over trials / √n
+        (`metrics.standard_error`): exactly 0 for a figure the same in every trial, NaN with one trial."""
         x = self.year_arrays.get(name) if isinstance(name, str) else None
         if x is None or x.ndim != 2:
             from riskmodel.scenario.errors import suggestion
@@ -444,7 +455,7 @@ class Results:
                 )
             raise ValueError(f"{why}: give one of {', '.join(names) or 'none'}{suggestion(name, names)}")
         return pd.DataFrame(
-            {"mean": x.mean(axis=0), "standard_error": x.std(axis=0, ddof=1) / np.sqrt(self.n_trials)},
+            {"mean": x.mean(axis=0), "standard_error": metrics.standard_error(x, exact_zero=True)},
             index=pd.Index(self.years, name="year"),
         )
 
@@ -620,11 +631,24 @@ class Results:
         table["year"] = np.where(year == metrics.HORIZON_TOTAL, year, year + self.start_year)
         return table
 
+    def _declared(self, name: str, contract: str, table: pd.DataFrame) -> pd.DataFrame:
+        """`contract`'s rows of the declared table `name` (`riskmodel.tables`): its ``contract`` column
+        added, calendar years, the declared columns in their order and dtypes, and after them any column
+        the frame adds (the EPT's ``ep_type_name``)."""
+        from riskmodel.tables import conform, spec
+
+        table = self._calendar(table.assign(contract=contract))
+        declared = spec(name).names
+        extra = [c for c in table.columns if c not in declared]
+        return pd.concat([conform(name, table[declared]), table[extra]], axis=1)
+
     def alt(self, contract: str = "portfolio", rel_error: float = 0.05) -> pd.DataFrame:
         """ALT: mean, SD and standard error of the ceded loss per policy year and for the horizon (−1), and
-        whether each has converged: its standard error at most `rel_error` (a finite number > 0) of it."""
+        whether each has converged: its standard error at most `rel_error` (a finite number > 0) of it. The
+        declared table ``alt`` (docs/outputs.md), `contract`'s rows, with calendar years: the run folder's
+        ``alt.csv`` holds every contract's and the portfolio's, with policy-year indices."""
         rel_error = check_rel_error(rel_error)
-        return self._calendar(metrics.alt_table(self.losses(contract), rel_error=rel_error))
+        return self._declared("alt", contract, metrics.alt_table(self.losses(contract), rel_error=rel_error))
 
     def ep_table(
         self,
@@ -633,12 +657,13 @@ class Results:
     ) -> pd.DataFrame:
         """EPT: OEP, OEP-TVaR, AEP, AEP-TVaR per policy year and for the horizon (year −1), at each of
         `return_periods`: one or a sequence, each a finite number > 1 (in years; on the horizon's rows, in
-        horizons)."""
+        horizons). The declared table ``ept`` (docs/outputs.md), `contract`'s rows, with calendar years,
+        and beside it ``ep_type_name`` (OEP, OEP TVaR, AEP, AEP TVaR)."""
         return_periods = check_return_periods(return_periods)
         c = self._contract(contract)
         t = metrics.ept_table(c["loss"], c["max_event_loss"], return_periods=return_periods)
         t["ep_type_name"] = t["ep_type"].map(metrics.EP_TYPE_NAMES)
-        return self._calendar(t)
+        return self._declared("ept", contract, t)
 
     def metrics(
         self,
@@ -652,12 +677,12 @@ class Results:
         (one level or a sequence, each a number in (0, 1) such as 0.995; empty: no VaR or TVaR rows).
 
         Long format (`metrics.metrics_table`; the declared table ``metrics``, docs/outputs.md): columns
-        ``year``, ``metric`` (aal, sd, prob_any_loss, var, tvar), ``level`` (p of var and tvar, else NaN),
-        ``estimate`` (USD m at the reinsurer's share, a probability for prob_any_loss), ``standard_error``,
-        ``ci_lower`` and ``ci_upper`` (95%), and ``converged`` (the error at most `rel_error` of the
-        estimate; `rel_error` a finite number > 0). The summary's 1-in-200 annual loss is the largest of
-        the policy years' var at 0.995 (`annual_tail`). An unknown `contract` is an `UnknownContractError`
-        naming the run's.
+        ``contract``, ``year``, ``metric`` (aal, sd, prob_any_loss, var, tvar), ``level`` (p of var and
+        tvar, else NaN), ``estimate`` (USD m at the reinsurer's share, a probability for prob_any_loss),
+        ``standard_error``, ``ci_lower`` and ``ci_upper`` (95%), and ``converged`` (the error at most
+        `rel_error` of the estimate; `rel_error` a finite number > 0). The summary's 1-in-200 annual loss
+        is the largest of the policy years' var at 0.995 (`annual_tail`). An unknown `contract` is an
+        `UnknownContractError` naming the run's.
 
         >>> import numpy as np, pandas as pd
         >>> loss = np.array([[0.0, 4.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0]])
@@ -668,7 +693,7 @@ class Results:
         """
         levels, rel_error = check_levels(levels), check_rel_error(rel_error)
         table = metrics.metrics_table(self.losses(contract), levels=levels, rel_error=rel_error)
-        return self._calendar(table)
+        return self._declared("metrics", contract, table)
 
     @property
     def calibration_caveat(self) -> str | None:

@@ -51,7 +51,7 @@ import riskmodel
 from riskmodel import metrics
 from riskmodel.display import error_texts, event_cap, fixed, point_mass_words
 from riskmodel.reinsurance.terms import BLOCS
-from riskmodel.results import BASIS, CONTRACT_FIELDS, POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
+from riskmodel.results import BASIS, POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
@@ -588,19 +588,11 @@ def clean_temporaries(directory: str | Path) -> list[Path]:
 
 # ---------------------------------------------------------------------------------------- tables
 def ylt_frame(results: Results) -> pd.DataFrame:
-    """The YLT: one row per (trial, policy-year index, contract); the portfolio is the sum of the rows."""
-    frames = []
-    n, h = results.n_trials, results.n_years
-    trial = np.repeat(np.arange(n, dtype=np.int64), h)
-    year = np.tile(np.arange(h, dtype=np.int64), n)
-    for cid in results.contract_ids:
-        c = results.contracts[cid]
-        cols = {f: c[f].ravel() for f in CONTRACT_FIELDS}
-        cols["result"] = cols["premium"] + cols["reinstatement_premium"] - cols["loss"]
-        frames.append(pd.DataFrame({"trial": trial, "year": year, "contract": cid, **cols}))
-    if not frames:
-        return empty_frame("ylt")
-    return pd.concat(frames, ignore_index=True)
+    """The YLT: `Results.ylt` (one row per trial, policy year and contract; the portfolio is the sum of the
+    rows) with the policy years as indices, 0 = the horizon's first."""
+    frame = results.ylt()
+    frame["year"] -= results.start_year
+    return frame
 
 
 def _per_contract(results: Results, table: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
@@ -826,14 +818,13 @@ _NOT_IN_SUMMARY_MD = ["year", "year_basis", "note"]
 
 def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
     """The run's `summary.md`: what was run, the headline figures with their errors, the main payers."""
-    last = results.start_year + results.n_years - 1
     summary = results.summary()
     verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
     ledger = results.ledger()
     lines = [
         f"# {results.scenario_name}",
         "",
-        f"{results.n_trials:,} trials × {results.n_years} policy years ({results.start_year}–{last}), "
+        f"{results.n_trials:,} trials × {results.n_years} policy years ({results.horizon}), "
         f"seed {results.seed}{_how_run(results.n_trials, manifest)}; riskmodel "
         f"{manifest.get('package_version')}, numpy {manifest.get('numpy_version')}.",
         "",

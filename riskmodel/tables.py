@@ -283,7 +283,8 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "ci_lower",
                     "float64",
-                    "Lower end of the normal confidence interval of the mean, USD m.",
+                    "Lower end of the normal confidence interval of the mean (at least 0: the losses are "
+                    "never negative), USD m.",
                     MONEY,
                 ),
                 (
@@ -317,14 +318,15 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "ci_lower",
                     "float64",
-                    "Lower end of the confidence interval (order statistics for OEP/AEP, "
-                    "normal with the TVaR standard error for the TVaRs), USD m; -inf if unbounded.",
+                    "Lower end of the confidence interval (order statistics for OEP/AEP, -inf if "
+                    "unbounded; normal with the TVaR standard error for the TVaRs, at least 0), USD m.",
                     MONEY,
                 ),
                 (
                     "ci_upper",
                     "float64",
-                    "Upper end of the confidence interval, USD m; inf if too few trials.",
+                    "Upper end of the confidence interval, USD m; inf if too few trials, unless the loss "
+                    "is a point mass at the top of the trials (a limit several reach), which caps it.",
                     MONEY,
                 ),
                 (
@@ -358,12 +360,26 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "standard_error",
                     "float64",
-                    "Monte Carlo standard error (for var: interval half-width / z; infinite where the "
-                    "trials cannot bound the quantile above, for var and tvar alike).",
+                    "Monte Carlo standard error (for var: interval half-width / z, exactly 0 where both "
+                    "ends are one point mass; infinite where the trials cannot bound the quantile above, "
+                    "for var and tvar alike, save a var at a point mass at the top of the trials, a limit "
+                    "several reach, which bounds it).",
                     MONEY,
                 ),
-                ("ci_lower", "float64", "Lower end of the confidence interval.", MONEY),
-                ("ci_upper", "float64", "Upper end of the confidence interval.", MONEY),
+                (
+                    "ci_lower",
+                    "float64",
+                    "Lower end of the confidence interval: for var the order statistics', for "
+                    "prob_any_loss Wilson's score interval's (within 0 and 1), for aal, sd and tvar the "
+                    "normal estimate − z × standard_error, at least 0.",
+                    MONEY,
+                ),
+                (
+                    "ci_upper",
+                    "float64",
+                    "Upper end of the confidence interval, as ci_lower's (prob_any_loss's at most 1).",
+                    MONEY,
+                ),
                 ("converged", "bool", "standard_error ≤ the relative error asked for × |estimate|.", FLAG),
             ),
         ),
@@ -630,7 +646,8 @@ def read_table(name: str, path: str | Path) -> pd.DataFrame:
 #: Where each table is written (docs/outputs.md): a run folder is `riskmodel run`'s or `riskmodel sweep`'s
 #: (`store.save_run`); apply-terms writes CSV or parquet (`--format`).
 WRITTEN: dict[str, str] = {
-    "ylt": "`ylt.parquet` in a run folder; `ylt.csv` or `ylt.parquet` from `riskmodel apply-terms`",
+    "ylt": "`ylt.parquet` in a run folder; `ylt.csv` or `ylt.parquet` from `riskmodel apply-terms`; "
+    "`Results.ylt()` (calendar years; `ylt(contract)` one contract's rows)",
     "plt": "`plt.csv` or `plt.parquet` from `riskmodel apply-terms`",
     "elt": "`elt.parquet` in a run folder of a run that kept its events (`--keep-events`); `Results.elt()` "
     "gives the same events wide (one row per event, a `payer:<source>` column per source, and the event's "
@@ -639,9 +656,13 @@ WRITTEN: dict[str, str] = {
     "attritional": "`attritional.parquet` in a run folder of a run that kept its events (`--keep-events`)",
     "premium_bases": "`premium_bases.parquet` in a run folder of a run that kept its events "
     "(`--keep-events`)",
-    "alt": "`alt.csv` in a run folder, when the scenario has a portfolio; `Results.alt()`",
-    "ept": "`ept.csv` in a run folder, when the scenario has a portfolio; `Results.ep_table()`",
-    "metrics": "no command writes it: `Results.metrics()` (and `write_table` for a file)",
+    "alt": "`alt.csv` in a run folder, when the scenario has a portfolio (every contract's rows and the "
+    "portfolio's); `Results.alt(contract)` one contract's (or the portfolio's) rows, with calendar years",
+    "ept": "`ept.csv` in a run folder, when the scenario has a portfolio (every contract's rows and the "
+    "portfolio's); `Results.ep_table(contract)` one contract's (or the portfolio's) rows, with calendar "
+    "years and, after the declared columns, `ep_type_name` (the EP type's name)",
+    "metrics": "no command writes it: `Results.metrics(contract)` gives one contract's (or the portfolio's) "
+    "rows, with calendar years (`write_table` writes a file of them)",
     "payer_ledger": "`ledger.csv` in a run folder (`Results.ledger()` gives it wide: a column per policy "
     "year and the annual `mean` over them, no horizon row)",
     "sanctions_exposure": "`sanctions.csv` in a run folder; `Results.sanctions_by_contract("

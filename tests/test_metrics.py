@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from riskmodel import metrics
+from riskmodel.arguments import check_level, check_levels
 from riskmodel.metrics import AEP, AEP_TVAR, HORIZON_TOTAL, OEP, OEP_TVAR
 
 
@@ -108,6 +109,28 @@ def test_the_tables_arguments_are_checked_at_the_door():
                 table(x, rel_error=wrong)
     with pytest.raises(TypeError, match=r"^rel_error must be .*, got True \(a bool\)$"):
         metrics.alt_table(x, rel_error=True)
+
+
+def test_a_narrow_float_level_is_the_decimal_it_shows_and_a_level_is_given_once():
+    """`np.float32(0.99)` is 0.9900000095367432 as a double: 200 × p computed as 198.0000019, so VaR took
+    the 199th of 200 trials (the 99.5% value) and labelled it 0.99. A float narrower than a double is now
+    the decimal it shows (its shortest repr, 0.99), as a level, a confidence level or a return period;
+    a double is taken as it is. Duplicate levels or return periods gave duplicate rows: refused, naming
+    the value and both places it is given."""
+    x = np.arange(1.0, 201.0)[:, None]
+    wide = metrics.metrics_table(x, levels=0.99)
+    for narrow in (np.float32(0.99), np.float16(0.99), np.array([0.99], dtype=np.float32)):
+        pd.testing.assert_frame_equal(metrics.metrics_table(x, levels=narrow), wide)
+    assert wide.loc[wide.metric == "var", "estimate"].tolist() == [198.0, 198.0]  # ⌈200 × 0.99⌉
+    pd.testing.assert_frame_equal(metrics.ep_curve(x[:, 0], np.float32(1.1)), metrics.ep_curve(x[:, 0], 1.1))
+    assert check_levels(np.float32(0.995)) == (0.995,) and check_level(np.float64(0.1 + 0.2)) == 0.1 + 0.2
+    with pytest.raises(ValueError, match=r"^levels\[2\] is 0.99, as levels\[0\]: give each level once$"):
+        metrics.metrics_table(x, levels=[0.99, 0.995, np.float32(0.99)])
+    with pytest.raises(
+        ValueError,
+        match=r"^return_periods\[1\] is 200.0, as return_periods\[0\]: give each return period once$",
+    ):
+        metrics.ept_table(x, return_periods=[200, 200.0])
 
 
 def test_tvar_has_no_error_where_its_quantile_has_no_upper_bound():
@@ -270,6 +293,50 @@ def test_pooled_quantile_of_a_point_mass_is_the_mass():
         metrics.pooled_quantile(np.ones((3, 2)), 0.5, conf=1.0)
 
 
+def test_a_point_mass_at_the_top_bounds_its_quantile_above():
+    """300 trials cannot bound a 1-in-200 above (0.995³⁰⁰ = 22% that all fall below it), so a layer whose
+    limit of 5 is lost in 9 of them had the per-year interval [5, inf], s.e. inf, beside the pooled
+    trial-years' [5, 5], s.e. 0. Losses do not tie at a positive amount unless it is a limit, which the
+    quantile cannot exceed: where the estimate is such a point mass at the top, the open upper end is the
+    mass. 9 trials at 5 reach the lower rank too (⌈…⌉ 296th of 300: the 292nd-300th are at 5): [5, 5],
+    s.e. exactly 0, in `quantile_ci`, the metrics table, the EPT and `worst_year` alike; with 4 at 5, the
+    lower end is below 5 and the s.e. is its half-width. One largest trial, no tie, or a mass at 0 (no
+    loss seen): open as before. The mass's trials differ in the last bits (0.6 and 0.6000000000000002,
+    a limit reached along two paths): the s.e. is exactly 0, not float noise, in `pooled_quantile`,
+    `pooled_tvar` and `tail_contributions`."""
+    rng = np.random.default_rng(4)
+    x = rng.random(300)
+    x[:9] = 5.0
+    assert metrics.quantile_ci(x, 0.995) == (5.0, 5.0)
+    t = metrics.metrics_table(x[:, None], levels=(0.995,))
+    var_row = t[(t.year == 0) & (t.metric == "var")].iloc[0]
+    assert (var_row.ci_lower, var_row.ci_upper, var_row.standard_error, var_row.converged) == (
+        5.0,
+        5.0,
+        0.0,
+        True,
+    )
+    e = metrics.ept_table(x[:, None], return_periods=[200])
+    assert e.loc[
+        (e.year == 0) & (e.ep_type == AEP), ["ci_lower", "ci_upper", "converged"]
+    ].values.tolist() == [[5.0, 5.0, True]]
+    assert metrics.worst_year(np.c_[x, x], 0.995).se == 0.0
+    x[4:9] = rng.random(5)  # 4 at the limit: the 1-in-200 is 5 (the 299th), the 296th is not
+    lo, hi = metrics.quantile_ci(x, 0.995)
+    assert lo < 5.0 and hi == 5.0 and metrics.var(x, 0.995) == 5.0
+    assert metrics.worst_year(x[:, None], 0.995).se == pytest.approx((5.0 - lo) / (2 * stats.norm.ppf(0.975)))
+    x[1:4] = rng.random(3)  # one largest trial: no mass
+    assert metrics.quantile_ci(x, 0.995)[1] == math.inf
+    assert metrics.quantile_ci(np.zeros(300), 0.995)[1] == math.inf
+    noisy = np.where(rng.random((200, 5)) < 0.05, 0.6, rng.random((200, 5)) * 0.5)
+    noisy[noisy == 0.6] += rng.choice([0.0, 1.1e-16, 2.2e-16], size=int((noisy == 0.6).sum()))
+    q = metrics.pooled_quantile(noisy, 0.995)
+    assert q.value == pytest.approx(0.6) and q.se == 0.0
+    assert metrics.pooled_tvar(noisy, 0.995)[1] == 0.0
+    c = metrics.tail_contributions({"solo": noisy}, 0.995)
+    assert (c[["contribution_standard_error", "standalone_tvar_standard_error"]] == 0.0).all().all()
+
+
 def test_pooled_quantile_interval_covers_at_its_level_where_the_naive_one_does_not():
     """Calibration by replication: 500 samples of 1,000 trials × 5 years, each trial-year exp(1.5 T + 0.5 e)
     with T a trial's factor and e the year's (standard normals), so that a trial's years are strongly
@@ -408,6 +475,44 @@ def test_metrics_table_layout_and_horizon_total():
     assert var_row.estimate == pytest.approx(math.log(100), rel=0.1)
     sd_row = t[(t.year == 0) & (t.metric == "sd")].iloc[0]
     assert sd_row.estimate == pytest.approx(1.0, abs=4 * sd_row.standard_error)
+
+
+def test_intervals_stay_within_what_the_figure_can_be():
+    """The normal intervals ran outside their range: a probability of any loss of 0.99 over 200 trials had
+    ci_upper 1.004 (rv_pool's 2027), and a mean or SD of non-negative losses a negative lower end. The
+    probability's interval is Wilson's score interval, by hand here: 198 of 200 trials with z = 1.96 gives
+    (p + z²/2n ± z √(p(1 − p)/n + z²/4n²)) / (1 + z²/n) = (0.9643, 0.9973), inside [0, 1] and not
+    centred on p (its standard error stays √(p(1 − p)/n)); every trial with a loss gives an upper end of
+    exactly 1. The lower ends of the mean, the SD and the TVaR of losses that are never negative are at
+    least 0, in the metrics table, the ALT and the EPT's TVaR rows; of losses that can be negative, as
+    they were."""
+    z = stats.norm.ppf(0.975)
+    x = np.r_[np.zeros(2), np.ones(198) * 0.01][:, None]
+    x[-1] = 300.0  # (one large loss: the mean's and SD's normal lower ends fall below 0)
+    t = metrics.metrics_table(x, levels=(0.99,))
+    p_any = t[(t.year == 0) & (t.metric == "prob_any_loss")].iloc[0]
+    n, p = 200, 0.99
+    centre, half = (p + z**2 / (2 * n)), z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    expected = ((centre - half) / (1 + z**2 / n), (centre + half) / (1 + z**2 / n))
+    assert (p_any.ci_lower, p_any.ci_upper) == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx((0.9643, 0.9973), abs=5e-5)
+    assert p_any.standard_error == pytest.approx(math.sqrt(p * (1 - p) / n), rel=1e-12)
+    every = metrics.metrics_table(np.ones((50, 1)), levels=())
+    assert every.loc[every.metric == "prob_any_loss", "ci_upper"].tolist() == [1.0, 1.0]
+    for metric in ("aal", "tvar"):
+        row = t[(t.year == 0) & (t.metric == metric)].iloc[0]
+        assert row.estimate - z * row.standard_error < 0 and row.ci_lower == 0.0, metric
+    # (the SD's error of one outlier in n trials is about half the SD: below 0 at 99%, z = 2.58)
+    wide = metrics.metrics_table(x, levels=(), conf=0.99)
+    row = wide[(wide.year == 0) & (wide.metric == "sd")].iloc[0]
+    assert row.estimate - stats.norm.ppf(0.995) * row.standard_error < 0 and row.ci_lower == 0.0
+    a = metrics.alt_table(x).iloc[0]
+    assert a.mean_loss - z * a.standard_error < 0 and a.ci_lower == 0.0
+    e = metrics.ept_table(x, return_periods=[200])
+    assert (e.loc[e.ep_type == AEP_TVAR, "ci_lower"] >= 0).all()
+    negative = metrics.metrics_table(x - 1.0, levels=())
+    row = negative[(negative.year == 0) & (negative.metric == "aal")].iloc[0]
+    assert row.ci_lower == pytest.approx(row.estimate - z * row.standard_error, rel=1e-12)
 
 
 def test_alt_table_matches_the_primitives():

@@ -408,6 +408,39 @@ def test_the_summary_notes_a_1_in_200_on_a_point_mass():
     assert (s.drop(index=noted)["note"] == "").all()
 
 
+def test_the_largest_years_and_the_pooled_1_in_200_of_a_point_mass_judge_alike():
+    """A one-line book of 200 trials × 5 years whose layer loses its limit, 0.6 (computed along paths that
+    differ in the last bits), in about 5% of each year: the largest year's 1-in-200 read 0.6 with an
+    s.e. of inf, not converged and no note, beside the pooled 0.6 with an s.e. of 2.8e-17, converged,
+    "a point mass, reached in 5.1% of policy years". 200 trials cannot bound a 1-in-200 above, but a
+    limit can: both rows are now 0.6 with an s.e. of exactly 0, converged, with the note (the year's
+    share of trials at the limit for the one, all years' for the other); the tail's contributions have
+    errors of exactly 0. A year with too few trials at the limit to bound it below (4 of 300: the
+    order statistic at 95% is below it) keeps an s.e., the interval's half-width, and no note."""
+    rng = np.random.default_rng(8)
+    hit = rng.random((200, 5)) < 0.05
+    hit[:12, 0] = True  # (at least 6% in the first year, the one an every-year-alike row is of)
+    loss = np.where(hit, 0.6 + rng.choice([0.0, 1.1e-16, 2.2e-16], (200, 5)), 0.5 * rng.random((200, 5)))
+    fields = {f: np.zeros((200, 5)) for f in CONTRACT_FIELDS} | {"loss": loss, "max_event_loss": loss}
+    r = Results("x", 2026, 5, 200, 1, {"solo": fields, "portfolio": fields}, {}, {}, (), (), pd.DataFrame())
+    s = r.summary()
+    tail, pooled = s.loc[f"solo: {TAIL_FIGURE}"], s.loc[f"solo: {POOLED_TAIL_FIGURE}"]
+    for row in (tail, pooled):
+        assert row["mean"] == pytest.approx(0.6) and row["standard_error"] == 0.0 and row["converged"]
+    what = "the full limit of one event (the most any event ceded), reached in"
+    assert (
+        tail["year_basis"] == EVERY_YEAR_ALIKE and tail["note"] == f"{what} {hit.mean():.1%} of policy years"
+    )
+    assert pooled["note"] == f"{what} {hit.mean():.1%} of policy years"
+    assert (r.tail_contributions()["contribution_standard_error"] == 0.0).all()
+    few = rng.random((300, 1)) * 0.5
+    few[:4] = 0.6
+    fields = {f: np.zeros((300, 1)) for f in CONTRACT_FIELDS} | {"loss": few, "max_event_loss": few}
+    r = Results("x", 2026, 1, 300, 1, {"solo": fields}, {}, {}, (), (), pd.DataFrame())
+    tail = r.summary().loc[f"solo: {TAIL_FIGURE}"]
+    assert tail["mean"] == 0.6 and 0 < tail["standard_error"] < math.inf and tail["note"] == ""
+
+
 def test_the_html_summary_says_its_bases_and_the_calibration_caveat():
     """A notebook shows a `Results` as HTML: it showed neither whose figures its rows are (`BASIS`) nor
     the calibration caveat that summary.md and the report print under the world model's figures. Both
@@ -764,6 +797,64 @@ def test_an_unknown_statistic_names_the_runs_and_the_closest():
     with pytest.raises(ValueError, match=r"^no statistic 7 in this run: give one of base:ig_gxl_premium, "):
         r.statistic(7)
     np.testing.assert_array_equal(r.statistic("spills_7t")["mean"], r.year_arrays["spills_7t"].mean(axis=0))
+
+
+def test_a_statistic_of_one_trial_has_no_error_and_no_warning():
+    """`statistic` of a one-trial run gave NaN errors with numpy's RuntimeWarning "Degrees of freedom <= 0"
+    where `ledger_standard_errors` and the others give NaN quietly: one trial tells nothing of the spread.
+    With more trials the error is the SD over trials / √n, exactly 0 for a figure the same in every
+    trial (not its float noise)."""
+    one = synthetic_results(n_trials=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = one.statistic("spills_7t")
+    assert table["standard_error"].isna().all() and table["mean"].notna().all()
+    r = synthetic_results(n_trials=50)
+    x = r.year_arrays["spills_7t"]
+    expected = [np.std(x[:, y], ddof=1) / math.sqrt(50) for y in range(r.n_years)]
+    np.testing.assert_allclose(r.statistic("spills_7t")["standard_error"], expected, rtol=1e-12)
+    flat = replace(r, year_arrays={**r.year_arrays, "flat": np.full((50, r.n_years), 0.1)})
+    assert (flat.statistic("flat")["standard_error"] == 0.0).all()
+
+
+def test_a_horizon_of_one_year_is_that_year():
+    """`horizon` labelled a one-year run "2026–2026" (EP chart titles, the comparison's mismatch line);
+    one year is "2026", several "2026–2029"."""
+    assert synthetic_results(n_trials=5, n_years=1).horizon == "2026"
+    assert synthetic_results(n_trials=5, n_years=4).horizon == "2026–2029"
+    assert synthetic_results(n_trials=5, n_years=2, start_year=2030).horizon == "2030–2031"
+
+
+def test_the_year_loss_table_is_the_declared_one_of_the_contracts():
+    """`ylt()` held a ``portfolio`` row beside the contracts (summed per trial-year it gave twice the
+    portfolio's loss, 13.19 for 6.59) and lacked the declared ``result`` column. It is the declared table
+    ``ylt`` (docs/outputs.md): one row per trial, policy year (calendar) and contract, the contracts only,
+    whose rows summed per trial-year are the portfolio's figures; ``result`` = premium + reinstatement
+    premium − loss. The portfolio is no contract of it: `ylt("portfolio")` says how to get its figures."""
+    from riskmodel.tables import spec
+
+    r = synthetic_results(n_trials=30, n_years=3)
+    y = r.ylt()
+    assert list(y.columns) == spec("ylt").names
+    assert set(y["contract"]) == set(r.contract_ids) and "portfolio" not in set(y["contract"])
+    assert len(y) == 30 * 3 * len(r.contract_ids)
+    summed = y.groupby(["trial", "year"])[["loss", "premium", "reinstatement_premium"]].sum()
+    portfolio = r.contracts["portfolio"]
+    for column in ("loss", "premium", "reinstatement_premium"):
+        np.testing.assert_allclose(summed[column].to_numpy(), portfolio[column].ravel(), rtol=1e-12)
+    assert set(y["year"]) == {2026, 2027, 2028}
+    one = r.ylt("hull_xol")
+    c = r.contracts["hull_xol"]
+    np.testing.assert_array_equal(
+        one["result"], (c["premium"] + c["reinstatement_premium"] - c["loss"]).ravel()
+    )
+    assert (one["trial"].to_numpy() == np.repeat(np.arange(30), 3)).all()
+    with pytest.raises(ValueError, match=r"^the year loss table holds the contracts; the portfolio's"):
+        r.ylt("portfolio")
+    with pytest.raises(UnknownContractError):
+        r.ylt("hull")
+    empty = Results("x", 2026, 2, 3, 1, {}, {}, {}, (), (), pd.DataFrame()).ylt()
+    assert list(empty.columns) == spec("ylt").names and empty.empty
 
 
 def test_levels_and_tails_are_numbers_between_0_and_1():

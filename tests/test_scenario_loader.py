@@ -286,14 +286,29 @@ def test_a_variant_is_named_after_its_parent_and_what_it_sets(family: Path) -> N
     assert one.name == "c (with schemes.rv_pool.capital_usd_m=2000)"
     gone = with_overrides(s, {"schemes.rv_pool.reinsurance": None, "simulation.keep_events": True})
     assert gone.name == "c (with schemes.rv_pool.reinsurance=null)"
-    many = {"horizon.years": 3, "simulation.seed": 9, "schemes.rv_pool.founders": ["RUS"], "sanctions": None}
+    many = {"horizon.years": 3, "schemes.rv_pool.capital_usd_m": 9, "schemes.rv_pool.founders": ["RUS"]}
+    many |= {"sanctions": None}
     assert with_overrides(s, many).name == (
-        "c (with horizon.years=3, simulation.seed=9, schemes.rv_pool.founders=['RUS'] and 1 more)"
+        "c (with horizon.years=3, schemes.rv_pool.capital_usd_m=9, schemes.rv_pool.founders=['RUS'] and "
+        "1 more)"
     )
     assert with_overrides(s, {**many, "name": "mine"}).name == "mine"
     same = {"simulation.keep_events": True, "simulation.chunk_trials": 4096, "description": "kept"}
     assert with_overrides(s, same).name == "c" and with_overrides(s, {}).name == "c"
     assert scenario_hash(with_overrides(s, {"simulation.keep_events": False})) == scenario_hash(s)
+
+
+def test_a_variants_name_does_not_state_its_trials_or_seed(family: Path) -> None:
+    """``with_overrides(s, {"simulation.trials": 50})`` was named "c (with simulation.trials=50)", and
+    `simulate(variant, trials=150)` gave a 150-trial run under that name. The trials and the seed are how
+    a variant is run, not what it models: `simulate`'s arguments override them, and every run states its
+    own (`Results.n_trials`, `Results.seed`, in each heading), so the name leaves them out as it leaves
+    out the other run settings; the values are still set."""
+    s = child(family, "name: c\nextends: parent.yaml\n")
+    t = with_overrides(s, {"simulation.trials": 50, "simulation.seed": 3})
+    assert t.name == "c" and (t.simulation.trials, t.simulation.seed) == (50, 3)
+    mixed = with_overrides(s, {"simulation.trials": 50, "horizon.years": 3})
+    assert mixed.name == "c (with horizon.years=3)"
 
 
 def test_variants_over_portfolio_files_in_one_folder_have_distinct_names(

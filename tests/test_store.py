@@ -224,6 +224,39 @@ def test_results_give_the_stored_sanctions_table_by_calendar_year(tmp_path, at_r
         assert (every[every["contract"].isin(left_out)].drop(columns=["contract", "year"]) == 0).all().all()
 
 
+def test_results_give_the_stored_tables_as_declared(tmp_path, results, scenario):
+    """The run folder's tables and the `Results` frames of the same name are one declaration
+    (docs/outputs.md): `ylt()` held a ``portfolio`` row and no ``result`` column, and `alt()`,
+    `ep_table()` and `metrics()` had no ``contract`` column though the declarations key them by it. Each
+    frame is now the declared table (the EPT with its ``ep_type_name`` beside), with calendar years where
+    the files have policy-year indices; the files are unchanged."""
+    from riskmodel.tables import conform, spec
+
+    run_dir, _ = save(tmp_path, results, scenario)
+
+    def calendar(frame: pd.DataFrame) -> pd.DataFrame:
+        frame["year"] = np.where(frame["year"] == -1, -1, frame["year"] + 2026)
+        return frame
+
+    stored = calendar(read_table("ylt", run_dir / "ylt.parquet"))
+    pd.testing.assert_frame_equal(results.ylt(), stored, check_exact=True)
+    assert set(stored["contract"]) == set(results.contract_ids)
+    stored = calendar(read_table("alt", run_dir / "alt.csv"))
+    for cid in results.contracts:
+        alt = results.alt(cid)
+        assert list(alt.columns) == spec("alt").names and (alt["contract"] == cid).all()
+        mine = stored[stored["contract"] == cid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alt, mine, check_exact=False, rtol=0, atol=5e-7)  # (CSV: %.6f)
+        ept = results.ep_table(cid)
+        assert list(ept.columns) == [*spec("ept").names, "ep_type_name"]
+        pd.testing.assert_frame_equal(
+            conform("ept", ept.drop(columns="ep_type_name")), ept.drop(columns="ep_type_name")
+        )
+        m = results.metrics(cid)
+        assert list(m.columns) == spec("metrics").names and (m["contract"] == cid).all()
+        pd.testing.assert_frame_equal(conform("metrics", m), m)
+
+
 def test_runs_of_an_older_store_format_are_not_read(tmp_path, results, scenario):
     run_dir, manifest = save(tmp_path, results, scenario)
     manifest["store_format"] = store.STORE_FORMAT - 1

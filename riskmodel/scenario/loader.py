@@ -972,7 +972,8 @@ def with_overrides(
 
     `None` removes a key (its default applies: ``schemes.rv_pool.recapitalisation: None`` removes the
     scheme's backstop); ``portfolio`` may be set to a portfolio file's path. The copy is named after its
-    parent and what changed, ``"<name> (with horizon.years=3)"`` (`derived_name`), so that its results,
+    parent and what changed, ``"<name> (with horizon.years=3)"`` (`derived_name`; not the run settings,
+    `UNNAMED_OVERRIDES`: the trials and seed a run states by itself), so that its results,
     plots and report say which variant they are, unless ``"name"`` is among the overrides. Raises
     `ScenarioError` when a result is invalid.
 
@@ -1079,8 +1080,19 @@ def _world_named(world: World, world_sha256: str | None) -> str:
     return f"the world data of {world.source}"
 
 
-#: Overrides that change no figure of a run, so not the name `with_overrides` gives its copy.
-UNNAMED_OVERRIDES = frozenset({"name", "description", "simulation.keep_events", "simulation.chunk_trials"})
+#: Overrides left out of the name `with_overrides` gives its copy: those that change no figure of a run, and
+#: the trials and seed, which say how it is run, not what it models: `simulate`'s arguments override them,
+#: and a run states its own (`Results.n_trials`, `Results.seed`), so a name stating them could be wrong.
+UNNAMED_OVERRIDES = frozenset(
+    {
+        "name",
+        "description",
+        "simulation.keep_events",
+        "simulation.chunk_trials",
+        "simulation.trials",
+        "simulation.seed",
+    }
+)
 #: The overrides a derived name lists; more are counted.
 NAMED_OVERRIDES = 3
 #: The characters a derived name gives an override's value (a path's file name is given whole).
