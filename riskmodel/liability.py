@@ -384,17 +384,25 @@ def cumsum_by_group(values: ArrayLike, group: ArrayLike) -> FloatArray:
     return cumsum_runs(v, np.flatnonzero(_group_starts(v, grp)))
 
 
+#: `cumsum_runs` sums the runs on a padded grid when it holds at most this many cells per event (runs
+#: of similar lengths, as a few events a trial-year are): about 2.5x faster than rank by rank.
+_DENSE_RUNS = 4
+
+
 def cumsum_runs(values: FloatArray, first: NDArray[np.intp]) -> FloatArray:
     """Cumulative sum within each run of consecutive events; runs begin at the indices `first` (sorted,
     starting with 0 when there are events).
 
     Exactly `np.cumsum` of each run, independent of the other runs (a global cumsum less its value
-    before the run would carry the rounding of everything before it). Vectorised over runs: step k adds
-    the k-th event of every run at least k + 1 long to the running total before it, up to a length K;
-    the few runs longer than K get a `np.cumsum` each. With the runs sorted longest first, i is the first
-    position whose run is at most i long and K that run's length: K ≤ i and at most i runs are longer,
-    so there are at most 2i Python-level steps, and i ≤ √(2n) for n events (the i longest runs hold at
-    least 1 + 2 + ... + i events).
+    before the run would carry the rounding of everything before it). When no run is much longer than
+    the average (the longest × the number of runs at most `_DENSE_RUNS` × n), the values are laid out on
+    a zero-padded grid of (position in the run, run) and `np.add.accumulate` runs down its rows: one
+    addition per cell, in order, every run at once. Otherwise, step k adds the k-th event of every run
+    at least k + 1 long to the running total before it, up to a length K; the few runs longer than K get
+    a `np.cumsum` each. With the runs sorted longest first, i is the first position whose run is at most
+    i long and K that run's length: K ≤ i and at most i runs are longer, so there are at most 2i
+    Python-level steps, and i ≤ √(2n) for n events (the i longest runs hold at least 1 + 2 + ... + i
+    events).
 
     >>> cumsum_runs(np.array([1.0, 2.0, 5.0, 1.0, 4.0]), np.array([0, 2])).tolist()
     [1.0, 3.0, 5.0, 6.0, 10.0]
@@ -404,6 +412,17 @@ def cumsum_runs(values: FloatArray, first: NDArray[np.intp]) -> FloatArray:
     if n == 0 or first.size == n:
         return out
     length = np.diff(np.append(first, n))
+    runs, longest = length.size, int(length.max())
+    if longest * runs <= _DENSE_RUNS * n:
+        # (a run's padding lies after its last event: it is never added to the run's values)
+        cell = np.arange(n) - np.repeat(first, length)  # the position of each event within its run
+        cell *= runs
+        cell += np.repeat(np.arange(runs), length)
+        grid = np.zeros(longest * runs)
+        grid[cell] = out
+        rows = grid.reshape(longest, runs)
+        np.add.accumulate(rows, axis=0, out=rows)
+        return grid.take(cell)
     by_length = np.sort(length)[::-1]
     # i: the first position whose run (longest first) is at most i long; K: that run's length
     over = np.flatnonzero(by_length <= np.arange(by_length.size))

@@ -94,8 +94,14 @@ class Damage:
 
 
 def _lognormal(u: np.ndarray, median: float | np.ndarray, sigma: float) -> np.ndarray:
-    """Lognormal with the given median by inversion of a uniform."""
-    return median * np.exp(sigma * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+    """Lognormal with the given median by inversion of a uniform: median × exp(σ ndtri(u)), with u kept
+    inside (0, 1), computed in one array."""
+    x = np.clip(u, 1e-12, 1 - 1e-12)
+    ndtri(x, out=x)
+    x *= sigma
+    np.exp(x, out=x)
+    x *= median
+    return x
 
 
 def pollution_damage_usd_m(
@@ -152,14 +158,17 @@ def event_damage(
     event's key and column alone.
     """
     n = itype.size
+    n_types = p.p_spill_ballast.size
+    # (a choice between two per-type tables is one gather from both stacked, and masked values are set by
+    # `np.copyto`: the same values as `np.where`, without its branches on the events' irregular masks)
     cu = u[U.CAUSE]
-    war_p = p.cause_war[itype]
     cause = np.full(n, CAUSE_MARINE, dtype=np.int64)
-    cause[cu < war_p] = CAUSE_WAR
-    cause[(cu >= war_p) & (cu < war_p + p.cause_sabotage[itype])] = CAUSE_SABOTAGE
+    # sabotage below war + sabotage, then war below war: war_p + sabotage ≥ war_p
+    np.copyto(cause, CAUSE_SABOTAGE, where=cu < (p.cause_war + p.cause_sabotage).take(itype))
+    np.copyto(cause, CAUSE_WAR, where=cu < p.cause_war.take(itype))
 
     laden = (u[U.LADEN] < laden_share) & oil_cargo  # a chemical or vegoil cargo is not persistent oil
-    p_spill = np.where(laden, p.p_spill_laden[itype], p.p_spill_ballast[itype])
+    p_spill = np.concatenate([p.p_spill_ballast, p.p_spill_laden]).take(laden * n_types + itype)
     spilled = u[U.SPILL] < p_spill
     sp = np.flatnonzero(spilled)
     spill_t = np.zeros(n)
@@ -181,9 +190,10 @@ def event_damage(
 
     total_loss = u[U.TOTAL_LOSS] < p.p_total_loss[itype]
     seizure = p.is_seizure[itype]
-    fraction = p.partial_min + (p.partial_max - p.partial_min) * u[U.HULL_FRACTION]
-    hull = hull_value_usd_m * np.where(total_loss, 1.0, fraction)
-    hull = np.where(seizure, p.seizure_hull_fraction * hull_value_usd_m, hull)
+    hull = p.partial_min + (p.partial_max - p.partial_min) * u[U.HULL_FRACTION]  # the fraction lost
+    np.copyto(hull, 1.0, where=total_loss)
+    hull *= hull_value_usd_m
+    np.copyto(hull, p.seizure_hull_fraction * hull_value_usd_m, where=seizure)
     wreck = np.zeros(n)
     tl = np.flatnonzero(total_loss & ~seizure)
     if tl.size:
@@ -209,10 +219,12 @@ def event_damage(
         infrastructure[ix] = np.minimum(cost, p.infrastructure_cap_usd_m)
     # crew: one normal quantile per event, scaled by the war or the marine median and sigma
     war = cause == CAUSE_WAR
-    z = ndtri(np.clip(u[U.CREW], 1e-12, 1 - 1e-12))
-    crew = np.where(war, p.war_crew_median_usd_m, p.crew_median_usd_m) * np.exp(
-        np.where(war, p.war_crew_sigma, p.crew_sigma) * z
-    )
+    z = np.clip(u[U.CREW], 1e-12, 1 - 1e-12)
+    ndtri(z, out=z)
+    z *= np.where(war, p.war_crew_sigma, p.crew_sigma)
+    np.exp(z, out=z)
+    crew = np.where(war, p.war_crew_median_usd_m, p.crew_median_usd_m)
+    crew *= z
     return Damage(
         cause=cause,
         spilled=spilled,

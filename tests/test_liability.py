@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskmodel.liability import (
+    _DENSE_RUNS,
     CAUSE_MARINE,
     CAUSE_SABOTAGE,
     CAUSE_WAR,
@@ -24,6 +25,7 @@ from riskmodel.liability import (
     collision_liability_split,
     consume_capacity,
     cumsum_by_group,
+    cumsum_runs,
     llmc_property_limit_sdr,
     opa_limit_usd_m,
 )
@@ -395,6 +397,25 @@ def test_cumsum_by_group_hand_computed() -> None:
     """Groups (0: 1, 2), (1: 5), (4: 1, 1, 1) → 1, 3 | 5 | 1, 2, 3."""
     got = cumsum_by_group([1.0, 2.0, 5.0, 1.0, 1.0, 1.0], [0, 0, 1, 4, 4, 4])
     np.testing.assert_allclose(got, [1.0, 3.0, 5.0, 1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("lengths", "on_grid"),
+    [
+        pytest.param([3, 1, 4, 2, 2, 5], True, id="similar-runs-on-a-padded-grid"),
+        pytest.param([1, 1, 1, 40, 2, 1, 1], False, id="one-long-run-rank-by-rank"),
+    ],
+)
+def test_cumsum_runs_is_each_runs_own_cumsum_bit_for_bit(lengths: list[int], on_grid: bool) -> None:
+    """Both ways of `cumsum_runs` (a padded grid when the runs are of similar lengths, else rank by rank
+    with long runs on their own) give `np.cumsum` of each run to the last bit: values of many magnitudes,
+    so that a sum in another order or with another run's total would round differently."""
+    assert (max(lengths) * len(lengths) <= _DENSE_RUNS * sum(lengths)) is on_grid
+    values = np.random.default_rng(7).lognormal(0.0, 4.0, sum(lengths))
+    first = np.cumsum([0, *lengths[:-1]])
+    got = cumsum_runs(values, first)
+    want = np.concatenate([np.cumsum(values[a : a + k]) for a, k in zip(first, lengths, strict=True)])
+    assert got.tobytes() == want.tobytes()
 
 
 @settings(max_examples=200, deadline=None)

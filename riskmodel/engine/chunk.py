@@ -299,16 +299,14 @@ class _Cells:
 
     Each non-empty cell's run of events is added up by `np.add.reduceat`: a cell's sum depends only on
     its own values in their order, not on the other cells, and it reads the values once, in order (several
-    times faster than `np.bincount`, which scatters). `take` (optional) reorders each value array before
-    summing, so that events of one array can be grouped differently (e.g. material events first).
+    times faster than `np.bincount`, which scatters).
 
     >>> _Cells(np.array([0, 0, 2]), 4).sum(np.array([1.0, 2.0, 5.0])).tolist()
     [3.0, 0.0, 5.0, 0.0]
     """
 
-    def __init__(self, cell: np.ndarray, n_cells: int, take: np.ndarray | None = None) -> None:
+    def __init__(self, cell: np.ndarray, n_cells: int) -> None:
         self.n_cells = n_cells
-        self.take = take
         if 16 * n_cells < cell.size:  # many events a cell: a search per cell, not a pass over the events
             bounds = np.searchsorted(cell, np.arange(n_cells + 1))
             nonempty = bounds[:-1] < bounds[1:]
@@ -323,8 +321,7 @@ class _Cells:
     def sum(self, values: np.ndarray) -> np.ndarray:
         out = np.zeros(self.n_cells)
         if self.first.size:
-            v = values if self.take is None else values.take(self.take)
-            out[self.cell] = np.add.reduceat(v, self.first)
+            out[self.cell] = np.add.reduceat(values, self.first)
         return out
 
 
@@ -795,16 +792,22 @@ def _world_slice(
     group = trial * H + year
     material = damage >= m.materiality
     sel = np.flatnonzero(material)
-    # material events enter the event table; the others each source's attritional aggregate: the material
-    # events' sums go in cells 0..cells-1, the others' in cells..2 cells-1 (both runs stay sorted)
-    rest = np.flatnonzero(~material)
+    # material events enter the event table; the others each source's attritional aggregate: each column
+    # is gathered material events first, the others after, and the material events' sums go in cells
+    # 0..cells-1, the others' in cells..2 cells-1 (both runs stay sorted). The gathered column's first
+    # part is the material events' column of the event table (one gather, not two)
+    material_first = np.concatenate([sel, np.flatnonzero(~material)])
     split = _Cells(
-        np.concatenate([group.take(sel), group.take(rest) + cells]), 2 * cells, np.concatenate([sel, rest])
+        np.concatenate([group.take(sel), group.take(material_first[sel.size :]) + cells]), 2 * cells
     )
     attritional: dict[str, np.ndarray] = {}
     material_sums: dict[str, np.ndarray] = {}
+    material_cols: dict[str, np.ndarray] = {}
     for name, col in wf.columns.items():
-        both = split.sum(col)
+        by_materiality = col.take(material_first)
+        if m.keep_events or name in ceded:
+            material_cols[name] = by_materiality[: sel.size]
+        both = split.sum(by_materiality)
         material_sums[name] = both[:cells]
         if both[cells:].any():  # (an all-zero aggregate would change nothing: it is left out)
             attritional[name] = both[cells:]
@@ -845,7 +848,7 @@ def _world_slice(
         trial=trial[sel],
         year=year[sel],
         time=u[U.TIME][sel],
-        losses={k: v[sel] for k, v in wf.columns.items() if m.keep_events or k in ceded},
+        losses=material_cols,
         codes=(seg[sel], zone[sel], flag[sel]),
         sanctioned=sanctioned,
         licensed=u_licence[sel] < m.waterfall.licence_probability,
