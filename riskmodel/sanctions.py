@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from riskmodel.engine.random import Stream, generator, key_of
+from riskmodel.engine.random import Stream, generator, key_of, uniforms_by_year
 
 __all__ = ["BLOCS", "designated_share", "detentions", "poisson_quantile", "scheme_designations"]
 
@@ -44,9 +44,8 @@ def scheme_designations(
     scheme exists that year; `hazards` (n_blocs,) the base yearly hazards.
     """
     n_trials, n_years = extra_members.shape
-    u = generator(seed, Stream.DESIGNATION, block, key_of(scheme_id)).random(
-        (block_trials, n_years, len(BLOCS))
-    )[:n_trials]
+    rng = generator(seed, Stream.DESIGNATION, block, key_of(scheme_id))
+    u = uniforms_by_year(rng, block_trials, n_years, n_trials, len(BLOCS))
     scale = np.exp(z_loading * z)[:, None, None] * (1.0 + size_loading * extra_members)[:, :, None]
     hazard = np.clip(hazards[None, None, :] * scale, 0.0, 1.0)
     event = (u < hazard) & active[None, :, None]
@@ -83,7 +82,7 @@ def detentions(
     """
     n_trials, n_years, _ = exposed_vessel_years.shape
     mean = detention_probability * np.einsum("nyz,z->ny", exposed_vessel_years, intensity)
-    u = generator(seed, Stream.DETENTION, block).random((block_trials, n_years))[:n_trials]
+    u = uniforms_by_year(generator(seed, Stream.DETENTION, block), block_trials, n_years, n_trials)
     return poisson_quantile(u, mean)
 
 

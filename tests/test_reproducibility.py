@@ -168,6 +168,42 @@ def test_a_run_of_fewer_trials_is_the_first_trials_of_a_longer_run(rv_pool, rv_p
             assert np.array_equal(mine[k], ref[k][:n], equal_nan=True), (where, k)
 
 
+def assert_first_years(short: Results, long: Results) -> None:
+    """`short` (a horizon of h years) is `long`'s first h policy years, bit for bit: every year array,
+    every contract's, and each state's join year where it falls within the short horizon."""
+    h = short.n_years
+    assert long.n_years > h and np.array_equal(short.years, long.years[:h])
+    groups = [
+        ("year_arrays", short.year_arrays, long.year_arrays),
+        *((f"contract {c}", short.contracts[c], long.contracts[c]) for c in short.contracts),
+    ]
+    for where, mine, ref in groups:
+        assert mine.keys() == ref.keys(), where
+        for k in mine:
+            assert np.array_equal(mine[k], ref[k][:, :h], equal_nan=True), (where, k)
+    assert np.array_equal(short.trial_arrays["z"], long.trial_arrays["z"])
+    within = np.minimum(long.trial_arrays["join_year"], h)  # both runs: not a member within h years
+    assert np.array_equal(np.minimum(short.trial_arrays["join_year"], h), within)
+
+
+@pytest.mark.parametrize("years", [1, 3])
+def test_a_shorter_horizon_is_the_first_years_of_a_longer_run(years):
+    """Every draw made per policy year is keyed by the year or follows every earlier year's in its
+    stream: the candidates, the background claims, the designations, detentions and recapitalisations,
+    a user peril's counts and its events' identities. So a run of rv_pool with a user peril beside the
+    world model (schemes that join, designations, capital; a short block of 700 trials) over 1 or 3 years
+    is the 5-year run's first years. (Each of those streams once drew a (trial, year) array in trial-major
+    order, which moved every draw when the horizon changed.)"""
+    peril = {"perils": {"storm": PERILS["perils"]["storm"]}}
+    cat = {**PERILS["portfolio"]["contracts"]["cat_xol"], "source": "peril:storm"}
+    base = with_overrides(load_scenario("scenarios/rv_pool.yaml"), {**peril, "portfolio.contracts.cat": cat})
+    n = 700
+    long = run(with_overrides(base, {"horizon.years": 5}), InProcess(), 4096, trials=n, keep_events=False)
+    short = run(with_overrides(base, {"horizon.years": years}), InProcess(), 4096, trials=n, keep_events=False)
+    assert long.year_arrays["payer:peril:storm"][:, :years].any()  # the peril's events are compared too
+    assert_first_years(short, long)
+
+
 def test_a_batch_of_scenarios_on_one_pool_gives_each_its_own_results(perils, perils_reference):
     """Chunks of two scenarios interleave in one stream of tasks; each is reduced on its own."""
     calm = with_overrides(perils, {"perils.quake": None, "simulation.trials": 4096})

@@ -44,7 +44,7 @@ import numpy as np
 from riskmodel.adoption import draw_latents, join_years
 from riskmodel.arrays import stable_argsort
 from riskmodel.engine.compile import LARGE_SPILL_T, CompiledModel, PerilPlan
-from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of
+from riskmodel.engine.random import BLOCK_TRIALS, Stream, generator, key_of, uniforms_by_year
 from riskmodel.incidents import (
     EventUniforms,
     U,
@@ -60,6 +60,7 @@ from riskmodel.payers import THIRD_PARTY_SOURCES, scheme_of
 from riskmodel.reinsurance.terms import EventLossTable, apply_portfolio
 from riskmodel.results import CONTRACT_FIELDS
 from riskmodel.sanctions import BLOCS, designated_share, detentions, scheme_designations
+from riskmodel.scenario.schema import MAX_YEARS
 from riskmodel.severity import Damage, event_damage
 from riskmodel.waterfall import (
     EventRecord,
@@ -241,7 +242,7 @@ def _peril_draws(
     H = m.n_years
     counts = []
     for block, n in blocks:
-        u = generator(m.seed, Stream.PERIL, block, p.key).random((BLOCK_TRIALS, H))[:n]
+        u = uniforms_by_year(generator(m.seed, Stream.PERIL, block, p.key), BLOCK_TRIALS, H, n)
         c = p.counts(u)
         if not p.years.all():
             c[:, ~p.years] = 0
@@ -249,13 +250,14 @@ def _peril_draws(
     all_counts = np.concatenate(counts) if len(counts) > 1 else counts[0]
     per_cell = all_counts.ravel()
     cell = np.repeat(np.arange(per_cell.size), per_cell)
-    # an event's identity: its global cell × 2^31 + its ordinal in the cell, i.e. the cell's offset (global
-    # cell × 2^31 less the cell's first event index) + the event's index (below 2^63: at most 3e9 cells;
-    # 2^31 events in one cell would not fit in memory as `cell` above)
+    # an event's identity: its (global trial × MAX_YEARS + year) × 2^31 + its ordinal in the cell, i.e. the
+    # cell's offset (its identity × 2^31 less the cell's first event index) + the event's index (below 2^63:
+    # at most MAX_TRIALS × MAX_YEARS = 3e9 cells; 2^31 events in one cell would not fit in memory as `cell`
+    # above). Not counting cells over the run's horizon: a shorter horizon keeps a longer one's first years.
     first_cell = blocks[0][0] * BLOCK_TRIALS * H
-    offset = (np.arange(first_cell, first_cell + per_cell.size, dtype=np.int64) << 31) - (
-        np.cumsum(per_cell) - per_cell
-    )
+    global_trial, year = np.divmod(np.arange(first_cell, first_cell + per_cell.size, dtype=np.int64), H)
+    offset = ((global_trial * MAX_YEARS + year) << 31) - (np.cumsum(per_cell) - per_cell)
+    del global_trial, year
     ident = offset[cell]
     ident += np.arange(cell.size, dtype=np.int64)
     base = generator(m.seed, Stream.PERIL_EVENTS, 0, p.key).integers(0, 2**63, dtype=np.uint64)
@@ -466,7 +468,8 @@ def _world_block(
     # as its designations and recognition are): adding a scheme moves no other scheme's draws
     recap_u = np.zeros((n, H, max(n_s, 1)))
     for s, sid in enumerate(m.scheme_ids):
-        recap_u[:, :, s] = generator(m.seed, Stream.CAPITAL, block, key_of(sid)).random((BLOCK_TRIALS, H))[:n]
+        rng = generator(m.seed, Stream.CAPITAL, block, key_of(sid))
+        recap_u[:, :, s] = uniforms_by_year(rng, BLOCK_TRIALS, H, n)
     scheme_premium = (
         np.stack([bases[f"scheme_premium:{sid}"] for sid in m.scheme_ids], axis=-1)
         if n_s
@@ -520,11 +523,16 @@ def _world_block(
 
     # ---- background IG claims of non-tanker ships, in (trial, year, time) order
     bg = m.background
-    rng = generator(m.seed, Stream.BACKGROUND, block)
-    # the block's first n trials' claims: the first rows of a whole block's draws (they are in trial order)
-    bg_counts = rng.poisson(bg.rate, (BLOCK_TRIALS, H))[:n]
-    bg_u = rng.random((int(bg_counts.sum()), 2))
-    bg_cell = np.repeat(np.arange(n * H), bg_counts.ravel())
+    # each policy year's claims from its own stream, keyed by the year's index as the candidates are (a
+    # shorter horizon draws a longer one's first years); the block's first n trials' claims: the first
+    # rows of a whole block's draws (they are in trial order)
+    bg_cells, bg_draws = [], []
+    for y in range(H):
+        rng = generator(m.seed, Stream.BACKGROUND, block, y)
+        counts_y = rng.poisson(bg.rate, BLOCK_TRIALS)[:n]
+        bg_draws.append(rng.random((int(counts_y.sum()), 2)))
+        bg_cells.append(np.repeat(np.arange(y, n * H, H), counts_y))
+    bg_cell, bg_u = np.concatenate(bg_cells), np.concatenate(bg_draws)
     order = stable_argsort(bg_cell + bg_u[:, 1])
     bg_cell, bg_u = bg_cell[order], bg_u[order]
     bg_claim = np.minimum(bg.threshold * (1.0 - bg_u[:, 0]) ** (-1.0 / bg.alpha), bg.cap)

@@ -9,6 +9,11 @@ after every trial's count, draws only its trials' share: the candidates, `incide
 and the background claims), so the number of trials, the chunk size, the number of workers and the
 executor never change a draw, and two scenarios run with the same seed share common random numbers
 stream by stream.
+
+Draws made per (trial, year) come year by year: a policy year's draws are keyed by its index in the
+horizon (the candidates, the background claims) or follow those of every earlier year in the stream
+(`uniforms_by_year`), so a run's first policy years draw the same whatever its horizon: a 1-year run
+is the first year of the 5-year run of the same seed, bit for bit.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import numpy as np
 
 from riskmodel.scenario.schema import BLOCK_TRIALS
 
-__all__ = ["BLOCK_TRIALS", "Stream", "generator", "key_of"]
+__all__ = ["BLOCK_TRIALS", "Stream", "generator", "key_of", "uniforms_by_year"]
 
 
 class Stream:
@@ -53,3 +58,19 @@ def generator(seed: int, stream: int, block: int, *keys: int) -> np.random.Gener
     """
     ss = np.random.SeedSequence(entropy=seed, spawn_key=(stream, block, *keys))
     return np.random.Generator(np.random.PCG64(ss))
+
+
+def uniforms_by_year(
+    rng: np.random.Generator, block_trials: int, n_years: int, n_trials: int, *inner: int
+) -> np.ndarray:
+    """Uniforms (n_trials, n_years, *inner) of a block's first `n_trials` trials, drawn year by year.
+
+    Year y's draws for the whole block follow those of years 0 to y − 1, so they do not depend on the
+    number of years after it: the same stream gives a shorter horizon the first years of a longer one.
+
+    >>> a = uniforms_by_year(generator(1, Stream.DETENTION, 0), 8, 5, 3)
+    >>> b = uniforms_by_year(generator(1, Stream.DETENTION, 0), 8, 2, 3)
+    >>> a.shape, bool((a[:, :2] == b).all())
+    ((3, 5), True)
+    """
+    return np.moveaxis(rng.random((n_years, block_trials, *inner)), 0, 1)[:n_trials]
