@@ -28,7 +28,7 @@ from riskmodel.arguments import (
     check_levels,
     check_rel_error,
     check_return_periods,
-    shown,
+    not_an_int,
     whole_number,
 )
 
@@ -415,7 +415,7 @@ class Results:
         allowed = f"an int {years} (the run's policy years), or {none}"
         y = whole_number(year)
         if y is None:
-            raise TypeError(f"year must be {allowed}, got {shown(year)}")
+            raise TypeError(f"year must be {allowed}, got {not_an_int(year)}")
         if not self.start_year <= y <= last:
             raise ValueError(f"year {y} is outside the run's policy years {self.horizon}: give {allowed}")
         return y - self.start_year

@@ -815,7 +815,13 @@ def test_every_policy_year_argument_is_one_int_year_of_the_run():
     ]
     for call, none in calls:
         allowed = re.escape(f"an int from 2026 to 2029 (the run's policy years), or None for {none}")
-        for wrong, kind in ((2027.5, "a float"), (2027.0, "a float"), ("2027", "a str"), (True, "a bool")):
+        whole = "; an int is a whole number written without a decimal point: 5, not 5.0"
+        for wrong, kind in (
+            (2027.5, f"a float{whole}"),
+            (2027.0, f"a float{whole}"),
+            ("2027", "a str"),
+            (True, "a bool"),
+        ):
             with pytest.raises(
                 TypeError, match=f"^year must be {allowed}, got {re.escape(repr(wrong))} \\({kind}\\)$"
             ):
