@@ -6,7 +6,9 @@ where a number is asked), a `ValueError` for a value of the right kind out of bo
 argument, what was given and what is allowed. Never a silent default, never an error from deep inside
 (``'float' object is not iterable``).
 
-- `whole_number`: an int (a numpy integer too; not a bool, not a float), or None.
+- `whole_number`: an int (a numpy integer too; not a bool, not a float), or None; `not_an_int` the value
+  an int argument refuses, for its message (a float with what an int is: 5.0 is a whole number, but not
+  an int).
 - `check_level`, `check_levels`: a probability level in (0, 1) (VaR, TVaR, a confidence level); one, or a
   sequence of them, each once. A float narrower than a double (numpy's float32) is the decimal it shows.
 - `check_rel_error`: a relative error, a finite number > 0.
@@ -37,6 +39,7 @@ __all__ = [
     "check_scheduler_address",
     "check_workers",
     "max_workers",
+    "not_an_int",
     "scheduler_address_problem",
     "shown",
     "whole_number",
@@ -105,6 +108,22 @@ def whole_number(value: object) -> int | None:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         return None
     return int(value)
+
+
+def not_an_int(value: object) -> str:
+    """A value an int argument refuses (`whole_number` None), for the end of its message ("got ..."):
+    `shown`, and for a float what an int is. A float is refused even when whole (a year of 2027.5 would
+    be truncated, and a count of trials computed as a float may be 4095.999...), and "must be a whole
+    number, got 5.0" read as wrong of a number that is whole: every int check says "an int" and, of a
+    float, this.
+
+    >>> not_an_int(5.0), not_an_int("5")
+    ('5.0 (a float; an int is a whole number written without a decimal point: 5, not 5.0)', "'5' (a str)")
+    """
+    text = shown(value)
+    if isinstance(value, float | np.floating):
+        return f"{text[:-1]}; an int is a whole number written without a decimal point: 5, not 5.0)"
+    return text
 
 
 #: What `check_level` allows.
@@ -220,7 +239,7 @@ def check_workers(value: object, name: str = "workers", *, none: str = "None for
     )
     n = whole_number(value)
     if n is None:
-        raise TypeError(f"{name} must be {allowed}, got {shown(value)}")
+        raise TypeError(f"{name} must be {allowed}, got {not_an_int(value)}")
     if not 1 <= n <= ceiling:
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return n

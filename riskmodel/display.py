@@ -15,8 +15,9 @@ page), and a difference of -0.0002 printed "-0.000", a sign on nothing.
 
 A standard error (`fixed_error`) follows the same rule, except that one too small to show is not written
 as nothing: "<0.0005" (at three decimals) for a premium that varies a little from trial to trial, "0.000"
-only for a figure that is the same in every trial. Why: "± 0.000" on a premium read as a certain figure
-when it was not (a rated line's premium varies with its modelled base).
+only for a figure that is the same in every trial; "∞" for one the trials cannot bound, "–" for none.
+Why: "± 0.000" on a premium read as a certain figure when it was not (a rated line's premium varies with
+its modelled base).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MATERIAL_SHARE",
+    "NO_ERROR",
     "TREND_RHO",
+    "UNBOUNDED_ERROR",
     "describe_difference",
     "error_texts",
     "event_cap",
@@ -42,9 +45,17 @@ __all__ = [
     "fixed_error",
     "is_float_noise",
     "is_material_difference",
+    "not_written_cells",
     "point_mass_words",
     "trend_shape",
 ]
+
+#: A standard error in a table (`fixed_error`) that the trials cannot bound (infinite: too few trials for
+#: a 1-in-200) ...
+UNBOUNDED_ERROR = "∞"
+#: ... and none at all (one trial). A sentence says both as `describe_difference` does: "no standard
+#: error to judge it by (too few trials)".
+NO_ERROR = "–"
 
 #: Significant digits a figure is taken at before it is rounded to the decimals shown: what lies beyond
 #: them is the noise of summation order (a double carries about 16).
@@ -84,15 +95,24 @@ def fixed_error(standard_error: float, figure: float, digits: int = 3) -> str:
     too small to show is "under half the last place shown" (``<0.0005`` at three decimals), so that a
     reader does not take a figure that varies for a certain one. An error within the float noise of its
     figure (under a part in 10^`SIGNIFICANT` of it: the spread of summing a constant in another order, as
-    a fixed premium's mean over the years) is zero: the figure is the same in every trial.
+    a fixed premium's mean over the years) is zero: the figure is the same in every trial. An infinite
+    error (too few trials to bound it: a 1-in-200 below a few hundred) is `UNBOUNDED_ERROR`, none (one
+    trial) `NO_ERROR`: in every table alike (the report's, summary.md's, the terminal's), where they read
+    "inf" and "nan" in some.
 
     >>> fixed_error(2.25e-05, 6.519), fixed_error(0.0004999, 0.243), fixed_error(0.0005, 0.243)
     ('<0.0005', '<0.0005', '0.001')
     >>> fixed_error(0.0, 2.5), fixed_error(3.4e-21, 0.0015), fixed_error(-0.0, 0.0), fixed_error(2e-06, 0.0)
     ('0.000', '0.000', '0.000', '<0.0005')
-    >>> fixed_error(0.004, 1.0, 2), fixed_error(0.3, 12.0, 0), fixed_error(float("nan"), 1.0)
-    ('<0.005', '<0.5', 'nan')
+    >>> fixed_error(0.004, 1.0, 2), fixed_error(0.3, 12.0, 0), fixed_error(math.inf, 1.0)
+    ('<0.005', '<0.5', '∞')
+    >>> fixed_error(math.nan, 1.0)
+    '–'
     """
+    if math.isnan(standard_error):
+        return NO_ERROR
+    if math.isinf(standard_error):
+        return UNBOUNDED_ERROR
     se = 0.0 if is_float_noise(standard_error, figure) else float(standard_error)
     shown = fixed(se, digits)
     if se and shown == fixed(0.0, digits):
@@ -255,6 +275,24 @@ def describe_difference(
     if known is not None and not is_material_difference(d, se, known):
         return f"USD {figure} ({error}), {100 * abs(d / known):.3g}% of USD {abs(known):,.4g}m: not material"
     return f"USD {figure} ({error})"
+
+
+def not_written_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """A `Comparison.table` (its rows and run columns, ``scenario`` and ``baseline``, as a person reads
+    them) with "not written" in the cells of a contract that run's portfolio lacks (``attrs
+    ["not_written"]``): not 0.000, which reads as a contract written that ceded nothing. The terminal's and
+    the report's tables alike.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"scenario": [0.0, 1.5], "baseline": [0.25, 1.0]}, index=["xl: premium", "all"])
+    >>> t.attrs["not_written"] = {"scenario": ("xl: premium",), "baseline": ()}
+    >>> not_written_cells(t)["scenario"].to_list()
+    ['not written', 1.5]
+    """
+    out = table.astype({"scenario": object, "baseline": object})
+    for run, figures in table.attrs.get("not_written", {}).items():
+        out.loc[out.index.intersection(list(figures)), run] = "not written"
+    return out
 
 
 # ------------------------------------------------------------------------- a trend in words

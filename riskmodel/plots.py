@@ -39,7 +39,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLoca
 
 from riskmodel import metrics
 from riskmodel.arguments import shown
-from riskmodel.results import POOLED_TAIL_UNIT, Results
+from riskmodel.results import POOLED_TAIL_UNIT, Results, UnknownContractError
 
 if TYPE_CHECKING:
     from riskmodel.results import Comparison
@@ -400,13 +400,25 @@ def plot_scenarios_ep(
     """One EP type (``"AEP"`` or ``"OEP"``) of several runs on one chart, one line and band per run.
 
     ``runs`` maps a label (e.g. the scenario's folder name) to its `Results`; runs lacking ``contract``
-    are skipped. ``year``: by default `WORST_YEAR`, each run in the policy year of its own 1-in-200 annual
-    loss (the summary's; `plot_ep`'s default), named in its legend label ("rv_pool (2026)"); a
-    policy-year label for that year of every run; None for the horizon. Returns the Axes (loss in USD m
-    against return period, log axis).
+    are skipped, and a contract no run has is an `UnknownContractError` naming those they have.
+    ``year``: by default `WORST_YEAR`, each run in the policy year of its own 1-in-200 annual loss (the
+    summary's; `plot_ep`'s default), named in its legend label ("rv_pool (2026)"); a policy-year label
+    for that year of every run; None for the horizon. Returns the Axes (loss in USD m against return
+    period, log axis).
     """
     if ep_type not in _EP_COLOURS:
         raise ValueError(f"ep_type must be 'AEP' or 'OEP', got {ep_type!r}")
+    if not runs:
+        raise ValueError("plot_scenarios_ep needs at least one run, got none")
+    if not any(contract in res.contracts for res in runs.values()):
+        # (else an empty chart, with matplotlib's "No artists with labels" warning the only word)
+        from riskmodel.scenario.errors import suggestion
+
+        known = list(dict.fromkeys(c for res in runs.values() for c in res.contracts))
+        they = ", ".join(known) or "none (no run has a portfolio)"
+        raise UnknownContractError(
+            f"no run has contract {contract!r}; they have: {they}{suggestion(contract, known)}"
+        )
     ax = _axes(ax)
     colours = plt.get_cmap("tab10")
     top = 2.0
@@ -703,7 +715,13 @@ def plot_deltas(
     difference would carry with independent seeds. ``names`` are the two runs' labels (the report's run
     folders, ``("spill_stress", "rv_pool")``; default their scenario names): the title and the axis
     ("spill_stress − rv_pool") name the comparator, which need not be the batch's baseline.
-    Returns the Axes (difference in USD m a year).
+
+    The axis is in the figures' unit (the table's ``unit``, whose figures they are set aside: "USD m a
+    year", "million GT", "spills a year"; money a year and a 1-in-200 of a policy year both named); figures
+    of different units (money, tonnage, counts) are a `ValueError` naming each unit's, to be drawn apart. A
+    difference whose standard error is infinite (too few trials to bound it) or none (one trial) has no
+    error bar: a marker on it, and its label says so. A contract one run's portfolio lacks is labelled
+    "not written in <run>". Returns the Axes.
     """
     table = comparison.table()
     if figures is None:
@@ -712,6 +730,7 @@ def plot_deltas(
     if missing:
         raise KeyError(f"not in the comparison: {', '.join(missing)}; it has: {', '.join(table.index)}")
     t = table.loc[list(figures)]
+    unit = _deltas_unit(t["unit"])
     ax = _axes(ax, (8.0, 1.2 + 0.35 * max(len(t), 1)))
     y = np.arange(len(t))[::-1]
     ax.barh(y, t["difference"], height=0.6, color="#6baed6", label="difference")
@@ -734,14 +753,57 @@ def plot_deltas(
         linewidth=0.8,
         label=f"± {z:g} SE, had the seeds been independent",
     )
-    ax.axvline(0.0, color="0.2", linewidth=0.8)
-    ax.set_yticks(y, list(t.index))
     a, b = names or (comparison.scenario.scenario_name, comparison.baseline.scenario_name)
-    ax.set_xlabel(f"{a} − {b} (USD m a year)", wrap=True)
+    se = t["standard_error"].to_numpy(dtype=float)
+    unbounded = ~np.isfinite(se)
+    if unbounded.any():  # (matplotlib drops an infinite error bar without a word)
+        ax.plot(
+            t["difference"].to_numpy()[unbounded],
+            y[unbounded],
+            marker="D",
+            markerfacecolor="none",
+            markeredgecolor="black",
+            linestyle="none",
+            label="no error bar: too few trials for a standard error",
+        )
+    lacking = {f: run for run, fs in t.attrs.get("not_written", {}).items() for f in fs}
+    labels = []
+    for f, error in zip(t.index, se, strict=True):
+        notes = []
+        if np.isinf(error):
+            notes.append("s.e. ∞: too few trials, no error bar")
+        elif np.isnan(error):
+            notes.append("no s.e.: one trial, no error bar")
+        if f in lacking:
+            notes.append(f"not written in {a if lacking[f] == 'scenario' else b}")
+        labels.append(f"{f} ({'; '.join(notes)})" if notes else f)
+    ax.axvline(0.0, color="0.2", linewidth=0.8)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(f"{a} − {b} ({unit})", wrap=True)
     _title(ax, f"{a} against {b}")
     _tidy(ax)
     _legend_outside(ax)
     return ax
+
+
+def _deltas_unit(units: pd.Series) -> str:
+    """The axis unit of `plot_deltas`'s rows: their units (`figure_unit`) without whose figure they are,
+    one each ("USD m a year; USD m in its worst policy year"); `ValueError` for rows of more than one
+    quantity (money, tonnage, a count), which one axis cannot carry."""
+    plain = [u.split(" (")[0] or "no unit" for u in units]
+    quantity = ["USD m" if u.startswith("USD m") else u for u in plain]
+    if len(set(quantity)) > 1:
+        groups = {
+            q: [f for f, k in zip(units.index, quantity, strict=True) if k == q]
+            for q in dict.fromkeys(quantity)
+        }
+        count = {2: "two", 3: "three", 4: "four"}.get(len(groups), str(len(groups)))
+        listed = ", ".join(f"{q} ({', '.join(fs)})" for q, fs in groups.items())
+        raise ValueError(
+            f"plot_deltas draws figures of one unit on one axis, and these are of {count}: {listed}; plot "
+            "each unit's figures apart"
+        )
+    return "; ".join(dict.fromkeys(plain)) or "no figures"
 
 
 def close(fig_or_ax: Figure | Axes) -> None:

@@ -44,6 +44,7 @@ from riskmodel.display import (
     fixed,
     fixed_error,
     is_material_difference,
+    not_written_cells,
     point_mass_words,
     trend_shape,
 )
@@ -319,15 +320,6 @@ def _mean_error_cell(mean: float, se: float) -> str:
     return fixed(mean) if se == 0 else _with_se(mean, se)
 
 
-def _error_cell(se: float, figure: float) -> str:
-    """A standard error of `figure` as a cell: `display.fixed_error` ("<0.0005" for one too small to show,
-    "0.000" only for a figure the same in every trial), "–" for none (too few trials), "∞" where the
-    trials cannot bound it."""
-    if math.isnan(se):
-        return "–"
-    return "∞" if math.isinf(se) else fixed_error(se, figure)
-
-
 def _difference_level(row: pd.Series) -> float:
     """The figure a paired difference's float noise is of: the larger of the two runs' figures it is
     taken between (or the difference itself), for `fixed_error`'s test of an error that is only noise."""
@@ -335,12 +327,14 @@ def _difference_level(row: pd.Series) -> float:
 
 
 def _comparison_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """`Comparison.table` for the page: its two standard errors as text (`_error_cell`), so that an error
-    too small to show reads "<0.0005", not "0.000" (a premium's difference of −0.000465 ± 2.7e-06 read
-    "0.000 | 0.000 | 0.000", as if the same in every trial)."""
-    out = table.astype(object)
+    """`Comparison.table` for the page: its two standard errors as text (`display.fixed_error`), so that
+    an error too small to show reads "<0.0005", not "0.000" (a premium's difference of −0.000465 ± 2.7e-06
+    read "0.000 | 0.000 | 0.000", as if the same in every trial); "–" for none (one trial), "∞" where the
+    trials cannot bound it, as the terminal and summary.md write them; "not written" for the figures of a
+    contract that run's portfolio lacks (`display.not_written_cells`), as the terminal."""
+    out = not_written_cells(table).astype(object)
     for col in ("standard_error", "independent_standard_error"):
-        out[col] = [_error_cell(float(row[col]), _difference_level(row)) for _, row in table.iterrows()]
+        out[col] = [fixed_error(float(row[col]), _difference_level(row)) for _, row in table.iterrows()]
     return out
 
 
@@ -635,11 +629,14 @@ def _compared_with(run: Run, base: Run | None) -> str:
             "'–' in its place means no comparison, not no difference (rerun the batch to restore it)."
         )
     name = f"<b>{html.escape(base.name)}</b>"
-    mismatches = run.comparison(base).mismatches()
+    cmp = run.comparison(base)
+    mismatches = cmp.mismatches()
     if not mismatches:
         return f" Compared with {name} (same seed, trials and horizon: common random numbers)."
     text = "; ".join(mismatches)
-    return f" Compared with {name}, but " + html.escape(text if text.endswith(".") else text + ".")
+    # (other portfolios alone: the runs still share their random numbers)
+    paired = " (same seed, trials and horizon: common random numbers)" if cmp.shares_random_numbers else ""
+    return f" Compared with {name}{paired}, but " + html.escape(text if text.endswith(".") else text + ".")
 
 
 def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
@@ -653,10 +650,12 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     # (a baseline without a portfolio cedes nothing, as in the comparison table)
     cmp = run.comparison(base)
     d = cmp.table().loc["portfolio: ceded loss"]
-    unpaired = " (not paired: see the run's section)" if cmp.mismatches() else ""
+    unpaired = " (not paired: see the run's section)" if not cmp.shares_random_numbers else ""
     se = d["standard_error"]
     error = (
-        f" ± {fixed_error(se, _difference_level(d))}" if np.isfinite(se) else " (no error: too few trials)"
+        f" ± {fixed_error(se, _difference_level(d))}"
+        if np.isfinite(se)
+        else " with no standard error to judge it by (too few trials)"
     )
     if np.isfinite(se) and not is_material_difference(d["difference"], se):
         error += " (within 2 SE: not distinguishable from zero)"

@@ -28,6 +28,7 @@ from riskmodel.arguments import (
     check_levels,
     check_rel_error,
     check_return_periods,
+    not_an_int,
     shown,
     whole_number,
 )
@@ -425,7 +426,7 @@ class Results:
         allowed = f"an int {years} (the run's policy years), or {none}"
         y = whole_number(year)
         if y is None:
-            raise TypeError(f"year must be {allowed}, got {shown(year)}")
+            raise TypeError(f"year must be {allowed}, got {not_an_int(year)}")
         if not self.start_year <= y <= last:
             raise ValueError(f"year {y} is outside the run's policy years {self.horizon}: give {allowed}")
         return y - self.start_year
@@ -1172,11 +1173,28 @@ class Comparison:
     baseline: Results
     _table: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
+    @property
+    def shares_random_numbers(self) -> bool:
+        """Whether trial i of one run is trial i of the other: the same trial count, seed and horizon (other
+        portfolios share them still)."""
+        a, b = self.scenario, self.baseline
+        return a.n_trials == b.n_trials and a.seed == b.seed and a.horizon == b.horizon
+
+    def _only_in(self) -> dict[str, tuple[str, ...]]:
+        """The contracts (and the portfolio) each run has and the other lacks, by run."""
+        sc, bl = self.scenario.contracts, self.baseline.contracts
+        return {
+            "scenario": tuple(c for c in sc if c not in bl),
+            "baseline": tuple(c for c in bl if c not in sc),
+        }
+
     def mismatches(self) -> list[str]:
         """What keeps the two runs from sharing their random numbers trial by trial (another trial count,
-        seed, or horizon: another start year or number of years), as sentences; empty when nothing does.
-        With another seed or horizon the paired standard error is still valid, but no smaller than the
-        independent one; with another trial count there is no paired table."""
+        seed, or horizon: another start year or number of years), and other portfolios (a contract one
+        run has and the other lacks), as sentences; empty when nothing does. With another seed or horizon
+        the paired standard error is still valid, but no smaller than the independent one; with another
+        trial count there is no paired table. Other terms of the same contracts are no mismatch: a
+        what-if of terms is what a comparison is for (and a `Results` does not hold the terms)."""
         a, b = self.scenario, self.baseline
         out = []
         if a.n_trials != b.n_trials:
@@ -1194,6 +1212,13 @@ class Comparison:
                 f"horizons differ ({a.horizon} and {b.horizon}): each trial's policy years are not the same "
                 "years, so the differences mix the change with the years"
             )
+        if only := {run: ids for run, ids in self._only_in().items() if ids}:
+            where = "; ".join(f"{', '.join(ids)} only in the {run}" for run, ids in only.items())
+            out.append(
+                f"portfolios differ ({where}): the run without a contract did not write it (its figures "
+                "there read 'not written', counted as 0 in the differences), and the portfolio's rows "
+                "compare two books"
+            )
         return out
 
     def table(self) -> pd.DataFrame:
@@ -1205,9 +1230,11 @@ class Comparison:
         summary's; its error from a paired bootstrap, `metrics.paired_tail_difference`), the payers'
         ledgers, the premium and tonnage bases, the tanker tonnage by P&I class (``tonnage:<class>``) and
         the spill and detention counts of either run: a figure that only one run has (a scheme's payers or
-        contract the baseline lacks, a peril of a stress scenario) counts as zero in the other. Runs of
-        different lengths (numbers of policy years) have no 1-in-200 row (their year loss tables cannot
-        be resampled trial by trial together).
+        contract the baseline lacks, a peril of a stress scenario) counts as zero in the other. A contract's
+        figures in the run whose portfolio lacks it are listed in ``attrs["not_written"]`` (run → figures),
+        which the tables a person reads show as "not written" (`mismatches` says the portfolios differ).
+        Runs of different lengths (numbers of policy years) have no 1-in-200 row (their year loss tables
+        cannot be resampled trial by trial together).
 
         Indexed by ``figure``; columns ``unit`` (the row's unit and whose figure it is, `figure_unit`: the
         words of `Results.summary`'s unit for the same figure; "USD m a year (reinsurer's share)", "USD m a
@@ -1225,7 +1252,8 @@ class Comparison:
         An error of exactly 0 is a figure without Monte Carlo error (the same in every trial, float noise
         set aside: `metrics.paired_difference`'s `exact_zero`): a difference of 0 then has z 0 and p-value
         1 (no change), any other z ±inf and p-value 0 (certain, as a fixed premium's change). An infinite
-        error (a 1-in-200 of too few trials to bound it) gives z 0 and p-value 1; none (one trial), NaN.
+        error (a 1-in-200 of too few trials to bound it) or none (one trial) gives z and p-value NaN: no
+        error to judge the difference by (not p 1, which read as "certainly no change").
         A p-value below the smallest double (|z| above about 38) is 0 too. The 1-in-200's p-value rests on
         a bootstrap error: a guide, not to the last digit.
 
@@ -1255,16 +1283,17 @@ class Comparison:
     @staticmethod
     def _significance(difference: float, standard_error: float) -> tuple[float, float]:
         """(z, two-sided normal p-value) of a difference and its standard error; an error of exactly 0 is
-        no Monte Carlo error: z 0 and p 1 for a difference of 0, else ±inf and 0.
+        no Monte Carlo error: z 0 and p 1 for a difference of 0, else ±inf and 0; an infinite error or none
+        (NaN) judges nothing: NaN and NaN.
 
         >>> Comparison._significance(0.0, 0.0), Comparison._significance(-0.5, 0.0)
         ((0.0, 1.0), (-inf, 0.0))
         >>> z, p = Comparison._significance(2.0, 1.0)
-        >>> z, round(p, 4), Comparison._significance(1.0, float("nan"))
-        (2.0, 0.0455, (nan, nan))
+        >>> z, round(p, 4), Comparison._significance(1.0, math.nan), Comparison._significance(1.0, math.inf)
+        (2.0, 0.0455, (nan, nan), (nan, nan))
         """
         d, se = float(difference), float(standard_error)
-        if math.isnan(se):
+        if not math.isfinite(se):
             return math.nan, math.nan
         if se == 0:
             return (0.0, 1.0) if d == 0 else (math.copysign(math.inf, d), 0.0)
@@ -1347,12 +1376,21 @@ class Comparison:
         columns = ["figure", "unit", "scenario", "baseline", "difference", "standard_error"]
         out = pd.DataFrame(rows, columns=[*columns, "independent_standard_error", "z", "p_value"])
         out = out.set_index("figure")
+        out.attrs["not_written"] = {  # (the figures of the contracts each run lacks: the other's only)
+            run: tuple(
+                f
+                for cid in self._only_in()[other]
+                for f in (f"{cid}: ceded loss", f"{cid}: premium", f"{cid}: {TAIL_FIGURE}")
+                if f in out.index
+            )
+            for run, other in (("scenario", "baseline"), ("baseline", "scenario"))
+        }
         out.attrs["caption"] = (
             "Mean annual difference (scenario − baseline) of each figure, with its common-random-number "
             f"standard error and, for contrast, the one with independent seeds ({COMPARISON_BASIS}); z: the "
             "difference over its common-random-number standard error; p_value: two-sided, normal (an error "
             "of exactly 0, a difference the same in every trial or, for the 1-in-200, every resample: "
-            "p_value 1 for no difference, 0 for one; an infinite error: 1)"
+            "p_value 1 for no difference, 0 for one; an infinite error or none: NaN)"
         )
         return out
 

@@ -817,10 +817,12 @@ _NOT_IN_SUMMARY_MD = ["year", "year_basis", "note"]
 
 
 def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
-    """The run's `summary.md`: what was run, the headline figures with their errors, the main payers."""
+    """The run's `summary.md`: what was run, the headline figures with their errors, and every payer that
+    pays (those that never do named below the table)."""
     summary = results.summary()
     verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
     ledger = results.ledger()
+    pays = [p for p in ledger.index if results.year_arrays[f"payer:{p}"].any()]
     lines = [
         f"# {results.scenario_name}",
         "",
@@ -847,9 +849,13 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "",
         "## Who pays (the whole market at 100%: mean annual amount, USD m)",
         "",
-        _markdown_table(ledger.loc[ledger["mean"] != 0].head(12)),
+        # (every payer that pays, as the report shows them: a scheme's own payers came 21st and 22nd of 23,
+        # past a cut at 12 that the table did not mention)
+        _markdown_table(ledger.loc[pays]),
         "",
     ]
+    if idle := [p for p in ledger.index if p not in pays]:
+        lines += [f"Paid nothing in any trial-year: {', '.join(idle)} (ledger.csv holds every payer).", ""]
     if results.calibration_caveat:
         lines += [results.calibration_caveat, ""]
     if results.notes:

@@ -506,15 +506,15 @@ TABLES: dict[str, TableSpec] = {
                     "z",
                     "float64",
                     "difference / standard_error; 0 for no difference without Monte Carlo error, ±inf for a "
-                    "difference without it (a fixed premium's change), 0 for an infinite error.",
+                    "difference without it (a fixed premium's change), NaN for an infinite error or none.",
                     RATIO,
                 ),
                 (
                     "p_value",
                     "float64",
                     "Two-sided p-value of z under the normal distribution: 1 for no difference without "
-                    "Monte Carlo error, 0 for a difference without it, 1 for an infinite error; NaN with one "
-                    "trial.",
+                    "Monte Carlo error, 0 for a difference without it; NaN for an infinite error (too few "
+                    "trials to bound it) or with one trial.",
                     RATIO,
                 ),
             ),

@@ -76,8 +76,41 @@ def test_a_standard_error_too_small_to_show_is_not_written_as_zero():
     assert fixed_error(0.0005, 1.0) == "0.001" and fixed_error(0.054, 3.85) == "0.054"
     assert fixed_error(1e-07, 0.0) == "<0.0005"  # (a figure of 0 that varies: not noise)
     assert fixed_error(0.004, 1.0, digits=2) == "<0.005" and fixed_error(0.3, 12.0, digits=0) == "<0.5"
-    assert fixed_error(math.nan, 1.0) == "nan" and fixed_error(math.inf, 1.0) == "inf"
+    assert fixed_error(math.nan, 1.0) == "–" and fixed_error(math.inf, 1.0) == "∞"
     assert error_texts([2.3e-05, 3.4e-21], [6.519, 0.0015]) == ["<0.0005", "0.000"]
+
+
+def test_no_standard_error_reads_alike_in_every_table_and_sentence():
+    """A 1-in-200 of 100 trials has an infinite standard error (too few trials to bound it), and a run of
+    one trial none. The report wrote them "∞" and "–", the terminal and summary.md "inf" and "nan", the
+    comparison frame z 0 and p-value 1 for the first ("certainly no change"), and the report's headline
+    "(no error: too few trials)" where `describe_difference` says "no standard error to judge it by".
+    Now one cell text for each (`fixed_error`) in the terminal, summary.md and the report, z and p-value
+    NaN, and one sentence."""
+    from test_plots import synthetic_results
+
+    from riskmodel.cli.run import comparison_view
+    from riskmodel.display import describe_difference
+    from riskmodel.report import _comparison_cells
+    from riskmodel.results import COMPARISON_SHOWN, TAIL_FIGURE, compare
+
+    a = synthetic_results("a", scale=1.5, seed=2, n_trials=100)
+    b = synthetic_results("b", seed=2, n_trials=100)
+    table = compare(a, b).table()
+    tail = f"portfolio: {TAIL_FIGURE}"
+    assert math.isinf(table.at[tail, "standard_error"]) and table.loc[tail, ["z", "p_value"]].isna().all()
+    assert comparison_view(table).at[tail, "CRN s.e."] == "∞"
+    assert _comparison_cells(table[list(COMPARISON_SHOWN)]).at[tail, "standard_error"] == "∞"
+    md = store.summary_markdown(a, {})
+    assert f"| {tail} | USD m in 2028 (reinsurer's share) | 16.498 | ∞ | no |" in md
+    words = describe_difference(table.at[tail, "difference"], table.at[tail, "standard_error"])
+    assert words.endswith("with no standard error to judge it by (too few trials)")
+    one = synthetic_results(n_trials=1)
+    alone = compare(one, one).table()
+    none = alone.index[alone["standard_error"].isna()]
+    assert len(none) >= 10 and alone.loc[none, ["z", "p_value"]].isna().all().all()
+    assert (comparison_view(alone).loc[none, "CRN s.e."] == "–").all()
+    assert (_comparison_cells(alone[list(COMPARISON_SHOWN)]).loc[none, "standard_error"] == "–").all()
 
 
 def test_summary_md_the_terminal_and_the_report_write_a_tiny_error_alike(monkeypatch):

@@ -230,14 +230,24 @@ def test_llmc_parties_come_from_the_world_data_with_the_scenarios_overrides():
     np.testing.assert_array_equal(m.state_llmc, expected)
 
 
+#: What the int checks say of a float (`arguments.not_an_int`).
+INT = "; an int is a whole number written without a decimal point: 5, not 5.0"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"trials": 0}, ValueError, "trials must be a whole number from 1 to 100,000,000, got 0"),
-        ({"trials": 64.5}, ValueError, "trials must be a whole number from 1 to 100,000,000, got 64.5"),
-        ({"trials": True}, ValueError, "trials must be a whole number from 1 to 100,000,000, got True"),
-        ({"seed": 2**70}, ValueError, "seed must be a whole number from 0 to 2**63 - 1"),
-        ({"seed": -1}, ValueError, "seed must be a whole number from 0 to 2**63 - 1, got -1"),
+        ({"trials": 0}, ValueError, "trials must be an int from 1 to 100,000,000, got 0"),
+        (
+            {"trials": 64.5},
+            ValueError,
+            f"trials must be an int from 1 to 100,000,000, got 64.5 (a float{INT})",
+        ),
+        ({"trials": 5.0}, ValueError, f"trials must be an int from 1 to 100,000,000, got 5.0 (a float{INT})"),
+        ({"trials": True}, ValueError, "trials must be an int from 1 to 100,000,000, got True (a bool)"),
+        ({"seed": 2**70}, ValueError, "seed must be an int from 0 to 2**63 - 1"),
+        ({"seed": -1}, ValueError, "seed must be an int from 0 to 2**63 - 1, got -1"),
+        ({"seed": 7.0}, ValueError, f"seed must be an int from 0 to 2**63 - 1, got 7.0 (a float{INT})"),
         ({"chunk_trials": 1000}, ValueError, "chunk_trials must be a positive multiple of 4,096, got 1000"),
         ({"keep_events": "no"}, TypeError, "keep_events must be True, False or None, got 'no'"),
         ({"executor": "dask"}, TypeError, "executor must be one of riskmodel.engine.executors"),
@@ -245,7 +255,9 @@ def test_llmc_parties_come_from_the_world_data_with_the_scenarios_overrides():
     ],
 )
 def test_simulate_refuses_bad_arguments_naming_them(kwargs, error, message):
-    """Before: trials=0 returned empty results, keep_events="no" kept the events, seed=2**70 ran."""
+    """Before: trials=0 returned empty results, keep_events="no" kept the events, seed=2**70 ran. Then
+    trials=5.0 was refused as "must be a whole number ..., got 5.0", which 5.0 is: an int, the words of
+    every int check (`arguments.not_an_int`)."""
     with pytest.raises(error) as info:
         rm.simulate("scenarios/baseline.yaml", progress=False, **kwargs)
     assert str(info.value).startswith(message)

@@ -122,7 +122,8 @@ def test_a_number_of_workers_is_an_int_from_1_to_4_per_cpu(monkeypatch):
     for wrong in (0, -1, 13):
         with pytest.raises(ValueError, match=f"^workers {allowed} for one per CPU, got {wrong}$"):
             ProcessPool(wrong)
-    for wrong, kind in ((2.5, "a float"), ("2", "a str"), (True, "a bool")):
+    whole = "; an int is a whole number written without a decimal point: 5, not 5.0"
+    for wrong, kind in ((2.5, f"a float{whole}"), ("2", "a str"), (True, "a bool")):
         with pytest.raises(
             TypeError, match=f"^workers {allowed} .*, got {re.escape(repr(wrong))} \\({kind}\\)$"
         ):
@@ -130,7 +131,7 @@ def test_a_number_of_workers_is_an_int_from_1_to_4_per_cpu(monkeypatch):
     # Dask's local cluster: the same bound; and an address or a local cluster, not both
     with pytest.raises(ValueError, match=f"^local_workers {allowed} for 2, got 0$"):
         DaskExecutor(local_workers=0)
-    with pytest.raises(TypeError, match=f"^local_workers {allowed} for 2, got 2.5 \\(a float\\)$"):
+    with pytest.raises(TypeError, match=f"^local_workers {allowed} for 2, got 2.5 \\(a float{whole}\\)$"):
         DaskExecutor(local_workers=2.5)
     with pytest.raises(ValueError, match=r"^give address .* or local_workers .*, not both"):
         DaskExecutor(address="tcp://10.0.0.5:8786", local_workers=2)

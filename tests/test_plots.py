@@ -560,6 +560,67 @@ def test_plot_deltas_shows_differences_with_crn_error_bars():
         plots.plot_deltas(cmp, ["nope"])
 
 
+def test_plot_deltas_labels_its_axis_by_the_figures_unit_and_refuses_mixed_units():
+    """Every chart of differences was labelled "USD m a year", whatever it drew: the IG-entered tonnage in
+    million GT and the spill count sat on a USD axis. The axis now says the unit of the figures it draws
+    (`Comparison.table`'s ``unit``, whose figures they are set aside), and figures of different units
+    (money, tonnage, counts) are refused, naming each unit's figures, rather than drawn on one axis.
+    Money a year and the 1-in-200 of a worst policy year are both USD m: one axis, both units named."""
+    r, base = (
+        synthetic_results("rv_pool", scale=1.5, n_trials=300),
+        synthetic_results("baseline", n_trials=300),
+    )
+    cmp = compare(r, base)
+    assert plots.plot_deltas(cmp, ["tonnage:ig", "tonnage:domestic"]).get_xlabel() == (
+        "rv_pool − baseline (million GT)"
+    )
+    assert plots.plot_deltas(cmp, ["spills_7t"]).get_xlabel() == "rv_pool − baseline (spills a year)"
+    both = plots.plot_deltas(cmp, ["portfolio: ceded loss", f"portfolio: {TAIL_FIGURE}"]).get_xlabel()
+    assert both == "rv_pool − baseline (USD m a year; USD m in its worst policy year)"
+    with pytest.raises(ValueError) as caught:
+        plots.plot_deltas(cmp, ["portfolio: ceded loss", "tonnage:ig", "spills_7t", "payer:owner"])
+    assert str(caught.value) == (
+        "plot_deltas draws figures of one unit on one axis, and these are of three: USD m (portfolio: ceded "
+        "loss, payer:owner), million GT (tonnage:ig), spills a year (spills_7t); plot each unit's figures "
+        "apart"
+    )
+    plt.close("all")
+
+
+def test_plot_deltas_marks_a_difference_without_an_error_bar():
+    """The 1-in-200 of a few hundred trials has an infinite standard error: its error bar was dropped
+    without a word, and its bar read as a difference known to be what it shows. It now carries a marker
+    and its label says why there is no bar; so does a figure without any error (one trial)."""
+    r, base = (
+        synthetic_results("rv_pool", scale=1.5, n_trials=100),
+        synthetic_results("baseline", n_trials=100),
+    )
+    cmp = compare(r, base)
+    tail = f"portfolio: {TAIL_FIGURE}"
+    assert np.isinf(cmp.table().at[tail, "standard_error"])
+    ax = plots.plot_deltas(cmp, ["portfolio: ceded loss", tail])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["portfolio: ceded loss", f"{tail} (s.e. ∞: too few trials, no error bar)"]
+    marked = [ln for ln in ax.get_lines() if ln.get_label().startswith("no error bar")]
+    assert len(marked) == 1 and np.allclose(marked[0].get_xdata(), [cmp.table().at[tail, "difference"]])
+    assert marked[0].get_ydata()[0] == 0  # (the lower row: the tail's)
+    plt.close("all")
+
+
+def test_plot_scenarios_ep_of_a_contract_no_run_has_names_the_contracts_there_are():
+    """With no run holding the contract the chart was empty but for matplotlib's "No artists with labels"
+    warning. It is now an error naming the contracts the runs have and the closest to the one asked."""
+    runs = {"baseline": synthetic_results("baseline"), "rv_pool": synthetic_results("rv_pool")}
+    with pytest.raises(KeyError) as caught:
+        plots.plot_scenarios_ep(runs, "hull_xl")
+    assert caught.value.args[0] == (
+        "no run has contract 'hull_xl'; they have: gxl_layer1, hull_xol, portfolio (did you mean 'hull_xol'?)"
+    )
+    with pytest.raises(ValueError, match=r"^plot_scenarios_ep needs at least one run, got none$"):
+        plots.plot_scenarios_ep({})
+    plt.close("all")
+
+
 def test_titles_of_long_scenario_names_stay_inside_the_figure():
     """A title is centred over its axes; with the legend outside them, a long scenario name ran off both
     edges of the report's figures (the tonnage chart of "RV pool (Russia-Venezuela insurance system,

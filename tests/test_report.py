@@ -775,6 +775,36 @@ def test_a_difference_too_small_to_show_has_an_error_that_says_so():
     assert diff.startswith("+0.000 ± <0.0005") or diff.startswith("0.000 ± <0.0005")
 
 
+def test_a_baseline_of_another_portfolio_is_named_and_its_missing_contract_not_written():
+    """A run whose book lacks hull_xol, against a baseline whose book has it: the page said nothing, its
+    table read 0.000 for hull_xol in the run, and the headline's portfolio difference read as the
+    scenario's effect. The meta line now says the portfolios differ (the runs still share their random
+    numbers, so the headline is not called unpaired), and the comparison table's hull_xol cells of the run
+    read "not written"."""
+    from dataclasses import replace
+
+    from riskmodel.report import Run, render_report
+
+    base = synthetic_results("baseline", n_trials=TRIALS, seed=7)
+    full = synthetic_results("rv_pool", n_trials=TRIALS, seed=7)
+    contracts = {"gxl_layer1": full.contracts["gxl_layer1"]}
+    book = replace(full, contracts={**contracts, "portfolio": contracts["gxl_layer1"]})
+    page = render_report([Run("baseline", base), Run("rv_pool", book, {"baseline": {"run": "baseline"}})])
+    assert (
+        "Compared with <b>baseline</b> (same seed, trials and horizon: common random numbers), but "
+        "portfolios differ (hull_xol only in the baseline)"
+    ) in page
+    tables = Page(page).tables
+    rows = tables["against-rv_pool"]
+    cells = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert cells["hull_xol: ceded loss"]["rv_pool"] == cells["hull_xol: premium"]["rv_pool"] == "not written"
+    assert cells["hull_xol: ceded loss"]["baseline"] != "not written"
+    assert cells["gxl_layer1: ceded loss"]["rv_pool"] == cells["gxl_layer1: ceded loss"]["baseline"]
+    headline = tables["headline"]
+    diff = headline[2][headline[0].index("difference in ceded loss (USD m a year)")]
+    assert diff.startswith("-") and "not paired" not in diff
+
+
 def test_the_comparison_carries_tonnage_by_class():
     """Where tonnage goes is the first question of a scheme's effect on the IG clubs: the comparison table
     has a row per P&I class (million GT, horizon average), the difference paired by trial; a class one run

@@ -22,6 +22,7 @@ from riskmodel.results import (
     BASIS,
     CALIBRATION_CAVEAT,
     COMPARISON_BASIS,
+    COMPARISON_SHOWN,
     COMPARISON_UNITS,
     CONTRACT_FIELDS,
     EVERY_YEAR_ALIKE,
@@ -34,6 +35,7 @@ from riskmodel.results import (
     SAME_EACH_YEAR_UNIT,
     TAIL_FIGURE,
     YEARS_POOLED,
+    Comparison,
     Results,
     UnknownContractError,
     compare,
@@ -747,6 +749,73 @@ def test_a_comparison_judges_each_difference_by_its_standard_error():
     assert alone.loc["portfolio: ceded loss", ["z", "p_value"]].isna().all()
 
 
+def test_a_difference_whose_error_is_infinite_has_no_z_or_p_value():
+    """A 1-in-200 of too few trials to bound its error (100 here: its bootstrap s.e. is infinite) had z 0
+    and p-value 1, whatever the difference (+5.5 here, the 1-in-200 of losses times 1.5): filtering
+    ``p_value < 0.05`` hid the row and p 1 read as "certainly no change". With no error to judge it by
+    there is no z and no p-value: NaN, as with one trial, and as `describe_difference` words it."""
+    a = synthetic_results("a", scale=1.5, seed=2, n_trials=100)
+    b = synthetic_results("b", seed=2, n_trials=100)
+    row = compare(a, b).table().loc[f"portfolio: {TAIL_FIGURE}"]
+    assert math.isinf(row["standard_error"]) and row["difference"] > 5  # (scaled by 1.5: a clear rise)
+    assert math.isnan(row["z"]) and math.isnan(row["p_value"])
+    assert Comparison._significance(5.5, math.inf) == Comparison._significance(5.5, math.nan)
+    assert all(math.isnan(v) for v in Comparison._significance(0.0, math.inf))
+
+
+def _without(r: Results, contract: str) -> Results:
+    """`r` with a portfolio that lacks `contract`: the other contracts as they are, the portfolio their
+    sum (a run of a book that never wrote it)."""
+    contracts = {cid: c for cid, c in r.contracts.items() if cid not in (contract, "portfolio")}
+    portfolio = {f: sum(c[f] for c in contracts.values()) for f in CONTRACT_FIELDS}
+    return replace(r, contracts={**contracts, "portfolio": portfolio})
+
+
+def test_a_comparison_of_two_portfolios_says_so_and_marks_the_contracts_one_run_lacks():
+    """compare() of a run whose book lacks hull_xol against one whose book has it gave no warning:
+    hull_xol's rows read 0.000 for the run without it, and the portfolio's rows were the difference of
+    two books, as if the scenario had changed the losses. The portfolios are now a mismatch line (a
+    `UserWarning`, as another seed is), and each table a person reads marks the contract's figures in the
+    run that lacks it "not written" (the report's word for a contract with nothing written), where the
+    frame still counts them 0 (what that book cedes and earns on it) and lists them in
+    ``attrs["not_written"]``. The runs still share their random numbers: the shared contract's rows are
+    paired as before, and the report does not call them unpaired."""
+    from riskmodel.cli.run import comparison_view
+    from riskmodel.report import _comparison_cells
+
+    b = synthetic_results("b", seed=2, n_trials=300)
+    a = _without(synthetic_results("a", scale=1.5, seed=2, n_trials=300), "hull_xol")
+    with pytest.warns(UserWarning) as caught:
+        comparison = compare(a, b)
+    line = (
+        "portfolios differ (hull_xol only in the baseline): the run without a contract did not write it "
+        "(its figures there read 'not written', counted as 0 in the differences), and the portfolio's rows "
+        "compare two books"
+    )
+    assert [str(w.message) for w in caught] == [line] and comparison.mismatches() == [line]
+    assert comparison.shares_random_numbers
+    table = comparison.table()
+    lacking = ("hull_xol: ceded loss", "hull_xol: premium")
+    assert table.attrs["not_written"] == {"scenario": lacking, "baseline": ()}
+    assert (table.loc[list(lacking), "scenario"] == 0).all() and (
+        table.loc[list(lacking), "baseline"] > 0
+    ).all()
+    assert table.loc[list(lacking), "difference"].equals(-table.loc[list(lacking), "baseline"])
+    view = comparison_view(table, ("a", "b"))
+    assert (view.loc[list(lacking), "a"] == "not written").all()
+    assert view.loc[list(lacking), "b"].to_list() == table.loc[list(lacking), "baseline"].to_list()
+    assert view.loc["gxl_layer1: ceded loss", "a"] == table.loc["gxl_layer1: ceded loss", "scenario"]
+    cells = _comparison_cells(table.loc[:, list(COMPARISON_SHOWN)])
+    assert (cells.loc[list(lacking), "scenario"] == "not written").all()
+    # the other way round, and the same book in both: no line, nothing marked
+    with pytest.warns(UserWarning, match=r"^portfolios differ \(hull_xol only in the scenario\)"):
+        assert compare(b, a).table().attrs["not_written"] == {"scenario": (), "baseline": lacking}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = compare(synthetic_results("a", scale=1.5, seed=2, n_trials=300), b)
+    assert same.mismatches() == [] and same.table().attrs["not_written"] == {"scenario": (), "baseline": ()}
+
+
 # ------------------------------------------------------------------------------- an unknown contract
 def test_an_unknown_contract_names_the_runs_and_the_closest():
     """`losses`, `ylt`, `alt`, `ep_table`, `metrics` and `annual_tail` raised a bare ``KeyError:
@@ -935,7 +1004,13 @@ def test_every_policy_year_argument_is_one_int_year_of_the_run():
     ]
     for call, none in calls:
         allowed = re.escape(f"an int from 2026 to 2029 (the run's policy years), or None for {none}")
-        for wrong, kind in ((2027.5, "a float"), (2027.0, "a float"), ("2027", "a str"), (True, "a bool")):
+        whole = "; an int is a whole number written without a decimal point: 5, not 5.0"
+        for wrong, kind in (
+            (2027.5, f"a float{whole}"),
+            (2027.0, f"a float{whole}"),
+            ("2027", "a str"),
+            (True, "a bool"),
+        ):
             with pytest.raises(
                 TypeError, match=f"^year must be {allowed}, got {re.escape(repr(wrong))} \\({kind}\\)$"
             ):

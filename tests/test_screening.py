@@ -66,6 +66,7 @@ from riskmodel.screening import (
 )
 from riskmodel.screening.fleet import imo_check_digits, imo_valid, parse_imo
 from riskmodel.screening.lists import flags_to_iso3, normalise_vessel_names
+from riskmodel.screening.screen import EXPOSURE_GROUPINGS
 from riskmodel.world import load_world
 
 SAMPLES = Path(__file__).resolve().parents[1] / "riskmodel" / "screening" / "samples"
@@ -1075,6 +1076,32 @@ def test_exposure_by_cedant_and_contract_equals_hand_sums(result):
     }
     by_cedant = result.exposure_table("cedant")
     assert by_cedant["book"].sum() == pytest.approx(410)
+
+
+def test_an_exposure_table_of_an_unknown_grouping_or_measure_says_what_there_is(result):
+    """``exposure_table(by="cedants")`` (a typo) and ``by=None`` returned an empty 0x0 frame, as if the
+    book had no exposure, and ``measure="nope"`` raised pandas' bare ``KeyError: 'nope'``. Each now says
+    what is allowed and, for a misspelt name, the closest."""
+    groupings = "allowed: 'total', 'cedant', 'contract'"
+    measures = "allowed: 'vessels', 'sum_insured_usd_m', 'premium_usd_m', 'share_of_sum_insured'"
+    with pytest.raises(ValueError) as caught:
+        result.exposure_table(by="cedants")
+    assert (
+        str(caught.value)
+        == f"by='cedants' is no grouping of the exposure; {groupings} (did you mean 'cedant'?)"
+    )
+    with pytest.raises(TypeError) as caught:
+        result.exposure_table(by=None)
+    assert str(caught.value) == f"by=None (a NoneType) is no grouping of the exposure; {groupings}"
+    with pytest.raises(ValueError) as caught:
+        result.exposure_table(measure="nope")
+    assert str(caught.value) == f"measure='nope' is no measure of the exposure; {measures}"
+    with pytest.raises(ValueError, match=r"did you mean 'premium_usd_m'\?\)$"):
+        result.exposure_table(measure="premium_usd")
+    with pytest.raises(ValueError, match="is no measure of the exposure"):
+        result.exposure_table(measure="category")  # (a column of the frame, not a measure)
+    assert result.exposure_table(by="contract", measure="vessels").shape == (6, len(EXPOSURE_CATEGORIES))
+    assert tuple(dict.fromkeys(result.exposure["by"])) == EXPOSURE_GROUPINGS  # (the words are the table's)
 
 
 def test_one_ship_under_two_cedants_is_one_vessel_with_two_covers(world, tmp_path):

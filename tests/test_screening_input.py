@@ -211,6 +211,13 @@ def test_the_flag_change_window_is_bounded_in_the_api_too(fleet, world):
     for wrong in ("365", 365.0, True):
         with pytest.raises(TypeError, match=re.escape(f"flag-change window {wrong!r} (")):
             screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=wrong)
+    # (365.0 is a whole number of days: it is refused as no int, in the words of every int check)
+    with pytest.raises(TypeError) as caught:
+        screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=365.0)
+    assert str(caught.value) == (
+        "flag-change window 365.0 (a float; an int is a whole number written without a decimal point: 5, not "
+        f"5.0) is not an int; {WINDOW_ALLOWED}"
+    )
     longest = screen(fleet, LIST_CSV, world=world, as_of=AS_OF, flag_change_window_days=36_500)
     assert longest.vessels["recent_flag_change"].any()
 

@@ -344,6 +344,31 @@ def test_summary_md_names_the_basis_of_its_rows(results):
     assert "## Who pays (the whole market at 100%: mean annual amount, USD m)" in md
 
 
+def test_summary_md_shows_every_payer_that_pays_and_names_those_that_never_do():
+    """The who-pays table stopped at 12 payers without a word: rv_pool's own payers (``scheme:rv_pool``,
+    ``scheme_reinsurance:rv_pool``) were the 21st and 22nd of 23 and were left out. Every payer that pays
+    is now shown, in the ledger's order; one that never pays in the run is named below the table, with
+    the file that holds the whole ledger. A synthetic run of 17 payers: payer k pays k + 1 in every
+    trial-year, except ``never_pays``, 0."""
+    from dataclasses import replace
+
+    from test_plots import synthetic_results
+
+    r = synthetic_results(n_trials=20, n_years=2)
+    shape = next(iter(r.year_arrays.values())).shape[:2]
+    payers = {f"payer:p{k:02d}": np.full(shape, k + 1.0) for k in range(16)}
+    payers["payer:never_pays"] = np.zeros(shape)
+    keep = {k: v for k, v in r.year_arrays.items() if not k.startswith("payer:")}
+    r = replace(r, year_arrays={**keep, **payers})
+    md = store.summary_markdown(r, {})
+    who = md.split("## Who pays", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ")[0].lstrip("| ") for line in who.splitlines() if line.startswith("| p")]
+    assert rows[1:] == [f"p{k:02d}" for k in reversed(range(16))]  # (after the header's "payer")
+    assert "| p00 | 1.000 | 1.000 | 1.000 |" in who
+    assert "never_pays" not in rows
+    assert "Paid nothing in any trial-year: never_pays (ledger.csv holds every payer)." in who
+
+
 def test_summary_md_and_the_terminal_word_a_full_limit_1_in_200(tmp_path):
     """A layer of 40 at 50% without reinstatements loses its full limit, 20, in a fifth of the policy
     years: its 1-in-200 is 20 in each year, with an error of float noise (9e-16). summary.md and the

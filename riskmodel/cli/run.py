@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from riskmodel.display import error_texts, fixed
+from riskmodel.display import error_texts, fixed, not_written_cells
 
 __all__ = [
     "add_executor_options",
@@ -402,7 +402,8 @@ def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
     ``("spill_stress", "rv_pool")``, not "scenario" and "baseline": the comparator need not be the batch's
     baseline); two equal names become ``A: name`` and ``B: name``. The standard errors are written by
     `display.fixed_error`: one too small to show is "<0.0005", not 0.000, which is kept for a difference
-    the same in every trial."""
+    the same in every trial. A contract one run's portfolio lacks reads "not written" in that run's column
+    (``attrs["not_written"]`` of `Comparison.table`; the frame counts it 0)."""
     from riskmodel.results import COMPARISON_SHOWN
 
     table = table[list(COMPARISON_SHOWN)]
@@ -413,7 +414,10 @@ def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
     # 0, its independent error the noise of each run's mean), not only against the difference
     level = table[["scenario", "baseline", "difference"]].abs().max(axis=1)
     errors = {c: error_texts(table[c], level) for c in ("standard_error", "independent_standard_error")}
-    return table.assign(**errors).rename(
+    table = table.assign(**errors)
+    if any(table.attrs.get("not_written", {}).values()):
+        table = not_written_cells(table)
+    return table.rename(
         columns={
             "scenario": a,
             "baseline": b,

@@ -22,7 +22,7 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
-from riskmodel.arguments import shown, whole_number
+from riskmodel.arguments import not_an_int, shown, whole_number
 from riskmodel.engine.chunk import Chunk, ChunkResult, make_chunks, run_chunk, run_chunk_parts
 from riskmodel.engine.compile import CompiledModel, compile_model
 from riskmodel.engine.executors import Executor, InProcess
@@ -80,9 +80,11 @@ def check_arguments(
     allowed (the scenario schema's bounds); None keeps the scenario's setting."""
     n, s, c = whole_number(trials), whole_number(seed), whole_number(chunk_trials)
     if trials is not None and (n is None or not 1 <= n <= MAX_TRIALS):
-        raise ValueError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
+        got = repr(trials) if n is not None else not_an_int(trials)
+        raise ValueError(f"trials must be an int from 1 to {MAX_TRIALS:,}, got {got}")
     if seed is not None and (s is None or not 0 <= s < 2**63):
-        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+        got = repr(seed) if s is not None else not_an_int(seed)
+        raise ValueError(f"seed must be an int from 0 to 2**63 - 1, got {got}")
     if keep_events is not None and not isinstance(keep_events, bool | np.bool_):
         raise TypeError(f"keep_events must be True, False or None, got {keep_events!r}")
     if chunk_trials is not None and (c is None or c < BLOCK_TRIALS or c % BLOCK_TRIALS):

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskmodel.arguments import not_an_int, shown
 from riskmodel.screening.fleet import (
     IG_CLUBS,
     VALIDATED_FLEET_COLUMNS,
@@ -356,6 +357,14 @@ EXPOSURE_CATEGORIES: dict[str, tuple[str | None, str]] = {
     ),
 }
 
+#: The groupings of the exposure (its ``by`` column; `ScreeningResult.exposure_table`'s ``by``).
+EXPOSURE_GROUPINGS: tuple[str, ...] = ("total", "cedant", "contract")
+
+#: The figures of the exposure, one column each (`ScreeningResult.exposure_table`'s ``measure``).
+EXPOSURE_MEASURES: tuple[str, ...] = tuple(
+    c.name for c in EXPOSURE_COLUMNS if c.name not in ("by", "group", "category")
+)
+
 #: The at-risk profiles, in the order `risk_reasons` lists them. A flag of convenience or an age of 20+
 #: alone is ordinary tonnage (most of a mainstream book): each counts only together with the other.
 RISK_REASONS: tuple[str, ...] = (
@@ -384,7 +393,12 @@ class ScreeningResult:
     as_of: dt.date
 
     def exposure_table(self, by: str = "cedant", measure: str = "sum_insured_usd_m") -> pd.DataFrame:
-        """The exposure as a table: one row per group of `by`, one column per category, values `measure`."""
+        """The exposure as a table: one row per group of `by` (`EXPOSURE_GROUPINGS`), one column per
+        category, values `measure` (`EXPOSURE_MEASURES`). Another `by` or `measure` is an error saying what
+        is allowed and, for a misspelt one, the closest (a typo gave an empty table, as if of no exposure).
+        """
+        _check_choice(by, "by", "grouping", EXPOSURE_GROUPINGS)
+        _check_choice(measure, "measure", "measure", EXPOSURE_MEASURES)
         rows = self.exposure[self.exposure["by"] == by]
         table = rows.pivot(index="group", columns="category", values=measure)
         return table[[c for c in EXPOSURE_CATEGORIES if c in table.columns]]
@@ -408,6 +422,20 @@ class ScreeningResult:
             getattr(self, name).to_csv(path, index=False, date_format="%Y-%m-%d")
             paths.append(path)
         return paths
+
+
+def _check_choice(value: object, argument: str, what: str, allowed: Sequence[str]) -> None:
+    """`TypeError` (not a string) or `ValueError` (another name) for a value of `argument` not in
+    `allowed`, naming them and, for a misspelt name, the closest (`riskmodel.scenario.errors.suggestion`)."""
+    if isinstance(value, str) and value in allowed:
+        return
+    from riskmodel.scenario.errors import suggestion
+
+    names = ", ".join(repr(a) for a in allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"{argument}={shown(value)} is no {what} of the exposure; allowed: {names}")
+    hint = suggestion(value, allowed)
+    raise ValueError(f"{argument}={value!r} is no {what} of the exposure; allowed: {names}{hint}")
 
 
 def output_dir_problem(out_dir: Path) -> str | None:
@@ -447,8 +475,7 @@ def check_flag_change_window(days: object) -> int:
     to `MAX_FLAG_CHANGE_WINDOW_DAYS`."""
     if isinstance(days, bool) or not isinstance(days, int | np.integer):
         raise TypeError(
-            f"flag-change window {days!r} ({type(days).__name__}) is not a whole number of days; "
-            f"allowed: {FLAG_CHANGE_WINDOW_ALLOWED}"
+            f"flag-change window {not_an_int(days)} is not an int; allowed: {FLAG_CHANGE_WINDOW_ALLOWED}"
         )
     if not 1 <= days <= MAX_FLAG_CHANGE_WINDOW_DAYS:
         raise ValueError(
