@@ -198,8 +198,10 @@ def test_a_shorter_horizon_is_the_first_years_of_a_longer_run(years):
     cat = {**PERILS["portfolio"]["contracts"]["cat_xol"], "source": "peril:storm"}
     base = with_overrides(load_scenario("scenarios/rv_pool.yaml"), {**peril, "portfolio.contracts.cat": cat})
     n = 700
-    long = run(with_overrides(base, {"horizon.years": 5}), InProcess(), 4096, trials=n, keep_events=False)
-    short = run(with_overrides(base, {"horizon.years": years}), InProcess(), 4096, trials=n, keep_events=False)
+    long, short = (
+        run(with_overrides(base, {"horizon.years": h}), InProcess(), 4096, trials=n, keep_events=False)
+        for h in (5, years)
+    )
     assert long.year_arrays["payer:peril:storm"][:, :years].any()  # the peril's events are compared too
     assert_first_years(short, long)
 
