@@ -1208,10 +1208,17 @@ class Comparison:
                 "independent s.e."
             )
         if a.horizon != b.horizon:
-            out.append(
-                f"horizons differ ({a.horizon} and {b.horizon}): each trial's policy years are not the same "
-                "years, so the differences mix the change with the years"
-            )
+            if a.start_year != b.start_year:
+                why = (
+                    "policy year i of one run is another calendar year than year i of the other (the draws "
+                    "of year i are the same), so the differences mix the change with the years"
+                )
+            else:
+                why = (
+                    "the averages are over other policy years (the shorter run's years are the longer's "
+                    "first years, draw for draw), so the differences mix the change with the years"
+                )
+            out.append(f"horizons differ ({a.horizon} and {b.horizon}): {why}")
         if only := {run: ids for run, ids in self._only_in().items() if ids}:
             where = "; ".join(f"{', '.join(ids)} only in the {run}" for run, ids in only.items())
             out.append(

@@ -262,6 +262,24 @@ def test_compare_says_when_runs_share_no_random_numbers(scenarios, tmp_path, cap
         rm.compare(a, None)
 
 
+def test_compare_of_horizons_of_other_lengths_says_the_years_differ_not_the_draws(scenarios):
+    """The same start year and seed, 3 policy years against 2: the longer run's first two years are the
+    shorter run (bit for bit, tests/test_reproducibility.py), so the warning says the averages cover other
+    years, not that year i is another year (it said so, and once it was also true of the draws)."""
+    longer = write(
+        scenarios, "longer.yaml", {"name": "longer", "extends": "base.yaml", "horizon": {"years": 3}}
+    )
+    a = simulate(load_scenario(longer), 256, progress=False)
+    b = simulate(load_scenario(scenarios / "base.yaml"), 256, progress=False)
+    with pytest.warns(UserWarning) as caught:
+        rm.compare(a, b)
+    [message] = [str(w.message) for w in caught]
+    assert message.startswith(
+        "horizons differ (2026–2028 and 2026–2027): the averages are over other policy years"
+    )
+    assert np.array_equal(a.year_arrays["payer:peril:storm"][:, :2], b.year_arrays["payer:peril:storm"])
+
+
 def test_compare_refuses_runs_of_different_trial_counts(scenarios, tmp_path, capsys):
     out = tmp_path / "out"
     assert riskmodel("run", scenarios / "base.yaml", "--out", out / "a", "--workers", 1) == 0
