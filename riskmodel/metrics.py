@@ -745,8 +745,8 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
     """The annual 1-in-T figure an underwriter reads, for a horizon of several policy years: VaR (or TVaR,
     ``statistic="tvar"``) at level p of each policy year's annual loss (the AEP), and the year where it is
     largest (the first of those within a relative 1e-9 of it, and `every_year` when all are). `losses` is
-    (n_trials, n_years). The standard error is that year's: for VaR the half-width of its order-statistic
-    interval over 1.96, for TVaR `tvar_standard_error`.
+    (n_trials, n_years). The standard error is that year's (of years that tie, the largest of theirs): for
+    VaR the half-width of its order-statistic interval over 1.96, for TVaR `tvar_standard_error`.
 
     Taking the largest of the years' estimates biases it up when the years are alike, by about
     `worst_year_bias` standard errors (one for five years; the per-year figures are in the metrics table,
@@ -763,14 +763,15 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
     if statistic not in ("var", "tvar"):
         raise ValueError(f"statistic must be 'var' or 'tvar', got {statistic!r}")
     values = np.atleast_1d(var(a, p) if statistic == "var" else tvar(a, p))
-    # years within rounding of the largest tie (a capped layer's 20 and 20.000000000000004): the first
+    # years within rounding of the largest tie (a capped layer's 20 and 20.000000000000004): the first is
+    # the year; the error is the largest of theirs (the first year's could be 0 at a limit many trials
+    # reach while another year's same figure rests on a few)
     tied = _same_amount(values, values.max())
     i = int(np.argmax(tied))
     if statistic == "var":
-        lo, hi = quantile_ci(a[:, i], p)
-        se = float(_half_width(lo, hi, _z(0.95)))
+        se = max(float(_half_width(*quantile_ci(a[:, j], p), _z(0.95))) for j in np.flatnonzero(tied))
     else:
-        se = float(tvar_standard_error(a[:, i], p))
+        se = max(float(tvar_standard_error(a[:, j], p)) for j in np.flatnonzero(tied))
     return YearTail(i, float(values.max()), se, bool(tied.all()) and values.size > 1)
 
 

@@ -572,6 +572,23 @@ def test_worst_year_of_years_that_tie_is_the_first_and_says_so():
     assert not metrics.worst_year(losses, 0.995).every_year
 
 
+def test_worst_year_of_years_that_tie_takes_the_largest_of_their_errors():
+    """Years that tie at a layer's limit can rest on different numbers of trials: 9 of 300 at the limit in
+    the first year pin its 1-in-200 (s.e. exactly 0), 4 in the second leave its lower end open (its
+    half-width). The figure is every year's; its error is the second year's, not the first's 0 (a reviewer
+    saw the first year's error stand for years that tie, and it could be the smaller)."""
+    rng = np.random.default_rng(4)
+    x = rng.random((300, 2))
+    x[:9, 0] = 5.0
+    x[:4, 1] = 5.0
+    lo, hi = metrics.quantile_ci(x[:, 1], 0.995)
+    assert metrics.quantile_ci(x[:, 0], 0.995) == (5.0, 5.0) and lo < 5.0 == hi
+    tail = metrics.worst_year(x, 0.995)
+    assert (tail.year, tail.value, tail.every_year) == (0, 5.0, True)
+    assert tail.se == pytest.approx((5.0 - lo) / (2 * stats.norm.ppf(0.975)))
+    assert metrics.worst_year(x[:, ::-1], 0.995).se == tail.se  # whichever year comes first
+
+
 def test_paired_tail_difference_against_replications():
     """A scenario that scales the baseline's losses by 1.1 (common random numbers): the difference of the
     worst years' 1-in-200 is 0.1 × the baseline's, exactly; its paired bootstrap error, averaged over 16
