@@ -1191,10 +1191,12 @@ class Comparison:
     def mismatches(self) -> list[str]:
         """What keeps the two runs from sharing their random numbers trial by trial (another trial count,
         seed, or horizon: another start year or number of years), and other portfolios (a contract one
-        run has and the other lacks), as sentences; empty when nothing does. With another seed or horizon
-        the paired standard error is still valid, but no smaller than the independent one; with another
-        trial count there is no paired table. Other terms of the same contracts are no mismatch: a
-        what-if of terms is what a comparison is for (and a `Results` does not hold the terms)."""
+        run has and the other lacks), as sentences; empty when nothing does. With another seed or start
+        year the paired standard error is still valid, but no smaller than the independent one; with
+        another number of policy years (the same start and seed) the runs share their common years' draws,
+        but each figure averages other years; with another trial count there is no paired table. Other
+        terms of the same contracts are no mismatch: a what-if of terms is what a comparison is for (and a
+        `Results` does not hold the terms)."""
         a, b = self.scenario, self.baseline
         out = []
         if a.n_trials != b.n_trials:
@@ -1214,9 +1216,10 @@ class Comparison:
                     "of year i are the same), so the differences mix the change with the years"
                 )
             else:
+                shared = " (the shorter run's years are the longer's first years, draw for draw)"
                 why = (
-                    "the averages are over other policy years (the shorter run's years are the longer's "
-                    "first years, draw for draw), so the differences mix the change with the years"
+                    f"the averages are over other policy years{shared if a.seed == b.seed else ''}, so the "
+                    "differences mix the change with the years"
                 )
             out.append(f"horizons differ ({a.horizon} and {b.horizon}): {why}")
         if only := {run: ids for run, ids in self._only_in().items() if ids}:

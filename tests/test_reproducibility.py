@@ -181,9 +181,12 @@ def assert_first_years(short: Results, long: Results) -> None:
         assert mine.keys() == ref.keys(), where
         for k in mine:
             assert np.array_equal(mine[k], ref[k][:, :h], equal_nan=True), (where, k)
-    assert np.array_equal(short.trial_arrays["z"], long.trial_arrays["z"])
-    within = np.minimum(long.trial_arrays["join_year"], h)  # both runs: not a member within h years
-    assert np.array_equal(np.minimum(short.trial_arrays["join_year"], h), within)
+    assert short.trial_arrays.keys() == long.trial_arrays.keys()
+    for k, mine in short.trial_arrays.items():
+        ref = long.trial_arrays[k]
+        if k == "join_year":  # h or later: not a member within h years, in either run
+            mine, ref = np.minimum(mine, h), np.minimum(ref, h)
+        assert np.array_equal(mine, ref), ("trial_arrays", k)
 
 
 @pytest.mark.parametrize("years", [1, 3])
@@ -203,6 +206,20 @@ def test_a_shorter_horizon_is_the_first_years_of_a_longer_run(years):
         for h in (5, years)
     )
     assert long.year_arrays["payer:peril:storm"][:, :years].any()  # the peril's events are compared too
+    assert_first_years(short, long)
+
+
+def test_a_shorter_horizon_of_perils_alone_is_the_first_years_over_blocks_and_chunks():
+    """Without the world model, over two blocks in two chunks of 4,096 (the second chunk's peril events
+    start at block 1, so their identities count from its first global trial) and a short last block: 2
+    policy years are the 5-year run's first 2."""
+    perils = load_scenario_from_dict(PERILS)
+    n = 4096 + 300
+    long, short = (
+        run(with_overrides(perils, {"horizon.years": h}), InProcess(), 4096, trials=n, keep_events=False)
+        for h in (5, 2)
+    )
+    assert long.year_arrays["payer:peril:quake"][4096:, :2].any()  # the second block's events are compared
     assert_first_years(short, long)
 
 
