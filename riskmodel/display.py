@@ -39,6 +39,7 @@ __all__ = [
     "TREND_RHO",
     "UNBOUNDED_ERROR",
     "describe_difference",
+    "dominant_trial_words",
     "error_texts",
     "event_cap",
     "fixed",
@@ -141,6 +142,23 @@ def error_texts(standard_errors: Iterable[float], figures: Iterable[float], digi
     ['0.054', '<0.0005', '0.000']
     """
     return [fixed_error(se, m, digits) for se, m in zip(standard_errors, figures, strict=True)]
+
+
+def dominant_trial_words(share: float, n_trials: int) -> str:
+    """What a mean's standard error rests on when one trial holds more than `metrics.DOMINANT_TRIAL_SHARE`
+    of its variance (`metrics.largest_trial_share`), for a figure's note; "" when it does not, and for
+    runs of fewer than `metrics.DOMINANCE_MIN_TRIALS` trials (where one trial holds a large share anyway).
+
+    >>> dominant_trial_words(0.977, 8192)
+    'one trial holds 98% of its variance: its standard error rests on that trial'
+    >>> dominant_trial_words(0.1, 8192), dominant_trial_words(0.9, 50)
+    ('', '')
+    """
+    from riskmodel.metrics import DOMINANCE_MIN_TRIALS, DOMINANT_TRIAL_SHARE
+
+    if n_trials < DOMINANCE_MIN_TRIALS or not share > DOMINANT_TRIAL_SHARE:
+        return ""
+    return f"one trial holds {share:.0%} of its variance: its standard error rests on that trial"
 
 
 def point_mass_words(

@@ -52,11 +52,13 @@ __all__ = [
     "YearTail",
     "aal",
     "alt_table",
+    "DOMINANT_TRIAL_SHARE",
     "contract_exposure",
     "converged",
     "ep_curve",
     "ept_table",
     "groups_differ_p_value",
+    "largest_trial_share",
     "horizon_total",
     "metrics_table",
     "paired_difference",
@@ -155,6 +157,33 @@ def standard_error(x: np.ndarray | Sequence[float], *, exact_zero: bool = False)
         se = np.where(np.ptp(a, axis=0) == 0, 0.0, se)
         return float(se) if np.ndim(se) == 0 else se
     return se
+
+
+#: Above this share of a mean's variance held by one trial (`largest_trial_share`), its standard error rests
+#: on that trial: the figure is not converged whatever its error, and says so. A figure of light tails
+#: stays far below it (about 2 ln(n) / n: 0.002 at 8,192 trials); one heavy-tailed event sampled once
+#: (Russian statutory damage, docs/model.md §14: 0.32 of the baseline's uncompensated damage, 0.98 of its
+#: difference from rv_pool's) lies above it.
+DOMINANT_TRIAL_SHARE = 0.25
+#: Fewer trials than this are not judged by `largest_trial_share` (with n trials one holds at least 1/n).
+DOMINANCE_MIN_TRIALS = 100
+
+
+def largest_trial_share(x: np.ndarray | Sequence[float]) -> float:
+    """The share of a mean's variance that its one most distant trial holds: the largest squared deviation
+    from the mean over their sum (0 for a figure the same in every trial). Near 0 when the standard error
+    can be trusted; near 1 when one trial makes the figure, as a heavy tail sampled once does, and then the
+    error, computed from that trial, is itself unreliable (`DOMINANT_TRIAL_SHARE`).
+
+    >>> largest_trial_share([1.0, 2.0, 3.0, 4.0])  # deviations ±0.5, ±1.5: 2.25 / 5
+    0.45
+    >>> round(largest_trial_share([0.0] * 999 + [1000.0]), 3), largest_trial_share([0.4] * 3)
+    (0.999, 0.0)
+    """
+    a = _as_float(x)
+    squared = (a - a.mean()) ** 2
+    total = float(squared.sum())
+    return float(squared.max() / total) if total > 0 and np.ptp(a) > 0 else 0.0
 
 
 def _order_statistic(a: np.ndarray, k: int | Sequence[int]) -> np.ndarray:

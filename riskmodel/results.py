@@ -729,13 +729,16 @@ class Results:
         - ``year_basis``: which policy years the figure is of: `ANNUAL_AVERAGE`, `LARGEST_YEAR`,
           `EVERY_YEAR_ALIKE` or `YEARS_POOLED`.
         - ``mean``, ``standard_error`` and ``converged`` (the error at most `rel_error` of the figure;
-          `rel_error` a finite number > 0).
-        - ``note``: "" or, for a 1-in-200 on a point mass, what its standard error of 0 means: not a
-          precise estimate, but so many policy years lose exactly that amount (a layer's full limit) that
-          the quantile's interval is the amount itself (`riskmodel.display.point_mass_words`, with the
-          share of policy years that reach it). A `Results` does not hold the contracts' terms: the note
-          says "the full limit of one event (the most any event ceded)" where summary.md, the terminal and
-          the report, which read the limit from the run's manifest, say "the full limit".
+          `rel_error` a finite number > 0; and, for an annual average, no one trial holding more than
+          `metrics.DOMINANT_TRIAL_SHARE` of its variance: then the error rests on that trial).
+        - ``note``: "" or, for an annual average whose error rests on one trial, that trial's share of its
+          variance in words (`riskmodel.display.dominant_trial_words`); for a 1-in-200 on a point mass, what
+          its standard error of 0 means: not a precise estimate, but so many policy years lose exactly that
+          amount (a layer's full limit) that the quantile's interval is the amount itself
+          (`riskmodel.display.point_mass_words`, with the share of policy years that reach it). A `Results`
+          does not hold the contracts' terms: the note says "the full limit of one event (the most any event
+          ceded)" where summary.md, the terminal and the report, which read the limit from the run's manifest,
+          say "the full limit".
 
         >>> import numpy as np, pandas as pd
         >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 1.0]] * 500)  # 5 in half the years
@@ -750,16 +753,19 @@ class Results:
         >>> tail["note"]
         'the full limit of one event (the most any event ceded), reached in 50.0% of policy years'
         """
-        from riskmodel.display import point_mass_words
+        from riskmodel.display import dominant_trial_words, point_mass_words
 
         rel_error = check_rel_error(rel_error)
         rows: list[dict[str, Any]] = []
         n = self.n_trials
 
         def add(figure: str) -> None:
-            mean, se = self.annual_mean(self.per_trial_year(figure))
-            converged = bool(metrics.converged(mean, se, rel_error)) if n > 1 else False
-            rows.append(_summary_row(figure, figure_unit(figure), None, ANNUAL_AVERAGE, mean, se, converged))
+            x = self.per_trial_year(figure)
+            mean, se = self.annual_mean(x)
+            note = dominant_trial_words(metrics.largest_trial_share(x.mean(axis=1)), n)
+            converged = bool(metrics.converged(mean, se, rel_error)) if n > 1 and not note else False
+            row = _summary_row(figure, figure_unit(figure), None, ANNUAL_AVERAGE, mean, se, converged)
+            rows.append({**row, "note": note})
 
         def add_tail(cid: str, row: dict[str, Any]) -> None:
             row["converged"] = bool(metrics.converged(row["mean"], row["standard_error"], rel_error))

@@ -781,7 +781,8 @@ def summary_cells(
     the report page gives it (`display.point_mass_words`, with the contract's limit from the terms in the
     run's `manifest`) in place of "0.000", which reads as a figure the same in every trial, and in its
     ``note`` (the summary's, which lacks the terms, says "the full limit of one event"); so is the
-    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years).
+    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years). An annual
+    average whose error rests on one trial has its note beside its error (`display.dominant_trial_words`).
 
     >>> import numpy as np
     >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 1.0]] * 500)  # the limit in 50% of years
@@ -804,6 +805,8 @@ def summary_cells(
         elif name.endswith(f": {TAIL_FIGURE}"):
             cid = name.removesuffix(f": {TAIL_FIGURE}")
         else:
+            if notes[i]:  # an annual average whose error rests on one trial: said beside the error
+                errors[i] = f"{errors[i]} ({notes[i]})"
             continue
         words = point_mass_words(results, cid, row, event_cap(manifest, cid))
         if words:
