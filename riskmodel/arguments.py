@@ -15,8 +15,9 @@ argument, what was given and what is allowed. Never a silent default, never an e
 - `check_return_periods`: return periods, finite numbers > 1, each once.
 - `check_workers`: local worker processes, 1 to `max_workers()` (`WORKERS_PER_CPU` per CPU), as the
   command line's ``--workers``.
-- `check_scheduler_address`: a Dask scheduler address, ``[protocol://]HOST:PORT``, as the command line's
-  ``--scheduler`` (`scheduler_address_problem` is the rule and its words, for both).
+- `check_scheduler_address`: a Dask scheduler address, ``[protocol://]HOST:PORT`` or an in-process
+  cluster's ``inproc://...``, as the command line's ``--scheduler`` (`scheduler_address_problem` is the
+  rule and its words, for both; the command line, a process of its own, refuses ``inproc://``).
 
 The checks that need a run (a contract id, a policy year, a statistic's name) are `Results` methods.
 """
@@ -245,26 +246,44 @@ def check_workers(value: object, name: str = "workers", *, none: str = "None for
     return n
 
 
-#: A Dask scheduler address: ``[tcp|tls|ws|wss|ucx://]HOST:PORT`` (an IPv6 host in brackets), the port
-#: from 1 to 65535.
+#: A Dask scheduler address: ``[tcp|tls|ws|wss|ucx|ucxx://]HOST:PORT``, the port from 1 to 65535; an
+#: IPv6 host in brackets, with its scope (``[fe80::1%eth0]:8786``) if it has one. These are the
+#: protocols of a scheduler in another process, which Dask's client reaches by host and port.
 _SCHEDULER_ADDRESS = re.compile(
-    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$"
+    r"^(?:(?:tcp|tls|ws|wss|ucx|ucxx)://)?"
+    r"(\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._-]+)?\]|[A-Za-z0-9._-]+):(\d{1,5})$"
 )
+#: The address of a scheduler in this process (``LocalCluster(processes=False)``'s
+#: ``inproc://192.0.2.2/27528/1``: host, process id, listener), which only this process can reach.
+_IN_PROCESS_ADDRESS = re.compile(r"^inproc://[^/\s]+/\d+/\d+$")
 #: What `scheduler_address_problem` asks for, in its words.
 SCHEDULER_ADDRESS = "[tcp://]HOST:PORT, e.g. tcp://10.0.0.5:8786 (the address `dask scheduler` prints)"
 
 
-def scheduler_address_problem(text: str) -> str | None:
+def scheduler_address_problem(text: str, *, in_process: bool = True) -> str | None:
     """Why `text` is not a Dask scheduler address (``[protocol://]HOST:PORT``: ``tcp://10.0.0.5:8786``,
-    ``host:8786``), in the words the command line's ``--scheduler`` and `check_scheduler_address` both
-    give; None when it is one (spaces around it aside).
+    ``host:8786``, ``ucxx://h:8786``, ``[fe80::1%eth0]:8786``; or, with `in_process`, an in-process
+    cluster's ``inproc://HOST/PID/N``), in the words the command line's ``--scheduler`` and
+    `check_scheduler_address` both give; None when it is one (spaces around it aside). The command line
+    runs in a process of its own, which another's ``inproc://`` address cannot reach: it passes
+    ``in_process=False``, and such an address is refused in words that say so.
 
     >>> scheduler_address_problem("tcp://10.0.0.5:8786") is None, scheduler_address_problem("[::1]:8786")
     (True, None)
+    >>> scheduler_address_problem("inproc://192.0.2.2/27528/1") is None
+    True
     >>> scheduler_address_problem("tcp://host")[:50]
     "not a scheduler address: 'tcp://host'; give [tcp:/"
     """
-    m = _SCHEDULER_ADDRESS.match(text.strip())
+    stripped = text.strip()
+    if _IN_PROCESS_ADDRESS.match(stripped):
+        if in_process:
+            return None
+        return (
+            f"{text!r} is the address of an in-process cluster (inproc://), which only the Python process "
+            f"that made it can reach, not this command; give {SCHEDULER_ADDRESS}"
+        )
+    m = _SCHEDULER_ADDRESS.match(stripped)
     if m and 0 < int(m.group(2)) < 65536:
         return None
     return f"not a scheduler address: {text!r}; give {SCHEDULER_ADDRESS}"

@@ -119,7 +119,8 @@ _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 #: The files written at the top of a batch folder (the `out` of `riskmodel.batch.run_batch`), beside its
 #: run folders: `riskmodel run`'s table of every comparison of the batch, `riskmodel sweep`'s table and
 #: the batch's HTML page (`riskmodel report`, `run --report`). Each name → (what it holds, what writes it);
-#: no other command writes a file of these names there (`overwrite_problem`).
+#: no other command writes a file of these names there, nor `report` of one of the batch's runs, whose page
+#: goes in that run's folder (`overwrite_problem`).
 COMPARISON_FILE = "comparison.csv"
 SWEEP_FILE = "sweep.csv"
 REPORT_FILE = "report.html"
@@ -328,7 +329,7 @@ def overwrite_problem(
     *,
     instead: str = "a path outside the run folder",
     option: str = "--out",
-    allowed_name: str | None = None,
+    allowed: str | Path | None = None,
     resume: bool = False,
 ) -> str | None:
     """Why the output `path` (a file, or a folder of output tables or of runs) may not be written, and what
@@ -337,27 +338,29 @@ def overwrite_problem(
     - a stored run's folder, nor lie in one (`run_folder_of`): it would overwrite the run's files (its
       ``ylt.parquet``, its manifest) or add to them. What to give: `instead` (``a file outside the run
       folder``); with `resume` (an output folder of runs: `run`, `sweep`), also the folder that holds
-      the run, where its batch resumes;
+      the run, where its batch resumes (the folder that holds the run itself, not a link to it);
     - a file a batch writes at its top (`BATCH_FILES`: ``comparison.csv``, ``sweep.csv``,
       ``report.html``) in a folder that holds a batch's runs: it would replace the batch's, and the
       batch's next run would replace it. What to give: another name.
 
-    `allowed_name`: a file of that name directly in a run folder or a batch folder may be written
-    (``report.html``, the page `riskmodel report` writes there).
+    `allowed`: the one file that may be written though it is in a run folder or a batch's own, compared
+    with its links and ``..`` resolved: the ``report.html`` of the folder `riskmodel report` reports (a
+    run's or a batch's), where it writes its page; no other run's, nor the batch's of a run's report.
 
     >>> overwrite_problem("/nonexistent/folder/table.csv") is None
     True
     """
     p = Path(path)
+    if allowed is not None and p.resolve() == Path(allowed).resolve():
+        return None
     run_dir = run_folder_of(p)
     if run_dir is None:
-        return _batch_file_problem(p, option, allowed_name)
+        return _batch_file_problem(p, option)
     parent = p.resolve().parent
-    if allowed_name is not None and p.name == allowed_name and parent == run_dir.resolve():
-        return None
     advice = f"give {option} {instead}"
-    if resume:
-        advice += f" (the folder that holds the run, {run_dir.parent}, to resume or add to its batch)"
+    if resume:  # (the batch's folder: through a link to the run folder, not the folder holding the link)
+        batch_dir = run_dir.resolve().parent
+        advice += f" (the folder that holds the run, {batch_dir}, to resume or add to its batch)"
     listed = (read_manifest(run_dir) or {}).get("files")
     if parent == run_dir.resolve() and (
         p.name == MANIFEST or (isinstance(listed, dict) and p.name in listed)
@@ -375,10 +378,10 @@ def overwrite_problem(
     )
 
 
-def _batch_file_problem(path: Path, option: str, allowed_name: str | None) -> str | None:
+def _batch_file_problem(path: Path, option: str) -> str | None:
     """`overwrite_problem` of a `path` in no run folder: why it may not be a batch's own file (one of
     `BATCH_FILES` in a folder holding a run folder), or None."""
-    if path.name not in BATCH_FILES or path.name == allowed_name:
+    if path.name not in BATCH_FILES:
         return None
     batch_dir = path.parent
     try:

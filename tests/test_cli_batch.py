@@ -364,6 +364,35 @@ def test_sweep_of_paths_one_inside_the_other_exits_2(scenarios, tmp_path, capsys
     assert not (tmp_path / "s").exists()
 
 
+def test_the_sweep_table_writes_errors_as_every_table_does_and_its_csv_keeps_the_numbers(
+    scenarios, tmp_path, capsys
+):
+    """The sweep's terminal table printed "inf" for a 1-in-10,000 of too few trials and "NaN" for a
+    difference from a first point of other trials (no pairing), where every other table a person reads
+    writes "∞" and "–" (`display.fixed_error`). sweep.csv keeps the numbers (inf, empty), as
+    comparison.csv does."""
+    out = tmp_path / "sweep"
+    sets = ["--set", "simulation.trials=4096,8192", "--set", "portfolio.contracts.storm_xol.limit_usd_m=4000"]
+    code = riskmodel(
+        "sweep", scenarios / "base.yaml", *sets, "--metrics", "aal,var99.99", "--workers", 1, "--out", out
+    )
+    assert code == 0
+    table = pd.read_csv(out / "sweep.csv").set_index("run")
+    assert np.isinf(table["var99.99:portfolio_se"]).all()
+    assert table["aal:portfolio_delta"].isna().to_list() == [False, True]
+    assert table["aal:portfolio_delta_se"].isna().to_list() == [False, True]
+    printed = capsys.readouterr().out
+    rows = {line.split()[0]: line.split()[1:] for line in printed.splitlines() if line.startswith("00")}
+    columns = next(line for line in printed.splitlines() if "aal:portfolio_se" in line).split()
+    cells = {run: dict(zip(columns, cells[-len(columns) :], strict=True)) for run, cells in rows.items()}
+    first, second = sorted(cells)
+    assert cells[first]["var99.99:portfolio_se"] == cells[second]["var99.99:portfolio_se"] == "∞"
+    assert cells[second]["aal:portfolio_delta"] == cells[second]["aal:portfolio_delta_se"] == "–"
+    assert cells[first]["aal:portfolio_delta"] == cells[first]["aal:portfolio_delta_se"] == "0.000"
+    assert cells[first]["aal:portfolio_se"] == f"{table.loc[first, 'aal:portfolio_se']:.3f}"
+    assert not re.search(r"\b(inf|nan|NaN|<NA>)\b", printed)
+
+
 def test_sweep_of_an_invalid_path_or_value_exits_2_before_running(scenarios, tmp_path, capsys):
     out = tmp_path / "sweep"
     base = scenarios / "base.yaml"

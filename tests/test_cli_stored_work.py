@@ -124,11 +124,81 @@ def test_report_refuses_a_manifest_or_a_name_that_is_not_html(folder, run_cli):
     code, _, err = run_cli("report", runs, "--out", keep)
     assert_refused(code, err, f"{keep}: --out takes an .html (or .htm) file name")
     assert keep.read_text() == "precious\n"
-    # a run's own report.html, where `report RUN` writes it, and an .htm page elsewhere: written
-    for target in (runs / "a" / "report.html", folder / "page.htm"):
-        code, out, err = run_cli("report", runs, "--out", target)
+    # the report.html of the folder reported, where `report` writes it, and an .htm page elsewhere: written
+    for reported, target in ((runs, runs / "report.html"), (runs / "a", runs / "a" / "report.html")):
+        code, out, err = run_cli("report", reported, "--out", target)
         assert (code, out.strip()) == (0, str(target)), err
+    code, out, err = run_cli("report", runs, "--out", folder / "page.htm")
+    assert (code, out.strip()) == (0, str(folder / "page.htm")), err
     assert store.is_complete(runs / "a")
+
+
+def test_report_writes_report_html_only_in_the_folder_it_reports(folder, run_cli):
+    """Any report.html got through: `report batch/a --out batch/report.html` replaced the batch's page
+    with one run's, and `report batch/a --out batch/b/report.html` put a's page in b's run folder (the
+    batch's page over run a's too). A report.html is written only in the folder reported."""
+    runs = folder / "batch"
+    code, _, err = run_cli("report", runs)
+    assert code == 0, err
+    batch_page = (runs / "report.html").read_bytes()
+    code, _, err = run_cli("report", runs / "a", "--out", runs / "report.html")
+    assert_refused(
+        code,
+        err,
+        f"{runs / 'report.html'}: is the report of the batch in {runs} (its report.html, which `riskmodel "
+        "report` writes beside the batch's runs)",
+        "give --out another name",
+    )
+    before = snapshot(runs / "b")
+    for reported in (runs / "a", runs):
+        code, out, err = run_cli("report", reported, "--out", runs / "b" / "report.html")
+        assert_refused(
+            code, err, f"{runs / 'b' / 'report.html'}: is in the run folder {runs / 'b'} of a stored run"
+        )
+        assert out == ""
+    assert snapshot(runs / "b") == before and (runs / "report.html").read_bytes() == batch_page
+    # a folder given as --out: the page name suggested is one it then writes
+    code, _, err = run_cli("report", runs / "a", "--out", runs)
+    assert_refused(code, err, f"{runs}: is a folder: --out takes a file name, e.g. {runs / 'a_report.html'}")
+    code, out, err = run_cli("report", runs / "a", "--out", runs / "a_report.html")
+    assert (code, out.strip()) == (0, str(runs / "a_report.html")), err
+    code, _, err = run_cli("report", runs / "a", "--out", runs / "a")
+    assert_refused(
+        code, err, f"{runs / 'a'}: is a folder: --out takes a file name, e.g. {runs / 'a' / 'report.html'}"
+    )
+    code, _, err = run_cli("report", runs / "a", "--out", runs / "b")
+    assert_refused(code, err, f"{runs / 'b'}: is the run folder {runs / 'b'} of a stored run")
+    assert (runs / "report.html").read_bytes() == batch_page and snapshot(runs / "b") == before
+
+
+def test_an_out_through_a_link_to_a_run_folder_is_refused_and_the_batch_folder_named(folder, run_cli):
+    """A link to a run folder is that folder: `--out` through it is refused as the folder itself is. The
+    advice named the folder holding the link (`run x.yaml --out rl` after `ln -s batch/a rl` said "the
+    folder that holds the run, <the link's folder>"), where a run would start another batch; it names
+    the batch's folder. A report.html through a link is the reported folder's when the link leads there."""
+    runs, scenario = folder / "batch", folder / "scenarios" / "base.yaml"
+    elsewhere = folder / "links"
+    elsewhere.mkdir()
+    (elsewhere / "rl").symlink_to(runs / "a", target_is_directory=True)
+    link = elsewhere / "rl"
+    before = snapshot(runs / "a")
+    code, out, err = run_cli("run", scenario, "--out", link, "--workers", 1)
+    assert_refused(
+        code,
+        err,
+        f"{link}: is the run folder {link} of a stored run",
+        f"give --out another folder (the folder that holds the run, {runs}, to resume or add to its batch)",
+    )
+    assert out == "" and str(elsewhere) + "," not in err
+    code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", link / "a_vs_b.csv")
+    assert_refused(code, err, f"{link / 'a_vs_b.csv'}: is in the run folder {link} of a stored run")
+    code, _, err = run_cli("report", runs / "b", "--out", link / "report.html")
+    assert_refused(code, err, f"{link / 'report.html'}: is in the run folder {link} of a stored run")
+    assert snapshot(runs / "a") == before
+    # the reported run's own page, through the link: written, in the run folder
+    code, out, err = run_cli("report", runs / "a", "--out", link / "report.html")
+    assert code == 0 and out.strip() == str(link / "report.html"), err
+    assert (runs / "a" / "report.html").is_file() and store.is_complete(runs / "a")
 
 
 def test_run_and_sweep_refuse_an_out_in_a_run_folder_and_take_the_batch_folder(folder, run_cli):
@@ -194,6 +264,18 @@ def test_compare_refuses_the_batchs_own_files_as_its_out(folder, run_cli):
     # a folder: the name suggested is no batch file
     code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", runs)
     assert_refused(code, err, f"{runs}: is a folder: --out takes a file name, e.g. {runs / 'a_vs_b.csv'}")
+    # a run folder: refused as such, not told a file name in it that is then refused (it said "e.g.
+    # batch/b/a_vs_b.csv"); nor a suffix's example a batch's own file (it said "e.g. comparison.csv")
+    code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / "b")
+    assert_refused(
+        code,
+        err,
+        f"{runs / 'b'}: is the run folder {runs / 'b'} of a stored run",
+        "give --out a file outside the run folder",
+    )
+    assert "e.g." not in err
+    code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / "a_vs_b.txt")
+    assert_refused(code, err, "--out takes a .csv (or .parquet) file name, e.g. a_vs_b.csv:")
     code, out, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / "a_vs_b.csv")
     assert code == 0 and f"written: {runs / 'a_vs_b.csv'}" in out, err
     # the same name where no batch is: written

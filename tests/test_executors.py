@@ -167,3 +167,63 @@ def test_a_scheduler_address_is_checked_by_the_api_as_by_the_command_line(addres
     with pytest.raises(ValueError) as made:
         make_executor(scheduler=address)
     assert str(made.value) == f"scheduler: {cli.value}"
+
+
+def _scaled(shared: int, task: int) -> int:
+    return shared * task
+
+
+def test_an_in_process_cluster_is_reached_through_its_address():
+    """`LocalCluster(processes=False)`'s scheduler is at ``inproc://HOST/PID/N``, which Dask's own client
+    connects to: `DaskExecutor(address=...)` refused it as no ``HOST:PORT``. The API takes it now and runs
+    tasks there; the command line, a process of its own that such an address cannot reach, refuses it in
+    words that say why (one rule, `scheduler_address_problem`, for both)."""
+    import argparse
+
+    from dask.distributed import LocalCluster
+
+    from riskmodel.cli.run import scheduler_address
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("inproc://")
+        with DaskExecutor(address=address) as executor:
+            assert list(executor.map(_scaled, 3, [1, 2, 5])) == [3, 6, 15]
+            assert executor.name == f"dask({address}, 1 workers)"
+        with make_executor(scheduler=address) as executor:
+            assert list(executor.map(_scaled, 2, [4])) == [8]
+    with pytest.raises(argparse.ArgumentTypeError) as cli:
+        scheduler_address(address)
+    assert str(cli.value) == (
+        f"{address!r} is the address of an in-process cluster (inproc://), which only the Python process "
+        "that made it can reach, not this command; give [tcp://]HOST:PORT, e.g. tcp://10.0.0.5:8786 (the "
+        "address `dask scheduler` prints)"
+    )
+
+
+@pytest.mark.parametrize(
+    "address", ["[fe80::1%eth0]:8786", "tcp://[fe80::1%2]:8786", "ucxx://10.0.0.5:8786", "ucx://h:1"]
+)
+def test_addresses_dask_accepts_are_accepted_by_the_api_and_the_command_line(address):
+    """An IPv6 address with its scope (``[fe80::1%eth0]:8786``, a link-local scheduler) and the ``ucxx``
+    protocol are Dask's, and were refused as no scheduler address."""
+    from riskmodel.arguments import check_scheduler_address
+    from riskmodel.cli.run import scheduler_address
+
+    assert check_scheduler_address(address) == scheduler_address(address) == address
+
+
+@pytest.mark.parametrize(
+    "address", ["inproc://host", "inproc://h/pid/1", "[fe80::1%]:8786", "[fe80::1%eth0]", "ucxx://h"]
+)
+def test_an_address_near_an_accepted_one_is_still_refused_at_once(address):
+    import argparse
+
+    from riskmodel.arguments import check_scheduler_address
+    from riskmodel.cli.run import scheduler_address
+
+    said = f"not a scheduler address: {address!r}; give [tcp://]HOST:PORT"
+    with pytest.raises(ValueError, match=f"^address: {re.escape(said)}"):
+        check_scheduler_address(address)
+    with pytest.raises(argparse.ArgumentTypeError, match=f"^{re.escape(said)}"):
+        scheduler_address(address)

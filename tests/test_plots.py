@@ -607,6 +607,62 @@ def test_plot_deltas_marks_a_difference_without_an_error_bar():
     plt.close("all")
 
 
+def test_plot_deltas_of_one_trial_says_there_is_no_standard_error():
+    """One trial has no standard error (NaN, not infinite): no error bar, and its label says why, in
+    other words than the infinite error of too few trials beside it."""
+    r, base = synthetic_results("rv_pool", scale=1.5, n_trials=1), synthetic_results("baseline", n_trials=1)
+    cmp = compare(r, base)
+    tail = f"portfolio: {TAIL_FIGURE}"
+    table = cmp.table()
+    assert np.isnan(table.at["portfolio: ceded loss", "standard_error"])
+    assert np.isinf(table.at[tail, "standard_error"])
+    ax = plots.plot_deltas(cmp, ["portfolio: ceded loss", tail])
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "portfolio: ceded loss (no s.e.: one trial, no error bar)",
+        f"{tail} (s.e. ∞: too few trials, no error bar)",
+    ]
+    marked = [ln for ln in ax.get_lines() if ln.get_label().startswith("no error bar")]
+    assert len(marked) == 1 and np.allclose(
+        marked[0].get_xdata(), table.loc[["portfolio: ceded loss", tail], "difference"]
+    )
+
+
+def test_plot_deltas_names_the_run_that_did_not_write_a_contract():
+    """A contract one run's portfolio lacks counts 0 there: its bar is the other run's figure, and its
+    label names the run that did not write it (by the names given, or the scenarios'), whichever side."""
+    import dataclasses
+    import warnings
+
+    def without_hull(r: Results) -> Results:
+        contracts = {cid: c for cid, c in r.contracts.items() if cid not in ("hull_xol", "portfolio")}
+        portfolio = {f: sum(c[f] for c in contracts.values()) for f in CONTRACT_FIELDS}
+        return dataclasses.replace(r, contracts={**contracts, "portfolio": portfolio})
+
+    full = synthetic_results("baseline", n_trials=300)
+    lacking = without_hull(synthetic_results("rv_pool", scale=1.5, n_trials=300))
+    figures = ["gxl_layer1: ceded loss", "hull_xol: ceded loss", "hull_xol: premium"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # (portfolios differ: `Comparison.mismatches`)
+        scenario_lacks, baseline_lacks = compare(lacking, full), compare(full, lacking)
+    labels = [t.get_text() for t in plots.plot_deltas(scenario_lacks, figures).get_yticklabels()]
+    assert labels == [
+        "gxl_layer1: ceded loss",
+        "hull_xol: ceded loss (not written in rv_pool)",
+        "hull_xol: premium (not written in rv_pool)",
+    ]
+    ax = plots.plot_deltas(baseline_lacks, figures, names=("crackdown", "without_hull"))
+    assert [t.get_text() for t in ax.get_yticklabels()][1:] == [
+        "hull_xol: ceded loss (not written in without_hull)",
+        "hull_xol: premium (not written in without_hull)",
+    ]
+    # the bars: what the run that writes it cedes and earns (premium with its reinstatement premium) − 0
+    hull = full.contracts["hull_xol"]
+    widths = np.array([bar.get_width() for bar in ax.containers[0].patches])
+    assert np.allclose(
+        widths[1:], [hull["loss"].mean(), (hull["premium"] + hull["reinstatement_premium"]).mean()]
+    )
+
+
 def test_plot_scenarios_ep_of_a_contract_no_run_has_names_the_contracts_there_are():
     """With no run holding the contract the chart was empty but for matplotlib's "No artists with labels"
     warning. It is now an error naming the contracts the runs have and the closest to the one asked."""

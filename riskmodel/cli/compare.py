@@ -119,6 +119,33 @@ def _label(path: str | Path) -> str:
     return p.resolve().name if p.is_dir() else p.stem
 
 
+def _out_problems(out: Path, example: str) -> list[Any]:
+    """Why `out` may not be `--out`'s table, or []: in a stored run's folder, or a batch's own file
+    (`store.overwrite_problem`), checked first, so that a folder given is told a file name it may write
+    (`example`, ``<a>_vs_<b>.csv``: not comparison.csv, a batch folder's own); a folder, a place that
+    cannot be written, or a suffix other than .csv or .parquet."""
+    from riskmodel import store
+    from riskmodel.scenario import Problem, ScenarioError
+
+    why = store.overwrite_problem(out, instead="a file outside the run folder")
+    if why is not None:
+        return [Problem(str(out), (), why)]
+    try:
+        check_out_file(out, example)
+    except ScenarioError as exc:
+        return list(exc.problems)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        return [
+            Problem(
+                str(out),
+                (),
+                f"--out takes a .csv (or .parquet) file name, e.g. {example}: the file is written in the "
+                "format its suffix names",
+            )
+        ]
+    return []
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel compare`; returns the exit code."""
     from riskmodel import batch, store
@@ -136,26 +163,8 @@ def run(args: argparse.Namespace) -> int:
                 "the runs of scenario files compared now); leave them out, or rerun the batch",
             )
         )
-    try:
-        if args.out is not None:
-            # (not comparison.csv: in a batch folder, that is the batch's own file)
-            check_out_file(args.out, f"{_label(args.run_a)}_vs_{_label(args.run_b)}.csv")
-    except ScenarioError as exc:
-        problems.extend(exc.problems)
-    else:
-        if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".parquet"):
-            problems.append(
-                Problem(
-                    str(args.out),
-                    (),
-                    "--out takes a .csv (or .parquet) file name, e.g. comparison.csv: the file is written in "
-                    "the format its suffix names",
-                )
-            )
-        if args.out is not None:
-            why = store.overwrite_problem(args.out, instead="a file outside the run folder")
-            if why is not None:
-                problems.append(Problem(str(args.out), (), why))
+    if args.out is not None:
+        problems.extend(_out_problems(Path(args.out), f"{_label(args.run_a)}_vs_{_label(args.run_b)}.csv"))
     if problems:
         raise ScenarioError(problems)
     try:

@@ -5,9 +5,10 @@ on stderr for each run whose baseline run is not in the folder (the page shows "
 no comparison, which a reader must not take for no difference). Exit 0 on success (with or without
 such warnings); 2 when the folder holds no finished run (the message says what to run first), when a
 run folder cannot be read (the message names the folder and the file), or when `--out` cannot be written,
-is not an .html (.htm) name, or lies in a stored run's folder (whose files it would change; but for that
-run's own ``report.html``). Runs a batch's page leaves out (unfinished or damaged) are named on stderr
-too, as the page names them.
+is not an .html (.htm) name, lies in a stored run's folder (whose files it would change), or is a batch's
+own file (`store.BATCH_FILES`): but for the ``report.html`` of the folder reported, where the page goes
+by default (a run's page, not in another run's folder nor over its batch's page). Runs a batch's page
+leaves out (unfinished or damaged) are named on stderr too, as the page names them.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         metavar="FILE.html",
         help="the HTML file to write, .html or .htm (default RUN_DIR/report.html); not in a stored run's "
-        "folder, but for its own report.html",
+        "folder nor a batch's report.html, but for RUN_DIR/report.html",
     )
     parser.set_defaults(func=run)
     return parser
@@ -104,6 +105,17 @@ def missing_baselines(run_dir: Path, finished: list[Path], unfinished: list[tupl
     return out
 
 
+def _page_name(folder: Path, own: Path) -> str:
+    """The file name suggested for a `folder` given as ``--out`` (`own` the report.html of the folder
+    reported): ``report.html``, unless that is a page it may not replace there (the batch's, when one run
+    is reported), then ``<run>_report.html``."""
+    from riskmodel.store import REPORT_FILE, overwrite_problem
+
+    if overwrite_problem(folder / REPORT_FILE, allowed=own) is None:
+        return REPORT_FILE
+    return f"{own.parent.name}_{REPORT_FILE}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel report`; returns the exit code."""
     from riskmodel.cli.run import check_out_file
@@ -112,17 +124,20 @@ def run(args: argparse.Namespace) -> int:
     from riskmodel.store import IncompleteRunError, overwrite_problem
 
     args.run_dir = args.run_dir.absolute()  # (`report .` in a run folder: its parent holds the batch)
-    target = args.out if args.out is not None else args.run_dir / REPORT_FILE
+    own = args.run_dir / REPORT_FILE  # (the one report.html it may write: the folder reported's)
+    target = args.out if args.out is not None else own
     if args.out is not None or args.run_dir.is_dir():
+        # (where it may not write first, so that a folder given as --out is told a file name it may write:
+        # the run folder reported is told its own report.html, another run's is refused as a run folder)
+        why = overwrite_problem(target, instead="a file outside the run folder", allowed=own)
+        if why is not None and target.resolve() != args.run_dir.resolve():
+            print(f"error: {target}: {why}", file=sys.stderr)
+            return EXIT_NO_RUNS
         try:
-            check_out_file(target, REPORT_FILE)
+            check_out_file(target, _page_name(target, own))
         except ScenarioError as exc:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)
-            return EXIT_NO_RUNS
-        why = overwrite_problem(target, instead="a file outside the run folder", allowed_name=REPORT_FILE)
-        if why is not None:
-            print(f"error: {target}: {why}", file=sys.stderr)
             return EXIT_NO_RUNS
         if target.suffix.lower() not in HTML_SUFFIXES:
             print(

@@ -127,10 +127,11 @@ def _chunk_trials(text: str) -> int:
 
 def scheduler_address(text: str) -> str:
     """An argparse type: a Dask scheduler address such as ``tcp://10.0.0.5:8786`` or ``host:8786``, by the
-    rule and in the words of the API's executor (`riskmodel.arguments.scheduler_address_problem`)."""
+    rule and in the words of the API's executor (`riskmodel.arguments.scheduler_address_problem`); not an
+    in-process cluster's ``inproc://`` address, which only the process that made it can reach."""
     from riskmodel.arguments import scheduler_address_problem
 
-    problem = scheduler_address_problem(text)
+    problem = scheduler_address_problem(text, in_process=False)
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return text.strip()

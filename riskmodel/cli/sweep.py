@@ -4,10 +4,11 @@ In: a scenario file, one `--set` per swept key (a dotted path into the resolved 
 the metrics to tabulate. Out: one run folder per grid point under `--out` (resumable, like `run`), and
 one table, on stdout and in `--out/sweep.csv`: a row per grid point with the swept values, each metric
 and its standard error, and its difference from the first point with the common-random-number standard
-error (every point runs with the same seed). A contract metric's column names its contract, the
-portfolio's too (``aal:portfolio``), so that the CSV says whose figure it is. Invalid paths, values,
-metrics or `--out`: exit 2 with the validation messages, before anything runs (metric names are checked
-on a few trials of the first point). The work is `riskmodel.batch.sweep_specs` and `SweepTable`.
+error (every point runs with the same seed). The terminal writes the errors as every table a person reads
+does ("∞", "–", "<0.0005": `sweep_view`); the CSV keeps the numbers. A contract metric's column names its
+contract, the portfolio's too (``aal:portfolio``), so that the CSV says whose figure it is. Invalid paths,
+values, metrics or `--out`: exit 2 with the validation messages, before anything runs (metric names are
+checked on a few trials of the first point). The work is `riskmodel.batch.sweep_specs` and `SweepTable`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from riskmodel.cli.run import (
     write_csv,
 )
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "sweep_view"]
 
 _EPILOG = """\
 examples:
@@ -149,6 +150,42 @@ def _not_a_scenario_file(path: Path) -> str:
     return "is a folder; sweep takes one scenario file (YAML)"
 
 
+def sweep_view(frame: Any, metric_names: Sequence[str]) -> Any:
+    """The sweep table (`batch.SweepTable.frame`) as the terminal prints it: each standard error
+    written by `display.error_texts` ("∞" where the trials cannot bound it, "–" where there is none,
+    "<0.0005" when too small to show), as the comparison's and summary's errors are, and a figure the
+    table lacks (a metric not in the results, a difference from a first point of another horizon, a
+    quantile's year of neither) "–", as the report writes one; `sweep.csv` keeps the numbers. A
+    difference's error is float noise against the larger of its figures (the point's, the first point's,
+    the difference), as in the comparison.
+
+    >>> import math, pandas as pd
+    >>> f = pd.DataFrame({"run": ["a", "b"], "aal:portfolio": [2.0, 2.5], "aal:portfolio_se": [0.1, 2e-5],
+    ...     "aal:portfolio_delta": [0.0, math.nan], "aal:portfolio_delta_se": [0.0, math.nan],
+    ...     "var99.5:portfolio": [9.0, 12.0], "var99.5:portfolio_se": [math.inf, 0.5]})
+    >>> sweep_view(f, ["aal:portfolio", "var99.5:portfolio"]).iloc[1, 1:].to_list()
+    [2.5, '<0.0005', '–', '–', 12.0, '0.500']
+    >>> sweep_view(f, ["var99.5:portfolio"])["var99.5:portfolio_se"].to_list()
+    ['∞', '0.500']
+    """
+    import pandas as pd
+
+    from riskmodel.display import NO_ERROR, error_texts
+
+    view = frame.copy()
+    for name in metric_names:
+        figures = [c for c in (name, f"{name}_delta", f"{name}_year") if c in frame]
+        for column in figures:  # (a figure the table lacks: "–")
+            view[column] = frame[column].astype(object).where(frame[column].notna(), NO_ERROR)
+        if f"{name}_se" in frame:
+            view[f"{name}_se"] = error_texts(frame[f"{name}_se"], frame[name])
+        if f"{name}_delta_se" in frame:
+            first = pd.Series(frame[name].iloc[0], index=frame.index)
+            level = pd.concat([frame[name], first, frame[f"{name}_delta"]], axis=1).abs().max(axis=1)
+            view[f"{name}_delta_se"] = error_texts(frame[f"{name}_delta_se"], level)
+    return view
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel sweep`; returns the exit code."""
     from riskmodel import batch
@@ -180,8 +217,9 @@ def run(args: argparse.Namespace) -> int:
     first = specs[0]
     trials = f"{first.trials:,} trials each" if len({s.trials for s in specs}) == 1 else "trials as swept"
     seed = f"seed {first.seed}" if len({s.seed for s in specs}) == 1 else "seeds as swept"
+    view = sweep_view(frame, [m.name for m in table.metrics])
     print_frame(
-        frame.set_index("run"), f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} ({UNITS})"
+        view.set_index("run"), f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} ({UNITS})"
     )
     print(f"written: {write_csv(frame, out / SWEEP_FILE, index=False)}")
     return 0

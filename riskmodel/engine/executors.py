@@ -198,9 +198,10 @@ class ProcessPool:
 
 class DaskExecutor:
     """Tasks on a `dask.distributed` cluster: at `address` (a scheduler address such as
-    ``tcp://10.0.0.5:8786``; of the form ``[protocol://]HOST:PORT``, as the command line's ``--scheduler``:
-    `riskmodel.arguments.check_scheduler_address`), or a `LocalCluster` of `local_workers` (an int from 1
-    to `riskmodel.arguments.max_workers()`, or None for 2). One or the other: a `ValueError` for both."""
+    ``tcp://10.0.0.5:8786``; of the form ``[protocol://]HOST:PORT``, as the command line's ``--scheduler``,
+    or an in-process cluster's ``inproc://...``: `riskmodel.arguments.check_scheduler_address`), or a
+    `LocalCluster` of `local_workers` (an int from 1 to `riskmodel.arguments.max_workers()`, or None for
+    2). One or the other: a `ValueError` for both."""
 
     def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
         local_workers = check_workers(local_workers, "local_workers", none="None for 2")
