@@ -210,7 +210,7 @@ def var(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
     >>> var([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.91)
     10.0
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     a = _ranked(x)
     v = _order_statistic(a, _rank(a.shape[0], p))
     return float(v) if np.ndim(v) == 0 else v
@@ -224,7 +224,7 @@ def tvar(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
     >>> tvar([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.8)  # mean of 9 and 10
     9.5
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     a = _ranked(x)
     v = np.asarray(var(a, p))
     t = v + np.maximum(a - v, 0.0).mean(axis=0) / (1.0 - p)
@@ -284,7 +284,7 @@ def tvar_standard_error(x: np.ndarray | Sequence[float], p: float, conf: float =
     >>> tvar_standard_error(np.arange(1.0, 11.0), 0.8)  # 1..10: 0.8¹⁰ = 11% that all ten lie below ξ
     inf
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     a = _ranked(x)
     n = a.shape[0]
     if _unbounded_above(n, p, conf):
@@ -309,7 +309,7 @@ def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float
     >>> tvar_, round(se, 4)  # the mean of 4..7; SD of the trials' mean excesses (0.5, 1, 1.5, 2) / 0.5 / √4
     (5.5, 0.6455)
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     a = _ranked(losses)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
@@ -380,8 +380,8 @@ def pooled_quantile(losses: np.ndarray, p: float, conf: float = 0.95) -> PooledQ
     >>> quantile_ci(np.repeat(x, 2), 0.5)  # the 2,000 trial-years taken as independent: too narrow
     (478.0, 523.0)
     """
-    check_level(p, "level p")
-    check_level(conf, "conf")
+    p = check_level(p, "level p")
+    conf = check_level(conf, "conf")
     a = _ranked(losses)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
@@ -443,8 +443,8 @@ def quantile_ci(
     >>> quantile_ci(np.arange(1.0, 1001.0), 0.5)  # the median of 1..1000 with 95% confidence
     (469.0, 532.0)
     """
-    check_level(p, "level p")
-    check_level(conf, "conf")
+    p = check_level(p, "level p")
+    conf = check_level(conf, "conf")
     a = _ranked(x)
     n = a.shape[0]
     alpha = 1.0 - conf
@@ -614,7 +614,7 @@ def tail_contributions(
     b                   1.5  0.428571              3.0
     portfolio           3.5  1.000000              3.5
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     if not parts:
         raise ValueError("no parts to allocate the tail to")
     if "portfolio" in parts:
@@ -757,6 +757,7 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
     >>> worst_year(np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]]), 0.75)
     YearTail(year=1, value=5.0, se=inf, every_year=False)
     """
+    p = check_level(p, "level p")
     a = np.asarray(losses, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
@@ -826,6 +827,7 @@ def paired_tail_difference(
     >>> round(d.mean / worst_year(base, 0.995).value, 6), d.se < d.se_independent / 3
     (0.1, True)
     """
+    p = check_level(p, "level p")
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 2:
         raise ValueError(f"a and b must be (n_trials, n_years) of one shape, got {x.shape} and {y.shape}")
@@ -941,7 +943,7 @@ def ep_curve(
     2           10.0   3.0   4.0
     """
     t = np.asarray(check_return_periods(return_periods), dtype=np.float64)
-    check_level(conf, "conf")
+    conf = check_level(conf, "conf")
     a = _ranked(annual_or_max)
     if a.ndim != 1:
         raise ValueError("ep_curve takes one column of losses")

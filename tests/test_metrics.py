@@ -515,6 +515,36 @@ def test_intervals_stay_within_what_the_figure_can_be():
     assert row.ci_lower == pytest.approx(row.estimate - z * row.standard_error, rel=1e-12)
 
 
+def test_every_level_is_taken_as_the_decimal_it_shows():
+    """A level given as a float narrower than a double was converted on the table paths only: `var`,
+    `tvar` and `quantile_ci` checked it and used the unconverted value (`var` of 1..10,000 at
+    np.float16(0.99), whose double is 0.990234375, gave 9,904 beside the metrics table's 9,900; `tvar`
+    of 1..200 at np.float32(0.99) 199.50000143). Every metric that takes a level or a confidence level
+    now gives what the double it shows gives."""
+    x, y = np.arange(1.0, 10_001.0), np.arange(1.0, 201.0)
+    rng = np.random.default_rng(7)
+    grid = rng.lognormal(0.0, 1.0, (1000, 2))
+    for narrow in (np.float32, np.float16):
+        p = narrow(0.99)
+        assert metrics.var(x, p) == metrics.var(x, 0.99) == 9900.0
+        assert metrics.tvar(y, p) == metrics.tvar(y, 0.99)
+        assert metrics.quantile_ci(x, p) == metrics.quantile_ci(x, 0.99)
+        assert metrics.quantile_ci(x, 0.99, narrow(0.9)) == metrics.quantile_ci(x, 0.99, 0.9)
+        assert metrics.tvar_standard_error(x, p) == metrics.tvar_standard_error(x, 0.99)
+        assert metrics.pooled_tvar(grid, p) == metrics.pooled_tvar(grid, 0.99)
+        assert metrics.pooled_quantile(grid, p, narrow(0.9)) == metrics.pooled_quantile(grid, 0.99, 0.9)
+        assert metrics.worst_year(grid, p) == metrics.worst_year(grid, 0.99)
+        assert metrics.paired_tail_difference(grid * 1.1, grid, p) == metrics.paired_tail_difference(
+            grid * 1.1, grid, 0.99
+        )
+        pd.testing.assert_frame_equal(
+            metrics.tail_contributions({"a": grid}, p), metrics.tail_contributions({"a": grid}, 0.99)
+        )
+        pd.testing.assert_frame_equal(
+            metrics.ep_curve(x, [200], narrow(0.9)), metrics.ep_curve(x, [200], 0.9)
+        )
+
+
 def test_alt_table_matches_the_primitives():
     losses = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 0.0]])
     a = metrics.alt_table(losses, rel_error=0.5)
