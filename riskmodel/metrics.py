@@ -1122,19 +1122,42 @@ def _z(conf: float) -> float:
 def _wilson(p: float, n: int, z: float) -> tuple[float, float]:
     """Wilson's score interval of a share p of n trials at the normal z: (p + z²/2n ± z √(p(1 − p)/n +
     z²/4n²)) / (1 + z²/n), within [0, 1] where p ± z SE is not (0.99 of 200 trials: 1.004 above), and not
-    of zero width at a share of 0 or 1 (no trial with a loss does not prove a probability of 0). NaN with
-    one trial, whose share has no error known.
+    of zero width at a share of 0 or 1 (no trial with a loss does not prove a probability of 0). It holds
+    its estimate: the end at a share of 0 is exactly 0 and at 1 exactly 1 (the formula gave 6.4e-18 above
+    0 and 0.9999999999999998 below 1), and no end passes p by float rounding. NaN with one trial, whose
+    share has no error known.
 
     >>> lo, hi = _wilson(0.99, 200, 1.959963984540054)
-    >>> round(lo, 4), round(hi, 4), _wilson(1.0, 50, 1.96)[1]
-    (0.9643, 0.9973, 1.0)
+    >>> round(lo, 4), round(hi, 4), _wilson(1.0, 300, 1.96)[1], _wilson(0.0, 50, 1.96)[0]
+    (0.9643, 0.9973, 1.0, 0.0)
     """
     if n < 2:
         return math.nan, math.nan
     scale = 1.0 + z * z / n
     centre = p + z * z / (2 * n)
     half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4 * n * n))
-    return max((centre - half) / scale, 0.0), min((centre + half) / scale, 1.0)
+    lower = 0.0 if p == 0.0 else min(max((centre - half) / scale, 0.0), p)
+    upper = 1.0 if p == 1.0 else max(min((centre + half) / scale, 1.0), p)
+    return lower, upper
+
+
+def _share_error(p: float, n: int, z: float) -> float:
+    """The standard error of a share p of n trials (the metrics table's prob_any_loss): √(p(1 − p)/n),
+    except at a share of 0 or 1, where that is 0 though the trials prove no certainty (none of 50 trials
+    with a loss leaves a probability up to 0.07): there it is Wilson's interval's half-width over z,
+    z / (2(n + z²)) (`_wilson`), so that the convergence verdict judges the share by its interval. A share
+    of 0 is then never converged (any error is more than a share of 0); a share of 1 is once that
+    half-width is within the relative error asked for (16 trials at 5% and 95%). NaN with one trial.
+
+    >>> _share_error(0.5, 100, 1.96), [round(_share_error(p, 50, 1.96), 4) for p in (0.0, 1.0)]
+    (0.05, [0.0182, 0.0182])
+    """
+    if n < 2:
+        return math.nan
+    if p in (0.0, 1.0):
+        lower, upper = _wilson(p, n, z)
+        return (upper - lower) / (2 * z)
+    return math.sqrt(p * (1.0 - p) / n)
 
 
 def _floor(x: np.ndarray, lower: float) -> float:
@@ -1158,7 +1181,9 @@ def metrics_table(
     ``ci_lower``, ``ci_upper`` and ``converged`` (SE ≤ rel_error × |estimate|). For quantiles the SE is the
     half-width of the order-statistic interval over the normal z of ``conf``; SD's SE is the asymptotic
     √((m₄ − s⁴)/n)/(2s). The intervals stay within what the figure can be: prob_any_loss's is Wilson's
-    score interval (`_wilson`, in [0, 1]; its SE stays √(p(1 − p)/n)); the normal intervals of aal, sd
+    score interval (`_wilson`, in [0, 1], holding its estimate); its SE is √(p(1 − p)/n), but at a share
+    of 0 or 1 the Wilson interval's half-width over z (`_share_error`: a share of 0 is never converged);
+    the normal intervals of aal, sd
     and tvar (estimate ± z SE) end at 0 below where no loss is negative (the SD's always). ``levels``:
     one level in (0, 1) or a sequence of them, each once (empty: no var or tvar rows); ``conf`` in (0, 1);
     ``rel_error`` a finite number > 0 (`riskmodel.arguments`: anything else is a `TypeError` or
@@ -1179,7 +1204,7 @@ def metrics_table(
         m4 = float(((x - mean) ** 4).mean())
         se_sd = math.sqrt(max(m4 - s**4, 0.0) / n) / (2 * s) if s > 0 else 0.0 if n > 1 else math.nan
         p_any = prob_any_loss(x)
-        se_p = math.sqrt(p_any * (1 - p_any) / n) if n > 1 else math.nan  # (one trial: no error known)
+        se_p = _share_error(p_any, n, z)
         rows.append((year, "aal", math.nan, mean, se_mean, _floor(x, mean - z * se_mean), mean + z * se_mean))
         rows.append((year, "sd", math.nan, s, se_sd, max(s - z * se_sd, 0.0), s + z * se_sd))
         rows.append((year, "prob_any_loss", math.nan, p_any, se_p, *_wilson(p_any, n, z)))
