@@ -238,7 +238,9 @@ def _unbounded_above(n: int, p: np.ndarray | float, conf: float) -> np.ndarray |
 
 
 #: Two losses within this relative distance are one amount computed along two paths (a layer's limit of 0.6
-#: as 0.6 and 0.6000000000000002): `worst_year`'s ties, and a point mass's, whose spread is no error.
+#: as 0.6 and 0.6000000000000002): `worst_year`'s ties, and a point mass's, whose spread is no error
+#: (`_half_width`, `pooled_tvar`, `tail_contributions`). Only amounts the trials reach are compared so: no
+#: ceiling is inferred from them (a limit several trials reach need not be the most the loss can be).
 SAME_AMOUNT_RTOL = 1e-9
 
 
@@ -247,23 +249,10 @@ def _same_amount(x: np.ndarray | float, v: np.ndarray | float) -> np.ndarray:
     return np.isclose(x, v, rtol=SAME_AMOUNT_RTOL, atol=0.0)
 
 
-def _top_mass(a: np.ndarray) -> np.ndarray:
-    """Each column's point mass at the top, or NaN: its largest loss where it is above 0 and at least two
-    trials lose it (to float rounding). Losses drawn from continuous severities do not tie, so such an
-    amount is a limit (a layer's full limit, a stress of fixed size): the quantiles at it lie at or below
-    it, whether or not the trials are enough to bound them above (`quantile_ci`, `pooled_quantile`).
-
-    >>> _top_mass(np.array([[0.0, 1.0], [5.0, 2.0], [5.0 + 1e-15, 3.0]])).tolist()
-    [5.000000000000001, nan]
-    """
-    top = a.max(axis=0)
-    tied = _same_amount(a, top).sum(axis=0) >= 2
-    return np.where(tied & (top > 0), top, math.nan)
-
-
 def _half_width(lo: np.ndarray | float, hi: np.ndarray | float, z: float) -> np.ndarray | float:
     """A quantile's standard error, its interval's half-width over z: exactly 0 where both ends are one
-    amount (a point mass, computed along two paths: not its float noise), inf where an end is open."""
+    amount the trials reach (a point mass, computed along two paths: not its float noise), inf where an
+    end is open (too few trials to bound the quantile on that side, a point mass at the top or not)."""
     lo_, hi_ = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         se = np.where(np.isfinite(lo_) & _same_amount(lo_, hi_), 0.0, (hi_ - lo_) / (2 * z))
@@ -409,8 +398,7 @@ def pooled_quantile(losses: np.ndarray, p: float, conf: float = 0.95) -> PooledQ
     values = np.atleast_1d(_order_statistic(flat, list(ranks.values()))) if ranks else []
     ends = dict(zip(ranks, values, strict=True))
     lower = float(ends[lo]) if lo in ends else -math.inf
-    top = float(_top_mass(flat[:, None])[0])
-    upper = float(ends[hi]) if hi in ends else top if _same_amount(value, top) else math.inf
+    upper = float(ends[hi]) if hi in ends else math.inf
     return PooledQuantile(value, lower, upper, float(_half_width(lower, upper, _z(conf))), design_effect)
 
 
@@ -435,10 +423,11 @@ def quantile_ci(
 
     The number N of trials at or below the true quantile is Binomial(n, p); with l the α/2 quantile of N
     and u − 1 its 1 − α/2 quantile, P(X₍ₗ₎ ≤ ξ_p < X₍ᵤ₎) ≥ conf. An end beyond the sample is returned as
-    −inf or +inf: too few trials to bound the quantile on that side; but where the estimate is a point
-    mass at the top of the sample (`_top_mass`: a limit several trials reach), the upper end is the mass,
-    which the quantile cannot exceed: 300 trials, 9 of them at a layer's limit, give the 1-in-200 the
-    interval [limit, limit], as the trial-years pooled do (`pooled_quantile`), not [limit, inf].
+    −inf or +inf: too few trials to bound the quantile on that side. That holds at a point mass at the
+    top of the sample too: several trials at one amount, none above, are no proof that the loss cannot
+    exceed it (an XoL with a reinstatement loses its limit in many trials and twice it in a few; a
+    horizon's total, the sum of capped years, can reach several limits), so 200 trials, some at a layer's
+    limit L, give a 1-in-200 of L the interval [L, inf], not [L, L].
 
     >>> quantile_ci(np.arange(1.0, 1001.0), 0.5)  # the median of 1..1000 with 95% confidence
     (469.0, 532.0)
@@ -454,15 +443,11 @@ def quantile_ci(
     values = _order_statistic(a, ranks) if ranks else None
     shape = a.shape[1:]
 
-    def pick(rank: int, beyond: float | np.ndarray) -> np.ndarray | float:
-        v = np.broadcast_to(beyond, shape).copy() if not 1 <= rank <= n else values[ranks.index(rank)]
+    def pick(rank: int, beyond: float) -> np.ndarray | float:
+        v = np.full(shape, beyond) if not 1 <= rank <= n else values[ranks.index(rank)]
         return float(v) if np.ndim(v) == 0 else v
 
-    # (above the sample: a point mass at its top caps it, else it is open)
-    estimate = _order_statistic(a, _rank(n, p))
-    top = _top_mass(a)
-    ceiling = np.where(_same_amount(estimate, top), top, math.inf)
-    return pick(lo_rank, -math.inf), pick(hi_rank, ceiling)
+    return pick(lo_rank, -math.inf), pick(hi_rank, math.inf)
 
 
 def ratio_of_means(
@@ -814,7 +799,10 @@ def paired_tail_difference(
     few dozen trials at p = 0.995 or any n at p ≤ 0.75, the weights are multinomial, n draws in all, so
     that each resample reaches the rank r: a Poisson resample can hold fewer than r draws.) Where the
     trials cannot bound the quantile from above (`quantile_ci`'s +inf; n below about 740 at p = 0.995)
-    the error is infinite: the bootstrap of so few trials beyond it reads far too low. A bootstrap of a
+    the error is infinite: the bootstrap of so few trials beyond it reads far too low. The independent
+    error follows the same rule, its figures' errors being infinite there too (a 1-in-200 on a layer's
+    limit as well: no ceiling is inferred from the trials, `quantile_ci`), so the two never read ∞ beside
+    0. A bootstrap of a
     1-in-200 rests on the ~0.5% of trials beyond it: read the error as a guide, not to the last digit. On
     lognormal samples of 8,000 trials it ran 0.64-1.71x the spread of the difference over replications
     (20 samples, measured when the test was written; mean 1.05, SD 0.23; `tests/test_metrics.py` checks
@@ -956,9 +944,7 @@ def ep_curve(
     lo_rank = stats.binom.ppf(alpha / 2, n, p).astype(np.int64)
     hi_rank = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.int64) + 1
     ci_lower = np.where(lo_rank >= 1, s[np.clip(lo_rank, 1, n) - 1], -math.inf)
-    top = float(_top_mass(s[:, None])[0])  # (as `quantile_ci`: a point mass at the top caps the open end)
-    beyond = np.where(_same_amount(loss, top), top, math.inf)
-    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], beyond)
+    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], math.inf)
     tv, tv_se = np.empty(t.size), np.empty(t.size)
     for i, (q, v) in enumerate(zip(p, loss, strict=True)):
         excess = s[np.searchsorted(s, v, side="right") :] - v

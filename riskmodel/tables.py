@@ -325,8 +325,8 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "ci_upper",
                     "float64",
-                    "Upper end of the confidence interval, USD m; inf if too few trials, unless the loss "
-                    "is a point mass at the top of the trials (a limit several reach), which caps it.",
+                    "Upper end of the confidence interval, USD m; inf if too few trials (a limit several "
+                    "trials reach is no ceiling: it stays inf at a point mass at the top too).",
                     MONEY,
                 ),
                 (
@@ -361,10 +361,10 @@ TABLES: dict[str, TableSpec] = {
                     "standard_error",
                     "float64",
                     "Monte Carlo standard error (for var: interval half-width / z, exactly 0 where both "
-                    "ends are one point mass; infinite where the trials cannot bound the quantile above, "
-                    "for var and tvar alike, save a var at a point mass at the top of the trials, a limit "
-                    "several reach, which bounds it; for prob_any_loss √(p(1 − p)/n), at a share of 0 or "
-                    "1 the Wilson interval's half-width / z).",
+                    "ends are one point mass the trials reach; infinite where the trials cannot bound the "
+                    "quantile above, for var and tvar alike, a point mass at the top or not; for "
+                    "prob_any_loss √(p(1 − p)/n), at a share of 0 or 1 the Wilson interval's "
+                    "half-width / z).",
                     MONEY,
                 ),
                 (
