@@ -1,7 +1,8 @@
 """How a figure is written for a reader: one rounding rule for the report, summary.md and the terminal.
 
 In: a number (or a standard error and the figure it is of) and the decimals to show. Out: its text; and
-a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`), a paired
+a 1-in-200 that sits on a point mass (a layer's full limit) in words (`point_mass_words`: its error none,
+or one the trials cannot bound), a paired
 difference of two runs (a `Comparison.table` row's) in words for a sentence (`describe_difference`, by
 the rule of `is_material_difference`), and a figure's trend in the number of joiners (`trend_shape`).
 Used by every table a person reads (`riskmodel.report`, `riskmodel.store.summary_markdown`, the CLI's
@@ -177,6 +178,13 @@ def point_mass_words(
     the IG GXL lines are, or a `Results` without its terms: `Results.summary`'s note); else "a point
     mass".
 
+    An infinite standard error on such an amount (at least two of those policy years lose it: a tie,
+    which losses drawn from continuous severities do not make) is worded too, with "; too few trials to
+    bound it above": the trials cannot bound the quantile above, and a limit several trials reach is no
+    proof that the loss cannot exceed it (a reinstatement, the sum of several years: `metrics.quantile_ci`),
+    so the error stays open. The words then say why a year's 1-in-200 at the limit has no error where the
+    policy years pooled, more draws, bound it at the limit.
+
     >>> import numpy as np, pandas as pd
     >>> from riskmodel.results import Results
     >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 5.0], [5.0, 0.0]])  # 5 in 2 of 4, 3 of 4 years
@@ -190,15 +198,22 @@ def point_mass_words(
     'the full limit, reached in 75.0% of policy years'
     >>> point_mass_words(r, "xl", row(0.0, pd.NA, "policy years pooled"))
     'the full limit of one event (the most any event ceded), reached in 62.5% of policy years'
+    >>> point_mass_words(r, "xl", row(math.inf, 2027, "largest policy year"), 5.0)
+    'the full limit, reached in 75.0% of policy years; too few trials to bound it above'
+    >>> point_mass_words(r, "xl", row(0.5, 2027, "largest policy year"), 5.0) is None
+    True
     """
     from riskmodel.results import LARGEST_YEAR
 
-    value = float(tail["mean"])
-    if not is_float_noise(tail["standard_error"], value) or not value > 0:
+    value, se = float(tail["mean"]), float(tail["standard_error"])
+    exact = is_float_noise(se, value)
+    if not value > 0 or not (exact or math.isinf(se)):
         return None
     c = results.contracts[contract]
     one_year = tail["year_basis"] == LARGEST_YEAR
     loss = c["loss"][:, int(tail["year"]) - results.start_year] if one_year else c["loss"]
+    if not exact and (abs(loss - value) <= value * 1e-9).sum() < 2:
+        return None
     share = float((loss >= value * (1 - 1e-9)).mean())
     what = "a point mass"
     if cap:
@@ -207,7 +222,8 @@ def point_mass_words(
             what = "the full limit" if k == 1 else f"{k} full limits"
     elif math.isclose(value, float(c["max_event_loss"].max()), rel_tol=1e-9):
         what = "the full limit of one event (the most any event ceded)"
-    return f"{what}, reached in {share:.1%} of policy years"
+    open_end = "" if exact else "; too few trials to bound it above"
+    return f"{what}, reached in {share:.1%} of policy years{open_end}"
 
 
 def event_cap(manifest: Mapping[str, Any], contract: str) -> float | None:

@@ -239,7 +239,7 @@ def var(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
     >>> var([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.91)
     10.0
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     a = _ranked(x)
     v = _order_statistic(a, _rank(a.shape[0], p))
     return float(v) if np.ndim(v) == 0 else v
@@ -253,7 +253,7 @@ def tvar(x: np.ndarray | Sequence[float], p: float) -> np.ndarray | float:
     >>> tvar([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.8)  # mean of 9 and 10
     9.5
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     a = _ranked(x)
     v = np.asarray(var(a, p))
     t = v + np.maximum(a - v, 0.0).mean(axis=0) / (1.0 - p)
@@ -267,7 +267,9 @@ def _unbounded_above(n: int, p: np.ndarray | float, conf: float) -> np.ndarray |
 
 
 #: Two losses within this relative distance are one amount computed along two paths (a layer's limit of 0.6
-#: as 0.6 and 0.6000000000000002): `worst_year`'s ties, and a point mass's, whose spread is no error.
+#: as 0.6 and 0.6000000000000002): `worst_year`'s ties, and a point mass's, whose spread is no error
+#: (`_half_width`, `pooled_tvar`, `tail_contributions`). Only amounts the trials reach are compared so: no
+#: ceiling is inferred from them (a limit several trials reach need not be the most the loss can be).
 SAME_AMOUNT_RTOL = 1e-9
 
 
@@ -276,23 +278,10 @@ def _same_amount(x: np.ndarray | float, v: np.ndarray | float) -> np.ndarray:
     return np.isclose(x, v, rtol=SAME_AMOUNT_RTOL, atol=0.0)
 
 
-def _top_mass(a: np.ndarray) -> np.ndarray:
-    """Each column's point mass at the top, or NaN: its largest loss where it is above 0 and at least two
-    trials lose it (to float rounding). Losses drawn from continuous severities do not tie, so such an
-    amount is a limit (a layer's full limit, a stress of fixed size): the quantiles at it lie at or below
-    it, whether or not the trials are enough to bound them above (`quantile_ci`, `pooled_quantile`).
-
-    >>> _top_mass(np.array([[0.0, 1.0], [5.0, 2.0], [5.0 + 1e-15, 3.0]])).tolist()
-    [5.000000000000001, nan]
-    """
-    top = a.max(axis=0)
-    tied = _same_amount(a, top).sum(axis=0) >= 2
-    return np.where(tied & (top > 0), top, math.nan)
-
-
 def _half_width(lo: np.ndarray | float, hi: np.ndarray | float, z: float) -> np.ndarray | float:
     """A quantile's standard error, its interval's half-width over z: exactly 0 where both ends are one
-    amount (a point mass, computed along two paths: not its float noise), inf where an end is open."""
+    amount the trials reach (a point mass, computed along two paths: not its float noise), inf where an
+    end is open (too few trials to bound the quantile on that side, a point mass at the top or not)."""
     lo_, hi_ = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         se = np.where(np.isfinite(lo_) & _same_amount(lo_, hi_), 0.0, (hi_ - lo_) / (2 * z))
@@ -313,7 +302,7 @@ def tvar_standard_error(x: np.ndarray | Sequence[float], p: float, conf: float =
     >>> tvar_standard_error(np.arange(1.0, 11.0), 0.8)  # 1..10: 0.8¹⁰ = 11% that all ten lie below ξ
     inf
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     a = _ranked(x)
     n = a.shape[0]
     if _unbounded_above(n, p, conf):
@@ -338,7 +327,7 @@ def pooled_tvar(losses: np.ndarray, p: float, conf: float = 0.95) -> tuple[float
     >>> tvar_, round(se, 4)  # the mean of 4..7; SD of the trials' mean excesses (0.5, 1, 1.5, 2) / 0.5 / √4
     (5.5, 0.6455)
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     a = _ranked(losses)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
@@ -409,8 +398,8 @@ def pooled_quantile(losses: np.ndarray, p: float, conf: float = 0.95) -> PooledQ
     >>> quantile_ci(np.repeat(x, 2), 0.5)  # the 2,000 trial-years taken as independent: too narrow
     (478.0, 523.0)
     """
-    check_level(p, "level p")
-    check_level(conf, "conf")
+    p = check_level(p, "level p")
+    conf = check_level(conf, "conf")
     a = _ranked(losses)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
@@ -438,8 +427,7 @@ def pooled_quantile(losses: np.ndarray, p: float, conf: float = 0.95) -> PooledQ
     values = np.atleast_1d(_order_statistic(flat, list(ranks.values()))) if ranks else []
     ends = dict(zip(ranks, values, strict=True))
     lower = float(ends[lo]) if lo in ends else -math.inf
-    top = float(_top_mass(flat[:, None])[0])
-    upper = float(ends[hi]) if hi in ends else top if _same_amount(value, top) else math.inf
+    upper = float(ends[hi]) if hi in ends else math.inf
     return PooledQuantile(value, lower, upper, float(_half_width(lower, upper, _z(conf))), design_effect)
 
 
@@ -464,16 +452,17 @@ def quantile_ci(
 
     The number N of trials at or below the true quantile is Binomial(n, p); with l the α/2 quantile of N
     and u − 1 its 1 − α/2 quantile, P(X₍ₗ₎ ≤ ξ_p < X₍ᵤ₎) ≥ conf. An end beyond the sample is returned as
-    −inf or +inf: too few trials to bound the quantile on that side; but where the estimate is a point
-    mass at the top of the sample (`_top_mass`: a limit several trials reach), the upper end is the mass,
-    which the quantile cannot exceed: 300 trials, 9 of them at a layer's limit, give the 1-in-200 the
-    interval [limit, limit], as the trial-years pooled do (`pooled_quantile`), not [limit, inf].
+    −inf or +inf: too few trials to bound the quantile on that side. That holds at a point mass at the
+    top of the sample too: several trials at one amount, none above, are no proof that the loss cannot
+    exceed it (an XoL with a reinstatement loses its limit in many trials and twice it in a few; a
+    horizon's total, the sum of capped years, can reach several limits), so 200 trials, some at a layer's
+    limit L, give a 1-in-200 of L the interval [L, inf], not [L, L].
 
     >>> quantile_ci(np.arange(1.0, 1001.0), 0.5)  # the median of 1..1000 with 95% confidence
     (469.0, 532.0)
     """
-    check_level(p, "level p")
-    check_level(conf, "conf")
+    p = check_level(p, "level p")
+    conf = check_level(conf, "conf")
     a = _ranked(x)
     n = a.shape[0]
     alpha = 1.0 - conf
@@ -483,15 +472,11 @@ def quantile_ci(
     values = _order_statistic(a, ranks) if ranks else None
     shape = a.shape[1:]
 
-    def pick(rank: int, beyond: float | np.ndarray) -> np.ndarray | float:
-        v = np.broadcast_to(beyond, shape).copy() if not 1 <= rank <= n else values[ranks.index(rank)]
+    def pick(rank: int, beyond: float) -> np.ndarray | float:
+        v = np.full(shape, beyond) if not 1 <= rank <= n else values[ranks.index(rank)]
         return float(v) if np.ndim(v) == 0 else v
 
-    # (above the sample: a point mass at its top caps it, else it is open)
-    estimate = _order_statistic(a, _rank(n, p))
-    top = _top_mass(a)
-    ceiling = np.where(_same_amount(estimate, top), top, math.inf)
-    return pick(lo_rank, -math.inf), pick(hi_rank, ceiling)
+    return pick(lo_rank, -math.inf), pick(hi_rank, math.inf)
 
 
 def ratio_of_means(
@@ -643,7 +628,7 @@ def tail_contributions(
     b                   1.5  0.428571              3.0
     portfolio           3.5  1.000000              3.5
     """
-    check_level(p, "level p")
+    p = check_level(p, "level p")
     if not parts:
         raise ValueError("no parts to allocate the tail to")
     if "portfolio" in parts:
@@ -786,6 +771,7 @@ def worst_year(losses: np.ndarray, p: float, statistic: str = "var") -> YearTail
     >>> worst_year(np.array([[0.0, 5.0], [1.0, 2.0], [2.0, 9.0], [3.0, 1.0]]), 0.75)
     YearTail(year=1, value=5.0, se=inf, every_year=False)
     """
+    p = check_level(p, "level p")
     a = np.asarray(losses, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"losses must be (n_trials, n_years), got shape {a.shape}")
@@ -842,7 +828,10 @@ def paired_tail_difference(
     few dozen trials at p = 0.995 or any n at p ≤ 0.75, the weights are multinomial, n draws in all, so
     that each resample reaches the rank r: a Poisson resample can hold fewer than r draws.) Where the
     trials cannot bound the quantile from above (`quantile_ci`'s +inf; n below about 740 at p = 0.995)
-    the error is infinite: the bootstrap of so few trials beyond it reads far too low. A bootstrap of a
+    the error is infinite: the bootstrap of so few trials beyond it reads far too low. The independent
+    error follows the same rule, its figures' errors being infinite there too (a 1-in-200 on a layer's
+    limit as well: no ceiling is inferred from the trials, `quantile_ci`), so the two never read ∞ beside
+    0. A bootstrap of a
     1-in-200 rests on the ~0.5% of trials beyond it: read the error as a guide, not to the last digit. On
     lognormal samples of 8,000 trials it ran 0.64-1.71x the spread of the difference over replications
     (20 samples, measured when the test was written; mean 1.05, SD 0.23; `tests/test_metrics.py` checks
@@ -855,6 +844,7 @@ def paired_tail_difference(
     >>> round(d.mean / worst_year(base, 0.995).value, 6), d.se < d.se_independent / 3
     (0.1, True)
     """
+    p = check_level(p, "level p")
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 2:
         raise ValueError(f"a and b must be (n_trials, n_years) of one shape, got {x.shape} and {y.shape}")
@@ -970,7 +960,7 @@ def ep_curve(
     2           10.0   3.0   4.0
     """
     t = np.asarray(check_return_periods(return_periods), dtype=np.float64)
-    check_level(conf, "conf")
+    conf = check_level(conf, "conf")
     a = _ranked(annual_or_max)
     if a.ndim != 1:
         raise ValueError("ep_curve takes one column of losses")
@@ -983,9 +973,7 @@ def ep_curve(
     lo_rank = stats.binom.ppf(alpha / 2, n, p).astype(np.int64)
     hi_rank = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.int64) + 1
     ci_lower = np.where(lo_rank >= 1, s[np.clip(lo_rank, 1, n) - 1], -math.inf)
-    top = float(_top_mass(s[:, None])[0])  # (as `quantile_ci`: a point mass at the top caps the open end)
-    beyond = np.where(_same_amount(loss, top), top, math.inf)
-    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], beyond)
+    ci_upper = np.where(hi_rank <= n, s[np.clip(hi_rank, 1, n) - 1], math.inf)
     tv, tv_se = np.empty(t.size), np.empty(t.size)
     for i, (q, v) in enumerate(zip(p, loss, strict=True)):
         excess = s[np.searchsorted(s, v, side="right") :] - v
@@ -1149,19 +1137,42 @@ def _z(conf: float) -> float:
 def _wilson(p: float, n: int, z: float) -> tuple[float, float]:
     """Wilson's score interval of a share p of n trials at the normal z: (p + z²/2n ± z √(p(1 − p)/n +
     z²/4n²)) / (1 + z²/n), within [0, 1] where p ± z SE is not (0.99 of 200 trials: 1.004 above), and not
-    of zero width at a share of 0 or 1 (no trial with a loss does not prove a probability of 0). NaN with
-    one trial, whose share has no error known.
+    of zero width at a share of 0 or 1 (no trial with a loss does not prove a probability of 0). It holds
+    its estimate: the end at a share of 0 is exactly 0 and at 1 exactly 1 (the formula gave 6.4e-18 above
+    0 and 0.9999999999999998 below 1), and no end passes p by float rounding. NaN with one trial, whose
+    share has no error known.
 
     >>> lo, hi = _wilson(0.99, 200, 1.959963984540054)
-    >>> round(lo, 4), round(hi, 4), _wilson(1.0, 50, 1.96)[1]
-    (0.9643, 0.9973, 1.0)
+    >>> round(lo, 4), round(hi, 4), _wilson(1.0, 300, 1.96)[1], _wilson(0.0, 50, 1.96)[0]
+    (0.9643, 0.9973, 1.0, 0.0)
     """
     if n < 2:
         return math.nan, math.nan
     scale = 1.0 + z * z / n
     centre = p + z * z / (2 * n)
     half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4 * n * n))
-    return max((centre - half) / scale, 0.0), min((centre + half) / scale, 1.0)
+    lower = 0.0 if p == 0.0 else min(max((centre - half) / scale, 0.0), p)
+    upper = 1.0 if p == 1.0 else max(min((centre + half) / scale, 1.0), p)
+    return lower, upper
+
+
+def _share_error(p: float, n: int, z: float) -> float:
+    """The standard error of a share p of n trials (the metrics table's prob_any_loss): √(p(1 − p)/n),
+    except at a share of 0 or 1, where that is 0 though the trials prove no certainty (none of 50 trials
+    with a loss leaves a probability up to 0.07): there it is Wilson's interval's half-width over z,
+    z / (2(n + z²)) (`_wilson`), so that the convergence verdict judges the share by its interval. A share
+    of 0 is then never converged (any error is more than a share of 0); a share of 1 is once that
+    half-width is within the relative error asked for (16 trials at 5% and 95%). NaN with one trial.
+
+    >>> _share_error(0.5, 100, 1.96), [round(_share_error(p, 50, 1.96), 4) for p in (0.0, 1.0)]
+    (0.05, [0.0182, 0.0182])
+    """
+    if n < 2:
+        return math.nan
+    if p in (0.0, 1.0):
+        lower, upper = _wilson(p, n, z)
+        return (upper - lower) / (2 * z)
+    return math.sqrt(p * (1.0 - p) / n)
 
 
 def _floor(x: np.ndarray, lower: float) -> float:
@@ -1185,7 +1196,9 @@ def metrics_table(
     ``ci_lower``, ``ci_upper`` and ``converged`` (SE ≤ rel_error × |estimate|). For quantiles the SE is the
     half-width of the order-statistic interval over the normal z of ``conf``; SD's SE is the asymptotic
     √((m₄ − s⁴)/n)/(2s). The intervals stay within what the figure can be: prob_any_loss's is Wilson's
-    score interval (`_wilson`, in [0, 1]; its SE stays √(p(1 − p)/n)); the normal intervals of aal, sd
+    score interval (`_wilson`, in [0, 1], holding its estimate); its SE is √(p(1 − p)/n), but at a share
+    of 0 or 1 the Wilson interval's half-width over z (`_share_error`: a share of 0 is never converged);
+    the normal intervals of aal, sd
     and tvar (estimate ± z SE) end at 0 below where no loss is negative (the SD's always). ``levels``:
     one level in (0, 1) or a sequence of them, each once (empty: no var or tvar rows); ``conf`` in (0, 1);
     ``rel_error`` a finite number > 0 (`riskmodel.arguments`: anything else is a `TypeError` or
@@ -1206,7 +1219,7 @@ def metrics_table(
         m4 = float(((x - mean) ** 4).mean())
         se_sd = math.sqrt(max(m4 - s**4, 0.0) / n) / (2 * s) if s > 0 else 0.0 if n > 1 else math.nan
         p_any = prob_any_loss(x)
-        se_p = math.sqrt(p_any * (1 - p_any) / n) if n > 1 else math.nan  # (one trial: no error known)
+        se_p = _share_error(p_any, n, z)
         rows.append((year, "aal", math.nan, mean, se_mean, _floor(x, mean - z * se_mean), mean + z * se_mean))
         rows.append((year, "sd", math.nan, s, se_sd, max(s - z * se_sd, 0.0), s + z * se_sd))
         rows.append((year, "prob_any_loss", math.nan, p_any, se_p, *_wilson(p_any, n, z)))

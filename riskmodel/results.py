@@ -735,10 +735,12 @@ class Results:
           variance in words (`riskmodel.display.dominant_trial_words`); for a 1-in-200 on a point mass, what
           its standard error of 0 means: not a precise estimate, but so many policy years lose exactly that
           amount (a layer's full limit) that the quantile's interval is the amount itself
-          (`riskmodel.display.point_mass_words`, with the share of policy years that reach it). A `Results`
-          does not hold the contracts' terms: the note says "the full limit of one event (the most any event
-          ceded)" where summary.md, the terminal and the report, which read the limit from the run's manifest,
-          say "the full limit".
+          (`riskmodel.display.point_mass_words`, with the share of policy years that reach it); or, where
+          the trials are too few to bound it above (an infinite error: a layer's limit several trials reach
+          is not taken for the most it can lose), the same words and "too few trials to bound it above". A
+          `Results` does not hold the contracts' terms (a contract's most in a year is not inferred from the
+          trials): the note says "the full limit of one event (the most any event ceded)" where summary.md,
+          the terminal and the report, which read the limit from the run's manifest, say "the full limit".
 
         >>> import numpy as np, pandas as pd
         >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 1.0]] * 500)  # 5 in half the years

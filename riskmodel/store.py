@@ -49,7 +49,7 @@ import pandas as pd
 
 import riskmodel
 from riskmodel import metrics
-from riskmodel.display import error_texts, event_cap, fixed, point_mass_words
+from riskmodel.display import UNBOUNDED_ERROR, error_texts, event_cap, fixed, point_mass_words
 from riskmodel.reinsurance.terms import BLOCS
 from riskmodel.results import BASIS, POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
@@ -784,8 +784,10 @@ def summary_cells(
     the report page gives it (`display.point_mass_words`, with the contract's limit from the terms in the
     run's `manifest`) in place of "0.000", which reads as a figure the same in every trial, and in its
     ``note`` (the summary's, which lacks the terms, says "the full limit of one event"); so is the
-    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years). An annual
-    average whose error rests on one trial has its note beside its error (`display.dominant_trial_words`).
+    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years). One on a
+    point mass whose error the trials cannot bound (too few for a 1-in-200) reads "∞: " and the words,
+    which say so, in place of "none: ". An annual average whose error rests on one trial has its note
+    beside its error (`display.dominant_trial_words`).
 
     >>> import numpy as np
     >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 1.0]] * 500)  # the limit in 50% of years
@@ -813,7 +815,8 @@ def summary_cells(
             continue
         words = point_mass_words(results, cid, row, event_cap(manifest, cid))
         if words:
-            errors[i], notes[i] = f"none: {words}", words
+            error = UNBOUNDED_ERROR if math.isinf(row["standard_error"]) else "none"
+            errors[i], notes[i] = f"{error}: {words}", words
     return s.assign(standard_error=errors, note=notes)
 
 

@@ -325,8 +325,8 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "ci_upper",
                     "float64",
-                    "Upper end of the confidence interval, USD m; inf if too few trials, unless the loss "
-                    "is a point mass at the top of the trials (a limit several reach), which caps it.",
+                    "Upper end of the confidence interval, USD m; inf if too few trials (a limit several "
+                    "trials reach is no ceiling: it stays inf at a point mass at the top too).",
                     MONEY,
                 ),
                 (
@@ -361,23 +361,25 @@ TABLES: dict[str, TableSpec] = {
                     "standard_error",
                     "float64",
                     "Monte Carlo standard error (for var: interval half-width / z, exactly 0 where both "
-                    "ends are one point mass; infinite where the trials cannot bound the quantile above, "
-                    "for var and tvar alike, save a var at a point mass at the top of the trials, a limit "
-                    "several reach, which bounds it).",
+                    "ends are one point mass the trials reach; infinite where the trials cannot bound the "
+                    "quantile above, for var and tvar alike, a point mass at the top or not; for "
+                    "prob_any_loss √(p(1 − p)/n), at a share of 0 or 1 the Wilson interval's "
+                    "half-width / z).",
                     MONEY,
                 ),
                 (
                     "ci_lower",
                     "float64",
                     "Lower end of the confidence interval: for var the order statistics', for "
-                    "prob_any_loss Wilson's score interval's (within 0 and 1), for aal, sd and tvar the "
-                    "normal estimate − z × standard_error, at least 0.",
+                    "prob_any_loss Wilson's score interval's (within 0 and 1, exactly 0 at a share of "
+                    "0), for aal, sd and tvar the normal estimate − z × standard_error, at least 0.",
                     MONEY,
                 ),
                 (
                     "ci_upper",
                     "float64",
-                    "Upper end of the confidence interval, as ci_lower's (prob_any_loss's at most 1).",
+                    "Upper end of the confidence interval, as ci_lower's (prob_any_loss's at most 1, "
+                    "exactly 1 at a share of 1).",
                     MONEY,
                 ),
                 ("converged", "bool", "standard_error ≤ the relative error asked for × |estimate|.", FLAG),

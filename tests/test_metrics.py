@@ -293,40 +293,75 @@ def test_pooled_quantile_of_a_point_mass_is_the_mass():
         metrics.pooled_quantile(np.ones((3, 2)), 0.5, conf=1.0)
 
 
-def test_a_point_mass_at_the_top_bounds_its_quantile_above():
-    """300 trials cannot bound a 1-in-200 above (0.995³⁰⁰ = 22% that all fall below it), so a layer whose
-    limit of 5 is lost in 9 of them had the per-year interval [5, inf], s.e. inf, beside the pooled
-    trial-years' [5, 5], s.e. 0. Losses do not tie at a positive amount unless it is a limit, which the
-    quantile cannot exceed: where the estimate is such a point mass at the top, the open upper end is the
-    mass. 9 trials at 5 reach the lower rank too (⌈…⌉ 296th of 300: the 292nd-300th are at 5): [5, 5],
-    s.e. exactly 0, in `quantile_ci`, the metrics table, the EPT and `worst_year` alike; with 4 at 5, the
-    lower end is below 5 and the s.e. is its half-width. One largest trial, no tie, or a mass at 0 (no
-    loss seen): open as before. The mass's trials differ in the last bits (0.6 and 0.6000000000000002,
-    a limit reached along two paths): the s.e. is exactly 0, not float noise, in `pooled_quantile`,
-    `pooled_tvar` and `tail_contributions`."""
+def _covers(interval: tuple[float, float], truth: float) -> bool:
+    """Whether an interval holds `truth`, an amount the trials reach along other float paths (0.6 + 0.6)."""
+    lo, hi = interval
+    return lo <= truth * (1 + 1e-9) and hi >= truth * (1 - 1e-9)
+
+
+def test_a_limit_several_trials_reach_does_not_bound_a_quantile_above():
+    """A positive amount several trials tie at, none above, was taken for the most the loss can be, and
+    capped a quantile's open upper end (s.e. 0, converged). True only of one contract's year under a single
+    aggregate limit; a reviewer's counter-examples, replicated here against the known truth:
+
+    - an XoL of limit 10 with one reinstatement, a year's loss 10 × min(K, 2), K ~ Poisson(0.115): P(K ≥ 2)
+      = 1 − e^−λ(1 + λ) = 0.0061 > 0.005, so the 1-in-200 is 20. 200 trials (some at 10, none at 20) gave
+      [10, 10] and missed 20 in 110 of 400 samples (72.5% coverage at a nominal 95%);
+    - a layer capped at 0.6, hit with probability 0.024 in each of 5 years: the horizon total's 1-in-200
+      is 1.2, two limits (P(two or more hits) = 0.0055). 200 trials: [0.6, 0.6] in 126 of 400.
+
+    With the open end the interval covers the truth at least as often as it says, within 3 binomial
+    standard errors of the coverage over the replications (√(0.95 × 0.05 / 400) = 1.1%), at 200 trials
+    (the end open) and at 1,000 (the ends order statistics: no longer trivially). The horizon's rows of
+    the metrics table and the EPT say so: 0.6, ci_upper inf, s.e. inf, not converged."""
+    reps, conf = 400, 0.95
+    floor = conf - 3 * math.sqrt(conf * (1 - conf) / reps)
+    for n in (200, 1000):
+        rng = np.random.default_rng(1)
+        xol = 10.0 * np.minimum(rng.poisson(0.115, (reps, n)), 2)
+        covered = np.mean([_covers(metrics.quantile_ci(x, 0.995), 20.0) for x in xol])
+        assert covered >= floor, ("reinstated XoL", n, covered)
+        rng = np.random.default_rng(3)
+        horizon = (0.6 * (rng.random((reps, n, 5)) < 0.024)).sum(axis=2)
+        covered = np.mean([_covers(metrics.quantile_ci(x, 0.995), 1.2) for x in horizon])
+        assert covered >= floor, ("horizon of a capped layer", n, covered)
+    layer = np.zeros((200, 5))
+    layer[[0, 1, 2, 3], [0, 1, 2, 3]] = 0.6  # four trials lose the limit once in the horizon, none twice
+    layer[10:20, 4] = 0.6 + 2.2e-16  # (and ten in the last year, along another float path)
+    t = metrics.metrics_table(layer, levels=(0.995,))
+    row = t[(t.year == HORIZON_TOTAL) & (t.metric == "var")].iloc[0]
+    assert row.estimate == pytest.approx(0.6) and row.ci_upper == math.inf
+    assert row.standard_error == math.inf and not row.converged
+    e = metrics.ept_table(layer, return_periods=[200])
+    assert e.loc[(e.year == HORIZON_TOTAL) & (e.ep_type == AEP), "ci_upper"].tolist() == [math.inf]
+    reinstated = 10.0 * np.r_[np.zeros(180), np.ones(20)]
+    assert metrics.quantile_ci(reinstated, 0.995) == (10.0, math.inf)
+    assert metrics.worst_year(reinstated[:, None], 0.995).se == math.inf
+    assert metrics.pooled_quantile(reinstated[:, None], 0.995).ci_upper == math.inf
+
+
+def test_a_point_mass_the_trials_bound_has_an_error_of_exactly_0():
+    """Where the trials do bound a quantile on a point mass (both ends of its interval order statistics at
+    the mass: 30 of 1,000 trials at a limit of 5), its s.e. is exactly 0, in `quantile_ci`'s metrics row,
+    the EPT and `worst_year` alike, even where the mass's trials differ in the last bits (0.6 and
+    0.6000000000000002, a limit reached along two paths: 2.8e-17 was float noise); so are `pooled_tvar`'s
+    and `tail_contributions`' errors of a tail that ends on it. With 6 at the limit the lower end is below
+    it and the s.e. its half-width. An atom at 0 (no loss seen) is no limit: its open end stays open."""
     rng = np.random.default_rng(4)
-    x = rng.random(300)
-    x[:9] = 5.0
-    assert metrics.quantile_ci(x, 0.995) == (5.0, 5.0)
+    x = rng.random(1000)
+    x[:30] = 5.0 + rng.choice([0.0, 8.9e-16], 30)
+    lo, hi = metrics.quantile_ci(x, 0.995)
+    assert lo == pytest.approx(5.0) and hi == pytest.approx(5.0)
     t = metrics.metrics_table(x[:, None], levels=(0.995,))
     var_row = t[(t.year == 0) & (t.metric == "var")].iloc[0]
-    assert (var_row.ci_lower, var_row.ci_upper, var_row.standard_error, var_row.converged) == (
-        5.0,
-        5.0,
-        0.0,
-        True,
-    )
+    assert (var_row.standard_error, var_row.converged) == (0.0, True)
     e = metrics.ept_table(x[:, None], return_periods=[200])
-    assert e.loc[
-        (e.year == 0) & (e.ep_type == AEP), ["ci_lower", "ci_upper", "converged"]
-    ].values.tolist() == [[5.0, 5.0, True]]
+    assert e.loc[(e.year == 0) & (e.ep_type == AEP), "converged"].tolist() == [True]
     assert metrics.worst_year(np.c_[x, x], 0.995).se == 0.0
-    x[4:9] = rng.random(5)  # 4 at the limit: the 1-in-200 is 5 (the 299th), the 296th is not
+    x[6:30] = rng.random(24)  # 6 at the limit: the 1-in-200 is 5 (the 995th), the lower end is not
     lo, hi = metrics.quantile_ci(x, 0.995)
-    assert lo < 5.0 and hi == 5.0 and metrics.var(x, 0.995) == 5.0
-    assert metrics.worst_year(x[:, None], 0.995).se == pytest.approx((5.0 - lo) / (2 * stats.norm.ppf(0.975)))
-    x[1:4] = rng.random(3)  # one largest trial: no mass
-    assert metrics.quantile_ci(x, 0.995)[1] == math.inf
+    assert lo < 5.0 and hi == pytest.approx(5.0) and metrics.var(x, 0.995) == pytest.approx(5.0)
+    assert metrics.worst_year(x[:, None], 0.995).se == pytest.approx((hi - lo) / (2 * stats.norm.ppf(0.975)))
     assert metrics.quantile_ci(np.zeros(300), 0.995)[1] == math.inf
     noisy = np.where(rng.random((200, 5)) < 0.05, 0.6, rng.random((200, 5)) * 0.5)
     noisy[noisy == 0.6] += rng.choice([0.0, 1.1e-16, 2.2e-16], size=int((noisy == 0.6).sum()))
@@ -515,6 +550,60 @@ def test_intervals_stay_within_what_the_figure_can_be():
     assert row.ci_lower == pytest.approx(row.estimate - z * row.standard_error, rel=1e-12)
 
 
+def test_a_shares_interval_holds_its_estimate_and_a_share_of_0_or_1_is_judged_by_it():
+    """Wilson's interval of a share of 0 had a lower end above it (6.4e-18 of 50 trials, 1.7e-18 of 200)
+    and of 1 an upper end below it (0.9999999999999998 of 300): the ends are now exactly 0 and 1. Beside
+    an interval 0.07 wide (50 trials, no loss) the row read s.e. 0 and converged: at a share of 0 or 1 the
+    s.e. is the Wilson interval's half-width over z, z / (2(n + z²)), and the verdict follows it (a share
+    of 0 never converges; a share of 1 of 300 trials does, its half-width 0.003 under 5%, of 10 does not).
+    Between, the s.e. stays √(p(1 − p)/n), and every interval holds its estimate."""
+    z = stats.norm.ppf(0.975)
+    for n, p, end in ((50, 0.0, "ci_lower"), (200, 0.0, "ci_lower"), (300, 1.0, "ci_upper"), (10, 1.0, "")):
+        losses = np.full((n, 1), p)
+        t = metrics.metrics_table(losses, levels=())
+        row = t[(t.year == 0) & (t.metric == "prob_any_loss")].iloc[0]
+        assert row.ci_lower <= row.estimate == p <= row.ci_upper, (n, p)
+        if end:
+            assert row[end] == p, (n, p)
+        assert row.standard_error == pytest.approx(z / (2 * (n + z**2)), rel=1e-12)
+        assert row.standard_error == pytest.approx((row.ci_upper - row.ci_lower) / (2 * z), rel=1e-12)
+        assert bool(row.converged) == (p == 1.0 and n == 300), (n, p)
+    for n in (2, 7, 50, 200, 300, 1000, 4096):
+        for k in range(n + 1):
+            lo, hi = metrics._wilson(k / n, n, z)
+            assert 0.0 <= lo <= k / n <= hi <= 1.0, (n, k)
+
+
+def test_every_level_is_taken_as_the_decimal_it_shows():
+    """A level given as a float narrower than a double was converted on the table paths only: `var`,
+    `tvar` and `quantile_ci` checked it and used the unconverted value (`var` of 1..10,000 at
+    np.float16(0.99), whose double is 0.990234375, gave 9,904 beside the metrics table's 9,900; `tvar`
+    of 1..200 at np.float32(0.99) 199.50000143). Every metric that takes a level or a confidence level
+    now gives what the double it shows gives."""
+    x, y = np.arange(1.0, 10_001.0), np.arange(1.0, 201.0)
+    rng = np.random.default_rng(7)
+    grid = rng.lognormal(0.0, 1.0, (1000, 2))
+    for narrow in (np.float32, np.float16):
+        p = narrow(0.99)
+        assert metrics.var(x, p) == metrics.var(x, 0.99) == 9900.0
+        assert metrics.tvar(y, p) == metrics.tvar(y, 0.99)
+        assert metrics.quantile_ci(x, p) == metrics.quantile_ci(x, 0.99)
+        assert metrics.quantile_ci(x, 0.99, narrow(0.9)) == metrics.quantile_ci(x, 0.99, 0.9)
+        assert metrics.tvar_standard_error(x, p) == metrics.tvar_standard_error(x, 0.99)
+        assert metrics.pooled_tvar(grid, p) == metrics.pooled_tvar(grid, 0.99)
+        assert metrics.pooled_quantile(grid, p, narrow(0.9)) == metrics.pooled_quantile(grid, 0.99, 0.9)
+        assert metrics.worst_year(grid, p) == metrics.worst_year(grid, 0.99)
+        assert metrics.paired_tail_difference(grid * 1.1, grid, p) == metrics.paired_tail_difference(
+            grid * 1.1, grid, 0.99
+        )
+        pd.testing.assert_frame_equal(
+            metrics.tail_contributions({"a": grid}, p), metrics.tail_contributions({"a": grid}, 0.99)
+        )
+        pd.testing.assert_frame_equal(
+            metrics.ep_curve(x, [200], narrow(0.9)), metrics.ep_curve(x, [200], 0.9)
+        )
+
+
 def test_alt_table_matches_the_primitives():
     losses = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 0.0]])
     a = metrics.alt_table(losses, rel_error=0.5)
@@ -573,20 +662,38 @@ def test_worst_year_of_years_that_tie_is_the_first_and_says_so():
 
 
 def test_worst_year_of_years_that_tie_takes_the_largest_of_their_errors():
-    """Years that tie at a layer's limit can rest on different numbers of trials: 9 of 300 at the limit in
-    the first year pin its 1-in-200 (s.e. exactly 0), 4 in the second leave its lower end open (its
+    """Years that tie at a layer's limit can rest on different numbers of trials: 30 of 1,000 at the limit
+    in the first year pin its 1-in-200 (s.e. exactly 0), 6 in the second leave its lower end below it (its
     half-width). The figure is every year's; its error is the second year's, not the first's 0 (a reviewer
-    saw the first year's error stand for years that tie, and it could be the smaller)."""
+    saw the first year's error stand for years that tie, and it could be the smaller). With 300 trials
+    neither year's can be bounded above (a limit the trials reach is no ceiling): inf."""
     rng = np.random.default_rng(4)
-    x = rng.random((300, 2))
-    x[:9, 0] = 5.0
-    x[:4, 1] = 5.0
+    x = rng.random((1000, 2))
+    x[:30, 0] = 5.0
+    x[:6, 1] = 5.0
     lo, hi = metrics.quantile_ci(x[:, 1], 0.995)
     assert metrics.quantile_ci(x[:, 0], 0.995) == (5.0, 5.0) and lo < 5.0 == hi
     tail = metrics.worst_year(x, 0.995)
     assert (tail.year, tail.value, tail.every_year) == (0, 5.0, True)
     assert tail.se == pytest.approx((5.0 - lo) / (2 * stats.norm.ppf(0.975)))
     assert metrics.worst_year(x[:, ::-1], 0.995).se == tail.se  # whichever year comes first
+    assert metrics.worst_year(x[:300], 0.995).se == math.inf
+
+
+def test_a_1_in_200_on_a_layers_limit_has_one_kind_of_error_paired_and_unpaired():
+    """Two runs of a layer limited at 0.6, 200 trials × 5 years (the limit lost in about 5% of the years,
+    the scenario's a little more often): the paired error of the difference of their 1-in-200s read ∞ (too
+    few trials to bound the quantile) while the unpaired one, from the figures' own errors capped at the
+    limit, read 0. A limit the trials reach bounds neither: both are infinite. With 1,000 trials both are
+    finite."""
+    for n, bounded in ((200, False), (1000, True)):
+        rng = np.random.default_rng(9)
+        u = rng.random((n, 5))
+        base = np.where(u < 0.05, 0.6, 0.5 * rng.random((n, 5)))
+        scenario = np.where(u < 0.06, 0.6, base)
+        d = metrics.paired_tail_difference(scenario, base)
+        assert d.a == pytest.approx(0.6) and d.b == pytest.approx(0.6)
+        assert math.isfinite(d.se) == math.isfinite(d.se_independent) == bounded, (n, d)
 
 
 def test_paired_tail_difference_against_replications():

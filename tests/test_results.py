@@ -411,15 +411,18 @@ def test_the_summary_notes_a_1_in_200_on_a_point_mass():
     assert (s[tails].drop(index=noted)["note"] == "").all()
 
 
-def test_the_largest_years_and_the_pooled_1_in_200_of_a_point_mass_judge_alike():
+def test_the_largest_years_and_the_pooled_1_in_200_of_a_point_mass_say_why_they_differ():
     """A one-line book of 200 trials × 5 years whose layer loses its limit, 0.6 (computed along paths that
-    differ in the last bits), in about 5% of each year: the largest year's 1-in-200 read 0.6 with an
-    s.e. of inf, not converged and no note, beside the pooled 0.6 with an s.e. of 2.8e-17, converged,
-    "a point mass, reached in 5.1% of policy years". 200 trials cannot bound a 1-in-200 above, but a
-    limit can: both rows are now 0.6 with an s.e. of exactly 0, converged, with the note (the year's
-    share of trials at the limit for the one, all years' for the other); the tail's contributions have
-    errors of exactly 0. A year with too few trials at the limit to bound it below (4 of 300: the
-    order statistic at 95% is below it) keeps an s.e., the interval's half-width, and no note."""
+    differ in the last bits), in about 5% of each year. 200 trials cannot bound a year's 1-in-200 above,
+    and a limit the trials reach is no ceiling (a reinstatement, a horizon's sum exceed it): the largest
+    year's row is 0.6, s.e. inf, not converged, beside the pooled 0.6 of 1,000 trial-years with an s.e.
+    of exactly 0 (not 2.8e-17), converged. They read as a contradiction: the year's row had no note.
+    Both now say what they are: "the full limit of one event (the most any event ceded), reached in x%
+    of policy years", the year's with "; too few trials to bound it above" (summary.md's error cell
+    "∞: " and the words). The tail's contributions have errors of exactly 0. The comparison of two such
+    runs has an infinite 1-in-200 error paired and unpaired alike (the unpaired read 0 beside ∞)."""
+    from riskmodel.store import summary_cells
+
     rng = np.random.default_rng(8)
     hit = rng.random((200, 5)) < 0.05
     hit[:12, 0] = True  # (at least 6% in the first year, the one an every-year-alike row is of)
@@ -428,20 +431,37 @@ def test_the_largest_years_and_the_pooled_1_in_200_of_a_point_mass_judge_alike()
     r = Results("x", 2026, 5, 200, 1, {"solo": fields, "portfolio": fields}, {}, {}, (), (), pd.DataFrame())
     s = r.summary()
     tail, pooled = s.loc[f"solo: {TAIL_FIGURE}"], s.loc[f"solo: {POOLED_TAIL_FIGURE}"]
-    for row in (tail, pooled):
-        assert row["mean"] == pytest.approx(0.6) and row["standard_error"] == 0.0 and row["converged"]
-    what = "the full limit of one event (the most any event ceded), reached in"
-    assert (
-        tail["year_basis"] == EVERY_YEAR_ALIKE and tail["note"] == f"{what} {hit.mean():.1%} of policy years"
+    assert tail["mean"] == pytest.approx(0.6) and tail["standard_error"] == math.inf and not tail["converged"]
+    assert pooled["mean"] == pytest.approx(0.6) and pooled["standard_error"] == 0.0 and pooled["converged"]
+    what = (
+        f"the full limit of one event (the most any event ceded), reached in {hit.mean():.1%} of policy years"
     )
-    assert pooled["note"] == f"{what} {hit.mean():.1%} of policy years"
+    assert (
+        tail["year_basis"] == EVERY_YEAR_ALIKE and tail["note"] == f"{what}; too few trials to bound it above"
+    )
+    assert pooled["note"] == what
+    terms = {"scenario": {"portfolio": {"contracts": {"solo": {"limit_usd_m": 0.6}}}}}
+    cells = summary_cells(r, terms)
+    share = f"{hit.mean():.1%} of policy years"
+    assert cells.loc[f"solo: {TAIL_FIGURE}", "standard_error"] == (
+        f"∞: the full limit, reached in {share}; too few trials to bound it above"
+    )
+    assert (
+        cells.loc[f"solo: {POOLED_TAIL_FIGURE}", "standard_error"]
+        == f"none: the full limit, reached in {share}"
+    )
     assert (r.tail_contributions()["contribution_standard_error"] == 0.0).all()
+    more = np.where(rng.random((200, 5)) < 0.02, 0.6, loss)
+    other = {f: np.zeros((200, 5)) for f in CONTRACT_FIELDS} | {"loss": more, "max_event_loss": more}
+    b = Results("y", 2026, 5, 200, 1, {"solo": other, "portfolio": other}, {}, {}, (), (), pd.DataFrame())
+    row = Comparison(b, r).table().loc[f"portfolio: {TAIL_FIGURE}"]
+    assert row["standard_error"] == row["independent_standard_error"] == math.inf
     few = rng.random((300, 1)) * 0.5
-    few[:4] = 0.6
+    few[:1] = 0.6  # (one trial at its top: no tie, no point mass, no words)
     fields = {f: np.zeros((300, 1)) for f in CONTRACT_FIELDS} | {"loss": few, "max_event_loss": few}
     r = Results("x", 2026, 1, 300, 1, {"solo": fields}, {}, {}, (), (), pd.DataFrame())
     tail = r.summary().loc[f"solo: {TAIL_FIGURE}"]
-    assert tail["mean"] == 0.6 and 0 < tail["standard_error"] < math.inf and tail["note"] == ""
+    assert tail["standard_error"] == math.inf and tail["note"] == ""
 
 
 def test_the_html_summary_says_its_bases_and_the_calibration_caveat():
