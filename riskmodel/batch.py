@@ -92,6 +92,8 @@ KEY_FIGURES = (
     "base:ig_gxl_premium",
     "spills_7t",
     "detentions",
+    "blocked_delayed",
+    "blocked_permanent",
 )
 #: Metrics of a sweep table unless `--metrics` names others.
 DEFAULT_SWEEP_METRICS = ("aal", "premium", "var99.5", "payer:uncompensated")

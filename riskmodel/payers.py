@@ -40,6 +40,50 @@ FIXED_PAYERS: tuple[str, ...] = (
     "uncompensated",
 )
 
+#: What each payer column is, in a line: the one description of every column and column pattern, read by
+#: the report's glossary (`payer_glossary`). The money of every column is the whole market's, at 100%.
+PAYER_DESCRIPTIONS: dict[str, str] = {
+    "owner": "the tanker's owner: the hull and the P&I it has no insurer for (uninsured tankers pay 5% of "
+    "their P&I obligation), and its STOPIA and TOPIA indemnities to the IOPC Funds",
+    "ig_club_retention": "the International Group club that entered the tanker: the first USD 10m of each "
+    "claim",
+    "ig_pool": "the International Group's pool, shared by the clubs: USD 10m to 100m of a claim",
+    "ig_hydra": "Hydra, the clubs' own captive: its private placements of GXL layer 1, with the layer's "
+    "annual aggregate deductible",
+    "ig_gxl_layer1": "the open market's share of the International Group's general excess of loss (GXL) "
+    "layer 1 (650 xs 100), after Hydra's deductible",
+    "ig_gxl_layer2": "the open market's share of the IG GXL layer 2 (750 xs 750)",
+    "ig_gxl_layer3": "the open market's share of the IG GXL layer 3 (from 1,500)",
+    "ig_overspill": "the IG clubs' collective overspill cover above the GXL, up to USD 1bn more",
+    "western_fixed_pi": "Western fixed-premium P&I insurers (outside the International Group)",
+    "hm_tanker_western": "the tanker's Western hull and machinery insurers (paired with IG or fixed-premium "
+    "P&I)",
+    "hm_domestic": "the hull insurers of tankers with domestic P&I",
+    "counterparty_hm": "the other ship's hull insurers in a collision, net of what they recover",
+    "energy_property": "the property insurers of infrastructure a tanker damages (terminals, pipelines)",
+    "war_hull": "war-risk hull insurers (Western classes)",
+    "war_pi": "war-risk P&I insurers (Western classes: the IG excess war P&I or its buy-back)",
+    "domestic": "domestic P&I insurers of sanctioned states (Russian insurers and the like)",
+    "fund_1992": "the 1992 IOPC Fund: pollution damage above the CLC limit, up to 203m SDR, in its states",
+    "fund_supplementary": "the IOPC Supplementary Fund: pollution damage from 203m to 750m SDR, in its "
+    "states",
+    "osltf": "the US Oil Spill Liability Trust Fund: pollution in US waters above the OPA limit the "
+    "insurer pays, up to USD 1bn",
+    "uncompensated": "damage no one pays: above every limit and fund, refused, blocked for good or left by "
+    "an insolvent insurer; it stays with the claimants",
+    "scheme:{id}": "an alternative P&I scheme's retained share of its members' claims, up to its capital",
+    "scheme_reinsurance:{id}": "that scheme's reinsurer's quota share, up to its annual capacity",
+    "hm_scheme:{id}": "that scheme's hull cover, when it writes one",
+    "peril:{id}": "a user peril's losses, a stress the scenario adds (or the column the peril names)",
+}
+
+#: The words beside the payers in a glossary: STOPIA and TOPIA, which the owner's column holds.
+PAYER_TERMS: dict[str, str] = {
+    "STOPIA / TOPIA": "the IG owners' voluntary indemnities to the 1992 Fund (small tankers, STOPIA 2006) "
+    "and to the Supplementary Fund (half of its payments, TOPIA 2006); shown as owner payments, the Funds "
+    "net of them",
+}
+
 #: Per-scheme and per-peril column patterns; `{id}` is the scheme's or peril's id in the scenario.
 SCHEME_PAYER_PATTERNS: tuple[str, ...] = ("scheme:{id}", "scheme_reinsurance:{id}", "hm_scheme:{id}")
 PERIL_PAYER_PATTERN = "peril:{id}"
@@ -70,6 +114,17 @@ AT_RISK_KINDS: frozenset[str] = frozenset({"scheme", "scheme_reinsurance", "hm_s
 
 _ID = r"[A-Za-z0-9_][A-Za-z0-9_\-]*"
 _PATTERN = re.compile(rf"^(scheme|scheme_reinsurance|hm_scheme|peril):({_ID})$")
+
+
+def payer_description(name: str) -> str:
+    """The line of `PAYER_DESCRIPTIONS` for a payer column: a fixed column's, or its pattern's for a
+    scheme's or peril's column; "" for a name that is neither.
+
+    >>> payer_description("scheme_reinsurance:rv_pool")
+    "that scheme's reinsurer's quota share, up to its annual capacity"
+    """
+    kind, ident = split_source(name)
+    return PAYER_DESCRIPTIONS.get(name if ident is None else f"{kind}:{{id}}", "")
 
 
 def scheme_payers(scheme_id: str) -> tuple[str, ...]:

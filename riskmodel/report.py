@@ -50,11 +50,13 @@ from riskmodel.display import (
 )
 from riskmodel.results import (
     ANNUAL_AVERAGE,
+    BASIS,
     COMPARISON_BASIS,
     COMPARISON_SHOWN,
     EVERY_YEAR_ALIKE,
     POOLED_TAIL_FIGURE,
     TAIL_FIGURE,
+    TVAR_FIGURE,
     Comparison,
     Results,
 )
@@ -72,9 +74,11 @@ __all__ = [
     "ep_by_year",
     "ep_extract",
     "find_runs",
+    "glossary_table",
     "ledger_table",
     "headline_table",
     "holds_run_files",
+    "ig_exit_rows",
     "is_material_difference",
     "joiners_table",
     "named_baseline",
@@ -396,13 +400,14 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
             ("premium incl. reinstatements (USD m a year)", "portfolio: premium"),
             ("1-in-200 annual loss (USD m, largest of the policy years')", f"portfolio: {TAIL_FIGURE}"),
             ("1-in-200 annual loss (USD m, policy years pooled)", f"portfolio: {POOLED_TAIL_FIGURE}"),
+            ("TVaR 99.5% annual loss (USD m, largest of the policy years')", f"portfolio: {TVAR_FIGURE}"),
             ("uncompensated damage (USD m a year)", "payer uncompensated"),
             ("spills ≥ 7 t a year", "spills_7t"),
         ):
             v = _summary_value(s, figure)
             if v is None:
                 row[label] = "–"
-            elif figure.endswith(TAIL_FIGURE):
+            elif figure.endswith((TAIL_FIGURE, TVAR_FIGURE)):
                 row[label] = _tail_cell(s.loc[figure], _portfolio_point_mass(run, s.loc[figure]))
             elif figure.endswith(POOLED_TAIL_FIGURE):
                 row[label] = _pooled_tail_cell(s.loc[figure], _portfolio_point_mass(run, s.loc[figure]))
@@ -416,6 +421,52 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
         row["portfolio figures converged (5%)"] = converged
         rows.append(row)
     return pd.DataFrame(rows).set_index("scenario")
+
+
+#: The column of `ig_exit_rows` with each figure's difference from the run named in "compared with".
+IG_EXIT_DIFFERENCE = "difference (± common-random-number s.e.)"
+
+
+def ig_exit_rows(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFrame:
+    """The headline section's block of the tonnage and premium leaving the IG: `ig_exit.ig_exit_table` of
+    each run, indexed by (scenario, figure), with the run it is compared with and the difference from it
+    (`IG_EXIT_DIFFERENCE`, "–" without a comparable baseline). Empty when no run has the world model."""
+    from riskmodel.ig_exit import ig_exit_table
+
+    frames = {}
+    for run in runs:
+        base = _baseline_of(run, by_name)
+        if base is not None and base.results.n_trials == run.results.n_trials:
+            t = ig_exit_table(run.results, run.comparison(base).table(), base.name)
+            t = t.rename(columns={f"difference from {base.name}": IG_EXIT_DIFFERENCE})
+        else:
+            t = ig_exit_table(run.results).assign(**{IG_EXIT_DIFFERENCE: "–"})
+        if not t.empty:
+            t.insert(2, "compared with", base.name if base is not None else "–")
+            frames[run.name] = t
+    return pd.concat(frames, names=["scenario", "figure"]) if frames else pd.DataFrame()
+
+
+#: The money basis of every figure, the first lines of the glossary (`glossary_table`).
+MONEY_BASIS = {
+    "USD m": "millions of US dollars of 2025 (no inflation over the horizon)",
+    "reinsurer's share / market, 100%": BASIS,
+    "annual average": "each trial's mean over its policy years, averaged over the trials",
+    f"year {metrics.HORIZON_TOTAL}": "in a run folder's tables (alt.csv, ept.csv, metrics, sanctions.csv), "
+    "the row of the horizon total: losses summed over the policy years (an OEP: the horizon's largest "
+    "event), return periods counted in horizons",
+}
+
+
+def glossary_table() -> pd.DataFrame:
+    """The page's glossary: the money basis (`MONEY_BASIS`), then every payer column and column pattern
+    (`payers.PAYER_DESCRIPTIONS`, ``<id>`` for a scheme's or peril's id) and the terms beside them
+    (`payers.PAYER_TERMS`), indexed by ``term``."""
+    from riskmodel.payers import PAYER_DESCRIPTIONS, PAYER_TERMS
+
+    payers = {name.replace("{id}", "<id>"): words for name, words in PAYER_DESCRIPTIONS.items()}
+    terms = MONEY_BASIS | payers | PAYER_TERMS
+    return pd.DataFrame({"term": list(terms), "meaning": list(terms.values())}).set_index("term")
 
 
 def joiners_table(results: Results) -> tuple[pd.DataFrame, str]:
@@ -501,7 +552,8 @@ def _worst_year_bias_words(horizons: Iterable[int]) -> str:
 
 
 def _contract_figures(results: Results) -> list[str]:
-    return [f"{cid}: {what}" for cid in results.contracts for what in _CONTRACT_ROWS]
+    """The summary's rows of the contracts and the portfolio: the contracts table's and the headline's."""
+    return [f"{cid}: {what}" for cid in results.contracts for what in (*_CONTRACT_ROWS, TVAR_FIGURE)]
 
 
 #: The contracts table's loss ratio column: its denominator in its name.
@@ -1057,10 +1109,13 @@ def render_report(
             + html.escape(_left_out(missing))
             + "</p>"
         )
-    nav = "".join(
-        f'<li><a href="#scenario-{html.escape(run.name, quote=True)}">{html.escape(run.name)}</a>: '
-        f"{html.escape(run.results.scenario_name)}</li>"
-        for run in ordered
+    nav = (
+        "".join(
+            f'<li><a href="#scenario-{html.escape(run.name, quote=True)}">{html.escape(run.name)}</a>: '
+            f"{html.escape(run.results.scenario_name)}</li>"
+            for run in ordered
+        )
+        + '<li><a href="#glossary">Glossary</a>: the money basis and the payer columns</li>'
     )
     chosen = [  # (runs whose 1-in-200 is the largest of their years': one the same in each is no choice)
         run.results.n_years
@@ -1084,9 +1139,26 @@ def render_report(
             "error, a trial's policy years counted as one draw); the difference is from the run named "
             "in “compared with” (the scenario's baseline, or the scenario it extends), with its "
             "common-random-number standard error. The charts below are of a policy year's loss, each "
-            "scenario in the policy year of its 1-in-200",
+            "scenario in the policy year of its 1-in-200; the TVaR 99.5% is on the 1-in-200's basis, the "
+            "mean of the worst 0.5% of a policy year's ceded loss in the year where it is largest (no "
+            "difference is given for it: the paired bootstrap is of the quantile only)",
         ),
     ]
+    leaving = ig_exit_rows(ordered, by_name)
+    if not leaving.empty:
+        body.append(
+            _table(
+                leaving,
+                table_id="leaving-ig",
+                caption="Tonnage and premium leaving the IG: annual averages over the horizon ± their Monte "
+                "Carlo standard errors (a figure without ± is the same in every trial), the whole market at "
+                "100% (not our share), and the difference from "
+                "the run named in “compared with” with its common-random-number standard error. The IG GXL "
+                "premium base and the IG-entered tonnage count every IG-entered ship (tankers and the "
+                "non-tanker entries); the Western hull premium base and the tonnage by P&I class count the "
+                "model's tankers only",
+            )
+        )
     with_portfolio = {run.name: run.results for run in ordered if "portfolio" in run.results.contracts}
     if with_portfolio:
         body.append(
@@ -1103,4 +1175,8 @@ def render_report(
             + "</div>"
         )
     body += [_scenario_section(run, by_name) for run in ordered]
+    body += [
+        '<h2 id="glossary">Glossary</h2>',
+        _table(glossary_table(), table_id="glossary-terms", caption="The money basis and the payer columns"),
+    ]
     return "\n".join([*head, *body, "</body></html>"]) + "\n"

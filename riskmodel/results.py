@@ -46,10 +46,12 @@ __all__ = [
     "PREMIUM_UNIT",
     "COMPARISON_BASIS",
     "COMPARISON_SHOWN",
+    "COMPARISON_STATISTICS",
     "COMPARISON_UNITS",
     "SAME_EACH_YEAR_UNIT",
     "TAIL_FIGURE",
     "TONNAGE_UNIT",
+    "TVAR_FIGURE",
     "YEARS_POOLED",
     "Comparison",
     "Results",
@@ -71,6 +73,11 @@ LARGEST_YEAR = "largest policy year"
 EVERY_YEAR_ALIKE = "every policy year alike"
 #: ... or the 1-in-200 with every policy year of every trial pooled (`POOLED_TAIL_FIGURE`), of no one year.
 YEARS_POOLED = "policy years pooled"
+
+#: The portfolio's TVaR row of the summary: `metrics.worst_year` of the annual ceded loss at 99.5% with
+#: ``statistic="tvar"`` (the mean of a policy year's worst 0.5%), in the policy year where it is largest:
+#: the basis of `TAIL_FIGURE`.
+TVAR_FIGURE = "TVaR 99.5% annual loss"
 
 #: The tail row's companion: the 99.5% quantile of the annual ceded loss with every policy year of every
 #: trial pooled (`metrics.pooled_quantile`), of no one year and free of the largest year's upward bias.
@@ -108,12 +115,22 @@ SAME_EACH_YEAR_UNIT = f"USD m, the same in each policy year ({_OURS})"
 #: The unit of tonnage and of a tonnage base (``base:ig_entered_gt``) in `Comparison.table`.
 TONNAGE_UNIT = "million GT"
 
-#: The units of the counts a year, by figure.
+#: The units of the counts a year, and of the claims blocked at the direct links (`BLOCKED_CLAIMS`), by
+#: figure.
 _COUNT_UNITS = {
     "spills_7t": "spills a year",
     "spills_700t": "spills a year",
     "detentions": "detentions a year",
 }
+
+#: The claims blocked by sanctions at the direct links, per trial-year (USD m, the whole market): what the
+#: payers pay late under a licence, and what they would have paid but for a permanent block
+#: (docs/model.md §4). Not by bloc: a claim is blocked when any bloc's sanctions reach it.
+BLOCKED_CLAIMS = ("blocked_delayed", "blocked_permanent")
+
+#: The per-year statistics of `Comparison.table` (beside the contracts, payers, bases and tonnage by
+#: class): the one list of them, each with its unit in `figure_unit`.
+COMPARISON_STATISTICS = ("spills_7t", "detentions", *BLOCKED_CLAIMS)
 
 
 def figure_unit(figure: str, year: int | None = None, *, every_year: bool = False) -> str:
@@ -130,6 +147,8 @@ def figure_unit(figure: str, year: int | None = None, *, every_year: bool = Fals
     ("USD m in 2027 (reinsurer's share)", "USD m in its worst policy year (reinsurer's share)")
     >>> figure_unit("base:ig_entered_gt"), figure_unit("base:ig_gxl_premium"), figure_unit("detentions")
     ('million GT', 'USD m a year (market, 100%)', 'detentions a year')
+    >>> figure_unit("blocked_permanent"), figure_unit(f"portfolio: {TVAR_FIGURE}", 2028)
+    ('USD m a year (market, 100%)', "USD m in 2028 (reinsurer's share)")
     """
     from riskmodel.scenario.checks import is_premium_base
 
@@ -139,12 +158,12 @@ def figure_unit(figure: str, year: int | None = None, *, every_year: bool = Fals
         return PREMIUM_UNIT
     if figure.endswith(f": {POOLED_TAIL_FIGURE}"):
         return POOLED_TAIL_UNIT
-    if figure.endswith(f": {TAIL_FIGURE}"):
+    if figure.endswith((f": {TAIL_FIGURE}", f": {TVAR_FIGURE}")):
         if every_year:
             return SAME_EACH_YEAR_UNIT
         return f"USD m in {'its worst policy year' if year is None else int(year)} ({_OURS})"
     kind, _, name = (f"payer:{figure[6:]}" if figure.startswith("payer ") else figure).partition(":")
-    if kind == "payer" or (kind == "base" and is_premium_base(name)):
+    if kind == "payer" or (kind == "base" and is_premium_base(name)) or figure in BLOCKED_CLAIMS:
         return MARKET_UNIT
     if kind in ("base", "tonnage"):
         return TONNAGE_UNIT
@@ -712,8 +731,11 @@ class Results:
         quantile of a policy year's aggregate ceded loss, the AEP, in the policy year where it is largest,
         `metrics.worst_year`) and beside it the same quantile with every policy year of every trial pooled
         (`POOLED_TAIL_FIGURE`, `pooled_tail`: of a policy year, not the largest of several estimates, so
-        not biased up by the choice; its error counts a trial's years as one draw); the uncompensated
-        damage and the payer figures that matter most; spills and detentions a year.
+        not biased up by the choice; its error counts a trial's years as one draw); the portfolio's TVaR
+        at 99.5% (`TVAR_FIGURE`: the mean of a policy year's worst 0.5%, on the 1-in-200's basis, the
+        policy year where it is largest, `metrics.worst_year` with ``statistic="tvar"``, its error
+        `metrics.tvar_standard_error`); the uncompensated damage and the payer figures that matter most;
+        spills and detentions a year.
 
         Columns:
 
@@ -784,6 +806,12 @@ class Results:
             pooled = self.pooled_tail(cid)
             figure = f"{cid}: {POOLED_TAIL_FIGURE}"
             add_tail(cid, _summary_row(figure, POOLED_TAIL_UNIT, None, YEARS_POOLED, pooled.value, pooled.se))
+            if cid == "portfolio":
+                tvar = metrics.worst_year(self.contracts[cid]["loss"], 0.995, "tvar")
+                year, figure = int(self.years[tvar.year]), f"{cid}: {TVAR_FIGURE}"
+                unit = figure_unit(figure, year, every_year=tvar.every_year)
+                basis = EVERY_YEAR_ALIKE if tvar.every_year else LARGEST_YEAR
+                add_tail(cid, _summary_row(figure, unit, year, basis, tvar.value, tvar.se))
         perils = sorted(k.split(":", 1)[1] for k in self.year_arrays if k.startswith("payer:peril:"))
         for payer in ("uncompensated", "fund_1992", "ig_gxl_layer1", "ig_pool", *perils):
             if f"payer:{payer}" in self.year_arrays:
@@ -1246,13 +1274,16 @@ class Comparison:
 
         Figures are the contracts' ceded losses and premiums, the portfolio's 1-in-200 annual loss (the
         summary's; its error from a paired bootstrap, `metrics.paired_tail_difference`), the payers'
-        ledgers, the premium and tonnage bases, the tanker tonnage by P&I class (``tonnage:<class>``) and
-        the spill and detention counts of either run: a figure that only one run has (a scheme's payers or
+        ledgers, the premium and tonnage bases, the tanker tonnage by P&I class (``tonnage:<class>``), the
+        spill and detention counts and the claims blocked by sanctions at the direct links
+        (`COMPARISON_STATISTICS`: ``blocked_delayed``, ``blocked_permanent``, USD m a year, the whole market)
+        of either run: a figure that only one run has (a scheme's payers or
         contract the baseline lacks, a peril of a stress scenario) counts as zero in the other. A contract's
         figures in the run whose portfolio lacks it are listed in ``attrs["not_written"]`` (run → figures),
         which the tables a person reads show as "not written" (`mismatches` says the portfolios differ).
         Runs of different lengths (numbers of policy years) have no 1-in-200 row (their year loss tables
-        cannot be resampled trial by trial together).
+        cannot be resampled trial by trial together). The summary's TVaR row (`TVAR_FIGURE`) has no
+        comparison row: `metrics.paired_tail_difference` bootstraps the quantile only.
 
         Indexed by ``figure``; columns ``unit`` (the row's unit and whose figure it is, `figure_unit`: the
         words of `Results.summary`'s unit for the same figure; "USD m a year (reinsurer's share)", "USD m a
@@ -1349,7 +1380,7 @@ class Comparison:
             pairs.append((f"{cid}: premium", premium_a, b["premium"] + b["reinstatement_premium"]))
         ya, yb = self.scenario.year_arrays, self.baseline.year_arrays
         for k in sorted(set(ya) | set(yb)):
-            if k.startswith(("payer:", "base:")) or k in ("spills_7t", "detentions"):
+            if k.startswith(("payer:", "base:")) or k in COMPARISON_STATISTICS:
                 a, b = ya.get(k, absent), yb.get(k, absent)
                 if a.ndim == 2 and b.ndim == 2:
                     if figure_unit(k) == TONNAGE_UNIT:  # (a tonnage base, in GT: as the tonnage rows)

@@ -51,7 +51,7 @@ import riskmodel
 from riskmodel import metrics
 from riskmodel.display import UNBOUNDED_ERROR, error_texts, event_cap, fixed, point_mass_words
 from riskmodel.reinsurance.terms import BLOCS
-from riskmodel.results import BASIS, POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
+from riskmodel.results import BASIS, POOLED_TAIL_FIGURE, TAIL_FIGURE, TVAR_FIGURE, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
 from riskmodel.scenario.schema import Scenario
 from riskmodel.tables import empty_frame, write_table
@@ -784,10 +784,11 @@ def summary_cells(
     the report page gives it (`display.point_mass_words`, with the contract's limit from the terms in the
     run's `manifest`) in place of "0.000", which reads as a figure the same in every trial, and in its
     ``note`` (the summary's, which lacks the terms, says "the full limit of one event"); so is the
-    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years). One on a
-    point mass whose error the trials cannot bound (too few for a 1-in-200) reads "∞: " and the words,
-    which say so, in place of "none: ". An annual average whose error rests on one trial has its note
-    beside its error (`display.dominant_trial_words`).
+    1-in-200 with the policy years pooled (`POOLED_TAIL_FIGURE`: the share of all policy years) and the
+    portfolio's TVaR (`TVAR_FIGURE`: every trial beyond its VaR loses that amount). One on a point mass
+    whose error the trials cannot bound (too few for a 1-in-200) reads "∞: " and the words, which say so,
+    in place of "none: ". An annual average whose error rests on one trial has its note beside its error
+    (`display.dominant_trial_words`).
 
     >>> import numpy as np
     >>> loss = np.array([[0.0, 5.0], [5.0, 5.0], [0.0, 0.0], [5.0, 1.0]] * 500)  # the limit in 50% of years
@@ -805,14 +806,14 @@ def summary_cells(
     errors, notes = error_texts(s["standard_error"], s["mean"]), list(s["note"])
     for i, (figure, row) in enumerate(s.iterrows()):
         name = str(figure)
-        if name.endswith(f": {POOLED_TAIL_FIGURE}"):
-            cid = name.removesuffix(f": {POOLED_TAIL_FIGURE}")
-        elif name.endswith(f": {TAIL_FIGURE}"):
-            cid = name.removesuffix(f": {TAIL_FIGURE}")
-        else:
+        tail = next(
+            (f for f in (POOLED_TAIL_FIGURE, TAIL_FIGURE, TVAR_FIGURE) if name.endswith(f": {f}")), None
+        )
+        if tail is None:
             if notes[i]:  # an annual average whose error rests on one trial: said beside the error
                 errors[i] = f"{errors[i]} ({notes[i]})"
             continue
+        cid = name.removesuffix(f": {tail}")
         words = point_mass_words(results, cid, row, event_cap(manifest, cid))
         if words:
             error = UNBOUNDED_ERROR if math.isinf(row["standard_error"]) else "none"
@@ -825,9 +826,46 @@ def summary_cells(
 _NOT_IN_SUMMARY_MD = ["year", "year_basis", "note"]
 
 
+def _ig_exit_markdown(results: Results, manifest: Mapping[str, Any]) -> list[str]:
+    """summary.md's block of the tonnage and premium leaving the IG (`riskmodel.ig_exit`), with the
+    difference from the run it is compared with when `results` carries that run (`Results.baseline`, as
+    `load_results(..., with_baseline=True)` gives it) of the same trials; no lines for a run without the
+    world model."""
+    from riskmodel.ig_exit import IG_EXIT_TITLE, ig_exit_table
+    from riskmodel.results import Comparison
+
+    base = results.baseline
+    comparison, name = None, None
+    if base is not None and base.n_trials == results.n_trials:
+        comparison = Comparison(results, base).table()
+        named = manifest.get("baseline")
+        name = named.get("run") if isinstance(named, Mapping) and named.get("run") else base.scenario_name
+    table = ig_exit_table(results, comparison, name)
+    if table.empty:
+        return []
+    against = (
+        f"; the difference from {name} with its common-random-number standard error"
+        if comparison is not None
+        else "; comparison.csv of the batch gives the difference from the run it is compared with"
+    )
+    return [
+        f"## {IG_EXIT_TITLE} (the whole market at 100%)",
+        "",
+        "Annual averages over the horizon with Monte Carlo standard errors (none for a figure the same in "
+        "every trial)" + against + ". The IG GXL "
+        "premium base and the IG-entered tonnage count every IG-entered ship (tankers and the non-tanker "
+        "entries); the Western hull premium base and the tonnage by P&I class count the model's tankers "
+        "only.",
+        "",
+        _markdown_table(table),
+        "",
+    ]
+
+
 def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
-    """The run's `summary.md`: what was run, the headline figures with their errors, and every payer that
-    pays (those that never do named below the table)."""
+    """The run's `summary.md`: what was run, the headline figures with their errors, the tonnage and premium
+    leaving the IG (`_ig_exit_markdown`), and every payer that pays (those that never do named below the
+    table)."""
     summary = results.summary()
     verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
     ledger = results.ledger()
@@ -848,7 +886,9 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "year (AEP), in the year where it is largest (named in the unit), and with the policy years pooled "
         "the same quantile over every policy year of every trial together (of no one year, and not biased "
         "up by taking the largest of several estimates; its standard error counts a trial's policy years "
-        "as one draw); converged = standard error ≤ 5% "
+        "as one draw); the portfolio's TVaR 99.5% annual loss is the mean ceded loss of a policy year's "
+        "worst 0.5% of trials, in the policy year where it is largest, as the 1-in-200; converged = "
+        "standard error ≤ 5% "
         f"of the figure ({verdict}). A 1-in-200 on a point mass (a layer's full limit) has no standard "
         f"error: the share of policy years that reach it is given in its place. Two bases: {BASIS} (their "
         "unit says so), as are the counts.",
@@ -856,6 +896,7 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         # (an error too small to show is "<0.0005": `display.fixed_error`)
         _markdown_table(summary_cells(results, manifest, summary).drop(columns=_NOT_IN_SUMMARY_MD)),
         "",
+        *_ig_exit_markdown(results, manifest),
         "## Who pays (the whole market at 100%: mean annual amount, USD m)",
         "",
         # (every payer that pays, as the report shows them: a scheme's own payers came 21st and 22nd of 23,

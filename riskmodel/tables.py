@@ -471,7 +471,9 @@ TABLES: dict[str, TableSpec] = {
                     "object",
                     "`<contract>: ceded loss`, `<contract>: premium` (with its reinstatement premium), "
                     "`portfolio: 1-in-200 annual loss`, `payer:<column>`, `base:<premium or tonnage base>`, "
-                    "`tonnage:<P&I class>`, `spills_7t` or `detentions`.",
+                    "`tonnage:<P&I class>`, `spills_7t`, `detentions`, or the claims blocked by sanctions at "
+                    "the direct links, `blocked_delayed` (paid late under a licence) and `blocked_permanent` "
+                    "(what the payers would have paid but for the block).",
                     TEXT,
                 ),
                 (

@@ -971,3 +971,85 @@ def test_the_joiners_table_is_by_joiners_in_words(report: Path):
     page = report.read_text(encoding="utf-8")
     section = {s.split('"')[0]: s for s in page.split('<section id="scenario-')[1:]}
     assert "As more states join" in section["rv_pool"] and "As more states join" not in section["baseline"]
+
+
+# ------------------------------------------------------------------- the underwriter's first questions
+def test_the_headline_section_shows_the_tonnage_and_premium_leaving_the_ig(report: Path):
+    """Beside the headline, a block per scenario: the IG GXL premium base (all IG-entered ships) and the
+    tanker tonnage by P&I class (tankers only), with the difference from the run compared with and its
+    paired error. Reference: the synthetic runs' construction (tests/test_plots.py): a GXL base of 400
+    in every trial-year; IG tankers 300 − 5y and a scheme's 10y million GT in policy year y (0..3), its
+    domestic tankers 60 − 5y: over four years IG 292.5, the scheme 15 (+15 on a baseline without it),
+    domestic 52.5 (−7.5 on the baseline's 60), all the same in every trial (no ±)."""
+    rows = Page(report.read_text(encoding="utf-8")).tables["leaving-ig"]
+    header, body = rows[0], rows[1:]
+    assert header == [
+        "scenario",
+        "figure",
+        "unit",
+        "annual average",
+        "compared with",
+        "difference (± common-random-number s.e.)",
+    ]
+    cells = {(r[0], r[1]): r[2:] for r in body}
+    gxl = "IG GXL premium base (the GXL programme's cost), all IG-entered ships"
+    assert cells[("baseline", gxl)] == ["USD m a year (market, 100%)", "400.000", "–", "–"]
+    assert cells[("rv_pool", gxl)] == ["USD m a year (market, 100%)", "400.000", "baseline", "0.000 ± 0.000"]
+    ig, scheme = (
+        "tanker tonnage with P&I class ig, tankers only",
+        "tanker tonnage with P&I class scheme:rv_pool, tankers only",
+    )
+    domestic = "tanker tonnage with P&I class domestic, tankers only"
+    assert cells[("rv_pool", ig)] == ["million GT", "292.500", "baseline", "0.000 ± 0.000"]
+    assert cells[("rv_pool", scheme)] == ["million GT", "15.000", "baseline", "+15.000 ± 0.000"]
+    assert cells[("crackdown", domestic)] == ["million GT", "52.500", "baseline", "-7.500 ± 0.000"]
+    assert ("baseline", scheme) not in cells
+
+
+def test_the_headline_gives_the_portfolios_tvar_beside_its_1_in_200(report: Path):
+    """The portfolio's TVaR 99.5% of a policy year's loss, in the year where it is largest, ± its error
+    (`metrics.worst_year` with the TVaR), as the 1-in-200's cell is written."""
+    rows = Page(report.read_text(encoding="utf-8")).tables["headline"]
+    header, body = rows[0], rows[1:]
+    column = header.index("TVaR 99.5% annual loss (USD m, largest of the policy years')")
+    for row, (name, scale, scheme) in zip(
+        body, (("baseline", 1.0, False), ("crackdown", 1.2, True), ("rv_pool", 1.5, True)), strict=True
+    ):
+        loss = synthetic_results(name, n_trials=TRIALS, scale=scale, scheme=scheme).contracts["portfolio"][
+            "loss"
+        ]
+        t = metrics.worst_year(loss, 0.995, "tvar")
+        assert row[column] == f"{t.value:,.3f} ± {t.se:,.3f} in {2026 + t.year}", name
+
+
+def test_the_scenario_comparison_carries_the_claims_blocked_by_sanctions(report: Path):
+    """The comparison of each scenario with its baseline has the claims blocked at the direct links, late
+    (licensed) and for good, the whole market's: synthetic runs block 0.01 and 0.002 of the events, so
+    rv_pool (1.5 × the losses) blocks 1.5 × the baseline's, trial by trial."""
+    rows = Page(report.read_text(encoding="utf-8")).tables["against-rv_pool"]
+    header, body = rows[0], {r[0]: r for r in rows[1:]}
+    base = synthetic_results("baseline", n_trials=TRIALS, scheme=False)
+    for name in ("blocked_delayed", "blocked_permanent"):
+        mean = base.year_arrays[name].mean()
+        assert body[name][header.index("baseline")] == f"{mean:,.3f}"
+        assert body[name][header.index("difference")] == f"{0.5 * mean:,.3f}"
+
+
+def test_the_glossary_defines_every_payer_and_the_money_basis_from_one_declaration(report: Path):
+    """One section defines every payer column (the fixed ones and the schemes' and perils' patterns), the
+    terms beside them (STOPIA and TOPIA) and the money basis (2025 USD m; year −1 the horizon total),
+    each payer in the words of `payers.PAYER_DESCRIPTIONS`, the one place they are written."""
+    from riskmodel.payers import FIXED_PAYERS, PAYER_DESCRIPTIONS, SCHEME_PAYER_PATTERNS, payer_description
+
+    rows = Page(report.read_text(encoding="utf-8")).tables["glossary-terms"]
+    assert rows[0] == ["term", "meaning"]
+    meaning = dict(rows[1:])
+    patterns = [p.replace("{id}", "<id>") for p in (*SCHEME_PAYER_PATTERNS, "peril:{id}")]
+    for name in (*FIXED_PAYERS, *patterns):
+        assert meaning.get(name), name
+    for name in FIXED_PAYERS:
+        assert meaning[name] == PAYER_DESCRIPTIONS[name] == payer_description(name)
+    assert meaning["scheme:<id>"] == payer_description("scheme:rv_pool")
+    assert "1992 Fund" in meaning["STOPIA / TOPIA"] and "Supplementary Fund" in meaning["STOPIA / TOPIA"]
+    assert "2025" in meaning["USD m"] and "horizon total" in meaning["year -1"]
+    assert '<a href="#glossary">' in report.read_text(encoding="utf-8")

@@ -34,6 +34,7 @@ from riskmodel.results import (
     PREMIUM_UNIT,
     SAME_EACH_YEAR_UNIT,
     TAIL_FIGURE,
+    TVAR_FIGURE,
     YEARS_POOLED,
     Comparison,
     Results,
@@ -291,7 +292,7 @@ def test_the_summary_gives_the_pooled_1_in_200_beside_the_largest_years():
     assert row["mean"] == value and per_year.min() <= value <= per_year.max()
     assert row["unit"] == POOLED_TAIL_UNIT == "USD m in a policy year (reinsurer's share)"
     assert pd.isna(row["year"]) and row["year_basis"] == YEARS_POOLED
-    largest = s.index.str.endswith(f": {TAIL_FIGURE}")
+    largest = s.index.str.endswith((f": {TAIL_FIGURE}", f": {TVAR_FIGURE}"))  # (of the largest year)
     assert s.loc[~largest, "year"].isna().all() and s.loc[largest, "year"].notna().all()
     shares = (loss <= value).mean(axis=1)
     f = shares.mean()
@@ -1088,3 +1089,44 @@ def test_an_annual_average_whose_error_rests_on_one_trial_is_not_converged_and_s
     )
     few = Results("x", 2026, 2, 50, 1, {}, {"payer:uncompensated": heavy[:50]}, {}, (), (), pd.DataFrame())
     assert few.summary().loc["payer uncompensated", "note"] == ""
+
+
+def test_a_comparison_carries_the_claims_blocked_by_sanctions():
+    """The claims blocked at the direct links are figures of the comparison, in the market's unit: the
+    underwriter's first sanctions question had no scenario comparison (only each run's table by year).
+    Reference: the synthetic runs block 0.01 (delayed) and 0.002 (permanent) of each trial-year's events,
+    so a run of 1.5 × the losses blocks 1.5 × as much, trial by trial: the difference is 0.5 × the
+    baseline's mean, and its paired error 0.5 × the baseline's own standard error (the difference is
+    0.5 × the baseline in every trial)."""
+    a, b = synthetic_results("a", scale=1.5, seed=4), synthetic_results("b", seed=4)
+    table = Comparison(a, b).table()
+    for name in ("blocked_delayed", "blocked_permanent"):
+        row, base = table.loc[name], b.year_arrays[name]
+        mean, se = b.annual_mean(base)
+        assert row["unit"] == figure_unit(name) == MARKET_UNIT, name
+        assert row["baseline"] == pytest.approx(mean) and row["difference"] == pytest.approx(0.5 * mean)
+        assert row["standard_error"] == pytest.approx(0.5 * se)
+        assert row["z"] > 2
+
+
+def test_the_summary_gives_the_portfolios_tvar_on_the_1_in_200s_basis():
+    """The portfolio's TVaR 99.5%, of the policy year where it is largest as the 1-in-200 (its unit names
+    the year), with `metrics.tvar_standard_error`'s error. Hand-computed: 400 trials, so VaR at 99.5% is
+    the 398th smallest (the 3rd largest) and TVaR the mean of the 2 largest: 2026's largest are 50 and 40
+    (TVaR 45), 2027's 100 and 90 (TVaR 95); the contracts have no TVaR row."""
+    loss = np.zeros((400, 2))
+    loss[:3, 0] = (50.0, 40.0, 30.0)
+    loss[:3, 1] = (100.0, 90.0, 80.0)
+    zero = np.zeros_like(loss)
+    xl = {"loss": loss, "max_event_loss": loss, "premium": zero, "reinstatement_premium": zero}
+    r = Results("x", 2026, 2, 400, 1, {"xl": xl, "portfolio": dict(xl)}, {}, {}, (), (), pd.DataFrame())
+    s = r.summary()
+    row = s.loc[f"portfolio: {TVAR_FIGURE}"]
+    assert (
+        row["mean"] == pytest.approx(95.0) and int(row["year"]) == 2027 and row["year_basis"] == LARGEST_YEAR
+    )
+    assert (
+        row["unit"] == "USD m in 2027 (reinsurer's share)" == figure_unit(f"portfolio: {TVAR_FIGURE}", 2027)
+    )
+    assert row["standard_error"] == pytest.approx(metrics.tvar_standard_error(loss[:, 1], 0.995))
+    assert f"xl: {TVAR_FIGURE}" not in s.index

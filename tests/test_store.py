@@ -21,6 +21,7 @@ from riskmodel.results import (
     POOLED_TAIL_UNIT,
     PREMIUM_UNIT,
     SAME_EACH_YEAR_UNIT,
+    TVAR_FIGURE,
     Results,
 )
 from riskmodel.scenario import load_scenario_from_dict
@@ -416,3 +417,65 @@ def test_summary_md_says_a_premium_includes_its_reinstatement_premium(results):
     mean = results.summary().loc["storm_xol: premium", "mean"]
     assert mean > 2.5 and f"| storm_xol: premium | {PREMIUM_UNIT} | {mean:.3f} |" in md
     assert f"| portfolio: premium | {PREMIUM_UNIT} |" in md and "reinstatement premium" in PREMIUM_UNIT
+
+
+def _market_run(name: str, ig_gt: float, seed: int = 5) -> Results:
+    """Two trials, two policy years, with the world model's bases and tanker tonnage by P&I class: IG
+    tankers `ig_gt` million GT (and 1,080 of non-tanker entries in ``base:ig_entered_gt``), GXL premium
+    base 900 − (300 − ig_gt), hull base 450 + trial noise (1 and −1), 40 million GT with no P&I."""
+    shape = (2, 2)
+    tonnage = np.zeros((*shape, 2))
+    tonnage[..., 0], tonnage[..., 1] = ig_gt * 1e6, 40e6
+    noise = np.array([[1.0, 1.0], [-1.0, -1.0]])
+    year = {
+        "base:ig_gxl_premium": np.full(shape, 900.0 - (300.0 - ig_gt)),
+        "base:ig_entered_gt": np.full(shape, (1080.0 + ig_gt) * 1e6),
+        "base:hm_western_premium": 450.0 + noise,
+        "tonnage_gt": tonnage,
+    }
+    return Results(name, 2026, 2, 2, seed, {}, year, {}, ("ig", "none"), (), pd.DataFrame())
+
+
+def test_summary_md_shows_the_tonnage_and_premium_leaving_the_ig():
+    """A block of its own: the IG GXL premium base, the IG-entered GT, the Western hull premium base and
+    the tanker tonnage by P&I class, each labelled as of tankers only or of every IG-entered ship, and,
+    for a run that carries its baseline, the difference from it with its paired error. Hand-computed: 10
+    million GT of IG tankers leave (300 → 290), so the GXL base falls 10 and the IG-entered GT 10
+    (1,380 → 1,370); the hull base is 450 ± 1 (trials 451 and 449: SD √2, s.e. 1) and the same in both
+    runs (difference 0, no error)."""
+    scenario, base = _market_run("crackdown", 290.0), _market_run("baseline", 300.0)
+    md = store.summary_markdown(scenario, {"baseline": {"run": "baseline"}})
+    assert "## Tonnage and premium leaving the IG (the whole market at 100%)" in md
+    assert "difference from baseline" not in md  # (no baseline carried: the run's own figures)
+    scenario.baseline = base
+    md = store.summary_markdown(scenario, {"baseline": {"run": "baseline"}})
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in md.splitlines() if line.startswith("| ")}
+    gxl = rows["IG GXL premium base (the GXL programme's cost), all IG-entered ships"]
+    assert gxl.endswith(f"| {MARKET_UNIT} | 890.000 | -10.000 ± 0.000 |")
+    gt = rows["IG-entered tonnage, all IG-entered ships (tankers and non-tanker entries)"]
+    assert gt.endswith("| million GT | 1,370.000 | -10.000 ± 0.000 |")
+    hull = rows["Western hull premium base, tankers only (with IG or fixed-premium P&I)"]
+    assert hull.endswith(f"| {MARKET_UNIT} | 450.000 ± 1.000 | 0.000 ± 0.000 |")
+    assert rows["tanker tonnage with P&I class ig, tankers only"].endswith("| 290.000 | -10.000 ± 0.000 |")
+    assert rows["tanker tonnage with P&I class none, tankers only"].endswith("| 40.000 | 0.000 ± 0.000 |")
+    assert "| figure | unit | annual average | difference from baseline |" in md
+
+
+def test_summary_md_gives_the_portfolios_tvar(results):
+    """The portfolio's TVaR 99.5% annual loss is a row of summary.md beside the 1-in-200, of its basis
+    (`metrics.worst_year` of the TVaR). In this book every trial beyond the VaR loses the storm layer's
+    whole aggregate (40 xs 10 at 50%, one reinstatement: 2 × 20 = 40) in every policy year: a point mass,
+    whose error of 0 (float noise) is worded as the 1-in-200's is, with the share of policy years that
+    reach it, not "0.000" (a figure the same in every trial)."""
+    from riskmodel import metrics
+
+    loss = results.losses("portfolio")
+    tvar = metrics.worst_year(loss, 0.995, "tvar")
+    assert tvar.value == pytest.approx(40.0) and tvar.every_year and tvar.se < 1e-12  # (float noise)
+    md = store.summary_markdown(results, {})
+    line = next(x for x in md.splitlines() if x.startswith(f"| portfolio: {TVAR_FIGURE} |"))
+    share = (loss >= 40.0 * (1 - 1e-9)).mean()
+    assert line == (
+        f"| portfolio: {TVAR_FIGURE} | {SAME_EACH_YEAR_UNIT} | 40.000 | none: a point mass, reached in "
+        f"{100 * share:.1f}% of policy years | yes |"
+    )
