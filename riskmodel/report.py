@@ -334,11 +334,16 @@ def _comparison_cells(table: pd.DataFrame) -> pd.DataFrame:
     """`Comparison.table` for the page: its two standard errors as text (`display.fixed_error`), so that
     an error too small to show reads "<0.0005", not "0.000" (a premium's difference of −0.000465 ± 2.7e-06
     read "0.000 | 0.000 | 0.000", as if the same in every trial); "–" for none (one trial), "∞" where the
-    trials cannot bound it, as the terminal and summary.md write them; "not written" for the figures of a
-    contract that run's portfolio lacks (`display.not_written_cells`), as the terminal."""
+    trials cannot bound it, as the terminal and summary.md write them, with the row's ``note`` beside a
+    paired error that rests on one trial; "not written" for the figures of a contract that run's portfolio
+    lacks (`display.not_written_cells`), as the terminal."""
     out = not_written_cells(table).astype(object)
     for col in ("standard_error", "independent_standard_error"):
         out[col] = [fixed_error(float(row[col]), _difference_level(row)) for _, row in table.iterrows()]
+    if "note" in out:  # an error that rests on one trial says so beside it (and the column goes)
+        cells = zip(out["standard_error"], out["note"], strict=True)
+        out["standard_error"] = [f"{e} ({n})" if n else e for e, n in cells]
+        out = out.drop(columns="note")
     return out
 
 
@@ -895,7 +900,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         caveat = "".join(f"; note: {m}" for m in cmp.mismatches())
         parts.append(
             _table(
-                _comparison_cells(table.loc[keep, list(COMPARISON_SHOWN)]).rename(
+                _comparison_cells(table.loc[keep, [*COMPARISON_SHOWN, "note"]]).rename(
                     columns={"scenario": run.name, "baseline": base.name}
                 ),
                 table_id=f"against-{run.name}",

@@ -1292,8 +1292,10 @@ class Comparison:
         annual mean, as its `Results.summary` gives it), ``difference``, ``standard_error`` (paired),
         ``independent_standard_error``, ``z`` (the difference over its paired standard error) and
         ``p_value`` (two-sided, of the normal distribution: the chance of a difference at least so far
-        from 0 were the runs the same). ``attrs["caption"]`` says the units and bases of every row
-        (`COMPARISON_BASIS`).
+        from 0 were the runs the same), and ``note``: "" or, where one trial holds more than
+        `metrics.DOMINANT_TRIAL_SHARE` of the paired differences' variance, that share in words
+        (`riskmodel.display.dominant_trial_words`): the error, z and p-value rest on that one trial.
+        ``attrs["caption"]`` says the units and bases of every row (`COMPARISON_BASIS`).
 
         A p-value, not a yes or no at 5%: a table of fifty figures has two or three below 0.05 by chance
         alone, and the reader can judge at the level (or with the correction for many rows) they need;
@@ -1365,6 +1367,8 @@ class Comparison:
         return out
 
     def _compute_table(self) -> pd.DataFrame:
+        from riskmodel.display import dominant_trial_words
+
         if self.scenario.n_trials != self.baseline.n_trials:
             raise ValueError("a paired comparison needs the same trial count in both runs")
         rows = []
@@ -1400,6 +1404,7 @@ class Comparison:
                     "difference": d.mean,
                     "standard_error": d.se,
                     "independent_standard_error": d.se_independent,
+                    "note": dominant_trial_words(metrics.largest_trial_share(per_a - per_b), per_a.size),
                 }
             )
             if name == "portfolio: ceded loss":
@@ -1417,13 +1422,14 @@ class Comparison:
                         "difference": t.mean,
                         "standard_error": t.se,
                         "independent_standard_error": t.se_independent,
+                        "note": "",
                     }
                 )
         for row in rows:
             row["unit"] = figure_unit(row["figure"])
             row["z"], row["p_value"] = self._significance(row["difference"], row["standard_error"])
         columns = ["figure", "unit", "scenario", "baseline", "difference", "standard_error"]
-        out = pd.DataFrame(rows, columns=[*columns, "independent_standard_error", "z", "p_value"])
+        out = pd.DataFrame(rows, columns=[*columns, "independent_standard_error", "z", "p_value", "note"])
         out = out.set_index("figure")
         out.attrs["not_written"] = {  # (the figures of the contracts each run lacks: the other's only)
             run: tuple(

@@ -521,6 +521,14 @@ TABLES: dict[str, TableSpec] = {
                     "trials to bound it) or with one trial.",
                     RATIO,
                 ),
+                (
+                    "note",
+                    "object",
+                    "Empty, or where one trial holds more than a quarter of the paired differences' variance "
+                    "(`metrics.largest_trial_share`, runs of 100 trials or more) that share in words: the "
+                    "standard error, z and p_value rest on that trial (a heavy tail sampled once).",
+                    TEXT,
+                ),
             ),
         ),
     )

@@ -1130,3 +1130,43 @@ def test_the_summary_gives_the_portfolios_tvar_on_the_1_in_200s_basis():
     )
     assert row["standard_error"] == pytest.approx(metrics.tvar_standard_error(loss[:, 1], 0.995))
     assert f"xl: {TVAR_FIGURE}" not in s.index
+
+
+def test_a_paired_difference_whose_error_rests_on_one_trial_says_so_wherever_it_is_shown():
+    """rv_pool − baseline in uncompensated damage was −16.07 ± 4.20 with one trial (an uncapped Russian
+    statutory assessment in one run, not the other) holding 97.7% of the paired differences' variance:
+    without it −11.92 ± 0.64 (an underwriter's review). The comparison's note gives the share, and the
+    terminal and the report write it beside the paired error; a difference of light tails has none."""
+    from riskmodel.cli.run import comparison_view
+    from riskmodel.report import _comparison_cells
+
+    rng = np.random.default_rng(5)
+    base = rng.gamma(4.0, 100.0, (2000, 2))
+    scen = base * 0.97 + rng.normal(0.0, 5.0, base.shape)
+    fund = rng.gamma(4.0, 50.0, (2000, 2))
+    scen[11] -= 4_000.0  # one trial's extreme assessment in the baseline only
+    arrays = {"payer:uncompensated": scen, "payer:fund_1992": fund + 1.0}
+    a = Results("a", 2026, 2, 2000, 1, {}, arrays, {}, (), (), pd.DataFrame())
+    b = Results(
+        "b",
+        2026,
+        2,
+        2000,
+        1,
+        {},
+        {"payer:uncompensated": base, "payer:fund_1992": fund},
+        {},
+        (),
+        (),
+        pd.DataFrame(),
+    )
+    table = Comparison(a, b).table()
+    share = metrics.largest_trial_share(scen.mean(axis=1) - base.mean(axis=1))
+    assert share > 0.9
+    words = f"one trial holds {share:.0%} of its variance: its standard error rests on that trial"
+    assert table.loc["payer:uncompensated", "note"] == words
+    assert table.loc["payer:fund_1992", "note"] == ""  # a difference of exactly 1 in every trial
+    assert comparison_view(table).loc["payer:uncompensated", "CRN s.e."].endswith(f"({words})")
+    assert comparison_view(table).loc["payer:fund_1992", "CRN s.e."] == "0.000"
+    cells = _comparison_cells(table[[*COMPARISON_SHOWN, "note"]])
+    assert "note" not in cells and cells.loc["payer:uncompensated", "standard_error"].endswith(f"({words})")

@@ -403,10 +403,12 @@ def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
     ``("spill_stress", "rv_pool")``, not "scenario" and "baseline": the comparator need not be the batch's
     baseline); two equal names become ``A: name`` and ``B: name``. The standard errors are written by
     `display.fixed_error`: one too small to show is "<0.0005", not 0.000, which is kept for a difference
-    the same in every trial. A contract one run's portfolio lacks reads "not written" in that run's column
+    the same in every trial; one that rests on one trial has the table's ``note`` beside it. A contract
+    one run's portfolio lacks reads "not written" in that run's column
     (``attrs["not_written"]`` of `Comparison.table`; the frame counts it 0)."""
     from riskmodel.results import COMPARISON_SHOWN
 
+    notes = table.get("note")
     table = table[list(COMPARISON_SHOWN)]
     a, b = names or ("scenario", "baseline")
     if a == b:
@@ -415,6 +417,10 @@ def comparison_view(table: Any, names: tuple[str, str] | None = None) -> Any:
     # 0, its independent error the noise of each run's mean), not only against the difference
     level = table[["scenario", "baseline", "difference"]].abs().max(axis=1)
     errors = {c: error_texts(table[c], level) for c in ("standard_error", "independent_standard_error")}
+    if notes is not None:  # an error that rests on one trial says so beside it
+        errors["standard_error"] = [
+            f"{e} ({n})" if n else e for e, n in zip(errors["standard_error"], notes, strict=True)
+        ]
     table = table.assign(**errors)
     if any(table.attrs.get("not_written", {}).values()):
         table = not_written_cells(table)
