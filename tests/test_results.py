@@ -712,6 +712,7 @@ def test_a_comparison_says_each_rows_unit_and_basis():
         "independent_standard_error",
         "z",
         "p_value",
+        "note",
     ]
     unit = table["unit"]
     assert (
