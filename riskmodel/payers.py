@@ -44,10 +44,12 @@ FIXED_PAYERS: tuple[str, ...] = (
 #: the report's glossary (`payer_glossary`). The money of every column is the whole market's, at 100%.
 PAYER_DESCRIPTIONS: dict[str, str] = {
     "owner": "the tanker's owner: the hull and the P&I it has no insurer for (uninsured tankers pay 5% of "
-    "their P&I obligation), and its STOPIA and TOPIA indemnities to the IOPC Funds",
-    "ig_club_retention": "the International Group club that entered the tanker: the first USD 10m of each "
-    "claim",
-    "ig_pool": "the International Group's pool, shared by the clubs: USD 10m to 100m of a claim",
+    "their P&I obligation)",
+    "ig_club_retention": "the International Group club that entered the ship: the first USD 10m of each "
+    "claim, of IG-entered tankers (their STOPIA and TOPIA indemnities included) and of the other IG-entered "
+    "ships (the non-tanker background claims)",
+    "ig_pool": "the International Group's pool, shared by the clubs: USD 10m to 100m of a claim, tankers' "
+    "and the non-tanker background's alike (so are the GXL layers, Hydra and the overspill)",
     "ig_hydra": "Hydra, the clubs' own captive: its private placements of GXL layer 1, with the layer's "
     "annual aggregate deductible",
     "ig_gxl_layer1": "the open market's share of the International Group's general excess of loss (GXL) "
@@ -77,11 +79,11 @@ PAYER_DESCRIPTIONS: dict[str, str] = {
     "peril:{id}": "a user peril's losses, a stress the scenario adds (or the column the peril names)",
 }
 
-#: The words beside the payers in a glossary: STOPIA and TOPIA, which the owner's column holds.
+#: The words beside the payers in a glossary: STOPIA and TOPIA, which the IG's columns hold.
 PAYER_TERMS: dict[str, str] = {
     "STOPIA / TOPIA": "the IG owners' voluntary indemnities to the 1992 Fund (small tankers, STOPIA 2006) "
-    "and to the Supplementary Fund (half of its payments, TOPIA 2006); shown as owner payments, the Funds "
-    "net of them",
+    "and to the Supplementary Fund (half of its payments, TOPIA 2006), insured by its club: part of the "
+    "club's claim through the IG tower (club retention, pool, GXL), the Funds net of them",
 }
 
 #: Per-scheme and per-peril column patterns; `{id}` is the scheme's or peril's id in the scenario.
