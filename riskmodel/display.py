@@ -145,21 +145,37 @@ def error_texts(standard_errors: Iterable[float], figures: Iterable[float], digi
     return [fixed_error(se, m, digits) for se, m in zip(standard_errors, figures, strict=True)]
 
 
-def dominant_trial_words(share: float, n_trials: int) -> str:
-    """What a mean's standard error rests on when one trial holds more than `metrics.DOMINANT_TRIAL_SHARE`
-    of its variance (`metrics.largest_trial_share`), for a figure's note; "" when it does not, and for
-    runs of fewer than `metrics.DOMINANCE_MIN_TRIALS` trials (where one trial holds a large share anyway).
+def dominant_trial_words(values: Any) -> str:
+    """A note for a mean (of per-trial `values`: a figure's, or two runs' paired differences) when one
+    trial holds more than `metrics.DOMINANT_TRIAL_SHARE` of its variance (`metrics.largest_trial_share`):
+    the share, and the mean and standard error without that trial, so the reader sees what it carries;
+    "" when no trial does, and for runs of fewer than `metrics.DOMINANCE_MIN_TRIALS` trials.
 
-    >>> dominant_trial_words(0.977, 8192)
-    'one trial holds 98% of its variance: its standard error rests on that trial'
-    >>> dominant_trial_words(0.1, 8192), dominant_trial_words(0.9, 50)
+    >>> dominant_trial_words([1.0] * 999 + [2.0] * 999 + [50.0])
+    'one trial holds 82% of its variance (without it: 1.500 ± 0.011)'
+    >>> dominant_trial_words([1.0, 2.0] * 600), dominant_trial_words([1.0] * 99 + [500.0])
     ('', '')
     """
-    from riskmodel.metrics import DOMINANCE_MIN_TRIALS, DOMINANT_TRIAL_SHARE
+    import numpy as np
 
-    if n_trials < DOMINANCE_MIN_TRIALS or not share > DOMINANT_TRIAL_SHARE:
+    from riskmodel.metrics import (
+        DOMINANCE_MIN_TRIALS,
+        DOMINANT_TRIAL_SHARE,
+        largest_trial_share,
+        standard_error,
+    )
+
+    x = np.asarray(values, dtype=np.float64)
+    if x.size < DOMINANCE_MIN_TRIALS:
         return ""
-    return f"one trial holds {share:.0%} of its variance: its standard error rests on that trial"
+    share = largest_trial_share(x)
+    if not share > DOMINANT_TRIAL_SHARE:
+        return ""
+    rest = np.delete(x, int(np.argmax(np.abs(x - x.mean()))))
+    without = (
+        f"{fixed(float(rest.mean()), 3)} ± {fixed_error(float(standard_error(rest)), float(rest.mean()))}"
+    )
+    return f"one trial holds {share:.0%} of its variance (without it: {without})"
 
 
 def point_mass_words(

@@ -416,8 +416,9 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
                 row[label] = _tail_cell(s.loc[figure], _portfolio_point_mass(run, s.loc[figure]))
             elif figure.endswith(POOLED_TAIL_FIGURE):
                 row[label] = _pooled_tail_cell(s.loc[figure], _portfolio_point_mass(run, s.loc[figure]))
-            else:
-                row[label] = _with_se(*v)
+            else:  # (an error that rests on one trial says so beside it, as in the summary's tables)
+                note = s.loc[figure, "note"]
+                row[label] = _with_se(*v) + (f" ({note})" if note else "")
         base = _baseline_of(run, by_name)
         row["compared with"] = base.name if base is not None else "–"
         row["difference in ceded loss (USD m a year)"] = _difference(run, by_name)

@@ -752,7 +752,7 @@ class Results:
           `EVERY_YEAR_ALIKE` or `YEARS_POOLED`.
         - ``mean``, ``standard_error`` and ``converged`` (the error at most `rel_error` of the figure;
           `rel_error` a finite number > 0; and, for an annual average, no one trial holding more than
-          `metrics.DOMINANT_TRIAL_SHARE` of its variance: then the error rests on that trial).
+          `metrics.DOMINANT_TRIAL_SHARE` of its variance: then the error is that trial's).
         - ``note``: "" or, for an annual average whose error rests on one trial, that trial's share of its
           variance in words (`riskmodel.display.dominant_trial_words`); for a 1-in-200 on a point mass, what
           its standard error of 0 means: not a precise estimate, but so many policy years lose exactly that
@@ -786,7 +786,7 @@ class Results:
         def add(figure: str) -> None:
             x = self.per_trial_year(figure)
             mean, se = self.annual_mean(x)
-            note = dominant_trial_words(metrics.largest_trial_share(x.mean(axis=1)), n)
+            note = dominant_trial_words(x.mean(axis=1))
             converged = bool(metrics.converged(mean, se, rel_error)) if n > 1 and not note else False
             row = _summary_row(figure, figure_unit(figure), None, ANNUAL_AVERAGE, mean, se, converged)
             rows.append({**row, "note": note})
@@ -1293,8 +1293,9 @@ class Comparison:
         ``independent_standard_error``, ``z`` (the difference over its paired standard error) and
         ``p_value`` (two-sided, of the normal distribution: the chance of a difference at least so far
         from 0 were the runs the same), and ``note``: "" or, where one trial holds more than
-        `metrics.DOMINANT_TRIAL_SHARE` of the paired differences' variance, that share in words
-        (`riskmodel.display.dominant_trial_words`): the error, z and p-value rest on that one trial.
+        `metrics.DOMINANT_TRIAL_SHARE` of the paired differences' variance, that share and the difference
+        without that trial (`riskmodel.display.dominant_trial_words`): the error, z and p-value are mostly
+        that one trial's.
         ``attrs["caption"]`` says the units and bases of every row (`COMPARISON_BASIS`).
 
         A p-value, not a yes or no at 5%: a table of fifty figures has two or three below 0.05 by chance
@@ -1404,7 +1405,7 @@ class Comparison:
                     "difference": d.mean,
                     "standard_error": d.se,
                     "independent_standard_error": d.se_independent,
-                    "note": dominant_trial_words(metrics.largest_trial_share(per_a - per_b), per_a.size),
+                    "note": dominant_trial_words(per_a - per_b),
                 }
             )
             if name == "portfolio: ceded loss":

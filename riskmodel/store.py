@@ -888,10 +888,11 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         "up by taking the largest of several estimates; its standard error counts a trial's policy years "
         "as one draw); the portfolio's TVaR 99.5% annual loss is the mean ceded loss of a policy year's "
         "worst 0.5% of trials, in the policy year where it is largest, as the 1-in-200; converged = "
-        "standard error ≤ 5% "
-        f"of the figure ({verdict}). A 1-in-200 on a point mass (a layer's full limit) has no standard "
-        f"error: the share of policy years that reach it is given in its place. Two bases: {BASIS} (their "
-        "unit says so), as are the counts.",
+        "standard error ≤ 5% of the figure, and no one trial holding more than half of its variance (the "
+        f"note beside its error gives the figure without it) ({verdict}). A 1-in-200 on a point mass (a "
+        "layer's full limit) has no standard error, or one the trials cannot bound (∞): the share of "
+        f"policy years that reach it is given in its place. Two bases: {BASIS} (their unit says so), as "
+        "are the counts.",
         "",
         # (an error too small to show is "<0.0005": `display.fixed_error`)
         _markdown_table(summary_cells(results, manifest, summary).drop(columns=_NOT_IN_SUMMARY_MD)),

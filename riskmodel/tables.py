@@ -524,9 +524,10 @@ TABLES: dict[str, TableSpec] = {
                 (
                     "note",
                     "object",
-                    "Empty, or where one trial holds more than a quarter of the paired differences' variance "
-                    "(`metrics.largest_trial_share`, runs of 100 trials or more) that share in words: the "
-                    "standard error, z and p_value rest on that trial (a heavy tail sampled once).",
+                    "Empty, or where one trial holds more than half of the paired differences' variance "
+                    "(`metrics.largest_trial_share`, runs of 1,000 trials or more) that share and the "
+                    "difference without that trial: the standard error, z and p_value are mostly that "
+                    "trial's (a heavy tail sampled once).",
                     TEXT,
                 ),
             ),
@@ -633,8 +634,14 @@ def write_table(name: str, df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+#: Columns a table gained after files of it were written, with the value an older file's rows read as:
+#: `read_table` fills them in (a comparison.csv of an earlier version has no notes).
+ADDED_COLUMNS: dict[str, dict[str, object]] = {"comparison": {"note": ""}}
+
+
 def read_table(name: str, path: str | Path) -> pd.DataFrame:
-    """Read table ``name`` from a ``.csv`` or ``.parquet`` file written by `write_table`, as declared."""
+    """Read table ``name`` from a ``.csv`` or ``.parquet`` file written by `write_table`, as declared (a
+    column the table gained since the file was written, `ADDED_COLUMNS`, read as its value there)."""
     table = spec(name)
     path = Path(path)
     if path.suffix.lower() == ".csv":
@@ -652,6 +659,9 @@ def read_table(name: str, path: str | Path) -> pd.DataFrame:
                 df[c.name] = df[c.name].str.lower().eq("true")
     else:
         df = pd.read_parquet(path)
+    for column, value in ADDED_COLUMNS.get(name, {}).items():
+        if column not in df.columns:
+            df[column] = value
     return conform(name, df)
 
 

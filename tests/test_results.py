@@ -1055,40 +1055,30 @@ def test_every_policy_year_argument_is_one_int_year_of_the_run():
 def test_an_annual_average_whose_error_rests_on_one_trial_is_not_converged_and_says_so():
     """Uncompensated damage with one Russian statutory assessment of a whole Aframax cargo among 2,000
     trials (docs/model.md §14): its standard error is within 5% of the mean, but one trial holds most of
-    the variance, so the error is that trial's; the row is not converged and its note says why, and
-    summary.md writes the words beside the error. A figure of light tails keeps its verdict, as does a
-    run of too few trials to judge (with 50 trials one holds a large share anyway)."""
+    the variance, so the error is that trial's; the row is not converged and its note gives the share and
+    the figure without that trial, and summary.md writes the words beside the error. A figure of light
+    tails keeps its verdict, as does a run of too few trials to judge."""
     rng = np.random.default_rng(3)
     light = rng.gamma(4.0, 100.0, (2000, 2))
     heavy = light.copy()
-    heavy[7] = 6_400.0
-    r = Results(
-        "x",
-        2026,
-        2,
-        2000,
-        1,
-        {},
-        {"payer:uncompensated": heavy, "payer:fund_1992": light},
-        {},
-        (),
-        (),
-        pd.DataFrame(),
-    )
+    heavy[7] = 8_000.0
+    arrays = {"payer:uncompensated": heavy, "payer:fund_1992": light}
+    r = Results("x", 2026, 2, 2000, 1, {}, arrays, {}, (), (), pd.DataFrame())
     s = r.summary()
-    share = metrics.largest_trial_share(heavy.mean(axis=1))
+    per_trial = heavy.mean(axis=1)
+    share = metrics.largest_trial_share(per_trial)
     assert share > metrics.DOMINANT_TRIAL_SHARE
     assert s.loc["payer uncompensated", "standard_error"] < 0.05 * s.loc["payer uncompensated", "mean"]
     assert not s.loc["payer uncompensated", "converged"]
-    assert s.loc["payer uncompensated", "note"] == (
-        f"one trial holds {share:.0%} of its variance: its standard error rests on that trial"
-    )
+    rest = np.delete(per_trial, 7)
+    without = f"{rest.mean():,.3f} ± {metrics.standard_error(rest):,.3f}"
+    words = f"one trial holds {share:.0%} of its variance (without it: {without})"
+    assert s.loc["payer uncompensated", "note"] == words
     assert s.loc["payer fund_1992", "converged"] and s.loc["payer fund_1992", "note"] == ""
     cells = store.summary_cells(r, {})
-    assert cells.loc["payer uncompensated", "standard_error"].endswith(
-        f"({s.loc['payer uncompensated', 'note']})"
-    )
-    few = Results("x", 2026, 2, 50, 1, {}, {"payer:uncompensated": heavy[:50]}, {}, (), (), pd.DataFrame())
+    assert cells.loc["payer uncompensated", "standard_error"].endswith(f"({words})")
+    few = Results("x", 2026, 2, 500, 1, {}, {"payer:uncompensated": heavy[:500]}, {}, (), (), pd.DataFrame())
+    assert metrics.largest_trial_share(heavy[:500].mean(axis=1)) > metrics.DOMINANT_TRIAL_SHARE
     assert few.summary().loc["payer uncompensated", "note"] == ""
 
 
@@ -1162,9 +1152,11 @@ def test_a_paired_difference_whose_error_rests_on_one_trial_says_so_wherever_it_
         pd.DataFrame(),
     )
     table = Comparison(a, b).table()
-    share = metrics.largest_trial_share(scen.mean(axis=1) - base.mean(axis=1))
+    d = scen.mean(axis=1) - base.mean(axis=1)
+    share, rest = metrics.largest_trial_share(d), np.delete(d, 11)
     assert share > 0.9
-    words = f"one trial holds {share:.0%} of its variance: its standard error rests on that trial"
+    without = f"{rest.mean():,.3f} ± {metrics.standard_error(rest):,.3f}"
+    words = f"one trial holds {share:.0%} of its variance (without it: {without})"
     assert table.loc["payer:uncompensated", "note"] == words
     assert table.loc["payer:fund_1992", "note"] == ""  # a difference of exactly 1 in every trial
     assert comparison_view(table).loc["payer:uncompensated", "CRN s.e."].endswith(f"({words})")

@@ -65,6 +65,23 @@ def test_round_trip(tmp_path, name, suffix):
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_file_written_before_a_column_was_added_reads_with_the_column_filled(tmp_path, suffix):
+    """comparison.csv gained its `note` column in the nineteenth session: a file of an earlier version
+    (without it) reads as the table, its notes empty, not as "missing columns ['note']"."""
+    df = sample("comparison")
+    old = df.drop(columns="note")
+    path = tmp_path / f"comparison{suffix}"
+    old.to_csv(path, index=False) if suffix == ".csv" else old.to_parquet(path, index=False)
+    back = tables.read_table("comparison", path)
+    assert list(back.columns) == tables.TABLES["comparison"].names and (back["note"] == "").all()
+    np.testing.assert_allclose(back["difference"], df["difference"])
+    lacking = df.drop(columns="difference")  # a column the table always had: still refused
+    lacking.to_csv(path, index=False) if suffix == ".csv" else lacking.to_parquet(path, index=False)
+    with pytest.raises(ValueError, match=r"missing columns \['difference'\]"):
+        tables.read_table("comparison", path)
+
+
 def test_csv_uses_declared_formats(tmp_path):
     df = sample("ept", 1).assign(loss=1 / 3, return_period=250.0, ci_upper=np.inf)
     text = tables.write_table("ept", df, tmp_path / "ept.csv").read_text().splitlines()
