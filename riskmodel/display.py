@@ -152,7 +152,7 @@ def dominant_trial_words(values: Any) -> str:
     "" when no trial does, and for runs of fewer than `metrics.DOMINANCE_MIN_TRIALS` trials.
 
     >>> dominant_trial_words([1.0] * 999 + [2.0] * 999 + [50.0])
-    'one trial holds 82% of its variance (without it: 1.500 ± 0.011)'
+    'one trial holds 82% of its variance; without it: 1.500 ± 0.011'
     >>> dominant_trial_words([1.0, 2.0] * 600), dominant_trial_words([1.0] * 99 + [500.0])
     ('', '')
     """
@@ -175,7 +175,7 @@ def dominant_trial_words(values: Any) -> str:
     without = (
         f"{fixed(float(rest.mean()), 3)} ± {fixed_error(float(standard_error(rest)), float(rest.mean()))}"
     )
-    return f"one trial holds {share:.0%} of its variance (without it: {without})"
+    return f"one trial holds {share:.0%} of its variance; without it: {without}"
 
 
 def point_mass_words(

@@ -1072,7 +1072,7 @@ def test_an_annual_average_whose_error_rests_on_one_trial_is_not_converged_and_s
     assert not s.loc["payer uncompensated", "converged"]
     rest = np.delete(per_trial, 7)
     without = f"{rest.mean():,.3f} ± {metrics.standard_error(rest):,.3f}"
-    words = f"one trial holds {share:.0%} of its variance (without it: {without})"
+    words = f"one trial holds {share:.0%} of its variance; without it: {without}"
     assert s.loc["payer uncompensated", "note"] == words
     assert s.loc["payer fund_1992", "converged"] and s.loc["payer fund_1992", "note"] == ""
     cells = store.summary_cells(r, {})
@@ -1156,7 +1156,7 @@ def test_a_paired_difference_whose_error_rests_on_one_trial_says_so_wherever_it_
     share, rest = metrics.largest_trial_share(d), np.delete(d, 11)
     assert share > 0.9
     without = f"{rest.mean():,.3f} ± {metrics.standard_error(rest):,.3f}"
-    words = f"one trial holds {share:.0%} of its variance (without it: {without})"
+    words = f"one trial holds {share:.0%} of its variance; without it: {without}"
     assert table.loc["payer:uncompensated", "note"] == words
     assert table.loc["payer:fund_1992", "note"] == ""  # a difference of exactly 1 in every trial
     assert comparison_view(table).loc["payer:uncompensated", "CRN s.e."].endswith(f"({words})")
