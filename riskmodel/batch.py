@@ -60,21 +60,29 @@ from riskmodel.world import world_fingerprint
 __all__ = [
     "DEFAULT_SWEEP_METRICS",
     "KEY_FIGURES",
+    "NOT_SET",
+    "REFERENCE_RUN",
     "BaselineComparisons",
     "RunOutcome",
     "RunSpec",
     "SweepTable",
     "baseline_file",
     "check_metrics",
+    "shown_value",
     "discover",
+    "each_specs",
+    "joiner_sets",
+    "joiner_values",
     "key_deltas",
     "load_or_run",
+    "own_value",
     "parse_metric",
     "parse_set",
     "plan_runs",
     "run_batch",
     "simulate_many",
     "simulate_together",
+    "sweep_each",
     "sweep_specs",
 ]
 
@@ -1019,19 +1027,8 @@ def _named_by_set(problem: Problem, origin: str, overrides: Mapping[str, Any]) -
     return replace(problem, message=f"{problem.message} ({named})")
 
 
-def sweep_specs(
-    scenario: Scenario,
-    file: Path | None,
-    sets: Sequence[tuple[str, Sequence[Any]]],
-    *,
-    trials: int | None = None,
-    seed: int | None = None,
-    keep_events: bool = False,
-) -> list[RunSpec]:
-    """One run per point of the grid (the product of the `sets`), all with the same seed and trials, so
-    the points share common random numbers. Every point is validated before anything runs: a
-    `ScenarioError` lists the problems of all of them."""
-    paths = [p for p, _ in sets]
+def _check_swept_paths(paths: Sequence[str]) -> None:
+    """Each path swept once, and none inside another; raises `ScenarioError` otherwise."""
     twice = sorted({p for p in paths if paths.count(p) > 1})
     if twice:
         raise ScenarioError([Problem("--set", (), f"each PATH may be swept once: {', '.join(twice)}")])
@@ -1043,22 +1040,33 @@ def sweep_specs(
         raise ScenarioError(
             [Problem("--set", (), f"{pairs}: sweep one of them (or give whole values of {nested[0][0]})")]
         )
-    leaves = [p.rsplit(".", 1)[-1] for p in paths]
-    short = len(set(leaves)) == len(leaves)
+
+
+def _point_specs(
+    scenario: Scenario,
+    file: Path | None,
+    points: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    trials: int | None,
+    seed: int | None,
+    keep_events: bool,
+) -> list[RunSpec]:
+    """One run per point (its folder name and overrides; none: the scenario as written), every point
+    validated before anything runs: a `ScenarioError` lists the problems of all of them."""
     specs: list[RunSpec] = []
     problems: list[Problem] = []
-    for i, values in enumerate(itertools.product(*(v for _, v in sets))):
-        overrides = dict(zip(paths, values, strict=True))
-        origin = "--set " + ", ".join(f"{p}={v}" for p, v in overrides.items())
-        try:
-            variant = with_overrides(scenario, overrides, origin=origin)
-        except ScenarioError as exc:
-            # the same mistake at several grid points (a path, not a value, at fault) is said once
-            said = {(q.path, q.message) for q in problems}
-            found = [_named_by_set(p, origin, overrides) for p in exc.problems]
-            problems.extend(p for p in found if (p.path, p.message) not in said)
-            continue
-        name = f"{i:03d}_{_slug(overrides, short)}"
+    for name, overrides in points:
+        variant = scenario
+        if overrides:
+            origin = "--set " + ", ".join(f"{p}={v}" for p, v in overrides.items())
+            try:
+                variant = with_overrides(scenario, overrides, origin=origin)
+            except ScenarioError as exc:
+                # the same mistake at several points (a path, not a value, at fault) is said once
+                said = {(q.path, q.message) for q in problems}
+                found = [_named_by_set(p, origin, overrides) for p in exc.problems]
+                problems.extend(p for p in found if (p.path, p.message) not in said)
+                continue
         specs.append(
             make_spec(
                 name, variant, file, trials=trials, seed=seed, keep_events=keep_events, overrides=overrides
@@ -1067,6 +1075,117 @@ def sweep_specs(
     if problems:
         raise ScenarioError(problems)
     return specs
+
+
+def _short_names(paths: Sequence[str]) -> bool:
+    """Whether run folders may name each path by its last key (no two paths share it)."""
+    leaves = [p.rsplit(".", 1)[-1] for p in paths]
+    return len(set(leaves)) == len(leaves)
+
+
+def sweep_specs(
+    scenario: Scenario,
+    file: Path | None,
+    sets: Sequence[tuple[str, Sequence[Any]]],
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    keep_events: bool = False,
+) -> list[RunSpec]:
+    """One run per point of the grid (the product of the `sets`), all with the same seed and trials, so
+    the points share common random numbers. Every point is validated before anything runs: a
+    `ScenarioError` lists the problems of all of them. See `each_specs` for one key at a time."""
+    paths = [p for p, _ in sets]
+    _check_swept_paths(paths)
+    short = _short_names(paths)
+    points = []
+    for i, values in enumerate(itertools.product(*(v for _, v in sets))):
+        overrides = dict(zip(paths, values, strict=True))
+        points.append((f"{i:03d}_{_slug(overrides, short)}", overrides))
+    return _point_specs(scenario, file, points, trials=trials, seed=seed, keep_events=keep_events)
+
+
+#: The run folder of a one-at-a-time sweep's first point: the scenario as written (`each_specs`).
+REFERENCE_RUN = "000_reference"
+
+
+def each_specs(
+    scenario: Scenario,
+    file: Path | None,
+    sets: Sequence[tuple[str, Sequence[Any]]],
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    keep_events: bool = False,
+) -> list[RunSpec]:
+    """A one-at-a-time (tornado) sweep: the scenario as written (`REFERENCE_RUN`, no override), then for
+    each of the `sets` in order one run per value with only that key changed; all with the same seed and
+    trials, so every point shares common random numbers with the reference. A value equal to the
+    scenario's own reproduces the reference's figures. Every point is validated before anything runs: a
+    `ScenarioError` lists the problems of all of them.
+
+    >>> import riskmodel as rm
+    >>> s = rm.load_scenario("scenarios/rv_pool.yaml")
+    >>> specs = each_specs(s, None, [("schemes.rv_pool.capital_usd_m", [500, 2000]),
+    ...                              ("schemes.rv_pool.candidates.IRN.p_join", [0.2])])
+    >>> [spec.name for spec in specs]
+    ['000_reference', '001_capital_usd_m=500', '002_capital_usd_m=2000', '003_p_join=0.2']
+    >>> specs[3].overrides, specs[3].scenario.schemes["rv_pool"].capital_usd_m
+    ({'schemes.rv_pool.candidates.IRN.p_join': 0.2}, 1000.0)
+    """
+    paths = [p for p, _ in sets]
+    _check_swept_paths(paths)
+    short = _short_names(paths)
+    points: list[tuple[str, dict[str, Any]]] = [(REFERENCE_RUN, {})]
+    for path, values in sets:
+        for value in values:
+            overrides = {path: value}
+            points.append((f"{len(points):03d}_{_slug(overrides, short)}", overrides))
+    return _point_specs(scenario, file, points, trials=trials, seed=seed, keep_events=keep_events)
+
+
+def joiner_values(start_year: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two candidate profiles a joiner sweep gives each candidate state, in this order: never joins
+    (``p_join`` 0), and a member from the scheme's `start_year` in every trial (``p_join`` 1 by that year:
+    a yearly hazard of 1, so `adoption.cumulative_join_probability` is 1 from the start). Each replaces the
+    whole candidate entry, so the state's ``earliest_year``, ``conditions`` and ``schedule`` do not delay
+    it (a schedule could not be given with p_join).
+
+    >>> joiner_values(2026)
+    ({'p_join': 0, 'by_year': 2026}, {'p_join': 1, 'by_year': 2026})
+    """
+    return {"p_join": 0, "by_year": start_year}, {"p_join": 1, "by_year": start_year}
+
+
+def joiner_sets(
+    scenario: Scenario, scheme: str, *, origin: str = "--joiners"
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The sets of a one-at-a-time sweep of a scheme's candidate states (`each_specs`): for each candidate,
+    in the order the scenario lists them, its entry ``schemes.<scheme>.candidates.<STATE>`` set to never
+    joining, then to a member from the scheme's start year (`joiner_values`). Each state's swing
+    (`SweepTable.swing`: the second point − the first) is then what its membership costs. A state others
+    wait for (their ``conditions``) takes them with it when it never joins. Raises `ScenarioError`
+    (located at `origin`, e.g. the scenario file) for a scheme the scenario does not have, naming those
+    it has, or one without candidates.
+
+    >>> import riskmodel as rm
+    >>> sets = joiner_sets(rm.load_scenario("scenarios/rv_pool.yaml"), "rv_pool")
+    >>> [path.rsplit(".", 1)[-1] for path, _ in sets]  # (in the file's order)
+    ['IRN', 'BLR', 'CUB', 'NIC', 'PRK', 'SYR', 'GAB', 'CMR', 'COM', 'SLE', 'CHN', 'IND', 'TUR', 'ARE']
+    >>> sets[0]
+    ('schemes.rv_pool.candidates.IRN', [{'p_join': 0, 'by_year': 2026}, {'p_join': 1, 'by_year': 2026}])
+    """
+    where = ("schemes", scheme)
+    if scheme not in scenario.schemes:
+        have = ", ".join(scenario.schemes) or "none"
+        message = f"no scheme {scheme!r} to sweep the candidates of (--joiners; schemes: {have})"
+        raise ScenarioError([Problem(origin, where, message)])
+    s = scenario.schemes[scheme]
+    if not s.candidates:
+        message = "has no candidate states for --joiners to sweep (its founders are members throughout)"
+        raise ScenarioError([Problem(origin, (*where, "candidates"), message)])
+    never, member = joiner_values(s.start_year)
+    return [(f"schemes.{scheme}.candidates.{state}", [dict(never), dict(member)]) for state in s.candidates]
 
 
 _QUANTILE = re.compile(r"^(t?var)(\d+(?:\.\d+)?)$")
@@ -1190,25 +1309,108 @@ def check_metrics(specs: Sequence[RunSpec], metrics_: Sequence[_Metric]) -> None
     raise ScenarioError(problems)
 
 
+#: A one-at-a-time sweep table's cell for a key the scenario leaves unset (absent or null: its default
+#: applies), at the points that do not set it.
+NOT_SET = "(not set in the scenario)"
+#: The longest text of a cell of a swept value (a whole mapping, such as a candidate's entry) in a
+#: one-at-a-time sweep's tables.
+_CELL_CHARS = 60
+
+
+def own_value(scenario: Scenario, path: str) -> Any:
+    """The value of the resolved `scenario` at a dotted key `path` (as `with_overrides` reads it), or
+    `NOT_SET` when the scenario has none there (an absent key or null: its default applies).
+
+    >>> import riskmodel as rm
+    >>> s = rm.load_scenario("scenarios/rv_pool.yaml")
+    >>> own_value(s, "schemes.rv_pool.candidates.IRN.p_join"), own_value(s, "schemes.rv_pool.class_factor")
+    (0.6, '(not set in the scenario)')
+    """
+    node: Any = scenario.model_dump(mode="python")
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif (
+            isinstance(node, Mapping) and (key := next((k for k in node if str(k) == part), None)) is not None
+        ):
+            node = node[key]
+        else:
+            return NOT_SET
+    return NOT_SET if node is None else node
+
+
+def shown_value(value: Any) -> Any:
+    """A swept value as a one-at-a-time sweep's tables show it: a number, text or truth value as it is;
+    a list or mapping as short text, a mapping's unset entries (null, empty) and free text (a
+    ``rationale``: words with spaces) left out, at most `_CELL_CHARS` characters.
+
+    >>> shown_value(0.5), shown_value({"p_join": 0.6, "by_year": 2030, "schedule": None, "conditions": [],
+    ...                  "rationale": "An ally of both founders."})
+    (0.5, '{p_join: 0.6, by_year: 2030}')
+    """
+    if isinstance(value, int | float | str | bool):
+        return value
+    return _cell_text(value)[:_CELL_CHARS]
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        shown = (f"{k}: {_cell_text(v)}" for k, v in value.items() if not _unset(v))
+        return "{" + ", ".join(shown) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_cell_text(v) for v in value) + "]"
+    return str(value)
+
+
+def _unset(value: Any) -> bool:
+    """An entry a cell leaves out: null, empty, or free text."""
+    return (
+        value is None
+        or (isinstance(value, list | tuple | Mapping | str) and not value)
+        or (isinstance(value, str) and " " in value.strip())
+    )
+
+
 class SweepTable:
-    """Rows of a sweep table as runs arrive: the swept values, each metric with its standard error, and
-    its difference from the first grid point with the paired (CRN) standard error."""
+    """Rows of a sweep table as runs arrive (in the order of the specs): the swept values, each metric with
+    its standard error, and its difference from the first point (of a grid, `sweep_specs`; of a
+    one-at-a-time sweep, `each_specs`, the reference: the scenario as written) with the paired (CRN)
+    standard error; a ``note`` where one trial holds more than half of a difference's variance
+    (`riskmodel.display.dominant_trial_words`). Of a one-at-a-time sweep, also each key's swing
+    (`swing`)."""
 
     def __init__(self, specs: Sequence[RunSpec], metric_names: Sequence[str]) -> None:
         contracts = list(specs[0].scenario.portfolio.contracts) if specs[0].scenario.portfolio else []
         # (``aal`` and ``aal:portfolio`` are one metric, one column)
         self.metrics = list({m.name: m for m in (parse_metric(n, contracts) for n in metric_names)}.values())
-        self.paths = list(specs[0].overrides)
+        self.paths = list(dict.fromkeys(p for spec in specs for p in spec.overrides))
+        #: A one-at-a-time sweep (`each_specs`): its first point sets nothing.
+        self.one_at_a_time = not specs[0].overrides
+        self._own = {p: own_value(specs[0].scenario, p) for p in self.paths} if self.one_at_a_time else {}
+        # each key's first and last point (the swing is their difference)
+        self._ends: dict[str, list[RunSpec]] = {}
+        for spec in specs[1:] if self.one_at_a_time else ():
+            (path,) = spec.overrides
+            self._ends.setdefault(path, [spec, spec])[1] = spec
+        self._first: dict[str, tuple[RunSpec, dict[str, np.ndarray]]] = {}
         self._reference: dict[str, np.ndarray] = {}
         self.rows: list[dict[str, Any]] = []
+        self.swings: list[dict[str, Any]] = []
         self.missing: set[str] = set()
+
+    def _value(self, spec: RunSpec, path: str) -> Any:
+        v = spec.overrides.get(path, self._own.get(path))
+        if self.one_at_a_time:
+            return shown_value(v)
+        return v if isinstance(v, int | float | str | bool) else str(v)
 
     def __call__(self, spec: RunSpec, results: Results) -> None:
         row: dict[str, Any] = {"run": spec.name}
         for p in self.paths:
-            v = spec.overrides[p]
-            row[p] = v if isinstance(v, int | float | str | bool) else str(v)
+            row[p] = self._value(spec, p)
         first = not self.rows
+        notes = []
+        per_trial: dict[str, np.ndarray] = {}
         for m in self.metrics:
             x = _annual(results, m)
             if x is None:
@@ -1218,6 +1420,7 @@ class SweepTable:
                     row[f"{m.name}_year"] = math.nan
                 continue
             if m.kind == "mean":
+                per_trial[m.name] = x
                 # (exactly 0 for a figure the same in every trial, a fixed premium, not its float noise:
                 # as `Results.summary` and `Comparison.table` give it)
                 row[m.name] = float(x.mean())
@@ -1228,17 +1431,110 @@ class SweepTable:
                 if ref is not None and ref.shape == x.shape:
                     d = metrics.paired_difference(x, ref, exact_zero=True)
                     row[f"{m.name}_delta"], row[f"{m.name}_delta_se"] = d.mean, d.se
+                    notes.append(_noted(f"{m.name}_delta", x - ref))
             else:  # the annual loss in the policy year where the figure is largest
                 tail = metrics.worst_year(x, m.level, m.kind)
                 row[m.name], row[f"{m.name}_se"] = tail.value, tail.se
                 # (the first of years that tie; every year's figure is the same when `every_year`)
                 row[f"{m.name}_year"] = int(results.years[tail.year])
+        row["note"] = "; ".join(n for n in notes if n)
         self.rows.append(row)
+        if self.one_at_a_time and not first:
+            self._add_swing(spec, per_trial)
+
+    def _add_swing(self, spec: RunSpec, per_trial: dict[str, np.ndarray]) -> None:
+        """Keep a key's first point; at its last, add its swing (last − first; a key of one value: its
+        point − the reference)."""
+        (path,) = spec.overrides
+        first, last = self._ends[path]
+        if spec is first:
+            self._first[path] = (spec, per_trial)
+        if spec is not last:
+            return
+        start, before = self._first.pop(path)
+        if start is spec:
+            start, before = None, self._reference
+        row: dict[str, Any] = {
+            "key": path,
+            "from": shown_value(self._own[path] if start is None else start.overrides[path]),
+            "to": shown_value(spec.overrides[path]),
+            "from_run": REFERENCE_RUN if start is None else start.name,
+            "to_run": spec.name,
+        }
+        notes = []
+        for m in self.metrics:
+            if m.kind != "mean":
+                continue
+            a, b = per_trial.get(m.name), before.get(m.name)
+            if a is None or b is None or a.shape != b.shape:
+                row[f"{m.name}_swing"] = row[f"{m.name}_swing_se"] = math.nan
+                continue
+            d = metrics.paired_difference(a, b, exact_zero=True)
+            row[f"{m.name}_swing"], row[f"{m.name}_swing_se"] = d.mean, d.se
+            notes.append(_noted(f"{m.name}_swing", a - b))
+        row["note"] = "; ".join(n for n in notes if n)
+        self.swings.append(row)
 
     def frame(self) -> pd.DataFrame:
-        """One row per grid point, in grid order (a quantile's policy year as a whole number)."""
+        """One row per point, in the order run (a quantile's policy year as a whole number); of a
+        one-at-a-time sweep, a key's column gives the scenario's own value (`NOT_SET` where it has none)
+        at the points that do not set it."""
         frame = pd.DataFrame(self.rows)
         for m in self.metrics:
             if m.kind != "mean" and f"{m.name}_year" in frame:
                 frame[f"{m.name}_year"] = frame[f"{m.name}_year"].astype("Int64")
         return frame
+
+    def swing(self) -> pd.DataFrame:
+        """Of a one-at-a-time sweep, each key's swing: the difference of every mean metric between the
+        key's last and first value (a key of one value: between it and the reference), with its paired
+        (CRN) standard error from the two points' per-trial annual figures (`metrics.paired_difference`)
+        and a ``note`` where one trial holds more than half of its variance. Columns ``key``, ``from``,
+        ``to``, ``from_run``, ``to_run``, then ``<metric>_swing`` and ``<metric>_swing_se`` for each mean
+        metric (a quantile, ``var99.5``, has no per-trial figure to pair: none), then ``note``. Rows in
+        tornado order: by the size of the first mean metric's swing, largest first (one it cannot be
+        computed for last). A `ValueError` for a grid sweep, which has no swing."""
+        if not self.one_at_a_time:
+            raise ValueError("a grid sweep (sweep_specs) has no swing; sweep one key at a time (each_specs)")
+        means = [m.name for m in self.metrics if m.kind == "mean"]
+        columns = ["key", "from", "to", "from_run", "to_run"]
+        columns += [c for name in means for c in (f"{name}_swing", f"{name}_swing_se")]
+        frame = pd.DataFrame(self.swings, columns=[*columns, "note"])
+        if means and len(frame):
+            size = frame[f"{means[0]}_swing"].abs()
+            frame = frame.loc[size.sort_values(ascending=False, na_position="last", kind="stable").index]
+        return frame.reset_index(drop=True)
+
+
+def _noted(name: str, differences: np.ndarray) -> str:
+    """``"<name>: <note>"`` when one trial holds more than half of the differences' variance, else ""."""
+    from riskmodel.display import dominant_trial_words
+
+    words = dominant_trial_words(differences)
+    return f"{name}: {words}" if words else ""
+
+
+def sweep_each(
+    scenario: Scenario | str | Path,
+    sets: Sequence[tuple[str, Sequence[Any]]],
+    metric_names: Sequence[str] = DEFAULT_SWEEP_METRICS,
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    progress: bool = True,
+) -> SweepTable:
+    """A one-at-a-time sweep in memory (nothing stored): `each_specs` run with `simulate_many` into a
+    `SweepTable`, whose `frame` and `swing` are the tables `riskmodel sweep --each` prints. For a
+    notebook: ``sweep_each(s, joiner_sets(s, "rv_pool"), trials=2000).swing()`` is what each candidate
+    state's membership costs. The points' results are handed to the table in order and dropped."""
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    specs = each_specs(loaded, None, sets, trials=trials, seed=seed)
+    table = SweepTable(specs, metric_names)
+    order = {spec.name: k for k, spec in enumerate(specs)}
+    waiting: dict[int, tuple[RunSpec, Results]] = {}
+    for spec, results in simulate_many(specs, executor, progress=progress):
+        waiting[order[spec.name]] = (spec, results)
+        while len(table.rows) in waiting:  # (a group may bring later points forward)
+            table(*waiting.pop(len(table.rows)))
+    return table
