@@ -65,6 +65,7 @@ __all__ = [
     "REPORT_FILE",
     "STORE_FORMAT",
     "SWEEP_FILE",
+    "SWING_FILE",
     "CorruptRunError",
     "IncompleteRunError",
     "alt_frame",
@@ -123,10 +124,12 @@ _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 #: goes in that run's folder (`overwrite_problem`).
 COMPARISON_FILE = "comparison.csv"
 SWEEP_FILE = "sweep.csv"
+SWING_FILE = "swing.csv"
 REPORT_FILE = "report.html"
 BATCH_FILES: dict[str, tuple[str, str]] = {
     COMPARISON_FILE: ("the table of every comparison", "riskmodel run"),
     SWEEP_FILE: ("the sweep table", "riskmodel sweep"),
+    SWING_FILE: ("the swing table of a one-at-a-time sweep", "riskmodel sweep --each"),
     REPORT_FILE: ("the report", "riskmodel report"),
 }
 
@@ -339,7 +342,7 @@ def overwrite_problem(
       ``ylt.parquet``, its manifest) or add to them. What to give: `instead` (``a file outside the run
       folder``); with `resume` (an output folder of runs: `run`, `sweep`), also the folder that holds
       the run, where its batch resumes (the folder that holds the run itself, not a link to it);
-    - a file a batch writes at its top (`BATCH_FILES`: ``comparison.csv``, ``sweep.csv``,
+    - a file a batch writes at its top (`BATCH_FILES`: ``comparison.csv``, ``sweep.csv``, ``swing.csv``,
       ``report.html``) in a folder that holds a batch's runs: it would replace the batch's, and the
       batch's next run would replace it. What to give: another name.
 

@@ -1,4 +1,5 @@
-"""`riskmodel sweep SCENARIO --set PATH=V1,V2 ...`: run a grid of variants of one scenario.
+"""`riskmodel sweep SCENARIO --set PATH=V1,V2 ...`: run a grid of variants of one scenario, or with `--each`
+(or `--joiners SCHEME`) one key at a time.
 
 In: a scenario file, one `--set` per swept key (a dotted path into the resolved scenario and its values),
 the metrics to tabulate. Out: one run folder per grid point under `--out` (resumable, like `run`), and
@@ -9,6 +10,13 @@ does ("∞", "–", "<0.0005": `sweep_view`); the CSV keeps the numbers. A contr
 contract, the portfolio's too (``aal:portfolio``), so that the CSV says whose figure it is. Invalid paths,
 values, metrics or `--out`: exit 2 with the validation messages, before anything runs (metric names are
 checked on a few trials of the first point). The work is `riskmodel.batch.sweep_specs` and `SweepTable`.
+
+With `--each` the points are the scenario as written (``000_reference``) and then, for each `--set` in
+order, one point per value with only that key changed; the differences are from the reference, and a
+second table, on stdout and in `--out/swing.csv`, gives each key's swing (its last value's point − its
+first's, with the paired standard error), largest first. `--joiners SCHEME` adds, before the `--set`
+keys, each candidate state of the scheme: never joining, then a member from the scheme's start year
+(`batch.joiner_sets`), so its swing is what that state's membership costs.
 """
 
 from __future__ import annotations
@@ -30,13 +38,31 @@ from riskmodel.cli.run import (
     write_csv,
 )
 
-__all__ = ["add_parser", "run", "sweep_view"]
+__all__ = ["add_parser", "each_view", "run", "sweep_view", "swing_view"]
 
 _EPILOG = """\
 examples:
   riskmodel sweep scenarios/rv_pool.yaml --set schemes.rv_pool.capital_usd_m=500,1000,2000
   riskmodel sweep scenarios/rv_pool.yaml --set schemes.rv_pool.candidates.IRN.p_join=0.2,0.6 \\
       --set schemes.rv_pool.capital_usd_m=500,2000 --metrics aal var99.5 payer:uncompensated
+  riskmodel sweep scenarios/rv_pool.yaml --each --set schemes.rv_pool.capital_usd_m=500,2000 \\
+      --set schemes.rv_pool.correlation=0,0.8
+  riskmodel sweep scenarios/rv_pool.yaml --joiners rv_pool --metrics premium aal payer:uncompensated
+
+--each (one at a time, a tornado): the scenario as written (point 000_reference), then for each --set in
+order one point per value with only that key changed (a value equal to the scenario's own gives the
+reference's figures exactly). _delta is the difference from the reference; a key's column shows the
+scenario's own value where the point does not set it. A second table (swing.csv) gives each key's swing,
+its last value's point − its first's (a key of one value: − the reference) for each mean metric with its
+paired s.e., largest first by the first metric's.
+
+--joiners SCHEME (implies --each): before the --set keys, each candidate state of SCHEME in the file's
+order, set to never joining ({p_join: 0}) and then to a member from the scheme's start year in every
+trial ({p_join: 1, by_year: START}, its earliest_year, conditions and schedule dropped): its swing is
+what its membership costs. A --set of the scheme's candidates may not be given with it.
+
+note: where one trial holds more than half of the variance of a difference (_delta, _swing), the note
+column says so, with the difference without that trial (from 1,000 trials).
 
 metrics: aal, premium, result (premium - loss), varP and tvarP (P in percent, of the annual loss in the
 policy year where the figure is largest, named in varP:CONTRACT_year), each optionally :CONTRACT
@@ -53,6 +79,15 @@ UNITS = (
     "a year; USD m unless a count; the :portfolio and :CONTRACT columns (aal:portfolio) are the reinsurer's "
     "share (its line on each contract), the payer: columns the whole market at 100%; _delta = difference "
     "from the first point, with its CRN s.e."
+)
+#: The same of a one-at-a-time sweep (`--each`; `batch.REFERENCE_RUN` is its first point).
+EACH_UNITS = UNITS.replace(
+    "from the first point", "from the reference (000_reference: the scenario as written)"
+)
+#: What the swing table's figures are (its title in the terminal, after the metric it is sorted by).
+SWING_UNITS = (
+    "each key's swing: its last value's point − its first's (a key of one value: − the reference), the "
+    "mean metrics in the units of the sweep table, with the CRN s.e. of the two points' trials"
 )
 
 #: Options that set a simulation key for every point, and the key: not both.
@@ -74,9 +109,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--set",
         dest="sets",
         action="append",
-        required=True,
+        default=[],
         metavar="PATH=V1,V2,...",
-        help="a dotted key path of the scenario and the values to sweep (repeat for a grid)",
+        help="a dotted key path of the scenario and the values to sweep (repeat for a grid, or with --each "
+        "one key at a time)",
+    )
+    p.add_argument(
+        "--each",
+        action="store_true",
+        help="one key at a time: the scenario as written, then one point per value of each --set with only "
+        "that key changed; also writes each key's swing (swing.csv)",
+    )
+    p.add_argument(
+        "--joiners",
+        default=None,
+        metavar="SCHEME",
+        help="sweep each candidate state of SCHEME one at a time, never joining and a member from the "
+        "scheme's start (implies --each)",
     )
     p.add_argument(
         "--metrics",
@@ -186,25 +235,117 @@ def sweep_view(frame: Any, metric_names: Sequence[str]) -> Any:
     return view
 
 
+def each_view(view: Any, changed: Sequence[str | None]) -> Any:
+    """A one-at-a-time sweep's table (`sweep_view` of it) as the terminal prints it: the swept keys'
+    columns, all but one of which hold the scenario's own value at each point, as one ``set`` column
+    naming the key `changed` at each point (None at the reference: "(as written)") and its value;
+    `sweep.csv` keeps a column per key. A key is named by its last part when no other key shares it.
+
+    >>> import pandas as pd
+    >>> v = pd.DataFrame({"run": ["000_reference", "001_p_join=0"], "a.x.p_join": [0.6, 0],
+    ...     "a.y.capital_usd_m": [1000, 1000], "aal:portfolio": [2.0, 1.5]})
+    >>> shown = each_view(v, [None, "a.x.p_join"])
+    >>> shown.columns.to_list(), shown["set"].to_list()
+    (['run', 'set', 'aal:portfolio'], ['(as written)', 'p_join=0'])
+    """
+    paths = list(dict.fromkeys(p for p in changed if p is not None))
+    out = view.drop(columns=paths)
+    words = [
+        "(as written)" if path is None else f"{_key_name(path, paths)}={view[path].iloc[k]}"
+        for k, path in enumerate(changed)
+    ]
+    out.insert(1, "set", words)
+    return out
+
+
+def swing_view(swing: Any, metric_names: Sequence[str], paths: Sequence[str]) -> Any:
+    """The swing table (`batch.SweepTable.swing`) as the terminal prints it: each key by its short name,
+    the errors written as every table does (`display.error_texts`), without the run columns (swing.csv
+    keeps them)."""
+    from riskmodel.display import error_texts
+
+    view = swing.drop(columns=["from_run", "to_run"])
+    view["key"] = [_key_name(path, paths) for path in swing["key"]]
+    for name in metric_names:
+        if f"{name}_swing_se" in swing:
+            view[f"{name}_swing_se"] = error_texts(swing[f"{name}_swing_se"], swing[f"{name}_swing"])
+    return view
+
+
+def _key_name(path: str, paths: Sequence[str]) -> str:
+    """A swept key's last part when no other key of `paths` shares it, else the whole path."""
+    leaf = path.rsplit(".", 1)[-1]
+    return leaf if sum(p.rsplit(".", 1)[-1] == leaf for p in paths) == 1 else path
+
+
+def _check_some_key(args: argparse.Namespace) -> None:
+    """A `ScenarioError` when neither `--set` nor `--joiners` names a key to sweep."""
+    from riskmodel.scenario import Problem, ScenarioError
+
+    if not args.sets and args.joiners is None:
+        what = "--each sweeps the --set keys one at a time: give" if args.each else "give"
+        raise ScenarioError(
+            [
+                Problem(
+                    "--set",
+                    (),
+                    f"no key to sweep: {what} at least one --set PATH=V1,V2,... (e.g. "
+                    "schemes.rv_pool.capital_usd_m=500,1000), or --joiners SCHEME to sweep a scheme's "
+                    "candidate states",
+                )
+            ]
+        )
+
+
+def _swept(args: argparse.Namespace, scenario: Any, sets: list[tuple[str, list[Any]]]) -> list[Any]:
+    """The keys to sweep: `--joiners`' candidates (`batch.joiner_sets`) before the `--set` keys; a
+    `ScenarioError` for a `--set` of a candidate `--joiners` sweeps."""
+    from riskmodel import batch
+    from riskmodel.scenario import Problem, ScenarioError
+
+    if args.joiners is None:
+        return sets
+    joined = batch.joiner_sets(scenario, args.joiners, origin=str(args.scenario))
+    candidates = f"schemes.{args.joiners}.candidates"
+    clash = [
+        Problem(
+            "--set",
+            tuple(path.split(".")),
+            f"sets a candidate of {args.joiners}, whose candidates --joiners {args.joiners} sweeps (each "
+            "never joining, then a member from the start): drop this --set, or drop --joiners and sweep "
+            "the candidates you want with --set ... --each",
+        )
+        for path, _ in sets
+        if path == candidates or path.startswith(candidates + ".") or candidates.startswith(path + ".")
+    ]
+    if clash:
+        raise ScenarioError(clash)
+    return [*joined, *sets]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `riskmodel sweep`; returns the exit code."""
     from riskmodel import batch
     from riskmodel.scenario import Problem, ScenarioError, load_scenario
-    from riskmodel.store import SWEEP_FILE
+    from riskmodel.store import SWEEP_FILE, SWING_FILE
 
     if not args.scenario.is_file():
         raise ScenarioError([Problem(str(args.scenario), (), _not_a_scenario_file(args.scenario))])
     out = args.out or Path("results") / f"sweep-{args.scenario.stem}"
     check_out_folder(out)
-    scenario = load_scenario(args.scenario)
+    each = bool(args.each or args.joiners is not None)
     sets = [batch.parse_set(text) for text in args.sets]
+    _check_some_key(args)
+    scenario = load_scenario(args.scenario)
+    sets = _swept(args, scenario, sets)
     conflicts = _option_conflicts(args, [path for path, _ in sets])
     if conflicts:
         raise ScenarioError(conflicts)
     names = [m for item in (args.metrics or batch.DEFAULT_SWEEP_METRICS) for m in item.split(",") if m]
     if not names:
         raise ScenarioError([Problem("--metrics", (), "names no metric (leave it out for the default set)")])
-    specs = batch.sweep_specs(
+    make_specs = batch.each_specs if each else batch.sweep_specs
+    specs = make_specs(
         scenario, args.scenario, sets, trials=args.trials, seed=args.seed, keep_events=args.keep_events
     )
     table = batch.SweepTable(specs, names)
@@ -217,9 +358,23 @@ def run(args: argparse.Namespace) -> int:
     first = specs[0]
     trials = f"{first.trials:,} trials each" if len({s.trials for s in specs}) == 1 else "trials as swept"
     seed = f"seed {first.seed}" if len({s.seed for s in specs}) == 1 else "seeds as swept"
-    view = sweep_view(frame, [m.name for m in table.metrics])
+    metric_names = [m.name for m in table.metrics]
+    view = sweep_view(frame, metric_names)
+    if each:
+        view = each_view(view, [next(iter(s.overrides), None) for s in specs])
+    units = EACH_UNITS if each else UNITS
     print_frame(
-        view.set_index("run"), f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} ({UNITS})"
+        view.set_index("run"), f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} ({units})"
     )
     print(f"written: {write_csv(frame, out / SWEEP_FILE, index=False)}")
+    if each:
+        swing = table.swing()
+        means = [m.name for m in table.metrics if m.kind == "mean"]
+        order = f"largest {means[0]} swing first" if means else "no mean metric: no swing"
+        print()
+        print_frame(
+            swing_view(swing, means, table.paths).set_index("key"),
+            f"{args.scenario.stem}: {SWING_UNITS}; {order}",
+        )
+        print(f"written: {write_csv(swing, out / SWING_FILE, index=False)}")
     return 0
