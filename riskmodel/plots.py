@@ -18,6 +18,8 @@ backend. Money is in USD millions, tonnage in million GT, years are policy-year 
   TVaR beside the contract's own TVaR.
 - `plot_deltas`: a scenario's differences from the run it is compared with, with their common-random-number
   error bars.
+- `plot_swing`: a tornado of a one-at-a-time sweep's swings (`riskmodel.batch.SweepTable.swing`), with
+  their common-random-number error bars.
 
 The numbers drawn are the ones the `Results` tables report (`ep_curve`, `ledger`, `adoption`, `market`,
 `summary`), so a chart and its table never disagree.
@@ -57,6 +59,7 @@ __all__ = [
     "plot_ledger",
     "plot_market",
     "plot_scenarios_ep",
+    "plot_swing",
     "plot_tail_contributions",
     "return_period_unit",
     "worst_policy_year",
@@ -781,6 +784,60 @@ def plot_deltas(
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"{a} − {b} ({unit})", wrap=True)
     _title(ax, f"{a} against {b}")
+    _tidy(ax)
+    _legend_outside(ax)
+    return ax
+
+
+def plot_swing(
+    swing: pd.DataFrame, metric: str, *, ax: Axes | None = None, z: float = 1.96, unit: str = "USD m a year"
+) -> Axes:
+    """A tornado chart of a one-at-a-time sweep: each key's swing of one `metric` (a mean metric of the
+    sweep, ``aal:portfolio``, ``payer:uncompensated``: the ``<metric>_swing`` column of
+    `riskmodel.batch.SweepTable.swing` or of ``swing.csv``) as a horizontal bar, with its
+    common-random-number error bar (± z SE), the largest swing at the top whatever the table's order. A
+    bar is labelled by its key's last part (the state of a ``--joiners`` sweep) and its values ("from →
+    to"). `unit` names the axis (the metric's unit: "USD m a year" for money, "spills a year" for a
+    count). A swing whose standard error is infinite or none has no error bar (matplotlib would drop it
+    without a word): its label says so. Returns the Axes.
+
+    >>> import pandas as pd
+    >>> swing = pd.DataFrame({"key": ["s.c.IRN", "s.c.CUB"], "from": ["never", "never"], "to": ["1", "1"],
+    ...     "aal:portfolio_swing": [0.5, -2.0], "aal:portfolio_swing_se": [0.1, 0.2]})
+    >>> ax = plot_swing(swing, "aal:portfolio")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['IRN (never → 1)', 'CUB (never → 1)']
+    >>> close(ax)
+    """
+    column = f"{metric}_swing"
+    if column not in swing:
+        have = [c.removesuffix("_swing") for c in swing.columns if c.endswith("_swing")]
+        raise KeyError(f"no swing of {metric!r} in the table; it has: {', '.join(have) or 'none'}")
+    t = swing.assign(_size=swing[column].abs()).sort_values("_size", na_position="first", kind="stable")
+    y = np.arange(len(t))  # (the largest last: at the top)
+    ax = _axes(ax, (8.0, 1.2 + 0.35 * max(len(t), 1)))
+    values = t[column].to_numpy(dtype=float)
+    se = t[f"{column}_se"].to_numpy(dtype=float)
+    ax.barh(y, values, height=0.6, color=np.where(values < 0, "#fc9272", "#6baed6"), label="swing")
+    ax.errorbar(
+        values,
+        y,
+        xerr=np.where(np.isfinite(se), z * se, 0.0),
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        label=f"± {z:g} SE, common random numbers",
+    )
+    labels = []
+    for key, a, b, error in zip(t["key"], t["from"], t["to"], se, strict=True):
+        label = f"{str(key).rsplit('.', 1)[-1]} ({a} → {b})"
+        if not np.isfinite(error):
+            label += " (no error bar: s.e. ∞ or none)"
+        labels.append(label)
+    ax.axvline(0.0, color="0.2", linewidth=0.8)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(f"swing of {metric}: last value − first ({unit})", wrap=True)
+    _title(ax, f"One key at a time: swing of {metric}")
     _tidy(ax)
     _legend_outside(ax)
     return ax

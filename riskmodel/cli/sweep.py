@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -235,24 +235,25 @@ def sweep_view(frame: Any, metric_names: Sequence[str]) -> Any:
     return view
 
 
-def each_view(view: Any, changed: Sequence[str | None]) -> Any:
-    """A one-at-a-time sweep's table (`sweep_view` of it) as the terminal prints it: the swept keys'
-    columns, all but one of which hold the scenario's own value at each point, as one ``set`` column
-    naming the key `changed` at each point (None at the reference: "(as written)") and its value;
-    `sweep.csv` keeps a column per key. A key is named by its last part when no other key shares it.
+def each_view(view: Any, paths: Sequence[str], changed: Sequence[Mapping[str, Any]]) -> Any:
+    """A one-at-a-time sweep's table (`sweep_view` of it) as the terminal prints it: the columns of the
+    swept `paths`, all but one of which hold the scenario's own value at each point, as one ``set`` column
+    giving what each point `changed` (its overrides; none at the reference: "(as written)"), each key by
+    its last part when no other key shares it; `sweep.csv` keeps a column per key.
 
     >>> import pandas as pd
     >>> v = pd.DataFrame({"run": ["000_reference", "001_p_join=0"], "a.x.p_join": [0.6, 0],
     ...     "a.y.capital_usd_m": [1000, 1000], "aal:portfolio": [2.0, 1.5]})
-    >>> shown = each_view(v, [None, "a.x.p_join"])
+    >>> shown = each_view(v, ["a.x.p_join", "a.y.capital_usd_m"], [{}, {"a.x.p_join": 0}])
     >>> shown.columns.to_list(), shown["set"].to_list()
     (['run', 'set', 'aal:portfolio'], ['(as written)', 'p_join=0'])
     """
-    paths = list(dict.fromkeys(p for p in changed if p is not None))
-    out = view.drop(columns=paths)
+    from riskmodel.batch import shown_value
+
+    out = view.drop(columns=list(paths))
     words = [
-        "(as written)" if path is None else f"{_key_name(path, paths)}={view[path].iloc[k]}"
-        for k, path in enumerate(changed)
+        ", ".join(f"{_key_name(p, paths)}={shown_value(v)}" for p, v in overrides.items()) or "(as written)"
+        for overrides in changed
     ]
     out.insert(1, "set", words)
     return out
@@ -361,7 +362,7 @@ def run(args: argparse.Namespace) -> int:
     metric_names = [m.name for m in table.metrics]
     view = sweep_view(frame, metric_names)
     if each:
-        view = each_view(view, [next(iter(s.overrides), None) for s in specs])
+        view = each_view(view, table.paths, [s.overrides for s in specs])
     units = EACH_UNITS if each else UNITS
     print_frame(
         view.set_index("run"), f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} ({units})"
