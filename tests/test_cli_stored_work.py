@@ -255,7 +255,7 @@ def test_compare_refuses_the_batchs_own_files_as_its_out(folder, run_cli):
         err,
         f"{runs / 'comparison.csv'}: is the table of every comparison of the batch in {runs} (its "
         "comparison.csv, which `riskmodel run` writes beside the batch's runs)",
-        "give --out another name (a batch folder's own: comparison.csv, sweep.csv, report.html)",
+        "give --out another name (a batch folder's own: comparison.csv, sweep.csv, swing.csv, report.html)",
     )
     assert out == "" and (runs / "comparison.csv").read_text() == "the batch's\n"
     code, _, err = run_cli("compare", runs / "a", runs / "b", "--out", runs / store.SWEEP_FILE)
