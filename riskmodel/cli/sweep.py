@@ -204,7 +204,8 @@ def sweep_view(frame: Any, metric_names: Sequence[str]) -> Any:
     written by `display.error_texts` ("∞" where the trials cannot bound it, "–" where there is none,
     "<0.0005" when too small to show), as the comparison's and summary's errors are, and a figure the
     table lacks (a metric not in the results, a difference from a first point of another horizon, a
-    quantile's year of neither) "–", as the report writes one; `sweep.csv` keeps the numbers. A
+    quantile's year of neither) "–", as the report writes one; `sweep.csv` keeps the numbers. The
+    ``note`` column is left out when no row has a note (`sweep.csv` keeps it). A
     difference's error is float noise against the larger of its figures (the point's, the first point's,
     the difference), as in the comparison.
 
@@ -232,6 +233,13 @@ def sweep_view(frame: Any, metric_names: Sequence[str]) -> Any:
             first = pd.Series(frame[name].iloc[0], index=frame.index)
             level = pd.concat([frame[name], first, frame[f"{name}_delta"]], axis=1).abs().max(axis=1)
             view[f"{name}_delta_se"] = error_texts(frame[f"{name}_delta_se"], level)
+    return _without_empty_note(view)
+
+
+def _without_empty_note(view: Any) -> Any:
+    """A terminal table without its ``note`` column when no row has a note (the CSV keeps it)."""
+    if "note" in view and not view["note"].fillna("").astype(str).ne("").any():
+        return view.drop(columns=["note"])
     return view
 
 
@@ -270,7 +278,7 @@ def swing_view(swing: Any, metric_names: Sequence[str], paths: Sequence[str]) ->
     for name in metric_names:
         if f"{name}_swing_se" in swing:
             view[f"{name}_swing_se"] = error_texts(swing[f"{name}_swing_se"], swing[f"{name}_swing"])
-    return view
+    return _without_empty_note(view)
 
 
 def _key_name(path: str, paths: Sequence[str]) -> str:
