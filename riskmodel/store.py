@@ -154,9 +154,12 @@ class CorruptRunError(IncompleteRunError):
 
 
 def _rerun_advice(run_dir: Path) -> str:
-    """What to do about a corrupt run folder: rerun its batch, which recomputes it."""
+    """What to do about a corrupt run folder: rerun its batch, which recomputes it. The batch's folder is
+    the one that holds the run itself, its links resolved (as `overwrite_problem` names it): through a
+    link to the run, the folder holding the link would start another batch there."""
+    batch_dir = run_dir.resolve().parent
     return (
-        f"rerun its batch (`riskmodel run SCENARIOS --out {run_dir.parent}`), which recomputes runs with "
+        f"rerun its batch (`riskmodel run SCENARIOS --out {batch_dir}`), which recomputes runs with "
         "missing or damaged files; add --force if it reports this run as up to date"
     )
 

@@ -267,6 +267,30 @@ def test_runs_of_an_older_store_format_are_not_read(tmp_path, results, scenario)
         store.load_results(run_dir)
 
 
+def test_a_damaged_run_reached_through_a_link_names_the_batch_folder_that_holds_it(
+    tmp_path, results, scenario
+):
+    """The advice to rerun the batch named the folder holding the link (``links``), where `run --out`
+    starts another batch beside the link; it names the folder that holds the run itself, as
+    `overwrite_problem` does: through a link to the run, and through a link to its batch folder alike."""
+    batch_dir = tmp_path / "batch"
+    run_dir, _ = save(batch_dir, results, scenario)
+    (tmp_path / "links").mkdir()
+    to_run, to_batch = tmp_path / "links" / "run", tmp_path / "links" / "batch"
+    to_run.symlink_to(run_dir, target_is_directory=True)
+    to_batch.symlink_to(batch_dir, target_is_directory=True)
+    data = bytearray((run_dir / "elt.parquet").read_bytes())  # (a file `event_inputs` checks too)
+    data[len(data) // 2] ^= 0xFF
+    (run_dir / "elt.parquet").write_bytes(bytes(data))
+    advice = f"rerun its batch (`riskmodel run SCENARIOS --out {batch_dir.resolve()}`)"
+    for through in (to_run, to_batch / "run", run_dir):
+        error = store.damage_error(through)
+        assert isinstance(error, store.CorruptRunError) and advice in error.reason, (through, error)
+        with pytest.raises(store.IncompleteRunError) as raised:
+            store.event_inputs(through)
+        assert advice in raised.value.reason and str(tmp_path / "links") + "`" not in raised.value.reason
+
+
 def test_a_failed_save_leaves_no_manifest_and_no_temporary_file(tmp_path, results, scenario, monkeypatch):
     """A second save into a finished folder fails half-way: the old manifest went first, so the folder
     is incomplete (redone by the next batch), and no temporary file is left behind."""
