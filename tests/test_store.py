@@ -485,6 +485,34 @@ def test_summary_md_shows_the_tonnage_and_premium_leaving_the_ig():
     assert "| figure | unit | annual average | difference from baseline |" in md
 
 
+def test_the_ig_block_notes_an_error_that_rests_on_one_trial():
+    """The block's cells carry the one-trial note of the summary and the comparison, by their rule (more
+    than half of the variance, from 1,000 trials). Hand-computed: 1,000 trials of one policy year, the
+    Western hull premium base 450 in each but trial 7 of the scenario, 1,450: mean 451; deviations 999 ×
+    (−1) and one 999, sum of squares 999 × 1,000, sample variance 1,000, s.e. √(1,000 / 1,000) = 1; that
+    trial holds 999² / 999,000 = 99.9% of the variance; without it 450 ± 0 (a difference of 0 ± 0). The
+    baseline, the same in every trial, has no note."""
+    from riskmodel.ig_exit import ig_exit_table
+    from riskmodel.results import Comparison
+
+    def run(name: str, bump: float) -> Results:
+        hull = np.full((1000, 1), 450.0)
+        hull[7, 0] += bump
+        return Results(
+            name, 2026, 1, 1000, 5, {}, {"base:hm_western_premium": hull}, {}, (), (), pd.DataFrame()
+        )
+
+    scenario, base = run("crackdown", 1000.0), run("baseline", 0.0)
+    note = "one trial holds 100% of its variance; without it:"
+    [row] = ig_exit_table(scenario, Comparison(scenario, base).table(), "baseline").to_dict("records")
+    assert row["annual average"] == f"451.000 ± 1.000 ({note} 450.000 ± 0.000)"
+    assert row["difference from baseline"] == f"+1.000 ± 1.000 ({note} 0.000 ± 0.000)"
+    md = store.summary_markdown(scenario, {"baseline": {"run": "baseline"}}, base)
+    assert f"| 451.000 ± 1.000 ({note} 450.000 ± 0.000) | +1.000 ± 1.000 ({note} 0.000 ± 0.000) |" in md
+    [row] = ig_exit_table(base, Comparison(base, base).table(), "baseline").to_dict("records")
+    assert row["annual average"] == "450.000" and row["difference from baseline"] == "0.000 ± 0.000"
+
+
 def test_summary_md_gives_the_portfolios_tvar(results):
     """The portfolio's TVaR 99.5% annual loss is a row of summary.md beside the 1-in-200, of its basis
     (`metrics.worst_year` of the TVaR). In this book every trial beyond the VaR loses the storm layer's
