@@ -333,6 +333,37 @@ def _groups(models: Sequence[CompiledModel], size: int = GROUP_RUNS) -> list[tup
     return sorted(tuple(sorted(g)) for g in groups)
 
 
+def _baselines_first(groups: Sequence[tuple[int, ...]], specs: Sequence[RunSpec]) -> list[tuple[int, ...]]:
+    """`groups` (of `_groups`, by index into `specs`) in the order they run: each after the groups that
+    hold its runs' baselines (`RunSpec.baseline`, when among `specs`), so that a run is saved with its
+    baseline's results at hand (summary.md's differences, `run_batch`); else, in a cycle (a group whose
+    runs are baselines of another's and the other way round), in their order. The groups themselves, and
+    so the work they share, are unchanged; runs of one group are in plan order, a baseline before the
+    runs compared with it.
+
+    >>> class Spec:
+    ...     def __init__(self, name, baseline=None):
+    ...         self.name, self.baseline = name, baseline
+    >>> specs = [Spec("x"), Spec("base"), Spec("scenario", "base")]
+    >>> _baselines_first([(0, 2), (1,)], specs)  # (the scenario shares its world with x, not its baseline)
+    [(1,), (0, 2)]
+    """
+    holder = {specs[k].name: i for i, g in enumerate(groups) for k in g}
+    needs = [
+        {holder[b] for k in g if (b := specs[k].baseline) is not None and b in holder} - {i}
+        for i, g in enumerate(groups)
+    ]
+    order: list[int] = []
+    placed: set[int] = set()
+    pending = list(range(len(groups)))
+    while pending:
+        i = next((i for i in pending if needs[i] <= placed), pending[0])
+        pending.remove(i)
+        placed.add(i)
+        order.append(i)
+    return [groups[i] for i in order]
+
+
 def _linked(models: Sequence[CompiledModel]) -> list[list[list[int]]]:
     """The models (of one frame) in sets linked by an equal `world_key` (they share each block's world)
     or `join_key` (one takes from another the trials whose join years are equal), each set as its worlds
@@ -461,8 +492,9 @@ def simulate_many(
     to `share_world` of them, 1 for none) are computed together chunk by chunk (`run_chunk_group`): a
     sweep point that changes only what comes after the world (scheme capital, quota share, contract
     terms) shares the world and more, and one that changes only a state's join probability computes only
-    the trials whose join years change. Runs come group by group (`_groups`, ordered by their first run),
-    so a group may bring later runs forward: callers that need the specs' order restore it. The results
+    the trials whose join years change. Runs come group by group (`_groups`, ordered by their first run
+    but after the groups holding their baselines where they can be: `_baselines_first`), so a group may
+    bring later runs forward: callers that need the specs' order restore it. The results
     held at once are at most one group's. `checkpoints` (by run name, opened): the chunks a run has kept
     are read back instead of computed, and every chunk computed is kept as it arrives (`run_batch`).
 
@@ -483,7 +515,8 @@ def simulate_many(
         runs.append(run)
     models = [run.model for run in runs]
     # runs that draw the same world, but perhaps for the join years, go chunk by chunk together
-    groups = _groups(models, share_world)
+    # (baselines first where they can be: a run is then saved with its baseline's results at hand)
+    groups = _baselines_first(_groups(models, share_world), specs)
     kept = {k: c for k, spec in enumerate(specs) if (c := (checkpoints or {}).get(spec.name)) is not None}
     plan: list[_Planned] = []
     saving: set[int] = set()  # the runs whose chunks are kept as they arrive
@@ -617,7 +650,10 @@ def run_batch(
     one (the runs would be stored among its files) is a `ScenarioError` before any work
     (`store.overwrite_problem`). `executor` may be a factory, called (and closed
     afterwards) only when something needs computing. Each run is saved as soon as it is computed (runs
-    that share their world come group by group, see `simulate_many`); `on_results(spec, results)` is
+    that share their world come group by group, see `simulate_many`), with its baseline's results for
+    summary.md's differences when the baseline is finished (in the store, or computed before it: groups
+    run after those of their baselines unless in a cycle; then summary.md says the batch's
+    comparison.csv and report.html have them); `on_results(spec, results)` is
     called for every run in plan order, with the results computed now or, for skipped runs and runs a
     group brought forward, read back from the store (so that only one run's results are held here).
     """
@@ -662,6 +698,23 @@ def run_batch(
         if spec.name in resumed:
             say(f"[{position[spec.name]}/{total}] {spec.name}: {resumed[spec.name]}")
     waiting = collections.deque(specs)  # runs not yet handed to `on_results`, in plan order
+    # the baselines of runs still to save, by how many: each held once finished, until the last is saved
+    owed = collections.Counter(s.baseline for s in todo if s.baseline is not None)
+    baselines: dict[str, Results] = {}
+
+    def baseline_of(spec: RunSpec) -> Results | None:
+        """The finished results of `spec`'s baseline (read back from the store once if it was there
+        before), None while it is not finished; forgotten when no run still to save needs it."""
+        name = spec.baseline
+        if name is None:
+            return None
+        if name not in baselines and name in outcomes:
+            baselines[name] = store.load_results(out / name)
+        found = baselines.get(name)
+        owed[name] -= 1
+        if owed[name] == 0:
+            baselines.pop(name, None)
+        return found
 
     def hand_on(arrived: RunSpec | None = None, results: Results | None = None) -> None:
         """`on_results` for every run at the head of the plan that is in the store: the one that has just
@@ -696,8 +749,11 @@ def run_batch(
                     identity=spec.identity,
                     scenario_file=spec.file,
                     baseline=None if spec.baseline is None else _baseline_entry(specs, spec.baseline),
+                    baseline_results=baseline_of(spec),
                     extra={"overrides": dict(spec.overrides)} if spec.overrides else None,
                 )
+                if owed[spec.name] > 0:  # (a baseline of runs still to save: held until the last is)
+                    baselines[spec.name] = results
                 if spec.name in checkpoints:
                     checkpoints[spec.name].discard()
                 now = time.perf_counter()

@@ -278,7 +278,12 @@ def is_material_difference(difference: float, standard_error: float, level: floa
 
 
 def describe_difference(
-    difference: float, standard_error: float, level: float | None = None, digits: int = 4
+    difference: float,
+    standard_error: float,
+    level: float | None = None,
+    digits: int = 4,
+    *,
+    note: str = "",
 ) -> str:
     """A paired difference (USD m, e.g. a `Comparison.table` row's) in words, for a sentence.
 
@@ -305,7 +310,24 @@ def describe_difference(
     'USD -1.25m (± 0.20m)'
     >>> describe_difference(1.0, float("nan"))
     '+1.0000m with no standard error to judge it by (too few trials)'
+
+    `note`: the difference's one-trial note, where one trial holds more than half of the variance of the
+    paired differences (a `Comparison.table` row's ``note``, or `dominant_trial_words` of the per-trial
+    differences): the error, and so the judgement, is mostly that trial's; said inside the words' last
+    brackets, or in brackets after them.
+
+    >>> per_trial = [-10.0, -12.0] * 500 + [-10000.0]  # (their mean −20.98, its s.e. 9.98)
+    >>> describe_difference(-20.98, 9.98, digits=1, note=dominant_trial_words(per_trial))
+    'USD -21.0m (± 10.0m; one trial holds 100% of its variance; without it: -11.000 ± 0.032)'
     """
+    words = _difference_words(difference, standard_error, level, digits)
+    if not note:
+        return words
+    return f"{words[:-1]}; {note})" if words.endswith(")") else f"{words} ({note})"
+
+
+def _difference_words(difference: float, standard_error: float, level: float | None, digits: int) -> str:
+    """`describe_difference` without a note."""
     d, se, known = float(difference), float(standard_error), _known(level)
     smallest = f"under {10**-digits:.{digits}f}m"
     figure = f"{'+' if d > 0 else '-'}{smallest}" if d and round(d, digits) == 0 else f"{d:+,.{digits}f}m"

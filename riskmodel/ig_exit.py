@@ -6,8 +6,10 @@ compared with another, the `Comparison.table` of the two. Out: `ig_exit_table`, 
 `IG_EXIT_FIGURES` and per P&I class of the tanker tonnage: its label, which says whether it counts the
 model's tankers only or every IG-entered ship (docs/model.md §3, `market.premium_bases`), its unit
 (`results.figure_unit`), the run's annual average over the horizon ± its Monte Carlo standard error, and
-the difference from the other run ± its common-random-number standard error (the comparison's rows).
-Every figure is the whole market's, at 100%, not the reinsurer's share.
+the difference from the other run ± its common-random-number standard error (the comparison's rows). An
+error that rests on one trial has its note beside it, by the rule of the summary and the comparison
+(`display.dominant_trial_words`; a difference's is its comparison row's ``note``). Every figure is the
+whole market's, at 100%, not the reinsurer's share.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskmodel.display import fixed, fixed_error
+from riskmodel.display import dominant_trial_words, fixed, fixed_error
 from riskmodel.results import TONNAGE_UNIT, Results, figure_unit
 
 __all__ = ["IG_EXIT_FIGURES", "IG_EXIT_TITLE", "ig_exit_table", "tonnage_label"]
@@ -42,6 +44,12 @@ def tonnage_label(pi_class: str) -> str:
     return f"tanker tonnage with P&I class {pi_class}, tankers only"
 
 
+def _noted(cell: str, note: object) -> str:
+    """A cell with its one-trial note in brackets after it (none for "", or NaN: a comparison.csv
+    written before the note column, as `read_table` fills it)."""
+    return f"{cell} ({note})" if isinstance(note, str) and note else cell
+
+
 def _run_figures(results: Results) -> dict[str, np.ndarray]:
     """The block's figures a run has, by their comparison name: (n_trials, n_years) each, tonnage in
     million GT."""
@@ -66,6 +74,10 @@ def ig_exit_table(
     `comparison` (the `Comparison.table` of `results` against the run named `compared_with`)
     ``difference from <compared_with>`` ("difference ± its common-random-number standard error"). A
     tonnage class only the other run has is a row of 0 here. Empty for a run without the world model.
+    An error that one trial holds more than half the variance of (from 1,000 trials) has its note in
+    brackets after it, as summary.md and the report's comparison write it: the average's by
+    `display.dominant_trial_words` of the trials' annual averages (as `Results.summary`), the
+    difference's its comparison row's ``note`` (`Comparison.table`).
 
     >>> import numpy as np, pandas as pd
     >>> gt = np.array([[1.4e9, 1.2e9], [1.3e9, 1.3e9]])  # trials' averages 1,300 and 1,300 million GT
@@ -84,6 +96,7 @@ def ig_exit_table(
         label = labels.get(name) or tonnage_label(name.removeprefix("tonnage:"))
         mean, se = results.annual_mean(figures[name]) if name in figures else (0.0, 0.0)
         average = fixed(mean) if se == 0 else f"{fixed(mean)} ± {fixed_error(se, mean)}"
+        average = _noted(average, dominant_trial_words(figures[name].mean(axis=1)) if name in figures else "")
         row = {"figure": label, "unit": figure_unit(name), "annual average": average}
         if comparison is not None:
             cell = "–"
@@ -93,6 +106,7 @@ def ig_exit_table(
                 cell = (
                     f"{fixed(d['difference'], sign=True)} ± {fixed_error(float(d['standard_error']), level)}"
                 )
+                cell = _noted(cell, d.get("note"))
             row[f"difference from {compared_with}"] = cell
         rows.append(row)
     columns = ["figure", "unit", "annual average"]

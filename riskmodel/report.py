@@ -40,6 +40,7 @@ from riskmodel.display import (
     MATERIAL_SHARE,
     TREND_RHO,
     describe_difference,
+    dominant_trial_words,
     event_cap,
     fixed,
     fixed_error,
@@ -70,6 +71,7 @@ __all__ = [
     "NoRunsError",
     "Run",
     "contracts_table",
+    "damage_by_class_table",
     "describe_difference",
     "ep_by_year",
     "ep_extract",
@@ -761,6 +763,65 @@ def _ep_by_year_cells(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Where the split of who pays by the causing tanker's P&I class is to be had: it needs each event's class
+#: beside its payers, which only the event table holds (the year arrays carry the damage by class alone).
+BY_CLASS_NEEDS_EVENTS = (
+    "What is left uncompensated, and what falls on the IG clubs' tower or on our lines, by the causing "
+    "tanker's class needs each event's payers beside its class: the event table, which a batch keeps only "
+    "with --keep-events (elt.parquet); notebook 05 splits each payer's losses by the tanker's class from it"
+)
+
+
+def damage_by_class_table(results: Results, baseline: Results | None = None) -> pd.DataFrame:
+    """The damage of the events whose tanker holds each P&I class (``damage:<class>`` of the year arrays:
+    every head, pollution, statutory, wreck, hull, the other ship's hull, infrastructure and crew, the
+    whole market at 100%), USD m a year: the run's annual average ± its Monte Carlo standard error
+    (``scenario``) and, with a `baseline` of the same trials, the baseline's (``baseline``) and the
+    ``difference`` ± its common-random-number standard error (`metrics.paired_difference` of the trials'
+    annual averages, as `Comparison.table`), each error that rests on one trial with its note
+    (`display.dominant_trial_words`). A class only one run has (a scheme's) counts 0 in the other.
+    Indexed by ``P&I class of the causing tanker``; empty without the world model. Who pays for it by
+    class needs the event table (`BY_CLASS_NEEDS_EVENTS`).
+
+    >>> import numpy as np, pandas as pd
+    >>> def run(name, ig):  # (two trials, one policy year: 10 and 30 of IG tankers' damage, 5 of none)
+    ...     year = {"damage:ig": np.array([[10.0], [30.0]]) + ig, "damage:none": np.full((2, 1), 5.0)}
+    ...     return Results(name, 2026, 1, 2, 1, {}, year, {}, ("ig", "none"), (), pd.DataFrame())
+    >>> t = damage_by_class_table(run("scheme", 2.0), run("baseline", 0.0))
+    >>> t.loc["ig"].to_list()  # (the difference 2 in both trials: no Monte Carlo error)
+    ['22.000 ± 10.000', '20.000 ± 10.000', '+2.000 ± 0.000']
+    >>> t.loc["none"].to_list()
+    ['5.000', '5.000', '0.000 ± 0.000']
+    """
+    runs = [results] if baseline is None or baseline.n_trials != results.n_trials else [results, baseline]
+    classes = list(dict.fromkeys(c for r in runs for c in r.class_names))
+    rows = []
+    for cls in classes:
+        per_trial = []
+        for r in runs:
+            x = r.year_arrays.get(f"damage:{cls}")
+            per_trial.append(np.zeros(r.n_trials) if x is None else x.mean(axis=1))
+        if all(r.year_arrays.get(f"damage:{cls}") is None for r in runs):
+            continue
+        row: dict[str, str] = {"P&I class of the causing tanker": cls}
+        for r, x in zip(runs, per_trial, strict=True):
+            mean, se = float(x.mean()), float(metrics.standard_error(x, exact_zero=True))
+            cell = _mean_error_cell(mean, se)
+            note = dominant_trial_words(x)
+            row["scenario" if r is results else "baseline"] = f"{cell} ({note})" if note else cell
+        if len(runs) == 2:
+            a, b = per_trial
+            d = metrics.paired_difference(a, b, exact_zero=True)
+            level = max(abs(float(a.mean())), abs(float(b.mean())), abs(d.mean))
+            cell = f"{fixed(d.mean, sign=True)} ± {fixed_error(d.se, level)}"
+            note = dominant_trial_words(a - b)
+            row["difference"] = f"{cell} ({note})" if note else cell
+        rows.append(row)
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows).set_index("P&I class of the causing tanker")
+
+
 def ledger_table(results: Results) -> pd.DataFrame:
     """The report's who-pays table: each payer that pays anything, its mean amount per policy year and
     on average a year (``mean``) with their Monte Carlo standard errors (`Results.ledger_standard_errors`:
@@ -1029,6 +1090,27 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             "policy years are not independent draws); a figure without ± is the same in every trial",
         )
     )
+    comparable = base if base is not None and base.results.n_trials == r.n_trials else None
+    by_class = damage_by_class_table(r, None if comparable is None else comparable.results)
+    if not by_class.empty:
+        against = (
+            f", beside {comparable.name}'s and the difference ({run.name} − {comparable.name}) ± its "
+            "common-random-number standard error"
+            if comparable is not None
+            else ""
+        )
+        parts.append(
+            _table(
+                by_class.rename(
+                    columns={"scenario": run.name, "baseline": getattr(comparable, "name", None)}
+                ),
+                table_id=f"damage-by-class-{run.name}",
+                caption="Damage by the P&I class of the tanker that causes it (every head of damage: "
+                "pollution, statutory, wreck, hull, the other ship's hull, infrastructure and crew; the "
+                f"whole market at 100%), USD m a year ± its Monte Carlo standard error{against}. "
+                f"{BY_CLASS_NEEDS_EVENTS}",
+            )
+        )
     if run.sanctions is not None and not run.sanctions.empty:
         parts.append(
             _table(

@@ -157,9 +157,12 @@ class CorruptRunError(IncompleteRunError):
 
 
 def _rerun_advice(run_dir: Path) -> str:
-    """What to do about a corrupt run folder: rerun its batch, which recomputes it."""
+    """What to do about a corrupt run folder: rerun its batch, which recomputes it. The batch's folder is
+    the one that holds the run itself, its links resolved (as `overwrite_problem` names it): through a
+    link to the run, the folder holding the link would start another batch there."""
+    batch_dir = run_dir.resolve().parent
     return (
-        f"rerun its batch (`riskmodel run SCENARIOS --out {run_dir.parent}`), which recomputes runs with "
+        f"rerun its batch (`riskmodel run SCENARIOS --out {batch_dir}`), which recomputes runs with "
         "missing or damaged files; add --force if it reports this run as up to date"
     )
 
@@ -829,28 +832,38 @@ def summary_cells(
 _NOT_IN_SUMMARY_MD = ["year", "year_basis", "note"]
 
 
-def _ig_exit_markdown(results: Results, manifest: Mapping[str, Any]) -> list[str]:
+def _ig_exit_markdown(
+    results: Results, manifest: Mapping[str, Any], baseline: Results | None = None
+) -> list[str]:
     """summary.md's block of the tonnage and premium leaving the IG (`riskmodel.ig_exit`), with the
-    difference from the run it is compared with when `results` carries that run (`Results.baseline`, as
-    `load_results(..., with_baseline=True)` gives it) of the same trials; no lines for a run without the
-    world model."""
-    from riskmodel.ig_exit import IG_EXIT_TITLE, ig_exit_table
+    difference from the run it is compared with when `baseline` (default `Results.baseline`, as
+    `load_results(..., with_baseline=True)` gives it) is that run, of the same trials; no lines for a run
+    without the world model. A run whose manifest names a baseline that is not given says where the
+    difference is: the batch's comparison.csv and report.html (in a batch, a run saved before its
+    baseline finished)."""
+    from riskmodel.ig_exit import IG_EXIT_FIGURES, IG_EXIT_TITLE, ig_exit_table
     from riskmodel.results import Comparison
 
-    base = results.baseline
+    base = results.baseline if baseline is None else baseline
+    named = manifest.get("baseline")
+    named_run = named.get("run") if isinstance(named, Mapping) and named.get("run") else None
     comparison, name = None, None
     if base is not None and base.n_trials == results.n_trials:
         comparison = Comparison(results, base).table()
-        named = manifest.get("baseline")
-        name = named.get("run") if isinstance(named, Mapping) and named.get("run") else base.scenario_name
+        name = named_run or base.scenario_name
     table = ig_exit_table(results, comparison, name)
     if table.empty:
         return []
-    against = (
-        f"; the difference from {name} with its common-random-number standard error"
-        if comparison is not None
-        else "; comparison.csv of the batch gives the difference from the run it is compared with"
-    )
+    against = ""
+    if comparison is not None:
+        against = f"; the difference from {name} with its common-random-number standard error"
+    elif named_run is not None:
+        rows = ", ".join(f"`{figure}`" for figure, _ in IG_EXIT_FIGURES)
+        against = (
+            f"; this file was written without the results of {named_run}, the run it is compared with: the "
+            f"difference from it is in the batch's comparison.csv (`riskmodel run`; rows {rows} and "
+            f"`tonnage:<class>`) and in its report.html (`riskmodel report` of the batch's folder)"
+        )
     return [
         f"## {IG_EXIT_TITLE} (the whole market at 100%)",
         "",
@@ -865,10 +878,11 @@ def _ig_exit_markdown(results: Results, manifest: Mapping[str, Any]) -> list[str
     ]
 
 
-def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
+def summary_markdown(results: Results, manifest: Mapping[str, Any], baseline: Results | None = None) -> str:
     """The run's `summary.md`: what was run, the headline figures with their errors, the tonnage and premium
-    leaving the IG (`_ig_exit_markdown`), and every payer that pays (those that never do named below the
-    table)."""
+    leaving the IG (`_ig_exit_markdown`: with the difference from `baseline`, default
+    `Results.baseline`, the run it is compared with), and every payer that pays (those that never do
+    named below the table)."""
     summary = results.summary()
     verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
     ledger = results.ledger()
@@ -900,7 +914,7 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any]) -> str:
         # (an error too small to show is "<0.0005": `display.fixed_error`)
         _markdown_table(summary_cells(results, manifest, summary).drop(columns=_NOT_IN_SUMMARY_MD)),
         "",
-        *_ig_exit_markdown(results, manifest),
+        *_ig_exit_markdown(results, manifest, baseline),
         "## Who pays (the whole market at 100%: mean annual amount, USD m)",
         "",
         # (every payer that pays, as the report shows them: a scheme's own payers came 21st and 22nd of 23,
@@ -1009,12 +1023,15 @@ def save_run(
     identity: str,
     scenario_file: str | Path | None = None,
     baseline: Mapping[str, Any] | None = None,
+    baseline_results: Results | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a run folder for `results` and return its manifest.
 
     `scenario` is the effective scenario (`effective_scenario`), `identity` its `run_hash`, `baseline`
-    what the run is compared with (``{"file": ..., "run": <folder name>}``), `extra` more manifest keys
+    what the run is compared with (``{"file": ..., "run": <folder name>}``) and `baseline_results` that
+    run's `Results`, when at hand, for summary.md's differences (`summary_markdown`; without it summary.md
+    says where they are), `extra` more manifest keys
     (e.g. a sweep's overrides). Any earlier run in the folder is removed first, its manifest before
     anything else; the new manifest is written last, so the folder only counts as complete at the end.
 
@@ -1080,7 +1097,7 @@ def save_run(
         **dict(extra or {}),
         "scenario": scenario.model_dump(mode="json"),
     }
-    _write_text(run_dir / "summary.md", summary_markdown(results, manifest))
+    _write_text(run_dir / "summary.md", summary_markdown(results, manifest, baseline_results))
     written = [p for p in sorted(run_dir.iterdir()) if p.name in RESULT_FILES]
     manifest["files"] = {p.name: p.stat().st_size for p in written}
     manifest["files_sha256"] = {p.name: _file_sha256(p) for p in written}

@@ -184,6 +184,80 @@ def test_comparisons_with_baselines_come_from_the_store_when_runs_are_skipped(sc
     assert table.loc["storm_xol: ceded loss", "difference"] > 0  # a heavier severity cedes more
 
 
+def _ig_block(summary_md: str) -> str:
+    """summary.md's block of the tonnage and premium leaving the IG, to the next section."""
+    start = summary_md.index("## Tonnage and premium leaving the IG")
+    return summary_md[start : summary_md.index("## Who pays", start)]
+
+
+def test_a_batch_writes_each_runs_ig_block_with_its_difference_from_the_baseline(scenarios_dir, tmp_path):
+    """summary.md of a run in a batch had the tonnage and premium leaving the IG without the difference
+    from its baseline (the report had it). The baseline runs first and its results are at hand when the
+    scenario is saved: summary.md is the one written from the stored run and its stored baseline, with
+    the difference column. A run recomputed after its baseline was stored (resumed) takes the baseline
+    from the store: the same file; the baseline, up to date, keeps its own summary.md."""
+    out = tmp_path / "out"
+    specs = batch.plan_runs([scenarios_dir / "rv_pool.yaml"], trials=4096)
+    assert [(s.name, s.baseline) for s in specs] == [("baseline", None), ("rv_pool", "baseline")]
+    batch.run_batch(specs, out, echo=None, progress=False)
+    written = (out / "rv_pool" / "summary.md").read_text(encoding="utf-8")
+    loaded = store.load_results(out / "rv_pool", with_baseline=True)
+    assert written == store.summary_markdown(loaded, store.load_manifest(out / "rv_pool"))
+    block = _ig_block(written)
+    assert "| figure | unit | annual average | difference from baseline |" in block
+    assert "the difference from baseline with its common-random-number standard error" in block
+    gt = next(line for line in block.splitlines() if line.startswith("| IG-entered tonnage"))
+    assert gt.count(" ± ") == 2 and "| – |" not in gt  # (the run's average and its difference, with errors)
+    # the baseline, compared with nothing, says nothing of a difference
+    base_md = (out / "baseline" / "summary.md").read_bytes()
+    assert "difference" not in _ig_block(base_md.decode("utf-8"))
+
+    (out / "rv_pool" / "manifest.json").unlink()  # (as if killed before its manifest was written)
+    again = batch.run_batch(specs, out, echo=None, progress=False)
+    assert [o.status for o in again] == ["up to date", "computed"]
+    assert (out / "rv_pool" / "summary.md").read_text(encoding="utf-8") == written
+    assert (out / "baseline" / "summary.md").read_bytes() == base_md
+
+
+def test_a_run_saved_before_its_baseline_says_where_its_differences_are(scenarios_dir, tmp_path, monkeypatch):
+    """Runs whose groups cannot all follow their baselines' (a cycle) may be saved before the baseline
+    finishes: summary.md does not rewrite a finished run's file later (the manifest lists its SHA-256);
+    it says that it was written without the baseline and where the difference is. Forced here by running
+    the groups the other way round."""
+    monkeypatch.setattr(batch, "_baselines_first", lambda groups, specs: list(reversed(groups)))
+    out = tmp_path / "out"
+    specs = batch.plan_runs([scenarios_dir / "rv_pool.yaml"], trials=4096)
+    batch.run_batch(specs, out, echo=None, progress=False)
+    assert store.load_manifest(out / "rv_pool")["saved"] < store.load_manifest(out / "baseline")["saved"]
+    block = _ig_block((out / "rv_pool" / "summary.md").read_text(encoding="utf-8"))
+    assert "difference from baseline |" not in block
+    assert (
+        "this file was written without the results of baseline, the run it is compared with: the difference "
+        "from it is in the batch's comparison.csv (`riskmodel run`; rows `base:ig_gxl_premium`, "
+        "`base:ig_entered_gt`, `base:hm_western_premium` and `tonnage:<class>`) and in its report.html"
+    ) in " ".join(block.split())
+    assert store.incomplete_reason(out / "rv_pool") is None
+
+
+def test_groups_run_after_the_groups_of_their_baselines_unless_in_a_cycle():
+    """A group waits for the groups holding its runs' baselines (plan order otherwise); in a cycle the
+    first of the groups left runs (its runs are saved without their baseline's results)."""
+
+    class Spec:
+        def __init__(self, name: str, baseline: str | None = None) -> None:
+            self.name, self.baseline = name, baseline
+
+    # x and s share a world; s's baseline b does not: b's group first
+    specs = [Spec("x"), Spec("b"), Spec("s", "b")]
+    assert batch._baselines_first([(0, 2), (1,)], specs) == [(1,), (0, 2)]
+    # a baseline in the same group, or not in the batch (in the store): nothing to wait for
+    specs = [Spec("b"), Spec("s", "b"), Spec("t", "stored")]
+    assert batch._baselines_first([(2,), (0, 1)], specs) == [(2,), (0, 1)]
+    # a cycle: (0, 3) needs (1, 2) for run 3, which needs (0, 3) for run 2: plan order
+    specs = [Spec("a"), Spec("b"), Spec("c", "a"), Spec("d", "b"), Spec("e", "d")]
+    assert batch._baselines_first([(0, 3), (1, 2), (4,)], specs) == [(0, 3), (1, 2), (4,)]
+
+
 def test_the_batch_results_are_those_of_simulate_alone(scenarios):
     """Chunks of several scenarios share one stream of tasks; each scenario's results are unchanged."""
     specs = batch.plan_runs([scenarios])

@@ -1053,3 +1053,52 @@ def test_the_glossary_defines_every_payer_and_the_money_basis_from_one_declarati
     assert "1992 Fund" in meaning["STOPIA / TOPIA"] and "Supplementary Fund" in meaning["STOPIA / TOPIA"]
     assert "2025" in meaning["USD m"] and "horizon total" in meaning["year -1"]
     assert '<a href="#glossary">' in report.read_text(encoding="utf-8")
+
+
+def test_each_scenario_shows_the_damage_by_the_causing_tankers_class_against_its_baseline(tmp_path: Path):
+    """Beside the who-pays table, the damage of the events each P&I class's tankers cause (the year arrays'
+    ``damage:<class>``), against the baseline with the paired error; the split of who pays by class needs
+    the event table, and the caption says where to get it. Hand-computed: the baseline's IG tankers cause
+    12 a trial-year and its uninsured 3; the scenario's IG 10, its uninsured 3 but 403 in trial 0's first
+    year (an average of 3 + 400/4 in that trial, 3 + 100/2,000 = 3.05 over 2,000 trials; its SD
+    100/√2,000, s.e. 100/2,000 = 0.05), its scheme 2 (none in the baseline): differences −2, +0.05 ± 0.05
+    (one trial holds all of its variance; without it 0) and +2, the constant ones without Monte Carlo
+    error."""
+    for name, ig, none, scheme, baseline in (
+        ("baseline", 12.0, 3.0, None, None),
+        ("rv_pool", 10.0, 3.0, 2.0, "baseline"),
+    ):
+        scenario = load_scenario_from_dict({"name": name})
+        results = synthetic_results(name, n_trials=TRIALS, scheme=scheme is not None)
+        shape = (TRIALS, results.n_years)
+        results.year_arrays["damage:ig"] = np.full(shape, ig)
+        results.year_arrays["damage:none"] = np.full(shape, none)
+        if scheme is not None:
+            results.year_arrays["damage:scheme:rv_pool"] = np.full(shape, scheme)
+            results.year_arrays["damage:none"][0, 0] += 400.0
+        save_run(
+            tmp_path / name,
+            results,
+            scenario,
+            identity=run_hash(scenario, TRIALS, results.seed, False),
+            baseline={"file": "baseline.yaml", "run": baseline} if baseline else None,
+        )
+    page = Page(write_report(tmp_path).read_text(encoding="utf-8"))
+    header, *body = page.tables["damage-by-class-rv_pool"]
+    assert header == ["P&I class of the causing tanker", "rv_pool", "baseline", "difference"]
+    cells = {row[0]: row[1:] for row in body}
+    assert cells["ig"] == ["10.000", "12.000", "-2.000 ± 0.000"]
+    assert cells["scheme:rv_pool"] == ["2.000", "0.000", "+2.000 ± 0.000"]
+    note = "one trial holds 100% of its variance; without it: "
+    assert cells["none"] == [
+        f"3.050 ± 0.050 ({note}3.000 ± 0.000)",
+        "3.000",
+        f"+0.050 ± 0.050 ({note}0.000 ± 0.000)",
+    ]
+    header, *body = page.tables["damage-by-class-baseline"]  # (compared with nothing: its own figures)
+    assert header == ["P&I class of the causing tanker", "baseline"] and [row[0] for row in body] == [
+        "ig",
+        "none",
+    ]
+    text = (tmp_path / REPORT_FILE).read_text(encoding="utf-8")
+    assert text.count("--keep-events (elt.parquet); notebook 05 splits each payer") == 2  # (under each table)

@@ -267,6 +267,30 @@ def test_runs_of_an_older_store_format_are_not_read(tmp_path, results, scenario)
         store.load_results(run_dir)
 
 
+def test_a_damaged_run_reached_through_a_link_names_the_batch_folder_that_holds_it(
+    tmp_path, results, scenario
+):
+    """The advice to rerun the batch named the folder holding the link (``links``), where `run --out`
+    starts another batch beside the link; it names the folder that holds the run itself, as
+    `overwrite_problem` does: through a link to the run, and through a link to its batch folder alike."""
+    batch_dir = tmp_path / "batch"
+    run_dir, _ = save(batch_dir, results, scenario)
+    (tmp_path / "links").mkdir()
+    to_run, to_batch = tmp_path / "links" / "run", tmp_path / "links" / "batch"
+    to_run.symlink_to(run_dir, target_is_directory=True)
+    to_batch.symlink_to(batch_dir, target_is_directory=True)
+    data = bytearray((run_dir / "elt.parquet").read_bytes())  # (a file `event_inputs` checks too)
+    data[len(data) // 2] ^= 0xFF
+    (run_dir / "elt.parquet").write_bytes(bytes(data))
+    advice = f"rerun its batch (`riskmodel run SCENARIOS --out {batch_dir.resolve()}`)"
+    for through in (to_run, to_batch / "run", run_dir):
+        error = store.damage_error(through)
+        assert isinstance(error, store.CorruptRunError) and advice in error.reason, (through, error)
+        with pytest.raises(store.IncompleteRunError) as raised:
+            store.event_inputs(through)
+        assert advice in raised.value.reason and str(tmp_path / "links") + "`" not in raised.value.reason
+
+
 def test_a_failed_save_leaves_no_manifest_and_no_temporary_file(tmp_path, results, scenario, monkeypatch):
     """A second save into a finished folder fails half-way: the old manifest went first, so the folder
     is incomplete (redone by the next batch), and no temporary file is left behind."""
@@ -459,6 +483,34 @@ def test_summary_md_shows_the_tonnage_and_premium_leaving_the_ig():
     assert rows["tanker tonnage with P&I class ig, tankers only"].endswith("| 290.000 | -10.000 ± 0.000 |")
     assert rows["tanker tonnage with P&I class none, tankers only"].endswith("| 40.000 | 0.000 ± 0.000 |")
     assert "| figure | unit | annual average | difference from baseline |" in md
+
+
+def test_the_ig_block_notes_an_error_that_rests_on_one_trial():
+    """The block's cells carry the one-trial note of the summary and the comparison, by their rule (more
+    than half of the variance, from 1,000 trials). Hand-computed: 1,000 trials of one policy year, the
+    Western hull premium base 450 in each but trial 7 of the scenario, 1,450: mean 451; deviations 999 ×
+    (−1) and one 999, sum of squares 999 × 1,000, sample variance 1,000, s.e. √(1,000 / 1,000) = 1; that
+    trial holds 999² / 999,000 = 99.9% of the variance; without it 450 ± 0 (a difference of 0 ± 0). The
+    baseline, the same in every trial, has no note."""
+    from riskmodel.ig_exit import ig_exit_table
+    from riskmodel.results import Comparison
+
+    def run(name: str, bump: float) -> Results:
+        hull = np.full((1000, 1), 450.0)
+        hull[7, 0] += bump
+        return Results(
+            name, 2026, 1, 1000, 5, {}, {"base:hm_western_premium": hull}, {}, (), (), pd.DataFrame()
+        )
+
+    scenario, base = run("crackdown", 1000.0), run("baseline", 0.0)
+    note = "one trial holds 100% of its variance; without it:"
+    [row] = ig_exit_table(scenario, Comparison(scenario, base).table(), "baseline").to_dict("records")
+    assert row["annual average"] == f"451.000 ± 1.000 ({note} 450.000 ± 0.000)"
+    assert row["difference from baseline"] == f"+1.000 ± 1.000 ({note} 0.000 ± 0.000)"
+    md = store.summary_markdown(scenario, {"baseline": {"run": "baseline"}}, base)
+    assert f"| 451.000 ± 1.000 ({note} 450.000 ± 0.000) | +1.000 ± 1.000 ({note} 0.000 ± 0.000) |" in md
+    [row] = ig_exit_table(base, Comparison(base, base).table(), "baseline").to_dict("records")
+    assert row["annual average"] == "450.000" and row["difference from baseline"] == "0.000 ± 0.000"
 
 
 def test_summary_md_gives_the_portfolios_tvar(results):
