@@ -293,6 +293,16 @@ RUNS: tuple[Run, ...] = (
         why="adoption conditions (India joins only with China), a scheme starting after the first year",
     ),
     Run(
+        "thin_capital",
+        "scenarios/thin_capital.yaml",
+        300,
+        7,
+        keep_events=False,
+        nonzero=("year_arrays/scheme_insolvent:rv_pool", "year_arrays/scheme_recapitalised:rv_pool"),
+        why="the thin-capital scheme as shipped: a 1bn per-event limit on 500 of capital and a strained "
+        "sovereign, recapitalising the scheme in some trials; in others it is insolvent",
+    ),
+    Run(
         "scheme_solvency",
         "scenarios/rv_pool.yaml",
         400,

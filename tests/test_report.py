@@ -40,6 +40,7 @@ from riskmodel.report import (
     is_material_difference,
     ledger_table,
     sanctions_annual,
+    scheme_solvency_words,
     write_report,
 )
 from riskmodel.results import EVERY_YEAR_ALIKE, POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
@@ -525,7 +526,8 @@ def test_the_schemes_table_shows_each_schemes_finances(tmp_path: Path):
         "base:scheme_premium:rv_pool": np.full(shape, 20.0),
     }
     save_run(tmp_path / "thin", results, scenario, identity=run_hash(scenario, TRIALS, results.seed, False))
-    page = Page(write_report(tmp_path).read_text(encoding="utf-8"))
+    text = write_report(tmp_path).read_text(encoding="utf-8")
+    page = Page(text)
     rows = page.tables["schemes-thin"]
     finances = results.scheme_finances().loc["rv_pool"]
     assert rows[0][:3] == ["scheme", "year", "premium_earned"]
@@ -536,6 +538,42 @@ def test_the_schemes_table_shows_each_schemes_finances(tmp_path: Path):
     for row, (_, f) in zip(rows[1:], finances.iterrows(), strict=True):
         assert float(row[2].replace(",", "")) == pytest.approx(f["premium_earned"], abs=1e-3)
         assert float(row[-1]) == pytest.approx(f["insolvent_share"], abs=1e-3)
+    # above the table, the counts of trials the shares come from (0.001 of a yearly share is a trial or two)
+    failed = int(insolvent[:, -1].sum())
+    rescued = int(results.year_arrays["scheme_recapitalised:rv_pool"].any(axis=1).sum())
+    assert 0 < failed < TRIALS and 0 < rescued < TRIALS
+    share = failed / TRIALS
+    se = np.sqrt(share * (1 - share) / TRIALS)
+    section = text.split('<section id="scenario-thin">')[1]
+    note = (
+        f"rv_pool: insolvent by the end of {results.years[-1]} in {failed:,} of {TRIALS:,} trials "
+        f"({100 * share:.2f}% ± {100 * se:.2f}%, binomial s.e.): from the next policy year it, its reinsurer "
+        f"and its hull cover pay nothing and its members are uninsured; recapitalised by its sovereign at "
+        f"least once in {rescued:,} ({100 * rescued / TRIALS:.2f}%)."
+    )
+    assert f'<p class="note">{note}</p>' in section
+    assert section.index(note) < section.index('id="schemes-thin"')
+
+
+def test_the_solvency_words_of_a_scheme_that_never_failed() -> None:
+    """A scheme insolvent and recapitalised in no trial says so, with its lowest year-end capital (how far
+    it was from failing); a run without a scheme, or made before insolvency was modelled, says nothing."""
+    results = synthetic_results("solid", n_trials=TRIALS)
+    shape = (TRIALS, results.n_years)
+    capital = np.full(shape, 1000.0)
+    capital[3, 2] = 657.25
+    flags = {
+        "scheme_capital:rv_pool": capital,
+        "scheme_recapitalised:rv_pool": np.zeros(shape),
+        "scheme_insolvent:rv_pool": np.zeros(shape),
+    }
+    results.year_arrays |= flags
+    assert scheme_solvency_words(results) == [
+        f"rv_pool: insolvent in none of the {TRIALS:,} trials (its lowest year-end capital: 657); never "
+        "recapitalised."
+    ]
+    del results.year_arrays["scheme_insolvent:rv_pool"]
+    assert scheme_solvency_words(results) == []
 
 
 def test_report_has_a_section_per_scenario_and_names_unfinished_runs(report: Path):

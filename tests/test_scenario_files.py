@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import riskmodel as rm
 from riskmodel import payers
+from riskmodel.batch import simulate_together
 from riskmodel.sanctions import BLOCS, scheme_designations
-from riskmodel.scenario import load_portfolio, load_scenario, scenario_notes
+from riskmodel.scenario import load_portfolio, load_scenario, scenario_notes, with_overrides
 from riskmodel.scenario.docs import (
     DOCS_PATH,
     _sections,
@@ -36,6 +38,7 @@ def test_the_expected_files_ship(scenarios_dir: Path) -> None:
         "brics_scheme.yaml",
         "crackdown.yaml",
         "spill_stress.yaml",
+        "thin_capital.yaml",
     } <= names
     assert PORTFOLIO.is_file()
 
@@ -139,6 +142,109 @@ def test_crackdown_changes_only_what_it_says(scenarios_dir: Path) -> None:
     assert designated[:, 0, :].all()
     assert hard.price_cap.eu_uk_cap_usd < 44.10
     assert len(hard.sanctions.enforcement.zones) >= 4
+
+
+def test_thin_capital_changes_only_the_schemes_money(scenarios_dir: Path) -> None:
+    """thin_capital is rv_pool with the scheme's capital, per-event limit and sovereign backstop changed,
+    within SCENARIOS.md's ranges (capital USD 0.5-2bn, limit USD 300m-1bn), and nothing else."""
+    rv = load_scenario(scenarios_dir / "rv_pool.yaml")
+    thin = load_scenario(scenarios_dir / "thin_capital.yaml")
+    base, pool = rv.schemes["rv_pool"], thin.schemes["rv_pool"]
+    story = {"capital_usd_m", "per_event_limit_usd_m", "recapitalisation"}
+    assert pool.model_dump(exclude=story) == base.model_dump(exclude=story)
+    assert thin.schemes.keys() == rv.schemes.keys()
+    rest = {"name", "description", "extends", "schemes"}
+    assert thin.model_dump(exclude=rest) == rv.model_dump(exclude=rest)
+    assert 500 <= pool.capital_usd_m < base.capital_usd_m
+    assert base.per_event_limit_usd_m < pool.per_event_limit_usd_m <= 1000
+    # one event at the limit can take the whole capital: what the scheme retains of it (1 - quota share)
+    assert pool.reinsurance is not None
+    assert (1.0 - pool.reinsurance.quota_share) * pool.per_event_limit_usd_m >= pool.capital_usd_m
+    # the sovereign, asked below the same threshold, tops the scheme up less often and by less
+    assert pool.recapitalisation is not None and base.recapitalisation is not None
+    assert pool.recapitalisation.threshold_usd_m == base.recapitalisation.threshold_usd_m
+    assert pool.recapitalisation.probability < base.recapitalisation.probability
+    assert pool.recapitalisation.amount_usd_m < base.recapitalisation.amount_usd_m
+
+
+#: Trials of the thin-capital runs below: a few in a thousand end insolvent, so some thousands are needed
+#: for the share to stand clear of zero (the three runs share their world: about 8 s on one core).
+THIN_TRIALS = 4096
+THIN_SEED = 20250507  # the scenarios' own seed (baseline.yaml)
+
+
+@pytest.fixture(scope="module")
+def thin_runs() -> dict[str, rm.Results]:
+    """thin_capital, rv_pool, and thin_capital with capital enough never to fail (2,000: four events at
+    the limit in one year), on common random numbers: the same events in the same trials."""
+    thin = load_scenario(SCENARIOS[0].parent / "thin_capital.yaml")
+    solvent = with_overrides(thin, {"schemes.rv_pool.capital_usd_m": 2000.0})
+    rv = load_scenario(SCENARIOS[0].parent / "rv_pool.yaml")
+    results = simulate_together([thin, rv, solvent], THIN_TRIALS, THIN_SEED, progress=False)
+    return dict(zip(("thin", "rv_pool", "solvent"), results, strict=True))
+
+
+def _insolvent(results: rm.Results) -> np.ndarray:
+    return results.year_arrays["scheme_insolvent:rv_pool"].astype(bool)
+
+
+def test_thin_capital_makes_the_scheme_insolvent_in_some_trials(thin_runs: dict[str, rm.Results]) -> None:
+    """The scheme ends the horizon insolvent in some trials, more than twice the binomial standard error
+    of that share above zero, and in no trial of rv_pool (the same trials); in most it does not: a real,
+    not a certain, outcome. Its finances say so."""
+    thin, rv = thin_runs["thin"], thin_runs["rv_pool"]
+    insolvent = _insolvent(thin)
+    share = insolvent[:, -1].mean()
+    assert share > 2.0 * np.sqrt(share * (1.0 - share) / THIN_TRIALS)
+    assert share < 0.5
+    assert (np.diff(insolvent.astype(int), axis=1) >= 0).all()  # for good
+    finances = thin.scheme_finances().loc["rv_pool", "insolvent_share"]
+    np.testing.assert_allclose(finances, insolvent.mean(axis=0))
+    assert finances.iloc[-1] > rv.scheme_finances().loc["rv_pool", "insolvent_share"].iloc[-1]
+    assert not _insolvent(rv).any()
+    assert not rv.year_arrays["scheme_recapitalised:rv_pool"].any()
+    # the strained sovereign is asked, and sometimes does top the scheme up
+    assert thin.year_arrays["scheme_recapitalised:rv_pool"].any()
+
+
+def test_thin_capital_insolvent_scheme_pays_nothing_afterwards(thin_runs: dict[str, rm.Results]) -> None:
+    """docs/model.md §7 step 4: from the policy year after its insolvency the scheme, its reinsurer and its
+    hull cover pay nothing and it earns no premium; its members are uninsured, so what the scheme would
+    have paid (the same scheme with capital enough, on the same events) falls on the owners and the
+    others, the claimants' uncompensated damage among them. In the trial-years before, with the same
+    events, the two pay alike: the thin capital changes nothing until the scheme cannot pay."""
+    thin, solvent = thin_runs["thin"], thin_runs["solvent"]
+    insolvent = _insolvent(thin)
+    assert not _insolvent(solvent).any()
+    lapsed = np.zeros_like(insolvent)
+    lapsed[:, 1:] = insolvent[:, :-1]  # insolvent at the start of the policy year
+    assert lapsed.sum() >= 5  # (enough lapsed trial-years for the checks to mean something)
+    scheme = ("scheme:rv_pool", "scheme_reinsurance:rv_pool", "hm_scheme:rv_pool")
+    for payer in scheme:
+        paid = thin.year_arrays[f"payer:{payer}"]
+        assert (paid[lapsed] == 0.0).all(), payer
+        assert paid[~lapsed].sum() > 0.0, payer
+    premium = thin.year_arrays["base:scheme_premium:rv_pool"]
+    earned = thin.scheme_finances().loc["rv_pool", "premium_earned"]
+    np.testing.assert_allclose(earned, np.where(lapsed, 0.0, premium).mean(axis=0))
+
+    def payer(results: rm.Results, name: str) -> np.ndarray:
+        return results.year_arrays[f"payer:{name}"]
+
+    would_have_paid = sum(payer(solvent, p) for p in scheme)[lapsed]
+    others = [p for p in thin.payers() if p not in scheme]
+    moved = sum(payer(thin, p) - payer(solvent, p) for p in others)[lapsed]
+    assert would_have_paid.sum() > 0.0
+    np.testing.assert_allclose(moved, would_have_paid, rtol=1e-9, atol=1e-6)
+    # the owners pay their uninsured hulls and their share of P&I (in a trial-year with members' events);
+    # the claimants are left more on the whole (in a trial-year the 1992 Fund, paying when the insurer
+    # does not, may leave them less)
+    owner_more = payer(thin, "owner")[lapsed] - payer(solvent, "owner")[lapsed]
+    assert (owner_more >= 0.0).all() and (owner_more > 0.0).sum() >= 5
+    assert (payer(thin, "uncompensated") - payer(solvent, "uncompensated"))[lapsed].sum() > 0.0
+    untouched = ~lapsed & ~insolvent  # (the year of the insolvency itself pays in part)
+    for name in thin.payers():  # (to a rounding step: capital consumed from another amount)
+        np.testing.assert_allclose(payer(thin, name)[untouched], payer(solvent, name)[untouched], 1e-12, 1e-9)
 
 
 def test_spill_stress_exposes_the_portfolio(scenarios_dir: Path) -> None:
