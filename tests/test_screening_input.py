@@ -342,3 +342,22 @@ def test_a_header_of_one_column_without_a_separator_is_judged_as_before(world, t
     fleet = tmp_path / "fleet.csv"
     fleet.write_text("imo\n3100019\n", encoding="utf-8")
     assert "required column missing" in problems_of(read_fleet, fleet)[0]
+
+
+def test_a_quote_never_closed_is_cited_at_its_spreadsheet_row(world, tmp_path):
+    """pandas' own text was shown, "EOF inside string starting at row 5", counting from 0 (the
+    spreadsheet's row 6), and without what to do."""
+    rows = FLEET.read_text(encoding="utf-8").splitlines()
+    rows[5] = rows[5].replace(",", ',"', 1)  # the fifth vessel: spreadsheet row 6
+    path = tmp_path / "fleet.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    lists = tmp_path / "lists.csv"
+    lines = LIST_CSV.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",", ',"', 1)
+    lists.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    message = (
+        'a quote (") opened in this row is never closed, so the rest of the file would read as one '
+        'value; allowed: a value in quotes ends with a quote (a quote inside it is written twice: "")'
+    )
+    assert problems_of(lambda p: read_fleet(p, world=world), path) == [f"fleet.csv: row 6: {message}"]
+    assert problems_of(read_sanctions_csv, lists) == [f"lists.csv: row 3: {message}"]

@@ -961,6 +961,13 @@ def unreadable(path: Path, exc: Exception) -> RowError:
             "value with a comma needs quotes)"
         )
         return RowError(path.name, row, "-", "", message)
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+    if unclosed:  # (pandas counts the rows from 0, the header's)
+        message = (
+            'a quote (") opened in this row is never closed, so the rest of the file would read as one '
+            'value; allowed: a value in quotes ends with a quote (a quote inside it is written twice: "")'
+        )
+        return RowError(path.name, int(unclosed.group(1)) + 1, "-", "", message)
     return RowError(path.name, None, "-", "", f"cannot be read as a table ({type(exc).__name__}: {exc})")
 
 
