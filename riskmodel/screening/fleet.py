@@ -902,10 +902,13 @@ class OtherSeparatorError(ValueError):
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
-def comma_separated(text: str, source: str) -> None:
+def comma_separated(
+    text: str, source: str, *, instead: str = "a fleet list may also be given as .xlsx"
+) -> None:
     """`OtherSeparatorError` when the header (the first line of `text`) is one column that another
     separator splits: Excel saves a "CSV" with semicolons where the comma is the decimal mark, and read
-    with commas its header is one column, so every required column would be "missing"."""
+    with commas its header is one column, so every required column would be "missing". `instead`: what
+    else the reader takes, said last."""
     header = text.split("\n", 1)[0].rstrip("\r")
     if len(next(csv.reader([header]), [])) != 1:
         return
@@ -916,7 +919,7 @@ def comma_separated(text: str, source: str) -> None:
                 f"the header is one column, {shown!r}, with {header.count(separator)} {called} in it: the "
                 f"file is separated by {called}, not commas; allowed: values separated by commas (Excel's "
                 "'CSV UTF-8' uses the list separator of the computer's region settings: set it to a comma "
-                "before saving; a fleet list may also be given as .xlsx)"
+                f"before saving; {instead})"
             )
             raise OtherSeparatorError(RowError(source, 1, "-", "", message))
 
@@ -945,6 +948,19 @@ def _with_header(cells: pd.DataFrame) -> pd.DataFrame:
     return table.iloc[:, [i for i in range(len(header)) if i not in unnamed_blank]]
 
 
+UNCLOSED_QUOTE = (
+    'a quote (") opened in this row is never closed, so the rest of the file would read as one value; '
+    'allowed: a value in quotes ends with a quote (a quote inside it is written twice: "")'
+)
+
+
+def unclosed_quote_row(exc: Exception) -> int | None:
+    """The row (header = row 1) of the quote that pandas' `ParserError` `exc` found never closed, or None
+    for another error. (pandas counts the rows from 0, the header's.)"""
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+    return None if unclosed is None else int(unclosed.group(1)) + 1
+
+
 def unreadable(path: Path, exc: Exception) -> RowError:
     """The problem of a file that cannot be read as a table at all."""
     if isinstance(exc, NotUtf8Error | OtherSeparatorError):
@@ -961,13 +977,8 @@ def unreadable(path: Path, exc: Exception) -> RowError:
             "value with a comma needs quotes)"
         )
         return RowError(path.name, row, "-", "", message)
-    unclosed = re.search(r"EOF inside string starting at row (\d+)", str(exc))
-    if unclosed:  # (pandas counts the rows from 0, the header's)
-        message = (
-            'a quote (") opened in this row is never closed, so the rest of the file would read as one '
-            'value; allowed: a value in quotes ends with a quote (a quote inside it is written twice: "")'
-        )
-        return RowError(path.name, int(unclosed.group(1)) + 1, "-", "", message)
+    if (row := unclosed_quote_row(exc)) is not None:
+        return RowError(path.name, row, "-", "", UNCLOSED_QUOTE)
     return RowError(path.name, None, "-", "", f"cannot be read as a table ({type(exc).__name__}: {exc})")
 
 
