@@ -714,3 +714,35 @@ def test_an_event_file_that_is_not_utf8_names_the_row(tmp_path):
     with pytest.raises(EventFileError) as info:
         apply_terms_to_file(events, [GXL], tmp_path / "out")
     assert str(info.value).startswith(f"{events}, row 3: not UTF-8 text: byte 0xE9 cannot be read")
+
+
+@pytest.mark.parametrize(("separator", "called"), [(";", "semicolons"), ("\t", "tabs")])
+def test_an_event_file_separated_by_semicolons_or_tabs_says_so(tmp_path, separator, called):
+    """Excel saves a 'CSV' with semicolons where the comma is the decimal mark: the header read as one
+    column, and the message was "missing columns 'trial', 'year', 'time', 'source', 'loss'"."""
+    header = separator.join(["trial", "year", "time", "source", "loss"])
+    events = write(tmp_path, "events.csv", f"{header}\n" + separator.join(["0", "0", "0.1", "owner", "3"]))
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    assert str(info.value) == (
+        f"{events}, row 1: the header is one column, {header!r}, with 4 {called} in it: the file is "
+        f"separated by {called}, not commas; allowed: values separated by commas (Excel's 'CSV UTF-8' uses "
+        "the list separator of the computer's region settings: set it to a comma before saving; or give "
+        "a .parquet file)"
+    )
+
+
+def test_a_quote_never_closed_in_an_event_file_is_cited_at_its_row(tmp_path):
+    """pandas' own text was shown, "EOF inside string starting at row 2", counting from 0 (row 3)."""
+    events = write(
+        tmp_path,
+        "events.csv",
+        'trial,year,time,source,loss\n0,0,0.1,owner,3\n0,1,"0.1,owner,3\n1,0,0.1,owner,3\n',
+    )
+    with pytest.raises(EventFileError) as info:
+        apply_terms_to_file(events, [GXL], tmp_path / "out")
+    assert str(info.value) == (
+        f'{events}, row 3: a quote (") opened in this row is never closed, so the rest of the file would '
+        "read as one value; allowed: a value in quotes ends with a quote (a quote inside it is written "
+        'twice: "")'
+    )

@@ -297,3 +297,67 @@ def test_as_of_option_is_yyyy_mm_dd_only(run_cli, tmp_path):
     )
     assert code == 2
     assert "argument --as-of: no such day: '2026-06-31'; allowed: a date YYYY-MM-DD from 1950-01-01" in err
+
+
+SEPARATED_BY = (
+    "allowed: values separated by commas (Excel's 'CSV UTF-8' uses the list separator of the computer's "
+    "region settings: set it to a comma before saving; a fleet list may also be given as .xlsx)"
+)
+
+
+@pytest.mark.parametrize(("separator", "called"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_is_one_problem_that_says_so(
+    world, tmp_path, separator, called
+):
+    """Excel saves a 'CSV' with semicolons where the comma is the decimal mark (most of Europe): the
+    header read as one column, and the fleet list got ten "required column missing" problems, the
+    sanctions list four, none saying why."""
+    lists = tmp_path / "lists.csv"
+    lists.write_text(LIST_CSV.read_text(encoding="utf-8").replace(",", separator), encoding="utf-8")
+    insurers = tmp_path / "insurers.csv"
+    insurers.write_text(f"name{separator}list\nSteppe Marine Insurance{separator}EU\n", encoding="utf-8")
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text(FLEET.read_text(encoding="utf-8").replace(",", separator), encoding="utf-8")
+    for path, call in (
+        (fleet, lambda p: read_fleet(p, world=world, current_year=2026)),
+        (lists, read_sanctions_csv),
+        (insurers, read_designated_insurers),
+    ):
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        count = header.count(separator)
+        shown = header if len(header) <= 40 else header[:39] + "…"
+        assert problems_of(call, path) == [
+            f"{path.name}: row 1: the header is one column, {shown!r}, with {count} {called} in it: "
+            f"the file is separated by {called}, not commas; {SEPARATED_BY}"
+        ]
+
+
+def test_a_header_of_one_column_without_a_separator_is_judged_as_before(world, tmp_path):
+    """Only a header that another separator splits is taken for one: an insurers list of its one
+    column `name` reads, and a fleet list of one column lacks its columns."""
+    insurers = tmp_path / "insurers.csv"
+    insurers.write_text("name\nSteppe Marine Insurance; Polar Shield\n", encoding="utf-8")
+    names = read_designated_insurers(insurers).organisations["name"]
+    assert names.tolist() == ["Steppe Marine Insurance; Polar Shield"]
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("imo\n3100019\n", encoding="utf-8")
+    assert "required column missing" in problems_of(read_fleet, fleet)[0]
+
+
+def test_a_quote_never_closed_is_cited_at_its_spreadsheet_row(world, tmp_path):
+    """pandas' own text was shown, "EOF inside string starting at row 5", counting from 0 (the
+    spreadsheet's row 6), and without what to do."""
+    rows = FLEET.read_text(encoding="utf-8").splitlines()
+    rows[5] = rows[5].replace(",", ',"', 1)  # the fifth vessel: spreadsheet row 6
+    path = tmp_path / "fleet.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    lists = tmp_path / "lists.csv"
+    lines = LIST_CSV.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",", ',"', 1)
+    lists.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    message = (
+        'a quote (") opened in this row is never closed, so the rest of the file would read as one '
+        'value; allowed: a value in quotes ends with a quote (a quote inside it is written twice: "")'
+    )
+    assert problems_of(lambda p: read_fleet(p, world=world), path) == [f"fleet.csv: row 6: {message}"]
+    assert problems_of(read_sanctions_csv, lists) == [f"lists.csv: row 3: {message}"]

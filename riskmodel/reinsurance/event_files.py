@@ -202,11 +202,17 @@ def _read_frame(path: Path, *, required: Sequence[str]) -> pd.DataFrame:
                 "skipinitialspace": True,
                 "skip_blank_lines": False,  # blank rows are dropped below, keeping the rows' numbers
             }
-            from riskmodel.screening.fleet import NotUtf8Error, decode_utf8
+            from riskmodel.screening.fleet import (
+                NotUtf8Error,
+                OtherSeparatorError,
+                comma_separated,
+                decode_utf8,
+            )
 
             try:
                 text = decode_utf8(path.read_bytes(), str(path))
-            except NotUtf8Error as exc:
+                comma_separated(text, str(path), instead="or give a .parquet file")
+            except (NotUtf8Error, OtherSeparatorError) as exc:
                 raise EventFileError(str(path), exc.problem.message, row=exc.problem.row) from None
             header = pd.read_csv(io.StringIO(text), header=None, nrows=1, **options)  # the names as written
             with warnings.catch_warnings():  # rows longer than the header would be dropped or shifted
@@ -233,6 +239,10 @@ def _read_frame(path: Path, *, required: Sequence[str]) -> pd.DataFrame:
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         if suffix != ".csv":
             _unique_columns(_parquet_columns(path), str(path))  # (pyarrow's own words name its internals)
+        from riskmodel.screening.fleet import UNCLOSED_QUOTE, unclosed_quote_row
+
+        if (row := unclosed_quote_row(exc)) is not None:
+            raise EventFileError(str(path), UNCLOSED_QUOTE, row=row) from None
         raise EventFileError(str(path), f"cannot be read: {exc}") from None
     df.columns = [str(c).strip() for c in df.columns]
     # columns with neither a name nor a value (trailing separators, as spreadsheets export them) are dropped

@@ -15,6 +15,7 @@ fleet override consumes.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
 import io
@@ -889,10 +890,46 @@ UNREADABLE: tuple[type[Exception], ...] = (
 )
 
 
+class OtherSeparatorError(ValueError):
+    """A CSV whose header another separator than the comma splits; `problem` says which and what to do."""
+
+    def __init__(self, problem: RowError) -> None:
+        self.problem = problem
+        super().__init__(problem.message)
+
+
+#: The separators a CSV saved by a spreadsheet may use instead of the comma, by name.
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def comma_separated(
+    text: str, source: str, *, instead: str = "a fleet list may also be given as .xlsx"
+) -> None:
+    """`OtherSeparatorError` when the header (the first line of `text`) is one column that another
+    separator splits: Excel saves a "CSV" with semicolons where the comma is the decimal mark, and read
+    with commas its header is one column, so every required column would be "missing". `instead`: what
+    else the reader takes, said last."""
+    header = text.split("\n", 1)[0].rstrip("\r")
+    if len(next(csv.reader([header]), [])) != 1:
+        return
+    for separator, called in OTHER_SEPARATORS.items():
+        if len(next(csv.reader([header], delimiter=separator), [])) > 1:
+            shown = header if len(header) <= 40 else header[:39] + "…"
+            message = (
+                f"the header is one column, {shown!r}, with {header.count(separator)} {called} in it: the "
+                f"file is separated by {called}, not commas; allowed: values separated by commas (Excel's "
+                "'CSV UTF-8' uses the list separator of the computer's region settings: set it to a comma "
+                f"before saving; {instead})"
+            )
+            raise OtherSeparatorError(RowError(source, 1, "-", "", message))
+
+
 def read_text_table(path: Path) -> pd.DataFrame:
     """A CSV as text: headers exactly as written (a repeated header stays repeated), blank lines kept so
-    that the index is the row number the user sees (header = row 1). `NotUtf8Error` if not UTF-8."""
+    that the index is the row number the user sees (header = row 1). `NotUtf8Error` if not UTF-8,
+    `OtherSeparatorError` if separated by semicolons or tabs (`comma_separated`)."""
     text = decode_utf8(path.read_bytes(), path.name)
+    comma_separated(text, path.name)
     cells = pd.read_csv(
         io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
     )
@@ -911,9 +948,22 @@ def _with_header(cells: pd.DataFrame) -> pd.DataFrame:
     return table.iloc[:, [i for i in range(len(header)) if i not in unnamed_blank]]
 
 
+UNCLOSED_QUOTE = (
+    'a quote (") opened in this row is never closed, so the rest of the file would read as one value; '
+    'allowed: a value in quotes ends with a quote (a quote inside it is written twice: "")'
+)
+
+
+def unclosed_quote_row(exc: Exception) -> int | None:
+    """The row (header = row 1) of the quote that pandas' `ParserError` `exc` found never closed, or None
+    for another error. (pandas counts the rows from 0, the header's.)"""
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+    return None if unclosed is None else int(unclosed.group(1)) + 1
+
+
 def unreadable(path: Path, exc: Exception) -> RowError:
     """The problem of a file that cannot be read as a table at all."""
-    if isinstance(exc, NotUtf8Error):
+    if isinstance(exc, NotUtf8Error | OtherSeparatorError):
         return exc.problem
     if isinstance(exc, _SheetProblem):
         return RowError(path.name, None, "-", "", str(exc))
@@ -927,6 +977,8 @@ def unreadable(path: Path, exc: Exception) -> RowError:
             "value with a comma needs quotes)"
         )
         return RowError(path.name, row, "-", "", message)
+    if (row := unclosed_quote_row(exc)) is not None:
+        return RowError(path.name, row, "-", "", UNCLOSED_QUOTE)
     return RowError(path.name, None, "-", "", f"cannot be read as a table ({type(exc).__name__}: {exc})")
 
 
