@@ -266,7 +266,7 @@ def load_manifest(run_dir: str | Path) -> dict[str, Any]:
         raise IncompleteRunError(
             run_dir,
             f"not a finished run (no {MANIFEST}); rerun the batch (`riskmodel run SCENARIOS --out "
-            f"{run_dir.parent}`) to finish it",
+            f"{run_dir.resolve().parent}`) to finish it",
         )
     return _json_object(run_dir, MANIFEST)
 
@@ -1200,7 +1200,8 @@ def load_results(run_dir: str | Path, *, with_baseline: bool = False) -> Results
     baseline = (manifest.get("baseline") or {}).get("run")
     if with_baseline and baseline:
         with contextlib.suppress(IncompleteRunError):
-            results.baseline = load_results(run_dir.parent / baseline)
+            # (the baseline is the run folder's sibling: through a link, the folder holding the run)
+            results.baseline = load_results(run_dir.resolve().parent / baseline)
     return results
 
 

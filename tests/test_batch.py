@@ -182,6 +182,12 @@ def test_comparisons_with_baselines_come_from_the_store_when_runs_are_skipped(sc
     table = resumed.tables[("stressed", "base")]
     assert table.equals(fresh.tables[("stressed", "base")])
     assert table.loc["storm_xol: ceded loss", "difference"] > 0  # a heavier severity cedes more
+    # through a link to the run folder, its baseline is still its sibling in the batch (it was looked
+    # for beside the link, and quietly not found)
+    (tmp_path / "link").symlink_to(out / "stressed", target_is_directory=True)
+    linked = store.load_results(tmp_path / "link", with_baseline=True)
+    assert linked.baseline is not None
+    assert linked.baseline.scenario_name == store.load_results(out / "base").scenario_name
 
 
 def _ig_block(summary_md: str) -> str:

@@ -291,6 +291,21 @@ def test_a_damaged_run_reached_through_a_link_names_the_batch_folder_that_holds_
         assert advice in raised.value.reason and str(tmp_path / "links") + "`" not in raised.value.reason
 
 
+def test_an_unfinished_run_reached_through_a_link_names_the_batch_folder_that_holds_it(
+    tmp_path, results, scenario
+):
+    """The advice of a run folder without a manifest named the folder holding the link, as the damaged
+    run's did (above)."""
+    batch_dir = tmp_path / "batch"
+    run_dir, _ = save(batch_dir, results, scenario)
+    (run_dir / "manifest.json").unlink()
+    (tmp_path / "links").mkdir()
+    (tmp_path / "links" / "run").symlink_to(run_dir, target_is_directory=True)
+    with pytest.raises(store.IncompleteRunError) as raised:
+        store.load_manifest(tmp_path / "links" / "run")
+    assert f"--out {batch_dir.resolve()}`" in raised.value.reason, raised.value.reason
+
+
 def test_a_failed_save_leaves_no_manifest_and_no_temporary_file(tmp_path, results, scenario, monkeypatch):
     """A second save into a finished folder fails half-way: the old manifest went first, so the folder
     is incomplete (redone by the next batch), and no temporary file is left behind."""
