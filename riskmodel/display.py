@@ -283,7 +283,7 @@ def describe_difference(
     level: float | None = None,
     digits: int = 4,
     *,
-    note: str = "",
+    note: object = "",
 ) -> str:
     """A paired difference (USD m, e.g. a `Comparison.table` row's) in words, for a sentence.
 
@@ -314,14 +314,17 @@ def describe_difference(
     `note`: the difference's one-trial note, where one trial holds more than half of the variance of the
     paired differences (a `Comparison.table` row's ``note``, or `dominant_trial_words` of the per-trial
     differences): the error, and so the judgement, is mostly that trial's; said inside the words' last
-    brackets, or in brackets after them.
+    brackets, or in brackets after them. Anything but a non-empty string is no note (NaN: the note column
+    of a comparison.csv written before it, read by a plain `pandas.read_csv`).
 
     >>> per_trial = [-10.0, -12.0] * 500 + [-10000.0]  # (their mean −20.98, its s.e. 9.98)
     >>> describe_difference(-20.98, 9.98, digits=1, note=dominant_trial_words(per_trial))
     'USD -21.0m (± 10.0m; one trial holds 100% of its variance; without it: -11.000 ± 0.032)'
+    >>> describe_difference(-1.25, 0.2, digits=2, note=float("nan"))
+    'USD -1.25m (± 0.20m)'
     """
     words = _difference_words(difference, standard_error, level, digits)
-    if not note:
+    if not isinstance(note, str) or not note:
         return words
     return f"{words[:-1]}; {note})" if words.endswith(")") else f"{words} ({note})"
 

@@ -45,8 +45,8 @@ def tonnage_label(pi_class: str) -> str:
 
 
 def _noted(cell: str, note: object) -> str:
-    """A cell with its one-trial note in brackets after it (none for "", or NaN: a comparison.csv
-    written before the note column, as `read_table` fills it)."""
+    """A cell with its one-trial note in brackets after it (none for "", which `read_table` gives a
+    comparison.csv written before the note column, or NaN, which a plain `pandas.read_csv` gives)."""
     return f"{cell} ({note})" if isinstance(note, str) and note else cell
 
 

@@ -436,6 +436,10 @@ def headline_table(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFr
 IG_EXIT_DIFFERENCE = "difference (± common-random-number s.e.)"
 
 
+#: Beside a difference from a run of another seed or horizon: its error is that of independent runs.
+_NOT_PAIRED = " (not paired: see the run's section)"
+
+
 def ig_exit_rows(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFrame:
     """The headline section's block of the tonnage and premium leaving the IG: `ig_exit.ig_exit_table` of
     each run, indexed by (scenario, figure), with the run it is compared with and the difference from it
@@ -445,13 +449,17 @@ def ig_exit_rows(runs: Iterable[Run], by_name: Mapping[str, Run]) -> pd.DataFram
     frames = {}
     for run in runs:
         base = _baseline_of(run, by_name)
+        against = base.name if base is not None else "–"
         if base is not None and base.results.n_trials == run.results.n_trials:
-            t = ig_exit_table(run.results, run.comparison(base).table(), base.name)
+            cmp = run.comparison(base)
+            t = ig_exit_table(run.results, cmp.table(), base.name)
             t = t.rename(columns={f"difference from {base.name}": IG_EXIT_DIFFERENCE})
+            if not cmp.shares_random_numbers:  # (another seed or horizon: the error is not a CRN one)
+                against += _NOT_PAIRED
         else:
             t = ig_exit_table(run.results).assign(**{IG_EXIT_DIFFERENCE: "–"})
         if not t.empty:
-            t.insert(2, "compared with", base.name if base is not None else "–")
+            t.insert(2, "compared with", against)
             frames[run.name] = t
     return pd.concat(frames, names=["scenario", "figure"]) if frames else pd.DataFrame()
 
@@ -711,7 +719,7 @@ def _difference(run: Run, by_name: Mapping[str, Run]) -> str:
     # (a baseline without a portfolio cedes nothing, as in the comparison table)
     cmp = run.comparison(base)
     d = cmp.table().loc["portfolio: ceded loss"]
-    unpaired = " (not paired: see the run's section)" if not cmp.shares_random_numbers else ""
+    unpaired = _NOT_PAIRED if not cmp.shares_random_numbers else ""
     se = d["standard_error"]
     error = (
         f" ± {fixed_error(se, _difference_level(d))}"
@@ -1094,12 +1102,17 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
     comparable = base if base is not None and base.results.n_trials == r.n_trials else None
     by_class = damage_by_class_table(r, None if comparable is None else comparable.results)
     if not by_class.empty:
-        against = (
-            f", beside {comparable.name}'s and the difference ({run.name} − {comparable.name}) ± its "
-            "common-random-number standard error"
-            if comparable is not None
-            else ""
-        )
+        against = ""
+        if comparable is not None:
+            paired = run.comparison(comparable).shares_random_numbers
+            against = (
+                f", beside {comparable.name}'s and the difference ({run.name} − {comparable.name}) ± its "
+                + (
+                    "common-random-number standard error"
+                    if paired
+                    else "standard error (not paired: another seed or horizon, so that of independent runs)"
+                )
+            )
         parts.append(
             _table(
                 by_class.rename(

@@ -735,11 +735,23 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     other_seed = Run(
         "rv_pool", synthetic_results("rv_pool", n_trials=TRIALS, seed=8), {"baseline": {"run": "baseline"}}
     )
+    # (the damage by class and the block leaving the IG: their differences' errors are no CRN errors either)
+    for run, level in ((base, 10.0), (other_seed, 12.0)):
+        noise = np.random.default_rng(run.results.seed).normal(0, 1, (TRIALS, run.results.n_years))
+        run.results.year_arrays["damage:ig"] = level + noise
+        run.results.year_arrays["base:ig_entered_gt"] = 1e9 * (level + noise)
     page = render_report([base, other_seed])
     assert "same seed" not in page and "Compared with <b>baseline</b>, but seeds differ (8 and 7)" in page
     headline = Page(page).tables["headline"]
     diff_col = headline[0].index("difference in ceded loss (USD m a year)")
     assert headline[2][diff_col].endswith("(not paired: see the run's section)")
+    leaving = Page(page).tables["leaving-ig"]
+    rows = [row for row in leaving[1:] if row[0] == "rv_pool"]
+    assert rows and all(
+        row[leaving[0].index("compared with")].endswith("(not paired: see the run's section)") for row in rows
+    )
+    caption = page.split('id="damage-by-class-rv_pool"')[1].split("</caption>")[0]
+    assert "not paired" in caption and "common-random-number" not in caption
     who_pays = page.split("Who pays and how often")[1].split("</thead>")[0]
     assert ">nan<" not in page and ">year<" not in who_pays and ">unit<" in who_pays
     # nor its year_basis ("annual average" in every row, as the caption says) or a note column empty in
@@ -752,6 +764,10 @@ def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
     )
     page = render_report([base, paired])
     assert "(same seed, trials and horizon: common random numbers)" in page
+    caption = page.split('id="damage-by-class-rv_pool"')[1].split("</caption>")[0]
+    assert "not paired" not in caption and "common-random-number" in caption
+    leaving = Page(page).tables["leaving-ig"]
+    assert not any("not paired" in cell for row in leaving for cell in row)
     # (the same draws: no difference, said so, as a difference within twice its error is; a zero unsigned)
     assert (
         Page(page).tables["headline"][2][diff_col]
