@@ -61,6 +61,7 @@ from riskmodel.results import (
     Comparison,
     Results,
 )
+from riskmodel.solvency import SCHEMES_CAPTION, scheme_solvency_words
 from riskmodel.store import REPORT_FILE  # (the page's name in a batch or run folder: store.BATCH_FILES)
 
 __all__ = [
@@ -1160,11 +1161,7 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
             _table(
                 finances,
                 table_id=f"schemes-{run.name}",
-                caption="Schemes by policy year (means over trials, USD m): premium earned, retained claims "
-                "paid, the scheme's reinsurer's payments, capital at the year end (mean and 1st "
-                "percentile, over the trials in which the scheme is still solvent), and the shares of "
-                "trials in which the sovereign recapitalises the scheme that year and in which it is "
-                "insolvent at the year end (for good: it pays nothing afterwards)",
+                caption=SCHEMES_CAPTION,
             )
         )
     if r.notes:
@@ -1175,45 +1172,6 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
         )
     parts.append("</section>")
     return "\n".join(parts)
-
-
-def scheme_solvency_words(r: Results) -> list[str]:
-    """Per scheme, in words, how often it failed or was rescued over the horizon, counted in trials (the
-    schemes table's yearly shares round a few trials in a thousand to 0.000 or 0.001): "rv_pool: insolvent
-    by the end of 2030 in 16 of 8,192 trials (0.20% ± 0.05%, binomial s.e.) ...", or that it never was, with
-    its lowest year-end capital. A run made before insolvency was modelled (no flags) says nothing."""
-    lines = []
-    last = r.start_year + r.n_years - 1
-    for sid in r.scheme_ids:
-        insolvent = r.year_arrays.get(f"scheme_insolvent:{sid}")
-        recapitalised = r.year_arrays.get(f"scheme_recapitalised:{sid}")
-        capital = r.year_arrays.get(f"scheme_capital:{sid}")
-        if insolvent is None or recapitalised is None or capital is None:
-            continue
-        n = r.n_trials
-        failed = int((insolvent[:, -1] > 0).sum())
-        rescued = int((recapitalised > 0).any(axis=1).sum())
-        if failed:
-            share = failed / n
-            se = math.sqrt(share * (1.0 - share) / n)
-            text = (
-                f"{sid}: insolvent by the end of {last} in {failed:,} of {n:,} trials ({100 * share:.2f}% ± "
-                f"{100 * se:.2f}%, binomial s.e.): from the next policy year it, its reinsurer and its hull "
-                "cover pay nothing and its members are uninsured"
-            )
-        else:
-            lowest = float(capital.min())
-            text = (
-                f"{sid}: insolvent in none of the {n:,} trials (its lowest year-end capital: "
-                f"{fixed(lowest, 0)})"
-            )
-        text += (
-            f"; recapitalised by its sovereign at least once in {rescued:,} ({100 * rescued / n:.2f}%)."
-            if rescued
-            else "; never recapitalised."
-        )
-        lines.append(text)
-    return lines
 
 
 def _order(runs: list[Run]) -> list[Run]:

@@ -878,11 +878,24 @@ def _ig_exit_markdown(
     ]
 
 
+def _schemes_markdown(results: Results) -> list[str]:
+    """summary.md's section on the schemes' capital (none without a scheme): how often each failed or was
+    rescued, in trials, and `Results.scheme_finances` by policy year, as the report shows them."""
+    from riskmodel.solvency import SCHEMES_CAPTION, scheme_solvency_words
+
+    finances = results.scheme_finances()
+    if finances.empty:
+        return []
+    words = [f"- {line}" for line in scheme_solvency_words(results)]
+    table = _markdown_table(finances.reset_index())
+    return ["## The schemes' capital", "", *words, "", f"{SCHEMES_CAPTION}.", "", table, ""]
+
+
 def summary_markdown(results: Results, manifest: Mapping[str, Any], baseline: Results | None = None) -> str:
     """The run's `summary.md`: what was run, the headline figures with their errors, the tonnage and premium
     leaving the IG (`_ig_exit_markdown`: with the difference from `baseline`, default
-    `Results.baseline`, the run it is compared with), and every payer that pays (those that never do
-    named below the table)."""
+    `Results.baseline`, the run it is compared with), every payer that pays (those that never do
+    named below the table), and the schemes' capital, rescues and failures (`_schemes_markdown`)."""
     summary = results.summary()
     verdict = "every figure converged" if bool(summary["converged"].all()) else "not every figure converged"
     ledger = results.ledger()
@@ -924,6 +937,7 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any], baseline: Re
     ]
     if idle := [p for p in ledger.index if p not in pays]:
         lines += [f"Paid nothing in any trial-year: {', '.join(idle)} (ledger.csv holds every payer).", ""]
+    lines += _schemes_markdown(results)
     if results.calibration_caveat:
         lines += [results.calibration_caveat, ""]
     if results.notes:

@@ -553,6 +553,16 @@ def test_the_schemes_table_shows_each_schemes_finances(tmp_path: Path):
     )
     assert f'<p class="note">{note}</p>' in section
     assert section.index(note) < section.index('id="schemes-thin"')
+    # summary.md has them too (it said nothing of a scheme's capital): the words and the table by year
+    md = (tmp_path / "thin" / "summary.md").read_text(encoding="utf-8")
+    block = md.split("## The schemes' capital")[1].split("\n## ")[0]
+    assert f"- {note}" in block
+    table = [line for line in block.splitlines() if line.startswith("| rv_pool |")]
+    assert [line.split(" | ")[1] for line in table] == [str(y) for y in results.years]
+    assert [float(line.split(" | ")[-1].rstrip(" |")) for line in table] == pytest.approx(
+        finances["insolvent_share"].to_list(),
+        abs=5.01e-4,  # (three decimals, a half rounded up)
+    )
 
 
 def test_the_solvency_words_of_a_scheme_that_never_failed() -> None:
@@ -574,6 +584,10 @@ def test_the_solvency_words_of_a_scheme_that_never_failed() -> None:
     ]
     del results.year_arrays["scheme_insolvent:rv_pool"]
     assert scheme_solvency_words(results) == []
+    # and summary.md of a run without a scheme has no section on one
+    from riskmodel.store import summary_markdown
+
+    assert "## The schemes' capital" not in summary_markdown(synthetic_results("none", n_trials=TRIALS), {})
 
 
 def test_report_has_a_section_per_scenario_and_names_unfinished_runs(report: Path):
