@@ -671,7 +671,9 @@ def run_batch(
         raise ValueError("run names of a batch must be unique (each is a folder of the store)")
     # why each run with a folder is computed again (a changed scenario or model, an interrupted run)
     stale = {
-        s.name: "--force" if force else store.incomplete_reason(out / s.name, s.identity)
+        s.name: "--force"
+        if force
+        else store.incomplete_reason(out / s.name, s.identity) or _baseline_changed(out, s, specs)
         for s in specs
         if (out / s.name).is_dir()
     }
@@ -919,6 +921,23 @@ def _open_checkpoints(
             )
         opened[spec.name] = chunks
     return opened, notes
+
+
+def _baseline_changed(out: Path, spec: RunSpec, specs: Sequence[RunSpec]) -> str | None:
+    """Why a finished run is not up to date though its identity is: "its baseline changed" when its
+    manifest names a baseline of another identity than its baseline's in this batch (`RunSpec.baseline`),
+    for its summary.md and manifest hold the differences from the old baseline. A run's identity covers its own scenario only, and a `baseline:` file the
+    scenario does not extend may change alone. The run is recomputed (bit-identical, as its identity is
+    the same) rather than its summary.md rewritten: one writer of run folders, `store.save_run`, and the
+    recomputation is only of runs that name a baseline they do not extend (a changed parent changes the
+    run's own identity). A manifest that names no baseline has no differences to be wrong: None."""
+    if spec.baseline is None:
+        return None
+    named = (store.read_manifest(out / spec.name) or {}).get("baseline")
+    if not isinstance(named, Mapping) or named.get("identity") is None:
+        return None
+    now = next(s.identity for s in specs if s.name == spec.baseline)
+    return None if named["identity"] == now else "its baseline changed"
 
 
 def _baseline_entry(specs: Sequence[RunSpec], name: str) -> dict[str, Any]:

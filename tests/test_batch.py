@@ -239,6 +239,52 @@ def test_a_run_saved_before_its_baseline_says_where_its_differences_are(scenario
     assert store.incomplete_reason(out / "rv_pool") is None
 
 
+def _ig_entered_line(run_dir: Path) -> str:
+    block = _ig_block((run_dir / "summary.md").read_text(encoding="utf-8"))
+    return next(line for line in block.splitlines() if line.startswith("| IG-entered tonnage"))
+
+
+def test_a_run_whose_baseline_file_changed_alone_is_recomputed_with_the_new_differences(
+    scenarios_dir, tmp_path
+):
+    """A scenario may name a `baseline:` file it does not extend; editing only that file leaves the
+    scenario's identity as it was. Its summary.md and manifest held the differences from the old
+    baseline and the run stayed "up to date" (the reviewer's case: IG-entered tonnage +1.960 against
+    +4.093 from the new baseline). Now it is recomputed, saying why, and its files are those of a run
+    saved with the new baseline; the next batch finds both up to date."""
+    folder = tmp_path / "sc"
+    shutil.copytree(scenarios_dir / "portfolios", folder / "portfolios")
+    for name in ("baseline.yaml", "rv_pool.yaml"):
+        shutil.copy(scenarios_dir / name, folder / name)
+    (folder / "alt.yaml").write_text("name: alt\nextends: rv_pool.yaml\nbaseline: crack.yaml\n")
+    crack = "name: crack\nextends: rv_pool.yaml\nsanctions:\n  vessel_designation:\n    hazard: {}\n"
+    (folder / "crack.yaml").write_text(crack.format(0.25))
+    out = tmp_path / "out"
+    specs = batch.plan_runs([folder / "alt.yaml"], trials=512)
+    assert [(s.name, s.baseline) for s in specs] == [("crack", None), ("alt", "crack")]
+    batch.run_batch(specs, out, echo=None, progress=False)
+    before = _ig_entered_line(out / "alt")
+
+    (folder / "crack.yaml").write_text(crack.format(0.6))
+    specs_now = batch.plan_runs([folder / "alt.yaml"], trials=512)
+    assert specs_now[1].identity == specs[1].identity and specs_now[0].identity != specs[0].identity
+    said: list[str] = []
+    outcomes = batch.run_batch(specs_now, out, echo=said.append, progress=False)
+    assert [o.status for o in outcomes] == ["computed", "computed"]
+    assert any(
+        line.startswith("[2/2] alt: ") and "(recomputed: its baseline changed)" in line for line in said
+    )
+    manifest = store.load_manifest(out / "alt")
+    assert manifest["baseline"]["identity"] == specs_now[0].identity
+    loaded = store.load_results(out / "alt", with_baseline=True)
+    assert (out / "alt" / "summary.md").read_text(encoding="utf-8") == store.summary_markdown(
+        loaded, manifest
+    )
+    assert _ig_entered_line(out / "alt") != before  # (a harder crackdown moves more tonnage)
+    again = batch.run_batch(specs_now, out, echo=None, progress=False)
+    assert [o.status for o in again] == ["up to date", "up to date"]
+
+
 def test_groups_run_after_the_groups_of_their_baselines_unless_in_a_cycle():
     """A group waits for the groups holding its runs' baselines (plan order otherwise); in a cycle the
     first of the groups left runs (its runs are saved without their baseline's results)."""
