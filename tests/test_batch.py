@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import shutil
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -283,6 +285,61 @@ def test_a_run_whose_baseline_file_changed_alone_is_recomputed_with_the_new_diff
     assert _ig_entered_line(out / "alt") != before  # (a harder crackdown moves more tonnage)
     again = batch.run_batch(specs_now, out, echo=None, progress=False)
     assert [o.status for o in again] == ["up to date", "up to date"]
+
+
+def test_a_held_baseline_has_no_events_is_read_once_and_is_let_go_after_its_last_run(
+    scenarios, tmp_path, monkeypatch
+):
+    """A baseline is held for summary.md's differences until its last scenario is saved: without its event
+    table (summary.md never reads it; with --keep-events it is the bulk of a run), and no longer than
+    that (`other`, saved after `stressed`, finds it gone). Run again with `stressed` unfinished: the
+    up-to-date baseline is read from the store once, for `on_results` (with its events) and for
+    `stressed`'s summary.md alike."""
+    other = write(
+        scenarios, "other.yaml", {**BASE, "name": "Other", "simulation": {**BASE["simulation"], "seed": 8}}
+    )
+    specs = batch.plan_runs([scenarios / "stressed.yaml", other], trials=4096, keep_events=True)
+    assert [(s.name, s.baseline) for s in specs] == [("base", None), ("stressed", "base"), ("other", None)]
+    given: dict[str, weakref.ref] = {}
+    let_go: dict[str, bool] = {}
+    save_run = store.save_run
+
+    def saving(run_dir, results, *args, baseline_results=None, **kwargs):
+        name = Path(run_dir).name
+        gc.collect()
+        let_go[name] = all(ref() is None for ref in given.values())  # (the baselines given before)
+        if baseline_results is not None:
+            given[name] = weakref.ref(baseline_results)
+            assert results.events is not None and baseline_results.events is None
+        return save_run(run_dir, results, *args, baseline_results=baseline_results, **kwargs)
+
+    monkeypatch.setattr(store, "save_run", saving)
+    out = tmp_path / "out"
+    batch.run_batch(specs, out, echo=None, progress=False)
+    assert set(given) == {"stressed"} and let_go["other"]
+    assert store.load_manifest(out / "base")["keep_events"]
+
+    (out / "stressed" / "manifest.json").unlink()  # (as if killed before its manifest was written)
+    reads: list[str] = []
+    load_results = store.load_results
+
+    def reading(run_dir, **kwargs):
+        reads.append(Path(run_dir).name)
+        return load_results(run_dir, **kwargs)
+
+    monkeypatch.setattr(store, "load_results", reading)
+    given.clear()
+    handed: list[tuple[str, bool]] = []
+    again = batch.run_batch(
+        specs,
+        out,
+        echo=None,
+        progress=False,
+        on_results=lambda s, r: handed.append((s.name, r.events is not None)),
+    )
+    assert [o.status for o in again] == ["up to date", "computed", "up to date"]
+    assert reads.count("base") == 1 and "stressed" in given
+    assert handed == [("base", True), ("stressed", True), ("other", True)]
 
 
 def test_groups_run_after_the_groups_of_their_baselines_unless_in_a_cycle():
