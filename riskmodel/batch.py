@@ -655,7 +655,13 @@ def run_batch(
     run after those of their baselines unless in a cycle; then summary.md says the batch's
     comparison.csv and report.html have them); `on_results(spec, results)` is
     called for every run in plan order, with the results computed now or, for skipped runs and runs a
-    group brought forward, read back from the store (so that only one run's results are held here).
+    group brought forward, read back from the store (so that only one run's results, or one group's, are
+    held for it). Held besides: each baseline of runs still to save, without its event table, from when
+    it is finished (or read from the store, once: `on_results` is given the same, unless the run kept
+    its events) until its last scenario is saved and `on_results` has had it; about the size of its
+    `arrays.npz` (`_result_bytes`: 5.5 GB for rv_pool at 1M trials). A finished run whose manifest
+    names a baseline of another identity than its baseline's now is recomputed ("its baseline
+    changed", `_baseline_changed`).
     """
     _refuse_other_worlds(specs)
     out = Path(out)
