@@ -16,8 +16,8 @@ from perils_book import BASE, STRESSED, write
 
 import riskmodel
 from riskmodel import batch, compare, store
-from riskmodel.engine.simulate import simulate
-from riskmodel.scenario import ScenarioError, load_scenario
+from riskmodel.engine.simulate import compile_run, simulate
+from riskmodel.scenario import ScenarioError, load_scenario, with_overrides
 
 
 @pytest.fixture
@@ -340,6 +340,45 @@ def test_a_held_baseline_has_no_events_is_read_once_and_is_let_go_after_its_last
     assert [o.status for o in again] == ["up to date", "computed", "up to date"]
     assert reads.count("base") == 1 and "stressed" in given
     assert handed == [("base", True), ("stressed", True), ("other", True)]
+
+
+def test_a_baselines_group_runs_before_the_group_that_needs_it_with_the_same_results(scenarios_dir, tmp_path):
+    """x and s share their world, s's baseline does not: in plan order (x, base, s) the group (x, s) would
+    run first and s be saved without its baseline. `_baselines_first` moves base's group first, so s's
+    summary.md has the difference column, s's results are bit for bit those of `simulate` alone, and a
+    resumed s (its baseline read from the store) writes the same summary.md. (In rv_pool's own batch the
+    baseline comes first in plan order anyway.)"""
+    rv = load_scenario(scenarios_dir / "rv_pool.yaml")
+    x = with_overrides(rv, {"name": "x", "schemes.rv_pool.capital_usd_m": 700})
+    specs = [
+        batch.make_spec("x", x, None, trials=512, seed=7),
+        batch.make_spec("base", load_scenario(scenarios_dir / "baseline.yaml"), None, trials=512, seed=7),
+        batch.make_spec("s", rv, None, trials=512, seed=7, baseline="base"),
+    ]
+    groups = batch._groups([compile_run(s.scenario, s.trials, s.seed, s.keep_events).model for s in specs])
+    assert groups == [(0, 2), (1,)]
+    assert batch._baselines_first(groups, specs) == [(1,), (0, 2)]
+    out = tmp_path / "out"
+    handed: list[str] = []
+    batch.run_batch(
+        specs, out, echo=None, progress=False, on_results=lambda spec, r: handed.append(spec.name)
+    )
+    assert handed == ["x", "base", "s"]  # (on_results in plan order all the same)
+    assert store.load_manifest(out / "base")["saved"] < store.load_manifest(out / "s")["saved"]
+    written = (out / "s" / "summary.md").read_bytes()
+    assert "| figure | unit | annual average | difference from base |" in _ig_block(written.decode("utf-8"))
+    alone = simulate(rv, trials=512, seed=7, progress=False)
+    got = store.load_results(out / "s")
+    for name, array in alone.year_arrays.items():
+        np.testing.assert_array_equal(got.year_arrays[name], array, err_msg=name)
+    for cid, fields in alone.contracts.items():
+        for f, array in fields.items():
+            np.testing.assert_array_equal(got.contracts[cid][f], array, err_msg=f"{cid} {f}")
+
+    (out / "s" / "manifest.json").unlink()  # (as if killed before its manifest was written)
+    again = batch.run_batch(specs, out, echo=None, progress=False)
+    assert [o.status for o in again] == ["up to date", "up to date", "computed"]
+    assert (out / "s" / "summary.md").read_bytes() == written
 
 
 def test_groups_run_after_the_groups_of_their_baselines_unless_in_a_cycle():
