@@ -655,7 +655,13 @@ def run_batch(
     run after those of their baselines unless in a cycle; then summary.md says the batch's
     comparison.csv and report.html have them); `on_results(spec, results)` is
     called for every run in plan order, with the results computed now or, for skipped runs and runs a
-    group brought forward, read back from the store (so that only one run's results are held here).
+    group brought forward, read back from the store (so that only one run's results, or one group's, are
+    held for it). Held besides: each baseline of runs still to save, without its event table, from when
+    it is finished (or read from the store, once: `on_results` is given the same, unless the run kept
+    its events) until its last scenario is saved and `on_results` has had it; about the size of its
+    `arrays.npz` (`_result_bytes`: 5.5 GB for rv_pool at 1M trials). A finished run whose manifest
+    names a baseline of another identity than its baseline's now is recomputed ("its baseline
+    changed", `_baseline_changed`).
     """
     _refuse_other_worlds(specs)
     out = Path(out)
@@ -671,7 +677,9 @@ def run_batch(
         raise ValueError("run names of a batch must be unique (each is a folder of the store)")
     # why each run with a folder is computed again (a changed scenario or model, an interrupted run)
     stale = {
-        s.name: "--force" if force else store.incomplete_reason(out / s.name, s.identity)
+        s.name: "--force"
+        if force
+        else store.incomplete_reason(out / s.name, s.identity) or _baseline_changed(out, s, specs)
         for s in specs
         if (out / s.name).is_dir()
     }
@@ -698,31 +706,53 @@ def run_batch(
         if spec.name in resumed:
             say(f"[{position[spec.name]}/{total}] {spec.name}: {resumed[spec.name]}")
     waiting = collections.deque(specs)  # runs not yet handed to `on_results`, in plan order
+    pending = {s.name for s in specs}  # (their names)
     # the baselines of runs still to save, by how many: each held once finished, until the last is saved
     owed = collections.Counter(s.baseline for s in todo if s.baseline is not None)
+    # (without their event table, which summary.md never reads: the rest is what `Comparison` needs)
     baselines: dict[str, Results] = {}
+
+    def hold(name: str, results: Results) -> None:
+        if owed[name] > 0 and name not in baselines:
+            baselines[name] = replace(results, events=None)
+
+    def release(name: str) -> None:
+        """Forget a held baseline once no run still to save needs it and `on_results` has had it (which
+        takes the held one, read once, unless the run kept its events)."""
+        if owed[name] <= 0 and (on_results is None or name not in pending):
+            baselines.pop(name, None)
 
     def baseline_of(spec: RunSpec) -> Results | None:
         """The finished results of `spec`'s baseline (read back from the store once if it was there
-        before), None while it is not finished; forgotten when no run still to save needs it."""
+        before), None while it is not finished."""
         name = spec.baseline
         if name is None:
             return None
-        if name not in baselines and name in outcomes:
-            baselines[name] = store.load_results(out / name)
+        if name in outcomes and name not in baselines:
+            hold(name, store.load_results(out / name))
         found = baselines.get(name)
         owed[name] -= 1
-        if owed[name] == 0:
-            baselines.pop(name, None)
+        release(name)
         return found
 
     def hand_on(arrived: RunSpec | None = None, results: Results | None = None) -> None:
         """`on_results` for every run at the head of the plan that is in the store: the one that has just
-        arrived from memory, the others (up to date, or brought forward by their group) read back."""
+        arrived from memory, the others (up to date, or brought forward by their group) read back, or a
+        held baseline without events taken as it is."""
         while waiting and waiting[0].name in outcomes:
             spec = waiting.popleft()
-            if on_results is not None:
-                on_results(spec, results if spec is arrived else store.load_results(out / spec.name))
+            pending.discard(spec.name)
+            if on_results is None:
+                continue
+            if spec is arrived:
+                given = results
+            elif spec.name in baselines and not spec.keep_events:
+                given = baselines[spec.name]
+            else:
+                given = store.load_results(out / spec.name)
+                hold(spec.name, given)
+            release(spec.name)
+            on_results(spec, given)
 
     hand_on()
     with _started(executor if todo else None) as ex:
@@ -752,8 +782,7 @@ def run_batch(
                     baseline_results=baseline_of(spec),
                     extra={"overrides": dict(spec.overrides)} if spec.overrides else None,
                 )
-                if owed[spec.name] > 0:  # (a baseline of runs still to save: held until the last is)
-                    baselines[spec.name] = results
+                hold(spec.name, results)  # (a baseline of runs still to save: held until the last is)
                 if spec.name in checkpoints:
                     checkpoints[spec.name].discard()
                 now = time.perf_counter()
@@ -919,6 +948,25 @@ def _open_checkpoints(
             )
         opened[spec.name] = chunks
     return opened, notes
+
+
+def _baseline_changed(out: Path, spec: RunSpec, specs: Sequence[RunSpec]) -> str | None:
+    """Why a finished run is not up to date though its identity is: "its baseline changed" when its
+    manifest names a baseline of another identity than its baseline's in this batch (`RunSpec.baseline`),
+    for its summary.md and manifest hold the differences from the old baseline. A run's identity covers
+    its own scenario only, and a `baseline:` file the scenario does not extend may change alone.
+
+    The run is recomputed (bit-identical: its identity is the same) rather than its summary.md and
+    manifest rewritten: `store.save_run` stays the only writer of a run folder, and only runs that name a
+    baseline they do not extend pay for it (a changed parent changes the run's own identity). A manifest
+    that names no baseline has no difference to be wrong: None."""
+    if spec.baseline is None:
+        return None
+    named = (store.read_manifest(out / spec.name) or {}).get("baseline")
+    if not isinstance(named, Mapping) or named.get("identity") is None:
+        return None
+    now = next(s.identity for s in specs if s.name == spec.baseline)
+    return None if named["identity"] == now else "its baseline changed"
 
 
 def _baseline_entry(specs: Sequence[RunSpec], name: str) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import shutil
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +16,8 @@ from perils_book import BASE, STRESSED, write
 
 import riskmodel
 from riskmodel import batch, compare, store
-from riskmodel.engine.simulate import simulate
-from riskmodel.scenario import ScenarioError, load_scenario
+from riskmodel.engine.simulate import compile_run, simulate
+from riskmodel.scenario import ScenarioError, load_scenario, with_overrides
 
 
 @pytest.fixture
@@ -243,6 +245,146 @@ def test_a_run_saved_before_its_baseline_says_where_its_differences_are(scenario
         "`base:ig_entered_gt`, `base:hm_western_premium` and `tonnage:<class>`) and in its report.html"
     ) in " ".join(block.split())
     assert store.incomplete_reason(out / "rv_pool") is None
+
+
+def _ig_entered_line(run_dir: Path) -> str:
+    block = _ig_block((run_dir / "summary.md").read_text(encoding="utf-8"))
+    return next(line for line in block.splitlines() if line.startswith("| IG-entered tonnage"))
+
+
+def test_a_run_whose_baseline_file_changed_alone_is_recomputed_with_the_new_differences(
+    scenarios_dir, tmp_path
+):
+    """A scenario may name a `baseline:` file it does not extend; editing only that file leaves the
+    scenario's identity as it was. Its summary.md and manifest held the differences from the old
+    baseline and the run stayed "up to date" (the reviewer's case: IG-entered tonnage +1.960 against
+    +4.093 from the new baseline). Now it is recomputed, saying why, and its files are those of a run
+    saved with the new baseline; the next batch finds both up to date."""
+    folder = tmp_path / "sc"
+    shutil.copytree(scenarios_dir / "portfolios", folder / "portfolios")
+    for name in ("baseline.yaml", "rv_pool.yaml"):
+        shutil.copy(scenarios_dir / name, folder / name)
+    (folder / "alt.yaml").write_text("name: alt\nextends: rv_pool.yaml\nbaseline: crack.yaml\n")
+    crack = "name: crack\nextends: rv_pool.yaml\nsanctions:\n  vessel_designation:\n    hazard: {}\n"
+    (folder / "crack.yaml").write_text(crack.format(0.25))
+    out = tmp_path / "out"
+    specs = batch.plan_runs([folder / "alt.yaml"], trials=512)
+    assert [(s.name, s.baseline) for s in specs] == [("crack", None), ("alt", "crack")]
+    batch.run_batch(specs, out, echo=None, progress=False)
+    before = _ig_entered_line(out / "alt")
+
+    (folder / "crack.yaml").write_text(crack.format(0.6))
+    specs_now = batch.plan_runs([folder / "alt.yaml"], trials=512)
+    assert specs_now[1].identity == specs[1].identity and specs_now[0].identity != specs[0].identity
+    said: list[str] = []
+    outcomes = batch.run_batch(specs_now, out, echo=said.append, progress=False)
+    assert [o.status for o in outcomes] == ["computed", "computed"]
+    assert any(
+        line.startswith("[2/2] alt: ") and "(recomputed: its baseline changed)" in line for line in said
+    )
+    manifest = store.load_manifest(out / "alt")
+    assert manifest["baseline"]["identity"] == specs_now[0].identity
+    loaded = store.load_results(out / "alt", with_baseline=True)
+    assert (out / "alt" / "summary.md").read_text(encoding="utf-8") == store.summary_markdown(
+        loaded, manifest
+    )
+    assert _ig_entered_line(out / "alt") != before  # (a harder crackdown moves more tonnage)
+    again = batch.run_batch(specs_now, out, echo=None, progress=False)
+    assert [o.status for o in again] == ["up to date", "up to date"]
+
+
+def test_a_held_baseline_has_no_events_is_read_once_and_is_let_go_after_its_last_run(
+    scenarios, tmp_path, monkeypatch
+):
+    """A baseline is held for summary.md's differences until its last scenario is saved: without its event
+    table (summary.md never reads it; with --keep-events it is the bulk of a run), and no longer than
+    that (`other`, saved after `stressed`, finds it gone). Run again with `stressed` unfinished: the
+    up-to-date baseline is read from the store once, for `on_results` (with its events) and for
+    `stressed`'s summary.md alike."""
+    other = write(
+        scenarios, "other.yaml", {**BASE, "name": "Other", "simulation": {**BASE["simulation"], "seed": 8}}
+    )
+    specs = batch.plan_runs([scenarios / "stressed.yaml", other], trials=4096, keep_events=True)
+    assert [(s.name, s.baseline) for s in specs] == [("base", None), ("stressed", "base"), ("other", None)]
+    given: dict[str, weakref.ref] = {}
+    let_go: dict[str, bool] = {}
+    save_run = store.save_run
+
+    def saving(run_dir, results, *args, baseline_results=None, **kwargs):
+        name = Path(run_dir).name
+        gc.collect()
+        let_go[name] = all(ref() is None for ref in given.values())  # (the baselines given before)
+        if baseline_results is not None:
+            given[name] = weakref.ref(baseline_results)
+            assert results.events is not None and baseline_results.events is None
+        return save_run(run_dir, results, *args, baseline_results=baseline_results, **kwargs)
+
+    monkeypatch.setattr(store, "save_run", saving)
+    out = tmp_path / "out"
+    batch.run_batch(specs, out, echo=None, progress=False)
+    assert set(given) == {"stressed"} and let_go["other"]
+    assert store.load_manifest(out / "base")["keep_events"]
+
+    (out / "stressed" / "manifest.json").unlink()  # (as if killed before its manifest was written)
+    reads: list[str] = []
+    load_results = store.load_results
+
+    def reading(run_dir, **kwargs):
+        reads.append(Path(run_dir).name)
+        return load_results(run_dir, **kwargs)
+
+    monkeypatch.setattr(store, "load_results", reading)
+    given.clear()
+    handed: list[tuple[str, bool]] = []
+    again = batch.run_batch(
+        specs,
+        out,
+        echo=None,
+        progress=False,
+        on_results=lambda s, r: handed.append((s.name, r.events is not None)),
+    )
+    assert [o.status for o in again] == ["up to date", "computed", "up to date"]
+    assert reads.count("base") == 1 and "stressed" in given
+    assert handed == [("base", True), ("stressed", True), ("other", True)]
+
+
+def test_a_baselines_group_runs_before_the_group_that_needs_it_with_the_same_results(scenarios_dir, tmp_path):
+    """x and s share their world, s's baseline does not: in plan order (x, base, s) the group (x, s) would
+    run first and s be saved without its baseline. `_baselines_first` moves base's group first, so s's
+    summary.md has the difference column, s's results are bit for bit those of `simulate` alone, and a
+    resumed s (its baseline read from the store) writes the same summary.md. (In rv_pool's own batch the
+    baseline comes first in plan order anyway.)"""
+    rv = load_scenario(scenarios_dir / "rv_pool.yaml")
+    x = with_overrides(rv, {"name": "x", "schemes.rv_pool.capital_usd_m": 700})
+    specs = [
+        batch.make_spec("x", x, None, trials=512, seed=7),
+        batch.make_spec("base", load_scenario(scenarios_dir / "baseline.yaml"), None, trials=512, seed=7),
+        batch.make_spec("s", rv, None, trials=512, seed=7, baseline="base"),
+    ]
+    groups = batch._groups([compile_run(s.scenario, s.trials, s.seed, s.keep_events).model for s in specs])
+    assert groups == [(0, 2), (1,)]
+    assert batch._baselines_first(groups, specs) == [(1,), (0, 2)]
+    out = tmp_path / "out"
+    handed: list[str] = []
+    batch.run_batch(
+        specs, out, echo=None, progress=False, on_results=lambda spec, r: handed.append(spec.name)
+    )
+    assert handed == ["x", "base", "s"]  # (on_results in plan order all the same)
+    assert store.load_manifest(out / "base")["saved"] < store.load_manifest(out / "s")["saved"]
+    written = (out / "s" / "summary.md").read_bytes()
+    assert "| figure | unit | annual average | difference from base |" in _ig_block(written.decode("utf-8"))
+    alone = simulate(rv, trials=512, seed=7, progress=False)
+    got = store.load_results(out / "s")
+    for name, array in alone.year_arrays.items():
+        np.testing.assert_array_equal(got.year_arrays[name], array, err_msg=name)
+    for cid, fields in alone.contracts.items():
+        for f, array in fields.items():
+            np.testing.assert_array_equal(got.contracts[cid][f], array, err_msg=f"{cid} {f}")
+
+    (out / "s" / "manifest.json").unlink()  # (as if killed before its manifest was written)
+    again = batch.run_batch(specs, out, echo=None, progress=False)
+    assert [o.status for o in again] == ["up to date", "up to date", "computed"]
+    assert (out / "s" / "summary.md").read_bytes() == written
 
 
 def test_groups_run_after_the_groups_of_their_baselines_unless_in_a_cycle():
