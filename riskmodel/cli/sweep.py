@@ -47,19 +47,27 @@ examples:
       --set schemes.rv_pool.capital_usd_m=500,2000 --metrics aal var99.5 payer:uncompensated
   riskmodel sweep scenarios/rv_pool.yaml --each --set schemes.rv_pool.capital_usd_m=500,2000 \\
       --set schemes.rv_pool.correlation=0,0.8
-  riskmodel sweep scenarios/rv_pool.yaml --joiners rv_pool --metrics premium aal payer:uncompensated
+  riskmodel sweep scenarios/rv_pool.yaml --joiners rv_pool --metrics payer:uncompensated aal premium
 
 --each (one at a time, a tornado): the scenario as written (point 000_reference), then for each --set in
 order one point per value with only that key changed (a value equal to the scenario's own gives the
 reference's figures exactly). _delta is the difference from the reference; a key's column shows the
-scenario's own value where the point does not set it. A second table (swing.csv) gives each key's swing,
-its last value's point − its first's (a key of one value: − the reference) for each mean metric with its
-paired s.e., largest first by the first metric's.
+scenario's own value where the point does not set it (sweep.csv: the whole value; the terminal: short). A
+second table (swing.csv) gives each key's swing, its last value's point − its first's (a key of one value:
+− the reference) for each mean metric with its paired s.e., largest first by the first metric's (from,
+to: the values as shown; from_value, to_value: whole). A grid sweep into the same --out removes it.
 
 --joiners SCHEME (implies --each): before the --set keys, each candidate state of SCHEME in the file's
 order, set to never joining ({p_join: 0}) and then to a member from the scheme's start year in every
-trial ({p_join: 1, by_year: START}, its earliest_year, conditions and schedule dropped): its swing is
-what its membership costs. A --set of the scheme's candidates may not be given with it.
+trial ({p_join: 1, by_year: START}, its earliest_year, conditions and schedule dropped), points named
+001_IRN=never, 002_IRN=member: its swing is what its membership costs. A state joins one scheme only:
+where another scheme lists it too and starts earlier (or in the same year, listed first), it may take the
+state first; the command names such schemes, and the member point's note gives the trials in which the
+state was a member. A --set of the scheme's candidates (or of schemes, schemes.SCHEME) may not be given
+with it. Point names begin with their index: another order of --set renames (and recomputes) the points.
+
+not paired: points of other trials or horizons have no _delta or swing ("–"), and the note says why;
+points of other seeds are differenced, with a note (no common random numbers: an independent s.e.).
 
 note: where one trial holds more than half of the variance of a difference (_delta, _swing), the note
 column says so, with the difference without that trial (from 1,000 trials).
