@@ -1229,7 +1229,8 @@ def each_specs(
 def joiner_values(start_year: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two candidate profiles a joiner sweep gives each candidate state, in this order: never joins
     (``p_join`` 0), and a member from the scheme's `start_year` in every trial (``p_join`` 1 by that year:
-    a yearly hazard of 1, so `adoption.cumulative_join_probability` is 1 from the start). Each replaces the
+    a yearly hazard of 1, so `adoption.cumulative_join_probability` is 1 from the start) unless another
+    scheme takes the state first (`joiner_sets`, `joiner_rivals`). Each replaces the
     whole candidate entry, so the state's ``earliest_year``, ``conditions`` and ``schedule`` do not delay
     it (a schedule could not be given with p_join).
 

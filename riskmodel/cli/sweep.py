@@ -58,8 +58,8 @@ second table (swing.csv) gives each key's swing, its last value's point − its 
 to: the values as shown; from_value, to_value: whole). A grid sweep into the same --out removes it.
 
 --joiners SCHEME (implies --each): before the --set keys, each candidate state of SCHEME in the file's
-order, set to never joining ({p_join: 0}) and then to a member from the scheme's start year in every
-trial ({p_join: 1, by_year: START}, its earliest_year, conditions and schedule dropped), points named
+order, set to never joining ({p_join: 0}) and then to a member from the scheme's start year
+({p_join: 1, by_year: START}, its earliest_year, conditions and schedule dropped), points named
 001_IRN=never, 002_IRN=member: its swing is what its membership costs. A state joins one scheme only:
 where another scheme lists it too and starts earlier (or in the same year, listed first), it may take the
 state first; the command names such schemes, and the member point's note gives the trials in which the
