@@ -71,9 +71,12 @@ __all__ = [
     "shown_value",
     "discover",
     "each_specs",
+    "joiner_profile",
+    "joiner_rivals",
     "joiner_sets",
     "joiner_values",
     "key_deltas",
+    "key_name",
     "load_or_run",
     "own_value",
     "parse_metric",
@@ -1110,11 +1113,13 @@ def parse_set(text: str) -> tuple[str, list[Any]]:
     return path.strip(), parsed
 
 
-def _slug(overrides: Mapping[str, Any], short: bool) -> str:
+def _slug(overrides: Mapping[str, Any], short: bool, word: Callable[[str, Any], Any] | None = None) -> str:
+    """A point's folder name after its index: each path (by its last key when `short`) = its value (or
+    `word` of the path and value, a `joiner_profile` "never" or "member")."""
     parts = []
     for path, value in overrides.items():
         key = path.rsplit(".", 1)[-1] if short else path
-        parts.append(f"{key}={value}")
+        parts.append(f"{key}={word(path, value) if word else value}")
     text = re.sub(r"[^A-Za-z0-9._=+-]+", "_", "_".join(parts))
     return text[:80]
 
@@ -1181,6 +1186,19 @@ def _point_specs(
     return specs
 
 
+def key_name(path: str, paths: Sequence[str]) -> str:
+    """A swept key as the sweep's terminal tables and its tornado chart (`plots.plot_swing`) name it: its
+    last part when no other key of `paths` shares it, else the whole path.
+
+    >>> key_name("schemes.a.capital_usd_m", ["schemes.a.capital_usd_m", "horizon.years"])
+    'capital_usd_m'
+    >>> key_name("schemes.a.capital_usd_m", ["schemes.a.capital_usd_m", "schemes.b.capital_usd_m"])
+    'schemes.a.capital_usd_m'
+    """
+    leaf = path.rsplit(".", 1)[-1]
+    return leaf if sum(p.rsplit(".", 1)[-1] == leaf for p in paths) == 1 else path
+
+
 def _short_names(paths: Sequence[str]) -> bool:
     """Whether run folders may name each path by its last key (no two paths share it)."""
     leaves = [p.rsplit(".", 1)[-1] for p in paths]
@@ -1236,22 +1254,31 @@ def each_specs(
     ['000_reference', '001_capital_usd_m=500', '002_capital_usd_m=2000', '003_p_join=0.2']
     >>> specs[3].overrides, specs[3].scenario.schemes["rv_pool"].capital_usd_m
     ({'schemes.rv_pool.candidates.IRN.p_join': 0.2}, 1000.0)
+
+    A candidate set to a `joiner_values` profile is named by it (``IRN=never``, ``IRN=member``). A point's
+    name begins with its index, so another order of the `sets` renames the points (a run is known by its
+    `identity`, not its name: a renamed point is run again under its new name).
     """
     paths = [p for p, _ in sets]
     _check_swept_paths(paths)
     short = _short_names(paths)
+
+    def word(path: str, value: Any) -> Any:
+        return joiner_profile(scenario, path, value) or value
+
     points: list[tuple[str, dict[str, Any]]] = [(REFERENCE_RUN, {})]
     for path, values in sets:
         for value in values:
             overrides = {path: value}
-            points.append((f"{len(points):03d}_{_slug(overrides, short)}", overrides))
+            points.append((f"{len(points):03d}_{_slug(overrides, short, word)}", overrides))
     return _point_specs(scenario, file, points, trials=trials, seed=seed, keep_events=keep_events)
 
 
 def joiner_values(start_year: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two candidate profiles a joiner sweep gives each candidate state, in this order: never joins
     (``p_join`` 0), and a member from the scheme's `start_year` in every trial (``p_join`` 1 by that year:
-    a yearly hazard of 1, so `adoption.cumulative_join_probability` is 1 from the start). Each replaces the
+    a yearly hazard of 1, so `adoption.cumulative_join_probability` is 1 from the start) unless another
+    scheme takes the state first (`joiner_sets`, `joiner_rivals`). Each replaces the
     whole candidate entry, so the state's ``earliest_year``, ``conditions`` and ``schedule`` do not delay
     it (a schedule could not be given with p_join).
 
@@ -1259,6 +1286,27 @@ def joiner_values(start_year: int) -> tuple[dict[str, Any], dict[str, Any]]:
     ({'p_join': 0, 'by_year': 2026}, {'p_join': 1, 'by_year': 2026})
     """
     return {"p_join": 0, "by_year": start_year}, {"p_join": 1, "by_year": start_year}
+
+
+_CANDIDATE_ENTRY = re.compile(r"^schemes\.([^.]+)\.candidates\.([^.]+)$")
+
+
+def joiner_profile(scenario: Scenario, path: str, value: Any) -> str | None:
+    """``"never"`` or ``"member"`` when `path` is a candidate's entry of a scheme of `scenario`
+    (``schemes.<scheme>.candidates.<STATE>``) and `value` that scheme's `joiner_values` profile of the
+    name; None otherwise.
+
+    >>> import riskmodel as rm
+    >>> s = rm.load_scenario("scenarios/rv_pool.yaml")
+    >>> path = "schemes.rv_pool.candidates.IRN"
+    >>> [joiner_profile(s, path, v) for v in (*joiner_values(2026), {"p_join": 1, "by_year": 2030})]
+    ['never', 'member', None]
+    """
+    m = _CANDIDATE_ENTRY.match(path)
+    if m is None or m.group(1) not in scenario.schemes:
+        return None
+    never, member = joiner_values(scenario.schemes[m.group(1)].start_year)
+    return "never" if value == never else "member" if value == member else None
 
 
 def joiner_sets(
@@ -1269,8 +1317,14 @@ def joiner_sets(
     joining, then to a member from the scheme's start year (`joiner_values`). Each state's swing
     (`SweepTable.swing`: the second point − the first) is then what its membership costs. A state others
     wait for (their ``conditions``) takes them with it when it never joins. Raises `ScenarioError`
-    (located at `origin`, e.g. the scenario file) for a scheme the scenario does not have, naming those
-    it has, or one without candidates.
+    (located at `origin`, e.g. the scenario file) for a scheme the scenario does not have, or one without
+    candidates, naming the scenario's schemes (and which have candidates).
+
+    A state joins one scheme only (`adoption.join_years`): where another scheme of the scenario lists it
+    too (`joiner_rivals`) and starts earlier, or in the same year and is listed first, that scheme takes
+    it first in the trials where it joins it, so the "member" point has it a member in fewer than every
+    trial; the sweep's tables say in how many (`SweepTable`'s note), and ``riskmodel sweep`` names the
+    other schemes before it runs.
 
     >>> import riskmodel as rm
     >>> sets = joiner_sets(rm.load_scenario("scenarios/rv_pool.yaml"), "rv_pool")
@@ -1280,16 +1334,41 @@ def joiner_sets(
     ('schemes.rv_pool.candidates.IRN', [{'p_join': 0, 'by_year': 2026}, {'p_join': 1, 'by_year': 2026}])
     """
     where = ("schemes", scheme)
+    have = ", ".join(scenario.schemes) or "none"
     if scheme not in scenario.schemes:
-        have = ", ".join(scenario.schemes) or "none"
         message = f"no scheme {scheme!r} to sweep the candidates of (--joiners; schemes: {have})"
         raise ScenarioError([Problem(origin, where, message)])
     s = scenario.schemes[scheme]
     if not s.candidates:
-        message = "has no candidate states for --joiners to sweep (its founders are members throughout)"
+        with_candidates = ", ".join(k for k, v in scenario.schemes.items() if v.candidates) or "none"
+        message = (
+            "has no candidate states for --joiners to sweep (its founders are members throughout; "
+            f"schemes: {have}; with candidates: {with_candidates})"
+        )
         raise ScenarioError([Problem(origin, (*where, "candidates"), message)])
     never, member = joiner_values(s.start_year)
     return [(f"schemes.{scheme}.candidates.{state}", [dict(never), dict(member)]) for state in s.candidates]
+
+
+def joiner_rivals(scenario: Scenario, scheme: str) -> dict[str, list[str]]:
+    """Each candidate state of `scheme` that another scheme of `scenario` also lists (as a founder or a
+    candidate), with those schemes in the scenario's order; states no other scheme lists are left out. A
+    state joins one scheme only, so such a rival may take it first (`joiner_sets`).
+
+    >>> import riskmodel as rm
+    >>> joiner_rivals(rm.load_scenario("scenarios/rv_pool.yaml"), "rv_pool")
+    {}
+    """
+    rivals: dict[str, list[str]] = {}
+    for state in scenario.schemes[scheme].candidates:
+        others = [
+            name
+            for name, other in scenario.schemes.items()
+            if name != scheme and (state in other.candidates or state in other.founders)
+        ]
+        if others:
+            rivals[state] = others
+    return rivals
 
 
 _QUANTILE = re.compile(r"^(t?var)(\d+(?:\.\d+)?)$")
@@ -1457,6 +1536,12 @@ def shown_value(value: Any) -> Any:
     return _cell_text(value)[:_CELL_CHARS]
 
 
+def _csv_value(value: Any) -> Any:
+    """A swept value as ``sweep.csv`` and ``swing.csv`` keep it, whole: a number, text or truth value as it
+    is, a list or mapping as its text (`str`), as a grid's columns have always been."""
+    return value if isinstance(value, int | float | str | bool) else str(value)
+
+
 def _cell_text(value: Any) -> str:
     if isinstance(value, Mapping):
         shown = (f"{k}: {_cell_text(v)}" for k, v in value.items() if not _unset(v))
@@ -1480,8 +1565,10 @@ class SweepTable:
     its standard error, and its difference from the first point (of a grid, `sweep_specs`; of a
     one-at-a-time sweep, `each_specs`, the reference: the scenario as written) with the paired (CRN)
     standard error; a ``note`` where one trial holds more than half of a difference's variance
-    (`riskmodel.display.dominant_trial_words`). Of a one-at-a-time sweep, also each key's swing
-    (`swing`)."""
+    (`riskmodel.display.dominant_trial_words`), where the two points cannot be paired (`_not_paired`: no
+    difference) or do not share their random numbers (`_seeds_note`), and where a point that makes a
+    candidate a member from its scheme's start did not in every trial (`_membership_note`). Of a
+    one-at-a-time sweep, also each key's swing (`swing`)."""
 
     def __init__(self, specs: Sequence[RunSpec], metric_names: Sequence[str]) -> None:
         contracts = list(specs[0].scenario.portfolio.contracts) if specs[0].scenario.portfolio else []
@@ -1490,6 +1577,7 @@ class SweepTable:
         self.paths = list(dict.fromkeys(p for spec in specs for p in spec.overrides))
         #: A one-at-a-time sweep (`each_specs`): its first point sets nothing.
         self.one_at_a_time = not specs[0].overrides
+        self._scenario = specs[0].scenario
         self._own = {p: own_value(specs[0].scenario, p) for p in self.paths} if self.one_at_a_time else {}
         # each key's first and last point (the swing is their difference)
         self._ends: dict[str, list[RunSpec]] = {}
@@ -1498,22 +1586,32 @@ class SweepTable:
             self._ends.setdefault(path, [spec, spec])[1] = spec
         self._first: dict[str, tuple[RunSpec, dict[str, np.ndarray]]] = {}
         self._reference: dict[str, np.ndarray] = {}
+        self._reference_spec = specs[0]
+        self._members: dict[str, str] = {}  # a point's `_membership_note`, for its key's swing
         self.rows: list[dict[str, Any]] = []
         self.swings: list[dict[str, Any]] = []
         self.missing: set[str] = set()
 
+    def shown(self, path: str, value: Any) -> Any:
+        """A swept value as the terminal shows it: a candidate's `joiner_profile` as ``never`` or ``member
+        from <the scheme's start year>``, any other by `shown_value`."""
+        word = joiner_profile(self._scenario, path, value)
+        if word == "member":
+            return f"member from {self._scenario.schemes[path.split('.')[1]].start_year}"
+        return word or shown_value(value)
+
     def _value(self, spec: RunSpec, path: str) -> Any:
-        v = spec.overrides.get(path, self._own.get(path))
-        if self.one_at_a_time:
-            return shown_value(v)
-        return v if isinstance(v, int | float | str | bool) else str(v)
+        return _csv_value(spec.overrides.get(path, self._own.get(path)))
 
     def __call__(self, spec: RunSpec, results: Results) -> None:
         row: dict[str, Any] = {"run": spec.name}
         for p in self.paths:
             row[p] = self._value(spec, p)
         first = not self.rows
-        notes = []
+        unpaired = _not_paired(self._reference_spec, spec)
+        notes = [unpaired or _seeds_note(self._reference_spec, spec)]
+        self._members[spec.name] = _membership_note(spec, results)
+        notes.append(self._members[spec.name])
         per_trial: dict[str, np.ndarray] = {}
         for m in self.metrics:
             x = _annual(results, m)
@@ -1532,7 +1630,7 @@ class SweepTable:
                 if first:
                     self._reference[m.name] = x
                 ref = self._reference.get(m.name)
-                if ref is not None and ref.shape == x.shape:
+                if ref is not None and not unpaired and ref.shape == x.shape:
                     d = metrics.paired_difference(x, ref, exact_zero=True)
                     row[f"{m.name}_delta"], row[f"{m.name}_delta_se"] = d.mean, d.se
                     notes.append(_noted(f"{m.name}_delta", x - ref))
@@ -1557,21 +1655,27 @@ class SweepTable:
             return
         start, before = self._first.pop(path)
         if start is spec:
-            start, before = None, self._reference
+            start, before = self._reference_spec, self._reference
+        was = self._own[path] if start is self._reference_spec else start.overrides[path]
         row: dict[str, Any] = {
             "key": path,
-            "from": shown_value(self._own[path] if start is None else start.overrides[path]),
-            "to": shown_value(spec.overrides[path]),
-            "from_run": REFERENCE_RUN if start is None else start.name,
+            "from": self.shown(path, was),
+            "to": self.shown(path, spec.overrides[path]),
+            "from_value": _csv_value(was),
+            "to_value": _csv_value(spec.overrides[path]),
+            "from_run": start.name,
             "to_run": spec.name,
         }
-        notes = []
+        unpaired = _not_paired(start, spec)
+        notes = [unpaired or _seeds_note(start, spec), self._members[start.name], self._members[spec.name]]
         for m in self.metrics:
             if m.kind != "mean":
                 continue
             a, b = per_trial.get(m.name), before.get(m.name)
-            if a is None or b is None or a.shape != b.shape:
+            if unpaired or a is None or b is None or a.shape != b.shape:
                 row[f"{m.name}_swing"] = row[f"{m.name}_swing_se"] = math.nan
+                if not unpaired:
+                    notes.append(f"{m.name}_swing: not in the results of both points")
                 continue
             d = metrics.paired_difference(a, b, exact_zero=True)
             row[f"{m.name}_swing"], row[f"{m.name}_swing_se"] = d.mean, d.se
@@ -1582,7 +1686,7 @@ class SweepTable:
     def frame(self) -> pd.DataFrame:
         """One row per point, in the order run (a quantile's policy year as a whole number); of a
         one-at-a-time sweep, a key's column gives the scenario's own value (`NOT_SET` where it has none)
-        at the points that do not set it."""
+        at the points that do not set it. A swept list or mapping is given whole, as text (`_csv_value`)."""
         frame = pd.DataFrame(self.rows)
         for m in self.metrics:
             if m.kind != "mean" and f"{m.name}_year" in frame:
@@ -1593,21 +1697,92 @@ class SweepTable:
         """Of a one-at-a-time sweep, each key's swing: the difference of every mean metric between the
         key's last and first value (a key of one value: between it and the reference), with its paired
         (CRN) standard error from the two points' per-trial annual figures (`metrics.paired_difference`)
-        and a ``note`` where one trial holds more than half of its variance. Columns ``key``, ``from``,
-        ``to``, ``from_run``, ``to_run``, then ``<metric>_swing`` and ``<metric>_swing_se`` for each mean
-        metric (a quantile, ``var99.5``, has no per-trial figure to pair: none), then ``note``. Rows in
-        tornado order: by the size of the first mean metric's swing, largest first (one it cannot be
-        computed for last). A `ValueError` for a grid sweep, which has no swing."""
+        and a ``note`` where one trial holds more than half of its variance, where the points cannot be
+        paired (other trials or horizons: no swing) or do not share their seed, and where a joiner's
+        member point did not make it a member in every trial. Columns ``key``, ``from``, ``to`` (the
+        values as the terminal shows them, `shown`: ``never``, ``member from 2026``), ``from_value``,
+        ``to_value`` (whole, `_csv_value`), ``from_run``, ``to_run``, then ``<metric>_swing`` and
+        ``<metric>_swing_se`` for each mean metric (a quantile, ``var99.5``, has no per-trial figure to
+        pair: none), then ``note``. Rows in tornado order: by the size of the first mean metric's swing,
+        largest first (one it cannot be computed for last). A `ValueError` for a grid sweep, which has no
+        swing."""
         if not self.one_at_a_time:
             raise ValueError("a grid sweep (sweep_specs) has no swing; sweep one key at a time (each_specs)")
         means = [m.name for m in self.metrics if m.kind == "mean"]
-        columns = ["key", "from", "to", "from_run", "to_run"]
+        columns = ["key", "from", "to", "from_value", "to_value", "from_run", "to_run"]
         columns += [c for name in means for c in (f"{name}_swing", f"{name}_swing_se")]
         frame = pd.DataFrame(self.swings, columns=[*columns, "note"])
         if means and len(frame):
             size = frame[f"{means[0]}_swing"].abs()
             frame = frame.loc[size.sort_values(ascending=False, na_position="last", kind="stable").index]
         return frame.reset_index(drop=True)
+
+
+def _horizon_text(spec: RunSpec) -> str:
+    h = spec.scenario.horizon
+    return f"{h.start_year}-{h.last_year}" if h.years > 1 else str(h.start_year)
+
+
+def _not_paired(first: RunSpec, point: RunSpec) -> str:
+    """Why two points' figures are not differenced trial by trial, "" when they are: another trial count
+    (trial i of one is not trial i of the other) or another horizon (each figure a mean over other policy
+    years: the difference would mix the change with the years)."""
+    if first.trials != point.trials:
+        return f"trials differ ({first.trials:,} vs {point.trials:,}): not paired"
+    a, b = first.scenario.horizon, point.scenario.horizon
+    if (a.start_year, a.years) != (b.start_year, b.years):
+        return f"horizons differ ({_horizon_text(first)} vs {_horizon_text(point)}): not paired"
+    return ""
+
+
+def _seeds_note(first: RunSpec, point: RunSpec) -> str:
+    """A note for two points of other seeds, "" for one seed: they share no random numbers, so the
+    paired standard error of their difference is that of independent runs, not a CRN one (as
+    `Comparison.mismatches` says)."""
+    if first.seed == point.seed:
+        return ""
+    return (
+        f"seeds differ ({first.seed} vs {point.seed}): the points do not share random numbers, so the s.e. "
+        "is that of independent runs"
+    )
+
+
+def _member_trials(results: Results, scheme: str, state: str, year: int) -> tuple[int, int] | None:
+    """In how many of the `results`' trials `state` is a member of `scheme` by calendar `year` (the
+    results' membership arrays, `Results.members`), and of how many; None when the results have no such
+    slot or the year is after their horizon."""
+    join_year = results.trial_arrays.get("join_year")
+    if join_year is None or results.slots.empty:
+        return None
+    slot = (results.slots["scheme"] == scheme).to_numpy() & (results.slots["state"] == state).to_numpy()
+    index = max(year - results.start_year, 0)
+    if not slot.any() or index >= results.n_years:
+        return None
+    member = join_year[:, int(np.flatnonzero(slot)[0])] <= index
+    return int(member.sum()), int(member.size)
+
+
+def _membership_note(spec: RunSpec, results: Results) -> str:
+    """Where `spec` makes a candidate a member from its scheme's start (`joiner_profile` "member") and
+    its `results` had it a member by that year in fewer than every trial, how many: a state joins one
+    scheme only, and another that lists it (`joiner_rivals`) and starts earlier, or in the same year
+    listed first, takes it first; "" otherwise."""
+    for path, value in spec.overrides.items():
+        if joiner_profile(spec.scenario, path, value) != "member":
+            continue
+        _, scheme, _, state = path.split(".")
+        start = spec.scenario.schemes[scheme].start_year
+        counted = _member_trials(results, scheme, state, start)
+        if counted is None or counted[0] == counted[1]:
+            continue
+        members, trials = counted
+        rivals = ", ".join(joiner_rivals(spec.scenario, scheme).get(state, ())) or "another scheme"
+        return (
+            f"{state} a member of {scheme} from {start} in {members:,} of {trials:,} trials "
+            f"({members / trials:.1%}): a state joins one scheme only, and {rivals} took it first in the "
+            "others"
+        )
+    return ""
 
 
 def _noted(name: str, differences: np.ndarray) -> str:

@@ -796,10 +796,12 @@ def plot_swing(
     sweep, ``aal:portfolio``, ``payer:uncompensated``: the ``<metric>_swing`` column of
     `riskmodel.batch.SweepTable.swing` or of ``swing.csv``) as a horizontal bar, with its
     common-random-number error bar (± z SE), the largest swing at the top whatever the table's order. A
-    bar is labelled by its key's last part (the state of a ``--joiners`` sweep) and its values ("from →
+    bar is labelled by its key as the terminal's swing table names it (`riskmodel.batch.key_name`: the
+    last part, the state of a ``--joiners`` sweep, unless another key shares it) and its values ("from →
     to"). `unit` names the axis (the metric's unit: "USD m a year" for money, "spills a year" for a
     count). A swing whose standard error is infinite or none has no error bar (matplotlib would drop it
-    without a word): its label says so. Returns the Axes.
+    without a word), and one that could not be computed (points not paired: the table's note says why) no
+    bar: the label says which. Returns the Axes.
 
     >>> import pandas as pd
     >>> swing = pd.DataFrame({"key": ["s.c.IRN", "s.c.CUB"], "from": ["never", "never"], "to": ["1", "1"],
@@ -809,6 +811,8 @@ def plot_swing(
     ['IRN (never → 1)', 'CUB (never → 1)']
     >>> close(ax)
     """
+    from riskmodel.batch import key_name
+
     column = f"{metric}_swing"
     if column not in swing:
         have = [c.removesuffix("_swing") for c in swing.columns if c.endswith("_swing")]
@@ -828,15 +832,21 @@ def plot_swing(
         capsize=3,
         label=f"± {z:g} SE, common random numbers",
     )
+    keys = [str(k) for k in swing["key"]]
     labels = []
-    for key, a, b, error in zip(t["key"], t["from"], t["to"], se, strict=True):
-        label = f"{str(key).rsplit('.', 1)[-1]} ({a} → {b})"
-        if not np.isfinite(error):
+    for key, a, b, value, error in zip(t["key"], t["from"], t["to"], values, se, strict=True):
+        label = f"{key_name(str(key), keys)} ({a} → {b})"
+        if not np.isfinite(value):
+            label += " (not paired: no swing)"
+        elif not np.isfinite(error):
             label += " (no error bar: s.e. ∞ or none)"
         labels.append(label)
     ax.axvline(0.0, color="0.2", linewidth=0.8)
     ax.set_yticks(y, labels)
-    ax.set_xlabel(f"swing of {metric}: last value − first ({unit})", wrap=True)
+    ax.set_xlabel(
+        f"swing of {metric}: the key's last value − its first (of one value: − the reference) ({unit})",
+        wrap=True,
+    )
     _title(ax, f"One key at a time: swing of {metric}")
     _tidy(ax)
     _legend_outside(ax)

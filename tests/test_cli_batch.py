@@ -381,9 +381,12 @@ def test_the_sweep_table_writes_errors_as_every_table_does_and_its_csv_keeps_the
     assert np.isinf(table["var99.99:portfolio_se"]).all()
     assert table["aal:portfolio_delta"].isna().to_list() == [False, True]
     assert table["aal:portfolio_delta_se"].isna().to_list() == [False, True]
+    assert table["note"].fillna("").to_list() == ["", "trials differ (4,096 vs 8,192): not paired"]
     printed = capsys.readouterr().out
-    rows = {line.split()[0]: line.split()[1:] for line in printed.splitlines() if line.startswith("00")}
-    columns = next(line for line in printed.splitlines() if "aal:portfolio_se" in line).split()
+    assert "trials differ (4,096 vs 8,192): not paired" in printed  # (the why of the "–", in the note column)
+    lines = [line.replace("trials differ (4,096 vs 8,192): not paired", "") for line in printed.splitlines()]
+    rows = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("00")}
+    columns = next(line for line in lines if "aal:portfolio_se" in line).split()[:-1]  # (not the note)
     cells = {run: dict(zip(columns, cells[-len(columns) :], strict=True)) for run, cells in rows.items()}
     first, second = sorted(cells)
     assert cells[first]["var99.99:portfolio_se"] == cells[second]["var99.99:portfolio_se"] == "∞"

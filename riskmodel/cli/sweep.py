@@ -47,19 +47,27 @@ examples:
       --set schemes.rv_pool.capital_usd_m=500,2000 --metrics aal var99.5 payer:uncompensated
   riskmodel sweep scenarios/rv_pool.yaml --each --set schemes.rv_pool.capital_usd_m=500,2000 \\
       --set schemes.rv_pool.correlation=0,0.8
-  riskmodel sweep scenarios/rv_pool.yaml --joiners rv_pool --metrics premium aal payer:uncompensated
+  riskmodel sweep scenarios/rv_pool.yaml --joiners rv_pool --metrics payer:uncompensated aal premium
 
 --each (one at a time, a tornado): the scenario as written (point 000_reference), then for each --set in
 order one point per value with only that key changed (a value equal to the scenario's own gives the
 reference's figures exactly). _delta is the difference from the reference; a key's column shows the
-scenario's own value where the point does not set it. A second table (swing.csv) gives each key's swing,
-its last value's point − its first's (a key of one value: − the reference) for each mean metric with its
-paired s.e., largest first by the first metric's.
+scenario's own value where the point does not set it (sweep.csv: the whole value; the terminal: short). A
+second table (swing.csv) gives each key's swing, its last value's point − its first's (a key of one value:
+− the reference) for each mean metric with its paired s.e., largest first by the first metric's (from,
+to: the values as shown; from_value, to_value: whole). A grid sweep into the same --out removes it.
 
 --joiners SCHEME (implies --each): before the --set keys, each candidate state of SCHEME in the file's
-order, set to never joining ({p_join: 0}) and then to a member from the scheme's start year in every
-trial ({p_join: 1, by_year: START}, its earliest_year, conditions and schedule dropped): its swing is
-what its membership costs. A --set of the scheme's candidates may not be given with it.
+order, set to never joining ({p_join: 0}) and then to a member from the scheme's start year
+({p_join: 1, by_year: START}, its earliest_year, conditions and schedule dropped), points named
+001_IRN=never, 002_IRN=member: its swing is what its membership costs. A state joins one scheme only:
+where another scheme lists it too and starts earlier (or in the same year, listed first), it may take the
+state first; the command names such schemes, and the member point's note gives the trials in which the
+state was a member. A --set of the scheme's candidates (or of schemes, schemes.SCHEME) may not be given
+with it. Point names begin with their index: another order of --set renames (and recomputes) the points.
+
+not paired: points of other trials or horizons have no _delta or swing ("–"), and the note says why;
+points of other seeds are differenced, with a note (no common random numbers: an independent s.e.).
 
 note: where one trial holds more than half of the variance of a difference (_delta, _swing), the note
 column says so, with the difference without that trial (from 1,000 trials).
@@ -246,8 +254,9 @@ def _without_empty_note(view: Any) -> Any:
 def each_view(view: Any, paths: Sequence[str], changed: Sequence[Mapping[str, Any]]) -> Any:
     """A one-at-a-time sweep's table (`sweep_view` of it) as the terminal prints it: the columns of the
     swept `paths`, all but one of which hold the scenario's own value at each point, as one ``set`` column
-    giving what each point `changed` (its overrides; none at the reference: "(as written)"), each key by
-    its last part when no other key shares it; `sweep.csv` keeps a column per key.
+    giving what each point `changed` (its overrides, each value by `batch.shown_value`, or as the caller
+    words it, `batch.SweepTable.shown`: ``never``; none at the reference: "(as written)"), each key by
+    `batch.key_name`; `sweep.csv` keeps a column per key.
 
     >>> import pandas as pd
     >>> v = pd.DataFrame({"run": ["000_reference", "001_p_join=0"], "a.x.p_join": [0.6, 0],
@@ -256,11 +265,11 @@ def each_view(view: Any, paths: Sequence[str], changed: Sequence[Mapping[str, An
     >>> shown.columns.to_list(), shown["set"].to_list()
     (['run', 'set', 'aal:portfolio'], ['(as written)', 'p_join=0'])
     """
-    from riskmodel.batch import shown_value
+    from riskmodel.batch import key_name, shown_value
 
     out = view.drop(columns=list(paths))
     words = [
-        ", ".join(f"{_key_name(p, paths)}={shown_value(v)}" for p, v in overrides.items()) or "(as written)"
+        ", ".join(f"{key_name(p, paths)}={shown_value(v)}" for p, v in overrides.items()) or "(as written)"
         for overrides in changed
     ]
     out.insert(1, "set", words)
@@ -268,23 +277,30 @@ def each_view(view: Any, paths: Sequence[str], changed: Sequence[Mapping[str, An
 
 
 def swing_view(swing: Any, metric_names: Sequence[str], paths: Sequence[str]) -> Any:
-    """The swing table (`batch.SweepTable.swing`) as the terminal prints it: each key by its short name,
-    the errors written as every table does (`display.error_texts`), without the run columns (swing.csv
-    keeps them)."""
-    from riskmodel.display import error_texts
+    """The swing table (`batch.SweepTable.swing`) as the terminal prints it: each key by
+    `batch.key_name`, the errors written as every table does (`display.error_texts`), a swing that
+    could not be computed (points not paired: the note says why) "–", without the whole values and the
+    run columns (swing.csv keeps them).
 
-    view = swing.drop(columns=["from_run", "to_run"])
-    view["key"] = [_key_name(path, paths) for path in swing["key"]]
+    >>> import math, pandas as pd
+    >>> s = pd.DataFrame({"key": ["a.trials"], "from": ["128"], "to": ["256"], "from_value": [128],
+    ...     "to_value": [256], "from_run": ["001"], "to_run": ["002"], "aal_swing": [math.nan],
+    ...     "aal_swing_se": [math.nan], "note": ["trials differ (128 vs 256): not paired"]})
+    >>> swing_view(s, ["aal"], ["a.trials"]).iloc[0].to_list()
+    ['trials', '128', '256', '–', '–', 'trials differ (128 vs 256): not paired']
+    """
+    from riskmodel.batch import key_name
+    from riskmodel.display import NO_ERROR, error_texts
+
+    view = swing.drop(columns=["from_value", "to_value", "from_run", "to_run"])
+    view["key"] = [key_name(path, paths) for path in swing["key"]]
     for name in metric_names:
-        if f"{name}_swing_se" in swing:
-            view[f"{name}_swing_se"] = error_texts(swing[f"{name}_swing_se"], swing[f"{name}_swing"])
+        column = f"{name}_swing"
+        if column in swing:
+            view[column] = swing[column].astype(object).where(swing[column].notna(), NO_ERROR)
+        if f"{column}_se" in swing:
+            view[f"{column}_se"] = error_texts(swing[f"{column}_se"], swing[column])
     return _without_empty_note(view)
-
-
-def _key_name(path: str, paths: Sequence[str]) -> str:
-    """A swept key's last part when no other key of `paths` shares it, else the whole path."""
-    leaf = path.rsplit(".", 1)[-1]
-    return leaf if sum(p.rsplit(".", 1)[-1] == leaf for p in paths) == 1 else path
 
 
 def _check_some_key(args: argparse.Namespace) -> None:
@@ -320,16 +336,56 @@ def _swept(args: argparse.Namespace, scenario: Any, sets: list[tuple[str, list[A
         Problem(
             "--set",
             tuple(path.split(".")),
-            f"sets a candidate of {args.joiners}, whose candidates --joiners {args.joiners} sweeps (each "
-            "never joining, then a member from the start): drop this --set, or drop --joiners and sweep "
-            "the candidates you want with --set ... --each",
+            f"{_clash_words(path, candidates, args.joiners)}: drop this "
+            "--set, or drop --joiners and sweep the candidates you want with --set ... --each",
         )
         for path, _ in sets
         if path == candidates or path.startswith(candidates + ".") or candidates.startswith(path + ".")
     ]
     if clash:
         raise ScenarioError(clash)
+    for state, rivals in batch.joiner_rivals(scenario, args.joiners).items():
+        print(
+            f"note: {state} is also listed by {', '.join(rivals)}; a state joins one scheme only, so where "
+            f"one of them starts before {args.joiners} (or in its year, listed before it) it takes {state} "
+            f"first, and {state}'s member point has it a member of {args.joiners} in fewer than every "
+            "trial (the tables' note says in how many)",
+            file=sys.stderr,
+        )
     return [*joined, *sets]
+
+
+def _clash_words(path: str, candidates: str, scheme: str) -> str:
+    """What a `--set` of `path` does to the candidates `--joiners` sweeps (``schemes.X.candidates``)."""
+    sweeps = f"whose candidates --joiners {scheme} sweeps (each never joining, then a member from the start)"
+    if path == candidates:
+        return f"sets the candidates of {scheme}, {sweeps}"
+    if path.startswith(candidates + "."):
+        return f"sets a candidate of {scheme}, {sweeps}"
+    return f"sets all of {path}, the candidates of {scheme} among it, {sweeps}"
+
+
+def _drop_stale_swing(out: Path) -> None:
+    """Remove a ``swing.csv`` an earlier one-at-a-time sweep wrote into `out`, which a grid sweep does not
+    rewrite (it would describe other points): only a plain file whose header is a swing table's; anything
+    else there by that name is left, with a warning."""
+    from riskmodel.store import SWING_FILE
+
+    path = out / SWING_FILE
+    if not path.exists() and not path.is_symlink():
+        return
+    header = ""
+    if path.is_file() and not path.is_symlink():
+        with path.open(encoding="utf-8", errors="replace") as f:
+            header = f.readline()
+    if header.startswith("key,from,to,"):
+        path.unlink()  # (one call: the file is there whole or gone)
+        print(f"removed: {path} (the swing table of an earlier --each sweep into {out})", file=sys.stderr)
+    else:
+        print(
+            f"warning: {path} is not this sweep's (a grid has no swing table) and was left as it is",
+            file=sys.stderr,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -370,12 +426,15 @@ def run(args: argparse.Namespace) -> int:
     metric_names = [m.name for m in table.metrics]
     view = sweep_view(frame, metric_names)
     if each:
-        view = each_view(view, table.paths, [s.overrides for s in specs])
+        changed = [{p: table.shown(p, v) for p, v in s.overrides.items()} for s in specs]
+        view = each_view(view, table.paths, changed)
     units = EACH_UNITS if each else UNITS
     print_frame(
         view.set_index("run"), f"{args.scenario.stem}: {len(specs)} points, {trials}, {seed} ({units})"
     )
     print(f"written: {write_csv(frame, out / SWEEP_FILE, index=False)}")
+    if not each:
+        _drop_stale_swing(out)
     if each:
         swing = table.swing()
         means = [m.name for m in table.metrics if m.kind == "mean"]
