@@ -1157,7 +1157,7 @@ def apply_terms_to_file(
                     f"{c.cedant_share:g} applies"
                 )
 
-    from riskmodel.scenario.checks import inuring_quota_notes
+    from riskmodel.scenario.checks import portfolio_notes
 
     book = {
         "contracts": {
@@ -1166,11 +1166,14 @@ def apply_terms_to_file(
                 "participation": c.participation,
                 "quota": c.quota,
                 "inures": list(c.inures),
+                "limit_usd_m": c.limit,
+                "aggregate_limit_usd_m": c.aggregate_limit,
+                "reinstatements": [{"rate": r} for r in c.reinstatement_rates],
             }
             for c in contracts
         }
     }
-    notes += [f"{portfolio_label}: {p.dotted_path}: {p.message}" for p in inuring_quota_notes(book)]
+    notes += [f"{portfolio_label}: {p.dotted_path}: {p.message}" for p in portfolio_notes(book)]
     if parsed.ignored:
         notes.append(
             f"{events_path}: column{'s' if len(parsed.ignored) > 1 else ''} "

@@ -697,7 +697,7 @@ def _validate_document(
         notes = [*checks.note_problems(data), *checks.candidate_notes(data, world)]
         result.notes = [_locate(p, where, label) for p in notes]
     else:
-        result.notes = [_locate(p, where, label) for p in checks.inuring_quota_notes(data)]
+        result.notes = [_locate(p, where, label) for p in checks.portfolio_notes(data)]
     if not result.problems:
         if isinstance(obj, Scenario):
             result.scenario = obj
