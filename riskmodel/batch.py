@@ -665,6 +665,11 @@ def run_batch(
     `arrays.npz` (`_result_bytes`: 5.5 GB for rv_pool at 1M trials). A finished run whose manifest
     names a baseline of another identity than its baseline's now is recomputed ("its baseline
     changed", `_baseline_changed`).
+
+    The batch holds the lock of `out` (`store.store_lock`) from before its first look at the store to
+    its last run saved: another batch into `out` at the same time (another process) is refused with
+    `store.StoreLockedError`, before any work; a lock left by a process no longer running is taken over,
+    and `echo` says so.
     """
     _refuse_other_worlds(specs)
     out = Path(out)
@@ -672,9 +677,33 @@ def run_batch(
         why := store.overwrite_problem(out, instead="another folder", option="`out`", resume=True)
     ) is not None:
         raise ScenarioError([Problem(str(out), (), why)])
-    out.mkdir(parents=True, exist_ok=True)
-    store.clean_temporaries(out)
     say = echo or (lambda message: None)
+    with store.store_lock(out, say=say):
+        return _run_locked(
+            specs,
+            out,
+            executor,
+            force=force,
+            chunk_trials=chunk_trials,
+            progress=progress,
+            on_results=on_results,
+            say=say,
+        )
+
+
+def _run_locked(
+    specs: Sequence[RunSpec],
+    out: Path,
+    executor: Executor | Callable[[], Executor] | None,
+    *,
+    force: bool,
+    chunk_trials: int | None,
+    progress: bool,
+    on_results: Callable[[RunSpec, Results], None] | None,
+    say: Callable[[str], None],
+) -> list[RunOutcome]:
+    """`run_batch` once it holds the lock of `out`."""
+    store.clean_temporaries(out)
     position = {s.name: i for i, s in enumerate(specs, 1)}
     if len(position) < len(specs):
         raise ValueError("run names of a batch must be unique (each is a folder of the store)")

@@ -23,6 +23,9 @@ Layout of a run folder (docs/batch.md)::
     chunks/         only while a run of several chunks is computed: the chunks received so far
                     (`riskmodel.checkpoints`), removed once the run is saved
 
+A batch folder (the folder of run folders) holds ``.lock`` while a command writes runs into it
+(`store_lock`): a second command writing there at the same time is refused (`StoreLockedError`).
+
 Every file is written under a temporary name (``.<name>.<pid>.tmp``) in the same folder and renamed when
 complete, so no partial file ever carries a final name; temporary files of a killed process are removed
 by `clean_temporaries` on the next run.
@@ -39,8 +42,12 @@ import math
 import os
 import platform
 import re
+import shlex
+import sys
+import time
+import uuid
 import zipfile
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,6 +68,7 @@ from riskmodel.world.loader import _file_versions, shared_world
 __all__ = [
     "BATCH_FILES",
     "COMPARISON_FILE",
+    "LOCK",
     "MANIFEST",
     "REPORT_FILE",
     "STORE_FORMAT",
@@ -68,6 +76,7 @@ __all__ = [
     "SWING_FILE",
     "CorruptRunError",
     "IncompleteRunError",
+    "StoreLockedError",
     "alt_frame",
     "atomic_write",
     "clean_temporaries",
@@ -92,6 +101,7 @@ __all__ = [
     "sanctions_frame",
     "save_run",
     "scenario_without_settings",
+    "store_lock",
     "stored_scenario_path",
     "summary_markdown",
     "ylt_frame",
@@ -593,6 +603,183 @@ def clean_temporaries(directory: str | Path) -> list[Path]:
                 p.unlink(missing_ok=True)
                 removed.append(p)
     return removed
+
+
+# ------------------------------------------------------------------------------------ the store's lock
+#: The lock file of a batch folder, held while a command writes runs into it (`store_lock`).
+LOCK = ".lock"
+#: How long an unreadable lock file is read again before it is reported: a lock is written just after it
+#: is created, so a reader may find it empty for an instant.
+_LOCK_READ_SECONDS = 1.0
+
+
+class StoreLockedError(RuntimeError):
+    """A batch folder that another command is writing runs into (its `LOCK` names it), or whose lock
+    cannot be read: two commands writing into one folder overwrite each other's runs.
+
+    `folder` is the batch folder, `holder` what the lock says (``pid``, ``host``, ``command``,
+    ``started``; empty when it cannot be read), `reason` what is wrong and what to do (the message is
+    ``<folder>: <reason>``).
+    """
+
+    def __init__(self, folder: str | Path, reason: str, holder: Mapping[str, Any] | None = None) -> None:
+        self.folder = Path(folder)
+        self.reason = reason
+        self.holder = dict(holder or {})
+        super().__init__(f"{folder}: {reason}")
+
+    def __str__(self) -> str:
+        return f"{self.folder}: {self.reason}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.folder, self.reason, self.holder))
+
+
+#: The locks this process holds: the resolved folder → (the process id, how many `store_lock`s are open).
+_HELD: dict[Path, tuple[int, int]] = {}
+
+
+@contextlib.contextmanager
+def store_lock(folder: str | Path, *, say: Callable[[str], None] | None = None) -> Iterator[Path]:
+    """Hold the lock of the batch folder `folder` (created if missing) while the block runs: `LOCK`, a
+    file created atomically (``O_CREAT | O_EXCL``) that names this process (its ``pid``, ``host``,
+    ``command`` and the time it ``started``). Every command that writes runs or a batch's own files
+    into a folder holds it (`riskmodel.batch.run_batch`; `riskmodel run` and `sweep` from before their
+    batch to their last table); readers (`load_results`, `report`, `compare`) need none.
+
+    The lock is removed on the way out, whether the block ends, raises or is interrupted (Ctrl-C, and
+    SIGTERM, which the command line raises as an interruption). Within one process it may be taken
+    again (`run` holds it around `run_batch`): the outermost block removes it. Yields the lock's path.
+
+    Raises `StoreLockedError`, before the block, when another live process holds it: on this host,
+    one whose process id is running; on another host (a shared file system), any, since this host
+    cannot tell whether it still runs (delete the file by hand once it does not: `--force` recomputes
+    runs, it does not break locks). A lock of this host whose process is no longer running (killed,
+    the machine restarted) is taken over, and `say` is told so. A lock that cannot be read (not a
+    lock this version wrote) is refused too, saying to delete it.
+    """
+    folder = Path(folder)
+    key = folder.resolve()
+    pid, depth = _HELD.get(key, (None, 0))
+    if pid == os.getpid():  # (taken again within the process; a forked child holds nothing)
+        _HELD[key] = (pid, depth + 1)
+        try:
+            yield folder / LOCK
+        finally:
+            _HELD[key] = (pid, depth)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    token = _take_lock(folder, say)
+    _HELD[key] = (os.getpid(), 1)
+    try:
+        yield folder / LOCK
+    finally:
+        del _HELD[key]
+        path = folder / LOCK
+        if (_read_lock(path) or {}).get("token") == token:  # (ours: not one that took it over)
+            path.unlink(missing_ok=True)
+
+
+def _take_lock(folder: Path, say: Callable[[str], None] | None) -> str:
+    """Create `folder`'s `LOCK` for this process, taking over one of a dead process of this host; returns
+    the lock's token. Raises `StoreLockedError` when another process holds it."""
+    path = folder / LOCK
+    token = uuid.uuid4().hex
+    mine = {
+        "pid": os.getpid(),
+        "host": platform.node(),
+        "command": shlex.join(sys.argv) if sys.argv and sys.argv[0] else "python",
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "token": token,
+    }
+    for _ in range(3):  # (a lock taken over, or released, in between: look again, a few times)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if holder is None:  # (released in between)
+                continue
+            if not holder:
+                raise StoreLockedError(
+                    folder,
+                    f"its lock file {path} cannot be read (it is not a lock riskmodel wrote, or was cut "
+                    f"short); if no riskmodel command is writing into {folder}, delete {path} and run "
+                    "again",
+                ) from None
+            if holder["host"] != platform.node() or _pid_alive(holder["pid"]):
+                raise StoreLockedError(folder, _locked_reason(path, holder), holder) from None
+            if _set_aside(path, holder) and say is not None:
+                say(
+                    f"{folder}: took over the lock of pid {holder['pid']} on this host (since "
+                    f"{holder.get('started')}: {holder.get('command')}), which is no longer running"
+                )
+            continue
+        try:
+            os.write(fd, (json.dumps(mine) + "\n").encode())
+        except BaseException:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        return token
+    raise StoreLockedError(
+        folder, f"other commands keep taking its lock ({path}); run again once they have finished"
+    )
+
+
+def _locked_reason(path: Path, holder: Mapping[str, Any]) -> str:
+    """`StoreLockedError`'s reason for a lock held by a process of `holder` (from its file at `path`)."""
+    host = holder["host"]
+    here = host == platform.node()
+    check = "it is running" if here else f"this host cannot tell whether it still runs on {host}"
+    return (
+        f"another riskmodel command is writing runs into this folder (pid {holder['pid']} on {host}, since "
+        f"{holder.get('started')}: {holder.get('command')}), and {check}; two commands writing into one "
+        "folder overwrite each other's runs. Wait until it has finished (then run again: finished runs are "
+        f"skipped), or give another folder (--out); if that process is no longer running, delete {path} "
+        "(--force does not: it recomputes runs)"
+    )
+
+
+def _read_lock(path: Path) -> dict[str, Any] | None:
+    """The lock at `path` as written (`_take_lock`); None when there is none, {} when it is not a lock."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    pid, host = (doc.get("pid"), doc.get("host")) if isinstance(doc, dict) else (None, None)
+    if not (isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and isinstance(host, str)):
+        return {}
+    return doc
+
+
+def _lock_holder(path: Path) -> dict[str, Any] | None:
+    """`_read_lock`, read again for a moment while it is not a lock (just created, not yet written)."""
+    deadline = time.monotonic() + _LOCK_READ_SECONDS
+    while (holder := _read_lock(path)) == {} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return holder
+
+
+def _set_aside(path: Path, holder: Mapping[str, Any]) -> bool:
+    """Remove the stale lock at `path` of `holder`, unless another process has taken it over first;
+    returns whether this one removed it. Moved aside, then read: a lock other than `holder`'s (taken
+    over in between) is put back."""
+    aside = _temporary(path)  # (a name `clean_temporaries` removes, should this process die here)
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return False
+    try:
+        if _read_lock(aside) == holder:
+            return True
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, path)
+        return False
+    finally:
+        aside.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------- tables

@@ -236,7 +236,8 @@ BAD_FILES = [
     ),
     (
         "trial,year,time,source,loss,licensed\n0,0,0.1,ig_pool,1,maybe\n",
-        ", row 2, column 'licensed': 'maybe' is not true/false",
+        ", row 2, column 'licensed': 'maybe' is not true/false; allowed: true or false, or t/f, yes/no, y/n, "
+        "1/0, 1.0/0.0, in any case (TRUE, Yes, Y ...)",
     ),
     (
         "trial,year,time,source,loss\n1000000000000,0,0.1,owner,3\n",
@@ -292,7 +293,8 @@ def test_one_reading_lists_each_column_s_problem_and_counts_its_rows(tmp_path):
     assert lines[1].endswith("negative loss -1 (and 2 more rows like it)")
     assert "unknown source 'ig_pol'" in lines[2] and lines[2].endswith("(and 1 more row like it)")
     assert "unknown zone 'nowhere'" in lines[3] and lines[4].endswith(
-        "'perhaps' is not true/false (and 1 more row like it)"
+        "'perhaps' is not true/false; allowed: true or false, or t/f, yes/no, y/n, 1/0, 1.0/0.0, in any "
+        "case (TRUE, Yes, Y ...) (and 1 more row like it)"
     )
     assert not (tmp_path / "out").exists()
 

@@ -76,7 +76,8 @@ NESTED = [
     (
         "licensed",
         pa.array([[True], [False]]),
-        "a list, not true/false; allowed: true or false (or yes/no, y/n, t/f, 1/0; any case)",
+        "a list, not true/false; allowed: true or false, or t/f, yes/no, y/n, 1/0, 1.0/0.0, in any case "
+        "(TRUE, Yes, Y ...)",
     ),
     (
         "sanctioned_US",
@@ -130,11 +131,18 @@ def test_cli_says_which_cell_holds_a_list_without_a_traceback(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------------- nulls and names
+#: What a true/false column of an event file accepts, as its error lists it.
+ALLOWED = "; allowed: true or false, or t/f, yes/no, y/n, 1/0, 1.0/0.0, in any case (TRUE, Yes, Y ...)"
+
+
 def test_a_null_in_a_parquet_boolean_column_reads_as_a_blank_csv_cell(tmp_path):
     """A nullable boolean column with a null: pandas' own 'cannot convert to bool-dtype' message, with no
     file, row or column; the CSV's blank cell said `'' is not true/false`."""
     events = events_parquet(tmp_path, sanctioned_EU=pa.array([True, None]))
-    assert error_of(tmp_path, events) == f"{events}, row 3, column 'sanctioned_EU': '' is not true/false"
+    assert (
+        error_of(tmp_path, events)
+        == f"{events}, row 3, column 'sanctioned_EU': '' is not true/false{ALLOWED}"
+    )
     csv = write(
         tmp_path,
         "events.csv",
@@ -142,7 +150,7 @@ def test_a_null_in_a_parquet_boolean_column_reads_as_a_blank_csv_cell(tmp_path):
         .replace("50\n", "50,true\n")
         .replace("60\n", "60,\n"),
     )
-    assert error_of(tmp_path, csv) == f"{csv}, row 3, column 'sanctioned_EU': '' is not true/false"
+    assert error_of(tmp_path, csv) == f"{csv}, row 3, column 'sanctioned_EU': '' is not true/false{ALLOWED}"
 
 
 def test_a_repeated_column_of_a_parquet_file_is_named_as_in_a_csv(tmp_path):

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from riskmodel.scenario.errors import ScenarioError
 from riskmodel.scenario.loader import (
@@ -551,3 +552,19 @@ def test_two_keys_beyond_every_float_are_two_keys(tmp_path: Path):
     found = problems_of(tmp_path, two)
     assert found and not any("duplicate" in p for p in found), found
     assert any("key 1.0e+400" in p for p in found) and any("key 3.0e+400" in p for p in found), found
+
+
+@pytest.mark.parametrize("value", ["", " null", " ~"])
+def test_extends_with_no_value_is_an_error_not_a_scenario_of_defaults(tmp_path: Path, value: str) -> None:
+    """`extends:` left empty loaded as a scenario with no parent (every setting a default), without a word:
+    `extends` is not inherited, so null has nothing to remove (docs/scenarios.md, rule 3)."""
+    assert problems_of(tmp_path, f"name: x\nextends:{value}\n") == [
+        "s.yaml:2: extends: null is not allowed: must be the path of a parent scenario file, relative to "
+        "this file (or an absolute path); remove the key for a scenario of its own"
+    ]
+
+
+def test_a_mapping_may_say_extends_none_as_a_scenarios_dump_does() -> None:
+    doc = load_scenario_from_dict(yaml.safe_load(BASE)).model_dump(mode="json")
+    assert doc["extends"] is None
+    assert load_scenario_from_dict(doc).extends is None

@@ -408,6 +408,47 @@ def test_sweep_of_an_invalid_path_or_value_exits_2_before_running(scenarios, tmp
     assert not out.exists()
 
 
+# ------------------------------------------------------------------------------- two commands, one --out
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_second_command_into_a_folder_being_written_is_refused_and_the_lock_freed_on_a_stop(
+    tmp_path, how, capsys
+):
+    """A batch runs in another process (long enough: 40 chunks); `run` and `sweep` into its folder exit 2
+    naming its pid, host and start, before any work, and leave its lock alone; a run into another folder
+    goes ahead. Stopped (Ctrl-C, SIGTERM), the batch frees the folder, and a command there then runs."""
+    doc = {**BASE, "simulation": {**BASE["simulation"], "trials": 40 * 4096, "chunk_trials": 4096}}
+    long_one = write(tmp_path / "long", "long.yaml", doc)
+    small = write(tmp_path / "small", "base.yaml", BASE)
+    out = tmp_path / "out"
+    proc = start_batch(long_one.parent, out, workers=1)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / store.LOCK).is_file():
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the batch took no lock"
+            time.sleep(0.01)
+        capsys.readouterr()
+        assert riskmodel("run", small, "--trials", 4096, "--out", out) == 2
+        err = capsys.readouterr().err
+        assert f"pid {proc.pid} on " in err and "another riskmodel command is writing runs" in err
+        assert riskmodel("sweep", small, "--set", "horizon.years=1,2", "--out", out) == 2
+        assert f"pid {proc.pid} on " in capsys.readouterr().err
+        assert not (out / "base").exists() and not list(out.glob("sweep*"))
+        assert json.loads((out / store.LOCK).read_text())["pid"] == proc.pid
+        assert riskmodel("run", small, "--trials", 4096, "--out", tmp_path / "elsewhere") == 0
+        assert proc.poll() is None, "the batch ended before it was stopped: give it more trials"
+        os.killpg(proc.pid, how) if how == signal.SIGINT else os.kill(proc.pid, how)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[how], stderr.decode()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    assert not (out / store.LOCK).exists()
+    assert riskmodel("run", small, "--trials", 4096, "--out", out) == 0
+    assert not (out / store.LOCK).exists()
+
+
 # -------------------------------------------------------------------------------- interrupted batches
 TRIALS = 49152
 COPIES = ("a", "b", "c", "d", "e", "f")
@@ -424,7 +465,7 @@ def big_batch(tmp_path_factory):
     return folder, simulate(load_scenario(folder / "a.yaml"), progress=False)
 
 
-def start_batch(folder: Path, out: Path) -> subprocess.Popen:
+def start_batch(folder: Path, out: Path, workers: int = 2) -> subprocess.Popen:
     # Ctrl-C as from a terminal: a shell that started these tests in the background leaves SIGINT ignored
     # in its children, which Python would keep
     code = (
@@ -432,7 +473,7 @@ def start_batch(folder: Path, out: Path) -> subprocess.Popen:
         "from riskmodel.cli import main; sys.exit(main())"
     )
     return subprocess.Popen(
-        [sys.executable, "-c", code, "run", str(folder), "--out", str(out), "--workers", "2"],
+        [sys.executable, "-c", code, "run", str(folder), "--out", str(out), "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -552,10 +593,15 @@ def test_a_batch_killed_mid_way_resumes_to_the_uninterrupted_results(big_batch, 
     assert_no_partial_file(out)
     if how != signal.SIGKILL:
         assert not list(out.rglob("*.tmp"))  # Ctrl-C and SIGTERM clean up after themselves
+    # (the folder's lock: freed by a stop; left by a kill, and taken over, since its pid is dead)
+    assert (out / store.LOCK).exists() == (how == signal.SIGKILL)
     kept = kept_chunks(out)
     assert kept  # what the batch had received of the run it was on
     assert riskmodel("run", folder, "--out", out, "--workers", 1) == 0
     printed = capsys.readouterr()
+    took_over = f"note: {out}: took over the lock of pid {proc.pid} on this host"
+    assert (took_over in printed.err) == (how == signal.SIGKILL)
+    assert not (out / store.LOCK).exists()
     assert f"{len(COPIES) - len(done)} computed, {len(done)} up to date" in printed.out
     for name, n in kept.items():
         assert f"{name}: resumed: {n} of 3 chunks kept from an interrupted batch" in printed.err

@@ -52,6 +52,81 @@ def test_a_contract_on_a_listed_reinsurer_gets_a_note() -> None:
     assert listing_notes({**doc, "schemes": {"s": {"reinsurance": {"listed_by": []}}}}) == []
 
 
+PERILS_BOOK = """\
+name: book
+horizon: {start_year: 2026, years: 1}
+simulation: {world_model: false}
+perils:
+  storm:
+    frequency: {distribution: poisson, mean: 1.0}
+    severity: {distribution: lognormal, mean_usd_m: 20, cv: 1.0}
+portfolio:
+  name: Book
+  contracts:
+    idle:
+      source: peril:storm
+      type: quota_share
+      participation: 0
+    capped:
+      source: peril:storm
+      type: xol
+      attachment_usd_m: 10
+      limit_usd_m: 40
+      aggregate_limit_usd_m: 30
+      reinstatements: [{rate: 1.0}, {rate: 0.5}]
+    two_of_three:
+      source: peril:storm
+      type: xol
+      limit_usd_m: 10
+      aggregate_limit_usd_m: 25
+      reinstatements: [{rate: 1.0}, {rate: 1.0}, {rate: 1.0}]
+    fine:
+      source: peril:storm
+      type: xol
+      limit_usd_m: 10
+      aggregate_limit_usd_m: 25
+      reinstatements: [{rate: 1.0}, {rate: 1.0}]
+"""
+
+
+def test_a_contract_that_writes_nothing_or_reinstatements_it_cannot_use_get_notes(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    """Valid slips that loaded without a word: participation 0 writes nothing; an aggregate limit of 30 below
+    the per-event limit of 40 ends the year's cover before one limit is used up, so neither reinstatement
+    is ever used (terms.py step 6 caps the reinstated limit at aggregate − limit = −10); on a limit of 10
+    the j-th reinstated limit pays from 10 j, so an aggregate of 25 reaches the first two (from 10 and
+    20), not the third (from 30), and the contract with two has nothing to note. The same notes for the
+    portfolio as a file of its own."""
+    path = tmp_path / "s.yaml"
+    path.write_text(PERILS_BOOK)
+    code, out, err = run_cli("validate", path)
+    assert code == 0, err
+    notes = [line.split(": note: ", 1)[1] for line in out.splitlines() if ": note: " in line]
+    assert notes == [
+        "portfolio.contracts.idle.participation: participation 0: the contract writes nothing (every loss, "
+        "premium and blocked amount is multiplied by it); give the reinsurer's share, greater than 0 and "
+        "at most 1, or remove the contract",
+        "portfolio.contracts.capped.reinstatements: neither of its 2 reinstatements can be used: the "
+        "aggregate limit (aggregate_limit_usd_m 30) is below one limit (limit_usd_m 40), so the year's "
+        "cover ends before a limit is used up and none is reinstated (nor earns premium); raise the "
+        "aggregate limit to (reinstatements + 1) × limit (120) to use them all, or remove those it does "
+        "not reach",
+        "portfolio.contracts.two_of_three.reinstatements: the last 1 of its 3 reinstatements cannot be "
+        "used: the aggregate limit (aggregate_limit_usd_m 25) ends the year's cover before the 3rd "
+        "reinstated limit, which would pay from 30; raise the aggregate limit to (reinstatements + 1) × "
+        "limit (40) to use them all, or remove those it does not reach",
+    ]
+    (tmp_path / "book.yaml").write_text(
+        "\n".join(line[2:] for line in PERILS_BOOK.split("portfolio:\n", 1)[1].splitlines()) + "\n"
+    )
+    code, out, err = run_cli("validate", tmp_path / "book.yaml")
+    assert code == 0, err
+    assert [line.split(": note: ", 1)[1] for line in out.splitlines() if ": note: " in line] == [
+        n.removeprefix("portfolio.") for n in notes
+    ]
+
+
 def test_candidates_that_move_no_tonnage_get_a_note(run_cli: Run, scenarios_dir: Path) -> None:
     """A candidate that is no trade's origin or destination and no flag of a trade's tankers moves nothing
     in the market: validate says so (a reviewer found half of rv_pool's expected joins were such states,

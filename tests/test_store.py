@@ -546,3 +546,115 @@ def test_summary_md_gives_the_portfolios_tvar(results):
         f"| portfolio: {TVAR_FIGURE} | {SAME_EACH_YEAR_UNIT} | 40.000 | none: a point mass, reached in "
         f"{100 * share:.1f}% of policy years | yes |"
     )
+
+
+# ------------------------------------------------------------------------------------- the store's lock
+HOLD_LOCK = (
+    "import sys; from riskmodel import store\n"
+    "with store.store_lock(sys.argv[1]):\n"
+    "    print('held', flush=True); sys.stdin.read()\n"
+)
+
+
+@pytest.fixture
+def held_lock(tmp_path):
+    """A batch folder whose lock a live child process holds (until the test ends); yields (folder, pid)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "held"
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert child.stdout.readline() == "held\n"
+        yield out, child.pid
+    finally:
+        child.stdin.close()
+        child.wait(timeout=30)
+
+
+def test_a_folder_locked_by_a_live_process_is_refused_naming_the_holder(held_lock, scenario):
+    import platform
+
+    from riskmodel import batch
+
+    out, pid = held_lock
+    holder = json.loads((out / store.LOCK).read_text())
+    assert holder["pid"] == pid and holder["host"] == platform.node() and holder["command"]
+    spec = batch.make_spec("run", scenario, None)
+    with pytest.raises(store.StoreLockedError) as err:
+        batch.run_batch([spec], out, progress=False, echo=None)
+    text = str(err.value)
+    assert text.startswith(f"{out}: ")
+    for part in (f"pid {pid}", f"on {platform.node()}", f"since {holder['started']}", "another folder"):
+        assert part in text, part
+    assert err.value.folder == out and err.value.holder["pid"] == pid
+    assert not (out / "run").exists()  # refused before any work
+    assert json.loads((out / store.LOCK).read_text()) == holder  # and the holder's lock is left alone
+
+
+def test_a_locked_folder_leaves_other_folders_and_readers_alone(held_lock, tmp_path, results, scenario):
+    out, _ = held_lock
+    with store.store_lock(tmp_path / "other") as lock:  # another folder: its own lock
+        assert lock == tmp_path / "other" / store.LOCK and lock.is_file()
+    assert not lock.exists()
+    save(out, results, scenario)  # (a run beside the lock: readers list the folder)
+    assert store.clean_temporaries(out) == []
+    assert (out / store.LOCK).is_file()
+    assert store.overwrite_problem(out / "table.csv") is None
+    from riskmodel.report import find_runs
+
+    assert find_runs(out) == ([out / "run"], [])
+
+
+def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_over_and_said(tmp_path):
+    import platform
+
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = {"pid": 999999999, "host": platform.node(), "command": "riskmodel run x", "started": "then"}
+    (out / store.LOCK).write_text(json.dumps(stale))
+    said: list[str] = []
+    with store.store_lock(out, say=said.append):
+        mine = json.loads((out / store.LOCK).read_text())
+        assert mine["pid"] == os.getpid()
+    assert len(said) == 1
+    assert "took over" in said[0] and "pid 999999999" in said[0] and "no longer running" in said[0]
+    assert not (out / store.LOCK).exists()
+    assert not list(out.iterdir())  # (the stale lock moved aside is gone too)
+
+
+def test_a_lock_of_another_host_is_respected(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    other = {"pid": 4242, "host": "elsewhere.example", "command": "riskmodel run x", "started": "2026-01-01"}
+    (out / store.LOCK).write_text(json.dumps(other))
+    with pytest.raises(store.StoreLockedError) as err, store.store_lock(out):
+        pass
+    assert "pid 4242 on elsewhere.example" in str(err.value)
+    assert f"delete {out / store.LOCK}" in str(err.value)
+    assert json.loads((out / store.LOCK).read_text()) == other
+
+
+def test_an_unreadable_lock_is_refused_saying_what_to_do(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / store.LOCK).write_text("not json")
+    with pytest.raises(store.StoreLockedError, match="cannot be read") as err, store.store_lock(out):
+        pass
+    assert f"delete {out / store.LOCK}" in str(err.value)
+
+
+def test_the_lock_is_released_on_an_exception_and_taken_again_within_the_process(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt), store.store_lock(out):
+        with store.store_lock(out):  # (the same process again: `run` holds it around `run_batch`)
+            pass
+        assert (out / store.LOCK).is_file()  # (the inner one leaves it to the outer)
+        raise KeyboardInterrupt
+    assert not (out / store.LOCK).exists()

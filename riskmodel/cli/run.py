@@ -13,11 +13,12 @@ Also home of the options and printing shared by `compare` and `sweep`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "comparison_view",
     "creation_problem",
     "executor_factory",
+    "locked_store",
     "path_arg",
     "positive_int",
     "print_frame",
@@ -270,6 +272,23 @@ def run_folder_error(exc: Exception) -> Exception:
     return ScenarioError([Problem(str(run_dir), (), str(reason))])
 
 
+@contextlib.contextmanager
+def locked_store(out: Path) -> Iterator[None]:
+    """Hold the lock of the store folder `out` (`store.store_lock`) for the rest of a command that writes
+    runs or a batch's own files there (`run`, `sweep`): from before its batch to its last table, so that
+    another command into `out` neither computes beside it nor writes its tables from this one's runs. A
+    folder another command holds is a `ScenarioError` (exit 2) naming the holder and what to do; a lock
+    taken over from a process no longer running is said on stderr."""
+    from riskmodel import store
+    from riskmodel.scenario import Problem, ScenarioError
+
+    try:
+        with store.store_lock(out, say=lambda message: print(f"note: {message}", file=sys.stderr)):
+            yield
+    except store.StoreLockedError as exc:
+        raise ScenarioError([Problem(str(exc.folder), (), exc.reason)]) from None
+
+
 def run_stored_batch(specs: list[Any], out: Path, args: argparse.Namespace, on_results: Any) -> list[Any]:
     """`batch.run_batch` with the command's executor, chunking and --force, a progress line on a terminal;
     a stored run that reads back damaged becomes the command's error. The runs' model notes (a contract
@@ -498,6 +517,15 @@ def run(args: argparse.Namespace) -> int:
 
     check_out_folder(Path(args.out))
     specs = batch.plan_runs(args.scenarios, trials=args.trials, seed=args.seed, keep_events=args.keep_events)
+    with locked_store(Path(args.out)):
+        return _run_planned(args, specs)
+
+
+def _run_planned(args: argparse.Namespace, specs: list[Any]) -> int:
+    """`run` of the planned `specs` once it holds the store's lock (`locked_store`): the batch, then what
+    it prints and writes beside its runs (comparison.csv, report.html)."""
+    from riskmodel import batch
+
     comparisons = batch.BaselineComparisons(specs)
     headlines: dict[str, Any] = {}
 

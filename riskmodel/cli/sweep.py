@@ -30,6 +30,7 @@ from typing import Any
 from riskmodel.cli.run import (
     add_executor_options,
     check_out_folder,
+    locked_store,
     path_arg,
     print_frame,
     run_stored_batch,
@@ -392,7 +393,6 @@ def run(args: argparse.Namespace) -> int:
     """Run `riskmodel sweep`; returns the exit code."""
     from riskmodel import batch
     from riskmodel.scenario import Problem, ScenarioError, load_scenario
-    from riskmodel.store import SWEEP_FILE, SWING_FILE
 
     if not args.scenario.is_file():
         raise ScenarioError([Problem(str(args.scenario), (), _not_a_scenario_file(args.scenario))])
@@ -416,6 +416,15 @@ def run(args: argparse.Namespace) -> int:
     table = batch.SweepTable(specs, names)
     if args.metrics:  # (the default metrics may be absent, e.g. payers of a perils-only book: a warning)
         batch.check_metrics(specs, table.metrics)
+    with locked_store(out):
+        return _run_and_tabulate(args, out, specs, table, each)
+
+
+def _run_and_tabulate(args: argparse.Namespace, out: Path, specs: list[Any], table: Any, each: bool) -> int:
+    """`sweep` of the planned `specs` once it holds the store's lock (`locked_store`): the batch, then its
+    tables on stdout and in sweep.csv (and swing.csv, `each`)."""
+    from riskmodel.store import SWEEP_FILE, SWING_FILE
+
     run_stored_batch(specs, out, args, table)
     for name in sorted(table.missing):
         print(f"warning: metric {name!r} is not in the results; its column is empty", file=sys.stderr)

@@ -161,9 +161,15 @@ _CODE_COLUMNS = SHARE_BY
 _BOOL_COLUMNS = ("licensed", *(f"sanctioned_{b}" for b in BLOCS))
 #: Every column an event file may have (the run's event table has exactly these).
 EVENT_COLUMNS: tuple[str, ...] = (*REQUIRED_EVENT_COLUMNS, "event", *_CODE_COLUMNS, *_BOOL_COLUMNS)
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
-_BOOL_ALLOWED = "true or false (or yes/no, y/n, t/f, 1/0; any case)"
+#: The spellings of a true/false cell, (true, false) pairs, in any case; the error lists every one.
+_BOOL_SPELLINGS = (("true", "false"), ("t", "f"), ("yes", "no"), ("y", "n"), ("1", "0"), ("1.0", "0.0"))
+_TRUE = {t for t, _ in _BOOL_SPELLINGS}
+_FALSE = {f for _, f in _BOOL_SPELLINGS}
+_BOOL_ALLOWED = (
+    "true or false, or "
+    + ", ".join(f"{t}/{f}" for t, f in _BOOL_SPELLINGS[1:])
+    + ", in any case (TRUE, Yes, Y ...)"
+)
 #: The largest loss (or annual amount) a file may give, USD m, the ceiling of the money fields of scenario
 #: files. Beyond it sums do not overflow, but mean nothing either: the largest real figures are about 1e4
 #: USD m. Without it a loss of 1e308 overflows the layer arithmetic to infinite results.
@@ -446,7 +452,7 @@ def _boolean(df: pd.DataFrame, column: str, label: str) -> np.ndarray:
     bad = ~(is_true | is_false)
     if bad.any():
         i, more = _bad(bad)
-        problem = f"{_show(raw.iloc[i]) if text[i] else repr('')} is not true/false"
+        problem = f"{_show(raw.iloc[i]) if text[i] else repr('')} is not true/false; allowed: {_BOOL_ALLOWED}"
         raise EventFileError(label, problem, row=_row(df, i), column=column, more=more)
     return is_true
 
@@ -1157,7 +1163,7 @@ def apply_terms_to_file(
                     f"{c.cedant_share:g} applies"
                 )
 
-    from riskmodel.scenario.checks import inuring_quota_notes
+    from riskmodel.scenario.checks import portfolio_notes
 
     book = {
         "contracts": {
@@ -1166,11 +1172,14 @@ def apply_terms_to_file(
                 "participation": c.participation,
                 "quota": c.quota,
                 "inures": list(c.inures),
+                "limit_usd_m": c.limit,
+                "aggregate_limit_usd_m": c.aggregate_limit,
+                "reinstatements": [{"rate": r} for r in c.reinstatement_rates],
             }
             for c in contracts
         }
     }
-    notes += [f"{portfolio_label}: {p.dotted_path}: {p.message}" for p in inuring_quota_notes(book)]
+    notes += [f"{portfolio_label}: {p.dotted_path}: {p.message}" for p in portfolio_notes(book)]
     if parsed.ignored:
         notes.append(
             f"{events_path}: column{'s' if len(parsed.ignored) > 1 else ''} "

@@ -1122,7 +1122,7 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
     """Contracts on sources the scenario does not produce (a scheme or peril it lacks, the world model's
     columns without it): valid, and they cede nothing from them here; a contract on none of its sources
     is not written here and earns no premium either (as `compile_scenario` runs it)."""
-    out = inuring_quota_notes(_map(doc.get("portfolio")), ("portfolio",))
+    out = portfolio_notes(_map(doc.get("portfolio")), ("portfolio",))
     schemes = {str(sid) for sid, _ in _schemes(doc)}
     present = scenario_sources(doc)
     bloc = str(_map(doc.get("portfolio")).get("bloc", Portfolio.model_fields["bloc"].default))
@@ -1175,6 +1175,98 @@ def note_problems(doc: Mapping[Any, Any]) -> list[Problem]:
             )
         )
     return out
+
+
+def portfolio_notes(portfolio: Mapping[Any, Any], prefix: KeyPath = ()) -> list[Problem]:
+    """The notes of a portfolio (a file's, a scenario's under `prefix` ``("portfolio",)``, or the book
+    `riskmodel apply-terms` reads), by contract: a contract that writes nothing (`idle_contract_notes`),
+    reinstatements its aggregate limit never reaches (`unreachable_reinstatement_notes`), and a quota share
+    whose participation is read as its quota (`inuring_quota_notes`). Valid portfolios, said so that a
+    slip is not run without a word."""
+    notes = [
+        *idle_contract_notes(portfolio, prefix),
+        *unreachable_reinstatement_notes(portfolio, prefix),
+        *inuring_quota_notes(portfolio, prefix),
+    ]
+    order = {cid: i for i, (cid, _) in enumerate(_contracts(portfolio))}
+    return sorted(notes, key=lambda p: order.get(p.path[len(prefix) + 1], len(order)))
+
+
+def idle_contract_notes(portfolio: Mapping[Any, Any], prefix: KeyPath = ()) -> list[Problem]:
+    """A contract at participation 0: valid (participation is a share from 0 to 1), but every loss,
+    premium and blocked amount of it is multiplied by 0 (terms.py step 5): it writes nothing."""
+    out = []
+    for cid, contract in _contracts(portfolio):
+        if _number(contract.get("participation", 1.0)) == 0.0:
+            out.append(
+                Problem(
+                    None,
+                    (*prefix, "contracts", cid, "participation"),
+                    "participation 0: the contract writes nothing (every loss, premium and blocked amount "
+                    "is multiplied by it); give the reinsurer's share, greater than 0 and at most 1, or "
+                    "remove the contract",
+                    value=0,
+                )
+            )
+    return out
+
+
+def unreachable_reinstatement_notes(portfolio: Mapping[Any, Any], prefix: KeyPath = ()) -> list[Problem]:
+    """An XoL whose stated aggregate limit A ends the year's cover before some of its reinstatements: the
+    j-th reinstated limit pays from j × limit L, so it is used only when A > j × L (terms.py step 6 caps
+    the limit reinstated at A − L). Valid (A may be stated below (n + 1) × L), but those reinstatements
+    never restore cover nor earn premium; an A at or below L reaches none of them."""
+    out = []
+    for cid, contract in _contracts(portfolio):
+        rates = _seq(contract.get("reinstatements"))
+        limit, aggregate = (
+            _number(contract.get("limit_usd_m")),
+            _number(contract.get("aggregate_limit_usd_m")),
+        )
+        if contract.get("type") != "xol" or not rates or limit is None or aggregate is None:
+            continue
+        if not (0 < limit < math.inf and 0 < aggregate < math.inf):
+            continue
+        n = len(rates)
+        usable = sum(j * limit < aggregate * (1 - 1e-12) for j in range(1, n + 1))
+        if usable == n:
+            continue
+        a, lim = format_number(aggregate), format_number(limit)
+        if usable == 0:
+            which = (
+                "its reinstatement cannot be used"
+                if n == 1
+                else f"{'neither' if n == 2 else 'none'} of its {n} reinstatements can be used"
+            )
+            where = "below" if aggregate < limit else "equal to"
+            why = (
+                f"the aggregate limit (aggregate_limit_usd_m {a}) is {where} one limit (limit_usd_m "
+                f"{lim}), so the year's cover ends before a limit is used up and none is reinstated (nor "
+                "earns premium)"
+            )
+        else:
+            which = f"the last {n - usable} of its {n} reinstatements cannot be used"
+            why = (
+                f"the aggregate limit (aggregate_limit_usd_m {a}) ends the year's cover before the "
+                f"{_ordinal(usable + 1)} reinstated limit, which would pay from "
+                f"{format_number((usable + 1) * limit)}"
+            )
+        out.append(
+            Problem(
+                None,
+                (*prefix, "contracts", cid, "reinstatements"),
+                f"{which}: {why}; raise the aggregate limit to (reinstatements + 1) × limit "
+                f"({format_number((n + 1) * limit)}) to use them all, or remove those it does not reach",
+                value=aggregate,
+            )
+        )
+    return out
+
+
+def _ordinal(k: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``22nd``."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
 
 
 def inuring_quota_notes(portfolio: Mapping[Any, Any], prefix: KeyPath = ()) -> list[Problem]:

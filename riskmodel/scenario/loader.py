@@ -443,9 +443,19 @@ class _Resolver:
 
     def _parent(self, doc: LineDict, base_dir: Path, label: str, chain: tuple[Path, ...]) -> LineDict | None:
         ext = doc.get("extends")
-        if ext is None:
-            return None
         loc = _loc(doc, "extends", Location(label, None))
+        if ext is None:
+            # (`extends:` left empty in a file loaded as a scenario of defaults, without a word; null removes
+            # inherited keys only, and extends is not inherited. A mapping (`load_scenario_from_dict`, no
+            # chain of files) may say None: a Scenario's model_dump does, for a scenario of its own.)
+            if "extends" in doc and chain:
+                allowed = (
+                    "must be the path of a parent scenario file, relative to this file (or an absolute path)"
+                )
+                self._add(
+                    invalid(("extends",), None, allowed, "; remove the key for a scenario of its own"), loc
+                )
+            return None
         if not isinstance(ext, str) or not ext.strip():
             self._add(
                 invalid(
@@ -687,7 +697,7 @@ def _validate_document(
         notes = [*checks.note_problems(data), *checks.candidate_notes(data, world)]
         result.notes = [_locate(p, where, label) for p in notes]
     else:
-        result.notes = [_locate(p, where, label) for p in checks.inuring_quota_notes(data)]
+        result.notes = [_locate(p, where, label) for p in checks.portfolio_notes(data)]
     if not result.problems:
         if isinstance(obj, Scenario):
             result.scenario = obj
