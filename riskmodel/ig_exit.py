@@ -20,7 +20,7 @@ import pandas as pd
 from riskmodel.display import dominant_trial_words, fixed, fixed_error
 from riskmodel.results import TONNAGE_UNIT, Results, figure_unit
 
-__all__ = ["IG_EXIT_FIGURES", "IG_EXIT_TITLE", "ig_exit_table", "tonnage_label"]
+__all__ = ["IG_EXIT_FIGURES", "IG_EXIT_READING", "IG_EXIT_TITLE", "ig_exit_table", "tonnage_label"]
 
 #: The block's title, in the report and in summary.md.
 IG_EXIT_TITLE = "Tonnage and premium leaving the IG"
@@ -32,6 +32,16 @@ IG_EXIT_FIGURES: tuple[tuple[str, str], ...] = (
     ("base:ig_gxl_premium", "IG GXL premium base (the GXL programme's cost), all IG-entered ships"),
     ("base:ig_entered_gt", "IG-entered tonnage, all IG-entered ships (tankers and non-tanker entries)"),
     ("base:hm_western_premium", "Western hull premium base, tankers only (with IG or fixed-premium P&I)"),
+)
+
+
+#: How to read the block, beside its caption in the report and summary.md (an underwriter read the
+#: GXL base's difference as what the leaving tankers paid, and looked for an insolvent scheme's members).
+IG_EXIT_READING = (
+    "The IG GXL premium base is the programme's cost, which falls less than the tonnage that leaves it "
+    "(`world.gxl_elasticity`, docs/model.md §3): its difference is not what the leaving tankers paid, as "
+    "the clubs' other members pay more. An insolvent scheme's members stay in the scheme's P&I class here "
+    "(the market stage does not see insolvency, docs/model.md §7), uninsured in the waterfall."
 )
 
 

@@ -49,6 +49,7 @@ from riskmodel.display import (
     point_mass_words,
     trend_shape,
 )
+from riskmodel.ig_exit import IG_EXIT_READING
 from riskmodel.results import (
     ANNUAL_AVERAGE,
     BASIS,
@@ -1122,7 +1123,8 @@ def _scenario_section(run: Run, by_name: Mapping[str, Run]) -> str:
                 table_id=f"damage-by-class-{run.name}",
                 caption="Damage by the P&I class of the tanker that causes it (every head of damage: "
                 "pollution, statutory, wreck, hull, the other ship's hull, infrastructure and crew; the "
-                f"whole market at 100%), USD m a year ± its Monte Carlo standard error{against}. "
+                f"whole market at 100%), USD m a year ± its Monte Carlo standard error{against}. An "
+                "insolvent scheme's members stay in its class here (docs/model.md §7). "
                 f"{BY_CLASS_NEEDS_EVENTS}",
             )
         )
@@ -1256,7 +1258,7 @@ def render_report(
                 "the run named in “compared with” with its common-random-number standard error. The IG GXL "
                 "premium base and the IG-entered tonnage count every IG-entered ship (tankers and the "
                 "non-tanker entries); the Western hull premium base and the tonnage by P&I class count the "
-                "model's tankers only",
+                f"model's tankers only. {IG_EXIT_READING}",
             )
         )
     with_portfolio = {run.name: run.results for run in ordered if "portfolio" in run.results.contracts}

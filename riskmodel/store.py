@@ -1028,7 +1028,7 @@ def _ig_exit_markdown(
     without the world model. A run whose manifest names a baseline that is not given says where the
     difference is: the batch's comparison.csv and report.html (in a batch, a run saved before its
     baseline finished)."""
-    from riskmodel.ig_exit import IG_EXIT_FIGURES, IG_EXIT_TITLE, ig_exit_table
+    from riskmodel.ig_exit import IG_EXIT_FIGURES, IG_EXIT_READING, IG_EXIT_TITLE, ig_exit_table
     from riskmodel.results import Comparison
 
     base = results.baseline if baseline is None else baseline
@@ -1058,7 +1058,7 @@ def _ig_exit_markdown(
         "every trial)" + against + ". The IG GXL "
         "premium base and the IG-entered tonnage count every IG-entered ship (tankers and the non-tanker "
         "entries); the Western hull premium base and the tonnage by P&I class count the model's tankers "
-        "only.",
+        f"only. {IG_EXIT_READING}",
         "",
         _markdown_table(table),
         "",

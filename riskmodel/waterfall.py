@@ -474,7 +474,10 @@ def route_events(
                 due = np.bincount(t, weights=owed, minlength=n_trials)
             # it could not pay its retained claims in full during the year: its capital ran out
             short = due > capital + _TOLERANCE * np.maximum(due, 1.0)  # (not by a rounding step)
-            premium = np.where(solvent, scheme_premium[:, y, s] * (1.0 - sch.expense_ratio), 0.0)
+            # the premium net of expenses, less the quota share's part of it: the reinsurer that pays q of
+            # each claim takes q of the premium (its ceding commission the scheme's expenses); MODEL.md's
+            # capital equation gave the scheme the whole premium, its reinsurance for nothing
+            premium = np.where(solvent, scheme_premium[:, y, s] * (1.0 - sch.expense_ratio) * (1.0 - q), 0.0)
             assets = np.maximum(capital - spent + premium, 0.0)  # (≥ 0: takes sum to the capital ± an ulp)
             if short.any():  # the year's premium, at the year end, pays what is left, in event order
                 assets, short = _settle(owed, sel, t, short, assets, retained_paid)

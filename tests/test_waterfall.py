@@ -286,20 +286,21 @@ SCHEME_CLAIMS = dict(pi_class=SCHEME, gt=1_597.0, clc=False, fund=False, claiman
 
 
 def test_a_scheme_that_runs_out_of_capital_without_a_backstop_is_insolvent_for_good():
-    """Capital 100, quota share 50% (reinsurer capacity 1,000), premium 20 a year (expenses 30%: 14),
-    hull cover. Year 0: a claim of 300 → the scheme owes 150 and pays 100 (its capital) during the year
-    and 14 (the premium) at its end, the reinsurer 150; 36 is left unpaid, so without a backstop it is
-    insolvent (capital 0, no more premium). Year 1: a claim of 60 with hull damage 10 → nobody pays it
-    (scheme, reinsurer, hull cover): it is uncompensated and the hull is the owner's. With premium 200
-    (140) the year-end premium pays the 50 left in full: the scheme stays solvent and pays year 1."""
+    """Capital 100, quota share 50% (reinsurer capacity 1,000), premium 20 a year (expenses 30%: 14, of
+    which the reinsurer takes its half: 7), hull cover. Year 0: a claim of 300 → the scheme owes 150 and
+    pays 100 (its capital) during the year and 7 (its premium) at its end, the reinsurer 150; 43 is left
+    unpaid, so without a backstop it is insolvent (capital 0, no more premium). Year 1: a claim of 60 with
+    hull damage 10 → nobody pays it (scheme, reinsurer, hull cover): it is uncompensated and the hull is
+    the owner's. With premium 200 (70 its own) the year-end premium pays the 50 left in full: the scheme
+    stays solvent and pays year 1 (30: 20 from its capital, 10 from the year's premium)."""
     ev = events(2, year=[0, 1], pollution=[300.0, 60.0], hull=[0.0, 10.0], **SCHEME_CLAIMS)
     scheme = SchemeFinance("s", 1000.0, 0.5, 1000.0, 1.0, 100.0, 0.3, 0.0, 0.0, 0.0, True)
     res = _two_years(ev, scheme, premium=20.0, recap_u=0.5)
-    np.testing.assert_allclose(res.columns["scheme:s"], [114.0, 0.0])
+    np.testing.assert_allclose(res.columns["scheme:s"], [107.0, 0.0])
     np.testing.assert_allclose(res.columns["scheme_reinsurance:s"], [150.0, 0.0])
     np.testing.assert_allclose(res.columns["hm_scheme:s"], [0.0, 0.0])
     np.testing.assert_allclose(res.columns["owner"], [0.0, 10.0])
-    np.testing.assert_allclose(res.columns["uncompensated"], [36.0, 60.0])
+    np.testing.assert_allclose(res.columns["uncompensated"], [43.0, 60.0])
     assert res.scheme_insolvent[0, :, 0].tolist() == [True, True]
     assert not res.scheme_recapitalised.any()
     np.testing.assert_allclose(res.scheme_capital_end[0, :, 0], [0.0, 0.0], atol=1e-12)
@@ -308,12 +309,15 @@ def test_a_scheme_that_runs_out_of_capital_without_a_backstop_is_insolvent_for_g
     np.testing.assert_allclose(paid_late.columns["scheme:s"], [150.0, 30.0])
     np.testing.assert_allclose(paid_late.columns["hm_scheme:s"], [0.0, 10.0])
     assert not paid_late.scheme_insolvent.any() and not paid_late.scheme_recapitalised.any()
-    np.testing.assert_allclose(paid_late.scheme_capital_end[0, :, 0], [90.0, 90.0 - 30.0 + 140.0])
+    np.testing.assert_allclose(paid_late.scheme_capital_end[0, :, 0], [20.0, 20.0 - 30.0 + 70.0])
 
     solvent = _two_years(ev, replace(scheme, capital=1000.0), premium=200.0, recap_u=0.5)
     np.testing.assert_allclose(solvent.columns["scheme:s"], [150.0, 30.0])
     assert not solvent.scheme_insolvent.any()
-    np.testing.assert_allclose(solvent.scheme_capital_end[0, :, 0], [1000.0 - 150 + 140, 990.0 - 30 + 140])
+    np.testing.assert_allclose(solvent.scheme_capital_end[0, :, 0], [1000.0 - 150 + 70, 920.0 - 30 + 70])
+    # without reinsurance the scheme keeps the whole of its premium after expenses (140)
+    alone = _two_years(ev, replace(scheme, capital=1000.0, quota_share=0.0), premium=200.0, recap_u=0.5)
+    np.testing.assert_allclose(alone.scheme_capital_end[0, :, 0], [1000.0 - 300 + 140, 840.0 - 60 + 140])
 
 
 @pytest.mark.parametrize("clc", [False, True])
