@@ -1662,7 +1662,7 @@ class SweepTable:
                 if ref is not None and not unpaired and ref.shape == x.shape:
                     d = metrics.paired_difference(x, ref, exact_zero=True)
                     row[f"{m.name}_delta"], row[f"{m.name}_delta_se"] = d.mean, d.se
-                    notes.append(_noted(f"{m.name}_delta", x - ref))
+                    notes.append(_noted(f"{m.name}_delta", metrics.paired_deltas(x, ref, exact_zero=True)))
             else:  # the annual loss in the policy year where the figure is largest
                 tail = metrics.worst_year(x, m.level, m.kind)
                 row[m.name], row[f"{m.name}_se"] = tail.value, tail.se
@@ -1708,7 +1708,7 @@ class SweepTable:
                 continue
             d = metrics.paired_difference(a, b, exact_zero=True)
             row[f"{m.name}_swing"], row[f"{m.name}_swing_se"] = d.mean, d.se
-            notes.append(_noted(f"{m.name}_swing", a - b))
+            notes.append(_noted(f"{m.name}_swing", metrics.paired_deltas(a, b, exact_zero=True)))
         row["note"] = "; ".join(n for n in notes if n)
         self.swings.append(row)
 

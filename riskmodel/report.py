@@ -825,7 +825,7 @@ def damage_by_class_table(results: Results, baseline: Results | None = None) -> 
             d = metrics.paired_difference(a, b, exact_zero=True)
             level = max(abs(float(a.mean())), abs(float(b.mean())), abs(d.mean))
             cell = f"{fixed(d.mean, sign=True)} ± {fixed_error(d.se, level)}"
-            note = dominant_trial_words(a - b)
+            note = dominant_trial_words(metrics.paired_deltas(a, b, exact_zero=True))
             row["difference"] = f"{cell} ({note})" if note else cell
         rows.append(row)
     if not rows:

@@ -1405,7 +1405,7 @@ class Comparison:
                     "difference": d.mean,
                     "standard_error": d.se,
                     "independent_standard_error": d.se_independent,
-                    "note": dominant_trial_words(per_a - per_b),
+                    "note": dominant_trial_words(metrics.paired_deltas(per_a, per_b, exact_zero=True)),
                 }
             )
             if name == "portfolio: ceded loss":

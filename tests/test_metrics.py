@@ -495,6 +495,27 @@ def test_paired_difference_uses_common_random_numbers():
         metrics.paired_difference([1.0, 2.0], [1.0])
 
 
+def test_a_difference_of_float_noise_is_no_difference():
+    """Two runs whose contract ceded the same losses, summed in another order in one trial of 2,000 (a
+    difference of one unit in the last place): with `exact_zero` the difference is exactly 0 with no error
+    and no one-trial note (it read z = 1, p = 0.32 and "one trial holds 100% of its variance"); a real
+    difference of a millionth in that trial still counts, and without `exact_zero` the noise stays."""
+    from riskmodel.display import dominant_trial_words
+
+    rng = np.random.default_rng(11)
+    a = rng.lognormal(0, 1, 2000)
+    b = a.copy()
+    b[7] = np.nextafter(a[7], np.inf)
+    d = metrics.paired_difference(a, b, exact_zero=True)
+    assert (d.mean, d.se) == (0.0, 0.0)
+    assert dominant_trial_words(metrics.paired_deltas(a, b, exact_zero=True)) == ""
+    assert dominant_trial_words(a - b) != ""  # (the noise alone: one trial holds all of its variance)
+    assert metrics.paired_difference(a, b).se > 0
+    b[7] = a[7] + 1e-6
+    d = metrics.paired_difference(b, a, exact_zero=True)
+    assert d.mean == pytest.approx(1e-6 / a.size, rel=1e-6) and d.se > 0
+
+
 def test_metrics_table_layout_and_horizon_total():
     """Two years and the horizon; per period aal, sd, prob_any_loss and var/tvar at two levels."""
     rng = np.random.default_rng(5)
