@@ -61,7 +61,8 @@ to: the values as shown; from_value, to_value: whole). A grid sweep into the sam
 --joiners SCHEME (implies --each): before the --set keys, each candidate state of SCHEME in the file's
 order, set to never joining ({p_join: 0}) and then to a member from the scheme's start year
 ({p_join: 1, by_year: START}, its earliest_year, conditions and schedule dropped), points named
-001_IRN=never, 002_IRN=member: its swing is what its membership costs. A state joins one scheme only:
+001_IRN=never, 002_IRN=member: its swing is what its membership moves (its own exports, flag and ports).
+A state joins one scheme only:
 where another scheme lists it too and starts earlier (or in the same year, listed first), it may take the
 state first; the command names such schemes, and the member point's note gives the trials in which the
 state was a member. A --set of the scheme's candidates (or of schemes, schemes.SCHEME) may not be given
@@ -97,6 +98,14 @@ EACH_UNITS = UNITS.replace(
 SWING_UNITS = (
     "each key's swing: its last value's point − its first's (a key of one value: − the reference), the "
     "mean metrics in the units of the sweep table, with the CRN s.e. of the two points' trials"
+)
+
+#: What a joining state's swing measures (`--joiners`), said under its table: an underwriter read a large
+#: importer's small swing in the IG GXL base as "its joining does not matter to the IG".
+JOINER_READING = (
+    "a state's swing is what its membership moves in the model: its own export trades' carriage taken up "
+    "by the scheme, its flag certifying the scheme's cover and its ports accepting it (docs/model.md §3); "
+    "it moves no other state's tankers, so an importer's swing is small"
 )
 
 #: Options that set a simulation key for every point, and the key: not both.
@@ -454,4 +463,16 @@ def _run_and_tabulate(args: argparse.Namespace, out: Path, specs: list[Any], tab
             f"{args.scenario.stem}: {SWING_UNITS}; {order}",
         )
         print(f"written: {write_csv(swing, out / SWING_FILE, index=False)}")
+        if args.joiners is not None:
+            print(f"note: {JOINER_READING}")
+    from riskmodel.metrics import DOMINANCE_MIN_TRIALS
+
+    if min(s.trials for s in specs) < DOMINANCE_MIN_TRIALS:
+        # (the note column is empty then whatever the trials hold: an underwriter found swings at 512
+        # trials resting 60-70% on one trial, their order among states set by it)
+        print(
+            f"note: below {DOMINANCE_MIN_TRIALS:,} trials the note column does not say where one trial "
+            "holds most of a difference's variance (it is not judged); run more trials before ranking "
+            "points by their differences"
+        )
     return 0
