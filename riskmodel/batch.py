@@ -666,10 +666,13 @@ def run_batch(
     names a baseline of another identity than its baseline's now is recomputed ("its baseline
     changed", `_baseline_changed`).
 
-    The batch holds the lock of `out` (`store.store_lock`) from before its first look at the store to
-    its last run saved: another batch into `out` at the same time (another process) is refused with
-    `store.StoreLockedError`, before any work; a lock left by a process no longer running is taken over,
-    and `echo` says so.
+    The batch holds the lock of `out` (`store.store_lock`) to its last run saved from just after the
+    check that `out` is no stored run's folder (`store.overwrite_problem`, which only reads), so before
+    it removes temporary files or reads a stored run: another batch into `out` at the same time, from
+    another process or another thread of this one, is refused with `store.StoreLockedError` before any
+    work, and so is an `out` whose lock cannot be taken (a folder that cannot be written). The thread
+    already holding the lock takes it again (`riskmodel run` holds it around its batch). A lock whose
+    holder ended without freeing it (killed) is free: it is taken over, and `echo` says so.
     """
     _refuse_other_worlds(specs)
     out = Path(out)

@@ -23,8 +23,9 @@ Layout of a run folder (docs/batch.md)::
     chunks/         only while a run of several chunks is computed: the chunks received so far
                     (`riskmodel.checkpoints`), removed once the run is saved
 
-A batch folder (the folder of run folders) holds ``.lock`` while a command writes runs into it
-(`store_lock`): a second command writing there at the same time is refused (`StoreLockedError`).
+A batch folder (the folder of run folders) has ``.lock``, locked (``flock``) by the command writing runs
+into it and empty when none is (`store_lock`): a second command writing there at the same time is
+refused (`StoreLockedError`).
 
 Every file is written under a temporary name (``.<name>.<pid>.tmp``) in the same folder and renamed when
 complete, so no partial file ever carries a final name; temporary files of a killed process are removed
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import functools
 import hashlib
 import json
@@ -44,8 +46,8 @@ import platform
 import re
 import shlex
 import sys
+import threading
 import time
-import uuid
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
@@ -608,18 +610,19 @@ def clean_temporaries(directory: str | Path) -> list[Path]:
 # ------------------------------------------------------------------------------------ the store's lock
 #: The lock file of a batch folder, held while a command writes runs into it (`store_lock`).
 LOCK = ".lock"
-#: How long an unreadable lock file is read again before it is reported: a lock is written just after it
-#: is created, so a reader may find it empty for an instant.
-_LOCK_READ_SECONDS = 1.0
+#: How long a held lock whose holder has not yet written its details is read again before it is reported
+#: without them: the holder writes them just after it takes the lock.
+_LOCK_READ_SECONDS = 0.5
 
 
 class StoreLockedError(RuntimeError):
-    """A batch folder that another command is writing runs into (its `LOCK` names it), or whose lock
-    cannot be read: two commands writing into one folder overwrite each other's runs.
+    """A batch folder that another command is writing runs into (it holds the folder's `LOCK`), or whose
+    lock cannot be taken (a folder this process cannot create or write): two commands writing into one
+    folder overwrite each other's runs.
 
-    `folder` is the batch folder, `holder` what the lock says (``pid``, ``host``, ``command``,
-    ``started``; empty when it cannot be read), `reason` what is wrong and what to do (the message is
-    ``<folder>: <reason>``).
+    `folder` is the batch folder, `holder` what the holder wrote in the lock (``pid``, ``host``,
+    ``command``, ``started``; empty when it has not yet written them, or the lock could not be taken),
+    `reason` what is wrong and what to do (the message is ``<folder>: <reason>``).
     """
 
     def __init__(self, folder: str | Path, reason: str, holder: Mapping[str, Any] | None = None) -> None:
@@ -635,151 +638,172 @@ class StoreLockedError(RuntimeError):
         return (type(self), (self.folder, self.reason, self.holder))
 
 
-#: The locks this process holds: the resolved folder → (the process id, how many `store_lock`s are open).
-_HELD: dict[Path, tuple[int, int]] = {}
+#: The locks this process holds: the resolved folder → (the thread holding it, how many `store_lock`s of
+#: that thread are open, the lock file's descriptor); read and written under `_HELD_GUARD`.
+_HELD: dict[Path, tuple[int, int, int]] = {}
+_HELD_GUARD = threading.Lock()
+
+
+def _forget_held_locks() -> None:
+    """In a forked child (a pool's worker), hold none of the parent's locks: close the child's copies of
+    their descriptors (the parent's lock stays: it is freed only by the parent's explicit unlock or last
+    close), so that a worker outliving its parent does not keep the folder locked."""
+    global _HELD_GUARD  # (a guard another thread held at the fork would stay held for good)
+    for _, _, fd in _HELD.values():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+    _HELD_GUARD = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_held_locks)
 
 
 @contextlib.contextmanager
 def store_lock(folder: str | Path, *, say: Callable[[str], None] | None = None) -> Iterator[Path]:
-    """Hold the lock of the batch folder `folder` (created if missing) while the block runs: `LOCK`, a
-    file created atomically (``O_CREAT | O_EXCL``) that names this process (its ``pid``, ``host``,
-    ``command`` and the time it ``started``). Every command that writes runs or a batch's own files
-    into a folder holds it (`riskmodel.batch.run_batch`; `riskmodel run` and `sweep` from before their
-    batch to their last table); readers (`load_results`, `report`, `compare`) need none.
+    """Hold the lock of the batch folder `folder` (created if missing) while the block runs: a kernel lock
+    (``flock``, exclusive) on its `LOCK` file, in which the holder writes its ``pid``, ``host``,
+    ``command`` and the time it ``started`` for the message of a command refused. Every command that
+    writes runs or a batch's own files into a folder holds it (`riskmodel.batch.run_batch`; `riskmodel
+    run` and `sweep` from before their batch to their last table); readers (`load_results`, `report`,
+    `compare`) need none. Linux only, like the project (``fcntl.flock``; on NFS, Linux takes it as an
+    NFS lock, seen by every client).
 
-    The lock is removed on the way out, whether the block ends, raises or is interrupted (Ctrl-C, and
-    SIGTERM, which the command line raises as an interruption). Within one process it may be taken
-    again (`run` holds it around `run_batch`): the outermost block removes it. Yields the lock's path.
+    The kernel frees the lock when its holder ends, however it ends (SIGKILL, a crash), so no lock is
+    ever left behind: the next command takes it and, when the file still names the process that ended,
+    `say`s that it took over from it. On the way out of the block, whether it ends, raises or is
+    interrupted (Ctrl-C, and SIGTERM, which the command line raises as an interruption), the file is
+    emptied and the lock freed; the file itself stays (removing it would let two commands lock two
+    files of one name).
 
-    Raises `StoreLockedError`, before the block, when another live process holds it: on this host,
-    one whose process id is running; on another host (a shared file system), any, since this host
-    cannot tell whether it still runs (delete the file by hand once it does not: `--force` recomputes
-    runs, it does not break locks). A lock of this host whose process is no longer running (killed,
-    the machine restarted) is taken over, and `say` is told so. A lock that cannot be read (not a
-    lock this version wrote) is refused too, saying to delete it.
+    The thread holding the lock may take it again (`run` holds it around `run_batch`): the outermost
+    block frees it. Another thread of this process is refused like another process, and a forked child
+    holds none of it. `folder` is locked as resolved: a symlink to a folder shares the folder's lock.
+    Yields the lock's path.
+
+    Raises `StoreLockedError`, before the block, when another process or thread holds the lock (naming
+    it once it has written itself in; `--force` recomputes runs, it does not break locks), or when the
+    lock cannot be taken (a folder that cannot be created or written, naming the cause).
     """
     folder = Path(folder)
-    key = folder.resolve()
-    pid, depth = _HELD.get(key, (None, 0))
-    if pid == os.getpid():  # (taken again within the process; a forked child holds nothing)
-        _HELD[key] = (pid, depth + 1)
-        try:
-            yield folder / LOCK
-        finally:
-            _HELD[key] = (pid, depth)
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    token = _take_lock(folder, say)
-    _HELD[key] = (os.getpid(), 1)
+    key = _lock_folder(folder)
+    me = threading.get_ident()
+    with _HELD_GUARD:
+        thread, depth, fd = _HELD.get(key, (me, 0, -1))
+        again = thread == me and depth > 0
+        if again:
+            _HELD[key] = (me, depth + 1, fd)
+    if not again:
+        fd = _take_lock(folder, key / LOCK, say)
+        with _HELD_GUARD:
+            _HELD[key] = (me, 1, fd)
     try:
         yield folder / LOCK
     finally:
-        del _HELD[key]
-        path = folder / LOCK
-        if (_read_lock(path) or {}).get("token") == token:  # (ours: not one that took it over)
-            path.unlink(missing_ok=True)
+        with _HELD_GUARD:
+            thread, depth, fd = _HELD.pop(key)
+            if depth > 1:
+                _HELD[key] = (thread, depth - 1, fd)
+        if depth == 1:
+            _release_lock(fd)
 
 
-def _take_lock(folder: Path, say: Callable[[str], None] | None) -> str:
-    """Create `folder`'s `LOCK` for this process, taking over one of a dead process of this host; returns
-    the lock's token. Raises `StoreLockedError` when another process holds it."""
-    path = folder / LOCK
-    token = uuid.uuid4().hex
-    mine = {
-        "pid": os.getpid(),
-        "host": platform.node(),
-        "command": shlex.join(sys.argv) if sys.argv and sys.argv[0] else "python",
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "token": token,
-    }
-    for _ in range(3):  # (a lock taken over, or released, in between: look again, a few times)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            holder = _lock_holder(path)
-            if holder is None:  # (released in between)
-                continue
-            if not holder:
-                raise StoreLockedError(
-                    folder,
-                    f"its lock file {path} cannot be read (it is not a lock riskmodel wrote, or was cut "
-                    f"short); if no riskmodel command is writing into {folder}, delete {path} and run "
-                    "again",
-                ) from None
-            if holder["host"] != platform.node() or _pid_alive(holder["pid"]):
-                raise StoreLockedError(folder, _locked_reason(path, holder), holder) from None
-            if _set_aside(path, holder) and say is not None:
-                say(
-                    f"{folder}: took over the lock of pid {holder['pid']} on this host (since "
-                    f"{holder.get('started')}: {holder.get('command')}), which is no longer running"
-                )
-            continue
-        try:
-            os.write(fd, (json.dumps(mine) + "\n").encode())
-        except BaseException:
-            os.close(fd)
-            path.unlink(missing_ok=True)
-            raise
+def _lock_folder(folder: Path) -> Path:
+    """`folder`, created if missing, resolved (the key of its lock); `StoreLockedError` if it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder.resolve(strict=True)
+    except OSError as exc:
+        raise StoreLockedError(folder, _cannot_lock(folder / LOCK, exc)) from None
+
+
+def _take_lock(folder: Path, path: Path, say: Callable[[str], None] | None) -> int:
+    """Lock the `LOCK` file at `path` (of `folder`) and write this process in it; returns its descriptor,
+    to keep open until `_release_lock`. Raises `StoreLockedError` when another holds it (read again for
+    a moment while its holder has not yet written its details) or it cannot be taken."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreLockedError(folder, _cannot_lock(path, exc)) from None
+    try:
+        deadline = time.monotonic() + _LOCK_READ_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _lock_holder(fd)
+                if holder or time.monotonic() >= deadline:
+                    raise StoreLockedError(folder, _locked_reason(path, holder), holder) from None
+                time.sleep(0.05)
+        if (gone := _lock_holder(fd)) and say is not None:  # (its holder ended without emptying it)
+            host = "this host" if gone["host"] == platform.node() else gone["host"]
+            say(
+                f"{folder}: took over the lock of pid {gone['pid']} on {host} (since {gone.get('started')}: "
+                f"{gone.get('command')}), which is no longer running"
+            )
+        mine = {
+            "pid": os.getpid(),
+            "host": platform.node(),
+            "command": shlex.join(sys.argv) if sys.argv and sys.argv[0] else "python",
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(mine) + "\n").encode(), 0)
+    except OSError as exc:  # (flock refused by the file system, a full disk)
         os.close(fd)
-        return token
-    raise StoreLockedError(
-        folder, f"other commands keep taking its lock ({path}); run again once they have finished"
-    )
+        raise StoreLockedError(folder, _cannot_lock(path, exc)) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _release_lock(fd: int) -> None:
+    """Empty the lock file of descriptor `fd`, free its lock and close it."""
+    try:
+        with contextlib.suppress(OSError):  # (emptied while still held: no later holder's details go)
+            os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)  # (explicitly: a child forked meanwhile may share the descriptor)
+    finally:
+        os.close(fd)
 
 
 def _locked_reason(path: Path, holder: Mapping[str, Any]) -> str:
-    """`StoreLockedError`'s reason for a lock held by a process of `holder` (from its file at `path`)."""
-    host = holder["host"]
-    here = host == platform.node()
-    check = "it is running" if here else f"this host cannot tell whether it still runs on {host}"
+    """`StoreLockedError`'s reason for a lock (at `path`) held by `holder` (empty: not yet written)."""
+    who = (
+        f"another riskmodel command is writing runs into this folder (pid {holder['pid']} on "
+        f"{holder['host']}, since {holder.get('started')}: {holder.get('command')})"
+        if holder
+        else f"its lock ({path}) is held by another process, its details not yet written"
+    )
     return (
-        f"another riskmodel command is writing runs into this folder (pid {holder['pid']} on {host}, since "
-        f"{holder.get('started')}: {holder.get('command')}), and {check}; two commands writing into one "
-        "folder overwrite each other's runs. Wait until it has finished (then run again: finished runs are "
-        f"skipped), or give another folder (--out); if that process is no longer running, delete {path} "
-        "(--force does not: it recomputes runs)"
+        f"{who}; two commands writing into one folder overwrite each other's runs. Wait until it has "
+        "finished (then run again: finished runs are skipped), or give another folder (--out). The lock "
+        "ends with its process, however that ends: there is nothing to delete (--force recomputes runs, "
+        "it does not break locks)"
     )
 
 
-def _read_lock(path: Path) -> dict[str, Any] | None:
-    """The lock at `path` as written (`_take_lock`); None when there is none, {} when it is not a lock."""
+def _cannot_lock(path: Path, exc: OSError) -> str:
+    """`StoreLockedError`'s reason for a lock at `path` that cannot be taken (`exc`)."""
+    return (
+        f"cannot take its lock {path} ({exc.strerror or exc}): a command writing runs must be able to "
+        "create and write files there; give a folder it can write to (--out)"
+    )
+
+
+def _lock_holder(fd: int) -> dict[str, Any]:
+    """What the holder wrote in the lock file of descriptor `fd` (`_take_lock`); {} when it is empty or
+    not a lock riskmodel wrote (not yet, or not wholly, written)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
+        doc = json.loads(os.pread(fd, 1 << 16, 0).decode("utf-8"))
     except (OSError, ValueError):
         return {}
     pid, host = (doc.get("pid"), doc.get("host")) if isinstance(doc, dict) else (None, None)
     if not (isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and isinstance(host, str)):
         return {}
     return doc
-
-
-def _lock_holder(path: Path) -> dict[str, Any] | None:
-    """`_read_lock`, read again for a moment while it is not a lock (just created, not yet written)."""
-    deadline = time.monotonic() + _LOCK_READ_SECONDS
-    while (holder := _read_lock(path)) == {} and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return holder
-
-
-def _set_aside(path: Path, holder: Mapping[str, Any]) -> bool:
-    """Remove the stale lock at `path` of `holder`, unless another process has taken it over first;
-    returns whether this one removed it. Moved aside, then read: a lock other than `holder`'s (taken
-    over in between) is put back."""
-    aside = _temporary(path)  # (a name `clean_temporaries` removes, should this process die here)
-    try:
-        os.rename(path, aside)
-    except FileNotFoundError:
-        return False
-    try:
-        if _read_lock(aside) == holder:
-            return True
-        with contextlib.suppress(FileExistsError):
-            os.link(aside, path)
-        return False
-    finally:
-        aside.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------- tables

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -413,17 +414,18 @@ def test_sweep_of_an_invalid_path_or_value_exits_2_before_running(scenarios, tmp
 def test_a_second_command_into_a_folder_being_written_is_refused_and_the_lock_freed_on_a_stop(
     tmp_path, how, capsys
 ):
-    """A batch runs in another process (long enough: 40 chunks); `run` and `sweep` into its folder exit 2
-    naming its pid, host and start, before any work, and leave its lock alone; a run into another folder
-    goes ahead. Stopped (Ctrl-C, SIGTERM), the batch frees the folder, and a command there then runs."""
-    doc = {**BASE, "simulation": {**BASE["simulation"], "trials": 40 * 4096, "chunk_trials": 4096}}
+    """A batch runs in another process (long: 400 chunks, far more than the test needs; it is stopped);
+    once it has written itself in its lock, `run` and `sweep` into its folder exit 2 naming its pid, host
+    and start, before any work, and leave its lock alone; a run into another folder goes ahead. Stopped
+    (Ctrl-C, SIGTERM), the batch frees the folder (its lock file emptied), and a command there then runs."""
+    doc = {**BASE, "simulation": {**BASE["simulation"], "trials": 400 * 4096, "chunk_trials": 4096}}
     long_one = write(tmp_path / "long", "long.yaml", doc)
     small = write(tmp_path / "small", "base.yaml", BASE)
     out = tmp_path / "out"
     proc = start_batch(long_one.parent, out, workers=1)
     try:
         deadline = time.monotonic() + 60
-        while not (out / store.LOCK).is_file():
+        while not lock_holder(out):
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the batch took no lock"
             time.sleep(0.01)
@@ -444,9 +446,17 @@ def test_a_second_command_into_a_folder_being_written_is_refused_and_the_lock_fr
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-    assert not (out / store.LOCK).exists()
+    assert (out / store.LOCK).read_text() == ""
     assert riskmodel("run", small, "--trials", 4096, "--out", out) == 0
-    assert not (out / store.LOCK).exists()
+    assert (out / store.LOCK).read_text() == ""
+
+
+def lock_holder(out: Path) -> dict[str, Any]:
+    """What the holder of `out`'s lock wrote in it; {} while there is none, or it is not yet written."""
+    try:
+        return json.loads((out / store.LOCK).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
 
 
 # -------------------------------------------------------------------------------- interrupted batches
@@ -593,15 +603,16 @@ def test_a_batch_killed_mid_way_resumes_to_the_uninterrupted_results(big_batch, 
     assert_no_partial_file(out)
     if how != signal.SIGKILL:
         assert not list(out.rglob("*.tmp"))  # Ctrl-C and SIGTERM clean up after themselves
-    # (the folder's lock: freed by a stop; left by a kill, and taken over, since its pid is dead)
-    assert (out / store.LOCK).exists() == (how == signal.SIGKILL)
+    # (the folder's lock: freed and emptied by a stop; freed by the kernel on a kill, the file still naming
+    # the killed batch, and taken over with a note)
+    assert lock_holder(out).get("pid") == (proc.pid if how == signal.SIGKILL else None)
     kept = kept_chunks(out)
     assert kept  # what the batch had received of the run it was on
     assert riskmodel("run", folder, "--out", out, "--workers", 1) == 0
     printed = capsys.readouterr()
     took_over = f"note: {out}: took over the lock of pid {proc.pid} on this host"
     assert (took_over in printed.err) == (how == signal.SIGKILL)
-    assert not (out / store.LOCK).exists()
+    assert (out / store.LOCK).read_text() == ""
     assert f"{len(COPIES) - len(done)} computed, {len(done)} up to date" in printed.out
     for name, n in kept.items():
         assert f"{name}: resumed: {n} of 3 chunks kept from an interrupted batch" in printed.err

@@ -109,10 +109,10 @@ def test_a_contract_that_writes_nothing_or_reinstatements_it_cannot_use_get_note
         "at most 1, or remove the contract",
         "portfolio.contracts.capped.reinstatements: neither of its 2 reinstatements can be used: the "
         "aggregate limit (aggregate_limit_usd_m 30) is below one limit (limit_usd_m 40), so the year's "
-        "cover ends before a limit is used up and none is reinstated (nor earns premium); raise the "
+        "cover ends before one limit is used up and none is reinstated (nor earns premium); raise the "
         "aggregate limit to (reinstatements + 1) × limit (120) to use them all, or remove those it does "
         "not reach",
-        "portfolio.contracts.two_of_three.reinstatements: the last 1 of its 3 reinstatements cannot be "
+        "portfolio.contracts.two_of_three.reinstatements: the 3rd of its 3 reinstatements cannot be "
         "used: the aggregate limit (aggregate_limit_usd_m 25) ends the year's cover before the 3rd "
         "reinstated limit, which would pay from 30; raise the aggregate limit to (reinstatements + 1) × "
         "limit (40) to use them all, or remove those it does not reach",
@@ -125,6 +125,47 @@ def test_a_contract_that_writes_nothing_or_reinstatements_it_cannot_use_get_note
     assert [line.split(": note: ", 1)[1] for line in out.splitlines() if ": note: " in line] == [
         n.removeprefix("portfolio.") for n in notes
     ]
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "which", "ends"),
+    [
+        (
+            10,
+            "none of its 3 reinstatements can be used",
+            "is equal to one limit (limit_usd_m 10), so the year's cover ends when one limit is used up",
+        ),
+        (
+            20,
+            "the 2nd and 3rd of its 3 reinstatements cannot be used",
+            "before the 2nd reinstated limit, which would pay from 20",
+        ),
+        (15, "the 2nd and 3rd of its 3 reinstatements cannot be used", "before the 2nd reinstated limit"),
+    ],
+)
+def test_the_reinstatements_an_aggregate_limit_never_reaches_are_named(aggregate, which, ends) -> None:
+    """Limit 10, three reinstatements: the j-th reinstated limit pays from 10 j. An aggregate of 10 ends
+    the cover exactly when the first limit is used up (none reinstated); 20 ends it where the 2nd would
+    start paying, and 15 halfway through the 1st, so the 2nd and 3rd are never used."""
+    from riskmodel.scenario.checks import unreachable_reinstatement_notes
+
+    contract = {
+        "type": "xol",
+        "limit_usd_m": 10,
+        "aggregate_limit_usd_m": aggregate,
+        "reinstatements": [1, 1, 1],
+    }
+    [note] = unreachable_reinstatement_notes({"contracts": {"c": contract}})
+    assert note.message.startswith(f"{which}: ") and ends in note.message
+
+
+def test_five_reinstatements_of_which_three_are_never_reached_are_named_as_a_range() -> None:
+    """Limit 10, aggregate 25: the 1st (from 10) and 2nd (from 20) are used, the 3rd to 5th (30 to 50) not."""
+    from riskmodel.scenario.checks import unreachable_reinstatement_notes
+
+    contract = {"type": "xol", "limit_usd_m": 10, "aggregate_limit_usd_m": 25, "reinstatements": [1] * 5}
+    [note] = unreachable_reinstatement_notes({"contracts": {"c": contract}})
+    assert note.message.startswith("the 3rd to 5th of its 5 reinstatements cannot be used: ")
 
 
 def test_candidates_that_move_no_tonnage_get_a_note(run_cli: Run, scenarios_dir: Path) -> None:

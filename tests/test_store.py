@@ -3,9 +3,16 @@ and no failure leaves a partial file under a final name or a folder that looks c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -554,17 +561,21 @@ HOLD_LOCK = (
     "with store.store_lock(sys.argv[1]):\n"
     "    print('held', flush=True); sys.stdin.read()\n"
 )
+#: A process that locks a folder's lock file the way `store_lock` does but writes nothing in it (yet).
+HOLD_SILENT_LOCK = (
+    "import fcntl, os, sys\n"
+    "os.makedirs(sys.argv[1], exist_ok=True)\n"
+    "fd = os.open(os.path.join(sys.argv[1], '.lock'), os.O_RDWR | os.O_CREAT, 0o644)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+    "print('held', flush=True); sys.stdin.read()\n"
+)
 
 
-@pytest.fixture
-def held_lock(tmp_path):
-    """A batch folder whose lock a live child process holds (until the test ends); yields (folder, pid)."""
-    import subprocess
-    import sys
-
-    out = tmp_path / "held"
+@contextlib.contextmanager
+def child_holding(out: Path, script: str = HOLD_LOCK) -> Iterator[subprocess.Popen[str]]:
+    """A child process running `script` on `out`, once it says it holds the lock (stopped at the end)."""
     child = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(out)],
+        [sys.executable, "-c", script, str(out)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -572,10 +583,46 @@ def held_lock(tmp_path):
     )
     try:
         assert child.stdout.readline() == "held\n"
-        yield out, child.pid
+        yield child
     finally:
-        child.stdin.close()
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.close()
         child.wait(timeout=30)
+
+
+@pytest.fixture
+def held_lock(tmp_path):
+    """A batch folder whose lock a live child process holds (until the test ends); yields (folder, pid)."""
+    out = tmp_path / "held"
+    with child_holding(out) as child:
+        yield out, child.pid
+
+
+@contextlib.contextmanager
+def thread_holding(folder: Path) -> Iterator[threading.Thread]:
+    """Another thread of this process holding `store_lock(folder)` until the block ends."""
+    held, done = threading.Event(), threading.Event()
+    failed: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with store.store_lock(folder):
+                held.set()
+                done.wait(30)
+        except BaseException as exc:  # (reported by the test's thread)
+            failed.append(exc)
+            held.set()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert held.wait(30)
+        if failed:
+            raise failed[0]
+        yield thread
+    finally:
+        done.set()
+        thread.join(30)
 
 
 def test_a_folder_locked_by_a_live_process_is_refused_naming_the_holder(held_lock, scenario):
@@ -593,6 +640,9 @@ def test_a_folder_locked_by_a_live_process_is_refused_naming_the_holder(held_loc
     assert text.startswith(f"{out}: ")
     for part in (f"pid {pid}", f"on {platform.node()}", f"since {holder['started']}", "another folder"):
         assert part in text, part
+    assert (
+        f"delete {out / store.LOCK}" not in text and "nothing to delete" in text
+    )  # (it ends with its process)
     assert err.value.folder == out and err.value.holder["pid"] == pid
     assert not (out / "run").exists()  # refused before any work
     assert json.loads((out / store.LOCK).read_text()) == holder  # and the holder's lock is left alone
@@ -601,8 +651,8 @@ def test_a_folder_locked_by_a_live_process_is_refused_naming_the_holder(held_loc
 def test_a_locked_folder_leaves_other_folders_and_readers_alone(held_lock, tmp_path, results, scenario):
     out, _ = held_lock
     with store.store_lock(tmp_path / "other") as lock:  # another folder: its own lock
-        assert lock == tmp_path / "other" / store.LOCK and lock.is_file()
-    assert not lock.exists()
+        assert lock == tmp_path / "other" / store.LOCK and json.loads(lock.read_text())["pid"] == os.getpid()
+    assert lock.read_text() == ""  # (freed: emptied, never removed)
     save(out, results, scenario)  # (a run beside the lock: readers list the folder)
     assert store.clean_temporaries(out) == []
     assert (out / store.LOCK).is_file()
@@ -612,49 +662,147 @@ def test_a_locked_folder_leaves_other_folders_and_readers_alone(held_lock, tmp_p
     assert find_runs(out) == ([out / "run"], [])
 
 
-def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_over_and_said(tmp_path):
-    import platform
-
+def test_a_lock_whose_holder_was_killed_is_taken_over_and_said(tmp_path):
+    """SIGKILL leaves the holder no chance to free its lock: the kernel frees it, the file still names
+    the holder, and the next `store_lock` takes it over at once, saying whose it was."""
     out = tmp_path / "out"
-    out.mkdir()
-    stale = {"pid": 999999999, "host": platform.node(), "command": "riskmodel run x", "started": "then"}
-    (out / store.LOCK).write_text(json.dumps(stale))
+    with child_holding(out) as child:
+        holder = json.loads((out / store.LOCK).read_text())
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        assert json.loads((out / store.LOCK).read_text()) == holder  # (left as it was)
     said: list[str] = []
     with store.store_lock(out, say=said.append):
-        mine = json.loads((out / store.LOCK).read_text())
-        assert mine["pid"] == os.getpid()
-    assert len(said) == 1
-    assert "took over" in said[0] and "pid 999999999" in said[0] and "no longer running" in said[0]
-    assert not (out / store.LOCK).exists()
-    assert not list(out.iterdir())  # (the stale lock moved aside is gone too)
+        assert json.loads((out / store.LOCK).read_text())["pid"] == os.getpid()
+    assert said == [
+        f"{out}: took over the lock of pid {child.pid} on this host (since {holder['started']}: "
+        f"{holder['command']}), which is no longer running"
+    ]
+    assert (out / store.LOCK).read_text() == ""
+    assert [p.name for p in out.iterdir()] == [store.LOCK]
 
 
-def test_a_lock_of_another_host_is_respected(tmp_path):
+def test_a_lock_file_naming_a_running_process_is_no_lock_unless_held(tmp_path):
+    """Only the kernel's lock counts, not the pid written in the file: one that names a running process
+    (this one's parent, a pid reused, a process of another host or container) but that nobody holds is
+    taken over; so is a file that is no lock riskmodel wrote, without a note."""
     out = tmp_path / "out"
     out.mkdir()
-    other = {"pid": 4242, "host": "elsewhere.example", "command": "riskmodel run x", "started": "2026-01-01"}
+    other = {
+        "pid": os.getppid(),
+        "host": "elsewhere.example",
+        "command": "riskmodel run x",
+        "started": "then",
+    }
     (out / store.LOCK).write_text(json.dumps(other))
-    with pytest.raises(store.StoreLockedError) as err, store.store_lock(out):
+    said: list[str] = []
+    with store.store_lock(out, say=said.append):
         pass
-    assert "pid 4242 on elsewhere.example" in str(err.value)
-    assert f"delete {out / store.LOCK}" in str(err.value)
-    assert json.loads((out / store.LOCK).read_text()) == other
-
-
-def test_an_unreadable_lock_is_refused_saying_what_to_do(tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
+    assert len(said) == 1 and f"took over the lock of pid {os.getppid()} on elsewhere.example" in said[0]
     (out / store.LOCK).write_text("not json")
-    with pytest.raises(store.StoreLockedError, match="cannot be read") as err, store.store_lock(out):
+    with store.store_lock(out, say=said.append):
+        assert json.loads((out / store.LOCK).read_text())["pid"] == os.getpid()
+    assert len(said) == 1
+
+
+def test_a_lock_held_before_its_holder_wrote_itself_in_is_refused_all_the_same(tmp_path):
+    out = tmp_path / "out"
+    with child_holding(out, HOLD_SILENT_LOCK):
+        with pytest.raises(store.StoreLockedError) as err, store.store_lock(out):
+            pass
+        assert "held by another process, its details not yet written" in str(err.value)
+        assert err.value.holder == {} and "another folder" in str(err.value)
+        assert (out / store.LOCK).read_text() == ""
+    with store.store_lock(out):  # (freed when that process ended)
         pass
-    assert f"delete {out / store.LOCK}" in str(err.value)
 
 
-def test_the_lock_is_released_on_an_exception_and_taken_again_within_the_process(tmp_path):
+def test_another_thread_of_this_process_is_refused_until_the_holder_releases(tmp_path):
+    """The holding thread may take the lock again; another thread of the same process may not (the
+    kernel's lock belongs to an open file, not a process), and takes it once the first has let go."""
+    out = tmp_path / "out"
+    with thread_holding(out) as holder:
+        with pytest.raises(store.StoreLockedError) as err, store.store_lock(out):
+            pass
+        assert f"pid {os.getpid()} on " in str(err.value)
+        assert json.loads((out / store.LOCK).read_text())["pid"] == os.getpid()  # (still the thread's)
+    assert not holder.is_alive()
+    with store.store_lock(out):
+        assert json.loads((out / store.LOCK).read_text())["pid"] == os.getpid()
+    assert (out / store.LOCK).read_text() == ""
+
+
+def test_the_lock_is_released_on_an_exception_and_taken_again_within_the_thread(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt), store.store_lock(out):
-        with store.store_lock(out):  # (the same process again: `run` holds it around `run_batch`)
+        with store.store_lock(out):  # (the same thread again: `run` holds it around `run_batch`)
             pass
-        assert (out / store.LOCK).is_file()  # (the inner one leaves it to the outer)
+        mine = json.loads((out / store.LOCK).read_text())  # (the inner one leaves it to the outer)
+        with pytest.raises(store.StoreLockedError), thread_holding(out):
+            pass
         raise KeyboardInterrupt
-    assert not (out / store.LOCK).exists()
+    assert mine["pid"] == os.getpid()
+    assert (out / store.LOCK).read_text() == ""
+    with thread_holding(out):  # (freed: another thread takes it)
+        pass
+
+
+def test_a_symlinked_folder_shares_the_lock_of_the_folder_it_points_to(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    with store.store_lock(link) as lock:
+        assert lock == link / store.LOCK and (real / store.LOCK).is_file()
+        with store.store_lock(real):  # (the same folder again, by its own name: the same thread's lock)
+            pass
+        assert json.loads((real / store.LOCK).read_text())["pid"] == os.getpid()
+        with pytest.raises(store.StoreLockedError), thread_holding(real):
+            pass
+    with store.store_lock(real), pytest.raises(store.StoreLockedError), thread_holding(link):
+        pass
+
+
+def test_a_forked_child_holds_none_of_its_parents_locks(tmp_path):
+    """A pool's worker forked while the batch holds the lock: to it the folder is another's (it cannot
+    write runs there), and its copy of the lock's descriptor is closed."""
+    out = tmp_path / "out"
+    with store.store_lock(out):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # (the child: report and leave at once)
+            try:
+                with store.store_lock(out):
+                    verdict = b"taken"
+            except store.StoreLockedError:
+                verdict = b"refused"
+            except BaseException:
+                verdict = b"error"
+            os.write(write, verdict)
+            os._exit(0)
+        os.close(write)
+        os.waitpid(pid, 0)
+        with os.fdopen(read, "rb") as f:
+            assert f.read() == b"refused"
+        assert json.loads((out / store.LOCK).read_text())["pid"] == os.getpid()  # (the child left it alone)
+    assert (out / store.LOCK).read_text() == ""
+
+
+def test_a_folder_whose_lock_cannot_be_taken_is_an_error_naming_it(tmp_path, scenario):
+    """A lock file that cannot be opened for writing (here a folder in its place, which fails even for
+    root; a read-only store fails the same way) is `StoreLockedError` naming the folder and the cause,
+    also through `run_batch`, not a bare OSError."""
+    from riskmodel import batch
+
+    out = tmp_path / "out"
+    (out / store.LOCK).mkdir(parents=True)
+    with pytest.raises(store.StoreLockedError) as err:
+        batch.run_batch([batch.make_spec("run", scenario, None)], out, progress=False, echo=None)
+    assert str(err.value).startswith(f"{out}: cannot take its lock {out / store.LOCK} (Is a directory)")
+    assert "--out" in str(err.value) and not (out / "run").exists()
+    (tmp_path / "f").write_text("a file, not a folder")
+    with (
+        pytest.raises(store.StoreLockedError, match="cannot take its lock"),
+        store.store_lock(tmp_path / "f"),
+    ):
+        pass

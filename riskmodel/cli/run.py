@@ -277,8 +277,9 @@ def locked_store(out: Path) -> Iterator[None]:
     """Hold the lock of the store folder `out` (`store.store_lock`) for the rest of a command that writes
     runs or a batch's own files there (`run`, `sweep`): from before its batch to its last table, so that
     another command into `out` neither computes beside it nor writes its tables from this one's runs. A
-    folder another command holds is a `ScenarioError` (exit 2) naming the holder and what to do; a lock
-    taken over from a process no longer running is said on stderr."""
+    folder another command holds, or whose lock cannot be taken, is a `ScenarioError` (exit 2) naming the
+    holder or the cause and what to do; a lock taken over from a process that ended without freeing it
+    (killed) is said on stderr."""
     from riskmodel import store
     from riskmodel.scenario import Problem, ScenarioError
 

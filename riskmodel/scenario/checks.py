@@ -1238,14 +1238,22 @@ def unreachable_reinstatement_notes(portfolio: Mapping[Any, Any], prefix: KeyPat
                 if n == 1
                 else f"{'neither' if n == 2 else 'none'} of its {n} reinstatements can be used"
             )
-            where = "below" if aggregate < limit else "equal to"
+            where, when = ("below", "before") if aggregate < limit else ("equal to", "when")
             why = (
                 f"the aggregate limit (aggregate_limit_usd_m {a}) is {where} one limit (limit_usd_m "
-                f"{lim}), so the year's cover ends before a limit is used up and none is reinstated (nor "
+                f"{lim}), so the year's cover ends {when} one limit is used up and none is reinstated (nor "
                 "earns premium)"
             )
         else:
-            which = f"the last {n - usable} of its {n} reinstatements cannot be used"
+            first, last = _ordinal(usable + 1), _ordinal(n)
+            unused = (
+                last
+                if usable + 1 == n
+                else f"{first} and {last}"
+                if usable + 2 == n
+                else f"{first} to {last}"
+            )
+            which = f"the {unused} of its {n} reinstatements cannot be used"
             why = (
                 f"the aggregate limit (aggregate_limit_usd_m {a}) ends the year's cover before the "
                 f"{_ordinal(usable + 1)} reinstated limit, which would pay from "
