@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from riskmodel.results import Results
 
 #: The IG tower's columns, bottom up: the entering club's retention, then (beyond it) the pool, Hydra's
 #: share of layer 1 and the open-market GXL layers, and the collective overspill.
@@ -225,3 +229,42 @@ def is_at_risk_source(name: str) -> bool:
 def all_source_names_hint() -> str:
     """Human-readable list of allowed sources, for error messages."""
     return ", ".join(FIXED_PAYERS) + ", scheme:<id>, scheme_reinsurance:<id>, hm_scheme:<id>, peril:<id>"
+
+
+def perils_sentence(scenario: Mapping[str, Any], results: Results | None = None) -> str:
+    """The page's sentence on a scenario's user perils (its manifest's resolved ``scenario``): each peril's
+    payer column, and that it moves no other payer; "" for a scenario without perils. Without the
+    scenario's terms, the perils are those of the run's own ``peril:<id>`` columns.
+
+    A user peril adds its losses to one payer column (`riskmodel.payers.peril_payer` unless it names
+    another, docs/scenarios.md) after the world model has run: the scheme's retained claims, capital and
+    solvency, the Funds, the owners and the claimants are what they would be without it (a reviewer read
+    a scheme's reinsurer paying twice the scheme's retention under a 50% quota share, the scheme's
+    capital unchanged, with nothing on the page to say why). A peril on the column of a scheme already
+    insolvent goes unpaid, to the uncompensated damage.
+
+    >>> perils_sentence({"perils": {"spill": {"source": "scheme_reinsurance:rv_pool"}, "storm": {}}})[:93]
+    'User perils (stresses of the scenario): spill lands on scheme_reinsurance:rv_pool only, storm'
+    """
+    perils = scenario.get("perils")
+    if perils is None and results is not None:
+        perils = {
+            k.removeprefix("payer:peril:"): {} for k in results.year_arrays if k.startswith("payer:peril:")
+        }
+    if not perils:
+        return ""
+    sources = {pid: (terms or {}).get("source") or peril_payer(pid) for pid, terms in perils.items()}
+    landing = ", ".join(f"{pid} lands on {source} only" for pid, source in sources.items())
+    schemes = any(scheme_of(source) for source in sources.values())
+    others = (
+        "the scheme's retained claims, capital and solvency, the Funds, the owners and the uncompensated "
+        "damage are as they would be without it (only a peril on the column of a scheme already insolvent "
+        "goes unpaid, to the uncompensated damage)"
+        if schemes
+        else "the Funds, the owners and the uncompensated damage are as they would be without it"
+    )
+    return (
+        f"User perils (stresses of the scenario): {landing}. A user peril adds its losses to that one payer "
+        f"column and moves no other: {others}; the tables below read so, and the scenario's description says "
+        "what the stress assumes."
+    )

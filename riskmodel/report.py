@@ -50,6 +50,7 @@ from riskmodel.display import (
     trend_shape,
 )
 from riskmodel.ig_exit import IG_EXIT_READING
+from riskmodel.payers import perils_sentence
 from riskmodel.results import (
     ANNUAL_AVERAGE,
     BASIS,
@@ -638,47 +639,6 @@ def contracts_table(
             }
         )
     return pd.DataFrame(rows).set_index("contract") if rows else pd.DataFrame()
-
-
-def perils_sentence(scenario: Mapping[str, Any], results: Results | None = None) -> str:
-    """The page's sentence on a scenario's user perils (its manifest's resolved ``scenario``): each peril's
-    payer column, and that it moves no other payer; "" for a scenario without perils. Without the
-    scenario's terms, the perils are those of the run's own ``peril:<id>`` columns.
-
-    A user peril adds its losses to one payer column (`riskmodel.payers.peril_payer` unless it names
-    another, docs/scenarios.md) after the world model has run: the scheme's retained claims, capital and
-    solvency, the Funds, the owners and the claimants are what they would be without it (a reviewer read
-    a scheme's reinsurer paying twice the scheme's retention under a 50% quota share, the scheme's
-    capital unchanged, with nothing on the page to say why). A peril on the column of a scheme already
-    insolvent goes unpaid, to the uncompensated damage.
-
-    >>> perils_sentence({"perils": {"spill": {"source": "scheme_reinsurance:rv_pool"}, "storm": {}}})[:93]
-    'User perils (stresses of the scenario): spill lands on scheme_reinsurance:rv_pool only, storm'
-    """
-    from riskmodel.payers import peril_payer, scheme_of
-
-    perils = scenario.get("perils")
-    if perils is None and results is not None:
-        perils = {
-            k.removeprefix("payer:peril:"): {} for k in results.year_arrays if k.startswith("payer:peril:")
-        }
-    if not perils:
-        return ""
-    sources = {pid: (terms or {}).get("source") or peril_payer(pid) for pid, terms in perils.items()}
-    landing = ", ".join(f"{pid} lands on {source} only" for pid, source in sources.items())
-    schemes = any(scheme_of(source) for source in sources.values())
-    others = (
-        "the scheme's retained claims, capital and solvency, the Funds, the owners and the uncompensated "
-        "damage are as they would be without it (only a peril on the column of a scheme already insolvent "
-        "goes unpaid, to the uncompensated damage)"
-        if schemes
-        else "the Funds, the owners and the uncompensated damage are as they would be without it"
-    )
-    return (
-        f"User perils (stresses of the scenario): {landing}. A user peril adds its losses to that one payer "
-        f"column and moves no other: {others}; the tables below read so, and the scenario's description says "
-        "what the stress assumes."
-    )
 
 
 def _baseline_of(run: Run, by_name: Mapping[str, Run]) -> Run | None:

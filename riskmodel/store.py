@@ -59,6 +59,7 @@ import pandas as pd
 import riskmodel
 from riskmodel import metrics
 from riskmodel.display import UNBOUNDED_ERROR, error_texts, event_cap, fixed, point_mass_words
+from riskmodel.payers import perils_sentence
 from riskmodel.reinsurance.terms import BLOCS
 from riskmodel.results import BASIS, POOLED_TAIL_FIGURE, TAIL_FIGURE, TVAR_FIGURE, Results
 from riskmodel.scenario.checks import is_premium_base, scenario_listings, scenario_sources
@@ -1141,6 +1142,9 @@ def summary_markdown(results: Results, manifest: Mapping[str, Any], baseline: Re
         *_ig_exit_markdown(results, manifest, baseline),
         "## Who pays (the whole market at 100%: mean annual amount, USD m)",
         "",
+        # (a stress lands on one payer column: the Funds and the claimants are as without it, which a
+        # reader of spill_stress's table against rv_pool's took for a mistake)
+        *([sentence, ""] if (sentence := perils_sentence(manifest.get("scenario") or {}, results)) else []),
         # (every payer that pays, as the report shows them: a scheme's own payers came 21st and 22nd of 23,
         # past a cut at 12 that the table did not mention)
         _markdown_table(ledger.loc[pays]),

@@ -735,6 +735,17 @@ def test_a_comparison_is_named_by_its_comparator_and_a_user_peril_by_its_source(
     base.results.year_arrays["payer:peril:storm"] = np.zeros((TRIALS, 4))
     assert perils_sentence({}, base.results).startswith("User perils (stresses of the scenario): storm lands")
     assert perils_sentence({"perils": {}}, base.results) == ""
+    # summary.md says it above its who-pays table too (it did not: a stress's Funds and claimants read as
+    # a mistake beside the scenario's without it)
+    from riskmodel.store import summary_markdown
+
+    md = summary_markdown(base.results, {"scenario": {"perils": {"storm": {}}}})
+    who_pays = md.split("## Who pays")[1]
+    assert who_pays.index(
+        "User perils (stresses of the scenario): storm lands on peril:storm only"
+    ) < who_pays.index("| payer |")
+    del base.results.year_arrays["payer:peril:storm"]
+    assert "User perils" not in summary_markdown(base.results, {})
 
 
 def test_a_baseline_of_another_seed_or_horizon_is_named_as_not_paired():
