@@ -38,10 +38,11 @@ IG_EXIT_FIGURES: tuple[tuple[str, str], ...] = (
 #: How to read the block, beside its caption in the report and summary.md (an underwriter read the
 #: GXL base's difference as what the leaving tankers paid, and looked for an insolvent scheme's members).
 IG_EXIT_READING = (
-    "The IG GXL premium base is the programme's cost, which falls less than the tonnage that leaves it "
-    "(`world.gxl_elasticity`, docs/model.md §3): its difference is not what the leaving tankers paid, as "
-    "the clubs' other members pay more. An insolvent scheme's members stay in the scheme's P&I class here "
-    "(the market stage does not see insolvency, docs/model.md §7), uninsured in the waterfall."
+    "The IG GXL premium base is the programme's cost, which moves with the IG-entered tonnage by "
+    "`world.gxl_elasticity` (0.3 by default: below 1, it falls less than the tonnage that leaves, the "
+    "clubs' other members paying more), so a fall in it is not what the leaving tankers paid. An insolvent "
+    "scheme's members stay in the scheme's P&I class here (the market stage does not see insolvency, "
+    "docs/model.md §7), uninsured in the waterfall."
 )
 
 

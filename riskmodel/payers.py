@@ -245,6 +245,9 @@ def perils_sentence(scenario: Mapping[str, Any], results: Results | None = None)
 
     >>> perils_sentence({"perils": {"spill": {"source": "scheme_reinsurance:rv_pool"}, "storm": {}}})[:93]
     'User perils (stresses of the scenario): spill lands on scheme_reinsurance:rv_pool only, storm'
+    >>> on_retained = perils_sentence({"perils": {"x": {"source": "scheme:s"}}})
+    >>> "the scheme's capital and solvency, the Funds" in on_retained
+    True
     """
     perils = scenario.get("perils")
     if perils is None and results is not None:
@@ -256,10 +259,13 @@ def perils_sentence(scenario: Mapping[str, Any], results: Results | None = None)
     sources = {pid: (terms or {}).get("source") or peril_payer(pid) for pid, terms in perils.items()}
     landing = ", ".join(f"{pid} lands on {source} only" for pid, source in sources.items())
     schemes = any(scheme_of(source) for source in sources.values())
+    # (a peril on a scheme's own column is in its retained claims, but not drawn from its capital)
+    retained = any(source.startswith("scheme:") for source in sources.values())
+    held = "capital and solvency" if retained else "retained claims, capital and solvency"
     others = (
-        "the scheme's retained claims, capital and solvency, the Funds, the owners and the uncompensated "
-        "damage are as they would be without it (only a peril on the column of a scheme already insolvent "
-        "goes unpaid, to the uncompensated damage)"
+        f"the scheme's {held}, the Funds, the owners and the uncompensated damage are as they would be "
+        "without it (only a peril on the column of a scheme already insolvent goes unpaid, to the "
+        "uncompensated damage)"
         if schemes
         else "the Funds, the owners and the uncompensated damage are as they would be without it"
     )

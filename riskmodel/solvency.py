@@ -17,10 +17,12 @@ __all__ = ["SCHEMES_CAPTION", "scheme_solvency_words"]
 
 #: What `Results.scheme_finances` holds, the caption of its table in the report and in summary.md.
 SCHEMES_CAPTION = (
-    "Schemes by policy year (means over trials, USD m): premium earned, retained claims paid, the scheme's "
-    "reinsurer's payments, capital at the year end (mean and 1st percentile, over the trials in which the "
-    "scheme is still solvent), and the shares of trials in which the sovereign recapitalises the scheme "
-    "that year and in which it is insolvent at the year end (for good: it pays nothing afterwards)"
+    "Schemes by policy year (means over trials, USD m): premium earned (gross: the scheme's capital gets "
+    "(1 − expense ratio) × (1 − quota share) of it, the rest its expenses and its reinsurer's share), "
+    "retained claims paid, the scheme's reinsurer's payments, capital at the year end (mean and 1st "
+    "percentile, over the trials in which the scheme is still solvent), and the shares of trials in which "
+    "the sovereign recapitalises the scheme that year and in which it is insolvent at the year end (for "
+    "good: it pays nothing afterwards)"
 )
 
 

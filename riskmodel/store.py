@@ -1059,16 +1059,22 @@ def _ig_exit_markdown(
     base = results.baseline if baseline is None else baseline
     named = manifest.get("baseline")
     named_run = named.get("run") if isinstance(named, Mapping) and named.get("run") else None
-    comparison, name = None, None
+    comparison, name, paired = None, None, True
     if base is not None and base.n_trials == results.n_trials:
-        comparison = Comparison(results, base).table()
+        pair = Comparison(results, base)
+        comparison, paired = pair.table(), pair.shares_random_numbers
         name = named_run or base.scenario_name
     table = ig_exit_table(results, comparison, name)
     if table.empty:
         return []
     against = ""
     if comparison is not None:
-        against = f"; the difference from {name} with its common-random-number standard error"
+        against = (
+            f"; the difference from {name} with its common-random-number standard error"
+            if paired
+            else f"; the difference from {name} with its standard error, not paired (another seed or "
+            "horizon: that of independent runs)"
+        )
     elif named_run is not None:
         rows = ", ".join(f"`{figure}`" for figure, _ in IG_EXIT_FIGURES)
         against = (

@@ -214,6 +214,9 @@ def test_a_batch_writes_each_runs_ig_block_with_its_difference_from_the_baseline
     block = _ig_block(written)
     assert "| figure | unit | annual average | difference from baseline |" in block
     assert "the difference from baseline with its common-random-number standard error" in block
+    from riskmodel.ig_exit import IG_EXIT_READING
+
+    assert IG_EXIT_READING in block
     gt = next(line for line in block.splitlines() if line.startswith("| IG-entered tonnage"))
     assert gt.count(" ± ") == 2 and "| – |" not in gt  # (the run's average and its difference, with errors)
     # the baseline, compared with nothing, says nothing of a difference

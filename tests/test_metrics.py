@@ -514,6 +514,32 @@ def test_a_difference_of_float_noise_is_no_difference():
     b[7] = a[7] + 1e-6
     d = metrics.paired_difference(b, a, exact_zero=True)
     assert d.mean == pytest.approx(1e-6 / a.size, rel=1e-6) and d.se > 0
+    # the rule's edge, in units in the last place of the larger figure, for a negative figure too, and
+    # near 0 a difference is noise only below the spacing of the figures themselves
+    for x in (1.3, -1.3, 1e6):
+        step = np.spacing(abs(x))
+        at, past = x + 64 * step * np.sign(x), x + 65 * step * np.sign(x)
+        assert metrics.paired_deltas([at], [x], exact_zero=True)[0] == 0.0
+        assert metrics.paired_deltas([past], [x], exact_zero=True)[0] != 0.0
+    assert metrics.paired_deltas([1e-300], [0.0], exact_zero=True)[0] == 1e-300
+    with pytest.raises(ValueError, match="same trials"):
+        metrics.paired_deltas([1.0, 2.0], [1.0])
+
+
+def test_a_tail_difference_of_float_noise_is_no_difference():
+    """One trial-year at the 1-in-200 changed by one unit in the last place: the paired tail difference
+    is exactly 0 with no error (it read −1.8e-15 ± 4.4e-16, z = −4); a real change there still counts."""
+    rng = np.random.default_rng(12)
+    a = rng.lognormal(0, 1, (2000, 5))
+    t = metrics.worst_year(a, 0.995)
+    b = a.copy()
+    column = b[:, t.year]
+    at = int(np.argmin(np.abs(column - t.value)))
+    column[at] = np.nextafter(column[at], -np.inf)
+    d = metrics.paired_tail_difference(a, b)
+    assert (d.mean, d.se) == (0.0, 0.0)
+    column[at] *= 0.5
+    assert metrics.paired_tail_difference(a, b).mean != 0.0
 
 
 def test_metrics_table_layout_and_horizon_total():

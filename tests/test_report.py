@@ -1060,7 +1060,12 @@ def test_the_headline_section_shows_the_tonnage_and_premium_leaving_the_ig(repor
     in every trial-year; IG tankers 300 − 5y and a scheme's 10y million GT in policy year y (0..3), its
     domestic tankers 60 − 5y: over four years IG 292.5, the scheme 15 (+15 on a baseline without it),
     domestic 52.5 (−7.5 on the baseline's 60), all the same in every trial (no ±)."""
-    rows = Page(report.read_text(encoding="utf-8")).tables["leaving-ig"]
+    from riskmodel.ig_exit import IG_EXIT_READING
+
+    text = report.read_text(encoding="utf-8")
+    caption = text.split('id="leaving-ig"')[1].split("</caption>")[0]
+    assert html.escape(IG_EXIT_READING) in caption  # (how to read the GXL base and an insolvent scheme)
+    rows = Page(text).tables["leaving-ig"]
     header, body = rows[0], rows[1:]
     assert header == [
         "scenario",

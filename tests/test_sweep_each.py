@@ -176,6 +176,12 @@ def test_joiners_sweep_each_candidate_never_and_from_the_start(small_pool, tmp_p
     argv += ("--metrics", "payer:uncompensated", "aal", "--trials", 300, "--workers", 1, "--out", out)
     code, printed, err = run_cli(*argv)
     assert code == 0, err
+    # under the swing table: what a state's swing measures, and (300 trials) that one trial's share of a
+    # difference's variance is not judged
+    from riskmodel.cli.sweep import JOINER_READING
+
+    assert f"note: {JOINER_READING}" in printed
+    assert "note: below 1,000 trials the note column does not say where one trial" in printed
     table = pd.read_csv(out / "sweep.csv", keep_default_na=False)
     irn, cub = "schemes.rv_pool.candidates.IRN", "schemes.rv_pool.candidates.CUB"
     runs = table["run"].tolist()
