@@ -1000,7 +1000,7 @@ def _baseline_changed(out: Path, spec: RunSpec, specs: Sequence[RunSpec]) -> str
     named = (store.read_manifest(out / spec.name) or {}).get("baseline")
     if not isinstance(named, Mapping) or named.get("identity") is None:
         return None
-    now = next(s.identity for s in specs if s.name == spec.baseline)
+    now = _baseline_entry(specs, spec.baseline)["identity"]  # (what `save_run` would name now)
     return None if named["identity"] == now else "its baseline changed"
 
 

@@ -44,7 +44,7 @@ from riskmodel.report import (
     write_report,
 )
 from riskmodel.results import EVERY_YEAR_ALIKE, POOLED_TAIL_FIGURE, TAIL_FIGURE, Results
-from riskmodel.scenario import load_scenario_from_dict
+from riskmodel.scenario import Scenario, load_scenario_from_dict
 from riskmodel.store import run_hash, sanctions_frame, save_run
 
 TRIALS = 2_000
@@ -52,15 +52,24 @@ CHROMIUM = "/usr/bin/chromium"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _save(folder: Path, name: str, scale: float, scheme: bool, baseline: str | None) -> None:
-    scenario = load_scenario_from_dict({"name": name, "description": f"The {name} story, in one line."})
-    results = synthetic_results(name, n_trials=TRIALS, scale=scale, scheme=scheme)
+def _store(folder: Path, scenario: Scenario, results: Results, baseline: str | None = None) -> None:
+    """Save `results` of `scenario` as the finished run `folder`, compared with the run `baseline`."""
     save_run(
-        folder / name,
+        folder,
         results,
         scenario,
         identity=run_hash(scenario, TRIALS, results.seed, False),
         baseline={"file": "baseline.yaml", "run": baseline} if baseline else None,
+    )
+
+
+def _save(folder: Path, name: str, scale: float, scheme: bool, baseline: str | None) -> None:
+    scenario = load_scenario_from_dict({"name": name, "description": f"The {name} story, in one line."})
+    _store(
+        folder / name,
+        scenario,
+        synthetic_results(name, n_trials=TRIALS, scale=scale, scheme=scheme),
+        baseline,
     )
 
 
@@ -505,7 +514,7 @@ def test_who_pays_lists_every_payer(tmp_path: Path):
     results = synthetic_results("many", n_trials=TRIALS)
     for i in range(16):
         results.year_arrays[f"payer:extra_{i:02d}"] = np.full((TRIALS, results.n_years), 0.01 * (i + 1))
-    save_run(tmp_path / "many", results, scenario, identity=run_hash(scenario, TRIALS, results.seed, False))
+    _store(tmp_path / "many", scenario, results)
     text = write_report(tmp_path).read_text(encoding="utf-8")
     assert all(f"extra_{i:02d}" in text for i in range(16))
     assert "Who pays, in the whole market" in text
@@ -525,7 +534,7 @@ def test_the_schemes_table_shows_each_schemes_finances(tmp_path: Path):
         "scheme_insolvent:rv_pool": insolvent,
         "base:scheme_premium:rv_pool": np.full(shape, 20.0),
     }
-    save_run(tmp_path / "thin", results, scenario, identity=run_hash(scenario, TRIALS, results.seed, False))
+    _store(tmp_path / "thin", scenario, results)
     text = write_report(tmp_path).read_text(encoding="utf-8")
     page = Page(text)
     rows = page.tables["schemes-thin"]
@@ -1160,13 +1169,7 @@ def test_each_scenario_shows_the_damage_by_the_causing_tankers_class_against_its
         if scheme is not None:
             results.year_arrays["damage:scheme:rv_pool"] = np.full(shape, scheme)
             results.year_arrays["damage:none"][0, 0] += 400.0
-        save_run(
-            tmp_path / name,
-            results,
-            scenario,
-            identity=run_hash(scenario, TRIALS, results.seed, False),
-            baseline={"file": "baseline.yaml", "run": baseline} if baseline else None,
-        )
+        _store(tmp_path / name, scenario, results, baseline)
     page = Page(write_report(tmp_path).read_text(encoding="utf-8"))
     header, *body = page.tables["damage-by-class-rv_pool"]
     assert header == ["P&I class of the causing tanker", "rv_pool", "baseline", "difference"]
